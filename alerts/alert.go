@@ -1,0 +1,65 @@
+// Package alerts holds the alert a rule raises and the ways it is shown or
+// sent. For now: the [Alert] type and console output (text for people,
+// JSON lines for scripts, DESIGN.md contract 2). It never reads logs and
+// never decides when a rule fires; the detector does that.
+package alerts
+
+import (
+	"time"
+)
+
+// State is the state an alert transition moves to.
+type State string
+
+const (
+	// Firing means the rule's condition holds (after its for: sustain).
+	Firing State = "firing"
+	// Resolved means a firing rule's condition stopped holding.
+	Resolved State = "resolved"
+)
+
+// Severity ranks alerts for routing and display.
+type Severity string
+
+// Severities, lowest first.
+const (
+	Info     Severity = "info"
+	Warning  Severity = "warning"
+	Critical Severity = "critical"
+)
+
+// KeyCount is one top offender: a value of the rule's group_by field and
+// the number of matching events it had in the window. Count is a
+// Space-Saving estimate, at most Error above the true count.
+type KeyCount struct {
+	Key   string `json:"key"`
+	Count uint64 `json:"count"`
+	Error uint64 `json:"error,omitempty"`
+}
+
+// Alert is one transition of a rule, firing or resolved, at an event time.
+// All text fields that come from the log (Keys, Samples) are
+// attacker-controlled and must be escaped by whoever displays them.
+type Alert struct {
+	Rule        string    `json:"rule"`
+	State       State     `json:"state"`
+	Time        time.Time `json:"time"` // event time of the transition, UTC
+	Value       float64   `json:"value"`
+	Threshold   float64   `json:"threshold"`
+	Unit        string    `json:"unit"` // "/s" for rates, "distinct" for distinct counts
+	Severity    Severity  `json:"severity"`
+	Description string    `json:"description,omitempty"`
+	// Since is when the rule started firing (for a resolved alert, when the
+	// episode began).
+	Since  time.Time     `json:"since"`
+	Window time.Duration `json:"-"`
+	// GroupBy names the field Keys are values of ("client_ip").
+	GroupBy string     `json:"group_by,omitempty"`
+	Keys    []KeyCount `json:"keys"`
+	// Distinct is the estimated number of distinct values of DistinctOf
+	// among the window's matching events, 0 when not tracked.
+	DistinctOf string   `json:"distinct_of,omitempty"`
+	Distinct   uint64   `json:"distinct,omitempty"`
+	Count      uint64   `json:"count"` // matching events in the window
+	Samples    []string `json:"samples,omitempty"`
+}
