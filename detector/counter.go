@@ -1,0 +1,136 @@
+package detector
+
+import "math/bits"
+
+// Entry is one key of a [Counter] or [SpaceSaving] with its count (in
+// events, or whatever unit the caller adds) and its error bound in the same
+// unit. For a [SpaceSaving] summary the true count lies in
+// [Count-Err, Count]; for a [Counter] Err is whatever the caller added.
+type Entry struct {
+	Key   string
+	Count uint64
+	Err   uint64
+}
+
+// Counter is a hash table from byte-string keys to a count and an error
+// bound (both uint64, in the caller's unit, usually events), holding at most
+// a fixed number of keys so that its memory is bounded whatever the input.
+//
+// Once warm (every slot's key buffer has held a key as long as the keys it
+// sees), Add, Sub and Get do not allocate: keys are copied into per-slot
+// buffers that are reused. Every stored key has a count of at least 1.
+//
+// A Counter is not safe for concurrent use.
+type Counter struct {
+	t keyTable
+}
+
+// NewCounter returns an empty Counter that holds at most capacity keys.
+// Its index takes 8 bytes per cell, with a power-of-two number of cells of
+// at least 2×capacity. It panics if capacity < 1 or capacity > 2^30.
+func NewCounter(capacity int) *Counter {
+	c := &Counter{}
+	c.t.init("NewCounter", capacity)
+	return c
+}
+
+// Add adds count and err to key's totals (saturating at the uint64 maximum)
+// and returns key's new count. If key is absent it is inserted, unless the
+// Counter is full, in which case nothing changes and ok is false. Adding a
+// count of 0 to an absent key stores nothing and returns (0, true).
+// Add does not keep key.
+func (c *Counter) Add(key []byte, count, err uint64) (newCount uint64, ok bool) {
+	t := &c.t
+	h := t.hash(key)
+	if s := t.lookup(key, h); s >= 0 {
+		t.counts[s] = addSat(t.counts[s], count)
+		t.errs[s] = addSat(t.errs[s], err)
+		return t.counts[s], true
+	}
+	if count == 0 {
+		return 0, true
+	}
+	if t.full() {
+		return 0, false
+	}
+	t.insert(key, h, count, err)
+	return count, true
+}
+
+// Sub subtracts count and err from key's totals, each saturating at 0, and
+// removes key when its count reaches 0. Sub of an absent key does nothing.
+func (c *Counter) Sub(key []byte, count, err uint64) {
+	t := &c.t
+	s := t.lookup(key, t.hash(key))
+	if s < 0 {
+		return
+	}
+	t.counts[s] = subSat(t.counts[s], count)
+	t.errs[s] = subSat(t.errs[s], err)
+	if t.counts[s] == 0 {
+		t.remove(s)
+	}
+}
+
+// Get returns key's count and error, and whether key is present.
+func (c *Counter) Get(key []byte) (count, err uint64, ok bool) {
+	t := &c.t
+	s := t.lookup(key, t.hash(key))
+	if s < 0 {
+		return 0, 0, false
+	}
+	return t.counts[s], t.errs[s], true
+}
+
+// Len returns the number of keys held.
+func (c *Counter) Len() int { return c.t.n }
+
+// Cap returns the maximum number of keys the Counter holds.
+func (c *Counter) Cap() int { return c.t.capacity() }
+
+// Each calls f for every key, in no particular order (but the same order for
+// the same sequence of calls). The key slice is valid only during the call,
+// and f must not modify c.
+func (c *Counter) Each(f func(key []byte, count, err uint64)) { c.t.each(f) }
+
+// Top returns the n keys with the highest counts, highest first, ties broken
+// by the smaller key. It returns fewer entries if fewer keys are held, and
+// nil if n ≤ 0 or the Counter is empty. Top allocates; it is meant for
+// building an alert, not for every event.
+func (c *Counter) Top(n int) []Entry { return c.t.top(n) }
+
+// Max returns the entry with the highest count (ties: the smallest key), and
+// false if the Counter is empty. It takes time linear in [Counter.Len] and
+// allocates only the Entry's Key string.
+func (c *Counter) Max() (Entry, bool) {
+	t := &c.t
+	if t.n == 0 {
+		return Entry{}, false
+	}
+	best := 0
+	for s := 1; s < t.n; s++ {
+		if t.less(s, best) {
+			best = s
+		}
+	}
+	return t.entry(best), true
+}
+
+// Reset removes every key and keeps the key buffers, so that a warm Counter
+// stays allocation-free. It takes time linear in the index size.
+func (c *Counter) Reset() { c.t.reset() }
+
+func addSat(a, b uint64) uint64 {
+	s, carry := bits.Add64(a, b, 0)
+	if carry != 0 {
+		return ^uint64(0)
+	}
+	return s
+}
+
+func subSat(a, b uint64) uint64 {
+	if b >= a {
+		return 0
+	}
+	return a - b
+}
