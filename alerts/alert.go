@@ -58,8 +58,10 @@ type Alert struct {
 	Keys    []KeyCount `json:"keys"`
 	// Distinct is the estimated number of distinct values of DistinctOf
 	// among the window's matching events, 0 when not tracked.
-	DistinctOf string   `json:"distinct_of,omitempty"`
-	Distinct   uint64   `json:"distinct,omitempty"`
-	Count      uint64   `json:"count"` // matching events in the window
-	Samples    []string `json:"samples,omitempty"`
+	DistinctOf string `json:"distinct_of,omitempty"`
+	Distinct   uint64 `json:"distinct,omitempty"`
+	Count      uint64 `json:"count"` // matching events in the window
+	// Peak is the highest value seen while the rule fired.
+	Peak    float64  `json:"peak"`
+	Samples []string `json:"samples,omitempty"`
 }

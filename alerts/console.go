@@ -1,0 +1,186 @@
+package alerts
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf8"
+)
+
+// Output is how [Console] writes alerts.
+type Output string
+
+// Console outputs.
+const (
+	// Text is a timeline for people.
+	Text Output = "text"
+	// JSON is one object per transition and line: DESIGN.md contract 2.
+	JSON Output = "json"
+)
+
+// Console writes alert transitions to a terminal or a pipe. It is safe
+// for concurrent use.
+type Console struct {
+	mu  sync.Mutex // guards w
+	w   io.Writer
+	out Output
+}
+
+// NewConsole returns a Console writing to w in the given output.
+func NewConsole(w io.Writer, out Output) *Console {
+	return &Console{w: w, out: out}
+}
+
+// Notify writes one transition.
+func (c *Console) Notify(_ context.Context, a Alert) error {
+	var b []byte
+	if c.out == JSON {
+		var err error
+		if b, err = json.Marshal(jsonAlert{Alert: a, WindowSeconds: a.Window.Seconds()}); err != nil {
+			return fmt.Errorf("encode alert: %w", err)
+		}
+		b = append(b, '\n')
+	} else {
+		b = []byte(FormatText(a))
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if _, err := c.w.Write(b); err != nil {
+		return fmt.Errorf("write alert: %w", err)
+	}
+	return nil
+}
+
+// jsonAlert adds the window in seconds to the JSON form.
+type jsonAlert struct {
+	Alert
+	WindowSeconds float64 `json:"window_seconds"`
+}
+
+// maxSampleRunes is how much of a sample line the text output shows.
+const maxSampleRunes = 200
+
+// FormatText renders a transition for people, one headline and, when
+// firing, the top offenders and a sample line. Every log-derived string
+// is escaped: a terminal never receives the attacker's control bytes.
+func FormatText(a Alert) string {
+	var b strings.Builder
+	t := a.Time.UTC().Format(time.RFC3339)
+	switch a.State {
+	case Firing:
+		fmt.Fprintf(&b, "%s FIRING   %s [%s]: %s ≥ %s", t, a.Rule, a.Severity, formatValue(a.Value, a.Unit), formatValue(a.Threshold, a.Unit))
+		if a.Window > 0 {
+			fmt.Fprintf(&b, " over %s", formatDuration(a.Window))
+		}
+		fmt.Fprintf(&b, " (%s events", Thousands(a.Count))
+		if a.DistinctOf != "" && a.Unit != "distinct" {
+			fmt.Fprintf(&b, " from %s distinct %s", Thousands(a.Distinct), a.DistinctOf)
+		}
+		b.WriteString(")\n")
+		if a.Description != "" {
+			fmt.Fprintf(&b, "    %s\n", a.Description)
+		}
+		if len(a.Keys) > 0 {
+			fmt.Fprintf(&b, "    top %s: ", a.GroupBy)
+			for i, k := range a.Keys {
+				if i > 0 {
+					b.WriteString(", ")
+				}
+				fmt.Fprintf(&b, "%s (%s)", Sanitize(k.Key, 80), Thousands(k.Count))
+			}
+			b.WriteByte('\n')
+		}
+		if len(a.Samples) > 0 {
+			fmt.Fprintf(&b, "    sample: %s\n", Sanitize(a.Samples[len(a.Samples)-1], maxSampleRunes))
+		}
+	case Resolved:
+		fmt.Fprintf(&b, "%s RESOLVED %s: %s, fired %s from %s, peak %s\n", t, a.Rule, formatValue(a.Value, a.Unit),
+			formatDuration(a.Time.Sub(a.Since)), a.Since.UTC().Format(time.TimeOnly), formatValue(a.Peak, a.Unit))
+	}
+	return b.String()
+}
+
+// formatValue prints a value in its unit: "240.5/s", "0.2/s", "34 distinct".
+func formatValue(v float64, unit string) string {
+	var s string
+	switch {
+	case v == float64(int64(v)) && v < 1e15:
+		s = Thousands(uint64(max(v, 0)))
+	case v >= 100:
+		s = strconv.FormatFloat(v, 'f', 0, 64)
+	case v >= 10:
+		s = strconv.FormatFloat(v, 'f', 1, 64)
+	default:
+		s = strconv.FormatFloat(v, 'f', -1, 64)
+		if len(s) > 5 {
+			s = strconv.FormatFloat(v, 'f', 3, 64)
+		}
+	}
+	if unit == "distinct" {
+		return s + " distinct"
+	}
+	return s + unit
+}
+
+func formatDuration(d time.Duration) string {
+	s := d.Round(time.Second).String()
+	s = strings.TrimSuffix(s, "0s")
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	if s == "" {
+		return "0s"
+	}
+	return s
+}
+
+// Thousands formats n with commas: 4812 → "4,812".
+func Thousands(n uint64) string {
+	s := strconv.FormatUint(n, 10)
+	if len(s) <= 3 {
+		return s
+	}
+	var b strings.Builder
+	pre := len(s) % 3
+	if pre > 0 {
+		b.WriteString(s[:pre])
+	}
+	for i := pre; i < len(s); i += 3 {
+		if b.Len() > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(s[i : i+3])
+	}
+	return b.String()
+}
+
+// Sanitize makes attacker-controlled text safe for a terminal: control
+// characters (ANSI escapes included) and invalid UTF-8 become \xHH, and
+// the result is cut to maxRunes with an ellipsis.
+func Sanitize(s string, maxRunes int) string {
+	var b strings.Builder
+	n := 0
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if n >= maxRunes {
+			b.WriteString("…")
+			break
+		}
+		switch {
+		case r == utf8.RuneError && size == 1, r < 0x20, r == 0x7f, r >= 0x80 && r < 0xa0:
+			for _, c := range []byte(s[i : i+size]) {
+				fmt.Fprintf(&b, `\x%02x`, c)
+			}
+		default:
+			b.WriteString(s[i : i+size])
+		}
+		i += size
+		n++
+	}
+	return b.String()
+}

@@ -1,0 +1,225 @@
+package detector
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/sentinel-dev/sentinel/alerts"
+	"github.com/sentinel-dev/sentinel/parsers"
+)
+
+// Defaults of [Options].
+const (
+	DefaultResolution    = time.Second
+	DefaultSkew          = 5 * time.Second
+	DefaultTopN          = 5
+	DefaultKeysPerBucket = 64
+	DefaultSamples       = 3
+)
+
+// Options tune an [Engine]. The zero value takes every default.
+type Options struct {
+	// Resolution is the width of a window bucket, and so how often rules
+	// are evaluated, in event time.
+	Resolution time.Duration
+	// Skew is how far behind the newest event time a line may be and still
+	// count; older lines are counted late.
+	Skew time.Duration
+	// TopN is how many top offenders an alert names.
+	TopN int
+	// KeysPerBucket is the capacity of each bucket's Space-Saving summary
+	// of group_by keys; memory per rule is bounded by it whatever the
+	// number of distinct keys.
+	KeysPerBucket int
+	// Samples is how many sample lines an alert carries.
+	Samples int
+	// Emit receives every alert transition, in event-time order. It is
+	// called from Observe, Advance and Flush.
+	Emit func(alerts.Alert)
+}
+
+func (o *Options) fill() {
+	if o.Resolution <= 0 {
+		o.Resolution = DefaultResolution
+	}
+	if o.Skew <= 0 {
+		o.Skew = DefaultSkew
+	}
+	if o.TopN <= 0 {
+		o.TopN = DefaultTopN
+	}
+	if o.KeysPerBucket <= 0 {
+		o.KeysPerBucket = DefaultKeysPerBucket
+	}
+	if o.Samples <= 0 {
+		o.Samples = DefaultSamples
+	}
+	if o.Emit == nil {
+		o.Emit = func(alerts.Alert) {}
+	}
+}
+
+// Stats counts what an [Engine] has seen.
+type Stats struct {
+	Events uint64 // events observed
+	Late   uint64 // events older than the newest event time minus the skew: not counted
+	Rules  []RuleStats
+}
+
+// RuleStats counts what one rule has seen.
+type RuleStats struct {
+	Name    string
+	Matched uint64 // events that passed the rule's filter and were counted
+	Firings uint64 // transitions to firing
+}
+
+// Engine runs rules over events on event time. It does no I/O and never
+// reads the clock: [Engine.Observe] moves its windows to each event's
+// time, and [Engine.Advance] applies the wall-clock ticks of live mode.
+// An Engine is not safe for concurrent use; one goroutine owns it.
+type Engine struct {
+	opts      Options
+	res       int64 // bucket width in ns
+	rules     []*ruleState
+	started   bool
+	cur       int64 // bucket number of the newest event time
+	watermark time.Time
+	events    uint64
+	late      uint64
+}
+
+// NewEngine returns an engine running rules. Rule names must be unique.
+func NewEngine(rules []Rule, opts Options) (*Engine, error) {
+	opts.fill()
+	e := &Engine{opts: opts, res: int64(opts.Resolution)}
+	seen := make(map[string]bool)
+	var errs []error
+	for i := range rules {
+		r := rules[i]
+		if err := r.Validate(opts.Resolution); err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		if seen[r.Name] {
+			errs = append(errs, fmt.Errorf("rule %s: defined twice", r.Name))
+			continue
+		}
+		seen[r.Name] = true
+		e.rules = append(e.rules, newRuleState(r, &e.opts))
+	}
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+	return e, nil
+}
+
+// Observe counts ev in every rule whose filter it passes, first moving
+// the windows to ev.Time. ev.Time must not be zero. ev is not retained.
+func (e *Engine) Observe(ev *parsers.Event) {
+	e.events++
+	n := floorDiv(ev.Time.UnixNano(), e.res)
+	if !e.started {
+		e.started = true
+		e.cur = n
+		e.watermark = ev.Time
+		for _, r := range e.rules {
+			r.open(n)
+		}
+	} else if n > e.cur {
+		e.advanceTo(n)
+	}
+	if ev.Time.After(e.watermark) {
+		e.watermark = ev.Time
+	} else if ev.Time.Before(e.watermark.Add(-e.opts.Skew)) {
+		e.late++
+		return
+	}
+	for _, r := range e.rules {
+		if r.rule.Match == nil || r.rule.Match.Match(ev) {
+			r.add(n, ev)
+		}
+	}
+}
+
+// Advance moves the engine's clock to now without an event, so that rules
+// resolve and windows empty while the log is quiet. Live mode calls it
+// with the wall clock; a time at or before the newest event does nothing.
+func (e *Engine) Advance(now time.Time) {
+	if !e.started {
+		return
+	}
+	if n := floorDiv(now.UnixNano(), e.res); n > e.cur {
+		e.advanceTo(n)
+	}
+}
+
+// Flush completes the bucket of the newest event and evaluates it, at the
+// end of a replay. Rules still firing stay firing: the log says nothing
+// about when they would have resolved.
+func (e *Engine) Flush() {
+	if e.started {
+		e.advanceTo(e.cur + 1)
+	}
+}
+
+// Watermark returns the newest event time seen.
+func (e *Engine) Watermark() time.Time { return e.watermark }
+
+// Stats returns the engine's counters.
+func (e *Engine) Stats() Stats {
+	s := Stats{Events: e.events, Late: e.late}
+	for _, r := range e.rules {
+		s.Rules = append(s.Rules, RuleStats{Name: r.rule.Name, Matched: r.matched, Firings: r.firings})
+	}
+	return s
+}
+
+// Firing returns the names of the rules firing now.
+func (e *Engine) Firing() []string {
+	var names []string
+	for _, r := range e.rules {
+		if r.state == stateFiring {
+			names = append(names, r.rule.Name)
+		}
+	}
+	return names
+}
+
+// advanceTo evaluates every bucket boundary up to bucket n. While every
+// rule is idle (empty window, not pending or firing) nothing can change,
+// so a gap in the log costs one step, not one per bucket.
+func (e *Engine) advanceTo(n int64) {
+	for b := e.cur + 1; b <= n; b++ {
+		if e.idle() {
+			b = n
+		}
+		at := time.Unix(0, b*e.res).UTC()
+		for _, r := range e.rules {
+			r.open(b)
+			if a, ok := r.evaluate(at); ok {
+				e.opts.Emit(a)
+			}
+		}
+		e.cur = b
+	}
+}
+
+func (e *Engine) idle() bool {
+	for _, r := range e.rules {
+		if r.total != 0 || r.state != stateInactive {
+			return false
+		}
+	}
+	return true
+}
+
+// floorDiv divides rounding towards minus infinity, so that times before
+// 1970 still land in the right bucket.
+func floorDiv(a, b int64) int64 {
+	q := a / b
+	if a%b != 0 && (a < 0) != (b < 0) {
+		q--
+	}
+	return q
+}

@@ -1,0 +1,356 @@
+package detector
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+	"testing"
+	"time"
+
+	gocmp "github.com/google/go-cmp/cmp"
+
+	"github.com/sentinel-dev/sentinel/alerts"
+	"github.com/sentinel-dev/sentinel/parsers"
+)
+
+// t0 is a whole second, so that bucket boundaries fall on round times.
+var t0 = time.Date(2026, 11, 27, 1, 20, 0, 0, time.UTC)
+
+// ev is one test event: an offset from t0 and a client.
+type ev struct {
+	at time.Duration
+	ip string
+}
+
+// burst returns n events evenly spread over [from, from+d), from ip (or,
+// when ip contains %d, from n distinct clients).
+func burst(from, d time.Duration, n int, ip string) []ev {
+	out := make([]ev, n)
+	for i := range out {
+		addr := ip
+		if containsVerb(ip) {
+			addr = fmt.Sprintf(ip, i)
+		}
+		out[i] = ev{at: from + time.Duration(int64(d)*int64(i)/int64(n)), ip: addr}
+	}
+	return out
+}
+
+func containsVerb(s string) bool {
+	for i := 0; i+1 < len(s); i++ {
+		if s[i] == '%' && s[i+1] == 'd' {
+			return true
+		}
+	}
+	return false
+}
+
+// transition is the part of an alert the tests compare.
+type transition struct {
+	State alerts.State
+	At    time.Duration // after t0
+	Value float64
+}
+
+// replay runs events (in the order given) through one rule and returns
+// the transitions.
+func replay(tb testing.TB, r Rule, events []ev, opts Options) ([]transition, []alerts.Alert, *Engine) {
+	tb.Helper()
+	var got []transition
+	var full []alerts.Alert
+	opts.Emit = func(a alerts.Alert) {
+		got = append(got, transition{a.State, a.Time.Sub(t0), a.Value})
+		full = append(full, a)
+	}
+	eng, err := NewEngine([]Rule{r}, opts)
+	if err != nil {
+		tb.Fatalf("NewEngine: %v", err)
+	}
+	var e parsers.Event
+	for _, x := range events {
+		e.Reset()
+		e.Time = t0.Add(x.at)
+		e.ClientIP = []byte(x.ip)
+		e.Raw = []byte("line from " + x.ip)
+		eng.Observe(&e)
+	}
+	eng.Flush()
+	return got, full, eng
+}
+
+// byTime sorts events by time, keeping the order of equal times.
+func byTime(events []ev) []ev {
+	slices.SortStableFunc(events, func(a, b ev) int { return cmp.Compare(a.at, b.at) })
+	return events
+}
+
+func ipField() *Field { f := LookupField("client_ip"); return &f }
+
+func rateRule(window time.Duration, threshold float64) Rule {
+	return Rule{Name: "r", Type: Rate, Window: window, Threshold: threshold, Severity: alerts.Critical}
+}
+
+func concat(parts ...[]ev) []ev {
+	var out []ev
+	for _, p := range parts {
+		out = append(out, p...)
+	}
+	return out
+}
+
+func TestEngine_rate(t *testing.T) {
+	s := time.Second
+	tests := []struct {
+		name   string
+		rule   Rule
+		events []ev
+		want   []transition
+	}{
+		{
+			name:   "burst fires at the first boundary after the crossing",
+			rule:   rateRule(10*s, 10),
+			events: burst(0, 2*s, 400, "1.2.3.4"), // 200/s: 100 events by t0+0.5s
+			// Window [t0-9s, t0+1s) holds 200 events: 20/s. The input ends
+			// while the rule fires, and replay does not invent a resolution.
+			want: []transition{{alerts.Firing, 1 * s, 20}},
+		},
+		{
+			name:   "steady traffic under the threshold never fires",
+			rule:   rateRule(10*s, 10),
+			events: burst(0, 60*s, 540, "1.2.3.4"), // 9/s
+		},
+		{
+			name: "burst straddling a fixed-window edge is seen whole",
+			rule: rateRule(10*s, 10),
+			// 60 events in the last half second before t0+10s and 60 in the
+			// first half second after: fixed 10 s windows would see 60 each
+			// (below 100) and let 2× the limit through.
+			events: concat(burst(9500*time.Millisecond, 500*time.Millisecond, 60, "a"), burst(10*s, 500*time.Millisecond, 60, "b")),
+			want:   []transition{{alerts.Firing, 11 * s, 12}},
+		},
+		{
+			name:   "exactly at the threshold fires",
+			rule:   rateRule(10*s, 10),
+			events: burst(0, 1*s, 100, "a"),
+			want:   []transition{{alerts.Firing, 1 * s, 10}},
+		},
+		{
+			name:   "one below the threshold does not",
+			rule:   rateRule(10*s, 10),
+			events: burst(0, 1*s, 99, "a"),
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, _, _ := replay(t, tt.rule, tt.events, Options{})
+			if diff := gocmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("transitions (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestEngine_resolveInGap(t *testing.T) {
+	s := time.Second
+	// A burst, then nothing for a day, then one event: the rule resolves
+	// when the burst leaves the window, not when the next line arrives.
+	events := concat(burst(0, 1*s, 200, "a"), []ev{{at: 24 * time.Hour, ip: "b"}})
+	got, _, _ := replay(t, rateRule(10*s, 10), events, Options{})
+	want := []transition{
+		{alerts.Firing, 1 * s, 20},
+		{alerts.Resolved, 11 * s, 0},
+	}
+	if diff := gocmp.Diff(want, got); diff != "" {
+		t.Errorf("transitions (-want +got):\n%s", diff)
+	}
+}
+
+func TestEngine_hysteresis(t *testing.T) {
+	s := time.Second
+	// 10 s window, threshold 10/s, clear at 8/s. Each second of traffic at
+	// a given rate; the window average follows with a lag.
+	var events []ev
+	rates := []int{12, 12, 12, 12, 12, 12, 12, 12, 12, 12, // fires once the window fills
+		9, 9, 9, 9, 9, 9, 9, 9, 9, 9, // hovers between clear and threshold: stays firing
+		11, 9, 11, 9, 11, 9, 11, 9, 11, 9, // oscillates around the threshold: no flapping
+		7, 7, 7, 7, 7, 7, 7, 7, 7, 7} // below clear: resolves
+	for sec, n := range rates {
+		events = append(events, burst(time.Duration(sec)*s, s, n, "a")...)
+	}
+	got, _, _ := replay(t, rateRule(10*s, 10), events, Options{})
+	want := []transition{
+		{alerts.Firing, 9 * s, 10.8},   // 108 events in [t0-1s, t0+9s)
+		{alerts.Resolved, 37 * s, 7.8}, // 78 events in [t0+27s, t0+37s)
+	}
+	if diff := gocmp.Diff(want, got); diff != "" {
+		t.Errorf("transitions (-want +got):\n%s", diff)
+	}
+}
+
+func TestEngine_for(t *testing.T) {
+	s := time.Second
+	r := rateRule(5*s, 10)
+	r.For = 5 * s
+	t.Run("short burst stays pending", func(t *testing.T) {
+		// 60 events in one second: 12/s over the 5 s window, for 4 s only.
+		got, _, _ := replay(t, r, burst(0, s, 60, "a"), Options{})
+		if len(got) != 0 {
+			t.Errorf("transitions = %v, want none", got)
+		}
+	})
+	t.Run("sustained burst fires after for", func(t *testing.T) {
+		got, full, _ := replay(t, r, burst(0, 20*s, 20*20, "a"), Options{})
+		if len(got) == 0 || got[0].State != alerts.Firing || got[0].At != 8*s {
+			t.Fatalf("transitions = %v, want firing at 8s", got)
+		}
+		if want := t0.Add(3 * s); !full[0].Since.Equal(want) {
+			t.Errorf("Since = %v, want %v (when the condition started holding)", full[0].Since, want)
+		}
+	})
+}
+
+func TestEngine_late(t *testing.T) {
+	s := time.Second
+	events := concat(
+		burst(10*s, 1*s, 50, "a"),
+		burst(7*s, 1*s, 50, "b"), // 3 s behind the newest line: within the skew, counted
+		burst(2*s, 1*s, 50, "c"), // 8 s behind: late, not counted
+	)
+	got, _, eng := replay(t, rateRule(20*s, 5), events, Options{})
+	// 100 counted events in a 20 s window is exactly 5/s.
+	want := []transition{{alerts.Firing, 11 * s, 5}}
+	if diff := gocmp.Diff(want, got); diff != "" {
+		t.Errorf("transitions (-want +got):\n%s", diff)
+	}
+	if st := eng.Stats(); st.Late != 50 || st.Events != 150 || st.Rules[0].Matched != 100 {
+		t.Errorf("Stats() = %+v, want 150 events, 50 late, 100 matched", st)
+	}
+}
+
+func TestEngine_perKey(t *testing.T) {
+	s := time.Second
+	r := rateRule(10*s, 10)
+	r.PerKey = true
+	r.GroupBy = ipField()
+	// 300 clients at 1 request each per second (300/s in total) and one
+	// client at 15/s: only that one crosses 10/s.
+	var events []ev
+	for sec := 0; sec < 20; sec++ {
+		events = append(events, burst(time.Duration(sec)*s, s, 300, "10.0.0.%d")...)
+		events = append(events, burst(time.Duration(sec)*s, s, 15, "203.0.113.7")...)
+	}
+	got, full, _ := replay(t, r, events, Options{})
+	if len(got) == 0 || got[0].State != alerts.Firing {
+		t.Fatalf("transitions = %v, want a firing", got)
+	}
+	a := full[0]
+	if a.Keys[0].Key != "203.0.113.7" || a.Value < 10 || a.Value > 16 {
+		t.Errorf("firing alert value %v keys %v, want 203.0.113.7 first at ~15/s", a.Value, a.Keys)
+	}
+	for _, k := range a.Keys {
+		if k.Count < k.Error {
+			t.Errorf("key %v: count below its error bound", k)
+		}
+	}
+}
+
+func TestEngine_perKeyQuiet(t *testing.T) {
+	s := time.Second
+	r := rateRule(10*s, 10)
+	r.PerKey = true
+	r.GroupBy = ipField()
+	// Lots of traffic, spread thin: the total is far above 10/s but no
+	// client is.
+	var events []ev
+	for sec := 0; sec < 30; sec++ {
+		events = append(events, burst(time.Duration(sec)*s, s, 500, "10.0.%d.1")...)
+	}
+	if got, _, _ := replay(t, r, events, Options{}); len(got) != 0 {
+		t.Errorf("transitions = %v, want none", got)
+	}
+}
+
+func TestEngine_distinct(t *testing.T) {
+	s := time.Second
+	f := ipField()
+	r := Rule{Name: "d", Type: Distinct, Field: f, Window: 60 * s, Threshold: 100, GroupBy: f}
+	t.Run("many clients fire", func(t *testing.T) {
+		got, full, _ := replay(t, r, burst(0, 10*s, 200, "198.51.%d.9"), Options{})
+		if len(got) != 1 || got[0].State != alerts.Firing {
+			t.Fatalf("transitions = %v, want one firing", got)
+		}
+		if d := full[0].Distinct; d < 95 || d > 125 {
+			// Fires at the first boundary past 100 distinct clients.
+			t.Errorf("Distinct = %d, want about 100", d)
+		}
+	})
+	t.Run("one client many times does not", func(t *testing.T) {
+		if got, _, _ := replay(t, r, burst(0, 10*s, 5000, "198.51.100.9"), Options{}); len(got) != 0 {
+			t.Errorf("transitions = %v, want none", got)
+		}
+	})
+}
+
+func TestEngine_alertContents(t *testing.T) {
+	s := time.Second
+	r := rateRule(30*s, 1)
+	r.GroupBy, r.DistinctOf = ipField(), ipField()
+	r.Description = "sign-ups"
+	events := byTime(concat(burst(0, 5*s, 40, "203.0.113.7"), burst(0, 5*s, 400, "192.0.%d.1")))
+	_, full, _ := replay(t, r, events, Options{TopN: 2})
+	if len(full) == 0 {
+		t.Fatal("no alert")
+	}
+	a := full[0]
+	if a.Keys[0].Key != "203.0.113.7" || len(a.Keys) != 2 {
+		t.Errorf("Keys = %v, want 203.0.113.7 first, 2 keys", a.Keys)
+	}
+	if a.Distinct < 80 || a.Distinct > 100 || a.DistinctOf != "client_ip" {
+		t.Errorf("Distinct = %d of %q, want ~88 client_ip (the first second's clients)", a.Distinct, a.DistinctOf)
+	}
+	if a.Rule != "r" || a.Threshold != 1 || a.Unit != "/s" || a.Severity != alerts.Critical || a.Window != 30*s || len(a.Samples) == 0 {
+		t.Errorf("alert = %+v", a)
+	}
+}
+
+func TestEngine_advanceResolvesWhileQuiet(t *testing.T) {
+	s := time.Second
+	var got []alerts.Alert
+	eng, err := NewEngine([]Rule{rateRule(10*s, 10)}, Options{Emit: func(a alerts.Alert) { got = append(got, a) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var e parsers.Event
+	for _, x := range burst(0, s, 200, "a") {
+		e.Reset()
+		e.Time = t0.Add(x.at)
+		eng.Observe(&e)
+	}
+	eng.Advance(t0.Add(2 * s))
+	if len(got) != 1 || got[0].State != alerts.Firing {
+		t.Fatalf("after 2s: %v, want firing", got)
+	}
+	eng.Advance(t0.Add(30 * s))
+	if len(got) != 2 || got[1].State != alerts.Resolved || !got[1].Time.Equal(t0.Add(11*s)) {
+		t.Fatalf("after 30s: %v, want resolved at t0+11s", got)
+	}
+}
+
+func TestNewEngine_invalid(t *testing.T) {
+	bad := []Rule{
+		{Name: "", Type: Rate, Window: time.Second, Threshold: 1},
+		{Name: "w", Type: Rate, Window: 1500 * time.Millisecond, Threshold: 1},
+		{Name: "t", Type: Rate, Window: time.Second, Threshold: 0},
+		{Name: "p", Type: Rate, Window: time.Second, Threshold: 1, PerKey: true},
+		{Name: "d", Type: Distinct, Window: time.Second, Threshold: 1},
+	}
+	for _, r := range bad {
+		if _, err := NewEngine([]Rule{r}, Options{}); err == nil {
+			t.Errorf("NewEngine(%+v) = nil error", r)
+		}
+	}
+	dup := []Rule{rateRule(time.Second, 1), rateRule(time.Second, 1)}
+	if _, err := NewEngine(dup, Options{}); err == nil {
+		t.Error("NewEngine with a duplicate name = nil error")
+	}
+}

@@ -1,0 +1,136 @@
+package detector
+
+import (
+	"strconv"
+	"time"
+
+	"github.com/sentinel-dev/sentinel/parsers"
+)
+
+// Field reads one named value of an [parsers.Event]. Rules filter, group
+// and count distinct values through Fields, so that any parsed field,
+// including an application message or an extra field, can drive a rule.
+type Field struct {
+	Name    string
+	get     func(*parsers.Event) []byte
+	number  func(*parsers.Event) (float64, bool)
+	numeric bool
+}
+
+// Bytes returns the field's value in ev as text; nil when absent. The
+// slice is valid as long as ev is.
+func (f Field) Bytes(ev *parsers.Event) []byte { return f.get(ev) }
+
+// Number returns the field's numeric value, and whether it has one.
+func (f Field) Number(ev *parsers.Event) (float64, bool) {
+	if f.number != nil {
+		return f.number(ev)
+	}
+	return parseNumber(f.get(ev))
+}
+
+// Numeric reports whether the field is a number by nature (status, bytes,
+// duration), so that "200-399" means a range rather than text.
+func (f Field) Numeric() bool { return f.numeric }
+
+// builtinFields are the fields every format fills the same way.
+var builtinFields = map[string]Field{
+	"client_ip":  {get: func(e *parsers.Event) []byte { return e.ClientIP }},
+	"host":       {get: func(e *parsers.Event) []byte { return e.Host }},
+	"method":     {get: func(e *parsers.Event) []byte { return e.Method }},
+	"path":       {get: func(e *parsers.Event) []byte { return e.Path }},
+	"query":      {get: func(e *parsers.Event) []byte { return e.Query }},
+	"protocol":   {get: func(e *parsers.Event) []byte { return e.Protocol }},
+	"user_agent": {get: func(e *parsers.Event) []byte { return e.UserAgent }},
+	"referer":    {get: func(e *parsers.Event) []byte { return e.Referer }},
+	"request_id": {get: func(e *parsers.Event) []byte { return e.RequestID }},
+	"level":      {get: func(e *parsers.Event) []byte { return e.Level }},
+	"message":    {get: func(e *parsers.Event) []byte { return e.Message }},
+	"kind":       {get: func(e *parsers.Event) []byte { return kindText[e.Kind] }},
+	"status": {numeric: true,
+		get: func(e *parsers.Event) []byte {
+			if e.Status <= 0 || e.Status >= len(statusText) {
+				return nil
+			}
+			return statusText[e.Status]
+		},
+		number: func(e *parsers.Event) (float64, bool) { return float64(e.Status), e.Status != 0 }},
+	"bytes": {numeric: true,
+		get: func(e *parsers.Event) []byte {
+			if e.Bytes < 0 {
+				return nil
+			}
+			return strconv.AppendInt(nil, e.Bytes, 10)
+		},
+		number: func(e *parsers.Event) (float64, bool) { return float64(e.Bytes), e.Bytes >= 0 }},
+	// duration is in seconds, so that "duration: 2-" means two seconds or more.
+	"duration": {numeric: true,
+		get: func(e *parsers.Event) []byte {
+			if e.Duration < 0 {
+				return nil
+			}
+			return []byte(e.Duration.String())
+		},
+		number: func(e *parsers.Event) (float64, bool) {
+			return float64(e.Duration) / float64(time.Second), e.Duration >= 0
+		}},
+}
+
+// statusText holds "100" … "999", so that grouping by status does not
+// allocate.
+var statusText = func() [][]byte {
+	t := make([][]byte, 1000)
+	for i := 100; i < len(t); i++ {
+		t[i] = strconv.AppendInt(nil, int64(i), 10)
+	}
+	return t
+}()
+
+var kindText = [...][]byte{parsers.KindRequest: []byte("request"), parsers.KindMessage: []byte("message")}
+
+// FieldNames lists the built-in field names, for help texts and errors.
+func FieldNames() []string {
+	return []string{"client_ip", "host", "method", "path", "query", "protocol", "status", "bytes",
+		"duration", "user_agent", "referer", "request_id", "level", "message", "kind"}
+}
+
+// LookupField returns the field called name: a built-in one, or else an
+// extra field of that name (a logfmt key, a mapped JSON field, a named
+// regexp group).
+func LookupField(name string) Field {
+	if f, ok := builtinFields[name]; ok {
+		f.Name = name
+		return f
+	}
+	return Field{Name: name, get: func(e *parsers.Event) []byte {
+		v, _ := e.Lookup(name)
+		return v
+	}}
+}
+
+// parseNumber parses a decimal number without allocating.
+func parseNumber(b []byte) (float64, bool) {
+	if len(b) == 0 || len(b) > 32 {
+		return 0, false
+	}
+	// Integers, the common case, by hand.
+	n, neg, i := 0.0, false, 0
+	if b[0] == '-' {
+		neg, i = true, 1
+	}
+	if i == len(b) {
+		return 0, false
+	}
+	for ; i < len(b); i++ {
+		c := b[i]
+		if c < '0' || c > '9' {
+			f, err := strconv.ParseFloat(string(b), 64)
+			return f, err == nil
+		}
+		n = n*10 + float64(c-'0')
+	}
+	if neg {
+		n = -n
+	}
+	return n, true
+}

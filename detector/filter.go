@@ -1,0 +1,231 @@
+package detector
+
+import (
+	"bytes"
+	"net/netip"
+	"regexp"
+
+	"github.com/sentinel-dev/sentinel/parsers"
+)
+
+// Cond is one condition on an event. Conditions are built by the config
+// package from a rule's match: block and evaluated for every event, so
+// they do not allocate.
+type Cond interface {
+	Match(ev *parsers.Event) bool
+}
+
+// All holds when every condition holds (true when empty).
+type All []Cond
+
+// Match implements [Cond].
+func (a All) Match(ev *parsers.Event) bool {
+	for _, c := range a {
+		if !c.Match(ev) {
+			return false
+		}
+	}
+	return true
+}
+
+// Any holds when at least one condition holds.
+type Any []Cond
+
+// Match implements [Cond].
+func (a Any) Match(ev *parsers.Event) bool {
+	for _, c := range a {
+		if c.Match(ev) {
+			return true
+		}
+	}
+	return false
+}
+
+// Not negates a condition.
+type Not struct{ Cond Cond }
+
+// Match implements [Cond].
+func (n Not) Match(ev *parsers.Event) bool { return !n.Cond.Match(ev) }
+
+// Equals holds when the field's text is one of Values (compared exactly;
+// an empty value in Values matches an absent field).
+type Equals struct {
+	Field  Field
+	Values []string
+	set    map[string]struct{}
+}
+
+// NewEquals returns an [Equals] condition; long lists use a set.
+func NewEquals(f Field, values []string) *Equals {
+	c := &Equals{Field: f, Values: values}
+	if len(values) > 6 {
+		c.set = make(map[string]struct{}, len(values))
+		for _, v := range values {
+			c.set[v] = struct{}{}
+		}
+	}
+	return c
+}
+
+// Match implements [Cond].
+func (c *Equals) Match(ev *parsers.Event) bool {
+	v := c.Field.get(ev)
+	if c.set != nil {
+		_, ok := c.set[string(v)]
+		return ok
+	}
+	for _, want := range c.Values {
+		if string(v) == want {
+			return true
+		}
+	}
+	return false
+}
+
+// Text holds when the field's text has one of Values as a prefix, suffix
+// or substring, per Op.
+type Text struct {
+	Field  Field
+	Op     TextOp
+	Values []string
+	// Fold compares ASCII case-insensitively.
+	Fold bool
+}
+
+// TextOp says how a [Text] condition compares.
+type TextOp uint8
+
+// Text operators.
+const (
+	Prefix TextOp = iota
+	Suffix
+	Contains
+)
+
+// Match implements [Cond].
+func (c *Text) Match(ev *parsers.Event) bool {
+	v := c.Field.get(ev)
+	if v == nil {
+		return false
+	}
+	for _, w := range c.Values {
+		if c.match(v, w) {
+			return true
+		}
+	}
+	return false
+}
+
+func (c *Text) match(v []byte, w string) bool {
+	switch c.Op {
+	case Prefix:
+		return len(v) >= len(w) && c.eq(v[:len(w)], w)
+	case Suffix:
+		return len(v) >= len(w) && c.eq(v[len(v)-len(w):], w)
+	default:
+		if !c.Fold {
+			return bytes.Contains(v, []byte(w))
+		}
+		for i := 0; i+len(w) <= len(v); i++ {
+			if c.eq(v[i:i+len(w)], w) {
+				return true
+			}
+		}
+		return false
+	}
+}
+
+func (c *Text) eq(a []byte, b string) bool {
+	if !c.Fold {
+		return string(a) == b
+	}
+	return bytes.EqualFold(a, []byte(b))
+}
+
+// Regexp holds when the field's text matches the expression (RE2: linear
+// time whatever the input).
+type Regexp struct {
+	Field Field
+	Re    *regexp.Regexp
+}
+
+// Match implements [Cond].
+func (c *Regexp) Match(ev *parsers.Event) bool {
+	v := c.Field.get(ev)
+	return v != nil && c.Re.Match(v)
+}
+
+// Range holds when the field's number lies in [Min, Max] for one of the
+// ranges.
+type Range struct {
+	Field  Field
+	Ranges []NumRange
+}
+
+// NumRange is a closed interval of numbers.
+type NumRange struct{ Min, Max float64 }
+
+// Match implements [Cond].
+func (c *Range) Match(ev *parsers.Event) bool {
+	n, ok := c.Field.Number(ev)
+	if !ok {
+		return false
+	}
+	for _, r := range c.Ranges {
+		if n >= r.Min && n <= r.Max {
+			return true
+		}
+	}
+	return false
+}
+
+// CIDR holds when the field is an IP address inside one of the prefixes.
+type CIDR struct {
+	Field    Field
+	Prefixes []netip.Prefix
+}
+
+// Match implements [Cond].
+func (c *CIDR) Match(ev *parsers.Event) bool {
+	a, ok := parseAddr(c.Field.get(ev))
+	if !ok {
+		return false
+	}
+	for _, p := range c.Prefixes {
+		if p.Contains(a) {
+			return true
+		}
+	}
+	return false
+}
+
+// parseAddr parses an IP address, IPv4 by hand so that the common case
+// does not allocate.
+func parseAddr(b []byte) (netip.Addr, bool) {
+	if len(b) == 0 {
+		return netip.Addr{}, false
+	}
+	var v4 [4]byte
+	part, n, digitsSeen := 0, 0, 0
+	for _, c := range b {
+		switch {
+		case c >= '0' && c <= '9':
+			n = n*10 + int(c-'0')
+			digitsSeen++
+			if n > 255 || digitsSeen > 3 {
+				return netip.Addr{}, false
+			}
+		case c == '.' && digitsSeen > 0 && part < 3:
+			v4[part] = byte(n)
+			part, n, digitsSeen = part+1, 0, 0
+		default:
+			a, err := netip.ParseAddr(string(b))
+			return a.Unmap(), err == nil
+		}
+	}
+	if part != 3 || digitsSeen == 0 {
+		return netip.Addr{}, false
+	}
+	v4[3] = byte(n)
+	return netip.AddrFrom4(v4), true
+}
