@@ -1,0 +1,144 @@
+package parsers
+
+import (
+	"bytes"
+	"encoding/json"
+	"flag"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// update rewrites the golden files in testdata instead of comparing:
+// go test ./parsers -run Golden -update
+var update = flag.Bool("update", false, "rewrite golden files in testdata")
+
+// readLines returns the lines of file without their "\n" (a "\r" stays).
+// A missing file fails the test: fuzz seeds and golden inputs must exist.
+func readLines(tb testing.TB, file string) [][]byte {
+	tb.Helper()
+	b, err := os.ReadFile(file)
+	if err != nil {
+		tb.Fatalf("read lines: %v", err)
+	}
+	b = bytes.TrimSuffix(b, []byte("\n"))
+	if len(b) == 0 {
+		return nil
+	}
+	return bytes.Split(b, []byte("\n"))
+}
+
+// goldenEvent is the JSON form of an [Event] in golden files: absent
+// values are left out, so that each line shows what the parser found.
+type goldenEvent struct {
+	Line      int               `json:"line"`
+	Error     string            `json:"error,omitempty"`
+	Kind      string            `json:"kind,omitempty"`
+	Time      string            `json:"time,omitempty"`
+	ClientIP  *string           `json:"client_ip,omitempty"`
+	Host      *string           `json:"host,omitempty"`
+	Method    *string           `json:"method,omitempty"`
+	Path      *string           `json:"path,omitempty"`
+	Query     *string           `json:"query,omitempty"`
+	Protocol  *string           `json:"protocol,omitempty"`
+	Status    int               `json:"status,omitempty"`
+	Bytes     *int64            `json:"bytes,omitempty"`
+	UserAgent *string           `json:"user_agent,omitempty"`
+	Referer   *string           `json:"referer,omitempty"`
+	RequestID *string           `json:"request_id,omitempty"`
+	Duration  string            `json:"duration,omitempty"`
+	Level     *string           `json:"level,omitempty"`
+	Message   *string           `json:"message,omitempty"`
+	Extra     map[string]string `json:"extra,omitempty"`
+}
+
+func goldenString(b []byte) *string {
+	if b == nil {
+		return nil
+	}
+	s := string(b)
+	return &s
+}
+
+func newGoldenEvent(line int, ev *Event) goldenEvent {
+	g := goldenEvent{
+		Line:      line,
+		Kind:      ev.Kind.String(),
+		ClientIP:  goldenString(ev.ClientIP),
+		Host:      goldenString(ev.Host),
+		Method:    goldenString(ev.Method),
+		Path:      goldenString(ev.Path),
+		Query:     goldenString(ev.Query),
+		Protocol:  goldenString(ev.Protocol),
+		Status:    ev.Status,
+		UserAgent: goldenString(ev.UserAgent),
+		Referer:   goldenString(ev.Referer),
+		RequestID: goldenString(ev.RequestID),
+		Level:     goldenString(ev.Level),
+		Message:   goldenString(ev.Message),
+	}
+	if !ev.Time.IsZero() {
+		g.Time = ev.Time.Format(time.RFC3339Nano)
+	}
+	if ev.Bytes >= 0 {
+		n := ev.Bytes
+		g.Bytes = &n
+	}
+	if ev.Duration >= 0 {
+		g.Duration = ev.Duration.String()
+	}
+	for _, f := range ev.Extra {
+		if g.Extra == nil {
+			g.Extra = make(map[string]string)
+		}
+		g.Extra[f.Name] = string(f.Value)
+	}
+	return g
+}
+
+// goldenEvents runs every line of file through dec, then flushes it, and
+// returns one JSON object per event, or per line that returned an error
+// ({"line":n,"error":"…"}). Events emitted by Flush have line 0.
+func goldenEvents(tb testing.TB, dec Decoder, file string) []byte {
+	tb.Helper()
+	var out bytes.Buffer
+	enc := json.NewEncoder(&out)
+	enc.SetEscapeHTML(false)
+	put := func(g goldenEvent) {
+		if err := enc.Encode(g); err != nil {
+			tb.Fatalf("encode golden event: %v", err)
+		}
+	}
+	lineNo := 0
+	emit := func(ev *Event) { put(newGoldenEvent(lineNo, ev)) }
+	for i, line := range readLines(tb, file) {
+		lineNo = i + 1
+		if err := dec.Decode(line, emit); err != nil {
+			put(goldenEvent{Line: lineNo, Error: err.Error()})
+		}
+	}
+	lineNo = 0
+	dec.Flush(emit)
+	return out.Bytes()
+}
+
+// writeOrCompareGolden compares got with the golden file, or rewrites the
+// file when the -update flag is set.
+func writeOrCompareGolden(tb testing.TB, golden string, got []byte) {
+	tb.Helper()
+	if *update {
+		if err := os.WriteFile(golden, got, 0o644); err != nil {
+			tb.Fatalf("write golden: %v", err)
+		}
+		return
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		tb.Fatalf("read golden (run with -update to create it): %v", err)
+	}
+	if diff := cmp.Diff(string(want), string(got)); diff != "" {
+		tb.Errorf("%s mismatch (-want +got):\n%s", golden, diff)
+	}
+}
