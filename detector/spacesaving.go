@@ -8,17 +8,31 @@ package detector
 // number of occurrences lies in [Count-Err, Count] (in events), the counts
 // sum to N, and every key that occurred more than N/k times is monitored.
 //
-// Add takes O(log k) time: the monitored keys sit in a min-heap ordered by
-// count. Once warm (every slot's key buffer has held a key as long as the
-// keys it sees), Add does not allocate, on the eviction path included.
+// Add takes O(1) time plus hashing the key. Once warm (every slot's key
+// buffer has held a key as long as the keys it sees), Add does not allocate,
+// on the eviction path included. Memory is the keys plus about 100 bytes per
+// slot of capacity.
 //
 // A SpaceSaving is not safe for concurrent use.
 type SpaceSaving struct {
-	t       keyTable
-	heap    []int  // slot numbers, a binary min-heap on t.counts
-	pos     []int  // pos[slot] is the slot's position in heap
+	t keyTable
+
+	// order holds the slots sorted by count, highest first. Slots of equal
+	// count form a group: a run order[start..end] described by groups.
+	// Incrementing a count moves its slot to the front of its group and
+	// into the group before it, so Add takes O(1) time (the array form of
+	// the paper's Stream-Summary).
+	order  []int        // slot numbers
+	pos    []int        // pos[slot] is the slot's index in order
+	group  []int        // group[slot] is the slot's index in groups
+	groups []countGroup // at most one per slot
+	free   []int        // unused indexes in groups
+
 	evicted []byte // the last evicted key, returned by Add
 }
+
+// countGroup is the run order[start..end] (inclusive) of slots with one count.
+type countGroup struct{ start, end int }
 
 // EvictedEntry is the entry a full [SpaceSaving] gave up to make room for a
 // new key: its Count and Err are in events. Key belongs to the summary and
@@ -32,11 +46,14 @@ type EvictedEntry struct {
 // NewSpaceSaving returns an empty summary that monitors at most capacity
 // keys. It panics if capacity < 1 or capacity > 2^30.
 func NewSpaceSaving(capacity int) *SpaceSaving {
-	s := &SpaceSaving{
-		heap: make([]int, 0, capacity),
-		pos:  make([]int, capacity),
-	}
+	s := &SpaceSaving{}
 	s.t.init("NewSpaceSaving", capacity)
+	s.order = make([]int, capacity)
+	s.pos = make([]int, capacity)
+	s.group = make([]int, capacity)
+	s.groups = make([]countGroup, capacity)
+	s.free = make([]int, 0, capacity)
+	s.Reset()
 	return s
 }
 
@@ -49,25 +66,62 @@ func (s *SpaceSaving) Add(key []byte) (evicted EvictedEntry, didEvict bool) {
 	t := &s.t
 	h := t.hash(key)
 	if i := t.lookup(key, h); i >= 0 {
-		t.counts[i]++
-		s.down(s.pos[i])
+		s.increment(i)
 		return EvictedEntry{}, false
 	}
 	if !t.full() {
 		i := t.insert(key, h, 1, 0)
-		s.pos[i] = len(s.heap)
-		s.heap = append(s.heap, i)
-		s.up(len(s.heap) - 1)
+		p := t.n - 1 // count 1 is the smallest, so i goes last
+		s.order[p] = i
+		s.pos[i] = p
+		if p > 0 && t.counts[s.order[p-1]] == 1 {
+			g := s.group[s.order[p-1]]
+			s.groups[g].end = p
+			s.group[i] = g
+		} else {
+			s.group[i] = s.newGroup(p)
+		}
 		return EvictedEntry{}, false
 	}
-	i := s.heap[0]
+	i := s.order[t.n-1] // the last slot of the smallest count
 	s.evicted = append(s.evicted[:0], t.keys[i]...)
 	evicted = EvictedEntry{Key: s.evicted, Count: t.counts[i], Err: t.errs[i]}
 	t.rekey(i, key, h)
 	t.errs[i] = t.counts[i]
-	t.counts[i]++
-	s.down(0)
+	s.increment(i)
 	return evicted, true
+}
+
+// increment adds one to the count of slot i, keeping order sorted.
+func (s *SpaceSaving) increment(i int) {
+	t := &s.t
+	g := s.group[i]
+	first := s.groups[g].start
+	// Swap i to the front of its group, then detach it from the group.
+	p, o := s.pos[i], s.order[first]
+	s.order[first], s.order[p] = i, o
+	s.pos[i], s.pos[o] = first, p
+	if s.groups[g].end == first {
+		s.free = append(s.free, g)
+	} else {
+		s.groups[g].start = first + 1
+	}
+	t.counts[i]++
+	if first > 0 && t.counts[s.order[first-1]] == t.counts[i] {
+		prev := s.group[s.order[first-1]]
+		s.groups[prev].end = first
+		s.group[i] = prev
+	} else {
+		s.group[i] = s.newGroup(first)
+	}
+}
+
+// newGroup returns the index of an unused group set to the run [p, p].
+func (s *SpaceSaving) newGroup(p int) int {
+	g := s.free[len(s.free)-1]
+	s.free = s.free[:len(s.free)-1]
+	s.groups[g] = countGroup{start: p, end: p}
+	return g
 }
 
 // Each calls f for every monitored key with its count and error bound, in
@@ -85,51 +139,11 @@ func (s *SpaceSaving) Top(n int) []Entry { return s.t.top(n) }
 func (s *SpaceSaving) Len() int { return s.t.n }
 
 // Reset forgets every key and keeps the key buffers, so that a warm summary
-// stays allocation-free.
+// stays allocation-free. It takes time linear in the capacity.
 func (s *SpaceSaving) Reset() {
 	s.t.reset()
-	s.heap = s.heap[:0]
-}
-
-// up moves the heap element at position p towards the root while its count
-// is smaller than its parent's.
-func (s *SpaceSaving) up(p int) {
-	h, counts := s.heap, s.t.counts
-	x := h[p]
-	for p > 0 {
-		parent := (p - 1) / 2
-		if counts[h[parent]] <= counts[x] {
-			break
-		}
-		h[p] = h[parent]
-		s.pos[h[p]] = p
-		p = parent
+	s.free = s.free[:0]
+	for g := range s.groups {
+		s.free = append(s.free, g)
 	}
-	h[p] = x
-	s.pos[x] = p
-}
-
-// down moves the heap element at position p towards the leaves while a
-// child has a smaller count.
-func (s *SpaceSaving) down(p int) {
-	h, counts := s.heap, s.t.counts
-	n := len(h)
-	x := h[p]
-	for {
-		c := 2*p + 1
-		if c >= n {
-			break
-		}
-		if r := c + 1; r < n && counts[h[r]] < counts[h[c]] {
-			c = r
-		}
-		if counts[h[c]] >= counts[x] {
-			break
-		}
-		h[p] = h[c]
-		s.pos[h[p]] = p
-		p = c
-	}
-	h[p] = x
-	s.pos[x] = p
 }

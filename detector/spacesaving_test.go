@@ -21,20 +21,43 @@ func spaceSavingContents(s *SpaceSaving) []Entry {
 	return out
 }
 
-// checkSpaceSavingHeap fails tb unless s's heap holds every slot once, is
-// ordered by count, and agrees with s.pos.
-func checkSpaceSavingHeap(tb testing.TB, s *SpaceSaving) {
+// checkSpaceSavingOrder fails tb unless s's order holds every slot once,
+// sorted by count, highest first, in maximal runs of equal counts that match
+// s.groups, and every group is either in use or free.
+func checkSpaceSavingOrder(tb testing.TB, s *SpaceSaving) {
 	tb.Helper()
 	checkKeyTable(tb, &s.t)
-	if len(s.heap) != s.t.n {
-		tb.Fatalf("heap has %d elements, want %d", len(s.heap), s.t.n)
-	}
-	for p, slot := range s.heap {
+	counts := s.t.counts
+	inUse := map[int]bool{}
+	for p, slot := range s.order[:s.t.n] {
 		if s.pos[slot] != p {
 			tb.Fatalf("pos[%d] = %d, want %d", slot, s.pos[slot], p)
 		}
-		if p > 0 && s.t.counts[s.heap[(p-1)/2]] > s.t.counts[slot] {
-			tb.Fatalf("heap position %d: count %d below its parent's %d", p, s.t.counts[slot], s.t.counts[s.heap[(p-1)/2]])
+		g := s.group[slot]
+		inUse[g] = true
+		start, end := s.groups[g].start, s.groups[g].end
+		if p < start || p > end || end >= s.t.n {
+			tb.Fatalf("slot %d at %d: group %d is [%d, %d], n = %d", slot, p, g, start, end, s.t.n)
+		}
+		if counts[s.order[start]] != counts[slot] {
+			tb.Fatalf("slot %d at %d: count %d, group starts with count %d", slot, p, counts[slot], counts[s.order[start]])
+		}
+		if p > 0 {
+			prev := s.order[p-1]
+			if counts[prev] < counts[slot] {
+				tb.Fatalf("order[%d] has count %d, below order[%d]'s %d", p-1, counts[prev], p, counts[slot])
+			}
+			if (counts[prev] == counts[slot]) != (s.group[prev] == g) {
+				tb.Fatalf("positions %d and %d: counts %d and %d, groups %d and %d", p-1, p, counts[prev], counts[slot], s.group[prev], g)
+			}
+		}
+	}
+	if len(inUse)+len(s.free) != len(s.groups) {
+		tb.Fatalf("%d groups in use + %d free, want %d", len(inUse), len(s.free), len(s.groups))
+	}
+	for _, g := range s.free {
+		if inUse[g] {
+			tb.Fatalf("group %d is in use and free", g)
 		}
 	}
 }
@@ -128,7 +151,7 @@ func TestSpaceSaving_Add(t *testing.T) {
 				if e, ok := s.Add([]byte(tt.keys[i : i+1])); ok {
 					evicted = append(evicted, evictedEntry{string(e.Key), e.Count, e.Err})
 				}
-				checkSpaceSavingHeap(t, s)
+				checkSpaceSavingOrder(t, s)
 			}
 			if diff := cmp.Diff(tt.evicted, evicted); diff != "" {
 				t.Errorf("evicted (-want +got):\n%s", diff)
@@ -156,7 +179,7 @@ func TestSpaceSaving_Add(t *testing.T) {
 				if _, ok := s.Add(k); ok != wantEvict {
 					t.Fatalf("round %d: Add(%q) #%d evicted = %t, want %t", round, k, i, ok, wantEvict)
 				}
-				checkSpaceSavingHeap(t, s)
+				checkSpaceSavingOrder(t, s)
 			}
 			checkSpaceSavingBounds(t, s, capacity, exact, uint64(n))
 			if t.Failed() {
@@ -348,7 +371,7 @@ func TestSpaceSaving_Reset(t *testing.T) {
 	if diff := cmp.Diff(want, spaceSavingContents(s)); diff != "" {
 		t.Errorf("contents (-want +got):\n%s", diff)
 	}
-	checkSpaceSavingHeap(t, s)
+	checkSpaceSavingOrder(t, s)
 }
 
 // TestSpaceSaving_allocs checks that a warm summary does not allocate, on
