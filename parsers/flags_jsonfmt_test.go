@@ -1,0 +1,5 @@
+package parsers
+
+import "flag"
+
+var updateGolden = flag.Bool("update", false, "rewrite golden files")

@@ -1,0 +1,580 @@
+package parsers
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// JSON decodes logs with one JSON object per line: Caddy, nginx with
+// escape=json, Traefik, ECS application logs, or any object described by
+// a field mapping.
+//
+// Fields are found by dotted path ("request.headers.User-Agent") whether
+// the line nests objects ({"log":{"level":"info"}}) or flattens the keys
+// ({"log.level":"info"}), or mixes both. A mapped value that is an array
+// (Caddy's headers, "User-Agent":["curl/7.74.0"]) yields its first
+// element. Numbers may be JSON numbers or strings. An empty string or null
+// counts as absent, as nginx writes "" for a variable it does not have.
+//
+// The scanner is hand-written and lenient where producers are sloppy:
+// bytes ≥ 0x80 inside strings are taken as they are, valid UTF-8 or not
+// (nginx escape=json copies them raw), and values nobody asked for are
+// skipped without being checked in detail. It does not allocate per line:
+// unescaped strings go to a buffer the JSON owns and reuses, so the slices
+// of an emitted [Event] are valid only until the next call.
+//
+// A line that does not start with '{' but contains "| {" has its prefix
+// dropped, so that the output of `docker compose logs` ("caddy  | {…")
+// parses as it is. A JSON is not safe for concurrent use.
+type JSON struct {
+	maps     []mapping
+	slotOf   [][]int         // per mapping, the slot of each of its keys
+	slots    map[string]int  // dotted path → slot
+	prefixes map[string]bool // dotted paths of objects that hold a slot
+	vals     [][]byte        // per slot, this line's value; nil when absent
+	match    *matchRule
+	matchAt  int // slot of match.key
+	conv     converter
+	buf      []byte // unescaped strings of the current line
+	path     []byte // dotted path of the key being read
+	ev       Event
+}
+
+var _ Decoder = (*JSON)(nil)
+
+// jsonTimeKeys are tried when a generic mapping names no time field.
+const jsonTimeKeys = "time|ts|timestamp|@timestamp"
+
+// jsonPresets are the field mappings of well-known JSON access logs. Their
+// maps are never handed out; [JSONPreset] copies them.
+var jsonPresets = map[string]Options{
+	// Caddy v2 access log. ts is float Unix seconds by default, but
+	// time_format can make it ISO 8601 or an integer epoch, so the layout
+	// is guessed. duration is float seconds (or a "1.2ms" string with
+	// duration_format string). client_ip (Caddy ≥ 2.7) honours
+	// trusted_proxies; older versions have only remote_ip. The same stream
+	// carries Caddy's own server logs, which the match drops.
+	"caddy": {
+		Fields: map[string]string{
+			"match":      "logger=http.log.access*",
+			"time":       "ts",
+			"client_ip":  "request.client_ip|request.remote_ip",
+			"method":     "request.method",
+			"target":     "request.uri",
+			"host":       "request.host",
+			"protocol":   "request.proto",
+			"status":     "status",
+			"bytes":      "size",
+			"duration":   "duration",
+			"user_agent": "request.headers.User-Agent",
+			"referer":    "request.headers.Referer",
+			"level":      "level",
+		},
+		DurationUnit: "s",
+	},
+	// nginx log_format escape=json with the variable names as keys, the
+	// common convention. Time is $time_local, $time_iso8601 or $msec,
+	// whichever the line has; $request_time is in seconds.
+	"nginx_json": {
+		Fields: map[string]string{
+			"time":       "time_local|time_iso8601|msec|time|timestamp|@timestamp",
+			"client_ip":  "remote_addr|client_ip",
+			"request":    "request",
+			"method":     "request_method",
+			"target":     "request_uri",
+			"host":       "host|http_host|server_name",
+			"protocol":   "server_protocol",
+			"status":     "status",
+			"bytes":      "body_bytes_sent|bytes_sent",
+			"duration":   "request_time",
+			"referer":    "http_referer|http_referrer",
+			"user_agent": "http_user_agent",
+			"request_id": "request_id",
+		},
+		DurationUnit: "s",
+	},
+	// Traefik v2/v3 access log with format: json. Duration is in
+	// nanoseconds. User-Agent and Referer exist only when the headers are
+	// kept (fields.headers.defaultMode: keep). ClientHost is the socket
+	// peer.
+	"traefik_json": {
+		Fields: map[string]string{
+			"time":       "StartUTC|time|StartLocal",
+			"client_ip":  "ClientHost",
+			"method":     "RequestMethod",
+			"target":     "RequestPath",
+			"host":       "RequestHost",
+			"protocol":   "RequestProtocol",
+			"status":     "DownstreamStatus|OriginStatus",
+			"bytes":      "DownstreamContentSize",
+			"duration":   "Duration",
+			"user_agent": "request_User-Agent",
+			"referer":    "request_Referer",
+			"request_id": "request_X-Request-Id",
+			"level":      "level",
+		},
+		TimeLayout:   layoutRFC3339,
+		DurationUnit: "ns",
+	},
+}
+
+// JSONPresets returns the names of the JSON presets, sorted: "caddy",
+// "nginx_json", "traefik_json".
+func JSONPresets() []string {
+	names := make([]string, 0, len(jsonPresets))
+	for n := range jsonPresets {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// JSONPreset returns the options of the named JSON preset (see
+// [JSONPresets]) and whether it exists. The Fields map is a fresh copy the
+// caller may change.
+func JSONPreset(name string) (Options, bool) {
+	o, ok := jsonPresets[name]
+	if !ok {
+		return Options{}, false
+	}
+	o.Fields = mergeFields(o.Fields, nil)
+	return o, true
+}
+
+// NewJSONPreset returns a [JSON] for the named preset with opts laid over
+// it: each entry of opts.Fields replaces the preset's entry of that name,
+// and the non-empty TimeLayout, DurationUnit and Location of opts replace
+// the preset's.
+func NewJSONPreset(name string, opts Options) (*JSON, error) {
+	p, ok := JSONPreset(name)
+	if !ok {
+		return nil, fmt.Errorf("json preset %q: unknown; want one of %s", name, strings.Join(JSONPresets(), ", "))
+	}
+	return NewJSON(overlay(p, opts))
+}
+
+// overlay returns preset with the settings given in opts replacing its own.
+func overlay(preset, opts Options) Options {
+	preset.Fields = mergeFields(preset.Fields, opts.Fields)
+	if opts.TimeLayout != "" {
+		preset.TimeLayout = opts.TimeLayout
+	}
+	if opts.DurationUnit != "" {
+		preset.DurationUnit = opts.DurationUnit
+	}
+	if opts.Location != nil {
+		preset.Location = opts.Location
+	}
+	if !opts.Date.IsZero() {
+		preset.Date = opts.Date
+	}
+	if opts.Pattern != "" {
+		preset.Pattern = opts.Pattern
+	}
+	return preset
+}
+
+// NewJSON returns a [JSON] for the mapping in opts.Fields, whose values are
+// dotted paths, with "|" between alternatives tried in order
+// ("request.client_ip|request.remote_ip"). The reserved name "match"
+// filters lines: "logger=http.log.access*" keeps lines whose logger starts
+// with http.log.access and returns [ErrIgnored] for the others. Without a
+// time entry, the keys time, ts, timestamp and @timestamp are tried. Bare
+// duration numbers are in seconds unless opts.DurationUnit says otherwise.
+//
+// It fails when the mapping names neither a request (request, method,
+// path, target) nor a message, or when an entry, the time layout or the
+// duration unit is invalid.
+func NewJSON(opts Options) (*JSON, error) {
+	fields := opts.Fields
+	if _, ok := fields["time"]; !ok && len(fields) > 0 {
+		fields = mergeFields(fields, map[string]string{"time": jsonTimeKeys})
+	}
+	maps, match, err := compileFields(fields)
+	if err != nil {
+		return nil, fmt.Errorf("json: %w", err)
+	}
+	if !hasRequestField(maps) {
+		return nil, errors.New("json: fields: need request, method, path, target or message")
+	}
+	conv, err := newConverter(opts, time.Second)
+	if err != nil {
+		return nil, fmt.Errorf("json: %w", err)
+	}
+	j := &JSON{
+		maps:     maps,
+		slotOf:   make([][]int, len(maps)),
+		slots:    make(map[string]int),
+		prefixes: make(map[string]bool),
+		match:    match,
+		conv:     conv,
+	}
+	for i, m := range maps {
+		for _, k := range m.keys {
+			j.slotOf[i] = append(j.slotOf[i], j.slot(k))
+		}
+	}
+	if match != nil {
+		j.matchAt = j.slot(match.key)
+	}
+	j.vals = make([][]byte, len(j.slots))
+	return j, nil
+}
+
+// slot returns the slot of a dotted path, adding it and its prefixes.
+func (j *JSON) slot(path string) int {
+	if s, ok := j.slots[path]; ok {
+		return s
+	}
+	s := len(j.slots)
+	j.slots[path] = s
+	for i := range len(path) {
+		if path[i] == '.' {
+			j.prefixes[path[:i]] = true
+		}
+	}
+	return s
+}
+
+// Decode implements [Decoder].
+func (j *JSON) Decode(line []byte, emit func(*Event)) error {
+	if err := j.parse(line, &j.ev); err != nil {
+		return err
+	}
+	emit(&j.ev)
+	return nil
+}
+
+// Flush implements [Decoder]; a JSON holds nothing between lines.
+func (j *JSON) Flush(func(*Event)) {}
+
+var composeSep = []byte("| {")
+
+func (j *JSON) parse(line []byte, ev *Event) error {
+	ev.Reset()
+	ev.Raw = line
+	i := skipWS(line, 0)
+	if i == len(line) {
+		return ErrIgnored
+	}
+	if line[i] != '{' {
+		k := bytes.Index(line, composeSep)
+		if k < 0 {
+			return malformed("json")
+		}
+		i = k + 2
+	}
+	clear(j.vals)
+	// Unescaping never makes a string longer, so a buffer as long as the
+	// line never grows mid-line and the slices into it stay valid.
+	if cap(j.buf) < len(line) {
+		j.buf = make([]byte, 0, len(line))
+	}
+	j.buf = j.buf[:0]
+	j.path = j.path[:0]
+	end, ok := j.object(line, i)
+	if !ok || skipWS(line, end) != len(line) {
+		return malformed("json")
+	}
+	if j.match != nil && !j.match.ok(j.vals[j.matchAt]) {
+		return ErrIgnored
+	}
+	for mi := range j.maps {
+		var v []byte
+		for _, s := range j.slotOf[mi] {
+			if len(j.vals[s]) > 0 {
+				v = j.vals[s]
+				break
+			}
+		}
+		if err := j.conv.set(ev, &j.maps[mi], v); err != nil {
+			return err
+		}
+	}
+	setKind(ev)
+	return nil
+}
+
+// setKind makes a message of an event with no method, path or status.
+// A request with an empty or binary request line (nginx's 400s) keeps its
+// status and stays a request.
+func setKind(ev *Event) {
+	if len(ev.Method) == 0 && len(ev.Path) == 0 && ev.Status == 0 {
+		ev.Kind = KindMessage
+	}
+}
+
+func skipWS(s []byte, i int) int {
+	for i < len(s) && (s[i] == ' ' || s[i] == '\t' || s[i] == '\r' || s[i] == '\n') {
+		i++
+	}
+	return i
+}
+
+// object reads the object at s[i] == '{', storing the values of mapped
+// paths and descending only into objects that lead to one. It returns the
+// index after the closing brace.
+func (j *JSON) object(s []byte, i int) (int, bool) {
+	i = skipWS(s, i+1)
+	if i < len(s) && s[i] == '}' {
+		return i + 1, true
+	}
+	for {
+		if i >= len(s) || s[i] != '"' {
+			return i, false
+		}
+		mark := len(j.path)
+		if mark > 0 {
+			j.path = append(j.path, '.')
+		}
+		start, end, esc, next, ok := scanString(s, i)
+		if !ok {
+			return next, false
+		}
+		if esc {
+			j.path = appendUnescaped(j.path, s[start:end])
+		} else {
+			j.path = append(j.path, s[start:end]...)
+		}
+		i = skipWS(s, next)
+		if i >= len(s) || s[i] != ':' {
+			return i, false
+		}
+		i = skipWS(s, i+1)
+		if i >= len(s) {
+			return i, false
+		}
+		if slot, found := j.slots[string(j.path)]; found && s[i] != '{' {
+			i, ok = j.value(s, i, slot)
+		} else if s[i] == '{' && j.prefixes[string(j.path)] {
+			i, ok = j.object(s, i)
+		} else {
+			i, ok = skipValue(s, i)
+		}
+		j.path = j.path[:mark]
+		if !ok {
+			return i, false
+		}
+		i = skipWS(s, i)
+		if i >= len(s) {
+			return i, false
+		}
+		switch s[i] {
+		case ',':
+			i = skipWS(s, i+1)
+		case '}':
+			return i + 1, true
+		default:
+			return i, false
+		}
+	}
+}
+
+// value stores the scalar at s[i] in slot; of an array, its first element
+// when that is a scalar. It returns the index after the value.
+func (j *JSON) value(s []byte, i, slot int) (int, bool) {
+	if s[i] == '[' {
+		k := skipWS(s, i+1)
+		if k < len(s) && s[k] != '[' && s[k] != '{' && s[k] != ']' {
+			if _, ok := j.scalar(s, k, slot); !ok {
+				return k, false
+			}
+		}
+		return skipValue(s, i)
+	}
+	return j.scalar(s, i, slot)
+}
+
+// scalar stores the string, number or literal at s[i] in slot.
+func (j *JSON) scalar(s []byte, i, slot int) (int, bool) {
+	if s[i] == '"' {
+		start, end, esc, next, ok := scanString(s, i)
+		if !ok {
+			return next, false
+		}
+		if esc {
+			n := len(j.buf)
+			j.buf = appendUnescaped(j.buf, s[start:end])
+			j.vals[slot] = j.buf[n:len(j.buf):len(j.buf)]
+		} else {
+			j.vals[slot] = s[start:end:end]
+		}
+		return next, true
+	}
+	end := scanToken(s, i)
+	if end == i {
+		return i, false
+	}
+	if string(s[i:end]) == "null" {
+		j.vals[slot] = nil
+	} else {
+		j.vals[slot] = s[i:end:end]
+	}
+	return end, true
+}
+
+// scanString finds the string at s[i] == '"': its contents are
+// s[start:end], esc tells whether they hold a backslash, and next is the
+// index after the closing quote.
+func scanString(s []byte, i int) (start, end int, esc bool, next int, ok bool) {
+	start = i + 1
+	k := start
+	for {
+		q := bytes.IndexByte(s[k:], '"')
+		if q < 0 {
+			return start, len(s), esc, len(s), false
+		}
+		q += k
+		b := bytes.IndexByte(s[k:q], '\\')
+		if b < 0 {
+			return start, q, esc, q + 1, true
+		}
+		// Walk the escapes up to the candidate quote: it may be escaped.
+		esc = true
+		k += b
+		for k < q {
+			if s[k] == '\\' {
+				k += 2
+			} else {
+				k++
+			}
+		}
+		if k == q {
+			return start, q, esc, q + 1, true
+		}
+		k = q + 1 // the quote was escaped; look further
+	}
+}
+
+// scanToken returns the end of the number or literal at s[i].
+func scanToken(s []byte, i int) int {
+	for i < len(s) {
+		switch s[i] {
+		case ',', '}', ']', ' ', '\t', '\r', '\n', '"', '{', '[', ':':
+			return i
+		}
+		i++
+	}
+	return i
+}
+
+// skipValue returns the index after the value at s[i], checking no more
+// than that brackets balance and strings end.
+func skipValue(s []byte, i int) (int, bool) {
+	switch s[i] {
+	case '"':
+		_, _, _, next, ok := scanString(s, i)
+		return next, ok
+	case '{', '[':
+	default:
+		end := scanToken(s, i)
+		return end, end > i
+	}
+	depth := 0
+	for i < len(s) {
+		switch s[i] {
+		case '{', '[':
+			depth++
+		case '}', ']':
+			depth--
+			if depth == 0 {
+				return i + 1, true
+			}
+		case '"':
+			_, _, _, next, ok := scanString(s, i)
+			if !ok {
+				return next, false
+			}
+			i = next
+			continue
+		}
+		i++
+	}
+	return i, false
+}
+
+// appendUnescaped appends the JSON string contents src to dst with its
+// escapes resolved. The result is never longer than src. Invalid escapes
+// are kept as they are and lone surrogates become U+FFFD; raw bytes,
+// valid UTF-8 or not, are copied.
+func appendUnescaped(dst, src []byte) []byte {
+	for i := 0; i < len(src); {
+		k := bytes.IndexByte(src[i:], '\\')
+		if k < 0 {
+			return append(dst, src[i:]...)
+		}
+		dst = append(dst, src[i:i+k]...)
+		i += k
+		if i+1 >= len(src) {
+			return append(dst, '\\')
+		}
+		switch e := src[i+1]; e {
+		case '"', '\\', '/':
+			dst = append(dst, e)
+		case 'b':
+			dst = append(dst, '\b')
+		case 'f':
+			dst = append(dst, '\f')
+		case 'n':
+			dst = append(dst, '\n')
+		case 'r':
+			dst = append(dst, '\r')
+		case 't':
+			dst = append(dst, '\t')
+		case 'u':
+			r, ok := hex4(src[i+2:])
+			if !ok {
+				dst = append(dst, '\\', 'u')
+				i += 2
+				continue
+			}
+			i += 6
+			if utf16IsSurrogate(r) {
+				r2, ok2 := rune(0), false
+				if r < 0xDC00 && i+1 < len(src) && src[i] == '\\' && src[i+1] == 'u' {
+					r2, ok2 = hex4(src[i+2:])
+				}
+				if ok2 && r2 >= 0xDC00 && r2 <= 0xDFFF {
+					r = 0x10000 + (r-0xD800)<<10 + (r2 - 0xDC00)
+					i += 6
+				} else {
+					r = utf8.RuneError
+				}
+			}
+			dst = utf8.AppendRune(dst, r)
+			continue
+		default:
+			dst = append(dst, '\\', e)
+		}
+		i += 2
+	}
+	return dst
+}
+
+func utf16IsSurrogate(r rune) bool { return r >= 0xD800 && r <= 0xDFFF }
+
+func hex4(b []byte) (rune, bool) {
+	if len(b) < 4 {
+		return 0, false
+	}
+	var r rune
+	for _, c := range b[:4] {
+		switch {
+		case c >= '0' && c <= '9':
+			c -= '0'
+		case c >= 'a' && c <= 'f':
+			c -= 'a' - 10
+		case c >= 'A' && c <= 'F':
+			c -= 'A' - 10
+		default:
+			return 0, false
+		}
+		r = r<<4 | rune(c)
+	}
+	return r, true
+}
