@@ -222,17 +222,49 @@ func newConverter(opts Options, defaultUnit time.Duration) (converter, error) {
 	return c, nil
 }
 
-// set applies the value v of mapping m to ev. A nil or empty v is absent
-// and leaves ev alone.
-func (c *converter) set(ev *Event, m *mapping, v []byte) error {
+// apply sets the fields of ev from the mappings ms, value(i) giving the
+// value of ms[i] (nil when absent). On an application line (one without a
+// method, target or request line), a status, bytes or duration value that
+// does not parse is left out instead of failing the line: there the names
+// are the application's own (a Kubernetes logger's status=Pending).
+func (c *converter) apply(ev *Event, ms []mapping, value func(i int) []byte) error {
+	request := false
+	for i := range ms {
+		switch ms[i].id {
+		case fieldRequest, fieldMethod, fieldTarget:
+			if len(value(i)) > 0 {
+				request = true
+			}
+		}
+	}
+	for i := range ms {
+		v := value(i)
+		if c.set(ev, &ms[i], v) {
+			continue
+		}
+		switch ms[i].id {
+		case fieldStatus, fieldBytes, fieldDuration:
+			if !request {
+				continue
+			}
+		}
+		return fieldError(ms[i].name, v)
+	}
+	setKind(ev)
+	return nil
+}
+
+// set applies the value v of mapping m to ev and reports whether v was
+// valid. A nil or empty v is absent and leaves ev alone.
+func (c *converter) set(ev *Event, m *mapping, v []byte) bool {
 	if len(v) == 0 {
-		return nil
+		return true
 	}
 	switch m.id {
 	case fieldTime:
 		t, ok := c.parseTime(v)
 		if !ok {
-			return fieldError(m.name, v)
+			return false
 		}
 		ev.Time = t
 	case fieldRequest:
@@ -251,20 +283,20 @@ func (c *converter) set(ev *Event, m *mapping, v []byte) error {
 		ev.Protocol = v
 	case fieldStatus:
 		if isDash(v) {
-			return nil
+			return true
 		}
 		n, ok := digits(v)
 		if !ok || n > 999 || (n > 0 && n < 100) {
-			return fieldError(m.name, v)
+			return false
 		}
 		ev.Status = n
 	case fieldBytes:
 		if isDash(v) || string(v) == "-1" {
-			return nil
+			return true
 		}
 		n, ok := parseInt64(v)
 		if !ok {
-			return fieldError(m.name, v)
+			return false
 		}
 		ev.Bytes = n
 	case fieldUserAgent:
@@ -281,11 +313,11 @@ func (c *converter) set(ev *Event, m *mapping, v []byte) error {
 		}
 	case fieldDuration:
 		if isDash(v) || string(v) == "-1" {
-			return nil
+			return true
 		}
 		d, ok := parseDuration(v, c.durUnit)
 		if !ok {
-			return fieldError(m.name, v)
+			return false
 		}
 		ev.Duration = d
 	case fieldLevel:
@@ -295,7 +327,7 @@ func (c *converter) set(ev *Event, m *mapping, v []byte) error {
 	default:
 		ev.AddExtra(m.name, v)
 	}
-	return nil
+	return true
 }
 
 func isDash(v []byte) bool { return len(v) == 1 && v[0] == '-' }

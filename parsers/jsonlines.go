@@ -284,19 +284,16 @@ func (j *JSON) parse(line []byte, ev *Event) error {
 	if j.match != nil && !j.match.ok(j.vals[j.matchAt]) {
 		return ErrIgnored
 	}
-	for mi := range j.maps {
-		var v []byte
-		for _, s := range j.slotOf[mi] {
-			if len(j.vals[s]) > 0 {
-				v = j.vals[s]
-				break
-			}
-		}
-		if err := j.conv.set(ev, &j.maps[mi], v); err != nil {
-			return err
+	return j.conv.apply(ev, j.maps, j.mapped)
+}
+
+// mapped returns the first non-empty value of the keys of mapping i.
+func (j *JSON) mapped(i int) []byte {
+	for _, s := range j.slotOf[i] {
+		if len(j.vals[s]) > 0 {
+			return j.vals[s]
 		}
 	}
-	setKind(ev)
 	return nil
 }
 
