@@ -368,6 +368,7 @@ func allDigits(b []byte) bool {
 	return len(b) > 0
 }
 
+// isDash reports whether b is the "-" that logs write for an absent value.
 func isDash(b []byte) bool { return len(b) == 1 && b[0] == '-' }
 
 // dashNil maps the "-" of an absent value to nil.

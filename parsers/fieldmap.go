@@ -330,8 +330,6 @@ func (c *converter) set(ev *Event, m *mapping, v []byte) bool {
 	return true
 }
 
-func isDash(v []byte) bool { return len(v) == 1 && v[0] == '-' }
-
 // lastHop returns the last element of an X-Forwarded-For style list
 // ("a, b" or "a,b"), trimmed of spaces. The left of such a list is
 // whatever the client sent in its own X-Forwarded-For header and can be
