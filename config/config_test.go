@@ -1,0 +1,284 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/sentinel-dev/sentinel/detector"
+	"github.com/sentinel-dev/sentinel/parsers"
+)
+
+func noEnv(string) (string, bool) { return "", false }
+
+func TestParse_everyError(t *testing.T) {
+	_, err := Load("testdata/broken.yaml")
+	var errs Errors
+	if !errors.As(err, &errs) {
+		t.Fatalf("Load() error = %v, want Errors", err)
+	}
+	var got []string
+	for _, e := range errs {
+		got = append(got, e.Error())
+	}
+	// Every problem, each at its line, in one pass.
+	want := []string{
+		`testdata/broken.yaml:2: settings.resolution: invalid duration "2 seconds" (use e.g. 30s, 5m, 1h)`,
+		`testdata/broken.yaml:5: sources[0].format: unknown format "apache-ish"`,
+		`testdata/broken.yaml:8: rules[0].severity: must be one of info, warning, critical`,
+		`testdata/broken.yaml:11: rules[0].match.path.regex: invalid regular expression: missing closing ): `,
+		`testdata/broken.yaml:12: rules[0].match.status: invalid number or range "2x0"`,
+		`testdata/broken.yaml:13: rules[0].match.client_ip.cidr: invalid CIDR "10.0.0.0/33"`,
+		`testdata/broken.yaml:14: rules[0].detector.window: invalid duration "30 seconds"`,
+		`testdata/broken.yaml:14: rules[0].detector.threshold: must be a number above 0`,
+		`testdata/broken.yaml:15: rules[0].windw: unknown key`,
+		`testdata/broken.yaml:16: rules[1].detector: required`,
+		`testdata/broken.yaml:18: rules[2].detector.threshold: a distinct threshold is a count in the window, without a unit`,
+		`testdata/broken.yaml:18: rules[2].detector.field: required by the distinct detector`,
+		`testdata/broken.yaml:19: rules[3].name: rule "signup-burst" is already defined on line 7`,
+		`testdata/broken.yaml:22: rules[4].description: environment variable SENTINEL_TEST_UNSET_VARIABLE is not set`,
+	}
+	if len(got) != len(want) {
+		t.Errorf("got %d errors, want %d:\n%s", len(got), len(want), strings.Join(got, "\n"))
+	}
+	for i := range min(len(got), len(want)) {
+		if !strings.HasPrefix(got[i], want[i]) {
+			t.Errorf("error %d = %q, want prefix %q", i, got[i], want[i])
+		}
+	}
+}
+
+func TestParse_syntaxError(t *testing.T) {
+	_, err := Parse("x.yaml", []byte("rules:\n  - name: a\n   bad indent: [\n"), noEnv)
+	if err == nil || !strings.HasPrefix(err.Error(), "x.yaml:") {
+		t.Fatalf("Parse() error = %v, want one naming x.yaml:line", err)
+	}
+}
+
+func TestParse_noRules(t *testing.T) {
+	for _, text := range []string{"", "rules: []\n", "sources:\n  - path: a.log\n"} {
+		if _, err := Parse("x.yaml", []byte(text), noEnv); err == nil || !strings.Contains(err.Error(), "no rules") {
+			t.Errorf("Parse(%q) error = %v, want no rules", text, err)
+		}
+	}
+}
+
+func TestParse_env(t *testing.T) {
+	env := map[string]string{"SITE": "/api"}
+	lookup := func(k string) (string, bool) { v, ok := env[k]; return v, ok }
+	text := `
+rules:
+  - name: api-flood
+    description: "costs $$5 per ${SITE} call"
+    match:
+      path: {prefix: "${SITE}/"}
+    detector: {type: rate, window: 10s, threshold: 600/m}
+`
+	c, err := Parse("x.yaml", []byte(text), lookup)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := c.Rules[0]
+	if r.Description != "costs $5 per /api call" {
+		t.Errorf("Description = %q", r.Description)
+	}
+	if r.Threshold != 10 {
+		t.Errorf("Threshold = %v, want 10 (600/m in /s)", r.Threshold)
+	}
+	var ev parsers.Event
+	ev.Reset()
+	ev.Path = []byte("/api/users")
+	if !r.Match.Match(&ev) {
+		t.Error("rule does not match /api/users")
+	}
+	ev.Path = []byte("/apix")
+	if r.Match.Match(&ev) {
+		t.Error("rule matches /apix")
+	}
+}
+
+// event builds a request event for filter tests.
+func event(method, path, query string, status int, ip, ua string) *parsers.Event {
+	var ev parsers.Event
+	ev.Reset()
+	ev.Method, ev.Path, ev.Status, ev.ClientIP, ev.UserAgent = []byte(method), []byte(path), status, []byte(ip), []byte(ua)
+	if query != "" {
+		ev.Query = []byte(query)
+	}
+	return &ev
+}
+
+func TestParse_match(t *testing.T) {
+	text := `
+rules:
+  - name: r
+    match:
+      method: [POST, PUT]
+      status: [200-299, 422]
+      any:
+        - path: [/users/register, /signup]
+        - path: {suffix: /wp-login.php}
+          query: {contains: action=register}
+      not:
+        user_agent: {contains: [healthcheck], ignore_case: true}
+    exclude:
+      client_ip: {cidr: [10.0.0.0/8, "2001:db8::/32", 192.0.2.1]}
+    detector: {type: rate, window: 1m, threshold: 1}
+`
+	c, err := Parse("x.yaml", []byte(text), noEnv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := c.Rules[0].Match
+	tests := []struct {
+		name string
+		ev   *parsers.Event
+		want bool
+	}{
+		{"register", event("POST", "/users/register", "", 200, "1.2.3.4", "Mozilla"), true},
+		{"wordpress register", event("POST", "/blog/wp-login.php", "action=register", 200, "1.2.3.4", "x"), true},
+		{"wordpress login", event("POST", "/wp-login.php", "", 200, "1.2.3.4", "x"), false},
+		{"GET", event("GET", "/signup", "", 200, "1.2.3.4", "x"), false},
+		{"422", event("PUT", "/signup", "", 422, "1.2.3.4", "x"), true},
+		{"500", event("POST", "/signup", "", 500, "1.2.3.4", "x"), false},
+		{"excluded v4", event("POST", "/signup", "", 200, "10.1.2.3", "x"), false},
+		{"excluded single", event("POST", "/signup", "", 200, "192.0.2.1", "x"), false},
+		{"excluded v6", event("POST", "/signup", "", 200, "2001:db8::7", "x"), false},
+		{"not excluded v6", event("POST", "/signup", "", 200, "2001:db9::7", "x"), true},
+		{"health check UA", event("POST", "/signup", "", 200, "1.2.3.4", "Go HealthCheck/1"), false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := m.Match(tt.ev); got != tt.want {
+				t.Errorf("Match() = %v, want %v", got, tt.want)
+			}
+		})
+	}
+	var msg parsers.Event
+	msg.Reset()
+	msg.Kind = parsers.KindMessage
+	msg.Method, msg.Path, msg.Status = []byte("POST"), []byte("/signup"), 200
+	if m.Match(&msg) {
+		t.Error("a message line matched a request rule")
+	}
+}
+
+func TestParse_messageRule(t *testing.T) {
+	text := `
+rules:
+  - name: registrations
+    match:
+      message: {prefix: user registered}
+    detector: {type: rate, window: 1m, threshold: 1/s}
+`
+	c, err := Parse("x.yaml", []byte(text), noEnv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ev parsers.Event
+	ev.Reset()
+	ev.Kind = parsers.KindMessage
+	ev.Message = []byte("user registered id=42")
+	if !c.Rules[0].Match.Match(&ev) {
+		t.Error("message rule does not match its message line")
+	}
+}
+
+func TestParse_sourcesAndSettings(t *testing.T) {
+	text := `
+settings: {resolution: 500ms, skew: 10s, top: 3}
+sources:
+  - path: /var/log/app/*.log
+    format: phoenix
+    timezone: Europe/Paris
+    date: 2026-11-27
+  - path: /var/log/caddy.json
+    format: json
+    fields: {client_ip: request.client_ip, time: ts}
+    time_format: unix
+    duration_unit: s
+rules:
+  - {name: r, detector: {type: rate, window: 1m, threshold: 1}}
+`
+	c, err := Parse("x.yaml", []byte(text), noEnv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Settings != (Settings{Resolution: 500 * time.Millisecond, Skew: 10 * time.Second, TopN: 3}) {
+		t.Errorf("Settings = %+v", c.Settings)
+	}
+	if got := c.Sources[0]; got.Format != "phoenix" || got.Options.Location.String() != "Europe/Paris" || got.Options.Date.Day() != 27 || got.Line != 4 {
+		t.Errorf("Sources[0] = %+v", got)
+	}
+	want := map[string]string{"client_ip": "request.client_ip", "time": "ts"}
+	if diff := cmp.Diff(want, c.Sources[1].Options.Fields); diff != "" {
+		t.Errorf("fields (-want +got):\n%s", diff)
+	}
+}
+
+func TestDefault(t *testing.T) {
+	c := Default()
+	names := map[string]bool{}
+	for _, r := range c.Rules {
+		names[r.Name] = true
+	}
+	for _, want := range []string{"signup-burst", "login-failure-burst", "client-flood", "5xx-surge"} {
+		if !names[want] {
+			t.Errorf("defaults lack rule %s", want)
+		}
+	}
+	if _, err := detector.NewEngine(c.Rules, c.EngineOptions()); err != nil {
+		t.Errorf("defaults do not build an engine: %v", err)
+	}
+}
+
+func TestParse_sample(t *testing.T) {
+	c, err := Load("../samples/sentinel.yaml")
+	if err != nil {
+		t.Fatalf("the example config is invalid: %v", err)
+	}
+	if len(c.Rules) < 4 {
+		t.Errorf("example config has %d rules", len(c.Rules))
+	}
+}
+
+func FuzzParse(f *testing.F) {
+	for _, p := range []string{"testdata/broken.yaml", "defaults.yaml"} {
+		data, err := os.ReadFile(p)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(data)
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		c, err := Parse("f.yaml", data, noEnv)
+		if err == nil && len(c.Rules) == 0 {
+			t.Fatal("valid config without rules")
+		}
+		if err == nil {
+			if _, err := detector.NewEngine(c.Rules, c.EngineOptions()); err != nil {
+				t.Fatalf("config passed validation but the engine rejects it: %v", err)
+			}
+		}
+	})
+}
+
+func TestParse_aliasBomb(t *testing.T) {
+	// Each level is a block naming the previous one eight times: walked
+	// naively, 8^9 blocks.
+	var b strings.Builder
+	b.WriteString("rules:\n  - name: r\n    detector: {type: rate, window: 1m, threshold: 1}\n    match:\n      any:\n")
+	b.WriteString("        - &l0 {path: /x}\n")
+	for i := 1; i <= 9; i++ {
+		fmt.Fprintf(&b, "        - &l%d {any: [*l%d, *l%d, *l%d, *l%d, *l%d, *l%d, *l%d, *l%d]}\n", i, i-1, i-1, i-1, i-1, i-1, i-1, i-1, i-1)
+	}
+	_, err := Parse("x.yaml", []byte(b.String()), noEnv)
+	if err == nil || !strings.Contains(err.Error(), "too many nested aliases") {
+		t.Errorf("Parse() error = %v, want too many nested aliases", err)
+	}
+}

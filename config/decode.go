@@ -1,0 +1,767 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+	"net/netip"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/sentinel-dev/sentinel/alerts"
+	"github.com/sentinel-dev/sentinel/detector"
+	"github.com/sentinel-dev/sentinel/parsers"
+)
+
+// decoder walks the YAML tree by hand, so that every problem is reported
+// with its line and field path and decoding goes on after the first one.
+type decoder struct {
+	file   string
+	lookup func(string) (string, bool)
+	errs   Errors
+	// visits counts the mappings walked; YAML aliases could otherwise
+	// make a small file expand into billions of nodes.
+	visits int
+}
+
+// maxVisits bounds the mappings walked in one config.
+const maxVisits = 100_000
+
+// maxErrors bounds the problems reported for one file.
+const maxErrors = 100
+
+func (d *decoder) errorf(n *yaml.Node, field, format string, args ...any) {
+	switch {
+	case len(d.errs) > maxErrors:
+		return
+	case len(d.errs) == maxErrors:
+		d.errs = append(d.errs, &Error{File: d.file, Msg: fmt.Sprintf("more than %d problems; fix these first", maxErrors)})
+		return
+	}
+	line := 0
+	if n != nil {
+		line = n.Line
+	}
+	d.errs = append(d.errs, &Error{File: d.file, Line: line, Field: field, Msg: fmt.Sprintf(format, args...)})
+}
+
+// syntaxError turns a YAML syntax error into an *Error with its line.
+func syntaxError(file string, err error) *Error {
+	msg := strings.TrimPrefix(err.Error(), "yaml: ")
+	line := 0
+	if rest, ok := strings.CutPrefix(msg, "line "); ok {
+		if i := strings.IndexByte(rest, ':'); i > 0 {
+			if n, err := strconv.Atoi(rest[:i]); err == nil {
+				line, msg = n, strings.TrimSpace(rest[i+1:])
+			}
+		}
+	}
+	return &Error{File: file, Line: line, Msg: msg}
+}
+
+// mapping calls f for each key of a mapping node, reporting keys that are
+// not in allowed and duplicate keys.
+func (d *decoder) mapping(n *yaml.Node, path string, allowed []string, f func(key string, k, v *yaml.Node)) {
+	n = deref(n)
+	if d.visits++; d.visits > maxVisits {
+		if d.visits == maxVisits+1 {
+			d.errorf(n, path, "too many nested aliases: the config expands past %d mappings", maxVisits)
+		}
+		return
+	}
+	if n.Kind != yaml.MappingNode {
+		d.errorf(n, path, "must be a mapping, not %s", kindName(n))
+		return
+	}
+	seen := map[string]bool{}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := n.Content[i], deref(n.Content[i+1])
+		key := k.Value
+		field := join(path, key)
+		if seen[key] {
+			d.errorf(k, field, "defined twice")
+			continue
+		}
+		seen[key] = true
+		if allowed != nil && !contains(allowed, key) {
+			d.errorf(k, field, "unknown key (known: %s)", strings.Join(allowed, ", "))
+			continue
+		}
+		f(key, k, v)
+	}
+}
+
+func deref(n *yaml.Node) *yaml.Node {
+	for n != nil && n.Kind == yaml.AliasNode {
+		n = n.Alias
+	}
+	return n
+}
+
+func kindName(n *yaml.Node) string {
+	switch n.Kind {
+	case yaml.MappingNode:
+		return "a mapping"
+	case yaml.SequenceNode:
+		return "a list"
+	case yaml.ScalarNode:
+		if n.Tag == "!!null" {
+			return "empty"
+		}
+		return fmt.Sprintf("%q", n.Value)
+	}
+	return "a document"
+}
+
+func join(path, key string) string {
+	if path == "" {
+		return key
+	}
+	return path + "." + key
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// scalar returns a scalar's text with ${NAME} references expanded.
+func (d *decoder) scalar(n *yaml.Node, path string) (string, bool) {
+	if n.Kind != yaml.ScalarNode || n.Tag == "!!null" {
+		d.errorf(n, path, "must be a single value, not %s", kindName(n))
+		return "", false
+	}
+	return d.expand(n, path, n.Value)
+}
+
+// expand replaces ${NAME} with the environment variable NAME; $$ is a
+// literal $. A reference to an unset variable is an error (a missing
+// secret should stop a config, not become an empty token).
+func (d *decoder) expand(n *yaml.Node, path, s string) (string, bool) {
+	if !strings.Contains(s, "$") {
+		return s, true
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c != '$' || i+1 >= len(s) {
+			b.WriteByte(c)
+			continue
+		}
+		switch s[i+1] {
+		case '$':
+			b.WriteByte('$')
+			i++
+		case '{':
+			end := strings.IndexByte(s[i:], '}')
+			if end < 0 {
+				d.errorf(n, path, "unclosed ${ in %q", s)
+				return "", false
+			}
+			name := s[i+2 : i+end]
+			v, ok := d.lookup(name)
+			if !ok {
+				d.errorf(n, path, "environment variable %s is not set", name)
+				return "", false
+			}
+			b.WriteString(v)
+			i += end
+		default:
+			b.WriteByte(c)
+		}
+	}
+	return b.String(), true
+}
+
+func (d *decoder) duration(n *yaml.Node, path string) (time.Duration, bool) {
+	s, ok := d.scalar(n, path)
+	if !ok {
+		return 0, false
+	}
+	v, err := time.ParseDuration(s)
+	if err != nil {
+		d.errorf(n, path, "invalid duration %q (use e.g. 30s, 5m, 1h)", s)
+		return 0, false
+	}
+	if v < 0 {
+		d.errorf(n, path, "must not be negative")
+		return 0, false
+	}
+	return v, true
+}
+
+func (d *decoder) integer(n *yaml.Node, path string) (int, bool) {
+	s, ok := d.scalar(n, path)
+	if !ok {
+		return 0, false
+	}
+	v, err := strconv.Atoi(s)
+	if err != nil || v < 0 {
+		d.errorf(n, path, "must be a whole number ≥ 0, not %q", s)
+		return 0, false
+	}
+	return v, true
+}
+
+func (d *decoder) float(n *yaml.Node, path string) (float64, bool) {
+	s, ok := d.scalar(n, path)
+	if !ok {
+		return 0, false
+	}
+	v, err := strconv.ParseFloat(s, 64)
+	if err != nil {
+		d.errorf(n, path, "must be a number, not %q", s)
+		return 0, false
+	}
+	return v, true
+}
+
+func (d *decoder) boolean(n *yaml.Node, path string) (bool, bool) {
+	s, ok := d.scalar(n, path)
+	if !ok {
+		return false, false
+	}
+	switch s {
+	case "true", "yes", "on":
+		return true, true
+	case "false", "no", "off":
+		return false, true
+	}
+	d.errorf(n, path, "must be true or false, not %q", s)
+	return false, false
+}
+
+// strings returns a scalar or a list of scalars.
+func (d *decoder) strings(n *yaml.Node, path string) ([]string, bool) {
+	if n.Kind == yaml.SequenceNode {
+		out := make([]string, 0, len(n.Content))
+		good := true
+		for i, item := range n.Content {
+			s, ok := d.scalar(deref(item), fmt.Sprintf("%s[%d]", path, i))
+			good = good && ok
+			out = append(out, s)
+		}
+		if len(out) == 0 {
+			d.errorf(n, path, "must not be an empty list")
+			return nil, false
+		}
+		return out, good
+	}
+	s, ok := d.scalar(n, path)
+	return []string{s}, ok
+}
+
+func (d *decoder) config(n *yaml.Node, c *Config) {
+	if n.Kind == yaml.ScalarNode && n.Tag == "!!null" {
+		return // empty file: reported as "no rules"
+	}
+	d.mapping(n, "", []string{"settings", "sources", "rules", "notifiers", "actions"}, func(key string, k, v *yaml.Node) {
+		switch key {
+		case "settings":
+			d.settings(v, &c.Settings)
+		case "sources":
+			d.list(v, "sources", func(item *yaml.Node, path string) {
+				if s, ok := d.source(item, path); ok {
+					c.Sources = append(c.Sources, s)
+				}
+			})
+		case "rules":
+			names := map[string]int{}
+			d.list(v, "rules", func(item *yaml.Node, path string) {
+				r, ok := d.rule(item, path)
+				if line, dup := names[r.Name]; dup && r.Name != "" {
+					d.errorf(item, path+".name", "rule %q is already defined on line %d", r.Name, line)
+					return
+				}
+				names[r.Name] = item.Line
+				if !ok {
+					return
+				}
+				c.RuleLines[r.Name] = item.Line
+				c.Rules = append(c.Rules, r)
+			})
+		case "notifiers", "actions":
+			// Filled by later versions; an empty list is accepted so that
+			// configs can carry the section already.
+			if v.Kind == yaml.SequenceNode && len(v.Content) == 0 || v.Tag == "!!null" {
+				return
+			}
+			d.errorf(v, key, "not supported by this version of sentinel yet; leave it empty")
+		}
+	})
+	if c.Settings.Resolution == 0 {
+		c.Settings.Resolution = detector.DefaultResolution
+	}
+	if c.Settings.Skew == 0 {
+		c.Settings.Skew = detector.DefaultSkew
+	}
+	if c.Settings.TopN == 0 {
+		c.Settings.TopN = detector.DefaultTopN
+	}
+}
+
+func (d *decoder) list(n *yaml.Node, path string, f func(item *yaml.Node, path string)) {
+	if n.Kind != yaml.SequenceNode {
+		if n.Tag == "!!null" {
+			return
+		}
+		d.errorf(n, path, "must be a list, not %s", kindName(n))
+		return
+	}
+	for i, item := range n.Content {
+		f(deref(item), fmt.Sprintf("%s[%d]", path, i))
+	}
+}
+
+func (d *decoder) settings(n *yaml.Node, s *Settings) {
+	d.mapping(n, "settings", []string{"resolution", "skew", "top"}, func(key string, k, v *yaml.Node) {
+		path := "settings." + key
+		switch key {
+		case "resolution":
+			if r, ok := d.duration(v, path); ok {
+				if r < 100*time.Millisecond || r > time.Minute {
+					d.errorf(v, path, "must be within 100ms..1m")
+				}
+				s.Resolution = r
+			}
+		case "skew":
+			s.Skew, _ = d.duration(v, path)
+		case "top":
+			s.TopN, _ = d.integer(v, path)
+		}
+	})
+}
+
+// Formats lists the format names a source may name: "auto" (detect from
+// the first lines) or one of the parsers'.
+var Formats = append([]string{"auto"}, parsers.Formats...)
+
+func (d *decoder) source(n *yaml.Node, path string) (Source, bool) {
+	s := Source{Format: "auto", Line: n.Line}
+	before := len(d.errs)
+	d.mapping(n, path, []string{"path", "format", "fields", "pattern", "time_format", "duration_unit", "timezone", "date"}, func(key string, k, v *yaml.Node) {
+		p := join(path, key)
+		switch key {
+		case "path":
+			s.Path, _ = d.scalar(v, p)
+		case "format":
+			if f, ok := d.scalar(v, p); ok {
+				if !contains(Formats, f) {
+					d.errorf(v, p, "unknown format %q (known: %s)", f, strings.Join(Formats, ", "))
+				}
+				s.Format = f
+			}
+		case "fields":
+			s.Options.Fields = map[string]string{}
+			d.mapping(v, p, nil, func(name string, k, fv *yaml.Node) {
+				if val, ok := d.scalar(fv, join(p, name)); ok {
+					s.Options.Fields[name] = val
+				}
+			})
+		case "pattern":
+			if pat, ok := d.scalar(v, p); ok {
+				if _, err := regexp.Compile(pat); err != nil {
+					d.errorf(v, p, "invalid regular expression: %v", err)
+				}
+				s.Options.Pattern = pat
+			}
+		case "time_format":
+			s.Options.TimeLayout, _ = d.scalar(v, p)
+		case "duration_unit":
+			if u, ok := d.scalar(v, p); ok {
+				if !contains([]string{"s", "ms", "us", "ns"}, u) {
+					d.errorf(v, p, "must be one of s, ms, us, ns")
+				}
+				s.Options.DurationUnit = u
+			}
+		case "timezone":
+			if tz, ok := d.scalar(v, p); ok {
+				loc, err := time.LoadLocation(tz)
+				if err != nil {
+					d.errorf(v, p, "unknown time zone %q", tz)
+				}
+				s.Options.Location = loc
+			}
+		case "date":
+			if ds, ok := d.scalar(v, p); ok {
+				t, err := time.Parse(time.DateOnly, ds)
+				if err != nil {
+					d.errorf(v, p, "must be a date like 2026-11-27, not %q", ds)
+				}
+				s.Options.Date = t
+			}
+		}
+	})
+	if s.Path == "" && len(d.errs) == before {
+		d.errorf(n, path+".path", "required")
+	}
+	if s.Format == "regex" && s.Options.Pattern == "" && len(d.errs) == before {
+		d.errorf(n, path+".pattern", "required by format regex")
+	}
+	return s, len(d.errs) == before
+}
+
+var severities = []string{string(alerts.Info), string(alerts.Warning), string(alerts.Critical)}
+
+func (d *decoder) rule(n *yaml.Node, path string) (detector.Rule, bool) {
+	r := detector.Rule{Severity: alerts.Warning}
+	before := len(d.errs)
+	var match detector.Cond
+	var detNode *yaml.Node
+	var exclude []detector.Cond
+	mentions := map[string]bool{}
+	d.mapping(n, path, []string{"name", "description", "severity", "match", "exclude", "detector", "group_by", "distinct", "for", "clear"}, func(key string, k, v *yaml.Node) {
+		p := join(path, key)
+		switch key {
+		case "name":
+			if s, ok := d.scalar(v, p); ok {
+				if !validName(s) {
+					d.errorf(v, p, "%q: use letters, digits, '-', '_' and '.'", s)
+				}
+				r.Name = s
+			}
+		case "description":
+			r.Description, _ = d.scalar(v, p)
+		case "severity":
+			if s, ok := d.scalar(v, p); ok {
+				if !contains(severities, s) {
+					d.errorf(v, p, "must be one of %s", strings.Join(severities, ", "))
+				}
+				r.Severity = alerts.Severity(s)
+			}
+		case "match":
+			match = d.match(v, p, mentions)
+		case "exclude":
+			if c := d.match(v, p, map[string]bool{}); c != nil {
+				exclude = append(exclude, detector.Not{Cond: c})
+			}
+		case "detector":
+			detNode = v
+			d.detector(v, p, &r)
+		case "group_by":
+			if s, ok := d.scalar(v, p); ok {
+				f := detector.LookupField(s)
+				r.GroupBy = &f
+			}
+		case "distinct":
+			if s, ok := d.scalar(v, p); ok {
+				f := detector.LookupField(s)
+				r.DistinctOf = &f
+			}
+		case "for":
+			r.For, _ = d.duration(v, p)
+		case "clear":
+			if c, ok := d.float(v, p); ok {
+				if c <= 0 || c > 1 {
+					d.errorf(v, p, "must be within 0 (exclusive) and 1: the share of the threshold below which a firing rule resolves")
+				}
+				r.Clear = c
+			}
+		}
+	})
+	if len(d.errs) > before {
+		return r, false
+	}
+	if r.Name == "" {
+		d.errorf(n, path+".name", "required")
+	}
+	if detNode == nil {
+		d.errorf(n, path+".detector", "required (e.g. {type: rate, window: 1m, threshold: 5/s})")
+	}
+	if r.PerKey && r.GroupBy == nil {
+		d.errorf(detNode, path+".detector.per_key", "needs group_by on the rule (the key to count per)")
+	}
+	// Rules count requests unless they say otherwise: an app's message
+	// lines must not inflate a request rate.
+	var conds detector.All
+	if !mentions["kind"] && !mentions["message"] && !mentions["level"] {
+		conds = append(conds, detector.NewEquals(detector.LookupField("kind"), []string{"request"}))
+	}
+	if match != nil {
+		conds = append(conds, match)
+	}
+	for _, c := range exclude {
+		conds = append(conds, c)
+	}
+	r.Match = conds
+	return r, len(d.errs) == before
+}
+
+func validName(s string) bool {
+	if s == "" {
+		return false
+	}
+	for _, c := range s {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c == '.') {
+			return false
+		}
+	}
+	return true
+}
+
+var detectorTypes = []string{string(detector.Rate), string(detector.Distinct)}
+
+func (d *decoder) detector(n *yaml.Node, path string, r *detector.Rule) {
+	if n.Kind == yaml.ScalarNode {
+		d.errorf(n, path, "must be a mapping such as {type: rate, window: 1m, threshold: 5/s}")
+		return
+	}
+	var thNode *yaml.Node
+	var th string
+	given := map[string]bool{}
+	d.mapping(n, path, []string{"type", "window", "threshold", "per_key", "field"}, func(key string, k, v *yaml.Node) {
+		p := join(path, key)
+		given[key] = true
+		switch key {
+		case "type":
+			if s, ok := d.scalar(v, p); ok {
+				if !contains(detectorTypes, s) {
+					d.errorf(v, p, "unknown detector %q (known: %s)", s, strings.Join(detectorTypes, ", "))
+				}
+				r.Type = detector.Type(s)
+			}
+		case "window":
+			if w, ok := d.duration(v, p); ok {
+				if w < time.Second || w > 24*time.Hour {
+					d.errorf(v, p, "must be within 1s..24h")
+				}
+				r.Window = w
+			}
+		case "threshold":
+			thNode = v
+			th, _ = d.scalar(v, p)
+		case "per_key":
+			r.PerKey, _ = d.boolean(v, p)
+		case "field":
+			if s, ok := d.scalar(v, p); ok {
+				f := detector.LookupField(s)
+				r.Field = &f
+			}
+		}
+	})
+	if !given["type"] {
+		d.errorf(n, path+".type", "required (%s)", strings.Join(detectorTypes, ", "))
+	}
+	if !given["window"] {
+		d.errorf(n, path+".window", "required (e.g. 1m)")
+	}
+	if thNode == nil {
+		d.errorf(n, path+".threshold", "required")
+	} else if th != "" {
+		v, err := parseThreshold(th, r.Type)
+		if err != nil {
+			d.errorf(thNode, path+".threshold", "%v", err)
+		}
+		r.Threshold = v
+	}
+	if r.Type == detector.Distinct && !given["field"] {
+		d.errorf(n, path+".field", "required by the distinct detector (e.g. client_ip)")
+	}
+	if r.Type != detector.Distinct && r.Field != nil {
+		d.errorf(n, path+".field", "only the distinct detector takes a field")
+	}
+	if r.PerKey && r.Type != detector.Rate {
+		d.errorf(n, path+".per_key", "applies to the rate detector only")
+	}
+}
+
+// parseThreshold reads "20", "20/s", "1200/m", "5/min" or "100/h" for
+// rates (stored per second) and a plain count for distinct.
+func parseThreshold(s string, typ detector.Type) (float64, error) {
+	num, unit, hasUnit := strings.Cut(strings.ReplaceAll(s, " ", ""), "/")
+	v, err := strconv.ParseFloat(num, 64)
+	if err != nil || v <= 0 {
+		return 0, fmt.Errorf("must be a number above 0, optionally per unit (20/s, 30/m, 100/h), not %q", s)
+	}
+	if !hasUnit {
+		return v, nil
+	}
+	if typ == detector.Distinct {
+		return 0, errors.New("a distinct threshold is a count in the window, without a unit")
+	}
+	switch unit {
+	case "s", "sec", "second":
+		return v, nil
+	case "m", "min", "minute":
+		return v / 60, nil
+	case "h", "hour":
+		return v / 3600, nil
+	}
+	return 0, fmt.Errorf("unknown unit %q (s, m or h)", unit)
+}
+
+// match compiles a match block: field conditions, all of which must hold,
+// plus any: (a list of blocks, one of which must hold) and not: (a block
+// that must not hold).
+func (d *decoder) match(n *yaml.Node, path string, mentions map[string]bool) detector.Cond {
+	var all detector.All
+	before := len(d.errs)
+	d.mapping(n, path, nil, func(key string, k, v *yaml.Node) {
+		p := join(path, key)
+		switch key {
+		case "any":
+			if v.Kind != yaml.SequenceNode || len(v.Content) == 0 {
+				d.errorf(v, p, "must be a non-empty list of match blocks")
+				return
+			}
+			var any detector.Any
+			for i, item := range v.Content {
+				if c := d.match(deref(item), fmt.Sprintf("%s[%d]", p, i), mentions); c != nil {
+					any = append(any, c)
+				}
+			}
+			all = append(all, any)
+		case "not":
+			if c := d.match(v, p, mentions); c != nil {
+				all = append(all, detector.Not{Cond: c})
+			}
+		default:
+			mentions[key] = true
+			if c := d.fieldCond(detector.LookupField(key), v, p); c != nil {
+				all = append(all, c)
+			}
+		}
+	})
+	if len(d.errs) > before {
+		return nil
+	}
+	if len(all) == 1 {
+		return all[0]
+	}
+	return all
+}
+
+var condOps = []string{"equals", "in", "prefix", "suffix", "contains", "regex", "cidr", "range", "ignore_case"}
+
+// fieldCond compiles the condition on one field: a value (equality, or a
+// range for numeric fields), a list (any of), or a mapping of operators.
+func (d *decoder) fieldCond(f detector.Field, n *yaml.Node, path string) detector.Cond {
+	if n.Kind != yaml.MappingNode {
+		vals, ok := d.strings(n, path)
+		if !ok {
+			return nil
+		}
+		if f.Numeric() {
+			return d.ranges(f, n, path, vals)
+		}
+		return detector.NewEquals(f, vals)
+	}
+	var all detector.All
+	before := len(d.errs)
+	fold := false
+	type pending struct {
+		op   detector.TextOp
+		vals []string
+	}
+	var texts []pending
+	d.mapping(n, path, condOps, func(key string, k, v *yaml.Node) {
+		p := join(path, key)
+		switch key {
+		case "ignore_case":
+			fold, _ = d.boolean(v, p)
+		case "equals", "in":
+			if vals, ok := d.strings(v, p); ok {
+				if f.Numeric() {
+					if c := d.ranges(f, v, p, vals); c != nil {
+						all = append(all, c)
+					}
+				} else {
+					all = append(all, detector.NewEquals(f, vals))
+				}
+			}
+		case "prefix", "suffix", "contains":
+			if vals, ok := d.strings(v, p); ok {
+				op := map[string]detector.TextOp{"prefix": detector.Prefix, "suffix": detector.Suffix, "contains": detector.Contains}[key]
+				texts = append(texts, pending{op, vals})
+			}
+		case "regex":
+			if s, ok := d.scalar(v, p); ok {
+				re, err := regexp.Compile(s)
+				if err != nil {
+					d.errorf(v, p, "invalid regular expression: %v", strings.TrimPrefix(err.Error(), "error parsing regexp: "))
+					return
+				}
+				all = append(all, &detector.Regexp{Field: f, Re: re})
+			}
+		case "cidr":
+			if vals, ok := d.strings(v, p); ok {
+				c := &detector.CIDR{Field: f}
+				for _, s := range vals {
+					pfx, err := netip.ParsePrefix(s)
+					if err != nil {
+						a, aerr := netip.ParseAddr(s)
+						if aerr != nil {
+							d.errorf(v, p, "invalid CIDR %q", s)
+							continue
+						}
+						pfx = netip.PrefixFrom(a, a.BitLen())
+					}
+					c.Prefixes = append(c.Prefixes, pfx.Masked())
+				}
+				all = append(all, c)
+			}
+		case "range":
+			if vals, ok := d.strings(v, p); ok {
+				if c := d.ranges(f, v, p, vals); c != nil {
+					all = append(all, c)
+				}
+			}
+		}
+	})
+	for _, t := range texts {
+		all = append(all, &detector.Text{Field: f, Op: t.op, Values: t.vals, Fold: fold})
+	}
+	if len(all) == 0 {
+		if len(d.errs) == before {
+			d.errorf(n, path, "no condition (use one of %s)", strings.Join(condOps[:len(condOps)-1], ", "))
+		}
+		return nil
+	}
+	if len(all) == 1 {
+		return all[0]
+	}
+	return all
+}
+
+// ranges parses "200", "200-399", "500-" and "-399" into a Range.
+func (d *decoder) ranges(f detector.Field, n *yaml.Node, path string, vals []string) detector.Cond {
+	c := &detector.Range{Field: f}
+	for _, s := range vals {
+		r, ok := parseRange(s)
+		if !ok {
+			d.errorf(n, path, "invalid number or range %q (use 404, 500-599, 500- or -399)", s)
+			return nil
+		}
+		c.Ranges = append(c.Ranges, r)
+	}
+	return c
+}
+
+func parseRange(s string) (detector.NumRange, bool) {
+	s = strings.TrimSpace(s)
+	lo, hi, isRange := strings.Cut(s, "-")
+	if !isRange {
+		v, err := strconv.ParseFloat(s, 64)
+		return detector.NumRange{Min: v, Max: v}, err == nil
+	}
+	r := detector.NumRange{Min: -1e308, Max: 1e308}
+	var err error
+	if lo = strings.TrimSpace(lo); lo != "" {
+		if r.Min, err = strconv.ParseFloat(lo, 64); err != nil {
+			return r, false
+		}
+	}
+	if hi = strings.TrimSpace(hi); hi != "" {
+		if r.Max, err = strconv.ParseFloat(hi, 64); err != nil {
+			return r, false
+		}
+	}
+	return r, (lo != "" || hi != "") && r.Min <= r.Max
+}
