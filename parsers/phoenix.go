@@ -1,0 +1,1294 @@
+package parsers
+
+import (
+	"bytes"
+	"hash/maphash"
+	"time"
+	"unicode/utf8"
+)
+
+// DefaultMaxPending is the number of requests a [Phoenix] decoder holds
+// while they wait for their Sent line, unless [Phoenix.MaxPending] says
+// otherwise.
+const DefaultMaxPending = 10000
+
+// phxPendingTimeout is how long, in event time, a request may wait for its
+// Sent line before it is emitted without a status.
+const phxPendingTimeout = 60 * time.Second
+
+// phxClockReset is how far event time may step back before the decoder
+// takes it for a new stream rather than for lines out of order.
+const phxClockReset = time.Hour
+
+// phxStraggler is how far a time of day may step back across midnight
+// (23:59:59.9 after 00:00:00.1) and still be read as the day before rather
+// than as a forward jump on the same day.
+const phxStraggler = 5 * time.Minute
+
+// phxMaxMeta caps the metadata pairs of one line; a line with more is not
+// Phoenix.
+const phxMaxMeta = 32
+
+// phxMaxNames caps the interned metadata key names.
+const phxMaxNames = 128
+
+// phxMaxSlotBytes is the largest buffer a free pending slot keeps, so that
+// one huge line does not pin its copy for the life of the decoder.
+const phxMaxSlotBytes = 64 << 10
+
+// Phoenix decodes the default Logger output of an Elixir/Phoenix app
+// (format "$time $metadata[$level] $message"), also in its dev form
+// ("[$level] $message"), dated ("$date $time …"), and behind Fly.io's log
+// shipping: the `fly logs` rendering
+// ("2024-10-14T23:31:34Z app[6e82541eb56648] syd [info] <line>") and the
+// NATS/vector JSON envelope ({"message":"<line>","timestamp":"…",…}).
+//
+// Phoenix logs a request as two lines, "POST /users/register" when it
+// starts and "Sent 302 in 7ms" (or "Chunked …") when it ends, possibly
+// interleaved with the lines of other requests. The decoder holds each
+// start line, keyed by its request_id metadata, and emits one
+// [KindRequest] event when the matching Sent line arrives: Time, Method,
+// Path, RequestID, ClientIP, Level and Extra come from the start line,
+// Status and Duration from the Sent line. A request whose Sent line never
+// comes still counts: it is emitted with Status 0 and Duration -1 when it
+// has waited more than 60 s of event time (measured against the newest
+// line), when [Phoenix.MaxPending] requests are already waiting (oldest
+// first), when a new start line reuses its request_id (the id is
+// client-controlled), or by Flush. A Sent line with nothing waiting for it
+// returns [ErrIgnored]. When event time steps back by more than an hour
+// (files of different days read in turn), the decoder takes it for a new
+// stream and emits the requests still waiting from before.
+//
+// Without a request_id (the dev format) a start line is paired with the
+// next start or Sent line that has no request_id either: a Sent line
+// completes it, another start line emits it with Status 0. Lines in
+// between (debug output, app messages) do not break the pair.
+//
+// Any other line at any level is emitted at once as a [KindMessage] event
+// with Level, Message (the text after "[level] "), RequestID and Time, so
+// that rules can count app lines such as "user registered". Metadata
+// renders as "key=value " pairs in any order: request_id becomes
+// RequestID, client_ip (or else remote_ip) becomes ClientIP, any other key
+// is an extra field. Lines behind Fly gain the extra fields fly_region and
+// fly_instance, and app output that is not a Logger line becomes a
+// message with Fly's level. Lines that start with white space
+// (continuations: "  Parameters: %{…}", stack traces) and blank lines
+// return [ErrIgnored]; lines of any other shape are malformed.
+//
+// Times: a Fly prefix or envelope stamp is the event time (it is dated
+// and in UTC). Otherwise "HH:MM:SS.mmm" is a time of day in
+// [Options.Location] on the day of [Options.Date] (or of the line's own
+// "YYYY-MM-DD"), converted to UTC with the zone rules of that day. When a
+// time of day is more than 12 hours earlier than the latest one of the
+// current day, the day advances (midnight rollover); a step back of a few
+// minutes across midnight is read as the day before; smaller steps back
+// are interleaving. With a zero [Options.Date] the date is unknown: such
+// lines get a zero Time, which the reader replaces with the time it read
+// the line (times of day still order the 60 s expiry).
+//
+// The decoder does not allocate per line once warm: held requests are
+// copied into reused slots. Its memory is bounded by MaxPending slots. A
+// Phoenix is not safe for concurrent use.
+type Phoenix struct {
+	// MaxPending caps the requests waiting for their Sent line. Zero or
+	// less means [DefaultMaxPending]. It may be lowered between calls; the
+	// excess is emitted with the next start line.
+	MaxPending int
+
+	ready  bool // init has run
+	loc    *time.Location
+	dated  bool // the day is known
+	year   int
+	month  time.Month
+	day    int
+	dayOff int           // days after year-month-day, advanced at midnight
+	maxTOD time.Duration // latest time of day on the current day; -1 before the first
+	newest time.Time     // latest line time, the clock of the 60 s expiry
+
+	// Requests waiting for their Sent line: slots, an insertion-ordered
+	// list through them (head is the oldest), and an open-addressing index
+	// by request_id.
+	slots      []phxPending
+	free       []int32
+	head, tail int32
+	count      int
+	index      []int32 // slot numbers, -1 when empty; length a power of two
+	seed       maphash.Seed
+
+	held    phxPending // a start line without request_id
+	hasHeld bool
+
+	starts uint64 // start lines accepted, for tests: each becomes one request
+
+	meta   []phxMeta // metadata of the current line
+	msgBuf []byte    // the unescaped message of a JSON envelope
+	names  map[string]string
+	ev     Event
+}
+
+var _ Decoder = (*Phoenix)(nil)
+
+// NewPhoenix returns a decoder for Phoenix logs. It uses opts.Location
+// (nil means UTC) and opts.Date: the calendar day of opts.Date in that
+// location is the day of the first line that has only a time of day. A
+// zero opts.Date means the date is unknown (see [Phoenix]).
+func NewPhoenix(opts Options) *Phoenix {
+	p := &Phoenix{loc: opts.location()}
+	p.init()
+	if !opts.Date.IsZero() {
+		p.dated = true
+		p.year, p.month, p.day = opts.Date.In(p.loc).Date()
+	}
+	return p
+}
+
+// init readies p; a zero Phoenix acts as NewPhoenix(Options{}).
+func (p *Phoenix) init() {
+	if p.ready {
+		return
+	}
+	p.ready = true
+	p.maxTOD, p.head, p.tail = -1, -1, -1
+	if p.loc == nil {
+		p.loc = time.UTC
+	}
+}
+
+// phxSpan locates a value in a pending slot's buffer; off < 0 means nil.
+type phxSpan struct{ off, n int }
+
+type phxExtra struct {
+	name string
+	v    phxSpan
+}
+
+// phxPending is a held start line, with its values copied into buf.
+type phxPending struct {
+	buf                                 []byte
+	raw, method, target, rid, ip, level phxSpan
+	extra                               []phxExtra
+	time, at                            time.Time // event time (maybe zero) and clock time
+	hash                                uint64
+	prev, next                          int32
+}
+
+type phxMeta struct {
+	name, value []byte
+}
+
+// phxLine is one Logger line taken apart.
+type phxLine struct {
+	hasDate bool
+	year    int
+	month   time.Month
+	day     int
+	hasTOD  bool
+	tod     time.Duration
+	level   []byte
+	msg     []byte
+	rid     []byte
+	ip      []byte
+	ipMeta  int // index in meta of the client address, -1 if none
+}
+
+// phxWrap is what a Fly prefix or envelope says about the line it wraps.
+type phxWrap struct {
+	ok       bool
+	hasTime  bool
+	time     time.Time
+	level    []byte
+	region   []byte
+	instance []byte
+}
+
+// Decode implements [Decoder].
+func (p *Phoenix) Decode(line []byte, emit func(*Event)) error {
+	p.init()
+	line = phxTrimRight(line)
+	if len(line) == 0 {
+		return ErrIgnored
+	}
+	var w phxWrap
+	inner := line
+	switch {
+	case line[0] == '{':
+		var err error
+		if inner, err = p.envelope(line, &w); err != nil {
+			return err
+		}
+	case phxIsStamp(line):
+		var ok bool
+		if inner, ok = phxFlyPrefix(line, &w); !ok {
+			return malformed("phoenix")
+		}
+	}
+	inner = phxTrimRight(inner)
+	if len(inner) == 0 || inner[0] == ' ' || inner[0] == '\t' {
+		return ErrIgnored // a continuation line, or nothing
+	}
+
+	var pl phxLine
+	if !p.parseLine(inner, &pl) {
+		if !w.ok {
+			return malformed("phoenix")
+		}
+		// Output of the app that did not go through Logger.
+		at := p.newest
+		if w.hasTime {
+			at = w.time
+		}
+		p.see(at)
+		p.expire(emit)
+		ev := p.lineEvent(KindMessage, line, w.time, nil, &w)
+		ev.Level, ev.Message = w.level, inner
+		emit(ev)
+		return nil
+	}
+
+	if method, target, ok := phxStart(pl.msg); ok {
+		t, at := p.lineTime(&pl, &w)
+		p.see(at)
+		p.expire(emit)
+		p.starts++
+		if pl.rid == nil {
+			if p.hasHeld {
+				p.emitPending(&p.held, 0, -1, nil, emit)
+			}
+			p.fill(&p.held, line, &pl, &w, method, target, t, at)
+			p.hasHeld = true
+			return nil
+		}
+		p.insert(line, &pl, &w, method, target, t, at, emit)
+		return nil
+	}
+
+	status, dur, isSent, err := phxSent(pl.msg)
+	if err != nil {
+		return err
+	}
+	t, at := p.lineTime(&pl, &w)
+	p.see(at)
+	if isSent {
+		if pl.rid == nil {
+			if !p.hasHeld {
+				return ErrIgnored
+			}
+			p.hasHeld = false
+			p.emitPending(&p.held, status, dur, pl.ip, emit)
+			p.expire(emit)
+			return nil
+		}
+		x := p.find(pl.rid)
+		if x < 0 {
+			return ErrIgnored // its start line was before the input began
+		}
+		p.emitPending(&p.slots[x], status, dur, pl.ip, emit)
+		p.remove(x)
+		p.expire(emit)
+		return nil
+	}
+
+	p.expire(emit)
+	ev := p.lineEvent(KindMessage, line, t, &pl, &w)
+	ev.Level, ev.Message = pl.level, pl.msg
+	emit(ev)
+	return nil
+}
+
+// Flush implements [Decoder]: it emits every waiting request, oldest
+// first, with Status 0.
+func (p *Phoenix) Flush(emit func(*Event)) {
+	p.init()
+	for p.head >= 0 {
+		x := p.head
+		if p.hasHeld && p.held.at.Before(p.slots[x].at) {
+			p.hasHeld = false
+			p.emitPending(&p.held, 0, -1, nil, emit)
+		}
+		p.emitPending(&p.slots[x], 0, -1, nil, emit)
+		p.remove(x)
+	}
+	if p.hasHeld {
+		p.hasHeld = false
+		p.emitPending(&p.held, 0, -1, nil, emit)
+	}
+}
+
+// pending returns the number of requests waiting for their Sent line.
+func (p *Phoenix) pending() int {
+	n := p.count
+	if p.hasHeld {
+		n++
+	}
+	return n
+}
+
+func (p *Phoenix) maxPending() int {
+	if p.MaxPending <= 0 {
+		return DefaultMaxPending
+	}
+	return p.MaxPending
+}
+
+// see advances the clock of the 60 s expiry to t. A jump back of more
+// than phxClockReset (files of different days read one after the other)
+// resets it.
+func (p *Phoenix) see(t time.Time) {
+	if t.After(p.newest) || p.newest.Sub(t) > phxClockReset {
+		p.newest = t
+	}
+}
+
+// expire emits, with Status 0, the requests that have waited too long,
+// and those from before a reset of the clock.
+func (p *Phoenix) expire(emit func(*Event)) {
+	if p.newest.IsZero() {
+		return
+	}
+	low, high := p.newest.Add(-phxPendingTimeout), p.newest.Add(phxClockReset)
+	for p.head >= 0 && (p.slots[p.head].at.Before(low) || p.slots[p.head].at.After(high)) {
+		x := p.head
+		p.emitPending(&p.slots[x], 0, -1, nil, emit)
+		p.remove(x)
+	}
+	if p.hasHeld && (p.held.at.Before(low) || p.held.at.After(high)) {
+		p.hasHeld = false
+		p.emitPending(&p.held, 0, -1, nil, emit)
+	}
+}
+
+// lineTime returns the event time of a line (zero when the date is
+// unknown) and its clock time, which orders lines even then.
+func (p *Phoenix) lineTime(pl *phxLine, w *phxWrap) (t, at time.Time) {
+	if w.hasTime {
+		return w.time, w.time
+	}
+	if pl.hasDate {
+		p.dated = true
+		p.year, p.month, p.day = pl.year, pl.month, pl.day
+		p.dayOff, p.maxTOD = 0, -1
+	}
+	if !pl.hasTOD {
+		return time.Time{}, p.newest
+	}
+	off := p.rollover(pl.tod)
+	tod := pl.tod
+	h := int(tod / time.Hour)
+	m := int(tod / time.Minute % 60)
+	s := int(tod / time.Second % 60)
+	ns := int(tod % time.Second)
+	if !p.dated {
+		at = time.Date(1970, time.January, 1+off, h, m, s, ns, time.UTC)
+		return time.Time{}, at
+	}
+	t = time.Date(p.year, p.month, p.day+off, h, m, s, ns, p.loc).UTC()
+	return t, t
+}
+
+// rollover returns the day offset of a time of day, advancing the day at
+// midnight.
+func (p *Phoenix) rollover(tod time.Duration) int {
+	switch {
+	case p.maxTOD < 0:
+		p.maxTOD = tod
+	case tod < p.maxTOD-12*time.Hour:
+		p.dayOff++
+		p.maxTOD = tod
+	case tod > p.maxTOD && 24*time.Hour-(tod-p.maxTOD) <= phxStraggler:
+		return p.dayOff - 1 // a line from just before midnight, late
+	case tod > p.maxTOD:
+		p.maxTOD = tod
+	}
+	return p.dayOff
+}
+
+// lineEvent fills p.ev from the current line.
+func (p *Phoenix) lineEvent(kind Kind, line []byte, t time.Time, pl *phxLine, w *phxWrap) *Event {
+	ev := &p.ev
+	ev.Reset()
+	ev.Kind, ev.Time, ev.Raw = kind, t, line
+	if pl != nil {
+		ev.RequestID, ev.ClientIP = pl.rid, pl.ip
+		for _, m := range p.meta {
+			if !phxReserved(m.name) {
+				ev.AddExtra(p.intern(m.name), m.value)
+			}
+		}
+	}
+	if w.region != nil {
+		ev.AddExtra("fly_region", w.region)
+	}
+	if w.instance != nil {
+		ev.AddExtra("fly_instance", w.instance)
+	}
+	return ev
+}
+
+// intern returns b as a string, without allocating for known names.
+func (p *Phoenix) intern(b []byte) string {
+	if s, ok := p.names[string(b)]; ok {
+		return s
+	}
+	s := string(b)
+	if p.names == nil {
+		p.names = make(map[string]string)
+	}
+	if len(p.names) < phxMaxNames {
+		p.names[s] = s
+	}
+	return s
+}
+
+// phxReserved reports metadata keys that become fixed fields.
+func phxReserved(name []byte) bool {
+	switch string(name) {
+	case "request_id", "remote_ip", "client_ip":
+		return true
+	}
+	return false
+}
+
+// fill copies a start line into slot s.
+func (p *Phoenix) fill(s *phxPending, line []byte, pl *phxLine, w *phxWrap, method, target []byte, t, at time.Time) {
+	s.buf = append(s.buf[:0], line...)
+	s.raw = phxSpan{0, len(line)}
+	s.method = s.ref(line, method)
+	s.target = s.ref(line, target)
+	s.rid = s.ref(line, pl.rid)
+	s.ip = s.ref(line, pl.ip)
+	s.level = s.ref(line, pl.level)
+	s.extra = s.extra[:0]
+	for _, m := range p.meta {
+		if !phxReserved(m.name) {
+			s.extra = append(s.extra, phxExtra{p.intern(m.name), s.ref(line, m.value)})
+		}
+	}
+	if w.region != nil {
+		s.extra = append(s.extra, phxExtra{"fly_region", s.ref(line, w.region)})
+	}
+	if w.instance != nil {
+		s.extra = append(s.extra, phxExtra{"fly_instance", s.ref(line, w.instance)})
+	}
+	s.time, s.at = t, at
+}
+
+// ref returns the span of b, which is either a part of line (already
+// copied at offset 0) or is appended to s.buf.
+func (s *phxPending) ref(line, b []byte) phxSpan {
+	if b == nil {
+		return phxSpan{-1, 0}
+	}
+	if off, ok := phxOffset(line, b); ok {
+		return phxSpan{off, len(b)}
+	}
+	off := len(s.buf)
+	s.buf = append(s.buf, b...)
+	return phxSpan{off, len(b)}
+}
+
+func (s *phxPending) get(sp phxSpan) []byte {
+	if sp.off < 0 {
+		return nil
+	}
+	end := sp.off + sp.n
+	return s.buf[sp.off:end:end]
+}
+
+// phxOffset returns where sub starts in parent, if sub is a part of it.
+func phxOffset(parent, sub []byte) (int, bool) {
+	if len(sub) == 0 {
+		return 0, true
+	}
+	off := cap(parent) - cap(sub)
+	if off < 0 || off+len(sub) > len(parent) || &parent[off] != &sub[0] {
+		return 0, false
+	}
+	return off, true
+}
+
+// emitPending emits the request held in s.
+func (p *Phoenix) emitPending(s *phxPending, status int, dur time.Duration, ip []byte, emit func(*Event)) {
+	ev := &p.ev
+	ev.Reset()
+	ev.Kind = KindRequest
+	ev.Time = s.time
+	ev.Method = s.get(s.method)
+	ev.SplitTarget(s.get(s.target))
+	ev.RequestID = s.get(s.rid)
+	ev.ClientIP = s.get(s.ip)
+	if ev.ClientIP == nil {
+		ev.ClientIP = ip
+	}
+	ev.Level = s.get(s.level)
+	ev.Status, ev.Duration = status, dur
+	ev.Raw = s.get(s.raw)
+	for _, x := range s.extra {
+		ev.AddExtra(x.name, s.get(x.v))
+	}
+	emit(ev)
+}
+
+// insert holds a start line with a request_id, making room first.
+func (p *Phoenix) insert(line []byte, pl *phxLine, w *phxWrap, method, target []byte, t, at time.Time, emit func(*Event)) {
+	if p.index == nil {
+		p.seed = maphash.MakeSeed()
+		p.index = make([]int32, 64)
+		for i := range p.index {
+			p.index[i] = -1
+		}
+	}
+	h := maphash.Bytes(p.seed, pl.rid)
+	if _, x := p.probe(pl.rid, h); x >= 0 {
+		// The same id again (a client may choose it): the first request
+		// still counts.
+		p.emitPending(&p.slots[x], 0, -1, nil, emit)
+		p.remove(x)
+	}
+	for limit := p.maxPending(); p.count >= limit && p.head >= 0; {
+		x := p.head
+		p.emitPending(&p.slots[x], 0, -1, nil, emit)
+		p.remove(x)
+	}
+	if 2*(p.count+1) > len(p.index) {
+		p.grow()
+	}
+
+	var x int32
+	if n := len(p.free); n > 0 {
+		x = p.free[n-1]
+		p.free = p.free[:n-1]
+	} else {
+		p.slots = append(p.slots, phxPending{})
+		x = int32(len(p.slots) - 1)
+	}
+	s := &p.slots[x]
+	p.fill(s, line, pl, w, method, target, t, at)
+	s.hash = h
+	s.prev, s.next = p.tail, -1
+	if p.tail >= 0 {
+		p.slots[p.tail].next = x
+	} else {
+		p.head = x
+	}
+	p.tail = x
+	p.count++
+
+	mask := len(p.index) - 1
+	i := int(h) & mask
+	for p.index[i] >= 0 {
+		i = (i + 1) & mask
+	}
+	p.index[i] = x
+}
+
+// find returns the slot holding request id rid, or -1.
+func (p *Phoenix) find(rid []byte) int32 {
+	if p.index == nil {
+		return -1
+	}
+	_, x := p.probe(rid, maphash.Bytes(p.seed, rid))
+	return x
+}
+
+// probe returns the index position of rid and its slot, or -1.
+func (p *Phoenix) probe(rid []byte, h uint64) (int, int32) {
+	mask := len(p.index) - 1
+	for i := int(h) & mask; ; i = (i + 1) & mask {
+		x := p.index[i]
+		if x < 0 {
+			return i, -1
+		}
+		s := &p.slots[x]
+		if s.hash == h && bytes.Equal(s.get(s.rid), rid) {
+			return i, x
+		}
+	}
+}
+
+// remove frees slot x.
+func (p *Phoenix) remove(x int32) {
+	s := &p.slots[x]
+	if i, y := p.probe(s.get(s.rid), s.hash); y == x {
+		p.unindex(i)
+	}
+	if s.prev >= 0 {
+		p.slots[s.prev].next = s.next
+	} else {
+		p.head = s.next
+	}
+	if s.next >= 0 {
+		p.slots[s.next].prev = s.prev
+	} else {
+		p.tail = s.prev
+	}
+	if cap(s.buf) > phxMaxSlotBytes {
+		s.buf = nil
+	}
+	p.count--
+	p.free = append(p.free, x)
+}
+
+// unindex empties position i of the index, shifting back the entries
+// that probed past it (linear probing without tombstones).
+func (p *Phoenix) unindex(i int) {
+	mask := len(p.index) - 1
+	for {
+		p.index[i] = -1
+		j := i
+		for {
+			j = (j + 1) & mask
+			x := p.index[j]
+			if x < 0 {
+				return
+			}
+			home := int(p.slots[x].hash) & mask
+			// The entry at j stays unless its home lies outside (i, j].
+			if i <= j {
+				if i < home && home <= j {
+					continue
+				}
+			} else if i < home || home <= j {
+				continue
+			}
+			p.index[i] = x
+			i = j
+			break
+		}
+	}
+}
+
+// grow doubles the index.
+func (p *Phoenix) grow() {
+	p.index = make([]int32, 2*len(p.index))
+	for i := range p.index {
+		p.index[i] = -1
+	}
+	mask := len(p.index) - 1
+	for x := p.head; x >= 0; x = p.slots[x].next {
+		i := int(p.slots[x].hash) & mask
+		for p.index[i] >= 0 {
+			i = (i + 1) & mask
+		}
+		p.index[i] = x
+	}
+}
+
+// parseLine takes apart "[$date ][$time ]$metadata[$level] $message",
+// leaving the metadata in p.meta.
+func (p *Phoenix) parseLine(s []byte, pl *phxLine) bool {
+	*pl = phxLine{ipMeta: -1}
+	p.meta = p.meta[:0]
+	i := 0
+	if len(s) > 11 && s[4] == '-' && s[7] == '-' && s[10] == ' ' {
+		y, ok1 := digits(s[0:4])
+		m, ok2 := digits(s[5:7])
+		d, ok3 := digits(s[8:10])
+		if !ok1 || !ok2 || !ok3 || m < 1 || m > 12 || d < 1 || d > 31 {
+			return false
+		}
+		pl.hasDate, pl.year, pl.month, pl.day = true, y, time.Month(m), d
+		i = 11
+	}
+	if tod, n, ok := phxTimeOfDay(s[i:]); ok && (i+n == len(s) || s[i+n] == ' ') {
+		pl.hasTOD, pl.tod = true, tod
+		i += n + 1
+	} else if pl.hasDate {
+		return false
+	}
+	valueStart := 0
+	for i < len(s) {
+		j := len(s)
+		if k := bytes.IndexByte(s[i:], ' '); k >= 0 {
+			j = i + k
+		}
+		tok := s[i:j]
+		if lvl, ok := phxLevel(tok); ok {
+			pl.level = lvl
+			msg := s[j:]
+			for len(msg) > 0 && msg[0] == ' ' { // also $levelpad
+				msg = msg[1:]
+			}
+			pl.msg = msg
+			p.metaFields(pl)
+			return true
+		}
+		if k := bytes.IndexByte(tok, '='); k > 0 && phxKey(tok[:k]) {
+			if len(p.meta) == phxMaxMeta {
+				return false
+			}
+			p.meta = append(p.meta, phxMeta{tok[:k], tok[k+1:]})
+			valueStart = i + k + 1
+		} else if len(p.meta) > 0 {
+			// A value with spaces: metadata is not quoted.
+			p.meta[len(p.meta)-1].value = s[valueStart:j]
+		} else {
+			return false
+		}
+		i = j + 1
+	}
+	return false
+}
+
+// metaFields picks request_id and the client address out of p.meta.
+func (p *Phoenix) metaFields(pl *phxLine) {
+	remote := -1
+	for i, m := range p.meta {
+		switch string(m.name) {
+		case "request_id":
+			if len(m.value) > 0 {
+				pl.rid = m.value
+			}
+		case "client_ip":
+			if pl.ipMeta < 0 && len(m.value) > 0 {
+				pl.ipMeta = i
+			}
+		case "remote_ip":
+			if remote < 0 && len(m.value) > 0 {
+				remote = i
+			}
+		}
+	}
+	if pl.ipMeta < 0 {
+		pl.ipMeta = remote
+	}
+	if pl.ipMeta >= 0 {
+		pl.ip = NormalizeIP(p.meta[pl.ipMeta].value)
+	}
+}
+
+// phxKey reports whether b is a metadata key (an Elixir atom).
+func phxKey(b []byte) bool {
+	for i, c := range b {
+		switch {
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c == '_':
+		case c >= '0' && c <= '9', c == '.', c == '-':
+			if i == 0 {
+				return false
+			}
+		default:
+			return false
+		}
+	}
+	return len(b) > 0
+}
+
+// phxLevel returns the level of a "[level]" token.
+func phxLevel(tok []byte) ([]byte, bool) {
+	if len(tok) < 6 || tok[0] != '[' || tok[len(tok)-1] != ']' {
+		return nil, false
+	}
+	lvl := tok[1 : len(tok)-1]
+	switch string(lvl) {
+	case "debug", "info", "notice", "warning", "warn", "error", "critical", "alert", "emergency":
+		return lvl, true
+	}
+	return nil, false
+}
+
+// phxTimeOfDay parses "HH:MM:SS[.fff]" at the start of b and returns its
+// length.
+func phxTimeOfDay(b []byte) (time.Duration, int, bool) {
+	if len(b) < 8 || b[2] != ':' || b[5] != ':' {
+		return 0, 0, false
+	}
+	h, ok1 := digits(b[0:2])
+	m, ok2 := digits(b[3:5])
+	s, ok3 := digits(b[6:8])
+	if !ok1 || !ok2 || !ok3 || h > 23 || m > 59 || s > 59 {
+		return 0, 0, false
+	}
+	d := time.Duration(h)*time.Hour + time.Duration(m)*time.Minute + time.Duration(s)*time.Second
+	n := 8
+	if n < len(b) && b[n] == '.' {
+		ns, k := phxFraction(b[n+1:])
+		if k == 0 {
+			return 0, 0, false
+		}
+		d += time.Duration(ns)
+		n += 1 + k
+	}
+	return d, n, true
+}
+
+// phxFraction parses the digits of a decimal fraction of a second and
+// returns nanoseconds and the number of digits.
+func phxFraction(b []byte) (int, int) {
+	ns, k := 0, 0
+	for k < len(b) && b[k] >= '0' && b[k] <= '9' {
+		if k < 9 {
+			ns = ns*10 + int(b[k]-'0')
+		}
+		k++
+	}
+	for i := k; i < 9; i++ {
+		ns *= 10
+	}
+	return ns, k
+}
+
+// phxStart recognises a request start line, "METHOD /path".
+func phxStart(msg []byte) (method, target []byte, ok bool) {
+	sp := bytes.IndexByte(msg, ' ')
+	if sp < 1 || sp > 20 {
+		return nil, nil, false
+	}
+	for _, c := range msg[:sp] {
+		if c < 'A' || c > 'Z' {
+			return nil, nil, false
+		}
+	}
+	target = msg[sp+1:]
+	if len(target) == 0 || target[0] != '/' || bytes.IndexByte(target, ' ') >= 0 {
+		return nil, nil, false
+	}
+	return msg[:sp], target, true
+}
+
+// phxSent recognises "Sent 200 in 39ms" and "Chunked 200 in 3ms". A line
+// of that shape with a bad status or duration is an error.
+func phxSent(msg []byte) (status int, dur time.Duration, ok bool, err error) {
+	var rest []byte
+	switch {
+	case bytes.HasPrefix(msg, []byte("Sent ")):
+		rest = msg[len("Sent "):]
+	case bytes.HasPrefix(msg, []byte("Chunked ")):
+		rest = msg[len("Chunked "):]
+	default:
+		return 0, 0, false, nil
+	}
+	if len(rest) < 7 || string(rest[3:7]) != " in " {
+		return 0, 0, false, nil
+	}
+	if rest[0] < '0' || rest[0] > '9' {
+		return 0, 0, false, nil // "Sent you in 3ms" is an app's message
+	}
+	status, ok = digits(rest[:3])
+	if !ok || status < 100 {
+		return 0, 0, false, fieldError("status", rest[:3])
+	}
+	dur, ok = phxDuration(rest[7:])
+	if !ok {
+		return 0, 0, false, fieldError("duration", rest[7:])
+	}
+	return status, dur, true, nil
+}
+
+// phxDuration parses "39ms", "164µs" (also "us"), "2s" or "500ns".
+func phxDuration(b []byte) (time.Duration, bool) {
+	i := 0
+	for i < len(b) && b[i] >= '0' && b[i] <= '9' {
+		i++
+	}
+	n, ok := digits(b[:i])
+	if !ok {
+		return 0, false
+	}
+	var unit time.Duration
+	switch string(b[i:]) {
+	case "ms":
+		unit = time.Millisecond
+	case "µs", "μs", "us": // U+00B5 as Phoenix writes it, U+03BC, ASCII
+		unit = time.Microsecond
+	case "s":
+		unit = time.Second
+	case "ns":
+		unit = time.Nanosecond
+	default:
+		return 0, false
+	}
+	return time.Duration(n) * unit, true
+}
+
+// phxTrimRight drops trailing spaces, tabs and line ends.
+func phxTrimRight(b []byte) []byte {
+	for len(b) > 0 {
+		switch b[len(b)-1] {
+		case ' ', '\t', '\r', '\n':
+			b = b[:len(b)-1]
+		default:
+			return b
+		}
+	}
+	return b
+}
+
+// phxIsStamp reports whether line starts with an RFC 3339 date and "T".
+func phxIsStamp(b []byte) bool {
+	return len(b) > 20 && b[0] >= '0' && b[0] <= '9' && b[4] == '-' && b[7] == '-' && b[10] == 'T'
+}
+
+// phxFlyPrefix takes apart the `fly logs` rendering,
+// "2024-10-14T23:31:34Z app[6e82541eb56648] syd [info] <line>".
+func phxFlyPrefix(line []byte, w *phxWrap) ([]byte, bool) {
+	sp := bytes.IndexByte(line, ' ')
+	if sp < 0 {
+		return nil, false
+	}
+	t, ok := phxRFC3339(line[:sp])
+	if !ok {
+		return nil, false
+	}
+	w.ok, w.hasTime, w.time = true, true, t
+	rest := line[sp+1:]
+
+	// The source, "app[<machine id>]".
+	sp = bytes.IndexByte(rest, ' ')
+	if sp < 0 {
+		return nil, false
+	}
+	src := rest[:sp]
+	lb := bytes.IndexByte(src, '[')
+	if lb < 1 || src[len(src)-1] != ']' {
+		return nil, false
+	}
+	w.instance = src[lb+1 : len(src)-1]
+	rest = rest[sp+1:]
+
+	// The region, then "[level]".
+	if len(rest) > 0 && rest[0] != '[' {
+		sp = bytes.IndexByte(rest, ' ')
+		if sp < 1 {
+			return nil, false
+		}
+		w.region = rest[:sp]
+		rest = rest[sp+1:]
+	}
+	if len(rest) < 2 || rest[0] != '[' {
+		return nil, false
+	}
+	rb := bytes.IndexByte(rest, ']')
+	if rb < 2 {
+		return nil, false
+	}
+	w.level = rest[1:rb]
+	rest = rest[rb+1:]
+	if len(rest) == 0 {
+		return rest, true
+	}
+	if rest[0] != ' ' {
+		return nil, false
+	}
+	return rest[1:], true
+}
+
+// phxRFC3339 parses "2006-01-02T15:04:05[.999999999](Z|±07:00)" by hand;
+// without a zone it is UTC.
+func phxRFC3339(b []byte) (time.Time, bool) {
+	if len(b) < 19 || b[4] != '-' || b[7] != '-' || (b[10] != 'T' && b[10] != 't') || b[13] != ':' || b[16] != ':' {
+		return time.Time{}, false
+	}
+	y, ok1 := digits(b[0:4])
+	mo, ok2 := digits(b[5:7])
+	d, ok3 := digits(b[8:10])
+	h, ok4 := digits(b[11:13])
+	mi, ok5 := digits(b[14:16])
+	s, ok6 := digits(b[17:19])
+	if !(ok1 && ok2 && ok3 && ok4 && ok5 && ok6) || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || s > 60 {
+		return time.Time{}, false
+	}
+	i, ns := 19, 0
+	if i < len(b) && b[i] == '.' {
+		var k int
+		ns, k = phxFraction(b[i+1:])
+		if k == 0 {
+			return time.Time{}, false
+		}
+		i += 1 + k
+	}
+	offset := 0
+	if i < len(b) {
+		switch b[i] {
+		case 'Z', 'z':
+			i++
+		case '+', '-':
+			if len(b)-i != 6 || b[i+3] != ':' {
+				return time.Time{}, false
+			}
+			oh, ok1 := digits(b[i+1 : i+3])
+			om, ok2 := digits(b[i+4 : i+6])
+			if !ok1 || !ok2 || oh > 23 || om > 59 {
+				return time.Time{}, false
+			}
+			offset = (oh*60 + om) * 60
+			if b[i] == '-' {
+				offset = -offset
+			}
+			i += 6
+		}
+	}
+	if i != len(b) {
+		return time.Time{}, false
+	}
+	t := time.Date(y, time.Month(mo), d, h, mi, s, ns, time.UTC)
+	if t.Day() != d {
+		return time.Time{}, false
+	}
+	return t.Add(-time.Duration(offset) * time.Second), true
+}
+
+// envelope takes apart a Fly log shipper record and returns its message,
+// unescaped into p.msgBuf when it has escapes.
+func (p *Phoenix) envelope(line []byte, w *phxWrap) ([]byte, error) {
+	var msg, msgRaw []byte
+	var msgEsc, found bool
+	it := phxObjectOf(line)
+	for {
+		key, val, ok := it.next()
+		if !ok {
+			break
+		}
+		switch string(key) {
+		case "message":
+			if len(val) < 2 || val[0] != '"' {
+				return nil, fieldError("message", val)
+			}
+			found = true
+			msgRaw = val[1 : len(val)-1]
+			msgEsc = bytes.IndexByte(msgRaw, '\\') >= 0
+		case "timestamp":
+			if len(val) < 2 || val[0] != '"' {
+				return nil, fieldError("timestamp", val)
+			}
+			t, ok := phxRFC3339(val[1 : len(val)-1])
+			if !ok {
+				return nil, fieldError("timestamp", val)
+			}
+			w.hasTime, w.time = true, t
+		case "log":
+			sub := phxObjectOf(val)
+			for k, v, ok := sub.next(); ok; k, v, ok = sub.next() {
+				if string(k) == "level" {
+					w.level = phxUnquote(v)
+				}
+			}
+		case "fly":
+			sub := phxObjectOf(val)
+			for k, v, ok := sub.next(); ok; k, v, ok = sub.next() {
+				switch string(k) {
+				case "region":
+					w.region = phxUnquote(v)
+				case "app":
+					app := phxObjectOf(v)
+					for k, v, ok := app.next(); ok; k, v, ok = app.next() {
+						if string(k) == "instance" {
+							w.instance = phxUnquote(v)
+						}
+					}
+				}
+			}
+		}
+	}
+	if it.bad || !found {
+		return nil, malformed("phoenix")
+	}
+	w.ok = true
+	msg = msgRaw
+	if msgEsc {
+		var ok bool
+		if p.msgBuf, ok = phxUnescape(p.msgBuf[:0], msgRaw); !ok {
+			return nil, fieldError("message", msgRaw)
+		}
+		msg = p.msgBuf
+	}
+	return msg, nil
+}
+
+// phxUnquote returns the contents of a JSON string as they are, or nil.
+func phxUnquote(v []byte) []byte {
+	if len(v) < 2 || v[0] != '"' || bytes.IndexByte(v, '\\') >= 0 {
+		return nil
+	}
+	return v[1 : len(v)-1]
+}
+
+// phxObject walks the members of a JSON object without decoding them.
+type phxObject struct {
+	b    []byte
+	i    int  // where the next member (or its comma) starts
+	more bool // a member was read: the next one needs a comma
+	done bool
+	bad  bool
+}
+
+// phxObjectOf starts a walk over the object b.
+func phxObjectOf(b []byte) phxObject {
+	if len(b) == 0 || b[0] != '{' {
+		return phxObject{bad: true}
+	}
+	return phxObject{b: b, i: 1}
+}
+
+// next returns the next member's raw key and raw value (strings keep
+// their quotes); ok is false at the end of the object or on bad JSON
+// (then bad is set).
+func (o *phxObject) next() (key, val []byte, ok bool) {
+	if o.done || o.bad {
+		return nil, nil, false
+	}
+	b := o.b
+	i := phxSkipWS(b, o.i)
+	if i < len(b) && b[i] == '}' {
+		o.done = true
+		return nil, nil, false
+	}
+	if o.more {
+		if i >= len(b) || b[i] != ',' {
+			o.bad = true
+			return nil, nil, false
+		}
+		i = phxSkipWS(b, i+1)
+	}
+	o.more = true
+	if i >= len(b) || b[i] != '"' {
+		o.bad = true
+		return nil, nil, false
+	}
+	end, ok := phxSkipString(b, i)
+	if !ok {
+		o.bad = true
+		return nil, nil, false
+	}
+	key = b[i+1 : end-1]
+	i = phxSkipWS(b, end)
+	if i >= len(b) || b[i] != ':' {
+		o.bad = true
+		return nil, nil, false
+	}
+	i = phxSkipWS(b, i+1)
+	end, ok = phxSkipValue(b, i)
+	if !ok {
+		o.bad = true
+		return nil, nil, false
+	}
+	o.i = end
+	return key, b[i:end], true
+}
+
+func phxSkipWS(b []byte, i int) int {
+	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
+		i++
+	}
+	return i
+}
+
+// phxSkipString returns the index after the JSON string at b[i].
+func phxSkipString(b []byte, i int) (int, bool) {
+	for j := i + 1; j < len(b); j++ {
+		switch b[j] {
+		case '\\':
+			j++
+		case '"':
+			return j + 1, true
+		}
+	}
+	return 0, false
+}
+
+// phxSkipValue returns the index after the JSON value at b[i]. Nested
+// values are skipped by counting brackets, without recursion.
+func phxSkipValue(b []byte, i int) (int, bool) {
+	if i >= len(b) {
+		return 0, false
+	}
+	switch b[i] {
+	case '"':
+		return phxSkipString(b, i)
+	case '{', '[':
+		depth := 0
+		for j := i; j < len(b); j++ {
+			switch b[j] {
+			case '"':
+				end, ok := phxSkipString(b, j)
+				if !ok {
+					return 0, false
+				}
+				j = end - 1
+			case '{', '[':
+				depth++
+			case '}', ']':
+				depth--
+				if depth == 0 {
+					return j + 1, true
+				}
+			}
+		}
+		return 0, false
+	}
+	j := i
+	for j < len(b) {
+		switch b[j] {
+		case ',', '}', ']', ' ', '\t', '\n', '\r':
+			if j == i {
+				return 0, false
+			}
+			return j, true
+		}
+		j++
+	}
+	return 0, false
+}
+
+// phxUnescape appends the JSON string contents s, unescaped, to dst.
+func phxUnescape(dst, s []byte) ([]byte, bool) {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c != '\\' {
+			dst = append(dst, c)
+			continue
+		}
+		i++
+		if i >= len(s) {
+			return dst, false
+		}
+		switch s[i] {
+		case '"', '\\', '/':
+			dst = append(dst, s[i])
+		case 'b':
+			dst = append(dst, '\b')
+		case 'f':
+			dst = append(dst, '\f')
+		case 'n':
+			dst = append(dst, '\n')
+		case 'r':
+			dst = append(dst, '\r')
+		case 't':
+			dst = append(dst, '\t')
+		case 'u':
+			r, ok := phxHex4(s[i+1:])
+			if !ok {
+				return dst, false
+			}
+			i += 4
+			if r >= 0xD800 && r < 0xDC00 && i+6 < len(s) && s[i+1] == '\\' && s[i+2] == 'u' {
+				if r2, ok := phxHex4(s[i+3:]); ok && r2 >= 0xDC00 && r2 <= 0xDFFF {
+					r = 0x10000 + (r-0xD800)<<10 + (r2 - 0xDC00)
+					i += 6
+				}
+			}
+			dst = utf8.AppendRune(dst, r) // a lone surrogate becomes U+FFFD
+		default:
+			return dst, false
+		}
+	}
+	return dst, true
+}
+
+func phxHex4(b []byte) (rune, bool) {
+	if len(b) < 4 {
+		return 0, false
+	}
+	var r rune
+	for _, c := range b[:4] {
+		switch {
+		case c >= '0' && c <= '9':
+			r = r<<4 | rune(c-'0')
+		case c >= 'a' && c <= 'f':
+			r = r<<4 | rune(c-'a'+10)
+		case c >= 'A' && c <= 'F':
+			r = r<<4 | rune(c-'A'+10)
+		default:
+			return 0, false
+		}
+	}
+	return r, true
+}
