@@ -90,7 +90,8 @@ const phxMaxSlotBytes = 64 << 10
 // copied into reused slots. Its memory is bounded by MaxPending slots. A
 // Phoenix is not safe for concurrent use.
 type Phoenix struct {
-	// MaxPending caps the requests waiting for their Sent line. Zero or
+	// MaxPending caps the requests with a request_id that wait for their
+	// Sent line (one more without a request_id may wait besides). Zero or
 	// less means [DefaultMaxPending]. It may be lowered between calls; the
 	// excess is emitted with the next start line.
 	MaxPending int
