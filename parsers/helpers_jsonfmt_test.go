@@ -139,7 +139,7 @@ func checkGoldenFmt(t *testing.T, d Decoder, name string) {
 	}
 	d.Flush(func(*Event) { t.Errorf("Flush emitted an event") })
 	golden := filepath.Join("testdata", name+".golden.jsonl")
-	if *updateGolden {
+	if *update {
 		if err := os.WriteFile(golden, out.Bytes(), 0o644); err != nil {
 			t.Fatal(err)
 		}

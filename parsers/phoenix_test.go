@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -24,7 +23,6 @@ import (
 // "{cacerts,undefined}] …" (mattstubbs.net), §8. The other lines are
 // illustrative: built from the documented formats with made-up values.
 
-var updatePhoenix = flag.Bool("update-phoenix", false, "rewrite the Phoenix golden files in testdata")
 
 // phoenixRecord is what one Decode or Flush call produced: an event or an
 // error. It is also the golden file's line format.
@@ -573,10 +571,10 @@ func TestPhoenix_golden(t *testing.T) {
 }
 
 // phoenixGolden compares got with the golden file, or rewrites the file
-// with -update-phoenix.
+// with -update.
 func phoenixGolden(tb testing.TB, golden string, got []byte) {
 	tb.Helper()
-	if *updatePhoenix {
+	if *update {
 		if err := os.WriteFile(golden, got, 0o644); err != nil {
 			tb.Fatal(err)
 		}
@@ -584,7 +582,7 @@ func phoenixGolden(tb testing.TB, golden string, got []byte) {
 	}
 	want, err := os.ReadFile(golden)
 	if err != nil {
-		tb.Fatalf("%v (run go test ./parsers -run TestPhoenix_golden -update-phoenix)", err)
+		tb.Fatalf("%v (run go test ./parsers -run TestPhoenix_golden -update)", err)
 	}
 	if diff := cmp.Diff(string(want), string(got)); diff != "" {
 		tb.Errorf("%s (-want +got):\n%s", golden, diff)
