@@ -1,0 +1,72 @@
+package main
+
+import (
+	"bytes"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"testing"
+)
+
+// samplesDir is the committed samples/ directory, from this package.
+const samplesDir = "../../../samples"
+
+// maxSampleBytes keeps the samples small enough for a repository.
+const maxSampleBytes = 3_000_000
+
+func TestGenerate_reproducible(t *testing.T) {
+	dir := t.TempDir()
+	if err := generate(dir, io.Discard); err != nil {
+		t.Fatalf("generate(%q) = %v", dir, err)
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(entries) == 0 {
+		t.Fatal("generate wrote no files")
+	}
+	for _, e := range entries {
+		t.Run(e.Name(), func(t *testing.T) {
+			got, err := os.ReadFile(filepath.Join(dir, e.Name()))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(got) > maxSampleBytes {
+				t.Errorf("%s is %d bytes, want at most %d", e.Name(), len(got), maxSampleBytes)
+			}
+			want, err := os.ReadFile(filepath.Join(samplesDir, e.Name()))
+			if err != nil {
+				t.Fatalf("%v; run `go run ./internal/cmd/samplegen` from the repository root and commit samples/", err)
+			}
+			if !bytes.Equal(got, want) {
+				t.Errorf("samples/%s differs from what the generator writes (%s); run `go run ./internal/cmd/samplegen` from the repository root and commit samples/",
+					e.Name(), firstDiff(want, got))
+			}
+		})
+	}
+}
+
+// firstDiff describes the first line where a and b differ.
+func firstDiff(a, b []byte) string {
+	line := 1
+	for i := 0; i < len(a) && i < len(b); i++ {
+		if a[i] != b[i] {
+			return "first difference on line " + strconv.Itoa(line)
+		}
+		if a[i] == '\n' {
+			line++
+		}
+	}
+	return "one is a prefix of the other, up to line " + strconv.Itoa(line)
+}
+
+func TestRun_badUsage(t *testing.T) {
+	if got := run([]string{"-nope"}, io.Discard); got != 2 {
+		t.Errorf("run(-nope) = %d, want 2", got)
+	}
+	if got := run([]string{"extra"}, io.Discard); got != 2 {
+		t.Errorf("run(extra) = %d, want 2", got)
+	}
+}
