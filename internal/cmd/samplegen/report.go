@@ -94,12 +94,12 @@ func burstReport(reqs []request, top int) string {
 	refs := countBy(reqs, func(q request) string { return q.referer })
 
 	fmt.Fprintf(&b, "- requests: **%d** `%s %s`\n", len(reqs), reqs[0].method, reqs[0].path)
-	fmt.Fprintf(&b, "- first request starts %s, last starts %s (Phoenix start lines); nginx lines stamped %s to %s\n",
+	fmt.Fprintf(&b, "- first request starts %s, last starts %s (request start, as an app log would show it); nginx lines stamped %s to %s\n",
 		clock(first.start), clock(last.start), firstEnd.UTC().Format("15:04:05"), lastEnd.UTC().Format("15:04:05"))
 	fmt.Fprintf(&b, "- per second (nginx time): %d seconds, min %d, max %d, mean %.1f\n",
 		len(perSec), lo, hi, float64(len(reqs))/float64(len(perSec)))
 	byStart := countBy(reqs, func(q request) string { return q.start.UTC().Format("15:04:05") })
-	fmt.Fprintf(&b, "- per second by start time (Phoenix time): %d seconds, min %d, max %d\n",
+	fmt.Fprintf(&b, "- per second by request start: %d seconds, min %d, max %d\n",
 		len(byStart), byStart[len(byStart)-1].count, byStart[0].count)
 	fmt.Fprintf(&b, "- statuses: %s\n", statusList(reqs))
 	fmt.Fprintf(&b, "- distinct client IPs: **%d** in %d /24s and %d /16s (busiest /16: %s.0.0/16 with %d requests)\n",
