@@ -61,6 +61,9 @@ type Alert struct {
 	DistinctOf string `json:"distinct_of,omitempty"`
 	Distinct   uint64 `json:"distinct,omitempty"`
 	Count      uint64 `json:"count"` // matching events in the window
+	// Current is the rate in the last bucket alone (rate rules): the
+	// window's average lags the first seconds of a burst.
+	Current float64 `json:"current,omitempty"`
 	// Peak is the highest value seen while the rule fired.
 	Peak    float64  `json:"peak"`
 	Samples []string `json:"samples,omitempty"`

@@ -77,6 +77,9 @@ func FormatText(a Alert) string {
 		if a.Window > 0 {
 			fmt.Fprintf(&b, " over %s", formatDuration(a.Window))
 		}
+		if a.Current > 0 {
+			fmt.Fprintf(&b, ", now %s", formatValue(a.Current, a.Unit))
+		}
 		fmt.Fprintf(&b, " (%s events", Thousands(a.Count))
 		if a.DistinctOf != "" && a.Unit != "distinct" {
 			fmt.Fprintf(&b, " from %s distinct %s", Thousands(a.Distinct), a.DistinctOf)
@@ -91,7 +94,12 @@ func FormatText(a Alert) string {
 				if i > 0 {
 					b.WriteString(", ")
 				}
-				fmt.Fprintf(&b, "%s (%s)", Sanitize(k.Key, 80), Thousands(k.Count))
+				if k.Error > 0 {
+					// A Space-Saving estimate: between count-error and count.
+					fmt.Fprintf(&b, "%s (%s–%s)", Sanitize(k.Key, 80), Thousands(k.Count-k.Error), Thousands(k.Count))
+				} else {
+					fmt.Fprintf(&b, "%s (%s)", Sanitize(k.Key, 80), Thousands(k.Count))
+				}
 			}
 			b.WriteByte('\n')
 		}
@@ -116,10 +124,7 @@ func formatValue(v float64, unit string) string {
 	case v >= 10:
 		s = strconv.FormatFloat(v, 'f', 1, 64)
 	default:
-		s = strconv.FormatFloat(v, 'f', -1, 64)
-		if len(s) > 5 {
-			s = strconv.FormatFloat(v, 'f', 3, 64)
-		}
+		s = strings.TrimRight(strings.TrimRight(strconv.FormatFloat(v, 'f', 2, 64), "0"), ".")
 	}
 	if unit == "distinct" {
 		return s + " distinct"
@@ -127,16 +132,24 @@ func formatValue(v float64, unit string) string {
 	return s + unit
 }
 
+// formatDuration prints whole seconds compactly: 30s, 1m, 1m9s, 2h5m.
 func formatDuration(d time.Duration) string {
-	s := d.Round(time.Second).String()
-	s = strings.TrimSuffix(s, "0s")
-	if strings.HasSuffix(s, "h0m") {
-		s = strings.TrimSuffix(s, "0m")
-	}
-	if s == "" {
+	d = d.Round(time.Second)
+	if d <= 0 {
 		return "0s"
 	}
-	return s
+	h, m, sec := int(d/time.Hour), int(d%time.Hour/time.Minute), int(d%time.Minute/time.Second)
+	var b strings.Builder
+	if h > 0 {
+		fmt.Fprintf(&b, "%dh", h)
+	}
+	if m > 0 {
+		fmt.Fprintf(&b, "%dm", m)
+	}
+	if sec > 0 {
+		fmt.Fprintf(&b, "%ds", sec)
+	}
+	return b.String()
 }
 
 // Thousands formats n with commas: 4812 → "4,812".

@@ -14,7 +14,7 @@ const (
 	DefaultResolution    = time.Second
 	DefaultSkew          = 5 * time.Second
 	DefaultTopN          = 5
-	DefaultKeysPerBucket = 64
+	DefaultKeysPerBucket = 128
 	DefaultSamples       = 3
 )
 

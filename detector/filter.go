@@ -213,14 +213,13 @@ func parseAddr(b []byte) (netip.Addr, bool) {
 			n = n*10 + int(c-'0')
 			digitsSeen++
 			if n > 255 || digitsSeen > 3 {
-				return netip.Addr{}, false
+				return parseAddrSlow(b)
 			}
 		case c == '.' && digitsSeen > 0 && part < 3:
 			v4[part] = byte(n)
 			part, n, digitsSeen = part+1, 0, 0
 		default:
-			a, err := netip.ParseAddr(string(b))
-			return a.Unmap(), err == nil
+			return parseAddrSlow(b)
 		}
 	}
 	if part != 3 || digitsSeen == 0 {
@@ -228,4 +227,11 @@ func parseAddr(b []byte) (netip.Addr, bool) {
 	}
 	v4[3] = byte(n)
 	return netip.AddrFrom4(v4), true
+}
+
+// parseAddrSlow parses IPv6 and anything unusual with the standard
+// library.
+func parseAddrSlow(b []byte) (netip.Addr, bool) {
+	a, err := netip.ParseAddr(string(b))
+	return a.Unmap(), err == nil
 }

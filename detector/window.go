@@ -1,7 +1,10 @@
 package detector
 
 import (
+	"cmp"
 	"math"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/axiomhq/hyperloglog"
@@ -247,11 +250,15 @@ func (s *ruleState) alert(st alerts.State, at time.Time, v float64) alerts.Alert
 		Since: s.since, Window: r.Window, Count: s.total, Peak: round(s.peak),
 		Keys: []alerts.KeyCount{},
 	}
+	if r.Type == Rate && !r.PerKey {
+		last := s.ring[mod(s.last-1, int64(len(s.ring)))]
+		if last.n == s.last-1 {
+			a.Current = round(float64(last.count) / s.opts.Resolution.Seconds())
+		}
+	}
 	if r.GroupBy != nil {
 		a.GroupBy = r.GroupBy.Name
-		for _, e := range s.keys.Top(s.opts.TopN) {
-			a.Keys = append(a.Keys, alerts.KeyCount{Key: e.Key, Count: e.Count, Error: e.Err})
-		}
+		a.Keys = s.topKeys(s.opts.TopN)
 	}
 	if s.distinct != nil {
 		a.DistinctOf = s.distinct.Name
@@ -261,6 +268,26 @@ func (s *ruleState) alert(st alerts.State, at time.Time, v float64) alerts.Alert
 		a.Samples = append(a.Samples, string(s.samples[(s.nextSample+i)%len(s.samples)]))
 	}
 	return a
+}
+
+// topKeys returns the n keys with the highest guaranteed counts (count
+// minus error bound), so that a key whose count is mostly the sketch's
+// inherited error does not pose as a top offender.
+func (s *ruleState) topKeys(n int) []alerts.KeyCount {
+	keys := []alerts.KeyCount{}
+	s.keys.Each(func(key []byte, count, err uint64) {
+		keys = append(keys, alerts.KeyCount{Key: string(key), Count: count, Error: min(err, count)})
+	})
+	slices.SortFunc(keys, func(a, b alerts.KeyCount) int {
+		if c := cmp.Compare(b.Count-b.Error, a.Count-a.Error); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(b.Count, a.Count); c != 0 {
+			return c
+		}
+		return strings.Compare(a.Key, b.Key)
+	})
+	return keys[:min(n, len(keys))]
 }
 
 // round keeps three decimals, so that replays print stable values.

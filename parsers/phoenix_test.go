@@ -23,7 +23,6 @@ import (
 // "{cacerts,undefined}] …" (mattstubbs.net), §8. The other lines are
 // illustrative: built from the documented formats with made-up values.
 
-
 // phoenixRecord is what one Decode or Flush call produced: an event or an
 // error. It is also the golden file's line format.
 type phoenixRecord struct {
