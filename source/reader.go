@@ -1,0 +1,254 @@
+// Package source reads log files for replay: plain, gzip-compressed or
+// standard input; splits them into lines (up to [MaxLineBytes]); detects
+// the format from the first lines; decodes them into events; and counts
+// and samples what it could not parse. It never drops a line silently:
+// every line is parsed, ignored, skipped as malformed or skipped as too
+// long, and counted as such.
+package source
+
+import (
+	"bufio"
+	"bytes"
+	"compress/gzip"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"github.com/sentinel-dev/sentinel/parsers"
+)
+
+// MaxLineBytes is the longest line read; longer lines are counted and
+// skipped.
+const MaxLineBytes = 1 << 20
+
+// MaxErrorSamples is how many malformed lines a [Stats] keeps as examples.
+const MaxErrorSamples = 5
+
+// Stats counts what a source read.
+type Stats struct {
+	Name      string // the path, or "-" for standard input
+	Format    string // the format used (detected or given)
+	Detected  bool   // whether Format was detected
+	Bytes     int64  // bytes read (uncompressed)
+	Lines     int64  // lines read, blank ones included
+	Parsed    int64  // lines accepted by the parser
+	Ignored   int64  // well-formed lines that carry no event (blank, continuation, non-access)
+	Malformed int64  // lines the parser rejected
+	TooLong   int64  // lines over MaxLineBytes, skipped
+	Events    int64  // events produced (for multi-line formats, fewer than lines)
+	// Errors are the first few malformed lines, as *parsers.LineError
+	// with File and Line set.
+	Errors []error
+}
+
+// Skipped is the number of lines that were not accepted.
+func (s *Stats) Skipped() int64 { return s.Malformed + s.TooLong }
+
+// Options say how to read a source.
+type Options struct {
+	// Format is a format name, or "" or "auto" to detect it.
+	Format string
+	// Parser configures the format.
+	Parser parsers.Options
+	// Now stamps events whose line has no time. Nil means time.Now.
+	Now func() time.Time
+}
+
+// Read reads the file at path ("-" for standard input) to its end,
+// calling emit for every event in order. The *Event is valid only during
+// the call. A read or open error ends the source and is returned; bad
+// lines never are.
+func Read(path string, opts Options, emit func(*parsers.Event)) (*Stats, error) {
+	st := &Stats{Name: path}
+	var r io.Reader
+	var modTime time.Time
+	if path == "-" {
+		r = os.Stdin
+	} else {
+		f, err := os.Open(path)
+		if err != nil {
+			return st, err
+		}
+		defer f.Close()
+		if fi, err := f.Stat(); err == nil {
+			if fi.IsDir() {
+				return st, fmt.Errorf("%s is a directory", path)
+			}
+			modTime = fi.ModTime()
+		}
+		r = f
+	}
+	br := bufio.NewReaderSize(r, 64<<10)
+	if magic, _ := br.Peek(2); len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
+		zr, err := gzip.NewReader(br)
+		if err != nil {
+			return st, fmt.Errorf("read %s: %w", path, err)
+		}
+		defer zr.Close()
+		br = bufio.NewReaderSize(zr, 64<<10)
+	}
+	head, _ := br.Peek(32 << 10) // a short file gives what it has
+	first := firstLines(head, 50)
+
+	pop := opts.Parser
+	st.Format = opts.Format
+	if st.Format == "" || st.Format == "auto" {
+		name, err := parsers.Detect(first, pop)
+		if err != nil {
+			return st, fmt.Errorf("%s: %w (name one with --format)", path, err)
+		}
+		st.Format, st.Detected = name, true
+	}
+	if st.Format == "phoenix" && pop.Date.IsZero() && !modTime.IsZero() {
+		pop.Date = dateFromModTime(modTime, first, pop.Location)
+	}
+	dec, err := parsers.New(st.Format, pop)
+	if err != nil {
+		return st, err
+	}
+	now := opts.Now
+	if now == nil {
+		now = time.Now
+	}
+	count := func(ev *parsers.Event) {
+		if ev.Time.IsZero() {
+			ev.Time = now().UTC()
+		}
+		st.Events++
+		emit(ev)
+	}
+	err = readLines(br, st, func(lineNo int64, line []byte) {
+		if len(bytes.TrimSpace(line)) == 0 {
+			st.Ignored++
+			return
+		}
+		err := dec.Decode(line, count)
+		switch {
+		case err == nil:
+			st.Parsed++
+		case errors.Is(err, parsers.ErrIgnored):
+			st.Ignored++
+		default:
+			st.Malformed++
+			if len(st.Errors) < MaxErrorSamples {
+				field, inner := "", err
+				var le *parsers.LineError
+				if errors.As(err, &le) {
+					field, inner = le.Field, le.Err
+				}
+				st.Errors = append(st.Errors, &parsers.LineError{File: path, Line: lineNo, Field: field, Err: inner})
+			}
+		}
+	})
+	dec.Flush(count)
+	if err != nil {
+		return st, fmt.Errorf("read %s: %w", path, err)
+	}
+	return st, nil
+}
+
+// readLines splits r into lines without their line ending and calls f
+// with each and its 1-based number. Lines longer than MaxLineBytes are
+// counted in st.TooLong and skipped whole.
+func readLines(br *bufio.Reader, st *Stats, f func(n int64, line []byte)) error {
+	var long []byte
+	tooLong := false
+	for {
+		chunk, err := br.ReadSlice('\n')
+		st.Bytes += int64(len(chunk))
+		if err == bufio.ErrBufferFull {
+			if !tooLong {
+				if len(long)+len(chunk) > MaxLineBytes {
+					tooLong, long = true, long[:0]
+				} else {
+					long = append(long, chunk...)
+				}
+			}
+			continue
+		}
+		if len(chunk) > 0 || len(long) > 0 || tooLong {
+			line := chunk
+			if len(long) > 0 {
+				line = append(long, chunk...)
+				long = line[:0]
+			}
+			st.Lines++
+			if tooLong || len(line) > MaxLineBytes+2 {
+				st.TooLong++
+				tooLong = false
+			} else {
+				line = bytes.TrimSuffix(line, []byte{'\n'})
+				line = bytes.TrimSuffix(line, []byte{'\r'})
+				f(st.Lines, line)
+			}
+		}
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+	}
+}
+
+// firstLines returns up to n complete lines of head (the last, partial one
+// dropped unless head is the whole input and ends without a newline).
+func firstLines(head []byte, n int) [][]byte {
+	var lines [][]byte
+	for len(head) > 0 && len(lines) < n {
+		i := bytes.IndexByte(head, '\n')
+		var line []byte
+		if i < 0 {
+			line, head = head, nil
+		} else {
+			line, head = head[:i], head[i+1:]
+		}
+		line = bytes.TrimSuffix(line, []byte{'\r'})
+		if len(bytes.TrimSpace(line)) > 0 {
+			lines = append(lines, line)
+		}
+	}
+	return lines
+}
+
+// dateFromModTime picks the day of a Phoenix log whose lines carry only
+// the time of day: the day of the file's last write, or the day before
+// when the first line's time of day is later than the last write's (the
+// log then crossed midnight). Exact for logs spanning less than a day;
+// longer ones need --date.
+func dateFromModTime(mod time.Time, first [][]byte, loc *time.Location) time.Time {
+	if loc == nil {
+		loc = time.UTC
+	}
+	mod = mod.In(loc)
+	day := time.Date(mod.Year(), mod.Month(), mod.Day(), 0, 0, 0, 0, loc)
+	modClock := mod.Sub(day)
+	for _, l := range first {
+		if c, ok := clockOf(l); ok {
+			if c > modClock {
+				day = day.AddDate(0, 0, -1)
+			}
+			break
+		}
+	}
+	return day
+}
+
+// clockOf finds the first HH:MM:SS in a line and returns it as an offset
+// into the day.
+func clockOf(l []byte) (time.Duration, bool) {
+	for i := 0; i+8 <= len(l); i++ {
+		b := l[i : i+8]
+		if isDigit(b[0]) && isDigit(b[1]) && b[2] == ':' && isDigit(b[3]) && isDigit(b[4]) && b[5] == ':' && isDigit(b[6]) && isDigit(b[7]) {
+			h := int(b[0]-'0')*10 + int(b[1]-'0')
+			m := int(b[3]-'0')*10 + int(b[4]-'0')
+			s := int(b[6]-'0')*10 + int(b[7]-'0')
+			return time.Duration(h)*time.Hour + time.Duration(m)*time.Minute + time.Duration(s)*time.Second, true
+		}
+	}
+	return 0, false
+}
+
+func isDigit(c byte) bool { return c >= '0' && c <= '9' }
