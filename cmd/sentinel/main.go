@@ -1,0 +1,74 @@
+// Command sentinel watches web access logs for abuse and breakage, and
+// replays old logs through the same rules. See README.md.
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/sentinel-dev/sentinel/config"
+)
+
+func main() { os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr)) }
+
+// Exit codes: DESIGN.md contract 3.
+const (
+	exitOK      = 0
+	exitFailure = 1
+	exitUsage   = 2
+)
+
+// usageError marks bad usage: a wrong flag, argument or command.
+type usageError struct{ err error }
+
+func (e usageError) Error() string { return e.err.Error() }
+func (e usageError) Unwrap() error { return e.err }
+
+func usagef(format string, args ...any) error {
+	return usageError{fmt.Errorf(format, args...)}
+}
+
+// hintError carries hint lines shown after the error.
+type hintError struct {
+	err   error
+	hints []string
+}
+
+func (e hintError) Error() string { return e.err.Error() }
+func (e hintError) Unwrap() error { return e.err }
+
+// run executes the command line and maps its outcome to an exit code.
+func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	root := newRoot(stdin, stdout, stderr)
+	root.SetArgs(args)
+	err := root.Execute()
+	if err == nil {
+		return exitOK
+	}
+	code := exitFailure
+	var cerrs config.Errors
+	var uerr usageError
+	switch {
+	case errors.As(err, &cerrs):
+		for _, e := range cerrs {
+			fmt.Fprintf(stderr, "sentinel: error: %s\n", e)
+		}
+		fmt.Fprintf(stderr, "sentinel: hint: %d problem(s) in the config; nothing was run\n", len(cerrs))
+		return exitUsage
+	case errors.As(err, &uerr):
+		code = exitUsage
+	}
+	fmt.Fprintf(stderr, "sentinel: error: %s\n", err)
+	var h hintError
+	if errors.As(err, &h) {
+		for _, l := range h.hints {
+			fmt.Fprintf(stderr, "sentinel: hint: %s\n", l)
+		}
+	}
+	if code == exitUsage {
+		fmt.Fprintln(stderr, "sentinel: hint: see 'sentinel --help'")
+	}
+	return code
+}
