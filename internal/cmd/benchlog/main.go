@@ -1,0 +1,22 @@
+// Command benchlog writes a large synthetic nginx combined log to stdout,
+// for benchmarks (docs/benchmarks.md): go run ./internal/cmd/benchlog -n 1000000 > /tmp/1m.log
+package main
+
+import (
+	"flag"
+	"fmt"
+	"os"
+
+	"github.com/sentinel-dev/sentinel/internal/benchlog"
+)
+
+func main() {
+	n := flag.Int("n", 1_000_000, "lines")
+	rate := flag.Int("rate", 500, "lines per second of log time")
+	seed := flag.Uint64("seed", 1, "random seed")
+	flag.Parse()
+	if err := benchlog.Write(os.Stdout, *n, *rate, *seed); err != nil {
+		fmt.Fprintf(os.Stderr, "benchlog: %v\n", err)
+		os.Exit(1)
+	}
+}

@@ -1,0 +1,128 @@
+// Command corpuscheck replays the shared corpus of real access logs (see
+// its README) through sentinel's parsers and default rules, and fails when
+// a real-traffic file accepts fewer than 99% of its lines, a format
+// fixture does not parse, or the default rules raise an alert on the
+// benign baseline. CI runs it through scripts/corpus-check when the
+// corpus is present; go test does not need it.
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+
+	"github.com/sentinel-dev/sentinel/alerts"
+	"github.com/sentinel-dev/sentinel/config"
+	"github.com/sentinel-dev/sentinel/detector"
+	"github.com/sentinel-dev/sentinel/parsers"
+	"github.com/sentinel-dev/sentinel/source"
+)
+
+// file is one corpus file and what it must show.
+type file struct {
+	path   string
+	format string  // the format detection must find
+	accept float64 // the share of lines (blank ones aside) that must parse
+	quiet  bool    // the default rules must raise no alert
+}
+
+// Section 1 of the corpus README: real traffic.
+var realTraffic = []file{
+	{path: "elastic-examples/apache_logs", format: "combined", accept: 0.99, quiet: true},
+	{path: "ployt0-nginx_log_parser/access.log", format: "combined", accept: 0.99},
+	{path: "nielsbasjes-logparser/hackers-access.log", format: "combined", accept: 0.99},
+	{path: "secrepo-via-slrbl/access.log.2021-10-22", format: "combined", accept: 0.99},
+	{path: "secrepo-via-slrbl/access.log.2022-12-22", format: "combined", accept: 0.99},
+	{path: "lnav/logfile_shop_access_log.0", format: "combined", accept: 0.99},
+}
+
+// Section 2: format fixtures in a format sentinel reads. Fixtures made to
+// be malformed, and files mixing formats, accept less.
+var fixtures = []file{
+	{path: "elastic-integrations/test-access.log", format: "vhost_combined", accept: 1},
+	{path: "elastic-integrations/test-format-common.log", format: "combined", accept: 1},
+	{path: "lnav/logfile_access_log.0", format: "combined", accept: 1},
+	{path: "lnav/logfile_caddy_log.0", format: "caddy", accept: 1},
+	{path: "lnav/logfile_logfmt.0", format: "logfmt", accept: 1},
+	{path: "crowdsec-hub/caddy-logs/caddy-logs.log", format: "caddy", accept: 1},
+	{path: "crowdsec-hub/traefik_json/traefik_json.log", format: "traefik_json", accept: 1},
+	{path: "crowdsec-hub/traefik_clf/traefik_clf.log", format: "combined", accept: 1},
+	{path: "crowdsec-hub/apache2-logs/apache2-logs.log", format: "vhost_combined", accept: 1},
+	{path: "crowdsec-hub/nginx_http-logs/nginx_http-logs.log", format: "combined", accept: 1},
+	{path: "crowdsec-hub/http-dos-bypass-cache/http_dos_bypass_cache.log", format: "combined", accept: 1},
+	{path: "crowdsec-hub/http-dos-random-uri/http_dos_random_uri.log", format: "combined", accept: 1},
+	{path: "crowdsec-hub/nginx-http-generic-bf/nginx-http-generic-bf.log", format: "combined", accept: 1},
+	{path: "crowdsec-hub/http-bf-wordpress-bf/http-bf-wordpress-bf.log", format: "combined", accept: 1},
+	{path: "crowdsec-hub/apache-http-probing/apache-http-probing.log", format: "combined", accept: 1},
+	{path: "crowdsec-hub/ipv6-postoverflow/ipv6-postoverflow.log", format: "combined", accept: 1},
+}
+
+func main() {
+	dir := flag.String("corpus", "../shared/corpus", "the corpus directory")
+	flag.Parse()
+	if err := run(*dir, os.Stdout); err != nil {
+		fmt.Fprintf(os.Stderr, "corpuscheck: %v\n", err)
+		os.Exit(1)
+	}
+}
+
+func run(dir string, w io.Writer) error {
+	failed := 0
+	for _, group := range [][]file{realTraffic, fixtures} {
+		for _, f := range group {
+			if msg := check(filepath.Join(dir, f.path), f, w); msg != "" {
+				fmt.Fprintf(w, "FAIL   %s: %s\n", f.path, msg)
+				failed++
+			}
+		}
+	}
+	if failed > 0 {
+		return fmt.Errorf("%d corpus checks failed", failed)
+	}
+	return nil
+}
+
+// check replays one file and returns what is wrong with it, or "".
+func check(path string, f file, w io.Writer) string {
+	cfg := config.Default()
+	opts := cfg.EngineOptions()
+	var fired []alerts.Alert
+	opts.Emit = func(a alerts.Alert) {
+		if a.State == alerts.Firing {
+			fired = append(fired, a)
+		}
+	}
+	eng, err := detector.NewEngine(cfg.Rules, opts)
+	if err != nil {
+		return err.Error()
+	}
+	st, err := source.Read(path, source.Options{}, func(ev *parsers.Event) { eng.Observe(ev) })
+	if err != nil {
+		return err.Error()
+	}
+	eng.Flush()
+	counted := st.Lines - st.Ignored
+	share := 1.0
+	if counted > 0 {
+		share = float64(st.Parsed) / float64(counted)
+	}
+	fmt.Fprintf(w, "ok?    %s: %s, %d/%d lines parsed (%.2f%%), %d events, %d alerts\n",
+		f.path, st.Format, st.Parsed, counted, 100*share, st.Events, len(fired))
+	for _, e := range st.Errors {
+		fmt.Fprintf(w, "         skipped %s\n", alerts.Sanitize(e.Error(), 160))
+	}
+	for _, a := range fired {
+		fmt.Fprintf(w, "         alert %s at %s: %g%s\n", a.Rule, a.Time.Format("2006-01-02T15:04:05Z"), a.Value, a.Unit)
+	}
+	switch {
+	case st.Format != f.format:
+		return fmt.Sprintf("detected format %q, want %q", st.Format, f.format)
+	case share < f.accept:
+		return fmt.Sprintf("%.2f%% of lines parsed, want at least %.0f%%", 100*share, 100*f.accept)
+	case f.quiet && len(fired) > 0:
+		return fmt.Sprintf("the default rules raised %d alerts on benign traffic", len(fired))
+	}
+	return ""
+}
