@@ -25,6 +25,7 @@ type replayFlags struct {
 	output   string
 	date     string
 	timezone string
+	skew     time.Duration
 	quiet    bool
 }
 
@@ -56,6 +57,7 @@ summary goes to stderr).`,
 	fl.StringVarP(&f.output, "output", "o", "text", "output: text (a timeline for people) or json (one alert transition per line)")
 	fl.StringVar(&f.date, "date", "", "day of logs that carry only the time of day (Phoenix), as 2026-11-27 (default: from the file's modification time)")
 	fl.StringVar(&f.timezone, "timezone", "", "zone of times that carry none, e.g. Europe/Paris (default UTC)")
+	fl.DurationVar(&f.skew, "skew", 0, "how far behind the newest time a line may be and still count (default: the config's settings.skew, 5s)")
 	fl.BoolVarP(&f.quiet, "quiet", "q", false, "print alerts only, no summary")
 	return cmd
 }
@@ -80,6 +82,12 @@ func runReplay(ctx context.Context, stdin io.Reader, stdout, stderr io.Writer, f
 	cfg, err := loadConfig(f.config)
 	if err != nil {
 		return err
+	}
+	if f.skew < 0 {
+		return usagef("--skew must not be negative")
+	}
+	if f.skew > 0 {
+		cfg.Settings.Skew = f.skew
 	}
 	popts, err := parserOptions(f)
 	if err != nil {
@@ -221,7 +229,12 @@ func writeSummary(w io.Writer, cfg *config.Config, stats []*source.Stats, eng *d
 		}
 	}
 	es := eng.Stats()
-	fmt.Fprintf(w, "  events: %s, late: %s (older than the newest time minus %s)\n", n(es.Events), n(es.Late), cfg.EngineOptions().Skew)
+	skew := cfg.EngineOptions().Skew
+	fmt.Fprintf(w, "  events: %s, late: %s (older than the newest time minus %s)\n", n(es.Events), n(es.Late), skew)
+	if es.Late*100 > es.Events {
+		fmt.Fprintf(w, "  hint: %d%% of the events were late, so the rules did not count them: the log is out of time order\n"+
+			"        (several files at once? give them oldest first) — or raise the allowance with --skew 1m\n", es.Late*100/es.Events)
+	}
 	firing := eng.Firing()
 	fmt.Fprintln(w, "  alerts:")
 	for _, r := range es.Rules {

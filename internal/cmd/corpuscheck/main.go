@@ -12,6 +12,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/sentinel-dev/sentinel/alerts"
 	"github.com/sentinel-dev/sentinel/config"
@@ -26,11 +27,17 @@ type file struct {
 	format string  // the format detection must find
 	accept float64 // the share of lines (blank ones aside) that must parse
 	quiet  bool    // the default rules must raise no alert
+	// skew replaces the default lateness allowance, for files whose lines
+	// are out of time order.
+	skew time.Duration
 }
 
 // Section 1 of the corpus README: real traffic.
 var realTraffic = []file{
-	{path: "elastic-examples/apache_logs", format: "combined", accept: 0.99, quiet: true},
+	// Shuffled within each minute (lines lag the newest by up to 59 s), so
+	// it is replayed with a minute of skew; otherwise most lines would be
+	// late and the quiet check would prove nothing.
+	{path: "elastic-examples/apache_logs", format: "combined", accept: 0.99, quiet: true, skew: time.Minute},
 	{path: "ployt0-nginx_log_parser/access.log", format: "combined", accept: 0.99},
 	{path: "nielsbasjes-logparser/hackers-access.log", format: "combined", accept: 0.99},
 	{path: "secrepo-via-slrbl/access.log.2021-10-22", format: "combined", accept: 0.99},
@@ -47,14 +54,15 @@ var fixtures = []file{
 	{path: "lnav/logfile_caddy_log.0", format: "caddy", accept: 1},
 	{path: "lnav/logfile_logfmt.0", format: "logfmt", accept: 1},
 	{path: "crowdsec-hub/caddy-logs/caddy-logs.log", format: "caddy", accept: 1},
-	{path: "crowdsec-hub/traefik_json/traefik_json.log", format: "traefik_json", accept: 1},
+	// A Traefik plugin's debug line sits among the access lines.
+	{path: "crowdsec-hub/traefik_json/traefik_json.log", format: "traefik_json", accept: 0.85},
 	{path: "crowdsec-hub/traefik_clf/traefik_clf.log", format: "combined", accept: 1},
-	{path: "crowdsec-hub/apache2-logs/apache2-logs.log", format: "vhost_combined", accept: 1},
-	{path: "crowdsec-hub/nginx_http-logs/nginx_http-logs.log", format: "combined", accept: 1},
+	// These two mix lines with and without a vhost and end with
+	// error-log lines; the nginx one also has a line with a field missing.
+	{path: "crowdsec-hub/apache2-logs/apache2-logs.log", format: "vhost_combined", accept: 0.77},
+	{path: "crowdsec-hub/nginx_http-logs/nginx_http-logs.log", format: "vhost_combined", accept: 0.77},
 	{path: "crowdsec-hub/http-dos-bypass-cache/http_dos_bypass_cache.log", format: "combined", accept: 1},
 	{path: "crowdsec-hub/http-dos-random-uri/http_dos_random_uri.log", format: "combined", accept: 1},
-	{path: "crowdsec-hub/nginx-http-generic-bf/nginx-http-generic-bf.log", format: "combined", accept: 1},
-	{path: "crowdsec-hub/http-bf-wordpress-bf/http-bf-wordpress-bf.log", format: "combined", accept: 1},
 	{path: "crowdsec-hub/apache-http-probing/apache-http-probing.log", format: "combined", accept: 1},
 	{path: "crowdsec-hub/ipv6-postoverflow/ipv6-postoverflow.log", format: "combined", accept: 1},
 }
@@ -70,9 +78,10 @@ func main() {
 
 func run(dir string, w io.Writer) error {
 	failed := 0
-	for _, group := range [][]file{realTraffic, fixtures} {
+	for i, group := range [][]file{realTraffic, fixtures} {
 		for _, f := range group {
-			if msg := check(filepath.Join(dir, f.path), f, w); msg != "" {
+			real := i == 0
+			if msg := check(filepath.Join(dir, f.path), f, real, w); msg != "" {
 				fmt.Fprintf(w, "FAIL   %s: %s\n", f.path, msg)
 				failed++
 			}
@@ -84,10 +93,15 @@ func run(dir string, w io.Writer) error {
 	return nil
 }
 
-// check replays one file and returns what is wrong with it, or "".
-func check(path string, f file, w io.Writer) string {
+// check replays one file and returns what is wrong with it, or "". Real
+// traffic must also reach the rules: few late lines. (Fixtures are lines
+// gathered from many days, out of order.)
+func check(path string, f file, real bool, w io.Writer) string {
 	cfg := config.Default()
 	opts := cfg.EngineOptions()
+	if f.skew > 0 {
+		opts.Skew = f.skew
+	}
 	var fired []alerts.Alert
 	opts.Emit = func(a alerts.Alert) {
 		if a.State == alerts.Firing {
@@ -108,8 +122,9 @@ func check(path string, f file, w io.Writer) string {
 	if counted > 0 {
 		share = float64(st.Parsed) / float64(counted)
 	}
-	fmt.Fprintf(w, "ok?    %s: %s, %d/%d lines parsed (%.2f%%), %d events, %d alerts\n",
-		f.path, st.Format, st.Parsed, counted, 100*share, st.Events, len(fired))
+	late := eng.Stats().Late
+	fmt.Fprintf(w, "read   %s: %s, %d/%d lines parsed (%.2f%%), %d events, %d late, %d alerts\n",
+		f.path, st.Format, st.Parsed, counted, 100*share, st.Events, late, len(fired))
 	for _, e := range st.Errors {
 		fmt.Fprintf(w, "         skipped %s\n", alerts.Sanitize(e.Error(), 160))
 	}
@@ -121,6 +136,8 @@ func check(path string, f file, w io.Writer) string {
 		return fmt.Sprintf("detected format %q, want %q", st.Format, f.format)
 	case share < f.accept:
 		return fmt.Sprintf("%.2f%% of lines parsed, want at least %.0f%%", 100*share, 100*f.accept)
+	case real && float64(late) > 0.01*float64(st.Events):
+		return fmt.Sprintf("%d of %d events were late: the rules did not see the traffic", late, st.Events)
 	case f.quiet && len(fired) > 0:
 		return fmt.Sprintf("the default rules raised %d alerts on benign traffic", len(fired))
 	}
