@@ -482,15 +482,23 @@ func (d *decoder) rule(n *yaml.Node, path string) (detector.Rule, bool) {
 	// lines must not inflate a request rate.
 	var conds detector.All
 	if !mentions["kind"] && !mentions["message"] && !mentions["level"] {
-		conds = append(conds, detector.NewEquals(detector.LookupField("kind"), []string{"request"}))
+		conds = append(conds, detector.KindIs(parsers.KindRequest))
 	}
-	if match != nil {
+	if all, ok := match.(detector.All); ok {
+		conds = append(conds, all...) // one flat list: no nested loop per event
+	} else if match != nil {
 		conds = append(conds, match)
 	}
 	for _, c := range exclude {
 		conds = append(conds, c)
 	}
-	r.Match = conds
+	switch len(conds) {
+	case 0:
+	case 1:
+		r.Match = conds[0]
+	default:
+		r.Match = conds
+	}
 	return r, len(d.errs) == before
 }
 

@@ -124,7 +124,7 @@ func (e *Engine) Observe(ev *parsers.Event) {
 		e.cur = n
 		e.watermark = ev.Time
 		for _, r := range e.rules {
-			r.open(n)
+			r.open(r.bucketOf(n))
 		}
 	} else if n > e.cur {
 		e.advanceTo(n)
@@ -196,7 +196,10 @@ func (e *Engine) advanceTo(n int64) {
 		}
 		at := time.Unix(0, b*e.res).UTC()
 		for _, r := range e.rules {
-			r.open(b)
+			if !r.tick(b) {
+				r.open(r.bucketOf(b)) // after a jump over an idle gap
+				continue
+			}
 			if a, ok := r.evaluate(at); ok {
 				e.opts.Emit(a)
 			}

@@ -354,3 +354,23 @@ func TestNewEngine_invalid(t *testing.T) {
 		t.Error("NewEngine with a duplicate name = nil error")
 	}
 }
+
+func TestEngine_longWindow(t *testing.T) {
+	s := time.Second
+	// A 5-minute window slides in 5 s buckets. A burst after an idle gap
+	// that does not end on a bucket boundary still counts whole.
+	r := rateRule(5*time.Minute, 1)
+	events := concat(burst(0, s, 1, "a"), burst(time.Hour+1700*time.Millisecond, 10*s, 400, "b"))
+	got, full, _ := replay(t, r, events, Options{})
+	if len(got) != 1 || got[0].State != alerts.Firing {
+		t.Fatalf("transitions = %v, want one firing", got)
+	}
+	// 300 events (1/s over 300 s) are reached 7.5 s into the burst; the
+	// next 5 s boundary after t0+1h+9.2s is t0+1h+10s.
+	if want := time.Hour + 10*s; got[0].At != want {
+		t.Errorf("fired at %v, want %v", got[0].At, want)
+	}
+	if full[0].Window != 5*time.Minute {
+		t.Errorf("Window = %v", full[0].Window)
+	}
+}

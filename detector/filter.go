@@ -235,3 +235,10 @@ func parseAddrSlow(b []byte) (netip.Addr, bool) {
 	a, err := netip.ParseAddr(string(b))
 	return a.Unmap(), err == nil
 }
+
+// KindIs holds for events of one kind (requests or application
+// messages); it is the first condition of most rules, so it is cheap.
+type KindIs parsers.Kind
+
+// Match implements [Cond].
+func (k KindIs) Match(ev *parsers.Event) bool { return ev.Kind == parsers.Kind(k) }

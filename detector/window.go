@@ -13,13 +13,19 @@ import (
 	"github.com/sentinel-dev/sentinel/parsers"
 )
 
-// bucket is one resolution-wide slice of a rule's window.
+// bucket is one slice of a rule's window.
 type bucket struct {
-	n     int64 // bucket number (event time / resolution)
-	count uint64
-	keys  *SpaceSaving        // group_by keys; nil without group_by
-	hll   *hyperloglog.Sketch // distinct values; nil when not counted
+	n      int64 // bucket number (event time / bucket width)
+	count  uint64
+	keys   *SpaceSaving        // group_by keys; nil without group_by
+	hll    *hyperloglog.Sketch // distinct values; nil when not counted
+	merged bool                // keys are summed into the rule's Counter
 }
+
+// maxBuckets is the most buckets a window is cut into: a longer window
+// gets wider buckets (a 5-minute window slides by 5 s), which bounds the
+// memory and the evaluation cost of long windows.
+const maxBuckets = 60
 
 type state uint8
 
@@ -31,18 +37,29 @@ const (
 
 // ruleState is a rule's sliding window: a ring of buckets covering the
 // window plus the bucket being filled, the running total, and the sum of
-// the buckets' key summaries. Memory is bounded by the ring length times
-// the per-bucket Space-Saving capacity, whatever the traffic.
+// the complete buckets' key summaries. An event costs one Space-Saving
+// update; a bucket's summary joins the sum when the bucket completes and
+// leaves it when the bucket expires. Memory is bounded by the ring length
+// times the per-bucket Space-Saving capacity, whatever the traffic.
 type ruleState struct {
 	rule     Rule
 	opts     *Options
 	ring     []bucket
+	width    int64 // bucket width in resolution steps
 	nb       int64 // buckets per window
 	last     int64 // newest bucket opened
 	total    uint64
 	keys     *Counter // Σ of the ring's bucket summaries; nil without group_by
 	distinct *Field   // field counted in per-bucket sketches, if any
 	merged   *hyperloglog.Sketch
+
+	// Bounds that spare the costly measures (the busiest key's scan, the
+	// distinct estimate) while they cannot cross the threshold.
+	keyMax        uint64  // ≥ the busiest key's count: raised on every add, exact after a scan
+	lastDistinct  float64 // the last distinct estimate
+	distinctValid bool    // lastDistinct is set
+	addedSince    uint64  // events added to the window since the estimate
+	removedSince  uint64  // events expired from the window since the estimate
 
 	state        state
 	pendingSince time.Time
@@ -56,8 +73,12 @@ type ruleState struct {
 }
 
 func newRuleState(r Rule, opts *Options) *ruleState {
-	nb := int64(r.Window / opts.Resolution)
-	s := &ruleState{rule: r, opts: opts, nb: nb, ring: make([]bucket, nb+1), last: math.MinInt64}
+	steps := int64(r.Window / opts.Resolution)
+	width := (steps + maxBuckets - 1) / maxBuckets
+	nb := (steps + width - 1) / width
+	// The window is measured as nb whole buckets.
+	r.Window = time.Duration(nb*width) * opts.Resolution
+	s := &ruleState{rule: r, opts: opts, width: width, nb: nb, ring: make([]bucket, nb+1), last: math.MinInt64}
 	if r.Clear == 0 {
 		s.rule.Clear = DefaultClear
 	}
@@ -85,28 +106,66 @@ func newRuleState(r Rule, opts *Options) *ruleState {
 	return s
 }
 
-// open makes bucket n the newest, expiring the buckets that fall out of
-// the ring.
+// tick is called at every engine bucket boundary b (in resolution steps)
+// and reports whether it is one of the rule's own boundaries, after
+// opening the rule's bucket there.
+func (s *ruleState) tick(b int64) bool {
+	if mod(b, s.width) != 0 {
+		return false
+	}
+	s.open(b / s.width)
+	return true
+}
+
+// bucketOf returns the rule's bucket number for an engine bucket.
+func (s *ruleState) bucketOf(b int64) int64 { return floorDiv(b, s.width) }
+
+// open makes bucket n the newest: the buckets before it are complete and
+// join the key sum; those that fall out of the ring expire.
 func (s *ruleState) open(n int64) {
 	if n <= s.last {
 		return
 	}
-	first := s.last + 1
 	if s.last == math.MinInt64 || n-s.last >= int64(len(s.ring)) {
-		first = n - int64(len(s.ring)) + 1
+		s.reset(n)
+		return
 	}
-	for b := first; b <= n; b++ {
-		s.expire(&s.ring[mod(b, int64(len(s.ring)))], b)
+	s.complete(&s.ring[mod(s.last, int64(len(s.ring)))])
+	for b := s.last + 1; b <= n; b++ {
+		bk := &s.ring[mod(b, int64(len(s.ring)))]
+		s.expire(bk)
+		bk.n = b
+		if b < n {
+			s.complete(bk) // an empty bucket skipped over
+		}
 	}
 	s.last = n
 }
 
-// expire empties a bucket and relabels it n.
-func (s *ruleState) expire(bk *bucket, n int64) {
+// complete adds a finished bucket's key summary to the sum.
+func (s *ruleState) complete(bk *bucket) {
+	if bk.merged {
+		return
+	}
+	bk.merged = true
+	if bk.keys == nil || bk.count == 0 {
+		return
+	}
+	bk.keys.Each(func(key []byte, count, err uint64) {
+		c, _ := s.keys.Add(key, count, err)
+		s.keyMax = max(s.keyMax, c)
+	})
+}
+
+// expire empties a bucket, taking its counts out of the window.
+func (s *ruleState) expire(bk *bucket) {
 	if bk.count > 0 {
 		s.total -= bk.count
+		s.removedSince += bk.count
 		if bk.keys != nil {
-			bk.keys.Each(func(key []byte, count, err uint64) { s.keys.Sub(key, count, err) })
+			if bk.merged {
+				bk.keys.Each(func(key []byte, count, err uint64) { s.keys.Sub(key, count, err) })
+			}
 			bk.keys.Reset()
 		}
 		if bk.hll != nil {
@@ -114,11 +173,35 @@ func (s *ruleState) expire(bk *bucket, n int64) {
 		}
 		bk.count = 0
 	}
-	bk.n = n
+	bk.merged = false
 }
 
-// add counts ev, which passed the filter, into bucket n.
-func (s *ruleState) add(n int64, ev *parsers.Event) {
+// reset empties the whole window, after a gap longer than the ring, and
+// makes n its newest bucket.
+func (s *ruleState) reset(n int64) {
+	for i := range s.ring {
+		bk := &s.ring[i]
+		if bk.count > 0 {
+			if bk.keys != nil {
+				bk.keys.Reset()
+			}
+			if bk.hll != nil {
+				bk.hll.Reset()
+			}
+		}
+		b := n - mod(n-int64(i), int64(len(s.ring))) // the bucket number slot i holds
+		*bk = bucket{n: b, keys: bk.keys, hll: bk.hll, merged: b < n}
+	}
+	if s.keys != nil {
+		s.keys.Reset()
+	}
+	s.removedSince += s.total
+	s.total, s.keyMax, s.last = 0, 0, n
+}
+
+// add counts ev, which passed the filter, into engine bucket b.
+func (s *ruleState) add(b int64, ev *parsers.Event) {
+	n := s.bucketOf(b)
 	bk := &s.ring[mod(n, int64(len(s.ring)))]
 	if bk.n != n || n < s.last-s.nb {
 		return // older than the window: nothing left to count it into
@@ -131,17 +214,25 @@ func (s *ruleState) add(n int64, ev *parsers.Event) {
 		if key == nil {
 			key = noKey
 		}
-		if ev, did := bk.keys.Add(key); did {
-			s.keys.Sub(ev.Key, ev.Count, ev.Err)
-			s.keys.Add(key, ev.Count+1, ev.Count)
-		} else {
-			s.keys.Add(key, 1, 0)
+		evicted, did := bk.keys.Add(key)
+		if bk.merged {
+			// A late event in a complete bucket: mirror the change in
+			// the sum, eviction included.
+			var c uint64
+			if did {
+				s.keys.Sub(evicted.Key, evicted.Count, evicted.Err)
+				c, _ = s.keys.Add(key, evicted.Count+1, evicted.Count)
+			} else {
+				c, _ = s.keys.Add(key, 1, 0)
+			}
+			s.keyMax = max(s.keyMax, c)
 		}
 	}
 	if bk.hll != nil {
 		if v := s.distinct.get(ev); v != nil {
 			bk.hll.Insert(v)
 		}
+		s.addedSince++
 	}
 	if bk.count <= uint64(s.opts.Samples) && ev.Raw != nil {
 		s.sample(ev.Raw)
@@ -167,24 +258,37 @@ func (s *ruleState) sample(raw []byte) {
 }
 
 // value returns the rule's measure over the complete buckets of the
-// window. When the answer cannot reach bound it may return any value
-// below bound without computing the costly part (the busiest key, the
-// distinct estimate).
-func (s *ruleState) value(bound float64) float64 {
+// window, and whether it is exact. While the answer cannot reach bound
+// from below (or, when above is set, cannot fall under bound from above),
+// it returns a bound instead of computing the costly part: the busiest
+// key's count, the distinct estimate. An inexact value is on the same side
+// of bound as the exact one.
+func (s *ruleState) value(bound float64, above bool) (float64, bool) {
 	secs := s.rule.Window.Seconds()
 	switch {
 	case s.rule.Type == Distinct:
 		if float64(s.total) < bound {
-			return float64(s.total) // distinct ≤ events
+			return float64(s.total), false // distinct ≤ events
 		}
-		return float64(s.estimate())
+		if s.distinctValid {
+			// Since the last estimate at most addedSince new values came
+			// in and at most removedSince went out.
+			if hi := s.lastDistinct + float64(s.addedSince); !above && hi < bound {
+				return hi, false
+			}
+			if lo := s.lastDistinct - float64(s.removedSince); above && lo >= bound {
+				return lo, false
+			}
+		}
+		return float64(s.estimate()), true
 	case s.rule.PerKey:
-		if float64(s.total)/secs < bound {
-			return float64(s.total) / secs
+		if hi := float64(min(s.keyMax, s.total)) / secs; hi < bound {
+			return hi, false
 		}
-		return float64(s.busiestKey()) / secs
+		busiest := s.busiestKey()
+		return float64(busiest) / secs, true
 	default:
-		return float64(s.total) / secs
+		return float64(s.total) / secs, true
 	}
 }
 
@@ -192,10 +296,12 @@ func (s *ruleState) value(bound float64) float64 {
 // Space-Saving's count minus its error bound, so that the sketch's
 // overestimate never makes a rule fire.
 func (s *ruleState) busiestKey() uint64 {
-	var best uint64
+	var best, bestCount uint64
 	s.keys.Each(func(_ []byte, count, err uint64) {
 		best = max(best, count-min(err, count))
+		bestCount = max(bestCount, count)
 	})
+	s.keyMax = bestCount
 	return best
 }
 
@@ -207,7 +313,10 @@ func (s *ruleState) estimate() uint64 {
 			_ = s.merged.Merge(s.ring[i].hll) // same precision by construction
 		}
 	}
-	return s.merged.Estimate()
+	est := s.merged.Estimate()
+	s.lastDistinct, s.distinctValid = float64(est), true
+	s.addedSince, s.removedSince = 0, 0
+	return est
 }
 
 // evaluate applies the rule's condition at a bucket boundary and returns
@@ -216,7 +325,7 @@ func (s *ruleState) evaluate(at time.Time) (alerts.Alert, bool) {
 	th := s.rule.Threshold
 	switch s.state {
 	case stateInactive, statePending:
-		v := s.value(th)
+		v, _ := s.value(th, false)
 		if v < th {
 			s.state = stateInactive
 			return alerts.Alert{}, false
@@ -227,23 +336,28 @@ func (s *ruleState) evaluate(at time.Time) (alerts.Alert, bool) {
 		if at.Sub(s.pendingSince) < s.rule.For {
 			return alerts.Alert{}, false
 		}
-		s.state, s.since, s.peak = stateFiring, s.pendingSince, v
+		s.state, s.since, s.peak = stateFiring, s.pendingSince, 0
 		s.firings++
-		return s.alert(alerts.Firing, at, v), true
+		return s.alert(alerts.Firing, at), true
 	default: // firing
 		clear := th * s.rule.Clear
-		v := s.value(clear)
+		v, exact := s.value(clear, true)
 		if v >= clear {
-			s.peak = max(s.peak, v)
+			if exact {
+				s.peak = max(s.peak, v)
+			}
 			return alerts.Alert{}, false
 		}
 		s.state = stateInactive
-		return s.alert(alerts.Resolved, at, v), true
+		return s.alert(alerts.Resolved, at), true
 	}
 }
 
-func (s *ruleState) alert(st alerts.State, at time.Time, v float64) alerts.Alert {
+// alert builds a transition with the exact measures of the window.
+func (s *ruleState) alert(st alerts.State, at time.Time) alerts.Alert {
 	r := &s.rule
+	v := s.exactValue()
+	s.peak = max(s.peak, v)
 	a := alerts.Alert{
 		Rule: r.Name, State: st, Time: at, Value: round(v), Threshold: r.Threshold,
 		Unit: r.unit(), Severity: r.Severity, Description: r.Description,
@@ -253,7 +367,7 @@ func (s *ruleState) alert(st alerts.State, at time.Time, v float64) alerts.Alert
 	if r.Type == Rate && !r.PerKey {
 		last := s.ring[mod(s.last-1, int64(len(s.ring)))]
 		if last.n == s.last-1 {
-			a.Current = round(float64(last.count) / s.opts.Resolution.Seconds())
+			a.Current = round(float64(last.count) / (time.Duration(s.width) * s.opts.Resolution).Seconds())
 		}
 	}
 	if r.GroupBy != nil {
@@ -288,6 +402,22 @@ func (s *ruleState) topKeys(n int) []alerts.KeyCount {
 		return strings.Compare(a.Key, b.Key)
 	})
 	return keys[:min(n, len(keys))]
+}
+
+// exactValue computes the rule's measure without shortcuts.
+func (s *ruleState) exactValue() float64 {
+	secs := s.rule.Window.Seconds()
+	switch {
+	case s.rule.Type == Distinct:
+		if s.total == 0 {
+			return 0
+		}
+		return float64(s.estimate())
+	case s.rule.PerKey:
+		return float64(s.busiestKey()) / secs
+	default:
+		return float64(s.total) / secs
+	}
 }
 
 // round keeps three decimals, so that replays print stable values.

@@ -17,34 +17,37 @@ import (
 // benchLines is the size of the benchmark log: 1M lines, as in issue #2.
 const benchLines = 1_000_000
 
-var (
-	benchOnce sync.Once
-	benchPath string
-	benchErr  error
-)
+// benchFiles are the 1M-line synthetic combined logs, written once per
+// process, by mode.
+var benchFiles = map[benchlog.Mode]*struct {
+	once sync.Once
+	path string
+	err  error
+}{benchlog.Sessions: {}, benchlog.Uniform: {}}
 
-// benchFile writes the 1M-line synthetic combined log once per process.
-func benchFile(b *testing.B) string {
+// benchFile returns the path of the log of the given mode.
+func benchFile(b *testing.B, mode benchlog.Mode) string {
 	b.Helper()
-	benchOnce.Do(func() {
+	f := benchFiles[mode]
+	f.once.Do(func() {
 		dir, err := os.MkdirTemp("", "sentinel-bench")
 		if err != nil {
-			benchErr = err
+			f.err = err
 			return
 		}
-		benchPath = filepath.Join(dir, "access.log")
-		f, err := os.Create(benchPath)
+		f.path = filepath.Join(dir, "access.log")
+		out, err := os.Create(f.path)
 		if err != nil {
-			benchErr = err
+			f.err = err
 			return
 		}
-		defer f.Close()
-		benchErr = benchlog.Write(f, benchLines, 500, 1)
+		defer out.Close()
+		f.err = benchlog.Write(out, benchLines, 500, 1, mode)
 	})
-	if benchErr != nil {
-		b.Fatal(benchErr)
+	if f.err != nil {
+		b.Fatal(f.err)
 	}
-	return benchPath
+	return f.path
 }
 
 func fileSize(b *testing.B, p string) int64 {
@@ -58,7 +61,7 @@ func fileSize(b *testing.B, p string) int64 {
 // BenchmarkLineCounter is the yardstick: a plain bufio line counter over
 // the same file.
 func BenchmarkLineCounter(b *testing.B) {
-	p := benchFile(b)
+	p := benchFile(b, benchlog.Sessions)
 	b.SetBytes(fileSize(b, p))
 	b.ReportAllocs()
 	var lines int
@@ -86,9 +89,15 @@ func BenchmarkLineCounter(b *testing.B) {
 }
 
 // BenchmarkReplay is the whole replay path: read, detect the format,
-// parse, and run the embedded default rules.
+// parse, and run the embedded default rules, on browsing sessions (the
+// yardstick's file) and on lines from random clients (the worst case for
+// per-client counting).
 func BenchmarkReplay(b *testing.B) {
-	p := benchFile(b)
+	b.Run("sessions", func(b *testing.B) { benchmarkReplay(b, benchFile(b, benchlog.Sessions)) })
+	b.Run("uniform", func(b *testing.B) { benchmarkReplay(b, benchFile(b, benchlog.Uniform)) })
+}
+
+func benchmarkReplay(b *testing.B, p string) {
 	cfg := config.Default()
 	b.SetBytes(fileSize(b, p))
 	b.ReportAllocs()

@@ -1,6 +1,7 @@
 // Package benchlog writes large synthetic nginx combined logs for
-// benchmarks: ordinary browsing from a few thousand clients, crawlers,
-// log-ins and sign-ups at a steady rate, deterministic for a seed.
+// benchmarks, deterministic for a seed: browsing sessions from a few
+// thousand clients (a page, then its assets), with log-ins and sign-ups,
+// at a steady rate.
 package benchlog
 
 import (
@@ -12,9 +13,8 @@ import (
 )
 
 var (
-	paths = []string{"/", "/pricing", "/blog/launch", "/blog/feed.xml", "/docs/getting-started",
-		"/assets/app-3f2a.css", "/assets/app-91bc.js", "/images/logo.svg", "/favicon.ico",
-		"/users/log_in", "/users/register", "/api/v1/items?page=2", "/dashboard", "/settings"}
+	pages  = []string{"/", "/pricing", "/blog/launch", "/docs/getting-started", "/dashboard", "/settings", "/api/v1/items?page=2", "/users/log_in", "/users/register"}
+	assets = []string{"/assets/app-3f2a.css", "/assets/app-91bc.js", "/images/logo.svg", "/favicon.ico", "/images/hero.webp", "/assets/vendor-77d1.js"}
 	agents = []string{
 		"Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36",
 		"Mozilla/5.0 (Macintosh; Intel Mac OS X 10.15; rv:133.0) Gecko/20100101 Firefox/133.0",
@@ -27,15 +27,52 @@ var (
 // Start is the time of the first line.
 var Start = time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC)
 
-// Write writes n lines at linesPerSecond, from 3,000 clients.
-func Write(w io.Writer, n, linesPerSecond int, seed uint64) error {
+// Mode shapes the traffic.
+type Mode int
+
+const (
+	// Sessions is ordinary traffic: each client fetches a page and then
+	// its assets, so consecutive lines often share a client.
+	Sessions Mode = iota
+	// Uniform picks every line's client at random from the pool: the worst
+	// case for per-client counting, where nearly every line in a second
+	// comes from a client not yet seen in it.
+	Uniform
+)
+
+// session is one client's visit: the requests it still has to make.
+type session struct {
+	client, left, agent int
+}
+
+// Write writes n lines at linesPerSecond from a pool of 3,000 clients.
+func Write(w io.Writer, n, linesPerSecond int, seed uint64, mode Mode) error {
 	rng := rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
 	bw := bufio.NewWriterSize(w, 1<<16)
 	step := time.Second / time.Duration(linesPerSecond)
+	active := make([]session, 24) // visits in progress at once
+	for i := range active {
+		active[i] = session{client: rng.IntN(3000), left: 0, agent: rng.IntN(len(agents))}
+	}
 	for i := range n {
 		t := Start.Add(time.Duration(i) * step)
-		client := rng.IntN(3000)
-		path := paths[rng.IntN(len(paths))]
+		var client, agent int
+		path := ""
+		switch mode {
+		case Uniform:
+			client, agent = rng.IntN(3000), rng.IntN(len(agents))
+			path = pages[rng.IntN(len(pages))]
+		default:
+			s := &active[rng.IntN(len(active))]
+			if s.left == 0 { // a new visit: its page first
+				*s = session{client: rng.IntN(3000), left: 3 + rng.IntN(12), agent: rng.IntN(len(agents))}
+				path = pages[rng.IntN(len(pages))]
+			} else {
+				path = assets[rng.IntN(len(assets))]
+			}
+			s.left--
+			client, agent = s.client, s.agent
+		}
 		method := "GET"
 		if (path == "/users/log_in" || path == "/users/register") && rng.IntN(3) == 0 {
 			method = "POST"
@@ -43,7 +80,7 @@ func Write(w io.Writer, n, linesPerSecond int, seed uint64) error {
 		status := statuses[rng.IntN(len(statuses))]
 		_, err := fmt.Fprintf(bw, "%d.%d.%d.%d - - [%s] \"%s %s HTTP/1.1\" %d %d \"https://example.com/\" \"%s\"\n",
 			23+client%200, client/200, client%7, 1+client%250, t.Format("02/Jan/2006:15:04:05 -0700"),
-			method, path, status, 200+rng.IntN(40000), agents[rng.IntN(len(agents))])
+			method, path, status, 200+rng.IntN(40000), agents[agent])
 		if err != nil {
 			return err
 		}

@@ -14,8 +14,13 @@ func main() {
 	n := flag.Int("n", 1_000_000, "lines")
 	rate := flag.Int("rate", 500, "lines per second of log time")
 	seed := flag.Uint64("seed", 1, "random seed")
+	uniform := flag.Bool("uniform", false, "every line from a random client (the worst case for per-client counting) instead of browsing sessions")
 	flag.Parse()
-	if err := benchlog.Write(os.Stdout, *n, *rate, *seed); err != nil {
+	mode := benchlog.Sessions
+	if *uniform {
+		mode = benchlog.Uniform
+	}
+	if err := benchlog.Write(os.Stdout, *n, *rate, *seed, mode); err != nil {
 		fmt.Fprintf(os.Stderr, "benchlog: %v\n", err)
 		os.Exit(1)
 	}
