@@ -41,21 +41,25 @@ type KeyCount struct {
 // All text fields that come from the log (Keys, Samples) are
 // attacker-controlled and must be escaped by whoever displays them.
 type Alert struct {
-	Rule        string    `json:"rule"`
-	State       State     `json:"state"`
-	Time        time.Time `json:"time"` // event time of the transition, UTC
-	Value       float64   `json:"value"`
-	Threshold   float64   `json:"threshold"`
-	Unit        string    `json:"unit"` // "/s" for rates, "distinct" for distinct counts
-	Severity    Severity  `json:"severity"`
-	Description string    `json:"description,omitempty"`
+	Rule      string    `json:"rule"`
+	State     State     `json:"state"`
+	Time      time.Time `json:"time"` // event time of the transition, UTC
+	Value     float64   `json:"value"`
+	Threshold float64   `json:"threshold"`
+	// Clear is the share of Threshold below which the rule resolves.
+	Clear       float64  `json:"clear"`
+	Unit        string   `json:"unit"` // "/s" for rates, "distinct" for distinct counts
+	Severity    Severity `json:"severity"`
+	Description string   `json:"description,omitempty"`
 	// Since is when the rule started firing (for a resolved alert, when the
 	// episode began).
 	Since  time.Time     `json:"since"`
 	Window time.Duration `json:"-"`
 	// GroupBy names the field Keys are values of ("client_ip").
-	GroupBy string     `json:"group_by,omitempty"`
-	Keys    []KeyCount `json:"keys"`
+	GroupBy string `json:"group_by,omitempty"`
+	// PerKey says that Value is the busiest key's rate, not the total's.
+	PerKey bool       `json:"per_key,omitempty"`
+	Keys   []KeyCount `json:"keys"`
 	// Distinct is the estimated number of distinct values of DistinctOf
 	// among the window's matching events, 0 when not tracked.
 	DistinctOf string `json:"distinct_of,omitempty"`

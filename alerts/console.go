@@ -74,6 +74,9 @@ func FormatText(a Alert) string {
 	switch a.State {
 	case Firing:
 		fmt.Fprintf(&b, "%s FIRING   %s [%s]: %s ≥ %s", t, a.Rule, a.Severity, formatValue(a.Value, a.Unit), formatValue(a.Threshold, a.Unit))
+		if a.PerKey {
+			fmt.Fprintf(&b, " per %s", a.GroupBy)
+		}
 		if a.Window > 0 {
 			fmt.Fprintf(&b, " over %s", formatDuration(a.Window))
 		}
@@ -107,8 +110,8 @@ func FormatText(a Alert) string {
 			fmt.Fprintf(&b, "    sample: %s\n", Sanitize(a.Samples[len(a.Samples)-1], maxSampleRunes))
 		}
 	case Resolved:
-		fmt.Fprintf(&b, "%s RESOLVED %s: %s, fired %s from %s, peak %s\n", t, a.Rule, formatValue(a.Value, a.Unit),
-			formatDuration(a.Time.Sub(a.Since)), a.Since.UTC().Format(time.TimeOnly), formatValue(a.Peak, a.Unit))
+		fmt.Fprintf(&b, "%s RESOLVED %s: %s, below %s; held %s from %s, peak %s\n", t, a.Rule, formatValue(a.Value, a.Unit),
+			formatValue(a.Threshold*a.Clear, a.Unit), formatDuration(a.Time.Sub(a.Since)), a.Since.UTC().Format(time.TimeOnly), formatValue(a.Peak, a.Unit))
 	}
 	return b.String()
 }

@@ -361,7 +361,7 @@ func (s *ruleState) alert(st alerts.State, at time.Time) alerts.Alert {
 	a := alerts.Alert{
 		Rule: r.Name, State: st, Time: at, Value: round(v), Threshold: r.Threshold,
 		Unit: r.unit(), Severity: r.Severity, Description: r.Description,
-		Since: s.since, Window: r.Window, Count: s.total, Peak: round(s.peak),
+		Since: s.since, Window: r.Window, Count: s.total, Peak: round(s.peak), Clear: r.Clear, PerKey: r.PerKey,
 		Keys: []alerts.KeyCount{},
 	}
 	if r.Type == Rate && !r.PerKey {
