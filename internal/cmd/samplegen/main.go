@@ -97,6 +97,17 @@ random public IPv4 addresses; the brute-forcer uses 198.51.100.23, a
 documentation address. Googlebot and bingbot use addresses from their
 published ranges.
 
+` + "`sentinel.yaml`" + ` beside them is a commented example config (written by hand,
+not by the generator): ` + "`sentinel check -c samples/sentinel.yaml`" + `. What each log
+raises with the embedded default rules is pinned in
+` + "`cmd/sentinel/testdata/golden/`" + `; replay one with
+
+    go run ./cmd/sentinel replay samples/signup-flood.log
+    go run ./cmd/sentinel replay --date 2026-11-27 samples/signup-flood-phoenix.log
+
+(the Phoenix log carries only the time of day; without ` + "`--date`" + ` the day comes
+from the file's modification time).
+
 Senders, as the figures count them: ` + "`visitor`" + ` (people), ` + "`crawler`" + `
 (Googlebot, bingbot), ` + "`poller`" + ` (feed readers, an uptime monitor), ` + "`scanner`" + `,
 and the attackers ` + "`signup-bot`" + `, ` + "`stuffing-bot`" + ` and ` + "`brute-force`" + `.
