@@ -79,6 +79,9 @@ func (c *Combined) Parse(line []byte, ev *Event) error {
 	ev.Raw = line
 
 	s := line
+	if len(s) > 0 && (s[0] == '<' || s[0] >= 'A' && s[0] <= 'Z') {
+		s = stripSyslog(s) // nginx's access_log syslog:…, rsyslog, journald
+	}
 	for len(s) > 0 && (s[len(s)-1] == ' ' || s[len(s)-1] == '\r') {
 		s = s[:len(s)-1]
 	}

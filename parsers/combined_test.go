@@ -16,6 +16,7 @@ import (
 // and benchmarks; see testdata/README.md for where their lines come from.
 var combinedFiles = []string{
 	"testdata/nginx_combined.log",
+	"testdata/syslog_combined.log",
 	"testdata/apache_combined.log",
 	"testdata/traefik_clf.log",
 	"testdata/common.log",
@@ -530,6 +531,7 @@ func TestCombinedGolden(t *testing.T) {
 		{"testdata/apache_combined.log", false},
 		{"testdata/traefik_clf.log", false},
 		{"testdata/common.log", false},
+		{"testdata/syslog_combined.log", false},
 		{vhostFile, true},
 	} {
 		t.Run(strings.TrimSuffix(strings.TrimPrefix(tt.file, "testdata/"), ".log"), func(t *testing.T) {

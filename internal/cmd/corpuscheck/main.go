@@ -65,6 +65,15 @@ var fixtures = []file{
 	{path: "crowdsec-hub/http-dos-random-uri/http_dos_random_uri.log", format: "combined", accept: 1},
 	{path: "crowdsec-hub/apache-http-probing/apache-http-probing.log", format: "combined", accept: 1},
 	{path: "crowdsec-hub/ipv6-postoverflow/ipv6-postoverflow.log", format: "combined", accept: 1},
+	// nginx access lines behind an RFC 3164 syslog header.
+	{path: "crowdsec-hub/http-bf-wordpress-bf/http-bf-wordpress-bf.log", format: "combined", accept: 1},
+	{path: "crowdsec-hub/http-wordpress_wpconfig/http-wordpress_wpconfig.log", format: "combined", accept: 1},
+	{path: "crowdsec-hub/http-wordpress_user-enum/http-wordpress_user-enum.log", format: "combined", accept: 1},
+	{path: "crowdsec-hub/http-dos-switching-ua/http-dos-switching-ua.log", format: "combined", accept: 1},
+	{path: "crowdsec-hub/apache2-malformed/apache2-logs.log", format: "combined", accept: 1},
+	{path: "crowdsec-hub/caddy-basic-auth-bf/caddy-logs.log", format: "caddy", accept: 1},
+	{path: "crowdsec-hub/jellyfin-whitelist/jellyfin-logs.log", format: "combined", accept: 1},
+	{path: "crowdsec-hub/nextcloud-whitelist/nextcloud-whitelist.log", format: "combined", accept: 1},
 }
 
 func main() {

@@ -1,0 +1,67 @@
+package parsers
+
+import "bytes"
+
+// stripSyslog returns the message of a line behind a syslog header — the
+// RFC 3164 form rsyslog and journald write ("Sep 15 16:13:46 host
+// nginx[2869]: message") or the RFC 5424 form ("<190>1 2021-09-15T16:13:46Z
+// host nginx 2869 - - message") — and the line itself when it has none.
+// nginx's `access_log syslog:…` ships access lines this way. The header's
+// time is dropped: the message carries its own.
+func stripSyslog(line []byte) []byte {
+	if len(line) > 0 && line[0] == '<' {
+		return strip5424(line)
+	}
+	// "Mmm dd HH:MM:SS " with a space-padded day: 16 bytes.
+	if len(line) < 17 || !isMonth(line[:3]) || line[3] != ' ' || line[6] != ' ' ||
+		line[9] != ':' || line[12] != ':' || line[15] != ' ' {
+		return line
+	}
+	rest := line[16:]
+	// host, then the tag ending in ':' ("nginx:", "nginx[2869]:").
+	sp := bytes.IndexByte(rest, ' ')
+	if sp <= 0 {
+		return line
+	}
+	rest = rest[sp+1:]
+	colon := bytes.Index(rest, []byte(": "))
+	if colon <= 0 || bytes.IndexByte(rest[:colon], ' ') >= 0 {
+		return line
+	}
+	return rest[colon+2:]
+}
+
+// strip5424 skips "<pri>1 timestamp host app procid msgid sd ".
+func strip5424(line []byte) []byte {
+	end := bytes.IndexByte(line, '>')
+	if end < 2 || end > 4 || len(line) < end+3 || line[end+1] != '1' || line[end+2] != ' ' {
+		return line
+	}
+	rest := line[end+3:]
+	for range 5 { // timestamp, host, app, procid, msgid
+		sp := bytes.IndexByte(rest, ' ')
+		if sp <= 0 {
+			return line
+		}
+		rest = rest[sp+1:]
+	}
+	// Structured data: "-" or one or more [id ...] blocks.
+	switch {
+	case len(rest) >= 2 && rest[0] == '-' && rest[1] == ' ':
+		return rest[2:]
+	case len(rest) > 0 && rest[0] == '[':
+		if i := bytes.Index(rest, []byte("] ")); i >= 0 {
+			return rest[i+2:]
+		}
+	}
+	return line
+}
+
+func isMonth(b []byte) bool {
+	for _, m := range months {
+		if string(b) == m {
+			return true
+		}
+	}
+	return false
+}
