@@ -73,15 +73,15 @@ func FormatText(a Alert) string {
 	t := a.Time.UTC().Format(time.RFC3339)
 	switch a.State {
 	case Firing:
-		fmt.Fprintf(&b, "%s FIRING   %s [%s]: %s ≥ %s", t, a.Rule, a.Severity, formatValue(a.Value, a.Unit), formatValue(a.Threshold, a.Unit))
+		fmt.Fprintf(&b, "%s FIRING   %s [%s]: %s ≥ %s", t, a.Rule, a.Severity, FormatValue(a.Value, a.Unit), FormatValue(a.Threshold, a.Unit))
 		if a.PerKey {
 			fmt.Fprintf(&b, " per %s", a.GroupBy)
 		}
 		if a.Window > 0 {
-			fmt.Fprintf(&b, " over %s", formatDuration(a.Window))
+			fmt.Fprintf(&b, " over %s", FormatDuration(a.Window))
 		}
 		if a.Current > 0 {
-			fmt.Fprintf(&b, ", now %s", formatValue(a.Current, a.Unit))
+			fmt.Fprintf(&b, ", now %s", FormatValue(a.Current, a.Unit))
 		}
 		fmt.Fprintf(&b, " (%s events", Thousands(a.Count))
 		if a.DistinctOf != "" && a.Unit != "distinct" {
@@ -110,14 +110,14 @@ func FormatText(a Alert) string {
 			fmt.Fprintf(&b, "    sample: %s\n", Sanitize(a.Samples[len(a.Samples)-1], maxSampleRunes))
 		}
 	case Resolved:
-		fmt.Fprintf(&b, "%s RESOLVED %s: %s, below %s; held %s from %s, peak %s\n", t, a.Rule, formatValue(a.Value, a.Unit),
-			formatValue(a.Threshold*a.Clear, a.Unit), formatDuration(a.Time.Sub(a.Since)), a.Since.UTC().Format(time.TimeOnly), formatValue(a.Peak, a.Unit))
+		fmt.Fprintf(&b, "%s RESOLVED %s: %s, below %s; held %s from %s, peak %s\n", t, a.Rule, FormatValue(a.Value, a.Unit),
+			FormatValue(a.Threshold*a.Clear, a.Unit), FormatDuration(a.Time.Sub(a.Since)), a.Since.UTC().Format(time.TimeOnly), FormatValue(a.Peak, a.Unit))
 	}
 	return b.String()
 }
 
-// formatValue prints a value in its unit: "240.5/s", "0.2/s", "34 distinct".
-func formatValue(v float64, unit string) string {
+// FormatValue prints a value in its unit: "240.5/s", "0.2/s", "34 distinct".
+func FormatValue(v float64, unit string) string {
 	var s string
 	switch {
 	case v == float64(int64(v)) && v < 1e15:
@@ -135,8 +135,8 @@ func formatValue(v float64, unit string) string {
 	return s + unit
 }
 
-// formatDuration prints whole seconds compactly: 30s, 1m, 1m9s, 2h5m.
-func formatDuration(d time.Duration) string {
+// FormatDuration prints whole seconds compactly: 30s, 1m, 1m9s, 2h5m.
+func FormatDuration(d time.Duration) string {
 	d = d.Round(time.Second)
 	if d <= 0 {
 		return "0s"

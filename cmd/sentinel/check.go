@@ -5,6 +5,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/sentinel-dev/sentinel/alerts"
 	"github.com/sentinel-dev/sentinel/config"
 	"github.com/sentinel-dev/sentinel/detector"
 )
@@ -60,15 +61,16 @@ func describe(r detector.Rule) string {
 	var s string
 	switch r.Type {
 	case detector.Distinct:
-		s = fmt.Sprintf("distinct %s ≥ %g over %s", r.Field.Name, r.Threshold, r.Window)
+		s = fmt.Sprintf("distinct %s ≥ %s over %s", r.Field.Name, alerts.FormatValue(r.Threshold, ""), alerts.FormatDuration(r.Window))
 	default:
-		s = fmt.Sprintf("rate ≥ %g/s over %s", r.Threshold, r.Window)
+		per := ""
 		if r.PerKey {
-			s = fmt.Sprintf("rate per %s ≥ %g/s over %s", r.GroupBy.Name, r.Threshold, r.Window)
+			per = " per " + r.GroupBy.Name
 		}
+		s = fmt.Sprintf("rate%s ≥ %s over %s", per, alerts.FormatValue(r.Threshold, "/s"), alerts.FormatDuration(r.Window))
 	}
 	if r.For > 0 {
-		s += fmt.Sprintf(", for %s", r.For)
+		s += ", for " + alerts.FormatDuration(r.For)
 	}
 	return s
 }
