@@ -1,8 +1,11 @@
 package detector
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
+	"math"
+	"slices"
 	"time"
 
 	"github.com/sentinel-dev/sentinel/alerts"
@@ -63,8 +66,13 @@ func (o *Options) fill() {
 // Stats counts what an [Engine] has seen.
 type Stats struct {
 	Events uint64 // events observed
-	Late   uint64 // events older than the newest event time minus the skew: not counted
-	Rules  []RuleStats
+	// Late counts events not counted because they came too late: older than
+	// the newest event time minus the skew, or than the shortest window.
+	Late uint64
+	// OutOfRange counts events dated before 1900 or after 2200: a broken
+	// time stamp must not move the clock.
+	OutOfRange uint64
+	Rules      []RuleStats
 }
 
 // RuleStats counts what one rule has seen.
@@ -84,15 +92,24 @@ type Engine struct {
 	rules     []*ruleState
 	started   bool
 	cur       int64 // bucket number of the newest event time
+	span      int64 // the shortest window, in buckets: older events count nowhere
 	watermark time.Time
 	events    uint64
 	late      uint64
+	outRange  uint64
 }
+
+// The range of event times the engine accepts; others are counted as out
+// of range.
+var (
+	minTime = time.Date(1900, 1, 1, 0, 0, 0, 0, time.UTC)
+	maxTime = time.Date(2200, 1, 1, 0, 0, 0, 0, time.UTC)
+)
 
 // NewEngine returns an engine running rules. Rule names must be unique.
 func NewEngine(rules []Rule, opts Options) (*Engine, error) {
 	opts.fill()
-	e := &Engine{opts: opts, res: int64(opts.Resolution)}
+	e := &Engine{opts: opts, res: int64(opts.Resolution), span: math.MaxInt64}
 	seen := make(map[string]bool)
 	var errs []error
 	for i := range rules {
@@ -106,7 +123,9 @@ func NewEngine(rules []Rule, opts Options) (*Engine, error) {
 			continue
 		}
 		seen[r.Name] = true
-		e.rules = append(e.rules, newRuleState(r, &e.opts))
+		rs := newRuleState(r, &e.opts)
+		e.rules = append(e.rules, rs)
+		e.span = min(e.span, rs.nb*rs.width)
 	}
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)
@@ -118,6 +137,10 @@ func NewEngine(rules []Rule, opts Options) (*Engine, error) {
 // the windows to ev.Time. ev.Time must not be zero. ev is not retained.
 func (e *Engine) Observe(ev *parsers.Event) {
 	e.events++
+	if ev.Time.Before(minTime) || !ev.Time.Before(maxTime) {
+		e.outRange++
+		return
+	}
 	n := floorDiv(ev.Time.UnixNano(), e.res)
 	if !e.started {
 		e.started = true
@@ -131,7 +154,7 @@ func (e *Engine) Observe(ev *parsers.Event) {
 	}
 	if ev.Time.After(e.watermark) {
 		e.watermark = ev.Time
-	} else if ev.Time.Before(e.watermark.Add(-e.opts.Skew)) {
+	} else if ev.Time.Before(e.watermark.Add(-e.opts.Skew)) || n < e.cur-e.span {
 		e.late++
 		return
 	}
@@ -154,12 +177,24 @@ func (e *Engine) Advance(now time.Time) {
 	}
 }
 
-// Flush completes the bucket of the newest event and evaluates it, at the
-// end of a replay. Rules still firing stay firing: the log says nothing
-// about when they would have resolved.
+// Flush completes each rule's bucket holding the newest event and
+// evaluates it at that bucket's end, at the end of a replay. Rules still
+// firing stay firing: the log says nothing about when they would have
+// resolved. The engine takes no events after Flush.
 func (e *Engine) Flush() {
-	if e.started {
-		e.advanceTo(e.cur + 1)
+	if !e.started {
+		return
+	}
+	// Rules with wide buckets end theirs later; evaluate in time order.
+	order := slices.Clone(e.rules)
+	end := func(r *ruleState) int64 { return (r.bucketOf(e.cur) + 1) * r.width }
+	slices.SortStableFunc(order, func(a, b *ruleState) int { return cmp.Compare(end(a), end(b)) })
+	for _, r := range order {
+		b := end(r)
+		r.open(b / r.width)
+		if a, ok := r.evaluate(time.Unix(0, b*e.res).UTC()); ok {
+			e.opts.Emit(a)
+		}
 	}
 }
 
@@ -168,7 +203,7 @@ func (e *Engine) Watermark() time.Time { return e.watermark }
 
 // Stats returns the engine's counters.
 func (e *Engine) Stats() Stats {
-	s := Stats{Events: e.events, Late: e.late}
+	s := Stats{Events: e.events, Late: e.late, OutOfRange: e.outRange}
 	for _, r := range e.rules {
 		s.Rules = append(s.Rules, RuleStats{Name: r.rule.Name, Matched: r.matched, Firings: r.firings})
 	}

@@ -3,6 +3,7 @@ package detector
 import (
 	"cmp"
 	"fmt"
+	"math"
 	"slices"
 	"testing"
 	"time"
@@ -357,20 +358,85 @@ func TestNewEngine_invalid(t *testing.T) {
 
 func TestEngine_longWindow(t *testing.T) {
 	s := time.Second
-	// A 5-minute window slides in 5 s buckets. A burst after an idle gap
-	// that does not end on a bucket boundary still counts whole.
+	// A 5-minute window slides in 3 s buckets (100 of them). A burst after
+	// an idle gap that does not end on a bucket boundary still counts whole.
 	r := rateRule(5*time.Minute, 1)
 	events := concat(burst(0, s, 1, "a"), burst(time.Hour+1700*time.Millisecond, 10*s, 400, "b"))
 	got, full, _ := replay(t, r, events, Options{})
 	if len(got) != 1 || got[0].State != alerts.Firing {
 		t.Fatalf("transitions = %v, want one firing", got)
 	}
-	// 300 events (1/s over 300 s) are reached 7.5 s into the burst; the
-	// next 5 s boundary after t0+1h+9.2s is t0+1h+10s.
-	if want := time.Hour + 10*s; got[0].At != want {
-		t.Errorf("fired at %v, want %v", got[0].At, want)
+	// 300 events (1/s over 300 s) are reached 7.5 s into the burst, at
+	// t0+1h+9.2s; the rule fires at its next 3 s boundary.
+	crossed := time.Hour + 9200*time.Millisecond
+	if at := got[0].At; at <= crossed || at > crossed+3*s || t0.Add(at).Unix()%3 != 0 {
+		t.Errorf("fired at %v, want the first 3 s boundary after %v", at, crossed)
 	}
 	if full[0].Window != 5*time.Minute {
 		t.Errorf("Window = %v", full[0].Window)
+	}
+}
+
+func TestBucketWidth(t *testing.T) {
+	tests := []struct {
+		steps, width int64
+		ok           bool
+	}{
+		{30, 1, true}, {120, 1, true}, {121, 11, true}, {300, 3, true}, {3600, 30, true},
+		{86400, 720, true}, {7919, 7919, false}, {122, 2, true}, {127, 127, false},
+	}
+	for _, tt := range tests {
+		if w, ok := bucketWidth(tt.steps); w != tt.width || ok != tt.ok {
+			t.Errorf("bucketWidth(%d) = %d, %v; want %d, %v", tt.steps, w, ok, tt.width, tt.ok)
+		}
+	}
+}
+
+func TestEngine_flushWideBuckets(t *testing.T) {
+	// A burst in the last second of the log, in a rule whose buckets are
+	// 3 s wide: Flush evaluates that bucket at its own end, wherever in
+	// the bucket the log stops.
+	for _, off := range []time.Duration{0, time.Second, 2 * time.Second} {
+		r := rateRule(5*time.Minute, 0.1)
+		got, _, _ := replay(t, r, burst(off, time.Second/2, 40, "a"), Options{})
+		if len(got) != 1 || got[0].State != alerts.Firing {
+			t.Errorf("burst at +%v: transitions %v, want one firing", off, got)
+		}
+	}
+}
+
+func TestEngine_outOfRangeAndTooOld(t *testing.T) {
+	s := time.Second
+	var events []ev
+	events = append(events, burst(0, s, 10, "a")...)
+	events = append(events, ev{at: 250 * 365 * 24 * time.Hour, ip: "future"}) // year 2276
+	events = append(events, burst(s, s, 10, "b")...)
+	_, _, eng := replay(t, rateRule(10*s, 100), events, Options{})
+	st := eng.Stats()
+	if st.OutOfRange != 1 || st.Late != 0 || st.Rules[0].Matched != 20 {
+		t.Errorf("Stats() = %+v, want 1 out of range, 0 late, 20 matched", st)
+	}
+	// Skew longer than the window: events older than the window are late,
+	// not lost.
+	events = concat(burst(30*s, s, 10, "a"), burst(5*s, s, 10, "b"))
+	_, _, eng = replay(t, rateRule(10*s, 100), events, Options{Skew: time.Minute})
+	if st := eng.Stats(); st.Late != 10 || st.Rules[0].Matched != 10 {
+		t.Errorf("Stats() = %+v, want 10 late and 10 matched", st)
+	}
+}
+
+func TestNewEngine_badThresholds(t *testing.T) {
+	for _, th := range []float64{math.NaN(), math.Inf(1), -1} {
+		if _, err := NewEngine([]Rule{rateRule(time.Second, th)}, Options{}); err == nil {
+			t.Errorf("threshold %v accepted", th)
+		}
+	}
+	r := rateRule(time.Second, 1)
+	r.Clear = math.NaN()
+	if _, err := NewEngine([]Rule{r}, Options{}); err == nil {
+		t.Error("clear NaN accepted")
+	}
+	if _, err := NewEngine([]Rule{rateRule(7919*time.Second, 1)}, Options{}); err == nil {
+		t.Error("a window of 7919 s accepted")
 	}
 }

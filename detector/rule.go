@@ -3,6 +3,7 @@ package detector
 import (
 	"errors"
 	"fmt"
+	"math"
 	"time"
 
 	"github.com/sentinel-dev/sentinel/alerts"
@@ -72,20 +73,36 @@ func (r *Rule) Validate(res time.Duration) error {
 		return fmt.Errorf("rule %s: unknown detector %q", r.Name, r.Type)
 	case r.Window < res || r.Window%res != 0:
 		return fmt.Errorf("rule %s: window %v must be a positive multiple of the resolution %v", r.Name, r.Window, res)
-	case r.Threshold <= 0:
-		return fmt.Errorf("rule %s: threshold must be above 0", r.Name)
+	case !windowCuts(r.Window, res):
+		return fmt.Errorf("rule %s: window %v cannot be cut into %d to %d equal buckets of %v: choose a rounder window", r.Name, r.Window, minBuckets, maxBuckets, res)
+	case !(r.Threshold > 0) || math.IsInf(r.Threshold, 0):
+		return fmt.Errorf("rule %s: threshold must be a finite number above 0", r.Name)
 	case r.PerKey && r.GroupBy == nil:
 		return fmt.Errorf("rule %s: per_key needs group_by", r.Name)
 	case r.PerKey && r.Type != Rate:
 		return fmt.Errorf("rule %s: per_key applies to rate rules only", r.Name)
 	case r.Type == Distinct && r.Field == nil:
 		return fmt.Errorf("rule %s: distinct needs a field", r.Name)
-	case r.Clear < 0 || r.Clear > 1:
+	case !(r.Clear >= 0 && r.Clear <= 1):
 		return fmt.Errorf("rule %s: clear must be within 0..1", r.Name)
 	case r.For < 0:
 		return fmt.Errorf("rule %s: for must not be negative", r.Name)
 	}
 	return nil
+}
+
+// windowCuts reports whether a window can be cut into equal buckets of
+// whole resolution steps (see [bucketWidth]).
+func windowCuts(window, res time.Duration) bool {
+	_, ok := bucketWidth(int64(window / res))
+	return ok
+}
+
+// WindowCuts reports whether window can be cut into equal buckets of
+// whole steps of res, as the engine requires; config uses it to point at
+// the window's line.
+func WindowCuts(window, res time.Duration) bool {
+	return window >= res && window%res == 0 && windowCuts(window, res)
 }
 
 // unit is the unit of the rule's value, as shown in alerts.

@@ -22,10 +22,30 @@ type bucket struct {
 	merged bool                // keys are summed into the rule's Counter
 }
 
-// maxBuckets is the most buckets a window is cut into: a longer window
-// gets wider buckets (a 5-minute window slides by 5 s), which bounds the
-// memory and the evaluation cost of long windows.
-const maxBuckets = 60
+// A window of more than maxBuckets resolution steps is cut into wider
+// buckets of equal width (a 5-minute window slides by 5 s), which bounds
+// the memory and the evaluation cost of long windows; the width divides
+// the window exactly and leaves at least minBuckets buckets.
+const (
+	maxBuckets = 120
+	minBuckets = 10
+)
+
+// bucketWidth returns the width, in resolution steps, of the buckets of a
+// window of steps resolution steps: the smallest that divides it into at
+// most maxBuckets. It reports false when that leaves fewer than minBuckets
+// (a window such as 7919 s, a prime).
+func bucketWidth(steps int64) (int64, bool) {
+	if steps <= maxBuckets {
+		return 1, true
+	}
+	for w := (steps + maxBuckets - 1) / maxBuckets; w <= steps; w++ {
+		if steps%w == 0 {
+			return w, steps/w >= minBuckets
+		}
+	}
+	return steps, false
+}
 
 type state uint8
 
@@ -74,10 +94,8 @@ type ruleState struct {
 
 func newRuleState(r Rule, opts *Options) *ruleState {
 	steps := int64(r.Window / opts.Resolution)
-	width := (steps + maxBuckets - 1) / maxBuckets
-	nb := (steps + width - 1) / width
-	// The window is measured as nb whole buckets.
-	r.Window = time.Duration(nb*width) * opts.Resolution
+	width, _ := bucketWidth(steps) // Validate refused the windows it cannot cut
+	nb := steps / width
 	s := &ruleState{rule: r, opts: opts, width: width, nb: nb, ring: make([]bucket, nb+1), last: math.MinInt64}
 	if r.Clear == 0 {
 		s.rule.Clear = DefaultClear
@@ -204,7 +222,7 @@ func (s *ruleState) add(b int64, ev *parsers.Event) {
 	n := s.bucketOf(b)
 	bk := &s.ring[mod(n, int64(len(s.ring)))]
 	if bk.n != n || n < s.last-s.nb {
-		return // older than the window: nothing left to count it into
+		return // older than the window; the engine counts such events late
 	}
 	s.matched++
 	bk.count++
@@ -213,6 +231,8 @@ func (s *ruleState) add(b int64, ev *parsers.Event) {
 		key := s.rule.GroupBy.get(ev)
 		if key == nil {
 			key = noKey
+		} else if len(key) > maxKeyBytes {
+			key = key[:maxKeyBytes] // an attacker's 1 MiB path must not be kept 128 times a bucket
 		}
 		evicted, did := bk.keys.Add(key)
 		if bk.merged {
@@ -238,6 +258,10 @@ func (s *ruleState) add(b int64, ev *parsers.Event) {
 		s.sample(ev.Raw)
 	}
 }
+
+// maxKeyBytes caps the length of a group_by key: longer values are cut,
+// so that keys that differ only beyond it count as one.
+const maxKeyBytes = 256
 
 // noKey stands for an absent group_by value.
 var noKey = []byte("-")

@@ -64,6 +64,10 @@ const phxMaxSlotBytes = 64 << 10
 // completes it, another start line emits it with Status 0. Lines in
 // between (debug output, app messages) do not break the pair.
 //
+// An error report (a line at level error or worse) carrying the request_id
+// of a waiting request completes it with Status 500: the request raised,
+// Plug answered 500, and Phoenix logs the report instead of a Sent line.
+//
 // Any other line at any level is emitted at once as a [KindMessage] event
 // with Level, Message (the text after "[level] "), RequestID and Time, so
 // that rules can count app lines such as "user registered". Metadata
@@ -289,11 +293,29 @@ func (p *Phoenix) Decode(line []byte, emit func(*Event)) error {
 		return nil
 	}
 
+	if pl.rid != nil && isErrorLevel(pl.level) {
+		if x := p.find(pl.rid); x >= 0 {
+			// The request raised: Plug answers 500 and Phoenix logs the
+			// error report instead of its Sent line. Emit it now, not a
+			// minute later when it would be too late to count.
+			p.emitPending(&p.slots[x], 500, -1, pl.ip, emit)
+			p.remove(x)
+		}
+	}
 	p.expire(emit)
 	ev := p.lineEvent(KindMessage, line, t, &pl, &w)
 	ev.Level, ev.Message = pl.level, pl.msg
 	emit(ev)
 	return nil
+}
+
+// isErrorLevel reports whether a Logger level is error or worse.
+func isErrorLevel(level []byte) bool {
+	switch string(level) {
+	case "error", "critical", "alert", "emergency":
+		return true
+	}
+	return false
 }
 
 // Flush implements [Decoder]: it emits every waiting request, oldest

@@ -757,3 +757,26 @@ func ExampleNewPhoenix() {
 	// 2024-10-14T14:02:11.412Z POST /users/register 302 7ms
 	// 2024-10-14T14:02:12.001Z POST /users/register 0 -1ns
 }
+
+// TestPhoenix_errorReport: a request that raises has an error report
+// instead of its Sent line; it is emitted at once, as a 500, before the
+// report's own message event.
+func TestPhoenix_errorReport(t *testing.T) {
+	p := NewPhoenix(Options{Date: time.Date(2026, 11, 27, 0, 0, 0, 0, time.UTC)})
+	var got []string
+	emit := func(ev *Event) { got = append(got, fmt.Sprintf("%s %s %d", ev.Kind, ev.Path, ev.Status)) }
+	for _, l := range []string{
+		"01:20:00.100 request_id=AAAAAAAAAAAAAAAAAAAA [info] POST /users/register",
+		"01:20:00.120 request_id=AAAAAAAAAAAAAAAAAAAA [error] ** (DBConnection.ConnectionError) connection not available",
+		"01:20:00.130 request_id=BBBBBBBBBBBBBBBBBBBB [error] ** an error of no waiting request",
+	} {
+		if err := p.Decode([]byte(l), emit); err != nil {
+			t.Fatalf("Decode(%q) = %v", l, err)
+		}
+	}
+	p.Flush(emit)
+	want := []string{"request /users/register 500", "message  0", "message  0"}
+	if strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Errorf("events = %q, want %q", got, want)
+	}
+}
