@@ -176,8 +176,10 @@ func Thousands(n uint64) string {
 }
 
 // Sanitize makes attacker-controlled text safe for a terminal: control
-// characters (ANSI escapes included) and invalid UTF-8 become \xHH, and
-// the result is cut to maxRunes with an ellipsis.
+// characters (ANSI escapes included) and invalid UTF-8 become \xHH,
+// bidirectional overrides and line separators (which can make a line read
+// backwards or split it) become \uXXXX, and the result is cut to maxRunes
+// with an ellipsis.
 func Sanitize(s string, maxRunes int) string {
 	var b strings.Builder
 	n := 0
@@ -192,6 +194,8 @@ func Sanitize(s string, maxRunes int) string {
 			for _, c := range []byte(s[i : i+size]) {
 				fmt.Fprintf(&b, `\x%02x`, c)
 			}
+		case isBidiOrBreak(r):
+			fmt.Fprintf(&b, `\u%04x`, r)
 		default:
 			b.WriteString(s[i : i+size])
 		}
@@ -199,4 +203,12 @@ func Sanitize(s string, maxRunes int) string {
 		n++
 	}
 	return b.String()
+}
+
+// isBidiOrBreak reports the characters that reorder or break displayed
+// text: bidirectional embeddings, overrides, isolates and marks, and the
+// Unicode line and paragraph separators.
+func isBidiOrBreak(r rune) bool {
+	return r >= 0x202a && r <= 0x202e || r >= 0x2066 && r <= 0x2069 || r == 0x200e || r == 0x200f ||
+		r == 0x061c || r == 0x2028 || r == 0x2029
 }

@@ -29,6 +29,9 @@ type Config struct {
 	Rules    []detector.Rule
 	// RuleLines gives the line of each rule's definition, by name.
 	RuleLines map[string]int
+	// Warnings are problems that do not stop the config, such as a field
+	// name that is not a built-in one (a typo, or an extra field).
+	Warnings Errors
 }
 
 // Settings tune the detector engine.
@@ -92,6 +95,7 @@ func Parse(file string, data []byte, lookup func(string) (string, bool)) (*Confi
 	if len(d.errs) > 0 {
 		return nil, d.errs
 	}
+	c.Warnings = d.warnings
 	if len(c.Rules) == 0 {
 		return nil, Errors{{File: file, Line: 1, Field: "rules", Msg: "no rules: a config replaces the defaults, so it needs at least one rule"}}
 	}

@@ -199,7 +199,7 @@ sources:
     date: 2026-11-27
   - path: /var/log/caddy.json
     format: json
-    fields: {client_ip: request.client_ip, time: ts}
+    fields: {client_ip: request.client_ip, time: ts, path: request.uri}
     time_format: unix
     duration_unit: s
 rules:
@@ -212,10 +212,11 @@ rules:
 	if c.Settings != (Settings{Resolution: 500 * time.Millisecond, Skew: 10 * time.Second, TopN: 3}) {
 		t.Errorf("Settings = %+v", c.Settings)
 	}
-	if got := c.Sources[0]; got.Format != "phoenix" || got.Options.Location.String() != "Europe/Paris" || got.Options.Date.Day() != 27 || got.Line != 4 {
+	if got := c.Sources[0]; got.Format != "phoenix" || got.Options.Location.String() != "Europe/Paris" || got.Line != 4 ||
+		!got.Options.Date.Equal(time.Date(2026, 11, 27, 0, 0, 0, 0, got.Options.Location)) {
 		t.Errorf("Sources[0] = %+v", got)
 	}
-	want := map[string]string{"client_ip": "request.client_ip", "time": "ts"}
+	want := map[string]string{"client_ip": "request.client_ip", "time": "ts", "path": "request.uri"}
 	if diff := cmp.Diff(want, c.Sources[1].Options.Fields); diff != "" {
 		t.Errorf("fields (-want +got):\n%s", diff)
 	}
@@ -280,5 +281,72 @@ func TestParse_aliasBomb(t *testing.T) {
 	_, err := Parse("x.yaml", []byte(b.String()), noEnv)
 	if err == nil || !strings.Contains(err.Error(), "too many nested aliases") {
 		t.Errorf("Parse() error = %v, want too many nested aliases", err)
+	}
+}
+
+func TestParse_moreErrors(t *testing.T) {
+	tests := []struct{ name, text, want string }{
+		{"nan threshold", "rules:\n  - {name: r, detector: {type: rate, window: 1m, threshold: nan}}\n",
+			"x.yaml:2: rules[0].detector.threshold: must be a number above 0"},
+		{"inf threshold", "rules:\n  - {name: r, detector: {type: rate, window: 1m, threshold: +Inf}}\n",
+			"x.yaml:2: rules[0].detector.threshold: must be a number above 0"},
+		{"empty threshold", "rules:\n  - {name: r, detector: {type: rate, window: 1m, threshold: ''}}\n",
+			"x.yaml:2: rules[0].detector.threshold: required"},
+		{"nan clear", "rules:\n  - {name: r, clear: NaN, detector: {type: rate, window: 1m, threshold: 1}}\n",
+			"x.yaml:2: rules[0].clear: must be within 0"},
+		{"window finer than resolution", "settings: {resolution: 1m}\nrules:\n  - name: r\n    detector:\n      type: rate\n      window: 30s\n      threshold: 1\n",
+			"x.yaml:6: rules[0].detector.window: 30s cannot be cut into equal buckets of the resolution 1m0s"},
+		{"prime window", "rules:\n  - name: r\n    detector: {type: rate, window: 7919s, threshold: 1}\n",
+			"x.yaml:3: rules[0].detector.window: 2h11m59s cannot be cut"},
+		{"json without fields", "sources:\n  - {path: a.json, format: json}\nrules:\n  - {name: r, detector: {type: rate, window: 1m, threshold: 1}}\n",
+			"x.yaml:2: sources[0]: format json: json: fields: need"},
+		{"regex without groups", "sources:\n  - {path: a.log, format: regex, pattern: 'x+'}\nrules:\n  - {name: r, detector: {type: rate, window: 1m, threshold: 1}}\n",
+			"x.yaml:2: sources[0]: format regex:"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Parse("x.yaml", []byte(tt.text), noEnv)
+			if err == nil || !strings.HasPrefix(err.Error(), tt.want) {
+				t.Errorf("Parse() error = %v, want prefix %q", err, tt.want)
+			}
+		})
+	}
+}
+
+func TestParse_warnings(t *testing.T) {
+	text := `
+rules:
+  - name: r
+    match: {stauts: 500-599}
+    group_by: clientip
+    detector: {type: rate, window: 1m, threshold: 1}
+`
+	c, err := Parse("x.yaml", []byte(text), noEnv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.Warnings) != 2 || !strings.HasPrefix(c.Warnings[0].Error(), `x.yaml:4: rules[0].match.stauts: "stauts" is not a built-in field`) ||
+		!strings.HasPrefix(c.Warnings[1].Error(), `x.yaml:5: rules[0].group_by: "clientip" is not a built-in field`) {
+		t.Errorf("Warnings = %v", c.Warnings)
+	}
+}
+
+func TestParse_listAliasBomb(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("rules:\n  - name: r\n    detector: {type: rate, window: 1m, threshold: 1}\n    match:\n      any:\n")
+	b.WriteString("        - path: &l [")
+	for i := range 20000 {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		fmt.Fprintf(&b, "/p%d", i)
+	}
+	b.WriteString("]\n")
+	for range 20000 {
+		b.WriteString("        - path: *l\n")
+	}
+	_, err := Parse("x.yaml", []byte(b.String()), noEnv)
+	if err == nil || !strings.Contains(err.Error(), "too many nested aliases") {
+		t.Errorf("Parse() error = %.200v, want too many nested aliases", err)
 	}
 }

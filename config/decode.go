@@ -3,6 +3,7 @@ package config
 import (
 	"errors"
 	"fmt"
+	"math"
 	"net/netip"
 	"regexp"
 	"strconv"
@@ -22,12 +23,25 @@ type decoder struct {
 	file   string
 	lookup func(string) (string, bool)
 	errs   Errors
-	// visits counts the mappings walked; YAML aliases could otherwise
-	// make a small file expand into billions of nodes.
-	visits int
+	// visits counts the mappings and list items walked; YAML aliases
+	// could otherwise make a small file expand into billions of nodes.
+	visits     int
+	overBudget bool
+	// warnings are problems that do not stop the config.
+	warnings Errors
+	// windows are checked against the resolution once the whole file is
+	// read (settings may come after the rules).
+	windows []windowCheck
 }
 
-// maxVisits bounds the mappings walked in one config.
+// windowCheck is a rule's window and where it was written.
+type windowCheck struct {
+	n      *yaml.Node
+	path   string
+	window time.Duration
+}
+
+// maxVisits bounds the nodes walked in one config.
 const maxVisits = 100_000
 
 // maxErrors bounds the problems reported for one file.
@@ -48,6 +62,21 @@ func (d *decoder) errorf(n *yaml.Node, field, format string, args ...any) {
 	d.errs = append(d.errs, &Error{File: d.file, Line: line, Field: field, Msg: fmt.Sprintf(format, args...)})
 }
 
+func (d *decoder) warnf(n *yaml.Node, field, format string, args ...any) {
+	d.warnings = append(d.warnings, &Error{File: d.file, Line: n.Line, Field: field, Msg: fmt.Sprintf(format, args...)})
+}
+
+// field looks a field name up, warning when it is not a built-in one: it
+// is then an extra field that only some formats fill, and a typo
+// ("stauts") would make a rule that never matches.
+func (d *decoder) field(n *yaml.Node, path, name string) detector.Field {
+	if !detector.IsBuiltinField(name) {
+		d.warnf(n, path, "%q is not a built-in field (%s); it only matches formats that name an extra field %q",
+			name, strings.Join(detector.FieldNames(), ", "), name)
+	}
+	return detector.LookupField(name)
+}
+
 // syntaxError turns a YAML syntax error into an *Error with its line.
 func syntaxError(file string, err error) *Error {
 	msg := strings.TrimPrefix(err.Error(), "yaml: ")
@@ -64,12 +93,23 @@ func syntaxError(file string, err error) *Error {
 
 // mapping calls f for each key of a mapping node, reporting keys that are
 // not in allowed and duplicate keys.
+// visit charges nodes walked against the budget and reports whether the
+// walk may go on.
+func (d *decoder) visit(n *yaml.Node, path string, nodes int) bool {
+	d.visits += nodes
+	if d.visits <= maxVisits {
+		return true
+	}
+	if !d.overBudget {
+		d.overBudget = true
+		d.errorf(n, path, "too many nested aliases: the config expands past %d nodes", maxVisits)
+	}
+	return false
+}
+
 func (d *decoder) mapping(n *yaml.Node, path string, allowed []string, f func(key string, k, v *yaml.Node)) {
 	n = deref(n)
-	if d.visits++; d.visits > maxVisits {
-		if d.visits == maxVisits+1 {
-			d.errorf(n, path, "too many nested aliases: the config expands past %d mappings", maxVisits)
-		}
+	if !d.visit(n, path, 1) {
 		return
 	}
 	if n.Kind != yaml.MappingNode {
@@ -241,6 +281,9 @@ func (d *decoder) boolean(n *yaml.Node, path string) (bool, bool) {
 // strings returns a scalar or a list of scalars.
 func (d *decoder) strings(n *yaml.Node, path string) ([]string, bool) {
 	if n.Kind == yaml.SequenceNode {
+		if !d.visit(n, path, len(n.Content)) {
+			return nil, false
+		}
 		out := make([]string, 0, len(n.Content))
 		good := true
 		for i, item := range n.Content {
@@ -299,6 +342,12 @@ func (d *decoder) config(n *yaml.Node, c *Config) {
 	if c.Settings.Resolution == 0 {
 		c.Settings.Resolution = detector.DefaultResolution
 	}
+	for _, w := range d.windows {
+		if !detector.WindowCuts(w.window, c.Settings.Resolution) {
+			d.errorf(w.n, w.path, "%s cannot be cut into equal buckets of the resolution %s (10 to 120 of them): choose a rounder window",
+				w.window, c.Settings.Resolution)
+		}
+	}
 	if c.Settings.Skew == 0 {
 		c.Settings.Skew = detector.DefaultSkew
 	}
@@ -313,6 +362,9 @@ func (d *decoder) list(n *yaml.Node, path string, f func(item *yaml.Node, path s
 			return
 		}
 		d.errorf(n, path, "must be a list, not %s", kindName(n))
+		return
+	}
+	if !d.visit(n, path, len(n.Content)) {
 		return
 	}
 	for i, item := range n.Content {
@@ -402,6 +454,15 @@ func (d *decoder) source(n *yaml.Node, path string) (Source, bool) {
 	if s.Path == "" && len(d.errs) == before {
 		d.errorf(n, path+".path", "required")
 	}
+	if !s.Options.Date.IsZero() && s.Options.Location != nil {
+		y, m, day := s.Options.Date.Date()
+		s.Options.Date = time.Date(y, m, day, 0, 0, 0, 0, s.Options.Location) // the day in the source's zone
+	}
+	if s.Format != "auto" && len(d.errs) == before {
+		if _, err := parsers.New(s.Format, s.Options); err != nil {
+			d.errorf(n, path, "format %s: %v", s.Format, err)
+		}
+	}
 	if s.Format == "regex" && s.Options.Pattern == "" && len(d.errs) == before {
 		d.errorf(n, path+".pattern", "required by format regex")
 	}
@@ -447,19 +508,19 @@ func (d *decoder) rule(n *yaml.Node, path string) (detector.Rule, bool) {
 			d.detector(v, p, &r)
 		case "group_by":
 			if s, ok := d.scalar(v, p); ok {
-				f := detector.LookupField(s)
+				f := d.field(v, p, s)
 				r.GroupBy = &f
 			}
 		case "distinct":
 			if s, ok := d.scalar(v, p); ok {
-				f := detector.LookupField(s)
+				f := d.field(v, p, s)
 				r.DistinctOf = &f
 			}
 		case "for":
 			r.For, _ = d.duration(v, p)
 		case "clear":
 			if c, ok := d.float(v, p); ok {
-				if c <= 0 || c > 1 {
+				if !(c > 0 && c <= 1) {
 					d.errorf(v, p, "must be within 0 (exclusive) and 1: the share of the threshold below which a firing rule resolves")
 				}
 				r.Clear = c
@@ -539,6 +600,8 @@ func (d *decoder) detector(n *yaml.Node, path string, r *detector.Rule) {
 			if w, ok := d.duration(v, p); ok {
 				if w < time.Second || w > 24*time.Hour {
 					d.errorf(v, p, "must be within 1s..24h")
+				} else {
+					d.windows = append(d.windows, windowCheck{v, p, w})
 				}
 				r.Window = w
 			}
@@ -549,7 +612,7 @@ func (d *decoder) detector(n *yaml.Node, path string, r *detector.Rule) {
 			r.PerKey, _ = d.boolean(v, p)
 		case "field":
 			if s, ok := d.scalar(v, p); ok {
-				f := detector.LookupField(s)
+				f := d.field(v, p, s)
 				r.Field = &f
 			}
 		}
@@ -560,9 +623,11 @@ func (d *decoder) detector(n *yaml.Node, path string, r *detector.Rule) {
 	if !given["window"] {
 		d.errorf(n, path+".window", "required (e.g. 1m)")
 	}
-	if thNode == nil {
+	if thNode == nil || thNode.Tag == "!!null" {
 		d.errorf(n, path+".threshold", "required")
-	} else if th != "" {
+	} else if th == "" {
+		d.errorf(thNode, path+".threshold", "required: a number above 0")
+	} else {
 		v, err := parseThreshold(th, r.Type)
 		if err != nil {
 			d.errorf(thNode, path+".threshold", "%v", err)
@@ -585,7 +650,7 @@ func (d *decoder) detector(n *yaml.Node, path string, r *detector.Rule) {
 func parseThreshold(s string, typ detector.Type) (float64, error) {
 	num, unit, hasUnit := strings.Cut(strings.ReplaceAll(s, " ", ""), "/")
 	v, err := strconv.ParseFloat(num, 64)
-	if err != nil || v <= 0 {
+	if err != nil || !(v > 0) || math.IsInf(v, 0) {
 		return 0, fmt.Errorf("must be a number above 0, optionally per unit (20/s, 30/m, 100/h), not %q", s)
 	}
 	if !hasUnit {
@@ -619,6 +684,9 @@ func (d *decoder) match(n *yaml.Node, path string, mentions map[string]bool) det
 				d.errorf(v, p, "must be a non-empty list of match blocks")
 				return
 			}
+			if !d.visit(v, p, len(v.Content)) {
+				return
+			}
 			var any detector.Any
 			for i, item := range v.Content {
 				if c := d.match(deref(item), fmt.Sprintf("%s[%d]", p, i), mentions); c != nil {
@@ -632,7 +700,7 @@ func (d *decoder) match(n *yaml.Node, path string, mentions map[string]bool) det
 			}
 		default:
 			mentions[key] = true
-			if c := d.fieldCond(detector.LookupField(key), v, p); c != nil {
+			if c := d.fieldCond(d.field(k, p, key), v, p); c != nil {
 				all = append(all, c)
 			}
 		}

@@ -94,6 +94,12 @@ func FieldNames() []string {
 		"duration", "user_agent", "referer", "request_id", "level", "message", "kind"}
 }
 
+// IsBuiltinField reports whether name is one of [FieldNames].
+func IsBuiltinField(name string) bool {
+	_, ok := builtinFields[name]
+	return ok
+}
+
 // LookupField returns the field called name: a built-in one, or else an
 // extra field of that name (a logfmt key, a mapped JSON field, a named
 // regexp group).

@@ -38,6 +38,9 @@ type Stats struct {
 	Malformed int64  // lines the parser rejected
 	TooLong   int64  // lines over MaxLineBytes, skipped
 	Events    int64  // events produced (for multi-line formats, fewer than lines)
+	// Undated counts events without a time that came before any dated one
+	// in a replay: with no clock to read, they have no time to take.
+	Undated int64
 	// Errors are the first few malformed lines, as *parsers.LineError
 	// with File and Line set.
 	Errors []error
@@ -52,7 +55,10 @@ type Options struct {
 	Format string
 	// Parser configures the format.
 	Parser parsers.Options
-	// Now stamps events whose line has no time. Nil means time.Now.
+	// Now stamps events whose line has no time, in live mode. Nil means
+	// replay: such an event takes the time of the event before it (the
+	// log's clock at that point), and is counted as undated and dropped
+	// when no event before it had a time.
 	Now func() time.Time
 }
 
@@ -91,6 +97,11 @@ func Read(path string, opts Options, emit func(*parsers.Event)) (*Stats, error) 
 	}
 	head, _ := br.Peek(32 << 10) // a short file gives what it has
 	first := firstLines(head, 50)
+	if len(first) == 0 {
+		// Empty (or blank): nothing to detect, nothing to count.
+		err := readLines(br, st, func(int64, []byte) { st.Ignored++ })
+		return st, err
+	}
 
 	pop := opts.Parser
 	st.Format = opts.Format
@@ -101,20 +112,28 @@ func Read(path string, opts Options, emit func(*parsers.Event)) (*Stats, error) 
 		}
 		st.Format, st.Detected = name, true
 	}
-	if st.Format == "phoenix" && pop.Date.IsZero() && !modTime.IsZero() {
+	if st.Format == "phoenix" && pop.Date.IsZero() {
+		if modTime.IsZero() {
+			return st, fmt.Errorf("%s: Phoenix lines carry only the time of day: give the day with --date", path)
+		}
 		pop.Date = dateFromModTime(modTime, first, pop.Location)
 	}
 	dec, err := parsers.New(st.Format, pop)
 	if err != nil {
 		return st, err
 	}
-	now := opts.Now
-	if now == nil {
-		now = time.Now
-	}
+	var last time.Time // the time of the last dated event, for replay
 	count := func(ev *parsers.Event) {
-		if ev.Time.IsZero() {
-			ev.Time = now().UTC()
+		switch {
+		case !ev.Time.IsZero():
+			last = ev.Time
+		case opts.Now != nil:
+			ev.Time = opts.Now().UTC()
+		case !last.IsZero():
+			ev.Time = last
+		default:
+			st.Undated++
+			return
 		}
 		st.Events++
 		emit(ev)

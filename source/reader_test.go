@@ -99,16 +99,60 @@ func TestRead_missing(t *testing.T) {
 	}
 }
 
-func TestRead_undatedTakesReadTime(t *testing.T) {
-	p := writeFile(t, "app.log", []byte("level=info msg=\"user registered\"\n"))
+func TestRead_undated(t *testing.T) {
+	text := "level=info msg=\"before any time\"\n" +
+		"time=2026-11-27T01:20:00Z level=info method=GET path=/a status=200\n" +
+		"level=info msg=\"user registered\"\n"
+	p := writeFile(t, "app.log", []byte(text))
+	var got []time.Time
+	read := func(opts Options) *Stats {
+		got = got[:0]
+		st, err := Read(p, opts, func(ev *parsers.Event) { got = append(got, ev.Time) })
+		if err != nil {
+			t.Fatal(err)
+		}
+		return st
+	}
+	// Replay: an undated line takes the log's time before it; before any
+	// time it has none and is counted undated.
+	st := read(Options{Format: "logfmt"})
+	want := time.Date(2026, 11, 27, 1, 20, 0, 0, time.UTC)
+	if st.Undated != 1 || len(got) != 2 || !got[0].Equal(want) || !got[1].Equal(want) {
+		t.Errorf("replay: times %v, stats %+v; want two at %v and one undated", got, st, want)
+	}
+	// Live: the read time.
 	now := time.Date(2026, 11, 29, 12, 0, 0, 0, time.UTC)
-	var got time.Time
-	_, err := Read(p, Options{Format: "logfmt", Now: func() time.Time { return now }}, func(ev *parsers.Event) { got = ev.Time })
+	st = read(Options{Format: "logfmt", Now: func() time.Time { return now }})
+	if st.Undated != 0 || len(got) != 3 || !got[0].Equal(now) || !got[2].Equal(now) {
+		t.Errorf("live: times %v, want the read time for undated lines", got)
+	}
+}
+
+func TestRead_empty(t *testing.T) {
+	for _, text := range []string{"", "\n\n  \n"} {
+		p := writeFile(t, "empty.log", []byte(text))
+		_, st, err := collect(t, p, Options{})
+		if err != nil || st.Events != 0 || st.Malformed != 0 {
+			t.Errorf("Read(%q) = %+v, %v; want nothing and no error", text, st, err)
+		}
+	}
+}
+
+func TestRead_phoenixStdinNeedsDate(t *testing.T) {
+	r, w, err := os.Pipe()
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !got.Equal(now) {
-		t.Errorf("Time = %v, want the read time %v", got, now)
+	old := os.Stdin
+	os.Stdin = r
+	t.Cleanup(func() { os.Stdin = old })
+	go func() {
+		w.Write([]byte("01:20:00.100 request_id=AAAAAAAAAAAAAAAAAAAA [info] POST /users/register\n"))
+		w.Close()
+	}()
+	_, _, err = collect(t, "-", Options{Format: "phoenix"})
+	if err == nil || !strings.Contains(err.Error(), "--date") {
+		t.Errorf("err = %v, want a request for --date", err)
 	}
 }
 

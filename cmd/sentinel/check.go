@@ -1,7 +1,10 @@
 package main
 
 import (
+	"errors"
 	"fmt"
+	"io"
+	"io/fs"
 
 	"github.com/spf13/cobra"
 
@@ -29,7 +32,7 @@ code is 2 when there is any. Without -c it checks the embedded defaults.`,
 				_, err := out.Write(config.DefaultYAML())
 				return err
 			}
-			cfg, err := loadConfig(file)
+			cfg, err := loadConfig(file, cmd.ErrOrStderr())
 			if err != nil {
 				return err
 			}
@@ -48,12 +51,24 @@ code is 2 when there is any. Without -c it checks the embedded defaults.`,
 	return cmd
 }
 
-// loadConfig loads file, or the embedded defaults when file is "".
-func loadConfig(file string) (*config.Config, error) {
+// loadConfig loads file, or the embedded defaults when file is "", and
+// prints the config's warnings to stderr. A config file that does not
+// exist is bad usage.
+func loadConfig(file string, stderr io.Writer) (*config.Config, error) {
 	if file == "" {
 		return config.Default(), nil
 	}
-	return config.Load(file)
+	cfg, err := config.Load(file)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, usageError{err}
+	}
+	if err != nil {
+		return nil, err
+	}
+	for _, w := range cfg.Warnings {
+		fmt.Fprintf(stderr, "sentinel: warning: %s\n", w)
+	}
+	return cfg, nil
 }
 
 // describe summarises a rule's detector in one line.

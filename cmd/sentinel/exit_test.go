@@ -36,7 +36,9 @@ func TestRun_exitCodes(t *testing.T) {
 		{"no input", []string{"replay"}, exitUsage},
 		{"invalid config", []string{"check", "-c", bad}, exitUsage},
 		{"invalid config in replay", []string{"replay", "-c", bad, good}, exitUsage},
-		{"missing config", []string{"check", "-c", filepath.Join(dir, "none.yaml")}, exitFailure},
+		{"missing config", []string{"check", "-c", filepath.Join(dir, "none.yaml")}, exitUsage},
+		{"json without a mapping", []string{"replay", "--format", "json", good}, exitUsage},
+		{"empty log", []string{"replay", write("empty.log", "")}, exitOK},
 		{"missing log", []string{"replay", filepath.Join(dir, "none.log")}, exitFailure},
 		{"version", []string{"version"}, exitOK},
 	}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 
 	"github.com/sentinel-dev/sentinel/config"
 )
@@ -60,7 +61,9 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	case errors.As(err, &uerr):
 		code = exitUsage
 	}
-	fmt.Fprintf(stderr, "sentinel: error: %s\n", err)
+	for _, line := range strings.Split(err.Error(), "\n") {
+		fmt.Fprintf(stderr, "sentinel: error: %s\n", line)
+	}
 	var h hintError
 	if errors.As(err, &h) {
 		for _, l := range h.hints {

@@ -79,7 +79,10 @@ func runReplay(ctx context.Context, stdin io.Reader, stdout, stderr io.Writer, f
 	if !slices.Contains(config.Formats, f.format) {
 		return usagef("unknown --format %q (known: %s)", f.format, strings.Join(config.Formats, ", "))
 	}
-	cfg, err := loadConfig(f.config)
+	if f.format == "json" || f.format == "regex" {
+		return usagef("--format %s needs a field mapping or a pattern: name it in a config source (fields:, pattern:) and use -c", f.format)
+	}
+	cfg, err := loadConfig(f.config, stderr)
 	if err != nil {
 		return err
 	}
@@ -155,17 +158,23 @@ func parserOptions(f replayFlags) (parsers.Options, error) {
 		o.Location = loc
 	}
 	if f.date != "" {
-		loc := o.Location
-		if loc == nil {
-			loc = time.UTC
-		}
-		d, err := time.ParseInLocation(time.DateOnly, f.date, loc)
+		d, err := time.Parse(time.DateOnly, f.date)
 		if err != nil {
 			return o, usagef("--date must look like 2026-11-27, not %q", f.date)
 		}
-		o.Date = d
+		o.Date = dayIn(d, o.Location)
 	}
 	return o, nil
+}
+
+// dayIn returns midnight of d's calendar day in loc (UTC when nil): a
+// --date names a day, whatever zone the lines are in.
+func dayIn(d time.Time, loc *time.Location) time.Time {
+	if loc == nil {
+		loc = time.UTC
+	}
+	y, m, day := d.Date()
+	return time.Date(y, m, day, 0, 0, 0, 0, loc)
 }
 
 // replayInputs lists the files to read: the arguments, read with the
@@ -188,7 +197,7 @@ func replayInputs(cfg *config.Config, f replayFlags, popts parsers.Options, args
 			o.Location = popts.Location
 		}
 		if !popts.Date.IsZero() {
-			o.Date = popts.Date
+			o.Date = dayIn(popts.Date, o.Location) // the flag's day in the source's zone
 		}
 		format := s.Format
 		if f.format != "auto" {
@@ -221,6 +230,9 @@ func writeSummary(w io.Writer, cfg *config.Config, stats []*source.Stats, eng *d
 		fmt.Fprintf(w, "  %s: %s lines, %s parsed, %s skipped (%s malformed, %s too long), %s ignored; format %s (%s)\n",
 			st.Name, n(uint64(st.Lines)), n(uint64(st.Parsed)), n(uint64(st.Skipped())), n(uint64(st.Malformed)),
 			n(uint64(st.TooLong)), n(uint64(st.Ignored)), orDash(st.Format), how)
+		if st.Undated > 0 {
+			fmt.Fprintf(w, "    %s events before the first time stamp had no time and were not counted\n", n(uint64(st.Undated)))
+		}
 		for _, e := range st.Errors {
 			fmt.Fprintf(w, "    skipped %s\n", alerts.Sanitize(e.Error(), 200))
 		}
@@ -231,6 +243,9 @@ func writeSummary(w io.Writer, cfg *config.Config, stats []*source.Stats, eng *d
 	es := eng.Stats()
 	skew := cfg.EngineOptions().Skew
 	fmt.Fprintf(w, "  events: %s, late: %s (older than the newest time minus %s)\n", n(es.Events), n(es.Late), skew)
+	if es.OutOfRange > 0 {
+		fmt.Fprintf(w, "  out of range: %s events dated before 1900 or after 2200, not counted\n", n(es.OutOfRange))
+	}
 	if es.Late*100 > es.Events {
 		fmt.Fprintf(w, "  hint: %d%% of the events were late, so the rules did not count them: the log is out of time order\n"+
 			"        (several files at once? give them oldest first) — or raise the allowance with --skew 1m\n", es.Late*100/es.Events)
