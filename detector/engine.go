@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"errors"
 	"fmt"
-	"math"
 	"slices"
 	"time"
 
@@ -67,7 +66,8 @@ func (o *Options) fill() {
 type Stats struct {
 	Events uint64 // events observed
 	// Late counts events not counted because they came too late: older than
-	// the newest event time minus the skew, or than the shortest window.
+	// the newest event time minus the skew, or, for a rule they match, than
+	// that rule's window.
 	Late uint64
 	// OutOfRange counts events dated before 1900 or after 2200: a broken
 	// time stamp must not move the clock.
@@ -92,7 +92,6 @@ type Engine struct {
 	rules     []*ruleState
 	started   bool
 	cur       int64 // bucket number of the newest event time
-	span      int64 // the shortest window, in buckets: older events count nowhere
 	watermark time.Time
 	events    uint64
 	late      uint64
@@ -109,7 +108,7 @@ var (
 // NewEngine returns an engine running rules. Rule names must be unique.
 func NewEngine(rules []Rule, opts Options) (*Engine, error) {
 	opts.fill()
-	e := &Engine{opts: opts, res: int64(opts.Resolution), span: math.MaxInt64}
+	e := &Engine{opts: opts, res: int64(opts.Resolution)}
 	seen := make(map[string]bool)
 	var errs []error
 	for i := range rules {
@@ -123,9 +122,7 @@ func NewEngine(rules []Rule, opts Options) (*Engine, error) {
 			continue
 		}
 		seen[r.Name] = true
-		rs := newRuleState(r, &e.opts)
-		e.rules = append(e.rules, rs)
-		e.span = min(e.span, rs.nb*rs.width)
+		e.rules = append(e.rules, newRuleState(r, &e.opts))
 	}
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)
@@ -154,14 +151,18 @@ func (e *Engine) Observe(ev *parsers.Event) {
 	}
 	if ev.Time.After(e.watermark) {
 		e.watermark = ev.Time
-	} else if ev.Time.Before(e.watermark.Add(-e.opts.Skew)) || n < e.cur-e.span {
+	} else if ev.Time.Before(e.watermark.Add(-e.opts.Skew)) {
 		e.late++
 		return
 	}
+	tooOld := false
 	for _, r := range e.rules {
 		if r.rule.Match == nil || r.rule.Match.Match(ev) {
-			r.add(n, ev)
+			tooOld = !r.add(n, ev) || tooOld
 		}
+	}
+	if tooOld {
+		e.late++
 	}
 }
 

@@ -217,12 +217,14 @@ func (s *ruleState) reset(n int64) {
 	s.total, s.keyMax, s.last = 0, 0, n
 }
 
-// add counts ev, which passed the filter, into engine bucket b.
-func (s *ruleState) add(b int64, ev *parsers.Event) {
+// add counts ev, which passed the filter, into engine bucket b. It
+// reports false when ev is older than the window: nothing is left to
+// count it into, and the engine counts it late.
+func (s *ruleState) add(b int64, ev *parsers.Event) bool {
 	n := s.bucketOf(b)
 	bk := &s.ring[mod(n, int64(len(s.ring)))]
 	if bk.n != n || n < s.last-s.nb {
-		return // older than the window; the engine counts such events late
+		return false
 	}
 	s.matched++
 	bk.count++
@@ -257,6 +259,7 @@ func (s *ruleState) add(b int64, ev *parsers.Event) {
 	if bk.count <= uint64(s.opts.Samples) && ev.Raw != nil {
 		s.sample(ev.Raw)
 	}
+	return true
 }
 
 // maxKeyBytes caps the length of a group_by key: longer values are cut,

@@ -242,7 +242,7 @@ func writeSummary(w io.Writer, cfg *config.Config, stats []*source.Stats, eng *d
 	}
 	es := eng.Stats()
 	skew := cfg.EngineOptions().Skew
-	fmt.Fprintf(w, "  events: %s, late: %s (older than the newest time minus %s)\n", n(es.Events), n(es.Late), skew)
+	fmt.Fprintf(w, "  events: %s, late: %s (older than the newest time minus %s, or than the window of a rule they match)\n", n(es.Events), n(es.Late), skew)
 	if es.OutOfRange > 0 {
 		fmt.Fprintf(w, "  out of range: %s events dated before 1900 or after 2200, not counted\n", n(es.OutOfRange))
 	}
