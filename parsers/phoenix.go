@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"hash/maphash"
 	"time"
-	"unicode/utf8"
 )
 
 // DefaultMaxPending is the number of requests a [Phoenix] decoder holds
@@ -1107,10 +1106,8 @@ func (p *Phoenix) envelope(line []byte, w *phxWrap) ([]byte, error) {
 	w.ok = true
 	msg = msgRaw
 	if msgEsc {
-		var ok bool
-		if p.msgBuf, ok = phxUnescape(p.msgBuf[:0], msgRaw); !ok {
-			return nil, fieldError("message", msgRaw)
-		}
+		// The JSON format's unescaper: lenient, as shippers are.
+		p.msgBuf = appendUnescaped(p.msgBuf[:0], msgRaw)
 		msg = p.msgBuf
 	}
 	return msg, nil
@@ -1249,69 +1246,4 @@ func phxSkipValue(b []byte, i int) (int, bool) {
 		j++
 	}
 	return 0, false
-}
-
-// phxUnescape appends the JSON string contents s, unescaped, to dst.
-func phxUnescape(dst, s []byte) ([]byte, bool) {
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c != '\\' {
-			dst = append(dst, c)
-			continue
-		}
-		i++
-		if i >= len(s) {
-			return dst, false
-		}
-		switch s[i] {
-		case '"', '\\', '/':
-			dst = append(dst, s[i])
-		case 'b':
-			dst = append(dst, '\b')
-		case 'f':
-			dst = append(dst, '\f')
-		case 'n':
-			dst = append(dst, '\n')
-		case 'r':
-			dst = append(dst, '\r')
-		case 't':
-			dst = append(dst, '\t')
-		case 'u':
-			r, ok := phxHex4(s[i+1:])
-			if !ok {
-				return dst, false
-			}
-			i += 4
-			if r >= 0xD800 && r < 0xDC00 && i+6 < len(s) && s[i+1] == '\\' && s[i+2] == 'u' {
-				if r2, ok := phxHex4(s[i+3:]); ok && r2 >= 0xDC00 && r2 <= 0xDFFF {
-					r = 0x10000 + (r-0xD800)<<10 + (r2 - 0xDC00)
-					i += 6
-				}
-			}
-			dst = utf8.AppendRune(dst, r) // a lone surrogate becomes U+FFFD
-		default:
-			return dst, false
-		}
-	}
-	return dst, true
-}
-
-func phxHex4(b []byte) (rune, bool) {
-	if len(b) < 4 {
-		return 0, false
-	}
-	var r rune
-	for _, c := range b[:4] {
-		switch {
-		case c >= '0' && c <= '9':
-			r = r<<4 | rune(c-'0')
-		case c >= 'a' && c <= 'f':
-			r = r<<4 | rune(c-'a'+10)
-		case c >= 'A' && c <= 'F':
-			r = r<<4 | rune(c-'A'+10)
-		default:
-			return 0, false
-		}
-	}
-	return r, true
 }
