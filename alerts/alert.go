@@ -65,6 +65,19 @@ type Alert struct {
 	DistinctOf string `json:"distinct_of,omitempty"`
 	Distinct   uint64 `json:"distinct,omitempty"`
 	Count      uint64 `json:"count"` // matching events in the window
+	// ResolveAt is the value past which a firing rule resolves (the
+	// threshold times the rule's clear, or divided by it going down).
+	ResolveAt float64 `json:"resolve_at"`
+	// Down says that the rule fires on a drop (the value at or under the
+	// threshold), not a rise.
+	Down bool `json:"down,omitempty"`
+	// Baseline and Spread are the learned normal (mean and standard
+	// deviation) of a baseline rule, in the value's unit.
+	Baseline float64 `json:"baseline,omitempty"`
+	Spread   float64 `json:"spread,omitempty"`
+	// Hits is how many of the window's events passed a ratio rule's
+	// numerator filter (Count is the denominator).
+	Hits uint64 `json:"hits,omitempty"`
 	// Current is the rate in the last bucket alone (rate rules): the
 	// window's average lags the first seconds of a burst.
 	Current float64 `json:"current,omitempty"`

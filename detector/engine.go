@@ -39,6 +39,30 @@ type Options struct {
 	// Emit receives every alert transition, in event-time order. It is
 	// called from Observe, Advance and Flush.
 	Emit func(alerts.Alert)
+	// Trace, when set, receives every evaluation of every rule, with exact
+	// values (no shortcut is taken): `sentinel explain` shows them. It
+	// costs a distinct estimate per boundary for distinct rules.
+	Trace func(Evaluation)
+}
+
+// Evaluation is one rule's evaluation at one bucket boundary: what it
+// measured, against what, and what came of it.
+type Evaluation struct {
+	Rule      string
+	Time      time.Time
+	Value     float64
+	Threshold float64 // +Inf before a baseline has learned anything
+	Unit      string
+	Down      bool    // fires at or under the threshold
+	Baseline  float64 // the learned mean, for baseline rules
+	Spread    float64 // the learned standard deviation
+	Count     uint64  // matching events in the window
+	State     string  // inactive, pending or firing, after the evaluation
+	// Why explains the outcome: "below the threshold", "warm-up: 12m left",
+	// "held since 01:20:01, for: 30s not reached", "fired", …
+	Why string
+	// Keys are the top offenders, for rules with group_by.
+	Keys []alerts.KeyCount
 }
 
 func (o *Options) fill() {
@@ -246,7 +270,7 @@ func (e *Engine) advanceTo(n int64) {
 
 func (e *Engine) idle() bool {
 	for _, r := range e.rules {
-		if r.total != 0 || r.state != stateInactive {
+		if !r.idle() {
 			return false
 		}
 	}

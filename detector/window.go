@@ -2,6 +2,7 @@ package detector
 
 import (
 	"cmp"
+	"fmt"
 	"math"
 	"slices"
 	"strings"
@@ -17,6 +18,7 @@ import (
 type bucket struct {
 	n      int64 // bucket number (event time / bucket width)
 	count  uint64
+	hits   uint64              // events that also passed a ratio rule's Of filter
 	keys   *SpaceSaving        // group_by keys; nil without group_by
 	hll    *hyperloglog.Sketch // distinct values; nil when not counted
 	merged bool                // keys are summed into the rule's Counter
@@ -81,6 +83,18 @@ type ruleState struct {
 	addedSince    uint64  // events added to the window since the estimate
 	removedSince  uint64  // events expired from the window since the estimate
 
+	hits      uint64    // Σ of the window's buckets' hits (ratio rules)
+	seen      bool      // the rule has counted an event
+	firstSeen time.Time // the first event's time: warm-up starts there
+	lastSeen  time.Time // the newest event's time: silence starts there
+
+	// The learned normal of a baseline rule: an exponentially weighted
+	// mean and variance of the value at each bucket boundary.
+	bInit       bool
+	bN          float64 // values learned
+	bMean, bVar float64
+	bAlpha      float64 // weight of a new value, from the half-life and the bucket width
+
 	state        state
 	pendingSince time.Time
 	since        time.Time
@@ -99,6 +113,10 @@ func newRuleState(r Rule, opts *Options) *ruleState {
 	s := &ruleState{rule: r, opts: opts, width: width, nb: nb, ring: make([]bucket, nb+1), last: math.MinInt64}
 	if r.Clear == 0 {
 		s.rule.Clear = DefaultClear
+	}
+	if b := r.Baseline; b != nil {
+		tick := time.Duration(width) * opts.Resolution
+		s.bAlpha = 1 - math.Exp2(-float64(tick)/float64(b.HalfLife))
 	}
 	switch {
 	case r.Type == Distinct:
@@ -179,6 +197,8 @@ func (s *ruleState) complete(bk *bucket) {
 func (s *ruleState) expire(bk *bucket) {
 	if bk.count > 0 {
 		s.total -= bk.count
+		s.hits -= bk.hits
+		bk.hits = 0
 		s.removedSince += bk.count
 		if bk.keys != nil {
 			if bk.merged {
@@ -214,7 +234,7 @@ func (s *ruleState) reset(n int64) {
 		s.keys.Reset()
 	}
 	s.removedSince += s.total
-	s.total, s.keyMax, s.last = 0, 0, n
+	s.total, s.hits, s.keyMax, s.last = 0, 0, 0, n
 }
 
 // add counts ev, which passed the filter, into engine bucket b. It
@@ -229,6 +249,16 @@ func (s *ruleState) add(b int64, ev *parsers.Event) bool {
 	s.matched++
 	bk.count++
 	s.total++
+	if !s.seen {
+		s.seen, s.firstSeen = true, ev.Time
+	}
+	if ev.Time.After(s.lastSeen) {
+		s.lastSeen = ev.Time
+	}
+	if s.rule.Of != nil && s.rule.Of.Match(ev) {
+		bk.hits++
+		s.hits++
+	}
 	if bk.keys != nil {
 		key := s.rule.GroupBy.get(ev)
 		if key == nil {
@@ -293,6 +323,8 @@ func (s *ruleState) sample(raw []byte) {
 func (s *ruleState) value(bound float64, above bool) (float64, bool) {
 	secs := s.rule.Window.Seconds()
 	switch {
+	case s.rule.Baseline != nil || s.opts.Trace != nil || s.rule.Type == Ratio || s.rule.Type == Absence:
+		return 0, false // handled by the caller through exactValue
 	case s.rule.Type == Distinct:
 		if float64(s.total) < bound {
 			return float64(s.total), false // distinct ≤ events
@@ -349,47 +381,177 @@ func (s *ruleState) estimate() uint64 {
 // evaluate applies the rule's condition at a bucket boundary and returns
 // the transition it causes, if any.
 func (s *ruleState) evaluate(at time.Time) (alerts.Alert, bool) {
-	th := s.rule.Threshold
+	th, ready, why := s.threshold(at)
+	down := s.rule.Baseline != nil && s.rule.Baseline.Down
+	var v float64
+	var exact bool
+	measure := func(bound float64, above bool) {
+		if v, exact = s.value(bound, above); s.rule.Baseline != nil || s.opts.Trace != nil || s.rule.Type == Ratio || s.rule.Type == Absence {
+			v, exact = s.exactValue(at), true
+		}
+	}
+	var st alerts.State
 	switch s.state {
 	case stateInactive, statePending:
-		v, _ := s.value(th, false)
-		if v < th {
+		measure(th, false)
+		switch {
+		case !ready:
 			s.state = stateInactive
-			return alerts.Alert{}, false
-		}
-		if s.state == stateInactive {
-			s.state, s.pendingSince = statePending, at
-		}
-		if at.Sub(s.pendingSince) < s.rule.For {
-			return alerts.Alert{}, false
-		}
-		s.state, s.since, s.peak = stateFiring, s.pendingSince, 0
-		s.firings++
-		return s.alert(alerts.Firing, at), true
-	default: // firing
-		clear := th * s.rule.Clear
-		v, exact := s.value(clear, true)
-		if v >= clear {
-			if exact {
-				s.peak = max(s.peak, v)
+		case !crosses(v, th, down):
+			s.state, why = stateInactive, "below the threshold"
+		default:
+			if s.state == stateInactive {
+				s.state, s.pendingSince = statePending, at
 			}
-			return alerts.Alert{}, false
+			if at.Sub(s.pendingSince) < s.rule.For {
+				why = "held since " + s.pendingSince.Format(time.TimeOnly) + ", for: " + s.rule.For.String() + " not reached"
+				break
+			}
+			s.state, s.since, s.peak = stateFiring, s.pendingSince, 0
+			if s.rule.Type == Absence {
+				s.since = s.lastSeen
+			}
+			s.firings++
+			st, why = alerts.Firing, "fired"
 		}
-		s.state = stateInactive
-		return s.alert(alerts.Resolved, at), true
+	default: // firing
+		clear := s.clearLevel(th, down)
+		measure(clear, true)
+		if ready && crosses(v, clear, down) {
+			if exact {
+				s.peak = peakOf(s.peak, v, down)
+			}
+			why = "firing"
+			break
+		}
+		s.state, st, why = stateInactive, alerts.Resolved, "resolved"
 	}
+	s.learn(v, th, at)
+	if s.opts.Trace != nil {
+		s.trace(at, v, th, why)
+	}
+	if st == "" {
+		return alerts.Alert{}, false
+	}
+	return s.alert(st, at, th), true
+}
+
+// threshold returns the level the value is compared with at a boundary,
+// and whether the rule may fire at all; when it may not, why says so.
+func (s *ruleState) threshold(at time.Time) (th float64, ready bool, why string) {
+	r := &s.rule
+	switch {
+	case r.Type == Absence:
+		if !s.seen {
+			return r.Window.Seconds(), false, "no event yet: nothing to miss"
+		}
+		return r.Window.Seconds(), true, ""
+	case r.Type == Ratio && s.total < r.MinEvents:
+		return r.Threshold, false, fmt.Sprintf("%d events, under min_events %d", s.total, r.MinEvents)
+	case r.Baseline == nil:
+		return r.Threshold, true, ""
+	}
+	b := r.Baseline
+	if !s.bInit {
+		return math.Inf(1), false, "warm-up: nothing learned yet"
+	}
+	sd := math.Sqrt(s.bVar)
+	if b.Down {
+		th = math.Inf(1)
+		if b.Factor > 0 {
+			th = s.bMean / b.Factor
+		}
+		if b.Sigmas > 0 {
+			th = min(th, s.bMean-b.Sigmas*sd)
+		}
+		if s.bMean < b.Floor {
+			return th, false, fmt.Sprintf("baseline %.3g under the floor %.3g: too little traffic to miss", s.bMean, b.Floor)
+		}
+	} else {
+		th = b.Floor
+		if b.Factor > 0 {
+			th = max(th, s.bMean*b.Factor)
+		}
+		if b.Sigmas > 0 {
+			th = max(th, s.bMean+b.Sigmas*sd)
+		}
+	}
+	if left := b.Warmup - at.Sub(s.firstSeen); left > 0 {
+		return th, false, "warm-up: " + left.Round(time.Second).String() + " left"
+	}
+	return th, true, ""
+}
+
+// clearLevel is where a firing rule resolves: below threshold × clear
+// going up, above threshold / clear going down.
+func (s *ruleState) clearLevel(th float64, down bool) float64 {
+	if down {
+		return th / s.rule.Clear
+	}
+	return th * s.rule.Clear
+}
+
+// crosses reports whether v is past level in the rule's direction.
+func crosses(v, level float64, down bool) bool {
+	if down {
+		return v <= level
+	}
+	return v >= level
+}
+
+func peakOf(peak, v float64, down bool) float64 {
+	if down && peak != 0 {
+		return min(peak, v)
+	}
+	return max(peak, v)
+}
+
+// learn folds a boundary's value into a baseline rule's normal. A value
+// past the threshold, or any value while the rule fires, is learned as
+// the threshold: an attack teaches the baseline at most a slow rise.
+//
+// Learning starts once the window has filled (earlier values count only
+// part of a window), and weighs the first values as a plain average, so
+// that the warm-up ends with the mean of what it saw rather than a
+// half-life's lag behind it.
+func (s *ruleState) learn(v, th float64, at time.Time) {
+	b := s.rule.Baseline
+	if b == nil || !s.seen || at.Sub(s.firstSeen) < s.rule.Window {
+		return
+	}
+	if !s.bInit {
+		s.bInit, s.bMean, s.bN = true, v, 1
+		return
+	}
+	x := v
+	if warm := at.Sub(s.firstSeen) >= b.Warmup; warm && (s.state != stateInactive || crosses(v, th, b.Down)) && !math.IsInf(th, 0) {
+		x = th
+	}
+	s.bN++
+	alpha := max(s.bAlpha, 1/float64(s.bN))
+	d := x - s.bMean
+	s.bMean += alpha * d
+	s.bVar = (1 - alpha) * (s.bVar + alpha*d*d)
 }
 
 // alert builds a transition with the exact measures of the window.
-func (s *ruleState) alert(st alerts.State, at time.Time) alerts.Alert {
+func (s *ruleState) alert(st alerts.State, at time.Time, th float64) alerts.Alert {
 	r := &s.rule
-	v := s.exactValue()
-	s.peak = max(s.peak, v)
+	v := s.exactValue(at)
+	down := r.Baseline != nil && r.Baseline.Down
+	s.peak = peakOf(s.peak, v, down)
 	a := alerts.Alert{
-		Rule: r.Name, State: st, Time: at, Value: round(v), Threshold: r.Threshold,
+		Rule: r.Name, State: st, Time: at, Value: round(v), Threshold: round(th),
 		Unit: r.unit(), Severity: r.Severity, Description: r.Description,
 		Since: s.since, Window: r.Window, Count: s.total, Peak: round(s.peak), Clear: r.Clear, PerKey: r.PerKey,
+		ResolveAt: round(s.clearLevel(th, down)), Down: down,
 		Keys: []alerts.KeyCount{},
+	}
+	if r.Baseline != nil {
+		a.Baseline, a.Spread = round(s.bMean), round(math.Sqrt(s.bVar))
+	}
+	if r.Type == Ratio {
+		a.Hits = s.hits
 	}
 	if r.Type == Rate && !r.PerKey {
 		last := s.ring[mod(s.last-1, int64(len(s.ring)))]
@@ -431,10 +593,20 @@ func (s *ruleState) topKeys(n int) []alerts.KeyCount {
 	return keys[:min(n, len(keys))]
 }
 
-// exactValue computes the rule's measure without shortcuts.
-func (s *ruleState) exactValue() float64 {
+// exactValue computes the rule's measure at a boundary without shortcuts.
+func (s *ruleState) exactValue(at time.Time) float64 {
 	secs := s.rule.Window.Seconds()
 	switch {
+	case s.rule.Type == Absence:
+		if !s.seen || s.total > 0 {
+			return 0
+		}
+		return at.Sub(s.lastSeen).Seconds()
+	case s.rule.Type == Ratio:
+		if s.total == 0 {
+			return 0
+		}
+		return float64(s.hits) / float64(s.total)
 	case s.rule.Type == Distinct:
 		if s.total == 0 {
 			return 0
@@ -456,4 +628,38 @@ func mod(a, b int64) int64 {
 		m += b
 	}
 	return m
+}
+
+// idle reports whether nothing can change at the next boundaries without
+// an event: the engine then skips them. An absence rule waiting for its
+// silence, and a drop rule with traffic to miss, are never idle.
+func (s *ruleState) idle() bool {
+	if s.total != 0 {
+		return false
+	}
+	switch {
+	case s.rule.Type == Absence:
+		return s.state == stateFiring || !s.seen
+	case s.rule.Baseline != nil && s.rule.Baseline.Down:
+		return s.state == stateFiring || s.state == stateInactive && s.bMean < s.rule.Baseline.Floor
+	}
+	return s.state == stateInactive
+}
+
+var stateNames = [...]string{stateInactive: "inactive", statePending: "pending", stateFiring: "firing"}
+
+// trace reports an evaluation to Options.Trace.
+func (s *ruleState) trace(at time.Time, v, th float64, why string) {
+	ev := Evaluation{
+		Rule: s.rule.Name, Time: at, Value: round(v), Threshold: th, Unit: s.rule.unit(),
+		Down: s.rule.Baseline != nil && s.rule.Baseline.Down, Count: s.total,
+		State: stateNames[s.state], Why: why,
+	}
+	if s.rule.Baseline != nil {
+		ev.Baseline, ev.Spread = round(s.bMean), round(math.Sqrt(s.bVar))
+	}
+	if s.rule.GroupBy != nil && s.total > 0 {
+		ev.Keys = s.topKeys(3)
+	}
+	s.opts.Trace(ev)
 }

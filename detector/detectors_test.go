@@ -1,0 +1,280 @@
+package detector
+
+import (
+	"math"
+	"testing"
+	"time"
+
+	"github.com/sentinel-dev/sentinel/alerts"
+	"github.com/sentinel-dev/sentinel/parsers"
+)
+
+// rampEvents returns events from t0 for d at a rate that moves linearly
+// from r0 to r1 per second, from a pool of clients.
+func rampEvents(from, d time.Duration, r0, r1 float64, ip string) []ev {
+	var out []ev
+	acc := 0.0
+	for t := time.Duration(0); t < d; t += 100 * time.Millisecond {
+		rate := r0 + (r1-r0)*float64(t)/float64(d)
+		acc += rate / 10
+		for ; acc >= 1; acc-- {
+			out = append(out, ev{at: from + t, ip: ip})
+		}
+	}
+	return out
+}
+
+func baselineRule(b Baseline) Rule {
+	if b.HalfLife == 0 {
+		b.HalfLife = time.Hour
+	}
+	return Rule{Name: "b", Type: Rate, Window: time.Minute, Baseline: &b}
+}
+
+func firings(got []transition) (n int) {
+	for _, tr := range got {
+		if tr.State == alerts.Firing {
+			n++
+		}
+	}
+	return n
+}
+
+func TestEngine_baseline(t *testing.T) {
+	m := time.Minute
+	up := Baseline{Factor: 3, Floor: 1, Warmup: 30 * m}
+	tests := []struct {
+		name   string
+		rule   Rule
+		events []ev
+		want   int // firings
+		at     time.Duration
+	}{
+		{"steady traffic", baselineRule(up), rampEvents(0, 3*time.Hour, 5, 5, "a"), 0, 0},
+		{"slow ramp to 3x over two hours", baselineRule(up),
+			concat(rampEvents(0, time.Hour, 2, 2, "a"), rampEvents(time.Hour, 2*time.Hour, 2, 6, "a"), rampEvents(3*time.Hour, time.Hour, 6, 6, "a")), 0, 0},
+		{"step to 20x", baselineRule(up),
+			concat(rampEvents(0, time.Hour, 2, 2, "a"), rampEvents(time.Hour, 10*m, 40, 40, "a")), 1, time.Hour + 10*time.Second},
+		{"step during warm-up stays silent", baselineRule(up),
+			concat(rampEvents(0, 10*m, 2, 2, "a"), rampEvents(10*m, 5*m, 40, 40, "a")), 0, 0},
+		{"near-zero normal stays under the floor", baselineRule(Baseline{Factor: 3, Floor: 1, Warmup: 30 * m}),
+			concat(rampEvents(0, time.Hour, 0.02, 0.02, "a"), rampEvents(time.Hour, 5*m, 0.5, 0.5, "a")), 0, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, _, _ := replay(t, tt.rule, tt.events, Options{})
+			if n := firings(got); n != tt.want {
+				t.Fatalf("%d firings %v, want %d", n, got, tt.want)
+			}
+			// A 40/s step against a 2/s baseline (threshold 6/s) crosses
+			// once the one-minute window holds 360 events: 9 s in.
+			if tt.want > 0 && (got[0].At < tt.at-5*time.Second || got[0].At > tt.at+time.Second) {
+				t.Errorf("fired at %v, want about %v", got[0].At, tt.at)
+			}
+		})
+	}
+}
+
+func TestEngine_baselineNotPolluted(t *testing.T) {
+	m := time.Minute
+	// Two 10-minute bursts at 20× an hour apart: the first must not teach
+	// the baseline that 20× is normal, so the second fires too.
+	events := concat(
+		rampEvents(0, time.Hour, 2, 2, "a"),
+		rampEvents(time.Hour, 10*m, 40, 40, "a"),
+		rampEvents(time.Hour+10*m, 30*m, 2, 2, "a"),
+		rampEvents(time.Hour+40*m, 10*m, 40, 40, "a"),
+		rampEvents(time.Hour+50*m, 10*m, 2, 2, "a"),
+	)
+	got, full, _ := replay(t, baselineRule(Baseline{Factor: 3, Floor: 1, Warmup: 30 * m}), events, Options{})
+	if n := firings(got); n != 2 {
+		t.Fatalf("%d firings %v, want 2", n, got)
+	}
+	if b := full[2].Baseline; b > 3 {
+		t.Errorf("baseline at the second burst = %v/s, want it near the normal 2/s", b)
+	}
+}
+
+func TestEngine_baselineDrop(t *testing.T) {
+	m := time.Minute
+	r := baselineRule(Baseline{Factor: 5, Floor: 1, Warmup: 30 * m, Down: true})
+	// Normal 4/s for an hour, then the log goes almost silent (0.2/s) for
+	// 20 minutes, then recovers.
+	events := concat(rampEvents(0, time.Hour, 4, 4, "a"), rampEvents(time.Hour, 20*m, 0.2, 0.2, "a"), rampEvents(time.Hour+20*m, 10*m, 4, 4, "a"))
+	got, full, _ := replay(t, r, events, Options{})
+	if len(got) != 2 || got[0].State != alerts.Firing || got[1].State != alerts.Resolved {
+		t.Fatalf("transitions %v, want a firing and its resolution", got)
+	}
+	// The one-minute window falls under 4/5 = 0.8/s about 48 s into the drop.
+	if at := got[0].At - time.Hour; at < 30*time.Second || at > 70*time.Second {
+		t.Errorf("drop noticed %v after it began", at)
+	}
+	if !full[0].Down || full[0].Value > full[0].Threshold {
+		t.Errorf("alert %+v, want a drop alert under its threshold", full[0])
+	}
+	// A quiet site (normal under the floor) never has a drop.
+	quiet := concat(rampEvents(0, time.Hour, 0.3, 0.3, "a"), rampEvents(time.Hour, 20*m, 0, 0, "a"), rampEvents(time.Hour+20*m, m, 0.3, 0.3, "a"))
+	if got, _, _ := replay(t, r, quiet, Options{}); len(got) != 0 {
+		t.Errorf("quiet site: %v, want nothing", got)
+	}
+}
+
+func TestEngine_baselineDistinct(t *testing.T) {
+	m := time.Minute
+	f := ipField()
+	r := Rule{Name: "d", Type: Distinct, Field: f, Window: m, Baseline: &Baseline{Factor: 5, Floor: 20, Warmup: 30 * m, HalfLife: time.Hour}}
+	// About 10 distinct clients a minute for an hour, then 200 a minute.
+	var events []ev
+	for i := range 600 {
+		events = append(events, ev{at: time.Duration(i) * 6 * time.Second, ip: "10.0.0." + string(rune('a'+i%10))})
+	}
+	events = append(events, burst(time.Hour, m, 200, "198.51.%d.1")...)
+	got, full, _ := replay(t, r, events, Options{})
+	if firings(got) != 1 || full[0].Value < 20 {
+		t.Fatalf("transitions %v, want one firing on the distinct surge", got)
+	}
+}
+
+func TestEngine_ratio(t *testing.T) {
+	s := time.Second
+	r := Rule{Name: "5xx", Type: Ratio, Window: 30 * s, Threshold: 0.3, MinEvents: 20,
+		Of: &Range{Field: LookupField("status"), Ranges: []NumRange{{Min: 500, Max: 599}}}}
+	run := func(events []struct {
+		at     time.Duration
+		status int
+	}) []transition {
+		var got []transition
+		eng, err := NewEngine([]Rule{r}, Options{Emit: func(a alerts.Alert) {
+			got = append(got, transition{a.State, a.Time.Sub(t0), a.Value})
+		}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var e parsers.Event
+		for _, x := range events {
+			e.Reset()
+			e.Time, e.Status = t0.Add(x.at), x.status
+			eng.Observe(&e)
+		}
+		eng.Flush()
+		return got
+	}
+	type line = struct {
+		at     time.Duration
+		status int
+	}
+	// At night: three requests, two of them errors. 67%, but too few.
+	if got := run([]line{{0, 500}, {s, 200}, {2 * s, 502}}); len(got) != 0 {
+		t.Errorf("low volume: %v, want nothing", got)
+	}
+	// 4 requests a second, then an outage: nine in ten answer 502.
+	var day []line
+	for i := range 240 {
+		st := 200
+		if i >= 120 && i%10 != 0 {
+			st = 502
+		}
+		day = append(day, line{time.Duration(i) * 250 * time.Millisecond, st})
+	}
+	got := run(day)
+	if len(got) == 0 || got[0].State != alerts.Firing || got[0].At > 45*s {
+		t.Fatalf("outage: %v, want firing within 15 s of its start at 30 s", got)
+	}
+	if v := got[0].Value; v < 0.3 || v > 0.5 {
+		t.Errorf("ratio at firing = %v, want just above 0.3", v)
+	}
+}
+
+func TestEngine_absence(t *testing.T) {
+	s, m := time.Second, time.Minute
+	r := Rule{Name: "quiet", Type: Absence, Window: 5 * m}
+	// One event a second for ten minutes, silence for 20 minutes, then
+	// traffic again.
+	events := concat(rampEvents(0, 10*m, 1, 1, "a"), rampEvents(30*m, m, 1, 1, "a"))
+	got, full, _ := replay(t, r, events, Options{})
+	if len(got) != 2 || got[0].State != alerts.Firing || got[1].State != alerts.Resolved {
+		t.Fatalf("transitions %v, want a firing and its resolution", got)
+	}
+	// The last event is at 9:59.9; five minutes of silence end at 14:59.9,
+	// seen at the next 3 s boundary.
+	if at := got[0].At; at < 15*m-3*s || at > 15*m+3*s {
+		t.Errorf("fired at %v, want about 15m", at)
+	}
+	var lastBefore time.Duration
+	for _, e := range events {
+		if e.at < 30*m {
+			lastBefore = e.at
+		}
+	}
+	if want := t0.Add(lastBefore); !full[0].Since.Equal(want) {
+		t.Errorf("Since = %v, want the last event %v", full[0].Since, want)
+	}
+	if at := got[1].At; at < 30*m || at > 30*m+3*s {
+		t.Errorf("resolved at %v, want as traffic returns at 30m", at)
+	}
+	// Nothing before the first event: an absence needs something to miss.
+	if got, _, _ := replay(t, r, rampEvents(time.Hour, m, 1, 1, "a"), Options{}); len(got) != 0 {
+		t.Errorf("no prior traffic: %v", got)
+	}
+}
+
+func TestEngine_absenceLive(t *testing.T) {
+	m := time.Minute
+	var got []alerts.Alert
+	eng, err := NewEngine([]Rule{{Name: "quiet", Type: Absence, Window: 5 * m}}, Options{Emit: func(a alerts.Alert) { got = append(got, a) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var e parsers.Event
+	e.Reset()
+	e.Time = t0
+	eng.Observe(&e)
+	// The log is silent; the wall clock moves the engine.
+	eng.Advance(t0.Add(4 * m))
+	if len(got) != 0 {
+		t.Fatalf("after 4m: %v", got)
+	}
+	eng.Advance(t0.Add(6 * m))
+	if len(got) != 1 || got[0].State != alerts.Firing {
+		t.Fatalf("after 6m: %v, want firing", got)
+	}
+}
+
+func TestEngine_perKeyAmongThousands(t *testing.T) {
+	s := time.Second
+	r := rateRule(time.Minute, 5)
+	r.PerKey = true
+	r.GroupBy = ipField()
+	// 5,000 clients at one request each every 50 s (100/s in all), and
+	// one at 50/s from t0+60s.
+	var events []ev
+	for sec := 0; sec < 180; sec++ {
+		events = append(events, burst(time.Duration(sec)*s, s, 100, "10.%d.0.1")...)
+		if sec >= 60 {
+			events = append(events, burst(time.Duration(sec)*s, s, 50, "203.0.113.50")...)
+		}
+	}
+	got, full, _ := replay(t, r, byTime(events), Options{})
+	if len(got) == 0 || got[0].State != alerts.Firing {
+		t.Fatalf("transitions %v, want firing", got)
+	}
+	if d := got[0].At - 60*s; d > 30*s {
+		t.Errorf("named %v after the client started, want within 30 s", d)
+	}
+	if full[0].Keys[0].Key != "203.0.113.50" {
+		t.Errorf("top key %v, want the flooding client", full[0].Keys)
+	}
+}
+
+func TestEngine_trace(t *testing.T) {
+	var evs []Evaluation
+	r := baselineRule(Baseline{Factor: 3, Floor: 1, Warmup: 10 * time.Minute})
+	_, _, _ = replay(t, r, rampEvents(0, 15*time.Minute, 2, 2, "a"), Options{Trace: func(e Evaluation) { evs = append(evs, e) }})
+	if len(evs) < 100 {
+		t.Fatalf("%d evaluations", len(evs))
+	}
+	first, last := evs[1], evs[len(evs)-1]
+	if first.Why == "" || first.Why[:7] != "warm-up" || last.Why != "below the threshold" || math.Abs(last.Baseline-2) > 0.2 {
+		t.Errorf("first %+v, last %+v", first, last)
+	}
+}
