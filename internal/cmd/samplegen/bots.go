@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"slices"
 	"time"
 )
@@ -87,10 +88,37 @@ func (tr *traffic) flood(f flood) {
 // bruteForce is one address posting to a form perSec times a second for
 // the given number of seconds, every answer the same.
 func (tr *traffic) bruteForce(ip, ua, path string, from time.Time, seconds, perSec, status, bytes int) {
+	tr.steady(request{ip: ip, method: "POST", path: path, status: status, referer: "-", ua: ua, actor: actorBrute},
+		from, seconds, perSec, func(q *request) { q.bytes = bytes + tr.between(-8, 8) })
+}
+
+// scrape is one address fetching product pages perSec times a second for
+// the given number of seconds, in no particular order (ids 100–999, so
+// some pages twice); each page has its own size, give or take a few bytes.
+func (tr *traffic) scrape(ip, ua string, from time.Time, seconds, perSec int) {
+	tr.steady(request{ip: ip, method: "GET", status: 200, referer: "-", ua: ua, actor: actorScraper},
+		from, seconds, perSec, func(q *request) {
+			id := tr.between(100, 999)
+			q.path = fmt.Sprintf("/products/%d", id)
+			q.bytes = 9000 + id*7919%26000 + tr.between(-40, 40)
+		})
+}
+
+// steady sends copies of q from one client perSec times a second for the
+// given number of seconds, evenly spaced with a little jitter; vary fills
+// in what differs between requests. Requests that would end after the
+// last second end just before it, so the burst stops on time.
+func (tr *traffic) steady(q request, from time.Time, seconds, perSec int, vary func(q *request)) {
 	step := time.Second / time.Duration(perSec)
+	end := from.Add(time.Duration(seconds) * time.Second)
 	for i := range seconds * perSec {
-		start := from.Add(time.Duration(i)*step + tr.jitter(0, step/3))
-		tr.emit(request{start: start, dur: tr.appDur(), ip: ip, method: "POST", path: path, status: status,
-			bytes: bytes + tr.between(-8, 8), referer: "-", ua: ua, actor: actorBrute})
+		r := q
+		r.start = from.Add(time.Duration(i)*step + tr.jitter(0, step/3))
+		r.dur = tr.appDur()
+		vary(&r)
+		if !r.end().Before(end) {
+			r.start = end.Add(-r.dur - time.Millisecond)
+		}
+		tr.emit(r)
 	}
 }

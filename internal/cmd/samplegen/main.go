@@ -1,7 +1,8 @@
 // Command samplegen writes the sample logs in samples/: a quiet day on a
 // small Phoenix site, the founding sign-up flood (as nginx and as Phoenix
-// log it), credential stuffing and a 5xx storm, plus samples/README.md,
-// which describes them with figures computed from the generated requests.
+// log it), credential stuffing, a 5xx storm, a slow benign ramp and a
+// scraper among thousands of clients, plus samples/README.md, which
+// describes them with figures computed from the generated requests.
 //
 // The output is a pure function of the code: every scenario draws from
 // its own fixed PCG seed, and nothing reads the clock or iterates a map
@@ -93,8 +94,8 @@ re-renders the form with status 200. Pages and their digested assets
 cold cache fetches 5–15 assets within about a second of a page, later pages
 only their images. Unknown paths get Phoenix's 9-byte "Not Found", crashes a
 500. All times are UTC (nginx lines end in ` + "`+0000`" + `). Client addresses are
-random public IPv4 addresses; the brute-forcer uses 198.51.100.23, a
-documentation address. Googlebot and bingbot use addresses from their
+random public IPv4 addresses; the brute-forcer uses 198.51.100.23 and the
+scraper 203.0.113.50, documentation addresses. Googlebot and bingbot use addresses from their
 published ranges.
 
 ` + "`sentinel.yaml`" + ` beside them is a commented example config (written by hand,
@@ -110,7 +111,8 @@ from the file's modification time).
 
 Senders, as the figures count them: ` + "`visitor`" + ` (people), ` + "`crawler`" + `
 (Googlebot, bingbot), ` + "`poller`" + ` (feed readers, an uptime monitor), ` + "`scanner`" + `,
-and the attackers ` + "`signup-bot`" + `, ` + "`stuffing-bot`" + ` and ` + "`brute-force`" + `.
+and the attackers ` + "`signup-bot`" + `, ` + "`stuffing-bot`" + `, ` + "`brute-force`" + ` and
+` + "`scraper`" + `.
 `
 
 const readmeTail = `
@@ -120,7 +122,7 @@ const readmeTail = `
     go test ./internal/cmd/samplegen         # checks the committed files are reproducible
 
 Each scenario is a function in ` + "`internal/cmd/samplegen/scenarios.go`" + ` with its
-own seed; the actors it combines (visitors with asset bursts, crawlers,
-pollers, scanners, form floods, a brute-forcer) live in ` + "`actors.go`" + ` and
-` + "`bots.go`" + `. Keep each file under about 3 MB.
+own seed; the actors it combines (visitors with asset bursts, readers,
+crawlers, pollers, scanners, form floods, a brute-forcer, a scraper) live
+in ` + "`actors.go`" + `, ` + "`bots.go`" + ` and ` + "`scenarios.go`" + `. Keep each file under about 3 MB.
 `

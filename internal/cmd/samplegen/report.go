@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"cmp"
 	"fmt"
+	"path"
 	"slices"
 	"strings"
 	"time"
@@ -93,7 +94,12 @@ func burstReport(reqs []request, top int) string {
 	uas := countBy(reqs, func(q request) string { return q.ua })
 	refs := countBy(reqs, func(q request) string { return q.referer })
 
-	fmt.Fprintf(&b, "- requests: **%d** `%s %s`\n", len(reqs), reqs[0].method, reqs[0].path)
+	if paths := countBy(reqs, func(q request) string { return q.path }); len(paths) > 1 {
+		dir, _ := path.Split(reqs[0].path)
+		fmt.Fprintf(&b, "- requests: **%d** `%s %sNNN`, %d distinct paths\n", len(reqs), reqs[0].method, dir, len(paths))
+	} else {
+		fmt.Fprintf(&b, "- requests: **%d** `%s %s`\n", len(reqs), reqs[0].method, reqs[0].path)
+	}
 	fmt.Fprintf(&b, "- first request starts %s, last starts %s (request start, as an app log would show it); nginx lines stamped %s to %s\n",
 		clock(first.start), clock(last.start), firstEnd.UTC().Format("15:04:05"), lastEnd.UTC().Format("15:04:05"))
 	fmt.Fprintf(&b, "- per second (nginx time): %d seconds, min %d, max %d, mean %.1f\n",

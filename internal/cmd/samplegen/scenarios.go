@@ -23,7 +23,7 @@ type result struct {
 
 // scenarios, in README order. Each has its own seed, so changing one
 // leaves the others' files alone.
-var scenarios = []func() result{signupFlood, quietDay, credentialStuffing, fiveXXStorm}
+var scenarios = []func() result{signupFlood, quietDay, credentialStuffing, fiveXXStorm, benignRamp, clientFlood}
 
 func at(year int, month time.Month, day, hour, min, sec int) time.Time {
 	return time.Date(year, month, day, hour, min, sec, 0, time.UTC)
@@ -51,6 +51,18 @@ func (tr *traffic) visitors(from, to time.Time, maxRate float64, rate func(time.
 			continue
 		}
 		tr.browse(t)
+	}
+}
+
+// readers are people who follow a link to one blog post, read it and
+// leave. They have read the blog before, so the site's CSS, JS and fonts
+// are cached: each fetches the post and its cover image, about rate
+// requests a second in all, every one from its own address.
+func (tr *traffic) readers(from, to time.Time, rate float64) {
+	for _, t := range tr.arrivals(from, to, rate/2, constant(rate/2)) {
+		v := tr.newVisitor()
+		v.warm = true
+		tr.view(t, v, pick(tr.r, blogPosts), entryReferers[weighted(tr.r, entryRefererWeights)])
 	}
 }
 
@@ -247,8 +259,15 @@ Figures:
 	fmt.Fprintf(&s, "- scanner %s: %d requests, %s\n", scanner, len(where(reqs, func(q request) bool { return q.ip == scanner })),
 		statusList(where(reqs, func(q request) bool { return q.ip == scanner })))
 	s.WriteString("- requests per hour (all senders, then visitors only):\n\n")
+	s.WriteString(hourTable(reqs, 0, 24))
+	return result{samples: []sample{{"quiet-day.log", nginx}}, section: s.String()}
+}
+
+// hourTable is a Markdown table of the requests in each hour from the
+// hour from on, n hours (nginx time): all senders, then visitors only.
+func hourTable(reqs []request, from, n int) string {
 	var head, all, humans []string
-	for h := range 24 {
+	for h := from; h < from+n; h++ {
 		inHour := func(q request) bool { return q.end().Hour() == h }
 		head = append(head, fmt.Sprintf("%02d", h))
 		all = append(all, fmt.Sprint(len(where(reqs, inHour))))
@@ -257,11 +276,7 @@ Figures:
 	row := func(name string, cells []string) string {
 		return "  | " + name + " | " + strings.Join(cells, " | ") + " |\n"
 	}
-	s.WriteString(row("hour", head))
-	s.WriteString("  |" + strings.Repeat("---|", 25) + "\n")
-	s.WriteString(row("all", all))
-	s.WriteString(row("visitors", humans))
-	return result{samples: []sample{{"quiet-day.log", nginx}}, section: s.String()}
+	return row("hour", head) + "  |" + strings.Repeat("---|", n+1) + "\n" + row("all", all) + row("visitors", humans)
 }
 
 // credentialStuffing is a distributed log-in attack on an ordinary
@@ -382,6 +397,140 @@ Figures:
 		len(errs), errs[0].end().Format("15:04:05"), errs[len(errs)-1].end().Format("15:04:05"))
 	s.WriteString(formReport(where(reqs, func(q request) bool { return q.status < 500 })))
 	return result{samples: []sample{{"5xx-storm.log", nginx}}, section: s.String()}
+}
+
+// benignRamp is a morning whose traffic slowly triples over two hours and
+// stays there: the false-positive check for learned baselines.
+func benignRamp() result {
+	tr := newTraffic(0x2026_1124_25)
+	from, to := at(2026, 11, 24, 6, 0, 0), at(2026, 11, 24, 10, 0, 0)
+	top := at(2026, 11, 24, 8, 0, 0)
+	const lo, hi = 0.24, 0.82 // visitors' requests a second at 06:00 and from 08:00
+	rate := ramp(lo, hi, from, top)
+
+	tr.visitors(from, to, hi, rate)
+	tr.crawl(googlebot, from, to, 20*time.Second, time.Second)
+	tr.poll(uptimeRobot, from, to, 5*time.Minute, time.Time{})
+	tr.poll(feedPollers[0], from, to, 30*time.Minute, time.Time{})
+	tr.poll(feedPollers[2], from, to, 45*time.Minute, time.Time{})
+	tr.signups(tr.times(8, from, to, hi, rate))
+	tr.logins(tr.times(30, from, to, hi, rate), 0.06)
+	scanner := tr.scan(at(2026, 11, 24, 7, 24, 51), 2, 5*time.Second)
+	for _, t := range tr.times(2, from, to, hi, rate) {
+		tr.appError(t)
+	}
+
+	reqs := window(tr.reqs, from, to)
+	nginx := nginxCombined(reqs)
+	perSec := func(rs []request, d time.Duration) string { return fmt.Sprintf("%.2f/s", float64(len(rs))/d.Seconds()) }
+	in := func(rs []request, a, b time.Time) []request {
+		return where(rs, func(q request) bool { return !q.end().Before(a) && q.end().Before(b) })
+	}
+	crawls := where(reqs, byActor(actorCrawler))
+	crawlerSec := countBy(crawls, func(q request) string { return q.end().Format("15:04:05") })
+	crawlerMin := countBy(crawls, func(q request) string { return q.end().Format("15:04") })
+	notFound := where(reqs, func(q request) bool { return q.status == 404 })
+
+	var s strings.Builder
+	s.WriteString(`## benign-ramp.log
+
+2026-11-24, 06:00:00 to 10:00:00 (UTC), nginx combined. An ordinary
+morning on the same site with nothing wrong: the false-positive check for
+rules that learn what is normal. Traffic grows slowly and smoothly (along
+a raised cosine) to three times its early rate: from about 0.3 requests a
+second at **06:00** to about 0.9 a second at **08:00**, two hours later,
+then it stays near 0.9 a second until 10:00. (The rates are the ones that
+keep the file under 3 MB; the shape, a 3× rise over two hours, is the
+point.) The mix is the usual one:
+
+- people browsing (each page followed by its assets within about a
+  second), and signed-in users working in the app, following the ramp.
+- Googlebot about once every 20 s, never faster than one request a second;
+  an uptime monitor's ` + "`HEAD /`" + ` every 5 minutes and two feed readers.
+- a few genuine sign-ups and log-ins (a few mistyped passwords, 200),
+  spread along the ramp.
+- at 07:24 one scanner (` + "`" + scanner + "`" + `) probes two paths (404); the crawler
+  asks for a few pages that went away (404).
+- two 500s.
+
+Figures:
+
+`)
+	s.WriteString(fileReport("benign-ramp.log", nginx, reqs))
+	s.WriteString(formReport(reqs))
+	var hours, quarters []string
+	for h := from; h.Before(to); h = h.Add(time.Hour) {
+		rs := in(reqs, h, h.Add(time.Hour))
+		hours = append(hours, fmt.Sprintf("%s %s (visitors %s)", h.Format("15"), perSec(rs, time.Hour), perSec(where(rs, byActor(actorVisitor)), time.Hour)))
+	}
+	for q := from; q.Before(to); q = q.Add(15 * time.Minute) {
+		quarters = append(quarters, fmt.Sprintf("%s %.2f", q.Format("15:04"), float64(len(in(reqs, q, q.Add(15*time.Minute))))/900))
+	}
+	fmt.Fprintf(&s, "- request rate by hour (all senders, visitors only): %s\n", strings.Join(hours, ", "))
+	fmt.Fprintf(&s, "- request rate by quarter hour (all senders, per second): %s\n", strings.Join(quarters, ", "))
+	fmt.Fprintf(&s, "- 06:00–06:30: %s; 08:00–10:00: %s (%.1f×)\n", perSec(in(reqs, from, from.Add(30*time.Minute)), 30*time.Minute),
+		perSec(in(reqs, top, to), 2*time.Hour),
+		float64(len(in(reqs, top, to)))/4/float64(len(in(reqs, from, from.Add(30*time.Minute)))))
+	fmt.Fprintf(&s, "- crawler: %d requests, at most %d in a second, busiest minute %s with %d\n",
+		len(crawls), crawlerSec[0].count, crawlerMin[0].key, crawlerMin[0].count)
+	fmt.Fprintf(&s, "- 404s: %d (%s)\n", len(notFound), keyList(countBy(notFound, func(q request) string { return q.path }), 10))
+	s.WriteString("- requests per hour (all senders, then visitors only):\n\n")
+	s.WriteString(hourTable(reqs, 6, 4))
+	return result{samples: []sample{{"benign-ramp.log", nginx}}, section: s.String()}
+}
+
+// clientFlood is a busy afternoon of thousands of clients, during which
+// one scraper fetches product pages at 50 a second for three minutes.
+func clientFlood() result {
+	tr := newTraffic(0x2026_1123_15)
+	from, to := at(2026, 11, 23, 15, 0, 0), at(2026, 11, 23, 15, 30, 0)
+	attack := at(2026, 11, 23, 15, 15, 0)
+	const scraperIP, scraperUA = "203.0.113.50", "python-requests/2.32.3"
+
+	tr.visitors(from, to, 1.2, constant(1.2))
+	tr.readers(from, to, 2.5)
+	tr.crawl(googlebot, from, to, 15*time.Second, time.Second)
+	tr.crawl(bingbot, from, to, 40*time.Second, 2*time.Second)
+	tr.poll(uptimeRobot, from, to, 5*time.Minute, time.Time{})
+	tr.poll(feedPollers[3], from, to, 15*time.Minute, time.Time{})
+	tr.signups(tr.times(3, from, to, 1, constant(1)))
+	tr.logins(tr.times(20, from, to, 1, constant(1)), 0.08)
+	tr.scrape(scraperIP, scraperUA, attack, 180, 50)
+
+	reqs := window(tr.reqs, from, to)
+	nginx := nginxCombined(reqs)
+	others := where(reqs, func(q request) bool { return q.actor != actorScraper })
+	ips := countBy(reqs, func(q request) string { return q.ip })
+	otherIPs := countBy(others, func(q request) string { return q.ip })
+	perMin := countBy(others, func(q request) string { return q.ip + " " + q.end().Format("15:04") })
+
+	var s strings.Builder
+	s.WriteString(`## client-flood.log
+
+2026-11-23, 15:00:00 to 15:30:00 (UTC), nginx combined. A busy afternoon
+from thousands of clients: people browsing and using the app, many
+readers following links to one blog post each (the post and its cover
+image, assets cached), Googlebot and bingbot, an uptime monitor, a feed
+reader, a few sign-ups and log-ins: about 4 requests a second in all
+(the rate that keeps the file, with the scraper's 9,000 lines, under
+3 MB), from about 2,500 addresses. No ordinary client sends more than a
+few dozen requests a minute.
+
+At **15:15:00**, for **3 minutes**, one scraper, ` + "`" + scraperIP + "`" + ` with
+` + "`" + scraperUA + "`" + `, fetches ` + "`/products/NNN`" + ` pages 50 times a second,
+evenly (` + "`GET`" + `, 200, sizes varying by page), and at 15:18:00 it stops.
+
+Figures:
+
+`)
+	s.WriteString(fileReport("client-flood.log", nginx, reqs))
+	fmt.Fprintf(&s, "- distinct client IPs: **%d** in the whole file (%d besides the scraper)\n", len(ips), len(otherIPs))
+	fmt.Fprintf(&s, "- everyone but the scraper: %.2f requests a second; busiest address %s with %d requests in the file, at most %d in a minute (%s)\n",
+		float64(len(others))/to.Sub(from).Seconds(), otherIPs[0].key, otherIPs[0].count, perMin[0].count, perMin[0].key)
+	s.WriteString(formReport(others))
+	s.WriteString("\nThe scraper (`scraper` requests only):\n\n")
+	s.WriteString(burstReport(where(reqs, byActor(actorScraper)), 1))
+	return result{samples: []sample{{"client-flood.log", nginx}}, section: s.String()}
 }
 
 // phoenixExample returns the lines of the first request logged as

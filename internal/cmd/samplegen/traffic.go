@@ -39,6 +39,7 @@ const (
 	actorSignupBot = "signup-bot"
 	actorStuffer   = "stuffing-bot"
 	actorBrute     = "brute-force"
+	actorScraper   = "scraper"
 )
 
 // traffic accumulates the requests of one scenario from one seeded source,
@@ -229,5 +230,15 @@ func dayRamp(lo, hi float64, sharp int) func(time.Time) float64 {
 			bump = (1 + math.Cos(math.Pi*(x-11)/13)) / 2
 		}
 		return lo + (hi-lo)*math.Pow(bump, float64(sharp))
+	}
+}
+
+// ramp is a request rate that is lo until from, rises smoothly (along a
+// raised cosine) to hi at to, and stays at hi after.
+func ramp(lo, hi float64, from, to time.Time) func(time.Time) float64 {
+	return func(t time.Time) float64 {
+		x := float64(t.Sub(from)) / float64(to.Sub(from))
+		x = max(0, min(1, x))
+		return lo + (hi-lo)*(1-math.Cos(math.Pi*x))/2
 	}
 }
