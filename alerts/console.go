@@ -73,7 +73,11 @@ func FormatText(a Alert) string {
 	t := a.Time.UTC().Format(time.RFC3339)
 	switch a.State {
 	case Firing:
-		fmt.Fprintf(&b, "%s FIRING   %s [%s]: %s ≥ %s", t, a.Rule, a.Severity, FormatValue(a.Value, a.Unit), FormatValue(a.Threshold, a.Unit))
+		op := "≥"
+		if a.Down {
+			op = "≤"
+		}
+		fmt.Fprintf(&b, "%s FIRING   %s [%s]: %s %s %s", t, a.Rule, a.Severity, FormatValue(a.Value, a.Unit), op, FormatValue(a.Threshold, a.Unit))
 		if a.PerKey {
 			fmt.Fprintf(&b, " per %s", a.GroupBy)
 		}
@@ -82,6 +86,9 @@ func FormatText(a Alert) string {
 		}
 		if a.Current > 0 {
 			fmt.Fprintf(&b, ", now %s", FormatValue(a.Current, a.Unit))
+		}
+		if a.Baseline != 0 || a.Spread != 0 {
+			fmt.Fprintf(&b, ", normal %s ± %s", FormatValue(a.Baseline, a.Unit), FormatValue(a.Spread, a.Unit))
 		}
 		fmt.Fprintf(&b, " (%s events", Thousands(a.Count))
 		if a.DistinctOf != "" && a.Unit != "distinct" {
@@ -110,13 +117,18 @@ func FormatText(a Alert) string {
 			fmt.Fprintf(&b, "    sample: %s\n", Sanitize(a.Samples[len(a.Samples)-1], maxSampleRunes))
 		}
 	case Resolved:
-		fmt.Fprintf(&b, "%s RESOLVED %s: %s, below %s; held %s from %s, peak %s\n", t, a.Rule, FormatValue(a.Value, a.Unit),
-			FormatValue(a.Threshold*a.Clear, a.Unit), FormatDuration(a.Time.Sub(a.Since)), a.Since.UTC().Format(time.TimeOnly), FormatValue(a.Peak, a.Unit))
+		past := "below"
+		if a.Down {
+			past = "above"
+		}
+		fmt.Fprintf(&b, "%s RESOLVED %s: %s, %s %s; held %s from %s, peak %s\n", t, a.Rule, FormatValue(a.Value, a.Unit),
+			past, FormatValue(a.ResolveAt, a.Unit), FormatDuration(a.Time.Sub(a.Since)), a.Since.UTC().Format(time.TimeOnly), FormatValue(a.Peak, a.Unit))
 	}
 	return b.String()
 }
 
-// FormatValue prints a value in its unit: "240.5/s", "0.2/s", "34 distinct".
+// FormatValue prints a value in its unit: "240.5/s", "0.2/s", "34 distinct",
+// "32.5%" for a share, "5m silent" for an absence.
 func FormatValue(v float64, unit string) string {
 	var s string
 	switch {
@@ -125,12 +137,17 @@ func FormatValue(v float64, unit string) string {
 	case v >= 100:
 		s = strconv.FormatFloat(v, 'f', 0, 64)
 	case v >= 10:
-		s = strconv.FormatFloat(v, 'f', 1, 64)
+		s = strings.TrimSuffix(strconv.FormatFloat(v, 'f', 1, 64), ".0")
 	default:
 		s = strings.TrimRight(strings.TrimRight(strconv.FormatFloat(v, 'f', 2, 64), "0"), ".")
 	}
-	if unit == "distinct" {
+	switch unit {
+	case "distinct":
 		return s + " distinct"
+	case "share":
+		return strings.TrimSuffix(strconv.FormatFloat(100*v, 'f', 1, 64), ".0") + "%"
+	case "s silent":
+		return FormatDuration(time.Duration(v*float64(time.Second))) + " silent"
 	}
 	return s + unit
 }

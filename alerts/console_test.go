@@ -36,7 +36,7 @@ func TestFormatText(t *testing.T) {
 		t.Errorf("FormatText() passes raw control characters: %q", got)
 	}
 	r := firing()
-	r.State, r.Time, r.Value, r.Peak = Resolved, at.Add(69*time.Second), 0, 241
+	r.State, r.Time, r.Value, r.Peak, r.ResolveAt = Resolved, at.Add(69*time.Second), 0, 241, 0.8
 	if got, want := FormatText(r), "2026-11-27T01:21:10Z RESOLVED signup-burst: 0/s, below 0.8/s; held 1m9s from 01:20:01, peak 241/s\n"; got != want {
 		t.Errorf("FormatText(resolved) = %q, want %q", got, want)
 	}

@@ -505,7 +505,7 @@ func (d *decoder) rule(n *yaml.Node, path string) (detector.Rule, bool) {
 			}
 		case "detector":
 			detNode = v
-			d.detector(v, p, &r)
+			d.detector(v, p, &r, mentions)
 		case "group_by":
 			if s, ok := d.scalar(v, p); ok {
 				f := d.field(v, p, s)
@@ -575,17 +575,17 @@ func validName(s string) bool {
 	return true
 }
 
-var detectorTypes = []string{string(detector.Rate), string(detector.Distinct)}
+var detectorTypes = []string{string(detector.Rate), string(detector.Distinct), string(detector.Ratio), string(detector.Absence), "baseline"}
 
-func (d *decoder) detector(n *yaml.Node, path string, r *detector.Rule) {
+func (d *decoder) detector(n *yaml.Node, path string, r *detector.Rule, mentions map[string]bool) {
 	if n.Kind == yaml.ScalarNode {
 		d.errorf(n, path, "must be a mapping such as {type: rate, window: 1m, threshold: 5/s}")
 		return
 	}
-	var thNode *yaml.Node
+	var thNode, blNode *yaml.Node
 	var th string
 	given := map[string]bool{}
-	d.mapping(n, path, []string{"type", "window", "threshold", "per_key", "field"}, func(key string, k, v *yaml.Node) {
+	d.mapping(n, path, []string{"type", "window", "threshold", "per_key", "field", "of", "min_events", "baseline"}, func(key string, k, v *yaml.Node) {
 		p := join(path, key)
 		given[key] = true
 		switch key {
@@ -615,19 +615,39 @@ func (d *decoder) detector(n *yaml.Node, path string, r *detector.Rule) {
 				f := d.field(v, p, s)
 				r.Field = &f
 			}
+		case "of":
+			r.Of = d.match(v, p, mentions)
+		case "min_events":
+			if m, ok := d.integer(v, p); ok {
+				r.MinEvents = uint64(m)
+			}
+		case "baseline":
+			blNode = v
+			r.Baseline = d.baseline(v, p)
 		}
 	})
-	if !given["type"] {
-		d.errorf(n, path+".type", "required (%s)", strings.Join(detectorTypes, ", "))
+	if r.Type == "baseline" { // a rate against its learned normal
+		r.Type = detector.Rate
+		if r.Baseline == nil && len(d.errs) == 0 {
+			r.Baseline = d.baseline(nil, path+".baseline")
+		}
 	}
-	if !given["window"] {
+	switch {
+	case !given["type"]:
+		d.errorf(n, path+".type", "required (%s)", strings.Join(detectorTypes, ", "))
+	case !given["window"]:
 		d.errorf(n, path+".window", "required (e.g. 1m)")
 	}
-	if thNode == nil || thNode.Tag == "!!null" {
+	needThreshold := r.Baseline == nil && r.Type != detector.Absence
+	switch {
+	case !needThreshold && thNode != nil:
+		d.errorf(thNode, path+".threshold", "not used: the %s learns its threshold (set baseline.factor, sigmas, floor)", map[bool]string{true: "baseline", false: "absence detector's window is the silence"}[r.Baseline != nil])
+	case !needThreshold:
+	case thNode == nil || thNode.Tag == "!!null":
 		d.errorf(n, path+".threshold", "required")
-	} else if th == "" {
+	case th == "":
 		d.errorf(thNode, path+".threshold", "required: a number above 0")
-	} else {
+	default:
 		v, err := parseThreshold(th, r.Type)
 		if err != nil {
 			d.errorf(thNode, path+".threshold", "%v", err)
@@ -643,11 +663,99 @@ func (d *decoder) detector(n *yaml.Node, path string, r *detector.Rule) {
 	if r.PerKey && r.Type != detector.Rate {
 		d.errorf(n, path+".per_key", "applies to the rate detector only")
 	}
+	if r.Type == detector.Ratio && !given["of"] {
+		d.errorf(n, path+".of", "required by the ratio detector: the match block of the numerator (e.g. {status: 500-599})")
+	}
+	if r.Type != detector.Ratio && (given["of"] || given["min_events"]) {
+		d.errorf(n, path, "of and min_events belong to the ratio detector")
+	}
+	if r.Baseline != nil && r.Type != detector.Rate && r.Type != detector.Distinct {
+		d.errorf(blNode, path+".baseline", "applies to the rate, distinct and baseline detectors")
+	}
+	if r.Baseline != nil && r.PerKey {
+		d.errorf(n, path+".per_key", "does not combine with a baseline")
+	}
+}
+
+// Defaults of a baseline block.
+const (
+	defaultFactor   = 3
+	defaultWarmup   = time.Hour
+	defaultHalfLife = time.Hour
+)
+
+// baseline decodes a baseline block; n may be nil for all defaults.
+func (d *decoder) baseline(n *yaml.Node, path string) *detector.Baseline {
+	b := &detector.Baseline{Warmup: defaultWarmup, HalfLife: defaultHalfLife}
+	factorSet := false
+	if n != nil && !(n.Kind == yaml.ScalarNode && n.Tag == "!!null") {
+		d.mapping(n, path, []string{"factor", "sigmas", "floor", "warmup", "half_life", "direction"}, func(key string, k, v *yaml.Node) {
+			p := join(path, key)
+			switch key {
+			case "factor":
+				if f, ok := d.float(v, p); ok {
+					if !(f > 1) || math.IsInf(f, 0) {
+						d.errorf(v, p, "must be a number above 1")
+					}
+					b.Factor, factorSet = f, true
+				}
+			case "sigmas":
+				if f, ok := d.float(v, p); ok {
+					if !(f > 0) || math.IsInf(f, 0) {
+						d.errorf(v, p, "must be a number above 0")
+					}
+					b.Sigmas = f
+				}
+			case "floor":
+				if s, ok := d.scalar(v, p); ok {
+					f, err := parseThreshold(s, detector.Rate)
+					if err != nil {
+						d.errorf(v, p, "%v", err)
+					}
+					b.Floor = f
+				}
+			case "warmup":
+				b.Warmup, _ = d.duration(v, p)
+			case "half_life":
+				if h, ok := d.duration(v, p); ok {
+					if h < time.Minute {
+						d.errorf(v, p, "must be at least 1m")
+					}
+					b.HalfLife = h
+				}
+			case "direction":
+				if s, ok := d.scalar(v, p); ok {
+					switch s {
+					case "up":
+					case "down":
+						b.Down = true
+					default:
+						d.errorf(v, p, "must be up or down")
+					}
+				}
+			}
+		})
+	}
+	if !factorSet && b.Sigmas == 0 {
+		b.Factor = defaultFactor
+	}
+	return b
 }
 
 // parseThreshold reads "20", "20/s", "1200/m", "5/min" or "100/h" for
 // rates (stored per second) and a plain count for distinct.
 func parseThreshold(s string, typ detector.Type) (float64, error) {
+	if typ == detector.Ratio {
+		pct := strings.HasSuffix(s, "%")
+		v, err := strconv.ParseFloat(strings.TrimSpace(strings.TrimSuffix(s, "%")), 64)
+		if pct {
+			v /= 100
+		}
+		if err != nil || !(v > 0) || v > 1 {
+			return 0, fmt.Errorf("a ratio threshold is a share above 0 and at most 1 (0.3 or 30%%), not %q", s)
+		}
+		return v, nil
+	}
 	num, unit, hasUnit := strings.Cut(strings.ReplaceAll(s, " ", ""), "/")
 	v, err := strconv.ParseFloat(num, 64)
 	if err != nil || !(v > 0) || math.IsInf(v, 0) {

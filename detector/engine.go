@@ -168,6 +168,7 @@ func (e *Engine) Observe(ev *parsers.Event) {
 		e.cur = n
 		e.watermark = ev.Time
 		for _, r := range e.rules {
+			r.start = ev.Time
 			r.open(r.bucketOf(n))
 		}
 	} else if n > e.cur {

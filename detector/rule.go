@@ -50,7 +50,7 @@ type Baseline struct {
 	// must be at least Floor, so that a quiet night is not a drop.
 	Floor float64
 	// Warmup is how long the rule learns before it may fire, from the
-	// first event it sees (in a replay, the log's first minutes).
+	// engine's first event (in a replay, the log's first minutes).
 	Warmup time.Duration
 	// HalfLife is how fast the baseline forgets: an hour-old value weighs
 	// half as much as a new one when HalfLife is an hour.

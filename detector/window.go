@@ -84,9 +84,9 @@ type ruleState struct {
 	removedSince  uint64  // events expired from the window since the estimate
 
 	hits      uint64    // Σ of the window's buckets' hits (ratio rules)
-	seen      bool      // the rule has counted an event
-	firstSeen time.Time // the first event's time: warm-up starts there
-	lastSeen  time.Time // the newest event's time: silence starts there
+	seen     bool      // the rule has counted an event
+	start    time.Time // the engine's first event: warm-up starts there
+	lastSeen time.Time // the newest event's time: silence starts there
 
 	// The learned normal of a baseline rule: an exponentially weighted
 	// mean and variance of the value at each bucket boundary.
@@ -249,9 +249,7 @@ func (s *ruleState) add(b int64, ev *parsers.Event) bool {
 	s.matched++
 	bk.count++
 	s.total++
-	if !s.seen {
-		s.seen, s.firstSeen = true, ev.Time
-	}
+	s.seen = true
 	if ev.Time.After(s.lastSeen) {
 		s.lastSeen = ev.Time
 	}
@@ -476,7 +474,7 @@ func (s *ruleState) threshold(at time.Time) (th float64, ready bool, why string)
 			th = max(th, s.bMean+b.Sigmas*sd)
 		}
 	}
-	if left := b.Warmup - at.Sub(s.firstSeen); left > 0 {
+	if left := b.Warmup - at.Sub(s.start); left > 0 {
 		return th, false, "warm-up: " + left.Round(time.Second).String() + " left"
 	}
 	return th, true, ""
@@ -508,7 +506,8 @@ func peakOf(peak, v float64, down bool) float64 {
 
 // learn folds a boundary's value into a baseline rule's normal. A value
 // past the threshold, or any value while the rule fires, is learned as
-// the threshold: an attack teaches the baseline at most a slow rise.
+// the threshold: an attack teaches the baseline at most a slow rise, and
+// one during the warm-up cannot become the normal either.
 //
 // Learning starts once the window has filled (earlier values count only
 // part of a window), and weighs the first values as a plain average, so
@@ -516,7 +515,7 @@ func peakOf(peak, v float64, down bool) float64 {
 // half-life's lag behind it.
 func (s *ruleState) learn(v, th float64, at time.Time) {
 	b := s.rule.Baseline
-	if b == nil || !s.seen || at.Sub(s.firstSeen) < s.rule.Window {
+	if b == nil || at.Sub(s.start) < s.rule.Window {
 		return
 	}
 	if !s.bInit {
@@ -524,8 +523,8 @@ func (s *ruleState) learn(v, th float64, at time.Time) {
 		return
 	}
 	x := v
-	if warm := at.Sub(s.firstSeen) >= b.Warmup; warm && (s.state != stateInactive || crosses(v, th, b.Down)) && !math.IsInf(th, 0) {
-		x = th
+	if (s.state != stateInactive || crosses(v, th, b.Down)) && !math.IsInf(th, 0) {
+		x = th // even in warm-up: an attack then must not become the normal
 	}
 	s.bN++
 	alpha := max(s.bAlpha, 1/float64(s.bN))

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -73,16 +74,41 @@ func loadConfig(file string, stderr io.Writer) (*config.Config, error) {
 
 // describe summarises a rule's detector in one line.
 func describe(r detector.Rule) string {
+	over := " over " + alerts.FormatDuration(r.Window)
 	var s string
-	switch r.Type {
-	case detector.Distinct:
-		s = fmt.Sprintf("distinct %s ≥ %s over %s", r.Field.Name, alerts.FormatValue(r.Threshold, ""), alerts.FormatDuration(r.Window))
+	switch {
+	case r.Type == detector.Absence:
+		s = "absence: no event for " + alerts.FormatDuration(r.Window)
+	case r.Type == detector.Ratio:
+		s = fmt.Sprintf("ratio ≥ %s%s, at least %d events", alerts.FormatValue(r.Threshold, "share"), over, r.MinEvents)
+	case r.Baseline != nil:
+		b := r.Baseline
+		what := "rate"
+		unit := "/s"
+		if r.Type == detector.Distinct {
+			what, unit = "distinct "+r.Field.Name, ""
+		}
+		var parts []string
+		if b.Factor > 0 {
+			parts = append(parts, fmt.Sprintf("%g×", b.Factor))
+		}
+		if b.Sigmas > 0 {
+			parts = append(parts, fmt.Sprintf("%gσ", b.Sigmas))
+		}
+		dir, floor := "above", "at least"
+		if b.Down {
+			dir, floor = "below", "on a baseline of at least"
+		}
+		s = fmt.Sprintf("%s %s %s baseline%s, %s %s, warm-up %s", what, strings.Join(parts, " and "), dir, over, floor,
+			strings.TrimSpace(alerts.FormatValue(b.Floor, unit)), alerts.FormatDuration(b.Warmup))
+	case r.Type == detector.Distinct:
+		s = fmt.Sprintf("distinct %s ≥ %s%s", r.Field.Name, alerts.FormatValue(r.Threshold, ""), over)
 	default:
 		per := ""
 		if r.PerKey {
 			per = " per " + r.GroupBy.Name
 		}
-		s = fmt.Sprintf("rate%s ≥ %s over %s", per, alerts.FormatValue(r.Threshold, "/s"), alerts.FormatDuration(r.Window))
+		s = fmt.Sprintf("rate%s ≥ %s%s", per, alerts.FormatValue(r.Threshold, "/s"), over)
 	}
 	if r.For > 0 {
 		s += ", for " + alerts.FormatDuration(r.For)

@@ -51,15 +51,22 @@ summary goes to stderr).`,
 			return runReplay(cmd.Context(), cmd.InOrStdin(), cmd.OutOrStdout(), cmd.ErrOrStderr(), f, args)
 		},
 	}
+	addInputFlags(cmd, &f)
+	fl := cmd.Flags()
+	fl.StringVarP(&f.output, "output", "o", "text", "output: text (a timeline for people) or json (one alert transition per line)")
+	fl.BoolVarP(&f.quiet, "quiet", "q", false, "print alerts only, no summary")
+	return cmd
+}
+
+// addInputFlags adds the flags that say what to read and with which
+// rules, shared by replay and explain.
+func addInputFlags(cmd *cobra.Command, f *replayFlags) {
 	fl := cmd.Flags()
 	fl.StringVarP(&f.config, "config", "c", "", "config file (default: the embedded rules for web access logs)")
 	fl.StringVar(&f.format, "format", "auto", "log format: "+strings.Join(config.Formats, ", "))
-	fl.StringVarP(&f.output, "output", "o", "text", "output: text (a timeline for people) or json (one alert transition per line)")
 	fl.StringVar(&f.date, "date", "", "day of logs that carry only the time of day (Phoenix), as 2026-11-27 (default: from the file's modification time)")
 	fl.StringVar(&f.timezone, "timezone", "", "zone of times that carry none, e.g. Europe/Paris (default UTC)")
 	fl.DurationVar(&f.skew, "skew", 0, "how far behind the newest time a line may be and still count (default: the config's settings.skew, 5s)")
-	fl.BoolVarP(&f.quiet, "quiet", "q", false, "print alerts only, no summary")
-	return cmd
 }
 
 // input is one file to replay and how to read it.
@@ -76,27 +83,7 @@ func runReplay(ctx context.Context, stdin io.Reader, stdout, stderr io.Writer, f
 	if out != alerts.Text && out != alerts.JSON {
 		return usagef("--output must be text or json, not %q", f.output)
 	}
-	if !slices.Contains(config.Formats, f.format) {
-		return usagef("unknown --format %q (known: %s)", f.format, strings.Join(config.Formats, ", "))
-	}
-	if f.format == "json" || f.format == "regex" {
-		return usagef("--format %s needs a field mapping or a pattern: name it in a config source (fields:, pattern:) and use -c", f.format)
-	}
-	cfg, err := loadConfig(f.config, stderr)
-	if err != nil {
-		return err
-	}
-	if f.skew < 0 {
-		return usagef("--skew must not be negative")
-	}
-	if f.skew > 0 {
-		cfg.Settings.Skew = f.skew
-	}
-	popts, err := parserOptions(f)
-	if err != nil {
-		return err
-	}
-	inputs, err := replayInputs(cfg, f, popts, args)
+	cfg, inputs, err := prepareReplay(f, args, stderr)
 	if err != nil {
 		return err
 	}
@@ -119,16 +106,7 @@ func runReplay(ctx context.Context, stdin io.Reader, stdout, stderr io.Writer, f
 	}
 
 	start := time.Now()
-	var stats []*source.Stats
-	var readErrs []error
-	for _, in := range inputs {
-		st, err := source.Read(in.path, in.opts, eng.Observe)
-		stats = append(stats, st)
-		if err != nil {
-			readErrs = append(readErrs, err)
-		}
-	}
-	eng.Flush()
+	stats, readErr := feed(eng, inputs)
 	elapsed := time.Since(start)
 
 	if !f.quiet {
@@ -141,10 +119,54 @@ func runReplay(ctx context.Context, stdin io.Reader, stdout, stderr io.Writer, f
 	if notifyErr != nil {
 		return notifyErr
 	}
-	if len(readErrs) > 0 {
-		return errors.Join(readErrs...)
+	return readErr
+}
+
+// prepareReplay checks the flags, loads the config and lists the inputs:
+// what replay and explain share.
+func prepareReplay(f replayFlags, args []string, stderr io.Writer) (*config.Config, []input, error) {
+	if !slices.Contains(config.Formats, f.format) {
+		return nil, nil, usagef("unknown --format %q (known: %s)", f.format, strings.Join(config.Formats, ", "))
 	}
-	return nil
+	if f.format == "json" || f.format == "regex" {
+		return nil, nil, usagef("--format %s needs a field mapping or a pattern: name it in a config source (fields:, pattern:) and use -c", f.format)
+	}
+	if f.skew < 0 {
+		return nil, nil, usagef("--skew must not be negative")
+	}
+	cfg, err := loadConfig(f.config, stderr)
+	if err != nil {
+		return nil, nil, err
+	}
+	if f.skew > 0 {
+		cfg.Settings.Skew = f.skew
+	}
+	popts, err := parserOptions(f)
+	if err != nil {
+		return nil, nil, err
+	}
+	inputs, err := replayInputs(cfg, f, popts, args)
+	if err != nil {
+		return nil, nil, err
+	}
+	return cfg, inputs, nil
+}
+
+// feed reads every input into the engine, in order, and flushes it. A
+// file that cannot be read does not stop the others; its error is
+// returned with theirs.
+func feed(eng *detector.Engine, inputs []input) ([]*source.Stats, error) {
+	var stats []*source.Stats
+	var errs []error
+	for _, in := range inputs {
+		st, err := source.Read(in.path, in.opts, eng.Observe)
+		stats = append(stats, st)
+		if err != nil {
+			errs = append(errs, err)
+		}
+	}
+	eng.Flush()
+	return stats, errors.Join(errs...)
 }
 
 // parserOptions turns the command-line flags into parser options.

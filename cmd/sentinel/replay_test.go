@@ -134,9 +134,46 @@ func TestReplay_signupFlood(t *testing.T) {
 	}
 }
 
-// TestReplay_quietDay: a day of ordinary traffic raises nothing.
-func TestReplay_quietDay(t *testing.T) {
-	if lines := replayJSON(t, "../../samples/quiet-day.log"); len(lines) != 0 {
-		t.Errorf("alerts on a quiet day:\n%s", strings.Join(lines, "\n"))
+// TestReplay_quiet: a day of ordinary traffic, and two hours of traffic
+// ramping slowly to 3×, raise nothing.
+func TestReplay_quiet(t *testing.T) {
+	for _, sample := range []string{"quiet-day.log", "benign-ramp.log"} {
+		if lines := replayJSON(t, "../../samples/"+sample); len(lines) != 0 {
+			t.Errorf("alerts on %s:\n%s", sample, strings.Join(lines, "\n"))
+		}
+	}
+}
+
+// firstFiring returns the first firing of rule in a sample's replay.
+func firstFiring(tb testing.TB, sample, rule string) alertLine {
+	tb.Helper()
+	for _, a := range parseAlerts(tb, replayJSON(tb, "../../samples/"+sample)) {
+		if a.Rule == rule && a.State == "firing" {
+			return a
+		}
+	}
+	tb.Fatalf("%s: no %s alert", sample, rule)
+	return alertLine{}
+}
+
+// TestReplay_clientFlood: one client at 50 req/s among thousands is named
+// within 30 s.
+func TestReplay_clientFlood(t *testing.T) {
+	a := firstFiring(t, "client-flood.log", "client-flood")
+	start := time.Date(2026, 11, 23, 15, 15, 0, 0, time.UTC)
+	if d := a.Time.Sub(start); d < 0 || d > 30*time.Second {
+		t.Errorf("fired %v after the scraper started, want within 30 s", d)
+	}
+	if len(a.Keys) == 0 || a.Keys[0].Key != "203.0.113.50" {
+		t.Errorf("keys = %+v, want 203.0.113.50 first", a.Keys)
+	}
+}
+
+// TestReplay_5xxStorm: an upstream outage raises the 5xx surge within 30 s.
+func TestReplay_5xxStorm(t *testing.T) {
+	a := firstFiring(t, "5xx-storm.log", "5xx-surge")
+	start := time.Date(2026, 11, 26, 9, 12, 0, 0, time.UTC)
+	if d := a.Time.Sub(start); d < 0 || d > 30*time.Second {
+		t.Errorf("fired %v after the outage began, want within 30 s", d)
 	}
 }
