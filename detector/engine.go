@@ -90,8 +90,8 @@ func (o *Options) fill() {
 type Stats struct {
 	Events uint64 // events observed
 	// Late counts events not counted because they came too late: older than
-	// the newest event time minus the skew, or, for a rule they match, than
-	// that rule's window.
+	// the newest event time minus the skew. (An event within the skew but
+	// older than a rule's window is counted in that rule's Late.)
 	Late uint64
 	// OutOfRange counts events dated before 1900 or after 2200: a broken
 	// time stamp must not move the clock.
@@ -103,6 +103,7 @@ type Stats struct {
 type RuleStats struct {
 	Name    string
 	Matched uint64 // events that passed the rule's filter and were counted
+	Late    uint64 // events that passed the filter but were older than the window
 	Firings uint64 // transitions to firing
 }
 
@@ -180,14 +181,10 @@ func (e *Engine) Observe(ev *parsers.Event) {
 		e.late++
 		return
 	}
-	tooOld := false
 	for _, r := range e.rules {
-		if r.rule.Match == nil || r.rule.Match.Match(ev) {
-			tooOld = !r.add(n, ev) || tooOld
+		if (r.rule.Match == nil || r.rule.Match.Match(ev)) && !r.add(n, ev) {
+			r.late++
 		}
-	}
-	if tooOld {
-		e.late++
 	}
 }
 
@@ -231,7 +228,7 @@ func (e *Engine) Watermark() time.Time { return e.watermark }
 func (e *Engine) Stats() Stats {
 	s := Stats{Events: e.events, Late: e.late, OutOfRange: e.outRange}
 	for _, r := range e.rules {
-		s.Rules = append(s.Rules, RuleStats{Name: r.rule.Name, Matched: r.matched, Firings: r.firings})
+		s.Rules = append(s.Rules, RuleStats{Name: r.rule.Name, Matched: r.matched, Late: r.late, Firings: r.firings})
 	}
 	return s
 }

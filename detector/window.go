@@ -83,7 +83,7 @@ type ruleState struct {
 	addedSince    uint64  // events added to the window since the estimate
 	removedSince  uint64  // events expired from the window since the estimate
 
-	hits      uint64    // Σ of the window's buckets' hits (ratio rules)
+	hits     uint64    // Σ of the window's buckets' hits (ratio rules)
 	seen     bool      // the rule has counted an event
 	start    time.Time // the engine's first event: warm-up starts there
 	lastSeen time.Time // the newest event's time: silence starts there
@@ -100,6 +100,7 @@ type ruleState struct {
 	since        time.Time
 	peak         float64
 	matched      uint64
+	late         uint64 // matching events older than the window
 	firings      uint64
 
 	samples    [][]byte // ring of recent matching lines

@@ -264,7 +264,7 @@ func writeSummary(w io.Writer, cfg *config.Config, stats []*source.Stats, eng *d
 	}
 	es := eng.Stats()
 	skew := cfg.EngineOptions().Skew
-	fmt.Fprintf(w, "  events: %s, late: %s (older than the newest time minus %s, or than the window of a rule they match)\n", n(es.Events), n(es.Late), skew)
+	fmt.Fprintf(w, "  events: %s, late: %s (older than the newest time minus %s)\n", n(es.Events), n(es.Late), skew)
 	if es.OutOfRange > 0 {
 		fmt.Fprintf(w, "  out of range: %s events dated before 1900 or after 2200, not counted\n", n(es.OutOfRange))
 	}
@@ -278,6 +278,9 @@ func writeSummary(w io.Writer, cfg *config.Config, stats []*source.Stats, eng *d
 		note := ""
 		if slices.Contains(firing, r.Name) {
 			note = " (still firing at the end of the input)"
+		}
+		if r.Late > 0 {
+			note += fmt.Sprintf(", %s older than its window", n(r.Late))
 		}
 		fmt.Fprintf(w, "    %-22s %s fired, %s matching events%s\n", r.Name, n(uint64(fired[r.Name])), n(r.Matched), note)
 	}
