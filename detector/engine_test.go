@@ -440,3 +440,24 @@ func TestNewEngine_badThresholds(t *testing.T) {
 		t.Error("a window of 7919 s accepted")
 	}
 }
+
+func TestClientNet(t *testing.T) {
+	f := LookupField("client_net")
+	for ip, want := range map[string]string{
+		"203.0.113.77": "203.0.113.0/24", "2001:db8:1:2:3:4:5:6": "2001:db8:1:2::/64",
+		"::ffff:198.51.100.9": "198.51.100.0/24", "garbage": "",
+	} {
+		var e parsers.Event
+		e.Reset()
+		e.ClientIP = []byte(ip)
+		if got := string(f.Bytes(&e)); got != want {
+			t.Errorf("client_net(%s) = %q, want %q", ip, got, want)
+		}
+	}
+	var e parsers.Event
+	e.Reset()
+	e.ClientIP = []byte("203.0.113.77")
+	if n := testing.AllocsPerRun(100, func() { f.Bytes(&e) }); n != 0 {
+		t.Errorf("client_net allocates %v times", n)
+	}
+}

@@ -36,6 +36,7 @@ func (f Field) Numeric() bool { return f.numeric }
 // builtinFields are the fields every format fills the same way.
 var builtinFields = map[string]Field{
 	"client_ip":  {get: func(e *parsers.Event) []byte { return e.ClientIP }},
+	"client_net": {get: clientNet},
 	"host":       {get: func(e *parsers.Event) []byte { return e.Host }},
 	"method":     {get: func(e *parsers.Event) []byte { return e.Method }},
 	"path":       {get: func(e *parsers.Event) []byte { return e.Path }},
@@ -86,11 +87,35 @@ var statusText = func() [][]byte {
 	return t
 }()
 
+// netScratch holds the text of the last client network built: the
+// engine runs on one goroutine, and keys are copied by whoever keeps them.
+var netScratch = make([]byte, 0, 64)
+
+// clientNet returns the client's network: its /24 for IPv4, /64 for IPv6
+// (an attacker rotates addresses within a /64 for free), without
+// allocating.
+func clientNet(e *parsers.Event) []byte {
+	a, ok := parseAddr(e.ClientIP)
+	if !ok {
+		return nil
+	}
+	bits := 24
+	if a.Is6() {
+		bits = 64
+	}
+	p, err := a.Prefix(bits)
+	if err != nil {
+		return nil
+	}
+	netScratch = p.AppendTo(netScratch[:0])
+	return netScratch
+}
+
 var kindText = [...][]byte{parsers.KindRequest: []byte("request"), parsers.KindMessage: []byte("message")}
 
 // FieldNames lists the built-in field names, for help texts and errors.
 func FieldNames() []string {
-	return []string{"client_ip", "host", "method", "path", "query", "protocol", "status", "bytes",
+	return []string{"client_ip", "client_net", "host", "method", "path", "query", "protocol", "status", "bytes",
 		"duration", "user_agent", "referer", "request_id", "level", "message", "kind"}
 }
 

@@ -70,6 +70,7 @@ type ruleState struct {
 	width    int64 // bucket width in resolution steps
 	nb       int64 // buckets per window
 	last     int64 // newest bucket opened
+	lastIdx  int   // its slot in the ring
 	total    uint64
 	keys     *Counter // Σ of the ring's bucket summaries; nil without group_by
 	distinct *Field   // field counted in per-bucket sketches, if any
@@ -94,6 +95,7 @@ type ruleState struct {
 	bN          float64 // values learned
 	bMean, bVar float64
 	bAlpha      float64 // weight of a new value, from the half-life and the bucket width
+	ticks       uint64  // boundaries evaluated
 
 	state        state
 	pendingSince time.Time
@@ -117,6 +119,9 @@ func newRuleState(r Rule, opts *Options) *ruleState {
 	}
 	if b := r.Baseline; b != nil {
 		tick := time.Duration(width) * opts.Resolution
+		if r.Type == Distinct {
+			tick *= learnEvery
+		}
 		s.bAlpha = 1 - math.Exp2(-float64(tick)/float64(b.HalfLife))
 	}
 	switch {
@@ -155,7 +160,21 @@ func (s *ruleState) tick(b int64) bool {
 }
 
 // bucketOf returns the rule's bucket number for an engine bucket.
-func (s *ruleState) bucketOf(b int64) int64 { return floorDiv(b, s.width) }
+func (s *ruleState) bucketOf(b int64) int64 {
+	if s.width == 1 {
+		return b // the common case, without a division per event
+	}
+	return floorDiv(b, s.width)
+}
+
+// slot returns the ring slot of bucket n: the newest bucket's slot is
+// kept, since nearly every event falls in it.
+func (s *ruleState) slot(n int64) *bucket {
+	if n == s.last {
+		return &s.ring[s.lastIdx]
+	}
+	return &s.ring[mod(n, int64(len(s.ring)))]
+}
 
 // open makes bucket n the newest: the buckets before it are complete and
 // join the key sum; those that fall out of the ring expire.
@@ -176,7 +195,7 @@ func (s *ruleState) open(n int64) {
 			s.complete(bk) // an empty bucket skipped over
 		}
 	}
-	s.last = n
+	s.last, s.lastIdx = n, int(mod(n, int64(len(s.ring))))
 }
 
 // complete adds a finished bucket's key summary to the sum.
@@ -236,6 +255,7 @@ func (s *ruleState) reset(n int64) {
 	}
 	s.removedSince += s.total
 	s.total, s.hits, s.keyMax, s.last = 0, 0, 0, n
+	s.lastIdx = int(mod(n, int64(len(s.ring))))
 }
 
 // add counts ev, which passed the filter, into engine bucket b. It
@@ -243,7 +263,7 @@ func (s *ruleState) reset(n int64) {
 // count it into, and the engine counts it late.
 func (s *ruleState) add(b int64, ev *parsers.Event) bool {
 	n := s.bucketOf(b)
-	bk := &s.ring[mod(n, int64(len(s.ring)))]
+	bk := s.slot(n)
 	if bk.n != n || n < s.last-s.nb {
 		return false
 	}
@@ -322,8 +342,8 @@ func (s *ruleState) sample(raw []byte) {
 func (s *ruleState) value(bound float64, above bool) (float64, bool) {
 	secs := s.rule.Window.Seconds()
 	switch {
-	case s.rule.Baseline != nil || s.opts.Trace != nil || s.rule.Type == Ratio || s.rule.Type == Absence:
-		return 0, false // handled by the caller through exactValue
+	case s.needsExact():
+		return 0, false // the caller computes exactValue
 	case s.rule.Type == Distinct:
 		if float64(s.total) < bound {
 			return float64(s.total), false // distinct ≤ events
@@ -348,6 +368,26 @@ func (s *ruleState) value(bound float64, above bool) (float64, bool) {
 	default:
 		return float64(s.total) / secs, true
 	}
+}
+
+// learnEvery is how often, in boundaries, a distinct baseline rule learns:
+// a distinct estimate costs a merge of the window's sketches, so between
+// lessons the rule decides on the bounds, as fixed-threshold rules do.
+const learnEvery = 10
+
+// needsExact reports whether this boundary's value must be computed
+// exactly: always for traces, ratio, absence and rate baselines (cheap);
+// for a distinct baseline, on the boundaries it learns from.
+func (s *ruleState) needsExact() bool {
+	switch {
+	case s.opts.Trace != nil, s.rule.Type == Ratio, s.rule.Type == Absence:
+		return true
+	case s.rule.Baseline == nil:
+		return false
+	case s.rule.Type == Distinct:
+		return s.ticks%learnEvery == 0 || !s.bInit
+	}
+	return true
 }
 
 // busiestKey returns the highest guaranteed count of a key in the window:
@@ -380,12 +420,13 @@ func (s *ruleState) estimate() uint64 {
 // evaluate applies the rule's condition at a bucket boundary and returns
 // the transition it causes, if any.
 func (s *ruleState) evaluate(at time.Time) (alerts.Alert, bool) {
+	s.ticks++
 	th, ready, why := s.threshold(at)
 	down := s.rule.Baseline != nil && s.rule.Baseline.Down
 	var v float64
 	var exact bool
 	measure := func(bound float64, above bool) {
-		if v, exact = s.value(bound, above); s.rule.Baseline != nil || s.opts.Trace != nil || s.rule.Type == Ratio || s.rule.Type == Absence {
+		if v, exact = s.value(bound, above); s.needsExact() {
 			v, exact = s.exactValue(at), true
 		}
 	}
@@ -425,7 +466,9 @@ func (s *ruleState) evaluate(at time.Time) (alerts.Alert, bool) {
 		}
 		s.state, st, why = stateInactive, alerts.Resolved, "resolved"
 	}
-	s.learn(v, th, at)
+	if exact {
+		s.learn(v, th, at)
+	}
 	if s.opts.Trace != nil {
 		s.trace(at, v, th, why)
 	}

@@ -5,6 +5,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sync"
 	"testing"
 
@@ -23,7 +24,7 @@ var benchFiles = map[benchlog.Mode]*struct {
 	once sync.Once
 	path string
 	err  error
-}{benchlog.Sessions: {}, benchlog.Uniform: {}}
+}{benchlog.Sessions: {}, benchlog.Uniform: {}, benchlog.Flood: {}}
 
 // benchFile returns the path of the log of the given mode.
 func benchFile(b *testing.B, mode benchlog.Mode) string {
@@ -42,7 +43,11 @@ func benchFile(b *testing.B, mode benchlog.Mode) string {
 			return
 		}
 		defer out.Close()
-		f.err = benchlog.Write(out, benchLines, 500, 1, mode)
+		rate := 500
+		if mode == benchlog.Flood {
+			rate = 2000
+		}
+		f.err = benchlog.Write(out, benchLines, rate, 1, mode)
 	})
 	if f.err != nil {
 		b.Fatal(f.err)
@@ -95,6 +100,7 @@ func BenchmarkLineCounter(b *testing.B) {
 func BenchmarkReplay(b *testing.B) {
 	b.Run("sessions", func(b *testing.B) { benchmarkReplay(b, benchFile(b, benchlog.Sessions)) })
 	b.Run("uniform", func(b *testing.B) { benchmarkReplay(b, benchFile(b, benchlog.Uniform)) })
+	b.Run("flood", func(b *testing.B) { benchmarkReplay(b, benchFile(b, benchlog.Flood)) })
 }
 
 func benchmarkReplay(b *testing.B, p string) {
@@ -115,4 +121,45 @@ func benchmarkReplay(b *testing.B, p string) {
 		lines += st.Lines
 	}
 	b.ReportMetric(float64(lines)/b.Elapsed().Seconds(), "lines/s")
+}
+
+// replayPeakHeap replays p with the default rules and returns the
+// highest heap in use seen, sampled every 50,000 events.
+func replayPeakHeap(tb testing.TB, p string) (peak uint64, events int64) {
+	tb.Helper()
+	cfg := config.Default()
+	eng, err := detector.NewEngine(cfg.Rules, cfg.EngineOptions())
+	if err != nil {
+		tb.Fatal(err)
+	}
+	var ms runtime.MemStats
+	sample := func() {
+		runtime.ReadMemStats(&ms)
+		peak = max(peak, ms.HeapInuse)
+	}
+	st, err := Read(p, Options{}, func(ev *parsers.Event) {
+		if events++; events%50_000 == 0 {
+			sample()
+		}
+		eng.Observe(ev)
+	})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	eng.Flush()
+	sample()
+	return peak, st.Events
+}
+
+// BenchmarkReplayPeakHeap reports the peak heap of a replay of a flood
+// from 1,000,000 distinct addresses (issue #3's memory test).
+func BenchmarkReplayPeakHeap(b *testing.B) {
+	p := benchFile(b, benchlog.Flood)
+	var peak uint64
+	for b.Loop() {
+		runtime.GC()
+		p, _ := replayPeakHeap(b, p)
+		peak = max(peak, p)
+	}
+	b.ReportMetric(float64(peak)/(1<<20), "peak-heap-MiB")
 }

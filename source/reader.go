@@ -139,7 +139,7 @@ func Read(path string, opts Options, emit func(*parsers.Event)) (*Stats, error) 
 		emit(ev)
 	}
 	err = readLines(br, st, func(lineNo int64, line []byte) {
-		if len(bytes.TrimSpace(line)) == 0 {
+		if len(line) == 0 || isSpace(line[0]) && len(bytes.TrimSpace(line)) == 0 {
 			st.Ignored++
 			return
 		}
@@ -198,8 +198,12 @@ func readLines(br *bufio.Reader, st *Stats, f func(n int64, line []byte)) error 
 				st.TooLong++
 				tooLong = false
 			} else {
-				line = bytes.TrimSuffix(line, []byte{'\n'})
-				line = bytes.TrimSuffix(line, []byte{'\r'})
+				if n := len(line); n > 0 && line[n-1] == '\n' {
+					line = line[:n-1]
+				}
+				if n := len(line); n > 0 && line[n-1] == '\r' {
+					line = line[:n-1]
+				}
 				f(st.Lines, line)
 			}
 		}
@@ -271,3 +275,5 @@ func clockOf(l []byte) (time.Duration, bool) {
 }
 
 func isDigit(c byte) bool { return c >= '0' && c <= '9' }
+
+func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f' }

@@ -38,6 +38,9 @@ const (
 	// case for per-client counting, where nearly every line in a second
 	// comes from a client not yet seen in it.
 	Uniform
+	// Flood is a sign-up flood where every line comes from a new address:
+	// n lines, n distinct clients, for memory tests.
+	Flood
 )
 
 // session is one client's visit: the requests it still has to make.
@@ -59,6 +62,13 @@ func Write(w io.Writer, n, linesPerSecond int, seed uint64, mode Mode) error {
 		var client, agent int
 		path := ""
 		switch mode {
+		case Flood:
+			_, err := fmt.Fprintf(bw, "%d.%d.%d.%d - - [%s] \"POST /users/register HTTP/1.1\" 302 76 \"-\" \"%s\"\n",
+				1+i>>24&0xff, i>>16&0xff, i>>8&0xff, i&0xff, t.Format("02/Jan/2006:15:04:05 -0700"), agents[i%3])
+			if err != nil {
+				return err
+			}
+			continue
 		case Uniform:
 			client, agent = rng.IntN(3000), rng.IntN(len(agents))
 			path = pages[rng.IntN(len(pages))]
@@ -74,10 +84,15 @@ func Write(w io.Writer, n, linesPerSecond int, seed uint64, mode Mode) error {
 			client, agent = s.client, s.agent
 		}
 		method := "GET"
-		if (path == "/users/log_in" || path == "/users/register") && rng.IntN(3) == 0 {
-			method = "POST"
-		}
 		status := statuses[rng.IntN(len(statuses))]
+		if (path == "/users/log_in" || path == "/users/register") && rng.IntN(3) == 0 {
+			// A form post: it mostly succeeds (302); one in twenty is a
+			// mistyped password or a rejected form (200, re-rendered).
+			method, status = "POST", 302
+			if rng.IntN(20) == 0 {
+				status = 200
+			}
+		}
 		_, err := fmt.Fprintf(bw, "%d.%d.%d.%d - - [%s] \"%s %s HTTP/1.1\" %d %d \"https://example.com/\" \"%s\"\n",
 			23+client%200, client/200, client%7, 1+client%250, t.Format("02/Jan/2006:15:04:05 -0700"),
 			method, path, status, 200+rng.IntN(40000), agents[agent])

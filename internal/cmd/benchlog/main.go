@@ -15,10 +15,14 @@ func main() {
 	rate := flag.Int("rate", 500, "lines per second of log time")
 	seed := flag.Uint64("seed", 1, "random seed")
 	uniform := flag.Bool("uniform", false, "every line from a random client (the worst case for per-client counting) instead of browsing sessions")
+	flood := flag.Bool("flood", false, "a sign-up flood with every line from a new address (memory tests)")
 	flag.Parse()
 	mode := benchlog.Sessions
-	if *uniform {
+	switch {
+	case *uniform:
 		mode = benchlog.Uniform
+	case *flood:
+		mode = benchlog.Flood
 	}
 	if err := benchlog.Write(os.Stdout, *n, *rate, *seed, mode); err != nil {
 		fmt.Fprintf(os.Stderr, "benchlog: %v\n", err)
