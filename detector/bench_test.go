@@ -32,8 +32,15 @@ func BenchmarkEngine_Observe(b *testing.B) {
 		"filtered_out":   {Name: "r", Type: Rate, Window: time.Minute, Threshold: 1, Match: KindIs(parsers.KindMessage)},
 		"per_key_flood":  {Name: "r", Type: Rate, Window: time.Minute, Threshold: 1e9, PerKey: true, GroupBy: ip},
 		"distinct_flood": {Name: "r", Type: Distinct, Window: time.Minute, Threshold: 1e9, Field: ip},
+		"ratio": {Name: "r", Type: Ratio, Window: time.Minute, Threshold: 1, MinEvents: 20,
+			Of: &Range{Field: LookupField("status"), Ranges: []NumRange{{Min: 500, Max: 599}}}},
+		"absence":  {Name: "r", Type: Absence, Window: time.Minute},
+		"baseline": {Name: "r", Type: Rate, Window: time.Minute, Baseline: &Baseline{Factor: 1e9, Warmup: time.Minute, HalfLife: time.Hour}},
+		"distinct_baseline": {Name: "r", Type: Distinct, Window: time.Minute, Field: ip,
+			Baseline: &Baseline{Factor: 1e9, Warmup: time.Minute, HalfLife: time.Hour}},
 	}
-	for _, name := range []string{"rate", "rate_group_by", "per_key", "distinct", "filtered_out", "per_key_flood", "distinct_flood"} {
+	for _, name := range []string{"rate", "rate_group_by", "per_key", "distinct", "ratio", "absence", "baseline", "distinct_baseline",
+		"filtered_out", "per_key_flood", "distinct_flood"} {
 		clients := 300
 		if name == "per_key_flood" || name == "distinct_flood" {
 			clients = 1 << 20 // every event from a new client
