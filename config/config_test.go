@@ -300,6 +300,16 @@ func TestParse_moreErrors(t *testing.T) {
 			"x.yaml:3: rules[0].detector.window: 2h11m59s cannot be cut"},
 		{"json without fields", "sources:\n  - {path: a.json, format: json}\nrules:\n  - {name: r, detector: {type: rate, window: 1m, threshold: 1}}\n",
 			"x.yaml:2: sources[0]: format json: json: fields: need"},
+		{"baseline without floor", "rules:\n  - name: r\n    detector:\n      type: baseline\n      window: 1m\n      baseline: {factor: 4}\n",
+			"x.yaml:6: rules[0].detector.baseline.floor: required"},
+		{"baseline type without block", "rules:\n  - name: r\n    detector: {type: baseline, window: 1m}\n",
+			"x.yaml:3: rules[0].detector.baseline: required by the baseline detector"},
+		{"baseline type after another rule's error", "rules:\n  - {name: a, severity: bogus, detector: {type: rate, window: 1m, threshold: 1}}\n  - name: b\n    detector: {type: baseline, window: 1m, threshold: 5, baseline: {floor: 1/s}}\n",
+			"x.yaml:2: rules[0].severity: must be one of info, warning, critical\nx.yaml:4: rules[1].detector.threshold: not used with a baseline"},
+		{"absence with threshold", "rules:\n  - name: r\n    detector:\n      type: absence\n      window: 5m\n      threshold: 1\n",
+			"x.yaml:6: rules[0].detector.threshold: not used by the absence detector"},
+		{"min_events on a rate", "rules:\n  - name: r\n    detector:\n      type: rate\n      window: 1m\n      threshold: 1\n      min_events: 5\n",
+			"x.yaml:7: rules[0].detector.min_events: belongs to the ratio detector"},
 		{"regex without groups", "sources:\n  - {path: a.log, format: regex, pattern: 'x+'}\nrules:\n  - {name: r, detector: {type: rate, window: 1m, threshold: 1}}\n",
 			"x.yaml:2: sources[0]: format regex:"},
 	}
@@ -348,5 +358,42 @@ func TestParse_listAliasBomb(t *testing.T) {
 	_, err := Parse("x.yaml", []byte(b.String()), noEnv)
 	if err == nil || !strings.Contains(err.Error(), "too many nested aliases") {
 		t.Errorf("Parse() error = %.200v, want too many nested aliases", err)
+	}
+}
+
+func TestParse_detectors(t *testing.T) {
+	text := `
+rules:
+  - name: errors
+    detector: {type: ratio, of: {status: 500-599}, window: 30s, threshold: "30 %", min_events: 20}
+  - name: quiet
+    match: {path: /webhooks/stripe}
+    detector: {type: absence, window: 30m}
+  - name: spike
+    detector: {type: baseline, window: 1m, baseline: {factor: 4, floor: 5/s, warmup: 30m, half_life: 2h}}
+  - name: drop
+    detector: {type: baseline, window: 5m, baseline: {direction: down, sigmas: 3, floor: 60/m}}
+  - name: spread
+    detector: {type: distinct, field: client_ip, window: 1m, baseline: {floor: 20}}
+`
+	c, err := Parse("x.yaml", []byte(text), noEnv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := c.Rules
+	if r[0].Type != detector.Ratio || r[0].Threshold != 0.3 || r[0].MinEvents != 20 || r[0].Of == nil {
+		t.Errorf("ratio = %+v", r[0])
+	}
+	if r[1].Type != detector.Absence || r[1].Window != 30*time.Minute {
+		t.Errorf("absence = %+v", r[1])
+	}
+	if b := r[2].Baseline; r[2].Type != detector.Rate || b == nil || b.Factor != 4 || b.Floor != 5 || b.Warmup != 30*time.Minute || b.HalfLife != 2*time.Hour || b.Down {
+		t.Errorf("spike = %+v, baseline %+v", r[2], b)
+	}
+	if b := r[3].Baseline; b == nil || !b.Down || b.Sigmas != 3 || b.Factor != 0 || b.Floor != 1 || b.Warmup != time.Hour {
+		t.Errorf("drop baseline = %+v", b)
+	}
+	if b := r[4].Baseline; r[4].Type != detector.Distinct || b == nil || b.Floor != 20 || b.Factor != 3 {
+		t.Errorf("spread baseline = %+v", b)
 	}
 }

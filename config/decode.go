@@ -623,13 +623,20 @@ func (d *decoder) detector(n *yaml.Node, path string, r *detector.Rule, mentions
 			}
 		case "baseline":
 			blNode = v
-			r.Baseline = d.baseline(v, p)
 		}
 	})
-	if r.Type == "baseline" { // a rate against its learned normal
+	if blNode != nil {
+		typ := r.Type
+		if typ == "baseline" {
+			typ = detector.Rate
+		}
+		r.Baseline = d.baseline(blNode, path+".baseline", typ)
+	}
+	wasBaseline := r.Type == "baseline"
+	if wasBaseline { // a rate against its learned normal
 		r.Type = detector.Rate
-		if r.Baseline == nil && len(d.errs) == 0 {
-			r.Baseline = d.baseline(nil, path+".baseline")
+		if blNode == nil {
+			d.errorf(n, path+".baseline", "required by the baseline detector: at least a floor (e.g. {factor: 4, floor: 5/s})")
 		}
 	}
 	switch {
@@ -638,10 +645,12 @@ func (d *decoder) detector(n *yaml.Node, path string, r *detector.Rule, mentions
 	case !given["window"]:
 		d.errorf(n, path+".window", "required (e.g. 1m)")
 	}
-	needThreshold := r.Baseline == nil && r.Type != detector.Absence
+	needThreshold := r.Baseline == nil && r.Type != detector.Absence && !wasBaseline
 	switch {
-	case !needThreshold && thNode != nil:
-		d.errorf(thNode, path+".threshold", "not used: the %s learns its threshold (set baseline.factor, sigmas, floor)", map[bool]string{true: "baseline", false: "absence detector's window is the silence"}[r.Baseline != nil])
+	case thNode != nil && r.Type == detector.Absence:
+		d.errorf(thNode, path+".threshold", "not used by the absence detector: its window is the silence it waits for")
+	case thNode != nil && r.Baseline != nil:
+		d.errorf(thNode, path+".threshold", "not used with a baseline, which learns the threshold (set baseline.factor, sigmas and floor)")
 	case !needThreshold:
 	case thNode == nil || thNode.Tag == "!!null":
 		d.errorf(n, path+".threshold", "required")
@@ -666,8 +675,10 @@ func (d *decoder) detector(n *yaml.Node, path string, r *detector.Rule, mentions
 	if r.Type == detector.Ratio && !given["of"] {
 		d.errorf(n, path+".of", "required by the ratio detector: the match block of the numerator (e.g. {status: 500-599})")
 	}
-	if r.Type != detector.Ratio && (given["of"] || given["min_events"]) {
-		d.errorf(n, path, "of and min_events belong to the ratio detector")
+	for _, key := range []string{"of", "min_events"} {
+		if r.Type != detector.Ratio && given[key] {
+			d.errorf(keyNode(n, key), path+"."+key, "belongs to the ratio detector")
+		}
 	}
 	if r.Baseline != nil && r.Type != detector.Rate && r.Type != detector.Distinct {
 		d.errorf(blNode, path+".baseline", "applies to the rate, distinct and baseline detectors")
@@ -684,11 +695,12 @@ const (
 	defaultHalfLife = time.Hour
 )
 
-// baseline decodes a baseline block; n may be nil for all defaults.
-func (d *decoder) baseline(n *yaml.Node, path string) *detector.Baseline {
+// baseline decodes a baseline block of a rule of type typ (a floor is a
+// rate for rate rules, a count for distinct ones).
+func (d *decoder) baseline(n *yaml.Node, path string, typ detector.Type) *detector.Baseline {
 	b := &detector.Baseline{Warmup: defaultWarmup, HalfLife: defaultHalfLife}
-	factorSet := false
-	if n != nil && !(n.Kind == yaml.ScalarNode && n.Tag == "!!null") {
+	factorSet, floorSet := false, false
+	if !(n.Kind == yaml.ScalarNode && n.Tag == "!!null") {
 		d.mapping(n, path, []string{"factor", "sigmas", "floor", "warmup", "half_life", "direction"}, func(key string, k, v *yaml.Node) {
 			p := join(path, key)
 			switch key {
@@ -707,8 +719,9 @@ func (d *decoder) baseline(n *yaml.Node, path string) *detector.Baseline {
 					b.Sigmas = f
 				}
 			case "floor":
+				floorSet = true
 				if s, ok := d.scalar(v, p); ok {
-					f, err := parseThreshold(s, detector.Rate)
+					f, err := parseThreshold(s, typ)
 					if err != nil {
 						d.errorf(v, p, "%v", err)
 					}
@@ -739,7 +752,26 @@ func (d *decoder) baseline(n *yaml.Node, path string) *detector.Baseline {
 	if !factorSet && b.Sigmas == 0 {
 		b.Factor = defaultFactor
 	}
+	if !floorSet {
+		unit := "5/s"
+		if typ == detector.Distinct {
+			unit = "20"
+		}
+		d.errorf(n, path+".floor", "required: the least value worth an alert, so that a normal near 0 does not page at a handful (e.g. floor: %s)", unit)
+	}
 	return b
+}
+
+// keyNode returns the key node of a mapping entry, for errors that point
+// at a key; the mapping itself when the key is absent.
+func keyNode(m *yaml.Node, key string) *yaml.Node {
+	m = deref(m)
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		if m.Content[i].Value == key {
+			return m.Content[i]
+		}
+	}
+	return m
 }
 
 // parseThreshold reads "20", "20/s", "1200/m", "5/min" or "100/h" for

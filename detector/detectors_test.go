@@ -278,3 +278,103 @@ func TestEngine_trace(t *testing.T) {
 		t.Errorf("first %+v, last %+v", first, last)
 	}
 }
+
+func TestEngine_baselineNeverFiresAtZero(t *testing.T) {
+	m := time.Minute
+	// A rule whose events never come learns 0; it must not fire at 0.
+	for _, b := range []Baseline{
+		{Factor: 3, Floor: 0.01, Warmup: 5 * m},
+		{Factor: 3, Floor: 0.01, Warmup: 5 * m, Down: true},
+		{Sigmas: 4, Floor: 0.01, Warmup: 5 * m},
+	} {
+		r := baselineRule(b)
+		r.Match = KindIs(parsers.KindMessage) // the test events are requests
+		if got, _, _ := replay(t, r, rampEvents(0, time.Hour, 1, 1, "a"), Options{}); len(got) != 0 {
+			t.Errorf("%+v: %v, want nothing", b, got)
+		}
+	}
+	// Sigmas alone on perfectly steady traffic: the counting noise keeps
+	// the threshold above the mean.
+	r := baselineRule(Baseline{Sigmas: 4, Floor: 0.1, Warmup: 5 * m})
+	if got, _, _ := replay(t, r, rampEvents(0, time.Hour, 2, 2, "a"), Options{}); len(got) != 0 {
+		t.Errorf("steady traffic with sigmas: %v, want nothing", got)
+	}
+}
+
+// TestEngine_baselineSameAlone: a baseline learns the same whatever other
+// rules keep the engine stepping, and whether or not it is traced.
+func TestEngine_baselineSameAlone(t *testing.T) {
+	m := time.Minute
+	sparse := Rule{Name: "s", Type: Rate, Window: m, Match: &Equals{Field: LookupField("client_ip"), Values: []string{"b"}},
+		Baseline: &Baseline{Factor: 3, Floor: 0.01, Warmup: 30 * m, HalfLife: time.Hour}}
+	busy := rateRule(m, 1e6)
+	events := byTime(concat(rampEvents(0, 3*time.Hour, 0.1, 0.1, "a"), rampEvents(0, 2*time.Hour, 0.004, 0.004, "b"), rampEvents(2*time.Hour+10*m, 20*time.Second, 0.3, 0.3, "b")))
+	run := func(rules []Rule, trace bool) []alerts.Alert {
+		var got []alerts.Alert
+		opts := Options{Emit: func(a alerts.Alert) { got = append(got, a) }}
+		if trace {
+			opts.Trace = func(Evaluation) {}
+		}
+		eng, err := NewEngine(rules, opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var e parsers.Event
+		for _, x := range events {
+			e.Reset()
+			e.Time, e.ClientIP = t0.Add(x.at), []byte(x.ip)
+			eng.Observe(&e)
+		}
+		eng.Flush()
+		return got
+	}
+	alone, withBusy, traced := run([]Rule{sparse}, false), run([]Rule{sparse, busy}, false), run([]Rule{sparse}, true)
+	if len(alone) == 0 {
+		t.Fatal("the sparse rule never fired")
+	}
+	for _, other := range [][]alerts.Alert{withBusy, traced} {
+		if len(other) != len(alone) || !other[0].Time.Equal(alone[0].Time) || math.Abs(other[0].Baseline-alone[0].Baseline) > 1e-3 {
+			t.Errorf("alone %+v\nother %+v", alone[0], other[0])
+		}
+	}
+}
+
+func TestEngine_ratioHoldsUnderMinEvents(t *testing.T) {
+	s := time.Second
+	r := Rule{Name: "5xx", Type: Ratio, Window: 30 * s, Threshold: 0.3, MinEvents: 20,
+		Of: &Range{Field: LookupField("status"), Ranges: []NumRange{{Min: 500, Max: 599}}}}
+	var got []transition
+	eng, _ := NewEngine([]Rule{r}, Options{Emit: func(a alerts.Alert) { got = append(got, transition{a.State, a.Time.Sub(t0), a.Value}) }})
+	var e parsers.Event
+	add := func(at time.Duration, status int) {
+		e.Reset()
+		e.Time, e.Status = t0.Add(at), status
+		eng.Observe(&e)
+	}
+	for i := range 60 { // 2/s, all failing: fires
+		add(time.Duration(i)*500*time.Millisecond, 503)
+	}
+	for i := range 60 { // the outage goes on at 0.5/s: under min_events, still failing
+		add(30*s+time.Duration(i)*2*s, 503)
+	}
+	eng.Flush()
+	if len(got) != 1 || got[0].State != alerts.Firing {
+		t.Errorf("transitions %v, want one firing and no resolution while every request fails", got)
+	}
+}
+
+func TestRule_ValidateWithBaseline(t *testing.T) {
+	b := &Baseline{Factor: 3, Floor: 1, HalfLife: time.Hour}
+	bad := []Rule{
+		{Name: "w", Type: Rate, Window: 0, Baseline: b},
+		{Name: "c", Type: Rate, Window: time.Minute, Clear: 7, Baseline: b},
+		{Name: "f", Type: Rate, Window: time.Minute, For: -time.Hour, Baseline: b},
+		{Name: "d", Type: Distinct, Window: time.Minute, Baseline: b},
+		{Name: "z", Type: Rate, Window: time.Minute, Baseline: &Baseline{Factor: 3, HalfLife: time.Hour}},
+	}
+	for _, r := range bad {
+		if err := r.Validate(time.Second); err == nil {
+			t.Errorf("Validate(%s) = nil", r.Name)
+		}
+	}
+}

@@ -249,7 +249,11 @@ func (e *Engine) Firing() []string {
 // so a gap in the log costs one step, not one per bucket.
 func (e *Engine) advanceTo(n int64) {
 	for b := e.cur + 1; b <= n; b++ {
-		if e.idle() {
+		if b < n && e.idle() {
+			// Baselines learn the zeros of the boundaries skipped.
+			for _, r := range e.rules {
+				r.skipped(ownBoundaries(b, n, r.width))
+			}
 			b = n
 		}
 		at := time.Unix(0, b*e.res).UTC()
@@ -264,6 +268,12 @@ func (e *Engine) advanceTo(n int64) {
 		}
 		e.cur = b
 	}
+}
+
+// ownBoundaries counts a rule's boundaries (multiples of width) in
+// [from, to): those a jump from one to the other skips.
+func ownBoundaries(from, to, width int64) int64 {
+	return floorDiv(to-1, width) - floorDiv(from-1, width)
 }
 
 func (e *Engine) idle() bool {

@@ -3,6 +3,7 @@ package detector
 import (
 	"math"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -66,8 +67,8 @@ func (x *Explainer) Observe(ev Evaluation) {
 		e.Transitions = append(e.Transitions, slices.Clone(e.recent))
 		return
 	}
-	if ev.State == "firing" {
-		return
+	if ev.State == "firing" || strings.Contains(ev.Why, "under the floor") {
+		return // a drop rule on a quiet site has nothing to come close to
 	}
 	x.miss(e, ev)
 }

@@ -112,6 +112,11 @@ const DefaultClear = 0.8
 // Validate reports the first problem that would stop the engine from
 // running the rule.
 func (r *Rule) Validate(res time.Duration) error {
+	if r.Baseline != nil {
+		if err := r.Baseline.validate(); err != nil {
+			return fmt.Errorf("rule %s: baseline: %w", r.Name, err)
+		}
+	}
 	switch {
 	case r.Name == "":
 		return errors.New("rule has no name")
@@ -125,10 +130,7 @@ func (r *Rule) Validate(res time.Duration) error {
 		return fmt.Errorf("rule %s: baseline applies to rate and distinct rules", r.Name)
 	case r.Baseline != nil && r.PerKey:
 		return fmt.Errorf("rule %s: baseline and per_key do not combine", r.Name)
-	case r.Baseline != nil:
-		if err := r.Baseline.validate(); err != nil {
-			return fmt.Errorf("rule %s: baseline: %w", r.Name, err)
-		}
+
 	case r.Window < res || r.Window%res != 0:
 		return fmt.Errorf("rule %s: window %v must be a positive multiple of the resolution %v", r.Name, r.Window, res)
 	case !windowCuts(r.Window, res):
@@ -168,6 +170,8 @@ func (b *Baseline) validate() error {
 	switch {
 	case !finite(b.Factor) || !finite(b.Sigmas) || !finite(b.Floor):
 		return errors.New("factor, sigmas and floor must be finite numbers ≥ 0")
+	case !(b.Floor > 0):
+		return errors.New("floor must be above 0: a learned normal of 0 must not page at 0")
 	case b.Factor == 0 && b.Sigmas == 0:
 		return errors.New("needs a factor or sigmas")
 	case b.Factor != 0 && b.Factor <= 1:

@@ -101,6 +101,7 @@ type ruleState struct {
 	pendingSince time.Time
 	since        time.Time
 	peak         float64
+	peakSet      bool
 	matched      uint64
 	late         uint64 // matching events older than the window
 	firings      uint64
@@ -385,7 +386,7 @@ func (s *ruleState) needsExact() bool {
 	case s.rule.Baseline == nil:
 		return false
 	case s.rule.Type == Distinct:
-		return s.ticks%learnEvery == 0 || !s.bInit
+		return false // bounds decide; learnsNow computes the estimate when it learns
 	}
 	return true
 }
@@ -423,6 +424,7 @@ func (s *ruleState) evaluate(at time.Time) (alerts.Alert, bool) {
 	s.ticks++
 	th, ready, why := s.threshold(at)
 	down := s.rule.Baseline != nil && s.rule.Baseline.Down
+	strict := s.rule.Baseline != nil // a learned 0 must not fire at 0
 	var v float64
 	var exact bool
 	measure := func(bound float64, above bool) {
@@ -437,8 +439,11 @@ func (s *ruleState) evaluate(at time.Time) (alerts.Alert, bool) {
 		switch {
 		case !ready:
 			s.state = stateInactive
-		case !crosses(v, th, down):
+		case !crosses(v, th, down, strict):
 			s.state, why = stateInactive, "below the threshold"
+			if down {
+				why = "above the threshold"
+			}
 		default:
 			if s.state == stateInactive {
 				s.state, s.pendingSince = statePending, at
@@ -447,7 +452,7 @@ func (s *ruleState) evaluate(at time.Time) (alerts.Alert, bool) {
 				why = "held since " + s.pendingSince.Format(time.TimeOnly) + ", for: " + s.rule.For.String() + " not reached"
 				break
 			}
-			s.state, s.since, s.peak = stateFiring, s.pendingSince, 0
+			s.state, s.since, s.peak, s.peakSet = stateFiring, s.pendingSince, 0, false
 			if s.rule.Type == Absence {
 				s.since = s.lastSeen
 			}
@@ -457,16 +462,23 @@ func (s *ruleState) evaluate(at time.Time) (alerts.Alert, bool) {
 	default: // firing
 		clear := s.clearLevel(th, down)
 		measure(clear, true)
-		if ready && crosses(v, clear, down) {
+		switch {
+		case s.rule.Type == Ratio && s.total > 0 && s.total < s.rule.MinEvents:
+			// Too few events to say the failure is over: hold.
+			why = "firing: " + why + ", holding"
+		case ready && crosses(v, clear, down, false):
 			if exact {
-				s.peak = peakOf(s.peak, v, down)
+				s.note(v, down)
 			}
 			why = "firing"
-			break
+		default:
+			s.state, st, why = stateInactive, alerts.Resolved, "resolved"
 		}
-		s.state, st, why = stateInactive, alerts.Resolved, "resolved"
 	}
-	if exact {
+	if s.learnsNow() {
+		if !exact {
+			v = s.exactValue(at)
+		}
 		s.learn(v, th, at)
 	}
 	if s.opts.Trace != nil {
@@ -476,6 +488,40 @@ func (s *ruleState) evaluate(at time.Time) (alerts.Alert, bool) {
 		return alerts.Alert{}, false
 	}
 	return s.alert(st, at, th), true
+}
+
+// learnsNow reports whether a baseline rule learns at this boundary: a
+// distinct one every learnEvery boundaries (its estimate is costly), a
+// rate every boundary. Whether the value was computed exactly for other
+// reasons (a trace) does not change when it learns.
+func (s *ruleState) learnsNow() bool {
+	switch {
+	case s.rule.Baseline == nil:
+		return false
+	case s.rule.Type == Distinct:
+		return s.ticks%learnEvery == 0
+	}
+	return true
+}
+
+// skipped folds n boundaries that the engine skipped while every rule was
+// idle into a baseline: each would have learned a value of 0.
+func (s *ruleState) skipped(n int64) {
+	if s.rule.Baseline == nil || !s.bInit || n <= 0 {
+		return
+	}
+	if s.rule.Type == Distinct {
+		lessons := (int64(s.ticks%learnEvery) + n) / learnEvery
+		s.ticks += uint64(n) // keep the learning cadence
+		n = lessons
+	}
+	for range min(n, 100_000) { // past that the mean is as good as 0
+		s.bN++
+		alpha := max(s.bAlpha, 1/s.bN)
+		d := -s.bMean
+		s.bMean += alpha * d
+		s.bVar = (1 - alpha) * (s.bVar + alpha*d*d)
+	}
 }
 
 // threshold returns the level the value is compared with at a boundary,
@@ -497,7 +543,12 @@ func (s *ruleState) threshold(at time.Time) (th float64, ready bool, why string)
 	if !s.bInit {
 		return math.Inf(1), false, "warm-up: nothing learned yet"
 	}
-	sd := math.Sqrt(s.bVar)
+	// The spread is at least the counting noise of the mean (Poisson),
+	// so that a perfectly steady normal does not put the threshold on it.
+	sd := max(math.Sqrt(s.bVar), math.Sqrt(max(s.bMean, 0)/max(s.rule.Window.Seconds(), 1)))
+	if r.Type == Distinct {
+		sd = max(math.Sqrt(s.bVar), math.Sqrt(max(s.bMean, 0)))
+	}
 	if b.Down {
 		th = math.Inf(1)
 		if b.Factor > 0 {
@@ -533,19 +584,31 @@ func (s *ruleState) clearLevel(th float64, down bool) float64 {
 	return th * s.rule.Clear
 }
 
-// crosses reports whether v is past level in the rule's direction.
-func crosses(v, level float64, down bool) bool {
-	if down {
+// crosses reports whether v is past level in the rule's direction; strict
+// leaves out equality.
+func crosses(v, level float64, down, strict bool) bool {
+	switch {
+	case down && strict:
+		return v < level
+	case down:
 		return v <= level
+	case strict:
+		return v > level
 	}
 	return v >= level
 }
 
-func peakOf(peak, v float64, down bool) float64 {
-	if down && peak != 0 {
-		return min(peak, v)
+// note records v as the peak if it is the most extreme value of the
+// episode (the lowest, going down).
+func (s *ruleState) note(v float64, down bool) {
+	switch {
+	case !s.peakSet:
+		s.peak, s.peakSet = v, true
+	case down:
+		s.peak = min(s.peak, v)
+	default:
+		s.peak = max(s.peak, v)
 	}
-	return max(peak, v)
 }
 
 // learn folds a boundary's value into a baseline rule's normal. A value
@@ -567,7 +630,7 @@ func (s *ruleState) learn(v, th float64, at time.Time) {
 		return
 	}
 	x := v
-	if (s.state != stateInactive || crosses(v, th, b.Down)) && !math.IsInf(th, 0) {
+	if (s.state != stateInactive || crosses(v, th, b.Down, true)) && !math.IsInf(th, 0) {
 		x = th // even in warm-up: an attack then must not become the normal
 	}
 	s.bN++
@@ -582,7 +645,7 @@ func (s *ruleState) alert(st alerts.State, at time.Time, th float64) alerts.Aler
 	r := &s.rule
 	v := s.exactValue(at)
 	down := r.Baseline != nil && r.Baseline.Down
-	s.peak = peakOf(s.peak, v, down)
+	s.note(v, down)
 	a := alerts.Alert{
 		Rule: r.Name, State: st, Time: at, Value: round(v), Threshold: round(th),
 		Unit: r.unit(), Severity: r.Severity, Description: r.Description,

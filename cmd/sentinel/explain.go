@@ -55,6 +55,9 @@ func runExplain(stdout, stderr io.Writer, f explainFlags, args []string) error {
 	if len(args) == 0 {
 		return usagef("name the log files to explain (or - for standard input)")
 	}
+	if f.around < 0 {
+		return usagef("--around must not be negative")
+	}
 	cfg, inputs, err := prepareReplay(f.replayFlags, args, stderr)
 	if err != nil {
 		return err
@@ -70,7 +73,7 @@ func runExplain(stdout, stderr io.Writer, f explainFlags, args []string) error {
 	rules := cfg.Rules
 	if len(f.rules) > 0 {
 		rules = nil
-		for _, name := range f.rules {
+		for _, name := range slices.Compact(slices.Sorted(slices.Values(f.rules))) {
 			i := slices.IndexFunc(cfg.Rules, func(r detector.Rule) bool { return r.Name == name })
 			if i < 0 {
 				return usagef("no rule %q in %s", name, cfg.File)
