@@ -34,7 +34,10 @@ led there, the top offenders — and why it did not: its closest approaches to
 the threshold and what held it back (below the threshold, warm-up, for: not
 reached, too few events for a ratio).
 
---at shows the evaluations around one log time: "why didn't it fire at 03:12?".`,
+--at shows the evaluations around one log time: "why didn't it fire at 03:12?".
+
+Top offenders' counts are Space-Saving estimates: "(7–11)" means the true count
+is between 7 and 11. Distinct counts are HyperLogLog estimates, within about 0.8%.`,
 		Example: `  sentinel explain samples/signup-flood.log
   sentinel explain -r traffic-spike samples/benign-ramp.log
   sentinel explain -r 5xx-surge --at 2026-11-26T09:12:30Z samples/5xx-storm.log`,
@@ -142,6 +145,9 @@ func writeEvaluation(w io.Writer, indent string, ev detector.Evaluation) {
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s%s  %s", indent, ev.Time.UTC().Format("15:04:05"), alerts.FormatValue(ev.Value, ev.Unit))
+	if ev.Unit == "distinct" && ev.Value > 0 {
+		b.WriteString(" (±0.8%: a HyperLogLog estimate)")
+	}
 	if math.IsInf(ev.Threshold, 0) {
 		b.WriteString(", no threshold yet")
 	} else {
@@ -155,7 +161,11 @@ func writeEvaluation(w io.Writer, indent string, ev detector.Evaluation) {
 	if len(ev.Keys) > 0 {
 		keys := make([]string, len(ev.Keys))
 		for i, k := range ev.Keys {
-			keys[i] = fmt.Sprintf("%s (%s)", alerts.Sanitize(k.Key, 60), alerts.Thousands(k.Count))
+			count := alerts.Thousands(k.Count)
+			if k.Error > 0 { // a Space-Saving estimate: the true count is in this range
+				count = alerts.Thousands(k.Count-k.Error) + "–" + count
+			}
+			keys[i] = fmt.Sprintf("%s (%s)", alerts.Sanitize(k.Key, 60), count)
 		}
 		fmt.Fprintf(w, "%s          top: %s\n", indent, strings.Join(keys, ", "))
 	}
