@@ -397,3 +397,20 @@ rules:
 		t.Errorf("spread baseline = %+v", b)
 	}
 }
+
+func TestParse_fingerprints(t *testing.T) {
+	base := "rules:\n  - {name: a, detector: {type: rate, window: 1m, threshold: 1}}\n  - {name: b, detector: {type: rate, window: 1m, threshold: 2}}\n"
+	changed := "rules:\n  - {name: a, detector: {type: rate, window: 1m, threshold: 1}}\n  - {name: b, detector: {type: rate, window: 1m, threshold: 3}}\n"
+	c1, _ := Parse("x.yaml", []byte(base), noEnv)
+	c2, _ := Parse("x.yaml", []byte(changed), noEnv)
+	c3, _ := Parse("x.yaml", []byte("settings: {resolution: 2s}\n"+base), noEnv)
+	if c1.Rules[0].Fingerprint == "" || c1.Rules[0].Fingerprint != c2.Rules[0].Fingerprint {
+		t.Errorf("unchanged rule a: %q vs %q", c1.Rules[0].Fingerprint, c2.Rules[0].Fingerprint)
+	}
+	if c1.Rules[1].Fingerprint == c2.Rules[1].Fingerprint {
+		t.Error("changed rule b kept its fingerprint")
+	}
+	if c1.Rules[0].Fingerprint == c3.Rules[0].Fingerprint {
+		t.Error("a new resolution kept the fingerprint")
+	}
+}

@@ -1,6 +1,8 @@
 package config
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"math"
@@ -32,6 +34,21 @@ type decoder struct {
 	// windows are checked against the resolution once the whole file is
 	// read (settings may come after the rules).
 	windows []windowCheck
+	// ruleNodes are the valid rules' definitions, for their fingerprints.
+	ruleNodes []*yaml.Node
+}
+
+// fingerprint identifies a rule's definition with the settings that shape
+// its windows: a reload restores a rule's state only when it is unchanged.
+func fingerprint(n *yaml.Node, st Settings) string {
+	text, err := yaml.Marshal(n)
+	if err != nil {
+		return "" // never restored
+	}
+	h := sha256.New()
+	h.Write(text)
+	fmt.Fprintf(h, "\x00%v", st.Resolution)
+	return hex.EncodeToString(h.Sum(nil)[:12])
 }
 
 // windowCheck is a rule's window and where it was written.
@@ -329,6 +346,7 @@ func (d *decoder) config(n *yaml.Node, c *Config) {
 				}
 				c.RuleLines[r.Name] = item.Line
 				c.Rules = append(c.Rules, r)
+				d.ruleNodes = append(d.ruleNodes, item)
 			})
 		case "notifiers", "actions":
 			// Filled by later versions; an empty list is accepted so that
@@ -341,6 +359,9 @@ func (d *decoder) config(n *yaml.Node, c *Config) {
 	})
 	if c.Settings.Resolution == 0 {
 		c.Settings.Resolution = detector.DefaultResolution
+	}
+	for i := range c.Rules { // after settings: a rule's windows depend on the resolution
+		c.Rules[i].Fingerprint = fingerprint(d.ruleNodes[i], c.Settings)
 	}
 	for _, w := range d.windows {
 		if !detector.WindowCuts(w.window, c.Settings.Resolution) {

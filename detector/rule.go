@@ -102,6 +102,12 @@ type Rule struct {
 	// Clear is the hysteresis: a firing rule resolves when its value drops
 	// below Threshold*Clear. 0 means [DefaultClear].
 	Clear float64
+
+	// Fingerprint identifies the rule's definition (the config sets it from
+	// the rule's text): a snapshot's state is restored only into a rule with
+	// the same name and fingerprint, so a reload keeps the windows of the
+	// rules it did not change.
+	Fingerprint string
 }
 
 // DefaultClear is the hysteresis ratio used when a rule sets none: a rule

@@ -1,0 +1,228 @@
+package detector
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"time"
+
+	"github.com/sentinel-dev/sentinel/alerts"
+)
+
+// SnapshotVersion is the format of [Snapshot]; Restore refuses others.
+const SnapshotVersion = 1
+
+// Snapshot is an engine's state: its clock and, per rule, the window's
+// buckets, the learned baseline and whether it fires. The daemon saves one
+// at shutdown and at intervals, so that a restart neither forgets a burst
+// in progress nor sends its alert again, and a reload keeps the windows of
+// the rules it did not change. It encodes as JSON (sketches as bytes).
+type Snapshot struct {
+	Version   int            `json:"version"`
+	Started   bool           `json:"started"`
+	Cur       int64          `json:"cur"`
+	Watermark time.Time      `json:"watermark"`
+	Events    uint64         `json:"events"`
+	Late      uint64         `json:"late"`
+	OutRange  uint64         `json:"out_of_range"`
+	Rules     []RuleSnapshot `json:"rules"`
+}
+
+// RuleSnapshot is one rule's part of a [Snapshot].
+type RuleSnapshot struct {
+	Name         string           `json:"name"`
+	Fingerprint  string           `json:"fingerprint"` // the rule's definition: state is restored only into the same rule
+	Last         int64            `json:"last"`
+	Buckets      []BucketSnapshot `json:"buckets"`
+	State        string           `json:"state"`
+	PendingSince time.Time        `json:"pending_since"`
+	Since        time.Time        `json:"since"`
+	Start        time.Time        `json:"start"`
+	LastSeen     time.Time        `json:"last_seen"`
+	Seen         bool             `json:"seen"`
+	Peak         float64          `json:"peak"`
+	PeakSet      bool             `json:"peak_set"`
+	BInit        bool             `json:"baseline_init"`
+	BN           float64          `json:"baseline_n"`
+	BMean        float64          `json:"baseline_mean"`
+	BVar         float64          `json:"baseline_var"`
+	Ticks        uint64           `json:"ticks"`
+	Matched      uint64           `json:"matched"`
+	LateEvents   uint64           `json:"late"`
+	Firings      uint64           `json:"firings"`
+}
+
+// BucketSnapshot is one bucket of a rule's window.
+type BucketSnapshot struct {
+	N      int64             `json:"n"`
+	Count  uint64            `json:"count"`
+	Hits   uint64            `json:"hits,omitempty"`
+	Merged bool              `json:"merged"`
+	Keys   []alerts.KeyCount `json:"keys,omitempty"`
+	HLL    []byte            `json:"hll,omitempty"`
+}
+
+// Snapshot returns the engine's state.
+func (e *Engine) Snapshot() (*Snapshot, error) {
+	snap := &Snapshot{Version: SnapshotVersion, Started: e.started, Cur: e.cur, Watermark: e.watermark,
+		Events: e.events, Late: e.late, OutRange: e.outRange}
+	for _, r := range e.rules {
+		rs := RuleSnapshot{
+			Name: r.rule.Name, Fingerprint: r.rule.Fingerprint, Last: r.last, State: stateNames[r.state],
+			PendingSince: r.pendingSince, Since: r.since, Start: r.start, LastSeen: r.lastSeen, Seen: r.seen,
+			Peak: r.peak, PeakSet: r.peakSet, BInit: r.bInit, BN: r.bN, BMean: r.bMean, BVar: r.bVar,
+			Ticks: r.ticks, Matched: r.matched, LateEvents: r.late, Firings: r.firings,
+		}
+		if r.last != math.MinInt64 {
+			for i := range r.ring {
+				bk := &r.ring[i]
+				if bk.count == 0 || bk.n < r.last-r.nb {
+					continue
+				}
+				bs := BucketSnapshot{N: bk.n, Count: bk.count, Hits: bk.hits, Merged: bk.merged}
+				if bk.keys != nil {
+					bk.keys.Each(func(key []byte, count, err uint64) {
+						bs.Keys = append(bs.Keys, alerts.KeyCount{Key: string(key), Count: count, Error: err})
+					})
+				}
+				if bk.hll != nil {
+					b, err := bk.hll.MarshalBinary()
+					if err != nil {
+						return nil, fmt.Errorf("rule %s: encode sketch: %w", r.rule.Name, err)
+					}
+					bs.HLL = b
+				}
+				rs.Buckets = append(rs.Buckets, bs)
+			}
+		}
+		snap.Rules = append(snap.Rules, rs)
+	}
+	return snap, nil
+}
+
+// ErrSnapshotVersion is returned by Restore for a snapshot of another
+// format.
+var ErrSnapshotVersion = errors.New("snapshot of another version")
+
+// Restore loads a snapshot into a new engine (one that has seen no event).
+// Rules are matched by name and fingerprint: a rule whose definition
+// changed, or a new rule, starts empty. It returns the names of the rules
+// restored.
+//
+// Top-offender counts are restored at their guaranteed lower bound (a
+// Space-Saving summary cannot be rebuilt with its error bounds), so a key
+// never looks busier after a restart than it was.
+func (e *Engine) Restore(snap *Snapshot) ([]string, error) {
+	if snap.Version != SnapshotVersion {
+		return nil, fmt.Errorf("%w: %d, want %d", ErrSnapshotVersion, snap.Version, SnapshotVersion)
+	}
+	if e.started {
+		return nil, errors.New("restore into an engine that has already seen events")
+	}
+	e.started, e.cur, e.watermark = snap.Started, snap.Cur, snap.Watermark
+	e.events, e.late, e.outRange = snap.Events, snap.Late, snap.OutRange
+	byName := map[string]*RuleSnapshot{}
+	for i := range snap.Rules {
+		byName[snap.Rules[i].Name] = &snap.Rules[i]
+	}
+	var restored []string
+	for _, r := range e.rules {
+		rs := byName[r.rule.Name]
+		if rs == nil || rs.Fingerprint != r.rule.Fingerprint || rs.Fingerprint == "" {
+			if e.started {
+				r.start = e.watermark // a new or changed rule warms up from now
+				r.open(r.bucketOf(e.cur))
+			}
+			continue
+		}
+		if err := r.restore(rs); err != nil {
+			return restored, fmt.Errorf("rule %s: %w", r.rule.Name, err)
+		}
+		restored = append(restored, r.rule.Name)
+	}
+	return restored, nil
+}
+
+func (s *ruleState) restore(rs *RuleSnapshot) error {
+	if rs.Last != math.MinInt64 {
+		s.reset(rs.Last)
+	}
+	for _, bs := range rs.Buckets {
+		if bs.N < rs.Last-s.nb || bs.N > rs.Last {
+			continue // the window's width changed: out of the ring
+		}
+		bk := &s.ring[mod(bs.N, int64(len(s.ring)))]
+		bk.n, bk.count, bk.hits, bk.merged = bs.N, bs.Count, bs.Hits, false
+		s.total += bs.Count
+		s.hits += bs.Hits
+		if bk.keys != nil {
+			for _, k := range bs.Keys {
+				for range k.Count - min(k.Error, k.Count) {
+					bk.keys.Add([]byte(k.Key))
+				}
+			}
+		}
+		if bk.hll != nil && len(bs.HLL) > 0 {
+			if err := bk.hll.UnmarshalBinary(bs.HLL); err != nil {
+				return fmt.Errorf("decode sketch: %w", err)
+			}
+		}
+		if bs.Merged {
+			s.complete(bk)
+		}
+	}
+	for i, name := range stateNames {
+		if name == rs.State {
+			s.state = state(i)
+		}
+	}
+	s.pendingSince, s.since, s.start, s.lastSeen, s.seen = rs.PendingSince, rs.Since, rs.Start, rs.LastSeen, rs.Seen
+	s.peak, s.peakSet = rs.Peak, rs.PeakSet
+	s.bInit, s.bN, s.bMean, s.bVar, s.ticks = rs.BInit, rs.BN, rs.BMean, rs.BVar, rs.Ticks
+	s.matched, s.late, s.firings = rs.Matched, rs.LateEvents, rs.Firings
+	return nil
+}
+
+// RuleView is a rule's state for the status API: what it measures now.
+type RuleView struct {
+	Name      string
+	Severity  alerts.Severity
+	State     string // inactive, pending or firing
+	Value     float64
+	Threshold float64 // +Inf while a baseline has learned nothing
+	Unit      string
+	Down      bool
+	Baseline  float64
+	Spread    float64
+	Since     time.Time // when the condition started holding, if it does
+	Keys      []alerts.KeyCount
+}
+
+// View returns every rule's state at the newest event time. It computes
+// the exact measures (distinct estimates included), so it is meant for a
+// status page, not for every event.
+func (e *Engine) View() []RuleView {
+	var out []RuleView
+	for _, r := range e.rules {
+		v := RuleView{Name: r.rule.Name, Severity: r.rule.Severity, State: stateNames[r.state], Unit: r.rule.unit(),
+			Down: r.rule.Baseline != nil && r.rule.Baseline.Down, Keys: []alerts.KeyCount{}}
+		if e.started {
+			v.Value = round(r.exactValue(e.watermark))
+			v.Threshold, _, _ = r.threshold(e.watermark)
+			if r.rule.GroupBy != nil {
+				v.Keys = r.topKeys(3)
+			}
+		}
+		if r.rule.Baseline != nil {
+			v.Baseline, v.Spread = round(r.bMean), round(math.Sqrt(r.bVar))
+		}
+		switch r.state {
+		case stateFiring:
+			v.Since = r.since
+		case statePending:
+			v.Since = r.pendingSince
+		}
+		out = append(out, v)
+	}
+	return out
+}

@@ -1,0 +1,137 @@
+package detector
+
+import (
+	"encoding/json"
+	"testing"
+	"time"
+
+	gocmp "github.com/google/go-cmp/cmp"
+
+	"github.com/sentinel-dev/sentinel/alerts"
+	"github.com/sentinel-dev/sentinel/parsers"
+)
+
+// snapRules are one rule of each kind, with fingerprints.
+func snapRules() []Rule {
+	m := time.Minute
+	ip := ipField()
+	return []Rule{
+		{Name: "rate", Type: Rate, Window: 30 * time.Second, Threshold: 5, GroupBy: ip, DistinctOf: ip, Fingerprint: "a"},
+		{Name: "perkey", Type: Rate, Window: m, Threshold: 2, PerKey: true, GroupBy: ip, Fingerprint: "b"},
+		{Name: "distinct", Type: Distinct, Field: ip, Window: 5 * m, Threshold: 50, Fingerprint: "c"},
+		{Name: "baseline", Type: Rate, Window: m, Baseline: &Baseline{Factor: 3, Floor: 1, Warmup: 10 * m, HalfLife: time.Hour}, Fingerprint: "d"},
+		{Name: "quiet", Type: Absence, Window: 2 * m, Fingerprint: "e"},
+	}
+}
+
+func runEvents(tb testing.TB, eng *Engine, events []ev) {
+	tb.Helper()
+	var e parsers.Event
+	for _, x := range events {
+		e.Reset()
+		e.Time, e.ClientIP = t0.Add(x.at), []byte(x.ip)
+		eng.Observe(&e)
+	}
+}
+
+// TestEngine_snapshotRestart: a run cut in the middle of a burst and
+// resumed from a snapshot (through JSON) sends exactly the transitions of
+// an uninterrupted run: the burst's alert once, its resolution on time.
+func TestEngine_snapshotRestart(t *testing.T) {
+	m := time.Minute
+	events := byTime(concat(
+		rampEvents(0, 20*m, 2, 2, "10.0.0.%d"),
+		burst(20*m, 40*time.Second, 1200, "198.51.%d.7"),
+		burst(20*m, 40*time.Second, 200, "203.0.113.9"),
+		rampEvents(20*m+40*time.Second, 10*m, 2, 2, "10.0.0.%d"),
+	))
+	// burst() formats %d; rampEvents keeps the literal: give each its own client.
+	for i := range events {
+		if events[i].ip == "10.0.0.%d" {
+			events[i].ip = "10.0.0." + string(rune('a'+i%20))
+		}
+	}
+	var whole []alerts.Alert
+	eng, err := NewEngine(snapRules(), Options{Emit: func(a alerts.Alert) { whole = append(whole, a) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	runEvents(t, eng, events)
+	eng.Flush()
+
+	cut := 0
+	for cut < len(events) && events[cut].at < 20*m+15*time.Second { // mid-burst
+		cut++
+	}
+	var split []alerts.Alert
+	emit := func(a alerts.Alert) { split = append(split, a) }
+	first, _ := NewEngine(snapRules(), Options{Emit: emit})
+	runEvents(t, first, events[:cut])
+	snap, err := first.Snapshot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := json.Marshal(snap)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var back Snapshot
+	if err := json.Unmarshal(data, &back); err != nil {
+		t.Fatal(err)
+	}
+	second, _ := NewEngine(snapRules(), Options{Emit: emit})
+	restored, err := second.Restore(&back)
+	if err != nil || len(restored) != 5 {
+		t.Fatalf("Restore() = %v, %v", restored, err)
+	}
+	runEvents(t, second, events[cut:])
+	second.Flush()
+
+	type brief struct {
+		Rule  string
+		State alerts.State
+		Time  time.Time
+	}
+	short := func(as []alerts.Alert) (out []brief) {
+		for _, a := range as {
+			out = append(out, brief{a.Rule, a.State, a.Time})
+		}
+		return out
+	}
+	rulesSeen := map[string]bool{}
+	for _, a := range whole {
+		rulesSeen[a.Rule+" "+string(a.State)] = true
+	}
+	for _, want := range []string{"rate firing", "rate resolved", "perkey firing", "distinct firing", "baseline firing"} {
+		if !rulesSeen[want] {
+			t.Errorf("the uninterrupted run has no %s: %v", want, short(whole))
+		}
+	}
+	if diff := gocmp.Diff(short(whole), short(split)); diff != "" {
+		t.Errorf("transitions (-whole +split):\n%s", diff)
+	}
+}
+
+func TestEngine_restoreChangedRule(t *testing.T) {
+	eng, _ := NewEngine(snapRules(), Options{})
+	runEvents(t, eng, burst(0, time.Minute, 300, "a"))
+	snap, _ := eng.Snapshot()
+	rules := snapRules()
+	rules[0].Threshold, rules[0].Fingerprint = 50, "a2" // changed by a reload
+	next, _ := NewEngine(rules, Options{})
+	restored, err := next.Restore(snap)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(restored) != 4 || restored[0] == "rate" {
+		t.Errorf("restored %v, want every rule but the changed one", restored)
+	}
+	if _, err := next.Restore(snap); err == nil {
+		t.Error("a second Restore into a started engine succeeded")
+	}
+	snap.Version = 99
+	fresh, _ := NewEngine(rules, Options{})
+	if _, err := fresh.Restore(snap); err == nil {
+		t.Error("a snapshot of another version was accepted")
+	}
+}
