@@ -118,55 +118,80 @@ func Read(path string, opts Options, emit func(*parsers.Event)) (*Stats, error) 
 		}
 		pop.Date = dateFromModTime(modTime, first, pop.Location)
 	}
-	dec, err := parsers.New(st.Format, pop)
+	d, err := newDecoding(st, pop, opts.Now, emit)
 	if err != nil {
 		return st, err
 	}
-	var last time.Time // the time of the last dated event, for replay
-	count := func(ev *parsers.Event) {
-		switch {
-		case !ev.Time.IsZero():
-			last = ev.Time
-		case opts.Now != nil:
-			ev.Time = opts.Now().UTC()
-		case !last.IsZero():
-			ev.Time = last
-		default:
-			st.Undated++
-			return
-		}
-		st.Events++
-		emit(ev)
-	}
-	err = readLines(br, st, func(lineNo int64, line []byte) {
-		if len(line) == 0 || isSpace(line[0]) && len(bytes.TrimSpace(line)) == 0 {
-			st.Ignored++
-			return
-		}
-		err := dec.Decode(line, count)
-		switch {
-		case err == nil:
-			st.Parsed++
-		case errors.Is(err, parsers.ErrIgnored):
-			st.Ignored++
-		default:
-			st.Malformed++
-			if len(st.Errors) < MaxErrorSamples {
-				field, inner := "", err
-				var le *parsers.LineError
-				if errors.As(err, &le) {
-					field, inner = le.Field, le.Err
-				}
-				st.Errors = append(st.Errors, &parsers.LineError{File: path, Line: lineNo, Field: field, Err: inner})
-			}
-		}
-	})
-	dec.Flush(count)
+	err = readLines(br, st, d.line)
+	d.flush()
 	if err != nil {
 		return st, fmt.Errorf("read %s: %w", path, err)
 	}
 	return st, nil
 }
+
+// decoding decodes and counts the lines of one source once its format is
+// known: what Read and Stream share.
+type decoding struct {
+	st   *Stats
+	dec  parsers.Decoder
+	now  func() time.Time
+	last time.Time // the time of the last dated event, for replay
+	emit func(*parsers.Event)
+}
+
+func newDecoding(st *Stats, popts parsers.Options, now func() time.Time, emit func(*parsers.Event)) (*decoding, error) {
+	dec, err := parsers.New(st.Format, popts)
+	if err != nil {
+		return nil, err
+	}
+	return &decoding{st: st, dec: dec, now: now, emit: emit}, nil
+}
+
+// count stamps an event without a time and passes it on.
+func (d *decoding) count(ev *parsers.Event) {
+	switch {
+	case !ev.Time.IsZero():
+		d.last = ev.Time
+	case d.now != nil:
+		ev.Time = d.now().UTC()
+	case !d.last.IsZero():
+		ev.Time = d.last
+	default:
+		d.st.Undated++
+		return
+	}
+	d.st.Events++
+	d.emit(ev)
+}
+
+// line decodes one line (its 1-based number for error messages).
+func (d *decoding) line(lineNo int64, line []byte) {
+	st := d.st
+	if len(line) == 0 || isSpace(line[0]) && len(bytes.TrimSpace(line)) == 0 {
+		st.Ignored++
+		return
+	}
+	err := d.dec.Decode(line, d.count)
+	switch {
+	case err == nil:
+		st.Parsed++
+	case errors.Is(err, parsers.ErrIgnored):
+		st.Ignored++
+	default:
+		st.Malformed++
+		if len(st.Errors) < MaxErrorSamples {
+			field, inner := "", err
+			var le *parsers.LineError
+			if errors.As(err, &le) {
+				field, inner = le.Field, le.Err
+			}
+			st.Errors = append(st.Errors, &parsers.LineError{File: st.Name, Line: lineNo, Field: field, Err: inner})
+		}
+	}
+}
+
+func (d *decoding) flush() { d.dec.Flush(d.count) }
 
 // readLines splits r into lines without their line ending and calls f
 // with each and its 1-based number. Lines longer than MaxLineBytes are
