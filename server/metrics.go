@@ -1,0 +1,269 @@
+package server
+
+import (
+	"runtime"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/sentinel-dev/sentinel/alerts"
+)
+
+// SkipReason says why a read line was not turned into an event: the
+// reason label of sentinel_lines_skipped_total.
+type SkipReason string
+
+// Skip reasons.
+const (
+	// SkipMalformed is a line its source's format could not parse.
+	SkipMalformed SkipReason = "malformed"
+	// SkipTooLong is a line longer than the tailer's limit, cut or dropped.
+	SkipTooLong SkipReason = "too_long"
+	// SkipIgnored is a line the source is told to ignore (blank lines,
+	// comments, lines of another format in a shared file).
+	SkipIgnored SkipReason = "ignored"
+)
+
+// RotationKind is how a tailed file was rotated: the kind label of
+// sentinel_rotations_total.
+type RotationKind string
+
+// Rotation kinds.
+const (
+	// RotationRename is a file moved away and replaced by a new one at its path.
+	RotationRename RotationKind = "rename"
+	// RotationTruncate is a file cut to a size smaller than the read offset.
+	RotationTruncate RotationKind = "truncate"
+	// RotationRecreate is a file removed and created again at its path.
+	RotationRecreate RotationKind = "recreate"
+)
+
+// Outcome is how one notification or action ended: the outcome label of
+// sentinel_notifications_total and sentinel_actions_total.
+type Outcome string
+
+// Outcomes.
+const (
+	// OutcomeOK is a delivery or action that succeeded.
+	OutcomeOK Outcome = "ok"
+	// OutcomeFailed is one that failed for good (retries exhausted, a
+	// permanent error, or the context ended).
+	OutcomeFailed Outcome = "failed"
+	// OutcomeDropped is one never attempted: coalesced in a full queue or
+	// suppressed by a rate limit or cooldown.
+	OutcomeDropped Outcome = "dropped"
+	// OutcomeDryRun is an action only logged, as dry-run asks.
+	OutcomeDryRun Outcome = "dry_run"
+)
+
+// Metrics are the daemon's Prometheus metrics, on their own registry
+// (never the global one, so tests and several daemons in one process
+// don't collide). Every method is safe for concurrent use. Label values
+// a caller passes (source paths, rule, notifier and action names) come
+// from the config, never from log lines, so their number stays bounded.
+//
+// Each method looks its series up by label; a hot path (one call per
+// line) should count in batches and pass n.
+type Metrics struct {
+	reg *prometheus.Registry
+
+	linesRead    *prometheus.CounterVec
+	linesParsed  *prometheus.CounterVec
+	linesSkipped *prometheus.CounterVec
+	rotations    *prometheus.CounterVec
+	lagSeconds   *prometheus.GaugeVec
+	lagBytes     *prometheus.GaugeVec
+	eventsLate   prometheus.Counter
+	alerts       *prometheus.CounterVec
+	ruleFiring   *prometheus.GaugeVec
+	notifs       *prometheus.CounterVec
+	actions      *prometheus.CounterVec
+	reloads      *prometheus.CounterVec
+	buildInfo    *prometheus.GaugeVec
+}
+
+// NewMetrics returns the daemon's metrics on a new registry, which also
+// holds the Go runtime and process collectors (go_*, process_*).
+func NewMetrics() *Metrics {
+	m := &Metrics{
+		reg: prometheus.NewRegistry(),
+		linesRead: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "sentinel_lines_read_total",
+			Help: "Lines read from a source.",
+		}, []string{"source"}),
+		linesParsed: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "sentinel_lines_parsed_total",
+			Help: "Lines of a source parsed into events.",
+		}, []string{"source"}),
+		linesSkipped: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "sentinel_lines_skipped_total",
+			Help: "Lines of a source not turned into events, by reason (malformed, too_long, ignored).",
+		}, []string{"source", "reason"}),
+		rotations: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "sentinel_rotations_total",
+			Help: "Rotations of a tailed file, by kind (rename, truncate, recreate).",
+		}, []string{"source", "kind"}),
+		lagSeconds: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "sentinel_lag_seconds",
+			Help: "Wall time minus the newest event time read from a source, in seconds.",
+		}, []string{"source"}),
+		lagBytes: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "sentinel_lag_bytes",
+			Help: "Bytes of a source's file not read yet.",
+		}, []string{"source"}),
+		eventsLate: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "sentinel_events_late_total",
+			Help: "Events older than the newest event time minus the allowed skew, not counted by any rule.",
+		}),
+		alerts: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "sentinel_alerts_total",
+			Help: "Alert transitions of a rule, by state (firing, resolved).",
+		}, []string{"rule", "state"}),
+		ruleFiring: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "sentinel_rule_firing",
+			Help: "1 while a rule fires, else 0.",
+		}, []string{"rule"}),
+		notifs: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "sentinel_notifications_total",
+			Help: "Alert notifications, by notifier and outcome (ok, failed, dropped).",
+		}, []string{"notifier", "outcome"}),
+		actions: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "sentinel_actions_total",
+			Help: "Remediation actions, by action and outcome (ok, failed, dropped, dry_run).",
+		}, []string{"action", "outcome"}),
+		reloads: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "sentinel_config_reloads_total",
+			Help: "Config reloads, by outcome (ok, rejected).",
+		}, []string{"outcome"}),
+		buildInfo: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "sentinel_build_info",
+			Help: "Always 1, labelled with sentinel's version and the Go version that built it.",
+		}, []string{"version", "goversion"}),
+	}
+	m.reg.MustRegister(
+		m.linesRead, m.linesParsed, m.linesSkipped, m.rotations,
+		m.lagSeconds, m.lagBytes, m.eventsLate, m.alerts, m.ruleFiring,
+		m.notifs, m.actions, m.reloads, m.buildInfo,
+		collectors.NewGoCollector(),
+		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+	)
+	// Both outcomes exist from the start, so a rate() over them works
+	// before the first reload.
+	m.reloads.WithLabelValues("ok")
+	m.reloads.WithLabelValues("rejected")
+	return m
+}
+
+// Registry returns the registry the metrics are on, for promhttp and tests.
+func (m *Metrics) Registry() *prometheus.Registry { return m.reg }
+
+// LinesRead adds n to sentinel_lines_read_total{source}: lines read from
+// the source, whatever became of them.
+func (m *Metrics) LinesRead(source string, n int) {
+	m.linesRead.WithLabelValues(source).Add(float64(n))
+}
+
+// LinesParsed adds n to sentinel_lines_parsed_total{source}: lines of the
+// source parsed into events.
+func (m *Metrics) LinesParsed(source string, n int) {
+	m.linesParsed.WithLabelValues(source).Add(float64(n))
+}
+
+// LinesSkipped adds n to sentinel_lines_skipped_total{source,reason}:
+// lines of the source that became no event, and why.
+func (m *Metrics) LinesSkipped(source string, reason SkipReason, n int) {
+	m.linesSkipped.WithLabelValues(source, string(reason)).Add(float64(n))
+}
+
+// Rotation counts one rotation of the source's file in
+// sentinel_rotations_total{source,kind}.
+func (m *Metrics) Rotation(source string, kind RotationKind) {
+	m.rotations.WithLabelValues(source, string(kind)).Inc()
+}
+
+// SetLag sets sentinel_lag_seconds{source}: wall time minus the newest
+// event time read from the source. It is negative when the log's clock
+// runs ahead of ours.
+func (m *Metrics) SetLag(source string, lag time.Duration) {
+	m.lagSeconds.WithLabelValues(source).Set(lag.Seconds())
+}
+
+// SetLagBytes sets sentinel_lag_bytes{source}: the bytes of the source's
+// file past the read offset.
+func (m *Metrics) SetLagBytes(source string, n int64) {
+	m.lagBytes.WithLabelValues(source).Set(float64(n))
+}
+
+// ForgetSource removes every series of the source (after a reload drops
+// it), so a scrape no longer shows its last values.
+func (m *Metrics) ForgetSource(source string) {
+	l := prometheus.Labels{"source": source}
+	m.linesRead.DeletePartialMatch(l)
+	m.linesParsed.DeletePartialMatch(l)
+	m.linesSkipped.DeletePartialMatch(l)
+	m.rotations.DeletePartialMatch(l)
+	m.lagSeconds.DeletePartialMatch(l)
+	m.lagBytes.DeletePartialMatch(l)
+}
+
+// EventsLate adds n to sentinel_events_late_total: events too old to
+// count (the Late of the engine's detector.Stats).
+func (m *Metrics) EventsLate(n int) {
+	m.eventsLate.Add(float64(n))
+}
+
+// Alert records one transition of a rule: it counts it in
+// sentinel_alerts_total{rule,state} and sets sentinel_rule_firing{rule}
+// to 1 when firing, 0 when resolved.
+func (m *Metrics) Alert(rule string, state alerts.State) {
+	m.alerts.WithLabelValues(rule, string(state)).Inc()
+	v := 0.0
+	if state == alerts.Firing {
+		v = 1
+	}
+	m.ruleFiring.WithLabelValues(rule).Set(v)
+}
+
+// AddRule makes the rule's sentinel_rule_firing{rule} series exist at 0,
+// so a rule that never fired still shows. Call it for each rule loaded.
+func (m *Metrics) AddRule(rule string) {
+	m.ruleFiring.WithLabelValues(rule)
+}
+
+// ForgetRule removes the rule's series (after a reload drops it).
+func (m *Metrics) ForgetRule(rule string) {
+	l := prometheus.Labels{"rule": rule}
+	m.alerts.DeletePartialMatch(l)
+	m.ruleFiring.DeletePartialMatch(l)
+}
+
+// Notification counts one alert notification in
+// sentinel_notifications_total{notifier,outcome}.
+func (m *Metrics) Notification(notifier string, outcome Outcome) {
+	m.notifs.WithLabelValues(notifier, string(outcome)).Inc()
+}
+
+// Action counts one remediation action in
+// sentinel_actions_total{action,outcome}.
+func (m *Metrics) Action(action string, outcome Outcome) {
+	m.actions.WithLabelValues(action, string(outcome)).Inc()
+}
+
+// ConfigReload counts one config reload in
+// sentinel_config_reloads_total{outcome}: "ok" when err is nil, else
+// "rejected" (the old config keeps running).
+func (m *Metrics) ConfigReload(err error) {
+	outcome := "ok"
+	if err != nil {
+		outcome = "rejected"
+	}
+	m.reloads.WithLabelValues(outcome).Inc()
+}
+
+// SetBuildInfo sets sentinel_build_info{version,goversion} to 1 for
+// sentinel's version and the running Go version, replacing any earlier one.
+func (m *Metrics) SetBuildInfo(version string) {
+	m.buildInfo.Reset()
+	m.buildInfo.WithLabelValues(version, runtime.Version()).Set(1)
+}

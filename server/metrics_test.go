@@ -1,0 +1,179 @@
+package server
+
+import (
+	"errors"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
+
+	"github.com/sentinel-dev/sentinel/alerts"
+)
+
+func TestMetrics(t *testing.T) {
+	const src = "/var/log/nginx/access.log"
+	m := NewMetrics()
+	m.LinesRead(src, 10)
+	m.LinesRead(src, 5)
+	m.LinesParsed(src, 12)
+	m.LinesSkipped(src, SkipMalformed, 2)
+	m.LinesSkipped(src, SkipTooLong, 1)
+	m.LinesSkipped(src, SkipIgnored, 0)
+	m.Rotation(src, RotationRename)
+	m.Rotation(src, RotationTruncate)
+	m.Rotation(src, RotationRecreate)
+	m.Rotation(src, RotationRename)
+	m.SetLag(src, 1500*time.Millisecond)
+	m.SetLagBytes(src, 4096)
+	m.EventsLate(3)
+	m.AddRule("signup-burst")
+	m.AddRule("quiet")
+	m.Alert("signup-burst", alerts.Firing)
+	m.Alert("signup-burst", alerts.Resolved)
+	m.Alert("signup-burst", alerts.Firing)
+	m.Notification("slack", OutcomeOK)
+	m.Notification("slack", OutcomeFailed)
+	m.Action("signups-off", OutcomeDryRun)
+	m.ConfigReload(nil)
+	m.ConfigReload(errors.New("bad"))
+	m.ConfigReload(errors.New("worse"))
+	m.SetBuildInfo("v0.0.1")
+	m.SetBuildInfo("v0.2.0") // replaces, never adds a second series
+
+	want := `
+# HELP sentinel_lines_read_total Lines read from a source.
+# TYPE sentinel_lines_read_total counter
+sentinel_lines_read_total{source="/var/log/nginx/access.log"} 15
+# HELP sentinel_lines_parsed_total Lines of a source parsed into events.
+# TYPE sentinel_lines_parsed_total counter
+sentinel_lines_parsed_total{source="/var/log/nginx/access.log"} 12
+# HELP sentinel_lines_skipped_total Lines of a source not turned into events, by reason (malformed, too_long, ignored).
+# TYPE sentinel_lines_skipped_total counter
+sentinel_lines_skipped_total{reason="ignored",source="/var/log/nginx/access.log"} 0
+sentinel_lines_skipped_total{reason="malformed",source="/var/log/nginx/access.log"} 2
+sentinel_lines_skipped_total{reason="too_long",source="/var/log/nginx/access.log"} 1
+# HELP sentinel_rotations_total Rotations of a tailed file, by kind (rename, truncate, recreate).
+# TYPE sentinel_rotations_total counter
+sentinel_rotations_total{kind="recreate",source="/var/log/nginx/access.log"} 1
+sentinel_rotations_total{kind="rename",source="/var/log/nginx/access.log"} 2
+sentinel_rotations_total{kind="truncate",source="/var/log/nginx/access.log"} 1
+# HELP sentinel_lag_seconds Wall time minus the newest event time read from a source, in seconds.
+# TYPE sentinel_lag_seconds gauge
+sentinel_lag_seconds{source="/var/log/nginx/access.log"} 1.5
+# HELP sentinel_lag_bytes Bytes of a source's file not read yet.
+# TYPE sentinel_lag_bytes gauge
+sentinel_lag_bytes{source="/var/log/nginx/access.log"} 4096
+# HELP sentinel_events_late_total Events older than the newest event time minus the allowed skew, not counted by any rule.
+# TYPE sentinel_events_late_total counter
+sentinel_events_late_total 3
+# HELP sentinel_alerts_total Alert transitions of a rule, by state (firing, resolved).
+# TYPE sentinel_alerts_total counter
+sentinel_alerts_total{rule="signup-burst",state="firing"} 2
+sentinel_alerts_total{rule="signup-burst",state="resolved"} 1
+# HELP sentinel_rule_firing 1 while a rule fires, else 0.
+# TYPE sentinel_rule_firing gauge
+sentinel_rule_firing{rule="quiet"} 0
+sentinel_rule_firing{rule="signup-burst"} 1
+# HELP sentinel_notifications_total Alert notifications, by notifier and outcome (ok, failed, dropped).
+# TYPE sentinel_notifications_total counter
+sentinel_notifications_total{notifier="slack",outcome="failed"} 1
+sentinel_notifications_total{notifier="slack",outcome="ok"} 1
+# HELP sentinel_actions_total Remediation actions, by action and outcome (ok, failed, dropped, dry_run).
+# TYPE sentinel_actions_total counter
+sentinel_actions_total{action="signups-off",outcome="dry_run"} 1
+# HELP sentinel_config_reloads_total Config reloads, by outcome (ok, rejected).
+# TYPE sentinel_config_reloads_total counter
+sentinel_config_reloads_total{outcome="ok"} 1
+sentinel_config_reloads_total{outcome="rejected"} 2
+# HELP sentinel_build_info Always 1, labelled with sentinel's version and the Go version that built it.
+# TYPE sentinel_build_info gauge
+sentinel_build_info{goversion="` + runtime.Version() + `",version="v0.2.0"} 1
+`
+	names := []string{
+		"sentinel_lines_read_total", "sentinel_lines_parsed_total", "sentinel_lines_skipped_total",
+		"sentinel_rotations_total", "sentinel_lag_seconds", "sentinel_lag_bytes",
+		"sentinel_events_late_total", "sentinel_alerts_total", "sentinel_rule_firing",
+		"sentinel_notifications_total", "sentinel_actions_total",
+		"sentinel_config_reloads_total", "sentinel_build_info",
+	}
+	if err := testutil.GatherAndCompare(m.Registry(), strings.NewReader(want), names...); err != nil {
+		t.Error(err)
+	}
+
+	// The registry is the metrics' own: nothing reached the global one.
+	if n, err := testutil.GatherAndCount(prometheus.DefaultGatherer, names...); err != nil || n != 0 {
+		t.Errorf("default registry has %d sentinel series (err %v), want 0", n, err)
+	}
+
+	// Lint the names, units and help texts.
+	problems, err := testutil.GatherAndLint(m.Registry(), names...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range problems {
+		t.Errorf("lint %s: %s", p.Metric, p.Text)
+	}
+}
+
+func TestMetrics_Forget(t *testing.T) {
+	m := NewMetrics()
+	m.LinesRead("a.log", 1)
+	m.LinesRead("b.log", 1)
+	m.Rotation("a.log", RotationRename)
+	m.SetLag("a.log", time.Second)
+	m.Alert("gone", alerts.Firing)
+	m.Alert("kept", alerts.Firing)
+
+	m.ForgetSource("a.log")
+	m.ForgetRule("gone")
+
+	for _, tt := range []struct {
+		name string
+		want int
+	}{
+		{"sentinel_lines_read_total", 1},
+		{"sentinel_rotations_total", 0},
+		{"sentinel_lag_seconds", 0},
+		{"sentinel_alerts_total", 1},
+		{"sentinel_rule_firing", 1},
+	} {
+		if got, err := testutil.GatherAndCount(m.Registry(), tt.name); err != nil || got != tt.want {
+			t.Errorf("%s series = %d (err %v), want %d", tt.name, got, err, tt.want)
+		}
+	}
+}
+
+// Each NewMetrics has its own registry, so two never collide.
+func TestNewMetrics_Twice(t *testing.T) {
+	a, b := NewMetrics(), NewMetrics()
+	a.EventsLate(2)
+	if got := testutil.ToFloat64(b.eventsLate); got != 0 {
+		t.Errorf("second Metrics' late = %v, want 0", got)
+	}
+	if got := testutil.ToFloat64(a.eventsLate); got != 2 {
+		t.Errorf("first Metrics' late = %v, want 2", got)
+	}
+}
+
+func TestMetrics_Concurrent(t *testing.T) {
+	m := NewMetrics()
+	done := make(chan struct{})
+	for range 8 {
+		go func() {
+			defer func() { done <- struct{}{} }()
+			for range 100 {
+				m.LinesRead("x.log", 1)
+				m.Alert("r", alerts.Firing)
+			}
+		}()
+	}
+	for range 8 {
+		<-done
+	}
+	if got := testutil.ToFloat64(m.linesRead.WithLabelValues("x.log")); got != 800 {
+		t.Errorf("lines read = %v, want 800", got)
+	}
+}
