@@ -1,0 +1,218 @@
+package server
+
+import (
+	"fmt"
+	"io"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/sentinel-dev/sentinel/alerts"
+)
+
+// Status is the daemon's state as GET /status returns it in JSON.
+type Status struct {
+	Version string    `json:"version"`
+	Started time.Time `json:"started"`
+	// Config is the path of the config file in use, or a description such
+	// as "embedded defaults".
+	Config  string         `json:"config"`
+	Sources []SourceStatus `json:"sources"`
+	Rules   []RuleStatus   `json:"rules"`
+}
+
+// SourceStatus is one source's state for the status API.
+type SourceStatus struct {
+	Path    string `json:"path"`
+	Format  string `json:"format"`
+	Lines   int64  `json:"lines"`   // lines read
+	Parsed  int64  `json:"parsed"`  // lines parsed into events
+	Skipped int64  `json:"skipped"` // lines that became no event
+	// LagSeconds is wall time minus the newest event time read, in seconds.
+	LagSeconds float64 `json:"lag_seconds"`
+	Offset     int64   `json:"offset"` // read offset in bytes
+}
+
+// RuleStatus is one rule's state for the status API.
+type RuleStatus struct {
+	Name     string `json:"name"`
+	Severity string `json:"severity"`
+	State    string `json:"state"` // inactive, pending or firing
+	// Value and Threshold are in Unit ("/s", "distinct", "share", …).
+	// Threshold is +Inf while a baseline rule learns; JSON carries it as 0.
+	Value     float64 `json:"value"`
+	Threshold float64 `json:"threshold"`
+	Unit      string  `json:"unit"`
+	// Baseline and Spread are a baseline rule's learned mean and standard
+	// deviation, in Unit.
+	Baseline float64 `json:"baseline,omitempty"`
+	Spread   float64 `json:"spread,omitempty"`
+	// Since is when the rule became pending or started firing; zero when
+	// inactive.
+	Since time.Time `json:"since,omitzero"`
+	// Keys are the top offenders. They are attacker-controlled text:
+	// escape them before display (WriteStatus does).
+	Keys []alerts.KeyCount `json:"keys"`
+}
+
+// forJSON returns a copy of st that encoding/json accepts and that reads
+// well: non-finite numbers (JSON has none) become 0, and nil lists become
+// empty ones. st is not modified: its slices may be shared with the
+// daemon.
+func (st Status) forJSON() Status {
+	st.Sources = slices.Clone(st.Sources)
+	if st.Sources == nil {
+		st.Sources = []SourceStatus{}
+	}
+	for i := range st.Sources {
+		st.Sources[i].LagSeconds = finite(st.Sources[i].LagSeconds)
+	}
+	st.Rules = slices.Clone(st.Rules)
+	if st.Rules == nil {
+		st.Rules = []RuleStatus{}
+	}
+	for i := range st.Rules {
+		r := &st.Rules[i]
+		r.Value, r.Threshold = finite(r.Value), finite(r.Threshold)
+		r.Baseline, r.Spread = finite(r.Baseline), finite(r.Spread)
+		if r.Keys == nil {
+			r.Keys = []alerts.KeyCount{}
+		}
+	}
+	return st
+}
+
+func finite(v float64) float64 {
+	if math.IsInf(v, 0) || math.IsNaN(v) {
+		return 0
+	}
+	return v
+}
+
+// Lengths past which WriteStatus cuts text.
+const (
+	maxKeyRunes  = 40
+	maxPathRunes = 60
+	maxNameRunes = 40
+	topKeys      = 3
+)
+
+// WriteStatus writes st for people, as `sentinel status` shows it: a
+// headline, then a table of sources (lines, skipped, lag) and one of rules
+// (state, value against the threshold or the learned baseline ± spread,
+// since when, the top 3 keys). Every string that may come from a log line
+// or a config is escaped with [alerts.Sanitize], so a hostile key cannot
+// drive the terminal.
+func WriteStatus(w io.Writer, st Status) error {
+	var b strings.Builder
+	fmt.Fprintf(&b, "sentinel %s, started %s, config %s\n",
+		orDash(alerts.Sanitize(st.Version, maxNameRunes)), formatTime(st.Started), orDash(alerts.Sanitize(st.Config, maxPathRunes)))
+
+	b.WriteByte('\n')
+	if len(st.Sources) == 0 {
+		b.WriteString("no sources\n")
+	} else {
+		tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
+		fmt.Fprintln(tw, "SOURCE\tFORMAT\tLINES\tSKIPPED\tLAG")
+		for _, s := range st.Sources {
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n",
+				alerts.Sanitize(s.Path, maxPathRunes), orDash(alerts.Sanitize(s.Format, maxNameRunes)),
+				thousands(s.Lines), thousands(s.Skipped), formatLag(s.LagSeconds))
+		}
+		tw.Flush()
+	}
+
+	b.WriteByte('\n')
+	if len(st.Rules) == 0 {
+		b.WriteString("no rules\n")
+	} else {
+		tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
+		fmt.Fprintln(tw, "RULE\tSTATE\tVALUE\tAGAINST\tSINCE\tTOP KEYS")
+		for _, r := range st.Rules {
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n",
+				alerts.Sanitize(r.Name, maxNameRunes), orDash(alerts.Sanitize(r.State, maxNameRunes)),
+				formatValue(r.Value, r.Unit), against(r), formatTime(r.Since), formatKeys(r.Keys))
+		}
+		tw.Flush()
+	}
+	if _, err := io.WriteString(w, b.String()); err != nil {
+		return fmt.Errorf("write status: %w", err)
+	}
+	return nil
+}
+
+// against is what a rule's value is measured against: the learned normal
+// of a baseline rule, else the threshold.
+func against(r RuleStatus) string {
+	if r.Baseline != 0 || r.Spread != 0 {
+		return "normal " + formatValue(r.Baseline, r.Unit) + " ± " + formatValue(r.Spread, r.Unit)
+	}
+	if math.IsInf(r.Threshold, 0) || math.IsNaN(r.Threshold) {
+		return "learning"
+	}
+	return "threshold " + formatValue(r.Threshold, r.Unit)
+}
+
+func formatValue(v float64, unit string) string {
+	if math.IsInf(v, 0) || math.IsNaN(v) {
+		return "-"
+	}
+	return alerts.FormatValue(v, alerts.Sanitize(unit, maxNameRunes))
+}
+
+// formatKeys shows the first three keys with their counts.
+func formatKeys(keys []alerts.KeyCount) string {
+	if len(keys) == 0 {
+		return "-"
+	}
+	var b strings.Builder
+	for i, k := range keys[:min(len(keys), topKeys)] {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		fmt.Fprintf(&b, "%s (%s)", alerts.Sanitize(k.Key, maxKeyRunes), alerts.Thousands(k.Count))
+	}
+	if len(keys) > topKeys {
+		fmt.Fprintf(&b, ", +%d more", len(keys)-topKeys)
+	}
+	return b.String()
+}
+
+// formatLag shows a lag in seconds: tenths under a minute, whole seconds
+// above.
+func formatLag(sec float64) string {
+	switch {
+	case math.IsInf(sec, 0) || math.IsNaN(sec):
+		return "-"
+	case math.Abs(sec) < 60:
+		return strconv.FormatFloat(sec, 'f', 1, 64) + "s"
+	case sec < 0:
+		return "-" + alerts.FormatDuration(time.Duration(-sec*float64(time.Second)))
+	default:
+		return alerts.FormatDuration(time.Duration(sec * float64(time.Second)))
+	}
+}
+
+func formatTime(t time.Time) string {
+	if t.IsZero() {
+		return "-"
+	}
+	return t.UTC().Format(time.RFC3339)
+}
+
+func thousands(n int64) string {
+	if n < 0 {
+		return "-" + alerts.Thousands(uint64(-n))
+	}
+	return alerts.Thousands(uint64(n))
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
