@@ -1,0 +1,306 @@
+package server
+
+import (
+	"context"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/netip"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// DefaultAddr is where the API listens unless told otherwise: loopback
+// only, so it needs no token.
+const DefaultAddr = "127.0.0.1:9911"
+
+// Timeouts of the HTTP server. Every response is small, so they are short.
+const (
+	readHeaderTimeout = 5 * time.Second
+	readTimeout       = 10 * time.Second
+	writeTimeout      = 30 * time.Second
+	idleTimeout       = 60 * time.Second
+	maxHeaderBytes    = 16 << 10
+	// shutdownTimeout bounds the graceful shutdown when Run's context ends.
+	shutdownTimeout = 5 * time.Second
+)
+
+// ErrNoToken is returned by [New] for a non-loopback address without a token.
+var ErrNoToken = errors.New("a token is required to listen on a non-loopback address")
+
+// Options configure a [Server].
+type Options struct {
+	// Addr is the host:port to listen on; DefaultAddr when empty. Port 0
+	// picks a free port ([Server.Listen] returns it).
+	Addr string
+	// Token, when set, is required as "Authorization: Bearer <token>" on
+	// every request but GET /healthz. It must be set when Addr is not a
+	// loopback address. It never appears in logs or errors.
+	Token string
+	// Status is called for each GET /status. It must be safe for
+	// concurrent use. Required.
+	Status func() Status
+	// Reload validates and swaps the config on POST /reload; its error
+	// text (every config error, one per line) is sent back. Calls are
+	// serialised. It should count itself with [Metrics.ConfigReload], as
+	// the SIGHUP path does. Nil disables the endpoint (404).
+	Reload func() error
+	// Metrics are served on GET /metrics; a fresh [NewMetrics] when nil.
+	Metrics *Metrics
+	// Logger receives reload outcomes and the HTTP server's own errors;
+	// nothing is logged when nil.
+	Logger *slog.Logger
+}
+
+// Server is the daemon's local HTTP API:
+//
+//	GET  /healthz  200 "ok", never needs the token
+//	GET  /metrics  Prometheus metrics
+//	GET  /status   JSON [Status]
+//	POST /reload   200 {"ok":true}, or 422 {"error":"…"} when the new config is rejected
+//
+// Other methods get 405 and other paths 404. With a token, a request
+// without it gets 401 before any routing. Without one (loopback only),
+// requests whose Host is not a loopback address or "localhost" get 403,
+// so a web page cannot read the API through DNS rebinding; cross-origin
+// browser POSTs get 403 either way.
+type Server struct {
+	opts    Options
+	log     *slog.Logger
+	hsrv    *http.Server
+	reload  sync.Mutex // serialises calls to opts.Reload
+	tokenID [sha256.Size]byte
+
+	mu sync.Mutex   // guards ln
+	ln net.Listener // set by Listen
+}
+
+// New returns a Server. It refuses an address it cannot parse, a
+// non-loopback address without a token ([ErrNoToken]), and a nil Status.
+func New(opts Options) (*Server, error) {
+	if opts.Addr == "" {
+		opts.Addr = DefaultAddr
+	}
+	loopback, err := isLoopback(opts.Addr)
+	if err != nil {
+		return nil, err
+	}
+	if !loopback && opts.Token == "" {
+		return nil, fmt.Errorf("listen %s: %w", opts.Addr, ErrNoToken)
+	}
+	if opts.Status == nil {
+		return nil, errors.New("server: no Status func")
+	}
+	if opts.Metrics == nil {
+		opts.Metrics = NewMetrics()
+	}
+	s := &Server{opts: opts, log: opts.Logger}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	s.tokenID = sha256.Sum256([]byte(opts.Token))
+	s.hsrv = &http.Server{
+		Handler:           s.handler(),
+		ReadHeaderTimeout: readHeaderTimeout,
+		ReadTimeout:       readTimeout,
+		WriteTimeout:      writeTimeout,
+		IdleTimeout:       idleTimeout,
+		MaxHeaderBytes:    maxHeaderBytes,
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+	}
+	return s, nil
+}
+
+// isLoopback reports whether addr's host is a loopback IP or "localhost".
+// An empty host ("":9911") means every interface, so it is not.
+func isLoopback(addr string) (bool, error) {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false, fmt.Errorf("listen address %q: %w", addr, err)
+	}
+	if strings.EqualFold(host, "localhost") {
+		return true, nil
+	}
+	ip, err := netip.ParseAddr(host)
+	if err != nil {
+		return false, nil // a host name other than localhost may resolve anywhere
+	}
+	return ip.IsLoopback(), nil
+}
+
+// Listen binds the server's address and returns the bound one, so a
+// caller (a test on "127.0.0.1:0") knows where to connect before
+// [Server.Run] serves. Calling it is optional: Run listens if it has not.
+// Only the first call binds; later ones return the same address.
+func (s *Server) Listen(ctx context.Context) (net.Addr, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.ln != nil {
+		return s.ln.Addr(), nil
+	}
+	var lc net.ListenConfig
+	ln, err := lc.Listen(ctx, "tcp", s.opts.Addr)
+	if err != nil {
+		return nil, fmt.Errorf("http api: %w", err) // err names the address
+	}
+	s.ln = ln
+	return ln.Addr(), nil
+}
+
+// Addr returns the bound address ("127.0.0.1:41234"), or "" before
+// [Server.Listen] (or Run) has bound it. It is safe for concurrent use.
+func (s *Server) Addr() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.ln == nil {
+		return ""
+	}
+	return s.ln.Addr().String()
+}
+
+// Run listens (unless [Server.Listen] already did) and serves until ctx
+// ends, then shuts down gracefully: in-flight requests get up to 5 s,
+// after which their connections are closed. It returns nil when ctx ends
+// and the error otherwise. Call it once.
+func (s *Server) Run(ctx context.Context) error {
+	if _, err := s.Listen(ctx); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	ln := s.ln
+	s.mu.Unlock()
+
+	errc := make(chan error, 1)
+	go func() { errc <- s.hsrv.Serve(ln) }()
+
+	select {
+	case err := <-errc:
+		return fmt.Errorf("serve %s: %w", ln.Addr(), err)
+	case <-ctx.Done():
+	}
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), shutdownTimeout)
+	defer cancel()
+	err := s.hsrv.Shutdown(sctx)
+	if err != nil {
+		// Requests still running past the deadline: cut them off.
+		s.hsrv.Close()
+	}
+	if serr := <-errc; !errors.Is(serr, http.ErrServerClosed) {
+		return fmt.Errorf("serve %s: %w", ln.Addr(), serr)
+	}
+	if err != nil && !errors.Is(err, context.DeadlineExceeded) {
+		return fmt.Errorf("shut down %s: %w", ln.Addr(), err)
+	}
+	return nil
+}
+
+// handler routes the endpoints behind the token (or Host) check and the
+// cross-origin check.
+func (s *Server) handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		fmt.Fprint(w, "ok")
+	})
+	mux.Handle("GET /metrics", promhttp.HandlerFor(s.opts.Metrics.Registry(), promhttp.HandlerOpts{
+		ErrorLog:      slog.NewLogLogger(s.log.Handler(), slog.LevelError),
+		ErrorHandling: promhttp.ContinueOnError,
+		Timeout:       writeTimeout / 2,
+	}))
+	mux.HandleFunc("GET /status", s.serveStatus)
+	if s.opts.Reload != nil {
+		mux.HandleFunc("POST /reload", s.serveReload)
+	}
+	return http.NewCrossOriginProtection().Handler(s.guard(mux))
+}
+
+// guard enforces the token (or, without one, a loopback Host) on every
+// path but /healthz.
+func (s *Server) guard(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/healthz" {
+			if s.opts.Token != "" {
+				if !s.authorized(r) {
+					w.Header().Set("WWW-Authenticate", `Bearer realm="sentinel"`)
+					http.Error(w, "unauthorized", http.StatusUnauthorized)
+					return
+				}
+			} else if !loopbackHost(r.Host) {
+				http.Error(w, "forbidden host", http.StatusForbidden)
+				return
+			}
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// authorized compares the bearer token in constant time. Hashing both
+// sides first hides the token's length too.
+func (s *Server) authorized(r *http.Request) bool {
+	got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	if !ok {
+		return false
+	}
+	sum := sha256.Sum256([]byte(got))
+	return subtle.ConstantTimeCompare(sum[:], s.tokenID[:]) == 1
+}
+
+// loopbackHost reports whether a request's Host names a loopback address
+// or localhost: what a local client sends, and what a rebound DNS name
+// does not.
+func loopbackHost(hostport string) bool {
+	host := hostport
+	if h, _, err := net.SplitHostPort(hostport); err == nil {
+		host = h
+	}
+	host = strings.TrimSuffix(strings.TrimPrefix(host, "["), "]")
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip, err := netip.ParseAddr(host)
+	return err == nil && ip.IsLoopback()
+}
+
+func (s *Server) serveStatus(w http.ResponseWriter, _ *http.Request) {
+	writeJSON(w, http.StatusOK, s.opts.Status().forJSON())
+}
+
+func (s *Server) serveReload(w http.ResponseWriter, _ *http.Request) {
+	s.reload.Lock()
+	err := s.opts.Reload()
+	s.reload.Unlock()
+	if err != nil {
+		s.log.Warn("config reload rejected", "via", "http", "err", err)
+		writeJSON(w, http.StatusUnprocessableEntity, reloadResponse{Error: err.Error()})
+		return
+	}
+	s.log.Info("config reloaded", "via", "http")
+	writeJSON(w, http.StatusOK, reloadResponse{OK: true})
+}
+
+// reloadResponse is the JSON of POST /reload.
+type reloadResponse struct {
+	OK    bool   `json:"ok,omitempty"`
+	Error string `json:"error,omitempty"`
+}
+
+func writeJSON(w http.ResponseWriter, code int, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		// Status.forJSON leaves nothing json can refuse; this is a bug.
+		http.Error(w, "encode response: "+err.Error(), http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(code)
+	w.Write(append(b, '\n'))
+}
