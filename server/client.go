@@ -1,0 +1,120 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/sentinel-dev/sentinel/alerts"
+)
+
+// clientTimeout bounds each client call, on top of its context.
+const clientTimeout = 10 * time.Second
+
+// maxResponseBytes caps what the client reads of a response.
+const maxResponseBytes = 4 << 20
+
+// ErrUnauthorized is returned by the client functions when the server
+// wants a token and got none or a wrong one.
+var ErrUnauthorized = errors.New("unauthorized: wrong or missing token")
+
+// ReloadError is the server's refusal of a new config: Text holds every
+// config error, one per line (file:line: field: message).
+type ReloadError struct {
+	Text string
+}
+
+func (e *ReloadError) Error() string { return e.Text }
+
+// FetchStatus gets the daemon's [Status] from GET /status at addr
+// ("127.0.0.1:9911", or a URL "https://host:port"). token is sent as a
+// bearer token when not empty. The call is bounded by ctx and a 10 s
+// timeout.
+func FetchStatus(ctx context.Context, addr, token string) (Status, error) {
+	body, err := call(ctx, http.MethodGet, addr, "/status", token)
+	if err != nil {
+		return Status{}, err
+	}
+	var st Status
+	if err := json.Unmarshal(body, &st); err != nil {
+		return Status{}, fmt.Errorf("decode status: %w", err)
+	}
+	return st, nil
+}
+
+// RequestReload asks the daemon at addr to reload its config (POST
+// /reload). A rejected config returns a [*ReloadError] with the server's
+// error text; a daemon with reloads disabled returns an error that says so.
+func RequestReload(ctx context.Context, addr, token string) error {
+	body, err := call(ctx, http.MethodPost, addr, "/reload", token)
+	var se *statusError
+	if errors.As(err, &se) && se.code == http.StatusUnprocessableEntity {
+		var r reloadResponse
+		if json.Unmarshal(se.body, &r) == nil && r.Error != "" {
+			return &ReloadError{Text: r.Error}
+		}
+	}
+	if errors.As(err, &se) && se.code == http.StatusNotFound {
+		return fmt.Errorf("reload: not enabled on this daemon: %w", err)
+	}
+	if err != nil {
+		return err
+	}
+	var r reloadResponse
+	if err := json.Unmarshal(body, &r); err != nil || !r.OK {
+		return fmt.Errorf("reload: unexpected response %q", alerts.Sanitize(string(body), 200))
+	}
+	return nil
+}
+
+// statusError is a response other than 200.
+type statusError struct {
+	op   string // "GET /status"
+	code int
+	body []byte
+}
+
+func (e *statusError) Error() string {
+	text := strings.TrimSpace(string(e.body))
+	return fmt.Sprintf("%s: %s: %s", e.op, http.StatusText(e.code), alerts.Sanitize(text, 200))
+}
+
+// call sends one request and returns the body of a 200 response.
+func call(ctx context.Context, method, addr, path, token string) ([]byte, error) {
+	op := method + " " + path
+	base := addr
+	if !strings.Contains(base, "://") {
+		base = "http://" + base
+	}
+	req, err := http.NewRequestWithContext(ctx, method, strings.TrimSuffix(base, "/")+path, nil)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", op, err)
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	c := &http.Client{Timeout: clientTimeout}
+	resp, err := c.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", op, err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBytes))
+	if err != nil {
+		return nil, fmt.Errorf("%s: read response: %w", op, err)
+	}
+	io.Copy(io.Discard, resp.Body) // drain, so the connection is reused
+	switch resp.StatusCode {
+	case http.StatusOK:
+		return body, nil
+	case http.StatusUnauthorized:
+		return nil, fmt.Errorf("%s: %w", op, ErrUnauthorized)
+	default:
+		return nil, &statusError{op: op, code: resp.StatusCode, body: body}
+	}
+}
