@@ -40,6 +40,6 @@ the log format from the first lines.`,
 	root.SetErr(stderr)
 	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error { return usageError{err} })
 	root.CompletionOptions.HiddenDefaultCmd = true
-	root.AddCommand(newReplay(), newExplain(), newCheck(), newVersion())
+	root.AddCommand(newRun(), newReplay(), newExplain(), newCheck(), newStatus(), newReload(), newVersion())
 	return root
 }

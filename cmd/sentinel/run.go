@@ -1,0 +1,192 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/sentinel-dev/sentinel/alerts"
+	"github.com/sentinel-dev/sentinel/config"
+	"github.com/sentinel-dev/sentinel/daemon"
+	"github.com/sentinel-dev/sentinel/state"
+)
+
+type runFlags struct {
+	replayFlags
+	output    string
+	fromStart bool
+	stateDir  string
+	listen    string
+	token     string
+	logFormat string
+	poll      bool
+}
+
+// DefaultListen is where the local API listens unless --listen says
+// otherwise.
+const DefaultListen = "127.0.0.1:9911"
+
+func newRun() *cobra.Command {
+	var f runFlags
+	cmd := &cobra.Command{
+		Use:   "run [-c FILE] [PATH...]",
+		Short: "Follow logs as they are written and raise alerts as they happen",
+		Long: `run follows log files (paths or globs: /var/log/nginx/*.log) through rotation —
+rename and create, copytruncate, delete and recreate — and raises alerts as the rules
+fire and resolve, on the logs' own time. With no config, the embedded rules for web
+access logs apply to the given paths; with -c, its sources and rules.
+
+A file is read from its end the first time it is seen (--from-start: from its beginning).
+sentinel saves where it stopped in each file, and its windows, every few seconds and
+at shutdown (--state-dir), so a restart neither misses the lines written meanwhile
+nor sends an alert twice.
+
+Signals: SIGHUP reloads the config (validated whole first; an invalid one is rejected
+and the running one stays; rules that did not change keep their windows and
+baselines). SIGTERM and SIGINT stop reading, save the state and exit 0.
+
+A local HTTP API (--listen, default ` + DefaultListen + `) serves /healthz, /metrics
+(Prometheus), /status (JSON; also 'sentinel status') and POST /reload ('sentinel
+reload'). Bound to a non-loopback address, it requires --token.`,
+		Example: `  sentinel run /var/log/nginx/access.log
+  sentinel run -c /etc/sentinel/sentinel.yaml --state-dir /var/lib/sentinel
+  sentinel run --output json /var/log/app/*.log | jq .`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runDaemon(cmd.Context(), cmd.OutOrStdout(), cmd.ErrOrStderr(), f, args)
+		},
+	}
+	addInputFlags(cmd, &f.replayFlags)
+	fl := cmd.Flags()
+	fl.StringVarP(&f.output, "output", "o", "text", "alert output on stdout: text or json (one transition per line)")
+	fl.BoolVar(&f.fromStart, "from-start", false, "read files seen for the first time from their beginning, not their end")
+	fl.StringVar(&f.stateDir, "state-dir", "", "where to save positions and windows (default: $STATE_DIRECTORY, $XDG_STATE_HOME/sentinel or ~/.local/state/sentinel)")
+	fl.StringVar(&f.listen, "listen", DefaultListen, `address of the local HTTP API ("" to disable)`)
+	fl.StringVar(&f.token, "token", os.Getenv("SENTINEL_API_TOKEN"), "bearer token for the API (required off loopback; default $SENTINEL_API_TOKEN)")
+	fl.StringVar(&f.logFormat, "log-format", "text", "log format on stderr: text or json")
+	fl.BoolVar(&f.poll, "poll", false, "poll files instead of using inotify (network file systems)")
+	return cmd
+}
+
+func runDaemon(ctx context.Context, stdout, stderr io.Writer, f runFlags, args []string) error {
+	out := alerts.Output(f.output)
+	if out != alerts.Text && out != alerts.JSON {
+		return usagef("--output must be text or json, not %q", f.output)
+	}
+	logger, err := newLogger(stderr, f.logFormat)
+	if err != nil {
+		return err
+	}
+	cfg, err := loadConfig(f.config, stderr)
+	if err != nil {
+		return err
+	}
+	if f.skew > 0 {
+		cfg.Settings.Skew = f.skew
+	}
+	popts, err := parserOptions(f.replayFlags)
+	if err != nil {
+		return err
+	}
+	var sources []daemon.Source
+	for _, a := range args {
+		sources = append(sources, daemon.Source{Pattern: a, Format: f.format, Parser: popts})
+	}
+	if len(sources) == 0 {
+		for _, s := range cfg.Sources {
+			sources = append(sources, daemon.Source{Pattern: s.Path, Format: s.Format, Parser: s.Options})
+		}
+	}
+	if len(sources) == 0 {
+		return usagef("nothing to follow: name log files or globs, or give a config with sources")
+	}
+	for i, s := range sources {
+		if abs, err := filepath.Abs(s.Pattern); err == nil {
+			sources[i].Pattern = abs
+		}
+	}
+	dir := f.stateDir
+	if dir == "" {
+		dir = state.DefaultDir()
+	}
+	console := alerts.NewConsole(stdout, out)
+	var load func() (*config.Config, error)
+	if f.config != "" {
+		load = func() (*config.Config, error) { return config.Load(f.config) }
+	}
+	d, err := daemon.New(daemon.Options{
+		Config: cfg, Sources: sources, Load: load, StateDir: dir, FromStart: f.fromStart, Poll: f.poll,
+		Emit:   func(a alerts.Alert) error { return console.Notify(context.Background(), a) },
+		Listen: f.listen, Token: f.token, Version: version, Logger: logger,
+	})
+	if err != nil {
+		return err
+	}
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	ctx, stop := signal.NotifyContext(ctx, syscall.SIGTERM, syscall.SIGINT)
+	defer stop()
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	go func() {
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-hup:
+				d.Reload() // logs its outcome; a rejected config leaves the running one
+			}
+		}
+	}()
+	logger.Info("started", "sources", len(sources), "rules", len(cfg.Rules), "state_dir", dir, "listen", f.listen)
+	if err := d.Run(ctx); err != nil {
+		return err
+	}
+	logger.Info("stopped")
+	return nil
+}
+
+// newLogger returns the daemon's logger on w.
+func newLogger(w io.Writer, format string) (*slog.Logger, error) {
+	switch format {
+	case "text":
+		return slog.New(slog.NewTextHandler(w, nil)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, nil)), nil
+	}
+	return nil, usagef("--log-format must be text or json, not %q", format)
+}
+
+// apiFlags are the flags of the commands that talk to a running daemon.
+type apiFlags struct {
+	addr    string
+	token   string
+	timeout time.Duration
+}
+
+func addAPIFlags(cmd *cobra.Command, f *apiFlags) {
+	cmd.Flags().StringVar(&f.addr, "addr", DefaultListen, "address of the daemon's API")
+	cmd.Flags().StringVar(&f.token, "token", os.Getenv("SENTINEL_API_TOKEN"), "bearer token (default $SENTINEL_API_TOKEN)")
+	cmd.Flags().DurationVar(&f.timeout, "timeout", 5*time.Second, "how long to wait for the daemon")
+}
+
+func (f apiFlags) context(ctx context.Context) (context.Context, context.CancelFunc) {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	return context.WithTimeout(ctx, f.timeout)
+}
+
+// errNoDaemon wraps an API call's failure with a hint.
+func errNoDaemon(err error, addr string) error {
+	return hintError{err: err, hints: []string{fmt.Sprintf("is 'sentinel run' running with its API on %s (--addr)?", addr)}}
+}

@@ -1,0 +1,109 @@
+// Package state saves and loads what the daemon must remember across a
+// restart: where it stopped reading each file, and the detector engine's
+// windows, baselines and alert states. A save is atomic (write a temporary
+// file, sync, rename), so a crash leaves the previous state or the new
+// one, never half of either.
+package state
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/sentinel-dev/sentinel/detector"
+	"github.com/sentinel-dev/sentinel/tailer"
+)
+
+// Version is the format of the state file; Load refuses others.
+const Version = 1
+
+// FileName is the state file's name in the state directory.
+const FileName = "state.json"
+
+// State is what a daemon saves.
+type State struct {
+	Version     int                 `json:"version"`
+	Saved       time.Time           `json:"saved"`
+	Config      string              `json:"config"` // the config file it ran with
+	Checkpoints []tailer.Checkpoint `json:"checkpoints"`
+	Engine      *detector.Snapshot  `json:"engine,omitempty"`
+}
+
+// ErrVersion is returned by Load for a state of another format.
+var ErrVersion = errors.New("state file of another version")
+
+// Load reads the state in dir; a missing file returns (nil, nil).
+func Load(dir string) (*State, error) {
+	p := filepath.Join(dir, FileName)
+	data, err := os.ReadFile(p)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read state: %w", err)
+	}
+	var st State
+	if err := json.Unmarshal(data, &st); err != nil {
+		return nil, fmt.Errorf("decode state %s: %w", p, err)
+	}
+	if st.Version != Version {
+		return nil, fmt.Errorf("%s: %w: %d", p, ErrVersion, st.Version)
+	}
+	return &st, nil
+}
+
+// Save writes st to dir atomically, creating dir (0700) if needed.
+func Save(dir string, st *State) error {
+	st.Version = Version
+	data, err := json.Marshal(st)
+	if err != nil {
+		return fmt.Errorf("encode state: %w", err)
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("create state dir: %w", err)
+	}
+	tmp, err := os.CreateTemp(dir, FileName+".*.tmp")
+	if err != nil {
+		return fmt.Errorf("save state: %w", err)
+	}
+	defer os.Remove(tmp.Name()) // after a successful rename there is nothing left to remove
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return fmt.Errorf("save state: %w", err)
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return fmt.Errorf("save state: %w", err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("save state: %w", err)
+	}
+	if err := os.Rename(tmp.Name(), filepath.Join(dir, FileName)); err != nil {
+		return fmt.Errorf("save state: %w", err)
+	}
+	if d, err := os.Open(dir); err == nil { // make the rename durable
+		d.Sync()
+		d.Close()
+	}
+	return nil
+}
+
+// DefaultDir is where state goes without --state-dir: $STATE_DIRECTORY
+// (systemd's StateDirectory=), else $XDG_STATE_HOME/sentinel, else
+// ~/.local/state/sentinel, else /var/lib/sentinel.
+func DefaultDir() string {
+	if d := os.Getenv("STATE_DIRECTORY"); d != "" {
+		return d
+	}
+	if d := os.Getenv("XDG_STATE_HOME"); d != "" {
+		return filepath.Join(d, "sentinel")
+	}
+	if home, err := os.UserHomeDir(); err == nil && home != "/" {
+		return filepath.Join(home, ".local", "state", "sentinel")
+	}
+	return "/var/lib/sentinel"
+}

@@ -1,0 +1,13 @@
+package tailer
+
+// Line is one complete line (without its "\n"), read from a file.
+type Line struct {
+	// Path is the path it was read from: the pattern match, not the name
+	// a rotated file has now.
+	Path string
+	// Text is the line, owned by the receiver (a fresh copy).
+	Text []byte
+	// Pos is the position just after this line: what to save once the line
+	// is processed.
+	Pos Checkpoint
+}
