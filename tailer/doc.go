@@ -16,9 +16,11 @@
 //     or deleted), the tailer stops the library and reads the old inode
 //     itself, by its descriptor, from the last delivered offset, for
 //     [Options.RotateWait], so lines a writer still appends to the renamed
-//     file are delivered; then it follows the new file from offset 0. The
-//     successor is opened as soon as the rotation is seen, so a second
-//     rotation during the wait loses nothing either.
+//     file are delivered; then it follows the new file from offset 0. While
+//     it drains, it polls the path every 100 ms and holds every new file
+//     that appears there, so rotations faster than RotateWait lose nothing
+//     either: held files are read in order, each for RotateWait after the
+//     next one appeared.
 //   - Positions. Every [Line] carries the [Checkpoint] just after it, taken
 //     from the library's Line.SeekInfo.Offset and checked against the
 //     previous line's end (Tell is never called). A jump back to 0 on the
@@ -45,10 +47,10 @@
 // Losses it cannot prevent:
 //   - copytruncate: lines appended between logrotate's copy and its truncate
 //     exist only in the copy, which the tailer does not read.
-//   - A generation that is created and renamed away again before the tailer
-//     opens it (rotation faster than the 250 ms check while a previous
-//     rotated file is still being drained), and, across a restart, any
-//     rotated file other than the checkpointed inode and the current one.
+//   - A file that is created and renamed away again before the tailer opens
+//     it: within the 250 ms check while the tailer follows its predecessor,
+//     or within 100 ms while it drains one. Across a restart, any rotated
+//     file other than the checkpointed inode and the current one.
 //   - In poll mode, a file truncated and regrown past the read offset
 //     between two checks is detected only by its first bytes; lines read
 //     from it before the check may be wrong or repeated.

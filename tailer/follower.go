@@ -42,6 +42,9 @@ type follower struct {
 	stats      *fileStats
 	log        *slog.Logger
 	libLog     *log.Logger
+	// pending are files seen at the path after the one being drained,
+	// held open, oldest first.
+	pending []*generation
 }
 
 // run follows w.real until ctx ends or the path is gone (after its last
@@ -57,43 +60,83 @@ func (w *follower) run(ctx context.Context) error {
 		return err
 	}
 	w.stats.offset.Store(g.off)
+	defer w.closePending()
 	for {
 		if err := w.follow(ctx, g); err != nil {
 			g.close()
 			return err
 		}
-		// The path names another file, or none. Hold the successor now so
-		// that a second rotation during the drain cannot take it away.
-		next, _, err := openGeneration(w.open, w.real)
-		if err == nil && next.dev == g.dev && next.ino == g.ino {
-			next.close() // renamed back: keep following
-			continue
-		}
-		if err != nil {
-			next = nil
-		}
-		w.log.Info("file rotated; draining the old file", "rotate_wait", w.rotateWait)
-		err = w.drain(ctx, g, time.Now().Add(w.rotateWait))
+		// The path names another file, or none. Hold its successors from
+		// now on, so that further rotations during the drain lose nothing.
+		w.log.Info("file rotated; draining the old file", "rotate_wait", w.rotateWait, "inode", g.ino, "offset", g.off)
+		w.holdSuccessor(g)
+		err := w.drain(ctx, g, time.Now().Add(w.rotateWait))
+		w.log.Debug("drained", "inode", g.ino, "offset", g.off)
 		g.close()
 		w.stats.rotations.Add(1)
 		if err != nil {
-			if next != nil {
-				next.close()
-			}
 			return err
 		}
-		if next == nil {
-			if next, _, err = w.openRetry(ctx); err != nil {
-				return ignoreGone(err)
+		// Successors that were rotated in turn while we drained are read
+		// by their descriptors too, in order.
+		for len(w.pending) > 1 {
+			h := w.pending[0]
+			w.pending = w.pending[1:]
+			err := h.seek(0)
+			if err == nil {
+				err = w.drain(ctx, h, h.rotatedAt.Add(w.rotateWait))
+			}
+			h.close()
+			w.stats.rotations.Add(1)
+			if err != nil {
+				return err
 			}
 		}
-		g = next
+		if len(w.pending) == 1 {
+			g, w.pending = w.pending[0], nil
+		} else if g, _, err = w.openRetry(ctx); err != nil {
+			return ignoreGone(err)
+		}
 		if err := g.seek(0); err != nil {
 			g.close()
 			return err
 		}
 		w.stats.offset.Store(0)
 	}
+}
+
+// holdSuccessor opens the file now at w.real if it is neither g nor a
+// held successor, and marks the previous successor rotated.
+func (w *follower) holdSuccessor(g *generation) {
+	fi, err := os.Stat(w.real)
+	if err != nil {
+		return
+	}
+	dev, ino := fileID(fi)
+	for _, h := range append([]*generation{g}, w.pending...) {
+		if h.dev == dev && h.ino == ino {
+			return
+		}
+	}
+	next, _, err := openGeneration(w.open, w.real)
+	if err != nil {
+		return // openRetry reports it if it lasts
+	}
+	if next.dev != dev || next.ino != ino {
+		next.close() // replaced meanwhile: seen at the next poll
+		return
+	}
+	if n := len(w.pending); n > 0 {
+		w.pending[n-1].rotatedAt = time.Now()
+	}
+	w.pending = append(w.pending, next)
+}
+
+func (w *follower) closePending() {
+	for _, h := range w.pending {
+		h.close()
+	}
+	w.pending = nil
 }
 
 func ignoreGone(err error) error {
@@ -185,17 +228,22 @@ func (w *follower) finishRotated(ctx context.Context, cp Checkpoint) error {
 		return nil
 	}
 	for _, e := range entries {
-		if !e.Type().IsRegular() {
+		info, err := e.Info()
+		if err != nil || !info.Mode().IsRegular() {
+			continue
+		}
+		if dev, ino := fileID(info); dev != cp.Dev || ino != cp.Inode {
 			continue
 		}
 		name := filepath.Join(dir, e.Name())
 		g, size, err := openGeneration(w.open, name)
 		if err != nil {
-			continue
+			w.log.Warn("cannot open the rotated file", "rotated", name, "err", err)
+			return nil
 		}
 		if g.dev != cp.Dev || g.ino != cp.Inode {
-			g.close()
-			continue
+			g.close() // renamed meanwhile
+			return nil
 		}
 		defer g.close()
 		if !cp.matches(g.f, size) {
@@ -219,6 +267,7 @@ func (w *follower) follow(ctx context.Context, g *generation) error {
 	backoff := 100 * time.Millisecond
 	for {
 		tl, err := tailGeneration(g, w.real, w.poll, w.libLog)
+		w.log.Debug("following", "inode", g.ino, "offset", g.off, "tail", libraryPath(g.f, w.real))
 		if err != nil {
 			w.stats.openErrors.Add(1)
 			w.log.Warn("cannot start the tail; retrying", "err", err)
@@ -332,7 +381,8 @@ func (w *follower) truncate(g *generation, why string) {
 }
 
 // drain reads g by the tailer's own descriptor until deadline, then once
-// more, including an unterminated last line.
+// more, including an unterminated last line. Meanwhile it holds every new
+// file that appears at the path.
 func (w *follower) drain(ctx context.Context, g *generation, deadline time.Time) error {
 	fn := w.ownLine(ctx, g)
 	for {
@@ -347,6 +397,7 @@ func (w *follower) drain(ctx context.Context, g *generation, deadline time.Time)
 		if final {
 			return nil
 		}
+		w.holdSuccessor(g)
 		if err := sleep(ctx, min(100*time.Millisecond, time.Until(deadline))); err != nil {
 			return err
 		}

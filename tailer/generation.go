@@ -9,6 +9,7 @@ import (
 	"io"
 	"math"
 	"os"
+	"time"
 )
 
 // generation is one file (one inode) behind a path, held open by the
@@ -22,6 +23,9 @@ type generation struct {
 	// prefix holds the file's first min(1024, off) bytes, as consumed.
 	prefix []byte
 	fp     string // fingerprint(prefix) once len(prefix) == fingerprintBytes
+	// rotatedAt is when another file was seen at the path (zero while
+	// this one is still there, as far as the tailer knows).
+	rotatedAt time.Time
 }
 
 // openGeneration opens path with open and records its identity.

@@ -19,8 +19,11 @@ const (
 
 // Defaults for [Options].
 const (
-	DefaultRotateWait   = 5 * time.Second
-	DefaultReglob       = 10 * time.Second
+	// DefaultRotateWait is how long a rotated file is still read.
+	DefaultRotateWait = 5 * time.Second
+	// DefaultReglob is how often globs are re-expanded.
+	DefaultReglob = 10 * time.Second
+	// DefaultMaxLineBytes is the longest line delivered (1 MiB).
 	DefaultMaxLineBytes = 1 << 20
 )
 

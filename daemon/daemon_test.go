@@ -1,0 +1,249 @@
+package daemon
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/sentinel-dev/sentinel/alerts"
+	"github.com/sentinel-dev/sentinel/config"
+)
+
+// logWriter appends combined lines stamped with the wall clock.
+type logWriter struct {
+	f *os.File
+	n int
+}
+
+func newLogWriter(tb testing.TB, path string) *logWriter {
+	tb.Helper()
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { f.Close() })
+	return &logWriter{f: f}
+}
+
+func (w *logWriter) line(tb testing.TB, ip, method, path string, status int) {
+	tb.Helper()
+	w.n++
+	t := time.Now().UTC().Format("02/Jan/2006:15:04:05 -0700")
+	if _, err := fmt.Fprintf(w.f, "%s - - [%s] \"%s %s?n=%d HTTP/1.1\" %d 100 \"-\" \"Mozilla/5.0\"\n", ip, t, method, path, w.n, status); err != nil {
+		tb.Fatal(err)
+	}
+}
+
+// normal writes n ordinary page views, spread over d.
+func (w *logWriter) normal(tb testing.TB, n int, d time.Duration) {
+	for i := range n {
+		w.line(tb, fmt.Sprintf("10.0.0.%d", i%20), "GET", "/", 200)
+		time.Sleep(d / time.Duration(n))
+	}
+}
+
+// attack writes sign-up posts at about perSecond for d, from many
+// addresses, and returns the wall time of its first line.
+func (w *logWriter) attack(tb testing.TB, perSecond int, d time.Duration) time.Time {
+	start := time.Now()
+	for i := 0; time.Since(start) < d; i++ {
+		w.line(tb, fmt.Sprintf("198.51.%d.%d", i/250%250, i%250), "POST", "/users/register", 302)
+		if i%(perSecond/20) == 0 {
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
+	return start
+}
+
+// recorder collects alert transitions with their wall time.
+type recorder struct {
+	mu  sync.Mutex
+	got []alerts.Alert
+	at  []time.Time
+}
+
+func (r *recorder) emit(a alerts.Alert) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.got, r.at = append(r.got, a), append(r.at, time.Now())
+	return nil
+}
+
+func (r *recorder) first(rule string, st alerts.State) (alerts.Alert, time.Time, int) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	n, idx := 0, -1
+	for i, a := range r.got {
+		if a.Rule == rule && a.State == st {
+			if idx < 0 {
+				idx = i
+			}
+			n++
+		}
+	}
+	if idx < 0 {
+		return alerts.Alert{}, time.Time{}, 0
+	}
+	return r.got[idx], r.at[idx], n
+}
+
+// start runs a daemon on path until the returned stop is called.
+func start(tb testing.TB, opts Options) (d *Daemon, stop func()) {
+	tb.Helper()
+	if opts.Config == nil {
+		opts.Config = config.Default()
+	}
+	d, err := New(opts)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- d.Run(ctx) }()
+	return d, func() {
+		cancel()
+		if err := <-done; err != nil {
+			tb.Errorf("Run() = %v", err)
+		}
+	}
+}
+
+// waitFor polls cond until it holds or 10 s pass.
+func waitFor(tb testing.TB, what string, cond func() bool) {
+	tb.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			tb.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// TestDaemon_endToEnd: the daemon follows a file, a writer injects a
+// sign-up flood, and the alert comes out; the latency from the first
+// attack line to the alert is logged (docs/benchmarks.md).
+func TestDaemon_endToEnd(t *testing.T) {
+	if testing.Short() {
+		t.Skip("writes in real time for a few seconds")
+	}
+	dir := t.TempDir()
+	path := filepath.Join(dir, "access.log")
+	w := newLogWriter(t, path)
+	var rec recorder
+	d, stop := start(t, Options{Sources: []Source{{Pattern: path, Format: "auto"}}, StateDir: filepath.Join(dir, "state"),
+		FromStart: true, Emit: rec.emit})
+	w.normal(t, 40, 2*time.Second)
+	began := w.attack(t, 240, 3*time.Second)
+	waitFor(t, "the sign-up alert", func() bool { _, _, n := rec.first("signup-burst", alerts.Firing); return n > 0 })
+	a, at, _ := rec.first("signup-burst", alerts.Firing)
+	t.Logf("alert %s %.0f/s, %v after the first attack line was written", a.Rule, a.Current, at.Sub(began).Round(time.Millisecond))
+	waitFor(t, "every line", func() bool { return d.Events() == uint64(w.n) })
+	st := d.Status()
+	if len(st.Sources) != 1 || st.Sources[0].Lines != int64(w.n) || st.Sources[0].Format != "combined" {
+		t.Errorf("status sources = %+v, want %d lines", st.Sources, w.n)
+	}
+	stop()
+}
+
+// TestDaemon_restart: stopped in the middle of a burst and started again,
+// the daemon counts every line once and sends the burst's alert once.
+func TestDaemon_restart(t *testing.T) {
+	if testing.Short() {
+		t.Skip("writes in real time for a few seconds")
+	}
+	dir := t.TempDir()
+	path := filepath.Join(dir, "access.log")
+	w := newLogWriter(t, path)
+	var rec recorder
+	opts := Options{Sources: []Source{{Pattern: path, Format: "auto"}}, StateDir: filepath.Join(dir, "state"), FromStart: true, Emit: rec.emit}
+	d1, stop1 := start(t, opts)
+	w.normal(t, 20, time.Second)
+	w.attack(t, 240, 1500*time.Millisecond)
+	waitFor(t, "the sign-up alert", func() bool { _, _, n := rec.first("signup-burst", alerts.Firing); return n > 0 })
+	waitFor(t, "the lines so far", func() bool { return d1.Events() == uint64(w.n) })
+	stop1()
+	w.attack(t, 240, 1500*time.Millisecond) // written while sentinel is down
+	d2, stop2 := start(t, opts)
+	w.attack(t, 240, time.Second)
+	waitFor(t, "every line", func() bool { return d2.Events() == uint64(w.n) })
+	stop2()
+	if _, _, n := rec.first("signup-burst", alerts.Firing); n != 1 {
+		t.Errorf("signup-burst fired %d times, want once across the restart", n)
+	}
+}
+
+// TestDaemon_reload: a reload with one rule's threshold changed keeps the
+// other rules' windows; a broken config is rejected and the old one runs.
+func TestDaemon_reload(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "access.log")
+	cfgPath := filepath.Join(dir, "sentinel.yaml")
+	write := func(text string) {
+		if err := os.WriteFile(cfgPath, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rules := `
+rules:
+  - name: posts
+    match: {method: POST}
+    detector: {type: rate, window: 1m, threshold: %s}
+  - name: pages
+    match: {method: GET}
+    detector: {type: rate, window: 1m, threshold: 1000}
+`
+	write(fmt.Sprintf(rules, "1000"))
+	cfg, err := config.Load(cfgPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := newLogWriter(t, path)
+	var rec recorder
+	d, stop := start(t, Options{Config: cfg, Sources: []Source{{Pattern: path, Format: "combined"}}, StateDir: filepath.Join(dir, "state"),
+		FromStart: true, Emit: rec.emit, Load: func() (*config.Config, error) { return config.Load(cfgPath) }})
+	defer stop()
+	for range 30 {
+		w.line(t, "10.0.0.1", "POST", "/form", 302)
+		w.line(t, "10.0.0.2", "GET", "/", 200)
+	}
+	waitFor(t, "the lines", func() bool { return d.Events() == uint64(w.n) })
+	matched := func(rule string) uint64 {
+		d.mu.Lock()
+		defer d.mu.Unlock()
+		for _, r := range d.eng.Stats().Rules {
+			if r.Name == rule {
+				return r.Matched
+			}
+		}
+		return 0
+	}
+	write(fmt.Sprintf(rules, "0.1")) // posts changes; pages does not
+	if err := d.Reload(); err != nil {
+		t.Fatalf("Reload() = %v", err)
+	}
+	if got := matched("pages"); got != 30 {
+		t.Errorf("pages matched %d after the reload, want its 30 kept", got)
+	}
+	if got := matched("posts"); got != 0 {
+		t.Errorf("posts matched %d after the reload, want a fresh window", got)
+	}
+	write("rules:\n  - name: broken\n    detector: {type: rate, window: soon, threshold: 1}\n")
+	err = d.Reload()
+	var errs config.Errors
+	if !errors.As(err, &errs) {
+		t.Fatalf("Reload(broken) = %v, want the config's errors", err)
+	}
+	if got := matched("pages"); got != 30 {
+		t.Errorf("pages matched %d after a rejected reload, want 30", got)
+	}
+	st := d.Status()
+	if len(st.Rules) != 2 || st.Rules[0].Name != "posts" {
+		t.Errorf("status rules = %+v, want the reloaded config still running", st.Rules)
+	}
+}
