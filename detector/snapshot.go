@@ -206,9 +206,9 @@ func (e *Engine) View() []RuleView {
 	for _, r := range e.rules {
 		v := RuleView{Name: r.rule.Name, Severity: r.rule.Severity, State: stateNames[r.state], Unit: r.rule.unit(),
 			Down: r.rule.Baseline != nil && r.rule.Baseline.Down, Keys: []alerts.KeyCount{}}
+		v.Threshold, _, _ = r.threshold(e.watermark)
 		if e.started {
 			v.Value = round(r.exactValue(e.watermark))
-			v.Threshold, _, _ = r.threshold(e.watermark)
 			if r.rule.GroupBy != nil {
 				v.Keys = r.topKeys(3)
 			}

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -125,4 +126,93 @@ func TestRun_kill9(t *testing.T) {
 	if fired != 1 {
 		t.Errorf("signup-burst fired %d times (first run %q, second %q), want once", fired, strings.TrimSpace(out1.String())[:min(200, out1.Len())], out2.String())
 	}
+}
+
+// TestRun_sighup: SIGHUP with a changed threshold takes effect at once
+// (seen in sentinel status); a broken config on SIGHUP is rejected and
+// logged, and the daemon keeps running the last good one.
+func TestRun_sighup(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the daemon")
+	}
+	exe := sentinelExe(t)
+	dir := t.TempDir()
+	logPath := filepath.Join(dir, "access.log")
+	cfgPath := filepath.Join(dir, "sentinel.yaml")
+	os.WriteFile(logPath, nil, 0o644)
+	writeCfg := func(threshold string) {
+		text := fmt.Sprintf("sources:\n  - path: %s\n    format: combined\nrules:\n  - name: posts\n    match: {method: POST}\n    detector: {type: rate, window: 1m, threshold: %s}\n  - name: pages\n    detector: {type: rate, window: 1m, threshold: 100}\n", logPath, threshold)
+		if err := os.WriteFile(cfgPath, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	writeCfg("5")
+	addr := freeAddr(t)
+	var logs bytes.Buffer
+	cmd := exec.Command(exe, "run", "-c", cfgPath, "--state-dir", filepath.Join(dir, "state"), "--listen", addr)
+	cmd.Stdout, cmd.Stderr = new(bytes.Buffer), &logs
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		cmd.Process.Signal(syscall.SIGTERM)
+		cmd.Wait()
+		if t.Failed() {
+			t.Logf("daemon logs:\n%s", logs.String())
+		}
+	}()
+	threshold := func() string {
+		var out bytes.Buffer
+		for range 100 {
+			out.Reset()
+			st := exec.Command(exe, "status", "--addr", addr, "--json")
+			st.Stdout = &out
+			if st.Run() == nil {
+				var s struct {
+					Rules []struct {
+						Name      string
+						Threshold float64
+					}
+				}
+				if json.Unmarshal(out.Bytes(), &s) == nil && len(s.Rules) > 0 {
+					return fmt.Sprint(s.Rules[0].Threshold)
+				}
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		t.Fatal("sentinel status never answered")
+		return ""
+	}
+	if got := threshold(); got != "5" {
+		t.Fatalf("threshold = %s, want 5", got)
+	}
+	writeCfg("7")
+	cmd.Process.Signal(syscall.SIGHUP)
+	waitFor := func(what string, cond func() bool) {
+		for range 100 {
+			if cond() {
+				return
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		t.Fatalf("timed out waiting for %s", what)
+	}
+	waitFor("the new threshold", func() bool { return threshold() == "7" })
+	os.WriteFile(cfgPath, []byte("rules:\n  - name: broken\n    detector: {type: rate, window: soon}\n"), 0o644)
+	cmd.Process.Signal(syscall.SIGHUP)
+	waitFor("the rejection in the log", func() bool { return strings.Contains(logs.String(), "reload rejected") })
+	if got := threshold(); got != "7" {
+		t.Errorf("after a broken reload the threshold is %s, want the running 7", got)
+	}
+}
+
+// freeAddr returns a loopback address with a free port.
+func freeAddr(tb testing.TB) string {
+	tb.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
 }
