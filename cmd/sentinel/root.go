@@ -17,10 +17,13 @@ stuffing, request floods, 5xx storms — and reports each alert with its value, 
 threshold and the top offenders.
 
 With no config it applies embedded default rules for web access logs and detects
-the log format from the first lines.`,
+the log format from the first lines. 'run' follows logs live; 'replay' runs the same
+rules over old logs, and 'explain' tells why each rule fired or did not.`,
 		Example: `  sentinel replay samples/signup-flood.log
-  sentinel replay --output json /var/log/nginx/access.log.1
+  sentinel explain -r traffic-spike samples/benign-ramp.log
   zcat access.log.*.gz | sentinel replay -
+  sentinel run /var/log/nginx/access.log
+  sentinel status
   sentinel check -c sentinel.yaml`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
