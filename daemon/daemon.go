@@ -88,6 +88,9 @@ type stream struct {
 	s         *source.Stream
 	lastLine  time.Time // wall time of its last line
 	published source.Stats
+	holding   bool              // its saved position is before lines held for detection
+	lastPos   tailer.Checkpoint // the position after its last line
+	warned    bool              // its unrecognised format was logged
 }
 
 // New returns a Daemon, restoring the state saved in opts.StateDir.
@@ -143,9 +146,21 @@ func (d *Daemon) Metrics() *server.Metrics { return d.metrics }
 // is returned as an error.
 func (d *Daemon) Run(ctx context.Context) error {
 	saved, err := state.Load(d.opts.StateDir)
-	if err != nil {
-		d.log.Warn("state unreadable: starting afresh", "err", err)
+	switch {
+	case errors.Is(err, state.ErrUndecodable):
+		// A torn or foreign file: keep it for a look, start afresh.
+		d.log.Error("state unreadable: set aside, starting afresh", "err", err)
+		if err := state.SetAside(d.opts.StateDir); err != nil {
+			return err
+		}
 		saved = nil
+	case err != nil:
+		// A newer version, or an I/O error: do not overwrite what a newer
+		// sentinel or a passing fault left.
+		return fmt.Errorf("%w (move it away to start afresh)", err)
+	}
+	if err := state.CheckWritable(d.opts.StateDir); err != nil {
+		return err
 	}
 	var checkpoints []tailer.Checkpoint
 	if saved != nil {
@@ -159,7 +174,18 @@ func (d *Daemon) Run(ctx context.Context) error {
 				d.log.Warn("engine state not restored", "err", err)
 			} else {
 				d.log.Info("resumed", "rules", restored, "files", len(checkpoints))
+				// The log's clock resumes where it was: the quiet advance
+				// must not wait for a new line to know the time.
+				d.lastEvent, d.lastWall = d.eng.Watermark(), saved.Saved
 			}
+		}
+	}
+	var srv *server.Server
+	if d.opts.Listen != "" { // before any goroutine: a bad address must not leave one running
+		srv, err = server.New(server.Options{Addr: d.opts.Listen, Token: d.opts.Token, Status: d.Status,
+			Reload: d.Reload, Metrics: d.metrics, Logger: d.log})
+		if err != nil {
+			return err
 		}
 	}
 	patterns := make([]string, len(d.opts.Sources))
@@ -175,6 +201,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 		return fmt.Errorf("follow logs: %w", err)
 	}
 
+	d.log.Info("started", "sources", len(d.opts.Sources), "rules", len(d.cfg.Rules), "state_dir", d.opts.StateDir, "listen", d.opts.Listen)
 	g, ctx := errgroup.WithContext(ctx)
 	lines := make(chan tailer.Line, 4096)
 	g.Go(func() error {
@@ -183,25 +210,21 @@ func (d *Daemon) Run(ctx context.Context) error {
 		}
 		return nil
 	})
-	if d.opts.Listen != "" {
-		srv, err := server.New(server.Options{Addr: d.opts.Listen, Token: d.opts.Token, Status: d.Status,
-			Reload: d.Reload, Metrics: d.metrics, Logger: d.log})
-		if err != nil {
-			return err
-		}
+	if srv != nil {
 		g.Go(func() error { return srv.Run(ctx) })
 	}
 	g.Go(func() error { return d.loop(ctx, lines, tl) })
 	err = g.Wait()
 	d.mu.Lock()
-	defer d.mu.Unlock()
 	for _, s := range d.streams {
 		s.s.Flush()
 	}
-	if serr := d.save(); serr != nil && err == nil {
-		err = serr
+	if serr := d.save(); serr != nil {
+		d.log.Error("state not saved at shutdown", "err", serr)
 	}
-	d.send()
+	out := d.takePending()
+	d.mu.Unlock()
+	d.send(out)
 	return err
 }
 
@@ -222,28 +245,21 @@ func (d *Daemon) loop(ctx context.Context, lines <-chan tailer.Line, tl *tailer.
 			for range len(lines) { // drain what is already queued under one lock
 				d.take(<-lines)
 			}
-			err := d.afterBatch()
+			out := d.afterBatch()
 			d.mu.Unlock()
-			if err != nil {
-				return err
-			}
+			d.send(out)
 		case <-tick.C:
 			now := d.now()
 			d.mu.Lock()
 			d.quiet(now)
 			d.publish(tl)
-			var err error
 			if d.dirty && now.Sub(lastSave) >= d.opts.Checkpoint {
-				err = d.save()
+				d.trySave()
 				lastSave = now
 			}
-			if err == nil {
-				err = d.afterBatch()
-			}
+			out := d.afterBatch()
 			d.mu.Unlock()
-			if err != nil {
-				return err
-			}
+			d.send(out)
 		}
 	}
 }
@@ -258,7 +274,18 @@ func (d *Daemon) take(l tailer.Line) {
 	}
 	s.lastLine = d.now()
 	s.s.Line(l.Text)
-	d.positions[l.Path] = l.Pos
+	s.lastPos = l.Pos
+	switch {
+	case !s.s.Holding():
+		d.positions[l.Path], s.holding = l.Pos, false
+	case !s.holding:
+		// The first line held for format detection: until it is decoded,
+		// a restart must read it again, so the saved position stays
+		// before it.
+		before := l.Pos
+		before.Offset -= int64(len(l.Text)) + 1
+		d.positions[l.Path], s.holding = before, true
+	}
 	d.dirty = true
 }
 
@@ -276,9 +303,16 @@ func (d *Daemon) observe(ev *parsers.Event) {
 // written in another zone or with a skewed clock is not all late. Files
 // quiet for a second settle their format detection.
 func (d *Daemon) quiet(now time.Time) {
-	for _, s := range d.streams {
+	for path, s := range d.streams {
 		if now.Sub(s.lastLine) >= time.Second {
 			s.s.Settle()
+			if s.holding && !s.s.Holding() {
+				d.positions[path], s.holding = s.lastPos, false
+			}
+		}
+		if err := s.s.Err(); err != nil && !s.warned {
+			s.warned = true
+			d.log.Warn("lines skipped: format not recognised", "path", path, "err", err)
 		}
 	}
 	if !d.lastEvent.IsZero() {
@@ -288,28 +322,40 @@ func (d *Daemon) quiet(now time.Time) {
 	}
 }
 
-// afterBatch saves the state when transitions are waiting, then sends
-// them: a crash after the save cannot send them twice.
-func (d *Daemon) afterBatch() error {
+// afterBatch saves the state when transitions are waiting, and returns
+// them to be sent once the lock is released: a crash after the save
+// cannot send them twice, and a slow output never holds the engine.
+func (d *Daemon) afterBatch() []alerts.Alert {
 	if len(d.pending) == 0 {
 		return nil
 	}
-	if err := d.save(); err != nil {
-		return err
-	}
-	d.send()
-	return nil
+	d.trySave()
+	return d.takePending()
 }
 
-// send writes the waiting transitions.
-func (d *Daemon) send() {
-	for _, a := range d.pending {
+// takePending returns the waiting transitions and empties the queue.
+func (d *Daemon) takePending() []alerts.Alert {
+	out := d.pending
+	d.pending = nil
+	return out
+}
+
+// send writes transitions; the caller does not hold the lock.
+func (d *Daemon) send(out []alerts.Alert) {
+	for _, a := range out {
 		d.metrics.Alert(a.Rule, a.State)
 		if err := d.opts.Emit(a); err != nil {
 			d.log.Error("alert not written", "rule", a.Rule, "err", err)
 		}
 	}
-	d.pending = d.pending[:0]
+}
+
+// trySave saves the state; a failure (a full disk during an attack) is
+// logged and retried at the next tick, never fatal.
+func (d *Daemon) trySave() {
+	if err := d.save(); err != nil {
+		d.log.Error("state not saved: will retry", "err", err)
+	}
 }
 
 // save writes the positions and the engine's state.
@@ -353,31 +399,57 @@ func (d *Daemon) Reload() error {
 		return err
 	}
 	d.mu.Lock()
-	defer d.mu.Unlock()
+	out, err := d.swap(cfg)
+	d.mu.Unlock()
+	d.send(out) // not under the lock
+	return err
+}
+
+// swap replaces the engine by one for cfg, keeping the state of unchanged
+// rules; it returns the transitions to send. The caller holds mu.
+func (d *Daemon) swap(cfg *config.Config) ([]alerts.Alert, error) {
 	eng, err := d.newEngine(cfg)
 	if err != nil {
 		d.metrics.ConfigReload(err)
-		return err
+		return nil, err
 	}
 	snap, err := d.eng.Snapshot()
 	if err != nil {
-		return err
+		return nil, err
 	}
 	kept, err := eng.Restore(snap)
 	if err != nil {
 		d.metrics.ConfigReload(err)
-		return err
+		return nil, err
+	}
+	keptSet := map[string]bool{}
+	for _, name := range kept {
+		keptSet[name] = true
+	}
+	for _, v := range d.eng.View() {
+		if v.State == "firing" && !keptSet[v.Name] {
+			// A firing rule changed or removed: close its episode, so that
+			// whatever acted on the firing sees it end.
+			d.pending = append(d.pending, alerts.Alert{Rule: v.Name, State: alerts.Resolved, Time: d.eng.Watermark(),
+				Value: v.Value, Threshold: v.Threshold, Unit: v.Unit, Severity: v.Severity, Since: v.Since,
+				Description: "the rule was changed or removed by a config reload", Keys: []alerts.KeyCount{}})
+		}
+	}
+	newNames := map[string]bool{}
+	for _, r := range cfg.Rules {
+		newNames[r.Name] = true
+		d.metrics.AddRule(r.Name)
 	}
 	for _, r := range d.cfg.Rules {
-		d.metrics.ForgetRule(r.Name)
-	}
-	for _, r := range cfg.Rules {
-		d.metrics.AddRule(r.Name)
+		if !newNames[r.Name] {
+			d.metrics.ForgetRule(r.Name)
+		}
 	}
 	d.eng, d.cfg, d.dirty = eng, cfg, true
 	d.metrics.ConfigReload(nil)
 	d.log.Info("reloaded", "rules", len(cfg.Rules), "kept", kept)
-	return nil
+	d.trySave()
+	return d.takePending(), nil
 }
 
 // publish moves the streams' counters to the metrics.

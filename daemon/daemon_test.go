@@ -12,6 +12,7 @@ import (
 
 	"github.com/sentinel-dev/sentinel/alerts"
 	"github.com/sentinel-dev/sentinel/config"
+	"github.com/sentinel-dev/sentinel/source"
 )
 
 // logWriter appends combined lines stamped with the wall clock.
@@ -245,5 +246,109 @@ rules:
 	st := d.Status()
 	if len(st.Rules) != 2 || st.Rules[0].Name != "posts" {
 		t.Errorf("status rules = %+v, want the reloaded config still running", st.Rules)
+	}
+}
+
+// TestDaemon_quietAfterRestart: after a restart into a silent log, the
+// wall clock still moves the engine: a firing rule resolves and an
+// absence fires without waiting for a new line.
+func TestDaemon_quietAfterRestart(t *testing.T) {
+	if testing.Short() {
+		t.Skip("waits on the wall clock")
+	}
+	dir := t.TempDir()
+	path := filepath.Join(dir, "access.log")
+	cfg, err := config.Parse("x.yaml", []byte(`
+rules:
+  - name: posts
+    match: {method: POST}
+    detector: {type: rate, window: 2s, threshold: 5/s}
+  - name: silence
+    detector: {type: absence, window: 3s}
+`), func(string) (string, bool) { return "", false })
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := newLogWriter(t, path)
+	var rec recorder
+	opts := Options{Config: cfg, Sources: []Source{{Pattern: path, Format: "combined"}}, StateDir: filepath.Join(dir, "state"), FromStart: true, Emit: rec.emit}
+	d1, stop1 := start(t, opts)
+	for range 40 {
+		w.line(t, "10.0.0.1", "POST", "/f", 302)
+	}
+	time.Sleep(1100 * time.Millisecond)
+	w.line(t, "10.0.0.1", "GET", "/", 200) // moves the log's clock past the burst's second
+	waitFor(t, "posts firing", func() bool { _, _, n := rec.first("posts", alerts.Firing); return n > 0 })
+	waitFor(t, "the lines", func() bool { return d1.Events() == uint64(w.n) })
+	stop1()
+	_, stop2 := start(t, opts)
+	defer stop2()
+	waitFor(t, "posts resolving in the silence", func() bool { _, _, n := rec.first("posts", alerts.Resolved); return n > 0 })
+	waitFor(t, "the silence noticed", func() bool { _, _, n := rec.first("silence", alerts.Firing); return n > 0 })
+}
+
+// TestDaemon_heldLinesSurviveACrash: lines taken but still held for format
+// detection are not behind the saved position: a restart reads them again.
+func TestDaemon_heldLinesSurviveACrash(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "access.log")
+	d, err := New(Options{Config: config.Default(), Sources: []Source{{Pattern: path, Format: "auto"}}, StateDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	line := []byte(`203.0.113.7 - - [27/Nov/2026:01:20:00 +0000] "GET / HTTP/1.1" 200 1 "-" "x"`)
+	d.mu.Lock()
+	for i := range 3 {
+		end := int64(len(line)+1) * int64(i+1)
+		d.take(tailerLine(path, line, end))
+	}
+	held := d.positions[path].Offset
+	d.mu.Unlock()
+	if held != 0 {
+		t.Errorf("saved position %d while the lines are held for detection, want 0", held)
+	}
+	d.mu.Lock()
+	d.streams[path].lastLine = time.Time{} // quiet: detection settles
+	d.quiet(time.Now())
+	settled := d.positions[path].Offset
+	d.mu.Unlock()
+	if want := int64(len(line)+1) * 3; settled != want {
+		t.Errorf("saved position %d once decoded, want %d", settled, want)
+	}
+}
+
+// TestDaemon_reloadClosesFiringRule: a rule changed by a reload while it
+// fires gets a resolved transition, and the unchanged rules' metrics stay.
+func TestDaemon_reloadClosesFiringRule(t *testing.T) {
+	dir := t.TempDir()
+	cfgPath := filepath.Join(dir, "sentinel.yaml")
+	text := "rules:\n  - {name: posts, match: {method: POST}, detector: {type: rate, window: 1m, threshold: %s}}\n  - {name: all, detector: {type: rate, window: 1m, threshold: 0.01}}\n"
+	os.WriteFile(cfgPath, []byte(fmt.Sprintf(text, "0.01")), 0o644)
+	cfg, _ := config.Load(cfgPath)
+	var rec recorder
+	d, err := New(Options{Config: cfg, StateDir: dir, Emit: rec.emit, Load: func() (*config.Config, error) { return config.Load(cfgPath) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d.mu.Lock()
+	s := source.NewStream("a.log", source.Options{Format: "combined"}, d.observe)
+	for i := range 5 {
+		s.Line([]byte(fmt.Sprintf(`203.0.113.7 - - [27/Nov/2026:01:20:0%d +0000] "POST / HTTP/1.1" 302 1 "-" "x"`, i)))
+	}
+	out := d.takePending()
+	d.mu.Unlock()
+	d.send(out)
+	if _, _, n := rec.first("posts", alerts.Firing); n != 1 {
+		t.Fatalf("posts never fired: %+v", rec.got)
+	}
+	os.WriteFile(cfgPath, []byte(fmt.Sprintf(text, "99")), 0o644)
+	if err := d.Reload(); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, n := rec.first("posts", alerts.Resolved); n != 1 {
+		t.Errorf("the changed firing rule got no resolved transition: %+v", rec.got)
+	}
+	if _, _, n := rec.first("all", alerts.Resolved); n != 0 {
+		t.Errorf("the unchanged rule was resolved")
 	}
 }

@@ -2,7 +2,6 @@ package source
 
 import (
 	"fmt"
-	"time"
 
 	"github.com/sentinel-dev/sentinel/parsers"
 )
@@ -71,13 +70,9 @@ func (s *Stream) Settle() {
 		s.st.Format, s.st.Detected = name, true
 	}
 	if s.st.Format == "phoenix" && pop.Date.IsZero() && s.opts.Now != nil {
-		now := s.opts.Now()
-		loc := pop.Location
-		if loc == nil {
-			loc = time.UTC
-		}
-		now = now.In(loc)
-		pop.Date = time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, loc) // live: today
+		// Live: today, or yesterday for a backlog from before midnight
+		// (the first line's time of day is later than now's).
+		pop.Date = dateFromModTime(s.opts.Now(), s.held, pop.Location)
 	}
 	d, err := newDecoding(&s.st, pop, s.opts.Now, s.emit)
 	if err != nil {
@@ -99,6 +94,10 @@ func (s *Stream) fail(err error) {
 	s.st.Malformed += int64(len(s.held))
 	s.held = nil
 }
+
+// Holding reports whether lines wait for the format to be detected: they
+// have been taken but not decoded yet.
+func (s *Stream) Holding() bool { return s.d == nil && s.failed == nil && len(s.held) > 0 }
 
 // Err returns why the stream could not decode its file, if it could not.
 func (s *Stream) Err() error { return s.failed }

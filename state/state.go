@@ -36,6 +36,35 @@ type State struct {
 // ErrVersion is returned by Load for a state of another format.
 var ErrVersion = errors.New("state file of another version")
 
+// ErrUndecodable is returned by Load for a state file that is not valid
+// JSON (torn by a foreign writer, or not ours).
+var ErrUndecodable = errors.New("state file undecodable")
+
+// SetAside renames an unreadable state file to state.json.bad, keeping it
+// for a look, so that the daemon can start afresh without destroying it.
+func SetAside(dir string) error {
+	p := filepath.Join(dir, FileName)
+	if err := os.Rename(p, p+".bad"); err != nil {
+		return fmt.Errorf("set aside state: %w", err)
+	}
+	return nil
+}
+
+// CheckWritable creates dir if needed and checks that a state can be
+// written there, so that a daemon fails at start rather than at its first
+// save.
+func CheckWritable(dir string) error {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("state dir: %w", err)
+	}
+	f, err := os.CreateTemp(dir, ".probe-*")
+	if err != nil {
+		return fmt.Errorf("state dir not writable: %w", err)
+	}
+	f.Close()
+	return os.Remove(f.Name())
+}
+
 // Load reads the state in dir; a missing file returns (nil, nil).
 func Load(dir string) (*State, error) {
 	p := filepath.Join(dir, FileName)
@@ -48,7 +77,7 @@ func Load(dir string) (*State, error) {
 	}
 	var st State
 	if err := json.Unmarshal(data, &st); err != nil {
-		return nil, fmt.Errorf("decode state %s: %w", p, err)
+		return nil, fmt.Errorf("%w: %s: %v", ErrUndecodable, p, err)
 	}
 	if st.Version != Version {
 		return nil, fmt.Errorf("%s: %w: %d", p, ErrVersion, st.Version)

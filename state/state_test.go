@@ -48,7 +48,24 @@ func TestSaveLoad(t *testing.T) {
 		t.Errorf("Load(version 7) = %v, want ErrVersion", err)
 	}
 	os.WriteFile(filepath.Join(dir, FileName), []byte(`{"vers`), 0o600)
-	if _, err := Load(dir); err == nil {
-		t.Error("Load(torn file) = nil error")
+	if _, err := Load(dir); !errors.Is(err, ErrUndecodable) {
+		t.Errorf("Load(torn file) = %v, want ErrUndecodable", err)
+	}
+	if err := SetAside(dir); err != nil {
+		t.Fatal(err)
+	}
+	if st, err := Load(dir); st != nil || err != nil {
+		t.Errorf("after SetAside: %v, %v", st, err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, FileName+".bad")); err != nil {
+		t.Errorf("the bad file was not kept: %v", err)
+	}
+	if err := CheckWritable(dir); err != nil {
+		t.Errorf("CheckWritable(%s) = %v", dir, err)
+	}
+	file := filepath.Join(t.TempDir(), "f")
+	os.WriteFile(file, nil, 0o600)
+	if err := CheckWritable(file); err == nil {
+		t.Error("CheckWritable(a file) = nil")
 	}
 }

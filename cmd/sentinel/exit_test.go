@@ -41,6 +41,9 @@ func TestRun_exitCodes(t *testing.T) {
 		{"empty log", []string{"replay", write("empty.log", "")}, exitOK},
 		{"missing log", []string{"replay", filepath.Join(dir, "none.log")}, exitFailure},
 		{"version", []string{"version"}, exitOK},
+		{"run with an open API and no token", []string{"run", "--listen", "0.0.0.0:0", "--state-dir", filepath.Join(dir, "state"), good}, exitUsage},
+		{"run with nothing to follow", []string{"run", "--state-dir", filepath.Join(dir, "state")}, exitUsage},
+		{"status without a daemon", []string{"status", "--addr", "127.0.0.1:1", "--timeout", "1s"}, exitFailure},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -16,6 +17,7 @@ import (
 	"github.com/sentinel-dev/sentinel/alerts"
 	"github.com/sentinel-dev/sentinel/config"
 	"github.com/sentinel-dev/sentinel/daemon"
+	"github.com/sentinel-dev/sentinel/server"
 	"github.com/sentinel-dev/sentinel/state"
 )
 
@@ -119,7 +121,13 @@ func runDaemon(ctx context.Context, stdout, stderr io.Writer, f runFlags, args [
 	console := alerts.NewConsole(stdout, out)
 	var load func() (*config.Config, error)
 	if f.config != "" {
-		load = func() (*config.Config, error) { return config.Load(f.config) }
+		load = func() (*config.Config, error) {
+			c, err := config.Load(f.config)
+			if err == nil && f.skew > 0 {
+				c.Settings.Skew = f.skew // the flag outlives reloads
+			}
+			return c, err
+		}
 	}
 	d, err := daemon.New(daemon.Options{
 		Config: cfg, Sources: sources, Load: load, StateDir: dir, FromStart: f.fromStart, Poll: f.poll,
@@ -143,12 +151,16 @@ func runDaemon(ctx context.Context, stdout, stderr io.Writer, f runFlags, args [
 			case <-ctx.Done():
 				return
 			case <-hup:
-				d.Reload() // logs its outcome; a rejected config leaves the running one
+				if err := d.Reload(); err != nil && f.config == "" {
+					logger.Warn("SIGHUP ignored: running the embedded rules, there is no config file to reload")
+				} // other outcomes are logged by Reload; a rejected config leaves the running one
 			}
 		}
 	}()
-	logger.Info("started", "sources", len(sources), "rules", len(cfg.Rules), "state_dir", dir, "listen", f.listen)
 	if err := d.Run(ctx); err != nil {
+		if errors.Is(err, server.ErrNoToken) {
+			return usageError{err}
+		}
 		return err
 	}
 	logger.Info("stopped")

@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 
@@ -45,7 +46,11 @@ func newReload() *cobra.Command {
 			ctx, cancel := f.context(cmd.Context())
 			defer cancel()
 			if err := server.RequestReload(ctx, f.addr, f.token); err != nil {
-				return fmt.Errorf("reload: %w", err)
+				var re *server.ReloadError
+				if errors.As(err, &re) { // the new config is invalid: the running one stays
+					return usageError{fmt.Errorf("reload rejected, the running config stays: %w", err)}
+				}
+				return errNoDaemon(fmt.Errorf("reload: %w", err), f.addr)
 			}
 			fmt.Fprintln(cmd.OutOrStdout(), "reloaded")
 			return nil
