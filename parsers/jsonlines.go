@@ -137,8 +137,12 @@ func JSONPresets() []string {
 // JSONPreset returns the options of the named JSON preset (see
 // [JSONPresets]) and whether it exists. The Fields map is a fresh copy the
 // caller may change.
-func JSONPreset(name string) (Options, bool) {
-	o, ok := jsonPresets[name]
+func JSONPreset(name string) (Options, bool) { return preset(jsonPresets, name) }
+
+// preset returns a copy of the named preset of a table, its Fields map
+// fresh so that the caller may change it.
+func preset(table map[string]Options, name string) (Options, bool) {
+	o, ok := table[name]
 	if !ok {
 		return Options{}, false
 	}

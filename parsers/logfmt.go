@@ -81,14 +81,7 @@ func LogfmtPresets() []string { return []string{"heroku"} }
 // LogfmtPreset returns the options of the named logfmt preset (see
 // [LogfmtPresets]) and whether it exists. The Fields map is a fresh copy
 // the caller may change.
-func LogfmtPreset(name string) (Options, bool) {
-	o, ok := logfmtPresets[name]
-	if !ok {
-		return Options{}, false
-	}
-	o.Fields = mergeFields(o.Fields, nil)
-	return o, true
-}
+func LogfmtPreset(name string) (Options, bool) { return preset(logfmtPresets, name) }
 
 // NewLogfmtPreset returns a [Logfmt] for the named preset with opts laid
 // over it, as [NewJSONPreset] does.

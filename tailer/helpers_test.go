@@ -1,7 +1,6 @@
 package tailer
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"log/slog"
@@ -11,6 +10,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/sentinel-dev/sentinel/internal/testutil"
 )
 
 // waitTimeout bounds every wait in these tests.
@@ -24,7 +25,7 @@ type run struct {
 	cancel context.CancelFunc
 	done   chan error    // Run's result
 	idle   chan struct{} // closed when the collector has returned
-	logs   *syncBuffer
+	logs   *testutil.SyncBuffer
 
 	mu    sync.Mutex
 	lines []Line // guarded by mu
@@ -32,28 +33,10 @@ type run struct {
 	err   error
 }
 
-// syncBuffer is a bytes.Buffer safe for concurrent writes.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // startRun starts a Tailer with opts; it is stopped at cleanup.
 func startRun(tb testing.TB, opts Options, hooks ...func(*Tailer)) *run {
 	tb.Helper()
-	logs := &syncBuffer{}
+	logs := &testutil.SyncBuffer{}
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	}

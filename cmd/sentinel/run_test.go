@@ -10,11 +10,11 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/sentinel-dev/sentinel/internal/testutil"
 	"github.com/sentinel-dev/sentinel/state"
 )
 
@@ -149,7 +149,7 @@ func TestRun_sighup(t *testing.T) {
 	}
 	writeCfg("5")
 	addr := freeAddr(t)
-	var logs syncBuffer
+	var logs testutil.SyncBuffer
 	cmd := exec.Command(exe, "run", "-c", cfgPath, "--state-dir", filepath.Join(dir, "state"), "--listen", addr)
 	cmd.Stdout, cmd.Stderr = new(bytes.Buffer), &logs
 	if err := cmd.Start(); err != nil {
@@ -216,23 +216,4 @@ func freeAddr(tb testing.TB) string {
 	}
 	defer l.Close()
 	return l.Addr().String()
-}
-
-// syncBuffer is a bytes.Buffer that a running command writes while the
-// test reads it.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
