@@ -1,0 +1,305 @@
+package alerts
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Defaults of [DispatcherOptions].
+const (
+	DefaultQueueSize    = 256
+	DefaultMaxPerMinute = 20
+	DefaultMinBackoff   = time.Second
+	DefaultMaxBackoff   = 5 * time.Minute
+)
+
+// Route sends some alerts to one notifier.
+type Route struct {
+	Name     string
+	Notifier Notifier
+	// MinSeverity drops alerts below it ("" sends all).
+	MinSeverity Severity
+	// Rules, when set, limits the route to these rules.
+	Rules []string
+}
+
+func (r *Route) wants(a Alert) bool {
+	if severityRank(a.Severity) < severityRank(r.MinSeverity) {
+		return false
+	}
+	return len(r.Rules) == 0 || slices.Contains(r.Rules, a.Rule)
+}
+
+func severityRank(s Severity) int {
+	switch s {
+	case Critical:
+		return 3
+	case Warning:
+		return 2
+	case Info:
+		return 1
+	}
+	return 0
+}
+
+// DispatcherOptions configure a [Dispatcher].
+type DispatcherOptions struct {
+	Routes []Route
+	// QueueSize bounds each route's queue; past it the oldest waiting
+	// transition of the same rule is replaced (the latest state wins), or
+	// else the oldest is dropped, and either is counted.
+	QueueSize int
+	// MaxPerMinute caps the notifications of each route per minute; the
+	// ones over the cap are counted and summed up in one digest at the end
+	// of the minute, so a storm of 10,000 transitions buzzes a phone a
+	// bounded number of times.
+	MaxPerMinute int
+	// MinBackoff and MaxBackoff bound the exponential backoff (with jitter)
+	// between retries of a failed delivery; a RetryAfterError's wait wins
+	// when longer.
+	MinBackoff, MaxBackoff time.Duration
+	// Outcome is told of every delivery attempt's end: "ok", "retry",
+	// "failed" (permanent), "dropped" (queue overflow), "capped".
+	Outcome func(route, outcome string)
+	Logger  *slog.Logger
+	// Now is the clock; nil means time.Now (tests use testing/synctest).
+	Now func() time.Time
+}
+
+// Dispatcher delivers alert transitions to notifiers: one bounded queue
+// and one sender per route, so a slow or failing notifier never stalls
+// detection or the others; retries with capped exponential backoff and
+// jitter, honouring Retry-After; never retrying a permanent failure; a
+// per-minute cap with a digest. Submit is safe for concurrent use.
+type Dispatcher struct {
+	opts   DispatcherOptions
+	log    *slog.Logger
+	queues []*queue
+}
+
+// queue is one route's waiting transitions.
+type queue struct {
+	route *Route
+	mu    sync.Mutex // guards the fields below
+	items []Alert
+	wake  chan struct{}
+
+	minute  time.Time      // start of the current cap minute
+	sent    int            // notifications sent in it
+	capped  map[string]int // rule → transitions over the cap in it
+	dropped int
+}
+
+// NewDispatcher returns a Dispatcher for the routes.
+func NewDispatcher(opts DispatcherOptions) *Dispatcher {
+	if opts.QueueSize <= 0 {
+		opts.QueueSize = DefaultQueueSize
+	}
+	if opts.MaxPerMinute <= 0 {
+		opts.MaxPerMinute = DefaultMaxPerMinute
+	}
+	if opts.MinBackoff <= 0 {
+		opts.MinBackoff = DefaultMinBackoff
+	}
+	if opts.MaxBackoff <= 0 {
+		opts.MaxBackoff = DefaultMaxBackoff
+	}
+	if opts.Outcome == nil {
+		opts.Outcome = func(string, string) {}
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	d := &Dispatcher{opts: opts, log: opts.Logger}
+	for i := range opts.Routes {
+		d.queues = append(d.queues, &queue{route: &d.opts.Routes[i], wake: make(chan struct{}, 1), capped: map[string]int{}})
+	}
+	return d
+}
+
+// Submit queues a transition for every route that wants it. It never
+// blocks.
+func (d *Dispatcher) Submit(a Alert) {
+	for _, q := range d.queues {
+		if !q.route.wants(a) {
+			continue
+		}
+		q.mu.Lock()
+		if len(q.items) >= d.opts.QueueSize {
+			i := slices.IndexFunc(q.items, func(x Alert) bool { return x.Rule == a.Rule })
+			if i < 0 {
+				i = 0
+			}
+			q.items = slices.Delete(q.items, i, i+1)
+			q.dropped++
+			d.opts.Outcome(q.route.Name, "dropped")
+		}
+		q.items = append(q.items, a)
+		q.mu.Unlock()
+		select {
+		case q.wake <- struct{}{}:
+		default:
+		}
+	}
+}
+
+// Pending returns the transitions not yet delivered, to be saved with the
+// daemon's state and submitted again after a restart.
+func (d *Dispatcher) Pending() []Alert {
+	var out []Alert
+	seen := map[string]bool{}
+	for _, q := range d.queues {
+		q.mu.Lock()
+		for _, a := range q.items {
+			k := a.Rule + "\x00" + string(a.State) + "\x00" + a.Time.String()
+			if !seen[k] {
+				seen[k] = true
+				out = append(out, a)
+			}
+		}
+		q.mu.Unlock()
+	}
+	return out
+}
+
+// Run delivers until ctx ends. Transitions still queued then stay in
+// Pending.
+func (d *Dispatcher) Run(ctx context.Context) error {
+	var wg sync.WaitGroup
+	for _, q := range d.queues {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			d.send(ctx, q)
+		}()
+	}
+	wg.Wait()
+	return nil
+}
+
+// send is one route's sender.
+func (d *Dispatcher) send(ctx context.Context, q *queue) {
+	tick := time.NewTicker(time.Minute)
+	defer tick.Stop()
+	for {
+		for {
+			a, ok := d.next(q)
+			if !ok {
+				break
+			}
+			if !d.deliver(ctx, q.route, a) {
+				return // ctx ended: a stays queued
+			}
+			d.done(q)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-q.wake:
+		case <-tick.C:
+			if digest, ok := d.digest(q); ok {
+				d.deliver(ctx, q.route, digest)
+			}
+		}
+	}
+}
+
+// next returns the head of the queue unless the minute's cap is reached;
+// over the cap, transitions are counted for the digest and dropped.
+func (d *Dispatcher) next(q *queue) (Alert, bool) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	now := d.opts.Now()
+	if now.Sub(q.minute) >= time.Minute {
+		q.minute, q.sent = now, 0
+	}
+	for len(q.items) > 0 && q.sent >= d.opts.MaxPerMinute {
+		q.capped[q.items[0].Rule]++
+		q.items = q.items[1:]
+		d.opts.Outcome(q.route.Name, "capped")
+	}
+	if len(q.items) == 0 {
+		return Alert{}, false
+	}
+	return q.items[0], true
+}
+
+// done removes the head of the queue after its delivery.
+func (d *Dispatcher) done(q *queue) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if len(q.items) > 0 {
+		q.items = q.items[1:]
+	}
+	q.sent++
+}
+
+// digest sums up the transitions the cap held back in the last minute.
+func (d *Dispatcher) digest(q *queue) (Alert, bool) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if len(q.capped) == 0 && q.dropped == 0 {
+		return Alert{}, false
+	}
+	total := q.dropped
+	var parts []string
+	for rule, n := range q.capped {
+		total += n
+		parts = append(parts, fmt.Sprintf("%s ×%d", rule, n))
+	}
+	sort.Strings(parts)
+	if q.dropped > 0 {
+		parts = append(parts, fmt.Sprintf("%d replaced in a full queue", q.dropped))
+	}
+	q.capped, q.dropped = map[string]int{}, 0
+	return Alert{Rule: "sentinel-digest", State: Firing, Time: d.opts.Now().UTC(), Severity: Warning,
+		Value: float64(total), Unit: " held back", Keys: []KeyCount{},
+		Description: fmt.Sprintf("%d more notifications in the last minute were held back by the cap of %d a minute: %s",
+			total, d.opts.MaxPerMinute, strings.Join(parts, ", "))}, true
+}
+
+// deliver sends one transition, retrying until it is delivered, fails
+// permanently, or ctx ends; it reports false only when ctx ended.
+func (d *Dispatcher) deliver(ctx context.Context, r *Route, a Alert) bool {
+	backoff := d.opts.MinBackoff
+	for attempt := 1; ; attempt++ {
+		err := r.Notifier.Notify(ctx, a)
+		switch {
+		case err == nil:
+			d.opts.Outcome(r.Name, "ok")
+			return true
+		case ctx.Err() != nil:
+			return false
+		case IsPermanent(err):
+			d.opts.Outcome(r.Name, "failed")
+			d.log.Error("notification failed, not retried", "notifier", r.Name, "rule", a.Rule, "err", err)
+			return true
+		}
+		wait := backoff/2 + rand.N(backoff/2+1) // jitter: half to all of the backoff
+		var ra *RetryAfterError
+		if errors.As(err, &ra) && ra.After > wait {
+			wait = ra.After
+		}
+		d.opts.Outcome(r.Name, "retry")
+		d.log.Warn("notification failed, retrying", "notifier", r.Name, "rule", a.Rule, "attempt", attempt, "wait", wait, "err", err)
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return false
+		case <-t.C:
+		}
+		backoff = min(backoff*2, d.opts.MaxBackoff)
+	}
+}

@@ -1,0 +1,211 @@
+package alerts
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"testing/synctest"
+	"time"
+)
+
+// calls records a notifier's calls.
+type calls struct {
+	mu    sync.Mutex
+	at    []time.Time
+	rules []string
+}
+
+func (c *calls) add(a Alert) int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.at = append(c.at, time.Now())
+	c.rules = append(c.rules, a.Rule)
+	return len(c.at)
+}
+
+func (c *calls) n() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.at)
+}
+
+// outcomes counts a dispatcher's outcomes.
+type outcomes struct {
+	mu sync.Mutex
+	m  map[string]int
+}
+
+func (o *outcomes) add(_, outcome string) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.m == nil {
+		o.m = map[string]int{}
+	}
+	o.m[outcome]++
+}
+
+func (o *outcomes) get(k string) int {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.m[k]
+}
+
+func firingAlert(rule string) Alert {
+	return Alert{Rule: rule, State: Firing, Severity: Critical, Time: time.Now(), Keys: []KeyCount{}}
+}
+
+// run starts the dispatcher in the bubble and returns its stop.
+func run(d *Dispatcher) (stop func()) {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { d.Run(ctx); close(done) }()
+	return func() { cancel(); <-done }
+}
+
+func TestDispatcher_retriesUntilDelivered(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var c calls
+		var o outcomes
+		n := NotifierFunc(func(ctx context.Context, a Alert) error {
+			if c.add(a) <= 3 {
+				return errors.New("503 Service Unavailable")
+			}
+			return nil
+		})
+		d := NewDispatcher(DispatcherOptions{Routes: []Route{{Name: "hook", Notifier: n}}, Outcome: o.add})
+		stop := run(d)
+		start := time.Now()
+		d.Submit(firingAlert("signup-burst"))
+		time.Sleep(time.Minute)
+		synctest.Wait()
+		stop()
+		if c.n() != 4 || o.get("ok") != 1 || o.get("retry") != 3 {
+			t.Fatalf("%d calls, outcomes %v; want 3 retries then one delivery", c.n(), o.m)
+		}
+		// Backoff doubles: waits of 0.5–1 s, 1–2 s, 2–4 s.
+		if d := c.at[3].Sub(start); d < 3500*time.Millisecond || d > 7*time.Second {
+			t.Errorf("delivered %v after the first try, want the backoffs' sum", d)
+		}
+		if len(d.Pending()) != 0 {
+			t.Errorf("Pending() = %v after delivery", d.Pending())
+		}
+	})
+}
+
+func TestDispatcher_retryAfter(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var c calls
+		n := NotifierFunc(func(ctx context.Context, a Alert) error {
+			if c.add(a) == 1 {
+				return &RetryAfterError{After: 30 * time.Second, Err: errors.New("429 Too Many Requests")}
+			}
+			return nil
+		})
+		d := NewDispatcher(DispatcherOptions{Routes: []Route{{Name: "slack", Notifier: n}}})
+		stop := run(d)
+		d.Submit(firingAlert("signup-burst"))
+		time.Sleep(time.Minute)
+		synctest.Wait()
+		stop()
+		if c.n() != 2 || c.at[1].Sub(c.at[0]) < 30*time.Second {
+			t.Errorf("calls at %v, want a second one 30 s after the first", c.at)
+		}
+	})
+}
+
+func TestDispatcher_permanentNotRetried(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var c calls
+		var o outcomes
+		n := NotifierFunc(func(ctx context.Context, a Alert) error {
+			c.add(a)
+			return Permanent(errors.New("401 invalid_auth"))
+		})
+		d := NewDispatcher(DispatcherOptions{Routes: []Route{{Name: "slack", Notifier: n}}, Outcome: o.add})
+		stop := run(d)
+		d.Submit(firingAlert("signup-burst"))
+		time.Sleep(10 * time.Minute)
+		synctest.Wait()
+		stop()
+		if c.n() != 1 || o.get("failed") != 1 {
+			t.Errorf("%d calls, outcomes %v; want one call reported failed", c.n(), o.m)
+		}
+	})
+}
+
+func TestDispatcher_capAndDigest(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var c calls
+		var mu sync.Mutex
+		var digests []string
+		n := NotifierFunc(func(ctx context.Context, a Alert) error {
+			c.add(a)
+			if a.Rule == "sentinel-digest" {
+				mu.Lock()
+				digests = append(digests, a.Description)
+				mu.Unlock()
+			}
+			return nil
+		})
+		d := NewDispatcher(DispatcherOptions{Routes: []Route{{Name: "phone", Notifier: n}}, MaxPerMinute: 20})
+		stop := run(d)
+		for i := range 10_000 {
+			d.Submit(firingAlert(fmt.Sprintf("rule-%d", i%10)))
+		}
+		time.Sleep(61 * time.Second)
+		synctest.Wait()
+		stop()
+		if c.n() > 21 {
+			t.Errorf("%d notifications in the first minute, want at most 20 and a digest", c.n())
+		}
+		if len(digests) != 1 || !strings.Contains(digests[0], "held back by the cap of 20 a minute") {
+			t.Fatalf("digests = %q", digests)
+		}
+		var total int
+		fmt.Sscanf(digests[0], "%d more", &total)
+		if total+c.n()-1 != 10_000 {
+			t.Errorf("digest counts %d and %d were sent: %d transitions, want 10,000 accounted for", total, c.n()-1, total+c.n()-1)
+		}
+	})
+}
+
+func TestDispatcher_routesAndSlowNotifier(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var crit, all calls
+		block := make(chan struct{})
+		slow := NotifierFunc(func(ctx context.Context, a Alert) error {
+			all.add(a)
+			select {
+			case <-block:
+			case <-ctx.Done():
+			}
+			return nil
+		})
+		fast := NotifierFunc(func(ctx context.Context, a Alert) error { crit.add(a); return nil })
+		d := NewDispatcher(DispatcherOptions{Routes: []Route{
+			{Name: "pager", Notifier: fast, MinSeverity: Critical},
+			{Name: "slow", Notifier: slow},
+		}})
+		stop := run(d)
+		warn := firingAlert("client-flood")
+		warn.Severity = Warning
+		d.Submit(warn)                        // the slow route only
+		d.Submit(firingAlert("signup-burst")) // both; the slow one is stuck on the first
+		synctest.Wait()
+		if crit.n() != 1 || crit.rules[0] != "signup-burst" {
+			t.Errorf("pager got %v, want only the critical alert, undelayed by the slow route", crit.rules)
+		}
+		if got := len(d.Pending()); got != 2 {
+			t.Errorf("Pending() holds %d, want the slow route's two", got)
+		}
+		close(block)
+		synctest.Wait()
+		stop()
+		if all.n() != 2 {
+			t.Errorf("slow route got %d, want 2 once unblocked", all.n())
+		}
+	})
+}
