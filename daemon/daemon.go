@@ -52,12 +52,18 @@ type Options struct {
 	// saved after every alert transition and at shutdown.
 	Checkpoint time.Duration
 	// Emit receives every alert transition, after the state that includes
-	// it has been saved.
-	Emit    func(alerts.Alert) error
-	Listen  string // the HTTP API's address; "" disables it
-	Token   string
-	Version string
-	Logger  *slog.Logger
+	// it has been saved (the console).
+	Emit func(alerts.Alert) error
+	// Routes are the notifiers transitions are delivered to, through a
+	// Dispatcher: retried, capped, and kept in the state until delivered.
+	Routes []alerts.Route
+	// MaxPerMinute caps each notifier's notifications a minute (a digest
+	// sums up the rest); 0 means alerts.DefaultMaxPerMinute.
+	MaxPerMinute int
+	Listen       string // the HTTP API's address; "" disables it
+	Token        string
+	Version      string
+	Logger       *slog.Logger
 	// Now is the wall clock; nil means time.Now. Tests inject their own.
 	Now func() time.Time
 }
@@ -65,11 +71,12 @@ type Options struct {
 // Daemon follows logs and runs the rules. Create it with New and call Run
 // once.
 type Daemon struct {
-	opts    Options
-	log     *slog.Logger
-	now     func() time.Time
-	metrics *server.Metrics
-	started time.Time
+	opts     Options
+	log      *slog.Logger
+	now      func() time.Time
+	metrics  *server.Metrics
+	dispatch *alerts.Dispatcher // nil without routes
+	started  time.Time
 
 	mu            sync.Mutex // guards everything below
 	cfg           *config.Config
@@ -114,6 +121,10 @@ func New(opts Options) (*Daemon, error) {
 		return nil, err
 	}
 	d.eng = eng
+	if len(opts.Routes) > 0 {
+		d.dispatch = alerts.NewDispatcher(alerts.DispatcherOptions{Routes: opts.Routes, MaxPerMinute: opts.MaxPerMinute,
+			Logger: opts.Logger, Outcome: func(route, outcome string) { d.metrics.Notification(route, server.Outcome(outcome)) }})
+	}
 	d.metrics.SetBuildInfo(opts.Version)
 	for _, r := range opts.Config.Rules {
 		d.metrics.AddRule(r.Name)
@@ -179,6 +190,11 @@ func (d *Daemon) Run(ctx context.Context) error {
 				d.lastEvent, d.lastWall = d.eng.Watermark(), saved.Saved
 			}
 		}
+		if d.dispatch != nil {
+			for _, a := range saved.Pending { // undelivered before the stop
+				d.dispatch.Submit(a)
+			}
+		}
 	}
 	var srv *server.Server
 	if d.opts.Listen != "" { // before any goroutine: a bad address must not leave one running
@@ -212,6 +228,9 @@ func (d *Daemon) Run(ctx context.Context) error {
 	})
 	if srv != nil {
 		g.Go(func() error { return srv.Run(ctx) })
+	}
+	if d.dispatch != nil {
+		g.Go(func() error { return d.dispatch.Run(ctx) })
 	}
 	g.Go(func() error { return d.loop(ctx, lines, tl) })
 	err = g.Wait()
@@ -347,6 +366,9 @@ func (d *Daemon) send(out []alerts.Alert) {
 		if err := d.opts.Emit(a); err != nil {
 			d.log.Error("alert not written", "rule", a.Rule, "err", err)
 		}
+		if d.dispatch != nil {
+			d.dispatch.Submit(a) // never blocks: queued per notifier
+		}
 	}
 }
 
@@ -365,6 +387,11 @@ func (d *Daemon) save() error {
 		return err
 	}
 	st := &state.State{Saved: d.now().UTC(), Config: d.cfg.File, Engine: snap}
+	if d.dispatch != nil {
+		// What was saved before this save but not yet delivered, and what
+		// this save's transitions will add: all of it goes out after a crash.
+		st.Pending = append(d.dispatch.Pending(), d.pending...)
+	}
 	for _, c := range d.positions {
 		st.Checkpoints = append(st.Checkpoints, c)
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/sentinel-dev/sentinel/alerts"
 	"github.com/sentinel-dev/sentinel/config"
 	"github.com/sentinel-dev/sentinel/source"
+	"github.com/sentinel-dev/sentinel/state"
 )
 
 // logWriter appends combined lines stamped with the wall clock.
@@ -350,5 +351,60 @@ func TestDaemon_reloadClosesFiringRule(t *testing.T) {
 	}
 	if _, _, n := rec.first("all", alerts.Resolved); n != 0 {
 		t.Errorf("the unchanged rule was resolved")
+	}
+}
+
+// TestDaemon_notifierOutage: while the notifier is down the alert waits
+// in the dispatcher and in the saved state; after a restart it is
+// delivered once the notifier is back.
+func TestDaemon_notifierOutage(t *testing.T) {
+	dir := t.TempDir()
+	cfg, _ := config.Parse("x.yaml", []byte("rules:\n  - {name: posts, match: {method: POST}, detector: {type: rate, window: 1m, threshold: 0.01}}\n"),
+		func(string) (string, bool) { return "", false })
+	var mu sync.Mutex
+	up, delivered := false, 0
+	hook := alerts.NotifierFunc(func(ctx context.Context, a alerts.Alert) error {
+		mu.Lock()
+		defer mu.Unlock()
+		if !up {
+			return errors.New("503 Service Unavailable")
+		}
+		delivered++
+		return nil
+	})
+	logPath := filepath.Join(dir, "access.log")
+	os.WriteFile(logPath, nil, 0o644)
+	opts := Options{Config: cfg, StateDir: dir, Routes: []alerts.Route{{Name: "hook", Notifier: hook}},
+		Sources: []Source{{Pattern: logPath, Format: "combined"}}}
+	d1, err := New(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d1.mu.Lock()
+	s := source.NewStream("a.log", source.Options{Format: "combined"}, d1.observe)
+	for i := range 3 {
+		s.Line([]byte(fmt.Sprintf(`203.0.113.7 - - [27/Nov/2026:01:20:0%d +0000] "POST / HTTP/1.1" 302 1 "-" "x"`, i)))
+	}
+	out := d1.afterBatch() // saves, then hands the firing over
+	d1.mu.Unlock()
+	d1.send(out)
+	st, err := state.Load(dir)
+	if err != nil || len(st.Pending) != 1 || st.Pending[0].Rule != "posts" {
+		t.Fatalf("saved pending = %+v, %v; want the undelivered firing", st, err)
+	}
+	// The notifier comes back; a new daemon (after a restart) delivers it.
+	mu.Lock()
+	up = true
+	mu.Unlock()
+	_, stop := start(t, opts)
+	waitFor(t, "the delivery", func() bool { mu.Lock(); defer mu.Unlock(); return delivered == 1 })
+	stop()
+	if st, _ := state.Load(dir); len(st.Pending) != 0 {
+		t.Errorf("pending after delivery = %+v", st.Pending)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if delivered != 1 {
+		t.Errorf("delivered %d times, want once", delivered)
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/sentinel-dev/sentinel/alerts"
 	"github.com/sentinel-dev/sentinel/detector"
 	"github.com/sentinel-dev/sentinel/tailer"
 )
@@ -31,6 +32,9 @@ type State struct {
 	Config      string              `json:"config"` // the config file it ran with
 	Checkpoints []tailer.Checkpoint `json:"checkpoints"`
 	Engine      *detector.Snapshot  `json:"engine,omitempty"`
+	// Pending are alert transitions not yet delivered to a notifier: sent
+	// again after a restart, so a notifier's outage loses nothing.
+	Pending []alerts.Alert `json:"pending,omitempty"`
 }
 
 // ErrVersion is returned by Load for a state of another format.
