@@ -1,0 +1,215 @@
+package alerts
+
+import (
+	"context"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// This file holds what the HTTP notifiers ([Slack], [Webhook], [Ntfy])
+// share: a client with a timeout, the mapping of a response to a
+// [PermanentError], a [RetryAfterError] or a plain (retryable) error, and
+// the redaction of secrets from errors.
+
+// DefaultTimeout bounds one send of an HTTP notifier when its options
+// leave Timeout zero.
+const DefaultTimeout = 10 * time.Second
+
+const (
+	// maxErrorBodyBytes is how much of a failed response's body an error
+	// quotes.
+	maxErrorBodyBytes = 200
+	// maxDrainBytes is how much of a response body is read, to reuse the
+	// connection, before it is closed.
+	maxDrainBytes = 64 << 10
+)
+
+// httpClient returns c, or a new client when c is nil. The per-send
+// deadline comes from the context, so c's own timeout is left alone.
+func httpClient(c *http.Client) *http.Client {
+	if c == nil {
+		return &http.Client{}
+	}
+	return c
+}
+
+// drainClose reads what is left of a response body (up to
+// maxDrainBytes), so the connection can be reused, and closes it.
+func drainClose(body io.ReadCloser) {
+	_, _ = io.CopyN(io.Discard, body, maxDrainBytes)
+	_ = body.Close()
+}
+
+// parseRetryAfter reads a Retry-After header: seconds, or an HTTP date
+// (relative to now). It returns 0 when the header is missing or invalid.
+func parseRetryAfter(h string, now time.Time) time.Duration {
+	h = strings.TrimSpace(h)
+	if h == "" {
+		return 0
+	}
+	if s, err := strconv.ParseInt(h, 10, 64); err == nil {
+		if s < 0 {
+			return 0
+		}
+		return time.Duration(min(s, int64(24*time.Hour/time.Second))) * time.Second
+	}
+	if t, err := http.ParseTime(h); err == nil {
+		return max(t.Sub(now), 0)
+	}
+	return 0
+}
+
+// statusError maps a non-2xx HTTP status to an error: 429 is a
+// *RetryAfterError (with After 0 when the server named no wait), any other
+// 4xx is a *PermanentError, and the rest (5xx, 3xx) is plain, so the
+// delivery loop retries it. body is the start of the response body,
+// already sanitised; secrets are removed from everything.
+func statusError(op string, code int, retryAfter time.Duration, body string, secrets ...string) error {
+	msg := fmt.Sprintf("%s: HTTP %d", op, code)
+	if t := http.StatusText(code); t != "" {
+		msg += " " + t
+	}
+	if body != "" {
+		msg += ": " + body
+	}
+	err := error(&redactedError{msg: scrub(msg, secrets)})
+	switch {
+	case code == http.StatusTooManyRequests:
+		return &RetryAfterError{After: retryAfter, Err: err}
+	case code >= 400 && code < 500:
+		return Permanent(err)
+	}
+	return err
+}
+
+// readErrorBody returns the start of a failed response's body, made safe
+// to print.
+func readErrorBody(body io.Reader) string {
+	b, _ := io.ReadAll(io.LimitReader(body, maxErrorBodyBytes))
+	return strings.TrimSpace(Sanitize(string(b), maxErrorBodyBytes))
+}
+
+// redactedError is an error whose text had its secrets removed. It keeps
+// no chain to the original error, which may still hold them (a
+// *url.Error holds the whole URL), except that it still matches the
+// context's errors, so errors.Is(err, context.DeadlineExceeded) works.
+type redactedError struct {
+	msg string
+	ctx error // context.Canceled, context.DeadlineExceeded or nil
+}
+
+func (e *redactedError) Error() string { return e.msg }
+
+// Unwrap returns the context error the original wrapped, if any.
+func (e *redactedError) Unwrap() error { return e.ctx }
+
+// redact returns err, prefixed with op, with every secret removed from
+// its text, as a plain (retryable) error. A *url.Error's URL is left out
+// (op names the request), since the transport may print it differently
+// from the configured string.
+func redact(op string, err error, secrets ...string) error {
+	if err == nil {
+		return nil
+	}
+	var msg string
+	if ue, ok := errors.AsType[*url.Error](err); ok {
+		// The op names the request already, and ue.URL holds the secrets.
+		msg = fmt.Sprintf("%s: %v", op, ue.Err)
+	} else {
+		msg = fmt.Sprintf("%s: %v", op, err)
+	}
+	re := &redactedError{msg: scrub(msg, secrets)}
+	switch {
+	case errors.Is(err, context.DeadlineExceeded):
+		re.ctx = context.DeadlineExceeded
+	case errors.Is(err, context.Canceled):
+		re.ctx = context.Canceled
+	}
+	return re
+}
+
+// scrub replaces each non-empty secret in s with "REDACTED", longest
+// first, so a whole URL goes before its parts.
+func scrub(s string, secrets []string) string {
+	secrets = slices.Clone(secrets)
+	slices.SortFunc(secrets, func(a, b string) int { return len(b) - len(a) })
+	for _, sec := range secrets {
+		if sec != "" {
+			s = strings.ReplaceAll(s, sec, "REDACTED")
+		}
+	}
+	return s
+}
+
+// urlSecrets lists the forms in which a secret URL, or the parts of it
+// that carry credentials (userinfo, password and its basic-auth
+// encoding, query, and with withPath
+// the path, which is the credential of a Slack webhook), could show up in
+// an error.
+func urlSecrets(u string, withPath bool) []string {
+	p, err := url.Parse(u)
+	if err != nil {
+		return []string{u}
+	}
+	var out []string
+	if withPath || redactURL(u) != u {
+		out = append(out, u)
+	}
+	if p.User != nil {
+		out = append(out, p.User.String())
+		if pw, ok := p.User.Password(); ok {
+			// The Authorization header that net/http makes of it, in case
+			// a server echoes it back.
+			basic := base64.StdEncoding.EncodeToString([]byte(p.User.Username() + ":" + pw))
+			out = append(out, pw, url.QueryEscape(pw), basic)
+		}
+	}
+	out = append(out, p.RawQuery)
+	if withPath && len(p.Path) > 1 {
+		out = append(out, p.EscapedPath(), p.Path)
+	}
+	return out
+}
+
+// redactURL returns u without its userinfo, query and fragment, the
+// parts that carry credentials: "https://user:pw@host/hook?key=1" becomes
+// "https://host/hook?REDACTED". A string that does not parse becomes
+// "REDACTED".
+func redactURL(u string) string {
+	p, err := url.Parse(u)
+	if err != nil {
+		return "REDACTED"
+	}
+	q := p.RawQuery != "" || p.ForceQuery
+	p.User, p.RawQuery, p.Fragment, p.RawFragment, p.ForceQuery = nil, "", "", "", false
+	s := p.String()
+	if q {
+		s += "?REDACTED"
+	}
+	return s
+}
+
+// checkURL validates a notifier's URL without echoing it: url.Parse's
+// own error quotes the whole URL, secrets included.
+func checkURL(name, u string) error {
+	p, err := url.Parse(u)
+	switch {
+	case u == "":
+		return Permanent(fmt.Errorf("%s: no url", name))
+	case err != nil:
+		return Permanent(fmt.Errorf("%s: url does not parse", name))
+	case p.Scheme != "http" && p.Scheme != "https":
+		return Permanent(fmt.Errorf("%s: url scheme %q, want http or https", name, p.Scheme))
+	case p.Host == "":
+		return Permanent(fmt.Errorf("%s: url has no host", name))
+	}
+	return nil
+}
