@@ -119,6 +119,12 @@ func runDaemon(ctx context.Context, stdout, stderr io.Writer, f runFlags, args [
 		dir = state.DefaultDir()
 	}
 	console := alerts.NewConsole(stdout, out)
+	var routes []alerts.Route
+	if f.config == "" { // DESIGN.md contract 4: the environment enables notifiers on the embedded rules
+		if routes, err = alerts.RoutesFromEnv(os.LookupEnv); err != nil {
+			return usageError{err}
+		}
+	}
 	var load func() (*config.Config, error)
 	if f.config != "" {
 		load = func() (*config.Config, error) {
@@ -132,6 +138,7 @@ func runDaemon(ctx context.Context, stdout, stderr io.Writer, f runFlags, args [
 	d, err := daemon.New(daemon.Options{
 		Config: cfg, Sources: sources, Load: load, StateDir: dir, FromStart: f.fromStart, Poll: f.poll,
 		Emit:   func(a alerts.Alert) error { return console.Notify(context.Background(), a) },
+		Routes: routes,
 		Listen: f.listen, Token: f.token, Version: version, Logger: logger,
 	})
 	if err != nil {

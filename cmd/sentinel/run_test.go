@@ -5,15 +5,20 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/sentinel-dev/sentinel/alerts"
 	"github.com/sentinel-dev/sentinel/internal/testutil"
 	"github.com/sentinel-dev/sentinel/state"
 )
@@ -216,4 +221,85 @@ func freeAddr(tb testing.TB) string {
 	}
 	defer l.Close()
 	return l.Addr().String()
+}
+
+// TestRun_zeroConfigWebhook: with no config file, SENTINEL_WEBHOOK_URL
+// alone makes `sentinel run` deliver the flood's alert to a webhook, signed
+// with SENTINEL_WEBHOOK_SECRET; `sentinel test-alert` reaches it too.
+func TestRun_zeroConfigWebhook(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the daemon")
+	}
+	var mu sync.Mutex
+	var got []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		if !alerts.VerifySignature("k3y", r.Header.Get(alerts.TimestampHeader), body, r.Header.Get(alerts.SignatureHeader)) {
+			http.Error(w, "bad signature", http.StatusUnauthorized)
+			return
+		}
+		mu.Lock()
+		got = append(got, string(body))
+		mu.Unlock()
+	}))
+	defer srv.Close()
+	received := func(rule, state string) int {
+		mu.Lock()
+		defer mu.Unlock()
+		n := 0
+		for _, b := range got {
+			if strings.Contains(b, `"rule":"`+rule+`"`) && strings.Contains(b, `"state":"`+state+`"`) {
+				n++
+			}
+		}
+		return n
+	}
+	exe := sentinelExe(t)
+	env := append(os.Environ(), "SENTINEL_WEBHOOK_URL="+srv.URL+"/hook", "SENTINEL_WEBHOOK_SECRET=k3y")
+
+	test := exec.Command(exe, "test-alert")
+	test.Env = env
+	if out, err := test.CombinedOutput(); err != nil || !strings.Contains(string(out), "webhook") || received("sentinel-test", "firing") != 1 {
+		t.Fatalf("test-alert: %v\n%s", err, out)
+	}
+
+	dir := t.TempDir()
+	logPath := filepath.Join(dir, "access.log")
+	f, err := os.Create(logPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	cmd := exec.Command(exe, "run", "--state-dir", filepath.Join(dir, "state"), "--listen", "", "--from-start", logPath)
+	cmd.Env = env
+	var logs testutil.SyncBuffer
+	cmd.Stdout, cmd.Stderr = io.Discard, &logs
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		cmd.Process.Signal(syscall.SIGTERM)
+		cmd.Wait()
+		if t.Failed() {
+			t.Logf("daemon logs:\n%s", logs.String())
+		}
+	}()
+	start := time.Now()
+	for i := 0; time.Since(start) < 2*time.Second; i++ {
+		ts := time.Now().UTC().Format("02/Jan/2006:15:04:05 -0700")
+		fmt.Fprintf(f, "198.51.%d.%d - - [%s] \"POST /users/register HTTP/1.1\" 302 76 \"-\" \"bot\"\n", i/250%250, i%250, ts)
+		if i%12 == 0 {
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for received("signup-burst", "firing") == 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("the webhook never got the sign-up alert")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if n := received("signup-burst", "firing"); n != 1 {
+		t.Errorf("the webhook got the sign-up alert %d times, want once", n)
+	}
 }

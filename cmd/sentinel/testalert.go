@@ -1,0 +1,61 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/sentinel-dev/sentinel/alerts"
+)
+
+func newTestAlert() *cobra.Command {
+	var only string
+	cmd := &cobra.Command{
+		Use:   "test-alert [--notifier NAME]",
+		Short: "Send a clearly marked test alert through each notifier and report success or the exact error",
+		Long: `test-alert sends one test alert, marked as a test, through every notifier the
+environment enables (` + alerts.EnvSlackWebhookURL + `, ` + alerts.EnvSlackToken + ` with
+` + alerts.EnvSlackChannel + `, ` + alerts.EnvWebhookURL + `, ` + alerts.EnvNtfyURL + `), once, without retries, and
+reports each outcome. The exit code is 1 when any notifier failed.`,
+		Example: `  SENTINEL_NTFY_URL=https://ntfy.sh/my-secret-topic sentinel test-alert`,
+		Args:    noArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			routes, err := alerts.RoutesFromEnv(os.LookupEnv)
+			if err != nil {
+				return usageError{err}
+			}
+			out := cmd.OutOrStdout()
+			if len(routes) == 0 {
+				return usagef("no notifier configured: set one of the SENTINEL_* variables in 'sentinel test-alert --help'")
+			}
+			now := time.Now().UTC()
+			a := alerts.Alert{Rule: "sentinel-test", State: alerts.Firing, Time: now, Since: now, Severity: alerts.Info,
+				Value: 1, Threshold: 1, Unit: "/s", Window: time.Minute, Keys: []alerts.KeyCount{{Key: "203.0.113.7", Count: 1}},
+				Description: "This is a test alert from 'sentinel test-alert': if you read it, this notifier works."}
+			failed := 0
+			for _, r := range routes {
+				if only != "" && r.Name != only {
+					continue
+				}
+				ctx, cancel := context.WithTimeout(cmd.Context(), 15*time.Second)
+				err := r.Notifier.Notify(ctx, a)
+				cancel()
+				if err != nil {
+					failed++
+					fmt.Fprintf(out, "%-10s FAILED: %v\n", r.Name, err)
+					continue
+				}
+				fmt.Fprintf(out, "%-10s ok\n", r.Name)
+			}
+			if failed > 0 {
+				return fmt.Errorf("%d notifier(s) failed", failed)
+			}
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&only, "notifier", "", "send through this notifier only (slack, slack-bot, webhook, ntfy)")
+	return cmd
+}
