@@ -55,6 +55,12 @@ Signals: SIGHUP reloads the config (validated whole first; an invalid one is rej
 and the running one stays; rules that did not change keep their windows and
 baselines). SIGTERM and SIGINT stop reading, save the state and exit 0.
 
+Alerts go to stdout; with no config file, SENTINEL_SLACK_WEBHOOK_URL,
+SENTINEL_SLACK_TOKEN with SENTINEL_SLACK_CHANNEL, SENTINEL_WEBHOOK_URL (with
+SENTINEL_WEBHOOK_SECRET) and SENTINEL_NTFY_URL each add a notifier (see
+'sentinel test-alert'): retried, capped at 20 a minute with a digest, and kept in the
+state until delivered.
+
 A local HTTP API (--listen, default ` + DefaultListen + `) serves /healthz, /metrics
 (Prometheus), /status (JSON; also 'sentinel status') and POST /reload ('sentinel
 reload'). Bound to a non-loopback address, it requires --token.`,
