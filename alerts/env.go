@@ -17,6 +17,9 @@ const (
 	EnvWebhookSecret   = "SENTINEL_WEBHOOK_SECRET"
 	EnvNtfyURL         = "SENTINEL_NTFY_URL"
 	EnvNtfyToken       = "SENTINEL_NTFY_TOKEN"
+	EnvSMTPURL         = "SENTINEL_SMTP_URL"
+	EnvEmailFrom       = "SENTINEL_EMAIL_FROM"
+	EnvEmailTo         = "SENTINEL_EMAIL_TO"
 )
 
 // RoutesFromEnv builds the notifiers the environment enables, each on a
@@ -53,6 +56,21 @@ func RoutesFromEnv(lookup func(string) (string, bool)) ([]Route, error) {
 	if u := get(EnvNtfyURL); u != "" {
 		n, err := NewNtfy(NtfyOptions{URL: u, Token: get(EnvNtfyToken)})
 		add("ntfy", n, err)
+	}
+	if u := get(EnvSMTPURL); u != "" {
+		from, to := get(EnvEmailFrom), get(EnvEmailTo)
+		if from == "" || to == "" {
+			errs = append(errs, fmt.Errorf("email: %s needs %s and %s", EnvSMTPURL, EnvEmailFrom, EnvEmailTo))
+		} else {
+			var rcpt []string
+			for _, r := range strings.Split(to, ",") {
+				if r = strings.TrimSpace(r); r != "" {
+					rcpt = append(rcpt, r)
+				}
+			}
+			n, err := NewEmail(EmailOptions{URL: u, From: from, To: rcpt})
+			add("email", n, err)
+		}
 	}
 	return routes, errors.Join(errs...)
 }

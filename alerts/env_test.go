@@ -24,6 +24,14 @@ func TestRoutesFromEnv(t *testing.T) {
 	if strings.Join(names, ",") != "slack,webhook,ntfy" {
 		t.Errorf("routes = %v", names)
 	}
+	env = map[string]string{EnvSMTPURL: "smtp://u:p4ss@127.0.0.1:587", EnvEmailFrom: "sentinel@example.com", EnvEmailTo: "a@example.com, b@example.com"}
+	if routes, err := RoutesFromEnv(lookup); err != nil || len(routes) != 1 || routes[0].Name != "email" {
+		t.Errorf("email: %v, %v", routes, err)
+	}
+	delete(env, EnvEmailTo)
+	if _, err := RoutesFromEnv(lookup); err == nil || strings.Contains(err.Error(), "p4ss") {
+		t.Errorf("email without To: %v", err)
+	}
 	env = map[string]string{EnvSlackToken: "xoxb-secret-token"}
 	_, err = RoutesFromEnv(lookup)
 	if err == nil || !strings.Contains(err.Error(), EnvSlackChannel) || strings.Contains(err.Error(), "xoxb-secret-token") {

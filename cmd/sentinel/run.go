@@ -57,7 +57,8 @@ baselines). SIGTERM and SIGINT stop reading, save the state and exit 0.
 
 Alerts go to stdout; with no config file, SENTINEL_SLACK_WEBHOOK_URL,
 SENTINEL_SLACK_TOKEN with SENTINEL_SLACK_CHANNEL, SENTINEL_WEBHOOK_URL (with
-SENTINEL_WEBHOOK_SECRET) and SENTINEL_NTFY_URL each add a notifier (see
+SENTINEL_WEBHOOK_SECRET), SENTINEL_NTFY_URL and SENTINEL_SMTP_URL (with
+SENTINEL_EMAIL_FROM and SENTINEL_EMAIL_TO) each add a notifier (see
 'sentinel test-alert'): retried, capped at 20 a minute with a digest, and kept in the
 state until delivered.
 

@@ -18,7 +18,8 @@ func newTestAlert() *cobra.Command {
 		Short: "Send a clearly marked test alert through each notifier and report success or the exact error",
 		Long: `test-alert sends one test alert, marked as a test, through every notifier the
 environment enables (` + alerts.EnvSlackWebhookURL + `, ` + alerts.EnvSlackToken + ` with
-` + alerts.EnvSlackChannel + `, ` + alerts.EnvWebhookURL + `, ` + alerts.EnvNtfyURL + `), once, without retries, and
+` + alerts.EnvSlackChannel + `, ` + alerts.EnvWebhookURL + `, ` + alerts.EnvNtfyURL + `, ` + alerts.EnvSMTPURL + `
+with ` + alerts.EnvEmailFrom + ` and ` + alerts.EnvEmailTo + `), once, without retries, and
 reports each outcome. The exit code is 1 when any notifier failed.`,
 		Example: `  SENTINEL_NTFY_URL=https://ntfy.sh/my-secret-topic sentinel test-alert`,
 		Args:    noArgs,
@@ -56,6 +57,6 @@ reports each outcome. The exit code is 1 when any notifier failed.`,
 			return nil
 		},
 	}
-	cmd.Flags().StringVar(&only, "notifier", "", "send through this notifier only (slack, slack-bot, webhook, ntfy)")
+	cmd.Flags().StringVar(&only, "notifier", "", "send through this notifier only (slack, slack-bot, webhook, ntfy, email)")
 	return cmd
 }

@@ -1,0 +1,530 @@
+package alerts
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"html/template"
+	"net"
+	netmail "net/mail"
+	"net/textproto"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	mail "github.com/wneessen/go-mail"
+)
+
+// DefaultEmailTimeout bounds one delivery (connect, TLS, AUTH and the
+// whole SMTP transaction) when [EmailOptions.Timeout] is zero.
+const DefaultEmailTimeout = 30 * time.Second
+
+// maxSubjectRunes keeps a subject on one 78-character header line, which
+// is also about what a phone's lock screen shows.
+const maxSubjectRunes = 78
+
+// EmailOptions configures an [Email] notifier.
+type EmailOptions struct {
+	// URL names the SMTP server, the way to reach it and the credentials:
+	//   smtp://user:pass@host:587         STARTTLS, required (default port 587)
+	//   smtps://user:pass@host:465        implicit TLS (default port 465)
+	//   smtp+insecure://host:25           no TLS, for a local relay only
+	// The user and password are optional; special characters in them
+	// must be percent-encoded. smtp+insecure accepts credentials only for
+	// a loopback host, since they would cross the network in clear.
+	URL string
+	// From is the sender address, with or without a display name
+	// ("Sentinel <sentinel@example.com>").
+	From string
+	// To lists the recipient addresses; at least one.
+	To []string
+	// Timeout bounds one delivery; zero means [DefaultEmailTimeout].
+	Timeout time.Duration
+	// TLSConfig, when set, is used (cloned) for STARTTLS and implicit TLS,
+	// e.g. to trust a private CA. Its ServerName defaults to the URL's host.
+	TLSConfig *tls.Config
+}
+
+// Email sends each alert transition as one email over SMTP, with a short
+// subject for phones, a plain-text body and an HTML alternative. It opens
+// one connection per transition and never retries: a failure a retry
+// cannot mend (a 5xx reply, failed authentication, a TLS or certificate
+// fault) is a [*PermanentError], anything else (a 4xx reply, a network
+// error) is returned as is for the delivery loop to retry. Errors never
+// contain the password. Email is safe for concurrent use.
+type Email struct {
+	scheme  string
+	host    string
+	port    int
+	user    string
+	pass    string
+	from    *netmail.Address
+	to      []string
+	timeout time.Duration
+	tls     *tls.Config
+}
+
+var _ Notifier = (*Email)(nil)
+
+// NewEmail validates opts and returns an [Email]. Its errors name the
+// faulty field and never echo the URL's password.
+func NewEmail(opts EmailOptions) (*Email, error) {
+	e := &Email{timeout: opts.Timeout}
+	if err := e.parseURL(opts.URL); err != nil {
+		return nil, fmt.Errorf("email: url: %w", err)
+	}
+	if strings.TrimSpace(opts.From) == "" {
+		return nil, errors.New("email: from: missing")
+	}
+	from, err := netmail.ParseAddress(opts.From)
+	if err != nil {
+		return nil, fmt.Errorf("email: from: %q is not an address: %w", opts.From, err)
+	}
+	e.from = from
+	if len(opts.To) == 0 {
+		return nil, errors.New("email: to: missing, want at least one address")
+	}
+	for i, s := range opts.To {
+		a, err := netmail.ParseAddress(s)
+		if err != nil {
+			return nil, fmt.Errorf("email: to[%d]: %q is not an address: %w", i, s, err)
+		}
+		e.to = append(e.to, a.Address)
+	}
+	switch {
+	case e.timeout < 0:
+		return nil, fmt.Errorf("email: timeout: %v is negative", opts.Timeout)
+	case e.timeout == 0:
+		e.timeout = DefaultEmailTimeout
+	}
+	if opts.TLSConfig != nil {
+		e.tls = opts.TLSConfig.Clone()
+	} else {
+		e.tls = &tls.Config{MinVersion: tls.VersionTLS12}
+	}
+	if e.tls.ServerName == "" {
+		e.tls.ServerName = e.host
+	}
+	return e, nil
+}
+
+// parseURL fills the connection fields from raw. Its errors never quote
+// raw: a password with an unescaped "/" or "?" would end up in the host
+// or path that net/url quotes back.
+func (e *Email) parseURL(raw string) error {
+	if strings.TrimSpace(raw) == "" {
+		return errors.New("missing, want smtp://user:password@host:587, smtps://user:password@host:465 or smtp+insecure://host:25")
+	}
+	u, err := url.Parse(raw)
+	if err != nil || u.Opaque != "" {
+		return errors.New("not a valid URL, want scheme://user:password@host:port " +
+			"(percent-encode special characters in the user and password)")
+	}
+	var defaultPort int
+	switch u.Scheme {
+	case "smtp":
+		defaultPort = 587
+	case "smtps":
+		defaultPort = 465
+	case "smtp+insecure":
+		defaultPort = 25
+	default:
+		return fmt.Errorf("scheme %q: want smtp (STARTTLS), smtps (implicit TLS) or smtp+insecure (a local relay)", u.Scheme)
+	}
+	e.scheme = u.Scheme
+	if e.host = u.Hostname(); e.host == "" {
+		return errors.New("missing host")
+	}
+	e.port = defaultPort
+	if p := u.Port(); p != "" {
+		n, err := strconv.Atoi(p)
+		if err != nil || n < 1 || n > 65535 {
+			return fmt.Errorf("port %q: want 1 to 65535", p)
+		}
+		e.port = n
+	}
+	if (u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.Fragment != "" {
+		return errors.New("unexpected path, query or fragment after host:port " +
+			"(percent-encode special characters in the user and password)")
+	}
+	if u.User != nil {
+		e.user = u.User.Username()
+		e.pass, _ = u.User.Password()
+		if e.user == "" {
+			return errors.New("password without a user")
+		}
+		if e.scheme == "smtp+insecure" && !isLoopback(e.host) {
+			return fmt.Errorf("smtp+insecure with credentials to %s: a password would cross the network in clear; use smtp (STARTTLS) or smtps", e.host)
+		}
+	}
+	return nil
+}
+
+// isLoopback reports whether host names this machine.
+func isLoopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// Notify sends one email for the transition a. It returns once the server
+// has accepted the message, or with the first failure.
+func (e *Email) Notify(ctx context.Context, a Alert) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	msg, err := e.message(a)
+	if err != nil {
+		return Permanent(fmt.Errorf("build email: %w", err))
+	}
+	// go-mail bounds each step with its timeout but does not watch the
+	// context after dialling, so the nearer of the two deadlines is
+	// handed to it.
+	timeout := e.timeout
+	if d, ok := ctx.Deadline(); ok {
+		timeout = min(timeout, time.Until(d))
+		if timeout <= 0 {
+			return context.DeadlineExceeded
+		}
+	}
+	c, err := mail.NewClient(e.host, e.clientOptions(timeout)...)
+	if err != nil {
+		return Permanent(e.redact(fmt.Errorf("email via %s: %w", e.addr(), err)))
+	}
+	err = c.DialAndSendWithContext(ctx, msg)
+	if err == nil || msg.IsDelivered() {
+		// A failing RSET or QUIT after the server took the message does
+		// not undo the delivery; a retry would send it twice.
+		return nil
+	}
+	err = e.redact(fmt.Errorf("email via %s: %w", e.addr(), err))
+	if permanentSMTP(err) {
+		return Permanent(err)
+	}
+	return err
+}
+
+// clientOptions maps the URL's scheme and credentials to go-mail options.
+// A new client per delivery keeps Notify safe for concurrent use: the
+// client records the auth mechanism it discovered.
+func (e *Email) clientOptions(timeout time.Duration) []mail.Option {
+	opts := []mail.Option{
+		mail.WithPort(e.port),
+		mail.WithTimeout(timeout),
+		mail.WithTLSConfig(e.tls),
+		mail.WithoutNoop(),
+	}
+	switch e.scheme {
+	case "smtps":
+		opts = append(opts, mail.WithSSL())
+	case "smtp":
+		opts = append(opts, mail.WithTLSPolicy(mail.TLSMandatory))
+	case "smtp+insecure":
+		opts = append(opts, mail.WithTLSPolicy(mail.NoTLS))
+	}
+	if e.user != "" {
+		auth := mail.SMTPAuthAutoDiscover
+		if e.scheme == "smtp+insecure" {
+			auth = mail.SMTPAuthPlainNoEnc // loopback only, checked in NewEmail
+		}
+		opts = append(opts, mail.WithSMTPAuth(auth), mail.WithUsername(e.user), mail.WithPassword(e.pass))
+	}
+	return opts
+}
+
+func (e *Email) addr() string { return net.JoinHostPort(e.host, strconv.Itoa(e.port)) }
+
+// redact replaces the password wherever err's text contains it. No error
+// from go-mail is known to quote it; this is the belt to those braces.
+// The redacted error keeps nothing of the original chain, so callers
+// cannot print an inner error that still holds the secret.
+func (e *Email) redact(err error) error {
+	if e.pass == "" || !strings.Contains(err.Error(), e.pass) {
+		return err
+	}
+	r := errors.New(strings.ReplaceAll(err.Error(), e.pass, "REDACTED"))
+	if permanentSMTP(err) {
+		return Permanent(r)
+	}
+	return r
+}
+
+// permanentSMTP reports whether a retry of the same delivery cannot help:
+// a 5xx reply anywhere (535 authentication failed, 550 mailbox
+// unavailable, 554 rejected), an auth mechanism or STARTTLS the server
+// lacks, or a certificate that does not verify. 4xx replies and network
+// errors are temporary.
+func permanentSMTP(err error) bool {
+	var tpe *textproto.Error
+	if errors.As(err, &tpe) {
+		return tpe.Code >= 500 && tpe.Code < 600
+	}
+	var se *mail.SendError
+	if errors.As(err, &se) {
+		return se.ErrorCode() >= 500 && se.ErrorCode() < 600
+	}
+	var (
+		unknownCA *x509.UnknownAuthorityError
+		badHost   x509.HostnameError
+		badCert   x509.CertificateInvalidError
+		verify    *tls.CertificateVerificationError
+	)
+	if errors.As(err, &unknownCA) || errors.As(err, &badHost) || errors.As(err, &badCert) || errors.As(err, &verify) {
+		return true
+	}
+	for _, target := range []error{
+		mail.ErrPlainAuthNotSupported, mail.ErrLoginAuthNotSupported, mail.ErrCramMD5AuthNotSupported,
+		mail.ErrXOauth2AuthNotSupported, mail.ErrSCRAMSHA1AuthNotSupported, mail.ErrSCRAMSHA1PLUSAuthNotSupported,
+		mail.ErrSCRAMSHA256AuthNotSupported, mail.ErrSCRAMSHA256PLUSAuthNotSupported, mail.ErrNTLMAuthNotSupported,
+		mail.ErrNoSupportedAuthDiscovered,
+	} {
+		if errors.Is(err, target) {
+			return true
+		}
+	}
+	// go-mail has no sentinel for these two configuration faults.
+	msg := err.Error()
+	return strings.Contains(msg, "does not support STARTTLS") || strings.Contains(msg, "does not support SMTP AUTH")
+}
+
+// message builds the email for a.
+func (e *Email) message(a Alert) (*mail.Msg, error) {
+	m := mail.NewMsg(mail.WithNoDefaultUserAgent())
+	if err := m.FromFormat(e.from.Name, e.from.Address); err != nil {
+		return nil, fmt.Errorf("from: %w", err)
+	}
+	if err := m.To(e.to...); err != nil {
+		return nil, fmt.Errorf("to: %w", err)
+	}
+	m.Subject(subject(a))
+	m.SetMessageIDWithValue(messageID(e.from.Address))
+	// RFC 3834: no vacation or out-of-office replies to an alert.
+	m.SetGenHeader("Auto-Submitted", "auto-generated")
+	m.SetGenHeader(mail.HeaderXAutoResponseSuppress, "All")
+	m.SetBodyString(mail.TypeTextPlain, emailText(a))
+	h, err := emailHTML(a)
+	if err != nil {
+		return nil, err
+	}
+	m.AddAlternativeString(mail.TypeTextHTML, h)
+	return m, nil
+}
+
+// messageID returns a random Message-ID on the sender's domain.
+func messageID(from string) string {
+	domain := "sentinel.invalid"
+	if i := strings.LastIndexByte(from, '@'); i >= 0 && i < len(from)-1 {
+		domain = from[i+1:]
+	}
+	var b [16]byte
+	rand.Read(b[:])
+	return "sentinel." + hex.EncodeToString(b[:]) + "@" + domain
+}
+
+// subject is the one line a phone shows: severity, rule, state, how bad
+// ("[critical] signup-burst firing: 240/s ≥ 1/s"), and the busiest key of
+// a per-key rule, the "who". It is built here, not by go-mail, and passed
+// through headerText, as keys come from the attacker.
+func subject(a Alert) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "[%s] %s %s", a.Severity, a.Rule, a.State)
+	switch a.State {
+	case Firing:
+		op := "≥"
+		if a.Down {
+			op = "≤"
+		}
+		fmt.Fprintf(&b, ": %s %s %s", FormatValue(a.Value, a.Unit), op, FormatValue(a.Threshold, a.Unit))
+		if a.PerKey && len(a.Keys) > 0 {
+			fmt.Fprintf(&b, " from %s", a.Keys[0].Key)
+		}
+	case Resolved:
+		fmt.Fprintf(&b, " after %s, peak %s", FormatDuration(a.Time.Sub(a.Since)), FormatValue(a.Peak, a.Unit))
+	}
+	return headerText(b.String(), maxSubjectRunes)
+}
+
+// headerText makes s safe for one unstructured header line. TODO(#5): one
+// header escaper with [HeaderText], whose rules differ slightly (it keeps
+// invalid bytes as U+FFFD and collapses less). CR, LF, tabs
+// and other control characters become spaces (so nothing can start a new
+// header such as "Bcc:"), invalid UTF-8 and characters that reorder or
+// break displayed text are dropped, runs of spaces collapse, and the
+// result is cut to maxRunes, an ellipsis included.
+func headerText(s string, maxRunes int) string {
+	var b strings.Builder
+	space := false
+	for _, r := range s {
+		switch {
+		case r == utf8.RuneError, isBidiOrBreak(r), r == 0xfeff:
+			continue
+		case unicode.IsControl(r), unicode.IsSpace(r):
+			space = true
+			continue
+		}
+		if space && b.Len() > 0 {
+			b.WriteByte(' ')
+		}
+		space = false
+		b.WriteRune(r)
+	}
+	out := b.String()
+	if utf8.RuneCountInString(out) <= maxRunes {
+		return out
+	}
+	rs := []rune(out)[:maxRunes-1]
+	return strings.TrimRight(string(rs), " ") + "…"
+}
+
+// emailText is the plain-text body. Every log-derived string goes through
+// [Sanitize].
+func emailText(a Alert) string {
+	v := bodyView(a)
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s\n\n", v.Headline)
+	for _, f := range v.Facts {
+		fmt.Fprintf(&b, "%-10s %s\n", f.Name+":", f.Value)
+	}
+	if len(v.Keys) > 0 {
+		fmt.Fprintf(&b, "\nTop %s:\n", v.GroupBy)
+		for _, k := range v.Keys {
+			fmt.Fprintf(&b, "  %s  %s\n", k.Key, k.Count)
+		}
+	}
+	if v.Sample != "" {
+		fmt.Fprintf(&b, "\nSample line:\n  %s\n", v.Sample)
+	}
+	if v.Description != "" {
+		fmt.Fprintf(&b, "\n%s\n", v.Description)
+	}
+	b.WriteString("\n-- \nsentinel\n")
+	return b.String()
+}
+
+// emailHTMLTemplate escapes every value it prints (html/template).
+var emailHTMLTemplate = template.Must(template.New("email").Parse(`<!DOCTYPE html>
+<html><body style="font-family:sans-serif">
+<p><strong>{{.Headline}}</strong></p>
+<table>
+{{- range .Facts}}
+<tr><td>{{.Name}}</td><td>{{.Value}}</td></tr>
+{{- end}}
+</table>
+{{- if .Keys}}
+<p>Top {{.GroupBy}}:</p>
+<table>
+{{- range .Keys}}
+<tr><td><code>{{.Key}}</code></td><td>{{.Count}}</td></tr>
+{{- end}}
+</table>
+{{- end}}
+{{- if .Sample}}
+<p>Sample line:</p>
+<pre>{{.Sample}}</pre>
+{{- end}}
+{{- if .Description}}
+<p>{{.Description}}</p>
+{{- end}}
+<p style="color:#888">sentinel</p>
+</body></html>
+`))
+
+// emailHTML is the HTML alternative.
+func emailHTML(a Alert) (string, error) {
+	var b strings.Builder
+	if err := emailHTMLTemplate.Execute(&b, bodyView(a)); err != nil {
+		return "", fmt.Errorf("html body: %w", err)
+	}
+	return b.String(), nil
+}
+
+// emailView is what both bodies show, already sanitised for text; the
+// HTML template escapes it once more for HTML.
+type emailView struct {
+	Headline    string
+	Facts       []emailFact
+	GroupBy     string
+	Keys        []emailKey
+	Sample      string
+	Description string
+}
+
+type emailFact struct{ Name, Value string }
+
+type emailKey struct{ Key, Count string }
+
+// bodyView gathers the transition's details: value against threshold or
+// baseline, since when and how long, counts, top offenders and one sample.
+func bodyView(a Alert) emailView {
+	v := emailView{GroupBy: Sanitize(a.GroupBy, 80), Description: Sanitize(a.Description, 500)}
+	held := FormatDuration(a.Time.Sub(a.Since))
+	since := a.Since.UTC().Format("2006-01-02 15:04:05 UTC")
+	switch a.State {
+	case Firing:
+		v.Headline = fmt.Sprintf("%s is firing (%s)", Sanitize(a.Rule, 80), a.Severity)
+		op := "≥"
+		if a.Down {
+			op = "≤"
+		}
+		val := fmt.Sprintf("%s %s %s", FormatValue(a.Value, a.Unit), op, FormatValue(a.Threshold, a.Unit))
+		if a.PerKey && a.GroupBy != "" {
+			val += " per " + v.GroupBy
+		}
+		if a.Window > 0 {
+			val += " over " + FormatDuration(a.Window)
+		}
+		v.Facts = append(v.Facts, emailFact{"Value", val})
+		if a.Current > 0 {
+			v.Facts = append(v.Facts, emailFact{"Now", FormatValue(a.Current, a.Unit)})
+		}
+		if a.Baseline != 0 || a.Spread != 0 {
+			v.Facts = append(v.Facts, emailFact{"Normal", FormatValue(a.Baseline, a.Unit) + " ± " + FormatValue(a.Spread, a.Unit)})
+		}
+		v.Facts = append(v.Facts, emailFact{"Since", fmt.Sprintf("%s (%s)", since, held)})
+	case Resolved:
+		v.Headline = fmt.Sprintf("%s resolved (%s)", Sanitize(a.Rule, 80), a.Severity)
+		past := "below"
+		if a.Down {
+			past = "above"
+		}
+		v.Facts = append(v.Facts,
+			emailFact{"Value", fmt.Sprintf("%s, %s %s", FormatValue(a.Value, a.Unit), past, FormatValue(a.ResolveAt, a.Unit))},
+			emailFact{"Peak", FormatValue(a.Peak, a.Unit)},
+			emailFact{"Held", fmt.Sprintf("%s from %s", held, since)},
+		)
+	default:
+		v.Headline = fmt.Sprintf("%s %s (%s)", Sanitize(a.Rule, 80), Sanitize(string(a.State), 20), a.Severity)
+	}
+	events := Thousands(a.Count)
+	if a.Hits > 0 {
+		events = Thousands(a.Hits) + " of " + events
+	}
+	v.Facts = append(v.Facts, emailFact{"Events", events})
+	if a.DistinctOf != "" {
+		v.Facts = append(v.Facts, emailFact{"Distinct", Thousands(a.Distinct) + " " + Sanitize(a.DistinctOf, 80)})
+	}
+	v.Facts = append(v.Facts, emailFact{"At", a.Time.UTC().Format("2006-01-02 15:04:05 UTC")})
+	if a.State == Firing {
+		for _, k := range a.Keys {
+			c := Thousands(k.Count)
+			if k.Error > 0 {
+				// A Space-Saving estimate: between count-error and count.
+				c = Thousands(k.Count-k.Error) + "–" + c
+			}
+			v.Keys = append(v.Keys, emailKey{Key: Sanitize(k.Key, 80), Count: c})
+		}
+		if len(a.Samples) > 0 {
+			v.Sample = Sanitize(a.Samples[len(a.Samples)-1], maxSampleRunes)
+		}
+	}
+	return v
+}
