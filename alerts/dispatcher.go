@@ -67,9 +67,13 @@ type DispatcherOptions struct {
 	// when longer.
 	MinBackoff, MaxBackoff time.Duration
 	// Outcome is told of every delivery attempt's end: "ok", "retry",
-	// "failed" (permanent), "dropped" (queue overflow), "capped".
+	// "failed" (permanent), "dropped" (queue overflow), "capped",
+	// "silenced".
 	Outcome func(route, outcome string)
-	Logger  *slog.Logger
+	// Silences hold back the notifications of a rule until a time (the
+	// console still shows them); counted as "silenced".
+	Silences map[string]time.Time
+	Logger   *slog.Logger
 	// Now is the clock; nil means time.Now (tests use testing/synctest).
 	Now func() time.Time
 }
@@ -131,6 +135,14 @@ func NewDispatcher(opts DispatcherOptions) *Dispatcher {
 // Submit queues a transition for every route that wants it. It never
 // blocks.
 func (d *Dispatcher) Submit(a Alert) {
+	if until, ok := d.opts.Silences[a.Rule]; ok && d.opts.Now().Before(until) {
+		for _, q := range d.queues {
+			if q.route.wants(a) {
+				d.opts.Outcome(q.route.Name, "silenced")
+			}
+		}
+		return
+	}
 	for _, q := range d.queues {
 		if !q.route.wants(a) {
 			continue

@@ -209,3 +209,24 @@ func TestDispatcher_routesAndSlowNotifier(t *testing.T) {
 		}
 	})
 }
+
+func TestDispatcher_silences(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var c calls
+		var o outcomes
+		n := NotifierFunc(func(ctx context.Context, a Alert) error { c.add(a); return nil })
+		d := NewDispatcher(DispatcherOptions{Routes: []Route{{Name: "phone", Notifier: n}}, Outcome: o.add,
+			Silences: map[string]time.Time{"client-flood": time.Now().Add(time.Hour)}})
+		stop := run(d)
+		d.Submit(firingAlert("client-flood"))
+		d.Submit(firingAlert("signup-burst"))
+		synctest.Wait()
+		time.Sleep(2 * time.Hour) // the silence ends
+		d.Submit(firingAlert("client-flood"))
+		synctest.Wait()
+		stop()
+		if fmt.Sprint(c.rules) != "[signup-burst client-flood]" || o.get("silenced") != 1 {
+			t.Errorf("delivered %v, outcomes %v; want the silenced rule held back for an hour only", c.rules, o.m)
+		}
+	})
+}

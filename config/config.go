@@ -29,6 +29,10 @@ type Config struct {
 	Rules    []detector.Rule
 	// RuleLines gives the line of each rule's definition, by name.
 	RuleLines map[string]int
+	// Notifiers are where alerts go besides stdout, each on a route.
+	Notifiers []Notifier
+	// Silences hold back notifications of rules until a time.
+	Silences []Silence
 	// Warnings are problems that do not stop the config, such as a field
 	// name that is not a built-in one (a typo, or an extra field).
 	Warnings Errors

@@ -36,6 +36,9 @@ type decoder struct {
 	windows []windowCheck
 	// ruleNodes are the valid rules' definitions, for their fingerprints.
 	ruleNodes []*yaml.Node
+	// ruleRefs name rules from notifiers and silences, checked once every
+	// rule is known: a typo there would silently route or silence nothing.
+	ruleRefs []ruleRef
 }
 
 // fingerprint identifies a rule's definition with the settings that shape
@@ -322,7 +325,7 @@ func (d *decoder) config(n *yaml.Node, c *Config) {
 	if n.Kind == yaml.ScalarNode && n.Tag == "!!null" {
 		return // empty file: reported as "no rules"
 	}
-	d.mapping(n, "", []string{"settings", "sources", "rules", "notifiers", "actions"}, func(key string, k, v *yaml.Node) {
+	d.mapping(n, "", []string{"settings", "sources", "rules", "notifiers", "silences", "actions"}, func(key string, k, v *yaml.Node) {
 		switch key {
 		case "settings":
 			d.settings(v, &c.Settings)
@@ -348,8 +351,21 @@ func (d *decoder) config(n *yaml.Node, c *Config) {
 				c.Rules = append(c.Rules, r)
 				d.ruleNodes = append(d.ruleNodes, item)
 			})
-		case "notifiers", "actions":
-			// Filled by later versions; an empty list is accepted so that
+		case "notifiers":
+			names := map[string]int{}
+			d.list(v, "notifiers", func(item *yaml.Node, path string) {
+				if nt, ok := d.notifier(item, path, names); ok {
+					c.Notifiers = append(c.Notifiers, nt)
+				}
+			})
+		case "silences":
+			d.list(v, "silences", func(item *yaml.Node, path string) {
+				if s, ok := d.silence(item, path); ok {
+					c.Silences = append(c.Silences, s)
+				}
+			})
+		case "actions":
+			// Filled by a later version; an empty list is accepted so that
 			// configs can carry the section already.
 			if v.Kind == yaml.SequenceNode && len(v.Content) == 0 || v.Tag == "!!null" {
 				return
@@ -369,12 +385,22 @@ func (d *decoder) config(n *yaml.Node, c *Config) {
 				w.window, c.Settings.Resolution)
 		}
 	}
+	for _, r := range d.ruleRefs {
+		if _, ok := c.RuleLines[r.name]; !ok && len(c.Rules) > 0 {
+			d.errorf(r.n, r.path, "no rule is named %q", r.name)
+		}
+	}
 	if c.Settings.Skew == 0 {
 		c.Settings.Skew = detector.DefaultSkew
 	}
 	if c.Settings.TopN == 0 {
 		c.Settings.TopN = detector.DefaultTopN
 	}
+}
+
+type ruleRef struct {
+	n          *yaml.Node
+	path, name string
 }
 
 func (d *decoder) list(n *yaml.Node, path string, f func(item *yaml.Node, path string)) {

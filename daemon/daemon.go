@@ -60,10 +60,12 @@ type Options struct {
 	// MaxPerMinute caps each notifier's notifications a minute (a digest
 	// sums up the rest); 0 means alerts.DefaultMaxPerMinute.
 	MaxPerMinute int
-	Listen       string // the HTTP API's address; "" disables it
-	Token        string
-	Version      string
-	Logger       *slog.Logger
+	// Silences hold back the notifications of rules until a time.
+	Silences map[string]time.Time
+	Listen   string // the HTTP API's address; "" disables it
+	Token    string
+	Version  string
+	Logger   *slog.Logger
 	// Now is the wall clock; nil means time.Now. Tests inject their own.
 	Now func() time.Time
 }
@@ -122,7 +124,7 @@ func New(opts Options) (*Daemon, error) {
 	}
 	d.eng = eng
 	if len(opts.Routes) > 0 {
-		d.dispatch = alerts.NewDispatcher(alerts.DispatcherOptions{Routes: opts.Routes, MaxPerMinute: opts.MaxPerMinute,
+		d.dispatch = alerts.NewDispatcher(alerts.DispatcherOptions{Routes: opts.Routes, MaxPerMinute: opts.MaxPerMinute, Silences: opts.Silences,
 			Logger: opts.Logger, Outcome: func(route, outcome string) { d.metrics.Notification(route, server.Outcome(outcome)) }})
 	}
 	d.metrics.SetBuildInfo(opts.Version)

@@ -6,6 +6,7 @@ import (
 	"io"
 	"io/fs"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -43,6 +44,19 @@ code is 2 when there is any. Without -c it checks the embedded defaults.`,
 			fmt.Fprintf(out, "%s: ok: %d rules, %d sources\n", cfg.File, len(cfg.Rules), len(cfg.Sources))
 			for _, r := range cfg.Rules {
 				fmt.Fprintf(out, "  %-22s %-8s %s\n", r.Name, r.Severity, describe(r))
+			}
+			for _, n := range cfg.Notifiers {
+				to := "every alert"
+				if n.Route.MinSeverity != "" {
+					to = string(n.Route.MinSeverity) + " and above"
+				}
+				if len(n.Route.Rules) > 0 {
+					to += " of " + strings.Join(n.Route.Rules, ", ")
+				}
+				fmt.Fprintf(out, "  notifier %-13s %s: %s\n", n.Route.Name, n.Shown, to)
+			}
+			for _, s := range cfg.Silences {
+				fmt.Fprintf(out, "  silence  %-13s until %s\n", s.Rule, s.Until.Format(time.RFC3339))
 			}
 			return nil
 		},

@@ -132,6 +132,13 @@ func runDaemon(ctx context.Context, stdout, stderr io.Writer, f runFlags, args [
 			return usageError{err}
 		}
 	}
+	for _, n := range cfg.Notifiers {
+		routes = append(routes, n.Route)
+	}
+	silences := map[string]time.Time{}
+	for _, s := range cfg.Silences {
+		silences[s.Rule] = s.Until
+	}
 	var load func() (*config.Config, error)
 	if f.config != "" {
 		load = func() (*config.Config, error) {
@@ -145,7 +152,7 @@ func runDaemon(ctx context.Context, stdout, stderr io.Writer, f runFlags, args [
 	d, err := daemon.New(daemon.Options{
 		Config: cfg, Sources: sources, Load: load, StateDir: dir, FromStart: f.fromStart, Poll: f.poll,
 		Emit:   func(a alerts.Alert) error { return console.Notify(context.Background(), a) },
-		Routes: routes,
+		Routes: routes, Silences: silences,
 		Listen: f.listen, Token: f.token, Version: version, Logger: logger,
 	})
 	if err != nil {

@@ -12,21 +12,33 @@ import (
 )
 
 func newTestAlert() *cobra.Command {
-	var only string
+	var only, file string
 	cmd := &cobra.Command{
-		Use:   "test-alert [--notifier NAME]",
+		Use:   "test-alert [-c FILE] [--notifier NAME]",
 		Short: "Send a clearly marked test alert through each notifier and report success or the exact error",
-		Long: `test-alert sends one test alert, marked as a test, through every notifier the
-environment enables (` + alerts.EnvSlackWebhookURL + `, ` + alerts.EnvSlackToken + ` with
+		Long: `test-alert sends one test alert, marked as a test, through every notifier of the
+config file (-c), or else every notifier the environment enables (` + alerts.EnvSlackWebhookURL + `, ` + alerts.EnvSlackToken + ` with
 ` + alerts.EnvSlackChannel + `, ` + alerts.EnvWebhookURL + `, ` + alerts.EnvNtfyURL + `, ` + alerts.EnvSMTPURL + `
 with ` + alerts.EnvEmailFrom + ` and ` + alerts.EnvEmailTo + `), once, without retries, and
 reports each outcome. The exit code is 1 when any notifier failed.`,
 		Example: `  SENTINEL_NTFY_URL=https://ntfy.sh/my-secret-topic sentinel test-alert`,
 		Args:    noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			routes, err := alerts.RoutesFromEnv(os.LookupEnv)
-			if err != nil {
-				return usageError{err}
+			var routes []alerts.Route
+			if file == "" {
+				r, err := alerts.RoutesFromEnv(os.LookupEnv)
+				if err != nil {
+					return usageError{err}
+				}
+				routes = r
+			} else {
+				cfg, err := loadConfig(file, cmd.ErrOrStderr())
+				if err != nil {
+					return err
+				}
+				for _, n := range cfg.Notifiers {
+					routes = append(routes, n.Route)
+				}
 			}
 			out := cmd.OutOrStdout()
 			if len(routes) == 0 {
@@ -57,6 +69,7 @@ reports each outcome. The exit code is 1 when any notifier failed.`,
 			return nil
 		},
 	}
+	cmd.Flags().StringVarP(&file, "config", "c", "", "config file whose notifiers to test (default: the environment's)")
 	cmd.Flags().StringVar(&only, "notifier", "", "send through this notifier only (slack, slack-bot, webhook, ntfy, email)")
 	return cmd
 }
