@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"math/rand/v2"
 	"slices"
 	"sort"
@@ -87,6 +88,9 @@ type Dispatcher struct {
 	opts   DispatcherOptions
 	log    *slog.Logger
 	queues []*queue
+
+	silenceMu sync.Mutex
+	silences  map[string]time.Time // rule → until; a copy of opts.Silences, then Silence's
 }
 
 // queue is one route's waiting transitions.
@@ -125,17 +129,49 @@ func NewDispatcher(opts DispatcherOptions) *Dispatcher {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	d := &Dispatcher{opts: opts, log: opts.Logger}
+	d := &Dispatcher{opts: opts, log: opts.Logger, silences: maps.Clone(opts.Silences)}
+	if d.silences == nil {
+		d.silences = map[string]time.Time{}
+	}
 	for i := range opts.Routes {
 		d.queues = append(d.queues, &queue{route: &d.opts.Routes[i], wake: make(chan struct{}, 1), capped: map[string]int{}})
 	}
 	return d
 }
 
+// Silence holds back the notifications of rule until a time; a time not
+// after now lifts its silence. It is safe for concurrent use.
+func (d *Dispatcher) Silence(rule string, until time.Time) {
+	d.silenceMu.Lock()
+	defer d.silenceMu.Unlock()
+	if !until.After(d.opts.Now()) {
+		delete(d.silences, rule)
+		return
+	}
+	d.silences[rule] = until
+}
+
+// Silences returns the silences still in force.
+func (d *Dispatcher) Silences() map[string]time.Time {
+	d.silenceMu.Lock()
+	defer d.silenceMu.Unlock()
+	now := d.opts.Now()
+	out := map[string]time.Time{}
+	for r, u := range d.silences {
+		if now.Before(u) {
+			out[r] = u
+		}
+	}
+	return out
+}
+
 // Submit queues a transition for every route that wants it. It never
 // blocks.
 func (d *Dispatcher) Submit(a Alert) {
-	if until, ok := d.opts.Silences[a.Rule]; ok && d.opts.Now().Before(until) {
+	d.silenceMu.Lock()
+	until, silenced := d.silences[a.Rule]
+	d.silenceMu.Unlock()
+	if silenced && d.opts.Now().Before(until) {
 		for _, q := range d.queues {
 			if q.route.wants(a) {
 				d.opts.Outcome(q.route.Name, "silenced")

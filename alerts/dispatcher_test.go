@@ -230,3 +230,25 @@ func TestDispatcher_silences(t *testing.T) {
 		}
 	})
 }
+
+func TestDispatcher_silenceAtRuntime(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var c calls
+		n := NotifierFunc(func(ctx context.Context, a Alert) error { c.add(a); return nil })
+		d := NewDispatcher(DispatcherOptions{Routes: []Route{{Name: "phone", Notifier: n}}})
+		stop := run(d)
+		d.Silence("client-flood", time.Now().Add(time.Hour))
+		if s := d.Silences(); len(s) != 1 {
+			t.Errorf("Silences() = %v, want client-flood", s)
+		}
+		d.Submit(firingAlert("client-flood")) // held back
+		synctest.Wait()
+		d.Silence("client-flood", time.Time{}) // lifted early
+		d.Submit(firingAlert("client-flood"))
+		synctest.Wait()
+		stop()
+		if fmt.Sprint(c.rules) != "[client-flood]" || len(d.Silences()) != 0 {
+			t.Errorf("delivered %v, silences %v; want one delivery, after the lift", c.rules, d.Silences())
+		}
+	})
+}

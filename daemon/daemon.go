@@ -193,6 +193,11 @@ func (d *Daemon) Run(ctx context.Context) error {
 			}
 		}
 		if d.dispatch != nil {
+			for r, until := range saved.Silences { // set through the API before the stop
+				if _, ok := d.cfg.RuleLines[r]; ok {
+					d.dispatch.Silence(r, until)
+				}
+			}
 			for _, a := range saved.Pending { // undelivered before the stop
 				d.dispatch.Submit(a)
 			}
@@ -201,7 +206,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 	var srv *server.Server
 	if d.opts.Listen != "" { // before any goroutine: a bad address must not leave one running
 		srv, err = server.New(server.Options{Addr: d.opts.Listen, Token: d.opts.Token, Status: d.Status,
-			Reload: d.Reload, Metrics: d.metrics, Logger: d.log})
+			Reload: d.Reload, Silence: d.Silence, Metrics: d.metrics, Logger: d.log})
 		if err != nil {
 			return err
 		}
@@ -393,6 +398,7 @@ func (d *Daemon) save() error {
 		// What was saved before this save but not yet delivered, and what
 		// this save's transitions will add: all of it goes out after a crash.
 		st.Pending = append(d.dispatch.Pending(), d.pending...)
+		st.Silences = d.dispatch.Silences()
 	}
 	for _, c := range d.positions {
 		st.Checkpoints = append(st.Checkpoints, c)
@@ -412,6 +418,23 @@ func (d *Daemon) sourceFor(path string) Source {
 		}
 	}
 	return Source{Pattern: path, Format: "auto"}
+}
+
+// Silence holds back rule's notifications until a time (one not after
+// now lifts the silence); the silence is saved with the state. It is
+// refused for a rule the running config lacks, or without notifiers.
+func (d *Daemon) Silence(rule string, until time.Time) error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if _, ok := d.cfg.RuleLines[rule]; !ok {
+		return fmt.Errorf("no rule is named %q in %s", alerts.Sanitize(rule, 80), d.cfg.File)
+	}
+	if d.dispatch == nil {
+		return errors.New("this daemon has no notifiers: alerts only go to stdout, nothing to silence")
+	}
+	d.dispatch.Silence(rule, until)
+	d.dirty = true // saved with the next checkpoint
+	return nil
 }
 
 // Reload loads the config again and swaps in its rules, keeping the

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -406,5 +407,46 @@ func TestDaemon_notifierOutage(t *testing.T) {
 	defer mu.Unlock()
 	if delivered != 1 {
 		t.Errorf("delivered %d times, want once", delivered)
+	}
+}
+
+func TestDaemon_silenceSurvivesRestart(t *testing.T) {
+	dir := t.TempDir()
+	cfg, _ := config.Parse("x.yaml", []byte("rules:\n  - {name: posts, match: {method: POST}, detector: {type: rate, window: 1m, threshold: 0.01}}\n"),
+		func(string) (string, bool) { return "", false })
+	hook := alerts.NotifierFunc(func(ctx context.Context, a alerts.Alert) error { return nil })
+	logPath := filepath.Join(dir, "access.log")
+	os.WriteFile(logPath, nil, 0o644)
+	opts := Options{Config: cfg, StateDir: dir, Routes: []alerts.Route{{Name: "hook", Notifier: hook}},
+		Sources: []Source{{Pattern: logPath, Format: "combined"}}}
+	d1, err := New(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := d1.Silence("post", time.Now().Add(time.Hour)); err == nil || !strings.Contains(err.Error(), `no rule is named "post"`) {
+		t.Errorf("Silence(unknown rule) = %v, want refused", err)
+	}
+	until := time.Now().Add(time.Hour).Truncate(time.Second)
+	if err := d1.Silence("posts", until); err != nil {
+		t.Fatal(err)
+	}
+	d1.mu.Lock()
+	err = d1.save()
+	d1.mu.Unlock()
+	if err != nil {
+		t.Fatal(err)
+	}
+	d2, stop := start(t, opts)
+	defer stop()
+	waitFor(t, "the silence restored", func() bool { return d2.dispatch.Silences()["posts"].Equal(until) })
+
+	noRoutes := opts
+	noRoutes.Routes, noRoutes.StateDir = nil, t.TempDir()
+	d3, err := New(noRoutes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := d3.Silence("posts", until); err == nil {
+		t.Error("Silence without notifiers = nil, want an error")
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -70,6 +71,43 @@ func RequestReload(ctx context.Context, addr, token string) error {
 		return fmt.Errorf("reload: unexpected response %q", alerts.Sanitize(string(body), 200))
 	}
 	return nil
+}
+
+// SilenceError is a daemon's refusal of a silence (an unknown rule, a
+// bad duration).
+type SilenceError struct {
+	Text string
+}
+
+func (e *SilenceError) Error() string { return e.Text }
+
+// RequestSilence asks a daemon to hold back rule's notifications for d
+// (0 lifts the silence) and returns when the silence ends (zero when
+// lifted).
+func RequestSilence(ctx context.Context, addr, token, rule string, d time.Duration) (time.Time, error) {
+	q := url.Values{"rule": {rule}, "for": {d.String()}}
+	body, err := call(ctx, http.MethodPost, addr, "/silences?"+q.Encode(), token)
+	var se *statusError
+	if errors.As(err, &se) && (se.code == http.StatusBadRequest || se.code == http.StatusUnprocessableEntity) {
+		var r silenceResponse
+		if json.Unmarshal(se.body, &r) == nil && r.Error != "" {
+			return time.Time{}, &SilenceError{Text: r.Error}
+		}
+	}
+	if errors.As(err, &se) && se.code == http.StatusNotFound {
+		return time.Time{}, fmt.Errorf("silence: not enabled on this daemon: %w", err)
+	}
+	if err != nil {
+		return time.Time{}, err
+	}
+	var r silenceResponse
+	if err := json.Unmarshal(body, &r); err != nil || r.Rule != rule {
+		return time.Time{}, fmt.Errorf("silence: unexpected response %q", alerts.Sanitize(string(body), 200))
+	}
+	if r.Until == "" {
+		return time.Time{}, nil
+	}
+	return time.Parse(time.RFC3339, r.Until)
 }
 
 // statusError is a response other than 200.

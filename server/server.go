@@ -53,6 +53,10 @@ type Options struct {
 	// serialised. It should count itself with [Metrics.ConfigReload], as
 	// the SIGHUP path does. Nil disables the endpoint (404).
 	Reload func() error
+	// Silence holds back a rule's notifications until a time (a time in
+	// the past lifts it) on POST /silences; its error (an unknown rule) is
+	// sent back. Nil disables the endpoint (404).
+	Silence func(rule string, until time.Time) error
 	// Metrics are served on GET /metrics; a fresh [NewMetrics] when nil.
 	Metrics *Metrics
 	// Logger receives reload outcomes and the HTTP server's own errors;
@@ -66,6 +70,8 @@ type Options struct {
 //	GET  /metrics  Prometheus metrics
 //	GET  /status   JSON [Status]
 //	POST /reload   200 {"ok":true}, or 422 {"error":"…"} when the new config is rejected
+//	POST /silences ?rule=R&for=2h (or &until=RFC 3339): 200 {"rule":R,"until":…},
+//	               400 or 422 {"error":"…"}; for=0 lifts the silence
 //
 // Other methods get 405 and other paths 404. With a token, a request
 // without it gets 401 before any routing. Without one (loopback only),
@@ -219,6 +225,9 @@ func (s *Server) handler() http.Handler {
 	if s.opts.Reload != nil {
 		mux.HandleFunc("POST /reload", s.serveReload)
 	}
+	if s.opts.Silence != nil {
+		mux.HandleFunc("POST /silences", s.serveSilence)
+	}
 	return http.NewCrossOriginProtection().Handler(s.guard(mux))
 }
 
@@ -284,6 +293,56 @@ func (s *Server) serveReload(w http.ResponseWriter, _ *http.Request) {
 	}
 	s.log.Info("config reloaded", "via", "http")
 	writeJSON(w, http.StatusOK, reloadResponse{OK: true})
+}
+
+// serveSilence sets or lifts a silence: POST /silences?rule=R&for=2h
+// (or &until=RFC 3339 time; for=0 lifts it).
+func (s *Server) serveSilence(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	rule := q.Get("rule")
+	var until time.Time
+	switch {
+	case rule == "":
+		writeJSON(w, http.StatusBadRequest, silenceResponse{Error: "rule: missing"})
+		return
+	case q.Has("for") == q.Has("until"):
+		writeJSON(w, http.StatusBadRequest, silenceResponse{Error: "give one of for (a duration such as 2h; 0 lifts the silence) and until (an RFC 3339 time)"})
+		return
+	case q.Has("for"):
+		d, err := time.ParseDuration(q.Get("for"))
+		if err != nil || d < 0 {
+			writeJSON(w, http.StatusBadRequest, silenceResponse{Error: fmt.Sprintf("for: %q is not a duration such as 2h", q.Get("for"))})
+			return
+		}
+		until = time.Now().Add(d)
+	default:
+		t, err := time.Parse(time.RFC3339, q.Get("until"))
+		if err != nil {
+			writeJSON(w, http.StatusBadRequest, silenceResponse{Error: fmt.Sprintf("until: %q is not an RFC 3339 time", q.Get("until"))})
+			return
+		}
+		until = t
+	}
+	if err := s.opts.Silence(rule, until); err != nil {
+		writeJSON(w, http.StatusUnprocessableEntity, silenceResponse{Error: err.Error()})
+		return
+	}
+	resp := silenceResponse{Rule: rule}
+	if until.After(time.Now()) {
+		resp.Until = until.UTC().Format(time.RFC3339)
+		s.log.Info("silence set", "via", "http", "rule", rule, "until", resp.Until)
+	} else {
+		s.log.Info("silence lifted", "via", "http", "rule", rule)
+	}
+	writeJSON(w, http.StatusOK, resp)
+}
+
+// silenceResponse is the JSON of POST /silences: the rule and the end of
+// its silence (empty when lifted), or an error.
+type silenceResponse struct {
+	Rule  string `json:"rule,omitempty"`
+	Until string `json:"until,omitempty"`
+	Error string `json:"error,omitempty"`
 }
 
 // reloadResponse is the JSON of POST /reload.

@@ -4,10 +4,12 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -424,4 +426,56 @@ func TestServer_Run(t *testing.T) {
 			t.Error("Run() on a taken port = nil, want an error")
 		}
 	})
+}
+
+func TestServer_Silence(t *testing.T) {
+	var mu sync.Mutex
+	set := map[string]time.Time{}
+	silence := func(rule string, until time.Time) error {
+		if rule != "client-flood" {
+			return fmt.Errorf("no rule is named %q", rule)
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		set[rule] = until
+		return nil
+	}
+	_, addr := start(t, Options{Silence: silence})
+
+	until, err := RequestSilence(t.Context(), addr, "", "client-flood", 2*time.Hour)
+	if err != nil {
+		t.Fatalf("RequestSilence() error = %v", err)
+	}
+	if d := time.Until(until); d < 119*time.Minute || d > 2*time.Hour {
+		t.Errorf("until = %v, want about 2h from now", until)
+	}
+	mu.Lock()
+	got := set["client-flood"]
+	mu.Unlock()
+	if !got.Truncate(time.Second).Equal(until.Truncate(time.Second)) {
+		t.Errorf("Silence got until %v, reply says %v", got, until)
+	}
+
+	// for=0 lifts it: the reply has no end.
+	if until, err := RequestSilence(t.Context(), addr, "", "client-flood", 0); err != nil || !until.IsZero() {
+		t.Errorf("lift: RequestSilence() = %v, %v; want zero, nil", until, err)
+	}
+
+	// An unknown rule is refused with the callback's words.
+	_, err = RequestSilence(t.Context(), addr, "", "cleint-flood", time.Hour)
+	var se *SilenceError
+	if !errors.As(err, &se) || !strings.Contains(se.Text, `no rule is named "cleint-flood"`) {
+		t.Errorf("unknown rule: error = %v, want a SilenceError naming it", err)
+	}
+
+	for _, q := range []string{"", "rule=a", "rule=a&for=soon", "rule=a&for=-1h", "rule=a&until=tomorrow", "rule=a&for=1h&until=2026-12-01T00:00:00Z"} {
+		if code, body := get(t, http.MethodPost, "http://"+addr+"/silences?"+q, nil); code != http.StatusBadRequest {
+			t.Errorf("POST /silences?%s = %d %s, want 400", q, code, body)
+		}
+	}
+
+	_, off := start(t, Options{})
+	if code, _ := get(t, http.MethodPost, "http://"+off+"/silences?rule=a&for=1h", nil); code != http.StatusNotFound {
+		t.Errorf("POST /silences without Silence = %d, want 404", code)
+	}
 }

@@ -35,6 +35,8 @@ type State struct {
 	// Pending are alert transitions not yet delivered to a notifier: sent
 	// again after a restart, so a notifier's outage loses nothing.
 	Pending []alerts.Alert `json:"pending,omitempty"`
+	// Silences set through the API (rule → until), kept across a restart.
+	Silences map[string]time.Time `json:"silences,omitempty"`
 }
 
 // ErrVersion is returned by Load for a state of another format.

@@ -63,8 +63,8 @@ SENTINEL_EMAIL_FROM and SENTINEL_EMAIL_TO) each add a notifier (see
 state until delivered.
 
 A local HTTP API (--listen, default ` + DefaultListen + `) serves /healthz, /metrics
-(Prometheus), /status (JSON; also 'sentinel status') and POST /reload ('sentinel
-reload'). Bound to a non-loopback address, it requires --token.`,
+(Prometheus), /status (JSON; also 'sentinel status'), POST /reload ('sentinel
+reload') and POST /silences ('sentinel silence'). Bound to a non-loopback address, it requires --token.`,
 		Example: `  sentinel run /var/log/nginx/access.log
   sentinel run -c /etc/sentinel/sentinel.yaml --state-dir /var/lib/sentinel
   sentinel run --output json /var/log/app/*.log | jq .`,

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -65,4 +66,45 @@ func writeJSON(w io.Writer, v any) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(v)
+}
+
+func newSilence() *cobra.Command {
+	var f apiFlags
+	var length time.Duration
+	cmd := &cobra.Command{
+		Use:   "silence RULE",
+		Short: "Hold back a rule's notifications on a running daemon for a while (--for 0 lifts it)",
+		Long: `silence asks a running daemon to hold back the notifications of RULE for --for
+(2h by default); --for 0 lifts the silence early. The rule still fires on stdout,
+in the log, the metrics and status: only the notifiers stay quiet. The silence is
+saved with the daemon's state, so it outlasts a restart; a config file's
+silences: section sets lasting ones.`,
+		Example: `  sentinel silence traffic-drop --for 3h   # maintenance tonight
+  sentinel silence traffic-drop --for 0    # over early`,
+		Args: oneArg,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if length < 0 {
+				return usageError{fmt.Errorf("--for %s: must not be negative", length)}
+			}
+			ctx, cancel := f.context(cmd.Context())
+			defer cancel()
+			until, err := server.RequestSilence(ctx, f.addr, f.token, args[0], length)
+			if err != nil {
+				var se *server.SilenceError
+				if errors.As(err, &se) {
+					return usageError{fmt.Errorf("silence refused: %w", err)}
+				}
+				return errNoDaemon(err, f.addr)
+			}
+			if until.IsZero() {
+				fmt.Fprintf(cmd.OutOrStdout(), "%s: silence lifted\n", args[0])
+				return nil
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "%s: silenced until %s\n", args[0], until.Local().Format(time.RFC3339))
+			return nil
+		},
+	}
+	addAPIFlags(cmd, &f)
+	cmd.Flags().DurationVar(&length, "for", 2*time.Hour, "how long to hold back the rule's notifications; 0 lifts its silence")
+	return cmd
 }

@@ -34,3 +34,11 @@ func noArgs(cmd *cobra.Command, args []string) error {
 	}
 	return nil
 }
+
+// oneArg requires exactly one argument, as bad usage otherwise.
+func oneArg(cmd *cobra.Command, args []string) error {
+	if len(args) != 1 {
+		return usagef("%s takes one argument, got %d", cmd.CommandPath(), len(args))
+	}
+	return nil
+}
