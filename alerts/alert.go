@@ -84,4 +84,7 @@ type Alert struct {
 	// Peak is the highest value seen while the rule fired.
 	Peak    float64  `json:"peak"`
 	Samples []string `json:"samples,omitempty"`
+	// Reminder numbers a notifier's reminders that the rule is still
+	// firing (1, 2, …); 0 for the transition itself. Never on stdout.
+	Reminder int `json:"reminder,omitempty"`
 }

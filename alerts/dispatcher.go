@@ -74,7 +74,11 @@ type DispatcherOptions struct {
 	// Silences hold back the notifications of a rule until a time (the
 	// console still shows them); counted as "silenced".
 	Silences map[string]time.Time
-	Logger   *slog.Logger
+	// RemindEvery, when above 0, sends a reminder of a rule that keeps
+	// firing at this interval (its firing alert, with Reminder counting
+	// up and Time now) until it resolves. Off by default.
+	RemindEvery time.Duration
+	Logger      *slog.Logger
 	// Now is the clock; nil means time.Now (tests use testing/synctest).
 	Now func() time.Time
 }
@@ -89,8 +93,15 @@ type Dispatcher struct {
 	log    *slog.Logger
 	queues []*queue
 
-	silenceMu sync.Mutex
+	silenceMu sync.Mutex           // guards silences and firing
 	silences  map[string]time.Time // rule → until; a copy of opts.Silences, then Silence's
+	firing    map[string]*episode  // rule → its firing alert, for reminders
+}
+
+// episode is a rule that keeps firing, and when it is next reminded of.
+type episode struct {
+	alert Alert
+	next  time.Time
 }
 
 // queue is one route's waiting transitions.
@@ -129,7 +140,7 @@ func NewDispatcher(opts DispatcherOptions) *Dispatcher {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	d := &Dispatcher{opts: opts, log: opts.Logger, silences: maps.Clone(opts.Silences)}
+	d := &Dispatcher{opts: opts, log: opts.Logger, silences: maps.Clone(opts.Silences), firing: map[string]*episode{}}
 	if d.silences == nil {
 		d.silences = map[string]time.Time{}
 	}
@@ -137,6 +148,29 @@ func NewDispatcher(opts DispatcherOptions) *Dispatcher {
 		d.queues = append(d.queues, &queue{route: &d.opts.Routes[i], wake: make(chan struct{}, 1), capped: map[string]int{}})
 	}
 	return d
+}
+
+// remind submits a reminder for every rule firing for another
+// RemindEvery since its firing or its last reminder.
+func (d *Dispatcher) remind() {
+	now := d.opts.Now()
+	var due []Alert
+	d.silenceMu.Lock()
+	for _, e := range d.firing {
+		if now.Before(e.next) {
+			continue
+		}
+		e.alert.Reminder++
+		e.next = now.Add(d.opts.RemindEvery)
+		a := e.alert
+		a.Time = now.UTC()
+		due = append(due, a)
+	}
+	d.silenceMu.Unlock()
+	slices.SortFunc(due, func(a, b Alert) int { return strings.Compare(a.Rule, b.Rule) })
+	for _, a := range due {
+		d.Submit(a)
+	}
 }
 
 // Silence holds back the notifications of rule until a time; a time not
@@ -169,6 +203,14 @@ func (d *Dispatcher) Silences() map[string]time.Time {
 // blocks.
 func (d *Dispatcher) Submit(a Alert) {
 	d.silenceMu.Lock()
+	if d.opts.RemindEvery > 0 && a.Reminder == 0 {
+		switch a.State {
+		case Firing:
+			d.firing[a.Rule] = &episode{alert: a, next: d.opts.Now().Add(d.opts.RemindEvery)}
+		case Resolved:
+			delete(d.firing, a.Rule)
+		}
+	}
 	until, silenced := d.silences[a.Rule]
 	d.silenceMu.Unlock()
 	if silenced && d.opts.Now().Before(until) {
@@ -225,6 +267,22 @@ func (d *Dispatcher) Pending() []Alert {
 // Pending.
 func (d *Dispatcher) Run(ctx context.Context) error {
 	var wg sync.WaitGroup
+	if d.opts.RemindEvery > 0 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			tick := time.NewTicker(min(d.opts.RemindEvery/10, time.Minute))
+			defer tick.Stop()
+			for {
+				select {
+				case <-ctx.Done():
+					return
+				case <-tick.C:
+					d.remind()
+				}
+			}
+		}()
+	}
 	for _, q := range d.queues {
 		wg.Add(1)
 		go func() {

@@ -252,3 +252,57 @@ func TestDispatcher_silenceAtRuntime(t *testing.T) {
 		}
 	})
 }
+
+func TestDispatcher_reminders(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var mu sync.Mutex
+		var got []Alert
+		n := NotifierFunc(func(ctx context.Context, a Alert) error {
+			mu.Lock()
+			defer mu.Unlock()
+			got = append(got, a)
+			return nil
+		})
+		d := NewDispatcher(DispatcherOptions{Routes: []Route{{Name: "phone", Notifier: n}}, RemindEvery: 30 * time.Minute})
+		stop := run(d)
+		fire := firingAlert("signup-burst")
+		fire.Since = fire.Time
+		d.Submit(fire)
+		time.Sleep(65 * time.Minute) // two reminders: at 30 and 60 minutes (to the tick)
+		synctest.Wait()
+		resolved := fire
+		resolved.State, resolved.Time = Resolved, time.Now()
+		d.Submit(resolved)
+		time.Sleep(2 * time.Hour) // no reminder once resolved
+		synctest.Wait()
+		stop()
+		mu.Lock()
+		defer mu.Unlock()
+		var seq []string
+		for _, a := range got {
+			seq = append(seq, fmt.Sprintf("%s/%d", a.State, a.Reminder))
+		}
+		if fmt.Sprint(seq) != "[firing/0 firing/1 firing/2 resolved/0]" {
+			t.Fatalf("delivered %v, want the firing, two reminders, the resolution", seq)
+		}
+		if title := Title(got[1]); !strings.Contains(title, "signup-burst still firing after 30m") {
+			t.Errorf("reminder title = %q", title)
+		}
+	})
+}
+
+func TestDispatcher_remindersOffByDefault(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var c calls
+		n := NotifierFunc(func(ctx context.Context, a Alert) error { c.add(a); return nil })
+		d := NewDispatcher(DispatcherOptions{Routes: []Route{{Name: "phone", Notifier: n}}})
+		stop := run(d)
+		d.Submit(firingAlert("signup-burst"))
+		time.Sleep(24 * time.Hour)
+		synctest.Wait()
+		stop()
+		if c.n() != 1 {
+			t.Errorf("delivered %d, want the firing alone", c.n())
+		}
+	})
+}

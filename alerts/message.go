@@ -31,7 +31,11 @@ func Title(a Alert) string {
 		if a.Down {
 			op = "≤"
 		}
-		return fmt.Sprintf("[%s] %s %s: %s %s %s", a.Severity, a.Rule, a.State, FormatValue(a.Value, a.Unit), op, FormatValue(a.Threshold, a.Unit))
+		state := string(a.State)
+		if a.Reminder > 0 {
+			state = "still firing after " + FormatDuration(a.Time.Sub(a.Since))
+		}
+		return fmt.Sprintf("[%s] %s %s: %s %s %s", a.Severity, a.Rule, state, FormatValue(a.Value, a.Unit), op, FormatValue(a.Threshold, a.Unit))
 	}
 }
 

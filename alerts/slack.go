@@ -121,7 +121,7 @@ func NewSlack(opts SlackOptions) (*Slack, error) {
 	return s, nil
 }
 
-// Notify posts a. In bot mode a resolved alert goes to the thread of the
+// Notify posts a. In bot mode a reminder or a resolved alert goes to the thread of the
 // firing message of the same episode when Slack remembers it (same
 // process), and is a new message otherwise. Errors: 429 is a
 // *RetryAfterError; other 4xx and API errors such as invalid_auth or
@@ -146,7 +146,7 @@ func (s *Slack) Notify(ctx context.Context, a Alert) error {
 		slack.MsgOptionText(text, false), slack.MsgOptionBlocks(blocks...),
 		slack.MsgOptionParse(false), slack.MsgOptionLinkNames(false),
 	}
-	if a.State == Resolved {
+	if a.State == Resolved || a.Reminder > 0 {
 		s.mu.Lock()
 		ts, ok := s.threads[key]
 		s.mu.Unlock()
@@ -163,7 +163,7 @@ func (s *Slack) Notify(ctx context.Context, a Alert) error {
 	switch {
 	case a.State == Resolved:
 		delete(s.threads, key)
-	case ts != "":
+	case ts != "" && a.Reminder == 0:
 		if len(s.threads) >= maxSlackThreads {
 			for k := range s.threads { // drop one; a lost thread only means a new message
 				delete(s.threads, k)

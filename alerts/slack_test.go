@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -128,15 +129,27 @@ func TestSlack_NotifyBot(t *testing.T) {
 
 	other := firing()
 	other.Rule, other.Severity, other.Since = "scan-404", Warning, at.Add(-time.Hour)
-	for _, a := range []Alert{firing(), other, resolved()} {
+	reminder := firing()
+	reminder.Reminder, reminder.Time = 1, reminder.Since.Add(30*time.Minute)
+	for _, a := range []Alert{firing(), other, reminder, resolved()} {
 		if err := s.Notify(ctx, a); err != nil {
 			t.Fatalf("Notify(%s %s) = %v", a.Rule, a.State, err)
 		}
 	}
 	reqs := rc.requests()
-	if len(reqs) != 3 {
-		t.Fatalf("API got %d requests, want 3", len(reqs))
+	if len(reqs) != 4 {
+		t.Fatalf("API got %d requests, want 4", len(reqs))
 	}
+	// A reminder is a reply in the episode's thread, and does not take
+	// its place: the resolution still replies to the firing message.
+	remind := form(t, reqs[2])
+	if got, want := remind.Get("thread_ts"), "1795742401.000001"; got != want {
+		t.Errorf("reminder: thread_ts = %q, want the firing message's %q", got, want)
+	}
+	if got := remind.Get("text"); !strings.HasPrefix(got, "<@U024BE7LH> [critical] signup-burst still firing after 30m: 8/s ≥ 1/s") {
+		t.Errorf("reminder: text = %q", got)
+	}
+	reqs = slices.Delete(reqs, 2, 3)
 	first := form(t, reqs[0])
 	for k, want := range map[string]string{
 		"token": "xoxb-1-test", "channel": "C0ALERTS", "parse": "none", "link_names": "false", "thread_ts": "",
@@ -165,7 +178,7 @@ func TestSlack_NotifyBot(t *testing.T) {
 	if err := s.Notify(ctx, resolved()); err != nil {
 		t.Fatalf("Notify(resolved again) = %v", err)
 	}
-	if got := form(t, rc.requests()[3]).Get("thread_ts"); got != "" {
+	if got := form(t, rc.requests()[4]).Get("thread_ts"); got != "" {
 		t.Errorf("unknown episode: thread_ts = %q, want none", got)
 	}
 }

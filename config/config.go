@@ -43,6 +43,9 @@ type Settings struct {
 	Resolution time.Duration // bucket width; default 1s
 	Skew       time.Duration // lateness allowed; default 5s
 	TopN       int           // top offenders per alert; default 5
+	// RemindEvery re-sends a rule that keeps firing to its notifiers at
+	// this interval; 0 (the default) sends no reminders.
+	RemindEvery time.Duration
 }
 
 // Source is one log to read: a path (or glob) and its format.

@@ -420,7 +420,7 @@ func (d *decoder) list(n *yaml.Node, path string, f func(item *yaml.Node, path s
 }
 
 func (d *decoder) settings(n *yaml.Node, s *Settings) {
-	d.mapping(n, "settings", []string{"resolution", "skew", "top"}, func(key string, k, v *yaml.Node) {
+	d.mapping(n, "settings", []string{"resolution", "skew", "top", "remind_every"}, func(key string, k, v *yaml.Node) {
 		path := "settings." + key
 		switch key {
 		case "resolution":
@@ -434,6 +434,13 @@ func (d *decoder) settings(n *yaml.Node, s *Settings) {
 			s.Skew, _ = d.duration(v, path)
 		case "top":
 			s.TopN, _ = d.integer(v, path)
+		case "remind_every":
+			if r, ok := d.duration(v, path); ok {
+				if r != 0 && r < time.Minute {
+					d.errorf(v, path, "must be 0 (no reminders) or at least 1m")
+				}
+				s.RemindEvery = r
+			}
 		}
 	})
 }

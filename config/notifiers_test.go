@@ -122,3 +122,19 @@ func TestParse_notifierErrorsHideSecrets(t *testing.T) {
 		t.Errorf("error leaks a secret: %v", err)
 	}
 }
+
+func TestParse_remindEvery(t *testing.T) {
+	c, err := Parse("x.yaml", []byte("settings: {remind_every: 1h}\n"+oneRule), noEnv)
+	if err != nil || c.Settings.RemindEvery != time.Hour {
+		t.Errorf("Parse() = %+v, %v; want remind_every 1h", c, err)
+	}
+	if c, err := Parse("x.yaml", []byte(oneRule), noEnv); err != nil || c.Settings.RemindEvery != 0 {
+		t.Errorf("default remind_every = %v, %v; want 0 (off)", c.Settings.RemindEvery, err)
+	}
+	for v, want := range map[string]string{"10s": "must be 0 (no reminders) or at least 1m", "-1h": "must not be negative"} {
+		_, err := Parse("x.yaml", []byte("settings: {remind_every: "+v+"}\n"+oneRule), noEnv)
+		if err == nil || !strings.HasPrefix(err.Error(), "x.yaml:1: settings.remind_every: "+want) {
+			t.Errorf("remind_every %s: error = %v, want %q", v, err, want)
+		}
+	}
+}

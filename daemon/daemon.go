@@ -62,10 +62,13 @@ type Options struct {
 	MaxPerMinute int
 	// Silences hold back the notifications of rules until a time.
 	Silences map[string]time.Time
-	Listen   string // the HTTP API's address; "" disables it
-	Token    string
-	Version  string
-	Logger   *slog.Logger
+	// RemindEvery re-sends a rule that keeps firing to the notifiers at
+	// this interval (0: never).
+	RemindEvery time.Duration
+	Listen      string // the HTTP API's address; "" disables it
+	Token       string
+	Version     string
+	Logger      *slog.Logger
 	// Now is the wall clock; nil means time.Now. Tests inject their own.
 	Now func() time.Time
 }
@@ -124,7 +127,7 @@ func New(opts Options) (*Daemon, error) {
 	}
 	d.eng = eng
 	if len(opts.Routes) > 0 {
-		d.dispatch = alerts.NewDispatcher(alerts.DispatcherOptions{Routes: opts.Routes, MaxPerMinute: opts.MaxPerMinute, Silences: opts.Silences,
+		d.dispatch = alerts.NewDispatcher(alerts.DispatcherOptions{Routes: opts.Routes, MaxPerMinute: opts.MaxPerMinute, Silences: opts.Silences, RemindEvery: opts.RemindEvery,
 			Logger: opts.Logger, Outcome: func(route, outcome string) { d.metrics.Notification(route, server.Outcome(outcome)) }})
 	}
 	d.metrics.SetBuildInfo(opts.Version)

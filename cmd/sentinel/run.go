@@ -30,6 +30,7 @@ type runFlags struct {
 	token     string
 	logFormat string
 	poll      bool
+	remind    time.Duration
 }
 
 // DefaultListen is where the local API listens unless --listen says
@@ -81,6 +82,7 @@ reload') and POST /silences ('sentinel silence'). Bound to a non-loopback addres
 	fl.StringVar(&f.token, "token", os.Getenv("SENTINEL_API_TOKEN"), "bearer token for the API (required off loopback; default $SENTINEL_API_TOKEN)")
 	fl.StringVar(&f.logFormat, "log-format", "text", "log format on stderr: text or json")
 	fl.BoolVar(&f.poll, "poll", false, "poll files instead of using inotify (network file systems)")
+	fl.DurationVar(&f.remind, "remind-every", 0, "remind the notifiers of a rule still firing at this interval, e.g. 1h (default: the config's settings.remind_every, else none)")
 	return cmd
 }
 
@@ -139,6 +141,13 @@ func runDaemon(ctx context.Context, stdout, stderr io.Writer, f runFlags, args [
 	for _, s := range cfg.Silences {
 		silences[s.Rule] = s.Until
 	}
+	remind := cfg.Settings.RemindEvery
+	if f.remind != 0 {
+		remind = f.remind
+	}
+	if remind != 0 && remind < time.Minute {
+		return usagef("--remind-every %s: must be at least 1m", remind)
+	}
 	var load func() (*config.Config, error)
 	if f.config != "" {
 		load = func() (*config.Config, error) {
@@ -152,7 +161,7 @@ func runDaemon(ctx context.Context, stdout, stderr io.Writer, f runFlags, args [
 	d, err := daemon.New(daemon.Options{
 		Config: cfg, Sources: sources, Load: load, StateDir: dir, FromStart: f.fromStart, Poll: f.poll,
 		Emit:   func(a alerts.Alert) error { return console.Notify(context.Background(), a) },
-		Routes: routes, Silences: silences,
+		Routes: routes, Silences: silences, RemindEvery: remind,
 		Listen: f.listen, Token: f.token, Version: version, Logger: logger,
 	})
 	if err != nil {
