@@ -355,13 +355,28 @@ func TestDaemon_reloadClosesFiringRule(t *testing.T) {
 	}
 }
 
+// postsOptions are a daemon's options in dir with one rule, "posts",
+// which fires on the first POST, and one notifier, hook.
+func postsOptions(t *testing.T, dir string, hook alerts.Notifier) Options {
+	t.Helper()
+	cfg, err := config.Parse("x.yaml", []byte("rules:\n  - {name: posts, match: {method: POST}, detector: {type: rate, window: 1m, threshold: 0.01}}\n"),
+		func(string) (string, bool) { return "", false })
+	if err != nil {
+		t.Fatal(err)
+	}
+	logPath := filepath.Join(dir, "access.log")
+	if err := os.WriteFile(logPath, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return Options{Config: cfg, StateDir: dir, Routes: []alerts.Route{{Name: "hook", Notifier: hook}},
+		Sources: []Source{{Pattern: logPath, Format: "combined"}}}
+}
+
 // TestDaemon_notifierOutage: while the notifier is down the alert waits
 // in the dispatcher and in the saved state; after a restart it is
 // delivered once the notifier is back.
 func TestDaemon_notifierOutage(t *testing.T) {
 	dir := t.TempDir()
-	cfg, _ := config.Parse("x.yaml", []byte("rules:\n  - {name: posts, match: {method: POST}, detector: {type: rate, window: 1m, threshold: 0.01}}\n"),
-		func(string) (string, bool) { return "", false })
 	var mu sync.Mutex
 	up, delivered := false, 0
 	hook := alerts.NotifierFunc(func(ctx context.Context, a alerts.Alert) error {
@@ -373,10 +388,7 @@ func TestDaemon_notifierOutage(t *testing.T) {
 		delivered++
 		return nil
 	})
-	logPath := filepath.Join(dir, "access.log")
-	os.WriteFile(logPath, nil, 0o644)
-	opts := Options{Config: cfg, StateDir: dir, Routes: []alerts.Route{{Name: "hook", Notifier: hook}},
-		Sources: []Source{{Pattern: logPath, Format: "combined"}}}
+	opts := postsOptions(t, dir, hook)
 	d1, err := New(opts)
 	if err != nil {
 		t.Fatal(err)
@@ -412,13 +424,8 @@ func TestDaemon_notifierOutage(t *testing.T) {
 
 func TestDaemon_silenceSurvivesRestart(t *testing.T) {
 	dir := t.TempDir()
-	cfg, _ := config.Parse("x.yaml", []byte("rules:\n  - {name: posts, match: {method: POST}, detector: {type: rate, window: 1m, threshold: 0.01}}\n"),
-		func(string) (string, bool) { return "", false })
 	hook := alerts.NotifierFunc(func(ctx context.Context, a alerts.Alert) error { return nil })
-	logPath := filepath.Join(dir, "access.log")
-	os.WriteFile(logPath, nil, 0o644)
-	opts := Options{Config: cfg, StateDir: dir, Routes: []alerts.Route{{Name: "hook", Notifier: hook}},
-		Sources: []Source{{Pattern: logPath, Format: "combined"}}}
+	opts := postsOptions(t, dir, hook)
 	d1, err := New(opts)
 	if err != nil {
 		t.Fatal(err)
