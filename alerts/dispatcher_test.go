@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -141,33 +142,56 @@ func TestDispatcher_capAndDigest(t *testing.T) {
 		var c calls
 		var mu sync.Mutex
 		var digests []string
+		var resolved []string
 		n := NotifierFunc(func(ctx context.Context, a Alert) error {
 			c.add(a)
-			if a.Rule == "sentinel-digest" {
-				mu.Lock()
+			mu.Lock()
+			defer mu.Unlock()
+			switch {
+			case a.Rule == "sentinel-digest":
 				digests = append(digests, a.Description)
-				mu.Unlock()
+			case a.State == Resolved:
+				resolved = append(resolved, a.Rule)
 			}
 			return nil
 		})
-		d := NewDispatcher(DispatcherOptions{Routes: []Route{{Name: "phone", Notifier: n}}, MaxPerMinute: 20})
+		var o outcomes
+		d := NewDispatcher(DispatcherOptions{Routes: []Route{{Name: "phone", Notifier: n}}, MaxPerMinute: 20, Outcome: o.add,
+			Silences: map[string]time.Time{"rule-9": time.Now().Add(time.Hour)}})
 		stop := run(d)
 		for i := range 10_000 {
 			d.Submit(firingAlert(fmt.Sprintf("rule-%d", i%10)))
 		}
 		time.Sleep(61 * time.Second)
 		synctest.Wait()
+		firstMinute := c.n()
+		// The burst is over: every rule resolves, and the owner hears it.
+		for i := range 10 {
+			a := firingAlert(fmt.Sprintf("rule-%d", i))
+			a.State = Resolved
+			d.Submit(a)
+		}
+		synctest.Wait()
 		stop()
-		if c.n() > 21 {
-			t.Errorf("%d notifications in the first minute, want at most 20 and a digest", c.n())
+		if firstMinute > 21 {
+			t.Errorf("%d notifications in the first minute, want at most 20 and a digest", firstMinute)
 		}
 		if len(digests) != 1 || !strings.Contains(digests[0], "held back by the cap of 20 a minute") {
 			t.Fatalf("digests = %q", digests)
 		}
 		var total int
 		fmt.Sscanf(digests[0], "%d more", &total)
-		if total+c.n()-1 != 10_000 {
-			t.Errorf("digest counts %d and %d were sent: %d transitions, want 10,000 accounted for", total, c.n()-1, total+c.n()-1)
+		// rule-9 is silenced: its 1,000 firings and its resolution are
+		// neither sent nor counted in the digest.
+		if total+firstMinute-1 != 9_000 || o.get("silenced") != 1_001 {
+			t.Errorf("digest counts %d and %d were sent, %d silenced: want 9,000 accounted for and 1,001 silenced",
+				total, firstMinute-1, o.get("silenced"))
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		slices.Sort(resolved)
+		if fmt.Sprint(resolved) != "[rule-0 rule-1 rule-2 rule-3 rule-4 rule-5 rule-6 rule-7 rule-8]" {
+			t.Errorf("resolved notifications = %v, want every rule's but the silenced one", resolved)
 		}
 	})
 }
