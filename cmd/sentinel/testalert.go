@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -41,8 +43,18 @@ reports each outcome. The exit code is 1 when any notifier failed.`,
 				}
 			}
 			out := cmd.OutOrStdout()
+			if len(routes) == 0 && file != "" {
+				return usagef("%s has no notifiers: add a notifiers: section (see the README's Notifications)", file)
+			}
 			if len(routes) == 0 {
 				return usagef("no notifier configured: set one of the SENTINEL_* variables in 'sentinel test-alert --help'")
+			}
+			var names []string
+			for _, r := range routes {
+				names = append(names, r.Name)
+			}
+			if only != "" && !slices.Contains(names, only) {
+				return usagef("no notifier is named %q; there are: %s", only, strings.Join(names, ", "))
 			}
 			now := time.Now().UTC()
 			a := alerts.Alert{Rule: "sentinel-test", State: alerts.Firing, Time: now, Since: now, Severity: alerts.Info,
@@ -70,6 +82,6 @@ reports each outcome. The exit code is 1 when any notifier failed.`,
 		},
 	}
 	cmd.Flags().StringVarP(&file, "config", "c", "", "config file whose notifiers to test (default: the environment's)")
-	cmd.Flags().StringVar(&only, "notifier", "", "send through this notifier only (slack, slack-bot, webhook, ntfy, email)")
+	cmd.Flags().StringVar(&only, "notifier", "", "send through this notifier only: its name in the config, or slack, slack-bot, webhook, ntfy, email from the environment")
 	return cmd
 }
