@@ -353,7 +353,7 @@ func subject(a Alert) string {
 	return headerText(b.String(), maxSubjectRunes)
 }
 
-// headerText makes s safe for one unstructured header line. TODO(#5): one
+// headerText makes s safe for one unstructured header line. TODO: one
 // header escaper with [HeaderText], whose rules differ slightly (it keeps
 // invalid bytes as U+FFFD and collapses less). CR, LF, tabs
 // and other control characters become spaces (so nothing can start a new

@@ -177,7 +177,7 @@ func (s *Slack) Notify(ctx context.Context, a Alert) error {
 
 // threadKey names an episode: a rule's firing and its resolution share
 // the rule and Since.
-// TODO(#5): add the group key once Alert carries one.
+// TODO: add the group key once Alert carries one.
 func threadKey(a Alert) string {
 	return a.Rule + "\x00" + a.Since.UTC().Format(time.RFC3339Nano)
 }
