@@ -93,8 +93,9 @@ type Dispatcher struct {
 	log    *slog.Logger
 	queues []*queue
 
-	silenceMu sync.Mutex           // guards silences and firing
-	silences  map[string]time.Time // rule → until; a copy of opts.Silences, then Silence's
+	silenceMu sync.Mutex           // guards fixed, silences and firing
+	fixed     map[string]time.Time // rule → until, from opts.Silences (the config file)
+	silences  map[string]time.Time // rule → until, set by Silence (the API), saved with the state
 	firing    map[string]*episode  // rule → its firing alert, for reminders
 }
 
@@ -140,9 +141,9 @@ func NewDispatcher(opts DispatcherOptions) *Dispatcher {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	d := &Dispatcher{opts: opts, log: opts.Logger, silences: maps.Clone(opts.Silences), firing: map[string]*episode{}}
-	if d.silences == nil {
-		d.silences = map[string]time.Time{}
+	d := &Dispatcher{opts: opts, log: opts.Logger, fixed: maps.Clone(opts.Silences), silences: map[string]time.Time{}, firing: map[string]*episode{}}
+	if d.fixed == nil {
+		d.fixed = map[string]time.Time{}
 	}
 	for i := range opts.Routes {
 		d.queues = append(d.queues, &queue{route: &d.opts.Routes[i], wake: make(chan struct{}, 1), capped: map[string]int{}})
@@ -169,23 +170,26 @@ func (d *Dispatcher) remind() {
 	d.silenceMu.Unlock()
 	slices.SortFunc(due, func(a, b Alert) int { return strings.Compare(a.Rule, b.Rule) })
 	for _, a := range due {
-		d.Submit(a)
+		d.submit(a, true)
 	}
 }
 
 // Silence holds back the notifications of rule until a time; a time not
-// after now lifts its silence. It is safe for concurrent use.
+// after now lifts its silence, the config's included (until a restart
+// reads the config again). It is safe for concurrent use.
 func (d *Dispatcher) Silence(rule string, until time.Time) {
 	d.silenceMu.Lock()
 	defer d.silenceMu.Unlock()
 	if !until.After(d.opts.Now()) {
 		delete(d.silences, rule)
+		delete(d.fixed, rule)
 		return
 	}
 	d.silences[rule] = until
 }
 
-// Silences returns the silences still in force.
+// Silences returns the silences set by [Dispatcher.Silence] still in
+// force, to be saved with the state (the config's are read from it).
 func (d *Dispatcher) Silences() map[string]time.Time {
 	d.silenceMu.Lock()
 	defer d.silenceMu.Unlock()
@@ -199,21 +203,36 @@ func (d *Dispatcher) Silences() map[string]time.Time {
 	return out
 }
 
-// Submit queues a transition for every route that wants it. It never
-// blocks.
-func (d *Dispatcher) Submit(a Alert) {
+// Submit queues a transition for every route that wants it, and tracks
+// the firing rules for reminders. It never blocks.
+func (d *Dispatcher) Submit(a Alert) { d.submit(a, true) }
+
+// Restore queues a transition saved before a restart. It starts no
+// reminders: whether its rule still fires is the engine's to say anew.
+func (d *Dispatcher) Restore(a Alert) { d.submit(a, false) }
+
+func (d *Dispatcher) submit(a Alert, track bool) {
+	now := d.opts.Now()
 	d.silenceMu.Lock()
-	if d.opts.RemindEvery > 0 && a.Reminder == 0 {
-		switch a.State {
-		case Firing:
-			d.firing[a.Rule] = &episode{alert: a, next: d.opts.Now().Add(d.opts.RemindEvery)}
-		case Resolved:
+	if track && d.opts.RemindEvery > 0 {
+		e := d.firing[a.Rule]
+		switch {
+		case a.Reminder > 0 && (e == nil || !e.alert.Since.Equal(a.Since)):
+			d.silenceMu.Unlock() // resolved since remind picked it: a late reminder would mislead
+			return
+		case a.Reminder > 0:
+		case a.State == Firing:
+			d.firing[a.Rule] = &episode{alert: a, next: now.Add(d.opts.RemindEvery)}
+		case a.State == Resolved:
 			delete(d.firing, a.Rule)
 		}
 	}
 	until, silenced := d.silences[a.Rule]
+	if fixed, ok := d.fixed[a.Rule]; ok && fixed.After(until) {
+		until, silenced = fixed, true
+	}
 	d.silenceMu.Unlock()
-	if silenced && d.opts.Now().Before(until) {
+	if silenced && now.Before(until) {
 		for _, q := range d.queues {
 			if q.route.wants(a) {
 				d.opts.Outcome(q.route.Name, "silenced")
@@ -271,7 +290,7 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			tick := time.NewTicker(min(d.opts.RemindEvery/10, time.Minute))
+			tick := time.NewTicker(max(min(d.opts.RemindEvery/10, time.Minute), 10*time.Millisecond))
 			defer tick.Stop()
 			for {
 				select {

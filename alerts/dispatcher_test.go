@@ -330,3 +330,43 @@ func TestDispatcher_remindersOffByDefault(t *testing.T) {
 		}
 	})
 }
+
+// TestDispatcher_remindersEdges: a reminder picked just before its rule
+// resolved is dropped; a transition restored after a restart starts no
+// reminders; the config's silences are not among those saved.
+func TestDispatcher_remindersEdges(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var mu sync.Mutex
+		var got []string
+		n := NotifierFunc(func(ctx context.Context, a Alert) error {
+			mu.Lock()
+			defer mu.Unlock()
+			got = append(got, fmt.Sprintf("%s %s/%d", a.Rule, a.State, a.Reminder))
+			return nil
+		})
+		d := NewDispatcher(DispatcherOptions{Routes: []Route{{Name: "phone", Notifier: n}}, RemindEvery: 30 * time.Minute,
+			Silences: map[string]time.Time{"from-config": time.Now().Add(time.Hour)}})
+		stop := run(d)
+		fire := firingAlert("signup-burst")
+		fire.Since = fire.Time
+		d.Submit(fire)
+		late := fire
+		late.Reminder = 1
+		res := fire
+		res.State = Resolved
+		d.Submit(res)
+		d.submit(late, true) // as remind would, had it picked the rule before the resolution
+		d.Restore(firingAlert("restored"))
+		time.Sleep(3 * time.Hour)
+		synctest.Wait()
+		stop()
+		mu.Lock()
+		defer mu.Unlock()
+		if fmt.Sprint(got) != "[signup-burst firing/0 signup-burst resolved/0 restored firing/0]" {
+			t.Errorf("delivered %v, want no late reminder and no reminder of the restored rule", got)
+		}
+		if s := d.Silences(); len(s) != 0 {
+			t.Errorf("Silences() = %v, want none: the config's are not saved", s)
+		}
+	})
+}

@@ -336,7 +336,11 @@ func messageID(from string) string {
 // through headerText, as keys come from the attacker.
 func subject(a Alert) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "[%s] %s %s", a.Severity, a.Rule, a.State)
+	state := string(a.State)
+	if a.Reminder > 0 {
+		state = "still firing after " + FormatDuration(a.Time.Sub(a.Since))
+	}
+	fmt.Fprintf(&b, "[%s] %s %s", a.Severity, a.Rule, state)
 	switch a.State {
 	case Firing:
 		op := "≥"

@@ -653,6 +653,11 @@ func TestSubject(t *testing.T) {
 	if got, want := subject(a), "[critical] signup-burst firing: 240/s ≥ 1/s"; got != want {
 		t.Errorf("subject() = %q, want %q", got, want)
 	}
+	r := a
+	r.Reminder, r.Time = 2, a.Since.Add(time.Hour)
+	if got, want := subject(r), "[critical] signup-burst still firing after 1h: 240/s ≥ 1/s"; got != want {
+		t.Errorf("subject(reminder) = %q, want %q", got, want)
+	}
 	a.PerKey, a.Keys = true, []KeyCount{{Key: strings.Repeat("k", 100) + "\r\nBcc: x@example.com", Count: 1}}
 	got := subject(a)
 	if strings.ContainsAny(got, "\r\n") || len([]rune(got)) != maxSubjectRunes || !strings.HasSuffix(got, "…") {

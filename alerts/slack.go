@@ -185,7 +185,7 @@ func threadKey(a Alert) string {
 // message builds the top-level text and the blocks of a.
 func (s *Slack) message(a Alert) (string, []slack.Block) {
 	text := Headline(a, SlackText)
-	if s.mention != "" && a.State == Firing && a.Severity == Critical {
+	if s.mention != "" && a.State == Firing && a.Reminder == 0 && a.Severity == Critical { // a reminder does not wake the channel again
 		text = s.mention + " " + text
 	}
 	text = cutSlack(text, maxSlackTextRunes)

@@ -139,20 +139,25 @@ func (d *decoder) notifier(n *yaml.Node, path string, names map[string]int) (Not
 	return Notifier{Route: alerts.Route{Name: name, Notifier: nt, MinSeverity: sev, Rules: rules}, Shown: shown, Line: n.Line}, true
 }
 
-// redactURL keeps a URL's scheme, host and path, hiding its userinfo and
-// query (where secrets live).
+// redactURL keeps a URL's scheme and host, hiding its userinfo, path and
+// query: many webhooks (Slack, Discord, Teams) carry their secret in the
+// path.
 func redactURL(u string) string {
 	scheme, rest, ok := strings.Cut(u, "://")
 	if !ok {
 		return "(redacted)"
 	}
-	if i := strings.LastIndexByte(rest, '@'); i >= 0 {
-		rest = "(redacted)@" + rest[i+1:]
+	host, more := rest, false
+	if i := strings.IndexAny(rest, "/?#"); i >= 0 {
+		host, more = rest[:i], len(strings.Trim(rest[i:], "/")) > 0
 	}
-	if i := strings.IndexAny(rest, "?#"); i >= 0 {
-		rest = rest[:i] + "?(redacted)"
+	if i := strings.LastIndexByte(host, '@'); i >= 0 {
+		host = "(redacted)@" + host[i+1:]
 	}
-	return scheme + "://" + rest
+	if more {
+		return scheme + "://" + host + "/(redacted)"
+	}
+	return scheme + "://" + host
 }
 
 // silence decodes one silences: entry: a rule and the time its

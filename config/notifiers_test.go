@@ -61,12 +61,12 @@ silences:
 		t.Errorf("webhook rules = %v", r)
 	}
 	all := strings.Join(shown, "\n")
-	for _, secret := range []string{"XYZSECRET", "querysecret", "s3cret", "secret-topic", "mailpass"} {
+	for _, secret := range []string{"XYZSECRET", "querysecret", "s3cret", "secret-topic", "mailpass", "/hook"} {
 		if strings.Contains(all, secret) {
 			t.Errorf("shown notifiers leak %q:\n%s", secret, all)
 		}
 	}
-	if !strings.Contains(all, "webhook https://flags.example.com/hook?(redacted), signed") ||
+	if !strings.Contains(all, "webhook https://flags.example.com/(redacted), signed") ||
 		!strings.Contains(all, "email to owner@example.com via smtp://(redacted)@mail.example.com:587") {
 		t.Errorf("shown:\n%s", all)
 	}
@@ -135,6 +135,21 @@ func TestParse_remindEvery(t *testing.T) {
 		_, err := Parse("x.yaml", []byte("settings: {remind_every: "+v+"}\n"+oneRule), noEnv)
 		if err == nil || !strings.HasPrefix(err.Error(), "x.yaml:1: settings.remind_every: "+want) {
 			t.Errorf("remind_every %s: error = %v, want %q", v, err, want)
+		}
+	}
+}
+
+func TestRedactURL(t *testing.T) {
+	for in, want := range map[string]string{
+		"https://discord.com/api/webhooks/123/TOKEN": "https://discord.com/(redacted)",
+		"https://u:p@example.com:8443/x?key=1#f":     "https://(redacted)@example.com:8443/(redacted)",
+		"smtp://me:pass@mail.example.com:587":        "smtp://(redacted)@mail.example.com:587",
+		"http://127.0.0.1:8080/":                     "http://127.0.0.1:8080",
+		"not a url":                                  "(redacted)",
+		"https://hooks.example.com?token=abc":        "https://hooks.example.com/(redacted)",
+	} {
+		if got := redactURL(in); got != want {
+			t.Errorf("redactURL(%q) = %q, want %q", in, got, want)
 		}
 	}
 }

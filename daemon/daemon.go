@@ -202,7 +202,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 				}
 			}
 			for _, a := range saved.Pending { // undelivered before the stop
-				d.dispatch.Submit(a)
+				d.dispatch.Restore(a)
 			}
 		}
 	}
