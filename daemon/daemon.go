@@ -197,7 +197,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 		}
 		if d.dispatch != nil {
 			for r, until := range saved.Silences { // set through the API before the stop
-				if _, ok := d.cfg.RuleLines[r]; ok {
+				if _, ok := d.cfg.RuleLines[r]; ok && until.After(d.now()) { // an ended one must not lift the config's
 					d.dispatch.Silence(r, until)
 				}
 			}
