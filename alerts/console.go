@@ -198,28 +198,18 @@ func Thousands(n uint64) string {
 // backwards or split it) become \uXXXX, and the result is cut to maxRunes
 // with an ellipsis.
 func Sanitize(s string, maxRunes int) string {
-	var b strings.Builder
-	n := 0
-	for i := 0; i < len(s); {
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if n >= maxRunes {
-			b.WriteString("…")
-			break
-		}
+	return mapRunes(s, maxRunes, func(b *strings.Builder, r rune, raw string) {
 		switch {
-		case r == utf8.RuneError && size == 1, r < 0x20, r == 0x7f, r >= 0x80 && r < 0xa0:
-			for _, c := range []byte(s[i : i+size]) {
-				fmt.Fprintf(&b, `\x%02x`, c)
+		case r == utf8.RuneError && len(raw) == 1, isControl(r):
+			for _, c := range []byte(raw) {
+				fmt.Fprintf(b, `\x%02x`, c)
 			}
 		case isBidiOrBreak(r):
-			fmt.Fprintf(&b, `\u%04x`, r)
+			fmt.Fprintf(b, `\u%04x`, r)
 		default:
-			b.WriteString(s[i : i+size])
+			b.WriteString(raw)
 		}
-		i += size
-		n++
-	}
-	return b.String()
+	})
 }
 
 // isBidiOrBreak reports the characters that reorder or break displayed

@@ -99,17 +99,10 @@ func isBroadcast(s string) bool {
 // output of HeaderText can start a new header. The input is cut to maxRunes
 // runes with "…". Encoding non-ASCII text (RFC 2047) is the caller's job.
 func HeaderText(s string, maxRunes int) string {
-	var b strings.Builder
-	n := 0
 	space := false // the last rune written was a space from a line break
-	for i := 0; i < len(s); {
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if n >= maxRunes {
-			b.WriteString("…")
-			break
-		}
+	return mapRunes(s, maxRunes, func(b *strings.Builder, r rune, raw string) {
 		switch {
-		case r == utf8.RuneError && size == 1:
+		case r == utf8.RuneError && len(raw) == 1:
 			b.WriteRune(utf8.RuneError)
 			space = false
 		case r == '\r' || r == '\n' || r == '\t' || r == 0x85 || r == 0x2028 || r == 0x2029:
@@ -119,9 +112,25 @@ func HeaderText(s string, maxRunes int) string {
 			}
 		case isControl(r) || isBidiOrBreak(r):
 		default:
-			b.WriteString(s[i : i+size])
+			b.WriteString(raw)
 			space = false
 		}
+	})
+}
+
+// mapRunes is the one loop of the escapers: it walks s rune by rune (an
+// invalid byte comes as utf8.RuneError with a one-byte raw), lets each
+// write what stands for the rune, and cuts after maxRunes runes with "…".
+func mapRunes(s string, maxRunes int, each func(b *strings.Builder, r rune, raw string)) string {
+	var b strings.Builder
+	n := 0
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if n >= maxRunes {
+			b.WriteString("…")
+			break
+		}
+		each(&b, r, s[i:i+size])
 		i += size
 		n++
 	}
@@ -134,27 +143,17 @@ func HeaderText(s string, maxRunes int) string {
 // the text is cut to maxRunes runes with "…", and then escaped with
 // [html.EscapeString].
 func HTMLText(s string, maxRunes int) string {
-	var b strings.Builder
-	n := 0
-	for i := 0; i < len(s); {
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if n >= maxRunes {
-			b.WriteString("…")
-			break
-		}
+	return html.EscapeString(mapRunes(s, maxRunes, func(b *strings.Builder, r rune, raw string) {
 		switch {
-		case r == utf8.RuneError && size == 1:
+		case r == utf8.RuneError && len(raw) == 1:
 			b.WriteRune(utf8.RuneError)
 		case r == '\t' || r == '\n':
 			b.WriteRune(r)
 		case isControl(r) || isBidiOrBreak(r):
 		default:
-			b.WriteString(s[i : i+size])
+			b.WriteString(raw)
 		}
-		i += size
-		n++
-	}
-	return html.EscapeString(b.String())
+	}))
 }
 
 // isControl reports C0 and C1 control characters and DEL.
