@@ -160,7 +160,7 @@ func urlSecrets(u string, withPath bool) []string {
 		return []string{u}
 	}
 	var out []string
-	if withPath || redactURL(u) != u {
+	if withPath || RedactURL(u) != u {
 		out = append(out, u)
 	}
 	if p.User != nil {
@@ -179,20 +179,23 @@ func urlSecrets(u string, withPath bool) []string {
 	return out
 }
 
-// redactURL returns u without its userinfo, query and fragment, the
-// parts that carry credentials: "https://user:pw@host/hook?key=1" becomes
-// "https://host/hook?REDACTED". A string that does not parse becomes
-// "REDACTED".
-func redactURL(u string) string {
+// RedactURL shows a URL that may carry a secret: its scheme and host,
+// with any userinfo, path, query and fragment replaced by REDACTED, as
+// many webhooks (Slack, Discord, Teams) keep their credential in the path:
+// "https://user:pw@host/hook?key=1" becomes "https://REDACTED@host/REDACTED".
+// A string that does not parse becomes "REDACTED".
+func RedactURL(u string) string {
 	p, err := url.Parse(u)
-	if err != nil {
+	if err != nil || p.Scheme == "" {
 		return "REDACTED"
 	}
-	q := p.RawQuery != "" || p.ForceQuery
-	p.User, p.RawQuery, p.Fragment, p.RawFragment, p.ForceQuery = nil, "", "", "", false
-	s := p.String()
-	if q {
-		s += "?REDACTED"
+	s := p.Scheme + "://"
+	if p.User != nil {
+		s += "REDACTED@"
+	}
+	s += p.Host
+	if strings.Trim(p.EscapedPath(), "/") != "" || p.RawQuery != "" || p.ForceQuery || p.Fragment != "" || p.Opaque != "" {
+		s += "/REDACTED"
 	}
 	return s
 }

@@ -161,12 +161,17 @@ func TestParseRetryAfter(t *testing.T) {
 
 func TestRedactURL(t *testing.T) {
 	tests := []struct{ in, want string }{
-		{"https://user:pw@example.com/hook?key=s3cret#frag", "https://example.com/hook?REDACTED"},
-		{"https://example.com/hook", "https://example.com/hook"},
+		{"https://user:pw@example.com/hook?key=s3cret#frag", "https://REDACTED@example.com/REDACTED"},
+		{"https://example.com/hook", "https://example.com/REDACTED"},
+		{"https://discord.com/api/webhooks/123/TOKEN", "https://discord.com/REDACTED"},
+		{"smtp://me:pass@mail.example.com:587", "smtp://REDACTED@mail.example.com:587"},
+		{"http://127.0.0.1:8080/", "http://127.0.0.1:8080"},
+		{"https://hooks.example.com?token=abc", "https://hooks.example.com/REDACTED"},
 		{"://bad", "REDACTED"},
+		{"not a url", "REDACTED"},
 	}
 	for _, tt := range tests {
-		if got := redactURL(tt.in); got != tt.want {
+		if got := RedactURL(tt.in); got != tt.want {
 			t.Errorf("redactURL(%q) = %q, want %q", tt.in, got, tt.want)
 		}
 	}

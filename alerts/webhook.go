@@ -101,7 +101,7 @@ func NewWebhook(opts WebhookOptions) (*Webhook, error) {
 		timeout: cmpOr(opts.Timeout, DefaultTimeout),
 		client:  httpClient(opts.HTTPClient),
 		now:     opts.Now,
-		secrets: append(urlSecrets(opts.URL, false), opts.Secret),
+		secrets: append(urlSecrets(opts.URL, true), opts.Secret),
 	}
 	if w.now == nil {
 		w.now = time.Now
@@ -146,7 +146,7 @@ func (w *Webhook) Notify(ctx context.Context, a Alert) error {
 		req.Header.Set(SignatureHeader, sign(w.secret, ts, body))
 	}
 
-	op := "webhook: post " + redactURL(w.url)
+	op := "webhook: post " + RedactURL(w.url)
 	resp, err := w.client.Do(req)
 	if err != nil {
 		return redact(op, err, w.secrets...)

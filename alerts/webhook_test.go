@@ -152,8 +152,8 @@ func TestWebhook_secrets(t *testing.T) {
 				t.Fatal("Notify() = nil, want an error")
 			}
 			basic := base64.StdEncoding.EncodeToString([]byte("sentinel:" + pw))
-			checkNoSecret(t, "error", err.Error(), pw, key, secret, basic)
-			if !strings.Contains(err.Error(), "/hook?REDACTED") {
+			checkNoSecret(t, "error", err.Error(), pw, key, secret, basic, "/hook")
+			if !strings.Contains(err.Error(), "REDACTED@127.0.0.1:") || !strings.Contains(err.Error(), "/REDACTED:") {
 				t.Errorf("Notify() error = %q, want the redacted URL in it", err)
 			}
 		})

@@ -118,7 +118,7 @@ func (d *decoder) notifier(n *yaml.Node, path string, names map[string]int) (Not
 		}
 	case "webhook":
 		nt, err = alerts.NewWebhook(alerts.WebhookOptions{URL: v["url"], Secret: v["secret"], Headers: headers, Timeout: timeout})
-		shown = "webhook " + redactURL(v["url"])
+		shown = "webhook " + alerts.RedactURL(v["url"])
 		if v["secret"] != "" {
 			shown += ", signed"
 		}
@@ -127,7 +127,7 @@ func (d *decoder) notifier(n *yaml.Node, path string, names map[string]int) (Not
 		shown = "ntfy (topic redacted)"
 	case "email":
 		nt, err = alerts.NewEmail(alerts.EmailOptions{URL: v["url"], From: v["from"], To: to, Timeout: timeout})
-		shown = "email to " + strings.Join(to, ", ") + " via " + redactURL(v["url"])
+		shown = "email to " + strings.Join(to, ", ") + " via " + alerts.RedactURL(v["url"])
 	}
 	if err != nil {
 		if p, ok := errors.AsType[*alerts.PermanentError](err); ok {
@@ -137,27 +137,6 @@ func (d *decoder) notifier(n *yaml.Node, path string, names map[string]int) (Not
 		return Notifier{}, false
 	}
 	return Notifier{Route: alerts.Route{Name: name, Notifier: nt, MinSeverity: sev, Rules: rules}, Shown: shown, Line: n.Line}, true
-}
-
-// redactURL keeps a URL's scheme and host, hiding its userinfo, path and
-// query: many webhooks (Slack, Discord, Teams) carry their secret in the
-// path.
-func redactURL(u string) string {
-	scheme, rest, ok := strings.Cut(u, "://")
-	if !ok {
-		return "(redacted)"
-	}
-	host, more := rest, false
-	if i := strings.IndexAny(rest, "/?#"); i >= 0 {
-		host, more = rest[:i], len(strings.Trim(rest[i:], "/")) > 0
-	}
-	if i := strings.LastIndexByte(host, '@'); i >= 0 {
-		host = "(redacted)@" + host[i+1:]
-	}
-	if more {
-		return scheme + "://" + host + "/(redacted)"
-	}
-	return scheme + "://" + host
 }
 
 // silence decodes one silences: entry: a rule and the time its

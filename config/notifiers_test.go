@@ -66,8 +66,8 @@ silences:
 			t.Errorf("shown notifiers leak %q:\n%s", secret, all)
 		}
 	}
-	if !strings.Contains(all, "webhook https://flags.example.com/(redacted), signed") ||
-		!strings.Contains(all, "email to owner@example.com via smtp://(redacted)@mail.example.com:587") {
+	if !strings.Contains(all, "webhook https://flags.example.com/REDACTED, signed") ||
+		!strings.Contains(all, "email to owner@example.com via smtp://REDACTED@mail.example.com:587") {
 		t.Errorf("shown:\n%s", all)
 	}
 	want := time.Date(2026, 12, 1, 8, 0, 0, 0, time.UTC)
@@ -135,21 +135,6 @@ func TestParse_remindEvery(t *testing.T) {
 		_, err := Parse("x.yaml", []byte("settings: {remind_every: "+v+"}\n"+oneRule), noEnv)
 		if err == nil || !strings.HasPrefix(err.Error(), "x.yaml:1: settings.remind_every: "+want) {
 			t.Errorf("remind_every %s: error = %v, want %q", v, err, want)
-		}
-	}
-}
-
-func TestRedactURL(t *testing.T) {
-	for in, want := range map[string]string{
-		"https://discord.com/api/webhooks/123/TOKEN": "https://discord.com/(redacted)",
-		"https://u:p@example.com:8443/x?key=1#f":     "https://(redacted)@example.com:8443/(redacted)",
-		"smtp://me:pass@mail.example.com:587":        "smtp://(redacted)@mail.example.com:587",
-		"http://127.0.0.1:8080/":                     "http://127.0.0.1:8080",
-		"not a url":                                  "(redacted)",
-		"https://hooks.example.com?token=abc":        "https://hooks.example.com/(redacted)",
-	} {
-		if got := redactURL(in); got != want {
-			t.Errorf("redactURL(%q) = %q, want %q", in, got, want)
 		}
 	}
 }
