@@ -65,7 +65,8 @@ state until delivered.
 
 A local HTTP API (--listen, default ` + DefaultListen + `) serves /healthz, /metrics
 (Prometheus), /status (JSON; also 'sentinel status'), POST /reload ('sentinel
-reload') and POST /silences ('sentinel silence'). Bound to a non-loopback address, it requires --token.`,
+reload') and POST /silences ('sentinel silence'). Bound to a non-loopback
+address, it requires --token.`,
 		Example: `  sentinel run /var/log/nginx/access.log
   sentinel run -c /etc/sentinel/sentinel.yaml --state-dir /var/lib/sentinel
   sentinel run --output json /var/log/app/*.log | jq .`,
