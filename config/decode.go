@@ -359,10 +359,18 @@ func (d *decoder) config(n *yaml.Node, c *Config) {
 				}
 			})
 		case "silences":
+			lines := map[string]int{}
 			d.list(v, "silences", func(item *yaml.Node, path string) {
-				if s, ok := d.silence(item, path); ok {
-					c.Silences = append(c.Silences, s)
+				s, ok := d.silence(item, path)
+				if !ok {
+					return
 				}
+				if line, dup := lines[s.Rule]; dup {
+					d.errorf(item, path+".rule", "rule %q is already silenced on line %d: keep one", s.Rule, line)
+					return
+				}
+				lines[s.Rule] = item.Line
+				c.Silences = append(c.Silences, s)
 			})
 		case "actions":
 			// Filled by a later version; an empty list is accepted so that

@@ -99,6 +99,8 @@ func TestParse_notifierErrors(t *testing.T) {
 			"x.yaml:5: silences[0].rule: no rule is named \"nope\""},
 		{"silence bad time", "silences:\n  - {rule: r, until: tomorrow}\n",
 			"x.yaml:5: silences[0].until: must be an RFC 3339 time"},
+		{"silence twice", "silences:\n  - {rule: r, until: 2026-12-01T08:00:00Z}\n  - {rule: r, until: 2026-12-02T08:00:00Z}\n",
+			"x.yaml:6: silences[1].rule: rule \"r\" is already silenced on line 5: keep one"},
 		{"silence without until", "silences:\n  - {rule: r}\n",
 			"x.yaml:5: silences[0].until: required"},
 	}
