@@ -2,11 +2,9 @@ package alerts
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"maps"
-	"math/rand/v2"
 	"slices"
 	"sort"
 	"strings"
@@ -411,11 +409,7 @@ func (d *Dispatcher) deliver(ctx context.Context, r *Route, a Alert) bool {
 			d.log.Error("notification failed, not retried", "notifier", r.Name, "rule", a.Rule, "err", err)
 			return true
 		}
-		wait := backoff/2 + rand.N(backoff/2+1) // jitter: half to all of the backoff
-		var ra *RetryAfterError
-		if errors.As(err, &ra) && ra.After > wait {
-			wait = ra.After
-		}
+		wait := RetryWait(err, backoff)
 		d.opts.Outcome(r.Name, "retry")
 		d.log.Warn("notification failed, retrying", "notifier", r.Name, "rule", a.Rule, "attempt", attempt, "wait", wait, "err", err)
 		t := time.NewTimer(wait)

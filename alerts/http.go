@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"net/http"
 	"net/url"
 	"slices"
@@ -198,6 +199,53 @@ func RedactURL(u string) string {
 		s += "/REDACTED"
 	}
 	return s
+}
+
+// The exported helpers below let the actions package make its requests
+// the same way the notifiers do, with one set of rules for what is
+// retried and what is secret.
+
+// ResponseError maps a non-2xx response to an error as the HTTP notifiers
+// do: 429 is a *RetryAfterError (from Retry-After, relative to now), any
+// other 4xx a *PermanentError quoting the start of the body, and the rest
+// a plain, retryable error. Secrets are removed from its text. It reads
+// some of the body but does not close it.
+func ResponseError(op string, resp *http.Response, now time.Time, secrets ...string) error {
+	return statusError(op, resp.StatusCode, parseRetryAfter(resp.Header.Get("Retry-After"), now),
+		readErrorBody(resp.Body), secrets...)
+}
+
+// RedactError returns err prefixed with op, every secret removed from its
+// text (a *url.Error's URL is left out), as a plain, retryable error that
+// still matches context.DeadlineExceeded and context.Canceled.
+func RedactError(op string, err error, secrets ...string) error { return redact(op, err, secrets...) }
+
+// URLSecrets lists the forms in which the credentials of a URL (its
+// userinfo, password and query) could show up in an error.
+func URLSecrets(u string) []string { return urlSecrets(u, false) }
+
+// DrainClose reads what is left of a response body, up to 64 KiB, so the
+// connection can be reused, and closes it.
+func DrainClose(body io.ReadCloser) { drainClose(body) }
+
+// Sign returns the [SignatureHeader] value for a timestamp and a body:
+// "sha256=" and the hex HMAC-SHA256, keyed with secret, of the timestamp,
+// ".", and the body. [VerifySignature] checks it.
+func Sign(secret []byte, timestamp string, body []byte) string { return sign(secret, timestamp, body) }
+
+// ValidHeaderName reports whether s is an HTTP header name (an RFC 9110
+// token).
+func ValidHeaderName(s string) bool { return validHeaderName(s) }
+
+// RetryWait is how long the delivery loop waits after a failed attempt:
+// between half and all of backoff (jitter), or longer when err is a
+// *RetryAfterError asking for more.
+func RetryWait(err error, backoff time.Duration) time.Duration {
+	wait := backoff/2 + rand.N(backoff/2+1)
+	if ra, ok := errors.AsType[*RetryAfterError](err); ok && ra.After > wait {
+		wait = ra.After
+	}
+	return wait
 }
 
 // checkURL validates a notifier's URL without echoing it: url.Parse's

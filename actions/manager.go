@@ -1,0 +1,573 @@
+package actions
+
+import (
+	"context"
+	"log/slog"
+	"slices"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/sentinel-dev/sentinel/alerts"
+)
+
+// Episode statuses.
+const (
+	StatusApplying  = "applying"  // the remedy's request is being made
+	StatusOn        = "on"        // the remedy is in place
+	StatusReverting = "reverting" // the revert's request is being made
+)
+
+// Episode is one application of an action, from the firing that applied
+// it to its revert. It is saved with the daemon's state, so that a remedy
+// applied before a restart is still reverted after it.
+type Episode struct {
+	Action string `json:"action"`
+	// Alert is the firing that applied the remedy; the revert is made for
+	// it too (the same keys, the same idempotency base).
+	Alert   alerts.Alert `json:"alert"`
+	Status  string       `json:"status"`
+	DryRun  bool         `json:"dry_run,omitempty"`
+	Applied time.Time    `json:"applied"` // event time
+	// Firing lists the action's rules firing now.
+	Firing []string `json:"firing"`
+	// Quiet is when the last of them resolved; zero while one fires.
+	Quiet time.Time `json:"quiet,omitzero"`
+	// RevertAt is when the revert is due; zero while a rule fires.
+	RevertAt time.Time `json:"revert_at,omitzero"`
+	// Reapply is a firing that came while the revert was under way: the
+	// remedy is applied again, guardrails permitting, once it is done.
+	Reapply *alerts.Alert `json:"reapply,omitempty"`
+
+	act *Action // the action as configured when the episode began
+}
+
+// State is what a [Manager] saves across restarts.
+type State struct {
+	Paused   bool       `json:"paused,omitempty"`
+	Episodes []*Episode `json:"episodes,omitempty"`
+	// Applied holds, per action, the event times of its applications in
+	// the last 24 hours: cooldowns and caps survive a restart.
+	Applied map[string][]time.Time `json:"applied,omitempty"`
+}
+
+// Options configure a [Manager].
+type Options struct {
+	Actions []*Action
+	// DryRun logs every action instead of making its requests.
+	DryRun bool
+	// Audit receives every attempt; nil keeps none.
+	Audit  *Audit
+	Logger *slog.Logger
+	// Now is the wall clock, for audit entries; nil means time.Now.
+	Now func() time.Time
+	// Plan, when set, replaces the requests (replay): each step that would
+	// run is passed to it as an entry with outcome "planned" (or
+	// "skipped"), and counts as done at once. Run is then not needed.
+	Plan func(Entry)
+	// MinBackoff and MaxBackoff bound the wait between attempts
+	// (defaults 1 s and 5 min).
+	MinBackoff, MaxBackoff time.Duration
+}
+
+// Manager runs the actions' episodes. Feed it the alert transitions with
+// Handle and the log's clock with Advance, in event-time order, and run
+// Run to make the requests. It is safe for concurrent use.
+type Manager struct {
+	opts Options
+	log  *slog.Logger
+
+	mu       sync.Mutex
+	actions  map[string]*Action
+	byRule   map[string][]*Action
+	episodes map[string]*Episode // by action name
+	applied  map[string][]time.Time
+	paused   bool
+	jobs     []job
+	changes  uint64 // bumped on every change worth saving
+	wake     chan struct{}
+}
+
+// job is one step to run.
+type job struct {
+	ep    *Episode
+	phase Phase
+	at    time.Time // event time it was due
+}
+
+// NewManager returns a Manager for opts.Actions.
+func NewManager(opts Options) *Manager {
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.MinBackoff <= 0 {
+		opts.MinBackoff = time.Second
+	}
+	if opts.MaxBackoff <= 0 {
+		opts.MaxBackoff = 5 * time.Minute
+	}
+	m := &Manager{opts: opts, log: opts.Logger, episodes: map[string]*Episode{}, applied: map[string][]time.Time{},
+		wake: make(chan struct{}, 1)}
+	m.setActions(opts.Actions)
+	return m
+}
+
+// SetActions replaces the configured actions (a reload). An episode under
+// way keeps the action it began with, so a remedy applied under the old
+// config is still reverted by the old revert.
+func (m *Manager) SetActions(actions []*Action) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.setActions(actions)
+}
+
+func (m *Manager) setActions(actions []*Action) {
+	m.actions, m.byRule = map[string]*Action{}, map[string][]*Action{}
+	for _, a := range actions {
+		m.actions[a.Name] = a
+		for _, r := range a.Rules {
+			m.byRule[r] = append(m.byRule[r], a)
+		}
+	}
+}
+
+// Restore takes the state saved by a previous run: pauses, cooldowns and
+// episodes. An apply or revert that was under way is made again (with the
+// same idempotency key). An episode whose action the config no longer has
+// is dropped with an error in the log: its remedy must be undone by hand.
+func (m *Manager) Restore(s State) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.paused = s.Paused
+	for name, ts := range s.Applied {
+		m.applied[name] = slices.Clone(ts)
+	}
+	for _, ep := range s.Episodes {
+		act := m.actions[ep.Action]
+		if act == nil {
+			m.log.Error("action removed from the config while its remedy was on: undo it by hand",
+				"action", ep.Action, "applied", ep.Applied, "rule", ep.Alert.Rule)
+			continue
+		}
+		ep.act = act
+		m.episodes[ep.Action] = ep
+		switch ep.Status {
+		case StatusApplying:
+			m.queue(job{ep: ep, phase: Apply, at: ep.Applied})
+		case StatusReverting:
+			m.queue(job{ep: ep, phase: Revert, at: ep.RevertAt})
+		}
+	}
+}
+
+// State returns what to save.
+func (m *Manager) State() State {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	s := State{Paused: m.paused, Applied: map[string][]time.Time{}}
+	for name, ts := range m.applied {
+		s.Applied[name] = slices.Clone(ts)
+	}
+	for _, name := range m.episodeNames() {
+		ep := *m.episodes[name]
+		ep.Firing = slices.Clone(ep.Firing)
+		s.Episodes = append(s.Episodes, &ep)
+	}
+	return s
+}
+
+// Changes counts the changes worth saving; a caller saves when it moved.
+func (m *Manager) Changes() uint64 {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.changes
+}
+
+// Pause stops new applications (a kill switch) until Resume; reverts of
+// remedies already on still run, so nothing is left switched off.
+func (m *Manager) Pause() {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.paused = true
+	m.changes++
+}
+
+// Resume lifts a Pause.
+func (m *Manager) Resume() {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.paused = false
+	m.changes++
+}
+
+// Handle takes one alert transition, in event-time order.
+func (m *Manager) Handle(a alerts.Alert) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.advance(a.Time)
+	for _, act := range m.byRule[a.Rule] {
+		ep := m.episodes[act.Name]
+		switch {
+		case a.State == alerts.Firing && ep == nil:
+			m.apply(act, a)
+		case a.State == alerts.Firing:
+			if !slices.Contains(ep.Firing, a.Rule) {
+				ep.Firing = append(ep.Firing, a.Rule)
+			}
+			ep.Quiet, ep.RevertAt = time.Time{}, time.Time{} // the remedy stays on
+			if ep.Status == StatusReverting && ep.Reapply == nil {
+				ep.Reapply = &a
+			}
+			m.changes++
+		case ep != nil:
+			ep.Firing = slices.DeleteFunc(ep.Firing, func(r string) bool { return r == a.Rule })
+			if len(ep.Firing) == 0 && ep.Status != StatusReverting {
+				ep.Quiet = a.Time
+				ep.RevertAt = revertAt(ep)
+			}
+			m.changes++
+		}
+	}
+	m.advance(a.Time)
+}
+
+// Advance moves the log's clock to t, starting the reverts that are due.
+func (m *Manager) Advance(t time.Time) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.advance(t)
+}
+
+// revertAt is when an episode whose rules are all quiet is reverted:
+// RevertAfter after the quiet began, or, once MaxDuration has passed
+// since it was applied, at once.
+func revertAt(ep *Episode) time.Time {
+	at := ep.Quiet.Add(ep.act.RevertAfter)
+	if d := ep.act.MaxDuration; d > 0 {
+		if limit := ep.Applied.Add(d); limit.Before(at) {
+			at = maxTime(limit, ep.Quiet)
+		}
+	}
+	return at
+}
+
+func maxTime(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
+}
+
+// advance starts the reverts due at t. The caller holds mu.
+func (m *Manager) advance(t time.Time) {
+	for _, name := range m.episodeNames() {
+		ep := m.episodes[name]
+		if ep.Status != StatusOn || ep.RevertAt.IsZero() || t.Before(ep.RevertAt) || len(ep.Firing) > 0 {
+			continue
+		}
+		if ep.act.Undo == nil { // nothing to undo: the episode just ends
+			delete(m.episodes, name)
+			m.changes++
+			continue
+		}
+		ep.Status = StatusReverting
+		m.changes++
+		m.queue(job{ep: ep, phase: Revert, at: ep.RevertAt})
+	}
+}
+
+// apply starts an episode for a firing, unless a guardrail holds it back.
+// The caller holds mu.
+func (m *Manager) apply(act *Action, a alerts.Alert) {
+	if reason := m.blocked(act, a.Time); reason != "" {
+		e := Entry{At: m.opts.Now().UTC(), EventTime: a.Time, Action: act.Name, Phase: Apply, Rule: a.Rule,
+			Outcome: OutcomeSkipped, Reason: reason, Request: act.Do.String()}
+		m.record(e)
+		m.log.Warn("action held back", "action", act.Name, "rule", a.Rule, "reason", reason)
+		return
+	}
+	m.applied[act.Name] = append(m.applied[act.Name], a.Time)
+	ep := &Episode{Action: act.Name, Alert: a, Status: StatusApplying, DryRun: act.DryRun || m.opts.DryRun,
+		Applied: a.Time, Firing: []string{a.Rule}, act: act}
+	m.episodes[act.Name] = ep
+	m.changes++
+	m.queue(job{ep: ep, phase: Apply, at: a.Time})
+}
+
+// blocked says which guardrail, if any, holds back an application at t.
+func (m *Manager) blocked(act *Action, t time.Time) string {
+	if m.paused {
+		return "paused (sentinel actions resume lifts it)"
+	}
+	ts := slices.DeleteFunc(m.applied[act.Name], func(at time.Time) bool { return t.Sub(at) >= 24*time.Hour })
+	m.applied[act.Name] = ts
+	if n := len(ts); n > 0 && act.Cooldown > 0 && t.Sub(ts[n-1]) < act.Cooldown {
+		return "cooldown: applied at " + ts[n-1].UTC().Format(time.RFC3339) + ", cooldown " + act.Cooldown.String()
+	}
+	inHour := 0
+	for _, at := range ts {
+		if t.Sub(at) < time.Hour {
+			inHour++
+		}
+	}
+	if act.MaxPerHour > 0 && inHour >= act.MaxPerHour {
+		return "cap: " + itoa(inHour) + " applications in the last hour (max_per_hour " + itoa(act.MaxPerHour) + ")"
+	}
+	if act.MaxPerDay > 0 && len(ts) >= act.MaxPerDay {
+		return "cap: " + itoa(len(ts)) + " applications in the last 24 hours (max_per_day " + itoa(act.MaxPerDay) + ")"
+	}
+	return ""
+}
+
+// queue hands a job to Run, or, when planning, does it at once. The
+// caller holds mu.
+func (m *Manager) queue(j job) {
+	if m.opts.Plan != nil {
+		step := j.ep.act.Do
+		if j.phase == Revert {
+			step = j.ep.act.Undo
+		}
+		outcome := OutcomePlanned
+		if j.ep.DryRun {
+			outcome = OutcomeDryRun
+		}
+		m.opts.Plan(Entry{At: j.at, EventTime: j.at, Action: j.ep.Action, Phase: j.phase, Rule: j.ep.Alert.Rule,
+			Outcome: outcome, Request: step.String(), Key: idempotencyKey(j.ep.Action, j.ep.Alert, j.phase)})
+		m.done(j, true)
+		return
+	}
+	m.jobs = append(m.jobs, j)
+	select {
+	case m.wake <- struct{}{}:
+	default:
+	}
+}
+
+// done ends a job: ok says whether the step succeeded (or was a dry run).
+// The caller holds mu.
+func (m *Manager) done(j job, ok bool) {
+	ep := j.ep
+	if m.episodes[ep.Action] != ep {
+		return
+	}
+	m.changes++
+	switch {
+	case j.phase == Apply && ok:
+		ep.Status = StatusOn
+	case j.phase == Apply:
+		delete(m.episodes, ep.Action) // nothing was applied: nothing to undo
+	default:
+		delete(m.episodes, ep.Action)
+		if ep.Reapply != nil && len(ep.Firing) > 0 { // fired again while the revert was made
+			m.apply(ep.act, *ep.Reapply)
+			if next := m.episodes[ep.Action]; next != nil {
+				next.Firing = slices.Clone(ep.Firing)
+			}
+		}
+	}
+}
+
+// Run makes the queued requests until ctx ends. Each job runs in its own
+// goroutine (at most one per action's episode); Run waits for them. A
+// job cut off by ctx is left in the state and made again after a restart.
+func (m *Manager) Run(ctx context.Context) error {
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	for {
+		m.mu.Lock()
+		jobs := m.jobs
+		m.jobs = nil
+		m.mu.Unlock()
+		for _, j := range jobs {
+			wg.Go(func() { m.run(ctx, j) })
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-m.wake:
+		}
+	}
+}
+
+// run makes one job's request, retrying what a retry can mend: an apply
+// up to its action's Retries, a revert until it succeeds (a remedy left
+// on is an outage of its own) or fails permanently.
+func (m *Manager) run(ctx context.Context, j job) {
+	act := j.ep.act
+	step, phase := act.Do, j.phase
+	if phase == Revert {
+		step = act.Undo
+	}
+	c := Call{Action: act.Name, Phase: phase, Alert: j.ep.Alert, Key: idempotencyKey(act.Name, j.ep.Alert, phase)}
+	base := Entry{EventTime: j.at, Action: act.Name, Phase: phase, Rule: j.ep.Alert.Rule, Request: step.String(), Key: c.Key}
+	if j.ep.DryRun {
+		e := base
+		e.At, e.Outcome = m.opts.Now().UTC(), OutcomeDryRun
+		m.log.Info("dry run: action not made", "action", act.Name, "phase", phase, "request", e.Request)
+		m.finish(j, e, true)
+		return
+	}
+	backoff := m.opts.MinBackoff
+	for attempt := 1; ; attempt++ {
+		c.Attempt = attempt
+		res, err := step.Do(ctx, c)
+		if ctx.Err() != nil {
+			return // made again after a restart, under the same key
+		}
+		e := base
+		e.At, e.Attempt, e.Status, e.Output = m.opts.Now().UTC(), attempt, res.Status, res.Output
+		if err == nil {
+			e.Outcome = OutcomeOK
+			m.log.Info("action made", "action", act.Name, "phase", phase, "request", e.Request, "status", res.Status)
+			m.finish(j, e, true)
+			return
+		}
+		e.Error = err.Error()
+		if alerts.IsPermanent(err) || (phase == Apply && attempt > act.Retries) {
+			e.Outcome = OutcomeFailed
+			msg := "action failed"
+			if phase == Revert {
+				msg = "revert failed, not retried: the remedy is still on, undo it by hand"
+			}
+			m.log.Error(msg, "action", act.Name, "phase", phase, "request", e.Request, "attempt", attempt, "err", err)
+			m.finish(j, e, false)
+			return
+		}
+		wait := alerts.RetryWait(err, backoff)
+		e.Outcome = OutcomeRetrying
+		m.log.Warn("action failed, retrying", "action", act.Name, "phase", phase, "attempt", attempt, "wait", wait, "err", err)
+		m.record(e)
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return
+		case <-t.C:
+		}
+		backoff = min(backoff*2, m.opts.MaxBackoff)
+	}
+}
+
+// finish records a job's last entry and ends it.
+func (m *Manager) finish(j job, e Entry, ok bool) {
+	m.record(e)
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.done(j, ok)
+}
+
+// record writes an entry to the audit log (or, planning, to Plan).
+func (m *Manager) record(e Entry) {
+	if m.opts.Plan != nil {
+		if e.Outcome == OutcomeSkipped {
+			e.At = e.EventTime
+			m.opts.Plan(e)
+		}
+		return
+	}
+	if m.opts.Audit == nil {
+		return
+	}
+	if err := m.opts.Audit.Record(e); err != nil {
+		m.log.Error("audit entry not written", "action", e.Action, "err", err)
+	}
+}
+
+// Status is what the status API shows of the actions.
+type Status struct {
+	Paused   bool            `json:"paused"`
+	DryRun   bool            `json:"dry_run"`
+	Actions  []ActionStatus  `json:"actions"`
+	Episodes []EpisodeStatus `json:"episodes"`
+	Recent   []Entry         `json:"recent"`
+}
+
+// ActionStatus describes one configured action.
+type ActionStatus struct {
+	Name        string   `json:"name"`
+	Rules       []string `json:"rules"`
+	Request     string   `json:"request"`
+	Revert      string   `json:"revert,omitempty"`
+	RevertAfter float64  `json:"revert_after_seconds"`
+	MaxDuration float64  `json:"max_duration_seconds,omitempty"`
+	Cooldown    float64  `json:"cooldown_seconds"`
+	MaxPerHour  int      `json:"max_per_hour"`
+	MaxPerDay   int      `json:"max_per_day"`
+	DryRun      bool     `json:"dry_run"`
+}
+
+// EpisodeStatus is a remedy that is on (or being applied or reverted).
+type EpisodeStatus struct {
+	Action   string    `json:"action"`
+	Rule     string    `json:"rule"` // the rule that applied it
+	Status   string    `json:"status"`
+	DryRun   bool      `json:"dry_run,omitempty"`
+	Applied  time.Time `json:"applied"`
+	Firing   []string  `json:"firing"`
+	RevertAt time.Time `json:"revert_at,omitzero"` // zero: not before the rules resolve
+	Revert   string    `json:"revert,omitempty"`
+}
+
+// Status returns the actions, the episodes under way and the last audit
+// entries.
+func (m *Manager) Status() Status {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	s := Status{Paused: m.paused, DryRun: m.opts.DryRun, Actions: []ActionStatus{}, Episodes: []EpisodeStatus{}, Recent: []Entry{}}
+	names := make([]string, 0, len(m.actions))
+	for n := range m.actions {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	for _, n := range names {
+		a := m.actions[n]
+		as := ActionStatus{Name: a.Name, Rules: a.Rules, Request: a.Do.String(), RevertAfter: a.RevertAfter.Seconds(),
+			MaxDuration: a.MaxDuration.Seconds(), Cooldown: a.Cooldown.Seconds(), MaxPerHour: a.MaxPerHour,
+			MaxPerDay: a.MaxPerDay, DryRun: a.DryRun || m.opts.DryRun}
+		if a.Undo != nil {
+			as.Revert = a.Undo.String()
+		}
+		s.Actions = append(s.Actions, as)
+	}
+	for _, n := range m.episodeNames() {
+		ep := m.episodes[n]
+		es := EpisodeStatus{Action: ep.Action, Rule: ep.Alert.Rule, Status: ep.Status, DryRun: ep.DryRun,
+			Applied: ep.Applied, Firing: slices.Clone(ep.Firing), RevertAt: ep.RevertAt}
+		if ep.act.Undo != nil {
+			es.Revert = ep.act.Undo.String()
+		}
+		s.Episodes = append(s.Episodes, es)
+	}
+	if m.opts.Audit != nil {
+		s.Recent = m.opts.Audit.Recent()
+	}
+	return s
+}
+
+// Episodes returns the episodes under way (replay lists those still on
+// at the end of the log).
+func (m *Manager) Episodes() []Episode {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var out []Episode
+	for _, n := range m.episodeNames() {
+		out = append(out, *m.episodes[n])
+	}
+	return out
+}
+
+// episodeNames returns the episodes' action names, sorted, so that what
+// they do comes out in a stable order. The caller holds mu.
+func (m *Manager) episodeNames() []string {
+	names := make([]string, 0, len(m.episodes))
+	for n := range m.episodes {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	return names
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }

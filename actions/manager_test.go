@@ -1,0 +1,244 @@
+package actions
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/sentinel-dev/sentinel/alerts"
+)
+
+var t0 = time.Date(2026, 11, 27, 1, 20, 0, 0, time.UTC)
+
+// at is t0 plus a duration in a compact form.
+func at(d time.Duration) time.Time { return t0.Add(d) }
+
+func fire(rule string, t time.Time) alerts.Alert {
+	return alerts.Alert{Rule: rule, State: alerts.Firing, Time: t, Since: t, Keys: []alerts.KeyCount{{Key: "203.0.113.7", Count: 9}}}
+}
+
+func resolve(rule string, t time.Time) alerts.Alert {
+	return alerts.Alert{Rule: rule, State: alerts.Resolved, Time: t}
+}
+
+// flagAction is the feature-flag flip, on two rules.
+func flagAction(t testing.TB, mod func(*Action)) *Action {
+	t.Helper()
+	do, err := NewWebhook(WebhookOptions{Method: "PATCH", URL: "https://flags.example.com/api/flags/signups", Body: `{"enabled": false}`})
+	if err != nil {
+		t.Fatal(err)
+	}
+	undo, err := NewWebhook(WebhookOptions{Method: "PATCH", URL: "https://flags.example.com/api/flags/signups", Body: `{"enabled": true}`})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := &Action{Name: "signups-off", Rules: []string{"signup-burst", "signup-spread"}, Do: do, Undo: undo,
+		RevertAfter: 10 * time.Minute, Cooldown: 30 * time.Minute, MaxPerHour: 2, MaxPerDay: 3}
+	if mod != nil {
+		mod(a)
+	}
+	return a
+}
+
+// plan runs a manager in plan mode and returns what it planned, one line
+// per entry: "01:20:00 apply planned signup-burst".
+func planned(entries []Entry) []string {
+	var out []string
+	for _, e := range entries {
+		s := fmt.Sprintf("%s %s %s %s", e.EventTime.Format("15:04:05"), e.Phase, e.Outcome, e.Rule)
+		if e.Reason != "" {
+			s += " (" + strings.SplitN(e.Reason, ":", 2)[0] + ")"
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+func newPlanner(acts ...*Action) (*Manager, *[]Entry) {
+	var got []Entry
+	m := NewManager(Options{Actions: acts, Plan: func(e Entry) { got = append(got, e) }})
+	return m, &got
+}
+
+func TestManager_episode(t *testing.T) {
+	tests := []struct {
+		name   string
+		mod    func(*Action)
+		events []alerts.Alert
+		end    time.Time
+		want   []string
+	}{{
+		name: "apply once, revert after the quiet period",
+		events: []alerts.Alert{fire("signup-burst", at(1*time.Second)), fire("signup-spread", at(5*time.Second)),
+			resolve("signup-burst", at(2*time.Minute)), resolve("signup-spread", at(3*time.Minute))},
+		end:  at(20 * time.Minute),
+		want: []string{"01:20:01 apply planned signup-burst", "01:33:00 revert planned signup-burst"},
+	}, {
+		name:   "never reverted while a rule fires",
+		events: []alerts.Alert{fire("signup-burst", at(0)), resolve("signup-burst", at(time.Minute)), fire("signup-spread", at(2*time.Minute))},
+		end:    at(5 * time.Hour),
+		want:   []string{"01:20:00 apply planned signup-burst"},
+	}, {
+		name: "a firing in the quiet period keeps the remedy on",
+		events: []alerts.Alert{fire("signup-burst", at(0)), resolve("signup-burst", at(time.Minute)),
+			fire("signup-burst", at(9*time.Minute)), resolve("signup-burst", at(10*time.Minute))},
+		end:  at(time.Hour),
+		want: []string{"01:20:00 apply planned signup-burst", "01:40:00 revert planned signup-burst"},
+	}, {
+		name: "max duration cuts the quiet period short",
+		mod:  func(a *Action) { a.MaxDuration = 30 * time.Minute },
+		events: []alerts.Alert{fire("signup-burst", at(0)), resolve("signup-burst", at(25*time.Minute)),
+			fire("signup-spread", at(time.Hour)), resolve("signup-spread", at(2*time.Hour))},
+		end:  at(3 * time.Hour),
+		want: []string{"01:20:00 apply planned signup-burst", "01:50:00 revert planned signup-burst", "02:20:00 apply planned signup-spread", "03:20:00 revert planned signup-spread"},
+	}, {
+		name:   "max duration waits for the rule to resolve",
+		mod:    func(a *Action) { a.MaxDuration = 30 * time.Minute },
+		events: []alerts.Alert{fire("signup-burst", at(0)), resolve("signup-burst", at(45*time.Minute))},
+		end:    at(3 * time.Hour),
+		want:   []string{"01:20:00 apply planned signup-burst", "02:05:00 revert planned signup-burst"},
+	}, {
+		name: "cooldown holds back a second application",
+		events: []alerts.Alert{fire("signup-burst", at(0)), resolve("signup-burst", at(time.Minute)),
+			fire("signup-burst", at(20*time.Minute)), resolve("signup-burst", at(21*time.Minute)),
+			fire("signup-burst", at(40*time.Minute))},
+		end: at(time.Hour),
+		want: []string{"01:20:00 apply planned signup-burst", "01:31:00 revert planned signup-burst",
+			"01:40:00 apply skipped signup-burst (cooldown)", "02:00:00 apply planned signup-burst"},
+	}, {
+		name: "caps per hour and per day",
+		mod:  func(a *Action) { a.Cooldown, a.RevertAfter = 0, time.Minute },
+		events: []alerts.Alert{
+			fire("signup-burst", at(0)), resolve("signup-burst", at(time.Minute)),
+			fire("signup-burst", at(10*time.Minute)), resolve("signup-burst", at(11*time.Minute)),
+			fire("signup-burst", at(20*time.Minute)), resolve("signup-burst", at(21*time.Minute)), // third in the hour
+			fire("signup-burst", at(2*time.Hour)), resolve("signup-burst", at(2*time.Hour+time.Minute)), // third in the day
+			fire("signup-burst", at(4*time.Hour)), // fourth in the day
+			fire("signup-burst", at(24*time.Hour+time.Second)),
+		},
+		end: at(25 * time.Hour),
+		want: []string{"01:20:00 apply planned signup-burst", "01:22:00 revert planned signup-burst",
+			"01:30:00 apply planned signup-burst", "01:32:00 revert planned signup-burst",
+			"01:40:00 apply skipped signup-burst (cap)",
+			"03:20:00 apply planned signup-burst", "03:22:00 revert planned signup-burst",
+			"05:20:00 apply skipped signup-burst (cap)",
+			"01:20:01 apply planned signup-burst"},
+	}, {
+		name:   "dry run",
+		mod:    func(a *Action) { a.DryRun = true },
+		events: []alerts.Alert{fire("signup-burst", at(0)), resolve("signup-burst", at(time.Minute))},
+		end:    at(time.Hour),
+		want:   []string{"01:20:00 apply dry_run signup-burst", "01:31:00 revert dry_run signup-burst"},
+	}, {
+		name:   "rules that do not opt in do nothing",
+		events: []alerts.Alert{fire("client-flood", at(0)), resolve("client-flood", at(time.Minute))},
+		end:    at(time.Hour),
+	}, {
+		name:   "no revert configured: the episode just ends",
+		mod:    func(a *Action) { a.Undo, a.Cooldown = nil, 0 },
+		events: []alerts.Alert{fire("signup-burst", at(0)), resolve("signup-burst", at(time.Minute)), fire("signup-burst", at(12*time.Minute))},
+		end:    at(time.Hour),
+		want:   []string{"01:20:00 apply planned signup-burst", "01:32:00 apply planned signup-burst"},
+	}}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m, got := newPlanner(flagAction(t, tt.mod))
+			for _, a := range tt.events {
+				m.Handle(a)
+			}
+			m.Advance(tt.end)
+			if diff := cmp.Diff(tt.want, planned(*got)); diff != "" {
+				t.Errorf("planned (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestManager_pause(t *testing.T) {
+	m, got := newPlanner(flagAction(t, func(a *Action) { a.Cooldown = 0 }))
+	m.Handle(fire("signup-burst", at(0)))
+	m.Pause()
+	m.Handle(resolve("signup-burst", at(time.Minute)))
+	m.Advance(at(20 * time.Minute)) // the remedy already on is still undone
+	m.Handle(fire("signup-burst", at(30*time.Minute)))
+	m.Handle(resolve("signup-burst", at(31*time.Minute)))
+	m.Resume()
+	m.Handle(fire("signup-burst", at(40*time.Minute)))
+	want := []string{"01:20:00 apply planned signup-burst", "01:31:00 revert planned signup-burst",
+		"01:50:00 apply skipped signup-burst (paused (sentinel actions resume lifts it))", "02:00:00 apply planned signup-burst"}
+	if diff := cmp.Diff(want, planned(*got)); diff != "" {
+		t.Errorf("planned (-want +got):\n%s", diff)
+	}
+	if m.Status().Paused {
+		t.Error("Status().Paused after Resume")
+	}
+}
+
+// TestManager_restart saves the state while a remedy is on, restores it
+// in a new manager (through JSON, as the daemon's state file does) and
+// checks that the revert still comes, at the same log time, and that
+// the cooldown and the pause survive too.
+func TestManager_restart(t *testing.T) {
+	act := flagAction(t, nil)
+	m1, got1 := newPlanner(act)
+	m1.Handle(fire("signup-burst", at(0)))
+	m1.Handle(resolve("signup-burst", at(time.Minute)))
+	m1.Advance(at(5 * time.Minute))
+	b, err := json.Marshal(m1.State())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var st State
+	if err := json.Unmarshal(b, &st); err != nil {
+		t.Fatal(err)
+	}
+	m2, got2 := newPlanner(flagAction(t, nil)) // the config read again
+	m2.Restore(st)
+	if eps := m2.Episodes(); len(eps) != 1 || eps[0].Status != StatusOn || !eps[0].RevertAt.Equal(at(11*time.Minute)) {
+		t.Fatalf("restored episodes = %+v, want one on, reverted at 01:31:00", eps)
+	}
+	m2.Advance(at(10 * time.Minute))
+	if len(*got2) != 0 {
+		t.Fatalf("reverted early: %v", planned(*got2))
+	}
+	m2.Advance(at(11 * time.Minute))
+	m2.Handle(fire("signup-burst", at(15*time.Minute))) // within the cooldown of the first apply
+	want := []string{"01:31:00 revert planned signup-burst", "01:35:00 apply skipped signup-burst (cooldown)"}
+	if diff := cmp.Diff(want, planned(*got2)); diff != "" {
+		t.Errorf("after restart (-want +got):\n%s", diff)
+	}
+	if len(*got1) != 1 {
+		t.Errorf("before restart: %v, want the apply only", planned(*got1))
+	}
+
+	// An apply cut off by the stop is made again after the restart.
+	var inFlight State
+	inFlight.Episodes = []*Episode{{Action: act.Name, Alert: fire("signup-burst", at(0)), Status: StatusApplying, Applied: at(0), Firing: []string{"signup-burst"}}}
+	m3, got3 := newPlanner(flagAction(t, nil))
+	m3.Restore(inFlight)
+	if diff := cmp.Diff([]string{"01:20:00 apply planned signup-burst"}, planned(*got3)); diff != "" {
+		t.Errorf("apply in flight at the stop (-want +got):\n%s", diff)
+	}
+	if k := (*got3)[0].Key; k != "signups-off:signup-burst:"+fmt.Sprint(at(0).Unix())+":apply" {
+		t.Errorf("idempotency key %q changed across the restart", k)
+	}
+
+	// A paused manager stays paused.
+	m1.Pause()
+	m4, _ := newPlanner(flagAction(t, nil))
+	m4.Restore(m1.State())
+	if !m4.Status().Paused {
+		t.Error("pause lost across a restart")
+	}
+
+	// An action removed from the config drops its episode (logged).
+	m5, _ := newPlanner()
+	m5.Restore(st)
+	if eps := m5.Episodes(); len(eps) != 0 {
+		t.Errorf("episode of a removed action kept: %+v", eps)
+	}
+}

@@ -1,0 +1,130 @@
+package actions
+
+import (
+	"context"
+	"path/filepath"
+	"testing"
+	"time"
+)
+
+// runManager starts m.Run and stops it at the end of the test.
+func runManager(t *testing.T, m *Manager) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); _ = m.Run(ctx) }()
+	t.Cleanup(func() { cancel(); <-done })
+}
+
+// waitFor polls cond until it holds (the requests run in their own
+// goroutines); it fails after a long deadline, never asserting speed.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+func liveAction(t *testing.T, url string, mod func(*Action)) *Action {
+	do, err := NewWebhook(WebhookOptions{Method: "PATCH", URL: url, Body: `{"enabled": false}`, Secret: "k"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	undo, err := NewWebhook(WebhookOptions{Method: "PATCH", URL: url, Body: `{"enabled": true}`, Secret: "k"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := &Action{Name: "signups-off", Rules: []string{"signup-burst"}, Do: do, Undo: undo, RevertAfter: time.Minute, Retries: 3}
+	if mod != nil {
+		mod(a)
+	}
+	return a
+}
+
+func TestManager_Run(t *testing.T) {
+	t.Run("503 retried, then the flag flips, and back", func(t *testing.T) {
+		fs, srv := newFlagServer(t, "k", 503, 503)
+		audit, err := OpenAudit(filepath.Join(t.TempDir(), "audit.jsonl"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		m := NewManager(Options{Actions: []*Action{liveAction(t, srv.URL+"/flags/signups", nil)}, Audit: audit, MinBackoff: time.Millisecond})
+		runManager(t, m)
+		m.Handle(fire("signup-burst", t0))
+		waitFor(t, "the flag off", func() bool { return len(m.Episodes()) == 1 && m.Episodes()[0].Status == StatusOn })
+		m.Handle(resolve("signup-burst", t0.Add(time.Minute)))
+		m.Advance(t0.Add(2 * time.Minute))
+		waitFor(t, "the revert", func() bool { return len(m.Episodes()) == 0 })
+		reqs := fs.requests()
+		if len(reqs) != 4 || reqs[0].Status != 503 || reqs[1].Status != 503 || reqs[2].Status != 200 || reqs[3].Body != `{"enabled": true}` {
+			t.Fatalf("requests = %+v, want 503, 503, 200 (off), 200 (on)", reqs)
+		}
+		if reqs[0].Key != reqs[2].Key || reqs[2].Key == reqs[3].Key || !reqs[3].Signed {
+			t.Errorf("keys %q %q %q: retries share one, the revert has its own; signed %v", reqs[0].Key, reqs[2].Key, reqs[3].Key, reqs[3].Signed)
+		}
+		var outcomes []string
+		for _, e := range audit.Recent() {
+			outcomes = append(outcomes, string(e.Phase)+" "+e.Outcome)
+		}
+		if want := "[apply retrying apply retrying apply ok revert ok]"; fmtSlice(outcomes) != want {
+			t.Errorf("audit = %v, want %s", outcomes, want)
+		}
+		fs.mu.Lock()
+		defer fs.mu.Unlock()
+		if !fs.on {
+			t.Error("flag left off")
+		}
+	})
+	t.Run("400 not retried", func(t *testing.T) {
+		fs, srv := newFlagServer(t, "k", 400)
+		m := NewManager(Options{Actions: []*Action{liveAction(t, srv.URL, nil)}, MinBackoff: time.Millisecond})
+		runManager(t, m)
+		m.Handle(fire("signup-burst", t0))
+		waitFor(t, "the failure", func() bool { return len(m.Episodes()) == 0 })
+		if reqs := fs.requests(); len(reqs) != 1 {
+			t.Errorf("requests = %+v, want one", reqs)
+		}
+	})
+	t.Run("retries give up", func(t *testing.T) {
+		fs, srv := newFlagServer(t, "k", 503, 503, 503)
+		m := NewManager(Options{Actions: []*Action{liveAction(t, srv.URL, func(a *Action) { a.Retries = 1 })}, MinBackoff: time.Millisecond})
+		runManager(t, m)
+		m.Handle(fire("signup-burst", t0))
+		waitFor(t, "the failure", func() bool { return len(m.Episodes()) == 0 })
+		if reqs := fs.requests(); len(reqs) != 2 {
+			t.Errorf("requests = %+v, want two (one retry)", reqs)
+		}
+	})
+	t.Run("dry run makes no request", func(t *testing.T) {
+		fs, srv := newFlagServer(t, "k")
+		audit, _ := OpenAudit("")
+		m := NewManager(Options{Actions: []*Action{liveAction(t, srv.URL, nil)}, DryRun: true, Audit: audit})
+		runManager(t, m)
+		m.Handle(fire("signup-burst", t0))
+		m.Handle(resolve("signup-burst", t0.Add(time.Second)))
+		waitFor(t, "the dry apply", func() bool { return len(audit.Recent()) == 1 })
+		m.Advance(t0.Add(time.Hour))
+		waitFor(t, "the dry revert", func() bool { return len(m.Episodes()) == 0 })
+		if reqs := fs.requests(); len(reqs) != 0 {
+			t.Errorf("requests = %+v, want none", reqs)
+		}
+		if r := audit.Recent(); r[0].Outcome != OutcomeDryRun || r[1].Outcome != OutcomeDryRun {
+			t.Errorf("audit = %+v", r)
+		}
+	})
+}
+
+func fmtSlice(s []string) string {
+	out := "["
+	for i, x := range s {
+		if i > 0 {
+			out += " "
+		}
+		out += x
+	}
+	return out + "]"
+}

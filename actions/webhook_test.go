@@ -1,0 +1,149 @@
+package actions
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/sentinel-dev/sentinel/alerts"
+)
+
+// flagServer stands in for a feature-flag service: it keeps one flag,
+// checks each request's signature, and answers with the statuses it is
+// told to, one per request, before it answers 200.
+type flagServer struct {
+	t      testing.TB
+	secret string
+	mu     sync.Mutex
+	fail   []int // statuses to answer first, in order
+	reqs   []flagRequest
+	on     bool
+}
+
+type flagRequest struct {
+	Method, Path, Key, Body string
+	Signed                  bool
+	Status                  int
+}
+
+func newFlagServer(t testing.TB, secret string, fail ...int) (*flagServer, *httptest.Server) {
+	fs := &flagServer{t: t, secret: secret, fail: fail, on: true}
+	srv := httptest.NewServer(fs)
+	t.Cleanup(srv.Close)
+	return fs, srv
+}
+
+func (fs *flagServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	body, _ := io.ReadAll(r.Body)
+	fs.mu.Lock()
+	defer fs.mu.Unlock()
+	fr := flagRequest{Method: r.Method, Path: r.URL.Path, Key: r.Header.Get(IdempotencyHeader), Body: string(body),
+		Signed: alerts.VerifySignature(fs.secret, r.Header.Get(alerts.TimestampHeader), body, r.Header.Get(alerts.SignatureHeader))}
+	if fs.secret != "" && !fr.Signed {
+		fr.Status = http.StatusUnauthorized
+	} else if len(fs.fail) > 0 {
+		fr.Status, fs.fail = fs.fail[0], fs.fail[1:]
+	} else {
+		var v struct{ Enabled bool }
+		if err := json.Unmarshal(body, &v); err != nil {
+			fr.Status = http.StatusBadRequest
+		} else {
+			fs.on, fr.Status = v.Enabled, http.StatusOK
+		}
+	}
+	fs.reqs = append(fs.reqs, fr)
+	w.WriteHeader(fr.Status)
+	io.WriteString(w, `{"flag":"signups"}`)
+}
+
+func (fs *flagServer) requests() []flagRequest {
+	fs.mu.Lock()
+	defer fs.mu.Unlock()
+	return append([]flagRequest(nil), fs.reqs...)
+}
+
+func TestWebhook_Do(t *testing.T) {
+	fs, srv := newFlagServer(t, "s3cret-key")
+	w, err := NewWebhook(WebhookOptions{Method: "patch", URL: srv.URL + "/api/flags/{{.Action}}",
+		Body: `{"enabled": false, "reason": {{json .Rule}}, "ips": {{json .Keys}}}`, Secret: "s3cret-key",
+		Headers: map[string]string{"Authorization": "Bearer tok-123456789"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := Call{Action: "signups", Phase: Apply, Key: "k1", Alert: fire(`signup-"burst"`, t0)}
+	res, err := w.Do(context.Background(), c)
+	if err != nil || res.Status != 200 || res.Output != `{"flag":"signups"}` {
+		t.Fatalf("Do() = %+v, %v", res, err)
+	}
+	got := fs.requests()[0]
+	want := flagRequest{Method: "PATCH", Path: "/api/flags/signups", Key: "k1", Signed: true, Status: 200,
+		Body: `{"enabled": false, "reason": "signup-\"burst\"", "ips": ["203.0.113.7"]}`}
+	if got != want {
+		t.Errorf("request = %+v\nwant      %+v", got, want)
+	}
+	if s := w.String(); s != "PATCH "+srv.URL+"/api/flags/{{.Action}}" {
+		t.Errorf("String() = %q", s)
+	}
+}
+
+func TestWebhook_errors(t *testing.T) {
+	for _, tt := range []struct {
+		status    int
+		permanent bool
+	}{{503, false}, {500, false}, {429, false}, {400, true}, {404, true}} {
+		_, srv := newFlagServer(t, "", tt.status)
+		w, err := NewWebhook(WebhookOptions{URL: srv.URL + "/flag?token=tok-SECRET", Body: `{"enabled": false}`})
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := w.Do(context.Background(), Call{Key: "k"})
+		if err == nil || res.Status != tt.status || alerts.IsPermanent(err) != tt.permanent {
+			t.Errorf("HTTP %d: Do() = %+v, %v; want permanent %v", tt.status, res, err, tt.permanent)
+		}
+		if err != nil && strings.Contains(err.Error(), "tok-SECRET") {
+			t.Errorf("HTTP %d: error leaks the token: %v", tt.status, err)
+		}
+	}
+	// A network error is retryable and keeps the secret out too.
+	w, _ := NewWebhook(WebhookOptions{URL: "http://127.0.0.1:1/flag?token=tok-SECRET", Timeout: time.Second})
+	if _, err := w.Do(context.Background(), Call{}); err == nil || alerts.IsPermanent(err) || strings.Contains(err.Error(), "tok-SECRET") {
+		t.Errorf("connection refused: %v", err)
+	}
+}
+
+func TestNewWebhook_invalid(t *testing.T) {
+	for _, tt := range []struct {
+		opts WebhookOptions
+		want string
+	}{
+		{WebhookOptions{}, "url: missing"},
+		{WebhookOptions{URL: "ftp://x/y"}, "scheme"},
+		{WebhookOptions{URL: "https://x/{{.Nope}}"}, "url: template"},
+		{WebhookOptions{URL: "https://x/", Body: "{{json .Keys"}, "body:"},
+		{WebhookOptions{URL: "https://x/", Method: "GE T"}, "method"},
+		{WebhookOptions{URL: "https://x/", Headers: map[string]string{"X-A": "a\nb"}}, "line break"},
+	} {
+		if _, err := NewWebhook(tt.opts); err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("NewWebhook(%+v) = %v, want an error with %q", tt.opts, err, tt.want)
+		}
+	}
+}
+
+func TestShowURL(t *testing.T) {
+	for in, want := range map[string]string{
+		"https://api.machines.dev/v1/apps/my-app/machines/1/stop": "https://api.machines.dev/v1/apps/my-app/machines/1/stop",
+		"https://u:pw@flags.example.com/f?token=abc":              "https://REDACTED@flags.example.com/f?REDACTED",
+		"https://x/{{.Rule}}?k=1":                                 "https://x/{{.Rule}}?REDACTED",
+		"::":                                                      "REDACTED",
+	} {
+		if got := ShowURL(in); got != want {
+			t.Errorf("ShowURL(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
