@@ -190,9 +190,17 @@ func render(t *template.Template, c Call) (string, error) {
 func CheckTemplate(t *template.Template) error {
 	ex := Call{Action: "example", Phase: Apply, Key: "example", Alert: alerts.Alert{Rule: "example", State: alerts.Firing,
 		Time: time.Unix(0, 0), Since: time.Unix(0, 0), Keys: []alerts.KeyCount{{Key: "192.0.2.1", Count: 1}}}}
-	_, err := render(t, ex)
-	return err
+	var b strings.Builder
+	if err := t.Execute(&b, newTemplateData(ex)); err != nil {
+		msg := strings.ReplaceAll(err.Error(), "actions.templateData", "the alert")
+		return fmt.Errorf("%s (fields: %s; functions: json, join, urlquery, printf)", msg, strings.Join(templateFields, ", "))
+	}
+	return nil
 }
+
+// templateFields lists what a template may name, for error messages.
+var templateFields = []string{".Action", ".Phase", ".Rule", ".State", ".Severity", ".Time", ".Since", ".Value",
+	".Threshold", ".Unit", ".Count", ".Distinct", ".GroupBy", ".Keys", ".Top", ".Description", ".Key"}
 
 // idempotencyKey names one phase of one episode: the action, the rule and
 // event time that started it, and the phase. The same on every attempt,

@@ -15,6 +15,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/sentinel-dev/sentinel/actions"
 	"github.com/sentinel-dev/sentinel/detector"
 	"github.com/sentinel-dev/sentinel/parsers"
 )
@@ -33,6 +34,8 @@ type Config struct {
 	Notifiers []Notifier
 	// Silences hold back notifications of rules until a time.
 	Silences []Silence
+	// Actions are the remedies rules opt in to (flag flips, scale-downs).
+	Actions []*actions.Action
 	// Warnings are problems that do not stop the config, such as a field
 	// name that is not a built-in one (a typo, or an extra field).
 	Warnings Errors

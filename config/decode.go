@@ -373,12 +373,12 @@ func (d *decoder) config(n *yaml.Node, c *Config) {
 				c.Silences = append(c.Silences, s)
 			})
 		case "actions":
-			// Filled by a later version; an empty list is accepted so that
-			// configs can carry the section already.
-			if v.Kind == yaml.SequenceNode && len(v.Content) == 0 || v.Tag == "!!null" {
-				return
-			}
-			d.errorf(v, key, "not supported by this version of sentinel yet; leave it empty")
+			names := map[string]int{}
+			d.list(v, "actions", func(item *yaml.Node, path string) {
+				if a, ok := d.action(item, path, names); ok {
+					c.Actions = append(c.Actions, a)
+				}
+			})
 		}
 	})
 	if c.Settings.Resolution == 0 {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/sentinel-dev/sentinel/actions"
 	"github.com/sentinel-dev/sentinel/alerts"
 	"github.com/sentinel-dev/sentinel/config"
 	"github.com/sentinel-dev/sentinel/detector"
@@ -55,6 +56,9 @@ code is 2 when there is any. Without -c it checks the embedded defaults.`,
 				}
 				fmt.Fprintf(out, "  notifier %-13s %s: %s\n", n.Route.Name, n.Shown, to)
 			}
+			for _, a := range cfg.Actions {
+				fmt.Fprintf(out, "  action   %-13s %s\n", a.Name, describeAction(a))
+			}
 			for _, s := range cfg.Silences {
 				fmt.Fprintf(out, "  silence  %-13s until %s\n", s.Rule, s.Until.Format(time.RFC3339))
 			}
@@ -84,6 +88,31 @@ func loadConfig(file string, stderr io.Writer) (*config.Config, error) {
 		fmt.Fprintf(stderr, "sentinel: warning: %s\n", w)
 	}
 	return cfg, nil
+}
+
+// describeAction summarises an action in one line: what it does, for
+// which rules, how it is undone and its guardrails.
+func describeAction(a *actions.Action) string {
+	s := a.Do.String() + " when " + strings.Join(a.Rules, " or ") + " fires"
+	if a.Undo != nil {
+		s += "; revert " + a.Undo.String() + " after " + alerts.FormatDuration(a.RevertAfter) + " quiet"
+		if a.MaxDuration > 0 {
+			s += " (sooner past " + alerts.FormatDuration(a.MaxDuration) + ")"
+		}
+	} else {
+		s += "; never reverted"
+	}
+	capText := func(n int, per string) string {
+		if n == 0 {
+			return "no cap a " + per
+		}
+		return fmt.Sprintf("at most %d a %s", n, per)
+	}
+	s += fmt.Sprintf("; cooldown %s, %s, %s", alerts.FormatDuration(a.Cooldown), capText(a.MaxPerHour, "hour"), capText(a.MaxPerDay, "day"))
+	if a.DryRun {
+		s += "; dry run"
+	}
+	return s
 }
 
 // describe summarises a rule's detector in one line.
