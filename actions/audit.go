@@ -54,17 +54,10 @@ type Audit struct {
 	recent   []Entry
 }
 
-// OpenAudit opens (or creates) the audit log at path for appending; ""
-// keeps entries in memory only.
-func OpenAudit(path string) (*Audit, error) {
-	a := &Audit{path: path, maxBytes: DefaultAuditMaxBytes}
-	if path == "" {
-		return a, nil
-	}
-	if err := a.open(); err != nil {
-		return nil, err
-	}
-	return a, nil
+// NewAudit returns an audit log appending to the file at path, created
+// with the first entry; "" keeps entries in memory only.
+func NewAudit(path string) *Audit {
+	return &Audit{path: path, maxBytes: DefaultAuditMaxBytes}
 }
 
 func (a *Audit) open() error {

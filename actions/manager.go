@@ -65,6 +65,9 @@ type Options struct {
 	// run is passed to it as an entry with outcome "planned" (or
 	// "skipped"), and counts as done at once. Run is then not needed.
 	Plan func(Entry)
+	// Outcome, when set, counts each entry recorded (a metric): ok,
+	// retrying, failed, dry_run, or dropped for one a guardrail held back.
+	Outcome func(action, outcome string)
 	// MinBackoff and MaxBackoff bound the wait between attempts
 	// (defaults 1 s and 5 min).
 	MinBackoff, MaxBackoff time.Duration
@@ -467,6 +470,13 @@ func (m *Manager) record(e Entry) {
 			m.opts.Plan(e)
 		}
 		return
+	}
+	if m.opts.Outcome != nil {
+		o := e.Outcome
+		if o == OutcomeSkipped {
+			o = "dropped"
+		}
+		m.opts.Outcome(e.Action, o)
 	}
 	if m.opts.Audit == nil {
 		return

@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/sentinel-dev/sentinel/internal/testutil"
 )
 
 // runManager starts m.Run and stops it at the end of the test.
@@ -47,19 +49,16 @@ func liveAction(t *testing.T, url string, mod func(*Action)) *Action {
 
 func TestManager_Run(t *testing.T) {
 	t.Run("503 retried, then the flag flips, and back", func(t *testing.T) {
-		fs, srv := newFlagServer(t, "k", 503, 503)
-		audit, err := OpenAudit(filepath.Join(t.TempDir(), "audit.jsonl"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		m := NewManager(Options{Actions: []*Action{liveAction(t, srv.URL+"/flags/signups", nil)}, Audit: audit, MinBackoff: time.Millisecond})
+		fs := testutil.NewFlagServer(t, "k", 503, 503)
+		audit := NewAudit(filepath.Join(t.TempDir(), "audit.jsonl"))
+		m := NewManager(Options{Actions: []*Action{liveAction(t, fs.URL+"/flags/signups", nil)}, Audit: audit, MinBackoff: time.Millisecond})
 		runManager(t, m)
 		m.Handle(fire("signup-burst", t0))
 		waitFor(t, "the flag off", func() bool { return len(m.Episodes()) == 1 && m.Episodes()[0].Status == StatusOn })
 		m.Handle(resolve("signup-burst", t0.Add(time.Minute)))
 		m.Advance(t0.Add(2 * time.Minute))
 		waitFor(t, "the revert", func() bool { return len(m.Episodes()) == 0 })
-		reqs := fs.requests()
+		reqs := fs.Requests()
 		if len(reqs) != 4 || reqs[0].Status != 503 || reqs[1].Status != 503 || reqs[2].Status != 200 || reqs[3].Body != `{"enabled": true}` {
 			t.Fatalf("requests = %+v, want 503, 503, 200 (off), 200 (on)", reqs)
 		}
@@ -73,43 +72,41 @@ func TestManager_Run(t *testing.T) {
 		if want := "[apply retrying apply retrying apply ok revert ok]"; fmtSlice(outcomes) != want {
 			t.Errorf("audit = %v, want %s", outcomes, want)
 		}
-		fs.mu.Lock()
-		defer fs.mu.Unlock()
-		if !fs.on {
+		if !fs.On() {
 			t.Error("flag left off")
 		}
 	})
 	t.Run("400 not retried", func(t *testing.T) {
-		fs, srv := newFlagServer(t, "k", 400)
-		m := NewManager(Options{Actions: []*Action{liveAction(t, srv.URL, nil)}, MinBackoff: time.Millisecond})
+		fs := testutil.NewFlagServer(t, "k", 400)
+		m := NewManager(Options{Actions: []*Action{liveAction(t, fs.URL, nil)}, MinBackoff: time.Millisecond})
 		runManager(t, m)
 		m.Handle(fire("signup-burst", t0))
 		waitFor(t, "the failure", func() bool { return len(m.Episodes()) == 0 })
-		if reqs := fs.requests(); len(reqs) != 1 {
+		if reqs := fs.Requests(); len(reqs) != 1 {
 			t.Errorf("requests = %+v, want one", reqs)
 		}
 	})
 	t.Run("retries give up", func(t *testing.T) {
-		fs, srv := newFlagServer(t, "k", 503, 503, 503)
-		m := NewManager(Options{Actions: []*Action{liveAction(t, srv.URL, func(a *Action) { a.Retries = 1 })}, MinBackoff: time.Millisecond})
+		fs := testutil.NewFlagServer(t, "k", 503, 503, 503)
+		m := NewManager(Options{Actions: []*Action{liveAction(t, fs.URL, func(a *Action) { a.Retries = 1 })}, MinBackoff: time.Millisecond})
 		runManager(t, m)
 		m.Handle(fire("signup-burst", t0))
 		waitFor(t, "the failure", func() bool { return len(m.Episodes()) == 0 })
-		if reqs := fs.requests(); len(reqs) != 2 {
+		if reqs := fs.Requests(); len(reqs) != 2 {
 			t.Errorf("requests = %+v, want two (one retry)", reqs)
 		}
 	})
 	t.Run("dry run makes no request", func(t *testing.T) {
-		fs, srv := newFlagServer(t, "k")
-		audit, _ := OpenAudit("")
-		m := NewManager(Options{Actions: []*Action{liveAction(t, srv.URL, nil)}, DryRun: true, Audit: audit})
+		fs := testutil.NewFlagServer(t, "k")
+		audit := NewAudit("")
+		m := NewManager(Options{Actions: []*Action{liveAction(t, fs.URL, nil)}, DryRun: true, Audit: audit})
 		runManager(t, m)
 		m.Handle(fire("signup-burst", t0))
 		m.Handle(resolve("signup-burst", t0.Add(time.Second)))
 		waitFor(t, "the dry apply", func() bool { return len(audit.Recent()) == 1 })
 		m.Advance(t0.Add(time.Hour))
 		waitFor(t, "the dry revert", func() bool { return len(m.Episodes()) == 0 })
-		if reqs := fs.requests(); len(reqs) != 0 {
+		if reqs := fs.Requests(); len(reqs) != 0 {
 			t.Errorf("requests = %+v, want none", reqs)
 		}
 		if r := audit.Recent(); r[0].Outcome != OutcomeDryRun || r[1].Outcome != OutcomeDryRun {

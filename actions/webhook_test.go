@@ -2,75 +2,17 @@ package actions
 
 import (
 	"context"
-	"encoding/json"
-	"io"
-	"net/http"
-	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/sentinel-dev/sentinel/alerts"
+	"github.com/sentinel-dev/sentinel/internal/testutil"
 )
 
-// flagServer stands in for a feature-flag service: it keeps one flag,
-// checks each request's signature, and answers with the statuses it is
-// told to, one per request, before it answers 200.
-type flagServer struct {
-	t      testing.TB
-	secret string
-	mu     sync.Mutex
-	fail   []int // statuses to answer first, in order
-	reqs   []flagRequest
-	on     bool
-}
-
-type flagRequest struct {
-	Method, Path, Key, Body string
-	Signed                  bool
-	Status                  int
-}
-
-func newFlagServer(t testing.TB, secret string, fail ...int) (*flagServer, *httptest.Server) {
-	fs := &flagServer{t: t, secret: secret, fail: fail, on: true}
-	srv := httptest.NewServer(fs)
-	t.Cleanup(srv.Close)
-	return fs, srv
-}
-
-func (fs *flagServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	body, _ := io.ReadAll(r.Body)
-	fs.mu.Lock()
-	defer fs.mu.Unlock()
-	fr := flagRequest{Method: r.Method, Path: r.URL.Path, Key: r.Header.Get(IdempotencyHeader), Body: string(body),
-		Signed: alerts.VerifySignature(fs.secret, r.Header.Get(alerts.TimestampHeader), body, r.Header.Get(alerts.SignatureHeader))}
-	if fs.secret != "" && !fr.Signed {
-		fr.Status = http.StatusUnauthorized
-	} else if len(fs.fail) > 0 {
-		fr.Status, fs.fail = fs.fail[0], fs.fail[1:]
-	} else {
-		var v struct{ Enabled bool }
-		if err := json.Unmarshal(body, &v); err != nil {
-			fr.Status = http.StatusBadRequest
-		} else {
-			fs.on, fr.Status = v.Enabled, http.StatusOK
-		}
-	}
-	fs.reqs = append(fs.reqs, fr)
-	w.WriteHeader(fr.Status)
-	io.WriteString(w, `{"flag":"signups"}`)
-}
-
-func (fs *flagServer) requests() []flagRequest {
-	fs.mu.Lock()
-	defer fs.mu.Unlock()
-	return append([]flagRequest(nil), fs.reqs...)
-}
-
 func TestWebhook_Do(t *testing.T) {
-	fs, srv := newFlagServer(t, "s3cret-key")
-	w, err := NewWebhook(WebhookOptions{Method: "patch", URL: srv.URL + "/api/flags/{{.Action}}",
+	fs := testutil.NewFlagServer(t, "s3cret-key")
+	w, err := NewWebhook(WebhookOptions{Method: "patch", URL: fs.URL + "/api/flags/{{.Action}}",
 		Body: `{"enabled": false, "reason": {{json .Rule}}, "ips": {{json .Keys}}}`, Secret: "s3cret-key",
 		Headers: map[string]string{"Authorization": "Bearer tok-123456789"}})
 	if err != nil {
@@ -81,13 +23,14 @@ func TestWebhook_Do(t *testing.T) {
 	if err != nil || res.Status != 200 || res.Output != `{"flag":"signups"}` {
 		t.Fatalf("Do() = %+v, %v", res, err)
 	}
-	got := fs.requests()[0]
-	want := flagRequest{Method: "PATCH", Path: "/api/flags/signups", Key: "k1", Signed: true, Status: 200,
+	got := fs.Requests()[0]
+	got.At = time.Time{}
+	want := testutil.FlagRequest{Method: "PATCH", Path: "/api/flags/signups", Key: "k1", Signed: true, Status: 200,
 		Body: `{"enabled": false, "reason": "signup-\"burst\"", "ips": ["203.0.113.7"]}`}
 	if got != want {
 		t.Errorf("request = %+v\nwant      %+v", got, want)
 	}
-	if s := w.String(); s != "PATCH "+srv.URL+"/api/flags/{{.Action}}" {
+	if s := w.String(); s != "PATCH "+fs.URL+"/api/flags/{{.Action}}" {
 		t.Errorf("String() = %q", s)
 	}
 }
@@ -97,8 +40,8 @@ func TestWebhook_errors(t *testing.T) {
 		status    int
 		permanent bool
 	}{{503, false}, {500, false}, {429, false}, {400, true}, {404, true}} {
-		_, srv := newFlagServer(t, "", tt.status)
-		w, err := NewWebhook(WebhookOptions{URL: srv.URL + "/flag?token=tok-SECRET", Body: `{"enabled": false}`})
+		fs := testutil.NewFlagServer(t, "", tt.status)
+		w, err := NewWebhook(WebhookOptions{URL: fs.URL + "/flag?token=tok-SECRET", Body: `{"enabled": false}`})
 		if err != nil {
 			t.Fatal(err)
 		}

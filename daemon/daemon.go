@@ -20,6 +20,7 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
+	"github.com/sentinel-dev/sentinel/actions"
 	"github.com/sentinel-dev/sentinel/alerts"
 	"github.com/sentinel-dev/sentinel/config"
 	"github.com/sentinel-dev/sentinel/detector"
@@ -65,6 +66,12 @@ type Options struct {
 	// RemindEvery re-sends a rule that keeps firing to the notifiers at
 	// this interval (0: never).
 	RemindEvery time.Duration
+	// DryRun logs every action (the config's actions:) instead of making
+	// its requests.
+	DryRun bool
+	// ActionBackoff is the first wait before an action's request is
+	// retried (default 1 s); tests shorten it.
+	ActionBackoff time.Duration
 	Listen      string // the HTTP API's address; "" disables it
 	Token       string
 	Version     string
@@ -81,6 +88,7 @@ type Daemon struct {
 	now      func() time.Time
 	metrics  *server.Metrics
 	dispatch *alerts.Dispatcher // nil without routes
+	act      *actions.Manager
 	started  time.Time
 
 	mu            sync.Mutex // guards everything below
@@ -93,6 +101,7 @@ type Daemon struct {
 	lastWall      time.Time      // wall time when it was seen
 	dirty         bool           // state changed since the last save
 	publishedLate uint64         // late events already counted in the metrics
+	savedActs     uint64         // act.Changes() at the last save
 }
 
 // stream is one followed file.
@@ -130,6 +139,13 @@ func New(opts Options) (*Daemon, error) {
 		d.dispatch = alerts.NewDispatcher(alerts.DispatcherOptions{Routes: opts.Routes, MaxPerMinute: opts.MaxPerMinute, Silences: opts.Silences, RemindEvery: opts.RemindEvery,
 			Logger: opts.Logger, Outcome: func(route, outcome string) { d.metrics.Notification(route, server.Outcome(outcome)) }})
 	}
+	var audit *actions.Audit
+	if opts.StateDir != "" {
+		audit = actions.NewAudit(filepath.Join(opts.StateDir, AuditFile))
+	}
+	d.act = actions.NewManager(actions.Options{Actions: opts.Config.Actions, DryRun: opts.DryRun, Audit: audit,
+		Logger: opts.Logger, Now: opts.Now, MinBackoff: opts.ActionBackoff,
+		Outcome: func(action, outcome string) { d.metrics.Action(action, server.Outcome(outcome)) }})
 	d.metrics.SetBuildInfo(opts.Version)
 	for _, r := range opts.Config.Rules {
 		d.metrics.AddRule(r.Name)
@@ -137,11 +153,17 @@ func New(opts Options) (*Daemon, error) {
 	return d, nil
 }
 
-// newEngine builds an engine for cfg whose transitions queue in pending.
+// AuditFile is the name of the actions' audit log in the state directory.
+const AuditFile = "actions.jsonl"
+
+// newEngine builds an engine for cfg whose transitions queue in pending
+// and reach the actions at once, so that the state saved with a
+// transition already holds the action it started.
 func (d *Daemon) newEngine(cfg *config.Config) (*detector.Engine, error) {
 	eopts := cfg.EngineOptions()
 	eopts.Emit = func(a alerts.Alert) {
 		d.pending = append(d.pending, a) // under mu: the loop holds it while the engine runs
+		d.act.Handle(a)                  // only queues the request
 	}
 	return detector.NewEngine(cfg.Rules, eopts)
 }
@@ -195,6 +217,9 @@ func (d *Daemon) Run(ctx context.Context) error {
 				d.lastEvent, d.lastWall = d.eng.Watermark(), saved.Saved
 			}
 		}
+		if saved.Actions != nil {
+			d.act.Restore(*saved.Actions)
+		}
 		if d.dispatch != nil {
 			for r, until := range saved.Silences { // set through the API before the stop
 				if _, ok := d.cfg.RuleLines[r]; ok && until.After(d.now()) { // an ended one must not lift the config's
@@ -209,7 +234,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 	var srv *server.Server
 	if d.opts.Listen != "" { // before any goroutine: a bad address must not leave one running
 		srv, err = server.New(server.Options{Addr: d.opts.Listen, Token: d.opts.Token, Status: d.Status,
-			Reload: d.Reload, Silence: d.Silence, Metrics: d.metrics, Logger: d.log})
+			Reload: d.Reload, Silence: d.Silence, PauseActions: d.PauseActions, Metrics: d.metrics, Logger: d.log})
 		if err != nil {
 			return err
 		}
@@ -242,6 +267,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 	if d.dispatch != nil {
 		g.Go(func() error { return d.dispatch.Run(ctx) })
 	}
+	g.Go(func() error { return d.act.Run(ctx) })
 	g.Go(func() error { return d.loop(ctx, lines, tl) })
 	err = g.Wait()
 	d.mu.Lock()
@@ -281,8 +307,12 @@ func (d *Daemon) loop(ctx context.Context, lines <-chan tailer.Line, tl *tailer.
 			now := d.now()
 			d.mu.Lock()
 			d.quiet(now)
+			d.act.Advance(d.eng.Watermark()) // reverts come due on the log's clock
 			d.publish(tl)
-			if d.dirty && now.Sub(lastSave) >= d.opts.Checkpoint {
+			if acts := d.act.Changes(); acts != d.savedActs {
+				d.trySave() // a remedy applied or undone: saved at once
+				lastSave = now
+			} else if d.dirty && now.Sub(lastSave) >= d.opts.Checkpoint {
 				d.trySave()
 				lastSave = now
 			}
@@ -396,7 +426,9 @@ func (d *Daemon) save() error {
 	if err != nil {
 		return err
 	}
-	st := &state.State{Saved: d.now().UTC(), Config: d.cfg.File, Engine: snap}
+	acts := d.act.Changes()
+	as := d.act.State()
+	st := &state.State{Saved: d.now().UTC(), Config: d.cfg.File, Engine: snap, Actions: &as}
 	if d.dispatch != nil {
 		// What was saved before this save but not yet delivered, and what
 		// this save's transitions will add: all of it goes out after a crash.
@@ -409,7 +441,7 @@ func (d *Daemon) save() error {
 	if err := state.Save(d.opts.StateDir, st); err != nil {
 		return err
 	}
-	d.dirty = false
+	d.dirty, d.savedActs = false, acts
 	return nil
 }
 
@@ -438,6 +470,19 @@ func (d *Daemon) Silence(rule string, until time.Time) error {
 	d.dispatch.Silence(rule, until)
 	d.dirty = true // saved with the next checkpoint
 	return nil
+}
+
+// PauseActions stops (pause) or resumes new actions: the kill switch.
+// Remedies already on are still reverted. The switch is saved with the
+// state, so it holds across a restart.
+func (d *Daemon) PauseActions(pause bool) error {
+	if pause {
+		d.act.Pause()
+	} else {
+		d.act.Resume()
+	}
+	d.log.Warn("actions switched", "paused", pause)
+	return nil // saved at the next tick (Changes moved)
 }
 
 // Reload loads the config again and swaps in its rules, keeping the
@@ -501,6 +546,7 @@ func (d *Daemon) swap(cfg *config.Config) ([]alerts.Alert, error) {
 		}
 	}
 	d.eng, d.cfg, d.dirty = eng, cfg, true
+	d.act.SetActions(cfg.Actions)
 	d.metrics.ConfigReload(nil)
 	d.log.Info("reloaded", "rules", len(cfg.Rules), "kept", kept)
 	d.trySave()
@@ -543,6 +589,10 @@ func (d *Daemon) Status() server.Status {
 			src.LagSeconds = d.now().Sub(d.lastEvent).Seconds()
 		}
 		st.Sources = append(st.Sources, src)
+	}
+	if len(d.cfg.Actions) > 0 || len(d.act.Episodes()) > 0 {
+		as := d.act.Status()
+		st.Actions = &as
 	}
 	for _, v := range d.eng.View() {
 		st.Rules = append(st.Rules, server.RuleStatus{Name: v.Name, Severity: string(v.Severity), State: v.State,

@@ -110,6 +110,27 @@ func RequestSilence(ctx context.Context, addr, token, rule string, d time.Durati
 	return time.Parse(time.RFC3339, r.Until)
 }
 
+// RequestPause flips a daemon's kill switch for actions: pause stops new
+// ones (reverts still run), !pause resumes them.
+func RequestPause(ctx context.Context, addr, token string, pause bool) error {
+	path := "/actions/resume"
+	if pause {
+		path = "/actions/pause"
+	}
+	body, err := call(ctx, http.MethodPost, addr, path, token)
+	if se, ok := errors.AsType[*statusError](err); ok && se.code == http.StatusNotFound {
+		return fmt.Errorf("actions: not enabled on this daemon: %w", err)
+	}
+	if err != nil {
+		return err
+	}
+	var r pauseResponse
+	if err := json.Unmarshal(body, &r); err != nil || r.Paused != pause {
+		return fmt.Errorf("actions: unexpected response %q", alerts.Sanitize(string(body), 200))
+	}
+	return nil
+}
+
 // statusError is a response other than 200.
 type statusError struct {
 	op   string // "GET /status"

@@ -130,7 +130,7 @@ func NewMetrics() *Metrics {
 		}, []string{"notifier", "outcome"}),
 		actions: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "sentinel_actions_total",
-			Help: "Remediation actions, by action and outcome (ok, failed, dropped, dry_run).",
+			Help: "Remediation action attempts, by action and outcome (ok, retrying, failed, dropped by a guardrail, dry_run).",
 		}, []string{"action", "outcome"}),
 		reloads: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "sentinel_config_reloads_total",

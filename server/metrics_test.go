@@ -81,7 +81,7 @@ sentinel_rule_firing{rule="signup-burst"} 1
 # TYPE sentinel_notifications_total counter
 sentinel_notifications_total{notifier="slack",outcome="failed"} 1
 sentinel_notifications_total{notifier="slack",outcome="ok"} 1
-# HELP sentinel_actions_total Remediation actions, by action and outcome (ok, failed, dropped, dry_run).
+# HELP sentinel_actions_total Remediation action attempts, by action and outcome (ok, retrying, failed, dropped by a guardrail, dry_run).
 # TYPE sentinel_actions_total counter
 sentinel_actions_total{action="signups-off",outcome="dry_run"} 1
 # HELP sentinel_config_reloads_total Config reloads, by outcome (ok, rejected).

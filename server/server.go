@@ -57,6 +57,9 @@ type Options struct {
 	// the past lifts it) on POST /silences; its error (an unknown rule) is
 	// sent back. Nil disables the endpoint (404).
 	Silence func(rule string, until time.Time) error
+	// PauseActions stops (true) or resumes (false) new actions on POST
+	// /actions/pause and /actions/resume. Nil disables the endpoints.
+	PauseActions func(pause bool) error
 	// Metrics are served on GET /metrics; a fresh [NewMetrics] when nil.
 	Metrics *Metrics
 	// Logger receives reload outcomes and the HTTP server's own errors;
@@ -72,6 +75,8 @@ type Options struct {
 //	POST /reload   200 {"ok":true}, or 422 {"error":"…"} when the new config is rejected
 //	POST /silences ?rule=R&for=2h (or &until=RFC 3339): 200 {"rule":R,"until":…},
 //	               400 or 422 {"error":"…"}; for=0 lifts the silence
+//	POST /actions/pause, /actions/resume: 200 {"paused":true|false} — the
+//	               kill switch for new actions (reverts still run)
 //
 // Other methods get 405 and other paths 404. With a token, a request
 // without it gets 401 before any routing. Without one (loopback only),
@@ -228,6 +233,10 @@ func (s *Server) handler() http.Handler {
 	if s.opts.Silence != nil {
 		mux.HandleFunc("POST /silences", s.serveSilence)
 	}
+	if s.opts.PauseActions != nil {
+		mux.HandleFunc("POST /actions/pause", s.servePause(true))
+		mux.HandleFunc("POST /actions/resume", s.servePause(false))
+	}
 	return http.NewCrossOriginProtection().Handler(s.guard(mux))
 }
 
@@ -335,6 +344,24 @@ func (s *Server) serveSilence(w http.ResponseWriter, r *http.Request) {
 		s.log.Info("silence lifted", "via", "http", "rule", rule)
 	}
 	writeJSON(w, http.StatusOK, resp)
+}
+
+// servePause flips the actions' kill switch.
+func (s *Server) servePause(pause bool) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if err := s.opts.PauseActions(pause); err != nil {
+			writeJSON(w, http.StatusUnprocessableEntity, pauseResponse{Error: err.Error()})
+			return
+		}
+		s.log.Warn("actions switched", "via", "http", "paused", pause)
+		writeJSON(w, http.StatusOK, pauseResponse{Paused: pause})
+	}
+}
+
+// pauseResponse is the JSON of POST /actions/pause and /actions/resume.
+type pauseResponse struct {
+	Paused bool   `json:"paused"`
+	Error  string `json:"error,omitempty"`
 }
 
 // silenceResponse is the JSON of POST /silences: the rule and the end of

@@ -10,6 +10,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/sentinel-dev/sentinel/actions"
 	"github.com/sentinel-dev/sentinel/alerts"
 )
 
@@ -22,6 +23,9 @@ type Status struct {
 	Config  string         `json:"config"`
 	Sources []SourceStatus `json:"sources"`
 	Rules   []RuleStatus   `json:"rules"`
+	// Actions are the configured actions, the remedies on now and the
+	// last audit entries; nil when the daemon has none configured.
+	Actions *actions.Status `json:"actions,omitempty"`
 }
 
 // SourceStatus is one source's state for the status API.

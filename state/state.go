@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/sentinel-dev/sentinel/actions"
 	"github.com/sentinel-dev/sentinel/alerts"
 	"github.com/sentinel-dev/sentinel/detector"
 	"github.com/sentinel-dev/sentinel/tailer"
@@ -37,6 +38,9 @@ type State struct {
 	Pending []alerts.Alert `json:"pending,omitempty"`
 	// Silences set through the API (rule → until), kept across a restart.
 	Silences map[string]time.Time `json:"silences,omitempty"`
+	// Actions are the remedies on (to be reverted after a restart), the
+	// recent applications (for cooldowns and caps) and the pause switch.
+	Actions *actions.State `json:"actions,omitempty"`
 }
 
 // ErrVersion is returned by Load for a state of another format.

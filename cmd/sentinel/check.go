@@ -104,11 +104,11 @@ func describeAction(a *actions.Action) string {
 	}
 	capText := func(n int, per string) string {
 		if n == 0 {
-			return "no cap a " + per
+			return "no cap " + per
 		}
-		return fmt.Sprintf("at most %d a %s", n, per)
+		return fmt.Sprintf("at most %d %s", n, per)
 	}
-	s += fmt.Sprintf("; cooldown %s, %s, %s", alerts.FormatDuration(a.Cooldown), capText(a.MaxPerHour, "hour"), capText(a.MaxPerDay, "day"))
+	s += fmt.Sprintf("; cooldown %s, %s, %s", alerts.FormatDuration(a.Cooldown), capText(a.MaxPerHour, "an hour"), capText(a.MaxPerDay, "a day"))
 	if a.DryRun {
 		s += "; dry run"
 	}

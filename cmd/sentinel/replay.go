@@ -12,6 +12,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/sentinel-dev/sentinel/actions"
 	"github.com/sentinel-dev/sentinel/alerts"
 	"github.com/sentinel-dev/sentinel/config"
 	"github.com/sentinel-dev/sentinel/detector"
@@ -92,6 +93,17 @@ func runReplay(ctx context.Context, stdin io.Reader, stdout, stderr io.Writer, f
 	var notifyErr error
 	eopts := cfg.EngineOptions()
 	alertCount := map[string]int{}
+	// Actions are never executed in a replay: the manager plans them on
+	// the log's clock, with the same cooldowns and caps as the daemon.
+	planOut := stdout // for people: stderr beside JSON (contract 2)
+	if out == alerts.JSON {
+		planOut = stderr
+	}
+	var plans []actions.Entry
+	acts := actions.NewManager(actions.Options{Actions: cfg.Actions, Plan: func(e actions.Entry) {
+		plans = append(plans, e)
+		writePlanned(planOut, e)
+	}})
 	eopts.Emit = func(a alerts.Alert) {
 		if a.State == alerts.Firing {
 			alertCount[a.Rule]++
@@ -99,6 +111,7 @@ func runReplay(ctx context.Context, stdin io.Reader, stdout, stderr io.Writer, f
 		if err := console.Notify(ctx, a); err != nil && notifyErr == nil {
 			notifyErr = err
 		}
+		acts.Handle(a)
 	}
 	eng, err := detector.NewEngine(cfg.Rules, eopts)
 	if err != nil {
@@ -108,6 +121,7 @@ func runReplay(ctx context.Context, stdin io.Reader, stdout, stderr io.Writer, f
 	start := time.Now()
 	stats, readErr := feed(eng, inputs)
 	elapsed := time.Since(start)
+	acts.Advance(eng.Watermark())
 
 	if !f.quiet {
 		w := stdout
@@ -115,6 +129,9 @@ func runReplay(ctx context.Context, stdin io.Reader, stdout, stderr io.Writer, f
 			w = stderr
 		}
 		writeSummary(w, cfg, stats, eng, alertCount, elapsed)
+		if len(cfg.Actions) > 0 {
+			writePlanSummary(w, plans, acts.Episodes())
+		}
 	}
 	if notifyErr != nil {
 		return notifyErr
@@ -286,6 +303,68 @@ func writeSummary(w io.Writer, cfg *config.Config, stats []*source.Stats, eng *d
 	}
 	rate := float64(lines) / max(elapsed.Seconds(), 1e-9)
 	fmt.Fprintf(w, "  wall time: %s, %s lines/s\n", elapsed.Round(time.Millisecond), n(uint64(rate)))
+}
+
+// writePlanned prints one action a replay would have taken, in the
+// timeline.
+func writePlanned(w io.Writer, e actions.Entry) {
+	t := e.EventTime.UTC().Format(time.RFC3339)
+	switch {
+	case e.Outcome == actions.OutcomeSkipped:
+		fmt.Fprintf(w, "%s ACTION %s held back (%s): %s\n", t, e.Action, e.Rule, e.Reason)
+	case e.Phase == actions.Revert:
+		fmt.Fprintf(w, "%s ACTION %s would revert: %s%s\n", t, e.Action, e.Request, dryNote(e))
+	default:
+		fmt.Fprintf(w, "%s ACTION %s would call %s (%s fired)%s\n", t, e.Action, e.Request, e.Rule, dryNote(e))
+	}
+}
+
+func dryNote(e actions.Entry) string {
+	if e.Outcome == actions.OutcomeDryRun {
+		return " [dry_run: the daemon would only log it]"
+	}
+	return ""
+}
+
+// writePlanSummary lists each application with its revert: "would call
+// PATCH https://flags…/signups at 01:20:01, revert at 01:31:10".
+func writePlanSummary(w io.Writer, plans []actions.Entry, open []actions.Episode) {
+	fmt.Fprintln(w, "  actions (never executed by replay):")
+	if len(plans) == 0 && len(open) == 0 {
+		fmt.Fprintln(w, "    none would have run")
+	}
+	clock := func(t time.Time) string { return t.UTC().Format(time.RFC3339) }
+	pending := map[string]int{} // action → index of its line awaiting a revert
+	var lines []string
+	for _, e := range plans {
+		switch {
+		case e.Outcome == actions.OutcomeSkipped:
+			lines = append(lines, fmt.Sprintf("%s: held back at %s: %s", e.Action, clock(e.EventTime), e.Reason))
+		case e.Phase == actions.Apply:
+			pending[e.Action] = len(lines)
+			lines = append(lines, fmt.Sprintf("%s: would call %s at %s", e.Action, e.Request, clock(e.EventTime)))
+		default:
+			if i, ok := pending[e.Action]; ok {
+				lines[i] += ", revert at " + clock(e.EventTime)
+				delete(pending, e.Action)
+			}
+		}
+	}
+	for _, ep := range open {
+		i, ok := pending[ep.Action]
+		if !ok {
+			continue
+		}
+		switch {
+		case len(ep.Firing) > 0:
+			lines[i] += ", still on at the end of the input (" + strings.Join(ep.Firing, ", ") + " firing)"
+		case !ep.RevertAt.IsZero():
+			lines[i] += ", revert at " + clock(ep.RevertAt) + " (after the end of the input)"
+		}
+	}
+	for _, l := range lines {
+		fmt.Fprintln(w, "    "+l)
+	}
 }
 
 func orDash(s string) string {

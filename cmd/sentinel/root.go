@@ -43,6 +43,6 @@ rules over old logs, and 'explain' tells why each rule fired or did not.`,
 	root.SetErr(stderr)
 	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error { return usageError{err} })
 	root.CompletionOptions.HiddenDefaultCmd = true
-	root.AddCommand(newRun(), newReplay(), newExplain(), newCheck(), newStatus(), newReload(), newSilence(), newTestAlert(), newVersion())
+	root.AddCommand(newRun(), newReplay(), newExplain(), newCheck(), newStatus(), newReload(), newSilence(), newActions(), newTestAlert(), newVersion())
 	return root
 }

@@ -31,6 +31,7 @@ type runFlags struct {
 	logFormat string
 	poll      bool
 	remind    time.Duration
+	dryRun    bool
 }
 
 // DefaultListen is where the local API listens unless --listen says
@@ -63,13 +64,20 @@ SENTINEL_EMAIL_FROM and SENTINEL_EMAIL_TO) each add a notifier (see
 'sentinel test-alert'): retried, capped at 20 a minute with a digest, and kept in the
 state until delivered.
 
+Actions (the config's actions:) fire the remedy a rule opts in to — flip a feature
+flag off, scale down — and revert it once the rule has stayed quiet, within their
+cooldowns and caps; --dry-run logs them instead, and 'sentinel actions pause' is
+the kill switch. Every attempt is appended to actions.jsonl in the state dir.
+
 A local HTTP API (--listen, default ` + DefaultListen + `) serves /healthz, /metrics
-(Prometheus), /status (JSON; also 'sentinel status'), POST /reload ('sentinel
-reload') and POST /silences ('sentinel silence'). Bound to a non-loopback
-address, it requires --token.`,
+(Prometheus), /status (JSON; also 'sentinel status' and 'sentinel actions list'),
+POST /reload ('sentinel reload'), POST /silences ('sentinel silence') and POST
+/actions/pause and /actions/resume ('sentinel actions pause|resume'). Bound to a
+non-loopback address, it requires --token.`,
 		Example: `  sentinel run /var/log/nginx/access.log
   sentinel run -c /etc/sentinel/sentinel.yaml --state-dir /var/lib/sentinel
-  sentinel run --output json /var/log/app/*.log | jq .`,
+  sentinel run --output json /var/log/app/*.log | jq .
+  sentinel run -c sentinel.yaml --dry-run    # log the actions, make no request`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runDaemon(cmd.Context(), cmd.OutOrStdout(), cmd.ErrOrStderr(), f, args)
 		},
@@ -83,6 +91,7 @@ address, it requires --token.`,
 	fl.StringVar(&f.token, "token", os.Getenv("SENTINEL_API_TOKEN"), "bearer token for the API (required off loopback; default $SENTINEL_API_TOKEN)")
 	fl.StringVar(&f.logFormat, "log-format", "text", "log format on stderr: text or json")
 	fl.BoolVar(&f.poll, "poll", false, "poll files instead of using inotify (network file systems)")
+	fl.BoolVar(&f.dryRun, "dry-run", false, "log every action instead of making its request (reverts too)")
 	fl.DurationVar(&f.remind, "remind-every", 0, "remind the notifiers of a rule still firing at this interval, e.g. 1h (default: the config's settings.remind_every, else none)")
 	return cmd
 }
@@ -162,7 +171,7 @@ func runDaemon(ctx context.Context, stdout, stderr io.Writer, f runFlags, args [
 	d, err := daemon.New(daemon.Options{
 		Config: cfg, Sources: sources, Load: load, StateDir: dir, FromStart: f.fromStart, Poll: f.poll,
 		Emit:   func(a alerts.Alert) error { return console.Notify(context.Background(), a) },
-		Routes: routes, Silences: silences, RemindEvery: remind,
+		Routes: routes, Silences: silences, RemindEvery: remind, DryRun: f.dryRun,
 		Listen: f.listen, Token: f.token, Version: version, Logger: logger,
 	})
 	if err != nil {
