@@ -72,10 +72,10 @@ type Options struct {
 	// ActionBackoff is the first wait before an action's request is
 	// retried (default 1 s); tests shorten it.
 	ActionBackoff time.Duration
-	Listen      string // the HTTP API's address; "" disables it
-	Token       string
-	Version     string
-	Logger      *slog.Logger
+	Listen        string // the HTTP API's address; "" disables it
+	Token         string
+	Version       string
+	Logger        *slog.Logger
 	// Now is the wall clock; nil means time.Now. Tests inject their own.
 	Now func() time.Time
 }
@@ -307,7 +307,7 @@ func (d *Daemon) loop(ctx context.Context, lines <-chan tailer.Line, tl *tailer.
 			now := d.now()
 			d.mu.Lock()
 			d.quiet(now)
-			d.act.Advance(d.eng.Watermark()) // reverts come due on the log's clock
+			d.act.Advance(d.eng.Clock()) // reverts come due on the log's clock, quiet or not
 			d.publish(tl)
 			if acts := d.act.Changes(); acts != d.savedActs {
 				d.trySave() // a remedy applied or undone: saved at once

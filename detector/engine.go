@@ -224,6 +224,18 @@ func (e *Engine) Flush() {
 // Watermark returns the newest event time seen.
 func (e *Engine) Watermark() time.Time { return e.watermark }
 
+// Clock returns the engine's time: the newest event time, or the start
+// of the resolution step Advance moved the clock to, whichever is later.
+func (e *Engine) Clock() time.Time {
+	if !e.started {
+		return e.watermark
+	}
+	if t := time.Unix(0, e.cur*e.res).UTC(); t.After(e.watermark) {
+		return t
+	}
+	return e.watermark
+}
+
 // Stats returns the engine's counters.
 func (e *Engine) Stats() Stats {
 	s := Stats{Events: e.events, Late: e.late, OutOfRange: e.outRange}

@@ -1,0 +1,111 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/sentinel-dev/sentinel/internal/testutil"
+)
+
+// TestRun_actionsSwitches runs the real binary against a flag service on
+// loopback: with --dry-run the flood's action is only logged (audited as
+// dry_run, no request); after 'sentinel actions pause' it is held back;
+// 'sentinel actions list' shows both. Neither run sends a request.
+func TestRun_actionsSwitches(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the daemon")
+	}
+	exe := sentinelExe(t)
+	fs := testutil.NewFlagServer(t, "")
+	flood, err := os.ReadFile(filepath.Join("..", "..", "samples", "signup-flood.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		name     string
+		flags    []string
+		pause    bool
+		wantList []string
+	}{
+		{"dry run", []string{"--dry-run"}, false, []string{"dry run: actions are logged", "signups-off      apply  dry_run  PATCH " + fs.URL + "/api/flags/signups"}},
+		{"paused", nil, true, []string{"PAUSED", "signups-off      apply  skipped  PATCH " + fs.URL + "/api/flags/signups: paused"}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			logPath := filepath.Join(dir, "access.log")
+			cfgPath := filepath.Join(dir, "sentinel.yaml")
+			os.WriteFile(logPath, nil, 0o644)
+			cfg := fmt.Sprintf("sources: [{path: %s}]\nrules:\n  - {name: signup-burst, match: {method: POST, path: /users/register}, detector: {type: rate, window: 30s, threshold: 1}, group_by: client_ip}\n"+
+				"actions:\n  - name: signups-off\n    rules: [signup-burst]\n    webhook: {method: PATCH, url: '%s/api/flags/signups', body: '{\"enabled\": false}'}\n    revert: {body: '{\"enabled\": true}'}\n", logPath, fs.URL)
+			if err := os.WriteFile(cfgPath, []byte(cfg), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			addr := freeAddr(t)
+			var logs testutil.SyncBuffer
+			cmd := exec.Command(exe, append([]string{"run", "-c", cfgPath, "--state-dir", filepath.Join(dir, "state"), "--listen", addr}, tt.flags...)...)
+			cmd.Stdout, cmd.Stderr = new(bytes.Buffer), &logs
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			defer func() {
+				cmd.Process.Signal(os.Interrupt)
+				cmd.Wait()
+				if t.Failed() {
+					t.Logf("daemon logs:\n%s", logs.String())
+				}
+			}()
+			list := func() string {
+				var out bytes.Buffer
+				c := exec.Command(exe, "actions", "list", "--addr", addr)
+				c.Stdout, c.Stderr = &out, &out
+				if c.Run() != nil {
+					return ""
+				}
+				return out.String()
+			}
+			waitUntil(t, "the API", func() bool { return strings.Contains(list(), "signups-off") })
+			if tt.pause {
+				out, err := exec.Command(exe, "actions", "pause", "--addr", addr).CombinedOutput()
+				if err != nil || !strings.Contains(string(out), "actions paused") {
+					t.Fatalf("actions pause: %v: %s", err, out)
+				}
+			}
+			if err := os.WriteFile(logPath, flood, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			waitUntil(t, "the action's entry", func() bool { return strings.Contains(list(), tt.wantList[1]) })
+			got := list()
+			t.Logf("actions list:\n%s", got)
+			for _, w := range tt.wantList {
+				if !strings.Contains(got, w) {
+					t.Errorf("actions list lacks %q:\n%s", w, got)
+				}
+			}
+			if reqs := fs.Requests(); len(reqs) != 0 {
+				t.Errorf("requests = %+v, want none", reqs)
+			}
+			audit, _ := os.ReadFile(filepath.Join(dir, "state", "actions.jsonl"))
+			if !strings.Contains(string(audit), `"action":"signups-off","phase":"apply"`) {
+				t.Errorf("audit log:\n%s", audit)
+			}
+		})
+	}
+}
+
+// waitUntil polls cond for up to 10 s.
+func waitUntil(tb testing.TB, what string, cond func() bool) {
+	tb.Helper()
+	for range 200 {
+		if cond() {
+			return
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	tb.Fatalf("timed out waiting for %s", what)
+}
