@@ -530,9 +530,11 @@ func (d *Daemon) swap(cfg *config.Config) ([]alerts.Alert, error) {
 		if v.State == "firing" && !keptSet[v.Name] {
 			// A firing rule changed or removed: close its episode, so that
 			// whatever acted on the firing sees it end.
-			d.pending = append(d.pending, alerts.Alert{Rule: v.Name, State: alerts.Resolved, Time: d.eng.Watermark(),
+			a := alerts.Alert{Rule: v.Name, State: alerts.Resolved, Time: d.eng.Watermark(),
 				Value: v.Value, Threshold: v.Threshold, Unit: v.Unit, Severity: v.Severity, Since: v.Since,
-				Description: "the rule was changed or removed by a config reload", Keys: []alerts.KeyCount{}})
+				Description: "the rule was changed or removed by a config reload", Keys: []alerts.KeyCount{}}
+			d.pending = append(d.pending, a)
+			d.act.Handle(a) // a remedy it applied is reverted in time, not left on
 		}
 	}
 	newNames := map[string]bool{}

@@ -324,7 +324,8 @@ func TestDaemon_heldLinesSurviveACrash(t *testing.T) {
 func TestDaemon_reloadClosesFiringRule(t *testing.T) {
 	dir := t.TempDir()
 	cfgPath := filepath.Join(dir, "sentinel.yaml")
-	text := "rules:\n  - {name: posts, match: {method: POST}, detector: {type: rate, window: 1m, threshold: %s}}\n  - {name: all, detector: {type: rate, window: 1m, threshold: 0.01}}\n"
+	text := "rules:\n  - {name: posts, match: {method: POST}, detector: {type: rate, window: 1m, threshold: %s}}\n  - {name: all, detector: {type: rate, window: 1m, threshold: 0.01}}\n" +
+		"actions:\n  - {name: flag, rules: [posts], webhook: {url: 'http://127.0.0.1:1/flag'}, revert: {method: DELETE}}\n"
 	os.WriteFile(cfgPath, []byte(fmt.Sprintf(text, "0.01")), 0o644)
 	cfg, _ := config.Load(cfgPath)
 	var rec recorder
@@ -352,6 +353,10 @@ func TestDaemon_reloadClosesFiringRule(t *testing.T) {
 	}
 	if _, _, n := rec.first("all", alerts.Resolved); n != 0 {
 		t.Errorf("the unchanged rule was resolved")
+	}
+	// The action posts started sees the episode end: its revert is due.
+	if eps := d.act.Episodes(); len(eps) != 1 || len(eps[0].Firing) != 0 || eps[0].RevertAt.IsZero() {
+		t.Errorf("episodes after the reload = %+v, want the flag's revert scheduled", eps)
 	}
 }
 
