@@ -2,10 +2,10 @@ package actions
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
-	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -79,15 +79,15 @@ func NewWebhook(opts WebhookOptions) (*Webhook, error) {
 		return nil, fmt.Errorf("method %q is not an HTTP method", alerts.Sanitize(opts.Method, 40))
 	}
 	if opts.URL == "" {
-		return nil, fmt.Errorf("url: missing")
+		return nil, errors.New("url: missing")
 	}
 	ut, err := ParseTemplate("url", opts.URL)
 	if err != nil {
 		return nil, fmt.Errorf("url: %w", err)
 	}
 	if !strings.Contains(opts.URL, "{{") {
-		if err := checkURL(opts.URL); err != nil {
-			return nil, fmt.Errorf("url: %w", err)
+		if err := alerts.CheckURL("", opts.URL); err != nil {
+			return nil, errors.Unwrap(err) // a config error: "permanent" says nothing
 		}
 	}
 	if err := CheckTemplate(ut); err != nil {
@@ -147,8 +147,8 @@ func (w *Webhook) Do(ctx context.Context, c Call) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	if err := checkURL(u); err != nil { // a template may have made it bad
-		return Result{}, alerts.Permanent(fmt.Errorf("url: %w", err))
+	if err := alerts.CheckURL("", u); err != nil { // a template may have made it bad
+		return Result{}, err
 	}
 	body, err := render(w.body, c)
 	if err != nil {
@@ -187,35 +187,10 @@ func (w *Webhook) Do(ctx context.Context, c Call) (Result, error) {
 	res := Result{Status: resp.StatusCode}
 	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
 		b, _ := io.ReadAll(io.LimitReader(resp.Body, 200))
-		res.Output = strings.TrimSpace(alerts.Sanitize(scrubAll(string(b), secrets), 200))
+		res.Output = strings.TrimSpace(alerts.Sanitize(alerts.Scrub(string(b), secrets), 200))
 		return res, nil
 	}
 	return res, alerts.ResponseError(op, resp, now, secrets...)
-}
-
-// scrubAll replaces each non-empty secret in s with REDACTED.
-func scrubAll(s string, secrets []string) string {
-	for _, sec := range secrets {
-		if sec != "" {
-			s = strings.ReplaceAll(s, sec, "REDACTED")
-		}
-	}
-	return s
-}
-
-// checkURL validates a URL without echoing it (url.Parse's own error
-// quotes it, secrets included).
-func checkURL(u string) error {
-	p, err := url.Parse(u)
-	switch {
-	case err != nil:
-		return fmt.Errorf("does not parse")
-	case p.Scheme != "http" && p.Scheme != "https":
-		return fmt.Errorf("scheme %q, want http or https", alerts.Sanitize(p.Scheme, 20))
-	case p.Host == "":
-		return fmt.Errorf("has no host")
-	}
-	return nil
 }
 
 // ShowURL shows a URL for people: scheme, host and path, with any
@@ -229,17 +204,5 @@ func ShowURL(u string) string {
 		}
 		return u
 	}
-	p, err := url.Parse(u)
-	if err != nil || p.Scheme == "" {
-		return "REDACTED"
-	}
-	s := p.Scheme + "://"
-	if p.User != nil {
-		s += "REDACTED@"
-	}
-	s += p.Host + p.EscapedPath()
-	if p.RawQuery != "" || p.ForceQuery {
-		s += "?REDACTED"
-	}
-	return alerts.Sanitize(s, 300)
+	return alerts.RedactURLCredentials(u)
 }

@@ -66,7 +66,7 @@ func TestNewWebhook_invalid(t *testing.T) {
 		want string
 	}{
 		{WebhookOptions{}, "url: missing"},
-		{WebhookOptions{URL: "ftp://x/y"}, "scheme"},
+		{WebhookOptions{URL: "ftp://x/y"}, "url scheme"},
 		{WebhookOptions{URL: "https://x/{{.Nope}}"}, "url: template"},
 		{WebhookOptions{URL: "https://x/", Body: "{{json .Keys"}, "body:"},
 		{WebhookOptions{URL: "https://x/", Method: "GE T"}, "method"},

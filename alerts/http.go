@@ -185,7 +185,15 @@ func urlSecrets(u string, withPath bool) []string {
 // many webhooks (Slack, Discord, Teams) keep their credential in the path:
 // "https://user:pw@host/hook?key=1" becomes "https://REDACTED@host/REDACTED".
 // A string that does not parse becomes "REDACTED".
-func RedactURL(u string) string {
+func RedactURL(u string) string { return redactURL(u, false) }
+
+// RedactURLCredentials shows a URL whose path is not a secret (an API's
+// endpoint): its scheme, host and path, with any userinfo, query and
+// fragment replaced by REDACTED: "https://user:pw@host/v1/flags?key=1"
+// becomes "https://REDACTED@host/v1/flags?REDACTED".
+func RedactURLCredentials(u string) string { return redactURL(u, true) }
+
+func redactURL(u string, keepPath bool) string {
 	p, err := url.Parse(u)
 	if err != nil || p.Scheme == "" {
 		return "REDACTED"
@@ -195,10 +203,20 @@ func RedactURL(u string) string {
 		s += "REDACTED@"
 	}
 	s += p.Host
-	if strings.Trim(p.EscapedPath(), "/") != "" || p.RawQuery != "" || p.ForceQuery || p.Fragment != "" || p.Opaque != "" {
+	switch {
+	case !keepPath:
+		if strings.Trim(p.EscapedPath(), "/") != "" || p.RawQuery != "" || p.ForceQuery || p.Fragment != "" || p.Opaque != "" {
+			s += "/REDACTED"
+		}
+	case p.Opaque != "":
 		s += "/REDACTED"
+	default:
+		s += p.EscapedPath()
+		if p.RawQuery != "" || p.ForceQuery || p.Fragment != "" {
+			s += "?REDACTED"
+		}
 	}
-	return s
+	return Sanitize(s, 300)
 }
 
 // The exported helpers below let the actions package make its requests
@@ -248,19 +266,34 @@ func RetryWait(err error, backoff time.Duration) time.Duration {
 	return wait
 }
 
+// Scrub replaces each non-empty secret in s with "REDACTED", longest
+// first.
+func Scrub(s string, secrets []string) string { return scrub(s, secrets) }
+
+// CheckURL validates an http or https URL without echoing it: url.Parse's
+// own error quotes the whole URL, secrets included. Its errors start with
+// name (unless it is "") and are permanent.
+func CheckURL(name, u string) error { return checkURL(name, u) }
+
 // checkURL validates a notifier's URL without echoing it: url.Parse's
 // own error quotes the whole URL, secrets included.
 func checkURL(name, u string) error {
 	p, err := url.Parse(u)
+	var msg string
 	switch {
 	case u == "":
-		return Permanent(fmt.Errorf("%s: no url", name))
+		msg = "no url"
 	case err != nil:
-		return Permanent(fmt.Errorf("%s: url does not parse", name))
+		msg = "url does not parse"
 	case p.Scheme != "http" && p.Scheme != "https":
-		return Permanent(fmt.Errorf("%s: url scheme %q, want http or https", name, p.Scheme))
+		msg = fmt.Sprintf("url scheme %q, want http or https", Sanitize(p.Scheme, 20))
 	case p.Host == "":
-		return Permanent(fmt.Errorf("%s: url has no host", name))
+		msg = "url has no host"
+	default:
+		return nil
 	}
-	return nil
+	if name != "" {
+		msg = name + ": " + msg
+	}
+	return Permanent(errors.New(msg))
 }

@@ -72,7 +72,7 @@ func TestParse_actionErrors(t *testing.T) {
 		{"no request", "actions:\n  - {name: a, rules: [r]}\n", "x.yaml:5: actions[0]: needs webhook: (an HTTP request) or exec: (a program)"},
 		{"both", "actions:\n  - {name: a, rules: [r], webhook: {url: https://x}, exec: {command: [true]}}\n",
 			"x.yaml:5: actions[0].exec: an action is either a webhook or an exec, not both"},
-		{"bad url", "actions:\n  - {name: a, rules: [r], webhook: {url: 'ftp://x/y'}}\n", "x.yaml:5: actions[0].webhook: url: scheme"},
+		{"bad url", "actions:\n  - {name: a, rules: [r], webhook: {url: 'ftp://x/y'}}\n", "x.yaml:5: actions[0].webhook: url scheme \"ftp\", want http or https"},
 		{"template field", "actions:\n  - name: a\n    rules: [r]\n    webhook: {url: 'https://x', body: '{{.Ips}}'}\n",
 			"x.yaml:7: actions[0].webhook: body: template: body:1:2: executing \"body\" at <.Ips>: can't evaluate field Ips in type the alert (fields: .Action"},
 		{"unknown key", "actions:\n  - {name: a, rules: [r], webhook: {url: https://x, methd: PUT}}\n", "x.yaml:5: actions[0].webhook.methd: unknown key"},

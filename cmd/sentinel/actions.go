@@ -42,11 +42,9 @@ func newActionsList() *cobra.Command {
 		Short: "Show the configured actions, the remedies on now, when each will be undone, and the last attempts",
 		Args:  noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			ctx, cancel := f.context(cmd.Context())
-			defer cancel()
-			st, err := server.FetchStatus(ctx, f.addr, f.token)
+			st, err := fetchStatus(cmd, f)
 			if err != nil {
-				return errNoDaemon(err, f.addr)
+				return err
 			}
 			as := st.Actions
 			if as == nil {

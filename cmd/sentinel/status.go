@@ -20,11 +20,9 @@ func newStatus() *cobra.Command {
 		Short: "Show a running daemon's sources and rules: lines read, lag, each rule's value and state",
 		Args:  noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			ctx, cancel := f.context(cmd.Context())
-			defer cancel()
-			st, err := server.FetchStatus(ctx, f.addr, f.token)
+			st, err := fetchStatus(cmd, f)
 			if err != nil {
-				return errNoDaemon(err, f.addr)
+				return err
 			}
 			if asJSON {
 				return writeJSON(cmd.OutOrStdout(), st)
@@ -35,6 +33,17 @@ func newStatus() *cobra.Command {
 	addAPIFlags(cmd, &f)
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the status as JSON")
 	return cmd
+}
+
+// fetchStatus asks the daemon at f.addr for its status.
+func fetchStatus(cmd *cobra.Command, f apiFlags) (server.Status, error) {
+	ctx, cancel := f.context(cmd.Context())
+	defer cancel()
+	st, err := server.FetchStatus(ctx, f.addr, f.token)
+	if err != nil {
+		return st, errNoDaemon(err, f.addr)
+	}
+	return st, nil
 }
 
 func newReload() *cobra.Command {
