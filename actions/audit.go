@@ -16,6 +16,7 @@ const (
 	OutcomeDryRun   = "dry_run"  // it was logged, not made
 	OutcomeSkipped  = "skipped"  // a guardrail held it back (Reason says which)
 	OutcomePlanned  = "planned"  // replay: it would have been made
+	OutcomeStopped  = "stopped"  // a revert's retries given up: its rules fired again
 )
 
 // Entry is one line of the audit log: an attempt to apply or revert an

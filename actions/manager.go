@@ -16,6 +16,10 @@ const (
 	StatusApplying  = "applying"  // the remedy's request is being made
 	StatusOn        = "on"        // the remedy is in place
 	StatusReverting = "reverting" // the revert's request is being made
+	// StatusRevertFailed is a remedy whose revert failed for good: it is
+	// still on and must be undone by hand, unless its rules fire and
+	// resolve again, when the revert is tried anew.
+	StatusRevertFailed = "revert_failed"
 )
 
 // Episode is one application of an action, from the firing that applied
@@ -35,11 +39,13 @@ type Episode struct {
 	Quiet time.Time `json:"quiet,omitzero"`
 	// RevertAt is when the revert is due; zero while a rule fires.
 	RevertAt time.Time `json:"revert_at,omitzero"`
-	// Reapply is a firing that came while the revert was under way: the
-	// remedy is applied again, guardrails permitting, once it is done.
+	// Reapply is a firing that came while the revert's request was being
+	// made: if that request went through, the remedy is applied again at
+	// once (the same episode goes on: no guardrail holds it back).
 	Reapply *alerts.Alert `json:"reapply,omitempty"`
 
-	act *Action // the action as configured when the episode began
+	act  *Action       // the action as configured now (or, removed, when it began)
+	stop chan struct{} // closed to stop a revert's retries: a rule fired again
 }
 
 // State is what a [Manager] saves across restarts.
@@ -83,6 +89,7 @@ type Manager struct {
 	mu       sync.Mutex
 	actions  map[string]*Action
 	byRule   map[string][]*Action
+	firing   map[string]bool     // the rules firing now
 	episodes map[string]*Episode // by action name
 	applied  map[string][]time.Time
 	paused   bool
@@ -95,7 +102,8 @@ type Manager struct {
 type job struct {
 	ep    *Episode
 	phase Phase
-	at    time.Time // event time it was due
+	at    time.Time     // event time it was due
+	stop  chan struct{} // a revert's: closed when its rules fire again
 }
 
 // NewManager returns a Manager for opts.Actions.
@@ -113,18 +121,63 @@ func NewManager(opts Options) *Manager {
 		opts.MaxBackoff = 5 * time.Minute
 	}
 	m := &Manager{opts: opts, log: opts.Logger, episodes: map[string]*Episode{}, applied: map[string][]time.Time{},
-		wake: make(chan struct{}, 1)}
+		firing: map[string]bool{}, wake: make(chan struct{}, 1)}
 	m.setActions(opts.Actions)
 	return m
 }
 
-// SetActions replaces the configured actions (a reload). An episode under
-// way keeps the action it began with, so a remedy applied under the old
-// config is still reverted by the old revert.
-func (m *Manager) SetActions(actions []*Action) {
+// SetActions replaces the configured actions (a reload) at log time t.
+// An episode under way follows its action's new definition (its rules,
+// its revert), so a broken revert can be mended by a reload; one whose
+// action was removed, or lost its revert, keeps the definition it began
+// with, so the remedy is still undone.
+func (m *Manager) SetActions(actions []*Action, t time.Time) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.setActions(actions)
+	for _, ep := range m.episodes {
+		if act := m.actions[ep.Action]; act != nil && (act.Undo != nil || ep.act.Undo == nil) {
+			ep.act = act
+		}
+	}
+	m.reconcile(t)
+}
+
+// Reconcile tells the manager which rules fire now, at log time t: after
+// a restart, whose restored engine may have restarted changed rules from
+// scratch. An episode none of whose rules fires any more starts its
+// quiet period at t.
+func (m *Manager) Reconcile(firing []string, t time.Time) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.firing = map[string]bool{}
+	for _, r := range firing {
+		m.firing[r] = true
+	}
+	m.reconcile(t)
+}
+
+// reconcile makes each episode's Firing the rules of its action that fire
+// now. The caller holds mu.
+func (m *Manager) reconcile(t time.Time) {
+	for _, ep := range m.episodes {
+		var now []string
+		for _, r := range ep.act.Rules {
+			if m.firing[r] {
+				now = append(now, r)
+			}
+		}
+		if slices.Equal(now, ep.Firing) {
+			continue
+		}
+		was := len(ep.Firing)
+		ep.Firing = now
+		m.changes++
+		if len(now) == 0 && was > 0 && ep.Status != StatusReverting {
+			ep.Quiet = t
+			ep.RevertAt = revertAt(ep)
+		}
+	}
 }
 
 func (m *Manager) setActions(actions []*Action) {
@@ -150,8 +203,13 @@ func (m *Manager) Restore(s State) {
 	}
 	for _, ep := range s.Episodes {
 		act := m.actions[ep.Action]
-		if act == nil {
+		switch {
+		case act == nil:
 			m.log.Error("action removed from the config while its remedy was on: undo it by hand",
+				"action", ep.Action, "applied", ep.Applied, "rule", ep.Alert.Rule)
+			continue
+		case act.Undo == nil && ep.Status != StatusApplying:
+			m.log.Error("action lost its revert while its remedy was on: undo it by hand",
 				"action", ep.Action, "applied", ep.Applied, "rule", ep.Alert.Rule)
 			continue
 		}
@@ -161,7 +219,8 @@ func (m *Manager) Restore(s State) {
 		case StatusApplying:
 			m.queue(job{ep: ep, phase: Apply, at: ep.Applied})
 		case StatusReverting:
-			m.queue(job{ep: ep, phase: Revert, at: ep.RevertAt})
+			ep.stop = make(chan struct{})
+			m.queue(job{ep: ep, phase: Revert, at: ep.RevertAt, stop: ep.stop})
 		}
 	}
 }
@@ -211,27 +270,46 @@ func (m *Manager) Handle(a alerts.Alert) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.advance(a.Time)
-	for _, act := range m.byRule[a.Rule] {
-		ep := m.episodes[act.Name]
-		switch {
-		case a.State == alerts.Firing && ep == nil:
-			m.apply(act, a)
-		case a.State == alerts.Firing:
+	if a.State == alerts.Firing {
+		m.firing[a.Rule] = true
+	} else {
+		delete(m.firing, a.Rule)
+	}
+	for _, ep := range m.episodes { // those of removed actions too
+		if !slices.Contains(ep.act.Rules, a.Rule) {
+			continue
+		}
+		m.changes++
+		if a.State == alerts.Firing {
 			if !slices.Contains(ep.Firing, a.Rule) {
 				ep.Firing = append(ep.Firing, a.Rule)
 			}
 			ep.Quiet, ep.RevertAt = time.Time{}, time.Time{} // the remedy stays on
-			if ep.Status == StatusReverting && ep.Reapply == nil {
-				ep.Reapply = &a
+			switch ep.Status {
+			case StatusReverting:
+				if ep.Reapply == nil {
+					ep.Reapply = &a
+				}
+				if ep.stop != nil {
+					close(ep.stop) // no more retries: the remedy is wanted again
+					ep.stop = nil
+				}
+			case StatusRevertFailed:
+				ep.Status = StatusOn // still on: tried again once the rules are quiet
 			}
-			m.changes++
-		case ep != nil:
-			ep.Firing = slices.DeleteFunc(ep.Firing, func(r string) bool { return r == a.Rule })
-			if len(ep.Firing) == 0 && ep.Status != StatusReverting {
-				ep.Quiet = a.Time
-				ep.RevertAt = revertAt(ep)
+			continue
+		}
+		ep.Firing = slices.DeleteFunc(ep.Firing, func(r string) bool { return r == a.Rule })
+		if len(ep.Firing) == 0 && ep.Status != StatusReverting {
+			ep.Quiet = a.Time
+			ep.RevertAt = revertAt(ep)
+		}
+	}
+	if a.State == alerts.Firing {
+		for _, act := range m.byRule[a.Rule] {
+			if m.episodes[act.Name] == nil {
+				m.apply(act, a, checkGuardrails)
 			}
-			m.changes++
 		}
 	}
 	m.advance(a.Time)
@@ -277,15 +355,24 @@ func (m *Manager) advance(t time.Time) {
 			continue
 		}
 		ep.Status = StatusReverting
+		ep.stop = make(chan struct{})
 		m.changes++
-		m.queue(job{ep: ep, phase: Revert, at: ep.RevertAt})
+		m.queue(job{ep: ep, phase: Revert, at: ep.RevertAt, stop: ep.stop})
 	}
 }
 
+// guardrails says whether apply checks the pause, cooldown and caps.
+type guardrails bool
+
+const (
+	checkGuardrails guardrails = true
+	skipGuardrails  guardrails = false // the same episode goes on
+)
+
 // apply starts an episode for a firing, unless a guardrail holds it back.
 // The caller holds mu.
-func (m *Manager) apply(act *Action, a alerts.Alert) {
-	if reason := m.blocked(act, a.Time); reason != "" {
+func (m *Manager) apply(act *Action, a alerts.Alert, g guardrails) {
+	if reason := m.blocked(act, a.Time); g == checkGuardrails && reason != "" {
 		e := Entry{At: m.opts.Now().UTC(), EventTime: a.Time, Action: act.Name, Phase: Apply, Rule: a.Rule,
 			Outcome: OutcomeSkipped, Reason: reason, Request: act.Do.String()}
 		m.record(e)
@@ -294,7 +381,12 @@ func (m *Manager) apply(act *Action, a alerts.Alert) {
 	}
 	m.applied[act.Name] = append(m.applied[act.Name], a.Time)
 	ep := &Episode{Action: act.Name, Alert: a, Status: StatusApplying, DryRun: act.DryRun || m.opts.DryRun,
-		Applied: a.Time, Firing: []string{a.Rule}, act: act}
+		Applied: a.Time, act: act}
+	for _, r := range act.Rules { // every rule of the action firing now, not only a's
+		if m.firing[r] || r == a.Rule {
+			ep.Firing = append(ep.Firing, r)
+		}
+	}
 	m.episodes[act.Name] = ep
 	m.changes++
 	m.queue(job{ep: ep, phase: Apply, at: a.Time})
@@ -339,7 +431,7 @@ func (m *Manager) queue(j job) {
 		}
 		m.opts.Plan(Entry{At: j.at, EventTime: j.at, Action: j.ep.Action, Phase: j.phase, Rule: j.ep.Alert.Rule,
 			Outcome: outcome, Request: step.String(), Key: idempotencyKey(j.ep.Action, j.ep.Alert, j.phase)})
-		m.done(j, true)
+		m.done(j, succeeded)
 		return
 	}
 	m.jobs = append(m.jobs, j)
@@ -349,26 +441,36 @@ func (m *Manager) queue(j job) {
 	}
 }
 
-// done ends a job: ok says whether the step succeeded (or was a dry run).
-// The caller holds mu.
-func (m *Manager) done(j job, ok bool) {
+// result is how a job ended.
+type result int
+
+const (
+	succeeded result = iota // or a dry run
+	failed                  // for good
+	stopped                 // a revert given up because its rules fired again
+)
+
+// done ends a job. The caller holds mu.
+func (m *Manager) done(j job, r result) {
 	ep := j.ep
 	if m.episodes[ep.Action] != ep {
 		return
 	}
 	m.changes++
+	ep.stop = nil
 	switch {
-	case j.phase == Apply && ok:
+	case j.phase == Apply && r == succeeded:
 		ep.Status = StatusOn
 	case j.phase == Apply:
 		delete(m.episodes, ep.Action) // nothing was applied: nothing to undo
+	case r == stopped:
+		ep.Status, ep.Reapply = StatusOn, nil // the revert did not go through: still on
+	case r == failed:
+		ep.Status, ep.Reapply = StatusRevertFailed, nil
 	default:
 		delete(m.episodes, ep.Action)
 		if ep.Reapply != nil && len(ep.Firing) > 0 { // fired again while the revert was made
-			m.apply(ep.act, *ep.Reapply)
-			if next := m.episodes[ep.Action]; next != nil {
-				next.Firing = slices.Clone(ep.Firing)
-			}
+			m.apply(ep.act, *ep.Reapply, skipGuardrails)
 		}
 	}
 }
@@ -410,11 +512,18 @@ func (m *Manager) run(ctx context.Context, j job) {
 		e := base
 		e.At, e.Outcome = m.opts.Now().UTC(), OutcomeDryRun
 		m.log.Info("dry run: action not made", "action", act.Name, "phase", phase, "request", e.Request)
-		m.finish(j, e, true)
+		m.finish(j, e, succeeded)
 		return
 	}
 	backoff := m.opts.MinBackoff
 	for attempt := 1; ; attempt++ {
+		if stoppedNow(j.stop) {
+			e := base
+			e.At, e.Attempt, e.Outcome, e.Reason = m.opts.Now().UTC(), attempt, OutcomeStopped, "a rule fired again: the remedy stays on"
+			m.log.Warn("revert given up: a rule fired again, the remedy stays on", "action", act.Name)
+			m.finish(j, e, stopped)
+			return
+		}
 		c.Attempt = attempt
 		res, err := step.Do(ctx, c)
 		if ctx.Err() != nil {
@@ -425,7 +534,7 @@ func (m *Manager) run(ctx context.Context, j job) {
 		if err == nil {
 			e.Outcome = OutcomeOK
 			m.log.Info("action made", "action", act.Name, "phase", phase, "request", e.Request, "status", res.Status)
-			m.finish(j, e, true)
+			m.finish(j, e, succeeded)
 			return
 		}
 		e.Error = err.Error()
@@ -436,7 +545,7 @@ func (m *Manager) run(ctx context.Context, j job) {
 				msg = "revert failed, not retried: the remedy is still on, undo it by hand"
 			}
 			m.log.Error(msg, "action", act.Name, "phase", phase, "request", e.Request, "attempt", attempt, "err", err)
-			m.finish(j, e, false)
+			m.finish(j, e, failed)
 			return
 		}
 		wait := alerts.RetryWait(err, backoff)
@@ -448,6 +557,8 @@ func (m *Manager) run(ctx context.Context, j job) {
 		case <-ctx.Done():
 			t.Stop()
 			return
+		case <-j.stop: // nil for an apply: never ready; checked at the loop's top
+			t.Stop()
 		case <-t.C:
 		}
 		backoff = min(backoff*2, m.opts.MaxBackoff)
@@ -455,11 +566,24 @@ func (m *Manager) run(ctx context.Context, j job) {
 }
 
 // finish records a job's last entry and ends it.
-func (m *Manager) finish(j job, e Entry, ok bool) {
+func (m *Manager) finish(j job, e Entry, r result) {
 	m.record(e)
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	m.done(j, ok)
+	m.done(j, r)
+}
+
+// stoppedNow reports whether stop is closed (false for nil).
+func stoppedNow(stop chan struct{}) bool {
+	if stop == nil {
+		return false
+	}
+	select {
+	case <-stop:
+		return true
+	default:
+		return false
+	}
 }
 
 // record writes an entry to the audit log (or, planning, to Plan).

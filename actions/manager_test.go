@@ -242,3 +242,74 @@ func TestManager_restart(t *testing.T) {
 		t.Errorf("episode of a removed action kept: %+v", eps)
 	}
 }
+
+// TestManager_neverRevertsWhileARuleFires: a firing held back (here by
+// the pause) still counts as firing, so the remedy a second rule applies
+// is not reverted while the first one fires.
+func TestManager_neverRevertsWhileARuleFires(t *testing.T) {
+	m, got := newPlanner(flagAction(t, nil))
+	m.Pause()
+	m.Handle(fire("signup-burst", at(0)))
+	m.Resume()
+	m.Handle(fire("signup-spread", at(time.Minute)))
+	m.Handle(resolve("signup-spread", at(2*time.Minute)))
+	m.Advance(at(time.Hour))
+	m.Handle(resolve("signup-burst", at(2*time.Hour)))
+	m.Advance(at(3 * time.Hour))
+	want := []string{"01:20:00 apply skipped signup-burst (paused (sentinel actions resume lifts it))",
+		"01:21:00 apply planned signup-spread", "03:30:00 revert planned signup-spread"}
+	if diff := cmp.Diff(want, planned(*got)); diff != "" {
+		t.Errorf("planned (-want +got):\n%s", diff)
+	}
+}
+
+// TestManager_reconcile: an episode whose rules no longer fire — a reload
+// took the rule out of the action, or a restart restored the changed rule
+// quiet — starts its quiet period instead of waiting forever.
+func TestManager_reconcile(t *testing.T) {
+	t.Run("reload drops the rule", func(t *testing.T) {
+		m, got := newPlanner(flagAction(t, nil))
+		m.Handle(fire("signup-burst", at(0)))
+		m.SetActions([]*Action{flagAction(t, func(a *Action) { a.Rules = []string{"signup-spread"} })}, at(time.Minute))
+		m.Advance(at(11 * time.Minute))
+		want := []string{"01:20:00 apply planned signup-burst", "01:31:00 revert planned signup-burst"}
+		if diff := cmp.Diff(want, planned(*got)); diff != "" {
+			t.Errorf("planned (-want +got):\n%s", diff)
+		}
+	})
+	t.Run("restart with the rule restarted quiet", func(t *testing.T) {
+		m1, _ := newPlanner(flagAction(t, nil))
+		m1.Handle(fire("signup-burst", at(0)))
+		m2, got := newPlanner(flagAction(t, nil))
+		m2.Restore(m1.State())
+		m2.Reconcile(nil, at(5*time.Minute))
+		m2.Advance(at(15 * time.Minute))
+		if diff := cmp.Diff([]string{"01:35:00 revert planned signup-burst"}, planned(*got)); diff != "" {
+			t.Errorf("planned (-want +got):\n%s", diff)
+		}
+	})
+	t.Run("restart with the rule still firing", func(t *testing.T) {
+		m1, _ := newPlanner(flagAction(t, nil))
+		m1.Handle(fire("signup-burst", at(0)))
+		m2, got := newPlanner(flagAction(t, nil))
+		m2.Restore(m1.State())
+		m2.Reconcile([]string{"signup-burst"}, at(5*time.Minute))
+		m2.Advance(at(5 * time.Hour))
+		if len(*got) != 0 {
+			t.Errorf("reverted while firing: %v", planned(*got))
+		}
+	})
+	t.Run("restart after the revert was removed from the config", func(t *testing.T) {
+		m1, _ := newPlanner(flagAction(t, nil))
+		m1.Handle(fire("signup-burst", at(0)))
+		m1.Handle(resolve("signup-burst", at(time.Minute)))
+		m1.Advance(at(20 * time.Minute)) // planned: reverted; make it look under way
+		st := m1.State()
+		st.Episodes = []*Episode{{Action: "signups-off", Alert: fire("signup-burst", at(0)), Status: StatusReverting, Applied: at(0)}}
+		m2, got := newPlanner(flagAction(t, func(a *Action) { a.Undo = nil }))
+		m2.Restore(st) // must not run a revert it no longer has
+		if len(*got) != 0 || len(m2.Episodes()) != 0 {
+			t.Errorf("planned %v, episodes %+v; want the episode dropped (logged)", planned(*got), m2.Episodes())
+		}
+	})
+}

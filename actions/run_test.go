@@ -3,6 +3,7 @@ package actions
 import (
 	"context"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -124,4 +125,51 @@ func fmtSlice(s []string) string {
 		out += x
 	}
 	return out + "]"
+}
+
+// TestManager_Run_revertFailures: a revert retrying on 503s is given up
+// when its rule fires again (the remedy stays on, applied once); a revert
+// refused with a 4xx leaves the episode listed as revert_failed.
+func TestManager_Run_revertFailures(t *testing.T) {
+	t.Run("fired again during the retries", func(t *testing.T) {
+		fs := testutil.NewFlagServer(t, "k", 0, 503, 503, 503, 503, 503, 503, 503, 503)
+		m := NewManager(Options{Actions: []*Action{liveAction(t, fs.URL, nil)}, MinBackoff: 50 * time.Millisecond, MaxBackoff: 50 * time.Millisecond})
+		runManager(t, m)
+		m.Handle(fire("signup-burst", t0))
+		waitFor(t, "the apply", func() bool { return len(fs.Requests()) == 1 })
+		m.Handle(resolve("signup-burst", t0.Add(time.Minute)))
+		m.Advance(t0.Add(20 * time.Minute))
+		waitFor(t, "a failed revert", func() bool { return len(fs.Requests()) >= 3 })
+		m.Handle(fire("signup-burst", t0.Add(30*time.Minute)))
+		waitFor(t, "the revert given up", func() bool {
+			eps := m.Episodes()
+			return len(eps) == 1 && eps[0].Status == StatusOn
+		})
+		n := len(fs.Requests())
+		m.Advance(t0.Add(35 * time.Minute))
+		for _, r := range fs.Requests()[:n] {
+			if r.Method == "PATCH" && r.Status == 200 && strings.Contains(r.Body, "true") {
+				t.Errorf("the revert went through while the rule fired: %+v", r)
+			}
+		}
+		if eps := m.Episodes(); len(eps) != 1 || len(eps[0].Firing) != 1 {
+			t.Errorf("episodes = %+v, want the remedy on, its rule firing", eps)
+		}
+	})
+	t.Run("refused", func(t *testing.T) {
+		fs := testutil.NewFlagServer(t, "k", 0, 403)
+		m := NewManager(Options{Actions: []*Action{liveAction(t, fs.URL, nil)}, MinBackoff: time.Millisecond})
+		runManager(t, m)
+		m.Handle(fire("signup-burst", t0))
+		waitFor(t, "the apply", func() bool { return len(fs.Requests()) == 1 })
+		m.Handle(resolve("signup-burst", t0.Add(time.Minute)))
+		m.Advance(t0.Add(20 * time.Minute))
+		waitFor(t, "the refused revert", func() bool {
+			eps := m.Episodes()
+			return len(eps) == 1 && eps[0].Status == StatusRevertFailed
+		})
+		if st := m.Status(); len(st.Episodes) != 1 || st.Episodes[0].Status != StatusRevertFailed {
+			t.Errorf("status = %+v, want the remedy listed as revert_failed", st.Episodes)
+		}
+	})
 }

@@ -219,6 +219,9 @@ func (d *Daemon) Run(ctx context.Context) error {
 		}
 		if saved.Actions != nil {
 			d.act.Restore(*saved.Actions)
+			// A rule changed since the save restarts quiet: the episode
+			// it held open must not wait for a resolve that never comes.
+			d.act.Reconcile(d.eng.Firing(), d.eng.Clock())
 		}
 		if d.dispatch != nil {
 			for r, until := range saved.Silences { // set through the API before the stop
@@ -548,7 +551,7 @@ func (d *Daemon) swap(cfg *config.Config) ([]alerts.Alert, error) {
 		}
 	}
 	d.eng, d.cfg, d.dirty = eng, cfg, true
-	d.act.SetActions(cfg.Actions)
+	d.act.SetActions(cfg.Actions, eng.Clock())
 	d.metrics.ConfigReload(nil)
 	d.log.Info("reloaded", "rules", len(cfg.Rules), "kept", kept)
 	d.trySave()

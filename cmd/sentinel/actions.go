@@ -123,6 +123,8 @@ func writeActions(w io.Writer, s actions.Status) {
 			when = "never (no revert configured)"
 		case e.Status == actions.StatusReverting:
 			when = "now (under way)"
+		case e.Status == actions.StatusRevertFailed:
+			when = "FAILED: the remedy is still on, undo it by hand (or it is tried again after its rules fire and go quiet)"
 		case !e.RevertAt.IsZero():
 			when = e.RevertAt.UTC().Format(time.RFC3339) + " (log time)"
 		}

@@ -15,7 +15,8 @@ import (
 // FlagServer stands in for a feature-flag service on loopback: it keeps
 // one flag, set by JSON bodies like {"enabled": false}; checks each
 // request's signature when it has a secret (401 when it does not
-// verify); answers the statuses in Fail first, one per request; and
+// verify); answers the statuses in fail first, one per request (0: as
+// usual); and
 // answers 400 to a body that is not such JSON. Every request is recorded.
 type FlagServer struct {
 	URL    string
@@ -53,11 +54,15 @@ func (fs *FlagServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	fr := FlagRequest{Method: r.Method, Path: r.URL.Path, Key: r.Header.Get("Idempotency-Key"), Body: string(body), At: time.Now(),
 		Signed: alerts.VerifySignature(fs.secret, r.Header.Get(alerts.TimestampHeader), body, r.Header.Get(alerts.SignatureHeader))}
 	var v struct{ Enabled *bool }
+	next := 0
+	if len(fs.fail) > 0 {
+		next, fs.fail = fs.fail[0], fs.fail[1:]
+	}
 	switch {
 	case fs.secret != "" && !fr.Signed:
 		fr.Status = http.StatusUnauthorized
-	case len(fs.fail) > 0:
-		fr.Status, fs.fail = fs.fail[0], fs.fail[1:]
+	case next != 0:
+		fr.Status = next
 	case json.Unmarshal(body, &v) != nil || v.Enabled == nil:
 		fr.Status = http.StatusBadRequest
 	default:
