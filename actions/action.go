@@ -26,6 +26,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/netip"
 	"strconv"
 	"strings"
 	"text/template"
@@ -98,8 +99,9 @@ type Action struct {
 	// RevertAfter is how long every rule must stay quiet after resolving
 	// before Undo runs.
 	RevertAfter time.Duration
-	// MaxDuration, when set, bounds how long the remedy stays on: past it,
-	// Undo runs as soon as no rule fires, without waiting for RevertAfter.
+	// MaxDuration, when set, cuts the quiet period short: once the remedy
+	// has been on this long, Undo runs as soon as no rule fires, without
+	// waiting for RevertAfter (never while a rule fires).
 	MaxDuration time.Duration
 	// Cooldown is the least time between two applications.
 	Cooldown time.Duration
@@ -165,6 +167,20 @@ var templateFuncs = template.FuncMap{
 	},
 	// join joins strings: {{join .Keys ","}}.
 	"join": func(s []string, sep string) string { return strings.Join(s, sep) },
+	// ips keeps the values that are IP addresses or CIDR prefixes, in
+	// their canonical form: a key is attacker-controlled text, and a
+	// program (nft, a firewall API) must only ever see addresses.
+	"ips": func(s []string) []string {
+		out := []string{}
+		for _, v := range s {
+			if a, err := netip.ParseAddr(v); err == nil {
+				out = append(out, a.String())
+			} else if p, err := netip.ParsePrefix(v); err == nil {
+				out = append(out, p.Masked().String())
+			}
+		}
+		return out
+	},
 }
 
 // ParseTemplate parses an action's template text; name appears in its
@@ -185,15 +201,22 @@ func render(t *template.Template, c Call) (string, error) {
 	return b.String(), nil
 }
 
-// CheckTemplate executes t on an example alert, so that a template
-// naming a field that does not exist fails at config time, not at 3 a.m.
+// CheckTemplate executes t on example alerts — one with top keys, one
+// without (a rule with no group_by) — so that a template naming a field
+// that does not exist, or indexing keys that may be missing, fails at
+// config time, not at 3 a.m.
 func CheckTemplate(t *template.Template) error {
-	ex := Call{Action: "example", Phase: Apply, Key: "example", Alert: alerts.Alert{Rule: "example", State: alerts.Firing,
-		Time: time.Unix(0, 0), Since: time.Unix(0, 0), Keys: []alerts.KeyCount{{Key: "192.0.2.1", Count: 1}}}}
-	var b strings.Builder
-	if err := t.Execute(&b, newTemplateData(ex)); err != nil {
-		msg := strings.ReplaceAll(err.Error(), "actions.templateData", "the alert")
-		return fmt.Errorf("%s (fields: %s; functions: json, join, urlquery, printf)", msg, strings.Join(templateFields, ", "))
+	for _, keys := range [][]alerts.KeyCount{{{Key: "192.0.2.1", Count: 1}}, nil} {
+		ex := Call{Action: "example", Phase: Apply, Key: "example", Alert: alerts.Alert{Rule: "example", State: alerts.Firing,
+			Time: time.Unix(0, 0), Since: time.Unix(0, 0), Keys: keys}}
+		var b strings.Builder
+		if err := t.Execute(&b, newTemplateData(ex)); err != nil {
+			msg := strings.ReplaceAll(err.Error(), "actions.templateData", "the alert")
+			if keys == nil {
+				msg += " — with no top keys (a rule without group_by, or a quiet one): use {{range .Keys}}"
+			}
+			return fmt.Errorf("%s (fields: %s; functions: json, join, ips, urlquery, printf)", msg, strings.Join(templateFields, ", "))
+		}
 	}
 	return nil
 }

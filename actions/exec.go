@@ -30,6 +30,10 @@ type ExecOptions struct {
 	// template over the alert. No shell runs it: quotes, pipes and $VARS
 	// mean nothing.
 	Command []string
+	// Shown is the command as written in the config, before ${ENV}
+	// expansion, for String: an argument may hold a secret. Nil shows
+	// Command.
+	Shown []string
 	// Timeout bounds one run (the program is killed after it); 0 means
 	// [DefaultTimeout].
 	Timeout time.Duration
@@ -70,7 +74,11 @@ func NewExec(opts ExecOptions) (*Exec, error) {
 		}
 		path = p
 	}
-	e := &Exec{path: path, timeout: opts.Timeout, shown: strings.Join(opts.Command, " ")}
+	shown := opts.Shown
+	if shown == nil {
+		shown = opts.Command
+	}
+	e := &Exec{path: path, timeout: opts.Timeout, shown: strings.Join(shown, " ")}
 	if e.timeout <= 0 {
 		e.timeout = DefaultTimeout
 	}
@@ -104,6 +112,7 @@ func (e *Exec) Do(ctx context.Context, c Call) (Result, error) {
 	defer cancel()
 	cmd := exec.CommandContext(ctx, e.path, args...)
 	cmd.Env = execEnv(c)
+	killGroup(cmd)              // a timeout kills what the program started too
 	cmd.WaitDelay = time.Second // a child holding the pipes open must not hang us
 	var out limitedBuffer
 	cmd.Stdout, cmd.Stderr = &out, &out
@@ -113,6 +122,8 @@ func (e *Exec) Do(ctx context.Context, c Call) (Result, error) {
 	switch {
 	case err == nil:
 		return res, nil
+	case errors.Is(err, exec.ErrWaitDelay) && cmd.ProcessState != nil && cmd.ProcessState.Success():
+		return res, nil // it succeeded; a child it left behind kept the output open
 	case ctx.Err() != nil:
 		return res, fmt.Errorf("%s: killed after %s: %w", op, e.timeout, ctx.Err())
 	}

@@ -52,6 +52,7 @@ func TestExec_failures(t *testing.T) {
 		{"echo nope >&2; exit 1", 0, true},
 		{"exit 75", 0, false},
 		{"sleep 10", 200 * time.Millisecond, false},
+		{"sh -c 'sleep 10'; exit 0", 200 * time.Millisecond, false}, // a child, killed with its group
 	} {
 		e, err := NewExec(ExecOptions{Command: []string{script(t, tt.body)}, Timeout: tt.timeout})
 		if err != nil {
@@ -61,6 +62,11 @@ func TestExec_failures(t *testing.T) {
 		if err == nil || alerts.IsPermanent(err) != tt.permanent {
 			t.Errorf("%q: Do() = %v, want permanent %v", tt.body, err, tt.permanent)
 		}
+	}
+	// A program that succeeds but leaves a child holding its output open.
+	e, _ := NewExec(ExecOptions{Command: []string{script(t, "sleep 3 & echo done; exit 0")}})
+	if res, err := e.Do(context.Background(), Call{}); err != nil || res.Output != "done" {
+		t.Errorf("background child: Do() = %+v, %v; want success", res, err)
 	}
 	if _, err := NewExec(ExecOptions{Command: []string{"no-such-program-here"}}); err == nil || !strings.Contains(err.Error(), "not found") {
 		t.Errorf("NewExec(missing) = %v", err)

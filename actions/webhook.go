@@ -32,6 +32,9 @@ type WebhookOptions struct {
 	Body string
 	// ContentType is the body's type; "" means application/json.
 	ContentType string
+	// HideURL shows only the URL's scheme and host (its path may be a
+	// credential, as in a URL given through a file).
+	HideURL bool
 	// Secret, when set, signs each request: alerts.TimestampHeader holds
 	// the send time in Unix seconds and alerts.SignatureHeader the
 	// HMAC-SHA256 of the timestamp, ".", and the body (see
@@ -53,6 +56,7 @@ type Webhook struct {
 	method      string
 	url         *template.Template
 	rawURL      string
+	hideURL     bool
 	headers     http.Header
 	body        *template.Template
 	contentType string
@@ -112,14 +116,12 @@ func NewWebhook(opts WebhookOptions) (*Webhook, error) {
 			return nil, fmt.Errorf("headers: %s: value has a line break", k)
 		}
 		h.Set(k, v)
-		if len(v) >= 8 { // a token, most likely; short values are kept readable
-			secrets = append(secrets, v)
-		}
+		secrets = append(secrets, headerSecrets(v)...)
 	}
 	for _, k := range reservedHeaders {
 		h.Del(k)
 	}
-	w := &Webhook{method: method, url: ut, rawURL: opts.URL, headers: h, body: bt,
+	w := &Webhook{method: method, url: ut, rawURL: opts.URL, hideURL: opts.HideURL, headers: h, body: bt,
 		contentType: opts.ContentType, secret: []byte(opts.Secret), timeout: opts.Timeout,
 		client: opts.HTTPClient, now: opts.Now}
 	if w.contentType == "" {
@@ -128,9 +130,15 @@ func NewWebhook(opts WebhookOptions) (*Webhook, error) {
 	if w.timeout <= 0 {
 		w.timeout = DefaultTimeout
 	}
-	if w.client == nil {
-		w.client = &http.Client{}
+	// Redirects are not followed: a 301 turns a PATCH into a GET without
+	// its body, whose 200 would pass for success, and would carry the
+	// headers' secrets to another host.
+	client := http.Client{}
+	if w.client != nil {
+		client = *w.client
 	}
+	client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	w.client = &client
 	if w.now == nil {
 		w.now = time.Now
 	}
@@ -139,7 +147,14 @@ func NewWebhook(opts WebhookOptions) (*Webhook, error) {
 }
 
 // String is the method and the URL, its userinfo and query redacted.
-func (w *Webhook) String() string { return w.method + " " + ShowURL(w.rawURL) }
+func (w *Webhook) String() string { return w.method + " " + w.show(w.rawURL) }
+
+func (w *Webhook) show(u string) string {
+	if w.hideURL {
+		return alerts.RedactURL(u)
+	}
+	return ShowURL(u)
+}
 
 // Do makes the request for c.
 func (w *Webhook) Do(ctx context.Context, c Call) (Result, error) {
@@ -155,7 +170,7 @@ func (w *Webhook) Do(ctx context.Context, c Call) (Result, error) {
 		return Result{}, err
 	}
 	secrets := slices.Concat(w.secrets, alerts.URLSecrets(u))
-	op := fmt.Sprintf("%s %s", w.method, ShowURL(u))
+	op := w.method + " " + w.show(u)
 
 	ctx, cancel := context.WithTimeout(ctx, w.timeout)
 	defer cancel()
@@ -185,6 +200,9 @@ func (w *Webhook) Do(ctx context.Context, c Call) (Result, error) {
 	}
 	defer alerts.DrainClose(resp.Body)
 	res := Result{Status: resp.StatusCode}
+	if resp.StatusCode >= 300 && resp.StatusCode < 400 {
+		return res, alerts.Permanent(fmt.Errorf("%s: HTTP %d redirect not followed: give the final URL", op, resp.StatusCode))
+	}
 	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
 		b, _ := io.ReadAll(io.LimitReader(resp.Body, 200))
 		res.Output = strings.TrimSpace(alerts.Sanitize(alerts.Scrub(string(b), secrets), 200))
@@ -193,16 +211,37 @@ func (w *Webhook) Do(ctx context.Context, c Call) (Result, error) {
 	return res, alerts.ResponseError(op, resp, now, secrets...)
 }
 
+// headerSecrets lists the forms in which a header value could show up in
+// an error: the value, and the token after an auth scheme ("Bearer X"),
+// which a server may quote alone. Short values (under 8 bytes) are not
+// treated as secrets, to keep errors readable.
+func headerSecrets(v string) []string {
+	var out []string
+	if len(v) >= 8 {
+		out = append(out, v)
+	}
+	if _, tok, ok := strings.Cut(strings.TrimSpace(v), " "); ok && len(strings.TrimSpace(tok)) >= 8 {
+		out = append(out, strings.TrimSpace(tok))
+	}
+	return out
+}
+
 // ShowURL shows a URL for people: scheme, host and path, with any
 // userinfo and the query replaced by REDACTED, since they often carry a
 // token. A template's actions are kept as written.
 func ShowURL(u string) string {
 	if strings.Contains(u, "{{") {
-		// A template: show it up to any query.
+		// A template: show it up to any query, without userinfo.
 		if i := strings.IndexByte(u, '?'); i >= 0 {
-			return u[:i] + "?REDACTED"
+			u = u[:i] + "?REDACTED"
 		}
-		return u
+		if scheme, rest, ok := strings.Cut(u, "://"); ok {
+			host, _, _ := strings.Cut(rest, "/")
+			if at := strings.LastIndexByte(host, '@'); at >= 0 {
+				u = scheme + "://REDACTED@" + rest[at+1:]
+			}
+		}
+		return alerts.Sanitize(u, 300)
 	}
 	return alerts.RedactURLCredentials(u)
 }

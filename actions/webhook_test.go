@@ -2,6 +2,8 @@ package actions
 
 import (
 	"context"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -83,10 +85,54 @@ func TestShowURL(t *testing.T) {
 		"https://api.machines.dev/v1/apps/my-app/machines/1/stop": "https://api.machines.dev/v1/apps/my-app/machines/1/stop",
 		"https://u:pw@flags.example.com/f?token=abc":              "https://REDACTED@flags.example.com/f?REDACTED",
 		"https://x/{{.Rule}}?k=1":                                 "https://x/{{.Rule}}?REDACTED",
+		"https://admin:PW@x/{{.Rule}}":                            "https://REDACTED@x/{{.Rule}}",
 		"::":                                                      "REDACTED",
 	} {
 		if got := ShowURL(in); got != want {
 			t.Errorf("ShowURL(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+func TestWebhook_noRedirect(t *testing.T) {
+	var gets int
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodGet {
+			gets++
+			return
+		}
+		http.Redirect(w, r, "/elsewhere", http.StatusMovedPermanently)
+	}))
+	defer srv.Close()
+	w, _ := NewWebhook(WebhookOptions{Method: "PATCH", URL: srv.URL + "/flag", Body: `{"enabled": false}`})
+	res, err := w.Do(context.Background(), Call{})
+	if err == nil || !alerts.IsPermanent(err) || res.Status != 301 || gets != 0 {
+		t.Errorf("Do() = %+v, %v (GETs %d); want a permanent error, the redirect not followed", res, err, gets)
+	}
+}
+
+func TestWebhook_echoedTokenRedacted(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, tok, _ := strings.Cut(r.Header.Get("Authorization"), " ")
+		http.Error(w, "invalid token "+tok, http.StatusUnauthorized)
+	}))
+	defer srv.Close()
+	w, _ := NewWebhook(WebhookOptions{URL: srv.URL, Headers: map[string]string{"Authorization": "Bearer sk_live_SECRET99"}})
+	_, err := w.Do(context.Background(), Call{})
+	if err == nil || strings.Contains(err.Error(), "SECRET99") || !strings.Contains(err.Error(), "invalid token REDACTED") {
+		t.Errorf("Do() error = %v, want the echoed token redacted", err)
+	}
+}
+
+func TestTemplate_ips(t *testing.T) {
+	tpl, err := ParseTemplate("t", `{{join (ips .Keys) ","}}`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := alerts.Alert{Keys: []alerts.KeyCount{{Key: "203.0.113.7"}, {Key: "1.2.3.4 }; flush ruleset; {"}, {Key: "-x"},
+		{Key: "2001:db8::1"}, {Key: "198.51.100.9/24"}}}
+	got, err := render(tpl, Call{Alert: a})
+	if want := "203.0.113.7,2001:db8::1,198.51.100.0/24"; err != nil || got != want {
+		t.Errorf("ips = %q, %v; want %q", got, err, want)
 	}
 }

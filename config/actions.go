@@ -1,6 +1,7 @@
 package config
 
 import (
+	"maps"
 	"os"
 	"strings"
 	"time"
@@ -24,6 +25,7 @@ type request struct {
 	set     map[string]bool
 	headers map[string]string
 	command []string
+	shown   []string // the command as written, before ${ENV}
 }
 
 // action decodes one actions: entry and builds it, so that a bad URL, a
@@ -126,6 +128,9 @@ func (d *decoder) request(n *yaml.Node, path, kind string) *request {
 				return
 			}
 			r.command, _ = d.strings(v, p)
+			for _, item := range v.Content {
+				r.shown = append(r.shown, deref(item).Value)
+			}
 		default:
 			if s, ok := d.scalar(v, p); ok {
 				r.v[key] = s
@@ -155,7 +160,7 @@ func (d *decoder) request(n *yaml.Node, path, kind string) *request {
 // out (method, url, headers, secret, content type) from the action's own.
 func (d *decoder) step(r *request, path, kind string, timeout time.Duration, base *request) actions.Step {
 	if kind == "exec" {
-		e, err := actions.NewExec(actions.ExecOptions{Command: r.command, Timeout: timeout})
+		e, err := actions.NewExec(actions.ExecOptions{Command: r.command, Shown: r.shown, Timeout: timeout})
 		if err != nil {
 			d.errorf(r.n, path, "%v", err)
 			return nil
@@ -163,17 +168,18 @@ func (d *decoder) step(r *request, path, kind string, timeout time.Duration, bas
 		return e
 	}
 	if base != nil {
-		for _, k := range []string{"method", "url", "secret", "content_type"} {
+		for _, k := range []string{"method", "url", "url_file", "secret", "content_type", "body"} {
 			if !r.set[k] {
 				r.v[k] = base.v[k]
 			}
 		}
-		if !r.set["headers"] {
-			r.headers = base.headers
-		}
+		merged := maps.Clone(base.headers) // the revert's own headers add to or replace them
+		maps.Copy(merged, r.headers)
+		r.headers = merged
 	}
 	w, err := actions.NewWebhook(actions.WebhookOptions{Method: r.v["method"], URL: r.v["url"], Headers: r.headers,
-		Body: r.v["body"], ContentType: r.v["content_type"], Secret: r.v["secret"], Timeout: timeout})
+		Body: r.v["body"], ContentType: r.v["content_type"], Secret: r.v["secret"], Timeout: timeout,
+		HideURL: r.v["url_file"] != ""})
 	if err != nil {
 		d.errorf(r.n, path, "%v", err) // the webhook keeps secrets out of its errors
 		return nil

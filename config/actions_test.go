@@ -86,6 +86,8 @@ func TestParse_actionErrors(t *testing.T) {
 			"x.yaml:5: actions[0].max_per_hour: must be a whole number"},
 		{"url and url_file", "actions:\n  - name: a\n    rules: [r]\n    webhook: {url: https://x, url_file: /nonexistent}\n",
 			"x.yaml:7: actions[0].webhook.url_file: url and url_file are exclusive"},
+		{"keys indexed", "actions:\n  - {name: a, rules: [r], webhook: {url: https://x, body: '{{index .Keys 0}}'}}\n",
+			"x.yaml:5: actions[0].webhook: body: template: body:1:2: executing \"body\" at <index .Keys 0>: error calling index: "},
 		{"unset secret", "actions:\n  - {name: a, rules: [r], webhook: {url: https://x, secret: '${NOPE}'}}\n",
 			"x.yaml:5: actions[0].webhook.secret: environment variable NOPE is not set"},
 	}
@@ -104,5 +106,35 @@ func TestParse_actionErrorsHideSecrets(t *testing.T) {
 	_, err := Parse("x.yaml", []byte(text), noEnv)
 	if err == nil || strings.Contains(err.Error(), "SECRET") {
 		t.Errorf("Parse() error = %v, want one without the secrets", err)
+	}
+}
+
+func TestParse_actionRevertInherits(t *testing.T) {
+	env := map[string]string{"TOK": "tok-SECRET-123"}
+	text := oneRule + `
+actions:
+  - name: block
+    rules: [r]
+    webhook:
+      url: https://blocklist.example.com/v1/ips
+      headers: {Authorization: "Bearer ${TOK}"}
+      body: '{"ips": {{json (ips .Keys)}}}'
+    revert:
+      method: DELETE
+      headers: {X-Reason: undo}
+  - name: curl
+    rules: [s]
+    exec:
+      command: [sh, -c, 'echo "${TOK}"']
+`
+	c, err := Parse("x.yaml", []byte(text), func(k string) (string, bool) { v, ok := env[k]; return v, ok })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := c.Actions[0].Undo.String(); got != "DELETE https://blocklist.example.com/v1/ips" {
+		t.Errorf("revert = %s", got)
+	}
+	if got := c.Actions[1].Do.String(); strings.Contains(got, "SECRET") || !strings.Contains(got, "${TOK}") {
+		t.Errorf("exec shown as %q, want the command as written", got)
 	}
 }

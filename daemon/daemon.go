@@ -89,6 +89,7 @@ type Daemon struct {
 	metrics  *server.Metrics
 	dispatch *alerts.Dispatcher // nil without routes
 	act      *actions.Manager
+	audit    *actions.Audit
 	started  time.Time
 
 	mu            sync.Mutex // guards everything below
@@ -139,11 +140,12 @@ func New(opts Options) (*Daemon, error) {
 		d.dispatch = alerts.NewDispatcher(alerts.DispatcherOptions{Routes: opts.Routes, MaxPerMinute: opts.MaxPerMinute, Silences: opts.Silences, RemindEvery: opts.RemindEvery,
 			Logger: opts.Logger, Outcome: func(route, outcome string) { d.metrics.Notification(route, server.Outcome(outcome)) }})
 	}
-	var audit *actions.Audit
+	auditPath := ""
 	if opts.StateDir != "" {
-		audit = actions.NewAudit(filepath.Join(opts.StateDir, AuditFile))
+		auditPath = filepath.Join(opts.StateDir, AuditFile)
 	}
-	d.act = actions.NewManager(actions.Options{Actions: opts.Config.Actions, DryRun: opts.DryRun, Audit: audit,
+	d.audit = actions.NewAudit(auditPath)
+	d.act = actions.NewManager(actions.Options{Actions: opts.Config.Actions, DryRun: opts.DryRun, Audit: d.audit,
 		Logger: opts.Logger, Now: opts.Now, MinBackoff: opts.ActionBackoff,
 		Outcome: func(action, outcome string) { d.metrics.Action(action, server.Outcome(outcome)) }})
 	d.metrics.SetBuildInfo(opts.Version)
@@ -283,6 +285,9 @@ func (d *Daemon) Run(ctx context.Context) error {
 	out := d.takePending()
 	d.mu.Unlock()
 	d.send(out)
+	if cerr := d.audit.Close(); cerr != nil {
+		d.log.Error("audit log not closed", "err", cerr)
+	}
 	return err
 }
 

@@ -108,6 +108,7 @@ func runReplay(ctx context.Context, stdin io.Reader, stdout, stderr io.Writer, f
 		if a.State == alerts.Firing {
 			alertCount[a.Rule]++
 		}
+		acts.Advance(a.Time) // reverts due before this alert print before it
 		if err := console.Notify(ctx, a); err != nil && notifyErr == nil {
 			notifyErr = err
 		}

@@ -91,7 +91,7 @@ non-loopback address, it requires --token.`,
 	fl.StringVar(&f.token, "token", os.Getenv("SENTINEL_API_TOKEN"), "bearer token for the API (required off loopback; default $SENTINEL_API_TOKEN)")
 	fl.StringVar(&f.logFormat, "log-format", "text", "log format on stderr: text or json")
 	fl.BoolVar(&f.poll, "poll", false, "poll files instead of using inotify (network file systems)")
-	fl.BoolVar(&f.dryRun, "dry-run", false, "log every action instead of making its request (reverts too)")
+	fl.BoolVar(&f.dryRun, "dry-run", false, "log every action instead of making its request (and the reverts of those; a remedy applied before, without --dry-run, is still reverted for real)")
 	fl.DurationVar(&f.remind, "remind-every", 0, "remind the notifiers of a rule still firing at this interval, e.g. 1h (default: the config's settings.remind_every, else none)")
 	return cmd
 }
