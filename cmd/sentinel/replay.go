@@ -43,11 +43,17 @@ Files are read in the order given: name rotated files oldest first. With no FILE
 the config's sources are read. The format is detected from the first lines of each
 file unless --format names it. Text output is a timeline then a summary; with
 --output json each alert transition is one JSON object per line on stdout (the
-summary goes to stderr).`,
+summary goes to stderr).
+
+A config's actions are never executed by replay: the timeline lists each request
+the daemon would have made and when it would have reverted it ("ACTION signups-off
+would call PATCH https://…"), with the same cooldowns and caps; with --output json
+those lines go to stderr.`,
 		Example: `  sentinel replay samples/signup-flood.log
   sentinel replay --output json samples/*.log
   sentinel replay --date 2026-11-27 samples/signup-flood-phoenix.log
-  sentinel replay -c sentinel.yaml access.log.2.gz access.log.1 access.log`,
+  sentinel replay -c sentinel.yaml access.log.2.gz access.log.1 access.log
+  sentinel replay -c samples/sentinel.yaml samples/signup-flood.log   # with a flag-flip action`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runReplay(cmd.Context(), cmd.InOrStdin(), cmd.OutOrStdout(), cmd.ErrOrStderr(), f, args)
 		},

@@ -14,11 +14,14 @@ func newRoot(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 		Long: `sentinel reads web access logs (nginx, Apache, Caddy, Traefik, Heroku, Phoenix,
 JSON and logfmt), spots abuse and breakage in seconds — sign-up floods, credential
 stuffing, request floods, 5xx storms — and reports each alert with its value, its
-threshold and the top offenders.
+threshold and the top offenders. A config's actions fire the narrow remedy a rule
+opts in to — flip the sign-ups flag off, stop a machine — and undo it once the
+rule has stayed quiet.
 
 With no config it applies embedded default rules for web access logs and detects
 the log format from the first lines. 'run' follows logs live; 'replay' runs the same
-rules over old logs, and 'explain' tells why each rule fired or did not.`,
+rules over old logs (listing the actions it would have taken, never taking them),
+and 'explain' tells why each rule fired or did not.`,
 		Example: `  sentinel replay samples/signup-flood.log
   sentinel explain -r traffic-spike samples/benign-ramp.log
   zcat access.log.*.gz | sentinel replay -
