@@ -44,6 +44,10 @@ type Options struct {
 	// report show them. It costs a distinct estimate per boundary for
 	// distinct rules, and changes no alert, peaks included.
 	Trace func(Evaluation)
+	// TraceValuesOnly leaves the top keys out of traced evaluations: their
+	// selection at every boundary costs more than the values, which is all
+	// a chart or a sparkline needs.
+	TraceValuesOnly bool
 }
 
 // Evaluation is one rule's evaluation at one bucket boundary: what it

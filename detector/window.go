@@ -1,11 +1,9 @@
 package detector
 
 import (
-	"cmp"
+	"bytes"
 	"fmt"
 	"math"
-	"slices"
-	"strings"
 	"time"
 
 	"github.com/axiomhq/hyperloglog"
@@ -701,20 +699,40 @@ func (s *ruleState) alert(st alerts.State, at time.Time, th float64) alerts.Aler
 // minus error bound), so that a key whose count is mostly the sketch's
 // inherited error does not pose as a top offender.
 func (s *ruleState) topKeys(n int) []alerts.KeyCount {
-	keys := []alerts.KeyCount{}
+	// A selection of the n best, not a sort of every key: traces ask for
+	// the top keys at every boundary, and only the winners become strings.
+	type cand struct {
+		key        []byte
+		count, err uint64
+	}
+	before := func(a, b cand) bool { // a ranks before b
+		if ga, gb := a.count-a.err, b.count-b.err; ga != gb {
+			return ga > gb
+		}
+		if a.count != b.count {
+			return a.count > b.count
+		}
+		return bytes.Compare(a.key, b.key) < 0
+	}
+	top := make([]cand, 0, max(n, 0)+1)
 	s.keys.Each(func(key []byte, count, err uint64) {
-		keys = append(keys, alerts.KeyCount{Key: string(key), Count: count, Error: min(err, count)})
-	})
-	slices.SortFunc(keys, func(a, b alerts.KeyCount) int {
-		if c := cmp.Compare(b.Count-b.Error, a.Count-a.Error); c != 0 {
-			return c
+		c := cand{key, count, min(err, count)}
+		if n <= 0 || len(top) == n && !before(c, top[n-1]) {
+			return
 		}
-		if c := cmp.Compare(b.Count, a.Count); c != 0 {
-			return c
+		top = append(top, c)
+		for i := len(top) - 1; i > 0 && before(top[i], top[i-1]); i-- {
+			top[i], top[i-1] = top[i-1], top[i]
 		}
-		return strings.Compare(a.Key, b.Key)
+		if len(top) > n {
+			top = top[:n]
+		}
 	})
-	return keys[:min(n, len(keys))]
+	keys := make([]alerts.KeyCount, len(top))
+	for i, c := range top {
+		keys[i] = alerts.KeyCount{Key: string(c.key), Count: c.count, Error: c.err}
+	}
+	return keys
 }
 
 // exactValue computes the rule's measure at a boundary without shortcuts,
@@ -800,7 +818,7 @@ func (s *ruleState) trace(at time.Time, v, th float64, why string) {
 	if s.rule.Baseline != nil {
 		ev.Baseline, ev.Spread = round(s.bMean), round(math.Sqrt(s.bVar))
 	}
-	if s.rule.GroupBy != nil && s.total > 0 {
+	if s.rule.GroupBy != nil && s.total > 0 && !s.opts.TraceValuesOnly {
 		ev.Keys = s.topKeys(3)
 	}
 	s.opts.Trace(ev)
