@@ -132,7 +132,7 @@ func TestReport_WriteHTML_parts(t *testing.T) {
 			t.Errorf("page lacks %s", want)
 		}
 	}
-	if strings.Contains(page, "http://") && !strings.Contains(page, `xmlns="http://www.w3.org/2000/svg"`) || regexp.MustCompile(`(src|href)="https?:`).MatchString(page) {
+	if strings.Contains(page, "http://") || strings.Contains(page, "https://") {
 		t.Error("page refers to the network")
 	}
 }

@@ -58,7 +58,8 @@ type Sparks struct {
 }
 
 type spark struct {
-	recent  []sample // the lead-up, oldest first, trimmed to DefaultLead
+	first   time.Time // the rule's first evaluation: no lead-up before it
+	recent  []sample  // the lead-up, oldest first, trimmed to DefaultLead
 	episode *Recorder
 }
 
@@ -74,7 +75,7 @@ func (s *Sparks) Observe(ev detector.Evaluation) {
 	}
 	sp := s.rules[ev.Rule]
 	if sp == nil {
-		sp = &spark{}
+		sp = &spark{first: ev.Time}
 		s.rules[ev.Rule] = sp
 	}
 	if sp.episode != nil {
@@ -83,10 +84,15 @@ func (s *Sparks) Observe(ev detector.Evaluation) {
 	}
 	if ev.State == "firing" { // this evaluation fired: the episode starts
 		sp.episode = &Recorder{Columns: DefaultSparkWidth}
-		// Start the timeline at the lead-up's start, not its first sample.
-		sp.episode.Observe(detector.Evaluation{Rule: ev.Rule, Unit: ev.Unit, Time: ev.Time.Add(-DefaultLead), Threshold: math.Inf(1)})
+		// Start the timeline at the lead-up's start, not at its first
+		// sample (the engine skips idle boundaries), but not before the log.
+		from := ev.Time.Add(-DefaultLead)
+		if from.Before(sp.first) {
+			from = sp.first
+		}
+		sp.episode.Observe(detector.Evaluation{Rule: ev.Rule, Unit: ev.Unit, Time: from, Threshold: math.Inf(1)})
 		for _, r := range sp.recent {
-			if r.t.After(ev.Time.Add(-DefaultLead)) {
+			if !r.t.Before(from) {
 				sp.episode.Observe(detector.Evaluation{Rule: ev.Rule, Unit: ev.Unit, Time: r.t, Value: r.v, Threshold: math.Inf(1)})
 			}
 		}
@@ -105,7 +111,7 @@ func (s *Sparks) Observe(ev detector.Evaluation) {
 }
 
 // Line returns the sparkline of the episode a resolved alert ends, from
-// [DefaultLead] before it fired to its end, as one indented line, and
+// [DefaultLead] before it fired (or the rule's first evaluation) to its end, as one indented line, and
 // forgets the episode; "" when a has none.
 func (s *Sparks) Line(a alerts.Alert) string {
 	sp := s.rules[a.Rule]

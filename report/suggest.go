@@ -201,14 +201,14 @@ func WriteSuggestions(w io.Writer, sgs []Suggestion) error {
 	fmt.Fprintf(&b, "  Values are each rule's window value at every evaluation; p50/p99/p99.9 from a\n"+
 		"  log-bucket histogram, within %g%%; max exact.\n\n", 100*HistogramError)
 	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "  rule\tvalues\tp50\tp99\tp99.9\tmax\tquiet with\t")
+	fmt.Fprintln(tw, "  rule\tvalues\tp50\tp99\tp99.9\tmax\tquiet with")
 	for _, s := range sgs {
 		v := func(x float64) string { return alerts.FormatValue(x, s.Unit) }
 		quiet := "-"
 		if !math.IsNaN(s.Quiet) {
 			quiet = s.Setting + " " + settingValue(s.Setting, s.Quiet, s.Unit) + " (now " + settingValue(s.Setting, s.Current, s.Unit) + ")"
 		}
-		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\t%s\t%s\t\n", s.Rule, alerts.Thousands(s.Evaluations), v(s.P50), v(s.P99), v(s.P999), v(s.Max), quiet)
+		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\t%s\t%s\n", s.Rule, alerts.Thousands(s.Evaluations), v(s.P50), v(s.P99), v(s.P999), v(s.Max), quiet)
 	}
 	if err := tw.Flush(); err != nil {
 		return err

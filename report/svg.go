@@ -129,7 +129,7 @@ func (c *chart) svg() template.HTML {
 	cx := func(i int) float64 { return c.x(c.start.Add(time.Duration(i)*c.width + c.width/2)) }
 
 	w.open("svg", "class", "chart", "data-rule", c.rule, "viewBox", "0 0 "+num(chartWidth)+" "+num(chartHeight),
-		"width", num(chartWidth), "height", num(chartHeight), "xmlns", "http://www.w3.org/2000/svg", "role", "img",
+		"width", num(chartWidth), "height", num(chartHeight), "role", "img",
 		"aria-label", "value of "+c.rule+" over the log's time")
 	w.elem("rect", "class", "plot", "x", num(marginLeft), "y", num(marginTop), "width", num(plotWidth), "height", num(plotHeight))
 
