@@ -1,11 +1,13 @@
 package report
 
 import (
+	"cmp"
 	"crypto/sha256"
 	"encoding/base64"
 	"fmt"
 	"html/template"
 	"io"
+	"slices"
 	"strings"
 	"time"
 
@@ -38,8 +40,8 @@ type RuleInfo struct {
 // with [Recorder.Report], then add what the recorder does not see.
 type Report struct {
 	Title string
-	// Rules are every rule, in the config's order; rules never evaluated
-	// (no events) get no chart.
+	// Rules are every rule, in the config's order; the page shows those
+	// that fired first. Rules never evaluated (no events) get no chart.
 	Rules []RuleInfo
 	// Start and Width are the series' timeline (see [Series]); End is the
 	// last evaluation.
@@ -176,6 +178,11 @@ func (rep *Report) view() pageView {
 		}
 		v.Rules = append(v.Rules, rv)
 	}
+	// The rules that fired come first: on a month of logs, they are what
+	// the reader came for.
+	slices.SortStableFunc(v.Rules, func(a, b ruleView) int {
+		return cmp.Compare(min(b.Fired, 1), min(a.Fired, 1))
+	})
 	for _, a := range rep.Alerts {
 		av := alertView{
 			Time: a.Time.UTC().Format(time.RFC3339), Rule: a.Rule, State: string(a.State),

@@ -161,3 +161,12 @@ func ExampleReport_WriteHTML() {
 	fmt.Println(strings.Count(page.String(), `<svg class="chart"`), "chart")
 	// Output: 1 chart
 }
+
+func TestReport_WriteHTML_firedFirst(t *testing.T) {
+	rep := hostileReport(t)
+	rep.Rules[0], rep.Rules[1] = rep.Rules[1], rep.Rules[0] // burst, which fired, second in the config
+	page := render(t, rep)
+	if b, s := strings.Index(page, `id="rule-burst"`), strings.Index(page, `id="rule-spike"`); b < 0 || s < 0 || b > s {
+		t.Errorf("burst (fired) at %d, spike (did not) at %d: want the one that fired first", b, s)
+	}
+}
