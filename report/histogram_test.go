@@ -53,3 +53,18 @@ func TestHistogram_edges(t *testing.T) {
 		t.Errorf("Count %d, Quantile(0.8) %g, Quantile(1) %g; want 5, 0, 7", h.Count(), h.Quantile(0.8), h.Quantile(1))
 	}
 }
+
+// TestHistogram_exactRepeats: values that repeat (counts, multiples of
+// 1/window) come back exactly, not as their bucket's representative.
+func TestHistogram_exactRepeats(t *testing.T) {
+	var h Histogram
+	for i := range 1000 {
+		h.Add(float64(i%3 + 1)) // 1, 2, 3
+		h.Add(float64(i%30) / 30)
+	}
+	for _, tt := range []struct{ q, want float64 }{{0.5, 29.0 / 30}, {0.6, 1}, {0.8, 2}, {0.999, 3}} {
+		if got := h.Quantile(tt.q); got != tt.want {
+			t.Errorf("Quantile(%g) = %g, want %g exactly", tt.q, got, tt.want)
+		}
+	}
+}

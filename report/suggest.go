@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -203,7 +204,7 @@ func WriteSuggestions(w io.Writer, sgs []Suggestion) error {
 	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "  rule\tvalues\tp50\tp99\tp99.9\tmax\tquiet with")
 	for _, s := range sgs {
-		v := func(x float64) string { return alerts.FormatValue(x, s.Unit) }
+		v := func(x float64) string { return exactValue(x, s.Unit) }
 		quiet := "-"
 		if !math.IsNaN(s.Quiet) {
 			quiet = s.Setting + " " + settingValue(s.Setting, s.Quiet, s.Unit) + " (now " + settingValue(s.Setting, s.Current, s.Unit) + ")"
@@ -235,5 +236,26 @@ func settingValue(setting string, v float64, unit string) string {
 	case "factor":
 		return fmt.Sprintf("%g", v)
 	}
-	return alerts.FormatValue(v, unit)
+	return exactValue(v, unit)
+}
+
+// exactValue prints a value with the digits a threshold needs (three
+// significant ones, more for large numbers), where alerts.FormatValue
+// rounds: a maximum of 0.067/s and the 0.068/s above it must not both
+// print as 0.07/s.
+func exactValue(v float64, unit string) string {
+	switch unit {
+	case "share":
+		return strconv.FormatFloat(100*v, 'g', 3, 64) + "%"
+	case "s silent":
+		return alerts.FormatValue(v, unit)
+	}
+	if v >= 1000 {
+		return alerts.FormatValue(math.Round(v), unit)
+	}
+	s := strconv.FormatFloat(v, 'g', 3, 64)
+	if unit == "distinct" {
+		return s + " distinct"
+	}
+	return s + unit
 }
