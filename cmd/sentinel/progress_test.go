@@ -112,12 +112,19 @@ func TestReplay_noProgressWhenPiped(t *testing.T) {
 }
 
 // bench5M is the 5M-line sessions log of the progress benchmark, written
-// once per process.
+// once per process and removed by TestMain.
 var bench5M = struct {
 	once sync.Once
+	dir  string
 	path string
 	err  error
 }{}
+
+func removeBenchFiles() {
+	if bench5M.dir != "" {
+		os.RemoveAll(bench5M.dir)
+	}
+}
 
 func bench5MFile(b *testing.B) string {
 	b.Helper()
@@ -127,7 +134,7 @@ func bench5MFile(b *testing.B) string {
 			bench5M.err = err
 			return
 		}
-		bench5M.path = filepath.Join(dir, "5m.log")
+		bench5M.dir, bench5M.path = dir, filepath.Join(dir, "5m.log")
 		f, err := os.Create(bench5M.path)
 		if err != nil {
 			bench5M.err = err
