@@ -152,9 +152,9 @@ func bench5MFile(b *testing.B) string {
 // gapWriter records the longest time between writes (and from its start
 // to the first): how stale the bar ever was.
 type gapWriter struct {
-	last, start time.Time
-	maxGap      time.Duration
-	writes      int
+	last   time.Time
+	maxGap time.Duration
+	writes int
 }
 
 func (g *gapWriter) Write(p []byte) (int, error) {

@@ -81,7 +81,7 @@ input: an attack in the log would become the suggested normal.`,
 	fl.BoolVarP(&f.quiet, "quiet", "q", false, "print alerts only, no summary")
 	fl.StringVar(&f.report, "report", "", "also write an HTML report with a chart per rule to this file")
 	fl.BoolVar(&f.suggest, "suggest", false, "print each rule's value distribution and the threshold that would have stayed quiet (on a quiet log only)")
-	fl.StringVar(&f.progress, "progress", "auto", "progress bar on stderr: auto (on a terminal, for inputs over 4 MB, not with --output json), always or never")
+	fl.StringVar(&f.progress, "progress", "auto", "progress bar on stderr: auto (on a terminal, for inputs over 4 MB, not with --output json) or never")
 	return cmd
 }
 
