@@ -219,7 +219,7 @@ func runReplay(ctx context.Context, stdin io.Reader, stdout, stderr io.Writer, f
 				Condition: describe(r), Baseline: r.Baseline != nil})
 		}
 		rep.Sources = stats
-		// TODO(#7): fill rep.Actions from the actions package's dry run once it exists.
+		// TODO(#6): fill rep.Actions with the would-be actions replay plans, once the actions package lands.
 		if err := writeReport(reportFile, rep); err != nil {
 			return err
 		}
