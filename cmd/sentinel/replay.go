@@ -120,6 +120,9 @@ func runReplay(ctx context.Context, stdin io.Reader, stdout, stderr io.Writer, f
 	// Open the report first: a bad path should fail before a long replay.
 	var reportFile *os.File
 	if f.report != "" {
+		if in, ok := sameFile(f.report, inputs); ok {
+			return usagef("--report %s would overwrite the input %s", f.report, in)
+		}
 		if reportFile, err = os.Create(f.report); err != nil {
 			return fmt.Errorf("create report: %w", err)
 		}
@@ -253,6 +256,21 @@ func writeReport(f *os.File, rep *report.Report) error {
 		return fmt.Errorf("write report %s: %w", f.Name(), err)
 	}
 	return nil
+}
+
+// sameFile reports whether path names an existing file that is one of
+// the inputs, and which.
+func sameFile(path string, inputs []input) (string, bool) {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return "", false
+	}
+	for _, in := range inputs {
+		if ii, err := os.Stat(in.path); err == nil && os.SameFile(fi, ii) {
+			return in.path, true
+		}
+	}
+	return "", false
 }
 
 // inputNames lists the base names of the inputs, for titles.
