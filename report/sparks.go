@@ -153,6 +153,6 @@ func sparkLine(rec *Recorder, unit string) string {
 		peak = max(peak, p.Max)
 	}
 	end := start.Add(time.Duration(len(pts)) * width)
-	return fmt.Sprintf("    %s–%s %s  peak %s, %s a cell", start.UTC().Format("15:04:05"), end.UTC().Format("15:04:05"),
+	return fmt.Sprintf("    %s–%s %s  max %s, %s a cell", start.UTC().Format("15:04:05"), end.UTC().Format("15:04:05"),
 		Sparkline(vals), alerts.FormatValue(peak, unit), alerts.FormatDuration(width))
 }

@@ -59,8 +59,8 @@ func TestSparks(t *testing.T) {
 			if n := len([]rune(cells)); n == 0 || n > DefaultSparkWidth {
 				t.Errorf("%d cells in %q", n, line)
 			}
-			if !strings.Contains(line, "00:25:00–") || !strings.Contains(line, "peak 240/s") || !strings.Contains(cells, "█") {
-				t.Errorf("Line() = %q, want 00:25:00 (5 minutes before the firing) to the end, peak 240/s", line)
+			if !strings.Contains(line, "00:25:00–") || !strings.Contains(line, "max 240/s") || !strings.Contains(cells, "█") {
+				t.Errorf("Line() = %q, want 00:25:00 (5 minutes before the firing) to the end, max 240/s", line)
 			}
 			if again := s.Line(alertAt(at, "r", alerts.Resolved)); again != "" {
 				t.Errorf("second Line() = %q, want \"\"", again)
