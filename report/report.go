@@ -140,7 +140,7 @@ func (rep *Report) view() pageView {
 	v := pageView{Title: rep.Title, CSP: csp, Script: template.JS(checkScript), AlertsDropped: rep.AlertsDropped}
 	if !rep.Start.IsZero() {
 		v.Span = rep.Start.UTC().Format(time.RFC3339) + " to " + rep.End.UTC().Format(time.RFC3339) +
-			" (" + alerts.FormatDuration(rep.End.Sub(rep.Start)) + " of log time)"
+			" (" + span(rep.End.Sub(rep.Start)) + " of log time)"
 	}
 	byRule := map[string]*Series{}
 	for _, s := range rep.Series {
@@ -227,6 +227,15 @@ func (rep *Report) view() pageView {
 		v.Actions = append(v.Actions, actionView{Time: a.Time.UTC().Format(time.RFC3339), Rule: a.Rule, Label: alerts.Sanitize(a.Label, maxLineRunes)})
 	}
 	return v
+}
+
+// span prints a replay's length: in days and hours past two days.
+func span(d time.Duration) string {
+	if d < 48*time.Hour {
+		return alerts.FormatDuration(d)
+	}
+	days, hours := int(d/(24*time.Hour)), int(d%(24*time.Hour)/time.Hour)
+	return fmt.Sprintf("%d days %dh", days, hours)
 }
 
 var page = template.Must(template.New("report").Funcs(template.FuncMap{

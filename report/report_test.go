@@ -170,3 +170,14 @@ func TestReport_WriteHTML_firedFirst(t *testing.T) {
 		t.Errorf("burst (fired) at %d, spike (did not) at %d: want the one that fired first", b, s)
 	}
 }
+
+func TestSpan(t *testing.T) {
+	for _, tt := range []struct {
+		in   time.Duration
+		want string
+	}{{49*time.Minute + 50*time.Second, "49m50s"}, {722*time.Hour + 13*time.Minute, "30 days 2h"}} {
+		if got := span(tt.in); got != tt.want {
+			t.Errorf("span(%v) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
