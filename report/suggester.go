@@ -28,6 +28,7 @@ type Suggester struct {
 
 type suggestState struct {
 	rule        detector.Rule
+	unit        string // as the evaluations give it
 	hist        Histogram
 	evaluations uint64
 	first, last time.Time
@@ -54,6 +55,7 @@ func (s *Suggester) Observe(ev detector.Evaluation) {
 		return
 	}
 	st.evaluations++
+	st.unit = ev.Unit
 	if !st.last.IsZero() {
 		if gap := ev.Time.Sub(st.last); gap > 0 && (st.step == 0 || gap < st.step) {
 			st.step = gap
@@ -119,7 +121,7 @@ func (s *Suggester) Suggestions() []Suggestion {
 		}
 		h := &st.hist
 		sg := Suggestion{
-			Rule: name, Unit: unitOf(r), Evaluations: h.Count(),
+			Rule: name, Unit: st.unit, Evaluations: h.Count(),
 			P50: h.Quantile(0.5), P99: h.Quantile(0.99), P999: h.Quantile(0.999), Max: h.Max(),
 			Setting: "threshold", Current: r.Threshold, Quiet: math.NaN(),
 		}
@@ -156,19 +158,6 @@ func (s *Suggester) Suggestions() []Suggestion {
 		out = append(out, sg)
 	}
 	return out
-}
-
-// unitOf is the unit of a rule's values, as the engine reports them.
-func unitOf(r *detector.Rule) string {
-	switch r.Type {
-	case detector.Distinct:
-		return "distinct"
-	case detector.Ratio:
-		return "share"
-	case detector.Absence:
-		return "s silent"
-	}
-	return "/s"
 }
 
 // niceAbove returns the smallest number with two significant digits that

@@ -23,14 +23,14 @@ func TestSuggester(t *testing.T) {
 		if i >= 500 && i < 600 {
 			continue // skipped: every rule idle
 		}
-		s.Observe(detector.Evaluation{Rule: "rate", Time: at, Value: float64(i%10) / 10})
+		s.Observe(detector.Evaluation{Rule: "rate", Time: at, Value: float64(i%10) / 10, Unit: "/s"})
 		count := uint64(100)
 		v := 0.02
 		if i == 7 {
 			count, v = 3, 1 // two of three failed: under min_events, not a value the threshold meets
 		}
-		s.Observe(detector.Evaluation{Rule: "ratio", Time: at, Value: v, Count: count})
-		s.Observe(detector.Evaluation{Rule: "base", Time: at, Value: 12.5, Threshold: 20, Baseline: 5})
+		s.Observe(detector.Evaluation{Rule: "ratio", Time: at, Value: v, Count: count, Unit: "share"})
+		s.Observe(detector.Evaluation{Rule: "base", Time: at, Value: 12.5, Threshold: 20, Baseline: 5, Unit: "/s"})
 		s.Observe(detector.Evaluation{Rule: "unknown", Time: at, Value: 3})
 	}
 	got := map[string]Suggestion{}
