@@ -8,9 +8,11 @@
 //
 // Memory is bounded whatever the length of the replay: a [Recorder] keeps
 // per rule at most [DefaultColumns] time buckets of min, max and last
-// value (the bucket width doubles as the log goes on, merging neighbours),
-// the first [DefaultMaxAlerts] alerts, and a [Histogram] of values in
-// logarithmic buckets. A month-long replay never keeps every evaluation.
+// value (the bucket width doubles as the log goes on, merging neighbours)
+// and the first [DefaultMaxAlerts] alerts; a [Suggester] keeps a
+// [Histogram] of values in logarithmic buckets per rule; [Sparks] keeps
+// five minutes of values per rule and a 60-cell episode. A month-long
+// replay never keeps every evaluation.
 //
 // The SVG is written by hand (svg.go) rather than with a charting library:
 // a chart here is a few polylines, rectangles and labels, which is less

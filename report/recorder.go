@@ -60,7 +60,6 @@ type Series struct {
 	Unit   string
 	Down   bool
 	Points []Point
-	Hist   Histogram
 	// Evaluations counts every evaluation, skipped idle ones not included.
 	Evaluations int
 }
@@ -99,7 +98,6 @@ func (r *Recorder) Observe(ev detector.Evaluation) {
 		r.order = append(r.order, ev.Rule)
 	}
 	s.Evaluations++
-	s.Hist.Add(ev.Value)
 	if ev.Time.After(r.last) {
 		r.last = ev.Time
 	}

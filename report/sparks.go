@@ -59,7 +59,8 @@ type Sparks struct {
 
 type spark struct {
 	first   time.Time // the rule's first evaluation: no lead-up before it
-	recent  []sample  // the lead-up, oldest first, trimmed to DefaultLead
+	recent  []sample  // the lead-up, oldest first, from recent[head]
+	head    int       // recent[:head] are older than DefaultLead
 	episode *Recorder
 }
 
@@ -91,28 +92,31 @@ func (s *Sparks) Observe(ev detector.Evaluation) {
 			from = sp.first
 		}
 		sp.episode.Observe(detector.Evaluation{Rule: ev.Rule, Unit: ev.Unit, Time: from, Threshold: math.Inf(1)})
-		for _, r := range sp.recent {
+		for _, r := range sp.recent[sp.head:] {
 			if !r.t.Before(from) {
 				sp.episode.Observe(detector.Evaluation{Rule: ev.Rule, Unit: ev.Unit, Time: r.t, Value: r.v, Threshold: math.Inf(1)})
 			}
 		}
 		sp.episode.Observe(ev)
-		sp.recent = sp.recent[:0]
+		sp.recent, sp.head = sp.recent[:0], 0
 		return
 	}
 	sp.recent = append(sp.recent, sample{ev.Time, ev.Value})
-	if cut := ev.Time.Add(-DefaultLead); sp.recent[0].t.Before(cut) {
-		i := 0
-		for i < len(sp.recent) && sp.recent[i].t.Before(cut) {
-			i++
-		}
-		sp.recent = append(sp.recent[:0], sp.recent[i:]...)
+	// Drop what is older than the lead-up, moving the rest down only once
+	// half the slice is dropped: amortised O(1) per evaluation.
+	cut := ev.Time.Add(-DefaultLead)
+	for sp.head < len(sp.recent) && sp.recent[sp.head].t.Before(cut) {
+		sp.head++
+	}
+	if sp.head > len(sp.recent)/2 {
+		sp.recent = sp.recent[:copy(sp.recent, sp.recent[sp.head:])]
+		sp.head = 0
 	}
 }
 
 // Line returns the sparkline of the episode a resolved alert ends, from
-// [DefaultLead] before it fired (or the rule's first evaluation) to its end, as one indented line, and
-// forgets the episode; "" when a has none.
+// [DefaultLead] before it fired (or the rule's first evaluation) to its
+// end, as one indented line, and forgets the episode; "" when a has none.
 func (s *Sparks) Line(a alerts.Alert) string {
 	sp := s.rules[a.Rule]
 	if sp == nil || sp.episode == nil {
