@@ -50,6 +50,16 @@ func newProgressBar(stderr io.Writer, inputs []input) *progressBar {
 	if !ok || !isTerminal(f) {
 		return nil
 	}
+	total := progressTotal(inputs)
+	if total < progressMinBytes {
+		return nil
+	}
+	return startProgressBar(f, total, time.Now, progressEvery)
+}
+
+// progressTotal is the size of the inputs a bar can measure: regular
+// files (standard input, pipes and missing files count nothing).
+func progressTotal(inputs []input) int64 {
 	var total int64
 	for _, in := range inputs {
 		if in.path == "-" {
@@ -59,10 +69,7 @@ func newProgressBar(stderr io.Writer, inputs []input) *progressBar {
 			total += fi.Size()
 		}
 	}
-	if total < progressMinBytes {
-		return nil
-	}
-	return startProgressBar(f, total, time.Now, progressEvery)
+	return total
 }
 
 // isTerminal reports whether f is a character device: a terminal (or

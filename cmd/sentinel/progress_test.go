@@ -72,6 +72,17 @@ func TestNewProgressBar_notTerminal(t *testing.T) {
 	}
 }
 
+func TestProgressTotal(t *testing.T) {
+	dir := t.TempDir()
+	a, b := filepath.Join(dir, "a.log"), filepath.Join(dir, "b.log.gz")
+	os.WriteFile(a, make([]byte, 3000), 0o644)
+	os.WriteFile(b, make([]byte, 500), 0o644)
+	in := []input{{path: a}, {path: "-"}, {path: b}, {path: filepath.Join(dir, "missing.log")}, {path: dir}}
+	if got := progressTotal(in); got != 3500 {
+		t.Errorf("progressTotal() = %d, want 3500 (the two files; not stdin, a missing file or a directory)", got)
+	}
+}
+
 // TestProgressBar_redraws: the bar is redrawn every progressEvery (four
 // times a second) until stopped, then its line is cleared. On synctest's
 // fake clock.
