@@ -40,9 +40,14 @@ type Options struct {
 	// called from Observe, Advance and Flush.
 	Emit func(alerts.Alert)
 	// Trace, when set, receives every evaluation of every rule, with exact
-	// values (no shortcut is taken): `sentinel explain` shows them. It
-	// costs a distinct estimate per boundary for distinct rules.
+	// values (no shortcut is taken): `sentinel explain` and replay's
+	// report show them. It costs a distinct estimate per boundary for
+	// distinct rules, and changes no alert, peaks included.
 	Trace func(Evaluation)
+	// TraceValuesOnly leaves the top keys out of traced evaluations: their
+	// selection at every boundary costs more than the values, which is all
+	// a chart or a sparkline needs.
+	TraceValuesOnly bool
 }
 
 // Evaluation is one rule's evaluation at one bucket boundary: what it

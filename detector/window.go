@@ -1,11 +1,9 @@
 package detector
 
 import (
-	"cmp"
+	"bytes"
 	"fmt"
 	"math"
-	"slices"
-	"strings"
 	"time"
 
 	"github.com/axiomhq/hyperloglog"
@@ -377,11 +375,14 @@ func (s *ruleState) value(bound float64, above bool) (float64, bool) {
 const learnEvery = 10
 
 // needsExact reports whether this boundary's value must be computed
-// exactly: always for traces, ratio, absence and rate baselines (cheap);
-// for a distinct baseline, on the boundaries it learns from.
+// exactly: always for ratio, absence and rate baselines (cheap); for a
+// distinct baseline, on the boundaries it learns from. A trace does not
+// change it: the traced value is computed aside (peekValue), so that a
+// traced engine takes the same shortcuts, and reports the same peaks, as
+// an untraced one.
 func (s *ruleState) needsExact() bool {
 	switch {
-	case s.opts.Trace != nil, s.rule.Type == Ratio, s.rule.Type == Absence:
+	case s.rule.Type == Ratio, s.rule.Type == Absence:
 		return true
 	case s.rule.Baseline == nil:
 		return false
@@ -395,27 +396,39 @@ func (s *ruleState) needsExact() bool {
 // Space-Saving's count minus its error bound, so that the sketch's
 // overestimate never makes a rule fire.
 func (s *ruleState) busiestKey() uint64 {
-	var best, bestCount uint64
-	s.keys.Each(func(_ []byte, count, err uint64) {
-		best = max(best, count-min(err, count))
-		bestCount = max(bestCount, count)
-	})
+	best, bestCount := s.busiest()
 	s.keyMax = bestCount
 	return best
 }
 
+// busiest returns the highest guaranteed count of a key in the window and
+// the highest count, without side effects.
+func (s *ruleState) busiest() (best, bestCount uint64) {
+	s.keys.Each(func(_ []byte, count, err uint64) {
+		best = max(best, count-min(err, count))
+		bestCount = max(bestCount, count)
+	})
+	return best, bestCount
+}
+
 // estimate merges the window's sketches and estimates the distinct count.
 func (s *ruleState) estimate() uint64 {
+	est := s.peekEstimate()
+	s.lastDistinct, s.distinctValid = float64(est), true
+	s.addedSince, s.removedSince = 0, 0
+	return est
+}
+
+// peekEstimate merges the window's sketches and estimates the distinct
+// count, leaving the bounds of the last estimate as they were.
+func (s *ruleState) peekEstimate() uint64 {
 	s.merged.Reset()
 	for i := range s.ring {
 		if s.ring[i].count > 0 {
 			_ = s.merged.Merge(s.ring[i].hll) // same precision by construction
 		}
 	}
-	est := s.merged.Estimate()
-	s.lastDistinct, s.distinctValid = float64(est), true
-	s.addedSince, s.removedSince = 0, 0
-	return est
+	return s.merged.Estimate()
 }
 
 // evaluate applies the rule's condition at a bucket boundary and returns
@@ -477,11 +490,14 @@ func (s *ruleState) evaluate(at time.Time) (alerts.Alert, bool) {
 	}
 	if s.learnsNow() {
 		if !exact {
-			v = s.exactValue(at)
+			v, exact = s.exactValue(at), true
 		}
 		s.learn(v, th, at)
 	}
 	if s.opts.Trace != nil {
+		if !exact {
+			v = s.peekValue(at)
+		}
 		s.trace(at, v, th, why)
 	}
 	if st == "" {
@@ -683,24 +699,55 @@ func (s *ruleState) alert(st alerts.State, at time.Time, th float64) alerts.Aler
 // minus error bound), so that a key whose count is mostly the sketch's
 // inherited error does not pose as a top offender.
 func (s *ruleState) topKeys(n int) []alerts.KeyCount {
-	keys := []alerts.KeyCount{}
+	// A selection of the n best, not a sort of every key: traces ask for
+	// the top keys at every boundary, and only the winners become strings.
+	type cand struct {
+		key        []byte
+		count, err uint64
+	}
+	before := func(a, b cand) bool { // a ranks before b
+		if ga, gb := a.count-a.err, b.count-b.err; ga != gb {
+			return ga > gb
+		}
+		if a.count != b.count {
+			return a.count > b.count
+		}
+		return bytes.Compare(a.key, b.key) < 0
+	}
+	top := make([]cand, 0, max(n, 0)+1)
 	s.keys.Each(func(key []byte, count, err uint64) {
-		keys = append(keys, alerts.KeyCount{Key: string(key), Count: count, Error: min(err, count)})
-	})
-	slices.SortFunc(keys, func(a, b alerts.KeyCount) int {
-		if c := cmp.Compare(b.Count-b.Error, a.Count-a.Error); c != 0 {
-			return c
+		c := cand{key, count, min(err, count)}
+		if n <= 0 || len(top) == n && !before(c, top[n-1]) {
+			return
 		}
-		if c := cmp.Compare(b.Count, a.Count); c != 0 {
-			return c
+		top = append(top, c)
+		for i := len(top) - 1; i > 0 && before(top[i], top[i-1]); i-- {
+			top[i], top[i-1] = top[i-1], top[i]
 		}
-		return strings.Compare(a.Key, b.Key)
+		if len(top) > n {
+			top = top[:n]
+		}
 	})
-	return keys[:min(n, len(keys))]
+	keys := make([]alerts.KeyCount, len(top))
+	for i, c := range top {
+		keys[i] = alerts.KeyCount{Key: string(c.key), Count: c.count, Error: c.err}
+	}
+	return keys
 }
 
-// exactValue computes the rule's measure at a boundary without shortcuts.
+// exactValue computes the rule's measure at a boundary without shortcuts,
+// and keeps what it learned for the next boundaries' bounds.
 func (s *ruleState) exactValue(at time.Time) float64 {
+	return s.measureExact(at, true)
+}
+
+// peekValue computes the rule's measure at a boundary without shortcuts
+// and without side effects: for traces.
+func (s *ruleState) peekValue(at time.Time) float64 {
+	return s.measureExact(at, false)
+}
+
+func (s *ruleState) measureExact(at time.Time, keep bool) float64 {
 	secs := s.rule.Window.Seconds()
 	switch {
 	case s.rule.Type == Absence:
@@ -717,8 +764,15 @@ func (s *ruleState) exactValue(at time.Time) float64 {
 		if s.total == 0 {
 			return 0
 		}
+		if !keep {
+			return float64(s.peekEstimate())
+		}
 		return float64(s.estimate())
 	case s.rule.PerKey:
+		if !keep {
+			best, _ := s.busiest()
+			return float64(best) / secs
+		}
 		return float64(s.busiestKey()) / secs
 	default:
 		return float64(s.total) / secs
@@ -764,7 +818,7 @@ func (s *ruleState) trace(at time.Time, v, th float64, why string) {
 	if s.rule.Baseline != nil {
 		ev.Baseline, ev.Spread = round(s.bMean), round(math.Sqrt(s.bVar))
 	}
-	if s.rule.GroupBy != nil && s.total > 0 {
+	if s.rule.GroupBy != nil && s.total > 0 && !s.opts.TraceValuesOnly {
 		ev.Keys = s.topKeys(3)
 	}
 	s.opts.Trace(ev)

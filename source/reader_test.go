@@ -171,3 +171,26 @@ func TestDateFromModTime(t *testing.T) {
 		}
 	}
 }
+
+// TestRead_progress: one Progress shared by two Reads counts the bytes as
+// stored (a gzip file's compressed size) and the lines of both.
+func TestRead_progress(t *testing.T) {
+	var buf bytes.Buffer
+	zw := gzip.NewWriter(&buf)
+	for range 1000 {
+		zw.Write([]byte(combinedLine + "\n"))
+	}
+	zw.Close()
+	gz := writeFile(t, "access.log.1.gz", buf.Bytes())
+	plain := writeFile(t, "access.log", []byte(strings.Repeat(combinedLine+"\n", 3)))
+	var p Progress
+	for _, path := range []string{gz, plain} {
+		if _, _, err := collect(t, path, Options{Progress: &p}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	wantBytes := int64(buf.Len() + 3*(len(combinedLine)+1))
+	if p.Bytes() != wantBytes || p.Lines() != 1003 {
+		t.Errorf("Progress = %d bytes, %d lines; want %d bytes, 1003 lines", p.Bytes(), p.Lines(), wantBytes)
+	}
+}

@@ -90,7 +90,7 @@ func runExplain(stdout, stderr io.Writer, f explainFlags, args []string) error {
 	if err != nil {
 		return err
 	}
-	_, readErr := feed(eng, inputs)
+	_, readErr := feed(eng, inputs, nil)
 	byName := map[string]detector.Rule{}
 	for _, r := range rules {
 		byName[r.Name] = r

@@ -9,9 +9,18 @@ import (
 )
 
 func TestMain(m *testing.M) {
-	testscript.Main(m, map[string]func(){
+	testscript.Main(cleanupM{m}, map[string]func(){
 		"sentinel": func() { os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr)) },
 	})
+}
+
+// cleanupM runs the tests and benchmarks, then removes the files the
+// benchmarks generated (the 5M-line log is a gigabyte).
+type cleanupM struct{ m *testing.M }
+
+func (c cleanupM) Run() int {
+	defer removeBenchFiles()
+	return c.m.Run()
 }
 
 // TestScripts checks the CLI contracts of DESIGN.md (exit codes, JSON on

@@ -1,10 +1,12 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -17,6 +19,7 @@ import (
 	"github.com/sentinel-dev/sentinel/config"
 	"github.com/sentinel-dev/sentinel/detector"
 	"github.com/sentinel-dev/sentinel/parsers"
+	"github.com/sentinel-dev/sentinel/report"
 	"github.com/sentinel-dev/sentinel/source"
 )
 
@@ -28,6 +31,9 @@ type replayFlags struct {
 	timezone string
 	skew     time.Duration
 	quiet    bool
+	report   string
+	suggest  bool
+	progress string
 }
 
 func newReplay() *cobra.Command {
@@ -48,12 +54,30 @@ summary goes to stderr).
 A config's actions are never executed by replay: the timeline lists each request
 the daemon would have made and when it would have reverted it ("ACTION signups-off
 would call PATCH https://…"), with the same cooldowns and caps; with --output json
-those lines go to stderr.`,
+those lines go to stderr.
+
+In text output, each resolved alert is followed by a sparkline of the rule's
+value from 5 minutes before it fired to its end (the highest value in each
+cell). On a terminal, inputs over 4 MB show a progress bar on stderr (lines/s,
+bytes, ETA); never with --output json, nor when stderr is not a terminal.
+
+--report FILE writes one self-contained HTML page (no network needed to open
+it): per rule a chart of its value over the log's time with its threshold or
+learned baseline band, firing spans and alert markers; a table of alerts with
+their top keys; each file's parse statistics with examples of skipped lines.
+Text from the log is escaped.
+
+--suggest prints, per rule, the distribution of its window values (p50, p99,
+p99.9 within 1%, exact max) and the threshold (or floor, window, factor) that
+would have raised no alert on these logs. Only logs known to be quiet are fair
+input: an attack in the log would become the suggested normal.`,
 		Example: `  sentinel replay samples/signup-flood.log
   sentinel replay --output json samples/*.log
   sentinel replay --date 2026-11-27 samples/signup-flood-phoenix.log
   sentinel replay -c sentinel.yaml access.log.2.gz access.log.1 access.log
-  sentinel replay -c samples/sentinel.yaml samples/signup-flood.log   # with a flag-flip action`,
+  sentinel replay -c samples/sentinel.yaml samples/signup-flood.log   # with a flag-flip action
+  sentinel replay --report report.html samples/signup-flood.log
+  sentinel replay --suggest -q samples/quiet-day.log`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runReplay(cmd.Context(), cmd.InOrStdin(), cmd.OutOrStdout(), cmd.ErrOrStderr(), f, args)
 		},
@@ -62,6 +86,9 @@ those lines go to stderr.`,
 	fl := cmd.Flags()
 	fl.StringVarP(&f.output, "output", "o", "text", "output: text (a timeline for people) or json (one alert transition per line)")
 	fl.BoolVarP(&f.quiet, "quiet", "q", false, "print alerts only, no summary")
+	fl.StringVar(&f.report, "report", "", "also write an HTML report with a chart per rule to this file")
+	fl.BoolVar(&f.suggest, "suggest", false, "print each rule's value distribution and the threshold that would have stayed quiet (on a quiet log only)")
+	fl.StringVar(&f.progress, "progress", "auto", "progress bar on stderr: auto (on a terminal, for inputs over 4 MB, not with --output json) or never")
 	return cmd
 }
 
@@ -90,15 +117,30 @@ func runReplay(ctx context.Context, stdin io.Reader, stdout, stderr io.Writer, f
 	if out != alerts.Text && out != alerts.JSON {
 		return usagef("--output must be text or json, not %q", f.output)
 	}
+	if f.progress != "auto" && f.progress != "never" {
+		return usagef("--progress must be auto or never, not %q", f.progress)
+	}
 	cfg, inputs, err := prepareReplay(f, args, stderr)
 	if err != nil {
 		return err
+	}
+	// Open the report first: a bad path should fail before a long replay.
+	var reportFile *os.File
+	if f.report != "" {
+		if in, ok := sameFile(f.report, inputs); ok {
+			return usagef("--report %s would overwrite the input %s", f.report, in)
+		}
+		if reportFile, err = os.Create(f.report); err != nil {
+			return fmt.Errorf("create report: %w", err)
+		}
+		defer reportFile.Close()
 	}
 
 	console := alerts.NewConsole(stdout, out)
 	var notifyErr error
 	eopts := cfg.EngineOptions()
 	alertCount := map[string]int{}
+	var bar *progressBar // set once the engine is built; Emit and the plans print above it
 	// Actions are never executed in a replay: the manager plans them on
 	// the log's clock, with the same cooldowns and caps as the daemon.
 	planOut := stdout // for people: stderr beside JSON (contract 2)
@@ -108,14 +150,54 @@ func runReplay(ctx context.Context, stdin io.Reader, stdout, stderr io.Writer, f
 	var plans []actions.Entry
 	acts := actions.NewManager(actions.Options{Actions: cfg.Actions, Plan: func(e actions.Entry) {
 		plans = append(plans, e)
-		writePlanned(planOut, e)
+		bar.above(func() { writePlanned(planOut, e) })
 	}})
+	var (
+		rec    *report.Recorder
+		sug    *report.Suggester
+		sparks *report.Sparks
+		traces []func(detector.Evaluation)
+	)
+	if f.report != "" {
+		rec = &report.Recorder{}
+		traces = append(traces, rec.Observe)
+	}
+	if f.suggest {
+		sug = report.NewSuggester(cfg.Rules)
+		traces = append(traces, sug.Observe)
+	}
+	if out == alerts.Text {
+		sparks = &report.Sparks{}
+		traces = append(traces, sparks.Observe)
+	}
+	eopts.TraceValuesOnly = true // no consumer here reads the keys
+	switch len(traces) {
+	case 0:
+	case 1:
+		eopts.Trace = traces[0]
+	default:
+		eopts.Trace = func(ev detector.Evaluation) {
+			for _, t := range traces {
+				t(ev)
+			}
+		}
+	}
 	eopts.Emit = func(a alerts.Alert) {
 		if a.State == alerts.Firing {
 			alertCount[a.Rule]++
 		}
 		acts.Advance(a.Time) // reverts due before this alert print before it
-		if err := console.Notify(ctx, a); err != nil && notifyErr == nil {
+		if rec != nil {
+			rec.Alert(a)
+		}
+		var err error
+		bar.above(func() {
+			err = console.Notify(ctx, a)
+			if line := sparkFor(sparks, a); err == nil && line != "" {
+				_, err = fmt.Fprintln(stdout, line)
+			}
+		})
+		if err != nil && notifyErr == nil {
 			notifyErr = err
 		}
 		acts.Handle(a)
@@ -125,25 +207,105 @@ func runReplay(ctx context.Context, stdin io.Reader, stdout, stderr io.Writer, f
 		return err
 	}
 
+	if f.progress == "auto" && out == alerts.Text {
+		bar = newProgressBar(stderr, inputs)
+	}
 	start := time.Now()
-	stats, readErr := feed(eng, inputs)
+	stats, readErr := feed(eng, inputs, bar)
 	elapsed := time.Since(start)
 	acts.Advance(eng.Watermark())
 
-	if !f.quiet {
-		w := stdout
-		if out == alerts.JSON {
-			w = stderr
+	if sparks != nil {
+		open := sparks.Open()
+		for _, r := range eng.Firing() {
+			if line := open[r]; line != "" {
+				fmt.Fprintf(stdout, "%s still firing at the end of the input:\n%s\n", r, line)
+			}
 		}
+	}
+	w := stdout
+	if out == alerts.JSON {
+		w = stderr
+	}
+	if !f.quiet {
 		writeSummary(w, cfg, stats, eng, alertCount, elapsed)
 		if len(cfg.Actions) > 0 {
 			writePlanSummary(w, plans, acts.Episodes())
+		}
+	}
+	if sug != nil {
+		if err := report.WriteSuggestions(w, sug.Suggestions()); err != nil && notifyErr == nil {
+			notifyErr = err
+		}
+	}
+	if rec != nil {
+		rep := rec.Report()
+		rep.Title = "sentinel replay: " + strings.Join(inputNames(inputs), ", ")
+		for _, r := range cfg.Rules {
+			rep.Rules = append(rep.Rules, report.RuleInfo{Name: r.Name, Description: r.Description, Severity: string(r.Severity),
+				Condition: describe(r), Baseline: r.Baseline != nil})
+		}
+		rep.Sources = stats
+		for _, e := range plans {
+			rep.Actions = append(rep.Actions, report.ActionMark{Time: e.EventTime, Rule: e.Rule, Label: planLabel(e)})
+		}
+		if err := writeReport(reportFile, rep); err != nil {
+			return err
 		}
 	}
 	if notifyErr != nil {
 		return notifyErr
 	}
 	return readErr
+}
+
+// sparkFor returns the sparkline line that follows a resolved alert in
+// text output, "" otherwise.
+func sparkFor(sparks *report.Sparks, a alerts.Alert) string {
+	if sparks == nil || a.State != alerts.Resolved {
+		return ""
+	}
+	return sparks.Line(a)
+}
+
+// writeReport writes the HTML report and closes its file.
+func writeReport(f *os.File, rep *report.Report) error {
+	bw := bufio.NewWriter(f)
+	err := rep.WriteHTML(bw)
+	if err == nil {
+		err = bw.Flush()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("write report %s: %w", f.Name(), err)
+	}
+	return nil
+}
+
+// sameFile reports whether path names an existing file that is one of
+// the inputs, and which.
+func sameFile(path string, inputs []input) (string, bool) {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return "", false
+	}
+	for _, in := range inputs {
+		if ii, err := os.Stat(in.path); err == nil && os.SameFile(fi, ii) {
+			return in.path, true
+		}
+	}
+	return "", false
+}
+
+// inputNames lists the base names of the inputs, for titles.
+func inputNames(inputs []input) []string {
+	var names []string
+	for _, in := range inputs {
+		names = append(names, filepath.Base(in.path))
+	}
+	return names
 }
 
 // prepareReplay checks the flags, loads the config and lists the inputs:
@@ -179,11 +341,18 @@ func prepareReplay(f replayFlags, args []string, stderr io.Writer) (*config.Conf
 // feed reads every input into the engine, in order, and flushes it. A
 // file that cannot be read does not stop the others; its error is
 // returned with theirs.
-func feed(eng *detector.Engine, inputs []input) ([]*source.Stats, error) {
+func feed(eng *detector.Engine, inputs []input, bar *progressBar) ([]*source.Stats, error) {
 	var stats []*source.Stats
 	var errs []error
+	if bar != nil {
+		defer bar.stop()
+	}
 	for _, in := range inputs {
-		st, err := source.Read(in.path, in.opts, eng.Observe)
+		opts := in.opts
+		if bar != nil {
+			opts.Progress = &bar.progress
+		}
+		st, err := source.Read(in.path, opts, eng.Observe)
 		stats = append(stats, st)
 		if err != nil {
 			errs = append(errs, err)
@@ -310,6 +479,18 @@ func writeSummary(w io.Writer, cfg *config.Config, stats []*source.Stats, eng *d
 	}
 	rate := float64(lines) / max(elapsed.Seconds(), 1e-9)
 	fmt.Fprintf(w, "  wall time: %s, %s lines/s\n", elapsed.Round(time.Millisecond), n(uint64(rate)))
+}
+
+// planLabel is a would-be action for the report: "signups-off: would
+// call PATCH https://…".
+func planLabel(e actions.Entry) string {
+	switch {
+	case e.Outcome == actions.OutcomeSkipped:
+		return e.Action + ": held back: " + e.Reason
+	case e.Phase == actions.Revert:
+		return e.Action + ": would revert: " + e.Request + dryNote(e)
+	}
+	return e.Action + ": would call " + e.Request + dryNote(e)
 }
 
 // writePlanned prints one action a replay would have taken, in the

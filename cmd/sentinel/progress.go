@@ -1,0 +1,160 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/sentinel-dev/sentinel/alerts"
+	"github.com/sentinel-dev/sentinel/source"
+)
+
+// progressMinBytes is the input size from which replay shows a progress
+// bar: smaller inputs finish before one would be read.
+const progressMinBytes = 4 << 20
+
+// progressEvery is how often the bar is redrawn.
+const progressEvery = 250 * time.Millisecond
+
+// progressBar draws one line on a terminal's stderr while a replay reads:
+// a bar, the lines and bytes read, lines/s and the time left. It is hand
+// written rather than schollz/progressbar: it is one line redrawn with
+// \r, and its counters are source.Progress atomics that the reader
+// updates once per 64 KiB, so the hot loop never calls into a bar
+// library (and the module gains no dependency for forty lines).
+//
+// A goroutine started by newProgressBar redraws it every progressEvery;
+// stop ends that goroutine, waits for it and clears the line.
+type progressBar struct {
+	progress source.Progress
+	w        io.Writer
+	total    int64 // bytes of the inputs whose size is known
+	now      func() time.Time
+	start    time.Time
+	every    time.Duration
+
+	mu       sync.Mutex // guards writes to w, so that text printed above the bar is not torn
+	done     chan struct{}
+	wg       sync.WaitGroup
+	stopOnce sync.Once
+	draws    int // redraws; written by the goroutine, read after stop waited for it
+}
+
+// newProgressBar returns a started bar when stderr is a terminal and the
+// inputs weigh at least progressMinBytes, or nil.
+func newProgressBar(stderr io.Writer, inputs []input) *progressBar {
+	f, ok := stderr.(*os.File)
+	if !ok || !isTerminal(f) {
+		return nil
+	}
+	total := progressTotal(inputs)
+	if total < progressMinBytes {
+		return nil
+	}
+	return startProgressBar(f, total, time.Now, progressEvery)
+}
+
+// progressTotal is the size of the inputs a bar can measure: regular
+// files (standard input, pipes and missing files count nothing).
+func progressTotal(inputs []input) int64 {
+	var total int64
+	for _, in := range inputs {
+		if in.path == "-" {
+			continue
+		}
+		if fi, err := os.Stat(in.path); err == nil && fi.Mode().IsRegular() {
+			total += fi.Size()
+		}
+	}
+	return total
+}
+
+// isTerminal reports whether f is a character device: a terminal (or
+// /dev/null, where a bar costs nothing either).
+func isTerminal(f *os.File) bool {
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}
+
+// startProgressBar starts redrawing a bar for total bytes on w.
+func startProgressBar(w io.Writer, total int64, now func() time.Time, every time.Duration) *progressBar {
+	p := &progressBar{w: w, total: total, now: now, start: now(), every: every, done: make(chan struct{})}
+	p.wg.Add(1)
+	go func() {
+		defer p.wg.Done()
+		t := time.NewTicker(every)
+		defer t.Stop()
+		for {
+			select {
+			case <-p.done:
+				return
+			case <-t.C:
+				p.mu.Lock()
+				fmt.Fprint(p.w, "\r"+p.line(p.now())+"\x1b[K")
+				p.mu.Unlock()
+				p.draws++
+			}
+		}
+	}()
+	return p
+}
+
+// stop ends the redraws and clears the bar's line. It is safe to call
+// twice.
+func (p *progressBar) stop() {
+	p.stopOnce.Do(func() {
+		close(p.done)
+		p.wg.Wait()
+		if p.draws > 0 {
+			fmt.Fprint(p.w, "\r\x1b[K")
+		}
+	})
+}
+
+// above runs print, which writes to the same terminal (an alert on
+// stdout), with the bar's line cleared and held back, so that the two do
+// not share a line; the next redraw brings the bar back below. A nil bar
+// just runs print.
+func (p *progressBar) above(print func()) {
+	if p == nil {
+		print()
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	fmt.Fprint(p.w, "\r\x1b[K")
+	print()
+}
+
+// progressWidth is the width of the bar itself, in cells.
+const progressWidth = 24
+
+// line renders the bar at now.
+func (p *progressBar) line(now time.Time) string {
+	read, lines := p.progress.Bytes(), p.progress.Lines()
+	elapsed := now.Sub(p.start).Seconds()
+	frac := 0.0
+	if p.total > 0 {
+		frac = min(float64(read)/float64(p.total), 1)
+	}
+	full := int(frac * progressWidth)
+	bar := strings.Repeat("█", full) + strings.Repeat("░", progressWidth-full)
+	rate, eta := 0.0, "?"
+	if elapsed > 0 {
+		rate = float64(lines) / elapsed
+		if read > 0 && frac < 1 {
+			left := time.Duration(elapsed * float64(p.total-read) / float64(read) * float64(time.Second))
+			eta = alerts.FormatDuration(left)
+		} else if frac >= 1 {
+			eta = "0s"
+		}
+	}
+	return fmt.Sprintf("%s %3.0f%%  %s lines  %s/s  %s / %s  ETA %s", bar, 100*frac, alerts.Thousands(uint64(lines)),
+		alerts.Thousands(uint64(rate)), megabytes(read), megabytes(p.total), eta)
+}
+
+// megabytes prints a byte count in MB with one decimal.
+func megabytes(n int64) string { return fmt.Sprintf("%.1f MB", float64(n)/1e6) }

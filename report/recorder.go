@@ -1,0 +1,186 @@
+package report
+
+import (
+	"math"
+	"time"
+
+	"github.com/sentinel-dev/sentinel/alerts"
+	"github.com/sentinel-dev/sentinel/detector"
+)
+
+// Defaults of a [Recorder].
+const (
+	// DefaultColumns is how many time buckets a rule's series keeps: about
+	// one per pixel column of a chart.
+	DefaultColumns = 720
+	// DefaultMaxAlerts is how many alert transitions a report lists.
+	DefaultMaxAlerts = 1000
+)
+
+// Point is one time bucket of a rule's series: what its evaluations in
+// the bucket measured. A bucket with N == 0 had no evaluation: the engine
+// skips boundaries while every rule is idle (empty windows), so its value
+// was 0.
+type Point struct {
+	Min, Max, Last float64
+	// Threshold is the last finite threshold in the bucket, NaN if none
+	// (a baseline still learning).
+	Threshold float64
+	// Baseline and Spread are the last learned mean and standard deviation
+	// of a baseline rule.
+	Baseline, Spread float64
+	// N counts the evaluations folded into the bucket.
+	N int
+	// Firing says whether the rule was firing at any evaluation in it.
+	Firing bool
+}
+
+// merge folds b, the later bucket, into p.
+func (p *Point) merge(b Point) {
+	if b.N == 0 {
+		return
+	}
+	if p.N == 0 {
+		*p = b
+		return
+	}
+	p.Min, p.Max, p.Last = min(p.Min, b.Min), max(p.Max, b.Max), b.Last
+	if !math.IsNaN(b.Threshold) {
+		p.Threshold = b.Threshold
+	}
+	p.Baseline, p.Spread = b.Baseline, b.Spread
+	p.N += b.N
+	p.Firing = p.Firing || b.Firing
+}
+
+// Series is one rule's values over the replay, in buckets of Width from
+// Start: Points[i] covers [Start+i·Width, Start+(i+1)·Width).
+type Series struct {
+	Rule   string
+	Unit   string
+	Down   bool
+	Points []Point
+	// Evaluations counts every evaluation, skipped idle ones not included.
+	Evaluations int
+}
+
+// Recorder gathers what a report shows from a replay, in bounded memory:
+// hook [Recorder.Observe] to [detector.Options.Trace] and
+// [Recorder.Alert] to [detector.Options.Emit]. Every rule's series shares
+// one timeline, so charts line up. A Recorder is not safe for concurrent
+// use; the engine's goroutine feeds it.
+type Recorder struct {
+	// Columns bounds the buckets per series (default [DefaultColumns]).
+	Columns int
+	// MaxAlerts bounds the alerts kept (default [DefaultMaxAlerts]); the
+	// rest are counted.
+	MaxAlerts int
+
+	start   time.Time
+	width   time.Duration
+	series  map[string]*Series
+	order   []string
+	alerts  []alerts.Alert
+	dropped int
+	last    time.Time
+}
+
+// Observe takes one evaluation. It is a [detector.Options.Trace] function.
+func (r *Recorder) Observe(ev detector.Evaluation) {
+	if r.series == nil {
+		r.series = map[string]*Series{}
+		r.start, r.width = ev.Time, time.Second
+	}
+	s := r.series[ev.Rule]
+	if s == nil {
+		s = &Series{Rule: ev.Rule, Unit: ev.Unit, Down: ev.Down}
+		r.series[ev.Rule] = s
+		r.order = append(r.order, ev.Rule)
+	}
+	s.Evaluations++
+	if ev.Time.After(r.last) {
+		r.last = ev.Time
+	}
+	i := r.index(ev.Time)
+	for i >= r.columns() {
+		r.coarsen()
+		i = r.index(ev.Time)
+	}
+	for len(s.Points) <= i {
+		s.Points = append(s.Points, Point{Threshold: math.NaN()})
+	}
+	th := ev.Threshold
+	if math.IsInf(th, 0) {
+		th = math.NaN()
+	}
+	s.Points[i].merge(Point{
+		Min: ev.Value, Max: ev.Value, Last: ev.Value, Threshold: th,
+		Baseline: ev.Baseline, Spread: ev.Spread, N: 1, Firing: ev.State == "firing",
+	})
+}
+
+// Alert takes one alert transition. It is a [detector.Options.Emit]
+// function.
+func (r *Recorder) Alert(a alerts.Alert) {
+	if len(r.alerts) >= r.maxAlerts() {
+		r.dropped++
+		return
+	}
+	r.alerts = append(r.alerts, a)
+}
+
+// Series returns the rules' series in the order they were first
+// evaluated, with the timeline's start and bucket width.
+func (r *Recorder) Series() (start time.Time, width time.Duration, series []*Series) {
+	for _, name := range r.order {
+		series = append(series, r.series[name])
+	}
+	return r.start, r.width, series
+}
+
+// Alerts returns the alerts kept, in order, and how many more there were.
+func (r *Recorder) Alerts() (kept []alerts.Alert, dropped int) { return r.alerts, r.dropped }
+
+// End returns the time of the last evaluation.
+func (r *Recorder) End() time.Time { return r.last }
+
+func (r *Recorder) columns() int {
+	if r.Columns <= 1 {
+		return DefaultColumns
+	}
+	return r.Columns
+}
+
+func (r *Recorder) maxAlerts() int {
+	if r.MaxAlerts <= 0 {
+		return DefaultMaxAlerts
+	}
+	return r.MaxAlerts
+}
+
+// index returns the bucket of t; times before the start (a rule with wide
+// buckets evaluated late at a flush) land in the first.
+func (r *Recorder) index(t time.Time) int {
+	d := t.Sub(r.start)
+	if d < 0 {
+		return 0
+	}
+	return int(d / r.width)
+}
+
+// coarsen doubles the bucket width, merging each pair of buckets: the
+// cost of a long replay is coarser charts, never more memory.
+func (r *Recorder) coarsen() {
+	r.width *= 2
+	for _, s := range r.series {
+		n := (len(s.Points) + 1) / 2
+		for j := range n {
+			p := s.Points[2*j]
+			if 2*j+1 < len(s.Points) {
+				p.merge(s.Points[2*j+1])
+			}
+			s.Points[j] = p
+		}
+		s.Points = s.Points[:n]
+	}
+}
