@@ -121,8 +121,14 @@ func FormatText(a Alert) string {
 		if a.Down {
 			past = "above"
 		}
-		fmt.Fprintf(&b, "%s RESOLVED %s: %s, %s %s; held %s from %s, peak %s\n", t, a.Rule, FormatValue(a.Value, a.Unit),
-			past, FormatValue(a.ResolveAt, a.Unit), FormatDuration(a.Time.Sub(a.Since)), a.Since.UTC().Format(time.TimeOnly), FormatValue(a.Peak, a.Unit))
+		peak := "peak "
+		if a.Unit == "distinct" {
+			// A distinct count is estimated exactly only when its bounds
+			// cannot decide, so the peak seen is a lower bound.
+			peak = "peak at least "
+		}
+		fmt.Fprintf(&b, "%s RESOLVED %s: %s, %s %s; held %s from %s, %s%s\n", t, a.Rule, FormatValue(a.Value, a.Unit),
+			past, FormatValue(a.ResolveAt, a.Unit), FormatDuration(a.Time.Sub(a.Since)), a.Since.UTC().Format(time.TimeOnly), peak, FormatValue(a.Peak, a.Unit))
 	}
 	return b.String()
 }

@@ -62,7 +62,46 @@ type Series struct {
 	Points []Point
 	// Evaluations counts every evaluation, skipped idle ones not included.
 	Evaluations int
+	// Step is the shortest time seen between two evaluations: a rule with
+	// a long window is evaluated every few seconds, not every second.
+	Step time.Duration
+
+	prev time.Time // the last evaluation's time
 }
+
+// Filled returns the points with the buckets that had no evaluation
+// filled in. The engine evaluates nothing new in them, so their state is
+// the previous bucket's: the same firing, threshold and baseline. Their
+// value is the previous one within the rule's Step (a rule evaluated
+// every 3 s in 1 s buckets), the silence so far for an absence rule,
+// and otherwise 0 (the engine skipped boundaries whose windows were
+// empty).
+func (s *Series) Filled(start time.Time, width time.Duration) []Point {
+	out := make([]Point, len(s.Points))
+	last, lastAt := Point{Threshold: math.NaN()}, -1
+	for i, p := range s.Points {
+		if p.N > 0 {
+			out[i], last, lastAt = p, p, i
+			continue
+		}
+		f := Point{Threshold: last.Threshold, Baseline: last.Baseline, Spread: last.Spread, Firing: last.Firing}
+		gap := time.Duration(i-lastAt) * width
+		switch {
+		case lastAt < 0:
+			f.Firing = false
+		case s.Unit == absenceUnit && last.Last > 0:
+			v := last.Last + gap.Seconds()
+			f.Min, f.Max, f.Last = v, v, v
+		case gap <= s.Step:
+			f.Min, f.Max, f.Last = last.Last, last.Last, last.Last
+		}
+		out[i] = f
+	}
+	return out
+}
+
+// absenceUnit is the unit of an absence rule's value: seconds of silence.
+const absenceUnit = "s silent"
 
 // Recorder gathers what a report shows from a replay, in bounded memory:
 // hook [Recorder.Observe] to [detector.Options.Trace] and
@@ -98,6 +137,10 @@ func (r *Recorder) Observe(ev detector.Evaluation) {
 		r.order = append(r.order, ev.Rule)
 	}
 	s.Evaluations++
+	if d := ev.Time.Sub(s.prev); !s.prev.IsZero() && d > 0 && (s.Step == 0 || d < s.Step) {
+		s.Step = d
+	}
+	s.prev = ev.Time
 	if ev.Time.After(r.last) {
 		r.last = ev.Time
 	}

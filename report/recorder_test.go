@@ -75,3 +75,48 @@ func TestRecorder_alertsBounded(t *testing.T) {
 		t.Errorf("kept %d, dropped %d; want 2, 3", len(kept), dropped)
 	}
 }
+
+// TestSeries_Filled: buckets without an evaluation carry the rule's state
+// — a 5-minute rule evaluated every 3 s draws no comb down to 0; an
+// absence rule firing through an idle gap keeps firing, its silence
+// growing; a drop rule firing on zero traffic stays shaded.
+func TestSeries_Filled(t *testing.T) {
+	t0 := time.Date(2026, 11, 27, 1, 0, 0, 0, time.UTC)
+	ev := func(rule, unit string, sec int, v float64, state string) detector.Evaluation {
+		return detector.Evaluation{Rule: rule, Unit: unit, Time: t0.Add(time.Duration(sec) * time.Second), Value: v, Threshold: 1, State: state}
+	}
+	var r Recorder
+	for sec := 0; sec <= 30; sec += 3 {
+		r.Observe(ev("slow", "/s", sec, 5, "inactive"))
+	}
+	r.Observe(ev("gone", "s silent", 0, 0, "inactive"))
+	r.Observe(ev("gone", "s silent", 1, 0, "inactive"))
+	r.Observe(ev("gone", "s silent", 10, 10, "firing")) // then the engine skips: idle
+	r.Observe(ev("drop", "/s", 0, 2, "inactive"))
+	r.Observe(ev("drop", "/s", 1, 2, "inactive"))
+	r.Observe(ev("drop", "/s", 5, 0, "firing"))
+	r.Observe(ev("slow", "/s", 40, 5, "inactive"))
+	start, width, series := r.Series()
+	for _, s := range series {
+		pts := s.Filled(start, width)
+		switch s.Rule {
+		case "slow":
+			for i, p := range pts[:31] {
+				if p.Max != 5 {
+					t.Errorf("slow: bucket %d = %v, want 5 carried between evaluations every %v", i, p.Max, s.Step)
+				}
+			}
+			if pts[35].Max != 0 {
+				t.Errorf("slow: bucket 35 = %v, want 0 (a gap longer than its step: empty windows)", pts[35].Max)
+			}
+		case "gone":
+			if p := pts[len(pts)-1]; !p.Firing || p.Max != 10+float64(len(pts)-1-10) {
+				t.Errorf("gone: last bucket = %+v, want firing with the silence grown", p)
+			}
+		case "drop":
+			if p := pts[len(pts)-1]; !p.Firing || p.Max != 0 {
+				t.Errorf("drop: last bucket = %+v, want firing at 0", p)
+			}
+		}
+	}
+}

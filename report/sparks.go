@@ -149,11 +149,11 @@ func sparkLine(rec *Recorder, unit string) string {
 	if len(series) == 0 {
 		return ""
 	}
-	pts := series[0].Points
+	pts := series[0].Filled(start, width)
 	vals := make([]float64, len(pts))
 	var peak float64
 	for i, p := range pts {
-		vals[i] = p.Max // an idle bucket (N == 0) is 0
+		vals[i] = p.Max
 		peak = max(peak, p.Max)
 	}
 	end := start.Add(time.Duration(len(pts)) * width)

@@ -35,6 +35,12 @@ type suggestState struct {
 	step        time.Duration // the shortest gap between evaluations
 	worst       float64       // drop rules: the largest baseline/value seen while armed
 	zeroDrop    float64       // drop rules: a baseline the value fell to 0 under, while armed
+	// Absence rules: when the silence being measured began, and the
+	// longest one that ended. The engine skips evaluations while an
+	// absence fires, so the silence is measured from its start to the
+	// first evaluation that sees events again.
+	silentSince time.Time
+	longest     float64
 }
 
 // NewSuggester returns a Suggester for rules.
@@ -66,6 +72,13 @@ func (s *Suggester) Observe(ev detector.Evaluation) {
 	st.last = ev.Time
 	r := &st.rule
 	switch {
+	case r.Type == detector.Absence && ev.Value > 0:
+		if st.silentSince.IsZero() {
+			st.silentSince = ev.Time.Add(-time.Duration(ev.Value * float64(time.Second)))
+		}
+	case r.Type == detector.Absence && !st.silentSince.IsZero():
+		st.longest = max(st.longest, ev.Time.Sub(st.silentSince).Seconds())
+		st.silentSince = time.Time{}
 	case r.Type == detector.Ratio && ev.Count < r.MinEvents:
 		return // too few events to fire: not a value the threshold meets
 	case r.Baseline != nil && r.Baseline.Down:
@@ -128,9 +141,19 @@ func (s *Suggester) Suggestions() []Suggestion {
 		switch {
 		case h.Count() == 0:
 			sg.Note = "never evaluated with enough events: nothing to suggest"
-		case r.Type == detector.Absence:
+		case r.Type == detector.Absence && sg.Max <= 0:
 			sg.Setting, sg.Current = "window", r.Window.Seconds()
-			sg.Quiet = math.Ceil(sg.Max + 1)
+			sg.Note = "no silence as long as the window on this log: it is already quiet here (shorter silences are not measured)"
+		case r.Type == detector.Absence:
+			// A window longer than the longest silence (one still going
+			// on at the end counts as far as the log goes), in whole
+			// minutes, which the engine can always cut into buckets.
+			longest := max(st.longest, sg.Max)
+			if !st.silentSince.IsZero() {
+				longest = max(longest, st.last.Sub(st.silentSince).Seconds())
+			}
+			sg.Setting, sg.Current = "window", r.Window.Seconds()
+			sg.Quiet = (math.Floor(longest/60) + 1) * 60
 			sg.Note = "a window longer than the longest silence"
 		case r.Baseline != nil && r.Baseline.Down:
 			sg.Setting, sg.Current = "factor", r.Baseline.Factor
@@ -161,12 +184,13 @@ func (s *Suggester) Suggestions() []Suggestion {
 }
 
 // niceAbove returns the smallest number with two significant digits that
-// is strictly above v: 241 → 250, 8 → 8.1, 0 → 0.001 (the engine's
-// values have three decimals).
+// is strictly above v, and above anything v (traced, rounded to three
+// decimals) may stand for: 241 → 250, 8 → 8.1, 0 → 0.001.
 func niceAbove(v float64) float64 {
 	if v <= 0 {
 		return 0.001
 	}
+	v += 0.0005 // the engine compares the unrounded value
 	scale := math.Pow(10, math.Floor(math.Log10(v))-1)
 	n := math.Floor(v/scale+1e-9) + 1
 	return round3(math.Max(n*scale, 0.001))

@@ -100,18 +100,9 @@ func (c *chart) x(t time.Time) float64 {
 // top, actions as diamonds along the bottom.
 func (c *chart) svg() template.HTML {
 	var w svgWriter
-	pts := c.series.Points
-	// Fill the idle buckets (no evaluation: empty windows, value 0) and
-	// carry the threshold and baseline through them.
-	th, base, spread := math.NaN(), 0.0, 0.0
-	vals := make([]Point, len(pts))
+	vals := c.series.Filled(c.start, c.width)
 	top := 0.0
-	for i, p := range pts {
-		if p.N == 0 {
-			p = Point{Threshold: th, Baseline: base, Spread: spread}
-		}
-		th, base, spread = p.Threshold, p.Baseline, p.Spread
-		vals[i] = p
+	for _, p := range vals {
 		top = max(top, p.Max)
 		if !math.IsNaN(p.Threshold) {
 			top = max(top, p.Threshold)
@@ -190,6 +181,11 @@ func (c *chart) svg() template.HTML {
 	for i, p := range vals {
 		hi = append(hi, num(cx(i))+","+num(y(p.Max)))
 		lo = append(lo, num(cx(i))+","+num(y(p.Min)))
+	}
+	if len(vals) == 1 { // one bucket: a segment across it, not a point nobody sees
+		p := vals[0]
+		hi = []string{num(bx(0)) + "," + num(y(p.Max)), num(bx(1)) + "," + num(y(p.Max))}
+		lo = []string{num(bx(0)) + "," + num(y(p.Min)), num(bx(1)) + "," + num(y(p.Min))}
 	}
 	if len(hi) > 0 {
 		for i, j := 0, len(lo)-1; i < j; i, j = i+1, j-1 {

@@ -130,11 +130,15 @@ func (p *progressBar) above(print func()) {
 }
 
 // progressWidth is the width of the bar itself, in cells.
-const progressWidth = 24
+const progressWidth = 16
 
 // line renders the bar at now.
 func (p *progressBar) line(now time.Time) string {
-	read, lines := p.progress.Bytes(), p.progress.Lines()
+	return p.render(p.progress.Bytes(), p.progress.Lines(), now)
+}
+
+// render draws the bar for read bytes and lines at now.
+func (p *progressBar) render(read, lines int64, now time.Time) string {
 	elapsed := now.Sub(p.start).Seconds()
 	frac := 0.0
 	if p.total > 0 {
@@ -152,9 +156,14 @@ func (p *progressBar) line(now time.Time) string {
 			eta = "0s"
 		}
 	}
-	return fmt.Sprintf("%s %3.0f%%  %s lines  %s/s  %s / %s  ETA %s", bar, 100*frac, alerts.Thousands(uint64(lines)),
-		alerts.Thousands(uint64(rate)), megabytes(read), megabytes(p.total), eta)
+	// At most about 75 columns for inputs under 10 TB and 100M lines: a
+	// line that wraps on an 80-column terminal would leave one copy
+	// behind at every redraw (\r goes back to the start of the last row
+	// only).
+	unit, scale := "MB", 1e6
+	if p.total >= 10e9 {
+		unit, scale = "GB", 1e9
+	}
+	return fmt.Sprintf("%s %3.0f%% %s lines %s/s %.1f/%.1f %s ETA %s", bar, 100*frac, alerts.Thousands(uint64(lines)),
+		alerts.Thousands(uint64(rate)), float64(read)/scale, float64(p.total)/scale, unit, eta)
 }
-
-// megabytes prints a byte count in MB with one decimal.
-func megabytes(n int64) string { return fmt.Sprintf("%.1f MB", float64(n)/1e6) }

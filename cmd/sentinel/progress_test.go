@@ -10,6 +10,7 @@ import (
 	"testing"
 	"testing/synctest"
 	"time"
+	"unicode/utf8"
 
 	"github.com/sentinel-dev/sentinel/config"
 	"github.com/sentinel-dev/sentinel/detector"
@@ -39,9 +40,15 @@ func TestProgressBar_line(t *testing.T) {
 		t.Fatal(err)
 	}
 	got := bar.line(start.Add(2 * time.Second))
-	want := "████████████░░░░░░░░░░░░  50%  1,000 lines  500/s  0.2 MB / 0.4 MB  ETA 2s"
+	want := "████████░░░░░░░░  50% 1,000 lines 500/s 0.2/0.4 MB ETA 2s"
 	if got != want {
 		t.Errorf("line() = %q\nwant     %q", got, want)
+	}
+	// A big input late in a slow replay still fits 80 columns: a line that
+	// wraps leaves a copy behind at every redraw.
+	big := &progressBar{total: 999_999_999_999, start: start}
+	if long := big.render(500_000_000_000, 99_999_999, start.Add(1000*time.Second)); utf8.RuneCountInString(long) > 79 {
+		t.Errorf("line() = %q: %d columns, more than an 80-column terminal holds", long, utf8.RuneCountInString(long))
 	}
 }
 

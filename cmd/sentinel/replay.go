@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -130,10 +131,18 @@ func runReplay(ctx context.Context, stdin io.Reader, stdout, stderr io.Writer, f
 		if in, ok := sameFile(f.report, inputs); ok {
 			return usagef("--report %s would overwrite the input %s", f.report, in)
 		}
-		if reportFile, err = os.Create(f.report); err != nil {
-			return fmt.Errorf("create report: %w", err)
+		// Written beside it, renamed over it once complete: a replay that
+		// fails leaves the previous report (or none), never half a page.
+		if reportFile, err = os.CreateTemp(filepath.Dir(f.report), "."+filepath.Base(f.report)+".*"); err != nil {
+			if pe, ok := errors.AsType[*fs.PathError](err); ok {
+				err = pe.Err // its path is the temporary file's
+			}
+			return fmt.Errorf("create report %s: %w", f.report, err)
 		}
-		defer reportFile.Close()
+		defer func() {
+			reportFile.Close()
+			os.Remove(reportFile.Name()) // gone already once renamed
+		}()
 	}
 
 	console := alerts.NewConsole(stdout, out)
@@ -147,9 +156,14 @@ func runReplay(ctx context.Context, stdin io.Reader, stdout, stderr io.Writer, f
 	if out == alerts.JSON {
 		planOut = stderr
 	}
-	var plans []actions.Entry
+	var plans []actions.Entry // the first maxPlans, for the summary and the report
+	morePlans := 0
 	acts := actions.NewManager(actions.Options{Actions: cfg.Actions, Plan: func(e actions.Entry) {
-		plans = append(plans, e)
+		if len(plans) < maxPlans {
+			plans = append(plans, e)
+		} else {
+			morePlans++
+		}
 		bar.above(func() { writePlanned(planOut, e) })
 	}})
 	var (
@@ -230,7 +244,7 @@ func runReplay(ctx context.Context, stdin io.Reader, stdout, stderr io.Writer, f
 	if !f.quiet {
 		writeSummary(w, cfg, stats, eng, alertCount, elapsed)
 		if len(cfg.Actions) > 0 {
-			writePlanSummary(w, plans, acts.Episodes())
+			writePlanSummary(w, plans, morePlans, acts.Episodes())
 		}
 	}
 	if sug != nil {
@@ -251,6 +265,12 @@ func runReplay(ctx context.Context, stdin io.Reader, stdout, stderr io.Writer, f
 		}
 		if err := writeReport(reportFile, rep); err != nil {
 			return err
+		}
+		if err := os.Chmod(reportFile.Name(), 0o644); err != nil {
+			return fmt.Errorf("write report: %w", err)
+		}
+		if err := os.Rename(reportFile.Name(), f.report); err != nil {
+			return fmt.Errorf("write report: %w", err)
 		}
 	}
 	if notifyErr != nil {
@@ -516,7 +536,7 @@ func dryNote(e actions.Entry) string {
 
 // writePlanSummary lists each application with its revert: "would call
 // PATCH https://flags…/signups at 01:20:01, revert at 01:31:10".
-func writePlanSummary(w io.Writer, plans []actions.Entry, open []actions.Episode) {
+func writePlanSummary(w io.Writer, plans []actions.Entry, more int, open []actions.Episode) {
 	fmt.Fprintln(w, "  actions (never executed by replay):")
 	if len(plans) == 0 && len(open) == 0 {
 		fmt.Fprintln(w, "    none would have run")
@@ -553,7 +573,15 @@ func writePlanSummary(w io.Writer, plans []actions.Entry, open []actions.Episode
 	for _, l := range lines {
 		fmt.Fprintln(w, "    "+l)
 	}
+	if more > 0 {
+		fmt.Fprintf(w, "    … and %s more (see the timeline)\n", alerts.Thousands(uint64(more)))
+	}
 }
+
+// maxPlans bounds the would-be actions a replay keeps for its summary and
+// report (a month of held-back firings must not grow memory); the
+// timeline prints them all.
+const maxPlans = 1000
 
 func orDash(s string) string {
 	if s == "" {

@@ -126,7 +126,7 @@ func TestReplay_reportBadPath(t *testing.T) {
 	if code := run(args, strings.NewReader(""), &stdout, &stderr); code != exitFailure {
 		t.Errorf("exit %d, want %d", code, exitFailure)
 	}
-	if !strings.Contains(stderr.String(), "sentinel: error: create report:") || stdout.Len() != 0 {
+	if !strings.Contains(stderr.String(), "sentinel: error: create report ") || stdout.Len() != 0 {
 		t.Errorf("stdout %q, stderr %q", stdout.String(), stderr.String())
 	}
 }
