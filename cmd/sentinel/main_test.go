@@ -9,6 +9,11 @@ import (
 )
 
 func TestMain(m *testing.M) {
+	// Tests run this binary as sentinel many times; built with -race, each
+	// run would otherwise sleep 1 s at exit (GORACE's atexit_sleep_ms).
+	if _, ok := os.LookupEnv("GORACE"); !ok {
+		os.Setenv("GORACE", "atexit_sleep_ms=0")
+	}
 	testscript.Main(cleanupM{m}, map[string]func(){
 		"sentinel": func() { os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr)) },
 	})
