@@ -117,6 +117,21 @@ type Action struct {
 	Line int
 }
 
+// OptionError is a constructor's complaint about one option ("url",
+// "body", "command"), so that a config can point at that option's line.
+// Its text names the option already.
+type OptionError struct {
+	Option string
+	Err    error
+}
+
+func (e *OptionError) Error() string { return e.Err.Error() }
+
+// Unwrap returns the underlying error.
+func (e *OptionError) Unwrap() error { return e.Err }
+
+func optionError(option string, err error) error { return &OptionError{Option: option, Err: err} }
+
 // templateData is what an action's templates see: the alert's fields
 // under readable names. Text from the log (Keys) is attacker-controlled:
 // put it in JSON bodies through the json function, in URLs through

@@ -64,13 +64,13 @@ var _ Step = (*Exec)(nil)
 // absolute path or found in PATH now, so a typo fails at startup.
 func NewExec(opts ExecOptions) (*Exec, error) {
 	if len(opts.Command) == 0 || opts.Command[0] == "" {
-		return nil, errors.New("command: missing: give the program and its arguments as a list")
+		return nil, optionError("command", errors.New("command: missing: give the program and its arguments as a list"))
 	}
 	path := opts.Command[0]
 	if !filepath.IsAbs(path) {
 		p, err := exec.LookPath(path)
 		if err != nil {
-			return nil, fmt.Errorf("command: %q not found in PATH", alerts.Sanitize(path, 100))
+			return nil, optionError("command", fmt.Errorf("command: %q not found in PATH", alerts.Sanitize(path, 100)))
 		}
 		path = p
 	}
@@ -85,10 +85,10 @@ func NewExec(opts ExecOptions) (*Exec, error) {
 	for i, a := range opts.Command[1:] {
 		t, err := ParseTemplate("command["+strconv.Itoa(i+1)+"]", a)
 		if err != nil {
-			return nil, fmt.Errorf("command: %w", err)
+			return nil, optionError("command", fmt.Errorf("command: %w", err))
 		}
 		if err := CheckTemplate(t); err != nil {
-			return nil, fmt.Errorf("command: %w", err)
+			return nil, optionError("command", fmt.Errorf("command: %w", err))
 		}
 		e.args = append(e.args, t)
 	}

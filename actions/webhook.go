@@ -80,40 +80,40 @@ func NewWebhook(opts WebhookOptions) (*Webhook, error) {
 		method = http.MethodPost
 	}
 	if !alerts.ValidHeaderName(method) { // a method is a token too
-		return nil, fmt.Errorf("method %q is not an HTTP method", alerts.Sanitize(opts.Method, 40))
+		return nil, optionError("method", fmt.Errorf("method %q is not an HTTP method", alerts.Sanitize(opts.Method, 40)))
 	}
 	if opts.URL == "" {
-		return nil, errors.New("url: missing")
+		return nil, optionError("url", errors.New("url: missing"))
 	}
 	ut, err := ParseTemplate("url", opts.URL)
 	if err != nil {
-		return nil, fmt.Errorf("url: %w", err)
+		return nil, optionError("url", fmt.Errorf("url: %w", err))
 	}
 	if !strings.Contains(opts.URL, "{{") {
 		if err := alerts.CheckURL("", opts.URL); err != nil {
-			return nil, errors.Unwrap(err) // a config error: "permanent" says nothing
+			return nil, optionError("url", errors.Unwrap(err)) // a config error: "permanent" says nothing
 		}
 	}
 	if err := CheckTemplate(ut); err != nil {
-		return nil, fmt.Errorf("url: %w", err)
+		return nil, optionError("url", fmt.Errorf("url: %w", err))
 	}
 	var bt *template.Template
 	if opts.Body != "" {
 		if bt, err = ParseTemplate("body", opts.Body); err != nil {
-			return nil, fmt.Errorf("body: %w", err)
+			return nil, optionError("body", fmt.Errorf("body: %w", err))
 		}
 		if err := CheckTemplate(bt); err != nil {
-			return nil, fmt.Errorf("body: %w", err)
+			return nil, optionError("body", fmt.Errorf("body: %w", err))
 		}
 	}
 	h := make(http.Header)
 	var secrets []string
 	for k, v := range opts.Headers {
 		if !alerts.ValidHeaderName(k) {
-			return nil, fmt.Errorf("headers: name %q is invalid", alerts.Sanitize(k, 80))
+			return nil, optionError("headers", fmt.Errorf("headers: name %q is invalid", alerts.Sanitize(k, 80)))
 		}
 		if strings.ContainsAny(v, "\r\n\x00") {
-			return nil, fmt.Errorf("headers: %s: value has a line break", k)
+			return nil, optionError("headers", fmt.Errorf("headers: %s: value has a line break", k))
 		}
 		h.Set(k, v)
 		secrets = append(secrets, headerSecrets(v)...)

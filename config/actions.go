@@ -1,6 +1,7 @@
 package config
 
 import (
+	"errors"
 	"maps"
 	"os"
 	"strings"
@@ -25,7 +26,8 @@ type request struct {
 	set     map[string]bool
 	headers map[string]string
 	command []string
-	shown   []string // the command as written, before ${ENV}
+	shown   []string              // the command as written, before ${ENV}
+	nodes   map[string]*yaml.Node // each key's value, for errors at its line
 }
 
 // action decodes one actions: entry and builds it, so that a bad URL, a
@@ -107,7 +109,7 @@ func (d *decoder) action(n *yaml.Node, path string, names map[string]int) (*acti
 
 // request decodes a webhook: or exec: block (or a revert: of that kind).
 func (d *decoder) request(n *yaml.Node, path, kind string) *request {
-	r := &request{n: n, v: map[string]string{}, set: map[string]bool{}, headers: map[string]string{}}
+	r := &request{n: n, v: map[string]string{}, set: map[string]bool{}, headers: map[string]string{}, nodes: map[string]*yaml.Node{}}
 	keys := webhookKeys
 	if kind == "exec" {
 		keys = []string{"command"}
@@ -115,6 +117,7 @@ func (d *decoder) request(n *yaml.Node, path, kind string) *request {
 	d.mapping(n, path, keys, func(key string, k, v *yaml.Node) {
 		p := join(path, key)
 		r.set[key] = true
+		r.nodes[key] = v
 		switch key {
 		case "headers":
 			d.mapping(v, p, nil, func(h string, _, hv *yaml.Node) {
@@ -162,7 +165,7 @@ func (d *decoder) step(r *request, path, kind string, timeout time.Duration, bas
 	if kind == "exec" {
 		e, err := actions.NewExec(actions.ExecOptions{Command: r.command, Shown: r.shown, Timeout: timeout})
 		if err != nil {
-			d.errorf(r.n, path, "%v", err)
+			d.optionErrorf(r, path, err)
 			return nil
 		}
 		return e
@@ -181,10 +184,29 @@ func (d *decoder) step(r *request, path, kind string, timeout time.Duration, bas
 		Body: r.v["body"], ContentType: r.v["content_type"], Secret: r.v["secret"], Timeout: timeout,
 		HideURL: r.v["url_file"] != ""})
 	if err != nil {
-		d.errorf(r.n, path, "%v", err) // the webhook keeps secrets out of its errors
+		d.optionErrorf(r, path, err) // the webhook keeps secrets out of its errors
 		return nil
 	}
 	return w
+}
+
+// optionErrorf reports a step's error at the line of the option it names
+// (the block's own line when the option was inherited or left out).
+func (d *decoder) optionErrorf(r *request, path string, err error) {
+	oe, ok := errors.AsType[*actions.OptionError](err)
+	if !ok {
+		d.errorf(r.n, path, "%v", err)
+		return
+	}
+	n := r.nodes[oe.Option]
+	if n == nil && oe.Option == "url" {
+		n = r.nodes["url_file"]
+	}
+	if n == nil {
+		d.errorf(r.n, path, "%v", err)
+		return
+	}
+	d.errorf(n, join(path, oe.Option), "%s", strings.TrimPrefix(err.Error(), oe.Option+": "))
 }
 
 // positiveDuration is a duration that must be above zero.
