@@ -29,10 +29,12 @@ type Episode struct {
 	Action string `json:"action"`
 	// Alert is the firing that applied the remedy; the revert is made for
 	// it too (the same keys, the same idempotency base).
-	Alert   alerts.Alert `json:"alert"`
-	Status  string       `json:"status"`
-	DryRun  bool         `json:"dry_run,omitempty"`
-	Applied time.Time    `json:"applied"` // event time
+	Alert  alerts.Alert `json:"alert"`
+	Status string       `json:"status"`
+	DryRun bool         `json:"dry_run,omitempty"`
+	// HasRevert says that the action had a revert when it was applied.
+	HasRevert bool      `json:"has_revert,omitempty"`
+	Applied   time.Time `json:"applied"` // event time
 	// Firing lists the action's rules firing now.
 	Firing []string `json:"firing"`
 	// Quiet is when the last of them resolved; zero while one fires.
@@ -101,6 +103,7 @@ type Manager struct {
 // job is one step to run.
 type job struct {
 	ep    *Episode
+	act   *Action // ep.act when the job was queued (a reload may change ep.act)
 	phase Phase
 	at    time.Time     // event time it was due
 	stop  chan struct{} // a revert's: closed when its rules fire again
@@ -173,9 +176,13 @@ func (m *Manager) reconcile(t time.Time) {
 		was := len(ep.Firing)
 		ep.Firing = now
 		m.changes++
-		if len(now) == 0 && was > 0 && ep.Status != StatusReverting {
+		if len(now) == 0 && was > 0 && !t.IsZero() { // a zero t: the first Advance starts the quiet
 			ep.Quiet = t
 			ep.RevertAt = revertAt(ep)
+		}
+		if len(now) > 0 && ep.stop != nil { // a revert restored under way, its rule firing
+			close(ep.stop)
+			ep.stop = nil
 		}
 	}
 }
@@ -208,7 +215,8 @@ func (m *Manager) Restore(s State) {
 			m.log.Error("action removed from the config while its remedy was on: undo it by hand",
 				"action", ep.Action, "applied", ep.Applied, "rule", ep.Alert.Rule)
 			continue
-		case act.Undo == nil && ep.Status != StatusApplying:
+		case act.Undo == nil && (ep.HasRevert || ep.Status == StatusReverting || ep.Status == StatusRevertFailed) &&
+			ep.Status != StatusApplying:
 			m.log.Error("action lost its revert while its remedy was on: undo it by hand",
 				"action", ep.Action, "applied", ep.Applied, "rule", ep.Alert.Rule)
 			continue
@@ -300,7 +308,7 @@ func (m *Manager) Handle(a alerts.Alert) {
 			continue
 		}
 		ep.Firing = slices.DeleteFunc(ep.Firing, func(r string) bool { return r == a.Rule })
-		if len(ep.Firing) == 0 && ep.Status != StatusReverting {
+		if len(ep.Firing) == 0 { // also while a revert is under way: if it is given up, this is when the quiet began
 			ep.Quiet = a.Time
 			ep.RevertAt = revertAt(ep)
 		}
@@ -346,6 +354,12 @@ func maxTime(a, b time.Time) time.Time {
 func (m *Manager) advance(t time.Time) {
 	for _, name := range m.episodeNames() {
 		ep := m.episodes[name]
+		if ep.Status == StatusOn && len(ep.Firing) == 0 && ep.RevertAt.IsZero() && !t.IsZero() {
+			// Quiet with no time to count from (restored without the
+			// log's clock): the quiet period starts now.
+			ep.Quiet, ep.RevertAt = t, revertAt(&Episode{Quiet: t, Applied: ep.Applied, act: ep.act})
+			m.changes++
+		}
 		if ep.Status != StatusOn || ep.RevertAt.IsZero() || t.Before(ep.RevertAt) || len(ep.Firing) > 0 {
 			continue
 		}
@@ -366,13 +380,14 @@ type guardrails bool
 
 const (
 	checkGuardrails guardrails = true
-	skipGuardrails  guardrails = false // the same episode goes on
+	skipGuardrails  guardrails = false // the same episode goes on: no cooldown or caps (the pause holds)
 )
 
 // apply starts an episode for a firing, unless a guardrail holds it back.
 // The caller holds mu.
 func (m *Manager) apply(act *Action, a alerts.Alert, g guardrails) {
-	if reason := m.blocked(act, a.Time); g == checkGuardrails && reason != "" {
+	// Going on with an episode skips the cooldown and caps, never the pause.
+	if reason := m.blocked(act, a.Time); reason != "" && (g == checkGuardrails || m.paused) {
 		e := Entry{At: m.opts.Now().UTC(), EventTime: a.Time, Action: act.Name, Phase: Apply, Rule: a.Rule,
 			Outcome: OutcomeSkipped, Reason: reason, Request: act.Do.String()}
 		m.record(e)
@@ -381,7 +396,7 @@ func (m *Manager) apply(act *Action, a alerts.Alert, g guardrails) {
 	}
 	m.applied[act.Name] = append(m.applied[act.Name], a.Time)
 	ep := &Episode{Action: act.Name, Alert: a, Status: StatusApplying, DryRun: act.DryRun || m.opts.DryRun,
-		Applied: a.Time, act: act}
+		HasRevert: act.Undo != nil, Applied: a.Time, act: act}
 	for _, r := range act.Rules { // every rule of the action firing now, not only a's
 		if m.firing[r] || r == a.Rule {
 			ep.Firing = append(ep.Firing, r)
@@ -420,10 +435,11 @@ func (m *Manager) blocked(act *Action, t time.Time) string {
 // queue hands a job to Run, or, when planning, does it at once. The
 // caller holds mu.
 func (m *Manager) queue(j job) {
+	j.act = j.ep.act
 	if m.opts.Plan != nil {
-		step := j.ep.act.Do
+		step := j.act.Do
 		if j.phase == Revert {
-			step = j.ep.act.Undo
+			step = j.act.Undo
 		}
 		outcome := OutcomePlanned
 		if j.ep.DryRun {
@@ -465,6 +481,10 @@ func (m *Manager) done(j job, r result) {
 		delete(m.episodes, ep.Action) // nothing was applied: nothing to undo
 	case r == stopped:
 		ep.Status, ep.Reapply = StatusOn, nil // the revert did not go through: still on
+	case r == failed && len(ep.Firing) > 0:
+		// Refused while its rule fired again: the remedy is on and wanted;
+		// the revert is tried again once the rules are quiet.
+		ep.Status, ep.Reapply = StatusOn, nil
 	case r == failed:
 		ep.Status, ep.Reapply = StatusRevertFailed, nil
 	default:
@@ -501,7 +521,7 @@ func (m *Manager) Run(ctx context.Context) error {
 // up to its action's Retries, a revert until it succeeds (a remedy left
 // on is an outage of its own) or fails permanently.
 func (m *Manager) run(ctx context.Context, j job) {
-	act := j.ep.act
+	act := j.act
 	step, phase := act.Do, j.phase
 	if phase == Revert {
 		step = act.Undo

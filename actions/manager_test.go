@@ -313,3 +313,38 @@ func TestManager_reconcile(t *testing.T) {
 		}
 	})
 }
+
+// TestManager_restartEdges: a restart without the log's clock starts the
+// quiet period at the first time it learns, not at year 1; an action
+// that never had a revert keeps its episode across a restart; a
+// re-apply after a revert honours the pause.
+func TestManager_restartEdges(t *testing.T) {
+	t.Run("no clock", func(t *testing.T) {
+		m1, _ := newPlanner(flagAction(t, nil))
+		m1.Handle(fire("signup-burst", at(0)))
+		m2, got := newPlanner(flagAction(t, nil))
+		m2.Restore(m1.State())
+		m2.Reconcile(nil, time.Time{}) // the engine state was not restored
+		m2.Advance(at(time.Hour))      // the first time the manager learns
+		m2.Advance(at(time.Hour + 9*time.Minute))
+		if len(*got) != 0 {
+			t.Fatalf("reverted before its quiet period: %v", planned(*got))
+		}
+		m2.Advance(at(time.Hour + 10*time.Minute))
+		if diff := cmp.Diff([]string{"02:30:00 revert planned signup-burst"}, planned(*got)); diff != "" {
+			t.Errorf("planned (-want +got):\n%s", diff)
+		}
+	})
+	t.Run("no revert configured", func(t *testing.T) {
+		noUndo := func(a *Action) { a.Undo = nil }
+		m1, _ := newPlanner(flagAction(t, noUndo))
+		m1.Handle(fire("signup-burst", at(0)))
+		m2, got := newPlanner(flagAction(t, noUndo))
+		m2.Restore(m1.State())
+		m2.Reconcile([]string{"signup-burst"}, at(time.Minute))
+		m2.Handle(fire("signup-spread", at(2*time.Minute)))
+		if len(m2.Episodes()) != 1 || len(*got) != 0 {
+			t.Errorf("episodes %+v, planned %v: want the episode kept, nothing applied twice", m2.Episodes(), planned(*got))
+		}
+	})
+}

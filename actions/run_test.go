@@ -156,6 +156,48 @@ func TestManager_Run_revertFailures(t *testing.T) {
 			t.Errorf("episodes = %+v, want the remedy on, its rule firing", eps)
 		}
 	})
+	t.Run("fired and resolved again during the retries", func(t *testing.T) {
+		fs := testutil.NewFlagServer(t, "k", 0, 503, 503, 503)
+		m := NewManager(Options{Actions: []*Action{liveAction(t, fs.URL, nil)}, MinBackoff: 50 * time.Millisecond, MaxBackoff: 50 * time.Millisecond})
+		runManager(t, m)
+		m.Handle(fire("signup-burst", t0))
+		waitFor(t, "the apply", func() bool { return len(fs.Requests()) == 1 })
+		m.Handle(resolve("signup-burst", t0.Add(time.Minute)))
+		m.Advance(t0.Add(20 * time.Minute))
+		waitFor(t, "a failed revert", func() bool { return len(fs.Requests()) >= 2 })
+		m.Handle(fire("signup-burst", t0.Add(30*time.Minute)))
+		m.Handle(resolve("signup-burst", t0.Add(31*time.Minute))) // before the retry loop notices
+		waitFor(t, "the revert given up", func() bool {
+			eps := m.Episodes()
+			return len(eps) == 1 && eps[0].Status == StatusOn
+		})
+		if eps := m.Episodes(); !eps[0].RevertAt.Equal(t0.Add(32 * time.Minute)) {
+			t.Fatalf("episode = %+v, want its revert due a minute (revert_after) after the second resolve", eps[0])
+		}
+		m.Advance(t0.Add(32 * time.Minute))
+		waitFor(t, "the revert", func() bool { return len(m.Episodes()) == 0 })
+		if !fs.On() {
+			t.Error("flag left off")
+		}
+	})
+	t.Run("refused while the rule fires again", func(t *testing.T) {
+		fs := testutil.NewFlagServer(t, "k", 0, 503, 403)
+		m := NewManager(Options{Actions: []*Action{liveAction(t, fs.URL, nil)}, MinBackoff: 100 * time.Millisecond, MaxBackoff: 100 * time.Millisecond})
+		runManager(t, m)
+		m.Handle(fire("signup-burst", t0))
+		waitFor(t, "the apply", func() bool { return len(fs.Requests()) == 1 })
+		m.Handle(resolve("signup-burst", t0.Add(time.Minute)))
+		m.Advance(t0.Add(20 * time.Minute))
+		waitFor(t, "the first revert attempt", func() bool { return len(fs.Requests()) >= 2 })
+		m.Handle(fire("signup-burst", t0.Add(30*time.Minute)))
+		waitFor(t, "the revert ended", func() bool {
+			eps := m.Episodes()
+			return len(eps) == 1 && eps[0].Status != StatusReverting
+		})
+		if eps := m.Episodes(); eps[0].Status != StatusOn {
+			t.Errorf("status %s, want on: the rule fires, the remedy stays", eps[0].Status)
+		}
+	})
 	t.Run("refused", func(t *testing.T) {
 		fs := testutil.NewFlagServer(t, "k", 0, 403)
 		m := NewManager(Options{Actions: []*Action{liveAction(t, fs.URL, nil)}, MinBackoff: time.Millisecond})

@@ -31,8 +31,9 @@ type Point struct {
 	Baseline, Spread float64
 	// N counts the evaluations folded into the bucket.
 	N int
-	// Firing says whether the rule was firing at any evaluation in it.
-	Firing bool
+	// Firing says whether the rule was firing at any evaluation in it;
+	// LastFiring whether it was at the last one.
+	Firing, LastFiring bool
 }
 
 // merge folds b, the later bucket, into p.
@@ -51,6 +52,7 @@ func (p *Point) merge(b Point) {
 	p.Baseline, p.Spread = b.Baseline, b.Spread
 	p.N += b.N
 	p.Firing = p.Firing || b.Firing
+	p.LastFiring = b.LastFiring
 }
 
 // Series is one rule's values over the replay, in buckets of Width from
@@ -84,7 +86,9 @@ func (s *Series) Filled(start time.Time, width time.Duration) []Point {
 			out[i], last, lastAt = p, p, i
 			continue
 		}
-		f := Point{Threshold: last.Threshold, Baseline: last.Baseline, Spread: last.Spread, Firing: last.Firing}
+		// The state at the bucket's last evaluation goes on, not whether it
+		// fired at any point of it (a merged bucket may hold the resolve).
+		f := Point{Threshold: last.Threshold, Baseline: last.Baseline, Spread: last.Spread, Firing: last.LastFiring, LastFiring: last.LastFiring}
 		gap := time.Duration(i-lastAt) * width
 		switch {
 		case lastAt < 0:
@@ -158,7 +162,7 @@ func (r *Recorder) Observe(ev detector.Evaluation) {
 	}
 	s.Points[i].merge(Point{
 		Min: ev.Value, Max: ev.Value, Last: ev.Value, Threshold: th,
-		Baseline: ev.Baseline, Spread: ev.Spread, N: 1, Firing: ev.State == "firing",
+		Baseline: ev.Baseline, Spread: ev.Spread, N: 1, Firing: ev.State == "firing", LastFiring: ev.State == "firing",
 	})
 }
 

@@ -120,3 +120,23 @@ func TestSeries_Filled(t *testing.T) {
 		}
 	}
 }
+
+// TestSeries_FilledCoarse: in a coarsened series, a bucket that holds a
+// firing and its resolve passes "not firing" to the idle buckets after it.
+func TestSeries_FilledCoarse(t *testing.T) {
+	t0 := time.Date(2026, 11, 27, 1, 0, 0, 0, time.UTC)
+	r := Recorder{Columns: 4}
+	r.Observe(detector.Evaluation{Rule: "r", Unit: "/s", Time: t0, Value: 9, Threshold: 1, State: "firing"})
+	r.Observe(detector.Evaluation{Rule: "r", Unit: "/s", Time: t0.Add(time.Second), Value: 0, Threshold: 1, State: "inactive"})
+	r.Observe(detector.Evaluation{Rule: "r", Unit: "/s", Time: t0.Add(40 * time.Second), Value: 0, Threshold: 1, State: "inactive"})
+	start, width, series := r.Series()
+	pts := series[0].Filled(start, width)
+	if !pts[0].Firing {
+		t.Errorf("bucket 0 = %+v, want firing (it held the firing)", pts[0])
+	}
+	for i, p := range pts[1 : len(pts)-1] {
+		if p.Firing {
+			t.Errorf("idle bucket %d = %+v, want not firing: the rule resolved in bucket 0", i+1, p)
+		}
+	}
+}

@@ -126,23 +126,15 @@ func runReplay(ctx context.Context, stdin io.Reader, stdout, stderr io.Writer, f
 		return err
 	}
 	// Open the report first: a bad path should fail before a long replay.
-	var reportFile *os.File
+	var reportFile *reportOutput
 	if f.report != "" {
 		if in, ok := sameFile(f.report, inputs); ok {
 			return usagef("--report %s would overwrite the input %s", f.report, in)
 		}
-		// Written beside it, renamed over it once complete: a replay that
-		// fails leaves the previous report (or none), never half a page.
-		if reportFile, err = os.CreateTemp(filepath.Dir(f.report), "."+filepath.Base(f.report)+".*"); err != nil {
-			if pe, ok := errors.AsType[*fs.PathError](err); ok {
-				err = pe.Err // its path is the temporary file's
-			}
-			return fmt.Errorf("create report %s: %w", f.report, err)
+		if reportFile, err = openReport(f.report); err != nil {
+			return err
 		}
-		defer func() {
-			reportFile.Close()
-			os.Remove(reportFile.Name()) // gone already once renamed
-		}()
+		defer reportFile.discard()
 	}
 
 	console := alerts.NewConsole(stdout, out)
@@ -266,12 +258,6 @@ func runReplay(ctx context.Context, stdin io.Reader, stdout, stderr io.Writer, f
 		if err := writeReport(reportFile, rep); err != nil {
 			return err
 		}
-		if err := os.Chmod(reportFile.Name(), 0o644); err != nil {
-			return fmt.Errorf("write report: %w", err)
-		}
-		if err := os.Rename(reportFile.Name(), f.report); err != nil {
-			return fmt.Errorf("write report: %w", err)
-		}
 	}
 	if notifyErr != nil {
 		return notifyErr
@@ -288,18 +274,63 @@ func sparkFor(sparks *report.Sparks, a alerts.Alert) string {
 	return sparks.Line(a)
 }
 
-// writeReport writes the HTML report and closes its file.
-func writeReport(f *os.File, rep *report.Report) error {
-	bw := bufio.NewWriter(f)
+// reportOutput is where --report goes: a temporary file beside the
+// report, renamed over it once complete, so that a replay that fails
+// leaves the previous report (or none), never half a page; or, for a
+// path that is not a regular file (a FIFO, /dev/stdout), the path itself.
+type reportOutput struct {
+	*os.File
+	path string // the report's own path
+	tmp  bool
+}
+
+func openReport(path string) (*reportOutput, error) {
+	if fi, err := os.Stat(path); err == nil && !fi.Mode().IsRegular() {
+		f, err := os.OpenFile(path, os.O_WRONLY, 0)
+		if err != nil {
+			return nil, fmt.Errorf("create report: %w", err)
+		}
+		return &reportOutput{File: f, path: path}, nil
+	}
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
+	if err != nil {
+		if pe, ok := errors.AsType[*fs.PathError](err); ok {
+			err = pe.Err // its path is the temporary file's
+		}
+		return nil, fmt.Errorf("create report %s: %w", path, err)
+	}
+	return &reportOutput{File: f, path: path, tmp: true}, nil
+}
+
+// discard removes the temporary file unless it was renamed.
+func (o *reportOutput) discard() {
+	o.Close()
+	if o.tmp {
+		os.Remove(o.Name())
+	}
+}
+
+// writeReport writes the HTML report and puts it in place.
+func writeReport(o *reportOutput, rep *report.Report) error {
+	bw := bufio.NewWriter(o)
 	err := rep.WriteHTML(bw)
 	if err == nil {
 		err = bw.Flush()
 	}
-	if cerr := f.Close(); err == nil {
+	if cerr := o.Close(); err == nil {
 		err = cerr
 	}
+	if err == nil && o.tmp {
+		mode := os.FileMode(0o644) // CreateTemp's 0600 would hide it from a web server
+		if fi, serr := os.Stat(o.path); serr == nil {
+			mode = fi.Mode().Perm() // the previous report's
+		}
+		if err = os.Chmod(o.Name(), mode); err == nil {
+			err = os.Rename(o.Name(), o.path)
+		}
+	}
 	if err != nil {
-		return fmt.Errorf("write report %s: %w", f.Name(), err)
+		return fmt.Errorf("write report %s: %w", o.path, err)
 	}
 	return nil
 }
