@@ -236,7 +236,7 @@ func runReplay(ctx context.Context, stdin io.Reader, stdout, stderr io.Writer, f
 	if !f.quiet {
 		writeSummary(w, cfg, stats, eng, alertCount, elapsed)
 		if len(cfg.Actions) > 0 {
-			writePlanSummary(w, plans, morePlans, acts.Episodes())
+			writePlanSummary(w, cfg.Actions, plans, morePlans, acts.Episodes())
 		}
 	}
 	if sug != nil {
@@ -567,7 +567,11 @@ func dryNote(e actions.Entry) string {
 
 // writePlanSummary lists each application with its revert: "would call
 // PATCH https://flags…/signups at 01:20:01, revert at 01:31:10".
-func writePlanSummary(w io.Writer, plans []actions.Entry, more int, open []actions.Episode) {
+func writePlanSummary(w io.Writer, acts []*actions.Action, plans []actions.Entry, more int, open []actions.Episode) {
+	noRevert := map[string]bool{}
+	for _, a := range acts {
+		noRevert[a.Name] = a.Undo == nil
+	}
 	fmt.Fprintln(w, "  actions (never executed by replay):")
 	if len(plans) == 0 && len(open) == 0 {
 		fmt.Fprintln(w, "    none would have run")
@@ -579,6 +583,8 @@ func writePlanSummary(w io.Writer, plans []actions.Entry, more int, open []actio
 		switch {
 		case e.Outcome == actions.OutcomeSkipped:
 			lines = append(lines, fmt.Sprintf("%s: held back at %s: %s", e.Action, clock(e.EventTime), e.Reason))
+		case e.Phase == actions.Apply && noRevert[e.Action]:
+			lines = append(lines, fmt.Sprintf("%s: would call %s at %s, never reverted (no revert configured)", e.Action, e.Request, clock(e.EventTime)))
 		case e.Phase == actions.Apply:
 			pending[e.Action] = len(lines)
 			lines = append(lines, fmt.Sprintf("%s: would call %s at %s", e.Action, e.Request, clock(e.EventTime)))
