@@ -127,19 +127,29 @@ func fmtSlice(s []string) string {
 	return out + "]"
 }
 
+// reverting starts a manager whose flag service answers statuses (after
+// a first request answered as usual: the apply), applies the flag flip at
+// t0, resolves it at t0+1m and makes the revert due at t0+20m; it
+// returns once the service has seen requests requests.
+func reverting(t *testing.T, backoff time.Duration, requests int, statuses ...int) (*Manager, *testutil.FlagServer) {
+	t.Helper()
+	fs := testutil.NewFlagServer(t, "k", append([]int{0}, statuses...)...)
+	m := NewManager(Options{Actions: []*Action{liveAction(t, fs.URL, nil)}, MinBackoff: backoff, MaxBackoff: backoff})
+	runManager(t, m)
+	m.Handle(fire("signup-burst", t0))
+	waitFor(t, "the apply", func() bool { return len(fs.Requests()) == 1 })
+	m.Handle(resolve("signup-burst", t0.Add(time.Minute)))
+	m.Advance(t0.Add(20 * time.Minute))
+	waitFor(t, "revert attempts", func() bool { return len(fs.Requests()) >= requests })
+	return m, fs
+}
+
 // TestManager_Run_revertFailures: a revert retrying on 503s is given up
 // when its rule fires again (the remedy stays on, applied once); a revert
 // refused with a 4xx leaves the episode listed as revert_failed.
 func TestManager_Run_revertFailures(t *testing.T) {
 	t.Run("fired again during the retries", func(t *testing.T) {
-		fs := testutil.NewFlagServer(t, "k", 0, 503, 503, 503, 503, 503, 503, 503, 503)
-		m := NewManager(Options{Actions: []*Action{liveAction(t, fs.URL, nil)}, MinBackoff: 50 * time.Millisecond, MaxBackoff: 50 * time.Millisecond})
-		runManager(t, m)
-		m.Handle(fire("signup-burst", t0))
-		waitFor(t, "the apply", func() bool { return len(fs.Requests()) == 1 })
-		m.Handle(resolve("signup-burst", t0.Add(time.Minute)))
-		m.Advance(t0.Add(20 * time.Minute))
-		waitFor(t, "a failed revert", func() bool { return len(fs.Requests()) >= 3 })
+		m, fs := reverting(t, 50*time.Millisecond, 3, 503, 503, 503, 503, 503, 503, 503, 503)
 		m.Handle(fire("signup-burst", t0.Add(30*time.Minute)))
 		waitFor(t, "the revert given up", func() bool {
 			eps := m.Episodes()
@@ -157,14 +167,7 @@ func TestManager_Run_revertFailures(t *testing.T) {
 		}
 	})
 	t.Run("fired and resolved again during the retries", func(t *testing.T) {
-		fs := testutil.NewFlagServer(t, "k", 0, 503, 503, 503)
-		m := NewManager(Options{Actions: []*Action{liveAction(t, fs.URL, nil)}, MinBackoff: 50 * time.Millisecond, MaxBackoff: 50 * time.Millisecond})
-		runManager(t, m)
-		m.Handle(fire("signup-burst", t0))
-		waitFor(t, "the apply", func() bool { return len(fs.Requests()) == 1 })
-		m.Handle(resolve("signup-burst", t0.Add(time.Minute)))
-		m.Advance(t0.Add(20 * time.Minute))
-		waitFor(t, "a failed revert", func() bool { return len(fs.Requests()) >= 2 })
+		m, fs := reverting(t, 50*time.Millisecond, 2, 503, 503, 503)
 		m.Handle(fire("signup-burst", t0.Add(30*time.Minute)))
 		m.Handle(resolve("signup-burst", t0.Add(31*time.Minute))) // before the retry loop notices
 		waitFor(t, "the revert given up", func() bool {
@@ -181,14 +184,7 @@ func TestManager_Run_revertFailures(t *testing.T) {
 		}
 	})
 	t.Run("refused while the rule fires again", func(t *testing.T) {
-		fs := testutil.NewFlagServer(t, "k", 0, 503, 403)
-		m := NewManager(Options{Actions: []*Action{liveAction(t, fs.URL, nil)}, MinBackoff: 100 * time.Millisecond, MaxBackoff: 100 * time.Millisecond})
-		runManager(t, m)
-		m.Handle(fire("signup-burst", t0))
-		waitFor(t, "the apply", func() bool { return len(fs.Requests()) == 1 })
-		m.Handle(resolve("signup-burst", t0.Add(time.Minute)))
-		m.Advance(t0.Add(20 * time.Minute))
-		waitFor(t, "the first revert attempt", func() bool { return len(fs.Requests()) >= 2 })
+		m, _ := reverting(t, 100*time.Millisecond, 2, 503, 403)
 		m.Handle(fire("signup-burst", t0.Add(30*time.Minute)))
 		waitFor(t, "the revert ended", func() bool {
 			eps := m.Episodes()
