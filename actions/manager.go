@@ -2,9 +2,10 @@ package actions
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
+	"maps"
 	"slices"
-	"strconv"
 	"sync"
 	"time"
 
@@ -424,10 +425,10 @@ func (m *Manager) blocked(act *Action, t time.Time) string {
 		}
 	}
 	if act.MaxPerHour > 0 && inHour >= act.MaxPerHour {
-		return "cap: " + itoa(inHour) + " applications in the last hour (max_per_hour " + itoa(act.MaxPerHour) + ")"
+		return fmt.Sprintf("cap: %d applications in the last hour (max_per_hour %d)", inHour, act.MaxPerHour)
 	}
 	if act.MaxPerDay > 0 && len(ts) >= act.MaxPerDay {
-		return "cap: " + itoa(len(ts)) + " applications in the last 24 hours (max_per_day " + itoa(act.MaxPerDay) + ")"
+		return fmt.Sprintf("cap: %d applications in the last 24 hours (max_per_day %d)", len(ts), act.MaxPerDay)
 	}
 	return ""
 }
@@ -671,12 +672,7 @@ func (m *Manager) Status() Status {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	s := Status{Paused: m.paused, DryRun: m.opts.DryRun, Actions: []ActionStatus{}, Episodes: []EpisodeStatus{}, Recent: []Entry{}}
-	names := make([]string, 0, len(m.actions))
-	for n := range m.actions {
-		names = append(names, n)
-	}
-	slices.Sort(names)
-	for _, n := range names {
+	for _, n := range slices.Sorted(maps.Keys(m.actions)) {
 		a := m.actions[n]
 		as := ActionStatus{Name: a.Name, Rules: a.Rules, Request: a.Do.String(), RevertAfter: a.RevertAfter.Seconds(),
 			MaxDuration: a.MaxDuration.Seconds(), Cooldown: a.Cooldown.Seconds(), MaxPerHour: a.MaxPerHour,
@@ -715,13 +711,4 @@ func (m *Manager) Episodes() []Episode {
 
 // episodeNames returns the episodes' action names, sorted, so that what
 // they do comes out in a stable order. The caller holds mu.
-func (m *Manager) episodeNames() []string {
-	names := make([]string, 0, len(m.episodes))
-	for n := range m.episodes {
-		names = append(names, n)
-	}
-	slices.Sort(names)
-	return names
-}
-
-func itoa(n int) string { return strconv.Itoa(n) }
+func (m *Manager) episodeNames() []string { return slices.Sorted(maps.Keys(m.episodes)) }

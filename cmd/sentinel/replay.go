@@ -253,7 +253,7 @@ func runReplay(ctx context.Context, stdin io.Reader, stdout, stderr io.Writer, f
 		}
 		rep.Sources = stats
 		for _, e := range plans {
-			rep.Actions = append(rep.Actions, report.ActionMark{Time: e.EventTime, Rule: e.Rule, Label: planLabel(e)})
+			rep.Actions = append(rep.Actions, report.ActionMark{Time: e.EventTime, Rule: e.Rule, Label: e.Action + ": " + planText(e)})
 		}
 		if err := writeReport(reportFile, rep); err != nil {
 			return err
@@ -532,30 +532,23 @@ func writeSummary(w io.Writer, cfg *config.Config, stats []*source.Stats, eng *d
 	fmt.Fprintf(w, "  wall time: %s, %s lines/s\n", elapsed.Round(time.Millisecond), n(uint64(rate)))
 }
 
-// planLabel is a would-be action for the report: "signups-off: would
-// call PATCH https://…".
-func planLabel(e actions.Entry) string {
+// planText says what a replay would have done for e, after the action's
+// name: "would call PATCH https://… (signup-burst fired)". The timeline
+// and the report show the same words.
+func planText(e actions.Entry) string {
 	switch {
 	case e.Outcome == actions.OutcomeSkipped:
-		return e.Action + ": held back: " + e.Reason
+		return fmt.Sprintf("held back (%s): %s", e.Rule, e.Reason)
 	case e.Phase == actions.Revert:
-		return e.Action + ": would revert: " + e.Request + dryNote(e)
+		return "would revert: " + e.Request + dryNote(e)
 	}
-	return e.Action + ": would call " + e.Request + dryNote(e)
+	return fmt.Sprintf("would call %s (%s fired)%s", e.Request, e.Rule, dryNote(e))
 }
 
 // writePlanned prints one action a replay would have taken, in the
 // timeline.
 func writePlanned(w io.Writer, e actions.Entry) {
-	t := e.EventTime.UTC().Format(time.RFC3339)
-	switch {
-	case e.Outcome == actions.OutcomeSkipped:
-		fmt.Fprintf(w, "%s ACTION %s held back (%s): %s\n", t, e.Action, e.Rule, e.Reason)
-	case e.Phase == actions.Revert:
-		fmt.Fprintf(w, "%s ACTION %s would revert: %s%s\n", t, e.Action, e.Request, dryNote(e))
-	default:
-		fmt.Fprintf(w, "%s ACTION %s would call %s (%s fired)%s\n", t, e.Action, e.Request, e.Rule, dryNote(e))
-	}
+	fmt.Fprintf(w, "%s ACTION %s %s\n", e.EventTime.UTC().Format(time.RFC3339), e.Action, planText(e))
 }
 
 func dryNote(e actions.Entry) string {
