@@ -32,6 +32,7 @@ import (
 	"text/template"
 	"time"
 
+	"github.com/sentinel-dev/sentinel/alert"
 	"github.com/sentinel-dev/sentinel/alerts"
 )
 
@@ -74,7 +75,7 @@ type Step interface {
 type Call struct {
 	Action string
 	Phase  Phase
-	Alert  alerts.Alert
+	Alert  alert.Alert
 	// Key identifies the episode's phase, the same on every attempt and
 	// after a restart: receivers use it to do the work once.
 	Key     string
@@ -140,8 +141,8 @@ type templateData struct {
 	Action      string
 	Phase       Phase
 	Rule        string
-	State       alerts.State
-	Severity    alerts.Severity
+	State       alert.State
+	Severity    alert.Severity
 	Time        string // RFC 3339, event time
 	Since       string
 	Value       float64
@@ -150,8 +151,8 @@ type templateData struct {
 	Count       uint64
 	Distinct    uint64
 	GroupBy     string
-	Keys        []string          // the top offenders' values
-	Top         []alerts.KeyCount // the same, with their counts
+	Keys        []string         // the top offenders' values
+	Top         []alert.KeyCount // the same, with their counts
 	Description string
 	Key         string // the idempotency key
 }
@@ -163,7 +164,7 @@ func newTemplateData(c Call) templateData {
 	}
 	top := c.Alert.Keys
 	if top == nil {
-		top = []alerts.KeyCount{}
+		top = []alert.KeyCount{}
 	}
 	return templateData{Action: c.Action, Phase: c.Phase, Rule: c.Alert.Rule, State: c.Alert.State,
 		Severity: c.Alert.Severity, Time: c.Alert.Time.UTC().Format(time.RFC3339),
@@ -221,8 +222,8 @@ func render(t *template.Template, c Call) (string, error) {
 // that does not exist, or indexing keys that may be missing, fails at
 // config time, not at 3 a.m.
 func CheckTemplate(t *template.Template) error {
-	for _, keys := range [][]alerts.KeyCount{{{Key: "192.0.2.1", Count: 1}}, nil} {
-		ex := Call{Action: "example", Phase: Apply, Key: "example", Alert: alerts.Alert{Rule: "example", State: alerts.Firing,
+	for _, keys := range [][]alert.KeyCount{{{Key: "192.0.2.1", Count: 1}}, nil} {
+		ex := Call{Action: "example", Phase: Apply, Key: "example", Alert: alert.Alert{Rule: "example", State: alert.Firing,
 			Time: time.Unix(0, 0), Since: time.Unix(0, 0), Keys: keys}}
 		var b strings.Builder
 		if err := t.Execute(&b, newTemplateData(ex)); err != nil {
@@ -243,6 +244,6 @@ var templateFields = []string{".Action", ".Phase", ".Rule", ".State", ".Severity
 // idempotencyKey names one phase of one episode: the action, the rule and
 // event time that started it, and the phase. The same on every attempt,
 // and after a restart, so a receiver can do the work once.
-func idempotencyKey(action string, a alerts.Alert, p Phase) string {
+func idempotencyKey(action string, a alert.Alert, p Phase) string {
 	return action + ":" + a.Rule + ":" + strconv.FormatInt(a.Time.Unix(), 10) + ":" + string(p)
 }

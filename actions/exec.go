@@ -14,6 +14,7 @@ import (
 	"text/template"
 	"time"
 
+	"github.com/sentinel-dev/sentinel/alert"
 	"github.com/sentinel-dev/sentinel/alerts"
 )
 
@@ -70,7 +71,7 @@ func NewExec(opts ExecOptions) (*Exec, error) {
 	if !filepath.IsAbs(path) {
 		p, err := exec.LookPath(path)
 		if err != nil {
-			return nil, optionError("command", fmt.Errorf("command: %q not found in PATH", alerts.Sanitize(path, 100)))
+			return nil, optionError("command", fmt.Errorf("command: %q not found in PATH", alert.Sanitize(path, 100)))
 		}
 		path = p
 	}
@@ -96,7 +97,7 @@ func NewExec(opts ExecOptions) (*Exec, error) {
 }
 
 // String is the command line as configured.
-func (e *Exec) String() string { return "exec " + alerts.Sanitize(e.shown, 300) }
+func (e *Exec) String() string { return "exec " + alert.Sanitize(e.shown, 300) }
 
 // Do runs the program for c.
 func (e *Exec) Do(ctx context.Context, c Call) (Result, error) {
@@ -175,7 +176,7 @@ func execEnv(c Call) []string {
 func sanitizeOutput(s string) string {
 	lines := strings.Split(strings.TrimSpace(s), "\n")
 	for i, l := range lines {
-		lines[i] = alerts.Sanitize(strings.TrimSuffix(l, "\r"), maxOutputBytes)
+		lines[i] = alert.Sanitize(strings.TrimSuffix(l, "\r"), maxOutputBytes)
 	}
 	return strings.Join(lines, "\n")
 }

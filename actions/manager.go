@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/sentinel-dev/sentinel/alert"
 	"github.com/sentinel-dev/sentinel/alerts"
 )
 
@@ -30,9 +31,9 @@ type Episode struct {
 	Action string `json:"action"`
 	// Alert is the firing that applied the remedy; the revert is made for
 	// it too (the same keys, the same idempotency base).
-	Alert  alerts.Alert `json:"alert"`
-	Status string       `json:"status"`
-	DryRun bool         `json:"dry_run,omitempty"`
+	Alert  alert.Alert `json:"alert"`
+	Status string      `json:"status"`
+	DryRun bool        `json:"dry_run,omitempty"`
 	// HasRevert says that the action had a revert when it was applied.
 	HasRevert bool      `json:"has_revert,omitempty"`
 	Applied   time.Time `json:"applied"` // event time
@@ -45,7 +46,7 @@ type Episode struct {
 	// Reapply is a firing that came while the revert's request was being
 	// made: if that request went through, the remedy is applied again at
 	// once (the same episode goes on: no guardrail holds it back).
-	Reapply *alerts.Alert `json:"reapply,omitempty"`
+	Reapply *alert.Alert `json:"reapply,omitempty"`
 
 	act  *Action       // the action as configured now (or, removed, when it began)
 	stop chan struct{} // closed to stop a revert's retries: a rule fired again
@@ -275,11 +276,11 @@ func (m *Manager) Resume() {
 }
 
 // Handle takes one alert transition, in event-time order.
-func (m *Manager) Handle(a alerts.Alert) {
+func (m *Manager) Handle(a alert.Alert) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.advance(a.Time)
-	if a.State == alerts.Firing {
+	if a.State == alert.Firing {
 		m.firing[a.Rule] = true
 	} else {
 		delete(m.firing, a.Rule)
@@ -289,7 +290,7 @@ func (m *Manager) Handle(a alerts.Alert) {
 			continue
 		}
 		m.changes++
-		if a.State == alerts.Firing {
+		if a.State == alert.Firing {
 			if !slices.Contains(ep.Firing, a.Rule) {
 				ep.Firing = append(ep.Firing, a.Rule)
 			}
@@ -314,7 +315,7 @@ func (m *Manager) Handle(a alerts.Alert) {
 			ep.RevertAt = revertAt(ep)
 		}
 	}
-	if a.State == alerts.Firing {
+	if a.State == alert.Firing {
 		for _, act := range m.byRule[a.Rule] {
 			if m.episodes[act.Name] == nil {
 				m.apply(act, a, checkGuardrails)
@@ -386,7 +387,7 @@ const (
 
 // apply starts an episode for a firing, unless a guardrail holds it back.
 // The caller holds mu.
-func (m *Manager) apply(act *Action, a alerts.Alert, g guardrails) {
+func (m *Manager) apply(act *Action, a alert.Alert, g guardrails) {
 	// Going on with an episode skips the cooldown and caps, never the pause.
 	if reason := m.blocked(act, a.Time); reason != "" && (g == checkGuardrails || m.paused) {
 		e := Entry{At: m.opts.Now().UTC(), EventTime: a.Time, Action: act.Name, Phase: Apply, Rule: a.Rule,

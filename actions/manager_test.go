@@ -9,7 +9,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/sentinel-dev/sentinel/alerts"
+	"github.com/sentinel-dev/sentinel/alert"
 )
 
 var t0 = time.Date(2026, 11, 27, 1, 20, 0, 0, time.UTC)
@@ -17,12 +17,12 @@ var t0 = time.Date(2026, 11, 27, 1, 20, 0, 0, time.UTC)
 // at is t0 plus a duration in a compact form.
 func at(d time.Duration) time.Time { return t0.Add(d) }
 
-func fire(rule string, t time.Time) alerts.Alert {
-	return alerts.Alert{Rule: rule, State: alerts.Firing, Time: t, Since: t, Keys: []alerts.KeyCount{{Key: "203.0.113.7", Count: 9}}}
+func fire(rule string, t time.Time) alert.Alert {
+	return alert.Alert{Rule: rule, State: alert.Firing, Time: t, Since: t, Keys: []alert.KeyCount{{Key: "203.0.113.7", Count: 9}}}
 }
 
-func resolve(rule string, t time.Time) alerts.Alert {
-	return alerts.Alert{Rule: rule, State: alerts.Resolved, Time: t}
+func resolve(rule string, t time.Time) alert.Alert {
+	return alert.Alert{Rule: rule, State: alert.Resolved, Time: t}
 }
 
 // flagAction is the feature-flag flip, on two rules.
@@ -68,42 +68,42 @@ func TestManager_episode(t *testing.T) {
 	tests := []struct {
 		name   string
 		mod    func(*Action)
-		events []alerts.Alert
+		events []alert.Alert
 		end    time.Time
 		want   []string
 	}{{
 		name: "apply once, revert after the quiet period",
-		events: []alerts.Alert{fire("signup-burst", at(1*time.Second)), fire("signup-spread", at(5*time.Second)),
+		events: []alert.Alert{fire("signup-burst", at(1*time.Second)), fire("signup-spread", at(5*time.Second)),
 			resolve("signup-burst", at(2*time.Minute)), resolve("signup-spread", at(3*time.Minute))},
 		end:  at(20 * time.Minute),
 		want: []string{"01:20:01 apply planned signup-burst", "01:33:00 revert planned signup-burst"},
 	}, {
 		name:   "never reverted while a rule fires",
-		events: []alerts.Alert{fire("signup-burst", at(0)), resolve("signup-burst", at(time.Minute)), fire("signup-spread", at(2*time.Minute))},
+		events: []alert.Alert{fire("signup-burst", at(0)), resolve("signup-burst", at(time.Minute)), fire("signup-spread", at(2*time.Minute))},
 		end:    at(5 * time.Hour),
 		want:   []string{"01:20:00 apply planned signup-burst"},
 	}, {
 		name: "a firing in the quiet period keeps the remedy on",
-		events: []alerts.Alert{fire("signup-burst", at(0)), resolve("signup-burst", at(time.Minute)),
+		events: []alert.Alert{fire("signup-burst", at(0)), resolve("signup-burst", at(time.Minute)),
 			fire("signup-burst", at(9*time.Minute)), resolve("signup-burst", at(10*time.Minute))},
 		end:  at(time.Hour),
 		want: []string{"01:20:00 apply planned signup-burst", "01:40:00 revert planned signup-burst"},
 	}, {
 		name: "max duration cuts the quiet period short",
 		mod:  func(a *Action) { a.MaxDuration = 30 * time.Minute },
-		events: []alerts.Alert{fire("signup-burst", at(0)), resolve("signup-burst", at(25*time.Minute)),
+		events: []alert.Alert{fire("signup-burst", at(0)), resolve("signup-burst", at(25*time.Minute)),
 			fire("signup-spread", at(time.Hour)), resolve("signup-spread", at(2*time.Hour))},
 		end:  at(3 * time.Hour),
 		want: []string{"01:20:00 apply planned signup-burst", "01:50:00 revert planned signup-burst", "02:20:00 apply planned signup-spread", "03:20:00 revert planned signup-spread"},
 	}, {
 		name:   "max duration waits for the rule to resolve",
 		mod:    func(a *Action) { a.MaxDuration = 30 * time.Minute },
-		events: []alerts.Alert{fire("signup-burst", at(0)), resolve("signup-burst", at(45*time.Minute))},
+		events: []alert.Alert{fire("signup-burst", at(0)), resolve("signup-burst", at(45*time.Minute))},
 		end:    at(3 * time.Hour),
 		want:   []string{"01:20:00 apply planned signup-burst", "02:05:00 revert planned signup-burst"},
 	}, {
 		name: "cooldown holds back a second application",
-		events: []alerts.Alert{fire("signup-burst", at(0)), resolve("signup-burst", at(time.Minute)),
+		events: []alert.Alert{fire("signup-burst", at(0)), resolve("signup-burst", at(time.Minute)),
 			fire("signup-burst", at(20*time.Minute)), resolve("signup-burst", at(21*time.Minute)),
 			fire("signup-burst", at(40*time.Minute))},
 		end: at(time.Hour),
@@ -112,7 +112,7 @@ func TestManager_episode(t *testing.T) {
 	}, {
 		name: "caps per hour and per day",
 		mod:  func(a *Action) { a.Cooldown, a.RevertAfter = 0, time.Minute },
-		events: []alerts.Alert{
+		events: []alert.Alert{
 			fire("signup-burst", at(0)), resolve("signup-burst", at(time.Minute)),
 			fire("signup-burst", at(10*time.Minute)), resolve("signup-burst", at(11*time.Minute)),
 			fire("signup-burst", at(20*time.Minute)), resolve("signup-burst", at(21*time.Minute)), // third in the hour
@@ -130,17 +130,17 @@ func TestManager_episode(t *testing.T) {
 	}, {
 		name:   "dry run",
 		mod:    func(a *Action) { a.DryRun = true },
-		events: []alerts.Alert{fire("signup-burst", at(0)), resolve("signup-burst", at(time.Minute))},
+		events: []alert.Alert{fire("signup-burst", at(0)), resolve("signup-burst", at(time.Minute))},
 		end:    at(time.Hour),
 		want:   []string{"01:20:00 apply dry_run signup-burst", "01:31:00 revert dry_run signup-burst"},
 	}, {
 		name:   "rules that do not opt in do nothing",
-		events: []alerts.Alert{fire("client-flood", at(0)), resolve("client-flood", at(time.Minute))},
+		events: []alert.Alert{fire("client-flood", at(0)), resolve("client-flood", at(time.Minute))},
 		end:    at(time.Hour),
 	}, {
 		name:   "no revert configured: the episode just ends",
 		mod:    func(a *Action) { a.Undo, a.Cooldown = nil, 0 },
-		events: []alerts.Alert{fire("signup-burst", at(0)), resolve("signup-burst", at(time.Minute)), fire("signup-burst", at(12*time.Minute))},
+		events: []alert.Alert{fire("signup-burst", at(0)), resolve("signup-burst", at(time.Minute)), fire("signup-burst", at(12*time.Minute))},
 		end:    at(time.Hour),
 		want:   []string{"01:20:00 apply planned signup-burst", "01:32:00 apply planned signup-burst"},
 	}}

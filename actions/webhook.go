@@ -12,6 +12,7 @@ import (
 	"text/template"
 	"time"
 
+	"github.com/sentinel-dev/sentinel/alert"
 	"github.com/sentinel-dev/sentinel/alerts"
 )
 
@@ -80,7 +81,7 @@ func NewWebhook(opts WebhookOptions) (*Webhook, error) {
 		method = http.MethodPost
 	}
 	if !alerts.ValidHeaderName(method) { // a method is a token too
-		return nil, optionError("method", fmt.Errorf("method %q is not an HTTP method", alerts.Sanitize(opts.Method, 40)))
+		return nil, optionError("method", fmt.Errorf("method %q is not an HTTP method", alert.Sanitize(opts.Method, 40)))
 	}
 	if opts.URL == "" {
 		return nil, optionError("url", errors.New("url: missing"))
@@ -110,7 +111,7 @@ func NewWebhook(opts WebhookOptions) (*Webhook, error) {
 	var secrets []string
 	for k, v := range opts.Headers {
 		if !alerts.ValidHeaderName(k) {
-			return nil, optionError("headers", fmt.Errorf("headers: name %q is invalid", alerts.Sanitize(k, 80)))
+			return nil, optionError("headers", fmt.Errorf("headers: name %q is invalid", alert.Sanitize(k, 80)))
 		}
 		if strings.ContainsAny(v, "\r\n\x00") {
 			return nil, optionError("headers", fmt.Errorf("headers: %s: value has a line break", k))
@@ -205,7 +206,7 @@ func (w *Webhook) Do(ctx context.Context, c Call) (Result, error) {
 	}
 	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
 		b, _ := io.ReadAll(io.LimitReader(resp.Body, 200))
-		res.Output = strings.TrimSpace(alerts.Sanitize(alerts.Scrub(string(b), secrets), 200))
+		res.Output = strings.TrimSpace(alert.Sanitize(alerts.Scrub(string(b), secrets), 200))
 		return res, nil
 	}
 	return res, alerts.ResponseError(op, resp, now, secrets...)
@@ -241,7 +242,7 @@ func ShowURL(u string) string {
 				u = scheme + "://REDACTED@" + rest[at+1:]
 			}
 		}
-		return alerts.Sanitize(u, 300)
+		return alert.Sanitize(u, 300)
 	}
 	return alerts.RedactURLCredentials(u)
 }

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sentinel-dev/sentinel/alert"
 	"github.com/sentinel-dev/sentinel/alerts"
 	"github.com/sentinel-dev/sentinel/internal/testutil"
 )
@@ -129,7 +130,7 @@ func TestTemplate_ips(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	a := alerts.Alert{Keys: []alerts.KeyCount{{Key: "203.0.113.7"}, {Key: "1.2.3.4 }; flush ruleset; {"}, {Key: "-x"},
+	a := alert.Alert{Keys: []alert.KeyCount{{Key: "203.0.113.7"}, {Key: "1.2.3.4 }; flush ruleset; {"}, {Key: "-x"},
 		{Key: "2001:db8::1"}, {Key: "198.51.100.9/24"}}}
 	got, err := render(tpl, Call{Alert: a})
 	if want := "203.0.113.7,2001:db8::1,198.51.100.0/24"; err != nil || got != want {

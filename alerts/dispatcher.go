@@ -10,6 +10,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/sentinel-dev/sentinel/alert"
 )
 
 // Defaults of [DispatcherOptions].
@@ -25,25 +27,25 @@ type Route struct {
 	Name     string
 	Notifier Notifier
 	// MinSeverity drops alerts below it ("" sends all).
-	MinSeverity Severity
+	MinSeverity alert.Severity
 	// Rules, when set, limits the route to these rules.
 	Rules []string
 }
 
-func (r *Route) wants(a Alert) bool {
+func (r *Route) wants(a alert.Alert) bool {
 	if severityRank(a.Severity) < severityRank(r.MinSeverity) {
 		return false
 	}
 	return len(r.Rules) == 0 || slices.Contains(r.Rules, a.Rule)
 }
 
-func severityRank(s Severity) int {
+func severityRank(s alert.Severity) int {
 	switch s {
-	case Critical:
+	case alert.Critical:
 		return 3
-	case Warning:
+	case alert.Warning:
 		return 2
-	case Info:
+	case alert.Info:
 		return 1
 	}
 	return 0
@@ -99,7 +101,7 @@ type Dispatcher struct {
 
 // episode is a rule that keeps firing, and when it is next reminded of.
 type episode struct {
-	alert Alert
+	alert alert.Alert
 	next  time.Time
 }
 
@@ -107,7 +109,7 @@ type episode struct {
 type queue struct {
 	route *Route
 	mu    sync.Mutex // guards the fields below
-	items []Alert
+	items []alert.Alert
 	wake  chan struct{}
 
 	minute  time.Time      // start of the current cap minute
@@ -153,7 +155,7 @@ func NewDispatcher(opts DispatcherOptions) *Dispatcher {
 // RemindEvery since its firing or its last reminder.
 func (d *Dispatcher) remind() {
 	now := d.opts.Now()
-	var due []Alert
+	var due []alert.Alert
 	d.silenceMu.Lock()
 	for _, e := range d.firing {
 		if now.Before(e.next) {
@@ -166,7 +168,7 @@ func (d *Dispatcher) remind() {
 		due = append(due, a)
 	}
 	d.silenceMu.Unlock()
-	slices.SortFunc(due, func(a, b Alert) int { return strings.Compare(a.Rule, b.Rule) })
+	slices.SortFunc(due, func(a, b alert.Alert) int { return strings.Compare(a.Rule, b.Rule) })
 	for _, a := range due {
 		d.submit(a, true)
 	}
@@ -203,13 +205,13 @@ func (d *Dispatcher) Silences() map[string]time.Time {
 
 // Submit queues a transition for every route that wants it, and tracks
 // the firing rules for reminders. It never blocks.
-func (d *Dispatcher) Submit(a Alert) { d.submit(a, true) }
+func (d *Dispatcher) Submit(a alert.Alert) { d.submit(a, true) }
 
 // Restore queues a transition saved before a restart. It starts no
 // reminders: whether its rule still fires is the engine's to say anew.
-func (d *Dispatcher) Restore(a Alert) { d.submit(a, false) }
+func (d *Dispatcher) Restore(a alert.Alert) { d.submit(a, false) }
 
-func (d *Dispatcher) submit(a Alert, track bool) {
+func (d *Dispatcher) submit(a alert.Alert, track bool) {
 	now := d.opts.Now()
 	d.silenceMu.Lock()
 	if track && d.opts.RemindEvery > 0 {
@@ -219,9 +221,9 @@ func (d *Dispatcher) submit(a Alert, track bool) {
 			d.silenceMu.Unlock() // resolved since remind picked it: a late reminder would mislead
 			return
 		case a.Reminder > 0:
-		case a.State == Firing:
+		case a.State == alert.Firing:
 			d.firing[a.Rule] = &episode{alert: a, next: now.Add(d.opts.RemindEvery)}
-		case a.State == Resolved:
+		case a.State == alert.Resolved:
 			delete(d.firing, a.Rule)
 		}
 	}
@@ -244,7 +246,7 @@ func (d *Dispatcher) submit(a Alert, track bool) {
 		}
 		q.mu.Lock()
 		if len(q.items) >= d.opts.QueueSize {
-			i := slices.IndexFunc(q.items, func(x Alert) bool { return x.Rule == a.Rule })
+			i := slices.IndexFunc(q.items, func(x alert.Alert) bool { return x.Rule == a.Rule })
 			if i < 0 {
 				i = 0
 			}
@@ -263,8 +265,8 @@ func (d *Dispatcher) submit(a Alert, track bool) {
 
 // Pending returns the transitions not yet delivered, to be saved with the
 // daemon's state and submitted again after a restart.
-func (d *Dispatcher) Pending() []Alert {
-	var out []Alert
+func (d *Dispatcher) Pending() []alert.Alert {
+	var out []alert.Alert
 	seen := map[string]bool{}
 	for _, q := range d.queues {
 		q.mu.Lock()
@@ -340,7 +342,7 @@ func (d *Dispatcher) send(ctx context.Context, q *queue) {
 
 // next returns the head of the queue unless the minute's cap is reached;
 // over the cap, transitions are counted for the digest and dropped.
-func (d *Dispatcher) next(q *queue) (Alert, bool) {
+func (d *Dispatcher) next(q *queue) (alert.Alert, bool) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	now := d.opts.Now()
@@ -353,7 +355,7 @@ func (d *Dispatcher) next(q *queue) (Alert, bool) {
 		d.opts.Outcome(q.route.Name, "capped")
 	}
 	if len(q.items) == 0 {
-		return Alert{}, false
+		return alert.Alert{}, false
 	}
 	return q.items[0], true
 }
@@ -369,11 +371,11 @@ func (d *Dispatcher) done(q *queue) {
 }
 
 // digest sums up the transitions the cap held back in the last minute.
-func (d *Dispatcher) digest(q *queue) (Alert, bool) {
+func (d *Dispatcher) digest(q *queue) (alert.Alert, bool) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	if len(q.capped) == 0 && q.dropped == 0 {
-		return Alert{}, false
+		return alert.Alert{}, false
 	}
 	total := q.dropped
 	var parts []string
@@ -386,15 +388,14 @@ func (d *Dispatcher) digest(q *queue) (Alert, bool) {
 		parts = append(parts, fmt.Sprintf("%d replaced in a full queue", q.dropped))
 	}
 	q.capped, q.dropped = map[string]int{}, 0
-	return Alert{Rule: "sentinel-digest", State: Firing, Time: d.opts.Now().UTC(), Severity: Warning,
-		Value: float64(total), Unit: " held back", Keys: []KeyCount{},
+	return alert.Alert{Rule: "sentinel-digest", State: alert.Firing, Time: d.opts.Now().UTC(), Severity: alert.Warning, Value: float64(total), Unit: " held back", Keys: []alert.KeyCount{},
 		Description: fmt.Sprintf("%d more notifications in the last minute were held back by the cap of %d a minute: %s",
 			total, d.opts.MaxPerMinute, strings.Join(parts, ", "))}, true
 }
 
 // deliver sends one transition, retrying until it is delivered, fails
 // permanently, or ctx ends; it reports false only when ctx ended.
-func (d *Dispatcher) deliver(ctx context.Context, r *Route, a Alert) bool {
+func (d *Dispatcher) deliver(ctx context.Context, r *Route, a alert.Alert) bool {
 	backoff := d.opts.MinBackoff
 	for attempt := 1; ; attempt++ {
 		err := r.Notifier.Notify(ctx, a)

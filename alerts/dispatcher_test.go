@@ -10,6 +10,8 @@ import (
 	"testing"
 	"testing/synctest"
 	"time"
+
+	"github.com/sentinel-dev/sentinel/alert"
 )
 
 // calls records a notifier's calls.
@@ -19,7 +21,7 @@ type calls struct {
 	rules []string
 }
 
-func (c *calls) add(a Alert) int {
+func (c *calls) add(a alert.Alert) int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.at = append(c.at, time.Now())
@@ -54,8 +56,8 @@ func (o *outcomes) get(k string) int {
 	return o.m[k]
 }
 
-func firingAlert(rule string) Alert {
-	return Alert{Rule: rule, State: Firing, Severity: Critical, Time: time.Now(), Keys: []KeyCount{}}
+func firingAlert(rule string) alert.Alert {
+	return alert.Alert{Rule: rule, State: alert.Firing, Severity: alert.Critical, Time: time.Now(), Keys: []alert.KeyCount{}}
 }
 
 // run starts the dispatcher in the bubble and returns its stop.
@@ -70,7 +72,7 @@ func TestDispatcher_retriesUntilDelivered(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		var c calls
 		var o outcomes
-		n := NotifierFunc(func(ctx context.Context, a Alert) error {
+		n := NotifierFunc(func(ctx context.Context, a alert.Alert) error {
 			if c.add(a) <= 3 {
 				return errors.New("503 Service Unavailable")
 			}
@@ -99,7 +101,7 @@ func TestDispatcher_retriesUntilDelivered(t *testing.T) {
 func TestDispatcher_retryAfter(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		var c calls
-		n := NotifierFunc(func(ctx context.Context, a Alert) error {
+		n := NotifierFunc(func(ctx context.Context, a alert.Alert) error {
 			if c.add(a) == 1 {
 				return &RetryAfterError{After: 30 * time.Second, Err: errors.New("429 Too Many Requests")}
 			}
@@ -121,7 +123,7 @@ func TestDispatcher_permanentNotRetried(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		var c calls
 		var o outcomes
-		n := NotifierFunc(func(ctx context.Context, a Alert) error {
+		n := NotifierFunc(func(ctx context.Context, a alert.Alert) error {
 			c.add(a)
 			return Permanent(errors.New("401 invalid_auth"))
 		})
@@ -143,14 +145,14 @@ func TestDispatcher_capAndDigest(t *testing.T) {
 		var mu sync.Mutex
 		var digests []string
 		var resolved []string
-		n := NotifierFunc(func(ctx context.Context, a Alert) error {
+		n := NotifierFunc(func(ctx context.Context, a alert.Alert) error {
 			c.add(a)
 			mu.Lock()
 			defer mu.Unlock()
 			switch {
 			case a.Rule == "sentinel-digest":
 				digests = append(digests, a.Description)
-			case a.State == Resolved:
+			case a.State == alert.Resolved:
 				resolved = append(resolved, a.Rule)
 			}
 			return nil
@@ -168,7 +170,7 @@ func TestDispatcher_capAndDigest(t *testing.T) {
 		// The burst is over: every rule resolves, and the owner hears it.
 		for i := range 10 {
 			a := firingAlert(fmt.Sprintf("rule-%d", i))
-			a.State = Resolved
+			a.State = alert.Resolved
 			d.Submit(a)
 		}
 		synctest.Wait()
@@ -200,7 +202,7 @@ func TestDispatcher_routesAndSlowNotifier(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		var crit, all calls
 		block := make(chan struct{})
-		slow := NotifierFunc(func(ctx context.Context, a Alert) error {
+		slow := NotifierFunc(func(ctx context.Context, a alert.Alert) error {
 			all.add(a)
 			select {
 			case <-block:
@@ -208,14 +210,14 @@ func TestDispatcher_routesAndSlowNotifier(t *testing.T) {
 			}
 			return nil
 		})
-		fast := NotifierFunc(func(ctx context.Context, a Alert) error { crit.add(a); return nil })
+		fast := NotifierFunc(func(ctx context.Context, a alert.Alert) error { crit.add(a); return nil })
 		d := NewDispatcher(DispatcherOptions{Routes: []Route{
-			{Name: "pager", Notifier: fast, MinSeverity: Critical},
+			{Name: "pager", Notifier: fast, MinSeverity: alert.Critical},
 			{Name: "slow", Notifier: slow},
 		}})
 		stop := run(d)
 		warn := firingAlert("client-flood")
-		warn.Severity = Warning
+		warn.Severity = alert.Warning
 		d.Submit(warn)                        // the slow route only
 		d.Submit(firingAlert("signup-burst")) // both; the slow one is stuck on the first
 		synctest.Wait()
@@ -238,7 +240,7 @@ func TestDispatcher_silences(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		var c calls
 		var o outcomes
-		n := NotifierFunc(func(ctx context.Context, a Alert) error { c.add(a); return nil })
+		n := NotifierFunc(func(ctx context.Context, a alert.Alert) error { c.add(a); return nil })
 		d := NewDispatcher(DispatcherOptions{Routes: []Route{{Name: "phone", Notifier: n}}, Outcome: o.add,
 			Silences: map[string]time.Time{"client-flood": time.Now().Add(time.Hour)}})
 		stop := run(d)
@@ -258,7 +260,7 @@ func TestDispatcher_silences(t *testing.T) {
 func TestDispatcher_silenceAtRuntime(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		var c calls
-		n := NotifierFunc(func(ctx context.Context, a Alert) error { c.add(a); return nil })
+		n := NotifierFunc(func(ctx context.Context, a alert.Alert) error { c.add(a); return nil })
 		d := NewDispatcher(DispatcherOptions{Routes: []Route{{Name: "phone", Notifier: n}}})
 		stop := run(d)
 		d.Silence("client-flood", time.Now().Add(time.Hour))
@@ -280,8 +282,8 @@ func TestDispatcher_silenceAtRuntime(t *testing.T) {
 func TestDispatcher_reminders(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		var mu sync.Mutex
-		var got []Alert
-		n := NotifierFunc(func(ctx context.Context, a Alert) error {
+		var got []alert.Alert
+		n := NotifierFunc(func(ctx context.Context, a alert.Alert) error {
 			mu.Lock()
 			defer mu.Unlock()
 			got = append(got, a)
@@ -295,7 +297,7 @@ func TestDispatcher_reminders(t *testing.T) {
 		time.Sleep(65 * time.Minute) // two reminders: at 30 and 60 minutes (to the tick)
 		synctest.Wait()
 		resolved := fire
-		resolved.State, resolved.Time = Resolved, time.Now()
+		resolved.State, resolved.Time = alert.Resolved, time.Now()
 		d.Submit(resolved)
 		time.Sleep(2 * time.Hour) // no reminder once resolved
 		synctest.Wait()
@@ -318,7 +320,7 @@ func TestDispatcher_reminders(t *testing.T) {
 func TestDispatcher_remindersOffByDefault(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		var c calls
-		n := NotifierFunc(func(ctx context.Context, a Alert) error { c.add(a); return nil })
+		n := NotifierFunc(func(ctx context.Context, a alert.Alert) error { c.add(a); return nil })
 		d := NewDispatcher(DispatcherOptions{Routes: []Route{{Name: "phone", Notifier: n}}})
 		stop := run(d)
 		d.Submit(firingAlert("signup-burst"))
@@ -338,7 +340,7 @@ func TestDispatcher_remindersEdges(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		var mu sync.Mutex
 		var got []string
-		n := NotifierFunc(func(ctx context.Context, a Alert) error {
+		n := NotifierFunc(func(ctx context.Context, a alert.Alert) error {
 			mu.Lock()
 			defer mu.Unlock()
 			got = append(got, fmt.Sprintf("%s %s/%d", a.Rule, a.State, a.Reminder))
@@ -353,7 +355,7 @@ func TestDispatcher_remindersEdges(t *testing.T) {
 		late := fire
 		late.Reminder = 1
 		res := fire
-		res.State = Resolved
+		res.State = alert.Resolved
 		d.Submit(res)
 		d.submit(late, true) // as remind would, had it picked the rule before the resolution
 		d.Restore(firingAlert("restored"))

@@ -20,6 +20,8 @@ import (
 	"unicode/utf8"
 
 	mail "github.com/wneessen/go-mail"
+
+	"github.com/sentinel-dev/sentinel/alert"
 )
 
 // DefaultEmailTimeout bounds one delivery (connect, TLS, AUTH and the
@@ -178,7 +180,7 @@ func isLoopback(host string) bool {
 
 // Notify sends one email for the transition a. It returns once the server
 // has accepted the message, or with the first failure.
-func (e *Email) Notify(ctx context.Context, a Alert) error {
+func (e *Email) Notify(ctx context.Context, a alert.Alert) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -297,7 +299,7 @@ func permanentSMTP(err error) bool {
 }
 
 // message builds the email for a.
-func (e *Email) message(a Alert) (*mail.Msg, error) {
+func (e *Email) message(a alert.Alert) (*mail.Msg, error) {
 	m := mail.NewMsg(mail.WithNoDefaultUserAgent())
 	if err := m.FromFormat(e.from.Name, e.from.Address); err != nil {
 		return nil, fmt.Errorf("from: %w", err)
@@ -334,25 +336,25 @@ func messageID(from string) string {
 // ("[critical] signup-burst firing: 240/s ≥ 1/s"), and the busiest key of
 // a per-key rule, the "who". It is built here, not by go-mail, and passed
 // through headerText, as keys come from the attacker.
-func subject(a Alert) string {
+func subject(a alert.Alert) string {
 	var b strings.Builder
 	state := string(a.State)
 	if a.Reminder > 0 {
-		state = "still firing after " + FormatDuration(a.Time.Sub(a.Since))
+		state = "still firing after " + alert.FormatDuration(a.Time.Sub(a.Since))
 	}
 	fmt.Fprintf(&b, "[%s] %s %s", a.Severity, a.Rule, state)
 	switch a.State {
-	case Firing:
+	case alert.Firing:
 		op := "≥"
 		if a.Down {
 			op = "≤"
 		}
-		fmt.Fprintf(&b, ": %s %s %s", FormatValue(a.Value, a.Unit), op, FormatValue(a.Threshold, a.Unit))
+		fmt.Fprintf(&b, ": %s %s %s", alert.FormatValue(a.Value, a.Unit), op, alert.FormatValue(a.Threshold, a.Unit))
 		if a.PerKey && len(a.Keys) > 0 {
 			fmt.Fprintf(&b, " from %s", a.Keys[0].Key)
 		}
-	case Resolved:
-		fmt.Fprintf(&b, " after %s, peak %s", FormatDuration(a.Time.Sub(a.Since)), FormatValue(a.Peak, a.Unit))
+	case alert.Resolved:
+		fmt.Fprintf(&b, " after %s, peak %s", alert.FormatDuration(a.Time.Sub(a.Since)), alert.FormatValue(a.Peak, a.Unit))
 	}
 	return headerText(b.String(), maxSubjectRunes)
 }
@@ -369,7 +371,7 @@ func headerText(s string, maxRunes int) string {
 	space := false
 	for _, r := range s {
 		switch {
-		case r == utf8.RuneError, isBidiOrBreak(r), r == 0xfeff:
+		case r == utf8.RuneError, alert.IsBidiOrBreak(r), r == 0xfeff:
 			continue
 		case unicode.IsControl(r), unicode.IsSpace(r):
 			space = true
@@ -391,7 +393,7 @@ func headerText(s string, maxRunes int) string {
 
 // emailText is the plain-text body. Every log-derived string goes through
 // [Sanitize].
-func emailText(a Alert) string {
+func emailText(a alert.Alert) string {
 	v := bodyView(a)
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s\n\n", v.Headline)
@@ -443,7 +445,7 @@ var emailHTMLTemplate = template.Must(template.New("email").Parse(`<!DOCTYPE htm
 `))
 
 // emailHTML is the HTML alternative.
-func emailHTML(a Alert) (string, error) {
+func emailHTML(a alert.Alert) (string, error) {
 	var b strings.Builder
 	if err := emailHTMLTemplate.Execute(&b, bodyView(a)); err != nil {
 		return "", fmt.Errorf("html body: %w", err)
@@ -468,66 +470,66 @@ type emailKey struct{ Key, Count string }
 
 // bodyView gathers the transition's details: value against threshold or
 // baseline, since when and how long, counts, top offenders and one sample.
-func bodyView(a Alert) emailView {
-	v := emailView{GroupBy: Sanitize(a.GroupBy, 80), Description: Sanitize(a.Description, 500)}
-	held := FormatDuration(a.Time.Sub(a.Since))
+func bodyView(a alert.Alert) emailView {
+	v := emailView{GroupBy: alert.Sanitize(a.GroupBy, 80), Description: alert.Sanitize(a.Description, 500)}
+	held := alert.FormatDuration(a.Time.Sub(a.Since))
 	since := a.Since.UTC().Format("2006-01-02 15:04:05 UTC")
 	switch a.State {
-	case Firing:
-		v.Headline = fmt.Sprintf("%s is firing (%s)", Sanitize(a.Rule, 80), a.Severity)
+	case alert.Firing:
+		v.Headline = fmt.Sprintf("%s is firing (%s)", alert.Sanitize(a.Rule, 80), a.Severity)
 		op := "≥"
 		if a.Down {
 			op = "≤"
 		}
-		val := fmt.Sprintf("%s %s %s", FormatValue(a.Value, a.Unit), op, FormatValue(a.Threshold, a.Unit))
+		val := fmt.Sprintf("%s %s %s", alert.FormatValue(a.Value, a.Unit), op, alert.FormatValue(a.Threshold, a.Unit))
 		if a.PerKey && a.GroupBy != "" {
 			val += " per " + v.GroupBy
 		}
 		if a.Window > 0 {
-			val += " over " + FormatDuration(a.Window)
+			val += " over " + alert.FormatDuration(a.Window)
 		}
 		v.Facts = append(v.Facts, emailFact{"Value", val})
 		if a.Current > 0 {
-			v.Facts = append(v.Facts, emailFact{"Now", FormatValue(a.Current, a.Unit)})
+			v.Facts = append(v.Facts, emailFact{"Now", alert.FormatValue(a.Current, a.Unit)})
 		}
 		if a.Baseline != 0 || a.Spread != 0 {
-			v.Facts = append(v.Facts, emailFact{"Normal", FormatValue(a.Baseline, a.Unit) + " ± " + FormatValue(a.Spread, a.Unit)})
+			v.Facts = append(v.Facts, emailFact{"Normal", alert.FormatValue(a.Baseline, a.Unit) + " ± " + alert.FormatValue(a.Spread, a.Unit)})
 		}
 		v.Facts = append(v.Facts, emailFact{"Since", fmt.Sprintf("%s (%s)", since, held)})
-	case Resolved:
-		v.Headline = fmt.Sprintf("%s resolved (%s)", Sanitize(a.Rule, 80), a.Severity)
+	case alert.Resolved:
+		v.Headline = fmt.Sprintf("%s resolved (%s)", alert.Sanitize(a.Rule, 80), a.Severity)
 		past := "below"
 		if a.Down {
 			past = "above"
 		}
 		v.Facts = append(v.Facts,
-			emailFact{"Value", fmt.Sprintf("%s, %s %s", FormatValue(a.Value, a.Unit), past, FormatValue(a.ResolveAt, a.Unit))},
-			emailFact{"Peak", FormatValue(a.Peak, a.Unit)},
+			emailFact{"Value", fmt.Sprintf("%s, %s %s", alert.FormatValue(a.Value, a.Unit), past, alert.FormatValue(a.ResolveAt, a.Unit))},
+			emailFact{"Peak", alert.FormatValue(a.Peak, a.Unit)},
 			emailFact{"Held", fmt.Sprintf("%s from %s", held, since)},
 		)
 	default:
-		v.Headline = fmt.Sprintf("%s %s (%s)", Sanitize(a.Rule, 80), Sanitize(string(a.State), 20), a.Severity)
+		v.Headline = fmt.Sprintf("%s %s (%s)", alert.Sanitize(a.Rule, 80), alert.Sanitize(string(a.State), 20), a.Severity)
 	}
-	events := Thousands(a.Count)
+	events := alert.Thousands(a.Count)
 	if a.Hits > 0 {
-		events = Thousands(a.Hits) + " of " + events
+		events = alert.Thousands(a.Hits) + " of " + events
 	}
 	v.Facts = append(v.Facts, emailFact{"Events", events})
 	if a.DistinctOf != "" {
-		v.Facts = append(v.Facts, emailFact{"Distinct", Thousands(a.Distinct) + " " + Sanitize(a.DistinctOf, 80)})
+		v.Facts = append(v.Facts, emailFact{"Distinct", alert.Thousands(a.Distinct) + " " + alert.Sanitize(a.DistinctOf, 80)})
 	}
 	v.Facts = append(v.Facts, emailFact{"At", a.Time.UTC().Format("2006-01-02 15:04:05 UTC")})
-	if a.State == Firing {
+	if a.State == alert.Firing {
 		for _, k := range a.Keys {
-			c := Thousands(k.Count)
+			c := alert.Thousands(k.Count)
 			if k.Error > 0 {
 				// A Space-Saving estimate: between count-error and count.
-				c = Thousands(k.Count-k.Error) + "–" + c
+				c = alert.Thousands(k.Count-k.Error) + "–" + c
 			}
-			v.Keys = append(v.Keys, emailKey{Key: Sanitize(k.Key, 80), Count: c})
+			v.Keys = append(v.Keys, emailKey{Key: alert.Sanitize(k.Key, 80), Count: c})
 		}
 		if len(a.Samples) > 0 {
-			v.Sample = Sanitize(a.Samples[len(a.Samples)-1], maxSampleRunes)
+			v.Sample = alert.Sanitize(a.Samples[len(a.Samples)-1], maxSampleRunes)
 		}
 	}
 	return v

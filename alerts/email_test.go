@@ -28,6 +28,8 @@ import (
 	"github.com/emersion/go-sasl"
 	"github.com/emersion/go-smtp"
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/sentinel-dev/sentinel/alert"
 )
 
 const (
@@ -272,12 +274,12 @@ func decodeHeader(tb testing.TB, h netmail.Header, key string) string {
 }
 
 // emailAlert is a firing transition like the signup burst of the story.
-func emailAlert() Alert {
+func emailAlert() alert.Alert {
 	at := time.Date(2026, 11, 27, 1, 20, 1, 0, time.UTC)
-	return Alert{
-		Rule: "signup-burst", State: Firing, Time: at, Since: at.Add(-90 * time.Second), Value: 240, Threshold: 1,
-		Unit: "/s", Severity: Critical, Window: 30 * time.Second, Count: 7200,
-		GroupBy: "client_ip", Keys: []KeyCount{{Key: "203.0.113.7", Count: 3000, Error: 12}, {Key: "198.51.100.1", Count: 2100}},
+	return alert.Alert{
+		Rule: "signup-burst", State: alert.Firing, Time: at, Since: at.Add(-90 * time.Second), Value: 240, Threshold: 1,
+		Unit: "/s", Severity: alert.Critical, Window: 30 * time.Second, Count: 7200,
+		GroupBy: "client_ip", Keys: []alert.KeyCount{{Key: "203.0.113.7", Count: 3000, Error: 12}, {Key: "198.51.100.1", Count: 2100}},
 		DistinctOf: "email", Distinct: 4812,
 		Samples: []string{`203.0.113.7 - - [27/Nov/2026:01:20:00 +0000] "POST /users/register HTTP/1.1" 302 76 "-" "bot/1.0"`},
 	}
@@ -403,7 +405,7 @@ func TestEmail_NotifyResolved(t *testing.T) {
 	srv := startSMTPServer(t, smtpStartTLS)
 	e := newTestEmail(t, srv, srv.URL("smtp", smtpUser, smtpPass))
 	a := emailAlert()
-	a.State, a.Value, a.Peak, a.ResolveAt, a.Time = Resolved, 0.4, 260, 0.8, a.Time.Add(60*time.Second)
+	a.State, a.Value, a.Peak, a.ResolveAt, a.Time = alert.Resolved, 0.4, 260, 0.8, a.Time.Add(60*time.Second)
 	if err := e.Notify(context.Background(), a); err != nil {
 		t.Fatalf("Notify() = %v", err)
 	}
@@ -437,7 +439,7 @@ func TestEmail_NotifyHostile(t *testing.T) {
 	e := newTestEmail(t, srv, srv.URL("smtp", smtpUser, smtpPass))
 	a := emailAlert()
 	a.PerKey = true
-	a.Keys = []KeyCount{
+	a.Keys = []alert.KeyCount{
 		{Key: "x\r\nBcc: evil@example.com", Count: 900},
 		{Key: "<script>alert(1)</script>", Count: 800},
 		{Key: "<!channel>", Count: 700},
@@ -658,7 +660,7 @@ func TestSubject(t *testing.T) {
 	if got, want := subject(r), "[critical] signup-burst still firing after 1h: 240/s ≥ 1/s"; got != want {
 		t.Errorf("subject(reminder) = %q, want %q", got, want)
 	}
-	a.PerKey, a.Keys = true, []KeyCount{{Key: strings.Repeat("k", 100) + "\r\nBcc: x@example.com", Count: 1}}
+	a.PerKey, a.Keys = true, []alert.KeyCount{{Key: strings.Repeat("k", 100) + "\r\nBcc: x@example.com", Count: 1}}
 	got := subject(a)
 	if strings.ContainsAny(got, "\r\n") || len([]rune(got)) != maxSubjectRunes || !strings.HasSuffix(got, "…") {
 		t.Errorf("subject(long hostile key) = %q, want one line of %d runes ending in …", got, maxSubjectRunes)

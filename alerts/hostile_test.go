@@ -8,22 +8,25 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/sentinel-dev/sentinel/alert"
+	"github.com/sentinel-dev/sentinel/internal/hostile"
 )
 
 // hostileAlert is a critical alert whose log-derived text (keys, samples)
 // is the attacker's: mentions, a masked link, a bare @here, a CRLF header
 // injection and a script.
-func hostileAlert() Alert {
+func hostileAlert() alert.Alert {
 	a := firing()
 	a.GroupBy = "user_agent"
-	a.Keys = []KeyCount{
+	a.Keys = []alert.KeyCount{
 		{Key: "<!channel> <!here>", Count: 9},
 		{Key: "<https://evil.example|click>", Count: 8},
 		{Key: "@here @Everyone <@U024BE7LH>", Count: 7},
 		{Key: "x\r\nBcc: x@evil.example", Count: 6},
 		{Key: "<script>alert(1)</script>", Count: 5},
 	}
-	a.Samples = []string{strings.Join(hostile, " ")}
+	a.Samples = []string{strings.Join(hostile.Text, " ")}
 	return a
 }
 
@@ -103,7 +106,7 @@ func TestHostile_Webhook(t *testing.T) {
 	if bytes.ContainsAny(body, "<>\r\n") {
 		t.Errorf("webhook body holds a raw <, >, CR or LF: %s", body)
 	}
-	var got struct{ Alert Alert }
+	var got struct{ Alert alert.Alert }
 	if err := json.Unmarshal(body, &got); err != nil {
 		t.Fatal(err)
 	}
@@ -128,7 +131,7 @@ func TestHostile_Ntfy(t *testing.T) {
 		t.Errorf("body has %d lines, want 5:\n%s", len(lines), got.Body)
 	}
 	for _, l := range lines {
-		if strings.HasPrefix(l, "Bcc:") || strings.ContainsFunc(l, func(r rune) bool { return isControl(r) || isBidiOrBreak(r) }) {
+		if strings.HasPrefix(l, "Bcc:") || strings.ContainsFunc(l, func(r rune) bool { return alert.IsControl(r) || alert.IsBidiOrBreak(r) }) {
 			t.Errorf("body line %q is injected or holds control characters", l)
 		}
 	}
@@ -141,10 +144,10 @@ func TestHostile_Ntfy(t *testing.T) {
 // targets: a header line and HTML.
 func TestHostile_text(t *testing.T) {
 	a := hostileAlert()
-	if s := HeaderText(Headline(a, HeaderText), 200); strings.ContainsAny(s, "\r\n") {
+	if s := alert.HeaderText(Headline(a, alert.HeaderText), 200); strings.ContainsAny(s, "\r\n") {
 		t.Errorf("HeaderText(Headline) = %q, holds CR or LF", s)
 	}
-	if s := Summary(a, HTMLText); strings.Contains(s, "<") || strings.Contains(s, ">") {
+	if s := Summary(a, alert.HTMLText); strings.Contains(s, "<") || strings.Contains(s, ">") {
 		t.Errorf("Summary(HTMLText) =\n%s\nholds a raw < or >", s)
 	}
 }

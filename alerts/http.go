@@ -13,6 +13,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/sentinel-dev/sentinel/alert"
 )
 
 // This file holds what the HTTP notifiers ([Slack], [Webhook], [Ntfy])
@@ -95,7 +97,7 @@ func statusError(op string, code int, retryAfter time.Duration, body string, sec
 // to print.
 func readErrorBody(body io.Reader) string {
 	b, _ := io.ReadAll(io.LimitReader(body, maxErrorBodyBytes))
-	return strings.TrimSpace(Sanitize(string(b), maxErrorBodyBytes))
+	return strings.TrimSpace(alert.Sanitize(string(b), maxErrorBodyBytes))
 }
 
 // redactedError is an error whose text had its secrets removed. It keeps
@@ -216,7 +218,7 @@ func redactURL(u string, keepPath bool) string {
 			s += "?REDACTED"
 		}
 	}
-	return Sanitize(s, 300)
+	return alert.Sanitize(s, 300)
 }
 
 // The exported helpers below let the actions package make its requests
@@ -286,7 +288,7 @@ func checkURL(name, u string) error {
 	case err != nil:
 		msg = "url does not parse"
 	case p.Scheme != "http" && p.Scheme != "https":
-		msg = fmt.Sprintf("url scheme %q, want http or https", Sanitize(p.Scheme, 20))
+		msg = fmt.Sprintf("url scheme %q, want http or https", alert.Sanitize(p.Scheme, 20))
 	case p.Host == "":
 		msg = "url has no host"
 	default:

@@ -3,6 +3,8 @@ package alerts
 import (
 	"fmt"
 	"strings"
+
+	"github.com/sentinel-dev/sentinel/alert"
 )
 
 // Lengths, in runes, that messages give attacker-controlled text.
@@ -22,10 +24,10 @@ const summaryTimeLayout = "2006-01-02 15:04:05 UTC"
 // "[critical] signup-burst firing: 8/s ≥ 1/s" or "[critical] signup-burst
 // resolved after 1m9s". It holds only config-derived text (rule, severity)
 // and numbers, never log text; a notifier still escapes it for its target.
-func Title(a Alert) string {
+func Title(a alert.Alert) string {
 	switch a.State {
-	case Resolved:
-		return fmt.Sprintf("[%s] %s resolved after %s", a.Severity, a.Rule, FormatDuration(a.Time.Sub(a.Since)))
+	case alert.Resolved:
+		return fmt.Sprintf("[%s] %s resolved after %s", a.Severity, a.Rule, alert.FormatDuration(a.Time.Sub(a.Since)))
 	default:
 		op := "≥"
 		if a.Down {
@@ -33,18 +35,18 @@ func Title(a Alert) string {
 		}
 		state := string(a.State)
 		if a.Reminder > 0 {
-			state = "still firing after " + FormatDuration(a.Time.Sub(a.Since))
+			state = "still firing after " + alert.FormatDuration(a.Time.Sub(a.Since))
 		}
-		return fmt.Sprintf("[%s] %s %s: %s %s %s", a.Severity, a.Rule, state, FormatValue(a.Value, a.Unit), op, FormatValue(a.Threshold, a.Unit))
+		return fmt.Sprintf("[%s] %s %s: %s %s %s", a.Severity, a.Rule, state, alert.FormatValue(a.Value, a.Unit), op, alert.FormatValue(a.Threshold, a.Unit))
 	}
 }
 
 // Headline is the one line a phone shows for a notification: the
 // [Title], escaped with esc, and for a firing alert the top offender
 // ("… ≥ 1/s, top client_ip 203.0.113.7").
-func Headline(a Alert, esc Escaper) string {
+func Headline(a alert.Alert, esc alert.Escaper) string {
 	s := esc(Title(a), maxTitleRunes)
-	if a.State == Firing && len(a.Keys) > 0 {
+	if a.State == alert.Firing && len(a.Keys) > 0 {
 		name := a.GroupBy
 		if name == "" {
 			name = "key"
@@ -61,19 +63,19 @@ func Headline(a Alert, esc Escaper) string {
 // that is not a number or a fixed word goes through esc, which the
 // notifier chooses for its target ([SlackText], [HTMLText], [Sanitize]);
 // the line breaks are Summary's own.
-func Summary(a Alert, esc Escaper) string {
+func Summary(a alert.Alert, esc alert.Escaper) string {
 	var lines []string
 	add := func(format string, args ...any) { lines = append(lines, fmt.Sprintf(format, args...)) }
 	since := a.Since.UTC().Format(summaryTimeLayout)
 	held := a.Time.Sub(a.Since)
 
-	if a.State == Resolved {
+	if a.State == alert.Resolved {
 		past := "below"
 		if a.Down {
 			past = "above"
 		}
-		add("%s, %s %s; peak %s", FormatValue(a.Value, a.Unit), past, FormatValue(a.ResolveAt, a.Unit), FormatValue(a.Peak, a.Unit))
-		add("fired from %s for %s", since, FormatDuration(held))
+		add("%s, %s %s; peak %s", alert.FormatValue(a.Value, a.Unit), past, alert.FormatValue(a.ResolveAt, a.Unit), alert.FormatValue(a.Peak, a.Unit))
+		add("fired from %s for %s", since, alert.FormatDuration(held))
 		return strings.Join(lines, "\n")
 	}
 
@@ -82,37 +84,37 @@ func Summary(a Alert, esc Escaper) string {
 		op = "≤"
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s %s %s", FormatValue(a.Value, a.Unit), op, FormatValue(a.Threshold, a.Unit))
+	fmt.Fprintf(&b, "%s %s %s", alert.FormatValue(a.Value, a.Unit), op, alert.FormatValue(a.Threshold, a.Unit))
 	if a.PerKey && a.GroupBy != "" {
 		fmt.Fprintf(&b, " per %s", esc(a.GroupBy, maxKeyRunes))
 	}
 	if a.Window > 0 {
-		fmt.Fprintf(&b, " over %s", FormatDuration(a.Window))
+		fmt.Fprintf(&b, " over %s", alert.FormatDuration(a.Window))
 	}
 	if a.Current > 0 {
-		fmt.Fprintf(&b, ", now %s", FormatValue(a.Current, a.Unit))
+		fmt.Fprintf(&b, ", now %s", alert.FormatValue(a.Current, a.Unit))
 	}
 	if a.Baseline != 0 || a.Spread != 0 {
-		fmt.Fprintf(&b, ", normal %s ± %s", FormatValue(a.Baseline, a.Unit), FormatValue(a.Spread, a.Unit))
+		fmt.Fprintf(&b, ", normal %s ± %s", alert.FormatValue(a.Baseline, a.Unit), alert.FormatValue(a.Spread, a.Unit))
 	}
 	lines = append(lines, b.String())
 	if a.Description != "" {
 		lines = append(lines, esc(a.Description, maxDescriptionRunes))
 	}
 	if held > 0 {
-		add("since %s (%s)", since, FormatDuration(held))
+		add("since %s (%s)", since, alert.FormatDuration(held))
 	} else {
 		add("since %s", since)
 	}
 
 	b.Reset()
 	if a.Hits > 0 {
-		fmt.Fprintf(&b, "%s of %s events", Thousands(a.Hits), Thousands(a.Count))
+		fmt.Fprintf(&b, "%s of %s events", alert.Thousands(a.Hits), alert.Thousands(a.Count))
 	} else {
-		fmt.Fprintf(&b, "%s events", Thousands(a.Count))
+		fmt.Fprintf(&b, "%s events", alert.Thousands(a.Count))
 	}
 	if a.DistinctOf != "" && a.Unit != "distinct" {
-		fmt.Fprintf(&b, " from %s distinct %s", Thousands(a.Distinct), esc(a.DistinctOf, maxKeyRunes))
+		fmt.Fprintf(&b, " from %s distinct %s", alert.Thousands(a.Distinct), esc(a.DistinctOf, maxKeyRunes))
 	}
 	lines = append(lines, b.String())
 
@@ -128,9 +130,9 @@ func Summary(a Alert, esc Escaper) string {
 				b.WriteString(", ")
 			}
 			if k.Error > 0 && k.Error <= k.Count {
-				fmt.Fprintf(&b, "%s (%s–%s)", esc(k.Key, maxKeyRunes), Thousands(k.Count-k.Error), Thousands(k.Count))
+				fmt.Fprintf(&b, "%s (%s–%s)", esc(k.Key, maxKeyRunes), alert.Thousands(k.Count-k.Error), alert.Thousands(k.Count))
 			} else {
-				fmt.Fprintf(&b, "%s (%s)", esc(k.Key, maxKeyRunes), Thousands(k.Count))
+				fmt.Fprintf(&b, "%s (%s)", esc(k.Key, maxKeyRunes), alert.Thousands(k.Count))
 			}
 		}
 		if len(a.Keys) > maxSummaryKeys {

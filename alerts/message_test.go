@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/sentinel-dev/sentinel/alert"
 )
 
 func TestTitle(t *testing.T) {
@@ -19,10 +21,10 @@ func TestTitle(t *testing.T) {
 func TestHeadline(t *testing.T) {
 	a := firing()
 	a.Keys[0].Key = "<!channel>"
-	if got, want := Headline(a, SlackText), "[critical] signup-burst firing: 8/s ≥ 1/s, top client_ip &lt;!channel&gt;"; got != want {
+	if got, want := Headline(a, alert.SlackText), "[critical] signup-burst firing: 8/s ≥ 1/s, top client_ip &lt;!channel&gt;"; got != want {
 		t.Errorf("Headline(firing, SlackText) = %q, want %q", got, want)
 	}
-	if got, want := Headline(resolved(), SlackText), "[critical] signup-burst resolved after 1m9s"; got != want {
+	if got, want := Headline(resolved(), alert.SlackText), "[critical] signup-burst resolved after 1m9s"; got != want {
 		t.Errorf("Headline(resolved, SlackText) = %q, want %q", got, want)
 	}
 }
@@ -39,7 +41,7 @@ func TestSummary(t *testing.T) {
 		"top client_ip: 203.0.113.7 (2–3), 198.51.100.1 (2)",
 		`sample: 203.0.113.7 - - [27/Nov/2026:01:20:00 +0000] "POST /users/register HTTP/1.1" 302 76 "-" "\x1b[31mbot\u202e"`,
 	}, "\n")
-	if got := Summary(a, Sanitize); got != want {
+	if got := Summary(a, alert.Sanitize); got != want {
 		t.Errorf("Summary(firing, Sanitize) =\n%s\nwant\n%s", got, want)
 	}
 
@@ -47,12 +49,12 @@ func TestSummary(t *testing.T) {
 	b.Unit, b.Value, b.Threshold, b.Current, b.Baseline, b.Spread = "/s", 30, 12, 0, 4, 2
 	b.Keys, b.Samples, b.DistinctOf = nil, nil, ""
 	want = "30/s ≥ 12/s over 30s, normal 4/s ± 2/s\nsince 2026-11-27 01:20:01 UTC\n240 events"
-	if got := Summary(b, Sanitize); got != want {
+	if got := Summary(b, alert.Sanitize); got != want {
 		t.Errorf("Summary(baseline) =\n%s\nwant\n%s", got, want)
 	}
 
 	want = "0/s, below 0.8/s; peak 241/s\nfired from 2026-11-27 01:20:01 UTC for 1m9s"
-	if got := Summary(resolved(), Sanitize); got != want {
+	if got := Summary(resolved(), alert.Sanitize); got != want {
 		t.Errorf("Summary(resolved) =\n%s\nwant\n%s", got, want)
 	}
 }
@@ -61,9 +63,9 @@ func TestSummary_manyKeys(t *testing.T) {
 	a := firing()
 	a.Keys = nil
 	for i := range 8 {
-		a.Keys = append(a.Keys, KeyCount{Key: string(rune('a' + i)), Count: uint64(10 - i)})
+		a.Keys = append(a.Keys, alert.KeyCount{Key: string(rune('a' + i)), Count: uint64(10 - i)})
 	}
-	if got, want := Summary(a, Sanitize), "top client_ip: a (10), b (9), c (8), d (7), e (6), +3 more\n"; !strings.Contains(got, want) {
+	if got, want := Summary(a, alert.Sanitize), "top client_ip: a (10), b (9), c (8), d (7), e (6), +3 more\n"; !strings.Contains(got, want) {
 		t.Errorf("Summary() =\n%s\nwant it to contain %q", got, want)
 	}
 }
@@ -83,8 +85,8 @@ func TestSummary_escaper(t *testing.T) {
 }
 
 // resolved is firing() resolved 69 seconds later.
-func resolved() Alert {
+func resolved() alert.Alert {
 	r := firing()
-	r.State, r.Time, r.Value, r.Peak, r.ResolveAt = Resolved, at.Add(69*time.Second), 0, 241, 0.8
+	r.State, r.Time, r.Value, r.Peak, r.ResolveAt = alert.Resolved, at.Add(69*time.Second), 0, 241, 0.8
 	return r
 }

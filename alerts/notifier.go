@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/sentinel-dev/sentinel/alert"
 )
 
 // Notifier delivers one alert transition to one destination. It never
@@ -15,14 +17,14 @@ import (
 // exponential backoff and jitter. Implementations are safe for concurrent
 // use and redact secrets (tokens, webhook URLs, passwords) from errors.
 type Notifier interface {
-	Notify(ctx context.Context, a Alert) error
+	Notify(ctx context.Context, a alert.Alert) error
 }
 
 // NotifierFunc adapts a function to a [Notifier] (tests, small hooks).
-type NotifierFunc func(ctx context.Context, a Alert) error
+type NotifierFunc func(ctx context.Context, a alert.Alert) error
 
 // Notify calls f.
-func (f NotifierFunc) Notify(ctx context.Context, a Alert) error { return f(ctx, a) }
+func (f NotifierFunc) Notify(ctx context.Context, a alert.Alert) error { return f(ctx, a) }
 
 var (
 	_ Notifier = NotifierFunc(nil)

@@ -8,6 +8,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/sentinel-dev/sentinel/alert"
 )
 
 // NtfyOptions configures an [Ntfy].
@@ -50,7 +52,7 @@ func NewNtfy(opts NtfyOptions) (*Ntfy, error) {
 	if err := checkURL("ntfy", opts.URL); err != nil {
 		return nil, err
 	}
-	if strings.ContainsFunc(opts.Token, isControl) {
+	if strings.ContainsFunc(opts.Token, alert.IsControl) {
 		return nil, Permanent(errors.New("ntfy: token has control characters"))
 	}
 	p, _ := url.Parse(opts.URL) // checked above
@@ -68,34 +70,34 @@ func NewNtfy(opts NtfyOptions) (*Ntfy, error) {
 // critical alert firing, 4 (high) for a warning, 3 (default) for info,
 // and 2 (low) for any resolved alert, so the all-clear does not wake
 // anyone.
-func NtfyPriority(a Alert) string {
-	if a.State == Resolved {
+func NtfyPriority(a alert.Alert) string {
+	if a.State == alert.Resolved {
 		return "2"
 	}
 	switch a.Severity {
-	case Critical:
+	case alert.Critical:
 		return "5"
-	case Warning:
+	case alert.Warning:
 		return "4"
 	}
 	return "3"
 }
 
 // Notify publishes a. Errors map as for [Webhook.Notify].
-func (n *Ntfy) Notify(ctx context.Context, a Alert) error {
+func (n *Ntfy) Notify(ctx context.Context, a alert.Alert) error {
 	ctx, cancel := context.WithTimeout(ctx, n.timeout)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, n.url, strings.NewReader(Summary(a, Sanitize)))
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, n.url, strings.NewReader(Summary(a, alert.Sanitize)))
 	if err != nil {
 		return Permanent(redact("ntfy: new request", err, n.secrets...))
 	}
 	tag := "rotating_light"
-	if a.State == Resolved {
+	if a.State == alert.Resolved {
 		tag = "white_check_mark"
 	}
 	// ntfy decodes RFC 2047 words in headers; Q-encoding leaves an ASCII
 	// title as it is and carries "≥" intact.
-	req.Header.Set("Title", mime.QEncoding.Encode("utf-8", HeaderText(Title(a), maxNtfyTitleRunes)))
+	req.Header.Set("Title", mime.QEncoding.Encode("utf-8", alert.HeaderText(Title(a), maxNtfyTitleRunes)))
 	req.Header.Set("Priority", NtfyPriority(a))
 	req.Header.Set("Tags", tag)
 	req.Header.Set("Content-Type", "text/plain; charset=utf-8")

@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+
+	"github.com/sentinel-dev/sentinel/alert"
 )
 
 func newTestNtfy(tb testing.TB, opts NtfyOptions) *Ntfy {
@@ -86,13 +88,13 @@ func TestNtfy_NotifyResolved(t *testing.T) {
 
 func TestNtfyPriority(t *testing.T) {
 	for _, tt := range []struct {
-		sev   Severity
-		state State
+		sev   alert.Severity
+		state alert.State
 		want  string
 	}{
-		{Critical, Firing, "5"}, {Warning, Firing, "4"}, {Info, Firing, "3"}, {Critical, Resolved, "2"},
+		{alert.Critical, alert.Firing, "5"}, {alert.Warning, alert.Firing, "4"}, {alert.Info, alert.Firing, "3"}, {alert.Critical, alert.Resolved, "2"},
 	} {
-		if got := NtfyPriority(Alert{Severity: tt.sev, State: tt.state}); got != tt.want {
+		if got := NtfyPriority(alert.Alert{Severity: tt.sev, State: tt.state}); got != tt.want {
 			t.Errorf("NtfyPriority(%s %s) = %q, want %q", tt.sev, tt.state, got, tt.want)
 		}
 	}

@@ -13,6 +13,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/slack-go/slack"
+
+	"github.com/sentinel-dev/sentinel/alert"
 )
 
 // SlackOptions configures a [Slack]. Set WebhookURL, or Token and
@@ -90,7 +92,7 @@ func NewSlack(opts SlackOptions) (*Slack, error) {
 		if opts.Channel == "" {
 			return nil, Permanent(errors.New("slack: a token needs a channel"))
 		}
-		if strings.ContainsFunc(opts.Token, isControl) {
+		if strings.ContainsFunc(opts.Token, alert.IsControl) {
 			return nil, Permanent(errors.New("slack: token has control characters"))
 		}
 	default:
@@ -98,7 +100,7 @@ func NewSlack(opts SlackOptions) (*Slack, error) {
 	}
 	for _, m := range strings.Fields(opts.Mention) {
 		if !mentionRE.MatchString(m) {
-			return nil, Permanent(fmt.Errorf("slack: mention %q, want <!channel>, <!here>, <@U…> or <!subteam^S…>", Sanitize(m, 40)))
+			return nil, Permanent(fmt.Errorf("slack: mention %q, want <!channel>, <!here>, <@U…> or <!subteam^S…>", alert.Sanitize(m, 40)))
 		}
 	}
 	s := &Slack{
@@ -127,7 +129,7 @@ func NewSlack(opts SlackOptions) (*Slack, error) {
 // *RetryAfterError; other 4xx and API errors such as invalid_auth or
 // channel_not_found are a *PermanentError; 5xx, network errors and
 // Slack's internal_error are plain, worth a retry.
-func (s *Slack) Notify(ctx context.Context, a Alert) error {
+func (s *Slack) Notify(ctx context.Context, a alert.Alert) error {
 	ctx, cancel := context.WithTimeout(ctx, s.timeout)
 	defer cancel()
 	st := &httpStatus{}
@@ -146,7 +148,7 @@ func (s *Slack) Notify(ctx context.Context, a Alert) error {
 		slack.MsgOptionText(text, false), slack.MsgOptionBlocks(blocks...),
 		slack.MsgOptionParse(false), slack.MsgOptionLinkNames(false),
 	}
-	if a.State == Resolved || a.Reminder > 0 {
+	if a.State == alert.Resolved || a.Reminder > 0 {
 		s.mu.Lock()
 		ts, ok := s.threads[key]
 		s.mu.Unlock()
@@ -161,7 +163,7 @@ func (s *Slack) Notify(ctx context.Context, a Alert) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	switch {
-	case a.State == Resolved:
+	case a.State == alert.Resolved:
 		delete(s.threads, key)
 	case ts != "" && a.Reminder == 0:
 		if len(s.threads) >= maxSlackThreads {
@@ -178,29 +180,29 @@ func (s *Slack) Notify(ctx context.Context, a Alert) error {
 // threadKey names an episode: a rule's firing and its resolution share
 // the rule and Since.
 // TODO: add the group key once Alert carries one.
-func threadKey(a Alert) string {
+func threadKey(a alert.Alert) string {
 	return a.Rule + "\x00" + a.Since.UTC().Format(time.RFC3339Nano)
 }
 
 // message builds the top-level text and the blocks of a.
-func (s *Slack) message(a Alert) (string, []slack.Block) {
-	text := Headline(a, SlackText)
-	if s.mention != "" && a.State == Firing && a.Reminder == 0 && a.Severity == Critical { // a reminder does not wake the channel again
+func (s *Slack) message(a alert.Alert) (string, []slack.Block) {
+	text := Headline(a, alert.SlackText)
+	if s.mention != "" && a.State == alert.Firing && a.Reminder == 0 && a.Severity == alert.Critical { // a reminder does not wake the channel again
 		text = s.mention + " " + text
 	}
 	text = cutSlack(text, maxSlackTextRunes)
 
 	var header string
-	if a.State == Resolved {
+	if a.State == alert.Resolved {
 		header = fmt.Sprintf("✅ Resolved: %s", a.Rule)
 	} else {
-		icon := map[Severity]string{Critical: "🚨", Warning: "⚠️", Info: "ℹ️"}[a.Severity]
+		icon := map[alert.Severity]string{alert.Critical: "🚨", alert.Warning: "⚠️", alert.Info: "ℹ️"}[a.Severity]
 		header = strings.TrimSpace(fmt.Sprintf("%s %s: %s %s", icon, strings.ToUpper(string(a.Severity)), a.Rule, a.State))
 	}
-	ctxLine := fmt.Sprintf("rule *%s* · %s · sentinel", SlackText(a.Rule, maxKeyRunes), a.Time.UTC().Format(summaryTimeLayout))
+	ctxLine := fmt.Sprintf("rule *%s* · %s · sentinel", alert.SlackText(a.Rule, maxKeyRunes), a.Time.UTC().Format(summaryTimeLayout))
 	blocks := []slack.Block{
-		slack.NewHeaderBlock(slack.NewTextBlockObject(slack.PlainTextType, SlackText(header, maxSlackHeaderRunes-1), true, false)),
-		slack.NewSectionBlock(slack.NewTextBlockObject(slack.MarkdownType, cutSlack(Summary(a, SlackText), maxSlackSectionRunes), false, true), nil, nil),
+		slack.NewHeaderBlock(slack.NewTextBlockObject(slack.PlainTextType, alert.SlackText(header, maxSlackHeaderRunes-1), true, false)),
+		slack.NewSectionBlock(slack.NewTextBlockObject(slack.MarkdownType, cutSlack(Summary(a, alert.SlackText), maxSlackSectionRunes), false, true), nil, nil),
 		slack.NewContextBlock("", slack.NewTextBlockObject(slack.MarkdownType, ctxLine, false, true)),
 	}
 	return text, blocks
@@ -240,10 +242,10 @@ func (s *Slack) mapError(op string, st *httpStatus, err error) error {
 		return nil
 	}
 	if st.code != 0 && st.code != http.StatusOK {
-		return statusError(op, st.code, parseRetryAfter(st.retryAfter, time.Now()), Sanitize(strings.TrimSpace(st.body.String()), maxErrorBodyBytes), s.secrets...)
+		return statusError(op, st.code, parseRetryAfter(st.retryAfter, time.Now()), alert.Sanitize(strings.TrimSpace(st.body.String()), maxErrorBodyBytes), s.secrets...)
 	}
 	if se, ok := errors.AsType[slack.SlackErrorResponse](err); ok {
-		e := &redactedError{msg: scrub(op+": "+Sanitize(se.Err, 100), s.secrets)}
+		e := &redactedError{msg: scrub(op+": "+alert.Sanitize(se.Err, 100), s.secrets)}
 		switch {
 		case se.Err == "ratelimited":
 			return &RetryAfterError{After: parseRetryAfter(st.retryAfter, time.Now()), Err: e}

@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/sentinel-dev/sentinel/alert"
 )
 
 const webhookPath = "/services/T0000/B0000/s3cretWebhookPath"
@@ -128,10 +130,10 @@ func TestSlack_NotifyBot(t *testing.T) {
 	ctx := context.Background()
 
 	other := firing()
-	other.Rule, other.Severity, other.Since = "scan-404", Warning, at.Add(-time.Hour)
+	other.Rule, other.Severity, other.Since = "scan-404", alert.Warning, at.Add(-time.Hour)
 	reminder := firing()
 	reminder.Reminder, reminder.Time = 1, reminder.Since.Add(30*time.Minute)
-	for _, a := range []Alert{firing(), other, reminder, resolved()} {
+	for _, a := range []alert.Alert{firing(), other, reminder, resolved()} {
 		if err := s.Notify(ctx, a); err != nil {
 			t.Fatalf("Notify(%s %s) = %v", a.Rule, a.State, err)
 		}

@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/sentinel-dev/sentinel/alert"
 )
 
 // WebhookVersion is the version of the JSON body [Webhook] sends. It
@@ -84,9 +86,9 @@ func NewWebhook(opts WebhookOptions) (*Webhook, error) {
 	h := make(http.Header)
 	for k, v := range opts.Headers {
 		if !validHeaderName(k) {
-			return nil, fmt.Errorf("webhook: header name %q is invalid", Sanitize(k, 80))
+			return nil, fmt.Errorf("webhook: header name %q is invalid", alert.Sanitize(k, 80))
 		}
-		if strings.ContainsFunc(v, func(r rune) bool { return isControl(r) && r != '\t' }) {
+		if strings.ContainsFunc(v, func(r rune) bool { return alert.IsControl(r) && r != '\t' }) {
 			return nil, fmt.Errorf("webhook: header %s: value has control characters", k)
 		}
 		h.Set(k, v)
@@ -120,12 +122,10 @@ type webhookBody struct {
 // (from Retry-After, in seconds or an HTTP date); any other 4xx is a
 // *PermanentError quoting the start of the body; 5xx and network errors
 // are plain errors, worth a retry.
-func (w *Webhook) Notify(ctx context.Context, a Alert) error {
+func (w *Webhook) Notify(ctx context.Context, a alert.Alert) error {
 	now := w.now()
 	body, err := json.Marshal(webhookBody{
-		Version: WebhookVersion,
-		Alert:   jsonAlert{Alert: a, WindowSeconds: a.Window.Seconds()},
-		SentAt:  now.UTC().Format(time.RFC3339),
+		Version: WebhookVersion, Alert: jsonAlert{Alert: a, WindowSeconds: a.Window.Seconds()}, SentAt: now.UTC().Format(time.RFC3339),
 	})
 	if err != nil {
 		return Permanent(fmt.Errorf("webhook: encode alert: %w", err))

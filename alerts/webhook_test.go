@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/sentinel-dev/sentinel/alert"
 )
 
 // sentAt is the wall time the notifier tests send at.
@@ -92,13 +94,13 @@ func TestWebhook_NotifyUnsigned(t *testing.T) {
 		t.Errorf("header %s = %q without a secret, want none", SignatureHeader, s)
 	}
 	var body struct {
-		Version int   `json:"version"`
-		Alert   Alert `json:"alert"`
+		Version int         `json:"version"`
+		Alert   alert.Alert `json:"alert"`
 	}
 	if err := json.Unmarshal(got.Body, &body); err != nil {
 		t.Fatal(err)
 	}
-	if body.Version != 1 || body.Alert.State != Resolved || body.Alert.Peak != 241 {
+	if body.Version != 1 || body.Alert.State != alert.Resolved || body.Alert.Peak != 241 {
 		t.Errorf("body = %s, want version 1, a resolved alert with peak 241", got.Body)
 	}
 }

@@ -14,7 +14,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
-	"github.com/sentinel-dev/sentinel/alerts"
+	"github.com/sentinel-dev/sentinel/alert"
 	"github.com/sentinel-dev/sentinel/detector"
 	"github.com/sentinel-dev/sentinel/parsers"
 )
@@ -531,10 +531,10 @@ func (d *decoder) source(n *yaml.Node, path string) (Source, bool) {
 	return s, len(d.errs) == before
 }
 
-var severities = []string{string(alerts.Info), string(alerts.Warning), string(alerts.Critical)}
+var severities = []string{string(alert.Info), string(alert.Warning), string(alert.Critical)}
 
 func (d *decoder) rule(n *yaml.Node, path string) (detector.Rule, bool) {
-	r := detector.Rule{Severity: alerts.Warning}
+	r := detector.Rule{Severity: alert.Warning}
 	before := len(d.errs)
 	var match detector.Cond
 	var detNode *yaml.Node
@@ -557,7 +557,7 @@ func (d *decoder) rule(n *yaml.Node, path string) (detector.Rule, bool) {
 				if !contains(severities, s) {
 					d.errorf(v, p, "must be one of %s", strings.Join(severities, ", "))
 				}
-				r.Severity = alerts.Severity(s)
+				r.Severity = alert.Severity(s)
 			}
 		case "match":
 			match = d.match(v, p, mentions)

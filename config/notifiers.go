@@ -8,6 +8,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/sentinel-dev/sentinel/alert"
 	"github.com/sentinel-dev/sentinel/alerts"
 )
 
@@ -101,7 +102,7 @@ func (d *decoder) notifier(n *yaml.Node, path string, names map[string]int) (Not
 		return Notifier{}, false
 	}
 	names[name] = n.Line
-	sev := alerts.Severity(v["min_severity"])
+	sev := alert.Severity(v["min_severity"])
 	if sev != "" && !contains(severities, string(sev)) {
 		d.errorf(lines["min_severity"], path+".min_severity", "must be one of %s", strings.Join(severities, ", "))
 		return Notifier{}, false

@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"github.com/sentinel-dev/sentinel/actions"
-	"github.com/sentinel-dev/sentinel/alerts"
+	"github.com/sentinel-dev/sentinel/alert"
 	"github.com/sentinel-dev/sentinel/config"
 	"github.com/sentinel-dev/sentinel/internal/testutil"
 )
@@ -108,7 +108,7 @@ func TestDaemon_actionsEndToEnd(t *testing.T) {
 	st := d.Status()
 	stop()
 
-	a, alertAt, fired := rec.first("signup-burst", alerts.Firing)
+	a, alertAt, fired := rec.first("signup-burst", alert.Firing)
 	if fired != 1 {
 		t.Fatalf("signup-burst fired %d times, want once", fired)
 	}

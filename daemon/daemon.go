@@ -21,6 +21,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/sentinel-dev/sentinel/actions"
+	"github.com/sentinel-dev/sentinel/alert"
 	"github.com/sentinel-dev/sentinel/alerts"
 	"github.com/sentinel-dev/sentinel/config"
 	"github.com/sentinel-dev/sentinel/detector"
@@ -54,7 +55,7 @@ type Options struct {
 	Checkpoint time.Duration
 	// Emit receives every alert transition, after the state that includes
 	// it has been saved (the console).
-	Emit func(alerts.Alert) error
+	Emit func(alert.Alert) error
 	// Routes are the notifiers transitions are delivered to, through a
 	// Dispatcher: retried, capped, and kept in the state until delivered.
 	Routes []alerts.Route
@@ -97,12 +98,12 @@ type Daemon struct {
 	eng           *detector.Engine
 	streams       map[string]*stream // by path
 	positions     map[string]tailer.Checkpoint
-	pending       []alerts.Alert // transitions not yet saved and sent
-	lastEvent     time.Time      // newest event time seen
-	lastWall      time.Time      // wall time when it was seen
-	dirty         bool           // state changed since the last save
-	publishedLate uint64         // late events already counted in the metrics
-	savedActs     uint64         // act.Changes() at the last save
+	pending       []alert.Alert // transitions not yet saved and sent
+	lastEvent     time.Time     // newest event time seen
+	lastWall      time.Time     // wall time when it was seen
+	dirty         bool          // state changed since the last save
+	publishedLate uint64        // late events already counted in the metrics
+	savedActs     uint64        // act.Changes() at the last save
 }
 
 // stream is one followed file.
@@ -127,7 +128,7 @@ func New(opts Options) (*Daemon, error) {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
 	if opts.Emit == nil {
-		opts.Emit = func(alerts.Alert) error { return nil }
+		opts.Emit = func(alert.Alert) error { return nil }
 	}
 	d := &Daemon{opts: opts, log: opts.Logger, now: opts.Now, metrics: server.NewMetrics(), cfg: opts.Config,
 		streams: map[string]*stream{}, positions: map[string]tailer.Checkpoint{}, started: opts.Now()}
@@ -163,7 +164,7 @@ const AuditFile = "actions.jsonl"
 // transition already holds the action it started.
 func (d *Daemon) newEngine(cfg *config.Config) (*detector.Engine, error) {
 	eopts := cfg.EngineOptions()
-	eopts.Emit = func(a alerts.Alert) {
+	eopts.Emit = func(a alert.Alert) {
 		d.pending = append(d.pending, a) // under mu: the loop holds it while the engine runs
 		d.act.Handle(a)                  // only queues the request
 	}
@@ -392,7 +393,7 @@ func (d *Daemon) quiet(now time.Time) {
 // afterBatch saves the state when transitions are waiting, and returns
 // them to be sent once the lock is released: a crash after the save
 // cannot send them twice, and a slow output never holds the engine.
-func (d *Daemon) afterBatch() []alerts.Alert {
+func (d *Daemon) afterBatch() []alert.Alert {
 	if len(d.pending) == 0 {
 		return nil
 	}
@@ -401,14 +402,14 @@ func (d *Daemon) afterBatch() []alerts.Alert {
 }
 
 // takePending returns the waiting transitions and empties the queue.
-func (d *Daemon) takePending() []alerts.Alert {
+func (d *Daemon) takePending() []alert.Alert {
 	out := d.pending
 	d.pending = nil
 	return out
 }
 
 // send writes transitions; the caller does not hold the lock.
-func (d *Daemon) send(out []alerts.Alert) {
+func (d *Daemon) send(out []alert.Alert) {
 	for _, a := range out {
 		d.metrics.Alert(a.Rule, a.State)
 		if err := d.opts.Emit(a); err != nil {
@@ -470,7 +471,7 @@ func (d *Daemon) Silence(rule string, until time.Time) error {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if _, ok := d.cfg.RuleLines[rule]; !ok {
-		return fmt.Errorf("no rule is named %q in %s", alerts.Sanitize(rule, 80), d.cfg.File)
+		return fmt.Errorf("no rule is named %q in %s", alert.Sanitize(rule, 80), d.cfg.File)
 	}
 	if d.dispatch == nil {
 		return errors.New("this daemon has no notifiers: alerts only go to stdout, nothing to silence")
@@ -515,7 +516,7 @@ func (d *Daemon) Reload() error {
 
 // swap replaces the engine by one for cfg, keeping the state of unchanged
 // rules; it returns the transitions to send. The caller holds mu.
-func (d *Daemon) swap(cfg *config.Config) ([]alerts.Alert, error) {
+func (d *Daemon) swap(cfg *config.Config) ([]alert.Alert, error) {
 	eng, err := d.newEngine(cfg)
 	if err != nil {
 		d.metrics.ConfigReload(err)
@@ -538,9 +539,9 @@ func (d *Daemon) swap(cfg *config.Config) ([]alerts.Alert, error) {
 		if v.State == "firing" && !keptSet[v.Name] {
 			// A firing rule changed or removed: close its episode, so that
 			// whatever acted on the firing sees it end.
-			a := alerts.Alert{Rule: v.Name, State: alerts.Resolved, Time: d.eng.Watermark(),
+			a := alert.Alert{Rule: v.Name, State: alert.Resolved, Time: d.eng.Watermark(),
 				Value: v.Value, Threshold: v.Threshold, Unit: v.Unit, Severity: v.Severity, Since: v.Since,
-				Description: "the rule was changed or removed by a config reload", Keys: []alerts.KeyCount{}}
+				Description: "the rule was changed or removed by a config reload", Keys: []alert.KeyCount{}}
 			d.pending = append(d.pending, a)
 			d.act.Handle(a) // a remedy it applied is reverted in time, not left on
 		}

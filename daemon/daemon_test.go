@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sentinel-dev/sentinel/alert"
 	"github.com/sentinel-dev/sentinel/alerts"
 	"github.com/sentinel-dev/sentinel/config"
 	"github.com/sentinel-dev/sentinel/source"
@@ -66,18 +67,18 @@ func (w *logWriter) attack(tb testing.TB, perSecond int, d time.Duration) time.T
 // recorder collects alert transitions with their wall time.
 type recorder struct {
 	mu  sync.Mutex
-	got []alerts.Alert
+	got []alert.Alert
 	at  []time.Time
 }
 
-func (r *recorder) emit(a alerts.Alert) error {
+func (r *recorder) emit(a alert.Alert) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.got, r.at = append(r.got, a), append(r.at, time.Now())
 	return nil
 }
 
-func (r *recorder) first(rule string, st alerts.State) (alerts.Alert, time.Time, int) {
+func (r *recorder) first(rule string, st alert.State) (alert.Alert, time.Time, int) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	n, idx := 0, -1
@@ -90,7 +91,7 @@ func (r *recorder) first(rule string, st alerts.State) (alerts.Alert, time.Time,
 		}
 	}
 	if idx < 0 {
-		return alerts.Alert{}, time.Time{}, 0
+		return alert.Alert{}, time.Time{}, 0
 	}
 	return r.got[idx], r.at[idx], n
 }
@@ -143,8 +144,8 @@ func TestDaemon_endToEnd(t *testing.T) {
 		FromStart: true, Emit: rec.emit})
 	w.normal(t, 40, 2*time.Second)
 	began := w.attack(t, 240, 3*time.Second)
-	waitFor(t, "the sign-up alert", func() bool { _, _, n := rec.first("signup-burst", alerts.Firing); return n > 0 })
-	a, at, _ := rec.first("signup-burst", alerts.Firing)
+	waitFor(t, "the sign-up alert", func() bool { _, _, n := rec.first("signup-burst", alert.Firing); return n > 0 })
+	a, at, _ := rec.first("signup-burst", alert.Firing)
 	t.Logf("alert %s %.0f/s, %v after the first attack line was written", a.Rule, a.Current, at.Sub(began).Round(time.Millisecond))
 	waitFor(t, "every line", func() bool { return d.Events() == uint64(w.n) })
 	st := d.Status()
@@ -168,7 +169,7 @@ func TestDaemon_restart(t *testing.T) {
 	d1, stop1 := start(t, opts)
 	w.normal(t, 20, time.Second)
 	w.attack(t, 240, 1500*time.Millisecond)
-	waitFor(t, "the sign-up alert", func() bool { _, _, n := rec.first("signup-burst", alerts.Firing); return n > 0 })
+	waitFor(t, "the sign-up alert", func() bool { _, _, n := rec.first("signup-burst", alert.Firing); return n > 0 })
 	waitFor(t, "the lines so far", func() bool { return d1.Events() == uint64(w.n) })
 	stop1()
 	w.attack(t, 240, 1500*time.Millisecond) // written while sentinel is down
@@ -176,7 +177,7 @@ func TestDaemon_restart(t *testing.T) {
 	w.attack(t, 240, time.Second)
 	waitFor(t, "every line", func() bool { return d2.Events() == uint64(w.n) })
 	stop2()
-	if _, _, n := rec.first("signup-burst", alerts.Firing); n != 1 {
+	if _, _, n := rec.first("signup-burst", alert.Firing); n != 1 {
 		t.Errorf("signup-burst fired %d times, want once across the restart", n)
 	}
 }
@@ -280,13 +281,13 @@ rules:
 	}
 	time.Sleep(1100 * time.Millisecond)
 	w.line(t, "10.0.0.1", "GET", "/", 200) // moves the log's clock past the burst's second
-	waitFor(t, "posts firing", func() bool { _, _, n := rec.first("posts", alerts.Firing); return n > 0 })
+	waitFor(t, "posts firing", func() bool { _, _, n := rec.first("posts", alert.Firing); return n > 0 })
 	waitFor(t, "the lines", func() bool { return d1.Events() == uint64(w.n) })
 	stop1()
 	_, stop2 := start(t, opts)
 	defer stop2()
-	waitFor(t, "posts resolving in the silence", func() bool { _, _, n := rec.first("posts", alerts.Resolved); return n > 0 })
-	waitFor(t, "the silence noticed", func() bool { _, _, n := rec.first("silence", alerts.Firing); return n > 0 })
+	waitFor(t, "posts resolving in the silence", func() bool { _, _, n := rec.first("posts", alert.Resolved); return n > 0 })
+	waitFor(t, "the silence noticed", func() bool { _, _, n := rec.first("silence", alert.Firing); return n > 0 })
 }
 
 // TestDaemon_heldLinesSurviveACrash: lines taken but still held for format
@@ -341,17 +342,17 @@ func TestDaemon_reloadClosesFiringRule(t *testing.T) {
 	out := d.takePending()
 	d.mu.Unlock()
 	d.send(out)
-	if _, _, n := rec.first("posts", alerts.Firing); n != 1 {
+	if _, _, n := rec.first("posts", alert.Firing); n != 1 {
 		t.Fatalf("posts never fired: %+v", rec.got)
 	}
 	os.WriteFile(cfgPath, []byte(fmt.Sprintf(text, "99")), 0o644)
 	if err := d.Reload(); err != nil {
 		t.Fatal(err)
 	}
-	if _, _, n := rec.first("posts", alerts.Resolved); n != 1 {
+	if _, _, n := rec.first("posts", alert.Resolved); n != 1 {
 		t.Errorf("the changed firing rule got no resolved transition: %+v", rec.got)
 	}
-	if _, _, n := rec.first("all", alerts.Resolved); n != 0 {
+	if _, _, n := rec.first("all", alert.Resolved); n != 0 {
 		t.Errorf("the unchanged rule was resolved")
 	}
 	// The action posts started sees the episode end: its revert is due.
@@ -384,7 +385,7 @@ func TestDaemon_notifierOutage(t *testing.T) {
 	dir := t.TempDir()
 	var mu sync.Mutex
 	up, delivered := false, 0
-	hook := alerts.NotifierFunc(func(ctx context.Context, a alerts.Alert) error {
+	hook := alerts.NotifierFunc(func(ctx context.Context, a alert.Alert) error {
 		mu.Lock()
 		defer mu.Unlock()
 		if !up {
@@ -429,7 +430,7 @@ func TestDaemon_notifierOutage(t *testing.T) {
 
 func TestDaemon_silenceSurvivesRestart(t *testing.T) {
 	dir := t.TempDir()
-	hook := alerts.NotifierFunc(func(ctx context.Context, a alerts.Alert) error { return nil })
+	hook := alerts.NotifierFunc(func(ctx context.Context, a alert.Alert) error { return nil })
 	opts := postsOptions(t, dir, hook)
 	d1, err := New(opts)
 	if err != nil {

@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/sentinel-dev/sentinel/alerts"
+	"github.com/sentinel-dev/sentinel/alert"
 	"github.com/sentinel-dev/sentinel/parsers"
 )
 
@@ -33,7 +33,7 @@ func baselineRule(b Baseline) Rule {
 
 func firings(got []transition) (n int) {
 	for _, tr := range got {
-		if tr.State == alerts.Firing {
+		if tr.State == alert.Firing {
 			n++
 		}
 	}
@@ -102,7 +102,7 @@ func TestEngine_baselineDrop(t *testing.T) {
 	// 20 minutes, then recovers.
 	events := concat(rampEvents(0, time.Hour, 4, 4, "a"), rampEvents(time.Hour, 20*m, 0.2, 0.2, "a"), rampEvents(time.Hour+20*m, 10*m, 4, 4, "a"))
 	got, full, _ := replay(t, r, events, Options{})
-	if len(got) != 2 || got[0].State != alerts.Firing || got[1].State != alerts.Resolved {
+	if len(got) != 2 || got[0].State != alert.Firing || got[1].State != alert.Resolved {
 		t.Fatalf("transitions %v, want a firing and its resolution", got)
 	}
 	// The one-minute window falls under 4/5 = 0.8/s about 48 s into the drop.
@@ -144,7 +144,7 @@ func TestEngine_ratio(t *testing.T) {
 		status int
 	}) []transition {
 		var got []transition
-		eng, err := NewEngine([]Rule{r}, Options{Emit: func(a alerts.Alert) {
+		eng, err := NewEngine([]Rule{r}, Options{Emit: func(a alert.Alert) {
 			got = append(got, transition{a.State, a.Time.Sub(t0), a.Value})
 		}})
 		if err != nil {
@@ -177,7 +177,7 @@ func TestEngine_ratio(t *testing.T) {
 		day = append(day, line{time.Duration(i) * 250 * time.Millisecond, st})
 	}
 	got := run(day)
-	if len(got) == 0 || got[0].State != alerts.Firing || got[0].At > 45*s {
+	if len(got) == 0 || got[0].State != alert.Firing || got[0].At > 45*s {
 		t.Fatalf("outage: %v, want firing within 15 s of its start at 30 s", got)
 	}
 	if v := got[0].Value; v < 0.3 || v > 0.5 {
@@ -192,7 +192,7 @@ func TestEngine_absence(t *testing.T) {
 	// traffic again.
 	events := concat(rampEvents(0, 10*m, 1, 1, "a"), rampEvents(30*m, m, 1, 1, "a"))
 	got, full, _ := replay(t, r, events, Options{})
-	if len(got) != 2 || got[0].State != alerts.Firing || got[1].State != alerts.Resolved {
+	if len(got) != 2 || got[0].State != alert.Firing || got[1].State != alert.Resolved {
 		t.Fatalf("transitions %v, want a firing and its resolution", got)
 	}
 	// The last event is at 9:59.9; five minutes of silence end at 14:59.9,
@@ -220,8 +220,8 @@ func TestEngine_absence(t *testing.T) {
 
 func TestEngine_absenceLive(t *testing.T) {
 	m := time.Minute
-	var got []alerts.Alert
-	eng, err := NewEngine([]Rule{{Name: "quiet", Type: Absence, Window: 5 * m}}, Options{Emit: func(a alerts.Alert) { got = append(got, a) }})
+	var got []alert.Alert
+	eng, err := NewEngine([]Rule{{Name: "quiet", Type: Absence, Window: 5 * m}}, Options{Emit: func(a alert.Alert) { got = append(got, a) }})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -235,7 +235,7 @@ func TestEngine_absenceLive(t *testing.T) {
 		t.Fatalf("after 4m: %v", got)
 	}
 	eng.Advance(t0.Add(6 * m))
-	if len(got) != 1 || got[0].State != alerts.Firing {
+	if len(got) != 1 || got[0].State != alert.Firing {
 		t.Fatalf("after 6m: %v, want firing", got)
 	}
 }
@@ -255,7 +255,7 @@ func TestEngine_perKeyAmongThousands(t *testing.T) {
 		}
 	}
 	got, full, _ := replay(t, r, byTime(events), Options{})
-	if len(got) == 0 || got[0].State != alerts.Firing {
+	if len(got) == 0 || got[0].State != alert.Firing {
 		t.Fatalf("transitions %v, want firing", got)
 	}
 	if d := got[0].At - 60*s; d > 30*s {
@@ -309,9 +309,9 @@ func TestEngine_baselineSameAlone(t *testing.T) {
 		Baseline: &Baseline{Factor: 3, Floor: 0.01, Warmup: 30 * m, HalfLife: time.Hour}}
 	busy := rateRule(m, 1e6)
 	events := byTime(concat(rampEvents(0, 3*time.Hour, 0.1, 0.1, "a"), rampEvents(0, 2*time.Hour, 0.004, 0.004, "b"), rampEvents(2*time.Hour+10*m, 20*time.Second, 0.3, 0.3, "b")))
-	run := func(rules []Rule, trace bool) []alerts.Alert {
-		var got []alerts.Alert
-		opts := Options{Emit: func(a alerts.Alert) { got = append(got, a) }}
+	run := func(rules []Rule, trace bool) []alert.Alert {
+		var got []alert.Alert
+		opts := Options{Emit: func(a alert.Alert) { got = append(got, a) }}
 		if trace {
 			opts.Trace = func(Evaluation) {}
 		}
@@ -332,7 +332,7 @@ func TestEngine_baselineSameAlone(t *testing.T) {
 	if len(alone) == 0 {
 		t.Fatal("the sparse rule never fired")
 	}
-	for _, other := range [][]alerts.Alert{withBusy, traced} {
+	for _, other := range [][]alert.Alert{withBusy, traced} {
 		if len(other) != len(alone) || !other[0].Time.Equal(alone[0].Time) || math.Abs(other[0].Baseline-alone[0].Baseline) > 1e-3 {
 			t.Errorf("alone %+v\nother %+v", alone[0], other[0])
 		}
@@ -344,7 +344,7 @@ func TestEngine_ratioHoldsUnderMinEvents(t *testing.T) {
 	r := Rule{Name: "5xx", Type: Ratio, Window: 30 * s, Threshold: 0.3, MinEvents: 20,
 		Of: &Range{Field: LookupField("status"), Ranges: []NumRange{{Min: 500, Max: 599}}}}
 	var got []transition
-	eng, _ := NewEngine([]Rule{r}, Options{Emit: func(a alerts.Alert) { got = append(got, transition{a.State, a.Time.Sub(t0), a.Value}) }})
+	eng, _ := NewEngine([]Rule{r}, Options{Emit: func(a alert.Alert) { got = append(got, transition{a.State, a.Time.Sub(t0), a.Value}) }})
 	var e parsers.Event
 	add := func(at time.Duration, status int) {
 		e.Reset()
@@ -358,7 +358,7 @@ func TestEngine_ratioHoldsUnderMinEvents(t *testing.T) {
 		add(30*s+time.Duration(i)*2*s, 503)
 	}
 	eng.Flush()
-	if len(got) != 1 || got[0].State != alerts.Firing {
+	if len(got) != 1 || got[0].State != alert.Firing {
 		t.Errorf("transitions %v, want one firing and no resolution while every request fails", got)
 	}
 }

@@ -7,7 +7,7 @@ import (
 	"slices"
 	"time"
 
-	"github.com/sentinel-dev/sentinel/alerts"
+	"github.com/sentinel-dev/sentinel/alert"
 	"github.com/sentinel-dev/sentinel/parsers"
 )
 
@@ -38,7 +38,7 @@ type Options struct {
 	Samples int
 	// Emit receives every alert transition, in event-time order. It is
 	// called from Observe, Advance and Flush.
-	Emit func(alerts.Alert)
+	Emit func(alert.Alert)
 	// Trace, when set, receives every evaluation of every rule, with exact
 	// values (no shortcut is taken): `sentinel explain` and replay's
 	// report show them. It costs a distinct estimate per boundary for
@@ -67,7 +67,7 @@ type Evaluation struct {
 	// "held since 01:20:01, for: 30s not reached", "fired", …
 	Why string
 	// Keys are the top offenders, for rules with group_by.
-	Keys []alerts.KeyCount
+	Keys []alert.KeyCount
 }
 
 func (o *Options) fill() {
@@ -87,7 +87,7 @@ func (o *Options) fill() {
 		o.Samples = DefaultSamples
 	}
 	if o.Emit == nil {
-		o.Emit = func(alerts.Alert) {}
+		o.Emit = func(alert.Alert) {}
 	}
 }
 

@@ -10,7 +10,7 @@ import (
 
 	gocmp "github.com/google/go-cmp/cmp"
 
-	"github.com/sentinel-dev/sentinel/alerts"
+	"github.com/sentinel-dev/sentinel/alert"
 	"github.com/sentinel-dev/sentinel/parsers"
 )
 
@@ -48,18 +48,18 @@ func containsVerb(s string) bool {
 
 // transition is the part of an alert the tests compare.
 type transition struct {
-	State alerts.State
+	State alert.State
 	At    time.Duration // after t0
 	Value float64
 }
 
 // replay runs events (in the order given) through one rule and returns
 // the transitions.
-func replay(tb testing.TB, r Rule, events []ev, opts Options) ([]transition, []alerts.Alert, *Engine) {
+func replay(tb testing.TB, r Rule, events []ev, opts Options) ([]transition, []alert.Alert, *Engine) {
 	tb.Helper()
 	var got []transition
-	var full []alerts.Alert
-	opts.Emit = func(a alerts.Alert) {
+	var full []alert.Alert
+	opts.Emit = func(a alert.Alert) {
 		got = append(got, transition{a.State, a.Time.Sub(t0), a.Value})
 		full = append(full, a)
 	}
@@ -88,7 +88,7 @@ func byTime(events []ev) []ev {
 func ipField() *Field { f := LookupField("client_ip"); return &f }
 
 func rateRule(window time.Duration, threshold float64) Rule {
-	return Rule{Name: "r", Type: Rate, Window: window, Threshold: threshold, Severity: alerts.Critical}
+	return Rule{Name: "r", Type: Rate, Window: window, Threshold: threshold, Severity: alert.Critical}
 }
 
 func concat(parts ...[]ev) []ev {
@@ -113,7 +113,7 @@ func TestEngine_rate(t *testing.T) {
 			events: burst(0, 2*s, 400, "1.2.3.4"), // 200/s: 100 events by t0+0.5s
 			// Window [t0-9s, t0+1s) holds 200 events: 20/s. The input ends
 			// while the rule fires, and replay does not invent a resolution.
-			want: []transition{{alerts.Firing, 1 * s, 20}},
+			want: []transition{{alert.Firing, 1 * s, 20}},
 		},
 		{
 			name:   "steady traffic under the threshold never fires",
@@ -127,13 +127,13 @@ func TestEngine_rate(t *testing.T) {
 			// first half second after: fixed 10 s windows would see 60 each
 			// (below 100) and let 2× the limit through.
 			events: concat(burst(9500*time.Millisecond, 500*time.Millisecond, 60, "a"), burst(10*s, 500*time.Millisecond, 60, "b")),
-			want:   []transition{{alerts.Firing, 11 * s, 12}},
+			want:   []transition{{alert.Firing, 11 * s, 12}},
 		},
 		{
 			name:   "exactly at the threshold fires",
 			rule:   rateRule(10*s, 10),
 			events: burst(0, 1*s, 100, "a"),
-			want:   []transition{{alerts.Firing, 1 * s, 10}},
+			want:   []transition{{alert.Firing, 1 * s, 10}},
 		},
 		{
 			name:   "one below the threshold does not",
@@ -158,8 +158,8 @@ func TestEngine_resolveInGap(t *testing.T) {
 	events := concat(burst(0, 1*s, 200, "a"), []ev{{at: 24 * time.Hour, ip: "b"}})
 	got, _, _ := replay(t, rateRule(10*s, 10), events, Options{})
 	want := []transition{
-		{alerts.Firing, 1 * s, 20},
-		{alerts.Resolved, 11 * s, 0},
+		{alert.Firing, 1 * s, 20},
+		{alert.Resolved, 11 * s, 0},
 	}
 	if diff := gocmp.Diff(want, got); diff != "" {
 		t.Errorf("transitions (-want +got):\n%s", diff)
@@ -180,8 +180,8 @@ func TestEngine_hysteresis(t *testing.T) {
 	}
 	got, _, _ := replay(t, rateRule(10*s, 10), events, Options{})
 	want := []transition{
-		{alerts.Firing, 9 * s, 10.8},   // 108 events in [t0-1s, t0+9s)
-		{alerts.Resolved, 37 * s, 7.8}, // 78 events in [t0+27s, t0+37s)
+		{alert.Firing, 9 * s, 10.8},   // 108 events in [t0-1s, t0+9s)
+		{alert.Resolved, 37 * s, 7.8}, // 78 events in [t0+27s, t0+37s)
 	}
 	if diff := gocmp.Diff(want, got); diff != "" {
 		t.Errorf("transitions (-want +got):\n%s", diff)
@@ -201,7 +201,7 @@ func TestEngine_for(t *testing.T) {
 	})
 	t.Run("sustained burst fires after for", func(t *testing.T) {
 		got, full, _ := replay(t, r, burst(0, 20*s, 20*20, "a"), Options{})
-		if len(got) == 0 || got[0].State != alerts.Firing || got[0].At != 8*s {
+		if len(got) == 0 || got[0].State != alert.Firing || got[0].At != 8*s {
 			t.Fatalf("transitions = %v, want firing at 8s", got)
 		}
 		if want := t0.Add(3 * s); !full[0].Since.Equal(want) {
@@ -219,7 +219,7 @@ func TestEngine_late(t *testing.T) {
 	)
 	got, _, eng := replay(t, rateRule(20*s, 5), events, Options{})
 	// 100 counted events in a 20 s window is exactly 5/s.
-	want := []transition{{alerts.Firing, 11 * s, 5}}
+	want := []transition{{alert.Firing, 11 * s, 5}}
 	if diff := gocmp.Diff(want, got); diff != "" {
 		t.Errorf("transitions (-want +got):\n%s", diff)
 	}
@@ -241,7 +241,7 @@ func TestEngine_perKey(t *testing.T) {
 		events = append(events, burst(time.Duration(sec)*s, s, 15, "203.0.113.7")...)
 	}
 	got, full, _ := replay(t, r, events, Options{})
-	if len(got) == 0 || got[0].State != alerts.Firing {
+	if len(got) == 0 || got[0].State != alert.Firing {
 		t.Fatalf("transitions = %v, want a firing", got)
 	}
 	a := full[0]
@@ -277,7 +277,7 @@ func TestEngine_distinct(t *testing.T) {
 	r := Rule{Name: "d", Type: Distinct, Field: f, Window: 60 * s, Threshold: 100, GroupBy: f}
 	t.Run("many clients fire", func(t *testing.T) {
 		got, full, _ := replay(t, r, burst(0, 10*s, 200, "198.51.%d.9"), Options{})
-		if len(got) != 1 || got[0].State != alerts.Firing {
+		if len(got) != 1 || got[0].State != alert.Firing {
 			t.Fatalf("transitions = %v, want one firing", got)
 		}
 		if d := full[0].Distinct; d < 95 || d > 125 {
@@ -309,15 +309,15 @@ func TestEngine_alertContents(t *testing.T) {
 	if a.Distinct < 80 || a.Distinct > 100 || a.DistinctOf != "client_ip" {
 		t.Errorf("Distinct = %d of %q, want ~88 client_ip (the first second's clients)", a.Distinct, a.DistinctOf)
 	}
-	if a.Rule != "r" || a.Threshold != 1 || a.Unit != "/s" || a.Severity != alerts.Critical || a.Window != 30*s || len(a.Samples) == 0 {
+	if a.Rule != "r" || a.Threshold != 1 || a.Unit != "/s" || a.Severity != alert.Critical || a.Window != 30*s || len(a.Samples) == 0 {
 		t.Errorf("alert = %+v", a)
 	}
 }
 
 func TestEngine_advanceResolvesWhileQuiet(t *testing.T) {
 	s := time.Second
-	var got []alerts.Alert
-	eng, err := NewEngine([]Rule{rateRule(10*s, 10)}, Options{Emit: func(a alerts.Alert) { got = append(got, a) }})
+	var got []alert.Alert
+	eng, err := NewEngine([]Rule{rateRule(10*s, 10)}, Options{Emit: func(a alert.Alert) { got = append(got, a) }})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -328,11 +328,11 @@ func TestEngine_advanceResolvesWhileQuiet(t *testing.T) {
 		eng.Observe(&e)
 	}
 	eng.Advance(t0.Add(2 * s))
-	if len(got) != 1 || got[0].State != alerts.Firing {
+	if len(got) != 1 || got[0].State != alert.Firing {
 		t.Fatalf("after 2s: %v, want firing", got)
 	}
 	eng.Advance(t0.Add(30 * s))
-	if len(got) != 2 || got[1].State != alerts.Resolved || !got[1].Time.Equal(t0.Add(11*s)) {
+	if len(got) != 2 || got[1].State != alert.Resolved || !got[1].Time.Equal(t0.Add(11*s)) {
 		t.Fatalf("after 30s: %v, want resolved at t0+11s", got)
 	}
 }
@@ -363,7 +363,7 @@ func TestEngine_longWindow(t *testing.T) {
 	r := rateRule(5*time.Minute, 1)
 	events := concat(burst(0, s, 1, "a"), burst(time.Hour+1700*time.Millisecond, 10*s, 400, "b"))
 	got, full, _ := replay(t, r, events, Options{})
-	if len(got) != 1 || got[0].State != alerts.Firing {
+	if len(got) != 1 || got[0].State != alert.Firing {
 		t.Fatalf("transitions = %v, want one firing", got)
 	}
 	// 300 events (1/s over 300 s) are reached 7.5 s into the burst, at
@@ -399,7 +399,7 @@ func TestEngine_flushWideBuckets(t *testing.T) {
 	for _, off := range []time.Duration{0, time.Second, 2 * time.Second} {
 		r := rateRule(5*time.Minute, 0.1)
 		got, _, _ := replay(t, r, burst(off, time.Second/2, 40, "a"), Options{})
-		if len(got) != 1 || got[0].State != alerts.Firing {
+		if len(got) != 1 || got[0].State != alert.Firing {
 			t.Errorf("burst at +%v: transitions %v, want one firing", off, got)
 		}
 	}

@@ -7,7 +7,7 @@ import (
 	"slices"
 	"time"
 
-	"github.com/sentinel-dev/sentinel/alerts"
+	"github.com/sentinel-dev/sentinel/alert"
 )
 
 // Type names a detector: what a rule measures over its window.
@@ -66,7 +66,7 @@ type Baseline struct {
 type Rule struct {
 	Name        string
 	Description string
-	Severity    alerts.Severity
+	Severity    alert.Severity
 
 	// Match selects the events the rule counts; nil counts every event.
 	Match Cond

@@ -6,7 +6,7 @@ import (
 	"math"
 	"time"
 
-	"github.com/sentinel-dev/sentinel/alerts"
+	"github.com/sentinel-dev/sentinel/alert"
 )
 
 // SnapshotVersion is the format of [Snapshot]; Restore refuses others.
@@ -54,12 +54,12 @@ type RuleSnapshot struct {
 
 // BucketSnapshot is one bucket of a rule's window.
 type BucketSnapshot struct {
-	N      int64             `json:"n"`
-	Count  uint64            `json:"count"`
-	Hits   uint64            `json:"hits,omitempty"`
-	Merged bool              `json:"merged"`
-	Keys   []alerts.KeyCount `json:"keys,omitempty"`
-	HLL    []byte            `json:"hll,omitempty"`
+	N      int64            `json:"n"`
+	Count  uint64           `json:"count"`
+	Hits   uint64           `json:"hits,omitempty"`
+	Merged bool             `json:"merged"`
+	Keys   []alert.KeyCount `json:"keys,omitempty"`
+	HLL    []byte           `json:"hll,omitempty"`
 }
 
 // Snapshot returns the engine's state.
@@ -82,7 +82,7 @@ func (e *Engine) Snapshot() (*Snapshot, error) {
 				bs := BucketSnapshot{N: bk.n, Count: bk.count, Hits: bk.hits, Merged: bk.merged}
 				if bk.keys != nil {
 					bk.keys.Each(func(key []byte, count, err uint64) {
-						bs.Keys = append(bs.Keys, alerts.KeyCount{Key: string(key), Count: count, Error: err})
+						bs.Keys = append(bs.Keys, alert.KeyCount{Key: string(key), Count: count, Error: err})
 					})
 				}
 				if bk.hll != nil {
@@ -186,7 +186,7 @@ func (s *ruleState) restore(rs *RuleSnapshot) error {
 // RuleView is a rule's state for the status API: what it measures now.
 type RuleView struct {
 	Name      string
-	Severity  alerts.Severity
+	Severity  alert.Severity
 	State     string // inactive, pending or firing
 	Value     float64
 	Threshold float64 // +Inf while a baseline has learned nothing
@@ -195,7 +195,7 @@ type RuleView struct {
 	Baseline  float64
 	Spread    float64
 	Since     time.Time // when the condition started holding, if it does
-	Keys      []alerts.KeyCount
+	Keys      []alert.KeyCount
 }
 
 // View returns every rule's state at the newest event time. It computes
@@ -205,7 +205,7 @@ func (e *Engine) View() []RuleView {
 	var out []RuleView
 	for _, r := range e.rules {
 		v := RuleView{Name: r.rule.Name, Severity: r.rule.Severity, State: stateNames[r.state], Unit: r.rule.unit(),
-			Down: r.rule.Baseline != nil && r.rule.Baseline.Down, Keys: []alerts.KeyCount{}}
+			Down: r.rule.Baseline != nil && r.rule.Baseline.Down, Keys: []alert.KeyCount{}}
 		v.Threshold, _, _ = r.threshold(e.watermark)
 		if e.started {
 			v.Value = round(r.exactValue(e.watermark))

@@ -7,7 +7,7 @@ import (
 
 	gocmp "github.com/google/go-cmp/cmp"
 
-	"github.com/sentinel-dev/sentinel/alerts"
+	"github.com/sentinel-dev/sentinel/alert"
 	"github.com/sentinel-dev/sentinel/parsers"
 )
 
@@ -51,8 +51,8 @@ func TestEngine_snapshotRestart(t *testing.T) {
 			events[i].ip = "10.0.0." + string(rune('a'+i%20))
 		}
 	}
-	var whole []alerts.Alert
-	eng, err := NewEngine(snapRules(), Options{Emit: func(a alerts.Alert) { whole = append(whole, a) }})
+	var whole []alert.Alert
+	eng, err := NewEngine(snapRules(), Options{Emit: func(a alert.Alert) { whole = append(whole, a) }})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -63,8 +63,8 @@ func TestEngine_snapshotRestart(t *testing.T) {
 	for cut < len(events) && events[cut].at < 20*m+15*time.Second { // mid-burst
 		cut++
 	}
-	var split []alerts.Alert
-	emit := func(a alerts.Alert) { split = append(split, a) }
+	var split []alert.Alert
+	emit := func(a alert.Alert) { split = append(split, a) }
 	first, _ := NewEngine(snapRules(), Options{Emit: emit})
 	runEvents(t, first, events[:cut])
 	snap, err := first.Snapshot()
@@ -89,10 +89,10 @@ func TestEngine_snapshotRestart(t *testing.T) {
 
 	type brief struct {
 		Rule  string
-		State alerts.State
+		State alert.State
 		Time  time.Time
 	}
-	short := func(as []alerts.Alert) (out []brief) {
+	short := func(as []alert.Alert) (out []brief) {
 		for _, a := range as {
 			out = append(out, brief{a.Rule, a.State, a.Time})
 		}

@@ -6,7 +6,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/sentinel-dev/sentinel/alerts"
+	"github.com/sentinel-dev/sentinel/alert"
 	"github.com/sentinel-dev/sentinel/config"
 	"github.com/sentinel-dev/sentinel/detector"
 	"github.com/sentinel-dev/sentinel/source"
@@ -22,10 +22,10 @@ func TestEngine_traceChangesNothing(t *testing.T) {
 		t.Fatal("no samples/*.log")
 	}
 	cfg := config.Default()
-	run := func(t *testing.T, path string, trace bool) []alerts.Alert {
-		var got []alerts.Alert
+	run := func(t *testing.T, path string, trace bool) []alert.Alert {
+		var got []alert.Alert
 		opts := cfg.EngineOptions()
-		opts.Emit = func(a alerts.Alert) { got = append(got, a) }
+		opts.Emit = func(a alert.Alert) { got = append(got, a) }
 		evaluations := 0
 		if trace {
 			opts.Trace = func(detector.Evaluation) { evaluations++ }

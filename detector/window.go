@@ -8,7 +8,7 @@ import (
 
 	"github.com/axiomhq/hyperloglog"
 
-	"github.com/sentinel-dev/sentinel/alerts"
+	"github.com/sentinel-dev/sentinel/alert"
 	"github.com/sentinel-dev/sentinel/parsers"
 )
 
@@ -433,7 +433,7 @@ func (s *ruleState) peekEstimate() uint64 {
 
 // evaluate applies the rule's condition at a bucket boundary and returns
 // the transition it causes, if any.
-func (s *ruleState) evaluate(at time.Time) (alerts.Alert, bool) {
+func (s *ruleState) evaluate(at time.Time) (alert.Alert, bool) {
 	s.ticks++
 	th, ready, why := s.threshold(at)
 	down := s.rule.Baseline != nil && s.rule.Baseline.Down
@@ -445,7 +445,7 @@ func (s *ruleState) evaluate(at time.Time) (alerts.Alert, bool) {
 			v, exact = s.exactValue(at), true
 		}
 	}
-	var st alerts.State
+	var st alert.State
 	switch s.state {
 	case stateInactive, statePending:
 		measure(th, false)
@@ -470,7 +470,7 @@ func (s *ruleState) evaluate(at time.Time) (alerts.Alert, bool) {
 				s.since = s.lastSeen
 			}
 			s.firings++
-			st, why = alerts.Firing, "fired"
+			st, why = alert.Firing, "fired"
 		}
 	default: // firing
 		clear := s.clearLevel(th, down)
@@ -485,7 +485,7 @@ func (s *ruleState) evaluate(at time.Time) (alerts.Alert, bool) {
 			}
 			why = "firing"
 		default:
-			s.state, st, why = stateInactive, alerts.Resolved, "resolved"
+			s.state, st, why = stateInactive, alert.Resolved, "resolved"
 		}
 	}
 	if s.learnsNow() {
@@ -501,7 +501,7 @@ func (s *ruleState) evaluate(at time.Time) (alerts.Alert, bool) {
 		s.trace(at, v, th, why)
 	}
 	if st == "" {
-		return alerts.Alert{}, false
+		return alert.Alert{}, false
 	}
 	return s.alert(st, at, th), true
 }
@@ -657,17 +657,17 @@ func (s *ruleState) learn(v, th float64, at time.Time) {
 }
 
 // alert builds a transition with the exact measures of the window.
-func (s *ruleState) alert(st alerts.State, at time.Time, th float64) alerts.Alert {
+func (s *ruleState) alert(st alert.State, at time.Time, th float64) alert.Alert {
 	r := &s.rule
 	v := s.exactValue(at)
 	down := r.Baseline != nil && r.Baseline.Down
 	s.note(v, down)
-	a := alerts.Alert{
+	a := alert.Alert{
 		Rule: r.Name, State: st, Time: at, Value: round(v), Threshold: round(th),
 		Unit: r.unit(), Severity: r.Severity, Description: r.Description,
 		Since: s.since, Window: r.Window, Count: s.total, Peak: round(s.peak), Clear: r.Clear, PerKey: r.PerKey,
 		ResolveAt: round(s.clearLevel(th, down)), Down: down,
-		Keys: []alerts.KeyCount{},
+		Keys: []alert.KeyCount{},
 	}
 	if r.Baseline != nil {
 		a.Baseline, a.Spread = round(s.bMean), round(math.Sqrt(s.bVar))
@@ -698,7 +698,7 @@ func (s *ruleState) alert(st alerts.State, at time.Time, th float64) alerts.Aler
 // topKeys returns the n keys with the highest guaranteed counts (count
 // minus error bound), so that a key whose count is mostly the sketch's
 // inherited error does not pose as a top offender.
-func (s *ruleState) topKeys(n int) []alerts.KeyCount {
+func (s *ruleState) topKeys(n int) []alert.KeyCount {
 	// A selection of the n best, not a sort of every key: traces ask for
 	// the top keys at every boundary, and only the winners become strings.
 	type cand struct {
@@ -728,9 +728,9 @@ func (s *ruleState) topKeys(n int) []alerts.KeyCount {
 			top = top[:n]
 		}
 	})
-	keys := make([]alerts.KeyCount, len(top))
+	keys := make([]alert.KeyCount, len(top))
 	for i, c := range top {
-		keys[i] = alerts.KeyCount{Key: string(c.key), Count: c.count, Error: c.err}
+		keys[i] = alert.KeyCount{Key: string(c.key), Count: c.count, Error: c.err}
 	}
 	return keys
 }

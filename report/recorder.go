@@ -4,7 +4,7 @@ import (
 	"math"
 	"time"
 
-	"github.com/sentinel-dev/sentinel/alerts"
+	"github.com/sentinel-dev/sentinel/alert"
 	"github.com/sentinel-dev/sentinel/detector"
 )
 
@@ -123,7 +123,7 @@ type Recorder struct {
 	width   time.Duration
 	series  map[string]*Series
 	order   []string
-	alerts  []alerts.Alert
+	alerts  []alert.Alert
 	dropped int
 	last    time.Time
 }
@@ -168,7 +168,7 @@ func (r *Recorder) Observe(ev detector.Evaluation) {
 
 // Alert takes one alert transition. It is a [detector.Options.Emit]
 // function.
-func (r *Recorder) Alert(a alerts.Alert) {
+func (r *Recorder) Alert(a alert.Alert) {
 	if len(r.alerts) >= r.maxAlerts() {
 		r.dropped++
 		return
@@ -186,7 +186,7 @@ func (r *Recorder) Series() (start time.Time, width time.Duration, series []*Ser
 }
 
 // Alerts returns the alerts kept, in order, and how many more there were.
-func (r *Recorder) Alerts() (kept []alerts.Alert, dropped int) { return r.alerts, r.dropped }
+func (r *Recorder) Alerts() (kept []alert.Alert, dropped int) { return r.alerts, r.dropped }
 
 // End returns the time of the last evaluation.
 func (r *Recorder) End() time.Time { return r.last }

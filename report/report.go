@@ -11,7 +11,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/sentinel-dev/sentinel/alerts"
+	"github.com/sentinel-dev/sentinel/alert"
 	"github.com/sentinel-dev/sentinel/source"
 )
 
@@ -50,7 +50,7 @@ type Report struct {
 	Series     []*Series
 	// Alerts are the alert transitions, in order; AlertsDropped counts
 	// those past the recorder's bound.
-	Alerts        []alerts.Alert
+	Alerts        []alert.Alert
 	AlertsDropped int
 	Sources       []*source.Stats
 	// Actions are the would-be actions, in time order.
@@ -152,11 +152,11 @@ func (rep *Report) view() pageView {
 	}
 	for _, ri := range rep.Rules {
 		rv := ruleView{RuleInfo: ri}
-		var ras []alerts.Alert
+		var ras []alert.Alert
 		for _, a := range rep.Alerts {
 			if a.Rule == ri.Name {
 				ras = append(ras, a)
-				if a.State == alerts.Firing {
+				if a.State == alert.Firing {
 					rv.Fired++
 				}
 			}
@@ -173,8 +173,8 @@ func (rep *Report) view() pageView {
 		} else {
 			c := chart{rule: ri.Name, series: s, start: rep.Start, end: end, width: rep.Width, alerts: ras, actions: acts, baseline: ri.Baseline}
 			rv.Chart = c.svg()
-			rv.Evals = alerts.Thousands(uint64(s.Evaluations))
-			rv.BucketIs = alerts.FormatDuration(rep.Width)
+			rv.Evals = alert.Thousands(uint64(s.Evaluations))
+			rv.BucketIs = alert.FormatDuration(rep.Width)
 		}
 		v.Rules = append(v.Rules, rv)
 	}
@@ -186,21 +186,21 @@ func (rep *Report) view() pageView {
 	for _, a := range rep.Alerts {
 		av := alertView{
 			Time: a.Time.UTC().Format(time.RFC3339), Rule: a.Rule, State: string(a.State),
-			Value: alerts.FormatValue(a.Value, a.Unit), Threshold: alerts.FormatValue(a.Threshold, a.Unit),
+			Value: alert.FormatValue(a.Value, a.Unit), Threshold: alert.FormatValue(a.Threshold, a.Unit),
 		}
 		for _, k := range a.Keys {
-			count := alerts.Thousands(k.Count)
+			count := alert.Thousands(k.Count)
 			if k.Error > 0 {
-				count = alerts.Thousands(k.Count-k.Error) + "–" + count
+				count = alert.Thousands(k.Count-k.Error) + "–" + count
 			}
-			av.Keys = append(av.Keys, alerts.Sanitize(k.Key, maxKeyRunes)+" ("+count+")")
+			av.Keys = append(av.Keys, alert.Sanitize(k.Key, maxKeyRunes)+" ("+count+")")
 		}
 		if len(a.Samples) > 0 {
-			av.Sample = alerts.Sanitize(a.Samples[len(a.Samples)-1], maxLineRunes)
+			av.Sample = alert.Sanitize(a.Samples[len(a.Samples)-1], maxLineRunes)
 		}
 		v.Alerts = append(v.Alerts, av)
 	}
-	n := func(x int64) string { return alerts.Thousands(uint64(max(x, 0))) }
+	n := func(x int64) string { return alert.Thousands(uint64(max(x, 0))) }
 	for _, st := range rep.Sources {
 		how := "given"
 		if st.Detected {
@@ -211,12 +211,12 @@ func (rep *Report) view() pageView {
 			format = "not read"
 		}
 		sv := sourceView{
-			Name: alerts.Sanitize(st.Name, maxLineRunes), Format: format, Lines: n(st.Lines), Parsed: n(st.Parsed),
+			Name: alert.Sanitize(st.Name, maxLineRunes), Format: format, Lines: n(st.Lines), Parsed: n(st.Parsed),
 			Skipped: fmt.Sprintf("%s (%s malformed, %s too long)", n(st.Skipped()), n(st.Malformed), n(st.TooLong)),
 			Ignored: n(st.Ignored),
 		}
 		for _, e := range st.Errors {
-			sv.Examples = append(sv.Examples, alerts.Sanitize(e.Error(), maxLineRunes))
+			sv.Examples = append(sv.Examples, alert.Sanitize(e.Error(), maxLineRunes))
 		}
 		if more := st.Malformed - int64(len(st.Errors)); more > 0 {
 			sv.More = "… and " + n(more) + " more"
@@ -224,7 +224,7 @@ func (rep *Report) view() pageView {
 		v.Sources = append(v.Sources, sv)
 	}
 	for _, a := range rep.Actions {
-		v.Actions = append(v.Actions, actionView{Time: a.Time.UTC().Format(time.RFC3339), Rule: a.Rule, Label: alerts.Sanitize(a.Label, maxLineRunes)})
+		v.Actions = append(v.Actions, actionView{Time: a.Time.UTC().Format(time.RFC3339), Rule: a.Rule, Label: alert.Sanitize(a.Label, maxLineRunes)})
 	}
 	return v
 }
@@ -232,7 +232,7 @@ func (rep *Report) view() pageView {
 // span prints a replay's length: in days and hours past two days.
 func span(d time.Duration) string {
 	if d < 48*time.Hour {
-		return alerts.FormatDuration(d)
+		return alert.FormatDuration(d)
 	}
 	days, hours := int(d/(24*time.Hour)), int(d%(24*time.Hour)/time.Hour)
 	return fmt.Sprintf("%d days %dh", days, hours)

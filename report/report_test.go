@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/sentinel-dev/sentinel/alerts"
+	"github.com/sentinel-dev/sentinel/alert"
 	"github.com/sentinel-dev/sentinel/detector"
 	"github.com/sentinel-dev/sentinel/parsers"
 	"github.com/sentinel-dev/sentinel/source"
@@ -32,10 +32,10 @@ func hostileReport(t testing.TB) *Report {
 		r.Observe(detector.Evaluation{Rule: "burst", Time: at, Value: v, Threshold: 1, Unit: "/s", State: state})
 		r.Observe(detector.Evaluation{Rule: "spike", Time: at, Value: v, Threshold: 4 * 0.2, Baseline: 0.2, Spread: 0.05, Unit: "/s", State: state})
 	}
-	a := alerts.Alert{Rule: "burst", State: alerts.Firing, Time: t0.Add(300 * time.Second), Value: 50, Threshold: 1, Unit: "/s", GroupBy: "user_agent",
-		Keys: []alerts.KeyCount{{Key: hostile, Count: 7}}, Samples: []string{`1.2.3.4 - - "GET /` + hostile + `" 200 "` + hostile + `"`}}
+	a := alert.Alert{Rule: "burst", State: alert.Firing, Time: t0.Add(300 * time.Second), Value: 50, Threshold: 1, Unit: "/s", GroupBy: "user_agent",
+		Keys: []alert.KeyCount{{Key: hostile, Count: 7}}, Samples: []string{`1.2.3.4 - - "GET /` + hostile + `" 200 "` + hostile + `"`}}
 	r.Alert(a)
-	a.State, a.Time = alerts.Resolved, t0.Add(360*time.Second)
+	a.State, a.Time = alert.Resolved, t0.Add(360*time.Second)
 	r.Alert(a)
 	rep := r.Report()
 	rep.Title = "sentinel replay: " + hostile + ".log"

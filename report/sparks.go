@@ -6,7 +6,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/sentinel-dev/sentinel/alerts"
+	"github.com/sentinel-dev/sentinel/alert"
 	"github.com/sentinel-dev/sentinel/detector"
 )
 
@@ -117,7 +117,7 @@ func (s *Sparks) Observe(ev detector.Evaluation) {
 // Line returns the sparkline of the episode a resolved alert ends, from
 // [DefaultLead] before it fired (or the rule's first evaluation) to its
 // end, as one indented line, and forgets the episode; "" when a has none.
-func (s *Sparks) Line(a alerts.Alert) string {
+func (s *Sparks) Line(a alert.Alert) string {
 	sp := s.rules[a.Rule]
 	if sp == nil || sp.episode == nil {
 		return ""
@@ -158,5 +158,5 @@ func sparkLine(rec *Recorder, unit string) string {
 	}
 	end := start.Add(time.Duration(len(pts)) * width)
 	return fmt.Sprintf("    %s–%s %s  max %s, %s a cell", start.UTC().Format("15:04:05"), end.UTC().Format("15:04:05"),
-		Sparkline(vals), alerts.FormatValue(peak, unit), alerts.FormatDuration(width))
+		Sparkline(vals), alert.FormatValue(peak, unit), alert.FormatDuration(width))
 }

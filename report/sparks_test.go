@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/sentinel-dev/sentinel/alerts"
+	"github.com/sentinel-dev/sentinel/alert"
 	"github.com/sentinel-dev/sentinel/detector"
 )
 
@@ -30,8 +30,8 @@ func TestSparkline(t *testing.T) {
 	}
 }
 
-func alertAt(at time.Time, rule string, st alerts.State) alerts.Alert {
-	return alerts.Alert{Rule: rule, State: st, Time: at, Unit: "/s", Keys: []alerts.KeyCount{}}
+func alertAt(at time.Time, rule string, st alert.State) alert.Alert {
+	return alert.Alert{Rule: rule, State: st, Time: at, Unit: "/s", Keys: []alert.KeyCount{}}
 }
 
 // TestSparks: the sparkline after a resolution spans the lead-up and the
@@ -54,7 +54,7 @@ func TestSparks(t *testing.T) {
 		}
 		s.Observe(detector.Evaluation{Rule: "r", Time: at, Value: v, Unit: "/s", State: state})
 		if i == 1900 {
-			line := s.Line(alertAt(at, "r", alerts.Resolved))
+			line := s.Line(alertAt(at, "r", alert.Resolved))
 			cells := strings.TrimSpace(strings.Fields(line)[1])
 			if n := len([]rune(cells)); n == 0 || n > DefaultSparkWidth {
 				t.Errorf("%d cells in %q", n, line)
@@ -62,7 +62,7 @@ func TestSparks(t *testing.T) {
 			if !strings.Contains(line, "00:25:00–") || !strings.Contains(line, "max 240/s") || !strings.Contains(cells, "█") {
 				t.Errorf("Line() = %q, want 00:25:00 (5 minutes before the firing) to the end, max 240/s", line)
 			}
-			if again := s.Line(alertAt(at, "r", alerts.Resolved)); again != "" {
+			if again := s.Line(alertAt(at, "r", alert.Resolved)); again != "" {
 				t.Errorf("second Line() = %q, want \"\"", again)
 			}
 		}

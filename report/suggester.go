@@ -9,7 +9,7 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/sentinel-dev/sentinel/alerts"
+	"github.com/sentinel-dev/sentinel/alert"
 	"github.com/sentinel-dev/sentinel/detector"
 )
 
@@ -159,7 +159,7 @@ func (s *Suggester) Suggestions() []Suggestion {
 			sg.Setting, sg.Current = "factor", r.Baseline.Factor
 			switch {
 			case st.zeroDrop > 0:
-				sg.Note = fmt.Sprintf("the value fell to 0 on a normal of %s: only a floor above it keeps the rule quiet", alerts.FormatValue(round3(st.zeroDrop), sg.Unit))
+				sg.Note = fmt.Sprintf("the value fell to 0 on a normal of %s: only a floor above it keeps the rule quiet", alert.FormatValue(round3(st.zeroDrop), sg.Unit))
 			case st.worst > 0:
 				sg.Quiet = niceAbove(st.worst)
 				sg.Note = "approximate: the normal a rule learns depends on its factor"
@@ -222,7 +222,7 @@ func WriteSuggestions(w io.Writer, sgs []Suggestion) error {
 		if !math.IsNaN(s.Quiet) {
 			quiet = s.Setting + " " + settingValue(s.Setting, s.Quiet, s.Unit) + " (now " + settingValue(s.Setting, s.Current, s.Unit) + ")"
 		}
-		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\t%s\t%s\n", s.Rule, alerts.Thousands(s.Evaluations), v(s.P50), v(s.P99), v(s.P999), v(s.Max), quiet)
+		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\t%s\t%s\n", s.Rule, alert.Thousands(s.Evaluations), v(s.P50), v(s.P99), v(s.P999), v(s.Max), quiet)
 	}
 	if err := tw.Flush(); err != nil {
 		return err
@@ -245,7 +245,7 @@ func WriteSuggestions(w io.Writer, sgs []Suggestion) error {
 func settingValue(setting string, v float64, unit string) string {
 	switch setting {
 	case "window":
-		return alerts.FormatDuration(time.Duration(v * float64(time.Second)))
+		return alert.FormatDuration(time.Duration(v * float64(time.Second)))
 	case "factor":
 		return fmt.Sprintf("%g", v)
 	}
@@ -261,10 +261,10 @@ func exactValue(v float64, unit string) string {
 	case "share":
 		return strconv.FormatFloat(100*v, 'g', 3, 64) + "%"
 	case "s silent":
-		return alerts.FormatValue(v, unit)
+		return alert.FormatValue(v, unit)
 	}
 	if v >= 1000 {
-		return alerts.FormatValue(math.Round(v), unit)
+		return alert.FormatValue(math.Round(v), unit)
 	}
 	s := strconv.FormatFloat(v, 'g', 3, 64)
 	if unit == "distinct" {

@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/sentinel-dev/sentinel/alerts"
+	"github.com/sentinel-dev/sentinel/alert"
 	"github.com/sentinel-dev/sentinel/config"
 	"github.com/sentinel-dev/sentinel/detector"
 	"github.com/sentinel-dev/sentinel/source"
@@ -18,8 +18,8 @@ func replaySample(tb testing.TB, path string, rules []detector.Rule, trace func(
 	fired := map[string]int{}
 	opts := config.Default().EngineOptions()
 	opts.Trace = trace
-	opts.Emit = func(a alerts.Alert) {
-		if a.State == alerts.Firing {
+	opts.Emit = func(a alert.Alert) {
+		if a.State == alert.Firing {
 			fired[a.Rule]++
 		}
 	}

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/sentinel-dev/sentinel/alerts"
+	"github.com/sentinel-dev/sentinel/alert"
 )
 
 // Chart geometry, in SVG user units (pixels at 100%).
@@ -77,7 +77,7 @@ type chart struct {
 	series     *Series
 	start, end time.Time
 	width      time.Duration // bucket width
-	alerts     []alerts.Alert
+	alerts     []alert.Alert
 	actions    []ActionMark
 	baseline   bool
 }
@@ -216,11 +216,11 @@ func (c *chart) svg() template.HTML {
 	for _, a := range c.alerts {
 		x := c.x(a.Time)
 		tip := fmt.Sprintf("%s %s at %s: %s (threshold %s)", a.Rule, a.State, a.Time.UTC().Format(time.RFC3339),
-			alerts.FormatValue(a.Value, a.Unit), alerts.FormatValue(a.Threshold, a.Unit))
+			alert.FormatValue(a.Value, a.Unit), alert.FormatValue(a.Threshold, a.Unit))
 		if len(a.Keys) > 0 {
-			tip += "; top " + a.GroupBy + ": " + alerts.Sanitize(a.Keys[0].Key, 80)
+			tip += "; top " + a.GroupBy + ": " + alert.Sanitize(a.Keys[0].Key, 80)
 		}
-		if a.State == alerts.Firing {
+		if a.State == alert.Firing {
 			w.titled("path", tip, "class", "mark-firing", "d", "M"+num(x-5)+","+num(marginTop-10)+"L"+num(x+5)+","+num(marginTop-10)+"L"+num(x)+","+num(marginTop)+"Z")
 		} else {
 			w.titled("path", tip, "class", "mark-resolved", "d", "M"+num(x)+","+num(marginTop-10)+"L"+num(x)+","+num(marginTop))
@@ -228,7 +228,7 @@ func (c *chart) svg() template.HTML {
 	}
 	for _, a := range c.actions {
 		x, yb := c.x(a.Time), float64(marginTop+plotHeight)
-		w.titled("path", a.Time.UTC().Format(time.RFC3339)+" "+alerts.Sanitize(a.Label, 120), "class", "mark-action",
+		w.titled("path", a.Time.UTC().Format(time.RFC3339)+" "+alert.Sanitize(a.Label, 120), "class", "mark-action",
 			"d", "M"+num(x)+","+num(yb-6)+"L"+num(x+5)+","+num(yb)+"L"+num(x)+","+num(yb+6)+"L"+num(x-5)+","+num(yb)+"Z")
 	}
 	w.close("svg")
@@ -266,7 +266,7 @@ func axisLabel(v float64, unit string) string {
 	if unit == "distinct" {
 		unit = ""
 	}
-	return alerts.FormatValue(v, unit)
+	return alert.FormatValue(v, unit)
 }
 
 // timeLabel prints a time on the x axis: with the date when the chart

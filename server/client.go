@@ -11,7 +11,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/sentinel-dev/sentinel/alerts"
+	"github.com/sentinel-dev/sentinel/alert"
 )
 
 // clientTimeout bounds each client call, on top of its context.
@@ -68,7 +68,7 @@ func RequestReload(ctx context.Context, addr, token string) error {
 	}
 	var r reloadResponse
 	if err := json.Unmarshal(body, &r); err != nil || !r.OK {
-		return fmt.Errorf("reload: unexpected response %q", alerts.Sanitize(string(body), 200))
+		return fmt.Errorf("reload: unexpected response %q", alert.Sanitize(string(body), 200))
 	}
 	return nil
 }
@@ -102,7 +102,7 @@ func RequestSilence(ctx context.Context, addr, token, rule string, d time.Durati
 	}
 	var r silenceResponse
 	if err := json.Unmarshal(body, &r); err != nil || r.Rule != rule {
-		return time.Time{}, fmt.Errorf("silence: unexpected response %q", alerts.Sanitize(string(body), 200))
+		return time.Time{}, fmt.Errorf("silence: unexpected response %q", alert.Sanitize(string(body), 200))
 	}
 	if r.Until == "" {
 		return time.Time{}, nil
@@ -126,7 +126,7 @@ func RequestPause(ctx context.Context, addr, token string, pause bool) error {
 	}
 	var r pauseResponse
 	if err := json.Unmarshal(body, &r); err != nil || r.Paused != pause {
-		return fmt.Errorf("actions: unexpected response %q", alerts.Sanitize(string(body), 200))
+		return fmt.Errorf("actions: unexpected response %q", alert.Sanitize(string(body), 200))
 	}
 	return nil
 }
@@ -140,7 +140,7 @@ type statusError struct {
 
 func (e *statusError) Error() string {
 	text := strings.TrimSpace(string(e.body))
-	return fmt.Sprintf("%s: %s: %s", e.op, http.StatusText(e.code), alerts.Sanitize(text, 200))
+	return fmt.Sprintf("%s: %s: %s", e.op, http.StatusText(e.code), alert.Sanitize(text, 200))
 }
 
 // call sends one request and returns the body of a 200 response.

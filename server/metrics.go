@@ -7,7 +7,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
-	"github.com/sentinel-dev/sentinel/alerts"
+	"github.com/sentinel-dev/sentinel/alert"
 )
 
 // SkipReason says why a read line was not turned into an event: the
@@ -216,10 +216,10 @@ func (m *Metrics) EventsLate(n int) {
 // Alert records one transition of a rule: it counts it in
 // sentinel_alerts_total{rule,state} and sets sentinel_rule_firing{rule}
 // to 1 when firing, 0 when resolved.
-func (m *Metrics) Alert(rule string, state alerts.State) {
+func (m *Metrics) Alert(rule string, state alert.State) {
 	m.alerts.WithLabelValues(rule, string(state)).Inc()
 	v := 0.0
-	if state == alerts.Firing {
+	if state == alert.Firing {
 		v = 1
 	}
 	m.ruleFiring.WithLabelValues(rule).Set(v)

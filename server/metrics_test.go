@@ -10,7 +10,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
-	"github.com/sentinel-dev/sentinel/alerts"
+	"github.com/sentinel-dev/sentinel/alert"
 )
 
 func TestMetrics(t *testing.T) {
@@ -31,9 +31,9 @@ func TestMetrics(t *testing.T) {
 	m.EventsLate(3)
 	m.AddRule("signup-burst")
 	m.AddRule("quiet")
-	m.Alert("signup-burst", alerts.Firing)
-	m.Alert("signup-burst", alerts.Resolved)
-	m.Alert("signup-burst", alerts.Firing)
+	m.Alert("signup-burst", alert.Firing)
+	m.Alert("signup-burst", alert.Resolved)
+	m.Alert("signup-burst", alert.Firing)
 	m.Notification("slack", OutcomeOK)
 	m.Notification("slack", OutcomeFailed)
 	m.Action("signups-off", OutcomeDryRun)
@@ -124,8 +124,8 @@ func TestMetrics_Forget(t *testing.T) {
 	m.LinesRead("b.log", 1)
 	m.Rotation("a.log", RotationRename)
 	m.SetLag("a.log", time.Second)
-	m.Alert("gone", alerts.Firing)
-	m.Alert("kept", alerts.Firing)
+	m.Alert("gone", alert.Firing)
+	m.Alert("kept", alert.Firing)
 
 	m.ForgetSource("a.log")
 	m.ForgetRule("gone")
@@ -166,7 +166,7 @@ func TestMetrics_Concurrent(t *testing.T) {
 			defer func() { done <- struct{}{} }()
 			for range 100 {
 				m.LinesRead("x.log", 1)
-				m.Alert("r", alerts.Firing)
+				m.Alert("r", alert.Firing)
 			}
 		}()
 	}

@@ -16,7 +16,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/sentinel-dev/sentinel/alerts"
+	"github.com/sentinel-dev/sentinel/alert"
 )
 
 // start runs a Server on 127.0.0.1:0 (unless opts say otherwise) until the
@@ -170,8 +170,8 @@ func TestServer_Status(t *testing.T) {
 		Sources: []SourceStatus{{Path: "/var/log/nginx/access.log", Format: "combined", Lines: 1204332, Parsed: 1204300, Skipped: 32, LagSeconds: 0.4, Offset: 987654321}},
 		Rules: []RuleStatus{
 			{Name: "signup-burst", Severity: "critical", State: "firing", Value: 240, Threshold: 5, Unit: "/s", Since: since,
-				Keys: []alerts.KeyCount{{Key: "203.0.113.7", Count: 812}}},
-			{Name: "traffic-spike", Severity: "warning", State: "inactive", Value: 12, Threshold: 30, Unit: "/s", Baseline: 11.5, Spread: 3.2, Keys: []alerts.KeyCount{}},
+				Keys: []alert.KeyCount{{Key: "203.0.113.7", Count: 812}}},
+			{Name: "traffic-spike", Severity: "warning", State: "inactive", Value: 12, Threshold: 30, Unit: "/s", Baseline: 11.5, Spread: 3.2, Keys: []alert.KeyCount{}},
 		},
 	}
 	_, addr := start(t, Options{Status: func() Status { return want }})

@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/sentinel-dev/sentinel/actions"
-	"github.com/sentinel-dev/sentinel/alerts"
+	"github.com/sentinel-dev/sentinel/alert"
 )
 
 // Status is the daemon's state as GET /status returns it in JSON.
@@ -59,7 +59,7 @@ type RuleStatus struct {
 	Since time.Time `json:"since,omitzero"`
 	// Keys are the top offenders. They are attacker-controlled text:
 	// escape them before display (WriteStatus does).
-	Keys []alerts.KeyCount `json:"keys"`
+	Keys []alert.KeyCount `json:"keys"`
 }
 
 // forJSON returns a copy of st that encoding/json accepts and that reads
@@ -83,7 +83,7 @@ func (st Status) forJSON() Status {
 		r.Value, r.Threshold = finite(r.Value), finite(r.Threshold)
 		r.Baseline, r.Spread = finite(r.Baseline), finite(r.Spread)
 		if r.Keys == nil {
-			r.Keys = []alerts.KeyCount{}
+			r.Keys = []alert.KeyCount{}
 		}
 	}
 	return st
@@ -113,7 +113,7 @@ const (
 func WriteStatus(w io.Writer, st Status) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "sentinel %s, started %s, config %s\n",
-		orDash(alerts.Sanitize(st.Version, maxNameRunes)), formatTime(st.Started), orDash(alerts.Sanitize(st.Config, maxPathRunes)))
+		orDash(alert.Sanitize(st.Version, maxNameRunes)), formatTime(st.Started), orDash(alert.Sanitize(st.Config, maxPathRunes)))
 
 	b.WriteByte('\n')
 	if len(st.Sources) == 0 {
@@ -123,7 +123,7 @@ func WriteStatus(w io.Writer, st Status) error {
 		fmt.Fprintln(tw, "SOURCE\tFORMAT\tLINES\tSKIPPED\tLAG")
 		for _, s := range st.Sources {
 			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n",
-				alerts.Sanitize(s.Path, maxPathRunes), orDash(alerts.Sanitize(s.Format, maxNameRunes)),
+				alert.Sanitize(s.Path, maxPathRunes), orDash(alert.Sanitize(s.Format, maxNameRunes)),
 				thousands(s.Lines), thousands(s.Skipped), formatLag(s.LagSeconds))
 		}
 		tw.Flush()
@@ -137,7 +137,7 @@ func WriteStatus(w io.Writer, st Status) error {
 		fmt.Fprintln(tw, "RULE\tSTATE\tVALUE\tAGAINST\tSINCE\tTOP KEYS")
 		for _, r := range st.Rules {
 			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n",
-				alerts.Sanitize(r.Name, maxNameRunes), orDash(alerts.Sanitize(r.State, maxNameRunes)),
+				alert.Sanitize(r.Name, maxNameRunes), orDash(alert.Sanitize(r.State, maxNameRunes)),
 				formatValue(r.Value, r.Unit), against(r), formatTime(r.Since), formatKeys(r.Keys))
 		}
 		tw.Flush()
@@ -164,11 +164,11 @@ func formatValue(v float64, unit string) string {
 	if math.IsInf(v, 0) || math.IsNaN(v) {
 		return "-"
 	}
-	return alerts.FormatValue(v, alerts.Sanitize(unit, maxNameRunes))
+	return alert.FormatValue(v, alert.Sanitize(unit, maxNameRunes))
 }
 
 // formatKeys shows the first three keys with their counts.
-func formatKeys(keys []alerts.KeyCount) string {
+func formatKeys(keys []alert.KeyCount) string {
 	if len(keys) == 0 {
 		return "-"
 	}
@@ -177,7 +177,7 @@ func formatKeys(keys []alerts.KeyCount) string {
 		if i > 0 {
 			b.WriteString(", ")
 		}
-		fmt.Fprintf(&b, "%s (%s)", alerts.Sanitize(k.Key, maxKeyRunes), alerts.Thousands(k.Count))
+		fmt.Fprintf(&b, "%s (%s)", alert.Sanitize(k.Key, maxKeyRunes), alert.Thousands(k.Count))
 	}
 	if len(keys) > topKeys {
 		fmt.Fprintf(&b, ", +%d more", len(keys)-topKeys)
@@ -194,9 +194,9 @@ func formatLag(sec float64) string {
 	case math.Abs(sec) < 60:
 		return strconv.FormatFloat(sec, 'f', 1, 64) + "s"
 	case sec < 0:
-		return "-" + alerts.FormatDuration(time.Duration(-sec*float64(time.Second)))
+		return "-" + alert.FormatDuration(time.Duration(-sec*float64(time.Second)))
 	default:
-		return alerts.FormatDuration(time.Duration(sec * float64(time.Second)))
+		return alert.FormatDuration(time.Duration(sec * float64(time.Second)))
 	}
 }
 
@@ -209,9 +209,9 @@ func formatTime(t time.Time) string {
 
 func thousands(n int64) string {
 	if n < 0 {
-		return "-" + alerts.Thousands(uint64(-n))
+		return "-" + alert.Thousands(uint64(-n))
 	}
-	return alerts.Thousands(uint64(n))
+	return alert.Thousands(uint64(n))
 }
 
 func orDash(s string) string {

@@ -13,7 +13,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/sentinel-dev/sentinel/alerts"
+	"github.com/sentinel-dev/sentinel/alert"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/*.golden")
@@ -34,13 +34,13 @@ func sampleStatus() Status {
 		Rules: []RuleStatus{
 			{Name: "signup-burst", Severity: "critical", State: "firing", Value: 240.5, Threshold: 5, Unit: "/s",
 				Since: time.Date(2026, 11, 20, 9, 12, 3, 0, time.UTC),
-				Keys: []alerts.KeyCount{
+				Keys: []alert.KeyCount{
 					{Key: "203.0.113.7", Count: 4812}, {Key: "198.51.100.23", Count: 3120},
 					{Key: "192.0.2.99", Count: 977}, {Key: "192.0.2.100", Count: 12},
 				}},
 			{Name: "login-failures", Severity: "warning", State: "pending", Value: 12, Threshold: 10, Unit: "/s",
 				Since: time.Date(2026, 11, 20, 9, 13, 0, 0, time.UTC),
-				Keys:  []alerts.KeyCount{{Key: "198.51.100.23", Count: 600}}},
+				Keys:  []alert.KeyCount{{Key: "198.51.100.23", Count: 600}}},
 			{Name: "traffic-spike", Severity: "warning", State: "inactive", Value: 310, Threshold: 420, Unit: "/s", Baseline: 285, Spread: 45},
 			{Name: "traffic-drop", Severity: "warning", State: "inactive", Value: 310, Threshold: posInf, Unit: "/s"},
 			{Name: "5xx-share", Severity: "critical", State: "inactive", Value: 0.012, Threshold: 0.2, Unit: "share"},
@@ -84,7 +84,7 @@ func TestWriteStatus_HostileKey(t *testing.T) {
 		Version: "v0.2.0",
 		Rules: []RuleStatus{{
 			Name: "flood", State: "firing", Value: 50, Threshold: 10, Unit: "/s",
-			Keys: []alerts.KeyCount{{Key: "\x1b[31m<@U123>", Count: 9}, {Key: "a\u202eb\nc", Count: 1}},
+			Keys: []alert.KeyCount{{Key: "\x1b[31m<@U123>", Count: 9}, {Key: "a\u202eb\nc", Count: 1}},
 		}},
 	}
 	var b bytes.Buffer
@@ -123,7 +123,7 @@ func ExampleWriteStatus() {
 		Sources: []SourceStatus{{Path: "access.log", Format: "combined", Lines: 52000, LagSeconds: 0.2}},
 		Rules: []RuleStatus{{Name: "signup-burst", State: "firing", Value: 240, Threshold: 5, Unit: "/s",
 			Since: time.Date(2026, 11, 20, 9, 12, 3, 0, time.UTC),
-			Keys:  []alerts.KeyCount{{Key: "203.0.113.7", Count: 4812}}}},
+			Keys:  []alert.KeyCount{{Key: "203.0.113.7", Count: 4812}}}},
 	})
 	// Output:
 	// sentinel v0.2.0, started 2026-11-20T08:00:00Z, config sentinel.yaml

@@ -15,7 +15,7 @@ import (
 	"time"
 
 	"github.com/sentinel-dev/sentinel/actions"
-	"github.com/sentinel-dev/sentinel/alerts"
+	"github.com/sentinel-dev/sentinel/alert"
 	"github.com/sentinel-dev/sentinel/detector"
 	"github.com/sentinel-dev/sentinel/tailer"
 )
@@ -35,7 +35,7 @@ type State struct {
 	Engine      *detector.Snapshot  `json:"engine,omitempty"`
 	// Pending are alert transitions not yet delivered to a notifier: sent
 	// again after a restart, so a notifier's outage loses nothing.
-	Pending []alerts.Alert `json:"pending,omitempty"`
+	Pending []alert.Alert `json:"pending,omitempty"`
 	// Silences set through the API (rule → until), kept across a restart.
 	Silences map[string]time.Time `json:"silences,omitempty"`
 	// Actions are the remedies on (to be reverted after a restart), the

@@ -9,7 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/sentinel-dev/sentinel/actions"
-	"github.com/sentinel-dev/sentinel/alerts"
+	"github.com/sentinel-dev/sentinel/alert"
 	"github.com/sentinel-dev/sentinel/server"
 )
 
@@ -106,7 +106,7 @@ func writeActions(w io.Writer, s actions.Status) {
 	for _, a := range s.Actions {
 		fmt.Fprintf(w, "  %-16s %s when %s fires\n", a.Name, a.Request, strings.Join(a.Rules, " or "))
 		if a.Revert != "" {
-			fmt.Fprintf(w, "  %-16s revert %s after %s quiet\n", "", a.Revert, alerts.FormatDuration(time.Duration(a.RevertAfter*float64(time.Second))))
+			fmt.Fprintf(w, "  %-16s revert %s after %s quiet\n", "", a.Revert, alert.FormatDuration(time.Duration(a.RevertAfter*float64(time.Second))))
 		}
 		if a.DryRun {
 			fmt.Fprintf(w, "  %-16s dry run\n", "")
@@ -148,6 +148,6 @@ func writeActions(w io.Writer, s actions.Status) {
 		if e.Error != "" {
 			line += ": " + e.Error
 		}
-		fmt.Fprintln(w, alerts.Sanitize(line, 400))
+		fmt.Fprintln(w, alert.Sanitize(line, 400))
 	}
 }

@@ -11,7 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/sentinel-dev/sentinel/actions"
-	"github.com/sentinel-dev/sentinel/alerts"
+	"github.com/sentinel-dev/sentinel/alert"
 	"github.com/sentinel-dev/sentinel/config"
 	"github.com/sentinel-dev/sentinel/detector"
 )
@@ -95,9 +95,9 @@ func loadConfig(file string, stderr io.Writer) (*config.Config, error) {
 func describeAction(a *actions.Action) string {
 	s := a.Do.String() + " when " + strings.Join(a.Rules, " or ") + " fires"
 	if a.Undo != nil {
-		s += "; revert " + a.Undo.String() + " after " + alerts.FormatDuration(a.RevertAfter) + " quiet"
+		s += "; revert " + a.Undo.String() + " after " + alert.FormatDuration(a.RevertAfter) + " quiet"
 		if a.MaxDuration > 0 {
-			s += " (sooner past " + alerts.FormatDuration(a.MaxDuration) + ")"
+			s += " (sooner past " + alert.FormatDuration(a.MaxDuration) + ")"
 		}
 	} else {
 		s += "; never reverted"
@@ -108,7 +108,7 @@ func describeAction(a *actions.Action) string {
 		}
 		return fmt.Sprintf("at most %d %s", n, per)
 	}
-	s += fmt.Sprintf("; cooldown %s, %s, %s", alerts.FormatDuration(a.Cooldown), capText(a.MaxPerHour, "an hour"), capText(a.MaxPerDay, "a day"))
+	s += fmt.Sprintf("; cooldown %s, %s, %s", alert.FormatDuration(a.Cooldown), capText(a.MaxPerHour, "an hour"), capText(a.MaxPerDay, "a day"))
 	if a.DryRun {
 		s += "; dry run"
 	}
@@ -117,13 +117,13 @@ func describeAction(a *actions.Action) string {
 
 // describe summarises a rule's detector in one line.
 func describe(r detector.Rule) string {
-	over := " over " + alerts.FormatDuration(r.Window)
+	over := " over " + alert.FormatDuration(r.Window)
 	var s string
 	switch {
 	case r.Type == detector.Absence:
-		s = "absence: no event for " + alerts.FormatDuration(r.Window)
+		s = "absence: no event for " + alert.FormatDuration(r.Window)
 	case r.Type == detector.Ratio:
-		s = fmt.Sprintf("ratio ≥ %s%s, at least %d events", alerts.FormatValue(r.Threshold, "share"), over, r.MinEvents)
+		s = fmt.Sprintf("ratio ≥ %s%s, at least %d events", alert.FormatValue(r.Threshold, "share"), over, r.MinEvents)
 	case r.Baseline != nil:
 		b := r.Baseline
 		what := "rate"
@@ -143,18 +143,18 @@ func describe(r detector.Rule) string {
 			dir, floor = "below", "on a baseline of at least"
 		}
 		s = fmt.Sprintf("%s %s %s baseline%s, %s %s, warm-up %s", what, strings.Join(parts, " and "), dir, over, floor,
-			strings.TrimSpace(alerts.FormatValue(b.Floor, unit)), alerts.FormatDuration(b.Warmup))
+			strings.TrimSpace(alert.FormatValue(b.Floor, unit)), alert.FormatDuration(b.Warmup))
 	case r.Type == detector.Distinct:
-		s = fmt.Sprintf("distinct %s ≥ %s%s", r.Field.Name, alerts.FormatValue(r.Threshold, ""), over)
+		s = fmt.Sprintf("distinct %s ≥ %s%s", r.Field.Name, alert.FormatValue(r.Threshold, ""), over)
 	default:
 		per := ""
 		if r.PerKey {
 			per = " per " + r.GroupBy.Name
 		}
-		s = fmt.Sprintf("rate%s ≥ %s%s", per, alerts.FormatValue(r.Threshold, "/s"), over)
+		s = fmt.Sprintf("rate%s ≥ %s%s", per, alert.FormatValue(r.Threshold, "/s"), over)
 	}
 	if r.For > 0 {
-		s += ", for " + alerts.FormatDuration(r.For)
+		s += ", for " + alert.FormatDuration(r.For)
 	}
 	return s
 }

@@ -10,7 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/sentinel-dev/sentinel/alerts"
+	"github.com/sentinel-dev/sentinel/alert"
 	"github.com/sentinel-dev/sentinel/detector"
 )
 
@@ -108,7 +108,7 @@ func runExplain(stdout, stderr io.Writer, f explainFlags, args []string) error {
 
 // writeExplanation prints one rule's story.
 func writeExplanation(w io.Writer, r detector.Rule, e *detector.Explanation, near bool) {
-	fmt.Fprintf(w, "%s: %s; %s evaluations\n", r.Name, describe(r), alerts.Thousands(uint64(e.Evaluations)))
+	fmt.Fprintf(w, "%s: %s; %s evaluations\n", r.Name, describe(r), alert.Thousands(uint64(e.Evaluations)))
 	for _, tr := range e.Transitions {
 		last := tr[len(tr)-1]
 		fmt.Fprintf(w, "  %s %s:\n", last.Why, last.Time.UTC().Format(time.RFC3339))
@@ -144,28 +144,28 @@ func writeEvaluation(w io.Writer, indent string, ev detector.Evaluation) {
 		op = "≤"
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s%s  %s", indent, ev.Time.UTC().Format("15:04:05"), alerts.FormatValue(ev.Value, ev.Unit))
+	fmt.Fprintf(&b, "%s%s  %s", indent, ev.Time.UTC().Format("15:04:05"), alert.FormatValue(ev.Value, ev.Unit))
 	if ev.Unit == "distinct" && ev.Value > 0 {
 		b.WriteString(" (±0.8%: a HyperLogLog estimate)")
 	}
 	if math.IsInf(ev.Threshold, 0) {
 		b.WriteString(", no threshold yet")
 	} else {
-		fmt.Fprintf(&b, " vs %s %s (%s)", op, alerts.FormatValue(ev.Threshold, ev.Unit), percent(detector.Closeness(ev)))
+		fmt.Fprintf(&b, " vs %s %s (%s)", op, alert.FormatValue(ev.Threshold, ev.Unit), percent(detector.Closeness(ev)))
 	}
 	if ev.Baseline != 0 || ev.Spread != 0 {
-		fmt.Fprintf(&b, ", baseline %s ± %s", alerts.FormatValue(ev.Baseline, ev.Unit), alerts.FormatValue(ev.Spread, ev.Unit))
+		fmt.Fprintf(&b, ", baseline %s ± %s", alert.FormatValue(ev.Baseline, ev.Unit), alert.FormatValue(ev.Spread, ev.Unit))
 	}
-	fmt.Fprintf(&b, ", %s events, %s: %s", alerts.Thousands(ev.Count), ev.State, ev.Why)
+	fmt.Fprintf(&b, ", %s events, %s: %s", alert.Thousands(ev.Count), ev.State, ev.Why)
 	fmt.Fprintln(w, b.String())
 	if len(ev.Keys) > 0 {
 		keys := make([]string, len(ev.Keys))
 		for i, k := range ev.Keys {
-			count := alerts.Thousands(k.Count)
+			count := alert.Thousands(k.Count)
 			if k.Error > 0 { // a Space-Saving estimate: the true count is in this range
-				count = alerts.Thousands(k.Count-k.Error) + "–" + count
+				count = alert.Thousands(k.Count-k.Error) + "–" + count
 			}
-			keys[i] = fmt.Sprintf("%s (%s)", alerts.Sanitize(k.Key, 60), count)
+			keys[i] = fmt.Sprintf("%s (%s)", alert.Sanitize(k.Key, 60), count)
 		}
 		fmt.Fprintf(w, "%s          top: %s\n", indent, strings.Join(keys, ", "))
 	}

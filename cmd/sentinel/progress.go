@@ -8,7 +8,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/sentinel-dev/sentinel/alerts"
+	"github.com/sentinel-dev/sentinel/alert"
 	"github.com/sentinel-dev/sentinel/source"
 )
 
@@ -151,7 +151,7 @@ func (p *progressBar) render(read, lines int64, now time.Time) string {
 		rate = float64(lines) / elapsed
 		if read > 0 && frac < 1 {
 			left := time.Duration(elapsed * float64(p.total-read) / float64(read) * float64(time.Second))
-			eta = alerts.FormatDuration(left)
+			eta = alert.FormatDuration(left)
 		} else if frac >= 1 {
 			eta = "0s"
 		}
@@ -164,6 +164,6 @@ func (p *progressBar) render(read, lines int64, now time.Time) string {
 	if p.total >= 10e9 {
 		unit, scale = "GB", 1e9
 	}
-	return fmt.Sprintf("%s %3.0f%% %s lines %s/s %.1f/%.1f %s ETA %s", bar, 100*frac, alerts.Thousands(uint64(lines)),
-		alerts.Thousands(uint64(rate)), float64(read)/scale, float64(p.total)/scale, unit, eta)
+	return fmt.Sprintf("%s %3.0f%% %s lines %s/s %.1f/%.1f %s ETA %s", bar, 100*frac, alert.Thousands(uint64(lines)),
+		alert.Thousands(uint64(rate)), float64(read)/scale, float64(p.total)/scale, unit, eta)
 }

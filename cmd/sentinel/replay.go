@@ -16,6 +16,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/sentinel-dev/sentinel/actions"
+	"github.com/sentinel-dev/sentinel/alert"
 	"github.com/sentinel-dev/sentinel/alerts"
 	"github.com/sentinel-dev/sentinel/config"
 	"github.com/sentinel-dev/sentinel/detector"
@@ -188,8 +189,8 @@ func runReplay(ctx context.Context, stdin io.Reader, stdout, stderr io.Writer, f
 			}
 		}
 	}
-	eopts.Emit = func(a alerts.Alert) {
-		if a.State == alerts.Firing {
+	eopts.Emit = func(a alert.Alert) {
+		if a.State == alert.Firing {
 			alertCount[a.Rule]++
 		}
 		acts.Advance(a.Time) // reverts due before this alert print before it
@@ -267,8 +268,8 @@ func runReplay(ctx context.Context, stdin io.Reader, stdout, stderr io.Writer, f
 
 // sparkFor returns the sparkline line that follows a resolved alert in
 // text output, "" otherwise.
-func sparkFor(sparks *report.Sparks, a alerts.Alert) string {
-	if sparks == nil || a.State != alerts.Resolved {
+func sparkFor(sparks *report.Sparks, a alert.Alert) string {
+	if sparks == nil || a.State != alert.Resolved {
 		return ""
 	}
 	return sparks.Line(a)
@@ -481,7 +482,7 @@ func replayInputs(cfg *config.Config, f replayFlags, popts parsers.Options, args
 
 // writeSummary prints what was read and what fired.
 func writeSummary(w io.Writer, cfg *config.Config, stats []*source.Stats, eng *detector.Engine, fired map[string]int, elapsed time.Duration) {
-	n := alerts.Thousands
+	n := alert.Thousands
 	var lines int64
 	fmt.Fprintln(w, "\nsummary")
 	for _, st := range stats {
@@ -500,7 +501,7 @@ func writeSummary(w io.Writer, cfg *config.Config, stats []*source.Stats, eng *d
 			fmt.Fprintf(w, "    %s events before the first time stamp had no time and were not counted\n", n(uint64(st.Undated)))
 		}
 		for _, e := range st.Errors {
-			fmt.Fprintf(w, "    skipped %s\n", alerts.Sanitize(e.Error(), 200))
+			fmt.Fprintf(w, "    skipped %s\n", alert.Sanitize(e.Error(), 200))
 		}
 		if st.Malformed > int64(len(st.Errors)) {
 			fmt.Fprintf(w, "    … and %s more skipped lines\n", n(uint64(st.Malformed-int64(len(st.Errors)))))
@@ -604,7 +605,7 @@ func writePlanSummary(w io.Writer, acts []*actions.Action, plans []actions.Entry
 		fmt.Fprintln(w, "    "+l)
 	}
 	if more > 0 {
-		fmt.Fprintf(w, "    … and %s more (see the timeline)\n", alerts.Thousands(uint64(more)))
+		fmt.Fprintf(w, "    … and %s more (see the timeline)\n", alert.Thousands(uint64(more)))
 	}
 }
 

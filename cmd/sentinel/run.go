@@ -14,6 +14,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/sentinel-dev/sentinel/alert"
 	"github.com/sentinel-dev/sentinel/alerts"
 	"github.com/sentinel-dev/sentinel/config"
 	"github.com/sentinel-dev/sentinel/daemon"
@@ -170,7 +171,7 @@ func runDaemon(ctx context.Context, stdout, stderr io.Writer, f runFlags, args [
 	}
 	d, err := daemon.New(daemon.Options{
 		Config: cfg, Sources: sources, Load: load, StateDir: dir, FromStart: f.fromStart, Poll: f.poll,
-		Emit:   func(a alerts.Alert) error { return console.Notify(context.Background(), a) },
+		Emit:   func(a alert.Alert) error { return console.Notify(context.Background(), a) },
 		Routes: routes, Silences: silences, RemindEvery: remind, DryRun: f.dryRun,
 		Listen: f.listen, Token: f.token, Version: version, Logger: logger,
 	})

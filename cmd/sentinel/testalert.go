@@ -10,6 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/sentinel-dev/sentinel/alert"
 	"github.com/sentinel-dev/sentinel/alerts"
 )
 
@@ -57,8 +58,8 @@ reports each outcome. The exit code is 1 when any notifier failed.`,
 				return usagef("no notifier is named %q; there are: %s", only, strings.Join(names, ", "))
 			}
 			now := time.Now().UTC()
-			a := alerts.Alert{Rule: "sentinel-test", State: alerts.Firing, Time: now, Since: now, Severity: alerts.Info,
-				Value: 1, Threshold: 1, Unit: "/s", Window: time.Minute, Keys: []alerts.KeyCount{{Key: "203.0.113.7", Count: 1}},
+			a := alert.Alert{Rule: "sentinel-test", State: alert.Firing, Time: now, Since: now, Severity: alert.Info,
+				Value: 1, Threshold: 1, Unit: "/s", Window: time.Minute, Keys: []alert.KeyCount{{Key: "203.0.113.7", Count: 1}},
 				Description: "This is a test alert from 'sentinel test-alert': if you read it, this notifier works."}
 			failed := 0
 			for _, r := range routes {

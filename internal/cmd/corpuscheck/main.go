@@ -14,7 +14,7 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/sentinel-dev/sentinel/alerts"
+	"github.com/sentinel-dev/sentinel/alert"
 	"github.com/sentinel-dev/sentinel/config"
 	"github.com/sentinel-dev/sentinel/detector"
 	"github.com/sentinel-dev/sentinel/parsers"
@@ -111,9 +111,9 @@ func check(path string, f file, real bool, w io.Writer) string {
 	if f.skew > 0 {
 		opts.Skew = f.skew
 	}
-	var fired []alerts.Alert
-	opts.Emit = func(a alerts.Alert) {
-		if a.State == alerts.Firing {
+	var fired []alert.Alert
+	opts.Emit = func(a alert.Alert) {
+		if a.State == alert.Firing {
 			fired = append(fired, a)
 		}
 	}
@@ -135,7 +135,7 @@ func check(path string, f file, real bool, w io.Writer) string {
 	fmt.Fprintf(w, "read   %s: %s, %d/%d lines parsed (%.2f%%), %d events, %d late, %d alerts\n",
 		f.path, st.Format, st.Parsed, counted, 100*share, st.Events, late, len(fired))
 	for _, e := range st.Errors {
-		fmt.Fprintf(w, "         skipped %s\n", alerts.Sanitize(e.Error(), 160))
+		fmt.Fprintf(w, "         skipped %s\n", alert.Sanitize(e.Error(), 160))
 	}
 	for _, a := range fired {
 		fmt.Fprintf(w, "         alert %s at %s: %g%s\n", a.Rule, a.Time.Format("2006-01-02T15:04:05Z"), a.Value, a.Unit)

@@ -1,9 +1,11 @@
-package alerts
+package alert
 
 import (
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/sentinel-dev/sentinel/internal/hostile"
 )
 
 func TestSlackText(t *testing.T) {
@@ -98,7 +100,7 @@ func TestHTMLText(t *testing.T) {
 
 // FuzzSlackText checks SlackText's promises on any input.
 func FuzzSlackText(f *testing.F) {
-	for _, s := range hostile {
+	for _, s := range hostile.Text {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
@@ -116,17 +118,4 @@ func FuzzSlackText(f *testing.F) {
 			t.Fatalf("HTMLText(%q) = %q", s, h)
 		}
 	})
-}
-
-// hostile is attacker text as it may appear in a log's paths, user agents
-// and sample lines.
-var hostile = []string{
-	"<!channel>",
-	"<!here> <!everyone>",
-	"<@U123>",
-	"<https://evil.example|click>",
-	"@here please",
-	"\r\nBcc: x@evil.example",
-	"<script>alert(1)</script>",
-	"\x1b[31m\u202e",
 }

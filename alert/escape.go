@@ -1,4 +1,4 @@
-package alerts
+package alert
 
 import (
 	"html"
@@ -45,7 +45,7 @@ func SlackText(s string, maxRunes int) string {
 		i += size
 		switch {
 		case r == utf8.RuneError && size == 1:
-		case isControl(r) || isBidiOrBreak(r) || r == 0x200b:
+		case IsControl(r) || IsBidiOrBreak(r) || r == 0x200b:
 			// A zero-width space of the attacker's own is dropped too, so
 			// the only ones in the output are ours.
 			continue
@@ -110,7 +110,7 @@ func HeaderText(s string, maxRunes int) string {
 				b.WriteByte(' ')
 				space = true
 			}
-		case isControl(r) || isBidiOrBreak(r):
+		case IsControl(r) || IsBidiOrBreak(r):
 		default:
 			b.WriteString(raw)
 			space = false
@@ -149,14 +149,14 @@ func HTMLText(s string, maxRunes int) string {
 			b.WriteRune(utf8.RuneError)
 		case r == '\t' || r == '\n':
 			b.WriteRune(r)
-		case isControl(r) || isBidiOrBreak(r):
+		case IsControl(r) || IsBidiOrBreak(r):
 		default:
 			b.WriteString(raw)
 		}
 	}))
 }
 
-// isControl reports C0 and C1 control characters and DEL.
-func isControl(r rune) bool {
+// IsControl reports C0 and C1 control characters and DEL.
+func IsControl(r rune) bool {
 	return r < 0x20 || r == 0x7f || r >= 0x80 && r < 0xa0
 }

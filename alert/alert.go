@@ -1,8 +1,11 @@
-// Package alerts holds the alert a rule raises and the ways it is shown or
-// sent. For now: the [Alert] type and console output (text for people,
-// JSON lines for scripts, DESIGN.md contract 2). It never reads logs and
-// never decides when a rule fires; the detector does that.
-package alerts
+// Package alert holds the value an alert rule raises — a transition,
+// firing or resolved, with its measures and top offenders — and the
+// formatting every output shares: values in their unit, durations,
+// thousands, and the escapers that make attacker-controlled text safe for
+// a terminal, Slack, a mail header or HTML. It is a leaf: it imports no
+// other package of sentinel and no network code, so the detector can
+// build alerts without linking the notifiers.
+package alert
 
 import (
 	"time"

@@ -1,0 +1,46 @@
+package alert
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestSanitize(t *testing.T) {
+	tests := []struct {
+		in       string
+		maxRunes int
+		want     string
+	}{
+		{"plain", 100, "plain"},
+		{"\x1b[2J", 100, `\x1b[2J`},
+		{"a\nb\r", 100, `a\x0ab\x0d`},
+		{"\xff\xfe", 100, `\xff\xfe`},
+		{"evil\u202etxt.exe", 100, `evil\u202etxt.exe`},
+		{"line\u2028break", 100, `line\u2028break`},
+		{"Persian سلام", 100, "Persian سلام"},
+		{strings.Repeat("x", 10), 4, "xxxx…"},
+	}
+	for _, tt := range tests {
+		if got := Sanitize(tt.in, tt.maxRunes); got != tt.want {
+			t.Errorf("Sanitize(%q, %d) = %q, want %q", tt.in, tt.maxRunes, got, tt.want)
+		}
+	}
+}
+
+func TestThousands(t *testing.T) {
+	for n, want := range map[uint64]string{0: "0", 999: "999", 1000: "1,000", 4812: "4,812", 1234567: "1,234,567"} {
+		if got := Thousands(n); got != want {
+			t.Errorf("Thousands(%d) = %q, want %q", n, got, want)
+		}
+	}
+}
+
+func TestFormatDuration(t *testing.T) {
+	for d, want := range map[time.Duration]string{0: "0s", 30 * time.Second: "30s", time.Minute: "1m",
+		69 * time.Second: "1m9s", 2*time.Hour + 5*time.Minute: "2h5m", 1500 * time.Millisecond: "2s"} {
+		if got := FormatDuration(d); got != want {
+			t.Errorf("FormatDuration(%v) = %q, want %q", d, got, want)
+		}
+	}
+}
