@@ -6,6 +6,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -59,8 +60,22 @@ func TestNewCounter(t *testing.T) {
 		if got := c.Cap(); got != capacity {
 			t.Errorf("NewCounter(%d).Cap() = %d", capacity, got)
 		}
+		if len(c.t.cells) != 0 || len(c.t.keys) != 0 {
+			t.Errorf("NewCounter(%d) allocated %d cells and %d slots before its first key", capacity, len(c.t.cells), len(c.t.keys))
+		}
+		// Filled to its capacity, the index grows to a power of two of at
+		// least twice the slots, and the table stays consistent on the way.
+		for i := range capacity {
+			if _, ok := c.Add([]byte(strconv.Itoa(i)), 1, 0); !ok {
+				t.Fatalf("NewCounter(%d).Add(key %d) refused", capacity, i)
+			}
+			checkKeyTable(t, &c.t)
+		}
 		if size := len(c.t.cells); size < 2*capacity || size&(size-1) != 0 {
-			t.Errorf("NewCounter(%d): index size %d, want a power of two ≥ %d", capacity, size, 2*capacity)
+			t.Errorf("NewCounter(%d) full: index size %d, want a power of two ≥ %d", capacity, size, 2*capacity)
+		}
+		if _, ok := c.Add([]byte("one too many"), 1, 0); ok {
+			t.Errorf("NewCounter(%d) took a key past its capacity", capacity)
 		}
 	}
 	for _, capacity := range []int{0, -1, maxKeyTableCapacity + 1} {

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"fmt"
 	"math"
+	"runtime"
 	"slices"
 	"testing"
 	"time"
@@ -459,5 +460,36 @@ func TestClientNet(t *testing.T) {
 	e.ClientIP = []byte("203.0.113.77")
 	if n := testing.AllocsPerRun(100, func() { f.Bytes(&e) }); n != 0 {
 		t.Errorf("client_net allocates %v times", n)
+	}
+}
+
+// TestEngine_idleRulesCostLittle builds an engine of 3,000 rules with
+// group_by and a distinct count over 10-minute windows, the kind of config
+// a generator writes: before any event, each rule must cost a few
+// kilobytes (its ring of counts), not its summaries' capacity (0.9 MB a
+// rule once made 3,000 rules cost 2.8 GB).
+func TestEngine_idleRulesCostLittle(t *testing.T) {
+	ip := LookupField("client_ip")
+	rules := make([]Rule, 3000)
+	for i := range rules {
+		rules[i] = Rule{Name: fmt.Sprintf("r%d", i), Type: Rate, Window: 10 * time.Minute, Threshold: 1,
+			Match: NewEquals(LookupField("path"), []string{fmt.Sprintf("/p%d", i)}), GroupBy: &ip, DistinctOf: &ip}
+	}
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	e, err := NewEngine(rules, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Events that match no rule but the first still open every rule's window.
+	for i := range 100 {
+		e.Observe(&parsers.Event{Time: time.Unix(int64(1_800_000_000+i), 0).UTC(), Path: []byte("/p0"), ClientIP: []byte(fmt.Sprintf("10.0.0.%d", i))})
+	}
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+	runtime.KeepAlive(e)
+	if grew := int64(after.HeapAlloc) - int64(before.HeapAlloc); grew > 48<<20 {
+		t.Errorf("3,000 idle rules take %d MiB of heap, want ≤ 48 MiB", grew>>20)
 	}
 }

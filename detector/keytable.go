@@ -17,9 +17,12 @@ type keyCell struct {
 }
 
 // keyTable is the storage shared by [Counter] and [SpaceSaving]: a dense
-// array of at most capacity slots, each holding a key (copied into a byte
-// buffer that belongs to the slot and is reused), its hash, a count and an
-// error, plus an index from keys to slots.
+// array of at most limit slots, allocated as keys arrive (doubling from
+// initialSlots), so that a table that sees few keys costs little whatever
+// its limit: a daemon may run thousands of rules, most of them idle. Each
+// slot holds a key (copied into a byte buffer that belongs to the slot and
+// is reused), its hash, a count and an error, plus an index from keys to
+// slots.
 //
 // The index is open addressing with linear probing over a power-of-two array
 // of at least twice the capacity (load factor ≤ 1/2), with backward-shift
@@ -27,10 +30,12 @@ type keyCell struct {
 // cell. Slots 0..n-1 are in use; removing a slot moves the last slot into its
 // place, so iteration is a plain loop and needs no free list.
 //
-// Nothing here allocates once every slot's buffer is as long as the keys it
-// is given. A keyTable is not safe for concurrent use.
+// Nothing here allocates once the table has grown to the keys it holds and
+// every slot's buffer is as long as the keys it is given. A keyTable is not
+// safe for concurrent use.
 type keyTable struct {
 	seed   maphash.Seed
+	limit  int // the most slots the table may hold
 	mask   uint32
 	cells  []keyCell
 	n      int
@@ -40,29 +45,44 @@ type keyTable struct {
 	errs   []uint64
 }
 
-// init sizes t for capacity slots; it panics if capacity is out of range.
+// initialSlots is how many slots a keyTable allocates for its first key.
+const initialSlots = 8
+
+// init makes t an empty table of at most capacity slots; it allocates
+// nothing yet. It panics if capacity is out of range.
 func (t *keyTable) init(who string, capacity int) {
 	if capacity < 1 || capacity > maxKeyTableCapacity {
 		panic("detector: " + who + ": capacity out of range")
 	}
-	size := 2
-	for size < 2*capacity {
-		size <<= 1
-	}
-	*t = keyTable{
-		seed:   maphash.MakeSeed(),
-		mask:   uint32(size - 1),
-		cells:  make([]keyCell, size),
-		keys:   make([][]byte, capacity),
-		hashes: make([]uint32, capacity),
-		counts: make([]uint64, capacity),
-		errs:   make([]uint64, capacity),
-	}
+	*t = keyTable{seed: maphash.MakeSeed(), limit: capacity}
 }
 
-func (t *keyTable) capacity() int { return len(t.keys) }
+func (t *keyTable) capacity() int { return t.limit }
 
-func (t *keyTable) full() bool { return t.n == len(t.keys) }
+func (t *keyTable) full() bool { return t.n == t.limit }
+
+// grow makes room for at least one more slot, doubling the allocation up
+// to the limit, and rebuilds the index when it must grow too. It reports
+// the new number of allocated slots.
+func (t *keyTable) grow() int {
+	slots := min(max(2*len(t.keys), initialSlots), t.limit)
+	t.keys = append(t.keys, make([][]byte, slots-len(t.keys))...)
+	t.hashes = append(t.hashes, make([]uint32, slots-len(t.hashes))...)
+	t.counts = append(t.counts, make([]uint64, slots-len(t.counts))...)
+	t.errs = append(t.errs, make([]uint64, slots-len(t.errs))...)
+	size := 2
+	for size < 2*slots {
+		size <<= 1
+	}
+	if size > len(t.cells) {
+		t.cells = make([]keyCell, size)
+		t.mask = uint32(size - 1)
+		for s := range t.n {
+			t.link(s)
+		}
+	}
+	return slots
+}
 
 // hash returns the index hash of key.
 func (t *keyTable) hash(key []byte) uint32 {
@@ -71,6 +91,9 @@ func (t *keyTable) hash(key []byte) uint32 {
 
 // lookup returns the slot holding key, or -1.
 func (t *keyTable) lookup(key []byte, h uint32) int {
+	if t.cells == nil {
+		return -1
+	}
 	for i := h & t.mask; ; i = (i + 1) & t.mask {
 		c := t.cells[i]
 		if c.slot == 0 {
@@ -85,6 +108,9 @@ func (t *keyTable) lookup(key []byte, h uint32) int {
 // insert stores key, which must be absent, with hash h in a new slot and
 // returns the slot; the table must not be full.
 func (t *keyTable) insert(key []byte, h uint32, count, err uint64) int {
+	if t.n == len(t.keys) {
+		t.grow()
+	}
 	s := t.n
 	t.n++
 	t.setKey(s, key, h)

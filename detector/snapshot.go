@@ -155,15 +155,15 @@ func (s *ruleState) restore(rs *RuleSnapshot) error {
 		bk.n, bk.count, bk.hits, bk.merged = bs.N, bs.Count, bs.Hits, false
 		s.total += bs.Count
 		s.hits += bs.Hits
-		if bk.keys != nil {
+		if s.rule.GroupBy != nil {
 			for _, k := range bs.Keys {
 				for range k.Count - min(k.Error, k.Count) {
-					bk.keys.Add([]byte(k.Key))
+					s.keysOf(bk).Add([]byte(k.Key))
 				}
 			}
 		}
-		if bk.hll != nil && len(bs.HLL) > 0 {
-			if err := bk.hll.UnmarshalBinary(bs.HLL); err != nil {
+		if s.distinct != nil && len(bs.HLL) > 0 {
+			if err := s.hllOf(bk).UnmarshalBinary(bs.HLL); err != nil {
 				return fmt.Errorf("decode sketch: %w", err)
 			}
 		}

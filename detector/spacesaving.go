@@ -8,10 +8,12 @@ package detector
 // number of occurrences lies in [Count-Err, Count] (in events), the counts
 // sum to N, and every key that occurred more than N/k times is monitored.
 //
-// Add takes O(1) time plus hashing the key. Once warm (every slot's key
-// buffer has held a key as long as the keys it sees), Add does not allocate,
-// on the eviction path included. Memory is the keys plus about 100 bytes per
-// slot of capacity.
+// Add takes O(1) time plus hashing the key (amortized: the slots are
+// allocated as keys arrive, doubling up to the capacity). Once warm (grown
+// to the keys it holds, and every slot's key buffer has held a key as long
+// as the keys it sees), Add does not allocate, on the eviction path
+// included. Memory is the keys plus about 100 bytes per slot in use, so an
+// idle summary costs little whatever its capacity.
 //
 // A SpaceSaving is not safe for concurrent use.
 type SpaceSaving struct {
@@ -48,13 +50,21 @@ type EvictedEntry struct {
 func NewSpaceSaving(capacity int) *SpaceSaving {
 	s := &SpaceSaving{}
 	s.t.init("NewSpaceSaving", capacity)
-	s.order = make([]int, capacity)
-	s.pos = make([]int, capacity)
-	s.group = make([]int, capacity)
-	s.groups = make([]countGroup, capacity)
-	s.free = make([]int, 0, capacity)
-	s.Reset()
 	return s
+}
+
+// grow allocates room for more slots in the table and in the count
+// order alongside it; the new groups are free.
+func (s *SpaceSaving) grow() {
+	old := len(s.order)
+	slots := s.t.grow()
+	s.order = append(s.order, make([]int, slots-old)...)
+	s.pos = append(s.pos, make([]int, slots-old)...)
+	s.group = append(s.group, make([]int, slots-old)...)
+	s.groups = append(s.groups, make([]countGroup, slots-old)...)
+	for g := old; g < slots; g++ {
+		s.free = append(s.free, g)
+	}
 }
 
 // Add counts one occurrence of key. If key is absent and the summary is
@@ -70,6 +80,9 @@ func (s *SpaceSaving) Add(key []byte) (evicted EvictedEntry, didEvict bool) {
 		return EvictedEntry{}, false
 	}
 	if !t.full() {
+		if t.n == len(s.order) {
+			s.grow()
+		}
 		i := t.insert(key, h, 1, 0)
 		p := t.n - 1 // count 1 is the smallest, so i goes last
 		s.order[p] = i
@@ -138,8 +151,9 @@ func (s *SpaceSaving) Top(n int) []Entry { return s.t.top(n) }
 // Len returns the number of monitored keys, at most the capacity.
 func (s *SpaceSaving) Len() int { return s.t.n }
 
-// Reset forgets every key and keeps the key buffers, so that a warm summary
-// stays allocation-free. It takes time linear in the capacity.
+// Reset forgets every key and keeps the slots and key buffers, so that a
+// warm summary stays allocation-free. It takes time linear in the slots
+// allocated.
 func (s *SpaceSaving) Reset() {
 	s.t.reset()
 	s.free = s.free[:0]

@@ -129,22 +129,30 @@ func newRuleState(r Rule, opts *Options) *ruleState {
 	case r.DistinctOf != nil:
 		s.distinct = r.DistinctOf
 	}
-	for i := range s.ring {
-		if r.GroupBy != nil {
-			s.ring[i].keys = NewSpaceSaving(opts.KeysPerBucket)
-		}
-		if s.distinct != nil {
-			s.ring[i].hll = hyperloglog.New14()
-		}
-	}
+	// The buckets' key summaries and sketches are made by the first event
+	// that needs them, and the key sum grows with the keys it holds: memory
+	// follows traffic, not the number of rules.
 	if r.GroupBy != nil {
 		s.keys = NewCounter(len(s.ring) * opts.KeysPerBucket)
 	}
-	if s.distinct != nil {
-		s.merged = hyperloglog.New14()
-	}
 	s.samples = make([][]byte, 0, opts.Samples)
 	return s
+}
+
+// keysOf returns bucket bk's key summary, making it on first use.
+func (s *ruleState) keysOf(bk *bucket) *SpaceSaving {
+	if bk.keys == nil {
+		bk.keys = NewSpaceSaving(s.opts.KeysPerBucket)
+	}
+	return bk.keys
+}
+
+// hllOf returns bucket bk's sketch, making it on first use.
+func (s *ruleState) hllOf(bk *bucket) *hyperloglog.Sketch {
+	if bk.hll == nil {
+		bk.hll = hyperloglog.New14()
+	}
+	return bk.hll
 }
 
 // tick is called at every engine bucket boundary b (in resolution steps)
@@ -277,14 +285,14 @@ func (s *ruleState) add(b int64, ev *parsers.Event) bool {
 		bk.hits++
 		s.hits++
 	}
-	if bk.keys != nil {
+	if s.rule.GroupBy != nil {
 		key := s.rule.GroupBy.get(ev)
 		if key == nil {
 			key = noKey
 		} else if len(key) > maxKeyBytes {
 			key = key[:maxKeyBytes] // an attacker's 1 MiB path must not be kept 128 times a bucket
 		}
-		evicted, did := bk.keys.Add(key)
+		evicted, did := s.keysOf(bk).Add(key)
 		if bk.merged {
 			// A late event in a complete bucket: mirror the change in
 			// the sum, eviction included.
@@ -298,9 +306,9 @@ func (s *ruleState) add(b int64, ev *parsers.Event) bool {
 			s.keyMax = max(s.keyMax, c)
 		}
 	}
-	if bk.hll != nil {
+	if s.distinct != nil {
 		if v := s.distinct.get(ev); v != nil {
-			bk.hll.Insert(v)
+			s.hllOf(bk).Insert(v)
 		}
 		s.addedSince++
 	}
@@ -422,9 +430,12 @@ func (s *ruleState) estimate() uint64 {
 // peekEstimate merges the window's sketches and estimates the distinct
 // count, leaving the bounds of the last estimate as they were.
 func (s *ruleState) peekEstimate() uint64 {
+	if s.merged == nil {
+		s.merged = hyperloglog.New14()
+	}
 	s.merged.Reset()
 	for i := range s.ring {
-		if s.ring[i].count > 0 {
+		if s.ring[i].count > 0 && s.ring[i].hll != nil {
 			_ = s.merged.Merge(s.ring[i].hll) // same precision by construction
 		}
 	}
