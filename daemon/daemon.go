@@ -10,6 +10,7 @@
 package daemon
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -103,6 +104,7 @@ type Daemon struct {
 	lastWall      time.Time     // wall time when it was seen
 	dirty         bool          // state changed since the last save
 	publishedLate uint64        // late events already counted in the metrics
+	future        futureLines   // lines dated ahead of the wall clock
 	savedActs     uint64        // act.Changes() at the last save
 }
 
@@ -208,6 +210,13 @@ func (d *Daemon) Run(ctx context.Context) error {
 		checkpoints = saved.Checkpoints
 		for _, c := range checkpoints {
 			d.positions[c.Path] = c
+		}
+		if saved.Engine != nil && saved.Engine.Watermark.After(d.now().Add(d.futureLimit())) {
+			// Saved by a version that let a line dated in the future move
+			// the clock: restoring it would leave every rule blind.
+			d.log.Warn("engine state not restored: its clock is ahead of this machine's; windows start afresh",
+				"saved_clock", saved.Engine.Watermark.Format(time.RFC3339))
+			saved.Engine = nil
 		}
 		if saved.Engine != nil {
 			restored, err := d.eng.Restore(saved.Engine)
@@ -316,6 +325,7 @@ func (d *Daemon) loop(ctx context.Context, lines <-chan tailer.Line, tl *tailer.
 			now := d.now()
 			d.mu.Lock()
 			d.quiet(now)
+			d.warnFuture(now)
 			d.act.Advance(d.eng.Clock()) // reverts come due on the log's clock, quiet or not
 			d.publish(tl)
 			if acts := d.act.Changes(); acts != d.savedActs {
@@ -357,12 +367,53 @@ func (d *Daemon) take(l tailer.Line) {
 	d.dirty = true
 }
 
-// observe passes an event to the engine.
+// FutureMargin is how far past the skew ahead of the wall clock a line
+// may be dated before it is counted at the time it was read instead: a
+// line dated in 2199 must not move the event clock there, or every later
+// line would be late and every rule blind, even after a restart.
+const FutureMargin = 30 * time.Second
+
+// futureLines counts the lines dated ahead of the wall clock, for a
+// warning at most once a minute.
+type futureLines struct {
+	total, warned uint64        // lines counted, and at the last warning
+	ahead         time.Duration // the farthest ahead since the last warning
+	lastWarn      time.Time
+	published     uint64 // the engine's Future already in the metrics
+}
+
+// observe passes an event to the engine. A line dated beyond the skew and
+// FutureMargin ahead of the wall clock is counted at its read time.
 func (d *Daemon) observe(ev *parsers.Event) {
-	d.eng.Observe(ev)
-	if ev.Time.After(d.lastEvent) {
-		d.lastEvent, d.lastWall = ev.Time, d.now()
+	now := d.now()
+	if ahead := ev.Time.Sub(now); ahead > d.futureLimit() {
+		d.future.total++
+		d.future.ahead = max(d.future.ahead, ahead)
+		d.metrics.EventsFuture(1)
+		ev.Time = now.UTC()
 	}
+	d.eng.Observe(ev)
+	if w := d.eng.Watermark(); w.After(d.lastEvent) {
+		d.lastEvent, d.lastWall = w, now
+	}
+}
+
+// futureLimit is how far ahead of the wall clock a line may be dated.
+func (d *Daemon) futureLimit() time.Duration {
+	return cmp.Or(d.cfg.Settings.Skew, detector.DefaultSkew) + FutureMargin
+}
+
+// warnFuture logs, at most once a minute, how many lines were dated ahead
+// of the wall clock since the last warning.
+func (d *Daemon) warnFuture(now time.Time) {
+	f := &d.future
+	if f.total == f.warned || now.Sub(f.lastWarn) < time.Minute {
+		return
+	}
+	d.log.Warn("lines dated ahead of this machine's clock were counted at the time they were read",
+		"lines", f.total-f.warned, "farthest_ahead", f.ahead.Round(time.Second).String(),
+		"hint", "check the time zone of the log (--timezone, a source's timezone:) or the clock of the machine writing it")
+	f.warned, f.ahead, f.lastWarn = f.total, 0, now
 }
 
 // quiet advances the engine by the wall time passed since the newest
@@ -582,9 +633,11 @@ func (d *Daemon) publish(tl *tailer.Tailer) {
 	for _, fs := range tl.Stats() {
 		d.metrics.SetLagBytes(fs.Path, fs.Lag)
 	}
-	late := d.eng.Stats().Late
-	d.metrics.EventsLate(int(late - d.publishedLate))
-	d.publishedLate = late
+	es := d.eng.Stats()
+	d.metrics.EventsLate(int(es.Late - d.publishedLate))
+	d.publishedLate = es.Late
+	d.metrics.EventsFuture(int(es.Future - d.future.published))
+	d.future.published = es.Future
 }
 
 // Status returns the daemon's state for the API; safe for concurrent use.

@@ -2,6 +2,7 @@ package daemon
 
 import (
 	"context"
+
 	"errors"
 	"fmt"
 	"os"
@@ -10,6 +11,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus/testutil"
 
 	"github.com/sentinel-dev/sentinel/alert"
 	"github.com/sentinel-dev/sentinel/alerts"
@@ -36,8 +39,14 @@ func newLogWriter(tb testing.TB, path string) *logWriter {
 
 func (w *logWriter) line(tb testing.TB, ip, method, path string, status int) {
 	tb.Helper()
+	w.lineAt(tb, time.Now(), ip, method, path, status)
+}
+
+// lineAt appends a line stamped with the given time.
+func (w *logWriter) lineAt(tb testing.TB, at time.Time, ip, method, path string, status int) {
+	tb.Helper()
 	w.n++
-	t := time.Now().UTC().Format("02/Jan/2006:15:04:05 -0700")
+	t := at.UTC().Format("02/Jan/2006:15:04:05 -0700")
 	if _, err := fmt.Fprintf(w.f, "%s - - [%s] \"%s %s?n=%d HTTP/1.1\" %d 100 \"-\" \"Mozilla/5.0\"\n", ip, t, method, path, w.n, status); err != nil {
 		tb.Fatal(err)
 	}
@@ -461,5 +470,55 @@ func TestDaemon_silenceSurvivesRestart(t *testing.T) {
 	}
 	if err := d3.Silence("posts", until); err == nil {
 		t.Error("Silence without notifiers = nil, want an error")
+	}
+}
+
+// TestDaemon_futureLine: one line dated in 2199 must not move the event
+// clock: the flood after it fires, live and after a restart, and a state
+// saved with a clock in the future (by an older version) is set aside.
+func TestDaemon_futureLine(t *testing.T) {
+	if testing.Short() {
+		t.Skip("writes in real time for a few seconds")
+	}
+	dir := t.TempDir()
+	path := filepath.Join(dir, "access.log")
+	stateDir := filepath.Join(dir, "state")
+	w := newLogWriter(t, path)
+	var rec recorder
+	opts := Options{Sources: []Source{{Pattern: path, Format: "auto"}}, StateDir: stateDir, FromStart: true, Emit: rec.emit}
+	d1, stop1 := start(t, opts)
+	w.normal(t, 10, 500*time.Millisecond)
+	w.lineAt(t, time.Date(2199, 1, 1, 0, 0, 0, 0, time.UTC), "203.0.113.9", "GET", "/", 200)
+	w.attack(t, 240, 1500*time.Millisecond)
+	waitFor(t, "the sign-up alert after the line dated 2199", func() bool { _, _, n := rec.first("signup-burst", alert.Firing); return n > 0 })
+	waitFor(t, "every line", func() bool { return d1.Events() == uint64(w.n) })
+	want := "# HELP sentinel_events_future_total Events dated far ahead of this machine's clock (counted at the time they were read) or of the lines around them (not counted): they must not move the event clock.\n" +
+		"# TYPE sentinel_events_future_total counter\nsentinel_events_future_total 1\n"
+	if err := testutil.GatherAndCompare(d1.Metrics().Registry(), strings.NewReader(want), "sentinel_events_future_total"); err != nil {
+		t.Error(err)
+	}
+	stop1()
+	st, err := state.Load(stateDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if limit := time.Now().Add(time.Minute); st.Engine.Watermark.After(limit) {
+		t.Fatalf("saved clock %v is in the future", st.Engine.Watermark)
+	}
+
+	// A state whose clock an older version let a future line move.
+	st.Engine.Watermark = time.Date(2199, 1, 1, 0, 0, 0, 0, time.UTC)
+	st.Engine.Cur = st.Engine.Watermark.UnixNano() / int64(time.Second)
+	if err := state.Save(stateDir, st); err != nil {
+		t.Fatal(err)
+	}
+	rec = recorder{}
+	d2, stop2 := start(t, opts)
+	defer stop2()
+	w.normal(t, 5, 200*time.Millisecond)
+	w.attack(t, 240, 1500*time.Millisecond)
+	waitFor(t, "the sign-up alert after a restart", func() bool { _, _, n := rec.first("signup-burst", alert.Firing); return n > 0 })
+	if late := d2.eng.Stats().Late; late != 0 {
+		t.Errorf("%d events late after the restart, want 0", late)
 	}
 }

@@ -101,7 +101,10 @@ type Stats struct {
 	// OutOfRange counts events dated before 1900 or after 2200: a broken
 	// time stamp must not move the clock.
 	OutOfRange uint64
-	Rules      []RuleStats
+	// Future counts events dated more than [MaxJump] ahead of the events
+	// around them, which were not counted (see [Engine.Observe]).
+	Future uint64
+	Rules  []RuleStats
 }
 
 // RuleStats counts what one rule has seen.
@@ -126,7 +129,26 @@ type Engine struct {
 	events    uint64
 	late      uint64
 	outRange  uint64
+	future    uint64
+
+	// held are events that jumped more than MaxJump ahead of the clock
+	// (or, before the first event was counted, the first event), kept
+	// until later events confirm the jump; jumpBase is the clock they
+	// jumped from.
+	held     []parsers.Event
+	jumpBase time.Time
 }
+
+// MaxJump is how far ahead of the engine's clock an event may be before
+// the engine waits for the next events to confirm the jump: a lone line
+// dated years ahead (a broken clock, a corrupted line) must not move the
+// clock there, or every later line would be late and every rule blind.
+// A log that really resumes after a long gap confirms the jump at once,
+// with its next [JumpConfirm]-1 lines.
+const MaxJump = time.Hour
+
+// JumpConfirm is how many events dated past a jump confirm it.
+const JumpConfirm = 3
 
 // The range of event times the engine accepts; others are counted as out
 // of range.
@@ -161,13 +183,72 @@ func NewEngine(rules []Rule, opts Options) (*Engine, error) {
 }
 
 // Observe counts ev in every rule whose filter it passes, first moving
-// the windows to ev.Time. ev.Time must not be zero. ev is not retained.
+// the windows to ev.Time. ev.Time must not be zero.
+//
+// An event dated more than [MaxJump] ahead of the clock is held back (a
+// copy) until the next events tell: when [JumpConfirm] events in a row are
+// past the jump, they are counted in order and the clock moves; when an
+// event comes back near the clock first, the held ones were a lone jump
+// and are counted in [Stats.Future], not in the rules. The first event of
+// all waits for the second the same way, so that a log whose first line
+// is dated years ahead is not blind either. [Engine.Advance] and
+// [Engine.Flush] count held events once the clock catches up with them or
+// the log ends. Otherwise ev is not retained.
 func (e *Engine) Observe(ev *parsers.Event) {
 	e.events++
 	if ev.Time.Before(minTime) || !ev.Time.Before(maxTime) {
 		e.outRange++
 		return
 	}
+	switch {
+	case !e.started && len(e.held) == 0:
+		e.hold(ev) // the first event waits for the second
+		return
+	case !e.started:
+		if ev.Time.Before(e.held[0].Time.Add(-MaxJump)) {
+			// The first event was far ahead of the second: drop it, and
+			// let the second wait in its place.
+			e.future++
+			e.held = e.held[:0]
+			e.hold(ev)
+			return
+		}
+		e.release()
+	case len(e.held) > 0:
+		if ev.Time.After(e.jumpBase.Add(MaxJump)) {
+			e.hold(ev)
+			if len(e.held) >= JumpConfirm {
+				e.release()
+			}
+			return
+		}
+		e.future += uint64(len(e.held)) // a lone jump: back to the clock
+		e.held = e.held[:0]
+	case ev.Time.After(e.Clock().Add(MaxJump)):
+		e.jumpBase = e.Clock()
+		e.hold(ev)
+		return
+	}
+	e.observe(ev)
+}
+
+// hold keeps a copy of ev until a later event decides on it.
+func (e *Engine) hold(ev *parsers.Event) {
+	e.held = append(e.held, parsers.Event{})
+	cloneEvent(&e.held[len(e.held)-1], ev)
+}
+
+// release counts the held events, in the order they came.
+func (e *Engine) release() {
+	held := e.held
+	e.held = nil
+	for i := range held {
+		e.observe(&held[i])
+	}
+}
+
+// observe counts ev, whose time is in range and not a pending jump.
+func (e *Engine) observe(ev *parsers.Event) {
 	n := floorDiv(ev.Time.UnixNano(), e.res)
 	if !e.started {
 		e.started = true
@@ -197,6 +278,11 @@ func (e *Engine) Observe(ev *parsers.Event) {
 // resolve and windows empty while the log is quiet. Live mode calls it
 // with the wall clock; a time at or before the newest event does nothing.
 func (e *Engine) Advance(now time.Time) {
+	if len(e.held) > 0 && !e.held[0].Time.After(now.Add(MaxJump)) {
+		// The clock caught up with the held events (or, for a first event,
+		// time passed without a second): they are not far ahead any more.
+		e.release()
+	}
 	if !e.started {
 		return
 	}
@@ -210,6 +296,10 @@ func (e *Engine) Advance(now time.Time) {
 // firing stay firing: the log says nothing about when they would have
 // resolved. The engine takes no events after Flush.
 func (e *Engine) Flush() {
+	// Held events at the end of a log are counted: with no line after them
+	// they cannot blind any, and a log that ends after a long gap (a quiet
+	// site's last line) resolves its rules in the gap, as it should.
+	e.release()
 	if !e.started {
 		return
 	}
@@ -243,7 +333,7 @@ func (e *Engine) Clock() time.Time {
 
 // Stats returns the engine's counters.
 func (e *Engine) Stats() Stats {
-	s := Stats{Events: e.events, Late: e.late, OutOfRange: e.outRange}
+	s := Stats{Events: e.events, Late: e.late, OutOfRange: e.outRange, Future: e.future}
 	for _, r := range e.rules {
 		s.Rules = append(s.Rules, RuleStats{Name: r.rule.Name, Matched: r.matched, Late: r.late, Firings: r.firings})
 	}
@@ -310,4 +400,23 @@ func floorDiv(a, b int64) int64 {
 		q--
 	}
 	return q
+}
+
+// cloneEvent copies src into dst with every byte slice copied, so that dst
+// outlives the parser's buffers.
+func cloneEvent(dst, src *parsers.Event) {
+	*dst = *src
+	clone := func(b []byte) []byte {
+		if b == nil {
+			return nil
+		}
+		return append([]byte{}, b...)
+	}
+	dst.ClientIP, dst.Host, dst.Method, dst.Path = clone(src.ClientIP), clone(src.Host), clone(src.Method), clone(src.Path)
+	dst.Query, dst.Protocol, dst.UserAgent, dst.Referer = clone(src.Query), clone(src.Protocol), clone(src.UserAgent), clone(src.Referer)
+	dst.RequestID, dst.Level, dst.Message, dst.Raw = clone(src.RequestID), clone(src.Level), clone(src.Message), clone(src.Raw)
+	dst.Extra = make([]parsers.Field, len(src.Extra))
+	for i, f := range src.Extra {
+		dst.Extra[i] = parsers.Field{Name: f.Name, Value: clone(f.Value)}
+	}
 }

@@ -493,3 +493,42 @@ func TestEngine_idleRulesCostLittle(t *testing.T) {
 		t.Errorf("3,000 idle rules take %d MiB of heap, want ≤ 48 MiB", grew>>20)
 	}
 }
+
+// TestEngine_futureLine: one line dated years ahead of its neighbours must
+// not move the clock there; the flood after it still fires. A log that
+// really jumps (a quiet site's next line hours later) moves the clock.
+func TestEngine_futureLine(t *testing.T) {
+	s := time.Second
+	years := 100 * 365 * 24 * time.Hour
+	flood := burst(60*s, 10*s, 300, "10.0.%d.1")
+	tests := []struct {
+		name       string
+		events     []ev
+		wantFiring time.Duration // when the flood's alert fires; 0: none
+		wantFuture uint64
+	}{
+		{"a lone line years ahead, then a flood",
+			concat(burst(0, 30*s, 30, "a"), []ev{{at: years, ip: "future"}}, flood), 64 * s, 1},
+		{"the first line of the log years ahead",
+			concat([]ev{{at: years, ip: "future"}}, burst(0, 30*s, 30, "a"), flood), 64 * s, 1},
+		{"two lines years ahead are still a lone jump",
+			concat(burst(0, 30*s, 30, "a"), []ev{{at: years, ip: "f1"}, {at: years + s, ip: "f2"}}, flood), 64 * s, 2},
+		{"a real gap of three hours, confirmed by the lines after it",
+			concat(burst(0, 30*s, 30, "a"), burst(3*time.Hour, 10*s, 300, "10.0.%d.1")), 3*time.Hour + 4*s, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, _, eng := replay(t, rateRule(10*s, 10), tt.events, Options{})
+			if len(got) == 0 || got[0].State != alert.Firing || got[0].At != tt.wantFiring {
+				t.Errorf("transitions = %v, want firing at %v first", got, tt.wantFiring)
+			}
+			st := eng.Stats()
+			if st.Future != tt.wantFuture || st.Events != uint64(len(tt.events)) {
+				t.Errorf("Stats() = %d events, %d future; want %d, %d", st.Events, st.Future, len(tt.events), tt.wantFuture)
+			}
+			if st.Rules[0].Matched != st.Events-st.Future {
+				t.Errorf("rule counted %d events, want %d", st.Rules[0].Matched, st.Events-st.Future)
+			}
+		})
+	}
+}

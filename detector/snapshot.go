@@ -25,6 +25,7 @@ type Snapshot struct {
 	Events    uint64         `json:"events"`
 	Late      uint64         `json:"late"`
 	OutRange  uint64         `json:"out_of_range"`
+	Future    uint64         `json:"future,omitempty"`
 	Rules     []RuleSnapshot `json:"rules"`
 }
 
@@ -62,10 +63,16 @@ type BucketSnapshot struct {
 	HLL    []byte           `json:"hll,omitempty"`
 }
 
-// Snapshot returns the engine's state.
+// Snapshot returns the engine's state. A first event still waiting for a
+// second (see [Engine.Observe]) is counted first.
 func (e *Engine) Snapshot() (*Snapshot, error) {
+	if !e.started {
+		// A first event waiting for its second is counted now, so that a
+		// restart does not lose it (its position is saved past it).
+		e.release()
+	}
 	snap := &Snapshot{Version: SnapshotVersion, Started: e.started, Cur: e.cur, Watermark: e.watermark,
-		Events: e.events, Late: e.late, OutRange: e.outRange}
+		Events: e.events, Late: e.late, OutRange: e.outRange, Future: e.future}
 	for _, r := range e.rules {
 		rs := RuleSnapshot{
 			Name: r.rule.Name, Fingerprint: r.rule.Fingerprint, Last: r.last, State: stateNames[r.state],
@@ -120,7 +127,7 @@ func (e *Engine) Restore(snap *Snapshot) ([]string, error) {
 		return nil, errors.New("restore into an engine that has already seen events")
 	}
 	e.started, e.cur, e.watermark = snap.Started, snap.Cur, snap.Watermark
-	e.events, e.late, e.outRange = snap.Events, snap.Late, snap.OutRange
+	e.events, e.late, e.outRange, e.future = snap.Events, snap.Late, snap.OutRange, snap.Future
 	byName := map[string]*RuleSnapshot{}
 	for i := range snap.Rules {
 		byName[snap.Rules[i].Name] = &snap.Rules[i]

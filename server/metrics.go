@@ -75,6 +75,7 @@ type Metrics struct {
 	lagSeconds   *prometheus.GaugeVec
 	lagBytes     *prometheus.GaugeVec
 	eventsLate   prometheus.Counter
+	eventsFuture prometheus.Counter
 	alerts       *prometheus.CounterVec
 	ruleFiring   *prometheus.GaugeVec
 	notifs       *prometheus.CounterVec
@@ -116,6 +117,10 @@ func NewMetrics() *Metrics {
 			Name: "sentinel_events_late_total",
 			Help: "Events older than the newest event time minus the allowed skew, not counted by any rule.",
 		}),
+		eventsFuture: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "sentinel_events_future_total",
+			Help: "Events dated far ahead of this machine's clock (counted at the time they were read) or of the lines around them (not counted): they must not move the event clock.",
+		}),
 		alerts: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "sentinel_alerts_total",
 			Help: "Alert transitions of a rule, by state (firing, resolved).",
@@ -143,7 +148,7 @@ func NewMetrics() *Metrics {
 	}
 	m.reg.MustRegister(
 		m.linesRead, m.linesParsed, m.linesSkipped, m.rotations,
-		m.lagSeconds, m.lagBytes, m.eventsLate, m.alerts, m.ruleFiring,
+		m.lagSeconds, m.lagBytes, m.eventsLate, m.eventsFuture, m.alerts, m.ruleFiring,
 		m.notifs, m.actions, m.reloads, m.buildInfo,
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
@@ -211,6 +216,12 @@ func (m *Metrics) ForgetSource(source string) {
 // count (the Late of the engine's detector.Stats).
 func (m *Metrics) EventsLate(n int) {
 	m.eventsLate.Add(float64(n))
+}
+
+// EventsFuture adds n to sentinel_events_future_total: events dated far
+// ahead of the wall clock or of the lines around them.
+func (m *Metrics) EventsFuture(n int) {
+	m.eventsFuture.Add(float64(n))
 }
 
 // Alert records one transition of a rule: it counts it in

@@ -513,6 +513,13 @@ func writeSummary(w io.Writer, cfg *config.Config, stats []*source.Stats, eng *d
 	if es.OutOfRange > 0 {
 		fmt.Fprintf(w, "  out of range: %s events dated before 1900 or after 2200, not counted\n", n(es.OutOfRange))
 	}
+	if es.Future > 0 {
+		what := n(es.Future) + " events dated far ahead of the lines around them"
+		if es.Future == 1 {
+			what = "1 event dated far ahead of the lines around it"
+		}
+		fmt.Fprintf(w, "  future: %s, not counted\n", what)
+	}
 	if es.Late*100 > es.Events {
 		fmt.Fprintf(w, "  hint: %d%% of the events were late, so the rules did not count them: the log is out of time order\n"+
 			"        (several files at once? give them oldest first) — or raise the allowance with --skew 1m\n", es.Late*100/es.Events)

@@ -7,6 +7,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -131,6 +132,34 @@ func TestReplay_signupFlood(t *testing.T) {
 				t.Errorf("keys = %+v, want the top offenders", first.Keys)
 			}
 		})
+	}
+}
+
+// TestReplay_futureLine: a line dated in 2199 just before the founding
+// flood changes nothing: the same alerts at the same times, and the summary
+// counts the line as dated in the future.
+func TestReplay_futureLine(t *testing.T) {
+	data, err := os.ReadFile("../../samples/signup-flood.log")
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := bytes.Index(data, []byte("[27/Nov/2026:01:20:00"))
+	at = bytes.LastIndexByte(data[:at], '\n') + 1
+	future := []byte(`203.0.113.9 - - [01/Jan/2199:00:00:00 +0000] "GET / HTTP/1.1" 200 512 "-" "Mozilla/5.0"` + "\n")
+	path := filepath.Join(t.TempDir(), "access.log")
+	if err := os.WriteFile(path, slices.Concat(data[:at], future, data[at:]), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	want := replayJSON(t, "../../samples/signup-flood.log")
+	if diff := cmp.Diff(want, replayJSON(t, path)); diff != "" {
+		t.Errorf("alerts with a line dated 2199 (-without +with):\n%s", diff)
+	}
+	var stdout, stderr bytes.Buffer
+	if code := run([]string{"replay", path}, strings.NewReader(""), &stdout, &stderr); code != exitOK {
+		t.Fatalf("exit %d: %s", code, stderr.String())
+	}
+	if !strings.Contains(stdout.String(), "future: 1 event dated far ahead of the lines around it, not counted") {
+		t.Errorf("summary does not count the line dated 2199:\n%s", stdout.String())
 	}
 }
 
