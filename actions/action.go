@@ -169,7 +169,7 @@ func newTemplateData(c Call) templateData {
 	return templateData{Action: c.Action, Phase: c.Phase, Rule: c.Alert.Rule, State: c.Alert.State,
 		Severity: c.Alert.Severity, Time: c.Alert.Time.UTC().Format(time.RFC3339),
 		Since: c.Alert.Since.UTC().Format(time.RFC3339), Value: c.Alert.Value, Threshold: c.Alert.Threshold,
-		Unit: c.Alert.Unit, Count: c.Alert.Count, Distinct: c.Alert.Distinct, GroupBy: c.Alert.GroupBy,
+		Unit: string(c.Alert.Unit), Count: c.Alert.Count, Distinct: c.Alert.Distinct, GroupBy: c.Alert.GroupBy,
 		Keys: keys, Top: top, Description: c.Alert.Description, Key: c.Key}
 }
 

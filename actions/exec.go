@@ -156,7 +156,7 @@ func execEnv(c Call) []string {
 		"SENTINEL_SINCE=" + a.Since.UTC().Format(time.RFC3339),
 		"SENTINEL_VALUE=" + f(a.Value),
 		"SENTINEL_THRESHOLD=" + f(a.Threshold),
-		"SENTINEL_UNIT=" + a.Unit,
+		"SENTINEL_UNIT=" + string(a.Unit),
 		"SENTINEL_KEYS=" + strings.Join(keys, "\n"),
 		"SENTINEL_IDEMPOTENCY_KEY=" + c.Key,
 		"SENTINEL_ALERT_JSON=" + string(js),

@@ -31,6 +31,22 @@ const (
 	Critical Severity = "critical"
 )
 
+// Unit is the unit of a rule's value and threshold. Its text is part of
+// the JSON output.
+type Unit string
+
+// Units of the detector kinds.
+const (
+	// PerSecond is a rate: events per second ("/s").
+	PerSecond Unit = "/s"
+	// Distinct is a number of distinct values of a field.
+	Distinct Unit = "distinct"
+	// Share is a share of the window's events, from 0 to 1 (shown as %).
+	Share Unit = "share"
+	// Silent is how long no event came, in seconds.
+	Silent Unit = "s silent"
+)
+
 // KeyCount is one top offender: a value of the rule's group_by field and
 // the number of matching events it had in the window. Count is a
 // Space-Saving estimate, at most Error above the true count.
@@ -51,7 +67,7 @@ type Alert struct {
 	Threshold float64   `json:"threshold"`
 	// Clear is the share of Threshold below which the rule resolves.
 	Clear       float64  `json:"clear"`
-	Unit        string   `json:"unit"` // "/s" for rates, "distinct" for distinct counts
+	Unit        Unit     `json:"unit"`
 	Severity    Severity `json:"severity"`
 	Description string   `json:"description,omitempty"`
 	// Since is when the rule started firing (for a resolved alert, when the

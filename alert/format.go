@@ -10,7 +10,7 @@ import (
 
 // FormatValue prints a value in its unit: "240.5/s", "0.2/s", "34 distinct",
 // "32.5%" for a share, "5m silent" for an absence.
-func FormatValue(v float64, unit string) string {
+func FormatValue(v float64, unit Unit) string {
 	var s string
 	switch {
 	case v == float64(int64(v)) && v < 1e15:
@@ -23,14 +23,14 @@ func FormatValue(v float64, unit string) string {
 		s = strings.TrimRight(strings.TrimRight(strconv.FormatFloat(v, 'f', 2, 64), "0"), ".")
 	}
 	switch unit {
-	case "distinct":
+	case Distinct:
 		return s + " distinct"
-	case "share":
+	case Share:
 		return strings.TrimSuffix(strconv.FormatFloat(100*v, 'f', 1, 64), ".0") + "%"
-	case "s silent":
+	case Silent:
 		return FormatDuration(time.Duration(v*float64(time.Second))) + " silent"
 	}
-	return s + unit
+	return s + string(unit)
 }
 
 // FormatDuration prints whole seconds compactly: 30s, 1m, 1m9s, 2h5m.

@@ -92,7 +92,7 @@ func FormatText(a alert.Alert) string {
 			fmt.Fprintf(&b, ", normal %s ± %s", alert.FormatValue(a.Baseline, a.Unit), alert.FormatValue(a.Spread, a.Unit))
 		}
 		fmt.Fprintf(&b, " (%s events", alert.Thousands(a.Count))
-		if a.DistinctOf != "" && a.Unit != "distinct" {
+		if a.DistinctOf != "" && a.Unit != alert.Distinct {
 			fmt.Fprintf(&b, " from %s distinct %s", alert.Thousands(a.Distinct), a.DistinctOf)
 		}
 		b.WriteString(")\n")
@@ -123,7 +123,7 @@ func FormatText(a alert.Alert) string {
 			past = "above"
 		}
 		peak := "peak "
-		if a.Unit == "distinct" {
+		if a.Unit == alert.Distinct {
 			// A distinct count is estimated exactly only when its bounds
 			// cannot decide, so the peak seen is a lower bound.
 			peak = "peak at least "

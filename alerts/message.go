@@ -113,7 +113,7 @@ func Summary(a alert.Alert, esc alert.Escaper) string {
 	} else {
 		fmt.Fprintf(&b, "%s events", alert.Thousands(a.Count))
 	}
-	if a.DistinctOf != "" && a.Unit != "distinct" {
+	if a.DistinctOf != "" && a.Unit != alert.Distinct {
 		fmt.Fprintf(&b, " from %s distinct %s", alert.Thousands(a.Distinct), esc(a.DistinctOf, maxKeyRunes))
 	}
 	lines = append(lines, b.String())

@@ -57,7 +57,7 @@ type Evaluation struct {
 	Time      time.Time
 	Value     float64
 	Threshold float64 // +Inf before a baseline has learned anything
-	Unit      string
+	Unit      alert.Unit
 	Down      bool    // fires at or under the threshold
 	Baseline  float64 // the learned mean, for baseline rules
 	Spread    float64 // the learned standard deviation

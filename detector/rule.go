@@ -191,14 +191,14 @@ func (b *Baseline) validate() error {
 }
 
 // unit is the unit of the rule's value, as shown in alerts.
-func (r *Rule) unit() string {
+func (r *Rule) unit() alert.Unit {
 	switch r.Type {
 	case Distinct:
-		return "distinct"
+		return alert.Distinct
 	case Ratio:
-		return "share"
+		return alert.Share
 	case Absence:
-		return "s silent"
+		return alert.Silent
 	}
-	return "/s"
+	return alert.PerSecond
 }

@@ -197,7 +197,7 @@ type RuleView struct {
 	State     string // inactive, pending or firing
 	Value     float64
 	Threshold float64 // +Inf while a baseline has learned nothing
-	Unit      string
+	Unit      alert.Unit
 	Down      bool
 	Baseline  float64
 	Spread    float64

@@ -59,7 +59,7 @@ func (p *Point) merge(b Point) {
 // Start: Points[i] covers [Start+i·Width, Start+(i+1)·Width).
 type Series struct {
 	Rule   string
-	Unit   string
+	Unit   alert.Unit
 	Down   bool
 	Points []Point
 	// Evaluations counts every evaluation, skipped idle ones not included.
@@ -93,7 +93,7 @@ func (s *Series) Filled(start time.Time, width time.Duration) []Point {
 		switch {
 		case lastAt < 0:
 			f.Firing = false
-		case s.Unit == absenceUnit && last.Last > 0:
+		case s.Unit == alert.Silent && last.Last > 0:
 			v := last.Last + gap.Seconds()
 			f.Min, f.Max, f.Last = v, v, v
 		case gap <= s.Step:
@@ -104,8 +104,6 @@ func (s *Series) Filled(start time.Time, width time.Duration) []Point {
 	return out
 }
 
-// absenceUnit is the unit of an absence rule's value: seconds of silence.
-const absenceUnit = "s silent"
 
 // Recorder gathers what a report shows from a replay, in bounded memory:
 // hook [Recorder.Observe] to [detector.Options.Trace] and

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sentinel-dev/sentinel/alert"
 	"github.com/sentinel-dev/sentinel/detector"
 )
 
@@ -82,7 +83,7 @@ func TestRecorder_alertsBounded(t *testing.T) {
 // growing; a drop rule firing on zero traffic stays shaded.
 func TestSeries_Filled(t *testing.T) {
 	t0 := time.Date(2026, 11, 27, 1, 0, 0, 0, time.UTC)
-	ev := func(rule, unit string, sec int, v float64, state string) detector.Evaluation {
+	ev := func(rule string, unit alert.Unit, sec int, v float64, state string) detector.Evaluation {
 		return detector.Evaluation{Rule: rule, Unit: unit, Time: t0.Add(time.Duration(sec) * time.Second), Value: v, Threshold: 1, State: state}
 	}
 	var r Recorder

@@ -134,7 +134,7 @@ func (s *Sparks) Open() map[string]string {
 	for name, sp := range s.rules {
 		if sp.episode != nil {
 			_, _, series := sp.episode.Series()
-			unit := ""
+			var unit alert.Unit
 			if len(series) > 0 {
 				unit = series[0].Unit
 			}
@@ -144,7 +144,7 @@ func (s *Sparks) Open() map[string]string {
 	return out
 }
 
-func sparkLine(rec *Recorder, unit string) string {
+func sparkLine(rec *Recorder, unit alert.Unit) string {
 	start, width, series := rec.Series()
 	if len(series) == 0 {
 		return ""

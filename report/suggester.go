@@ -28,7 +28,7 @@ type Suggester struct {
 
 type suggestState struct {
 	rule        detector.Rule
-	unit        string // as the evaluations give it
+	unit        alert.Unit // as the evaluations give it
 	hist        Histogram
 	evaluations uint64
 	first, last time.Time
@@ -103,7 +103,7 @@ func armed(ev detector.Evaluation) bool {
 type Suggestion struct {
 	Rule string
 	// Unit is the values' unit, as in [alerts.Alert.Unit].
-	Unit string
+	Unit alert.Unit
 	// Evaluations counts the values the distribution is made of: every
 	// evaluation, plus the idle boundaries the engine skipped (zeros).
 	Evaluations uint64
@@ -242,7 +242,7 @@ func WriteSuggestions(w io.Writer, sgs []Suggestion) error {
 }
 
 // settingValue prints a setting's value in its own unit.
-func settingValue(setting string, v float64, unit string) string {
+func settingValue(setting string, v float64, unit alert.Unit) string {
 	switch setting {
 	case "window":
 		return alert.FormatDuration(time.Duration(v * float64(time.Second)))
@@ -256,19 +256,19 @@ func settingValue(setting string, v float64, unit string) string {
 // significant ones, more for large numbers), where alerts.FormatValue
 // rounds: a maximum of 0.067/s and the 0.068/s above it must not both
 // print as 0.07/s.
-func exactValue(v float64, unit string) string {
+func exactValue(v float64, unit alert.Unit) string {
 	switch unit {
-	case "share":
+	case alert.Share:
 		return strconv.FormatFloat(100*v, 'g', 3, 64) + "%"
-	case "s silent":
+	case alert.Silent:
 		return alert.FormatValue(v, unit)
 	}
 	if v >= 1000 {
 		return alert.FormatValue(math.Round(v), unit)
 	}
 	s := strconv.FormatFloat(v, 'g', 3, 64)
-	if unit == "distinct" {
+	if unit == alert.Distinct {
 		return s + " distinct"
 	}
-	return s + unit
+	return s + string(unit)
 }

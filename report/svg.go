@@ -262,8 +262,8 @@ func roundLabel(v float64) float64 {
 
 // axisLabel prints a value on the y axis: distinct counts without their
 // unit, which the rule's heading names, to fit the margin.
-func axisLabel(v float64, unit string) string {
-	if unit == "distinct" {
+func axisLabel(v float64, unit alert.Unit) string {
+	if unit == alert.Distinct {
 		unit = ""
 	}
 	return alert.FormatValue(v, unit)

@@ -47,9 +47,9 @@ type RuleStatus struct {
 	State    string `json:"state"` // inactive, pending or firing
 	// Value and Threshold are in Unit ("/s", "distinct", "share", …).
 	// Threshold is +Inf while a baseline rule learns; JSON carries it as 0.
-	Value     float64 `json:"value"`
-	Threshold float64 `json:"threshold"`
-	Unit      string  `json:"unit"`
+	Value     float64    `json:"value"`
+	Threshold float64    `json:"threshold"`
+	Unit      alert.Unit `json:"unit"`
 	// Baseline and Spread are a baseline rule's learned mean and standard
 	// deviation, in Unit.
 	Baseline float64 `json:"baseline,omitempty"`
@@ -160,11 +160,11 @@ func against(r RuleStatus) string {
 	return "threshold " + formatValue(r.Threshold, r.Unit)
 }
 
-func formatValue(v float64, unit string) string {
+func formatValue(v float64, unit alert.Unit) string {
 	if math.IsInf(v, 0) || math.IsNaN(v) {
 		return "-"
 	}
-	return alert.FormatValue(v, alert.Sanitize(unit, maxNameRunes))
+	return alert.FormatValue(v, alert.Unit(alert.Sanitize(string(unit), maxNameRunes)))
 }
 
 // formatKeys shows the first three keys with their counts.

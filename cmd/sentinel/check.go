@@ -123,11 +123,11 @@ func describe(r detector.Rule) string {
 	case r.Type == detector.Absence:
 		s = "absence: no event for " + alert.FormatDuration(r.Window)
 	case r.Type == detector.Ratio:
-		s = fmt.Sprintf("ratio ≥ %s%s, at least %d events", alert.FormatValue(r.Threshold, "share"), over, r.MinEvents)
+		s = fmt.Sprintf("ratio ≥ %s%s, at least %d events", alert.FormatValue(r.Threshold, alert.Share), over, r.MinEvents)
 	case r.Baseline != nil:
 		b := r.Baseline
 		what := "rate"
-		unit := "/s"
+		unit := alert.PerSecond
 		if r.Type == detector.Distinct {
 			what, unit = "distinct "+r.Field.Name, ""
 		}
@@ -151,7 +151,7 @@ func describe(r detector.Rule) string {
 		if r.PerKey {
 			per = " per " + r.GroupBy.Name
 		}
-		s = fmt.Sprintf("rate%s ≥ %s%s", per, alert.FormatValue(r.Threshold, "/s"), over)
+		s = fmt.Sprintf("rate%s ≥ %s%s", per, alert.FormatValue(r.Threshold, alert.PerSecond), over)
 	}
 	if r.For > 0 {
 		s += ", for " + alert.FormatDuration(r.For)

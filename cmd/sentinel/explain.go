@@ -145,7 +145,7 @@ func writeEvaluation(w io.Writer, indent string, ev detector.Evaluation) {
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s%s  %s", indent, ev.Time.UTC().Format("15:04:05"), alert.FormatValue(ev.Value, ev.Unit))
-	if ev.Unit == "distinct" && ev.Value > 0 {
+	if ev.Unit == alert.Distinct && ev.Value > 0 {
 		b.WriteString(" (±0.8%: a HyperLogLog estimate)")
 	}
 	if math.IsInf(ev.Threshold, 0) {

@@ -59,7 +59,7 @@ reports each outcome. The exit code is 1 when any notifier failed.`,
 			}
 			now := time.Now().UTC()
 			a := alert.Alert{Rule: "sentinel-test", State: alert.Firing, Time: now, Since: now, Severity: alert.Info,
-				Value: 1, Threshold: 1, Unit: "/s", Window: time.Minute, Keys: []alert.KeyCount{{Key: "203.0.113.7", Count: 1}},
+				Value: 1, Threshold: 1, Unit: alert.PerSecond, Window: time.Minute, Keys: []alert.KeyCount{{Key: "203.0.113.7", Count: 1}},
 				Description: "This is a test alert from 'sentinel test-alert': if you read it, this notifier works."}
 			failed := 0
 			for _, r := range routes {

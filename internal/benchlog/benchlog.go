@@ -41,7 +41,15 @@ const (
 	// Flood is a sign-up flood where every line comes from a new address:
 	// n lines, n distinct clients, for memory tests.
 	Flood
+	// Attack is Sessions with the founding story's attack in it: sign-up
+	// posts at 240 a second from a pool of 4,000 addresses, for 15% of
+	// the lines, starting at 40% of the log — what a replay of an
+	// attack's night looks like.
+	Attack
 )
+
+// AttackRate is the sign-up flood's rate in Attack mode, per second.
+const AttackRate = 240
 
 // session is one client's visit: the requests it still has to make.
 type session struct {
@@ -57,8 +65,30 @@ func Write(w io.Writer, n, linesPerSecond int, seed uint64, mode Mode) error {
 	for i := range active {
 		active[i] = session{client: rng.IntN(3000), left: 0, agent: rng.IntN(len(agents))}
 	}
+	// In Attack mode the flood takes 15% of the lines, and the sessions the
+	// rest at their own rate: the log spans the sessions' time.
+	floodLines := 0
+	if mode == Attack {
+		floodLines = n * 15 / 100
+	}
+	sessionStep := step
+	floodStart := Start.Add(time.Duration(n-floodLines) * step * 2 / 5)
+	floodStep := time.Second / AttackRate
+	nextFlood, floods, sessions := floodStart, 0, 0
 	for i := range n {
-		t := Start.Add(time.Duration(i) * step)
+		t := Start.Add(time.Duration(sessions) * sessionStep)
+		if floods < floodLines && !nextFlood.After(t) {
+			a := rng.IntN(4000)
+			_, err := fmt.Fprintf(bw, "%d.%d.%d.%d - - [%s] \"POST /users/register HTTP/1.1\" 302 76 \"https://example.com/users/register\" \"%s\"\n",
+				100+a%100, a/100, 7, 1+a%250, nextFlood.Format("02/Jan/2006:15:04:05 -0700"), agents[a%3])
+			if err != nil {
+				return err
+			}
+			floods++
+			nextFlood = floodStart.Add(time.Duration(floods) * floodStep)
+			continue
+		}
+		sessions++
 		var client, agent int
 		path := ""
 		switch mode {
