@@ -122,13 +122,7 @@ func FormatText(a alert.Alert) string {
 		if a.Down {
 			past = "above"
 		}
-		peak := "peak "
-		if a.Unit == alert.Distinct {
-			// A distinct count is estimated exactly only when its bounds
-			// cannot decide, so the peak seen is a lower bound.
-			peak = "peak at least "
-		}
-		fmt.Fprintf(&b, "%s RESOLVED %s: %s, %s %s; held %s from %s, %s%s\n", t, a.Rule, alert.FormatValue(a.Value, a.Unit), past, alert.FormatValue(a.ResolveAt, a.Unit), alert.FormatDuration(a.Time.Sub(a.Since)), a.Since.UTC().Format(time.TimeOnly), peak, alert.FormatValue(a.Peak, a.Unit))
+		fmt.Fprintf(&b, "%s RESOLVED %s: %s, %s %s; held %s from %s, peak %s\n", t, a.Rule, alert.FormatValue(a.Value, a.Unit), past, alert.FormatValue(a.ResolveAt, a.Unit), alert.FormatDuration(a.Time.Sub(a.Since)), a.Since.UTC().Format(time.TimeOnly), alert.FormatValue(a.Peak, a.Unit))
 	}
 	return b.String()
 }

@@ -93,11 +93,11 @@ rules:
 	var ev parsers.Event
 	ev.Reset()
 	ev.Path = []byte("/api/users")
-	if !r.Match.Match(&ev) {
+	if !detector.Matches(r.Match, &ev) {
 		t.Error("rule does not match /api/users")
 	}
 	ev.Path = []byte("/apix")
-	if r.Match.Match(&ev) {
+	if detector.Matches(r.Match, &ev) {
 		t.Error("rule matches /apix")
 	}
 }
@@ -154,7 +154,7 @@ rules:
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := m.Match(tt.ev); got != tt.want {
+			if got := detector.Matches(m, tt.ev); got != tt.want {
 				t.Errorf("Match() = %v, want %v", got, tt.want)
 			}
 		})
@@ -163,7 +163,7 @@ rules:
 	msg.Reset()
 	msg.Kind = parsers.KindMessage
 	msg.Method, msg.Path, msg.Status = []byte("POST"), []byte("/signup"), 200
-	if m.Match(&msg) {
+	if detector.Matches(m, &msg) {
 		t.Error("a message line matched a request rule")
 	}
 }
@@ -184,7 +184,7 @@ rules:
 	ev.Reset()
 	ev.Kind = parsers.KindMessage
 	ev.Message = []byte("user registered id=42")
-	if !c.Rules[0].Match.Match(&ev) {
+	if !detector.Matches(c.Rules[0].Match, &ev) {
 		t.Error("message rule does not match its message line")
 	}
 }

@@ -16,18 +16,24 @@ type Entry struct {
 // bound (both uint64, in the caller's unit, usually events), holding at most
 // a fixed number of keys so that its memory is bounded whatever the input.
 //
-// Once warm (every slot's key buffer has held a key as long as the keys it
-// sees), Add, Sub and Get do not allocate: keys are copied into per-slot
-// buffers that are reused. Every stored key has a count of at least 1.
+// It also keeps its keys in a max-heap by guaranteed count (count minus
+// error), so that [Counter.Busiest] answers in O(1) and Add and Sub stay
+// O(log n): a per-key rule asks for the busiest key at every boundary.
+//
+// Once warm (grown to its keys, and every slot's key buffer has held a key
+// as long as the keys it sees), Add, Sub and Get do not allocate: keys are
+// copied into per-slot buffers that are reused. Every stored key has a
+// count of at least 1.
 //
 // A Counter is not safe for concurrent use.
 type Counter struct {
-	t keyTable
+	t    keyTable
+	heap []int32 // slot numbers, a max-heap by guaranteed count
+	at   []int32 // at[slot] is the slot's index in heap
 }
 
-// NewCounter returns an empty Counter that holds at most capacity keys.
-// Its index takes 8 bytes per cell, with a power-of-two number of cells of
-// at least 2×capacity. It panics if capacity < 1 or capacity > 2^30.
+// NewCounter returns an empty Counter that holds at most capacity keys; it
+// allocates as keys arrive. It panics if capacity < 1 or capacity > 2^30.
 func NewCounter(capacity int) *Counter {
 	c := &Counter{}
 	c.t.init("NewCounter", capacity)
@@ -45,6 +51,7 @@ func (c *Counter) Add(key []byte, count, err uint64) (newCount uint64, ok bool) 
 	if s := t.lookup(key, h); s >= 0 {
 		t.counts[s] = addSat(t.counts[s], count)
 		t.errs[s] = addSat(t.errs[s], err)
+		c.fix(s)
 		return t.counts[s], true
 	}
 	if count == 0 {
@@ -53,7 +60,13 @@ func (c *Counter) Add(key []byte, count, err uint64) (newCount uint64, ok bool) 
 	if t.full() {
 		return 0, false
 	}
-	t.insert(key, h, count, err)
+	s := t.insert(key, h, count, err)
+	if len(c.at) < len(t.keys) {
+		c.at = append(c.at, make([]int32, len(t.keys)-len(c.at))...)
+	}
+	c.at[s] = int32(len(c.heap))
+	c.heap = append(c.heap, int32(s))
+	c.up(len(c.heap) - 1)
 	return count, true
 }
 
@@ -67,9 +80,75 @@ func (c *Counter) Sub(key []byte, count, err uint64) {
 	}
 	t.counts[s] = subSat(t.counts[s], count)
 	t.errs[s] = subSat(t.errs[s], err)
-	if t.counts[s] == 0 {
-		t.remove(s)
+	if t.counts[s] != 0 {
+		c.fix(s)
+		return
 	}
+	// Out of the heap: the last heap entry takes its place.
+	i, last := int(c.at[s]), len(c.heap)-1
+	c.swap(i, last)
+	c.heap = c.heap[:last]
+	if i < last {
+		c.fix(int(c.heap[i]))
+	}
+	if moved := t.remove(s); moved != s {
+		// The table's last slot moved into slot s.
+		c.at[s] = c.at[moved]
+		c.heap[c.at[s]] = int32(s)
+	}
+}
+
+// Busiest returns the highest guaranteed count (count minus error) of any
+// key, 0 when the Counter is empty, in O(1).
+func (c *Counter) Busiest() uint64 {
+	if len(c.heap) == 0 {
+		return 0
+	}
+	return c.guaranteed(int(c.heap[0]))
+}
+
+func (c *Counter) guaranteed(s int) uint64 {
+	return c.t.counts[s] - min(c.t.errs[s], c.t.counts[s])
+}
+
+// fix restores the heap order around slot s after its count changed.
+func (c *Counter) fix(s int) {
+	i := int(c.at[s])
+	c.up(i)
+	c.down(int(c.at[s]))
+}
+
+func (c *Counter) up(i int) {
+	for i > 0 {
+		p := (i - 1) / 2
+		if c.guaranteed(int(c.heap[p])) >= c.guaranteed(int(c.heap[i])) {
+			return
+		}
+		c.swap(i, p)
+		i = p
+	}
+}
+
+func (c *Counter) down(i int) {
+	for {
+		l, best := 2*i+1, i
+		if l < len(c.heap) && c.guaranteed(int(c.heap[l])) > c.guaranteed(int(c.heap[best])) {
+			best = l
+		}
+		if r := l + 1; r < len(c.heap) && c.guaranteed(int(c.heap[r])) > c.guaranteed(int(c.heap[best])) {
+			best = r
+		}
+		if best == i {
+			return
+		}
+		c.swap(i, best)
+		i = best
+	}
+}
+
+func (c *Counter) swap(i, j int) {
+	c.heap[i], c.heap[j] = c.heap[j], c.heap[i]
+	c.at[c.heap[i]], c.at[c.heap[j]] = int32(i), int32(j)
 }
 
 // Get returns key's count and error, and whether key is present.
@@ -118,7 +197,10 @@ func (c *Counter) Max() (Entry, bool) {
 
 // Reset removes every key and keeps the key buffers, so that a warm Counter
 // stays allocation-free. It takes time linear in the index size.
-func (c *Counter) Reset() { c.t.reset() }
+func (c *Counter) Reset() {
+	c.t.reset()
+	c.heap = c.heap[:0]
+}
 
 func addSat(a, b uint64) uint64 {
 	s, carry := bits.Add64(a, b, 0)

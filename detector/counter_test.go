@@ -446,7 +446,15 @@ func TestCounter_Model(t *testing.T) {
 				if c.Len() != len(model) {
 					t.Fatalf("step %d: Len() = %d, want %d", step, c.Len(), len(model))
 				}
+				var busiest uint64
+				for _, v := range model {
+					busiest = max(busiest, v.count-min(v.err, v.count))
+				}
+				if got := c.Busiest(); got != busiest {
+					t.Fatalf("step %d: Busiest() = %d, want %d", step, got, busiest)
+				}
 				checkKeyTable(t, &c.t)
+				checkCounterHeap(t, c)
 			}
 			var want []Entry
 			for k, v := range model {
@@ -652,4 +660,21 @@ func BenchmarkCounter_Add(b *testing.B) {
 		n++
 	}
 	b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "ops/s")
+}
+
+// checkCounterHeap checks that the heap holds every slot once, with its
+// index, in max-heap order of guaranteed counts.
+func checkCounterHeap(tb testing.TB, c *Counter) {
+	tb.Helper()
+	if len(c.heap) != c.t.n {
+		tb.Fatalf("heap holds %d slots, table %d", len(c.heap), c.t.n)
+	}
+	for i, s := range c.heap {
+		if int(s) >= c.t.n || int(c.at[s]) != i {
+			tb.Fatalf("heap[%d] = slot %d, at[%d] = %d", i, s, s, c.at[s])
+		}
+		if i > 0 && c.guaranteed(int(c.heap[(i-1)/2])) < c.guaranteed(int(s)) {
+			tb.Fatalf("heap[%d] above its parent", i)
+		}
+	}
 }

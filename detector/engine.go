@@ -137,6 +137,8 @@ type Engine struct {
 	// jumped from.
 	held     []parsers.Event
 	jumpBase time.Time
+
+	ev Event // the event the rules read, refilled for each
 }
 
 // MaxJump is how far ahead of the engine's clock an event may be before
@@ -256,7 +258,7 @@ func (e *Engine) observe(ev *parsers.Event) {
 		e.watermark = ev.Time
 		for _, r := range e.rules {
 			r.start = ev.Time
-			r.open(r.bucketOf(n))
+			r.w.open(r.w.bucketOf(n))
 		}
 	} else if n > e.cur {
 		e.advanceTo(n)
@@ -267,8 +269,10 @@ func (e *Engine) observe(ev *parsers.Event) {
 		e.late++
 		return
 	}
+	x := &e.ev
+	x.reset(ev)
 	for _, r := range e.rules {
-		if (r.rule.Match == nil || r.rule.Match.Match(ev)) && !r.add(n, ev) {
+		if (r.rule.Match == nil || r.rule.Match.Match(x)) && !r.add(n, x) {
 			r.late++
 		}
 	}
@@ -305,11 +309,11 @@ func (e *Engine) Flush() {
 	}
 	// Rules with wide buckets end theirs later; evaluate in time order.
 	order := slices.Clone(e.rules)
-	end := func(r *ruleState) int64 { return (r.bucketOf(e.cur) + 1) * r.width }
+	end := func(r *ruleState) int64 { return (r.w.bucketOf(e.cur) + 1) * r.w.width }
 	slices.SortStableFunc(order, func(a, b *ruleState) int { return cmp.Compare(end(a), end(b)) })
 	for _, r := range order {
 		b := end(r)
-		r.open(b / r.width)
+		r.w.open(b / r.w.width)
 		if a, ok := r.evaluate(time.Unix(0, b*e.res).UTC()); ok {
 			e.opts.Emit(a)
 		}
@@ -359,14 +363,14 @@ func (e *Engine) advanceTo(n int64) {
 		if b < n && e.idle() {
 			// Baselines learn the zeros of the boundaries skipped.
 			for _, r := range e.rules {
-				r.skipped(ownBoundaries(b, n, r.width))
+				r.skipped(ownBoundaries(b, n, r.w.width))
 			}
 			b = n
 		}
 		at := time.Unix(0, b*e.res).UTC()
 		for _, r := range e.rules {
 			if !r.tick(b) {
-				r.open(r.bucketOf(b)) // after a jump over an idle gap
+				r.w.open(r.w.bucketOf(b)) // after a jump over an idle gap
 				continue
 			}
 			if a, ok := r.evaluate(at); ok {

@@ -7,22 +7,25 @@ import (
 	"github.com/sentinel-dev/sentinel/parsers"
 )
 
-// Field reads one named value of an [parsers.Event]. Rules filter, group
-// and count distinct values through Fields, so that any parsed field,
+// Field reads one named value of an [Event]. Rules filter, group and
+// count distinct values through Fields, so that any parsed field,
 // including an application message or an extra field, can drive a rule.
 type Field struct {
 	Name    string
-	get     func(*parsers.Event) []byte
-	number  func(*parsers.Event) (float64, bool)
+	get     func(*Event) []byte
+	number  func(*Event) (float64, bool)
 	numeric bool
 }
 
 // Bytes returns the field's value in ev as text; nil when absent. The
-// slice is valid as long as ev is.
-func (f Field) Bytes(ev *parsers.Event) []byte { return f.get(ev) }
+// slice is valid as long as ev is, and for a derived value (client_net,
+// bytes, duration) until the next call.
+func (f Field) Bytes(ev *parsers.Event) []byte { return f.get(&Event{Event: ev}) }
 
 // Number returns the field's numeric value, and whether it has one.
-func (f Field) Number(ev *parsers.Event) (float64, bool) {
+func (f Field) Number(ev *parsers.Event) (float64, bool) { return f.num(&Event{Event: ev}) }
+
+func (f Field) num(ev *Event) (float64, bool) {
 	if f.number != nil {
 		return f.number(ev)
 	}
@@ -35,44 +38,44 @@ func (f Field) Numeric() bool { return f.numeric }
 
 // builtinFields are the fields every format fills the same way.
 var builtinFields = map[string]Field{
-	"client_ip":  {get: func(e *parsers.Event) []byte { return e.ClientIP }},
-	"client_net": {get: clientNet},
-	"host":       {get: func(e *parsers.Event) []byte { return e.Host }},
-	"method":     {get: func(e *parsers.Event) []byte { return e.Method }},
-	"path":       {get: func(e *parsers.Event) []byte { return e.Path }},
-	"query":      {get: func(e *parsers.Event) []byte { return e.Query }},
-	"protocol":   {get: func(e *parsers.Event) []byte { return e.Protocol }},
-	"user_agent": {get: func(e *parsers.Event) []byte { return e.UserAgent }},
-	"referer":    {get: func(e *parsers.Event) []byte { return e.Referer }},
-	"request_id": {get: func(e *parsers.Event) []byte { return e.RequestID }},
-	"level":      {get: func(e *parsers.Event) []byte { return e.Level }},
-	"message":    {get: func(e *parsers.Event) []byte { return e.Message }},
-	"kind":       {get: func(e *parsers.Event) []byte { return kindText[e.Kind] }},
+	"client_ip":  {get: func(e *Event) []byte { return e.ClientIP }},
+	"client_net": {get: (*Event).clientNet},
+	"host":       {get: func(e *Event) []byte { return e.Host }},
+	"method":     {get: func(e *Event) []byte { return e.Method }},
+	"path":       {get: func(e *Event) []byte { return e.Path }},
+	"query":      {get: func(e *Event) []byte { return e.Query }},
+	"protocol":   {get: func(e *Event) []byte { return e.Protocol }},
+	"user_agent": {get: func(e *Event) []byte { return e.UserAgent }},
+	"referer":    {get: func(e *Event) []byte { return e.Referer }},
+	"request_id": {get: func(e *Event) []byte { return e.RequestID }},
+	"level":      {get: func(e *Event) []byte { return e.Level }},
+	"message":    {get: func(e *Event) []byte { return e.Message }},
+	"kind":       {get: func(e *Event) []byte { return kindText[e.Kind] }},
 	"status": {numeric: true,
-		get: func(e *parsers.Event) []byte {
+		get: func(e *Event) []byte {
 			if e.Status <= 0 || e.Status >= len(statusText) {
 				return nil
 			}
 			return statusText[e.Status]
 		},
-		number: func(e *parsers.Event) (float64, bool) { return float64(e.Status), e.Status != 0 }},
+		number: func(e *Event) (float64, bool) { return float64(e.Status), e.Status != 0 }},
 	"bytes": {numeric: true,
-		get: func(e *parsers.Event) []byte {
-			if e.Bytes < 0 {
+		get: func(e *Event) []byte {
+			if e.Event.Bytes < 0 {
 				return nil
 			}
-			return strconv.AppendInt(nil, e.Bytes, 10)
+			return strconv.AppendInt(e.bytesText[:0], e.Event.Bytes, 10)
 		},
-		number: func(e *parsers.Event) (float64, bool) { return float64(e.Bytes), e.Bytes >= 0 }},
+		number: func(e *Event) (float64, bool) { return float64(e.Event.Bytes), e.Event.Bytes >= 0 }},
 	// duration is in seconds, so that "duration: 2-" means two seconds or more.
 	"duration": {numeric: true,
-		get: func(e *parsers.Event) []byte {
+		get: func(e *Event) []byte {
 			if e.Duration < 0 {
 				return nil
 			}
-			return []byte(e.Duration.String())
+			return append(e.durationText[:0], e.Duration.String()...)
 		},
-		number: func(e *parsers.Event) (float64, bool) {
+		number: func(e *Event) (float64, bool) {
 			return float64(e.Duration) / float64(time.Second), e.Duration >= 0
 		}},
 }
@@ -86,30 +89,6 @@ var statusText = func() [][]byte {
 	}
 	return t
 }()
-
-// netScratch holds the text of the last client network built: the
-// engine runs on one goroutine, and keys are copied by whoever keeps them.
-var netScratch = make([]byte, 0, 64)
-
-// clientNet returns the client's network: its /24 for IPv4, /64 for IPv6
-// (an attacker rotates addresses within a /64 for free), without
-// allocating.
-func clientNet(e *parsers.Event) []byte {
-	a, ok := parseAddr(e.ClientIP)
-	if !ok {
-		return nil
-	}
-	bits := 24
-	if a.Is6() {
-		bits = 64
-	}
-	p, err := a.Prefix(bits)
-	if err != nil {
-		return nil
-	}
-	netScratch = p.AppendTo(netScratch[:0])
-	return netScratch
-}
 
 var kindText = [...][]byte{parsers.KindRequest: []byte("request"), parsers.KindMessage: []byte("message")}
 
@@ -133,7 +112,7 @@ func LookupField(name string) Field {
 		f.Name = name
 		return f
 	}
-	return Field{Name: name, get: func(e *parsers.Event) []byte {
+	return Field{Name: name, get: func(e *Event) []byte {
 		v, _ := e.Lookup(name)
 		return v
 	}}

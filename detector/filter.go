@@ -12,14 +12,14 @@ import (
 // package from a rule's match: block and evaluated for every event, so
 // they do not allocate.
 type Cond interface {
-	Match(ev *parsers.Event) bool
+	Match(ev *Event) bool
 }
 
 // All holds when every condition holds (true when empty).
 type All []Cond
 
 // Match implements [Cond].
-func (a All) Match(ev *parsers.Event) bool {
+func (a All) Match(ev *Event) bool {
 	for _, c := range a {
 		if !c.Match(ev) {
 			return false
@@ -32,7 +32,7 @@ func (a All) Match(ev *parsers.Event) bool {
 type Any []Cond
 
 // Match implements [Cond].
-func (a Any) Match(ev *parsers.Event) bool {
+func (a Any) Match(ev *Event) bool {
 	for _, c := range a {
 		if c.Match(ev) {
 			return true
@@ -45,7 +45,7 @@ func (a Any) Match(ev *parsers.Event) bool {
 type Not struct{ Cond Cond }
 
 // Match implements [Cond].
-func (n Not) Match(ev *parsers.Event) bool { return !n.Cond.Match(ev) }
+func (n Not) Match(ev *Event) bool { return !n.Cond.Match(ev) }
 
 // Equals holds when the field's text is one of Values (compared exactly;
 // an empty value in Values matches an absent field).
@@ -68,7 +68,7 @@ func NewEquals(f Field, values []string) *Equals {
 }
 
 // Match implements [Cond].
-func (c *Equals) Match(ev *parsers.Event) bool {
+func (c *Equals) Match(ev *Event) bool {
 	v := c.Field.get(ev)
 	if c.set != nil {
 		_, ok := c.set[string(v)]
@@ -103,7 +103,7 @@ const (
 )
 
 // Match implements [Cond].
-func (c *Text) Match(ev *parsers.Event) bool {
+func (c *Text) Match(ev *Event) bool {
 	v := c.Field.get(ev)
 	if v == nil {
 		return false
@@ -150,7 +150,7 @@ type Regexp struct {
 }
 
 // Match implements [Cond].
-func (c *Regexp) Match(ev *parsers.Event) bool {
+func (c *Regexp) Match(ev *Event) bool {
 	v := c.Field.get(ev)
 	return v != nil && c.Re.Match(v)
 }
@@ -166,8 +166,8 @@ type Range struct {
 type NumRange struct{ Min, Max float64 }
 
 // Match implements [Cond].
-func (c *Range) Match(ev *parsers.Event) bool {
-	n, ok := c.Field.Number(ev)
+func (c *Range) Match(ev *Event) bool {
+	n, ok := c.Field.num(ev)
 	if !ok {
 		return false
 	}
@@ -186,7 +186,7 @@ type CIDR struct {
 }
 
 // Match implements [Cond].
-func (c *CIDR) Match(ev *parsers.Event) bool {
+func (c *CIDR) Match(ev *Event) bool {
 	a, ok := parseAddr(c.Field.get(ev))
 	if !ok {
 		return false
@@ -230,10 +230,11 @@ func parseAddr(b []byte) (netip.Addr, bool) {
 }
 
 // parseAddrSlow parses IPv6 and anything unusual with the standard
-// library.
+// library. An address with an IPv6 zone ("fe80::1%eth0", or any text after
+// the "%") is not a client address: it is refused.
 func parseAddrSlow(b []byte) (netip.Addr, bool) {
 	a, err := netip.ParseAddr(string(b))
-	return a.Unmap(), err == nil
+	return a.Unmap(), err == nil && a.Zone() == ""
 }
 
 // KindIs holds for events of one kind (requests or application
@@ -241,4 +242,8 @@ func parseAddrSlow(b []byte) (netip.Addr, bool) {
 type KindIs parsers.Kind
 
 // Match implements [Cond].
-func (k KindIs) Match(ev *parsers.Event) bool { return ev.Kind == parsers.Kind(k) }
+func (k KindIs) Match(ev *Event) bool { return ev.Kind == parsers.Kind(k) }
+
+// Matches reports whether ev passes c, outside an engine (checks and
+// tests: it allocates the engine's per-event buffers each time).
+func Matches(c Cond, ev *parsers.Event) bool { return c.Match(&Event{Event: ev}) }

@@ -189,16 +189,3 @@ func (b *Baseline) validate() error {
 	}
 	return nil
 }
-
-// unit is the unit of the rule's value, as shown in alerts.
-func (r *Rule) unit() alert.Unit {
-	switch r.Type {
-	case Distinct:
-		return alert.Distinct
-	case Ratio:
-		return alert.Share
-	case Absence:
-		return alert.Silent
-	}
-	return alert.PerSecond
-}

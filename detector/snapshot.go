@@ -74,33 +74,9 @@ func (e *Engine) Snapshot() (*Snapshot, error) {
 	snap := &Snapshot{Version: SnapshotVersion, Started: e.started, Cur: e.cur, Watermark: e.watermark,
 		Events: e.events, Late: e.late, OutRange: e.outRange, Future: e.future}
 	for _, r := range e.rules {
-		rs := RuleSnapshot{
-			Name: r.rule.Name, Fingerprint: r.rule.Fingerprint, Last: r.last, State: stateNames[r.state],
-			PendingSince: r.pendingSince, Since: r.since, Start: r.start, LastSeen: r.lastSeen, Seen: r.seen,
-			Peak: r.peak, PeakSet: r.peakSet, BInit: r.bInit, BN: r.bN, BMean: r.bMean, BVar: r.bVar,
-			Ticks: r.ticks, Matched: r.matched, LateEvents: r.late, Firings: r.firings,
-		}
-		if r.last != math.MinInt64 {
-			for i := range r.ring {
-				bk := &r.ring[i]
-				if bk.count == 0 || bk.n < r.last-r.nb {
-					continue
-				}
-				bs := BucketSnapshot{N: bk.n, Count: bk.count, Hits: bk.hits, Merged: bk.merged}
-				if bk.keys != nil {
-					bk.keys.Each(func(key []byte, count, err uint64) {
-						bs.Keys = append(bs.Keys, alert.KeyCount{Key: string(key), Count: count, Error: err})
-					})
-				}
-				if bk.hll != nil {
-					b, err := bk.hll.MarshalBinary()
-					if err != nil {
-						return nil, fmt.Errorf("rule %s: encode sketch: %w", r.rule.Name, err)
-					}
-					bs.HLL = b
-				}
-				rs.Buckets = append(rs.Buckets, bs)
-			}
+		rs, err := r.snapshot()
+		if err != nil {
+			return nil, fmt.Errorf("rule %s: %w", r.rule.Name, err)
 		}
 		snap.Rules = append(snap.Rules, rs)
 	}
@@ -138,7 +114,7 @@ func (e *Engine) Restore(snap *Snapshot) ([]string, error) {
 		if rs == nil || rs.Fingerprint != r.rule.Fingerprint || rs.Fingerprint == "" {
 			if e.started {
 				r.start = e.watermark // a new or changed rule warms up from now
-				r.open(r.bucketOf(e.cur))
+				r.w.open(r.w.bucketOf(e.cur))
 			}
 			continue
 		}
@@ -150,32 +126,82 @@ func (e *Engine) Restore(snap *Snapshot) ([]string, error) {
 	return restored, nil
 }
 
-func (s *ruleState) restore(rs *RuleSnapshot) error {
-	if rs.Last != math.MinInt64 {
-		s.reset(rs.Last)
+// snapshot returns the rule's state.
+func (s *ruleState) snapshot() (RuleSnapshot, error) {
+	rs := RuleSnapshot{
+		Name: s.rule.Name, Fingerprint: s.rule.Fingerprint, Last: s.w.last, State: stateNames[s.state],
+		PendingSince: s.pendingSince, Since: s.since, Start: s.start, LastSeen: s.lastSeen, Seen: s.seen,
+		Peak: s.peak, PeakSet: s.peakSet, Ticks: s.ticks, Matched: s.matched, LateEvents: s.late, Firings: s.firings,
 	}
+	if l := s.base; l != nil {
+		rs.BInit, rs.BN, rs.BMean, rs.BVar = l.init, l.n, l.mean, l.vr
+	}
+	if !s.w.started() {
+		return rs, nil
+	}
+	saver, _ := s.k.(slotSaver)
+	for i := range s.w.ring {
+		bk := &s.w.ring[i]
+		if bk.count == 0 || bk.n < s.w.last-s.w.nb {
+			continue
+		}
+		bs := BucketSnapshot{N: bk.n, Count: bk.count, Merged: bk.merged}
+		if bk.keys != nil {
+			bk.keys.Each(func(key []byte, count, err uint64) {
+				bs.Keys = append(bs.Keys, alert.KeyCount{Key: string(key), Count: count, Error: err})
+			})
+		}
+		if saver != nil {
+			if err := saver.saveSlot(i, &bs); err != nil {
+				return rs, err
+			}
+		}
+		if s.distinct != nil {
+			if err := s.distinct.saveSlot(i, &bs); err != nil {
+				return rs, err
+			}
+		}
+		rs.Buckets = append(rs.Buckets, bs)
+	}
+	return rs, nil
+}
+
+func (s *ruleState) restore(rs *RuleSnapshot) error {
+	w := &s.w
+	if rs.Last != math.MinInt64 {
+		w.reset(rs.Last)
+	}
+	saver, _ := s.k.(slotSaver)
 	for _, bs := range rs.Buckets {
-		if bs.N < rs.Last-s.nb || bs.N > rs.Last {
+		if bs.N < rs.Last-w.nb || bs.N > rs.Last {
 			continue // the window's width changed: out of the ring
 		}
-		bk := &s.ring[mod(bs.N, int64(len(s.ring)))]
-		bk.n, bk.count, bk.hits, bk.merged = bs.N, bs.Count, bs.Hits, false
-		s.total += bs.Count
-		s.hits += bs.Hits
-		if s.rule.GroupBy != nil {
+		i := int(mod(bs.N, int64(len(w.ring))))
+		bk := &w.ring[i]
+		bk.n, bk.count, bk.merged = bs.N, bs.Count, false
+		w.total += bs.Count
+		if w.keys != nil {
 			for _, k := range bs.Keys {
+				if bk.keys == nil {
+					bk.keys = NewSpaceSaving(w.keysPerBucket)
+				}
 				for range k.Count - min(k.Error, k.Count) {
-					s.keysOf(bk).Add([]byte(k.Key))
+					bk.keys.Add([]byte(k.Key))
 				}
 			}
 		}
-		if s.distinct != nil && len(bs.HLL) > 0 {
-			if err := s.hllOf(bk).UnmarshalBinary(bs.HLL); err != nil {
-				return fmt.Errorf("decode sketch: %w", err)
+		if saver != nil {
+			if err := saver.loadSlot(i, &bs); err != nil {
+				return err
+			}
+		}
+		if s.distinct != nil {
+			if err := s.distinct.loadSlot(i, &bs); err != nil {
+				return err
 			}
 		}
 		if bs.Merged {
-			s.complete(bk)
+			w.complete(bk)
 		}
 	}
 	for i, name := range stateNames {
@@ -184,8 +210,10 @@ func (s *ruleState) restore(rs *RuleSnapshot) error {
 		}
 	}
 	s.pendingSince, s.since, s.start, s.lastSeen, s.seen = rs.PendingSince, rs.Since, rs.Start, rs.LastSeen, rs.Seen
-	s.peak, s.peakSet = rs.Peak, rs.PeakSet
-	s.bInit, s.bN, s.bMean, s.bVar, s.ticks = rs.BInit, rs.BN, rs.BMean, rs.BVar, rs.Ticks
+	s.peak, s.peakSet, s.ticks = rs.Peak, rs.PeakSet, rs.Ticks
+	if l := s.base; l != nil {
+		l.init, l.n, l.mean, l.vr = rs.BInit, rs.BN, rs.BMean, rs.BVar
+	}
 	s.matched, s.late, s.firings = rs.Matched, rs.LateEvents, rs.Firings
 	return nil
 }
@@ -211,17 +239,17 @@ type RuleView struct {
 func (e *Engine) View() []RuleView {
 	var out []RuleView
 	for _, r := range e.rules {
-		v := RuleView{Name: r.rule.Name, Severity: r.rule.Severity, State: stateNames[r.state], Unit: r.rule.unit(),
-			Down: r.rule.Baseline != nil && r.rule.Baseline.Down, Keys: []alert.KeyCount{}}
+		v := RuleView{Name: r.rule.Name, Severity: r.rule.Severity, State: stateNames[r.state], Unit: r.k.unit(),
+			Down: r.down(), Keys: []alert.KeyCount{}}
 		v.Threshold, _, _ = r.threshold(e.watermark)
 		if e.started {
-			v.Value = round(r.exactValue(e.watermark))
+			v.Value = round(r.k.value(e.watermark))
 			if r.rule.GroupBy != nil {
-				v.Keys = r.topKeys(3)
+				v.Keys = r.w.topKeys(3)
 			}
 		}
-		if r.rule.Baseline != nil {
-			v.Baseline, v.Spread = round(r.bMean), round(math.Sqrt(r.bVar))
+		if r.base != nil {
+			v.Baseline, v.Spread = round(r.base.mean), round(r.base.spread())
 		}
 		switch r.state {
 		case stateFiring:

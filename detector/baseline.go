@@ -1,0 +1,128 @@
+package detector
+
+import (
+	"fmt"
+	"math"
+	"time"
+)
+
+// learned is the normal a baseline rule learns in place of a fixed
+// threshold: an exponentially weighted mean and variance of the rule's
+// value at each of its bucket boundaries. It works over any kind's value
+// (a rate, a distinct count).
+type learned struct {
+	cfg    *Baseline
+	window time.Duration // the rule's window: values before it has filled are partial
+	// poisson: the value is a rate of events, whose counting noise
+	// (Poisson) bounds the spread from below over the window; else a count,
+	// whose noise is its square root.
+	poisson bool
+
+	init     bool
+	n        float64 // values learned
+	mean, vr float64
+	alpha    float64 // weight of a new value, from the half-life and the bucket width
+}
+
+func newLearned(b *Baseline, window, tick time.Duration, poisson bool) *learned {
+	return &learned{cfg: b, window: window, poisson: poisson,
+		alpha: 1 - math.Exp2(-float64(tick)/float64(b.HalfLife))}
+}
+
+// threshold returns the level the value is compared with at a boundary,
+// from the learned normal; ready is false during the warm-up (which runs
+// from start), before anything was learned, and for a drop rule whose
+// normal is under its floor, with why saying so.
+func (l *learned) threshold(at, start time.Time) (th float64, ready bool, why string) {
+	b := l.cfg
+	if !l.init {
+		return math.Inf(1), false, "warm-up: nothing learned yet"
+	}
+	// The spread is at least the counting noise of the mean, so that a
+	// perfectly steady normal does not put the threshold on it.
+	noise := math.Sqrt(max(l.mean, 0))
+	if l.poisson {
+		noise = math.Sqrt(max(l.mean, 0) / max(l.window.Seconds(), 1))
+	}
+	sd := max(math.Sqrt(l.vr), noise)
+	if b.Down {
+		th = math.Inf(1)
+		if b.Factor > 0 {
+			th = l.mean / b.Factor
+		}
+		if b.Sigmas > 0 {
+			th = min(th, l.mean-b.Sigmas*sd)
+		}
+		if l.mean < b.Floor {
+			return th, false, fmt.Sprintf("baseline %.3g under the floor %.3g: too little traffic to miss", l.mean, b.Floor)
+		}
+	} else {
+		th = b.Floor
+		if b.Factor > 0 {
+			th = max(th, l.mean*b.Factor)
+		}
+		if b.Sigmas > 0 {
+			th = max(th, l.mean+b.Sigmas*sd)
+		}
+	}
+	if left := b.Warmup - at.Sub(start); left > 0 {
+		return th, false, "warm-up: " + left.Round(time.Second).String() + " left"
+	}
+	return th, true, ""
+}
+
+// learn folds a boundary's value into the normal. A value past the
+// threshold, or any value while the rule is pending or firing, is learned
+// as the threshold: an attack teaches the baseline at most a slow rise,
+// and one during the warm-up cannot become the normal either.
+//
+// Learning starts once the window has filled (earlier values count only
+// part of a window), and weighs the first values as a plain average, so
+// that the warm-up ends with the mean of what it saw rather than a
+// half-life's lag behind it.
+func (l *learned) learn(v, th float64, active bool, at, start time.Time) {
+	if at.Sub(start) < l.window {
+		return
+	}
+	if !l.init {
+		l.init, l.mean, l.n = true, v, 1
+		return
+	}
+	x := v
+	if (active || crosses(v, th, l.cfg.Down, true)) && !math.IsInf(th, 0) {
+		x = th // even in warm-up: an attack then must not become the normal
+	}
+	l.fold(x)
+}
+
+// skipped folds n boundaries that the engine skipped while every rule was
+// idle: each would have learned a value of 0.
+func (l *learned) skipped(n int64) {
+	if !l.init || n <= 0 {
+		return
+	}
+	for range min(n, 100_000) { // past that the mean is as good as 0
+		l.fold(0)
+	}
+}
+
+func (l *learned) fold(x float64) {
+	l.n++
+	alpha := max(l.alpha, 1/l.n)
+	d := x - l.mean
+	l.mean += alpha * d
+	l.vr = (1 - alpha) * (l.vr + alpha*d*d)
+}
+
+// idle reports whether a drop rule can change nothing without an event:
+// when it fires already, or when its normal is under the floor (a quiet
+// night is not a drop).
+func (l *learned) idle(st state) bool {
+	if !l.cfg.Down {
+		return st == stateInactive
+	}
+	return st == stateFiring || st == stateInactive && l.mean < l.cfg.Floor
+}
+
+// spread is the learned standard deviation.
+func (l *learned) spread() float64 { return math.Sqrt(l.vr) }

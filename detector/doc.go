@@ -1,0 +1,57 @@
+// Package detector runs rules over log events on event time: it decides
+// when a rule fires and resolves, and builds the alert that says so. It
+// does no I/O, never reads the clock and links no network code; the
+// daemon and replay feed it events and take its alerts.
+//
+// # The parts
+//
+//   - [Engine] owns the rules and the clock: [Engine.Observe] moves every
+//     window to an event's time (holding back a lone event dated far
+//     ahead), [Engine.Advance] applies live mode's wall-clock ticks, and
+//     [Engine.Flush] ends a replay. It evaluates each rule at its bucket
+//     boundaries and emits the transitions in event-time order.
+//   - [Event] is an event as rules read it: the parsed line and what the
+//     engine derives from it once (the client's network), in buffers of
+//     its own, so that nothing per event allocates and no two engines
+//     share mutable state.
+//   - [Cond] filters events, [Field] reads a value from one.
+//   - A rule's state (rulestate.go) is its window, its kind, its
+//     condition and its alert state (inactive, pending, firing).
+//   - The window (window.go) is what every kind shares: a ring of buckets
+//     with their counts and their Space-Saving summaries of group_by keys,
+//     whose complete buckets are summed in a [Counter] that knows its
+//     busiest key in O(1).
+//   - A kind (kind.go) is what a detector type measures over the window:
+//     rate.go, perkey.go, distinct.go, ratio.go, absence.go. The condition
+//     compares the kind's value with a fixed threshold or with a learned
+//     normal (baseline.go), over any kind's value.
+//
+// # Adding a detector kind
+//
+// A new kind touches its own file, its registration and its docs:
+//
+//  1. detector/<kind>.go: a type implementing the kind interface (embed
+//     basicKind for the defaults), keeping what it needs per ring slot in
+//     slices indexed by slot, and a constructor `func(*ruleState) kind`.
+//     Implement slotSaver if it keeps per-slot state (its part of the
+//     snapshot), sincer if its episode starts elsewhere than when the
+//     condition began.
+//  2. detector/kind.go: its [Type] in the kinds table (and rule.go's Types
+//     and Validate for the fields it needs).
+//  3. config/decode.go: the YAML of its parameters, if it has new ones.
+//  4. docs/rules.md and README's "Detectors": what it measures, its unit.
+//
+// The value must be computable in O(1) (or amortized O(1) per event and
+// per boundary): every boundary measures it exactly, and traces record
+// that measure.
+//
+// # Invariants
+//
+// Cost per event is O(1) and memory per rule is bounded whatever the
+// traffic (Space-Saving summaries of fixed capacity, sketches of fixed
+// size), and allocated as events arrive, so that idle rules cost little.
+// An alert's numbers are measured on the complete buckets of the window at
+// a boundary of event time: a replay gives the same alerts at the same log
+// times as the live daemon did. Attacker-controlled text (keys, samples)
+// is carried as is: whoever displays it escapes it.
+package detector

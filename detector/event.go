@@ -1,0 +1,46 @@
+package detector
+
+import (
+	"github.com/sentinel-dev/sentinel/parsers"
+)
+
+// Event is an event as the rules read it: the parsed line, and the values
+// the engine derives from it at most once for every rule that asks (the
+// client's network) or into buffers of its own (the numbers as text), so
+// that nothing per event allocates and nothing is shared between engines.
+// The engine owns one and refills it for each event; what is read from it
+// is valid until the next event.
+type Event struct {
+	*parsers.Event
+
+	net          []byte // the client's network as text, once netDone
+	netDone      bool
+	netText      [64]byte
+	bytesText    [24]byte
+	durationText [32]byte
+}
+
+// reset points e at ev and forgets what was derived from the last event.
+func (e *Event) reset(ev *parsers.Event) {
+	e.Event, e.net, e.netDone = ev, nil, false
+}
+
+// clientNet returns the client's network: its /24 for IPv4, /64 for IPv6
+// (an attacker rotates addresses within a /64 for free); nil when the
+// client address is absent or not a bare address.
+func (e *Event) clientNet() []byte {
+	if !e.netDone {
+		e.netDone = true
+		e.net = nil
+		if a, ok := parseAddr(e.ClientIP); ok {
+			bits := 24
+			if a.Is6() {
+				bits = 64
+			}
+			if p, err := a.Prefix(bits); err == nil {
+				e.net = p.AppendTo(e.netText[:0])
+			}
+		}
+	}
+	return e.net
+}

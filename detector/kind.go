@@ -1,0 +1,68 @@
+package detector
+
+import (
+	"time"
+
+	"github.com/sentinel-dev/sentinel/alert"
+)
+
+// kind is what a detector type measures over a rule's window: the one
+// seam a new detector type plugs into. The window (its ring of buckets,
+// counts and key summaries), the condition (a fixed threshold or a
+// learned baseline, for:, hysteresis), the alert, the trace and the
+// snapshot are the rule's; a kind adds only what is its own, kept per
+// ring slot where it is per bucket. Each kind lives in its own file and
+// registers its constructor in kinds.
+type kind interface {
+	// unit is the unit of the kind's value.
+	unit() alert.Unit
+	// add counts a matching event, already counted in the window's ring
+	// slot (see [window.add]).
+	add(slot int, ev *Event)
+	// expired takes ring slot slot's own part out of the window, as its
+	// bucket leaves it (whole-window resets included).
+	expired(slot int)
+	// value measures the window's complete buckets, in the kind's unit, at
+	// a bucket boundary at.
+	value(at time.Time) float64
+	// ready reports whether the rule may decide at all now, and if not,
+	// why (a ratio of three requests is no ratio).
+	ready() (bool, string)
+	// idle reports whether, with an empty window and the rule in state st,
+	// nothing can change at the next boundaries without an event, so that
+	// the engine may skip them.
+	idle(st state) bool
+	// fill sets the fields of a transition that are the kind's own.
+	fill(a *alert.Alert)
+}
+
+// kinds builds each detector type's kind for a rule state.
+var kinds = map[Type]func(s *ruleState) kind{
+	Rate:     newRate,
+	Distinct: newDistinctKind,
+	Ratio:    newRatio,
+	Absence:  newAbsence,
+}
+
+// slotSaver is a kind that keeps state per ring slot: its part of each
+// bucket goes into the bucket's snapshot.
+type slotSaver interface {
+	saveSlot(slot int, bs *BucketSnapshot) error
+	loadSlot(slot int, bs *BucketSnapshot) error
+}
+
+// sincer is a kind whose episode starts at another time than when its
+// condition began to hold (an absence starts with the last event).
+type sincer interface {
+	since(pending time.Time) time.Time
+}
+
+// basicKind is the default behaviour kinds embed: nothing per slot,
+// always ready, idle when inactive, no field of its own.
+type basicKind struct{}
+
+func (basicKind) add(int, *Event)       {}
+func (basicKind) expired(int)           {}
+func (basicKind) ready() (bool, string) { return true, "" }
+func (basicKind) idle(st state) bool    { return st == stateInactive }
+func (basicKind) fill(*alert.Alert)     {}

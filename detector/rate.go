@@ -1,0 +1,34 @@
+package detector
+
+import (
+	"time"
+
+	"github.com/sentinel-dev/sentinel/alert"
+)
+
+// rate is the [Rate] kind: matching events per second over the window.
+type rate struct {
+	basicKind
+	s *ruleState
+}
+
+func newRate(s *ruleState) kind {
+	if s.rule.PerKey {
+		return &perKey{s: s}
+	}
+	return &rate{s: s}
+}
+
+func (k *rate) unit() alert.Unit { return alert.PerSecond }
+
+func (k *rate) value(time.Time) float64 {
+	return float64(k.s.w.total) / k.s.rule.Window.Seconds()
+}
+
+// fill sets the rate in the newest complete bucket alone: the window's
+// average lags the first seconds of a burst.
+func (k *rate) fill(a *alert.Alert) {
+	if n, ok := k.s.w.lastComplete(); ok {
+		a.Current = round(float64(n) / (time.Duration(k.s.w.width) * k.s.opts.Resolution).Seconds())
+	}
+}

@@ -1,0 +1,316 @@
+package detector
+
+import (
+	"math"
+	"time"
+
+	"github.com/sentinel-dev/sentinel/alert"
+)
+
+type state uint8
+
+const (
+	stateInactive state = iota
+	statePending
+	stateFiring
+)
+
+var stateNames = [...]string{stateInactive: "inactive", statePending: "pending", stateFiring: "firing"}
+
+// ruleState runs one rule: its window, its kind's measure of it, its
+// condition (a fixed threshold, or a learned normal), and its alert
+// state: inactive, pending (the condition holds, for: not reached yet) or
+// firing.
+type ruleState struct {
+	rule     Rule
+	opts     *Options
+	w        window
+	k        kind
+	base     *learned       // the learned normal of a baseline rule; nil for a fixed threshold
+	distinct *distinctCount // the distinct values a Distinct rule counts, or its DistinctOf
+
+	seen     bool      // the rule has counted an event
+	start    time.Time // the engine's first event: warm-up starts there
+	lastSeen time.Time // the newest event's time: silence starts there
+	ticks    uint64    // boundaries evaluated
+
+	state        state
+	pendingSince time.Time
+	since        time.Time
+	peak         float64
+	peakSet      bool
+	matched      uint64
+	late         uint64 // matching events older than the window
+	firings      uint64
+
+	samples    [][]byte // ring of recent matching lines
+	nextSample int
+}
+
+func newRuleState(r Rule, opts *Options) *ruleState {
+	s := &ruleState{rule: r, opts: opts}
+	if r.Clear == 0 {
+		s.rule.Clear = DefaultClear
+	}
+	steps := int64(r.Window / opts.Resolution)
+	s.w = newWindow(steps, r.GroupBy != nil, opts.KeysPerBucket, s.expired)
+	switch {
+	case r.Type == Distinct:
+		s.distinct = newDistinctCount(r.Field, &s.w)
+	case r.DistinctOf != nil:
+		s.distinct = newDistinctCount(r.DistinctOf, &s.w)
+	}
+	s.k = kinds[r.Type](s)
+	if b := r.Baseline; b != nil {
+		tick := time.Duration(s.w.width) * opts.Resolution
+		s.base = newLearned(b, r.Window, tick, s.k.unit() == alert.PerSecond)
+	}
+	s.samples = make([][]byte, 0, opts.Samples)
+	return s
+}
+
+// expired takes a ring slot's kind and distinct parts out of the window.
+func (s *ruleState) expired(slot int) {
+	s.k.expired(slot)
+	if s.distinct != nil {
+		s.distinct.expired(slot)
+	}
+}
+
+// tick is called at every engine bucket boundary b (in resolution steps)
+// and reports whether it is one of the rule's own boundaries, after
+// opening the rule's bucket there.
+func (s *ruleState) tick(b int64) bool {
+	if mod(b, s.w.width) != 0 {
+		return false
+	}
+	s.w.open(b / s.w.width)
+	return true
+}
+
+// add counts ev, which passed the filter, into engine bucket b. It
+// reports false when ev is older than the window.
+func (s *ruleState) add(b int64, ev *Event) bool {
+	var key []byte
+	if s.rule.GroupBy != nil {
+		key = s.rule.GroupBy.get(ev)
+	}
+	slot, ok := s.w.add(s.w.bucketOf(b), key)
+	if !ok {
+		return false
+	}
+	s.matched++
+	s.seen = true
+	if ev.Time.After(s.lastSeen) {
+		s.lastSeen = ev.Time
+	}
+	s.k.add(slot, ev)
+	if s.distinct != nil {
+		s.distinct.add(slot, ev)
+	}
+	if s.w.ring[slot].count <= uint64(s.opts.Samples) && ev.Raw != nil {
+		s.sample(ev.Raw)
+	}
+	return true
+}
+
+// maxSampleBytes caps the length of a kept sample line.
+const maxSampleBytes = 512
+
+func (s *ruleState) sample(raw []byte) {
+	if len(raw) > maxSampleBytes {
+		raw = raw[:maxSampleBytes]
+	}
+	if len(s.samples) < cap(s.samples) {
+		s.samples = append(s.samples, append([]byte(nil), raw...))
+		return
+	}
+	s.samples[s.nextSample] = append(s.samples[s.nextSample][:0], raw...)
+	s.nextSample = (s.nextSample + 1) % len(s.samples)
+}
+
+// down reports whether the rule fires on a drop (at or under its
+// threshold) rather than a rise.
+func (s *ruleState) down() bool { return s.base != nil && s.base.cfg.Down }
+
+// evaluate applies the rule's condition at a bucket boundary and returns
+// the transition it causes, if any. The value is measured exactly at
+// every boundary (every kind measures in O(1)), so a trace records what
+// the evaluation computed.
+func (s *ruleState) evaluate(at time.Time) (alert.Alert, bool) {
+	s.ticks++
+	th, ready, why := s.threshold(at)
+	down := s.down()
+	strict := s.base != nil // a learned 0 must not fire at 0
+	v := s.k.value(at)
+	var st alert.State
+	switch s.state {
+	case stateInactive, statePending:
+		switch {
+		case !ready:
+			s.state = stateInactive
+		case !crosses(v, th, down, strict):
+			s.state, why = stateInactive, "below the threshold"
+			if down {
+				why = "above the threshold"
+			}
+		default:
+			if s.state == stateInactive {
+				s.state, s.pendingSince = statePending, at
+			}
+			if at.Sub(s.pendingSince) < s.rule.For {
+				why = "held since " + s.pendingSince.Format(time.TimeOnly) + ", for: " + s.rule.For.String() + " not reached"
+				break
+			}
+			s.state, s.since, s.peak, s.peakSet = stateFiring, s.pendingSince, 0, false
+			if k, ok := s.k.(sincer); ok {
+				s.since = k.since(s.pendingSince)
+			}
+			s.firings++
+			st, why = alert.Firing, "fired"
+		}
+	default: // firing
+		clear := s.clearLevel(th, down)
+		switch {
+		case !ready && s.w.total > 0:
+			// Too few events to say the trouble is over (a ratio's
+			// min_events): hold.
+			why = "firing: " + why + ", holding"
+		case ready && crosses(v, clear, down, false):
+			s.note(v, down)
+			why = "firing"
+		default:
+			s.state, st, why = stateInactive, alert.Resolved, "resolved"
+		}
+	}
+	if s.base != nil {
+		s.base.learn(v, th, s.state != stateInactive, at, s.start)
+	}
+	if s.opts.Trace != nil {
+		s.trace(at, v, th, why)
+	}
+	if st == "" {
+		return alert.Alert{}, false
+	}
+	return s.alert(st, at, v, th), true
+}
+
+// threshold returns the level the value is compared with at a boundary,
+// and whether the rule may decide at all; when it may not, why says so.
+func (s *ruleState) threshold(at time.Time) (th float64, ready bool, why string) {
+	if ok, why := s.k.ready(); !ok {
+		if s.base != nil {
+			th, _, _ = s.base.threshold(at, s.start)
+			return th, false, why
+		}
+		return s.rule.Threshold, false, why
+	}
+	if s.base == nil {
+		return s.rule.Threshold, true, ""
+	}
+	return s.base.threshold(at, s.start)
+}
+
+// clearLevel is where a firing rule resolves: below threshold × clear
+// going up, above threshold / clear going down.
+func (s *ruleState) clearLevel(th float64, down bool) float64 {
+	if down {
+		return th / s.rule.Clear
+	}
+	return th * s.rule.Clear
+}
+
+// crosses reports whether v is past level in the rule's direction; strict
+// leaves out equality.
+func crosses(v, level float64, down, strict bool) bool {
+	switch {
+	case down && strict:
+		return v < level
+	case down:
+		return v <= level
+	case strict:
+		return v > level
+	}
+	return v >= level
+}
+
+// note records v as the peak if it is the most extreme value of the
+// episode (the lowest, going down).
+func (s *ruleState) note(v float64, down bool) {
+	switch {
+	case !s.peakSet:
+		s.peak, s.peakSet = v, true
+	case down:
+		s.peak = min(s.peak, v)
+	default:
+		s.peak = max(s.peak, v)
+	}
+}
+
+// skipped folds n boundaries that the engine skipped while every rule was
+// idle into a baseline.
+func (s *ruleState) skipped(n int64) {
+	if s.base != nil {
+		s.base.skipped(n)
+	}
+}
+
+// idle reports whether nothing can change at the next boundaries without
+// an event: the engine then skips them.
+func (s *ruleState) idle() bool {
+	switch {
+	case s.w.total != 0:
+		return false
+	case s.base != nil && s.base.cfg.Down:
+		return s.base.idle(s.state)
+	}
+	return s.k.idle(s.state)
+}
+
+// alert builds a transition at at, of value v against threshold th.
+func (s *ruleState) alert(st alert.State, at time.Time, v, th float64) alert.Alert {
+	r := &s.rule
+	down := s.down()
+	s.note(v, down)
+	a := alert.Alert{
+		Rule: r.Name, State: st, Time: at, Value: round(v), Threshold: round(th),
+		Unit: s.k.unit(), Severity: r.Severity, Description: r.Description,
+		Since: s.since, Window: r.Window, Count: s.w.total, Peak: round(s.peak), Clear: r.Clear,
+		ResolveAt: round(s.clearLevel(th, down)), Down: down,
+		Keys: []alert.KeyCount{},
+	}
+	if s.base != nil {
+		a.Baseline, a.Spread = round(s.base.mean), round(s.base.spread())
+	}
+	s.k.fill(&a)
+	if r.GroupBy != nil {
+		a.GroupBy = r.GroupBy.Name
+		a.Keys = s.w.topKeys(s.opts.TopN)
+	}
+	if s.distinct != nil {
+		a.DistinctOf = s.distinct.field.Name
+		a.Distinct = s.distinct.estimate()
+	}
+	for i := range s.samples {
+		a.Samples = append(a.Samples, string(s.samples[(s.nextSample+i)%len(s.samples)]))
+	}
+	return a
+}
+
+// round keeps three decimals, so that replays print stable values.
+func round(v float64) float64 { return math.Round(v*1000) / 1000 }
+
+// trace reports an evaluation to Options.Trace.
+func (s *ruleState) trace(at time.Time, v, th float64, why string) {
+	ev := Evaluation{
+		Rule: s.rule.Name, Time: at, Value: round(v), Threshold: th, Unit: s.k.unit(),
+		Down: s.down(), Count: s.w.total, State: stateNames[s.state], Why: why,
+	}
+	if s.base != nil {
+		ev.Baseline, ev.Spread = round(s.base.mean), round(s.base.spread())
+	}
+	if s.rule.GroupBy != nil && s.w.total > 0 && !s.opts.TraceValuesOnly {
+		ev.Keys = s.w.topKeys(3)
+	}
+	s.opts.Trace(ev)
+}
