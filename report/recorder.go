@@ -104,7 +104,6 @@ func (s *Series) Filled(start time.Time, width time.Duration) []Point {
 	return out
 }
 
-
 // Recorder gathers what a report shows from a replay, in bounded memory:
 // hook [Recorder.Observe] to [detector.Options.Trace] and
 // [Recorder.Alert] to [detector.Options.Emit]. Every rule's series shares
