@@ -272,8 +272,19 @@ func (e *Engine) observe(ev *parsers.Event) {
 	x := &e.ev
 	x.reset(ev)
 	for _, r := range e.rules {
-		if (r.rule.Match == nil || r.rule.Match.Match(x)) && !r.add(n, x) {
+		if r.rule.Match != nil && !r.rule.Match.Match(x) {
+			continue
+		}
+		if !r.add(n, x) {
 			r.late++
+			continue
+		}
+		if r.live != nil && r.state != stateFiring {
+			// At the newest time seen: an event within the skew but behind
+			// it completes a crossing the engine learns only now.
+			if a, ok := r.fireOnEvent(e.watermark); ok {
+				e.opts.Emit(a)
+			}
 		}
 	}
 }

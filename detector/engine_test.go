@@ -112,12 +112,12 @@ func TestEngine_rate(t *testing.T) {
 		want   []transition
 	}{
 		{
-			name:   "burst fires at the first boundary after the crossing",
+			name:   "burst fires on the event that crosses",
 			rule:   rateRule(10*s, 10),
-			events: burst(0, 2*s, 400, "1.2.3.4"), // 200/s: 100 events by t0+0.5s
-			// Window [t0-9s, t0+1s) holds 200 events: 20/s. The input ends
-			// while the rule fires, and replay does not invent a resolution.
-			want: []transition{{alert.Firing, 1 * s, 20}},
+			events: burst(0, 2*s, 400, "1.2.3.4"), // 200/s: the 100th event at t0+0.495s
+			// The input ends while the rule fires, and replay does not
+			// invent a resolution.
+			want: []transition{{alert.Firing, 495 * time.Millisecond, 10}},
 		},
 		{
 			name:   "steady traffic under the threshold never fires",
@@ -130,14 +130,15 @@ func TestEngine_rate(t *testing.T) {
 			// 60 events in the last half second before t0+10s and 60 in the
 			// first half second after: fixed 10 s windows would see 60 each
 			// (below 100) and let 2× the limit through.
+			// The 40th event after t0+10s is the 100th within 10 s.
 			events: concat(burst(9500*time.Millisecond, 500*time.Millisecond, 60, "a"), burst(10*s, 500*time.Millisecond, 60, "b")),
-			want:   []transition{{alert.Firing, 11 * s, 12}},
+			want:   []transition{{alert.Firing, 10325 * time.Millisecond, 10}},
 		},
 		{
 			name:   "exactly at the threshold fires",
 			rule:   rateRule(10*s, 10),
 			events: burst(0, 1*s, 100, "a"),
-			want:   []transition{{alert.Firing, 1 * s, 10}},
+			want:   []transition{{alert.Firing, 990 * time.Millisecond, 10}},
 		},
 		{
 			name:   "one below the threshold does not",
@@ -162,7 +163,7 @@ func TestEngine_resolveInGap(t *testing.T) {
 	events := concat(burst(0, 1*s, 200, "a"), []ev{{at: 24 * time.Hour, ip: "b"}})
 	got, _, _ := replay(t, rateRule(10*s, 10), events, Options{})
 	want := []transition{
-		{alert.Firing, 1 * s, 20},
+		{alert.Firing, 495 * time.Millisecond, 10},
 		{alert.Resolved, 11 * s, 0},
 	}
 	if diff := gocmp.Diff(want, got); diff != "" {
@@ -184,7 +185,7 @@ func TestEngine_hysteresis(t *testing.T) {
 	}
 	got, _, _ := replay(t, rateRule(10*s, 10), events, Options{})
 	want := []transition{
-		{alert.Firing, 9 * s, 10.8},   // 108 events in [t0-1s, t0+9s)
+		{alert.Firing, 8250 * time.Millisecond, 10}, // the 100th event within 10 s
 		{alert.Resolved, 37 * s, 7.8}, // 78 events in [t0+27s, t0+37s)
 	}
 	if diff := gocmp.Diff(want, got); diff != "" {
@@ -222,8 +223,9 @@ func TestEngine_late(t *testing.T) {
 		burst(2*s, 1*s, 50, "c"), // 8 s behind: late, not counted
 	)
 	got, _, eng := replay(t, rateRule(20*s, 5), events, Options{})
-	// 100 counted events in a 20 s window is exactly 5/s.
-	want := []transition{{alert.Firing, 11 * s, 5}}
+	// 100 counted events in a 20 s window is exactly 5/s, reached with the
+	// last of b; the engine learns it at its newest time, a's last event.
+	want := []transition{{alert.Firing, 10980 * time.Millisecond, 5}}
 	if diff := gocmp.Diff(want, got); diff != "" {
 		t.Errorf("transitions (-want +got):\n%s", diff)
 	}
@@ -310,8 +312,9 @@ func TestEngine_alertContents(t *testing.T) {
 	if a.Keys[0].Key != "203.0.113.7" || len(a.Keys) != 2 {
 		t.Errorf("Keys = %v, want 203.0.113.7 first, 2 keys", a.Keys)
 	}
-	if a.Distinct < 80 || a.Distinct > 100 || a.DistinctOf != "client_ip" {
-		t.Errorf("Distinct = %d of %q, want ~88 client_ip (the first second's clients)", a.Distinct, a.DistinctOf)
+	if a.Distinct < 20 || a.Distinct > 35 || a.DistinctOf != "client_ip" {
+		// Fired on the 30th event (1/s over 30 s), a third of a second in.
+		t.Errorf("Distinct = %d of %q, want ~28 client_ip (the clients up to the crossing)", a.Distinct, a.DistinctOf)
 	}
 	if a.Rule != "r" || a.Threshold != 1 || a.Unit != "/s" || a.Severity != alert.Critical || a.Window != 30*s || len(a.Samples) == 0 {
 		t.Errorf("alert = %+v", a)
@@ -371,10 +374,9 @@ func TestEngine_longWindow(t *testing.T) {
 		t.Fatalf("transitions = %v, want one firing", got)
 	}
 	// 300 events (1/s over 300 s) are reached 7.5 s into the burst, at
-	// t0+1h+9.2s; the rule fires at its next 3 s boundary.
-	crossed := time.Hour + 9200*time.Millisecond
-	if at := got[0].At; at <= crossed || at > crossed+3*s || t0.Add(at).Unix()%3 != 0 {
-		t.Errorf("fired at %v, want the first 3 s boundary after %v", at, crossed)
+	// t0+1h+9.175s, the burst's 300th event: the rule fires on it.
+	if at, want := got[0].At, time.Hour+9175*time.Millisecond; at != want {
+		t.Errorf("fired at %v, want %v", at, want)
 	}
 	if full[0].Window != 5*time.Minute {
 		t.Errorf("Window = %v", full[0].Window)
@@ -551,13 +553,13 @@ func TestEngine_futureLine(t *testing.T) {
 		wantFuture uint64
 	}{
 		{"a lone line years ahead, then a flood",
-			concat(burst(0, 30*s, 30, "a"), []ev{{at: years, ip: "future"}}, flood), 64 * s, 1},
+			concat(burst(0, 30*s, 30, "a"), []ev{{at: years, ip: "future"}}, flood), 63300 * time.Millisecond, 1},
 		{"the first line of the log years ahead",
-			concat([]ev{{at: years, ip: "future"}}, burst(0, 30*s, 30, "a"), flood), 64 * s, 1},
+			concat([]ev{{at: years, ip: "future"}}, burst(0, 30*s, 30, "a"), flood), 63300 * time.Millisecond, 1},
 		{"two lines years ahead are still a lone jump",
-			concat(burst(0, 30*s, 30, "a"), []ev{{at: years, ip: "f1"}, {at: years + s, ip: "f2"}}, flood), 64 * s, 2},
+			concat(burst(0, 30*s, 30, "a"), []ev{{at: years, ip: "f1"}, {at: years + s, ip: "f2"}}, flood), 63300 * time.Millisecond, 2},
 		{"a real gap of three hours, confirmed by the lines after it",
-			concat(burst(0, 30*s, 30, "a"), burst(3*time.Hour, 10*s, 300, "10.0.%d.1")), 3*time.Hour + 4*s, 0},
+			concat(burst(0, 30*s, 30, "a"), burst(3*time.Hour, 10*s, 300, "10.0.%d.1")), 3*time.Hour + 3300*time.Millisecond, 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -574,4 +576,45 @@ func TestEngine_futureLine(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestEngine_firesOnTheEvent: a crossing fires on the event that makes it,
+// for a rate, a per-key rate and (after its warm-up) a baseline, with the
+// figures of the window up to that event; a rule with for: still waits.
+func TestEngine_firesOnTheEvent(t *testing.T) {
+	s := time.Second
+	t.Run("per-key", func(t *testing.T) {
+		r := rateRule(10*s, 5) // 50 requests from one client within 10 s
+		r.PerKey, r.GroupBy = true, ipField()
+		events := byTime(concat(burst(0, 20*s, 400, "10.0.0.%d"), burst(2*s, 4*s, 60, "203.0.113.7")))
+		got, full, _ := replay(t, r, events, Options{})
+		// The offender's 50th request, 2 s + 49 × 4s/60 in.
+		if len(got) == 0 || got[0].State != alert.Firing || got[0].At != 2*s+4*s*49/60 {
+			t.Fatalf("transitions = %v, want firing on the 50th request at 5.266s", got)
+		}
+		if a := full[0]; a.Value != 5 || len(a.Keys) == 0 || a.Keys[0].Key != "203.0.113.7" || a.Keys[0].Count != 50 {
+			t.Errorf("alert value %v, keys %v; want 5/s from 203.0.113.7 (50)", a.Value, a.Keys)
+		}
+	})
+	t.Run("baseline after its warm-up", func(t *testing.T) {
+		r := Rule{Name: "b", Type: Rate, Window: 10 * s, Baseline: &Baseline{Factor: 4, Floor: 5, Warmup: time.Minute, HalfLife: time.Hour}}
+		events := concat(burst(0, 120*s, 240, "a"), burst(120*s, 5*s, 500, "b")) // 2/s, then 100/s
+		got, full, _ := replay(t, r, events, Options{})
+		if len(got) == 0 || got[0].State != alert.Firing || got[0].At >= 121*s || got[0].At < 120*s {
+			t.Fatalf("transitions = %v, want firing within the burst's first second", got)
+		}
+		if a := full[0]; a.Value < a.Threshold || a.Threshold < 5 {
+			t.Errorf("alert %v against %v, want past the learned threshold", a.Value, a.Threshold)
+		}
+	})
+	t.Run("for: waits for its boundary", func(t *testing.T) {
+		r := rateRule(10*s, 10)
+		r.For = 3 * s
+		got, _, _ := replay(t, r, burst(0, 20*s, 400, "a"), Options{})
+		// Pending from the first boundary past the crossing (t0+5s: 100
+		// events at 20/s), firing from the first event 3 s later.
+		if len(got) == 0 || got[0].At != 8*s {
+			t.Fatalf("transitions = %v, want firing at 8s", got)
+		}
+	})
 }

@@ -57,6 +57,19 @@ type sincer interface {
 	since(pending time.Time) time.Time
 }
 
+// liveKind is a kind that can tell, as an event is counted, whether the
+// window ending at that event has crossed a level going up: live returns
+// a lower bound of the value over the window up to the event (the bucket
+// being filled counted, the ring's oldest bucket, which straddles the
+// window's start, left out), so that a crossing fires on the event that
+// makes it instead of at the next boundary. key is the event's group_by
+// value (nil without one). It is called for every matching event while the
+// rule can fire, so it must cost O(1) and, below the level, a comparison
+// or two; level lets it stop early.
+type liveKind interface {
+	live(key []byte, level float64) float64
+}
+
 // basicKind is the default behaviour kinds embed: nothing per slot,
 // always ready, idle when inactive, no field of its own.
 type basicKind struct{}

@@ -25,10 +25,20 @@ func (k *rate) value(time.Time) float64 {
 	return float64(k.s.w.total) / k.s.rule.Window.Seconds()
 }
 
+func (k *rate) live(_ []byte, _ float64) float64 {
+	return float64(k.s.w.liveTotal()) / k.s.rule.Window.Seconds()
+}
+
 // fill sets the rate in the newest complete bucket alone: the window's
 // average lags the first seconds of a burst.
+// (or, for an alert fired on an event, in the bucket being filled, if
+// more): the window's average lags the first seconds of a burst.
 func (k *rate) fill(a *alert.Alert) {
+	secs := (time.Duration(k.s.w.width) * k.s.opts.Resolution).Seconds()
 	if n, ok := k.s.w.lastComplete(); ok {
-		a.Current = round(float64(n) / (time.Duration(k.s.w.width) * k.s.opts.Resolution).Seconds())
+		a.Current = round(float64(n) / secs)
+	}
+	if k.s.onEvent {
+		a.Current = max(a.Current, round(float64(k.s.w.ring[k.s.w.lastIdx].count)/secs))
 	}
 }

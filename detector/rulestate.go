@@ -45,6 +45,14 @@ type ruleState struct {
 
 	samples    [][]byte // ring of recent matching lines
 	nextSample int
+
+	// liveTh is the level a matching event's live value is compared with
+	// between boundaries: the threshold of the last boundary while the rule
+	// may fire going up, +Inf when it may not (or its kind cannot tell).
+	liveTh  float64
+	live    liveKind // the kind, if it can fire on an event
+	key     []byte   // the group_by value of the event just counted
+	onEvent bool     // the alert being built fired on an event
 }
 
 func newRuleState(r Rule, opts *Options) *ruleState {
@@ -66,6 +74,11 @@ func newRuleState(r Rule, opts *Options) *ruleState {
 		s.base = newLearned(b, r.Window, tick, s.k.unit() == alert.PerSecond)
 	}
 	s.samples = make([][]byte, 0, opts.Samples)
+	s.live, _ = s.k.(liveKind)
+	s.liveTh = math.Inf(1)
+	if s.base == nil && s.live != nil {
+		s.liveTh = s.rule.Threshold
+	}
 	return s
 }
 
@@ -93,8 +106,11 @@ func (s *ruleState) tick(b int64) bool {
 func (s *ruleState) add(b int64, ev *Event) bool {
 	var key []byte
 	if s.rule.GroupBy != nil {
-		key = s.rule.GroupBy.get(ev)
+		if key = s.rule.GroupBy.get(ev); len(key) > maxKeyBytes {
+			key = key[:maxKeyBytes]
+		}
 	}
+	s.key = key
 	slot, ok := s.w.add(s.w.bucketOf(b), key)
 	if !ok {
 		return false
@@ -112,6 +128,34 @@ func (s *ruleState) add(b int64, ev *Event) bool {
 		s.sample(ev.Raw)
 	}
 	return true
+}
+
+// fireOnEvent fires the rule at an event's time, at, when the event just
+// counted takes the window past the threshold: a crossing fires at once,
+// not at the next boundary. Resolving, learning and for: pending still
+// happen at boundaries; a rule with for: fires on an event only once it is
+// pending for long enough.
+func (s *ruleState) fireOnEvent(at time.Time) (alert.Alert, bool) {
+	if s.state == stateFiring || math.IsInf(s.liveTh, 1) ||
+		s.rule.For > 0 && (s.state != statePending || at.Sub(s.pendingSince) < s.rule.For) {
+		return alert.Alert{}, false
+	}
+	v := s.live.live(s.key, s.liveTh)
+	if !crosses(v, s.liveTh, false, s.base != nil) {
+		return alert.Alert{}, false
+	}
+	if s.state == stateInactive {
+		s.pendingSince = at
+	}
+	s.state, s.since, s.peak, s.peakSet = stateFiring, s.pendingSince, 0, false
+	s.firings++
+	s.onEvent = true
+	a := s.alert(alert.Firing, at, v, s.liveTh)
+	s.onEvent = false
+	if s.opts.Trace != nil {
+		s.trace(at, v, s.liveTh, "fired")
+	}
+	return a, true
 }
 
 // maxSampleBytes caps the length of a kept sample line.
@@ -185,6 +229,12 @@ func (s *ruleState) evaluate(at time.Time) (alert.Alert, bool) {
 	}
 	if s.base != nil {
 		s.base.learn(v, th, s.state != stateInactive, at, s.start)
+	}
+	if s.live != nil {
+		s.liveTh = math.Inf(1)
+		if ready && !down {
+			s.liveTh = th
+		}
 	}
 	if s.opts.Trace != nil {
 		s.trace(at, v, th, why)
@@ -275,7 +325,7 @@ func (s *ruleState) alert(st alert.State, at time.Time, v, th float64) alert.Ale
 	a := alert.Alert{
 		Rule: r.Name, State: st, Time: at, Value: round(v), Threshold: round(th),
 		Unit: s.k.unit(), Severity: r.Severity, Description: r.Description,
-		Since: s.since, Window: r.Window, Count: s.w.total, Peak: round(s.peak), Clear: r.Clear,
+		Since: s.since, Window: r.Window, Count: s.count(), Peak: round(s.peak), Clear: r.Clear,
 		ResolveAt: round(s.clearLevel(th, down)), Down: down,
 		Keys: []alert.KeyCount{},
 	}
@@ -285,7 +335,11 @@ func (s *ruleState) alert(st alert.State, at time.Time, v, th float64) alert.Ale
 	s.k.fill(&a)
 	if r.GroupBy != nil {
 		a.GroupBy = r.GroupBy.Name
-		a.Keys = s.w.topKeys(s.opts.TopN)
+		if s.onEvent {
+			a.Keys = s.w.liveTopKeys(s.opts.TopN)
+		} else {
+			a.Keys = s.w.topKeys(s.opts.TopN)
+		}
 	}
 	if s.distinct != nil {
 		a.DistinctOf = s.distinct.field.Name
@@ -295,6 +349,15 @@ func (s *ruleState) alert(st alert.State, at time.Time, v, th float64) alert.Ale
 		a.Samples = append(a.Samples, string(s.samples[(s.nextSample+i)%len(s.samples)]))
 	}
 	return a
+}
+
+// count is the events in the window the alert measures: the complete
+// buckets at a boundary, up to the event for one fired on an event.
+func (s *ruleState) count() uint64 {
+	if s.onEvent {
+		return s.w.liveTotal()
+	}
+	return s.w.total
 }
 
 // round keeps three decimals, so that replays print stable values.

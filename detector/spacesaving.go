@@ -31,6 +31,7 @@ type SpaceSaving struct {
 	free   []int        // unused indexes in groups
 
 	evicted []byte // the last evicted key, returned by Add
+	lastAdd int    // the slot of the key the last Add counted
 }
 
 // countGroup is the run order[start..end] (inclusive) of slots with one count.
@@ -77,6 +78,7 @@ func (s *SpaceSaving) Add(key []byte) (evicted EvictedEntry, didEvict bool) {
 	h := t.hash(key)
 	if i := t.lookup(key, h); i >= 0 {
 		s.increment(i)
+		s.lastAdd = i
 		return EvictedEntry{}, false
 	}
 	if !t.full() {
@@ -84,6 +86,7 @@ func (s *SpaceSaving) Add(key []byte) (evicted EvictedEntry, didEvict bool) {
 			s.grow()
 		}
 		i := t.insert(key, h, 1, 0)
+		s.lastAdd = i
 		p := t.n - 1 // count 1 is the smallest, so i goes last
 		s.order[p] = i
 		s.pos[i] = p
@@ -102,7 +105,25 @@ func (s *SpaceSaving) Add(key []byte) (evicted EvictedEntry, didEvict bool) {
 	t.rekey(i, key, h)
 	t.errs[i] = t.counts[i]
 	s.increment(i)
+	s.lastAdd = i
 	return evicted, true
+}
+
+// Added returns the count and error bound of the key the last
+// [SpaceSaving.Add] counted, in O(1); valid until the next call of a
+// method of s.
+func (s *SpaceSaving) Added() (count, err uint64) {
+	return s.t.counts[s.lastAdd], s.t.errs[s.lastAdd]
+}
+
+// Get returns key's count and error bound, and whether key is monitored.
+func (s *SpaceSaving) Get(key []byte) (count, err uint64, ok bool) {
+	t := &s.t
+	i := t.lookup(key, t.hash(key))
+	if i < 0 {
+		return 0, 0, false
+	}
+	return t.counts[i], t.errs[i], true
 }
 
 // increment adds one to the count of slot i, keeping order sorted.

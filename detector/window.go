@@ -216,6 +216,56 @@ func (w *window) lastComplete() (uint64, bool) {
 	return bk.count, bk.n == w.last-1
 }
 
+// oldestCount returns the count of the ring's oldest bucket (the one a
+// window ending inside the newest bucket covers only in part), 0 when the
+// ring does not hold it.
+func (w *window) oldestCount() uint64 {
+	bk := &w.ring[mod(w.last-w.nb, int64(len(w.ring)))]
+	if bk.n != w.last-w.nb {
+		return 0
+	}
+	return bk.count
+}
+
+// liveTotal is a lower bound of the events in the window ending at an
+// event of the newest bucket: every bucket but the oldest.
+func (w *window) liveTotal() uint64 { return w.total - w.oldestCount() }
+
+// liveKeyCount is a lower bound of key's events in the window ending at
+// an event of the newest bucket: its guaranteed counts in the newest and
+// the complete buckets, less what the oldest bucket may have held of it.
+// The newest bucket's count comes from the Add just made for key.
+func (w *window) liveKeyCount(key []byte) uint64 {
+	cur := &w.ring[w.lastIdx]
+	count, err := cur.keys.Added()
+	n := count - min(err, count)
+	if c, e, ok := w.keys.Get(key); ok {
+		n += c - min(e, c)
+	}
+	old := &w.ring[mod(w.last-w.nb, int64(len(w.ring)))]
+	if old.n == w.last-w.nb && old.keys != nil && old.count > 0 {
+		if c, _, ok := old.keys.Get(key); ok {
+			n -= min(c, n)
+		}
+	}
+	return n
+}
+
+// liveTopKeys returns the n keys with the highest guaranteed counts over
+// the complete buckets and the newest one: what an alert fired on an
+// event names, before the newest bucket completes.
+func (w *window) liveTopKeys(n int) []alert.KeyCount {
+	cur := &w.ring[w.lastIdx]
+	if cur.keys == nil || cur.count == 0 || cur.merged {
+		return w.topKeys(n)
+	}
+	// The newest bucket's keys join the sum for the selection, and leave it.
+	cur.keys.Each(func(key []byte, count, err uint64) { w.keys.Add(key, count, err) })
+	top := w.topKeys(n)
+	cur.keys.Each(func(key []byte, count, err uint64) { w.keys.Sub(key, count, err) })
+	return top
+}
+
 // busiest returns the highest guaranteed count of a key over the complete
 // buckets: Space-Saving's count minus its error bound, so that the
 // sketch's overestimate never makes a rule fire.
