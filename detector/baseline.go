@@ -92,8 +92,19 @@ func (l *learned) learn(v, th float64, active bool, at, start time.Time) {
 	if (active || crosses(v, th, l.cfg.Down, true)) && !math.IsInf(th, 0) {
 		x = th // even in warm-up: an attack then must not become the normal
 	}
+	// Nor may an attack teach the other direction: a flood must not lift
+	// the normal a drop rule compares with (the site's ordinary traffic
+	// would then look like a collapse), and an outage must not lower the
+	// normal of a rise. A value is learned at most learnSpan times the
+	// normal (or the floor, on a quiet site) and at least a learnSpan-th of
+	// it: a lasting new level is still learned, geometrically.
+	x = min(max(x, l.mean/learnSpan), max(l.mean, l.cfg.Floor)*learnSpan)
 	l.fold(x)
 }
+
+// learnSpan is the most a learned value may differ from the normal, as a
+// factor (see [learned.learn]).
+const learnSpan = 3.0
 
 // skipped folds n boundaries that the engine skipped while every rule was
 // idle: each would have learned a value of 0.

@@ -378,3 +378,30 @@ func TestRule_ValidateWithBaseline(t *testing.T) {
 		}
 	}
 }
+
+// TestBaseline_notTaughtByAnAttack: a two-minute flood on a quiet site
+// must not lift the normal of the drop rule (ordinary traffic afterwards
+// is no collapse), nor an outage lower the normal of the rise rule.
+func TestBaseline_notTaughtByAnAttack(t *testing.T) {
+	s := time.Second
+	spike := Rule{Name: "spike", Type: Rate, Window: time.Minute, Baseline: &Baseline{Factor: 4, Floor: 5, Warmup: 30 * time.Minute, HalfLife: time.Hour}}
+	drop := Rule{Name: "drop", Type: Rate, Window: 5 * time.Minute, Baseline: &Baseline{Down: true, Factor: 10, Floor: 1, Warmup: time.Hour, HalfLife: time.Hour}}
+	steady := func(from, d time.Duration, perSecond int) []ev { return burst(from, d, int(d/s)*perSecond, "10.0.0.%d") }
+	t.Run("flood then ordinary traffic", func(t *testing.T) {
+		events := concat(steady(0, 2*time.Hour, 3), steady(2*time.Hour, 2*time.Minute, 240), steady(2*time.Hour+2*time.Minute, time.Hour, 3))
+		got, _, _ := replay(t, drop, byTime(events), Options{})
+		if len(got) != 0 {
+			t.Errorf("drop rule after a flood: %v, want nothing", got)
+		}
+		got, _, _ = replay(t, spike, byTime(events), Options{})
+		if len(got) != 2 || got[0].At < 2*time.Hour || got[0].At > 2*time.Hour+5*s {
+			t.Errorf("spike rule: %v, want one episode from the flood's start", got)
+		}
+	})
+	t.Run("outage then ordinary traffic", func(t *testing.T) {
+		events := concat(steady(0, 2*time.Hour, 10), steady(3*time.Hour, time.Hour, 10))
+		if got, _, _ := replay(t, spike, events, Options{}); len(got) != 0 {
+			t.Errorf("spike rule after an hour's outage: %v, want nothing", got)
+		}
+	})
+}
