@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sentinel-dev/sentinel/internal/delivery"
 	"github.com/sentinel-dev/sentinel/internal/testutil"
 )
 
@@ -68,7 +69,7 @@ func TestManager_Run(t *testing.T) {
 		}
 		var outcomes []string
 		for _, e := range audit.Recent() {
-			outcomes = append(outcomes, string(e.Phase)+" "+e.Outcome)
+			outcomes = append(outcomes, string(e.Phase)+" "+string(e.Outcome))
 		}
 		if want := "[apply retrying apply retrying apply ok revert ok]"; fmtSlice(outcomes) != want {
 			t.Errorf("audit = %v, want %s", outcomes, want)
@@ -110,7 +111,7 @@ func TestManager_Run(t *testing.T) {
 		if reqs := fs.Requests(); len(reqs) != 0 {
 			t.Errorf("requests = %+v, want none", reqs)
 		}
-		if r := audit.Recent(); r[0].Outcome != OutcomeDryRun || r[1].Outcome != OutcomeDryRun {
+		if r := audit.Recent(); r[0].Outcome != delivery.DryRun || r[1].Outcome != delivery.DryRun {
 			t.Errorf("audit = %+v", r)
 		}
 	})

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/sentinel-dev/sentinel/alert"
+	"github.com/sentinel-dev/sentinel/internal/delivery"
 )
 
 // calls records a notifier's calls.
@@ -38,19 +39,19 @@ func (c *calls) n() int {
 // outcomes counts a dispatcher's outcomes.
 type outcomes struct {
 	mu sync.Mutex
-	m  map[string]int
+	m  map[delivery.Outcome]int
 }
 
-func (o *outcomes) add(_, outcome string) {
+func (o *outcomes) add(_ string, outcome delivery.Outcome) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	if o.m == nil {
-		o.m = map[string]int{}
+		o.m = map[delivery.Outcome]int{}
 	}
 	o.m[outcome]++
 }
 
-func (o *outcomes) get(k string) int {
+func (o *outcomes) get(k delivery.Outcome) int {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	return o.m[k]
@@ -85,7 +86,7 @@ func TestDispatcher_retriesUntilDelivered(t *testing.T) {
 		time.Sleep(time.Minute)
 		synctest.Wait()
 		stop()
-		if c.n() != 4 || o.get("ok") != 1 || o.get("retry") != 3 {
+		if c.n() != 4 || o.get("ok") != 1 || o.get("retrying") != 3 {
 			t.Fatalf("%d calls, outcomes %v; want 3 retries then one delivery", c.n(), o.m)
 		}
 		// Backoff doubles: waits of 0.5–1 s, 1–2 s, 2–4 s.
@@ -103,7 +104,7 @@ func TestDispatcher_retryAfter(t *testing.T) {
 		var c calls
 		n := NotifierFunc(func(ctx context.Context, a alert.Alert) error {
 			if c.add(a) == 1 {
-				return &RetryAfterError{After: 30 * time.Second, Err: errors.New("429 Too Many Requests")}
+				return &delivery.RetryAfterError{After: 30 * time.Second, Err: errors.New("429 Too Many Requests")}
 			}
 			return nil
 		})
@@ -125,7 +126,7 @@ func TestDispatcher_permanentNotRetried(t *testing.T) {
 		var o outcomes
 		n := NotifierFunc(func(ctx context.Context, a alert.Alert) error {
 			c.add(a)
-			return Permanent(errors.New("401 invalid_auth"))
+			return delivery.Permanent(errors.New("401 invalid_auth"))
 		})
 		d := NewDispatcher(DispatcherOptions{Routes: []Route{{Name: "slack", Notifier: n}}, Outcome: o.add})
 		stop := run(d)

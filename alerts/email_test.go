@@ -30,6 +30,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/sentinel-dev/sentinel/alert"
+	"github.com/sentinel-dev/sentinel/internal/delivery"
 )
 
 const (
@@ -539,8 +540,8 @@ func TestEmail_NotifyErrors(t *testing.T) {
 				t.Fatal("Notify() = nil, want an error")
 			}
 			t.Logf("Notify() = %v", err)
-			if got := IsPermanent(err); got != tt.wantPermanent {
-				t.Errorf("IsPermanent(%v) = %v, want %v", err, got, tt.wantPermanent)
+			if got := delivery.IsPermanent(err); got != tt.wantPermanent {
+				t.Errorf("delivery.IsPermanent(%v) = %v, want %v", err, got, tt.wantPermanent)
 			}
 			for _, secret := range []string{tt.pass, smtpPass, encodedPass, "hunter2", "s3cret", "%2F"} {
 				if strings.Contains(err.Error(), secret) {
@@ -559,7 +560,7 @@ func TestEmail_NotifyCanceled(t *testing.T) {
 	e := newTestEmail(t, srv, srv.URL("smtp", smtpUser, smtpPass))
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	if err := e.Notify(ctx, emailAlert()); !errors.Is(err, context.Canceled) || IsPermanent(err) {
+	if err := e.Notify(ctx, emailAlert()); !errors.Is(err, context.Canceled) || delivery.IsPermanent(err) {
 		t.Errorf("Notify(canceled) = %v, want context.Canceled, not permanent", err)
 	}
 }
