@@ -178,7 +178,8 @@ func TestManager_Run_revertFailures(t *testing.T) {
 	t.Run("fired and resolved again during the retries", func(t *testing.T) {
 		m, fs := reverting(t, 50*time.Millisecond, 2, 503, 503, 503)
 		m.Handle(fire("signup-burst", t0.Add(30*time.Minute)))
-		m.Handle(resolve("signup-burst", t0.Add(31*time.Minute))) // before the retry loop notices
+		// Resolved again before the retry loop notices the firing.
+		m.Handle(resolve("signup-burst", t0.Add(31*time.Minute)))
 		waitEpisode(t, m, StatusOn) // the revert given up
 		if eps := m.Episodes(); !eps[0].RevertAt.Equal(t0.Add(32 * time.Minute)) {
 			t.Fatalf("episode = %+v, want its revert due a minute (revert_after) after the second resolve", eps[0])
