@@ -5,7 +5,6 @@ import (
 	"errors"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -108,23 +107,18 @@ func TestDo(t *testing.T) {
 	}
 }
 
-// TestClient_noRedirect: a real server's 301 comes back as the response,
-// its target never asked.
+// TestClient_noRedirect: a 301 comes back as the response, its target
+// never asked, whatever client the caller gave.
 func TestClient_noRedirect(t *testing.T) {
-	var gets int
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method == http.MethodGet {
-			gets++
-			return
-		}
-		http.Redirect(w, r, "/elsewhere", http.StatusMovedPermanently)
-	}))
-	defer srv.Close()
-	base := &http.Client{Timeout: time.Second}
-	req, _ := http.NewRequest(http.MethodPost, srv.URL+"/hook", strings.NewReader("{}"))
-	res, err := Do(Client(base), req, "post", time.Now())
-	if !IsPermanent(err) || res.Status != 301 || gets != 0 || !strings.Contains(err.Error(), "give the final URL") {
-		t.Errorf("Do() = %+v, %v (GETs %d); want a permanent error, the redirect not followed", res, err, gets)
+	var methods []string
+	base := &http.Client{Transport: respond(func(r *http.Request) *http.Response {
+		methods = append(methods, r.Method)
+		return answer(301, "", "Location", "/elsewhere")(r)
+	})}
+	req, _ := http.NewRequest(http.MethodPatch, "https://flags.example/f", strings.NewReader("{}"))
+	res, err := Do(Client(base), req, "patch", time.Now())
+	if !IsPermanent(err) || res.Status != 301 || len(methods) != 1 || !strings.Contains(err.Error(), "give the final URL") {
+		t.Errorf("Do() = %+v, %v (requests %v); want a permanent error, the redirect not followed", res, err, methods)
 	}
 	if base.CheckRedirect != nil {
 		t.Error("Client modified the client it was given")
