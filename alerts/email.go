@@ -368,40 +368,31 @@ func messageID(from string) string {
 	return "sentinel." + hex.EncodeToString(b[:]) + "@" + domain
 }
 
-// subject is the one line a phone shows: severity, rule, state, how bad
-// ("[critical] signup-burst firing: 240/s ≥ 1/s"), and the busiest key of
-// a per-key rule, the "who". It is built here, not by go-mail, and passed
-// through headerText, as keys come from the attacker.
+// subject is the one line a phone shows: the [Title] ("[critical]
+// signup-burst firing: 240/s ≥ 1/s"), with the busiest key of a per-key
+// rule, the "who", or the peak of a resolved alert. It is built here, not
+// by go-mail, and passed through headerText, as keys come from the
+// attacker.
 func subject(a alert.Alert) string {
-	var b strings.Builder
-	state := string(a.State)
-	if a.Reminder > 0 {
-		state = "still firing after " + alert.FormatDuration(a.Time.Sub(a.Since))
-	}
-	fmt.Fprintf(&b, "[%s] %s %s", a.Severity, a.Rule, state)
+	s := Title(a)
 	switch a.State {
 	case alert.Firing:
-		op := "≥"
-		if a.Down {
-			op = "≤"
-		}
-		fmt.Fprintf(&b, ": %s %s %s", alert.FormatValue(a.Value, a.Unit), op, alert.FormatValue(a.Threshold, a.Unit))
 		if a.PerKey && len(a.Keys) > 0 {
-			fmt.Fprintf(&b, " from %s", a.Keys[0].Key)
+			s += " from " + a.Keys[0].Key
 		}
 	case alert.Resolved:
-		fmt.Fprintf(&b, " after %s, peak %s", alert.FormatDuration(a.Time.Sub(a.Since)), alert.FormatValue(a.Peak, a.Unit))
+		s += ", peak " + alert.FormatValue(a.Peak, a.Unit)
 	}
-	return headerText(b.String(), maxSubjectRunes)
+	return headerText(s, maxSubjectRunes)
 }
 
-// headerText makes s safe for one unstructured header line. TODO: one
-// header escaper with [HeaderText], whose rules differ slightly (it keeps
-// invalid bytes as U+FFFD and collapses less). CR, LF, tabs
-// and other control characters become spaces (so nothing can start a new
-// header such as "Bcc:"), invalid UTF-8 and characters that reorder or
-// break displayed text are dropped, runs of spaces collapse, and the
-// result is cut to maxRunes, an ellipsis included.
+// headerText makes s safe for one unstructured header line that must fit
+// maxRunes once escaped, as a subject must. It is stricter than
+// [alert.HeaderText], which escapes text for a header of any length: CR,
+// LF, tabs and other control characters become spaces (so nothing can
+// start a new header such as "Bcc:"), invalid UTF-8 and characters that
+// reorder or break displayed text are dropped, runs of spaces collapse,
+// and the result is cut to maxRunes, an ellipsis included.
 func headerText(s string, maxRunes int) string {
 	var b strings.Builder
 	space := false
@@ -428,7 +419,7 @@ func headerText(s string, maxRunes int) string {
 }
 
 // emailText is the plain-text body. Every log-derived string goes through
-// [Sanitize].
+// [alert.Sanitize].
 func emailText(a alert.Alert) string {
 	v := bodyView(a)
 	var b strings.Builder

@@ -40,7 +40,7 @@ const maxNtfyTitleRunes = 200
 
 // Ntfy publishes each transition to an ntfy topic (https://ntfy.sh, or
 // a self-hosted server), which pushes it to the phones subscribed to it.
-// The body is the [Summary] in plain text, escaped with [Sanitize]; the
+// The body is the [Summary] in plain text, escaped with [alert.Sanitize]; the
 // Title, Priority and Tags headers carry the [Title], the severity and an
 // emoji. Ntfy is safe for concurrent use.
 type Ntfy struct {

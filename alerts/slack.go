@@ -70,7 +70,7 @@ const (
 // section with the [Summary] and a context line with the rule and time;
 // its top-level text, the only part a phone notification shows, is the
 // [Headline], after the configured mention for a critical alert that
-// fires. All log-derived text is escaped with [SlackText], and messages
+// fires. All log-derived text is escaped with [alert.SlackText], and messages
 // are sent with parse=none, so no mention or link comes from the log.
 // Slack is safe for concurrent use.
 type Slack struct {
