@@ -154,8 +154,9 @@ func FuzzExecArgs(f *testing.F) {
 }
 
 // TestExec_hostileKeys runs a real program (this test binary, as a helper
-// that writes down its arguments) on every hostile key, for every field,
-// and checks what it received.
+// that writes down its arguments) on every hostile key, for a field of
+// each kind of alphabet (FuzzExecArgs covers every field in process), and
+// checks what it received.
 func TestExec_hostileKeys(t *testing.T) {
 	self, err := os.Executable()
 	if err != nil {
@@ -164,7 +165,7 @@ func TestExec_hostileKeys(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "args.json")
 	e := newArgExec(t, self, "-test.run=^TestHelperArgs$", out, "--")
 	keys := readKeys(t)
-	for _, field := range argFields {
+	for _, field := range []string{"client_ip", "client_net", "path", "status", "user_agent"} {
 		res, err := e.Do(context.Background(), callFor(field, keys...))
 		if err != nil {
 			t.Fatalf("%s: Do() = %v (output %q)", field, err, res.Output)
