@@ -371,14 +371,17 @@ func messageID(from string) string {
 // subject is the one line a phone shows: the [Title] ("[critical]
 // signup-burst firing: 240/s ≥ 1/s"), with the busiest key of a per-key
 // rule, the "who", or the peak of a resolved alert. It is built here, not
-// by go-mail, and passed through headerText, as keys come from the
-// attacker.
+// by go-mail: the key comes from the attacker, so it is reduced to its
+// field's alphabet (a client_ip that is no bare address is left out), and
+// the whole passed through headerText.
 func subject(a alert.Alert) string {
 	s := Title(a)
 	switch a.State {
 	case alert.Firing:
 		if a.PerKey && len(a.Keys) > 0 {
-			s += " from " + a.Keys[0].Key
+			if k, ok := alert.FieldAlphabet(a.GroupBy).Reduce(a.Keys[0].Key); ok {
+				s += " from " + k
+			}
 		}
 	case alert.Resolved:
 		s += ", peak " + alert.FormatValue(a.Peak, a.Unit)
