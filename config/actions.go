@@ -139,11 +139,8 @@ func (d *decoder) request(n *yaml.Node, path, kind string) *request {
 			}
 		}
 	})
-	d.secretFiles(path, []string{"url", "secret"}, r.v, r.nodes)
-	for _, secret := range []string{"url", "secret"} {
-		if _, read := r.v[secret]; read && r.set[secret+"_file"] {
-			r.set[secret] = true
-		}
+	for _, secret := range d.secretFiles(path, []string{"url", "secret"}, r.v, r.nodes) {
+		r.set[secret] = true // a revert's own, not its webhook's
 	}
 	return r
 }

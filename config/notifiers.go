@@ -129,8 +129,8 @@ func (d *decoder) notifier(n *yaml.Node, path string, names map[string]int) (Not
 // secretFiles reads each secret key given as KEY_file into vals[KEY]: a
 // secret comes from the value itself (often ${ENV}) or from a file, not
 // both. nodes holds the node of each key given, for errors at its line.
-// It serves notifiers and actions alike.
-func (d *decoder) secretFiles(path string, secrets []string, vals map[string]string, nodes map[string]*yaml.Node) {
+// It returns the keys it read. It serves notifiers and actions alike.
+func (d *decoder) secretFiles(path string, secrets []string, vals map[string]string, nodes map[string]*yaml.Node) (read []string) {
 	for _, secret := range secrets {
 		file := secret + "_file"
 		n, ok := nodes[file]
@@ -147,7 +147,9 @@ func (d *decoder) secretFiles(path string, secrets []string, vals map[string]str
 			continue
 		}
 		vals[secret] = strings.TrimSpace(string(data))
+		read = append(read, secret)
 	}
+	return read
 }
 
 // silence decodes one silences: entry: a rule and the time its
