@@ -26,14 +26,13 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"net/netip"
 	"strconv"
 	"strings"
 	"text/template"
 	"time"
 
 	"github.com/sentinel-dev/sentinel/alert"
-	"github.com/sentinel-dev/sentinel/alerts"
+	"github.com/sentinel-dev/sentinel/internal/delivery"
 )
 
 // Phase says whether a step applies the remedy or reverts it.
@@ -53,14 +52,15 @@ const (
 	DefaultMaxPerHour  = 4
 	DefaultMaxPerDay   = 12
 	DefaultRetries     = 3
-	DefaultTimeout     = 10 * time.Second
+	DefaultTimeout     = delivery.DefaultTimeout
 )
 
 // Step is one request an action makes: its remedy or its revert.
-// Implementations never retry by themselves: like alerts.Notifier, they
-// wrap a failure a retry cannot mend in an *alerts.PermanentError and a
-// rate limit in an *alerts.RetryAfterError; the [Manager] retries the
-// rest. They are safe for concurrent use and keep secrets out of errors.
+// Implementations never retry by themselves: like the notifiers, they
+// wrap a failure a retry cannot mend in a *delivery.PermanentError and a
+// rate limit in a *delivery.RetryAfterError; the [Manager] retries the
+// rest through delivery.Retry, the loop the notifiers use. They are safe
+// for concurrent use and keep secrets out of errors.
 type Step interface {
 	// Do makes the request for c and returns what came back.
 	Do(ctx context.Context, c Call) (Result, error)
@@ -134,9 +134,11 @@ func (e *OptionError) Unwrap() error { return e.Err }
 func optionError(option string, err error) error { return &OptionError{Option: option, Err: err} }
 
 // templateData is what an action's templates see: the alert's fields
-// under readable names. Text from the log (Keys) is attacker-controlled:
-// put it in JSON bodies through the json function, in URLs through
-// urlquery.
+// under readable names. Text from the log (Keys, Top) is
+// attacker-controlled: it comes reduced to the alphabet of the rule's
+// group_by field (see [reduceKeys]), and still goes into JSON bodies
+// through the json function, into URLs through urlquery, into a program's
+// arguments through ips.
 type templateData struct {
 	Action      string
 	Phase       Phase
@@ -158,13 +160,10 @@ type templateData struct {
 }
 
 func newTemplateData(c Call) templateData {
-	keys := make([]string, len(c.Alert.Keys))
-	for i, k := range c.Alert.Keys {
+	top := reduceKeys(c.Alert)
+	keys := make([]string, len(top))
+	for i, k := range top {
 		keys[i] = k.Key
-	}
-	top := c.Alert.Keys
-	if top == nil {
-		top = []alert.KeyCount{}
 	}
 	return templateData{Action: c.Action, Phase: c.Phase, Rule: c.Alert.Rule, State: c.Alert.State,
 		Severity: c.Alert.Severity, Time: c.Alert.Time.UTC().Format(time.RFC3339),
@@ -183,20 +182,43 @@ var templateFuncs = template.FuncMap{
 	},
 	// join joins strings: {{join .Keys ","}}.
 	"join": func(s []string, sep string) string { return strings.Join(s, sep) },
-	// ips keeps the values that are IP addresses or CIDR prefixes, in
-	// their canonical form: a key is attacker-controlled text, and a
-	// program (nft, a firewall API) must only ever see addresses.
-	"ips": func(s []string) []string {
-		out := []string{}
-		for _, v := range s {
-			if a, err := netip.ParseAddr(v); err == nil {
-				out = append(out, a.String())
-			} else if p, err := netip.ParsePrefix(v); err == nil {
-				out = append(out, p.Masked().String())
-			}
+	// ips keeps the values that are bare IP addresses or CIDR prefixes,
+	// in their canonical form: a key is attacker-controlled text, and a
+	// program (nft, a firewall API) must only ever see addresses. An
+	// address with an IPv6 zone ("fe80::1%x }; flush ruleset") is not one.
+	"ips": ips,
+}
+
+// ips is the template function of that name.
+func ips(s []string) []string {
+	out := []string{}
+	for _, v := range s {
+		if a, ok := alert.AddrAlphabet.Reduce(v); ok {
+			out = append(out, a)
+		} else if p, ok := alert.PrefixAlphabet.Reduce(v); ok {
+			out = append(out, p)
 		}
-		return out
-	},
+	}
+	return out
+}
+
+// reduceKeys returns a's top offenders with each key reduced to the
+// alphabet of the rule's group_by field (alert.FieldAlphabet): a client
+// address is a bare address, a path is percent-encoded, free text has no
+// control character. A key that is no value of its field (a client_ip
+// that is not a bare address) is dropped. Every value that reaches a
+// template, and so a URL or a program's argument, or a program's
+// environment, comes through here.
+func reduceKeys(a alert.Alert) []alert.KeyCount {
+	ab := alert.FieldAlphabet(a.GroupBy)
+	out := make([]alert.KeyCount, 0, len(a.Keys))
+	for _, k := range a.Keys {
+		if v, ok := ab.Reduce(k.Key); ok {
+			k.Key = v
+			out = append(out, k)
+		}
+	}
+	return out
 }
 
 // ParseTemplate parses an action's template text; name appears in its
@@ -212,7 +234,7 @@ func render(t *template.Template, c Call) (string, error) {
 	}
 	var b strings.Builder
 	if err := t.Execute(&b, newTemplateData(c)); err != nil {
-		return "", alerts.Permanent(fmt.Errorf("template %s: %w", t.Name(), err))
+		return "", delivery.Permanent(fmt.Errorf("template %s: %w", t.Name(), err))
 	}
 	return b.String(), nil
 }
@@ -245,5 +267,5 @@ var templateFields = []string{".Action", ".Phase", ".Rule", ".State", ".Severity
 // event time that started it, and the phase. The same on every attempt,
 // and after a restart, so a receiver can do the work once.
 func idempotencyKey(action string, a alert.Alert, p Phase) string {
-	return action + ":" + a.Rule + ":" + strconv.FormatInt(a.Time.Unix(), 10) + ":" + string(p)
+	return delivery.IdempotencyKey(action, a.Rule, strconv.FormatInt(a.Time.Unix(), 10), string(p))
 }

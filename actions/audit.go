@@ -6,35 +6,27 @@ import (
 	"os"
 	"sync"
 	"time"
-)
 
-// Outcomes of an [Entry].
-const (
-	OutcomeOK       = "ok"       // the request succeeded
-	OutcomeRetrying = "retrying" // it failed and will be tried again
-	OutcomeFailed   = "failed"   // it failed and will not be tried again
-	OutcomeDryRun   = "dry_run"  // it was logged, not made
-	OutcomeSkipped  = "skipped"  // a guardrail held it back (Reason says which)
-	OutcomePlanned  = "planned"  // replay: it would have been made
-	OutcomeStopped  = "stopped"  // a revert's retries given up: its rules fired again
+	"github.com/sentinel-dev/sentinel/internal/delivery"
 )
 
 // Entry is one line of the audit log: an attempt to apply or revert an
 // action, or an application a guardrail held back.
 type Entry struct {
-	At        time.Time `json:"at"`         // wall time of the attempt
-	EventTime time.Time `json:"event_time"` // log time of the alert or the due revert
-	Action    string    `json:"action"`
-	Phase     Phase     `json:"phase"`
-	Rule      string    `json:"rule"`
-	Outcome   string    `json:"outcome"`
-	Reason    string    `json:"reason,omitempty"`
-	Request   string    `json:"request"` // method and URL or command, redacted
-	Attempt   int       `json:"attempt,omitempty"`
-	Status    int       `json:"status,omitempty"` // HTTP status
-	Output    string    `json:"output,omitempty"`
-	Error     string    `json:"error,omitempty"`
-	Key       string    `json:"idempotency_key,omitempty"`
+	At        time.Time        `json:"at"`         // wall time of the attempt
+	EventTime time.Time        `json:"event_time"` // log time of the alert or the due revert
+	Action    string           `json:"action"`
+	Phase     Phase            `json:"phase"`
+	Rule      string           `json:"rule"`
+	Outcome   delivery.Outcome `json:"outcome"` // one of delivery.ActionOutcomes, or Planned
+
+	Reason  string `json:"reason,omitempty"`
+	Request string `json:"request"` // method and URL or command, redacted
+	Attempt int    `json:"attempt,omitempty"`
+	Status  int    `json:"status,omitempty"` // HTTP status
+	Output  string `json:"output,omitempty"`
+	Error   string `json:"error,omitempty"`
+	Key     string `json:"idempotency_key,omitempty"`
 }
 
 // DefaultAuditMaxBytes is the size at which the audit log is rotated to

@@ -15,7 +15,7 @@ import (
 	"time"
 
 	"github.com/sentinel-dev/sentinel/alert"
-	"github.com/sentinel-dev/sentinel/alerts"
+	"github.com/sentinel-dev/sentinel/internal/delivery"
 )
 
 // ExitTempFail is the exit status (EX_TEMPFAIL from sysexits.h) by which
@@ -101,13 +101,9 @@ func (e *Exec) String() string { return "exec " + alert.Sanitize(e.shown, 300) }
 
 // Do runs the program for c.
 func (e *Exec) Do(ctx context.Context, c Call) (Result, error) {
-	args := make([]string, len(e.args))
-	for i, t := range e.args {
-		s, err := render(t, c)
-		if err != nil {
-			return Result{}, err
-		}
-		args[i] = s
+	args, err := e.argv(c)
+	if err != nil {
+		return Result{}, err
 	}
 	ctx, cancel := context.WithTimeout(ctx, e.timeout)
 	defer cancel()
@@ -117,7 +113,7 @@ func (e *Exec) Do(ctx context.Context, c Call) (Result, error) {
 	cmd.WaitDelay = time.Second // a child holding the pipes open must not hang us
 	var out limitedBuffer
 	cmd.Stdout, cmd.Stderr = &out, &out
-	err := cmd.Run()
+	err = cmd.Run()
 	res := Result{Output: sanitizeOutput(out.String())}
 	op := "exec " + filepath.Base(e.path)
 	switch {
@@ -132,14 +128,30 @@ func (e *Exec) Do(ctx context.Context, c Call) (Result, error) {
 		if ee.ExitCode() == ExitTempFail {
 			return res, fmt.Errorf("%s: exit status %d (temporary failure)", op, ExitTempFail)
 		}
-		return res, alerts.Permanent(fmt.Errorf("%s: %w", op, err))
+		return res, delivery.Permanent(fmt.Errorf("%s: %w", op, err))
 	}
-	return res, alerts.Permanent(fmt.Errorf("%s: %w", op, err))
+	return res, delivery.Permanent(fmt.Errorf("%s: %w", op, err))
 }
 
-// execEnv is the program's environment: PATH and the alert's fields.
+// argv renders the program's arguments for c. A key of the alert reaches
+// them only reduced to its field's alphabet (see reduceKeys).
+func (e *Exec) argv(c Call) ([]string, error) {
+	args := make([]string, len(e.args))
+	for i, t := range e.args {
+		s, err := render(t, c)
+		if err != nil {
+			return nil, err
+		}
+		args[i] = s
+	}
+	return args, nil
+}
+
+// execEnv is the program's environment: PATH and the alert's fields, its
+// keys reduced to their field's alphabet as in the templates.
 func execEnv(c Call) []string {
 	a := c.Alert
+	a.Keys = reduceKeys(a)
 	keys := make([]string, len(a.Keys))
 	for i, k := range a.Keys {
 		keys[i] = k.Key

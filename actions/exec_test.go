@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/sentinel-dev/sentinel/alerts"
+	"github.com/sentinel-dev/sentinel/internal/delivery"
 )
 
 // script writes an executable shell script (the program under test; the
@@ -59,7 +59,7 @@ func TestExec_failures(t *testing.T) {
 			t.Fatal(err)
 		}
 		_, err = e.Do(context.Background(), Call{})
-		if err == nil || alerts.IsPermanent(err) != tt.permanent {
+		if err == nil || delivery.IsPermanent(err) != tt.permanent {
 			t.Errorf("%q: Do() = %v, want permanent %v", tt.body, err, tt.permanent)
 		}
 	}

@@ -2,6 +2,7 @@ package actions
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"maps"
@@ -10,7 +11,7 @@ import (
 	"time"
 
 	"github.com/sentinel-dev/sentinel/alert"
-	"github.com/sentinel-dev/sentinel/alerts"
+	"github.com/sentinel-dev/sentinel/internal/delivery"
 )
 
 // Episode statuses.
@@ -48,8 +49,9 @@ type Episode struct {
 	// once (the same episode goes on: no guardrail holds it back).
 	Reapply *alert.Alert `json:"reapply,omitempty"`
 
-	act  *Action       // the action as configured now (or, removed, when it began)
-	stop chan struct{} // closed to stop a revert's retries: a rule fired again
+	act   *Action       // the action as configured now (or, removed, when it began)
+	stop  chan struct{} // closed to stop a revert's retries: a rule fired again
+	retry retryState    // the retry its request waits for; guarded by the Manager's mu
 }
 
 // State is what a [Manager] saves across restarts.
@@ -75,11 +77,12 @@ type Options struct {
 	// run is passed to it as an entry with outcome "planned" (or
 	// "skipped"), and counts as done at once. Run is then not needed.
 	Plan func(Entry)
-	// Outcome, when set, counts each entry recorded (a metric): ok,
-	// retrying, failed, dry_run, or dropped for one a guardrail held back.
-	Outcome func(action, outcome string)
+	// Outcome, when set, counts each entry recorded (a metric), by its
+	// outcome: delivery.OK, Retrying, Failed, Skipped, DryRun or Stopped.
+	Outcome func(action string, o delivery.Outcome)
 	// MinBackoff and MaxBackoff bound the wait between attempts
-	// (defaults 1 s and 5 min).
+	// (defaults delivery.DefaultMinBackoff and DefaultMaxBackoff: 1 s and
+	// 5 min); a receiver's Retry-After wins when longer, up to 15 min.
 	MinBackoff, MaxBackoff time.Duration
 }
 
@@ -118,12 +121,6 @@ func NewManager(opts Options) *Manager {
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now
-	}
-	if opts.MinBackoff <= 0 {
-		opts.MinBackoff = time.Second
-	}
-	if opts.MaxBackoff <= 0 {
-		opts.MaxBackoff = 5 * time.Minute
 	}
 	m := &Manager{opts: opts, log: opts.Logger, episodes: map[string]*Episode{}, applied: map[string][]time.Time{},
 		firing: map[string]bool{}, wake: make(chan struct{}, 1)}
@@ -391,7 +388,7 @@ func (m *Manager) apply(act *Action, a alert.Alert, g guardrails) {
 	// Going on with an episode skips the cooldown and caps, never the pause.
 	if reason := m.blocked(act, a.Time); reason != "" && (g == checkGuardrails || m.paused) {
 		e := Entry{At: m.opts.Now().UTC(), EventTime: a.Time, Action: act.Name, Phase: Apply, Rule: a.Rule,
-			Outcome: OutcomeSkipped, Reason: reason, Request: act.Do.String()}
+			Outcome: delivery.Skipped, Reason: reason, Request: act.Do.String()}
 		m.record(e)
 		m.log.Warn("action held back", "action", act.Name, "rule", a.Rule, "reason", reason)
 		return
@@ -443,9 +440,9 @@ func (m *Manager) queue(j job) {
 		if j.phase == Revert {
 			step = j.act.Undo
 		}
-		outcome := OutcomePlanned
+		outcome := delivery.Planned
 		if j.ep.DryRun {
-			outcome = OutcomeDryRun
+			outcome = delivery.DryRun
 		}
 		m.opts.Plan(Entry{At: j.at, EventTime: j.at, Action: j.ep.Action, Phase: j.phase, Rule: j.ep.Alert.Rule,
 			Outcome: outcome, Request: step.String(), Key: idempotencyKey(j.ep.Action, j.ep.Alert, j.phase)})
@@ -475,7 +472,7 @@ func (m *Manager) done(j job, r result) {
 		return
 	}
 	m.changes++
-	ep.stop = nil
+	ep.stop, ep.retry = nil, retryState{}
 	switch {
 	case j.phase == Apply && r == succeeded:
 		ep.Status = StatusOn
@@ -532,59 +529,71 @@ func (m *Manager) run(ctx context.Context, j job) {
 	base := Entry{EventTime: j.at, Action: act.Name, Phase: phase, Rule: j.ep.Alert.Rule, Request: step.String(), Key: c.Key}
 	if j.ep.DryRun {
 		e := base
-		e.At, e.Outcome = m.opts.Now().UTC(), OutcomeDryRun
+		e.At, e.Outcome = m.opts.Now().UTC(), delivery.DryRun
 		m.log.Info("dry run: action not made", "action", act.Name, "phase", phase, "request", e.Request)
 		m.finish(j, e, succeeded)
 		return
 	}
-	backoff := m.opts.MinBackoff
-	for attempt := 1; ; attempt++ {
-		if stoppedNow(j.stop) {
-			e := base
-			e.At, e.Attempt, e.Outcome, e.Reason = m.opts.Now().UTC(), attempt, OutcomeStopped, "a rule fired again: the remedy stays on"
-			m.log.Warn("revert given up: a rule fired again, the remedy stays on", "action", act.Name)
-			m.finish(j, e, stopped)
-			return
-		}
-		c.Attempt = attempt
-		res, err := step.Do(ctx, c)
-		if ctx.Err() != nil {
-			return // made again after a restart, under the same key
-		}
+	var res Result
+	made := 0 // attempts made
+	entry := func(outcome delivery.Outcome, err error) Entry {
 		e := base
-		e.At, e.Attempt, e.Status, e.Output = m.opts.Now().UTC(), attempt, res.Status, res.Output
-		if err == nil {
-			e.Outcome = OutcomeOK
-			m.log.Info("action made", "action", act.Name, "phase", phase, "request", e.Request, "status", res.Status)
-			m.finish(j, e, succeeded)
-			return
+		e.At, e.Attempt, e.Status, e.Output, e.Outcome = m.opts.Now().UTC(), made, res.Status, res.Output, outcome
+		if err != nil {
+			e.Error = err.Error()
 		}
-		e.Error = err.Error()
-		if alerts.IsPermanent(err) || (phase == Apply && attempt > act.Retries) {
-			e.Outcome = OutcomeFailed
-			msg := "action failed"
-			if phase == Revert {
-				msg = "revert failed, not retried: the remedy is still on, undo it by hand"
-			}
-			m.log.Error(msg, "action", act.Name, "phase", phase, "request", e.Request, "attempt", attempt, "err", err)
-			m.finish(j, e, failed)
-			return
-		}
-		wait := alerts.RetryWait(err, backoff)
-		e.Outcome = OutcomeRetrying
-		m.log.Warn("action failed, retrying", "action", act.Name, "phase", phase, "attempt", attempt, "wait", wait, "err", err)
-		m.record(e)
-		t := time.NewTimer(wait)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return
-		case <-j.stop: // nil for an apply: never ready; checked at the loop's top
-			t.Stop()
-		case <-t.C:
-		}
-		backoff = min(backoff*2, m.opts.MaxBackoff)
+		return e
 	}
+	p := delivery.Policy{MinBackoff: m.opts.MinBackoff, MaxBackoff: m.opts.MaxBackoff, Stop: j.stop,
+		Retrying: func(f delivery.Failure) {
+			m.log.Warn("action failed, retrying", "action", act.Name, "phase", phase, "attempt", f.Attempt, "wait", f.Wait,
+				"requested", f.Requested, "err", f.Err)
+			m.record(entry(delivery.Retrying, f.Err))
+			m.setRetry(j.ep, retryState{at: m.opts.Now().Add(f.Wait), requested: f.Requested})
+		}}
+	if phase == Apply {
+		p.Attempts = max(act.Retries, 0) + 1
+	}
+	err := delivery.Retry(ctx, p, func(attempt int) error {
+		made, c.Attempt = attempt, attempt
+		var err error
+		res, err = step.Do(ctx, c)
+		return err
+	})
+	switch {
+	case errors.Is(err, delivery.ErrStopped):
+		made++ // the attempt not made
+		res = Result{}
+		e := entry(delivery.Stopped, nil)
+		e.Reason = "a rule fired again: the remedy stays on"
+		m.log.Warn("revert given up: a rule fired again, the remedy stays on", "action", act.Name)
+		m.finish(j, e, stopped)
+	case err == nil:
+		m.log.Info("action made", "action", act.Name, "phase", phase, "request", base.Request, "status", res.Status)
+		m.finish(j, entry(delivery.OK, nil), succeeded)
+	case ctx.Err() != nil:
+		// Cut off: made again after a restart, under the same key.
+	default:
+		msg := "action failed"
+		if phase == Revert {
+			msg = "revert failed, not retried: the remedy is still on, undo it by hand"
+		}
+		m.log.Error(msg, "action", act.Name, "phase", phase, "request", base.Request, "attempt", made, "err", err)
+		m.finish(j, entry(delivery.Failed, err), failed)
+	}
+}
+
+// retryState is a request that failed and waits to be made again.
+type retryState struct {
+	at        time.Time     // wall time of the next attempt
+	requested time.Duration // the wait the receiver asked for
+}
+
+// setRetry notes the retry ep's request waits for.
+func (m *Manager) setRetry(ep *Episode, r retryState) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	ep.retry = r
 }
 
 // finish records a job's last entry and ends it.
@@ -595,34 +604,17 @@ func (m *Manager) finish(j job, e Entry, r result) {
 	m.done(j, r)
 }
 
-// stoppedNow reports whether stop is closed (false for nil).
-func stoppedNow(stop chan struct{}) bool {
-	if stop == nil {
-		return false
-	}
-	select {
-	case <-stop:
-		return true
-	default:
-		return false
-	}
-}
-
 // record writes an entry to the audit log (or, planning, to Plan).
 func (m *Manager) record(e Entry) {
 	if m.opts.Plan != nil {
-		if e.Outcome == OutcomeSkipped {
+		if e.Outcome == delivery.Skipped {
 			e.At = e.EventTime
 			m.opts.Plan(e)
 		}
 		return
 	}
 	if m.opts.Outcome != nil {
-		o := e.Outcome
-		if o == OutcomeSkipped {
-			o = "dropped"
-		}
-		m.opts.Outcome(e.Action, o)
+		m.opts.Outcome(e.Action, e.Outcome)
 	}
 	if m.opts.Audit == nil {
 		return
@@ -665,6 +657,12 @@ type EpisodeStatus struct {
 	Firing   []string  `json:"firing"`
 	RevertAt time.Time `json:"revert_at,omitzero"` // zero: not before the rules resolve
 	Revert   string    `json:"revert,omitempty"`
+	// RetryAt is when a failed request is made again (wall time); zero
+	// when none waits.
+	RetryAt time.Time `json:"retry_at,omitzero"`
+	// RequestedWaitSeconds is the wait its receiver asked for (a 429's
+	// Retry-After), in seconds, at most 900.
+	RequestedWaitSeconds float64 `json:"requested_wait_seconds,omitempty"`
 }
 
 // Status returns the actions, the episodes under way and the last audit
@@ -686,7 +684,8 @@ func (m *Manager) Status() Status {
 	for _, n := range m.episodeNames() {
 		ep := m.episodes[n]
 		es := EpisodeStatus{Action: ep.Action, Rule: ep.Alert.Rule, Status: ep.Status, DryRun: ep.DryRun,
-			Applied: ep.Applied, Firing: slices.Clone(ep.Firing), RevertAt: ep.RevertAt}
+			Applied: ep.Applied, Firing: slices.Clone(ep.Firing), RevertAt: ep.RevertAt, RetryAt: ep.retry.at,
+			RequestedWaitSeconds: ep.retry.requested.Seconds()}
 		if ep.act.Undo != nil {
 			es.Revert = ep.act.Undo.String()
 		}

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sentinel-dev/sentinel/internal/delivery"
 	"github.com/sentinel-dev/sentinel/internal/testutil"
 )
 
@@ -32,6 +33,17 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 	}
 }
 
+// waitEpisode waits until the manager's one episode has status; it
+// waits on the manager's state, never on a side effect such as a request
+// the flag service saw (the manager may not have taken its answer yet).
+func waitEpisode(t *testing.T, m *Manager, status string) {
+	t.Helper()
+	waitFor(t, "the episode "+status, func() bool {
+		eps := m.Episodes()
+		return len(eps) == 1 && eps[0].Status == status
+	})
+}
+
 func liveAction(t *testing.T, url string, mod func(*Action)) *Action {
 	do, err := NewWebhook(WebhookOptions{Method: "PATCH", URL: url, Body: `{"enabled": false}`, Secret: "k"})
 	if err != nil {
@@ -55,7 +67,7 @@ func TestManager_Run(t *testing.T) {
 		m := NewManager(Options{Actions: []*Action{liveAction(t, fs.URL+"/flags/signups", nil)}, Audit: audit, MinBackoff: time.Millisecond})
 		runManager(t, m)
 		m.Handle(fire("signup-burst", t0))
-		waitFor(t, "the flag off", func() bool { return len(m.Episodes()) == 1 && m.Episodes()[0].Status == StatusOn })
+		waitEpisode(t, m, StatusOn)
 		m.Handle(resolve("signup-burst", t0.Add(time.Minute)))
 		m.Advance(t0.Add(2 * time.Minute))
 		waitFor(t, "the revert", func() bool { return len(m.Episodes()) == 0 })
@@ -68,7 +80,7 @@ func TestManager_Run(t *testing.T) {
 		}
 		var outcomes []string
 		for _, e := range audit.Recent() {
-			outcomes = append(outcomes, string(e.Phase)+" "+e.Outcome)
+			outcomes = append(outcomes, string(e.Phase)+" "+string(e.Outcome))
 		}
 		if want := "[apply retrying apply retrying apply ok revert ok]"; fmtSlice(outcomes) != want {
 			t.Errorf("audit = %v, want %s", outcomes, want)
@@ -104,13 +116,13 @@ func TestManager_Run(t *testing.T) {
 		runManager(t, m)
 		m.Handle(fire("signup-burst", t0))
 		m.Handle(resolve("signup-burst", t0.Add(time.Second)))
-		waitFor(t, "the dry apply", func() bool { return len(audit.Recent()) == 1 })
+		waitEpisode(t, m, StatusOn) // the dry apply done: audited, then the episode on
 		m.Advance(t0.Add(time.Hour))
 		waitFor(t, "the dry revert", func() bool { return len(m.Episodes()) == 0 })
 		if reqs := fs.Requests(); len(reqs) != 0 {
 			t.Errorf("requests = %+v, want none", reqs)
 		}
-		if r := audit.Recent(); r[0].Outcome != OutcomeDryRun || r[1].Outcome != OutcomeDryRun {
+		if r := audit.Recent(); r[0].Outcome != delivery.DryRun || r[1].Outcome != delivery.DryRun {
 			t.Errorf("audit = %+v", r)
 		}
 	})
@@ -129,15 +141,15 @@ func fmtSlice(s []string) string {
 
 // reverting starts a manager whose flag service answers statuses (after
 // a first request answered as usual: the apply), applies the flag flip at
-// t0, resolves it at t0+1m and makes the revert due at t0+20m; it
-// returns once the service has seen requests requests.
+// t0, resolves it at t0+1m once the remedy is on, and makes the revert
+// due at t0+20m; it returns once the service has seen requests requests.
 func reverting(t *testing.T, backoff time.Duration, requests int, statuses ...int) (*Manager, *testutil.FlagServer) {
 	t.Helper()
 	fs := testutil.NewFlagServer(t, "k", append([]int{0}, statuses...)...)
 	m := NewManager(Options{Actions: []*Action{liveAction(t, fs.URL, nil)}, MinBackoff: backoff, MaxBackoff: backoff})
 	runManager(t, m)
 	m.Handle(fire("signup-burst", t0))
-	waitFor(t, "the apply", func() bool { return len(fs.Requests()) == 1 })
+	waitEpisode(t, m, StatusOn) // not the request the service saw: the manager may not have its answer yet
 	m.Handle(resolve("signup-burst", t0.Add(time.Minute)))
 	m.Advance(t0.Add(20 * time.Minute))
 	waitFor(t, "revert attempts", func() bool { return len(fs.Requests()) >= requests })
@@ -151,10 +163,7 @@ func TestManager_Run_revertFailures(t *testing.T) {
 	t.Run("fired again during the retries", func(t *testing.T) {
 		m, fs := reverting(t, 50*time.Millisecond, 3, 503, 503, 503, 503, 503, 503, 503, 503)
 		m.Handle(fire("signup-burst", t0.Add(30*time.Minute)))
-		waitFor(t, "the revert given up", func() bool {
-			eps := m.Episodes()
-			return len(eps) == 1 && eps[0].Status == StatusOn
-		})
+		waitEpisode(t, m, StatusOn) // the revert given up
 		n := len(fs.Requests())
 		m.Advance(t0.Add(35 * time.Minute))
 		for _, r := range fs.Requests()[:n] {
@@ -169,11 +178,9 @@ func TestManager_Run_revertFailures(t *testing.T) {
 	t.Run("fired and resolved again during the retries", func(t *testing.T) {
 		m, fs := reverting(t, 50*time.Millisecond, 2, 503, 503, 503)
 		m.Handle(fire("signup-burst", t0.Add(30*time.Minute)))
-		m.Handle(resolve("signup-burst", t0.Add(31*time.Minute))) // before the retry loop notices
-		waitFor(t, "the revert given up", func() bool {
-			eps := m.Episodes()
-			return len(eps) == 1 && eps[0].Status == StatusOn
-		})
+		// Resolved again before the retry loop notices the firing.
+		m.Handle(resolve("signup-burst", t0.Add(31*time.Minute)))
+		waitEpisode(t, m, StatusOn) // the revert given up
 		if eps := m.Episodes(); !eps[0].RevertAt.Equal(t0.Add(32 * time.Minute)) {
 			t.Fatalf("episode = %+v, want its revert due a minute (revert_after) after the second resolve", eps[0])
 		}
@@ -199,13 +206,10 @@ func TestManager_Run_revertFailures(t *testing.T) {
 		m := NewManager(Options{Actions: []*Action{liveAction(t, fs.URL, nil)}, MinBackoff: time.Millisecond})
 		runManager(t, m)
 		m.Handle(fire("signup-burst", t0))
-		waitFor(t, "the apply", func() bool { return len(fs.Requests()) == 1 })
+		waitEpisode(t, m, StatusOn)
 		m.Handle(resolve("signup-burst", t0.Add(time.Minute)))
 		m.Advance(t0.Add(20 * time.Minute))
-		waitFor(t, "the refused revert", func() bool {
-			eps := m.Episodes()
-			return len(eps) == 1 && eps[0].Status == StatusRevertFailed
-		})
+		waitEpisode(t, m, StatusRevertFailed)
 		if st := m.Status(); len(st.Episodes) != 1 || st.Episodes[0].Status != StatusRevertFailed {
 			t.Errorf("status = %+v, want the remedy listed as revert_failed", st.Episodes)
 		}

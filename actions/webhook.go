@@ -7,17 +7,13 @@ import (
 	"io"
 	"net/http"
 	"slices"
-	"strconv"
 	"strings"
 	"text/template"
 	"time"
 
 	"github.com/sentinel-dev/sentinel/alert"
-	"github.com/sentinel-dev/sentinel/alerts"
+	"github.com/sentinel-dev/sentinel/internal/delivery"
 )
-
-// IdempotencyHeader carries [Call.Key] on every webhook request.
-const IdempotencyHeader = "Idempotency-Key"
 
 // WebhookOptions configure a [Webhook].
 type WebhookOptions struct {
@@ -36,13 +32,15 @@ type WebhookOptions struct {
 	// HideURL shows only the URL's scheme and host (its path may be a
 	// credential, as in a URL given through a file).
 	HideURL bool
-	// Secret, when set, signs each request: alerts.TimestampHeader holds
-	// the send time in Unix seconds and alerts.SignatureHeader the
+	// Secret, when set, signs each request: delivery.TimestampHeader holds
+	// the send time in Unix seconds and delivery.SignatureHeader the
 	// HMAC-SHA256 of the timestamp, ".", and the body (see
-	// alerts.VerifySignature).
+	// delivery.VerifySignature), as the webhook notifier does.
 	Secret string
 	// Timeout bounds one attempt; 0 means [DefaultTimeout].
-	Timeout    time.Duration
+	Timeout time.Duration
+	// HTTPClient makes the requests; nil means a new http.Client. It is
+	// copied, and redirects are not followed.
 	HTTPClient *http.Client
 	// Now reads the wall clock for the timestamp header; nil: time.Now.
 	Now func() time.Time
@@ -50,9 +48,11 @@ type WebhookOptions struct {
 
 // Webhook is a [Step] that makes an HTTP request: a feature-flag PATCH,
 // a platform's scale or stop call, a POST of addresses to a block list.
-// A 2xx status is success; 429 is retried after its Retry-After; any
-// other 4xx is permanent; 5xx, network errors and timeouts are retried by
-// the [Manager]. Webhook is safe for concurrent use.
+// Each request carries the call's key in delivery.IdempotencyHeader. A
+// 2xx status is success; 429 is retried after its Retry-After (at most
+// 15 minutes); a 3xx (redirects are not followed) and any other 4xx are
+// permanent; 5xx, network errors and timeouts are retried by the
+// [Manager]. Webhook is safe for concurrent use.
 type Webhook struct {
 	method      string
 	url         *template.Template
@@ -71,7 +71,7 @@ type Webhook struct {
 var _ Step = (*Webhook)(nil)
 
 // reservedHeaders are set by the Webhook itself.
-var reservedHeaders = []string{"Content-Type", "User-Agent", IdempotencyHeader, alerts.TimestampHeader, alerts.SignatureHeader}
+var reservedHeaders = []string{"Content-Type", "User-Agent", delivery.IdempotencyHeader, delivery.TimestampHeader, delivery.SignatureHeader}
 
 // NewWebhook checks opts and returns a Webhook. Its errors name the
 // option at fault and never contain a secret.
@@ -80,7 +80,7 @@ func NewWebhook(opts WebhookOptions) (*Webhook, error) {
 	if method == "" {
 		method = http.MethodPost
 	}
-	if !alerts.ValidHeaderName(method) { // a method is a token too
+	if !delivery.ValidHeaderName(method) { // a method is a token too
 		return nil, optionError("method", fmt.Errorf("method %q is not an HTTP method", alert.Sanitize(opts.Method, 40)))
 	}
 	if opts.URL == "" {
@@ -91,7 +91,7 @@ func NewWebhook(opts WebhookOptions) (*Webhook, error) {
 		return nil, optionError("url", fmt.Errorf("url: %w", err))
 	}
 	if !strings.Contains(opts.URL, "{{") {
-		if err := alerts.CheckURL("", opts.URL); err != nil {
+		if err := delivery.CheckURL("", opts.URL); err != nil {
 			return nil, optionError("url", errors.Unwrap(err)) // a config error: "permanent" says nothing
 		}
 	}
@@ -107,20 +107,13 @@ func NewWebhook(opts WebhookOptions) (*Webhook, error) {
 			return nil, optionError("body", fmt.Errorf("body: %w", err))
 		}
 	}
-	h := make(http.Header)
-	var secrets []string
-	for k, v := range opts.Headers {
-		if !alerts.ValidHeaderName(k) {
-			return nil, optionError("headers", fmt.Errorf("headers: name %q is invalid", alert.Sanitize(k, 80)))
-		}
-		if strings.ContainsAny(v, "\r\n\x00") {
-			return nil, optionError("headers", fmt.Errorf("headers: %s: value has a line break", k))
-		}
-		h.Set(k, v)
-		secrets = append(secrets, headerSecrets(v)...)
+	h, err := delivery.Headers(opts.Headers, reservedHeaders...)
+	if err != nil {
+		return nil, optionError("headers", fmt.Errorf("headers: %w", err))
 	}
-	for _, k := range reservedHeaders {
-		h.Del(k)
+	var secrets []string
+	for _, v := range opts.Headers {
+		secrets = append(secrets, delivery.HeaderSecrets(v)...)
 	}
 	w := &Webhook{method: method, url: ut, rawURL: opts.URL, hideURL: opts.HideURL, headers: h, body: bt,
 		contentType: opts.ContentType, secret: []byte(opts.Secret), timeout: opts.Timeout,
@@ -131,19 +124,11 @@ func NewWebhook(opts WebhookOptions) (*Webhook, error) {
 	if w.timeout <= 0 {
 		w.timeout = DefaultTimeout
 	}
-	// Redirects are not followed: a 301 turns a PATCH into a GET without
-	// its body, whose 200 would pass for success, and would carry the
-	// headers' secrets to another host.
-	client := http.Client{}
-	if w.client != nil {
-		client = *w.client
-	}
-	client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
-	w.client = &client
+	w.client = delivery.Client(w.client)
 	if w.now == nil {
 		w.now = time.Now
 	}
-	w.secrets = append(append(secrets, alerts.URLSecrets(opts.URL)...), opts.Secret)
+	w.secrets = append(append(secrets, delivery.URLSecrets(opts.URL, delivery.PublicPath)...), opts.Secret)
 	return w, nil
 }
 
@@ -152,7 +137,7 @@ func (w *Webhook) String() string { return w.method + " " + w.show(w.rawURL) }
 
 func (w *Webhook) show(u string) string {
 	if w.hideURL {
-		return alerts.RedactURL(u)
+		return delivery.RedactURL(u)
 	}
 	return ShowURL(u)
 }
@@ -163,14 +148,14 @@ func (w *Webhook) Do(ctx context.Context, c Call) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	if err := alerts.CheckURL("", u); err != nil { // a template may have made it bad
+	if err := delivery.CheckURL("", u); err != nil { // a template may have made it bad
 		return Result{}, err
 	}
 	body, err := render(w.body, c)
 	if err != nil {
 		return Result{}, err
 	}
-	secrets := slices.Concat(w.secrets, alerts.URLSecrets(u))
+	secrets := slices.Concat(w.secrets, delivery.URLSecrets(u, delivery.PublicPath))
 	op := w.method + " " + w.show(u)
 
 	ctx, cancel := context.WithTimeout(ctx, w.timeout)
@@ -181,50 +166,24 @@ func (w *Webhook) Do(ctx context.Context, c Call) (Result, error) {
 	}
 	req, err := http.NewRequestWithContext(ctx, w.method, u, rd)
 	if err != nil {
-		return Result{}, alerts.Permanent(alerts.RedactError(op, err, secrets...))
+		return Result{}, delivery.Permanent(delivery.Redact(op, err, secrets...))
 	}
 	req.Header = w.headers.Clone()
 	if body != "" {
 		req.Header.Set("Content-Type", w.contentType)
 	}
-	req.Header.Set("User-Agent", "sentinel")
-	req.Header.Set(IdempotencyHeader, c.Key)
+	req.Header.Set("User-Agent", delivery.UserAgent)
+	req.Header.Set(delivery.IdempotencyHeader, c.Key)
 	now := w.now()
 	if len(w.secret) > 0 {
-		ts := strconv.FormatInt(now.Unix(), 10)
-		req.Header.Set(alerts.TimestampHeader, ts)
-		req.Header.Set(alerts.SignatureHeader, alerts.Sign(w.secret, ts, []byte(body)))
+		delivery.SetSignature(req.Header, w.secret, now, []byte(body))
 	}
-	resp, err := w.client.Do(req)
-	if err != nil {
-		return Result{}, alerts.RedactError(op, err, secrets...)
+	resp, err := delivery.Do(w.client, req, op, now, secrets...)
+	res := Result{Status: resp.Status}
+	if err == nil {
+		res.Output = resp.Body
 	}
-	defer alerts.DrainClose(resp.Body)
-	res := Result{Status: resp.StatusCode}
-	if resp.StatusCode >= 300 && resp.StatusCode < 400 {
-		return res, alerts.Permanent(fmt.Errorf("%s: HTTP %d redirect not followed: give the final URL", op, resp.StatusCode))
-	}
-	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
-		b, _ := io.ReadAll(io.LimitReader(resp.Body, 200))
-		res.Output = strings.TrimSpace(alert.Sanitize(alerts.Scrub(string(b), secrets), 200))
-		return res, nil
-	}
-	return res, alerts.ResponseError(op, resp, now, secrets...)
-}
-
-// headerSecrets lists the forms in which a header value could show up in
-// an error: the value, and the token after an auth scheme ("Bearer X"),
-// which a server may quote alone. Short values (under 8 bytes) are not
-// treated as secrets, to keep errors readable.
-func headerSecrets(v string) []string {
-	var out []string
-	if len(v) >= 8 {
-		out = append(out, v)
-	}
-	if _, tok, ok := strings.Cut(strings.TrimSpace(v), " "); ok && len(strings.TrimSpace(tok)) >= 8 {
-		out = append(out, strings.TrimSpace(tok))
-	}
-	return out
+	return res, err
 }
 
 // ShowURL shows a URL for people: scheme, host and path, with any
@@ -244,5 +203,5 @@ func ShowURL(u string) string {
 		}
 		return alert.Sanitize(u, 300)
 	}
-	return alerts.RedactURLCredentials(u)
+	return delivery.RedactURLCredentials(u)
 }

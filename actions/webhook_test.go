@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/sentinel-dev/sentinel/alert"
-	"github.com/sentinel-dev/sentinel/alerts"
+	"github.com/sentinel-dev/sentinel/internal/delivery"
 	"github.com/sentinel-dev/sentinel/internal/testutil"
 )
 
@@ -49,7 +49,7 @@ func TestWebhook_errors(t *testing.T) {
 			t.Fatal(err)
 		}
 		res, err := w.Do(context.Background(), Call{Key: "k"})
-		if err == nil || res.Status != tt.status || alerts.IsPermanent(err) != tt.permanent {
+		if err == nil || res.Status != tt.status || delivery.IsPermanent(err) != tt.permanent {
 			t.Errorf("HTTP %d: Do() = %+v, %v; want permanent %v", tt.status, res, err, tt.permanent)
 		}
 		if err != nil && strings.Contains(err.Error(), "tok-SECRET") {
@@ -58,7 +58,7 @@ func TestWebhook_errors(t *testing.T) {
 	}
 	// A network error is retryable and keeps the secret out too.
 	w, _ := NewWebhook(WebhookOptions{URL: "http://127.0.0.1:1/flag?token=tok-SECRET", Timeout: time.Second})
-	if _, err := w.Do(context.Background(), Call{}); err == nil || alerts.IsPermanent(err) || strings.Contains(err.Error(), "tok-SECRET") {
+	if _, err := w.Do(context.Background(), Call{}); err == nil || delivery.IsPermanent(err) || strings.Contains(err.Error(), "tok-SECRET") {
 		t.Errorf("connection refused: %v", err)
 	}
 }
@@ -73,7 +73,7 @@ func TestNewWebhook_invalid(t *testing.T) {
 		{WebhookOptions{URL: "https://x/{{.Nope}}"}, "url: template"},
 		{WebhookOptions{URL: "https://x/", Body: "{{json .Keys"}, "body:"},
 		{WebhookOptions{URL: "https://x/", Method: "GE T"}, "method"},
-		{WebhookOptions{URL: "https://x/", Headers: map[string]string{"X-A": "a\nb"}}, "line break"},
+		{WebhookOptions{URL: "https://x/", Headers: map[string]string{"X-A": "a\nb"}}, "control characters"},
 	} {
 		if _, err := NewWebhook(tt.opts); err == nil || !strings.Contains(err.Error(), tt.want) {
 			t.Errorf("NewWebhook(%+v) = %v, want an error with %q", tt.opts, err, tt.want)
@@ -107,7 +107,7 @@ func TestWebhook_noRedirect(t *testing.T) {
 	defer srv.Close()
 	w, _ := NewWebhook(WebhookOptions{Method: "PATCH", URL: srv.URL + "/flag", Body: `{"enabled": false}`})
 	res, err := w.Do(context.Background(), Call{})
-	if err == nil || !alerts.IsPermanent(err) || res.Status != 301 || gets != 0 {
+	if err == nil || !delivery.IsPermanent(err) || res.Status != 301 || gets != 0 {
 		t.Errorf("Do() = %+v, %v (GETs %d); want a permanent error, the redirect not followed", res, err, gets)
 	}
 }

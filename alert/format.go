@@ -100,3 +100,13 @@ func IsBidiOrBreak(r rune) bool {
 	return r >= 0x202a && r <= 0x202e || r >= 0x2066 && r <= 0x2069 || r == 0x200e || r == 0x200f ||
 		r == 0x061c || r == 0x2028 || r == 0x2029
 }
+
+// FormatCount prints a top offender's count: "4,812", or, for a
+// Space-Saving estimate, the range its true count lies in, from Count
+// minus Error to Count: "4,700–4,812".
+func FormatCount(k KeyCount) string {
+	if k.Error > 0 && k.Error <= k.Count {
+		return Thousands(k.Count-k.Error) + "–" + Thousands(k.Count)
+	}
+	return Thousands(k.Count)
+}

@@ -44,3 +44,19 @@ func TestFormatDuration(t *testing.T) {
 		}
 	}
 }
+
+func TestFormatCount(t *testing.T) {
+	for _, tt := range []struct {
+		k    KeyCount
+		want string
+	}{
+		{KeyCount{Count: 4812}, "4,812"},
+		{KeyCount{Count: 4812, Error: 112}, "4,700–4,812"},
+		{KeyCount{Count: 3, Error: 3}, "0–3"},
+		{KeyCount{Count: 3, Error: 9}, "3"}, // no estimate errs past its count: not a range below zero
+	} {
+		if got := FormatCount(tt.k); got != tt.want {
+			t.Errorf("FormatCount(%+v) = %q, want %q", tt.k, got, tt.want)
+		}
+	}
+}

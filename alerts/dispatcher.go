@@ -12,14 +12,14 @@ import (
 	"time"
 
 	"github.com/sentinel-dev/sentinel/alert"
+	"github.com/sentinel-dev/sentinel/internal/delivery"
 )
 
-// Defaults of [DispatcherOptions].
+// Defaults of [DispatcherOptions]; the backoff's are
+// delivery.DefaultMinBackoff and delivery.DefaultMaxBackoff.
 const (
 	DefaultQueueSize    = 256
 	DefaultMaxPerMinute = 20
-	DefaultMinBackoff   = time.Second
-	DefaultMaxBackoff   = 5 * time.Minute
 )
 
 // Route sends some alerts to one notifier.
@@ -64,13 +64,13 @@ type DispatcherOptions struct {
 	// bounded number of times.
 	MaxPerMinute int
 	// MinBackoff and MaxBackoff bound the exponential backoff (with jitter)
-	// between retries of a failed delivery; a RetryAfterError's wait wins
-	// when longer.
+	// between retries of a failed delivery; a receiver's Retry-After wins
+	// when longer, up to delivery.MaxServerWait.
 	MinBackoff, MaxBackoff time.Duration
-	// Outcome is told of every delivery attempt's end: "ok", "retry",
-	// "failed" (permanent), "dropped" (queue overflow), "capped",
-	// "silenced".
-	Outcome func(route, outcome string)
+	// Outcome is told of every delivery attempt's end and of every
+	// transition not attempted: delivery.OK, Retrying, Failed (permanent),
+	// Dropped (queue overflow), Capped or Silenced.
+	Outcome func(route string, o delivery.Outcome)
 	// Silences hold back the notifications of a rule until a time (the
 	// console still shows them); counted as "silenced".
 	Silences map[string]time.Time
@@ -85,9 +85,10 @@ type DispatcherOptions struct {
 
 // Dispatcher delivers alert transitions to notifiers: one bounded queue
 // and one sender per route, so a slow or failing notifier never stalls
-// detection or the others; retries with capped exponential backoff and
-// jitter, honouring Retry-After; never retrying a permanent failure; a
-// per-minute cap with a digest. Submit is safe for concurrent use.
+// detection or the others; retries through delivery.Retry (capped
+// exponential backoff and jitter, honouring Retry-After up to 15 minutes,
+// never retrying a permanent failure); a per-minute cap with a digest.
+// Its methods are safe for concurrent use.
 type Dispatcher struct {
 	opts   DispatcherOptions
 	log    *slog.Logger
@@ -116,6 +117,15 @@ type queue struct {
 	sent    int            // notifications sent in it
 	capped  map[string]int // rule → transitions over the cap in it
 	dropped int
+	retry   retryState // of the delivery under way
+}
+
+// retryState is a delivery that failed and waits to be tried again.
+type retryState struct {
+	attempts  int
+	at        time.Time     // wall time of the next attempt
+	requested time.Duration // the wait the receiver asked for
+	err       string
 }
 
 // NewDispatcher returns a Dispatcher for the routes.
@@ -126,14 +136,8 @@ func NewDispatcher(opts DispatcherOptions) *Dispatcher {
 	if opts.MaxPerMinute <= 0 {
 		opts.MaxPerMinute = DefaultMaxPerMinute
 	}
-	if opts.MinBackoff <= 0 {
-		opts.MinBackoff = DefaultMinBackoff
-	}
-	if opts.MaxBackoff <= 0 {
-		opts.MaxBackoff = DefaultMaxBackoff
-	}
 	if opts.Outcome == nil {
-		opts.Outcome = func(string, string) {}
+		opts.Outcome = func(string, delivery.Outcome) {}
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
@@ -235,7 +239,7 @@ func (d *Dispatcher) submit(a alert.Alert, track bool) {
 	if silenced && now.Before(until) {
 		for _, q := range d.queues {
 			if q.route.wants(a) {
-				d.opts.Outcome(q.route.Name, "silenced")
+				d.opts.Outcome(q.route.Name, delivery.Silenced)
 			}
 		}
 		return
@@ -252,7 +256,7 @@ func (d *Dispatcher) submit(a alert.Alert, track bool) {
 			}
 			q.items = slices.Delete(q.items, i, i+1)
 			q.dropped++
-			d.opts.Outcome(q.route.Name, "dropped")
+			d.opts.Outcome(q.route.Name, delivery.Dropped)
 		}
 		q.items = append(q.items, a)
 		q.mu.Unlock()
@@ -323,7 +327,7 @@ func (d *Dispatcher) send(ctx context.Context, q *queue) {
 			if !ok {
 				break
 			}
-			if !d.deliver(ctx, q.route, a) {
+			if !d.deliver(ctx, q, a) {
 				return // ctx ended: a stays queued
 			}
 			d.done(q)
@@ -334,7 +338,7 @@ func (d *Dispatcher) send(ctx context.Context, q *queue) {
 		case <-q.wake:
 		case <-tick.C:
 			if digest, ok := d.digest(q); ok {
-				d.deliver(ctx, q.route, digest)
+				d.deliver(ctx, q, digest)
 			}
 		}
 	}
@@ -352,7 +356,7 @@ func (d *Dispatcher) next(q *queue) (alert.Alert, bool) {
 	for len(q.items) > 0 && q.sent >= d.opts.MaxPerMinute {
 		q.capped[q.items[0].Rule]++
 		q.items = q.items[1:]
-		d.opts.Outcome(q.route.Name, "capped")
+		d.opts.Outcome(q.route.Name, delivery.Capped)
 	}
 	if len(q.items) == 0 {
 		return alert.Alert{}, false
@@ -395,31 +399,65 @@ func (d *Dispatcher) digest(q *queue) (alert.Alert, bool) {
 
 // deliver sends one transition, retrying until it is delivered, fails
 // permanently, or ctx ends; it reports false only when ctx ended.
-func (d *Dispatcher) deliver(ctx context.Context, r *Route, a alert.Alert) bool {
-	backoff := d.opts.MinBackoff
-	for attempt := 1; ; attempt++ {
-		err := r.Notifier.Notify(ctx, a)
-		switch {
-		case err == nil:
-			d.opts.Outcome(r.Name, "ok")
-			return true
-		case ctx.Err() != nil:
-			return false
-		case IsPermanent(err):
-			d.opts.Outcome(r.Name, "failed")
-			d.log.Error("notification failed, not retried", "notifier", r.Name, "rule", a.Rule, "err", err)
-			return true
-		}
-		wait := RetryWait(err, backoff)
-		d.opts.Outcome(r.Name, "retry")
-		d.log.Warn("notification failed, retrying", "notifier", r.Name, "rule", a.Rule, "attempt", attempt, "wait", wait, "err", err)
-		t := time.NewTimer(wait)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return false
-		case <-t.C:
-		}
-		backoff = min(backoff*2, d.opts.MaxBackoff)
+func (d *Dispatcher) deliver(ctx context.Context, q *queue, a alert.Alert) bool {
+	r := q.route
+	defer q.setRetry(retryState{})
+	err := delivery.Retry(ctx, delivery.Policy{
+		MinBackoff: d.opts.MinBackoff, MaxBackoff: d.opts.MaxBackoff,
+		Retrying: func(f delivery.Failure) {
+			d.opts.Outcome(r.Name, delivery.Retrying)
+			q.setRetry(retryState{attempts: f.Attempt, at: d.opts.Now().Add(f.Wait), requested: f.Requested, err: f.Err.Error()})
+			d.log.Warn("notification failed, retrying", "notifier", r.Name, "rule", a.Rule, "attempt", f.Attempt,
+				"wait", f.Wait, "requested", f.Requested, "err", f.Err)
+		},
+	}, func(int) error { return r.Notifier.Notify(ctx, a) })
+	switch {
+	case err == nil:
+		d.opts.Outcome(r.Name, delivery.OK)
+	case ctx.Err() != nil:
+		return false
+	default:
+		d.opts.Outcome(r.Name, delivery.Failed)
+		d.log.Error("notification failed, not retried", "notifier", r.Name, "rule", a.Rule, "err", err)
 	}
+	return true
+}
+
+func (q *queue) setRetry(s retryState) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	q.retry = s
+}
+
+// RouteStatus is one notifier's deliveries, as the status API shows them.
+type RouteStatus struct {
+	Name string `json:"name"`
+	// Queued counts the transitions waiting, the one being delivered
+	// included.
+	Queued int `json:"queued"`
+	// Attempts counts the failed attempts of the delivery under way; 0
+	// when none failed.
+	Attempts int `json:"attempts,omitempty"`
+	// RetryAt is when it is tried again (wall time); zero when it is not
+	// waiting.
+	RetryAt time.Time `json:"retry_at,omitzero"`
+	// RequestedWaitSeconds is the wait the receiver asked for (a 429's
+	// Retry-After), in seconds, at most 900 (delivery.MaxServerWait).
+	RequestedWaitSeconds float64 `json:"requested_wait_seconds,omitempty"`
+	// LastError is why the last attempt failed, secrets redacted. It may
+	// quote the receiver: escape it before display.
+	LastError string `json:"last_error,omitempty"`
+}
+
+// Status returns each route's queue and the retry it waits for, in the
+// routes' order.
+func (d *Dispatcher) Status() []RouteStatus {
+	out := make([]RouteStatus, 0, len(d.queues))
+	for _, q := range d.queues {
+		q.mu.Lock()
+		out = append(out, RouteStatus{Name: q.route.Name, Queued: len(q.items), Attempts: q.retry.attempts, RetryAt: q.retry.at,
+			RequestedWaitSeconds: q.retry.requested.Seconds(), LastError: q.retry.err})
+		q.mu.Unlock()
+	}
+	return out
 }

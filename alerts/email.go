@@ -22,6 +22,7 @@ import (
 	mail "github.com/wneessen/go-mail"
 
 	"github.com/sentinel-dev/sentinel/alert"
+	"github.com/sentinel-dev/sentinel/internal/delivery"
 )
 
 // DefaultEmailTimeout bounds one delivery (connect, TLS, AUTH and the
@@ -31,6 +32,13 @@ const DefaultEmailTimeout = 30 * time.Second
 // maxSubjectRunes keeps a subject on one 78-character header line, which
 // is also about what a phone's lock screen shows.
 const maxSubjectRunes = 78
+
+// Environment variables that enable an [Email] with no config file.
+const (
+	EnvSMTPURL   = "SENTINEL_SMTP_URL"
+	EnvEmailFrom = "SENTINEL_EMAIL_FROM"
+	EnvEmailTo   = "SENTINEL_EMAIL_TO"
+)
 
 // EmailOptions configures an [Email] notifier.
 type EmailOptions struct {
@@ -58,7 +66,7 @@ type EmailOptions struct {
 // subject for phones, a plain-text body and an HTML alternative. It opens
 // one connection per transition and never retries: a failure a retry
 // cannot mend (a 5xx reply, failed authentication, a TLS or certificate
-// fault) is a [*PermanentError], anything else (a 4xx reply, a network
+// fault) is a *delivery.PermanentError, anything else (a 4xx reply, a network
 // error) is returned as is for the delivery loop to retry. Errors never
 // contain the password. Email is safe for concurrent use.
 type Email struct {
@@ -74,6 +82,34 @@ type Email struct {
 }
 
 var _ Notifier = (*Email)(nil)
+
+// emailKind builds email notifiers from the config and SENTINEL_SMTP_URL.
+var emailKind = Kind{
+	Type: "email", Keys: []string{"url", "from", "to"}, Secrets: []string{"url"},
+	Env: []string{EnvSMTPURL + " (with " + EnvEmailFrom + " and " + EnvEmailTo + ")"},
+	New: func(s Settings) (Notifier, string, error) {
+		n, err := NewEmail(EmailOptions{URL: s.Values["url"], From: s.Values["from"], To: s.To, Timeout: s.Timeout})
+		return n, "email to " + strings.Join(s.To, ", ") + " via " + delivery.RedactURL(s.Values["url"]), err
+	},
+	FromEnv: func(get func(string) string) ([]Route, error) {
+		u := get(EnvSMTPURL)
+		if u == "" {
+			return nil, nil
+		}
+		from, to := get(EnvEmailFrom), get(EnvEmailTo)
+		if from == "" || to == "" {
+			return nil, fmt.Errorf("email: %s needs %s and %s", EnvSMTPURL, EnvEmailFrom, EnvEmailTo)
+		}
+		var rcpt []string
+		for _, r := range strings.Split(to, ",") {
+			if r = strings.TrimSpace(r); r != "" {
+				rcpt = append(rcpt, r)
+			}
+		}
+		n, err := NewEmail(EmailOptions{URL: u, From: from, To: rcpt})
+		return envRoute("email", n, err)
+	},
+}
 
 // NewEmail validates opts and returns an [Email]. Its errors name the
 // faulty field and never echo the URL's password.
@@ -186,7 +222,7 @@ func (e *Email) Notify(ctx context.Context, a alert.Alert) error {
 	}
 	msg, err := e.message(a)
 	if err != nil {
-		return Permanent(fmt.Errorf("build email: %w", err))
+		return delivery.Permanent(fmt.Errorf("build email: %w", err))
 	}
 	// go-mail bounds each step with its timeout but does not watch the
 	// context after dialling, so the nearer of the two deadlines is
@@ -200,7 +236,7 @@ func (e *Email) Notify(ctx context.Context, a alert.Alert) error {
 	}
 	c, err := mail.NewClient(e.host, e.clientOptions(timeout)...)
 	if err != nil {
-		return Permanent(e.redact(fmt.Errorf("email via %s: %w", e.addr(), err)))
+		return delivery.Permanent(e.redact(fmt.Errorf("email via %s: %w", e.addr(), err)))
 	}
 	err = c.DialAndSendWithContext(ctx, msg)
 	if err == nil || msg.IsDelivered() {
@@ -210,7 +246,7 @@ func (e *Email) Notify(ctx context.Context, a alert.Alert) error {
 	}
 	err = e.redact(fmt.Errorf("email via %s: %w", e.addr(), err))
 	if permanentSMTP(err) {
-		return Permanent(err)
+		return delivery.Permanent(err)
 	}
 	return err
 }
@@ -255,7 +291,7 @@ func (e *Email) redact(err error) error {
 	}
 	r := errors.New(strings.ReplaceAll(err.Error(), e.pass, "REDACTED"))
 	if permanentSMTP(err) {
-		return Permanent(r)
+		return delivery.Permanent(r)
 	}
 	return r
 }
@@ -332,40 +368,34 @@ func messageID(from string) string {
 	return "sentinel." + hex.EncodeToString(b[:]) + "@" + domain
 }
 
-// subject is the one line a phone shows: severity, rule, state, how bad
-// ("[critical] signup-burst firing: 240/s ≥ 1/s"), and the busiest key of
-// a per-key rule, the "who". It is built here, not by go-mail, and passed
-// through headerText, as keys come from the attacker.
+// subject is the one line a phone shows: the [Title] ("[critical]
+// signup-burst firing: 240/s ≥ 1/s"), with the busiest key of a per-key
+// rule, the "who", or the peak of a resolved alert. It is built here, not
+// by go-mail: the key comes from the attacker, so it is reduced to its
+// field's alphabet (a client_ip that is no bare address is left out), and
+// the whole passed through headerText.
 func subject(a alert.Alert) string {
-	var b strings.Builder
-	state := string(a.State)
-	if a.Reminder > 0 {
-		state = "still firing after " + alert.FormatDuration(a.Time.Sub(a.Since))
-	}
-	fmt.Fprintf(&b, "[%s] %s %s", a.Severity, a.Rule, state)
+	s := Title(a)
 	switch a.State {
 	case alert.Firing:
-		op := "≥"
-		if a.Down {
-			op = "≤"
-		}
-		fmt.Fprintf(&b, ": %s %s %s", alert.FormatValue(a.Value, a.Unit), op, alert.FormatValue(a.Threshold, a.Unit))
 		if a.PerKey && len(a.Keys) > 0 {
-			fmt.Fprintf(&b, " from %s", a.Keys[0].Key)
+			if k, ok := alert.FieldAlphabet(a.GroupBy).Reduce(a.Keys[0].Key); ok {
+				s += " from " + k
+			}
 		}
 	case alert.Resolved:
-		fmt.Fprintf(&b, " after %s, peak %s", alert.FormatDuration(a.Time.Sub(a.Since)), alert.FormatValue(a.Peak, a.Unit))
+		s += ", peak " + alert.FormatValue(a.Peak, a.Unit)
 	}
-	return headerText(b.String(), maxSubjectRunes)
+	return headerText(s, maxSubjectRunes)
 }
 
-// headerText makes s safe for one unstructured header line. TODO: one
-// header escaper with [HeaderText], whose rules differ slightly (it keeps
-// invalid bytes as U+FFFD and collapses less). CR, LF, tabs
-// and other control characters become spaces (so nothing can start a new
-// header such as "Bcc:"), invalid UTF-8 and characters that reorder or
-// break displayed text are dropped, runs of spaces collapse, and the
-// result is cut to maxRunes, an ellipsis included.
+// headerText makes s safe for one unstructured header line that must fit
+// maxRunes once escaped, as a subject must. It is stricter than
+// [alert.HeaderText], which escapes text for a header of any length: CR,
+// LF, tabs and other control characters become spaces (so nothing can
+// start a new header such as "Bcc:"), invalid UTF-8 and characters that
+// reorder or break displayed text are dropped, runs of spaces collapse,
+// and the result is cut to maxRunes, an ellipsis included.
 func headerText(s string, maxRunes int) string {
 	var b strings.Builder
 	space := false
@@ -392,7 +422,7 @@ func headerText(s string, maxRunes int) string {
 }
 
 // emailText is the plain-text body. Every log-derived string goes through
-// [Sanitize].
+// [alert.Sanitize].
 func emailText(a alert.Alert) string {
 	v := bodyView(a)
 	var b strings.Builder
@@ -469,68 +499,44 @@ type emailFact struct{ Name, Value string }
 type emailKey struct{ Key, Count string }
 
 // bodyView gathers the transition's details: value against threshold or
-// baseline, since when and how long, counts, top offenders and one sample.
+// baseline, since when and how long, counts, top offenders and one sample,
+// from the pieces of the one renderer (render.go).
 func bodyView(a alert.Alert) emailView {
-	v := emailView{GroupBy: alert.Sanitize(a.GroupBy, 80), Description: alert.Sanitize(a.Description, 500)}
+	esc := alert.Sanitize
+	v := emailView{GroupBy: esc(a.GroupBy, maxKeyRunes), Description: esc(a.Description, maxDescriptionRunes)}
 	held := alert.FormatDuration(a.Time.Sub(a.Since))
-	since := a.Since.UTC().Format("2006-01-02 15:04:05 UTC")
+	since := a.Since.UTC().Format(summaryTimeLayout)
 	switch a.State {
 	case alert.Firing:
-		v.Headline = fmt.Sprintf("%s is firing (%s)", alert.Sanitize(a.Rule, 80), a.Severity)
-		op := "≥"
-		if a.Down {
-			op = "≤"
+		v.Headline = fmt.Sprintf("%s is firing (%s)", esc(a.Rule, maxKeyRunes), a.Severity)
+		v.Facts = append(v.Facts, emailFact{"Value", threshold(a, esc)})
+		if n := current(a); n != "" {
+			v.Facts = append(v.Facts, emailFact{"Now", n})
 		}
-		val := fmt.Sprintf("%s %s %s", alert.FormatValue(a.Value, a.Unit), op, alert.FormatValue(a.Threshold, a.Unit))
-		if a.PerKey && a.GroupBy != "" {
-			val += " per " + v.GroupBy
-		}
-		if a.Window > 0 {
-			val += " over " + alert.FormatDuration(a.Window)
-		}
-		v.Facts = append(v.Facts, emailFact{"Value", val})
-		if a.Current > 0 {
-			v.Facts = append(v.Facts, emailFact{"Now", alert.FormatValue(a.Current, a.Unit)})
-		}
-		if a.Baseline != 0 || a.Spread != 0 {
-			v.Facts = append(v.Facts, emailFact{"Normal", alert.FormatValue(a.Baseline, a.Unit) + " ± " + alert.FormatValue(a.Spread, a.Unit)})
+		if n := normal(a); n != "" {
+			v.Facts = append(v.Facts, emailFact{"Normal", n})
 		}
 		v.Facts = append(v.Facts, emailFact{"Since", fmt.Sprintf("%s (%s)", since, held)})
 	case alert.Resolved:
-		v.Headline = fmt.Sprintf("%s resolved (%s)", alert.Sanitize(a.Rule, 80), a.Severity)
-		past := "below"
-		if a.Down {
-			past = "above"
-		}
+		v.Headline = fmt.Sprintf("%s resolved (%s)", esc(a.Rule, maxKeyRunes), a.Severity)
 		v.Facts = append(v.Facts,
-			emailFact{"Value", fmt.Sprintf("%s, %s %s", alert.FormatValue(a.Value, a.Unit), past, alert.FormatValue(a.ResolveAt, a.Unit))},
+			emailFact{"Value", cleared(a)},
 			emailFact{"Peak", alert.FormatValue(a.Peak, a.Unit)},
 			emailFact{"Held", fmt.Sprintf("%s from %s", held, since)},
 		)
 	default:
-		v.Headline = fmt.Sprintf("%s %s (%s)", alert.Sanitize(a.Rule, 80), alert.Sanitize(string(a.State), 20), a.Severity)
+		v.Headline = fmt.Sprintf("%s %s (%s)", esc(a.Rule, maxKeyRunes), esc(string(a.State), 20), a.Severity)
 	}
-	events := alert.Thousands(a.Count)
-	if a.Hits > 0 {
-		events = alert.Thousands(a.Hits) + " of " + events
-	}
-	v.Facts = append(v.Facts, emailFact{"Events", events})
+	v.Facts = append(v.Facts, emailFact{"Events", eventCount(a)})
 	if a.DistinctOf != "" {
-		v.Facts = append(v.Facts, emailFact{"Distinct", alert.Thousands(a.Distinct) + " " + alert.Sanitize(a.DistinctOf, 80)})
+		v.Facts = append(v.Facts, emailFact{"Distinct", alert.Thousands(a.Distinct) + " " + esc(a.DistinctOf, maxKeyRunes)})
 	}
-	v.Facts = append(v.Facts, emailFact{"At", a.Time.UTC().Format("2006-01-02 15:04:05 UTC")})
+	v.Facts = append(v.Facts, emailFact{"At", a.Time.UTC().Format(summaryTimeLayout)})
 	if a.State == alert.Firing {
 		for _, k := range a.Keys {
-			c := alert.Thousands(k.Count)
-			if k.Error > 0 {
-				// A Space-Saving estimate: between count-error and count.
-				c = alert.Thousands(k.Count-k.Error) + "–" + c
-			}
-			v.Keys = append(v.Keys, emailKey{Key: alert.Sanitize(k.Key, 80), Count: c})
+			v.Keys = append(v.Keys, emailKey{Key: esc(k.Key, maxKeyRunes), Count: alert.FormatCount(k)})
 		}
-		if len(a.Samples) > 0 {
-			v.Sample = alert.Sanitize(a.Samples[len(a.Samples)-1], maxSampleRunes)
-		}
+		v.Sample = sample(a, esc)
 	}
 	return v
 }

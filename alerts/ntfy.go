@@ -10,6 +10,13 @@ import (
 	"time"
 
 	"github.com/sentinel-dev/sentinel/alert"
+	"github.com/sentinel-dev/sentinel/internal/delivery"
+)
+
+// Environment variables that enable an [Ntfy] with no config file.
+const (
+	EnvNtfyURL   = "SENTINEL_NTFY_URL"
+	EnvNtfyToken = "SENTINEL_NTFY_TOKEN"
 )
 
 // NtfyOptions configures an [Ntfy].
@@ -21,9 +28,10 @@ type NtfyOptions struct {
 	URL string
 	// Token, when set, is sent as "Authorization: Bearer <token>".
 	Token string
-	// Timeout bounds one send; 0 means [DefaultTimeout].
+	// Timeout bounds one send; 0 means delivery.DefaultTimeout.
 	Timeout time.Duration
-	// HTTPClient sends the requests; nil means a new http.Client.
+	// HTTPClient sends the requests; nil means a new http.Client. It is
+	// copied, and redirects are not followed.
 	HTTPClient *http.Client
 }
 
@@ -32,7 +40,7 @@ const maxNtfyTitleRunes = 200
 
 // Ntfy publishes each transition to an ntfy topic (https://ntfy.sh, or
 // a self-hosted server), which pushes it to the phones subscribed to it.
-// The body is the [Summary] in plain text, escaped with [Sanitize]; the
+// The body is the [Summary] in plain text, escaped with [alert.Sanitize]; the
 // Title, Priority and Tags headers carry the [Title], the severity and an
 // emoji. Ntfy is safe for concurrent use.
 type Ntfy struct {
@@ -46,23 +54,40 @@ type Ntfy struct {
 
 var _ Notifier = (*Ntfy)(nil)
 
+// ntfyKind builds ntfy notifiers from the config and SENTINEL_NTFY_URL.
+var ntfyKind = Kind{
+	Type: "ntfy", Keys: []string{"url", "token"}, Secrets: []string{"url", "token"},
+	Env: []string{EnvNtfyURL + " (with " + EnvNtfyToken + ")"},
+	New: func(s Settings) (Notifier, string, error) {
+		n, err := NewNtfy(NtfyOptions{URL: s.Values["url"], Token: s.Values["token"], Timeout: s.Timeout})
+		return n, "ntfy (topic redacted)", err
+	},
+	FromEnv: func(get func(string) string) ([]Route, error) {
+		if get(EnvNtfyURL) == "" {
+			return nil, nil
+		}
+		n, err := NewNtfy(NtfyOptions{URL: get(EnvNtfyURL), Token: get(EnvNtfyToken)})
+		return envRoute("ntfy", n, err)
+	},
+}
+
 // NewNtfy checks opts and returns an Ntfy. Its errors never contain the
 // URL or the token.
 func NewNtfy(opts NtfyOptions) (*Ntfy, error) {
-	if err := checkURL("ntfy", opts.URL); err != nil {
+	if err := delivery.CheckURL("ntfy", opts.URL); err != nil {
 		return nil, err
 	}
 	if strings.ContainsFunc(opts.Token, alert.IsControl) {
-		return nil, Permanent(errors.New("ntfy: token has control characters"))
+		return nil, delivery.Permanent(errors.New("ntfy: token has control characters"))
 	}
 	p, _ := url.Parse(opts.URL) // checked above
 	return &Ntfy{
 		url:     opts.URL,
 		server:  p.Scheme + "://" + p.Host,
 		token:   opts.Token,
-		timeout: cmpOr(opts.Timeout, DefaultTimeout),
-		client:  httpClient(opts.HTTPClient),
-		secrets: append(urlSecrets(opts.URL, true), opts.Token),
+		timeout: cmpOr(opts.Timeout, delivery.DefaultTimeout),
+		client:  delivery.Client(opts.HTTPClient),
+		secrets: append(delivery.URLSecrets(opts.URL, delivery.SecretPath), opts.Token),
 	}, nil
 }
 
@@ -89,7 +114,7 @@ func (n *Ntfy) Notify(ctx context.Context, a alert.Alert) error {
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, n.url, strings.NewReader(Summary(a, alert.Sanitize)))
 	if err != nil {
-		return Permanent(redact("ntfy: new request", err, n.secrets...))
+		return delivery.Permanent(delivery.Redact("ntfy: new request", err, n.secrets...))
 	}
 	tag := "rotating_light"
 	if a.State == alert.Resolved {
@@ -101,20 +126,10 @@ func (n *Ntfy) Notify(ctx context.Context, a alert.Alert) error {
 	req.Header.Set("Priority", NtfyPriority(a))
 	req.Header.Set("Tags", tag)
 	req.Header.Set("Content-Type", "text/plain; charset=utf-8")
-	req.Header.Set("User-Agent", "sentinel")
+	req.Header.Set("User-Agent", delivery.UserAgent)
 	if n.token != "" {
 		req.Header.Set("Authorization", "Bearer "+n.token)
 	}
-
-	op := "ntfy: publish to " + n.server
-	resp, err := n.client.Do(req)
-	if err != nil {
-		return redact(op, err, n.secrets...)
-	}
-	defer drainClose(resp.Body)
-	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
-		return nil
-	}
-	return statusError(op, resp.StatusCode, parseRetryAfter(resp.Header.Get("Retry-After"), time.Now()),
-		readErrorBody(resp.Body), n.secrets...)
+	_, err = delivery.Do(n.client, req, "ntfy: publish to "+n.server, time.Now(), n.secrets...)
+	return err
 }

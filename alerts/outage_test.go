@@ -8,6 +8,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/sentinel-dev/sentinel/internal/delivery"
 )
 
 // TestDispatcher_webhookOutage runs the whole delivery path against real
@@ -53,11 +55,11 @@ func TestDispatcher_webhookOutage(t *testing.T) {
 		t.Fatal(err)
 	}
 	var mo sync.Mutex
-	results := map[string][]string{}
+	results := map[string][]delivery.Outcome{}
 	d := NewDispatcher(DispatcherOptions{
 		Routes:     []Route{{Name: "flaky", Notifier: flakyHook}, {Name: "denied", Notifier: deniedHook}},
 		MinBackoff: 10 * time.Millisecond, MaxBackoff: 50 * time.Millisecond,
-		Outcome: func(route, outcome string) {
+		Outcome: func(route string, outcome delivery.Outcome) {
 			mo.Lock()
 			defer mo.Unlock()
 			results[route] = append(results[route], outcome)

@@ -15,6 +15,15 @@ import (
 	"github.com/slack-go/slack"
 
 	"github.com/sentinel-dev/sentinel/alert"
+	"github.com/sentinel-dev/sentinel/internal/delivery"
+)
+
+// Environment variables that enable a [Slack] with no config file.
+const (
+	EnvSlackWebhookURL = "SENTINEL_SLACK_WEBHOOK_URL"
+	EnvSlackToken      = "SENTINEL_SLACK_TOKEN"
+	EnvSlackChannel    = "SENTINEL_SLACK_CHANNEL"
+	EnvSlackMention    = "SENTINEL_SLACK_MENTION"
 )
 
 // SlackOptions configures a [Slack]. Set WebhookURL, or Token and
@@ -36,9 +45,10 @@ type SlackOptions struct {
 	// "<!subteam^S123>", several separated by spaces. It is the only live
 	// mention a message can hold.
 	Mention string
-	// HTTPClient sends the requests; nil means a new http.Client.
+	// HTTPClient sends the requests; nil means a new http.Client. It is
+	// copied, and redirects are not followed.
 	HTTPClient *http.Client
-	// Timeout bounds one send; 0 means [DefaultTimeout].
+	// Timeout bounds one send; 0 means delivery.DefaultTimeout.
 	Timeout time.Duration
 }
 
@@ -60,7 +70,7 @@ const (
 // section with the [Summary] and a context line with the rule and time;
 // its top-level text, the only part a phone notification shows, is the
 // [Headline], after the configured mention for a critical alert that
-// fires. All log-derived text is escaped with [SlackText], and messages
+// fires. All log-derived text is escaped with [alert.SlackText], and messages
 // are sent with parse=none, so no mention or link comes from the log.
 // Slack is safe for concurrent use.
 type Slack struct {
@@ -78,38 +88,75 @@ type Slack struct {
 
 var _ Notifier = (*Slack)(nil)
 
+// slackKind builds Slack notifiers from the config and from
+// SENTINEL_SLACK_WEBHOOK_URL ("slack") or SENTINEL_SLACK_TOKEN with
+// SENTINEL_SLACK_CHANNEL ("slack-bot").
+var slackKind = Kind{
+	Type: "slack", Keys: []string{"url", "token", "channel", "mention"}, Secrets: []string{"url", "token"},
+	Env: []string{EnvSlackWebhookURL + " (with " + EnvSlackMention + ")",
+		EnvSlackToken + " with " + EnvSlackChannel + " (with " + EnvSlackMention + ")"},
+	New: func(s Settings) (Notifier, string, error) {
+		n, err := NewSlack(SlackOptions{WebhookURL: s.Values["url"], Token: s.Values["token"], Channel: s.Values["channel"],
+			Mention: s.Values["mention"], Timeout: s.Timeout})
+		shown := "slack webhook (redacted)"
+		if s.Values["token"] != "" {
+			shown = "slack bot to " + s.Values["channel"] + " (token redacted)"
+		}
+		return n, shown, err
+	},
+	FromEnv: func(get func(string) string) ([]Route, error) {
+		var routes []Route
+		var errs []error
+		if u := get(EnvSlackWebhookURL); u != "" {
+			n, err := NewSlack(SlackOptions{WebhookURL: u, Mention: get(EnvSlackMention)})
+			r, err := envRoute("slack", n, err)
+			routes, errs = append(routes, r...), append(errs, err)
+		}
+		switch tok, ch := get(EnvSlackToken), get(EnvSlackChannel); {
+		case tok == "" && ch == "":
+		case tok == "" || ch == "":
+			errs = append(errs, fmt.Errorf("slack: %s and %s go together", EnvSlackToken, EnvSlackChannel))
+		default:
+			n, err := NewSlack(SlackOptions{Token: tok, Channel: ch, Mention: get(EnvSlackMention)})
+			r, err := envRoute("slack-bot", n, err)
+			routes, errs = append(routes, r...), append(errs, err)
+		}
+		return routes, errors.Join(errs...)
+	},
+}
+
 // NewSlack checks opts and returns a Slack. Its errors never contain the
 // webhook URL or the token.
 func NewSlack(opts SlackOptions) (*Slack, error) {
 	switch {
 	case opts.WebhookURL != "" && opts.Token != "":
-		return nil, Permanent(errors.New("slack: set a webhook url or a token, not both"))
+		return nil, delivery.Permanent(errors.New("slack: set a webhook url or a token, not both"))
 	case opts.WebhookURL != "":
-		if err := checkURL("slack webhook", opts.WebhookURL); err != nil {
+		if err := delivery.CheckURL("slack webhook", opts.WebhookURL); err != nil {
 			return nil, err
 		}
 	case opts.Token != "":
 		if opts.Channel == "" {
-			return nil, Permanent(errors.New("slack: a token needs a channel"))
+			return nil, delivery.Permanent(errors.New("slack: a token needs a channel"))
 		}
 		if strings.ContainsFunc(opts.Token, alert.IsControl) {
-			return nil, Permanent(errors.New("slack: token has control characters"))
+			return nil, delivery.Permanent(errors.New("slack: token has control characters"))
 		}
 	default:
-		return nil, Permanent(errors.New("slack: no webhook url and no token"))
+		return nil, delivery.Permanent(errors.New("slack: no webhook url and no token"))
 	}
 	for _, m := range strings.Fields(opts.Mention) {
 		if !mentionRE.MatchString(m) {
-			return nil, Permanent(fmt.Errorf("slack: mention %q, want <!channel>, <!here>, <@U…> or <!subteam^S…>", alert.Sanitize(m, 40)))
+			return nil, delivery.Permanent(fmt.Errorf("slack: mention %q, want <!channel>, <!here>, <@U…> or <!subteam^S…>", alert.Sanitize(m, 40)))
 		}
 	}
 	s := &Slack{
 		webhookURL: opts.WebhookURL,
 		channel:    opts.Channel,
 		mention:    strings.Join(strings.Fields(opts.Mention), " "),
-		timeout:    cmpOr(opts.Timeout, DefaultTimeout),
+		timeout:    cmpOr(opts.Timeout, delivery.DefaultTimeout),
 		client:     recordingClient(opts.HTTPClient),
-		secrets:    append(urlSecrets(opts.WebhookURL, true), opts.Token),
+		secrets:    append(delivery.URLSecrets(opts.WebhookURL, delivery.SecretPath), opts.Token),
 		threads:    make(map[string]string),
 	}
 	if opts.Token != "" {
@@ -179,7 +226,7 @@ func (s *Slack) Notify(ctx context.Context, a alert.Alert) error {
 
 // threadKey names an episode: a rule's firing and its resolution share
 // the rule and Since.
-// TODO: add the group key once Alert carries one.
+// TODO(#15): add the group key once Alert carries one.
 func threadKey(a alert.Alert) string {
 	return a.Rule + "\x00" + a.Since.UTC().Format(time.RFC3339Nano)
 }
@@ -242,19 +289,20 @@ func (s *Slack) mapError(op string, st *httpStatus, err error) error {
 		return nil
 	}
 	if st.code != 0 && st.code != http.StatusOK {
-		return statusError(op, st.code, parseRetryAfter(st.retryAfter, time.Now()), alert.Sanitize(strings.TrimSpace(st.body.String()), maxErrorBodyBytes), s.secrets...)
+		return delivery.StatusError(op, st.code, delivery.ParseRetryAfter(st.retryAfter, time.Now()),
+			alert.Sanitize(strings.TrimSpace(st.body.String()), delivery.MaxQuotedBytes), s.secrets...)
 	}
 	if se, ok := errors.AsType[slack.SlackErrorResponse](err); ok {
-		e := &redactedError{msg: scrub(op+": "+alert.Sanitize(se.Err, 100), s.secrets)}
+		e := delivery.RedactedError(op+": "+alert.Sanitize(se.Err, 100), s.secrets...)
 		switch {
 		case se.Err == "ratelimited":
-			return &RetryAfterError{After: parseRetryAfter(st.retryAfter, time.Now()), Err: e}
+			return &delivery.RetryAfterError{After: delivery.ParseRetryAfter(st.retryAfter, time.Now()), Err: e}
 		case slackRetryable[se.Err]:
 			return e
 		}
-		return Permanent(e)
+		return delivery.Permanent(e)
 	}
-	return redact(op, err, s.secrets...)
+	return delivery.Redact(op, err, s.secrets...)
 }
 
 // httpStatusKey is the context key under which recordingTransport finds
@@ -267,23 +315,20 @@ type httpStatusKey struct{}
 type httpStatus struct {
 	code       int
 	retryAfter string
-	body       strings.Builder // the first maxErrorBodyBytes read
+	body       strings.Builder // the first delivery.MaxQuotedBytes read
 }
 
-// recordingClient returns a copy of c (or of a new client) whose
-// transport records each response in the call's *httpStatus and drains
-// each body before it is closed.
+// recordingClient returns a copy of c (or of a new client) that follows
+// no redirect and whose transport records each response in the call's
+// *httpStatus and drains each body before it is closed.
 func recordingClient(c *http.Client) *http.Client {
-	var cp http.Client
-	if c != nil {
-		cp = *c
-	}
+	cp := delivery.Client(c)
 	base := cp.Transport
 	if base == nil {
 		base = http.DefaultTransport
 	}
 	cp.Transport = recordingTransport{base: base}
-	return &cp
+	return cp
 }
 
 // recordingTransport is the transport of [recordingClient].
@@ -311,13 +356,18 @@ type recordingBody struct {
 
 func (b *recordingBody) Read(p []byte) (int, error) {
 	n, err := b.ReadCloser.Read(p)
-	if b.st != nil && b.st.body.Len() < maxErrorBodyBytes {
-		b.st.body.Write(p[:min(n, maxErrorBodyBytes-b.st.body.Len())])
+	if b.st != nil && b.st.body.Len() < delivery.MaxQuotedBytes {
+		b.st.body.Write(p[:min(n, delivery.MaxQuotedBytes-b.st.body.Len())])
 	}
 	return n, err
 }
 
+// Close drains the body through Read, so its start is recorded even when
+// slack-go did not read it, and closes it.
 func (b *recordingBody) Close() error {
-	_, _ = io.CopyN(io.Discard, b, maxDrainBytes)
-	return b.ReadCloser.Close()
+	delivery.DrainClose(struct {
+		io.Reader
+		io.Closer
+	}{b, b.ReadCloser})
+	return nil
 }

@@ -3,17 +3,14 @@ package alerts
 import (
 	"bytes"
 	"context"
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"net/http"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/sentinel-dev/sentinel/alert"
+	"github.com/sentinel-dev/sentinel/internal/delivery"
 )
 
 // WebhookVersion is the version of the JSON body [Webhook] sends. It
@@ -21,14 +18,10 @@ import (
 // appear in any version.
 const WebhookVersion = 1
 
-// Headers that [Webhook] sets on every request.
+// Environment variables that enable a [Webhook] with no config file.
 const (
-	// TimestampHeader holds the send time in Unix seconds.
-	TimestampHeader = "X-Sentinel-Timestamp"
-	// SignatureHeader holds "sha256=" and the hex HMAC-SHA256, keyed with
-	// the shared secret, of the timestamp, ".", and the body. See
-	// [VerifySignature].
-	SignatureHeader = "X-Sentinel-Signature"
+	EnvWebhookURL    = "SENTINEL_WEBHOOK_URL"
+	EnvWebhookSecret = "SENTINEL_WEBHOOK_SECRET"
 )
 
 // WebhookOptions configures a [Webhook].
@@ -37,15 +30,16 @@ type WebhookOptions struct {
 	// secrets and never appear in errors.
 	URL string
 	// Secret, when set, keys the HMAC-SHA256 signature in
-	// [SignatureHeader].
+	// delivery.SignatureHeader.
 	Secret string
 	// Headers are added to every request (e.g. an Authorization header
-	// for the receiver). They cannot replace Content-Type, User-Agent or
-	// the X-Sentinel headers.
+	// for the receiver). They cannot replace Content-Type, User-Agent,
+	// Idempotency-Key or the X-Sentinel headers.
 	Headers map[string]string
-	// Timeout bounds one send; 0 means [DefaultTimeout].
+	// Timeout bounds one send; 0 means delivery.DefaultTimeout.
 	Timeout time.Duration
-	// HTTPClient sends the requests; nil means a new http.Client.
+	// HTTPClient sends the requests; nil means a new http.Client. It is
+	// copied, and redirects are not followed.
 	HTTPClient *http.Client
 	// Now reads the wall clock for sent_at and the timestamp header; nil
 	// means time.Now.
@@ -56,12 +50,15 @@ type WebhookOptions struct {
 //
 //	{"version":1,"alert":{...},"sent_at":"2026-11-27T01:20:02Z"}
 //
-// "alert" holds the fields of [Alert] as `sentinel replay --output json`
-// prints them (DESIGN.md contract 2), window_seconds included. Text in it
-// comes from attacker-controlled logs: a receiver must escape it for
-// whatever it renders. JSON escaping already turns "<", ">" and "&" into
-// \u003c, \u003e and \u0026. With a secret, each request is signed (see
-// [VerifySignature]). Webhook is safe for concurrent use.
+// "alert" holds the fields of [alert.Alert] as `sentinel replay --output
+// json` prints them (the README's "JSON output"), window_seconds
+// included. Text in it comes from attacker-controlled logs: a receiver
+// must escape it for whatever it renders. JSON escaping already turns
+// "<", ">" and "&" into \u003c, \u003e and \u0026. Each request carries
+// an Idempotency-Key, the same on every retry of one delivery (see
+// [DeliveryKey]), and delivery.TimestampHeader; with a secret, it is
+// signed (see delivery.VerifySignature). Webhook is safe for concurrent
+// use.
 type Webhook struct {
 	url     string
 	secret  []byte
@@ -74,36 +71,46 @@ type Webhook struct {
 
 var _ Notifier = (*Webhook)(nil)
 
-// reservedWebhookHeaders are set by Webhook itself.
-var reservedWebhookHeaders = []string{"Content-Type", "User-Agent", TimestampHeader, SignatureHeader}
+// webhookKind builds webhooks from the config and SENTINEL_WEBHOOK_URL.
+var webhookKind = Kind{
+	Type: "webhook", Keys: []string{"url", "secret", "headers"}, Secrets: []string{"url", "secret"},
+	Env: []string{EnvWebhookURL + " (with " + EnvWebhookSecret + ")"},
+	New: func(s Settings) (Notifier, string, error) {
+		n, err := NewWebhook(WebhookOptions{URL: s.Values["url"], Secret: s.Values["secret"], Headers: s.Headers, Timeout: s.Timeout})
+		shown := "webhook " + delivery.RedactURL(s.Values["url"])
+		if s.Values["secret"] != "" {
+			shown += ", signed"
+		}
+		return n, shown, err
+	},
+	FromEnv: func(get func(string) string) ([]Route, error) {
+		if get(EnvWebhookURL) == "" {
+			return nil, nil
+		}
+		n, err := NewWebhook(WebhookOptions{URL: get(EnvWebhookURL), Secret: get(EnvWebhookSecret)})
+		return envRoute("webhook", n, err)
+	},
+}
 
 // NewWebhook checks opts and returns a Webhook. Its errors never contain
 // the URL.
 func NewWebhook(opts WebhookOptions) (*Webhook, error) {
-	if err := checkURL("webhook", opts.URL); err != nil {
+	if err := delivery.CheckURL("webhook", opts.URL); err != nil {
 		return nil, err
 	}
-	h := make(http.Header)
-	for k, v := range opts.Headers {
-		if !validHeaderName(k) {
-			return nil, fmt.Errorf("webhook: header name %q is invalid", alert.Sanitize(k, 80))
-		}
-		if strings.ContainsFunc(v, func(r rune) bool { return alert.IsControl(r) && r != '\t' }) {
-			return nil, fmt.Errorf("webhook: header %s: value has control characters", k)
-		}
-		h.Set(k, v)
-	}
-	for _, k := range reservedWebhookHeaders {
-		h.Del(k)
+	h, err := delivery.Headers(opts.Headers, "Content-Type", "User-Agent", delivery.IdempotencyHeader,
+		delivery.TimestampHeader, delivery.SignatureHeader)
+	if err != nil {
+		return nil, fmt.Errorf("webhook: %w", err)
 	}
 	w := &Webhook{
 		url:     opts.URL,
 		secret:  []byte(opts.Secret),
 		headers: h,
-		timeout: cmpOr(opts.Timeout, DefaultTimeout),
-		client:  httpClient(opts.HTTPClient),
+		timeout: cmpOr(opts.Timeout, delivery.DefaultTimeout),
+		client:  delivery.Client(opts.HTTPClient),
 		now:     opts.Now,
-		secrets: append(urlSecrets(opts.URL, true), opts.Secret),
+		secrets: append(delivery.URLSecrets(opts.URL, delivery.SecretPath), opts.Secret),
 	}
 	if w.now == nil {
 		w.now = time.Now
@@ -118,83 +125,44 @@ type webhookBody struct {
 	SentAt  string    `json:"sent_at"`
 }
 
-// Notify POSTs a. A 2xx status is success; 429 is a *RetryAfterError
-// (from Retry-After, in seconds or an HTTP date); any other 4xx is a
-// *PermanentError quoting the start of the body; 5xx and network errors
-// are plain errors, worth a retry.
+// Notify POSTs a. A 2xx status is success; 429 is a
+// *delivery.RetryAfterError (from Retry-After, in seconds or an HTTP
+// date, at most 15 minutes); a 3xx and any other 4xx are a
+// *delivery.PermanentError quoting the start of the body; 5xx and network
+// errors are plain errors, worth a retry.
 func (w *Webhook) Notify(ctx context.Context, a alert.Alert) error {
 	now := w.now()
 	body, err := json.Marshal(webhookBody{
 		Version: WebhookVersion, Alert: jsonAlert{Alert: a, WindowSeconds: a.Window.Seconds()}, SentAt: now.UTC().Format(time.RFC3339),
 	})
 	if err != nil {
-		return Permanent(fmt.Errorf("webhook: encode alert: %w", err))
+		return delivery.Permanent(fmt.Errorf("webhook: encode alert: %w", err))
 	}
-	ts := strconv.FormatInt(now.Unix(), 10)
-
 	ctx, cancel := context.WithTimeout(ctx, w.timeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, w.url, bytes.NewReader(body))
 	if err != nil {
-		return Permanent(redact("webhook: new request", err, w.secrets...))
+		return delivery.Permanent(delivery.Redact("webhook: new request", err, w.secrets...))
 	}
 	req.Header = w.headers.Clone()
 	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("User-Agent", "sentinel")
-	req.Header.Set(TimestampHeader, ts)
-	if len(w.secret) > 0 {
-		req.Header.Set(SignatureHeader, sign(w.secret, ts, body))
-	}
-
-	op := "webhook: post " + RedactURL(w.url)
-	resp, err := w.client.Do(req)
-	if err != nil {
-		return redact(op, err, w.secrets...)
-	}
-	defer drainClose(resp.Body)
-	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
-		return nil
-	}
-	return statusError(op, resp.StatusCode, parseRetryAfter(resp.Header.Get("Retry-After"), now),
-		readErrorBody(resp.Body), w.secrets...)
+	req.Header.Set("User-Agent", delivery.UserAgent)
+	req.Header.Set(delivery.IdempotencyHeader, DeliveryKey(a))
+	delivery.SetSignature(req.Header, w.secret, now, body)
+	_, err = delivery.Do(w.client, req, "webhook: post "+delivery.RedactURL(w.url), now, w.secrets...)
+	return err
 }
 
-// sign returns the SignatureHeader value for a timestamp and body.
-func sign(secret []byte, timestamp string, body []byte) string {
-	m := hmac.New(sha256.New, secret)
-	m.Write([]byte(timestamp))
-	m.Write([]byte{'.'})
-	m.Write(body)
-	return "sha256=" + hex.EncodeToString(m.Sum(nil))
-}
-
-// VerifySignature reports whether header, the value of [SignatureHeader],
-// is the signature [Webhook] makes with secret over timestamp (the value
-// of [TimestampHeader]) and the raw request body. It compares in constant
-// time. It does not judge the timestamp: a receiver should also reject
-// one more than a few minutes from its own clock, so that a captured
-// request cannot be replayed later.
-func VerifySignature(secret string, timestamp string, body []byte, header string) bool {
-	if secret == "" || !strings.HasPrefix(header, "sha256=") {
-		return false
+// DeliveryKey names one delivery of a transition, the same on every
+// retry and after a restart, so that a receiver can drop a repeat: the
+// rule, the state, the event time in Unix seconds and, for a reminder,
+// its number: "signup-burst:firing:1795742401", "…:firing:1795746001:r1".
+func DeliveryKey(a alert.Alert) string {
+	parts := []string{a.Rule, string(a.State), strconv.FormatInt(a.Time.Unix(), 10)}
+	if a.Reminder > 0 {
+		parts = append(parts, "r"+strconv.Itoa(a.Reminder))
 	}
-	return hmac.Equal([]byte(header), []byte(sign([]byte(secret), timestamp, body)))
-}
-
-// validHeaderName reports whether s is an HTTP token (RFC 9110).
-func validHeaderName(s string) bool {
-	if s == "" {
-		return false
-	}
-	for _, c := range []byte(s) {
-		switch {
-		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9':
-		case strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0:
-		default:
-			return false
-		}
-	}
-	return true
+	return delivery.IdempotencyKey(parts...)
 }
 
 // cmpOr returns d, or def when d is not positive.

@@ -13,6 +13,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/sentinel-dev/sentinel/alert"
+	"github.com/sentinel-dev/sentinel/internal/delivery"
 )
 
 // sentAt is the wall time the notifier tests send at.
@@ -43,12 +44,12 @@ func TestWebhook_Notify(t *testing.T) {
 		t.Errorf("request = %s %s, want POST /hooks/sentinel", got.Method, got.Path)
 	}
 	for k, want := range map[string]string{
-		"Content-Type":    "application/json",
-		"User-Agent":      "sentinel",
-		"Authorization":   "Bearer recv",
-		TimestampHeader:   "1795742402",
-		SignatureHeader:   sign([]byte("shared-secret"), "1795742402", got.Body),
-		"X-Not-Requested": "",
+		"Content-Type":           "application/json",
+		"User-Agent":             "sentinel",
+		"Authorization":          "Bearer recv",
+		delivery.TimestampHeader: "1795742402",
+		delivery.SignatureHeader: delivery.Sign([]byte("shared-secret"), "1795742402", got.Body),
+		"X-Not-Requested":        "",
 	} {
 		if v := got.Header.Get(k); v != want {
 			t.Errorf("header %s = %q, want %q", k, v, want)
@@ -63,22 +64,22 @@ func TestWebhook_Notify(t *testing.T) {
 	if diff := cmp.Diff(want, string(got.Body)); diff != "" {
 		t.Errorf("body (-want +got):\n%s", diff)
 	}
-	ts, sig := got.Header.Get(TimestampHeader), got.Header.Get(SignatureHeader)
-	if !VerifySignature("shared-secret", ts, got.Body, sig) {
-		t.Errorf("VerifySignature(body as sent) = false, want true")
+	ts, sig := got.Header.Get(delivery.TimestampHeader), got.Header.Get(delivery.SignatureHeader)
+	if !delivery.VerifySignature("shared-secret", ts, got.Body, sig) {
+		t.Errorf("delivery.VerifySignature(body as sent) = false, want true")
 	}
 	tampered := []byte(strings.Replace(string(got.Body), `"value":8`, `"value":9`, 1))
 	for name, ok := range map[string]bool{
-		"tampered body":  VerifySignature("shared-secret", ts, tampered, sig),
-		"other time":     VerifySignature("shared-secret", "1795742403", got.Body, sig),
-		"wrong secret":   VerifySignature("other-secret", ts, got.Body, sig),
-		"no prefix":      VerifySignature("shared-secret", ts, got.Body, strings.TrimPrefix(sig, "sha256=")),
-		"empty secret":   VerifySignature("", ts, got.Body, sign(nil, ts, got.Body)),
-		"empty header":   VerifySignature("shared-secret", ts, got.Body, ""),
-		"sha1 lookalike": VerifySignature("shared-secret", ts, got.Body, "sha1="+strings.TrimPrefix(sig, "sha256=")),
+		"tampered body":  delivery.VerifySignature("shared-secret", ts, tampered, sig),
+		"other time":     delivery.VerifySignature("shared-secret", "1795742403", got.Body, sig),
+		"wrong secret":   delivery.VerifySignature("other-secret", ts, got.Body, sig),
+		"no prefix":      delivery.VerifySignature("shared-secret", ts, got.Body, strings.TrimPrefix(sig, "sha256=")),
+		"empty secret":   delivery.VerifySignature("", ts, got.Body, delivery.Sign(nil, ts, got.Body)),
+		"empty header":   delivery.VerifySignature("shared-secret", ts, got.Body, ""),
+		"sha1 lookalike": delivery.VerifySignature("shared-secret", ts, got.Body, "sha1="+strings.TrimPrefix(sig, "sha256=")),
 	} {
 		if ok {
-			t.Errorf("VerifySignature(%s) = true, want false", name)
+			t.Errorf("delivery.VerifySignature(%s) = true, want false", name)
 		}
 	}
 }
@@ -90,8 +91,8 @@ func TestWebhook_NotifyUnsigned(t *testing.T) {
 		t.Fatalf("Notify() = %v", err)
 	}
 	got := rc.only(t)
-	if s := got.Header.Get(SignatureHeader); s != "" {
-		t.Errorf("header %s = %q without a secret, want none", SignatureHeader, s)
+	if s := got.Header.Get(delivery.SignatureHeader); s != "" {
+		t.Errorf("header %s = %q without a secret, want none", delivery.SignatureHeader, s)
 	}
 	var body struct {
 		Version int         `json:"version"`
@@ -124,12 +125,12 @@ func TestWebhook_errorBody(t *testing.T) {
 	rc := newReceiver(t, status(422, long))
 	w := newTestWebhook(t, WebhookOptions{URL: rc.URL})
 	err := w.Notify(context.Background(), firing())
-	if !IsPermanent(err) {
+	if !delivery.IsPermanent(err) {
 		t.Fatalf("Notify() = %v, want a permanent error", err)
 	}
 	msg := err.Error()
-	if strings.Contains(msg, "\x1b") || !strings.Contains(msg, `\x1b[2Jxxx`) || strings.Count(msg, "x") > maxErrorBodyBytes {
-		t.Errorf("Notify() error = %q, want the body cut to %d bytes and escaped", msg, maxErrorBodyBytes)
+	if strings.Contains(msg, "\x1b") || !strings.Contains(msg, `\x1b[2Jxxx`) || strings.Count(msg, "x") > delivery.MaxQuotedBytes {
+		t.Errorf("Notify() error = %q, want the body cut to %d bytes and escaped", msg, delivery.MaxQuotedBytes)
 	}
 }
 
@@ -171,7 +172,7 @@ func TestWebhook_timeout(t *testing.T) {
 	rc := newReceiver(t, func(w http.ResponseWriter, r *http.Request) { <-r.Context().Done() })
 	w := newTestWebhook(t, WebhookOptions{URL: rc.URL, Timeout: 50 * time.Millisecond})
 	err := w.Notify(context.Background(), firing())
-	if !errors.Is(err, context.DeadlineExceeded) || IsPermanent(err) {
+	if !errors.Is(err, context.DeadlineExceeded) || delivery.IsPermanent(err) {
 		t.Errorf("Notify() = %v, want a retryable deadline error", err)
 	}
 }

@@ -3,7 +3,6 @@ package config
 import (
 	"errors"
 	"maps"
-	"os"
 	"strings"
 	"time"
 
@@ -140,21 +139,8 @@ func (d *decoder) request(n *yaml.Node, path, kind string) *request {
 			}
 		}
 	})
-	for _, secret := range []string{"url", "secret"} {
-		file := secret + "_file"
-		if !r.set[file] {
-			continue
-		}
-		if r.set[secret] {
-			d.errorf(n, join(path, file), "%s and %s are exclusive: give one", secret, file)
-			continue
-		}
-		data, err := os.ReadFile(r.v[file])
-		if err != nil {
-			d.errorf(n, join(path, file), "cannot read the secret: %v", err)
-			continue
-		}
-		r.v[secret], r.set[secret] = strings.TrimSpace(string(data)), true
+	for _, secret := range d.secretFiles(path, []string{"url", "secret"}, r.v, r.nodes) {
+		r.set[secret] = true // a revert's own, not its webhook's
 	}
 	return r
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/sentinel-dev/sentinel/alert"
 	"github.com/sentinel-dev/sentinel/alerts"
+	"github.com/sentinel-dev/sentinel/internal/delivery"
 )
 
 // Notifier is one configured notifier: its route, and a description with
@@ -27,29 +28,47 @@ type Silence struct {
 	Until time.Time
 }
 
-var notifierTypes = []string{"slack", "webhook", "ntfy", "email"}
+// notifierKeys are the keys a notifier entry may have: those every entry
+// has, and the options of every notifier type (alerts.Kinds), each secret
+// with its KEY_file. An option of another type is accepted and ignored.
+func notifierKeys() []string {
+	keys := []string{"name", "type"}
+	for _, k := range alerts.Kinds {
+		for _, key := range k.Keys {
+			if !contains(keys, key) {
+				keys = append(keys, key)
+				if contains(k.Secrets, key) {
+					keys = append(keys, key+"_file")
+				}
+			}
+		}
+	}
+	return append(keys, "min_severity", "rules", "timeout")
+}
 
-// notifierKeys are the keys a notifier entry may have. A secret may come
-// from the value itself (often ${ENV}) or from a file (key_file), not both.
-var notifierKeys = []string{"name", "type", "url", "url_file", "token", "token_file", "channel", "mention",
-	"secret", "secret_file", "from", "to", "headers", "min_severity", "rules", "timeout"}
+// notifierTypes lists the types of alerts.Kinds.
+func notifierTypes() []string {
+	var types []string
+	for _, k := range alerts.Kinds {
+		types = append(types, k.Type)
+	}
+	return types
+}
 
-// notifier decodes one notifiers: entry and builds it, so that a bad URL
-// or a missing field is reported at its line by check.
+// notifier decodes one notifiers: entry and builds it through its type's
+// alerts.Kind, so that a bad URL or a missing field is reported at its
+// line by check.
 func (d *decoder) notifier(n *yaml.Node, path string, names map[string]int) (Notifier, bool) {
 	before := len(d.errs)
-	v := map[string]string{}
-	lines := map[string]*yaml.Node{}
-	var to []string
+	set := alerts.Settings{Values: map[string]string{}, Headers: map[string]string{}}
+	nodes := map[string]*yaml.Node{}
 	var rules []string
-	headers := map[string]string{}
-	var timeout time.Duration
-	d.mapping(n, path, notifierKeys, func(key string, k, val *yaml.Node) {
+	d.mapping(n, path, notifierKeys(), func(key string, k, val *yaml.Node) {
 		p := join(path, key)
-		lines[key] = k
+		nodes[key] = k
 		switch key {
 		case "to":
-			to, _ = d.strings(val, p)
+			set.To, _ = d.strings(val, p)
 		case "rules":
 			if list, ok := d.strings(val, p); ok {
 				rules = list
@@ -60,39 +79,28 @@ func (d *decoder) notifier(n *yaml.Node, path string, names map[string]int) (Not
 		case "headers":
 			d.mapping(val, p, nil, func(h string, _, hv *yaml.Node) {
 				if s, ok := d.scalar(hv, join(p, h)); ok {
-					headers[h] = s
+					set.Headers[h] = s
 				}
 			})
 		case "timeout":
-			timeout, _ = d.duration(val, p)
+			set.Timeout, _ = d.duration(val, p)
 		default:
 			if s, ok := d.scalar(val, p); ok {
-				v[key] = s
+				set.Values[key] = s
 			}
 		}
 	})
-	for _, secret := range []string{"url", "token", "secret"} {
-		file := secret + "_file"
-		if _, both := v[file]; both {
-			if _, direct := v[secret]; direct {
-				d.errorf(lines[file], join(path, file), "%s and %s are exclusive: give one", secret, file)
-				continue
-			}
-			data, err := os.ReadFile(v[file])
-			if err != nil {
-				d.errorf(lines[file], join(path, file), "cannot read the secret: %v", err)
-				continue
-			}
-			v[secret] = strings.TrimSpace(string(data))
-		}
+	name, typ := set.Values["name"], set.Values["type"]
+	kind, known := alerts.LookupKind(typ)
+	if known {
+		d.secretFiles(path, kind.Secrets, set.Values, nodes)
 	}
 	if len(d.errs) > before {
 		return Notifier{}, false
 	}
-	name, typ := v["name"], v["type"]
 	switch {
-	case !contains(notifierTypes, typ):
-		d.errorf(n, path+".type", "required, one of %s", strings.Join(notifierTypes, ", "))
+	case !known:
+		d.errorf(n, path+".type", "required, one of %s", strings.Join(notifierTypes(), ", "))
 		return Notifier{}, false
 	case name == "":
 		name = typ
@@ -102,42 +110,46 @@ func (d *decoder) notifier(n *yaml.Node, path string, names map[string]int) (Not
 		return Notifier{}, false
 	}
 	names[name] = n.Line
-	sev := alert.Severity(v["min_severity"])
+	sev := alert.Severity(set.Values["min_severity"])
 	if sev != "" && !contains(severities, string(sev)) {
-		d.errorf(lines["min_severity"], path+".min_severity", "must be one of %s", strings.Join(severities, ", "))
+		d.errorf(nodes["min_severity"], path+".min_severity", "must be one of %s", strings.Join(severities, ", "))
 		return Notifier{}, false
 	}
-	var nt alerts.Notifier
-	var err error
-	var shown string
-	switch typ {
-	case "slack":
-		nt, err = alerts.NewSlack(alerts.SlackOptions{WebhookURL: v["url"], Token: v["token"], Channel: v["channel"], Mention: v["mention"], Timeout: timeout})
-		shown = "slack webhook (redacted)"
-		if v["token"] != "" {
-			shown = "slack bot to " + v["channel"] + " (token redacted)"
-		}
-	case "webhook":
-		nt, err = alerts.NewWebhook(alerts.WebhookOptions{URL: v["url"], Secret: v["secret"], Headers: headers, Timeout: timeout})
-		shown = "webhook " + alerts.RedactURL(v["url"])
-		if v["secret"] != "" {
-			shown += ", signed"
-		}
-	case "ntfy":
-		nt, err = alerts.NewNtfy(alerts.NtfyOptions{URL: v["url"], Token: v["token"], Timeout: timeout})
-		shown = "ntfy (topic redacted)"
-	case "email":
-		nt, err = alerts.NewEmail(alerts.EmailOptions{URL: v["url"], From: v["from"], To: to, Timeout: timeout})
-		shown = "email to " + strings.Join(to, ", ") + " via " + alerts.RedactURL(v["url"])
-	}
+	nt, shown, err := kind.New(set)
 	if err != nil {
-		if p, ok := errors.AsType[*alerts.PermanentError](err); ok {
+		if p, ok := errors.AsType[*delivery.PermanentError](err); ok {
 			err = p.Err // every config error is permanent; the word says nothing here
 		}
 		d.errorf(n, path, "%v", err) // the notifiers keep secrets out of their errors
 		return Notifier{}, false
 	}
 	return Notifier{Route: alerts.Route{Name: name, Notifier: nt, MinSeverity: sev, Rules: rules}, Shown: shown, Line: n.Line}, true
+}
+
+// secretFiles reads each secret key given as KEY_file into vals[KEY]: a
+// secret comes from the value itself (often ${ENV}) or from a file, not
+// both. nodes holds the node of each key given, for errors at its line.
+// It returns the keys it read. It serves notifiers and actions alike.
+func (d *decoder) secretFiles(path string, secrets []string, vals map[string]string, nodes map[string]*yaml.Node) (read []string) {
+	for _, secret := range secrets {
+		file := secret + "_file"
+		n, ok := nodes[file]
+		if !ok {
+			continue
+		}
+		if _, direct := nodes[secret]; direct {
+			d.errorf(n, join(path, file), "%s and %s are exclusive: give one", secret, file)
+			continue
+		}
+		data, err := os.ReadFile(vals[file])
+		if err != nil {
+			d.errorf(n, join(path, file), "cannot read the secret: %v", err)
+			continue
+		}
+		vals[secret] = strings.TrimSpace(string(data))
+		read = append(read, secret)
+	}
+	return read
 }
 
 // silence decodes one silences: entry: a rule and the time its

@@ -141,7 +141,7 @@ func New(opts Options) (*Daemon, error) {
 	d.eng = eng
 	if len(opts.Routes) > 0 {
 		d.dispatch = alerts.NewDispatcher(alerts.DispatcherOptions{Routes: opts.Routes, MaxPerMinute: opts.MaxPerMinute, Silences: opts.Silences, RemindEvery: opts.RemindEvery,
-			Logger: opts.Logger, Outcome: func(route, outcome string) { d.metrics.Notification(route, server.Outcome(outcome)) }})
+			Logger: opts.Logger, Outcome: d.metrics.Notification})
 	}
 	auditPath := ""
 	if opts.StateDir != "" {
@@ -150,7 +150,7 @@ func New(opts Options) (*Daemon, error) {
 	d.audit = actions.NewAudit(auditPath)
 	d.act = actions.NewManager(actions.Options{Actions: opts.Config.Actions, DryRun: opts.DryRun, Audit: d.audit,
 		Logger: opts.Logger, Now: opts.Now, MinBackoff: opts.ActionBackoff,
-		Outcome: func(action, outcome string) { d.metrics.Action(action, server.Outcome(outcome)) }})
+		Outcome: d.metrics.Action})
 	d.metrics.SetBuildInfo(opts.Version)
 	for _, r := range opts.Config.Rules {
 		d.metrics.AddRule(r.Name)
@@ -653,6 +653,9 @@ func (d *Daemon) Status() server.Status {
 			src.LagSeconds = d.now().Sub(d.lastEvent).Seconds()
 		}
 		st.Sources = append(st.Sources, src)
+	}
+	if d.dispatch != nil {
+		st.Notifiers = d.dispatch.Status()
 	}
 	if len(d.cfg.Actions) > 0 || len(d.act.Episodes()) > 0 {
 		as := d.act.Status()

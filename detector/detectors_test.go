@@ -386,7 +386,9 @@ func TestBaseline_notTaughtByAnAttack(t *testing.T) {
 	s := time.Second
 	spike := Rule{Name: "spike", Type: Rate, Window: time.Minute, Baseline: &Baseline{Factor: 4, Floor: 5, Warmup: 30 * time.Minute, HalfLife: time.Hour}}
 	drop := Rule{Name: "drop", Type: Rate, Window: 5 * time.Minute, Baseline: &Baseline{Down: true, Factor: 10, Floor: 1, Warmup: time.Hour, HalfLife: time.Hour}}
-	steady := func(from, d time.Duration, perSecond int) []ev { return burst(from, d, int(d/s)*perSecond, "10.0.0.%d") }
+	steady := func(from, d time.Duration, perSecond int) []ev {
+		return burst(from, d, int(d/s)*perSecond, "10.0.0.%d")
+	}
 	t.Run("flood then ordinary traffic", func(t *testing.T) {
 		events := concat(steady(0, 2*time.Hour, 3), steady(2*time.Hour, 2*time.Minute, 240), steady(2*time.Hour+2*time.Minute, time.Hour, 3))
 		got, _, _ := replay(t, drop, byTime(events), Options{})

@@ -186,7 +186,7 @@ func TestEngine_hysteresis(t *testing.T) {
 	got, _, _ := replay(t, rateRule(10*s, 10), events, Options{})
 	want := []transition{
 		{alert.Firing, 8250 * time.Millisecond, 10}, // the 100th event within 10 s
-		{alert.Resolved, 37 * s, 7.8}, // 78 events in [t0+27s, t0+37s)
+		{alert.Resolved, 37 * s, 7.8},               // 78 events in [t0+27s, t0+37s)
 	}
 	if diff := gocmp.Diff(want, got); diff != "" {
 		t.Errorf("transitions (-want +got):\n%s", diff)

@@ -189,11 +189,7 @@ func (rep *Report) view() pageView {
 			Value: alert.FormatValue(a.Value, a.Unit), Threshold: alert.FormatValue(a.Threshold, a.Unit),
 		}
 		for _, k := range a.Keys {
-			count := alert.Thousands(k.Count)
-			if k.Error > 0 {
-				count = alert.Thousands(k.Count-k.Error) + "–" + count
-			}
-			av.Keys = append(av.Keys, alert.Sanitize(k.Key, maxKeyRunes)+" ("+count+")")
+			av.Keys = append(av.Keys, alert.Sanitize(k.Key, maxKeyRunes)+" ("+alert.FormatCount(k)+")")
 		}
 		if len(a.Samples) > 0 {
 			av.Sample = alert.Sanitize(a.Samples[len(a.Samples)-1], maxLineRunes)

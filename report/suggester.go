@@ -102,7 +102,7 @@ func armed(ev detector.Evaluation) bool {
 // Suggestion is what a [Suggester] makes of one rule.
 type Suggestion struct {
 	Rule string
-	// Unit is the values' unit, as in [alerts.Alert.Unit].
+	// Unit is the values' unit, as in [alert.Alert.Unit].
 	Unit alert.Unit
 	// Evaluations counts the values the distribution is made of: every
 	// evaluation, plus the idle boundaries the engine skipped (zeros).
@@ -253,7 +253,7 @@ func settingValue(setting string, v float64, unit alert.Unit) string {
 }
 
 // exactValue prints a value with the digits a threshold needs (three
-// significant ones, more for large numbers), where alerts.FormatValue
+// significant ones, more for large numbers), where alert.FormatValue
 // rounds: a maximum of 0.067/s and the 0.068/s above it must not both
 // print as 0.07/s.
 func exactValue(v float64, unit alert.Unit) string {

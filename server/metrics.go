@@ -8,6 +8,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/sentinel-dev/sentinel/alert"
+	"github.com/sentinel-dev/sentinel/internal/delivery"
 )
 
 // SkipReason says why a read line was not turned into an event: the
@@ -37,24 +38,6 @@ const (
 	RotationTruncate RotationKind = "truncate"
 	// RotationRecreate is a file removed and created again at its path.
 	RotationRecreate RotationKind = "recreate"
-)
-
-// Outcome is how one notification or action ended: the outcome label of
-// sentinel_notifications_total and sentinel_actions_total.
-type Outcome string
-
-// Outcomes.
-const (
-	// OutcomeOK is a delivery or action that succeeded.
-	OutcomeOK Outcome = "ok"
-	// OutcomeFailed is one that failed for good (retries exhausted, a
-	// permanent error, or the context ended).
-	OutcomeFailed Outcome = "failed"
-	// OutcomeDropped is one never attempted: coalesced in a full queue or
-	// suppressed by a rate limit or cooldown.
-	OutcomeDropped Outcome = "dropped"
-	// OutcomeDryRun is an action only logged, as dry-run asks.
-	OutcomeDryRun Outcome = "dry_run"
 )
 
 // Metrics are the daemon's Prometheus metrics, on their own registry
@@ -131,11 +114,11 @@ func NewMetrics() *Metrics {
 		}, []string{"rule"}),
 		notifs: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "sentinel_notifications_total",
-			Help: "Alert notifications, by notifier and outcome (ok, failed, dropped).",
+			Help: "Alert notifications, by notifier and outcome (ok, retrying, failed, dropped, capped, silenced).",
 		}, []string{"notifier", "outcome"}),
 		actions: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "sentinel_actions_total",
-			Help: "Remediation action attempts, by action and outcome (ok, retrying, failed, dropped by a guardrail, dry_run).",
+			Help: "Remediation action attempts, by action and outcome (ok, retrying, failed, skipped by a guardrail, dry_run, stopped).",
 		}, []string{"action", "outcome"}),
 		reloads: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "sentinel_config_reloads_total",
@@ -250,14 +233,17 @@ func (m *Metrics) ForgetRule(rule string) {
 }
 
 // Notification counts one alert notification in
-// sentinel_notifications_total{notifier,outcome}.
-func (m *Metrics) Notification(notifier string, outcome Outcome) {
+// sentinel_notifications_total{notifier,outcome}: an attempt's end, or a
+// transition not attempted (dropped, capped, silenced). Its signature is
+// alerts.DispatcherOptions.Outcome's.
+func (m *Metrics) Notification(notifier string, outcome delivery.Outcome) {
 	m.notifs.WithLabelValues(notifier, string(outcome)).Inc()
 }
 
-// Action counts one remediation action in
-// sentinel_actions_total{action,outcome}.
-func (m *Metrics) Action(action string, outcome Outcome) {
+// Action counts one remediation action's attempt, or an application a
+// guardrail held back, in sentinel_actions_total{action,outcome}. Its
+// signature is actions.Options.Outcome's.
+func (m *Metrics) Action(action string, outcome delivery.Outcome) {
 	m.actions.WithLabelValues(action, string(outcome)).Inc()
 }
 

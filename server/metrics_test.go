@@ -11,6 +11,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
 	"github.com/sentinel-dev/sentinel/alert"
+	"github.com/sentinel-dev/sentinel/internal/delivery"
 )
 
 func TestMetrics(t *testing.T) {
@@ -34,9 +35,9 @@ func TestMetrics(t *testing.T) {
 	m.Alert("signup-burst", alert.Firing)
 	m.Alert("signup-burst", alert.Resolved)
 	m.Alert("signup-burst", alert.Firing)
-	m.Notification("slack", OutcomeOK)
-	m.Notification("slack", OutcomeFailed)
-	m.Action("signups-off", OutcomeDryRun)
+	m.Notification("slack", delivery.OK)
+	m.Notification("slack", delivery.Failed)
+	m.Action("signups-off", delivery.DryRun)
 	m.ConfigReload(nil)
 	m.ConfigReload(errors.New("bad"))
 	m.ConfigReload(errors.New("worse"))
@@ -77,11 +78,11 @@ sentinel_alerts_total{rule="signup-burst",state="resolved"} 1
 # TYPE sentinel_rule_firing gauge
 sentinel_rule_firing{rule="quiet"} 0
 sentinel_rule_firing{rule="signup-burst"} 1
-# HELP sentinel_notifications_total Alert notifications, by notifier and outcome (ok, failed, dropped).
+# HELP sentinel_notifications_total Alert notifications, by notifier and outcome (ok, retrying, failed, dropped, capped, silenced).
 # TYPE sentinel_notifications_total counter
 sentinel_notifications_total{notifier="slack",outcome="failed"} 1
 sentinel_notifications_total{notifier="slack",outcome="ok"} 1
-# HELP sentinel_actions_total Remediation action attempts, by action and outcome (ok, retrying, failed, dropped by a guardrail, dry_run).
+# HELP sentinel_actions_total Remediation action attempts, by action and outcome (ok, retrying, failed, skipped by a guardrail, dry_run, stopped).
 # TYPE sentinel_actions_total counter
 sentinel_actions_total{action="signups-off",outcome="dry_run"} 1
 # HELP sentinel_config_reloads_total Config reloads, by outcome (ok, rejected).

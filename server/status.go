@@ -12,6 +12,7 @@ import (
 
 	"github.com/sentinel-dev/sentinel/actions"
 	"github.com/sentinel-dev/sentinel/alert"
+	"github.com/sentinel-dev/sentinel/alerts"
 )
 
 // Status is the daemon's state as GET /status returns it in JSON.
@@ -23,6 +24,10 @@ type Status struct {
 	Config  string         `json:"config"`
 	Sources []SourceStatus `json:"sources"`
 	Rules   []RuleStatus   `json:"rules"`
+	// Notifiers are the notifiers' queues, and the retry each waits for
+	// (how long the receiver asked to wait, capped at 15 minutes); none
+	// when the daemon has no notifier.
+	Notifiers []alerts.RouteStatus `json:"notifiers,omitempty"`
 	// Actions are the configured actions, the remedies on now and the
 	// last audit entries; nil when the daemon has none configured.
 	Actions *actions.Status `json:"actions,omitempty"`
@@ -98,18 +103,20 @@ func finite(v float64) float64 {
 
 // Lengths past which WriteStatus cuts text.
 const (
-	maxKeyRunes  = 40
-	maxPathRunes = 60
-	maxNameRunes = 40
-	topKeys      = 3
+	maxKeyRunes   = 40
+	maxErrorRunes = 100
+	maxPathRunes  = 60
+	maxNameRunes  = 40
+	topKeys       = 3
 )
 
 // WriteStatus writes st for people, as `sentinel status` shows it: a
 // headline, then a table of sources (lines, skipped, lag) and one of rules
 // (state, value against the threshold or the learned baseline ± spread,
-// since when, the top 3 keys). Every string that may come from a log line
-// or a config is escaped with [alerts.Sanitize], so a hostile key cannot
-// drive the terminal.
+// since when, the top 3 keys), and, with notifiers, one of their queues
+// and the retry each waits for. Every string that may come from a log
+// line, a config or a receiver is escaped with [alert.Sanitize], so a
+// hostile key cannot drive the terminal.
 func WriteStatus(w io.Writer, st Status) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "sentinel %s, started %s, config %s\n",
@@ -139,6 +146,23 @@ func WriteStatus(w io.Writer, st Status) error {
 			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n",
 				alert.Sanitize(r.Name, maxNameRunes), orDash(alert.Sanitize(r.State, maxNameRunes)),
 				formatValue(r.Value, r.Unit), against(r), formatTime(r.Since), formatKeys(r.Keys))
+		}
+		tw.Flush()
+	}
+	if len(st.Notifiers) > 0 {
+		b.WriteByte('\n')
+		tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
+		fmt.Fprintln(tw, "NOTIFIER\tQUEUED\tRETRY\tASKED\tLAST ERROR")
+		for _, n := range st.Notifiers {
+			retry, asked := "-", "-"
+			if !n.RetryAt.IsZero() {
+				retry = fmt.Sprintf("%s (attempt %d failed)", formatTime(n.RetryAt), n.Attempts)
+			}
+			if n.RequestedWaitSeconds > 0 {
+				asked = alert.FormatDuration(time.Duration(n.RequestedWaitSeconds * float64(time.Second)))
+			}
+			fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\n", alert.Sanitize(n.Name, maxNameRunes), n.Queued, retry, asked,
+				orDash(alert.Sanitize(n.LastError, maxErrorRunes)))
 		}
 		tw.Flush()
 	}

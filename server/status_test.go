@@ -14,6 +14,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/sentinel-dev/sentinel/alert"
+	"github.com/sentinel-dev/sentinel/alerts"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/*.golden")
@@ -48,6 +49,21 @@ func sampleStatus() Status {
 	}
 }
 
+// notifierStatus adds notifiers to sampleStatus: one idle, one whose
+// receiver asked for a wait (Retry-After, capped), one retrying a 503
+// whose error quotes hostile text.
+func notifierStatus() Status {
+	st := sampleStatus()
+	st.Notifiers = []alerts.RouteStatus{
+		{Name: "phone"},
+		{Name: "team", Queued: 3, Attempts: 1, RetryAt: time.Date(2026, 11, 20, 9, 28, 3, 0, time.UTC), RequestedWaitSeconds: 900,
+			LastError: "rate limited, retry after 15m0s: slack: post webhook: HTTP 429 Too Many Requests"},
+		{Name: "hook", Queued: 1, Attempts: 4, RetryAt: time.Date(2026, 11, 20, 9, 13, 20, 0, time.UTC),
+			LastError: "webhook: post https://hooks.example.com/REDACTED: HTTP 503 Service Unavailable: \x1b[2Jdown"},
+	}
+	return st
+}
+
 func TestWriteStatus(t *testing.T) {
 	tests := []struct {
 		name string
@@ -55,6 +71,7 @@ func TestWriteStatus(t *testing.T) {
 	}{
 		{"status", sampleStatus()},
 		{"empty", Status{Version: "v0.2.0"}},
+		{"notifiers", notifierStatus()},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -133,6 +133,13 @@ func writeActions(w io.Writer, s actions.Status) {
 			dry = ", dry run"
 		}
 		fmt.Fprintf(w, "  %-16s %s since %s (by %s%s); revert %s\n", e.Action, e.Status, e.Applied.UTC().Format(time.RFC3339), e.Rule, dry, when)
+		if !e.RetryAt.IsZero() {
+			retry := "request failed, tried again at " + e.RetryAt.UTC().Format(time.RFC3339)
+			if e.RequestedWaitSeconds > 0 {
+				retry += " (the receiver asked to wait " + alert.FormatDuration(time.Duration(e.RequestedWaitSeconds*float64(time.Second))) + ")"
+			}
+			fmt.Fprintf(w, "  %-16s %s\n", "", retry)
+		}
 	}
 	if len(s.Recent) > 0 {
 		fmt.Fprintln(w, "last attempts:")

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sentinel-dev/sentinel/actions"
 	"github.com/sentinel-dev/sentinel/internal/testutil"
 )
 
@@ -108,4 +109,18 @@ func waitUntil(tb testing.TB, what string, cond func() bool) {
 		time.Sleep(50 * time.Millisecond)
 	}
 	tb.Fatalf("timed out waiting for %s", what)
+}
+
+// TestWriteActions_retry: a request waiting for its retry says when, and
+// the wait its receiver asked for.
+func TestWriteActions_retry(t *testing.T) {
+	at := time.Date(2026, 11, 27, 1, 20, 1, 0, time.UTC)
+	var b bytes.Buffer
+	writeActions(&b, actions.Status{Actions: []actions.ActionStatus{{Name: "signups-off", Rules: []string{"signup-burst"}, Request: "PATCH https://flags.example/f"}},
+		Episodes: []actions.EpisodeStatus{{Action: "signups-off", Rule: "signup-burst", Status: actions.StatusApplying, Applied: at,
+			Firing: []string{"signup-burst"}, RetryAt: at.Add(15 * time.Minute), RequestedWaitSeconds: 900}}})
+	want := "request failed, tried again at 2026-11-27T01:35:01Z (the receiver asked to wait 15m)\n"
+	if !strings.Contains(b.String(), want) {
+		t.Errorf("writeActions() =\n%s\nwant a line ending %q", b.String(), want)
+	}
 }

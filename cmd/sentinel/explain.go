@@ -161,11 +161,7 @@ func writeEvaluation(w io.Writer, indent string, ev detector.Evaluation) {
 	if len(ev.Keys) > 0 {
 		keys := make([]string, len(ev.Keys))
 		for i, k := range ev.Keys {
-			count := alert.Thousands(k.Count)
-			if k.Error > 0 { // a Space-Saving estimate: the true count is in this range
-				count = alert.Thousands(k.Count-k.Error) + "–" + count
-			}
-			keys[i] = fmt.Sprintf("%s (%s)", alert.Sanitize(k.Key, 60), count)
+			keys[i] = fmt.Sprintf("%s (%s)", alert.Sanitize(k.Key, 60), alert.FormatCount(k))
 		}
 		fmt.Fprintf(w, "%s          top: %s\n", indent, strings.Join(keys, ", "))
 	}

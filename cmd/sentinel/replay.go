@@ -20,6 +20,7 @@ import (
 	"github.com/sentinel-dev/sentinel/alerts"
 	"github.com/sentinel-dev/sentinel/config"
 	"github.com/sentinel-dev/sentinel/detector"
+	"github.com/sentinel-dev/sentinel/internal/delivery"
 	"github.com/sentinel-dev/sentinel/parsers"
 	"github.com/sentinel-dev/sentinel/report"
 	"github.com/sentinel-dev/sentinel/source"
@@ -545,7 +546,7 @@ func writeSummary(w io.Writer, cfg *config.Config, stats []*source.Stats, eng *d
 // and the report show the same words.
 func planText(e actions.Entry) string {
 	switch {
-	case e.Outcome == actions.OutcomeSkipped:
+	case e.Outcome == delivery.Skipped:
 		return fmt.Sprintf("held back (%s): %s", e.Rule, e.Reason)
 	case e.Phase == actions.Revert:
 		return "would revert: " + e.Request + dryNote(e)
@@ -560,7 +561,7 @@ func writePlanned(w io.Writer, e actions.Entry) {
 }
 
 func dryNote(e actions.Entry) string {
-	if e.Outcome == actions.OutcomeDryRun {
+	if e.Outcome == delivery.DryRun {
 		return " [dry_run: the daemon would only log it]"
 	}
 	return ""
@@ -582,7 +583,7 @@ func writePlanSummary(w io.Writer, acts []*actions.Action, plans []actions.Entry
 	var lines []string
 	for _, e := range plans {
 		switch {
-		case e.Outcome == actions.OutcomeSkipped:
+		case e.Outcome == delivery.Skipped:
 			lines = append(lines, fmt.Sprintf("%s: held back at %s: %s", e.Action, clock(e.EventTime), e.Reason))
 		case e.Phase == actions.Apply && noRevert[e.Action]:
 			lines = append(lines, fmt.Sprintf("%s: would call %s at %s, never reverted (no revert configured)", e.Action, e.Request, clock(e.EventTime)))

@@ -58,11 +58,9 @@ Signals: SIGHUP reloads the config (validated whole first; an invalid one is rej
 and the running one stays; rules that did not change keep their windows and
 baselines). SIGTERM and SIGINT stop reading, save the state and exit 0.
 
-Alerts go to stdout; with no config file, SENTINEL_SLACK_WEBHOOK_URL,
-SENTINEL_SLACK_TOKEN with SENTINEL_SLACK_CHANNEL, SENTINEL_WEBHOOK_URL (with
-SENTINEL_WEBHOOK_SECRET), SENTINEL_NTFY_URL and SENTINEL_SMTP_URL (with
-SENTINEL_EMAIL_FROM and SENTINEL_EMAIL_TO) each add a notifier (see
-'sentinel test-alert'): retried, capped at 20 a minute with a digest, and kept in the
+Alerts go to stdout; with no config file, each SENTINEL_* variable that
+'sentinel test-alert --help' lists adds a notifier: retried (honouring a receiver's
+Retry-After up to 15 minutes), capped at 20 a minute with a digest, and kept in the
 state until delivered.
 
 Actions (the config's actions:) fire the remedy a rule opts in to — flip a feature
@@ -140,7 +138,7 @@ func runDaemon(ctx context.Context, stdout, stderr io.Writer, f runFlags, args [
 	}
 	console := alerts.NewConsole(stdout, out)
 	var routes []alerts.Route
-	if f.config == "" { // DESIGN.md contract 4: the environment enables notifiers on the embedded rules
+	if f.config == "" { // the environment enables notifiers on the embedded rules (README: Notifications)
 		if routes, err = alerts.RoutesFromEnv(os.LookupEnv); err != nil {
 			return usageError{err}
 		}

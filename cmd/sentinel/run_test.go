@@ -18,7 +18,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/sentinel-dev/sentinel/alerts"
+	"github.com/sentinel-dev/sentinel/internal/delivery"
 	"github.com/sentinel-dev/sentinel/internal/testutil"
 	"github.com/sentinel-dev/sentinel/state"
 )
@@ -234,7 +234,7 @@ func TestRun_zeroConfigWebhook(t *testing.T) {
 	var got []string
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
-		if !alerts.VerifySignature("k3y", r.Header.Get(alerts.TimestampHeader), body, r.Header.Get(alerts.SignatureHeader)) {
+		if !delivery.VerifySignature("k3y", r.Header.Get(delivery.TimestampHeader), body, r.Header.Get(delivery.SignatureHeader)) {
 			http.Error(w, "bad signature", http.StatusUnauthorized)
 			return
 		}

@@ -20,10 +20,11 @@ func newTestAlert() *cobra.Command {
 		Use:   "test-alert [-c FILE] [--notifier NAME]",
 		Short: "Send a clearly marked test alert through each notifier and report success or the exact error",
 		Long: `test-alert sends one test alert, marked as a test, through every notifier of the
-config file (-c), or else every notifier the environment enables (` + alerts.EnvSlackWebhookURL + `, ` + alerts.EnvSlackToken + ` with
-` + alerts.EnvSlackChannel + `, ` + alerts.EnvWebhookURL + `, ` + alerts.EnvNtfyURL + `, ` + alerts.EnvSMTPURL + `
-with ` + alerts.EnvEmailFrom + ` and ` + alerts.EnvEmailTo + `), once, without retries, and
-reports each outcome. The exit code is 1 when any notifier failed.`,
+config file (-c), or else every notifier the environment enables, once, without
+retries, and reports each outcome. The exit code is 1 when any notifier failed.
+
+The environment variables that enable a notifier:
+  ` + strings.Join(alerts.EnvHelp(), "\n  "),
 		Example: `  SENTINEL_NTFY_URL=https://ntfy.sh/my-secret-topic sentinel test-alert`,
 		Args:    noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {

@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/sentinel-dev/sentinel/alerts"
+	"github.com/sentinel-dev/sentinel/internal/delivery"
 )
 
 // FlagServer stands in for a feature-flag service on loopback: it keeps
@@ -51,8 +51,8 @@ func (fs *FlagServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	body, _ := io.ReadAll(r.Body)
 	fs.mu.Lock()
 	defer fs.mu.Unlock()
-	fr := FlagRequest{Method: r.Method, Path: r.URL.Path, Key: r.Header.Get("Idempotency-Key"), Body: string(body), At: time.Now(),
-		Signed: alerts.VerifySignature(fs.secret, r.Header.Get(alerts.TimestampHeader), body, r.Header.Get(alerts.SignatureHeader))}
+	fr := FlagRequest{Method: r.Method, Path: r.URL.Path, Key: r.Header.Get(delivery.IdempotencyHeader), Body: string(body), At: time.Now(),
+		Signed: delivery.VerifySignature(fs.secret, r.Header.Get(delivery.TimestampHeader), body, r.Header.Get(delivery.SignatureHeader))}
 	var v struct{ Enabled *bool }
 	next := 0
 	if len(fs.fail) > 0 {

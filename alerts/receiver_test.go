@@ -1,7 +1,6 @@
 package alerts
 
 import (
-	"context"
 	"errors"
 	"io"
 	"net/http"
@@ -10,6 +9,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/sentinel-dev/sentinel/internal/delivery"
 )
 
 // received is one request a receiver got.
@@ -84,7 +85,7 @@ type errorCase struct {
 	name       string
 	respond    http.HandlerFunc
 	permanent  bool
-	retryAfter time.Duration // -1: not a *RetryAfterError
+	retryAfter time.Duration // -1: not a *delivery.RetryAfterError
 }
 
 // errorCases are the responses every HTTP notifier maps the same way.
@@ -104,17 +105,17 @@ func checkErrorCase(tb testing.TB, tc errorCase, err error) {
 	if err == nil {
 		tb.Fatalf("Notify() = nil, want an error")
 	}
-	if got := IsPermanent(err); got != tc.permanent {
-		tb.Errorf("IsPermanent(%v) = %v, want %v", err, got, tc.permanent)
+	if got := delivery.IsPermanent(err); got != tc.permanent {
+		tb.Errorf("delivery.IsPermanent(%v) = %v, want %v", err, got, tc.permanent)
 	}
-	ra, ok := errors.AsType[*RetryAfterError](err)
+	ra, ok := errors.AsType[*delivery.RetryAfterError](err)
 	switch {
 	case tc.retryAfter < 0 && ok:
-		tb.Errorf("Notify() = %v, a *RetryAfterError; want another error", err)
+		tb.Errorf("Notify() = %v, a *delivery.RetryAfterError; want another error", err)
 	case tc.retryAfter >= 0 && !ok:
-		tb.Errorf("Notify() = %v (%T), want a *RetryAfterError", err, err)
+		tb.Errorf("Notify() = %v (%T), want a *delivery.RetryAfterError", err, err)
 	case ok && ra.After != tc.retryAfter:
-		tb.Errorf("RetryAfterError.After = %v, want %v", ra.After, tc.retryAfter)
+		tb.Errorf("delivery.RetryAfterError.After = %v, want %v", ra.After, tc.retryAfter)
 	}
 }
 
@@ -135,59 +136,4 @@ func unreachableURL(tb testing.TB) string {
 	u := srv.URL
 	srv.Close()
 	return u
-}
-
-func TestParseRetryAfter(t *testing.T) {
-	now := time.Date(2026, 11, 27, 1, 20, 0, 0, time.UTC)
-	tests := []struct {
-		in   string
-		want time.Duration
-	}{
-		{"", 0},
-		{"7", 7 * time.Second},
-		{" 120 ", 2 * time.Minute},
-		{"-3", 0},
-		{"soon", 0},
-		{"Fri, 27 Nov 2026 01:20:30 GMT", 30 * time.Second},
-		{"Fri, 27 Nov 2026 01:19:00 GMT", 0},
-		{"99999999999", 24 * time.Hour},
-	}
-	for _, tt := range tests {
-		if got := parseRetryAfter(tt.in, now); got != tt.want {
-			t.Errorf("parseRetryAfter(%q) = %v, want %v", tt.in, got, tt.want)
-		}
-	}
-}
-
-func TestRedactURL(t *testing.T) {
-	tests := []struct{ in, want string }{
-		{"https://user:pw@example.com/hook?key=s3cret#frag", "https://REDACTED@example.com/REDACTED"},
-		{"https://example.com/hook", "https://example.com/REDACTED"},
-		{"https://discord.com/api/webhooks/123/TOKEN", "https://discord.com/REDACTED"},
-		{"smtp://me:pass@mail.example.com:587", "smtp://REDACTED@mail.example.com:587"},
-		{"http://127.0.0.1:8080/", "http://127.0.0.1:8080"},
-		{"https://hooks.example.com?token=abc", "https://hooks.example.com/REDACTED"},
-		{"://bad", "REDACTED"},
-		{"not a url", "REDACTED"},
-	}
-	for _, tt := range tests {
-		if got := RedactURL(tt.in); got != tt.want {
-			t.Errorf("redactURL(%q) = %q, want %q", tt.in, got, tt.want)
-		}
-	}
-}
-
-func TestRedact_keepsContextErrors(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), -time.Second)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, "http://127.0.0.1:1/x?token=s3cretvalue", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, err = http.DefaultClient.Do(req)
-	got := redact("post", err, urlSecrets(req.URL.String(), false)...)
-	if !errors.Is(got, context.DeadlineExceeded) {
-		t.Errorf("errors.Is(%v, DeadlineExceeded) = false, want true", got)
-	}
-	checkNoSecret(t, "error", got.Error(), "s3cretvalue")
 }
