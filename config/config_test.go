@@ -414,3 +414,105 @@ func TestParse_fingerprints(t *testing.T) {
 		t.Error("a new resolution kept the fingerprint")
 	}
 }
+
+// TestParse_matchers: named match blocks, used by name or inside a block,
+// nested, with their errors at their own lines, and part of the
+// fingerprint of every rule that uses them.
+func TestParse_matchers(t *testing.T) {
+	const good = `
+rules:
+  - name: signups
+    match: signup-posts
+    detector: {type: rate, window: 30s, threshold: 1/s}
+  - name: failed-signups
+    match: {matcher: signup-posts, status: 422}
+    detector: {type: rate, window: 30s, threshold: 1/s}
+matchers:
+  posts: {method: POST}
+  signup-posts:
+    matcher: posts
+    path: [/users/register, /signup]
+  unused: {path: /x}
+`
+	c, err := Parse("m.yaml", []byte(good), noEnv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev := func(method, path string, status int) *parsers.Event {
+		var e parsers.Event
+		e.Reset()
+		e.Method, e.Path, e.Status = []byte(method), []byte(path), status
+		return &e
+	}
+	for _, tt := range []struct {
+		ev   *parsers.Event
+		want [2]bool
+	}{
+		{ev("POST", "/signup", 302), [2]bool{true, false}},
+		{ev("POST", "/users/register", 422), [2]bool{true, true}},
+		{ev("GET", "/signup", 200), [2]bool{false, false}},
+		{ev("POST", "/login", 422), [2]bool{false, false}},
+	} {
+		for i, want := range tt.want {
+			if got := detector.Matches(c.Rules[i].Match, tt.ev); got != want {
+				t.Errorf("rule %s on %s %s %d = %v, want %v", c.Rules[i].Name, tt.ev.Method, tt.ev.Path, tt.ev.Status, got, want)
+			}
+		}
+	}
+	// Both rules use one shared block, evaluated once per event.
+	var shared []*detector.Shared
+	for _, r := range c.Rules {
+		for _, cond := range r.Match.(detector.All) {
+			if s, ok := cond.(*detector.Shared); ok {
+				shared = append(shared, s)
+			}
+		}
+	}
+	if len(shared) != 2 || shared[0] != shared[1] || shared[0].Name != "signup-posts" {
+		t.Errorf("shared blocks = %v, want signup-posts twice, one object", shared)
+	}
+
+	// A changed matcher changes the fingerprint of the rules that use it.
+	c2, err := Parse("m.yaml", []byte(strings.Replace(good, "/signup]", "/sign-up]", 1)), noEnv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c3, err := Parse("m.yaml", []byte(strings.Replace(good, "{path: /x}", "{path: /y}", 1)), noEnv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Rules[0].Fingerprint == c2.Rules[0].Fingerprint || c.Rules[1].Fingerprint == c2.Rules[1].Fingerprint {
+		t.Error("a changed matcher kept the fingerprints of the rules using it")
+	}
+	if c.Rules[0].Fingerprint != c3.Rules[0].Fingerprint {
+		t.Error("a change to a matcher the rule does not use changed its fingerprint")
+	}
+
+	const bad = `
+matchers:
+  loop-a: {matcher: loop-b}
+  loop-b: {matcher: loop-a}
+  broken: {status: 2x0}
+rules:
+  - name: r1
+    match: nosuch
+    detector: {type: rate, window: 30s, threshold: 1/s}
+  - name: r2
+    match: loop-a
+    detector: {type: rate, window: 30s, threshold: 1/s}
+`
+	_, err = Parse("bad.yaml", []byte(bad), noEnv)
+	var errs Errors
+	if !errors.As(err, &errs) {
+		t.Fatalf("Parse(bad) = %v", err)
+	}
+	for _, want := range []string{
+		`bad.yaml:8: rules[0].match: no matcher is named "nosuch" (matchers: broken, loop-a, loop-b)`,
+		`bad.yaml:4: matchers.loop-b.matcher: matcher "loop-a" names itself, through matchers.loop-b.matcher`,
+		`bad.yaml:5: matchers.broken.status: invalid number or range "2x0"`,
+	} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("errors do not hold %q:\n%v", want, err)
+		}
+	}
+}

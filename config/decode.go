@@ -5,9 +5,11 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"maps"
 	"math"
 	"net/netip"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -34,23 +36,44 @@ type decoder struct {
 	// windows are checked against the resolution once the whole file is
 	// read (settings may come after the rules).
 	windows []windowCheck
-	// ruleNodes are the valid rules' definitions, for their fingerprints.
-	ruleNodes []*yaml.Node
+	// ruleNodes are the valid rules' definitions, and ruleMatchers the
+	// definitions of the matchers each uses, for their fingerprints.
+	ruleNodes    []*yaml.Node
+	ruleMatchers [][]*yaml.Node
 	// ruleRefs name rules from notifiers and silences, checked once every
 	// rule is known: a typo there would silently route or silence nothing.
 	ruleRefs []ruleRef
+	// matchers are the named match blocks (matchers:), decoded when a
+	// rule or another matcher first names them; refs collects the ones
+	// the rule being decoded uses, for its fingerprint.
+	matchers map[string]*matcherDef
+	refs     map[string]bool
 }
 
-// fingerprint identifies a rule's definition with the settings that shape
-// its windows: a reload restores a rule's state only when it is unchanged.
-func fingerprint(n *yaml.Node, st Settings) string {
-	text, err := yaml.Marshal(n)
-	if err != nil {
-		return "" // never restored
-	}
+// matcherDef is one named match block of matchers:.
+type matcherDef struct {
+	node     *yaml.Node
+	id       int
+	state    uint8 // 0 not decoded, 1 decoding (a reference now is a cycle), 2 decoded
+	cond     *detector.Shared
+	mentions map[string]bool // the fields it names
+	closure  map[string]bool // itself and the matchers it names, directly or not
+}
+
+// fingerprint identifies a rule's definition with the matchers it uses and
+// the settings that shape its windows: a reload restores a rule's state
+// only when it is unchanged.
+func fingerprint(n *yaml.Node, matchers []*yaml.Node, st Settings) string {
 	h := sha256.New()
-	h.Write(text)
-	fmt.Fprintf(h, "\x00%v", st.Resolution)
+	for _, n := range append([]*yaml.Node{n}, matchers...) {
+		text, err := yaml.Marshal(n)
+		if err != nil {
+			return "" // never restored
+		}
+		h.Write(text)
+		h.Write([]byte{0})
+	}
+	fmt.Fprintf(h, "%v", st.Resolution)
 	return hex.EncodeToString(h.Sum(nil)[:12])
 }
 
@@ -325,8 +348,12 @@ func (d *decoder) config(n *yaml.Node, c *Config) {
 	if n.Kind == yaml.ScalarNode && n.Tag == "!!null" {
 		return // empty file: reported as "no rules"
 	}
-	d.mapping(n, "", []string{"settings", "sources", "rules", "notifiers", "silences", "actions"}, func(key string, k, v *yaml.Node) {
+	d.declareMatchers(n)
+	d.mapping(n, "", []string{"settings", "sources", "matchers", "rules", "notifiers", "silences", "actions"}, func(key string, k, v *yaml.Node) {
 		switch key {
+		case "matchers":
+			// Declared above, decoded where used; those no rule uses are
+			// decoded after the rules, for their errors.
 		case "settings":
 			d.settings(v, &c.Settings)
 		case "sources":
@@ -338,6 +365,7 @@ func (d *decoder) config(n *yaml.Node, c *Config) {
 		case "rules":
 			names := map[string]int{}
 			d.list(v, "rules", func(item *yaml.Node, path string) {
+				d.refs = map[string]bool{}
 				r, ok := d.rule(item, path)
 				if line, dup := names[r.Name]; dup && r.Name != "" {
 					d.errorf(item, path+".name", "rule %q is already defined on line %d", r.Name, line)
@@ -350,6 +378,7 @@ func (d *decoder) config(n *yaml.Node, c *Config) {
 				c.RuleLines[r.Name] = item.Line
 				c.Rules = append(c.Rules, r)
 				d.ruleNodes = append(d.ruleNodes, item)
+				d.ruleMatchers = append(d.ruleMatchers, d.matcherNodes(d.refs))
 			})
 		case "notifiers":
 			names := map[string]int{}
@@ -384,8 +413,11 @@ func (d *decoder) config(n *yaml.Node, c *Config) {
 	if c.Settings.Resolution == 0 {
 		c.Settings.Resolution = detector.DefaultResolution
 	}
+	for _, name := range slices.Sorted(maps.Keys(d.matchers)) {
+		d.matcher(name, nil, "", map[string]bool{}) // the unused ones, for their errors
+	}
 	for i := range c.Rules { // after settings: a rule's windows depend on the resolution
-		c.Rules[i].Fingerprint = fingerprint(d.ruleNodes[i], c.Settings)
+		c.Rules[i].Fingerprint = fingerprint(d.ruleNodes[i], d.ruleMatchers[i], c.Settings)
 	}
 	for _, w := range d.windows {
 		if !detector.WindowCuts(w.window, c.Settings.Resolution) {
@@ -872,15 +904,111 @@ func parseThreshold(s string, typ detector.Type) (float64, error) {
 	return 0, fmt.Errorf("unknown unit %q (s, m or h)", unit)
 }
 
+// declareMatchers numbers the named match blocks of the config's
+// matchers: section, before anything uses them (a rule may come first).
+func (d *decoder) declareMatchers(n *yaml.Node) {
+	d.matchers = map[string]*matcherDef{}
+	if n.Kind != yaml.MappingNode {
+		return
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if n.Content[i].Value != "matchers" {
+			continue
+		}
+		v := deref(n.Content[i+1])
+		if v.Kind == yaml.ScalarNode && v.Tag == "!!null" {
+			return
+		}
+		if v.Kind != yaml.MappingNode {
+			d.errorf(v, "matchers", "must be a mapping of names to match blocks, not %s", kindName(v))
+			return
+		}
+		for j := 0; j+1 < len(v.Content); j += 2 {
+			name := v.Content[j].Value
+			if !validName(name) {
+				d.errorf(v.Content[j], "matchers."+name, "%q: use letters, digits, '-', '_' and '.'", name)
+				continue
+			}
+			if _, dup := d.matchers[name]; dup {
+				d.errorf(v.Content[j], "matchers."+name, "defined twice")
+				continue
+			}
+			d.matchers[name] = &matcherDef{node: deref(v.Content[j+1]), id: len(d.matchers)}
+		}
+	}
+}
+
+// matcher returns the named match block name, decoding it on first use,
+// and adds the fields it names to mentions. n and path are where it is
+// named (nil for the final pass over unused matchers).
+func (d *decoder) matcher(name string, n *yaml.Node, path string, mentions map[string]bool) detector.Cond {
+	m := d.matchers[name]
+	switch {
+	case m == nil:
+		known := slices.Sorted(maps.Keys(d.matchers))
+		if len(known) == 0 {
+			d.errorf(n, path, "no matcher is named %q (define it under matchers:)", name)
+		} else {
+			d.errorf(n, path, "no matcher is named %q (matchers: %s)", name, strings.Join(known, ", "))
+		}
+		return nil
+	case m.state == 1:
+		d.errorf(n, path, "matcher %q names itself, through %s", name, path)
+		return nil
+	case m.state == 0:
+		m.state = 1
+		outer := d.refs
+		d.refs = map[string]bool{}
+		m.mentions = map[string]bool{}
+		if c := d.match(m.node, "matchers."+name, m.mentions); c != nil {
+			m.cond = &detector.Shared{Name: name, ID: m.id, Cond: c}
+		}
+		m.closure = d.refs
+		m.closure[name] = true
+		d.refs = outer
+		m.state = 2
+	}
+	if d.refs != nil {
+		maps.Copy(d.refs, m.closure)
+	}
+	maps.Copy(mentions, m.mentions)
+	if m.cond == nil {
+		return nil // its errors are reported where it is defined
+	}
+	return m.cond
+}
+
+// matcherNodes returns the definitions of the named matchers, in name order.
+func (d *decoder) matcherNodes(names map[string]bool) []*yaml.Node {
+	var out []*yaml.Node
+	for _, name := range slices.Sorted(maps.Keys(names)) {
+		if m := d.matchers[name]; m != nil {
+			out = append(out, m.node)
+		}
+	}
+	return out
+}
+
 // match compiles a match block: field conditions, all of which must hold,
-// plus any: (a list of blocks, one of which must hold) and not: (a block
-// that must not hold).
+// plus any: (a list of blocks, one of which must hold), not: (a block that
+// must not hold) and matcher: (a named block of matchers:). A block may
+// also be just a matcher's name.
 func (d *decoder) match(n *yaml.Node, path string, mentions map[string]bool) detector.Cond {
+	n = deref(n)
+	if n.Kind == yaml.ScalarNode && n.Tag != "!!null" {
+		return d.matcher(n.Value, n, path, mentions)
+	}
 	var all detector.All
 	before := len(d.errs)
 	d.mapping(n, path, nil, func(key string, k, v *yaml.Node) {
 		p := join(path, key)
 		switch key {
+		case "matcher":
+			if name, ok := d.scalar(v, p); ok {
+				if c := d.matcher(name, v, p, mentions); c != nil {
+					all = append(all, c)
+				}
+			}
 		case "any":
 			if v.Kind != yaml.SequenceNode || len(v.Content) == 0 {
 				d.errorf(v, p, "must be a non-empty list of match blocks")

@@ -141,6 +141,10 @@ type Engine struct {
 	ev Event // the event the rules read, refilled for each
 }
 
+// maxShared bounds the shared match blocks whose answers an event keeps;
+// further ones (past any config's) are evaluated at each use.
+const maxShared = 1024
+
 // MaxJump is how far ahead of the engine's clock an event may be before
 // the engine waits for the next events to confirm the jump: a lone line
 // dated years ahead (a broken clock, a corrupted line) must not move the
@@ -181,6 +185,17 @@ func NewEngine(rules []Rule, opts Options) (*Engine, error) {
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)
 	}
+	shared := 0
+	for _, r := range e.rules {
+		for _, c := range []Cond{r.rule.Match, r.rule.Of} {
+			walk(c, func(c Cond) {
+				if s, ok := c.(*Shared); ok {
+					shared = max(shared, s.ID+1)
+				}
+			})
+		}
+	}
+	e.ev.memo = make([]uint8, min(shared, maxShared))
 	return e, nil
 }
 

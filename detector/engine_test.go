@@ -618,3 +618,35 @@ func TestEngine_firesOnTheEvent(t *testing.T) {
 		}
 	})
 }
+
+// countingCond counts its evaluations.
+type countingCond struct{ n *int }
+
+func (c countingCond) Match(*Event) bool { *c.n++; return true }
+
+// TestEngine_sharedMatcherOncePerEvent: a named block that three rules use
+// is evaluated once per event.
+func TestEngine_sharedMatcherOncePerEvent(t *testing.T) {
+	var calls int
+	shared := &Shared{Name: "posts", ID: 0, Cond: countingCond{&calls}}
+	var rules []Rule
+	for i := range 3 {
+		r := rateRule(10*time.Second, 1000)
+		r.Name, r.Match = fmt.Sprint("r", i), All{shared}
+		rules = append(rules, r)
+	}
+	eng, err := NewEngine(rules, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var e parsers.Event
+	for i := range 100 {
+		e.Reset()
+		e.Time = t0.Add(time.Duration(i) * time.Millisecond)
+		eng.Observe(&e)
+	}
+	eng.Flush()
+	if calls != 100 {
+		t.Errorf("the shared block was evaluated %d times for 100 events, want 100", calls)
+	}
+}

@@ -13,7 +13,8 @@ import (
 type Event struct {
 	*parsers.Event
 
-	net          []byte // the client's network as text, once netDone
+	memo         []uint8 // the answers of shared match blocks ([Shared]) for this event
+	net          []byte  // the client's network as text, once netDone
 	netDone      bool
 	netText      [64]byte
 	bytesText    [24]byte
@@ -23,6 +24,7 @@ type Event struct {
 // reset points e at ev and forgets what was derived from the last event.
 func (e *Event) reset(ev *parsers.Event) {
 	e.Event, e.net, e.netDone = ev, nil, false
+	clear(e.memo)
 }
 
 // clientNet returns the client's network: its /24 for IPv4, /64 for IPv6

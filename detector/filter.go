@@ -247,3 +247,62 @@ func (k KindIs) Match(ev *Event) bool { return ev.Kind == parsers.Kind(k) }
 // Matches reports whether ev passes c, outside an engine (checks and
 // tests: it allocates the engine's per-event buffers each time).
 func Matches(c Cond, ev *parsers.Event) bool { return c.Match(&Event{Event: ev}) }
+
+// Shared is a named match block that several rules use (the config's
+// matchers: sign-up posts, log-in posts): one concept, one definition,
+// and the engine evaluates it at most once per event whatever the number
+// of rules that use it. ID numbers the shared blocks of one config from 0;
+// the engine keeps each one's answer for the event at that index.
+type Shared struct {
+	Name string
+	ID   int
+	Cond Cond
+}
+
+// Match implements [Cond].
+func (c *Shared) Match(ev *Event) bool {
+	if c.ID >= len(ev.memo) {
+		return c.Cond.Match(ev)
+	}
+	switch ev.memo[c.ID] {
+	case memoTrue:
+		return true
+	case memoFalse:
+		return false
+	}
+	ok := c.Cond.Match(ev)
+	ev.memo[c.ID] = memoFalse
+	if ok {
+		ev.memo[c.ID] = memoTrue
+	}
+	return ok
+}
+
+// The answers of shared blocks for the current event.
+const (
+	memoUnknown uint8 = iota
+	memoTrue
+	memoFalse
+)
+
+// walk calls f for c and every condition inside it.
+func walk(c Cond, f func(Cond)) {
+	if c == nil {
+		return
+	}
+	f(c)
+	switch c := c.(type) {
+	case All:
+		for _, x := range c {
+			walk(x, f)
+		}
+	case Any:
+		for _, x := range c {
+			walk(x, f)
+		}
+	case Not:
+		walk(c.Cond, f)
+	case *Shared:
+		walk(c.Cond, f)
+	}
+}
