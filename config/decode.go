@@ -777,8 +777,8 @@ func (d *decoder) detector(n *yaml.Node, path string, r *detector.Rule, mentions
 	if r.Baseline != nil && r.Type != detector.Rate && r.Type != detector.Distinct {
 		d.errorf(blNode, path+".baseline", "applies to the rate, distinct and baseline detectors")
 	}
-	if r.Baseline != nil && r.PerKey {
-		d.errorf(n, path+".per_key", "does not combine with a baseline")
+	if b := r.Baseline; b != nil && r.PerKey && (b.Down || b.Factor == 0) {
+		d.errorf(blNode, path+".baseline", "per key, a baseline holds each key to factor times its own normal, going up: set factor, not sigmas or direction: down")
 	}
 }
 

@@ -107,6 +107,29 @@ func (c *Counter) Busiest() uint64 {
 	return c.guaranteed(int(c.heap[0]))
 }
 
+// EachAtLeast calls f for every key whose guaranteed count (count minus
+// error) is at least least, busiest first along each branch of the heap
+// (not in a total order). It takes time in the number of such keys, not
+// in [Counter.Len]: the heap's subtrees under least are not visited. The
+// key slice is valid only during the call, and f must not modify c.
+func (c *Counter) EachAtLeast(least uint64, f func(key []byte, guaranteed uint64)) {
+	var visit func(i int)
+	visit = func(i int) {
+		if i >= len(c.heap) {
+			return
+		}
+		s := int(c.heap[i])
+		g := c.guaranteed(s)
+		if g < least {
+			return
+		}
+		f(c.t.keys[s], g)
+		visit(2*i + 1)
+		visit(2*i + 2)
+	}
+	visit(0)
+}
+
 func (c *Counter) guaranteed(s int) uint64 {
 	return c.t.counts[s] - min(c.t.errs[s], c.t.counts[s])
 }

@@ -453,6 +453,15 @@ func TestCounter_Model(t *testing.T) {
 				if got := c.Busiest(); got != busiest {
 					t.Fatalf("step %d: Busiest() = %d, want %d", step, got, busiest)
 				}
+				least := uint64(r.IntN(8))
+				seen := map[string]uint64{}
+				c.EachAtLeast(least, func(key []byte, g uint64) { seen[string(key)] = g })
+				for k, v := range model {
+					g := v.count - min(v.err, v.count)
+					if got, ok := seen[k]; (g >= least) != ok || ok && got != g {
+						t.Fatalf("step %d: EachAtLeast(%d) gave %q: %d, %t; want %d", step, least, k, got, ok, g)
+					}
+				}
 				checkKeyTable(t, &c.t)
 				checkCounterHeap(t, c)
 			}

@@ -2,6 +2,7 @@ package detector
 
 import (
 	"math"
+	"slices"
 	"testing"
 	"time"
 
@@ -406,4 +407,61 @@ func TestBaseline_notTaughtByAnAttack(t *testing.T) {
 			t.Errorf("spike rule after an hour's outage: %v, want nothing", got)
 		}
 	})
+}
+
+// TestPerKey_baseline: per key, each address is held to its own normal.
+// An office NAT sending 6 requests a second from the start is learned
+// during the warm-up and never fires, even at twice its rate; a new
+// address at 8/s after the warm-up fires at the floor; the normals survive
+// a snapshot.
+func TestPerKey_baseline(t *testing.T) {
+	s := time.Second
+	ip := ipField()
+	r := Rule{Name: "client", Type: Rate, Window: time.Minute, PerKey: true, GroupBy: ip,
+		Baseline: &Baseline{Factor: 4, Floor: 5, Warmup: 30 * time.Minute, HalfLife: 24 * time.Hour}, Fingerprint: "v1"}
+	steady := func(from, d time.Duration, perSecond int, addr string) []ev {
+		return burst(from, d, int(d/s)*perSecond, addr)
+	}
+	background := steady(0, 2*time.Hour, 20, "10.1.%d.9")
+	nat := concat(steady(0, time.Hour, 6, "198.51.100.7"), steady(time.Hour, time.Hour, 12, "198.51.100.7"))
+	attacker := steady(90*time.Minute, 5*time.Minute, 8, "203.0.113.66")
+	got, full, eng := replay(t, r, byTime(concat(background, nat, attacker)), Options{})
+	if len(got) == 0 || got[0].State != alert.Firing {
+		t.Fatalf("transitions = %v, want the attacker's firing", got)
+	}
+	if at := got[0].At; at < 90*time.Minute || at > 91*time.Minute {
+		t.Errorf("fired at %v, want within the attacker's first minute (from 1h30m)", at)
+	}
+	for _, a := range full {
+		if a.State == alert.Firing && (len(a.Keys) == 0 || a.Keys[0].Key != "203.0.113.66") {
+			t.Errorf("fired at %v naming %v, want the attacker first", a.Time, a.Keys)
+		}
+	}
+	if len(got) != 2 {
+		t.Errorf("transitions = %v, want one episode", got)
+	}
+	snap, err := eng.Snapshot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var nat0 float64
+	for _, kn := range snap.Rules[0].KeyNormals {
+		if kn.Key == "198.51.100.7" {
+			nat0 = kn.Mean
+		}
+	}
+	if nat0 < 5 || nat0 > 12 {
+		t.Errorf("the NAT's learned normal = %v, want about its 6/s, rising to 12/s", nat0)
+	}
+	e2, err := NewEngine([]Rule{r}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e2.Restore(snap); err != nil {
+		t.Fatal(err)
+	}
+	snap2, _ := e2.Snapshot()
+	if !slices.Equal(snap.Rules[0].KeyNormals, snap2.Rules[0].KeyNormals) {
+		t.Error("key normals lost in a snapshot round trip")
+	}
 }

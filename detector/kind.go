@@ -67,7 +67,18 @@ type sincer interface {
 // rule can fire, so it must cost O(1) and, below the level, a comparison
 // or two; level lets it stop early.
 type liveKind interface {
-	live(key []byte, level float64) float64
+	// live returns the value up to the event, and the level to compare it
+	// with: level, or the event's key's own (a per-key baseline).
+	live(key []byte, level float64) (v, th float64)
+}
+
+// judge is a kind that sets its own threshold: a per-key baseline holds
+// each key to its own normal. judge measures the window and says what the
+// value is compared with, and whether the rule may decide at all; learn
+// takes in the boundary after the decision.
+type judge interface {
+	judge(at time.Time) (v, th float64, ready bool, why string)
+	learn(at time.Time)
 }
 
 // basicKind is the default behaviour kinds embed: nothing per slot,

@@ -1,6 +1,11 @@
 package detector
 
 import (
+	"cmp"
+	"fmt"
+	"maps"
+	"math"
+	"slices"
 	"time"
 
 	"github.com/sentinel-dev/sentinel/alert"
@@ -9,10 +14,20 @@ import (
 // perKey is a [Rate] rule with PerKey: the busiest group_by key's rate,
 // fail2ban's maxretry/findtime, sliding. The key's count is the
 // Space-Saving lower bound, so that the sketch's error never fires it.
+//
+// With a baseline, each key is held to its own normal: the rule fires when
+// a key's rate passes the floor and factor times what that key usually
+// sends (see [keyNormals]), so an office's or a carrier's NAT that always
+// sends much, or a proxy in front, is not a flood, while a new address
+// past the floor is.
 type perKey struct {
 	basicKind
-	s *ruleState
+	s     *ruleState
+	norms *keyNormals // per-key normals of a baseline rule; nil for a fixed limit
 }
+
+// perKeyLearned is a per-key rule with a baseline: a [judge].
+type perKeyLearned struct{ *perKey }
 
 func (k *perKey) unit() alert.Unit { return alert.PerSecond }
 
@@ -21,20 +36,198 @@ func (k *perKey) value(time.Time) float64 {
 }
 
 // live is the event's key's lower-bound count over the window up to the
-// event. The busiest complete count plus the key's count in the newest
-// bucket bounds it from above for free: only a key that might cross is
-// looked up.
-func (k *perKey) live(key []byte, level float64) float64 {
+// event, and the level that key is held to. The busiest complete count
+// plus the key's count in the newest bucket bounds it from above for free:
+// only a key that might cross is looked up.
+func (k *perKey) live(key []byte, level float64) (float64, float64) {
 	w := &k.s.w
 	secs := k.s.rule.Window.Seconds()
 	if key == nil {
-		return 0
+		return 0, level
 	}
 	count, err := w.ring[w.lastIdx].keys.Added()
 	if float64(w.busiest()+count-min(err, count))/secs < level {
-		return 0
+		return 0, level
 	}
-	return float64(w.liveKeyCount(key)) / secs
+	v := float64(w.liveKeyCount(key)) / secs
+	if k.norms != nil {
+		level = k.norms.threshold(key)
+	}
+	return v, level
 }
 
 func (k *perKey) fill(a *alert.Alert) { a.PerKey = true }
+
+// judge measures a baseline rule: the key with the highest rate against
+// its own threshold, or, when no key passes the floor, the busiest one.
+func (k perKeyLearned) judge(at time.Time) (v, th float64, ready bool, why string) {
+	n := k.norms
+	secs := k.s.rule.Window.Seconds()
+	best := -1.0
+	k.s.w.keys.EachAtLeast(uint64(math.Ceil(n.cfg.Floor*secs)), func(key []byte, g uint64) {
+		rate, t := float64(g)/secs, n.threshold(key)
+		if r := rate / t; r > best {
+			best, v, th = r, rate, t
+		}
+	})
+	if best < 0 {
+		v, th = k.value(at), n.cfg.Floor
+	}
+	if left := n.cfg.Warmup - at.Sub(k.s.start); left > 0 {
+		return v, th, false, "warm-up: " + left.Round(time.Second).String() + " left"
+	}
+	return v, th, true, ""
+}
+
+// fill names the keys over their own thresholds first, the worst first:
+// a busier key held to a higher normal (the office NAT) is no offender.
+func (k perKeyLearned) fill(a *alert.Alert) {
+	a.PerKey = true
+	w, n := &k.s.w, k.norms
+	secs := k.s.rule.Window.Seconds()
+	type over struct {
+		kc    alert.KeyCount
+		ratio float64
+	}
+	var offenders []over
+	w.keys.EachAtLeast(uint64(math.Ceil(n.cfg.Floor*secs*k.s.rule.Clear)), func(key []byte, g uint64) {
+		if r := float64(g) / secs / n.threshold(key); r >= k.s.rule.Clear {
+			c, e, _ := w.keys.Get(key)
+			offenders = append(offenders, over{alert.KeyCount{Key: string(key), Count: c, Error: e}, r})
+		}
+	})
+	slices.SortFunc(offenders, func(x, y over) int { return cmp.Compare(y.ratio, x.ratio) })
+	keys := make([]alert.KeyCount, 0, k.s.opts.TopN)
+	for _, o := range offenders {
+		if len(keys) < k.s.opts.TopN {
+			keys = append(keys, o.kc)
+		}
+	}
+	for _, kc := range a.Keys {
+		if len(keys) < k.s.opts.TopN && !slices.ContainsFunc(keys, func(x alert.KeyCount) bool { return x.Key == kc.Key }) {
+			keys = append(keys, kc)
+		}
+	}
+	a.Keys = keys
+}
+
+// learn folds this boundary's rates into the keys' normals.
+func (k perKeyLearned) learn(at time.Time) {
+	k.norms.learn(&k.s.w, k.s.rule.Window.Seconds(), at.Sub(k.s.start) < k.norms.cfg.Warmup)
+}
+
+// keyNormals is what each of the busiest keys of a per-key baseline rule
+// usually sends: an exponentially weighted mean of its rate at each
+// boundary, for at most maxKeyNormals keys (those that send the most; the
+// others are held to the floor). A key learns its normal as it goes:
+// quickly during the warm-up (a plain average of the warm-up's
+// boundaries, so that what was there from the start is known when it
+// ends), then slowly, at the rule's half-life, so that a new address that
+// floods cannot teach itself its own limit before it fires. A rate past
+// the key's threshold is learned as the threshold, and any value is kept
+// within learnSpan of the normal, as for a rule's own baseline.
+type keyNormals struct {
+	cfg   *Baseline
+	alpha float64 // weight of a new value after the warm-up, per boundary
+	ticks float64 // boundaries learned from, for the warm-up's plain average
+	m     map[string]float64
+}
+
+// maxKeyNormals bounds the keys whose normal a rule keeps.
+const maxKeyNormals = 512
+
+func newKeyNormals(b *Baseline, tick time.Duration) *keyNormals {
+	return &keyNormals{cfg: b, alpha: 1 - math.Exp2(-float64(tick)/float64(b.HalfLife)), m: map[string]float64{}}
+}
+
+// threshold is the rate key is held to.
+func (n *keyNormals) threshold(key []byte) float64 {
+	th := n.cfg.Floor
+	if mean, ok := n.m[string(key)]; ok {
+		if n.cfg.Factor > 0 {
+			th = max(th, mean*n.cfg.Factor)
+		}
+	}
+	return th
+}
+
+// learn folds the current rates of the window's heavy keys (a quarter of
+// the floor or more) and of the keys it knows into their normals.
+func (n *keyNormals) learn(w *window, secs float64, warmup bool) {
+	n.ticks++
+	alpha := n.alpha
+	if warmup {
+		alpha = max(alpha, 1/n.ticks)
+	}
+	fold := func(key string, rate float64) {
+		mean := n.m[key]
+		x := min(rate, n.threshold([]byte(key)))
+		x = min(max(x, mean/learnSpan), max(mean, n.cfg.Floor)*learnSpan)
+		n.m[key] = mean + alpha*(x-mean)
+	}
+	seen := map[string]bool{}
+	w.keys.EachAtLeast(uint64(math.Ceil(n.cfg.Floor*secs/4)), func(key []byte, g uint64) {
+		k := string(key)
+		seen[k] = true
+		fold(k, float64(g)/secs)
+	})
+	for k, mean := range n.m {
+		if seen[k] {
+			continue
+		}
+		var rate float64
+		if c, e, ok := w.keys.Get([]byte(k)); ok {
+			rate = float64(c-min(e, c)) / secs
+		}
+		if fold(k, rate); n.m[k] < mean && n.m[k] < n.cfg.Floor/1000 {
+			delete(n.m, k) // forgotten
+		}
+	}
+	if over := len(n.m) - maxKeyNormals; over > 0 {
+		// Keep the keys that send the most.
+		keys := make([]string, 0, len(n.m))
+		for k := range n.m {
+			keys = append(keys, k)
+		}
+		slices.SortFunc(keys, func(a, b string) int {
+			switch {
+			case n.m[a] < n.m[b]:
+				return -1
+			case n.m[a] > n.m[b]:
+				return 1
+			}
+			return 0
+		})
+		for _, k := range keys[:over] {
+			delete(n.m, k)
+		}
+	}
+}
+
+// KeyNormal is one key's learned normal in a [RuleSnapshot].
+type KeyNormal struct {
+	Key  string  `json:"key"`
+	Mean float64 `json:"mean"`
+}
+
+func (n *keyNormals) snapshot() []KeyNormal {
+	out := make([]KeyNormal, 0, len(n.m))
+	for _, k := range slices.Sorted(maps.Keys(n.m)) {
+		out = append(out, KeyNormal{Key: k, Mean: n.m[k]})
+	}
+	return out
+}
+
+func (n *keyNormals) restore(ticks float64, kn []KeyNormal) error {
+	if len(kn) > maxKeyNormals {
+		return fmt.Errorf("%d key normals, at most %d", len(kn), maxKeyNormals)
+	}
+	n.ticks = ticks
+	for _, x := range kn {
+		if !(x.Mean >= 0) || math.IsInf(x.Mean, 0) {
+			return fmt.Errorf("key normal %q: %v", x.Key, x.Mean)
+		}
+		n.m[x.Key] = x.Mean
+	}
+	return nil
+}

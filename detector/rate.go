@@ -13,10 +13,15 @@ type rate struct {
 }
 
 func newRate(s *ruleState) kind {
-	if s.rule.PerKey {
-		return &perKey{s: s}
+	if !s.rule.PerKey {
+		return &rate{s: s}
 	}
-	return &rate{s: s}
+	k := &perKey{s: s}
+	if b := s.rule.Baseline; b != nil {
+		k.norms = newKeyNormals(b, time.Duration(s.w.width)*s.opts.Resolution)
+		return perKeyLearned{k}
+	}
+	return k
 }
 
 func (k *rate) unit() alert.Unit { return alert.PerSecond }
@@ -25,8 +30,8 @@ func (k *rate) value(time.Time) float64 {
 	return float64(k.s.w.total) / k.s.rule.Window.Seconds()
 }
 
-func (k *rate) live(_ []byte, _ float64) float64 {
-	return float64(k.s.w.liveTotal()) / k.s.rule.Window.Seconds()
+func (k *rate) live(_ []byte, level float64) (float64, float64) {
+	return float64(k.s.w.liveTotal()) / k.s.rule.Window.Seconds(), level
 }
 
 // fill sets the rate in the newest complete bucket alone: the window's

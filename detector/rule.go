@@ -134,8 +134,8 @@ func (r *Rule) Validate(res time.Duration) error {
 		return fmt.Errorf("rule %s: a ratio threshold is a share, 0 to 1", r.Name)
 	case r.Baseline != nil && r.Type != Rate && r.Type != Distinct:
 		return fmt.Errorf("rule %s: baseline applies to rate and distinct rules", r.Name)
-	case r.Baseline != nil && r.PerKey:
-		return fmt.Errorf("rule %s: baseline and per_key do not combine", r.Name)
+	case r.Baseline != nil && r.PerKey && (r.Baseline.Down || r.Baseline.Factor == 0):
+		return fmt.Errorf("rule %s: a per-key baseline needs a factor, going up", r.Name)
 
 	case r.Window < res || r.Window%res != 0:
 		return fmt.Errorf("rule %s: window %v must be a positive multiple of the resolution %v", r.Name, r.Window, res)

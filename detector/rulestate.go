@@ -51,6 +51,7 @@ type ruleState struct {
 	// may fire going up, +Inf when it may not (or its kind cannot tell).
 	liveTh  float64
 	live    liveKind // the kind, if it can fire on an event
+	judge   judge    // the kind, if it sets its own thresholds
 	key     []byte   // the group_by value of the event just counted
 	onEvent bool     // the alert being built fired on an event
 }
@@ -69,7 +70,8 @@ func newRuleState(r Rule, opts *Options) *ruleState {
 		s.distinct = newDistinctCount(r.DistinctOf, &s.w)
 	}
 	s.k = kinds[r.Type](s)
-	if b := r.Baseline; b != nil {
+	s.judge, _ = s.k.(judge)
+	if b := r.Baseline; b != nil && s.judge == nil {
 		tick := time.Duration(s.w.width) * opts.Resolution
 		s.base = newLearned(b, r.Window, tick, s.k.unit() == alert.PerSecond)
 	}
@@ -140,8 +142,8 @@ func (s *ruleState) fireOnEvent(at time.Time) (alert.Alert, bool) {
 		s.rule.For > 0 && (s.state != statePending || at.Sub(s.pendingSince) < s.rule.For) {
 		return alert.Alert{}, false
 	}
-	v := s.live.live(s.key, s.liveTh)
-	if !crosses(v, s.liveTh, false, s.base != nil) {
+	v, th := s.live.live(s.key, s.liveTh)
+	if !crosses(v, th, false, s.rule.Baseline != nil) {
 		return alert.Alert{}, false
 	}
 	if s.state == stateInactive {
@@ -150,10 +152,10 @@ func (s *ruleState) fireOnEvent(at time.Time) (alert.Alert, bool) {
 	s.state, s.since, s.peak, s.peakSet = stateFiring, s.pendingSince, 0, false
 	s.firings++
 	s.onEvent = true
-	a := s.alert(alert.Firing, at, v, s.liveTh)
+	a := s.alert(alert.Firing, at, v, th)
 	s.onEvent = false
 	if s.opts.Trace != nil {
-		s.trace(at, v, s.liveTh, "fired")
+		s.trace(at, v, th, "fired")
 	}
 	return a, true
 }
@@ -183,10 +185,17 @@ func (s *ruleState) down() bool { return s.base != nil && s.base.cfg.Down }
 // the evaluation computed.
 func (s *ruleState) evaluate(at time.Time) (alert.Alert, bool) {
 	s.ticks++
-	th, ready, why := s.threshold(at)
+	var v, th float64
+	var ready bool
+	var why string
+	if s.judge != nil {
+		v, th, ready, why = s.judge.judge(at)
+	} else {
+		th, ready, why = s.threshold(at)
+		v = s.k.value(at)
+	}
 	down := s.down()
-	strict := s.base != nil // a learned 0 must not fire at 0
-	v := s.k.value(at)
+	strict := s.rule.Baseline != nil // a learned 0 must not fire at 0
 	var st alert.State
 	switch s.state {
 	case stateInactive, statePending:
@@ -230,9 +239,16 @@ func (s *ruleState) evaluate(at time.Time) (alert.Alert, bool) {
 	if s.base != nil {
 		s.base.learn(v, th, s.state != stateInactive, at, s.start)
 	}
+	if s.judge != nil {
+		s.judge.learn(at)
+	}
 	if s.live != nil {
 		s.liveTh = math.Inf(1)
-		if ready && !down {
+		switch {
+		case !ready || down:
+		case s.judge != nil:
+			s.liveTh = s.rule.Baseline.Floor // the least any key is held to
+		default:
 			s.liveTh = th
 		}
 	}
@@ -332,7 +348,6 @@ func (s *ruleState) alert(st alert.State, at time.Time, v, th float64) alert.Ale
 	if s.base != nil {
 		a.Baseline, a.Spread = round(s.base.mean), round(s.base.spread())
 	}
-	s.k.fill(&a)
 	if r.GroupBy != nil {
 		a.GroupBy = r.GroupBy.Name
 		if s.onEvent {
@@ -341,6 +356,7 @@ func (s *ruleState) alert(st alert.State, at time.Time, v, th float64) alert.Ale
 			a.Keys = s.w.topKeys(s.opts.TopN)
 		}
 	}
+	s.k.fill(&a)
 	if s.distinct != nil {
 		a.DistinctOf = s.distinct.field.Name
 		a.Distinct = s.distinct.estimate()

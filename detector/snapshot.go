@@ -51,6 +51,8 @@ type RuleSnapshot struct {
 	Matched      uint64           `json:"matched"`
 	LateEvents   uint64           `json:"late"`
 	Firings      uint64           `json:"firings"`
+	// KeyNormals are the learned normals of a per-key baseline's keys.
+	KeyNormals []KeyNormal `json:"key_normals,omitempty"`
 }
 
 // BucketSnapshot is one bucket of a rule's window.
@@ -136,6 +138,9 @@ func (s *ruleState) snapshot() (RuleSnapshot, error) {
 	if l := s.base; l != nil {
 		rs.BInit, rs.BN, rs.BMean, rs.BVar = l.init, l.n, l.mean, l.vr
 	}
+	if k, ok := s.k.(perKeyLearned); ok {
+		rs.BN, rs.KeyNormals = k.norms.ticks, k.norms.snapshot()
+	}
 	if !s.w.started() {
 		return rs, nil
 	}
@@ -213,6 +218,11 @@ func (s *ruleState) restore(rs *RuleSnapshot) error {
 	s.peak, s.peakSet, s.ticks = rs.Peak, rs.PeakSet, rs.Ticks
 	if l := s.base; l != nil {
 		l.init, l.n, l.mean, l.vr = rs.BInit, rs.BN, rs.BMean, rs.BVar
+	}
+	if k, ok := s.k.(perKeyLearned); ok {
+		if err := k.norms.restore(rs.BN, rs.KeyNormals); err != nil {
+			return err
+		}
 	}
 	s.matched, s.late, s.firings = rs.Matched, rs.LateEvents, rs.Firings
 	return nil
