@@ -100,6 +100,9 @@ type Alert struct {
 	// Current is the rate in the last bucket alone (rate rules): the
 	// window's average lags the first seconds of a burst.
 	Current float64 `json:"current,omitempty"`
+	// Evidence says, in words, which signs of a bot made the alert
+	// critical ("231 of 240 from addresses that loaded no page first").
+	Evidence []string `json:"evidence,omitempty"`
 	// Peak is the highest value seen while the rule fired.
 	Peak    float64  `json:"peak"`
 	Samples []string `json:"samples,omitempty"`

@@ -47,6 +47,9 @@ func FormatText(a alert.Alert) string {
 		if a.Description != "" {
 			fmt.Fprintf(&b, "    %s\n", esc(a.Description, maxDescriptionRunes))
 		}
+		if len(a.Evidence) > 0 {
+			fmt.Fprintf(&b, "    critical: %s\n", esc(strings.Join(a.Evidence, "; "), maxDescriptionRunes))
+		}
 		if len(a.Keys) > 0 {
 			fmt.Fprintf(&b, "    top %s: %s\n", esc(a.GroupBy, maxKeyRunes), keyList(a.Keys, esc, len(a.Keys)))
 		}

@@ -516,3 +516,35 @@ rules:
 		}
 	}
 }
+
+// TestParse_criticalWhen: the signs of a bot that make an alert critical.
+func TestParse_criticalWhen(t *testing.T) {
+	c, err := Parse("e.yaml", []byte(`
+matchers:
+  login-posts: {method: POST, path: /login}
+rules:
+  - name: failures
+    severity: warning
+    critical_when: {cold: 80%, share: {of: login-posts, at_least: 0.7}, clients_per_agent: 20}
+    match: {matcher: login-posts, status: 401}
+    detector: {type: rate, window: 1m, threshold: 1/s}
+`), noEnv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := c.Rules[0].Evidence
+	if e == nil || e.Cold != 0.8 || e.Share != 0.7 || e.ClientsPerAgent != 20 || e.ShareOf == nil {
+		t.Fatalf("Evidence = %+v", e)
+	}
+	_, err = Parse("e.yaml", []byte(`
+rules:
+  - name: r
+    critical_when: {cold: 180%, share: {of: {method: POST}}, clients_per_agent: 0.5}
+    detector: {type: rate, window: 1m, threshold: 1/s}
+`), noEnv)
+	for _, want := range []string{"e.yaml:4: rules[0].critical_when.cold: must be a share above 0 and at most 1", "e.yaml:4: rules[0].critical_when.share: needs of", "e.yaml:4: rules[0].critical_when.clients_per_agent: must be at least 1"} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("errors = %v, want %q", err, want)
+		}
+	}
+}

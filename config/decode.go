@@ -572,7 +572,7 @@ func (d *decoder) rule(n *yaml.Node, path string) (detector.Rule, bool) {
 	var detNode *yaml.Node
 	var exclude []detector.Cond
 	mentions := map[string]bool{}
-	d.mapping(n, path, []string{"name", "description", "severity", "match", "exclude", "detector", "group_by", "distinct", "for", "clear"}, func(key string, k, v *yaml.Node) {
+	d.mapping(n, path, []string{"name", "description", "severity", "critical_when", "match", "exclude", "detector", "group_by", "distinct", "for", "clear"}, func(key string, k, v *yaml.Node) {
 		p := join(path, key)
 		switch key {
 		case "name":
@@ -591,6 +591,8 @@ func (d *decoder) rule(n *yaml.Node, path string) (detector.Rule, bool) {
 				}
 				r.Severity = alert.Severity(s)
 			}
+		case "critical_when":
+			r.Evidence = d.evidence(v, p)
 		case "match":
 			match = d.match(v, p, mentions)
 		case "exclude":
@@ -866,6 +868,58 @@ func keyNode(m *yaml.Node, key string) *yaml.Node {
 		}
 	}
 	return m
+}
+
+// evidence decodes critical_when: the signs of a bot that make a rule's
+// alert critical.
+func (d *decoder) evidence(n *yaml.Node, path string) *detector.Evidence {
+	e := &detector.Evidence{}
+	any := false
+	d.mapping(n, path, []string{"cold", "share", "clients_per_agent"}, func(key string, k, v *yaml.Node) {
+		p := join(path, key)
+		any = true
+		switch key {
+		case "cold":
+			e.Cold, _ = d.share(v, p)
+		case "share":
+			d.mapping(v, p, []string{"of", "at_least"}, func(key string, k, v *yaml.Node) {
+				switch key {
+				case "of":
+					e.ShareOf = d.match(v, join(p, key), map[string]bool{})
+				case "at_least":
+					e.Share, _ = d.share(v, join(p, key))
+				}
+			})
+			if e.ShareOf == nil || e.Share == 0 {
+				d.errorf(v, p, "needs of (a match block or a matcher's name) and at_least (a share), e.g. {of: login-posts, at_least: 70%%}")
+			}
+		case "clients_per_agent":
+			if f, ok := d.float(v, p); ok {
+				if !(f >= 1) {
+					d.errorf(v, p, "must be at least 1: how many more client addresses than user agents")
+				}
+				e.ClientsPerAgent = f
+			}
+		}
+	})
+	if !any {
+		d.errorf(n, path, "needs at least one sign: cold, share or clients_per_agent")
+	}
+	return e
+}
+
+// share reads a share: 0.8 or 80%, above 0 and at most 1.
+func (d *decoder) share(n *yaml.Node, path string) (float64, bool) {
+	s, ok := d.scalar(n, path)
+	if !ok {
+		return 0, false
+	}
+	v, err := parseThreshold(s, detector.Ratio)
+	if err != nil {
+		d.errorf(n, path, "must be a share above 0 and at most 1 (0.8 or 80%%), not %q", s)
+		return 0, false
+	}
+	return v, true
 }
 
 // parseThreshold reads "20", "20/s", "1200/m", "5/min" or "100/h" for

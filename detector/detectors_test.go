@@ -1,8 +1,11 @@
 package detector
 
 import (
+	"cmp"
+	"fmt"
 	"math"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -464,4 +467,90 @@ func TestPerKey_baseline(t *testing.T) {
 	if !slices.Equal(snap.Rules[0].KeyNormals, snap2.Rules[0].KeyNormals) {
 		t.Error("key normals lost in a snapshot round trip")
 	}
+}
+
+// TestEvidence: volume alone is the rule's severity; signs of a bot make
+// the alert critical and say so.
+func TestEvidence(t *testing.T) {
+	s := time.Second
+	post := NewEquals(LookupField("method"), []string{"POST"})
+	type line struct {
+		at             time.Duration
+		ip, method, ua string
+		status         int
+	}
+	run := func(t *testing.T, r Rule, lines []line) []alert.Alert {
+		t.Helper()
+		var got []alert.Alert
+		eng, err := NewEngine([]Rule{r}, Options{Emit: func(a alert.Alert) { got = append(got, a) }})
+		if err != nil {
+			t.Fatal(err)
+		}
+		slices.SortStableFunc(lines, func(a, b line) int { return cmp.Compare(a.at, b.at) })
+		var e parsers.Event
+		for _, l := range lines {
+			e.Reset()
+			e.Time, e.ClientIP, e.Method, e.UserAgent, e.Status = t0.Add(l.at), []byte(l.ip), []byte(l.method), []byte(l.ua), l.status
+			eng.Observe(&e)
+		}
+		eng.Flush()
+		return got
+	}
+	signups := Rule{Name: "signups", Type: Rate, Window: 30 * s, Threshold: 1, Severity: alert.Warning, Match: post,
+		Evidence: &Evidence{Cold: 0.8, ClientsPerAgent: 20}}
+	uas := []string{"Mozilla/5.0 (Windows)", "Mozilla/5.0 (Macintosh)", "Mozilla/5.0 (iPhone)"}
+
+	t.Run("a marketing blast: people load the page first", func(t *testing.T) {
+		var lines []line
+		for i := range 600 {
+			ip, at := fmt.Sprintf("10.%d.%d.1", i/250, i%250), time.Duration(i)*50*time.Millisecond
+			ua := fmt.Sprintf("Mozilla/5.0 (build %d)", i%97)
+			lines = append(lines, line{at, ip, "GET", ua, 200}, line{at + 5*s, ip, "GET", ua, 200}, line{at + 20*s, ip, "POST", ua, 302})
+		}
+		got := run(t, signups, lines)
+		if len(got) == 0 || got[0].Severity != alert.Warning || len(got[0].Evidence) != 0 {
+			t.Fatalf("got %+v, want a warning without evidence", got)
+		}
+	})
+	t.Run("a bot: posts without loading, few user agents", func(t *testing.T) {
+		var lines []line
+		for i := range 600 {
+			lines = append(lines, line{time.Duration(i) * 10 * time.Millisecond, fmt.Sprintf("198.%d.%d.9", i/250, i%250), "POST", uas[i%3], 302})
+		}
+		got := run(t, signups, lines)
+		if len(got) == 0 || got[0].Severity != alert.Critical || len(got[0].Evidence) == 0 ||
+			!strings.Contains(got[0].Evidence[0], "from addresses that loaded no page first") {
+			t.Fatalf("got %+v, want critical with the cold posts as evidence", got)
+		}
+		// Later, with more clients, the user agents too.
+		r := signups
+		r.Evidence = &Evidence{ClientsPerAgent: 20}
+		r.Threshold = 15
+		got = run(t, r, lines)
+		if len(got) == 0 || got[0].Severity != alert.Critical || !strings.Contains(strings.Join(got[0].Evidence, ";"), "3 user agents") {
+			t.Fatalf("got %+v, want critical for 3 user agents", got)
+		}
+	})
+	t.Run("failed log-ins: their share of log-in posts", func(t *testing.T) {
+		failed := All{post, &Range{Field: LookupField("status"), Ranges: []NumRange{{401, 401}}}}
+		r := Rule{Name: "failures", Type: Rate, Window: time.Minute, Threshold: 1, Severity: alert.Warning, Match: failed,
+			Evidence: &Evidence{ShareOf: post, Share: 0.7}}
+		mk := func(failing float64) []line {
+			var lines []line
+			for i := range 1000 {
+				status := 302
+				if float64(i%100) < failing*100 {
+					status = 401
+				}
+				lines = append(lines, line{time.Duration(i) * 20 * time.Millisecond, fmt.Sprintf("10.0.%d.%d", i/250, i%250), "POST", uas[0], status})
+			}
+			return lines
+		}
+		if got := run(t, r, mk(0.2)); len(got) == 0 || got[0].Severity != alert.Warning {
+			t.Errorf("20%% failing: %+v, want a warning", got)
+		}
+		if got := run(t, r, mk(0.98)); len(got) == 0 || got[0].Severity != alert.Critical || !strings.Contains(got[0].Evidence[0], "of") {
+			t.Errorf("98%% failing: %+v, want critical", got)
+		}
+	})
 }

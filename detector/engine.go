@@ -138,7 +138,11 @@ type Engine struct {
 	held     []parsers.Event
 	jumpBase time.Time
 
-	ev Event // the event the rules read, refilled for each
+	ev   Event    // the event the rules read, refilled for each
+	warm *warmSet // addresses that loaded a page lately; nil when no rule asks
+	// shareOf are the rules with an evidence share, whose ShareOf every
+	// event is matched against.
+	shareOf []*ruleState
 }
 
 // maxShared bounds the shared match blocks whose answers an event keeps;
@@ -196,6 +200,20 @@ func NewEngine(rules []Rule, opts Options) (*Engine, error) {
 		}
 	}
 	e.ev.memo = make([]uint8, min(shared, maxShared))
+	for _, r := range e.rules {
+		if r.ev == nil {
+			continue
+		}
+		if r.ev.cfg.Cold > 0 {
+			if e.warm == nil {
+				e.warm = newWarmSet()
+			}
+			r.warm = e.warm
+		}
+		if r.ev.cfg.Share > 0 {
+			e.shareOf = append(e.shareOf, r)
+		}
+	}
 	return e, nil
 }
 
@@ -286,6 +304,15 @@ func (e *Engine) observe(ev *parsers.Event) {
 	}
 	x := &e.ev
 	x.reset(ev)
+	if e.warm != nil {
+		e.warm.advance(ev.Time)
+		defer e.warm.note(x) // a page load warms its address for the events after it
+	}
+	for _, r := range e.shareOf {
+		if r.ev.cfg.ShareOf.Match(x) {
+			r.ev.addOf(n)
+		}
+	}
 	for _, r := range e.rules {
 		if r.rule.Match != nil && !r.rule.Match.Match(x) {
 			continue

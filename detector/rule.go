@@ -97,6 +97,10 @@ type Rule struct {
 	// distinct values of this field the window saw ("from 4,812 IPs").
 	DistinctOf *Field
 
+	// Evidence, when set, raises the alert to critical when signs of a bot
+	// hold over the window; Severity is then what volume alone gets.
+	Evidence *Evidence
+
 	// For is how long the condition must hold before the rule fires.
 	For time.Duration
 	// Clear is the hysteresis: a firing rule resolves when its value drops
@@ -118,6 +122,11 @@ const DefaultClear = 0.8
 // Validate reports the first problem that would stop the engine from
 // running the rule.
 func (r *Rule) Validate(res time.Duration) error {
+	if r.Evidence != nil {
+		if err := r.Evidence.validate(); err != nil {
+			return fmt.Errorf("rule %s: %w", r.Name, err)
+		}
+	}
 	if r.Baseline != nil {
 		if err := r.Baseline.validate(); err != nil {
 			return fmt.Errorf("rule %s: baseline: %w", r.Name, err)

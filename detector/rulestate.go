@@ -28,6 +28,8 @@ type ruleState struct {
 	k        kind
 	base     *learned       // the learned normal of a baseline rule; nil for a fixed threshold
 	distinct *distinctCount // the distinct values a Distinct rule counts, or its DistinctOf
+	ev       *evidence      // the signs of a bot that make its alert critical; nil without
+	warm     *warmSet       // the engine's addresses that loaded a page lately (Evidence.Cold)
 
 	seen     bool      // the rule has counted an event
 	start    time.Time // the engine's first event: warm-up starts there
@@ -69,6 +71,9 @@ func newRuleState(r Rule, opts *Options) *ruleState {
 	case r.DistinctOf != nil:
 		s.distinct = newDistinctCount(r.DistinctOf, &s.w)
 	}
+	if r.Evidence != nil {
+		s.ev = newEvidence(r.Evidence, s)
+	}
 	s.k = kinds[r.Type](s)
 	s.judge, _ = s.k.(judge)
 	if b := r.Baseline; b != nil && s.judge == nil {
@@ -89,6 +94,9 @@ func (s *ruleState) expired(slot int) {
 	s.k.expired(slot)
 	if s.distinct != nil {
 		s.distinct.expired(slot)
+	}
+	if s.ev != nil {
+		s.ev.expired(slot)
 	}
 }
 
@@ -125,6 +133,9 @@ func (s *ruleState) add(b int64, ev *Event) bool {
 	s.k.add(slot, ev)
 	if s.distinct != nil {
 		s.distinct.add(slot, ev)
+	}
+	if s.ev != nil {
+		s.ev.add(slot, ev, s.warm)
 	}
 	if s.w.ring[slot].count <= uint64(s.opts.Samples) && ev.Raw != nil {
 		s.sample(ev.Raw)
@@ -360,6 +371,11 @@ func (s *ruleState) alert(st alert.State, at time.Time, v, th float64) alert.Ale
 	if s.distinct != nil {
 		a.DistinctOf = s.distinct.field.Name
 		a.Distinct = s.distinct.estimate()
+	}
+	if s.ev != nil && st == alert.Firing {
+		if a.Evidence = s.ev.signs(); len(a.Evidence) > 0 {
+			a.Severity = alert.Critical
+		}
 	}
 	for i := range s.samples {
 		a.Samples = append(a.Samples, string(s.samples[(s.nextSample+i)%len(s.samples)]))

@@ -63,6 +63,10 @@ type BucketSnapshot struct {
 	Merged bool             `json:"merged"`
 	Keys   []alert.KeyCount `json:"keys,omitempty"`
 	HLL    []byte           `json:"hll,omitempty"`
+	// Cold and Of are a rule's evidence: events from cold addresses, and
+	// events of the block its share is of.
+	Cold uint64 `json:"cold,omitempty"`
+	Of   uint64 `json:"of,omitempty"`
 }
 
 // Snapshot returns the engine's state. A first event still waiting for a
@@ -166,6 +170,9 @@ func (s *ruleState) snapshot() (RuleSnapshot, error) {
 				return rs, err
 			}
 		}
+		if s.ev != nil {
+			s.ev.saveSlot(i, &bs)
+		}
 		rs.Buckets = append(rs.Buckets, bs)
 	}
 	return rs, nil
@@ -204,6 +211,9 @@ func (s *ruleState) restore(rs *RuleSnapshot) error {
 			if err := s.distinct.loadSlot(i, &bs); err != nil {
 				return err
 			}
+		}
+		if s.ev != nil {
+			s.ev.loadSlot(i, &bs)
 		}
 		if bs.Merged {
 			w.complete(bk)

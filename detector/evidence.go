@@ -1,0 +1,245 @@
+package detector
+
+import (
+	"fmt"
+	"hash/maphash"
+	"math/bits"
+	"time"
+
+	"github.com/sentinel-dev/sentinel/alert"
+)
+
+// Evidence is what raises a rule's alert to critical: signs that a bot,
+// not people, is behind the volume. Volume above normal alone is the
+// rule's own severity (a warning: a marketing mail brings thousands of
+// real sign-ups); any one sign that holds over the window makes the alert
+// critical, and the alert says which.
+type Evidence struct {
+	// Cold: critical when at least this share of the window's events
+	// came from addresses that made no GET or HEAD request (a page or an
+	// asset) in the coldWindow before: a bot posts to the form without
+	// loading it. 0: not used.
+	Cold float64
+	// ShareOf and Share: critical when the rule's events are at least
+	// Share of the events passing ShareOf in the window (failed log-ins
+	// among log-in posts: people mistype, 10–25%; stuffing fails nearly
+	// always). Share 0: not used.
+	ShareOf Cond
+	Share   float64
+	// ClientsPerAgent: critical when the window's events came from at
+	// least this many times as many distinct client addresses as distinct
+	// user agents, with at least minEvidenceClients clients (thousands of
+	// addresses sending a handful of user agents). 0: not used.
+	ClientsPerAgent float64
+}
+
+// minEvidenceEvents is the fewest events in a window for a share to be
+// evidence; minEvidenceClients the fewest clients for user agents to be.
+const (
+	minEvidenceEvents  = 20
+	minEvidenceClients = 50
+)
+
+// coldWindow is how long a page or asset load keeps its address warm:
+// between coldWindow and twice that (two generations of a filter).
+const coldWindow = 10 * time.Minute
+
+func (e *Evidence) validate() error {
+	share := func(v float64) bool { return v >= 0 && v <= 1 }
+	switch {
+	case !share(e.Cold) || !share(e.Share):
+		return fmt.Errorf("evidence shares must be within 0..1")
+	case e.Share > 0 && e.ShareOf == nil:
+		return fmt.Errorf("evidence share needs the block it is a share of")
+	case !(e.ClientsPerAgent >= 0):
+		return fmt.Errorf("evidence clients per agent must not be negative")
+	}
+	return nil
+}
+
+// evidence keeps a rule's signs over its window, per ring slot.
+type evidence struct {
+	cfg   *Evidence
+	s     *ruleState
+	cold  []uint64 // per slot: events from cold addresses
+	of    []uint64 // per slot: events passing ShareOf (counted by the engine for every event)
+	sumC  uint64
+	sumOf uint64
+
+	clients, agents *distinctCount // for ClientsPerAgent
+}
+
+func newEvidence(cfg *Evidence, s *ruleState) *evidence {
+	ev := &evidence{cfg: cfg, s: s}
+	if cfg.Cold > 0 {
+		ev.cold = make([]uint64, len(s.w.ring))
+	}
+	if cfg.Share > 0 {
+		ev.of = make([]uint64, len(s.w.ring))
+	}
+	if cfg.ClientsPerAgent > 0 {
+		ip, ua := LookupField("client_ip"), LookupField("user_agent")
+		ev.clients, ev.agents = newDistinctCount(&ip, &s.w), newDistinctCount(&ua, &s.w)
+	}
+	return ev
+}
+
+// add counts a matching event into ring slot slot.
+func (e *evidence) add(slot int, ev *Event, warm *warmSet) {
+	if e.cold != nil && !warm.has(ev) {
+		e.cold[slot]++
+		e.sumC++
+	}
+	if e.clients != nil {
+		e.clients.add(slot, ev)
+		e.agents.add(slot, ev)
+	}
+}
+
+// addOf counts an event that passed ShareOf into bucket n, when the
+// window holds it. The engine calls it for every event, matching the rule
+// or not.
+func (e *evidence) addOf(n int64) {
+	w := &e.s.w
+	bn := w.bucketOf(n)
+	i := w.index(bn)
+	if w.ring[i].n != bn || bn < w.last-w.nb {
+		return
+	}
+	e.of[i]++
+	e.sumOf++
+}
+
+func (e *evidence) expired(slot int) {
+	if e.cold != nil {
+		e.sumC -= e.cold[slot]
+		e.cold[slot] = 0
+	}
+	if e.of != nil {
+		e.sumOf -= e.of[slot]
+		e.of[slot] = 0
+	}
+	if e.clients != nil {
+		e.clients.expired(slot)
+		e.agents.expired(slot)
+	}
+}
+
+// saveSlot puts slot's counts in its bucket's snapshot; the user agents'
+// sketches are not kept (after a restart that sign looks at new events).
+func (e *evidence) saveSlot(slot int, bs *BucketSnapshot) {
+	if e.cold != nil {
+		bs.Cold = e.cold[slot]
+	}
+	if e.of != nil {
+		bs.Of = e.of[slot]
+	}
+}
+
+func (e *evidence) loadSlot(slot int, bs *BucketSnapshot) {
+	if e.cold != nil {
+		e.cold[slot] = min(bs.Cold, bs.Count)
+		e.sumC += e.cold[slot]
+	}
+	if e.of != nil {
+		e.of[slot] = bs.Of
+		e.sumOf += bs.Of
+	}
+}
+
+// signs returns the signs that hold over the window, in words.
+func (e *evidence) signs() []string {
+	var out []string
+	total := e.s.w.total
+	if e.cold != nil && total >= minEvidenceEvents && float64(e.sumC) >= e.cfg.Cold*float64(total) {
+		out = append(out, fmt.Sprintf("%s of %s from addresses that loaded no page first",
+			alert.Thousands(e.sumC), alert.Thousands(total)))
+	}
+	if e.of != nil && e.sumOf >= minEvidenceEvents && float64(total) >= e.cfg.Share*float64(e.sumOf) {
+		out = append(out, fmt.Sprintf("%s of %s %s", alert.Thousands(total), alert.Thousands(e.sumOf), ofName(e.cfg.ShareOf)))
+	}
+	if e.clients != nil {
+		c, a := e.clients.estimate(), e.agents.estimate()
+		if c >= minEvidenceClients && float64(c) >= e.cfg.ClientsPerAgent*float64(max(a, 1)) {
+			out = append(out, fmt.Sprintf("%s addresses, %s user agents", alert.Thousands(c), alert.Thousands(a)))
+		}
+	}
+	return out
+}
+
+// ofName names the block a share is of.
+func ofName(c Cond) string {
+	if s, ok := c.(*Shared); ok {
+		return s.Name
+	}
+	return "events of the block"
+}
+
+// warmSet remembers the addresses that made a GET or HEAD request lately:
+// two generations of a Bloom filter of 2^20 bits each, swapped every
+// coldWindow of event time, so that memory is fixed (256 KiB) whatever
+// the traffic. A false positive (about 2% at 100,000 addresses in a
+// generation) makes a cold address look warm: evidence is missed, never
+// invented.
+type warmSet struct {
+	seed     maphash.Seed
+	cur, old []uint64
+	gen      int64 // the current generation: event time / coldWindow
+}
+
+const warmBits = 1 << 20
+
+func newWarmSet() *warmSet {
+	return &warmSet{seed: maphash.MakeSeed(), cur: make([]uint64, warmBits/64), old: make([]uint64, warmBits/64)}
+}
+
+// advance swaps generations as event time t passes them.
+func (w *warmSet) advance(t time.Time) {
+	g := floorDiv(t.UnixNano(), int64(coldWindow))
+	switch {
+	case g <= w.gen:
+		return
+	case g == w.gen+1:
+		w.cur, w.old = w.old, w.cur
+		clear(w.cur)
+	default:
+		clear(w.cur)
+		clear(w.old)
+	}
+	w.gen = g
+}
+
+// bits returns the three bit positions of an address.
+func (w *warmSet) bits(addr []byte) [3]uint32 {
+	h := maphash.Bytes(w.seed, addr)
+	h2 := bits.RotateLeft64(h, 21) | 1
+	return [3]uint32{uint32(h) % warmBits, uint32(h+h2) % warmBits, uint32(h+2*h2) % warmBits}
+}
+
+// note records ev's client as warm, if ev is a page or asset load.
+func (w *warmSet) note(ev *Event) {
+	if len(ev.ClientIP) == 0 || !(string(ev.Method) == "GET" || string(ev.Method) == "HEAD") {
+		return
+	}
+	for _, b := range w.bits(ev.ClientIP) {
+		w.cur[b/64] |= 1 << (b % 64)
+	}
+}
+
+// has reports whether ev's client loaded something lately. An event
+// without a client address is warm: nothing is known against it.
+func (w *warmSet) has(ev *Event) bool {
+	if len(ev.ClientIP) == 0 {
+		return true
+	}
+	in := func(set []uint64, bs [3]uint32) bool {
+		for _, b := range bs {
+			if set[b/64]&(1<<(b%64)) == 0 {
+				return false
+			}
+		}
+		return true
+	}
+	bs := w.bits(ev.ClientIP)
+	return in(w.cur, bs) || in(w.old, bs)
+}
