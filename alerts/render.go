@@ -198,8 +198,8 @@ func eventCount(a alert.Alert) string {
 // distinct is the distinct count of a field, "4,812 distinct client_ip",
 // or "" when none is tracked or the value is that count already.
 func distinct(a alert.Alert, esc alert.Escaper) string {
-	if a.DistinctOf == "" || a.Unit == alert.Distinct {
-		return ""
+	if a.DistinctOf == "" || a.Unit == alert.Distinct || a.Distinct == 0 {
+		return "" // none counted: the log carries no such field
 	}
 	return alert.Thousands(a.Distinct) + " distinct " + esc(a.DistinctOf, maxKeyRunes)
 }

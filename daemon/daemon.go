@@ -166,6 +166,9 @@ const AuditFile = "actions.jsonl"
 // transition already holds the action it started.
 func (d *Daemon) newEngine(cfg *config.Config) (*detector.Engine, error) {
 	eopts := cfg.EngineOptions()
+	eopts.Notice = func(n detector.Notice) {
+		d.log.Warn("notice", "kind", n.Kind, "field", n.Field, "rules", n.Rules, "text", n.Text)
+	}
 	eopts.Emit = func(a alert.Alert) {
 		d.pending = append(d.pending, a) // under mu: the loop holds it while the engine runs
 		d.act.Handle(a)                  // only queues the request
@@ -656,6 +659,9 @@ func (d *Daemon) Status() server.Status {
 	}
 	if d.dispatch != nil {
 		st.Notifiers = d.dispatch.Status()
+	}
+	for _, n := range d.eng.Notices() {
+		st.Notices = append(st.Notices, n.Text)
 	}
 	if len(d.cfg.Actions) > 0 || len(d.act.Episodes()) > 0 {
 		as := d.act.Status()

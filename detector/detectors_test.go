@@ -554,3 +554,54 @@ func TestEvidence(t *testing.T) {
 		}
 	})
 }
+
+// TestNotices: a log without client addresses says once which rules it
+// leaves blind; a proxy in front, logging its own address for every
+// request, is named once with the fix; an ordinary log says nothing.
+func TestNotices(t *testing.T) {
+	ip := ipField()
+	rules := []Rule{
+		{Name: "client-flood", Type: Rate, Window: time.Minute, Threshold: 5, PerKey: true, GroupBy: ip},
+		{Name: "signup-spread", Type: Distinct, Field: ip, Window: time.Minute, Threshold: 20},
+	}
+	run := func(addr func(i int) string, n int) []Notice {
+		var got []Notice
+		eng, err := NewEngine(rules, Options{Notice: func(x Notice) { got = append(got, x) }})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var e parsers.Event
+		for i := range n {
+			e.Reset()
+			e.Time = t0.Add(time.Duration(i) * 100 * time.Millisecond)
+			e.ClientIP = []byte(addr(i))
+			if addr(i) == "" {
+				e.ClientIP = nil
+			}
+			eng.Observe(&e)
+		}
+		eng.Flush()
+		if !slices.EqualFunc(got, eng.Notices(), func(a, b Notice) bool { return a.Text == b.Text }) {
+			t.Errorf("Notices() = %v, emitted %v", eng.Notices(), got)
+		}
+		return got
+	}
+	got := run(func(int) string { return "" }, 1000)
+	if len(got) != 1 || got[0].Kind != "missing-field" || got[0].Field != "client_ip" ||
+		!strings.Contains(got[0].Text, "client-flood, signup-spread count nothing per client_ip") {
+		t.Errorf("no addresses: %+v, want one missing-field notice", got)
+	}
+	got = run(func(i int) string {
+		if i%20 == 0 {
+			return "198.51.100.7"
+		}
+		return "10.0.0.1"
+	}, int(20*time.Minute/(100*time.Millisecond)))
+	if len(got) != 1 || got[0].Kind != "proxy" || !strings.Contains(got[0].Text, "one address, 10.0.0.1, sent 95% of") {
+		t.Errorf("a proxy: %+v, want one proxy notice", got)
+	}
+	got = run(func(i int) string { return fmt.Sprintf("10.0.%d.%d", i%7, i%251) }, int(20*time.Minute/(100*time.Millisecond)))
+	if len(got) != 0 {
+		t.Errorf("ordinary traffic: %+v, want no notice", got)
+	}
+}

@@ -48,6 +48,9 @@ type Options struct {
 	// selection at every boundary costs more than the values, which is all
 	// a chart or a sparkline needs.
 	TraceValuesOnly bool
+	// Notice, when set, receives what the engine learns about the log that
+	// a person should know once (see [Notice]), as it learns it.
+	Notice func(Notice)
 }
 
 // Evaluation is one rule's evaluation at one bucket boundary: what it
@@ -143,6 +146,7 @@ type Engine struct {
 	// shareOf are the rules with an evidence share, whose ShareOf every
 	// event is matched against.
 	shareOf []*ruleState
+	notices *notices
 }
 
 // maxShared bounds the shared match blocks whose answers an event keeps;
@@ -200,6 +204,7 @@ func NewEngine(rules []Rule, opts Options) (*Engine, error) {
 		}
 	}
 	e.ev.memo = make([]uint8, min(shared, maxShared))
+	e.notices = newNotices(e.rules, opts.Notice)
 	for _, r := range e.rules {
 		if r.ev == nil {
 			continue
@@ -313,6 +318,7 @@ func (e *Engine) observe(ev *parsers.Event) {
 			r.ev.addOf(n)
 		}
 	}
+	e.notices.observe(x)
 	for _, r := range e.rules {
 		if r.rule.Match != nil && !r.rule.Match.Match(x) {
 			continue
@@ -396,6 +402,10 @@ func (e *Engine) Stats() Stats {
 	}
 	return s
 }
+
+// Notices returns what the engine has learned about the log so far that a
+// person should know (see [Notice]).
+func (e *Engine) Notices() []Notice { return slices.Clone(e.notices.all) }
 
 // Firing returns the names of the rules firing now.
 func (e *Engine) Firing() []string {

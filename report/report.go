@@ -55,6 +55,9 @@ type Report struct {
 	Sources       []*source.Stats
 	// Actions are the would-be actions, in time order.
 	Actions []ActionMark
+	// Notices are what the engine learned about the log that a person
+	// should know: rules the log leaves blind, a proxy in front.
+	Notices []string
 }
 
 // Report returns the report of what r gathered, to complete with rules,
@@ -111,6 +114,7 @@ type pageView struct {
 	AlertsDropped int
 	Sources       []sourceView
 	Actions       []actionView
+	Notices       []string
 }
 
 type ruleView struct {
@@ -137,7 +141,7 @@ type sourceView struct {
 type actionView struct{ Time, Rule, Label string }
 
 func (rep *Report) view() pageView {
-	v := pageView{Title: rep.Title, CSP: csp, Script: template.JS(checkScript), AlertsDropped: rep.AlertsDropped}
+	v := pageView{Title: rep.Title, CSP: csp, Script: template.JS(checkScript), AlertsDropped: rep.AlertsDropped, Notices: rep.Notices}
 	if !rep.Start.IsZero() {
 		v.Span = rep.Start.UTC().Format(time.RFC3339) + " to " + rep.End.UTC().Format(time.RFC3339) +
 			" (" + span(rep.End.Sub(rep.Start)) + " of log time)"
@@ -289,7 +293,8 @@ svg .mark-firing { fill: #c62828; } svg .mark-resolved { stroke: #2e7d32; stroke
 {{else}}<p class="muted">No would-be action (no action is configured).</p>{{end}}
 
 <h2>Sources</h2>
-<table class="sources">
+{{range .Notices}}<p class="notice">{{.}}</p>
+{{end}}<table class="sources">
 <tr><th>file</th><th>format</th><th>lines</th><th>parsed</th><th>skipped</th><th>ignored</th></tr>
 {{range .Sources}}<tr class="source"><td class="mono">{{.Name}}</td><td>{{.Format}}</td><td class="num">{{.Lines}}</td><td class="num">{{.Parsed}}</td><td class="num">{{.Skipped}}</td><td class="num">{{.Ignored}}</td></tr>
 {{if .Examples}}<tr><td colspan="6"><div class="muted">skipped lines:</div>{{range .Examples}}<div class="mono skipped">{{.}}</div>{{end}}{{if .More}}<div class="muted">{{.More}}</div>{{end}}</td></tr>{{end}}

@@ -31,6 +31,9 @@ type Status struct {
 	// Actions are the configured actions, the remedies on now and the
 	// last audit entries; nil when the daemon has none configured.
 	Actions *actions.Status `json:"actions,omitempty"`
+	// Notices are what the engine learned about the logs that a person
+	// should know: rules a log leaves blind, a proxy in front.
+	Notices []string `json:"notices,omitempty"`
 }
 
 // SourceStatus is one source's state for the status API.
@@ -134,6 +137,10 @@ func WriteStatus(w io.Writer, st Status) error {
 				thousands(s.Lines), thousands(s.Skipped), formatLag(s.LagSeconds))
 		}
 		tw.Flush()
+	}
+
+	for _, n := range st.Notices {
+		fmt.Fprintf(&b, "notice: %s\n", alert.Sanitize(n, 800))
 	}
 
 	b.WriteByte('\n')

@@ -210,6 +210,9 @@ func runReplay(ctx context.Context, stdin io.Reader, stdout, stderr io.Writer, f
 		}
 		acts.Handle(a)
 	}
+	eopts.Notice = func(n detector.Notice) {
+		bar.above(func() { fmt.Fprintf(planOut, "%s NOTICE   %s\n", n.Time.UTC().Format(time.RFC3339), alert.Sanitize(n.Text, 800)) })
+	}
 	eng, err := detector.NewEngine(cfg.Rules, eopts)
 	if err != nil {
 		return err
@@ -254,6 +257,9 @@ func runReplay(ctx context.Context, stdin io.Reader, stdout, stderr io.Writer, f
 				Condition: describe(r), Baseline: r.Baseline != nil})
 		}
 		rep.Sources = stats
+		for _, n := range eng.Notices() {
+			rep.Notices = append(rep.Notices, n.Text)
+		}
 		for _, e := range plans {
 			rep.Actions = append(rep.Actions, report.ActionMark{Time: e.EventTime, Rule: e.Rule, Label: e.Action + ": " + planText(e)})
 		}
@@ -526,6 +532,9 @@ func writeSummary(w io.Writer, cfg *config.Config, stats []*source.Stats, eng *d
 			"        (several files at once? give them oldest first) — or raise the allowance with --skew 1m\n", es.Late*100/es.Events)
 	}
 	firing := eng.Firing()
+	for _, x := range eng.Notices() {
+		fmt.Fprintf(w, "  notice: %s\n", alert.Sanitize(x.Text, 800))
+	}
 	fmt.Fprintln(w, "  alerts:")
 	for _, r := range es.Rules {
 		note := ""

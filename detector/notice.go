@@ -1,0 +1,153 @@
+package detector
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/sentinel-dev/sentinel/alert"
+	"github.com/sentinel-dev/sentinel/parsers"
+)
+
+// Notice is something the engine learned about the log that a person
+// should know once: rules that cannot work on it, a proxy in front. It is
+// not an alert: nothing is wrong with the site.
+type Notice struct {
+	Time time.Time
+	// Kind is "missing-field" or "proxy".
+	Kind string
+	// Field is the field the notice is about ("client_ip").
+	Field string
+	// Rules are the rules it concerns.
+	Rules []string
+	// Text says what was seen and what to do, for people.
+	Text string
+}
+
+// noticeAfter is how many request events the engine looks at before it
+// says that a field is missing from the log.
+const noticeAfter = 200
+
+// fieldWatch watches whether the events carry a field some rules key on.
+type fieldWatch struct {
+	field   Field
+	rules   []string
+	seen    uint64 // request events looked at
+	decided bool   // present once, or noticed missing
+}
+
+// proxyPeriod is the stretch of event time over which the busiest
+// client's share of requests is measured; proxyShare and proxyMin say
+// when it is a proxy: nearly every request of a busy stretch.
+const (
+	proxyPeriod = 5 * time.Minute
+	proxyShare  = 0.9
+	proxyMin    = 300
+)
+
+// proxyWatch measures the busiest client's share of requests over each
+// proxyPeriod.
+type proxyWatch struct {
+	period int64 // current period number
+	events uint64
+	top    *SpaceSaving
+	done   bool
+	rules  []string
+}
+
+// notices watches the log for what the engine should say once.
+type notices struct {
+	fields []*fieldWatch
+	proxy  *proxyWatch // nil when no rule keys on client_ip
+	emit   func(Notice)
+	all    []Notice
+}
+
+func newNotices(rules []*ruleState, emit func(Notice)) *notices {
+	n := &notices{emit: emit}
+	byField := map[string]*fieldWatch{}
+	use := func(f *Field, rule string) {
+		if f == nil || f.Name == "" {
+			return
+		}
+		w := byField[f.Name]
+		if w == nil {
+			w = &fieldWatch{field: *f}
+			byField[f.Name] = w
+			n.fields = append(n.fields, w)
+		}
+		if !slices.Contains(w.rules, rule) {
+			w.rules = append(w.rules, rule)
+		}
+	}
+	for _, r := range rules {
+		use(r.rule.GroupBy, r.rule.Name)
+		use(r.rule.Field, r.rule.Name)
+		use(r.rule.DistinctOf, r.rule.Name)
+	}
+	if w := byField["client_ip"]; w != nil {
+		n.proxy = &proxyWatch{top: NewSpaceSaving(16), rules: w.rules}
+	}
+	return n
+}
+
+// observe looks at one counted event.
+func (n *notices) observe(ev *Event) {
+	if ev.Kind != parsers.KindRequest { // app messages often carry no client
+		return
+	}
+	for _, w := range n.fields {
+		if w.decided {
+			continue
+		}
+		if w.field.get(ev) != nil {
+			w.decided = true
+			continue
+		}
+		if w.seen++; w.seen >= noticeAfter {
+			w.decided = true
+			n.add(missingField(w, ev.Time))
+		}
+	}
+	if p := n.proxy; p != nil && !p.done {
+		p.observe(ev, n)
+	}
+}
+
+func (p *proxyWatch) observe(ev *Event, n *notices) {
+	period := floorDiv(ev.Time.UnixNano(), int64(proxyPeriod))
+	if period != p.period {
+		if top := p.top.Top(1); len(top) > 0 && p.events >= proxyMin && float64(top[0].Count) >= proxyShare*float64(p.events) {
+			p.done = true
+			n.add(Notice{Time: ev.Time, Kind: "proxy", Field: "client_ip", Rules: p.rules,
+				Text: fmt.Sprintf("one address, %s, sent %d%% of %s requests in %s: a proxy or load balancer in front, logging its own address? "+
+					"Rules counting per client (%s) see it as one client; log the client's address instead (nginx: set_real_ip_from and real_ip_header X-Forwarded-For; Apache: mod_remoteip)",
+					alert.Sanitize(top[0].Key, 64), top[0].Count*100/p.events, alert.Thousands(p.events), alert.FormatDuration(proxyPeriod), strings.Join(p.rules, ", "))})
+			return
+		}
+		p.period, p.events = period, 0
+		p.top.Reset()
+	}
+	if ip := ev.ClientIP; len(ip) > 0 {
+		p.events++
+		p.top.Add(ip)
+	}
+}
+
+func missingField(w *fieldWatch, at time.Time) Notice {
+	what := fmt.Sprintf("no %s in the first %d requests", w.field.Name, noticeAfter)
+	fix := ""
+	if w.field.Name == "client_ip" || w.field.Name == "client_net" {
+		fix = "; log the client's address (nginx and Apache log it by default; Phoenix: add :remote_ip to the Logger metadata; behind a proxy, the forwarded address)"
+	}
+	return Notice{Time: at, Kind: "missing-field", Field: w.field.Name, Rules: w.rules,
+		Text: fmt.Sprintf("%s: %s count nothing per %s%s", what, strings.Join(w.rules, ", "), w.field.Name, fix)}
+}
+
+func (n *notices) add(x Notice) {
+	n.all = append(n.all, x)
+	if n.emit != nil {
+		n.emit(x)
+	}
+}
