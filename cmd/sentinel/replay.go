@@ -211,7 +211,9 @@ func runReplay(ctx context.Context, stdin io.Reader, stdout, stderr io.Writer, f
 		acts.Handle(a)
 	}
 	eopts.Notice = func(n detector.Notice) {
-		bar.above(func() { fmt.Fprintf(planOut, "%s NOTICE   %s\n", n.Time.UTC().Format(time.RFC3339), alert.Sanitize(n.Text, 800)) })
+		bar.above(func() {
+			fmt.Fprintf(planOut, "%s NOTICE   %s\n", n.Time.UTC().Format(time.RFC3339), alert.Sanitize(n.Text, 800))
+		})
 	}
 	eng, err := detector.NewEngine(cfg.Rules, eopts)
 	if err != nil {
