@@ -1098,7 +1098,7 @@ func (d *decoder) match(n *yaml.Node, path string, mentions map[string]bool) det
 	return all
 }
 
-var condOps = []string{"equals", "in", "prefix", "suffix", "contains", "regex", "cidr", "range", "ignore_case"}
+var condOps = []string{"equals", "in", "prefix", "suffix", "contains", "regex", "cidr", "range", "ignore_case", "present"}
 
 // fieldCond compiles the condition on one field: a value (equality, or a
 // range for numeric fields), a list (any of), or a mapping of operators.
@@ -1126,6 +1126,10 @@ func (d *decoder) fieldCond(f detector.Field, n *yaml.Node, path string) detecto
 		switch key {
 		case "ignore_case":
 			fold, _ = d.boolean(v, p)
+		case "present":
+			if want, ok := d.boolean(v, p); ok {
+				all = append(all, &detector.Present{Field: f, Want: want})
+			}
 		case "equals", "in":
 			if vals, ok := d.strings(v, p); ok {
 				if f.Numeric() {

@@ -605,3 +605,29 @@ func TestNotices(t *testing.T) {
 		t.Errorf("ordinary traffic: %+v, want no notice", got)
 	}
 }
+
+// TestCrawler: a crawler is verified by its user agent and its published
+// networks together; its user agent from elsewhere is anybody.
+func TestCrawler(t *testing.T) {
+	f := LookupField("crawler")
+	for _, tt := range []struct{ ip, ua, want string }{
+		{"66.249.66.1", "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)", "googlebot"},
+		{"2001:4860:4801:10::1", "Googlebot-Image/1.0", "googlebot"},
+		{"203.0.113.9", "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)", ""},
+		{"157.55.39.200", "Mozilla/5.0 (compatible; bingbot/2.0; +http://www.bing.com/bingbot.htm)", "bingbot"},
+		{"54.36.149.12", "Mozilla/5.0 (compatible; AhrefsBot/7.0; +http://ahrefs.com/robot/)", "ahrefsbot"},
+		{"66.249.66.1", "Mozilla/5.0 (Windows NT 10.0)", ""},
+		{"fe80::1%eth0", "Googlebot", ""},
+	} {
+		var e parsers.Event
+		e.Reset()
+		e.ClientIP, e.UserAgent = []byte(tt.ip), []byte(tt.ua)
+		if got := string(f.Bytes(&e)); got != tt.want {
+			t.Errorf("crawler(%s, %q) = %q, want %q", tt.ip, tt.ua, got, tt.want)
+		}
+		present := Present{Field: f, Want: true}
+		if got := Matches(&present, &e); got != (tt.want != "") {
+			t.Errorf("present(%s, %q) = %v", tt.ip, tt.ua, got)
+		}
+	}
+}

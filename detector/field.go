@@ -51,6 +51,9 @@ var builtinFields = map[string]Field{
 	"level":      {get: func(e *Event) []byte { return e.Level }},
 	"message":    {get: func(e *Event) []byte { return e.Message }},
 	"kind":       {get: func(e *Event) []byte { return kindText[e.Kind] }},
+	// crawler is a well-known crawler's name ("googlebot") when the user
+	// agent names it and the address is in its published networks.
+	"crawler": {get: verifiedCrawler},
 	"status": {numeric: true,
 		get: func(e *Event) []byte {
 			if e.Status <= 0 || e.Status >= len(statusText) {
@@ -95,7 +98,7 @@ var kindText = [...][]byte{parsers.KindRequest: []byte("request"), parsers.KindM
 // FieldNames lists the built-in field names, for help texts and errors.
 func FieldNames() []string {
 	return []string{"client_ip", "client_net", "host", "method", "path", "query", "protocol", "status", "bytes",
-		"duration", "user_agent", "referer", "request_id", "level", "message", "kind"}
+		"duration", "user_agent", "referer", "request_id", "level", "message", "kind", "crawler"}
 }
 
 // IsBuiltinField reports whether name is one of [FieldNames].

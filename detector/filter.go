@@ -237,6 +237,16 @@ func parseAddrSlow(b []byte) (netip.Addr, bool) {
 	return a.Unmap(), err == nil && a.Zone() == ""
 }
 
+// Present holds when the field has a value (or, with Want false, when it
+// has none): "crawler: {present: true}" for verified crawlers.
+type Present struct {
+	Field Field
+	Want  bool
+}
+
+// Match implements [Cond].
+func (c *Present) Match(ev *Event) bool { return (c.Field.get(ev) != nil) == c.Want }
+
 // KindIs holds for events of one kind (requests or application
 // messages); it is the first condition of most rules, so it is cheap.
 type KindIs parsers.Kind
