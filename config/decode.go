@@ -765,8 +765,8 @@ func (d *decoder) detector(n *yaml.Node, path string, r *detector.Rule, mentions
 	if r.Type != detector.Distinct && r.Field != nil {
 		d.errorf(n, path+".field", "only the distinct detector takes a field")
 	}
-	if r.PerKey && r.Type != detector.Rate {
-		d.errorf(n, path+".per_key", "applies to the rate detector only")
+	if r.PerKey && r.Type != detector.Rate && r.Type != detector.Ratio {
+		d.errorf(n, path+".per_key", "applies to the rate and ratio detectors only")
 	}
 	if r.Type == detector.Ratio && !given["of"] {
 		d.errorf(n, path+".of", "required by the ratio detector: the match block of the numerator (e.g. {status: 500-599})")

@@ -631,3 +631,59 @@ func TestCrawler(t *testing.T) {
 		}
 	}
 }
+
+// TestRatio_perKey: one endpoint failing on a site whose overall share of
+// errors stays low fires, naming the endpoint; the whole site's ratio does
+// not; a path with too few requests does not count.
+func TestRatio_perKey(t *testing.T) {
+	path := LookupField("path")
+	fivexx := &Range{Field: LookupField("status"), Ranges: []NumRange{{500, 599}}}
+	perPath := Rule{Name: "path-5xx", Type: Ratio, Of: fivexx, Window: time.Minute, Threshold: 0.5, MinEvents: 20, PerKey: true, GroupBy: &path}
+	site := Rule{Name: "site-5xx", Type: Ratio, Of: fivexx, Window: time.Minute, Threshold: 0.3, MinEvents: 20}
+	var lines []parsers.Event
+	// 60 requests a second for 20 minutes; /api/v1/checkout is 5% of them
+	// and answers 500 for five minutes from 10:00; /rare fails twice.
+	for i := range 60 * 60 * 20 {
+		at := t0.Add(time.Duration(i) * time.Second / 60)
+		p, st := fmt.Sprintf("/page/%d", i%40), 200
+		if i%20 == 0 {
+			p = "/api/v1/checkout"
+			if at.Sub(t0) >= 10*time.Minute && at.Sub(t0) < 15*time.Minute {
+				st = 500
+			}
+		}
+		if i == 5000 || i == 5001 {
+			p, st = "/rare", 500
+		}
+		var e parsers.Event
+		e.Reset()
+		e.Time, e.Path, e.Status = at, []byte(p), st
+		lines = append(lines, e)
+	}
+	run := func(r Rule) []alert.Alert {
+		var got []alert.Alert
+		eng, err := NewEngine([]Rule{r}, Options{Emit: func(a alert.Alert) { got = append(got, a) }})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range lines {
+			eng.Observe(&lines[i])
+		}
+		eng.Flush()
+		return got
+	}
+	if got := run(site); len(got) != 0 {
+		t.Errorf("site-wide: %+v, want nothing (5%% of requests fail)", got)
+	}
+	got := run(perPath)
+	if len(got) != 2 || got[0].State != alert.Firing || got[1].State != alert.Resolved {
+		t.Fatalf("per path: %+v, want one episode", got)
+	}
+	a := got[0]
+	if d := a.Time.Sub(t0); d < 10*time.Minute || d > 11*time.Minute {
+		t.Errorf("fired at %v, want within a minute of 10m", d)
+	}
+	if len(a.Keys) == 0 || a.Keys[0].Key != "/api/v1/checkout" || !a.PerKey || a.Value < 0.5 {
+		t.Errorf("alert %v, keys %v, want /api/v1/checkout named", a.Value, a.Keys)
+	}
+}

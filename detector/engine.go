@@ -296,7 +296,7 @@ func (e *Engine) observe(ev *parsers.Event) {
 		e.watermark = ev.Time
 		for _, r := range e.rules {
 			r.start = ev.Time
-			r.w.open(r.w.bucketOf(n))
+			r.open(r.w.bucketOf(n))
 		}
 	} else if n > e.cur {
 		e.advanceTo(n)
@@ -372,7 +372,7 @@ func (e *Engine) Flush() {
 	slices.SortStableFunc(order, func(a, b *ruleState) int { return cmp.Compare(end(a), end(b)) })
 	for _, r := range order {
 		b := end(r)
-		r.w.open(b / r.w.width)
+		r.open(b / r.w.width)
 		if a, ok := r.evaluate(time.Unix(0, b*e.res).UTC()); ok {
 			e.opts.Emit(a)
 		}
@@ -433,7 +433,7 @@ func (e *Engine) advanceTo(n int64) {
 		at := time.Unix(0, b*e.res).UTC()
 		for _, r := range e.rules {
 			if !r.tick(b) {
-				r.w.open(r.w.bucketOf(b)) // after a jump over an idle gap
+				r.open(r.w.bucketOf(b)) // after a jump over an idle gap
 				continue
 			}
 			if a, ok := r.evaluate(at); ok {

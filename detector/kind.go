@@ -51,6 +51,11 @@ type slotSaver interface {
 	loadSlot(slot int, bs *BucketSnapshot) error
 }
 
+// opener is a kind that keeps a ring of its own, opened with the window's.
+type opener interface {
+	opened(n int64)
+}
+
 // sincer is a kind whose episode starts at another time than when its
 // condition began to hold (an absence starts with the last event).
 type sincer interface {

@@ -1,7 +1,9 @@
 package detector
 
 import (
+	"cmp"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/sentinel-dev/sentinel/alert"
@@ -9,15 +11,35 @@ import (
 
 // ratio is the [Ratio] kind: the share of the window's matching events
 // that also pass the rule's Of filter (5xx among all requests).
+//
+// With PerKey, the share is each group_by key's own (5xx among one path's
+// requests), with MinEvents counted per key, and the rule fires on the
+// worst key: one endpoint failing on a site whose overall share of errors
+// stays low. The window's key summary counts each key's events; the kind
+// keeps a second ring whose summaries count each key's hits.
 type ratio struct {
 	basicKind
 	s    *ruleState
 	hits []uint64 // per ring slot: events that passed Of
 	sum  uint64   // Σ hits over the window
+
+	keyHits *window // per key: hits, with PerKey; nil without
 }
 
 func newRatio(s *ruleState) kind {
-	return &ratio{s: s, hits: make([]uint64, len(s.w.ring))}
+	k := &ratio{s: s, hits: make([]uint64, len(s.w.ring))}
+	if s.rule.PerKey {
+		steps := int64(s.rule.Window / s.opts.Resolution)
+		hw := newWindow(steps, true, s.opts.KeysPerBucket, func(int) {})
+		k.keyHits = &hw
+	}
+	return k
+}
+
+func (k *ratio) opened(n int64) {
+	if k.keyHits != nil {
+		k.keyHits.open(n)
+	}
 }
 
 func (k *ratio) unit() alert.Unit { return alert.Share }
@@ -26,6 +48,9 @@ func (k *ratio) add(slot int, ev *Event) {
 	if k.s.rule.Of.Match(ev) {
 		k.hits[slot]++
 		k.sum++
+		if k.keyHits != nil && k.s.key != nil {
+			k.keyHits.add(k.s.w.ring[slot].n, k.s.key)
+		}
 	}
 }
 
@@ -35,30 +60,87 @@ func (k *ratio) expired(slot int) {
 }
 
 func (k *ratio) value(time.Time) float64 {
+	if k.keyHits != nil {
+		share, _ := k.worst(1)
+		return share
+	}
 	if k.s.w.total == 0 {
 		return 0
 	}
 	return float64(k.sum) / float64(k.s.w.total)
 }
 
+// worst returns, per key, the highest share of hits among the keys with
+// at least MinEvents events, and the keys whose share is at least least
+// (the worst first), over the complete buckets. A key's share is its
+// guaranteed hits over its counted events, so the sketches' errors never
+// make a key look worse.
+func (k *ratio) worst(least float64) (float64, []alert.KeyCount) {
+	type bad struct {
+		kc    alert.KeyCount
+		share float64
+	}
+	var out []bad
+	best := 0.0
+	k.keyHits.keys.EachAtLeast(1, func(key []byte, hits uint64) {
+		total, _, ok := k.s.w.keys.Get(key)
+		if !ok || total < max(k.s.rule.MinEvents, 1) || hits == 0 {
+			return
+		}
+		share := float64(hits) / float64(total)
+		best = max(best, share)
+		if share >= least {
+			out = append(out, bad{alert.KeyCount{Key: string(key), Count: hits}, share})
+		}
+	})
+	slices.SortFunc(out, func(a, b bad) int { return cmp.Compare(b.share, a.share) })
+	keys := make([]alert.KeyCount, len(out))
+	for i, b := range out {
+		keys[i] = b.kc
+	}
+	return best, keys
+}
+
 // ready holds the rule back below MinEvents: three requests at night, two
 // of them errors, are not a surge.
 func (k *ratio) ready() (bool, string) {
-	if min := k.s.rule.MinEvents; k.s.w.total < min {
+	if min := k.s.rule.MinEvents; k.keyHits == nil && k.s.w.total < min {
 		return false, fmt.Sprintf("%d events, under min_events %d", k.s.w.total, min)
 	}
 	return true, ""
 }
 
-func (k *ratio) fill(a *alert.Alert) { a.Hits = k.sum }
+func (k *ratio) fill(a *alert.Alert) {
+	a.Hits = k.sum
+	if k.keyHits != nil {
+		// The keys over the threshold, worst first, with their hits; then
+		// the busiest others.
+		a.PerKey = true
+		_, bad := k.worst(k.s.rule.Threshold * k.s.rule.Clear)
+		a.Keys = bad[:min(len(bad), k.s.opts.TopN)]
+		if len(a.Keys) == 0 {
+			a.Keys = k.keyHits.topKeys(k.s.opts.TopN)
+		}
+	}
+}
 
 func (k *ratio) saveSlot(slot int, bs *BucketSnapshot) error {
 	bs.Hits = k.hits[slot]
+	if k.keyHits != nil {
+		if hk := k.keyHits.ring[slot].keys; hk != nil && k.keyHits.ring[slot].n == bs.N {
+			hk.Each(func(key []byte, count, err uint64) {
+				bs.HitKeys = append(bs.HitKeys, alert.KeyCount{Key: string(key), Count: count, Error: err})
+			})
+		}
+	}
 	return nil
 }
 
 func (k *ratio) loadSlot(slot int, bs *BucketSnapshot) error {
 	k.hits[slot] = bs.Hits
 	k.sum += bs.Hits
+	if k.keyHits != nil {
+		k.keyHits.restoreBucket(bs.N, bs.HitKeys, bs.Merged)
+	}
 	return nil
 }

@@ -154,8 +154,8 @@ func (r *Rule) Validate(res time.Duration) error {
 		return fmt.Errorf("rule %s: threshold must be a finite number above 0", r.Name)
 	case r.PerKey && r.GroupBy == nil:
 		return fmt.Errorf("rule %s: per_key needs group_by", r.Name)
-	case r.PerKey && r.Type != Rate:
-		return fmt.Errorf("rule %s: per_key applies to rate rules only", r.Name)
+	case r.PerKey && r.Type != Rate && r.Type != Ratio:
+		return fmt.Errorf("rule %s: per_key applies to rate and ratio rules only", r.Name)
 	case r.Type == Distinct && r.Field == nil:
 		return fmt.Errorf("rule %s: distinct needs a field", r.Name)
 	case !(r.Clear >= 0 && r.Clear <= 1):

@@ -107,8 +107,16 @@ func (s *ruleState) tick(b int64) bool {
 	if mod(b, s.w.width) != 0 {
 		return false
 	}
-	s.w.open(b / s.w.width)
+	s.open(b / s.w.width)
 	return true
+}
+
+// open makes the window's bucket n the newest, and the kind's too.
+func (s *ruleState) open(n int64) {
+	s.w.open(n)
+	if o, ok := s.k.(opener); ok {
+		o.opened(n)
+	}
 }
 
 // add counts ev, which passed the filter, into engine bucket b. It

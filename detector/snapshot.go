@@ -67,6 +67,8 @@ type BucketSnapshot struct {
 	// events of the block its share is of.
 	Cold uint64 `json:"cold,omitempty"`
 	Of   uint64 `json:"of,omitempty"`
+	// HitKeys are a per-key ratio's keys of the events that passed Of.
+	HitKeys []alert.KeyCount `json:"hit_keys,omitempty"`
 }
 
 // Snapshot returns the engine's state. A first event still waiting for a
@@ -120,7 +122,7 @@ func (e *Engine) Restore(snap *Snapshot) ([]string, error) {
 		if rs == nil || rs.Fingerprint != r.rule.Fingerprint || rs.Fingerprint == "" {
 			if e.started {
 				r.start = e.watermark // a new or changed rule warms up from now
-				r.w.open(r.w.bucketOf(e.cur))
+				r.open(r.w.bucketOf(e.cur))
 			}
 			continue
 		}
@@ -181,7 +183,7 @@ func (s *ruleState) snapshot() (RuleSnapshot, error) {
 func (s *ruleState) restore(rs *RuleSnapshot) error {
 	w := &s.w
 	if rs.Last != math.MinInt64 {
-		w.reset(rs.Last)
+		s.open(rs.Last) // a window that has seen nothing: a reset
 	}
 	saver, _ := s.k.(slotSaver)
 	for _, bs := range rs.Buckets {
@@ -190,18 +192,9 @@ func (s *ruleState) restore(rs *RuleSnapshot) error {
 		}
 		i := int(mod(bs.N, int64(len(w.ring))))
 		bk := &w.ring[i]
-		bk.n, bk.count, bk.merged = bs.N, bs.Count, false
+		w.restoreBucket(bs.N, bs.Keys, false)
+		bk.count = bs.Count // events without a key too
 		w.total += bs.Count
-		if w.keys != nil {
-			for _, k := range bs.Keys {
-				if bk.keys == nil {
-					bk.keys = NewSpaceSaving(w.keysPerBucket)
-				}
-				for range k.Count - min(k.Error, k.Count) {
-					bk.keys.Add([]byte(k.Key))
-				}
-			}
-		}
 		if saver != nil {
 			if err := saver.loadSlot(i, &bs); err != nil {
 				return err

@@ -2,6 +2,7 @@ package detector
 
 import (
 	"encoding/json"
+	"net/netip"
 	"testing"
 	"time"
 
@@ -15,12 +16,19 @@ import (
 func snapRules() []Rule {
 	m := time.Minute
 	ip := ipField()
+	net := LookupField("client_net")
 	return []Rule{
 		{Name: "rate", Type: Rate, Window: 30 * time.Second, Threshold: 5, GroupBy: ip, DistinctOf: ip, Fingerprint: "a"},
 		{Name: "perkey", Type: Rate, Window: m, Threshold: 2, PerKey: true, GroupBy: ip, Fingerprint: "b"},
 		{Name: "distinct", Type: Distinct, Field: ip, Window: 5 * m, Threshold: 50, Fingerprint: "c"},
 		{Name: "baseline", Type: Rate, Window: m, Baseline: &Baseline{Factor: 3, Floor: 1, Warmup: 10 * m, HalfLife: time.Hour}, Fingerprint: "d"},
 		{Name: "quiet", Type: Absence, Window: 2 * m, Fingerprint: "e"},
+		{Name: "perkey-learned", Type: Rate, Window: m, PerKey: true, GroupBy: ip, Fingerprint: "f",
+			Baseline: &Baseline{Factor: 4, Floor: 2, Warmup: 10 * m, HalfLife: 24 * time.Hour}},
+		{Name: "evidence", Type: Rate, Window: 30 * time.Second, Threshold: 5, Fingerprint: "g",
+			Evidence: &Evidence{Cold: 0.5, ShareOf: &CIDR{Field: *ip, Prefixes: []netip.Prefix{netip.MustParsePrefix("198.51.0.0/16")}}, Share: 0.5}},
+		{Name: "ratio-perkey", Type: Ratio, Window: m, Threshold: 0.5, MinEvents: 5, PerKey: true, GroupBy: &net, Fingerprint: "h",
+			Of: &CIDR{Field: *ip, Prefixes: []netip.Prefix{netip.MustParsePrefix("203.0.113.0/24")}}},
 	}
 }
 
@@ -81,7 +89,7 @@ func TestEngine_snapshotRestart(t *testing.T) {
 	}
 	second, _ := NewEngine(snapRules(), Options{Emit: emit})
 	restored, err := second.Restore(&back)
-	if err != nil || len(restored) != 5 {
+	if err != nil || len(restored) != len(snapRules()) {
 		t.Fatalf("Restore() = %v, %v", restored, err)
 	}
 	runEvents(t, second, events[cut:])
@@ -102,7 +110,7 @@ func TestEngine_snapshotRestart(t *testing.T) {
 	for _, a := range whole {
 		rulesSeen[a.Rule+" "+string(a.State)] = true
 	}
-	for _, want := range []string{"rate firing", "rate resolved", "perkey firing", "distinct firing", "baseline firing"} {
+	for _, want := range []string{"rate firing", "rate resolved", "perkey firing", "distinct firing", "baseline firing", "perkey-learned firing", "evidence firing", "ratio-perkey firing"} {
 		if !rulesSeen[want] {
 			t.Errorf("the uninterrupted run has no %s: %v", want, short(whole))
 		}
@@ -123,7 +131,7 @@ func TestEngine_restoreChangedRule(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(restored) != 4 || restored[0] == "rate" {
+	if len(restored) != len(rules)-1 || restored[0] == "rate" {
 		t.Errorf("restored %v, want every rule but the changed one", restored)
 	}
 	if _, err := next.Restore(snap); err == nil {

@@ -205,6 +205,32 @@ func (w *window) add(n int64, key []byte) (int, bool) {
 	return i, true
 }
 
+// restoreBucket loads bucket n's key summary from a snapshot, at the
+// keys' guaranteed counts (a Space-Saving summary cannot be rebuilt with
+// its error bounds, so a key never looks busier after a restart), and adds
+// it to the sum if it was complete. The bucket's count is the caller's.
+func (w *window) restoreBucket(n int64, keys []alert.KeyCount, merged bool) {
+	if n < w.last-w.nb || n > w.last {
+		return // the window's width changed: out of the ring
+	}
+	bk := &w.ring[mod(n, int64(len(w.ring)))]
+	bk.n, bk.merged = n, false
+	if w.keys != nil {
+		for _, k := range keys {
+			if bk.keys == nil {
+				bk.keys = NewSpaceSaving(w.keysPerBucket)
+			}
+			for range k.Count - min(k.Error, k.Count) {
+				bk.keys.Add([]byte(k.Key))
+				bk.count++
+			}
+		}
+	}
+	if merged {
+		w.complete(bk)
+	}
+}
+
 // maxKeyBytes caps the length of a group_by key: longer values are cut,
 // so that keys that differ only beyond it count as one.
 const maxKeyBytes = 256
