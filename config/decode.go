@@ -797,7 +797,7 @@ func (d *decoder) baseline(n *yaml.Node, path string, typ detector.Type) *detect
 	b := &detector.Baseline{Warmup: defaultWarmup, HalfLife: defaultHalfLife}
 	factorSet, floorSet := false, false
 	if !(n.Kind == yaml.ScalarNode && n.Tag == "!!null") {
-		d.mapping(n, path, []string{"factor", "sigmas", "floor", "warmup", "half_life", "direction"}, func(key string, k, v *yaml.Node) {
+		d.mapping(n, path, []string{"factor", "sigmas", "floor", "warmup", "warmup_floor", "half_life", "direction"}, func(key string, k, v *yaml.Node) {
 			p := join(path, key)
 			switch key {
 			case "factor":
@@ -825,6 +825,14 @@ func (d *decoder) baseline(n *yaml.Node, path string, typ detector.Type) *detect
 				}
 			case "warmup":
 				b.Warmup, _ = d.duration(v, p)
+			case "warmup_floor":
+				if s, ok := d.scalar(v, p); ok {
+					f, err := parseThreshold(s, typ)
+					if err != nil {
+						d.errorf(v, p, "%v", err)
+					}
+					b.WarmupFloor = f
+				}
 			case "half_life":
 				if h, ok := d.duration(v, p); ok {
 					if h < time.Minute {
@@ -847,6 +855,9 @@ func (d *decoder) baseline(n *yaml.Node, path string, typ detector.Type) *detect
 	}
 	if !factorSet && b.Sigmas == 0 {
 		b.Factor = defaultFactor
+	}
+	if b.WarmupFloor != 0 && (b.Down || b.WarmupFloor < b.Floor) {
+		d.errorf(keyNode(n, "warmup_floor"), path+".warmup_floor", "is for rules going up, at or above the floor: the level at which the rule may fire while it learns")
 	}
 	if !floorSet {
 		unit := "5/s"

@@ -36,6 +36,9 @@ func newLearned(b *Baseline, window, tick time.Duration, poisson bool) *learned 
 func (l *learned) threshold(at, start time.Time) (th float64, ready bool, why string) {
 	b := l.cfg
 	if !l.init {
+		if b.WarmupFloor > 0 && !b.Down {
+			return b.WarmupFloor, true, ""
+		}
 		return math.Inf(1), false, "warm-up: nothing learned yet"
 	}
 	// The spread is at least the counting noise of the mean, so that a
@@ -66,6 +69,9 @@ func (l *learned) threshold(at, start time.Time) (th float64, ready bool, why st
 		}
 	}
 	if left := b.Warmup - at.Sub(start); left > 0 {
+		if b.WarmupFloor > 0 && !b.Down {
+			return max(th, b.WarmupFloor), true, ""
+		}
 		return th, false, "warm-up: " + left.Round(time.Second).String() + " left"
 	}
 	return th, true, ""

@@ -687,3 +687,27 @@ func TestRatio_perKey(t *testing.T) {
 		t.Errorf("alert %v, keys %v, want /api/v1/checkout named", a.Value, a.Keys)
 	}
 }
+
+// TestBaseline_warmupFloor: during the warm-up a rule with a warm-up floor
+// fires at that floor (an attack in the first minutes is not missed),
+// without one it waits; afterwards the learned normal rules.
+func TestBaseline_warmupFloor(t *testing.T) {
+	s := time.Second
+	events := concat(burst(0, 5*time.Minute, 600, "a"), burst(5*time.Minute, 10*s, 400, "b")) // 2/s, then 40/s
+	for _, tt := range []struct {
+		warmupFloor float64
+		fires       bool
+	}{{0, false}, {10, true}, {50, false}} {
+		r := Rule{Name: "b", Type: Rate, Window: 10 * s, Baseline: &Baseline{Factor: 4, Floor: 5, Warmup: time.Hour, HalfLife: time.Hour, WarmupFloor: tt.warmupFloor}}
+		got, _, _ := replay(t, r, events, Options{})
+		if fired := len(got) > 0; fired != tt.fires {
+			t.Errorf("warmup_floor %v: %v, want firing %v", tt.warmupFloor, got, tt.fires)
+		}
+		pk := Rule{Name: "k", Type: Rate, Window: 10 * s, PerKey: true, GroupBy: ipField(),
+			Baseline: &Baseline{Factor: 4, Floor: 5, Warmup: time.Hour, HalfLife: time.Hour, WarmupFloor: tt.warmupFloor}}
+		got, _, _ = replay(t, pk, events, Options{})
+		if fired := len(got) > 0; fired != tt.fires {
+			t.Errorf("per key, warmup_floor %v: %v, want firing %v", tt.warmupFloor, got, tt.fires)
+		}
+	}
+}

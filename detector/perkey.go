@@ -62,6 +62,7 @@ func (k *perKey) fill(a *alert.Alert) { a.PerKey = true }
 // its own threshold, or, when no key passes the floor, the busiest one.
 func (k perKeyLearned) judge(at time.Time) (v, th float64, ready bool, why string) {
 	n := k.norms
+	n.warm = at.Sub(k.s.start) < n.cfg.Warmup
 	secs := k.s.rule.Window.Seconds()
 	best := -1.0
 	k.s.w.keys.EachAtLeast(uint64(math.Ceil(n.cfg.Floor*secs)), func(key []byte, g uint64) {
@@ -71,9 +72,10 @@ func (k perKeyLearned) judge(at time.Time) (v, th float64, ready bool, why strin
 		}
 	})
 	if best < 0 {
-		v, th = k.value(at), n.cfg.Floor
+		v, th = k.value(at), n.least()
 	}
-	if left := n.cfg.Warmup - at.Sub(k.s.start); left > 0 {
+	if n.warm && n.cfg.WarmupFloor == 0 {
+		left := n.cfg.Warmup - at.Sub(k.s.start)
 		return v, th, false, "warm-up: " + left.Round(time.Second).String() + " left"
 	}
 	return v, th, true, ""
@@ -113,7 +115,7 @@ func (k perKeyLearned) fill(a *alert.Alert) {
 
 // learn folds this boundary's rates into the keys' normals.
 func (k perKeyLearned) learn(at time.Time) {
-	k.norms.learn(&k.s.w, k.s.rule.Window.Seconds(), at.Sub(k.s.start) < k.norms.cfg.Warmup)
+	k.norms.learn(&k.s.w, k.s.rule.Window.Seconds(), k.norms.warm)
 }
 
 // keyNormals is what each of the busiest keys of a per-key baseline rule
@@ -131,6 +133,7 @@ type keyNormals struct {
 	alpha float64 // weight of a new value after the warm-up, per boundary
 	ticks float64 // boundaries learned from, for the warm-up's plain average
 	m     map[string]float64
+	warm  bool // in the warm-up, as of the last boundary: keys are held to the warm-up floor
 }
 
 // maxKeyNormals bounds the keys whose normal a rule keeps.
@@ -140,9 +143,17 @@ func newKeyNormals(b *Baseline, tick time.Duration) *keyNormals {
 	return &keyNormals{cfg: b, alpha: 1 - math.Exp2(-float64(tick)/float64(b.HalfLife)), m: map[string]float64{}}
 }
 
+// least is the least rate any key is held to.
+func (n *keyNormals) least() float64 {
+	if n.warm {
+		return max(n.cfg.Floor, n.cfg.WarmupFloor)
+	}
+	return n.cfg.Floor
+}
+
 // threshold is the rate key is held to.
 func (n *keyNormals) threshold(key []byte) float64 {
-	th := n.cfg.Floor
+	th := n.least()
 	if mean, ok := n.m[string(key)]; ok {
 		if n.cfg.Factor > 0 {
 			th = max(th, mean*n.cfg.Factor)

@@ -52,6 +52,12 @@ type Baseline struct {
 	// Warmup is how long the rule learns before it may fire, from the
 	// engine's first event (in a replay, the log's first minutes).
 	Warmup time.Duration
+	// WarmupFloor, when set, lets a rising rule fire during its warm-up at
+	// this value (or above what it learned so far): high enough that no
+	// site's ordinary traffic reaches it, so that an attack in the first
+	// minutes is not missed while the normal is learned. 0: no firing
+	// during the warm-up.
+	WarmupFloor float64
 	// HalfLife is how fast the baseline forgets: an hour-old value weighs
 	// half as much as a new one when HalfLife is an hour.
 	HalfLife time.Duration
@@ -183,8 +189,10 @@ func WindowCuts(window, res time.Duration) bool {
 func (b *Baseline) validate() error {
 	finite := func(v float64) bool { return v >= 0 && !math.IsInf(v, 0) && !math.IsNaN(v) }
 	switch {
-	case !finite(b.Factor) || !finite(b.Sigmas) || !finite(b.Floor):
-		return errors.New("factor, sigmas and floor must be finite numbers ≥ 0")
+	case !finite(b.Factor) || !finite(b.Sigmas) || !finite(b.Floor) || !finite(b.WarmupFloor):
+		return errors.New("factor, sigmas, floor and warmup_floor must be finite numbers ≥ 0")
+	case b.WarmupFloor != 0 && (b.Down || b.WarmupFloor < b.Floor):
+		return errors.New("warmup_floor is for rules going up, at or above the floor")
 	case !(b.Floor > 0):
 		return errors.New("floor must be above 0: a learned normal of 0 must not page at 0")
 	case b.Factor == 0 && b.Sigmas == 0:

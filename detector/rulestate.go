@@ -266,7 +266,9 @@ func (s *ruleState) evaluate(at time.Time) (alert.Alert, bool) {
 		switch {
 		case !ready || down:
 		case s.judge != nil:
-			s.liveTh = s.rule.Baseline.Floor // the least any key is held to
+			if k, ok := s.k.(perKeyLearned); ok {
+				s.liveTh = k.norms.least() // no key is held to less
+			}
 		default:
 			s.liveTh = th
 		}
