@@ -856,8 +856,8 @@ func (d *decoder) baseline(n *yaml.Node, path string, typ detector.Type) *detect
 	if !factorSet && b.Sigmas == 0 {
 		b.Factor = defaultFactor
 	}
-	if b.WarmupFloor != 0 && (b.Down || b.WarmupFloor < b.Floor) {
-		d.errorf(keyNode(n, "warmup_floor"), path+".warmup_floor", "is for rules going up, at or above the floor: the level at which the rule may fire while it learns")
+	if b.WarmupFloor != 0 && b.Down {
+		d.errorf(keyNode(n, "warmup_floor"), path+".warmup_floor", "is for rules going up: the level at which the rule may fire while it learns")
 	}
 	if !floorSet {
 		unit := "5/s"

@@ -37,7 +37,7 @@ func (l *learned) threshold(at, start time.Time) (th float64, ready bool, why st
 	b := l.cfg
 	if !l.init {
 		if b.WarmupFloor > 0 && !b.Down {
-			return b.WarmupFloor, true, ""
+			return max(b.WarmupFloor, b.Floor), true, ""
 		}
 		return math.Inf(1), false, "warm-up: nothing learned yet"
 	}

@@ -564,6 +564,7 @@ func TestNotices(t *testing.T) {
 		{Name: "client-flood", Type: Rate, Window: time.Minute, Threshold: 5, PerKey: true, GroupBy: ip},
 		{Name: "signup-spread", Type: Distinct, Field: ip, Window: time.Minute, Threshold: 20},
 	}
+	agent := func(int) string { return "" }
 	run := func(addr func(i int) string, n int) []Notice {
 		var got []Notice
 		eng, err := NewEngine(rules, Options{Notice: func(x Notice) { got = append(got, x) }})
@@ -578,6 +579,7 @@ func TestNotices(t *testing.T) {
 			if addr(i) == "" {
 				e.ClientIP = nil
 			}
+			e.UserAgent = []byte(agent(i))
 			eng.Observe(&e)
 		}
 		eng.Flush()
@@ -591,12 +593,20 @@ func TestNotices(t *testing.T) {
 		!strings.Contains(got[0].Text, "client-flood, signup-spread count nothing per client_ip") {
 		t.Errorf("no addresses: %+v, want one missing-field notice", got)
 	}
-	got = run(func(i int) string {
+	behindProxy := func(i int) string {
 		if i%20 == 0 {
 			return "198.51.100.7"
 		}
 		return "10.0.0.1"
-	}, int(20*time.Minute/(100*time.Millisecond)))
+	}
+	// A scraper drowning a small site's traffic sends one user agent.
+	agent = func(int) string { return "python-requests/2.32" }
+	if got = run(behindProxy, int(20*time.Minute/(100*time.Millisecond))); len(got) != 0 {
+		t.Errorf("one program sending 95%% of the requests: %+v, want no proxy notice", got)
+	}
+	// A proxy relays many browsers.
+	agent = func(i int) string { return fmt.Sprintf("Mozilla/5.0 (browser %d)", i%9) }
+	got = run(behindProxy, int(20*time.Minute/(100*time.Millisecond)))
 	if len(got) != 1 || got[0].Kind != "proxy" || !strings.Contains(got[0].Text, "one address, 10.0.0.1, sent 95% of") {
 		t.Errorf("a proxy: %+v, want one proxy notice", got)
 	}

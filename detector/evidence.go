@@ -156,19 +156,22 @@ func (e *evidence) signs() []string {
 			alert.Thousands(e.sumC), alert.Thousands(total)))
 	}
 	if e.of != nil && e.sumOf >= minEvidenceEvents && float64(total) >= e.cfg.Share*float64(e.sumOf) {
-		out = append(out, fmt.Sprintf("%s of %s %s", alert.Thousands(total), alert.Thousands(e.sumOf), ofName(e.cfg.ShareOf)))
+		out = append(out, fmt.Sprintf("%s of %s %s", alert.Thousands(total), alert.Thousands(e.sumOf), BlockName(e.cfg.ShareOf)))
 	}
 	if e.clients != nil {
 		c, a := e.clients.estimate(), e.agents.estimate()
-		if c >= minEvidenceClients && float64(c) >= e.cfg.ClientsPerAgent*float64(max(a, 1)) {
+		// No user agent at all is a log that does not carry them (Phoenix's
+		// Logger), not a sign.
+		if c >= minEvidenceClients && a > 0 && float64(c) >= e.cfg.ClientsPerAgent*float64(a) {
 			out = append(out, fmt.Sprintf("%s addresses, %s user agents", alert.Thousands(c), alert.Thousands(a)))
 		}
 	}
 	return out
 }
 
-// ofName names the block a share is of.
-func ofName(c Cond) string {
+// BlockName names a match block: a matcher's name, or "events of the
+// block".
+func BlockName(c Cond) string {
 	if s, ok := c.(*Shared); ok {
 		return s.Name
 	}

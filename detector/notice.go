@@ -2,6 +2,7 @@ package detector
 
 import (
 	"fmt"
+	"hash/maphash"
 	"slices"
 	"strings"
 	"time"
@@ -39,19 +40,24 @@ type fieldWatch struct {
 
 // proxyPeriod is the stretch of event time over which the busiest
 // client's share of requests is measured; proxyShare and proxyMin say
-// when it is a proxy: nearly every request of a busy stretch.
+// when it is a proxy: nearly every request of a busy stretch, relaying
+// at least proxyAgents different browsers (a scraper or a flood that
+// drowns a small site's traffic is one program).
 const (
 	proxyPeriod = 5 * time.Minute
 	proxyShare  = 0.9
 	proxyMin    = 300
+	proxyAgents = 5
 )
 
 // proxyWatch measures the busiest client's share of requests over each
-// proxyPeriod.
+// proxyPeriod, and how many user agents the leading one sends.
 type proxyWatch struct {
 	period int64 // current period number
 	events uint64
 	top    *SpaceSaving
+	lead   []byte   // the busiest client after the period's first 100 requests
+	agents []uint64 // hashes of its user agents, up to proxyAgents
 	done   bool
 	rules  []string
 }
@@ -118,7 +124,8 @@ func (n *notices) observe(ev *Event) {
 func (p *proxyWatch) observe(ev *Event, n *notices) {
 	period := floorDiv(ev.Time.UnixNano(), int64(proxyPeriod))
 	if period != p.period {
-		if top := p.top.Top(1); len(top) > 0 && p.events >= proxyMin && float64(top[0].Count) >= proxyShare*float64(p.events) {
+		if top := p.top.Top(1); len(top) > 0 && p.events >= proxyMin && float64(top[0].Count) >= proxyShare*float64(p.events) &&
+			top[0].Key == string(p.lead) && len(p.agents) >= proxyAgents {
 			p.done = true
 			n.add(Notice{Time: ev.Time, Kind: "proxy", Field: "client_ip", Rules: p.rules,
 				Text: fmt.Sprintf("one address, %s, sent %d%% of %s requests in %s: a proxy or load balancer in front, logging its own address? "+
@@ -126,14 +133,29 @@ func (p *proxyWatch) observe(ev *Event, n *notices) {
 					alert.Sanitize(top[0].Key, 64), top[0].Count*100/p.events, alert.Thousands(p.events), alert.FormatDuration(proxyPeriod), strings.Join(p.rules, ", "))})
 			return
 		}
-		p.period, p.events = period, 0
+		p.period, p.events, p.lead, p.agents = period, 0, p.lead[:0], p.agents[:0]
 		p.top.Reset()
 	}
-	if ip := ev.ClientIP; len(ip) > 0 {
-		p.events++
-		p.top.Add(ip)
+	ip := ev.ClientIP
+	if len(ip) == 0 {
+		return
+	}
+	p.events++
+	p.top.Add(ip)
+	if p.events == 100 {
+		if top := p.top.Top(1); len(top) > 0 {
+			p.lead = append(p.lead[:0], top[0].Key...)
+		}
+	}
+	if len(p.lead) > 0 && len(p.agents) < proxyAgents && string(ip) == string(p.lead) {
+		h := maphash.Bytes(proxySeed, ev.UserAgent)
+		if !slices.Contains(p.agents, h) {
+			p.agents = append(p.agents, h)
+		}
 	}
 }
+
+var proxySeed = maphash.MakeSeed()
 
 func missingField(w *fieldWatch, at time.Time) Notice {
 	what := fmt.Sprintf("no %s in the first %d requests", w.field.Name, noticeAfter)

@@ -53,7 +53,8 @@ type Baseline struct {
 	// engine's first event (in a replay, the log's first minutes).
 	Warmup time.Duration
 	// WarmupFloor, when set, lets a rising rule fire during its warm-up at
-	// this value (or above what it learned so far): high enough that no
+	// this value (or at the floor, or above what it learned so far, if
+	// higher): high enough that no
 	// site's ordinary traffic reaches it, so that an attack in the first
 	// minutes is not missed while the normal is learned. 0: no firing
 	// during the warm-up.
@@ -191,8 +192,8 @@ func (b *Baseline) validate() error {
 	switch {
 	case !finite(b.Factor) || !finite(b.Sigmas) || !finite(b.Floor) || !finite(b.WarmupFloor):
 		return errors.New("factor, sigmas, floor and warmup_floor must be finite numbers ≥ 0")
-	case b.WarmupFloor != 0 && (b.Down || b.WarmupFloor < b.Floor):
-		return errors.New("warmup_floor is for rules going up, at or above the floor")
+	case b.WarmupFloor != 0 && b.Down:
+		return errors.New("warmup_floor is for rules going up")
 	case !(b.Floor > 0):
 		return errors.New("floor must be above 0: a learned normal of 0 must not page at 0")
 	case b.Factor == 0 && b.Sigmas == 0:

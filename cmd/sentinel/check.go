@@ -122,6 +122,8 @@ func describe(r detector.Rule) string {
 	switch {
 	case r.Type == detector.Absence:
 		s = "absence: no event for " + alert.FormatDuration(r.Window)
+	case r.Type == detector.Ratio && r.PerKey:
+		s = fmt.Sprintf("ratio per %s ≥ %s%s, at least %d events each", r.GroupBy.Name, alert.FormatValue(r.Threshold, alert.Share), over, r.MinEvents)
 	case r.Type == detector.Ratio:
 		s = fmt.Sprintf("ratio ≥ %s%s, at least %d events", alert.FormatValue(r.Threshold, alert.Share), over, r.MinEvents)
 	case r.Baseline != nil:
@@ -130,6 +132,9 @@ func describe(r detector.Rule) string {
 		unit := alert.PerSecond
 		if r.Type == detector.Distinct {
 			what, unit = "distinct "+r.Field.Name, ""
+		}
+		if r.PerKey {
+			what += " per " + r.GroupBy.Name
 		}
 		var parts []string
 		if b.Factor > 0 {
@@ -144,6 +149,9 @@ func describe(r detector.Rule) string {
 		}
 		s = fmt.Sprintf("%s %s %s baseline%s, %s %s, warm-up %s", what, strings.Join(parts, " and "), dir, over, floor,
 			strings.TrimSpace(alert.FormatValue(b.Floor, unit)), alert.FormatDuration(b.Warmup))
+		if b.WarmupFloor > 0 {
+			s += " (fires at " + strings.TrimSpace(alert.FormatValue(max(b.WarmupFloor, b.Floor), unit)) + " meanwhile)"
+		}
 	case r.Type == detector.Distinct:
 		s = fmt.Sprintf("distinct %s ≥ %s%s", r.Field.Name, alert.FormatValue(r.Threshold, ""), over)
 	default:
@@ -155,6 +163,19 @@ func describe(r detector.Rule) string {
 	}
 	if r.For > 0 {
 		s += ", for " + alert.FormatDuration(r.For)
+	}
+	if e := r.Evidence; e != nil {
+		var signs []string
+		if e.Cold > 0 {
+			signs = append(signs, alert.FormatValue(e.Cold, alert.Share)+" cold")
+		}
+		if e.Share > 0 {
+			signs = append(signs, alert.FormatValue(e.Share, alert.Share)+" of "+detector.BlockName(e.ShareOf))
+		}
+		if e.ClientsPerAgent > 0 {
+			signs = append(signs, fmt.Sprintf("%g clients per user agent", e.ClientsPerAgent))
+		}
+		s += "; critical when " + strings.Join(signs, " or ")
 	}
 	return s
 }

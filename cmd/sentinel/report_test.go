@@ -7,6 +7,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/sentinel-dev/sentinel/config"
 )
 
 // replayReport runs replay --output json --report on args and returns
@@ -67,7 +69,7 @@ func TestReplay_report(t *testing.T) {
 			if got := strings.Join(lines, "\n") + "\n"; got != string(want) {
 				t.Errorf("replay --output json --report %s differs from its golden output", name)
 			}
-			checkPage(t, page, 8, len(lines))
+			checkPage(t, page, len(config.Default().Rules), len(lines))
 			if !strings.Contains(page, "<title>sentinel replay: "+name+"</title>") {
 				t.Errorf("title: want the file's base name")
 			}
