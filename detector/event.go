@@ -1,6 +1,8 @@
 package detector
 
 import (
+	"strconv"
+
 	"github.com/sentinel-dev/sentinel/parsers"
 )
 
@@ -35,11 +37,14 @@ func (e *Event) clientNet() []byte {
 		e.netDone = true
 		e.net = nil
 		if a, ok := parseAddr(e.ClientIP); ok {
-			bits := 24
-			if a.Is6() {
-				bits = 64
-			}
-			if p, err := a.Prefix(bits); err == nil {
+			if a.Is4() {
+				// By hand, the common case: "203.0.113.0/24".
+				b := a.As4()
+				t := strconv.AppendUint(e.netText[:0], uint64(b[0]), 10)
+				t = strconv.AppendUint(append(t, '.'), uint64(b[1]), 10)
+				t = strconv.AppendUint(append(t, '.'), uint64(b[2]), 10)
+				e.net = append(t, ".0/24"...)
+			} else if p, err := a.Prefix(64); err == nil {
 				e.net = p.AppendTo(e.netText[:0])
 			}
 		}

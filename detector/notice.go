@@ -48,6 +48,7 @@ const (
 	proxyShare  = 0.9
 	proxyMin    = 300
 	proxyAgents = 5
+	proxySample = 8
 )
 
 // proxyWatch measures the busiest client's share of requests over each
@@ -56,7 +57,8 @@ type proxyWatch struct {
 	period int64 // current period number
 	events uint64
 	top    *SpaceSaving
-	lead   []byte   // the busiest client after the period's first 100 requests
+	seen   uint64   // requests with a client address, for the sampling
+	lead   []byte   // the busiest client after the period's first 100 sampled requests
 	agents []uint64 // hashes of its user agents, up to proxyAgents
 	done   bool
 	rules  []string
@@ -124,13 +126,13 @@ func (n *notices) observe(ev *Event) {
 func (p *proxyWatch) observe(ev *Event, n *notices) {
 	period := floorDiv(ev.Time.UnixNano(), int64(proxyPeriod))
 	if period != p.period {
-		if top := p.top.Top(1); len(top) > 0 && p.events >= proxyMin && float64(top[0].Count) >= proxyShare*float64(p.events) &&
+		if top := p.top.Top(1); len(top) > 0 && p.events >= proxyMin/proxySample && float64(top[0].Count) >= proxyShare*float64(p.events) &&
 			top[0].Key == string(p.lead) && len(p.agents) >= proxyAgents {
 			p.done = true
 			n.add(Notice{Time: ev.Time, Kind: "proxy", Field: "client_ip", Rules: p.rules,
-				Text: fmt.Sprintf("one address, %s, sent %d%% of %s requests in %s: a proxy or load balancer in front, logging its own address? "+
+				Text: fmt.Sprintf("one address, %s, sent %d%% of about %s requests in %s: a proxy or load balancer in front, logging its own address? "+
 					"Rules counting per client (%s) see it as one client; log the client's address instead (nginx: set_real_ip_from and real_ip_header X-Forwarded-For; Apache: mod_remoteip)",
-					alert.Sanitize(top[0].Key, 64), top[0].Count*100/p.events, alert.Thousands(p.events), alert.FormatDuration(proxyPeriod), strings.Join(p.rules, ", "))})
+					alert.Sanitize(top[0].Key, 64), top[0].Count*100/p.events, alert.Thousands(p.events*proxySample), alert.FormatDuration(proxyPeriod), strings.Join(p.rules, ", "))})
 			return
 		}
 		p.period, p.events, p.lead, p.agents = period, 0, p.lead[:0], p.agents[:0]
@@ -138,6 +140,10 @@ func (p *proxyWatch) observe(ev *Event, n *notices) {
 	}
 	ip := ev.ClientIP
 	if len(ip) == 0 {
+		return
+	}
+	// One request in proxySample is enough to measure a share of 90%.
+	if p.seen++; p.seen%proxySample != 0 {
 		return
 	}
 	p.events++
