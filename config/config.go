@@ -8,9 +8,12 @@ package config
 
 import (
 	"bytes"
+	"cmp"
 	_ "embed"
 	"fmt"
+	"math"
 	"os"
+	"slices"
 	"time"
 
 	"go.yaml.in/yaml/v3"
@@ -93,7 +96,7 @@ func Load(path string) (*Config, error) {
 // Parse validates config text; file names it in errors, and lookup
 // resolves ${NAME} references.
 func Parse(file string, data []byte, lookup func(string) (string, bool)) (*Config, error) {
-	d := &decoder{file: file, lookup: lookup}
+	d := &decoder{file: file, lookup: lookup, nodes: map[string]*yaml.Node{}}
 	var root yaml.Node
 	if err := yaml.Unmarshal(data, &root); err != nil {
 		return nil, Errors{syntaxError(file, err)}
@@ -103,6 +106,14 @@ func Parse(file string, data []byte, lookup func(string) (string, bool)) (*Confi
 		d.config(root.Content[0], c)
 	}
 	if len(d.errs) > 0 {
+		// File order: the detector's problems with the rules come last.
+		line := func(e *Error) int {
+			if e.Line == 0 {
+				return math.MaxInt // the file as a whole, and "more than N problems", last
+			}
+			return e.Line
+		}
+		slices.SortStableFunc(d.errs, func(a, b *Error) int { return cmp.Compare(line(a), line(b)) })
 		return nil, d.errs
 	}
 	c.Warnings = d.warnings

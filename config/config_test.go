@@ -42,6 +42,7 @@ func TestParse_everyError(t *testing.T) {
 		`testdata/broken.yaml:18: rules[2].detector.field: required by the distinct detector`,
 		`testdata/broken.yaml:19: rules[3].name: rule "signup-burst" is already defined on line 7`,
 		`testdata/broken.yaml:22: rules[4].description: environment variable SENTINEL_TEST_UNSET_VARIABLE is not set`,
+		`testdata/broken.yaml:23: rules[4].detector.per_key: needs group_by on the rule`,
 	}
 	if len(got) != len(want) {
 		t.Errorf("got %d errors, want %d:\n%s", len(got), len(want), strings.Join(got, "\n"))
@@ -295,7 +296,7 @@ func TestParse_moreErrors(t *testing.T) {
 		{"nan clear", "rules:\n  - {name: r, clear: NaN, detector: {type: rate, window: 1m, threshold: 1}}\n",
 			"x.yaml:2: rules[0].clear: must be within 0"},
 		{"window finer than resolution", "settings: {resolution: 1m}\nrules:\n  - name: r\n    detector:\n      type: rate\n      window: 30s\n      threshold: 1\n",
-			"x.yaml:6: rules[0].detector.window: 30s cannot be cut into equal buckets of the resolution 1m0s"},
+			"x.yaml:6: rules[0].detector.window: 30s is not a multiple of the resolution 1m0s"},
 		{"prime window", "rules:\n  - name: r\n    detector: {type: rate, window: 7919s, threshold: 1}\n",
 			"x.yaml:3: rules[0].detector.window: 2h11m59s cannot be cut"},
 		{"json without fields", "sources:\n  - {path: a.json, format: json}\nrules:\n  - {name: r, detector: {type: rate, window: 1m, threshold: 1}}\n",
@@ -545,6 +546,43 @@ rules:
 	for _, want := range []string{"e.yaml:4: rules[0].critical_when.cold: must be a share above 0 and at most 1", "e.yaml:4: rules[0].critical_when.share: needs of", "e.yaml:4: rules[0].critical_when.clients_per_agent: must be at least 1"} {
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("errors = %v, want %q", err, want)
+		}
+	}
+}
+
+// TestParse_detectorProblems: what a rule means is checked once, by the
+// detector, and each problem points at the line of its field.
+func TestParse_detectorProblems(t *testing.T) {
+	_, err := Parse("p.yaml", []byte(`rules:
+  - name: a
+    detector:
+      type: rate
+      window: 25h
+      threshold: 1/s
+  - name: b
+    detector:
+      type: baseline
+      window: 1m
+      baseline: {factor: 4, floor: 1/s, half_life: 30s}
+  - name: c
+    detector: {type: ratio, window: 1m, of: {status: 500-599}, threshold: 30%, baseline: {floor: 0.1}}
+  - name: d
+    detector: {type: absence, window: 1m, threshold: 1/s}
+  - name: bad name!
+    detector: {type: distinct, window: 1m, threshold: 5, field: client_ip, per_key: true}
+    group_by: client_ip
+`), noEnv)
+	for _, want := range []string{
+		"p.yaml:5: rules[0].detector.window: must be within 1s..24h0m0s",
+		"p.yaml:11: rules[1].detector.baseline.half_life: must be at least 1m0s",
+		"p.yaml:13: rules[2].detector.threshold: not used with a baseline",
+		"p.yaml:13: rules[2].detector.baseline: applies to the rate, distinct and baseline detectors",
+		"p.yaml:15: rules[3].detector.threshold: not used by the absence detector",
+		`p.yaml:16: rules[4].name: "bad name!": use letters, digits`,
+		"p.yaml:17: rules[4].detector.per_key: applies to the rate and ratio detectors only",
+	} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("errors do not hold %q:\n%v", want, err)
 		}
 	}
 }

@@ -33,9 +33,6 @@ type decoder struct {
 	overBudget bool
 	// warnings are problems that do not stop the config.
 	warnings Errors
-	// windows are checked against the resolution once the whole file is
-	// read (settings may come after the rules).
-	windows []windowCheck
 	// ruleNodes are the valid rules' definitions, and ruleMatchers the
 	// definitions of the matchers each uses, for their fingerprints.
 	ruleNodes    []*yaml.Node
@@ -48,6 +45,19 @@ type decoder struct {
 	// the rule being decoded uses, for its fingerprint.
 	matchers map[string]*matcherDef
 	refs     map[string]bool
+	// nodes are the value nodes of every key decoded, by field path, so
+	// that the detector's problems with a rule point at their lines.
+	nodes map[string]*yaml.Node
+	// checks are every rule decoded, valid or not, for the detector's
+	// checks of what they mean.
+	checks []ruleCheck
+}
+
+// ruleCheck is a rule to check, where it was written.
+type ruleCheck struct {
+	r    detector.Rule
+	path string
+	n    *yaml.Node
 }
 
 // matcherDef is one named match block of matchers:.
@@ -75,13 +85,6 @@ func fingerprint(n *yaml.Node, matchers []*yaml.Node, st Settings) string {
 	}
 	fmt.Fprintf(h, "%v", st.Resolution)
 	return hex.EncodeToString(h.Sum(nil)[:12])
-}
-
-// windowCheck is a rule's window and where it was written.
-type windowCheck struct {
-	n      *yaml.Node
-	path   string
-	window time.Duration
 }
 
 // maxVisits bounds the nodes walked in one config.
@@ -173,7 +176,23 @@ func (d *decoder) mapping(n *yaml.Node, path string, allowed []string, f func(ke
 			d.errorf(k, field, "unknown key (known: %s)", strings.Join(allowed, ", "))
 			continue
 		}
+		d.nodes[field] = v
 		f(key, k, v)
+	}
+}
+
+// nodeAt returns the node written at path, or at its nearest parent that
+// was written (a missing field is reported where its block is).
+func (d *decoder) nodeAt(path string, fallback *yaml.Node) *yaml.Node {
+	for {
+		if n := d.nodes[path]; n != nil {
+			return n
+		}
+		i := strings.LastIndexByte(path, '.')
+		if i < 0 {
+			return fallback
+		}
+		path = path[:i]
 	}
 }
 
@@ -367,6 +386,7 @@ func (d *decoder) config(n *yaml.Node, c *Config) {
 			d.list(v, "rules", func(item *yaml.Node, path string) {
 				d.refs = map[string]bool{}
 				r, ok := d.rule(item, path)
+				d.checks = append(d.checks, ruleCheck{r, path, item})
 				if line, dup := names[r.Name]; dup && r.Name != "" {
 					d.errorf(item, path+".name", "rule %q is already defined on line %d", r.Name, line)
 					return
@@ -419,10 +439,27 @@ func (d *decoder) config(n *yaml.Node, c *Config) {
 	for i := range c.Rules { // after settings: a rule's windows depend on the resolution
 		c.Rules[i].Fingerprint = fingerprint(d.ruleNodes[i], d.ruleMatchers[i], c.Settings)
 	}
-	for _, w := range d.windows {
-		if !detector.WindowCuts(w.window, c.Settings.Resolution) {
-			d.errorf(w.n, w.path, "%s cannot be cut into equal buckets of the resolution %s (10 to 120 of them): choose a rounder window",
-				w.window, c.Settings.Resolution)
+	// The detector checks what the rules mean (after settings: windows
+	// depend on the resolution), each problem at its line. A field already
+	// reported by the decoding, or under or above one, is not reported
+	// again: its value is missing, not wrong.
+	decoded := map[string]bool{}
+	for _, e := range d.errs {
+		decoded[e.Field] = true
+	}
+	reported := func(field string) bool {
+		for f := range decoded {
+			if f == field || strings.HasPrefix(f, field+".") || strings.HasPrefix(field, f+".") {
+				return true
+			}
+		}
+		return false
+	}
+	for _, rc := range d.checks {
+		for _, p := range rc.r.Problems(c.Settings.Resolution) {
+			if field := rc.path + "." + p.Field; !reported(field) {
+				d.errorf(d.nodeAt(field, rc.n), field, "%s", p.Msg)
+			}
 		}
 	}
 	for _, r := range d.ruleRefs {
@@ -576,12 +613,7 @@ func (d *decoder) rule(n *yaml.Node, path string) (detector.Rule, bool) {
 		p := join(path, key)
 		switch key {
 		case "name":
-			if s, ok := d.scalar(v, p); ok {
-				if !validName(s) {
-					d.errorf(v, p, "%q: use letters, digits, '-', '_' and '.'", s)
-				}
-				r.Name = s
-			}
+			r.Name, _ = d.scalar(v, p)
 		case "description":
 			r.Description, _ = d.scalar(v, p)
 		case "severity":
@@ -626,14 +658,8 @@ func (d *decoder) rule(n *yaml.Node, path string) (detector.Rule, bool) {
 	if len(d.errs) > before {
 		return r, false
 	}
-	if r.Name == "" {
-		d.errorf(n, path+".name", "required")
-	}
 	if detNode == nil {
 		d.errorf(n, path+".detector", "required (e.g. {type: rate, window: 1m, threshold: 5/s})")
-	}
-	if r.PerKey && r.GroupBy == nil {
-		d.errorf(detNode, path+".detector.per_key", "needs group_by on the rule (the key to count per)")
 	}
 	// Rules count requests unless they say otherwise: an app's message
 	// lines must not inflate a request rate.
@@ -659,18 +685,6 @@ func (d *decoder) rule(n *yaml.Node, path string) (detector.Rule, bool) {
 	return r, len(d.errs) == before
 }
 
-func validName(s string) bool {
-	if s == "" {
-		return false
-	}
-	for _, c := range s {
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c == '.') {
-			return false
-		}
-	}
-	return true
-}
-
 var detectorTypes = []string{string(detector.Rate), string(detector.Distinct), string(detector.Ratio), string(detector.Absence), "baseline"}
 
 func (d *decoder) detector(n *yaml.Node, path string, r *detector.Rule, mentions map[string]bool) {
@@ -679,7 +693,6 @@ func (d *decoder) detector(n *yaml.Node, path string, r *detector.Rule, mentions
 		return
 	}
 	var thNode, blNode *yaml.Node
-	var th string
 	given := map[string]bool{}
 	d.mapping(n, path, []string{"type", "window", "threshold", "per_key", "field", "of", "min_events", "baseline"}, func(key string, k, v *yaml.Node) {
 		p := join(path, key)
@@ -693,17 +706,9 @@ func (d *decoder) detector(n *yaml.Node, path string, r *detector.Rule, mentions
 				r.Type = detector.Type(s)
 			}
 		case "window":
-			if w, ok := d.duration(v, p); ok {
-				if w < time.Second || w > 24*time.Hour {
-					d.errorf(v, p, "must be within 1s..24h")
-				} else {
-					d.windows = append(d.windows, windowCheck{v, p, w})
-				}
-				r.Window = w
-			}
+			r.Window, _ = d.duration(v, p)
 		case "threshold":
 			thNode = v
-			th, _ = d.scalar(v, p)
 		case "per_key":
 			r.PerKey, _ = d.boolean(v, p)
 		case "field":
@@ -721,19 +726,15 @@ func (d *decoder) detector(n *yaml.Node, path string, r *detector.Rule, mentions
 			blNode = v
 		}
 	})
-	if blNode != nil {
-		typ := r.Type
-		if typ == "baseline" {
-			typ = detector.Rate
-		}
-		r.Baseline = d.baseline(blNode, path+".baseline", typ)
-	}
-	wasBaseline := r.Type == "baseline"
-	if wasBaseline { // a rate against its learned normal
+	// type: baseline is a rate against its learned normal.
+	if r.Type == "baseline" {
 		r.Type = detector.Rate
 		if blNode == nil {
 			d.errorf(n, path+".baseline", "required by the baseline detector: at least a floor (e.g. {factor: 4, floor: 5/s})")
 		}
+	}
+	if blNode != nil {
+		r.Baseline = d.baseline(blNode, path+".baseline", r.Type)
 	}
 	switch {
 	case !given["type"]:
@@ -741,47 +742,18 @@ func (d *decoder) detector(n *yaml.Node, path string, r *detector.Rule, mentions
 	case !given["window"]:
 		d.errorf(n, path+".window", "required (e.g. 1m)")
 	}
-	needThreshold := r.Baseline == nil && r.Type != detector.Absence && !wasBaseline
-	switch {
-	case thNode != nil && r.Type == detector.Absence:
-		d.errorf(thNode, path+".threshold", "not used by the absence detector: its window is the silence it waits for")
-	case thNode != nil && r.Baseline != nil:
-		d.errorf(thNode, path+".threshold", "not used with a baseline, which learns the threshold (set baseline.factor, sigmas and floor)")
-	case !needThreshold:
-	case thNode == nil || thNode.Tag == "!!null":
-		d.errorf(n, path+".threshold", "required")
-	case th == "":
-		d.errorf(thNode, path+".threshold", "required: a number above 0")
-	default:
-		v, err := parseThreshold(th, r.Type)
-		if err != nil {
-			d.errorf(thNode, path+".threshold", "%v", err)
-		}
-		r.Threshold = v
-	}
-	if r.Type == detector.Distinct && !given["field"] {
-		d.errorf(n, path+".field", "required by the distinct detector (e.g. client_ip)")
-	}
-	if r.Type != detector.Distinct && r.Field != nil {
-		d.errorf(n, path+".field", "only the distinct detector takes a field")
-	}
-	if r.PerKey && r.Type != detector.Rate && r.Type != detector.Ratio {
-		d.errorf(n, path+".per_key", "applies to the rate and ratio detectors only")
-	}
-	if r.Type == detector.Ratio && !given["of"] {
-		d.errorf(n, path+".of", "required by the ratio detector: the match block of the numerator (e.g. {status: 500-599})")
-	}
-	for _, key := range []string{"of", "min_events"} {
-		if r.Type != detector.Ratio && given[key] {
-			d.errorf(keyNode(n, key), path+"."+key, "belongs to the ratio detector")
+	if thNode != nil && thNode.Tag != "!!null" {
+		if th, ok := d.scalar(thNode, path+".threshold"); ok && th != "" {
+			v, err := parseThreshold(th, r.Type)
+			if err != nil {
+				d.errorf(thNode, path+".threshold", "%v", err)
+			}
+			r.Threshold = v
 		}
 	}
-	if r.Baseline != nil && r.Type != detector.Rate && r.Type != detector.Distinct {
-		d.errorf(blNode, path+".baseline", "applies to the rate, distinct and baseline detectors")
-	}
-	if b := r.Baseline; b != nil && r.PerKey && (b.Down || b.Factor == 0) {
-		d.errorf(blNode, path+".baseline", "per key, a baseline holds each key to factor times its own normal, going up: set factor, not sigmas or direction: down")
-	}
+	// What the rule means — a threshold where one is needed, the fields each
+	// detector takes — is the detector's to check: [detector.Rule.Problems],
+	// reported once the settings are known.
 }
 
 // Defaults of a baseline block.
@@ -795,27 +767,18 @@ const (
 // rate for rate rules, a count for distinct ones).
 func (d *decoder) baseline(n *yaml.Node, path string, typ detector.Type) *detector.Baseline {
 	b := &detector.Baseline{Warmup: defaultWarmup, HalfLife: defaultHalfLife}
-	factorSet, floorSet := false, false
+	factorSet := false
 	if !(n.Kind == yaml.ScalarNode && n.Tag == "!!null") {
 		d.mapping(n, path, []string{"factor", "sigmas", "floor", "warmup", "warmup_floor", "half_life", "direction"}, func(key string, k, v *yaml.Node) {
 			p := join(path, key)
 			switch key {
 			case "factor":
 				if f, ok := d.float(v, p); ok {
-					if !(f > 1) || math.IsInf(f, 0) {
-						d.errorf(v, p, "must be a number above 1")
-					}
 					b.Factor, factorSet = f, true
 				}
 			case "sigmas":
-				if f, ok := d.float(v, p); ok {
-					if !(f > 0) || math.IsInf(f, 0) {
-						d.errorf(v, p, "must be a number above 0")
-					}
-					b.Sigmas = f
-				}
+				b.Sigmas, _ = d.float(v, p)
 			case "floor":
-				floorSet = true
 				if s, ok := d.scalar(v, p); ok {
 					f, err := parseThreshold(s, typ)
 					if err != nil {
@@ -834,12 +797,7 @@ func (d *decoder) baseline(n *yaml.Node, path string, typ detector.Type) *detect
 					b.WarmupFloor = f
 				}
 			case "half_life":
-				if h, ok := d.duration(v, p); ok {
-					if h < time.Minute {
-						d.errorf(v, p, "must be at least 1m")
-					}
-					b.HalfLife = h
-				}
+				b.HalfLife, _ = d.duration(v, p)
 			case "direction":
 				if s, ok := d.scalar(v, p); ok {
 					switch s {
@@ -855,16 +813,6 @@ func (d *decoder) baseline(n *yaml.Node, path string, typ detector.Type) *detect
 	}
 	if !factorSet && b.Sigmas == 0 {
 		b.Factor = defaultFactor
-	}
-	if b.WarmupFloor != 0 && b.Down {
-		d.errorf(keyNode(n, "warmup_floor"), path+".warmup_floor", "is for rules going up: the level at which the rule may fire while it learns")
-	}
-	if !floorSet {
-		unit := "5/s"
-		if typ == detector.Distinct {
-			unit = "20"
-		}
-		d.errorf(n, path+".floor", "required: the least value worth an alert, so that a normal near 0 does not page at a handful (e.g. floor: %s)", unit)
 	}
 	return b
 }
@@ -885,10 +833,8 @@ func keyNode(m *yaml.Node, key string) *yaml.Node {
 // alert critical.
 func (d *decoder) evidence(n *yaml.Node, path string) *detector.Evidence {
 	e := &detector.Evidence{}
-	any := false
 	d.mapping(n, path, []string{"cold", "share", "clients_per_agent"}, func(key string, k, v *yaml.Node) {
 		p := join(path, key)
-		any = true
 		switch key {
 		case "cold":
 			e.Cold, _ = d.share(v, p)
@@ -901,21 +847,10 @@ func (d *decoder) evidence(n *yaml.Node, path string) *detector.Evidence {
 					e.Share, _ = d.share(v, join(p, key))
 				}
 			})
-			if e.ShareOf == nil || e.Share == 0 {
-				d.errorf(v, p, "needs of (a match block or a matcher's name) and at_least (a share), e.g. {of: login-posts, at_least: 70%%}")
-			}
 		case "clients_per_agent":
-			if f, ok := d.float(v, p); ok {
-				if !(f >= 1) {
-					d.errorf(v, p, "must be at least 1: how many more client addresses than user agents")
-				}
-				e.ClientsPerAgent = f
-			}
+			e.ClientsPerAgent, _ = d.float(v, p)
 		}
 	})
-	if !any {
-		d.errorf(n, path, "needs at least one sign: cold, share or clients_per_agent")
-	}
 	return e
 }
 
@@ -990,7 +925,7 @@ func (d *decoder) declareMatchers(n *yaml.Node) {
 		}
 		for j := 0; j+1 < len(v.Content); j += 2 {
 			name := v.Content[j].Value
-			if !validName(name) {
+			if !detector.ValidName(name) {
 				d.errorf(v.Content[j], "matchers."+name, "%q: use letters, digits, '-', '_' and '.'", name)
 				continue
 			}

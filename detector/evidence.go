@@ -44,18 +44,6 @@ const (
 // between coldWindow and twice that (two generations of a filter).
 const coldWindow = 10 * time.Minute
 
-func (e *Evidence) validate() error {
-	share := func(v float64) bool { return v >= 0 && v <= 1 }
-	switch {
-	case !share(e.Cold) || !share(e.Share):
-		return fmt.Errorf("evidence shares must be within 0..1")
-	case e.Share > 0 && e.ShareOf == nil:
-		return fmt.Errorf("evidence share needs the block it is a share of")
-	case !(e.ClientsPerAgent >= 0):
-		return fmt.Errorf("evidence clients per agent must not be negative")
-	}
-	return nil
-}
 
 // evidence keeps a rule's signs over its window, per ring slot.
 type evidence struct {

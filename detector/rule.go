@@ -1,10 +1,6 @@
 package detector
 
 import (
-	"errors"
-	"fmt"
-	"math"
-	"slices"
 	"time"
 
 	"github.com/sentinel-dev/sentinel/alert"
@@ -125,85 +121,3 @@ type Rule struct {
 // that fired at 20/s resolves below 16/s, so a rate hovering at its
 // threshold does not flap.
 const DefaultClear = 0.8
-
-// Validate reports the first problem that would stop the engine from
-// running the rule.
-func (r *Rule) Validate(res time.Duration) error {
-	if r.Evidence != nil {
-		if err := r.Evidence.validate(); err != nil {
-			return fmt.Errorf("rule %s: %w", r.Name, err)
-		}
-	}
-	if r.Baseline != nil {
-		if err := r.Baseline.validate(); err != nil {
-			return fmt.Errorf("rule %s: baseline: %w", r.Name, err)
-		}
-	}
-	switch {
-	case r.Name == "":
-		return errors.New("rule has no name")
-	case !slices.Contains(Types, r.Type):
-		return fmt.Errorf("rule %s: unknown detector %q", r.Name, r.Type)
-	case r.Type == Ratio && r.Of == nil:
-		return fmt.Errorf("rule %s: ratio needs of (the numerator's filter)", r.Name)
-	case r.Type == Ratio && r.Threshold > 1:
-		return fmt.Errorf("rule %s: a ratio threshold is a share, 0 to 1", r.Name)
-	case r.Baseline != nil && r.Type != Rate && r.Type != Distinct:
-		return fmt.Errorf("rule %s: baseline applies to rate and distinct rules", r.Name)
-	case r.Baseline != nil && r.PerKey && (r.Baseline.Down || r.Baseline.Factor == 0):
-		return fmt.Errorf("rule %s: a per-key baseline needs a factor, going up", r.Name)
-
-	case r.Window < res || r.Window%res != 0:
-		return fmt.Errorf("rule %s: window %v must be a positive multiple of the resolution %v", r.Name, r.Window, res)
-	case !windowCuts(r.Window, res):
-		return fmt.Errorf("rule %s: window %v cannot be cut into %d to %d equal buckets of %v: choose a rounder window", r.Name, r.Window, minBuckets, maxBuckets, res)
-	case r.Type != Absence && r.Baseline == nil && (!(r.Threshold > 0) || math.IsInf(r.Threshold, 0)):
-		return fmt.Errorf("rule %s: threshold must be a finite number above 0", r.Name)
-	case r.PerKey && r.GroupBy == nil:
-		return fmt.Errorf("rule %s: per_key needs group_by", r.Name)
-	case r.PerKey && r.Type != Rate && r.Type != Ratio:
-		return fmt.Errorf("rule %s: per_key applies to rate and ratio rules only", r.Name)
-	case r.Type == Distinct && r.Field == nil:
-		return fmt.Errorf("rule %s: distinct needs a field", r.Name)
-	case !(r.Clear >= 0 && r.Clear <= 1):
-		return fmt.Errorf("rule %s: clear must be within 0..1", r.Name)
-	case r.For < 0:
-		return fmt.Errorf("rule %s: for must not be negative", r.Name)
-	}
-	return nil
-}
-
-// windowCuts reports whether a window can be cut into equal buckets of
-// whole resolution steps (see [bucketWidth]).
-func windowCuts(window, res time.Duration) bool {
-	_, ok := bucketWidth(int64(window / res))
-	return ok
-}
-
-// WindowCuts reports whether window can be cut into equal buckets of
-// whole steps of res, as the engine requires; config uses it to point at
-// the window's line.
-func WindowCuts(window, res time.Duration) bool {
-	return window >= res && window%res == 0 && windowCuts(window, res)
-}
-
-func (b *Baseline) validate() error {
-	finite := func(v float64) bool { return v >= 0 && !math.IsInf(v, 0) && !math.IsNaN(v) }
-	switch {
-	case !finite(b.Factor) || !finite(b.Sigmas) || !finite(b.Floor) || !finite(b.WarmupFloor):
-		return errors.New("factor, sigmas, floor and warmup_floor must be finite numbers ≥ 0")
-	case b.WarmupFloor != 0 && b.Down:
-		return errors.New("warmup_floor is for rules going up")
-	case !(b.Floor > 0):
-		return errors.New("floor must be above 0: a learned normal of 0 must not page at 0")
-	case b.Factor == 0 && b.Sigmas == 0:
-		return errors.New("needs a factor or sigmas")
-	case b.Factor != 0 && b.Factor <= 1:
-		return errors.New("factor must be above 1")
-	case b.HalfLife <= 0:
-		return errors.New("half_life must be above 0")
-	case b.Warmup < 0:
-		return errors.New("warmup must not be negative")
-	}
-	return nil
-}
