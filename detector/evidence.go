@@ -44,7 +44,6 @@ const (
 // between coldWindow and twice that (two generations of a filter).
 const coldWindow = 10 * time.Minute
 
-
 // evidence keeps a rule's signs over its window, per ring slot.
 type evidence struct {
 	cfg   *Evidence
