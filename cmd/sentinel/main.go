@@ -14,7 +14,8 @@ import (
 
 func main() { os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr)) }
 
-// Exit codes: DESIGN.md contract 3.
+// Exit codes, which scripts rely on (README, "Commands"): 0 success, 1 a
+// runtime failure, 2 bad usage or an invalid config.
 const (
 	exitOK      = 0
 	exitFailure = 1

@@ -28,7 +28,7 @@ func (c cleanupM) Run() int {
 	return c.m.Run()
 }
 
-// TestScripts checks the CLI contracts of DESIGN.md (exit codes, JSON on
+// TestScripts checks the CLI contracts the README states (exit codes, JSON on
 // stdout, text on stderr) with the scripts in testdata/script. $SAMPLES
 // is the repository's samples directory.
 func TestScripts(t *testing.T) {
