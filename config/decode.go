@@ -609,7 +609,7 @@ func (d *decoder) rule(n *yaml.Node, path string) (detector.Rule, bool) {
 	var detNode *yaml.Node
 	var exclude []detector.Cond
 	mentions := map[string]bool{}
-	d.mapping(n, path, []string{"name", "description", "severity", "critical_when", "match", "exclude", "detector", "group_by", "distinct", "for", "clear"}, func(key string, k, v *yaml.Node) {
+	d.mapping(n, path, []string{"name", "description", "severity", "critical_when", "match", "exclude", "detector", "group_by", "distinct", "for", "clear", "fleet"}, func(key string, k, v *yaml.Node) {
 		p := join(path, key)
 		switch key {
 		case "name":
@@ -646,6 +646,8 @@ func (d *decoder) rule(n *yaml.Node, path string) (detector.Rule, bool) {
 			}
 		case "for":
 			r.For, _ = d.duration(v, p)
+		case "fleet":
+			r.Fleet, _ = d.boolean(v, p)
 		case "clear":
 			if c, ok := d.float(v, p); ok {
 				if !(c > 0 && c <= 1) {

@@ -51,6 +51,9 @@ type Options struct {
 	// Notice, when set, receives what the engine learns about the log that
 	// a person should know once (see [Notice]), as it learns it.
 	Notice func(Notice)
+	// Delta, when set, receives what each fleet rule (Rule.Fleet) counted
+	// in a bucket as the bucket completes, in event-time order per rule.
+	Delta func(Delta)
 }
 
 // Evaluation is one rule's evaluation at one bucket boundary: what it

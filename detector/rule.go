@@ -104,6 +104,12 @@ type Rule struct {
 	// hold over the window; Severity is then what volume alone gets.
 	Evidence *Evidence
 
+	// Fleet marks a rule that a fleet of sentinels evaluates over all the
+	// nodes' logs together: the engine hands over what it counts in each
+	// bucket (Options.Delta), and one node evaluates it over the shared
+	// windows ([Remote]).
+	Fleet bool
+
 	// For is how long the condition must hold before the rule fires.
 	For time.Duration
 	// Clear is the hysteresis: a firing rule resolves when its value drops

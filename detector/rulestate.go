@@ -4,6 +4,8 @@ import (
 	"math"
 	"time"
 
+	"github.com/cespare/xxhash/v2"
+
 	"github.com/sentinel-dev/sentinel/alert"
 )
 
@@ -29,6 +31,7 @@ type ruleState struct {
 	base     *learned       // the learned normal of a baseline rule; nil for a fixed threshold
 	distinct *distinctCount // the distinct values a Distinct rule counts, or its DistinctOf
 	ev       *evidence      // the signs of a bot that make its alert critical; nil without
+	fleet    *fleetSlots    // a fleet rule's distinct values per slot, for its deltas
 	warm     *warmSet       // the engine's addresses that loaded a page lately (Evidence.Cold)
 
 	seen     bool      // the rule has counted an event
@@ -74,6 +77,9 @@ func newRuleState(r Rule, opts *Options) *ruleState {
 	if r.Evidence != nil {
 		s.ev = newEvidence(r.Evidence, s)
 	}
+	if r.Fleet && opts.Delta != nil && s.distinct != nil {
+		s.fleet = newFleetSlots(len(s.w.ring))
+	}
 	s.k = kinds[r.Type](s)
 	s.judge, _ = s.k.(judge)
 	if b := r.Baseline; b != nil && s.judge == nil {
@@ -111,8 +117,17 @@ func (s *ruleState) tick(b int64) bool {
 	return true
 }
 
-// open makes the window's bucket n the newest, and the kind's too.
+// open makes the window's bucket n the newest, and the kind's too; a
+// fleet rule hands over the buckets that completed.
 func (s *ruleState) open(n int64) {
+	// Only the newest bucket can hold events when a newer one opens (those
+	// skipped over are empty); hand it over before the ring moves, which
+	// may empty it.
+	if last := s.w.last; s.rule.Fleet && s.opts.Delta != nil && last != math.MinInt64 && n > last {
+		if slot := s.w.index(last); s.w.ring[slot].count > 0 {
+			s.opts.Delta(s.delta(slot))
+		}
+	}
 	s.w.open(n)
 	if o, ok := s.k.(opener); ok {
 		o.opened(n)
@@ -141,6 +156,11 @@ func (s *ruleState) add(b int64, ev *Event) bool {
 	s.k.add(slot, ev)
 	if s.distinct != nil {
 		s.distinct.add(slot, ev)
+		if s.fleet != nil {
+			if v := s.distinct.field.get(ev); v != nil {
+				s.fleet.add(slot, xxhash.Sum64(v))
+			}
+		}
 	}
 	if s.ev != nil {
 		s.ev.add(slot, ev, s.warm)

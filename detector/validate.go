@@ -92,6 +92,9 @@ func (r *Rule) Problems(res time.Duration) []Problem {
 	case r.PerKey && r.GroupBy == nil:
 		bad("detector.per_key", "needs group_by on the rule (the key to count per)")
 	}
+	if r.Fleet && (r.PerKey || r.Type == Absence) {
+		bad("fleet", "a fleet-wide rule is a rate, distinct or ratio rule, not per key: each node keeps its per-key rules")
+	}
 	if r.Baseline != nil {
 		ps = append(ps, r.Baseline.problems(r)...)
 	}

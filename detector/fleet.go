@@ -1,0 +1,244 @@
+package detector
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/sentinel-dev/sentinel/alert"
+)
+
+// A fleet of sentinels behind one load balancer sees one site through
+// shared counters (the fleet package keeps them in Redis). Two seams here
+// serve it: each node's engine hands over what a fleet rule counted in
+// every bucket as the bucket completes ([Delta], through Options.Delta),
+// and one node evaluates the fleet rules over the shared windows with the
+// same conditions, baselines and alerts as the engine ([Remote]).
+
+// Delta is what a fleet rule counted in one complete bucket of one node's
+// log: the counts to add to the fleet's, the hashes of the distinct
+// values seen (a HyperLogLog of the fleet's window takes them as they
+// are), and the bucket's busiest keys.
+type Delta struct {
+	Rule string
+	// Bucket is the bucket's number (event time / Width), the same on
+	// every node for the same stretch of time.
+	Bucket int64
+	Start  time.Time
+	Width  time.Duration
+	Count  uint64
+	// Hits are the events that passed a ratio rule's Of filter.
+	Hits uint64
+	// Hashes are the 64-bit hashes of the distinct values of the rule's
+	// distinct field, at most MaxDeltaHashes; Dropped counts those past it.
+	Hashes  []uint64
+	Dropped uint64
+	// Keys are the bucket's busiest group_by keys, at most the engine's
+	// TopN times 4, with their Space-Saving counts.
+	Keys []alert.KeyCount
+}
+
+// MaxDeltaHashes bounds the distinct values a delta carries.
+const MaxDeltaHashes = 16384
+
+// fleetSlots keeps, per ring slot of a fleet rule, the hashes of its
+// distinct values until the bucket completes.
+type fleetSlots struct {
+	hashes  [][]uint64
+	seen    []map[uint64]struct{}
+	dropped []uint64
+}
+
+func newFleetSlots(n int) *fleetSlots {
+	return &fleetSlots{hashes: make([][]uint64, n), seen: make([]map[uint64]struct{}, n), dropped: make([]uint64, n)}
+}
+
+func (f *fleetSlots) add(slot int, h uint64) {
+	if f.seen[slot] == nil {
+		f.seen[slot] = map[uint64]struct{}{}
+	}
+	if _, ok := f.seen[slot][h]; ok {
+		return
+	}
+	if len(f.hashes[slot]) >= MaxDeltaHashes {
+		f.dropped[slot]++
+		return
+	}
+	f.seen[slot][h] = struct{}{}
+	f.hashes[slot] = append(f.hashes[slot], h)
+}
+
+func (f *fleetSlots) take(slot int) ([]uint64, uint64) {
+	h, d := f.hashes[slot], f.dropped[slot]
+	f.hashes[slot], f.dropped[slot] = nil, 0
+	clear(f.seen[slot])
+	return h, d
+}
+
+// delta builds the delta of ring slot slot's bucket, which just completed.
+func (s *ruleState) delta(slot int) Delta {
+	bk := &s.w.ring[slot]
+	width := time.Duration(s.w.width) * s.opts.Resolution
+	d := Delta{Rule: s.rule.Name, Bucket: bk.n, Start: time.Unix(0, bk.n*int64(width)).UTC(), Width: width, Count: bk.count}
+	if k, ok := s.k.(*ratio); ok {
+		d.Hits = k.hits[slot]
+	}
+	if s.fleet != nil {
+		d.Hashes, d.Dropped = s.fleet.take(slot)
+	}
+	if bk.keys != nil && bk.count > 0 {
+		for _, e := range bk.keys.Top(4 * s.opts.TopN) {
+			d.Keys = append(d.Keys, alert.KeyCount{Key: e.Key, Count: e.Count, Error: e.Err})
+		}
+	}
+	return d
+}
+
+// Measure is a fleet rule's window as the shared counters give it, at one
+// boundary: what the engine measures on its own window.
+type Measure struct {
+	// Value is in the rule's unit: events per second, distinct values, or
+	// a share.
+	Value    float64
+	Count    uint64 // events in the window
+	Hits     uint64 // events that passed a ratio rule's Of filter
+	Distinct uint64 // distinct values of the rule's distinct field
+	Keys     []alert.KeyCount
+}
+
+// remoteKind is the kind of a rule evaluated by [Remote]: its value is
+// the measure given for the boundary.
+type remoteKind struct {
+	basicKind
+	s    *ruleState
+	unit_ alert.Unit
+	m    Measure
+}
+
+func (k *remoteKind) unit() alert.Unit        { return k.unit_ }
+func (k *remoteKind) value(time.Time) float64 { return k.m.Value }
+
+func (k *remoteKind) ready() (bool, string) {
+	if min := k.s.rule.MinEvents; k.s.rule.Type == Ratio && k.m.Count < min {
+		return false, fmt.Sprintf("%d events, under min_events %d", k.m.Count, min)
+	}
+	return true, ""
+}
+
+func (k *remoteKind) fill(a *alert.Alert) {
+	a.Count, a.Hits = k.m.Count, k.m.Hits
+	if k.s.rule.GroupBy != nil {
+		a.Keys = slices.Clone(k.m.Keys)
+		if len(a.Keys) > k.s.opts.TopN {
+			a.Keys = a.Keys[:k.s.opts.TopN]
+		}
+	}
+	switch {
+	case k.s.rule.Type == Distinct:
+		a.DistinctOf = k.s.rule.Field.Name
+	case k.s.rule.DistinctOf != nil:
+		a.DistinctOf = k.s.rule.DistinctOf.Name
+	}
+	a.Distinct = k.m.Distinct
+	if a.Keys == nil {
+		a.Keys = []alert.KeyCount{}
+	}
+}
+
+// Remote evaluates rules over windows measured elsewhere: the fleet's
+// shared counters. Each rule has the engine's condition, state (for:,
+// clear, peak), learned baseline and alert, but no window of its own.
+// A Remote is not safe for concurrent use.
+type Remote struct {
+	opts  Options
+	rules map[string]*ruleState
+	order []string
+}
+
+// NewRemote returns a Remote for rules, which must be rate, distinct or
+// ratio rules without per_key.
+func NewRemote(rules []Rule, opts Options) (*Remote, error) {
+	opts.fill()
+	r := &Remote{opts: opts, rules: map[string]*ruleState{}}
+	var errs []error
+	for _, rule := range rules {
+		if err := rule.Validate(opts.Resolution); err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		if rule.PerKey || rule.Type == Absence {
+			errs = append(errs, fmt.Errorf("rule %s: a fleet rule is a rate, distinct or ratio rule, not per key", rule.Name))
+			continue
+		}
+		s := newRuleState(rule, &r.opts)
+		unit := s.k.unit()
+		s.k = &remoteKind{s: s, unit_: unit}
+		s.live, s.judge, s.distinct, s.ev = nil, nil, nil, nil
+		r.rules[rule.Name] = s
+		r.order = append(r.order, rule.Name)
+	}
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+	return r, nil
+}
+
+// Evaluate applies rule's condition at boundary at to the measure of its
+// shared window, and returns the transition it causes, if any. The first
+// evaluation of a rule starts its warm-up.
+func (r *Remote) Evaluate(rule string, at time.Time, m Measure) (alert.Alert, bool, error) {
+	s := r.rules[rule]
+	if s == nil {
+		return alert.Alert{}, false, fmt.Errorf("no fleet rule %q", rule)
+	}
+	if s.start.IsZero() {
+		s.start = at
+	}
+	s.k.(*remoteKind).m = m
+	a, ok := s.evaluate(at)
+	return a, ok, nil
+}
+
+// Firing returns the rules firing now.
+func (r *Remote) Firing() []string {
+	var out []string
+	for _, name := range r.order {
+		if r.rules[name].state == stateFiring {
+			out = append(out, name)
+		}
+	}
+	return out
+}
+
+// Snapshot returns the rules' states (condition, peak, baseline), to be
+// kept where another node can take over from them.
+func (r *Remote) Snapshot() ([]RuleSnapshot, error) {
+	out := make([]RuleSnapshot, 0, len(r.order))
+	for _, name := range r.order {
+		rs, err := r.rules[name].snapshot()
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, rs)
+	}
+	return out, nil
+}
+
+// Restore loads rule states a Snapshot took, by rule name and fingerprint;
+// it returns the names of the rules restored.
+func (r *Remote) Restore(snaps []RuleSnapshot) ([]string, error) {
+	var restored []string
+	for i := range snaps {
+		rs := &snaps[i]
+		s := r.rules[rs.Name]
+		if s == nil || rs.Fingerprint == "" || rs.Fingerprint != s.rule.Fingerprint {
+			continue
+		}
+		if err := s.restore(rs); err != nil {
+			return restored, fmt.Errorf("rule %s: %w", rs.Name, err)
+		}
+		restored = append(restored, rs.Name)
+	}
+	return restored, nil
+}

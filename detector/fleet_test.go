@@ -1,0 +1,127 @@
+package detector
+
+import (
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/sentinel-dev/sentinel/alert"
+	"github.com/sentinel-dev/sentinel/parsers"
+)
+
+// TestFleet_deltasAndRemote: two nodes each see half of a flood; their
+// engines hand over per-bucket deltas; a fleet evaluator sums them into
+// the shared window and evaluates the rule with [Remote]. The fleet sees
+// the whole flood that neither node sees alone, fires at the boundary
+// after the crossing and resolves when one engine over all the lines does.
+func TestFleet_deltasAndRemote(t *testing.T) {
+	s := time.Second
+	ip := ipField()
+	rule := Rule{Name: "signups", Type: Rate, Window: 10 * s, Threshold: 15, GroupBy: ip, DistinctOf: ip, Fleet: true, Fingerprint: "f"}
+	// 20/s for 30 s from 400 addresses, then quiet; alternate lines go to
+	// each node. Either node alone sees 10/s: under the threshold.
+	var lines []ev
+	for i := range 600 {
+		lines = append(lines, ev{at: 10*s + time.Duration(i)*s/20, ip: fmt.Sprintf("10.0.%d.%d", i%400/250, i%400%250)})
+	}
+	lines = append(lines, ev{at: 90 * s, ip: "192.0.2.1"})
+
+	type bucket struct {
+		count  uint64
+		hashes map[uint64]bool
+	}
+	shared := map[int64]*bucket{}
+	var nodes [2]*Engine
+	var local []alert.Alert
+	for i := range nodes {
+		r := rule
+		var err error
+		nodes[i], err = NewEngine([]Rule{r}, Options{
+			Emit: func(a alert.Alert) { local = append(local, a) },
+			Delta: func(d Delta) {
+				b := shared[d.Bucket]
+				if b == nil {
+					b = &bucket{hashes: map[uint64]bool{}}
+					shared[d.Bucket] = b
+				}
+				b.count += d.Count
+				for _, h := range d.Hashes {
+					b.hashes[h] = true
+				}
+				if d.Width != s || !d.Start.Equal(time.Unix(d.Bucket, 0).UTC()) || len(d.Keys) == 0 {
+					t.Errorf("delta %+v", d)
+				}
+			}})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	remote, err := NewRemote([]Rule{rule}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var fleet []transition
+	var e parsers.Event
+	evaluate := func(b int64) { // the evaluator at boundary b: the window's complete buckets
+		var m Measure
+		union := map[uint64]bool{}
+		for n := b - 10; n < b; n++ {
+			if x := shared[n]; x != nil {
+				m.Count += x.count
+				for h := range x.hashes {
+					union[h] = true
+				}
+			}
+		}
+		m.Value, m.Distinct = float64(m.Count)/10, uint64(len(union))
+		a, ok, err := remote.Evaluate("signups", time.Unix(b, 0).UTC(), m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ok {
+			fleet = append(fleet, transition{a.State, a.Time.Sub(t0), a.Value})
+			if a.State == alert.Firing && (a.Distinct != a.Count || a.Count < 150) {
+				t.Errorf("fleet alert: %d events from %d distinct, want the 150 and more of both nodes, each from its own address", a.Count, a.Distinct)
+			}
+		}
+	}
+	next := t0.Unix() + 1
+	for i, x := range lines {
+		e.Reset()
+		e.Time, e.ClientIP = t0.Add(x.at), []byte(x.ip)
+		nodes[i%2].Observe(&e)
+		if x.at == 90*s {
+			nodes[(i+1)%2].Observe(&e) // both nodes' clocks move on
+		}
+		// The evaluator waits for a boundary until every node has passed
+		// it (so every delta of the bucket before it has come).
+		passed := min(nodes[0].Clock().Unix(), nodes[1].Clock().Unix())
+		for ; next <= passed; next++ {
+			evaluate(next)
+		}
+	}
+	if len(local) != 0 {
+		t.Errorf("a node alone fired: %v", local)
+	}
+	// One engine over every line fires on the crossing event and resolves
+	// at a boundary; the fleet fires at the boundary after and resolves
+	// at the same one.
+	whole, _, _ := replay(t, rule, lines, Options{})
+	if len(whole) != 2 || len(fleet) != 2 {
+		t.Fatalf("one engine %v, fleet %v: want one episode each", whole, fleet)
+	}
+	if want := whole[0].At.Truncate(s) + s; fleet[0].At != want {
+		t.Errorf("fleet fired at %v, want the boundary after %v", fleet[0].At, whole[0].At)
+	}
+	if fleet[1].At != whole[1].At {
+		t.Errorf("fleet resolved at %v, want %v", fleet[1].At, whole[1].At)
+	}
+	snap, err := remote.Snapshot()
+	if err != nil || len(snap) != 1 || snap[0].State != "inactive" || snap[0].Firings != 1 {
+		t.Errorf("Snapshot() = %+v, %v", snap, err)
+	}
+	other, _ := NewRemote([]Rule{rule}, Options{})
+	if got, err := other.Restore(snap); err != nil || len(got) != 1 {
+		t.Errorf("Restore() = %v, %v", got, err)
+	}
+}
