@@ -565,7 +565,8 @@ func TestParse_detectorProblems(t *testing.T) {
       window: 1m
       baseline: {factor: 4, floor: 1/s, half_life: 30s}
   - name: c
-    detector: {type: ratio, window: 1m, of: {status: 500-599}, threshold: 30%, baseline: {floor: 0.1}}
+    detector: {type: absence, window: 1m, baseline: {floor: 0.1}}
+    group_by: client_ip
   - name: d
     detector: {type: absence, window: 1m, threshold: 1/s}
   - name: bad name!
@@ -575,11 +576,10 @@ func TestParse_detectorProblems(t *testing.T) {
 	for _, want := range []string{
 		"p.yaml:5: rules[0].detector.window: must be within 1s..24h0m0s",
 		"p.yaml:11: rules[1].detector.baseline.half_life: must be at least 1m0s",
-		"p.yaml:13: rules[2].detector.threshold: not used with a baseline",
-		"p.yaml:13: rules[2].detector.baseline: applies to the rate, distinct and baseline detectors",
-		"p.yaml:15: rules[3].detector.threshold: not used by the absence detector",
-		`p.yaml:16: rules[4].name: "bad name!": use letters, digits`,
-		"p.yaml:17: rules[4].detector.per_key: applies to the rate and ratio detectors only",
+		"p.yaml:13: rules[2].detector.baseline: applies to the rate, distinct, ratio and baseline detectors",
+		"p.yaml:16: rules[3].detector.threshold: not used by the absence detector",
+		`p.yaml:17: rules[4].name: "bad name!": use letters, digits`,
+		"p.yaml:18: rules[4].detector.per_key: applies to the rate and ratio detectors only",
 	} {
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("errors do not hold %q:\n%v", want, err)

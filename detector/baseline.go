@@ -17,6 +17,9 @@ type learned struct {
 	// (Poisson) bounds the spread from below over the window; else a count,
 	// whose noise is its square root.
 	poisson bool
+	// share, when set, makes the value a share of the events it counts
+	// (a ratio), whose noise is binomial.
+	share func() uint64
 
 	init     bool
 	n        float64 // values learned
@@ -44,7 +47,11 @@ func (l *learned) threshold(at, start time.Time) (th float64, ready bool, why st
 	// The spread is at least the counting noise of the mean, so that a
 	// perfectly steady normal does not put the threshold on it.
 	noise := math.Sqrt(max(l.mean, 0))
-	if l.poisson {
+	switch {
+	case l.share != nil:
+		p := min(max(l.mean, 0), 1)
+		noise = math.Sqrt(p * (1 - p) / float64(max(l.share(), 1)))
+	case l.poisson:
 		noise = math.Sqrt(max(l.mean, 0) / max(l.window.Seconds(), 1))
 	}
 	sd := max(math.Sqrt(l.vr), noise)
@@ -66,6 +73,9 @@ func (l *learned) threshold(at, start time.Time) (th float64, ready bool, why st
 		}
 		if b.Sigmas > 0 {
 			th = max(th, l.mean+b.Sigmas*sd)
+		}
+		if l.share != nil {
+			th = min(th, 1) // a share past 100% would never fire
 		}
 	}
 	if left := b.Warmup - at.Sub(start); left > 0 {

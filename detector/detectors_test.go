@@ -721,3 +721,80 @@ func TestBaseline_warmupFloor(t *testing.T) {
 		}
 	}
 }
+
+// TestColdField: a rule can count only the posts of addresses that loaded
+// nothing first.
+func TestColdField(t *testing.T) {
+	s := time.Second
+	r := Rule{Name: "cold-posts", Type: Rate, Window: time.Minute, Threshold: 1000,
+		Match: All{NewEquals(LookupField("method"), []string{"POST"}), NewEquals(LookupField("cold"), []string{"true"})}}
+	eng, err := NewEngine([]Rule{r}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var e parsers.Event
+	send := func(at time.Duration, ip, method string) {
+		e.Reset()
+		e.Time, e.ClientIP, e.Method = t0.Add(at), []byte(ip), []byte(method)
+		eng.Observe(&e)
+	}
+	for i := range 10 { // people: the form...
+		send(time.Duration(i)*s, fmt.Sprintf("10.0.0.%d", i), "GET")
+	}
+	for i := range 10 { // ...then the post
+		send(30*s+time.Duration(i)*s, fmt.Sprintf("10.0.0.%d", i), "POST")
+	}
+	for i := range 7 { // a bot: posts only
+		send(45*s+time.Duration(i)*s, fmt.Sprintf("198.51.100.%d", i), "POST")
+	}
+	eng.Flush()
+	if got := eng.Stats().Rules[0].Matched; got != 7 {
+		t.Errorf("cold posts counted: %d, want the bot's 7", got)
+	}
+}
+
+// TestRatio_baseline: the failure share of log-in posts learned (25%,
+// people mistyping) and a wave of failing tries on top that lifts it to
+// 40% fires, on a site busy enough for the share to be steady.
+func TestRatio_baseline(t *testing.T) {
+	s := time.Second
+	failed := &Range{Field: LookupField("status"), Ranges: []NumRange{{401, 401}}}
+	r := Rule{Name: "share", Type: Ratio, Of: failed, Window: 5 * time.Minute, MinEvents: 50,
+		Baseline: &Baseline{Sigmas: 5, Floor: 0.3, Warmup: 30 * time.Minute, HalfLife: 6 * time.Hour}}
+	var lines []ev
+	var status []int
+	for i := range 9 * 3600 * 2 { // 9 log-in posts a second for two hours, one in four failing
+		lines = append(lines, ev{at: time.Duration(i) * s / 9, ip: "10.0.0.1"})
+		status = append(status, map[bool]int{true: 401, false: 302}[i%4 == 0])
+	}
+	for i := range 2 * 600 { // then 2 failing tries a second for ten minutes
+		lines = append(lines, ev{at: 90*time.Minute + time.Duration(i)*s/2, ip: "203.0.113.9"})
+		status = append(status, 401)
+	}
+	idx := make([]int, len(lines))
+	for i := range idx {
+		idx[i] = i
+	}
+	slices.SortStableFunc(idx, func(a, b int) int { return cmp.Compare(lines[a].at, lines[b].at) })
+	var got []alert.Alert
+	eng, err := NewEngine([]Rule{r}, Options{Emit: func(a alert.Alert) { got = append(got, a) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var e parsers.Event
+	for _, i := range idx {
+		e.Reset()
+		e.Time, e.ClientIP, e.Status = t0.Add(lines[i].at), []byte(lines[i].ip), status[i]
+		eng.Observe(&e)
+	}
+	eng.Flush()
+	if len(got) == 0 || got[0].State != alert.Firing {
+		t.Fatalf("got %v, want the wave to fire", got)
+	}
+	if d := got[0].Time.Sub(t0); d < 90*time.Minute || d > 95*time.Minute {
+		t.Errorf("fired at %v, want within the wave's first minutes (from 1h30m)", d)
+	}
+	if a := got[0]; a.Threshold < 0.3 || a.Threshold > 0.35 || a.Baseline < 0.24 || a.Baseline > 0.26 {
+		t.Errorf("threshold %v over a normal of %v, want the floor of 30%% over 25%%", a.Threshold, a.Baseline)
+	}
+}

@@ -196,15 +196,29 @@ func NewEngine(rules []Rule, opts Options) (*Engine, error) {
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)
 	}
-	shared := 0
+	shared, cold := 0, false
 	for _, r := range e.rules {
-		for _, c := range []Cond{r.rule.Match, r.rule.Of} {
+		conds := []Cond{r.rule.Match, r.rule.Of}
+		if r.rule.Evidence != nil {
+			conds = append(conds, r.rule.Evidence.ShareOf)
+		}
+		for _, c := range conds {
 			walk(c, func(c Cond) {
 				if s, ok := c.(*Shared); ok {
 					shared = max(shared, s.ID+1)
 				}
+				if f, ok := fieldOf(c); ok && f.Name == "cold" {
+					cold = true
+				}
 			})
 		}
+		for _, f := range []*Field{r.rule.GroupBy, r.rule.Field, r.rule.DistinctOf} {
+			cold = cold || f != nil && f.Name == "cold"
+		}
+	}
+	if cold {
+		e.warm = newWarmSet()
+		e.ev.warm = e.warm
 	}
 	e.ev.memo = make([]uint8, min(shared, maxShared))
 	e.notices = newNotices(e.rules, opts.Notice)
@@ -222,6 +236,7 @@ func NewEngine(rules []Rule, opts Options) (*Engine, error) {
 			e.shareOf = append(e.shareOf, r)
 		}
 	}
+	e.ev.warm = e.warm
 	return e, nil
 }
 

@@ -224,8 +224,8 @@ func TestEngine_late(t *testing.T) {
 	)
 	got, _, eng := replay(t, rateRule(20*s, 5), events, Options{})
 	// 100 counted events in a 20 s window is exactly 5/s, reached with the
-	// last of b; the engine learns it at its newest time, a's last event.
-	want := []transition{{alert.Firing, 10980 * time.Millisecond, 5}}
+	// last of b, behind the newest bucket: the next boundary decides.
+	want := []transition{{alert.Firing, 11 * s, 5}}
 	if diff := gocmp.Diff(want, got); diff != "" {
 		t.Errorf("transitions (-want +got):\n%s", diff)
 	}
@@ -648,5 +648,25 @@ func TestEngine_sharedMatcherOncePerEvent(t *testing.T) {
 	eng.Flush()
 	if calls != 100 {
 		t.Errorf("the shared block was evaluated %d times for 100 events, want 100", calls)
+	}
+}
+
+// TestEngine_lateEventPerKey: a late event (within the skew) of a per-key
+// rule, whose newest bucket holds no key yet, is counted without a crash
+// and decided at the next boundary.
+func TestEngine_lateEventPerKey(t *testing.T) {
+	s := time.Second
+	r := rateRule(10*s, 1)
+	r.PerKey, r.GroupBy = true, ipField()
+	events := []ev{{at: 10500 * time.Millisecond, ip: ""}}
+	for i := range 20 {
+		events = append(events, ev{at: 8*s + time.Duration(i)*time.Millisecond, ip: "203.0.113.7"})
+	}
+	got, _, eng := replay(t, r, events, Options{})
+	if len(got) == 0 || got[0].State != alert.Firing || got[0].At != 11*s {
+		t.Errorf("transitions = %v, want firing at the boundary after", got)
+	}
+	if st := eng.Stats(); st.Rules[0].Matched != 21 {
+		t.Errorf("matched %d, want 21", st.Rules[0].Matched)
 	}
 }

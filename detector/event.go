@@ -15,7 +15,8 @@ import (
 type Event struct {
 	*parsers.Event
 
-	memo         []uint8 // the answers of shared match blocks ([Shared]) for this event
+	memo         []uint8  // the answers of shared match blocks ([Shared]) for this event
+	warm         *warmSet // the engine's addresses that loaded a page lately, for the cold field
 	net          []byte  // the client's network as text, once netDone
 	netDone      bool
 	netText      [64]byte
@@ -28,6 +29,21 @@ func (e *Event) reset(ev *parsers.Event) {
 	e.Event, e.net, e.netDone = ev, nil, false
 	clear(e.memo)
 }
+
+// cold returns "true" when the client made no GET or HEAD request (a page
+// or an asset) in the last 10 to 20 minutes, "false" when it did, and nil
+// when that cannot be told (no client address).
+func (e *Event) cold() []byte {
+	switch {
+	case e.warm == nil || len(e.ClientIP) == 0:
+		return nil
+	case e.warm.has(e):
+		return falseText
+	}
+	return trueText
+}
+
+var trueText, falseText = []byte("true"), []byte("false")
 
 // clientNet returns the client's network: its /24 for IPv4, /64 for IPv6
 // (an attacker rotates addresses within a /64 for free); nil when the

@@ -54,11 +54,12 @@ type ruleState struct {
 	// liveTh is the level a matching event's live value is compared with
 	// between boundaries: the threshold of the last boundary while the rule
 	// may fire going up, +Inf when it may not (or its kind cannot tell).
-	liveTh  float64
-	live    liveKind // the kind, if it can fire on an event
-	judge   judge    // the kind, if it sets its own thresholds
-	key     []byte   // the group_by value of the event just counted
-	onEvent bool     // the alert being built fired on an event
+	liveTh   float64
+	live     liveKind // the kind, if it can fire on an event
+	judge    judge    // the kind, if it sets its own thresholds
+	key      []byte   // the group_by value of the event just counted
+	inNewest bool     // ...and whether it fell in the newest bucket
+	onEvent  bool     // the alert being built fired on an event
 }
 
 func newRuleState(r Rule, opts *Options) *ruleState {
@@ -85,6 +86,9 @@ func newRuleState(r Rule, opts *Options) *ruleState {
 	if b := r.Baseline; b != nil && s.judge == nil {
 		tick := time.Duration(s.w.width) * opts.Resolution
 		s.base = newLearned(b, r.Window, tick, s.k.unit() == alert.PerSecond)
+		if r.Type == Ratio {
+			s.base.share = func() uint64 { return s.w.total }
+		}
 	}
 	s.samples = make([][]byte, 0, opts.Samples)
 	s.live, _ = s.k.(liveKind)
@@ -139,15 +143,20 @@ func (s *ruleState) open(n int64) {
 func (s *ruleState) add(b int64, ev *Event) bool {
 	var key []byte
 	if s.rule.GroupBy != nil {
-		if key = s.rule.GroupBy.get(ev); len(key) > maxKeyBytes {
+		switch key = s.rule.GroupBy.get(ev); {
+		case len(key) == 0:
+			key = nil // an empty value is no key either
+		case len(key) > maxKeyBytes:
 			key = key[:maxKeyBytes]
 		}
 	}
 	s.key = key
-	slot, ok := s.w.add(s.w.bucketOf(b), key)
+	n := s.w.bucketOf(b)
+	slot, ok := s.w.add(n, key)
 	if !ok {
 		return false
 	}
+	s.inNewest = n == s.w.last
 	s.matched++
 	s.seen = true
 	if ev.Time.After(s.lastSeen) {
@@ -177,7 +186,9 @@ func (s *ruleState) add(b int64, ev *Event) bool {
 // happen at boundaries; a rule with for: fires on an event only once it is
 // pending for long enough.
 func (s *ruleState) fireOnEvent(at time.Time) (alert.Alert, bool) {
-	if s.state == stateFiring || math.IsInf(s.liveTh, 1) ||
+	// An event behind the newest bucket (within the skew) leaves the
+	// crossing to the next boundary: the live bounds are the newest's.
+	if s.state == stateFiring || math.IsInf(s.liveTh, 1) || !s.inNewest ||
 		s.rule.For > 0 && (s.state != statePending || at.Sub(s.pendingSince) < s.rule.For) {
 		return alert.Alert{}, false
 	}

@@ -124,14 +124,17 @@ func describe(r detector.Rule) string {
 		s = "absence: no event for " + alert.FormatDuration(r.Window)
 	case r.Type == detector.Ratio && r.PerKey:
 		s = fmt.Sprintf("ratio per %s ≥ %s%s, at least %d events each", r.GroupBy.Name, alert.FormatValue(r.Threshold, alert.Share), over, r.MinEvents)
-	case r.Type == detector.Ratio:
+	case r.Type == detector.Ratio && r.Baseline == nil:
 		s = fmt.Sprintf("ratio ≥ %s%s, at least %d events", alert.FormatValue(r.Threshold, alert.Share), over, r.MinEvents)
 	case r.Baseline != nil:
 		b := r.Baseline
 		what := "rate"
 		unit := alert.PerSecond
-		if r.Type == detector.Distinct {
+		switch r.Type {
+		case detector.Distinct:
 			what, unit = "distinct "+r.Field.Name, ""
+		case detector.Ratio:
+			what, unit = fmt.Sprintf("ratio (at least %d events)", r.MinEvents), alert.Share
 		}
 		if r.PerKey {
 			what += " per " + r.GroupBy.Name
