@@ -17,7 +17,7 @@ type Event struct {
 
 	memo         []uint8  // the answers of shared match blocks ([Shared]) for this event
 	warm         *warmSet // the engine's addresses that loaded a page lately, for the cold field
-	net          []byte  // the client's network as text, once netDone
+	net          []byte   // the client's network as text, once netDone
 	netDone      bool
 	netText      [64]byte
 	bytesText    [24]byte

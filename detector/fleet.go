@@ -111,9 +111,9 @@ type Measure struct {
 // the measure given for the boundary.
 type remoteKind struct {
 	basicKind
-	s    *ruleState
+	s     *ruleState
 	unit_ alert.Unit
-	m    Measure
+	m     Measure
 }
 
 func (k *remoteKind) unit() alert.Unit        { return k.unit_ }
