@@ -21,6 +21,7 @@ type rotation struct {
 	rotated       func(i int) string
 	numbered      bool
 	delaycompress bool
+	copytruncate  bool // copy, then truncate in place (no new file)
 }
 
 var rotations = []rotation{
@@ -32,6 +33,8 @@ var rotations = []rotation{
 		rotated: func(i int) string { return fmt.Sprintf("access.log-202601%02d", i) }},
 	{name: "dateext extension", pattern: "*.log",
 		rotated: func(i int) string { return fmt.Sprintf("access-202601%02d.log", i) }},
+	{name: "numbered copytruncate", pattern: "access.log*", numbered: true, copytruncate: true,
+		rotated: func(int) string { return "access.log.1" }},
 }
 
 // rotate renames dir/access.log the way r says, for the i-th time, and
@@ -57,6 +60,19 @@ func (r rotation) rotate(tb testing.TB, dir string, i int) {
 				gzipFile(tb, p)
 			}
 		}
+	}
+	if r.copytruncate {
+		b, err := os.ReadFile(live)
+		if err != nil {
+			tb.Error(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, r.rotated(i)), b, 0o644); err != nil {
+			tb.Error(err)
+		}
+		if err := os.Truncate(live, 0); err != nil {
+			tb.Error(err)
+		}
+		return
 	}
 	if err := os.Rename(live, filepath.Join(dir, r.rotated(i))); err != nil {
 		tb.Error(err)
@@ -121,7 +137,9 @@ func TestTailer_GlobMatchesRotated(t *testing.T) {
 					w.write(3000)
 					rot.rotate(t, dir, i)
 					w.writeFor(100 * time.Millisecond) // the server still writes the renamed file
-					w.reopen()
+					if !rot.copytruncate {
+						w.reopen()
+					}
 				}
 				w.write(3000)
 			})
