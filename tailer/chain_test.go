@@ -255,7 +255,7 @@ func TestTailer_RestartAfterRotations(t *testing.T) {
 				w := newWriter(t, path, "r")
 				opts := Options{Patterns: []string{filepath.Join(dir, tt.pattern)}, Start: FromStart, RotateWait: rotateWait}
 				r1 := startRun(t, opts)
-				w.write(2000)
+				w.write(1000)
 				r1.waitFor("the last line", haveLast("r", w.n))
 				r1.stop()
 				stoppedAt := time.Now()
@@ -263,12 +263,14 @@ func TestTailer_RestartAfterRotations(t *testing.T) {
 				if killed {
 					got = got[:len(got)*2/3] // the rest was delivered, not saved
 				}
+				w.fast = true // nothing reads meanwhile
 				tt.stopped(t, dir, w)
+				w.fast = false
 				// As sentinel run does by default, files without a
 				// checkpoint are read from their end.
 				opts.Checkpoints, opts.Start, opts.Saved = saved(r1, got), FromEnd, stoppedAt
 				r2 := startRun(t, opts)
-				background(t, func() { w.write(2000) })()
+				background(t, func() { w.write(1000) })()
 				r2.settle("the last line", haveLast("r", w.n))
 				time.Sleep(100 * time.Millisecond) // nothing more may come
 				r2.stop()
@@ -300,10 +302,13 @@ func TestTailer_RestartGlob(t *testing.T) {
 			if killed {
 				got = got[:len(got)*2/3]
 			}
+			wa.fast, wb.fast = true, true
 			wa.write(1000)
 			wb.write(1000)
 			wc := newWriter(t, filepath.Join(dir, "c.log"), "c") // appears while stopped
+			wc.fast = true
 			wc.write(1000)
+			wa.fast, wb.fast, wc.fast = false, false, false
 			opts.Checkpoints, opts.Start, opts.Saved = saved(r1, got), FromEnd, stoppedAt
 			r2 := startRun(t, opts)
 			background(t, func() { wa.write(1000); wb.write(1000); wc.write(1000) })()

@@ -33,7 +33,9 @@
 // after the checkpoints were saved ([Options.Saved]). It reads them oldest
 // first (by modification time), each to its end, before the file at the
 // path; a file that appeared at a path or under a glob while it was
-// stopped is read from its start.
+// stopped is read from its start. The backlogs of several paths are read
+// side by side, paced on an estimate of their time (see pacer), so that
+// one path's backlog does not make the others' lines late.
 //
 // # Reading
 //

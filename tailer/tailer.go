@@ -444,7 +444,7 @@ func (m *manager) scan(initial bool) {
 		// lines written since the last save (or since Run started).
 		read := m.appearedWhileStopped(c) || (initial && c.match && t.start == FromStart)
 		if !initial {
-			read = c.fi.ModTime().After(m.started)
+			read = c.fi.ModTime().After(m.started.Add(-mtimeSlack))
 		}
 		if !read {
 			if x.gz {
@@ -565,8 +565,15 @@ func (m *manager) appearedWhileStopped(c *candidate) bool {
 	if c.live {
 		return true
 	}
-	return !m.t.saved.IsZero() && c.fi.ModTime().After(m.t.saved)
+	return !m.t.saved.IsZero() && c.fi.ModTime().After(m.t.saved.Add(-mtimeSlack))
 }
+
+// mtimeSlack is how much earlier than a moment a file's modification time
+// may read and the file still count as written after it: file systems
+// stamp writes with a coarse clock (a few milliseconds; seconds on some).
+// A file it brings in by mistake is one the tailer did not know, written
+// just before the moment: new to it all the same.
+const mtimeSlack = 2 * time.Second
 
 func (m *manager) modeFor(c *candidate, x *file) mode {
 	switch {
