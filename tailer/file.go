@@ -227,10 +227,11 @@ func (x *file) rewritten() (bool, string) {
 		return false, ""
 	}
 	b := make([]byte, n)
-	if k, err := x.f.ReadAt(b, 0); (err != nil && !errors.Is(err, io.EOF)) || k < n || !bytes.Equal(b, x.head) {
-		if err != nil && !errors.Is(err, io.EOF) {
-			return false, ""
-		}
+	k, err := x.f.ReadAt(b, 0)
+	if err != nil && !errors.Is(err, io.EOF) {
+		return false, "" // unreadable now: looked at again at the next check
+	}
+	if k < n || !bytes.Equal(b, x.head) {
 		return true, "first bytes rewritten"
 	}
 	return false, ""

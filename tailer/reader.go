@@ -76,9 +76,10 @@ type reader struct {
 	gen     int    // truncations so far (reader's own)
 }
 
-// publish makes the file's first bytes visible to the manager.
+// publish makes the file's first bytes visible to the manager. Only the
+// reader's goroutine writes pubHead, so it reads it without the lock.
 func (r *reader) publish() {
-	if len(r.x.head) == len(r.pubHeadUnlocked()) && r.pubGen == r.gen {
+	if len(r.x.head) == len(r.pubHead) && r.pubGen == r.gen {
 		return
 	}
 	h := bytes.Clone(r.x.head)
@@ -86,10 +87,6 @@ func (r *reader) publish() {
 	r.pubHead, r.pubGen = h, r.gen
 	r.pubMu.Unlock()
 }
-
-// pubHeadUnlocked is pubHead for the reader's own goroutine, the only
-// writer.
-func (r *reader) pubHeadUnlocked() []byte { return r.pubHead }
 
 // head returns the file's first bytes as the reader last read them.
 func (r *reader) head() []byte {

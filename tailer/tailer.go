@@ -585,8 +585,6 @@ func (m *manager) modeFor(c *candidate, x *file) mode {
 	return rotated
 }
 
-func (m *manager) isCompressedName(name string) bool { return compressedWith(name) != "" }
-
 // newEntry records a file newly opened, to be read from off. The caller
 // holds t.mu.
 func (m *manager) newEntry(c *candidate, x *file, off int64) *entry {
@@ -783,7 +781,7 @@ func (m *manager) rotated(s *source) {
 // it exists but cannot be opened (e.g. permission denied). Each failure is
 // counted; the first of a series is logged.
 func (m *manager) openSource(s *source, c *candidate) (*file, os.FileInfo, error) {
-	x, fi, err := m.t.openFile2(c.name)
+	x, fi, err := m.t.open(c.name)
 	if err == nil {
 		if s.failing {
 			m.t.log.Info("file readable again", "path", s.path)
@@ -806,7 +804,7 @@ func (m *manager) openSource(s *source, c *candidate) (*file, os.FileInfo, error
 
 // open opens a candidate; a failure is logged once per name.
 func (m *manager) open(c *candidate) (*file, os.FileInfo, error) {
-	x, fi, err := m.t.openFile2(c.name)
+	x, fi, err := m.t.open(c.name)
 	if err != nil {
 		if !errors.Is(err, os.ErrNotExist) {
 			m.t.statsFor(cmpOr(c.source, c.name)).openErrors.Add(1)
@@ -821,7 +819,8 @@ func (m *manager) open(c *candidate) (*file, os.FileInfo, error) {
 	return x, fi, nil
 }
 
-func (t *Tailer) openFile2(name string) (*file, os.FileInfo, error) {
+// open opens a file through t.openFile.
+func (t *Tailer) open(name string) (*file, os.FileInfo, error) {
 	return openFile(t.openFile, name)
 }
 
