@@ -80,6 +80,11 @@ type Options struct {
 	Logger        *slog.Logger
 	// Now is the wall clock; nil means time.Now. Tests inject their own.
 	Now func() time.Time
+	// Tap, if set, sees every line the daemon takes from the tailer, in
+	// the order the engine gets them, before it is decoded; it is called
+	// with the daemon's lock held and must not keep the line's Text.
+	// Tests count lines with it.
+	Tap func(tailer.Line)
 }
 
 // Daemon follows logs and runs the rules. Create it with New and call Run
@@ -94,18 +99,22 @@ type Daemon struct {
 	audit    *actions.Audit
 	started  time.Time
 
-	mu            sync.Mutex // guards everything below
-	cfg           *config.Config
-	eng           *detector.Engine
-	streams       map[string]*stream // by path
-	positions     map[string]tailer.Checkpoint
-	pending       []alert.Alert // transitions not yet saved and sent
-	lastEvent     time.Time     // newest event time seen
-	lastWall      time.Time     // wall time when it was seen
-	dirty         bool          // state changed since the last save
-	publishedLate uint64        // late events already counted in the metrics
-	future        futureLines   // lines dated ahead of the wall clock
-	savedActs     uint64        // act.Changes() at the last save
+	mu      sync.Mutex // guards everything below
+	cfg     *config.Config
+	eng     *detector.Engine
+	streams map[string]*stream // by path
+	tl      *tailer.Tailer     // set by Run
+	// positions are where a restart resumes each file: the Pos of its
+	// last line processed (or the Before of its first line held).
+	positions     map[tailer.FileID]tailer.Checkpoint
+	tailPublished map[string]tailer.FileStats // the tailer's counters already in the metrics, by path
+	pending       []alert.Alert               // transitions not yet saved and sent
+	lastEvent     time.Time                   // newest event time seen
+	lastWall      time.Time                   // wall time when it was seen
+	dirty         bool                        // state changed since the last save
+	publishedLate uint64                      // late events already counted in the metrics
+	future        futureLines                 // lines dated ahead of the wall clock
+	savedActs     uint64                      // act.Changes() at the last save
 }
 
 // stream is one followed file.
@@ -113,9 +122,12 @@ type stream struct {
 	s         *source.Stream
 	lastLine  time.Time // wall time of its last line
 	published source.Stats
-	holding   bool              // its saved position is before lines held for detection
-	lastPos   tailer.Checkpoint // the position after its last line
-	warned    bool              // its unrecognised format was logged
+	// held are the files (of this path) whose saved position is before
+	// lines held for format detection.
+	held    map[tailer.FileID]bool
+	lastPos map[tailer.FileID]tailer.Checkpoint // the position after each file's last line
+	last    tailer.Checkpoint                   // the position after the path's last line
+	warned  bool                                // its unrecognised format was logged
 }
 
 // New returns a Daemon, restoring the state saved in opts.StateDir.
@@ -133,7 +145,8 @@ func New(opts Options) (*Daemon, error) {
 		opts.Emit = func(alert.Alert) error { return nil }
 	}
 	d := &Daemon{opts: opts, log: opts.Logger, now: opts.Now, metrics: server.NewMetrics(), cfg: opts.Config,
-		streams: map[string]*stream{}, positions: map[string]tailer.Checkpoint{}, started: opts.Now()}
+		streams: map[string]*stream{}, positions: map[tailer.FileID]tailer.Checkpoint{},
+		tailPublished: map[string]tailer.FileStats{}, started: opts.Now()}
 	eng, err := d.newEngine(opts.Config)
 	if err != nil {
 		return nil, err
@@ -209,10 +222,11 @@ func (d *Daemon) Run(ctx context.Context) error {
 		return err
 	}
 	var checkpoints []tailer.Checkpoint
+	var savedAt time.Time
 	if saved != nil {
-		checkpoints = saved.Checkpoints
+		checkpoints, savedAt = saved.Checkpoints, saved.Saved
 		for _, c := range checkpoints {
-			d.positions[c.Path] = c
+			d.positions[c.ID()] = c
 		}
 		if saved.Engine != nil && saved.Engine.Watermark.After(d.now().Add(d.futureLimit())) {
 			// Saved by a version that let a line dated in the future move
@@ -265,10 +279,14 @@ func (d *Daemon) Run(ctx context.Context) error {
 	if d.opts.FromStart {
 		start = tailer.FromStart
 	}
-	tl, err := tailer.New(tailer.Options{Patterns: patterns, Start: start, Checkpoints: checkpoints, Poll: d.opts.Poll, Logger: d.log})
+	tl, err := tailer.New(tailer.Options{Patterns: patterns, Start: start, Checkpoints: checkpoints, Saved: savedAt,
+		Poll: d.opts.Poll, Logger: d.log})
 	if err != nil {
 		return fmt.Errorf("follow logs: %w", err)
 	}
+	d.mu.Lock()
+	d.tl = tl
+	d.mu.Unlock()
 
 	d.log.Info("started", "sources", len(d.opts.Sources), "rules", len(d.cfg.Rules), "state_dir", d.opts.StateDir, "listen", d.opts.Listen)
 	g, ctx := errgroup.WithContext(ctx)
@@ -347,27 +365,40 @@ func (d *Daemon) loop(ctx context.Context, lines <-chan tailer.Line, tl *tailer.
 
 // take feeds one line to its file's stream.
 func (d *Daemon) take(l tailer.Line) {
+	if d.opts.Tap != nil {
+		d.opts.Tap(l)
+	}
 	s := d.streams[l.Path]
 	if s == nil {
 		src := d.sourceFor(l.Path)
-		s = &stream{s: source.NewStream(l.Path, source.Options{Format: src.Format, Parser: src.Parser, Now: d.now}, d.observe)}
+		s = &stream{s: source.NewStream(l.Path, source.Options{Format: src.Format, Parser: src.Parser, Now: d.now}, d.observe),
+			held: map[tailer.FileID]bool{}, lastPos: map[tailer.FileID]tailer.Checkpoint{}}
 		d.streams[l.Path] = s
 	}
 	s.lastLine = d.now()
 	s.s.Line(l.Text)
-	s.lastPos = l.Pos
+	id := l.Pos.ID()
+	s.lastPos[id], s.last = l.Pos, l.Pos
 	switch {
 	case !s.s.Holding():
-		d.positions[l.Path], s.holding = l.Pos, false
-	case !s.holding:
-		// The first line held for format detection: until it is decoded,
-		// a restart must read it again, so the saved position stays
-		// before it.
-		before := l.Pos
-		before.Offset -= int64(len(l.Text)) + 1
-		d.positions[l.Path], s.holding = before, true
+		d.positions[id] = l.Pos
+		d.release(s)
+	case !s.held[id]:
+		// The first line of this file held for format detection: until
+		// it is decoded, a restart must read it again, so the saved
+		// position stays before it.
+		d.positions[id], s.held[id] = l.Before, true
 	}
 	d.dirty = true
+}
+
+// release moves the saved positions of the files whose lines were held
+// for detection to their last line, once detection has decoded them.
+func (d *Daemon) release(s *stream) {
+	for id := range s.held {
+		d.positions[id] = s.lastPos[id]
+		delete(s.held, id)
+	}
 }
 
 // FutureMargin is how far past the skew ahead of the wall clock a line
@@ -428,8 +459,8 @@ func (d *Daemon) quiet(now time.Time) {
 	for path, s := range d.streams {
 		if now.Sub(s.lastLine) >= time.Second {
 			s.s.Settle()
-			if s.holding && !s.s.Holding() {
-				d.positions[path], s.holding = s.lastPos, false
+			if !s.s.Holding() {
+				d.release(s)
 			}
 		}
 		if err := s.s.Err(); err != nil && !s.warned {
@@ -498,8 +529,24 @@ func (d *Daemon) save() error {
 		st.Pending = append(d.dispatch.Pending(), d.pending...)
 		st.Silences = d.dispatch.Silences()
 	}
-	for _, c := range d.positions {
-		st.Checkpoints = append(st.Checkpoints, c)
+	if d.tl != nil {
+		// Every file the tailer knows, each at its last line processed:
+		// rotated files still unread, files read to their end (so that a
+		// glob that also matches them never reads them again).
+		st.Checkpoints = d.tl.Checkpoints(d.positions)
+		keep := make(map[tailer.FileID]bool, len(st.Checkpoints))
+		for _, c := range st.Checkpoints {
+			keep[c.ID()] = true
+		}
+		for id := range d.positions {
+			if !keep[id] {
+				delete(d.positions, id) // a file gone: forgotten
+			}
+		}
+	} else {
+		for _, c := range d.positions {
+			st.Checkpoints = append(st.Checkpoints, c)
+		}
 	}
 	if err := state.Save(d.opts.StateDir, st); err != nil {
 		return err
@@ -634,7 +681,14 @@ func (d *Daemon) publish(tl *tailer.Tailer) {
 		}
 	}
 	for _, fs := range tl.Stats() {
+		p := d.tailPublished[fs.Path]
 		d.metrics.SetLagBytes(fs.Path, fs.Lag)
+		// Lines the tailer skipped as too long never reach a stream.
+		d.metrics.LinesSkipped(fs.Path, server.SkipTooLong, int(fs.TooLong-p.TooLong))
+		d.metrics.Rotations(fs.Path, server.RotationRename, int(fs.Renames-p.Renames))
+		d.metrics.Rotations(fs.Path, server.RotationRecreate, int(fs.Deletes-p.Deletes))
+		d.metrics.Rotations(fs.Path, server.RotationTruncate, int(fs.Truncations-p.Truncations))
+		d.tailPublished[fs.Path] = fs
 	}
 	es := d.eng.Stats()
 	d.metrics.EventsLate(int(es.Late - d.publishedLate))
@@ -651,7 +705,7 @@ func (d *Daemon) Status() server.Status {
 	for path, s := range d.streams {
 		ss := s.s.Stats()
 		src := server.SourceStatus{Path: path, Format: ss.Format, Lines: ss.Lines, Parsed: ss.Parsed,
-			Skipped: ss.Skipped(), Offset: d.positions[path].Offset}
+			Skipped: ss.Skipped(), Offset: s.last.Offset}
 		if !d.lastEvent.IsZero() {
 			src.LagSeconds = d.now().Sub(d.lastEvent).Seconds()
 		}

@@ -19,6 +19,7 @@ import (
 	"github.com/sentinel-dev/sentinel/config"
 	"github.com/sentinel-dev/sentinel/source"
 	"github.com/sentinel-dev/sentinel/state"
+	"github.com/sentinel-dev/sentinel/tailer"
 )
 
 // logWriter appends combined lines stamped with the wall clock.
@@ -314,7 +315,7 @@ func TestDaemon_heldLinesSurviveACrash(t *testing.T) {
 		end := int64(len(line)+1) * int64(i+1)
 		d.take(tailerLine(path, line, end))
 	}
-	held := d.positions[path].Offset
+	held := d.positions[tailer.FileID{}].Offset
 	d.mu.Unlock()
 	if held != 0 {
 		t.Errorf("saved position %d while the lines are held for detection, want 0", held)
@@ -322,7 +323,7 @@ func TestDaemon_heldLinesSurviveACrash(t *testing.T) {
 	d.mu.Lock()
 	d.streams[path].lastLine = time.Time{} // quiet: detection settles
 	d.quiet(time.Now())
-	settled := d.positions[path].Offset
+	settled := d.positions[tailer.FileID{}].Offset
 	d.mu.Unlock()
 	if want := int64(len(line)+1) * 3; settled != want {
 		t.Errorf("saved position %d once decoded, want %d", settled, want)
@@ -520,5 +521,64 @@ func TestDaemon_futureLine(t *testing.T) {
 	waitFor(t, "the sign-up alert after a restart", func() bool { _, _, n := rec.first("signup-burst", alert.Firing); return n > 0 })
 	if late := d2.eng.Stats().Late; late != 0 {
 		t.Errorf("%d events late after the restart, want 0", late)
+	}
+}
+
+// TestDaemon_rotationMetrics: sentinel_rotations_total is exported for a
+// followed file from the start (at 0) and counts a rename rotation; a line
+// longer than the limit is counted in lines_skipped{reason="too_long"}.
+func TestDaemon_rotationMetrics(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "access.log")
+	w := newLogWriter(t, path)
+	d, stop := start(t, Options{Sources: []Source{{Pattern: path, Format: "auto"}}, StateDir: dir, FromStart: true})
+	defer stop()
+	metric := func(name string, labels map[string]string) (float64, bool) {
+		mfs, err := d.Metrics().Registry().Gather()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, mf := range mfs {
+			if mf.GetName() != name {
+				continue
+			}
+		next:
+			for _, m := range mf.GetMetric() {
+				for _, lp := range m.GetLabel() {
+					if v, ok := labels[lp.GetName()]; ok && v != lp.GetValue() {
+						continue next
+					}
+				}
+				return m.GetCounter().GetValue(), true
+			}
+		}
+		return 0, false
+	}
+	rename := map[string]string{"source": path, "kind": "rename"}
+	w.normal(t, 20, 100*time.Millisecond)
+	waitFor(t, "sentinel_rotations_total exported at 0", func() bool {
+		v, ok := metric("sentinel_rotations_total", rename)
+		return ok && v == 0
+	})
+	if err := os.Rename(path, path+".1"); err != nil {
+		t.Fatal(err)
+	}
+	w2 := newLogWriter(t, path)
+	w2.n = w.n
+	w2.normal(t, 10, 100*time.Millisecond)
+	fmt.Fprintf(w2.f, "%s\n", strings.Repeat("x", 2<<20)) // over the 1 MiB limit
+	w2.normal(t, 5, 50*time.Millisecond)
+	waitFor(t, "the rename counted", func() bool {
+		v, _ := metric("sentinel_rotations_total", rename)
+		return v == 1
+	})
+	waitFor(t, "the long line counted", func() bool {
+		v, _ := metric("sentinel_lines_skipped_total", map[string]string{"source": path, "reason": "too_long"})
+		return v == 1
+	})
+	for _, kind := range []string{"truncate", "recreate"} {
+		if v, ok := metric("sentinel_rotations_total", map[string]string{"source": path, "kind": kind}); !ok || v != 0 {
+			t.Errorf("sentinel_rotations_total{kind=%q} = %v (exported: %v), want 0", kind, v, ok)
+		}
 	}
 }

@@ -34,9 +34,11 @@ type RotationKind string
 const (
 	// RotationRename is a file moved away and replaced by a new one at its path.
 	RotationRename RotationKind = "rename"
-	// RotationTruncate is a file cut to a size smaller than the read offset.
+	// RotationTruncate is a file cut to a size smaller than the read
+	// offset, or rewritten in place (logrotate's copytruncate).
 	RotationTruncate RotationKind = "truncate"
-	// RotationRecreate is a file removed and created again at its path.
+	// RotationRecreate is a file removed (and usually created again) at
+	// its path.
 	RotationRecreate RotationKind = "recreate"
 )
 
@@ -164,10 +166,11 @@ func (m *Metrics) LinesSkipped(source string, reason SkipReason, n int) {
 	m.linesSkipped.WithLabelValues(source, string(reason)).Add(float64(n))
 }
 
-// Rotation counts one rotation of the source's file in
-// sentinel_rotations_total{source,kind}.
-func (m *Metrics) Rotation(source string, kind RotationKind) {
-	m.rotations.WithLabelValues(source, string(kind)).Inc()
+// Rotations adds n rotations of the source's file to
+// sentinel_rotations_total{source,kind}; n may be 0, which makes the
+// series exist (so a source that never rotated shows 0).
+func (m *Metrics) Rotations(source string, kind RotationKind, n int) {
+	m.rotations.WithLabelValues(source, string(kind)).Add(float64(n))
 }
 
 // SetLag sets sentinel_lag_seconds{source}: wall time minus the newest

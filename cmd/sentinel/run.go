@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
 
@@ -35,6 +36,10 @@ type runFlags struct {
 	dryRun    bool
 }
 
+// daemonHook, when set (only by this package's tests, in the process
+// they run as sentinel), adjusts the daemon's options before it starts.
+var daemonHook func(*daemon.Options)
+
 // DefaultListen is where the local API listens unless --listen says
 // otherwise.
 const DefaultListen = "127.0.0.1:9911"
@@ -47,12 +52,17 @@ func newRun() *cobra.Command {
 		Long: `run follows log files (paths or globs: /var/log/nginx/*.log) through rotation —
 rename and create, copytruncate, delete and recreate — and raises alerts as the rules
 fire and resolve, on the logs' own time. With no config, the embedded rules for web
-access logs apply to the given paths; with -c, its sources and rules.
+access logs apply to the given paths; with -c, its sources and rules. A directory
+stands for the *.log files in it; a named pipe or other non-regular file is refused.
+A file is one file whatever its name: a glob that also matches its rotated names
+(access.log*, *.log with dateext) never reads it twice; .gz files are read through
+gzip, once.
 
 A file is read from its end the first time it is seen (--from-start: from its beginning).
 sentinel saves where it stopped in each file, and its windows, every few seconds and
 at shutdown (--state-dir), so a restart neither misses the lines written meanwhile
-nor sends an alert twice.
+nor sends an alert twice: files rotated while it was stopped (renamed, compressed or
+copied) are read first, oldest first. Lines longer than 1 MiB are skipped and counted.
 
 Signals: SIGHUP reloads the config (validated whole first; an invalid one is rejected
 and the running one stays; rules that did not change keep their windows and
@@ -131,6 +141,9 @@ func runDaemon(ctx context.Context, stdout, stderr io.Writer, f runFlags, args [
 		if abs, err := filepath.Abs(s.Pattern); err == nil {
 			sources[i].Pattern = abs
 		}
+		if sources[i].Pattern, err = sourcePattern(sources[i].Pattern, logger); err != nil {
+			return err
+		}
 	}
 	dir := f.stateDir
 	if dir == "" {
@@ -167,12 +180,16 @@ func runDaemon(ctx context.Context, stdout, stderr io.Writer, f runFlags, args [
 			return c, err
 		}
 	}
-	d, err := daemon.New(daemon.Options{
+	dopts := daemon.Options{
 		Config: cfg, Sources: sources, Load: load, StateDir: dir, FromStart: f.fromStart, Poll: f.poll,
 		Emit:   func(a alert.Alert) error { return console.Notify(context.Background(), a) },
 		Routes: routes, Silences: silences, RemindEvery: remind, DryRun: f.dryRun,
 		Listen: f.listen, Token: f.token, Version: version, Logger: logger,
-	})
+	}
+	if daemonHook != nil {
+		daemonHook(&dopts)
+	}
+	d, err := daemon.New(dopts)
 	if err != nil {
 		return err
 	}
@@ -204,6 +221,40 @@ func runDaemon(ctx context.Context, stdout, stderr io.Writer, f runFlags, args [
 	}
 	logger.Info("stopped")
 	return nil
+}
+
+// sourcePattern checks what a source path names. A directory is
+// followed through the *.log files in it, which is logged; a named pipe,
+// socket or device is refused: run follows regular files, whose place it
+// saves across restarts. A glob, a regular file or a path that does not
+// exist yet (it is waited for) is used as it is.
+func sourcePattern(p string, logger *slog.Logger) (string, error) {
+	if strings.ContainsAny(p, `*?[\`) {
+		return p, nil
+	}
+	fi, err := os.Stat(p)
+	if err != nil || fi.Mode().IsRegular() {
+		return p, nil
+	}
+	if fi.IsDir() {
+		pat := filepath.Join(p, "*.log")
+		logger.Info("a directory: following the *.log files in it, and those created later (give a glob to follow others)",
+			"path", p, "pattern", pat)
+		return pat, nil
+	}
+	what := "not a regular file"
+	switch m := fi.Mode(); {
+	case m&os.ModeNamedPipe != 0:
+		what = "a named pipe (FIFO)"
+	case m&os.ModeSocket != 0:
+		what = "a socket"
+	case m&os.ModeDevice != 0:
+		what = "a device"
+	}
+	return "", usageError{hintError{
+		err:   fmt.Errorf("%s is %s: sentinel run follows regular files (it saves its place in each to resume after a restart)", p, what),
+		hints: []string{"have the server write its log to a file and follow that file; a finished stream can be read with 'sentinel replay -'"},
+	}}
 }
 
 // newLogger returns the daemon's logger on w.
