@@ -519,7 +519,10 @@ func TestDaemon_futureLine(t *testing.T) {
 	w.normal(t, 5, 200*time.Millisecond)
 	w.attack(t, 240, 1500*time.Millisecond)
 	waitFor(t, "the sign-up alert after a restart", func() bool { _, _, n := rec.first("signup-burst", alert.Firing); return n > 0 })
-	if late := d2.eng.Stats().Late; late != 0 {
+	d2.mu.Lock()
+	late := d2.eng.Stats().Late
+	d2.mu.Unlock()
+	if late != 0 {
 		t.Errorf("%d events late after the restart, want 0", late)
 	}
 }
