@@ -138,7 +138,8 @@ type Engine struct {
 	held     []parsers.Event
 	jumpBase time.Time
 
-	ev Event // the event the rules read, refilled for each
+	ev Event    // the event the rules read, refilled for each
+	ov *overlap // how the active rules' events overlap others'
 }
 
 // MaxJump is how far ahead of the engine's clock an event may be before
@@ -181,6 +182,7 @@ func NewEngine(rules []Rule, opts Options) (*Engine, error) {
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)
 	}
+	e.ov = newOverlap(len(e.rules))
 	return e, nil
 }
 
@@ -271,7 +273,8 @@ func (e *Engine) observe(ev *parsers.Event) {
 	}
 	x := &e.ev
 	x.reset(ev)
-	for _, r := range e.rules {
+	var mask uint64 // the rules that counted ev, for their overlap
+	for i, r := range e.rules {
 		if r.rule.Match != nil && !r.rule.Match.Match(x) {
 			continue
 		}
@@ -279,14 +282,19 @@ func (e *Engine) observe(ev *parsers.Event) {
 			r.late++
 			continue
 		}
+		if i < maxOverlapRules {
+			mask |= 1 << i
+		}
 		if r.live != nil && r.state != stateFiring {
 			// At the newest time seen: an event within the skew but behind
 			// it completes a crossing the engine learns only now.
 			if a, ok := r.fireOnEvent(e.watermark); ok {
+				e.noteActive(i)
 				e.opts.Emit(a)
 			}
 		}
 	}
+	e.ov.add(mask)
 }
 
 // Advance moves the engine's clock to now without an event, so that rules
@@ -325,7 +333,9 @@ func (e *Engine) Flush() {
 	for _, r := range order {
 		b := end(r)
 		r.w.open(b / r.w.width)
-		if a, ok := r.evaluate(time.Unix(0, b*e.res).UTC()); ok {
+		a, ok := r.evaluate(time.Unix(0, b*e.res).UTC())
+		e.noteActive(e.ruleIndex(r.rule.Name))
+		if ok {
 			e.opts.Emit(a)
 		}
 	}
@@ -379,12 +389,14 @@ func (e *Engine) advanceTo(n int64) {
 			b = n
 		}
 		at := time.Unix(0, b*e.res).UTC()
-		for _, r := range e.rules {
+		for i, r := range e.rules {
 			if !r.tick(b) {
 				r.w.open(r.w.bucketOf(b)) // after a jump over an idle gap
 				continue
 			}
-			if a, ok := r.evaluate(at); ok {
+			a, ok := r.evaluate(at)
+			e.noteActive(i)
+			if ok {
 				e.opts.Emit(a)
 			}
 		}

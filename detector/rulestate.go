@@ -324,7 +324,7 @@ func (s *ruleState) alert(st alert.State, at time.Time, v, th float64) alert.Ale
 	s.note(v, down)
 	a := alert.Alert{
 		Rule: r.Name, State: st, Time: at, Value: round(v), Threshold: round(th),
-		Unit: s.k.unit(), Severity: r.Severity, Description: r.Description,
+		Unit: s.k.unit(), Severity: r.Severity, Description: r.Description, Title: r.Title,
 		Since: s.since, Window: r.Window, Count: s.count(), Peak: round(s.peak), Clear: r.Clear,
 		ResolveAt: round(s.clearLevel(th, down)), Down: down,
 		Keys: []alert.KeyCount{},
