@@ -203,6 +203,7 @@ func TestDaemon_reload(t *testing.T) {
 		}
 	}
 	rules := `
+defaults: false
 rules:
   - name: posts
     match: {method: POST}
@@ -334,7 +335,7 @@ func TestDaemon_heldLinesSurviveACrash(t *testing.T) {
 func TestDaemon_reloadClosesFiringRule(t *testing.T) {
 	dir := t.TempDir()
 	cfgPath := filepath.Join(dir, "sentinel.yaml")
-	text := "rules:\n  - {name: posts, match: {method: POST}, detector: {type: rate, window: 1m, threshold: %s}}\n  - {name: all, detector: {type: rate, window: 1m, threshold: 0.01}}\n" +
+	text := "defaults: false\nrules:\n  - {name: posts, match: {method: POST}, detector: {type: rate, window: 1m, threshold: %s}}\n  - {name: all, detector: {type: rate, window: 1m, threshold: 0.01}}\n" +
 		"actions:\n  - {name: flag, rules: [posts], webhook: {url: 'http://127.0.0.1:1/flag'}, revert: {method: DELETE}}\n"
 	os.WriteFile(cfgPath, []byte(fmt.Sprintf(text, "0.01")), 0o644)
 	cfg, _ := config.Load(cfgPath)
@@ -348,9 +349,9 @@ func TestDaemon_reloadClosesFiringRule(t *testing.T) {
 	for i := range 5 {
 		s.Line([]byte(fmt.Sprintf(`203.0.113.7 - - [27/Nov/2026:01:20:0%d +0000] "POST / HTTP/1.1" 302 1 "-" "x"`, i)))
 	}
-	out := d.takePending()
+	out, notes := d.takePending()
 	d.mu.Unlock()
-	d.send(out)
+	d.send(out, notes)
 	if _, _, n := rec.first("posts", alert.Firing); n != 1 {
 		t.Fatalf("posts never fired: %+v", rec.got)
 	}
@@ -374,7 +375,7 @@ func TestDaemon_reloadClosesFiringRule(t *testing.T) {
 // which fires on the first POST, and one notifier, hook.
 func postsOptions(t *testing.T, dir string, hook alerts.Notifier) Options {
 	t.Helper()
-	cfg, err := config.Parse("x.yaml", []byte("rules:\n  - {name: posts, match: {method: POST}, detector: {type: rate, window: 1m, threshold: 0.01}}\n"),
+	cfg, err := config.Parse("x.yaml", []byte("defaults: false\nrules:\n  - {name: posts, match: {method: POST}, detector: {type: rate, window: 1m, threshold: 0.01}}\n"),
 		func(string) (string, bool) { return "", false })
 	if err != nil {
 		t.Fatal(err)
@@ -410,15 +411,15 @@ func TestDaemon_notifierOutage(t *testing.T) {
 	}
 	d1.mu.Lock()
 	s := source.NewStream("a.log", source.Options{Format: "combined"}, d1.observe)
-	for i := range 3 {
-		s.Line([]byte(fmt.Sprintf(`203.0.113.7 - - [27/Nov/2026:01:20:0%d +0000] "POST / HTTP/1.1" 302 1 "-" "x"`, i)))
+	for _, sec := range []int{0, 1, 2, 12} { // the last, past the group wait: the incident's notification is due
+		s.Line([]byte(fmt.Sprintf(`203.0.113.7 - - [27/Nov/2026:01:20:%02d +0000] "POST / HTTP/1.1" 302 1 "-" "x"`, sec)))
 	}
-	out := d1.afterBatch() // saves, then hands the firing over
+	out, notes := d1.afterBatch() // saves, then hands the notification over
 	d1.mu.Unlock()
-	d1.send(out)
+	d1.send(out, notes)
 	st, err := state.Load(dir)
-	if err != nil || len(st.Pending) != 1 || st.Pending[0].Rule != "posts" {
-		t.Fatalf("saved pending = %+v, %v; want the undelivered firing", st, err)
+	if err != nil || len(st.Pending) != 1 || st.Pending[0].Rule != "posts" || st.Pending[0].Incident == nil {
+		t.Fatalf("saved pending = %+v, %v; want the undelivered notification", st, err)
 	}
 	// The notifier comes back; a new daemon (after a restart) delivers it.
 	mu.Lock()
