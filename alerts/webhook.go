@@ -194,8 +194,8 @@ func (w *Webhook) Notify(ctx context.Context, a alert.Alert) error {
 // DeliveryKey names one delivery of a notification, the same on every
 // retry and after a restart, so that a receiver can drop a repeat: for an
 // incident, its key, the state and the notification's number
-// ("signup-burst@1795742400:firing:u0"); for a lone alert, the rule, the
-// state and the event time in Unix seconds
+// ("signup-burst_1795742400:firing:u0", its "@" reduced to "_"); for a
+// lone alert, the rule, the state and the event time in Unix seconds
 // ("signup-burst:firing:1795742401"); either with ":rN" on the Nth
 // reminder.
 func DeliveryKey(a alert.Alert) string {

@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"log/slog"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
@@ -310,6 +311,9 @@ func (d *Daemon) Run(ctx context.Context) error {
 	patterns := make([]string, len(d.opts.Sources))
 	for i, s := range d.opts.Sources {
 		patterns[i] = s.Pattern
+		if !strings.ContainsAny(s.Pattern, "*?[") {
+			d.metrics.AddSource(s.Pattern) // a glob's files appear with their first line
+		}
 	}
 	start := tailer.FromEnd
 	if d.opts.FromStart {

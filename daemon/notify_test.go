@@ -286,3 +286,86 @@ func writeWithStuffing(t *testing.T, sample, path string, from, to time.Time) {
 		t.Fatal(err)
 	}
 }
+
+// metricValue returns the value of the series name{label=value} the
+// daemon's registry holds, and whether it holds it.
+func metricValue(t *testing.T, d *Daemon, name, label, value string) (float64, bool) {
+	t.Helper()
+	mfs, err := d.Metrics().Registry().Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, mf := range mfs {
+		if mf.GetName() != name {
+			continue
+		}
+		for _, m := range mf.GetMetric() {
+			for _, l := range m.GetLabel() {
+				if l.GetName() == label && l.GetValue() == value {
+					if g := m.GetGauge(); g != nil {
+						return g.GetValue(), true
+					}
+					return m.GetCounter().GetValue(), true
+				}
+			}
+		}
+	}
+	return 0, false
+}
+
+// TestDaemon_metricsFromStart: every rule's, notifier's and source's
+// series exist before any line; once the log is read to its end, the lag
+// is 0 however long ago its last line was written (a quiet log is no
+// lag); each rule's value and threshold are published; the status says
+// which baseline rules still learn, and every alert carries the site.
+func TestDaemon_metricsFromStart(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "access.log")
+	if err := os.WriteFile(path, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cfg := config.Default()
+	var rec recorder
+	hook := testutil.NewReceiver(t)
+	n, err := alerts.NewWebhook(alerts.WebhookOptions{URL: hook.URL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, stop := start(t, Options{Config: cfg, Sources: []Source{{Pattern: path, Format: "auto"}}, StateDir: filepath.Join(dir, "state"),
+		FromStart: true, Emit: rec.emit, Routes: []alerts.Route{{Name: "hook", Notifier: n}}, Grouping: cfg.GroupOptions("web-1")})
+	defer stop()
+	for _, s := range []struct{ name, label, value string }{
+		{"sentinel_rule_firing", "rule", "traffic-drop"}, {"sentinel_alerts_total", "rule", "signup-spread"},
+		{"sentinel_rule_value", "rule", "signup-burst"}, {"sentinel_notifications_total", "notifier", "hook"},
+		{"sentinel_lines_read_total", "source", path}, {"sentinel_lag_seconds", "source", path},
+	} {
+		if _, ok := metricValue(t, d, s.name, s.label, s.value); !ok {
+			t.Errorf("%s{%s=%q} missing before the first line", s.name, s.label, s.value)
+		}
+	}
+	lines := copySample(t, filepath.Join("..", "samples", "signup-flood.log"), path) // written days ago, by its time stamps
+	waitFor(t, "every line", func() bool { return d.Events() == uint64(lines) })
+	waitFor(t, "the metrics published", func() bool {
+		v, _ := metricValue(t, d, "sentinel_lines_read_total", "source", path)
+		return v == float64(lines)
+	})
+	if lag, _ := metricValue(t, d, "sentinel_lag_seconds", "source", path); lag != 0 {
+		t.Errorf("sentinel_lag_seconds = %v with every line read, want 0", lag)
+	}
+	if th, _ := metricValue(t, d, "sentinel_rule_threshold", "rule", "signup-burst"); th != 1 {
+		t.Errorf("sentinel_rule_threshold{signup-burst} = %v, want 1", th)
+	}
+	st := d.Status()
+	if st.Sources[0].LagSeconds != 0 || st.Sources[0].LagBytes != 0 {
+		t.Errorf("status source = %+v, want no lag", st.Sources[0])
+	}
+	for _, r := range st.Rules {
+		if r.Name == "traffic-drop" && !strings.HasPrefix(r.Learning, "warm-up") {
+			t.Errorf("traffic-drop status = %+v, want its warm-up said (the sample is shorter than an hour)", r)
+		}
+	}
+	a, _, _ := rec.first("signup-burst", "firing")
+	if a.Site != "web-1" {
+		t.Errorf("alert site = %q, want web-1 on every transition", a.Site)
+	}
+}

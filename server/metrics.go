@@ -203,6 +203,20 @@ func (m *Metrics) SetLagBytes(source string, n int64) {
 	m.lagBytes.WithLabelValues(source).Set(float64(n))
 }
 
+// AddSource makes the source's counters and lag gauges exist at 0 before
+// its first line, so that a rate() over them works from the start. Call
+// it for each file known at start (a glob's later files appear with their
+// first line).
+func (m *Metrics) AddSource(source string) {
+	m.linesRead.WithLabelValues(source)
+	m.linesParsed.WithLabelValues(source)
+	for _, r := range []SkipReason{SkipMalformed, SkipTooLong, SkipIgnored} {
+		m.linesSkipped.WithLabelValues(source, string(r))
+	}
+	m.lagSeconds.WithLabelValues(source)
+	m.lagBytes.WithLabelValues(source)
+}
+
 // ForgetSource removes every series of the source (after a reload drops
 // it), so a scrape no longer shows its last values.
 func (m *Metrics) ForgetSource(source string) {

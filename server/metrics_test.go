@@ -18,6 +18,7 @@ import (
 func TestMetrics(t *testing.T) {
 	const src = "/var/log/nginx/access.log"
 	m := NewMetrics()
+	m.AddSource("/var/log/app.log") // known at start, no line yet
 	m.LinesRead(src, 10)
 	m.LinesRead(src, 5)
 	m.LinesParsed(src, 12)
@@ -54,12 +55,17 @@ func TestMetrics(t *testing.T) {
 	want := `
 # HELP sentinel_lines_read_total Lines read from a source.
 # TYPE sentinel_lines_read_total counter
+sentinel_lines_read_total{source="/var/log/app.log"} 0
 sentinel_lines_read_total{source="/var/log/nginx/access.log"} 15
 # HELP sentinel_lines_parsed_total Lines of a source parsed into events.
 # TYPE sentinel_lines_parsed_total counter
+sentinel_lines_parsed_total{source="/var/log/app.log"} 0
 sentinel_lines_parsed_total{source="/var/log/nginx/access.log"} 12
 # HELP sentinel_lines_skipped_total Lines of a source not turned into events, by reason (malformed, too_long, ignored).
 # TYPE sentinel_lines_skipped_total counter
+sentinel_lines_skipped_total{reason="ignored",source="/var/log/app.log"} 0
+sentinel_lines_skipped_total{reason="malformed",source="/var/log/app.log"} 0
+sentinel_lines_skipped_total{reason="too_long",source="/var/log/app.log"} 0
 sentinel_lines_skipped_total{reason="ignored",source="/var/log/nginx/access.log"} 0
 sentinel_lines_skipped_total{reason="malformed",source="/var/log/nginx/access.log"} 2
 sentinel_lines_skipped_total{reason="too_long",source="/var/log/nginx/access.log"} 1
@@ -70,9 +76,11 @@ sentinel_rotations_total{kind="rename",source="/var/log/nginx/access.log"} 2
 sentinel_rotations_total{kind="truncate",source="/var/log/nginx/access.log"} 1
 # HELP sentinel_lag_seconds How far reading a source is behind: 0 when every byte written is read, else the age of the oldest unread line (at most the time since the newest line read was written), in seconds.
 # TYPE sentinel_lag_seconds gauge
+sentinel_lag_seconds{source="/var/log/app.log"} 0
 sentinel_lag_seconds{source="/var/log/nginx/access.log"} 1.5
 # HELP sentinel_lag_bytes Bytes of a source's file not read yet.
 # TYPE sentinel_lag_bytes gauge
+sentinel_lag_bytes{source="/var/log/app.log"} 0
 sentinel_lag_bytes{source="/var/log/nginx/access.log"} 4096
 # HELP sentinel_events_late_total Events older than the newest event time minus the allowed skew, not counted by any rule.
 # TYPE sentinel_events_late_total counter

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"maps"
 	"os"
 	"slices"
 	"strings"
@@ -69,6 +70,26 @@ when a rule's alerts reach no notifier.`,
 			for _, n := range cfg.Notifiers {
 				fmt.Fprintf(out, "  notifier %-13s %s: %s  (%s)\n", n.Route.Name, n.Shown, n.Route.Scope(), n.Route.Origin)
 			}
+			for _, w := range notifierWarnings(cfg) {
+				fmt.Fprintf(cmd.ErrOrStderr(), "sentinel: warning: %s\n", w)
+			}
+			for _, a := range cfg.Actions {
+				fmt.Fprintf(out, "  action   %-13s %s\n", a.Name, describeAction(a))
+			}
+			for _, s := range cfg.Silences {
+				fmt.Fprintf(out, "  silence  %-13s until %s\n", s.Rule, s.Until.Format(time.RFC3339))
+			}
+			labels := map[string][]string{}
+			for r, l := range cfg.Incidents.Groups {
+				labels[l] = append(labels[l], r)
+			}
+			for _, l := range slices.Sorted(maps.Keys(labels)) {
+				slices.Sort(labels[l])
+				fmt.Fprintf(out, "  group    %-13s %s: one incident whenever they fire together\n", l, strings.Join(labels[l], ", "))
+			}
+			for _, in := range cfg.Incidents.Inhibit {
+				fmt.Fprintf(out, "  inhibit  %-13s %s joins its incident quietly while it fires\n", in.Source, in.Target)
+			}
 			g := cfg.GroupOptions("")
 			site := g.Site
 			if site == "" {
@@ -80,15 +101,6 @@ when a rule's alerts reach no notifier.`,
 				fmt.Fprintf(out, ", reminders every %s", alert.FormatDuration(g.RemindEvery))
 			}
 			fmt.Fprintln(out)
-			for _, w := range notifierWarnings(cfg) {
-				fmt.Fprintf(cmd.ErrOrStderr(), "sentinel: warning: %s\n", w)
-			}
-			for _, a := range cfg.Actions {
-				fmt.Fprintf(out, "  action   %-13s %s\n", a.Name, describeAction(a))
-			}
-			for _, s := range cfg.Silences {
-				fmt.Fprintf(out, "  silence  %-13s until %s\n", s.Rule, s.Until.Format(time.RFC3339))
-			}
 			return nil
 		},
 	}
