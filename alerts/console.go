@@ -17,8 +17,8 @@ type Output string
 const (
 	// Text is a timeline for people.
 	Text Output = "text"
-	// JSON is one object per transition and line, the fields the
-	// README's "JSON output" promises.
+	// JSON is one object per transition and line, with the fields
+	// docs/json.md promises.
 	JSON Output = "json"
 )
 

@@ -51,7 +51,7 @@ type WebhookOptions struct {
 //	{"version":1,"alert":{...},"incident":{...},"sent_at":"2026-11-27T01:20:02Z"}
 //
 // "alert" holds the fields of [alert.Alert] as `sentinel replay --output
-// json` prints them (the README's "JSON output"), window_seconds, site
+// json` prints them (docs/json.md), window_seconds, site
 // and labels included: the incident's lead rule, measured when the
 // notification was built. "incident" (absent for a lone alert, such as
 // test-alert's) holds its key, state, since, time, update number, quiet,

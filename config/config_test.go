@@ -152,6 +152,8 @@ rules:
 func TestParse_layeringErrors(t *testing.T) {
 	for _, tt := range []struct{ name, text, want string }{
 		{"unknown rule to disable", "disable: [signup-brust]\n", `x.yaml:1: disable: no default rule is named "signup-brust"`},
+		{"disable and define", "disable: [traffic-drop]\nrules:\n  - {name: traffic-drop, detector: {type: rate, window: 1m, threshold: 1}}\n",
+			`x.yaml:1: disable: "traffic-drop" (disable[0]) is also a rule of this file`},
 		{"disable without defaults", "defaults: false\ndisable: [signup-burst]\nrules:\n  - {name: r, detector: {type: rate, window: 1m, threshold: 1}}\n",
 			"x.yaml:2: disable: nothing to disable"},
 		{"defaults not a bool", "defaults: maybe\n", `x.yaml:1: defaults: must be true or false, not "maybe"`},

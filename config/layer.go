@@ -96,6 +96,11 @@ func (d *decoder) layer(doc *yaml.Node) {
 	} else if userRules != nil && !(userRules.Kind == yaml.ScalarNode && userRules.Tag == "!!null") {
 		return // not a list: decoding reports it
 	}
+	for i, name := range disable {
+		if named[name] {
+			d.errorf(disableNode, keyDisable, "%q (disable[%d]) is also a rule of this file: remove one", name, i)
+		}
+	}
 	for _, item := range defItems {
 		if name := ruleName(item); !named[name] && !slices.Contains(disable, name) {
 			merged.Content = append(merged.Content, item)
