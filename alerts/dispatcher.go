@@ -136,7 +136,11 @@ type DispatcherOptions struct {
 	// Silences hold back the notifications of a rule until a time (the
 	// console still shows them); counted as "silenced".
 	Silences map[string]time.Time
-	Logger   *slog.Logger
+	// Site and Labels name this server on the notifications the
+	// dispatcher makes itself (the digest).
+	Site   string
+	Labels map[string]string
+	Logger *slog.Logger
 	// Now is the clock; nil means time.Now (tests use testing/synctest).
 	Now func() time.Time
 }
@@ -161,6 +165,9 @@ type Dispatcher struct {
 	silences  map[string]time.Time // rule → until, set by Silence (the API), saved with the state
 	told      map[string][]string  // incident key → the rules some route was told of (in a firing queued)
 	held      []alert.Alert        // resolutions of told incidents whose rules are all silenced
+
+	origMu sync.Mutex             // guards orig
+	orig   map[string]alert.Alert // delivery key → the notification as submitted, before a route narrowed it
 }
 
 // maxTold bounds the incidents remembered as told: past it (a resolution
@@ -208,7 +215,7 @@ func NewDispatcher(opts DispatcherOptions) *Dispatcher {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	d := &Dispatcher{opts: opts, log: opts.Logger, fixed: maps.Clone(opts.Silences), silences: map[string]time.Time{}, told: map[string][]string{}}
+	d := &Dispatcher{opts: opts, log: opts.Logger, fixed: maps.Clone(opts.Silences), silences: map[string]time.Time{}, told: map[string][]string{}, orig: map[string]alert.Alert{}}
 	if d.fixed == nil {
 		d.fixed = map[string]time.Time{}
 	}
@@ -366,6 +373,11 @@ func (d *Dispatcher) Submit(a alert.Alert) {
 		}
 	}
 	d.silenceMu.Unlock()
+	if key != "" {
+		d.origMu.Lock()
+		d.orig[DeliveryKey(a)] = a // what a restart submits again, whole
+		d.origMu.Unlock()
+	}
 	for _, q := range d.queues {
 		v, ok := q.route.view(a)
 		if !ok {
@@ -447,16 +459,26 @@ func (d *Dispatcher) Pending() []alert.Alert {
 	out := slices.Clone(d.held)
 	d.silenceMu.Unlock()
 	seen := map[string]bool{}
+	d.origMu.Lock()
+	defer d.origMu.Unlock()
 	for _, q := range d.queues {
 		q.mu.Lock()
 		for _, a := range q.items {
 			k := DeliveryKey(a)
 			if !seen[k] {
 				seen[k] = true
+				if o, ok := d.orig[k]; ok {
+					a = o // not one route's part of it
+				}
 				out = append(out, a)
 			}
 		}
 		q.mu.Unlock()
+	}
+	for k := range d.orig {
+		if !seen[k] {
+			delete(d.orig, k) // delivered everywhere
+		}
 	}
 	return out
 }
@@ -578,7 +600,8 @@ func (d *Dispatcher) digest(q *queue) (alert.Alert, bool) {
 		parts = append(parts, fmt.Sprintf("%d replaced in a full queue", q.dropped))
 	}
 	q.capped, q.dropped = map[string]int{}, 0
-	return alert.Alert{Rule: "sentinel-digest", State: alert.Firing, Time: d.opts.Now().UTC(), Severity: alert.Warning, Value: float64(total), Unit: " held back", Keys: []alert.KeyCount{},
+	return alert.Alert{Rule: "sentinel-digest", Title: "Notifications", State: alert.Firing, Time: d.opts.Now().UTC(), Severity: alert.Warning, Value: float64(total), Unit: " held back", Keys: []alert.KeyCount{},
+		Site: d.opts.Site, Labels: d.opts.Labels,
 		Description: fmt.Sprintf("%d more notifications in the last minute were held back by the cap of %d a minute: %s",
 			total, d.opts.MaxPerMinute, strings.Join(parts, ", "))}, true
 }

@@ -553,3 +553,43 @@ func TestDispatcher_silencedIncident(t *testing.T) {
 		}
 	})
 }
+
+// TestDispatcher_pendingWhole: a notification waiting in several queues,
+// each route's part of it, is saved whole: after a restart every route
+// gets its part again.
+func TestDispatcher_pendingWhole(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		stuck := NotifierFunc(func(ctx context.Context, a alert.Alert) error { <-ctx.Done(); return ctx.Err() })
+		d := NewDispatcher(DispatcherOptions{Routes: []Route{{Name: "pager", Notifier: stuck, MinSeverity: alert.Critical}, {Name: "all", Notifier: stuck}}})
+		stop := run(d)
+		first, _ := floodNotes()
+		d.Submit(first)
+		synctest.Wait()
+		p := d.Pending()
+		stop()
+		if len(p) != 1 || len(p[0].Incident.Alerts) != 3 {
+			t.Fatalf("Pending() = %d notifications, the first with %d rules; want the one notification, whole", len(p), len(p[0].Incident.Alerts))
+		}
+	})
+}
+
+// TestDispatcher_digestSite: the digest names the site too.
+func TestDispatcher_digestSite(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var r record
+		d := NewDispatcher(DispatcherOptions{Routes: []Route{{Name: "phone", Notifier: &r}}, MaxPerMinute: 1, Site: "web-1"})
+		stop := run(d)
+		for i := range 5 {
+			d.Submit(firingAlert(fmt.Sprintf("rule-%d", i)))
+		}
+		time.Sleep(61 * time.Second)
+		synctest.Wait()
+		stop()
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		last := r.all[len(r.all)-1]
+		if last.Rule != "sentinel-digest" || !strings.HasPrefix(Headline(last, alert.Sanitize), "web-1: Notifications at 4 held back") {
+			t.Errorf("last notification %s: %q", last.Rule, Headline(last, alert.Sanitize))
+		}
+	})
+}

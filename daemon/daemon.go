@@ -147,7 +147,7 @@ func New(opts Options) (*Daemon, error) {
 	d.eng = eng
 	if len(opts.Routes) > 0 {
 		d.dispatch = alerts.NewDispatcher(alerts.DispatcherOptions{Routes: opts.Routes, MaxPerMinute: opts.MaxPerMinute, Silences: opts.Silences,
-			Logger: opts.Logger, Outcome: d.metrics.Notification})
+			Site: opts.Grouping.Site, Labels: opts.Grouping.Labels, Logger: opts.Logger, Outcome: d.metrics.Notification})
 		g := opts.Grouping
 		g.Overlap = func(a, b string) float64 { return d.eng.Overlap(a, b) } // under mu, as every Grouper call
 		d.group = alerts.NewGrouper(g)

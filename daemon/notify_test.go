@@ -131,11 +131,11 @@ func floodDaemon(t *testing.T, rc *receivers, log string, want int) {
 	d, stop := start(t, Options{Config: cfg, Sources: []Source{{Pattern: path, Format: "auto"}}, StateDir: filepath.Join(dir, "state"),
 		FromStart: true, Routes: routes, Grouping: cfg.GroupOptions("")})
 	n := copySample(t, log, path)
-	waitFor(t, "every line", func() bool { return d.Events() == uint64(n) })
-	waitFor(t, "the notifications", func() bool {
+	waitForLong(t, "every line", time.Minute, func() bool { return d.Events() == uint64(n) })
+	waitForLong(t, "the notifications", time.Minute, func() bool {
 		return len(rc.slack.Requests()) >= want && len(rc.hook.Requests()) >= want && len(rc.ntfy.Requests()) >= want && len(rc.smtp.Mails()) >= want
 	})
-	waitFor(t, "nothing more to notify", func() bool {
+	waitForLong(t, "nothing more to notify", time.Minute, func() bool {
 		d.mu.Lock()
 		open := len(d.group.Open())
 		d.mu.Unlock()
@@ -344,8 +344,8 @@ func TestDaemon_metricsFromStart(t *testing.T) {
 		}
 	}
 	lines := copySample(t, filepath.Join("..", "samples", "signup-flood.log"), path) // written days ago, by its time stamps
-	waitFor(t, "every line", func() bool { return d.Events() == uint64(lines) })
-	waitFor(t, "the metrics published", func() bool {
+	waitForLong(t, "every line", time.Minute, func() bool { return d.Events() == uint64(lines) })
+	waitForLong(t, "the metrics published", time.Minute, func() bool {
 		v, _ := metricValue(t, d, "sentinel_lines_read_total", "source", path)
 		return v == float64(lines)
 	})

@@ -176,14 +176,16 @@ sentinel_run() { sentinel run --listen 127.0.0.1:0 "$@" >"$WORK/run.out" 2>"$WOR
 		}
 		return false
 	}
-	waitUntil(t, "the flood's page", func() bool { return paged() && len(smtp.Mails()) >= 2 })
+	waitLong(t, "the flood's page", time.Minute, func() bool { return paged() && len(smtp.Mails()) >= 2 })
 	var titles []string
 	for _, r := range ntfy.Requests() {
 		var m struct{ Title string }
 		json.Unmarshal(r.Body, &m)
 		titles = append(titles, m.Title)
 	}
-	if !slices.ContainsFunc(titles, func(s string) bool { return strings.Contains(s, "Sign-ups at") && strings.Contains(s, "signup-burst, signup-spread, traffic-spike") }) {
+	if !slices.ContainsFunc(titles, func(s string) bool {
+		return strings.Contains(s, "Sign-ups at") && strings.Contains(s, "signup-burst, signup-spread, traffic-spike")
+	}) {
 		t.Errorf("ntfy titles = %q, want the incident's headline", titles)
 	}
 	t.Logf("ntfy titles: %q", titles)

@@ -396,8 +396,8 @@ func TestRun_layeredConfig(t *testing.T) {
 			t.Logf("daemon logs:\n%s", logs.String())
 		}
 	}()
-	waitUntil(t, "the flag back on after the flood", func() bool { return len(flags.Requests()) == 2 && flags.On() })
-	waitUntil(t, "the flood's page and its resolution", func() bool { return len(hook.Requests()) == 2 })
+	waitLong(t, "the flag back on after the flood", time.Minute, func() bool { return len(flags.Requests()) == 2 && flags.On() })
+	waitLong(t, "the flood's page and its resolution", time.Minute, func() bool { return len(hook.Requests()) == 2 })
 	if r := flags.Requests(); r[0].Body != `{"enabled": false}` || r[1].Body != `{"enabled": true}` {
 		t.Errorf("flag requests = %+v, want off then on", r)
 	}
