@@ -139,6 +139,9 @@ func (g *Grouper) Add(a alert.Alert) {
 			inc = g.openIncident(a)
 			inc.Members[0].Told, inc.Sent, inc.LastSent = true, 1, a.Since
 		} else {
+			if a.DistinctOf == "" { // what it peaked at was measured of that field
+				a.DistinctOf = inc.Members[i].Alert.DistinctOf
+			}
 			inc.Members[i].Alert = a
 		}
 		m := &inc.Members[slices.IndexFunc(inc.Members, func(m Member) bool { return m.Alert.Rule == a.Rule })]
