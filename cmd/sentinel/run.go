@@ -48,7 +48,8 @@ func newRun() *cobra.Command {
 		Long: `run follows log files (paths or globs: /var/log/nginx/*.log) through rotation —
 rename and create, copytruncate, delete and recreate — and raises alerts as the rules
 fire and resolve, on the logs' own time. With no config, the embedded rules for web
-access logs apply to the given paths; with -c, its sources and rules.
+access logs apply to the given paths; with -c, its sources, and its rules laid
+over the embedded ones (README: Configuration).
 
 A file is read from its end the first time it is seen (--from-start: from its beginning).
 sentinel saves where it stopped in each file, and its windows, every few seconds and
