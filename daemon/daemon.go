@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"log/slog"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
@@ -65,9 +66,11 @@ type Options struct {
 	MaxPerMinute int
 	// Silences hold back the notifications of rules until a time.
 	Silences map[string]time.Time
-	// RemindEvery re-sends a rule that keeps firing to the notifiers at
-	// this interval (0: never).
-	RemindEvery time.Duration
+	// Grouping groups the transitions into incidents, one notification
+	// each (group wait and interval, inhibitions, reminders), and names
+	// the site and labels every alert carries. Its Overlap is the
+	// engine's.
+	Grouping alerts.GroupOptions
 	// DryRun logs every action (the config's actions:) instead of making
 	// its requests.
 	DryRun bool
@@ -95,6 +98,7 @@ type Daemon struct {
 	now      func() time.Time
 	metrics  *server.Metrics
 	dispatch *alerts.Dispatcher // nil without routes
+	group    *alerts.Grouper    // nil without routes; guarded by mu
 	act      *actions.Manager
 	audit    *actions.Audit
 	started  time.Time
@@ -109,6 +113,7 @@ type Daemon struct {
 	positions     map[tailer.FileID]tailer.Checkpoint
 	tailPublished map[string]tailer.FileStats // the tailer's counters already in the metrics, by path
 	pending       []alert.Alert               // transitions not yet saved and sent
+	notes         []alert.Alert               // notifications not yet saved and submitted
 	lastEvent     time.Time                   // newest event time seen
 	lastWall      time.Time                   // wall time when it was seen
 	dirty         bool                        // state changed since the last save
@@ -128,6 +133,8 @@ type stream struct {
 	lastPos map[tailer.FileID]tailer.Checkpoint // the position after each file's last line
 	last    tailer.Checkpoint                   // the position after the path's last line
 	warned  bool                                // its unrecognised format was logged
+	// lagBytes are its unread bytes, at the last publish.
+	lagBytes int64
 }
 
 // New returns a Daemon, restoring the state saved in opts.StateDir.
@@ -153,8 +160,14 @@ func New(opts Options) (*Daemon, error) {
 	}
 	d.eng = eng
 	if len(opts.Routes) > 0 {
-		d.dispatch = alerts.NewDispatcher(alerts.DispatcherOptions{Routes: opts.Routes, MaxPerMinute: opts.MaxPerMinute, Silences: opts.Silences, RemindEvery: opts.RemindEvery,
-			Logger: opts.Logger, Outcome: d.metrics.Notification})
+		d.dispatch = alerts.NewDispatcher(alerts.DispatcherOptions{Routes: opts.Routes, MaxPerMinute: opts.MaxPerMinute, Silences: opts.Silences,
+			Site: opts.Grouping.Site, Labels: opts.Grouping.Labels, Logger: opts.Logger, Outcome: d.metrics.Notification})
+		g := opts.Grouping
+		g.Overlap = func(a, b string) float64 { return d.eng.Overlap(a, b) } // under mu, as every Grouper call
+		d.group = alerts.NewGrouper(g)
+		for _, r := range opts.Routes {
+			d.metrics.AddNotifier(r.Name)
+		}
 	}
 	auditPath := ""
 	if opts.StateDir != "" {
@@ -165,8 +178,12 @@ func New(opts Options) (*Daemon, error) {
 		Logger: opts.Logger, Now: opts.Now, MinBackoff: opts.ActionBackoff,
 		Outcome: d.metrics.Action})
 	d.metrics.SetBuildInfo(opts.Version)
+	d.metrics.ConfigLoaded(d.started)
 	for _, r := range opts.Config.Rules {
 		d.metrics.AddRule(r.Name)
+	}
+	for _, a := range opts.Config.Actions {
+		d.metrics.AddAction(a.Name)
 	}
 	return d, nil
 }
@@ -182,11 +199,48 @@ func (d *Daemon) newEngine(cfg *config.Config) (*detector.Engine, error) {
 	eopts.Notice = func(n detector.Notice) {
 		d.log.Warn("notice", "kind", n.Kind, "field", n.Field, "rules", n.Rules, "text", n.Text)
 	}
-	eopts.Emit = func(a alert.Alert) {
-		d.pending = append(d.pending, a) // under mu: the loop holds it while the engine runs
-		d.act.Handle(a)                  // only queues the request
-	}
+	eopts.Emit = d.transition
 	return detector.NewEngine(cfg.Rules, eopts)
+}
+
+// transition takes one of the engine's transitions: it queues it in
+// pending and hands it to the actions (which only queue the request) and
+// to the incidents. The caller holds mu (the loop, while the engine runs).
+func (d *Daemon) transition(a alert.Alert) {
+	a.Site, a.Labels = d.opts.Grouping.Site, d.opts.Grouping.Labels
+	d.pending = append(d.pending, a)
+	d.act.Handle(a)
+	if d.group != nil {
+		d.group.Add(a)
+	}
+}
+
+// groupDue takes the notifications of incidents due on the engine's
+// clock, measured now. The caller holds mu.
+func (d *Daemon) groupDue() {
+	if d.group == nil {
+		return
+	}
+	now := d.eng.Clock()
+	if next := d.group.Next(); next.IsZero() || now.Before(next) {
+		return
+	}
+	if notes := d.group.Due(now, d.measures); len(notes) > 0 {
+		d.notes = append(d.notes, notes...)
+		d.dirty = true
+	}
+}
+
+// measures returns every rule's measures now, for the notifications of
+// the incidents: what the engine's view shows. The caller holds mu.
+func (d *Daemon) measures() []alert.Alert {
+	views := d.eng.View()
+	out := make([]alert.Alert, len(views))
+	for i, v := range views {
+		out[i] = alert.Alert{Rule: v.Name, Value: v.Value, Threshold: v.Threshold, Current: v.Current, Count: v.Count, Hits: v.Hits,
+			Baseline: v.Baseline, Spread: v.Spread, DistinctOf: v.DistinctOf, Distinct: v.Distinct, Keys: v.Keys, Peak: v.Peak}
+	}
+	return out
 }
 
 // Events returns how many events the engine has counted, across restarts
@@ -261,12 +315,13 @@ func (d *Daemon) Run(ctx context.Context) error {
 			for _, a := range saved.Pending { // undelivered before the stop
 				d.dispatch.Restore(a)
 			}
+			d.group.Restore(saved.Incidents)
 		}
 	}
 	var srv *server.Server
 	if d.opts.Listen != "" { // before any goroutine: a bad address must not leave one running
 		srv, err = server.New(server.Options{Addr: d.opts.Listen, Token: d.opts.Token, Status: d.Status,
-			Reload: d.Reload, Silence: d.Silence, PauseActions: d.PauseActions, Metrics: d.metrics, Logger: d.log})
+			Reload: d.Reload, Silence: d.Silence, Silences: d.Silences, PauseActions: d.PauseActions, Metrics: d.metrics, Logger: d.log})
 		if err != nil {
 			return err
 		}
@@ -274,6 +329,9 @@ func (d *Daemon) Run(ctx context.Context) error {
 	patterns := make([]string, len(d.opts.Sources))
 	for i, s := range d.opts.Sources {
 		patterns[i] = s.Pattern
+		if !strings.ContainsAny(s.Pattern, "*?[") {
+			d.metrics.AddSource(s.Pattern) // a glob's files appear with their first line
+		}
 	}
 	start := tailer.FromEnd
 	if d.opts.FromStart {
@@ -289,6 +347,13 @@ func (d *Daemon) Run(ctx context.Context) error {
 	d.mu.Unlock()
 
 	d.log.Info("started", "sources", len(d.opts.Sources), "rules", len(d.cfg.Rules), "state_dir", d.opts.StateDir, "listen", d.opts.Listen)
+	for _, r := range d.opts.Routes {
+		d.log.Info("notifier", "name", r.Name, "what", alerts.Describe(r.Notifier), "to", r.Scope(), "from", r.Origin)
+	}
+	if len(d.opts.Routes) == 0 {
+		d.log.Warn("no notifier configured: alerts go to stdout only",
+			"hint", "set SENTINEL_NTFY_URL, SENTINEL_SLACK_WEBHOOK_URL or another variable of 'sentinel test-alert --help', or a config's notifiers:")
+	}
 	g, ctx := errgroup.WithContext(ctx)
 	lines := make(chan tailer.Line, 4096)
 	g.Go(func() error {
@@ -313,9 +378,9 @@ func (d *Daemon) Run(ctx context.Context) error {
 	if serr := d.save(); serr != nil {
 		d.log.Error("state not saved at shutdown", "err", serr)
 	}
-	out := d.takePending()
+	out, notes := d.takePending()
 	d.mu.Unlock()
-	d.send(out)
+	d.send(out, notes)
 	if cerr := d.audit.Close(); cerr != nil {
 		d.log.Error("audit log not closed", "err", cerr)
 	}
@@ -339,13 +404,14 @@ func (d *Daemon) loop(ctx context.Context, lines <-chan tailer.Line, tl *tailer.
 			for range len(lines) { // drain what is already queued under one lock
 				d.take(<-lines)
 			}
-			out := d.afterBatch()
+			out, notes := d.afterBatch()
 			d.mu.Unlock()
-			d.send(out)
+			d.send(out, notes)
 		case <-tick.C:
 			now := d.now()
 			d.mu.Lock()
 			d.quiet(now)
+			d.groupDue() // the incidents' clock moves on while the logs are quiet
 			d.warnFuture(now)
 			d.act.Advance(d.eng.Clock()) // reverts come due on the log's clock, quiet or not
 			d.publish(tl)
@@ -356,9 +422,9 @@ func (d *Daemon) loop(ctx context.Context, lines <-chan tailer.Line, tl *tailer.
 				d.trySave()
 				lastSave = now
 			}
-			out := d.afterBatch()
+			out, notes := d.afterBatch()
 			d.mu.Unlock()
-			d.send(out)
+			d.send(out, notes)
 		}
 	}
 }
@@ -430,6 +496,7 @@ func (d *Daemon) observe(ev *parsers.Event) {
 	if w := d.eng.Watermark(); w.After(d.lastEvent) {
 		d.lastEvent, d.lastWall = w, now
 	}
+	d.groupDue() // on the log's clock: a file read in one go notifies as it would have live
 }
 
 // futureLimit is how far ahead of the wall clock a line may be dated.
@@ -475,34 +542,37 @@ func (d *Daemon) quiet(now time.Time) {
 	}
 }
 
-// afterBatch saves the state when transitions are waiting, and returns
-// them to be sent once the lock is released: a crash after the save
-// cannot send them twice, and a slow output never holds the engine.
-func (d *Daemon) afterBatch() []alert.Alert {
-	if len(d.pending) == 0 {
-		return nil
+// afterBatch saves the state when transitions or notifications are
+// waiting, and returns them to be sent once the lock is released: a crash
+// after the save cannot send them twice, and a slow output never holds
+// the engine.
+func (d *Daemon) afterBatch() (transitions, notes []alert.Alert) {
+	if len(d.pending) == 0 && len(d.notes) == 0 {
+		return nil, nil
 	}
 	d.trySave()
 	return d.takePending()
 }
 
-// takePending returns the waiting transitions and empties the queue.
-func (d *Daemon) takePending() []alert.Alert {
-	out := d.pending
-	d.pending = nil
-	return out
+// takePending returns the waiting transitions and notifications and
+// empties their queues.
+func (d *Daemon) takePending() (transitions, notes []alert.Alert) {
+	transitions, notes = d.pending, d.notes
+	d.pending, d.notes = nil, nil
+	return transitions, notes
 }
 
-// send writes transitions; the caller does not hold the lock.
-func (d *Daemon) send(out []alert.Alert) {
+// send writes transitions and submits notifications; the caller does not
+// hold the lock.
+func (d *Daemon) send(out, notes []alert.Alert) {
 	for _, a := range out {
 		d.metrics.Alert(a.Rule, a.State)
 		if err := d.opts.Emit(a); err != nil {
 			d.log.Error("alert not written", "rule", a.Rule, "err", err)
 		}
-		if d.dispatch != nil {
-			d.dispatch.Submit(a) // never blocks: queued per notifier
-		}
+	}
+	for _, n := range notes {
+		d.dispatch.Submit(n) // never blocks: queued per notifier
 	}
 }
 
@@ -524,10 +594,12 @@ func (d *Daemon) save() error {
 	as := d.act.State()
 	st := &state.State{Saved: d.now().UTC(), Config: d.cfg.File, Engine: snap, Actions: &as}
 	if d.dispatch != nil {
-		// What was saved before this save but not yet delivered, and what
-		// this save's transitions will add: all of it goes out after a crash.
-		st.Pending = append(d.dispatch.Pending(), d.pending...)
+		// What was saved before this save but not yet delivered, and the
+		// notifications this save's batch will submit: all of it goes out
+		// after a crash; the incidents hold this batch's transitions.
+		st.Pending = append(d.dispatch.Pending(), d.notes...)
 		st.Silences = d.dispatch.Silences()
+		st.Incidents = d.group.Open()
 	}
 	if d.tl != nil {
 		// Every file the tailer knows, each at its last line processed:
@@ -582,6 +654,15 @@ func (d *Daemon) Silence(rule string, until time.Time) error {
 	return nil
 }
 
+// Silences lists the silences in force, the config's and the API's; none
+// without notifiers.
+func (d *Daemon) Silences() []alerts.SilenceStatus {
+	if d.dispatch == nil {
+		return nil
+	}
+	return d.dispatch.SilenceList()
+}
+
 // PauseActions stops (pause) or resumes new actions: the kill switch.
 // Remedies already on are still reverted. The switch is saved with the
 // state, so it holds across a restart.
@@ -604,33 +685,33 @@ func (d *Daemon) Reload() error {
 	}
 	cfg, err := d.opts.Load()
 	if err != nil {
-		d.metrics.ConfigReload(err)
+		d.metrics.ConfigReload(err, d.now())
 		d.log.Error("reload rejected: the running config stays", "err", err)
 		return err
 	}
 	d.mu.Lock()
-	out, err := d.swap(cfg)
+	out, notes, err := d.swap(cfg)
 	d.mu.Unlock()
-	d.send(out) // not under the lock
+	d.send(out, notes) // not under the lock
 	return err
 }
 
 // swap replaces the engine by one for cfg, keeping the state of unchanged
 // rules; it returns the transitions to send. The caller holds mu.
-func (d *Daemon) swap(cfg *config.Config) ([]alert.Alert, error) {
+func (d *Daemon) swap(cfg *config.Config) (transitions, notes []alert.Alert, err error) {
 	eng, err := d.newEngine(cfg)
 	if err != nil {
-		d.metrics.ConfigReload(err)
-		return nil, err
+		d.metrics.ConfigReload(err, d.now())
+		return nil, nil, err
 	}
 	snap, err := d.eng.Snapshot()
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	kept, err := eng.Restore(snap)
 	if err != nil {
-		d.metrics.ConfigReload(err)
-		return nil, err
+		d.metrics.ConfigReload(err, d.now())
+		return nil, nil, err
 	}
 	keptSet := map[string]bool{}
 	for _, name := range kept {
@@ -643,8 +724,7 @@ func (d *Daemon) swap(cfg *config.Config) ([]alert.Alert, error) {
 			a := alert.Alert{Rule: v.Name, State: alert.Resolved, Time: d.eng.Watermark(),
 				Value: v.Value, Threshold: v.Threshold, Unit: v.Unit, Severity: v.Severity, Since: v.Since,
 				Description: "the rule was changed or removed by a config reload", Keys: []alert.KeyCount{}}
-			d.pending = append(d.pending, a)
-			d.act.Handle(a) // a remedy it applied is reverted in time, not left on
+			d.transition(a) // a remedy it applied is reverted in time, not left on; its incident hears of it
 		}
 	}
 	newNames := map[string]bool{}
@@ -659,14 +739,25 @@ func (d *Daemon) swap(cfg *config.Config) ([]alert.Alert, error) {
 	}
 	d.eng, d.cfg, d.dirty = eng, cfg, true
 	d.act.SetActions(cfg.Actions, eng.Clock())
-	d.metrics.ConfigReload(nil)
+	for _, a := range cfg.Actions {
+		d.metrics.AddAction(a.Name)
+	}
+	d.metrics.ConfigReload(nil, d.now())
 	d.log.Info("reloaded", "rules", len(cfg.Rules), "kept", kept)
 	d.trySave()
-	return d.takePending(), nil
+	transitions, notes = d.takePending()
+	return transitions, notes, nil
 }
 
-// publish moves the streams' counters to the metrics.
+// publish moves the streams' counters to the metrics, and the rules'
+// values and thresholds.
 func (d *Daemon) publish(tl *tailer.Tailer) {
+	unread := map[string]int64{}
+	for _, fs := range tl.Stats() {
+		d.metrics.SetLagBytes(fs.Path, fs.Lag)
+		unread[fs.Path] = fs.Lag
+	}
+	now := d.now()
 	for path, s := range d.streams {
 		st := s.s.Stats()
 		p := s.published
@@ -676,13 +767,11 @@ func (d *Daemon) publish(tl *tailer.Tailer) {
 		d.metrics.LinesSkipped(path, server.SkipTooLong, int(st.TooLong-p.TooLong))
 		d.metrics.LinesSkipped(path, server.SkipIgnored, int(st.Ignored-p.Ignored))
 		s.published = st
-		if !d.lastEvent.IsZero() {
-			d.metrics.SetLag(path, d.now().Sub(d.lastEvent))
-		}
+		s.lagBytes = unread[path]
+		d.metrics.SetLag(path, d.lag(s, now))
 	}
 	for _, fs := range tl.Stats() {
 		p := d.tailPublished[fs.Path]
-		d.metrics.SetLagBytes(fs.Path, fs.Lag)
 		// Lines the tailer skipped as too long never reach a stream.
 		d.metrics.LinesSkipped(fs.Path, server.SkipTooLong, int(fs.TooLong-p.TooLong))
 		d.metrics.Rotations(fs.Path, server.RotationRename, int(fs.Renames-p.Renames))
@@ -690,11 +779,25 @@ func (d *Daemon) publish(tl *tailer.Tailer) {
 		d.metrics.Rotations(fs.Path, server.RotationTruncate, int(fs.Truncations-p.Truncations))
 		d.tailPublished[fs.Path] = fs
 	}
+	for _, v := range d.eng.View() {
+		d.metrics.SetRule(v.Name, v.Value, v.Threshold)
+	}
 	es := d.eng.Stats()
 	d.metrics.EventsLate(int(es.Late - d.publishedLate))
 	d.publishedLate = es.Late
 	d.metrics.EventsFuture(int(es.Future - d.future.published))
 	d.future.published = es.Future
+}
+
+// lag is how far a followed file's reading is behind: 0 when every byte
+// written is read, else the age of the oldest unread line, at most the
+// time since the newest line read was written (its event time). A quiet
+// log has no lag.
+func (d *Daemon) lag(s *stream, now time.Time) time.Duration {
+	if s.lagBytes <= 0 || d.lastEvent.IsZero() {
+		return 0
+	}
+	return max(now.Sub(d.lastEvent), 0)
 }
 
 // Status returns the daemon's state for the API; safe for concurrent use.
@@ -705,14 +808,12 @@ func (d *Daemon) Status() server.Status {
 	for path, s := range d.streams {
 		ss := s.s.Stats()
 		src := server.SourceStatus{Path: path, Format: ss.Format, Lines: ss.Lines, Parsed: ss.Parsed,
-			Skipped: ss.Skipped(), Offset: s.last.Offset}
-		if !d.lastEvent.IsZero() {
-			src.LagSeconds = d.now().Sub(d.lastEvent).Seconds()
-		}
+			Skipped: ss.Skipped(), Offset: s.last.Offset, LagBytes: s.lagBytes, LagSeconds: d.lag(s, d.now()).Seconds()}
 		st.Sources = append(st.Sources, src)
 	}
 	if d.dispatch != nil {
 		st.Notifiers = d.dispatch.Status()
+		st.Silences = d.dispatch.SilenceList()
 	}
 	for _, n := range d.eng.Notices() {
 		st.Notices = append(st.Notices, n.Text)
@@ -723,8 +824,8 @@ func (d *Daemon) Status() server.Status {
 	}
 	for _, v := range d.eng.View() {
 		st.Rules = append(st.Rules, server.RuleStatus{Name: v.Name, Severity: string(v.Severity), State: v.State,
-			Value: v.Value, Threshold: v.Threshold, Unit: v.Unit, Baseline: v.Baseline, Spread: v.Spread,
-			Since: v.Since, Keys: v.Keys})
+			Value: v.Value, Now: v.Current, Threshold: v.Threshold, Unit: v.Unit, Baseline: v.Baseline, Spread: v.Spread,
+			Since: v.Since, Keys: v.Keys, Learning: v.Learning, Peak: v.Peak})
 	}
 	return st
 }

@@ -130,7 +130,14 @@ func start(tb testing.TB, opts Options) (d *Daemon, stop func()) {
 // waitFor polls cond until it holds or 10 s pass.
 func waitFor(tb testing.TB, what string, cond func() bool) {
 	tb.Helper()
-	deadline := time.Now().Add(10 * time.Second)
+	waitForLong(tb, what, 10*time.Second, cond)
+}
+
+// waitForLong polls cond until it holds or d passes: for a whole sample
+// read by a daemon built with -race on a busy machine.
+func waitForLong(tb testing.TB, what string, d time.Duration, cond func() bool) {
+	tb.Helper()
+	deadline := time.Now().Add(d)
 	for !cond() {
 		if time.Now().After(deadline) {
 			tb.Fatalf("timed out waiting for %s", what)
@@ -204,6 +211,7 @@ func TestDaemon_reload(t *testing.T) {
 		}
 	}
 	rules := `
+defaults: false
 rules:
   - name: posts
     match: {method: POST}
@@ -335,7 +343,7 @@ func TestDaemon_heldLinesSurviveACrash(t *testing.T) {
 func TestDaemon_reloadClosesFiringRule(t *testing.T) {
 	dir := t.TempDir()
 	cfgPath := filepath.Join(dir, "sentinel.yaml")
-	text := "rules:\n  - {name: posts, match: {method: POST}, detector: {type: rate, window: 1m, threshold: %s}}\n  - {name: all, detector: {type: rate, window: 1m, threshold: 0.01}}\n" +
+	text := "defaults: false\nrules:\n  - {name: posts, match: {method: POST}, detector: {type: rate, window: 1m, threshold: %s}}\n  - {name: all, detector: {type: rate, window: 1m, threshold: 0.01}}\n" +
 		"actions:\n  - {name: flag, rules: [posts], webhook: {url: 'http://127.0.0.1:1/flag'}, revert: {method: DELETE}}\n"
 	os.WriteFile(cfgPath, []byte(fmt.Sprintf(text, "0.01")), 0o644)
 	cfg, _ := config.Load(cfgPath)
@@ -349,9 +357,9 @@ func TestDaemon_reloadClosesFiringRule(t *testing.T) {
 	for i := range 5 {
 		s.Line([]byte(fmt.Sprintf(`203.0.113.7 - - [27/Nov/2026:01:20:0%d +0000] "POST / HTTP/1.1" 302 1 "-" "x"`, i)))
 	}
-	out := d.takePending()
+	out, notes := d.takePending()
 	d.mu.Unlock()
-	d.send(out)
+	d.send(out, notes)
 	if _, _, n := rec.first("posts", alert.Firing); n != 1 {
 		t.Fatalf("posts never fired: %+v", rec.got)
 	}
@@ -375,7 +383,7 @@ func TestDaemon_reloadClosesFiringRule(t *testing.T) {
 // which fires on the first POST, and one notifier, hook.
 func postsOptions(t *testing.T, dir string, hook alerts.Notifier) Options {
 	t.Helper()
-	cfg, err := config.Parse("x.yaml", []byte("rules:\n  - {name: posts, match: {method: POST}, detector: {type: rate, window: 1m, threshold: 0.01}}\n"),
+	cfg, err := config.Parse("x.yaml", []byte("defaults: false\nrules:\n  - {name: posts, match: {method: POST}, detector: {type: rate, window: 1m, threshold: 0.01}}\n"),
 		func(string) (string, bool) { return "", false })
 	if err != nil {
 		t.Fatal(err)
@@ -411,15 +419,15 @@ func TestDaemon_notifierOutage(t *testing.T) {
 	}
 	d1.mu.Lock()
 	s := source.NewStream("a.log", source.Options{Format: "combined"}, d1.observe)
-	for i := range 3 {
-		s.Line([]byte(fmt.Sprintf(`203.0.113.7 - - [27/Nov/2026:01:20:0%d +0000] "POST / HTTP/1.1" 302 1 "-" "x"`, i)))
+	for _, sec := range []int{0, 1, 2, 12} { // the last, past the group wait: the incident's notification is due
+		s.Line([]byte(fmt.Sprintf(`203.0.113.7 - - [27/Nov/2026:01:20:%02d +0000] "POST / HTTP/1.1" 302 1 "-" "x"`, sec)))
 	}
-	out := d1.afterBatch() // saves, then hands the firing over
+	out, notes := d1.afterBatch() // saves, then hands the notification over
 	d1.mu.Unlock()
-	d1.send(out)
+	d1.send(out, notes)
 	st, err := state.Load(dir)
-	if err != nil || len(st.Pending) != 1 || st.Pending[0].Rule != "posts" {
-		t.Fatalf("saved pending = %+v, %v; want the undelivered firing", st, err)
+	if err != nil || len(st.Pending) != 1 || st.Pending[0].Rule != "posts" || st.Pending[0].Incident == nil {
+		t.Fatalf("saved pending = %+v, %v; want the undelivered notification", st, err)
 	}
 	// The notifier comes back; a new daemon (after a restart) delivers it.
 	mu.Lock()
@@ -519,7 +527,7 @@ func TestDaemon_futureLine(t *testing.T) {
 	w.normal(t, 5, 200*time.Millisecond)
 	w.attack(t, 240, 1500*time.Millisecond)
 	waitFor(t, "the sign-up alert after a restart", func() bool { _, _, n := rec.first("signup-burst", alert.Firing); return n > 0 })
-	d2.mu.Lock()
+	d2.mu.Lock() // the loop owns the engine
 	late := d2.eng.Stats().Late
 	d2.mu.Unlock()
 	if late != 0 {

@@ -150,6 +150,7 @@ type Engine struct {
 	// event is matched against.
 	shareOf []*ruleState
 	notices *notices
+	ov      *overlap // how the active rules' events overlap others'
 }
 
 // maxShared bounds the shared match blocks whose answers an event keeps;
@@ -237,6 +238,7 @@ func NewEngine(rules []Rule, opts Options) (*Engine, error) {
 		}
 	}
 	e.ev.warm = e.warm
+	e.ov = newOverlap(len(e.rules))
 	return e, nil
 }
 
@@ -337,7 +339,8 @@ func (e *Engine) observe(ev *parsers.Event) {
 		}
 	}
 	e.notices.observe(x)
-	for _, r := range e.rules {
+	var mask uint64 // the rules that counted ev, for their overlap
+	for i, r := range e.rules {
 		if r.rule.Match != nil && !r.rule.Match.Match(x) {
 			continue
 		}
@@ -345,14 +348,19 @@ func (e *Engine) observe(ev *parsers.Event) {
 			r.late++
 			continue
 		}
+		if i < maxOverlapRules {
+			mask |= 1 << i
+		}
 		if r.live != nil && r.state != stateFiring {
 			// At the newest time seen: an event within the skew but behind
 			// it completes a crossing the engine learns only now.
 			if a, ok := r.fireOnEvent(e.watermark); ok {
+				e.noteActive(i)
 				e.opts.Emit(a)
 			}
 		}
 	}
+	e.ov.add(mask)
 }
 
 // Advance moves the engine's clock to now without an event, so that rules
@@ -391,7 +399,9 @@ func (e *Engine) Flush() {
 	for _, r := range order {
 		b := end(r)
 		r.open(b / r.w.width)
-		if a, ok := r.evaluate(time.Unix(0, b*e.res).UTC()); ok {
+		a, ok := r.evaluate(time.Unix(0, b*e.res).UTC())
+		e.noteActive(e.ruleIndex(r.rule.Name))
+		if ok {
 			e.opts.Emit(a)
 		}
 	}
@@ -449,12 +459,14 @@ func (e *Engine) advanceTo(n int64) {
 			b = n
 		}
 		at := time.Unix(0, b*e.res).UTC()
-		for _, r := range e.rules {
+		for i, r := range e.rules {
 			if !r.tick(b) {
 				r.open(r.w.bucketOf(b)) // after a jump over an idle gap
 				continue
 			}
-			if a, ok := r.evaluate(at); ok {
+			a, ok := r.evaluate(at)
+			e.noteActive(i)
+			if ok {
 				e.opts.Emit(a)
 			}
 		}

@@ -40,6 +40,7 @@ type ruleState struct {
 	ticks    uint64    // boundaries evaluated
 
 	state        state
+	firedAs      alert.Severity // the severity the episode fired with
 	pendingSince time.Time
 	since        time.Time
 	peak         float64
@@ -392,7 +393,7 @@ func (s *ruleState) alert(st alert.State, at time.Time, v, th float64) alert.Ale
 	s.note(v, down)
 	a := alert.Alert{
 		Rule: r.Name, State: st, Time: at, Value: round(v), Threshold: round(th),
-		Unit: s.k.unit(), Severity: r.Severity, Description: r.Description,
+		Unit: s.k.unit(), Severity: r.Severity, Description: r.Description, Title: r.Title,
 		Since: s.since, Window: r.Window, Count: s.count(), Peak: round(s.peak), Clear: r.Clear,
 		ResolveAt: round(s.clearLevel(th, down)), Down: down,
 		Keys: []alert.KeyCount{},
@@ -417,6 +418,13 @@ func (s *ruleState) alert(st alert.State, at time.Time, v, th float64) alert.Ale
 		if a.Evidence = s.ev.signs(); len(a.Evidence) > 0 {
 			a.Severity = alert.Critical
 		}
+	}
+	// An episode keeps the severity it fired with: its resolution closes
+	// the page the firing opened.
+	if st == alert.Firing {
+		s.firedAs = a.Severity
+	} else if s.firedAs != "" {
+		a.Severity = s.firedAs
 	}
 	for i := range s.samples {
 		a.Samples = append(a.Samples, string(s.samples[(s.nextSample+i)%len(s.samples)]))

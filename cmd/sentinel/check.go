@@ -1,10 +1,14 @@
 package main
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"io"
 	"io/fs"
+	"maps"
+	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -12,6 +16,7 @@ import (
 
 	"github.com/sentinel-dev/sentinel/actions"
 	"github.com/sentinel-dev/sentinel/alert"
+	"github.com/sentinel-dev/sentinel/alerts"
 	"github.com/sentinel-dev/sentinel/config"
 	"github.com/sentinel-dev/sentinel/detector"
 )
@@ -25,7 +30,13 @@ func newCheck() *cobra.Command {
 		Long: `check validates a config the way run and replay load it: unknown keys, wrong
 types, bad durations, thresholds, regular expressions and CIDRs, unset ${ENV}
 references. Every problem is listed as file:line: field: message, and the exit
-code is 2 when there is any. Without -c it checks the embedded defaults.`,
+code is 2 when there is any. Without -c it checks the embedded defaults.
+
+It lists every rule and where it comes from (a config keeps the default rules
+unless it says defaults: false; its rules add to them or replace one by name,
+disable: drops some), every notifier — the environment's SENTINEL_* variables
+and the config's — with its secrets redacted and where it came from, and warns
+when a rule's alerts reach no notifier.`,
 		Example: `  sentinel check -c sentinel.yaml
   sentinel check --print-defaults > sentinel.yaml`,
 		Args: noArgs,
@@ -42,19 +53,25 @@ code is 2 when there is any. Without -c it checks the embedded defaults.`,
 			if _, err := detector.NewEngine(cfg.Rules, cfg.EngineOptions()); err != nil {
 				return fmt.Errorf("%s: %w", cfg.File, err)
 			}
-			fmt.Fprintf(out, "%s: ok: %d rules, %d sources\n", cfg.File, len(cfg.Rules), len(cfg.Sources))
+			if err := cfg.AddEnvNotifiers(os.LookupEnv); err != nil {
+				return usageError{err}
+			}
+			fmt.Fprintf(out, "%s: ok: %s, %d sources\n", cfg.File, ruleCounts(cfg), len(cfg.Sources))
 			for _, r := range cfg.Rules {
-				fmt.Fprintf(out, "  %-22s %-8s %s\n", r.Name, r.Severity, describe(r))
+				origin := ""
+				if file != "" {
+					origin = "  (" + cfg.RuleOrigins[r.Name] + ")"
+				}
+				fmt.Fprintf(out, "  %-22s %-8s %s%s\n", r.Name, r.Severity, describe(r), origin)
+			}
+			for _, name := range cfg.Disabled {
+				fmt.Fprintf(out, "  %-22s disabled\n", name)
 			}
 			for _, n := range cfg.Notifiers {
-				to := "every alert"
-				if n.Route.MinSeverity != "" {
-					to = string(n.Route.MinSeverity) + " and above"
-				}
-				if len(n.Route.Rules) > 0 {
-					to += " of " + strings.Join(n.Route.Rules, ", ")
-				}
-				fmt.Fprintf(out, "  notifier %-13s %s: %s\n", n.Route.Name, n.Shown, to)
+				fmt.Fprintf(out, "  notifier %-13s %s: %s  (%s)\n", n.Route.Name, n.Shown, n.Route.Scope(), n.Route.Origin)
+			}
+			for _, w := range notifierWarnings(cfg) {
+				fmt.Fprintf(cmd.ErrOrStderr(), "sentinel: warning: %s\n", w)
 			}
 			for _, a := range cfg.Actions {
 				fmt.Fprintf(out, "  action   %-13s %s\n", a.Name, describeAction(a))
@@ -62,12 +79,94 @@ code is 2 when there is any. Without -c it checks the embedded defaults.`,
 			for _, s := range cfg.Silences {
 				fmt.Fprintf(out, "  silence  %-13s until %s\n", s.Rule, s.Until.Format(time.RFC3339))
 			}
+			labels := map[string][]string{}
+			for r, l := range cfg.Incidents.Groups {
+				labels[l] = append(labels[l], r)
+			}
+			for _, l := range slices.Sorted(maps.Keys(labels)) {
+				slices.Sort(labels[l])
+				fmt.Fprintf(out, "  group    %-13s %s: one incident whenever they fire together\n", l, strings.Join(labels[l], ", "))
+			}
+			for _, in := range cfg.Incidents.Inhibit {
+				fmt.Fprintf(out, "  inhibit  %-13s %s joins its incident quietly while it fires\n", in.Source, in.Target)
+			}
+			g := cfg.GroupOptions("")
+			site := g.Site
+			if site == "" {
+				site = hostName() + " (the host name; settings.site names another)"
+			}
+			fmt.Fprintf(out, "  notifications: site %s; an incident's first after %s, its updates at most every %s",
+				site, alert.FormatDuration(cmp.Or(g.Wait, alerts.DefaultGroupWait)), alert.FormatDuration(cmp.Or(g.Interval, alerts.DefaultGroupInterval)))
+			if g.RemindEvery > 0 {
+				fmt.Fprintf(out, ", reminders every %s", alert.FormatDuration(g.RemindEvery))
+			}
+			fmt.Fprintln(out)
 			return nil
 		},
 	}
 	cmd.Flags().StringVarP(&file, "config", "c", "", "config file to check (default: the embedded defaults)")
 	cmd.Flags().BoolVar(&printDefaults, "print-defaults", false, "print the embedded default rules as YAML, a starting point for a config")
 	return cmd
+}
+
+// ruleCounts says how many rules a config runs and where they come from:
+// "9 rules (7 default, 1 replaced, 1 added, 1 disabled)".
+func ruleCounts(cfg *config.Config) string {
+	var def, replaced, added int
+	for _, o := range cfg.RuleOrigins {
+		switch {
+		case o == "defaults":
+			def++
+		case strings.HasSuffix(o, "replacing the default"):
+			replaced++
+		default:
+			added++
+		}
+	}
+	s := fmt.Sprintf("%d rules", len(cfg.Rules))
+	if cfg.File == config.DefaultFile || len(cfg.RuleOrigins) == 0 {
+		return s
+	}
+	var parts []string
+	for _, p := range []struct {
+		n    int
+		what string
+	}{{def, "default"}, {replaced, "replaced"}, {added, "added"}, {len(cfg.Disabled), "disabled"}} {
+		if p.n > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", p.n, p.what))
+		}
+	}
+	return s + " (" + strings.Join(parts, ", ") + ")"
+}
+
+// notifierWarnings says which rules' alerts reach no notifier: all of
+// them when there is none, else those every route leaves out by severity
+// or rule.
+func notifierWarnings(cfg *config.Config) []string {
+	if len(cfg.Notifiers) == 0 {
+		return []string{"no notifier: alerts go to stdout only (set SENTINEL_NTFY_URL or another variable of 'sentinel test-alert --help', or add notifiers:)"}
+	}
+	var out []string
+	for _, r := range cfg.Rules {
+		// A rule whose evidence can make it critical reaches what a
+		// critical alert reaches.
+		most := r.Severity
+		if r.Evidence != nil {
+			most = alert.Critical
+		}
+		reached := false
+		for _, n := range cfg.Notifiers {
+			rt := n.Route
+			if alerts.SeverityReaches(most, rt.MinSeverity) && (len(rt.Rules) == 0 || slices.Contains(rt.Rules, r.Name)) {
+				reached = true
+				break
+			}
+		}
+		if !reached {
+			out = append(out, fmt.Sprintf("rule %s (%s) reaches no notifier: every notifier leaves it out by min_severity or rules", r.Name, r.Severity))
+		}
+	}
+	return out
 }
 
 // loadConfig loads file, or the embedded defaults when file is "", and

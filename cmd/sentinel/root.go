@@ -41,6 +41,8 @@ and 'explain' tells why each rule fired or did not.`,
 			return cmd.Help()
 		},
 	}
+	root.Version = versionString()
+	root.SetVersionTemplate("sentinel {{.Version}}\n")
 	root.SetIn(stdin)
 	root.SetOut(stdout)
 	root.SetErr(stderr)

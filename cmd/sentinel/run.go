@@ -57,6 +57,10 @@ stands for the *.log files in it; a named pipe or other non-regular file is refu
 A file is one file whatever its name: a glob that also matches its rotated names
 (access.log*, *.log with dateext) never reads it twice; .gz files are read through
 gzip, once.
+}
+
+access logs apply to the given paths; with -c, its sources, and its rules laid
+over the embedded ones (README: Configuration).
 
 A file is read from its end the first time it is seen (--from-start: from its beginning).
 sentinel saves where it stopped in each file, and its windows, every few seconds and
@@ -68,10 +72,14 @@ Signals: SIGHUP reloads the config (validated whole first; an invalid one is rej
 and the running one stays; rules that did not change keep their windows and
 baselines). SIGTERM and SIGINT stop reading, save the state and exit 0.
 
-Alerts go to stdout; with no config file, each SENTINEL_* variable that
-'sentinel test-alert --help' lists adds a notifier: retried (honouring a receiver's
-Retry-After up to 15 minutes), capped at 20 a minute with a digest, and kept in the
-state until delivered.
+Alerts go to stdout. Each SENTINEL_* variable that 'sentinel test-alert --help'
+lists adds a notifier, with or without a config (whose notifiers: add to them).
+The rules of one incident — firing together on overlapping events — go out as one
+notification 10 s after the first (settings.group_wait), with their measures of
+that moment; later changes at most once a minute, quietly; one resolution. Each
+notification is retried (honouring a receiver's Retry-After up to 15 minutes),
+capped at 20 a minute with a digest, and kept in the state until delivered. The
+startup log lists every notifier and where it came from.
 
 Actions (the config's actions:) fire the remedy a rule opts in to — flip a feature
 flag off, scale down — and revert it once the rule has stayed quiet, within their
@@ -150,25 +158,25 @@ func runDaemon(ctx context.Context, stdout, stderr io.Writer, f runFlags, args [
 		dir = state.DefaultDir()
 	}
 	console := alerts.NewConsole(stdout, out)
-	var routes []alerts.Route
-	if f.config == "" { // the environment enables notifiers on the embedded rules (README: Notifications)
-		if routes, err = alerts.RoutesFromEnv(os.LookupEnv); err != nil {
-			return usageError{err}
-		}
+	// The environment's notifiers apply with or without a config file, the
+	// config's add to them (README: Notifications).
+	if err := cfg.AddEnvNotifiers(os.LookupEnv); err != nil {
+		return usageError{err}
 	}
+	var routes []alerts.Route
 	for _, n := range cfg.Notifiers {
-		routes = append(routes, n.Route)
+		routes = append(routes, n.Route) // the daemon logs each at start, and warns when there is none
 	}
 	silences := map[string]time.Time{}
 	for _, s := range cfg.Silences {
 		silences[s.Rule] = s.Until
 	}
-	remind := cfg.Settings.RemindEvery
+	grouping := cfg.GroupOptions(hostName())
 	if f.remind != 0 {
-		remind = f.remind
+		grouping.RemindEvery = f.remind
 	}
-	if remind != 0 && remind < time.Minute {
-		return usagef("--remind-every %s: must be at least 1m", remind)
+	if grouping.RemindEvery != 0 && grouping.RemindEvery < time.Minute {
+		return usagef("--remind-every %s: must be at least 1m", grouping.RemindEvery)
 	}
 	var load func() (*config.Config, error)
 	if f.config != "" {
@@ -183,7 +191,7 @@ func runDaemon(ctx context.Context, stdout, stderr io.Writer, f runFlags, args [
 	dopts := daemon.Options{
 		Config: cfg, Sources: sources, Load: load, StateDir: dir, FromStart: f.fromStart, Poll: f.poll,
 		Emit:   func(a alert.Alert) error { return console.Notify(context.Background(), a) },
-		Routes: routes, Silences: silences, RemindEvery: remind, DryRun: f.dryRun,
+		Routes: routes, Silences: silences, Grouping: grouping, DryRun: f.dryRun,
 		Listen: f.listen, Token: f.token, Version: version, Logger: logger,
 	}
 	if daemonHook != nil {
@@ -255,6 +263,20 @@ func sourcePattern(p string, logger *slog.Logger) (string, error) {
 		err:   fmt.Errorf("%s is %s: sentinel run follows regular files (it saves its place in each to resume after a restart)", p, what),
 		hints: []string{"have the server write its log to a file and follow that file; a finished stream can be read with 'sentinel replay -'"},
 	}}
+}
+
+// hostName is the site an alert names when the config names none: the
+// machine's host name, its first label ("web-1", not
+// "web-1.example.com").
+func hostName() string {
+	h, err := os.Hostname()
+	if err != nil || h == "" {
+		return ""
+	}
+	if i := strings.IndexByte(h, '.'); i > 0 {
+		h = h[:i]
+	}
+	return h
 }
 
 // newLogger returns the daemon's logger on w.
