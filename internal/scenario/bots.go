@@ -103,6 +103,9 @@ const maxPerAddress = 0.7
 // sitemap, pages, now and then a stylesheet, and pages that moved or went
 // away.
 func (s *site) crawl(c *crawler, from time.Time, rate float64, name string) {
+	for _, n := range c.nets {
+		s.sim.Label(n, c.name)
+	}
 	r := s.sim.Rand(name)
 	n := max(2, int(math.Ceil(rate/maxPerAddress)))
 	ips := make([]netip.Addr, n)
@@ -179,6 +182,9 @@ type poller struct {
 
 // poll runs p every `every` (±10%) from `from`.
 func (s *site) poll(p poller, from time.Time, every time.Duration, name string) {
+	for _, ip := range p.ips {
+		s.sim.Label1(ip, p.ua[:min(len(p.ua), 24)])
+	}
 	r := s.sim.Rand(name)
 	i := r.IntN(len(p.ips))
 	s.sim.Go(from.Add(jitter(r, 0, every)), func(t time.Time) time.Time {
@@ -255,6 +261,7 @@ func (s *site) integrations(from time.Time, n int, name string) {
 	for i := range n {
 		r := s.sim.Rand(name + strconv.Itoa(i))
 		ip := public4(r)
+		s.sim.Label1(ip, "an ERP integration")
 		ua := pick(r, uas)
 		every := time.Duration(between(r, 55, 65)) * time.Second
 		s.sim.Go(from.Add(jitter(r, 0, every)), func(t time.Time) time.Time {

@@ -81,7 +81,7 @@ func judgeDay(t Truth, all, firing []Alert) Verdict {
 		}
 		return v
 	}
-	return Verdict{Short: "false alert", Reason: "false alerts: " + describe(false_, t.Start), False: false_}
+	return Verdict{Short: "false alert", Reason: "false alerts: " + t.describe(false_), False: false_}
 }
 
 // deployOK reports whether a is the one 5xx alert a deploy may raise: it
@@ -115,13 +115,13 @@ func judgeBlast(t Truth, firing []Alert) Verdict {
 	}
 	switch {
 	case len(before) > 0:
-		return Verdict{Short: "false alert", Reason: "alerts before the blast: " + describe(before, t.Start), False: before}
+		return Verdict{Short: "false alert", Reason: "alerts before the blast: " + t.describe(before), False: before}
 	case len(critical) > 0:
-		return Verdict{Short: critical[0].Severity, Reason: fmt.Sprintf("more than a warning: %s", describe(critical, t.Start)), False: critical}
+		return Verdict{Short: critical[0].Severity, Reason: fmt.Sprintf("more than a warning: %s", t.describe(critical)), False: critical}
 	case len(firing) == 0:
 		return Verdict{Pass: true, Short: "quiet", Reason: "no alert"}
 	}
-	return Verdict{Pass: true, Short: "warning", Reason: "warnings only: " + describe(firing, t.Start)}
+	return Verdict{Pass: true, Short: "warning", Reason: "warnings only: " + t.describe(firing)}
 }
 
 func judgeAttack(t Truth, firing []Alert) Verdict {
@@ -153,27 +153,27 @@ func judgeAttack(t Truth, firing []Alert) Verdict {
 		// but whoever tunes the rules wants to know.
 		seen := "no alert during the attack"
 		if v.First != nil {
-			seen = "during the attack " + describe([]Alert{*v.First}, t.Start)
+			seen = "during the attack " + t.describe([]Alert{*v.First})
 			if t.Offender != "" && !v.Named {
 				seen += " (not naming " + t.Offender + ")"
 			}
 		}
-		v.Short, v.Reason = "false alert", "alerts before the attack: "+describe(before, t.Start)+"; "+seen
+		v.Short, v.Reason = "false alert", "alerts before the attack: "+t.describe(before)+"; "+seen
 	case v.First == nil && len(after) > 0:
-		v.Short, v.Reason = "late", fmt.Sprintf("first alert %s, deadline %s%s", describe(after[:1], t.Start), dur(t.Deadline), evidenceNote(t))
+		v.Short, v.Reason = "late", fmt.Sprintf("first alert %s, deadline %s%s", t.describe(after[:1]), dur(t.Deadline), evidenceNote(t))
 	case v.First == nil:
 		v.Short, v.Reason = "no alert", "no alert"+evidenceNote(t)
 	case v.First.Time.After(deadline):
-		v.Short, v.Reason = "late "+signed(v.Latency), fmt.Sprintf("first alert %s, deadline %s%s", describe([]Alert{*v.First}, t.Start), dur(t.Deadline), evidenceNote(t))
+		v.Short, v.Reason = "late "+signed(v.Latency), fmt.Sprintf("first alert %s, deadline %s%s", t.describe([]Alert{*v.First}), dur(t.Deadline), evidenceNote(t))
 	case t.Offender != "" && !v.Named:
 		v.Short, v.Reason = "unnamed", fmt.Sprintf("%s, but no alert within %s names %s %s (keys: %s)",
-			describe([]Alert{*v.First}, t.Start), dur(t.Deadline), t.OffenderKind, t.Offender, keysOf(firing, t.Start, deadline))
+			t.describe([]Alert{*v.First}), dur(t.Deadline), t.OffenderKind, t.Offender, keysOf(firing, t.Start, deadline))
 	case len(after) > 0:
-		v.Short, v.Reason = "false alert", fmt.Sprintf("%s; then alerts after the attack: %s", describe([]Alert{*v.First}, t.Start), describe(after, t.Start))
+		v.Short, v.Reason = "false alert", fmt.Sprintf("%s; then alerts after the attack: %s", t.describe([]Alert{*v.First}), t.describe(after))
 	default:
 		v.Pass = true
 		v.Short = signed(v.Latency)
-		v.Reason = describe([]Alert{*v.First}, t.Start) + evidenceNote(t)
+		v.Reason = t.describe([]Alert{*v.First}) + evidenceNote(t)
 		if t.Offender != "" {
 			v.Reason += ", names " + t.Offender
 		}
@@ -190,9 +190,11 @@ func evidenceNote(t Truth) string {
 	return ""
 }
 
-// describe lists alerts as "rule (severity) at +12s", at most three, with
-// a count of the rest.
-func describe(as []Alert, start time.Time) string {
+// describe lists alerts as "rule (severity) at +12s on KEY (what it
+// is)" (the alert's top key, and what that sender is when the scenario
+// knows it), at most three, with a count of the rest. Times are relative to
+// the attack's start, clock times on an ordinary day.
+func (t *Truth) describe(as []Alert) string {
 	var parts []string
 	for _, a := range as[:min(3, len(as))] {
 		s := a.Rule
@@ -200,10 +202,17 @@ func describe(as []Alert, start time.Time) string {
 			s += " (" + a.Severity + ")"
 		}
 		at := a.Time.UTC().Format("15:04:05")
-		if !start.IsZero() {
-			at = signed(a.Time.Sub(start))
+		if !t.Start.IsZero() {
+			at = signed(a.Time.Sub(t.Start))
 		}
-		parts = append(parts, s+" at "+at)
+		s += " at " + at
+		if len(a.Keys) > 0 {
+			s += " on " + a.Keys[0].Key
+			if l := t.label(a.Keys[0].Key); l != "" {
+				s += " (" + l + ")"
+			}
+		}
+		parts = append(parts, s)
 	}
 	if len(as) > 3 {
 		parts = append(parts, fmt.Sprintf("and %d more", len(as)-3))

@@ -86,5 +86,5 @@ func ExampleJudge() {
 	alerts := []Alert{alertAt("login-failure-burst", "firing", "critical", start.Add(8*time.Second), "5.9.1.2")}
 	v := Judge(truth, alerts)
 	fmt.Println(v.Pass, v.Short, "—", v.Reason)
-	// Output: true +8s — login-failure-burst (critical) at +8s, names 5.9.1.2
+	// Output: true +8s — login-failure-burst (critical) at +8s on 5.9.1.2, names 5.9.1.2
 }

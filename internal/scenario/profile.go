@@ -1,6 +1,7 @@
 package scenario
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"net/netip"
@@ -172,6 +173,7 @@ func (p *Profile) fails(r *rand.Rand) int {
 // populate schedules the site's ordinary traffic on [from, to): people,
 // crawlers, monitors, offices, carrier NATs, scanners.
 func (p *Profile) populate(s *site, from, to time.Time) {
+	s.sim.Label(netip.MustParsePrefix("172.56.0.0/14"), "a carrier NAT")
 	start := from.Add(-20 * time.Minute) // visits already under way when the log opens
 	peak := p.Size * 1.6
 	postsPerLogin := 1 + 1.2*p.failOdds()
@@ -306,6 +308,7 @@ func mobileAddr(r *rand.Rand) netip.Addr {
 func (s *site) office(from time.Time, share float64, p *Profile, i int) {
 	name := "office" + strconv.Itoa(i)
 	ip := public4(s.sim.Rand(name + "-address"))
+	s.sim.Label1(ip, fmt.Sprintf("an office NAT, %.3g%% of requests", share*100))
 	switch p.Kind {
 	case Web:
 		rate := func(t time.Time) float64 { return share * p.rate(t) * officeHours(t) / reqPerAppUse }
@@ -327,6 +330,7 @@ func (s *site) office(from time.Time, share float64, p *Profile, i int) {
 // every 15–60 s.
 func (s *site) carrier(from time.Time, p *Profile) {
 	ip := carrierNAT(s.sim.Rand("carrier-address"))
+	s.sim.Label1(ip, fmt.Sprintf("a carrier NAT, %d app sessions", p.CarrierSessions))
 	// Little's law: sessions at once = start rate × mean length.
 	rate := func(t time.Time) float64 {
 		return float64(p.CarrierSessions) * dayShape(t) / 1.6 / mobileLength.Seconds()

@@ -3,6 +3,7 @@ package scenario
 import (
 	"fmt"
 	"io"
+	"net/netip"
 	"strconv"
 	"time"
 )
@@ -33,6 +34,35 @@ type Truth struct {
 	// Deploy is the ordinary deploy's 20 s of 502s, when the window has
 	// one: it may raise one 5xx alert that resolves within a minute.
 	Deploy [2]time.Time
+	// Known names the benign senders an alert may point at (an office
+	// NAT, a crawler's network, the proxy in front), so that a reason can
+	// say whom a false alert blamed.
+	Known []Known
+}
+
+// Known is a network of benign senders and what they are.
+type Known struct {
+	Net   netip.Prefix
+	Label string
+}
+
+// label returns what the known sender at key (an address or a network)
+// is, or "".
+func (t *Truth) label(key string) string {
+	a, err := netip.ParseAddr(key)
+	if err != nil {
+		p, err := netip.ParsePrefix(key)
+		if err != nil {
+			return ""
+		}
+		a = p.Addr()
+	}
+	for _, k := range t.Known {
+		if k.Net.Contains(a.Unmap()) {
+			return k.Label
+		}
+	}
+	return ""
 }
 
 // Scenario is one cell of the matrix: a site of one size on one window of
@@ -97,6 +127,10 @@ func (sc *Scenario) generate(w io.Writer, track bool) (Truth, *Figures, error) {
 	fig.done()
 	if truth.Attack != "" {
 		truth.Evidence = sim.Evidence()
+	}
+	truth.Known = sim.known
+	if sc.Row.Format == FormatProxy {
+		truth.Known = append(truth.Known, Known{netip.PrefixFrom(proxyAddr, 32), "the proxy in front"})
 	}
 	if err := f.Close(); err != nil {
 		return truth, fig, fmt.Errorf("write %s: %w", sc.Name(), err)

@@ -3,6 +3,7 @@ package scenario
 import (
 	"cmp"
 	"math/rand/v2"
+	"net/netip"
 	"slices"
 	"time"
 )
@@ -34,6 +35,7 @@ type Sim struct {
 	// have been logged: a hostile actor's request, a request a fault
 	// answered differently, one a fault removed.
 	evidence time.Time
+	known    []Known
 }
 
 // Fault is a failure of the site: requests started in [From, To) that
@@ -72,6 +74,15 @@ func (s *Sim) Rand(name string) *rand.Rand {
 	}
 	return rand.New(rand.NewPCG(s.seed, h))
 }
+
+// Label records that the senders in net are what label says (an office
+// NAT, a crawler), for the judge's reasons.
+func (s *Sim) Label(net netip.Prefix, label string) {
+	s.known = append(s.known, Known{net, label})
+}
+
+// Label1 is Label for one address.
+func (s *Sim) Label1(ip netip.Addr, label string) { s.Label(netip.PrefixFrom(ip, ip.BitLen()), label) }
 
 // AddFault makes f part of the scenario. Faults apply in the order added.
 func (s *Sim) AddFault(f Fault) { s.faults = append(s.faults, f) }
