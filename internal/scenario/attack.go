@@ -293,7 +293,10 @@ func takeoverWave(s *site, at time.Time) Truth {
 // next hour, most in the first ten minutes (clicks decay with a 8-minute
 // time constant). Each loads the landing page and its assets on a cold
 // cache, a third go on to the pricing, and one in ten signs up (the form,
-// then the post; a few trip over a validation error first).
+// then the post; a few trip over a validation error first). The decay
+// and the shares are assumptions, not measured figures: the issue asks
+// for "thousands of real people clicking through and signing up over ten
+// minutes".
 func blast(s *site, at time.Time, clickers int) Truth {
 	const tau = 8 * time.Minute
 	rate := func(t time.Time) float64 {

@@ -233,7 +233,9 @@ func addrs(ss ...string) []netip.Addr {
 
 // scanners are the internet's background noise: about two an hour
 // probe any public site for leaked files and admin pages, each from one
-// address, 3–40 paths over a few seconds to a few minutes, all 404.
+// address, 3–40 paths over a few seconds to a few minutes, all 404 —
+// about 45 probes an hour; the corpus's small nginx host logged 7,229
+// 404s in 18 days (17 an hour), secrepo's a few hundred a day.
 func (s *site) scanners(from time.Time, perHour float64, name string) {
 	r := s.sim.Rand(name)
 	mean := time.Duration(float64(time.Hour) / perHour)

@@ -44,7 +44,9 @@ type Profile struct {
 	// requests).
 	SignupShare float64
 	// MobileShare is the share of people's requests that come from the
-	// mobile app (Web) — polling every 15–60 s, refreshing its token.
+	// mobile app (Web) — polling every 15–60 s, refreshing its token. 20%
+	// is an assumption (a SaaS whose app is secondary); the carrier-NAT
+	// row of issue 19 raises it to half.
 	MobileShare float64
 	// Offices are office NATs: each is the share of the site's requests
 	// that one office address sends during office hours (one office can
