@@ -38,6 +38,8 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+
+	"github.com/sentinel-dev/sentinel/internal/scenario"
 )
 
 func main() { os.Exit(run(os.Args[1:], os.Stderr)) }
@@ -57,6 +59,7 @@ func run(args []string, stderr io.Writer) int {
 	fs.StringVar(&mf.log, "log", "", "with -matrix: write the log of one cell (ROW@SIZE) instead, for sentinel explain")
 	fs.StringVar(&mf.out, "o", "", "with -log: the file to write (default standard output)")
 	fs.IntVar(&mf.parallel, "parallel", runtime.NumCPU(), "with -matrix: cells replayed at once")
+	fs.BoolVar(&scenario.DrainAppLines, "drain-app-lines", scenario.DrainAppLines, "with -matrix: Heroku drains carry the app's lograge and Sidekiq lines too (see internal/scenario/heroku.go)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
