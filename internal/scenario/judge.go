@@ -60,6 +60,10 @@ func Judge(t Truth, alerts []Alert) Verdict {
 		return judgeDay(t, alerts, firing)
 	case t.MaxSeverity != "":
 		return judgeBlast(t, firing)
+	case t.Evidence.IsZero() && !t.Start.IsZero() && len(firing) == 0:
+		// Nothing of the attack reached the log (an endpoint nobody
+		// called while it failed): there was nothing to see.
+		return Verdict{Pass: true, Short: "no trace", Reason: "the attack left no line in the log, and nothing fired"}
 	}
 	return judgeAttack(t, firing)
 }

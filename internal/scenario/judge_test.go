@@ -21,9 +21,9 @@ func TestJudge(t *testing.T) {
 	t0 := time.Date(2026, 11, 25, 14, 0, 0, 0, time.UTC)
 	sec := func(n int) time.Time { return t0.Add(time.Duration(n) * time.Second) }
 	deploy := [2]time.Time{sec(600), sec(620)}
-	flood := Truth{Attack: "signup-flood", Start: t0, End: sec(120), Deadline: time.Minute}
-	brute := Truth{Attack: "stuffing-burst", Start: t0, End: sec(300), Deadline: time.Minute, Offender: "5.9.1.2", OffenderKind: OffenderAddress}
-	net24 := Truth{Attack: "scraper-24", Start: t0, End: sec(600), Deadline: time.Minute, Offender: "5.9.1.0/24", OffenderKind: OffenderNetwork}
+	flood := Truth{Attack: "signup-flood", Start: t0, End: sec(120), Deadline: time.Minute, Evidence: t0}
+	brute := Truth{Attack: "stuffing-burst", Start: t0, End: sec(300), Deadline: time.Minute, Offender: "5.9.1.2", OffenderKind: OffenderAddress, Evidence: t0}
+	net24 := Truth{Attack: "scraper-24", Start: t0, End: sec(600), Deadline: time.Minute, Offender: "5.9.1.0/24", OffenderKind: OffenderNetwork, Evidence: t0}
 	checkout := Truth{Attack: "checkout-outage", Start: t0, End: sec(300), Deadline: time.Minute, Offender: "/api/v1/checkout", OffenderKind: OffenderPath,
 		Evidence: sec(90)}
 	blastT := Truth{Attack: "marketing-blast", Start: t0, End: sec(1200), MaxSeverity: "warning"}
@@ -65,6 +65,7 @@ func TestJudge(t *testing.T) {
 		{"path, counted from its first line", checkout, []Alert{alertAt("5xx-path", "firing", "critical", sec(140), "/api/v1/checkout")}, true, "+2m20s"},
 		{"path late", checkout, []Alert{alertAt("5xx-path", "firing", "critical", sec(151), "/api/v1/checkout")}, false, "late +2m31s"},
 		{"dash is no client", flood, []Alert{alertAt("signup-burst", "firing", "critical", sec(1), "-")}, false, "names “-”"},
+		{"no trace of the attack", Truth{Attack: "checkout-outage", Start: t0, End: sec(300), Deadline: time.Minute}, nil, true, "no trace"},
 		{"blast quiet", blastT, nil, true, "quiet"},
 		{"blast warning", blastT, []Alert{alertAt("traffic-spike", "firing", "warning", sec(30))}, true, "warning"},
 		{"blast critical", blastT, []Alert{alertAt("signup-spread", "firing", "critical", sec(30))}, false, "critical"},
@@ -82,7 +83,7 @@ func TestJudge(t *testing.T) {
 func ExampleJudge() {
 	start := time.Date(2026, 11, 25, 1, 20, 0, 0, time.UTC)
 	truth := Truth{Attack: "stuffing-burst", Start: start, End: start.Add(5 * time.Minute), Deadline: time.Minute,
-		Offender: "5.9.1.2", OffenderKind: OffenderAddress}
+		Offender: "5.9.1.2", OffenderKind: OffenderAddress, Evidence: start}
 	alerts := []Alert{alertAt("login-failure-burst", "firing", "critical", start.Add(8*time.Second), "5.9.1.2")}
 	v := Judge(truth, alerts)
 	fmt.Println(v.Pass, v.Short, "—", v.Reason)
