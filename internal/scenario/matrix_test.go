@@ -113,8 +113,10 @@ var (
 func sentinelBinary(tb testing.TB) string {
 	tb.Helper()
 	if b := os.Getenv("SENTINEL_BIN"); b != "" {
+		consult(tb, b)
 		return b
 	}
+	consultSources(tb)
 	buildOnce.Do(func() {
 		buildDir, buildErr = os.MkdirTemp("", "scenario-sentinel-")
 		if buildErr != nil {
@@ -135,6 +137,43 @@ func sentinelBinary(tb testing.TB) string {
 		tb.Fatalf("build sentinel: %v\n%s", buildErr, builtBin)
 	}
 	return builtBin
+}
+
+// consultSources opens every source file the sentinel binary is built
+// from (the module's Go files, the embedded rules and anything else beside
+// them), so that go test's cache knows this test depends on them: the
+// binary is built by a child process, whose reads the cache does not see,
+// and a change of the rules must run the matrix again.
+func consultSources(tb testing.TB) {
+	tb.Helper()
+	err := filepath.WalkDir("../..", func(path string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		name := d.Name()
+		if d.IsDir() {
+			if path != "../.." && (strings.HasPrefix(name, ".") || name == "testdata" || name == "samples" || name == "docs" || name == "contrib") {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if strings.HasSuffix(name, "_test.go") || !strings.HasSuffix(name, ".go") && !strings.HasSuffix(name, ".yaml") && name != "go.mod" && name != "go.sum" {
+			return nil
+		}
+		consult(tb, path)
+		return nil
+	})
+	if err != nil {
+		tb.Fatal(err)
+	}
+}
+
+func consult(tb testing.TB, path string) {
+	f, err := os.Open(path)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	f.Close()
 }
 
 func TestMain(m *testing.M) {
