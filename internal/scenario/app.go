@@ -9,13 +9,16 @@ import (
 // API answers, as the Phoenix (and Rails) JSON APIs of the matrix write
 // them.
 const (
-	tokenBytes       = 642 // {"access_token":…,"refresh_token":…,"expires_in":900}
-	badLoginBytes    = 33  // {"error":"invalid_credentials"}
-	expiredBytes     = 27  // {"error":"token_expired"}
-	emptyListBytes   = 11  // {"data":[]}
-	accessTokenTTL   = 15 * time.Minute
-	preflightBytes   = 0
-	preflightCacheOK = 0.4 // share of calls whose preflight the browser has cached (Access-Control-Max-Age: 600)
+	tokenBytes     = 642 // {"access_token":…,"refresh_token":…,"expires_in":900}
+	badLoginBytes  = 33  // {"error":"invalid_credentials"}
+	expiredBytes   = 27  // {"error":"token_expired"}
+	emptyListBytes = 11  // {"data":[]}
+	accessTokenTTL = 15 * time.Minute
+	preflightBytes = 0
+	// preflightMaxAge is how long a browser keeps a preflight's answer
+	// for one URL: the API sends Access-Control-Max-Age: 600 (browsers
+	// cap it at 2 hours or a day; without the header it is 5 s).
+	preflightMaxAge = 10 * time.Minute
 )
 
 // newApp returns a mobile app on a phone at ip.
@@ -24,12 +27,13 @@ func newApp(r *rand.Rand, ip netip.Addr) *browser {
 }
 
 // call is one API request from b at t, and, when preflight, the CORS
-// preflight (OPTIONS, 204) a browser sends before it unless cached (the
-// Fetch standard: a request with an Authorization header is never
-// "simple"). It returns the call as logged and when its answer arrived.
+// preflight (OPTIONS, 204) a browser sends before it (the Fetch standard:
+// a request with an Authorization header is never "simple") unless it
+// asked for that URL and method within preflightMaxAge. It returns the
+// call as logged and when its answer arrived.
 func (s *site) call(t time.Time, b *browser, method, path string, status, bytes int, preflight bool) (Request, time.Time) {
 	r := b.r
-	if preflight && r.Float64() >= preflightCacheOK {
+	if preflight && b.needsPreflight(t, method, path) {
 		p := s.sim.Emit(r, Request{Start: t, Dur: time.Duration(between(r, 150, 900)) * time.Microsecond, IP: b.ip, Method: "OPTIONS",
 			Path: path, Proto: b.proto, Status: 204, Bytes: preflightBytes, Referer: appOrigin + "/", UA: b.ua, Actor: b.actor})
 		t = p.End().Add(ms(between(r, 20, 80))) // the browser's round trip before the real call
@@ -43,6 +47,20 @@ func (s *site) call(t time.Time, b *browser, method, path string, status, bytes 
 	return q, q.End().Add(ms(between(r, 20, 80)))
 }
 
+// needsPreflight reports whether b must preflight method on path at t,
+// and if so remembers that it did.
+func (b *browser) needsPreflight(t time.Time, method, path string) bool {
+	key := method + " " + path
+	if last, ok := b.preflights[key]; ok && t.Sub(last) < preflightMaxAge {
+		return false
+	}
+	if b.preflights == nil {
+		b.preflights = map[string]time.Time{}
+	}
+	b.preflights[key] = t
+	return true
+}
+
 // appOrigin is where the single-page app of the API site is served from
 // (a CDN: its own files are not in the API's log).
 const appOrigin = "https://app.example.com"
@@ -53,6 +71,7 @@ type session struct {
 	*browser
 	issued    time.Time // when the access token was issued
 	preflight bool      // a browser app: every call is preflighted
+	resumed   bool      // a tab already open when the log begins: it loaded long ago
 }
 
 // authed makes one authenticated call; an expired token is answered 401,
@@ -151,7 +170,9 @@ func appEvery(r *rand.Rand) time.Duration {
 func (s *site) orderSession(t time.Time, c *session, length time.Duration, checkout float64) {
 	r := c.r
 	end := t.Add(length)
-	_, t = s.authed(t, c, "GET", "/api/v1/me", 200, 1024+between(r, -8, 8))
+	if !c.resumed {
+		_, t = s.authed(t, c, "GET", "/api/v1/me", 200, 1024+between(r, -8, 8))
+	}
 	nextPoll := t.Add(30 * time.Second)
 	// do makes one call at `at`, after the polls due before it: the tab
 	// polls while open, through the work and the pauses.

@@ -140,7 +140,7 @@ func TestFigures(t *testing.T) {
 			t.Fatal(err)
 		}
 		in(t, "checkout's share", f.Share(f.Checkout), band{0.04, 0.06})
-		in(t, "preflights' share", f.Share(f.Preflights), band{0.25, 0.45})
+		in(t, "preflights' share", f.Share(f.Preflights), band{0.15, 0.40})
 		in(t, "busiest address's share (the office at 4.5%)", float64(f.TopHumanCount)/float64(f.Requests), band{0.035, 0.055})
 	})
 	t.Run("carrier NAT", func(t *testing.T) {

@@ -121,7 +121,7 @@ const (
 	reqPerSignup       = 17.1  // pricing, the form, the post, then the app
 	reqPerMobile       = 16.9  // a mobile app session
 	reqPerAppLogin     = 17.7  // a log-in on the app, then a session
-	reqPerOrderSession = 354.0 // a browser tab on the ordering app
+	reqPerOrderSession = 313.0 // a browser tab on the ordering app
 	mobileLength       = 6 * time.Minute
 )
 
@@ -261,6 +261,7 @@ func (p *Profile) populate(s *site, from, to time.Time) {
 		s.sim.Poisson("tabs", start, peak/reqPerOrderSession, tabs, func(r *rand.Rand, t time.Time) {
 			s.orderTab(t, newBrowser(r, residential(r)), p)
 		})
+		s.openTabs(start, tabs(start), p, "tabs-open", residential)
 		for i, o := range p.Offices {
 			s.office(start, o, p, i)
 		}
@@ -284,6 +285,30 @@ func (s *site) orderTab(t time.Time, b *browser, p *Profile) {
 	s.orderSession(t, c, orderLength(r), p.checkoutOdds())
 }
 
+// openTabs starts the ordering tabs already open when the log begins, so
+// that it opens on the day's traffic rather than ramping up for an hour:
+// as many as tabs open at `rate` a second stay open on average (Little's
+// law), each with the time it has left — length-biased, since a tab
+// found open is likelier a long one. They start polling within 30 s.
+func (s *site) openTabs(at time.Time, rate float64, p *Profile, name string, addr func(*rand.Rand) netip.Addr) {
+	r := s.sim.Rand(name)
+	mean := rate * meanOrderLength.Seconds()
+	n := max(0, int(math.Round(mean+math.Sqrt(mean)*r.NormFloat64())))
+	for range n {
+		l := orderLength(r)
+		for r.Float64() >= float64(l)/float64(maxOrderLength) {
+			l = orderLength(r)
+		}
+		left := time.Duration(r.Float64() * float64(l))
+		c := &session{browser: newBrowser(r, addr(r)), issued: at.Add(-jitter(r, 0, accessTokenTTL)), preflight: true, resumed: true}
+		start := at.Add(jitter(r, 0, 30*time.Second))
+		s.sim.Go(start, func(t time.Time) time.Time {
+			s.orderSession(t, c, left, p.checkoutOdds())
+			return time.Time{}
+		})
+	}
+}
+
 // loginTabs is the share of ordering tabs that start with a log-in.
 const loginTabs = 1.0 / 3
 
@@ -293,7 +318,12 @@ const loginTabs = 1.0 / 3
 func (p *Profile) checkoutOdds() float64 { return min(1, p.CheckoutShare*16) }
 
 // orderLength is how long an ordering tab stays open: 20–90 minutes.
-func orderLength(r *rand.Rand) time.Duration { return jitter(r, 20*time.Minute, 90*time.Minute) }
+func orderLength(r *rand.Rand) time.Duration { return jitter(r, 20*time.Minute, maxOrderLength) }
+
+const (
+	maxOrderLength  = 90 * time.Minute
+	meanOrderLength = 55 * time.Minute
+)
 
 // mobileAddr is a phone's address: IPv6 of its own, or on IPv4 one of its
 // carrier's NAT pool addresses.
@@ -324,6 +354,7 @@ func (s *site) office(from time.Time, share float64, p *Profile, i int) {
 		s.sim.Poisson(name, from, share*p.Size*1.6/reqPerOrderSession, rate, func(r *rand.Rand, t time.Time) {
 			s.orderTab(t, newBrowser(r, ip), p)
 		})
+		s.openTabs(from, rate(from), p, name+"-open", func(*rand.Rand) netip.Addr { return ip })
 	}
 }
 

@@ -36,6 +36,9 @@ type browser struct {
 	proto string
 	warm  bool // the site's CSS, JS, fonts and logo are cached
 	actor Actor
+	// preflights is the browser's CORS preflight cache: when it last
+	// preflighted each "METHOD path" (single-page apps only).
+	preflights map[string]time.Time
 }
 
 func newBrowser(r *rand.Rand, ip netip.Addr) *browser {
