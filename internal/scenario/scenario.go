@@ -57,12 +57,13 @@ func (t *Truth) label(key string) string {
 		}
 		a = p.Addr()
 	}
+	label, bits := "", -1
 	for _, k := range t.Known {
-		if k.Net.Contains(a.Unmap()) {
-			return k.Label
+		if k.Net.Contains(a.Unmap()) && k.Net.Bits() > bits {
+			label, bits = k.Label, k.Net.Bits() // the most specific
 		}
 	}
-	return ""
+	return label
 }
 
 // Scenario is one cell of the matrix: a site of one size on one window of
