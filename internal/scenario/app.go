@@ -174,16 +174,26 @@ func (s *site) orderSession(t time.Time, c *session, length time.Duration, check
 		_, t = s.authed(t, c, "GET", "/api/v1/me", 200, 1024+between(r, -8, 8))
 	}
 	nextPoll := t.Add(30 * time.Second)
-	// do makes one call at `at`, after the polls due before it: the tab
-	// polls while open, through the work and the pauses.
-	do := func(at time.Time, method, path string, status, bytes int) time.Time {
+	// pollUntil makes the polls due before `at`: the tab polls while
+	// open, through the work and the pauses.
+	pollUntil := func(at time.Time) {
 		for ; nextPoll.Before(at) && nextPoll.Before(end); nextPoll = nextPoll.Add(jitter(r, 29*time.Second, 31*time.Second)) {
 			s.authed(nextPoll, c, "GET", notificationsPath, 200, notifBytes(r))
 		}
+	}
+	do := func(at time.Time, method, path string, status, bytes int) time.Time {
+		pollUntil(at)
 		_, after := s.authed(at, c, method, path, status, bytes)
 		return after
 	}
-	for t.Before(end) {
+	// The tab is a process: each step is one burst of work and the polls
+	// until the next, so that a tab open for an hour holds only its next
+	// few minutes of requests in memory.
+	s.sim.Go(t, func(t time.Time) time.Time {
+		if !t.Before(end) {
+			pollUntil(end)
+			return time.Time{}
+		}
 		// A burst of work: a search, a few products, maybe the cart.
 		at := do(t, "GET", pick(r, productPages), 200, between(r, 14000, 22000))
 		for range between(r, 1, 6) {
@@ -204,9 +214,12 @@ func (s *site) orderSession(t time.Time, c *session, length time.Duration, check
 		case r.Float64() < 0.3:
 			at = do(at.Add(ms(between(r, 2000, 9000))), "GET", "/api/v1/orders?page=1", 200, between(r, 6000, 12000))
 		}
-		t = at.Add(jitter(r, time.Minute, 6*time.Minute))
-	}
-	for ; nextPoll.Before(end); nextPoll = nextPoll.Add(jitter(r, 29*time.Second, 31*time.Second)) {
-		s.authed(nextPoll, c, "GET", notificationsPath, 200, notifBytes(r))
-	}
+		next := at.Add(jitter(r, time.Minute, 6*time.Minute))
+		if !next.Before(end) {
+			pollUntil(end)
+			return time.Time{}
+		}
+		pollUntil(next)
+		return next
+	})
 }

@@ -301,11 +301,7 @@ func (s *site) openTabs(at time.Time, rate float64, p *Profile, name string, add
 		}
 		left := time.Duration(r.Float64() * float64(l))
 		c := &session{browser: newBrowser(r, addr(r)), issued: at.Add(-jitter(r, 0, accessTokenTTL)), preflight: true, resumed: true}
-		start := at.Add(jitter(r, 0, 30*time.Second))
-		s.sim.Go(start, func(t time.Time) time.Time {
-			s.orderSession(t, c, left, p.checkoutOdds())
-			return time.Time{}
-		})
+		s.orderSession(at.Add(jitter(r, 0, 30*time.Second)), c, left, p.checkoutOdds())
 	}
 }
 
