@@ -144,7 +144,7 @@ sentinel_run() { sentinel run --listen 127.0.0.1:0 "$@" >"$WORK/run.out" 2>"$WOR
 	}
 
 	// Replay printed the flood; test-alert reached the three notifiers.
-	if !strings.Contains(string(out), "FIRING   signup-burst [critical]: 3.03/s ≥ 3/s over 30s, now 91/s, normal 0/s ± 0/s (91 events from 91 distinct client_ip)") {
+	if !strings.Contains(string(out), "FIRING   signup-burst [critical]: 3.03/s ≥ 3/s over 30s, now 91/s, normal 3.6/h ± 14.4/h (91 events from 91 distinct client_ip)") {
 		t.Errorf("replay did not print the flood's alert")
 	}
 	for _, name := range []string{"ntfy", "slack", "email"} {
