@@ -123,21 +123,22 @@ func (d *dense) place(j uint32, step, newest int64, r uint8) bool {
 		es = d.grow(j, es)
 	}
 	es = es[:nn]
-	copy(es[k+1:], es[i:n])
+	if i < n {
+		copy(es[k+1:], es[i:n])
+	}
 	es[k] = pack(step, r)
 	d.n[j] = uint8(nn)
 	d.live += nn - n
 	if k == 0 {
 		d.setMax(old, r)
 	}
-	if len(d.ents)-d.used > max(d.used/2, minDead) {
-		d.compactArena()
-	}
 	return !same
 }
 
 // grow moves register j's list es to a block of twice its capacity at the
-// end of the arena, and returns it there.
+// end of the arena, and returns it there. The dead blocks it leaves behind
+// are reclaimed by compacting the arena once they outweigh half the live
+// ones: amortized O(1) per move.
 func (d *dense) grow(j uint32, es []uint32) []uint32 {
 	c := max(2*cap(es), 2)
 	off := len(d.ents)
@@ -149,6 +150,10 @@ func (d *dense) grow(j uint32, es []uint32) []uint32 {
 	copy(moved, es)
 	d.used += c - cap(es)
 	d.blk[j] = uint32(off)<<3 | uint32(log2(c))
+	if len(d.ents)-d.used > max(d.used/2, minDead) {
+		d.compactArena()
+		return d.list(j)[:len(es)]
+	}
 	return moved
 }
 
@@ -221,7 +226,9 @@ func (d *dense) expireList(j uint32, start, newest int64) {
 	if k < len(es) {
 		r = rankOf(es[k])
 	}
-	copy(es, es[k:])
+	if k < len(es) {
+		copy(es, es[k:])
+	}
 	d.n[j] -= uint8(k)
 	d.live -= k
 	d.setMax(old, r)

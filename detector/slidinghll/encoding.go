@@ -85,16 +85,15 @@ func (w *Window) AppendBinary(b []byte) ([]byte, error) {
 }
 
 func (w *Window) appendKeys(b []byte, sp *sparse) []byte {
-	keys := make([]uint32, 0, sp.len())
-	for k := range sp.keys {
-		keys = append(keys, k)
-	}
+	keys := make([]uint64, 0, sp.len())
+	sp.keys.each(func(k, v uint32) { keys = append(keys, uint64(k)<<32|uint64(v)) })
 	slices.Sort(keys)
 	b = binary.AppendUvarint(b, uint64(len(keys)))
 	prev := uint32(0)
-	for _, k := range keys {
+	for _, kv := range keys {
+		k := uint32(kv >> 32)
 		b = binary.AppendUvarint(b, uint64(k-prev))
-		b = binary.AppendUvarint(b, uint64(w.newest-step32(w.newest, sp.keys[k])))
+		b = binary.AppendUvarint(b, uint64(w.newest-step32(w.newest, uint32(kv))))
 		prev = k
 	}
 	return b
@@ -228,13 +227,13 @@ func (dec *decoder) window() *Window {
 		dec.fail("values without a newest step")
 	case form == formEmpty:
 	case form == formSparse:
-		w.sp = dec.keys(w, 1, sparseMax, w.span-1)
+		w.sp = dec.keys(w, 1, sparseMax, w.maxAge())
 	case form == formDense:
 		w.dn = dec.registers(w)
 		switch dec.byte("recording") {
 		case 0:
 		case 1:
-			age := dec.uvarint("recording after", uint64(w.span-1))
+			age := dec.uvarint("recording after", uint64(w.maxAge()))
 			w.recAfter = w.newest - int64(age)
 			w.sp = dec.keys(w, 0, sparseMax/2, int64(age)-1)
 			dec.checkRecorded(w)
@@ -250,6 +249,10 @@ func (dec *decoder) window() *Window {
 	return w
 }
 
+// maxAge returns the age of the window's oldest step: span-1, or less when
+// the window starts at the oldest int64.
+func (w *Window) maxAge() int64 { return w.newest - w.start() }
+
 // keys reads lo to hi sparse keys whose ages are at most maxAge.
 func (dec *decoder) keys(w *Window, lo, hi int, maxAge int64) *sparse {
 	n := int(dec.uvarint("keys", uint64(hi)))
@@ -260,7 +263,7 @@ func (dec *decoder) keys(w *Window, lo, hi int, maxAge int64) *sparse {
 		dec.fail("keys: none can be in the window")
 		return nil
 	}
-	sp := &sparse{keys: make(map[uint32]uint32, n), peak: n}
+	sp := newSparse()
 	visits := make([]lateVisit[uint32], 0, n)
 	k := uint64(0)
 	for i := range n {
@@ -280,7 +283,7 @@ func (dec *decoder) keys(w *Window, lo, hi int, maxAge int64) *sparse {
 			return nil
 		}
 		step := w.newest - age
-		sp.keys[uint32(k)] = uint32(step)
+		sp.keys.put(uint32(k), uint32(step), nil)
 		visits = append(visits, lateVisit[uint32]{step, uint32(k)})
 	}
 	slices.SortFunc(visits, func(a, b lateVisit[uint32]) int { return cmp.Compare(a.step, b.step) })
@@ -317,7 +320,7 @@ func (dec *decoder) registers(w *Window) *dense {
 		age, rank := uint64(0), uint8(maxRank+1)
 		for p := range pairs {
 			if p == 0 {
-				age = dec.uvarint("age", uint64(w.span-1))
+				age = dec.uvarint("age", uint64(w.maxAge()))
 			} else if down := dec.uvarint("age decrease", age); dec.err == nil && down == 0 {
 				dec.fail("register %d pair %d: not after pair %d", j, p, p-1)
 			} else {
@@ -354,10 +357,9 @@ func (dec *decoder) checkRecorded(w *Window) {
 	if dec.err != nil {
 		return
 	}
-	for k, v := range w.sp.keys {
+	w.sp.keys.each(func(k, v uint32) {
 		if !w.dn.covers(k, step32(w.newest, v), w.newest) {
 			dec.fail("recorded key %#x not in the registers", k)
-			return
 		}
-	}
+	})
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"flag"
+	"math"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -172,6 +173,8 @@ func TestWindow_UnmarshalBinary_errors(t *testing.T) {
 		{"recording past the window", []byte{1, 60, 1, 0, formDense, 1, 5, 1, 3, 4, 1, 60, 0}, ErrInvalid},
 		{"recorded key not in the registers", []byte{1, 60, 1, 0, formDense, 1, 5, 1, 3, 4, 1, 10, 1, 2, 0}, ErrInvalid},
 		{"recorded key before the recording", []byte{1, 60, 1, 0, formDense, 1, 0, 1, 3, 40, 1, 2, 1, 2, 2}, ErrInvalid},
+		{"sparse age before the oldest int64", []byte{1, 60, 1, 0xfd, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01, formSparse, 1, 2, 3}, ErrInvalid},
+		{"pair age before the oldest int64", []byte{1, 60, 1, 0xfd, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01, formDense, 1, 5, 1, 3, 4, 0}, ErrInvalid},
 		{"trailing byte", append(append([]byte(nil), sparse...), 0), ErrInvalid},
 		{"truncated sparse", sparse[:len(sparse)-1], ErrInvalid},
 		{"truncated dense", dense[:len(dense)/2], ErrInvalid},
@@ -227,6 +230,19 @@ func FuzzWindow_UnmarshalBinary(f *testing.F) {
 			f.Fatal(err)
 		}
 		f.Add(b)
+	}
+	for _, newest := range []int64{math.MinInt64 + 1, math.MaxInt64} { // ages at the ends of int64
+		for _, n := range []uint64{1, 7000} { // sparse, dense
+			w := New(60)
+			for i := range n {
+				w.Insert(newest-int64(i%3), mix(i))
+			}
+			b, err := w.MarshalBinary()
+			if err != nil {
+				f.Fatal(err)
+			}
+			f.Add(b)
+		}
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		var w Window

@@ -160,7 +160,15 @@ func checkInvariants(tb testing.TB, w *Window) {
 		}
 		pending := map[[2]int64]bool{}
 		sp.q.each(func(step int64, k uint32) { pending[[2]int64{step, int64(k)}] = true })
-		for k, v := range sp.keys {
+		if sp.keys.n > 0 && sp.keys.n*4 > len(sp.keys.slots)*3 {
+			tb.Fatalf("table of %d keys in %d slots", sp.keys.n, len(sp.keys.slots))
+		}
+		count := 0
+		sp.keys.each(func(k, v uint32) {
+			count++
+			if got, ok := sp.keys.get(k); !ok || got != v {
+				tb.Fatalf("key %#x: get = %d, %v, want %d", k, got, ok, v)
+			}
 			s := step32(w.newest, v)
 			if s < start || s > w.newest {
 				tb.Fatalf("key %#x at step %d, window [%d, %d]", k, s, start, w.newest)
@@ -177,6 +185,9 @@ func checkInvariants(tb testing.TB, w *Window) {
 			if _, ok := keyHash(k); !ok {
 				tb.Fatalf("key %#x: no hash encodes to it", k)
 			}
+		})
+		if count != sp.keys.n {
+			tb.Fatalf("table holds %d keys, counts %d", count, sp.keys.n)
 		}
 	}
 	d := w.dn

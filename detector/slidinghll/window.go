@@ -141,10 +141,10 @@ func (w *Window) Advance(step int64) {
 // pair, and every pending visit its register's.
 func (w *Window) toDense() {
 	sp, d := w.sp, newDense()
-	for k, v := range sp.keys {
+	sp.keys.each(func(k, v uint32) {
 		j, r := decodeKey(k)
 		d.place(j, step32(w.newest, v), w.newest, r)
-	}
+	})
 	sp.q.each(func(step int64, k uint32) {
 		if j, _ := decodeKey(k); sp.live(step, k) && d.has(j, step, w.newest) {
 			d.q.push(step, uint16(j))
@@ -186,10 +186,10 @@ func (w *Window) Sketch() *hyperloglog.Sketch {
 	}
 	sk := hyperloglog.New14()
 	if w.sp != nil {
-		for k := range w.sp.keys {
+		w.sp.keys.each(func(k, _ uint32) {
 			x, _ := keyHash(k) // the keys come from hashes
 			sk.InsertHash(x)
-		}
+		})
 	}
 	return sk
 }
