@@ -52,17 +52,17 @@
 //
 // # Sparse and dense
 //
-// Like axiomhq, a window starts sparse: it keeps the exact set of axiomhq's
-// sparse keys (the top 25 bits of a hash, and its rank when they do not
-// give it), each with its newest step, in a map, with the same queue of
-// visits; its estimate is axiomhq's sparse one, linear counting among
-// 2^25, nearly exact (off by at most 1 + n/8192 for n values in the
-// tests). Past 6,144 keys the window turns dense: registers and lists, for
-// a standard error of 1.04/√m ≈ 0.81%. A from-scratch axiomhq sketch is
-// sparse up to about 7,700 uniform keys, so a sparse window and axiomhq
-// agree exactly; from 6,144 keys to axiomhq's own switch the window is
-// dense where axiomhq would still be sparse, and the two estimates differ
-// within the dense error.
+// Like axiomhq, a window starts sparse: it keeps the exact set of
+// axiomhq's sparse keys (the top 25 bits of a hash, and its rank when they
+// do not give it), each with its newest step, in a hash table, with the
+// same queue of visits; its estimate is axiomhq's sparse one, linear
+// counting among 2^25, nearly exact (off by at most 2 + n/8192 for n
+// values in the tests). Past 6,144 keys the window turns dense: registers
+// and lists, for a standard error of 1.04/√m ≈ 0.81%. A from-scratch
+// axiomhq sketch is sparse up to about 7,700 uniform keys, so a sparse
+// window and axiomhq agree exactly; from 6,144 keys to axiomhq's own
+// switch the window is dense where axiomhq would still be sparse, and the
+// two estimates differ within the dense error.
 //
 // A dense window whose traffic falls under 3,072 busy registers records
 // the sparse keys of its new values on the side; once its older steps
@@ -72,8 +72,8 @@
 //
 // # Costs
 //
-// Insert costs amortized O(1): a map update, or a walk of one register's
-// list (a few pairs, at most 51), and one queued visit; an insert at an
+// Insert costs amortized O(1): a hash table update, or a walk of one
+// register's list (a few pairs, at most 51), and one queued visit; an insert at an
 // older step than the FIFO's newest pays O(log q) for the heap of such
 // visits. Advance costs O(1) plus amortized O(1) per pair or key it
 // expires. Estimate costs O(1): a logarithm when sparse; when dense, 52
@@ -84,10 +84,10 @@
 // # Memory
 //
 // Memory follows the traffic. A window that saw nothing is a 48-byte
-// struct. A sparse window costs a few hundred bytes for a handful of
-// values, 17 to 45 bytes a key for more (a map entry, its queued visits,
-// 16 bytes per queued step): up to about 190 KiB just before it turns
-// dense. A dense one costs 80 KiB of register headers, 4 bytes a pair in
+// struct. A sparse window costs 250 to 400 bytes for a handful of values,
+// 15 to 48 bytes a key for more (an 8-byte slot of a hash table kept
+// between 3/8 and 3/4 full, its queued visits, 16 bytes per queued step):
+// up to about 175 KiB just before it turns dense. A dense one costs 80 KiB of register headers, 4 bytes a pair in
 // power-of-two blocks, 2 bytes a queued visit and 16 per queued step:
 // measured, 150 to 210 KiB just past the switch, 210 to 310 KiB for 20,000
 // values and 260 to 560 KiB for 100,000 (at one step, or spread over 3,600

@@ -68,8 +68,8 @@ func (w *Window) start() int64 {
 // where it falls, even behind newer ones. Insert reports false, and counts
 // nothing, when step is older than the window.
 //
-// Insert costs amortized O(1): a map update or a walk of one register's
-// list (a few pairs), and one queued visit.
+// Insert costs amortized O(1): a hash table update or a walk of one
+// register's list (a few pairs), and one queued visit.
 func (w *Window) Insert(step int64, hash uint64) bool {
 	switch {
 	case !w.started:
