@@ -55,6 +55,7 @@ func (q *queue[E]) push(step int64, item E) {
 
 // expire visits, and drops, every pair whose step is before start.
 func (q *queue[E]) expire(start int64, visit func(step int64, item E)) {
+	items, runs := 0, 0
 	for q.rhead < len(q.runs) && q.runs[q.rhead].step < start {
 		r := q.runs[q.rhead]
 		for _, it := range q.items[q.head : q.head+r.n] {
@@ -62,42 +63,44 @@ func (q *queue[E]) expire(start int64, visit func(step int64, item E)) {
 		}
 		q.head += r.n
 		q.rhead++
+		items += r.n
+		runs++
 	}
 	for len(q.late) > 0 && q.late[0].step < start {
 		v := q.popLate()
 		visit(v.step, v.item)
 	}
-	q.reclaim()
+	if runs > 0 {
+		q.reclaim(items, runs)
+	}
 }
 
 // reclaim moves the pending FIFO to the front of its arrays once the
-// visited part is the larger, and lets go of arrays four times too large:
-// amortized O(1) per pair.
-func (q *queue[E]) reclaim() {
-	if q.rhead == len(q.runs) {
-		q.items, q.runs, q.head, q.rhead = shrink(q.items[:0]), shrink(q.runs[:0]), 0, 0
-		return
-	}
+// visited part is the larger, and lets go of arrays more than four times
+// what they hold and what a step just visited: amortized O(1) per pair,
+// and memory that follows the traffic down.
+func (q *queue[E]) reclaim(items, runs int) {
 	if q.head > len(q.items)/2 {
-		q.items = shrink(q.items[:copy(q.items, q.items[q.head:])])
+		q.items = fit(q.items[:copy(q.items, q.items[q.head:])], items)
 		q.head = 0
 	}
 	if q.rhead > len(q.runs)/2 {
-		q.runs = shrink(q.runs[:copy(q.runs, q.runs[q.rhead:])])
+		q.runs = fit(q.runs[:copy(q.runs, q.runs[q.rhead:])], runs)
 		q.rhead = 0
 	}
 }
 
-// shrink returns s, or a copy of it in a smaller array when s uses less
-// than a quarter of its array.
-func shrink[T any](s []T) []T {
-	if cap(s) <= 64 || len(s) >= cap(s)/4 {
+// fit returns s, or a copy of it in a smaller array when s's array is
+// over four times both its length and need.
+func fit[T any](s []T, need int) []T {
+	n := max(len(s), need)
+	switch {
+	case cap(s) <= 64 || cap(s) <= 4*n:
 		return s
-	}
-	if len(s) == 0 {
+	case n == 0:
 		return nil
 	}
-	return append(make([]T, 0, 2*len(s)), s...)
+	return append(make([]T, 0, 2*n), s...)
 }
 
 // due reports whether the queue has grown to four times its length after
@@ -130,11 +133,11 @@ func (q *queue[E]) compact(live func(step int64, item E) bool) {
 			late = append(late, v)
 		}
 	}
-	q.late = late
-	for i := len(late)/2 - 1; i >= 0; i-- {
+	q.late = fit(late, 0)
+	for i := len(q.late)/2 - 1; i >= 0; i-- {
 		q.down(i)
 	}
-	q.reclaim()
+	q.items, q.runs = fit(q.items, 0), fit(q.runs, 0)
 	q.limit = 4 * q.len()
 }
 
@@ -156,8 +159,8 @@ func (q *queue[E]) popLate() lateVisit[E] {
 	q.late[0] = q.late[n]
 	q.late = q.late[:n]
 	q.down(0)
-	if len(q.late) == 0 {
-		q.late = shrink(q.late)
+	if len(q.late) < cap(q.late)/4 {
+		q.late = fit(q.late, 0)
 	}
 	return v
 }

@@ -363,13 +363,15 @@ func heapOf() uint64 {
 
 // TestWindow_memory checks that memory follows the traffic: a window that
 // saw nothing, or a few values, costs a few hundred bytes; one that held a
-// flood gives its memory back once the flood has left it.
+// burst gives its memory back once the burst has left it, whether traffic
+// goes on or not.
 func TestWindow_memory(t *testing.T) {
+	span := int64(3600)
 	per := func(n int, fill func(w *Window)) uint64 {
 		ws := make([]*Window, n)
 		base := heapOf()
 		for i := range ws {
-			ws[i] = New(3600)
+			ws[i] = New(span)
 			fill(ws[i])
 		}
 		used := heapOf()
@@ -388,6 +390,23 @@ func TestWindow_memory(t *testing.T) {
 	}); got > 512 {
 		t.Errorf("a window of 5 values: %d bytes, want ≤ 512", got)
 	}
+	span = 2
+	for _, burst := range []uint64{5000, 50_000} { // sparse, dense
+		if got := per(100, func(w *Window) {
+			for i := range burst {
+				w.Insert(0, mix(i))
+			}
+			for step := range int64(10) {
+				w.Insert(1+step, mix(1<<40+uint64(step)))
+			}
+			if w.dn != nil || w.sp.len() != 2 {
+				t.Fatalf("after the burst: dense %v, %d keys", w.dn != nil, w.sp.len())
+			}
+		}); got > 1024 {
+			t.Errorf("a 2-step window of 2 values after a burst of %d: %d bytes, want ≤ 1 KiB", burst, got)
+		}
+	}
+	span = 3600
 	if got := per(100, func(w *Window) {
 		for i := range uint64(20_000) {
 			w.Insert(int64(i/1000), mix(i))
