@@ -137,8 +137,7 @@ func (q *queue[E]) compact(live func(step int64, item E) bool) {
 	for i := len(q.late)/2 - 1; i >= 0; i-- {
 		q.down(i)
 	}
-	q.items, q.runs = fit(q.items, 0), fit(q.runs, 0)
-	q.limit = 4 * q.len()
+	q.limit = 4 * q.len() // the FIFO's arrays stay: it grows back to the limit
 }
 
 func (q *queue[E]) pushLate(step int64, item E) {
