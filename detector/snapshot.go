@@ -9,8 +9,10 @@ import (
 	"github.com/sentinel-dev/sentinel/alert"
 )
 
-// SnapshotVersion is the format of [Snapshot]; Restore refuses others.
-const SnapshotVersion = 1
+// SnapshotVersion is the format of [Snapshot]. Restore also reads version
+// 1, whose distinct values were a sketch per bucket: those start empty
+// (a rule's window of them, at most), the rest of the state is kept.
+const SnapshotVersion = 2
 
 // Snapshot is an engine's state: its clock and, per rule, the window's
 // buckets, the learned baseline and whether it fires. The daemon saves one
@@ -54,6 +56,9 @@ type RuleSnapshot struct {
 	FiredAs      alert.Severity   `json:"fired_as,omitempty"`
 	// KeyNormals are the learned normals of a per-key baseline's keys.
 	KeyNormals []KeyNormal `json:"key_normals,omitempty"`
+	// Distinct is the window's distinct values (a distinct rule's, or its
+	// DistinctOf): a slidinghll.Window's encoding.
+	Distinct []byte `json:"distinct,omitempty"`
 }
 
 // BucketSnapshot is one bucket of a rule's window.
@@ -63,7 +68,6 @@ type BucketSnapshot struct {
 	Hits   uint64           `json:"hits,omitempty"`
 	Merged bool             `json:"merged"`
 	Keys   []alert.KeyCount `json:"keys,omitempty"`
-	HLL    []byte           `json:"hll,omitempty"`
 	// Cold and Of are a rule's evidence: events from cold addresses, and
 	// events of the block its share is of.
 	Cold uint64 `json:"cold,omitempty"`
@@ -105,7 +109,7 @@ var ErrSnapshotVersion = errors.New("snapshot of another version")
 // Space-Saving summary cannot be rebuilt with its error bounds), so a key
 // never looks busier after a restart than it was.
 func (e *Engine) Restore(snap *Snapshot) ([]string, error) {
-	if snap.Version != SnapshotVersion {
+	if snap.Version != SnapshotVersion && snap.Version != 1 {
 		return nil, fmt.Errorf("%w: %d, want %d", ErrSnapshotVersion, snap.Version, SnapshotVersion)
 	}
 	if e.started {
@@ -169,15 +173,17 @@ func (s *ruleState) snapshot() (RuleSnapshot, error) {
 				return rs, err
 			}
 		}
-		if s.distinct != nil {
-			if err := s.distinct.saveSlot(i, &bs); err != nil {
-				return rs, err
-			}
-		}
 		if s.ev != nil {
 			s.ev.saveSlot(i, &bs)
 		}
 		rs.Buckets = append(rs.Buckets, bs)
+	}
+	if s.distinct != nil {
+		b, err := s.distinct.save()
+		if err != nil {
+			return rs, err
+		}
+		rs.Distinct = b
 	}
 	return rs, nil
 }
@@ -202,16 +208,16 @@ func (s *ruleState) restore(rs *RuleSnapshot) error {
 				return err
 			}
 		}
-		if s.distinct != nil {
-			if err := s.distinct.loadSlot(i, &bs); err != nil {
-				return err
-			}
-		}
 		if s.ev != nil {
 			s.ev.loadSlot(i, &bs)
 		}
 		if bs.Merged {
 			w.complete(bk)
+		}
+	}
+	if s.distinct != nil {
+		if err := s.distinct.load(rs.Distinct); err != nil {
+			return err
 		}
 	}
 	for i, name := range stateNames {
