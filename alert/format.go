@@ -2,6 +2,7 @@ package alert
 
 import (
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -38,8 +39,8 @@ func formatNumber(v float64) string {
 	switch {
 	case v == float64(int64(v)) && v < 1e15:
 		s = Thousands(uint64(max(v, 0)))
-	case v >= 100:
-		s = strconv.FormatFloat(v, 'f', 0, 64)
+	case v >= 100 && v < 1e15:
+		s = Thousands(uint64(math.Round(v)))
 	case v >= 10:
 		s = strings.TrimSuffix(strconv.FormatFloat(v, 'f', 1, 64), ".0")
 	default:

@@ -67,7 +67,7 @@ func TestFormatValue(t *testing.T) {
 		unit Unit
 		want string
 	}{
-		{240.5, PerSecond, "240/s"},
+		{240.5, PerSecond, "241/s"},
 		{12.25, PerSecond, "12.2/s"},
 		{0.33, PerSecond, "0.33/s"},
 		{0.1, PerSecond, "0.1/s"},
@@ -79,6 +79,7 @@ func TestFormatValue(t *testing.T) {
 		{3.0 / 3600, PerSecond, "3/h"},
 		{0.5 / 3600, PerSecond, "0.5/h"},
 		{4154, Distinct, "4,154 distinct"},
+		{2180.6, Distinct, "2,181 distinct"},
 		{0.325, Share, "32.5%"},
 		{300, Silent, "5m silent"},
 	}

@@ -105,7 +105,8 @@ func (l *learned) learn(v, th float64, active bool, at, start time.Time) {
 		return
 	}
 	x := v
-	if (active || crosses(v, th, l.cfg.Down, true)) && !math.IsInf(th, 0) {
+	attack := (active || crosses(v, th, l.cfg.Down, true)) && !math.IsInf(th, 0)
+	if attack {
 		x = th // even in warm-up: an attack then must not become the normal
 	}
 	// Nor may an attack teach the other direction: a flood must not lift
@@ -115,6 +116,13 @@ func (l *learned) learn(v, th float64, active bool, at, start time.Time) {
 	// normal (or the floor, on a quiet site) and at least a learnSpan-th of
 	// it: a lasting new level is still learned, geometrically.
 	x = min(max(x, l.mean/learnSpan), max(l.mean, l.cfg.Floor)*learnSpan)
+	if attack {
+		// At the half-life's pace only: the warm-up's plain average would
+		// give each of a long attack's values a weight of 1/n, and a
+		// ten-minute flood in the first half hour would triple the normal.
+		l.foldAt(x, l.alpha)
+		return
+	}
 	l.fold(x)
 }
 
@@ -135,7 +143,11 @@ func (l *learned) skipped(n int64) {
 
 func (l *learned) fold(x float64) {
 	l.n++
-	alpha := max(l.alpha, 1/l.n)
+	l.foldAt(x, max(l.alpha, 1/l.n))
+}
+
+// foldAt folds x into the mean and variance with weight alpha.
+func (l *learned) foldAt(x, alpha float64) {
 	d := x - l.mean
 	l.mean += alpha * d
 	l.vr = (1 - alpha) * (l.vr + alpha*d*d)

@@ -404,6 +404,20 @@ func TestBaseline_notTaughtByAnAttack(t *testing.T) {
 			t.Errorf("spike rule: %v, want one episode from the flood's start", got)
 		}
 	})
+	t.Run("a long flood during the warm-up", func(t *testing.T) {
+		// Ten minutes at 40/s, fifteen minutes into the warm-up of a site at
+		// 2/s: the rule fires at its warm-up floor and must hold until the
+		// flood ends; the warm-up's plain average must not let the flood's
+		// values lift the normal toward it.
+		warm := Rule{Name: "warm", Type: Rate, Window: 30 * s,
+			Baseline: &Baseline{Factor: 10, Floor: 1, Warmup: 30 * time.Minute, WarmupFloor: 3, HalfLife: 6 * time.Hour}}
+		flood := 15 * time.Minute
+		events := concat(steady(0, time.Hour, 2), steady(flood, 10*time.Minute, 38))
+		got, _, _ := replay(t, warm, byTime(events), Options{})
+		if len(got) != 2 || got[0].At > flood+20*s || got[1].At < flood+10*time.Minute {
+			t.Errorf("%v, want one episode from the flood's start to its end", got)
+		}
+	})
 	t.Run("outage then ordinary traffic", func(t *testing.T) {
 		events := concat(steady(0, 2*time.Hour, 10), steady(3*time.Hour, time.Hour, 10))
 		if got, _, _ := replay(t, spike, events, Options{}); len(got) != 0 {
