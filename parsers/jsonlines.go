@@ -7,7 +7,6 @@ import (
 	"sort"
 	"strings"
 	"time"
-	"unicode/utf8"
 )
 
 // JSON decodes logs with one JSON object per line: Caddy, nginx with
@@ -310,69 +309,39 @@ func setKind(ev *Event) {
 	}
 }
 
-func skipWS(s []byte, i int) int {
-	for i < len(s) && (s[i] == ' ' || s[i] == '\t' || s[i] == '\r' || s[i] == '\n') {
-		i++
-	}
-	return i
-}
-
 // object reads the object at s[i] == '{', storing the values of mapped
 // paths and descending only into objects that lead to one. It returns the
 // index after the closing brace.
 func (j *JSON) object(s []byte, i int) (int, bool) {
-	i = skipWS(s, i+1)
-	if i < len(s) && s[i] == '}' {
-		return i + 1, true
-	}
+	m := openMembers(s, i)
 	for {
-		if i >= len(s) || s[i] != '"' {
-			return i, false
+		key, esc, ok := m.next()
+		if !ok {
+			return m.i, !m.bad
 		}
 		mark := len(j.path)
 		if mark > 0 {
 			j.path = append(j.path, '.')
 		}
-		start, end, esc, next, ok := scanString(s, i)
-		if !ok {
-			return next, false
-		}
 		if esc {
-			j.path = appendUnescaped(j.path, s[start:end])
+			j.path = appendUnescaped(j.path, key)
 		} else {
-			j.path = append(j.path, s[start:end]...)
+			j.path = append(j.path, key...)
 		}
-		i = skipWS(s, next)
-		if i >= len(s) || s[i] != ':' {
-			return i, false
-		}
-		i = skipWS(s, i+1)
-		if i >= len(s) {
-			return i, false
-		}
-		if slot, found := j.slots[string(j.path)]; found && s[i] != '{' {
-			i, ok = j.value(s, i, slot)
-		} else if s[i] == '{' && j.prefixes[string(j.path)] {
-			i, ok = j.object(s, i)
+		v := m.i
+		var end int
+		if slot, found := j.slots[string(j.path)]; found && s[v] != '{' {
+			end, ok = j.value(s, v, slot)
+		} else if s[v] == '{' && j.prefixes[string(j.path)] {
+			end, ok = j.object(s, v)
 		} else {
-			i, ok = skipValue(s, i)
+			end, ok = skipValue(s, v)
 		}
 		j.path = j.path[:mark]
 		if !ok {
-			return i, false
+			return end, false
 		}
-		i = skipWS(s, i)
-		if i >= len(s) {
-			return i, false
-		}
-		switch s[i] {
-		case ',':
-			i = skipWS(s, i+1)
-		case '}':
-			return i + 1, true
-		default:
-			return i, false
-		}
+		m.i = end
 	}
 }
 
@@ -417,165 +386,4 @@ func (j *JSON) scalar(s []byte, i, slot int) (int, bool) {
 		j.vals[slot] = s[i:end:end]
 	}
 	return end, true
-}
-
-// scanString finds the string at s[i] == '"': its contents are
-// s[start:end], esc tells whether they hold a backslash, and next is the
-// index after the closing quote.
-func scanString(s []byte, i int) (start, end int, esc bool, next int, ok bool) {
-	start = i + 1
-	k := start
-	for {
-		q := bytes.IndexByte(s[k:], '"')
-		if q < 0 {
-			return start, len(s), esc, len(s), false
-		}
-		q += k
-		b := bytes.IndexByte(s[k:q], '\\')
-		if b < 0 {
-			return start, q, esc, q + 1, true
-		}
-		// Walk the escapes up to the candidate quote: it may be escaped.
-		esc = true
-		k += b
-		for k < q {
-			if s[k] == '\\' {
-				k += 2
-			} else {
-				k++
-			}
-		}
-		if k == q {
-			return start, q, esc, q + 1, true
-		}
-		k = q + 1 // the quote was escaped; look further
-	}
-}
-
-// scanToken returns the end of the number or literal at s[i].
-func scanToken(s []byte, i int) int {
-	for i < len(s) {
-		switch s[i] {
-		case ',', '}', ']', ' ', '\t', '\r', '\n', '"', '{', '[', ':':
-			return i
-		}
-		i++
-	}
-	return i
-}
-
-// skipValue returns the index after the value at s[i], checking no more
-// than that brackets balance and strings end.
-func skipValue(s []byte, i int) (int, bool) {
-	switch s[i] {
-	case '"':
-		_, _, _, next, ok := scanString(s, i)
-		return next, ok
-	case '{', '[':
-	default:
-		end := scanToken(s, i)
-		return end, end > i
-	}
-	depth := 0
-	for i < len(s) {
-		switch s[i] {
-		case '{', '[':
-			depth++
-		case '}', ']':
-			depth--
-			if depth == 0 {
-				return i + 1, true
-			}
-		case '"':
-			_, _, _, next, ok := scanString(s, i)
-			if !ok {
-				return next, false
-			}
-			i = next
-			continue
-		}
-		i++
-	}
-	return i, false
-}
-
-// appendUnescaped appends the JSON string contents src to dst with its
-// escapes resolved. The result is never longer than src. Invalid escapes
-// are kept as they are and lone surrogates become U+FFFD; raw bytes,
-// valid UTF-8 or not, are copied.
-func appendUnescaped(dst, src []byte) []byte {
-	for i := 0; i < len(src); {
-		k := bytes.IndexByte(src[i:], '\\')
-		if k < 0 {
-			return append(dst, src[i:]...)
-		}
-		dst = append(dst, src[i:i+k]...)
-		i += k
-		if i+1 >= len(src) {
-			return append(dst, '\\')
-		}
-		switch e := src[i+1]; e {
-		case '"', '\\', '/':
-			dst = append(dst, e)
-		case 'b':
-			dst = append(dst, '\b')
-		case 'f':
-			dst = append(dst, '\f')
-		case 'n':
-			dst = append(dst, '\n')
-		case 'r':
-			dst = append(dst, '\r')
-		case 't':
-			dst = append(dst, '\t')
-		case 'u':
-			r, ok := hex4(src[i+2:])
-			if !ok {
-				dst = append(dst, '\\', 'u')
-				i += 2
-				continue
-			}
-			i += 6
-			if utf16IsSurrogate(r) {
-				r2, ok2 := rune(0), false
-				if r < 0xDC00 && i+1 < len(src) && src[i] == '\\' && src[i+1] == 'u' {
-					r2, ok2 = hex4(src[i+2:])
-				}
-				if ok2 && r2 >= 0xDC00 && r2 <= 0xDFFF {
-					r = 0x10000 + (r-0xD800)<<10 + (r2 - 0xDC00)
-					i += 6
-				} else {
-					r = utf8.RuneError
-				}
-			}
-			dst = utf8.AppendRune(dst, r)
-			continue
-		default:
-			dst = append(dst, '\\', e)
-		}
-		i += 2
-	}
-	return dst
-}
-
-func utf16IsSurrogate(r rune) bool { return r >= 0xD800 && r <= 0xDFFF }
-
-func hex4(b []byte) (rune, bool) {
-	if len(b) < 4 {
-		return 0, false
-	}
-	var r rune
-	for _, c := range b[:4] {
-		switch {
-		case c >= '0' && c <= '9':
-			c -= '0'
-		case c >= 'a' && c <= 'f':
-			c -= 'a' - 10
-		case c >= 'A' && c <= 'F':
-			c -= 'A' - 10
-		default:
-			return 0, false
-		}
-		r = r<<4 | rune(c)
-	}
-	return r, true
 }

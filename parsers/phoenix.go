@@ -946,7 +946,7 @@ func phxFlyPrefix(line []byte, w *phxWrap) ([]byte, bool) {
 	if sp < 0 {
 		return nil, false
 	}
-	t, ok := phxRFC3339(line[:sp])
+	t, ok := parseRFC3339(line[:sp], time.UTC)
 	if !ok {
 		return nil, false
 	}
@@ -993,69 +993,18 @@ func phxFlyPrefix(line []byte, w *phxWrap) ([]byte, bool) {
 	return rest[1:], true
 }
 
-// phxRFC3339 parses "2006-01-02T15:04:05[.999999999](Z|±07:00)" by hand;
-// without a zone it is UTC.
-func phxRFC3339(b []byte) (time.Time, bool) {
-	if len(b) < 19 || b[4] != '-' || b[7] != '-' || (b[10] != 'T' && b[10] != 't') || b[13] != ':' || b[16] != ':' {
-		return time.Time{}, false
-	}
-	y, ok1 := digits(b[0:4])
-	mo, ok2 := digits(b[5:7])
-	d, ok3 := digits(b[8:10])
-	h, ok4 := digits(b[11:13])
-	mi, ok5 := digits(b[14:16])
-	s, ok6 := digits(b[17:19])
-	if !(ok1 && ok2 && ok3 && ok4 && ok5 && ok6) || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || s > 60 {
-		return time.Time{}, false
-	}
-	i, ns := 19, 0
-	if i < len(b) && b[i] == '.' {
-		var k int
-		ns, k = phxFraction(b[i+1:])
-		if k == 0 {
-			return time.Time{}, false
-		}
-		i += 1 + k
-	}
-	offset := 0
-	if i < len(b) {
-		switch b[i] {
-		case 'Z', 'z':
-			i++
-		case '+', '-':
-			if len(b)-i != 6 || b[i+3] != ':' {
-				return time.Time{}, false
-			}
-			oh, ok1 := digits(b[i+1 : i+3])
-			om, ok2 := digits(b[i+4 : i+6])
-			if !ok1 || !ok2 || oh > 23 || om > 59 {
-				return time.Time{}, false
-			}
-			offset = (oh*60 + om) * 60
-			if b[i] == '-' {
-				offset = -offset
-			}
-			i += 6
-		}
-	}
-	if i != len(b) {
-		return time.Time{}, false
-	}
-	t := time.Date(y, time.Month(mo), d, h, mi, s, ns, time.UTC)
-	if t.Day() != d {
-		return time.Time{}, false
-	}
-	return t.Add(-time.Duration(offset) * time.Second), true
-}
-
 // envelope takes apart a Fly log shipper record and returns its message,
 // unescaped into p.msgBuf when it has escapes.
 func (p *Phoenix) envelope(line []byte, w *phxWrap) ([]byte, error) {
-	var msg, msgRaw []byte
-	var msgEsc, found bool
-	it := phxObjectOf(line)
+	var msgRaw []byte
+	var found bool
+	m := openMembers(line, 0)
 	for {
-		key, val, ok := it.next()
+		key, _, ok := m.next()
+		if !ok {
+			break
+		}
+		val, ok := m.rawValue()
 		if !ok {
 			break
 		}
@@ -1066,184 +1015,61 @@ func (p *Phoenix) envelope(line []byte, w *phxWrap) ([]byte, error) {
 			}
 			found = true
 			msgRaw = val[1 : len(val)-1]
-			msgEsc = bytes.IndexByte(msgRaw, '\\') >= 0
 		case "timestamp":
 			if len(val) < 2 || val[0] != '"' {
 				return nil, fieldError("timestamp", val)
 			}
-			t, ok := phxRFC3339(val[1 : len(val)-1])
+			t, ok := parseRFC3339(val[1:len(val)-1], time.UTC)
 			if !ok {
 				return nil, fieldError("timestamp", val)
 			}
 			w.hasTime, w.time = true, t
 		case "log":
-			sub := phxObjectOf(val)
-			for k, v, ok := sub.next(); ok; k, v, ok = sub.next() {
+			phxMembers(val, func(k, v []byte) {
 				if string(k) == "level" {
-					w.level = phxUnquote(v)
+					w.level = jsonString(v)
 				}
-			}
+			})
 		case "fly":
-			sub := phxObjectOf(val)
-			for k, v, ok := sub.next(); ok; k, v, ok = sub.next() {
+			phxMembers(val, func(k, v []byte) {
 				switch string(k) {
 				case "region":
-					w.region = phxUnquote(v)
+					w.region = jsonString(v)
 				case "app":
-					app := phxObjectOf(v)
-					for k, v, ok := app.next(); ok; k, v, ok = app.next() {
+					phxMembers(v, func(k, v []byte) {
 						if string(k) == "instance" {
-							w.instance = phxUnquote(v)
+							w.instance = jsonString(v)
 						}
-					}
+					})
 				}
-			}
+			})
 		}
 	}
-	if it.bad || !found {
+	if m.bad || !found {
 		return nil, malformed("phoenix")
 	}
 	w.ok = true
-	msg = msgRaw
-	if msgEsc {
-		// The JSON format's unescaper: lenient, as shippers are.
-		p.msgBuf = appendUnescaped(p.msgBuf[:0], msgRaw)
-		msg = p.msgBuf
+	if bytes.IndexByte(msgRaw, '\\') < 0 {
+		return msgRaw, nil
 	}
-	return msg, nil
+	// The JSON format's unescaper: lenient, as shippers are.
+	p.msgBuf = appendUnescaped(p.msgBuf[:0], msgRaw)
+	return p.msgBuf, nil
 }
 
-// phxUnquote returns the contents of a JSON string as they are, or nil.
-func phxUnquote(v []byte) []byte {
-	if len(v) < 2 || v[0] != '"' || bytes.IndexByte(v, '\\') >= 0 {
-		return nil
-	}
-	return v[1 : len(v)-1]
-}
-
-// phxObject walks the members of a JSON object without decoding them.
-type phxObject struct {
-	b    []byte
-	i    int  // where the next member (or its comma) starts
-	more bool // a member was read: the next one needs a comma
-	done bool
-	bad  bool
-}
-
-// phxObjectOf starts a walk over the object b.
-func phxObjectOf(b []byte) phxObject {
-	if len(b) == 0 || b[0] != '{' {
-		return phxObject{bad: true}
-	}
-	return phxObject{b: b, i: 1}
-}
-
-// next returns the next member's raw key and raw value (strings keep
-// their quotes); ok is false at the end of the object or on bad JSON
-// (then bad is set).
-func (o *phxObject) next() (key, val []byte, ok bool) {
-	if o.done || o.bad {
-		return nil, nil, false
-	}
-	b := o.b
-	i := phxSkipWS(b, o.i)
-	if i < len(b) && b[i] == '}' {
-		o.done = true
-		return nil, nil, false
-	}
-	if o.more {
-		if i >= len(b) || b[i] != ',' {
-			o.bad = true
-			return nil, nil, false
+// phxMembers calls f with the raw key and value of each member of the
+// object v, up to the first fault; a v that is no object has none.
+func phxMembers(v []byte, f func(key, val []byte)) {
+	m := openMembers(v, 0)
+	for {
+		k, _, ok := m.next()
+		if !ok {
+			return
 		}
-		i = phxSkipWS(b, i+1)
-	}
-	o.more = true
-	if i >= len(b) || b[i] != '"' {
-		o.bad = true
-		return nil, nil, false
-	}
-	end, ok := phxSkipString(b, i)
-	if !ok {
-		o.bad = true
-		return nil, nil, false
-	}
-	key = b[i+1 : end-1]
-	i = phxSkipWS(b, end)
-	if i >= len(b) || b[i] != ':' {
-		o.bad = true
-		return nil, nil, false
-	}
-	i = phxSkipWS(b, i+1)
-	end, ok = phxSkipValue(b, i)
-	if !ok {
-		o.bad = true
-		return nil, nil, false
-	}
-	o.i = end
-	return key, b[i:end], true
-}
-
-func phxSkipWS(b []byte, i int) int {
-	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
-		i++
-	}
-	return i
-}
-
-// phxSkipString returns the index after the JSON string at b[i].
-func phxSkipString(b []byte, i int) (int, bool) {
-	for j := i + 1; j < len(b); j++ {
-		switch b[j] {
-		case '\\':
-			j++
-		case '"':
-			return j + 1, true
+		val, ok := m.rawValue()
+		if !ok {
+			return
 		}
+		f(k, val)
 	}
-	return 0, false
-}
-
-// phxSkipValue returns the index after the JSON value at b[i]. Nested
-// values are skipped by counting brackets, without recursion.
-func phxSkipValue(b []byte, i int) (int, bool) {
-	if i >= len(b) {
-		return 0, false
-	}
-	switch b[i] {
-	case '"':
-		return phxSkipString(b, i)
-	case '{', '[':
-		depth := 0
-		for j := i; j < len(b); j++ {
-			switch b[j] {
-			case '"':
-				end, ok := phxSkipString(b, j)
-				if !ok {
-					return 0, false
-				}
-				j = end - 1
-			case '{', '[':
-				depth++
-			case '}', ']':
-				depth--
-				if depth == 0 {
-					return j + 1, true
-				}
-			}
-		}
-		return 0, false
-	}
-	j := i
-	for j < len(b) {
-		switch b[j] {
-		case ',', '}', ']', ' ', '\t', '\n', '\r':
-			if j == i {
-				return 0, false
-			}
-			return j, true
-		}
-		j++
-	}
-	return 0, false
 }
