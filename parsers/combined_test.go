@@ -524,23 +524,22 @@ func TestCombined_allocs(t *testing.T) {
 
 func TestCombinedGolden(t *testing.T) {
 	for _, tt := range []struct {
-		file  string
+		name  string
 		vhost bool
 	}{
-		{"testdata/nginx_combined.log", false},
-		{"testdata/apache_combined.log", false},
-		{"testdata/traefik_clf.log", false},
-		{"testdata/common.log", false},
-		{"testdata/syslog_combined.log", false},
-		{vhostFile, true},
+		{"nginx_combined", false},
+		{"apache_combined", false},
+		{"traefik_clf", false},
+		{"common", false},
+		{"syslog_combined", false},
+		{"vhost_combined", true},
 	} {
-		t.Run(strings.TrimSuffix(strings.TrimPrefix(tt.file, "testdata/"), ".log"), func(t *testing.T) {
+		t.Run(tt.name, func(t *testing.T) {
 			dec := NewCombined()
 			if tt.vhost {
 				dec = NewVhostCombined()
 			}
-			got := goldenEvents(t, dec, tt.file)
-			writeOrCompareGolden(t, strings.TrimSuffix(tt.file, ".log")+".golden.jsonl", got)
+			checkGolden(t, dec, tt.name)
 		})
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"flag"
 	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -52,6 +53,9 @@ type goldenEvent struct {
 	Level     *string           `json:"level,omitempty"`
 	Message   *string           `json:"message,omitempty"`
 	Extra     map[string]string `json:"extra,omitempty"`
+	// Raw is the line the event came from when that is not the line that
+	// completed it: the start line of a joined request.
+	Raw *string `json:"raw,omitempty"`
 }
 
 func goldenString(b []byte) *string {
@@ -100,7 +104,8 @@ func newGoldenEvent(line int, ev *Event) goldenEvent {
 
 // goldenEvents runs every line of file through dec, then flushes it, and
 // returns one JSON object per event, or per line that returned an error
-// ({"line":n,"error":"…"}). Events emitted by Flush have line 0.
+// ({"line":n,"error":"…"}). Events emitted by Flush have line 0. It fails
+// the test when a line both emits and returns an error.
 func goldenEvents(tb testing.TB, dec Decoder, file string) []byte {
 	tb.Helper()
 	var out bytes.Buffer
@@ -111,15 +116,29 @@ func goldenEvents(tb testing.TB, dec Decoder, file string) []byte {
 			tb.Fatalf("encode golden event: %v", err)
 		}
 	}
-	lineNo := 0
-	emit := func(ev *Event) { put(newGoldenEvent(lineNo, ev)) }
+	lineNo, emitted := 0, 0
+	var cur []byte
+	emit := func(ev *Event) {
+		if !ev.Time.IsZero() && ev.Time.Location() != time.UTC {
+			tb.Errorf("line %d: Time = %v, want UTC", lineNo, ev.Time)
+		}
+		g := newGoldenEvent(lineNo, ev)
+		if cur == nil || !bytes.Equal(ev.Raw, cur) {
+			g.Raw = goldenString(ev.Raw)
+		}
+		put(g)
+		emitted++
+	}
 	for i, line := range readLines(tb, file) {
-		lineNo = i + 1
+		lineNo, cur, emitted = i+1, line, 0
 		if err := dec.Decode(line, emit); err != nil {
+			if emitted > 0 {
+				tb.Errorf("line %d: Decode returned %v and emitted %d events, want none", lineNo, err, emitted)
+			}
 			put(goldenEvent{Line: lineNo, Error: err.Error()})
 		}
 	}
-	lineNo = 0
+	lineNo, cur = 0, nil
 	dec.Flush(emit)
 	return out.Bytes()
 }
@@ -141,4 +160,27 @@ func writeOrCompareGolden(tb testing.TB, golden string, got []byte) {
 	if diff := cmp.Diff(string(want), string(got)); diff != "" {
 		tb.Errorf("%s mismatch (-want +got):\n%s", golden, diff)
 	}
+}
+
+// checkGolden decodes testdata/<name>.log with dec and compares the events
+// with testdata/<name>.golden.jsonl, which -update rewrites.
+func checkGolden(tb testing.TB, dec Decoder, name string) {
+	tb.Helper()
+	in := filepath.Join("testdata", name+".log")
+	writeOrCompareGolden(tb, filepath.Join("testdata", name+".golden.jsonl"), goldenEvents(tb, dec, in))
+}
+
+// seedLines returns the lines of a testdata file as strings, for fuzz
+// seeds and benchmarks; a missing or empty file fails the test, so that a
+// fuzz target never runs on an empty corpus.
+func seedLines(tb testing.TB, file string) []string {
+	tb.Helper()
+	var lines []string
+	for _, l := range readLines(tb, file) {
+		lines = append(lines, string(l))
+	}
+	if len(lines) == 0 {
+		tb.Fatalf("seed file %s is empty", file)
+	}
+	return lines
 }

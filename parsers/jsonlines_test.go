@@ -336,7 +336,7 @@ func TestJSON_golden(t *testing.T) {
 		{"traefik_json", "json_traefik"},
 	} {
 		t.Run(tc.preset, func(t *testing.T) {
-			checkGoldenFmt(t, mustJSONPreset(t, tc.preset), tc.file)
+			checkGolden(t, mustJSONPreset(t, tc.preset), tc.file)
 		})
 	}
 	t.Run("ecs", func(t *testing.T) {
@@ -344,7 +344,7 @@ func TestJSON_golden(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		checkGoldenFmt(t, j, "json_ecs")
+		checkGolden(t, j, "json_ecs")
 	})
 }
 
@@ -355,7 +355,7 @@ func TestJSON_allocs(t *testing.T) {
 		{"traefik_json", "testdata/json_traefik.log"},
 	} {
 		j := mustJSONPreset(t, tc.preset)
-		lines := seedLinesFmt(t, tc.file)
+		lines := seedLines(t, tc.file)
 		bs := make([][]byte, len(lines))
 		for i, l := range lines {
 			bs[i] = []byte(l)
@@ -374,7 +374,7 @@ func TestJSON_allocs(t *testing.T) {
 
 func FuzzJSON(f *testing.F) {
 	for _, name := range []string{"json_caddy", "json_nginx", "json_traefik", "json_ecs"} {
-		for _, l := range seedLinesFmt(f, "testdata/"+name+".log") {
+		for _, l := range seedLines(f, "testdata/"+name+".log") {
 			f.Add(l)
 		}
 	}
@@ -421,7 +421,7 @@ func checkEventInvariants(tb testing.TB, line string, ev *Event) {
 func benchmarkDecoder(b *testing.B, d Decoder, file string) {
 	var bs [][]byte
 	size := 0
-	for _, l := range seedLinesFmt(b, file) {
+	for _, l := range seedLines(b, file) {
 		if err := d.Decode([]byte(l), func(*Event) {}); err != nil && err != ErrIgnored {
 			continue
 		}

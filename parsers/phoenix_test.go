@@ -1,13 +1,9 @@
 package parsers
 
 import (
-	"bufio"
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -93,28 +89,6 @@ func phoenixRun(tb testing.TB, p *Phoenix, lines []string) []phoenixRecord {
 	}
 	p.Flush(func(ev *Event) { out = append(out, newPhoenixRecord(0, ev)) })
 	return out
-}
-
-// phoenixLines reads the lines of a testdata file; a missing file fails
-// the test.
-func phoenixLines(tb testing.TB, file string) []string {
-	tb.Helper()
-	b, err := os.ReadFile(file)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	var lines []string
-	sc := bufio.NewScanner(bytes.NewReader(b))
-	for sc.Scan() {
-		lines = append(lines, sc.Text())
-	}
-	if err := sc.Err(); err != nil {
-		tb.Fatal(err)
-	}
-	if len(lines) == 0 {
-		tb.Fatalf("%s: no lines", file)
-	}
-	return lines
 }
 
 func phoenixStatus(n int) *int { return &n }
@@ -553,38 +527,7 @@ func TestPhoenix_manyPending(t *testing.T) {
 func TestPhoenix_golden(t *testing.T) {
 	day := time.Date(2024, 10, 14, 0, 0, 0, 0, time.UTC)
 	for _, name := range []string{"phoenix", "fly_phoenix"} {
-		t.Run(name, func(t *testing.T) {
-			lines := phoenixLines(t, filepath.Join("testdata", name+".log"))
-			got := phoenixRun(t, NewPhoenix(Options{Date: day}), lines)
-			var b bytes.Buffer
-			enc := json.NewEncoder(&b)
-			enc.SetEscapeHTML(false)
-			for _, r := range got {
-				if err := enc.Encode(r); err != nil {
-					t.Fatal(err)
-				}
-			}
-			phoenixGolden(t, filepath.Join("testdata", name+".golden.jsonl"), b.Bytes())
-		})
-	}
-}
-
-// phoenixGolden compares got with the golden file, or rewrites the file
-// with -update.
-func phoenixGolden(tb testing.TB, golden string, got []byte) {
-	tb.Helper()
-	if *update {
-		if err := os.WriteFile(golden, got, 0o644); err != nil {
-			tb.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(golden)
-	if err != nil {
-		tb.Fatalf("%v (run go test ./parsers -run TestPhoenix_golden -update)", err)
-	}
-	if diff := cmp.Diff(string(want), string(got)); diff != "" {
-		tb.Errorf("%s (-want +got):\n%s", golden, diff)
+		t.Run(name, func(t *testing.T) { checkGolden(t, NewPhoenix(Options{Date: day}), name) })
 	}
 }
 
@@ -608,7 +551,7 @@ func TestPhoenix_allocs(t *testing.T) {
 
 func FuzzPhoenix(f *testing.F) {
 	for _, file := range []string{"testdata/phoenix.log", "testdata/fly_phoenix.log"} {
-		lines := phoenixLines(f, file)
+		lines := seedLines(f, file)
 		for _, l := range lines {
 			f.Add(l)
 		}
