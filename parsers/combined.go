@@ -111,7 +111,13 @@ func (c *Combined) Parse(line []byte, ev *Event) error {
 	default:
 		return malformed(c.format())
 	}
-	ev.ClientIP = NormalizeIP(head[0])
+	if !isDash(head[0]) {
+		a, ok := clientHost(head[0])
+		if !ok {
+			return fieldError("client_ip", head[0])
+		}
+		ev.ClientIP = a
+	}
 	if user := head[2]; !isDash(user) {
 		ev.AddExtra("remote_user", user)
 	}

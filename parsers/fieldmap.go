@@ -270,7 +270,13 @@ func (c *converter) set(ev *Event, m *mapping, v []byte) bool {
 	case fieldRequest:
 		splitRequest(ev, v)
 	case fieldClientIP:
-		ev.ClientIP = NormalizeIP(lastHop(v))
+		// A value that is no address leaves the event without a client
+		// rather than failing the line: the line still counts.
+		if bytes.IndexByte(v, ',') >= 0 {
+			ev.ClientIP = forwardedClient(v)
+		} else if a, ok := ClientAddr(v); ok {
+			ev.ClientIP = a
+		}
 	case fieldHost:
 		ev.Host = v
 	case fieldMethod:
@@ -328,20 +334,6 @@ func (c *converter) set(ev *Event, m *mapping, v []byte) bool {
 		ev.AddExtra(m.name, v)
 	}
 	return true
-}
-
-// lastHop returns the last element of an X-Forwarded-For style list
-// ("a, b" or "a,b"), trimmed of spaces. The left of such a list is
-// whatever the client sent in its own X-Forwarded-For header and can be
-// forged at will; the last element is the one the proxy that wrote the log
-// line added itself (Heroku's router, a load balancer), the only one a
-// client cannot choose. Keying rate limits on the first element would let
-// an attacker pick a new key per request.
-func lastHop(v []byte) []byte {
-	if i := bytes.LastIndexByte(v, ','); i >= 0 {
-		v = v[i+1:]
-	}
-	return bytes.TrimSpace(v)
 }
 
 // splitRequest sets Method, Path, Query and Protocol from a request line

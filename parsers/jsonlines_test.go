@@ -156,10 +156,10 @@ func TestJSON_Decode(t *testing.T) {
 			err:    ErrIgnored,
 		},
 		{
-			name:   "traefik/XFF list in ClientHost takes last hop",
+			name:   "traefik/XFF list of proxies only in ClientHost takes the leftmost",
 			preset: "traefik_json",
 			line:   `{"ClientAddr":"172.71.122.85:11029","ClientHost":"192.168.1.100,10.0.0.50","DownstreamContentSize":0,"DownstreamStatus":204,"Duration":2337877,"OriginStatus":0,"RequestHost":"example.com","RequestMethod":"OPTIONS","RequestPath":"/_matrix/client/v3/sync?since=s1","RequestProtocol":"HTTP/2.0","StartUTC":"2025-11-28T09:21:55.645779561Z","level":"info","msg":"","time":"2025-11-28T09:21:55Z"}`,
-			want: []evView{{Kind: "request", Time: "2025-11-28T09:21:55.645779561Z", ClientIP: "10.0.0.50", Host: "example.com", Method: "OPTIONS",
+			want: []evView{{Kind: "request", Time: "2025-11-28T09:21:55.645779561Z", ClientIP: "192.168.1.100", Host: "example.com", Method: "OPTIONS",
 				Path: "/_matrix/client/v3/sync", Query: strp("since=s1"), Protocol: "HTTP/2.0", Status: 204, Bytes: 0, Duration: "2.337877ms", Level: "info"}},
 		},
 		{

@@ -192,7 +192,6 @@ type phxLine struct {
 	msg     []byte
 	rid     []byte
 	ip      []byte
-	ipMeta  int // index in meta of the client address, -1 if none
 }
 
 // phxWrap is what a Fly prefix or envelope says about the line it wraps.
@@ -698,7 +697,7 @@ func (p *Phoenix) grow() {
 // parseLine takes apart "[$date ][$time ]$metadata[$level] $message",
 // leaving the metadata in p.meta.
 func (p *Phoenix) parseLine(s []byte, pl *phxLine) bool {
-	*pl = phxLine{ipMeta: -1}
+	*pl = phxLine{}
 	p.meta = p.meta[:0]
 	i := 0
 	if len(s) > 11 && s[4] == '-' && s[7] == '-' && s[10] == ' ' {
@@ -751,30 +750,28 @@ func (p *Phoenix) parseLine(s []byte, pl *phxLine) bool {
 	return false
 }
 
-// metaFields picks request_id and the client address out of p.meta.
+// metaFields picks request_id and the client address out of p.meta:
+// client_ip, or else remote_ip, when it is an address (see [ClientAddr]).
 func (p *Phoenix) metaFields(pl *phxLine) {
-	remote := -1
-	for i, m := range p.meta {
+	var remote []byte
+	for _, m := range p.meta {
 		switch string(m.name) {
 		case "request_id":
 			if len(m.value) > 0 {
 				pl.rid = m.value
 			}
 		case "client_ip":
-			if pl.ipMeta < 0 && len(m.value) > 0 {
-				pl.ipMeta = i
+			if a, ok := ClientAddr(m.value); ok && pl.ip == nil {
+				pl.ip = a
 			}
 		case "remote_ip":
-			if remote < 0 && len(m.value) > 0 {
-				remote = i
+			if a, ok := ClientAddr(m.value); ok && remote == nil {
+				remote = a
 			}
 		}
 	}
-	if pl.ipMeta < 0 {
-		pl.ipMeta = remote
-	}
-	if pl.ipMeta >= 0 {
-		pl.ip = NormalizeIP(p.meta[pl.ipMeta].value)
+	if pl.ip == nil {
+		pl.ip = remote
 	}
 }
 
