@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"sort"
 	"strings"
 	"time"
 )
@@ -48,106 +47,6 @@ var _ Decoder = (*JSON)(nil)
 
 // jsonTimeKeys are tried when a generic mapping names no time field.
 const jsonTimeKeys = "time|ts|timestamp|@timestamp"
-
-// jsonPresets are the field mappings of well-known JSON access logs. Their
-// maps are never handed out; [JSONPreset] copies them.
-var jsonPresets = map[string]Options{
-	// Caddy v2 access log. ts is float Unix seconds by default, but
-	// time_format can make it ISO 8601 or an integer epoch, so the layout
-	// is guessed. duration is float seconds (or a "1.2ms" string with
-	// duration_format string). client_ip (Caddy ≥ 2.7) honours
-	// trusted_proxies; older versions have only remote_ip. The same stream
-	// carries Caddy's own server logs, which the match drops.
-	"caddy": {
-		Fields: map[string]string{
-			"match":      "logger=http.log.access*",
-			"time":       "ts",
-			"client_ip":  "request.client_ip|request.remote_ip",
-			"method":     "request.method",
-			"target":     "request.uri",
-			"host":       "request.host",
-			"protocol":   "request.proto",
-			"status":     "status",
-			"bytes":      "size",
-			"duration":   "duration",
-			"user_agent": "request.headers.User-Agent",
-			"referer":    "request.headers.Referer",
-			"level":      "level",
-		},
-		DurationUnit: "s",
-	},
-	// nginx log_format escape=json with the variable names as keys, the
-	// common convention. Time is $time_local, $time_iso8601 or $msec,
-	// whichever the line has; $request_time is in seconds.
-	"nginx_json": {
-		Fields: map[string]string{
-			"time":       "time_local|time_iso8601|msec|time|timestamp|@timestamp",
-			"client_ip":  "remote_addr|client_ip",
-			"request":    "request",
-			"method":     "request_method",
-			"target":     "request_uri",
-			"host":       "host|http_host|server_name",
-			"protocol":   "server_protocol",
-			"status":     "status",
-			"bytes":      "body_bytes_sent|bytes_sent",
-			"duration":   "request_time",
-			"referer":    "http_referer|http_referrer",
-			"user_agent": "http_user_agent",
-			"request_id": "request_id",
-		},
-		DurationUnit: "s",
-	},
-	// Traefik v2/v3 access log with format: json. Duration is in
-	// nanoseconds. User-Agent and Referer exist only when the headers are
-	// kept (fields.headers.defaultMode: keep). ClientHost is the socket
-	// peer.
-	"traefik_json": {
-		Fields: map[string]string{
-			"time":       "StartUTC|time|StartLocal",
-			"client_ip":  "ClientHost",
-			"method":     "RequestMethod",
-			"target":     "RequestPath",
-			"host":       "RequestHost",
-			"protocol":   "RequestProtocol",
-			"status":     "DownstreamStatus|OriginStatus",
-			"bytes":      "DownstreamContentSize",
-			"duration":   "Duration",
-			"user_agent": "request_User-Agent",
-			"referer":    "request_Referer",
-			"request_id": "request_X-Request-Id",
-			"level":      "level",
-		},
-		TimeLayout:   layoutRFC3339,
-		DurationUnit: "ns",
-	},
-}
-
-// JSONPresets returns the names of the JSON presets, sorted: "caddy",
-// "nginx_json", "traefik_json".
-func JSONPresets() []string {
-	names := make([]string, 0, len(jsonPresets))
-	for n := range jsonPresets {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	return names
-}
-
-// JSONPreset returns the options of the named JSON preset (see
-// [JSONPresets]) and whether it exists. The Fields map is a fresh copy the
-// caller may change.
-func JSONPreset(name string) (Options, bool) { return preset(jsonPresets, name) }
-
-// preset returns a copy of the named preset of a table, its Fields map
-// fresh so that the caller may change it.
-func preset(table map[string]Options, name string) (Options, bool) {
-	o, ok := table[name]
-	if !ok {
-		return Options{}, false
-	}
-	o.Fields = mergeFields(o.Fields, nil)
-	return o, true
-}
 
 // NewJSONPreset returns a [JSON] for the named preset with opts laid over
 // it: each entry of opts.Fields replaces the preset's entry of that name,

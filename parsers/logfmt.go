@@ -50,39 +50,6 @@ var logfmtDefault = map[string]string{
 	"duration":   "duration|dur|elapsed",
 }
 
-// logfmtPresets are the field mappings of well-known logfmt logs.
-var logfmtPresets = map[string]Options{
-	// Heroku router. fwd is the X-Forwarded-For the router passed on, the
-	// real peer last; service is the time the dyno took, in ms with its
-	// unit written out; code is the H10/H12/… error code of at=error
-	// lines. The time is the leading stamp of the line.
-	"heroku": {
-		Fields: map[string]string{
-			"level":      "at",
-			"method":     "method",
-			"path":       "path",
-			"host":       "host",
-			"request_id": "request_id",
-			"client_ip":  "fwd",
-			"status":     "status",
-			"bytes":      "bytes",
-			"duration":   "service",
-			"dyno":       "dyno",
-			"code":       "code",
-			"message":    "desc",
-		},
-		DurationUnit: "ms",
-	},
-}
-
-// LogfmtPresets returns the names of the logfmt presets: "heroku".
-func LogfmtPresets() []string { return []string{"heroku"} }
-
-// LogfmtPreset returns the options of the named logfmt preset (see
-// [LogfmtPresets]) and whether it exists. The Fields map is a fresh copy
-// the caller may change.
-func LogfmtPreset(name string) (Options, bool) { return preset(logfmtPresets, name) }
-
 // NewLogfmtPreset returns a [Logfmt] for the named preset with opts laid
 // over it, as [NewJSONPreset] does.
 func NewLogfmtPreset(name string, opts Options) (*Logfmt, error) {
