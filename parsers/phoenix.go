@@ -2,7 +2,6 @@ package parsers
 
 import (
 	"bytes"
-	"hash/maphash"
 	"time"
 )
 
@@ -30,10 +29,6 @@ const phxMaxMeta = 32
 
 // phxMaxNames caps the interned metadata key names.
 const phxMaxNames = 128
-
-// phxMaxSlotBytes is the largest buffer a free pending slot keeps, so that
-// one huge line does not pin its copy for the life of the decoder.
-const phxMaxSlotBytes = 64 << 10
 
 // Phoenix decodes the default Logger output of an Elixir/Phoenix app
 // (format "$time $metadata[$level] $message"), also in its dev form
@@ -109,17 +104,10 @@ type Phoenix struct {
 	maxTOD time.Duration // latest time of day on the current day; -1 before the first
 	newest time.Time     // latest line time, the clock of the 60 s expiry
 
-	// Requests waiting for their Sent line: slots, an insertion-ordered
-	// list through them (head is the oldest), and an open-addressing index
-	// by request_id.
-	slots      []phxPending
-	free       []int32
-	head, tail int32
-	count      int
-	index      []int32 // slot numbers, -1 when empty; length a power of two
-	seed       maphash.Seed
+	// Requests waiting for their Sent line, by request_id.
+	table pendingTable
 
-	held    phxPending // a start line without request_id
+	held    pendingReq // a start line without request_id
 	hasHeld bool
 
 	starts uint64 // start lines accepted, for tests: each becomes one request
@@ -152,28 +140,11 @@ func (p *Phoenix) init() {
 		return
 	}
 	p.ready = true
-	p.maxTOD, p.head, p.tail = -1, -1, -1
+	p.maxTOD = -1
+	p.table.init()
 	if p.loc == nil {
 		p.loc = time.UTC
 	}
-}
-
-// phxSpan locates a value in a pending slot's buffer; off < 0 means nil.
-type phxSpan struct{ off, n int }
-
-type phxExtra struct {
-	name string
-	v    phxSpan
-}
-
-// phxPending is a held start line, with its values copied into buf.
-type phxPending struct {
-	buf                                 []byte
-	raw, method, target, rid, ip, level phxSpan
-	extra                               []phxExtra
-	time, at                            time.Time // event time (maybe zero) and clock time
-	hash                                uint64
-	prev, next                          int32
 }
 
 type phxMeta struct {
@@ -281,23 +252,23 @@ func (p *Phoenix) Decode(line []byte, emit func(*Event)) error {
 			p.expire(emit)
 			return nil
 		}
-		x := p.find(pl.rid)
+		x := p.table.find(pl.rid)
 		if x < 0 {
 			return ErrIgnored // its start line was before the input began
 		}
-		p.emitPending(&p.slots[x], status, dur, pl.ip, emit)
-		p.remove(x)
+		p.emitPending(&p.table.slots[x], status, dur, pl.ip, emit)
+		p.table.remove(x)
 		p.expire(emit)
 		return nil
 	}
 
 	if pl.rid != nil && isErrorLevel(pl.level) {
-		if x := p.find(pl.rid); x >= 0 {
+		if x := p.table.find(pl.rid); x >= 0 {
 			// The request raised: Plug answers 500 and Phoenix logs the
 			// error report instead of its Sent line. Emit it now, not a
 			// minute later when it would be too late to count.
-			p.emitPending(&p.slots[x], 500, -1, pl.ip, emit)
-			p.remove(x)
+			p.emitPending(&p.table.slots[x], 500, -1, pl.ip, emit)
+			p.table.remove(x)
 		}
 	}
 	p.expire(emit)
@@ -320,14 +291,15 @@ func isErrorLevel(level []byte) bool {
 // first, with Status 0.
 func (p *Phoenix) Flush(emit func(*Event)) {
 	p.init()
-	for p.head >= 0 {
-		x := p.head
-		if p.hasHeld && p.held.at.Before(p.slots[x].at) {
+	tb := &p.table
+	for tb.head >= 0 {
+		x := tb.head
+		if p.hasHeld && p.held.at.Before(tb.slots[x].at) {
 			p.hasHeld = false
 			p.emitPending(&p.held, 0, -1, nil, emit)
 		}
-		p.emitPending(&p.slots[x], 0, -1, nil, emit)
-		p.remove(x)
+		p.emitPending(&tb.slots[x], 0, -1, nil, emit)
+		tb.remove(x)
 	}
 	if p.hasHeld {
 		p.hasHeld = false
@@ -337,7 +309,7 @@ func (p *Phoenix) Flush(emit func(*Event)) {
 
 // pending returns the number of requests waiting for their Sent line.
 func (p *Phoenix) pending() int {
-	n := p.count
+	n := p.table.count
 	if p.hasHeld {
 		n++
 	}
@@ -367,10 +339,11 @@ func (p *Phoenix) expire(emit func(*Event)) {
 		return
 	}
 	low, high := p.newest.Add(-phxPendingTimeout), p.newest.Add(phxClockReset)
-	for p.head >= 0 && (p.slots[p.head].at.Before(low) || p.slots[p.head].at.After(high)) {
-		x := p.head
-		p.emitPending(&p.slots[x], 0, -1, nil, emit)
-		p.remove(x)
+	tb := &p.table
+	for tb.head >= 0 && (tb.slots[tb.head].at.Before(low) || tb.slots[tb.head].at.After(high)) {
+		x := tb.head
+		p.emitPending(&tb.slots[x], 0, -1, nil, emit)
+		tb.remove(x)
 	}
 	if p.hasHeld && (p.held.at.Before(low) || p.held.at.After(high)) {
 		p.hasHeld = false
@@ -470,228 +443,56 @@ func phxReserved(name []byte) bool {
 }
 
 // fill copies a start line into slot s.
-func (p *Phoenix) fill(s *phxPending, line []byte, pl *phxLine, w *phxWrap, method, target []byte, t, at time.Time) {
-	s.buf = append(s.buf[:0], line...)
-	s.raw = phxSpan{0, len(line)}
+func (p *Phoenix) fill(s *pendingReq, line []byte, pl *phxLine, w *phxWrap, method, target []byte, t, at time.Time) {
+	s.reset(line)
 	s.method = s.ref(line, method)
 	s.target = s.ref(line, target)
 	s.rid = s.ref(line, pl.rid)
+	s.key = s.rid
 	s.ip = s.ref(line, pl.ip)
 	s.level = s.ref(line, pl.level)
-	s.extra = s.extra[:0]
 	for _, m := range p.meta {
 		if !phxReserved(m.name) {
-			s.extra = append(s.extra, phxExtra{p.intern(m.name), s.ref(line, m.value)})
+			s.addExtra(p.intern(m.name), line, m.value)
 		}
 	}
 	if w.region != nil {
-		s.extra = append(s.extra, phxExtra{"fly_region", s.ref(line, w.region)})
+		s.addExtra("fly_region", line, w.region)
 	}
 	if w.instance != nil {
-		s.extra = append(s.extra, phxExtra{"fly_instance", s.ref(line, w.instance)})
+		s.addExtra("fly_instance", line, w.instance)
 	}
 	s.time, s.at = t, at
 }
 
-// ref returns the span of b, which is either a part of line (already
-// copied at offset 0) or is appended to s.buf.
-func (s *phxPending) ref(line, b []byte) phxSpan {
-	if b == nil {
-		return phxSpan{-1, 0}
-	}
-	if off, ok := phxOffset(line, b); ok {
-		return phxSpan{off, len(b)}
-	}
-	off := len(s.buf)
-	s.buf = append(s.buf, b...)
-	return phxSpan{off, len(b)}
-}
-
-func (s *phxPending) get(sp phxSpan) []byte {
-	if sp.off < 0 {
-		return nil
-	}
-	end := sp.off + sp.n
-	return s.buf[sp.off:end:end]
-}
-
-// phxOffset returns where sub starts in parent, if sub is a part of it.
-func phxOffset(parent, sub []byte) (int, bool) {
-	if len(sub) == 0 {
-		return 0, true
-	}
-	off := cap(parent) - cap(sub)
-	if off < 0 || off+len(sub) > len(parent) || &parent[off] != &sub[0] {
-		return 0, false
-	}
-	return off, true
-}
-
 // emitPending emits the request held in s.
-func (p *Phoenix) emitPending(s *phxPending, status int, dur time.Duration, ip []byte, emit func(*Event)) {
+func (p *Phoenix) emitPending(s *pendingReq, status int, dur time.Duration, ip []byte, emit func(*Event)) {
 	ev := &p.ev
-	ev.Reset()
-	ev.Kind = KindRequest
-	ev.Time = s.time
-	ev.Method = s.get(s.method)
-	ev.SplitTarget(s.get(s.target))
-	ev.RequestID = s.get(s.rid)
-	ev.ClientIP = s.get(s.ip)
+	s.event(ev)
 	if ev.ClientIP == nil {
 		ev.ClientIP = ip
 	}
-	ev.Level = s.get(s.level)
 	ev.Status, ev.Duration = status, dur
-	ev.Raw = s.get(s.raw)
-	for _, x := range s.extra {
-		ev.AddExtra(x.name, s.get(x.v))
-	}
 	emit(ev)
 }
 
 // insert holds a start line with a request_id, making room first.
 func (p *Phoenix) insert(line []byte, pl *phxLine, w *phxWrap, method, target []byte, t, at time.Time, emit func(*Event)) {
-	if p.index == nil {
-		p.seed = maphash.MakeSeed()
-		p.index = make([]int32, 64)
-		for i := range p.index {
-			p.index[i] = -1
-		}
-	}
-	h := maphash.Bytes(p.seed, pl.rid)
-	if _, x := p.probe(pl.rid, h); x >= 0 {
+	tb := &p.table
+	if x := tb.find(pl.rid); x >= 0 {
 		// The same id again (a client may choose it): the first request
 		// still counts.
-		p.emitPending(&p.slots[x], 0, -1, nil, emit)
-		p.remove(x)
+		p.emitPending(&tb.slots[x], 0, -1, nil, emit)
+		tb.remove(x)
 	}
-	for limit := p.maxPending(); p.count >= limit && p.head >= 0; {
-		x := p.head
-		p.emitPending(&p.slots[x], 0, -1, nil, emit)
-		p.remove(x)
+	for limit := p.maxPending(); tb.count >= limit && tb.head >= 0; {
+		x := tb.head
+		p.emitPending(&tb.slots[x], 0, -1, nil, emit)
+		tb.remove(x)
 	}
-	if 2*(p.count+1) > len(p.index) {
-		p.grow()
-	}
-
-	var x int32
-	if n := len(p.free); n > 0 {
-		x = p.free[n-1]
-		p.free = p.free[:n-1]
-	} else {
-		p.slots = append(p.slots, phxPending{})
-		x = int32(len(p.slots) - 1)
-	}
-	s := &p.slots[x]
+	x, s := tb.alloc()
 	p.fill(s, line, pl, w, method, target, t, at)
-	s.hash = h
-	s.prev, s.next = p.tail, -1
-	if p.tail >= 0 {
-		p.slots[p.tail].next = x
-	} else {
-		p.head = x
-	}
-	p.tail = x
-	p.count++
-
-	mask := len(p.index) - 1
-	i := int(h) & mask
-	for p.index[i] >= 0 {
-		i = (i + 1) & mask
-	}
-	p.index[i] = x
-}
-
-// find returns the slot holding request id rid, or -1.
-func (p *Phoenix) find(rid []byte) int32 {
-	if p.index == nil {
-		return -1
-	}
-	_, x := p.probe(rid, maphash.Bytes(p.seed, rid))
-	return x
-}
-
-// probe returns the index position of rid and its slot, or -1.
-func (p *Phoenix) probe(rid []byte, h uint64) (int, int32) {
-	mask := len(p.index) - 1
-	for i := int(h) & mask; ; i = (i + 1) & mask {
-		x := p.index[i]
-		if x < 0 {
-			return i, -1
-		}
-		s := &p.slots[x]
-		if s.hash == h && bytes.Equal(s.get(s.rid), rid) {
-			return i, x
-		}
-	}
-}
-
-// remove frees slot x.
-func (p *Phoenix) remove(x int32) {
-	s := &p.slots[x]
-	if i, y := p.probe(s.get(s.rid), s.hash); y == x {
-		p.unindex(i)
-	}
-	if s.prev >= 0 {
-		p.slots[s.prev].next = s.next
-	} else {
-		p.head = s.next
-	}
-	if s.next >= 0 {
-		p.slots[s.next].prev = s.prev
-	} else {
-		p.tail = s.prev
-	}
-	if cap(s.buf) > phxMaxSlotBytes {
-		s.buf = nil
-	}
-	p.count--
-	p.free = append(p.free, x)
-}
-
-// unindex empties position i of the index, shifting back the entries
-// that probed past it (linear probing without tombstones).
-func (p *Phoenix) unindex(i int) {
-	mask := len(p.index) - 1
-	for {
-		p.index[i] = -1
-		j := i
-		for {
-			j = (j + 1) & mask
-			x := p.index[j]
-			if x < 0 {
-				return
-			}
-			home := int(p.slots[x].hash) & mask
-			// The entry at j stays unless its home lies outside (i, j].
-			if i <= j {
-				if i < home && home <= j {
-					continue
-				}
-			} else if i < home || home <= j {
-				continue
-			}
-			p.index[i] = x
-			i = j
-			break
-		}
-	}
-}
-
-// grow doubles the index.
-func (p *Phoenix) grow() {
-	p.index = make([]int32, 2*len(p.index))
-	for i := range p.index {
-		p.index[i] = -1
-	}
-	mask := len(p.index) - 1
-	for x := p.head; x >= 0; x = p.slots[x].next {
-		i := int(p.slots[x].hash) & mask
-		for p.index[i] >= 0 {
-			i = (i + 1) & mask
-		}
-		p.index[i] = x
-	}
+	tb.add(x)
 }
 
 // parseLine takes apart "[$date ][$time ]$metadata[$level] $message",

@@ -591,8 +591,8 @@ func FuzzPhoenix(f *testing.F) {
 					t.Fatalf("Decode(%q) = %v after emitting %d events", line, err, emitted)
 				}
 			}
-			if p.count > p.MaxPending || p.pending() > p.MaxPending+1 {
-				t.Fatalf("%d requests pending (%d with request_id), max %d", p.pending(), p.count, p.MaxPending)
+			if p.table.count > p.MaxPending || p.pending() > p.MaxPending+1 {
+				t.Fatalf("%d requests pending (%d with request_id), max %d", p.pending(), p.table.count, p.MaxPending)
 			}
 		}
 		p.Flush(check)
