@@ -32,10 +32,11 @@ const phxMaxNames = 128
 
 // Phoenix decodes the default Logger output of an Elixir/Phoenix app
 // (format "$time $metadata[$level] $message"), also in its dev form
-// ("[$level] $message"), dated ("$date $time …"), and behind Fly.io's log
-// shipping: the `fly logs` rendering
-// ("2024-10-14T23:31:34Z app[6e82541eb56648] syd [info] <line>") and the
-// NATS/vector JSON envelope ({"message":"<line>","timestamp":"…",…}).
+// ("[$level] $message"), dated ("$date $time …"), and behind a platform's
+// envelope (see parsePlatform): Fly.io's `fly logs` rendering
+// ("2024-10-14T23:31:34Z app[6e82541eb56648] syd [info] <line>") and its
+// NATS/vector JSON envelope ({"message":"<line>","timestamp":"…",…}),
+// Heroku's `heroku logs` and drains, and RFC 5424 syslog (Render).
 //
 // Phoenix logs a request as two lines, "POST /users/register" when it
 // starts and "Sent 302 in 7ms" (or "Chunked …") when it ends, possibly
@@ -68,12 +69,12 @@ const phxMaxNames = 128
 // renders as "key=value " pairs in any order: request_id becomes
 // RequestID, client_ip (or else remote_ip) becomes ClientIP, any other key
 // is an extra field. Lines behind Fly gain the extra fields fly_region and
-// fly_instance, and app output that is not a Logger line becomes a
-// message with Fly's level. Lines that start with white space
+// fly_instance, lines behind Heroku the extra field dyno, and app output
+// that is not a Logger line becomes a message with the platform's level. Lines that start with white space
 // (continuations: "  Parameters: %{…}", stack traces) and blank lines
 // return [ErrIgnored]; lines of any other shape are malformed.
 //
-// Times: a Fly prefix or envelope stamp is the event time (it is dated
+// Times: a platform's stamp is the event time (it is dated
 // and in UTC). Otherwise "HH:MM:SS.mmm" is a time of day in
 // [Options.Location] on the day of [Options.Date] (or of the line's own
 // "YYYY-MM-DD"), converted to UTC with the zone rules of that day. When a
@@ -165,16 +166,6 @@ type phxLine struct {
 	ip      []byte
 }
 
-// phxWrap is what a Fly prefix or envelope says about the line it wraps.
-type phxWrap struct {
-	ok       bool
-	hasTime  bool
-	time     time.Time
-	level    []byte
-	region   []byte
-	instance []byte
-}
-
 // Decode implements [Decoder].
 func (p *Phoenix) Decode(line []byte, emit func(*Event)) error {
 	p.init()
@@ -182,7 +173,7 @@ func (p *Phoenix) Decode(line []byte, emit func(*Event)) error {
 	if len(line) == 0 {
 		return ErrIgnored
 	}
-	var w phxWrap
+	var w platform
 	inner := line
 	switch {
 	case line[0] == '{':
@@ -190,9 +181,10 @@ func (p *Phoenix) Decode(line []byte, emit func(*Event)) error {
 		if inner, err = p.envelope(line, &w); err != nil {
 			return err
 		}
-	case phxIsStamp(line):
-		var ok bool
-		if inner, ok = phxFlyPrefix(line, &w); !ok {
+	case line[0] == '<' || line[0] >= '0' && line[0] <= '9':
+		if in, ok := parsePlatform(line, &w); ok {
+			inner = in
+		} else if phxIsStamp(line) {
 			return malformed("phoenix")
 		}
 	}
@@ -353,7 +345,7 @@ func (p *Phoenix) expire(emit func(*Event)) {
 
 // lineTime returns the event time of a line (zero when the date is
 // unknown) and its clock time, which orders lines even then.
-func (p *Phoenix) lineTime(pl *phxLine, w *phxWrap) (t, at time.Time) {
+func (p *Phoenix) lineTime(pl *phxLine, w *platform) (t, at time.Time) {
 	if w.hasTime {
 		return w.time, w.time
 	}
@@ -397,7 +389,7 @@ func (p *Phoenix) rollover(tod time.Duration) int {
 }
 
 // lineEvent fills p.ev from the current line.
-func (p *Phoenix) lineEvent(kind Kind, line []byte, t time.Time, pl *phxLine, w *phxWrap) *Event {
+func (p *Phoenix) lineEvent(kind Kind, line []byte, t time.Time, pl *phxLine, w *platform) *Event {
 	ev := &p.ev
 	ev.Reset()
 	ev.Kind, ev.Time, ev.Raw = kind, t, line
@@ -409,11 +401,10 @@ func (p *Phoenix) lineEvent(kind Kind, line []byte, t time.Time, pl *phxLine, w 
 			}
 		}
 	}
-	if w.region != nil {
-		ev.AddExtra("fly_region", w.region)
-	}
-	if w.instance != nil {
-		ev.AddExtra("fly_instance", w.instance)
+	for _, x := range w.extras() {
+		if x.Name != "" {
+			ev.AddExtra(x.Name, x.Value)
+		}
 	}
 	return ev
 }
@@ -443,7 +434,7 @@ func phxReserved(name []byte) bool {
 }
 
 // fill copies a start line into slot s.
-func (p *Phoenix) fill(s *pendingReq, line []byte, pl *phxLine, w *phxWrap, method, target []byte, t, at time.Time) {
+func (p *Phoenix) fill(s *pendingReq, line []byte, pl *phxLine, w *platform, method, target []byte, t, at time.Time) {
 	s.reset(line)
 	s.method = s.ref(line, method)
 	s.target = s.ref(line, target)
@@ -456,11 +447,10 @@ func (p *Phoenix) fill(s *pendingReq, line []byte, pl *phxLine, w *phxWrap, meth
 			s.addExtra(p.intern(m.name), line, m.value)
 		}
 	}
-	if w.region != nil {
-		s.addExtra("fly_region", line, w.region)
-	}
-	if w.instance != nil {
-		s.addExtra("fly_instance", line, w.instance)
+	for _, x := range w.extras() {
+		if x.Name != "" {
+			s.addExtra(x.Name, line, x.Value)
+		}
 	}
 	s.time, s.at = t, at
 }
@@ -477,7 +467,7 @@ func (p *Phoenix) emitPending(s *pendingReq, status int, dur time.Duration, ip [
 }
 
 // insert holds a start line with a request_id, making room first.
-func (p *Phoenix) insert(line []byte, pl *phxLine, w *phxWrap, method, target []byte, t, at time.Time, emit func(*Event)) {
+func (p *Phoenix) insert(line []byte, pl *phxLine, w *platform, method, target []byte, t, at time.Time, emit func(*Event)) {
 	tb := &p.table
 	if x := tb.find(pl.rid); x >= 0 {
 		// The same id again (a client may choose it): the first request
@@ -737,63 +727,9 @@ func phxIsStamp(b []byte) bool {
 	return len(b) > 20 && b[0] >= '0' && b[0] <= '9' && b[4] == '-' && b[7] == '-' && b[10] == 'T'
 }
 
-// phxFlyPrefix takes apart the `fly logs` rendering,
-// "2024-10-14T23:31:34Z app[6e82541eb56648] syd [info] <line>".
-func phxFlyPrefix(line []byte, w *phxWrap) ([]byte, bool) {
-	sp := bytes.IndexByte(line, ' ')
-	if sp < 0 {
-		return nil, false
-	}
-	t, ok := parseRFC3339(line[:sp], time.UTC)
-	if !ok {
-		return nil, false
-	}
-	w.ok, w.hasTime, w.time = true, true, t
-	rest := line[sp+1:]
-
-	// The source, "app[<machine id>]".
-	sp = bytes.IndexByte(rest, ' ')
-	if sp < 0 {
-		return nil, false
-	}
-	src := rest[:sp]
-	lb := bytes.IndexByte(src, '[')
-	if lb < 1 || src[len(src)-1] != ']' {
-		return nil, false
-	}
-	w.instance = src[lb+1 : len(src)-1]
-	rest = rest[sp+1:]
-
-	// The region, then "[level]".
-	if len(rest) > 0 && rest[0] != '[' {
-		sp = bytes.IndexByte(rest, ' ')
-		if sp < 1 {
-			return nil, false
-		}
-		w.region = rest[:sp]
-		rest = rest[sp+1:]
-	}
-	if len(rest) < 2 || rest[0] != '[' {
-		return nil, false
-	}
-	rb := bytes.IndexByte(rest, ']')
-	if rb < 2 {
-		return nil, false
-	}
-	w.level = rest[1:rb]
-	rest = rest[rb+1:]
-	if len(rest) == 0 {
-		return rest, true
-	}
-	if rest[0] != ' ' {
-		return nil, false
-	}
-	return rest[1:], true
-}
-
 // envelope takes apart a Fly log shipper record and returns its message,
 // unescaped into p.msgBuf when it has escapes.
-func (p *Phoenix) envelope(line []byte, w *phxWrap) ([]byte, error) {
+func (p *Phoenix) envelope(line []byte, w *platform) ([]byte, error) {
 	var msgRaw []byte
 	var found bool
 	m := openMembers(line, 0)
@@ -836,7 +772,7 @@ func (p *Phoenix) envelope(line []byte, w *phxWrap) ([]byte, error) {
 				case "app":
 					phxMembers(v, func(k, v []byte) {
 						if string(k) == "instance" {
-							w.instance = jsonString(v)
+							w.proc = jsonString(v)
 						}
 					})
 				}
@@ -846,7 +782,7 @@ func (p *Phoenix) envelope(line []byte, w *phxWrap) ([]byte, error) {
 	if m.bad || !found {
 		return nil, malformed("phoenix")
 	}
-	w.ok = true
+	w.ok, w.form = true, formFly
 	if bytes.IndexByte(msgRaw, '\\') < 0 {
 		return msgRaw, nil
 	}
