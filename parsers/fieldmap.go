@@ -25,6 +25,7 @@ const (
 	fieldTime fieldID = iota
 	fieldRequest
 	fieldClientIP
+	fieldForwarded // an X-Forwarded-For list; see converter.apply
 	fieldHost
 	fieldMethod
 	fieldTarget // "path" and "target": a request target, query included
@@ -42,23 +43,26 @@ const (
 )
 
 var fieldIDs = map[string]fieldID{
-	"time":       fieldTime,
-	"request":    fieldRequest,
-	"client_ip":  fieldClientIP,
-	"host":       fieldHost,
-	"method":     fieldMethod,
-	"path":       fieldTarget,
-	"target":     fieldTarget,
-	"query":      fieldQuery,
-	"protocol":   fieldProtocol,
-	"status":     fieldStatus,
-	"bytes":      fieldBytes,
-	"user_agent": fieldUserAgent,
-	"referer":    fieldReferer,
-	"request_id": fieldRequestID,
-	"duration":   fieldDuration,
-	"level":      fieldLevel,
-	"message":    fieldMessage,
+	"time":      fieldTime,
+	"request":   fieldRequest,
+	"client_ip": fieldClientIP,
+	// forwarded_for is kept as an extra field, and gives the client when
+	// client_ip is absent or a proxy's.
+	"forwarded_for": fieldForwarded,
+	"host":          fieldHost,
+	"method":        fieldMethod,
+	"path":          fieldTarget,
+	"target":        fieldTarget,
+	"query":         fieldQuery,
+	"protocol":      fieldProtocol,
+	"status":        fieldStatus,
+	"bytes":         fieldBytes,
+	"user_agent":    fieldUserAgent,
+	"referer":       fieldReferer,
+	"request_id":    fieldRequestID,
+	"duration":      fieldDuration,
+	"level":         fieldLevel,
+	"message":       fieldMessage,
 }
 
 // matchField is the reserved name of [Options.Fields] that holds a line
@@ -189,6 +193,7 @@ type converter struct {
 	loc      *time.Location
 	durUnit  time.Duration // unit of a bare duration number
 	clfClock clfClock
+	fwd      []byte // this line's forwarded_for value
 }
 
 // newConverter checks the time layout and duration unit of opts.
@@ -227,7 +232,14 @@ func newConverter(opts Options, defaultUnit time.Duration) (converter, error) {
 // method, target or request line), a status, bytes or duration value that
 // does not parse is left out instead of failing the line: there the names
 // are the application's own (a Kubernetes logger's status=Pending).
+//
+// The client is client_ip when that is an address and not a proxy's (see
+// [isProxyAddr]); else the client forwarded_for names (see
+// [forwardedClient]), as Rails' request.remote_ip reads the socket peer
+// and X-Forwarded-For together. A direct client's forged X-Forwarded-For
+// is never read.
 func (c *converter) apply(ev *Event, ms []mapping, value func(i int) []byte) error {
+	c.fwd = nil
 	request := false
 	for i := range ms {
 		switch ms[i].id {
@@ -249,6 +261,11 @@ func (c *converter) apply(ev *Event, ms []mapping, value func(i int) []byte) err
 			}
 		}
 		return fieldError(ms[i].name, v)
+	}
+	if c.fwd != nil && (ev.ClientIP == nil || isProxyAddr(ev.ClientIP)) {
+		if a := forwardedClient(c.fwd); a != nil {
+			ev.ClientIP = a
+		}
 	}
 	setKind(ev)
 	return nil
@@ -276,6 +293,11 @@ func (c *converter) set(ev *Event, m *mapping, v []byte) bool {
 			ev.ClientIP = forwardedClient(v)
 		} else if a, ok := ClientAddr(v); ok {
 			ev.ClientIP = a
+		}
+	case fieldForwarded:
+		if !isDash(v) {
+			c.fwd = v
+			ev.AddExtra(m.name, v)
 		}
 	case fieldHost:
 		ev.Host = v

@@ -214,46 +214,73 @@ var formats = []Format{
 		detect: detectRule{sign: hasAny(`"remote_addr"`)},
 	},
 	{
-		Name:    "phoenix",
-		Reads:   "Phoenix's default Logger output: `GET /path` and its `Sent 200 in 7ms` joined by `request_id`, also behind Fly.io's `fly logs` prefix or its log shipper's JSON.",
-		Example: `14:02:11.412 request_id=GAq3k1Zc7oXbdVcAABJh [info] POST /users/register`,
+		Name: "slog_json",
+		Reads: "Go's `log/slog` JSON handler (and logrus' JSON): `time`, `level`, `msg`, and request fields under their " +
+			"common names, flat or in a `request` group: `method`, `path`/`uri`/`url`, `status`, a client address " +
+			"(`remote_addr` with its port, `client_ip`, `ip`, …, and `x_forwarded_for` behind a proxy), `duration` " +
+			"(slog writes nanoseconds), `user_agent`, `request_id`. Lines without a method and path are messages.",
+		Example:  `{"time":"2024-05-01T20:38:16.031456789+02:00","level":"INFO","msg":"request","method":"POST","path":"/users/register","status":302,"remote_addr":"203.0.113.9:51234","duration":1234567}`,
+		presetOf: "json",
+		preset:   Options{Fields: withFields(map[string]string{"time": "time", "level": "level", "message": "msg"}), DurationUnit: "ns"},
+		detect:   detectRule{sign: func(l []byte) bool { return hasKey(l, "msg") && hasKey(l, "time") && !hasKey(l, "ts") }},
+	},
+	{
+		Name: "zap_json",
+		Reads: "Uber's zap with its production JSON encoder (as gin-contrib/zap and most Go services write it): `ts` " +
+			"(Unix seconds), `level`, `msg`, and the request fields of `slog_json`; `latency`/`duration` in seconds.",
+		Example:  `{"level":"info","ts":1714588696.0314572,"caller":"ginzap/zap.go:94","msg":"/users/register","status":302,"method":"POST","path":"/users/register","ip":"203.0.113.9","latency":0.001234567}`,
+		presetOf: "json",
+		preset:   Options{Fields: withFields(map[string]string{"time": "ts|time", "level": "level", "message": "msg"}), DurationUnit: "s"},
+		detect:   detectRule{sign: func(l []byte) bool { return hasKey(l, "ts") && hasKey(l, "msg") }},
+	},
+	{
+		Name: "zerolog_json",
+		Reads: "rs/zerolog's JSON (and its `hlog` access handler): `level` first, `time`, `message`, and the request fields " +
+			"of `slog_json` (`url`, `size`, `remote_ip`/`ip` with its port, `req_id`); `duration` in milliseconds.",
+		Example:  `{"level":"info","ip":"203.0.113.9:51234","req_id":"cnp2dljb3ntfsgnm4b1g","method":"POST","url":"/users/register","status":302,"size":0,"duration":1.234567,"time":"2024-05-01T20:38:16+02:00"}`,
+		presetOf: "json",
+		preset:   Options{Fields: withFields(map[string]string{"time": "time", "level": "level", "message": "message"}), DurationUnit: "ms"},
+		detect: detectRule{sign: func(l []byte) bool {
+			return bytes.HasPrefix(bytes.TrimLeft(l, " \t"), []byte(`{"level":`)) && !hasKey(l, "msg")
+		}},
+	},
+	{
+		Name: "phoenix",
+		Reads: "Phoenix's default Logger output: `GET /path` and its `Sent 200 in 7ms` joined by `request_id`, also behind " +
+			"Fly.io's `fly logs` prefix or its log shipper's JSON, Heroku's or a syslog drain's envelope. The client is the " +
+			"`client_ip` or `remote_ip` metadata, when the app adds it. A request that raised counts as a 500 at once; one whose " +
+			"`Sent` line never comes is emitted without a status after 60 s. Other lines are messages. The lines carry no date: " +
+			"`--date`, a source's `date:`, or the file's modification time gives it.",
+		Example: `14:02:11.412 request_id=GAq3k1Zc7oXbdVcAABJh remote_ip=203.0.113.9 [info] POST /users/register`,
 		decoder: func(o Options) (Decoder, error) { return NewPhoenix(o), nil },
 		// The day comes from outside: Options.Date.
 		TimeOfDay: true,
 	},
 	{
 		Name: "heroku",
-		Reads: "Heroku router lines (`heroku logs` or a drain's syslog framing): `method`, `path`, `status`, `bytes`, " +
-			"`service` (ms), `request_id`, `host`, `dyno`; the client is the last public `fwd` entry, the one Heroku's router added.",
+		Reads: "A Heroku log drain or `heroku logs`: the router's lines are the requests (`method`, `path`, `status`, " +
+			"`bytes`, `service` in ms, `request_id`, `host`, `dyno`; the client is the rightmost public `fwd` entry, the one " +
+			"Heroku's router added). The app's own lines (Rails, lograge, Sidekiq, JSON) and the platform's (runtime metrics) " +
+			"are messages with their fields (`msg`, `level`, every other `key=value`) and `source`/`dyno`, never a second request.",
 		Example:  `2017-01-13T02:37:11.213639+00:00 heroku[router]: at=info method=GET path="/" host=example.herokuapp.com request_id=02d70c8f-ae51-4e60-aa62-e0dcccdc095d fwd="203.0.113.9" dyno=web.1 connect=1ms service=24ms status=200 bytes=2981`,
+		decoder:  func(o Options) (Decoder, error) { return NewHeroku(o) },
 		presetOf: "logfmt",
-		// fwd is the X-Forwarded-For the router passed on, the real peer
-		// last; service is the time the dyno took, in ms with its unit
-		// written out; code is the H10/H12/… error code of at=error
-		// lines. The time is the leading stamp of the line.
-		preset: Options{
-			Fields: map[string]string{
-				"level":      "at",
-				"method":     "method",
-				"path":       "path",
-				"host":       "host",
-				"request_id": "request_id",
-				"client_ip":  "fwd",
-				"status":     "status",
-				"bytes":      "bytes",
-				"duration":   "service",
-				"dyno":       "dyno",
-				"code":       "code",
-				"message":    "desc",
-			},
-			DurationUnit: "ms",
-		},
-		detect: detectRule{sign: hasAny("fwd=", "heroku")},
+		preset:   herokuRouter,
+		detect:   detectRule{claims: true},
+	},
+	{
+		Name: "rails",
+		Reads: "Rails' default request log: `Started POST \"/users\" for 203.0.113.9 at …` joined with its `Completed 302 Found in 41ms` " +
+			"by the request-id tag, else the process id, else in order; `Processing by` gives the extra fields `controller`, `action`, " +
+			"`format`; a routing error counts as a 404. With or without Ruby's Logger prefix, also behind Heroku, Render or Fly. " +
+			"Other lines are messages.",
+		Example: `I, [2025-03-02T10:15:04.120331 #4]  INFO -- : [5b1e0c7a-6f0e-4b55-9a8e-2f3c1d9e7a10] Started POST "/users" for 203.0.113.9 at 2025-03-02 10:15:04 +0000`,
+		decoder: func(o Options) (Decoder, error) { return NewRails(o), nil },
 	},
 	{
 		Name:     "json",
 		Reads:    "Any JSON lines, with a field mapping (`fields:` in a source: dotted paths into nested objects or flattened ECS keys).",
-		Example:  `{"@timestamp":"2025-01-13T09:58:13.632Z","log.level":"info","message":"user registered"}`,
+		Example:  `{"@timestamp":"2025-01-13T09:58:13.632Z","log.level":"info","source.ip":"203.0.113.9","message":"user registered"}`,
 		Needs:    "fields",
 		presetOf: "json",
 		detect:   detectRule{never: true},
@@ -276,6 +303,29 @@ var formats = []Format{
 	},
 }
 
+// herokuRouter is the preset that reads the lines of Heroku's router.
+// fwd is the X-Forwarded-For the router passed on, the real peer last;
+// service is the time the dyno took, in ms with its unit written out;
+// code is the H10/H12/… error code of at=error lines. The time is the
+// leading stamp of the line.
+var herokuRouter = Options{
+	Fields: map[string]string{
+		"level":      "at",
+		"method":     "method",
+		"path":       "path",
+		"host":       "host",
+		"request_id": "request_id",
+		"client_ip":  "fwd",
+		"status":     "status",
+		"bytes":      "bytes",
+		"duration":   "service",
+		"dyno":       "dyno",
+		"code":       "code",
+		"message":    "desc",
+	},
+	DurationUnit: "ms",
+}
+
 // hasAny returns a sign met by a line that contains any of subs.
 func hasAny(subs ...string) func([]byte) bool {
 	return func(line []byte) bool {
@@ -285,6 +335,22 @@ func hasAny(subs ...string) func([]byte) bool {
 			}
 		}
 		return false
+	}
+}
+
+// hasKey reports whether a JSON line seems to have the key k: it holds
+// "k": (a cheap test, for signs only).
+func hasKey(line []byte, k string) bool {
+	for i := 0; ; {
+		j := bytes.Index(line[i:], []byte(k))
+		if j < 0 {
+			return false
+		}
+		i += j
+		if i > 0 && line[i-1] == '"' && i+len(k)+1 < len(line) && line[i+len(k)] == '"' && line[i+len(k)+1] == ':' {
+			return true
+		}
+		i += len(k)
 	}
 }
 

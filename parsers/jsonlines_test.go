@@ -329,25 +329,6 @@ func TestJSONPreset(t *testing.T) {
 	}
 }
 
-func TestJSON_golden(t *testing.T) {
-	for _, tc := range []struct{ preset, file string }{
-		{"caddy", "json_caddy"},
-		{"nginx_json", "json_nginx"},
-		{"traefik_json", "json_traefik"},
-	} {
-		t.Run(tc.preset, func(t *testing.T) {
-			checkGolden(t, mustJSONPreset(t, tc.preset), tc.file)
-		})
-	}
-	t.Run("ecs", func(t *testing.T) {
-		j, err := NewJSON(Options{Fields: map[string]string{"level": "log.level", "message": "message", "logger": "log.logger", "pid": "process.pid"}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		checkGolden(t, j, "json_ecs")
-	})
-}
-
 func TestJSON_allocs(t *testing.T) {
 	for _, tc := range []struct{ preset, file string }{
 		{"caddy", "testdata/json_caddy.log"},
@@ -373,7 +354,7 @@ func TestJSON_allocs(t *testing.T) {
 }
 
 func FuzzJSON(f *testing.F) {
-	for _, name := range []string{"json_caddy", "json_nginx", "json_traefik", "json_ecs"} {
+	for _, name := range []string{"json_caddy", "json_nginx", "json_traefik", "json_ecs", "slog_json", "zap_json", "zerolog_json"} {
 		for _, l := range seedLines(f, "testdata/"+name+".log") {
 			f.Add(l)
 		}
@@ -413,6 +394,7 @@ func checkEventInvariants(tb testing.TB, line string, ev *Event) {
 	if string(ev.Raw) != line {
 		tb.Fatalf("Decode(%q) Raw = %q", line, ev.Raw)
 	}
+	checkClient(tb, line, ev)
 }
 
 // benchmarkDecoder decodes the lines of file that are events or ignored

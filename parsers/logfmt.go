@@ -1,6 +1,7 @@
 package parsers
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"strings"
@@ -31,23 +32,38 @@ type Logfmt struct {
 	conv   converter
 	buf    []byte
 	ev     Event
+
+	// keep makes the pairs no mapping names extra fields, and reads a
+	// Sidekiq-style "LEVEL: message" tail after the pairs (app lines
+	// behind a platform's envelope).
+	keep             bool
+	names            map[string]string // interned names of kept keys
+	tailLvl, tailMsg []byte
 }
 
 var _ Decoder = (*Logfmt)(nil)
 
+// maxKeptNames caps the interned names of kept keys; maxKept the extra
+// fields one line keeps.
+const (
+	maxKeptNames = 256
+	maxKept      = 32
+)
+
 // logfmtDefault is the mapping used when Options.Fields is empty: the
 // common keys of Go, Ruby and Elixir logfmt loggers.
 var logfmtDefault = map[string]string{
-	"time":       "time|ts|timestamp",
-	"level":      "level|lvl",
-	"message":    "msg|message",
-	"method":     "method",
-	"path":       "path",
-	"status":     "status",
-	"client_ip":  "client_ip|remote_addr|ip",
-	"user_agent": "user_agent|ua",
-	"request_id": "request_id|req_id",
-	"duration":   "duration|dur|elapsed",
+	"time":          "time|ts|timestamp",
+	"level":         "level|lvl|severity",
+	"message":       "msg|message",
+	"method":        "method",
+	"path":          "path|uri|url",
+	"status":        "status|status_code",
+	"client_ip":     addrKeys,
+	"forwarded_for": forwardedKeys,
+	"user_agent":    "user_agent|ua|userAgent|user-agent",
+	"request_id":    "request_id|req_id|requestId|request-id",
+	"duration":      "duration|dur|elapsed|latency|took",
 }
 
 // NewLogfmtPreset returns a [Logfmt] for the named preset with opts laid
@@ -121,6 +137,7 @@ func (l *Logfmt) parse(line []byte, ev *Event) error {
 		return ErrIgnored
 	}
 	clear(l.vals)
+	l.tailLvl, l.tailMsg = nil, nil
 	if cap(l.buf) < len(line) {
 		l.buf = make([]byte, 0, len(line))
 	}
@@ -147,7 +164,15 @@ func (l *Logfmt) parse(line []byte, ev *Event) error {
 				i = skipWord(line, i)
 				continue
 			}
-			l.store(line[i:k], line[k:k]) // a bare key: present, empty
+			if l.keep {
+				if lvl, ok := logLevelColon(line[i:k]); ok {
+					l.tailLvl, l.tailMsg = lvl, bytes.TrimSpace(line[k:])
+					break
+				}
+				i = k // a bare key: no value to keep
+				continue
+			}
+			l.store(ev, line[i:k], line[k:k]) // a bare key: present, empty
 			i = k
 			continue
 		}
@@ -164,13 +189,19 @@ func (l *Logfmt) parse(line []byte, ev *Event) error {
 			}
 			v, i = line[i:j:j], j
 		}
-		l.store(key, v)
+		l.store(ev, key, v)
 	}
 	if pairs == 0 {
 		return malformed("logfmt")
 	}
 	if err := l.conv.apply(ev, l.maps, l.mapped); err != nil {
 		return err
+	}
+	if ev.Level == nil {
+		ev.Level = l.tailLvl
+	}
+	if ev.Message == nil {
+		ev.Message = l.tailMsg
 	}
 	if ev.Time.IsZero() && prefixEnd > 0 {
 		if t, ok := prefixTime(line[:prefixEnd], l.conv.loc); ok {
@@ -190,10 +221,42 @@ func (l *Logfmt) mapped(i int) []byte {
 	return nil
 }
 
-func (l *Logfmt) store(key, v []byte) {
+func (l *Logfmt) store(ev *Event, key, v []byte) {
 	if s, ok := l.slots[string(key)]; ok {
 		l.vals[s] = v
+		return
 	}
+	if l.keep && len(ev.Extra) < maxKept {
+		ev.AddExtra(l.intern(key), v)
+	}
+}
+
+// intern returns key as a string, without allocating for known names.
+func (l *Logfmt) intern(key []byte) string {
+	if s, ok := l.names[string(key)]; ok {
+		return s
+	}
+	s := string(key)
+	if l.names == nil {
+		l.names = make(map[string]string)
+	}
+	if len(l.names) < maxKeptNames {
+		l.names[s] = s
+	}
+	return s
+}
+
+// logLevelColon reads the "INFO:" that Sidekiq's formatter writes before
+// its message.
+func logLevelColon(w []byte) ([]byte, bool) {
+	if len(w) < 5 || w[len(w)-1] != ':' {
+		return nil, false
+	}
+	switch lvl := w[:len(w)-1]; string(lvl) {
+	case "DEBUG", "INFO", "WARN", "WARNING", "ERROR", "FATAL", "UNKNOWN":
+		return lvl, true
+	}
+	return nil, false
 }
 
 // quoted reads the quoted value at line[i] == '"' and returns it and the

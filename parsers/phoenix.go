@@ -731,7 +731,7 @@ func phxIsStamp(b []byte) bool {
 // unescaped into p.msgBuf when it has escapes.
 func (p *Phoenix) envelope(line []byte, w *platform) ([]byte, error) {
 	var msgRaw []byte
-	var found bool
+	var found, fly bool
 	m := openMembers(line, 0)
 	for {
 		key, _, ok := m.next()
@@ -765,6 +765,7 @@ func (p *Phoenix) envelope(line []byte, w *platform) ([]byte, error) {
 				}
 			})
 		case "fly":
+			fly = true
 			phxMembers(val, func(k, v []byte) {
 				switch string(k) {
 				case "region":
@@ -779,7 +780,9 @@ func (p *Phoenix) envelope(line []byte, w *platform) ([]byte, error) {
 			})
 		}
 	}
-	if m.bad || !found {
+	// Other JSON logs (ECS, app loggers) have a message too: the
+	// shipper's record is the one with its timestamp or fly object.
+	if m.bad || !found || !w.hasTime && !fly {
 		return nil, malformed("phoenix")
 	}
 	w.ok, w.form = true, formFly

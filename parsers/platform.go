@@ -41,7 +41,8 @@ func (p *platform) router() bool {
 }
 
 // extras returns the extra fields the envelope gives the line: Fly's
-// region and machine (fly_region, fly_instance), Heroku's dyno (dyno).
+// region and machine (fly_region, fly_instance), Heroku's source ("app"
+// or "heroku") and dyno.
 // Unused entries have no Name.
 func (p *platform) extras() [2]Field {
 	var x [2]Field
@@ -54,9 +55,8 @@ func (p *platform) extras() [2]Field {
 			x[1] = Field{"fly_instance", p.proc}
 		}
 	case formHeroku:
-		if p.proc != nil {
-			x[0] = Field{"dyno", p.proc}
-		}
+		x[0] = Field{"source", p.source}
+		x[1] = Field{"dyno", p.proc}
 	}
 	return x
 }
@@ -116,9 +116,12 @@ func parse5424(line []byte, p *platform) ([]byte, bool) {
 		p.hasTime, p.time = true, t
 	}
 	p.ok, p.form, p.source, p.proc = true, formSyslog, f[2], f[3]
+	if sev, ok := digits(line[1:end]); ok {
+		p.level = syslogLevels[sev%8]
+	}
 	if string(f[1]) == "host" && (string(f[2]) == "heroku" || string(f[2]) == "app") {
-		p.form = formHeroku
-		return rest, true // Heroku: the message follows the msgid
+		p.form, p.level = formHeroku, nil // Heroku's priorities say nothing
+		return rest, true                 // Heroku: the message follows the msgid
 	}
 	switch {
 	case len(rest) >= 2 && rest[0] == '-' && rest[1] == ' ':
@@ -133,6 +136,11 @@ func parse5424(line []byte, p *platform) ([]byte, bool) {
 	}
 	return nil, false
 }
+
+// syslogLevels name the severities of a syslog priority, as Render sets
+// them from the app's own level.
+var syslogLevels = [8][]byte{[]byte("emerg"), []byte("alert"), []byte("crit"), []byte("err"),
+	[]byte("warning"), []byte("notice"), []byte("info"), []byte("debug")}
 
 // parseStamped takes apart the forms that start with an RFC 3339 stamp:
 // "stamp source[proc]: line" (Heroku) and "stamp app[id] [region] [level]

@@ -106,10 +106,6 @@ func TestNewRegex_errors(t *testing.T) {
 	}
 }
 
-func TestRegex_golden(t *testing.T) {
-	checkGolden(t, mustRegex(t, regexAppOpts), "regex_app")
-}
-
 func FuzzRegex(f *testing.F) {
 	for _, l := range seedLines(f, "testdata/regex_app.log") {
 		f.Add(l)
