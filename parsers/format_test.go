@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"errors"
 	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 )
 
 // formatTestOptions are what the formats that need options get in the
@@ -135,4 +137,48 @@ func TestREADME_formats(t *testing.T) {
 		return
 	}
 	t.Errorf("%s: the table of formats is not the one parsers/format.go gives; run go test ./parsers -update", path)
+}
+
+// FuzzFormats runs the decoder of every format in the table on lines of
+// any shape, seeded from every testdata log with its format, so that a
+// new format is fuzzed without a target of its own. It checks what holds
+// for all of them: errors are a *LineError or ErrIgnored, a line that
+// fails emits nothing, and every event has a UTC time, a status of 0 or
+// 100 to 999, Bytes and Duration of at least -1, and a bare client.
+func FuzzFormats(f *testing.F) {
+	index := make(map[string]uint8)
+	for i, fm := range formats {
+		index[fm.Name] = uint8(i)
+	}
+	for _, name := range goldenFiles(f) {
+		format, _, _ := goldenFormat(f, name)
+		f.Add(index[format], strings.Join(seedLines(f, filepath.Join("testdata", name+".log")), "\n"))
+	}
+	f.Fuzz(func(t *testing.T, which uint8, input string) {
+		fm := formats[int(which)%len(formats)]
+		opts := formatTestOptions[fm.Name]
+		opts.Date = goldenDay
+		dec, err := New(fm.Name, opts)
+		if err != nil {
+			t.Fatalf("New(%q) error: %v", fm.Name, err)
+		}
+		check := func(ev *Event) {
+			if ev.Kind != KindRequest && ev.Kind != KindMessage {
+				t.Fatalf("%s: Kind = %d", fm.Name, ev.Kind)
+			}
+			if ev.Status != 0 && (ev.Status < 100 || ev.Status > 999) || ev.Bytes < -1 || ev.Duration < -1 || ev.Time.Location() != time.UTC {
+				t.Fatalf("%s: event %+v", fm.Name, ev)
+			}
+			checkClient(t, string(ev.Raw), ev)
+		}
+		for line := range strings.SplitSeq(input, "\n") {
+			emitted := 0
+			err := dec.Decode([]byte(line), func(ev *Event) { emitted++; check(ev) })
+			var le *LineError
+			if err != nil && (emitted != 0 || !errors.Is(err, ErrIgnored) && !errors.As(err, &le)) {
+				t.Fatalf("%s: Decode(%q) = %v after %d events", fm.Name, line, err, emitted)
+			}
+		}
+		dec.Flush(check)
+	})
 }

@@ -28,7 +28,9 @@ import (
 //
 // A line that does not start with '{' but contains "| {" has its prefix
 // dropped, so that the output of `docker compose logs` ("caddy  | {…")
-// parses as it is. A JSON is not safe for concurrent use.
+// parses as it is; so has a line behind a platform's envelope (a Render
+// or Heroku syslog frame, `heroku logs`, `fly logs`), whose time stands
+// in when the object has none. A JSON is not safe for concurrent use.
 type JSON struct {
 	maps     []mapping
 	slotOf   [][]int         // per mapping, the slot of each of its keys
@@ -164,12 +166,15 @@ func (j *JSON) parse(line []byte, ev *Event) error {
 	if i == len(line) {
 		return ErrIgnored
 	}
+	var w platform
 	if line[i] != '{' {
-		k := bytes.Index(line, composeSep)
-		if k < 0 {
+		if k := bytes.Index(line, composeSep); k >= 0 {
+			i = k + 2
+		} else if msg, ok := parsePlatform(line[i:], &w); ok && len(msg) > 0 && msg[0] == '{' {
+			i = len(line) - len(msg) // an app's JSON behind a platform's envelope
+		} else {
 			return malformed("json")
 		}
-		i = k + 2
 	}
 	clear(j.vals)
 	// Unescaping never makes a string longer, so a buffer as long as the
@@ -186,7 +191,13 @@ func (j *JSON) parse(line []byte, ev *Event) error {
 	if j.match != nil && !j.match.ok(j.vals[j.matchAt]) {
 		return ErrIgnored
 	}
-	return j.conv.apply(ev, j.maps, j.mapped)
+	if err := j.conv.apply(ev, j.maps, j.mapped); err != nil {
+		return err
+	}
+	if ev.Time.IsZero() && w.hasTime {
+		ev.Time = w.time
+	}
+	return nil
 }
 
 // mapped returns the first non-empty value of the keys of mapping i.

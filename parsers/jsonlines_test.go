@@ -74,6 +74,18 @@ func TestJSON_Decode(t *testing.T) {
 				Method: "POST", Path: "/users/register", Protocol: "HTTP/1.1", Status: 201, Bytes: 12, UserAgent: "a", Referer: "https://x/", Duration: "164µs", Level: "info"}},
 		},
 		{
+			name:   "slog/behind a Render syslog frame, time from the frame",
+			preset: "slog_json",
+			line:   `<134>1 2024-05-01T18:38:16.5Z shop-web web-6b9d7 1 web-6b9d7 - {"level":"INFO","msg":"request","method":"GET","path":"/","status":200,"remote_addr":"203.0.113.9:40001"}`,
+			want:   []evView{{Kind: "request", Time: "2024-05-01T18:38:16.5Z", ClientIP: "203.0.113.9", Method: "GET", Path: "/", Status: 200, Bytes: -1, Level: "INFO", Message: "request"}},
+		},
+		{
+			name:   "slog/behind heroku logs, its own time first",
+			preset: "slog_json",
+			line:   `2024-05-01T18:38:16.5+00:00 app[web.1]: {"time":"2024-05-01T18:38:16.25Z","level":"INFO","msg":"user registered"}`,
+			want:   []evView{{Kind: "message", Time: "2024-05-01T18:38:16.25Z", Bytes: -1, Level: "INFO", Message: "user registered"}},
+		},
+		{
 			name:   "nginx/string status",
 			preset: "nginx_json",
 			line:   `{"time_local":"22/Apr/2024:13:39:49 +0000","remote_addr":"91.90.40.176","remote_user":"","request":"POST /login HTTP/1.1","status": "302","body_bytes_sent":"0","request_time":"0.010","http_referrer":"http://164.92.132.240/","http_user_agent":"Mozilla/5.0","request_body":"username=admin&password=password_1234"}`,

@@ -78,9 +78,11 @@ func NewLogfmtPreset(name string, opts Options) (*Logfmt, error) {
 
 // NewLogfmt returns a [Logfmt] for the mapping in opts.Fields, whose
 // values are keys with "|" between alternatives; an empty mapping means
-// the common keys (time|ts|timestamp, level, msg|message, method, path,
-// status, client_ip|remote_addr|ip, user_agent|ua, request_id|req_id,
-// duration|dur|elapsed). Bare duration numbers are in milliseconds unless
+// the common keys (time|ts|timestamp, level|lvl|severity, msg|message,
+// method, path|uri|url, status|status_code, a client address under any of
+// its common names, an X-Forwarded-For list, user_agent|ua,
+// request_id|req_id, duration|dur|elapsed|latency|took; see logfmtDefault).
+// Bare duration numbers are in milliseconds unless
 // opts.DurationUnit says otherwise. It fails on an invalid mapping, time
 // layout or duration unit, or a mapping that names neither a request nor
 // a message.
