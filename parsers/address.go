@@ -18,6 +18,9 @@ import "bytes"
 // address, such as a zone ("fe80::1%eth0"), a list, a name or "-". It
 // returns a subslice of b and never allocates.
 func ClientAddr(b []byte) ([]byte, bool) {
+	if isIPv4(b) { // the common case first
+		return b, true
+	}
 	if len(b) > 2 && b[0] == '[' {
 		end := bytes.IndexByte(b, ']')
 		if end < 0 || !isPort(b[end+1:]) {
@@ -34,9 +37,6 @@ func ClientAddr(b []byte) ([]byte, bool) {
 			return nil, false
 		}
 		return b[:i], true
-	}
-	if isIPv4(b) {
-		return b, true
 	}
 	if isIPv6(b) {
 		return foldMapped(b), true
@@ -104,31 +104,42 @@ func foldMapped(b []byte) []byte {
 }
 
 // isIPv4 reports whether b is a dotted-quad IPv4 address as
-// netip.ParseAddr accepts it: four decimal octets without leading zeros.
+// netip.ParseAddr accepts it: four decimal octets of one to three digits,
+// at most 255, without leading zeros. It runs on every access-log line.
 func isIPv4(b []byte) bool {
-	if len(b) < 7 || len(b) > 15 {
-		return false
-	}
-	parts, n, digits := 0, 0, 0
-	for i, c := range b {
-		switch {
-		case c >= '0' && c <= '9':
-			if digits == 1 && n == 0 {
-				return false // a leading zero
-			}
-			n = n*10 + int(c-'0')
-			digits++
-			if n > 255 {
+	i := 0
+	for k := 0; k < 4; k++ {
+		if k > 0 {
+			if i >= len(b) || b[i] != '.' {
 				return false
 			}
-		case c == '.' && digits > 0 && i < len(b)-1:
-			parts++
-			n, digits = 0, 0
-		default:
+			i++
+		}
+		if i >= len(b) {
+			return false
+		}
+		d0 := b[i] - '0'
+		if d0 > 9 {
+			return false
+		}
+		v := uint(d0)
+		i++
+		if i < len(b) && b[i]-'0' <= 9 {
+			if d0 == 0 {
+				return false // a leading zero
+			}
+			v = v*10 + uint(b[i]-'0')
+			i++
+			if i < len(b) && b[i]-'0' <= 9 {
+				v = v*10 + uint(b[i]-'0')
+				i++
+			}
+		}
+		if v > 255 {
 			return false
 		}
 	}
-	return parts == 3 && digits > 0
+	return i == len(b)
 }
 
 // isIPv6 reports whether b is an IPv6 address as netip.ParseAddr accepts

@@ -147,3 +147,20 @@ func netipClient(s string) (netip.Addr, bool) {
 	}
 	return netip.Addr{}, false
 }
+
+// FuzzIsIPv4 checks isIPv4 against net/netip, with any bytes after b in
+// its backing array.
+func FuzzIsIPv4(f *testing.F) {
+	for _, s := range []string{"203.0.113.9", "1.2.3.4", "255.255.255.255", "01.2.3.4", "1.2.3.256", "1.2.3.4.5", "1..2.3", "2001:db8::1", "1.2.3.\x84"} {
+		f.Add(s, " - - [10/Oct/2024:13:55:36 +0000]")
+	}
+	f.Fuzz(func(t *testing.T, s, after string) {
+		b := []byte(s + after)[:len(s)]
+		got := isIPv4(b)
+		a, err := netip.ParseAddr(s)
+		want := err == nil && a.Is4()
+		if got != want {
+			t.Fatalf("isIPv4(%q) (then %q) = %v, netip says %v", s, after, got, want)
+		}
+	})
+}
