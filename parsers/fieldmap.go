@@ -39,7 +39,8 @@ const (
 	fieldDuration
 	fieldLevel
 	fieldMessage
-	fieldExtra // any other name, kept as an extra field
+	fieldRequestIf // a key whose absence makes the line a message
+	fieldExtra     // any other name, kept as an extra field
 )
 
 var fieldIDs = map[string]fieldID{
@@ -63,6 +64,10 @@ var fieldIDs = map[string]fieldID{
 	"duration":      fieldDuration,
 	"level":         fieldLevel,
 	"message":       fieldMessage,
+	// request_if names a key only requests have (Railway's httpStatus): a
+	// line without it is a message, whatever else it holds, so that an
+	// app's own line about a request never counts as a second one.
+	"request_if": fieldRequestIf,
 }
 
 // matchField is the reserved name of [Options.Fields] that holds a line
@@ -240,13 +245,15 @@ func newConverter(opts Options, defaultUnit time.Duration) (converter, error) {
 // is never read.
 func (c *converter) apply(ev *Event, ms []mapping, value func(i int) []byte) error {
 	c.fwd = nil
-	request := false
+	request, gated, proven := false, false, false
 	for i := range ms {
 		switch ms[i].id {
 		case fieldRequest, fieldMethod, fieldTarget:
 			if len(value(i)) > 0 {
 				request = true
 			}
+		case fieldRequestIf:
+			gated, proven = true, proven || len(value(i)) > 0
 		}
 	}
 	for i := range ms {
@@ -268,6 +275,9 @@ func (c *converter) apply(ev *Event, ms []mapping, value func(i int) []byte) err
 		}
 	}
 	setKind(ev)
+	if gated && !proven {
+		ev.Kind = KindMessage
+	}
 	return nil
 }
 
@@ -352,6 +362,7 @@ func (c *converter) set(ev *Event, m *mapping, v []byte) bool {
 		ev.Level = v
 	case fieldMessage:
 		ev.Message = v
+	case fieldRequestIf:
 	default:
 		ev.AddExtra(m.name, v)
 	}

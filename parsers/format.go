@@ -249,6 +249,38 @@ var formats = []Format{
 		}},
 	},
 	{
+		Name: "railway_json",
+		Reads: "Railway's HTTP logs as JSON (`railway logs --http --json`), between its deploy logs: `timestamp`, `method`, " +
+			"`path`, `httpStatus`, `srcIp`, `clientUa`, `totalDuration` (ms), `txBytes`, `requestId`, `host`. Lines without " +
+			"`httpStatus` (the app's own, `message` and `severity`) are messages, never a second request.",
+		Example:  `{"timestamp":"2025-03-02T10:15:09.404122Z","requestId":"gXbQ2_1aT3CkzVhJ-Fw1Hw","method":"POST","path":"/users","host":"shop.up.railway.app","httpStatus":302,"totalDuration":118,"txBytes":312,"srcIp":"203.0.113.9","clientUa":"Mozilla/5.0","edgeRegion":"europe-west4-drams3a"}`,
+		presetOf: "json",
+		// The fields of Railway's HttpLog (its public GraphQL API, which
+		// the CLI prints); the deploy logs of the same project carry
+		// message and severity.
+		preset: Options{
+			Fields: map[string]string{
+				"request_if": "httpStatus",
+				"time":       "timestamp",
+				"request_id": "requestId",
+				"method":     "method",
+				"path":       "path",
+				"host":       "host",
+				"status":     "httpStatus",
+				"duration":   "totalDuration",
+				"bytes":      "txBytes",
+				"client_ip":  "srcIp",
+				"user_agent": "clientUa",
+				"protocol":   "downstreamProto",
+				"edge":       "edgeRegion",
+				"message":    "message",
+				"level":      "severity|level",
+			},
+			DurationUnit: "ms",
+		},
+		detect: detectRule{claims: true, sign: func(l []byte) bool { return hasKey(l, "httpStatus") }},
+	},
+	{
 		Name: "phoenix",
 		Reads: "Phoenix's default Logger output: `GET /path` and its `Sent 200 in 7ms` joined by `request_id`, also behind " +
 			"Fly.io's `fly logs` prefix or its log shipper's JSON, Heroku's or a syslog drain's envelope. The client is the " +
