@@ -85,6 +85,9 @@ func FuzzHeroku(f *testing.F) {
 		err := h.Decode([]byte(line), func(ev *Event) {
 			emitted++
 			if ev.Kind == KindRequest {
+				if !mayHaveEnvelope([]byte(line)) {
+					t.Fatalf("mayHaveEnvelope(%q) = false", line)
+				}
 				var w platform
 				if _, ok := parsePlatform([]byte(line), &w); !ok || !w.router() {
 					t.Fatalf("Decode(%q) gave a request from a line that is not the router's", line)

@@ -181,7 +181,9 @@ func (p *Phoenix) Decode(line []byte, emit func(*Event)) error {
 		if inner, err = p.envelope(line, &w); err != nil {
 			return err
 		}
-	case line[0] == '<' || line[0] >= '0' && line[0] <= '9':
+	case mayHaveEnvelope(line):
+		// A platform's envelope; Phoenix's own lines start with a time of
+		// day or a date with a space, so they never get here.
 		if in, ok := parsePlatform(line, &w); ok {
 			inner = in
 		} else if phxIsStamp(line) {

@@ -61,6 +61,22 @@ func (p *platform) extras() [2]Field {
 	return x
 }
 
+// mayHaveEnvelope is a cheap test of the first bytes of line: false means
+// parsePlatform would find no envelope.
+func mayHaveEnvelope(line []byte) bool {
+	if len(line) < 8 {
+		return false
+	}
+	if line[0] == '<' || line[4] == '-' && line[7] == '-' && len(line) > 10 && line[10] == 'T' {
+		return true
+	}
+	i := 0
+	for i < 7 && line[i] >= '0' && line[i] <= '9' {
+		i++
+	}
+	return i > 0 && i+1 < len(line) && line[i] == ' ' && line[i+1] == '<' // an octet count
+}
+
 // parsePlatform takes apart the envelope a log platform puts around the
 // line of an app and returns that line. It knows these forms:
 //
@@ -90,11 +106,16 @@ func parsePlatform(line []byte, p *platform) ([]byte, bool) {
 	if len(line) == 0 || line[0] != '<' {
 		return nil, false
 	}
-	return parse5424(line, p)
+	return parse5424(line, p, withTime)
 }
 
-// parse5424 takes apart "<pri>1 timestamp host app procid msgid [sd] msg".
-func parse5424(line []byte, p *platform) ([]byte, bool) {
+// withTime asks parse5424 to read the header's time; the access-log
+// formats, which carry their own, skip it.
+const withTime = true
+
+// parse5424 takes apart "<pri>1 timestamp host app procid msgid [sd] msg",
+// reading the timestamp when readTime is set.
+func parse5424(line []byte, p *platform, readTime bool) ([]byte, bool) {
 	end := bytes.IndexByte(line, '>')
 	if end < 2 || end > 4 || !allDigits(line[1:end]) || len(line) < end+3 || line[end+1] != '1' || line[end+2] != ' ' {
 		return nil, false
@@ -108,7 +129,7 @@ func parse5424(line []byte, p *platform) ([]byte, bool) {
 		}
 		f[i], rest = rest[:sp], rest[sp+1:]
 	}
-	if string(f[0]) != "-" {
+	if readTime && string(f[0]) != "-" {
 		t, ok := parseRFC3339(f[0], time.UTC)
 		if !ok {
 			return nil, false

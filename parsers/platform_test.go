@@ -1,6 +1,9 @@
 package parsers
 
-import "testing"
+import (
+	"testing"
+	"time"
+)
 
 func TestParsePlatform(t *testing.T) {
 	for _, tt := range []struct {
@@ -27,6 +30,9 @@ func TestParsePlatform(t *testing.T) {
 	} {
 		var p platform
 		msg, ok := parsePlatform([]byte(tt.line), &p)
+		if ok && !mayHaveEnvelope([]byte(tt.line)) {
+			t.Errorf("mayHaveEnvelope(%q) = false, but it has one", tt.line)
+		}
 		if ok != tt.ok {
 			t.Errorf("parsePlatform(%q) ok = %v, want %v", tt.line, ok, tt.ok)
 			continue
@@ -62,4 +68,31 @@ func TestStartsWithPair(t *testing.T) {
 			t.Errorf("startsWithPair(%q) = %v, want %v", in, got, want)
 		}
 	}
+}
+
+// FuzzParsePlatform checks that mayHaveEnvelope, the cheap test before
+// parsePlatform, never rules out a line parsePlatform takes, and that the
+// message parsePlatform returns is the end of the line.
+func FuzzParsePlatform(f *testing.F) {
+	for _, name := range []string{"heroku_lograge", "heroku_rails", "rails_render", "fly_phoenix"} {
+		for _, l := range seedLines(f, "testdata/"+name+".log") {
+			f.Add(l)
+		}
+	}
+	f.Fuzz(func(t *testing.T, line string) {
+		var p platform
+		msg, ok := parsePlatform([]byte(line), &p)
+		if !ok {
+			return
+		}
+		if !mayHaveEnvelope([]byte(line)) {
+			t.Fatalf("mayHaveEnvelope(%q) = false, but parsePlatform takes it", line)
+		}
+		if len(msg) > len(line) || line[len(line)-len(msg):] != string(msg) {
+			t.Fatalf("parsePlatform(%q) message %q is not the end of the line", line, msg)
+		}
+		if p.hasTime && p.time.Location() != time.UTC {
+			t.Fatalf("parsePlatform(%q) time %v not UTC", line, p.time)
+		}
+	})
 }

@@ -101,7 +101,7 @@ func (r *Rails) Decode(line []byte, emit func(*Event)) error {
 	var rl railsLine
 	var w platform
 	inner := line
-	if line[0] == '<' || line[0] >= '0' && line[0] <= '9' {
+	if mayHaveEnvelope(line) {
 		if in, ok := parsePlatform(line, &w); ok {
 			if w.router() {
 				return ErrIgnored

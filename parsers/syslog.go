@@ -34,7 +34,7 @@ func stripSyslog(line []byte) []byte {
 // strip5424 skips "<pri>1 timestamp host app procid msgid sd ".
 func strip5424(line []byte) []byte {
 	var p platform
-	if msg, ok := parse5424(line, &p); ok {
+	if msg, ok := parse5424(line, &p, !withTime); ok {
 		return msg
 	}
 	return line
