@@ -27,7 +27,7 @@ type appLine struct {
 	kv    *Logfmt
 	conv  converter
 	loc   *time.Location
-	names map[string]string
+	names names
 	buf   []byte
 }
 
@@ -150,23 +150,9 @@ func (a *appLine) set(ev *Event, key, v []byte) {
 		ev.RequestID = v
 	default:
 		if len(ev.Extra) < maxKept {
-			ev.AddExtra(a.intern(key), v)
+			ev.AddExtra(a.names.intern(key), v)
 		}
 	}
-}
-
-func (a *appLine) intern(key []byte) string {
-	if s, ok := a.names[string(key)]; ok {
-		return s
-	}
-	s := string(key)
-	if a.names == nil {
-		a.names = make(map[string]string)
-	}
-	if len(a.names) < maxKeptNames {
-		a.names[s] = s
-	}
-	return s
 }
 
 // startsWithPair reports whether msg starts, after an optional time

@@ -37,18 +37,14 @@ type Logfmt struct {
 	// Sidekiq-style "LEVEL: message" tail after the pairs (app lines
 	// behind a platform's envelope).
 	keep             bool
-	names            map[string]string // interned names of kept keys
+	names            names // of kept keys
 	tailLvl, tailMsg []byte
 }
 
 var _ Decoder = (*Logfmt)(nil)
 
-// maxKeptNames caps the interned names of kept keys; maxKept the extra
-// fields one line keeps.
-const (
-	maxKeptNames = 256
-	maxKept      = 32
-)
+// maxKept caps the extra fields one line keeps.
+const maxKept = 32
 
 // logfmtDefault is the mapping used when Options.Fields is empty: the
 // common keys of Go, Ruby and Elixir logfmt loggers.
@@ -229,23 +225,8 @@ func (l *Logfmt) store(ev *Event, key, v []byte) {
 		return
 	}
 	if l.keep && len(ev.Extra) < maxKept {
-		ev.AddExtra(l.intern(key), v)
+		ev.AddExtra(l.names.intern(key), v)
 	}
-}
-
-// intern returns key as a string, without allocating for known names.
-func (l *Logfmt) intern(key []byte) string {
-	if s, ok := l.names[string(key)]; ok {
-		return s
-	}
-	s := string(key)
-	if l.names == nil {
-		l.names = make(map[string]string)
-	}
-	if len(l.names) < maxKeptNames {
-		l.names[s] = s
-	}
-	return s
 }
 
 // logLevelColon reads the "INFO:" that Sidekiq's formatter writes before

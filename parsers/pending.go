@@ -98,6 +98,28 @@ func offsetIn(parent, sub []byte) (int, bool) {
 	return off, true
 }
 
+// requestClock is the event-time clock by which held requests expire: the
+// latest line time seen. A jump back of more than phxClockReset (files of
+// different days read one after the other) resets it.
+type requestClock struct{ newest time.Time }
+
+// see advances the clock to t; a zero t leaves it alone.
+func (c *requestClock) see(t time.Time) {
+	if !t.IsZero() && (t.After(c.newest) || c.newest.Sub(t) > phxClockReset) {
+		c.newest = t
+	}
+}
+
+// stale reports whether a request held since at has waited more than
+// phxPendingTimeout, or is from before a reset of the clock. A zero at
+// (a line without a time) or clock is never stale.
+func (c *requestClock) stale(at time.Time) bool {
+	if c.newest.IsZero() || at.IsZero() {
+		return false
+	}
+	return at.Before(c.newest.Add(-phxPendingTimeout)) || at.After(c.newest.Add(phxClockReset))
+}
+
 // pendingTable holds the requests that wait for their end line: slots, a
 // list through them in the order they were added (head is the oldest),
 // and an open-addressing index by key. A key may be held more than once

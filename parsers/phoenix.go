@@ -103,7 +103,7 @@ type Phoenix struct {
 	day    int
 	dayOff int           // days after year-month-day, advanced at midnight
 	maxTOD time.Duration // latest time of day on the current day; -1 before the first
-	newest time.Time     // latest line time, the clock of the 60 s expiry
+	clock  requestClock  // the latest line time, for the 60 s expiry
 
 	// Requests waiting for their Sent line, by request_id.
 	table pendingTable
@@ -115,7 +115,7 @@ type Phoenix struct {
 
 	meta   []phxMeta // metadata of the current line
 	msgBuf []byte    // the unescaped message of a JSON envelope
-	names  map[string]string
+	names  names     // of metadata keys
 	ev     Event
 }
 
@@ -143,6 +143,7 @@ func (p *Phoenix) init() {
 	p.ready = true
 	p.maxTOD = -1
 	p.table.init()
+	p.names.max = phxMaxNames
 	if p.loc == nil {
 		p.loc = time.UTC
 	}
@@ -201,7 +202,7 @@ func (p *Phoenix) Decode(line []byte, emit func(*Event)) error {
 			return malformed("phoenix")
 		}
 		// Output of the app that did not go through Logger.
-		at := p.newest
+		at := p.clock.newest
 		if w.hasTime {
 			at = w.time
 		}
@@ -317,29 +318,18 @@ func (p *Phoenix) maxPending() int {
 	return p.MaxPending
 }
 
-// see advances the clock of the 60 s expiry to t. A jump back of more
-// than phxClockReset (files of different days read one after the other)
-// resets it.
-func (p *Phoenix) see(t time.Time) {
-	if t.After(p.newest) || p.newest.Sub(t) > phxClockReset {
-		p.newest = t
-	}
-}
+func (p *Phoenix) see(t time.Time) { p.clock.see(t) }
 
 // expire emits, with Status 0, the requests that have waited too long,
 // and those from before a reset of the clock.
 func (p *Phoenix) expire(emit func(*Event)) {
-	if p.newest.IsZero() {
-		return
-	}
-	low, high := p.newest.Add(-phxPendingTimeout), p.newest.Add(phxClockReset)
 	tb := &p.table
-	for tb.head >= 0 && (tb.slots[tb.head].at.Before(low) || tb.slots[tb.head].at.After(high)) {
+	for tb.head >= 0 && p.clock.stale(tb.slots[tb.head].at) {
 		x := tb.head
 		p.emitPending(&tb.slots[x], 0, -1, nil, emit)
 		tb.remove(x)
 	}
-	if p.hasHeld && (p.held.at.Before(low) || p.held.at.After(high)) {
+	if p.hasHeld && p.clock.stale(p.held.at) {
 		p.hasHeld = false
 		p.emitPending(&p.held, 0, -1, nil, emit)
 	}
@@ -357,7 +347,7 @@ func (p *Phoenix) lineTime(pl *phxLine, w *platform) (t, at time.Time) {
 		p.dayOff, p.maxTOD = 0, -1
 	}
 	if !pl.hasTOD {
-		return time.Time{}, p.newest
+		return time.Time{}, p.clock.newest
 	}
 	off := p.rollover(pl.tod)
 	tod := pl.tod
@@ -399,7 +389,7 @@ func (p *Phoenix) lineEvent(kind Kind, line []byte, t time.Time, pl *phxLine, w 
 		ev.RequestID, ev.ClientIP = pl.rid, pl.ip
 		for _, m := range p.meta {
 			if !phxReserved(m.name) {
-				ev.AddExtra(p.intern(m.name), m.value)
+				ev.AddExtra(p.names.intern(m.name), m.value)
 			}
 		}
 	}
@@ -409,21 +399,6 @@ func (p *Phoenix) lineEvent(kind Kind, line []byte, t time.Time, pl *phxLine, w 
 		}
 	}
 	return ev
-}
-
-// intern returns b as a string, without allocating for known names.
-func (p *Phoenix) intern(b []byte) string {
-	if s, ok := p.names[string(b)]; ok {
-		return s
-	}
-	s := string(b)
-	if p.names == nil {
-		p.names = make(map[string]string)
-	}
-	if len(p.names) < phxMaxNames {
-		p.names[s] = s
-	}
-	return s
 }
 
 // phxReserved reports metadata keys that become fixed fields.
@@ -446,7 +421,7 @@ func (p *Phoenix) fill(s *pendingReq, line []byte, pl *phxLine, w *platform, met
 	s.level = s.ref(line, pl.level)
 	for _, m := range p.meta {
 		if !phxReserved(m.name) {
-			s.addExtra(p.intern(m.name), line, m.value)
+			s.addExtra(p.names.intern(m.name), line, m.value)
 		}
 	}
 	for _, x := range w.extras() {

@@ -63,8 +63,8 @@ type Rails struct {
 	offset time.Duration // what turns a Logger prefix time into UTC, once known
 	zoned  bool          // offset is known
 	table  pendingTable
-	newest time.Time // latest line time, the clock of the 60 s expiry
-	starts uint64    // Started lines held, for tests: each becomes one request
+	clock  requestClock // the latest line time, for the 60 s expiry
+	starts uint64       // Started lines held, for tests: each becomes one request
 	ev     Event
 	stamp  [64]byte
 }
@@ -203,29 +203,13 @@ func (r *Rails) maxPending() int {
 	return r.MaxPending
 }
 
-// see advances the clock of the 60 s expiry to t, as Phoenix's does.
-func (r *Rails) see(t time.Time) {
-	if t.IsZero() {
-		return
-	}
-	if t.After(r.newest) || r.newest.Sub(t) > phxClockReset {
-		r.newest = t
-	}
-}
+func (r *Rails) see(t time.Time) { r.clock.see(t) }
 
 // expire emits, with Status 0, the requests that have waited too long,
 // and those from before a reset of the clock.
 func (r *Rails) expire(emit func(*Event)) {
-	if r.newest.IsZero() {
-		return
-	}
-	low, high := r.newest.Add(-phxPendingTimeout), r.newest.Add(phxClockReset)
-	for x := r.table.head; x >= 0; x = r.table.head {
-		at := r.table.slots[x].at
-		if at.IsZero() || !at.Before(low) && !at.After(high) {
-			return
-		}
-		r.emitHeld(x, 0, -1, emit)
+	for r.table.head >= 0 && r.clock.stale(r.table.slots[r.table.head].at) {
+		r.emitHeld(r.table.head, 0, -1, emit)
 	}
 }
 
