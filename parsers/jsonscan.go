@@ -53,19 +53,11 @@ func (m *jsonMembers) next() (key []byte, esc, ok bool) {
 	if i >= len(s) || s[i] != '"' {
 		return m.fail(i)
 	}
-	// Keys are short: a byte loop costs less than scanString's searches.
-	start, esc := i+1, false
-	for i = start; i < len(s) && s[i] != '"'; i++ {
-		if s[i] == '\\' {
-			esc = true
-			i++
-		}
+	start, end, esc, next, ok := scanString(s, i)
+	if !ok {
+		return m.fail(next)
 	}
-	if i >= len(s) {
-		return m.fail(len(s))
-	}
-	end := i
-	i = skipWS(s, i+1)
+	i = skipWS(s, next)
 	if i >= len(s) || s[i] != ':' {
 		return m.fail(i)
 	}
