@@ -199,6 +199,15 @@ type converter struct {
 	durUnit  time.Duration // unit of a bare duration number
 	clfClock clfClock
 	fwd      []byte // this line's forwarded_for value
+	gated    bool   // the mapping has a request_if: see setGate
+	proven   bool   // this line has the request_if key
+}
+
+// setGate tells c whether the mappings it will apply name a request_if.
+func (c *converter) setGate(ms []mapping) {
+	for _, m := range ms {
+		c.gated = c.gated || m.id == fieldRequestIf
+	}
 }
 
 // newConverter checks the time layout and duration unit of opts.
@@ -244,16 +253,14 @@ func newConverter(opts Options, defaultUnit time.Duration) (converter, error) {
 // and X-Forwarded-For together. A direct client's forged X-Forwarded-For
 // is never read.
 func (c *converter) apply(ev *Event, ms []mapping, value func(i int) []byte) error {
-	c.fwd = nil
-	request, gated, proven := false, false, false
+	c.fwd, c.proven = nil, false
+	request := false
 	for i := range ms {
 		switch ms[i].id {
 		case fieldRequest, fieldMethod, fieldTarget:
 			if len(value(i)) > 0 {
 				request = true
 			}
-		case fieldRequestIf:
-			gated, proven = true, proven || len(value(i)) > 0
 		}
 	}
 	for i := range ms {
@@ -275,7 +282,7 @@ func (c *converter) apply(ev *Event, ms []mapping, value func(i int) []byte) err
 		}
 	}
 	setKind(ev)
-	if gated && !proven {
+	if c.gated && !c.proven {
 		ev.Kind = KindMessage
 	}
 	return nil
@@ -363,6 +370,7 @@ func (c *converter) set(ev *Event, m *mapping, v []byte) bool {
 	case fieldMessage:
 		ev.Message = v
 	case fieldRequestIf:
+		c.proven = true
 	default:
 		ev.AddExtra(m.name, v)
 	}

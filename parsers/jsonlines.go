@@ -110,6 +110,7 @@ func NewJSON(opts Options) (*JSON, error) {
 	if err != nil {
 		return nil, fmt.Errorf("json: %w", err)
 	}
+	conv.setGate(maps)
 	j := &JSON{
 		maps:     maps,
 		slotOf:   make([][]int, len(maps)),

@@ -101,6 +101,7 @@ func NewLogfmt(opts Options) (*Logfmt, error) {
 	if err != nil {
 		return nil, fmt.Errorf("logfmt: %w", err)
 	}
+	conv.setGate(maps)
 	l := &Logfmt{maps: maps, slotOf: make([][]int, len(maps)), slots: make(map[string]int), conv: conv}
 	for i, m := range maps {
 		for _, k := range m.keys {
@@ -170,7 +171,7 @@ func (l *Logfmt) parse(line []byte, ev *Event) error {
 				i = k // a bare key: no value to keep
 				continue
 			}
-			l.store(ev, line[i:k], line[k:k]) // a bare key: present, empty
+			l.store(line[i:k], line[k:k]) // a bare key: present, empty
 			i = k
 			continue
 		}
@@ -187,7 +188,9 @@ func (l *Logfmt) parse(line []byte, ev *Event) error {
 			}
 			v, i = line[i:j:j], j
 		}
-		l.store(ev, key, v)
+		if !l.store(key, v) && l.keep {
+			l.keepPair(ev, key, v)
+		}
 	}
 	if pairs == 0 {
 		return malformed("logfmt")
@@ -219,12 +222,17 @@ func (l *Logfmt) mapped(i int) []byte {
 	return nil
 }
 
-func (l *Logfmt) store(ev *Event, key, v []byte) {
+func (l *Logfmt) store(key, v []byte) (mapped bool) {
 	if s, ok := l.slots[string(key)]; ok {
 		l.vals[s] = v
-		return
+		return true
 	}
-	if l.keep && len(ev.Extra) < maxKept {
+	return false
+}
+
+// keepPair adds a pair no mapping names as an extra field.
+func (l *Logfmt) keepPair(ev *Event, key, v []byte) {
+	if len(ev.Extra) < maxKept {
 		ev.AddExtra(l.names.intern(key), v)
 	}
 }
