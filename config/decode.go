@@ -650,12 +650,8 @@ func (d *decoder) settings(n *yaml.Node, s *Settings) {
 	})
 }
 
-// Formats lists the format names a source may name: "auto" (detect from
-// the first lines) or one of the parsers'.
-var Formats = append([]string{"auto"}, parsers.Formats...)
-
 func (d *decoder) source(n *yaml.Node, path string) (Source, bool) {
-	s := Source{Format: "auto", Line: n.Line}
+	s := Source{Format: parsers.Auto, Line: n.Line}
 	before := len(d.errs)
 	d.mapping(n, path, []string{"path", "format", "fields", "pattern", "time_format", "duration_unit", "timezone", "date"}, func(key string, k, v *yaml.Node) {
 		p := join(path, key)
@@ -664,8 +660,8 @@ func (d *decoder) source(n *yaml.Node, path string) (Source, bool) {
 			s.Path, _ = d.scalar(v, p)
 		case "format":
 			if f, ok := d.scalar(v, p); ok {
-				if !contains(Formats, f) {
-					d.errorf(v, p, "unknown format %q (known: %s)", f, strings.Join(Formats, ", "))
+				if !parsers.Known(f) {
+					d.errorf(v, p, "unknown format %q (known: %s)", f, strings.Join(parsers.Names(), ", "))
 				}
 				s.Format = f
 			}
@@ -717,13 +713,10 @@ func (d *decoder) source(n *yaml.Node, path string) (Source, bool) {
 		y, m, day := s.Options.Date.Date()
 		s.Options.Date = time.Date(y, m, day, 0, 0, 0, 0, s.Options.Location) // the day in the source's zone
 	}
-	if s.Format != "auto" && len(d.errs) == before {
+	if !parsers.IsAuto(s.Format) && len(d.errs) == before {
 		if _, err := parsers.New(s.Format, s.Options); err != nil {
 			d.errorf(n, path, "format %s: %v", s.Format, err)
 		}
-	}
-	if s.Format == "regex" && s.Options.Pattern == "" && len(d.errs) == before {
-		d.errorf(n, path+".pattern", "required by format regex")
 	}
 	return s, len(d.errs) == before
 }
