@@ -60,6 +60,11 @@ type GroupOptions struct {
 	// Site and Labels go on every notification.
 	Site   string
 	Labels map[string]string
+	// Order is the rules' order in the config: among an incident's rules
+	// of the same state and severity, the first listed leads its
+	// notification (its headline), whichever crossed first. Rules it
+	// lacks come after, in the order they joined.
+	Order map[string]int
 }
 
 // Grouper turns alert transitions into notifications, one incident at a
@@ -382,7 +387,10 @@ func (g *Grouper) notification(inc *OpenIncident, t time.Time, st alert.State, r
 			}
 			return 1
 		}
-		return cmp.Compare(severityRank(b.Alert.Severity), severityRank(a.Alert.Severity))
+		if c := cmp.Compare(severityRank(b.Alert.Severity), severityRank(a.Alert.Severity)); c != 0 {
+			return c
+		}
+		return cmp.Compare(g.order(a.Alert.Rule), g.order(b.Alert.Rule))
 	})
 	ai := &alert.Incident{Key: inc.Key, State: st, Since: inc.Since, Time: t, Update: inc.Sent, Quiet: quiet,
 		New: slices.Clone(inc.New)}
@@ -408,6 +416,15 @@ func (g *Grouper) notification(inc *OpenIncident, t time.Time, st alert.State, r
 		inc.Members[i].Told = true
 	}
 	return lead
+}
+
+// order is rule's place in GroupOptions.Order, after every listed rule
+// when it is not there.
+func (g *Grouper) order(rule string) int {
+	if i, ok := g.opts.Order[rule]; ok {
+		return i
+	}
+	return len(g.opts.Order)
 }
 
 // Open returns the incidents followed, to be saved with the daemon's

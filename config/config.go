@@ -87,8 +87,12 @@ func (c *Config) GroupOptions(site string) alerts.GroupOptions {
 	if c.Settings.Site != "" {
 		site = c.Settings.Site
 	}
+	order := make(map[string]int, len(c.Rules))
+	for i, r := range c.Rules {
+		order[r.Name] = i
+	}
 	return alerts.GroupOptions{Wait: c.Settings.GroupWait, Interval: c.Settings.GroupInterval, RemindEvery: c.Settings.RemindEvery,
-		Groups: c.Incidents.Groups, Inhibit: c.Incidents.Inhibit, Site: site, Labels: c.Settings.Labels}
+		Groups: c.Incidents.Groups, Inhibit: c.Incidents.Inhibit, Site: site, Labels: c.Settings.Labels, Order: order}
 }
 
 // Source is one log to read: a path (or glob) and its format.

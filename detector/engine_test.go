@@ -607,6 +607,21 @@ func TestEngine_firesOnTheEvent(t *testing.T) {
 			t.Errorf("alert %v against %v, want past the learned threshold", a.Value, a.Threshold)
 		}
 	})
+	t.Run("distinct", func(t *testing.T) {
+		// 100 addresses, each once, over 2 s (50 a second): the 40th
+		// distinct address crosses. The bound left out the oldest bucket's
+		// events only, so the crossing comes on an event within the burst's
+		// first second, not at a boundary.
+		r := Rule{Name: "d", Type: Distinct, Field: ipField(), Window: 10 * s, Threshold: 40}
+		events := concat(burst(0, 30*s, 30, "10.0.0.1"), burst(30*s+s/4, 2*s, 100, "198.51.100.%d"))
+		got, full, _ := replay(t, r, events, Options{})
+		if len(got) == 0 || got[0].State != alert.Firing || got[0].At%s == 0 || got[0].At < 30*s+s/4 || got[0].At > 31*s+s/2 {
+			t.Fatalf("transitions = %v, want firing on an event of the burst, before its boundary", got)
+		}
+		if a := full[0]; a.Value < 40 || a.Value > 45 {
+			t.Errorf("alert value %v, want about 40 distinct", a.Value)
+		}
+	})
 	t.Run("for: waits for its boundary", func(t *testing.T) {
 		r := rateRule(10*s, 10)
 		r.For = 3 * s
