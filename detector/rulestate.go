@@ -441,8 +441,17 @@ func (s *ruleState) count() uint64 {
 	return s.w.total
 }
 
-// round keeps three decimals, so that replays print stable values.
-func round(v float64) float64 { return math.Round(v*1000) / 1000 }
+// round keeps three decimals (four significant digits under 1), so that
+// replays print stable values.
+func round(v float64) float64 {
+	if v == 0 || math.IsInf(v, 0) || math.IsNaN(v) {
+		return v
+	}
+	// Three decimals, or four significant digits under 1, so that a slow
+	// rate (3 an hour: 0.000833/s) keeps its value.
+	p := math.Pow10(max(3, 3-int(math.Floor(math.Log10(math.Abs(v))))))
+	return math.Round(v*p) / p
+}
 
 // trace reports an evaluation to Options.Trace.
 func (s *ruleState) trace(at time.Time, v, th float64, why string) {
