@@ -142,9 +142,9 @@ func NtfyPriority(a alert.Alert) int {
 
 // ntfyMessage is ntfy's JSON publishing body.
 type ntfyMessage struct {
-	Topic    string   `json:"topic"`
-	Title    string   `json:"title"`
-	Message  string   `json:"message"`
+	Topic    string       `json:"topic"`
+	Title    string       `json:"title"`
+	Message  string       `json:"message"`
 	Priority int          `json:"priority"`
 	Tags     []string     `json:"tags"`
 	Actions  []ntfyAction `json:"actions,omitempty"`

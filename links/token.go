@@ -2,9 +2,9 @@ package links
 
 import (
 	"bytes"
-	"crypto/subtle"
 	"crypto/hmac"
 	"crypto/sha256"
+	"crypto/subtle"
 	"encoding/base64"
 	"encoding/binary"
 	"errors"

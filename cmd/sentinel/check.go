@@ -18,8 +18,8 @@ import (
 	"github.com/sentinel-dev/sentinel/alert"
 	"github.com/sentinel-dev/sentinel/alerts"
 	"github.com/sentinel-dev/sentinel/config"
-	"github.com/sentinel-dev/sentinel/links"
 	"github.com/sentinel-dev/sentinel/detector"
+	"github.com/sentinel-dev/sentinel/links"
 )
 
 func newCheck() *cobra.Command {
