@@ -57,7 +57,7 @@ func (k *Keyring) Key() ([]byte, error) {
 		if err != nil {
 			return nil, fmt.Errorf("links key: %w", err)
 		}
-		if k.key != nil && os.SameFile(fi, k.fi) && fi.ModTime().Equal(k.fi.ModTime()) && fi.Size() == k.fi.Size() {
+		if k.key != nil && os.SameFile(fi, k.fi) && fi.ModTime().Equal(k.fi.ModTime()) && fi.Size() == k.fi.Size() && fi.Mode() == k.fi.Mode() {
 			return k.key, nil
 		}
 		key, fi2, err := readKey(k.path)

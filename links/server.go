@@ -567,10 +567,11 @@ func (s *Server) announce(t Token, text string) {
 	if t.Route == "" {
 		return
 	}
+	an := alerts.Announcement{Site: s.opts.Site, Incident: t.Episode, Text: text, Time: s.now()}
 	s.pending.Go(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), announceTimeout)
 		defer cancel()
-		err := s.opts.Backend.Announce(ctx, t.Route, alerts.Announcement{Site: s.opts.Site, Incident: t.Episode, Text: text, Time: s.now()})
+		err := s.opts.Backend.Announce(ctx, t.Route, an)
 		switch {
 		case errors.Is(err, alerts.ErrCannotAnnounce):
 		case err != nil:
