@@ -132,13 +132,13 @@ func TestLimiter(t *testing.T) {
 // User-Agent are previews; phones' and desktops' browsers are not.
 func TestIsPreview(t *testing.T) {
 	for ua, want := range map[string]bool{
-		"Slackbot-LinkExpanding 1.0 (+https://api.slack.com/robots)":                             true,
-		"facebookexternalhit/1.1 Facebot Twitterbot/1.0":                                         true, // iMessage
+		"Slackbot-LinkExpanding 1.0 (+https://api.slack.com/robots)": true,
+		"facebookexternalhit/1.1 Facebot Twitterbot/1.0":             true, // iMessage
 		"WhatsApp/2.23.20.0": true, "TelegramBot (like TwitterBot)": true, "Mozilla/5.0 (compatible; Discordbot/2.0; +https://discordapp.com)": true,
 		"Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) HeadlessChrome/120.0 Safari/537.36": true,
 		"": true, "curl/8.5.0": true,
 		"Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.1 Mobile/15E148 Safari/604.1": false,
-		"Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Mobile Safari/537.36":                   false,
+		"Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Mobile Safari/537.36":                       false,
 	} {
 		r := httptest.NewRequest("GET", "/l/x", nil)
 		r.Header.Set("User-Agent", ua)
