@@ -250,12 +250,12 @@ func (b linkBackend) Plan(t links.Token) links.Plan {
 		p.Effects = append(p.Effects, "sentinel makes this request now, for real: "+act.Do.String()+".")
 		switch {
 		case on && ep.DryRun:
-			p.Effects = append(p.Effects, name+" is in dry run: when "+ep.Alert.Rule+" fired, sentinel only logged it. This link makes the real request; its revert will be real too.")
+			p.Effects = append(p.Effects, name+" is in dry run: sentinel only logged it when "+ep.Alert.Rule+" fired. This makes the real request (and its revert real).")
 		case act.DryRun || d.opts.DryRun:
-			p.Effects = append(p.Effects, name+" is in dry run: sentinel would only log it. This link makes the real request.")
+			p.Effects = append(p.Effects, name+" is in dry run: sentinel only logs it. This makes the real request.")
 		}
-		if why := d.act.Blocked(name, v.clock); why != "" {
-			p.Effects = append(p.Effects, "A rule's firing would be held back now ("+why+"); this link is not.")
+		if why := d.act.Blocked(name, v.clock); why != "" && !on {
+			p.Effects = append(p.Effects, "A rule would be held back now ("+why+"); a link is not.")
 		}
 		p.Effects = append(p.Effects, revertEffect(act, v.firing))
 		p.Facts = append(p.Facts, links.Fact{Name: "Rules", Value: ruleStates(act.Rules, v.firing)})
@@ -322,11 +322,11 @@ func revertEffect(act *actions.Action, firing map[string]bool) string {
 			now = append(now, r)
 		}
 	}
-	when := "once " + strings.Join(act.Rules, ", ") + " have stayed quiet for " + alert.FormatDuration(act.RevertAfter)
+	when := "once its rules have stayed quiet for " + alert.FormatDuration(act.RevertAfter)
 	if len(now) == 0 {
-		when = "after " + alert.FormatDuration(act.RevertAfter) + " (none of its rules fires now)"
+		when = "in " + alert.FormatDuration(act.RevertAfter) + " (no rule of it fires now)"
 	}
-	return "It is undone (" + act.Undo.String() + ") " + when + ", or from a revert link."
+	return "Undone " + when + ", or from a revert link: " + act.Undo.String() + "."
 }
 
 // ruleStates lists rules with their state: "signup-burst (firing),

@@ -67,6 +67,15 @@ var pageTemplate = template.Must(template.New("page").Parse(`<!DOCTYPE html>
 {{- end}}
 </ul>
 {{- end}}
+{{- if .CSRF}}
+<form method="post">
+<input type="hidden" name="csrf" value="{{.CSRF}}">
+<button type="submit" class="{{.Verb}}">{{.Button}}</button>
+</form>
+{{- end}}
+{{- if .Hint}}
+<p class="small">{{.Hint}}</p>
+{{- end}}
 {{- if .Facts}}
 <dl>
 {{- range .Facts}}
@@ -81,15 +90,6 @@ var pageTemplate = template.Must(template.New("page").Parse(`<!DOCTYPE html>
 <li>{{.}}</li>
 {{- end}}
 </ul>
-{{- end}}
-{{- if .CSRF}}
-<form method="post">
-<input type="hidden" name="csrf" value="{{.CSRF}}">
-<button type="submit" class="{{.Verb}}">{{.Button}}</button>
-</form>
-{{- end}}
-{{- if .Hint}}
-<p class="small">{{.Hint}}</p>
 {{- end}}
 </main></body></html>
 `))
