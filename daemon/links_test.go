@@ -224,7 +224,7 @@ func auditOutcomes(t *testing.T, stateDir string) []links.Entry {
 // linksDaemon starts a daemon on linksConfig with a fake Slack (a bot's
 // webhook) on loopback and the wall clock fixed; it returns the daemon,
 // the Slack, the state dir, the log's path and stop.
-func linksDaemon(t *testing.T, fs *testutil.FlagServer, clock *fakeClock) (*Daemon, *testutil.Receiver, string, string, func()) {
+func linksDaemon(t *testing.T, fs *testutil.FlagServer, clock *fakeClock, remind ...time.Duration) (*Daemon, *testutil.Receiver, string, string, func()) {
 	t.Helper()
 	slack := testutil.NewReceiver(t)
 	n, err := alerts.NewSlack(alerts.SlackOptions{WebhookURL: slack.URL + "/services/T0/B0/secret"})
@@ -234,8 +234,12 @@ func linksDaemon(t *testing.T, fs *testutil.FlagServer, clock *fakeClock) (*Daem
 	cfg := linksConfig(t, fs.URL)
 	dir := t.TempDir()
 	stateDir, path := filepath.Join(dir, "state"), filepath.Join(dir, "access.log")
+	grouping := cfg.GroupOptions("")
+	if len(remind) > 0 {
+		grouping.RemindEvery = remind[0]
+	}
 	d, stop := start(t, Options{Config: cfg, Public: cfg.Settings.Public, Sources: []Source{{Pattern: path, Format: "auto"}},
-		StateDir: stateDir, FromStart: true, Routes: []alerts.Route{{Name: "ops-slack", Notifier: n}}, Grouping: cfg.GroupOptions(""),
+		StateDir: stateDir, FromStart: true, Routes: []alerts.Route{{Name: "ops-slack", Notifier: n}}, Grouping: grouping,
 		Now: clock.now, ActionBackoff: 10 * time.Millisecond})
 	waitFor(t, "the public listener", func() bool { return d.LinksURL() != "" })
 	return d, slack, stateDir, path, stop
@@ -522,4 +526,40 @@ func linkMetric(t *testing.T, d *Daemon, verb, outcome string) float64 {
 		}
 	}
 	return -1
+}
+
+// TestDaemon_linksStopReminders: with reminders every minute, the firing
+// message offers "Stop reminders"; once it is used, the incident still
+// firing a minute later is not reminded, and the daemon's state keeps it.
+func TestDaemon_linksStopReminders(t *testing.T) {
+	fs := testutil.NewFlagServer(t, "hmac-key")
+	clock := &fakeClock{t: time.Date(2026, 11, 27, 1, 25, 0, 0, time.UTC)}
+	d, slack, _, path, stop := linksDaemon(t, fs, clock, time.Minute)
+	defer stop()
+	lines := sampleLines(t)
+	next := writeUntil(t, lines, 0, "27/Nov/2026:01:20:30", path)
+	waitForLong(t, "the firing message", time.Minute, func() bool { return len(slackButtons(t, slack)["Stop reminders"]) > 0 })
+	link := slackButtons(t, slack)["Stop reminders"][0]
+	phone := client{phoneUA, "203.0.113.7"}
+	p := get(t, link, phone)
+	if p.status != 200 || !strings.Contains(p.body, "Stop the reminders of this incident?") {
+		t.Fatalf("GET = %d\n%s", p.status, p.body)
+	}
+	if r := post(t, link, phone, p.csrf(), d.LinksURL()); r.status != 200 {
+		t.Fatalf("POST = %d\n%s", r.status, r.body)
+	}
+	before := len(slack.Requests())
+	n := writeUntil(t, lines, next, "27/Nov/2026:01:21:30", path) // a reminder was due at 01:21:10
+	waitForLong(t, "the lines read", time.Minute, func() bool { return d.Events() == uint64(n) })
+	for _, s := range slackTexts(t, slack)[before:] {
+		if strings.Contains(s, "Still firing") {
+			t.Errorf("reminded after Stop reminders: %q", s)
+		}
+	}
+	d.mu.Lock()
+	open := d.group.Open()
+	d.mu.Unlock()
+	if len(open) != 1 || !open[0].NoReminders {
+		t.Errorf("open incidents %+v, want the one with no reminders", open)
+	}
 }
