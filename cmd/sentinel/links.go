@@ -33,7 +33,13 @@ public listener, acts only from that page's button, works once and expires.
               Deleting links.key does the same at the daemon's next link.
   log         print the links' audit log (links.jsonl in the state dir): every
               request to a link, whatever came of it, with its reason.`,
-		Args: noArgs,
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) > 0 {
+				return usagef("unknown command %q for %q", args[0], cmd.CommandPath())
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, args []string) error { return cmd.Help() },
 	}
 	cmd.AddCommand(newLinksRotate(), newLinksLog())
 	return cmd
