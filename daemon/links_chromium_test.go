@@ -18,7 +18,7 @@ import (
 
 // screenshot, when set, is where TestDaemon_linksChromium writes its
 // screenshot of the confirmation page (docs/img/confirm-phone.png in the
-// README: go test ./daemon -run Chromium -screenshot ../docs/img/confirm-phone.png).
+// README: go test ./daemon -run linksChromium -screenshot ../docs/img/confirm-phone.png).
 var screenshot = flag.String("screenshot", "", "write the Chromium test's screenshot of the confirmation page to this file")
 
 // EnvRequireChromium, when set (.ci/run sets it), makes the Chromium test

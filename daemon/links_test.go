@@ -563,3 +563,39 @@ func TestDaemon_linksStopReminders(t *testing.T) {
 		t.Errorf("open incidents %+v, want the one with no reminders", open)
 	}
 }
+
+// TestDaemon_linksRemovedAction: a reload that removes the action leaves
+// its run link a clear refusal, and a POST does nothing.
+func TestDaemon_linksRemovedAction(t *testing.T) {
+	fs := testutil.NewFlagServer(t, "hmac-key")
+	clock := &fakeClock{t: time.Date(2026, 11, 27, 1, 25, 0, 0, time.UTC)}
+	d, slack, _, path, stop := linksDaemon(t, fs, clock)
+	defer stop()
+	writeUntil(t, sampleLines(t), 0, "27/Nov/2026:01:20:30", path)
+	waitForLong(t, "the firing message", time.Minute, func() bool { return len(slackButtons(t, slack)["Run signups-off now"]) > 0 })
+	link := slackButtons(t, slack)["Run signups-off now"][0]
+	phone := client{phoneUA, "203.0.113.7"}
+	form := get(t, link, phone).csrf()
+
+	cfg, err := config.Parse("links.yaml", []byte("settings: {site: web-1, public: {listen: \"127.0.0.1:0\", allow_http: true}}\n"), os.LookupEnv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d.mu.Lock()
+	out, notes, err := d.swap(cfg)
+	d.mu.Unlock()
+	if err != nil {
+		t.Fatal(err)
+	}
+	d.send(out, notes)
+	p := get(t, link, phone)
+	if p.status != 410 || p.csrf() != "" || !strings.Contains(p.body, "The action signups-off is no longer in the running config") {
+		t.Errorf("GET after the reload = %d\n%s", p.status, p.body)
+	}
+	if r := post(t, link, phone, form, d.LinksURL()); r.status != 410 {
+		t.Errorf("POST after the reload = %d, want 410", r.status)
+	}
+	if n := len(fs.Requests()); n != 0 {
+		t.Errorf("the flag service got %d requests", n)
+	}
+}
