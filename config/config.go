@@ -69,6 +69,9 @@ type Settings struct {
 	// the host name. Labels go on every alert too.
 	Site   string
 	Labels map[string]string
+	// Public is the public listener of the signed links alerts carry;
+	// nil (the default) leaves it off.
+	Public *Public
 }
 
 // Incidents say which rules make one incident for the notifiers (see
