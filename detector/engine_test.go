@@ -466,12 +466,12 @@ func TestClientNet(t *testing.T) {
 	pe.Reset()
 	pe.ClientIP = []byte("203.0.113.77")
 	var e Event
-	if n := testing.AllocsPerRun(100, func() { e.reset(&pe); f.get(&e) }); n != 0 {
+	if n := testing.AllocsPerRun(100, func() { e.reset(&pe, 0); f.get(&e) }); n != 0 {
 		t.Errorf("client_net allocates %v times", n)
 	}
 	for _, ip := range []string{"fe80::1%eth0", "fe80::1%x }; flush ruleset; add table inet pwned {"} {
 		pe.ClientIP = []byte(ip)
-		if e.reset(&pe); f.get(&e) != nil {
+		if e.reset(&pe, 0); f.get(&e) != nil {
 			t.Errorf("client_net(%q) = %q, want nothing: a zoned address is no client address", ip, f.get(&e))
 		}
 	}

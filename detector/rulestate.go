@@ -37,6 +37,8 @@ type ruleState struct {
 	seen     bool      // the rule has counted an event
 	start    time.Time // the engine's first event: warm-up starts there
 	lastSeen time.Time // the newest event's time: silence starts there
+	// lastSeenNs is lastSeen in Unix nanoseconds, MinInt64 before any.
+	lastSeenNs int64
 	ticks    uint64    // boundaries evaluated
 
 	state        state
@@ -64,7 +66,7 @@ type ruleState struct {
 }
 
 func newRuleState(r Rule, opts *Options) *ruleState {
-	s := &ruleState{rule: r, opts: opts}
+	s := &ruleState{rule: r, opts: opts, lastSeenNs: math.MinInt64}
 	if r.Clear == 0 {
 		s.rule.Clear = DefaultClear
 	}
@@ -160,8 +162,8 @@ func (s *ruleState) add(b int64, ev *Event) bool {
 	s.inNewest = n == s.w.last
 	s.matched++
 	s.seen = true
-	if ev.Time.After(s.lastSeen) {
-		s.lastSeen = ev.Time
+	if ev.ns > s.lastSeenNs {
+		s.lastSeen, s.lastSeenNs = ev.Time, ev.ns
 	}
 	s.k.add(slot, ev)
 	if s.distinct != nil {
@@ -186,17 +188,22 @@ func (s *ruleState) add(b int64, ev *Event) bool {
 // not at the next boundary. Resolving, learning and for: pending still
 // happen at boundaries; a rule with for: fires on an event only once it is
 // pending for long enough.
-func (s *ruleState) fireOnEvent(at time.Time) (alert.Alert, bool) {
+//
+// crossedOnEvent tells whether it does, and fireOnEvent then makes the
+// transition: the check, made for every matching event, returns no
+// alert (a large value to clear at each call).
+func (s *ruleState) crossedOnEvent(at time.Time) (v, th float64, ok bool) {
 	// An event behind the newest bucket (within the skew) leaves the
 	// crossing to the next boundary: the live bounds are the newest's.
 	if s.state == stateFiring || math.IsInf(s.liveTh, 1) || !s.inNewest ||
 		s.rule.For > 0 && (s.state != statePending || at.Sub(s.pendingSince) < s.rule.For) {
-		return alert.Alert{}, false
+		return 0, 0, false
 	}
-	v, th := s.live.live(s.key, s.liveTh)
-	if !crosses(v, th, false, s.rule.Baseline != nil) {
-		return alert.Alert{}, false
-	}
+	v, th = s.live.live(s.key, s.liveTh)
+	return v, th, crosses(v, th, false, s.rule.Baseline != nil)
+}
+
+func (s *ruleState) fireOnEvent(at time.Time, v, th float64) alert.Alert {
 	if s.state == stateInactive {
 		s.pendingSince = at
 	}
@@ -208,7 +215,7 @@ func (s *ruleState) fireOnEvent(at time.Time) (alert.Alert, bool) {
 	if s.opts.Trace != nil {
 		s.trace(at, v, th, "fired")
 	}
-	return a, true
+	return a
 }
 
 // maxSampleBytes caps the length of a kept sample line.
