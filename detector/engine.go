@@ -357,8 +357,9 @@ func (e *Engine) observe(ev *parsers.Event) {
 			// At the newest time seen: an event within the skew but behind
 			// it completes a crossing the engine learns only now.
 			if v, th, ok := r.crossedOnEvent(e.watermark); ok {
+				a := r.fireOnEvent(e.watermark, v, th)
 				e.noteActive(i)
-				e.opts.Emit(r.fireOnEvent(e.watermark, v, th))
+				e.opts.Emit(a)
 			}
 		}
 	}

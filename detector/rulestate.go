@@ -39,7 +39,7 @@ type ruleState struct {
 	lastSeen time.Time // the newest event's time: silence starts there
 	// lastSeenNs is lastSeen in Unix nanoseconds, MinInt64 before any.
 	lastSeenNs int64
-	ticks    uint64    // boundaries evaluated
+	ticks      uint64 // boundaries evaluated
 
 	state        state
 	firedAs      alert.Severity // the severity the episode fired with
