@@ -24,9 +24,6 @@ const (
 	Absence Type = "absence"
 )
 
-// Types lists the detector types.
-var Types = []Type{Rate, Distinct, Ratio, Absence}
-
 // Baseline makes a Rate or Distinct rule compare its value with what it
 // learned was normal instead of a fixed threshold: an exponentially
 // weighted mean and variance of the value at each bucket boundary. While
