@@ -60,9 +60,11 @@ type Baseline struct {
 }
 
 // Rule is one compiled rule: which events count, how they are measured,
-// and when that fires. Build it through the config package, which checks
-// every field and reports errors with file:line; [Rule.Validate] repeats
-// the checks the engine relies on.
+// and when that fires. The config package maps YAML onto it (checking
+// only the words and units a config writes, such as a severity, a
+// detector type or "20/s"); what the rule means is checked in one place,
+// [Rule.Problems], which the engine runs on every rule and config reports
+// at file:line.
 type Rule struct {
 	Name        string
 	Description string
