@@ -12,7 +12,8 @@ import (
 // formats in this file is the only place that knows a format by name;
 // nothing outside this package compares format names.
 //
-// Adding a format touches four files: its decoder (its own file, or none
+// Adding a format touches four files (docs/architecture.md, "Where to
+// add"): its decoder (its own file, or none
 // for a preset of the JSON or logfmt decoder), one entry in the table
 // below (name, Reads, an Example whose client is 203.0.113.9, the
 // detection rule, the decoder or preset), testdata/<name>.log, and
