@@ -293,7 +293,7 @@ func (m *Metrics) ForgetRule(rule string) {
 // AddNotifier makes the notifier's sentinel_notifications_total series
 // exist at 0, one per outcome a notification can have.
 func (m *Metrics) AddNotifier(notifier string) {
-	for _, o := range []delivery.Outcome{delivery.OK, delivery.Retrying, delivery.Failed, delivery.Dropped, delivery.Capped, delivery.Silenced} {
+	for _, o := range delivery.NotificationOutcomes {
 		m.notifs.WithLabelValues(notifier, string(o))
 	}
 }
@@ -301,7 +301,7 @@ func (m *Metrics) AddNotifier(notifier string) {
 // AddAction makes the action's sentinel_actions_total series exist at 0,
 // one per outcome an attempt can have in the daemon.
 func (m *Metrics) AddAction(action string) {
-	for _, o := range []delivery.Outcome{delivery.OK, delivery.Retrying, delivery.Failed, delivery.Skipped, delivery.DryRun, delivery.Stopped} {
+	for _, o := range delivery.ActionOutcomes {
 		m.actions.WithLabelValues(action, string(o))
 	}
 }
