@@ -133,6 +133,11 @@ type DispatcherOptions struct {
 	// transition not attempted: delivery.OK, Retrying, Failed (permanent),
 	// Dropped (queue overflow), Capped or Silenced.
 	Outcome func(route string, o delivery.Outcome)
+	// Delivered, when set, is told of every notification delivered to a
+	// route (as the route got it), once its attempt succeeded, from the
+	// route's sender goroutine: the daemon times a transition's way to
+	// the notifiers with it.
+	Delivered func(route string, a alert.Alert)
 	// Silences hold back the notifications of a rule until a time (the
 	// console still shows them); counted as "silenced".
 	Silences map[string]time.Time
@@ -623,6 +628,9 @@ func (d *Dispatcher) deliver(ctx context.Context, q *queue, a alert.Alert) bool 
 	switch {
 	case err == nil:
 		d.opts.Outcome(r.Name, delivery.OK)
+		if d.opts.Delivered != nil {
+			d.opts.Delivered(r.Name, a)
+		}
 		q.mu.Lock()
 		q.failed = retryState{}
 		q.mu.Unlock()

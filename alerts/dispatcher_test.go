@@ -102,6 +102,40 @@ func TestDispatcher_retriesUntilDelivered(t *testing.T) {
 	})
 }
 
+// TestDispatcher_delivered: Delivered hears of each notification once it
+// is delivered, after its retries, per route; never of one that failed
+// for good.
+func TestDispatcher_delivered(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var c calls
+		flaky := NotifierFunc(func(ctx context.Context, a alert.Alert) error {
+			if c.add(a) == 1 {
+				return errors.New("503 Service Unavailable")
+			}
+			return nil
+		})
+		refused := NotifierFunc(func(ctx context.Context, a alert.Alert) error {
+			return delivery.Permanent(errors.New("401 invalid_auth"))
+		})
+		var mu sync.Mutex
+		var got []string
+		d := NewDispatcher(DispatcherOptions{Routes: []Route{{Name: "hook", Notifier: flaky}, {Name: "slack", Notifier: refused}},
+			Delivered: func(route string, a alert.Alert) {
+				mu.Lock()
+				defer mu.Unlock()
+				got = append(got, fmt.Sprintf("%s %s at %d calls", route, a.Rule, c.n()))
+			}})
+		stop := run(d)
+		d.Submit(firingAlert("signup-burst"))
+		time.Sleep(time.Minute)
+		synctest.Wait()
+		stop()
+		if want := []string{"hook signup-burst at 2 calls"}; !slices.Equal(got, want) {
+			t.Errorf("Delivered calls = %q, want %q", got, want)
+		}
+	})
+}
+
 func TestDispatcher_retryAfter(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		var c calls
