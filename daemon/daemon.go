@@ -120,6 +120,18 @@ type Daemon struct {
 	publishedLate uint64                      // late events already counted in the metrics
 	future        futureLines                 // lines dated ahead of the wall clock
 	savedActs     uint64                      // act.Changes() at the last save
+	// lineRead is when the line being taken was read from its file (zero
+	// between lines): the start of its transitions' latency.
+	lineRead time.Time
+	// beforeSave, if set (by tests), runs at the start of every save.
+	beforeSave func()
+
+	// untold holds, by rule and state, when the earliest transition no
+	// notification has told yet was made (latency.go).
+	untold map[untoldKey]time.Time
+
+	toldMu sync.Mutex           // guards told
+	told   map[string]time.Time // a notification's delivery key → when the earliest transition it tells was made
 }
 
 // stream is one followed file.
@@ -153,7 +165,8 @@ func New(opts Options) (*Daemon, error) {
 	}
 	d := &Daemon{opts: opts, log: opts.Logger, now: opts.Now, metrics: server.NewMetrics(), cfg: opts.Config,
 		streams: map[string]*stream{}, positions: map[tailer.FileID]tailer.Checkpoint{},
-		tailPublished: map[string]tailer.FileStats{}, started: opts.Now()}
+		tailPublished: map[string]tailer.FileStats{}, started: opts.Now(),
+		untold: map[untoldKey]time.Time{}, told: map[string]time.Time{}}
 	eng, err := d.newEngine(opts.Config)
 	if err != nil {
 		return nil, err
@@ -161,7 +174,8 @@ func New(opts Options) (*Daemon, error) {
 	d.eng = eng
 	if len(opts.Routes) > 0 {
 		d.dispatch = alerts.NewDispatcher(alerts.DispatcherOptions{Routes: opts.Routes, MaxPerMinute: opts.MaxPerMinute, Silences: opts.Silences,
-			Site: opts.Grouping.Site, Labels: opts.Grouping.Labels, Logger: opts.Logger, Outcome: d.metrics.Notification})
+			Site: opts.Grouping.Site, Labels: opts.Grouping.Labels, Logger: opts.Logger, Outcome: d.metrics.Notification,
+			Delivered: d.delivered})
 		g := opts.Grouping
 		g.Overlap = func(a, b string) float64 { return d.eng.Overlap(a, b) } // under mu, as every Grouper call
 		d.group = alerts.NewGrouper(g)
@@ -176,7 +190,7 @@ func New(opts Options) (*Daemon, error) {
 	d.audit = actions.NewAudit(auditPath)
 	d.act = actions.NewManager(actions.Options{Actions: opts.Config.Actions, DryRun: opts.DryRun, Audit: d.audit,
 		Logger: opts.Logger, Now: opts.Now, MinBackoff: opts.ActionBackoff,
-		Outcome: d.metrics.Action})
+		Outcome: d.metrics.Action, Latency: d.actionLatency})
 	d.metrics.SetBuildInfo(opts.Version)
 	d.metrics.ConfigLoaded(d.started)
 	for _, r := range opts.Config.Rules {
@@ -203,14 +217,27 @@ func (d *Daemon) newEngine(cfg *config.Config) (*detector.Engine, error) {
 	return detector.NewEngine(cfg.Rules, eopts)
 }
 
-// transition takes one of the engine's transitions: it queues it in
-// pending and hands it to the actions (which only queue the request) and
-// to the incidents. The caller holds mu (the loop, while the engine runs).
+// transition takes one of the engine's transitions. Its action's request
+// goes first: Handle queues it for the actions' own goroutine, which
+// makes it at once, while this one goes on with the batch, then saves
+// the state, then writes the transition and submits the notifications
+// (afterBatch, send). A crash before the save repeats the request after
+// the restart, under the same idempotency key: the lines after the last
+// save are read again, and fire at the same event time. Then the
+// transition is queued in pending and handed to the incidents. The caller
+// holds mu (the loop, while the engine runs).
 func (d *Daemon) transition(a alert.Alert) {
 	a.Site, a.Labels = d.opts.Grouping.Site, d.opts.Grouping.Labels
-	d.pending = append(d.pending, a)
+	now := time.Now() // durations: the monotonic clock, whatever d.now is
 	d.act.Handle(a)
+	if !d.lineRead.IsZero() {
+		d.metrics.ObserveLatency(server.LatencyReadToTransition, now.Sub(d.lineRead))
+	}
+	d.pending = append(d.pending, a)
 	if d.group != nil {
+		if k := (untoldKey{a.Rule, a.State}); d.untold[k].IsZero() {
+			d.untold[k] = now
+		}
 		d.group.Add(a)
 	}
 }
@@ -226,6 +253,9 @@ func (d *Daemon) groupDue() {
 		return
 	}
 	if notes := d.group.Due(now, d.measures); len(notes) > 0 {
+		for _, n := range notes {
+			d.noteTold(n)
+		}
 		d.notes = append(d.notes, notes...)
 		d.dirty = true
 	}
@@ -442,7 +472,9 @@ func (d *Daemon) take(l tailer.Line) {
 		d.streams[l.Path] = s
 	}
 	s.lastLine = d.now()
+	d.lineRead = l.Read
 	s.s.Line(l.Text)
+	d.lineRead = time.Time{}
 	id := l.Pos.ID()
 	s.lastPos[id], s.last = l.Pos, l.Pos
 	switch {
@@ -586,6 +618,9 @@ func (d *Daemon) trySave() {
 
 // save writes the positions and the engine's state.
 func (d *Daemon) save() error {
+	if d.beforeSave != nil {
+		d.beforeSave()
+	}
 	snap, err := d.eng.Snapshot()
 	if err != nil {
 		return err
@@ -804,7 +839,7 @@ func (d *Daemon) lag(s *stream, now time.Time) time.Duration {
 func (d *Daemon) Status() server.Status {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	st := server.Status{Version: d.opts.Version, Started: d.started, Config: d.cfg.File}
+	st := server.Status{Version: d.opts.Version, Started: d.started, Config: d.cfg.File, Latency: d.metrics.Latencies()}
 	for path, s := range d.streams {
 		ss := s.s.Stats()
 		src := server.SourceStatus{Path: path, Format: ss.Format, Lines: ss.Lines, Parsed: ss.Parsed,

@@ -68,6 +68,12 @@ at shutdown (--state-dir), so a restart neither misses the lines written meanwhi
 nor sends an alert twice: files rotated while it was stopped (renamed, compressed or
 copied) are read first, oldest first. Lines longer than 1 MiB are skipped and counted.
 
+A line that takes a rule past its threshold fires it at once, on that line: the
+action's request leaves first, then the state is saved, then the transition goes to
+stdout. inotify wakes the reading as soon as a line is written; with --poll (and on
+network file systems) files are looked at every 100 ms. 'sentinel status' shows the
+latest latencies.
+
 Signals: SIGHUP reloads the config (validated whole first; an invalid one is rejected
 and the running one stays; rules that did not change keep their windows and
 baselines). SIGTERM and SIGINT stop reading, save the state and exit 0.
@@ -107,7 +113,7 @@ non-loopback address, it requires --token.`,
 	fl.StringVar(&f.listen, "listen", DefaultListen, `address of the local HTTP API ("" to disable)`)
 	fl.StringVar(&f.token, "token", os.Getenv("SENTINEL_API_TOKEN"), "bearer token for the API (required off loopback; default $SENTINEL_API_TOKEN)")
 	fl.StringVar(&f.logFormat, "log-format", "text", "log format on stderr: text or json")
-	fl.BoolVar(&f.poll, "poll", false, "poll files instead of using inotify (network file systems)")
+	fl.BoolVar(&f.poll, "poll", false, "look at files every 100 ms instead of using inotify (network file systems): a line waits up to 100 ms to be read")
 	fl.BoolVar(&f.dryRun, "dry-run", false, "log every action instead of making its request (and the reverts of those; a remedy applied before, without --dry-run, is still reverted for real)")
 	fl.DurationVar(&f.remind, "remind-every", 0, "remind the notifiers of a rule still firing at this interval, e.g. 1h (default: the config's settings.remind_every, else none)")
 	return cmd
