@@ -122,6 +122,28 @@ type Alert struct {
 	// the alert leads, with every rule of it. The alert's own fields are
 	// then its lead rule's, measured when the notification was built.
 	Incident *Incident `json:"incident,omitempty"`
+	// Links are the signed one-tap links a notification carries (silence,
+	// run or revert an action, stop reminders), made for the one notifier
+	// it is delivered to, at the moment it is delivered. Never on stdout,
+	// never saved: a notification delivered again gets fresh links.
+	Links []Link `json:"-"`
+}
+
+// Link is one signed link of a notification: a capability to act once,
+// until it expires, after a confirmation page (see package links).
+type Link struct {
+	// Verb is what it does: "silence", "run", "revert" or
+	// "stop_reminders".
+	Verb string `json:"verb"`
+	// Target names what it acts on: an action ("signups-off"), or the
+	// rules it silences, comma-separated.
+	Target string `json:"target"`
+	// Label is a button's text, for people: "Run signups-off now".
+	Label string `json:"label"`
+	// URL opens the confirmation page. It is a secret while it is valid:
+	// anyone holding it can act.
+	URL     string    `json:"url"`
+	Expires time.Time `json:"expires"`
 }
 
 // Incident is what one notification tells: the rules that fire for one

@@ -2,6 +2,7 @@ package alerts
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"maps"
@@ -148,6 +149,11 @@ type DispatcherOptions struct {
 	Logger *slog.Logger
 	// Now is the clock; nil means time.Now (tests use testing/synctest).
 	Now func() time.Time
+	// Links, when set, returns the signed links a notification carries to
+	// one route (see package links); it is called once per delivery, just
+	// before the first attempt, so that a link's life starts when it is
+	// sent. It must be safe for concurrent use.
+	Links func(route string, a alert.Alert) []alert.Link
 }
 
 // Dispatcher delivers notifications (those of a [Grouper], or lone
@@ -616,6 +622,9 @@ func (d *Dispatcher) digest(q *queue) (alert.Alert, bool) {
 func (d *Dispatcher) deliver(ctx context.Context, q *queue, a alert.Alert) bool {
 	r := q.route
 	defer q.setRetry(retryState{})
+	if d.opts.Links != nil {
+		a.Links = d.opts.Links(r.Name, a)
+	}
 	err := delivery.Retry(ctx, delivery.Policy{
 		MinBackoff: d.opts.MinBackoff, MaxBackoff: d.opts.MaxBackoff,
 		Retrying: func(f delivery.Failure) {
@@ -688,4 +697,32 @@ func (d *Dispatcher) Status() []RouteStatus {
 		q.mu.Unlock()
 	}
 	return out
+}
+
+// ErrCannotAnnounce is returned by [Dispatcher.Announce] for a route whose
+// notifier cannot post a message of its own (a webhook), or that does not
+// exist.
+var ErrCannotAnnounce = errors.New("this notifier cannot post an announcement")
+
+// announceAttempts bounds the tries of one announcement: it is a courtesy
+// to the channel, not an alert, and must not hold anything up.
+const announceAttempts = 3
+
+// Announce posts an to the route named route, when its notifier is an
+// [Announcer], retrying a failure a retry can mend up to three times; it
+// returns [ErrCannotAnnounce] for another notifier or an unknown route.
+// It is safe for concurrent use and blocks until it is done or ctx ends.
+func (d *Dispatcher) Announce(ctx context.Context, route string, an Announcement) error {
+	for _, q := range d.queues {
+		if q.route.Name != route {
+			continue
+		}
+		ar, ok := q.route.Notifier.(Announcer)
+		if !ok {
+			return ErrCannotAnnounce
+		}
+		return delivery.Retry(ctx, delivery.Policy{Attempts: announceAttempts, MinBackoff: d.opts.MinBackoff, MaxBackoff: d.opts.MaxBackoff},
+			func(int) error { return ar.Announce(ctx, an) })
+	}
+	return ErrCannotAnnounce
 }

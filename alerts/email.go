@@ -233,6 +233,11 @@ func (e *Email) Notify(ctx context.Context, a alert.Alert) error {
 	if err != nil {
 		return delivery.Permanent(fmt.Errorf("build email: %w", err))
 	}
+	return e.send(ctx, msg)
+}
+
+// send delivers one message.
+func (e *Email) send(ctx context.Context, msg *mail.Msg) error {
 	// go-mail bounds each step with its timeout but does not watch the
 	// context after dialling, so the nearer of the two deadlines is
 	// handed to it.
@@ -471,6 +476,12 @@ func emailText(a alert.Alert) string {
 	if v.Sample != "" {
 		fmt.Fprintf(&b, "\nSample line:\n  %s\n", v.Sample)
 	}
+	if len(v.Links) > 0 {
+		b.WriteString("\nAct (each link asks to confirm, works once, and expires):\n")
+		for _, l := range v.Links {
+			fmt.Fprintf(&b, "  %s: %s\n", l.Label, l.URL)
+		}
+	}
 	b.WriteString("\n-- \nsentinel\n")
 	return b.String()
 }
@@ -504,6 +515,14 @@ var emailHTMLTemplate = template.Must(template.New("email").Parse(`<!DOCTYPE htm
 <p>Sample line:</p>
 <pre>{{.Sample}}</pre>
 {{- end}}
+{{- if .Links}}
+<p>
+{{- range .Links}}
+<a href="{{.URL}}" style="display:inline-block;margin:4px 8px 4px 0;padding:10px 16px;border-radius:6px;background:#1d4ed8;color:#fff;text-decoration:none">{{.Label}}</a>
+{{- end}}
+</p>
+<p style="color:#888;font-size:small">Each link asks to confirm, works once, and expires.</p>
+{{- end}}
 <p style="color:#888">sentinel</p>
 </body></html>
 `))
@@ -531,9 +550,13 @@ type emailView struct {
 	GroupBy string
 	Keys    []emailKey
 	Sample  string
+	Links   []emailLink
 }
 
 type emailFact struct{ Name, Value string }
+
+// emailLink is one of the notification's signed links.
+type emailLink struct{ Label, URL string }
 
 type emailKey struct{ Key, Count string }
 
@@ -574,5 +597,37 @@ func bodyView(a alert.Alert) emailView {
 		}
 		v.Sample = sample(lead, esc)
 	}
+	for _, l := range a.Links {
+		v.Links = append(v.Links, emailLink{Label: esc(l.Label, maxKeyRunes), URL: l.URL})
+	}
 	return v
+}
+
+// Announce sends an as a short email, threaded under the first email of
+// its incident. Errors map as for Notify.
+func (e *Email) Announce(ctx context.Context, an Announcement) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	m := mail.NewMsg(mail.WithNoDefaultUserAgent())
+	if err := m.FromFormat(e.from.Name, e.from.Address); err != nil {
+		return delivery.Permanent(fmt.Errorf("build email: from: %w", err))
+	}
+	if err := m.To(e.to...); err != nil {
+		return delivery.Permanent(fmt.Errorf("build email: to: %w", err))
+	}
+	subj := an.Text
+	if an.Site != "" {
+		subj = an.Site + ": " + an.Text
+	}
+	m.Subject(headerText("[sentinel] "+subj, maxSubjectRunes))
+	if an.Incident != "" {
+		_, thread := messageIDs(alert.Alert{Site: an.Site, Incident: &alert.Incident{Key: an.Incident, Update: 1}}, e.from.Address)
+		m.SetGenHeader(mail.HeaderInReplyTo, "<"+thread+">")
+		m.SetGenHeader(mail.HeaderReferences, "<"+thread+">")
+	}
+	m.SetGenHeader("Auto-Submitted", "auto-generated")
+	m.SetGenHeader(mail.HeaderXAutoResponseSuppress, "All")
+	m.SetBodyString(mail.TypeTextPlain, alert.Sanitize(subj, maxDescriptionRunes)+"\n\n-- \nsentinel\n")
+	return e.send(ctx, m)
 }

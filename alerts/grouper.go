@@ -60,6 +60,11 @@ type GroupOptions struct {
 	// Site and Labels go on every notification.
 	Site   string
 	Labels map[string]string
+	// Order is the rules' order in the config: among an incident's rules
+	// of the same state and severity, the first listed leads its
+	// notification (its headline), whichever crossed first. Rules it
+	// lacks come after, in the order they joined.
+	Order map[string]int
 }
 
 // Grouper turns alert transitions into notifications, one incident at a
@@ -97,6 +102,9 @@ type OpenIncident struct {
 	// ResolvedAt is when its last rule resolved; zero while one fires.
 	ResolvedAt time.Time `json:"resolved_at,omitzero"`
 	Reminders  int       `json:"reminders,omitempty"`
+	// NoReminders says that someone asked for no more reminders of it (a
+	// link's "stop reminders"); its updates and resolution still go out.
+	NoReminders bool `json:"no_reminders,omitempty"`
 	// New are the rules joined since the last notification; Escalated
 	// says one of them is more severe than any told so far.
 	New       []string `json:"new,omitempty"`
@@ -295,7 +303,7 @@ func (g *Grouper) due(inc *OpenIncident) time.Time {
 		return inc.ResolvedAt.Add(g.opts.Wait)
 	case len(inc.New) > 0:
 		return inc.LastSent.Add(g.opts.Interval)
-	case g.opts.RemindEvery > 0:
+	case g.opts.RemindEvery > 0 && !inc.NoReminders:
 		return inc.LastSent.Add(g.opts.RemindEvery)
 	}
 	return time.Time{}
@@ -368,6 +376,63 @@ func (g *Grouper) refresh(now time.Time, views []alert.Alert) {
 
 // notification builds inc's notification at t and marks it sent.
 func (g *Grouper) notification(inc *OpenIncident, t time.Time, st alert.State, reminder int, quiet bool) alert.Alert {
+	lead := g.view(inc, t, st, reminder, quiet)
+	inc.Sent++
+	inc.LastSent, inc.New, inc.Escalated = t, nil, false
+	for i := range inc.Members {
+		inc.Members[i].Told = true
+	}
+	return lead
+}
+
+// Reminding reports whether the open incident key is reminded: reminders
+// are on (RemindEvery) and nobody stopped them for it.
+func (g *Grouper) Reminding(key string) bool {
+	for _, inc := range g.open {
+		if inc.Key == key {
+			return g.opts.RemindEvery > 0 && !inc.NoReminders && inc.firing()
+		}
+	}
+	return false
+}
+
+// StopReminders stops the reminders of the open incident key (its
+// updates and resolution still go out); false when no such incident is
+// open.
+func (g *Grouper) StopReminders(key string) bool {
+	for _, inc := range g.open {
+		if inc.Key == key {
+			inc.NoReminders = true
+			return true
+		}
+	}
+	return false
+}
+
+// Incident returns the open incident key as its next notification would
+// show it, with the measures last taken, without sending anything; false
+// when no such incident is open.
+func (g *Grouper) Incident(key string) (alert.Alert, bool) {
+	for _, inc := range g.open {
+		if inc.Key != key {
+			continue
+		}
+		st, t := alert.Firing, inc.LastSent
+		if !inc.firing() {
+			st, t = alert.Resolved, inc.ResolvedAt
+		}
+		for _, m := range inc.Members {
+			if m.Alert.Time.After(t) {
+				t = m.Alert.Time
+			}
+		}
+		return g.view(inc, t, st, 0, true), true
+	}
+	return alert.Alert{}, false
+}
+
+// view builds inc's notification at t, changing nothing.
+func (g *Grouper) view(inc *OpenIncident, t time.Time, st alert.State, reminder int, quiet bool) alert.Alert {
 	ms := slices.Clone(inc.Members)
 	slices.SortStableFunc(ms, func(a, b Member) int {
 		if a.Firing != b.Firing {
@@ -382,7 +447,10 @@ func (g *Grouper) notification(inc *OpenIncident, t time.Time, st alert.State, r
 			}
 			return 1
 		}
-		return cmp.Compare(severityRank(b.Alert.Severity), severityRank(a.Alert.Severity))
+		if c := cmp.Compare(severityRank(b.Alert.Severity), severityRank(a.Alert.Severity)); c != 0 {
+			return c
+		}
+		return cmp.Compare(g.order(a.Alert.Rule), g.order(b.Alert.Rule))
 	})
 	ai := &alert.Incident{Key: inc.Key, State: st, Since: inc.Since, Time: t, Update: inc.Sent, Quiet: quiet,
 		New: slices.Clone(inc.New)}
@@ -402,12 +470,16 @@ func (g *Grouper) notification(inc *OpenIncident, t time.Time, st alert.State, r
 	}
 	lead := ai.Alerts[0]
 	lead.State, lead.Time, lead.Reminder, lead.Incident = st, t, reminder, ai
-	inc.Sent++
-	inc.LastSent, inc.New, inc.Escalated = t, nil, false
-	for i := range inc.Members {
-		inc.Members[i].Told = true
-	}
 	return lead
+}
+
+// order is rule's place in GroupOptions.Order, after every listed rule
+// when it is not there.
+func (g *Grouper) order(rule string) int {
+	if i, ok := g.opts.Order[rule]; ok {
+		return i
+	}
+	return len(g.opts.Order)
 }
 
 // Open returns the incidents followed, to be saved with the daemon's

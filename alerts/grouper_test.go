@@ -155,6 +155,27 @@ func TestGrouper_groupWait(t *testing.T) {
 	}
 }
 
+// TestGrouper_order: among rules of one severity the first in the config
+// leads the notification, whichever crossed first: a distinct count that
+// fires on the flood's 61st address must not make "Addresses signing up"
+// the headline of a sign-up flood.
+func TestGrouper_order(t *testing.T) {
+	for _, tt := range []struct {
+		order map[string]int
+		want  string
+	}{
+		{nil, "firing u0 [signup-spread signup-burst]"},
+		{map[string]int{"signup-burst": 0, "signup-spread": 1}, "firing u0 [signup-burst signup-spread]"},
+	} {
+		g := NewGrouper(GroupOptions{Overlap: overlaps([2]string{"signup-burst", "signup-spread"}), Order: tt.order})
+		m := &meter{rate: 240, rules: []string{"signup-burst", "signup-spread"}}
+		g.Add(tr("signup-spread", alert.Firing, alert.Critical, 0))
+		g.Add(tr("signup-burst", alert.Firing, alert.Critical, 1))
+		got := dueAt(g, m, 10)
+		check(t, got, "10: "+tt.want)
+	}
+}
+
 // TestGrouper_interval: rules that join after the first notification go
 // out as one update at most every interval: quietly when none is more
 // severe than those told, as a page when one is.

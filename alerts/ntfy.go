@@ -142,11 +142,39 @@ func NtfyPriority(a alert.Alert) int {
 
 // ntfyMessage is ntfy's JSON publishing body.
 type ntfyMessage struct {
-	Topic    string   `json:"topic"`
-	Title    string   `json:"title"`
-	Message  string   `json:"message"`
-	Priority int      `json:"priority"`
-	Tags     []string `json:"tags"`
+	Topic    string       `json:"topic"`
+	Title    string       `json:"title"`
+	Message  string       `json:"message"`
+	Priority int          `json:"priority"`
+	Tags     []string     `json:"tags"`
+	Actions  []ntfyAction `json:"actions,omitempty"`
+}
+
+// ntfyAction is an action button of an ntfy message: "view" opens a URL
+// in the phone's browser.
+type ntfyAction struct {
+	Action string `json:"action"`
+	Label  string `json:"label"`
+	URL    string `json:"url"`
+	Clear  bool   `json:"clear"`
+}
+
+// maxNtfyActions is the most action buttons ntfy shows on a message.
+const maxNtfyActions = 3
+
+// ntfyLinks returns a's links as ntfy buttons, the first three, and the
+// others as lines for the message.
+func ntfyLinks(links []alert.Link) (buttons []ntfyAction, lines string) {
+	var b strings.Builder
+	for i, l := range links {
+		label := alert.Sanitize(l.Label, 40)
+		if i < maxNtfyActions {
+			buttons = append(buttons, ntfyAction{Action: "view", Label: label, URL: l.URL})
+			continue
+		}
+		fmt.Fprintf(&b, "\n%s: %s", label, l.URL)
+	}
+	return buttons, b.String()
 }
 
 // Notify publishes a. Errors map as for [Webhook.Notify].
@@ -158,8 +186,25 @@ func (n *Ntfy) Notify(ctx context.Context, a alert.Alert) error {
 	case a.Incident != nil && a.Incident.Quiet:
 		tag = "arrows_counterclockwise"
 	}
-	body, err := json.Marshal(ntfyMessage{Topic: n.topic, Title: alert.Sanitize(Headline(a, alert.Sanitize), maxNtfyTitleRunes),
-		Message: Summary(a, alert.Sanitize), Priority: NtfyPriority(a), Tags: []string{tag}})
+	buttons, more := ntfyLinks(a.Links)
+	return n.publish(ctx, ntfyMessage{Topic: n.topic, Title: alert.Sanitize(Headline(a, alert.Sanitize), maxNtfyTitleRunes),
+		Message: Summary(a, alert.Sanitize) + more, Priority: NtfyPriority(a), Tags: []string{tag}, Actions: buttons})
+}
+
+// Announce publishes an at the default priority. Errors map as for
+// [Webhook.Notify].
+func (n *Ntfy) Announce(ctx context.Context, an Announcement) error {
+	title := alert.Sanitize(an.Text, maxNtfyTitleRunes)
+	if an.Site != "" {
+		title = alert.Sanitize(an.Site+": "+an.Text, maxNtfyTitleRunes)
+	}
+	return n.publish(ctx, ntfyMessage{Topic: n.topic, Title: title, Message: alert.Sanitize(an.Text, maxDescriptionRunes),
+		Priority: 3, Tags: []string{"link"}})
+}
+
+// publish posts one message.
+func (n *Ntfy) publish(ctx context.Context, m ntfyMessage) error {
+	body, err := json.Marshal(m)
 	if err != nil {
 		return delivery.Permanent(fmt.Errorf("ntfy: encode message: %w", err))
 	}

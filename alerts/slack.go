@@ -285,7 +285,63 @@ func (s *Slack) message(a alert.Alert) (string, []slack.Block) {
 		slack.NewSectionBlock(slack.NewTextBlockObject(slack.MarkdownType, cutSlack(Summary(a, alert.SlackText), maxSlackSectionRunes), false, true), nil, nil),
 		slack.NewContextBlock("", slack.NewTextBlockObject(slack.MarkdownType, ctxLine, false, true)),
 	}
+	if b := slackButtons(a.Links); b != nil {
+		blocks = append(blocks, b)
+	}
 	return text, blocks
+}
+
+// maxSlackButtonRunes is the most a button's text may hold.
+const maxSlackButtonRunes = 75
+
+// slackButtons returns an actions block with one URL button per link, or
+// nil without links. A URL button needs no Slack app: the phone opens the
+// link's confirmation page in a browser.
+func slackButtons(links []alert.Link) slack.Block {
+	if len(links) == 0 {
+		return nil
+	}
+	var els []slack.BlockElement
+	for i, l := range links {
+		b := slack.NewButtonBlockElement(fmt.Sprintf("sentinel-link-%d", i), l.Verb,
+			slack.NewTextBlockObject(slack.PlainTextType, alert.Sanitize(l.Label, maxSlackButtonRunes), false, false)).WithURL(l.URL)
+		switch l.Verb {
+		case "run":
+			b = b.WithStyle(slack.StyleDanger)
+		case "revert":
+			b = b.WithStyle(slack.StylePrimary)
+		}
+		els = append(els, b)
+	}
+	return slack.NewActionBlock("sentinel-links", els...)
+}
+
+// Announce posts an as a message of its own; a bot puts it in the thread
+// of its incident when it remembers one. Errors map as for Notify.
+func (s *Slack) Announce(ctx context.Context, an Announcement) error {
+	ctx, cancel := context.WithTimeout(ctx, s.timeout)
+	defer cancel()
+	st := &httpStatus{}
+	ctx = context.WithValue(ctx, httpStatusKey{}, st)
+	text := alert.SlackText(an.Text, maxSlackSectionRunes)
+	if an.Site != "" {
+		text = alert.SlackText(an.Site, maxKeyRunes) + ": " + text
+	}
+	if s.api == nil {
+		err := slack.PostWebhookCustomHTTPContext(ctx, s.webhookURL, s.client, &slack.WebhookMessage{Text: text, Parse: "none"})
+		return s.mapError("slack: post webhook", st, err)
+	}
+	opts := []slack.MsgOption{slack.MsgOptionText(text, false), slack.MsgOptionParse(false), slack.MsgOptionLinkNames(false)}
+	if an.Incident != "" {
+		s.mu.Lock()
+		ts, ok := s.threads[an.Incident]
+		s.mu.Unlock()
+		if ok {
+			opts = append(opts, slack.MsgOptionTS(ts))
+		}
+	}
+	_, _, err := s.api.PostMessageContext(ctx, s.channel, opts...)
+	return s.mapError("slack: chat.postMessage", st, err)
 }
 
 // cutSlack cuts escaped Slack text to at most maxRunes runes, never in

@@ -50,9 +50,10 @@ type WebhookOptions struct {
 //
 //	{"version":1,"alert":{...},"incident":{...},"sent_at":"2026-11-27T01:20:02Z"}
 //
-// "alert" holds the fields of [alert.Alert] as `sentinel replay --output
-// json` prints them (docs/json.md), window_seconds, site
-// and labels included: the incident's lead rule, measured when the
+// and, with a public listener, "links": the notification's signed links
+// ([alert.Link]: verb, target, label, url, expires). "alert" holds the
+// fields of [alert.Alert] as `sentinel replay --output json` prints them
+// (docs/json.md), window_seconds, site and labels included: the incident's lead rule, measured when the
 // notification was built. "incident" (absent for a lone alert, such as
 // test-alert's) holds its key, state, since, time, update number, quiet,
 // headline and every rule in "alerts", in the same form. Text in them
@@ -137,7 +138,11 @@ type webhookBody struct {
 	Version  int              `json:"version"`
 	Alert    jsonAlert        `json:"alert"`
 	Incident *webhookIncident `json:"incident,omitempty"`
-	SentAt   string           `json:"sent_at"`
+	// Links are the notification's signed links, for a receiver that
+	// shows buttons (each opens a confirmation page; see README, "Acting
+	// from your phone"). Absent without a public listener.
+	Links  []alert.Link `json:"links,omitempty"`
+	SentAt string       `json:"sent_at"`
 }
 
 // webhookIncident is an incident in a webhook's body: its rules in the
@@ -151,7 +156,7 @@ type webhookIncident struct {
 
 // newWebhookBody returns the body of a's notification.
 func newWebhookBody(a alert.Alert, sentAt time.Time) webhookBody {
-	b := webhookBody{Version: WebhookVersion, SentAt: sentAt.UTC().Format(time.RFC3339)}
+	b := webhookBody{Version: WebhookVersion, SentAt: sentAt.UTC().Format(time.RFC3339), Links: a.Links}
 	if a.Incident != nil {
 		inc := &webhookIncident{Incident: *a.Incident, Headline: Headline(a, alert.Sanitize)}
 		inc.Incident.Alerts = nil

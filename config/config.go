@@ -69,6 +69,9 @@ type Settings struct {
 	// the host name. Labels go on every alert too.
 	Site   string
 	Labels map[string]string
+	// Public is the public listener of the signed links alerts carry;
+	// nil (the default) leaves it off.
+	Public *Public
 }
 
 // Incidents say which rules make one incident for the notifiers (see
@@ -87,8 +90,12 @@ func (c *Config) GroupOptions(site string) alerts.GroupOptions {
 	if c.Settings.Site != "" {
 		site = c.Settings.Site
 	}
+	order := make(map[string]int, len(c.Rules))
+	for i, r := range c.Rules {
+		order[r.Name] = i
+	}
 	return alerts.GroupOptions{Wait: c.Settings.GroupWait, Interval: c.Settings.GroupInterval, RemindEvery: c.Settings.RemindEvery,
-		Groups: c.Incidents.Groups, Inhibit: c.Incidents.Inhibit, Site: site, Labels: c.Settings.Labels}
+		Groups: c.Incidents.Groups, Inhibit: c.Incidents.Inhibit, Site: site, Labels: c.Settings.Labels, Order: order}
 }
 
 // Source is one log to read: a path (or glob) and its format.

@@ -193,8 +193,11 @@ incidents:
 	want := alerts.GroupOptions{Wait: 20 * time.Second, Interval: 5 * time.Minute, RemindEvery: time.Hour, Site: "web-1",
 		Labels: map[string]string{"env": "prod", "region": "eu"}, Groups: map[string]string{"signup-burst": "signups", "signup-spread": "signups"},
 		Inhibit: []alerts.Inhibition{{Source: "5xx-surge", Target: "traffic-drop"}, {Source: "5xx-surge", Target: "traffic-spike"}}}
-	if diff := cmp.Diff(want, g, cmpopts.IgnoreFields(alerts.GroupOptions{}, "Overlap")); diff != "" {
+	if diff := cmp.Diff(want, g, cmpopts.IgnoreFields(alerts.GroupOptions{}, "Overlap", "Order")); diff != "" {
 		t.Errorf("GroupOptions (-want +got):\n%s", diff)
+	}
+	if g.Order["signup-burst"] != 0 || g.Order["signup-spread"] != 1 || len(g.Order) != len(c.Rules) {
+		t.Errorf("Order = %v, want the rules' order in the config", g.Order)
 	}
 	if site := Default().GroupOptions("host").Site; site != "host" {
 		t.Errorf("site without settings.site = %q, want the host name given", site)

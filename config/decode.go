@@ -590,7 +590,7 @@ func (d *decoder) list(n *yaml.Node, path string, f func(item *yaml.Node, path s
 }
 
 func (d *decoder) settings(n *yaml.Node, s *Settings) {
-	keys := []string{"resolution", "skew", "top", "remind_every", "group_wait", "group_interval", "site", "labels"}
+	keys := []string{"resolution", "skew", "top", "remind_every", "group_wait", "group_interval", "site", "labels", "public"}
 	d.mapping(n, "settings", keys, func(key string, k, v *yaml.Node) {
 		path := "settings." + key
 		switch key {
@@ -635,6 +635,8 @@ func (d *decoder) settings(n *yaml.Node, s *Settings) {
 				}
 				s.Resolution = r
 			}
+		case "public":
+			s.Public = d.public(v, path)
 		case "skew":
 			s.Skew, _ = d.duration(v, path)
 		case "top":

@@ -27,6 +27,7 @@ import (
 	"github.com/sentinel-dev/sentinel/alerts"
 	"github.com/sentinel-dev/sentinel/config"
 	"github.com/sentinel-dev/sentinel/detector"
+	"github.com/sentinel-dev/sentinel/links"
 	"github.com/sentinel-dev/sentinel/parsers"
 	"github.com/sentinel-dev/sentinel/server"
 	"github.com/sentinel-dev/sentinel/source"
@@ -83,6 +84,12 @@ type Options struct {
 	Logger        *slog.Logger
 	// Now is the wall clock; nil means time.Now. Tests inject their own.
 	Now func() time.Time
+	// Public, when set (the config's settings.public), serves the signed
+	// links every notification carries — silence, run or revert an
+	// action, stop reminders — on a public listener; its key, the used
+	// links and their audit are kept in StateDir (README: Acting from
+	// your phone).
+	Public *config.Public
 	// Tap, if set, sees every line the daemon takes from the tailer, in
 	// the order the engine gets them, before it is decoded; it is called
 	// with the daemon's lock held and must not keep the line's Text.
@@ -101,6 +108,7 @@ type Daemon struct {
 	group    *alerts.Grouper    // nil without routes; guarded by mu
 	act      *actions.Manager
 	audit    *actions.Audit
+	links    *links.Server // nil without Options.Public
 	started  time.Time
 
 	mu      sync.Mutex // guards everything below
@@ -172,10 +180,19 @@ func New(opts Options) (*Daemon, error) {
 		return nil, err
 	}
 	d.eng = eng
+	if opts.Public != nil {
+		if d.links, err = d.newLinks(*opts.Public); err != nil {
+			return nil, err
+		}
+	}
 	if len(opts.Routes) > 0 {
-		d.dispatch = alerts.NewDispatcher(alerts.DispatcherOptions{Routes: opts.Routes, MaxPerMinute: opts.MaxPerMinute, Silences: opts.Silences,
-			Site: opts.Grouping.Site, Labels: opts.Grouping.Labels, Logger: opts.Logger, Outcome: d.metrics.Notification,
-			Delivered: d.delivered})
+		dopts := alerts.DispatcherOptions{Routes: opts.Routes, MaxPerMinute: opts.MaxPerMinute, Silences: opts.Silences,
+			Site: opts.Grouping.Site, Labels: opts.Grouping.Labels, Logger: opts.Logger, Outcome: d.metrics.Notification, Now: opts.Now,
+			Delivered: d.delivered}
+		if d.links != nil {
+			dopts.Links = d.linksFor
+		}
+		d.dispatch = alerts.NewDispatcher(dopts)
 		g := opts.Grouping
 		g.Overlap = func(a, b string) float64 { return d.eng.Overlap(a, b) } // under mu, as every Grouper call
 		d.group = alerts.NewGrouper(g)
@@ -372,6 +389,11 @@ func (d *Daemon) Run(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("follow logs: %w", err)
 	}
+	if d.links != nil { // bound before the first notification, which needs its address
+		if _, err := d.links.Listen(ctx); err != nil {
+			return err
+		}
+	}
 	d.mu.Lock()
 	d.tl = tl
 	d.mu.Unlock()
@@ -394,6 +416,10 @@ func (d *Daemon) Run(ctx context.Context) error {
 	})
 	if srv != nil {
 		g.Go(func() error { return srv.Run(ctx) })
+	}
+	if d.links != nil {
+		d.log.Info("public links", "url", d.links.URL(), "listen", d.opts.Public.Listen)
+		g.Go(func() error { return d.links.Run(ctx) })
 	}
 	if d.dispatch != nil {
 		g.Go(func() error { return d.dispatch.Run(ctx) })

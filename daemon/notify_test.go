@@ -192,7 +192,7 @@ func TestDaemon_oneIncidentOnePage(t *testing.T) {
 		}
 	}
 	if w := got["webhook"]; len(w) == 2 {
-		if w[0].state != "firing" || w[1].state != "resolved" || w[0].key != w[1].key || w[0].key != "signup-burst@1795742400" {
+		if w[0].state != "firing" || w[1].state != "resolved" || w[0].key != w[1].key || w[0].key != "signup-spread@1795742400" {
 			t.Errorf("webhook incidents = %+v, want one key, firing then resolved", w)
 		}
 		for _, n := range w {
@@ -220,7 +220,7 @@ func TestDaemon_secondIncident(t *testing.T) {
 		t.Logf("%s %s %v: %s", n.key, n.state, n.rules, n.headline)
 		keys = append(keys, n.key+" "+n.state)
 	}
-	want := []string{"signup-burst@1795742400 firing", "login-failure-burst@", "signup-burst@1795742400 resolved", "login-failure-burst@"}
+	want := []string{"signup-spread@1795742400 firing", "login-failure-spread@", "signup-spread@1795742400 resolved", "login-failure-spread@"}
 	if len(got) != 4 {
 		t.Fatalf("webhook got %v, want two incidents, each firing and resolved", keys)
 	}
@@ -228,7 +228,7 @@ func TestDaemon_secondIncident(t *testing.T) {
 	for _, n := range got {
 		byKey[n.key] = append(byKey[n.key], n)
 	}
-	flood, stuffing := byKey["signup-burst@1795742400"], []note(nil)
+	flood, stuffing := byKey["signup-spread@1795742400"], []note(nil)
 	for k, v := range byKey {
 		if strings.HasPrefix(k, "login-failure") {
 			stuffing = v

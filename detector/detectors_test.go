@@ -812,3 +812,11 @@ func TestRatio_baseline(t *testing.T) {
 		t.Errorf("threshold %v over a normal of %v, want the floor of 30%% over 25%%", a.Threshold, a.Baseline)
 	}
 }
+
+func TestRound(t *testing.T) {
+	for v, want := range map[float64]float64{0: 0, 240.12345: 240.123, 1.0004: 1, 0.038123: 0.03812, 3.0 / 3600: 0.0008333, -0.5: -0.5} {
+		if got := round(v); got != want {
+			t.Errorf("round(%v) = %v, want %v", v, got, want)
+		}
+	}
+}

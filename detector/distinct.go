@@ -92,3 +92,16 @@ func (k *distinctKind) value(time.Time) float64 {
 	}
 	return float64(k.s.distinct.estimate())
 }
+
+// live is a lower bound of the distinct values over the window ending at
+// the event just counted: the sketch's estimate over the ring, less the
+// events of the ring's oldest bucket, which straddles the window's start
+// (it cannot hold more distinct values than events). O(1): the sketch
+// keeps its estimate's sums up to date.
+func (k *distinctKind) live(_ []byte, level float64) (float64, float64) {
+	est, old := k.s.distinct.estimate(), k.s.w.oldestCount()
+	if est <= old {
+		return 0, level
+	}
+	return float64(est - old), level
+}

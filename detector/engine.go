@@ -132,6 +132,7 @@ type Engine struct {
 	started   bool
 	cur       int64 // bucket number of the newest event time
 	watermark time.Time
+	wmNs      int64 // watermark in Unix nanoseconds, for the per-event comparisons
 	events    uint64
 	late      uint64
 	outRange  uint64
@@ -309,11 +310,12 @@ func (e *Engine) release() {
 
 // observe counts ev, whose time is in range and not a pending jump.
 func (e *Engine) observe(ev *parsers.Event) {
-	n := floorDiv(ev.Time.UnixNano(), e.res)
+	t := ev.Time.UnixNano() // in range: 1900 to 2200
+	n := floorDiv(t, e.res)
 	if !e.started {
 		e.started = true
 		e.cur = n
-		e.watermark = ev.Time
+		e.watermark, e.wmNs = ev.Time, t
 		for _, r := range e.rules {
 			r.start = ev.Time
 			r.open(r.w.bucketOf(n))
@@ -321,14 +323,14 @@ func (e *Engine) observe(ev *parsers.Event) {
 	} else if n > e.cur {
 		e.advanceTo(n)
 	}
-	if ev.Time.After(e.watermark) {
-		e.watermark = ev.Time
-	} else if ev.Time.Before(e.watermark.Add(-e.opts.Skew)) {
+	if t > e.wmNs {
+		e.watermark, e.wmNs = ev.Time, t
+	} else if t < e.wmNs-int64(e.opts.Skew) {
 		e.late++
 		return
 	}
 	x := &e.ev
-	x.reset(ev)
+	x.reset(ev, t)
 	if e.warm != nil {
 		e.warm.advance(ev.Time)
 		defer e.warm.note(x) // a page load warms its address for the events after it
@@ -354,7 +356,8 @@ func (e *Engine) observe(ev *parsers.Event) {
 		if r.live != nil && r.state != stateFiring {
 			// At the newest time seen: an event within the skew but behind
 			// it completes a crossing the engine learns only now.
-			if a, ok := r.fireOnEvent(e.watermark); ok {
+			if v, th, ok := r.crossedOnEvent(e.watermark); ok {
+				a := r.fireOnEvent(e.watermark, v, th)
 				e.noteActive(i)
 				e.opts.Emit(a)
 			}

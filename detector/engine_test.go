@@ -466,12 +466,12 @@ func TestClientNet(t *testing.T) {
 	pe.Reset()
 	pe.ClientIP = []byte("203.0.113.77")
 	var e Event
-	if n := testing.AllocsPerRun(100, func() { e.reset(&pe); f.get(&e) }); n != 0 {
+	if n := testing.AllocsPerRun(100, func() { e.reset(&pe, 0); f.get(&e) }); n != 0 {
 		t.Errorf("client_net allocates %v times", n)
 	}
 	for _, ip := range []string{"fe80::1%eth0", "fe80::1%x }; flush ruleset; add table inet pwned {"} {
 		pe.ClientIP = []byte(ip)
-		if e.reset(&pe); f.get(&e) != nil {
+		if e.reset(&pe, 0); f.get(&e) != nil {
 			t.Errorf("client_net(%q) = %q, want nothing: a zoned address is no client address", ip, f.get(&e))
 		}
 	}
@@ -605,6 +605,21 @@ func TestEngine_firesOnTheEvent(t *testing.T) {
 		}
 		if a := full[0]; a.Value < a.Threshold || a.Threshold < 5 {
 			t.Errorf("alert %v against %v, want past the learned threshold", a.Value, a.Threshold)
+		}
+	})
+	t.Run("distinct", func(t *testing.T) {
+		// 100 addresses, each once, over 2 s (50 a second): the 40th
+		// distinct address crosses. The bound left out the oldest bucket's
+		// events only, so the crossing comes on an event within the burst's
+		// first second, not at a boundary.
+		r := Rule{Name: "d", Type: Distinct, Field: ipField(), Window: 10 * s, Threshold: 40}
+		events := concat(burst(0, 30*s, 30, "10.0.0.1"), burst(30*s+s/4, 2*s, 100, "198.51.100.%d"))
+		got, full, _ := replay(t, r, events, Options{})
+		if len(got) == 0 || got[0].State != alert.Firing || got[0].At%s == 0 || got[0].At < 30*s+s/4 || got[0].At > 31*s+s/2 {
+			t.Fatalf("transitions = %v, want firing on an event of the burst, before its boundary", got)
+		}
+		if a := full[0]; a.Value < 40 || a.Value > 45 {
+			t.Errorf("alert value %v, want about 40 distinct", a.Value)
 		}
 	})
 	t.Run("for: waits for its boundary", func(t *testing.T) {

@@ -37,7 +37,9 @@ type ruleState struct {
 	seen     bool      // the rule has counted an event
 	start    time.Time // the engine's first event: warm-up starts there
 	lastSeen time.Time // the newest event's time: silence starts there
-	ticks    uint64    // boundaries evaluated
+	// lastSeenNs is lastSeen in Unix nanoseconds, MinInt64 before any.
+	lastSeenNs int64
+	ticks      uint64 // boundaries evaluated
 
 	state        state
 	firedAs      alert.Severity // the severity the episode fired with
@@ -64,7 +66,7 @@ type ruleState struct {
 }
 
 func newRuleState(r Rule, opts *Options) *ruleState {
-	s := &ruleState{rule: r, opts: opts}
+	s := &ruleState{rule: r, opts: opts, lastSeenNs: math.MinInt64}
 	if r.Clear == 0 {
 		s.rule.Clear = DefaultClear
 	}
@@ -160,8 +162,8 @@ func (s *ruleState) add(b int64, ev *Event) bool {
 	s.inNewest = n == s.w.last
 	s.matched++
 	s.seen = true
-	if ev.Time.After(s.lastSeen) {
-		s.lastSeen = ev.Time
+	if ev.ns > s.lastSeenNs {
+		s.lastSeen, s.lastSeenNs = ev.Time, ev.ns
 	}
 	s.k.add(slot, ev)
 	if s.distinct != nil {
@@ -186,17 +188,22 @@ func (s *ruleState) add(b int64, ev *Event) bool {
 // not at the next boundary. Resolving, learning and for: pending still
 // happen at boundaries; a rule with for: fires on an event only once it is
 // pending for long enough.
-func (s *ruleState) fireOnEvent(at time.Time) (alert.Alert, bool) {
+//
+// crossedOnEvent tells whether it does, and fireOnEvent then makes the
+// transition: the check, made for every matching event, returns no
+// alert (a large value to clear at each call).
+func (s *ruleState) crossedOnEvent(at time.Time) (v, th float64, ok bool) {
 	// An event behind the newest bucket (within the skew) leaves the
 	// crossing to the next boundary: the live bounds are the newest's.
 	if s.state == stateFiring || math.IsInf(s.liveTh, 1) || !s.inNewest ||
 		s.rule.For > 0 && (s.state != statePending || at.Sub(s.pendingSince) < s.rule.For) {
-		return alert.Alert{}, false
+		return 0, 0, false
 	}
-	v, th := s.live.live(s.key, s.liveTh)
-	if !crosses(v, th, false, s.rule.Baseline != nil) {
-		return alert.Alert{}, false
-	}
+	v, th = s.live.live(s.key, s.liveTh)
+	return v, th, crosses(v, th, false, s.rule.Baseline != nil)
+}
+
+func (s *ruleState) fireOnEvent(at time.Time, v, th float64) alert.Alert {
 	if s.state == stateInactive {
 		s.pendingSince = at
 	}
@@ -208,7 +215,7 @@ func (s *ruleState) fireOnEvent(at time.Time) (alert.Alert, bool) {
 	if s.opts.Trace != nil {
 		s.trace(at, v, th, "fired")
 	}
-	return a, true
+	return a
 }
 
 // maxSampleBytes caps the length of a kept sample line.
@@ -441,8 +448,17 @@ func (s *ruleState) count() uint64 {
 	return s.w.total
 }
 
-// round keeps three decimals, so that replays print stable values.
-func round(v float64) float64 { return math.Round(v*1000) / 1000 }
+// round keeps three decimals (four significant digits under 1), so that
+// replays print stable values.
+func round(v float64) float64 {
+	if v == 0 || math.IsInf(v, 0) || math.IsNaN(v) {
+		return v
+	}
+	// Three decimals, or four significant digits under 1, so that a slow
+	// rate (3 an hour: 0.000833/s) keeps its value.
+	p := math.Pow10(max(3, 3-int(math.Floor(math.Log10(math.Abs(v))))))
+	return math.Round(v*p) / p
+}
 
 // trace reports an evaluation to Options.Trace.
 func (s *ruleState) trace(at time.Time, v, th float64, why string) {

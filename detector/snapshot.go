@@ -116,6 +116,9 @@ func (e *Engine) Restore(snap *Snapshot) ([]string, error) {
 		return nil, errors.New("restore into an engine that has already seen events")
 	}
 	e.started, e.cur, e.watermark = snap.Started, snap.Cur, snap.Watermark
+	if e.started {
+		e.wmNs = snap.Watermark.UnixNano()
+	}
 	e.events, e.late, e.outRange, e.future = snap.Events, snap.Late, snap.OutRange, snap.Future
 	byName := map[string]*RuleSnapshot{}
 	for i := range snap.Rules {
@@ -226,6 +229,9 @@ func (s *ruleState) restore(rs *RuleSnapshot) error {
 		}
 	}
 	s.pendingSince, s.since, s.start, s.lastSeen, s.seen = rs.PendingSince, rs.Since, rs.Start, rs.LastSeen, rs.Seen
+	if rs.Seen {
+		s.lastSeenNs = rs.LastSeen.UnixNano()
+	}
 	s.peak, s.peakSet, s.ticks = rs.Peak, rs.PeakSet, rs.Ticks
 	if l := s.base; l != nil {
 		l.init, l.n, l.mean, l.vr = rs.BInit, rs.BN, rs.BMean, rs.BVar

@@ -67,6 +67,7 @@ type Metrics struct {
 	ruleThresh   *prometheus.GaugeVec
 	notifs       *prometheus.CounterVec
 	actions      *prometheus.CounterVec
+	links        *prometheus.CounterVec
 	reloads      *prometheus.CounterVec
 	reloadOK     prometheus.Gauge
 	reloadTime   prometheus.Gauge
@@ -139,6 +140,10 @@ func NewMetrics() *Metrics {
 			Name: "sentinel_actions_total",
 			Help: "Remediation action attempts, by action and outcome (ok, retrying, failed, skipped by a guardrail, dry_run, stopped).",
 		}, []string{"action", "outcome"}),
+		links: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "sentinel_link_requests_total",
+			Help: "Requests to the signed links of the public listener, by verb (silence, run, revert, stop_reminders; unknown when the link could not be read) and outcome (shown, preview, ok, failed, refused, invalid, expired, used, csrf, rate_limited).",
+		}, []string{"verb", "outcome"}),
 		reloads: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "sentinel_config_reloads_total",
 			Help: "Config reloads, by outcome (ok, rejected).",
@@ -169,7 +174,7 @@ func NewMetrics() *Metrics {
 	m.reg.MustRegister(
 		m.linesRead, m.linesParsed, m.linesSkipped, m.rotations,
 		m.lagSeconds, m.lagBytes, m.eventsLate, m.eventsFuture, m.alerts, m.ruleFiring, m.ruleValue, m.ruleThresh,
-		m.notifs, m.actions, m.reloads, m.reloadOK, m.reloadTime, m.buildInfo, m.latency,
+		m.notifs, m.actions, m.links, m.reloads, m.reloadOK, m.reloadTime, m.buildInfo, m.latency,
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 	)
@@ -329,6 +334,23 @@ func (m *Metrics) Notification(notifier string, outcome delivery.Outcome) {
 // signature is actions.Options.Outcome's.
 func (m *Metrics) Action(action string, outcome delivery.Outcome) {
 	m.actions.WithLabelValues(action, string(outcome)).Inc()
+}
+
+// AddLinks makes the sentinel_link_requests_total series of every verb
+// and outcome exist at 0: call it when the public listener is on.
+func (m *Metrics) AddLinks(verbs, outcomes []string) {
+	for _, v := range verbs {
+		for _, o := range outcomes {
+			m.links.WithLabelValues(v, o)
+		}
+	}
+}
+
+// Link counts one request to a signed link in
+// sentinel_link_requests_total{verb,outcome}. Its signature is
+// links.Options.Outcome's.
+func (m *Metrics) Link(verb, outcome string) {
+	m.links.WithLabelValues(verb, outcome).Inc()
 }
 
 // ConfigLoaded records the config loaded at start, at the wall time at:

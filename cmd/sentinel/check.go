@@ -19,6 +19,7 @@ import (
 	"github.com/sentinel-dev/sentinel/alerts"
 	"github.com/sentinel-dev/sentinel/config"
 	"github.com/sentinel-dev/sentinel/detector"
+	"github.com/sentinel-dev/sentinel/links"
 )
 
 func newCheck() *cobra.Command {
@@ -101,6 +102,9 @@ when a rule's alerts reach no notifier.`,
 				fmt.Fprintf(out, ", reminders every %s", alert.FormatDuration(g.RemindEvery))
 			}
 			fmt.Fprintln(out)
+			if p := cfg.Settings.Public; p != nil {
+				fmt.Fprintf(out, "  %s\n", describePublic(p))
+			}
 			return nil
 		},
 	}
@@ -280,4 +284,20 @@ func describe(r detector.Rule) string {
 		s += "; critical when " + strings.Join(signs, " or ")
 	}
 	return s
+}
+
+// describePublic says what check shows of settings.public: "links:
+// https://sentinel.example.com (listener 127.0.0.1:9912), valid 24h,
+// silence 1h".
+func describePublic(p *config.Public) string {
+	u := p.URL
+	if u == "" {
+		u = "http://" + p.Listen + " (the listener's own address: this machine only)"
+	}
+	ttl := p.LinkTTL
+	if ttl == 0 {
+		ttl = links.DefaultTTL
+	}
+	return fmt.Sprintf("links: %s (listener %s), each valid %s, silence %s", u, p.Listen, alert.FormatDuration(ttl),
+		alert.FormatDuration(p.SilenceFor))
 }

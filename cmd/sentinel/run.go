@@ -92,6 +92,13 @@ flag off, scale down — and revert it once the rule has stayed quiet, within th
 cooldowns and caps; --dry-run logs them instead, and 'sentinel actions pause' is
 the kill switch. Every attempt is appended to actions.jsonl in the state dir.
 
+With the config's settings.public, every notification carries signed one-tap links
+— silence 1h, run an action now (also one in dry run), revert a remedy that is on,
+stop reminders — served on a public listener behind your TLS proxy: each opens a
+confirmation page, acts only from that page's button, works once and expires (24 h).
+Its key (links.key), the links used and their audit (links.jsonl) are in the state
+dir; 'sentinel links rotate-key' revokes every link (README: Acting from your phone).
+
 A local HTTP API (--listen, default ` + DefaultListen + `) serves /healthz, /metrics
 (Prometheus), /status (JSON; also 'sentinel status' and 'sentinel actions list'),
 POST /reload ('sentinel reload'), POST /silences ('sentinel silence') and POST
@@ -197,7 +204,7 @@ func runDaemon(ctx context.Context, stdout, stderr io.Writer, f runFlags, args [
 	dopts := daemon.Options{
 		Config: cfg, Sources: sources, Load: load, StateDir: dir, FromStart: f.fromStart, Poll: f.poll,
 		Emit:   func(a alert.Alert) error { return console.Notify(context.Background(), a) },
-		Routes: routes, Silences: silences, Grouping: grouping, DryRun: f.dryRun,
+		Routes: routes, Silences: silences, Grouping: grouping, DryRun: f.dryRun, Public: cfg.Settings.Public,
 		Listen: f.listen, Token: f.token, Version: version, Logger: logger,
 	}
 	if daemonHook != nil {

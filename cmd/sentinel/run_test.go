@@ -367,7 +367,7 @@ func TestRun_layeredConfig(t *testing.T) {
 		t.Fatal(err)
 	}
 	out = sentinel("replay", "-q", "-c", cfgPath, sample)
-	if !strings.Contains(out, "2026-11-27T01:20:00Z ACTION signups-off would call PATCH "+flags.URL+"/api/flags/signups (signup-burst fired)") {
+	if !strings.Contains(out, "2026-11-27T01:20:00Z ACTION signups-off would call PATCH "+flags.URL+"/api/flags/signups (signup-spread fired)") {
 		t.Errorf("replay output lacks the planned action:\n%s", out)
 	}
 	if len(flags.Requests()) != 0 || len(hook.Requests()) != 0 {
