@@ -51,9 +51,11 @@ const (
 // cross a threshold the firing appears on stdout and the action's request
 // reaches the flag service (issue #18). With SENTINEL_LATENCY_LOAD it
 // writes that many ordinary lines a second besides. It prints the
-// figures; it asserts only the medians, at three times the targets
-// (100 ms and 150 ms), so that a loaded CI machine does not make it
-// flaky. docs/benchmarks.md has the figures; scripts/latency-check runs
+// figures and fails when a trial is missed or a target of the issue is
+// not met: line → stdout median ≤ 100 ms and 99th percentile ≤ 250 ms,
+// line → flag service median ≤ 150 ms (measured here: a few ms, and tens
+// of ms at the 99th percentile, on a shared 2-core machine with a load
+// average above 10). docs/benchmarks.md has the figures; scripts/latency-check runs
 // it.
 func TestRun_latency(t *testing.T) {
 	if os.Getenv(latencyEnv) == "" {
@@ -253,11 +255,18 @@ func TestRun_latency(t *testing.T) {
 	for _, l := range st.Latency {
 		t.Logf("sentinel status %-30s p50 %s  p99 %s  (%d samples)", l.Stage, ms(l.P50), ms(l.P99), l.Samples)
 	}
-	if len(toStdout) > 0 && median(toStdout) > 300*time.Millisecond {
-		t.Errorf("median line → stdout %s, want ≤ 300 ms (the 100 ms target with room for a loaded machine)", ms(median(toStdout)))
+	if len(toStdout) > 0 {
+		if m := median(toStdout); m > 100*time.Millisecond {
+			t.Errorf("median line → stdout %s, want ≤ 100 ms", ms(m))
+		}
+		if p := quantile(toStdout, 0.99); p > 250*time.Millisecond {
+			t.Errorf("99th percentile line → stdout %s, want ≤ 250 ms", ms(p))
+		}
 	}
-	if len(toFlag) > 0 && median(toFlag) > 450*time.Millisecond {
-		t.Errorf("median line → flag request %s, want ≤ 450 ms (the 150 ms target with room for a loaded machine)", ms(median(toFlag)))
+	if len(toFlag) > 0 {
+		if m := median(toFlag); m > 150*time.Millisecond {
+			t.Errorf("median line → flag request %s, want ≤ 150 ms", ms(m))
+		}
 	}
 }
 
@@ -319,9 +328,14 @@ func summary(ds []time.Duration) string {
 	if len(ds) == 0 {
 		return "no samples"
 	}
+	return fmt.Sprintf("median %s, p90 %s, p99 %s, max %s (%d trials)", ms(median(ds)), ms(quantile(ds, 0.90)),
+		ms(quantile(ds, 0.99)), ms(quantile(ds, 1)), len(ds))
+}
+
+// quantile is the nearest-rank q-quantile of ds (not empty).
+func quantile(ds []time.Duration, q float64) time.Duration {
 	s := slices.Sorted(slices.Values(ds))
-	q := func(p float64) time.Duration { return s[max(int(math.Ceil(p*float64(len(s))))-1, 0)] } // nearest rank
-	return fmt.Sprintf("median %s, p90 %s, p99 %s, max %s (%d trials)", ms(median(ds)), ms(q(0.90)), ms(q(0.99)), ms(s[len(s)-1]), len(s))
+	return s[min(max(int(math.Ceil(q*float64(len(s))))-1, 0), len(s)-1)]
 }
 
 func median(ds []time.Duration) time.Duration {
