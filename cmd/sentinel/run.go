@@ -69,8 +69,8 @@ nor sends an alert twice: files rotated while it was stopped (renamed, compresse
 copied) are read first, oldest first. Lines longer than 1 MiB are skipped and counted.
 
 A line that takes a rule past its threshold fires it at once, on that line: the
-action's request leaves first, then the state is saved, then the transition goes to
-stdout. inotify wakes the reading as soon as a line is written; with --poll (and on
+action's request leaves at once, without waiting for the state to be saved; the
+transition goes to stdout once it is. inotify wakes the reading as soon as a line is written; with --poll (and on
 network file systems) files are looked at every 100 ms. 'sentinel status' shows the
 latest latencies.
 
