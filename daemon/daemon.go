@@ -324,6 +324,8 @@ func (d *Daemon) Run(ctx context.Context) error {
 	}
 	var checkpoints []tailer.Checkpoint
 	var savedAt time.Time
+	// Under mu: the API (Status, Events) may be asked before Run returns.
+	d.mu.Lock()
 	if saved != nil {
 		checkpoints, savedAt = saved.Checkpoints, saved.Saved
 		for _, c := range checkpoints {
@@ -365,6 +367,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 			d.group.Restore(saved.Incidents)
 		}
 	}
+	d.mu.Unlock()
 	var srv *server.Server
 	if d.opts.Listen != "" { // before any goroutine: a bad address must not leave one running
 		srv, err = server.New(server.Options{Addr: d.opts.Listen, Token: d.opts.Token, Status: d.Status,
