@@ -627,3 +627,60 @@ func TestDispatcher_digestSite(t *testing.T) {
 		}
 	})
 }
+
+// TestDispatcher_SetRoutes: a reload's routes. A route kept by name
+// delivers its next notification with its new notifier; a new route gets
+// the next; a removed one gets nothing new but delivers what it held
+// (here, one waiting for a retry); the status lists the current routes.
+func TestDispatcher_SetRoutes(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var oldHook, newHook, added, gone calls
+		goneFails := true
+		d := NewDispatcher(DispatcherOptions{Routes: []Route{
+			{Name: "hook", Notifier: NotifierFunc(func(_ context.Context, a alert.Alert) error { oldHook.add(a); return nil })},
+			{Name: "gone", Notifier: NotifierFunc(func(_ context.Context, a alert.Alert) error {
+				gone.add(a)
+				if goneFails {
+					goneFails = false
+					return errors.New("503 Service Unavailable")
+				}
+				return nil
+			})},
+		}})
+		stop := run(d)
+		defer stop()
+		d.Submit(firingAlert("first"))
+		synctest.Wait()
+		d.SetRoutes([]Route{
+			{Name: "hook", Notifier: NotifierFunc(func(_ context.Context, a alert.Alert) error { newHook.add(a); return nil })},
+			{Name: "added", Notifier: NotifierFunc(func(_ context.Context, a alert.Alert) error { added.add(a); return nil })},
+		})
+		d.Submit(firingAlert("second"))
+		time.Sleep(time.Minute) // gone's retry
+		synctest.Wait()
+		for _, c := range []struct {
+			name string
+			c    *calls
+			want []string
+		}{
+			{"hook before", &oldHook, []string{"first"}},
+			{"hook after", &newHook, []string{"second"}},
+			{"added", &added, []string{"second"}},
+			{"gone", &gone, []string{"first", "first"}},
+		} {
+			if !slices.Equal(c.c.rules, c.want) {
+				t.Errorf("%s got %q, want %q", c.name, c.c.rules, c.want)
+			}
+		}
+		var names []string
+		for _, s := range d.Status() {
+			names = append(names, s.Name)
+		}
+		if want := []string{"hook", "added"}; !slices.Equal(names, want) {
+			t.Errorf("status routes %q, want %q", names, want)
+		}
+		if p := d.Pending(); len(p) != 0 {
+			t.Errorf("pending %+v, want none", p)
+		}
+	})
+}
