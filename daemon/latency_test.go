@@ -167,7 +167,7 @@ func TestDaemon_notificationLatency(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "access.log")
 	d, stop := start(t, Options{Config: cfg, Sources: []Source{{Pattern: path, Format: "auto"}}, StateDir: filepath.Join(dir, "state"),
-		FromStart: true, Routes: []alerts.Route{cfg.Notifiers[0].Route}, Grouping: cfg.GroupOptions("web-1")})
+		FromStart: true, Host: "web-1"})
 	defer stop()
 	began := time.Now()
 	n := copySample(t, filepath.Join("..", "samples", "signup-flood.log"), path)

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -76,7 +77,7 @@ latest latencies.
 
 Signals: SIGHUP reloads the config (validated whole first; an invalid one is rejected
 and the running one stays; rules that did not change keep their windows and
-baselines). SIGTERM and SIGINT stop reading, save the state and exit 0.
+baselines; actions and notifiers are rebuilt from it). SIGTERM and SIGINT stop reading, save the state and exit 0.
 
 Alerts go to stdout. Each SENTINEL_* variable that 'sentinel test-alert --help'
 lists adds a notifier, with or without a config (whose notifiers: add to them).
@@ -172,39 +173,35 @@ func runDaemon(ctx context.Context, stdout, stderr io.Writer, f runFlags, args [
 	}
 	console := alerts.NewConsole(stdout, out)
 	// The environment's notifiers apply with or without a config file, the
-	// config's add to them (README: Notifications).
+	// config's add to them (README: Notifications); so on every reload.
 	if err := cfg.AddEnvNotifiers(os.LookupEnv); err != nil {
 		return usageError{err}
 	}
-	var routes []alerts.Route
-	for _, n := range cfg.Notifiers {
-		routes = append(routes, n.Route) // the daemon logs each at start, and warns when there is none
-	}
-	silences := map[string]time.Time{}
-	for _, s := range cfg.Silences {
-		silences[s.Rule] = s.Until
-	}
-	grouping := cfg.GroupOptions(hostName())
-	if f.remind != 0 {
-		grouping.RemindEvery = f.remind
-	}
-	if grouping.RemindEvery != 0 && grouping.RemindEvery < time.Minute {
-		return usagef("--remind-every %s: must be at least 1m", grouping.RemindEvery)
+	if remind := cmp.Or(f.remind, cfg.Settings.RemindEvery); remind != 0 && remind < time.Minute {
+		return usagef("--remind-every %s: must be at least 1m", remind)
 	}
 	var load func() (*config.Config, error)
 	if f.config != "" {
 		load = func() (*config.Config, error) {
 			c, err := config.Load(f.config)
-			if err == nil && f.skew > 0 {
+			if err != nil {
+				return nil, err
+			}
+			if f.skew > 0 {
 				c.Settings.Skew = f.skew // the flag outlives reloads
 			}
-			return c, err
+			if err := c.AddEnvNotifiers(os.LookupEnv); err != nil {
+				return nil, err
+			}
+			return c, nil
 		}
 	}
+	// The daemon takes its notifiers, silences and notification settings
+	// from the config, and its notifiers again from each reload's.
 	dopts := daemon.Options{
 		Config: cfg, Sources: sources, Load: load, StateDir: dir, FromStart: f.fromStart, Poll: f.poll,
-		Emit:   func(a alert.Alert) error { return console.Notify(context.Background(), a) },
-		Routes: routes, Silences: silences, Grouping: grouping, DryRun: f.dryRun, Public: cfg.Settings.Public,
+		Emit: func(a alert.Alert) error { return console.Notify(context.Background(), a) },
+		Host: hostName(), RemindEvery: f.remind, DryRun: f.dryRun,
 		Listen: f.listen, Token: f.token, Version: version, Logger: logger,
 	}
 	if daemonHook != nil {
