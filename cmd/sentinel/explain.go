@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"math"
@@ -90,7 +91,7 @@ func runExplain(stdout, stderr io.Writer, f explainFlags, args []string) error {
 	if err != nil {
 		return err
 	}
-	_, readErr := feed(eng, inputs, nil)
+	_, readErr := feed(context.Background(), eng, inputs, nil)
 	byName := map[string]detector.Rule{}
 	for _, r := range rules {
 		byName[r.Name] = r

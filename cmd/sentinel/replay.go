@@ -22,6 +22,7 @@ import (
 	"github.com/sentinel-dev/sentinel/detector"
 	"github.com/sentinel-dev/sentinel/internal/delivery"
 	"github.com/sentinel-dev/sentinel/parsers"
+	"github.com/sentinel-dev/sentinel/replay"
 	"github.com/sentinel-dev/sentinel/report"
 	"github.com/sentinel-dev/sentinel/source"
 )
@@ -105,12 +106,6 @@ func addInputFlags(cmd *cobra.Command, f *replayFlags) {
 	fl.StringVar(&f.date, "date", "", "day of logs that carry only the time of day (Phoenix), as 2026-11-27 (default: from the file's modification time)")
 	fl.StringVar(&f.timezone, "timezone", "", "zone of times that carry none, e.g. Europe/Paris (default UTC)")
 	fl.DurationVar(&f.skew, "skew", 0, "how far behind the newest time a line may be and still count (default: the config's settings.skew, 5s)")
-}
-
-// input is one file to replay and how to read it.
-type input struct {
-	path string
-	opts source.Options
 }
 
 func runReplay(ctx context.Context, stdin io.Reader, stdout, stderr io.Writer, f replayFlags, args []string) error {
@@ -225,7 +220,7 @@ func runReplay(ctx context.Context, stdin io.Reader, stdout, stderr io.Writer, f
 		bar = newProgressBar(stderr, inputs)
 	}
 	start := time.Now()
-	stats, readErr := feed(eng, inputs, bar)
+	stats, readErr := feed(ctx, eng, inputs, bar)
 	elapsed := time.Since(start)
 	acts.Advance(eng.Watermark())
 
@@ -348,31 +343,31 @@ func writeReport(o *reportOutput, rep *report.Report) error {
 
 // sameFile reports whether path names an existing file that is one of
 // the inputs, and which.
-func sameFile(path string, inputs []input) (string, bool) {
+func sameFile(path string, inputs []replay.Input) (string, bool) {
 	fi, err := os.Stat(path)
 	if err != nil {
 		return "", false
 	}
 	for _, in := range inputs {
-		if ii, err := os.Stat(in.path); err == nil && os.SameFile(fi, ii) {
-			return in.path, true
+		if ii, err := os.Stat(in.Path); err == nil && os.SameFile(fi, ii) {
+			return in.Path, true
 		}
 	}
 	return "", false
 }
 
 // inputNames lists the base names of the inputs, for titles.
-func inputNames(inputs []input) []string {
+func inputNames(inputs []replay.Input) []string {
 	var names []string
 	for _, in := range inputs {
-		names = append(names, filepath.Base(in.path))
+		names = append(names, filepath.Base(in.Path))
 	}
 	return names
 }
 
 // prepareReplay checks the flags, loads the config and lists the inputs:
 // what replay and explain share.
-func prepareReplay(f replayFlags, args []string, stderr io.Writer) (*config.Config, []input, error) {
+func prepareReplay(f replayFlags, args []string, stderr io.Writer) (*config.Config, []replay.Input, error) {
 	if !parsers.Known(f.format) {
 		return nil, nil, usagef("unknown --format %q (known: %s)", f.format, strings.Join(parsers.Names(), ", "))
 	}
@@ -403,25 +398,15 @@ func prepareReplay(f replayFlags, args []string, stderr io.Writer) (*config.Conf
 // feed reads every input into the engine, in order, and flushes it. A
 // file that cannot be read does not stop the others; its error is
 // returned with theirs.
-func feed(eng *detector.Engine, inputs []input, bar *progressBar) ([]*source.Stats, error) {
-	var stats []*source.Stats
-	var errs []error
+func feed(ctx context.Context, eng *detector.Engine, inputs []replay.Input, bar *progressBar) ([]*source.Stats, error) {
+	var opts replay.FeedOptions
 	if bar != nil {
 		defer bar.stop()
+		opts.Progress = &bar.progress
 	}
-	for _, in := range inputs {
-		opts := in.opts
-		if bar != nil {
-			opts.Progress = &bar.progress
-		}
-		st, err := source.Read(in.path, opts, eng.Observe)
-		stats = append(stats, st)
-		if err != nil {
-			errs = append(errs, err)
-		}
-	}
+	stats, err := replay.Feed(ctx, eng, inputs, opts)
 	eng.Flush()
-	return stats, errors.Join(errs...)
+	return stats, err
 }
 
 // parserOptions turns the command-line flags into parser options.
@@ -456,10 +441,10 @@ func dayIn(d time.Time, loc *time.Location) time.Time {
 
 // replayInputs lists the files to read: the arguments, read with the
 // flags' format, or else the config's sources with their own.
-func replayInputs(cfg *config.Config, f replayFlags, popts parsers.Options, args []string) ([]input, error) {
-	var inputs []input
+func replayInputs(cfg *config.Config, f replayFlags, popts parsers.Options, args []string) ([]replay.Input, error) {
+	var inputs []replay.Input
 	for _, a := range args {
-		inputs = append(inputs, input{path: a, opts: source.Options{Format: f.format, Parser: popts}})
+		inputs = append(inputs, replay.Input{Path: a, Options: source.Options{Format: f.format, Parser: popts}})
 	}
 	if len(inputs) > 0 {
 		return inputs, nil
@@ -481,7 +466,7 @@ func replayInputs(cfg *config.Config, f replayFlags, popts parsers.Options, args
 			format = f.format
 		}
 		for _, p := range paths {
-			inputs = append(inputs, input{path: p, opts: source.Options{Format: format, Parser: o}})
+			inputs = append(inputs, replay.Input{Path: p, Options: source.Options{Format: format, Parser: o}})
 		}
 	}
 	if len(inputs) == 0 {

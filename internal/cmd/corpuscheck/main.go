@@ -7,6 +7,7 @@
 package main
 
 import (
+	"context"
 	"flag"
 	"fmt"
 	"io"
@@ -17,8 +18,7 @@ import (
 	"github.com/sentinel-dev/sentinel/alert"
 	"github.com/sentinel-dev/sentinel/config"
 	"github.com/sentinel-dev/sentinel/detector"
-	"github.com/sentinel-dev/sentinel/parsers"
-	"github.com/sentinel-dev/sentinel/source"
+	"github.com/sentinel-dev/sentinel/replay"
 )
 
 // file is one corpus file and what it must show.
@@ -121,11 +121,12 @@ func check(path string, f file, real bool, w io.Writer) string {
 	if err != nil {
 		return err.Error()
 	}
-	st, err := source.Read(path, source.Options{}, func(ev *parsers.Event) { eng.Observe(ev) })
+	stats, err := replay.Feed(context.Background(), eng, []replay.Input{{Path: path}}, replay.FeedOptions{})
 	if err != nil {
 		return err.Error()
 	}
 	eng.Flush()
+	st := stats[0]
 	counted := st.Lines - st.Ignored
 	share := 1.0
 	if counted > 0 {
