@@ -194,3 +194,46 @@ func TestBatch_add(t *testing.T) {
 		t.Errorf("add past %d events = true", batchEvents)
 	}
 }
+
+// BenchmarkFeed replays 1M-line synthetic logs (internal/benchlog) with
+// the default rules, parsing inline and on a second goroutine: run it
+// with -cpu 1,2 (docs/benchmarks.md, "Two cores").
+func BenchmarkFeed(b *testing.B) {
+	for _, m := range []struct {
+		name string
+		mode benchlog.Mode
+	}{{"sessions", benchlog.Sessions}, {"attack", benchlog.Attack}, {"flood", benchlog.Flood}} {
+		p := filepath.Join(b.TempDir(), m.name+".log")
+		f, err := os.Create(p)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := benchlog.Write(f, 1_000_000, 500, 1, m.mode); err != nil {
+			b.Fatal(err)
+		}
+		f.Close()
+		for _, s := range []struct {
+			name   string
+			stages Stages
+		}{{"one", OneStage}, {"two", TwoStages}} {
+			b.Run(m.name+"/"+s.name, func(b *testing.B) {
+				cfg := config.Default()
+				b.ReportAllocs()
+				var lines int64
+				for b.Loop() {
+					eng, err := detector.NewEngine(cfg.Rules, cfg.EngineOptions())
+					if err != nil {
+						b.Fatal(err)
+					}
+					stats, err := Feed(context.Background(), eng, []Input{{Path: p}}, FeedOptions{Stages: s.stages})
+					if err != nil {
+						b.Fatal(err)
+					}
+					eng.Flush()
+					lines += stats[0].Lines
+				}
+				b.ReportMetric(float64(lines)/b.Elapsed().Seconds(), "lines/s")
+			})
+		}
+	}
+}

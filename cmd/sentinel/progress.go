@@ -106,6 +106,9 @@ func startProgressBar(w io.Writer, total int64, now func() time.Time, every time
 // stop ends the redraws and clears the bar's line. It is safe to call
 // twice.
 func (p *progressBar) stop() {
+	if p == nil {
+		return
+	}
 	p.stopOnce.Do(func() {
 		close(p.done)
 		p.wg.Wait()

@@ -223,7 +223,13 @@ func BenchmarkReplayProgress(b *testing.B) {
 					g.last = time.Now()
 					bar = startProgressBar(g, fi.Size(), time.Now, progressEvery)
 				}
-				stats, err := feed(context.Background(), eng, []replay.Input{{Path: p}}, bar)
+				var fo replay.FeedOptions
+				if bar != nil {
+					fo.Progress = &bar.progress
+				}
+				stats, err := replay.Feed(context.Background(), eng, []replay.Input{{Path: p}}, fo)
+				eng.Flush()
+				bar.stop()
 				if err != nil {
 					b.Fatal(err)
 				}
