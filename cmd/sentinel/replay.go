@@ -19,7 +19,6 @@ import (
 	"github.com/sentinel-dev/sentinel/parsers"
 	"github.com/sentinel-dev/sentinel/replay"
 	"github.com/sentinel-dev/sentinel/report"
-	"github.com/sentinel-dev/sentinel/source"
 )
 
 type replayFlags struct {
@@ -280,7 +279,10 @@ func prepareReplay(f replayFlags, args []string, stderr io.Writer) (*config.Conf
 	if err != nil {
 		return nil, nil, err
 	}
-	inputs, err := replayInputs(cfg, f, popts, args)
+	inputs, err := replay.Inputs(cfg, args, f.format, popts)
+	if errors.Is(err, replay.ErrNoInputs) {
+		return nil, nil, usagef("%v: name log files (or - for standard input), or give a config with sources", err)
+	}
 	if err != nil {
 		return nil, nil, err
 	}
@@ -302,53 +304,7 @@ func parserOptions(f replayFlags) (parsers.Options, error) {
 		if err != nil {
 			return o, usagef("--date must look like 2026-11-27, not %q", f.date)
 		}
-		o.Date = dayIn(d, o.Location)
+		o.Date = replay.DayIn(d, o.Location)
 	}
 	return o, nil
-}
-
-// dayIn returns midnight of d's calendar day in loc (UTC when nil): a
-// --date names a day, whatever zone the lines are in.
-func dayIn(d time.Time, loc *time.Location) time.Time {
-	if loc == nil {
-		loc = time.UTC
-	}
-	y, m, day := d.Date()
-	return time.Date(y, m, day, 0, 0, 0, 0, loc)
-}
-
-// replayInputs lists the files to read: the arguments, read with the
-// flags' format, or else the config's sources with their own.
-func replayInputs(cfg *config.Config, f replayFlags, popts parsers.Options, args []string) ([]replay.Input, error) {
-	var inputs []replay.Input
-	for _, a := range args {
-		inputs = append(inputs, replay.Input{Path: a, Options: source.Options{Format: f.format, Parser: popts}})
-	}
-	if len(inputs) > 0 {
-		return inputs, nil
-	}
-	for _, s := range cfg.Sources {
-		paths, err := filepath.Glob(s.Path)
-		if err != nil || len(paths) == 0 {
-			paths = []string{s.Path} // reported as missing when read
-		}
-		o := s.Options
-		if popts.Location != nil {
-			o.Location = popts.Location
-		}
-		if !popts.Date.IsZero() {
-			o.Date = dayIn(popts.Date, o.Location) // the flag's day in the source's zone
-		}
-		format := s.Format
-		if !parsers.IsAuto(f.format) {
-			format = f.format
-		}
-		for _, p := range paths {
-			inputs = append(inputs, replay.Input{Path: p, Options: source.Options{Format: format, Parser: o}})
-		}
-	}
-	if len(inputs) == 0 {
-		return nil, usagef("nothing to replay: name log files (or - for standard input), or give a config with sources")
-	}
-	return inputs, nil
 }
