@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -195,28 +196,47 @@ func TestBatch_add(t *testing.T) {
 	}
 }
 
-// BenchmarkFeed replays 1M-line synthetic logs (internal/benchlog) with
-// the default rules, parsing inline and on a second goroutine: run it
-// with -cpu 1,2 (docs/benchmarks.md, "Two cores").
+// benchFiles are the 1M-line logs of BenchmarkFeed, written once per
+// process, by mode.
+var benchFiles sync.Map // benchlog.Mode → func() (string, error)
+
+func benchFile(b *testing.B, mode benchlog.Mode) string {
+	b.Helper()
+	f, _ := benchFiles.LoadOrStore(mode, sync.OnceValues(func() (string, error) {
+		dir, err := os.MkdirTemp("", "sentinel-bench")
+		if err != nil {
+			return "", err
+		}
+		p := filepath.Join(dir, "access.log")
+		f, err := os.Create(p)
+		if err != nil {
+			return "", err
+		}
+		defer f.Close()
+		return p, benchlog.Write(f, 1_000_000, 500, 1, mode)
+	}))
+	p, err := f.(func() (string, error))()
+	if err != nil {
+		b.Fatal(err)
+	}
+	return p
+}
+
+// BenchmarkFeed replays 1M-line synthetic logs (internal/benchlog, the
+// CLI's files of docs/benchmarks.md) with the default rules, parsing
+// inline (one) and on a second goroutine (two): compare one at -cpu 1
+// with two at -cpu 2 ("Two cores" there).
 func BenchmarkFeed(b *testing.B) {
 	for _, m := range []struct {
 		name string
 		mode benchlog.Mode
 	}{{"sessions", benchlog.Sessions}, {"attack", benchlog.Attack}, {"flood", benchlog.Flood}} {
-		p := filepath.Join(b.TempDir(), m.name+".log")
-		f, err := os.Create(p)
-		if err != nil {
-			b.Fatal(err)
-		}
-		if err := benchlog.Write(f, 1_000_000, 500, 1, m.mode); err != nil {
-			b.Fatal(err)
-		}
-		f.Close()
 		for _, s := range []struct {
 			name   string
 			stages Stages
 		}{{"one", OneStage}, {"two", TwoStages}} {
 			b.Run(m.name+"/"+s.name, func(b *testing.B) {
+				p := benchFile(b, m.mode)
 				cfg := config.Default()
 				b.ReportAllocs()
 				var lines int64
