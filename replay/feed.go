@@ -53,8 +53,9 @@ type FeedOptions struct {
 // With two stages, reading, decompression, line splitting and parsing
 // run on a goroutine of their own, a batch ahead of obs, so that a
 // replay uses two cores; the events obs sees, and their order, are the
-// same as with one. If ctx ends, Feed stops reading and returns
-// ctx.Err() with the other errors.
+// same as with one. If ctx ends, obs sees no further batch, the next
+// input is not opened (the one being read is read to its end, unseen),
+// and ctx.Err() is returned with the other errors.
 func Feed(ctx context.Context, obs Observer, inputs []Input, opts FeedOptions) ([]*source.Stats, error) {
 	stages := opts.Stages
 	if stages == AutoStages {
