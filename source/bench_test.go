@@ -163,3 +163,25 @@ func BenchmarkReplayPeakHeap(b *testing.B) {
 	}
 	b.ReportMetric(float64(peak)/(1<<20), "peak-heap-MiB")
 }
+
+// BenchmarkRead is reading and parsing alone, with no rules: the share
+// of a replay that a parsing stage on another core can take off the
+// engine's (docs/benchmarks.md, "Two cores").
+func BenchmarkRead(b *testing.B) {
+	b.Run("sessions", func(b *testing.B) { benchmarkRead(b, benchFile(b, benchlog.Sessions)) })
+	b.Run("flood", func(b *testing.B) { benchmarkRead(b, benchFile(b, benchlog.Flood)) })
+}
+
+func benchmarkRead(b *testing.B, p string) {
+	b.SetBytes(fileSize(b, p))
+	b.ReportAllocs()
+	var lines int64
+	for b.Loop() {
+		st, err := Read(p, Options{}, func(*parsers.Event) {})
+		if err != nil {
+			b.Fatal(err)
+		}
+		lines += st.Lines
+	}
+	b.ReportMetric(float64(lines)/b.Elapsed().Seconds(), "lines/s")
+}

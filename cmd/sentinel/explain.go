@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"math"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/sentinel-dev/sentinel/alert"
 	"github.com/sentinel-dev/sentinel/detector"
+	"github.com/sentinel-dev/sentinel/replay"
 )
 
 type explainFlags struct {
@@ -84,13 +86,10 @@ func runExplain(stdout, stderr io.Writer, f explainFlags, args []string) error {
 			rules = append(rules, cfg.Rules[i])
 		}
 	}
-	eopts := cfg.EngineOptions()
-	eopts.Trace = x.Observe
-	eng, err := detector.NewEngine(rules, eopts)
-	if err != nil {
-		return err
+	res, readErr := replay.Run(context.Background(), cfg, inputs, replay.Options{Rules: rules, Trace: x.Observe})
+	if res == nil {
+		return readErr
 	}
-	_, readErr := feed(eng, inputs, nil)
 	byName := map[string]detector.Rule{}
 	for _, r := range rules {
 		byName[r.Name] = r

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/sentinel-dev/sentinel/alert"
+	"github.com/sentinel-dev/sentinel/replay"
 	"github.com/sentinel-dev/sentinel/source"
 )
 
@@ -45,7 +46,7 @@ type progressBar struct {
 
 // newProgressBar returns a started bar when stderr is a terminal and the
 // inputs weigh at least progressMinBytes, or nil.
-func newProgressBar(stderr io.Writer, inputs []input) *progressBar {
+func newProgressBar(stderr io.Writer, inputs []replay.Input) *progressBar {
 	f, ok := stderr.(*os.File)
 	if !ok || !isTerminal(f) {
 		return nil
@@ -59,13 +60,13 @@ func newProgressBar(stderr io.Writer, inputs []input) *progressBar {
 
 // progressTotal is the size of the inputs a bar can measure: regular
 // files (standard input, pipes and missing files count nothing).
-func progressTotal(inputs []input) int64 {
+func progressTotal(inputs []replay.Input) int64 {
 	var total int64
 	for _, in := range inputs {
-		if in.path == "-" {
+		if in.Path == "-" {
 			continue
 		}
-		if fi, err := os.Stat(in.path); err == nil && fi.Mode().IsRegular() {
+		if fi, err := os.Stat(in.Path); err == nil && fi.Mode().IsRegular() {
 			total += fi.Size()
 		}
 	}
@@ -105,6 +106,9 @@ func startProgressBar(w io.Writer, total int64, now func() time.Time, every time
 // stop ends the redraws and clears the bar's line. It is safe to call
 // twice.
 func (p *progressBar) stop() {
+	if p == nil {
+		return
+	}
 	p.stopOnce.Do(func() {
 		close(p.done)
 		p.wg.Wait()

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"io"
 	"os"
 	"path/filepath"
@@ -17,6 +18,7 @@ import (
 	"github.com/sentinel-dev/sentinel/internal/benchlog"
 	"github.com/sentinel-dev/sentinel/internal/testutil"
 	"github.com/sentinel-dev/sentinel/parsers"
+	"github.com/sentinel-dev/sentinel/replay"
 	"github.com/sentinel-dev/sentinel/report"
 	"github.com/sentinel-dev/sentinel/source"
 )
@@ -59,7 +61,7 @@ func TestNewProgressBar_notTerminal(t *testing.T) {
 	if err := os.WriteFile(big, bytes.Repeat([]byte("x\n"), progressMinBytes), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	in := []input{{path: big}}
+	in := []replay.Input{{Path: big}}
 	file, err := os.Create(filepath.Join(t.TempDir(), "stderr"))
 	if err != nil {
 		t.Fatal(err)
@@ -84,7 +86,7 @@ func TestProgressTotal(t *testing.T) {
 	a, b := filepath.Join(dir, "a.log"), filepath.Join(dir, "b.log.gz")
 	os.WriteFile(a, make([]byte, 3000), 0o644)
 	os.WriteFile(b, make([]byte, 500), 0o644)
-	in := []input{{path: a}, {path: "-"}, {path: b}, {path: filepath.Join(dir, "missing.log")}, {path: dir}}
+	in := []replay.Input{{Path: a}, {Path: "-"}, {Path: b}, {Path: filepath.Join(dir, "missing.log")}, {Path: dir}}
 	if got := progressTotal(in); got != 3500 {
 		t.Errorf("progressTotal() = %d, want 3500 (the two files; not stdin, a missing file or a directory)", got)
 	}
@@ -221,7 +223,13 @@ func BenchmarkReplayProgress(b *testing.B) {
 					g.last = time.Now()
 					bar = startProgressBar(g, fi.Size(), time.Now, progressEvery)
 				}
-				stats, err := feed(eng, []input{{path: p}}, bar)
+				var fo replay.FeedOptions
+				if bar != nil {
+					fo.Progress = &bar.progress
+				}
+				stats, err := replay.Feed(context.Background(), eng, []replay.Input{{Path: p}}, fo)
+				eng.Flush()
+				bar.stop()
 				if err != nil {
 					b.Fatal(err)
 				}

@@ -9,21 +9,16 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
-	"github.com/sentinel-dev/sentinel/actions"
-	"github.com/sentinel-dev/sentinel/alert"
 	"github.com/sentinel-dev/sentinel/alerts"
 	"github.com/sentinel-dev/sentinel/config"
-	"github.com/sentinel-dev/sentinel/detector"
-	"github.com/sentinel-dev/sentinel/internal/delivery"
 	"github.com/sentinel-dev/sentinel/parsers"
+	"github.com/sentinel-dev/sentinel/replay"
 	"github.com/sentinel-dev/sentinel/report"
-	"github.com/sentinel-dev/sentinel/source"
 )
 
 type replayFlags struct {
@@ -107,12 +102,6 @@ func addInputFlags(cmd *cobra.Command, f *replayFlags) {
 	fl.DurationVar(&f.skew, "skew", 0, "how far behind the newest time a line may be and still count (default: the config's settings.skew, 5s)")
 }
 
-// input is one file to replay and how to read it.
-type input struct {
-	path string
-	opts source.Options
-}
-
 func runReplay(ctx context.Context, stdin io.Reader, stdout, stderr io.Writer, f replayFlags, args []string) error {
 	if ctx == nil {
 		ctx = context.Background()
@@ -140,131 +129,37 @@ func runReplay(ctx context.Context, stdin io.Reader, stdout, stderr io.Writer, f
 		defer reportFile.discard()
 	}
 
-	console := alerts.NewConsole(stdout, out)
-	var notifyErr error
-	eopts := cfg.EngineOptions()
-	alertCount := map[string]int{}
-	var bar *progressBar // set once the engine is built; Emit and the plans print above it
-	// Actions are never executed in a replay: the manager plans them on
-	// the log's clock, with the same cooldowns and caps as the daemon.
-	planOut := stdout // for people: stderr beside JSON (contract 2)
-	if out == alerts.JSON {
-		planOut = stderr
-	}
-	var plans []actions.Entry // the first maxPlans, for the summary and the report
-	morePlans := 0
-	acts := actions.NewManager(actions.Options{Actions: cfg.Actions, Plan: func(e actions.Entry) {
-		if len(plans) < maxPlans {
-			plans = append(plans, e)
-		} else {
-			morePlans++
-		}
-		bar.above(func() { writePlanned(planOut, e) })
-	}})
-	var (
-		rec    *report.Recorder
-		sug    *report.Suggester
-		sparks *report.Sparks
-		traces []func(detector.Evaluation)
-	)
-	if f.report != "" {
-		rec = &report.Recorder{}
-		traces = append(traces, rec.Observe)
-	}
-	if f.suggest {
-		sug = report.NewSuggester(cfg.Rules)
-		traces = append(traces, sug.Observe)
-	}
-	if out == alerts.Text {
-		sparks = &report.Sparks{}
-		traces = append(traces, sparks.Observe)
-	}
-	eopts.TraceValuesOnly = true // no consumer here reads the keys
-	switch len(traces) {
-	case 0:
-	case 1:
-		eopts.Trace = traces[0]
-	default:
-		eopts.Trace = func(ev detector.Evaluation) {
-			for _, t := range traces {
-				t(ev)
-			}
-		}
-	}
-	eopts.Emit = func(a alert.Alert) {
-		if a.State == alert.Firing {
-			alertCount[a.Rule]++
-		}
-		acts.Advance(a.Time) // reverts due before this alert print before it
-		if rec != nil {
-			rec.Alert(a)
-		}
-		var err error
-		bar.above(func() {
-			err = console.Notify(ctx, a)
-			if line := sparkFor(sparks, a); err == nil && line != "" {
-				_, err = fmt.Fprintln(stdout, line)
-			}
-		})
-		if err != nil && notifyErr == nil {
-			notifyErr = err
-		}
-		acts.Handle(a)
-	}
-	eopts.Notice = func(n detector.Notice) {
-		bar.above(func() {
-			fmt.Fprintf(planOut, "%s NOTICE   %s\n", n.Time.UTC().Format(time.RFC3339), alert.Sanitize(n.Text, 800))
-		})
-	}
-	eng, err := detector.NewEngine(cfg.Rules, eopts)
-	if err != nil {
-		return err
-	}
-
+	var bar *progressBar
+	opts := replay.Options{Output: out, Stdout: stdout, Stderr: stderr, Report: f.report != "", Suggest: f.suggest}
 	if f.progress == "auto" && out == alerts.Text {
-		bar = newProgressBar(stderr, inputs)
-	}
-	start := time.Now()
-	stats, readErr := feed(eng, inputs, bar)
-	elapsed := time.Since(start)
-	acts.Advance(eng.Watermark())
-
-	if sparks != nil {
-		open := sparks.Open()
-		for _, r := range eng.Firing() {
-			if line := open[r]; line != "" {
-				fmt.Fprintf(stdout, "%s still firing at the end of the input:\n%s\n", r, line)
-			}
+		if bar = newProgressBar(stderr, inputs); bar != nil {
+			opts.Above = bar.above
+			opts.Feed.Progress = &bar.progress
 		}
 	}
+	res, readErr := replay.Run(ctx, cfg, inputs, opts)
+	bar.stop()
+	if res == nil {
+		return readErr
+	}
+	notifyErr := res.OutputErr
 	w := stdout
 	if out == alerts.JSON {
 		w = stderr
 	}
 	if !f.quiet {
-		writeSummary(w, cfg, stats, eng, alertCount, elapsed)
-		if len(cfg.Actions) > 0 {
-			writePlanSummary(w, cfg.Actions, plans, morePlans, acts.Episodes())
-		}
+		res.WriteSummary(w, cfg)
 	}
-	if sug != nil {
-		if err := report.WriteSuggestions(w, sug.Suggestions()); err != nil && notifyErr == nil {
+	if f.suggest {
+		if err := report.WriteSuggestions(w, res.Suggestions()); err != nil && notifyErr == nil {
 			notifyErr = err
 		}
 	}
-	if rec != nil {
-		rep := rec.Report()
+	if rep := res.Report(); rep != nil {
 		rep.Title = "sentinel replay: " + strings.Join(inputNames(inputs), ", ")
 		for _, r := range cfg.Rules {
 			rep.Rules = append(rep.Rules, report.RuleInfo{Name: r.Name, Description: r.Description, Severity: string(r.Severity),
 				Condition: describe(r), Baseline: r.Baseline != nil})
-		}
-		rep.Sources = stats
-		for _, n := range eng.Notices() {
-			rep.Notices = append(rep.Notices, n.Text)
-		}
-		for _, e := range plans {
-			rep.Actions = append(rep.Actions, report.ActionMark{Time: e.EventTime, Rule: e.Rule, Label: e.Action + ": " + planText(e)})
 		}
 		if err := writeReport(reportFile, rep); err != nil {
 			return err
@@ -274,15 +169,6 @@ func runReplay(ctx context.Context, stdin io.Reader, stdout, stderr io.Writer, f
 		return notifyErr
 	}
 	return readErr
-}
-
-// sparkFor returns the sparkline line that follows a resolved alert in
-// text output, "" otherwise.
-func sparkFor(sparks *report.Sparks, a alert.Alert) string {
-	if sparks == nil || a.State != alert.Resolved {
-		return ""
-	}
-	return sparks.Line(a)
 }
 
 // reportOutput is where --report goes: a temporary file beside the
@@ -348,31 +234,31 @@ func writeReport(o *reportOutput, rep *report.Report) error {
 
 // sameFile reports whether path names an existing file that is one of
 // the inputs, and which.
-func sameFile(path string, inputs []input) (string, bool) {
+func sameFile(path string, inputs []replay.Input) (string, bool) {
 	fi, err := os.Stat(path)
 	if err != nil {
 		return "", false
 	}
 	for _, in := range inputs {
-		if ii, err := os.Stat(in.path); err == nil && os.SameFile(fi, ii) {
-			return in.path, true
+		if ii, err := os.Stat(in.Path); err == nil && os.SameFile(fi, ii) {
+			return in.Path, true
 		}
 	}
 	return "", false
 }
 
 // inputNames lists the base names of the inputs, for titles.
-func inputNames(inputs []input) []string {
+func inputNames(inputs []replay.Input) []string {
 	var names []string
 	for _, in := range inputs {
-		names = append(names, filepath.Base(in.path))
+		names = append(names, filepath.Base(in.Path))
 	}
 	return names
 }
 
 // prepareReplay checks the flags, loads the config and lists the inputs:
 // what replay and explain share.
-func prepareReplay(f replayFlags, args []string, stderr io.Writer) (*config.Config, []input, error) {
+func prepareReplay(f replayFlags, args []string, stderr io.Writer) (*config.Config, []replay.Input, error) {
 	if !parsers.Known(f.format) {
 		return nil, nil, usagef("unknown --format %q (known: %s)", f.format, strings.Join(parsers.Names(), ", "))
 	}
@@ -393,35 +279,14 @@ func prepareReplay(f replayFlags, args []string, stderr io.Writer) (*config.Conf
 	if err != nil {
 		return nil, nil, err
 	}
-	inputs, err := replayInputs(cfg, f, popts, args)
+	inputs, err := replay.Inputs(cfg, args, f.format, popts)
+	if errors.Is(err, replay.ErrNoInputs) {
+		return nil, nil, usagef("%v: name log files (or - for standard input), or give a config with sources", err)
+	}
 	if err != nil {
 		return nil, nil, err
 	}
 	return cfg, inputs, nil
-}
-
-// feed reads every input into the engine, in order, and flushes it. A
-// file that cannot be read does not stop the others; its error is
-// returned with theirs.
-func feed(eng *detector.Engine, inputs []input, bar *progressBar) ([]*source.Stats, error) {
-	var stats []*source.Stats
-	var errs []error
-	if bar != nil {
-		defer bar.stop()
-	}
-	for _, in := range inputs {
-		opts := in.opts
-		if bar != nil {
-			opts.Progress = &bar.progress
-		}
-		st, err := source.Read(in.path, opts, eng.Observe)
-		stats = append(stats, st)
-		if err != nil {
-			errs = append(errs, err)
-		}
-	}
-	eng.Flush()
-	return stats, errors.Join(errs...)
 }
 
 // parserOptions turns the command-line flags into parser options.
@@ -439,204 +304,7 @@ func parserOptions(f replayFlags) (parsers.Options, error) {
 		if err != nil {
 			return o, usagef("--date must look like 2026-11-27, not %q", f.date)
 		}
-		o.Date = dayIn(d, o.Location)
+		o.Date = replay.DayIn(d, o.Location)
 	}
 	return o, nil
-}
-
-// dayIn returns midnight of d's calendar day in loc (UTC when nil): a
-// --date names a day, whatever zone the lines are in.
-func dayIn(d time.Time, loc *time.Location) time.Time {
-	if loc == nil {
-		loc = time.UTC
-	}
-	y, m, day := d.Date()
-	return time.Date(y, m, day, 0, 0, 0, 0, loc)
-}
-
-// replayInputs lists the files to read: the arguments, read with the
-// flags' format, or else the config's sources with their own.
-func replayInputs(cfg *config.Config, f replayFlags, popts parsers.Options, args []string) ([]input, error) {
-	var inputs []input
-	for _, a := range args {
-		inputs = append(inputs, input{path: a, opts: source.Options{Format: f.format, Parser: popts}})
-	}
-	if len(inputs) > 0 {
-		return inputs, nil
-	}
-	for _, s := range cfg.Sources {
-		paths, err := filepath.Glob(s.Path)
-		if err != nil || len(paths) == 0 {
-			paths = []string{s.Path} // reported as missing when read
-		}
-		o := s.Options
-		if popts.Location != nil {
-			o.Location = popts.Location
-		}
-		if !popts.Date.IsZero() {
-			o.Date = dayIn(popts.Date, o.Location) // the flag's day in the source's zone
-		}
-		format := s.Format
-		if !parsers.IsAuto(f.format) {
-			format = f.format
-		}
-		for _, p := range paths {
-			inputs = append(inputs, input{path: p, opts: source.Options{Format: format, Parser: o}})
-		}
-	}
-	if len(inputs) == 0 {
-		return nil, usagef("nothing to replay: name log files (or - for standard input), or give a config with sources")
-	}
-	return inputs, nil
-}
-
-// writeSummary prints what was read and what fired.
-func writeSummary(w io.Writer, cfg *config.Config, stats []*source.Stats, eng *detector.Engine, fired map[string]int, elapsed time.Duration) {
-	n := alert.Thousands
-	var lines int64
-	fmt.Fprintln(w, "\nsummary")
-	for _, st := range stats {
-		lines += st.Lines
-		how := "given"
-		if st.Detected {
-			how = "detected"
-		}
-		if st.Format == "" {
-			how = "not read"
-		}
-		fmt.Fprintf(w, "  %s: %s lines, %s parsed, %s skipped (%s malformed, %s too long), %s ignored; format %s (%s)\n",
-			st.Name, n(uint64(st.Lines)), n(uint64(st.Parsed)), n(uint64(st.Skipped())), n(uint64(st.Malformed)),
-			n(uint64(st.TooLong)), n(uint64(st.Ignored)), orDash(st.Format), how)
-		if st.Undated > 0 {
-			fmt.Fprintf(w, "    %s events before the first time stamp had no time and were not counted\n", n(uint64(st.Undated)))
-		}
-		for _, e := range st.Errors {
-			fmt.Fprintf(w, "    skipped %s\n", alert.Sanitize(e.Error(), 200))
-		}
-		if st.Malformed > int64(len(st.Errors)) {
-			fmt.Fprintf(w, "    … and %s more skipped lines\n", n(uint64(st.Malformed-int64(len(st.Errors)))))
-		}
-	}
-	es := eng.Stats()
-	skew := cfg.EngineOptions().Skew
-	fmt.Fprintf(w, "  events: %s, late: %s (older than the newest time minus %s)\n", n(es.Events), n(es.Late), skew)
-	if es.OutOfRange > 0 {
-		fmt.Fprintf(w, "  out of range: %s events dated before 1900 or after 2200, not counted\n", n(es.OutOfRange))
-	}
-	if es.Future > 0 {
-		what := n(es.Future) + " events dated far ahead of the lines around them"
-		if es.Future == 1 {
-			what = "1 event dated far ahead of the lines around it"
-		}
-		fmt.Fprintf(w, "  future: %s, not counted\n", what)
-	}
-	if es.Late*100 > es.Events {
-		fmt.Fprintf(w, "  hint: %d%% of the events were late, so the rules did not count them: the log is out of time order\n"+
-			"        (several files at once? give them oldest first) — or raise the allowance with --skew 1m\n", es.Late*100/es.Events)
-	}
-	firing := eng.Firing()
-	for _, x := range eng.Notices() {
-		fmt.Fprintf(w, "  notice: %s\n", alert.Sanitize(x.Text, 800))
-	}
-	fmt.Fprintln(w, "  alerts:")
-	for _, r := range es.Rules {
-		note := ""
-		if slices.Contains(firing, r.Name) {
-			note = " (still firing at the end of the input)"
-		}
-		if r.Late > 0 {
-			note += fmt.Sprintf(", %s older than its window", n(r.Late))
-		}
-		fmt.Fprintf(w, "    %-22s %s fired, %s matching events%s\n", r.Name, n(uint64(fired[r.Name])), n(r.Matched), note)
-	}
-	rate := float64(lines) / max(elapsed.Seconds(), 1e-9)
-	fmt.Fprintf(w, "  wall time: %s, %s lines/s\n", elapsed.Round(time.Millisecond), n(uint64(rate)))
-}
-
-// planText says what a replay would have done for e, after the action's
-// name: "would call PATCH https://… (signup-burst fired)". The timeline
-// and the report show the same words.
-func planText(e actions.Entry) string {
-	switch {
-	case e.Outcome == delivery.Skipped:
-		return fmt.Sprintf("held back (%s): %s", e.Rule, e.Reason)
-	case e.Phase == actions.Revert:
-		return "would revert: " + e.Request + dryNote(e)
-	}
-	return fmt.Sprintf("would call %s (%s fired)%s", e.Request, e.Rule, dryNote(e))
-}
-
-// writePlanned prints one action a replay would have taken, in the
-// timeline.
-func writePlanned(w io.Writer, e actions.Entry) {
-	fmt.Fprintf(w, "%s ACTION %s %s\n", e.EventTime.UTC().Format(time.RFC3339), e.Action, planText(e))
-}
-
-func dryNote(e actions.Entry) string {
-	if e.Outcome == delivery.DryRun {
-		return " [dry_run: the daemon would only log it]"
-	}
-	return ""
-}
-
-// writePlanSummary lists each application with its revert: "would call
-// PATCH https://flags…/signups at 01:20:01, revert at 01:31:10".
-func writePlanSummary(w io.Writer, acts []*actions.Action, plans []actions.Entry, more int, open []actions.Episode) {
-	noRevert := map[string]bool{}
-	for _, a := range acts {
-		noRevert[a.Name] = a.Undo == nil
-	}
-	fmt.Fprintln(w, "  actions (never executed by replay):")
-	if len(plans) == 0 && len(open) == 0 {
-		fmt.Fprintln(w, "    none would have run")
-	}
-	clock := func(t time.Time) string { return t.UTC().Format(time.RFC3339) }
-	pending := map[string]int{} // action → index of its line awaiting a revert
-	var lines []string
-	for _, e := range plans {
-		switch {
-		case e.Outcome == delivery.Skipped:
-			lines = append(lines, fmt.Sprintf("%s: held back at %s: %s", e.Action, clock(e.EventTime), e.Reason))
-		case e.Phase == actions.Apply && noRevert[e.Action]:
-			lines = append(lines, fmt.Sprintf("%s: would call %s at %s, never reverted (no revert configured)", e.Action, e.Request, clock(e.EventTime)))
-		case e.Phase == actions.Apply:
-			pending[e.Action] = len(lines)
-			lines = append(lines, fmt.Sprintf("%s: would call %s at %s", e.Action, e.Request, clock(e.EventTime)))
-		default:
-			if i, ok := pending[e.Action]; ok {
-				lines[i] += ", revert at " + clock(e.EventTime)
-				delete(pending, e.Action)
-			}
-		}
-	}
-	for _, ep := range open {
-		i, ok := pending[ep.Action]
-		if !ok {
-			continue
-		}
-		switch {
-		case len(ep.Firing) > 0:
-			lines[i] += ", still on at the end of the input (" + strings.Join(ep.Firing, ", ") + " firing)"
-		case !ep.RevertAt.IsZero():
-			lines[i] += ", revert at " + clock(ep.RevertAt) + " (after the end of the input)"
-		}
-	}
-	for _, l := range lines {
-		fmt.Fprintln(w, "    "+l)
-	}
-	if more > 0 {
-		fmt.Fprintf(w, "    … and %s more (see the timeline)\n", alert.Thousands(uint64(more)))
-	}
-}
-
-// maxPlans bounds the would-be actions a replay keeps for its summary and
-// report (a month of held-back firings must not grow memory); the
-// timeline prints them all.
-const maxPlans = 1000
-
-func orDash(s string) string {
-	if s == "" {
-		return "-"
-	}
-	return s
 }

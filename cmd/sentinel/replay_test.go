@@ -5,8 +5,11 @@ import (
 	"bytes"
 	"encoding/json"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -210,5 +213,34 @@ func TestReplay_5xxStorm(t *testing.T) {
 	start := time.Date(2026, 11, 26, 9, 12, 0, 0, time.UTC)
 	if d := a.Time.Sub(start); d < 0 || d > time.Minute {
 		t.Errorf("fired %v after the outage began, want within a minute", d)
+	}
+}
+
+// TestReplay_twoCores runs the same replays with one and with two
+// GOMAXPROCS — parsing inline, then on a second goroutine — and
+// compares everything written to stdout and stderr: text with
+// sparklines and would-be actions, JSON, the summary (wall time aside).
+func TestReplay_twoCores(t *testing.T) {
+	wall := regexp.MustCompile(`wall time: .*`)
+	replay := func(procs int, args ...string) string {
+		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(procs))
+		var stdout, stderr bytes.Buffer
+		code := run(append([]string{"replay", "--date", sampleDate}, args...), strings.NewReader(""), &stdout, &stderr)
+		return fmt.Sprintf("exit %d\n%s\n-- stderr --\n%s", code, stdout.String(), wall.ReplaceAllString(stderr.String(), ""))
+	}
+	logs := []string{"../../samples/signup-flood.log", "../../samples/signup-flood-phoenix.log", "../../samples/credential-stuffing.log"}
+	for _, args := range [][]string{
+		append([]string{"-c", "../../samples/sentinel.yaml"}, logs...),
+		append([]string{"-c", "../../samples/sentinel.yaml", "--output", "json"}, logs...),
+		append([]string{"--suggest"}, logs...),
+	} {
+		one, two := replay(1, args...), replay(2, args...)
+		one, two = wall.ReplaceAllString(one, ""), wall.ReplaceAllString(two, "")
+		if !strings.Contains(strings.ToLower(one), "firing") {
+			t.Fatalf("replay %s fired nothing:\n%s", strings.Join(args, " "), one)
+		}
+		if diff := cmp.Diff(one, two); diff != "" {
+			t.Errorf("replay %s, GOMAXPROCS 1 and 2 differ (-one +two):\n%s", strings.Join(args, " "), diff)
+		}
 	}
 }

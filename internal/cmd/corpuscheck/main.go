@@ -7,6 +7,7 @@
 package main
 
 import (
+	"context"
 	"flag"
 	"fmt"
 	"io"
@@ -16,9 +17,7 @@ import (
 
 	"github.com/sentinel-dev/sentinel/alert"
 	"github.com/sentinel-dev/sentinel/config"
-	"github.com/sentinel-dev/sentinel/detector"
-	"github.com/sentinel-dev/sentinel/parsers"
-	"github.com/sentinel-dev/sentinel/source"
+	"github.com/sentinel-dev/sentinel/replay"
 )
 
 // file is one corpus file and what it must show.
@@ -107,31 +106,25 @@ func run(dir string, w io.Writer) error {
 // gathered from many days, out of order.)
 func check(path string, f file, real bool, w io.Writer) string {
 	cfg := config.Default()
-	opts := cfg.EngineOptions()
 	if f.skew > 0 {
-		opts.Skew = f.skew
+		cfg.Settings.Skew = f.skew
 	}
 	var fired []alert.Alert
-	opts.Emit = func(a alert.Alert) {
+	res, err := replay.Run(context.Background(), cfg, []replay.Input{{Path: path}}, replay.Options{OnAlert: func(a alert.Alert) {
 		if a.State == alert.Firing {
 			fired = append(fired, a)
 		}
-	}
-	eng, err := detector.NewEngine(cfg.Rules, opts)
+	}})
 	if err != nil {
 		return err.Error()
 	}
-	st, err := source.Read(path, source.Options{}, func(ev *parsers.Event) { eng.Observe(ev) })
-	if err != nil {
-		return err.Error()
-	}
-	eng.Flush()
+	st := res.Stats[0]
 	counted := st.Lines - st.Ignored
 	share := 1.0
 	if counted > 0 {
 		share = float64(st.Parsed) / float64(counted)
 	}
-	late := eng.Stats().Late
+	late := res.Engine.Stats().Late
 	fmt.Fprintf(w, "read   %s: %s, %d/%d lines parsed (%.2f%%), %d events, %d late, %d alerts\n",
 		f.path, st.Format, st.Parsed, counted, 100*share, st.Events, late, len(fired))
 	for _, e := range st.Errors {

@@ -1,0 +1,87 @@
+package replay
+
+import "github.com/sentinel-dev/sentinel/parsers"
+
+// Batch sizes: large enough that handing a batch from one goroutine to
+// the other costs nothing next to parsing it (a channel send per 512
+// lines), small enough that a few in flight stay in the CPU caches.
+const (
+	batchEvents = 512
+	// batchBytes is a batch's arena: 512 access lines of about 200 bytes,
+	// and their fields, fit.
+	batchBytes = 256 << 10
+	// batchesInFlight bounds memory: about 2 MB, whatever the input (a
+	// batch whose arena grew for a long line gives it back when reused).
+	batchesInFlight = 4
+)
+
+// batch is a run of events copied out of the parser's buffers, which it
+// reuses from line to line, into memory the batch owns until it is
+// reset. It is owned by one goroutine at a time: the parser's while it
+// fills, the observer's while it empties.
+type batch struct {
+	events []parsers.Event // events[:n] are in use; the rest keep their Extra's capacity
+	n      int
+	arena  []byte // the bytes of events[:n]; never grows past its capacity, so no slice of it moves
+}
+
+func newBatch() *batch {
+	return &batch{events: make([]parsers.Event, batchEvents), arena: make([]byte, 0, batchBytes)}
+}
+
+// add copies ev into the batch, or returns false when the batch is full
+// (an empty batch takes any event, growing its arena for a long one).
+func (b *batch) add(ev *parsers.Event) bool {
+	need := eventBytes(ev)
+	if b.n == len(b.events) || len(b.arena)+need > cap(b.arena) {
+		if b.n > 0 {
+			return false
+		}
+		if need > cap(b.arena) {
+			b.arena = make([]byte, 0, need)
+		}
+	}
+	dst := &b.events[b.n]
+	b.n++
+	extra := dst.Extra[:0]
+	*dst = *ev
+	dst.ClientIP, dst.Host, dst.Method = b.copy(ev.ClientIP), b.copy(ev.Host), b.copy(ev.Method)
+	dst.Path, dst.Query, dst.Protocol = b.copy(ev.Path), b.copy(ev.Query), b.copy(ev.Protocol)
+	dst.UserAgent, dst.Referer, dst.RequestID = b.copy(ev.UserAgent), b.copy(ev.Referer), b.copy(ev.RequestID)
+	dst.Level, dst.Message, dst.Raw = b.copy(ev.Level), b.copy(ev.Message), b.copy(ev.Raw)
+	for _, f := range ev.Extra {
+		extra = append(extra, parsers.Field{Name: f.Name, Value: b.copy(f.Value)})
+	}
+	dst.Extra = extra
+	return true
+}
+
+// copy appends v to the arena and returns the copy; nil stays nil, so an
+// absent field stays absent (an empty query is not a missing one).
+func (b *batch) copy(v []byte) []byte {
+	if v == nil {
+		return nil
+	}
+	i := len(b.arena)
+	b.arena = append(b.arena, v...)
+	return b.arena[i:len(b.arena):len(b.arena)]
+}
+
+// reset empties the batch for reuse.
+func (b *batch) reset() {
+	b.n = 0
+	if cap(b.arena) > batchBytes {
+		b.arena = make([]byte, 0, batchBytes) // a long line's arena is not kept
+	}
+	b.arena = b.arena[:0]
+}
+
+// eventBytes is the arena space a copy of ev takes.
+func eventBytes(ev *parsers.Event) int {
+	n := len(ev.ClientIP) + len(ev.Host) + len(ev.Method) + len(ev.Path) + len(ev.Query) + len(ev.Protocol) +
+		len(ev.UserAgent) + len(ev.Referer) + len(ev.RequestID) + len(ev.Level) + len(ev.Message) + len(ev.Raw)
+	for _, f := range ev.Extra {
+		n += len(f.Value)
+	}
+	return n
+}

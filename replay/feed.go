@@ -1,0 +1,157 @@
+package replay
+
+import (
+	"context"
+	"errors"
+	"runtime"
+
+	"github.com/sentinel-dev/sentinel/parsers"
+	"github.com/sentinel-dev/sentinel/source"
+)
+
+// Input is one log to replay and how to read it.
+type Input struct {
+	Path    string // a file, plain or gzip-compressed, or "-" for standard input
+	Options source.Options
+}
+
+// Observer takes the events of a replay in order: a *detector.Engine.
+type Observer interface {
+	Observe(ev *parsers.Event)
+}
+
+// Stages says where the lines of a replay are read and parsed.
+type Stages int
+
+const (
+	// AutoStages parses on a second goroutine when the process may run
+	// more than one at once (GOMAXPROCS > 1), and inline otherwise.
+	AutoStages Stages = iota
+	// OneStage reads, parses and observes on the caller's goroutine.
+	OneStage
+	// TwoStages reads and parses on a goroutine of its own, which hands
+	// the events to the caller's goroutine in order, in batches.
+	TwoStages
+)
+
+// FeedOptions say how [Feed] reads.
+type FeedOptions struct {
+	// Progress, when set, counts the bytes and lines read (for a
+	// progress bar on another goroutine).
+	Progress *source.Progress
+	// Stages picks inline or staged parsing; the output is the same.
+	Stages Stages
+}
+
+// Feed reads every input, in order, and passes each event to obs on the
+// caller's goroutine, in the order of the lines; callbacks obs makes
+// (alerts, traces) therefore run on the caller's goroutine too. It
+// returns one [source.Stats] per input. A file that cannot be read does
+// not stop the others; its error is returned with theirs. Feed does not
+// flush obs.
+//
+// With two stages, reading, decompression, line splitting and parsing
+// run on a goroutine of their own, a batch ahead of obs, so that a
+// replay uses two cores; the events obs sees, and their order, are the
+// same as with one. If ctx ends, obs sees no further batch, the next
+// input is not opened (the one being read is read to its end, unseen),
+// and ctx.Err() is returned with the other errors.
+func Feed(ctx context.Context, obs Observer, inputs []Input, opts FeedOptions) ([]*source.Stats, error) {
+	stages := opts.Stages
+	if stages == AutoStages {
+		stages = OneStage
+		if runtime.GOMAXPROCS(0) > 1 {
+			stages = TwoStages
+		}
+	}
+	if stages == OneStage {
+		return readAll(ctx, inputs, opts.Progress, obs.Observe)
+	}
+	return feedStaged(ctx, obs, inputs, opts.Progress)
+}
+
+// readAll reads the inputs in turn, passing their events to emit.
+func readAll(ctx context.Context, inputs []Input, progress *source.Progress, emit func(*parsers.Event)) ([]*source.Stats, error) {
+	var stats []*source.Stats
+	var errs []error
+	for _, in := range inputs {
+		if err := ctx.Err(); err != nil {
+			errs = append(errs, err)
+			break
+		}
+		o := in.Options
+		if progress != nil {
+			o.Progress = progress
+		}
+		st, err := source.Read(in.Path, o, emit)
+		stats = append(stats, st)
+		if err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return stats, errors.Join(errs...)
+}
+
+// feedStaged runs readAll on a goroutine of its own, which copies the
+// events into batches; the caller's goroutine observes them in order.
+func feedStaged(ctx context.Context, obs Observer, inputs []Input, progress *source.Progress) ([]*source.Stats, error) {
+	full := make(chan *batch, batchesInFlight)
+	free := make(chan *batch, batchesInFlight)
+	for range batchesInFlight {
+		free <- newBatch()
+	}
+	done := ctx.Done()
+	var (
+		stats   []*source.Stats
+		readErr error
+	)
+	go func() { // ends once it closed full; the loop below waits for that
+		defer close(full)
+		b := <-free
+		send := func() bool {
+			select {
+			case full <- b:
+			case <-done:
+				return false
+			}
+			select {
+			case b = <-free:
+				return true
+			case <-done:
+				return false
+			}
+		}
+		stopped := false
+		emit := func(ev *parsers.Event) {
+			if stopped {
+				return
+			}
+			if !b.add(ev) {
+				if stopped = !send(); stopped {
+					return
+				}
+				b.add(ev) // an empty batch takes any event
+			}
+		}
+		stats, readErr = readAll(ctx, inputs, progress, emit)
+		if !stopped && b.n > 0 {
+			select {
+			case full <- b:
+			case <-done:
+			}
+		}
+	}()
+	for b := range full {
+		if ctx.Err() == nil {
+			for i := range b.n {
+				obs.Observe(&b.events[i])
+			}
+		}
+		b.reset()
+		free <- b // never blocks: free holds every batch
+	}
+	if err := ctx.Err(); err != nil && !errors.Is(readErr, err) {
+		readErr = errors.Join(readErr, err)
+	}
+	return stats, readErr
+}

@@ -1,0 +1,264 @@
+package replay
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/sentinel-dev/sentinel/alert"
+	"github.com/sentinel-dev/sentinel/alerts"
+	"github.com/sentinel-dev/sentinel/config"
+	"github.com/sentinel-dev/sentinel/detector"
+	"github.com/sentinel-dev/sentinel/internal/benchlog"
+	"github.com/sentinel-dev/sentinel/parsers"
+	"github.com/sentinel-dev/sentinel/source"
+)
+
+// flappingRules add to the defaults rules with low thresholds and short
+// windows, so that ordinary traffic makes them fire and resolve all the
+// time: many alerts, each with keys, to compare.
+const flappingRules = `rules:
+  - name: busy
+    detector: {type: rate, window: 10s, threshold: 3/s}
+    group_by: client_ip
+  - name: posts
+    match: {method: POST}
+    detector: {type: rate, window: 5s, threshold: 0.4/s}
+    group_by: client_ip
+    distinct: client_ip
+  - name: clients
+    detector: {type: distinct, field: client_ip, window: 10s, threshold: 12}
+  - name: agents
+    match: {status: 200-299}
+    detector: {type: rate, window: 3s, threshold: 1/s}
+    group_by: user_agent
+`
+
+// testInputs are every sample (combined and Phoenix, whose requests span
+// two lines), a missing file and an attack from internal/benchlog,
+// gzip-compressed, in one replay (under -race, two samples and a
+// shorter attack).
+func testInputs(tb testing.TB) []Input {
+	tb.Helper()
+	samples, err := filepath.Glob("../samples/*.log")
+	if err != nil || len(samples) < 5 {
+		tb.Fatalf("samples: %v, %v", samples, err)
+	}
+	attackLines := 20_000
+	if raceEnabled { // one combined sample and the Phoenix one (two-line requests)
+		samples, attackLines = []string{"../samples/signup-flood.log", "../samples/signup-flood-phoenix.log"}, 5_000
+	}
+	dir := tb.TempDir()
+	var attack bytes.Buffer
+	if err := benchlog.Write(&attack, attackLines, 500, 1, benchlog.Attack); err != nil {
+		tb.Fatal(err)
+	}
+	gz := filepath.Join(dir, "attack.log.gz")
+	var zb bytes.Buffer
+	zw := gzip.NewWriter(&zb)
+	zw.Write(attack.Bytes())
+	zw.Close()
+	if err := os.WriteFile(gz, zb.Bytes(), 0o644); err != nil {
+		tb.Fatal(err)
+	}
+	var inputs []Input
+	for _, p := range samples {
+		inputs = append(inputs, Input{Path: p})
+	}
+	inputs = append(inputs, Input{Path: filepath.Join(dir, "missing.log")}, Input{Path: gz})
+	return inputs
+}
+
+// transcript replays inputs with the given stages and returns everything
+// the engine told: each alert as JSON and as text, each evaluation with
+// its keys, each notice, the stats and the error.
+func transcript(tb testing.TB, inputs []Input, stages Stages) (string, []*source.Stats, string) {
+	tb.Helper()
+	cfg, err := config.Parse("flapping.yaml", []byte(flappingRules), func(string) (string, bool) { return "", false })
+	if err != nil {
+		tb.Fatal(err)
+	}
+	var out bytes.Buffer
+	js, text := alerts.NewConsole(&out, alerts.JSON), alerts.NewConsole(&out, alerts.Text)
+	opts := cfg.EngineOptions()
+	opts.Emit = func(a alert.Alert) {
+		js.Notify(context.Background(), a)
+		text.Notify(context.Background(), a)
+	}
+	opts.Trace = func(ev detector.Evaluation) { fmt.Fprintf(&out, "%+v\n", ev) }
+	opts.Notice = func(n detector.Notice) { fmt.Fprintf(&out, "notice %+v\n", n) }
+	eng, err := detector.NewEngine(cfg.Rules, opts)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	stats, err := Feed(context.Background(), eng, inputs, FeedOptions{Stages: stages})
+	eng.Flush()
+	fmt.Fprintf(&out, "%+v\n", eng.Stats())
+	return out.String(), stats, fmt.Sprint(err)
+}
+
+// TestFeed_stagesSameOutput replays the same inputs with parsing inline
+// and on a second goroutine: every alert, evaluation, notice and count
+// must be the same, byte for byte. CI runs it with -race.
+func TestFeed_stagesSameOutput(t *testing.T) {
+	inputs := testInputs(t)
+	one, oneStats, oneErr := transcript(t, inputs, OneStage)
+	two, twoStats, twoErr := transcript(t, inputs, TwoStages)
+	if n := strings.Count(one, `"state":"firing"`); n < 50 {
+		t.Fatalf("%d alerts fired: too few to compare", n)
+	}
+	if !strings.Contains(oneErr, "missing.log") {
+		t.Errorf("error = %s, want the missing file named", oneErr)
+	}
+	if one != two {
+		t.Errorf("transcripts differ between one and two stages (%d and %d bytes)", len(one), len(two))
+		ol, tl := strings.Split(one, "\n"), strings.Split(two, "\n")
+		for i := range min(len(ol), len(tl)) {
+			if ol[i] != tl[i] {
+				t.Fatalf("first difference at line %d:\n one: %s\n two: %s", i+1, ol[i], tl[i])
+			}
+		}
+	}
+	if diff := cmp.Diff(oneStats, twoStats); diff != "" {
+		t.Errorf("stats differ (-one +two):\n%s", diff)
+	}
+	if oneErr != twoErr {
+		t.Errorf("errors differ: %s, %s", oneErr, twoErr)
+	}
+}
+
+// TestFeed_canceled stops a staged replay whose context ends: Feed
+// returns, with the context's error, and leaves no goroutine sending.
+func TestFeed_canceled(t *testing.T) {
+	inputs := testInputs(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	n := 0
+	obs := observerFunc(func(*parsers.Event) {
+		if n++; n == 1000 {
+			cancel()
+		}
+	})
+	_, err := Feed(ctx, obs, inputs, FeedOptions{Stages: TwoStages})
+	if !errors.Is(err, context.Canceled) {
+		t.Errorf("Feed() = %v, want context.Canceled", err)
+	}
+	if n >= 1000+batchEvents {
+		t.Errorf("observed %d events, want fewer than %d (at most the rest of a batch after the cancel)", n, 1000+batchEvents)
+	}
+}
+
+type observerFunc func(*parsers.Event)
+
+func (f observerFunc) Observe(ev *parsers.Event) { f(ev) }
+
+// TestBatch_add copies events out of a buffer the parser reuses, keeps
+// absent fields absent, and takes a line longer than its arena alone.
+func TestBatch_add(t *testing.T) {
+	b := newBatch()
+	line := []byte("1.2.3.4 GET /a?")
+	ev := parsers.Event{ClientIP: line[:7], Method: line[8:11], Path: line[12:14], Query: line[15:15], Raw: line,
+		Status: 200, Bytes: -1, Extra: []parsers.Field{{Name: "x", Value: line[:1]}}}
+	if !b.add(&ev) {
+		t.Fatal("add to an empty batch = false")
+	}
+	copy(line, "XXXXXXXXXXXXXXX") // the parser reuses its buffer
+	got := b.events[0]
+	if string(got.ClientIP) != "1.2.3.4" || string(got.Path) != "/a" || string(got.Raw) != "1.2.3.4 GET /a?" || string(got.Extra[0].Value) != "1" {
+		t.Errorf("copy = %q %q %q %q, want the values before the buffer was reused", got.ClientIP, got.Path, got.Raw, got.Extra[0].Value)
+	}
+	if got.Query == nil || len(got.Query) != 0 || got.Host != nil || got.UserAgent != nil {
+		t.Errorf("Query = %#v, Host = %#v: an empty field must stay empty, an absent one absent", got.Query, got.Host)
+	}
+
+	long := parsers.Event{Raw: bytes.Repeat([]byte("a"), 2*batchBytes)}
+	if b.add(&long) {
+		t.Error("a line longer than the space left went into a non-empty batch")
+	}
+	b.reset()
+	if !b.add(&long) || len(b.events[0].Raw) != 2*batchBytes {
+		t.Fatal("an empty batch refused a long line")
+	}
+	b.reset()
+	if cap(b.arena) != batchBytes {
+		t.Errorf("arena after reset = %d bytes, want %d: a long line's arena is not kept", cap(b.arena), batchBytes)
+	}
+	for i := range batchEvents {
+		if !b.add(&ev) {
+			t.Fatalf("add %d = false before the batch is full", i)
+		}
+	}
+	if b.add(&ev) {
+		t.Errorf("add past %d events = true", batchEvents)
+	}
+}
+
+// benchFiles are the 1M-line logs of BenchmarkFeed, written once per
+// process, by mode.
+var benchFiles sync.Map // benchlog.Mode → func() (string, error)
+
+func benchFile(b *testing.B, mode benchlog.Mode) string {
+	b.Helper()
+	f, _ := benchFiles.LoadOrStore(mode, sync.OnceValues(func() (string, error) {
+		dir, err := os.MkdirTemp("", "sentinel-bench")
+		if err != nil {
+			return "", err
+		}
+		p := filepath.Join(dir, "access.log")
+		f, err := os.Create(p)
+		if err != nil {
+			return "", err
+		}
+		defer f.Close()
+		return p, benchlog.Write(f, 1_000_000, 500, 1, mode)
+	}))
+	p, err := f.(func() (string, error))()
+	if err != nil {
+		b.Fatal(err)
+	}
+	return p
+}
+
+// BenchmarkFeed replays 1M-line synthetic logs (internal/benchlog, the
+// CLI's files of docs/benchmarks.md) with the default rules, parsing
+// inline (one) and on a second goroutine (two): compare one at -cpu 1
+// with two at -cpu 2 ("Two cores" there).
+func BenchmarkFeed(b *testing.B) {
+	for _, m := range []struct {
+		name string
+		mode benchlog.Mode
+	}{{"sessions", benchlog.Sessions}, {"attack", benchlog.Attack}, {"flood", benchlog.Flood}} {
+		for _, s := range []struct {
+			name   string
+			stages Stages
+		}{{"one", OneStage}, {"two", TwoStages}} {
+			b.Run(m.name+"/"+s.name, func(b *testing.B) {
+				p := benchFile(b, m.mode)
+				cfg := config.Default()
+				b.ReportAllocs()
+				var lines int64
+				for b.Loop() {
+					eng, err := detector.NewEngine(cfg.Rules, cfg.EngineOptions())
+					if err != nil {
+						b.Fatal(err)
+					}
+					stats, err := Feed(context.Background(), eng, []Input{{Path: p}}, FeedOptions{Stages: s.stages})
+					if err != nil {
+						b.Fatal(err)
+					}
+					eng.Flush()
+					lines += stats[0].Lines
+				}
+				b.ReportMetric(float64(lines)/b.Elapsed().Seconds(), "lines/s")
+			})
+		}
+	}
+}
