@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"fmt"
 	"math"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -830,5 +831,27 @@ func TestRound(t *testing.T) {
 		if got := round(v); got != want {
 			t.Errorf("round(%v) = %v, want %v", v, got, want)
 		}
+	}
+}
+
+// TestReMemo: a regular expression's memo gives the expression's own
+// answers, for texts seen again, past its size (when it is emptied) and
+// for texts too long to keep.
+func TestReMemo(t *testing.T) {
+	re := regexp.MustCompile(`^/api/(v[0-9]+/)?login$`)
+	m := make(reMemo)
+	texts := []string{"/api/login", "/api/v2/login", "/users/register", "/api/v2/logout", strings.Repeat("/a", reMemoText)}
+	for i := range 3 * reMemoSize {
+		texts = append(texts, fmt.Sprintf("/api/v%d/login", i), fmt.Sprintf("/x/%d", i))
+	}
+	for pass := range 2 {
+		for _, s := range texts {
+			if got, want := m.match(re, []byte(s)), re.MatchString(s); got != want {
+				t.Fatalf("pass %d: %q: memo says %v, the expression %v", pass, s, got, want)
+			}
+		}
+	}
+	if n := len(m[re]); n > reMemoSize {
+		t.Errorf("memo holds %d texts, want at most %d", n, reMemoSize)
 	}
 }

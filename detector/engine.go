@@ -226,6 +226,7 @@ func NewEngine(rules []Rule, opts Options) (*Engine, error) {
 		e.ev.warm = e.warm
 	}
 	e.ev.memo = make([]uint8, min(shared, maxShared))
+	e.ev.re = make(reMemo)
 	e.notices = newNotices(e.rules, opts.Notice)
 	for _, r := range e.rules {
 		if r.ev == nil {

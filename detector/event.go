@@ -2,6 +2,7 @@ package detector
 
 import (
 	"net/netip"
+	"regexp"
 	"strconv"
 
 	"github.com/sentinel-dev/sentinel/parsers"
@@ -19,6 +20,7 @@ type Event struct {
 
 	memo         []uint8  // the answers of shared match blocks ([Shared]) for this event
 	warm         *warmSet // the engine's addresses that loaded a page lately, for the cold field
+	re           reMemo   // the engine's answers of regular expressions by text
 	net          []byte   // the client's network as text, once netDone
 	netDone      bool
 	addr         netip.Addr // the client's address, once addrDone; valid when addrOK
@@ -81,4 +83,38 @@ func (e *Event) clientNet() []byte {
 		}
 	}
 	return e.net
+}
+
+// reMemo remembers, per engine, what each regular expression answered for
+// a text: a site's paths and user agents repeat, and a regex run on every
+// post (the log-in API's, on each post of a sign-up flood) was a tenth of a
+// flood's replay. Texts longer than reMemoText are not kept, and each
+// expression keeps at most reMemoSize of them (then it is emptied), so
+// memory is bounded whatever the traffic.
+type reMemo map[*regexp.Regexp]map[string]bool
+
+const (
+	reMemoText = 256
+	reMemoSize = 4096
+)
+
+// match returns re's answer for v, from the memo when it has it.
+func (m reMemo) match(re *regexp.Regexp, v []byte) bool {
+	if m == nil || len(v) > reMemoText {
+		return re.Match(v)
+	}
+	seen := m[re]
+	if ok, hit := seen[string(v)]; hit {
+		return ok
+	}
+	ok := re.Match(v)
+	switch {
+	case seen == nil:
+		seen = make(map[string]bool)
+		m[re] = seen
+	case len(seen) >= reMemoSize:
+		clear(seen)
+	}
+	seen[string(v)] = ok
+	return ok
 }

@@ -152,7 +152,7 @@ type Regexp struct {
 // Match implements [Cond].
 func (c *Regexp) Match(ev *Event) bool {
 	v := c.Field.get(ev)
-	return v != nil && c.Re.Match(v)
+	return v != nil && ev.re.match(c.Re, v)
 }
 
 // Range holds when the field's number lies in [Min, Max] for one of the
