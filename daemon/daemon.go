@@ -601,7 +601,11 @@ func (d *Daemon) warnFuture(now time.Time) {
 // written in another zone or with a skewed clock is not all late. Files
 // quiet for a second settle their format detection.
 func (d *Daemon) quiet(now time.Time) {
+	quiet := true // no file had a line in the last second
 	for path, s := range d.streams {
+		if now.Sub(s.lastLine) < time.Second {
+			quiet = false
+		}
 		if now.Sub(s.lastLine) >= time.Second {
 			s.s.Settle()
 			if !s.s.Holding() {
@@ -613,7 +617,15 @@ func (d *Daemon) quiet(now time.Time) {
 			d.log.Warn("lines skipped: format not recognised", "path", path, "err", err)
 		}
 	}
-	if !d.lastEvent.IsZero() {
+	switch {
+	case d.lastEvent.IsZero() && quiet:
+		// A log's first line waits for a second one (it may be dated far
+		// ahead); after a quiet second it is counted.
+		d.eng.Settle(now)
+		if w := d.eng.Watermark(); !w.IsZero() {
+			d.lastEvent, d.lastWall = w, now
+		}
+	case !d.lastEvent.IsZero():
 		if idle := now.Sub(d.lastWall); idle > time.Second {
 			d.eng.Advance(d.lastEvent.Add(idle))
 		}

@@ -42,11 +42,7 @@ notifiers:
 		Sources: []Source{{Pattern: logPath, Format: "combined"}}, StateDir: filepath.Join(dir, "state"), FromStart: true})
 	defer stop()
 
-	// Two lines: the engine holds a log's first event until a second
-	// comes (or its clock moves past it), and the daemon's clock moves on
-	// from the newest event released.
 	w.line(t, "203.0.113.7", "POST", "/users", 302)
-	w.line(t, "203.0.113.7", "GET", "/", 200)
 	waitFor(t, "the first notification, at the first URL", func() bool { return len(before.Requests()) == 1 })
 
 	writeConfig(after.URL + "/hook")
@@ -63,5 +59,37 @@ notifiers:
 	}
 	if st := d.Status(); len(st.Notifiers) != 1 || st.Notifiers[0].Name != "hook" {
 		t.Errorf("status notifiers = %+v, want hook alone", st.Notifiers)
+	}
+}
+
+// TestDaemon_singleLine: a new log's first line waits for a second (it may
+// be dated far ahead), and is counted after a quiet second when none comes:
+// a log with a single line alerts on it.
+func TestDaemon_singleLine(t *testing.T) {
+	hook := testutil.NewReceiver(t)
+	dir := t.TempDir()
+	cfgPath, logPath := filepath.Join(dir, "sentinel.yaml"), filepath.Join(dir, "access.log")
+	yaml := fmt.Sprintf(`defaults: false
+settings: {group_wait: 1s}
+rules:
+  - {name: posts, match: {method: POST}, detector: {type: rate, window: 1m, threshold: 0.01}}
+notifiers:
+  - {name: hook, type: webhook, url: %q}
+`, hook.URL+"/hook")
+	if err := os.WriteFile(cfgPath, []byte(yaml), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := config.Load(cfgPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := newLogWriter(t, logPath)
+	_, stop := start(t, Options{Config: cfg, Sources: []Source{{Pattern: logPath, Format: "combined"}},
+		StateDir: filepath.Join(dir, "state"), FromStart: true})
+	defer stop()
+	w.line(t, "203.0.113.7", "POST", "/users", 302)
+	waitFor(t, "the single line's notification", func() bool { return len(hook.Requests()) == 1 })
+	if body := hook.Requests()[0].Body; !bytes.Contains(body, []byte(`"posts"`)) {
+		t.Errorf("the webhook got %s, want the posts rule's notification", body)
 	}
 }

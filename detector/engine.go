@@ -403,6 +403,17 @@ func (e *Engine) Advance(now time.Time) {
 	}
 }
 
+// Settle counts a log's first event when no second came to decide on it
+// and it is not far ahead of now (live, the wall clock): a new log with a
+// single line alerts on it. Unlike [Engine.Advance] it does not move the
+// clock to now, so that a log behind the wall clock (read from its start,
+// or written in another zone) is not made late.
+func (e *Engine) Settle(now time.Time) {
+	if !e.started && len(e.held) > 0 && !e.held[0].Time.After(now.Add(MaxJump)) {
+		e.release()
+	}
+}
+
 // Flush completes each rule's bucket holding the newest event and
 // evaluates it at that bucket's end, at the end of a replay. Rules still
 // firing stay firing: the log says nothing about when they would have
