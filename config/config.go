@@ -20,6 +20,7 @@ import (
 
 	"github.com/sentinel-dev/sentinel/actions"
 	"github.com/sentinel-dev/sentinel/detector"
+	"github.com/sentinel-dev/sentinel/fleet"
 	"github.com/sentinel-dev/sentinel/parsers"
 )
 
@@ -52,6 +53,9 @@ type Settings struct {
 	// RemindEvery re-sends a rule that keeps firing to its notifiers at
 	// this interval; 0 (the default) sends no reminders.
 	RemindEvery time.Duration
+	// Fleet is settings.fleet, or SENTINEL_REDIS_URL: the Redis that the
+	// sentinels of one site share (`sentinel run` only; replay ignores it).
+	Fleet fleet.Settings
 }
 
 // Source is one log to read: a path (or glob) and its format.

@@ -473,6 +473,7 @@ func (d *decoder) config(n *yaml.Node, c *Config) {
 	if c.Settings.TopN == 0 {
 		c.Settings.TopN = detector.DefaultTopN
 	}
+	d.fleetEnv(&c.Settings.Fleet)
 }
 
 type ruleRef struct {
@@ -497,7 +498,7 @@ func (d *decoder) list(n *yaml.Node, path string, f func(item *yaml.Node, path s
 }
 
 func (d *decoder) settings(n *yaml.Node, s *Settings) {
-	d.mapping(n, "settings", []string{"resolution", "skew", "top", "remind_every"}, func(key string, k, v *yaml.Node) {
+	d.mapping(n, "settings", []string{"resolution", "skew", "top", "remind_every", "fleet"}, func(key string, k, v *yaml.Node) {
 		path := "settings." + key
 		switch key {
 		case "resolution":
@@ -518,6 +519,8 @@ func (d *decoder) settings(n *yaml.Node, s *Settings) {
 				}
 				s.RemindEvery = r
 			}
+		case "fleet":
+			d.fleetSettings(v, &s.Fleet)
 		}
 	})
 }

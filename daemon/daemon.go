@@ -26,6 +26,7 @@ import (
 	"github.com/sentinel-dev/sentinel/alerts"
 	"github.com/sentinel-dev/sentinel/config"
 	"github.com/sentinel-dev/sentinel/detector"
+	"github.com/sentinel-dev/sentinel/fleet"
 	"github.com/sentinel-dev/sentinel/parsers"
 	"github.com/sentinel-dev/sentinel/server"
 	"github.com/sentinel-dev/sentinel/source"
@@ -93,6 +94,7 @@ type Daemon struct {
 	act      *actions.Manager
 	audit    *actions.Audit
 	started  time.Time
+	fleet    *fleet.Node // nil without settings.fleet (daemon/fleet.go)
 
 	mu            sync.Mutex // guards everything below
 	cfg           *config.Config
@@ -134,6 +136,9 @@ func New(opts Options) (*Daemon, error) {
 	}
 	d := &Daemon{opts: opts, log: opts.Logger, now: opts.Now, metrics: server.NewMetrics(), cfg: opts.Config,
 		streams: map[string]*stream{}, positions: map[string]tailer.Checkpoint{}, started: opts.Now()}
+	if err := d.newFleet(opts.Config); err != nil {
+		return nil, err
+	}
 	eng, err := d.newEngine(opts.Config)
 	if err != nil {
 		return nil, err
@@ -173,6 +178,7 @@ func (d *Daemon) newEngine(cfg *config.Config) (*detector.Engine, error) {
 		d.pending = append(d.pending, a) // under mu: the loop holds it while the engine runs
 		d.act.Handle(a)                  // only queues the request
 	}
+	d.fleetEngine(&eopts)
 	return detector.NewEngine(cfg.Rules, eopts)
 }
 
@@ -286,6 +292,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 		g.Go(func() error { return d.dispatch.Run(ctx) })
 	}
 	g.Go(func() error { return d.act.Run(ctx) })
+	d.fleetRun(ctx, g)
 	g.Go(func() error { return d.loop(ctx, lines, tl) })
 	err = g.Wait()
 	d.mu.Lock()
@@ -321,6 +328,7 @@ func (d *Daemon) loop(ctx context.Context, lines <-chan tailer.Line, tl *tailer.
 			for range len(lines) { // drain what is already queued under one lock
 				d.take(<-lines)
 			}
+			d.fleetClock()
 			out := d.afterBatch()
 			d.mu.Unlock()
 			d.send(out)
@@ -328,6 +336,7 @@ func (d *Daemon) loop(ctx context.Context, lines <-chan tailer.Line, tl *tailer.
 			now := d.now()
 			d.mu.Lock()
 			d.quiet(now)
+			d.fleetClock()
 			d.warnFuture(now)
 			d.act.Advance(d.eng.Clock()) // reverts come due on the log's clock, quiet or not
 			d.publish(tl)
@@ -610,6 +619,7 @@ func (d *Daemon) swap(cfg *config.Config) ([]alert.Alert, error) {
 			d.metrics.ForgetRule(r.Name)
 		}
 	}
+	d.fleetReload(cfg)
 	d.eng, d.cfg, d.dirty = eng, cfg, true
 	d.act.SetActions(cfg.Actions, eng.Clock())
 	d.metrics.ConfigReload(nil)
@@ -647,7 +657,7 @@ func (d *Daemon) publish(tl *tailer.Tailer) {
 func (d *Daemon) Status() server.Status {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	st := server.Status{Version: d.opts.Version, Started: d.started, Config: d.cfg.File}
+	st := server.Status{Version: d.opts.Version, Started: d.started, Config: d.cfg.File, Fleet: d.fleetStatus()}
 	for path, s := range d.streams {
 		ss := s.s.Stats()
 		src := server.SourceStatus{Path: path, Format: ss.Format, Lines: ss.Lines, Parsed: ss.Parsed,

@@ -42,6 +42,13 @@ type Delta struct {
 // MaxDeltaHashes bounds the distinct values a delta carries.
 const MaxDeltaHashes = 16384
 
+// BucketWidth returns the width of the rule's window buckets at a
+// resolution: the Width of its deltas, and how often it is evaluated.
+func (r Rule) BucketWidth(resolution time.Duration) time.Duration {
+	w, _ := bucketWidth(int64(r.Window / resolution))
+	return time.Duration(w) * resolution
+}
+
 // fleetSlots keeps, per ring slot of a fleet rule, the hashes of its
 // distinct values until the bucket completes.
 type fleetSlots struct {
@@ -105,15 +112,18 @@ type Measure struct {
 	Hits     uint64 // events that passed a ratio rule's Of filter
 	Distinct uint64 // distinct values of the rule's distinct field
 	Keys     []alert.KeyCount
+	// Current is a rate rule's rate in the newest bucket of the window
+	// alone, in events per second (see alert.Alert.Current).
+	Current float64
 }
 
 // remoteKind is the kind of a rule evaluated by [Remote]: its value is
 // the measure given for the boundary.
 type remoteKind struct {
 	basicKind
-	s    *ruleState
+	s     *ruleState
 	unit_ alert.Unit
-	m    Measure
+	m     Measure
 }
 
 func (k *remoteKind) unit() alert.Unit        { return k.unit_ }
@@ -141,6 +151,9 @@ func (k *remoteKind) fill(a *alert.Alert) {
 		a.DistinctOf = k.s.rule.DistinctOf.Name
 	}
 	a.Distinct = k.m.Distinct
+	if k.unit_ == alert.PerSecond {
+		a.Current = round(k.m.Current)
+	}
 	if a.Keys == nil {
 		a.Keys = []alert.KeyCount{}
 	}

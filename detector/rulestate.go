@@ -104,6 +104,11 @@ func (s *ruleState) expired(slot int) {
 	if s.ev != nil {
 		s.ev.expired(slot)
 	}
+	if s.fleet != nil {
+		// Values a late event added after the bucket's delta went out must
+		// not ride along with the delta of the bucket that reuses the slot.
+		s.fleet.take(slot)
+	}
 }
 
 // tick is called at every engine bucket boundary b (in resolution steps)

@@ -14,6 +14,7 @@ import (
 	"github.com/sentinel-dev/sentinel/alert"
 	"github.com/sentinel-dev/sentinel/config"
 	"github.com/sentinel-dev/sentinel/detector"
+	"github.com/sentinel-dev/sentinel/fleet"
 )
 
 func newCheck() *cobra.Command {
@@ -61,6 +62,20 @@ code is 2 when there is any. Without -c it checks the embedded defaults.`,
 			}
 			for _, s := range cfg.Silences {
 				fmt.Fprintf(out, "  silence  %-13s until %s\n", s.Rule, s.Until.Format(time.RFC3339))
+			}
+			if fl := cfg.Settings.Fleet; fl.Enabled() {
+				if err := fl.WithDefaults().Check(); err != nil {
+					return usageError{fmt.Errorf("fleet: %w", err)}
+				}
+				fl = fl.WithDefaults()
+				var rules []string
+				for _, r := range cfg.Rules {
+					if r.Fleet {
+						rules = append(rules, r.Name)
+					}
+				}
+				fmt.Fprintf(out, "  fleet    site %s, node %s, redis %s (from %s), lease %s; fleet-wide rules: %s\n",
+					fl.Site, fl.Node, fleet.Redact(fl.Redis), fl.From, alert.FormatDuration(fl.Lease), strings.Join(rules, ", "))
 			}
 			return nil
 		},

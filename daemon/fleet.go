@@ -1,0 +1,120 @@
+package daemon
+
+import (
+	"context"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/sentinel-dev/sentinel/alert"
+	"github.com/sentinel-dev/sentinel/config"
+	"github.com/sentinel-dev/sentinel/detector"
+	"github.com/sentinel-dev/sentinel/fleet"
+)
+
+// The fleet's hook into the daemon (README: "A fleet behind one load
+// balancer"). With settings.fleet (or SENTINEL_REDIS_URL), the engine
+// hands each fleet rule's complete buckets to the fleet node, which
+// publishes them to Redis without ever blocking the loop; the engine's own
+// transitions of fleet rules pass through the node, which holds them back
+// while the fleet's evaluator speaks for the whole site; and the evaluator's
+// transitions come back through fleetDeliver, to be saved, written, sent
+// and acted on like the engine's. Without a fleet every hook is a no-op.
+
+// newFleet builds the fleet node when the config names a Redis.
+func (d *Daemon) newFleet(cfg *config.Config) error {
+	if !cfg.Settings.Fleet.Enabled() {
+		return nil
+	}
+	node, err := fleet.New(fleet.Options{Settings: cfg.Settings.Fleet, Rules: cfg.Rules, Engine: cfg.EngineOptions(),
+		Deliver: d.fleetDeliver, Adopt: d.fleetAdopt, Logger: d.log, Now: d.now})
+	if err != nil {
+		return err
+	}
+	if err := node.Register(d.metrics.Registry()); err != nil {
+		return err
+	}
+	d.fleet = node
+	return nil
+}
+
+// fleetEngine hooks the fleet node into an engine's options.
+func (d *Daemon) fleetEngine(eopts *detector.Options) {
+	if d.fleet == nil {
+		return
+	}
+	eopts.Delta = d.fleet.Delta // queues: never blocks
+	emit := eopts.Emit
+	eopts.Emit = func(a alert.Alert) {
+		if d.fleet.Local(a) {
+			emit(a)
+		}
+	}
+}
+
+// fleetDeliver delivers transitions of the fleet (the evaluator's, and
+// local ones held back until a fallback) as the engine's own: saved,
+// written, sent to the notifiers and handed to the actions. take runs
+// under the lock, so that held transitions keep their order with the
+// engine's.
+func (d *Daemon) fleetDeliver(take func() []alert.Alert) {
+	d.mu.Lock()
+	for _, a := range take() {
+		d.pending = append(d.pending, a)
+		d.act.Handle(a) // only queues the request
+	}
+	out := d.afterBatch()
+	d.mu.Unlock()
+	d.send(out)
+}
+
+// fleetAdopt hands the actions the fleet rules firing when this node
+// takes over as the fleet's evaluator, so that it reverts their remedies
+// when they resolve; nothing is notified.
+func (d *Daemon) fleetAdopt(firing []alert.Alert) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	for _, a := range firing {
+		d.act.Handle(a)
+	}
+}
+
+// fleetClock tells the fleet node the engine's clock: past a step's end,
+// it publishes the step. The caller holds mu.
+func (d *Daemon) fleetClock() {
+	if d.fleet != nil {
+		d.fleet.Clock(d.eng.Clock())
+	}
+}
+
+// fleetRun runs the fleet node in the daemon's group.
+func (d *Daemon) fleetRun(ctx context.Context, g *errgroup.Group) {
+	if d.fleet != nil {
+		g.Go(func() error { return d.fleet.Run(ctx) })
+	}
+}
+
+// fleetReload gives the fleet node a reloaded config's rules. The fleet's
+// own settings are read at start only.
+func (d *Daemon) fleetReload(cfg *config.Config) {
+	if d.fleet == nil {
+		if cfg.Settings.Fleet.Enabled() {
+			d.log.Warn("fleet: settings.fleet is read at start only: restart to join the fleet")
+		}
+		return
+	}
+	if cfg.Settings.Fleet != d.cfg.Settings.Fleet {
+		d.log.Warn("fleet: settings.fleet is read at start only: restart to apply its changes")
+	}
+	if err := d.fleet.SetRules(cfg.Rules, cfg.EngineOptions()); err != nil {
+		d.log.Error("fleet: the reloaded rules are not used by the fleet", "err", err)
+	}
+}
+
+// fleetStatus is the fleet's part of the status; nil without a fleet.
+func (d *Daemon) fleetStatus() *fleet.Status {
+	if d.fleet == nil {
+		return nil
+	}
+	st := d.fleet.Status()
+	return &st
+}
