@@ -79,24 +79,30 @@ func (l *learned) threshold(at, start time.Time) (th float64, ready bool, why st
 
 // learn folds a boundary's value into the normal. A value past the
 // threshold, or any value while the rule is pending or firing, is learned
-// as the threshold: an attack teaches the baseline at most a slow rise,
-// and one during the warm-up cannot become the normal either.
+// as the threshold, and slowly (at the half-life's weight, never as a
+// plain average): an attack teaches the baseline at most a slow rise,
+// and one during the warm-up, or from the first value learned, cannot
+// become the normal either.
 //
 // Learning starts once the window has filled (earlier values count only
-// part of a window), and weighs the first values as a plain average, so
-// that the warm-up ends with the mean of what it saw rather than a
-// half-life's lag behind it.
+// part of a window), and weighs the first ordinary values as a plain
+// average, so that the warm-up ends with the mean of what it saw rather
+// than a half-life's lag behind it.
 func (l *learned) learn(v, th float64, active bool, at, start time.Time) {
 	if at.Sub(start) < l.window {
 		return
 	}
-	if !l.init {
-		l.init, l.mean, l.n = true, v, 1
-		return
-	}
 	x := v
-	if (active || crosses(v, th, l.cfg.Down, true)) && !math.IsInf(th, 0) {
+	attack := (active || crosses(v, th, l.cfg.Down, true)) && !math.IsInf(th, 0)
+	if attack {
 		x = th // even in warm-up: an attack then must not become the normal
+	}
+	if !l.init {
+		if attack && !l.cfg.Down && l.cfg.Factor > 0 {
+			x = th / l.cfg.Factor // the normal the threshold stands for, not the threshold itself
+		}
+		l.init, l.mean, l.n = true, x, 1
+		return
 	}
 	// Nor may an attack teach the other direction: a flood must not lift
 	// the normal a drop rule compares with (the site's ordinary traffic
@@ -105,7 +111,7 @@ func (l *learned) learn(v, th float64, active bool, at, start time.Time) {
 	// normal (or the floor, on a quiet site) and at least a learnSpan-th of
 	// it: a lasting new level is still learned, geometrically.
 	x = min(max(x, l.mean/learnSpan), max(l.mean, l.cfg.Floor)*learnSpan)
-	l.fold(x)
+	l.fold(x, attack)
 }
 
 // learnSpan is the most a learned value may differ from the normal, as a
@@ -119,13 +125,20 @@ func (l *learned) skipped(n int64) {
 		return
 	}
 	for range min(n, 100_000) { // past that the mean is as good as 0
-		l.fold(0)
+		l.fold(0, false)
 	}
 }
 
-func (l *learned) fold(x float64) {
+// fold adds x to the mean and variance; slow keeps to the half-life's
+// weight even among the first values (a value an attack made: were it
+// weighed as a plain average, a threshold learned while firing would
+// climb past the attack within a minute of a new baseline).
+func (l *learned) fold(x float64, slow bool) {
 	l.n++
-	alpha := max(l.alpha, 1/l.n)
+	alpha := l.alpha
+	if !slow {
+		alpha = max(l.alpha, 1/l.n)
+	}
 	d := x - l.mean
 	l.mean += alpha * d
 	l.vr = (1 - alpha) * (l.vr + alpha*d*d)

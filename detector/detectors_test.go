@@ -404,6 +404,21 @@ func TestBaseline_notTaughtByAnAttack(t *testing.T) {
 			t.Errorf("spike rule: %v, want one episode from the flood's start", got)
 		}
 	})
+	t.Run("flood from the start", func(t *testing.T) {
+		// The flood is there when the rule starts (a sentinel started
+		// during an attack, a new fleet): its first value learned is the
+		// threshold it crossed, and what it learns while firing is learned
+		// slowly, so the rule fires for the whole flood, resolves once it
+		// ends and fires again for a second wave.
+		r := Rule{Name: "b", Type: Rate, Window: 30 * s, Baseline: &Baseline{Factor: 10, Floor: 1, Warmup: 30 * time.Minute, WarmupFloor: 3, HalfLife: 6 * time.Hour}}
+		events := concat(steady(0, 2*time.Minute, 240), steady(2*time.Minute, 3*time.Minute, 1), steady(5*time.Minute, time.Minute, 240))
+		got, _, _ := replay(t, r, byTime(events), Options{})
+		// (The second wave still fires at the log's end: a replay does not
+		// resolve what the log does not.)
+		if len(got) != 3 || got[1].At < 2*time.Minute || got[2].At < 5*time.Minute || got[2].At > 5*time.Minute+5*s {
+			t.Errorf("two floods from the start: %v, want the first episode through the first wave, the second from its start", got)
+		}
+	})
 	t.Run("outage then ordinary traffic", func(t *testing.T) {
 		events := concat(steady(0, 2*time.Hour, 10), steady(3*time.Hour, time.Hour, 10))
 		if got, _, _ := replay(t, spike, events, Options{}); len(got) != 0 {
