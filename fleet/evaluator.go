@@ -28,7 +28,7 @@ const stateTTL = 7 * 24 * time.Hour
 
 // maxRoundBoundaries bounds the boundaries one round evaluates (catching
 // up after an outage takes several rounds).
-const maxRoundBoundaries = 30
+const maxRoundBoundaries = 10
 
 // savedState is the evaluator's alert state in Redis: what a new
 // evaluator takes over from, so that it sends no second firing for an
@@ -118,10 +118,13 @@ func (e *evaluator) round(ctx context.Context, rdb *redis.Client) {
 	if len(bounds) == 0 {
 		return
 	}
-	out, err := e.evaluate(ctx, rdb, bounds)
+	out, moved, err := e.evaluate(ctx, rdb, bounds)
 	if err != nil {
 		n.met.roundTrips.WithLabelValues("evaluate", "error").Inc()
 		n.log.Debug("fleet: evaluation round failed: will try again", "err", describe(err))
+		if moved {
+			e.stop() // the states moved without a commit: reload them from Redis
+		}
 		return
 	}
 	n.met.roundTrips.WithLabelValues("evaluate", "ok").Inc()
@@ -261,7 +264,7 @@ type view struct {
 
 // liveWindow is how recently Redis must have heard from a node for the
 // evaluator to wait for it.
-func (n *Node) liveWindow() time.Duration { return 3*n.opts.Heartbeat + n.opts.Timeout }
+func (n *Node) liveWindow() time.Duration { return 8*n.opts.Heartbeat + n.opts.Timeout }
 
 func (e *evaluator) view(ctx context.Context, rdb *redis.Client) (view, error) {
 	n := e.n
@@ -365,73 +368,150 @@ type job struct {
 	counts   *redis.SliceCmd
 	hits     *redis.SliceCmd
 	distinct *redis.IntCmd
-	top      *redis.Cmd
+}
+
+// stepKeys returns the keys of a rule's window ending at boundary t, by
+// kind.
+func (n *Node) stepKeys(r *fleetRule, t time.Time, key func(string, int64) string) []string {
+	b := t.UnixNano() / int64(r.width) // the first bucket after the window
+	out := make([]string, r.nb)
+	for i := range r.nb {
+		out[i] = key(r.key, b-r.nb+i)
+	}
+	return out
 }
 
 // evaluate reads the windows of the rules at the boundaries in one
-// pipelined round trip and evaluates them in order; it returns the
-// transitions. When a read fails nothing is evaluated.
-func (e *evaluator) evaluate(ctx context.Context, rdb *redis.Client, bounds []time.Time) ([]alert.Alert, error) {
+// pipelined round trip and evaluates them in order; then, for the
+// transitions only, reads what the alert shows but the condition does not
+// need (the top keys, the distinct values of a rate rule) in a second.
+// It returns the transitions; when it fails after the rules' states
+// moved, the caller must reload them (see [evaluator.stop]).
+func (e *evaluator) evaluate(ctx context.Context, rdb *redis.Client, bounds []time.Time) (out []alert.Alert, moved bool, err error) {
 	n := e.n
 	tctx, cancel := context.WithTimeout(ctx, 2*n.opts.Timeout)
 	defer cancel()
 	pipe := rdb.Pipeline()
 	var jobs []job
 	k := n.keys
-	topN := cmpOrInt(n.opts.Engine.TopN, detector.DefaultTopN)
 	for _, t := range bounds {
 		for _, r := range e.rules {
 			if t.UnixNano()%int64(r.width) != 0 {
 				continue
 			}
-			b := t.UnixNano() / int64(r.width) // the first bucket after the window
 			j := job{r: r, at: t}
-			ck, hk, dk, tk := make([]string, r.nb), make([]string, r.nb), make([]string, r.nb), make([]string, r.nb)
-			for i := range r.nb {
-				s := b - r.nb + i
-				ck[i], hk[i], dk[i], tk[i] = k.count(r.key, s), k.hits(r.key, s), k.hll(r.key, s), k.top(r.key, s)
-			}
-			j.counts = pipe.MGet(tctx, ck...)
+			j.counts = pipe.MGet(tctx, n.stepKeys(r, t, k.count)...)
 			if r.rule.Type == detector.Ratio {
-				j.hits = pipe.MGet(tctx, hk...)
+				j.hits = pipe.MGet(tctx, n.stepKeys(r, t, k.hits)...)
 			}
-			if r.rule.Type == detector.Distinct || r.rule.DistinctOf != nil {
-				j.distinct = pipe.PFCount(tctx, dk...)
-			}
-			if r.rule.GroupBy != nil {
-				j.top = topScript.Eval(tctx, pipe, tk, topN)
+			if r.rule.Type == detector.Distinct {
+				j.distinct = pipe.PFCount(tctx, n.stepKeys(r, t, k.hll)...)
 			}
 			jobs = append(jobs, j)
 		}
 	}
 	if len(jobs) > 0 {
 		if _, err := pipe.Exec(tctx); err != nil {
-			return nil, err
+			return nil, false, err
 		}
 	}
-	var out []alert.Alert
+	var made []job
 	for _, j := range jobs {
 		m, err := j.measure()
 		if err != nil {
-			return nil, err
+			return nil, true, err
 		}
 		a, ok, err := e.remote.Evaluate(j.r.rule.Name, j.at, m)
 		if err != nil {
-			return nil, err
+			return nil, true, err
 		}
 		if ok {
 			a.Samples = nil
 			out = append(out, a)
-			if a.State == alert.Firing {
-				e.firing[a.Rule] = a
-			} else {
-				delete(e.firing, a.Rule)
-			}
+			made = append(made, j)
+		}
+	}
+	if err := e.enrich(ctx, rdb, out, made); err != nil {
+		return nil, true, err
+	}
+	for _, a := range out {
+		if a.State == alert.Firing {
+			e.firing[a.Rule] = a
+		} else {
+			delete(e.firing, a.Rule)
 		}
 	}
 	e.evaluated = bounds[len(bounds)-1]
 	n.met.evaluations.Add(float64(len(bounds)))
-	return out, nil
+	return out, true, nil
+}
+
+// enrich reads, for each transition, the window's busiest keys (the
+// union of its steps' sorted sets) and, for a rate rule, its distinct
+// values (PFCOUNT of its steps' HyperLogLogs): what an alert names, read
+// only when there is an alert.
+func (e *evaluator) enrich(ctx context.Context, rdb *redis.Client, out []alert.Alert, made []job) error {
+	if len(out) == 0 {
+		return nil
+	}
+	n := e.n
+	tctx, cancel := context.WithTimeout(ctx, 2*n.opts.Timeout)
+	defer cancel()
+	topN := cmpOrInt(n.opts.Engine.TopN, detector.DefaultTopN)
+	pipe := rdb.Pipeline()
+	tops := make([]*redis.Cmd, len(out))
+	distincts := make([]*redis.IntCmd, len(out))
+	for i, j := range made {
+		if j.r.rule.GroupBy != nil {
+			tops[i] = topScript.Eval(tctx, pipe, n.stepKeys(j.r, j.at, n.keys.top), topN)
+		}
+		if j.r.rule.DistinctOf != nil && j.r.rule.Type != detector.Distinct {
+			distincts[i] = pipe.PFCount(tctx, n.stepKeys(j.r, j.at, n.keys.hll)...)
+		}
+	}
+	if _, err := pipe.Exec(tctx); err != nil {
+		return err
+	}
+	for i := range out {
+		if tops[i] != nil {
+			keys, err := topKeys(tops[i])
+			if err != nil {
+				return err
+			}
+			out[i].Keys = keys
+		}
+		if distincts[i] != nil {
+			d, err := distincts[i].Result()
+			if err != nil {
+				return err
+			}
+			out[i].Distinct = uint64(max(d, 0))
+		}
+	}
+	return nil
+}
+
+// topKeys reads the top script's answer.
+func topKeys(cmd *redis.Cmd) ([]alert.KeyCount, error) {
+	v, err := cmd.Slice()
+	if err != nil {
+		return nil, err
+	}
+	keys := []alert.KeyCount{}
+	for i := 0; i+1 < len(v); i += 2 {
+		key, _ := v[i].(string)
+		var c float64
+		switch x := v[i+1].(type) {
+		case string:
+			c, _ = strconv.ParseFloat(x, 64)
+		case int64:
+			c = float64(x)
+		case float64:
+			c = x
+		}
+		keys = append(keys, alert.KeyCount{Key: key, Count: uint64(max(c, 0))})
+	}
+	return keys, nil
 }
 
 func cmpOrInt(v, def int) int {
@@ -460,25 +540,6 @@ func (j *job) measure() (detector.Measure, error) {
 			return m, err
 		}
 		m.Distinct = uint64(max(d, 0))
-	}
-	if j.top != nil {
-		v, err := j.top.Slice()
-		if err != nil {
-			return m, err
-		}
-		for i := 0; i+1 < len(v); i += 2 {
-			key, _ := v[i].(string)
-			var c float64
-			switch x := v[i+1].(type) {
-			case string:
-				c, _ = strconv.ParseFloat(x, 64)
-			case int64:
-				c = float64(x)
-			case float64:
-				c = x
-			}
-			m.Keys = append(m.Keys, alert.KeyCount{Key: key, Count: uint64(max(c, 0))})
-		}
 	}
 	r := j.r.rule
 	switch r.Type {

@@ -108,6 +108,7 @@ type Node struct {
 	redisNow  time.Time // Redis's clock at the last round trip
 	redisAt   time.Time // our wall time then
 	firstOK   time.Time // wall time of the first successful round trip
+	clockAt   time.Time // wall time the engine's clock first moved
 	nodes     []NodeStatus
 	rtt       time.Duration
 	late      uint64
@@ -254,6 +255,9 @@ func (n *Node) Clock(t time.Time) {
 	n.mu.Lock()
 	kick := false
 	if t.After(n.clock) {
+		if n.clock.IsZero() {
+			n.clockAt = n.now()
+		}
 		n.clock = t
 		if step := t.UnixNano() / int64(n.res); step > n.kicked {
 			n.kicked, kick = step, true
@@ -347,6 +351,13 @@ func (n *Node) Run(ctx context.Context) error {
 		}
 		if err != nil {
 			failures++
+			if failures == 1 && isSlow(err) {
+				// One round trip past the timeout may be a hiccup of this
+				// machine; two in a row are Redis down or slow. The second
+				// goes at once: both fit in a second.
+				timer.Reset(0)
+				continue
+			}
 			n.fallBack("redis: " + describe(err))
 			timer.Reset(backoff(failures))
 			continue
@@ -383,6 +394,12 @@ func describe(err error) string {
 		s = "no answer within the timeout (down, paused or slow)"
 	}
 	return cut(s, 200)
+}
+
+// isSlow reports whether a round trip failed for want of an answer in
+// time, rather than being refused.
+func isSlow(err error) bool {
+	return errors.Is(err, context.DeadlineExceeded) || isTimeout(err)
 }
 
 func isTimeout(err error) bool {
@@ -632,7 +649,7 @@ func (n *Node) settle() {
 			alert.FormatDuration(clock.Sub(rnow).Round(time.Second)))
 	case !clock.IsZero() && !n.evaluated.IsZero() && clock.Sub(n.evaluated) > n.stallLimit():
 		reason = fmt.Sprintf("the fleet's evaluation stalled at %s (no evaluator?)", n.evaluated.Format(time.RFC3339))
-	case !clock.IsZero() && n.evaluated.IsZero() && n.now().Sub(n.firstOK) > n.stallLimit():
+	case !clock.IsZero() && n.evaluated.IsZero() && n.now().Sub(later(n.firstOK, n.clockAt)) > n.stallLimit():
 		reason = "no node has evaluated the fleet yet"
 	}
 	if reason == "" {
@@ -653,6 +670,13 @@ func (n *Node) settle() {
 	}
 	n.mu.Unlock()
 	n.fallBack(reason)
+}
+
+func later(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
 }
 
 func (n *Node) holderName() string {

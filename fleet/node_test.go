@@ -47,6 +47,7 @@ type nodeConfig struct {
 	skew      time.Duration
 	backlog   int
 	lease     time.Duration
+	rule      *detector.Rule // signupRule() when nil
 }
 
 func startNode(t *testing.T, name string, c nodeConfig) *testNode {
@@ -59,6 +60,9 @@ func startNode(t *testing.T, name string, c nodeConfig) *testNode {
 	}
 	tn := &testNode{name: name, logs: &testutil.SyncBuffer{}}
 	rules := []detector.Rule{signupRule()}
+	if c.rule != nil {
+		rules = []detector.Rule{*c.rule}
+	}
 	eopts := detector.Options{Skew: c.skew}
 	n, err := New(Options{
 		Settings: Settings{Redis: c.url, Site: c.site, Node: name, Lease: c.lease, From: "test"},
@@ -413,6 +417,93 @@ func TestNode_fallback(t *testing.T) {
 		}
 		if got := strings.Count(tn.logs.String(), "fleet: falling back"); got != 2 {
 			t.Errorf("node %s said it fell back %d times, want twice (once per outage)", tn.name, got)
+		}
+	}
+}
+
+// TestNode_lateDeltas: a node whose log lags the fleet by more than the
+// skew: the evaluator stops waiting for it once the skew has passed, its
+// deltas for steps already evaluated are counted late and dropped (the
+// steps keep the other node's counts), and it falls back to its local
+// rules, saying why.
+func TestNode_lateDeltas(t *testing.T) {
+	r := testutil.StartRedis(t)
+	a := startNode(t, "a", nodeConfig{url: r.URL(), skew: time.Second})
+	b := startNode(t, "b", nodeConfig{url: r.URL(), skew: time.Second})
+	waitFor(t, 5*time.Second, "both nodes in fleet mode", func() bool {
+		return a.n.Status().Mode == ModeFleet && b.n.Status().Mode == ModeFleet
+	})
+	base := time.Now().UTC().Truncate(time.Second).Add(-60 * time.Second)
+	at := func(s int) time.Time { return base.Add(time.Duration(s) * time.Second) }
+	ip := func(i int) string { return fmt.Sprintf("10.0.0.%d", i) }
+	for s := range 3 {
+		flood(t, r, []*testNode{a, b}, at(s), 10)
+	}
+	for s := 3; s < 12; s++ { // b's log stalls at second 3
+		a.second(at(s), 10, ip)
+	}
+	waitFor(t, 10*time.Second, "the fleet to evaluate without b", func() bool { return !evaluatedAt(t, r, "shop").Before(at(12)) })
+	for s := 3; s < 8; s++ { // b catches up: too late for these steps
+		b.second(at(s), 10, ip)
+	}
+	waitFor(t, 5*time.Second, "b's late deltas counted", func() bool { return b.n.Status().Late >= 4 })
+	waitFor(t, 5*time.Second, "b in local mode", func() bool { return b.n.Status().Mode == ModeLocal })
+	if st := b.n.Status(); !strings.Contains(st.Reason, "lags") {
+		t.Errorf("b: reason %q, want that its log lags", st.Reason)
+	}
+	rk := ruleKey(signupRule())
+	for s := 3; s < 7; s++ {
+		got, err := r.Client().Get(context.Background(), newKeys("shop").count(rk, at(s).Unix())).Int()
+		if err != nil || got != 10 {
+			t.Errorf("step %d: count %d (%v), want a's 10 alone: b's late delta not merged", s, got, err)
+		}
+	}
+	if got, _ := r.Client().Get(context.Background(), newKeys("shop").count(rk, at(1).Unix())).Int(); got != 20 {
+		t.Errorf("step 1: count %d, want both nodes' 20", got)
+	}
+	if a.n.Status().Mode != ModeFleet {
+		t.Errorf("a: mode %s, want fleet", a.n.Status().Mode)
+	}
+}
+
+// TestNode_sites: a site's keys are its own. A node of another site on
+// the same Redis sees nothing of the first site's counts; with an ACL
+// user confined to the first site's keys, a node set to another site is
+// refused (NOPERM) and falls back to its local rules; the password never
+// shows in its logs or status.
+func TestNode_sites(t *testing.T) {
+	r := testutil.StartRedis(t)
+	const secret = "s3cret-pw-4417"
+	r.Do("ACL", "SETUSER", "shop", "on", ">"+secret, "~sentinel:{shop}:*", "+@all")
+	url := "redis://shop:" + secret + "@" + r.Addr
+	shop := startNode(t, "a", nodeConfig{url: url, site: "shop"})
+	other := startNode(t, "b", nodeConfig{url: r.URL(), site: "other"})
+	sneaky := startNode(t, "c", nodeConfig{url: url, site: "other"})
+	waitFor(t, 5*time.Second, "the shop's node in fleet mode", func() bool { return shop.n.Status().Mode == ModeFleet })
+	waitFor(t, 5*time.Second, "the node of the other site refused", func() bool { return sneaky.n.Status().Mode == ModeLocal })
+	base := time.Now().UTC().Truncate(time.Second).Add(-30 * time.Second)
+	for s := range 4 {
+		shop.second(base.Add(time.Duration(s)*time.Second), 30, func(i int) string { return fmt.Sprintf("10.1.%d.%d", s, i) })
+	}
+	waitFor(t, 5*time.Second, "the shop's evaluation", func() bool { return !evaluatedAt(t, r, "shop").Before(base.Add(4 * time.Second)) })
+	keys, err := r.Client().Keys(context.Background(), "sentinel:{other}:c:*").Result()
+	if err != nil || len(keys) != 0 {
+		t.Errorf("the other site's step keys: %v (%v), want none", keys, err)
+	}
+	if st := other.n.Status(); st.Mode != ModeFleet || st.Evaluator != "b" {
+		t.Errorf("the other site: %+v, want its own fleet, evaluated by its own node", st)
+	}
+	st := sneaky.n.Status()
+	t.Logf("refused: %s", st.Reason)
+	if !strings.Contains(st.Reason, "NOPERM") && !strings.Contains(strings.ToLower(st.Reason), "permission") {
+		t.Errorf("refused node: reason %q, want Redis's refusal", st.Reason)
+	}
+	for _, tn := range []*testNode{shop, sneaky} {
+		if s := tn.logs.String() + fmt.Sprintf("%+v", tn.n.Status()); strings.Contains(s, secret) {
+			t.Errorf("node %s shows the password: %s", tn.name, s)
+		}
+		if st := tn.n.Status(); !strings.Contains(st.Redis, "xxxxx") {
+			t.Errorf("node %s: redis %q, want the URL redacted", tn.name, st.Redis)
 		}
 	}
 }

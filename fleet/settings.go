@@ -26,13 +26,14 @@ const (
 	// MinLease bounds the lease from below: it is renewed every
 	// [DefaultHeartbeat] at most, and must outlast a few missed renewals.
 	MinLease = 2 * time.Second
-	// DefaultTimeout is how long a round trip to Redis may take before the
-	// node counts Redis as down and falls back to its local rules.
-	DefaultTimeout = 500 * time.Millisecond
+	// DefaultTimeout is how long a round trip to Redis may take; two in
+	// a row past it (or one refused) and the node counts Redis as down or
+	// slow and falls back to its local rules.
+	DefaultTimeout = 350 * time.Millisecond
 	// DefaultHeartbeat is the longest a node goes without a round trip:
-	// with DefaultTimeout, a node learns that Redis is down or slow within
-	// a second.
-	DefaultHeartbeat = 500 * time.Millisecond
+	// with two DefaultTimeouts, a node learns that Redis is down or slow
+	// within a second.
+	DefaultHeartbeat = 250 * time.Millisecond
 )
 
 // EnvURL is the environment variable that enables a fleet when the
