@@ -736,3 +736,35 @@ func TestBaseline_warmupFloor(t *testing.T) {
 		}
 	}
 }
+
+// TestPerKey_lateEventAfterAdvance: the live check of a per-key rule runs
+// for an event counted in an older bucket (late, within the skew) while
+// the newest bucket, opened by the wall clock, has no key yet: it must not
+// read the newest bucket's summary as if the event were in it (a nil
+// summary: a panic, seen under load in `sentinel run`).
+func TestPerKey_lateEventAfterAdvance(t *testing.T) {
+	s := time.Second
+	r := Rule{Name: "client", Type: Rate, Window: 10 * s, PerKey: true, GroupBy: ipField(), Threshold: 0.5}
+	var fired []alert.Alert
+	eng, err := NewEngine([]Rule{r}, Options{Emit: func(a alert.Alert) { fired = append(fired, a) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var e parsers.Event
+	observe := func(at time.Duration, ip string) {
+		e.Reset()
+		e.Time, e.ClientIP = t0.Add(at), []byte(ip)
+		eng.Observe(&e)
+	}
+	observe(0, "10.0.0.1")
+	observe(100*time.Millisecond, "10.0.0.1")
+	eng.Advance(t0.Add(2 * s)) // the log went quiet; the wall clock opens bucket 2
+	for i := range 10 {
+		observe(1500*time.Millisecond+time.Duration(i)*time.Millisecond, "10.0.0.1") // late, within the skew
+	}
+	observe(2500*time.Millisecond, "10.0.0.1")
+	eng.Advance(t0.Add(3 * s))
+	if len(fired) == 0 || fired[0].State != alert.Firing {
+		t.Errorf("transitions %v, want the client's firing", fired)
+	}
+}

@@ -54,11 +54,14 @@ type ruleState struct {
 	// liveTh is the level a matching event's live value is compared with
 	// between boundaries: the threshold of the last boundary while the rule
 	// may fire going up, +Inf when it may not (or its kind cannot tell).
-	liveTh  float64
-	live    liveKind // the kind, if it can fire on an event
-	judge   judge    // the kind, if it sets its own thresholds
-	key     []byte   // the group_by value of the event just counted
-	onEvent bool     // the alert being built fired on an event
+	liveTh float64
+	live   liveKind // the kind, if it can fire on an event
+	judge  judge    // the kind, if it sets its own thresholds
+	key    []byte   // the group_by value of the event just counted
+	// newest says the event just counted went into the newest bucket (not
+	// an older one, late within the skew): what a per-key live check reads.
+	newest  bool
+	onEvent bool // the alert being built fired on an event
 }
 
 func newRuleState(r Rule, opts *Options) *ruleState {
@@ -153,6 +156,7 @@ func (s *ruleState) add(b int64, ev *Event) bool {
 	if !ok {
 		return false
 	}
+	s.newest = slot == s.w.lastIdx
 	s.matched++
 	s.seen = true
 	if ev.Time.After(s.lastSeen) {
