@@ -53,34 +53,124 @@ func (r Rule) BucketWidth(resolution time.Duration) time.Duration {
 // distinct values until the bucket completes.
 type fleetSlots struct {
 	hashes  [][]uint64
-	seen    []map[uint64]struct{}
+	seen    []hashSet
 	dropped []uint64
 }
 
 func newFleetSlots(n int) *fleetSlots {
-	return &fleetSlots{hashes: make([][]uint64, n), seen: make([]map[uint64]struct{}, n), dropped: make([]uint64, n)}
+	return &fleetSlots{hashes: make([][]uint64, n), seen: make([]hashSet, n), dropped: make([]uint64, n)}
 }
 
+// add notes a distinct value's hash in a slot: once, and at most
+// MaxDeltaHashes of them (the rest counted as dropped). It costs a probe
+// of a small open-addressing table, not a map access: it runs for every
+// event of a fleet rule with a distinct field.
 func (f *fleetSlots) add(slot int, h uint64) {
-	if f.seen[slot] == nil {
-		f.seen[slot] = map[uint64]struct{}{}
-	}
-	if _, ok := f.seen[slot][h]; ok {
+	full := len(f.hashes[slot]) >= MaxDeltaHashes
+	if !f.seen[slot].add(h, full) {
+		if full && !f.seen[slot].has(h) {
+			f.dropped[slot]++
+		}
 		return
 	}
-	if len(f.hashes[slot]) >= MaxDeltaHashes {
-		f.dropped[slot]++
-		return
-	}
-	f.seen[slot][h] = struct{}{}
 	f.hashes[slot] = append(f.hashes[slot], h)
 }
 
 func (f *fleetSlots) take(slot int) ([]uint64, uint64) {
 	h, d := f.hashes[slot], f.dropped[slot]
 	f.hashes[slot], f.dropped[slot] = nil, 0
-	clear(f.seen[slot])
+	f.seen[slot].reset()
 	return h, d
+}
+
+// hashSet is a set of 64-bit hashes (uniform already, so their low bits
+// index the table): open addressing, linear probing, at most half full.
+// Its table grows from 256 entries as values come, and a large one is let
+// go on reset, so that a quiet rule's slots stay small and a flood's
+// tables do not outlive their bucket.
+type hashSet struct {
+	table []uint64 // 0 marks an empty entry
+	n     int
+	zero  bool // the hash 0, which the table cannot hold
+}
+
+// add adds h unless full, and reports whether it did (false: h was in
+// the set already, or the set is full).
+func (s *hashSet) add(h uint64, full bool) bool {
+	if h == 0 {
+		if s.zero || full {
+			return false
+		}
+		s.zero = true
+		return true
+	}
+	if s.table == nil {
+		if full {
+			return false
+		}
+		s.table = make([]uint64, 256)
+	}
+	mask := uint64(len(s.table) - 1)
+	for i := h & mask; ; i = (i + 1) & mask {
+		switch s.table[i] {
+		case h:
+			return false
+		case 0:
+			if full {
+				return false
+			}
+			s.table[i] = h
+			s.n++
+			if 2*s.n > len(s.table) {
+				s.grow()
+			}
+			return true
+		}
+	}
+}
+
+// has reports whether h is in the set.
+func (s *hashSet) has(h uint64) bool {
+	if h == 0 {
+		return s.zero
+	}
+	if s.table == nil {
+		return false
+	}
+	mask := uint64(len(s.table) - 1)
+	for i := h & mask; ; i = (i + 1) & mask {
+		switch s.table[i] {
+		case h:
+			return true
+		case 0:
+			return false
+		}
+	}
+}
+
+func (s *hashSet) grow() {
+	old := s.table
+	s.table = make([]uint64, 2*len(old))
+	mask := uint64(len(s.table) - 1)
+	for _, h := range old {
+		if h == 0 {
+			continue
+		}
+		i := h & mask
+		for s.table[i] != 0 {
+			i = (i + 1) & mask
+		}
+		s.table[i] = h
+	}
+}
+
+func (s *hashSet) reset() {
+	if len(s.table) > 4096 {
+		s.table = nil
+	} else {
+		clear(s.table)
+	}
+	s.n, s.zero = 0, false
 }
 
 // delta builds the delta of ring slot slot's bucket, which just completed.
