@@ -31,7 +31,8 @@ type Delta struct {
 	// Hits are the events that passed a ratio rule's Of filter.
 	Hits uint64
 	// Hashes are the 64-bit hashes of the distinct values of the rule's
-	// distinct field, at most MaxDeltaHashes; Dropped counts those past it.
+	// distinct field, at most MaxDeltaHashes; Dropped counts the bucket's
+	// events after those (their values may or may not be among them).
 	Hashes  []uint64
 	Dropped uint64
 	// Keys are the bucket's busiest group_by keys, at most the engine's
@@ -55,58 +56,81 @@ type fleetSlots struct {
 	hashes  [][]uint64
 	seen    []hashSet
 	dropped []uint64
+	// spare are emptied tables of completed buckets, for the next: a
+	// flood's tables are reused, not grown again every bucket, and only
+	// the buckets filling at once hold one.
+	spare [][]uint64
 }
+
+// maxSpare bounds the spare tables a rule keeps.
+const maxSpare = 2
 
 func newFleetSlots(n int) *fleetSlots {
 	return &fleetSlots{hashes: make([][]uint64, n), seen: make([]hashSet, n), dropped: make([]uint64, n)}
 }
 
-// add notes a distinct value's hash in a slot: once, and at most
-// MaxDeltaHashes of them (the rest counted as dropped). It costs a probe
-// of a small open-addressing table, not a map access: it runs for every
+// add notes a distinct value's hash in a slot, once, until the slot holds
+// MaxDeltaHashes of them; past that, each event counts as dropped,
+// whatever its value (a flood's bucket is full within a fraction of its
+// events, which then cost a counter, not a probe). Until then it costs one
+// probe of an open-addressing table, not a map access: it runs for every
 // event of a fleet rule with a distinct field.
 func (f *fleetSlots) add(slot int, h uint64) {
-	full := len(f.hashes[slot]) >= MaxDeltaHashes
-	if !f.seen[slot].add(h, full) {
-		if full && !f.seen[slot].has(h) {
-			f.dropped[slot]++
-		}
+	if f.full(slot) {
+		f.dropped[slot]++
 		return
 	}
-	f.hashes[slot] = append(f.hashes[slot], h)
+	set := &f.seen[slot]
+	if set.table == nil && len(f.spare) > 0 {
+		set.table, f.spare = f.spare[len(f.spare)-1], f.spare[:len(f.spare)-1]
+	}
+	if added, _ := set.add(h, false); added {
+		f.hashes[slot] = append(f.hashes[slot], h)
+	}
 }
+
+// full reports whether a slot holds MaxDeltaHashes values: its other
+// events count as dropped.
+func (f *fleetSlots) full(slot int) bool { return len(f.hashes[slot]) >= MaxDeltaHashes }
 
 func (f *fleetSlots) take(slot int) ([]uint64, uint64) {
 	h, d := f.hashes[slot], f.dropped[slot]
 	f.hashes[slot], f.dropped[slot] = nil, 0
-	f.seen[slot].reset()
+	set := &f.seen[slot]
+	if len(set.table) > 256 && len(f.spare) < maxSpare {
+		clear(set.table)
+		f.spare = append(f.spare, set.table)
+		set.table = nil
+	}
+	set.reset()
 	return h, d
 }
 
 // hashSet is a set of 64-bit hashes (uniform already, so their low bits
 // index the table): open addressing, linear probing, at most half full.
-// Its table grows from 256 entries as values come, and a large one is let
-// go on reset, so that a quiet rule's slots stay small and a flood's
-// tables do not outlive their bucket.
+// Its table grows from 256 entries as values come.
 type hashSet struct {
 	table []uint64 // 0 marks an empty entry
 	n     int
 	zero  bool // the hash 0, which the table cannot hold
 }
 
-// add adds h unless full, and reports whether it did (false: h was in
-// the set already, or the set is full).
-func (s *hashSet) add(h uint64, full bool) bool {
+// add adds h unless full; it reports whether it did, and whether h was
+// in the set already.
+func (s *hashSet) add(h uint64, full bool) (added, present bool) {
 	if h == 0 {
-		if s.zero || full {
-			return false
+		switch {
+		case s.zero:
+			return false, true
+		case full:
+			return false, false
 		}
 		s.zero = true
-		return true
+		return true, false
 	}
 	if s.table == nil {
 		if full {
-			return false
+			return false, false
 		}
 		s.table = make([]uint64, 256)
 	}
@@ -114,36 +138,17 @@ func (s *hashSet) add(h uint64, full bool) bool {
 	for i := h & mask; ; i = (i + 1) & mask {
 		switch s.table[i] {
 		case h:
-			return false
+			return false, true
 		case 0:
 			if full {
-				return false
+				return false, false
 			}
 			s.table[i] = h
 			s.n++
 			if 2*s.n > len(s.table) {
 				s.grow()
 			}
-			return true
-		}
-	}
-}
-
-// has reports whether h is in the set.
-func (s *hashSet) has(h uint64) bool {
-	if h == 0 {
-		return s.zero
-	}
-	if s.table == nil {
-		return false
-	}
-	mask := uint64(len(s.table) - 1)
-	for i := h & mask; ; i = (i + 1) & mask {
-		switch s.table[i] {
-		case h:
-			return true
-		case 0:
-			return false
+			return true, false
 		}
 	}
 }
@@ -164,6 +169,8 @@ func (s *hashSet) grow() {
 	}
 }
 
+// reset empties the set; a large table is let go (the caller may keep
+// it as a spare).
 func (s *hashSet) reset() {
 	if len(s.table) > 4096 {
 		s.table = nil

@@ -127,7 +127,7 @@ func TestFleet_deltasAndRemote(t *testing.T) {
 }
 
 // TestFleetSlots: a slot keeps each distinct hash once (0 included), at
-// most MaxDeltaHashes, counting the events of the others as dropped; take
+// most MaxDeltaHashes, then counts every event as dropped; take
 // empties it for the next bucket.
 func TestFleetSlots(t *testing.T) {
 	f := newFleetSlots(2)
@@ -139,8 +139,8 @@ func TestFleetSlots(t *testing.T) {
 		}
 		f.add(1, 0)
 		hs, dropped := f.take(1)
-		if len(hs) != MaxDeltaHashes || dropped != 200 {
-			t.Fatalf("take() = %d hashes, %d dropped; want %d, 200 (each event of a value left out)", len(hs), dropped, MaxDeltaHashes)
+		if len(hs) != MaxDeltaHashes || dropped != 202 {
+			t.Fatalf("take() = %d hashes, %d dropped; want %d, 202 (each event once the slot is full, its last value's repeat included)", len(hs), dropped, MaxDeltaHashes)
 		}
 		seen := map[uint64]bool{}
 		for _, h := range hs {

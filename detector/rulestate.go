@@ -167,7 +167,11 @@ func (s *ruleState) add(b int64, ev *Event) bool {
 		s.distinct.add(slot, ev)
 		if s.fleet != nil {
 			if v := s.distinct.field.get(ev); v != nil {
-				s.fleet.add(slot, xxhash.Sum64(v))
+				if s.fleet.full(slot) {
+					s.fleet.dropped[slot]++ // no hash needed: a flood's bucket fills early
+				} else {
+					s.fleet.add(slot, xxhash.Sum64(v))
+				}
 			}
 		}
 	}
