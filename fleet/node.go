@@ -550,12 +550,11 @@ func (n *Node) queueDelta(ctx context.Context, pipe redis.Pipeliner, r *fleetRul
 	}
 	if len(d.Hashes) > 0 {
 		key := k.hll(r.key, d.Bucket)
-		buf := make([]byte, 8*len(d.Hashes))
+		vals := make([]hashArg, len(d.Hashes))
 		els := make([]any, len(d.Hashes))
 		for i, h := range d.Hashes {
-			b := buf[8*i : 8*i+8 : 8*i+8]
-			binary.BigEndian.PutUint64(b, h)
-			els[i] = b
+			binary.BigEndian.PutUint64(vals[i][:], h)
+			els[i] = &vals[i] // a pointer: no allocation per element
 		}
 		pipe.PFAdd(ctx, key, els...)
 		pipe.PExpire(ctx, key, ttl)
@@ -569,6 +568,14 @@ func (n *Node) queueDelta(ctx context.Context, pipe redis.Pipeliner, r *fleetRul
 		pipe.PExpire(ctx, key, ttl)
 	}
 }
+
+// hashArg is a distinct value's hash as PFADD's element: 8 bytes, big
+// endian.
+type hashArg [8]byte
+
+// MarshalBinary returns the 8 bytes (go-redis writes an argument that is
+// a BinaryMarshaler as its bytes).
+func (h *hashArg) MarshalBinary() ([]byte, error) { return h[:], nil }
 
 // heartbeat is the heartbeat script's answer.
 type heartbeat struct {

@@ -507,3 +507,30 @@ func TestNode_sites(t *testing.T) {
 		}
 	}
 }
+
+// TestNode_joinUnreachable: a node whose Redis cannot be reached when it
+// starts holds its fleet rules' local transitions only until its first
+// round trip fails, then delivers them and goes on with its local rules.
+func TestNode_joinUnreachable(t *testing.T) {
+	r := testutil.StartRedis(t)
+	url := r.URL()
+	r.Kill() // nothing listens there now
+	tn := startNode(t, "a", nodeConfig{url: url})
+	held := alert.Alert{Rule: "signups", State: alert.Firing, Time: time.Now(), Samples: []string{"x"}}
+	tn.mu.Lock()
+	deliver := tn.n.Local(held)
+	tn.mu.Unlock()
+	if deliver && tn.n.Status().Mode != ModeLocal {
+		t.Fatalf("Local() = true while joining")
+	}
+	waitFor(t, 5*time.Second, "local mode", func() bool { return tn.n.Status().Mode == ModeLocal })
+	if d, _, _ := tn.transitions(); !deliver && (len(d) != 1 || d[0].Rule != "signups") {
+		t.Errorf("delivered %s, want the firing held while joining", states(d))
+	}
+	if !tn.n.Local(alert.Alert{Rule: "signups", State: alert.Resolved}) || !tn.n.Local(alert.Alert{Rule: "other", State: alert.Firing}) {
+		t.Errorf("in local mode, Local() holds a transition back")
+	}
+	if st := tn.n.Status(); !strings.Contains(st.Reason, "refused") {
+		t.Errorf("reason %q, want the refusal", st.Reason)
+	}
+}
