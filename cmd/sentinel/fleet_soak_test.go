@@ -135,7 +135,7 @@ type traffic struct {
 
 	mu      sync.Mutex
 	flood   bool
-	floodAt time.Time // when the flood was turned on
+	floodAt time.Time                 // when the flood was turned on
 	signups map[int64]map[string]bool // Unix second → addresses
 	written int
 }
