@@ -27,6 +27,9 @@ type Entry struct {
 	Output  string `json:"output,omitempty"`
 	Error   string `json:"error,omitempty"`
 	Key     string `json:"idempotency_key,omitempty"`
+	// By says who asked for a step a person requested ("a link sent to
+	// slack"); empty for the steps a rule's firing or quiet made.
+	By string `json:"by,omitempty"`
 }
 
 // DefaultAuditMaxBytes is the size at which the audit log is rotated to

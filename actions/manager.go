@@ -112,6 +112,140 @@ type job struct {
 	phase Phase
 	at    time.Time     // event time it was due
 	stop  chan struct{} // a revert's: closed when its rules fire again
+	// by and done are a person's request's (RunNow, RevertNow): who asked,
+	// and where the job's last entry goes (buffered, never blocks).
+	by   string
+	done chan Entry
+}
+
+// Errors of [Manager.RunNow] and [Manager.RevertNow]: why a person's
+// request cannot be made now.
+var (
+	ErrNoAction = errors.New("no action of that name in the running config")
+	ErrPaused   = errors.New("actions are paused: 'sentinel actions resume' lifts the pause")
+	ErrOn       = errors.New("the remedy is on already")
+	ErrNotOn    = errors.New("the remedy is not on")
+	ErrBusy     = errors.New("a request of this action is under way")
+	ErrNoRevert = errors.New("the action has no revert: undo it by hand")
+)
+
+// RunNow applies the action name now, at a person's request (a link):
+// for real, even when the action is in dry run (a dry-run episode on
+// becomes a real one, so its revert is real too) or its cooldown or caps
+// would hold it back; the pause holds. a is the alert the request is made
+// for (its templates see it) at the log's time a.Time. The remedy is then
+// undone as any other: once every rule of the action has stayed quiet for
+// its revert_after. by says who asked, for the audit. The returned channel
+// receives the request's last audit entry (an ok, a failed), once.
+func (m *Manager) RunNow(name string, a alert.Alert, by string) (<-chan Entry, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	act := m.actions[name]
+	if act == nil {
+		return nil, ErrNoAction
+	}
+	if m.paused {
+		return nil, ErrPaused
+	}
+	ep := m.episodes[name]
+	switch {
+	case ep == nil:
+		ep = &Episode{Action: act.Name, Alert: a, Applied: a.Time, act: act}
+		for _, r := range act.Rules {
+			if m.firing[r] {
+				ep.Firing = append(ep.Firing, r)
+			}
+		}
+		if len(ep.Firing) == 0 { // nothing fires: undone after revert_after
+			ep.Quiet = a.Time
+		}
+		m.episodes[name] = ep
+	case ep.Status == StatusApplying || ep.Status == StatusReverting:
+		return nil, ErrBusy
+	case !ep.DryRun:
+		return nil, ErrOn
+	default: // a dry run on: made for real now
+		ep.act, ep.Applied = act, a.Time
+	}
+	ep.Status, ep.DryRun, ep.HasRevert = StatusApplying, false, act.Undo != nil
+	if !ep.Quiet.IsZero() {
+		ep.RevertAt = revertAt(ep)
+	}
+	m.applied[act.Name] = append(m.applied[act.Name], a.Time)
+	m.changes++
+	done := make(chan Entry, 1)
+	m.queue(job{ep: ep, phase: Apply, at: a.Time, by: by, done: done})
+	return done, nil
+}
+
+// RevertNow reverts the remedy of the action name now, at a person's
+// request (a link), at the log's time t: even while a rule of the action
+// fires (the remedy is then not applied again until a rule fires anew),
+// and also one whose revert failed. A dry run has nothing to revert. by
+// says who asked, for the audit. The returned channel receives the
+// request's last audit entry, once.
+func (m *Manager) RevertNow(name string, t time.Time, by string) (<-chan Entry, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	ep := m.episodes[name]
+	switch {
+	case ep == nil && m.actions[name] == nil:
+		return nil, ErrNoAction
+	case ep == nil || ep.DryRun:
+		return nil, ErrNotOn
+	case ep.Status == StatusApplying || ep.Status == StatusReverting:
+		return nil, ErrBusy
+	case ep.act.Undo == nil:
+		return nil, ErrNoRevert
+	}
+	ep.Status, ep.stop = StatusReverting, make(chan struct{})
+	m.changes++
+	done := make(chan Entry, 1)
+	m.queue(job{ep: ep, phase: Revert, at: t, stop: ep.stop, by: by, done: done})
+	return done, nil
+}
+
+// Episode returns the episode of the action name under way, and whether
+// there is one.
+func (m *Manager) Episode(name string) (Episode, bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	ep := m.episodes[name]
+	if ep == nil {
+		return Episode{}, false
+	}
+	c := *ep
+	c.Firing = slices.Clone(ep.Firing)
+	return c, true
+}
+
+// Action returns the action name as configured now, and whether there is
+// one.
+func (m *Manager) Action(name string) (*Action, bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	a := m.actions[name]
+	return a, a != nil
+}
+
+// Paused reports whether the kill switch is on.
+func (m *Manager) Paused() bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.paused
+}
+
+// Blocked says which guardrail (the pause, a cooldown, a cap) would hold
+// back an application of the action name from a rule at log time t; ""
+// for none. A person's request (RunNow) passes all but the pause.
+func (m *Manager) Blocked(name string, t time.Time) string {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	act := m.actions[name]
+	if act == nil {
+		return ""
+	}
+	return m.blocked(act, t)
 }
 
 // NewManager returns a Manager for opts.Actions.
@@ -526,7 +660,7 @@ func (m *Manager) run(ctx context.Context, j job) {
 		step = act.Undo
 	}
 	c := Call{Action: act.Name, Phase: phase, Alert: j.ep.Alert, Key: idempotencyKey(act.Name, j.ep.Alert, phase)}
-	base := Entry{EventTime: j.at, Action: act.Name, Phase: phase, Rule: j.ep.Alert.Rule, Request: step.String(), Key: c.Key}
+	base := Entry{EventTime: j.at, Action: act.Name, Phase: phase, Rule: j.ep.Alert.Rule, Request: step.String(), Key: c.Key, By: j.by}
 	if j.ep.DryRun {
 		e := base
 		e.At, e.Outcome = m.opts.Now().UTC(), delivery.DryRun
@@ -600,8 +734,11 @@ func (m *Manager) setRetry(ep *Episode, r retryState) {
 func (m *Manager) finish(j job, e Entry, r result) {
 	m.record(e)
 	m.mu.Lock()
-	defer m.mu.Unlock()
 	m.done(j, r)
+	m.mu.Unlock()
+	if j.done != nil {
+		j.done <- e // buffered, sent once
+	}
 }
 
 // record writes an entry to the audit log (or, planning, to Plan).

@@ -70,6 +70,9 @@ type Alert struct {
 	Unit        Unit     `json:"unit"`
 	Severity    Severity `json:"severity"`
 	Description string   `json:"description,omitempty"`
+	// Title names what the rule counts, for headlines ("Sign-ups");
+	// empty: the rule's name stands for it.
+	Title string `json:"title,omitempty"`
 	// Since is when the rule started firing (for a resolved alert, when the
 	// episode began).
 	Since  time.Time     `json:"since"`
@@ -109,4 +112,74 @@ type Alert struct {
 	// Reminder numbers a notifier's reminders that the rule is still
 	// firing (1, 2, …); 0 for the transition itself. Never on stdout.
 	Reminder int `json:"reminder,omitempty"`
+	// Site names the server the alert comes from (settings.site, by
+	// default the host name), so that several in one channel can be told
+	// apart; Labels are the config's settings.labels. Both come from the
+	// config, never from a log.
+	Site   string            `json:"site,omitempty"`
+	Labels map[string]string `json:"labels,omitempty"`
+	// Incident is set on a notification (never on stdout): the incident
+	// the alert leads, with every rule of it. The alert's own fields are
+	// then its lead rule's, measured when the notification was built.
+	Incident *Incident `json:"incident,omitempty"`
+	// Links are the signed one-tap links a notification carries (silence,
+	// run or revert an action, stop reminders), made for the one notifier
+	// it is delivered to, at the moment it is delivered. Never on stdout,
+	// never saved: a notification delivered again gets fresh links.
+	Links []Link `json:"-"`
+}
+
+// Link is one signed link of a notification: a capability to act once,
+// until it expires, after a confirmation page (see package links).
+type Link struct {
+	// Verb is what it does: "silence", "run", "revert" or
+	// "stop_reminders".
+	Verb string `json:"verb"`
+	// Target names what it acts on: an action ("signups-off"), or the
+	// rules it silences, comma-separated.
+	Target string `json:"target"`
+	// Label is a button's text, for people: "Run signups-off now".
+	Label string `json:"label"`
+	// URL opens the confirmation page. It is a secret while it is valid:
+	// anyone holding it can act.
+	URL     string    `json:"url"`
+	Expires time.Time `json:"expires"`
+}
+
+// Incident is what one notification tells: the rules that fire for one
+// cause (a sign-up flood raises signup-burst, signup-spread and
+// traffic-spike on the same posts), each with its measure when the
+// notification was built, so that one incident pages a phone once.
+type Incident struct {
+	// Key names the incident in all its notifications: its first rule and
+	// the event time that rule fired, "signup-burst@1795742400".
+	Key string `json:"key"`
+	// State is firing while any of its rules fires, resolved once all have.
+	State State `json:"state"`
+	// Since is when its first rule fired; Time is the event time the
+	// notification was built at (for a resolution, when the last rule
+	// resolved).
+	Since time.Time `json:"since"`
+	Time  time.Time `json:"time"`
+	// Update counts the notifications of the incident sent before this
+	// one: 0 for the first.
+	Update int `json:"update"`
+	// Quiet says that this notification need not wake anyone: an update
+	// that adds no rule more severe than those already told, or the
+	// resolution. Notifiers send it without a mention and at a low
+	// priority.
+	Quiet bool `json:"quiet,omitempty"`
+	// Alerts are the incident's rules, the lead first (firing before
+	// resolved, then the most severe, then the first to fire), each with
+	// its measures at Time; their own Incident is nil. A rule joined by
+	// inhibition is Inhibited.
+	Alerts []Alert `json:"alerts"`
+	// New names the rules that joined since the last notification.
+	New []string `json:"new,omitempty"`
+	// Inhibited names the rules that joined because a rule of the
+	// incident inhibits them: they never page on their own.
+	Inhibited []string `json:"inhibited,omitempty"`
+	// Silenced names the rules left out of this notification because
+	// they are silenced.
+	Silenced []string `json:"silenced,omitempty"`
 }

@@ -2,6 +2,7 @@ package alert
 
 import (
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -9,19 +10,17 @@ import (
 )
 
 // FormatValue prints a value in its unit: "240.5/s", "0.2/s", "34 distinct",
-// "32.5%" for a share, "5m silent" for an absence.
+// "32.5%" for a share, "5m silent" for an absence. A rate under 0.1/s is
+// printed per minute, and under one a minute per hour ("1.5/min", "3/h"),
+// so that a slow rule's figures never read "0/s".
 func FormatValue(v float64, unit Unit) string {
-	var s string
-	switch {
-	case v == float64(int64(v)) && v < 1e15:
-		s = Thousands(uint64(max(v, 0)))
-	case v >= 100:
-		s = strconv.FormatFloat(v, 'f', 0, 64)
-	case v >= 10:
-		s = strings.TrimSuffix(strconv.FormatFloat(v, 'f', 1, 64), ".0")
-	default:
-		s = strings.TrimRight(strings.TrimRight(strconv.FormatFloat(v, 'f', 2, 64), "0"), ".")
+	if unit == PerSecond && v > 0 && v < 0.1 {
+		if v*60 >= 1 {
+			return formatNumber(v*60) + "/min"
+		}
+		return formatNumber(v*3600) + "/h"
 	}
+	s := formatNumber(v)
 	switch unit {
 	case Distinct:
 		return s + " distinct"
@@ -31,6 +30,23 @@ func FormatValue(v float64, unit Unit) string {
 		return FormatDuration(time.Duration(v*float64(time.Second))) + " silent"
 	}
 	return s + string(unit)
+}
+
+// formatNumber prints a number with the precision a reader needs: whole
+// numbers with thousands separators, at most two decimals under 10.
+func formatNumber(v float64) string {
+	var s string
+	switch {
+	case v == float64(int64(v)) && v < 1e15:
+		s = Thousands(uint64(max(v, 0)))
+	case v >= 100 && v < 1e15:
+		s = Thousands(uint64(math.Round(v)))
+	case v >= 10:
+		s = strings.TrimSuffix(strconv.FormatFloat(v, 'f', 1, 64), ".0")
+	default:
+		s = strings.TrimRight(strings.TrimRight(strconv.FormatFloat(v, 'f', 2, 64), "0"), ".")
+	}
+	return s
 }
 
 // FormatDuration prints whole seconds compactly: 30s, 1m, 1m9s, 2h5m.

@@ -60,3 +60,32 @@ func TestFormatCount(t *testing.T) {
 		}
 	}
 }
+
+func TestFormatValue(t *testing.T) {
+	tests := []struct {
+		v    float64
+		unit Unit
+		want string
+	}{
+		{240.5, PerSecond, "241/s"},
+		{12.25, PerSecond, "12.2/s"},
+		{0.33, PerSecond, "0.33/s"},
+		{0.1, PerSecond, "0.1/s"},
+		{0, PerSecond, "0/s"},
+		// Slow rates read per minute, then per hour, never "0/s".
+		{1.5 / 60, PerSecond, "1.5/min"},
+		{1.0 / 60, PerSecond, "1/min"},
+		{20.0 / 3600, PerSecond, "20/h"},
+		{3.0 / 3600, PerSecond, "3/h"},
+		{0.5 / 3600, PerSecond, "0.5/h"},
+		{4154, Distinct, "4,154 distinct"},
+		{2180.6, Distinct, "2,181 distinct"},
+		{0.325, Share, "32.5%"},
+		{300, Silent, "5m silent"},
+	}
+	for _, tt := range tests {
+		if got := FormatValue(tt.v, tt.unit); got != tt.want {
+			t.Errorf("FormatValue(%v, %q) = %q, want %q", tt.v, tt.unit, got, tt.want)
+		}
+	}
+}

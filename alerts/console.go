@@ -17,8 +17,8 @@ type Output string
 const (
 	// Text is a timeline for people.
 	Text Output = "text"
-	// JSON is one object per transition and line, the fields the
-	// README's "JSON output" promises.
+	// JSON is one object per transition and line, with the fields
+	// docs/json.md promises.
 	JSON Output = "json"
 )
 
@@ -40,7 +40,7 @@ func (c *Console) Notify(_ context.Context, a alert.Alert) error {
 	var b []byte
 	if c.out == JSON {
 		var err error
-		if b, err = json.Marshal(jsonAlert{Alert: a, WindowSeconds: a.Window.Seconds()}); err != nil {
+		if b, err = json.Marshal(newJSONAlert(a)); err != nil {
 			return fmt.Errorf("encode alert: %w", err)
 		}
 		b = append(b, '\n')
@@ -60,4 +60,11 @@ type jsonAlert struct {
 	alert.Alert
 
 	WindowSeconds float64 `json:"window_seconds"`
+}
+
+// newJSONAlert returns a's JSON form. A threshold still learned (+Inf)
+// is written as 0: JSON has no infinity.
+func newJSONAlert(a alert.Alert) jsonAlert {
+	a.Threshold = finite(a.Threshold, 0)
+	return jsonAlert{Alert: a, WindowSeconds: a.Window.Seconds()}
 }

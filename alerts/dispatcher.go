@@ -2,6 +2,7 @@ package alerts
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"maps"
@@ -30,14 +31,76 @@ type Route struct {
 	MinSeverity alert.Severity
 	// Rules, when set, limits the route to these rules.
 	Rules []string
+	// Origin says where the route came from, for check and the startup
+	// log: "environment (SENTINEL_NTFY_URL)", "sentinel.yaml:40".
+	Origin string
 }
 
-func (r *Route) wants(a alert.Alert) bool {
-	if severityRank(a.Severity) < severityRank(r.MinSeverity) {
+// Scope says which alerts the route takes: "every alert", "critical and
+// above of signup-burst, signup-spread".
+func (r *Route) Scope() string {
+	to := "every alert"
+	if r.MinSeverity != "" {
+		to = string(r.MinSeverity) + " and above"
+	}
+	if len(r.Rules) > 0 {
+		to += " of " + strings.Join(r.Rules, ", ")
+	}
+	return to
+}
+
+// wantsRule reports whether the route takes alerts of this rule and
+// severity.
+func (r *Route) wantsRule(rule string, sev alert.Severity) bool {
+	if severityRank(sev) < severityRank(r.MinSeverity) {
 		return false
 	}
-	return len(r.Rules) == 0 || slices.Contains(r.Rules, a.Rule)
+	return len(r.Rules) == 0 || slices.Contains(r.Rules, rule)
 }
+
+func (r *Route) wants(a alert.Alert) bool { return r.wantsRule(a.Rule, a.Severity) }
+
+// view returns the part of notification a the route takes: for an
+// incident, its rules the route wants (the lead being the first of them);
+// false when it wants none.
+func (r *Route) view(a alert.Alert) (alert.Alert, bool) {
+	if a.Incident == nil {
+		return a, r.wants(a)
+	}
+	return narrow(a, func(m alert.Alert) bool { return r.wantsRule(m.Rule, m.Severity) })
+}
+
+// narrow returns notification a with only the incident's rules that keep
+// holds, and the first of them as its lead; false when none is kept.
+func narrow(a alert.Alert, keep func(alert.Alert) bool) (alert.Alert, bool) {
+	inc := *a.Incident
+	inc.Alerts = nil
+	for _, m := range a.Incident.Alerts {
+		if keep(m) {
+			inc.Alerts = append(inc.Alerts, m)
+		}
+	}
+	if len(inc.Alerts) == 0 {
+		return alert.Alert{}, false
+	}
+	if len(inc.Alerts) == len(a.Incident.Alerts) {
+		return a, true
+	}
+	kept := func(list []string) []string {
+		return slices.DeleteFunc(slices.Clone(list), func(r string) bool {
+			return !slices.ContainsFunc(inc.Alerts, func(m alert.Alert) bool { return m.Rule == r })
+		})
+	}
+	inc.New, inc.Inhibited = kept(inc.New), kept(inc.Inhibited)
+	lead := inc.Alerts[0]
+	lead.State, lead.Time, lead.Reminder, lead.Site, lead.Labels = a.State, a.Time, a.Reminder, a.Site, a.Labels
+	lead.Incident = &inc
+	return lead, true
+}
+
+// SeverityReaches reports whether alerts of severity sev pass a route's
+// min_severity.
+func SeverityReaches(sev, min alert.Severity) bool { return severityRank(sev) >= severityRank(min) }
 
 func severityRank(s alert.Severity) int {
 	switch s {
@@ -74,37 +137,48 @@ type DispatcherOptions struct {
 	// Silences hold back the notifications of a rule until a time (the
 	// console still shows them); counted as "silenced".
 	Silences map[string]time.Time
-	// RemindEvery, when above 0, sends a reminder of a rule that keeps
-	// firing at this interval (its firing alert, with Reminder counting
-	// up and Time now) until it resolves. Off by default.
-	RemindEvery time.Duration
-	Logger      *slog.Logger
+	// Site and Labels name this server on the notifications the
+	// dispatcher makes itself (the digest).
+	Site   string
+	Labels map[string]string
+	Logger *slog.Logger
 	// Now is the clock; nil means time.Now (tests use testing/synctest).
 	Now func() time.Time
+	// Links, when set, returns the signed links a notification carries to
+	// one route (see package links); it is called once per delivery, just
+	// before the first attempt, so that a link's life starts when it is
+	// sent. It must be safe for concurrent use.
+	Links func(route string, a alert.Alert) []alert.Link
 }
 
-// Dispatcher delivers alert transitions to notifiers: one bounded queue
-// and one sender per route, so a slow or failing notifier never stalls
-// detection or the others; retries through delivery.Retry (capped
-// exponential backoff and jitter, honouring Retry-After up to 15 minutes,
-// never retrying a permanent failure); a per-minute cap with a digest.
-// Its methods are safe for concurrent use.
+// Dispatcher delivers notifications (those of a [Grouper], or lone
+// alerts) to notifiers: one bounded queue and one sender per route, so a
+// slow or failing notifier never stalls detection or the others; retries
+// through delivery.Retry (capped exponential backoff and jitter,
+// honouring Retry-After up to 15 minutes, never retrying a permanent
+// failure); a per-minute cap with a digest; silences, under which a
+// resolution waits for the silence to end rather than being lost. Each
+// route gets the rules of an incident it wants (by severity and rule), and
+// its updates and resolution only once it was told of the incident. Its
+// methods are safe for concurrent use.
 type Dispatcher struct {
 	opts   DispatcherOptions
 	log    *slog.Logger
 	queues []*queue
 
-	silenceMu sync.Mutex           // guards fixed, silences and firing
+	silenceMu sync.Mutex           // guards fixed, silences, told and held
 	fixed     map[string]time.Time // rule → until, from opts.Silences (the config file)
 	silences  map[string]time.Time // rule → until, set by Silence (the API), saved with the state
-	firing    map[string]*episode  // rule → its firing alert, for reminders
+	told      map[string][]string  // incident key → the rules some route was told of (in a firing queued)
+	held      []alert.Alert        // resolutions of told incidents whose rules are all silenced
+
+	origMu sync.Mutex             // guards orig
+	orig   map[string]alert.Alert // delivery key → the notification as submitted, before a route narrowed it
 }
 
-// episode is a rule that keeps firing, and when it is next reminded of.
-type episode struct {
-	alert alert.Alert
-	next  time.Time
-}
+// maxTold bounds the incidents remembered as told: past it (a resolution
+// never came), the oldest are forgotten at random.
+const maxTold = 4096
 
 // queue is one route's waiting transitions.
 type queue struct {
@@ -117,7 +191,9 @@ type queue struct {
 	sent    int            // notifications sent in it
 	capped  map[string]int // rule → transitions over the cap in it
 	dropped int
-	retry   retryState // of the delivery under way
+	retry   retryState      // of the delivery under way
+	failed  retryState      // the last delivery that failed for good
+	told    map[string]bool // incident keys this route was told of
 }
 
 // retryState is a delivery that failed and waits to be tried again.
@@ -145,37 +221,15 @@ func NewDispatcher(opts DispatcherOptions) *Dispatcher {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	d := &Dispatcher{opts: opts, log: opts.Logger, fixed: maps.Clone(opts.Silences), silences: map[string]time.Time{}, firing: map[string]*episode{}}
+	d := &Dispatcher{opts: opts, log: opts.Logger, fixed: maps.Clone(opts.Silences), silences: map[string]time.Time{}, told: map[string][]string{}, orig: map[string]alert.Alert{}}
 	if d.fixed == nil {
 		d.fixed = map[string]time.Time{}
 	}
 	for i := range opts.Routes {
-		d.queues = append(d.queues, &queue{route: &d.opts.Routes[i], wake: make(chan struct{}, 1), capped: map[string]int{}})
+		d.queues = append(d.queues, &queue{route: &d.opts.Routes[i], wake: make(chan struct{}, 1), capped: map[string]int{},
+			told: map[string]bool{}})
 	}
 	return d
-}
-
-// remind submits a reminder for every rule firing for another
-// RemindEvery since its firing or its last reminder.
-func (d *Dispatcher) remind() {
-	now := d.opts.Now()
-	var due []alert.Alert
-	d.silenceMu.Lock()
-	for _, e := range d.firing {
-		if now.Before(e.next) {
-			continue
-		}
-		e.alert.Reminder++
-		e.next = now.Add(d.opts.RemindEvery)
-		a := e.alert
-		a.Time = now.UTC()
-		due = append(due, a)
-	}
-	d.silenceMu.Unlock()
-	slices.SortFunc(due, func(a, b alert.Alert) int { return strings.Compare(a.Rule, b.Rule) })
-	for _, a := range due {
-		d.submit(a, true)
-	}
 }
 
 // Silence holds back the notifications of rule until a time; a time not
@@ -190,6 +244,64 @@ func (d *Dispatcher) Silence(rule string, until time.Time) {
 		return
 	}
 	d.silences[rule] = until
+}
+
+// SilenceStatus is one silence in force, as `sentinel silence list` and
+// GET /silences show it.
+type SilenceStatus struct {
+	Rule  string    `json:"rule"`
+	Until time.Time `json:"until"`
+	// Source says who set it: "config" (the config file's silences:, read
+	// again at a restart) or "api" (sentinel silence, saved with the
+	// state).
+	Source string `json:"source"`
+}
+
+// SilenceList returns the silences in force, the config's and the API's,
+// by rule.
+func (d *Dispatcher) SilenceList() []SilenceStatus {
+	d.silenceMu.Lock()
+	defer d.silenceMu.Unlock()
+	now := d.opts.Now()
+	by := map[string]SilenceStatus{}
+	for r, u := range d.fixed {
+		if now.Before(u) {
+			by[r] = SilenceStatus{Rule: r, Until: u, Source: "config"}
+		}
+	}
+	for r, u := range d.silences {
+		if now.Before(u) && u.After(by[r].Until) {
+			by[r] = SilenceStatus{Rule: r, Until: u, Source: "api"}
+		}
+	}
+	out := slices.Collect(maps.Values(by))
+	slices.SortFunc(out, func(a, b SilenceStatus) int { return strings.Compare(a.Rule, b.Rule) })
+	return out
+}
+
+// silencedLocked reports whether rule is silenced at now; the caller
+// holds silenceMu.
+func (d *Dispatcher) silencedLocked(rule string, now time.Time) bool {
+	return now.Before(d.silences[rule]) || now.Before(d.fixed[rule])
+}
+
+// release submits the held resolutions none of whose rules told is
+// silenced any more.
+func (d *Dispatcher) release() {
+	now := d.opts.Now()
+	d.silenceMu.Lock()
+	var out []alert.Alert
+	d.held = slices.DeleteFunc(d.held, func(a alert.Alert) bool {
+		if !slices.ContainsFunc(d.told[a.Incident.Key], func(r string) bool { return d.silencedLocked(r, now) }) {
+			out = append(out, a)
+			return true
+		}
+		return false
+	})
+	d.silenceMu.Unlock()
+	for _, a := range out {
+		d.Submit(a)
+	}
 }
 
 // Silences returns the silences set by [Dispatcher.Silence] still in
@@ -207,50 +319,106 @@ func (d *Dispatcher) Silences() map[string]time.Time {
 	return out
 }
 
-// Submit queues a transition for every route that wants it, and tracks
-// the firing rules for reminders. It never blocks.
-func (d *Dispatcher) Submit(a alert.Alert) { d.submit(a, true) }
-
-// Restore queues a transition saved before a restart. It starts no
-// reminders: whether its rule still fires is the engine's to say anew.
-func (d *Dispatcher) Restore(a alert.Alert) { d.submit(a, false) }
-
-func (d *Dispatcher) submit(a alert.Alert, track bool) {
+// Submit queues a notification for every route that wants it: a
+// [Grouper]'s (an incident, in its Incident) or a lone alert. Silenced
+// rules are left out of it; a notification left with none is held back
+// and counted silenced, except the resolution of an incident a route was
+// told of, which waits for a silence to end and goes out then. It never
+// blocks.
+func (d *Dispatcher) Submit(a alert.Alert) {
 	now := d.opts.Now()
 	d.silenceMu.Lock()
-	if track && d.opts.RemindEvery > 0 {
-		e := d.firing[a.Rule]
-		switch {
-		case a.Reminder > 0 && (e == nil || !e.alert.Since.Equal(a.Since)):
-			d.silenceMu.Unlock() // resolved since remind picked it: a late reminder would mislead
-			return
-		case a.Reminder > 0:
-		case a.State == alert.Firing:
-			d.firing[a.Rule] = &episode{alert: a, next: now.Add(d.opts.RemindEvery)}
-		case a.State == alert.Resolved:
-			delete(d.firing, a.Rule)
+	var silenced []string
+	for _, m := range members(a) {
+		if d.silencedLocked(m.Rule, now) {
+			silenced = append(silenced, m.Rule)
 		}
 	}
-	until, silenced := d.silences[a.Rule]
-	if fixed, ok := d.fixed[a.Rule]; ok && fixed.After(until) {
-		until, silenced = fixed, true
+	key := ""
+	if a.Incident != nil {
+		key = a.Incident.Key
+	}
+	told := d.told[key]
+	// A resolution waits while every rule it was told of is silenced.
+	holdResolution := a.State == alert.Resolved && len(told) > 0 &&
+		!slices.ContainsFunc(told, func(r string) bool { return !d.silencedLocked(r, now) })
+	if len(silenced) > 0 {
+		if len(silenced) < len(members(a)) && !holdResolution {
+			a, _ = narrow(a, func(m alert.Alert) bool { return !slices.Contains(silenced, m.Rule) })
+			a.Incident.Silenced = silenced
+		} else {
+			if holdResolution {
+				d.held = append(d.held, a) // sent when a silence ends
+			}
+			d.silenceMu.Unlock()
+			for _, q := range d.queues {
+				if _, ok := q.route.view(a); ok {
+					d.opts.Outcome(q.route.Name, delivery.Silenced)
+				}
+			}
+			return
+		}
+	}
+	if key != "" {
+		switch {
+		case a.State == alert.Firing:
+			if told == nil && len(d.told) >= maxTold {
+				for k := range d.told {
+					delete(d.told, k)
+					break
+				}
+			}
+			for _, m := range members(a) {
+				if !slices.Contains(told, m.Rule) {
+					told = append(told, m.Rule)
+				}
+			}
+			d.told[key] = told
+		default:
+			delete(d.told, key)
+		}
 	}
 	d.silenceMu.Unlock()
-	if silenced && now.Before(until) {
-		for _, q := range d.queues {
-			if q.route.wants(a) {
-				d.opts.Outcome(q.route.Name, delivery.Silenced)
-			}
-		}
-		return
+	if key != "" {
+		d.origMu.Lock()
+		d.orig[DeliveryKey(a)] = a // what a restart submits again, whole
+		d.origMu.Unlock()
 	}
 	for _, q := range d.queues {
-		if !q.route.wants(a) {
+		v, ok := q.route.view(a)
+		if !ok {
 			continue
 		}
 		q.mu.Lock()
+		if key != "" {
+			routeTold := q.told[key]
+			first := v.Incident.Update == 0 && v.Reminder == 0
+			switch {
+			case first:
+			case !routeTold && v.State == alert.Firing && v.Reminder == 0 && len(v.Incident.New) > 0:
+				// The first rules of the incident this route wants: its first
+				// notification of it, which pages unless inhibited.
+				inc := *v.Incident
+				inc.Quiet = len(inc.New) == len(inc.Inhibited)
+				v.Incident = &inc
+			case !routeTold:
+				q.mu.Unlock()
+				continue // an update, reminder or resolution of an incident it never heard of
+			}
+			if v.State == alert.Firing {
+				if !routeTold && len(q.told) >= maxTold {
+					for k := range q.told {
+						delete(q.told, k)
+						break
+					}
+				}
+				q.told[key] = true
+			} else {
+				delete(q.told, key)
+			}
+		}
 		if len(q.items) >= d.opts.QueueSize {
-			i := slices.IndexFunc(q.items, func(x alert.Alert) bool { return x.Rule == a.Rule })
+			i := slices.IndexFunc(q.items, func(x alert.Alert) bool { return sameEpisode(x, v) })
 			if i < 0 {
 				i = 0
 			}
@@ -258,7 +426,7 @@ func (d *Dispatcher) submit(a alert.Alert, track bool) {
 			q.dropped++
 			d.opts.Outcome(q.route.Name, delivery.Dropped)
 		}
-		q.items = append(q.items, a)
+		q.items = append(q.items, v)
 		q.mu.Unlock()
 		select {
 		case q.wake <- struct{}{}:
@@ -267,45 +435,78 @@ func (d *Dispatcher) submit(a alert.Alert, track bool) {
 	}
 }
 
-// Pending returns the transitions not yet delivered, to be saved with the
-// daemon's state and submitted again after a restart.
+// Restore queues a notification saved before a restart: one that was not
+// yet delivered, or a resolution held by a silence.
+func (d *Dispatcher) Restore(a alert.Alert) {
+	if a.Incident != nil {
+		d.silenceMu.Lock()
+		for _, m := range members(a) { // it was, or it would not have been saved
+			if !slices.Contains(d.told[a.Incident.Key], m.Rule) {
+				d.told[a.Incident.Key] = append(d.told[a.Incident.Key], m.Rule)
+			}
+		}
+		d.silenceMu.Unlock()
+		for _, q := range d.queues {
+			if _, ok := q.route.view(a); ok {
+				q.mu.Lock()
+				q.told[a.Incident.Key] = true
+				q.mu.Unlock()
+			}
+		}
+	}
+	d.Submit(a)
+}
+
+// Pending returns the notifications not yet delivered, and the
+// resolutions held by a silence, to be saved with the daemon's state and
+// restored after a restart.
 func (d *Dispatcher) Pending() []alert.Alert {
-	var out []alert.Alert
+	d.silenceMu.Lock()
+	out := slices.Clone(d.held)
+	d.silenceMu.Unlock()
 	seen := map[string]bool{}
+	d.origMu.Lock()
+	defer d.origMu.Unlock()
 	for _, q := range d.queues {
 		q.mu.Lock()
 		for _, a := range q.items {
-			k := a.Rule + "\x00" + string(a.State) + "\x00" + a.Time.String()
+			k := DeliveryKey(a)
 			if !seen[k] {
 				seen[k] = true
+				if o, ok := d.orig[k]; ok {
+					a = o // not one route's part of it
+				}
 				out = append(out, a)
 			}
 		}
 		q.mu.Unlock()
 	}
+	for k := range d.orig {
+		if !seen[k] {
+			delete(d.orig, k) // delivered everywhere
+		}
+	}
 	return out
 }
 
-// Run delivers until ctx ends. Transitions still queued then stay in
-// Pending.
+// Run delivers until ctx ends. Notifications still queued then stay in
+// Pending. Every few seconds it sends the resolutions whose silence ended.
 func (d *Dispatcher) Run(ctx context.Context) error {
 	var wg sync.WaitGroup
-	if d.opts.RemindEvery > 0 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			tick := time.NewTicker(max(min(d.opts.RemindEvery/10, time.Minute), 10*time.Millisecond))
-			defer tick.Stop()
-			for {
-				select {
-				case <-ctx.Done():
-					return
-				case <-tick.C:
-					d.remind()
-				}
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		tick := time.NewTicker(releaseEvery)
+		defer tick.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-tick.C:
+				d.release()
 			}
-		}()
-	}
+		}
+	}()
 	for _, q := range d.queues {
 		wg.Add(1)
 		go func() {
@@ -316,6 +517,19 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 	wg.Wait()
 	return nil
 }
+
+// sameEpisode reports whether two notifications are of one incident (or,
+// lone alerts, of one rule): in a full queue, the newer replaces the older.
+func sameEpisode(a, b alert.Alert) bool {
+	if a.Incident != nil && b.Incident != nil {
+		return a.Incident.Key == b.Incident.Key
+	}
+	return a.Incident == nil && b.Incident == nil && a.Rule == b.Rule
+}
+
+// releaseEvery is how often the resolutions held by a silence are
+// checked: one goes out at most this long after its silence ends.
+const releaseEvery = 5 * time.Second
 
 // send is one route's sender.
 func (d *Dispatcher) send(ctx context.Context, q *queue) {
@@ -392,7 +606,8 @@ func (d *Dispatcher) digest(q *queue) (alert.Alert, bool) {
 		parts = append(parts, fmt.Sprintf("%d replaced in a full queue", q.dropped))
 	}
 	q.capped, q.dropped = map[string]int{}, 0
-	return alert.Alert{Rule: "sentinel-digest", State: alert.Firing, Time: d.opts.Now().UTC(), Severity: alert.Warning, Value: float64(total), Unit: " held back", Keys: []alert.KeyCount{},
+	return alert.Alert{Rule: "sentinel-digest", Title: "Notifications", State: alert.Firing, Time: d.opts.Now().UTC(), Severity: alert.Warning, Value: float64(total), Unit: " held back", Keys: []alert.KeyCount{},
+		Site: d.opts.Site, Labels: d.opts.Labels,
 		Description: fmt.Sprintf("%d more notifications in the last minute were held back by the cap of %d a minute: %s",
 			total, d.opts.MaxPerMinute, strings.Join(parts, ", "))}, true
 }
@@ -402,6 +617,9 @@ func (d *Dispatcher) digest(q *queue) (alert.Alert, bool) {
 func (d *Dispatcher) deliver(ctx context.Context, q *queue, a alert.Alert) bool {
 	r := q.route
 	defer q.setRetry(retryState{})
+	if d.opts.Links != nil {
+		a.Links = d.opts.Links(r.Name, a)
+	}
 	err := delivery.Retry(ctx, delivery.Policy{
 		MinBackoff: d.opts.MinBackoff, MaxBackoff: d.opts.MaxBackoff,
 		Retrying: func(f delivery.Failure) {
@@ -414,10 +632,16 @@ func (d *Dispatcher) deliver(ctx context.Context, q *queue, a alert.Alert) bool 
 	switch {
 	case err == nil:
 		d.opts.Outcome(r.Name, delivery.OK)
+		q.mu.Lock()
+		q.failed = retryState{}
+		q.mu.Unlock()
 	case ctx.Err() != nil:
 		return false
 	default:
 		d.opts.Outcome(r.Name, delivery.Failed)
+		q.mu.Lock()
+		q.failed = retryState{at: d.opts.Now(), err: err.Error()}
+		q.mu.Unlock()
 		d.log.Error("notification failed, not retried", "notifier", r.Name, "rule", a.Rule, "err", err)
 	}
 	return true
@@ -447,6 +671,11 @@ type RouteStatus struct {
 	// LastError is why the last attempt failed, secrets redacted. It may
 	// quote the receiver: escape it before display.
 	LastError string `json:"last_error,omitempty"`
+	// FailedAt and Failure are the last delivery that failed for good (a
+	// 4xx, a bad token, an SMTP server without STARTTLS): not retried,
+	// so shown here until one succeeds.
+	FailedAt time.Time `json:"failed_at,omitzero"`
+	Failure  string    `json:"failure,omitempty"`
 }
 
 // Status returns each route's queue and the retry it waits for, in the
@@ -456,8 +685,36 @@ func (d *Dispatcher) Status() []RouteStatus {
 	for _, q := range d.queues {
 		q.mu.Lock()
 		out = append(out, RouteStatus{Name: q.route.Name, Queued: len(q.items), Attempts: q.retry.attempts, RetryAt: q.retry.at,
-			RequestedWaitSeconds: q.retry.requested.Seconds(), LastError: q.retry.err})
+			RequestedWaitSeconds: q.retry.requested.Seconds(), LastError: q.retry.err, FailedAt: q.failed.at, Failure: q.failed.err})
 		q.mu.Unlock()
 	}
 	return out
+}
+
+// ErrCannotAnnounce is returned by [Dispatcher.Announce] for a route whose
+// notifier cannot post a message of its own (a webhook), or that does not
+// exist.
+var ErrCannotAnnounce = errors.New("this notifier cannot post an announcement")
+
+// announceAttempts bounds the tries of one announcement: it is a courtesy
+// to the channel, not an alert, and must not hold anything up.
+const announceAttempts = 3
+
+// Announce posts an to the route named route, when its notifier is an
+// [Announcer], retrying a failure a retry can mend up to three times; it
+// returns [ErrCannotAnnounce] for another notifier or an unknown route.
+// It is safe for concurrent use and blocks until it is done or ctx ends.
+func (d *Dispatcher) Announce(ctx context.Context, route string, an Announcement) error {
+	for _, q := range d.queues {
+		if q.route.Name != route {
+			continue
+		}
+		ar, ok := q.route.Notifier.(Announcer)
+		if !ok {
+			return ErrCannotAnnounce
+		}
+		return delivery.Retry(ctx, delivery.Policy{Attempts: announceAttempts, MinBackoff: d.opts.MinBackoff, MaxBackoff: d.opts.MaxBackoff},
+			func(int) error { return ar.Announce(ctx, an) })
+	}
+	return ErrCannotAnnounce
 }

@@ -283,100 +283,6 @@ func TestDispatcher_silenceAtRuntime(t *testing.T) {
 	})
 }
 
-func TestDispatcher_reminders(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		var mu sync.Mutex
-		var got []alert.Alert
-		n := NotifierFunc(func(ctx context.Context, a alert.Alert) error {
-			mu.Lock()
-			defer mu.Unlock()
-			got = append(got, a)
-			return nil
-		})
-		d := NewDispatcher(DispatcherOptions{Routes: []Route{{Name: "phone", Notifier: n}}, RemindEvery: 30 * time.Minute})
-		stop := run(d)
-		fire := firingAlert("signup-burst")
-		fire.Since = fire.Time
-		d.Submit(fire)
-		time.Sleep(65 * time.Minute) // two reminders: at 30 and 60 minutes (to the tick)
-		synctest.Wait()
-		resolved := fire
-		resolved.State, resolved.Time = alert.Resolved, time.Now()
-		d.Submit(resolved)
-		time.Sleep(2 * time.Hour) // no reminder once resolved
-		synctest.Wait()
-		stop()
-		mu.Lock()
-		defer mu.Unlock()
-		var seq []string
-		for _, a := range got {
-			seq = append(seq, fmt.Sprintf("%s/%d", a.State, a.Reminder))
-		}
-		if fmt.Sprint(seq) != "[firing/0 firing/1 firing/2 resolved/0]" {
-			t.Fatalf("delivered %v, want the firing, two reminders, the resolution", seq)
-		}
-		if title := Title(got[1]); !strings.Contains(title, "signup-burst still firing after 30m") {
-			t.Errorf("reminder title = %q", title)
-		}
-	})
-}
-
-func TestDispatcher_remindersOffByDefault(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		var c calls
-		n := NotifierFunc(func(ctx context.Context, a alert.Alert) error { c.add(a); return nil })
-		d := NewDispatcher(DispatcherOptions{Routes: []Route{{Name: "phone", Notifier: n}}})
-		stop := run(d)
-		d.Submit(firingAlert("signup-burst"))
-		time.Sleep(24 * time.Hour)
-		synctest.Wait()
-		stop()
-		if c.n() != 1 {
-			t.Errorf("delivered %d, want the firing alone", c.n())
-		}
-	})
-}
-
-// TestDispatcher_remindersEdges: a reminder picked just before its rule
-// resolved is dropped; a transition restored after a restart starts no
-// reminders; the config's silences are not among those saved.
-func TestDispatcher_remindersEdges(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		var mu sync.Mutex
-		var got []string
-		n := NotifierFunc(func(ctx context.Context, a alert.Alert) error {
-			mu.Lock()
-			defer mu.Unlock()
-			got = append(got, fmt.Sprintf("%s %s/%d", a.Rule, a.State, a.Reminder))
-			return nil
-		})
-		d := NewDispatcher(DispatcherOptions{Routes: []Route{{Name: "phone", Notifier: n}}, RemindEvery: 30 * time.Minute,
-			Silences: map[string]time.Time{"from-config": time.Now().Add(time.Hour)}})
-		stop := run(d)
-		fire := firingAlert("signup-burst")
-		fire.Since = fire.Time
-		d.Submit(fire)
-		late := fire
-		late.Reminder = 1
-		res := fire
-		res.State = alert.Resolved
-		d.Submit(res)
-		d.submit(late, true) // as remind would, had it picked the rule before the resolution
-		d.Restore(firingAlert("restored"))
-		time.Sleep(3 * time.Hour)
-		synctest.Wait()
-		stop()
-		mu.Lock()
-		defer mu.Unlock()
-		if fmt.Sprint(got) != "[signup-burst firing/0 signup-burst resolved/0 restored firing/0]" {
-			t.Errorf("delivered %v, want no late reminder and no reminder of the restored rule", got)
-		}
-		if s := d.Silences(); len(s) != 0 {
-			t.Errorf("Silences() = %v, want none: the config's are not saved", s)
-		}
-	})
-}
-
 // memReceiver is an HTTP receiver in memory (no network, so it runs in a
 // synctest bubble): each request is recorded, then answered by the next
 // of answers (200 once they run out).
@@ -512,6 +418,178 @@ func TestWebhook_idempotencyKey(t *testing.T) {
 		}
 		if want := "signup-burst:firing:" + strconv.FormatInt(a.Time.Unix(), 10); first != want {
 			t.Errorf("DeliveryKey() = %q, want %q", first, want)
+		}
+	})
+}
+
+// record is a notifier that records what it got, as describe says it.
+type record struct {
+	mu  sync.Mutex
+	got []string
+	all []alert.Alert
+}
+
+func (r *record) Notify(_ context.Context, a alert.Alert) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if a.Incident != nil {
+		s := describe(a)
+		if len(a.Incident.Silenced) > 0 {
+			s += fmt.Sprintf(" silenced%v", a.Incident.Silenced)
+		}
+		r.got = append(r.got, s)
+	} else {
+		r.got = append(r.got, a.Rule+" "+string(a.State))
+	}
+	r.all = append(r.all, a)
+	return nil
+}
+
+func (r *record) notes() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return slices.Clone(r.got)
+}
+
+// floodNotes are the founding flood's incident notifications: its first
+// (signup-burst and signup-spread critical, traffic-spike warning), and
+// its resolution.
+func floodNotes() (first, res alert.Alert) {
+	g := NewGrouper(GroupOptions{Overlap: overlaps([2]string{"signup-burst", "signup-spread"}, [2]string{"signup-burst", "traffic-spike"})})
+	g.Add(tr("signup-burst", alert.Firing, alert.Critical, 0))
+	g.Add(tr("signup-spread", alert.Firing, alert.Critical, 9))
+	g.Add(tr("traffic-spike", alert.Firing, alert.Warning, 9))
+	first = g.Due(t0.Add(10*time.Second), nil)[0]
+	for _, r := range []alert.Alert{tr("signup-burst", alert.Resolved, alert.Critical, 70), tr("signup-spread", alert.Resolved, alert.Critical, 100),
+		tr("traffic-spike", alert.Resolved, alert.Warning, 100)} {
+		g.Add(r)
+	}
+	res = g.Due(t0.Add(110*time.Second), nil)[0]
+	return first, res
+}
+
+// TestDispatcher_incidentRoutes: each route gets the rules of an incident
+// it wants; a route that wants none of the first notification's rules
+// hears neither of it nor of its resolution.
+func TestDispatcher_incidentRoutes(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var all, pager, spikes, logins record
+		d := NewDispatcher(DispatcherOptions{Routes: []Route{
+			{Name: "all", Notifier: &all},
+			{Name: "pager", Notifier: &pager, MinSeverity: alert.Critical},
+			{Name: "spikes", Notifier: &spikes, Rules: []string{"traffic-spike"}},
+			{Name: "logins", Notifier: &logins, Rules: []string{"login-failure-burst"}},
+		}})
+		stop := run(d)
+		first, res := floodNotes()
+		d.Submit(first)
+		d.Submit(res)
+		synctest.Wait()
+		stop()
+		check(t, all.notes(), "firing u0 [signup-burst signup-spread traffic-spike]", "resolved u1 [signup-burst signup-spread traffic-spike] quiet")
+		check(t, pager.notes(), "firing u0 [signup-burst signup-spread]", "resolved u1 [signup-burst signup-spread] quiet")
+		check(t, spikes.notes(), "firing u0 [traffic-spike]", "resolved u1 [traffic-spike] quiet")
+		check(t, logins.notes())
+		if h := Headline(spikes.all[0], alert.Sanitize); !strings.HasPrefix(h, "traffic-spike at") {
+			t.Errorf("spikes headline = %q, want its own rule as the lead", h)
+		}
+	})
+}
+
+// TestDispatcher_resolvedUnderSilence: a rule silenced while its incident
+// fires is left out of the notifications, which say so; the resolution of
+// an incident told before its rules were all silenced waits for the
+// silence to end, then goes out: it is never lost.
+func TestDispatcher_resolvedUnderSilence(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var r record
+		var o outcomes
+		d := NewDispatcher(DispatcherOptions{Routes: []Route{{Name: "phone", Notifier: &r}}, Outcome: o.add,
+			Silences: map[string]time.Time{"traffic-spike": time.Now().Add(time.Hour)}})
+		stop := run(d)
+		defer stop()
+		first, res := floodNotes()
+		d.Submit(first)
+		synctest.Wait()
+		d.Silence("signup-burst", time.Now().Add(2*time.Hour))
+		d.Silence("signup-spread", time.Now().Add(2*time.Hour))
+		d.Submit(res)
+		synctest.Wait()
+		check(t, r.notes(), "firing u0 [signup-burst signup-spread] silenced[traffic-spike]")
+		if p := d.Pending(); len(p) != 1 || p[0].State != alert.Resolved {
+			t.Errorf("Pending() = %v, want the held resolution (saved with the state)", p)
+		}
+		list := d.SilenceList()
+		if len(list) != 3 || list[0].Rule != "signup-burst" || list[0].Source != "api" || list[2].Source != "config" {
+			t.Errorf("SilenceList() = %+v", list)
+		}
+		time.Sleep(2*time.Hour + releaseEvery)
+		synctest.Wait()
+		check(t, r.notes(), "firing u0 [signup-burst signup-spread] silenced[traffic-spike]", "resolved u1 [signup-burst signup-spread traffic-spike] quiet")
+		if o.get(delivery.Silenced) != 1 {
+			t.Errorf("silenced outcomes = %d, want 1 (the held resolution)", o.get(delivery.Silenced))
+		}
+	})
+}
+
+// TestDispatcher_silencedIncident: an incident whose rules are all
+// silenced from the start is never told, so its resolution is not held.
+func TestDispatcher_silencedIncident(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var r record
+		until := time.Now().Add(time.Hour)
+		d := NewDispatcher(DispatcherOptions{Routes: []Route{{Name: "phone", Notifier: &r}},
+			Silences: map[string]time.Time{"signup-burst": until, "signup-spread": until, "traffic-spike": until}})
+		stop := run(d)
+		defer stop()
+		first, res := floodNotes()
+		d.Submit(first)
+		d.Submit(res)
+		time.Sleep(2 * time.Hour)
+		synctest.Wait()
+		check(t, r.notes())
+		if p := d.Pending(); len(p) != 0 {
+			t.Errorf("Pending() = %v, want nothing held", p)
+		}
+	})
+}
+
+// TestDispatcher_pendingWhole: a notification waiting in several queues,
+// each route's part of it, is saved whole: after a restart every route
+// gets its part again.
+func TestDispatcher_pendingWhole(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		stuck := NotifierFunc(func(ctx context.Context, a alert.Alert) error { <-ctx.Done(); return ctx.Err() })
+		d := NewDispatcher(DispatcherOptions{Routes: []Route{{Name: "pager", Notifier: stuck, MinSeverity: alert.Critical}, {Name: "all", Notifier: stuck}}})
+		stop := run(d)
+		first, _ := floodNotes()
+		d.Submit(first)
+		synctest.Wait()
+		p := d.Pending()
+		stop()
+		if len(p) != 1 || len(p[0].Incident.Alerts) != 3 {
+			t.Fatalf("Pending() = %d notifications, the first with %d rules; want the one notification, whole", len(p), len(p[0].Incident.Alerts))
+		}
+	})
+}
+
+// TestDispatcher_digestSite: the digest names the site too.
+func TestDispatcher_digestSite(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var r record
+		d := NewDispatcher(DispatcherOptions{Routes: []Route{{Name: "phone", Notifier: &r}}, MaxPerMinute: 1, Site: "web-1"})
+		stop := run(d)
+		for i := range 5 {
+			d.Submit(firingAlert(fmt.Sprintf("rule-%d", i)))
+		}
+		time.Sleep(61 * time.Second)
+		synctest.Wait()
+		stop()
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		last := r.all[len(r.all)-1]
+		if last.Rule != "sentinel-digest" || !strings.HasPrefix(Headline(last, alert.Sanitize), "web-1: Notifications at 4 held back") {
+			t.Errorf("last notification %s: %q", last.Rule, Headline(last, alert.Sanitize))
 		}
 	})
 }

@@ -1,14 +1,17 @@
 // Package alerts delivers alert transitions to people: the console
 // ([Console], the timeline and the JSON lines of stdout) and the
-// notifiers ([Slack], [Webhook], [Ntfy], [Email]), through the
-// [Dispatcher], which owns their lifecycle — one bounded queue and sender
-// per notifier, retries through the one loop of internal/delivery, a
-// per-minute cap with a digest, silences and reminders.
+// notifiers ([Slack], [Webhook], [Ntfy], [Email]). The [Grouper] turns
+// transitions into notifications, one incident at a time (group wait and
+// interval, inhibitions, reminders, measures taken when a notification is
+// built); the [Dispatcher] owns their delivery — one bounded queue and
+// sender per notifier, retries through the one loop of internal/delivery,
+// a per-minute cap with a digest, silences under which no resolution is
+// lost.
 //
 // One renderer (render.go) writes an alert for people: the console's
-// text, the notifiers' titles and summaries and the email's facts all use
-// its pieces, each escaping attacker-controlled text (keys, sample lines)
-// for its target with the escapers of package alert.
+// text, the notifiers' headlines and summaries and the email's body all
+// use its pieces, each escaping attacker-controlled text (keys, sample
+// lines) for its target with the escapers of package alert.
 //
 // Each notifier is one file: its type, its constructor and its [Kind],
 // the entry of [Kinds] from which the config and the environment build

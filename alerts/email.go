@@ -3,6 +3,7 @@ package alerts
 import (
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/hex"
@@ -29,9 +30,9 @@ import (
 // whole SMTP transaction) when [EmailOptions.Timeout] is zero.
 const DefaultEmailTimeout = 30 * time.Second
 
-// maxSubjectRunes keeps a subject on one 78-character header line, which
-// is also about what a phone's lock screen shows.
-const maxSubjectRunes = 78
+// maxSubjectRunes keeps a subject to what a phone's lock screen and a
+// mail list show (go-mail folds it into 78-character header lines).
+const maxSubjectRunes = 140
 
 // Environment variables that enable an [Email] with no config file.
 const (
@@ -107,7 +108,7 @@ var emailKind = Kind{
 			}
 		}
 		n, err := NewEmail(EmailOptions{URL: u, From: from, To: rcpt})
-		return envRoute("email", n, err)
+		return envRoute("email", EnvSMTPURL, n, err)
 	},
 }
 
@@ -205,6 +206,14 @@ func (e *Email) parseURL(raw string) error {
 	return nil
 }
 
+func (e *Email) describe() string {
+	return "email to " + strings.Join(e.to, ", ") + " via " + e.scheme + "://" + e.addr()
+}
+
+func (e *Email) destination() string {
+	return "email\x00" + e.addr() + "\x00" + strings.Join(e.to, ",")
+}
+
 // isLoopback reports whether host names this machine.
 func isLoopback(host string) bool {
 	if host == "localhost" {
@@ -224,6 +233,11 @@ func (e *Email) Notify(ctx context.Context, a alert.Alert) error {
 	if err != nil {
 		return delivery.Permanent(fmt.Errorf("build email: %w", err))
 	}
+	return e.send(ctx, msg)
+}
+
+// send delivers one message.
+func (e *Email) send(ctx context.Context, msg *mail.Msg) error {
 	// go-mail bounds each step with its timeout but does not watch the
 	// context after dialling, so the nearer of the two deadlines is
 	// handed to it.
@@ -245,6 +259,11 @@ func (e *Email) Notify(ctx context.Context, a alert.Alert) error {
 		return nil
 	}
 	err = e.redact(fmt.Errorf("email via %s: %w", e.addr(), err))
+	if strings.Contains(err.Error(), "does not support STARTTLS") {
+		// Said plainly: check and test-alert print it, status shows it.
+		return delivery.Permanent(fmt.Errorf("%w: the server offers no STARTTLS, so smtp:// refuses to send the password in clear; "+
+			"use smtps:// (implicit TLS, often port 465), or smtp+insecure:// for a relay on this machine", err))
+	}
 	if permanentSMTP(err) {
 		return delivery.Permanent(err)
 	}
@@ -344,7 +363,13 @@ func (e *Email) message(a alert.Alert) (*mail.Msg, error) {
 		return nil, fmt.Errorf("to: %w", err)
 	}
 	m.Subject(subject(a))
-	m.SetMessageIDWithValue(messageID(e.from.Address))
+	id, thread := messageIDs(a, e.from.Address)
+	m.SetMessageIDWithValue(id)
+	if thread != "" {
+		// The incident's later notifications thread under its first one.
+		m.SetGenHeader(mail.HeaderInReplyTo, "<"+thread+">")
+		m.SetGenHeader(mail.HeaderReferences, "<"+thread+">")
+	}
 	// RFC 3834: no vacation or out-of-office replies to an alert.
 	m.SetGenHeader("Auto-Submitted", "auto-generated")
 	m.SetGenHeader(mail.HeaderXAutoResponseSuppress, "All")
@@ -357,36 +382,37 @@ func (e *Email) message(a alert.Alert) (*mail.Msg, error) {
 	return m, nil
 }
 
-// messageID returns a random Message-ID on the sender's domain.
-func messageID(from string) string {
+// messageIDs returns the Message-ID of a's email on the sender's domain,
+// and that of the incident's first email for a later one ("" otherwise).
+// An incident's IDs follow from its key and the notification's number, so
+// a mail client threads them, and drops a copy resent after a crash; a
+// lone alert's is random.
+func messageIDs(a alert.Alert, from string) (id, thread string) {
 	domain := "sentinel.invalid"
 	if i := strings.LastIndexByte(from, '@'); i >= 0 && i < len(from)-1 {
 		domain = from[i+1:]
 	}
-	var b [16]byte
-	rand.Read(b[:])
-	return "sentinel." + hex.EncodeToString(b[:]) + "@" + domain
+	if a.Incident == nil {
+		var b [16]byte
+		rand.Read(b[:])
+		return "sentinel." + hex.EncodeToString(b[:]) + "@" + domain, ""
+	}
+	sum := sha256.Sum256([]byte(a.Incident.Key + "\x00" + a.Site))
+	base := "sentinel." + hex.EncodeToString(sum[:12])
+	id = fmt.Sprintf("%s.%d.%s.r%d@%s", base, a.Incident.Update, a.Incident.State, a.Reminder, domain)
+	if a.Incident.Update > 0 || a.Reminder > 0 {
+		thread = fmt.Sprintf("%s.0.firing.r0@%s", base, domain)
+	}
+	return id, thread
 }
 
-// subject is the one line a phone shows: the [Title] ("[critical]
-// signup-burst firing: 240/s ≥ 1/s"), with the busiest key of a per-key
-// rule, the "who", or the peak of a resolved alert. It is built here, not
-// by go-mail: the key comes from the attacker, so it is reduced to its
+// subject is the one line a phone shows: the severity and the
+// [Headline] ("[critical] web-1: Sign-ups at 240/s from 237 addresses —
+// signup-burst, signup-spread"). The headline reduces a key to its
 // field's alphabet (a client_ip that is no bare address is left out), and
-// the whole passed through headerText.
+// headerText makes the whole one header line.
 func subject(a alert.Alert) string {
-	s := Title(a)
-	switch a.State {
-	case alert.Firing:
-		if a.PerKey && len(a.Keys) > 0 {
-			if k, ok := alert.FieldAlphabet(a.GroupBy).Reduce(a.Keys[0].Key); ok {
-				s += " from " + k
-			}
-		}
-	case alert.Resolved:
-		s += ", peak " + alert.FormatValue(a.Peak, a.Unit)
-	}
-	return headerText(s, maxSubjectRunes)
+	return headerText("["+string(a.Severity)+"] "+Headline(a, func(s string, _ int) string { return s }), maxSubjectRunes)
 }
 
 // headerText makes s safe for one unstructured header line that must fit
@@ -427,8 +453,19 @@ func emailText(a alert.Alert) string {
 	v := bodyView(a)
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s\n\n", v.Headline)
+	for _, l := range v.Lines {
+		fmt.Fprintf(&b, "%s\n", l)
+	}
+	if len(v.Lines) > 0 {
+		b.WriteByte('\n')
+	}
+	b.WriteString("Rules:\n")
+	for _, r := range v.Rules {
+		fmt.Fprintf(&b, "  %s\n", r)
+	}
+	b.WriteByte('\n')
 	for _, f := range v.Facts {
-		fmt.Fprintf(&b, "%-10s %s\n", f.Name+":", f.Value)
+		fmt.Fprintf(&b, "%-7s %s\n", f.Name+":", f.Value)
 	}
 	if len(v.Keys) > 0 {
 		fmt.Fprintf(&b, "\nTop %s:\n", v.GroupBy)
@@ -439,8 +476,11 @@ func emailText(a alert.Alert) string {
 	if v.Sample != "" {
 		fmt.Fprintf(&b, "\nSample line:\n  %s\n", v.Sample)
 	}
-	if v.Description != "" {
-		fmt.Fprintf(&b, "\n%s\n", v.Description)
+	if len(v.Links) > 0 {
+		b.WriteString("\nAct (each link asks to confirm, works once, and expires):\n")
+		for _, l := range v.Links {
+			fmt.Fprintf(&b, "  %s: %s\n", l.Label, l.URL)
+		}
 	}
 	b.WriteString("\n-- \nsentinel\n")
 	return b.String()
@@ -450,6 +490,14 @@ func emailText(a alert.Alert) string {
 var emailHTMLTemplate = template.Must(template.New("email").Parse(`<!DOCTYPE html>
 <html><body style="font-family:sans-serif">
 <p><strong>{{.Headline}}</strong></p>
+{{- range .Lines}}
+<p>{{.}}</p>
+{{- end}}
+<ul>
+{{- range .Rules}}
+<li>{{.}}</li>
+{{- end}}
+</ul>
 <table>
 {{- range .Facts}}
 <tr><td>{{.Name}}</td><td>{{.Value}}</td></tr>
@@ -467,8 +515,13 @@ var emailHTMLTemplate = template.Must(template.New("email").Parse(`<!DOCTYPE htm
 <p>Sample line:</p>
 <pre>{{.Sample}}</pre>
 {{- end}}
-{{- if .Description}}
-<p>{{.Description}}</p>
+{{- if .Links}}
+<p>
+{{- range .Links}}
+<a href="{{.URL}}" style="display:inline-block;margin:4px 8px 4px 0;padding:10px 16px;border-radius:6px;background:#1d4ed8;color:#fff;text-decoration:none">{{.Label}}</a>
+{{- end}}
+</p>
+<p style="color:#888;font-size:small">Each link asks to confirm, works once, and expires.</p>
 {{- end}}
 <p style="color:#888">sentinel</p>
 </body></html>
@@ -486,57 +539,95 @@ func emailHTML(a alert.Alert) (string, error) {
 // emailView is what both bodies show, already sanitised for text; the
 // HTML template escapes it once more for HTML.
 type emailView struct {
-	Headline    string
-	Facts       []emailFact
-	GroupBy     string
-	Keys        []emailKey
-	Sample      string
-	Description string
+	Headline string
+	// Lines say who it comes from (or that no one stands out), the lead
+	// rule's description and the rules left out by a silence.
+	Lines []string
+	// Rules holds one line per rule: state, value against threshold or
+	// normal, since when.
+	Rules   []string
+	Facts   []emailFact
+	GroupBy string
+	Keys    []emailKey
+	Sample  string
+	Links   []emailLink
 }
 
 type emailFact struct{ Name, Value string }
 
+// emailLink is one of the notification's signed links.
+type emailLink struct{ Label, URL string }
+
 type emailKey struct{ Key, Count string }
 
-// bodyView gathers the transition's details: value against threshold or
-// baseline, since when and how long, counts, top offenders and one sample,
-// from the pieces of the one renderer (render.go).
+// bodyView gathers what the bodies show from the pieces of the one
+// renderer (render.go).
 func bodyView(a alert.Alert) emailView {
 	esc := alert.Sanitize
-	v := emailView{GroupBy: esc(a.GroupBy, maxKeyRunes), Description: esc(a.Description, maxDescriptionRunes)}
-	held := alert.FormatDuration(a.Time.Sub(a.Since))
-	since := a.Since.UTC().Format(summaryTimeLayout)
-	switch a.State {
-	case alert.Firing:
-		v.Headline = fmt.Sprintf("%s is firing (%s)", esc(a.Rule, maxKeyRunes), a.Severity)
-		v.Facts = append(v.Facts, emailFact{"Value", threshold(a, esc)})
-		if n := current(a); n != "" {
-			v.Facts = append(v.Facts, emailFact{"Now", n})
-		}
-		if n := normal(a); n != "" {
-			v.Facts = append(v.Facts, emailFact{"Normal", n})
-		}
-		v.Facts = append(v.Facts, emailFact{"Since", fmt.Sprintf("%s (%s)", since, held)})
-	case alert.Resolved:
-		v.Headline = fmt.Sprintf("%s resolved (%s)", esc(a.Rule, maxKeyRunes), a.Severity)
-		v.Facts = append(v.Facts,
-			emailFact{"Value", cleared(a)},
-			emailFact{"Peak", alert.FormatValue(a.Peak, a.Unit)},
-			emailFact{"Held", fmt.Sprintf("%s from %s", held, since)},
-		)
-	default:
-		v.Headline = fmt.Sprintf("%s %s (%s)", esc(a.Rule, maxKeyRunes), esc(string(a.State), 20), a.Severity)
-	}
-	v.Facts = append(v.Facts, emailFact{"Events", eventCount(a)})
-	if a.DistinctOf != "" {
-		v.Facts = append(v.Facts, emailFact{"Distinct", alert.Thousands(a.Distinct) + " " + esc(a.DistinctOf, maxKeyRunes)})
-	}
-	v.Facts = append(v.Facts, emailFact{"At", a.Time.UTC().Format(summaryTimeLayout)})
+	ms := members(a)
+	lead := ms[0]
+	v := emailView{Headline: Headline(a, esc), GroupBy: esc(lead.GroupBy, maxKeyRunes)}
 	if a.State == alert.Firing {
-		for _, k := range a.Keys {
+		if o := offenders(lead, esc); o != "" {
+			v.Lines = append(v.Lines, o)
+		}
+	}
+	if lead.Description != "" {
+		v.Lines = append(v.Lines, esc(lead.Description, maxDescriptionRunes))
+	}
+	if a.Incident != nil && len(a.Incident.Silenced) > 0 {
+		v.Lines = append(v.Lines, "Silenced, left out: "+esc(strings.Join(a.Incident.Silenced, ", "), maxDescriptionRunes))
+	}
+	for _, m := range ms {
+		v.Rules = append(v.Rules, memberLine(m, a.Incident, esc))
+	}
+	since := a.Since
+	if a.Incident != nil {
+		since = a.Incident.Since
+	}
+	v.Facts = append(v.Facts,
+		emailFact{"Since", fmt.Sprintf("%s (%s)", since.UTC().Format(summaryTimeLayout), alert.FormatDuration(a.Time.Sub(since)))},
+		emailFact{"At", a.Time.UTC().Format(summaryTimeLayout)})
+	if s := siteLine(a, esc); s != "" {
+		v.Facts = append(v.Facts, emailFact{"Site", strings.TrimPrefix(s, "site ")})
+	}
+	if a.State == alert.Firing {
+		for _, k := range lead.Keys {
 			v.Keys = append(v.Keys, emailKey{Key: esc(k.Key, maxKeyRunes), Count: alert.FormatCount(k)})
 		}
-		v.Sample = sample(a, esc)
+		v.Sample = sample(lead, esc)
+	}
+	for _, l := range a.Links {
+		v.Links = append(v.Links, emailLink{Label: esc(l.Label, maxKeyRunes), URL: l.URL})
 	}
 	return v
+}
+
+// Announce sends an as a short email, threaded under the first email of
+// its incident. Errors map as for Notify.
+func (e *Email) Announce(ctx context.Context, an Announcement) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	m := mail.NewMsg(mail.WithNoDefaultUserAgent())
+	if err := m.FromFormat(e.from.Name, e.from.Address); err != nil {
+		return delivery.Permanent(fmt.Errorf("build email: from: %w", err))
+	}
+	if err := m.To(e.to...); err != nil {
+		return delivery.Permanent(fmt.Errorf("build email: to: %w", err))
+	}
+	subj := an.Text
+	if an.Site != "" {
+		subj = an.Site + ": " + an.Text
+	}
+	m.Subject(headerText("[sentinel] "+subj, maxSubjectRunes))
+	if an.Incident != "" {
+		_, thread := messageIDs(alert.Alert{Site: an.Site, Incident: &alert.Incident{Key: an.Incident, Update: 1}}, e.from.Address)
+		m.SetGenHeader(mail.HeaderInReplyTo, "<"+thread+">")
+		m.SetGenHeader(mail.HeaderReferences, "<"+thread+">")
+	}
+	m.SetGenHeader("Auto-Submitted", "auto-generated")
+	m.SetGenHeader(mail.HeaderXAutoResponseSuppress, "All")
+	m.SetBodyString(mail.TypeTextPlain, alert.Sanitize(subj, maxDescriptionRunes)+"\n\n-- \nsentinel\n")
+	return e.send(ctx, m)
 }

@@ -301,13 +301,15 @@ func newTestEmail(tb testing.TB, srv *smtpTestServer, url string) *Email {
 	return e
 }
 
-const wantFiringText = `signup-burst is firing (critical)
+const wantFiringText = `signup-burst at 240/s from 4,812 distinct email
 
-Value:     240/s ≥ 1/s over 30s
-Since:     2026-11-27 01:18:31 UTC (1m30s)
-Events:    7,200
-Distinct:  4,812 email
-At:        2026-11-27 01:20:01 UTC
+top client_ip: 203.0.113.7 (2,988–3,000), 198.51.100.1 (2,100)
+
+Rules:
+  signup-burst [critical] firing since 01:18:31: 240/s ≥ 1/s over 30s; 7,200 events from 4,812 distinct email
+
+Since:  2026-11-27 01:18:31 UTC (1m30s)
+At:     2026-11-27 01:20:01 UTC
 
 Top client_ip:
   203.0.113.7  2,988–3,000
@@ -322,12 +324,13 @@ sentinel
 
 const wantFiringHTML = `<!DOCTYPE html>
 <html><body style="font-family:sans-serif">
-<p><strong>signup-burst is firing (critical)</strong></p>
+<p><strong>signup-burst at 240/s from 4,812 distinct email</strong></p>
+<p>top client_ip: 203.0.113.7 (2,988–3,000), 198.51.100.1 (2,100)</p>
+<ul>
+<li>signup-burst [critical] firing since 01:18:31: 240/s ≥ 1/s over 30s; 7,200 events from 4,812 distinct email</li>
+</ul>
 <table>
-<tr><td>Value</td><td>240/s ≥ 1/s over 30s</td></tr>
 <tr><td>Since</td><td>2026-11-27 01:18:31 UTC (1m30s)</td></tr>
-<tr><td>Events</td><td>7,200</td></tr>
-<tr><td>Distinct</td><td>4,812 email</td></tr>
 <tr><td>At</td><td>2026-11-27 01:20:01 UTC</td></tr>
 </table>
 <p>Top client_ip:</p>
@@ -374,7 +377,7 @@ func TestEmail_Notify(t *testing.T) {
 				t.Errorf("envelope (-want +got):\n%s", d)
 			}
 			p := parseMail(t, mails[0].Data)
-			if got, want := decodeHeader(t, p.Header, "Subject"), "[critical] signup-burst firing: 240/s ≥ 1/s"; got != want {
+			if got, want := decodeHeader(t, p.Header, "Subject"), "[critical] signup-burst at 240/s from 4,812 distinct email"; got != want {
 				t.Errorf("Subject = %q, want %q", got, want)
 			}
 			for key, want := range map[string]string{
@@ -415,17 +418,16 @@ func TestEmail_NotifyResolved(t *testing.T) {
 		t.Fatalf("server got %d mails, want 1", len(mails))
 	}
 	p := parseMail(t, mails[0].Data)
-	if got, want := decodeHeader(t, p.Header, "Subject"), "[critical] signup-burst resolved after 2m30s, peak 260/s"; got != want {
+	if got, want := decodeHeader(t, p.Header, "Subject"), "[critical] Resolved after 2m30s: signup-burst peaked at 260/s from 4,812 distinct email"; got != want {
 		t.Errorf("Subject = %q, want %q", got, want)
 	}
-	want := `signup-burst resolved (critical)
+	want := `Resolved after 2m30s: signup-burst peaked at 260/s from 4,812 distinct email
 
-Value:     0.4/s, below 0.8/s
-Peak:      260/s
-Held:      2m30s from 2026-11-27 01:18:31 UTC
-Events:    7,200
-Distinct:  4,812 email
-At:        2026-11-27 01:21:01 UTC
+Rules:
+  signup-burst [critical] resolved at 01:21:01 after 2m30s, peak 260/s
+
+Since:  2026-11-27 01:18:31 UTC (2m30s)
+At:     2026-11-27 01:21:01 UTC
 
 -- 
 sentinel
@@ -466,7 +468,7 @@ func TestEmail_NotifyHostile(t *testing.T) {
 		t.Errorf("message has a Bcc header: %q", p.Header["Bcc"])
 	}
 	// The busiest client_ip is no address: it stays out of the subject.
-	if got, want := decodeHeader(t, p.Header, "Subject"), "[critical] signup-burst firing: 240/s ≥ 1/s"; got != want {
+	if got, want := decodeHeader(t, p.Header, "Subject"), "[critical] signup-burst at 240/s"; got != want {
 		t.Errorf("Subject = %q, want %q", got, want)
 	}
 	for _, bad := range []string{"<script>", "<!channel>", "\x1b"} {
@@ -639,9 +641,9 @@ func TestEmail_headerText(t *testing.T) {
 		{"bidi_and_separators", "a\u202eb\u2028c\u2029d", "abcd"},
 		{"invalid_utf8", "a\xffb", "ab"},
 		{"spaces_collapse", "a \t  b  ", "a b"},
-		{"cut", strings.Repeat("x", 100), strings.Repeat("x", 77) + "…"},
-		{"cut_runes", strings.Repeat("≥", 80), strings.Repeat("≥", 77) + "…"},
-		{"exactly_max", strings.Repeat("x", 78), strings.Repeat("x", 78)},
+		{"cut", strings.Repeat("x", 200), strings.Repeat("x", maxSubjectRunes-1) + "…"},
+		{"cut_runes", strings.Repeat("≥", 200), strings.Repeat("≥", maxSubjectRunes-1) + "…"},
+		{"exactly_max", strings.Repeat("x", maxSubjectRunes), strings.Repeat("x", maxSubjectRunes)},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -654,25 +656,77 @@ func TestEmail_headerText(t *testing.T) {
 
 func TestSubject(t *testing.T) {
 	a := emailAlert()
-	if got, want := subject(a), "[critical] signup-burst firing: 240/s ≥ 1/s"; got != want {
+	if got, want := subject(a), "[critical] signup-burst at 240/s from 4,812 distinct email"; got != want {
 		t.Errorf("subject() = %q, want %q", got, want)
 	}
 	r := a
 	r.Reminder, r.Time = 2, a.Since.Add(time.Hour)
-	if got, want := subject(r), "[critical] signup-burst still firing after 1h: 240/s ≥ 1/s"; got != want {
+	if got, want := subject(r), "[critical] Still firing after 1h: signup-burst at 240/s from 4,812 distinct email"; got != want {
 		t.Errorf("subject(reminder) = %q, want %q", got, want)
 	}
 	a.PerKey = true
-	if got, want := subject(a), "[critical] signup-burst firing: 240/s ≥ 1/s from 203.0.113.7"; got != want {
+	if got, want := subject(a), "[critical] signup-burst at 240/s from 203.0.113.7"; got != want {
 		t.Errorf("subject(per key) = %q, want %q", got, want)
 	}
 	a.Keys = []alert.KeyCount{{Key: "fe80::1%x }; flush ruleset", Count: 1}}
-	if got, want := subject(a), "[critical] signup-burst firing: 240/s ≥ 1/s"; got != want {
+	if got, want := subject(a), "[critical] signup-burst at 240/s"; got != want {
 		t.Errorf("subject(client_ip with a zone) = %q, want %q: no bare address, no key", got, want)
 	}
-	a.GroupBy, a.Keys = "user_agent", []alert.KeyCount{{Key: strings.Repeat("k", 100) + "\r\nBcc: x@example.com", Count: 1}}
+	a.GroupBy, a.Title, a.Keys = "user_agent", strings.Repeat("t", 40), []alert.KeyCount{{Key: strings.Repeat("k", 200) + "\r\nBcc: x@example.com", Count: 1}}
 	got := subject(a)
 	if strings.ContainsAny(got, "\r\n") || len([]rune(got)) != maxSubjectRunes || !strings.HasSuffix(got, "…") {
 		t.Errorf("subject(long hostile key) = %q, want one line of %d runes ending in …", got, maxSubjectRunes)
+	}
+}
+
+// TestEmail_incidentThread: an incident's emails name its site and rules,
+// and its later ones thread under its first (In-Reply-To, References),
+// with Message-IDs that follow from the incident, so a copy resent after
+// a crash is one message to a mail client.
+func TestEmail_incidentThread(t *testing.T) {
+	srv := startSMTPServer(t, smtpPlain)
+	e := newTestEmail(t, srv, srv.URL("smtp+insecure", "", ""))
+	first := incident()
+	res := incident()
+	res.State, res.Time = alert.Resolved, at.Add(100*time.Second)
+	res.Incident.Update, res.Incident.State = 1, alert.Resolved
+	for _, a := range []alert.Alert{first, res, first} {
+		if err := e.Notify(context.Background(), a); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mails := srv.Mails()
+	if len(mails) != 3 {
+		t.Fatalf("server got %d mails, want 3", len(mails))
+	}
+	p0, p1, again := parseMail(t, mails[0].Data), parseMail(t, mails[1].Data), parseMail(t, mails[2].Data)
+	id0 := p0.Header.Get("Message-Id")
+	if p0.Header.Get("In-Reply-To") != "" || p1.Header.Get("In-Reply-To") != id0 || p1.Header.Get("References") != id0 {
+		t.Errorf("first %q; second In-Reply-To %q, References %q: want the second under the first",
+			id0, p1.Header.Get("In-Reply-To"), p1.Header.Get("References"))
+	}
+	if again.Header.Get("Message-Id") != id0 || p1.Header.Get("Message-Id") == id0 {
+		t.Errorf("Message-IDs %q, %q, %q: want the resent first to repeat its ID, the second its own",
+			id0, p1.Header.Get("Message-Id"), again.Header.Get("Message-Id"))
+	}
+	if got, want := decodeHeader(t, p0.Header, "Subject"),
+		"[critical] web-1: Sign-ups at 241/s from 2,310 addresses (normal 0.1/s) — signup-burst, signup-spread, traffic-spike"; got != want {
+		t.Errorf("Subject = %q, want %q", got, want)
+	}
+	for _, want := range []string{"Site:   web-1 · env=prod\n", "  traffic-spike [warning] firing since 01:20:10:"} {
+		if !strings.Contains(p0.Text, want) {
+			t.Errorf("text part lacks %q:\n%s", want, p0.Text)
+		}
+	}
+}
+
+// TestEmail_noStartTLS: a server that offers no STARTTLS to smtp:// is a
+// permanent failure that says what to do instead.
+func TestEmail_noStartTLS(t *testing.T) {
+	srv := startSMTPServer(t, smtpPlain)
+	e := newTestEmail(t, srv, srv.URL("smtp", smtpUser, smtpPass))
+	err := e.Notify(context.Background(), emailAlert())
+	if !delivery.IsPermanent(err) || !strings.Contains(err.Error(), "offers no STARTTLS") || !strings.Contains(err.Error(), "smtps://") {
+		t.Errorf("Notify() = %v, want a permanent error that names smtps://", err)
 	}
 }

@@ -126,17 +126,18 @@ func TestHostile_Ntfy(t *testing.T) {
 	if h := got.Header.Get("Bcc"); h != "" {
 		t.Errorf("header Bcc = %q, want none", h)
 	}
-	lines := strings.Split(string(got.Body), "\n")
+	m := ntfyBody(t, got.Body)
+	lines := strings.Split(m.Message, "\n")
 	if len(lines) != 5 {
-		t.Errorf("body has %d lines, want 5:\n%s", len(lines), got.Body)
+		t.Errorf("message has %d lines, want 5:\n%s", len(lines), m.Message)
 	}
-	for _, l := range lines {
+	for _, l := range append(lines, m.Title) {
 		if strings.HasPrefix(l, "Bcc:") || strings.ContainsFunc(l, func(r rune) bool { return alert.IsControl(r) || alert.IsBidiOrBreak(r) }) {
-			t.Errorf("body line %q is injected or holds control characters", l)
+			t.Errorf("line %q is injected or holds control characters", l)
 		}
 	}
-	if !strings.Contains(string(got.Body), `x\x0d\x0aBcc: x@evil.example (6)`) {
-		t.Errorf("body =\n%s\nwant the CRLF shown escaped", got.Body)
+	if !strings.Contains(m.Message, `\x0d\x0aBcc: x@evil.example`) {
+		t.Errorf("message =\n%s\nwant the CRLF shown escaped", m.Message)
 	}
 }
 

@@ -86,11 +86,40 @@ func RoutesFromEnv(lookup func(string) (string, bool)) ([]Route, error) {
 	return routes, errors.Join(errs...)
 }
 
-// envRoute is the route of a notifier the environment enables, or its
-// error prefixed with the route's name.
-func envRoute(name string, n Notifier, err error) ([]Route, error) {
+// envRoute is the route of a notifier the environment variable env
+// enables, or its error prefixed with the route's name.
+func envRoute(name, env string, n Notifier, err error) ([]Route, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
-	return []Route{{Name: name, Notifier: n}}, nil
+	return []Route{{Name: name, Notifier: n, Origin: "environment (" + env + ")"}}, nil
+}
+
+// destined is a notifier that can say where it delivers, so that the same
+// destination set both in the environment and in a config is used once.
+type destined interface {
+	destination() string
+}
+
+// describer is a notifier that can say what it is, secrets redacted.
+type describer interface {
+	describe() string
+}
+
+// Describe says what a notifier is and where it delivers, every secret
+// redacted, as `sentinel check` and the startup log show it: "ntfy on
+// https://ntfy.sh (topic redacted)".
+func Describe(n Notifier) string {
+	if d, ok := n.(describer); ok {
+		return d.describe()
+	}
+	return fmt.Sprintf("%T", n)
+}
+
+// SameDestination reports whether two notifiers deliver to the same place
+// (the same webhook URL, ntfy topic, Slack channel or mail recipients).
+func SameDestination(a, b Notifier) bool {
+	da, ok1 := a.(destined)
+	db, ok2 := b.(destined)
+	return ok1 && ok2 && da.destination() != "" && da.destination() == db.destination()
 }

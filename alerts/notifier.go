@@ -2,6 +2,7 @@ package alerts
 
 import (
 	"context"
+	"time"
 
 	"github.com/sentinel-dev/sentinel/alert"
 )
@@ -30,4 +31,35 @@ func (f NotifierFunc) Notify(ctx context.Context, a alert.Alert) error { return 
 var (
 	_ Notifier = NotifierFunc(nil)
 	_ Notifier = (*Console)(nil)
+)
+
+// Announcer is a notifier that can post a short message of its own, not
+// an alert: what someone did from a notification's link ("signups-off
+// run from a link at 03:12 UTC by the link sent to slack"), back where
+// the link was sent. It is found by type assertion; see
+// [Dispatcher.Announce].
+type Announcer interface {
+	Announce(ctx context.Context, an Announcement) error
+}
+
+// Announcement is one message for an [Announcer].
+type Announcement struct {
+	// Site names the server, as on the alerts.
+	Site string
+	// Incident is the key of the incident the message is about ("" for
+	// none): a notifier that threads an incident's messages (a Slack bot,
+	// email) puts it in that thread.
+	Incident string
+	// Text is one line for people. It holds names from the config and
+	// words of sentinel's own, never text from a log; notifiers escape it
+	// all the same.
+	Text string
+	// Time is when it happened (wall time).
+	Time time.Time
+}
+
+var (
+	_ Announcer = (*Slack)(nil)
+	_ Announcer = (*Ntfy)(nil)
+	_ Announcer = (*Email)(nil)
 )

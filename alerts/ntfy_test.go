@@ -3,12 +3,16 @@ package alerts
 import (
 	"context"
 	"encoding/base64"
-	"mime"
+	"encoding/json"
+	"io"
 	"net/http"
 	"strings"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/sentinel-dev/sentinel/alert"
+	"github.com/sentinel-dev/sentinel/internal/delivery"
 )
 
 func newTestNtfy(tb testing.TB, opts NtfyOptions) *Ntfy {
@@ -20,47 +24,48 @@ func newTestNtfy(tb testing.TB, opts NtfyOptions) *Ntfy {
 	return n
 }
 
-// decodedHeader returns a header value with its RFC 2047 words decoded,
-// as ntfy reads it.
-func decodedHeader(tb testing.TB, h http.Header, name string) string {
+// ntfyBody decodes a JSON publication.
+func ntfyBody(tb testing.TB, body []byte) ntfyMessage {
 	tb.Helper()
-	s, err := new(mime.WordDecoder).DecodeHeader(h.Get(name))
-	if err != nil {
-		tb.Fatalf("decode header %s %q: %v", name, h.Get(name), err)
+	var m ntfyMessage
+	if err := json.Unmarshal(body, &m); err != nil {
+		tb.Fatalf("ntfy body %s: %v", body, err)
 	}
-	return s
+	return m
 }
 
+// TestNtfy_Notify: a notification is published as JSON to the server's
+// root (a path prefix kept), the topic in the body: the title needs no
+// header encoding, which ntfy decodes only from 2.4.
 func TestNtfy_Notify(t *testing.T) {
 	rc := newReceiver(t, nil)
-	n := newTestNtfy(t, NtfyOptions{URL: rc.URL + "/sentinel-alerts", Token: "tk_secret"})
-	if err := n.Notify(context.Background(), firing()); err != nil {
+	n := newTestNtfy(t, NtfyOptions{URL: rc.URL + "/ntfy/sentinel-alerts", Token: "tk_secret"})
+	if err := n.Notify(context.Background(), incident()); err != nil {
 		t.Fatalf("Notify() = %v", err)
 	}
 	got := rc.only(t)
-	if got.Method != http.MethodPost || got.Path != "/sentinel-alerts" {
-		t.Errorf("request = %s %s, want POST /sentinel-alerts", got.Method, got.Path)
+	if got.Method != http.MethodPost || got.Path != "/ntfy/" {
+		t.Errorf("request = %s %s, want POST /ntfy/", got.Method, got.Path)
 	}
 	for k, want := range map[string]string{
-		"Title":         "[critical] signup-burst firing: 8/s ≥ 1/s",
-		"Priority":      "5",
-		"Tags":          "rotating_light",
 		"Authorization": "Bearer tk_secret",
-		"Content-Type":  "text/plain; charset=utf-8",
+		"Content-Type":  "application/json",
+		"User-Agent":    delivery.UserAgent,
+		"Title":         "",
 	} {
-		if v := decodedHeader(t, got.Header, k); v != want {
+		if v := got.Header.Get(k); v != want {
 			t.Errorf("header %s = %q, want %q", k, v, want)
 		}
 	}
-	want := strings.Join([]string{
-		"8/s ≥ 1/s over 30s, now 240/s",
-		"since 2026-11-27 01:20:01 UTC",
-		"240 events from 4,812 distinct client_ip",
-		"top client_ip: 203.0.113.7 (2–3), 198.51.100.1 (2)",
-		`sample: 203.0.113.7 - - [27/Nov/2026:01:20:00 +0000] "POST /users/register HTTP/1.1" 302 76 "-" "\x1b[31mbot\u202e"`,
-	}, "\n")
-	if string(got.Body) != want {
-		t.Errorf("body =\n%s\nwant\n%s", got.Body, want)
+	m := ntfyBody(t, got.Body)
+	want := ntfyMessage{Topic: "sentinel-alerts", Priority: 5, Tags: []string{"rotating_light"},
+		Title:   "web-1: Sign-ups at 241/s from 2,310 addresses (normal 0.1/s) — signup-burst, signup-spread, traffic-spike",
+		Message: Summary(incident(), alert.Sanitize)}
+	if diff := cmp.Diff(want, m); diff != "" {
+		t.Errorf("message (-want +got):\n%s", diff)
+	}
+	if !strings.Contains(m.Message, "site web-1 · env=prod") || strings.ContainsAny(m.Message, "\x1b\u202e") {
+		t.Errorf("message = %q, want the site and no raw control characters", m.Message)
 	}
 }
 
@@ -71,31 +76,45 @@ func TestNtfy_NotifyResolved(t *testing.T) {
 		t.Fatalf("Notify() = %v", err)
 	}
 	got := rc.only(t)
-	for k, want := range map[string]string{
-		"Title":         "[critical] signup-burst resolved after 1m9s",
-		"Priority":      "2",
-		"Tags":          "white_check_mark",
-		"Authorization": "",
-	} {
-		if v := decodedHeader(t, got.Header, k); v != want {
-			t.Errorf("header %s = %q, want %q", k, v, want)
-		}
+	if got.Path != "/" || got.Header.Get("Authorization") != "" {
+		t.Errorf("request to %s with Authorization %q", got.Path, got.Header.Get("Authorization"))
 	}
-	if want := "0/s, below 0.8/s; peak 241/s\nfired from 2026-11-27 01:20:01 UTC for 1m9s"; string(got.Body) != want {
-		t.Errorf("body = %q, want %q", got.Body, want)
+	m := ntfyBody(t, got.Body)
+	if m.Topic != "t" || m.Priority != 2 || m.Tags[0] != "white_check_mark" || m.Title != "Resolved after 1m9s: signup-burst peaked at 241/s from 4,812 addresses" {
+		t.Errorf("message = %+v", m)
 	}
 }
 
 func TestNtfyPriority(t *testing.T) {
+	quiet := incident()
+	quiet.Incident.Update, quiet.Incident.Quiet = 1, true
+	blip := incident()
+	blip.State = alert.Resolved
+	over := blip
+	over.Incident = &alert.Incident{Update: 1}
+	reminder := incident()
+	reminder.Reminder = 2
+	warn := incident()
+	warn.Severity = alert.Warning
 	for _, tt := range []struct {
-		sev   alert.Severity
-		state alert.State
-		want  string
+		name string
+		a    alert.Alert
+		want int
 	}{
-		{alert.Critical, alert.Firing, "5"}, {alert.Warning, alert.Firing, "4"}, {alert.Info, alert.Firing, "3"}, {alert.Critical, alert.Resolved, "2"},
+		{"critical page", incident(), 5}, {"warning page", warn, 4}, {"info", alert.Alert{Severity: alert.Info, State: alert.Firing}, 3},
+		{"quiet update", quiet, 2}, {"reminder", reminder, 3}, {"resolution", over, 2}, {"lone resolution", resolved(), 2},
+		{"came and went within the wait", blip, 5},
 	} {
-		if got := NtfyPriority(alert.Alert{Severity: tt.sev, State: tt.state}); got != tt.want {
-			t.Errorf("NtfyPriority(%s %s) = %q, want %q", tt.sev, tt.state, got, tt.want)
+		if got := NtfyPriority(tt.a); got != tt.want {
+			t.Errorf("NtfyPriority(%s) = %d, want %d", tt.name, got, tt.want)
+		}
+	}
+}
+
+func TestNewNtfy_noTopic(t *testing.T) {
+	for _, u := range []string{"https://ntfy.sh", "https://ntfy.sh/"} {
+		if _, err := NewNtfy(NtfyOptions{URL: u}); err == nil || !strings.Contains(err.Error(), "no topic") {
+			t.Errorf("NewNtfy(%q) = %v, want an error naming the missing topic", u, err)
 		}
 	}
 }
@@ -115,7 +134,8 @@ func TestNtfy_secrets(t *testing.T) {
 	const pw, topic, token = "hunter2pw", "topic-7f3a9c", "tk_s3cret"
 	echo := func(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusForbidden)
-		_, _ = w.Write([]byte("denied " + r.URL.Path + " " + r.Header.Get("Authorization")))
+		body, _ := io.ReadAll(r.Body)
+		_, _ = w.Write([]byte("denied " + r.URL.Path + " " + r.Header.Get("Authorization") + " " + string(body)))
 	}
 	for name, base := range map[string]string{
 		"403 echo":    newReceiver(t, echo).URL,

@@ -109,7 +109,7 @@ var slackKind = Kind{
 		var errs []error
 		if u := get(EnvSlackWebhookURL); u != "" {
 			n, err := NewSlack(SlackOptions{WebhookURL: u, Mention: get(EnvSlackMention)})
-			r, err := envRoute("slack", n, err)
+			r, err := envRoute("slack", EnvSlackWebhookURL, n, err)
 			routes, errs = append(routes, r...), append(errs, err)
 		}
 		switch tok, ch := get(EnvSlackToken), get(EnvSlackChannel); {
@@ -118,7 +118,7 @@ var slackKind = Kind{
 			errs = append(errs, fmt.Errorf("slack: %s and %s go together", EnvSlackToken, EnvSlackChannel))
 		default:
 			n, err := NewSlack(SlackOptions{Token: tok, Channel: ch, Mention: get(EnvSlackMention)})
-			r, err := envRoute("slack-bot", n, err)
+			r, err := envRoute("slack-bot", EnvSlackToken, n, err)
 			routes, errs = append(routes, r...), append(errs, err)
 		}
 		return routes, errors.Join(errs...)
@@ -195,7 +195,7 @@ func (s *Slack) Notify(ctx context.Context, a alert.Alert) error {
 		slack.MsgOptionText(text, false), slack.MsgOptionBlocks(blocks...),
 		slack.MsgOptionParse(false), slack.MsgOptionLinkNames(false),
 	}
-	if a.State == alert.Resolved || a.Reminder > 0 {
+	if a.State == alert.Resolved || a.Reminder > 0 || a.Incident != nil && a.Incident.Update > 0 {
 		s.mu.Lock()
 		ts, ok := s.threads[key]
 		s.mu.Unlock()
@@ -212,7 +212,7 @@ func (s *Slack) Notify(ctx context.Context, a alert.Alert) error {
 	switch {
 	case a.State == alert.Resolved:
 		delete(s.threads, key)
-	case ts != "" && a.Reminder == 0:
+	case ts != "" && a.Reminder == 0 && (a.Incident == nil || a.Incident.Update == 0):
 		if len(s.threads) >= maxSlackThreads {
 			for k := range s.threads { // drop one; a lost thread only means a new message
 				delete(s.threads, k)
@@ -224,35 +224,124 @@ func (s *Slack) Notify(ctx context.Context, a alert.Alert) error {
 	return nil
 }
 
-// threadKey names an episode: a rule's firing and its resolution share
-// the rule and Since.
-// TODO(#15): add the group key once Alert carries one.
+func (s *Slack) describe() string {
+	if s.api != nil {
+		return "slack bot to " + s.channel + " (token redacted)"
+	}
+	return "slack webhook (redacted)"
+}
+
+func (s *Slack) destination() string {
+	if s.api != nil {
+		return "slack-bot\x00" + s.channel
+	}
+	return "slack\x00" + s.webhookURL
+}
+
+// threadKey names an episode: the notifications of one incident share
+// its key; a lone alert's firing and its resolution share the rule and
+// Since.
 func threadKey(a alert.Alert) string {
+	if a.Incident != nil {
+		return a.Incident.Key
+	}
 	return a.Rule + "\x00" + a.Since.UTC().Format(time.RFC3339Nano)
 }
 
 // message builds the top-level text and the blocks of a.
 func (s *Slack) message(a alert.Alert) (string, []slack.Block) {
 	text := Headline(a, alert.SlackText)
-	if s.mention != "" && a.State == alert.Firing && a.Reminder == 0 && a.Severity == alert.Critical { // a reminder does not wake the channel again
+	if s.mention != "" && pages(a) && a.Severity == alert.Critical { // a reminder or a quiet update does not wake the channel again
 		text = s.mention + " " + text
 	}
 	text = cutSlack(text, maxSlackTextRunes)
 
+	ms := members(a)
+	subject := a.Rule
+	if len(ms) > 1 {
+		subject = fmt.Sprintf("%s and %d more", a.Rule, len(ms)-1)
+	}
+	if a.Site != "" {
+		subject += " on " + a.Site
+	}
 	var header string
-	if a.State == alert.Resolved {
-		header = fmt.Sprintf("✅ Resolved: %s", a.Rule)
-	} else {
+	switch {
+	case a.State == alert.Resolved:
+		header = "✅ Resolved: " + subject
+	case a.Reminder > 0:
+		header = "⏰ Still firing: " + subject
+	case a.Incident != nil && a.Incident.Update > 0:
+		header = "🔁 Update: " + subject
+	default:
 		icon := map[alert.Severity]string{alert.Critical: "🚨", alert.Warning: "⚠️", alert.Info: "ℹ️"}[a.Severity]
-		header = strings.TrimSpace(fmt.Sprintf("%s %s: %s %s", icon, strings.ToUpper(string(a.Severity)), a.Rule, a.State))
+		header = strings.TrimSpace(fmt.Sprintf("%s %s: %s", icon, strings.ToUpper(string(a.Severity)), subject))
 	}
 	ctxLine := fmt.Sprintf("rule *%s* · %s · sentinel", alert.SlackText(a.Rule, maxKeyRunes), a.Time.UTC().Format(summaryTimeLayout))
+	if a.Site != "" {
+		ctxLine = fmt.Sprintf("site *%s* · %s", alert.SlackText(a.Site, maxKeyRunes), ctxLine)
+	}
 	blocks := []slack.Block{
 		slack.NewHeaderBlock(slack.NewTextBlockObject(slack.PlainTextType, alert.SlackText(header, maxSlackHeaderRunes-1), true, false)),
 		slack.NewSectionBlock(slack.NewTextBlockObject(slack.MarkdownType, cutSlack(Summary(a, alert.SlackText), maxSlackSectionRunes), false, true), nil, nil),
 		slack.NewContextBlock("", slack.NewTextBlockObject(slack.MarkdownType, ctxLine, false, true)),
 	}
+	if b := slackButtons(a.Links); b != nil {
+		blocks = append(blocks, b)
+	}
 	return text, blocks
+}
+
+// maxSlackButtonRunes is the most a button's text may hold.
+const maxSlackButtonRunes = 75
+
+// slackButtons returns an actions block with one URL button per link, or
+// nil without links. A URL button needs no Slack app: the phone opens the
+// link's confirmation page in a browser.
+func slackButtons(links []alert.Link) slack.Block {
+	if len(links) == 0 {
+		return nil
+	}
+	var els []slack.BlockElement
+	for i, l := range links {
+		b := slack.NewButtonBlockElement(fmt.Sprintf("sentinel-link-%d", i), l.Verb,
+			slack.NewTextBlockObject(slack.PlainTextType, alert.Sanitize(l.Label, maxSlackButtonRunes), false, false)).WithURL(l.URL)
+		switch l.Verb {
+		case "run":
+			b = b.WithStyle(slack.StyleDanger)
+		case "revert":
+			b = b.WithStyle(slack.StylePrimary)
+		}
+		els = append(els, b)
+	}
+	return slack.NewActionBlock("sentinel-links", els...)
+}
+
+// Announce posts an as a message of its own; a bot puts it in the thread
+// of its incident when it remembers one. Errors map as for Notify.
+func (s *Slack) Announce(ctx context.Context, an Announcement) error {
+	ctx, cancel := context.WithTimeout(ctx, s.timeout)
+	defer cancel()
+	st := &httpStatus{}
+	ctx = context.WithValue(ctx, httpStatusKey{}, st)
+	text := alert.SlackText(an.Text, maxSlackSectionRunes)
+	if an.Site != "" {
+		text = alert.SlackText(an.Site, maxKeyRunes) + ": " + text
+	}
+	if s.api == nil {
+		err := slack.PostWebhookCustomHTTPContext(ctx, s.webhookURL, s.client, &slack.WebhookMessage{Text: text, Parse: "none"})
+		return s.mapError("slack: post webhook", st, err)
+	}
+	opts := []slack.MsgOption{slack.MsgOptionText(text, false), slack.MsgOptionParse(false), slack.MsgOptionLinkNames(false)}
+	if an.Incident != "" {
+		s.mu.Lock()
+		ts, ok := s.threads[an.Incident]
+		s.mu.Unlock()
+		if ok {
+			opts = append(opts, slack.MsgOptionTS(ts))
+		}
+	}
+	_, _, err := s.api.PostMessageContext(ctx, s.channel, opts...)
+	return s.mapError("slack: chat.postMessage", st, err)
 }
 
 // cutSlack cuts escaped Slack text to at most maxRunes runes, never in
@@ -335,6 +424,8 @@ func recordingClient(c *http.Client) *http.Client {
 type recordingTransport struct{ base http.RoundTripper }
 
 func (t recordingTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	req = req.Clone(req.Context())
+	req.Header.Set("User-Agent", delivery.UserAgent) // not Go's default: a receiver's logs name the sender
 	resp, err := t.base.RoundTrip(req)
 	if err != nil {
 		return resp, err

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -39,31 +38,42 @@ func jsonValue(tb testing.TB, s string) any {
 	return v
 }
 
-// slackSummary is firing()'s summary as SlackText escapes it, as a JSON
-// string's contents.
-const slackSummary = `8/s ≥ 1/s over 30s, now 240/s\nsince 2026-11-27 01:20:01 UTC\n240 events from 4,812 distinct client_ip\n` +
-	`top client_ip: 203.0.113.7 (2–3), 198.51.100.1 (2)\n` +
-	`sample: 203.0.113.7 - - [27/Nov/2026:01:20:00 +0000] \"POST /users/register HTTP/1.1\" 302 76 \"-\" \"[31mbot\"`
+// slackSummary is incident()'s summary as SlackText escapes it, as a
+// JSON string's contents.
+const slackSummary = `Sign-ups at 241/s from 2,310 addresses (normal 0.1/s)\n` +
+	`busiest address: 3 of 2,400 — spread over many addresses: blocking addresses will not help\n` +
+	`signup-burst [critical] firing since 01:20:01: 80/s ≥ 1/s over 30s, now 241/s, normal 0.1/s ± 0.3/s; 2,400 events from 2,310 distinct client_ip\n` +
+	`signup-spread [critical] firing since 01:20:10: 2,100 distinct ≥ 20 distinct over 1m, normal 0.14 distinct ± 1.4 distinct; 2,400 events\n` +
+	`traffic-spike [warning] firing since 01:20:10: 45/s ≥ 5/s over 1m, now 250/s, normal 1/s ± 0.57/s; 2,700 events\n` +
+	`since 2026-11-27 01:20:01 UTC (10s)\n` +
+	`sample: 203.0.113.7 - - [27/Nov/2026:01:20:00 +0000] \"POST /users/register HTTP/1.1\" 302 76 \"-\" \"[31mbot\"\n` +
+	`site web-1 · env=prod`
 
-// slackFiringBlocks are firing()'s blocks as JSON.
+// slackFiringBlocks are incident()'s blocks as JSON.
 const slackFiringBlocks = `[
-	{"type":"header","text":{"type":"plain_text","text":"🚨 CRITICAL: signup-burst firing","emoji":true}},
+	{"type":"header","text":{"type":"plain_text","text":"🚨 CRITICAL: signup-burst and 2 more on web-1","emoji":true}},
 	{"type":"section","text":{"type":"mrkdwn","text":"` + slackSummary + `","verbatim":true}},
-	{"type":"context","elements":[{"type":"mrkdwn","text":"rule *signup-burst* · 2026-11-27 01:20:01 UTC · sentinel","verbatim":true}]}
+	{"type":"context","elements":[{"type":"mrkdwn","text":"site *web-1* · rule *signup-burst* · 2026-11-27 01:20:11 UTC · sentinel","verbatim":true}]}
 ]`
+
+// slackHeadline is incident()'s headline.
+const slackHeadline = "web-1: Sign-ups at 241/s from 2,310 addresses (normal 0.1/s) — signup-burst, signup-spread, traffic-spike"
 
 func TestSlack_NotifyWebhook(t *testing.T) {
 	rc := newReceiver(t, nil)
 	s := newTestSlack(t, SlackOptions{WebhookURL: rc.URL + webhookPath, Mention: "<!channel>"})
-	if err := s.Notify(context.Background(), firing()); err != nil {
+	if err := s.Notify(context.Background(), incident()); err != nil {
 		t.Fatalf("Notify() = %v", err)
 	}
 	got := rc.only(t)
 	if got.Method != http.MethodPost || got.Path != webhookPath || got.Header.Get("Content-Type") != "application/json" {
 		t.Errorf("request = %s %s %s, want a JSON POST to the webhook", got.Method, got.Path, got.Header.Get("Content-Type"))
 	}
+	if ua := got.Header.Get("User-Agent"); ua != delivery.UserAgent {
+		t.Errorf("User-Agent = %q, want %q", ua, delivery.UserAgent)
+	}
 	want := `{
-		"text": "<!channel> [critical] signup-burst firing: 8/s ≥ 1/s, top client_ip 203.0.113.7",
+		"text": "<!channel> ` + slackHeadline + `",
 		"parse": "none",
 		"blocks": ` + slackFiringBlocks + `,
 		"replace_original": false, "delete_original": false
@@ -80,11 +90,11 @@ func TestSlack_NotifyWebhookResolved(t *testing.T) {
 		t.Fatalf("Notify() = %v", err)
 	}
 	want := `{
-		"text": "[critical] signup-burst resolved after 1m9s",
+		"text": "Resolved after 1m9s: signup-burst peaked at 241/s from 4,812 addresses",
 		"parse": "none",
 		"blocks": [
 			{"type":"header","text":{"type":"plain_text","text":"✅ Resolved: signup-burst","emoji":true}},
-			{"type":"section","text":{"type":"mrkdwn","text":"0/s, below 0.8/s; peak 241/s\nfired from 2026-11-27 01:20:01 UTC for 1m9s","verbatim":true}},
+			{"type":"section","text":{"type":"mrkdwn","text":"signup-burst peaked at 241/s from 4,812 addresses\nsignup-burst [critical] resolved at 01:21:10 after 1m9s, peak 241/s\nsince 2026-11-27 01:20:01 UTC (1m9s)","verbatim":true}},
 			{"type":"context","elements":[{"type":"mrkdwn","text":"rule *signup-burst* · 2026-11-27 01:21:10 UTC · sentinel","verbatim":true}]}
 		],
 		"replace_original": false, "delete_original": false
@@ -132,31 +142,25 @@ func TestSlack_NotifyBot(t *testing.T) {
 
 	other := firing()
 	other.Rule, other.Severity, other.Since = "scan-404", alert.Warning, at.Add(-time.Hour)
-	reminder := firing()
-	reminder.Reminder, reminder.Time = 1, reminder.Since.Add(30*time.Minute)
-	for _, a := range []alert.Alert{firing(), other, reminder, resolved()} {
+	update := incident()
+	update.Incident.Update, update.Incident.Quiet, update.Incident.New = 1, true, []string{"traffic-spike"}
+	reminder := incident()
+	reminder.Reminder, reminder.Time = 1, at.Add(30*time.Minute)
+	res := incident()
+	res.State, res.Time, res.Incident.Update = alert.Resolved, at.Add(100*time.Second), 2
+	for _, a := range []alert.Alert{incident(), other, update, reminder, res} {
 		if err := s.Notify(ctx, a); err != nil {
 			t.Fatalf("Notify(%s %s) = %v", a.Rule, a.State, err)
 		}
 	}
 	reqs := rc.requests()
-	if len(reqs) != 4 {
-		t.Fatalf("API got %d requests, want 4", len(reqs))
+	if len(reqs) != 5 {
+		t.Fatalf("API got %d requests, want 5", len(reqs))
 	}
-	// A reminder is a reply in the episode's thread, and does not take
-	// its place: the resolution still replies to the firing message.
-	remind := form(t, reqs[2])
-	if got, want := remind.Get("thread_ts"), "1795742401.000001"; got != want {
-		t.Errorf("reminder: thread_ts = %q, want the firing message's %q", got, want)
-	}
-	if got := remind.Get("text"); !strings.HasPrefix(got, "[critical] signup-burst still firing after 30m: 8/s ≥ 1/s") {
-		t.Errorf("reminder: text = %q, want the title without the mention, which woke the channel once", got)
-	}
-	reqs = slices.Delete(reqs, 2, 3)
 	first := form(t, reqs[0])
 	for k, want := range map[string]string{
 		"token": "xoxb-1-test", "channel": "C0ALERTS", "parse": "none", "link_names": "false", "thread_ts": "",
-		"text": "<@U024BE7LH> [critical] signup-burst firing: 8/s ≥ 1/s, top client_ip 203.0.113.7",
+		"text": "<@U024BE7LH> " + slackHeadline,
 	} {
 		if got := first.Get(k); got != want {
 			t.Errorf("firing: form %s = %q, want %q", k, got, want)
@@ -168,20 +172,24 @@ func TestSlack_NotifyBot(t *testing.T) {
 	if got := form(t, reqs[1]).Get("text"); strings.Contains(got, "<@") {
 		t.Errorf("warning: text = %q, want no mention", got)
 	}
-	last := form(t, reqs[2])
-	if got, want := last.Get("thread_ts"), "1795742401.000001"; got != want {
-		t.Errorf("resolved: thread_ts = %q, want the firing message's %q", got, want)
-	}
-	if got, want := last.Get("text"), "[critical] signup-burst resolved after 1m9s"; got != want {
-		t.Errorf("resolved: text = %q, want %q", got, want)
+	// The update, the reminder and the resolution reply in the
+	// incident's thread, without the mention that woke the channel once.
+	for i, want := range []string{"web-1: Update: Sign-ups", "web-1: Still firing after 30m: Sign-ups", "web-1: Resolved after 1m40s: Sign-ups"} {
+		f := form(t, reqs[2+i])
+		if got := f.Get("thread_ts"); got != "1795742401.000001" {
+			t.Errorf("%s: thread_ts = %q, want the first message's", want, got)
+		}
+		if got := f.Get("text"); !strings.HasPrefix(got, want) {
+			t.Errorf("text = %q, want it to start with %q", got, want)
+		}
 	}
 
-	// Once resolved, the episode is forgotten: another resolution (of an
-	// episode this process never saw fire) is a new message.
+	// Once resolved, the incident is forgotten: another resolution (of
+	// one this process never saw fire) is a new message.
 	if err := s.Notify(ctx, resolved()); err != nil {
 		t.Fatalf("Notify(resolved again) = %v", err)
 	}
-	if got := form(t, rc.requests()[4]).Get("thread_ts"); got != "" {
+	if got := form(t, rc.requests()[5]).Get("thread_ts"); got != "" {
 		t.Errorf("unknown episode: thread_ts = %q, want none", got)
 	}
 }

@@ -46,14 +46,19 @@ type WebhookOptions struct {
 	Now func() time.Time
 }
 
-// Webhook POSTs each transition as versioned JSON to a URL:
+// Webhook POSTs each notification as versioned JSON to a URL:
 //
-//	{"version":1,"alert":{...},"sent_at":"2026-11-27T01:20:02Z"}
+//	{"version":1,"alert":{...},"incident":{...},"sent_at":"2026-11-27T01:20:02Z"}
 //
-// "alert" holds the fields of [alert.Alert] as `sentinel replay --output
-// json` prints them (the README's "JSON output"), window_seconds
-// included. Text in it comes from attacker-controlled logs: a receiver
-// must escape it for whatever it renders. JSON escaping already turns
+// and, with a public listener, "links": the notification's signed links
+// ([alert.Link]: verb, target, label, url, expires). "alert" holds the
+// fields of [alert.Alert] as `sentinel replay --output json` prints them
+// (docs/json.md), window_seconds, site and labels included: the incident's lead rule, measured when the
+// notification was built. "incident" (absent for a lone alert, such as
+// test-alert's) holds its key, state, since, time, update number, quiet,
+// headline and every rule in "alerts", in the same form. Text in them
+// comes from attacker-controlled logs: a receiver must escape it for
+// whatever it renders. JSON escaping already turns
 // "<", ">" and "&" into \u003c, \u003e and \u0026. Each request carries
 // an Idempotency-Key, the same on every retry of one delivery (see
 // [DeliveryKey]), and delivery.TimestampHeader; with a secret, it is
@@ -88,7 +93,7 @@ var webhookKind = Kind{
 			return nil, nil
 		}
 		n, err := NewWebhook(WebhookOptions{URL: get(EnvWebhookURL), Secret: get(EnvWebhookSecret)})
-		return envRoute("webhook", n, err)
+		return envRoute("webhook", EnvWebhookURL, n, err)
 	},
 }
 
@@ -118,11 +123,51 @@ func NewWebhook(opts WebhookOptions) (*Webhook, error) {
 	return w, nil
 }
 
+func (w *Webhook) describe() string {
+	s := "webhook " + delivery.RedactURL(w.url)
+	if len(w.secret) > 0 {
+		s += ", signed"
+	}
+	return s
+}
+
+func (w *Webhook) destination() string { return "webhook\x00" + w.url }
+
 // webhookBody is the JSON [Webhook] sends.
 type webhookBody struct {
-	Version int       `json:"version"`
-	Alert   jsonAlert `json:"alert"`
-	SentAt  string    `json:"sent_at"`
+	Version  int              `json:"version"`
+	Alert    jsonAlert        `json:"alert"`
+	Incident *webhookIncident `json:"incident,omitempty"`
+	// Links are the notification's signed links, for a receiver that
+	// shows buttons (each opens a confirmation page; see README, "Acting
+	// from your phone"). Absent without a public listener.
+	Links  []alert.Link `json:"links,omitempty"`
+	SentAt string       `json:"sent_at"`
+}
+
+// webhookIncident is an incident in a webhook's body: its rules in the
+// form of "alert", and the headline a phone shows.
+type webhookIncident struct {
+	alert.Incident
+
+	Headline string      `json:"headline"`
+	Alerts   []jsonAlert `json:"alerts"`
+}
+
+// newWebhookBody returns the body of a's notification.
+func newWebhookBody(a alert.Alert, sentAt time.Time) webhookBody {
+	b := webhookBody{Version: WebhookVersion, SentAt: sentAt.UTC().Format(time.RFC3339), Links: a.Links}
+	if a.Incident != nil {
+		inc := &webhookIncident{Incident: *a.Incident, Headline: Headline(a, alert.Sanitize)}
+		inc.Incident.Alerts = nil
+		for _, m := range a.Incident.Alerts {
+			inc.Alerts = append(inc.Alerts, newJSONAlert(m))
+		}
+		b.Incident = inc
+		a.Incident = nil
+	}
+	b.Alert = newJSONAlert(a)
+	return b
 }
 
 // Notify POSTs a. A 2xx status is success; 429 is a
@@ -132,9 +177,7 @@ type webhookBody struct {
 // errors are plain errors, worth a retry.
 func (w *Webhook) Notify(ctx context.Context, a alert.Alert) error {
 	now := w.now()
-	body, err := json.Marshal(webhookBody{
-		Version: WebhookVersion, Alert: jsonAlert{Alert: a, WindowSeconds: a.Window.Seconds()}, SentAt: now.UTC().Format(time.RFC3339),
-	})
+	body, err := json.Marshal(newWebhookBody(a, now))
 	if err != nil {
 		return delivery.Permanent(fmt.Errorf("webhook: encode alert: %w", err))
 	}
@@ -153,12 +196,18 @@ func (w *Webhook) Notify(ctx context.Context, a alert.Alert) error {
 	return err
 }
 
-// DeliveryKey names one delivery of a transition, the same on every
-// retry and after a restart, so that a receiver can drop a repeat: the
-// rule, the state, the event time in Unix seconds and, for a reminder,
-// its number: "signup-burst:firing:1795742401", "…:firing:1795746001:r1".
+// DeliveryKey names one delivery of a notification, the same on every
+// retry and after a restart, so that a receiver can drop a repeat: for an
+// incident, its key, the state and the notification's number
+// ("signup-burst_1795742400:firing:u0", its "@" reduced to "_"); for a
+// lone alert, the rule, the state and the event time in Unix seconds
+// ("signup-burst:firing:1795742401"); either with ":rN" on the Nth
+// reminder.
 func DeliveryKey(a alert.Alert) string {
 	parts := []string{a.Rule, string(a.State), strconv.FormatInt(a.Time.Unix(), 10)}
+	if a.Incident != nil {
+		parts = []string{a.Incident.Key, string(a.State), "u" + strconv.Itoa(a.Incident.Update)}
+	}
 	if a.Reminder > 0 {
 		parts = append(parts, "r"+strconv.Itoa(a.Reminder))
 	}

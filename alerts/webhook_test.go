@@ -190,3 +190,47 @@ func TestNewWebhook_invalid(t *testing.T) {
 		}
 	}
 }
+
+// TestWebhook_incident: a notification's body carries its lead rule in
+// "alert", with the site and labels, and the whole incident — key, state,
+// update, the headline a phone shows and every rule — in "incident"; its
+// Idempotency-Key names the incident and the notification.
+func TestWebhook_incident(t *testing.T) {
+	rc := newReceiver(t, nil)
+	if err := newTestWebhook(t, WebhookOptions{URL: rc.URL}).Notify(context.Background(), incident()); err != nil {
+		t.Fatal(err)
+	}
+	got := rc.only(t)
+	var body struct {
+		Alert struct {
+			Rule, Site string
+			Labels     map[string]string
+			Incident   any
+		}
+		Incident struct {
+			Key, State, Headline string
+			Update               int
+			Alerts               []struct {
+				Rule          string
+				WindowSeconds float64 `json:"window_seconds"`
+			}
+		}
+	}
+	if err := json.Unmarshal(got.Body, &body); err != nil {
+		t.Fatal(err)
+	}
+	if body.Alert.Rule != "signup-burst" || body.Alert.Site != "web-1" || body.Alert.Labels["env"] != "prod" || body.Alert.Incident != nil {
+		t.Errorf("alert = %+v, want the lead with the site and labels, the incident beside it", body.Alert)
+	}
+	inc := body.Incident
+	if inc.Key != "signup-burst@1795742401" || inc.State != "firing" || inc.Update != 0 || len(inc.Alerts) != 3 ||
+		inc.Alerts[2].Rule != "traffic-spike" || inc.Alerts[2].WindowSeconds != 60 {
+		t.Errorf("incident = %+v", inc)
+	}
+	if want := "web-1: Sign-ups at 241/s from 2,310 addresses (normal 0.1/s) — signup-burst, signup-spread, traffic-spike"; inc.Headline != want {
+		t.Errorf("headline = %q, want %q", inc.Headline, want)
+	}
+	if k := got.Header.Get(delivery.IdempotencyHeader); k != "signup-burst_1795742401:firing:u0" {
+		t.Errorf("Idempotency-Key = %q", k)
+	}
+}

@@ -19,6 +19,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/sentinel-dev/sentinel/actions"
+	"github.com/sentinel-dev/sentinel/alerts"
 	"github.com/sentinel-dev/sentinel/detector"
 	"github.com/sentinel-dev/sentinel/fleet"
 	"github.com/sentinel-dev/sentinel/parsers"
@@ -34,28 +35,71 @@ type Config struct {
 	Rules    []detector.Rule
 	// RuleLines gives the line of each rule's definition, by name.
 	RuleLines map[string]int
+	// RuleOrigins says where each rule comes from, by name: "defaults",
+	// "sentinel.yaml:12", "sentinel.yaml:12, replacing the default".
+	RuleOrigins map[string]string
+	// Disabled are the default rules the file's disable: leaves out.
+	Disabled []string
 	// Notifiers are where alerts go besides stdout, each on a route.
 	Notifiers []Notifier
 	// Silences hold back notifications of rules until a time.
 	Silences []Silence
 	// Actions are the remedies rules opt in to (flag flips, scale-downs).
 	Actions []*actions.Action
+	// Incidents say which rules make one incident for the notifiers,
+	// besides those whose events overlap.
+	Incidents Incidents
 	// Warnings are problems that do not stop the config, such as a field
 	// name that is not a built-in one (a typo, or an extra field).
 	Warnings Errors
 }
 
-// Settings tune the detector engine.
+// Settings tune the detector engine and the notifications.
 type Settings struct {
 	Resolution time.Duration // bucket width; default 1s
 	Skew       time.Duration // lateness allowed; default 5s
 	TopN       int           // top offenders per alert; default 5
-	// RemindEvery re-sends a rule that keeps firing to its notifiers at
-	// this interval; 0 (the default) sends no reminders.
+	// RemindEvery re-sends an incident that keeps firing to its notifiers
+	// at this interval; 0 (the default) sends no reminders.
 	RemindEvery time.Duration
+	// GroupWait is how long an incident gathers its rules before its first
+	// notification, GroupInterval the least time between two of its
+	// updates; 0: alerts.DefaultGroupWait and DefaultGroupInterval.
+	GroupWait, GroupInterval time.Duration
+	// Site names this server in every alert; "" lets `sentinel run` use
+	// the host name. Labels go on every alert too.
+	Site   string
+	Labels map[string]string
+	// Public is the public listener of the signed links alerts carry;
+	// nil (the default) leaves it off.
+	Public *Public
 	// Fleet is settings.fleet, or SENTINEL_REDIS_URL: the Redis that the
 	// sentinels of one site share (`sentinel run` only; replay ignores it).
 	Fleet fleet.Settings
+}
+
+// Incidents say which rules make one incident for the notifiers (see
+// alerts.GroupOptions).
+type Incidents struct {
+	// Groups gives rules a group label, by rule.
+	Groups map[string]string
+	// Inhibit lists the rules that join, quietly, the incident of another.
+	Inhibit []alerts.Inhibition
+}
+
+// GroupOptions returns the options of the notifications' grouping the
+// config asks for, with site for its site (the host name when the config
+// names none).
+func (c *Config) GroupOptions(site string) alerts.GroupOptions {
+	if c.Settings.Site != "" {
+		site = c.Settings.Site
+	}
+	order := make(map[string]int, len(c.Rules))
+	for i, r := range c.Rules {
+		order[r.Name] = i
+	}
+	return alerts.GroupOptions{Wait: c.Settings.GroupWait, Interval: c.Settings.GroupInterval, RemindEvery: c.Settings.RemindEvery,
+		Groups: c.Incidents.Groups, Inhibit: c.Incidents.Inhibit, Site: site, Labels: c.Settings.Labels, Order: order}
 }
 
 // Source is one log to read: a path (or glob) and its format.
@@ -79,7 +123,7 @@ func DefaultYAML() []byte { return bytes.Clone(defaultYAML) }
 
 // Default returns the embedded default rules for web access logs.
 func Default() *Config {
-	c, err := Parse(DefaultFile, defaultYAML, os.LookupEnv)
+	c, err := parse(DefaultFile, defaultYAML, os.LookupEnv, false)
 	if err != nil {
 		panic(fmt.Sprintf("embedded defaults are invalid: %v", err)) // a bug, caught by tests
 	}
@@ -97,32 +141,56 @@ func Load(path string) (*Config, error) {
 	return Parse(path, data, os.LookupEnv)
 }
 
-// Parse validates config text; file names it in errors, and lookup
-// resolves ${NAME} references.
+// Parse validates config text laid over the embedded defaults (see
+// layer.go: its rules add to the defaults' or replace one by name,
+// disable: drops some, defaults: false all); file names it in errors, and
+// lookup resolves ${NAME} references.
 func Parse(file string, data []byte, lookup func(string) (string, bool)) (*Config, error) {
-	d := &decoder{file: file, lookup: lookup, nodes: map[string]*yaml.Node{}}
+	return parse(file, data, lookup, true)
+}
+
+func parse(file string, data []byte, lookup func(string) (string, bool), layered bool) (*Config, error) {
+	d := &decoder{file: file, lookup: lookup}
 	var root yaml.Node
 	if err := yaml.Unmarshal(data, &root); err != nil {
 		return nil, Errors{syntaxError(file, err)}
 	}
-	c := &Config{File: file, RuleLines: map[string]int{}}
-	if len(root.Content) > 0 {
-		d.config(root.Content[0], c)
+	c := &Config{File: file, RuleLines: map[string]int{}, RuleOrigins: map[string]string{}}
+	doc := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map", Line: 1}
+	if len(root.Content) > 0 && !(root.Content[0].Kind == yaml.ScalarNode && root.Content[0].Tag == "!!null") {
+		doc = root.Content[0]
 	}
+	if layered {
+		d.layer(doc)
+	}
+	d.config(doc, c)
 	if len(d.errs) > 0 {
-		// File order: the detector's problems with the rules come last.
+		// File order (the detector's problems with the rules come last),
+		// each file's errors together in the order the files came.
+		files := map[string]int{}
+		for _, e := range d.errs {
+			if _, ok := files[e.File]; !ok {
+				files[e.File] = len(files)
+			}
+		}
 		line := func(e *Error) int {
 			if e.Line == 0 {
 				return math.MaxInt // the file as a whole, and "more than N problems", last
 			}
 			return e.Line
 		}
-		slices.SortStableFunc(d.errs, func(a, b *Error) int { return cmp.Compare(line(a), line(b)) })
+		slices.SortStableFunc(d.errs, func(a, b *Error) int {
+			return cmp.Or(cmp.Compare(files[a.File], files[b.File]), cmp.Compare(line(a), line(b)))
+		})
 		return nil, d.errs
 	}
-	c.Warnings = d.warnings
+	c.Warnings, c.Disabled = d.warnings, d.disabled
 	if len(c.Rules) == 0 {
-		return nil, Errors{{File: file, Line: 1, Field: "rules", Msg: "no rules: a config replaces the defaults, so it needs at least one rule"}}
+		msg := "no rules: the defaults are left out (defaults: false, or all disabled), so the file needs at least one rule"
+		if !layered {
+			msg = "no rules"
+		}
+		return nil, Errors{{File: file, Line: 1, Field: "rules", Msg: msg}}
 	}
 	return c, nil
 }

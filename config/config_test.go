@@ -9,7 +9,9 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 
+	"github.com/sentinel-dev/sentinel/alerts"
 	"github.com/sentinel-dev/sentinel/detector"
 	"github.com/sentinel-dev/sentinel/parsers"
 )
@@ -62,10 +64,143 @@ func TestParse_syntaxError(t *testing.T) {
 }
 
 func TestParse_noRules(t *testing.T) {
-	for _, text := range []string{"", "rules: []\n", "sources:\n  - path: a.log\n"} {
+	for _, text := range []string{"defaults: false\n", "defaults: false\nrules: []\n", "defaults: false\nsources:\n  - path: a.log\n"} {
 		if _, err := Parse("x.yaml", []byte(text), noEnv); err == nil || !strings.Contains(err.Error(), "no rules") {
 			t.Errorf("Parse(%q) error = %v, want no rules", text, err)
 		}
+	}
+}
+
+// TestParse_layering: a config keeps the embedded rules and adds its own,
+// replaces one by name, disables some by name, or leaves them all out.
+func TestParse_layering(t *testing.T) {
+	def := Default()
+	names := func(c *Config) []string {
+		var out []string
+		for _, r := range c.Rules {
+			out = append(out, r.Name)
+		}
+		return out
+	}
+	defNames := names(def)
+	for _, text := range []string{"", "rules: []\n", "notifiers: []\n"} {
+		c, err := Parse("x.yaml", []byte(text), noEnv)
+		if err != nil {
+			t.Fatalf("Parse(%q) = %v", text, err)
+		}
+		if diff := cmp.Diff(defNames, names(c)); diff != "" {
+			t.Errorf("Parse(%q) rules (-defaults +got):\n%s", text, diff)
+		}
+	}
+
+	text := `
+disable: [traffic-drop, client-flood]
+rules:
+  - name: signup-burst          # replaces the default
+    title: Sign-ups
+    severity: warning
+    match: {method: POST, path: /join}
+    detector: {type: rate, window: 30s, threshold: 2/s}
+  - name: exports               # added
+    match: {path: {prefix: /export}}
+    detector: {type: rate, window: 1m, threshold: 1/s}
+`
+	c, err := Parse("site.yaml", []byte(text), noEnv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"signup-burst", "exports"}
+	for _, n := range defNames {
+		if n != "signup-burst" && n != "traffic-drop" && n != "client-flood" {
+			want = append(want, n)
+		}
+	}
+	if diff := cmp.Diff(want, names(c)); diff != "" {
+		t.Errorf("rules (-want +got):\n%s", diff)
+	}
+	if c.Rules[0].Severity != "warning" || c.Rules[0].Threshold != 2 || c.Rules[0].Title != "Sign-ups" {
+		t.Errorf("signup-burst = %+v, want the file's", c.Rules[0])
+	}
+	for name, origin := range map[string]string{
+		"signup-burst": "site.yaml:4, replacing the default", "exports": "site.yaml:9", "login-failure-burst": "defaults",
+	} {
+		if c.RuleOrigins[name] != origin {
+			t.Errorf("origin of %s = %q, want %q", name, c.RuleOrigins[name], origin)
+		}
+	}
+	if diff := cmp.Diff([]string{"traffic-drop", "client-flood"}, c.Disabled); diff != "" {
+		t.Errorf("Disabled (-want +got):\n%s", diff)
+	}
+	// A kept default rule's fingerprint is the default's: a reload from
+	// the defaults to this file keeps its windows.
+	for _, r := range def.Rules {
+		for _, k := range c.Rules {
+			if r.Name == k.Name && r.Name != "signup-burst" && r.Fingerprint != k.Fingerprint {
+				t.Errorf("%s: fingerprint %s, the default's %s", r.Name, k.Fingerprint, r.Fingerprint)
+			}
+		}
+	}
+
+	c, err = Parse("own.yaml", []byte("defaults: false\nrules:\n  - {name: r, detector: {type: rate, window: 1m, threshold: 1}}\n"), noEnv)
+	if err != nil || len(c.Rules) != 1 {
+		t.Errorf("defaults: false: %v, %v; want the file's one rule", c, err)
+	}
+}
+
+// TestParse_layeringErrors: a problem is reported at the line of the file
+// it comes from: the config's, or defaults.yaml for a default rule the
+// config's settings do not suit.
+func TestParse_layeringErrors(t *testing.T) {
+	for _, tt := range []struct{ name, text, want string }{
+		{"unknown rule to disable", "disable: [signup-brust]\n", `x.yaml:1: disable: no default rule is named "signup-brust"`},
+		{"disable and define", "disable: [traffic-drop]\nrules:\n  - {name: traffic-drop, detector: {type: rate, window: 1m, threshold: 1}}\n",
+			`x.yaml:1: disable: "traffic-drop" (disable[0]) is also a rule of this file`},
+		{"disable without defaults", "defaults: false\ndisable: [signup-burst]\nrules:\n  - {name: r, detector: {type: rate, window: 1m, threshold: 1}}\n",
+			"x.yaml:2: disable: nothing to disable"},
+		{"defaults not a bool", "defaults: maybe\n", `x.yaml:1: defaults: must be true or false, not "maybe"`},
+		{"bad override", "rules:\n  - name: signup-burst\n    detector: {type: rate, window: 30s, threshold: fast}\n",
+			"x.yaml:3: rules[0].detector.threshold: must be a number above 0"},
+		{"a default rule the settings do not suit", "settings: {resolution: 7s}\n",
+			"defaults.yaml:"},
+		{"unknown rule in a group", "incidents:\n  groups:\n    signups: [signup-burst, nope]\n", `x.yaml:3: incidents.groups.signups: no rule is named "nope"`},
+		{"inhibit itself", "incidents:\n  inhibit:\n    - {source: signup-burst, target: signup-burst}\n", "cannot inhibit itself"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Parse("x.yaml", []byte(tt.text), noEnv)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("Parse() error = %v, want %q", err, tt.want)
+			}
+		})
+	}
+}
+
+// TestParse_notificationSettings: site, labels, group wait and interval,
+// group labels and inhibitions reach the grouping options.
+func TestParse_notificationSettings(t *testing.T) {
+	text := `
+settings: {site: web-1, labels: {env: prod, region: eu}, group_wait: 20s, group_interval: 5m, remind_every: 1h}
+incidents:
+  groups:
+    signups: [signup-burst, signup-spread]
+  inhibit:
+    - {source: 5xx-surge, target: [traffic-drop, traffic-spike]}
+`
+	c, err := Parse("x.yaml", []byte(text), noEnv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := c.GroupOptions("host")
+	want := alerts.GroupOptions{Wait: 20 * time.Second, Interval: 5 * time.Minute, RemindEvery: time.Hour, Site: "web-1",
+		Labels: map[string]string{"env": "prod", "region": "eu"}, Groups: map[string]string{"signup-burst": "signups", "signup-spread": "signups"},
+		Inhibit: []alerts.Inhibition{{Source: "5xx-surge", Target: "traffic-drop"}, {Source: "5xx-surge", Target: "traffic-spike"}}}
+	if diff := cmp.Diff(want, g, cmpopts.IgnoreFields(alerts.GroupOptions{}, "Overlap", "Order")); diff != "" {
+		t.Errorf("GroupOptions (-want +got):\n%s", diff)
+	}
+	if g.Order["signup-burst"] != 0 || g.Order["signup-spread"] != 1 || len(g.Order) != len(c.Rules) {
+		t.Errorf("Order = %v, want the rules' order in the config", g.Order)
+	}
+	if site := Default().GroupOptions("host").Site; site != "host" {
+		t.Errorf("site without settings.site = %q, want the host name given", site)
 	}
 }
 
@@ -210,8 +345,8 @@ rules:
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.Settings != (Settings{Resolution: 500 * time.Millisecond, Skew: 10 * time.Second, TopN: 3}) {
-		t.Errorf("Settings = %+v", c.Settings)
+	if diff := cmp.Diff(Settings{Resolution: 500 * time.Millisecond, Skew: 10 * time.Second, TopN: 3}, c.Settings); diff != "" {
+		t.Errorf("Settings (-want +got):\n%s", diff)
 	}
 	if got := c.Sources[0]; got.Format != "phoenix" || got.Options.Location.String() != "Europe/Paris" || got.Line != 4 ||
 		!got.Options.Date.Equal(time.Date(2026, 11, 27, 0, 0, 0, 0, got.Options.Location)) {
@@ -421,6 +556,7 @@ func TestParse_fingerprints(t *testing.T) {
 // fingerprint of every rule that uses them.
 func TestParse_matchers(t *testing.T) {
 	const good = `
+defaults: false
 rules:
   - name: signups
     match: signup-posts
@@ -508,7 +644,7 @@ rules:
 		t.Fatalf("Parse(bad) = %v", err)
 	}
 	for _, want := range []string{
-		`bad.yaml:8: rules[0].match: no matcher is named "nosuch" (matchers: broken, loop-a, loop-b)`,
+		`bad.yaml:8: rules[0].match: no matcher is named "nosuch" (matchers: `,
 		`bad.yaml:4: matchers.loop-b.matcher: matcher "loop-a" names itself, through matchers.loop-b.matcher`,
 		`bad.yaml:5: matchers.broken.status: invalid number or range "2x0"`,
 	} {
@@ -565,7 +701,8 @@ func TestParse_detectorProblems(t *testing.T) {
       window: 1m
       baseline: {factor: 4, floor: 1/s, half_life: 30s}
   - name: c
-    detector: {type: ratio, window: 1m, of: {status: 500-599}, threshold: 30%, baseline: {floor: 0.1}}
+    detector: {type: absence, window: 1m, baseline: {floor: 0.1}}
+    group_by: client_ip
   - name: d
     detector: {type: absence, window: 1m, threshold: 1/s}
   - name: bad name!
@@ -575,11 +712,10 @@ func TestParse_detectorProblems(t *testing.T) {
 	for _, want := range []string{
 		"p.yaml:5: rules[0].detector.window: must be within 1s..24h0m0s",
 		"p.yaml:11: rules[1].detector.baseline.half_life: must be at least 1m0s",
-		"p.yaml:13: rules[2].detector.threshold: not used with a baseline",
-		"p.yaml:13: rules[2].detector.baseline: applies to the rate, distinct and baseline detectors",
-		"p.yaml:15: rules[3].detector.threshold: not used by the absence detector",
-		`p.yaml:16: rules[4].name: "bad name!": use letters, digits`,
-		"p.yaml:17: rules[4].detector.per_key: applies to the rate and ratio detectors only",
+		"p.yaml:13: rules[2].detector.baseline: applies to the rate, distinct, ratio and baseline detectors",
+		"p.yaml:16: rules[3].detector.threshold: not used by the absence detector",
+		`p.yaml:17: rules[4].name: "bad name!": use letters, digits`,
+		"p.yaml:18: rules[4].detector.per_key: applies to the rate and ratio detectors only",
 	} {
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("errors do not hold %q:\n%v", want, err)

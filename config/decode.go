@@ -13,10 +13,12 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"go.yaml.in/yaml/v3"
 
 	"github.com/sentinel-dev/sentinel/alert"
+	"github.com/sentinel-dev/sentinel/alerts"
 	"github.com/sentinel-dev/sentinel/detector"
 	"github.com/sentinel-dev/sentinel/parsers"
 )
@@ -51,13 +53,22 @@ type decoder struct {
 	// checks are every rule decoded, valid or not, for the detector's
 	// checks of what they mean.
 	checks []ruleCheck
+	// defaultNodes are the nodes laid under the file from the embedded
+	// defaults (layer.go): their errors name defaults.yaml. defaultIndex
+	// is the index of each default rule there, defaultRules their names.
+	defaultNodes map[*yaml.Node]bool
+	defaultIndex map[*yaml.Node]int
+	defaultRules map[string]bool
+	disabled     []string // default rules left out by disable:
 }
 
-// ruleCheck is a rule to check, where it was written.
+// ruleCheck is a rule to check, where it was written: its node, and the
+// nodes of its fields by path.
 type ruleCheck struct {
-	r    detector.Rule
-	path string
-	n    *yaml.Node
+	r     detector.Rule
+	path  string
+	n     *yaml.Node
+	nodes map[string]*yaml.Node
 }
 
 // matcherDef is one named match block of matchers:.
@@ -105,11 +116,11 @@ func (d *decoder) errorf(n *yaml.Node, field, format string, args ...any) {
 	if n != nil {
 		line = n.Line
 	}
-	d.errs = append(d.errs, &Error{File: d.file, Line: line, Field: field, Msg: fmt.Sprintf(format, args...)})
+	d.errs = append(d.errs, &Error{File: d.fileOf(n), Line: line, Field: field, Msg: fmt.Sprintf(format, args...)})
 }
 
 func (d *decoder) warnf(n *yaml.Node, field, format string, args ...any) {
-	d.warnings = append(d.warnings, &Error{File: d.file, Line: n.Line, Field: field, Msg: fmt.Sprintf(format, args...)})
+	d.warnings = append(d.warnings, &Error{File: d.fileOf(n), Line: n.Line, Field: field, Msg: fmt.Sprintf(format, args...)})
 }
 
 // field looks a field name up, warning when it is not a built-in one: it
@@ -176,16 +187,19 @@ func (d *decoder) mapping(n *yaml.Node, path string, allowed []string, f func(ke
 			d.errorf(k, field, "unknown key (known: %s)", strings.Join(allowed, ", "))
 			continue
 		}
-		d.nodes[field] = v
+		if d.nodes != nil {
+			d.nodes[field] = v
+		}
 		f(key, k, v)
 	}
 }
 
-// nodeAt returns the node written at path, or at its nearest parent that
-// was written (a missing field is reported where its block is).
-func (d *decoder) nodeAt(path string, fallback *yaml.Node) *yaml.Node {
+// nodeAt returns the node written at path in nodes, or at its nearest
+// parent that was written (a missing field is reported where its block
+// is).
+func nodeAt(nodes map[string]*yaml.Node, path string, fallback *yaml.Node) *yaml.Node {
 	for {
-		if n := d.nodes[path]; n != nil {
+		if n := nodes[path]; n != nil {
 			return n
 		}
 		i := strings.LastIndexByte(path, '.')
@@ -368,11 +382,15 @@ func (d *decoder) config(n *yaml.Node, c *Config) {
 		return // empty file: reported as "no rules"
 	}
 	d.declareMatchers(n)
-	d.mapping(n, "", []string{"settings", "sources", "matchers", "rules", "notifiers", "silences", "actions"}, func(key string, k, v *yaml.Node) {
+	d.mapping(n, "", []string{"settings", "sources", "matchers", "rules", "notifiers", "silences", "actions", "incidents", keyDefaults, keyDisable}, func(key string, k, v *yaml.Node) {
 		switch key {
 		case "matchers":
 			// Declared above, decoded where used; those no rule uses are
 			// decoded after the rules, for their errors.
+		case keyDefaults, keyDisable:
+			// Applied before decoding (layer.go).
+		case "incidents":
+			d.incidents(v, &c.Incidents)
 		case "settings":
 			d.settings(v, &c.Settings)
 		case "sources":
@@ -385,8 +403,12 @@ func (d *decoder) config(n *yaml.Node, c *Config) {
 			names := map[string]int{}
 			d.list(v, "rules", func(item *yaml.Node, path string) {
 				d.refs = map[string]bool{}
+				d.nodes = map[string]*yaml.Node{} // this rule's, for its problems' lines
+				if i, ok := d.defaultIndex[item]; ok {
+					path = fmt.Sprintf("rules[%d]", i) // its place in defaults.yaml
+				}
 				r, ok := d.rule(item, path)
-				d.checks = append(d.checks, ruleCheck{r, path, item})
+				d.checks = append(d.checks, ruleCheck{r, path, item, d.nodes})
 				if line, dup := names[r.Name]; dup && r.Name != "" {
 					d.errorf(item, path+".name", "rule %q is already defined on line %d", r.Name, line)
 					return
@@ -396,6 +418,7 @@ func (d *decoder) config(n *yaml.Node, c *Config) {
 					return
 				}
 				c.RuleLines[r.Name] = item.Line
+				c.RuleOrigins[r.Name] = d.ruleOrigin(r.Name, item)
 				c.Rules = append(c.Rules, r)
 				d.ruleNodes = append(d.ruleNodes, item)
 				d.ruleMatchers = append(d.ruleMatchers, d.matcherNodes(d.refs))
@@ -458,7 +481,7 @@ func (d *decoder) config(n *yaml.Node, c *Config) {
 	for _, rc := range d.checks {
 		for _, p := range rc.r.Problems(c.Settings.Resolution) {
 			if field := rc.path + "." + p.Field; !reported(field) {
-				d.errorf(d.nodeAt(field, rc.n), field, "%s", p.Msg)
+				d.errorf(nodeAt(rc.nodes, field, rc.n), field, "%s", p.Msg)
 			}
 		}
 	}
@@ -481,6 +504,76 @@ type ruleRef struct {
 	path, name string
 }
 
+// ruleOrigin says where a rule comes from, for check and the startup log:
+// "defaults", "sentinel.yaml:12", "sentinel.yaml:12, replacing the
+// default".
+func (d *decoder) ruleOrigin(name string, item *yaml.Node) string {
+	switch {
+	case d.defaultNodes[item]:
+		return "defaults"
+	case d.defaultRules[name]:
+		return fmt.Sprintf("%s:%d, replacing the default", d.file, item.Line)
+	}
+	return fmt.Sprintf("%s:%d", d.file, item.Line)
+}
+
+// incidents decodes the incidents: section: group labels of rules that
+// are one incident whenever they fire together, and inhibitions.
+func (d *decoder) incidents(n *yaml.Node, inc *Incidents) {
+	d.mapping(n, "incidents", []string{"groups", "inhibit"}, func(key string, k, v *yaml.Node) {
+		path := "incidents." + key
+		switch key {
+		case "groups":
+			if inc.Groups == nil {
+				inc.Groups = map[string]string{}
+			}
+			d.mapping(v, path, nil, func(label string, _, rules *yaml.Node) {
+				p := join(path, label)
+				list, ok := d.strings(rules, p)
+				if !ok {
+					return
+				}
+				for _, r := range list {
+					if other, dup := inc.Groups[r]; dup {
+						d.errorf(rules, p, "rule %q is already in group %q: a rule has one group", r, other)
+						continue
+					}
+					inc.Groups[r] = label
+					d.ruleRefs = append(d.ruleRefs, ruleRef{rules, p, r})
+				}
+			})
+		case "inhibit":
+			d.list(v, path, func(item *yaml.Node, p string) {
+				var sources, targets []string
+				d.mapping(item, p, []string{"source", "target"}, func(key string, _, v *yaml.Node) {
+					list, _ := d.strings(v, join(p, key))
+					for _, r := range list {
+						d.ruleRefs = append(d.ruleRefs, ruleRef{v, join(p, key), r})
+					}
+					if key == "source" {
+						sources = list
+					} else {
+						targets = list
+					}
+				})
+				if len(sources) == 0 || len(targets) == 0 {
+					d.errorf(item, p, "needs a source and a target: {source: 5xx-surge, target: [traffic-drop]}")
+					return
+				}
+				for _, s := range sources {
+					for _, t := range targets {
+						if s == t {
+							d.errorf(item, p, "rule %q cannot inhibit itself", s)
+							continue
+						}
+						inc.Inhibit = append(inc.Inhibit, alerts.Inhibition{Source: s, Target: t})
+					}
+				}
+			})
+		}
+	})
+}
+
 func (d *decoder) list(n *yaml.Node, path string, f func(item *yaml.Node, path string)) {
 	if n.Kind != yaml.SequenceNode {
 		if n.Tag == "!!null" {
@@ -498,9 +591,44 @@ func (d *decoder) list(n *yaml.Node, path string, f func(item *yaml.Node, path s
 }
 
 func (d *decoder) settings(n *yaml.Node, s *Settings) {
-	d.mapping(n, "settings", []string{"resolution", "skew", "top", "remind_every", "fleet"}, func(key string, k, v *yaml.Node) {
+	keys := []string{"resolution", "skew", "top", "remind_every", "group_wait", "group_interval", "site", "labels", "public", "fleet"}
+	d.mapping(n, "settings", keys, func(key string, k, v *yaml.Node) {
 		path := "settings." + key
 		switch key {
+		case "group_wait":
+			if w, ok := d.duration(v, path); ok {
+				if w > 10*time.Minute {
+					d.errorf(v, path, "must be at most 10m: the first page of an incident waits this long")
+				}
+				s.GroupWait = w
+			}
+		case "group_interval":
+			if w, ok := d.duration(v, path); ok {
+				if w != 0 && w < time.Second {
+					d.errorf(v, path, "must be at least 1s")
+				}
+				s.GroupInterval = w
+			}
+		case "site":
+			if site, ok := d.scalar(v, path); ok {
+				if site == "" || strings.ContainsFunc(site, alert.IsControl) || utf8.RuneCountInString(site) > 64 {
+					d.errorf(v, path, "must be a short name without control characters (64 characters at most)")
+				}
+				s.Site = site
+			}
+		case "labels":
+			s.Labels = map[string]string{}
+			d.mapping(v, path, nil, func(name string, _, lv *yaml.Node) {
+				p := join(path, name)
+				val, ok := d.scalar(lv, p)
+				if !ok {
+					return
+				}
+				if !detector.ValidName(name) || strings.ContainsFunc(val, alert.IsControl) || utf8.RuneCountInString(val) > 64 {
+					d.errorf(lv, p, "a label is a name of letters, digits, '-', '_' and '.' with a short value")
+				}
+				s.Labels[name] = val
+			})
 		case "resolution":
 			if r, ok := d.duration(v, path); ok {
 				if r < 100*time.Millisecond || r > time.Minute {
@@ -508,6 +636,8 @@ func (d *decoder) settings(n *yaml.Node, s *Settings) {
 				}
 				s.Resolution = r
 			}
+		case "public":
+			s.Public = d.public(v, path)
 		case "skew":
 			s.Skew, _ = d.duration(v, path)
 		case "top":
@@ -525,12 +655,8 @@ func (d *decoder) settings(n *yaml.Node, s *Settings) {
 	})
 }
 
-// Formats lists the format names a source may name: "auto" (detect from
-// the first lines) or one of the parsers'.
-var Formats = append([]string{"auto"}, parsers.Formats...)
-
 func (d *decoder) source(n *yaml.Node, path string) (Source, bool) {
-	s := Source{Format: "auto", Line: n.Line}
+	s := Source{Format: parsers.Auto, Line: n.Line}
 	before := len(d.errs)
 	d.mapping(n, path, []string{"path", "format", "fields", "pattern", "time_format", "duration_unit", "timezone", "date"}, func(key string, k, v *yaml.Node) {
 		p := join(path, key)
@@ -539,8 +665,8 @@ func (d *decoder) source(n *yaml.Node, path string) (Source, bool) {
 			s.Path, _ = d.scalar(v, p)
 		case "format":
 			if f, ok := d.scalar(v, p); ok {
-				if !contains(Formats, f) {
-					d.errorf(v, p, "unknown format %q (known: %s)", f, strings.Join(Formats, ", "))
+				if !parsers.Known(f) {
+					d.errorf(v, p, "unknown format %q (known: %s)", f, strings.Join(parsers.Names(), ", "))
 				}
 				s.Format = f
 			}
@@ -592,13 +718,10 @@ func (d *decoder) source(n *yaml.Node, path string) (Source, bool) {
 		y, m, day := s.Options.Date.Date()
 		s.Options.Date = time.Date(y, m, day, 0, 0, 0, 0, s.Options.Location) // the day in the source's zone
 	}
-	if s.Format != "auto" && len(d.errs) == before {
+	if !parsers.IsAuto(s.Format) && len(d.errs) == before {
 		if _, err := parsers.New(s.Format, s.Options); err != nil {
 			d.errorf(n, path, "format %s: %v", s.Format, err)
 		}
-	}
-	if s.Format == "regex" && s.Options.Pattern == "" && len(d.errs) == before {
-		d.errorf(n, path+".pattern", "required by format regex")
 	}
 	return s, len(d.errs) == before
 }
@@ -612,9 +735,16 @@ func (d *decoder) rule(n *yaml.Node, path string) (detector.Rule, bool) {
 	var detNode *yaml.Node
 	var exclude []detector.Cond
 	mentions := map[string]bool{}
-	d.mapping(n, path, []string{"name", "description", "severity", "critical_when", "match", "exclude", "detector", "group_by", "distinct", "for", "clear", "fleet"}, func(key string, k, v *yaml.Node) {
+	d.mapping(n, path, []string{"name", "description", "title", "severity", "critical_when", "match", "exclude", "detector", "group_by", "distinct", "for", "clear", "fleet"}, func(key string, k, v *yaml.Node) {
 		p := join(path, key)
 		switch key {
+		case "title":
+			if t, ok := d.scalar(v, p); ok {
+				if strings.ContainsFunc(t, alert.IsControl) || utf8.RuneCountInString(t) > 40 {
+					d.errorf(v, p, "a title is a few words without control characters (40 characters at most): \"Sign-ups\"")
+				}
+				r.Title = t
+			}
 		case "name":
 			r.Name, _ = d.scalar(v, p)
 		case "description":

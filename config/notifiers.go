@@ -2,7 +2,9 @@ package config
 
 import (
 	"errors"
+	"fmt"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -123,7 +125,35 @@ func (d *decoder) notifier(n *yaml.Node, path string, names map[string]int) (Not
 		d.errorf(n, path, "%v", err) // the notifiers keep secrets out of their errors
 		return Notifier{}, false
 	}
-	return Notifier{Route: alerts.Route{Name: name, Notifier: nt, MinSeverity: sev, Rules: rules}, Shown: shown, Line: n.Line}, true
+	return Notifier{Route: alerts.Route{Name: name, Notifier: nt, MinSeverity: sev, Rules: rules, Origin: fmt.Sprintf("%s:%d", d.file, n.Line)},
+		Shown: shown, Line: n.Line}, true
+}
+
+// AddEnvNotifiers adds the notifiers the environment enables (the
+// SENTINEL_* variables of alerts.Kinds), before the config's own: they
+// apply with or without a config. One that delivers where a config entry
+// already does is left out (the config's entry, with its routing, is
+// used, and its Shown says so); one whose name a config entry has is
+// renamed NAME-env. Its error names the variables, never their values.
+func (c *Config) AddEnvNotifiers(lookup func(string) (string, bool)) error {
+	routes, err := alerts.RoutesFromEnv(lookup)
+	if err != nil {
+		return err
+	}
+	var env []Notifier
+	for _, r := range routes {
+		i := slices.IndexFunc(c.Notifiers, func(n Notifier) bool { return alerts.SameDestination(n.Route.Notifier, r.Notifier) })
+		if i >= 0 {
+			c.Notifiers[i].Shown += "; also set by the " + strings.TrimSuffix(strings.TrimPrefix(r.Origin, "environment ("), ")") + " variable: this entry is used"
+			continue
+		}
+		if slices.ContainsFunc(c.Notifiers, func(n Notifier) bool { return n.Route.Name == r.Name }) {
+			r.Name += "-env"
+		}
+		env = append(env, Notifier{Route: r, Shown: alerts.Describe(r.Notifier)})
+	}
+	c.Notifiers = append(env, c.Notifiers...)
+	return nil
 }
 
 // secretFiles reads each secret key given as KEY_file into vals[KEY]: a

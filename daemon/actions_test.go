@@ -18,12 +18,12 @@ import (
 	"github.com/sentinel-dev/sentinel/internal/testutil"
 )
 
-// actionsConfig is the embedded rules with a flag flip on signup-burst
-// (signed, revert after 10 minutes of quiet) and a block-list POST on
-// signup-burst that the receiver refuses (400).
+// actionsConfig keeps the embedded rules and adds a flag flip on
+// signup-burst (signed, revert after 10 minutes of quiet) and a
+// block-list POST on signup-burst that the receiver refuses (400).
 func actionsConfig(t *testing.T, flagURL, blockURL string) *config.Config {
 	t.Helper()
-	text := string(config.DefaultYAML()) + fmt.Sprintf(`
+	text := fmt.Sprintf(`
 actions:
   - name: signups-off
     rules: [signup-burst]

@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"log/slog"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
@@ -27,6 +28,7 @@ import (
 	"github.com/sentinel-dev/sentinel/config"
 	"github.com/sentinel-dev/sentinel/detector"
 	"github.com/sentinel-dev/sentinel/fleet"
+	"github.com/sentinel-dev/sentinel/links"
 	"github.com/sentinel-dev/sentinel/parsers"
 	"github.com/sentinel-dev/sentinel/server"
 	"github.com/sentinel-dev/sentinel/source"
@@ -66,9 +68,11 @@ type Options struct {
 	MaxPerMinute int
 	// Silences hold back the notifications of rules until a time.
 	Silences map[string]time.Time
-	// RemindEvery re-sends a rule that keeps firing to the notifiers at
-	// this interval (0: never).
-	RemindEvery time.Duration
+	// Grouping groups the transitions into incidents, one notification
+	// each (group wait and interval, inhibitions, reminders), and names
+	// the site and labels every alert carries. Its Overlap is the
+	// engine's.
+	Grouping alerts.GroupOptions
 	// DryRun logs every action (the config's actions:) instead of making
 	// its requests.
 	DryRun bool
@@ -81,6 +85,17 @@ type Options struct {
 	Logger        *slog.Logger
 	// Now is the wall clock; nil means time.Now. Tests inject their own.
 	Now func() time.Time
+	// Public, when set (the config's settings.public), serves the signed
+	// links every notification carries — silence, run or revert an
+	// action, stop reminders — on a public listener; its key, the used
+	// links and their audit are kept in StateDir (README: Acting from
+	// your phone).
+	Public *config.Public
+	// Tap, if set, sees every line the daemon takes from the tailer, in
+	// the order the engine gets them, before it is decoded; it is called
+	// with the daemon's lock held and must not keep the line's Text.
+	// Tests count lines with it.
+	Tap func(tailer.Line)
 }
 
 // Daemon follows logs and runs the rules. Create it with New and call Run
@@ -91,23 +106,30 @@ type Daemon struct {
 	now      func() time.Time
 	metrics  *server.Metrics
 	dispatch *alerts.Dispatcher // nil without routes
+	group    *alerts.Grouper    // nil without routes; guarded by mu
 	act      *actions.Manager
 	audit    *actions.Audit
+	links    *links.Server // nil without Options.Public
 	started  time.Time
 	fleet    *fleet.Node // nil without settings.fleet (daemon/fleet.go)
 
-	mu            sync.Mutex // guards everything below
-	cfg           *config.Config
-	eng           *detector.Engine
-	streams       map[string]*stream // by path
-	positions     map[string]tailer.Checkpoint
-	pending       []alert.Alert // transitions not yet saved and sent
-	lastEvent     time.Time     // newest event time seen
-	lastWall      time.Time     // wall time when it was seen
-	dirty         bool          // state changed since the last save
-	publishedLate uint64        // late events already counted in the metrics
-	future        futureLines   // lines dated ahead of the wall clock
-	savedActs     uint64        // act.Changes() at the last save
+	mu      sync.Mutex // guards everything below
+	cfg     *config.Config
+	eng     *detector.Engine
+	streams map[string]*stream // by path
+	tl      *tailer.Tailer     // set by Run
+	// positions are where a restart resumes each file: the Pos of its
+	// last line processed (or the Before of its first line held).
+	positions     map[tailer.FileID]tailer.Checkpoint
+	tailPublished map[string]tailer.FileStats // the tailer's counters already in the metrics, by path
+	pending       []alert.Alert               // transitions not yet saved and sent
+	notes         []alert.Alert               // notifications not yet saved and submitted
+	lastEvent     time.Time                   // newest event time seen
+	lastWall      time.Time                   // wall time when it was seen
+	dirty         bool                        // state changed since the last save
+	publishedLate uint64                      // late events already counted in the metrics
+	future        futureLines                 // lines dated ahead of the wall clock
+	savedActs     uint64                      // act.Changes() at the last save
 }
 
 // stream is one followed file.
@@ -115,9 +137,14 @@ type stream struct {
 	s         *source.Stream
 	lastLine  time.Time // wall time of its last line
 	published source.Stats
-	holding   bool              // its saved position is before lines held for detection
-	lastPos   tailer.Checkpoint // the position after its last line
-	warned    bool              // its unrecognised format was logged
+	// held are the files (of this path) whose saved position is before
+	// lines held for format detection.
+	held    map[tailer.FileID]bool
+	lastPos map[tailer.FileID]tailer.Checkpoint // the position after each file's last line
+	last    tailer.Checkpoint                   // the position after the path's last line
+	warned  bool                                // its unrecognised format was logged
+	// lagBytes are its unread bytes, at the last publish.
+	lagBytes int64
 }
 
 // New returns a Daemon, restoring the state saved in opts.StateDir.
@@ -135,7 +162,8 @@ func New(opts Options) (*Daemon, error) {
 		opts.Emit = func(alert.Alert) error { return nil }
 	}
 	d := &Daemon{opts: opts, log: opts.Logger, now: opts.Now, metrics: server.NewMetrics(), cfg: opts.Config,
-		streams: map[string]*stream{}, positions: map[string]tailer.Checkpoint{}, started: opts.Now()}
+		streams: map[string]*stream{}, positions: map[tailer.FileID]tailer.Checkpoint{},
+		tailPublished: map[string]tailer.FileStats{}, started: opts.Now()}
 	if err := d.newFleet(opts.Config); err != nil {
 		return nil, err
 	}
@@ -144,9 +172,24 @@ func New(opts Options) (*Daemon, error) {
 		return nil, err
 	}
 	d.eng = eng
+	if opts.Public != nil {
+		if d.links, err = d.newLinks(*opts.Public); err != nil {
+			return nil, err
+		}
+	}
 	if len(opts.Routes) > 0 {
-		d.dispatch = alerts.NewDispatcher(alerts.DispatcherOptions{Routes: opts.Routes, MaxPerMinute: opts.MaxPerMinute, Silences: opts.Silences, RemindEvery: opts.RemindEvery,
-			Logger: opts.Logger, Outcome: d.metrics.Notification})
+		dopts := alerts.DispatcherOptions{Routes: opts.Routes, MaxPerMinute: opts.MaxPerMinute, Silences: opts.Silences,
+			Site: opts.Grouping.Site, Labels: opts.Grouping.Labels, Logger: opts.Logger, Outcome: d.metrics.Notification, Now: opts.Now}
+		if d.links != nil {
+			dopts.Links = d.linksFor
+		}
+		d.dispatch = alerts.NewDispatcher(dopts)
+		g := opts.Grouping
+		g.Overlap = func(a, b string) float64 { return d.eng.Overlap(a, b) } // under mu, as every Grouper call
+		d.group = alerts.NewGrouper(g)
+		for _, r := range opts.Routes {
+			d.metrics.AddNotifier(r.Name)
+		}
 	}
 	auditPath := ""
 	if opts.StateDir != "" {
@@ -157,8 +200,12 @@ func New(opts Options) (*Daemon, error) {
 		Logger: opts.Logger, Now: opts.Now, MinBackoff: opts.ActionBackoff,
 		Outcome: d.metrics.Action})
 	d.metrics.SetBuildInfo(opts.Version)
+	d.metrics.ConfigLoaded(d.started)
 	for _, r := range opts.Config.Rules {
 		d.metrics.AddRule(r.Name)
+	}
+	for _, a := range opts.Config.Actions {
+		d.metrics.AddAction(a.Name)
 	}
 	return d, nil
 }
@@ -174,12 +221,49 @@ func (d *Daemon) newEngine(cfg *config.Config) (*detector.Engine, error) {
 	eopts.Notice = func(n detector.Notice) {
 		d.log.Warn("notice", "kind", n.Kind, "field", n.Field, "rules", n.Rules, "text", n.Text)
 	}
-	eopts.Emit = func(a alert.Alert) {
-		d.pending = append(d.pending, a) // under mu: the loop holds it while the engine runs
-		d.act.Handle(a)                  // only queues the request
-	}
+	eopts.Emit = d.transition
 	d.fleetEngine(&eopts)
 	return detector.NewEngine(cfg.Rules, eopts)
+}
+
+// transition takes one of the engine's transitions: it queues it in
+// pending and hands it to the actions (which only queue the request) and
+// to the incidents. The caller holds mu (the loop, while the engine runs).
+func (d *Daemon) transition(a alert.Alert) {
+	a.Site, a.Labels = d.opts.Grouping.Site, d.opts.Grouping.Labels
+	d.pending = append(d.pending, a)
+	d.act.Handle(a)
+	if d.group != nil {
+		d.group.Add(a)
+	}
+}
+
+// groupDue takes the notifications of incidents due on the engine's
+// clock, measured now. The caller holds mu.
+func (d *Daemon) groupDue() {
+	if d.group == nil {
+		return
+	}
+	now := d.eng.Clock()
+	if next := d.group.Next(); next.IsZero() || now.Before(next) {
+		return
+	}
+	if notes := d.group.Due(now, d.measures); len(notes) > 0 {
+		d.notes = append(d.notes, notes...)
+		d.dirty = true
+	}
+}
+
+// measures returns every rule's measures now, for the notifications of
+// the incidents: what the engine's view shows. The caller holds mu.
+func (d *Daemon) measures() []alert.Alert {
+	views := d.eng.View()
+	out := make([]alert.Alert, len(views))
+	for i, v := range views {
+		out[i] = alert.Alert{Rule: v.Name, Value: v.Value, Threshold: v.Threshold, Current: v.Current, Count: v.Count, Hits: v.Hits,
+			Baseline: v.Baseline, Spread: v.Spread, DistinctOf: v.DistinctOf, Distinct: v.Distinct, Keys: v.Keys, Peak: v.Peak}
+	}
+	return out
 }
 
 // Events returns how many events the engine has counted, across restarts
@@ -215,10 +299,11 @@ func (d *Daemon) Run(ctx context.Context) error {
 		return err
 	}
 	var checkpoints []tailer.Checkpoint
+	var savedAt time.Time
 	if saved != nil {
-		checkpoints = saved.Checkpoints
+		checkpoints, savedAt = saved.Checkpoints, saved.Saved
 		for _, c := range checkpoints {
-			d.positions[c.Path] = c
+			d.positions[c.ID()] = c
 		}
 		if saved.Engine != nil && saved.Engine.Watermark.After(d.now().Add(d.futureLimit())) {
 			// Saved by a version that let a line dated in the future move
@@ -253,12 +338,13 @@ func (d *Daemon) Run(ctx context.Context) error {
 			for _, a := range saved.Pending { // undelivered before the stop
 				d.dispatch.Restore(a)
 			}
+			d.group.Restore(saved.Incidents)
 		}
 	}
 	var srv *server.Server
 	if d.opts.Listen != "" { // before any goroutine: a bad address must not leave one running
 		srv, err = server.New(server.Options{Addr: d.opts.Listen, Token: d.opts.Token, Status: d.Status,
-			Reload: d.Reload, Silence: d.Silence, PauseActions: d.PauseActions, Metrics: d.metrics, Logger: d.log})
+			Reload: d.Reload, Silence: d.Silence, Silences: d.Silences, PauseActions: d.PauseActions, Metrics: d.metrics, Logger: d.log})
 		if err != nil {
 			return err
 		}
@@ -266,17 +352,36 @@ func (d *Daemon) Run(ctx context.Context) error {
 	patterns := make([]string, len(d.opts.Sources))
 	for i, s := range d.opts.Sources {
 		patterns[i] = s.Pattern
+		if !strings.ContainsAny(s.Pattern, "*?[") {
+			d.metrics.AddSource(s.Pattern) // a glob's files appear with their first line
+		}
 	}
 	start := tailer.FromEnd
 	if d.opts.FromStart {
 		start = tailer.FromStart
 	}
-	tl, err := tailer.New(tailer.Options{Patterns: patterns, Start: start, Checkpoints: checkpoints, Poll: d.opts.Poll, Logger: d.log})
+	tl, err := tailer.New(tailer.Options{Patterns: patterns, Start: start, Checkpoints: checkpoints, Saved: savedAt,
+		Poll: d.opts.Poll, Logger: d.log})
 	if err != nil {
 		return fmt.Errorf("follow logs: %w", err)
 	}
+	if d.links != nil { // bound before the first notification, which needs its address
+		if _, err := d.links.Listen(ctx); err != nil {
+			return err
+		}
+	}
+	d.mu.Lock()
+	d.tl = tl
+	d.mu.Unlock()
 
 	d.log.Info("started", "sources", len(d.opts.Sources), "rules", len(d.cfg.Rules), "state_dir", d.opts.StateDir, "listen", d.opts.Listen)
+	for _, r := range d.opts.Routes {
+		d.log.Info("notifier", "name", r.Name, "what", alerts.Describe(r.Notifier), "to", r.Scope(), "from", r.Origin)
+	}
+	if len(d.opts.Routes) == 0 {
+		d.log.Warn("no notifier configured: alerts go to stdout only",
+			"hint", "set SENTINEL_NTFY_URL, SENTINEL_SLACK_WEBHOOK_URL or another variable of 'sentinel test-alert --help', or a config's notifiers:")
+	}
 	g, ctx := errgroup.WithContext(ctx)
 	lines := make(chan tailer.Line, 4096)
 	g.Go(func() error {
@@ -287,6 +392,10 @@ func (d *Daemon) Run(ctx context.Context) error {
 	})
 	if srv != nil {
 		g.Go(func() error { return srv.Run(ctx) })
+	}
+	if d.links != nil {
+		d.log.Info("public links", "url", d.links.URL(), "listen", d.opts.Public.Listen)
+		g.Go(func() error { return d.links.Run(ctx) })
 	}
 	if d.dispatch != nil {
 		g.Go(func() error { return d.dispatch.Run(ctx) })
@@ -302,9 +411,9 @@ func (d *Daemon) Run(ctx context.Context) error {
 	if serr := d.save(); serr != nil {
 		d.log.Error("state not saved at shutdown", "err", serr)
 	}
-	out := d.takePending()
+	out, notes := d.takePending()
 	d.mu.Unlock()
-	d.send(out)
+	d.send(out, notes)
 	if cerr := d.audit.Close(); cerr != nil {
 		d.log.Error("audit log not closed", "err", cerr)
 	}
@@ -329,14 +438,15 @@ func (d *Daemon) loop(ctx context.Context, lines <-chan tailer.Line, tl *tailer.
 				d.take(<-lines)
 			}
 			d.fleetClock()
-			out := d.afterBatch()
+			out, notes := d.afterBatch()
 			d.mu.Unlock()
-			d.send(out)
+			d.send(out, notes)
 		case <-tick.C:
 			now := d.now()
 			d.mu.Lock()
 			d.quiet(now)
 			d.fleetClock()
+			d.groupDue() // the incidents' clock moves on while the logs are quiet
 			d.warnFuture(now)
 			d.act.Advance(d.eng.Clock()) // reverts come due on the log's clock, quiet or not
 			d.publish(tl)
@@ -347,36 +457,49 @@ func (d *Daemon) loop(ctx context.Context, lines <-chan tailer.Line, tl *tailer.
 				d.trySave()
 				lastSave = now
 			}
-			out := d.afterBatch()
+			out, notes := d.afterBatch()
 			d.mu.Unlock()
-			d.send(out)
+			d.send(out, notes)
 		}
 	}
 }
 
 // take feeds one line to its file's stream.
 func (d *Daemon) take(l tailer.Line) {
+	if d.opts.Tap != nil {
+		d.opts.Tap(l)
+	}
 	s := d.streams[l.Path]
 	if s == nil {
 		src := d.sourceFor(l.Path)
-		s = &stream{s: source.NewStream(l.Path, source.Options{Format: src.Format, Parser: src.Parser, Now: d.now}, d.observe)}
+		s = &stream{s: source.NewStream(l.Path, source.Options{Format: src.Format, Parser: src.Parser, Now: d.now}, d.observe),
+			held: map[tailer.FileID]bool{}, lastPos: map[tailer.FileID]tailer.Checkpoint{}}
 		d.streams[l.Path] = s
 	}
 	s.lastLine = d.now()
 	s.s.Line(l.Text)
-	s.lastPos = l.Pos
+	id := l.Pos.ID()
+	s.lastPos[id], s.last = l.Pos, l.Pos
 	switch {
 	case !s.s.Holding():
-		d.positions[l.Path], s.holding = l.Pos, false
-	case !s.holding:
-		// The first line held for format detection: until it is decoded,
-		// a restart must read it again, so the saved position stays
-		// before it.
-		before := l.Pos
-		before.Offset -= int64(len(l.Text)) + 1
-		d.positions[l.Path], s.holding = before, true
+		d.positions[id] = l.Pos
+		d.release(s)
+	case !s.held[id]:
+		// The first line of this file held for format detection: until
+		// it is decoded, a restart must read it again, so the saved
+		// position stays before it.
+		d.positions[id], s.held[id] = l.Before, true
 	}
 	d.dirty = true
+}
+
+// release moves the saved positions of the files whose lines were held
+// for detection to their last line, once detection has decoded them.
+func (d *Daemon) release(s *stream) {
+	for id := range s.held {
+		d.positions[id] = s.lastPos[id]
+		delete(s.held, id)
+	}
 }
 
 // FutureMargin is how far past the skew ahead of the wall clock a line
@@ -408,6 +531,7 @@ func (d *Daemon) observe(ev *parsers.Event) {
 	if w := d.eng.Watermark(); w.After(d.lastEvent) {
 		d.lastEvent, d.lastWall = w, now
 	}
+	d.groupDue() // on the log's clock: a file read in one go notifies as it would have live
 }
 
 // futureLimit is how far ahead of the wall clock a line may be dated.
@@ -437,8 +561,8 @@ func (d *Daemon) quiet(now time.Time) {
 	for path, s := range d.streams {
 		if now.Sub(s.lastLine) >= time.Second {
 			s.s.Settle()
-			if s.holding && !s.s.Holding() {
-				d.positions[path], s.holding = s.lastPos, false
+			if !s.s.Holding() {
+				d.release(s)
 			}
 		}
 		if err := s.s.Err(); err != nil && !s.warned {
@@ -453,34 +577,37 @@ func (d *Daemon) quiet(now time.Time) {
 	}
 }
 
-// afterBatch saves the state when transitions are waiting, and returns
-// them to be sent once the lock is released: a crash after the save
-// cannot send them twice, and a slow output never holds the engine.
-func (d *Daemon) afterBatch() []alert.Alert {
-	if len(d.pending) == 0 {
-		return nil
+// afterBatch saves the state when transitions or notifications are
+// waiting, and returns them to be sent once the lock is released: a crash
+// after the save cannot send them twice, and a slow output never holds
+// the engine.
+func (d *Daemon) afterBatch() (transitions, notes []alert.Alert) {
+	if len(d.pending) == 0 && len(d.notes) == 0 {
+		return nil, nil
 	}
 	d.trySave()
 	return d.takePending()
 }
 
-// takePending returns the waiting transitions and empties the queue.
-func (d *Daemon) takePending() []alert.Alert {
-	out := d.pending
-	d.pending = nil
-	return out
+// takePending returns the waiting transitions and notifications and
+// empties their queues.
+func (d *Daemon) takePending() (transitions, notes []alert.Alert) {
+	transitions, notes = d.pending, d.notes
+	d.pending, d.notes = nil, nil
+	return transitions, notes
 }
 
-// send writes transitions; the caller does not hold the lock.
-func (d *Daemon) send(out []alert.Alert) {
+// send writes transitions and submits notifications; the caller does not
+// hold the lock.
+func (d *Daemon) send(out, notes []alert.Alert) {
 	for _, a := range out {
 		d.metrics.Alert(a.Rule, a.State)
 		if err := d.opts.Emit(a); err != nil {
 			d.log.Error("alert not written", "rule", a.Rule, "err", err)
 		}
-		if d.dispatch != nil {
-			d.dispatch.Submit(a) // never blocks: queued per notifier
-		}
+	}
+	for _, n := range notes {
+		d.dispatch.Submit(n) // never blocks: queued per notifier
 	}
 }
 
@@ -502,13 +629,31 @@ func (d *Daemon) save() error {
 	as := d.act.State()
 	st := &state.State{Saved: d.now().UTC(), Config: d.cfg.File, Engine: snap, Actions: &as}
 	if d.dispatch != nil {
-		// What was saved before this save but not yet delivered, and what
-		// this save's transitions will add: all of it goes out after a crash.
-		st.Pending = append(d.dispatch.Pending(), d.pending...)
+		// What was saved before this save but not yet delivered, and the
+		// notifications this save's batch will submit: all of it goes out
+		// after a crash; the incidents hold this batch's transitions.
+		st.Pending = append(d.dispatch.Pending(), d.notes...)
 		st.Silences = d.dispatch.Silences()
+		st.Incidents = d.group.Open()
 	}
-	for _, c := range d.positions {
-		st.Checkpoints = append(st.Checkpoints, c)
+	if d.tl != nil {
+		// Every file the tailer knows, each at its last line processed:
+		// rotated files still unread, files read to their end (so that a
+		// glob that also matches them never reads them again).
+		st.Checkpoints = d.tl.Checkpoints(d.positions)
+		keep := make(map[tailer.FileID]bool, len(st.Checkpoints))
+		for _, c := range st.Checkpoints {
+			keep[c.ID()] = true
+		}
+		for id := range d.positions {
+			if !keep[id] {
+				delete(d.positions, id) // a file gone: forgotten
+			}
+		}
+	} else {
+		for _, c := range d.positions {
+			st.Checkpoints = append(st.Checkpoints, c)
+		}
 	}
 	if err := state.Save(d.opts.StateDir, st); err != nil {
 		return err
@@ -544,6 +689,15 @@ func (d *Daemon) Silence(rule string, until time.Time) error {
 	return nil
 }
 
+// Silences lists the silences in force, the config's and the API's; none
+// without notifiers.
+func (d *Daemon) Silences() []alerts.SilenceStatus {
+	if d.dispatch == nil {
+		return nil
+	}
+	return d.dispatch.SilenceList()
+}
+
 // PauseActions stops (pause) or resumes new actions: the kill switch.
 // Remedies already on are still reverted. The switch is saved with the
 // state, so it holds across a restart.
@@ -566,33 +720,33 @@ func (d *Daemon) Reload() error {
 	}
 	cfg, err := d.opts.Load()
 	if err != nil {
-		d.metrics.ConfigReload(err)
+		d.metrics.ConfigReload(err, d.now())
 		d.log.Error("reload rejected: the running config stays", "err", err)
 		return err
 	}
 	d.mu.Lock()
-	out, err := d.swap(cfg)
+	out, notes, err := d.swap(cfg)
 	d.mu.Unlock()
-	d.send(out) // not under the lock
+	d.send(out, notes) // not under the lock
 	return err
 }
 
 // swap replaces the engine by one for cfg, keeping the state of unchanged
 // rules; it returns the transitions to send. The caller holds mu.
-func (d *Daemon) swap(cfg *config.Config) ([]alert.Alert, error) {
+func (d *Daemon) swap(cfg *config.Config) (transitions, notes []alert.Alert, err error) {
 	eng, err := d.newEngine(cfg)
 	if err != nil {
-		d.metrics.ConfigReload(err)
-		return nil, err
+		d.metrics.ConfigReload(err, d.now())
+		return nil, nil, err
 	}
 	snap, err := d.eng.Snapshot()
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	kept, err := eng.Restore(snap)
 	if err != nil {
-		d.metrics.ConfigReload(err)
-		return nil, err
+		d.metrics.ConfigReload(err, d.now())
+		return nil, nil, err
 	}
 	keptSet := map[string]bool{}
 	for _, name := range kept {
@@ -605,8 +759,7 @@ func (d *Daemon) swap(cfg *config.Config) ([]alert.Alert, error) {
 			a := alert.Alert{Rule: v.Name, State: alert.Resolved, Time: d.eng.Watermark(),
 				Value: v.Value, Threshold: v.Threshold, Unit: v.Unit, Severity: v.Severity, Since: v.Since,
 				Description: "the rule was changed or removed by a config reload", Keys: []alert.KeyCount{}}
-			d.pending = append(d.pending, a)
-			d.act.Handle(a) // a remedy it applied is reverted in time, not left on
+			d.transition(a) // a remedy it applied is reverted in time, not left on; its incident hears of it
 		}
 	}
 	newNames := map[string]bool{}
@@ -622,14 +775,25 @@ func (d *Daemon) swap(cfg *config.Config) ([]alert.Alert, error) {
 	d.fleetReload(cfg)
 	d.eng, d.cfg, d.dirty = eng, cfg, true
 	d.act.SetActions(cfg.Actions, eng.Clock())
-	d.metrics.ConfigReload(nil)
+	for _, a := range cfg.Actions {
+		d.metrics.AddAction(a.Name)
+	}
+	d.metrics.ConfigReload(nil, d.now())
 	d.log.Info("reloaded", "rules", len(cfg.Rules), "kept", kept)
 	d.trySave()
-	return d.takePending(), nil
+	transitions, notes = d.takePending()
+	return transitions, notes, nil
 }
 
-// publish moves the streams' counters to the metrics.
+// publish moves the streams' counters to the metrics, and the rules'
+// values and thresholds.
 func (d *Daemon) publish(tl *tailer.Tailer) {
+	unread := map[string]int64{}
+	for _, fs := range tl.Stats() {
+		d.metrics.SetLagBytes(fs.Path, fs.Lag)
+		unread[fs.Path] = fs.Lag
+	}
+	now := d.now()
 	for path, s := range d.streams {
 		st := s.s.Stats()
 		p := s.published
@@ -639,18 +803,37 @@ func (d *Daemon) publish(tl *tailer.Tailer) {
 		d.metrics.LinesSkipped(path, server.SkipTooLong, int(st.TooLong-p.TooLong))
 		d.metrics.LinesSkipped(path, server.SkipIgnored, int(st.Ignored-p.Ignored))
 		s.published = st
-		if !d.lastEvent.IsZero() {
-			d.metrics.SetLag(path, d.now().Sub(d.lastEvent))
-		}
+		s.lagBytes = unread[path]
+		d.metrics.SetLag(path, d.lag(s, now))
 	}
 	for _, fs := range tl.Stats() {
-		d.metrics.SetLagBytes(fs.Path, fs.Lag)
+		p := d.tailPublished[fs.Path]
+		// Lines the tailer skipped as too long never reach a stream.
+		d.metrics.LinesSkipped(fs.Path, server.SkipTooLong, int(fs.TooLong-p.TooLong))
+		d.metrics.Rotations(fs.Path, server.RotationRename, int(fs.Renames-p.Renames))
+		d.metrics.Rotations(fs.Path, server.RotationRecreate, int(fs.Deletes-p.Deletes))
+		d.metrics.Rotations(fs.Path, server.RotationTruncate, int(fs.Truncations-p.Truncations))
+		d.tailPublished[fs.Path] = fs
+	}
+	for _, v := range d.eng.View() {
+		d.metrics.SetRule(v.Name, v.Value, v.Threshold)
 	}
 	es := d.eng.Stats()
 	d.metrics.EventsLate(int(es.Late - d.publishedLate))
 	d.publishedLate = es.Late
 	d.metrics.EventsFuture(int(es.Future - d.future.published))
 	d.future.published = es.Future
+}
+
+// lag is how far a followed file's reading is behind: 0 when every byte
+// written is read, else the age of the oldest unread line, at most the
+// time since the newest line read was written (its event time). A quiet
+// log has no lag.
+func (d *Daemon) lag(s *stream, now time.Time) time.Duration {
+	if s.lagBytes <= 0 || d.lastEvent.IsZero() {
+		return 0
+	}
+	return max(now.Sub(d.lastEvent), 0)
 }
 
 // Status returns the daemon's state for the API; safe for concurrent use.
@@ -661,14 +844,12 @@ func (d *Daemon) Status() server.Status {
 	for path, s := range d.streams {
 		ss := s.s.Stats()
 		src := server.SourceStatus{Path: path, Format: ss.Format, Lines: ss.Lines, Parsed: ss.Parsed,
-			Skipped: ss.Skipped(), Offset: d.positions[path].Offset}
-		if !d.lastEvent.IsZero() {
-			src.LagSeconds = d.now().Sub(d.lastEvent).Seconds()
-		}
+			Skipped: ss.Skipped(), Offset: s.last.Offset, LagBytes: s.lagBytes, LagSeconds: d.lag(s, d.now()).Seconds()}
 		st.Sources = append(st.Sources, src)
 	}
 	if d.dispatch != nil {
 		st.Notifiers = d.dispatch.Status()
+		st.Silences = d.dispatch.SilenceList()
 	}
 	for _, n := range d.eng.Notices() {
 		st.Notices = append(st.Notices, n.Text)
@@ -679,8 +860,8 @@ func (d *Daemon) Status() server.Status {
 	}
 	for _, v := range d.eng.View() {
 		st.Rules = append(st.Rules, server.RuleStatus{Name: v.Name, Severity: string(v.Severity), State: v.State,
-			Value: v.Value, Threshold: v.Threshold, Unit: v.Unit, Baseline: v.Baseline, Spread: v.Spread,
-			Since: v.Since, Keys: v.Keys})
+			Value: v.Value, Now: v.Current, Threshold: v.Threshold, Unit: v.Unit, Baseline: v.Baseline, Spread: v.Spread,
+			Since: v.Since, Keys: v.Keys, Learning: v.Learning, Peak: v.Peak})
 	}
 	return st
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/sentinel-dev/sentinel/config"
 	"github.com/sentinel-dev/sentinel/source"
 	"github.com/sentinel-dev/sentinel/state"
+	"github.com/sentinel-dev/sentinel/tailer"
 )
 
 // logWriter appends combined lines stamped with the wall clock.
@@ -129,7 +130,14 @@ func start(tb testing.TB, opts Options) (d *Daemon, stop func()) {
 // waitFor polls cond until it holds or 10 s pass.
 func waitFor(tb testing.TB, what string, cond func() bool) {
 	tb.Helper()
-	deadline := time.Now().Add(10 * time.Second)
+	waitForLong(tb, what, 10*time.Second, cond)
+}
+
+// waitForLong polls cond until it holds or d passes: for a whole sample
+// read by a daemon built with -race on a busy machine.
+func waitForLong(tb testing.TB, what string, d time.Duration, cond func() bool) {
+	tb.Helper()
+	deadline := time.Now().Add(d)
 	for !cond() {
 		if time.Now().After(deadline) {
 			tb.Fatalf("timed out waiting for %s", what)
@@ -203,6 +211,7 @@ func TestDaemon_reload(t *testing.T) {
 		}
 	}
 	rules := `
+defaults: false
 rules:
   - name: posts
     match: {method: POST}
@@ -314,7 +323,7 @@ func TestDaemon_heldLinesSurviveACrash(t *testing.T) {
 		end := int64(len(line)+1) * int64(i+1)
 		d.take(tailerLine(path, line, end))
 	}
-	held := d.positions[path].Offset
+	held := d.positions[tailer.FileID{}].Offset
 	d.mu.Unlock()
 	if held != 0 {
 		t.Errorf("saved position %d while the lines are held for detection, want 0", held)
@@ -322,7 +331,7 @@ func TestDaemon_heldLinesSurviveACrash(t *testing.T) {
 	d.mu.Lock()
 	d.streams[path].lastLine = time.Time{} // quiet: detection settles
 	d.quiet(time.Now())
-	settled := d.positions[path].Offset
+	settled := d.positions[tailer.FileID{}].Offset
 	d.mu.Unlock()
 	if want := int64(len(line)+1) * 3; settled != want {
 		t.Errorf("saved position %d once decoded, want %d", settled, want)
@@ -334,7 +343,7 @@ func TestDaemon_heldLinesSurviveACrash(t *testing.T) {
 func TestDaemon_reloadClosesFiringRule(t *testing.T) {
 	dir := t.TempDir()
 	cfgPath := filepath.Join(dir, "sentinel.yaml")
-	text := "rules:\n  - {name: posts, match: {method: POST}, detector: {type: rate, window: 1m, threshold: %s}}\n  - {name: all, detector: {type: rate, window: 1m, threshold: 0.01}}\n" +
+	text := "defaults: false\nrules:\n  - {name: posts, match: {method: POST}, detector: {type: rate, window: 1m, threshold: %s}}\n  - {name: all, detector: {type: rate, window: 1m, threshold: 0.01}}\n" +
 		"actions:\n  - {name: flag, rules: [posts], webhook: {url: 'http://127.0.0.1:1/flag'}, revert: {method: DELETE}}\n"
 	os.WriteFile(cfgPath, []byte(fmt.Sprintf(text, "0.01")), 0o644)
 	cfg, _ := config.Load(cfgPath)
@@ -348,9 +357,9 @@ func TestDaemon_reloadClosesFiringRule(t *testing.T) {
 	for i := range 5 {
 		s.Line([]byte(fmt.Sprintf(`203.0.113.7 - - [27/Nov/2026:01:20:0%d +0000] "POST / HTTP/1.1" 302 1 "-" "x"`, i)))
 	}
-	out := d.takePending()
+	out, notes := d.takePending()
 	d.mu.Unlock()
-	d.send(out)
+	d.send(out, notes)
 	if _, _, n := rec.first("posts", alert.Firing); n != 1 {
 		t.Fatalf("posts never fired: %+v", rec.got)
 	}
@@ -374,7 +383,7 @@ func TestDaemon_reloadClosesFiringRule(t *testing.T) {
 // which fires on the first POST, and one notifier, hook.
 func postsOptions(t *testing.T, dir string, hook alerts.Notifier) Options {
 	t.Helper()
-	cfg, err := config.Parse("x.yaml", []byte("rules:\n  - {name: posts, match: {method: POST}, detector: {type: rate, window: 1m, threshold: 0.01}}\n"),
+	cfg, err := config.Parse("x.yaml", []byte("defaults: false\nrules:\n  - {name: posts, match: {method: POST}, detector: {type: rate, window: 1m, threshold: 0.01}}\n"),
 		func(string) (string, bool) { return "", false })
 	if err != nil {
 		t.Fatal(err)
@@ -410,15 +419,15 @@ func TestDaemon_notifierOutage(t *testing.T) {
 	}
 	d1.mu.Lock()
 	s := source.NewStream("a.log", source.Options{Format: "combined"}, d1.observe)
-	for i := range 3 {
-		s.Line([]byte(fmt.Sprintf(`203.0.113.7 - - [27/Nov/2026:01:20:0%d +0000] "POST / HTTP/1.1" 302 1 "-" "x"`, i)))
+	for _, sec := range []int{0, 1, 2, 12} { // the last, past the group wait: the incident's notification is due
+		s.Line([]byte(fmt.Sprintf(`203.0.113.7 - - [27/Nov/2026:01:20:%02d +0000] "POST / HTTP/1.1" 302 1 "-" "x"`, sec)))
 	}
-	out := d1.afterBatch() // saves, then hands the firing over
+	out, notes := d1.afterBatch() // saves, then hands the notification over
 	d1.mu.Unlock()
-	d1.send(out)
+	d1.send(out, notes)
 	st, err := state.Load(dir)
-	if err != nil || len(st.Pending) != 1 || st.Pending[0].Rule != "posts" {
-		t.Fatalf("saved pending = %+v, %v; want the undelivered firing", st, err)
+	if err != nil || len(st.Pending) != 1 || st.Pending[0].Rule != "posts" || st.Pending[0].Incident == nil {
+		t.Fatalf("saved pending = %+v, %v; want the undelivered notification", st, err)
 	}
 	// The notifier comes back; a new daemon (after a restart) delivers it.
 	mu.Lock()
@@ -518,7 +527,69 @@ func TestDaemon_futureLine(t *testing.T) {
 	w.normal(t, 5, 200*time.Millisecond)
 	w.attack(t, 240, 1500*time.Millisecond)
 	waitFor(t, "the sign-up alert after a restart", func() bool { _, _, n := rec.first("signup-burst", alert.Firing); return n > 0 })
-	if late := d2.eng.Stats().Late; late != 0 {
+	d2.mu.Lock() // the loop owns the engine
+	late := d2.eng.Stats().Late
+	d2.mu.Unlock()
+	if late != 0 {
 		t.Errorf("%d events late after the restart, want 0", late)
+	}
+}
+
+// TestDaemon_rotationMetrics: sentinel_rotations_total is exported for a
+// followed file from the start (at 0) and counts a rename rotation; a line
+// longer than the limit is counted in lines_skipped{reason="too_long"}.
+func TestDaemon_rotationMetrics(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "access.log")
+	w := newLogWriter(t, path)
+	d, stop := start(t, Options{Sources: []Source{{Pattern: path, Format: "auto"}}, StateDir: dir, FromStart: true})
+	defer stop()
+	metric := func(name string, labels map[string]string) (float64, bool) {
+		mfs, err := d.Metrics().Registry().Gather()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, mf := range mfs {
+			if mf.GetName() != name {
+				continue
+			}
+		next:
+			for _, m := range mf.GetMetric() {
+				for _, lp := range m.GetLabel() {
+					if v, ok := labels[lp.GetName()]; ok && v != lp.GetValue() {
+						continue next
+					}
+				}
+				return m.GetCounter().GetValue(), true
+			}
+		}
+		return 0, false
+	}
+	rename := map[string]string{"source": path, "kind": "rename"}
+	w.normal(t, 20, 100*time.Millisecond)
+	waitFor(t, "sentinel_rotations_total exported at 0", func() bool {
+		v, ok := metric("sentinel_rotations_total", rename)
+		return ok && v == 0
+	})
+	if err := os.Rename(path, path+".1"); err != nil {
+		t.Fatal(err)
+	}
+	w2 := newLogWriter(t, path)
+	w2.n = w.n
+	w2.normal(t, 10, 100*time.Millisecond)
+	fmt.Fprintf(w2.f, "%s\n", strings.Repeat("x", 2<<20)) // over the 1 MiB limit
+	w2.normal(t, 5, 50*time.Millisecond)
+	waitFor(t, "the rename counted", func() bool {
+		v, _ := metric("sentinel_rotations_total", rename)
+		return v == 1
+	})
+	waitFor(t, "the long line counted", func() bool {
+		v, _ := metric("sentinel_lines_skipped_total", map[string]string{"source": path, "reason": "too_long"})
+		return v == 1
+	})
+	for _, kind := range []string{"truncate", "recreate"} {
+		if v, ok := metric("sentinel_rotations_total", map[string]string{"source": path, "kind": kind}); !ok || v != 0 {
+			t.Errorf("sentinel_rotations_total{kind=%q} = %v (exported: %v), want 0", kind, v, ok)
+		}
 	}
 }

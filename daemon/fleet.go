@@ -59,12 +59,12 @@ func (d *Daemon) fleetEngine(eopts *detector.Options) {
 func (d *Daemon) fleetDeliver(take func() []alert.Alert) {
 	d.mu.Lock()
 	for _, a := range take() {
-		d.pending = append(d.pending, a)
-		d.act.Handle(a) // only queues the request
+		d.transition(a) // saved, written, grouped into an incident, acted on
 	}
-	out := d.afterBatch()
+	d.groupDue()
+	out, notes := d.afterBatch()
 	d.mu.Unlock()
-	d.send(out)
+	d.send(out, notes)
 }
 
 // fleetAdopt hands the actions the fleet rules firing when this node

@@ -17,6 +17,9 @@ type learned struct {
 	// (Poisson) bounds the spread from below over the window; else a count,
 	// whose noise is its square root.
 	poisson bool
+	// share, when set, makes the value a share of the events it counts
+	// (a ratio), whose noise is binomial.
+	share func() uint64
 
 	init     bool
 	n        float64 // values learned
@@ -44,7 +47,11 @@ func (l *learned) threshold(at, start time.Time) (th float64, ready bool, why st
 	// The spread is at least the counting noise of the mean, so that a
 	// perfectly steady normal does not put the threshold on it.
 	noise := math.Sqrt(max(l.mean, 0))
-	if l.poisson {
+	switch {
+	case l.share != nil:
+		p := min(max(l.mean, 0), 1)
+		noise = math.Sqrt(p * (1 - p) / float64(max(l.share(), 1)))
+	case l.poisson:
 		noise = math.Sqrt(max(l.mean, 0) / max(l.window.Seconds(), 1))
 	}
 	sd := max(math.Sqrt(l.vr), noise)
@@ -67,6 +74,9 @@ func (l *learned) threshold(at, start time.Time) (th float64, ready bool, why st
 		if b.Sigmas > 0 {
 			th = max(th, l.mean+b.Sigmas*sd)
 		}
+		if l.share != nil {
+			th = min(th, 1) // a share past 100% would never fire
+		}
 	}
 	if left := b.Warmup - at.Sub(start); left > 0 {
 		if b.WarmupFloor > 0 && !b.Down {
@@ -79,15 +89,14 @@ func (l *learned) threshold(at, start time.Time) (th float64, ready bool, why st
 
 // learn folds a boundary's value into the normal. A value past the
 // threshold, or any value while the rule is pending or firing, is learned
-// as the threshold, and slowly (at the half-life's weight, never as a
-// plain average): an attack teaches the baseline at most a slow rise,
-// and one during the warm-up, or from the first value learned, cannot
-// become the normal either.
+// as the threshold, at the half-life's weight: an attack teaches the
+// baseline at most a slow rise, and one during the warm-up, or from the
+// first value learned, cannot become the normal either.
 //
 // Learning starts once the window has filled (earlier values count only
-// part of a window), and weighs the first ordinary values as a plain
-// average, so that the warm-up ends with the mean of what it saw rather
-// than a half-life's lag behind it.
+// part of a window), and weighs the first values as a plain average, so
+// that the warm-up ends with the mean of what it saw rather than a
+// half-life's lag behind it.
 func (l *learned) learn(v, th float64, active bool, at, start time.Time) {
 	if at.Sub(start) < l.window {
 		return
@@ -98,8 +107,11 @@ func (l *learned) learn(v, th float64, active bool, at, start time.Time) {
 		x = th // even in warm-up: an attack then must not become the normal
 	}
 	if !l.init {
+		// The first value learned, while an attack is under way (a sentinel
+		// started during one, a new fleet): the normal the threshold stands
+		// for, not the threshold itself.
 		if attack && !l.cfg.Down && l.cfg.Factor > 0 {
-			x = th / l.cfg.Factor // the normal the threshold stands for, not the threshold itself
+			x = th / l.cfg.Factor
 		}
 		l.init, l.mean, l.n = true, x, 1
 		return
@@ -111,7 +123,14 @@ func (l *learned) learn(v, th float64, active bool, at, start time.Time) {
 	// normal (or the floor, on a quiet site) and at least a learnSpan-th of
 	// it: a lasting new level is still learned, geometrically.
 	x = min(max(x, l.mean/learnSpan), max(l.mean, l.cfg.Floor)*learnSpan)
-	l.fold(x, attack)
+	if attack {
+		// At the half-life's pace only: the warm-up's plain average would
+		// give each of a long attack's values a weight of 1/n, and a
+		// ten-minute flood in the first half hour would triple the normal.
+		l.foldAt(x, l.alpha)
+		return
+	}
+	l.fold(x)
 }
 
 // learnSpan is the most a learned value may differ from the normal, as a
@@ -125,20 +144,17 @@ func (l *learned) skipped(n int64) {
 		return
 	}
 	for range min(n, 100_000) { // past that the mean is as good as 0
-		l.fold(0, false)
+		l.fold(0)
 	}
 }
 
-// fold adds x to the mean and variance; slow keeps to the half-life's
-// weight even among the first values (a value an attack made: were it
-// weighed as a plain average, a threshold learned while firing would
-// climb past the attack within a minute of a new baseline).
-func (l *learned) fold(x float64, slow bool) {
+func (l *learned) fold(x float64) {
 	l.n++
-	alpha := l.alpha
-	if !slow {
-		alpha = max(l.alpha, 1/l.n)
-	}
+	l.foldAt(x, max(l.alpha, 1/l.n))
+}
+
+// foldAt folds x into the mean and variance with weight alpha.
+func (l *learned) foldAt(x, alpha float64) {
 	d := x - l.mean
 	l.mean += alpha * d
 	l.vr = (1 - alpha) * (l.vr + alpha*d*d)

@@ -404,6 +404,20 @@ func TestBaseline_notTaughtByAnAttack(t *testing.T) {
 			t.Errorf("spike rule: %v, want one episode from the flood's start", got)
 		}
 	})
+	t.Run("a long flood during the warm-up", func(t *testing.T) {
+		// Ten minutes at 40/s, fifteen minutes into the warm-up of a site at
+		// 2/s: the rule fires at its warm-up floor and must hold until the
+		// flood ends; the warm-up's plain average must not let the flood's
+		// values lift the normal toward it.
+		warm := Rule{Name: "warm", Type: Rate, Window: 30 * s,
+			Baseline: &Baseline{Factor: 10, Floor: 1, Warmup: 30 * time.Minute, WarmupFloor: 3, HalfLife: 6 * time.Hour}}
+		flood := 15 * time.Minute
+		events := concat(steady(0, time.Hour, 2), steady(flood, 10*time.Minute, 38))
+		got, _, _ := replay(t, warm, byTime(events), Options{})
+		if len(got) != 2 || got[0].At > flood+20*s || got[1].At < flood+10*time.Minute {
+			t.Errorf("%v, want one episode from the flood's start to its end", got)
+		}
+	})
 	t.Run("flood from the start", func(t *testing.T) {
 		// The flood is there when the rule starts (a sentinel started
 		// during an attack, a new fleet): its first value learned is the
@@ -733,6 +747,91 @@ func TestBaseline_warmupFloor(t *testing.T) {
 		got, _, _ = replay(t, pk, events, Options{})
 		if fired := len(got) > 0; fired != tt.fires {
 			t.Errorf("per key, warmup_floor %v: %v, want firing %v", tt.warmupFloor, got, tt.fires)
+		}
+	}
+}
+
+// TestColdField: a rule can count only the posts of addresses that loaded
+// nothing first.
+func TestColdField(t *testing.T) {
+	s := time.Second
+	r := Rule{Name: "cold-posts", Type: Rate, Window: time.Minute, Threshold: 1000,
+		Match: All{NewEquals(LookupField("method"), []string{"POST"}), NewEquals(LookupField("cold"), []string{"true"})}}
+	eng, err := NewEngine([]Rule{r}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var e parsers.Event
+	send := func(at time.Duration, ip, method string) {
+		e.Reset()
+		e.Time, e.ClientIP, e.Method = t0.Add(at), []byte(ip), []byte(method)
+		eng.Observe(&e)
+	}
+	for i := range 10 { // people: the form...
+		send(time.Duration(i)*s, fmt.Sprintf("10.0.0.%d", i), "GET")
+	}
+	for i := range 10 { // ...then the post
+		send(30*s+time.Duration(i)*s, fmt.Sprintf("10.0.0.%d", i), "POST")
+	}
+	for i := range 7 { // a bot: posts only
+		send(45*s+time.Duration(i)*s, fmt.Sprintf("198.51.100.%d", i), "POST")
+	}
+	eng.Flush()
+	if got := eng.Stats().Rules[0].Matched; got != 7 {
+		t.Errorf("cold posts counted: %d, want the bot's 7", got)
+	}
+}
+
+// TestRatio_baseline: the failure share of log-in posts learned (25%,
+// people mistyping) and a wave of failing tries on top that lifts it to
+// 40% fires, on a site busy enough for the share to be steady.
+func TestRatio_baseline(t *testing.T) {
+	s := time.Second
+	failed := &Range{Field: LookupField("status"), Ranges: []NumRange{{401, 401}}}
+	r := Rule{Name: "share", Type: Ratio, Of: failed, Window: 5 * time.Minute, MinEvents: 50,
+		Baseline: &Baseline{Sigmas: 5, Floor: 0.3, Warmup: 30 * time.Minute, HalfLife: 6 * time.Hour}}
+	var lines []ev
+	var status []int
+	for i := range 9 * 3600 * 2 { // 9 log-in posts a second for two hours, one in four failing
+		lines = append(lines, ev{at: time.Duration(i) * s / 9, ip: "10.0.0.1"})
+		status = append(status, map[bool]int{true: 401, false: 302}[i%4 == 0])
+	}
+	for i := range 2 * 600 { // then 2 failing tries a second for ten minutes
+		lines = append(lines, ev{at: 90*time.Minute + time.Duration(i)*s/2, ip: "203.0.113.9"})
+		status = append(status, 401)
+	}
+	idx := make([]int, len(lines))
+	for i := range idx {
+		idx[i] = i
+	}
+	slices.SortStableFunc(idx, func(a, b int) int { return cmp.Compare(lines[a].at, lines[b].at) })
+	var got []alert.Alert
+	eng, err := NewEngine([]Rule{r}, Options{Emit: func(a alert.Alert) { got = append(got, a) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var e parsers.Event
+	for _, i := range idx {
+		e.Reset()
+		e.Time, e.ClientIP, e.Status = t0.Add(lines[i].at), []byte(lines[i].ip), status[i]
+		eng.Observe(&e)
+	}
+	eng.Flush()
+	if len(got) == 0 || got[0].State != alert.Firing {
+		t.Fatalf("got %v, want the wave to fire", got)
+	}
+	if d := got[0].Time.Sub(t0); d < 90*time.Minute || d > 95*time.Minute {
+		t.Errorf("fired at %v, want within the wave's first minutes (from 1h30m)", d)
+	}
+	if a := got[0]; a.Threshold < 0.3 || a.Threshold > 0.35 || a.Baseline < 0.24 || a.Baseline > 0.26 {
+		t.Errorf("threshold %v over a normal of %v, want the floor of 30%% over 25%%", a.Threshold, a.Baseline)
+	}
+}
+
+func TestRound(t *testing.T) {
+	for v, want := range map[float64]float64{0: 0, 240.12345: 240.123, 1.0004: 1, 0.038123: 0.03812, 3.0 / 3600: 0.0008333, -0.5: -0.5} {
+		if got := round(v); got != want {
+			t.Errorf("round(%v) = %v, want %v", v, got, want)
 		}
 	}
 }

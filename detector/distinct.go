@@ -4,24 +4,25 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/axiomhq/hyperloglog"
-
 	"github.com/sentinel-dev/sentinel/alert"
+	"github.com/sentinel-dev/sentinel/detector/slidinghll"
 )
 
 // distinctCount counts the distinct values of a field over a rule's
 // window: the measure of a [Distinct] rule, and the "from 4,812 IPs" of a
-// rate rule's alert (Rule.DistinctOf). One HyperLogLog sketch per ring
-// slot, made by its first value.
+// rate rule's alert (Rule.DistinctOf). One sliding HyperLogLog
+// ([slidinghll.Window]) over the ring's buckets: an event costs an insert,
+// an estimate O(1), whatever the window's length, where merging a sketch
+// per bucket cost 16 KiB of registers a bucket and a merge of each at
+// every estimate.
 type distinctCount struct {
-	field  *Field
-	w      *window
-	slots  []*hyperloglog.Sketch
-	merged *hyperloglog.Sketch
+	field *Field
+	w     *window
+	hll   *slidinghll.Window // steps are the window's bucket numbers
 }
 
 func newDistinctCount(f *Field, w *window) *distinctCount {
-	return &distinctCount{field: f, w: w, slots: make([]*hyperloglog.Sketch, len(w.ring))}
+	return &distinctCount{field: f, w: w, hll: slidinghll.New(int64(len(w.ring)))}
 }
 
 // add counts ev's value of the field, if it has one, into ring slot slot.
@@ -30,53 +31,46 @@ func (d *distinctCount) add(slot int, ev *Event) {
 	if v == nil {
 		return // an event without the field is no value (no "-" client)
 	}
-	if d.slots[slot] == nil {
-		d.slots[slot] = hyperloglog.New14()
-	}
-	d.slots[slot].Insert(v)
+	d.hll.Insert(d.w.ring[slot].n, slidinghll.Hash(v))
 }
 
-func (d *distinctCount) expired(slot int) {
-	if d.slots[slot] != nil {
-		d.slots[slot].Reset()
-	}
-}
+// expired is the window's news that slot's bucket left it; the sketch
+// expires its values when it is advanced past them.
+func (d *distinctCount) expired(int) {}
 
 // estimate returns the number of distinct values in the window.
 func (d *distinctCount) estimate() uint64 {
-	if d.merged == nil {
-		d.merged = hyperloglog.New14()
+	if !d.w.started() {
+		return 0
 	}
-	d.merged.Reset()
-	for i, sk := range d.slots {
-		if sk != nil && d.w.ring[i].count > 0 {
-			_ = d.merged.Merge(sk) // same precision by construction
-		}
-	}
-	return d.merged.Estimate()
+	d.hll.Advance(d.w.last)
+	return d.hll.Estimate()
 }
 
-func (d *distinctCount) saveSlot(slot int, bs *BucketSnapshot) error {
-	if d.slots[slot] == nil {
-		return nil
+// save returns the sketch's encoding for a snapshot.
+func (d *distinctCount) save() ([]byte, error) {
+	if _, ok := d.hll.Newest(); !ok {
+		return nil, nil
 	}
-	b, err := d.slots[slot].MarshalBinary()
+	b, err := d.hll.MarshalBinary()
 	if err != nil {
-		return fmt.Errorf("encode sketch: %w", err)
+		return nil, fmt.Errorf("encode distinct values: %w", err)
 	}
-	bs.HLL = b
-	return nil
+	return b, nil
 }
 
-func (d *distinctCount) loadSlot(slot int, bs *BucketSnapshot) error {
-	if len(bs.HLL) == 0 {
+// load restores the sketch from a snapshot's encoding: nothing when it
+// is empty, or of a window of another length.
+func (d *distinctCount) load(b []byte) error {
+	if len(b) == 0 {
 		return nil
 	}
-	if d.slots[slot] == nil {
-		d.slots[slot] = hyperloglog.New14()
+	var hll slidinghll.Window
+	if err := hll.UnmarshalBinary(b); err != nil {
+		return fmt.Errorf("decode distinct values: %w", err)
 	}
-	if err := d.slots[slot].UnmarshalBinary(bs.HLL); err != nil {
-		return fmt.Errorf("decode sketch: %w", err)
+	if hll.Span() == d.hll.Span() {
+		d.hll = &hll
 	}
 	return nil
 }
@@ -97,4 +91,17 @@ func (k *distinctKind) value(time.Time) float64 {
 		return 0
 	}
 	return float64(k.s.distinct.estimate())
+}
+
+// live is a lower bound of the distinct values over the window ending at
+// the event just counted: the sketch's estimate over the ring, less the
+// events of the ring's oldest bucket, which straddles the window's start
+// (it cannot hold more distinct values than events). O(1): the sketch
+// keeps its estimate's sums up to date.
+func (k *distinctKind) live(_ []byte, level float64) (float64, float64) {
+	est, old := k.s.distinct.estimate(), k.s.w.oldestCount()
+	if est <= old {
+		return 0, level
+	}
+	return float64(est - old), level
 }

@@ -132,6 +132,7 @@ type Engine struct {
 	started   bool
 	cur       int64 // bucket number of the newest event time
 	watermark time.Time
+	wmNs      int64 // watermark in Unix nanoseconds, for the per-event comparisons
 	events    uint64
 	late      uint64
 	outRange  uint64
@@ -150,6 +151,7 @@ type Engine struct {
 	// event is matched against.
 	shareOf []*ruleState
 	notices *notices
+	ov      *overlap // how the active rules' events overlap others'
 }
 
 // maxShared bounds the shared match blocks whose answers an event keeps;
@@ -196,15 +198,29 @@ func NewEngine(rules []Rule, opts Options) (*Engine, error) {
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)
 	}
-	shared := 0
+	shared, cold := 0, false
 	for _, r := range e.rules {
-		for _, c := range []Cond{r.rule.Match, r.rule.Of} {
+		conds := []Cond{r.rule.Match, r.rule.Of}
+		if r.rule.Evidence != nil {
+			conds = append(conds, r.rule.Evidence.ShareOf)
+		}
+		for _, c := range conds {
 			walk(c, func(c Cond) {
 				if s, ok := c.(*Shared); ok {
 					shared = max(shared, s.ID+1)
 				}
+				if f, ok := fieldOf(c); ok && f.Name == "cold" {
+					cold = true
+				}
 			})
 		}
+		for _, f := range []*Field{r.rule.GroupBy, r.rule.Field, r.rule.DistinctOf} {
+			cold = cold || f != nil && f.Name == "cold"
+		}
+	}
+	if cold {
+		e.warm = newWarmSet()
+		e.ev.warm = e.warm
 	}
 	e.ev.memo = make([]uint8, min(shared, maxShared))
 	e.notices = newNotices(e.rules, opts.Notice)
@@ -222,6 +238,8 @@ func NewEngine(rules []Rule, opts Options) (*Engine, error) {
 			e.shareOf = append(e.shareOf, r)
 		}
 	}
+	e.ev.warm = e.warm
+	e.ov = newOverlap(len(e.rules))
 	return e, nil
 }
 
@@ -292,11 +310,12 @@ func (e *Engine) release() {
 
 // observe counts ev, whose time is in range and not a pending jump.
 func (e *Engine) observe(ev *parsers.Event) {
-	n := floorDiv(ev.Time.UnixNano(), e.res)
+	t := ev.Time.UnixNano() // in range: 1900 to 2200
+	n := floorDiv(t, e.res)
 	if !e.started {
 		e.started = true
 		e.cur = n
-		e.watermark = ev.Time
+		e.watermark, e.wmNs = ev.Time, t
 		for _, r := range e.rules {
 			r.start = ev.Time
 			r.open(r.w.bucketOf(n))
@@ -304,14 +323,14 @@ func (e *Engine) observe(ev *parsers.Event) {
 	} else if n > e.cur {
 		e.advanceTo(n)
 	}
-	if ev.Time.After(e.watermark) {
-		e.watermark = ev.Time
-	} else if ev.Time.Before(e.watermark.Add(-e.opts.Skew)) {
+	if t > e.wmNs {
+		e.watermark, e.wmNs = ev.Time, t
+	} else if t < e.wmNs-int64(e.opts.Skew) {
 		e.late++
 		return
 	}
 	x := &e.ev
-	x.reset(ev)
+	x.reset(ev, t)
 	if e.warm != nil {
 		e.warm.advance(ev.Time)
 		defer e.warm.note(x) // a page load warms its address for the events after it
@@ -322,7 +341,8 @@ func (e *Engine) observe(ev *parsers.Event) {
 		}
 	}
 	e.notices.observe(x)
-	for _, r := range e.rules {
+	var mask uint64 // the rules that counted ev, for their overlap
+	for i, r := range e.rules {
 		if r.rule.Match != nil && !r.rule.Match.Match(x) {
 			continue
 		}
@@ -330,14 +350,20 @@ func (e *Engine) observe(ev *parsers.Event) {
 			r.late++
 			continue
 		}
+		if i < maxOverlapRules {
+			mask |= 1 << i
+		}
 		if r.live != nil && r.state != stateFiring {
 			// At the newest time seen: an event within the skew but behind
 			// it completes a crossing the engine learns only now.
-			if a, ok := r.fireOnEvent(e.watermark); ok {
+			if v, th, ok := r.crossedOnEvent(e.watermark); ok {
+				a := r.fireOnEvent(e.watermark, v, th)
+				e.noteActive(i)
 				e.opts.Emit(a)
 			}
 		}
 	}
+	e.ov.add(mask)
 }
 
 // Advance moves the engine's clock to now without an event, so that rules
@@ -376,7 +402,9 @@ func (e *Engine) Flush() {
 	for _, r := range order {
 		b := end(r)
 		r.open(b / r.w.width)
-		if a, ok := r.evaluate(time.Unix(0, b*e.res).UTC()); ok {
+		a, ok := r.evaluate(time.Unix(0, b*e.res).UTC())
+		e.noteActive(e.ruleIndex(r.rule.Name))
+		if ok {
 			e.opts.Emit(a)
 		}
 	}
@@ -434,12 +462,14 @@ func (e *Engine) advanceTo(n int64) {
 			b = n
 		}
 		at := time.Unix(0, b*e.res).UTC()
-		for _, r := range e.rules {
+		for i, r := range e.rules {
 			if !r.tick(b) {
 				r.open(r.w.bucketOf(b)) // after a jump over an idle gap
 				continue
 			}
-			if a, ok := r.evaluate(at); ok {
+			a, ok := r.evaluate(at)
+			e.noteActive(i)
+			if ok {
 				e.opts.Emit(a)
 			}
 		}

@@ -224,8 +224,8 @@ func TestEngine_late(t *testing.T) {
 	)
 	got, _, eng := replay(t, rateRule(20*s, 5), events, Options{})
 	// 100 counted events in a 20 s window is exactly 5/s, reached with the
-	// last of b; the engine learns it at its newest time, a's last event.
-	want := []transition{{alert.Firing, 10980 * time.Millisecond, 5}}
+	// last of b, behind the newest bucket: the next boundary decides.
+	want := []transition{{alert.Firing, 11 * s, 5}}
 	if diff := gocmp.Diff(want, got); diff != "" {
 		t.Errorf("transitions (-want +got):\n%s", diff)
 	}
@@ -466,12 +466,12 @@ func TestClientNet(t *testing.T) {
 	pe.Reset()
 	pe.ClientIP = []byte("203.0.113.77")
 	var e Event
-	if n := testing.AllocsPerRun(100, func() { e.reset(&pe); f.get(&e) }); n != 0 {
+	if n := testing.AllocsPerRun(100, func() { e.reset(&pe, 0); f.get(&e) }); n != 0 {
 		t.Errorf("client_net allocates %v times", n)
 	}
 	for _, ip := range []string{"fe80::1%eth0", "fe80::1%x }; flush ruleset; add table inet pwned {"} {
 		pe.ClientIP = []byte(ip)
-		if e.reset(&pe); f.get(&e) != nil {
+		if e.reset(&pe, 0); f.get(&e) != nil {
 			t.Errorf("client_net(%q) = %q, want nothing: a zoned address is no client address", ip, f.get(&e))
 		}
 	}
@@ -607,6 +607,21 @@ func TestEngine_firesOnTheEvent(t *testing.T) {
 			t.Errorf("alert %v against %v, want past the learned threshold", a.Value, a.Threshold)
 		}
 	})
+	t.Run("distinct", func(t *testing.T) {
+		// 100 addresses, each once, over 2 s (50 a second): the 40th
+		// distinct address crosses. The bound left out the oldest bucket's
+		// events only, so the crossing comes on an event within the burst's
+		// first second, not at a boundary.
+		r := Rule{Name: "d", Type: Distinct, Field: ipField(), Window: 10 * s, Threshold: 40}
+		events := concat(burst(0, 30*s, 30, "10.0.0.1"), burst(30*s+s/4, 2*s, 100, "198.51.100.%d"))
+		got, full, _ := replay(t, r, events, Options{})
+		if len(got) == 0 || got[0].State != alert.Firing || got[0].At%s == 0 || got[0].At < 30*s+s/4 || got[0].At > 31*s+s/2 {
+			t.Fatalf("transitions = %v, want firing on an event of the burst, before its boundary", got)
+		}
+		if a := full[0]; a.Value < 40 || a.Value > 45 {
+			t.Errorf("alert value %v, want about 40 distinct", a.Value)
+		}
+	})
 	t.Run("for: waits for its boundary", func(t *testing.T) {
 		r := rateRule(10*s, 10)
 		r.For = 3 * s
@@ -648,5 +663,25 @@ func TestEngine_sharedMatcherOncePerEvent(t *testing.T) {
 	eng.Flush()
 	if calls != 100 {
 		t.Errorf("the shared block was evaluated %d times for 100 events, want 100", calls)
+	}
+}
+
+// TestEngine_lateEventPerKey: a late event (within the skew) of a per-key
+// rule, whose newest bucket holds no key yet, is counted without a crash
+// and decided at the next boundary.
+func TestEngine_lateEventPerKey(t *testing.T) {
+	s := time.Second
+	r := rateRule(10*s, 1)
+	r.PerKey, r.GroupBy = true, ipField()
+	events := []ev{{at: 10500 * time.Millisecond, ip: ""}}
+	for i := range 20 {
+		events = append(events, ev{at: 8*s + time.Duration(i)*time.Millisecond, ip: "203.0.113.7"})
+	}
+	got, _, eng := replay(t, r, events, Options{})
+	if len(got) == 0 || got[0].State != alert.Firing || got[0].At != 11*s {
+		t.Errorf("transitions = %v, want firing at the boundary after", got)
+	}
+	if st := eng.Stats(); st.Rules[0].Matched != 21 {
+		t.Errorf("matched %d, want 21", st.Rules[0].Matched)
 	}
 }

@@ -54,6 +54,9 @@ var builtinFields = map[string]Field{
 	// crawler is a well-known crawler's name ("googlebot") when the user
 	// agent names it and the address is in its published networks.
 	"crawler": {get: verifiedCrawler},
+	// cold is "true" when the client loaded no page or asset lately (a bot
+	// posting to a form without loading it), "false" when it did.
+	"cold": {get: (*Event).cold},
 	"status": {numeric: true,
 		get: func(e *Event) []byte {
 			if e.Status <= 0 || e.Status >= len(statusText) {
@@ -98,7 +101,7 @@ var kindText = [...][]byte{parsers.KindRequest: []byte("request"), parsers.KindM
 // FieldNames lists the built-in field names, for help texts and errors.
 func FieldNames() []string {
 	return []string{"client_ip", "client_net", "host", "method", "path", "query", "protocol", "status", "bytes",
-		"duration", "user_agent", "referer", "request_id", "level", "message", "kind", "crawler"}
+		"duration", "user_agent", "referer", "request_id", "level", "message", "kind", "crawler", "cold"}
 }
 
 // IsBuiltinField reports whether name is one of [FieldNames].

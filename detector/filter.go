@@ -295,6 +295,25 @@ const (
 	memoFalse
 )
 
+// fieldOf returns the field a condition reads, if it reads one.
+func fieldOf(c Cond) (Field, bool) {
+	switch c := c.(type) {
+	case *Equals:
+		return c.Field, true
+	case *Text:
+		return c.Field, true
+	case *Regexp:
+		return c.Field, true
+	case *Range:
+		return c.Field, true
+	case *CIDR:
+		return c.Field, true
+	case *Present:
+		return c.Field, true
+	}
+	return Field{}, false
+}
+
 // walk calls f for c and every condition inside it.
 func walk(c Cond, f func(Cond)) {
 	if c == nil {

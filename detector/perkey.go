@@ -42,9 +42,7 @@ func (k *perKey) value(time.Time) float64 {
 func (k *perKey) live(key []byte, level float64) (float64, float64) {
 	w := &k.s.w
 	secs := k.s.rule.Window.Seconds()
-	if key == nil || !k.s.newest {
-		// No key; or a late event, counted in an older bucket: the newest
-		// bucket's summary says nothing of it, and the boundary decides.
+	if key == nil {
 		return 0, level
 	}
 	count, err := w.ring[w.lastIdx].keys.Added()

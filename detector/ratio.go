@@ -14,8 +14,9 @@ import (
 //
 // With PerKey, the share is each group_by key's own (5xx among one path's
 // requests), with MinEvents counted per key, and the rule fires on the
-// worst key: one endpoint failing on a site whose overall share of errors
-// stays low. The window's key summary counts each key's events; the kind
+// worst key whose share is at least twice the site's: one endpoint failing
+// on a site whose overall share of errors stays low (when most of the site
+// fails, every key does, and that is the site-wide rule's to say). The window's key summary counts each key's events; the kind
 // keeps a second ring whose summaries count each key's hits.
 type ratio struct {
 	basicKind
@@ -82,12 +83,25 @@ func (k *ratio) worst(least float64) (float64, []alert.KeyCount) {
 	}
 	var out []bad
 	best := 0.0
+	// A key's failures count when they are its own and still going on: its
+	// share at least twice the site's, at least half of all the window's
+	// hits, and a hit in the last third of the window. When most of the
+	// site fails (a deploy, an outage), every key does, and the site-wide
+	// rule says so; when the failures have stopped, the key's share in the
+	// window is their tail.
+	site := 0.0
+	if k.s.w.total > 0 {
+		site = float64(k.sum) / float64(k.s.w.total)
+	}
 	k.keyHits.keys.EachAtLeast(1, func(key []byte, hits uint64) {
 		total, _, ok := k.s.w.keys.Get(key)
 		if !ok || total < max(k.s.rule.MinEvents, 1) || hits == 0 {
 			return
 		}
 		share := float64(hits) / float64(total)
+		if share < 2*site || 2*hits < k.sum || !k.recent(key) {
+			return
+		}
 		best = max(best, share)
 		if share >= least {
 			out = append(out, bad{alert.KeyCount{Key: string(key), Count: hits}, share})
@@ -99,6 +113,22 @@ func (k *ratio) worst(least float64) (float64, []alert.KeyCount) {
 		keys[i] = b.kc
 	}
 	return best, keys
+}
+
+// recent reports whether key had a hit in the newest third of the
+// window's complete buckets.
+func (k *ratio) recent(key []byte) bool {
+	w := k.keyHits
+	for n := w.last - 1; n >= w.last-max(w.nb/3, 1); n-- {
+		bk := &w.ring[mod(n, int64(len(w.ring)))]
+		if bk.n != n || bk.keys == nil || bk.count == 0 {
+			continue
+		}
+		if c, e, ok := bk.keys.Get(key); ok && c > e {
+			return true
+		}
+	}
+	return false
 }
 
 // ready holds the rule back below MinEvents: three requests at night, two

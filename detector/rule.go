@@ -71,6 +71,10 @@ type Rule struct {
 	Description string
 	Severity    alert.Severity
 
+	// Title names what the rule counts, in a word or two for a headline
+	// ("Sign-ups", "Failed log-ins"); empty: the rule's name.
+	Title string
+
 	// Match selects the events the rule counts; nil counts every event.
 	Match Cond
 

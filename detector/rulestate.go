@@ -37,9 +37,12 @@ type ruleState struct {
 	seen     bool      // the rule has counted an event
 	start    time.Time // the engine's first event: warm-up starts there
 	lastSeen time.Time // the newest event's time: silence starts there
-	ticks    uint64    // boundaries evaluated
+	// lastSeenNs is lastSeen in Unix nanoseconds, MinInt64 before any.
+	lastSeenNs int64
+	ticks      uint64 // boundaries evaluated
 
 	state        state
+	firedAs      alert.Severity // the severity the episode fired with
 	pendingSince time.Time
 	since        time.Time
 	peak         float64
@@ -54,18 +57,16 @@ type ruleState struct {
 	// liveTh is the level a matching event's live value is compared with
 	// between boundaries: the threshold of the last boundary while the rule
 	// may fire going up, +Inf when it may not (or its kind cannot tell).
-	liveTh float64
-	live   liveKind // the kind, if it can fire on an event
-	judge  judge    // the kind, if it sets its own thresholds
-	key    []byte   // the group_by value of the event just counted
-	// newest says the event just counted went into the newest bucket (not
-	// an older one, late within the skew): what a per-key live check reads.
-	newest  bool
-	onEvent bool // the alert being built fired on an event
+	liveTh   float64
+	live     liveKind // the kind, if it can fire on an event
+	judge    judge    // the kind, if it sets its own thresholds
+	key      []byte   // the group_by value of the event just counted
+	inNewest bool     // ...and whether it fell in the newest bucket
+	onEvent  bool     // the alert being built fired on an event
 }
 
 func newRuleState(r Rule, opts *Options) *ruleState {
-	s := &ruleState{rule: r, opts: opts}
+	s := &ruleState{rule: r, opts: opts, lastSeenNs: math.MinInt64}
 	if r.Clear == 0 {
 		s.rule.Clear = DefaultClear
 	}
@@ -88,6 +89,9 @@ func newRuleState(r Rule, opts *Options) *ruleState {
 	if b := r.Baseline; b != nil && s.judge == nil {
 		tick := time.Duration(s.w.width) * opts.Resolution
 		s.base = newLearned(b, r.Window, tick, s.k.unit() == alert.PerSecond)
+		if r.Type == Ratio {
+			s.base.share = func() uint64 { return s.w.total }
+		}
 	}
 	s.samples = make([][]byte, 0, opts.Samples)
 	s.live, _ = s.k.(liveKind)
@@ -147,20 +151,24 @@ func (s *ruleState) open(n int64) {
 func (s *ruleState) add(b int64, ev *Event) bool {
 	var key []byte
 	if s.rule.GroupBy != nil {
-		if key = s.rule.GroupBy.get(ev); len(key) > maxKeyBytes {
+		switch key = s.rule.GroupBy.get(ev); {
+		case len(key) == 0:
+			key = nil // an empty value is no key either
+		case len(key) > maxKeyBytes:
 			key = key[:maxKeyBytes]
 		}
 	}
 	s.key = key
-	slot, ok := s.w.add(s.w.bucketOf(b), key)
+	n := s.w.bucketOf(b)
+	slot, ok := s.w.add(n, key)
 	if !ok {
 		return false
 	}
-	s.newest = slot == s.w.lastIdx
+	s.inNewest = n == s.w.last
 	s.matched++
 	s.seen = true
-	if ev.Time.After(s.lastSeen) {
-		s.lastSeen = ev.Time
+	if ev.ns > s.lastSeenNs {
+		s.lastSeen, s.lastSeenNs = ev.Time, ev.ns
 	}
 	s.k.add(slot, ev)
 	if s.distinct != nil {
@@ -189,15 +197,22 @@ func (s *ruleState) add(b int64, ev *Event) bool {
 // not at the next boundary. Resolving, learning and for: pending still
 // happen at boundaries; a rule with for: fires on an event only once it is
 // pending for long enough.
-func (s *ruleState) fireOnEvent(at time.Time) (alert.Alert, bool) {
-	if s.state == stateFiring || math.IsInf(s.liveTh, 1) ||
+//
+// crossedOnEvent tells whether it does, and fireOnEvent then makes the
+// transition: the check, made for every matching event, returns no
+// alert (a large value to clear at each call).
+func (s *ruleState) crossedOnEvent(at time.Time) (v, th float64, ok bool) {
+	// An event behind the newest bucket (within the skew) leaves the
+	// crossing to the next boundary: the live bounds are the newest's.
+	if s.state == stateFiring || math.IsInf(s.liveTh, 1) || !s.inNewest ||
 		s.rule.For > 0 && (s.state != statePending || at.Sub(s.pendingSince) < s.rule.For) {
-		return alert.Alert{}, false
+		return 0, 0, false
 	}
-	v, th := s.live.live(s.key, s.liveTh)
-	if !crosses(v, th, false, s.rule.Baseline != nil) {
-		return alert.Alert{}, false
-	}
+	v, th = s.live.live(s.key, s.liveTh)
+	return v, th, crosses(v, th, false, s.rule.Baseline != nil)
+}
+
+func (s *ruleState) fireOnEvent(at time.Time, v, th float64) alert.Alert {
 	if s.state == stateInactive {
 		s.pendingSince = at
 	}
@@ -209,7 +224,7 @@ func (s *ruleState) fireOnEvent(at time.Time) (alert.Alert, bool) {
 	if s.opts.Trace != nil {
 		s.trace(at, v, th, "fired")
 	}
-	return a, true
+	return a
 }
 
 // maxSampleBytes caps the length of a kept sample line.
@@ -394,7 +409,7 @@ func (s *ruleState) alert(st alert.State, at time.Time, v, th float64) alert.Ale
 	s.note(v, down)
 	a := alert.Alert{
 		Rule: r.Name, State: st, Time: at, Value: round(v), Threshold: round(th),
-		Unit: s.k.unit(), Severity: r.Severity, Description: r.Description,
+		Unit: s.k.unit(), Severity: r.Severity, Description: r.Description, Title: r.Title,
 		Since: s.since, Window: r.Window, Count: s.count(), Peak: round(s.peak), Clear: r.Clear,
 		ResolveAt: round(s.clearLevel(th, down)), Down: down,
 		Keys: []alert.KeyCount{},
@@ -420,6 +435,13 @@ func (s *ruleState) alert(st alert.State, at time.Time, v, th float64) alert.Ale
 			a.Severity = alert.Critical
 		}
 	}
+	// An episode keeps the severity it fired with: its resolution closes
+	// the page the firing opened.
+	if st == alert.Firing {
+		s.firedAs = a.Severity
+	} else if s.firedAs != "" {
+		a.Severity = s.firedAs
+	}
 	for i := range s.samples {
 		a.Samples = append(a.Samples, string(s.samples[(s.nextSample+i)%len(s.samples)]))
 	}
@@ -435,8 +457,17 @@ func (s *ruleState) count() uint64 {
 	return s.w.total
 }
 
-// round keeps three decimals, so that replays print stable values.
-func round(v float64) float64 { return math.Round(v*1000) / 1000 }
+// round keeps three decimals (four significant digits under 1), so that
+// replays print stable values.
+func round(v float64) float64 {
+	if v == 0 || math.IsInf(v, 0) || math.IsNaN(v) {
+		return v
+	}
+	// Three decimals, or four significant digits under 1, so that a slow
+	// rate (3 an hour: 0.000833/s) keeps its value.
+	p := math.Pow10(max(3, 3-int(math.Floor(math.Log10(math.Abs(v))))))
+	return math.Round(v*p) / p
+}
 
 // trace reports an evaluation to Options.Trace.
 func (s *ruleState) trace(at time.Time, v, th float64, why string) {

@@ -9,8 +9,10 @@ import (
 	"github.com/sentinel-dev/sentinel/alert"
 )
 
-// SnapshotVersion is the format of [Snapshot]; Restore refuses others.
-const SnapshotVersion = 1
+// SnapshotVersion is the format of [Snapshot]. Restore also reads version
+// 1, whose distinct values were a sketch per bucket: those start empty
+// (a rule's window of them, at most), the rest of the state is kept.
+const SnapshotVersion = 2
 
 // Snapshot is an engine's state: its clock and, per rule, the window's
 // buckets, the learned baseline and whether it fires. The daemon saves one
@@ -51,8 +53,12 @@ type RuleSnapshot struct {
 	Matched      uint64           `json:"matched"`
 	LateEvents   uint64           `json:"late"`
 	Firings      uint64           `json:"firings"`
+	FiredAs      alert.Severity   `json:"fired_as,omitempty"`
 	// KeyNormals are the learned normals of a per-key baseline's keys.
 	KeyNormals []KeyNormal `json:"key_normals,omitempty"`
+	// Distinct is the window's distinct values (a distinct rule's, or its
+	// DistinctOf): a slidinghll.Window's encoding.
+	Distinct []byte `json:"distinct,omitempty"`
 }
 
 // BucketSnapshot is one bucket of a rule's window.
@@ -62,7 +68,6 @@ type BucketSnapshot struct {
 	Hits   uint64           `json:"hits,omitempty"`
 	Merged bool             `json:"merged"`
 	Keys   []alert.KeyCount `json:"keys,omitempty"`
-	HLL    []byte           `json:"hll,omitempty"`
 	// Cold and Of are a rule's evidence: events from cold addresses, and
 	// events of the block its share is of.
 	Cold uint64 `json:"cold,omitempty"`
@@ -104,20 +109,23 @@ var ErrSnapshotVersion = errors.New("snapshot of another version")
 // Space-Saving summary cannot be rebuilt with its error bounds), so a key
 // never looks busier after a restart than it was.
 func (e *Engine) Restore(snap *Snapshot) ([]string, error) {
-	if snap.Version != SnapshotVersion {
+	if snap.Version != SnapshotVersion && snap.Version != 1 {
 		return nil, fmt.Errorf("%w: %d, want %d", ErrSnapshotVersion, snap.Version, SnapshotVersion)
 	}
 	if e.started {
 		return nil, errors.New("restore into an engine that has already seen events")
 	}
 	e.started, e.cur, e.watermark = snap.Started, snap.Cur, snap.Watermark
+	if e.started {
+		e.wmNs = snap.Watermark.UnixNano()
+	}
 	e.events, e.late, e.outRange, e.future = snap.Events, snap.Late, snap.OutRange, snap.Future
 	byName := map[string]*RuleSnapshot{}
 	for i := range snap.Rules {
 		byName[snap.Rules[i].Name] = &snap.Rules[i]
 	}
 	var restored []string
-	for _, r := range e.rules {
+	for i, r := range e.rules {
 		rs := byName[r.rule.Name]
 		if rs == nil || rs.Fingerprint != r.rule.Fingerprint || rs.Fingerprint == "" {
 			if e.started {
@@ -129,6 +137,7 @@ func (e *Engine) Restore(snap *Snapshot) ([]string, error) {
 		if err := r.restore(rs); err != nil {
 			return restored, fmt.Errorf("rule %s: %w", r.rule.Name, err)
 		}
+		e.noteActive(i) // its overlaps count afresh
 		restored = append(restored, r.rule.Name)
 	}
 	return restored, nil
@@ -139,7 +148,7 @@ func (s *ruleState) snapshot() (RuleSnapshot, error) {
 	rs := RuleSnapshot{
 		Name: s.rule.Name, Fingerprint: s.rule.Fingerprint, Last: s.w.last, State: stateNames[s.state],
 		PendingSince: s.pendingSince, Since: s.since, Start: s.start, LastSeen: s.lastSeen, Seen: s.seen,
-		Peak: s.peak, PeakSet: s.peakSet, Ticks: s.ticks, Matched: s.matched, LateEvents: s.late, Firings: s.firings,
+		Peak: s.peak, PeakSet: s.peakSet, Ticks: s.ticks, Matched: s.matched, LateEvents: s.late, Firings: s.firings, FiredAs: s.firedAs,
 	}
 	if l := s.base; l != nil {
 		rs.BInit, rs.BN, rs.BMean, rs.BVar = l.init, l.n, l.mean, l.vr
@@ -167,15 +176,17 @@ func (s *ruleState) snapshot() (RuleSnapshot, error) {
 				return rs, err
 			}
 		}
-		if s.distinct != nil {
-			if err := s.distinct.saveSlot(i, &bs); err != nil {
-				return rs, err
-			}
-		}
 		if s.ev != nil {
 			s.ev.saveSlot(i, &bs)
 		}
 		rs.Buckets = append(rs.Buckets, bs)
+	}
+	if s.distinct != nil {
+		b, err := s.distinct.save()
+		if err != nil {
+			return rs, err
+		}
+		rs.Distinct = b
 	}
 	return rs, nil
 }
@@ -200,16 +211,16 @@ func (s *ruleState) restore(rs *RuleSnapshot) error {
 				return err
 			}
 		}
-		if s.distinct != nil {
-			if err := s.distinct.loadSlot(i, &bs); err != nil {
-				return err
-			}
-		}
 		if s.ev != nil {
 			s.ev.loadSlot(i, &bs)
 		}
 		if bs.Merged {
 			w.complete(bk)
+		}
+	}
+	if s.distinct != nil {
+		if err := s.distinct.load(rs.Distinct); err != nil {
+			return err
 		}
 	}
 	for i, name := range stateNames {
@@ -218,6 +229,9 @@ func (s *ruleState) restore(rs *RuleSnapshot) error {
 		}
 	}
 	s.pendingSince, s.since, s.start, s.lastSeen, s.seen = rs.PendingSince, rs.Since, rs.Start, rs.LastSeen, rs.Seen
+	if rs.Seen {
+		s.lastSeenNs = rs.LastSeen.UnixNano()
+	}
 	s.peak, s.peakSet, s.ticks = rs.Peak, rs.PeakSet, rs.Ticks
 	if l := s.base; l != nil {
 		l.init, l.n, l.mean, l.vr = rs.BInit, rs.BN, rs.BMean, rs.BVar
@@ -227,11 +241,12 @@ func (s *ruleState) restore(rs *RuleSnapshot) error {
 			return err
 		}
 	}
-	s.matched, s.late, s.firings = rs.Matched, rs.LateEvents, rs.Firings
+	s.matched, s.late, s.firings, s.firedAs = rs.Matched, rs.LateEvents, rs.Firings, rs.FiredAs
 	return nil
 }
 
-// RuleView is a rule's state for the status API: what it measures now.
+// RuleView is a rule's state for the status API and for notifications:
+// what it measures now.
 type RuleView struct {
 	Name      string
 	Severity  alert.Severity
@@ -244,21 +259,61 @@ type RuleView struct {
 	Spread    float64
 	Since     time.Time // when the condition started holding, if it does
 	Keys      []alert.KeyCount
+	// Current is a rate rule's rate in its newest complete bucket (the
+	// rate now; the window's average lags a burst's first seconds); 0 for
+	// other kinds.
+	Current float64
+	Count   uint64 // matching events in the window
+	Hits    uint64 // of them, those a ratio rule's numerator matched
+	PerKey  bool   // Value is the busiest key's rate
+	GroupBy string // the field Keys are values of
+	// DistinctOf and Distinct are the distinct values of a field in the
+	// window (a distinct rule's field, or a rule's distinct:).
+	DistinctOf string
+	Distinct   uint64
+	// Peak is the highest value of the episode while the rule fires (the
+	// lowest, going down).
+	Peak float64
+	// Learning says why a baseline rule cannot decide yet ("warm-up:
+	// 12m0s left"); "" once it can, and for rules with a fixed threshold.
+	Learning string
 }
 
 // View returns every rule's state at the newest event time. It computes
 // the exact measures (distinct estimates included), so it is meant for a
-// status page, not for every event.
+// status page and for the notifications of open incidents (about once a
+// second), not for every event.
 func (e *Engine) View() []RuleView {
 	var out []RuleView
 	for _, r := range e.rules {
 		v := RuleView{Name: r.rule.Name, Severity: r.rule.Severity, State: stateNames[r.state], Unit: r.k.unit(),
 			Down: r.down(), Keys: []alert.KeyCount{}}
-		v.Threshold, _, _ = r.threshold(e.watermark)
+		th, ready, why := r.threshold(e.watermark)
+		value := r.k.value
+		if r.judge != nil { // a per-key baseline: the worst key, against its own normal
+			var jv float64
+			jv, th, ready, why = r.judge.judge(e.watermark)
+			value = func(time.Time) float64 { return jv }
+		}
+		v.Threshold = th
+		if !ready && r.rule.Baseline != nil {
+			v.Learning = why
+		}
 		if e.started {
-			v.Value = round(r.k.value(e.watermark))
+			v.Value = round(value(e.watermark))
+			v.Count = r.w.total
+			var a alert.Alert
+			r.k.fill(&a)
+			v.Current, v.Hits, v.PerKey = a.Current, a.Hits, a.PerKey
 			if r.rule.GroupBy != nil {
+				v.GroupBy = r.rule.GroupBy.Name
 				v.Keys = r.w.topKeys(3)
+			}
+			if r.distinct != nil {
+				v.DistinctOf = r.distinct.field.Name
+				if r.w.total > 0 {
+					v.Distinct = r.distinct.estimate()
+				}
 			}
 		}
 		if r.base != nil {
@@ -267,6 +322,9 @@ func (e *Engine) View() []RuleView {
 		switch r.state {
 		case stateFiring:
 			v.Since = r.since
+			if r.peakSet {
+				v.Peak = round(r.peak)
+			}
 		case statePending:
 			v.Since = r.pendingSince
 		}

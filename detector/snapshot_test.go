@@ -143,3 +143,45 @@ func TestEngine_restoreChangedRule(t *testing.T) {
 		t.Error("a snapshot of another version was accepted")
 	}
 }
+
+// TestEngine_restoreDistinct: a distinct rule's count survives a restart
+// exactly (its sliding sketch is saved whole), and goes on expiring the
+// values that leave the window; a version 1 snapshot, whose sketches were
+// per bucket, restores the rest of the state with the count started empty.
+func TestEngine_restoreDistinct(t *testing.T) {
+	rules := []Rule{{Name: "distinct", Type: Distinct, Field: ipField(), Window: 5 * time.Minute, Threshold: 1e6, Fingerprint: "c"}}
+	value := func(eng *Engine) float64 { return eng.View()[0].Value }
+	eng, _ := NewEngine(rules, Options{})
+	runEvents(t, eng, concat(burst(0, time.Minute, 3000, "10.1.%d.9"), burst(3*time.Minute, time.Minute, 500, "10.2.%d.9")))
+	before := value(eng)
+	if before < 3300 || before > 3700 {
+		t.Fatalf("distinct before = %v, want about 3,500", before)
+	}
+	snap, err := eng.Snapshot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, _ := json.Marshal(snap)
+	var back Snapshot
+	if err := json.Unmarshal(data, &back); err != nil {
+		t.Fatal(err)
+	}
+	next, _ := NewEngine(rules, Options{})
+	if _, err := next.Restore(&back); err != nil {
+		t.Fatal(err)
+	}
+	if got := value(next); got != before {
+		t.Errorf("distinct after restore = %v, want %v", got, before)
+	}
+	// The first burst leaves the window; the second's 500 stay.
+	runEvents(t, next, burst(6*time.Minute+30*time.Second, time.Second, 1, "10.3.0.1"))
+	if got := value(next); got < 450 || got > 550 {
+		t.Errorf("distinct after the first burst expired = %v, want about 501", got)
+	}
+
+	back.Version = 1
+	old, _ := NewEngine(rules, Options{})
+	if restored, err := old.Restore(&back); err != nil || len(restored) != 1 {
+		t.Fatalf("Restore(version 1) = %v, %v", restored, err)
+	}
+}

@@ -135,8 +135,10 @@ func (b *Baseline) problems(r *Rule) []Problem {
 	}
 	finite := func(v float64) bool { return v >= 0 && !math.IsInf(v, 0) && !math.IsNaN(v) }
 	switch {
-	case r.Type != Rate && r.Type != Distinct:
-		ps = append(ps, Problem{"detector.baseline", "applies to the rate, distinct and baseline detectors"})
+	case r.Type == Ratio && r.PerKey:
+		ps = append(ps, Problem{"detector.baseline", "a per-key ratio compares each key's share with the threshold: no baseline"})
+	case r.Type != Rate && r.Type != Distinct && r.Type != Ratio:
+		ps = append(ps, Problem{"detector.baseline", "applies to the rate, distinct, ratio and baseline detectors"})
 	case r.PerKey && r.Type == Rate && (b.Down || b.Factor == 0):
 		ps = append(ps, Problem{"detector.baseline", "per key, a baseline holds each key to factor times its own normal, going up: set factor, not sigmas or direction: down"})
 	}

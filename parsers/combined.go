@@ -95,7 +95,10 @@ func (c *Combined) Parse(line []byte, ev *Event) error {
 	var head [4][]byte
 	n := 0
 	for len(s) > 0 && !(s[0] == '[' && len(s) > 3 && s[3] == '/') {
-		i := bytes.IndexByte(s, ' ')
+		i := 1 // ident and user are mostly "-": no need to search
+		if len(s) < 2 || s[0] != '-' || s[1] != ' ' {
+			i = bytes.IndexByte(s, ' ')
+		}
 		if i <= 0 || n == len(head) {
 			return malformed(c.format())
 		}
@@ -111,7 +114,15 @@ func (c *Combined) Parse(line []byte, ev *Event) error {
 	default:
 		return malformed(c.format())
 	}
-	ev.ClientIP = NormalizeIP(head[0])
+	if isIPv4(head[0]) { // the common case, without the calls of clientHost
+		ev.ClientIP = head[0]
+	} else if !isDash(head[0]) {
+		a, ok := clientHost(head[0])
+		if !ok {
+			return fieldError("client_ip", head[0])
+		}
+		ev.ClientIP = a
+	}
 	if user := head[2]; !isDash(user) {
 		ev.AddExtra("remote_user", user)
 	}
@@ -196,7 +207,11 @@ func (ev *Event) splitRequest(req []byte) {
 	}
 	method, target := req[:sp], req[sp+1:]
 	var proto []byte
-	if last := bytes.LastIndexByte(target, ' '); last >= 0 && bytes.HasPrefix(target[last+1:], []byte("HTTP/")) {
+	last := len(target) - len(" HTTP/1.1")
+	if last < 0 || target[last] != ' ' { // not the usual HTTP/x.y: look for the last word
+		last = bytes.LastIndexByte(target, ' ')
+	}
+	if last >= 0 && bytes.HasPrefix(target[last+1:], []byte("HTTP/")) {
 		target, proto = target[:last], target[last+1:]
 	}
 	if len(target) == 0 {

@@ -106,9 +106,12 @@ type Options struct {
 	// query, target, protocol, status, bytes, user_agent, referer,
 	// request_id, duration, level, message, or any other name, kept as an
 	// extra field) to the keys of the format: a dotted path into a JSON
-	// object ("request.headers.User-Agent") or a logfmt key. A preset
-	// (caddy, nginx_json, heroku) fills it; entries given here override the
-	// preset's.
+	// object ("request.headers.User-Agent") or a logfmt key. Two more
+	// names shape the event: forwarded_for, an X-Forwarded-For list that
+	// gives the client when client_ip is absent or a proxy's, and
+	// request_if, a key without which a line is a message. A preset
+	// (caddy, nginx_json, slog_json, railway_json, …) fills it; entries
+	// given here override the preset's.
 	Fields map[string]string
 	// Pattern is the regular expression of the regex format. Its named
 	// groups take event field names, as in Fields.

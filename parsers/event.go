@@ -104,3 +104,28 @@ func (ev *Event) SplitTarget(target []byte) {
 	}
 	ev.Path, ev.Query = target, nil
 }
+
+// names interns the names of extra fields read from lines (logfmt keys,
+// Phoenix metadata), so that a name the decoder has seen costs no
+// allocation. It keeps at most max names: past that, a new name is a new
+// string each time, and memory stays bounded whatever the input. The zero
+// value is ready to use.
+type names struct {
+	m   map[string]string
+	max int // 0 means 256
+}
+
+// intern returns b as a string.
+func (n *names) intern(b []byte) string {
+	if s, ok := n.m[string(b)]; ok {
+		return s
+	}
+	s := string(b)
+	if n.m == nil {
+		n.m = make(map[string]string)
+	}
+	if limit := n.max; len(n.m) < limit || limit == 0 && len(n.m) < 256 {
+		n.m[s] = s
+	}
+	return s
+}

@@ -25,6 +25,7 @@ const (
 	fieldTime fieldID = iota
 	fieldRequest
 	fieldClientIP
+	fieldForwarded // an X-Forwarded-For list; see converter.apply
 	fieldHost
 	fieldMethod
 	fieldTarget // "path" and "target": a request target, query included
@@ -38,27 +39,35 @@ const (
 	fieldDuration
 	fieldLevel
 	fieldMessage
-	fieldExtra // any other name, kept as an extra field
+	fieldRequestIf // a key whose absence makes the line a message
+	fieldExtra     // any other name, kept as an extra field
 )
 
 var fieldIDs = map[string]fieldID{
-	"time":       fieldTime,
-	"request":    fieldRequest,
-	"client_ip":  fieldClientIP,
-	"host":       fieldHost,
-	"method":     fieldMethod,
-	"path":       fieldTarget,
-	"target":     fieldTarget,
-	"query":      fieldQuery,
-	"protocol":   fieldProtocol,
-	"status":     fieldStatus,
-	"bytes":      fieldBytes,
-	"user_agent": fieldUserAgent,
-	"referer":    fieldReferer,
-	"request_id": fieldRequestID,
-	"duration":   fieldDuration,
-	"level":      fieldLevel,
-	"message":    fieldMessage,
+	"time":      fieldTime,
+	"request":   fieldRequest,
+	"client_ip": fieldClientIP,
+	// forwarded_for is kept as an extra field, and gives the client when
+	// client_ip is absent or a proxy's.
+	"forwarded_for": fieldForwarded,
+	"host":          fieldHost,
+	"method":        fieldMethod,
+	"path":          fieldTarget,
+	"target":        fieldTarget,
+	"query":         fieldQuery,
+	"protocol":      fieldProtocol,
+	"status":        fieldStatus,
+	"bytes":         fieldBytes,
+	"user_agent":    fieldUserAgent,
+	"referer":       fieldReferer,
+	"request_id":    fieldRequestID,
+	"duration":      fieldDuration,
+	"level":         fieldLevel,
+	"message":       fieldMessage,
+	// request_if names a key only requests have (Railway's httpStatus): a
+	// line without it is a message, whatever else it holds, so that an
+	// app's own line about a request never counts as a second one.
+	"request_if": fieldRequestIf,
 }
 
 // matchField is the reserved name of [Options.Fields] that holds a line
@@ -189,6 +198,16 @@ type converter struct {
 	loc      *time.Location
 	durUnit  time.Duration // unit of a bare duration number
 	clfClock clfClock
+	fwd      []byte // this line's forwarded_for value
+	gated    bool   // the mapping has a request_if: see setGate
+	proven   bool   // this line has the request_if key
+}
+
+// setGate tells c whether the mappings it will apply name a request_if.
+func (c *converter) setGate(ms []mapping) {
+	for _, m := range ms {
+		c.gated = c.gated || m.id == fieldRequestIf
+	}
 }
 
 // newConverter checks the time layout and duration unit of opts.
@@ -227,7 +246,14 @@ func newConverter(opts Options, defaultUnit time.Duration) (converter, error) {
 // method, target or request line), a status, bytes or duration value that
 // does not parse is left out instead of failing the line: there the names
 // are the application's own (a Kubernetes logger's status=Pending).
+//
+// The client is client_ip when that is an address and not a proxy's (see
+// [isProxyAddr]); else the client forwarded_for names (see
+// [forwardedClient]), as Rails' request.remote_ip reads the socket peer
+// and X-Forwarded-For together. A direct client's forged X-Forwarded-For
+// is never read.
 func (c *converter) apply(ev *Event, ms []mapping, value func(i int) []byte) error {
+	c.fwd, c.proven = nil, false
 	request := false
 	for i := range ms {
 		switch ms[i].id {
@@ -250,7 +276,15 @@ func (c *converter) apply(ev *Event, ms []mapping, value func(i int) []byte) err
 		}
 		return fieldError(ms[i].name, v)
 	}
+	if c.fwd != nil && (ev.ClientIP == nil || isProxyAddr(ev.ClientIP)) {
+		if a := forwardedClient(c.fwd); a != nil {
+			ev.ClientIP = a
+		}
+	}
 	setKind(ev)
+	if c.gated && !c.proven {
+		ev.Kind = KindMessage
+	}
 	return nil
 }
 
@@ -270,7 +304,18 @@ func (c *converter) set(ev *Event, m *mapping, v []byte) bool {
 	case fieldRequest:
 		splitRequest(ev, v)
 	case fieldClientIP:
-		ev.ClientIP = NormalizeIP(lastHop(v))
+		// A value that is no address leaves the event without a client
+		// rather than failing the line: the line still counts.
+		if bytes.IndexByte(v, ',') >= 0 {
+			ev.ClientIP = forwardedClient(v)
+		} else if a, ok := ClientAddr(v); ok {
+			ev.ClientIP = a
+		}
+	case fieldForwarded:
+		if !isDash(v) {
+			c.fwd = v
+			ev.AddExtra(m.name, v)
+		}
 	case fieldHost:
 		ev.Host = v
 	case fieldMethod:
@@ -324,24 +369,12 @@ func (c *converter) set(ev *Event, m *mapping, v []byte) bool {
 		ev.Level = v
 	case fieldMessage:
 		ev.Message = v
+	case fieldRequestIf:
+		c.proven = true
 	default:
 		ev.AddExtra(m.name, v)
 	}
 	return true
-}
-
-// lastHop returns the last element of an X-Forwarded-For style list
-// ("a, b" or "a,b"), trimmed of spaces. The left of such a list is
-// whatever the client sent in its own X-Forwarded-For header and can be
-// forged at will; the last element is the one the proxy that wrote the log
-// line added itself (Heroku's router, a load balancer), the only one a
-// client cannot choose. Keying rate limits on the first element would let
-// an attacker pick a new key per request.
-func lastHop(v []byte) []byte {
-	if i := bytes.LastIndexByte(v, ','); i >= 0 {
-		v = v[i+1:]
-	}
-	return bytes.TrimSpace(v)
 }
 
 // splitRequest sets Method, Path, Query and Protocol from a request line

@@ -135,21 +135,6 @@ func TestParseDuration(t *testing.T) {
 	}
 }
 
-func TestLastHop(t *testing.T) {
-	for in, want := range map[string]string{
-		"71.244.130.75":             "71.244.130.75",
-		"1.2.3.4,71.244.130.75":     "71.244.130.75",
-		"1.2.3.4, 71.244.130.75":    "71.244.130.75",
-		" 1.2.3.4 ,  2001:db8::1  ": "2001:db8::1",
-		"spoofed, also, 10.0.0.50":  "10.0.0.50",
-		"1.2.3.4,":                  "",
-	} {
-		if got := string(lastHop([]byte(in))); got != want {
-			t.Errorf("lastHop(%q) = %q, want %q", in, got, want)
-		}
-	}
-}
-
 func TestConverter_set(t *testing.T) {
 	c, err := newConverter(Options{}, time.Second)
 	if err != nil {

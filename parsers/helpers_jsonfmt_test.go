@@ -1,16 +1,8 @@
 package parsers
 
 import (
-	"bufio"
-	"bytes"
-	"encoding/json"
-	"os"
-	"path/filepath"
-	"strings"
 	"testing"
 	"time"
-
-	"github.com/google/go-cmp/cmp"
 )
 
 // This file holds the test helpers of the JSON, logfmt and regex formats.
@@ -83,75 +75,6 @@ func decodeFmt(tb testing.TB, d Decoder, line string) ([]evView, error) {
 	var got []evView
 	err := d.Decode([]byte(line), func(ev *Event) { got = append(got, viewFmt(tb, ev)) })
 	return got, err
-}
-
-// seedLinesFmt returns the lines of a testdata file; a missing file fails
-// the test, so that a fuzz target never runs on an empty corpus.
-func seedLinesFmt(tb testing.TB, name string) []string {
-	tb.Helper()
-	f, err := os.Open(name)
-	if err != nil {
-		tb.Fatalf("seed file: %v", err)
-	}
-	tb.Cleanup(func() { f.Close() })
-	var lines []string
-	sc := bufio.NewScanner(f)
-	sc.Buffer(nil, 1<<20)
-	for sc.Scan() {
-		lines = append(lines, sc.Text())
-	}
-	if err := sc.Err(); err != nil {
-		tb.Fatalf("read %s: %v", name, err)
-	}
-	if len(lines) == 0 {
-		tb.Fatalf("seed file %s is empty", name)
-	}
-	return lines
-}
-
-// goldenRecord is one line of a .golden.jsonl file: the events a line
-// gave, or its error.
-type goldenRecord struct {
-	Line   int      `json:"line"`
-	Err    string   `json:"err,omitempty"`
-	Events []evView `json:"events,omitempty"`
-}
-
-// checkGoldenFmt decodes every line of testdata/<name>.log with d and
-// compares the result with testdata/<name>.golden.jsonl, which -update
-// rewrites.
-func checkGoldenFmt(t *testing.T, d Decoder, name string) {
-	t.Helper()
-	in := filepath.Join("testdata", name+".log")
-	var out bytes.Buffer
-	for i, line := range seedLinesFmt(t, in) {
-		evs, err := decodeFmt(t, d, line)
-		rec := goldenRecord{Line: i + 1, Events: evs}
-		if err != nil {
-			rec.Err = err.Error()
-		}
-		b, err := json.Marshal(rec)
-		if err != nil {
-			t.Fatal(err)
-		}
-		out.Write(b)
-		out.WriteByte('\n')
-	}
-	d.Flush(func(*Event) { t.Errorf("Flush emitted an event") })
-	golden := filepath.Join("testdata", name+".golden.jsonl")
-	if *update {
-		if err := os.WriteFile(golden, out.Bytes(), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatalf("%v (run go test ./parsers -update)", err)
-	}
-	if diff := cmp.Diff(strings.Split(string(want), "\n"), strings.Split(out.String(), "\n")); diff != "" {
-		t.Errorf("%s mismatch (-want +got):\n%s", golden, diff)
-	}
 }
 
 // strp returns a pointer to s, for evView.Query.

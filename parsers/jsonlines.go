@@ -4,10 +4,8 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"sort"
 	"strings"
 	"time"
-	"unicode/utf8"
 )
 
 // JSON decodes logs with one JSON object per line: Caddy, nginx with
@@ -30,7 +28,9 @@ import (
 //
 // A line that does not start with '{' but contains "| {" has its prefix
 // dropped, so that the output of `docker compose logs` ("caddy  | {…")
-// parses as it is. A JSON is not safe for concurrent use.
+// parses as it is; so has a line behind a platform's envelope (a Render
+// or Heroku syslog frame, `heroku logs`, `fly logs`), whose time stands
+// in when the object has none. A JSON is not safe for concurrent use.
 type JSON struct {
 	maps     []mapping
 	slotOf   [][]int         // per mapping, the slot of each of its keys
@@ -49,106 +49,6 @@ var _ Decoder = (*JSON)(nil)
 
 // jsonTimeKeys are tried when a generic mapping names no time field.
 const jsonTimeKeys = "time|ts|timestamp|@timestamp"
-
-// jsonPresets are the field mappings of well-known JSON access logs. Their
-// maps are never handed out; [JSONPreset] copies them.
-var jsonPresets = map[string]Options{
-	// Caddy v2 access log. ts is float Unix seconds by default, but
-	// time_format can make it ISO 8601 or an integer epoch, so the layout
-	// is guessed. duration is float seconds (or a "1.2ms" string with
-	// duration_format string). client_ip (Caddy ≥ 2.7) honours
-	// trusted_proxies; older versions have only remote_ip. The same stream
-	// carries Caddy's own server logs, which the match drops.
-	"caddy": {
-		Fields: map[string]string{
-			"match":      "logger=http.log.access*",
-			"time":       "ts",
-			"client_ip":  "request.client_ip|request.remote_ip",
-			"method":     "request.method",
-			"target":     "request.uri",
-			"host":       "request.host",
-			"protocol":   "request.proto",
-			"status":     "status",
-			"bytes":      "size",
-			"duration":   "duration",
-			"user_agent": "request.headers.User-Agent",
-			"referer":    "request.headers.Referer",
-			"level":      "level",
-		},
-		DurationUnit: "s",
-	},
-	// nginx log_format escape=json with the variable names as keys, the
-	// common convention. Time is $time_local, $time_iso8601 or $msec,
-	// whichever the line has; $request_time is in seconds.
-	"nginx_json": {
-		Fields: map[string]string{
-			"time":       "time_local|time_iso8601|msec|time|timestamp|@timestamp",
-			"client_ip":  "remote_addr|client_ip",
-			"request":    "request",
-			"method":     "request_method",
-			"target":     "request_uri",
-			"host":       "host|http_host|server_name",
-			"protocol":   "server_protocol",
-			"status":     "status",
-			"bytes":      "body_bytes_sent|bytes_sent",
-			"duration":   "request_time",
-			"referer":    "http_referer|http_referrer",
-			"user_agent": "http_user_agent",
-			"request_id": "request_id",
-		},
-		DurationUnit: "s",
-	},
-	// Traefik v2/v3 access log with format: json. Duration is in
-	// nanoseconds. User-Agent and Referer exist only when the headers are
-	// kept (fields.headers.defaultMode: keep). ClientHost is the socket
-	// peer.
-	"traefik_json": {
-		Fields: map[string]string{
-			"time":       "StartUTC|time|StartLocal",
-			"client_ip":  "ClientHost",
-			"method":     "RequestMethod",
-			"target":     "RequestPath",
-			"host":       "RequestHost",
-			"protocol":   "RequestProtocol",
-			"status":     "DownstreamStatus|OriginStatus",
-			"bytes":      "DownstreamContentSize",
-			"duration":   "Duration",
-			"user_agent": "request_User-Agent",
-			"referer":    "request_Referer",
-			"request_id": "request_X-Request-Id",
-			"level":      "level",
-		},
-		TimeLayout:   layoutRFC3339,
-		DurationUnit: "ns",
-	},
-}
-
-// JSONPresets returns the names of the JSON presets, sorted: "caddy",
-// "nginx_json", "traefik_json".
-func JSONPresets() []string {
-	names := make([]string, 0, len(jsonPresets))
-	for n := range jsonPresets {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	return names
-}
-
-// JSONPreset returns the options of the named JSON preset (see
-// [JSONPresets]) and whether it exists. The Fields map is a fresh copy the
-// caller may change.
-func JSONPreset(name string) (Options, bool) { return preset(jsonPresets, name) }
-
-// preset returns a copy of the named preset of a table, its Fields map
-// fresh so that the caller may change it.
-func preset(table map[string]Options, name string) (Options, bool) {
-	o, ok := table[name]
-	if !ok {
-		return Options{}, false
-	}
-	o.Fields = mergeFields(o.Fields, nil)
-	return o, true
-}
 
 // NewJSONPreset returns a [JSON] for the named preset with opts laid over
 // it: each entry of opts.Fields replaces the preset's entry of that name,
@@ -210,6 +110,7 @@ func NewJSON(opts Options) (*JSON, error) {
 	if err != nil {
 		return nil, fmt.Errorf("json: %w", err)
 	}
+	conv.setGate(maps)
 	j := &JSON{
 		maps:     maps,
 		slotOf:   make([][]int, len(maps)),
@@ -266,12 +167,15 @@ func (j *JSON) parse(line []byte, ev *Event) error {
 	if i == len(line) {
 		return ErrIgnored
 	}
+	var w platform
 	if line[i] != '{' {
-		k := bytes.Index(line, composeSep)
-		if k < 0 {
+		if k := bytes.Index(line, composeSep); k >= 0 {
+			i = k + 2
+		} else if msg, ok := parsePlatform(line[i:], &w); ok && len(msg) > 0 && msg[0] == '{' {
+			i = len(line) - len(msg) // an app's JSON behind a platform's envelope
+		} else {
 			return malformed("json")
 		}
-		i = k + 2
 	}
 	clear(j.vals)
 	// Unescaping never makes a string longer, so a buffer as long as the
@@ -288,7 +192,13 @@ func (j *JSON) parse(line []byte, ev *Event) error {
 	if j.match != nil && !j.match.ok(j.vals[j.matchAt]) {
 		return ErrIgnored
 	}
-	return j.conv.apply(ev, j.maps, j.mapped)
+	if err := j.conv.apply(ev, j.maps, j.mapped); err != nil {
+		return err
+	}
+	if ev.Time.IsZero() && w.hasTime {
+		ev.Time = w.time
+	}
+	return nil
 }
 
 // mapped returns the first non-empty value of the keys of mapping i.
@@ -310,17 +220,12 @@ func setKind(ev *Event) {
 	}
 }
 
-func skipWS(s []byte, i int) int {
-	for i < len(s) && (s[i] == ' ' || s[i] == '\t' || s[i] == '\r' || s[i] == '\n') {
-		i++
-	}
-	return i
-}
-
 // object reads the object at s[i] == '{', storing the values of mapped
 // paths and descending only into objects that lead to one. It returns the
 // index after the closing brace.
 func (j *JSON) object(s []byte, i int) (int, bool) {
+	// The walk of jsonMembers, written out: this is the hot path of every
+	// JSON format, and the method calls cost a tenth of it.
 	i = skipWS(s, i+1)
 	if i < len(s) && s[i] == '}' {
 		return i + 1, true
@@ -417,165 +322,4 @@ func (j *JSON) scalar(s []byte, i, slot int) (int, bool) {
 		j.vals[slot] = s[i:end:end]
 	}
 	return end, true
-}
-
-// scanString finds the string at s[i] == '"': its contents are
-// s[start:end], esc tells whether they hold a backslash, and next is the
-// index after the closing quote.
-func scanString(s []byte, i int) (start, end int, esc bool, next int, ok bool) {
-	start = i + 1
-	k := start
-	for {
-		q := bytes.IndexByte(s[k:], '"')
-		if q < 0 {
-			return start, len(s), esc, len(s), false
-		}
-		q += k
-		b := bytes.IndexByte(s[k:q], '\\')
-		if b < 0 {
-			return start, q, esc, q + 1, true
-		}
-		// Walk the escapes up to the candidate quote: it may be escaped.
-		esc = true
-		k += b
-		for k < q {
-			if s[k] == '\\' {
-				k += 2
-			} else {
-				k++
-			}
-		}
-		if k == q {
-			return start, q, esc, q + 1, true
-		}
-		k = q + 1 // the quote was escaped; look further
-	}
-}
-
-// scanToken returns the end of the number or literal at s[i].
-func scanToken(s []byte, i int) int {
-	for i < len(s) {
-		switch s[i] {
-		case ',', '}', ']', ' ', '\t', '\r', '\n', '"', '{', '[', ':':
-			return i
-		}
-		i++
-	}
-	return i
-}
-
-// skipValue returns the index after the value at s[i], checking no more
-// than that brackets balance and strings end.
-func skipValue(s []byte, i int) (int, bool) {
-	switch s[i] {
-	case '"':
-		_, _, _, next, ok := scanString(s, i)
-		return next, ok
-	case '{', '[':
-	default:
-		end := scanToken(s, i)
-		return end, end > i
-	}
-	depth := 0
-	for i < len(s) {
-		switch s[i] {
-		case '{', '[':
-			depth++
-		case '}', ']':
-			depth--
-			if depth == 0 {
-				return i + 1, true
-			}
-		case '"':
-			_, _, _, next, ok := scanString(s, i)
-			if !ok {
-				return next, false
-			}
-			i = next
-			continue
-		}
-		i++
-	}
-	return i, false
-}
-
-// appendUnescaped appends the JSON string contents src to dst with its
-// escapes resolved. The result is never longer than src. Invalid escapes
-// are kept as they are and lone surrogates become U+FFFD; raw bytes,
-// valid UTF-8 or not, are copied.
-func appendUnescaped(dst, src []byte) []byte {
-	for i := 0; i < len(src); {
-		k := bytes.IndexByte(src[i:], '\\')
-		if k < 0 {
-			return append(dst, src[i:]...)
-		}
-		dst = append(dst, src[i:i+k]...)
-		i += k
-		if i+1 >= len(src) {
-			return append(dst, '\\')
-		}
-		switch e := src[i+1]; e {
-		case '"', '\\', '/':
-			dst = append(dst, e)
-		case 'b':
-			dst = append(dst, '\b')
-		case 'f':
-			dst = append(dst, '\f')
-		case 'n':
-			dst = append(dst, '\n')
-		case 'r':
-			dst = append(dst, '\r')
-		case 't':
-			dst = append(dst, '\t')
-		case 'u':
-			r, ok := hex4(src[i+2:])
-			if !ok {
-				dst = append(dst, '\\', 'u')
-				i += 2
-				continue
-			}
-			i += 6
-			if utf16IsSurrogate(r) {
-				r2, ok2 := rune(0), false
-				if r < 0xDC00 && i+1 < len(src) && src[i] == '\\' && src[i+1] == 'u' {
-					r2, ok2 = hex4(src[i+2:])
-				}
-				if ok2 && r2 >= 0xDC00 && r2 <= 0xDFFF {
-					r = 0x10000 + (r-0xD800)<<10 + (r2 - 0xDC00)
-					i += 6
-				} else {
-					r = utf8.RuneError
-				}
-			}
-			dst = utf8.AppendRune(dst, r)
-			continue
-		default:
-			dst = append(dst, '\\', e)
-		}
-		i += 2
-	}
-	return dst
-}
-
-func utf16IsSurrogate(r rune) bool { return r >= 0xD800 && r <= 0xDFFF }
-
-func hex4(b []byte) (rune, bool) {
-	if len(b) < 4 {
-		return 0, false
-	}
-	var r rune
-	for _, c := range b[:4] {
-		switch {
-		case c >= '0' && c <= '9':
-			c -= '0'
-		case c >= 'a' && c <= 'f':
-			c -= 'a' - 10
-		case c >= 'A' && c <= 'F':
-			c -= 'A' - 10
-		default:
-			return 0, false
-		}
-		r = r<<4 | rune(c)
-	}
-	return r, true
 }

@@ -1,6 +1,7 @@
 package parsers
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"strings"
@@ -31,57 +32,35 @@ type Logfmt struct {
 	conv   converter
 	buf    []byte
 	ev     Event
+
+	// keep makes the pairs no mapping names extra fields, and reads a
+	// Sidekiq-style "LEVEL: message" tail after the pairs (app lines
+	// behind a platform's envelope).
+	keep             bool
+	names            names // of kept keys
+	tailLvl, tailMsg []byte
 }
 
 var _ Decoder = (*Logfmt)(nil)
 
+// maxKept caps the extra fields one line keeps.
+const maxKept = 32
+
 // logfmtDefault is the mapping used when Options.Fields is empty: the
 // common keys of Go, Ruby and Elixir logfmt loggers.
 var logfmtDefault = map[string]string{
-	"time":       "time|ts|timestamp",
-	"level":      "level|lvl",
-	"message":    "msg|message",
-	"method":     "method",
-	"path":       "path",
-	"status":     "status",
-	"client_ip":  "client_ip|remote_addr|ip",
-	"user_agent": "user_agent|ua",
-	"request_id": "request_id|req_id",
-	"duration":   "duration|dur|elapsed",
+	"time":          "time|ts|timestamp",
+	"level":         "level|lvl|severity",
+	"message":       "msg|message",
+	"method":        "method",
+	"path":          "path|uri|url",
+	"status":        "status|status_code",
+	"client_ip":     addrKeys,
+	"forwarded_for": forwardedKeys,
+	"user_agent":    "user_agent|ua|userAgent|user-agent",
+	"request_id":    "request_id|req_id|requestId|request-id",
+	"duration":      "duration|dur|elapsed|latency|took",
 }
-
-// logfmtPresets are the field mappings of well-known logfmt logs.
-var logfmtPresets = map[string]Options{
-	// Heroku router. fwd is the X-Forwarded-For the router passed on, the
-	// real peer last; service is the time the dyno took, in ms with its
-	// unit written out; code is the H10/H12/… error code of at=error
-	// lines. The time is the leading stamp of the line.
-	"heroku": {
-		Fields: map[string]string{
-			"level":      "at",
-			"method":     "method",
-			"path":       "path",
-			"host":       "host",
-			"request_id": "request_id",
-			"client_ip":  "fwd",
-			"status":     "status",
-			"bytes":      "bytes",
-			"duration":   "service",
-			"dyno":       "dyno",
-			"code":       "code",
-			"message":    "desc",
-		},
-		DurationUnit: "ms",
-	},
-}
-
-// LogfmtPresets returns the names of the logfmt presets: "heroku".
-func LogfmtPresets() []string { return []string{"heroku"} }
-
-// LogfmtPreset returns the options of the named logfmt preset (see
-// [LogfmtPresets]) and whether it exists. The Fields map is a fresh copy
-// the caller may change.
-func LogfmtPreset(name string) (Options, bool) { return preset(logfmtPresets, name) }
 
 // NewLogfmtPreset returns a [Logfmt] for the named preset with opts laid
 // over it, as [NewJSONPreset] does.
@@ -95,9 +74,11 @@ func NewLogfmtPreset(name string, opts Options) (*Logfmt, error) {
 
 // NewLogfmt returns a [Logfmt] for the mapping in opts.Fields, whose
 // values are keys with "|" between alternatives; an empty mapping means
-// the common keys (time|ts|timestamp, level, msg|message, method, path,
-// status, client_ip|remote_addr|ip, user_agent|ua, request_id|req_id,
-// duration|dur|elapsed). Bare duration numbers are in milliseconds unless
+// the common keys (time|ts|timestamp, level|lvl|severity, msg|message,
+// method, path|uri|url, status|status_code, a client address under any of
+// its common names, an X-Forwarded-For list, user_agent|ua,
+// request_id|req_id, duration|dur|elapsed|latency|took; see logfmtDefault).
+// Bare duration numbers are in milliseconds unless
 // opts.DurationUnit says otherwise. It fails on an invalid mapping, time
 // layout or duration unit, or a mapping that names neither a request nor
 // a message.
@@ -120,6 +101,7 @@ func NewLogfmt(opts Options) (*Logfmt, error) {
 	if err != nil {
 		return nil, fmt.Errorf("logfmt: %w", err)
 	}
+	conv.setGate(maps)
 	l := &Logfmt{maps: maps, slotOf: make([][]int, len(maps)), slots: make(map[string]int), conv: conv}
 	for i, m := range maps {
 		for _, k := range m.keys {
@@ -154,6 +136,7 @@ func (l *Logfmt) parse(line []byte, ev *Event) error {
 		return ErrIgnored
 	}
 	clear(l.vals)
+	l.tailLvl, l.tailMsg = nil, nil
 	if cap(l.buf) < len(line) {
 		l.buf = make([]byte, 0, len(line))
 	}
@@ -180,6 +163,14 @@ func (l *Logfmt) parse(line []byte, ev *Event) error {
 				i = skipWord(line, i)
 				continue
 			}
+			if l.keep {
+				if lvl, ok := logLevelColon(line[i:k]); ok {
+					l.tailLvl, l.tailMsg = lvl, bytes.TrimSpace(line[k:])
+					break
+				}
+				i = k // a bare key: no value to keep
+				continue
+			}
 			l.store(line[i:k], line[k:k]) // a bare key: present, empty
 			i = k
 			continue
@@ -197,13 +188,21 @@ func (l *Logfmt) parse(line []byte, ev *Event) error {
 			}
 			v, i = line[i:j:j], j
 		}
-		l.store(key, v)
+		if !l.store(key, v) && l.keep {
+			l.keepPair(ev, key, v)
+		}
 	}
 	if pairs == 0 {
 		return malformed("logfmt")
 	}
 	if err := l.conv.apply(ev, l.maps, l.mapped); err != nil {
 		return err
+	}
+	if ev.Level == nil {
+		ev.Level = l.tailLvl
+	}
+	if ev.Message == nil {
+		ev.Message = l.tailMsg
 	}
 	if ev.Time.IsZero() && prefixEnd > 0 {
 		if t, ok := prefixTime(line[:prefixEnd], l.conv.loc); ok {
@@ -223,10 +222,32 @@ func (l *Logfmt) mapped(i int) []byte {
 	return nil
 }
 
-func (l *Logfmt) store(key, v []byte) {
+func (l *Logfmt) store(key, v []byte) (mapped bool) {
 	if s, ok := l.slots[string(key)]; ok {
 		l.vals[s] = v
+		return true
 	}
+	return false
+}
+
+// keepPair adds a pair no mapping names as an extra field.
+func (l *Logfmt) keepPair(ev *Event, key, v []byte) {
+	if len(ev.Extra) < maxKept {
+		ev.AddExtra(l.names.intern(key), v)
+	}
+}
+
+// logLevelColon reads the "INFO:" that Sidekiq's formatter writes before
+// its message.
+func logLevelColon(w []byte) ([]byte, bool) {
+	if len(w) < 5 || w[len(w)-1] != ':' {
+		return nil, false
+	}
+	switch lvl := w[:len(w)-1]; string(lvl) {
+	case "DEBUG", "INFO", "WARN", "WARNING", "ERROR", "FATAL", "UNKNOWN":
+		return lvl, true
+	}
+	return nil, false
 }
 
 // quoted reads the quoted value at line[i] == '"' and returns it and the

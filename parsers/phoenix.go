@@ -2,7 +2,6 @@ package parsers
 
 import (
 	"bytes"
-	"hash/maphash"
 	"time"
 )
 
@@ -31,16 +30,13 @@ const phxMaxMeta = 32
 // phxMaxNames caps the interned metadata key names.
 const phxMaxNames = 128
 
-// phxMaxSlotBytes is the largest buffer a free pending slot keeps, so that
-// one huge line does not pin its copy for the life of the decoder.
-const phxMaxSlotBytes = 64 << 10
-
 // Phoenix decodes the default Logger output of an Elixir/Phoenix app
 // (format "$time $metadata[$level] $message"), also in its dev form
-// ("[$level] $message"), dated ("$date $time …"), and behind Fly.io's log
-// shipping: the `fly logs` rendering
-// ("2024-10-14T23:31:34Z app[6e82541eb56648] syd [info] <line>") and the
-// NATS/vector JSON envelope ({"message":"<line>","timestamp":"…",…}).
+// ("[$level] $message"), dated ("$date $time …"), and behind a platform's
+// envelope (see parsePlatform): Fly.io's `fly logs` rendering
+// ("2024-10-14T23:31:34Z app[6e82541eb56648] syd [info] <line>") and its
+// NATS/vector JSON envelope ({"message":"<line>","timestamp":"…",…}),
+// Heroku's `heroku logs` and drains, and RFC 5424 syslog (Render).
 //
 // Phoenix logs a request as two lines, "POST /users/register" when it
 // starts and "Sent 302 in 7ms" (or "Chunked …") when it ends, possibly
@@ -73,12 +69,12 @@ const phxMaxSlotBytes = 64 << 10
 // renders as "key=value " pairs in any order: request_id becomes
 // RequestID, client_ip (or else remote_ip) becomes ClientIP, any other key
 // is an extra field. Lines behind Fly gain the extra fields fly_region and
-// fly_instance, and app output that is not a Logger line becomes a
-// message with Fly's level. Lines that start with white space
+// fly_instance, lines behind Heroku the extra field dyno, and app output
+// that is not a Logger line becomes a message with the platform's level. Lines that start with white space
 // (continuations: "  Parameters: %{…}", stack traces) and blank lines
 // return [ErrIgnored]; lines of any other shape are malformed.
 //
-// Times: a Fly prefix or envelope stamp is the event time (it is dated
+// Times: a platform's stamp is the event time (it is dated
 // and in UTC). Otherwise "HH:MM:SS.mmm" is a time of day in
 // [Options.Location] on the day of [Options.Date] (or of the line's own
 // "YYYY-MM-DD"), converted to UTC with the zone rules of that day. When a
@@ -107,26 +103,19 @@ type Phoenix struct {
 	day    int
 	dayOff int           // days after year-month-day, advanced at midnight
 	maxTOD time.Duration // latest time of day on the current day; -1 before the first
-	newest time.Time     // latest line time, the clock of the 60 s expiry
+	clock  requestClock  // the latest line time, for the 60 s expiry
 
-	// Requests waiting for their Sent line: slots, an insertion-ordered
-	// list through them (head is the oldest), and an open-addressing index
-	// by request_id.
-	slots      []phxPending
-	free       []int32
-	head, tail int32
-	count      int
-	index      []int32 // slot numbers, -1 when empty; length a power of two
-	seed       maphash.Seed
+	// Requests waiting for their Sent line, by request_id.
+	table pendingTable
 
-	held    phxPending // a start line without request_id
+	held    pendingReq // a start line without request_id
 	hasHeld bool
 
 	starts uint64 // start lines accepted, for tests: each becomes one request
 
 	meta   []phxMeta // metadata of the current line
 	msgBuf []byte    // the unescaped message of a JSON envelope
-	names  map[string]string
+	names  names     // of metadata keys
 	ev     Event
 }
 
@@ -152,28 +141,12 @@ func (p *Phoenix) init() {
 		return
 	}
 	p.ready = true
-	p.maxTOD, p.head, p.tail = -1, -1, -1
+	p.maxTOD = -1
+	p.table.init()
+	p.names.max = phxMaxNames
 	if p.loc == nil {
 		p.loc = time.UTC
 	}
-}
-
-// phxSpan locates a value in a pending slot's buffer; off < 0 means nil.
-type phxSpan struct{ off, n int }
-
-type phxExtra struct {
-	name string
-	v    phxSpan
-}
-
-// phxPending is a held start line, with its values copied into buf.
-type phxPending struct {
-	buf                                 []byte
-	raw, method, target, rid, ip, level phxSpan
-	extra                               []phxExtra
-	time, at                            time.Time // event time (maybe zero) and clock time
-	hash                                uint64
-	prev, next                          int32
 }
 
 type phxMeta struct {
@@ -192,17 +165,6 @@ type phxLine struct {
 	msg     []byte
 	rid     []byte
 	ip      []byte
-	ipMeta  int // index in meta of the client address, -1 if none
-}
-
-// phxWrap is what a Fly prefix or envelope says about the line it wraps.
-type phxWrap struct {
-	ok       bool
-	hasTime  bool
-	time     time.Time
-	level    []byte
-	region   []byte
-	instance []byte
 }
 
 // Decode implements [Decoder].
@@ -212,7 +174,7 @@ func (p *Phoenix) Decode(line []byte, emit func(*Event)) error {
 	if len(line) == 0 {
 		return ErrIgnored
 	}
-	var w phxWrap
+	var w platform
 	inner := line
 	switch {
 	case line[0] == '{':
@@ -220,9 +182,12 @@ func (p *Phoenix) Decode(line []byte, emit func(*Event)) error {
 		if inner, err = p.envelope(line, &w); err != nil {
 			return err
 		}
-	case phxIsStamp(line):
-		var ok bool
-		if inner, ok = phxFlyPrefix(line, &w); !ok {
+	case mayHaveEnvelope(line):
+		// A platform's envelope; Phoenix's own lines start with a time of
+		// day or a date with a space, so they never get here.
+		if in, ok := parsePlatform(line, &w); ok {
+			inner = in
+		} else if phxIsStamp(line) {
 			return malformed("phoenix")
 		}
 	}
@@ -237,7 +202,7 @@ func (p *Phoenix) Decode(line []byte, emit func(*Event)) error {
 			return malformed("phoenix")
 		}
 		// Output of the app that did not go through Logger.
-		at := p.newest
+		at := p.clock.newest
 		if w.hasTime {
 			at = w.time
 		}
@@ -282,23 +247,23 @@ func (p *Phoenix) Decode(line []byte, emit func(*Event)) error {
 			p.expire(emit)
 			return nil
 		}
-		x := p.find(pl.rid)
+		x := p.table.find(pl.rid)
 		if x < 0 {
 			return ErrIgnored // its start line was before the input began
 		}
-		p.emitPending(&p.slots[x], status, dur, pl.ip, emit)
-		p.remove(x)
+		p.emitPending(&p.table.slots[x], status, dur, pl.ip, emit)
+		p.table.remove(x)
 		p.expire(emit)
 		return nil
 	}
 
 	if pl.rid != nil && isErrorLevel(pl.level) {
-		if x := p.find(pl.rid); x >= 0 {
+		if x := p.table.find(pl.rid); x >= 0 {
 			// The request raised: Plug answers 500 and Phoenix logs the
 			// error report instead of its Sent line. Emit it now, not a
 			// minute later when it would be too late to count.
-			p.emitPending(&p.slots[x], 500, -1, pl.ip, emit)
-			p.remove(x)
+			p.emitPending(&p.table.slots[x], 500, -1, pl.ip, emit)
+			p.table.remove(x)
 		}
 	}
 	p.expire(emit)
@@ -321,14 +286,15 @@ func isErrorLevel(level []byte) bool {
 // first, with Status 0.
 func (p *Phoenix) Flush(emit func(*Event)) {
 	p.init()
-	for p.head >= 0 {
-		x := p.head
-		if p.hasHeld && p.held.at.Before(p.slots[x].at) {
+	tb := &p.table
+	for tb.head >= 0 {
+		x := tb.head
+		if p.hasHeld && p.held.at.Before(tb.slots[x].at) {
 			p.hasHeld = false
 			p.emitPending(&p.held, 0, -1, nil, emit)
 		}
-		p.emitPending(&p.slots[x], 0, -1, nil, emit)
-		p.remove(x)
+		p.emitPending(&tb.slots[x], 0, -1, nil, emit)
+		tb.remove(x)
 	}
 	if p.hasHeld {
 		p.hasHeld = false
@@ -338,7 +304,7 @@ func (p *Phoenix) Flush(emit func(*Event)) {
 
 // pending returns the number of requests waiting for their Sent line.
 func (p *Phoenix) pending() int {
-	n := p.count
+	n := p.table.count
 	if p.hasHeld {
 		n++
 	}
@@ -352,28 +318,18 @@ func (p *Phoenix) maxPending() int {
 	return p.MaxPending
 }
 
-// see advances the clock of the 60 s expiry to t. A jump back of more
-// than phxClockReset (files of different days read one after the other)
-// resets it.
-func (p *Phoenix) see(t time.Time) {
-	if t.After(p.newest) || p.newest.Sub(t) > phxClockReset {
-		p.newest = t
-	}
-}
+func (p *Phoenix) see(t time.Time) { p.clock.see(t) }
 
 // expire emits, with Status 0, the requests that have waited too long,
 // and those from before a reset of the clock.
 func (p *Phoenix) expire(emit func(*Event)) {
-	if p.newest.IsZero() {
-		return
+	tb := &p.table
+	for tb.head >= 0 && p.clock.stale(tb.slots[tb.head].at) {
+		x := tb.head
+		p.emitPending(&tb.slots[x], 0, -1, nil, emit)
+		tb.remove(x)
 	}
-	low, high := p.newest.Add(-phxPendingTimeout), p.newest.Add(phxClockReset)
-	for p.head >= 0 && (p.slots[p.head].at.Before(low) || p.slots[p.head].at.After(high)) {
-		x := p.head
-		p.emitPending(&p.slots[x], 0, -1, nil, emit)
-		p.remove(x)
-	}
-	if p.hasHeld && (p.held.at.Before(low) || p.held.at.After(high)) {
+	if p.hasHeld && p.clock.stale(p.held.at) {
 		p.hasHeld = false
 		p.emitPending(&p.held, 0, -1, nil, emit)
 	}
@@ -381,7 +337,7 @@ func (p *Phoenix) expire(emit func(*Event)) {
 
 // lineTime returns the event time of a line (zero when the date is
 // unknown) and its clock time, which orders lines even then.
-func (p *Phoenix) lineTime(pl *phxLine, w *phxWrap) (t, at time.Time) {
+func (p *Phoenix) lineTime(pl *phxLine, w *platform) (t, at time.Time) {
 	if w.hasTime {
 		return w.time, w.time
 	}
@@ -391,7 +347,7 @@ func (p *Phoenix) lineTime(pl *phxLine, w *phxWrap) (t, at time.Time) {
 		p.dayOff, p.maxTOD = 0, -1
 	}
 	if !pl.hasTOD {
-		return time.Time{}, p.newest
+		return time.Time{}, p.clock.newest
 	}
 	off := p.rollover(pl.tod)
 	tod := pl.tod
@@ -425,7 +381,7 @@ func (p *Phoenix) rollover(tod time.Duration) int {
 }
 
 // lineEvent fills p.ev from the current line.
-func (p *Phoenix) lineEvent(kind Kind, line []byte, t time.Time, pl *phxLine, w *phxWrap) *Event {
+func (p *Phoenix) lineEvent(kind Kind, line []byte, t time.Time, pl *phxLine, w *platform) *Event {
 	ev := &p.ev
 	ev.Reset()
 	ev.Kind, ev.Time, ev.Raw = kind, t, line
@@ -433,32 +389,16 @@ func (p *Phoenix) lineEvent(kind Kind, line []byte, t time.Time, pl *phxLine, w 
 		ev.RequestID, ev.ClientIP = pl.rid, pl.ip
 		for _, m := range p.meta {
 			if !phxReserved(m.name) {
-				ev.AddExtra(p.intern(m.name), m.value)
+				ev.AddExtra(p.names.intern(m.name), m.value)
 			}
 		}
 	}
-	if w.region != nil {
-		ev.AddExtra("fly_region", w.region)
-	}
-	if w.instance != nil {
-		ev.AddExtra("fly_instance", w.instance)
+	for _, x := range w.extras() {
+		if x.Name != "" {
+			ev.AddExtra(x.Name, x.Value)
+		}
 	}
 	return ev
-}
-
-// intern returns b as a string, without allocating for known names.
-func (p *Phoenix) intern(b []byte) string {
-	if s, ok := p.names[string(b)]; ok {
-		return s
-	}
-	s := string(b)
-	if p.names == nil {
-		p.names = make(map[string]string)
-	}
-	if len(p.names) < phxMaxNames {
-		p.names[s] = s
-	}
-	return s
 }
 
 // phxReserved reports metadata keys that become fixed fields.
@@ -471,234 +411,61 @@ func phxReserved(name []byte) bool {
 }
 
 // fill copies a start line into slot s.
-func (p *Phoenix) fill(s *phxPending, line []byte, pl *phxLine, w *phxWrap, method, target []byte, t, at time.Time) {
-	s.buf = append(s.buf[:0], line...)
-	s.raw = phxSpan{0, len(line)}
+func (p *Phoenix) fill(s *pendingReq, line []byte, pl *phxLine, w *platform, method, target []byte, t, at time.Time) {
+	s.reset(line)
 	s.method = s.ref(line, method)
 	s.target = s.ref(line, target)
 	s.rid = s.ref(line, pl.rid)
+	s.key = s.rid
 	s.ip = s.ref(line, pl.ip)
 	s.level = s.ref(line, pl.level)
-	s.extra = s.extra[:0]
 	for _, m := range p.meta {
 		if !phxReserved(m.name) {
-			s.extra = append(s.extra, phxExtra{p.intern(m.name), s.ref(line, m.value)})
+			s.addExtra(p.names.intern(m.name), line, m.value)
 		}
 	}
-	if w.region != nil {
-		s.extra = append(s.extra, phxExtra{"fly_region", s.ref(line, w.region)})
-	}
-	if w.instance != nil {
-		s.extra = append(s.extra, phxExtra{"fly_instance", s.ref(line, w.instance)})
+	for _, x := range w.extras() {
+		if x.Name != "" {
+			s.addExtra(x.Name, line, x.Value)
+		}
 	}
 	s.time, s.at = t, at
 }
 
-// ref returns the span of b, which is either a part of line (already
-// copied at offset 0) or is appended to s.buf.
-func (s *phxPending) ref(line, b []byte) phxSpan {
-	if b == nil {
-		return phxSpan{-1, 0}
-	}
-	if off, ok := phxOffset(line, b); ok {
-		return phxSpan{off, len(b)}
-	}
-	off := len(s.buf)
-	s.buf = append(s.buf, b...)
-	return phxSpan{off, len(b)}
-}
-
-func (s *phxPending) get(sp phxSpan) []byte {
-	if sp.off < 0 {
-		return nil
-	}
-	end := sp.off + sp.n
-	return s.buf[sp.off:end:end]
-}
-
-// phxOffset returns where sub starts in parent, if sub is a part of it.
-func phxOffset(parent, sub []byte) (int, bool) {
-	if len(sub) == 0 {
-		return 0, true
-	}
-	off := cap(parent) - cap(sub)
-	if off < 0 || off+len(sub) > len(parent) || &parent[off] != &sub[0] {
-		return 0, false
-	}
-	return off, true
-}
-
 // emitPending emits the request held in s.
-func (p *Phoenix) emitPending(s *phxPending, status int, dur time.Duration, ip []byte, emit func(*Event)) {
+func (p *Phoenix) emitPending(s *pendingReq, status int, dur time.Duration, ip []byte, emit func(*Event)) {
 	ev := &p.ev
-	ev.Reset()
-	ev.Kind = KindRequest
-	ev.Time = s.time
-	ev.Method = s.get(s.method)
-	ev.SplitTarget(s.get(s.target))
-	ev.RequestID = s.get(s.rid)
-	ev.ClientIP = s.get(s.ip)
+	s.event(ev)
 	if ev.ClientIP == nil {
 		ev.ClientIP = ip
 	}
-	ev.Level = s.get(s.level)
 	ev.Status, ev.Duration = status, dur
-	ev.Raw = s.get(s.raw)
-	for _, x := range s.extra {
-		ev.AddExtra(x.name, s.get(x.v))
-	}
 	emit(ev)
 }
 
 // insert holds a start line with a request_id, making room first.
-func (p *Phoenix) insert(line []byte, pl *phxLine, w *phxWrap, method, target []byte, t, at time.Time, emit func(*Event)) {
-	if p.index == nil {
-		p.seed = maphash.MakeSeed()
-		p.index = make([]int32, 64)
-		for i := range p.index {
-			p.index[i] = -1
-		}
-	}
-	h := maphash.Bytes(p.seed, pl.rid)
-	if _, x := p.probe(pl.rid, h); x >= 0 {
+func (p *Phoenix) insert(line []byte, pl *phxLine, w *platform, method, target []byte, t, at time.Time, emit func(*Event)) {
+	tb := &p.table
+	if x := tb.find(pl.rid); x >= 0 {
 		// The same id again (a client may choose it): the first request
 		// still counts.
-		p.emitPending(&p.slots[x], 0, -1, nil, emit)
-		p.remove(x)
+		p.emitPending(&tb.slots[x], 0, -1, nil, emit)
+		tb.remove(x)
 	}
-	for limit := p.maxPending(); p.count >= limit && p.head >= 0; {
-		x := p.head
-		p.emitPending(&p.slots[x], 0, -1, nil, emit)
-		p.remove(x)
+	for limit := p.maxPending(); tb.count >= limit && tb.head >= 0; {
+		x := tb.head
+		p.emitPending(&tb.slots[x], 0, -1, nil, emit)
+		tb.remove(x)
 	}
-	if 2*(p.count+1) > len(p.index) {
-		p.grow()
-	}
-
-	var x int32
-	if n := len(p.free); n > 0 {
-		x = p.free[n-1]
-		p.free = p.free[:n-1]
-	} else {
-		p.slots = append(p.slots, phxPending{})
-		x = int32(len(p.slots) - 1)
-	}
-	s := &p.slots[x]
+	x, s := tb.alloc()
 	p.fill(s, line, pl, w, method, target, t, at)
-	s.hash = h
-	s.prev, s.next = p.tail, -1
-	if p.tail >= 0 {
-		p.slots[p.tail].next = x
-	} else {
-		p.head = x
-	}
-	p.tail = x
-	p.count++
-
-	mask := len(p.index) - 1
-	i := int(h) & mask
-	for p.index[i] >= 0 {
-		i = (i + 1) & mask
-	}
-	p.index[i] = x
-}
-
-// find returns the slot holding request id rid, or -1.
-func (p *Phoenix) find(rid []byte) int32 {
-	if p.index == nil {
-		return -1
-	}
-	_, x := p.probe(rid, maphash.Bytes(p.seed, rid))
-	return x
-}
-
-// probe returns the index position of rid and its slot, or -1.
-func (p *Phoenix) probe(rid []byte, h uint64) (int, int32) {
-	mask := len(p.index) - 1
-	for i := int(h) & mask; ; i = (i + 1) & mask {
-		x := p.index[i]
-		if x < 0 {
-			return i, -1
-		}
-		s := &p.slots[x]
-		if s.hash == h && bytes.Equal(s.get(s.rid), rid) {
-			return i, x
-		}
-	}
-}
-
-// remove frees slot x.
-func (p *Phoenix) remove(x int32) {
-	s := &p.slots[x]
-	if i, y := p.probe(s.get(s.rid), s.hash); y == x {
-		p.unindex(i)
-	}
-	if s.prev >= 0 {
-		p.slots[s.prev].next = s.next
-	} else {
-		p.head = s.next
-	}
-	if s.next >= 0 {
-		p.slots[s.next].prev = s.prev
-	} else {
-		p.tail = s.prev
-	}
-	if cap(s.buf) > phxMaxSlotBytes {
-		s.buf = nil
-	}
-	p.count--
-	p.free = append(p.free, x)
-}
-
-// unindex empties position i of the index, shifting back the entries
-// that probed past it (linear probing without tombstones).
-func (p *Phoenix) unindex(i int) {
-	mask := len(p.index) - 1
-	for {
-		p.index[i] = -1
-		j := i
-		for {
-			j = (j + 1) & mask
-			x := p.index[j]
-			if x < 0 {
-				return
-			}
-			home := int(p.slots[x].hash) & mask
-			// The entry at j stays unless its home lies outside (i, j].
-			if i <= j {
-				if i < home && home <= j {
-					continue
-				}
-			} else if i < home || home <= j {
-				continue
-			}
-			p.index[i] = x
-			i = j
-			break
-		}
-	}
-}
-
-// grow doubles the index.
-func (p *Phoenix) grow() {
-	p.index = make([]int32, 2*len(p.index))
-	for i := range p.index {
-		p.index[i] = -1
-	}
-	mask := len(p.index) - 1
-	for x := p.head; x >= 0; x = p.slots[x].next {
-		i := int(p.slots[x].hash) & mask
-		for p.index[i] >= 0 {
-			i = (i + 1) & mask
-		}
-		p.index[i] = x
-	}
+	tb.add(x)
 }
 
 // parseLine takes apart "[$date ][$time ]$metadata[$level] $message",
 // leaving the metadata in p.meta.
 func (p *Phoenix) parseLine(s []byte, pl *phxLine) bool {
-	*pl = phxLine{ipMeta: -1}
+	*pl = phxLine{}
 	p.meta = p.meta[:0]
 	i := 0
 	if len(s) > 11 && s[4] == '-' && s[7] == '-' && s[10] == ' ' {
@@ -751,30 +518,28 @@ func (p *Phoenix) parseLine(s []byte, pl *phxLine) bool {
 	return false
 }
 
-// metaFields picks request_id and the client address out of p.meta.
+// metaFields picks request_id and the client address out of p.meta:
+// client_ip, or else remote_ip, when it is an address (see [ClientAddr]).
 func (p *Phoenix) metaFields(pl *phxLine) {
-	remote := -1
-	for i, m := range p.meta {
+	var remote []byte
+	for _, m := range p.meta {
 		switch string(m.name) {
 		case "request_id":
 			if len(m.value) > 0 {
 				pl.rid = m.value
 			}
 		case "client_ip":
-			if pl.ipMeta < 0 && len(m.value) > 0 {
-				pl.ipMeta = i
+			if a, ok := ClientAddr(m.value); ok && pl.ip == nil {
+				pl.ip = a
 			}
 		case "remote_ip":
-			if remote < 0 && len(m.value) > 0 {
-				remote = i
+			if a, ok := ClientAddr(m.value); ok && remote == nil {
+				remote = a
 			}
 		}
 	}
-	if pl.ipMeta < 0 {
-		pl.ipMeta = remote
-	}
-	if pl.ipMeta >= 0 {
-		pl.ip = NormalizeIP(p.meta[pl.ipMeta].value)
+	if pl.ip == nil {
+		pl.ip = remote
 	}
 }
 
@@ -939,123 +704,18 @@ func phxIsStamp(b []byte) bool {
 	return len(b) > 20 && b[0] >= '0' && b[0] <= '9' && b[4] == '-' && b[7] == '-' && b[10] == 'T'
 }
 
-// phxFlyPrefix takes apart the `fly logs` rendering,
-// "2024-10-14T23:31:34Z app[6e82541eb56648] syd [info] <line>".
-func phxFlyPrefix(line []byte, w *phxWrap) ([]byte, bool) {
-	sp := bytes.IndexByte(line, ' ')
-	if sp < 0 {
-		return nil, false
-	}
-	t, ok := phxRFC3339(line[:sp])
-	if !ok {
-		return nil, false
-	}
-	w.ok, w.hasTime, w.time = true, true, t
-	rest := line[sp+1:]
-
-	// The source, "app[<machine id>]".
-	sp = bytes.IndexByte(rest, ' ')
-	if sp < 0 {
-		return nil, false
-	}
-	src := rest[:sp]
-	lb := bytes.IndexByte(src, '[')
-	if lb < 1 || src[len(src)-1] != ']' {
-		return nil, false
-	}
-	w.instance = src[lb+1 : len(src)-1]
-	rest = rest[sp+1:]
-
-	// The region, then "[level]".
-	if len(rest) > 0 && rest[0] != '[' {
-		sp = bytes.IndexByte(rest, ' ')
-		if sp < 1 {
-			return nil, false
-		}
-		w.region = rest[:sp]
-		rest = rest[sp+1:]
-	}
-	if len(rest) < 2 || rest[0] != '[' {
-		return nil, false
-	}
-	rb := bytes.IndexByte(rest, ']')
-	if rb < 2 {
-		return nil, false
-	}
-	w.level = rest[1:rb]
-	rest = rest[rb+1:]
-	if len(rest) == 0 {
-		return rest, true
-	}
-	if rest[0] != ' ' {
-		return nil, false
-	}
-	return rest[1:], true
-}
-
-// phxRFC3339 parses "2006-01-02T15:04:05[.999999999](Z|±07:00)" by hand;
-// without a zone it is UTC.
-func phxRFC3339(b []byte) (time.Time, bool) {
-	if len(b) < 19 || b[4] != '-' || b[7] != '-' || (b[10] != 'T' && b[10] != 't') || b[13] != ':' || b[16] != ':' {
-		return time.Time{}, false
-	}
-	y, ok1 := digits(b[0:4])
-	mo, ok2 := digits(b[5:7])
-	d, ok3 := digits(b[8:10])
-	h, ok4 := digits(b[11:13])
-	mi, ok5 := digits(b[14:16])
-	s, ok6 := digits(b[17:19])
-	if !(ok1 && ok2 && ok3 && ok4 && ok5 && ok6) || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || s > 60 {
-		return time.Time{}, false
-	}
-	i, ns := 19, 0
-	if i < len(b) && b[i] == '.' {
-		var k int
-		ns, k = phxFraction(b[i+1:])
-		if k == 0 {
-			return time.Time{}, false
-		}
-		i += 1 + k
-	}
-	offset := 0
-	if i < len(b) {
-		switch b[i] {
-		case 'Z', 'z':
-			i++
-		case '+', '-':
-			if len(b)-i != 6 || b[i+3] != ':' {
-				return time.Time{}, false
-			}
-			oh, ok1 := digits(b[i+1 : i+3])
-			om, ok2 := digits(b[i+4 : i+6])
-			if !ok1 || !ok2 || oh > 23 || om > 59 {
-				return time.Time{}, false
-			}
-			offset = (oh*60 + om) * 60
-			if b[i] == '-' {
-				offset = -offset
-			}
-			i += 6
-		}
-	}
-	if i != len(b) {
-		return time.Time{}, false
-	}
-	t := time.Date(y, time.Month(mo), d, h, mi, s, ns, time.UTC)
-	if t.Day() != d {
-		return time.Time{}, false
-	}
-	return t.Add(-time.Duration(offset) * time.Second), true
-}
-
 // envelope takes apart a Fly log shipper record and returns its message,
 // unescaped into p.msgBuf when it has escapes.
-func (p *Phoenix) envelope(line []byte, w *phxWrap) ([]byte, error) {
-	var msg, msgRaw []byte
-	var msgEsc, found bool
-	it := phxObjectOf(line)
+func (p *Phoenix) envelope(line []byte, w *platform) ([]byte, error) {
+	var msgRaw []byte
+	var found, fly bool
+	m := openMembers(line, 0)
 	for {
-		key, val, ok := it.next()
+		key, _, ok := m.next()
+		if !ok {
+			break
+		}
+		val, ok := m.rawValue()
 		if !ok {
 			break
 		}
@@ -1066,184 +726,64 @@ func (p *Phoenix) envelope(line []byte, w *phxWrap) ([]byte, error) {
 			}
 			found = true
 			msgRaw = val[1 : len(val)-1]
-			msgEsc = bytes.IndexByte(msgRaw, '\\') >= 0
 		case "timestamp":
 			if len(val) < 2 || val[0] != '"' {
 				return nil, fieldError("timestamp", val)
 			}
-			t, ok := phxRFC3339(val[1 : len(val)-1])
+			t, ok := parseRFC3339(val[1:len(val)-1], time.UTC)
 			if !ok {
 				return nil, fieldError("timestamp", val)
 			}
 			w.hasTime, w.time = true, t
 		case "log":
-			sub := phxObjectOf(val)
-			for k, v, ok := sub.next(); ok; k, v, ok = sub.next() {
+			phxMembers(val, func(k, v []byte) {
 				if string(k) == "level" {
-					w.level = phxUnquote(v)
+					w.level = jsonString(v)
 				}
-			}
+			})
 		case "fly":
-			sub := phxObjectOf(val)
-			for k, v, ok := sub.next(); ok; k, v, ok = sub.next() {
+			fly = true
+			phxMembers(val, func(k, v []byte) {
 				switch string(k) {
 				case "region":
-					w.region = phxUnquote(v)
+					w.region = jsonString(v)
 				case "app":
-					app := phxObjectOf(v)
-					for k, v, ok := app.next(); ok; k, v, ok = app.next() {
+					phxMembers(v, func(k, v []byte) {
 						if string(k) == "instance" {
-							w.instance = phxUnquote(v)
+							w.proc = jsonString(v)
 						}
-					}
+					})
 				}
-			}
+			})
 		}
 	}
-	if it.bad || !found {
+	// Other JSON logs (ECS, app loggers) have a message too: the
+	// shipper's record is the one with its timestamp or fly object.
+	if m.bad || !found || !w.hasTime && !fly {
 		return nil, malformed("phoenix")
 	}
-	w.ok = true
-	msg = msgRaw
-	if msgEsc {
-		// The JSON format's unescaper: lenient, as shippers are.
-		p.msgBuf = appendUnescaped(p.msgBuf[:0], msgRaw)
-		msg = p.msgBuf
+	w.ok, w.form = true, formFly
+	if bytes.IndexByte(msgRaw, '\\') < 0 {
+		return msgRaw, nil
 	}
-	return msg, nil
+	// The JSON format's unescaper: lenient, as shippers are.
+	p.msgBuf = appendUnescaped(p.msgBuf[:0], msgRaw)
+	return p.msgBuf, nil
 }
 
-// phxUnquote returns the contents of a JSON string as they are, or nil.
-func phxUnquote(v []byte) []byte {
-	if len(v) < 2 || v[0] != '"' || bytes.IndexByte(v, '\\') >= 0 {
-		return nil
-	}
-	return v[1 : len(v)-1]
-}
-
-// phxObject walks the members of a JSON object without decoding them.
-type phxObject struct {
-	b    []byte
-	i    int  // where the next member (or its comma) starts
-	more bool // a member was read: the next one needs a comma
-	done bool
-	bad  bool
-}
-
-// phxObjectOf starts a walk over the object b.
-func phxObjectOf(b []byte) phxObject {
-	if len(b) == 0 || b[0] != '{' {
-		return phxObject{bad: true}
-	}
-	return phxObject{b: b, i: 1}
-}
-
-// next returns the next member's raw key and raw value (strings keep
-// their quotes); ok is false at the end of the object or on bad JSON
-// (then bad is set).
-func (o *phxObject) next() (key, val []byte, ok bool) {
-	if o.done || o.bad {
-		return nil, nil, false
-	}
-	b := o.b
-	i := phxSkipWS(b, o.i)
-	if i < len(b) && b[i] == '}' {
-		o.done = true
-		return nil, nil, false
-	}
-	if o.more {
-		if i >= len(b) || b[i] != ',' {
-			o.bad = true
-			return nil, nil, false
+// phxMembers calls f with the raw key and value of each member of the
+// object v, up to the first fault; a v that is no object has none.
+func phxMembers(v []byte, f func(key, val []byte)) {
+	m := openMembers(v, 0)
+	for {
+		k, _, ok := m.next()
+		if !ok {
+			return
 		}
-		i = phxSkipWS(b, i+1)
-	}
-	o.more = true
-	if i >= len(b) || b[i] != '"' {
-		o.bad = true
-		return nil, nil, false
-	}
-	end, ok := phxSkipString(b, i)
-	if !ok {
-		o.bad = true
-		return nil, nil, false
-	}
-	key = b[i+1 : end-1]
-	i = phxSkipWS(b, end)
-	if i >= len(b) || b[i] != ':' {
-		o.bad = true
-		return nil, nil, false
-	}
-	i = phxSkipWS(b, i+1)
-	end, ok = phxSkipValue(b, i)
-	if !ok {
-		o.bad = true
-		return nil, nil, false
-	}
-	o.i = end
-	return key, b[i:end], true
-}
-
-func phxSkipWS(b []byte, i int) int {
-	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
-		i++
-	}
-	return i
-}
-
-// phxSkipString returns the index after the JSON string at b[i].
-func phxSkipString(b []byte, i int) (int, bool) {
-	for j := i + 1; j < len(b); j++ {
-		switch b[j] {
-		case '\\':
-			j++
-		case '"':
-			return j + 1, true
+		val, ok := m.rawValue()
+		if !ok {
+			return
 		}
+		f(k, val)
 	}
-	return 0, false
-}
-
-// phxSkipValue returns the index after the JSON value at b[i]. Nested
-// values are skipped by counting brackets, without recursion.
-func phxSkipValue(b []byte, i int) (int, bool) {
-	if i >= len(b) {
-		return 0, false
-	}
-	switch b[i] {
-	case '"':
-		return phxSkipString(b, i)
-	case '{', '[':
-		depth := 0
-		for j := i; j < len(b); j++ {
-			switch b[j] {
-			case '"':
-				end, ok := phxSkipString(b, j)
-				if !ok {
-					return 0, false
-				}
-				j = end - 1
-			case '{', '[':
-				depth++
-			case '}', ']':
-				depth--
-				if depth == 0 {
-					return j + 1, true
-				}
-			}
-		}
-		return 0, false
-	}
-	j := i
-	for j < len(b) {
-		switch b[j] {
-		case ',', '}', ']', ' ', '\t', '\n', '\r':
-			if j == i {
-				return 0, false
-			}
-			return j, true
-		}
-		j++
-	}
-	return 0, false
 }

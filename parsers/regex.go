@@ -66,6 +66,7 @@ func NewRegex(opts Options) (*Regex, error) {
 	if err != nil {
 		return nil, fmt.Errorf("regex: %w", err)
 	}
+	conv.setGate(maps)
 	r := &Regex{re: re, maps: maps, groups: make([]int, len(maps)), conv: conv}
 	for i, m := range maps {
 		r.groups[i] = index[m.name]

@@ -33,26 +33,9 @@ func stripSyslog(line []byte) []byte {
 
 // strip5424 skips "<pri>1 timestamp host app procid msgid sd ".
 func strip5424(line []byte) []byte {
-	end := bytes.IndexByte(line, '>')
-	if end < 2 || end > 4 || len(line) < end+3 || line[end+1] != '1' || line[end+2] != ' ' {
-		return line
-	}
-	rest := line[end+3:]
-	for range 5 { // timestamp, host, app, procid, msgid
-		sp := bytes.IndexByte(rest, ' ')
-		if sp <= 0 {
-			return line
-		}
-		rest = rest[sp+1:]
-	}
-	// Structured data: "-" or one or more [id ...] blocks.
-	switch {
-	case len(rest) >= 2 && rest[0] == '-' && rest[1] == ' ':
-		return rest[2:]
-	case len(rest) > 0 && rest[0] == '[':
-		if i := bytes.Index(rest, []byte("] ")); i >= 0 {
-			return rest[i+2:]
-		}
+	var p platform
+	if msg, ok := parse5424(line, &p, !withTime); ok {
+		return msg
 	}
 	return line
 }

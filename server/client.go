@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/sentinel-dev/sentinel/alert"
+	"github.com/sentinel-dev/sentinel/alerts"
 )
 
 // clientTimeout bounds each client call, on top of its context.
@@ -71,6 +72,19 @@ func RequestReload(ctx context.Context, addr, token string) error {
 		return fmt.Errorf("reload: unexpected response %q", alert.Sanitize(string(body), 200))
 	}
 	return nil
+}
+
+// FetchSilences gets the silences in force from GET /silences at addr.
+func FetchSilences(ctx context.Context, addr, token string) ([]alerts.SilenceStatus, error) {
+	body, err := call(ctx, http.MethodGet, addr, "/silences", token)
+	if err != nil {
+		return nil, err
+	}
+	var list []alerts.SilenceStatus
+	if err := json.Unmarshal(body, &list); err != nil {
+		return nil, fmt.Errorf("decode silences: %w", err)
+	}
+	return list, nil
 }
 
 // SilenceError is a daemon's refusal of a silence (an unknown rule, a

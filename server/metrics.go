@@ -34,9 +34,11 @@ type RotationKind string
 const (
 	// RotationRename is a file moved away and replaced by a new one at its path.
 	RotationRename RotationKind = "rename"
-	// RotationTruncate is a file cut to a size smaller than the read offset.
+	// RotationTruncate is a file cut to a size smaller than the read
+	// offset, or rewritten in place (logrotate's copytruncate).
 	RotationTruncate RotationKind = "truncate"
-	// RotationRecreate is a file removed and created again at its path.
+	// RotationRecreate is a file removed (and usually created again) at
+	// its path.
 	RotationRecreate RotationKind = "recreate"
 )
 
@@ -61,9 +63,14 @@ type Metrics struct {
 	eventsFuture prometheus.Counter
 	alerts       *prometheus.CounterVec
 	ruleFiring   *prometheus.GaugeVec
+	ruleValue    *prometheus.GaugeVec
+	ruleThresh   *prometheus.GaugeVec
 	notifs       *prometheus.CounterVec
 	actions      *prometheus.CounterVec
+	links        *prometheus.CounterVec
 	reloads      *prometheus.CounterVec
+	reloadOK     prometheus.Gauge
+	reloadTime   prometheus.Gauge
 	buildInfo    *prometheus.GaugeVec
 }
 
@@ -90,7 +97,7 @@ func NewMetrics() *Metrics {
 		}, []string{"source", "kind"}),
 		lagSeconds: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "sentinel_lag_seconds",
-			Help: "Wall time minus the newest event time read from a source, in seconds.",
+			Help: "How far reading a source is behind: 0 when every byte written is read, else the age of the oldest unread line (at most the time since the newest line read was written), in seconds.",
 		}, []string{"source"}),
 		lagBytes: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "sentinel_lag_bytes",
@@ -112,6 +119,14 @@ func NewMetrics() *Metrics {
 			Name: "sentinel_rule_firing",
 			Help: "1 while a rule fires, else 0.",
 		}, []string{"rule"}),
+		ruleValue: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "sentinel_rule_value",
+			Help: "A rule's value over its window, in its unit (events per second, distinct values, a share from 0 to 1, seconds silent).",
+		}, []string{"rule"}),
+		ruleThresh: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "sentinel_rule_threshold",
+			Help: "The level a rule's value fires at, in its unit: fixed, or learned from the normal (+Inf while a baseline rule has learned nothing).",
+		}, []string{"rule"}),
 		notifs: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "sentinel_notifications_total",
 			Help: "Alert notifications, by notifier and outcome (ok, retrying, failed, dropped, capped, silenced).",
@@ -120,10 +135,22 @@ func NewMetrics() *Metrics {
 			Name: "sentinel_actions_total",
 			Help: "Remediation action attempts, by action and outcome (ok, retrying, failed, skipped by a guardrail, dry_run, stopped).",
 		}, []string{"action", "outcome"}),
+		links: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "sentinel_link_requests_total",
+			Help: "Requests to the signed links of the public listener, by verb (silence, run, revert, stop_reminders; unknown when the link could not be read) and outcome (shown, preview, ok, failed, refused, invalid, expired, used, csrf, rate_limited).",
+		}, []string{"verb", "outcome"}),
 		reloads: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "sentinel_config_reloads_total",
 			Help: "Config reloads, by outcome (ok, rejected).",
 		}, []string{"outcome"}),
+		reloadOK: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "sentinel_config_last_reload_successful",
+			Help: "1 when the last config load (at start, SIGHUP or POST /reload) succeeded, 0 when it was rejected and the previous config runs.",
+		}),
+		reloadTime: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "sentinel_config_last_reload_success_timestamp_seconds",
+			Help: "When the config last loaded successfully, in Unix seconds.",
+		}),
 		buildInfo: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "sentinel_build_info",
 			Help: "Always 1, labelled with sentinel's version and the Go version that built it.",
@@ -131,8 +158,8 @@ func NewMetrics() *Metrics {
 	}
 	m.reg.MustRegister(
 		m.linesRead, m.linesParsed, m.linesSkipped, m.rotations,
-		m.lagSeconds, m.lagBytes, m.eventsLate, m.eventsFuture, m.alerts, m.ruleFiring,
-		m.notifs, m.actions, m.reloads, m.buildInfo,
+		m.lagSeconds, m.lagBytes, m.eventsLate, m.eventsFuture, m.alerts, m.ruleFiring, m.ruleValue, m.ruleThresh,
+		m.notifs, m.actions, m.links, m.reloads, m.reloadOK, m.reloadTime, m.buildInfo,
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 	)
@@ -164,10 +191,11 @@ func (m *Metrics) LinesSkipped(source string, reason SkipReason, n int) {
 	m.linesSkipped.WithLabelValues(source, string(reason)).Add(float64(n))
 }
 
-// Rotation counts one rotation of the source's file in
-// sentinel_rotations_total{source,kind}.
-func (m *Metrics) Rotation(source string, kind RotationKind) {
-	m.rotations.WithLabelValues(source, string(kind)).Inc()
+// Rotations adds n rotations of the source's file to
+// sentinel_rotations_total{source,kind}; n may be 0, which makes the
+// series exist (so a source that never rotated shows 0).
+func (m *Metrics) Rotations(source string, kind RotationKind, n int) {
+	m.rotations.WithLabelValues(source, string(kind)).Add(float64(n))
 }
 
 // SetLag sets sentinel_lag_seconds{source}: wall time minus the newest
@@ -181,6 +209,20 @@ func (m *Metrics) SetLag(source string, lag time.Duration) {
 // file past the read offset.
 func (m *Metrics) SetLagBytes(source string, n int64) {
 	m.lagBytes.WithLabelValues(source).Set(float64(n))
+}
+
+// AddSource makes the source's counters and lag gauges exist at 0 before
+// its first line, so that a rate() over them works from the start. Call
+// it for each file known at start (a glob's later files appear with their
+// first line).
+func (m *Metrics) AddSource(source string) {
+	m.linesRead.WithLabelValues(source)
+	m.linesParsed.WithLabelValues(source)
+	for _, r := range []SkipReason{SkipMalformed, SkipTooLong, SkipIgnored} {
+		m.linesSkipped.WithLabelValues(source, string(r))
+	}
+	m.lagSeconds.WithLabelValues(source)
+	m.lagBytes.WithLabelValues(source)
 }
 
 // ForgetSource removes every series of the source (after a reload drops
@@ -219,10 +261,24 @@ func (m *Metrics) Alert(rule string, state alert.State) {
 	m.ruleFiring.WithLabelValues(rule).Set(v)
 }
 
-// AddRule makes the rule's sentinel_rule_firing{rule} series exist at 0,
-// so a rule that never fired still shows. Call it for each rule loaded.
+// AddRule makes the rule's series exist from the start, at 0:
+// sentinel_rule_firing{rule}, sentinel_alerts_total{rule,state} of both
+// states, and its value and threshold, so that a rule that never fired
+// still shows and a rate() over it works. Call it for each rule loaded.
 func (m *Metrics) AddRule(rule string) {
 	m.ruleFiring.WithLabelValues(rule)
+	m.ruleValue.WithLabelValues(rule)
+	m.ruleThresh.WithLabelValues(rule)
+	m.alerts.WithLabelValues(rule, string(alert.Firing))
+	m.alerts.WithLabelValues(rule, string(alert.Resolved))
+}
+
+// SetRule sets sentinel_rule_value{rule} and
+// sentinel_rule_threshold{rule}: the rule's value now and the level it
+// fires at, in its unit (+Inf while a baseline rule learns).
+func (m *Metrics) SetRule(rule string, value, threshold float64) {
+	m.ruleValue.WithLabelValues(rule).Set(value)
+	m.ruleThresh.WithLabelValues(rule).Set(threshold)
 }
 
 // ForgetRule removes the rule's series (after a reload drops it).
@@ -230,6 +286,24 @@ func (m *Metrics) ForgetRule(rule string) {
 	l := prometheus.Labels{"rule": rule}
 	m.alerts.DeletePartialMatch(l)
 	m.ruleFiring.DeletePartialMatch(l)
+	m.ruleValue.DeletePartialMatch(l)
+	m.ruleThresh.DeletePartialMatch(l)
+}
+
+// AddNotifier makes the notifier's sentinel_notifications_total series
+// exist at 0, one per outcome a notification can have.
+func (m *Metrics) AddNotifier(notifier string) {
+	for _, o := range []delivery.Outcome{delivery.OK, delivery.Retrying, delivery.Failed, delivery.Dropped, delivery.Capped, delivery.Silenced} {
+		m.notifs.WithLabelValues(notifier, string(o))
+	}
+}
+
+// AddAction makes the action's sentinel_actions_total series exist at 0,
+// one per outcome an attempt can have in the daemon.
+func (m *Metrics) AddAction(action string) {
+	for _, o := range []delivery.Outcome{delivery.OK, delivery.Retrying, delivery.Failed, delivery.Skipped, delivery.DryRun, delivery.Stopped} {
+		m.actions.WithLabelValues(action, string(o))
+	}
 }
 
 // Notification counts one alert notification in
@@ -247,13 +321,42 @@ func (m *Metrics) Action(action string, outcome delivery.Outcome) {
 	m.actions.WithLabelValues(action, string(outcome)).Inc()
 }
 
-// ConfigReload counts one config reload in
+// AddLinks makes the sentinel_link_requests_total series of every verb
+// and outcome exist at 0: call it when the public listener is on.
+func (m *Metrics) AddLinks(verbs, outcomes []string) {
+	for _, v := range verbs {
+		for _, o := range outcomes {
+			m.links.WithLabelValues(v, o)
+		}
+	}
+}
+
+// Link counts one request to a signed link in
+// sentinel_link_requests_total{verb,outcome}. Its signature is
+// links.Options.Outcome's.
+func (m *Metrics) Link(verb, outcome string) {
+	m.links.WithLabelValues(verb, outcome).Inc()
+}
+
+// ConfigLoaded records the config loaded at start, at the wall time at:
+// sentinel_config_last_reload_successful is 1 and its timestamp at.
+func (m *Metrics) ConfigLoaded(at time.Time) {
+	m.reloadOK.Set(1)
+	m.reloadTime.Set(float64(at.UnixNano()) / 1e9)
+}
+
+// ConfigReload counts one config reload at the wall time at in
 // sentinel_config_reloads_total{outcome}: "ok" when err is nil, else
-// "rejected" (the old config keeps running).
-func (m *Metrics) ConfigReload(err error) {
+// "rejected" (the old config keeps running); it sets
+// sentinel_config_last_reload_successful to 1 or 0, and the success
+// timestamp.
+func (m *Metrics) ConfigReload(err error, at time.Time) {
 	outcome := "ok"
 	if err != nil {
 		outcome = "rejected"
+		m.reloadOK.Set(0)
+	} else {
+		m.ConfigLoaded(at)
 	}
 	m.reloads.WithLabelValues(outcome).Inc()
 }

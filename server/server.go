@@ -16,6 +16,8 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/sentinel-dev/sentinel/alerts"
 )
 
 // DefaultAddr is where the API listens unless told otherwise: loopback
@@ -57,6 +59,9 @@ type Options struct {
 	// the past lifts it) on POST /silences; its error (an unknown rule) is
 	// sent back. Nil disables the endpoint (404).
 	Silence func(rule string, until time.Time) error
+	// Silences lists the silences in force on GET /silences. Nil
+	// disables the endpoint (404).
+	Silences func() []alerts.SilenceStatus
 	// PauseActions stops (true) or resumes (false) new actions on POST
 	// /actions/pause and /actions/resume. Nil disables the endpoints.
 	PauseActions func(pause bool) error
@@ -73,6 +78,7 @@ type Options struct {
 //	GET  /metrics  Prometheus metrics
 //	GET  /status   JSON [Status]
 //	POST /reload   200 {"ok":true}, or 422 {"error":"…"} when the new config is rejected
+//	GET  /silences the silences in force: [{"rule":R,"until":…,"source":"config"|"api"}]
 //	POST /silences ?rule=R&for=2h (or &until=RFC 3339): 200 {"rule":R,"until":…},
 //	               400 or 422 {"error":"…"}; for=0 lifts the silence
 //	POST /actions/pause, /actions/resume: 200 {"paused":true|false} — the
@@ -227,6 +233,9 @@ func (s *Server) handler() http.Handler {
 		Timeout:       writeTimeout / 2,
 	}))
 	mux.HandleFunc("GET /status", s.serveStatus)
+	if s.opts.Silences != nil {
+		mux.HandleFunc("GET /silences", s.serveSilences)
+	}
 	if s.opts.Reload != nil {
 		mux.HandleFunc("POST /reload", s.serveReload)
 	}
@@ -289,6 +298,10 @@ func loopbackHost(hostport string) bool {
 
 func (s *Server) serveStatus(w http.ResponseWriter, _ *http.Request) {
 	writeJSON(w, http.StatusOK, s.opts.Status().forJSON())
+}
+
+func (s *Server) serveSilences(w http.ResponseWriter, _ *http.Request) {
+	writeJSON(w, http.StatusOK, append([]alerts.SilenceStatus{}, s.opts.Silences()...))
 }
 
 func (s *Server) serveReload(w http.ResponseWriter, _ *http.Request) {

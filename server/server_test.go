@@ -17,6 +17,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/sentinel-dev/sentinel/alert"
+	"github.com/sentinel-dev/sentinel/alerts"
 )
 
 // start runs a Server on 127.0.0.1:0 (unless opts say otherwise) until the
@@ -477,5 +478,24 @@ func TestServer_Silence(t *testing.T) {
 	_, off := start(t, Options{})
 	if code, _ := get(t, http.MethodPost, "http://"+off+"/silences?rule=a&for=1h", nil); code != http.StatusNotFound {
 		t.Errorf("POST /silences without Silence = %d, want 404", code)
+	}
+}
+
+// TestServer_SilenceList: GET /silences lists the silences in force, the
+// config's and the API's, as FetchSilences reads them.
+func TestServer_SilenceList(t *testing.T) {
+	until := time.Date(2026, 12, 1, 8, 0, 0, 0, time.UTC)
+	want := []alerts.SilenceStatus{{Rule: "client-flood", Until: until, Source: "api"}, {Rule: "traffic-drop", Until: until, Source: "config"}}
+	_, addr := start(t, Options{Silences: func() []alerts.SilenceStatus { return want }})
+	got, err := FetchSilences(t.Context(), addr, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("FetchSilences() (-want +got):\n%s", diff)
+	}
+	_, none := start(t, Options{Silences: func() []alerts.SilenceStatus { return nil }})
+	if code, body := get(t, http.MethodGet, "http://"+none+"/silences", nil); code != http.StatusOK || string(body) != "[]\n" {
+		t.Errorf("GET /silences with none = %d %q, want 200 []", code, body)
 	}
 }

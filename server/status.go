@@ -38,6 +38,9 @@ type Status struct {
 	// Fleet is this node's view of its fleet (settings.fleet); nil when
 	// the daemon is not part of one.
 	Fleet *fleet.Status `json:"fleet,omitempty"`
+	// Silences are the silences in force (the config's and those set
+	// through the API), by rule.
+	Silences []alerts.SilenceStatus `json:"silences,omitempty"`
 }
 
 // SourceStatus is one source's state for the status API.
@@ -47,9 +50,13 @@ type SourceStatus struct {
 	Lines   int64  `json:"lines"`   // lines read
 	Parsed  int64  `json:"parsed"`  // lines parsed into events
 	Skipped int64  `json:"skipped"` // lines that became no event
-	// LagSeconds is wall time minus the newest event time read, in seconds.
+	// LagSeconds is how far reading is behind, in seconds: 0 when every
+	// byte written is read, else the age of the oldest unread line (at
+	// most the time since the newest line read was written). A quiet log
+	// has no lag.
 	LagSeconds float64 `json:"lag_seconds"`
-	Offset     int64   `json:"offset"` // read offset in bytes
+	LagBytes   int64   `json:"lag_bytes"` // bytes written and not read yet
+	Offset     int64   `json:"offset"`    // read offset in bytes
 }
 
 // RuleStatus is one rule's state for the status API.
@@ -59,9 +66,17 @@ type RuleStatus struct {
 	State    string `json:"state"` // inactive, pending or firing
 	// Value and Threshold are in Unit ("/s", "distinct", "share", …).
 	// Threshold is +Inf while a baseline rule learns; JSON carries it as 0.
-	Value     float64    `json:"value"`
+	Value float64 `json:"value"`
+	// Now is a rate rule's rate in its newest complete bucket: the
+	// measure a notification's headline gives (0 for other kinds).
+	Now       float64    `json:"now,omitempty"`
 	Threshold float64    `json:"threshold"`
 	Unit      alert.Unit `json:"unit"`
+	// Learning says why a baseline rule cannot fire yet ("warm-up: 12m0s
+	// left"); Threshold then means nothing.
+	Learning string `json:"learning,omitempty"`
+	// Peak is the highest value of the episode while the rule fires.
+	Peak float64 `json:"peak,omitempty"`
 	// Baseline and Spread are a baseline rule's learned mean and standard
 	// deviation, in Unit.
 	Baseline float64 `json:"baseline,omitempty"`
@@ -92,7 +107,7 @@ func (st Status) forJSON() Status {
 	}
 	for i := range st.Rules {
 		r := &st.Rules[i]
-		r.Value, r.Threshold = finite(r.Value), finite(r.Threshold)
+		r.Value, r.Threshold, r.Now, r.Peak = finite(r.Value), finite(r.Threshold), finite(r.Now), finite(r.Peak)
 		r.Baseline, r.Spread = finite(r.Baseline), finite(r.Spread)
 		if r.Keys == nil {
 			r.Keys = []alert.KeyCount{}
@@ -153,11 +168,15 @@ func WriteStatus(w io.Writer, st Status) error {
 		b.WriteString("no rules\n")
 	} else {
 		tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
-		fmt.Fprintln(tw, "RULE\tSTATE\tVALUE\tAGAINST\tSINCE\tTOP KEYS")
+		fmt.Fprintln(tw, "RULE\tSTATE\tVALUE\tNOW\tAGAINST\tSINCE\tTOP KEYS")
 		for _, r := range st.Rules {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n",
+			now := "-"
+			if r.Now > 0 {
+				now = formatValue(r.Now, r.Unit)
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n",
 				alert.Sanitize(r.Name, maxNameRunes), orDash(alert.Sanitize(r.State, maxNameRunes)),
-				formatValue(r.Value, r.Unit), against(r), formatTime(r.Since), formatKeys(r.Keys))
+				formatValue(r.Value, r.Unit), now, against(r), formatTime(r.Since), formatKeys(r.Keys))
 		}
 		tw.Flush()
 	}
@@ -173,10 +192,20 @@ func WriteStatus(w io.Writer, st Status) error {
 			if n.RequestedWaitSeconds > 0 {
 				asked = alert.FormatDuration(time.Duration(n.RequestedWaitSeconds * float64(time.Second)))
 			}
+			last := n.LastError
+			if last == "" && n.Failure != "" {
+				last = "failed for good at " + formatTime(n.FailedAt) + ": " + n.Failure
+			}
 			fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\n", alert.Sanitize(n.Name, maxNameRunes), n.Queued, retry, asked,
-				orDash(alert.Sanitize(n.LastError, maxErrorRunes)))
+				orDash(alert.Sanitize(last, maxErrorRunes)))
 		}
 		tw.Flush()
+	}
+	if len(st.Silences) > 0 {
+		b.WriteByte('\n')
+		if err := WriteSilences(&b, st.Silences); err != nil {
+			return err
+		}
 	}
 	if _, err := io.WriteString(w, b.String()); err != nil {
 		return fmt.Errorf("write status: %w", err)
@@ -184,9 +213,33 @@ func WriteStatus(w io.Writer, st Status) error {
 	return nil
 }
 
+// WriteSilences writes the silences in force as a table, as `sentinel
+// silence list` shows them.
+func WriteSilences(w io.Writer, silences []alerts.SilenceStatus) error {
+	var b strings.Builder
+	if len(silences) == 0 {
+		b.WriteString("no silences\n")
+	} else {
+		tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
+		fmt.Fprintln(tw, "SILENCED RULE\tUNTIL\tSET BY")
+		for _, s := range silences {
+			fmt.Fprintf(tw, "%s\t%s\t%s\n", alert.Sanitize(s.Rule, maxNameRunes), formatTime(s.Until), alert.Sanitize(s.Source, maxNameRunes))
+		}
+		tw.Flush()
+	}
+	if _, err := io.WriteString(w, b.String()); err != nil {
+		return fmt.Errorf("write silences: %w", err)
+	}
+	return nil
+}
+
 // against is what a rule's value is measured against: the learned normal
-// of a baseline rule, else the threshold.
+// of a baseline rule, else the threshold; while a baseline rule learns,
+// what it waits for.
 func against(r RuleStatus) string {
+	if r.Learning != "" {
+		return "learning (" + alert.Sanitize(r.Learning, maxErrorRunes) + ")"
+	}
 	if r.Baseline != 0 || r.Spread != 0 {
 		return "normal " + formatValue(r.Baseline, r.Unit) + " ± " + formatValue(r.Spread, r.Unit)
 	}

@@ -33,7 +33,7 @@ func sampleStatus() Status {
 			{Path: "/var/log/app/phoenix.log", Format: "phoenix", Lines: 5120, Parsed: 5120, LagSeconds: 185, Offset: 402113},
 		},
 		Rules: []RuleStatus{
-			{Name: "signup-burst", Severity: "critical", State: "firing", Value: 240.5, Threshold: 5, Unit: "/s",
+			{Name: "signup-burst", Severity: "critical", State: "firing", Value: 240.5, Now: 252, Threshold: 5, Unit: "/s",
 				Since: time.Date(2026, 11, 20, 9, 12, 3, 0, time.UTC),
 				Keys: []alert.KeyCount{
 					{Key: "203.0.113.7", Count: 4812}, {Key: "198.51.100.23", Count: 3120},
@@ -44,6 +44,8 @@ func sampleStatus() Status {
 				Keys:  []alert.KeyCount{{Key: "198.51.100.23", Count: 600}}},
 			{Name: "traffic-spike", Severity: "warning", State: "inactive", Value: 310, Threshold: 420, Unit: "/s", Baseline: 285, Spread: 45},
 			{Name: "traffic-drop", Severity: "warning", State: "inactive", Value: 310, Threshold: posInf, Unit: "/s"},
+			{Name: "signup-spread", Severity: "critical", State: "inactive", Value: 3, Threshold: 20, Unit: "distinct", Baseline: 0.2, Spread: 0.4,
+				Learning: "warm-up: 12m0s left"},
 			{Name: "5xx-share", Severity: "critical", State: "inactive", Value: 0.012, Threshold: 0.2, Unit: "share"},
 		},
 	}
@@ -60,6 +62,12 @@ func notifierStatus() Status {
 			LastError: "rate limited, retry after 15m0s: slack: post webhook: HTTP 429 Too Many Requests"},
 		{Name: "hook", Queued: 1, Attempts: 4, RetryAt: time.Date(2026, 11, 20, 9, 13, 20, 0, time.UTC),
 			LastError: "webhook: post https://hooks.example.com/REDACTED: HTTP 503 Service Unavailable: \x1b[2Jdown"},
+		{Name: "email", FailedAt: time.Date(2026, 11, 20, 9, 12, 13, 0, time.UTC),
+			Failure: "permanent: email via mail.example.com:587: the server offers no STARTTLS"},
+	}
+	st.Silences = []alerts.SilenceStatus{
+		{Rule: "traffic-drop", Until: time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC), Source: "config"},
+		{Rule: "login-failures", Until: time.Date(2026, 11, 20, 11, 13, 0, 0, time.UTC), Source: "api"},
 	}
 	return st
 }
@@ -138,7 +146,7 @@ func ExampleWriteStatus() {
 		Started: time.Date(2026, 11, 20, 8, 0, 0, 0, time.UTC),
 		Config:  "sentinel.yaml",
 		Sources: []SourceStatus{{Path: "access.log", Format: "combined", Lines: 52000, LagSeconds: 0.2}},
-		Rules: []RuleStatus{{Name: "signup-burst", State: "firing", Value: 240, Threshold: 5, Unit: "/s",
+		Rules: []RuleStatus{{Name: "signup-burst", State: "firing", Value: 240, Now: 252, Threshold: 5, Unit: "/s",
 			Since: time.Date(2026, 11, 20, 9, 12, 3, 0, time.UTC),
 			Keys:  []alert.KeyCount{{Key: "203.0.113.7", Count: 4812}}}},
 	})
@@ -148,6 +156,6 @@ func ExampleWriteStatus() {
 	// SOURCE      FORMAT    LINES   SKIPPED  LAG
 	// access.log  combined  52,000  0        0.2s
 	//
-	// RULE          STATE   VALUE  AGAINST        SINCE                 TOP KEYS
-	// signup-burst  firing  240/s  threshold 5/s  2026-11-20T09:12:03Z  203.0.113.7 (4,812)
+	// RULE          STATE   VALUE  NOW    AGAINST        SINCE                 TOP KEYS
+	// signup-burst  firing  240/s  252/s  threshold 5/s  2026-11-20T09:12:03Z  203.0.113.7 (4,812)
 }

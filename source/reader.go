@@ -146,14 +146,14 @@ func Read(path string, opts Options, emit func(*parsers.Event)) (*Stats, error) 
 
 	pop := opts.Parser
 	st.Format = opts.Format
-	if st.Format == "" || st.Format == "auto" {
+	if parsers.IsAuto(st.Format) {
 		name, err := parsers.Detect(first, pop)
 		if err != nil {
 			return st, fmt.Errorf("%s: %w (name one with --format)", path, err)
 		}
 		st.Format, st.Detected = name, true
 	}
-	if st.Format == "phoenix" && pop.Date.IsZero() {
+	if parsers.NeedsDate(st.Format) && pop.Date.IsZero() {
 		if modTime.IsZero() {
 			return st, fmt.Errorf("%s: Phoenix lines carry only the time of day: give the day with --date", path)
 		}

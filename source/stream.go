@@ -41,7 +41,7 @@ func (s *Stream) Line(line []byte) {
 		s.st.Malformed++
 	default:
 		s.held = append(s.held, append([]byte(nil), line...))
-		if len(s.held) >= detectLines || (s.opts.Format != "" && s.opts.Format != "auto") {
+		if len(s.held) >= detectLines || !parsers.IsAuto(s.opts.Format) {
 			s.Settle()
 		}
 	}
@@ -55,7 +55,7 @@ func (s *Stream) Settle() {
 		return
 	}
 	pop := s.opts.Parser
-	if s.st.Format == "" || s.st.Format == "auto" {
+	if parsers.IsAuto(s.st.Format) {
 		var nonBlank [][]byte
 		for _, l := range s.held {
 			if len(l) > 0 {
@@ -69,7 +69,7 @@ func (s *Stream) Settle() {
 		}
 		s.st.Format, s.st.Detected = name, true
 	}
-	if s.st.Format == "phoenix" && pop.Date.IsZero() && s.opts.Now != nil {
+	if parsers.NeedsDate(s.st.Format) && pop.Date.IsZero() && s.opts.Now != nil {
 		// Live: today, or yesterday for a backlog from before midnight
 		// (the first line's time of day is later than now's).
 		pop.Date = dateFromModTime(s.opts.Now(), s.held, pop.Location)

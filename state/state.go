@@ -16,6 +16,7 @@ import (
 
 	"github.com/sentinel-dev/sentinel/actions"
 	"github.com/sentinel-dev/sentinel/alert"
+	"github.com/sentinel-dev/sentinel/alerts"
 	"github.com/sentinel-dev/sentinel/detector"
 	"github.com/sentinel-dev/sentinel/tailer"
 )
@@ -33,9 +34,14 @@ type State struct {
 	Config      string              `json:"config"` // the config file it ran with
 	Checkpoints []tailer.Checkpoint `json:"checkpoints"`
 	Engine      *detector.Snapshot  `json:"engine,omitempty"`
-	// Pending are alert transitions not yet delivered to a notifier: sent
-	// again after a restart, so a notifier's outage loses nothing.
+	// Pending are notifications not yet delivered to a notifier (or held
+	// by a silence): sent again after a restart, so a notifier's outage
+	// loses nothing. A state saved before incidents holds transitions.
 	Pending []alert.Alert `json:"pending,omitempty"`
+	// Incidents are the incidents open: the rules each groups, what was
+	// told of them, so that one resolves with one notification across a
+	// restart.
+	Incidents []alerts.OpenIncident `json:"incidents,omitempty"`
 	// Silences set through the API (rule → until), kept across a restart.
 	Silences map[string]time.Time `json:"silences,omitempty"`
 	// Actions are the remedies on (to be reverted after a restart), the

@@ -1,31 +1,50 @@
 package tailer
 
 import (
-	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
-	"fmt"
-	"io"
-	"os"
 )
 
 // fingerprintBytes is how much of a file's beginning a fingerprint covers.
 const fingerprintBytes = 1024
 
-// Checkpoint says where reading a file stopped.
+// FileID is a file's identity on this machine: its device and inode.
+type FileID struct{ Dev, Inode uint64 }
+
+// Checkpoint says where reading a file stopped. A file is known by its
+// identity (device and inode) and by the fingerprint of its first bytes,
+// whatever its name: a renamed file is found again by its identity, a
+// compressed or copied one by its fingerprint.
 type Checkpoint struct {
-	Path       string // the pattern match, as in [Line.Path]
+	// Path is the path the file's lines are reported under ([Line.Path]):
+	// the path it was followed at, not the name a rotated file has now.
+	Path       string
 	Dev, Inode uint64
 	// Offset is the number of bytes consumed: just after the last line
-	// delivered.
+	// delivered (for a gzip file, in decompressed bytes).
 	Offset int64
 	// Fingerprint is the hex SHA-256 of the file's first
-	// min(1024, Offset) bytes, to tell a new file from a truncated or
-	// replaced one. It covers the consumed bytes rather than the whole
-	// size so that it stays comparable while the file grows.
+	// min(1024, Offset) bytes (decompressed for a gzip file), to tell a
+	// new file from a truncated or replaced one, and to find the file
+	// again once compressed or copied. It covers the consumed bytes
+	// rather than the whole size so that it stays comparable while the
+	// file grows.
 	Fingerprint string
+	// Done says that the file was read to its end and closed: it was
+	// rotated away and drained, or it is compressed. It is read again
+	// only if it grows.
+	Done bool `json:",omitempty"`
+	// Seq tells apart, within one run, two files that had the same
+	// identity one after the other (an inode is reused once its file is
+	// deleted): [Tailer.Checkpoints] takes a processed position only if
+	// it is of the file it knows under that identity now. It is not
+	// saved: positions restored from a previous run have 0, as the files
+	// resumed from them do.
+	Seq uint64 `json:"-"`
 }
+
+// ID returns the identity of the checkpoint's file.
+func (c Checkpoint) ID() FileID { return FileID{c.Dev, c.Inode} }
 
 // fingerprint returns the hex SHA-256 of b.
 func fingerprint(b []byte) string {
@@ -33,40 +52,7 @@ func fingerprint(b []byte) string {
 	return hex.EncodeToString(sum[:])
 }
 
-// readPrefix reads the first min(1024, off) bytes of f.
-func readPrefix(f *os.File, off int64) ([]byte, error) {
-	n := min(off, fingerprintBytes)
-	b := make([]byte, n)
-	if _, err := f.ReadAt(b, 0); err != nil && !(errors.Is(err, io.EOF) && n == 0) {
-		return nil, fmt.Errorf("read prefix of %s: %w", f.Name(), err)
-	}
-	return b, nil
-}
-
-// matches reports whether c can be resumed in f: same offset range and the
-// same consumed prefix. size is f's current size.
-func (c Checkpoint) matches(f *os.File, size int64) bool {
-	if c.Offset < 0 || c.Offset > size {
-		return false
-	}
-	p, err := readPrefix(f, c.Offset)
-	if err != nil {
-		return false
-	}
-	return fingerprint(p) == c.Fingerprint
-}
-
-// prefixEqual reports whether f still begins with p.
-func prefixEqual(f *os.File, p []byte) (bool, error) {
-	if len(p) == 0 {
-		return true, nil
-	}
-	b := make([]byte, len(p))
-	if _, err := f.ReadAt(b, 0); err != nil {
-		if errors.Is(err, io.EOF) {
-			return false, nil
-		}
-		return false, fmt.Errorf("read prefix of %s: %w", f.Name(), err)
-	}
-	return bytes.Equal(b, p), nil
+// coverage is how many bytes a fingerprint at offset off covers.
+func coverage(off int64) int {
+	return int(max(min(off, fingerprintBytes), 0))
 }

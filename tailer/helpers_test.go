@@ -75,7 +75,7 @@ func startRun(tb testing.TB, opts Options, hooks ...func(*Tailer)) *run {
 			tb.Errorf("Run() = %v, want %v", err, context.Canceled)
 		}
 		if tb.Failed() {
-			tb.Logf("tailer log:\n%s", lastLines(logs.String(), 60))
+			tb.Logf("tailer log:\n%s", lastLines(logs.String(), 400))
 		}
 	})
 	return r
@@ -132,6 +132,21 @@ func (r *run) waitFor(what string, ok func([]Line) bool) []Line {
 	}
 }
 
+// settle waits until ok(lines) holds, or waitTimeout passes: then it
+// only logs, and the line-by-line accounting that follows says what is
+// missing.
+func (r *run) settle(what string, ok func([]Line) bool) {
+	r.tb.Helper()
+	deadline := time.Now().Add(waitTimeout)
+	for !ok(r.got()) {
+		if time.Now().After(deadline) {
+			r.tb.Logf("after %v: still waiting for %s", waitTimeout, what)
+			return
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
 // waitStats waits until ok holds for path's stats.
 func (r *run) waitStats(path, what string, ok func(FileStats) bool) FileStats {
 	r.tb.Helper()
@@ -168,11 +183,18 @@ func lineText(tag string, n int) string {
 	return fmt.Sprintf("%s %08d GET /users/register?n=%d HTTP/1.1 200", tag, n, n)
 }
 
-// numbers returns the line numbers of tag's lines in lines, in order,
-// failing on any line that is not exactly a written line.
-func numbers(tb testing.TB, lines []Line, tag string) []int {
+// numbered is one received line of a test writer: its number and the
+// file (device and inode) it was read from.
+type numbered struct {
+	n        int
+	dev, ino uint64
+}
+
+// numbers returns tag's lines in lines, in the order received, failing
+// on any line that is not exactly a written line.
+func numbers(tb testing.TB, lines []Line, tag string) []numbered {
 	tb.Helper()
-	var ns []int
+	var ns []numbered
 	for _, l := range lines {
 		f := strings.Fields(string(l.Text))
 		if len(f) < 2 || f[0] != tag {
@@ -183,49 +205,61 @@ func numbers(tb testing.TB, lines []Line, tag string) []int {
 			tb.Errorf("received %q, not a written line", l.Text)
 			continue
 		}
-		ns = append(ns, n)
+		ns = append(ns, numbered{n: n, dev: l.Pos.Dev, ino: l.Pos.Inode})
 	}
 	return ns
 }
 
-// checkExactlyOnce checks that ns is exactly the numbers for which want
-// holds, from 1 to last, in increasing order.
-func checkExactlyOnce(tb testing.TB, ns []int, last int, want func(int) bool) {
+// checkExactlyOnce checks that ns holds exactly the numbers for which
+// want holds, from 1 to last, each once, in order within each file.
+func checkExactlyOnce(tb testing.TB, ns []numbered, last int, want func(int) bool) {
 	tb.Helper()
 	checkLines(tb, ns, last, want, want)
 }
 
-// checkLines checks that ns is increasing (nothing repeated or out of
-// order), holds every number from 1 to last for which must holds, and no
-// number for which may does not hold.
-func checkLines(tb testing.TB, ns []int, last int, must, may func(int) bool) {
+// checkLines checks that ns holds every number from 1 to last for which
+// must holds, no number for which may does not hold, and no number
+// twice; and that the lines of each file came in increasing order (a
+// writer's lines are numbered in the order written, and the lines of two
+// files may interleave).
+func checkLines(tb testing.TB, ns []numbered, last int, must, may func(int) bool) {
 	tb.Helper()
-	seen := make(map[int]int)
-	for i, n := range ns {
-		seen[n]++
-		if i > 0 && n <= ns[i-1] {
-			tb.Errorf("line %d received after line %d (position %d): out of order or repeated", n, ns[i-1], i)
+	lost, dup, extra := tally(ns, last, must, may)
+	if len(lost)+len(dup)+len(extra) > 0 {
+		tb.Errorf("of lines 1..%d: %d lost (first %v), %d duplicated (first %v), %d unexpected (first %v)",
+			last, len(lost), head(lost), len(dup), head(dup), len(extra), head(extra))
+	}
+	prev := map[[2]uint64]int{}
+	for i, e := range ns {
+		id := [2]uint64{e.dev, e.ino}
+		if p, ok := prev[id]; ok && e.n <= p {
+			tb.Errorf("line %d received after line %d of the same file (position %d): out of order", e.n, p, i)
 			break
 		}
+		prev[id] = e.n
 	}
-	var missing, dup, extra []int
-	for n, c := range seen {
-		if c > 1 {
-			dup = append(dup, n)
+}
+
+// tally returns the numbers from 1 to last for which must holds that are
+// not in ns (lost), those in ns more than once (duplicated, once per
+// extra copy), and those in ns for which may does not hold (unexpected).
+func tally(ns []numbered, last int, must, may func(int) bool) (lost, dup, extra []int) {
+	seen := make(map[int]int)
+	for _, e := range ns {
+		seen[e.n]++
+		if seen[e.n] > 1 {
+			dup = append(dup, e.n)
 		}
-		if n < 1 || n > last || !may(n) {
-			extra = append(extra, n)
+		if seen[e.n] == 1 && (e.n < 1 || e.n > last || !may(e.n)) {
+			extra = append(extra, e.n)
 		}
 	}
 	for n := 1; n <= last; n++ {
 		if must(n) && seen[n] == 0 {
-			missing = append(missing, n)
+			lost = append(lost, n)
 		}
 	}
-	if len(missing)+len(dup)+len(extra) > 0 {
-		tb.Errorf("of lines 1..%d: %d missing (first %v), %d duplicated (%v), %d unexpected (%v)",
-			last, len(missing), head(missing), len(dup), head(dup), len(extra), head(extra))
-	}
+	return lost, dup, extra
 }
 
 func head(ns []int) []int {
@@ -247,6 +281,8 @@ type writer struct {
 	n    int // last line written
 	// split writes each line in two writes, so readers see partial lines.
 	split bool
+	// fast writes without pauses (while no tailer runs).
+	fast bool
 }
 
 func newWriter(tb testing.TB, path, tag string) *writer {
@@ -283,7 +319,7 @@ func (w *writer) write(k int) {
 			s = s[cut:]
 		}
 		w.put(s)
-		if w.n%20 == 0 {
+		if w.n%20 == 0 && !w.fast {
 			time.Sleep(4 * time.Millisecond)
 		}
 	}

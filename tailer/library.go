@@ -2,15 +2,13 @@ package tailer
 
 import (
 	"fmt"
-	"io"
-	"log"
 	"path/filepath"
 	"sync"
 	"time"
 
 	"github.com/fsnotify/fsnotify"
-	"github.com/nxadm/tail"
 	"github.com/nxadm/tail/watch"
+	"gopkg.in/tomb.v1"
 )
 
 // The library keeps one inotify watcher for the whole process, created on
@@ -45,32 +43,38 @@ func startLibrary() error {
 	return nil
 }
 
-// tailGeneration starts the library on g from g.off. It never sets ReOpen
-// (which the library requires with Follow or it exits) and never sets a
-// rate limiter or MaxLineSize (which drop or split data).
-func tailGeneration(g *generation, path string, poll bool, logger *log.Logger) (*tail.Tail, error) {
-	return tail.TailFile(libraryPath(g.f, path), tail.Config{
-		Location:      &tail.SeekInfo{Offset: g.off, Whence: io.SeekStart},
-		Follow:        true,
-		MustExist:     true,
-		Poll:          poll,
-		CompleteLines: true,
-		Logger:        logger,
-	})
+// watcher is the library's follow-one-inode primitive on one open file:
+// it says when the file was written, truncated, renamed or deleted. It
+// watches /proc/self/fd/N, so it sees exactly the inode the tailer holds
+// open whatever happens to the file's names.
+type watcher struct {
+	tomb    *tomb.Tomb
+	name    string
+	changes *watch.FileChanges
 }
 
-// stopTail stops tl and, for inotify tails, waits (up to 2 s) until the
-// library's watcher goroutine has removed its watch. Without the wait a
-// new tail of the same name can lose its events to the old goroutine's
-// late RemoveWatch.
-func stopTail(tl *tail.Tail, poll bool) {
-	_ = tl.Stop()
-	if poll {
+// watchFile starts the library's inotify watch of x, from offset off.
+func watchFile(x *file, off int64) (*watcher, error) {
+	name := filepath.Clean(libraryPath(x.f, x.name))
+	tb := new(tomb.Tomb)
+	changes, err := watch.NewInotifyFileWatcher(name).ChangeEvents(tb, off)
+	if err != nil {
+		return nil, fmt.Errorf("watch %s: %w", x.name, err)
+	}
+	return &watcher{tomb: tb, name: name, changes: changes}, nil
+}
+
+// stop ends the watch and waits (up to 2 s) until the library's watcher
+// goroutine has removed it, before the descriptor whose number names it
+// can be closed and reused: without the wait, a new watch of the same
+// name could lose its events to the old goroutine's late removal.
+func (w *watcher) stop() {
+	if w == nil {
 		return
 	}
-	name := filepath.Clean(tl.Filename)
+	w.tomb.Kill(nil)
 	deadline := time.Now().Add(2 * time.Second)
-	for watch.Events(name) != nil && time.Now().Before(deadline) {
+	for watch.Events(w.name) != nil && time.Now().Before(deadline) {
 		time.Sleep(time.Millisecond)
 	}
 }

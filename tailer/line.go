@@ -10,4 +10,8 @@ type Line struct {
 	// Pos is the position just after this line: what to save once the line
 	// is processed.
 	Pos Checkpoint
+	// Before is the position just before this line (after any line
+	// skipped before it): what to save while the line is taken but not
+	// processed yet.
+	Before Checkpoint
 }

@@ -27,10 +27,6 @@ const (
 	DefaultMaxLineBytes = 1 << 20
 )
 
-// checkInterval is how often a followed file's identity, size and first
-// bytes are compared with what was delivered.
-const checkInterval = 250 * time.Millisecond
-
 // Options configure a [Tailer].
 type Options struct {
 	// Patterns are paths or globs (filepath.Glob syntax). Relative ones are
@@ -39,9 +35,14 @@ type Options struct {
 	// Start applies to files without a checkpoint that exist when Run
 	// starts (FromEnd by default).
 	Start Start
-	// Checkpoints say where to resume, from a previous run (the Pos of the
-	// last line processed, per path).
+	// Checkpoints say where to resume, from a previous run: what
+	// [Tailer.Checkpoints] returned, one per file.
 	Checkpoints []Checkpoint
+	// Saved is when Checkpoints were saved. A file that they do not know,
+	// under a path or glob that has checkpoints, and that was written
+	// after Saved, appeared (or rotated) while the tailer was stopped: it
+	// is read from its start. Zero: no such file is read.
+	Saved time.Time
 	// Poll uses stat polling instead of inotify. It is also chosen when the
 	// inotify watcher cannot be created, and per file on network file
 	// systems.

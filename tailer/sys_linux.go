@@ -7,13 +7,20 @@ import (
 	"syscall"
 )
 
-// fileID returns the device and inode of fi.
-func fileID(fi fs.FileInfo) (dev, ino uint64) {
+// idOf returns the device and inode of fi.
+func idOf(fi fs.FileInfo) FileID {
 	st, ok := fi.Sys().(*syscall.Stat_t)
 	if !ok {
-		return 0, 0
+		return FileID{}
 	}
-	return uint64(st.Dev), uint64(st.Ino) // Dev is narrower on some architectures
+	return FileID{uint64(st.Dev), uint64(st.Ino)} // Dev is narrower on some architectures
+}
+
+// linked reports whether fi's file still has a name (a renamed file
+// does; a deleted one does not).
+func linked(fi fs.FileInfo) bool {
+	st, ok := fi.Sys().(*syscall.Stat_t)
+	return !ok || st.Nlink > 0
 }
 
 var procFD = func() bool {

@@ -8,13 +8,19 @@ import (
 	"syscall"
 )
 
-// fileID returns the device and inode of fi.
-func fileID(fi fs.FileInfo) (dev, ino uint64) {
+// idOf returns the device and inode of fi.
+func idOf(fi fs.FileInfo) FileID {
 	st, ok := fi.Sys().(*syscall.Stat_t)
 	if !ok {
-		return 0, 0
+		return FileID{}
 	}
-	return uint64(st.Dev), uint64(st.Ino)
+	return FileID{uint64(st.Dev), uint64(st.Ino)}
+}
+
+// linked reports whether fi's file still has a name.
+func linked(fi fs.FileInfo) bool {
+	st, ok := fi.Sys().(*syscall.Stat_t)
+	return !ok || st.Nlink > 0
 }
 
 // libraryPath is path: without /proc the library opens the path itself.

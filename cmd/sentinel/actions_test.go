@@ -102,11 +102,17 @@ func TestRun_actionsSwitches(t *testing.T) {
 // waitUntil polls cond for up to 10 s.
 func waitUntil(tb testing.TB, what string, cond func() bool) {
 	tb.Helper()
-	for range 200 {
+	waitLong(tb, what, 10*time.Second, cond)
+}
+
+// waitLong polls cond for up to d: for a whole sample read by the daemon
+// built with -race on a busy machine.
+func waitLong(tb testing.TB, what string, d time.Duration, cond func() bool) {
+	tb.Helper()
+	for deadline := time.Now().Add(d); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
 		if cond() {
 			return
 		}
-		time.Sleep(50 * time.Millisecond)
 	}
 	tb.Fatalf("timed out waiting for %s", what)
 }

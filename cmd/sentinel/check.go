@@ -1,10 +1,14 @@
 package main
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"io"
 	"io/fs"
+	"maps"
+	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -12,9 +16,11 @@ import (
 
 	"github.com/sentinel-dev/sentinel/actions"
 	"github.com/sentinel-dev/sentinel/alert"
+	"github.com/sentinel-dev/sentinel/alerts"
 	"github.com/sentinel-dev/sentinel/config"
 	"github.com/sentinel-dev/sentinel/detector"
 	"github.com/sentinel-dev/sentinel/fleet"
+	"github.com/sentinel-dev/sentinel/links"
 )
 
 func newCheck() *cobra.Command {
@@ -26,7 +32,13 @@ func newCheck() *cobra.Command {
 		Long: `check validates a config the way run and replay load it: unknown keys, wrong
 types, bad durations, thresholds, regular expressions and CIDRs, unset ${ENV}
 references. Every problem is listed as file:line: field: message, and the exit
-code is 2 when there is any. Without -c it checks the embedded defaults.`,
+code is 2 when there is any. Without -c it checks the embedded defaults.
+
+It lists every rule and where it comes from (a config keeps the default rules
+unless it says defaults: false; its rules add to them or replace one by name,
+disable: drops some), every notifier — the environment's SENTINEL_* variables
+and the config's — with its secrets redacted and where it came from, and warns
+when a rule's alerts reach no notifier.`,
 		Example: `  sentinel check -c sentinel.yaml
   sentinel check --print-defaults > sentinel.yaml`,
 		Args: noArgs,
@@ -43,25 +55,56 @@ code is 2 when there is any. Without -c it checks the embedded defaults.`,
 			if _, err := detector.NewEngine(cfg.Rules, cfg.EngineOptions()); err != nil {
 				return fmt.Errorf("%s: %w", cfg.File, err)
 			}
-			fmt.Fprintf(out, "%s: ok: %d rules, %d sources\n", cfg.File, len(cfg.Rules), len(cfg.Sources))
+			if err := cfg.AddEnvNotifiers(os.LookupEnv); err != nil {
+				return usageError{err}
+			}
+			fmt.Fprintf(out, "%s: ok: %s, %d sources\n", cfg.File, ruleCounts(cfg), len(cfg.Sources))
 			for _, r := range cfg.Rules {
-				fmt.Fprintf(out, "  %-22s %-8s %s\n", r.Name, r.Severity, describe(r))
+				origin := ""
+				if file != "" {
+					origin = "  (" + cfg.RuleOrigins[r.Name] + ")"
+				}
+				fmt.Fprintf(out, "  %-22s %-8s %s%s\n", r.Name, r.Severity, describe(r), origin)
+			}
+			for _, name := range cfg.Disabled {
+				fmt.Fprintf(out, "  %-22s disabled\n", name)
 			}
 			for _, n := range cfg.Notifiers {
-				to := "every alert"
-				if n.Route.MinSeverity != "" {
-					to = string(n.Route.MinSeverity) + " and above"
-				}
-				if len(n.Route.Rules) > 0 {
-					to += " of " + strings.Join(n.Route.Rules, ", ")
-				}
-				fmt.Fprintf(out, "  notifier %-13s %s: %s\n", n.Route.Name, n.Shown, to)
+				fmt.Fprintf(out, "  notifier %-13s %s: %s  (%s)\n", n.Route.Name, n.Shown, n.Route.Scope(), n.Route.Origin)
+			}
+			for _, w := range notifierWarnings(cfg) {
+				fmt.Fprintf(cmd.ErrOrStderr(), "sentinel: warning: %s\n", w)
 			}
 			for _, a := range cfg.Actions {
 				fmt.Fprintf(out, "  action   %-13s %s\n", a.Name, describeAction(a))
 			}
 			for _, s := range cfg.Silences {
 				fmt.Fprintf(out, "  silence  %-13s until %s\n", s.Rule, s.Until.Format(time.RFC3339))
+			}
+			labels := map[string][]string{}
+			for r, l := range cfg.Incidents.Groups {
+				labels[l] = append(labels[l], r)
+			}
+			for _, l := range slices.Sorted(maps.Keys(labels)) {
+				slices.Sort(labels[l])
+				fmt.Fprintf(out, "  group    %-13s %s: one incident whenever they fire together\n", l, strings.Join(labels[l], ", "))
+			}
+			for _, in := range cfg.Incidents.Inhibit {
+				fmt.Fprintf(out, "  inhibit  %-13s %s joins its incident quietly while it fires\n", in.Source, in.Target)
+			}
+			g := cfg.GroupOptions("")
+			site := g.Site
+			if site == "" {
+				site = hostName() + " (the host name; settings.site names another)"
+			}
+			fmt.Fprintf(out, "  notifications: site %s; an incident's first after %s, its updates at most every %s",
+				site, alert.FormatDuration(cmp.Or(g.Wait, alerts.DefaultGroupWait)), alert.FormatDuration(cmp.Or(g.Interval, alerts.DefaultGroupInterval)))
+			if g.RemindEvery > 0 {
+				fmt.Fprintf(out, ", reminders every %s", alert.FormatDuration(g.RemindEvery))
+			}
+			fmt.Fprintln(out)
+			if p := cfg.Settings.Public; p != nil {
+				fmt.Fprintf(out, "  %s\n", describePublic(p))
 			}
 			if fl := cfg.Settings.Fleet; fl.Enabled() {
 				if err := fl.WithDefaults().Check(); err != nil {
@@ -83,6 +126,66 @@ code is 2 when there is any. Without -c it checks the embedded defaults.`,
 	cmd.Flags().StringVarP(&file, "config", "c", "", "config file to check (default: the embedded defaults)")
 	cmd.Flags().BoolVar(&printDefaults, "print-defaults", false, "print the embedded default rules as YAML, a starting point for a config")
 	return cmd
+}
+
+// ruleCounts says how many rules a config runs and where they come from:
+// "9 rules (7 default, 1 replaced, 1 added, 1 disabled)".
+func ruleCounts(cfg *config.Config) string {
+	var def, replaced, added int
+	for _, o := range cfg.RuleOrigins {
+		switch {
+		case o == "defaults":
+			def++
+		case strings.HasSuffix(o, "replacing the default"):
+			replaced++
+		default:
+			added++
+		}
+	}
+	s := fmt.Sprintf("%d rules", len(cfg.Rules))
+	if cfg.File == config.DefaultFile || len(cfg.RuleOrigins) == 0 {
+		return s
+	}
+	var parts []string
+	for _, p := range []struct {
+		n    int
+		what string
+	}{{def, "default"}, {replaced, "replaced"}, {added, "added"}, {len(cfg.Disabled), "disabled"}} {
+		if p.n > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", p.n, p.what))
+		}
+	}
+	return s + " (" + strings.Join(parts, ", ") + ")"
+}
+
+// notifierWarnings says which rules' alerts reach no notifier: all of
+// them when there is none, else those every route leaves out by severity
+// or rule.
+func notifierWarnings(cfg *config.Config) []string {
+	if len(cfg.Notifiers) == 0 {
+		return []string{"no notifier: alerts go to stdout only (set SENTINEL_NTFY_URL or another variable of 'sentinel test-alert --help', or add notifiers:)"}
+	}
+	var out []string
+	for _, r := range cfg.Rules {
+		// A rule whose evidence can make it critical reaches what a
+		// critical alert reaches.
+		most := r.Severity
+		if r.Evidence != nil {
+			most = alert.Critical
+		}
+		reached := false
+		for _, n := range cfg.Notifiers {
+			rt := n.Route
+			if alerts.SeverityReaches(most, rt.MinSeverity) && (len(rt.Rules) == 0 || slices.Contains(rt.Rules, r.Name)) {
+				reached = true
+				break
+			}
+		}
+		if !reached {
+			out = append(out, fmt.Sprintf("rule %s (%s) reaches no notifier: every notifier leaves it out by min_severity or rules", r.Name, r.Severity))
+		}
+	}
+	return out
 }
 
 // loadConfig loads file, or the embedded defaults when file is "", and
@@ -139,14 +242,17 @@ func describe(r detector.Rule) string {
 		s = "absence: no event for " + alert.FormatDuration(r.Window)
 	case r.Type == detector.Ratio && r.PerKey:
 		s = fmt.Sprintf("ratio per %s ≥ %s%s, at least %d events each", r.GroupBy.Name, alert.FormatValue(r.Threshold, alert.Share), over, r.MinEvents)
-	case r.Type == detector.Ratio:
+	case r.Type == detector.Ratio && r.Baseline == nil:
 		s = fmt.Sprintf("ratio ≥ %s%s, at least %d events", alert.FormatValue(r.Threshold, alert.Share), over, r.MinEvents)
 	case r.Baseline != nil:
 		b := r.Baseline
 		what := "rate"
 		unit := alert.PerSecond
-		if r.Type == detector.Distinct {
+		switch r.Type {
+		case detector.Distinct:
 			what, unit = "distinct "+r.Field.Name, ""
+		case detector.Ratio:
+			what, unit = fmt.Sprintf("ratio (at least %d events)", r.MinEvents), alert.Share
 		}
 		if r.PerKey {
 			what += " per " + r.GroupBy.Name
@@ -193,4 +299,20 @@ func describe(r detector.Rule) string {
 		s += "; critical when " + strings.Join(signs, " or ")
 	}
 	return s
+}
+
+// describePublic says what check shows of settings.public: "links:
+// https://sentinel.example.com (listener 127.0.0.1:9912), valid 24h,
+// silence 1h".
+func describePublic(p *config.Public) string {
+	u := p.URL
+	if u == "" {
+		u = "http://" + p.Listen + " (the listener's own address: this machine only)"
+	}
+	ttl := p.LinkTTL
+	if ttl == 0 {
+		ttl = links.DefaultTTL
+	}
+	return fmt.Sprintf("links: %s (listener %s), each valid %s, silence %s", u, p.Listen, alert.FormatDuration(ttl),
+		alert.FormatDuration(p.SilenceFor))
 }

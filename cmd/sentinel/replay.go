@@ -100,7 +100,8 @@ input: an attack in the log would become the suggested normal.`,
 func addInputFlags(cmd *cobra.Command, f *replayFlags) {
 	fl := cmd.Flags()
 	fl.StringVarP(&f.config, "config", "c", "", "config file (default: the embedded rules for web access logs)")
-	fl.StringVar(&f.format, "format", "auto", "log format: "+strings.Join(config.Formats, ", "))
+	fl.StringVar(&f.format, "format", parsers.Auto, "log format: "+parsers.Auto+" (detected from the first lines of each file) or one of "+
+		strings.Join(parsers.Names()[1:], ", ")+"; the README's \"Log formats\" says what each reads")
 	fl.StringVar(&f.date, "date", "", "day of logs that carry only the time of day (Phoenix), as 2026-11-27 (default: from the file's modification time)")
 	fl.StringVar(&f.timezone, "timezone", "", "zone of times that carry none, e.g. Europe/Paris (default UTC)")
 	fl.DurationVar(&f.skew, "skew", 0, "how far behind the newest time a line may be and still count (default: the config's settings.skew, 5s)")
@@ -372,10 +373,10 @@ func inputNames(inputs []input) []string {
 // prepareReplay checks the flags, loads the config and lists the inputs:
 // what replay and explain share.
 func prepareReplay(f replayFlags, args []string, stderr io.Writer) (*config.Config, []input, error) {
-	if !slices.Contains(config.Formats, f.format) {
-		return nil, nil, usagef("unknown --format %q (known: %s)", f.format, strings.Join(config.Formats, ", "))
+	if !parsers.Known(f.format) {
+		return nil, nil, usagef("unknown --format %q (known: %s)", f.format, strings.Join(parsers.Names(), ", "))
 	}
-	if f.format == "json" || f.format == "regex" {
+	if fm, _ := parsers.Lookup(f.format); fm.Needs != "" {
 		return nil, nil, usagef("--format %s needs a field mapping or a pattern: name it in a config source (fields:, pattern:) and use -c", f.format)
 	}
 	if f.skew < 0 {
@@ -476,7 +477,7 @@ func replayInputs(cfg *config.Config, f replayFlags, popts parsers.Options, args
 			o.Date = dayIn(popts.Date, o.Location) // the flag's day in the source's zone
 		}
 		format := s.Format
-		if f.format != "auto" {
+		if !parsers.IsAuto(f.format) {
 			format = f.format
 		}
 		for _, p := range paths {

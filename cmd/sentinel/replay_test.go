@@ -202,11 +202,13 @@ func TestReplay_clientFlood(t *testing.T) {
 	}
 }
 
-// TestReplay_5xxStorm: an upstream outage raises the 5xx surge within 30 s.
+// TestReplay_5xxStorm: an upstream outage raises the 5xx surge within a
+// minute (its window is a minute, so that a small site's handful of
+// requests is enough; the assets nginx still serves dilute the share).
 func TestReplay_5xxStorm(t *testing.T) {
 	a := firstFiring(t, "5xx-storm.log", "5xx-surge")
 	start := time.Date(2026, 11, 26, 9, 12, 0, 0, time.UTC)
-	if d := a.Time.Sub(start); d < 0 || d > 30*time.Second {
-		t.Errorf("fired %v after the outage began, want within 30 s", d)
+	if d := a.Time.Sub(start); d < 0 || d > time.Minute {
+		t.Errorf("fired %v after the outage began, want within a minute", d)
 	}
 }

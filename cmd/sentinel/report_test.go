@@ -94,7 +94,7 @@ func TestReplay_reportHostile(t *testing.T) {
 	if err := os.WriteFile(logPath, log.Bytes(), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	rules := "rules:\n  - name: posts\n    match: {method: POST}\n    detector: {type: rate, window: 2s, threshold: 2/s}\n    group_by: user_agent\n"
+	rules := "defaults: false\nrules:\n  - name: posts\n    match: {method: POST}\n    detector: {type: rate, window: 2s, threshold: 2/s}\n    group_by: user_agent\n"
 	if err := os.WriteFile(cfgPath, []byte(rules), 0o644); err != nil {
 		t.Fatal(err)
 	}

@@ -41,11 +41,13 @@ and 'explain' tells why each rule fired or did not.`,
 			return cmd.Help()
 		},
 	}
+	root.Version = versionString()
+	root.SetVersionTemplate("sentinel {{.Version}}\n")
 	root.SetIn(stdin)
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error { return usageError{err} })
 	root.CompletionOptions.HiddenDefaultCmd = true
-	root.AddCommand(newRun(), newReplay(), newExplain(), newCheck(), newStatus(), newReload(), newSilence(), newActions(), newTestAlert(), newVersion())
+	root.AddCommand(newRun(), newReplay(), newExplain(), newCheck(), newStatus(), newReload(), newSilence(), newActions(), newLinks(), newTestAlert(), newVersion())
 	return root
 }

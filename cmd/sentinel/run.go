@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
 
@@ -35,6 +36,10 @@ type runFlags struct {
 	dryRun    bool
 }
 
+// daemonHook, when set (only by this package's tests, in the process
+// they run as sentinel), adjusts the daemon's options before it starts.
+var daemonHook func(*daemon.Options)
+
 // DefaultListen is where the local API listens unless --listen says
 // otherwise.
 const DefaultListen = "127.0.0.1:9911"
@@ -47,21 +52,34 @@ func newRun() *cobra.Command {
 		Long: `run follows log files (paths or globs: /var/log/nginx/*.log) through rotation —
 rename and create, copytruncate, delete and recreate — and raises alerts as the rules
 fire and resolve, on the logs' own time. With no config, the embedded rules for web
-access logs apply to the given paths; with -c, its sources and rules.
+access logs apply to the given paths; with -c, its sources and rules. A directory
+stands for the *.log files in it; a named pipe or other non-regular file is refused.
+A file is one file whatever its name: a glob that also matches its rotated names
+(access.log*, *.log with dateext) never reads it twice; .gz files are read through
+gzip, once.
+}
+
+access logs apply to the given paths; with -c, its sources, and its rules laid
+over the embedded ones (README: Configuration).
 
 A file is read from its end the first time it is seen (--from-start: from its beginning).
 sentinel saves where it stopped in each file, and its windows, every few seconds and
 at shutdown (--state-dir), so a restart neither misses the lines written meanwhile
-nor sends an alert twice.
+nor sends an alert twice: files rotated while it was stopped (renamed, compressed or
+copied) are read first, oldest first. Lines longer than 1 MiB are skipped and counted.
 
 Signals: SIGHUP reloads the config (validated whole first; an invalid one is rejected
 and the running one stays; rules that did not change keep their windows and
 baselines). SIGTERM and SIGINT stop reading, save the state and exit 0.
 
-Alerts go to stdout; with no config file, each SENTINEL_* variable that
-'sentinel test-alert --help' lists adds a notifier: retried (honouring a receiver's
-Retry-After up to 15 minutes), capped at 20 a minute with a digest, and kept in the
-state until delivered.
+Alerts go to stdout. Each SENTINEL_* variable that 'sentinel test-alert --help'
+lists adds a notifier, with or without a config (whose notifiers: add to them).
+The rules of one incident — firing together on overlapping events — go out as one
+notification 10 s after the first (settings.group_wait), with their measures of
+that moment; later changes at most once a minute, quietly; one resolution. Each
+notification is retried (honouring a receiver's Retry-After up to 15 minutes),
+capped at 20 a minute with a digest, and kept in the state until delivered. The
+startup log lists every notifier and where it came from.
 
 Actions (the config's actions:) fire the remedy a rule opts in to — flip a feature
 flag off, scale down — and revert it once the rule has stayed quiet, within their
@@ -73,6 +91,13 @@ Redis (settings.fleet in the config, or SENTINEL_REDIS_URL=redis://… or rediss
 each publishes what its fleet rules count, one node (the lease holder) evaluates them
 over the whole fleet, notifies and acts, and every node falls back to its local rules
 within a second when Redis is down or slow. 'sentinel status' shows the fleet.
+
+With the config's settings.public, every notification carries signed one-tap links
+— silence 1h, run an action now (also one in dry run), revert a remedy that is on,
+stop reminders — served on a public listener behind your TLS proxy: each opens a
+confirmation page, acts only from that page's button, works once and expires (24 h).
+Its key (links.key), the links used and their audit (links.jsonl) are in the state
+dir; 'sentinel links rotate-key' revokes every link (README: Acting from your phone).
 
 A local HTTP API (--listen, default ` + DefaultListen + `) serves /healthz, /metrics
 (Prometheus), /status (JSON; also 'sentinel status' and 'sentinel actions list'),
@@ -142,31 +167,34 @@ func runDaemon(ctx context.Context, stdout, stderr io.Writer, f runFlags, args [
 		if abs, err := filepath.Abs(s.Pattern); err == nil {
 			sources[i].Pattern = abs
 		}
+		if sources[i].Pattern, err = sourcePattern(sources[i].Pattern, logger); err != nil {
+			return err
+		}
 	}
 	dir := f.stateDir
 	if dir == "" {
 		dir = state.DefaultDir()
 	}
 	console := alerts.NewConsole(stdout, out)
-	var routes []alerts.Route
-	if f.config == "" { // the environment enables notifiers on the embedded rules (README: Notifications)
-		if routes, err = alerts.RoutesFromEnv(os.LookupEnv); err != nil {
-			return usageError{err}
-		}
+	// The environment's notifiers apply with or without a config file, the
+	// config's add to them (README: Notifications).
+	if err := cfg.AddEnvNotifiers(os.LookupEnv); err != nil {
+		return usageError{err}
 	}
+	var routes []alerts.Route
 	for _, n := range cfg.Notifiers {
-		routes = append(routes, n.Route)
+		routes = append(routes, n.Route) // the daemon logs each at start, and warns when there is none
 	}
 	silences := map[string]time.Time{}
 	for _, s := range cfg.Silences {
 		silences[s.Rule] = s.Until
 	}
-	remind := cfg.Settings.RemindEvery
+	grouping := cfg.GroupOptions(hostName())
 	if f.remind != 0 {
-		remind = f.remind
+		grouping.RemindEvery = f.remind
 	}
-	if remind != 0 && remind < time.Minute {
-		return usagef("--remind-every %s: must be at least 1m", remind)
+	if grouping.RemindEvery != 0 && grouping.RemindEvery < time.Minute {
+		return usagef("--remind-every %s: must be at least 1m", grouping.RemindEvery)
 	}
 	var load func() (*config.Config, error)
 	if f.config != "" {
@@ -178,12 +206,16 @@ func runDaemon(ctx context.Context, stdout, stderr io.Writer, f runFlags, args [
 			return c, err
 		}
 	}
-	d, err := daemon.New(daemon.Options{
+	dopts := daemon.Options{
 		Config: cfg, Sources: sources, Load: load, StateDir: dir, FromStart: f.fromStart, Poll: f.poll,
 		Emit:   func(a alert.Alert) error { return console.Notify(context.Background(), a) },
-		Routes: routes, Silences: silences, RemindEvery: remind, DryRun: f.dryRun,
+		Routes: routes, Silences: silences, Grouping: grouping, DryRun: f.dryRun, Public: cfg.Settings.Public,
 		Listen: f.listen, Token: f.token, Version: version, Logger: logger,
-	})
+	}
+	if daemonHook != nil {
+		daemonHook(&dopts)
+	}
+	d, err := daemon.New(dopts)
 	if err != nil {
 		return err
 	}
@@ -215,6 +247,54 @@ func runDaemon(ctx context.Context, stdout, stderr io.Writer, f runFlags, args [
 	}
 	logger.Info("stopped")
 	return nil
+}
+
+// sourcePattern checks what a source path names. A directory is
+// followed through the *.log files in it, which is logged; a named pipe,
+// socket or device is refused: run follows regular files, whose place it
+// saves across restarts. A glob, a regular file or a path that does not
+// exist yet (it is waited for) is used as it is.
+func sourcePattern(p string, logger *slog.Logger) (string, error) {
+	if strings.ContainsAny(p, `*?[\`) {
+		return p, nil
+	}
+	fi, err := os.Stat(p)
+	if err != nil || fi.Mode().IsRegular() {
+		return p, nil
+	}
+	if fi.IsDir() {
+		pat := filepath.Join(p, "*.log")
+		logger.Info("a directory: following the *.log files in it, and those created later (give a glob to follow others)",
+			"path", p, "pattern", pat)
+		return pat, nil
+	}
+	what := "not a regular file"
+	switch m := fi.Mode(); {
+	case m&os.ModeNamedPipe != 0:
+		what = "a named pipe (FIFO)"
+	case m&os.ModeSocket != 0:
+		what = "a socket"
+	case m&os.ModeDevice != 0:
+		what = "a device"
+	}
+	return "", usageError{hintError{
+		err:   fmt.Errorf("%s is %s: sentinel run follows regular files (it saves its place in each to resume after a restart)", p, what),
+		hints: []string{"have the server write its log to a file and follow that file; a finished stream can be read with 'sentinel replay -'"},
+	}}
+}
+
+// hostName is the site an alert names when the config names none: the
+// machine's host name, its first label ("web-1", not
+// "web-1.example.com").
+func hostName() string {
+	h, err := os.Hostname()
+	if err != nil || h == "" {
+		return ""
+	}
+	if i := strings.IndexByte(h, '.'); i > 0 {
+		h = h[:i]
+	}
+	return h
 }
 
 // newLogger returns the daemon's logger on w.

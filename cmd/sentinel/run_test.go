@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"syscall"
@@ -292,7 +293,7 @@ func TestRun_zeroConfigWebhook(t *testing.T) {
 			time.Sleep(50 * time.Millisecond)
 		}
 	}
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(30 * time.Second) // the incident's page comes 10 s of log time after the first firing
 	for received("signup-burst", "firing") == 0 {
 		if time.Now().After(deadline) {
 			t.Fatal("the webhook never got the sign-up alert")
@@ -301,5 +302,166 @@ func TestRun_zeroConfigWebhook(t *testing.T) {
 	}
 	if n := received("signup-burst", "firing"); n != 1 {
 		t.Errorf("the webhook got the sign-up alert %d times, want once", n)
+	}
+}
+
+// layeredConfig keeps the embedded rules and adds a flag flip when
+// sign-ups flood: the README's ten-line config.
+const layeredConfig = `# sentinel.yaml: the embedded rules, plus one remedy
+actions:
+  - name: signups-off
+    rules: [signup-burst, signup-spread]
+    webhook:
+      method: PATCH
+      url: ${FLAGS_URL}/api/flags/signups
+      body: '{"enabled": false}'
+    revert: {body: '{"enabled": true}'}
+`
+
+// TestRun_layeredConfig: a ten-line config that keeps the default rules
+// and adds a webhook action works with check, replay and run, and the
+// environment's notifier works beside it: check lists both and where
+// they come from, replay lists the action it would take, and run flips
+// the flag off and back on and pages the webhook once for the flood.
+func TestRun_layeredConfig(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the daemon")
+	}
+	if n := strings.Count(layeredConfig, "\n"); n > 10 {
+		t.Fatalf("the config has %d lines, want at most 10", n)
+	}
+	flags := testutil.NewFlagServer(t, "")
+	hook := testutil.NewReceiver(t)
+	dir := t.TempDir()
+	cfgPath := filepath.Join(dir, "sentinel.yaml")
+	if err := os.WriteFile(cfgPath, []byte(layeredConfig), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	exe := sentinelExe(t)
+	env := append(os.Environ(), "FLAGS_URL="+flags.URL, "SENTINEL_WEBHOOK_URL="+hook.URL+"/page")
+	sentinel := func(args ...string) string {
+		t.Helper()
+		c := exec.Command(exe, args...)
+		c.Env = env
+		out, err := c.CombinedOutput()
+		if err != nil {
+			t.Fatalf("sentinel %s: %v\n%s", strings.Join(args, " "), err, out)
+		}
+		return string(out)
+	}
+
+	out := sentinel("check", "-c", cfgPath)
+	for _, want := range []string{
+		"sentinel.yaml: ok: 14 rules (14 default), 0 sources",
+		"signup-burst           warning  rate 10× above baseline over 30s, at least 1/s, warm-up 30m (fires at 3/s meanwhile); critical when 80% cold or 20 clients per user agent  (defaults)",
+		"notifier webhook       webhook " + hook.URL + "/REDACTED: every alert  (environment (SENTINEL_WEBHOOK_URL))",
+		"action   signups-off   PATCH " + flags.URL + "/api/flags/signups when signup-burst or signup-spread fires",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("check output lacks %q:\n%s", want, out)
+		}
+	}
+
+	sample, err := filepath.Abs(filepath.Join("..", "..", "samples", "signup-flood.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	out = sentinel("replay", "-q", "-c", cfgPath, sample)
+	if !strings.Contains(out, "2026-11-27T01:20:00Z ACTION signups-off would call PATCH "+flags.URL+"/api/flags/signups (signup-spread fired)") {
+		t.Errorf("replay output lacks the planned action:\n%s", out)
+	}
+	if len(flags.Requests()) != 0 || len(hook.Requests()) != 0 {
+		t.Fatalf("replay made requests: flags %v, webhook %d", flags.Requests(), len(hook.Requests()))
+	}
+
+	logPath := filepath.Join(dir, "access.log")
+	data, err := os.ReadFile(sample)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(logPath, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(exe, "run", "-c", cfgPath, "--state-dir", filepath.Join(dir, "state"), "--listen", "", "--from-start", logPath)
+	cmd.Env = env
+	var logs testutil.SyncBuffer
+	cmd.Stdout, cmd.Stderr = io.Discard, &logs
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		cmd.Process.Signal(syscall.SIGTERM)
+		cmd.Wait()
+		if t.Failed() {
+			t.Logf("daemon logs:\n%s", logs.String())
+		}
+	}()
+	waitLong(t, "the flag back on after the flood", time.Minute, func() bool { return len(flags.Requests()) == 2 && flags.On() })
+	waitLong(t, "the flood's page and its resolution", time.Minute, func() bool { return len(hook.Requests()) == 2 })
+	if r := flags.Requests(); r[0].Body != `{"enabled": false}` || r[1].Body != `{"enabled": true}` {
+		t.Errorf("flag requests = %+v, want off then on", r)
+	}
+	page := string(hook.Requests()[0].Body)
+	if !strings.Contains(page, `"headline":"`) || !strings.Contains(page, "signup-burst, signup-spread, traffic-spike") {
+		t.Errorf("webhook page = %s, want the incident with its three rules", page)
+	}
+	if l := logs.String(); !strings.Contains(l, `msg=notifier name=webhook`) || !strings.Contains(l, `from="environment (SENTINEL_WEBHOOK_URL)"`) {
+		t.Errorf("startup log does not list the environment's notifier:\n%s", l)
+	}
+}
+
+// TestRun_silenceList: 'sentinel silence list' shows the silences in
+// force — the config's and those set through the API — with who set
+// them, as does 'sentinel status'.
+func TestRun_silenceList(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the daemon")
+	}
+	exe := sentinelExe(t)
+	hook := testutil.NewReceiver(t)
+	dir := t.TempDir()
+	logPath := filepath.Join(dir, "access.log")
+	cfgPath := filepath.Join(dir, "sentinel.yaml")
+	os.WriteFile(logPath, nil, 0o644)
+	if err := os.WriteFile(cfgPath, []byte("silences:\n  - {rule: traffic-drop, until: 2199-01-01T00:00:00Z}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	addr := freeAddr(t)
+	var logs testutil.SyncBuffer
+	cmd := exec.Command(exe, "run", "-c", cfgPath, "--state-dir", filepath.Join(dir, "state"), "--listen", addr, logPath)
+	cmd.Env = append(os.Environ(), "SENTINEL_WEBHOOK_URL="+hook.URL)
+	cmd.Stdout, cmd.Stderr = io.Discard, &logs
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		cmd.Process.Signal(syscall.SIGTERM)
+		cmd.Wait()
+		if t.Failed() {
+			t.Logf("daemon logs:\n%s", logs.String())
+		}
+	}()
+	sentinel := func(args ...string) (string, error) {
+		out, err := exec.Command(exe, append(args, "--addr", addr)...).CombinedOutput()
+		return string(out), err
+	}
+	waitUntil(t, "the API", func() bool { _, err := sentinel("status"); return err == nil })
+	if out, err := sentinel("silence", "signup-burst", "--for", "1h"); err != nil || !strings.Contains(out, "signup-burst: silenced until") {
+		t.Fatalf("silence: %v: %s", err, out)
+	}
+	out, err := sentinel("silence", "list")
+	if err != nil {
+		t.Fatalf("silence list: %v: %s", err, out)
+	}
+	for _, re := range []string{`(?m)^SILENCED RULE +UNTIL +SET BY$`, `(?m)^signup-burst +\S+ +api$`, `(?m)^traffic-drop +2199-01-01T00:00:00Z +config$`} {
+		if !regexp.MustCompile(re).MatchString(out) {
+			t.Errorf("silence list lacks %s:\n%s", re, out)
+		}
+	}
+	if out, _ := sentinel("status"); !strings.Contains(out, "SILENCED RULE") {
+		t.Errorf("status lacks the silences:\n%s", out)
+	}
+	if out, _ := sentinel("silence", "list", "--json"); !strings.Contains(out, `"source": "config"`) {
+		t.Errorf("silence list --json = %s", out)
 	}
 }

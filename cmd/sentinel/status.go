@@ -81,15 +81,18 @@ func newSilence() *cobra.Command {
 	var f apiFlags
 	var length time.Duration
 	cmd := &cobra.Command{
-		Use:   "silence RULE",
-		Short: "Hold back a rule's notifications on a running daemon for a while (--for 0 lifts it)",
+		Use:   "silence RULE | silence list",
+		Short: "Hold back a rule's notifications on a running daemon for a while (--for 0 lifts it); list the silences",
 		Long: `silence asks a running daemon to hold back the notifications of RULE for --for
 (2h by default); --for 0 lifts the silence early. The rule still fires on stdout,
 in the log, the metrics and status: only the notifiers stay quiet. The silence is
 saved with the daemon's state, so it outlasts a restart; a config file's
-silences: section sets lasting ones.`,
+silences: section sets lasting ones. A rule that resolves while silenced sends
+its resolution when the silence ends: none is lost. 'sentinel silence list'
+shows the silences in force.`,
 		Example: `  sentinel silence traffic-drop --for 3h   # maintenance tonight
-  sentinel silence traffic-drop --for 0    # over early`,
+  sentinel silence traffic-drop --for 0    # over early
+  sentinel silence list                    # what is silenced, until when, set by whom`,
 		Args: oneArg,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if length < 0 {
@@ -115,5 +118,31 @@ silences: section sets lasting ones.`,
 	}
 	addAPIFlags(cmd, &f)
 	cmd.Flags().DurationVar(&length, "for", 2*time.Hour, "how long to hold back the rule's notifications; 0 lifts its silence")
+	cmd.AddCommand(newSilenceList())
+	return cmd
+}
+
+func newSilenceList() *cobra.Command {
+	var f apiFlags
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "list",
+		Short: "List a running daemon's silences: rule, until when, and who set it (the config or the API)",
+		Args:  noArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx, cancel := f.context(cmd.Context())
+			defer cancel()
+			list, err := server.FetchSilences(ctx, f.addr, f.token)
+			if err != nil {
+				return errNoDaemon(err, f.addr)
+			}
+			if asJSON {
+				return writeJSON(cmd.OutOrStdout(), list)
+			}
+			return server.WriteSilences(cmd.OutOrStdout(), list)
+		},
+	}
+	addAPIFlags(cmd, &f)
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print the silences as JSON")
 	return cmd
 }

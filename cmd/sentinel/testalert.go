@@ -19,8 +19,8 @@ func newTestAlert() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "test-alert [-c FILE] [--notifier NAME]",
 		Short: "Send a clearly marked test alert through each notifier and report success or the exact error",
-		Long: `test-alert sends one test alert, marked as a test, through every notifier of the
-config file (-c), or else every notifier the environment enables, once, without
+		Long: `test-alert sends one test alert, marked as a test, through every notifier the
+environment enables and every notifier of the config file (-c), once, without
 retries, and reports each outcome. The exit code is 1 when any notifier failed.
 
 The environment variables that enable a notifier:
@@ -28,28 +28,20 @@ The environment variables that enable a notifier:
 		Example: `  SENTINEL_NTFY_URL=https://ntfy.sh/my-secret-topic sentinel test-alert`,
 		Args:    noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			cfg, err := loadConfig(file, cmd.ErrOrStderr())
+			if err != nil {
+				return err
+			}
+			if err := cfg.AddEnvNotifiers(os.LookupEnv); err != nil {
+				return usageError{err}
+			}
 			var routes []alerts.Route
-			if file == "" {
-				r, err := alerts.RoutesFromEnv(os.LookupEnv)
-				if err != nil {
-					return usageError{err}
-				}
-				routes = r
-			} else {
-				cfg, err := loadConfig(file, cmd.ErrOrStderr())
-				if err != nil {
-					return err
-				}
-				for _, n := range cfg.Notifiers {
-					routes = append(routes, n.Route)
-				}
+			for _, n := range cfg.Notifiers {
+				routes = append(routes, n.Route)
 			}
 			out := cmd.OutOrStdout()
-			if len(routes) == 0 && file != "" {
-				return usagef("%s has no notifiers: add a notifiers: section (see the README's Notifications)", file)
-			}
 			if len(routes) == 0 {
-				return usagef("no notifier configured: set one of the SENTINEL_* variables in 'sentinel test-alert --help'")
+				return usagef("no notifier configured: set one of the SENTINEL_* variables in 'sentinel test-alert --help', or add a config's notifiers: (see the README's Notifications)")
 			}
 			var names []string
 			for _, r := range routes {
@@ -59,9 +51,10 @@ The environment variables that enable a notifier:
 				return usagef("no notifier is named %q; there are: %s", only, strings.Join(names, ", "))
 			}
 			now := time.Now().UTC()
-			a := alert.Alert{Rule: "sentinel-test", State: alert.Firing, Time: now, Since: now, Severity: alert.Info,
-				Value: 1, Threshold: 1, Unit: alert.PerSecond, Window: time.Minute, Keys: []alert.KeyCount{{Key: "203.0.113.7", Count: 1}},
-				Description: "This is a test alert from 'sentinel test-alert': if you read it, this notifier works."}
+			a := alert.Alert{Rule: "sentinel-test", Title: "Test alert", State: alert.Firing, Time: now, Since: now, Severity: alert.Info,
+				Value: 1, Threshold: 1, Unit: alert.PerSecond, Window: time.Minute, Count: 1, Keys: []alert.KeyCount{{Key: "203.0.113.7", Count: 1}},
+				Description: "This is a test alert from 'sentinel test-alert': if you read it, this notifier works.",
+				Site:        cfg.GroupOptions(hostName()).Site, Labels: cfg.Settings.Labels}
 			failed := 0
 			for _, r := range routes {
 				if only != "" && r.Name != only {

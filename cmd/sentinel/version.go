@@ -17,14 +17,20 @@ func newVersion() *cobra.Command {
 		Short: "Print sentinel's version",
 		Args:  noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			v := version
-			if bi, ok := debug.ReadBuildInfo(); ok && v == "v0.1.0-dev" && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
-				v = bi.Main.Version
-			}
-			fmt.Fprintf(cmd.OutOrStdout(), "sentinel %s (%s, %s/%s)\n", v, runtime.Version(), runtime.GOOS, runtime.GOARCH)
+			fmt.Fprintf(cmd.OutOrStdout(), "sentinel %s\n", versionString())
 			return nil
 		},
 	}
+}
+
+// versionString is what 'sentinel version' and 'sentinel --version'
+// print after "sentinel ": "v1.2.3 (go1.26.8, linux/amd64)".
+func versionString() string {
+	v := version
+	if bi, ok := debug.ReadBuildInfo(); ok && v == "v0.1.0-dev" && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+		v = bi.Main.Version
+	}
+	return fmt.Sprintf("%s (%s, %s/%s)", v, runtime.Version(), runtime.GOOS, runtime.GOARCH)
 }
 
 // noArgs rejects arguments as bad usage.

@@ -12,16 +12,34 @@
 // Usage, from the repository root:
 //
 //	go run ./internal/cmd/samplegen [-out samples]
+//
+// With -matrix it runs the scenario matrix of internal/scenario instead:
+// sites of 0.2 to 300 requests a second, ordinary days and attacks, each
+// generated into `sentinel replay --output json` with the embedded rules
+// and judged against its ground truth. It prints the results table, or
+// compares it with (-docs) or writes it into (-docs -update) the
+// generated section of docs/rules.md:
+//
+//	go run ./internal/cmd/samplegen -matrix pinned                       # what go test pins
+//	go run ./internal/cmd/samplegen -matrix full -docs docs/rules.md     # scripts/scenario-check
+//	go run ./internal/cmd/samplegen -matrix full -cells signup-drip@300,benign@50
+//	go run ./internal/cmd/samplegen -matrix pinned -log benign@50 -o /tmp/b.log
+//	sentinel explain /tmp/b.log
 package main
 
 import (
+	"context"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
 	"path/filepath"
+	"runtime"
 	"strings"
+
+	"github.com/sentinel-dev/sentinel/internal/scenario"
 )
 
 func main() { os.Exit(run(os.Args[1:], os.Stderr)) }
@@ -32,6 +50,16 @@ func run(args []string, stderr io.Writer) int {
 	fs := flag.NewFlagSet("samplegen", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	out := fs.String("out", "samples", "directory to write the samples and their README.md into")
+	var mf matrixFlags
+	fs.StringVar(&mf.mode, "matrix", "", "run the scenario matrix instead: pinned (what go test pins) or full (whole days, every cell)")
+	fs.StringVar(&mf.sentinel, "sentinel", "", "with -matrix: the sentinel binary to replay with (default: built from ./cmd/sentinel)")
+	fs.StringVar(&mf.docs, "docs", "", "with -matrix: compare the table with this file's generated section (docs/rules.md)")
+	fs.BoolVar(&mf.update, "update", false, "with -matrix -docs: rewrite the section instead of comparing")
+	fs.StringVar(&mf.cells, "cells", "", "with -matrix: only these cells, e.g. signup-drip@300,benign (a row alone: every size; @50: every row)")
+	fs.StringVar(&mf.log, "log", "", "with -matrix: write the log of one cell (ROW@SIZE) instead, for sentinel explain")
+	fs.StringVar(&mf.out, "o", "", "with -log: the file to write (default standard output)")
+	fs.IntVar(&mf.parallel, "parallel", runtime.NumCPU(), "with -matrix: cells replayed at once")
+	fs.BoolVar(&scenario.DrainAppLines, "drain-app-lines", scenario.DrainAppLines, "with -matrix: Heroku drains carry the app's lograge and Sidekiq lines too (see internal/scenario/heroku.go)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
@@ -41,6 +69,11 @@ func run(args []string, stderr io.Writer) int {
 	if fs.NArg() > 0 {
 		fmt.Fprintf(stderr, "samplegen: unexpected argument %q\n", fs.Arg(0))
 		return 2
+	}
+	if mf.mode != "" {
+		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+		defer stop()
+		return runMatrix(ctx, mf, os.Stdout, stderr)
 	}
 	if err := generate(*out, stderr); err != nil {
 		fmt.Fprintf(stderr, "samplegen: error: %v\n", err)

@@ -70,3 +70,33 @@ func TestRun_badUsage(t *testing.T) {
 		t.Errorf("run(extra) = %d, want 2", got)
 	}
 }
+
+func TestRun_matrixBadUsage(t *testing.T) {
+	for _, args := range [][]string{
+		{"-matrix", "most"},
+		{"-matrix", "pinned", "-cells", "nope@2"},
+		{"-matrix", "pinned", "-cells", "benign@7"},
+		{"-matrix", "pinned", "-update"},
+		{"-matrix", "pinned", "-docs", "x.md", "-cells", "benign@2"},
+		{"-matrix", "pinned", "-log", "benign"},
+	} {
+		if got := run(args, io.Discard); got != 2 {
+			t.Errorf("run(%q) = %d, want 2", args, got)
+		}
+	}
+}
+
+func TestRun_matrixLog(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "drip.log")
+	var stderr bytes.Buffer
+	if got := run([]string{"-matrix", "pinned", "-log", "signup-drip@0.2", "-o", out}, &stderr); got != 0 {
+		t.Fatalf("run(-log) = %d: %s", got, stderr.String())
+	}
+	data, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := bytes.Count(data, []byte("\n")); n < 1000 || !bytes.Contains(stderr.Bytes(), []byte("attack signup-drip from 2026-11-25T09:30:00Z")) {
+		t.Errorf("wrote %d lines; stderr %q", n, stderr.String())
+	}
+}

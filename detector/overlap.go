@@ -1,0 +1,111 @@
+package detector
+
+import "math/bits"
+
+// maxOverlapRules is how many rules (the first, in the config's order)
+// the engine measures overlaps between: one bit each in a mask per event.
+const maxOverlapRules = 64
+
+// overlap measures how much the matching events of rules overlap while
+// one of them is active (pending or firing), so that a notifier can tell
+// the rules of one incident (a sign-up flood raising signup-burst and
+// traffic-spike on the same posts) from an unrelated one at the same time
+// (a login failure burst). It costs nothing while no rule is active, and
+// while some are, a few increments per matching event: for each active
+// rule i and each rule j the event matched, seen[i][j]++, and both[i][j]++
+// when i matched it too.
+type overlap struct {
+	n      int
+	active uint64     // rules pending or firing, by index
+	seen   [][]uint64 // seen[i][j]: events rule j matched while i was active
+	both   [][]uint64 // both[i][j]: of those, the ones rule i matched too
+}
+
+func newOverlap(rules int) *overlap {
+	n := min(rules, maxOverlapRules)
+	o := &overlap{n: n, seen: make([][]uint64, n), both: make([][]uint64, n)}
+	for i := range n {
+		o.seen[i], o.both[i] = make([]uint64, n), make([]uint64, n)
+	}
+	return o
+}
+
+// setActive records whether rule i is active; becoming active starts its
+// counts afresh.
+func (o *overlap) setActive(i int, active bool) {
+	if i >= o.n {
+		return
+	}
+	bit := uint64(1) << i
+	switch {
+	case active && o.active&bit == 0:
+		clear(o.seen[i])
+		clear(o.both[i])
+		o.active |= bit
+	case !active:
+		o.active &^= bit
+	}
+}
+
+// add counts an event that the rules in mask matched.
+func (o *overlap) add(mask uint64) {
+	if mask == 0 || o.active == 0 {
+		return
+	}
+	for act := o.active; act != 0; act &= act - 1 {
+		i := bits.TrailingZeros64(act)
+		mine := mask&(1<<i) != 0
+		seen, both := o.seen[i], o.both[i]
+		for m := mask; m != 0; m &= m - 1 {
+			j := bits.TrailingZeros64(m)
+			seen[j]++
+			if mine {
+				both[j]++
+			}
+		}
+	}
+}
+
+// share is the overlap of rules i and j while i has been active: the
+// events both matched over the events either matched (0 to 1); 0 when i
+// is not active or nothing was counted.
+func (o *overlap) share(i, j int) float64 {
+	if i >= o.n || j >= o.n || o.active&(1<<i) == 0 {
+		return 0
+	}
+	both := o.both[i][j]
+	either := o.seen[i][i] + o.seen[i][j] - both
+	if either == 0 {
+		return 0
+	}
+	return float64(both) / float64(either)
+}
+
+// Overlap returns how much the matching events of rules a and b overlapped
+// since a became pending or firing: the events both matched over the
+// events either matched, from 0 (none in common) to 1 (the same events).
+// It is 0 when a is not pending or firing, when either rule is unknown or
+// past the first 64 rules, or before any event. The daemon groups the
+// rules of one incident by it.
+func (e *Engine) Overlap(a, b string) float64 {
+	i, j := e.ruleIndex(a), e.ruleIndex(b)
+	if i < 0 || j < 0 {
+		return 0
+	}
+	return e.ov.share(i, j)
+}
+
+// ruleIndex returns the index of the rule named name, -1 when none is.
+func (e *Engine) ruleIndex(name string) int {
+	for i, r := range e.rules {
+		if r.rule.Name == name {
+			return i
+		}
+	}
+	return -1
+}
+
+// noteActive records, after rule i was evaluated, whether it is active.
+func (e *Engine) noteActive(i int) {
+	e.ov.setActive(i, e.rules[i].state != stateInactive)
+}

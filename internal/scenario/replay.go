@@ -1,0 +1,185 @@
+package scenario
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os/exec"
+	"strings"
+	"time"
+)
+
+// Alert is one alert transition as `sentinel replay --output json` prints
+// it (DESIGN.md contract 2, plus the severity).
+type Alert struct {
+	Rule      string    `json:"rule"`
+	State     string    `json:"state"` // "firing" or "resolved"
+	Time      time.Time `json:"time"`
+	Value     float64   `json:"value"`
+	Threshold float64   `json:"threshold"`
+	Severity  string    `json:"severity"`
+	Keys      []struct {
+		Key   string  `json:"key"`
+		Count float64 `json:"count"`
+	} `json:"keys"`
+}
+
+// Names reports whether one of the alert's keys is offender (for a
+// network, the network itself or a wider one holding it).
+func (a *Alert) Names(offender, kind string) bool {
+	for _, k := range a.Keys {
+		if matchOffender(k.Key, offender, kind) {
+			return true
+		}
+	}
+	return false
+}
+
+// Replayer runs scenarios through a sentinel binary: `sentinel replay
+// --output json -q -`, the log written to its standard input as it is
+// generated, with the embedded default rules.
+type Replayer struct {
+	// Binary is the sentinel executable.
+	Binary string
+	// Args are extra arguments for replay (e.g. a config).
+	Args []string
+}
+
+// Result is what replaying one scenario gave.
+type Result struct {
+	Scenario *Scenario
+	Truth    Truth
+	Figures  *Figures
+	Alerts   []Alert
+	Stderr   string // what replay said to people (its summary, hints), trimmed
+	Wall     time.Duration
+	// ReplayCPU is the CPU time the replay process used.
+	ReplayCPU time.Duration
+}
+
+// Summary returns replay's summary line for its input ("-: 20,424 lines,
+// 20,424 parsed, 0 skipped (…), 0 ignored; format combined (detected)"),
+// or "" when it printed none.
+func (r *Result) Summary() string {
+	for _, l := range strings.Split(r.Stderr, "\n") {
+		if l = strings.TrimSpace(l); strings.HasPrefix(l, "-: ") && strings.Contains(l, "; format ") {
+			return l
+		}
+	}
+	return ""
+}
+
+// maxStderr bounds the replay's stderr kept in a Result.
+const maxStderr = 16 << 10
+
+// Run generates sc into a sentinel replay and collects its alerts.
+func (rp *Replayer) Run(ctx context.Context, sc *Scenario) (*Result, error) {
+	start := time.Now()
+	args := append([]string{"replay", "--output", "json", "--progress", "never"}, rp.Args...)
+	if sc.Row.Format == FormatFly {
+		// Standard input has no modification time to take the day from,
+		// and replay asks for one for any Phoenix log, even one whose
+		// Fly.io stamps carry the date.
+		args = append(args, "--date", sc.From.Format(time.DateOnly))
+	}
+	args = append(args, "-")
+	cmd := exec.CommandContext(ctx, rp.Binary, args...)
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		return nil, err
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, err
+	}
+	var stderr tailBuffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("start %s: %w", rp.Binary, err)
+	}
+	res := &Result{Scenario: sc}
+	genErr := make(chan error, 1)
+	go func() {
+		var err error
+		res.Truth, res.Figures, err = sc.Generate(stdin)
+		if cerr := stdin.Close(); err == nil {
+			err = cerr
+		}
+		genErr <- err
+	}()
+	sc2 := bufio.NewScanner(stdout)
+	sc2.Buffer(make([]byte, 1<<16), 1<<24)
+	var decodeErr error
+	for sc2.Scan() {
+		var a Alert
+		if err := json.Unmarshal(sc2.Bytes(), &a); err != nil {
+			if decodeErr == nil {
+				decodeErr = fmt.Errorf("replay %s: stdout: %w: %q", sc.Name(), err, truncate(sc2.Text(), 200))
+			}
+			continue
+		}
+		res.Alerts = append(res.Alerts, a)
+	}
+	if err := sc2.Err(); err != nil && decodeErr == nil {
+		decodeErr = err
+	}
+	_, _ = io.Copy(io.Discard, stdout)
+	gerr := <-genErr
+	werr := cmd.Wait()
+	res.Stderr = stderr.String()
+	res.Wall = time.Since(start)
+	if ps := cmd.ProcessState; ps != nil {
+		res.ReplayCPU = ps.UserTime() + ps.SystemTime()
+	}
+	switch {
+	case werr != nil:
+		return res, fmt.Errorf("replay %s: %w: %s", sc.Name(), werr, truncate(res.Stderr, 2000))
+	case gerr != nil && !errors.Is(gerr, io.ErrClosedPipe):
+		return res, gerr
+	}
+	return res, decodeErr
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
+}
+
+// tailBuffer keeps the first and last bytes written to it, up to
+// maxStderr in all.
+type tailBuffer struct {
+	head, tail bytes.Buffer
+	cut        bool
+}
+
+func (t *tailBuffer) Write(p []byte) (int, error) {
+	n := len(p)
+	if t.head.Len() < maxStderr/2 {
+		k := min(len(p), maxStderr/2-t.head.Len())
+		t.head.Write(p[:k])
+		p = p[k:]
+	}
+	if len(p) > 0 {
+		t.tail.Write(p)
+		if t.tail.Len() > maxStderr {
+			b := t.tail.Bytes()[t.tail.Len()-maxStderr/2:]
+			t.tail.Reset()
+			t.tail.Write(b)
+			t.cut = true
+		}
+	}
+	return n, nil
+}
+
+func (t *tailBuffer) String() string {
+	if t.cut {
+		return strings.TrimSpace(t.head.String() + "\n…\n" + t.tail.String())
+	}
+	return strings.TrimSpace(t.head.String() + t.tail.String())
+}
