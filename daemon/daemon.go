@@ -263,7 +263,7 @@ func (d *Daemon) measures() []alert.Alert {
 		out[i] = alert.Alert{Rule: v.Name, Value: v.Value, Threshold: v.Threshold, Current: v.Current, Count: v.Count, Hits: v.Hits,
 			Baseline: v.Baseline, Spread: v.Spread, DistinctOf: v.DistinctOf, Distinct: v.Distinct, Keys: v.Keys, Peak: v.Peak}
 	}
-	return out
+	return d.fleetMeasures(out)
 }
 
 // Events returns how many events the engine has counted, across restarts

@@ -67,14 +67,24 @@ func (d *Daemon) fleetDeliver(take func() []alert.Alert) {
 	d.send(out, notes)
 }
 
-// fleetAdopt hands the actions the fleet rules firing when this node
-// takes over as the fleet's evaluator, so that it reverts their remedies
-// when they resolve; nothing is notified.
+// fleetAdopt takes the fleet rules firing when this node takes over as
+// the fleet's evaluator: the actions, so that they revert their remedies
+// when the rules resolve, and the notifications, as incidents already
+// told (the evaluator before sent their first page), so that their
+// resolution goes out, once; nothing is sent now.
 func (d *Daemon) fleetAdopt(firing []alert.Alert) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	for _, a := range firing {
 		d.act.Handle(a)
+		if d.group == nil {
+			continue
+		}
+		a.Site, a.Labels = d.opts.Grouping.Site, d.opts.Grouping.Labels
+		if told, ok := d.group.Adopt(a); ok {
+			d.dispatch.Adopt(told)
+			d.dirty = true
+		}
 	}
 }
 
@@ -117,4 +127,27 @@ func (d *Daemon) fleetStatus() *fleet.Status {
 	}
 	st := d.fleet.Status()
 	return &st
+}
+
+// fleetMeasures replaces, in the engine's measures, those of the fleet
+// rules with the fleet's while this node evaluates them: an incident's
+// notification shows the site's rate, not this node's share of it.
+func (d *Daemon) fleetMeasures(local []alert.Alert) []alert.Alert {
+	if d.fleet == nil {
+		return local
+	}
+	fleetwide := d.fleet.Measures()
+	if len(fleetwide) == 0 {
+		return local
+	}
+	byRule := make(map[string]alert.Alert, len(fleetwide))
+	for _, m := range fleetwide {
+		byRule[m.Rule] = m
+	}
+	for i, m := range local {
+		if f, ok := byRule[m.Rule]; ok {
+			local[i] = f
+		}
+	}
+	return local
 }

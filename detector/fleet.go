@@ -352,3 +352,36 @@ func (r *Remote) Restore(snaps []RuleSnapshot) ([]string, error) {
 	}
 	return restored, nil
 }
+
+// Measures returns each rule's measures at its last evaluation, at
+// boundary at: what an incident's notification shows while the rule
+// fires (the fleet's rate, not one node's). A rate rule's distinct count
+// and the top keys, read only for transitions, are left out (nil), so
+// that a notification keeps those of the transition. Rules never
+// evaluated are left out.
+func (r *Remote) Measures(at time.Time) []alert.Alert {
+	out := make([]alert.Alert, 0, len(r.order))
+	for _, name := range r.order {
+		s := r.rules[name]
+		if s.start.IsZero() {
+			continue
+		}
+		k := s.k.(*remoteKind)
+		th, _, _ := s.threshold(at)
+		a := alert.Alert{Rule: name, Value: round(k.m.Value), Threshold: th, Count: k.m.Count, Hits: k.m.Hits}
+		if k.unit_ == alert.PerSecond {
+			a.Current = round(k.m.Current)
+		}
+		if s.rule.Type == Distinct {
+			a.DistinctOf, a.Distinct = s.rule.Field.Name, k.m.Distinct
+		}
+		if s.base != nil {
+			a.Baseline, a.Spread = round(s.base.mean), round(s.base.spread())
+		}
+		if s.state == stateFiring && s.peakSet {
+			a.Peak = round(s.peak)
+		}
+		out = append(out, a)
+	}
+	return out
+}

@@ -146,8 +146,10 @@ func (e *evaluator) round(ctx context.Context, rdb *redis.Client) {
 		return
 	}
 	n.met.roundTrips.WithLabelValues("evaluate", "ok").Inc()
+	measures := e.remote.Measures(e.evaluated)
 	n.mu.Lock()
 	n.firing = slices.Sorted(mapKeys(e.firing))
+	n.measures = measures
 	n.mu.Unlock()
 	if len(out) > 0 {
 		n.opts.Deliver(func() []alert.Alert { return out })
@@ -169,7 +171,7 @@ func (e *evaluator) stop() {
 	if e.active.token != 0 {
 		e.n.met.evaluator.Set(0)
 		e.n.mu.Lock()
-		e.n.firing = nil
+		e.n.firing, e.n.measures = nil, nil
 		e.n.mu.Unlock()
 	}
 	e.active, e.remote, e.firing, e.first, e.evaluated = role{}, nil, nil, nil, time.Time{}

@@ -114,7 +114,8 @@ type Node struct {
 	late      uint64
 	unconf    uint64
 	dropped   uint64
-	firing    []string // the evaluator's firing fleet rules
+	firing    []string      // the evaluator's firing fleet rules
+	measures  []alert.Alert // the evaluator's last measures of them
 }
 
 // New returns a node for the settings and the config's fleet rules. It
@@ -741,6 +742,19 @@ func (n *Node) ruleNames() []string {
 		names = append(names, r.rule.Name)
 	}
 	return names
+}
+
+// Measures returns, while this node evaluates the fleet rules in fleet
+// mode, their measures over the whole fleet at the last boundary
+// evaluated (see [detector.Remote.Measures]): what the notifications of
+// their incidents show in place of the local engine's. Nil otherwise.
+func (n *Node) Measures() []alert.Alert {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.mode != ModeFleet || n.role.token == 0 {
+		return nil
+	}
+	return slices.Clone(n.measures)
 }
 
 // Status returns the node's view of the fleet.

@@ -225,6 +225,26 @@ func TestNode_oneSiteOnePage(t *testing.T) {
 		waitFor(t, 5*time.Second, "the fleet to evaluate "+end.Format(time.TimeOnly), func() bool {
 			return !evaluatedAt(t, r, "shop").Before(end)
 		})
+		if s == 12 {
+			// Mid-flood, the evaluator's measures (what an incident's
+			// notification shows) are the fleet's; the other node has none.
+			ev := evaluating(nodes)
+			if ev == nil {
+				t.Fatal("no node evaluates")
+			}
+			var cur []float64
+			for _, m := range ev.n.Measures() {
+				cur = append(cur, m.Current)
+			}
+			if len(cur) == 0 || slices.Max(cur) != 40 {
+				t.Errorf("the evaluator's measures: rates now %v, want the fleet's 40/s", cur)
+			}
+			for _, tn := range nodes {
+				if tn != ev && tn.n.Measures() != nil {
+					t.Errorf("node %s, not evaluating, has measures %v", tn.name, tn.n.Measures())
+				}
+			}
+		}
 	}
 	waitFor(t, 5*time.Second, "the resolved", func() bool {
 		var all []alert.Alert
