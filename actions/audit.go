@@ -1,12 +1,9 @@
 package actions
 
 import (
-	"encoding/json"
-	"fmt"
-	"os"
-	"sync"
 	"time"
 
+	"github.com/sentinel-dev/sentinel/internal/auditlog"
 	"github.com/sentinel-dev/sentinel/internal/delivery"
 )
 
@@ -39,97 +36,25 @@ const DefaultAuditMaxBytes = 10 << 20
 // recentEntries is how many entries an Audit keeps for the status API.
 const recentEntries = 50
 
-// Audit appends entries as JSON lines to a file and keeps the last few
-// in memory. It is safe for concurrent use.
+// Audit appends entries as JSON lines to a file (mode 0600, rotated to a
+// ".1" file past [DefaultAuditMaxBytes]) and keeps the last few in
+// memory. It is safe for concurrent use.
 type Audit struct {
-	mu       sync.Mutex
-	path     string
-	f        *os.File
-	size     int64
-	maxBytes int64
-	recent   []Entry
+	log *auditlog.Log[Entry]
 }
 
 // NewAudit returns an audit log appending to the file at path, created
 // with the first entry; "" keeps entries in memory only.
 func NewAudit(path string) *Audit {
-	return &Audit{path: path, maxBytes: DefaultAuditMaxBytes}
-}
-
-func (a *Audit) open() error {
-	f, err := os.OpenFile(a.path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
-	if err != nil {
-		return fmt.Errorf("open audit log: %w", err)
-	}
-	st, err := f.Stat()
-	if err != nil {
-		_ = f.Close()
-		return fmt.Errorf("open audit log: %w", err)
-	}
-	a.f, a.size = f, st.Size()
-	return nil
+	return &Audit{log: auditlog.New[Entry](path, auditlog.Options{Name: "audit log", MaxBytes: DefaultAuditMaxBytes, Recent: recentEntries})}
 }
 
 // Record appends e. A write failure is returned; the entry is still kept
 // in memory for the status API.
-func (a *Audit) Record(e Entry) error {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	a.recent = append(a.recent, e)
-	if len(a.recent) > recentEntries {
-		a.recent = a.recent[len(a.recent)-recentEntries:]
-	}
-	if a.path == "" {
-		return nil
-	}
-	b, err := json.Marshal(e)
-	if err != nil {
-		return fmt.Errorf("audit: %w", err)
-	}
-	b = append(b, '\n')
-	if a.f == nil || a.size+int64(len(b)) > a.maxBytes {
-		if err := a.rotate(); err != nil {
-			return err
-		}
-	}
-	n, err := a.f.Write(b)
-	a.size += int64(n)
-	if err != nil {
-		return fmt.Errorf("write audit log: %w", err)
-	}
-	return nil
-}
-
-// rotate moves a full log to path.1 and starts a new one.
-func (a *Audit) rotate() error {
-	if a.f != nil {
-		_ = a.f.Close()
-		a.f = nil
-		if a.size > 0 {
-			if err := os.Rename(a.path, a.path+".1"); err != nil {
-				return fmt.Errorf("rotate audit log: %w", err)
-			}
-		}
-	}
-	return a.open()
-}
+func (a *Audit) Record(e Entry) error { return a.log.Record(e) }
 
 // Recent returns the last entries recorded, oldest first.
-func (a *Audit) Recent() []Entry {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	return append([]Entry(nil), a.recent...)
-}
+func (a *Audit) Recent() []Entry { return a.log.Recent() }
 
 // Close closes the file; safe to call twice.
-func (a *Audit) Close() error {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	if a.f == nil {
-		return nil
-	}
-	err := a.f.Close()
-	a.f = nil
-	a.path = ""
-	return err
-}
+func (a *Audit) Close() error { return a.log.Close() }

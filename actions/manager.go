@@ -84,6 +84,22 @@ type Options struct {
 	// (defaults delivery.DefaultMinBackoff and DefaultMaxBackoff: 1 s and
 	// 5 min); a receiver's Retry-After wins when longer, up to 15 min.
 	MinBackoff, MaxBackoff time.Duration
+	// Latency, when set, is told how long each application's first
+	// attempt took, from the goroutine that made it.
+	Latency func(Timing)
+}
+
+// Timing is how long an application's first attempt took, on the
+// monotonic clock (whatever Options.Now is).
+type Timing struct {
+	Action string
+	// Waited runs from the firing that started the application (its
+	// Handle) to the request being made: nothing slow must sit between.
+	Waited time.Duration
+	// Answered runs from the request being made to its answer (an HTTP
+	// status, or a program's exit); zero when none came (a refused
+	// connection, a timeout).
+	Answered time.Duration
 }
 
 // Manager runs the actions' episodes. Feed it the alert transitions with
@@ -112,6 +128,9 @@ type job struct {
 	phase Phase
 	at    time.Time     // event time it was due
 	stop  chan struct{} // a revert's: closed when its rules fire again
+	// queued is when an application was queued by the firing that
+	// started it (wall and monotonic clock); zero for other jobs.
+	queued time.Time
 	// by and done are a person's request's (RunNow, RevertNow): who asked,
 	// and where the job's last entry goes (buffered, never blocks).
 	by   string
@@ -537,7 +556,7 @@ func (m *Manager) apply(act *Action, a alert.Alert, g guardrails) {
 	}
 	m.episodes[act.Name] = ep
 	m.changes++
-	m.queue(job{ep: ep, phase: Apply, at: a.Time})
+	m.queue(job{ep: ep, phase: Apply, at: a.Time, queued: time.Now()})
 }
 
 // blocked says which guardrail, if any, holds back an application at t.
@@ -691,7 +710,15 @@ func (m *Manager) run(ctx context.Context, j job) {
 	err := delivery.Retry(ctx, p, func(attempt int) error {
 		made, c.Attempt = attempt, attempt
 		var err error
+		sent := time.Now()
 		res, err = step.Do(ctx, c)
+		if attempt == 1 && !j.queued.IsZero() && m.opts.Latency != nil {
+			tm := Timing{Action: act.Name, Waited: sent.Sub(j.queued)}
+			if err == nil || res.Status != 0 {
+				tm.Answered = time.Since(sent)
+			}
+			m.opts.Latency(tm)
+		}
 		return err
 	})
 	switch {

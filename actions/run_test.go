@@ -2,8 +2,12 @@ package actions
 
 import (
 	"context"
+	"net/http"
+	"net/http/httptest"
 	"path/filepath"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -214,4 +218,64 @@ func TestManager_Run_revertFailures(t *testing.T) {
 			t.Errorf("status = %+v, want the remedy listed as revert_failed", st.Episodes)
 		}
 	})
+}
+
+// TestManager_Run_latency: an application's first attempt is timed from
+// its Handle to the request, and from the request to its answer (a 503
+// is one); its retries and its revert are not; a refused connection has
+// no answer.
+func TestManager_Run_latency(t *testing.T) {
+	var mu sync.Mutex
+	var got []Timing
+	record := func(tm Timing) {
+		mu.Lock()
+		defer mu.Unlock()
+		got = append(got, tm)
+	}
+	timings := func() []Timing {
+		mu.Lock()
+		defer mu.Unlock()
+		return slices.Clone(got)
+	}
+
+	fs := testutil.NewFlagServer(t, "k", 503)
+	m := NewManager(Options{Actions: []*Action{liveAction(t, fs.URL+"/flags/signups", nil)}, MinBackoff: time.Millisecond, Latency: record})
+	runManager(t, m)
+	handled := time.Now()
+	m.Handle(fire("signup-burst", t0))
+	waitEpisode(t, m, StatusOn)
+	answered := time.Now()
+	m.Handle(resolve("signup-burst", t0.Add(time.Minute)))
+	m.Advance(t0.Add(2 * time.Minute))
+	waitFor(t, "the revert", func() bool { return len(m.Episodes()) == 0 })
+	reqs := fs.Requests()
+	if len(reqs) != 3 {
+		t.Fatalf("%d requests, want a 503, the apply, the revert", len(reqs))
+	}
+	tms := timings()
+	if len(tms) != 1 {
+		t.Fatalf("timings = %+v, want one: the first attempt of the apply", tms)
+	}
+	tm := tms[0]
+	if arrived := reqs[0].At.Sub(handled); tm.Action != "signups-off" || tm.Waited < 0 || tm.Waited > arrived {
+		t.Errorf("timing = %+v, want signups-off, waited at most the %v from Handle to the request's arrival", tm, arrived)
+	}
+	if tm.Answered <= 0 || tm.Waited+tm.Answered > answered.Sub(handled) {
+		t.Errorf("timing = %+v, want an answer (the 503) within the %v from Handle to the episode on", tm, answered.Sub(handled))
+	}
+
+	// Nobody listens: no answer.
+	mu.Lock()
+	got = nil
+	mu.Unlock()
+	closed := httptest.NewServer(http.NotFoundHandler())
+	closed.Close()
+	m = NewManager(Options{Actions: []*Action{liveAction(t, closed.URL+"/flags/signups", func(a *Action) { a.Retries = 0 })},
+		Latency: record})
+	runManager(t, m)
+	m.Handle(fire("signup-burst", t0))
+	waitFor(t, "the apply given up", func() bool { return len(m.Episodes()) == 0 })
+	if tms := timings(); len(tms) != 1 || tms[0].Answered != 0 {
+		t.Errorf("timings = %+v, want one without an answer", tms)
+	}
 }

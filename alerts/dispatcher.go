@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/sentinel-dev/sentinel/alert"
@@ -134,6 +135,11 @@ type DispatcherOptions struct {
 	// transition not attempted: delivery.OK, Retrying, Failed (permanent),
 	// Dropped (queue overflow), Capped or Silenced.
 	Outcome func(route string, o delivery.Outcome)
+	// Delivered, when set, is told of every notification delivered to a
+	// route (as the route got it), once its attempt succeeded, from the
+	// route's sender goroutine: the daemon times a transition's way to
+	// the notifiers with it.
+	Delivered func(route string, a alert.Alert)
 	// Silences hold back the notifications of a rule until a time (the
 	// console still shows them); counted as "silenced".
 	Silences map[string]time.Time
@@ -162,9 +168,13 @@ type DispatcherOptions struct {
 // its updates and resolution only once it was told of the incident. Its
 // methods are safe for concurrent use.
 type Dispatcher struct {
-	opts   DispatcherOptions
-	log    *slog.Logger
-	queues []*queue
+	opts DispatcherOptions
+	log  *slog.Logger
+
+	queuesMu sync.Mutex      // guards queues, runCtx and runWG
+	queues   []*queue        // the routes' queues, in order; those SetRoutes removed last, until empty
+	runCtx   context.Context // Run's, while it runs: a route added then starts its sender
+	runWG    *sync.WaitGroup
 
 	silenceMu sync.Mutex           // guards fixed, silences, told and held
 	fixed     map[string]time.Time // rule → until, from opts.Silences (the config file)
@@ -182,10 +192,11 @@ const maxTold = 4096
 
 // queue is one route's waiting transitions.
 type queue struct {
-	route *Route
-	mu    sync.Mutex // guards the fields below
-	items []alert.Alert
-	wake  chan struct{}
+	route   atomic.Pointer[Route] // replaced by SetRoutes; its Name never changes
+	removed atomic.Bool           // SetRoutes dropped the route: it takes nothing new, delivers what it holds
+	mu      sync.Mutex            // guards the fields below
+	items   []alert.Alert
+	wake    chan struct{}
 
 	minute  time.Time      // start of the current cap minute
 	sent    int            // notifications sent in it
@@ -225,11 +236,86 @@ func NewDispatcher(opts DispatcherOptions) *Dispatcher {
 	if d.fixed == nil {
 		d.fixed = map[string]time.Time{}
 	}
-	for i := range opts.Routes {
-		d.queues = append(d.queues, &queue{route: &d.opts.Routes[i], wake: make(chan struct{}, 1), capped: map[string]int{},
-			told: map[string]bool{}})
+	for _, r := range opts.Routes {
+		d.queues = append(d.queues, newQueue(r))
 	}
+	d.opts.Routes = nil // the queues hold them
 	return d
+}
+
+func newQueue(r Route) *queue {
+	q := &queue{wake: make(chan struct{}, 1), capped: map[string]int{}, told: map[string]bool{}}
+	q.route.Store(&r)
+	return q
+}
+
+// routeQueues returns the queues of the current routes, in order.
+func (d *Dispatcher) routeQueues() []*queue {
+	d.queuesMu.Lock()
+	defer d.queuesMu.Unlock()
+	out := make([]*queue, 0, len(d.queues))
+	for _, q := range d.queues {
+		if !q.removed.Load() {
+			out = append(out, q)
+		}
+	}
+	return out
+}
+
+// SetRoutes replaces the routes (a config reload). A route whose name was
+// there already keeps its queue, its retry state and the incidents it was
+// told of, and delivers with its new notifier and filters from its next
+// notification on (a delivery under way finishes with the old one). A new
+// route starts empty, and is told of the incidents that begin after it;
+// a route no longer there takes nothing new and delivers what it still
+// holds. It is safe for concurrent use, before or while Run runs.
+func (d *Dispatcher) SetRoutes(routes []Route) {
+	d.queuesMu.Lock()
+	defer d.queuesMu.Unlock()
+	old := map[string]*queue{}
+	var kept []*queue
+	for _, q := range d.queues {
+		if !q.removed.Load() {
+			old[q.route.Load().Name] = q
+			continue
+		}
+		q.mu.Lock()
+		empty := len(q.items) == 0
+		q.mu.Unlock()
+		if !empty {
+			kept = append(kept, q) // removed before, still delivering
+		}
+	}
+	var qs []*queue
+	for _, r := range routes {
+		if q := old[r.Name]; q != nil {
+			q.route.Store(&r)
+			delete(old, r.Name)
+			qs = append(qs, q)
+			continue
+		}
+		q := newQueue(r)
+		qs = append(qs, q)
+		if d.runCtx != nil {
+			d.start(d.runCtx, d.runWG, q)
+		}
+	}
+	for _, q := range d.queues { // in order
+		if old[q.route.Load().Name] == q {
+			q.removed.Store(true)
+			kept = append(kept, q)
+			select { // its sender sees it removed once it is empty
+			case q.wake <- struct{}{}:
+			default:
+			}
+		}
+	}
+	d.queues = append(qs, kept...)
+}
+
+// start runs q's sender under wg. The caller holds queuesMu.
+func (d *Dispatcher) start(ctx context.Context, wg *sync.WaitGroup, q *queue) {
+	wg.Go(func() { d.send(ctx, q) })
 }
 
 // Silence holds back the notifications of rule until a time; a time not
@@ -351,9 +437,10 @@ func (d *Dispatcher) Submit(a alert.Alert) {
 				d.held = append(d.held, a) // sent when a silence ends
 			}
 			d.silenceMu.Unlock()
-			for _, q := range d.queues {
-				if _, ok := q.route.view(a); ok {
-					d.opts.Outcome(q.route.Name, delivery.Silenced)
+			for _, q := range d.routeQueues() {
+				r := q.route.Load()
+				if _, ok := r.view(a); ok {
+					d.opts.Outcome(r.Name, delivery.Silenced)
 				}
 			}
 			return
@@ -384,8 +471,9 @@ func (d *Dispatcher) Submit(a alert.Alert) {
 		d.orig[DeliveryKey(a)] = a // what a restart submits again, whole
 		d.origMu.Unlock()
 	}
-	for _, q := range d.queues {
-		v, ok := q.route.view(a)
+	for _, q := range d.routeQueues() {
+		r := q.route.Load()
+		v, ok := r.view(a)
 		if !ok {
 			continue
 		}
@@ -424,7 +512,7 @@ func (d *Dispatcher) Submit(a alert.Alert) {
 			}
 			q.items = slices.Delete(q.items, i, i+1)
 			q.dropped++
-			d.opts.Outcome(q.route.Name, delivery.Dropped)
+			d.opts.Outcome(r.Name, delivery.Dropped)
 		}
 		q.items = append(q.items, v)
 		q.mu.Unlock()
@@ -449,8 +537,8 @@ func (d *Dispatcher) Adopt(a alert.Alert) {
 		}
 	}
 	d.silenceMu.Unlock()
-	for _, q := range d.queues {
-		if _, ok := q.route.view(a); ok {
+	for _, q := range d.routeQueues() {
+		if _, ok := q.route.Load().view(a); ok {
 			q.mu.Lock()
 			q.told[a.Incident.Key] = true
 			q.mu.Unlock()
@@ -469,8 +557,8 @@ func (d *Dispatcher) Restore(a alert.Alert) {
 			}
 		}
 		d.silenceMu.Unlock()
-		for _, q := range d.queues {
-			if _, ok := q.route.view(a); ok {
+		for _, q := range d.routeQueues() {
+			if _, ok := q.route.Load().view(a); ok {
 				q.mu.Lock()
 				q.told[a.Incident.Key] = true
 				q.mu.Unlock()
@@ -488,9 +576,12 @@ func (d *Dispatcher) Pending() []alert.Alert {
 	out := slices.Clone(d.held)
 	d.silenceMu.Unlock()
 	seen := map[string]bool{}
+	d.queuesMu.Lock()
+	queues := slices.Clone(d.queues) // removed routes' too: they still deliver
+	d.queuesMu.Unlock()
 	d.origMu.Lock()
 	defer d.origMu.Unlock()
-	for _, q := range d.queues {
+	for _, q := range queues {
 		q.mu.Lock()
 		for _, a := range q.items {
 			k := DeliveryKey(a)
@@ -530,13 +621,16 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 			}
 		}
 	}()
+	d.queuesMu.Lock()
+	d.runCtx, d.runWG = ctx, &wg
 	for _, q := range d.queues {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			d.send(ctx, q)
-		}()
+		d.start(ctx, &wg, q)
 	}
+	d.queuesMu.Unlock()
+	<-ctx.Done()
+	d.queuesMu.Lock()
+	d.runCtx, d.runWG = nil, nil // no sender starts after this: wg.Wait may begin
+	d.queuesMu.Unlock()
 	wg.Wait()
 	return nil
 }
@@ -569,6 +663,9 @@ func (d *Dispatcher) send(ctx context.Context, q *queue) {
 			}
 			d.done(q)
 		}
+		if q.removed.Load() && d.drained(q) {
+			return // SetRoutes dropped its route, and it delivered what it held
+		}
 		select {
 		case <-ctx.Done():
 			return
@@ -593,12 +690,19 @@ func (d *Dispatcher) next(q *queue) (alert.Alert, bool) {
 	for len(q.items) > 0 && q.sent >= d.opts.MaxPerMinute {
 		q.capped[q.items[0].Rule]++
 		q.items = q.items[1:]
-		d.opts.Outcome(q.route.Name, delivery.Capped)
+		d.opts.Outcome(q.route.Load().Name, delivery.Capped)
 	}
 	if len(q.items) == 0 {
 		return alert.Alert{}, false
 	}
 	return q.items[0], true
+}
+
+// drained reports whether q holds nothing more to deliver.
+func (d *Dispatcher) drained(q *queue) bool {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return len(q.items) == 0
 }
 
 // done removes the head of the queue after its delivery.
@@ -638,7 +742,7 @@ func (d *Dispatcher) digest(q *queue) (alert.Alert, bool) {
 // deliver sends one transition, retrying until it is delivered, fails
 // permanently, or ctx ends; it reports false only when ctx ended.
 func (d *Dispatcher) deliver(ctx context.Context, q *queue, a alert.Alert) bool {
-	r := q.route
+	r := q.route.Load()
 	defer q.setRetry(retryState{})
 	if d.opts.Links != nil {
 		a.Links = d.opts.Links(r.Name, a)
@@ -655,6 +759,9 @@ func (d *Dispatcher) deliver(ctx context.Context, q *queue, a alert.Alert) bool 
 	switch {
 	case err == nil:
 		d.opts.Outcome(r.Name, delivery.OK)
+		if d.opts.Delivered != nil {
+			d.opts.Delivered(r.Name, a)
+		}
 		q.mu.Lock()
 		q.failed = retryState{}
 		q.mu.Unlock()
@@ -704,10 +811,11 @@ type RouteStatus struct {
 // Status returns each route's queue and the retry it waits for, in the
 // routes' order.
 func (d *Dispatcher) Status() []RouteStatus {
-	out := make([]RouteStatus, 0, len(d.queues))
-	for _, q := range d.queues {
+	queues := d.routeQueues()
+	out := make([]RouteStatus, 0, len(queues))
+	for _, q := range queues {
 		q.mu.Lock()
-		out = append(out, RouteStatus{Name: q.route.Name, Queued: len(q.items), Attempts: q.retry.attempts, RetryAt: q.retry.at,
+		out = append(out, RouteStatus{Name: q.route.Load().Name, Queued: len(q.items), Attempts: q.retry.attempts, RetryAt: q.retry.at,
 			RequestedWaitSeconds: q.retry.requested.Seconds(), LastError: q.retry.err, FailedAt: q.failed.at, Failure: q.failed.err})
 		q.mu.Unlock()
 	}
@@ -728,11 +836,12 @@ const announceAttempts = 3
 // returns [ErrCannotAnnounce] for another notifier or an unknown route.
 // It is safe for concurrent use and blocks until it is done or ctx ends.
 func (d *Dispatcher) Announce(ctx context.Context, route string, an Announcement) error {
-	for _, q := range d.queues {
-		if q.route.Name != route {
+	for _, q := range d.routeQueues() {
+		r := q.route.Load()
+		if r.Name != route {
 			continue
 		}
-		ar, ok := q.route.Notifier.(Announcer)
+		ar, ok := r.Notifier.(Announcer)
 		if !ok {
 			return ErrCannotAnnounce
 		}

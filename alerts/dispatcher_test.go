@@ -102,6 +102,40 @@ func TestDispatcher_retriesUntilDelivered(t *testing.T) {
 	})
 }
 
+// TestDispatcher_delivered: Delivered hears of each notification once it
+// is delivered, after its retries, per route; never of one that failed
+// for good.
+func TestDispatcher_delivered(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var c calls
+		flaky := NotifierFunc(func(ctx context.Context, a alert.Alert) error {
+			if c.add(a) == 1 {
+				return errors.New("503 Service Unavailable")
+			}
+			return nil
+		})
+		refused := NotifierFunc(func(ctx context.Context, a alert.Alert) error {
+			return delivery.Permanent(errors.New("401 invalid_auth"))
+		})
+		var mu sync.Mutex
+		var got []string
+		d := NewDispatcher(DispatcherOptions{Routes: []Route{{Name: "hook", Notifier: flaky}, {Name: "slack", Notifier: refused}},
+			Delivered: func(route string, a alert.Alert) {
+				mu.Lock()
+				defer mu.Unlock()
+				got = append(got, fmt.Sprintf("%s %s at %d calls", route, a.Rule, c.n()))
+			}})
+		stop := run(d)
+		d.Submit(firingAlert("signup-burst"))
+		time.Sleep(time.Minute)
+		synctest.Wait()
+		stop()
+		if want := []string{"hook signup-burst at 2 calls"}; !slices.Equal(got, want) {
+			t.Errorf("Delivered calls = %q, want %q", got, want)
+		}
+	})
+}
+
 func TestDispatcher_retryAfter(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		var c calls
@@ -590,6 +624,63 @@ func TestDispatcher_digestSite(t *testing.T) {
 		last := r.all[len(r.all)-1]
 		if last.Rule != "sentinel-digest" || !strings.HasPrefix(Headline(last, alert.Sanitize), "web-1: Notifications at 4 held back") {
 			t.Errorf("last notification %s: %q", last.Rule, Headline(last, alert.Sanitize))
+		}
+	})
+}
+
+// TestDispatcher_SetRoutes: a reload's routes. A route kept by name
+// delivers its next notification with its new notifier; a new route gets
+// the next; a removed one gets nothing new but delivers what it held
+// (here, one waiting for a retry); the status lists the current routes.
+func TestDispatcher_SetRoutes(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var oldHook, newHook, added, gone calls
+		goneFails := true
+		d := NewDispatcher(DispatcherOptions{Routes: []Route{
+			{Name: "hook", Notifier: NotifierFunc(func(_ context.Context, a alert.Alert) error { oldHook.add(a); return nil })},
+			{Name: "gone", Notifier: NotifierFunc(func(_ context.Context, a alert.Alert) error {
+				gone.add(a)
+				if goneFails {
+					goneFails = false
+					return errors.New("503 Service Unavailable")
+				}
+				return nil
+			})},
+		}})
+		stop := run(d)
+		defer stop()
+		d.Submit(firingAlert("first"))
+		synctest.Wait()
+		d.SetRoutes([]Route{
+			{Name: "hook", Notifier: NotifierFunc(func(_ context.Context, a alert.Alert) error { newHook.add(a); return nil })},
+			{Name: "added", Notifier: NotifierFunc(func(_ context.Context, a alert.Alert) error { added.add(a); return nil })},
+		})
+		d.Submit(firingAlert("second"))
+		time.Sleep(time.Minute) // gone's retry
+		synctest.Wait()
+		for _, c := range []struct {
+			name string
+			c    *calls
+			want []string
+		}{
+			{"hook before", &oldHook, []string{"first"}},
+			{"hook after", &newHook, []string{"second"}},
+			{"added", &added, []string{"second"}},
+			{"gone", &gone, []string{"first", "first"}},
+		} {
+			if !slices.Equal(c.c.rules, c.want) {
+				t.Errorf("%s got %q, want %q", c.name, c.c.rules, c.want)
+			}
+		}
+		var names []string
+		for _, s := range d.Status() {
+			names = append(names, s.Name)
+		}
+		if want := []string{"hook", "added"}; !slices.Equal(names, want) {
+			t.Errorf("status routes %q, want %q", names, want)
+		}
+		if p := d.Pending(); len(p) != 0 {
+			t.Errorf("pending %+v, want none", p)
 		}
 	})
 }

@@ -16,7 +16,7 @@
 // Each notifier is one file: its type, its constructor and its [Kind],
 // the entry of [Kinds] from which the config and the environment build
 // it. Adding one touches that file, its test, the [Kinds] list and the
-// README's Notifications.
+// README's Notifications (docs/architecture.md, "Where to add").
 //
 // The package never decides when a rule fires, never retries inside a
 // notifier, and never puts a secret (token, webhook URL, password) in an

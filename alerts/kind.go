@@ -10,7 +10,9 @@ import (
 // Kind is one type of notifier, as the config and the environment build
 // it: its file holds the type, its constructor and its Kind, and [Kinds]
 // lists it. Adding a notifier touches that file, its test, [Kinds] and the
-// README's Notifications.
+// README's Notifications (docs/architecture.md, "Where to add"). A route
+// the environment enables is named after its Type (a Slack bot token's:
+// slack-bot), the name `sentinel test-alert --notifier` takes.
 type Kind struct {
 	// Type is the type of a config's notifiers: entry ("slack").
 	Type string

@@ -148,8 +148,6 @@ func syntaxError(file string, err error) *Error {
 	return &Error{File: file, Line: line, Msg: msg}
 }
 
-// mapping calls f for each key of a mapping node, reporting keys that are
-// not in allowed and duplicate keys.
 // visit charges nodes walked against the budget and reports whether the
 // walk may go on.
 func (d *decoder) visit(n *yaml.Node, path string, nodes int) bool {
@@ -164,6 +162,8 @@ func (d *decoder) visit(n *yaml.Node, path string, nodes int) bool {
 	return false
 }
 
+// mapping calls f for each key of a mapping node, reporting keys that are
+// not in allowed and duplicate keys.
 func (d *decoder) mapping(n *yaml.Node, path string, allowed []string, f func(key string, k, v *yaml.Node)) {
 	n = deref(n)
 	if !d.visit(n, path, 1) {
@@ -820,7 +820,15 @@ func (d *decoder) rule(n *yaml.Node, path string) (detector.Rule, bool) {
 	return r, len(d.errs) == before
 }
 
-var detectorTypes = []string{string(detector.Rate), string(detector.Distinct), string(detector.Ratio), string(detector.Absence), "baseline"}
+// detectorTypes are the detector types a config may write: those of
+// [detector.Types], and baseline (a rate against its learned normal).
+var detectorTypes = func() []string {
+	var ts []string
+	for _, t := range detector.Types {
+		ts = append(ts, string(t))
+	}
+	return append(ts, "baseline")
+}()
 
 func (d *decoder) detector(n *yaml.Node, path string, r *detector.Rule, mentions map[string]bool) {
 	if n.Kind == yaml.ScalarNode {
@@ -1003,10 +1011,13 @@ func (d *decoder) share(n *yaml.Node, path string) (float64, bool) {
 	return v, true
 }
 
-// parseThreshold reads "20", "20/s", "1200/m", "5/min" or "100/h" for
-// rates (stored per second) and a plain count for distinct.
+// parseThreshold reads a threshold in the unit of the detector type's
+// value: "20", "20/s", "1200/m", "5/min" or "100/h" for rates (stored per
+// second), "0.3" or "30%" for shares, and a plain number for the rest (a
+// distinct count).
 func parseThreshold(s string, typ detector.Type) (float64, error) {
-	if typ == detector.Ratio {
+	unit := typ.Unit()
+	if unit == alert.Share {
 		pct := strings.HasSuffix(s, "%")
 		v, err := strconv.ParseFloat(strings.TrimSpace(strings.TrimSuffix(s, "%")), 64)
 		if pct {
@@ -1017,7 +1028,7 @@ func parseThreshold(s string, typ detector.Type) (float64, error) {
 		}
 		return v, nil
 	}
-	num, unit, hasUnit := strings.Cut(strings.ReplaceAll(s, " ", ""), "/")
+	num, per, hasUnit := strings.Cut(strings.ReplaceAll(s, " ", ""), "/")
 	v, err := strconv.ParseFloat(num, 64)
 	if err != nil || !(v > 0) || math.IsInf(v, 0) {
 		return 0, fmt.Errorf("must be a number above 0, optionally per unit (20/s, 30/m, 100/h), not %q", s)
@@ -1025,10 +1036,15 @@ func parseThreshold(s string, typ detector.Type) (float64, error) {
 	if !hasUnit {
 		return v, nil
 	}
-	if typ == detector.Distinct {
+	switch {
+	case unit == alert.Distinct:
 		return 0, errors.New("a distinct threshold is a count in the window, without a unit")
+	case unit != alert.PerSecond && unit != alert.Silent && unit != "":
+		// Silent: an absence takes no threshold, which its rule's check
+		// reports; "": an unknown type, reported as such.
+		return 0, fmt.Errorf("a %s threshold is a number, without a unit", typ)
 	}
-	switch unit {
+	switch per {
 	case "s", "sec", "second":
 		return v, nil
 	case "m", "min", "minute":
@@ -1036,7 +1052,7 @@ func parseThreshold(s string, typ detector.Type) (float64, error) {
 	case "h", "hour":
 		return v / 3600, nil
 	}
-	return 0, fmt.Errorf("unknown unit %q (s, m or h)", unit)
+	return 0, fmt.Errorf("unknown unit %q (s, m or h)", per)
 }
 
 // declareMatchers numbers the named match blocks of the config's

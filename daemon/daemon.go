@@ -60,19 +60,21 @@ type Options struct {
 	// Emit receives every alert transition, after the state that includes
 	// it has been saved (the console).
 	Emit func(alert.Alert) error
-	// Routes are the notifiers transitions are delivered to, through a
-	// Dispatcher: retried, capped, and kept in the state until delivered.
+	// Routes are notifiers besides the config's own (Config.Notifiers,
+	// the environment's included by whoever loaded it): in-process ones,
+	// for tests. They are kept across reloads. Every notifier is delivered
+	// to through a Dispatcher: retried, capped, and kept in the state
+	// until delivered.
 	Routes []alerts.Route
 	// MaxPerMinute caps each notifier's notifications a minute (a digest
 	// sums up the rest); 0 means alerts.DefaultMaxPerMinute.
 	MaxPerMinute int
-	// Silences hold back the notifications of rules until a time.
-	Silences map[string]time.Time
-	// Grouping groups the transitions into incidents, one notification
-	// each (group wait and interval, inhibitions, reminders), and names
-	// the site and labels every alert carries. Its Overlap is the
-	// engine's.
-	Grouping alerts.GroupOptions
+	// Host is the site's name when the config's settings.site gives none
+	// (the machine's host name).
+	Host string
+	// RemindEvery, when set, overrides the config's settings.remind_every
+	// (--remind-every).
+	RemindEvery time.Duration
 	// DryRun logs every action (the config's actions:) instead of making
 	// its requests.
 	DryRun bool
@@ -85,12 +87,6 @@ type Options struct {
 	Logger        *slog.Logger
 	// Now is the wall clock; nil means time.Now. Tests inject their own.
 	Now func() time.Time
-	// Public, when set (the config's settings.public), serves the signed
-	// links every notification carries — silence, run or revert an
-	// action, stop reminders — on a public listener; its key, the used
-	// links and their audit are kept in StateDir (README: Acting from
-	// your phone).
-	Public *config.Public
 	// Tap, if set, sees every line the daemon takes from the tailer, in
 	// the order the engine gets them, before it is decoded; it is called
 	// with the daemon's lock held and must not keep the line's Text.
@@ -130,6 +126,22 @@ type Daemon struct {
 	publishedLate uint64                      // late events already counted in the metrics
 	future        futureLines                 // lines dated ahead of the wall clock
 	savedActs     uint64                      // act.Changes() at the last save
+	// lineRead is when the line being taken was read from its file (zero
+	// between lines): the start of its transitions' latency.
+	lineRead time.Time
+	grouping alerts.GroupOptions // the config's notification settings, read at start
+	public   *config.Public      // settings.public, read at start
+	routes   []alerts.Route      // the notifiers in use: the config's, then Options.Routes
+
+	// beforeSave, if set (by tests), runs at the start of every save.
+	beforeSave func()
+
+	// untold holds, by rule and state, when the earliest transition no
+	// notification has told yet was made (latency.go).
+	untold map[untoldKey]time.Time
+
+	toldMu sync.Mutex           // guards told
+	told   map[string]time.Time // a notification's delivery key → when the earliest transition it tells was made
 }
 
 // stream is one followed file.
@@ -163,7 +175,8 @@ func New(opts Options) (*Daemon, error) {
 	}
 	d := &Daemon{opts: opts, log: opts.Logger, now: opts.Now, metrics: server.NewMetrics(), cfg: opts.Config,
 		streams: map[string]*stream{}, positions: map[tailer.FileID]tailer.Checkpoint{},
-		tailPublished: map[string]tailer.FileStats{}, started: opts.Now()}
+		tailPublished: map[string]tailer.FileStats{}, started: opts.Now(),
+		untold: map[untoldKey]time.Time{}, told: map[string]time.Time{}}
 	if err := d.newFleet(opts.Config); err != nil {
 		return nil, err
 	}
@@ -172,22 +185,39 @@ func New(opts Options) (*Daemon, error) {
 		return nil, err
 	}
 	d.eng = eng
-	if opts.Public != nil {
-		if d.links, err = d.newLinks(*opts.Public); err != nil {
+	// The notification settings: the config's, read at start only.
+	cfg := opts.Config
+	d.grouping = cfg.GroupOptions(opts.Host)
+	if opts.RemindEvery != 0 {
+		d.grouping.RemindEvery = opts.RemindEvery
+	}
+	// Public, when set (settings.public), serves the signed links every
+	// notification carries — silence, run or revert an action, stop
+	// reminders — on a public listener; its key, the used links and their
+	// audit are kept in StateDir (README: Acting from your phone).
+	d.public = cfg.Settings.Public
+	if d.public != nil {
+		if d.links, err = d.newLinks(*d.public); err != nil {
 			return nil, err
 		}
 	}
-	if len(opts.Routes) > 0 {
-		dopts := alerts.DispatcherOptions{Routes: opts.Routes, MaxPerMinute: opts.MaxPerMinute, Silences: opts.Silences,
-			Site: opts.Grouping.Site, Labels: opts.Grouping.Labels, Logger: opts.Logger, Outcome: d.metrics.Notification, Now: opts.Now}
+	d.routes = d.routesFor(cfg)
+	if len(d.routes) > 0 {
+		silences := map[string]time.Time{}
+		for _, s := range cfg.Silences {
+			silences[s.Rule] = s.Until
+		}
+		dopts := alerts.DispatcherOptions{Routes: d.routes, MaxPerMinute: opts.MaxPerMinute, Silences: silences,
+			Site: d.grouping.Site, Labels: d.grouping.Labels, Logger: opts.Logger, Outcome: d.metrics.Notification, Now: opts.Now,
+			Delivered: d.delivered}
 		if d.links != nil {
 			dopts.Links = d.linksFor
 		}
 		d.dispatch = alerts.NewDispatcher(dopts)
-		g := opts.Grouping
+		g := d.grouping
 		g.Overlap = func(a, b string) float64 { return d.eng.Overlap(a, b) } // under mu, as every Grouper call
 		d.group = alerts.NewGrouper(g)
-		for _, r := range opts.Routes {
+		for _, r := range d.routes {
 			d.metrics.AddNotifier(r.Name)
 		}
 	}
@@ -198,7 +228,7 @@ func New(opts Options) (*Daemon, error) {
 	d.audit = actions.NewAudit(auditPath)
 	d.act = actions.NewManager(actions.Options{Actions: opts.Config.Actions, DryRun: opts.DryRun, Audit: d.audit,
 		Logger: opts.Logger, Now: opts.Now, MinBackoff: opts.ActionBackoff,
-		Outcome: d.metrics.Action})
+		Outcome: d.metrics.Action, Latency: d.actionLatency})
 	d.metrics.SetBuildInfo(opts.Version)
 	d.metrics.ConfigLoaded(d.started)
 	for _, r := range opts.Config.Rules {
@@ -226,14 +256,27 @@ func (d *Daemon) newEngine(cfg *config.Config) (*detector.Engine, error) {
 	return detector.NewEngine(cfg.Rules, eopts)
 }
 
-// transition takes one of the engine's transitions: it queues it in
-// pending and hands it to the actions (which only queue the request) and
-// to the incidents. The caller holds mu (the loop, while the engine runs).
+// transition takes one of the engine's transitions. Its action's request
+// goes first: Handle queues it for the actions' own goroutine, which
+// makes it at once, while this one goes on with the batch, then saves
+// the state, then writes the transition and submits the notifications
+// (afterBatch, send). A crash before the save repeats the request after
+// the restart, under the same idempotency key: the lines after the last
+// save are read again, and fire at the same event time. Then the
+// transition is queued in pending and handed to the incidents. The caller
+// holds mu (the loop, while the engine runs).
 func (d *Daemon) transition(a alert.Alert) {
-	a.Site, a.Labels = d.opts.Grouping.Site, d.opts.Grouping.Labels
-	d.pending = append(d.pending, a)
+	a.Site, a.Labels = d.grouping.Site, d.grouping.Labels
+	now := time.Now() // durations: the monotonic clock, whatever d.now is
 	d.act.Handle(a)
+	if !d.lineRead.IsZero() {
+		d.metrics.ObserveLatency(server.LatencyReadToTransition, now.Sub(d.lineRead))
+	}
+	d.pending = append(d.pending, a)
 	if d.group != nil {
+		if k := (untoldKey{a.Rule, a.State}); d.untold[k].IsZero() {
+			d.untold[k] = now
+		}
 		d.group.Add(a)
 	}
 }
@@ -249,6 +292,9 @@ func (d *Daemon) groupDue() {
 		return
 	}
 	if notes := d.group.Due(now, d.measures); len(notes) > 0 {
+		for _, n := range notes {
+			d.noteTold(n)
+		}
 		d.notes = append(d.notes, notes...)
 		d.dirty = true
 	}
@@ -300,6 +346,8 @@ func (d *Daemon) Run(ctx context.Context) error {
 	}
 	var checkpoints []tailer.Checkpoint
 	var savedAt time.Time
+	// Under mu: the API (Status, Events) may be asked before Run returns.
+	d.mu.Lock()
 	if saved != nil {
 		checkpoints, savedAt = saved.Checkpoints, saved.Saved
 		for _, c := range checkpoints {
@@ -341,6 +389,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 			d.group.Restore(saved.Incidents)
 		}
 	}
+	d.mu.Unlock()
 	var srv *server.Server
 	if d.opts.Listen != "" { // before any goroutine: a bad address must not leave one running
 		srv, err = server.New(server.Options{Addr: d.opts.Listen, Token: d.opts.Token, Status: d.Status,
@@ -375,10 +424,11 @@ func (d *Daemon) Run(ctx context.Context) error {
 	d.mu.Unlock()
 
 	d.log.Info("started", "sources", len(d.opts.Sources), "rules", len(d.cfg.Rules), "state_dir", d.opts.StateDir, "listen", d.opts.Listen)
-	for _, r := range d.opts.Routes {
-		d.log.Info("notifier", "name", r.Name, "what", alerts.Describe(r.Notifier), "to", r.Scope(), "from", r.Origin)
-	}
-	if len(d.opts.Routes) == 0 {
+	d.mu.Lock()
+	routes := d.routes
+	d.mu.Unlock()
+	logRoutes(d.log, routes)
+	if len(routes) == 0 {
 		d.log.Warn("no notifier configured: alerts go to stdout only",
 			"hint", "set SENTINEL_NTFY_URL, SENTINEL_SLACK_WEBHOOK_URL or another variable of 'sentinel test-alert --help', or a config's notifiers:")
 	}
@@ -394,7 +444,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 		g.Go(func() error { return srv.Run(ctx) })
 	}
 	if d.links != nil {
-		d.log.Info("public links", "url", d.links.URL(), "listen", d.opts.Public.Listen)
+		d.log.Info("public links", "url", d.links.URL(), "listen", d.public.Listen)
 		g.Go(func() error { return d.links.Run(ctx) })
 	}
 	if d.dispatch != nil {
@@ -477,7 +527,9 @@ func (d *Daemon) take(l tailer.Line) {
 		d.streams[l.Path] = s
 	}
 	s.lastLine = d.now()
+	d.lineRead = l.Read
 	s.s.Line(l.Text)
+	d.lineRead = time.Time{}
 	id := l.Pos.ID()
 	s.lastPos[id], s.last = l.Pos, l.Pos
 	switch {
@@ -621,6 +673,9 @@ func (d *Daemon) trySave() {
 
 // save writes the positions and the engine's state.
 func (d *Daemon) save() error {
+	if d.beforeSave != nil {
+		d.beforeSave()
+	}
 	snap, err := d.eng.Snapshot()
 	if err != nil {
 		return err
@@ -660,6 +715,44 @@ func (d *Daemon) save() error {
 	}
 	d.dirty, d.savedActs = false, acts
 	return nil
+}
+
+// routesFor returns the routes of cfg's notifiers, then Options.Routes.
+func (d *Daemon) routesFor(cfg *config.Config) []alerts.Route {
+	var rs []alerts.Route
+	for _, n := range cfg.Notifiers {
+		rs = append(rs, n.Route)
+	}
+	return append(rs, d.opts.Routes...)
+}
+
+// setRoutes delivers the next notifications with the notifiers of a
+// reloaded config: a notifier kept by name (its URL changed, say) from
+// its next notification on, a new one from the next incident, a removed
+// one only what it holds. A daemon started without any notifier cannot
+// take one on: that needs a restart. The caller holds mu.
+func (d *Daemon) setRoutes(cfg *config.Config) {
+	routes := d.routesFor(cfg)
+	if d.dispatch == nil {
+		if len(routes) > 0 {
+			d.log.Warn("notifiers of the reloaded config not used: sentinel started without any; restart to use them")
+		}
+		return
+	}
+	d.dispatch.SetRoutes(routes)
+	for _, r := range routes {
+		d.metrics.AddNotifier(r.Name)
+	}
+	d.routes = routes
+	logRoutes(d.log, routes)
+}
+
+// logRoutes logs each notifier: its name, what it is, what it takes and
+// where it comes from.
+func logRoutes(log *slog.Logger, routes []alerts.Route) {
+	for _, r := range routes {
+		log.Info("notifier", "name", r.Name, "what", alerts.Describe(r.Notifier), "to", r.Scope(), "from", r.Origin)
+	}
 }
 
 // sourceFor returns the source a followed path belongs to.
@@ -774,6 +867,7 @@ func (d *Daemon) swap(cfg *config.Config) (transitions, notes []alert.Alert, err
 	}
 	d.fleetReload(cfg)
 	d.eng, d.cfg, d.dirty = eng, cfg, true
+	d.setRoutes(cfg)
 	d.act.SetActions(cfg.Actions, eng.Clock())
 	for _, a := range cfg.Actions {
 		d.metrics.AddAction(a.Name)
@@ -840,7 +934,8 @@ func (d *Daemon) lag(s *stream, now time.Time) time.Duration {
 func (d *Daemon) Status() server.Status {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	st := server.Status{Version: d.opts.Version, Started: d.started, Config: d.cfg.File, Fleet: d.fleetStatus()}
+	st := server.Status{Version: d.opts.Version, Started: d.started, Config: d.cfg.File, Latency: d.metrics.Latencies(),
+		Fleet: d.fleetStatus()}
 	for path, s := range d.streams {
 		ss := s.s.Stats()
 		src := server.SourceStatus{Path: path, Format: ss.Format, Lines: ss.Lines, Parsed: ss.Parsed,

@@ -80,7 +80,7 @@ func (d *Daemon) fleetAdopt(firing []alert.Alert) {
 		if d.group == nil {
 			continue
 		}
-		a.Site, a.Labels = d.opts.Grouping.Site, d.opts.Grouping.Labels
+		a.Site, a.Labels = d.grouping.Site, d.grouping.Labels
 		if told, ok := d.group.Adopt(a); ok {
 			d.dispatch.Adopt(told)
 			d.dirty = true

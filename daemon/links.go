@@ -34,7 +34,7 @@ func (d *Daemon) newLinks(p config.Public) (*links.Server, error) {
 		verbs = append(verbs, v.String())
 	}
 	d.metrics.AddLinks(append(verbs, "unknown"), links.Outcomes)
-	s, err := links.New(links.Options{Listen: p.Listen, URL: p.URL, Site: d.opts.Grouping.Site, TTL: p.LinkTTL,
+	s, err := links.New(links.Options{Listen: p.Listen, URL: p.URL, Site: d.grouping.Site, TTL: p.LinkTTL,
 		StateDir: d.opts.StateDir, TrustedProxies: p.TrustedProxies, Backend: linkBackend{d}, Outcome: d.metrics.Link,
 		Logger: d.log, Now: d.now})
 	if err != nil {
@@ -54,8 +54,8 @@ func (d *Daemon) LinksURL() string {
 
 // silenceFor is how long a silence link holds rules back.
 func (d *Daemon) silenceFor() time.Duration {
-	if d.opts.Public != nil && d.opts.Public.SilenceFor > 0 {
-		return d.opts.Public.SilenceFor
+	if d.public != nil && d.public.SilenceFor > 0 {
+		return d.public.SilenceFor
 	}
 	return config.DefaultSilenceFor
 }

@@ -234,12 +234,12 @@ func linksDaemon(t *testing.T, fs *testutil.FlagServer, clock *fakeClock, remind
 	cfg := linksConfig(t, fs.URL)
 	dir := t.TempDir()
 	stateDir, path := filepath.Join(dir, "state"), filepath.Join(dir, "access.log")
-	grouping := cfg.GroupOptions("")
+	var remindEvery time.Duration
 	if len(remind) > 0 {
-		grouping.RemindEvery = remind[0]
+		remindEvery = remind[0]
 	}
-	d, stop := start(t, Options{Config: cfg, Public: cfg.Settings.Public, Sources: []Source{{Pattern: path, Format: "auto"}},
-		StateDir: stateDir, FromStart: true, Routes: []alerts.Route{{Name: "ops-slack", Notifier: n}}, Grouping: grouping,
+	d, stop := start(t, Options{Config: cfg, Sources: []Source{{Pattern: path, Format: "auto"}},
+		StateDir: stateDir, FromStart: true, Routes: []alerts.Route{{Name: "ops-slack", Notifier: n}}, RemindEvery: remindEvery,
 		Now: clock.now, ActionBackoff: 10 * time.Millisecond})
 	waitFor(t, "the public listener", func() bool { return d.LinksURL() != "" })
 	return d, slack, stateDir, path, stop

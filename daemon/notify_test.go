@@ -129,7 +129,7 @@ func floodDaemon(t *testing.T, rc *receivers, log string, want int) {
 	}
 	path := filepath.Join(dir, "access.log")
 	d, stop := start(t, Options{Config: cfg, Sources: []Source{{Pattern: path, Format: "auto"}}, StateDir: filepath.Join(dir, "state"),
-		FromStart: true, Routes: routes, Grouping: cfg.GroupOptions("")})
+		FromStart: true})
 	n := copySample(t, log, path)
 	waitForLong(t, "every line", time.Minute, func() bool { return d.Events() == uint64(n) })
 	waitForLong(t, "the notifications", time.Minute, func() bool {
@@ -332,7 +332,7 @@ func TestDaemon_metricsFromStart(t *testing.T) {
 		t.Fatal(err)
 	}
 	d, stop := start(t, Options{Config: cfg, Sources: []Source{{Pattern: path, Format: "auto"}}, StateDir: filepath.Join(dir, "state"),
-		FromStart: true, Emit: rec.emit, Routes: []alerts.Route{{Name: "hook", Notifier: n}}, Grouping: cfg.GroupOptions("web-1")})
+		FromStart: true, Emit: rec.emit, Routes: []alerts.Route{{Name: "hook", Notifier: n}}, Host: "web-1"})
 	defer stop()
 	for _, s := range []struct{ name, label, value string }{
 		{"sentinel_rule_firing", "rule", "traffic-drop"}, {"sentinel_alerts_total", "rule", "signup-spread"},

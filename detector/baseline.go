@@ -33,9 +33,14 @@ func newLearned(b *Baseline, window, tick time.Duration, poisson bool) *learned 
 }
 
 // threshold returns the level the value is compared with at a boundary,
-// from the learned normal; ready is false during the warm-up (which runs
-// from start), before anything was learned, and for a drop rule whose
-// normal is under its floor, with why saying so.
+// from the learned normal; ready is false during the warm-up, before
+// anything was learned, and for a drop rule whose normal is under its
+// floor, with why saying so.
+//
+// The warm-up runs for Warmup from start, and at least half of it after
+// learning starts (see [learned.learnFrom]): a rule whose window is as long
+// as its warm-up (an hourly count) would otherwise end it with one value
+// learned, and learn a drip starting then as its normal.
 func (l *learned) threshold(at, start time.Time) (th float64, ready bool, why string) {
 	b := l.cfg
 	if !l.init {
@@ -44,6 +49,24 @@ func (l *learned) threshold(at, start time.Time) (th float64, ready bool, why st
 		}
 		return math.Inf(1), false, "warm-up: nothing learned yet"
 	}
+	th = l.level()
+	if b.Down && l.mean < b.Floor {
+		return th, false, fmt.Sprintf("baseline %.3g under the floor %.3g: too little traffic to miss", l.mean, b.Floor)
+	}
+	if left := l.warmup() - at.Sub(start); left > 0 {
+		if b.WarmupFloor > 0 && !b.Down {
+			return max(th, b.WarmupFloor), true, ""
+		}
+		return th, false, "warm-up: " + left.Round(time.Second).String() + " left"
+	}
+	return th, true, ""
+}
+
+// level is the threshold the learned normal sets, before any warm-up
+// floor: the normal times the factor, or plus the sigmas, and at least the
+// floor (for a drop rule: at most the normal divided by the factor).
+func (l *learned) level() float64 {
+	b := l.cfg
 	// The spread is at least the counting noise of the mean, so that a
 	// perfectly steady normal does not put the threshold on it.
 	noise := math.Sqrt(max(l.mean, 0))
@@ -56,65 +79,67 @@ func (l *learned) threshold(at, start time.Time) (th float64, ready bool, why st
 	}
 	sd := max(math.Sqrt(l.vr), noise)
 	if b.Down {
-		th = math.Inf(1)
+		th := math.Inf(1)
 		if b.Factor > 0 {
 			th = l.mean / b.Factor
 		}
 		if b.Sigmas > 0 {
 			th = min(th, l.mean-b.Sigmas*sd)
 		}
-		if l.mean < b.Floor {
-			return th, false, fmt.Sprintf("baseline %.3g under the floor %.3g: too little traffic to miss", l.mean, b.Floor)
-		}
-	} else {
-		th = b.Floor
-		if b.Factor > 0 {
-			th = max(th, l.mean*b.Factor)
-		}
-		if b.Sigmas > 0 {
-			th = max(th, l.mean+b.Sigmas*sd)
-		}
-		if l.share != nil {
-			th = min(th, 1) // a share past 100% would never fire
-		}
+		return th
 	}
-	if left := b.Warmup - at.Sub(start); left > 0 {
-		if b.WarmupFloor > 0 && !b.Down {
-			return max(th, b.WarmupFloor), true, ""
-		}
-		return th, false, "warm-up: " + left.Round(time.Second).String() + " left"
+	th := b.Floor
+	if b.Factor > 0 {
+		th = max(th, l.mean*b.Factor)
 	}
-	return th, true, ""
+	if b.Sigmas > 0 {
+		th = max(th, l.mean+b.Sigmas*sd)
+	}
+	if l.share != nil {
+		th = min(th, 1) // a share past 100% would never fire
+	}
+	return th
 }
 
 // learn folds a boundary's value into the normal. A value past the
 // threshold, or any value while the rule is pending or firing, is learned
-// as the threshold, at the half-life's weight: an attack teaches the
-// baseline at most a slow rise, and one during the warm-up, or from the
-// first value learned, cannot become the normal either.
+// as the threshold: an attack teaches the baseline at most a slow rise,
+// and one during the warm-up cannot become the normal either.
 //
-// Learning starts once the window has filled (earlier values count only
-// part of a window), and weighs the first values as a plain average, so
-// that the warm-up ends with the mean of what it saw rather than a
-// half-life's lag behind it.
-func (l *learned) learn(v, th float64, active bool, at, start time.Time) {
-	if at.Sub(start) < l.window {
+// Learning starts at learnFrom, and weighs the first values as a plain
+// average, so that the warm-up ends with the mean of what it saw rather
+// than a half-life's lag behind it.
+func (l *learned) learn(v float64, active bool, at, start time.Time) {
+	elapsed := at.Sub(start)
+	if elapsed < l.learnFrom() {
 		return
 	}
-	x := v
-	attack := (active || crosses(v, th, l.cfg.Down, true)) && !math.IsInf(th, 0)
-	if attack {
-		x = th // even in warm-up: an attack then must not become the normal
+	if elapsed < l.window && l.poisson {
+		// A rate over a window not yet full: the events so far over the
+		// time they took, not over the whole window.
+		v *= float64(l.window) / float64(elapsed)
 	}
 	if !l.init {
 		// The first value learned, while an attack is under way (a sentinel
-		// started during one, a new fleet): the normal the threshold stands
-		// for, not the threshold itself.
-		if attack && !l.cfg.Down && l.cfg.Factor > 0 {
+		// started during one, a new fleet): the normal that the threshold
+		// the rule fired at stands for, not the attack's value.
+		x := v
+		if th, _, _ := l.threshold(at, start); !l.cfg.Down && l.cfg.Factor > 0 && !math.IsInf(th, 0) &&
+			(active || crosses(v, th, false, true)) {
 			x = th / l.cfg.Factor
 		}
 		l.init, l.mean, l.n = true, x, 1
 		return
+	}
+	x := v
+	// An attack is judged against the normal's own level, not the warm-up
+	// floor: in the warm-up a rise under that floor (a drip's first posts)
+	// would otherwise be learned at full weight, and its normal would climb
+	// with it and keep ahead of it.
+	th := l.level()
+	attack := (active || crosses(v, th, l.cfg.Down, true)) && !math.IsInf(th, 0)
+	if attack {
+		x = th // even in warm-up: an attack then must not become the normal
 	}
 	// Nor may an attack teach the other direction: a flood must not lift
 	// the normal a drop rule compares with (the site's ordinary traffic
@@ -131,6 +156,24 @@ func (l *learned) learn(v, th float64, active bool, at, start time.Time) {
 		return
 	}
 	l.fold(x)
+}
+
+// learnFrom is how long after the log's first line a baseline starts
+// learning. A rate can be measured over part of its window (the events over
+// the time they took) once a quarter of it has passed; a count or a share
+// over part of a window is only part of one, and waits for the window to
+// fill. Learning early matters for long windows: an hourly rule that waited
+// for its hour would learn for its warm-up only after it, blind meanwhile.
+func (l *learned) learnFrom() time.Duration {
+	if l.poisson {
+		return l.window / 4
+	}
+	return l.window
+}
+
+// warmup is how long after the log's first line the warm-up ends.
+func (l *learned) warmup() time.Duration {
+	return max(l.cfg.Warmup, l.learnFrom()+l.cfg.Warmup/2)
 }
 
 // learnSpan is the most a learned value may differ from the normal, as a

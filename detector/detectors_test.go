@@ -517,6 +517,10 @@ func TestEvidence(t *testing.T) {
 		}
 		slices.SortStableFunc(lines, func(a, b line) int { return cmp.Compare(a.at, b.at) })
 		var e parsers.Event
+		// The engine has read the log for a while before: a post in its
+		// first coldWindow is never cold.
+		e.Time, e.ClientIP, e.Method = t0.Add(-coldWindow), []byte("192.0.2.1"), []byte("GET")
+		eng.Observe(&e)
 		for _, l := range lines {
 			e.Reset()
 			e.Time, e.ClientIP, e.Method, e.UserAgent, e.Status = t0.Add(l.at), []byte(l.ip), []byte(l.method), []byte(l.ua), l.status
@@ -767,14 +771,22 @@ func TestColdField(t *testing.T) {
 		e.Time, e.ClientIP, e.Method = t0.Add(at), []byte(ip), []byte(method)
 		eng.Observe(&e)
 	}
+	// Nothing is cold in the log's first coldWindow: the page loads
+	// before it were not read.
+	for i := range 5 {
+		send(time.Duration(i)*s, fmt.Sprintf("198.51.99.%d", i), "POST")
+	}
+	if got := eng.Stats().Rules[0].Matched; got != 0 {
+		t.Errorf("cold posts in the log's first minutes: %d, want 0", got)
+	}
 	for i := range 10 { // people: the form...
-		send(time.Duration(i)*s, fmt.Sprintf("10.0.0.%d", i), "GET")
+		send(coldWindow+time.Duration(i)*s, fmt.Sprintf("10.0.0.%d", i), "GET")
 	}
 	for i := range 10 { // ...then the post
-		send(30*s+time.Duration(i)*s, fmt.Sprintf("10.0.0.%d", i), "POST")
+		send(coldWindow+30*s+time.Duration(i)*s, fmt.Sprintf("10.0.0.%d", i), "POST")
 	}
 	for i := range 7 { // a bot: posts only
-		send(45*s+time.Duration(i)*s, fmt.Sprintf("198.51.100.%d", i), "POST")
+		send(coldWindow+45*s+time.Duration(i)*s, fmt.Sprintf("198.51.100.%d", i), "POST")
 	}
 	eng.Flush()
 	if got := eng.Stats().Rules[0].Matched; got != 7 {

@@ -28,18 +28,24 @@
 //
 // # Adding a detector kind
 //
-// A new kind touches its own file, its registration and its docs:
+// A new kind touches four files (docs/architecture.md, "Where to add"):
 //
-//  1. detector/<kind>.go: a type implementing the kind interface (embed
-//     basicKind for the defaults), keeping what it needs per ring slot in
-//     slices indexed by slot, and a constructor `func(*ruleState) kind`.
-//     Implement slotSaver if it keeps per-slot state (its part of the
-//     snapshot), sincer if its episode starts elsewhere than when the
-//     condition began.
-//  2. detector/kind.go: its [Type] in the kinds table (and rule.go's Types
-//     and Validate for the fields it needs).
-//  3. config/decode.go: the YAML of its parameters, if it has new ones.
-//  4. docs/rules.md and README's "Detectors": what it measures, its unit.
+//  1. detector/<kind>.go: its [Type] constant; a type implementing the
+//     kind interface (embed basicKind for the defaults), keeping what it
+//     needs per ring slot in slices indexed by slot; a constructor
+//     `func(*ruleState) kind`; and, if the kind requires something of a
+//     rule, a `func(*Rule) []Problem` for its entry. Implement slotSaver
+//     if it keeps per-slot state (its part of the snapshot), sincer if its
+//     episode starts elsewhere than when the condition began.
+//  2. detector/kind.go: one entry in kindTable (type, constructor, the
+//     unit its threshold is written in, its checks), from which [Types],
+//     config's list of types and `sentinel check` take it.
+//  3. detector/<kind>_test.go: the kind through an [Engine].
+//  4. README.md's "Detectors" table: what it measures, its unit, its
+//     parameters.
+//
+// A kind with a parameter of its own (a new YAML key) also adds the field
+// to [Rule] (rule.go) and its key to config/decode.go.
 //
 // The value must be computable in O(1) (or amortized O(1) per event and
 // per boundary): every boundary measures it exactly, and traces record

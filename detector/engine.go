@@ -147,6 +147,9 @@ type Engine struct {
 
 	ev   Event    // the event the rules read, refilled for each
 	warm *warmSet // addresses that loaded a page lately; nil when no rule asks
+	// fired holds the rules that fired on the event being observed, until
+	// it is counted (reused from event to event).
+	fired []firedOn
 	// shareOf are the rules with an evidence share, whose ShareOf every
 	// event is matched against.
 	shareOf []*ruleState
@@ -342,6 +345,7 @@ func (e *Engine) observe(ev *parsers.Event) {
 	}
 	e.notices.observe(x)
 	var mask uint64 // the rules that counted ev, for their overlap
+	fired := e.fired[:0]
 	for i, r := range e.rules {
 		if r.rule.Match != nil && !r.rule.Match.Match(x) {
 			continue
@@ -357,13 +361,28 @@ func (e *Engine) observe(ev *parsers.Event) {
 			// At the newest time seen: an event within the skew but behind
 			// it completes a crossing the engine learns only now.
 			if v, th, ok := r.crossedOnEvent(e.watermark); ok {
-				a := r.fireOnEvent(e.watermark, v, th)
-				e.noteActive(i)
-				e.opts.Emit(a)
+				fired = append(fired, firedOn{i, r.fireOnEvent(e.watermark, v, th)})
 			}
 		}
 	}
+	// The rules that fired on ev become active before ev is counted in
+	// the overlaps, and are emitted after: two rules crossing on the same
+	// post (a flood's 61st address and its 61st cold post) share it, and
+	// the grouper makes them one incident.
+	for _, f := range fired {
+		e.noteActive(f.rule)
+	}
 	e.ov.add(mask)
+	for _, f := range fired {
+		e.opts.Emit(f.alert)
+	}
+	e.fired = fired[:0]
+}
+
+// firedOn is a rule that fired on an event, and its alert.
+type firedOn struct {
+	rule  int
+	alert alert.Alert
 }
 
 // Advance moves the engine's clock to now without an event, so that rules

@@ -171,10 +171,17 @@ func BlockName(c Cond) string {
 // the traffic. A false positive (about 2% at 100,000 addresses in a
 // generation) makes a cold address look warm: evidence is missed, never
 // invented.
+//
+// For its first coldWindow of event time it knows nothing of the time
+// before its first event, and calls every address warm: a post in a log's
+// (or a restart's) first minutes is not evidence of a bot because the
+// page load before it was not read.
 type warmSet struct {
 	seed     maphash.Seed
 	cur, old []uint64
 	gen      int64 // the current generation: event time / coldWindow
+	first    int64 // the first event's time, Unix nanoseconds
+	started  bool
 }
 
 const warmBits = 1 << 20
@@ -185,6 +192,9 @@ func newWarmSet() *warmSet {
 
 // advance swaps generations as event time t passes them.
 func (w *warmSet) advance(t time.Time) {
+	if !w.started {
+		w.started, w.first = true, t.UnixNano()
+	}
 	g := floorDiv(t.UnixNano(), int64(coldWindow))
 	switch {
 	case g <= w.gen:
@@ -217,9 +227,10 @@ func (w *warmSet) note(ev *Event) {
 }
 
 // has reports whether ev's client loaded something lately. An event
-// without a client address is warm: nothing is known against it.
+// without a client address, or within coldWindow of the first event, is
+// warm: nothing is known against it.
 func (w *warmSet) has(ev *Event) bool {
-	if len(ev.ClientIP) == 0 {
+	if len(ev.ClientIP) == 0 || ev.ns-w.first < int64(coldWindow) {
 		return true
 	}
 	in := func(set []uint64, bs [3]uint32) bool {

@@ -12,7 +12,7 @@ import (
 // learned baseline, for:, hysteresis), the alert, the trace and the
 // snapshot are the rule's; a kind adds only what is its own, kept per
 // ring slot where it is per bucket. Each kind lives in its own file and
-// registers its constructor in kinds.
+// registers its constructor in kindTable.
 type kind interface {
 	// unit is the unit of the kind's value.
 	unit() alert.Unit
@@ -36,12 +36,64 @@ type kind interface {
 	fill(a *alert.Alert)
 }
 
+// kindEntry registers one detector type.
+type kindEntry struct {
+	typ Type
+	// new builds the type's kind for a rule state.
+	new func(s *ruleState) kind
+	// unit is the unit of the type's value, and so of a threshold written
+	// for it: config reads a threshold by it (a rate takes 20/s or
+	// 1200/m, a share 30%) and `sentinel check` prints one in it.
+	unit alert.Unit
+	// problems, when set, checks what only this type requires of a rule;
+	// [Rule.Problems] calls it after the checks every type shares.
+	problems func(r *Rule) []Problem
+}
+
+// kindTable is the one list of detector types, in the order help texts
+// and errors list them: a new type is one entry here, with its file.
+// [Types] and kinds are made from it.
+var kindTable = []kindEntry{
+	{typ: Rate, new: newRate, unit: alert.PerSecond},
+	{typ: Distinct, new: newDistinctKind, unit: alert.Distinct},
+	{typ: Ratio, new: newRatio, unit: alert.Share},
+	{typ: Absence, new: newAbsence, unit: alert.Silent},
+}
+
+// Types lists the detector types, in the order of kindTable.
+var Types = func() []Type {
+	ts := make([]Type, len(kindTable))
+	for i, e := range kindTable {
+		ts[i] = e.typ
+	}
+	return ts
+}()
+
 // kinds builds each detector type's kind for a rule state.
-var kinds = map[Type]func(s *ruleState) kind{
-	Rate:     newRate,
-	Distinct: newDistinctKind,
-	Ratio:    newRatio,
-	Absence:  newAbsence,
+var kinds = func() map[Type]func(s *ruleState) kind {
+	m := make(map[Type]func(s *ruleState) kind, len(kindTable))
+	for _, e := range kindTable {
+		m[e.typ] = e.new
+	}
+	return m
+}()
+
+// lookupKind returns the entry of a detector type, and whether there is one.
+func lookupKind(t Type) (kindEntry, bool) {
+	for _, e := range kindTable {
+		if e.typ == t {
+			return e, true
+		}
+	}
+	return kindEntry{}, false
+}
+
+// Unit returns the unit of the type's value, in which its threshold is
+// written: [alert.PerSecond] for a rate, [alert.Share] for a ratio; ""
+// for an unknown type.
+func (t Type) Unit() alert.Unit {
+	e, _ := lookupKind(t)
+	return e.unit
 }
 
 // slotSaver is a kind that keeps state per ring slot: its part of each

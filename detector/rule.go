@@ -24,9 +24,6 @@ const (
 	Absence Type = "absence"
 )
 
-// Types lists the detector types.
-var Types = []Type{Rate, Distinct, Ratio, Absence}
-
 // Baseline makes a Rate or Distinct rule compare its value with what it
 // learned was normal instead of a fixed threshold: an exponentially
 // weighted mean and variance of the value at each bucket boundary. While
@@ -63,9 +60,11 @@ type Baseline struct {
 }
 
 // Rule is one compiled rule: which events count, how they are measured,
-// and when that fires. Build it through the config package, which checks
-// every field and reports errors with file:line; [Rule.Validate] repeats
-// the checks the engine relies on.
+// and when that fires. The config package maps YAML onto it (checking
+// only the words and units a config writes, such as a severity, a
+// detector type or "20/s"); what the rule means is checked in one place,
+// [Rule.Problems], which the engine runs on every rule and config reports
+// at file:line.
 type Rule struct {
 	Name        string
 	Description string

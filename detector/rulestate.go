@@ -304,7 +304,7 @@ func (s *ruleState) evaluate(at time.Time) (alert.Alert, bool) {
 		}
 	}
 	if s.base != nil {
-		s.base.learn(v, th, s.state != stateInactive, at, s.start)
+		s.base.learn(v, s.state != stateInactive, at, s.start)
 	}
 	if s.judge != nil {
 		s.judge.learn(at)

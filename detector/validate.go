@@ -92,7 +92,7 @@ func (r *Rule) Problems(res time.Duration) []Problem {
 	case r.PerKey && r.GroupBy == nil:
 		bad("detector.per_key", "needs group_by on the rule (the key to count per)")
 	}
-	if r.Fleet && (r.PerKey || r.Type == Absence) {
+	if r.Fleet && (r.PerKey || r.Type != Rate && r.Type != Distinct && r.Type != Ratio) {
 		bad("fleet", "a fleet-wide rule is a rate, distinct or ratio rule, not per key: each node keeps its per-key rules")
 	}
 	if r.Baseline != nil {
@@ -106,6 +106,9 @@ func (r *Rule) Problems(res time.Duration) []Problem {
 	}
 	if r.For < 0 {
 		bad("for", "must not be negative")
+	}
+	if e, _ := lookupKind(r.Type); e.problems != nil {
+		ps = append(ps, e.problems(r)...)
 	}
 	return ps
 }

@@ -1,13 +1,9 @@
 package links
 
 import (
-	"bufio"
-	"encoding/json"
-	"fmt"
-	"io"
-	"os"
-	"sync"
 	"time"
+
+	"github.com/sentinel-dev/sentinel/internal/auditlog"
 )
 
 // AuditFile is the name of the links' audit log in the state directory.
@@ -62,12 +58,7 @@ type Entry struct {
 // say who else acted on an incident, across restarts. It is safe for
 // concurrent use.
 type Audit struct {
-	mu       sync.Mutex // guards the fields below
-	path     string
-	f        *os.File
-	size     int64
-	maxBytes int64
-	recent   []Entry
+	log *auditlog.Log[Entry]
 }
 
 // Bounds of an [Audit].
@@ -81,106 +72,22 @@ const (
 // OpenAudit opens (or creates) the audit log at path; "" keeps entries in
 // memory only.
 func OpenAudit(path string) (*Audit, error) {
-	a := &Audit{path: path, maxBytes: auditMaxBytes}
-	if path == "" {
-		return a, nil
-	}
-	if err := a.open(); err != nil {
+	l, err := auditlog.Open[Entry](path, auditlog.Options{Name: "links audit", MaxBytes: auditMaxBytes, Recent: auditRecent, ReadBack: auditTailBytes})
+	if err != nil {
 		return nil, err
 	}
-	a.readTail()
-	return a, nil
-}
-
-func (a *Audit) open() error {
-	f, err := os.OpenFile(a.path, os.O_RDWR|os.O_APPEND|os.O_CREATE, 0o600)
-	if err != nil {
-		return fmt.Errorf("open links audit: %w", err)
-	}
-	st, err := f.Stat()
-	if err != nil {
-		f.Close()
-		return fmt.Errorf("open links audit: %w", err)
-	}
-	a.f, a.size = f, st.Size()
-	return nil
-}
-
-// readTail loads the last entries of the file into recent; lines it
-// cannot decode (a torn last line) are skipped.
-func (a *Audit) readTail() {
-	off := max(a.size-auditTailBytes, 0)
-	sc := bufio.NewScanner(io.NewSectionReader(a.f, off, a.size-off))
-	sc.Buffer(make([]byte, 64<<10), 1<<20)
-	first := off > 0
-	for sc.Scan() {
-		if first { // the first line of a tail may be cut
-			first = false
-			continue
-		}
-		var e Entry
-		if json.Unmarshal(sc.Bytes(), &e) == nil {
-			a.keep(e)
-		}
-	}
-}
-
-// keep adds e to recent. The caller holds mu (or owns a).
-func (a *Audit) keep(e Entry) {
-	a.recent = append(a.recent, e)
-	if len(a.recent) > auditRecent {
-		a.recent = a.recent[len(a.recent)-auditRecent:]
-	}
+	return &Audit{log: l}, nil
 }
 
 // Record appends e. A write failure is returned; the entry is still kept
 // in memory.
-func (a *Audit) Record(e Entry) error {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	a.keep(e)
-	if a.path == "" {
-		return nil
-	}
-	b, err := json.Marshal(e)
-	if err != nil {
-		return fmt.Errorf("links audit: %w", err)
-	}
-	b = append(b, '\n')
-	if a.f == nil || a.size+int64(len(b)) > a.maxBytes {
-		if err := a.rotate(); err != nil {
-			return err
-		}
-	}
-	n, err := a.f.Write(b)
-	a.size += int64(n)
-	if err != nil {
-		return fmt.Errorf("write links audit: %w", err)
-	}
-	return nil
-}
-
-// rotate moves a full log to path.1 and starts a new one.
-func (a *Audit) rotate() error {
-	if a.f != nil {
-		a.f.Close()
-		a.f = nil
-		if a.size > 0 {
-			if err := os.Rename(a.path, a.path+".1"); err != nil {
-				return fmt.Errorf("rotate links audit: %w", err)
-			}
-		}
-	}
-	return a.open()
-}
+func (a *Audit) Record(e Entry) error { return a.log.Record(e) }
 
 // Acted returns the recent entries of an incident that did something or
 // tried to (ok and failed), oldest first.
 func (a *Audit) Acted(episode string) []Entry {
-	a.mu.Lock()
-	defer a.mu.Unlock()
 	var out []Entry
-	for _, e := range a.recent {
+	for _, e := range a.log.Recent() {
 		if e.Episode == episode && (e.Outcome == OutcomeOK || e.Outcome == OutcomeFailed) {
 			out = append(out, e)
 		}
@@ -191,10 +98,9 @@ func (a *Audit) Acted(episode string) []Entry {
 // UsedAt returns the entry of the link id's successful or failed use, and
 // whether the recent entries hold one.
 func (a *Audit) UsedAt(id string) (Entry, bool) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	for i := len(a.recent) - 1; i >= 0; i-- {
-		if e := a.recent[i]; e.LinkID == id && (e.Outcome == OutcomeOK || e.Outcome == OutcomeFailed) {
+	recent := a.log.Recent()
+	for i := len(recent) - 1; i >= 0; i-- {
+		if e := recent[i]; e.LinkID == id && (e.Outcome == OutcomeOK || e.Outcome == OutcomeFailed) {
 			return e, true
 		}
 	}
@@ -202,20 +108,7 @@ func (a *Audit) UsedAt(id string) (Entry, bool) {
 }
 
 // Recent returns the last entries recorded, oldest first.
-func (a *Audit) Recent() []Entry {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	return append([]Entry(nil), a.recent...)
-}
+func (a *Audit) Recent() []Entry { return a.log.Recent() }
 
 // Close closes the file; safe to call twice.
-func (a *Audit) Close() error {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	if a.f == nil {
-		return nil
-	}
-	err := a.f.Close()
-	a.f, a.path = nil, ""
-	return err
-}
+func (a *Audit) Close() error { return a.log.Close() }

@@ -12,15 +12,16 @@ import (
 // formats in this file is the only place that knows a format by name;
 // nothing outside this package compares format names.
 //
-// Adding a format touches four files: its decoder (its own file, or none
-// for a preset of the JSON or logfmt decoder), one entry in the table
-// below (name, Reads, an Example whose client is 203.0.113.9, the
-// detection rule, the decoder or preset), testdata/<name>.log, and
-// testdata/<name>.golden.jsonl. `go test ./parsers -update` writes the
-// golden file and the README's table of formats from the entry; the tests
-// that read the table then cover the format without more code: golden
-// output, detection of its testdata without --format, its example with
-// ports, brackets and IPv6 zones in the client, and FuzzFormats.
+// Adding a format (docs/architecture.md, "Where to add") takes its
+// decoder (its own file, or none for a preset of the JSON or logfmt
+// decoder), one entry in the table below (name, Reads, an Example whose
+// client is 203.0.113.9, the detection rule, the decoder or preset) and
+// testdata/<name>.log. `go test ./parsers -update` writes
+// testdata/<name>.golden.jsonl and the README's table of formats from
+// the entry; the tests that read the table then cover the format without
+// more code: golden output, detection of its testdata without --format,
+// its example with ports, brackets and IPv6 zones in the client, and
+// FuzzFormats.
 type Format struct {
 	// Name is what --format and a source's format: take.
 	Name string

@@ -20,7 +20,8 @@ import (
 // illustrative: built from the documented formats with made-up values.
 
 // phoenixRecord is what one Decode or Flush call produced: an event or an
-// error. It is also the golden file's line format.
+// error, as the table tests below compare it (golden files are
+// golden_test.go's goldenEvent).
 type phoenixRecord struct {
 	Line      int               `json:"line,omitempty"`  // input line (1-based) of the Decode call
 	Flush     bool              `json:"flush,omitempty"` // emitted by Flush

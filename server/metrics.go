@@ -72,7 +72,12 @@ type Metrics struct {
 	reloadOK     prometheus.Gauge
 	reloadTime   prometheus.Gauge
 	buildInfo    *prometheus.GaugeVec
+	latency      *prometheus.HistogramVec
+	recent       map[LatencyStage]*recent // fixed at NewMetrics: read without a lock
 }
+
+// latencyHelp is sentinel_latency_seconds' help text.
+const latencyHelp = "How long the stages from a log line to what it sets off take, by stage: read_to_transition (a line read from its file to the alert transition it sets off), transition_to_action_request (a firing to its action's request being made), action_request_to_response (the request to its response), transition_to_notification (a transition to the notification telling it delivered, its group wait included)."
 
 // NewMetrics returns the daemon's metrics on a new registry, which also
 // holds the Go runtime and process collectors (go_*, process_*).
@@ -155,11 +160,21 @@ func NewMetrics() *Metrics {
 			Name: "sentinel_build_info",
 			Help: "Always 1, labelled with sentinel's version and the Go version that built it.",
 		}, []string{"version", "goversion"}),
+		latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "sentinel_latency_seconds",
+			Help:    latencyHelp,
+			Buckets: LatencyBuckets,
+		}, []string{"stage"}),
+		recent: map[LatencyStage]*recent{},
+	}
+	for _, s := range LatencyStages {
+		m.latency.WithLabelValues(string(s)) // every stage shows from the start, at 0
+		m.recent[s] = &recent{}
 	}
 	m.reg.MustRegister(
 		m.linesRead, m.linesParsed, m.linesSkipped, m.rotations,
 		m.lagSeconds, m.lagBytes, m.eventsLate, m.eventsFuture, m.alerts, m.ruleFiring, m.ruleValue, m.ruleThresh,
-		m.notifs, m.actions, m.links, m.reloads, m.reloadOK, m.reloadTime, m.buildInfo,
+		m.notifs, m.actions, m.links, m.reloads, m.reloadOK, m.reloadTime, m.buildInfo, m.latency,
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 	)
@@ -293,7 +308,7 @@ func (m *Metrics) ForgetRule(rule string) {
 // AddNotifier makes the notifier's sentinel_notifications_total series
 // exist at 0, one per outcome a notification can have.
 func (m *Metrics) AddNotifier(notifier string) {
-	for _, o := range []delivery.Outcome{delivery.OK, delivery.Retrying, delivery.Failed, delivery.Dropped, delivery.Capped, delivery.Silenced} {
+	for _, o := range delivery.NotificationOutcomes {
 		m.notifs.WithLabelValues(notifier, string(o))
 	}
 }
@@ -301,7 +316,7 @@ func (m *Metrics) AddNotifier(notifier string) {
 // AddAction makes the action's sentinel_actions_total series exist at 0,
 // one per outcome an attempt can have in the daemon.
 func (m *Metrics) AddAction(action string) {
-	for _, o := range []delivery.Outcome{delivery.OK, delivery.Retrying, delivery.Failed, delivery.Skipped, delivery.DryRun, delivery.Stopped} {
+	for _, o := range delivery.ActionOutcomes {
 		m.actions.WithLabelValues(action, string(o))
 	}
 }
@@ -366,4 +381,29 @@ func (m *Metrics) ConfigReload(err error, at time.Time) {
 func (m *Metrics) SetBuildInfo(version string) {
 	m.buildInfo.Reset()
 	m.buildInfo.WithLabelValues(version, runtime.Version()).Set(1)
+}
+
+// ObserveLatency records one duration of a stage: in
+// sentinel_latency_seconds{stage}, and among the stage's latest samples
+// that [Metrics.Latencies] takes its quantiles from. A stage not in
+// [LatencyStages] is ignored.
+func (m *Metrics) ObserveLatency(stage LatencyStage, d time.Duration) {
+	r := m.recent[stage]
+	if r == nil {
+		return
+	}
+	m.latency.WithLabelValues(string(stage)).Observe(d.Seconds())
+	r.add(d)
+}
+
+// Latencies returns, for every stage in [LatencyStages] order, the median
+// and 99th percentile of its latest samples (at most 256): what the last
+// minutes looked like, not the histogram's whole history.
+func (m *Metrics) Latencies() []LatencyStatus {
+	out := make([]LatencyStatus, 0, len(LatencyStages))
+	for _, s := range LatencyStages {
+		p50, p99, n := m.recent[s].quantiles()
+		out = append(out, LatencyStatus{Stage: s, Samples: n, P50: p50.Seconds(), P99: p99.Seconds()})
+	}
+	return out
 }

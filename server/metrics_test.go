@@ -2,12 +2,14 @@ package server
 
 import (
 	"errors"
+	"fmt"
 	"math"
 	"runtime"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
@@ -221,5 +223,62 @@ func TestMetrics_Concurrent(t *testing.T) {
 	}
 	if got := testutil.ToFloat64(m.linesRead.WithLabelValues("x.log")); got != 800 {
 		t.Errorf("lines read = %v, want 800", got)
+	}
+}
+
+// TestMetrics_Latency: each stage's durations land in the histogram's
+// buckets, every stage shows from the start, and the status's quantiles
+// come from the latest 256 samples only.
+func TestMetrics_Latency(t *testing.T) {
+	m := NewMetrics()
+	m.ObserveLatency(LatencyReadToTransition, 700*time.Microsecond)
+	m.ObserveLatency(LatencyReadToTransition, 3*time.Millisecond)
+	m.ObserveLatency(LatencyActionResponse, 12*time.Second)
+	m.ObserveLatency("no-such-stage", time.Second) // ignored
+	bucketLines := func(stage string, counts ...int) string {
+		var b strings.Builder
+		for i, le := range []string{"0.001", "0.0025", "0.005", "0.01", "0.025", "0.05", "0.1", "0.25", "0.5", "1", "2.5", "5", "10", "15", "30", "60", "+Inf"} {
+			fmt.Fprintf(&b, "sentinel_latency_seconds_bucket{stage=%q,le=%q} %d\n", stage, le, counts[i])
+		}
+		return b.String()
+	}
+	zeros := make([]int, 17)
+	want := "# HELP sentinel_latency_seconds " + latencyHelp + "\n# TYPE sentinel_latency_seconds histogram\n" +
+		bucketLines("action_request_to_response", 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1) +
+		"sentinel_latency_seconds_sum{stage=\"action_request_to_response\"} 12\nsentinel_latency_seconds_count{stage=\"action_request_to_response\"} 1\n" +
+		bucketLines("read_to_transition", 1, 1, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2) +
+		"sentinel_latency_seconds_sum{stage=\"read_to_transition\"} 0.0037\nsentinel_latency_seconds_count{stage=\"read_to_transition\"} 2\n" +
+		bucketLines("transition_to_action_request", zeros...) +
+		"sentinel_latency_seconds_sum{stage=\"transition_to_action_request\"} 0\nsentinel_latency_seconds_count{stage=\"transition_to_action_request\"} 0\n" +
+		bucketLines("transition_to_notification", zeros...) +
+		"sentinel_latency_seconds_sum{stage=\"transition_to_notification\"} 0\nsentinel_latency_seconds_count{stage=\"transition_to_notification\"} 0\n"
+	if err := testutil.GatherAndCompare(m.Registry(), strings.NewReader(want), "sentinel_latency_seconds"); err != nil {
+		t.Error(err)
+	}
+	problems, err := testutil.GatherAndLint(m.Registry(), "sentinel_latency_seconds")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range problems {
+		t.Errorf("lint %s: %s", p.Metric, p.Text)
+	}
+
+	// 300 samples of transition_to_notification: 1 s each, then 1 ms to
+	// 256 ms. Only the last 256 count: the second-long ones have gone.
+	for range 44 {
+		m.ObserveLatency(LatencyTransitionToNotification, time.Second)
+	}
+	for i := range 256 {
+		m.ObserveLatency(LatencyTransitionToNotification, time.Duration(i+1)*time.Millisecond)
+	}
+	got := m.Latencies()
+	wantLat := []LatencyStatus{
+		{Stage: LatencyReadToTransition, Samples: 2, P50: 0.0007, P99: 0.003},
+		{Stage: LatencyTransitionToAction},
+		{Stage: LatencyActionResponse, Samples: 1, P50: 12, P99: 12},
+		{Stage: LatencyTransitionToNotification, Samples: 256, P50: 0.128, P99: 0.254},
+	}
+	if diff := cmp.Diff(wantLat, got); diff != "" {
+		t.Errorf("Latencies() (-want +got):\n%s", diff)
 	}
 }

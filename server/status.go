@@ -41,6 +41,9 @@ type Status struct {
 	// Silences are the silences in force (the config's and those set
 	// through the API), by rule.
 	Silences []alerts.SilenceStatus `json:"silences,omitempty"`
+	// Latency gives, for each stage from a line to what it sets off, the
+	// median and 99th percentile of its latest durations.
+	Latency []LatencyStatus `json:"latency,omitempty"`
 }
 
 // SourceStatus is one source's state for the status API.
@@ -101,6 +104,11 @@ func (st Status) forJSON() Status {
 	for i := range st.Sources {
 		st.Sources[i].LagSeconds = finite(st.Sources[i].LagSeconds)
 	}
+	st.Latency = slices.Clone(st.Latency)
+	for i := range st.Latency {
+		l := &st.Latency[i]
+		l.P50, l.P99 = finite(l.P50), finite(l.P99)
+	}
 	st.Rules = slices.Clone(st.Rules)
 	if st.Rules == nil {
 		st.Rules = []RuleStatus{}
@@ -136,7 +144,8 @@ const (
 // headline, then a table of sources (lines, skipped, lag) and one of rules
 // (state, value against the threshold or the learned baseline ± spread,
 // since when, the top 3 keys), and, with notifiers, one of their queues
-// and the retry each waits for. Every string that may come from a log
+// and the retry each waits for; then the latest latencies of each stage
+// from a line to its effects (median and 99th percentile). Every string that may come from a log
 // line, a config or a receiver is escaped with [alert.Sanitize], so a
 // hostile key cannot drive the terminal.
 func WriteStatus(w io.Writer, st Status) error {
@@ -198,6 +207,19 @@ func WriteStatus(w io.Writer, st Status) error {
 			}
 			fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\n", alert.Sanitize(n.Name, maxNameRunes), n.Queued, retry, asked,
 				orDash(alert.Sanitize(last, maxErrorRunes)))
+		}
+		tw.Flush()
+	}
+	if len(st.Latency) > 0 {
+		b.WriteByte('\n')
+		tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
+		fmt.Fprintln(tw, "LATENCY\tP50\tP99\tSAMPLES")
+		for _, l := range st.Latency {
+			p50, p99 := "-", "-"
+			if l.Samples > 0 {
+				p50, p99 = formatSeconds(l.P50), formatSeconds(l.P99)
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%d\n", alert.Sanitize(string(l.Stage), maxNameRunes), p50, p99, l.Samples)
 		}
 		tw.Flush()
 	}
@@ -286,6 +308,21 @@ func formatLag(sec float64) string {
 		return "-" + alert.FormatDuration(time.Duration(-sec*float64(time.Second)))
 	default:
 		return alert.FormatDuration(time.Duration(sec * float64(time.Second)))
+	}
+}
+
+// formatSeconds shows a latency: milliseconds under a second (tenths
+// under 10 ms), seconds with tenths above.
+func formatSeconds(sec float64) string {
+	switch {
+	case math.IsInf(sec, 0) || math.IsNaN(sec) || sec < 0:
+		return "-"
+	case sec < 0.01:
+		return strconv.FormatFloat(sec*1000, 'f', 1, 64) + "ms"
+	case sec < 1:
+		return strconv.FormatFloat(sec*1000, 'f', 0, 64) + "ms"
+	default:
+		return strconv.FormatFloat(sec, 'f', 1, 64) + "s"
 	}
 }
 

@@ -48,6 +48,12 @@ func sampleStatus() Status {
 				Learning: "warm-up: 12m0s left"},
 			{Name: "5xx-share", Severity: "critical", State: "inactive", Value: 0.012, Threshold: 0.2, Unit: "share"},
 		},
+		Latency: []LatencyStatus{
+			{Stage: LatencyReadToTransition, Samples: 256, P50: 0.00042, P99: 0.0031},
+			{Stage: LatencyTransitionToAction, Samples: 3, P50: 0.0012, P99: 0.048},
+			{Stage: LatencyActionResponse, Samples: 3, P50: 0.180, P99: 1.25},
+			{Stage: LatencyTransitionToNotification}, // none yet
+		},
 	}
 }
 

@@ -1,7 +1,9 @@
-// Package source reads log files for replay: plain, gzip-compressed or
-// standard input; splits them into lines (up to [MaxLineBytes]); detects
-// the format from the first lines; decodes them into events; and counts
-// and samples what it could not parse. It never drops a line silently:
+// Package source turns the bytes of a log into events, for replay and for
+// the live daemon alike. For replay it reads whole files — plain,
+// gzip-compressed or standard input — and splits them into lines (up to
+// [MaxLineBytes]); live, a [Stream] takes the lines the tailer sends. Both
+// detect the format from the first lines, decode the lines into events,
+// and count and sample what they could not parse. It never drops a line silently:
 // every line is parsed, ignored, skipped as malformed or skipped as too
 // long, and counted as such.
 package source

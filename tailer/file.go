@@ -45,6 +45,22 @@ type file struct {
 	partial []byte // the current line's bytes so far (at most maxLen)
 	long    bool   // the current line is over maxLen: skipped as it comes
 	nul     int64  // NUL bytes dropped at the current line's start
+	// readAt is when the last read from f returned bytes: the read time
+	// of the lines they complete.
+	readAt time.Time
+}
+
+// stamped reads x's file and notes when each read returned bytes: one
+// clock reading per buffer filled (64 KiB, or what one write appended),
+// not one per line.
+type stamped struct{ x *file }
+
+func (s stamped) Read(p []byte) (int, error) {
+	n, err := s.x.f.Read(p)
+	if n > 0 {
+		s.x.readAt = time.Now()
+	}
+	return n, err
 }
 
 // openFile opens path with open and records its identity. A directory
@@ -102,14 +118,14 @@ func (x *file) seek(off int64) error {
 		if _, err := x.f.Seek(off, io.SeekStart); err != nil {
 			return fmt.Errorf("seek %s: %w", x.name, err)
 		}
-		x.resetReader(x.f)
+		x.resetReader(stamped{x})
 		x.off, x.pos = off, off
 		return nil
 	}
 	// Until the discard succeeds the reader is not usable: read seeks
 	// again (a file still being compressed is retried later).
 	x.off, x.pos, x.br = off, off, nil
-	zr, err := gzip.NewReader(bufio.NewReaderSize(x.f, readBufferBytes))
+	zr, err := gzip.NewReader(bufio.NewReaderSize(stamped{x}, readBufferBytes))
 	if err != nil {
 		return x.gzipError(err)
 	}

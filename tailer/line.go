@@ -1,5 +1,7 @@
 package tailer
 
+import "time"
+
 // Line is one complete line (without its "\n"), read from a file.
 type Line struct {
 	// Path is the path it was read from: the pattern match, not the name
@@ -14,4 +16,9 @@ type Line struct {
 	// skipped before it): what to save while the line is taken but not
 	// processed yet.
 	Before Checkpoint
+	// Read is when the line's last bytes were read from the file (the
+	// read that completed it), on this machine's clock with its monotonic
+	// reading: the start of the line's latency. It is not the line's time
+	// (lines without a timestamp take the reader's injected clock).
+	Read time.Time
 }

@@ -339,7 +339,7 @@ func (r *reader) chunk(ctx context.Context, final bool) error {
 			r.log.Debug("line too long; skipped", "file", r.x.name, "end", end, "max_line_bytes", r.maxLen)
 			return nil
 		}
-		l := Line{Path: r.path, Text: bytes.Clone(text), Before: r.checkpoint()}
+		l := Line{Path: r.path, Text: bytes.Clone(text), Before: r.checkpoint(), Read: r.x.readAt}
 		r.x.off = end // the checkpoint sent is the position after this line
 		l.Pos = r.checkpoint()
 		r.stats.lines.Add(1)

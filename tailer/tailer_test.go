@@ -331,6 +331,26 @@ func TestTailer_PartialLine(t *testing.T) {
 	checkExactlyOnce(t, numbers(t, r.got(), "p"), w.n, all)
 }
 
+// TestTailer_ReadTime: a line's Read is the time of the read that
+// completed it, not of an earlier read of its first part: the start of
+// the daemon's read_to_transition latency.
+func TestTailer_ReadTime(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "access.log")
+	w := newWriter(t, path, "t")
+	r := startRun(t, Options{Patterns: []string{path}, Start: FromStart})
+	line := lineText("t", 1)
+	w.put(line[:10])
+	r.waitStats(path, "the fragment seen", func(s FileStats) bool { return s.Lag == 10 })
+	before := time.Now()
+	w.put(line[10:] + "\n")
+	got := r.waitFor("line 1", haveLast("t", 1))
+	after := time.Now()
+	if read := got[0].Read; read.Before(before) || read.After(after) {
+		t.Errorf("Read = %v, want between the write that completed the line (%v) and its receipt (%v)", read, before, after)
+	}
+}
+
 func TestTailer_PermissionDenied(t *testing.T) {
 	t.Parallel()
 	path := filepath.Join(t.TempDir(), "access.log")

@@ -275,12 +275,12 @@ func describe(r detector.Rule) string {
 		}
 	case r.Type == detector.Distinct:
 		s = fmt.Sprintf("distinct %s ≥ %s%s", r.Field.Name, alert.FormatValue(r.Threshold, ""), over)
-	default:
+	default: // rate, and any type that compares its value with a threshold
 		per := ""
 		if r.PerKey {
 			per = " per " + r.GroupBy.Name
 		}
-		s = fmt.Sprintf("rate%s ≥ %s%s", per, alert.FormatValue(r.Threshold, alert.PerSecond), over)
+		s = fmt.Sprintf("%s%s ≥ %s%s", r.Type, per, alert.FormatValue(r.Threshold, r.Type.Unit()), over)
 	}
 	if r.For > 0 {
 		s += ", for " + alert.FormatDuration(r.For)

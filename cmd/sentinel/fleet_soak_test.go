@@ -599,10 +599,3 @@ func soakTry(d time.Duration, cond func() bool) bool {
 	}
 	return true
 }
-
-func tail(s string, n int) string {
-	if len(s) > n {
-		return s[len(s)-n:]
-	}
-	return s
-}

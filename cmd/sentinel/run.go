@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -68,9 +69,15 @@ at shutdown (--state-dir), so a restart neither misses the lines written meanwhi
 nor sends an alert twice: files rotated while it was stopped (renamed, compressed or
 copied) are read first, oldest first. Lines longer than 1 MiB are skipped and counted.
 
+A line that takes a rule past its threshold fires it at once, on that line: the
+action's request leaves at once, without waiting for the state to be saved; the
+transition goes to stdout once it is. inotify wakes the reading as soon as a line is written; with --poll (and on
+network file systems) files are looked at every 100 ms. 'sentinel status' shows the
+latest latencies.
+
 Signals: SIGHUP reloads the config (validated whole first; an invalid one is rejected
 and the running one stays; rules that did not change keep their windows and
-baselines). SIGTERM and SIGINT stop reading, save the state and exit 0.
+baselines; actions and notifiers are rebuilt from it). SIGTERM and SIGINT stop reading, save the state and exit 0.
 
 Alerts go to stdout. Each SENTINEL_* variable that 'sentinel test-alert --help'
 lists adds a notifier, with or without a config (whose notifiers: add to them).
@@ -120,7 +127,7 @@ non-loopback address, it requires --token.`,
 	fl.StringVar(&f.listen, "listen", DefaultListen, `address of the local HTTP API ("" to disable)`)
 	fl.StringVar(&f.token, "token", os.Getenv("SENTINEL_API_TOKEN"), "bearer token for the API (required off loopback; default $SENTINEL_API_TOKEN)")
 	fl.StringVar(&f.logFormat, "log-format", "text", "log format on stderr: text or json")
-	fl.BoolVar(&f.poll, "poll", false, "poll files instead of using inotify (network file systems)")
+	fl.BoolVar(&f.poll, "poll", false, "look at files every 100 ms instead of using inotify (network file systems): a line waits up to 100 ms to be read")
 	fl.BoolVar(&f.dryRun, "dry-run", false, "log every action instead of making its request (and the reverts of those; a remedy applied before, without --dry-run, is still reverted for real)")
 	fl.DurationVar(&f.remind, "remind-every", 0, "remind the notifiers of a rule still firing at this interval, e.g. 1h (default: the config's settings.remind_every, else none)")
 	return cmd
@@ -177,39 +184,35 @@ func runDaemon(ctx context.Context, stdout, stderr io.Writer, f runFlags, args [
 	}
 	console := alerts.NewConsole(stdout, out)
 	// The environment's notifiers apply with or without a config file, the
-	// config's add to them (README: Notifications).
+	// config's add to them (README: Notifications); so on every reload.
 	if err := cfg.AddEnvNotifiers(os.LookupEnv); err != nil {
 		return usageError{err}
 	}
-	var routes []alerts.Route
-	for _, n := range cfg.Notifiers {
-		routes = append(routes, n.Route) // the daemon logs each at start, and warns when there is none
-	}
-	silences := map[string]time.Time{}
-	for _, s := range cfg.Silences {
-		silences[s.Rule] = s.Until
-	}
-	grouping := cfg.GroupOptions(hostName())
-	if f.remind != 0 {
-		grouping.RemindEvery = f.remind
-	}
-	if grouping.RemindEvery != 0 && grouping.RemindEvery < time.Minute {
-		return usagef("--remind-every %s: must be at least 1m", grouping.RemindEvery)
+	if remind := cmp.Or(f.remind, cfg.Settings.RemindEvery); remind != 0 && remind < time.Minute {
+		return usagef("--remind-every %s: must be at least 1m", remind)
 	}
 	var load func() (*config.Config, error)
 	if f.config != "" {
 		load = func() (*config.Config, error) {
 			c, err := config.Load(f.config)
-			if err == nil && f.skew > 0 {
+			if err != nil {
+				return nil, err
+			}
+			if f.skew > 0 {
 				c.Settings.Skew = f.skew // the flag outlives reloads
 			}
-			return c, err
+			if err := c.AddEnvNotifiers(os.LookupEnv); err != nil {
+				return nil, err
+			}
+			return c, nil
 		}
 	}
+	// The daemon takes its notifiers, silences and notification settings
+	// from the config, and its notifiers again from each reload's.
 	dopts := daemon.Options{
 		Config: cfg, Sources: sources, Load: load, StateDir: dir, FromStart: f.fromStart, Poll: f.poll,
-		Emit:   func(a alert.Alert) error { return console.Notify(context.Background(), a) },
-		Routes: routes, Silences: silences, Grouping: grouping, DryRun: f.dryRun, Public: cfg.Settings.Public,
+		Emit: func(a alert.Alert) error { return console.Notify(context.Background(), a) },
+		Host: hostName(), RemindEvery: f.remind, DryRun: f.dryRun,
 		Listen: f.listen, Token: f.token, Version: version, Logger: logger,
 	}
 	if daemonHook != nil {

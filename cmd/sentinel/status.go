@@ -17,7 +17,7 @@ func newStatus() *cobra.Command {
 	var asJSON bool
 	cmd := &cobra.Command{
 		Use:   "status",
-		Short: "Show a running daemon's sources and rules: lines read, lag, each rule's value and state",
+		Short: "Show a running daemon's sources and rules: lines read, lag, each rule's value and state, and its latencies",
 		Args:  noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			st, err := fetchStatus(cmd, f)

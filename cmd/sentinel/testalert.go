@@ -77,6 +77,6 @@ The environment variables that enable a notifier:
 		},
 	}
 	cmd.Flags().StringVarP(&file, "config", "c", "", "config file whose notifiers to test (default: the environment's)")
-	cmd.Flags().StringVar(&only, "notifier", "", "send through this notifier only: its name in the config, or slack, slack-bot, webhook, ntfy, email from the environment")
+	cmd.Flags().StringVar(&only, "notifier", "", "send through this notifier only: its name in the config, or, for one the environment enables, its type (slack-bot for a Slack bot token)")
 	return cmd
 }

@@ -28,5 +28,6 @@
 //
 // The package never tunes anything to the rules: the scenarios come from
 // the figures, and the judge from the issues' targets. It only reads the
-// rules' output (contract 2 of DESIGN.md, plus each alert's severity).
+// rules' output (the JSON output contract of docs/json.md, plus each
+// alert's severity).
 package scenario

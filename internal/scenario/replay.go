@@ -14,7 +14,7 @@ import (
 )
 
 // Alert is one alert transition as `sentinel replay --output json` prints
-// it (DESIGN.md contract 2, plus the severity).
+// it (the JSON output contract of docs/json.md, plus the severity).
 type Alert struct {
 	Rule      string    `json:"rule"`
 	State     string    `json:"state"` // "firing" or "resolved"
