@@ -523,6 +523,29 @@ func (d *Dispatcher) Submit(a alert.Alert) {
 	}
 }
 
+// Adopt records a notification another daemon delivered (see
+// [Grouper.Adopt]) as told, on every route that takes it, without
+// sending it: the incident's updates and resolution then go out.
+func (d *Dispatcher) Adopt(a alert.Alert) {
+	if a.Incident == nil {
+		return
+	}
+	d.silenceMu.Lock()
+	for _, m := range members(a) {
+		if !slices.Contains(d.told[a.Incident.Key], m.Rule) {
+			d.told[a.Incident.Key] = append(d.told[a.Incident.Key], m.Rule)
+		}
+	}
+	d.silenceMu.Unlock()
+	for _, q := range d.routeQueues() {
+		if _, ok := q.route.Load().view(a); ok {
+			q.mu.Lock()
+			q.told[a.Incident.Key] = true
+			q.mu.Unlock()
+		}
+	}
+}
+
 // Restore queues a notification saved before a restart: one that was not
 // yet delivered, or a resolution held by a silence.
 func (d *Dispatcher) Restore(a alert.Alert) {

@@ -184,6 +184,27 @@ func (g *Grouper) Add(a alert.Alert) {
 	home.ResolvedAt = time.Time{}
 }
 
+// Adopt takes a rule firing whose first notification another daemon
+// sent (a fleet's evaluator that died: see package fleet): it opens an
+// incident for it, marked told, so that its updates, reminders and
+// resolution follow without a second first page. It returns that
+// incident's notification as it would have been sent, for
+// [Dispatcher.Adopt], and false when the rule is in an open incident
+// already.
+func (g *Grouper) Adopt(a alert.Alert) (alert.Alert, bool) {
+	if inc, _ := g.member(a.Rule); inc != nil || a.State != alert.Firing {
+		return alert.Alert{}, false
+	}
+	a.Incident, a.Reminder = nil, 0
+	inc := &OpenIncident{Key: fmt.Sprintf("%s@%d", a.Rule, a.Since.Unix()), Since: a.Since,
+		Members: []Member{{Alert: a, Firing: true, Told: true}}}
+	inc.Members[0].noteNow()
+	first := g.view(inc, a.Time, alert.Firing, 0, false)
+	inc.Sent, inc.LastSent = 1, a.Time
+	g.open = append(g.open, inc)
+	return first, true
+}
+
 // openIncident starts an incident with a.
 func (g *Grouper) openIncident(a alert.Alert) *OpenIncident {
 	inc := &OpenIncident{Key: fmt.Sprintf("%s@%d", a.Rule, a.Time.Unix()), Since: a.Time,

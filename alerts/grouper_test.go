@@ -304,3 +304,25 @@ func TestGrouper_restore(t *testing.T) {
 	g2.Add(tr("c", alert.Resolved, alert.Warning, 62))
 	check(t, dueAt(g2, m, 80), "80: resolved u1 [a b] quiet", "80: resolved u1 [c] quiet")
 }
+
+// TestGrouper_adopt: a rule whose first page another daemon sent (a
+// fleet's evaluator that died) is adopted as told: nothing goes out for
+// it until it resolves, then its resolution, once; a rule in an open
+// incident already is not adopted.
+func TestGrouper_adopt(t *testing.T) {
+	g := NewGrouper(GroupOptions{})
+	m := &meter{rules: []string{"signup-burst"}}
+	told, ok := g.Adopt(tr("signup-burst", alert.Firing, alert.Critical, 0))
+	if !ok || told.Incident == nil || told.Incident.Update != 0 || told.State != alert.Firing {
+		t.Fatalf("Adopt() = %+v, %v; want the incident's first notification", told, ok)
+	}
+	if _, ok := g.Adopt(tr("signup-burst", alert.Firing, alert.Critical, 5)); ok {
+		t.Errorf("Adopt() of a rule in an open incident = true")
+	}
+	check(t, dueAt(g, m, 10, 30, 60))
+	g.Add(tr("signup-burst", alert.Resolved, alert.Critical, 70))
+	check(t, dueAt(g, m, 75, 80, 90), "80: resolved u1 [signup-burst] quiet")
+	if len(g.Open()) != 0 {
+		t.Errorf("%d incidents open after the resolution", len(g.Open()))
+	}
+}

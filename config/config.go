@@ -21,6 +21,7 @@ import (
 	"github.com/sentinel-dev/sentinel/actions"
 	"github.com/sentinel-dev/sentinel/alerts"
 	"github.com/sentinel-dev/sentinel/detector"
+	"github.com/sentinel-dev/sentinel/fleet"
 	"github.com/sentinel-dev/sentinel/parsers"
 )
 
@@ -72,6 +73,9 @@ type Settings struct {
 	// Public is the public listener of the signed links alerts carry;
 	// nil (the default) leaves it off.
 	Public *Public
+	// Fleet is settings.fleet, or SENTINEL_REDIS_URL: the Redis that the
+	// sentinels of one site share (`sentinel run` only; replay ignores it).
+	Fleet fleet.Settings
 }
 
 // Incidents say which rules make one incident for the notifiers (see

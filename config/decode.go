@@ -496,6 +496,7 @@ func (d *decoder) config(n *yaml.Node, c *Config) {
 	if c.Settings.TopN == 0 {
 		c.Settings.TopN = detector.DefaultTopN
 	}
+	d.fleetEnv(&c.Settings.Fleet)
 }
 
 type ruleRef struct {
@@ -590,7 +591,7 @@ func (d *decoder) list(n *yaml.Node, path string, f func(item *yaml.Node, path s
 }
 
 func (d *decoder) settings(n *yaml.Node, s *Settings) {
-	keys := []string{"resolution", "skew", "top", "remind_every", "group_wait", "group_interval", "site", "labels", "public"}
+	keys := []string{"resolution", "skew", "top", "remind_every", "group_wait", "group_interval", "site", "labels", "public", "fleet"}
 	d.mapping(n, "settings", keys, func(key string, k, v *yaml.Node) {
 		path := "settings." + key
 		switch key {
@@ -648,6 +649,8 @@ func (d *decoder) settings(n *yaml.Node, s *Settings) {
 				}
 				s.RemindEvery = r
 			}
+		case "fleet":
+			d.fleetSettings(v, &s.Fleet)
 		}
 	})
 }

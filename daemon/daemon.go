@@ -27,6 +27,7 @@ import (
 	"github.com/sentinel-dev/sentinel/alerts"
 	"github.com/sentinel-dev/sentinel/config"
 	"github.com/sentinel-dev/sentinel/detector"
+	"github.com/sentinel-dev/sentinel/fleet"
 	"github.com/sentinel-dev/sentinel/links"
 	"github.com/sentinel-dev/sentinel/parsers"
 	"github.com/sentinel-dev/sentinel/server"
@@ -106,6 +107,7 @@ type Daemon struct {
 	audit    *actions.Audit
 	links    *links.Server // nil without Options.Public
 	started  time.Time
+	fleet    *fleet.Node // nil without settings.fleet (daemon/fleet.go)
 
 	mu      sync.Mutex // guards everything below
 	cfg     *config.Config
@@ -175,6 +177,9 @@ func New(opts Options) (*Daemon, error) {
 		streams: map[string]*stream{}, positions: map[tailer.FileID]tailer.Checkpoint{},
 		tailPublished: map[string]tailer.FileStats{}, started: opts.Now(),
 		untold: map[untoldKey]time.Time{}, told: map[string]time.Time{}}
+	if err := d.newFleet(opts.Config); err != nil {
+		return nil, err
+	}
 	eng, err := d.newEngine(opts.Config)
 	if err != nil {
 		return nil, err
@@ -247,6 +252,7 @@ func (d *Daemon) newEngine(cfg *config.Config) (*detector.Engine, error) {
 		d.log.Warn("notice", "kind", n.Kind, "field", n.Field, "rules", n.Rules, "text", n.Text)
 	}
 	eopts.Emit = d.transition
+	d.fleetEngine(&eopts)
 	return detector.NewEngine(cfg.Rules, eopts)
 }
 
@@ -303,7 +309,7 @@ func (d *Daemon) measures() []alert.Alert {
 		out[i] = alert.Alert{Rule: v.Name, Value: v.Value, Threshold: v.Threshold, Current: v.Current, Count: v.Count, Hits: v.Hits,
 			Baseline: v.Baseline, Spread: v.Spread, DistinctOf: v.DistinctOf, Distinct: v.Distinct, Keys: v.Keys, Peak: v.Peak}
 	}
-	return out
+	return d.fleetMeasures(out)
 }
 
 // Events returns how many events the engine has counted, across restarts
@@ -445,6 +451,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 		g.Go(func() error { return d.dispatch.Run(ctx) })
 	}
 	g.Go(func() error { return d.act.Run(ctx) })
+	d.fleetRun(ctx, g)
 	g.Go(func() error { return d.loop(ctx, lines, tl) })
 	err = g.Wait()
 	d.mu.Lock()
@@ -480,6 +487,7 @@ func (d *Daemon) loop(ctx context.Context, lines <-chan tailer.Line, tl *tailer.
 			for range len(lines) { // drain what is already queued under one lock
 				d.take(<-lines)
 			}
+			d.fleetClock()
 			out, notes := d.afterBatch()
 			d.mu.Unlock()
 			d.send(out, notes)
@@ -487,6 +495,7 @@ func (d *Daemon) loop(ctx context.Context, lines <-chan tailer.Line, tl *tailer.
 			now := d.now()
 			d.mu.Lock()
 			d.quiet(now)
+			d.fleetClock()
 			d.groupDue() // the incidents' clock moves on while the logs are quiet
 			d.warnFuture(now)
 			d.act.Advance(d.eng.Clock()) // reverts come due on the log's clock, quiet or not
@@ -868,6 +877,7 @@ func (d *Daemon) swap(cfg *config.Config) (transitions, notes []alert.Alert, err
 			d.metrics.ForgetRule(r.Name)
 		}
 	}
+	d.fleetReload(cfg)
 	d.eng, d.cfg, d.dirty = eng, cfg, true
 	d.setRoutes(cfg)
 	d.act.SetActions(cfg.Actions, eng.Clock())
@@ -936,7 +946,8 @@ func (d *Daemon) lag(s *stream, now time.Time) time.Duration {
 func (d *Daemon) Status() server.Status {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	st := server.Status{Version: d.opts.Version, Started: d.started, Config: d.cfg.File, Latency: d.metrics.Latencies()}
+	st := server.Status{Version: d.opts.Version, Started: d.started, Config: d.cfg.File, Latency: d.metrics.Latencies(),
+		Fleet: d.fleetStatus()}
 	for path, s := range d.streams {
 		ss := s.s.Stats()
 		src := server.SourceStatus{Path: path, Format: ss.Format, Lines: ss.Lines, Parsed: ss.Parsed,

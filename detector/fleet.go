@@ -31,7 +31,8 @@ type Delta struct {
 	// Hits are the events that passed a ratio rule's Of filter.
 	Hits uint64
 	// Hashes are the 64-bit hashes of the distinct values of the rule's
-	// distinct field, at most MaxDeltaHashes; Dropped counts those past it.
+	// distinct field, at most MaxDeltaHashes; Dropped counts the bucket's
+	// events after those (their values may or may not be among them).
 	Hashes  []uint64
 	Dropped uint64
 	// Keys are the bucket's busiest group_by keys, at most the engine's
@@ -42,38 +43,141 @@ type Delta struct {
 // MaxDeltaHashes bounds the distinct values a delta carries.
 const MaxDeltaHashes = 16384
 
+// BucketWidth returns the width of the rule's window buckets at a
+// resolution: the Width of its deltas, and how often it is evaluated.
+func (r Rule) BucketWidth(resolution time.Duration) time.Duration {
+	w, _ := bucketWidth(int64(r.Window / resolution))
+	return time.Duration(w) * resolution
+}
+
 // fleetSlots keeps, per ring slot of a fleet rule, the hashes of its
 // distinct values until the bucket completes.
 type fleetSlots struct {
 	hashes  [][]uint64
-	seen    []map[uint64]struct{}
+	seen    []hashSet
 	dropped []uint64
+	// spare are emptied tables of completed buckets, for the next: a
+	// flood's tables are reused, not grown again every bucket, and only
+	// the buckets filling at once hold one.
+	spare [][]uint64
 }
+
+// maxSpare bounds the spare tables a rule keeps.
+const maxSpare = 2
 
 func newFleetSlots(n int) *fleetSlots {
-	return &fleetSlots{hashes: make([][]uint64, n), seen: make([]map[uint64]struct{}, n), dropped: make([]uint64, n)}
+	return &fleetSlots{hashes: make([][]uint64, n), seen: make([]hashSet, n), dropped: make([]uint64, n)}
 }
 
+// add notes a distinct value's hash in a slot, once, until the slot holds
+// MaxDeltaHashes of them; past that, each event counts as dropped,
+// whatever its value (a flood's bucket is full within a fraction of its
+// events, which then cost a counter, not a probe). Until then it costs one
+// probe of an open-addressing table, not a map access: it runs for every
+// event of a fleet rule with a distinct field.
 func (f *fleetSlots) add(slot int, h uint64) {
-	if f.seen[slot] == nil {
-		f.seen[slot] = map[uint64]struct{}{}
-	}
-	if _, ok := f.seen[slot][h]; ok {
-		return
-	}
-	if len(f.hashes[slot]) >= MaxDeltaHashes {
+	if f.full(slot) {
 		f.dropped[slot]++
 		return
 	}
-	f.seen[slot][h] = struct{}{}
-	f.hashes[slot] = append(f.hashes[slot], h)
+	set := &f.seen[slot]
+	if set.table == nil && len(f.spare) > 0 {
+		set.table, f.spare = f.spare[len(f.spare)-1], f.spare[:len(f.spare)-1]
+	}
+	if added, _ := set.add(h, false); added {
+		f.hashes[slot] = append(f.hashes[slot], h)
+	}
 }
+
+// full reports whether a slot holds MaxDeltaHashes values: its other
+// events count as dropped.
+func (f *fleetSlots) full(slot int) bool { return len(f.hashes[slot]) >= MaxDeltaHashes }
 
 func (f *fleetSlots) take(slot int) ([]uint64, uint64) {
 	h, d := f.hashes[slot], f.dropped[slot]
 	f.hashes[slot], f.dropped[slot] = nil, 0
-	clear(f.seen[slot])
+	set := &f.seen[slot]
+	if len(set.table) > 256 && len(f.spare) < maxSpare {
+		clear(set.table)
+		f.spare = append(f.spare, set.table)
+		set.table = nil
+	}
+	set.reset()
 	return h, d
+}
+
+// hashSet is a set of 64-bit hashes (uniform already, so their low bits
+// index the table): open addressing, linear probing, at most half full.
+// Its table grows from 256 entries as values come.
+type hashSet struct {
+	table []uint64 // 0 marks an empty entry
+	n     int
+	zero  bool // the hash 0, which the table cannot hold
+}
+
+// add adds h unless full; it reports whether it did, and whether h was
+// in the set already.
+func (s *hashSet) add(h uint64, full bool) (added, present bool) {
+	if h == 0 {
+		switch {
+		case s.zero:
+			return false, true
+		case full:
+			return false, false
+		}
+		s.zero = true
+		return true, false
+	}
+	if s.table == nil {
+		if full {
+			return false, false
+		}
+		s.table = make([]uint64, 256)
+	}
+	mask := uint64(len(s.table) - 1)
+	for i := h & mask; ; i = (i + 1) & mask {
+		switch s.table[i] {
+		case h:
+			return false, true
+		case 0:
+			if full {
+				return false, false
+			}
+			s.table[i] = h
+			s.n++
+			if 2*s.n > len(s.table) {
+				s.grow()
+			}
+			return true, false
+		}
+	}
+}
+
+func (s *hashSet) grow() {
+	old := s.table
+	s.table = make([]uint64, 2*len(old))
+	mask := uint64(len(s.table) - 1)
+	for _, h := range old {
+		if h == 0 {
+			continue
+		}
+		i := h & mask
+		for s.table[i] != 0 {
+			i = (i + 1) & mask
+		}
+		s.table[i] = h
+	}
+}
+
+// reset empties the set; a large table is let go (the caller may keep
+// it as a spare).
+func (s *hashSet) reset() {
+	if len(s.table) > 4096 {
+		s.table = nil
+	} else {
+		clear(s.table)
+	}
+	s.n, s.zero = 0, false
 }
 
 // delta builds the delta of ring slot slot's bucket, which just completed.
@@ -105,6 +209,9 @@ type Measure struct {
 	Hits     uint64 // events that passed a ratio rule's Of filter
 	Distinct uint64 // distinct values of the rule's distinct field
 	Keys     []alert.KeyCount
+	// Current is a rate rule's rate in the newest bucket of the window
+	// alone, in events per second (see alert.Alert.Current).
+	Current float64
 }
 
 // remoteKind is the kind of a rule evaluated by [Remote]: its value is
@@ -141,6 +248,9 @@ func (k *remoteKind) fill(a *alert.Alert) {
 		a.DistinctOf = k.s.rule.DistinctOf.Name
 	}
 	a.Distinct = k.m.Distinct
+	if k.unit_ == alert.PerSecond {
+		a.Current = round(k.m.Current)
+	}
 	if a.Keys == nil {
 		a.Keys = []alert.KeyCount{}
 	}
@@ -241,4 +351,37 @@ func (r *Remote) Restore(snaps []RuleSnapshot) ([]string, error) {
 		restored = append(restored, rs.Name)
 	}
 	return restored, nil
+}
+
+// Measures returns each rule's measures at its last evaluation, at
+// boundary at: what an incident's notification shows while the rule
+// fires (the fleet's rate, not one node's). A rate rule's distinct count
+// and the top keys, read only for transitions, are left out (nil), so
+// that a notification keeps those of the transition. Rules never
+// evaluated are left out.
+func (r *Remote) Measures(at time.Time) []alert.Alert {
+	out := make([]alert.Alert, 0, len(r.order))
+	for _, name := range r.order {
+		s := r.rules[name]
+		if s.start.IsZero() {
+			continue
+		}
+		k := s.k.(*remoteKind)
+		th, _, _ := s.threshold(at)
+		a := alert.Alert{Rule: name, Value: round(k.m.Value), Threshold: th, Count: k.m.Count, Hits: k.m.Hits}
+		if k.unit_ == alert.PerSecond {
+			a.Current = round(k.m.Current)
+		}
+		if s.rule.Type == Distinct {
+			a.DistinctOf, a.Distinct = s.rule.Field.Name, k.m.Distinct
+		}
+		if s.base != nil {
+			a.Baseline, a.Spread = round(s.base.mean), round(s.base.spread())
+		}
+		if s.state == stateFiring && s.peakSet {
+			a.Peak = round(s.peak)
+		}
+		out = append(out, a)
+	}
+	return out
 }

@@ -125,3 +125,35 @@ func TestFleet_deltasAndRemote(t *testing.T) {
 		t.Errorf("Restore() = %v, %v", got, err)
 	}
 }
+
+// TestFleetSlots: a slot keeps each distinct hash once (0 included), at
+// most MaxDeltaHashes, then counts every event as dropped; take
+// empties it for the next bucket.
+func TestFleetSlots(t *testing.T) {
+	f := newFleetSlots(2)
+	for range 2 {
+		for i := range MaxDeltaHashes + 100 {
+			h := uint64(i) * 0x9e3779b97f4a7c15 // 0 first
+			f.add(1, h)
+			f.add(1, h) // a repeat is no new value
+		}
+		f.add(1, 0)
+		hs, dropped := f.take(1)
+		if len(hs) != MaxDeltaHashes || dropped != 202 {
+			t.Fatalf("take() = %d hashes, %d dropped; want %d, 202 (each event once the slot is full, its last value's repeat included)", len(hs), dropped, MaxDeltaHashes)
+		}
+		seen := map[uint64]bool{}
+		for _, h := range hs {
+			if seen[h] {
+				t.Fatalf("hash %x twice", h)
+			}
+			seen[h] = true
+		}
+		if !seen[0] {
+			t.Errorf("the hash 0 is missing")
+		}
+		if hs, d := f.take(0); len(hs) != 0 || d != 0 {
+			t.Errorf("an untouched slot: %d, %d", len(hs), d)
+		}
+	}
+}

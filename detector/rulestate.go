@@ -111,6 +111,11 @@ func (s *ruleState) expired(slot int) {
 	if s.ev != nil {
 		s.ev.expired(slot)
 	}
+	if s.fleet != nil {
+		// Values a late event added after the bucket's delta went out must
+		// not ride along with the delta of the bucket that reuses the slot.
+		s.fleet.take(slot)
+	}
 }
 
 // tick is called at every engine bucket boundary b (in resolution steps)
@@ -170,7 +175,11 @@ func (s *ruleState) add(b int64, ev *Event) bool {
 		s.distinct.add(slot, ev)
 		if s.fleet != nil {
 			if v := s.distinct.field.get(ev); v != nil {
-				s.fleet.add(slot, xxhash.Sum64(v))
+				if s.fleet.full(slot) {
+					s.fleet.dropped[slot]++ // no hash needed: a flood's bucket fills early
+				} else {
+					s.fleet.add(slot, xxhash.Sum64(v))
+				}
 			}
 		}
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/sentinel-dev/sentinel/actions"
 	"github.com/sentinel-dev/sentinel/alert"
 	"github.com/sentinel-dev/sentinel/alerts"
+	"github.com/sentinel-dev/sentinel/fleet"
 )
 
 // Status is the daemon's state as GET /status returns it in JSON.
@@ -34,6 +35,9 @@ type Status struct {
 	// Notices are what the engine learned about the logs that a person
 	// should know: rules a log leaves blind, a proxy in front.
 	Notices []string `json:"notices,omitempty"`
+	// Fleet is this node's view of its fleet (settings.fleet); nil when
+	// the daemon is not part of one.
+	Fleet *fleet.Status `json:"fleet,omitempty"`
 	// Silences are the silences in force (the config's and those set
 	// through the API), by rule.
 	Silences []alerts.SilenceStatus `json:"silences,omitempty"`
@@ -166,6 +170,7 @@ func WriteStatus(w io.Writer, st Status) error {
 	for _, n := range st.Notices {
 		fmt.Fprintf(&b, "notice: %s\n", alert.Sanitize(n, 800))
 	}
+	writeFleet(&b, st.Fleet)
 
 	b.WriteByte('\n')
 	if len(st.Rules) == 0 {

@@ -19,6 +19,7 @@ import (
 	"github.com/sentinel-dev/sentinel/alerts"
 	"github.com/sentinel-dev/sentinel/config"
 	"github.com/sentinel-dev/sentinel/detector"
+	"github.com/sentinel-dev/sentinel/fleet"
 	"github.com/sentinel-dev/sentinel/links"
 )
 
@@ -104,6 +105,20 @@ when a rule's alerts reach no notifier.`,
 			fmt.Fprintln(out)
 			if p := cfg.Settings.Public; p != nil {
 				fmt.Fprintf(out, "  %s\n", describePublic(p))
+			}
+			if fl := cfg.Settings.Fleet; fl.Enabled() {
+				if err := fl.WithDefaults().Check(); err != nil {
+					return usageError{fmt.Errorf("fleet: %w", err)}
+				}
+				fl = fl.WithDefaults()
+				var rules []string
+				for _, r := range cfg.Rules {
+					if r.Fleet {
+						rules = append(rules, r.Name)
+					}
+				}
+				fmt.Fprintf(out, "  fleet    site %s, node %s, redis %s (from %s), lease %s; fleet-wide rules: %s\n",
+					fl.Site, fl.Node, fleet.Redact(fl.Redis), fl.From, alert.FormatDuration(fl.Lease), strings.Join(rules, ", "))
 			}
 			return nil
 		},

@@ -93,6 +93,12 @@ flag off, scale down — and revert it once the rule has stayed quiet, within th
 cooldowns and caps; --dry-run logs them instead, and 'sentinel actions pause' is
 the kill switch. Every attempt is appended to actions.jsonl in the state dir.
 
+Fleet: sentinels on several servers behind one load balancer see one site through
+Redis (settings.fleet in the config, or SENTINEL_REDIS_URL=redis://… or rediss://…):
+each publishes what its fleet rules count, one node (the lease holder) evaluates them
+over the whole fleet, notifies and acts, and every node falls back to its local rules
+within a second when Redis is down or slow. 'sentinel status' shows the fleet.
+
 With the config's settings.public, every notification carries signed one-tap links
 — silence 1h, run an action now (also one in dry run), revert a remedy that is on,
 stop reminders — served on a public listener behind your TLS proxy: each opens a
@@ -142,6 +148,11 @@ func runDaemon(ctx context.Context, stdout, stderr io.Writer, f runFlags, args [
 	}
 	if f.skew > 0 {
 		cfg.Settings.Skew = f.skew
+	}
+	if fl := cfg.Settings.Fleet; fl.Enabled() {
+		if err := fl.WithDefaults().Check(); err != nil {
+			return usageError{fmt.Errorf("fleet: %w", err)}
+		}
 	}
 	popts, err := parserOptions(f.replayFlags)
 	if err != nil {

@@ -52,6 +52,9 @@ func readTap(tb testing.TB, p string) []tapped {
 	if err != nil && !os.IsNotExist(err) {
 		tb.Fatal(err)
 	}
+	// A daemon still running may be mid-line: what follows the last
+	// newline is not a line yet.
+	b = b[:bytes.LastIndexByte(b, '\n')+1]
 	var out []tapped
 	sc := bufio.NewScanner(bytes.NewReader(b))
 	sc.Buffer(nil, 1<<20)

@@ -1,0 +1,556 @@
+package fleet
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"math"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/sentinel-dev/sentinel/alert"
+	"github.com/sentinel-dev/sentinel/detector"
+	"github.com/sentinel-dev/sentinel/internal/testutil"
+	"github.com/sentinel-dev/sentinel/parsers"
+)
+
+// testNode is a node of a fleet in this process, with the engine it
+// publishes for: what a daemon wires, with its lock standing for the
+// daemon's.
+type testNode struct {
+	name   string
+	n      *Node
+	eng    *detector.Engine
+	logs   *testutil.SyncBuffer
+	cancel context.CancelFunc
+	done   chan struct{}
+
+	mu        sync.Mutex // the daemon's lock: the engine, and what was delivered
+	delivered []alert.Alert
+	local     []alert.Alert // the engine's transitions, before the node decided
+	adopted   []alert.Alert
+}
+
+// signupRule is a fleet rule: 15 events a second over 10 s, with the
+// busiest and the distinct addresses.
+func signupRule() detector.Rule {
+	ip := detector.LookupField("client_ip")
+	return detector.Rule{Name: "signups", Type: detector.Rate, Window: 10 * time.Second, Threshold: 15,
+		GroupBy: &ip, DistinctOf: &ip, Fleet: true, Fingerprint: "f1", Severity: alert.Warning}
+}
+
+type nodeConfig struct {
+	url, site string
+	skew      time.Duration
+	backlog   int
+	lease     time.Duration
+	rule      *detector.Rule // signupRule() when nil
+}
+
+func startNode(t *testing.T, name string, c nodeConfig) *testNode {
+	t.Helper()
+	if c.site == "" {
+		c.site = "shop"
+	}
+	if c.lease == 0 {
+		c.lease = 2 * time.Second
+	}
+	tn := &testNode{name: name, logs: &testutil.SyncBuffer{}}
+	rules := []detector.Rule{signupRule()}
+	if c.rule != nil {
+		rules = []detector.Rule{*c.rule}
+	}
+	eopts := detector.Options{Skew: c.skew}
+	n, err := New(Options{
+		Settings: Settings{Redis: c.url, Site: c.site, Node: name, Lease: c.lease, From: "test"},
+		Rules:    rules, Engine: eopts,
+		Deliver: func(take func() []alert.Alert) {
+			tn.mu.Lock()
+			defer tn.mu.Unlock()
+			tn.delivered = append(tn.delivered, take()...)
+		},
+		Adopt: func(as []alert.Alert) {
+			tn.mu.Lock()
+			defer tn.mu.Unlock()
+			tn.adopted = append(tn.adopted, as...)
+		},
+		Logger:     slog.New(slog.NewTextHandler(tn.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
+		MaxBacklog: c.backlog,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tn.n = n
+	eopts.Delta = n.Delta
+	eopts.Emit = func(a alert.Alert) { // under tn.mu: Feed holds it
+		tn.local = append(tn.local, a)
+		if n.Local(a) {
+			tn.delivered = append(tn.delivered, a)
+		}
+	}
+	if tn.eng, err = detector.NewEngine(rules, eopts); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	tn.cancel, tn.done = cancel, make(chan struct{})
+	go func() {
+		defer close(tn.done)
+		_ = n.Run(ctx)
+	}()
+	t.Cleanup(func() {
+		tn.stop()
+		if t.Failed() {
+			t.Logf("node %s logged:\n%s", name, tn.logs.String())
+		}
+	})
+	return tn
+}
+
+func (tn *testNode) stop() {
+	tn.cancel()
+	<-tn.done
+}
+
+// crash stops the node as kill -9 would: no goodbye, the lease kept
+// until it expires.
+func (tn *testNode) crash() {
+	tn.n.crash = true
+	tn.stop()
+}
+
+// second feeds the node rate events of second at, from addresses
+// ip(i), then moves its clock to the second's end.
+func (tn *testNode) second(at time.Time, rate int, ip func(i int) string) {
+	tn.mu.Lock()
+	defer tn.mu.Unlock()
+	var ev parsers.Event
+	for i := range rate {
+		ev.Reset()
+		ev.Time = at.Add(time.Duration(i) * time.Second / time.Duration(rate))
+		ev.ClientIP = []byte(ip(i))
+		ev.Raw = []byte("POST /signup from " + ip(i)) // the engine's own alerts carry samples, the fleet's none
+		tn.eng.Observe(&ev)
+	}
+	tn.eng.Advance(at.Add(time.Second))
+	tn.n.Clock(tn.eng.Clock())
+}
+
+func (tn *testNode) transitions() (delivered, local, adopted []alert.Alert) {
+	tn.mu.Lock()
+	defer tn.mu.Unlock()
+	return slices.Clone(tn.delivered), slices.Clone(tn.local), slices.Clone(tn.adopted)
+}
+
+// waitFor polls cond until it holds, failing the test after d.
+func waitFor(t *testing.T, d time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(d)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("waited %s for %s", d, what)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// evaluatedAt reads the fleet's evaluated boundary from Redis.
+func evaluatedAt(t *testing.T, r *testutil.Redis, site string) time.Time {
+	v, err := r.Client().Get(context.Background(), newKeys(site).evaluated()).Result()
+	if err != nil {
+		return time.Time{}
+	}
+	return msTime(v)
+}
+
+// fleetTransitions returns the fleet's transitions among what a node
+// delivered: those stamped at a boundary with no samples (the engine's
+// own carry samples).
+func fleetTransitions(as []alert.Alert) []alert.Alert {
+	var out []alert.Alert
+	for _, a := range as {
+		if len(a.Samples) == 0 {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+func states(as []alert.Alert) string {
+	var b strings.Builder
+	for _, a := range as {
+		fmt.Fprintf(&b, "%s@%s(%.1f) ", a.State, a.Time.Format("15:04:05"), a.Value)
+	}
+	return b.String()
+}
+
+// TestNode_oneSiteOnePage: two nodes each see 20 sign-ups a second, both
+// over the threshold of 15 alone. The fleet sees 40/s: one firing, from
+// the evaluator, with the fleet's rate and the distinct addresses of the
+// union; neither node's own engine pages; one resolved.
+func TestNode_oneSiteOnePage(t *testing.T) {
+	r := testutil.StartRedis(t)
+	a := startNode(t, "a", nodeConfig{url: r.URL()})
+	b := startNode(t, "b", nodeConfig{url: r.URL()})
+	nodes := []*testNode{a, b}
+	waitFor(t, 5*time.Second, "both nodes in fleet mode", func() bool {
+		return a.n.Status().Mode == ModeFleet && b.n.Status().Mode == ModeFleet
+	})
+	base := time.Now().UTC().Truncate(time.Second).Add(-40 * time.Second)
+	seen := map[int64]map[string]bool{} // second → addresses, for the true union
+	for s := range 30 {
+		at := base.Add(time.Duration(s) * time.Second)
+		rate := 1
+		if s >= 5 && s < 20 {
+			rate = 20
+		}
+		seen[at.Unix()] = map[string]bool{}
+		for k, tn := range nodes {
+			ip := func(i int) string {
+				// Addresses spread over both nodes, a third of them on both.
+				x := (s*rate+i)*3 + k
+				if i%3 == 0 {
+					x = (s*rate + i) * 3
+				}
+				return fmt.Sprintf("10.%d.%d.%d", x>>16&255, x>>8&255, x&255)
+			}
+			for i := range rate {
+				seen[at.Unix()][ip(i)] = true
+			}
+			tn.second(at, rate, ip)
+		}
+		end := at.Add(time.Second)
+		waitFor(t, 5*time.Second, "the fleet to evaluate "+end.Format(time.TimeOnly), func() bool {
+			return !evaluatedAt(t, r, "shop").Before(end)
+		})
+		if s == 12 {
+			// Mid-flood, the evaluator's measures (what an incident's
+			// notification shows) are the fleet's; the other node has none.
+			ev := evaluating(nodes)
+			if ev == nil {
+				t.Fatal("no node evaluates")
+			}
+			var cur []float64
+			for _, m := range ev.n.Measures() {
+				cur = append(cur, m.Current)
+			}
+			if len(cur) == 0 || slices.Max(cur) != 40 {
+				t.Errorf("the evaluator's measures: rates now %v, want the fleet's 40/s", cur)
+			}
+			for _, tn := range nodes {
+				if tn != ev && tn.n.Measures() != nil {
+					t.Errorf("node %s, not evaluating, has measures %v", tn.name, tn.n.Measures())
+				}
+			}
+		}
+	}
+	waitFor(t, 5*time.Second, "the resolved", func() bool {
+		var all []alert.Alert
+		for _, tn := range nodes {
+			d, _, _ := tn.transitions()
+			all = append(all, d...)
+		}
+		return len(all) >= 2
+	})
+	var fleetT, localT []alert.Alert
+	for _, tn := range nodes {
+		d, l, _ := tn.transitions()
+		fleetT = append(fleetT, fleetTransitions(d)...)
+		if len(d) != len(fleetTransitions(d)) {
+			t.Errorf("node %s delivered its own engine's transitions in fleet mode: %s", tn.name, states(d))
+		}
+		localT = append(localT, l...)
+	}
+	if len(fleetT) != 2 || fleetT[0].State != alert.Firing || fleetT[1].State != alert.Resolved {
+		t.Fatalf("fleet transitions %s, want one firing and one resolved", states(fleetT))
+	}
+	if len(localT) < 4 {
+		t.Errorf("local transitions %s: want each node's own engine to fire and resolve (held back)", states(localT))
+	}
+	t.Logf("fleet: %s; local: %s", states(fleetT), states(localT))
+	f := fleetT[0]
+	if f.Current != 40 || f.Value < 15 {
+		t.Errorf("firing: value %v, current %v; want ≥ 15 over the window and 40/s in the last second", f.Value, f.Current)
+	}
+	union := map[string]bool{}
+	var count uint64
+	for sec := f.Time.Add(-10 * time.Second); sec.Before(f.Time); sec = sec.Add(time.Second) {
+		for ip := range seen[sec.Unix()] {
+			union[ip] = true
+		}
+	}
+	count = uint64(len(union))
+	if d := math.Abs(float64(f.Distinct) - float64(count)); d > 0.02*float64(count)+1 {
+		t.Errorf("firing: %d distinct addresses, want the union's %d (±2%%)", f.Distinct, count)
+	}
+	t.Logf("firing: %+v", f)
+	if len(f.Keys) == 0 || f.Count == 0 {
+		t.Errorf("firing: keys %v, count %d", f.Keys, f.Count)
+	}
+}
+
+// flood feeds every node one second: rate events from addresses of its
+// own, then waits for the fleet to evaluate the second's end.
+func flood(t *testing.T, r *testutil.Redis, nodes []*testNode, at time.Time, rate int) {
+	t.Helper()
+	for k, tn := range nodes {
+		tn.second(at, rate, func(i int) string { return fmt.Sprintf("10.%d.%d.%d", k, at.Second(), i%250) })
+	}
+	end := at.Add(time.Second)
+	waitFor(t, 10*time.Second, "the fleet to evaluate "+end.Format(time.TimeOnly), func() bool {
+		return !evaluatedAt(t, r, "shop").Before(end)
+	})
+}
+
+func evaluating(nodes []*testNode) *testNode {
+	for _, tn := range nodes {
+		if tn.n.Status().Evaluating {
+			return tn
+		}
+	}
+	return nil
+}
+
+// TestNode_takeover: the evaluator dies (no goodbye) mid-incident;
+// another node takes the lease within the lease time, carries on from
+// the alert state in Redis (adopting the firing for its actions), sends
+// no second firing, and sends the resolved once.
+func TestNode_takeover(t *testing.T) {
+	r := testutil.StartRedis(t)
+	const lease = 2 * time.Second
+	nodes := []*testNode{
+		startNode(t, "a", nodeConfig{url: r.URL(), lease: lease}),
+		startNode(t, "b", nodeConfig{url: r.URL(), lease: lease}),
+		startNode(t, "c", nodeConfig{url: r.URL(), lease: lease}),
+	}
+	waitFor(t, 5*time.Second, "a node evaluating", func() bool { return evaluating(nodes) != nil })
+	base := time.Now().UTC().Truncate(time.Second).Add(-60 * time.Second)
+	s := 0
+	next := func(rate int) {
+		flood(t, r, nodes, base.Add(time.Duration(s)*time.Second), rate)
+		s++
+	}
+	for range 3 {
+		next(1)
+	}
+	for range 8 { // 3 × 8/s: the fleet fires, no node alone does
+		next(8)
+	}
+	old := evaluating(nodes)
+	if d, _, _ := old.transitions(); len(fleetTransitions(d)) != 1 {
+		t.Fatalf("evaluator %s delivered %s, want the firing", old.name, states(d))
+	}
+	old.crash()
+	killed := time.Now()
+	nodes = slices.DeleteFunc(nodes, func(tn *testNode) bool { return tn == old })
+	var took *testNode
+	waitFor(t, lease+3*time.Second, "another node to take over", func() bool {
+		took = evaluating(nodes)
+		return took != nil
+	})
+	t.Logf("%s took over from %s %v after the kill (lease %v)", took.name, old.name, time.Since(killed).Round(time.Millisecond), lease)
+	if d := time.Since(killed); d > lease+DefaultHeartbeat+time.Second {
+		t.Errorf("takeover after %v, want within the lease (%v) and a heartbeat", d, lease)
+	}
+	for range 3 {
+		next(12) // two nodes at 12/s: still firing for the fleet
+	}
+	for range 12 {
+		next(0)
+	}
+	var fleetT []alert.Alert
+	for _, tn := range append(nodes, old) {
+		d, _, _ := tn.transitions()
+		fleetT = append(fleetT, fleetTransitions(d)...)
+	}
+	slices.SortFunc(fleetT, func(a, b alert.Alert) int { return a.Time.Compare(b.Time) })
+	if len(fleetT) != 2 || fleetT[0].State != alert.Firing || fleetT[1].State != alert.Resolved {
+		t.Fatalf("fleet transitions %s: want one firing (before the kill), one resolved (after)", states(fleetT))
+	}
+	if d, _, _ := took.transitions(); len(d) != 1 || d[0].State != alert.Resolved {
+		t.Errorf("the new evaluator delivered %s, want the resolved", states(d))
+	}
+	if _, _, ad := took.transitions(); len(ad) != 1 || ad[0].Rule != "signups" || ad[0].State != alert.Firing {
+		t.Errorf("the new evaluator adopted %v, want the firing, for its actions", ad)
+	}
+}
+
+// TestNode_fallback: Redis stops mid-incident: every node falls back to
+// its local rules and delivers the firing its engine held back, once; the
+// backlog stays bounded (the oldest deltas dropped, counted); the nodes
+// return to fleet mode when Redis is back, and again after CLIENT PAUSE.
+func TestNode_fallback(t *testing.T) {
+	r := testutil.StartRedis(t)
+	nodes := []*testNode{
+		startNode(t, "a", nodeConfig{url: r.URL(), backlog: 5}),
+		startNode(t, "b", nodeConfig{url: r.URL(), backlog: 5}),
+	}
+	waitFor(t, 5*time.Second, "a node evaluating", func() bool { return evaluating(nodes) != nil })
+	base := time.Now().UTC().Truncate(time.Second).Add(-60 * time.Second)
+	s := 0
+	for ; s < 10; s++ {
+		flood(t, r, nodes, base.Add(time.Duration(s)*time.Second), 20)
+	}
+	for _, tn := range nodes {
+		d, l, _ := tn.transitions()
+		if len(l) != 1 || l[0].State != alert.Firing || len(d) != len(fleetTransitions(d)) {
+			t.Fatalf("node %s: local %s, delivered %s: want its own firing held back", tn.name, states(l), states(d))
+		}
+	}
+	r.Stop()
+	for _, tn := range nodes {
+		waitFor(t, 5*time.Second, tn.name+" in local mode", func() bool { return tn.n.Status().Mode == ModeLocal })
+		d, _, _ := tn.transitions()
+		if last := d[len(d)-1]; last.State != alert.Firing || len(last.Samples) == 0 {
+			t.Errorf("node %s delivered %s at the fallback, want its own firing", tn.name, states(d))
+		}
+		if st := tn.n.Status(); !strings.Contains(st.Reason, "redis") || st.Evaluating {
+			t.Errorf("status %+v", st)
+		}
+	}
+	// Seconds pass with Redis down: deltas queue, bounded.
+	for ; s < 30; s++ {
+		for _, tn := range nodes {
+			tn.second(base.Add(time.Duration(s)*time.Second), 20, func(i int) string { return fmt.Sprintf("10.9.%d.%d", s, i) })
+		}
+	}
+	for _, tn := range nodes {
+		waitFor(t, 5*time.Second, tn.name+" to drop its oldest deltas", func() bool { return tn.n.Status().Dropped > 0 })
+		if st := tn.n.Status(); st.Backlog > 5 {
+			t.Errorf("node %s: backlog %d, want at most 5", tn.name, st.Backlog)
+		}
+	}
+	r.Start()
+	for _, tn := range nodes {
+		waitFor(t, 10*time.Second, tn.name+" back in fleet mode", func() bool { return tn.n.Status().Mode == ModeFleet })
+	}
+	r.Do("CLIENT", "PAUSE", "2000", "ALL")
+	for _, tn := range nodes {
+		waitFor(t, 5*time.Second, tn.name+" in local mode during the pause", func() bool { return tn.n.Status().Mode == ModeLocal })
+	}
+	for _, tn := range nodes {
+		waitFor(t, 10*time.Second, tn.name+" back in fleet mode after the pause", func() bool { return tn.n.Status().Mode == ModeFleet })
+		if !strings.Contains(tn.logs.String(), "fleet: back in fleet mode") {
+			t.Errorf("node %s did not say it is back in fleet mode", tn.name)
+		}
+		if got := strings.Count(tn.logs.String(), "fleet: falling back"); got != 2 {
+			t.Errorf("node %s said it fell back %d times, want twice (once per outage)", tn.name, got)
+		}
+	}
+}
+
+// TestNode_lateDeltas: a node whose log lags the fleet by more than the
+// skew: the evaluator stops waiting for it once the skew has passed, its
+// deltas for steps already evaluated are counted late and dropped (the
+// steps keep the other node's counts), and it falls back to its local
+// rules, saying why.
+func TestNode_lateDeltas(t *testing.T) {
+	r := testutil.StartRedis(t)
+	a := startNode(t, "a", nodeConfig{url: r.URL(), skew: time.Second})
+	b := startNode(t, "b", nodeConfig{url: r.URL(), skew: time.Second})
+	waitFor(t, 5*time.Second, "both nodes in fleet mode", func() bool {
+		return a.n.Status().Mode == ModeFleet && b.n.Status().Mode == ModeFleet
+	})
+	base := time.Now().UTC().Truncate(time.Second).Add(-60 * time.Second)
+	at := func(s int) time.Time { return base.Add(time.Duration(s) * time.Second) }
+	ip := func(i int) string { return fmt.Sprintf("10.0.0.%d", i) }
+	for s := range 3 {
+		flood(t, r, []*testNode{a, b}, at(s), 10)
+	}
+	for s := 3; s < 12; s++ { // b's log stalls at second 3
+		a.second(at(s), 10, ip)
+	}
+	waitFor(t, 10*time.Second, "the fleet to evaluate without b", func() bool { return !evaluatedAt(t, r, "shop").Before(at(12)) })
+	for s := 3; s < 8; s++ { // b catches up: too late for these steps
+		b.second(at(s), 10, ip)
+	}
+	waitFor(t, 5*time.Second, "b's late deltas counted", func() bool { return b.n.Status().Late >= 4 })
+	waitFor(t, 5*time.Second, "b in local mode", func() bool { return b.n.Status().Mode == ModeLocal })
+	if st := b.n.Status(); !strings.Contains(st.Reason, "lags") {
+		t.Errorf("b: reason %q, want that its log lags", st.Reason)
+	}
+	rk := ruleKey(signupRule())
+	for s := 3; s < 7; s++ {
+		got, err := r.Client().Get(context.Background(), newKeys("shop").count(rk, at(s).Unix())).Int()
+		if err != nil || got != 10 {
+			t.Errorf("step %d: count %d (%v), want a's 10 alone: b's late delta not merged", s, got, err)
+		}
+	}
+	if got, _ := r.Client().Get(context.Background(), newKeys("shop").count(rk, at(1).Unix())).Int(); got != 20 {
+		t.Errorf("step 1: count %d, want both nodes' 20", got)
+	}
+	if a.n.Status().Mode != ModeFleet {
+		t.Errorf("a: mode %s, want fleet", a.n.Status().Mode)
+	}
+}
+
+// TestNode_sites: a site's keys are its own. A node of another site on
+// the same Redis sees nothing of the first site's counts; with an ACL
+// user confined to the first site's keys, a node set to another site is
+// refused (NOPERM) and falls back to its local rules; the password never
+// shows in its logs or status.
+func TestNode_sites(t *testing.T) {
+	r := testutil.StartRedis(t)
+	const secret = "s3cret-pw-4417"
+	r.Do("ACL", "SETUSER", "shop", "on", ">"+secret, "~sentinel:{shop}:*", "+@all")
+	url := "redis://shop:" + secret + "@" + r.Addr
+	shop := startNode(t, "a", nodeConfig{url: url, site: "shop"})
+	other := startNode(t, "b", nodeConfig{url: r.URL(), site: "other"})
+	sneaky := startNode(t, "c", nodeConfig{url: url, site: "other"})
+	waitFor(t, 5*time.Second, "the shop's node in fleet mode", func() bool { return shop.n.Status().Mode == ModeFleet })
+	waitFor(t, 5*time.Second, "the node of the other site refused", func() bool { return sneaky.n.Status().Mode == ModeLocal })
+	base := time.Now().UTC().Truncate(time.Second).Add(-30 * time.Second)
+	for s := range 4 {
+		shop.second(base.Add(time.Duration(s)*time.Second), 30, func(i int) string { return fmt.Sprintf("10.1.%d.%d", s, i) })
+	}
+	waitFor(t, 5*time.Second, "the shop's evaluation", func() bool { return !evaluatedAt(t, r, "shop").Before(base.Add(4 * time.Second)) })
+	keys, err := r.Client().Keys(context.Background(), "sentinel:{other}:c:*").Result()
+	if err != nil || len(keys) != 0 {
+		t.Errorf("the other site's step keys: %v (%v), want none", keys, err)
+	}
+	if st := other.n.Status(); st.Mode != ModeFleet || st.Evaluator != "b" {
+		t.Errorf("the other site: %+v, want its own fleet, evaluated by its own node", st)
+	}
+	st := sneaky.n.Status()
+	t.Logf("refused: %s", st.Reason)
+	if !strings.Contains(st.Reason, "NOPERM") && !strings.Contains(strings.ToLower(st.Reason), "permission") {
+		t.Errorf("refused node: reason %q, want Redis's refusal", st.Reason)
+	}
+	for _, tn := range []*testNode{shop, sneaky} {
+		if s := tn.logs.String() + fmt.Sprintf("%+v", tn.n.Status()); strings.Contains(s, secret) {
+			t.Errorf("node %s shows the password: %s", tn.name, s)
+		}
+		if st := tn.n.Status(); !strings.Contains(st.Redis, "xxxxx") {
+			t.Errorf("node %s: redis %q, want the URL redacted", tn.name, st.Redis)
+		}
+	}
+}
+
+// TestNode_joinUnreachable: a node whose Redis cannot be reached when it
+// starts holds its fleet rules' local transitions only until its first
+// round trip fails, then delivers them and goes on with its local rules.
+func TestNode_joinUnreachable(t *testing.T) {
+	r := testutil.StartRedis(t)
+	url := r.URL()
+	r.Kill() // nothing listens there now
+	tn := startNode(t, "a", nodeConfig{url: url})
+	held := alert.Alert{Rule: "signups", State: alert.Firing, Time: time.Now(), Samples: []string{"x"}}
+	tn.mu.Lock()
+	deliver := tn.n.Local(held)
+	tn.mu.Unlock()
+	if deliver && tn.n.Status().Mode != ModeLocal {
+		t.Fatalf("Local() = true while joining")
+	}
+	waitFor(t, 5*time.Second, "local mode", func() bool { return tn.n.Status().Mode == ModeLocal })
+	if d, _, _ := tn.transitions(); !deliver && (len(d) != 1 || d[0].Rule != "signups") {
+		t.Errorf("delivered %s, want the firing held while joining", states(d))
+	}
+	if !tn.n.Local(alert.Alert{Rule: "signups", State: alert.Resolved}) || !tn.n.Local(alert.Alert{Rule: "other", State: alert.Firing}) {
+		t.Errorf("in local mode, Local() holds a transition back")
+	}
+	if st := tn.n.Status(); !strings.Contains(st.Reason, "refused") {
+		t.Errorf("reason %q, want the refusal", st.Reason)
+	}
+}

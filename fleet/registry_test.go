@@ -1,0 +1,5 @@
+package fleet_test
+
+import "github.com/prometheus/client_golang/prometheus"
+
+func testRegistry() *prometheus.Registry { return prometheus.NewRegistry() }

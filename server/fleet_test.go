@@ -1,0 +1,54 @@
+package server
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/sentinel-dev/sentinel/fleet"
+)
+
+func fleetStatus() Status {
+	at := time.Date(2026, 11, 27, 1, 20, 0, 0, time.UTC)
+	st := Status{Version: "v0.9.0", Started: at.Add(-time.Hour), Config: "/etc/sentinel/sentinel.yaml"}
+	st.Fleet = &fleet.Status{
+		Site: "shop", Node: "web-3", Redis: "rediss://sentinel:xxxxx@redis.internal:6380/0", Mode: fleet.ModeLocal,
+		Since: at, Reason: "redis: no answer within the timeout (down, paused or slow)", Evaluator: "web-1",
+		RTTSeconds: 0.000412, Clock: at.Add(5 * time.Second), Evaluated: at.Add(-2 * time.Second),
+		Nodes: []fleet.NodeStatus{{Name: "web-1", LastSeenSeconds: 0.2, Clock: at.Add(5 * time.Second)},
+			{Name: "web-\x1b[2", LastSeenSeconds: 41, Clock: at.Add(-36 * time.Second)}},
+		Backlog: 12, Late: 3, Dropped: 0, Unconfirmed: 1,
+	}
+	return st
+}
+
+// TestWriteStatus_fleet: the fleet's part of `sentinel status`: the mode
+// and why, the evaluator, Redis's round trip (the URL as redacted), the
+// deltas not counted, the nodes (a hostile name escaped).
+func TestWriteStatus_fleet(t *testing.T) {
+	var b bytes.Buffer
+	if err := WriteStatus(&b, fleetStatus()); err != nil {
+		t.Fatal(err)
+	}
+	golden := filepath.Join("testdata", "fleet.golden")
+	if *update {
+		if err := os.WriteFile(golden, b.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatalf("read golden (run with -update to create it): %v", err)
+	}
+	if diff := cmp.Diff(string(want), b.String()); diff != "" {
+		t.Errorf("WriteStatus() (-want +got):\n%s", diff)
+	}
+	if strings.Contains(b.String(), "\x1b") {
+		t.Errorf("a raw escape reached the terminal")
+	}
+}
