@@ -12,12 +12,10 @@ import (
 // DrainAppLines switches on the app's own lines in a Heroku drain: a
 // lograge line per request from the web dyno and Sidekiq's start/done
 // lines from the worker, interleaved with the router's lines, as a real
-// drain carries them. Off, the drain holds only the router's lines: today
-// format detection takes a drain with app lines for generic logfmt and
-// counts each app line as a second request.
-// TODO(#19): switch on once the drain parser tells app lines from router
-// lines.
-var DrainAppLines = false
+// drain carries them (the heroku format reads the router's lines as
+// requests and counts the app's apart). Off, the drain holds only the
+// router's lines.
+var DrainAppLines = true
 
 // heroku is a Heroku log drain: the router's line for each request
 // (client address in fwd=), and, with DrainAppLines, the app's lograge
