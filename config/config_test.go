@@ -722,3 +722,51 @@ func TestParse_detectorProblems(t *testing.T) {
 		}
 	}
 }
+
+// TestDefault_matchers pins what the default rules count as a sign-up and
+// as a failed log-in, across the frameworks and JSON APIs they name.
+func TestDefault_matchers(t *testing.T) {
+	c := Default()
+	match := map[string]detector.Cond{}
+	for _, r := range c.Rules {
+		match[r.Name] = r.Match
+	}
+	signup, failed := match["signup-burst"], match["login-failure-burst"]
+	if signup == nil || failed == nil {
+		t.Fatal("defaults lack signup-burst or login-failure-burst")
+	}
+	tests := []struct {
+		method, path, query string
+		status              int
+		signup, failed      bool
+	}{
+		{"POST", "/users/register", "", 302, true, false},   // Phoenix
+		{"POST", "/users", "", 422, true, false},            // Devise
+		{"POST", "/accounts/signup/", "", 200, true, false}, // django-allauth
+		{"POST", "/join_form", "", 200, true, false},        // Plone
+		{"POST", "/wp-login.php", "action=register", 200, true, false},
+		{"POST", "/api/v1/users", "", 201, true, false},
+		{"POST", "/api/register", "", 400, true, false},
+		{"GET", "/users/register", "", 200, false, false},
+		{"POST", "/users/log_in", "", 200, false, true},  // Phoenix: the form again
+		{"POST", "/users/log_in", "", 302, false, false}, // it worked
+		{"POST", "/users/sign_in", "", 401, false, true}, // Devise
+		{"POST", "/wp-login.php", "", 200, false, true},
+		{"POST", "/api/v1/sessions", "", 401, false, true},
+		{"POST", "/api/auth/login", "", 400, false, true},
+		{"POST", "/oauth/token", "", 401, false, true},
+		{"POST", "/graphql", "operationName=Login", 401, false, true},
+		{"POST", "/api/v1/sessions", "", 201, false, false},
+		{"POST", "/xmlrpc.php", "", 200, false, false}, // left out on purpose: see docs/rules.md
+		{"POST", "/api/v1/checkout", "", 401, false, false},
+	}
+	for _, tt := range tests {
+		ev := event(tt.method, tt.path, tt.query, tt.status, "203.0.113.9", "Mozilla/5.0")
+		if got := detector.Matches(signup, ev); got != tt.signup {
+			t.Errorf("%s %s?%s %d: sign-up = %v, want %v", tt.method, tt.path, tt.query, tt.status, got, tt.signup)
+		}
+		if got := detector.Matches(failed, ev); got != tt.failed {
+			t.Errorf("%s %s?%s %d: failed log-in = %v, want %v", tt.method, tt.path, tt.query, tt.status, got, tt.failed)
+		}
+	}
+}
