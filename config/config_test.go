@@ -770,3 +770,24 @@ func TestDefault_matchers(t *testing.T) {
 		}
 	}
 }
+
+// TestParse_keyShare: key_share is a share for per-key rules, refused at
+// its line elsewhere or out of range.
+func TestParse_keyShare(t *testing.T) {
+	rule := func(perKey, share string) string {
+		return "defaults: false\nrules:\n  - name: r\n    group_by: client_ip\n    detector:\n      type: rate\n      per_key: " + perKey +
+			"\n      window: 1m\n      baseline: {factor: 4, floor: 5/s, key_share: " + share + "}\n"
+	}
+	c, err := Parse("x.yaml", []byte(rule("true", "10%")), noEnv)
+	if err != nil || c.Rules[0].Baseline.KeyShare != 0.1 {
+		t.Fatalf("key_share 10%%: %v, %+v", err, c)
+	}
+	for _, tt := range []struct{ perKey, share, want string }{
+		{"true", "150%", "x.yaml:9: rules[0].detector.baseline.key_share"},
+		{"false", "10%", "x.yaml:9: rules[0].detector.baseline.key_share: is for per-key rules"},
+	} {
+		if _, err := Parse("x.yaml", []byte(rule(tt.perKey, tt.share)), noEnv); err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("per_key %s, key_share %s: error %v, want %q", tt.perKey, tt.share, err, tt.want)
+		}
+	}
+}

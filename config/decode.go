@@ -912,7 +912,7 @@ func (d *decoder) baseline(n *yaml.Node, path string, typ detector.Type) *detect
 	b := &detector.Baseline{Warmup: defaultWarmup, HalfLife: defaultHalfLife}
 	factorSet := false
 	if !(n.Kind == yaml.ScalarNode && n.Tag == "!!null") {
-		d.mapping(n, path, []string{"factor", "sigmas", "floor", "warmup", "warmup_floor", "half_life", "direction"}, func(key string, k, v *yaml.Node) {
+		d.mapping(n, path, []string{"factor", "sigmas", "floor", "warmup", "warmup_floor", "key_share", "half_life", "direction"}, func(key string, k, v *yaml.Node) {
 			p := join(path, key)
 			switch key {
 			case "factor":
@@ -939,6 +939,8 @@ func (d *decoder) baseline(n *yaml.Node, path string, typ detector.Type) *detect
 					}
 					b.WarmupFloor = f
 				}
+			case "key_share":
+				b.KeyShare, _ = d.share(v, p)
 			case "half_life":
 				b.HalfLife, _ = d.duration(v, p)
 			case "direction":

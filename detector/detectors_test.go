@@ -902,3 +902,45 @@ func TestPerKey_lateEventAfterAdvance(t *testing.T) {
 		t.Errorf("transitions %v, want the client's firing", fired)
 	}
 }
+
+// TestPerKey_keyShare: on a busy site (300/s), an office NAT that arrives
+// with no normal of its own sends 6/s, past the 5/s floor but 2% of the
+// requests: with a key share of 10% it is no flood, and a client at 50/s
+// still is.
+func TestPerKey_keyShare(t *testing.T) {
+	s := time.Second
+	steady := func(from, d time.Duration, perSecond int, addr string) []ev {
+		return burst(from, d, int(d/s)*perSecond, addr)
+	}
+	var background []ev
+	for i := range 98 { // 294/s from people, 3/s each
+		background = append(background, steady(0, 2*time.Hour, 3, fmt.Sprintf("10.0.%d.9", i))...)
+	}
+	nat := steady(time.Hour, time.Hour, 6, "198.51.100.7") // arrives after the warm-up
+	attacker := steady(90*time.Minute, 3*time.Minute, 50, "203.0.113.66")
+	events := byTime(concat(background, nat, attacker))
+	for _, share := range []float64{0, 0.1} {
+		r := Rule{Name: "client", Type: Rate, Window: time.Minute, PerKey: true, GroupBy: ipField(),
+			Baseline: &Baseline{Factor: 4, Floor: 5, Warmup: 30 * time.Minute, KeyShare: share, HalfLife: 24 * time.Hour}}
+		_, full, _ := replay(t, r, events, Options{})
+		var first *alert.Alert
+		var fired []string
+		for i, a := range full {
+			if a.State == alert.Firing {
+				fired = append(fired, fmt.Sprintf("%s %v", a.Time.Format("15:04:05"), a.Keys))
+				if first == nil {
+					first = &full[i]
+				}
+			}
+		}
+		natFirst := first != nil && len(first.Keys) > 0 && first.Keys[0].Key == "198.51.100.7"
+		switch {
+		case share == 0 && !natFirst:
+			t.Errorf("without a key share: firings %v, want the NAT's first (the test shows nothing otherwise)", fired)
+		case share > 0 && (first == nil || natFirst || first.Keys[0].Key != "203.0.113.66"):
+			t.Errorf("key share %v: firings %v, want the attacker's first, none for the NAT", share, fired)
+		case share > 0 && first.Time.Sub(t0) > 91*time.Minute:
+			t.Errorf("key share %v: fired at %v, want within the attacker's first minute", share, first.Time)
+		}
+	}
+}

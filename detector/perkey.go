@@ -51,6 +51,7 @@ func (k *perKey) live(key []byte, level float64) (float64, float64) {
 	}
 	v := float64(w.liveKeyCount(key)) / secs
 	if k.norms != nil {
+		k.norms.site = float64(w.total) / secs
 		level = k.norms.threshold(key)
 	}
 	return v, level
@@ -64,6 +65,7 @@ func (k perKeyLearned) judge(at time.Time) (v, th float64, ready bool, why strin
 	n := k.norms
 	n.warm = at.Sub(k.s.start) < n.cfg.Warmup
 	secs := k.s.rule.Window.Seconds()
+	n.site = float64(k.s.w.total) / secs
 	best := -1.0
 	k.s.w.keys.EachAtLeast(uint64(math.Ceil(n.cfg.Floor*secs)), func(key []byte, g uint64) {
 		rate, t := float64(g)/secs, n.threshold(key)
@@ -134,6 +136,9 @@ type keyNormals struct {
 	ticks float64 // boundaries learned from, for the warm-up's plain average
 	m     map[string]float64
 	warm  bool // in the warm-up, as of the last boundary: keys are held to the warm-up floor
+	// site is the rule's rate over its window, all keys, as of the last
+	// look: KeyShare holds each key to a share of it.
+	site float64
 }
 
 // maxKeyNormals bounds the keys whose normal a rule keeps.
@@ -153,7 +158,7 @@ func (n *keyNormals) least() float64 {
 
 // threshold is the rate key is held to.
 func (n *keyNormals) threshold(key []byte) float64 {
-	th := n.least()
+	th := max(n.least(), n.cfg.KeyShare*n.site)
 	if mean, ok := n.m[string(key)]; ok {
 		if n.cfg.Factor > 0 {
 			th = max(th, mean*n.cfg.Factor)

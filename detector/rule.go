@@ -52,6 +52,12 @@ type Baseline struct {
 	// minutes is not missed while the normal is learned. 0: no firing
 	// during the warm-up.
 	WarmupFloor float64
+	// KeyShare, for a per-key rule, also holds each key to this share
+	// (0 to 1) of all the rule's events in the window: on a busy site an
+	// office's or a carrier's NAT carries a few per cent of the requests,
+	// more than the floor, and is no flood until it carries a share no
+	// single address does. 0: no such limit.
+	KeyShare float64
 	// HalfLife is how fast the baseline forgets: an hour-old value weighs
 	// half as much as a new one when HalfLife is an hour.
 	HalfLife time.Duration

@@ -162,6 +162,12 @@ func (b *Baseline) problems(r *Rule) []Problem {
 	case b.WarmupFloor != 0 && b.Down:
 		bad("warmup_floor", "is for rules going up: the level at which the rule may fire while it learns")
 	}
+	switch {
+	case !finite(b.KeyShare) || b.KeyShare < 0 || b.KeyShare >= 1:
+		bad("key_share", "must be a share from 0 up to, not including, 100%%")
+	case b.KeyShare > 0 && !r.PerKey:
+		bad("key_share", "is for per-key rules: the share of the rule's events one key may carry")
+	}
 	if b.HalfLife < MinHalfLife {
 		bad("half_life", "must be at least %s", MinHalfLife)
 	}
