@@ -549,22 +549,7 @@ func (d *Dispatcher) Adopt(a alert.Alert) {
 // Restore queues a notification saved before a restart: one that was not
 // yet delivered, or a resolution held by a silence.
 func (d *Dispatcher) Restore(a alert.Alert) {
-	if a.Incident != nil {
-		d.silenceMu.Lock()
-		for _, m := range members(a) { // it was, or it would not have been saved
-			if !slices.Contains(d.told[a.Incident.Key], m.Rule) {
-				d.told[a.Incident.Key] = append(d.told[a.Incident.Key], m.Rule)
-			}
-		}
-		d.silenceMu.Unlock()
-		for _, q := range d.routeQueues() {
-			if _, ok := q.route.Load().view(a); ok {
-				q.mu.Lock()
-				q.told[a.Incident.Key] = true
-				q.mu.Unlock()
-			}
-		}
-	}
+	d.Adopt(a) // its incident was told, or it would not have been saved
 	d.Submit(a)
 }
 

@@ -610,12 +610,11 @@ func (d *Daemon) warnFuture(now time.Time) {
 // written in another zone or with a skewed clock is not all late. Files
 // quiet for a second settle their format detection.
 func (d *Daemon) quiet(now time.Time) {
-	quiet := true // no file had a line in the last second
+	allQuiet := true // no file had a line in the last second
 	for path, s := range d.streams {
 		if now.Sub(s.lastLine) < time.Second {
-			quiet = false
-		}
-		if now.Sub(s.lastLine) >= time.Second {
+			allQuiet = false
+		} else {
 			s.s.Settle()
 			if !s.s.Holding() {
 				d.release(s)
@@ -627,7 +626,7 @@ func (d *Daemon) quiet(now time.Time) {
 		}
 	}
 	switch {
-	case d.lastEvent.IsZero() && quiet:
+	case d.lastEvent.IsZero() && allQuiet:
 		// A log's first line waits for a second one (it may be dated far
 		// ahead); after a quiet second it is counted.
 		d.eng.Settle(now)
