@@ -791,3 +791,25 @@ func TestParse_keyShare(t *testing.T) {
 		}
 	}
 }
+
+// TestParse_beyondBusiest: beyond_busiest names a field for a per-key rate
+// rule, refused at its line on another rule or on the group_by field
+// itself.
+func TestParse_beyondBusiest(t *testing.T) {
+	rule := func(groupBy, perKey, beyond string) string {
+		return "defaults: false\nrules:\n  - name: r\n    group_by: " + groupBy + "\n    detector:\n      type: rate\n      per_key: " + perKey +
+			"\n      beyond_busiest: " + beyond + "\n      window: 1m\n      threshold: 10/s\n"
+	}
+	c, err := Parse("x.yaml", []byte(rule("client_net", "true", "client_ip")), noEnv)
+	if err != nil || c.Rules[0].BeyondBusiest == nil || c.Rules[0].BeyondBusiest.Name != "client_ip" {
+		t.Fatalf("beyond_busiest client_ip: %v, %+v", err, c)
+	}
+	for _, tt := range []struct{ groupBy, perKey, beyond, want string }{
+		{"client_net", "false", "client_ip", "x.yaml:8: rules[0].detector.beyond_busiest: is for per-key rate rules"},
+		{"client_ip", "true", "client_ip", "x.yaml:8: rules[0].detector.beyond_busiest: must name another field than group_by"},
+	} {
+		if _, err := Parse("x.yaml", []byte(rule(tt.groupBy, tt.perKey, tt.beyond)), noEnv); err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("group_by %s, per_key %s, beyond_busiest %s: error %v, want %q", tt.groupBy, tt.perKey, tt.beyond, err, tt.want)
+		}
+	}
+}

@@ -837,7 +837,7 @@ func (d *decoder) detector(n *yaml.Node, path string, r *detector.Rule, mentions
 	}
 	var thNode, blNode *yaml.Node
 	given := map[string]bool{}
-	d.mapping(n, path, []string{"type", "window", "threshold", "per_key", "field", "of", "min_events", "baseline"}, func(key string, k, v *yaml.Node) {
+	d.mapping(n, path, []string{"type", "window", "threshold", "per_key", "field", "beyond_busiest", "of", "min_events", "baseline"}, func(key string, k, v *yaml.Node) {
 		p := join(path, key)
 		given[key] = true
 		switch key {
@@ -858,6 +858,11 @@ func (d *decoder) detector(n *yaml.Node, path string, r *detector.Rule, mentions
 			if s, ok := d.scalar(v, p); ok {
 				f := d.field(v, p, s)
 				r.Field = &f
+			}
+		case "beyond_busiest":
+			if s, ok := d.scalar(v, p); ok {
+				f := d.field(v, p, s)
+				r.BeyondBusiest = &f
 			}
 		case "of":
 			r.Of = d.match(v, p, mentions)

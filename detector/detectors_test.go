@@ -944,3 +944,66 @@ func TestPerKey_keyShare(t *testing.T) {
 		}
 	}
 }
+
+// TestNotices_proxyLeftOut: a proxy in front of a busy site is known
+// within the log's first seconds, before a per-client rule's warm-up
+// limit, and the rule that learns each client's normal leaves it out
+// instead of calling it a flood. One program sending as much (one user
+// agent) is still a flood, and so is a program arriving later on an
+// ordinary log, whatever user agents it sends.
+func TestNotices_proxyLeftOut(t *testing.T) {
+	rule := Rule{Name: "client-flood", Type: Rate, Window: time.Minute, PerKey: true, GroupBy: ipField(), Severity: alert.Warning,
+		Baseline: &Baseline{Factor: 4, Floor: 5, Warmup: 30 * time.Minute, WarmupFloor: 20, KeyShare: 0.1, HalfLife: 24 * time.Hour}}
+	run := func(n int, every time.Duration, addr, agent func(i int) string) (notices []Notice, fired []alert.Alert) {
+		eng, err := NewEngine([]Rule{rule}, Options{
+			Notice: func(x Notice) { notices = append(notices, x) },
+			Emit: func(a alert.Alert) {
+				if a.State == alert.Firing {
+					fired = append(fired, a)
+				}
+			}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var e parsers.Event
+		for i := range n {
+			e.Reset()
+			e.Kind = parsers.KindRequest
+			e.Time = t0.Add(time.Duration(i) * every)
+			e.ClientIP = []byte(addr(i))
+			e.UserAgent = []byte(agent(i))
+			eng.Observe(&e)
+		}
+		eng.Flush()
+		return notices, fired
+	}
+	proxy := func(int) string { return "10.0.0.1" }
+	browsers := func(i int) string { return fmt.Sprintf("Mozilla/5.0 (browser %d)", i%9) }
+	const busy = time.Second / 300
+	notices, fired := run(int(40*time.Minute/busy), busy, proxy, browsers)
+	switch {
+	case len(notices) != 1 || notices[0].Kind != "proxy":
+		t.Errorf("a proxy in front of 300 req/s: notices %+v, want one proxy notice", notices)
+	case notices[0].Time.Sub(t0) > 4*time.Second:
+		t.Errorf("a proxy in front of 300 req/s: known at +%v, want within 4 s (the warm-up limit of 20/s over a minute passes at 4 s)", notices[0].Time.Sub(t0))
+	case len(fired) != 0:
+		t.Errorf("a proxy in front of 300 req/s: %d firings, first at +%v on %v (%v vs %v), want none", len(fired), fired[0].Time.Sub(t0), fired[0].Keys, fired[0].Value, fired[0].Threshold)
+	}
+	notices, fired = run(int(5*time.Minute/busy), busy, proxy, func(int) string { return "python-requests/2.32" })
+	if len(notices) != 0 || len(fired) == 0 {
+		t.Errorf("one program at 300 req/s: notices %+v, %d firings, want no notice and a flood", notices, len(fired))
+	}
+	// An ordinary small site (10 req/s from many addresses) for 10 minutes,
+	// then a program with rotating user agents at 50/s from one address.
+	const small = time.Second / 60
+	mixed := func(i int) string {
+		if time.Duration(i)*small < 10*time.Minute || i%6 == 0 {
+			return fmt.Sprintf("10.1.%d.%d", i%7, i%251)
+		}
+		return "203.0.113.66"
+	}
+	notices, fired = run(int(20*time.Minute/small), small, mixed, browsers)
+	if len(fired) == 0 || fired[0].Time.Sub(t0) > 11*time.Minute || len(fired[0].Keys) == 0 || fired[0].Keys[0].Key != "203.0.113.66" {
+		t.Errorf("a program arriving at 10m with rotating agents: firings %v (notices %+v), want one on 203.0.113.66 within a minute", fired, notices)
+	}
+}

@@ -351,6 +351,9 @@ func (e *Engine) observe(ev *parsers.Event) {
 		if r.rule.Match != nil && !r.rule.Match.Match(x) {
 			continue
 		}
+		if r.beyond != nil && !r.beyond.keep(x) {
+			continue
+		}
 		if !r.add(n, x) {
 			r.late++
 			continue

@@ -49,6 +49,9 @@ func (k *perKey) live(key []byte, level float64) (float64, float64) {
 	if float64(w.busiest()+count-min(err, count))/secs < level {
 		return 0, level
 	}
+	if k.norms != nil && k.norms.isProxy(key) {
+		return 0, level
+	}
 	v := float64(w.liveKeyCount(key)) / secs
 	if k.norms != nil {
 		k.norms.site = float64(w.total) / secs
@@ -68,6 +71,9 @@ func (k perKeyLearned) judge(at time.Time) (v, th float64, ready bool, why strin
 	n.site = float64(k.s.w.total) / secs
 	best := -1.0
 	k.s.w.keys.EachAtLeast(uint64(math.Ceil(n.cfg.Floor*secs)), func(key []byte, g uint64) {
+		if n.isProxy(key) {
+			return
+		}
 		rate, t := float64(g)/secs, n.threshold(key)
 		if r := rate / t; r > best {
 			best, v, th = r, rate, t
@@ -75,6 +81,11 @@ func (k perKeyLearned) judge(at time.Time) (v, th float64, ready bool, why strin
 	})
 	if best < 0 {
 		v, th = k.value(at), n.least()
+		if n.proxy != nil && *n.proxy != "" {
+			if c, _, ok := k.s.w.keys.Get([]byte(*n.proxy)); ok && c >= k.s.w.busiest() {
+				v = 0 // the busiest is the proxy, left out; the others are under the floor
+			}
+		}
 	}
 	if n.warm && n.cfg.WarmupFloor == 0 {
 		left := n.cfg.Warmup - at.Sub(k.s.start)
@@ -95,6 +106,9 @@ func (k perKeyLearned) fill(a *alert.Alert) {
 	}
 	var offenders []over
 	w.keys.EachAtLeast(uint64(math.Ceil(n.cfg.Floor*secs*k.s.rule.Clear)), func(key []byte, g uint64) {
+		if n.isProxy(key) {
+			return
+		}
 		if r := float64(g) / secs / n.threshold(key); r >= k.s.rule.Clear {
 			c, e, _ := w.keys.Get(key)
 			offenders = append(offenders, over{alert.KeyCount{Key: string(key), Count: c, Error: e}, r})
@@ -139,13 +153,24 @@ type keyNormals struct {
 	// site is the rule's rate over its window, all keys, as of the last
 	// look: KeyShare holds each key to a share of it.
 	site float64
+	// proxy, for a rule per client_ip, points at the address of a proxy
+	// in front once the engine's notices know it ("" until then): it is
+	// no client, and is left out.
+	proxy *string
+}
+
+// isProxy reports whether key is the proxy in front.
+func (n *keyNormals) isProxy(key []byte) bool {
+	return n.proxy != nil && *n.proxy != "" && string(key) == *n.proxy
 }
 
 // maxKeyNormals bounds the keys whose normal a rule keeps.
 const maxKeyNormals = 512
 
 func newKeyNormals(b *Baseline, tick time.Duration) *keyNormals {
-	return &keyNormals{cfg: b, alpha: 1 - math.Exp2(-float64(tick)/float64(b.HalfLife)), m: map[string]float64{}}
+	// Warm from the start: an event before the first boundary is held to
+	// the warm-up's limit too (a proxy's first second is no flood).
+	return &keyNormals{cfg: b, alpha: 1 - math.Exp2(-float64(tick)/float64(b.HalfLife)), m: map[string]float64{}, warm: b.Warmup > 0}
 }
 
 // least is the least rate any key is held to.
@@ -175,9 +200,18 @@ func (n *keyNormals) learn(w *window, secs float64, warmup bool) {
 	if warmup {
 		alpha = max(alpha, 1/n.ticks)
 	}
+	// During the warm-up a key learns at most the warm-up's limit, not
+	// its own factor times what it learned: a program flooding from the
+	// log's first second would otherwise teach itself its limit as its
+	// window fills (the threshold rising with the ramp of a partial
+	// window) and never fire.
+	limit := n.threshold
+	if warmup {
+		limit = func([]byte) float64 { return max(n.least(), n.cfg.KeyShare*n.site) }
+	}
 	fold := func(key string, rate float64) {
 		mean := n.m[key]
-		x := min(rate, n.threshold([]byte(key)))
+		x := min(rate, limit([]byte(key)))
 		x = min(max(x, mean/learnSpan), max(mean, n.cfg.Floor)*learnSpan)
 		n.m[key] = mean + alpha*(x-mean)
 	}

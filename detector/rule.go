@@ -93,6 +93,13 @@ type Rule struct {
 	PerKey bool
 	// Field is the field a Distinct rule counts.
 	Field *Field
+	// BeyondBusiest, for a per-key Rate rule, leaves out each key's
+	// busiest value of this field: network-flood (group_by client_net,
+	// beyond client_ip) counts a network's requests from its addresses
+	// other than the busiest one, so that one busy address (an office's
+	// NAT alone in its /24) is a client, for the per-client rule, and a
+	// scraper rotating through the network's addresses is still counted.
+	BeyondBusiest *Field
 	// Of is the filter of a Ratio rule's numerator: the share is of the
 	// events passing Match that also pass Of.
 	Of Cond

@@ -31,6 +31,7 @@ type ruleState struct {
 	base     *learned       // the learned normal of a baseline rule; nil for a fixed threshold
 	distinct *distinctCount // the distinct values a Distinct rule counts, or its DistinctOf
 	ev       *evidence      // the signs of a bot that make its alert critical; nil without
+	beyond   *beyondBusiest // leaves out each key's busiest value (BeyondBusiest); nil without
 	fleet    *fleetSlots    // a fleet rule's distinct values per slot, for its deltas
 	warm     *warmSet       // the engine's addresses that loaded a page lately (Evidence.Cold)
 
@@ -80,6 +81,9 @@ func newRuleState(r Rule, opts *Options) *ruleState {
 	}
 	if r.Evidence != nil {
 		s.ev = newEvidence(r.Evidence, s)
+	}
+	if r.BeyondBusiest != nil && r.GroupBy != nil {
+		s.beyond = newBeyondBusiest(*r.GroupBy, *r.BeyondBusiest)
 	}
 	if r.Fleet && opts.Delta != nil && s.distinct != nil {
 		s.fleet = newFleetSlots(len(s.w.ring))

@@ -92,6 +92,13 @@ func (r *Rule) Problems(res time.Duration) []Problem {
 	case r.PerKey && r.GroupBy == nil:
 		bad("detector.per_key", "needs group_by on the rule (the key to count per)")
 	}
+	switch b := r.BeyondBusiest; {
+	case b == nil:
+	case !r.PerKey || r.Type != Rate:
+		bad("detector.beyond_busiest", "is for per-key rate rules (per_key: true): each key's busiest value of the field is left out")
+	case r.GroupBy != nil && b.Name == r.GroupBy.Name:
+		bad("detector.beyond_busiest", "must name another field than group_by (e.g. group_by: client_net, beyond_busiest: client_ip)")
+	}
 	if r.Fleet && (r.PerKey || r.Type != Rate && r.Type != Distinct && r.Type != Ratio) {
 		bad("fleet", "a fleet-wide rule is a rate, distinct or ratio rule, not per key: each node keeps its per-key rules")
 	}

@@ -255,7 +255,7 @@ func describe(r detector.Rule) string {
 			what, unit = fmt.Sprintf("ratio (at least %d events)", r.MinEvents), alert.Share
 		}
 		if r.PerKey {
-			what += " per " + r.GroupBy.Name
+			what += " per " + r.GroupBy.Name + beyond(r)
 		}
 		var parts []string
 		if b.Factor > 0 {
@@ -278,7 +278,7 @@ func describe(r detector.Rule) string {
 	default: // rate, and any type that compares its value with a threshold
 		per := ""
 		if r.PerKey {
-			per = " per " + r.GroupBy.Name
+			per = " per " + r.GroupBy.Name + beyond(r)
 		}
 		s = fmt.Sprintf("%s%s ≥ %s%s", r.Type, per, alert.FormatValue(r.Threshold, r.Type.Unit()), over)
 	}
@@ -315,4 +315,12 @@ func describePublic(p *config.Public) string {
 	}
 	return fmt.Sprintf("links: %s (listener %s), each valid %s, silence %s", u, p.Listen, alert.FormatDuration(ttl),
 		alert.FormatDuration(p.SilenceFor))
+}
+
+// beyond says what a per-key rule leaves out of each key.
+func beyond(r detector.Rule) string {
+	if r.BeyondBusiest == nil {
+		return ""
+	}
+	return " beyond its busiest " + r.BeyondBusiest.Name
 }

@@ -1,0 +1,122 @@
+package detector
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/sentinel-dev/sentinel/alert"
+	"github.com/sentinel-dev/sentinel/parsers"
+)
+
+// rotating returns perSecond events a second over [from, from+d), each
+// from the next address of prefix (e.g. "203.0.113.%d"), round robin over
+// n addresses.
+func rotating(from, d time.Duration, perSecond, n int, prefix string) []ev {
+	out := burst(from, d, int(d/time.Second)*perSecond, "x")
+	for i := range out {
+		out[i].ip = fmt.Sprintf(prefix, 1+i%n)
+	}
+	return out
+}
+
+// TestBeyondBusiest_network: a per-network rule that leaves out each
+// network's busiest address stays quiet on an office NAT alone in its /24
+// (one address, a client), and still fires on a scraper rotating through
+// a /24's addresses, and on one rotating through the office's own /24.
+func TestBeyondBusiest_network(t *testing.T) {
+	s := time.Second
+	steady := func(from, d time.Duration, perSecond int, addr string) []ev {
+		return burst(from, d, int(d/s)*perSecond, addr)
+	}
+	var background []ev
+	for i := range 20 { // 60/s from people, 3/s each, each in a /24 of its own
+		background = append(background, steady(0, 2*time.Hour, 3, fmt.Sprintf("10.0.%d.9", i))...)
+	}
+	office := steady(time.Hour, time.Hour, 15, "198.51.100.7") // arrives after the warm-up, no normal
+	neighbour := burst(time.Hour, time.Hour, 360, "198.51.100.20")
+	scraper := rotating(80*time.Minute, 5*time.Minute, 20, 200, "203.0.113.%d")
+	inOffice := rotating(100*time.Minute, 5*time.Minute, 20, 100, "198.51.100.%d")
+	events := byTime(concat(background, office, neighbour, scraper, inOffice))
+
+	net := LookupField("client_net")
+	for _, beyond := range []bool{false, true} {
+		r := Rule{Name: "network", Type: Rate, Window: time.Minute, PerKey: true, GroupBy: &net, Severity: alert.Warning,
+			Baseline: &Baseline{Factor: 4, Floor: 10, Warmup: 30 * time.Minute, WarmupFloor: 30, HalfLife: 24 * time.Hour}}
+		if beyond {
+			r.BeyondBusiest = ipField()
+		}
+		_, full, _ := replay(t, r, events, Options{})
+		var fired []string
+		firstOn := map[string]time.Duration{}
+		for _, a := range full {
+			if a.State != alert.Firing {
+				continue
+			}
+			fired = append(fired, fmt.Sprintf("%v %v", a.Time.Sub(t0), a.Keys))
+			if len(a.Keys) > 0 {
+				if _, ok := firstOn[a.Keys[0].Key]; !ok {
+					firstOn[a.Keys[0].Key] = a.Time.Sub(t0)
+				}
+			}
+		}
+		office, scraper := firstOn["198.51.100.0/24"], firstOn["203.0.113.0/24"]
+		switch {
+		case !beyond && (office == 0 || office >= 80*time.Minute):
+			t.Errorf("counting every address: firings %v, want the office's /24 first (the test shows nothing otherwise)", fired)
+		case beyond && (office > 0 && office < 100*time.Minute):
+			t.Errorf("beyond the busiest address: the office's /24 fired at %v, before anyone rotated through it; firings %v", office, fired)
+		case beyond && (scraper < 80*time.Minute || scraper > 81*time.Minute):
+			t.Errorf("beyond the busiest address: the scraper's /24 fired at %v, want within its first minute (80m); firings %v", scraper, fired)
+		case beyond && (office < 100*time.Minute || office > 101*time.Minute):
+			t.Errorf("beyond the busiest address: the office's /24 fired at %v for the rotation through it, want within its first minute (1h40m); firings %v", office, fired)
+		}
+	}
+}
+
+// TestBeyondBusiest_keep checks the vote itself: a key's busiest value is
+// left out, the others counted, and a new busiest value takes over.
+func TestBeyondBusiest_keep(t *testing.T) {
+	net, ip := LookupField("client_net"), LookupField("client_ip")
+	b := newBeyondBusiest(net, ip)
+	kept := func(addrs ...string) int {
+		n := 0
+		for _, a := range addrs {
+			var e Event
+			e.reset(&parsers.Event{ClientIP: []byte(a)}, 0)
+			if b.keep(&e) {
+				n++
+			}
+		}
+		return n
+	}
+	rep := func(addr string, n int) []string { return strings.Split(strings.Repeat(addr+" ", n-1)+addr, " ") }
+	if got := kept(rep("192.0.2.1", 1000)...); got != 1 {
+		t.Errorf("one address, 1000 events: %d counted, want 1 (its first, as candidate)", got)
+	}
+	var mixed []string
+	for i := range 1000 {
+		mixed = append(mixed, "192.0.2.1")
+		if i%10 == 0 {
+			mixed = append(mixed, fmt.Sprintf("192.0.2.%d", 100+i%50))
+		}
+	}
+	if got := kept(mixed...); got != 100 {
+		t.Errorf("the busiest address and 100 others: %d counted, want the 100 others", got)
+	}
+	var round []string
+	for i := range 1000 {
+		round = append(round, fmt.Sprintf("198.51.100.%d", 1+i%4))
+	}
+	if got := kept(round...); got < 900 {
+		t.Errorf("four addresses in turn: %d of 1000 counted, want nearly all", got)
+	}
+	// A new busiest address in 192.0.2.0/24 takes over within the cap.
+	if got := kept(rep("192.0.2.200", 1000)...); got > beyondVotes+1 {
+		t.Errorf("a new busiest address: %d of its 1000 counted, want at most %d", got, beyondVotes+1)
+	}
+	if got := kept("", "-"); got != 2 {
+		t.Errorf("events without an address: %d of 2 counted, want both", got)
+	}
+}
