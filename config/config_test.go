@@ -813,3 +813,25 @@ func TestParse_beyondBusiest(t *testing.T) {
 		}
 	}
 }
+
+// TestParse_minSpan: min_span is a duration shorter than the window, for
+// rate rules over the whole site, refused at its line elsewhere.
+func TestParse_minSpan(t *testing.T) {
+	rule := func(perKey, span string) string {
+		return "defaults: false\nrules:\n  - name: r\n    group_by: client_ip\n    detector:\n      type: rate\n      per_key: " + perKey +
+			"\n      min_span: " + span + "\n      window: 1h\n      threshold: 20/h\n"
+	}
+	c, err := Parse("x.yaml", []byte(rule("false", "5m")), noEnv)
+	if err != nil || c.Rules[0].MinSpan != 5*time.Minute {
+		t.Fatalf("min_span 5m: %v, %+v", err, c)
+	}
+	for _, tt := range []struct{ perKey, span, want string }{
+		{"true", "5m", "x.yaml:8: rules[0].detector.min_span: is for rate rules over the whole site"},
+		{"false", "2h", "x.yaml:8: rules[0].detector.min_span: must be above 0 and shorter than the window"},
+		{"false", "five", "x.yaml:8: rules[0].detector.min_span"},
+	} {
+		if _, err := Parse("x.yaml", []byte(rule(tt.perKey, tt.span)), noEnv); err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("per_key %s, min_span %s: error %v, want %q", tt.perKey, tt.span, err, tt.want)
+		}
+	}
+}

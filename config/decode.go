@@ -837,7 +837,7 @@ func (d *decoder) detector(n *yaml.Node, path string, r *detector.Rule, mentions
 	}
 	var thNode, blNode *yaml.Node
 	given := map[string]bool{}
-	d.mapping(n, path, []string{"type", "window", "threshold", "per_key", "field", "beyond_busiest", "of", "min_events", "baseline"}, func(key string, k, v *yaml.Node) {
+	d.mapping(n, path, []string{"type", "window", "threshold", "per_key", "field", "beyond_busiest", "of", "min_events", "min_span", "baseline"}, func(key string, k, v *yaml.Node) {
 		p := join(path, key)
 		given[key] = true
 		switch key {
@@ -866,6 +866,8 @@ func (d *decoder) detector(n *yaml.Node, path string, r *detector.Rule, mentions
 			}
 		case "of":
 			r.Of = d.match(v, p, mentions)
+		case "min_span":
+			r.MinSpan, _ = d.duration(v, p)
 		case "min_events":
 			if m, ok := d.integer(v, p); ok {
 				r.MinEvents = uint64(m)

@@ -120,3 +120,39 @@ func TestBeyondBusiest_keep(t *testing.T) {
 		t.Errorf("events without an address: %d of 2 counted, want both", got)
 	}
 }
+
+// TestMinSpan: an hourly rule with min_span counts a slow drip whole and
+// fires within minutes, while a two-minute flood counts as a few of its
+// events: the rule neither fires with the flood nor stays firing for the
+// hour its window keeps it. Without min_span the flood fires it and holds
+// it for an hour.
+func TestMinSpan(t *testing.T) {
+	var slow []ev // one every 10 s from 500 addresses
+	for i, e := range rotating(2*time.Hour, 30*time.Minute, 1, 500, "198.51.100.%d") {
+		if i%10 == 0 {
+			slow = append(slow, e)
+		}
+	}
+	flood := rotating(time.Hour, 2*time.Minute, 240, 250, "203.0.113.%d")
+	people := burst(0, 3*time.Hour, 6, "192.0.2.9") // 2 an hour
+	for _, span := range []time.Duration{0, 5 * time.Minute} {
+		r := Rule{Name: "drip", Type: Rate, Window: time.Hour, MinSpan: span, Severity: alert.Warning,
+			Baseline: &Baseline{Factor: 5, Floor: 20.0 / 3600, Warmup: 30 * time.Minute, HalfLife: 24 * time.Hour}}
+		_, full, _ := replay(t, r, byTime(concat(people, flood, slow)), Options{})
+		var fired, resolved []time.Duration
+		for _, a := range full {
+			switch a.State {
+			case alert.Firing:
+				fired = append(fired, a.Time.Sub(t0))
+			case alert.Resolved:
+				resolved = append(resolved, a.Time.Sub(t0))
+			}
+		}
+		switch {
+		case span == 0 && (len(fired) == 0 || fired[0] > time.Hour+time.Minute):
+			t.Errorf("without min_span: fired at %v, want with the flood at 1h (the test shows nothing otherwise)", fired)
+		case span > 0 && (len(fired) != 1 || fired[0] < 2*time.Hour || fired[0] > 2*time.Hour+10*time.Minute):
+			t.Errorf("min_span %v: fired at %v (resolved %v), want once, within 10 minutes of the drip at 2h", span, fired, resolved)
+		}
+	}
+}

@@ -118,6 +118,9 @@ type RuleStats struct {
 	Name    string
 	Matched uint64 // events that passed the rule's filter and were counted
 	Late    uint64 // events that passed the filter but were older than the window
+	// Capped counts events that passed the filter in a bucket that had
+	// counted its share of the threshold already (MinSpan).
+	Capped  uint64
 	Firings uint64 // transitions to firing
 }
 
@@ -354,6 +357,10 @@ func (e *Engine) observe(ev *parsers.Event) {
 		if r.beyond != nil && !r.beyond.keep(x) {
 			continue
 		}
+		if r.capBucket > 0 && r.full(n) {
+			r.capped++
+			continue
+		}
 		if !r.add(n, x) {
 			r.late++
 			continue
@@ -463,7 +470,7 @@ func (e *Engine) Clock() time.Time {
 func (e *Engine) Stats() Stats {
 	s := Stats{Events: e.events, Late: e.late, OutOfRange: e.outRange, Future: e.future}
 	for _, r := range e.rules {
-		s.Rules = append(s.Rules, RuleStats{Name: r.rule.Name, Matched: r.matched, Late: r.late, Firings: r.firings})
+		s.Rules = append(s.Rules, RuleStats{Name: r.rule.Name, Matched: r.matched, Late: r.late, Capped: r.capped, Firings: r.firings})
 	}
 	return s
 }

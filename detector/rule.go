@@ -56,7 +56,9 @@ type Baseline struct {
 	// (0 to 1) of all the rule's events in the window: on a busy site an
 	// office's or a carrier's NAT carries a few per cent of the requests,
 	// more than the floor, and is no flood until it carries a share no
-	// single address does. 0: no such limit.
+	// single address does. A key whose share of the window's newest
+	// quarter is already past it is not held to it (an address flooding
+	// for 10 s is a sliver of a minute of the site). 0: no such limit.
 	KeyShare float64
 	// HalfLife is how fast the baseline forgets: an hour-old value weighs
 	// half as much as a new one when HalfLife is an hour.
@@ -106,6 +108,14 @@ type Rule struct {
 	// MinEvents is the fewest events in the window for a Ratio rule to
 	// fire: three requests at night, two of them errors, are not a surge.
 	MinEvents uint64
+	// MinSpan, for a Rate rule over a long window, is the shortest stretch
+	// of time the events that make it fire must span: each bucket counts
+	// at most its share of the threshold (threshold × bucket / MinSpan),
+	// so that an hourly drip rule counts a slow bot's posts whole and a
+	// minute's flood as a few of them, neither firing with every flood nor
+	// holding the flood's incident open for the hour its window keeps it.
+	// A flood is the burst rules'. 0: no such cap.
+	MinSpan time.Duration
 	// Baseline, when set, replaces Threshold by a learned normal.
 	Baseline *Baseline
 

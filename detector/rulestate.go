@@ -32,6 +32,9 @@ type ruleState struct {
 	distinct *distinctCount // the distinct values a Distinct rule counts, or its DistinctOf
 	ev       *evidence      // the signs of a bot that make its alert critical; nil without
 	beyond   *beyondBusiest // leaves out each key's busiest value (BeyondBusiest); nil without
+	// capBucket is the most events a bucket counts (MinSpan); 0: no cap.
+	// capped counts the events left out by it.
+	capBucket, capped uint64
 	fleet    *fleetSlots    // a fleet rule's distinct values per slot, for its deltas
 	warm     *warmSet       // the engine's addresses that loaded a page lately (Evidence.Cold)
 
@@ -81,6 +84,9 @@ func newRuleState(r Rule, opts *Options) *ruleState {
 	}
 	if r.Evidence != nil {
 		s.ev = newEvidence(r.Evidence, s)
+	}
+	if r.MinSpan > 0 {
+		s.setCap(math.Inf(1))
 	}
 	if r.BeyondBusiest != nil && r.GroupBy != nil {
 		s.beyond = newBeyondBusiest(*r.GroupBy, *r.BeyondBusiest)
@@ -194,6 +200,33 @@ func (s *ruleState) add(b int64, ev *Event) bool {
 		s.sample(ev.Raw)
 	}
 	return true
+}
+
+// setCap sets the most events a bucket counts for MinSpan from the
+// threshold th (events a second over the window): the threshold's count
+// times the bucket's share of MinSpan, rounded up. Before the rule has a
+// finite threshold (learning), its floor's.
+func (s *ruleState) setCap(th float64) {
+	if !(th > 0) || math.IsInf(th, 0) {
+		th = s.rule.Threshold
+		if b := s.rule.Baseline; b != nil {
+			th = max(b.Floor, b.WarmupFloor)
+		}
+	}
+	bucket := time.Duration(s.w.width) * s.opts.Resolution
+	c := th * s.rule.Window.Seconds() * bucket.Seconds() / s.rule.MinSpan.Seconds()
+	s.capBucket = max(1, uint64(math.Ceil(c)))
+}
+
+// full reports whether the bucket of engine bucket b has counted its
+// share of the threshold (MinSpan): the rule counts no more events in it.
+func (s *ruleState) full(b int64) bool {
+	if s.capBucket == 0 {
+		return false
+	}
+	n := s.w.bucketOf(b)
+	bk := &s.w.ring[s.w.index(n)]
+	return bk.n == n && bk.count >= s.capBucket
 }
 
 // fireOnEvent fires the rule at an event's time, at, when the event just
@@ -312,6 +345,9 @@ func (s *ruleState) evaluate(at time.Time) (alert.Alert, bool) {
 	}
 	if s.judge != nil {
 		s.judge.learn(at)
+	}
+	if s.rule.MinSpan > 0 {
+		s.setCap(th)
 	}
 	if s.live != nil {
 		s.liveTh = math.Inf(1)

@@ -92,6 +92,13 @@ func (r *Rule) Problems(res time.Duration) []Problem {
 	case r.PerKey && r.GroupBy == nil:
 		bad("detector.per_key", "needs group_by on the rule (the key to count per)")
 	}
+	switch {
+	case r.MinSpan == 0:
+	case r.MinSpan < 0 || r.MinSpan >= r.Window:
+		bad("detector.min_span", "must be above 0 and shorter than the window (e.g. 4m for a 1h window)")
+	case r.Type != Rate || r.PerKey:
+		bad("detector.min_span", "is for rate rules over the whole site, not per key: the shortest stretch the events that fire it must span")
+	}
 	switch b := r.BeyondBusiest; {
 	case b == nil:
 	case !r.PerKey || r.Type != Rate:

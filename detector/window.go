@@ -292,6 +292,31 @@ func (w *window) liveTopKeys(n int) []alert.KeyCount {
 	return top
 }
 
+// recentShare is key's share of the events in the window's newest quarter
+// (the bucket being filled and the complete ones just before it), from
+// its guaranteed counts: what a key sends now against what the site sends
+// now, over the same span, where the window's counts would weigh a key
+// that arrived seconds ago against a whole window of the site.
+func (w *window) recentShare(key []byte) float64 {
+	var k, total uint64
+	for b := w.last - max(w.nb/4, 1) + 1; b <= w.last; b++ {
+		bk := &w.ring[mod(b, int64(len(w.ring)))]
+		if bk.n != b || bk.count == 0 {
+			continue
+		}
+		total += bk.count
+		if bk.keys != nil {
+			if c, e, ok := bk.keys.Get(key); ok {
+				k += c - min(e, c)
+			}
+		}
+	}
+	if total == 0 {
+		return 0
+	}
+	return float64(k) / float64(total)
+}
+
 // busiest returns the highest guaranteed count of a key over the complete
 // buckets: Space-Saving's count minus its error bound, so that the
 // sketch's overestimate never makes a rule fire.

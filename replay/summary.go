@@ -80,6 +80,9 @@ func (r *Result) writeSummary(w io.Writer, cfg *config.Config) {
 		if rs.Late > 0 {
 			note += fmt.Sprintf(", %s older than its window", n(rs.Late))
 		}
+		if rs.Capped > 0 {
+			note += fmt.Sprintf(", %s more in bursts past its min_span", n(rs.Capped))
+		}
 		fmt.Fprintf(w, "    %-22s %s fired, %s matching events%s\n", rs.Name, n(uint64(fired[rs.Name])), n(rs.Matched), note)
 	}
 	rate := float64(lines) / max(elapsed.Seconds(), 1e-9)

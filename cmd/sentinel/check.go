@@ -282,6 +282,9 @@ func describe(r detector.Rule) string {
 		}
 		s = fmt.Sprintf("%s%s ≥ %s%s", r.Type, per, alert.FormatValue(r.Threshold, r.Type.Unit()), over)
 	}
+	if r.MinSpan > 0 {
+		s += ", spread over at least " + alert.FormatDuration(r.MinSpan)
+	}
 	if r.For > 0 {
 		s += ", for " + alert.FormatDuration(r.For)
 	}
