@@ -35,8 +35,8 @@ type ruleState struct {
 	// capBucket is the most events a bucket counts (MinSpan); 0: no cap.
 	// capped counts the events left out by it.
 	capBucket, capped uint64
-	fleet    *fleetSlots    // a fleet rule's distinct values per slot, for its deltas
-	warm     *warmSet       // the engine's addresses that loaded a page lately (Evidence.Cold)
+	fleet             *fleetSlots // a fleet rule's distinct values per slot, for its deltas
+	warm              *warmSet    // the engine's addresses that loaded a page lately (Evidence.Cold)
 
 	seen     bool      // the rule has counted an event
 	start    time.Time // the engine's first event: warm-up starts there
