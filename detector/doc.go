@@ -25,6 +25,12 @@
 //     rate.go, perkey.go, distinct.go, ratio.go, absence.go. The condition
 //     compares the kind's value with a fixed threshold or with a learned
 //     normal (baseline.go), over any kind's value.
+//   - Before an event reaches a rule's window, two options may keep it
+//     out: beyond.go leaves each key's busiest value of a field out of a
+//     per-key rule (network-flood: a network's busiest address), and a
+//     rule's min_span caps what each bucket counts (rulestate.go, full).
+//   - notice.go says once what the log cannot show (a field missing) and
+//     names a proxy in front, which per-client rules then leave out.
 //
 // # Adding a detector kind
 //
