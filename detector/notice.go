@@ -68,10 +68,11 @@ type proxyWatch struct {
 	agents []uint64 // hashes of its user agents, up to proxyAgents
 	done   bool
 	rules  []string
-	// first: the period is the log's first (from start, the first
-	// request's time), where the verdict may come before its end.
-	first bool
-	start time.Time
+	// first: the period began within proxyPeriod of the log's first
+	// request (start), and the verdict may come before its end; from is
+	// the period's first request's time.
+	first       bool
+	start, from time.Time
 }
 
 // notices watches the log for what the engine should say once.
@@ -150,9 +151,12 @@ func (p *proxyWatch) observe(ev *Event, n *notices) {
 		if p.verdict(ev.Time, n) {
 			return
 		}
-		if p.first = p.period == math.MinInt64; p.first {
+		if p.period == math.MinInt64 {
 			p.start = ev.Time
 		}
+		// Periods are aligned on the clock: the log's first may last a
+		// few seconds, and the one after it is early still.
+		p.first, p.from = ev.Time.Sub(p.start) < proxyPeriod, ev.Time
 		p.period, p.events, p.lead, p.agents = period, 0, p.lead[:0], p.agents[:0]
 		p.top.Reset()
 	}
@@ -199,7 +203,7 @@ func (p *proxyWatch) verdict(at time.Time, n *notices) bool {
 	n.proxyKey = top[0].Key
 	over := alert.FormatDuration(proxyPeriod)
 	if p.first {
-		over = "the log's first " + alert.FormatDuration(at.Sub(p.start).Round(time.Second))
+		over = alert.FormatDuration(at.Sub(p.from).Round(time.Second))
 	}
 	n.add(Notice{Time: at, Kind: "proxy", Field: "client_ip", Rules: p.rules,
 		Text: fmt.Sprintf("one address, %s, sent %d%% of about %s requests in %s: a proxy or load balancer in front, logging its own address? "+
