@@ -152,7 +152,7 @@ type Engine struct {
 	fired []firedOn
 	// shareOf are the rules with an evidence share, whose ShareOf every
 	// event is matched against.
-	shareOf []*ruleState
+	shareOf []shareOf
 	notices *notices
 	ov      *overlap // how the active rules' events overlap others'
 }
@@ -239,7 +239,7 @@ func NewEngine(rules []Rule, opts Options) (*Engine, error) {
 			r.warm = e.warm
 		}
 		if r.ev.cfg.Share > 0 {
-			e.shareOf = append(e.shareOf, r)
+			e.shareOf = append(e.shareOf, shareOf{r, newGate(r.ev.cfg.ShareOf)})
 		}
 	}
 	e.ev.warm = e.warm
@@ -339,16 +339,16 @@ func (e *Engine) observe(ev *parsers.Event) {
 		e.warm.advance(ev.Time)
 		defer e.warm.note(x) // a page load warms its address for the events after it
 	}
-	for _, r := range e.shareOf {
-		if r.ev.cfg.ShareOf.Match(x) {
-			r.ev.addOf(n)
+	for i := range e.shareOf {
+		if s := &e.shareOf[i]; s.gate.match(x) {
+			s.rule.ev.addOf(n)
 		}
 	}
 	e.notices.observe(x)
 	var mask uint64 // the rules that counted ev, for their overlap
 	fired := e.fired[:0]
 	for i, r := range e.rules {
-		if r.rule.Match != nil && !r.rule.Match.Match(x) {
+		if !r.gate.match(x) {
 			continue
 		}
 		if !r.add(n, x) {
@@ -378,6 +378,12 @@ func (e *Engine) observe(ev *parsers.Event) {
 		e.opts.Emit(f.alert)
 	}
 	e.fired = fired[:0]
+}
+
+// shareOf is a rule with an evidence share, and the gate of its ShareOf.
+type shareOf struct {
+	rule *ruleState
+	gate gate
 }
 
 // firedOn is a rule that fired on an event, and its alert.
