@@ -135,4 +135,51 @@ func (g *gate) match(ev *Event) bool {
 	return g.pass(ev) && (g.rest == nil || g.rest.Match(ev))
 }
 
+// gateSet holds the distinct gates of a list of members (the rules, in
+// order): most rules share one of two or three gates (any request, a
+// post), so that an event tests each distinct gate once and learns from a
+// bit mask which members may match, instead of a test per member. Only
+// the first maxGated members are in it; the caller tests the others one
+// by one.
+type gateSet struct {
+	gates []gate
+	masks []uint64 // per gate, the members it guards
+}
+
+// maxGated is how many members a gateSet holds: the bits of its masks.
+const maxGated = 64
+
+// newGateSet returns the set of the gates of members, by index; members
+// from maxGated on are left out.
+func newGateSet(members []gate) gateSet {
+	var s gateSet
+	for i, g := range members[:min(len(members), maxGated)] {
+		j := slices.IndexFunc(s.gates, g.same)
+		if j < 0 {
+			j = len(s.gates)
+			s.gates = append(s.gates, gate{kind: g.kind, kindSet: g.kindSet, methods: g.methods})
+			s.masks = append(s.masks, 0)
+		}
+		s.masks[j] |= 1 << i
+	}
+	return s
+}
+
+// same reports whether g and h test the same (their rests aside).
+func (g gate) same(h gate) bool {
+	return g.kindSet == h.kindSet && (!g.kindSet || g.kind == h.kind) &&
+		(g.methods == nil) == (h.methods == nil) && slices.Equal(g.methods, h.methods)
+}
+
+// pass returns the members whose gates ev passes.
+func (s *gateSet) pass(ev *Event) uint64 {
+	var m uint64
+	for i := range s.gates {
+		if s.gates[i].pass(ev) {
+			m |= s.masks[i]
+		}
+	}
+	return m
+}
+
 func isMethod(f Field) bool { return f.Name == "method" }

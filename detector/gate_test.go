@@ -1,9 +1,11 @@
 package detector
 
 import (
+	"fmt"
 	"math/rand/v2"
 	"regexp"
 	"testing"
+	"time"
 
 	"github.com/sentinel-dev/sentinel/parsers"
 )
@@ -101,5 +103,49 @@ func TestGate_defaults(t *testing.T) {
 	}
 	if g := newGate(nil); !g.match(&Event{Event: &parsers.Event{Kind: parsers.KindMessage}}) {
 		t.Error("the gate of no condition refuses an event")
+	}
+}
+
+// TestEngine_gatesManyRules checks that rules past the gate set's 64
+// count what their match blocks say, as the first 64 do.
+func TestEngine_gatesManyRules(t *testing.T) {
+	method := LookupField("method")
+	var rules []Rule
+	for i := range 70 {
+		r := Rule{Name: fmt.Sprintf("r%d", i), Type: Rate, Window: time.Minute, Threshold: 1e9}
+		switch i % 3 {
+		case 0:
+			r.Match = All{KindIs(parsers.KindRequest), NewEquals(method, []string{"POST"})}
+		case 1:
+			r.Match = KindIs(parsers.KindRequest)
+		}
+		rules = append(rules, r)
+	}
+	eng, err := NewEngine(rules, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t0 := time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC)
+	methods := []string{"GET", "POST", "GET", "HEAD"}
+	for i := range 400 {
+		kind := parsers.KindRequest
+		if i%5 == 0 {
+			kind = parsers.KindMessage
+		}
+		eng.Observe(&parsers.Event{Time: t0.Add(time.Duration(i) * 100 * time.Millisecond), Kind: kind, Method: []byte(methods[i%4])})
+	}
+	// Of 400 events, 80 are messages; of the 320 requests, those at i%4 == 1
+	// are posts: i odd, i%4 == 1, i%5 != 0.
+	posts := 0
+	for i := range 400 {
+		if i%4 == 1 && i%5 != 0 {
+			posts++
+		}
+	}
+	want := map[int]uint64{0: uint64(posts), 1: 320, 2: 400}
+	for i, rs := range eng.Stats().Rules {
+		if rs.Matched != want[i%3] {
+			t.Errorf("rule %s matched %d, want %d", rs.Name, rs.Matched, want[i%3])
+		}
 	}
 }
