@@ -142,8 +142,12 @@ func (s *SpaceSaving) settle() {
 	for g := range s.groups {
 		s.free = append(s.free, g)
 	}
-	c := s.replay[:0]
-	c = append(c, make([]uint64, len(s.t.keys))...)
+	c := s.replay
+	if cap(c) < len(s.t.keys) {
+		c = make([]uint64, len(s.t.keys))
+	}
+	c = c[:len(s.t.keys)]
+	clear(c)
 	n := 0
 	for _, op := range s.ops {
 		if op >= 0 {
