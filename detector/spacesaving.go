@@ -38,7 +38,6 @@ type SpaceSaving struct {
 	free    []int        // unused indexes in groups
 	settled bool         // order is kept up to date; ops is empty
 	ops     []int32      // while not settled, the Adds since empty: slot i counted, or ^i new
-	replay  []uint64     // the counts as the log is replayed, per slot
 
 	evicted []byte // the last evicted key, returned by Add
 	lastAdd int    // the slot of the key the last Add counted
@@ -136,18 +135,16 @@ func (s *SpaceSaving) log(op int32) {
 
 // settle builds the count order from the log of the Adds since the
 // summary was empty, as Add would have kept it, and keeps it from then on.
+// The log counts every key from 0 to its count again, in the table's own
+// counts (no key was evicted yet, so every error is 0).
 func (s *SpaceSaving) settle() {
 	s.fit()
 	s.free = s.free[:0]
 	for g := range s.groups {
 		s.free = append(s.free, g)
 	}
-	c := s.replay
-	if cap(c) < len(s.t.keys) {
-		c = make([]uint64, len(s.t.keys))
-	}
-	c = c[:len(s.t.keys)]
-	clear(c)
+	c := s.t.counts
+	clear(c[:s.t.n])
 	n := 0
 	for _, op := range s.ops {
 		if op >= 0 {
@@ -159,7 +156,7 @@ func (s *SpaceSaving) settle() {
 		s.place(i, n, c)
 		n++
 	}
-	s.replay, s.ops, s.settled = c, s.ops[:0], true
+	s.ops, s.settled = s.ops[:0], true
 }
 
 // place puts slot i, new with a count of 1, at position p of the order,
