@@ -28,8 +28,16 @@ type Entry struct {
 // A Counter is not safe for concurrent use.
 type Counter struct {
 	t    keyTable
-	heap []int32 // slot numbers, a max-heap by guaranteed count
-	at   []int32 // at[slot] is the slot's index in heap
+	heap []heapEntry // a max-heap by guaranteed count
+	at   []int32     // at[slot] is the slot's index in heap
+}
+
+// heapEntry is a slot in a Counter's heap, with its guaranteed count kept
+// beside it: a window's bucket joins and leaves the sum key by key at
+// every boundary, and the heap's comparisons then read one array.
+type heapEntry struct {
+	g    uint64 // the slot's count minus its error
+	slot int32
 }
 
 // NewCounter returns an empty Counter that holds at most capacity keys; it
@@ -65,7 +73,7 @@ func (c *Counter) Add(key []byte, count, err uint64) (newCount uint64, ok bool) 
 		c.at = append(c.at, make([]int32, len(t.keys)-len(c.at))...)
 	}
 	c.at[s] = int32(len(c.heap))
-	c.heap = append(c.heap, int32(s))
+	c.heap = append(c.heap, heapEntry{c.guaranteed(s), int32(s)})
 	c.up(len(c.heap) - 1)
 	return count, true
 }
@@ -89,12 +97,12 @@ func (c *Counter) Sub(key []byte, count, err uint64) {
 	c.swap(i, last)
 	c.heap = c.heap[:last]
 	if i < last {
-		c.fix(int(c.heap[i]))
+		c.fix(int(c.heap[i].slot))
 	}
 	if moved := t.remove(s); moved != s {
 		// The table's last slot moved into slot s.
 		c.at[s] = c.at[moved]
-		c.heap[c.at[s]] = int32(s)
+		c.heap[c.at[s]].slot = int32(s)
 	}
 }
 
@@ -104,7 +112,7 @@ func (c *Counter) Busiest() uint64 {
 	if len(c.heap) == 0 {
 		return 0
 	}
-	return c.guaranteed(int(c.heap[0]))
+	return c.heap[0].g
 }
 
 // EachAtLeast calls f for every key whose guaranteed count (count minus
@@ -118,12 +126,11 @@ func (c *Counter) EachAtLeast(least uint64, f func(key []byte, guaranteed uint64
 		if i >= len(c.heap) {
 			return
 		}
-		s := int(c.heap[i])
-		g := c.guaranteed(s)
-		if g < least {
+		e := c.heap[i]
+		if e.g < least {
 			return
 		}
-		f(c.t.keys[s], g)
+		f(c.t.keys[e.slot], e.g)
 		visit(2*i + 1)
 		visit(2*i + 2)
 	}
@@ -137,6 +144,7 @@ func (c *Counter) guaranteed(s int) uint64 {
 // fix restores the heap order around slot s after its count changed.
 func (c *Counter) fix(s int) {
 	i := int(c.at[s])
+	c.heap[i].g = c.guaranteed(s)
 	c.up(i)
 	c.down(int(c.at[s]))
 }
@@ -144,7 +152,7 @@ func (c *Counter) fix(s int) {
 func (c *Counter) up(i int) {
 	for i > 0 {
 		p := (i - 1) / 2
-		if c.guaranteed(int(c.heap[p])) >= c.guaranteed(int(c.heap[i])) {
+		if c.heap[p].g >= c.heap[i].g {
 			return
 		}
 		c.swap(i, p)
@@ -155,10 +163,10 @@ func (c *Counter) up(i int) {
 func (c *Counter) down(i int) {
 	for {
 		l, best := 2*i+1, i
-		if l < len(c.heap) && c.guaranteed(int(c.heap[l])) > c.guaranteed(int(c.heap[best])) {
+		if l < len(c.heap) && c.heap[l].g > c.heap[best].g {
 			best = l
 		}
-		if r := l + 1; r < len(c.heap) && c.guaranteed(int(c.heap[r])) > c.guaranteed(int(c.heap[best])) {
+		if r := l + 1; r < len(c.heap) && c.heap[r].g > c.heap[best].g {
 			best = r
 		}
 		if best == i {
@@ -171,7 +179,7 @@ func (c *Counter) down(i int) {
 
 func (c *Counter) swap(i, j int) {
 	c.heap[i], c.heap[j] = c.heap[j], c.heap[i]
-	c.at[c.heap[i]], c.at[c.heap[j]] = int32(i), int32(j)
+	c.at[c.heap[i].slot], c.at[c.heap[j].slot] = int32(i), int32(j)
 }
 
 // Get returns key's count and error, and whether key is present.

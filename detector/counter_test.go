@@ -678,11 +678,15 @@ func checkCounterHeap(tb testing.TB, c *Counter) {
 	if len(c.heap) != c.t.n {
 		tb.Fatalf("heap holds %d slots, table %d", len(c.heap), c.t.n)
 	}
-	for i, s := range c.heap {
-		if int(s) >= c.t.n || int(c.at[s]) != i {
+	for i, e := range c.heap {
+		s := int(e.slot)
+		if s >= c.t.n || int(c.at[s]) != i {
 			tb.Fatalf("heap[%d] = slot %d, at[%d] = %d", i, s, s, c.at[s])
 		}
-		if i > 0 && c.guaranteed(int(c.heap[(i-1)/2])) < c.guaranteed(int(s)) {
+		if e.g != c.guaranteed(s) {
+			tb.Fatalf("heap[%d] keeps %d for slot %d, whose guaranteed count is %d", i, e.g, s, c.guaranteed(s))
+		}
+		if i > 0 && c.heap[(i-1)/2].g < e.g {
 			tb.Fatalf("heap[%d] above its parent", i)
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"errors"
 	"fmt"
+	"math/bits"
 	"slices"
 	"time"
 
@@ -155,9 +156,12 @@ type Engine struct {
 	fired []firedOn
 	// shareOf are the rules with an evidence share, whose ShareOf every
 	// event is matched against.
-	shareOf []*ruleState
-	notices *notices
-	ov      *overlap // how the active rules' events overlap others'
+	shareOf []shareOf
+	// ruleGates and shareGates are the distinct gates of the rules' match
+	// blocks and of the ShareOf blocks.
+	ruleGates, shareGates gateSet
+	notices               *notices
+	ov                    *overlap // how the active rules' events overlap others'
 }
 
 // maxShared bounds the shared match blocks whose answers an event keeps;
@@ -242,11 +246,21 @@ func NewEngine(rules []Rule, opts Options) (*Engine, error) {
 			r.warm = e.warm
 		}
 		if r.ev.cfg.Share > 0 {
-			e.shareOf = append(e.shareOf, r)
+			e.shareOf = append(e.shareOf, shareOf{r, newGate(r.ev.cfg.ShareOf)})
 		}
 	}
 	e.ev.warm = e.warm
 	e.ov = newOverlap(len(e.rules))
+	gates := make([]gate, len(e.rules))
+	for i, r := range e.rules {
+		gates[i] = r.gate
+	}
+	e.ruleGates = newGateSet(gates)
+	gates = gates[:0]
+	for _, s := range e.shareOf {
+		gates = append(gates, s.gate)
+	}
+	e.shareGates = newGateSet(gates)
 	return e, nil
 }
 
@@ -342,40 +356,30 @@ func (e *Engine) observe(ev *parsers.Event) {
 		e.warm.advance(ev.Time)
 		defer e.warm.note(x) // a page load warms its address for the events after it
 	}
-	for _, r := range e.shareOf {
-		if r.ev.cfg.ShareOf.Match(x) {
-			r.ev.addOf(n)
+	// The gates first: a page load passes those of the rules counting
+	// every request, and none of those counting posts.
+	for m := e.shareGates.pass(x); m != 0; m &= m - 1 {
+		e.countOf(&e.shareOf[bits.TrailingZeros64(m)], n, x)
+	}
+	for i := maxGated; i < len(e.shareOf); i++ {
+		if s := &e.shareOf[i]; s.gate.pass(x) {
+			e.countOf(s, n, x)
 		}
 	}
 	e.notices.observe(x)
 	var mask uint64 // the rules that counted ev, for their overlap
-	fired := e.fired[:0]
-	for i, r := range e.rules {
-		if r.rule.Match != nil && !r.rule.Match.Match(x) {
-			continue
-		}
-		if r.beyond != nil && !r.beyond.keep(x) {
-			continue
-		}
-		if r.capBucket > 0 && r.full(n) {
-			r.capped++
-			continue
-		}
-		if !r.add(n, x) {
-			r.late++
-			continue
-		}
-		if i < maxOverlapRules {
+	e.fired = e.fired[:0]
+	for m := e.ruleGates.pass(x); m != 0; m &= m - 1 {
+		if i := bits.TrailingZeros64(m); e.count(i, n, x) && i < maxOverlapRules {
 			mask |= 1 << i
 		}
-		if r.live != nil && r.state != stateFiring {
-			// At the newest time seen: an event within the skew but behind
-			// it completes a crossing the engine learns only now.
-			if v, th, ok := r.crossedOnEvent(e.watermark); ok {
-				fired = append(fired, firedOn{i, r.fireOnEvent(e.watermark, v, th)})
-			}
+	}
+	for i := maxGated; i < len(e.rules); i++ {
+		if e.rules[i].gate.pass(x) && e.count(i, n, x) && i < maxOverlapRules {
+			mask |= 1 << i
 		}
 	}
+	fired := e.fired
 	// The rules that fired on ev become active before ev is counted in
 	// the overlaps, and are emitted after: two rules crossing on the same
 	// post (a flood's 61st address and its 61st cold post) share it, and
@@ -388,6 +392,49 @@ func (e *Engine) observe(ev *parsers.Event) {
 		e.opts.Emit(f.alert)
 	}
 	e.fired = fired[:0]
+}
+
+// countOf counts ev in the ShareOf of s, whose gate it passed, if it
+// matches.
+func (e *Engine) countOf(s *shareOf, n int64, x *Event) {
+	if s.gate.rest == nil || s.gate.rest.Match(x) {
+		s.rule.ev.addOf(n)
+	}
+}
+
+// count counts ev in rule i, whose gate it passed, if it matches, and
+// notes in e.fired whether the rule fires on it. It reports whether the
+// rule counted ev.
+func (e *Engine) count(i int, n int64, x *Event) bool {
+	r := e.rules[i]
+	if r.gate.rest != nil && !r.gate.rest.Match(x) {
+		return false
+	}
+	if r.beyond != nil && !r.beyond.keep(x) {
+		return false
+	}
+	if r.capBucket > 0 && r.full(n) {
+		r.capped++
+		return false
+	}
+	if !r.add(n, x) {
+		r.late++
+		return false
+	}
+	if r.live != nil && r.state != stateFiring {
+		// At the newest time seen: an event within the skew but behind
+		// it completes a crossing the engine learns only now.
+		if v, th, ok := r.crossedOnEvent(e.watermark); ok {
+			e.fired = append(e.fired, firedOn{i, r.fireOnEvent(e.watermark, v, th)})
+		}
+	}
+	return true
+}
+
+// shareOf is a rule with an evidence share, and the gate of its ShareOf.
+type shareOf struct {
+	rule *ruleState
+	gate gate
 }
 
 // firedOn is a rule that fired on an event, and its alert.

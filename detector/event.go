@@ -69,13 +69,19 @@ func (e *Event) clientNet() []byte {
 	if !e.netDone {
 		e.netDone = true
 		e.net = nil
-		if a, ok := e.clientAddr(); ok {
+		if i := dotted24(e.ClientIP); i > 0 {
+			// The common case by hand, without parsing the address: a
+			// network rule asks for every request's network.
+			e.net = append(append(e.netText[:0], e.ClientIP[:i]...), ".0/24"...)
+		} else if a, ok := e.clientAddr(); ok {
 			if a.Is4() {
-				// By hand, the common case: "203.0.113.0/24".
+				// By hand, the common case: "203.0.113.0/24", from a
+				// table of the bytes' texts (a network rule asks for
+				// every request's).
 				b := a.As4()
-				t := strconv.AppendUint(e.netText[:0], uint64(b[0]), 10)
-				t = strconv.AppendUint(append(t, '.'), uint64(b[1]), 10)
-				t = strconv.AppendUint(append(t, '.'), uint64(b[2]), 10)
+				t := append(e.netText[:0], byteText[b[0]]...)
+				t = append(append(t, '.'), byteText[b[1]]...)
+				t = append(append(t, '.'), byteText[b[2]]...)
 				e.net = append(t, ".0/24"...)
 			} else if p, err := a.Prefix(64); err == nil {
 				e.net = p.AppendTo(e.netText[:0])
@@ -84,6 +90,42 @@ func (e *Event) clientNet() []byte {
 	}
 	return e.net
 }
+
+// dotted24 returns the length of the first three numbers of b when b is
+// an IPv4 address as the address's own text would print it (four numbers
+// up to 255 without leading zeros: "203.0.113.7" gives 9, for
+// "203.0.113"), and 0 otherwise.
+func dotted24(b []byte) int {
+	part, digits, n, last := 0, 0, 0, 0
+	for i, c := range b {
+		switch {
+		case c >= '0' && c <= '9':
+			if digits == 1 && n == 0 { // a leading zero
+				return 0
+			}
+			digits++
+			if n = n*10 + int(c-'0'); n > 255 {
+				return 0
+			}
+		case c == '.' && digits > 0 && part < 3:
+			part, digits, n, last = part+1, 0, 0, i
+		default:
+			return 0
+		}
+	}
+	if part != 3 || digits == 0 {
+		return 0
+	}
+	return last
+}
+
+// byteText holds "0" … "255".
+var byteText = func() (t [256]string) {
+	for i := range t {
+		t[i] = strconv.Itoa(i)
+	}
+	return t
+}()
 
 // reMemo remembers, per engine, what each regular expression answered for
 // a text: a site's paths and user agents repeat, and a regex run on every

@@ -11,14 +11,22 @@ const maxOverlapRules = 64
 // the rules of one incident (a sign-up flood raising signup-burst and
 // traffic-spike on the same posts) from an unrelated one at the same time
 // (a login failure burst). It costs nothing while no rule is active, and
-// while some are, a few increments per matching event: for each active
-// rule i and each rule j the event matched, seen[i][j]++, and both[i][j]++
-// when i matched it too.
+// while some are, a comparison per matching event and a few additions per
+// run of events matched by the same rules: for each active rule i and each
+// rule j the events matched, seen[i][j] += the run's length, and
+// both[i][j] too when i matched them.
 type overlap struct {
 	n      int
 	active uint64     // rules pending or firing, by index
 	seen   [][]uint64 // seen[i][j]: events rule j matched while i was active
 	both   [][]uint64 // both[i][j]: of those, the ones rule i matched too
+
+	// run and runN are the last events not counted in seen and both yet:
+	// runN events matched by the rules in run. Events in a row mostly
+	// match the same rules (page loads), so an event costs a comparison,
+	// and the counts are added once per run.
+	run  uint64
+	runN uint64
 }
 
 func newOverlap(rules int) *overlap {
@@ -36,6 +44,7 @@ func (o *overlap) setActive(i int, active bool) {
 	if i >= o.n {
 		return
 	}
+	o.flush()
 	bit := uint64(1) << i
 	switch {
 	case active && o.active&bit == 0:
@@ -52,15 +61,30 @@ func (o *overlap) add(mask uint64) {
 	if mask == 0 || o.active == 0 {
 		return
 	}
+	if mask == o.run {
+		o.runN++
+		return
+	}
+	o.flush()
+	o.run, o.runN = mask, 1
+}
+
+// flush counts the run of events not counted yet.
+func (o *overlap) flush() {
+	if o.runN == 0 {
+		return
+	}
+	mask, k := o.run, o.runN
+	o.runN = 0
 	for act := o.active; act != 0; act &= act - 1 {
 		i := bits.TrailingZeros64(act)
 		mine := mask&(1<<i) != 0
 		seen, both := o.seen[i], o.both[i]
 		for m := mask; m != 0; m &= m - 1 {
 			j := bits.TrailingZeros64(m)
-			seen[j]++
+			seen[j] += k
 			if mine {
-				both[j]++
+				both[j] += k
 			}
 		}
 	}
@@ -73,6 +97,7 @@ func (o *overlap) share(i, j int) float64 {
 	if i >= o.n || j >= o.n || o.active&(1<<i) == 0 {
 		return 0
 	}
+	o.flush()
 	both := o.both[i][j]
 	either := o.seen[i][i] + o.seen[i][j] - both
 	if either == 0 {

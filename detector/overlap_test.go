@@ -2,6 +2,7 @@ package detector
 
 import (
 	"math"
+	"math/rand/v2"
 	"testing"
 	"time"
 
@@ -95,4 +96,58 @@ func itoa(n int) string {
 		return string(rune('0' + n))
 	}
 	return itoa(n/10) + string(rune('0'+n%10))
+}
+
+// TestOverlap_runs checks the counts added per run of events matched by
+// the same rules against counts added per event, on random sequences of
+// events, rules becoming active or not, and reads.
+func TestOverlap_runs(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	const n = 5
+	o := newOverlap(n)
+	var seen, both [n][n]uint64
+	active := uint64(0)
+	masks := []uint64{0, 0b00011, 0b00011, 0b00011, 0b10110, 0b11111, 0b00100}
+	for step := range 50000 {
+		switch r := rng.IntN(100); {
+		case r < 3:
+			i, on := rng.IntN(n), rng.IntN(2) == 0
+			if on && active&(1<<i) == 0 {
+				seen[i], both[i] = [n]uint64{}, [n]uint64{}
+			}
+			if on {
+				active |= 1 << i
+			} else {
+				active &^= 1 << i
+			}
+			o.setActive(i, on)
+		case r < 10:
+			i, j := rng.IntN(n), rng.IntN(n)
+			want := 0.0
+			if active&(1<<i) != 0 {
+				if either := seen[i][i] + seen[i][j] - both[i][j]; either > 0 {
+					want = float64(both[i][j]) / float64(either)
+				}
+			}
+			if got := o.share(i, j); got != want {
+				t.Fatalf("step %d: share(%d, %d) = %v, want %v", step, i, j, got, want)
+			}
+		default:
+			mask := masks[rng.IntN(len(masks))]
+			o.add(mask)
+			for i := range n {
+				if active&(1<<i) == 0 || mask == 0 {
+					continue
+				}
+				for j := range n {
+					if mask&(1<<j) != 0 {
+						seen[i][j]++
+						if mask&(1<<i) != 0 {
+							both[i][j]++
+						}
+					}
+				}
+			}
+		}
+	}
 }

@@ -25,6 +25,7 @@ var stateNames = [...]string{stateInactive: "inactive", statePending: "pending",
 // firing.
 type ruleState struct {
 	rule     Rule
+	gate     gate // rule.Match, the cheap part first
 	opts     *Options
 	w        window
 	k        kind
@@ -70,7 +71,7 @@ type ruleState struct {
 }
 
 func newRuleState(r Rule, opts *Options) *ruleState {
-	s := &ruleState{rule: r, opts: opts, lastSeenNs: math.MinInt64}
+	s := &ruleState{rule: r, gate: newGate(r.Match), opts: opts, lastSeenNs: math.MinInt64}
 	if r.Clear == 0 {
 		s.rule.Clear = DefaultClear
 	}

@@ -24,15 +24,27 @@ type SpaceSaving struct {
 	// Incrementing a count moves its slot to the front of its group and
 	// into the group before it, so Add takes O(1) time (the array form of
 	// the paper's Stream-Summary).
-	order  []int        // slot numbers
-	pos    []int        // pos[slot] is the slot's index in order
-	group  []int        // group[slot] is the slot's index in groups
-	groups []countGroup // at most one per slot
-	free   []int        // unused indexes in groups
+	//
+	// The order only matters once the summary is full, to pick the key to
+	// evict, and most summaries never fill (a second's clients or paths
+	// on an ordinary site): until then Add logs what it did in ops, and
+	// the order is built from the log, exactly as Add would have kept it,
+	// when the first eviction needs it (or the log is long). Ordinary
+	// traffic then costs a count and an append per Add.
+	order   []int        // slot numbers
+	pos     []int        // pos[slot] is the slot's index in order
+	group   []int        // group[slot] is the slot's index in groups
+	groups  []countGroup // at most one per slot
+	free    []int        // unused indexes in groups
+	settled bool         // order is kept up to date; ops is empty
+	ops     []int32      // while not settled, the Adds since empty: slot i counted, or ^i new
 
 	evicted []byte // the last evicted key, returned by Add
 	lastAdd int    // the slot of the key the last Add counted
 }
+
+// maxOpsPerSlot bounds the log of an unsettled summary: capacity times it.
+const maxOpsPerSlot = 8
 
 // countGroup is the run order[start..end] (inclusive) of slots with one count.
 type countGroup struct{ start, end int }
@@ -54,11 +66,13 @@ func NewSpaceSaving(capacity int) *SpaceSaving {
 	return s
 }
 
-// grow allocates room for more slots in the table and in the count
-// order alongside it; the new groups are free.
-func (s *SpaceSaving) grow() {
-	old := len(s.order)
-	slots := s.t.grow()
+// fit allocates the count order for every slot the table has allocated;
+// the new groups are free.
+func (s *SpaceSaving) fit() {
+	old, slots := len(s.order), len(s.t.keys)
+	if old == slots {
+		return
+	}
 	s.order = append(s.order, make([]int, slots-old)...)
 	s.pos = append(s.pos, make([]int, slots-old)...)
 	s.group = append(s.group, make([]int, slots-old)...)
@@ -77,36 +91,86 @@ func (s *SpaceSaving) Add(key []byte) (evicted EvictedEntry, didEvict bool) {
 	t := &s.t
 	h := t.hash(key)
 	if i := t.lookup(key, h); i >= 0 {
-		s.increment(i)
 		s.lastAdd = i
+		if !s.settled {
+			t.counts[i]++
+			s.log(int32(i))
+			return EvictedEntry{}, false
+		}
+		s.increment(i, t.counts)
 		return EvictedEntry{}, false
 	}
 	if !t.full() {
-		if t.n == len(s.order) {
-			s.grow()
-		}
 		i := t.insert(key, h, 1, 0)
 		s.lastAdd = i
-		p := t.n - 1 // count 1 is the smallest, so i goes last
-		s.order[p] = i
-		s.pos[i] = p
-		if p > 0 && t.counts[s.order[p-1]] == 1 {
-			g := s.group[s.order[p-1]]
-			s.groups[g].end = p
-			s.group[i] = g
-		} else {
-			s.group[i] = s.newGroup(p)
+		if !s.settled {
+			s.log(^int32(i))
+			return EvictedEntry{}, false
 		}
+		s.fit()
+		s.place(i, t.n-1, t.counts)
 		return EvictedEntry{}, false
+	}
+	if !s.settled {
+		s.settle()
 	}
 	i := s.order[t.n-1] // the last slot of the smallest count
 	s.evicted = append(s.evicted[:0], t.keys[i]...)
 	evicted = EvictedEntry{Key: s.evicted, Count: t.counts[i], Err: t.errs[i]}
 	t.rekey(i, key, h)
 	t.errs[i] = t.counts[i]
-	s.increment(i)
+	s.increment(i, t.counts)
 	s.lastAdd = i
 	return evicted, true
+}
+
+// log records an Add of an unsettled summary, and settles it once the log
+// is long: its memory stays bounded by the capacity.
+func (s *SpaceSaving) log(op int32) {
+	s.ops = append(s.ops, op)
+	if len(s.ops) >= maxOpsPerSlot*s.t.capacity() {
+		s.settle()
+	}
+}
+
+// settle builds the count order from the log of the Adds since the
+// summary was empty, as Add would have kept it, and keeps it from then on.
+// The log counts every key from 0 to its count again, in the table's own
+// counts (no key was evicted yet, so every error is 0).
+func (s *SpaceSaving) settle() {
+	s.fit()
+	s.free = s.free[:0]
+	for g := range s.groups {
+		s.free = append(s.free, g)
+	}
+	c := s.t.counts
+	clear(c[:s.t.n])
+	n := 0
+	for _, op := range s.ops {
+		if op >= 0 {
+			s.increment(int(op), c)
+			continue
+		}
+		i := int(^op)
+		c[i] = 1
+		s.place(i, n, c)
+		n++
+	}
+	s.ops, s.settled = s.ops[:0], true
+}
+
+// place puts slot i, new with a count of 1, at position p of the order,
+// the last: count 1 is the smallest.
+func (s *SpaceSaving) place(i, p int, counts []uint64) {
+	s.order[p] = i
+	s.pos[i] = p
+	if p > 0 && counts[s.order[p-1]] == 1 {
+		g := s.group[s.order[p-1]]
+		s.groups[g].end = p
+		s.group[i] = g
+	} else {
+		s.group[i] = s.newGroup(p)
+	}
 }
 
 // Added returns the count and error bound of the key the last
@@ -126,9 +190,9 @@ func (s *SpaceSaving) Get(key []byte) (count, err uint64, ok bool) {
 	return t.counts[i], t.errs[i], true
 }
 
-// increment adds one to the count of slot i, keeping order sorted.
-func (s *SpaceSaving) increment(i int) {
-	t := &s.t
+// increment adds one to counts[i], the count of slot i, keeping order
+// sorted.
+func (s *SpaceSaving) increment(i int, counts []uint64) {
 	g := s.group[i]
 	first := s.groups[g].start
 	// Swap i to the front of its group, then detach it from the group.
@@ -140,8 +204,8 @@ func (s *SpaceSaving) increment(i int) {
 	} else {
 		s.groups[g].start = first + 1
 	}
-	t.counts[i]++
-	if first > 0 && t.counts[s.order[first-1]] == t.counts[i] {
+	counts[i]++
+	if first > 0 && counts[s.order[first-1]] == counts[i] {
 		prev := s.group[s.order[first-1]]
 		s.groups[prev].end = first
 		s.group[i] = prev
@@ -173,12 +237,8 @@ func (s *SpaceSaving) Top(n int) []Entry { return s.t.top(n) }
 func (s *SpaceSaving) Len() int { return s.t.n }
 
 // Reset forgets every key and keeps the slots and key buffers, so that a
-// warm summary stays allocation-free. It takes time linear in the slots
-// allocated.
+// warm summary stays allocation-free.
 func (s *SpaceSaving) Reset() {
 	s.t.reset()
-	s.free = s.free[:0]
-	for g := range s.groups {
-		s.free = append(s.free, g)
-	}
+	s.ops, s.settled = s.ops[:0], false
 }

@@ -26,6 +26,9 @@ func spaceSavingContents(s *SpaceSaving) []Entry {
 // s.groups, and every group is either in use or free.
 func checkSpaceSavingOrder(tb testing.TB, s *SpaceSaving) {
 	tb.Helper()
+	if !s.settled {
+		s.settle()
+	}
 	checkKeyTable(tb, &s.t)
 	counts := s.t.counts
 	inUse := map[int]bool{}
@@ -349,6 +352,49 @@ func TestSpaceSaving_Top(t *testing.T) {
 	for _, tt := range tests {
 		if diff := cmp.Diff(tt.want, s.Top(tt.n)); diff != "" {
 			t.Errorf("Top(%d) (-want +got):\n%s", tt.n, diff)
+		}
+	}
+}
+
+// TestSpaceSaving_settle checks that a summary that logs its Adds and
+// builds its count order when it fills evicts exactly the keys that one
+// keeping the order at every Add evicts, on random streams.
+func TestSpaceSaving_settle(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	for _, capacity := range []int{1, 2, 3, 8, 64} {
+		for _, keys := range []int{2, capacity, 2 * capacity, 50 * capacity} {
+			lazy, eager := NewSpaceSaving(capacity), NewSpaceSaving(capacity)
+			eager.settle() // keeps the order at every Add
+			for i := range 20000 {
+				if rng.IntN(3000) == 0 {
+					lazy.Reset()
+					eager.Reset()
+					eager.settle() // keeps the order at every Add
+				}
+				k := fmt.Appendf(nil, "k%d", min(rng.IntN(keys), rng.IntN(keys))) // skewed
+				le, lok := lazy.Add(k)
+				ee, eok := eager.Add(k)
+				if lok != eok || string(le.Key) != string(ee.Key) || le.Count != ee.Count || le.Err != ee.Err {
+					t.Fatalf("capacity %d, %d keys, Add %d (%s): evicted %q %d %d %v, want %q %d %d %v",
+						capacity, keys, i, k, le.Key, le.Count, le.Err, lok, ee.Key, ee.Count, ee.Err, eok)
+				}
+				lc, lerr := lazy.Added()
+				if ec, eerr := eager.Added(); lc != ec || lerr != eerr {
+					t.Fatalf("Added() = %d, %d, want %d, %d", lc, lerr, ec, eerr)
+				}
+			}
+			if !lazy.settled {
+				n := lazy.t.n
+				counts := slices.Clone(lazy.t.counts[:n])
+				lazy.settle()
+				if !slices.Equal(lazy.t.counts[:n], counts) {
+					t.Fatalf("capacity %d, %d keys: replayed counts %v, want %v", capacity, keys, lazy.t.counts[:n], counts)
+				}
+			}
+			if !slices.Equal(lazy.order[:lazy.t.n], eager.order[:eager.t.n]) {
+				t.Fatalf("capacity %d, %d keys: order %v, want %v", capacity, keys, lazy.order[:lazy.t.n], eager.order[:eager.t.n])
+			}
+			checkSpaceSavingOrder(t, lazy)
 		}
 	}
 }
