@@ -530,7 +530,13 @@ notifiers:
 			t.Errorf("%s: peak RSS %d MB, want under 100", n.name, rss>>20)
 		}
 		if got := strings.Count(n.errs.String(), "fleet: falling back"); got != 2 {
-			t.Errorf("%s said it fell back %d times, want twice (Redis stopped, Redis paused)", n.name, got)
+			var said []string
+			for l := range strings.Lines(n.errs.String()) {
+				if strings.Contains(l, "fleet: falling back") {
+					said = append(said, strings.TrimSpace(l))
+				}
+			}
+			t.Errorf("%s said it fell back %d times, want twice (Redis stopped, Redis paused):\n%s", n.name, got, strings.Join(said, "\n"))
 		}
 		if strings.Contains(n.errs.String(), "panic") {
 			t.Errorf("%s panicked", n.name)
