@@ -536,7 +536,7 @@ notifiers:
 					said = append(said, strings.TrimSpace(l))
 				}
 			}
-			t.Errorf("%s said it fell back %d times, want twice (Redis stopped, Redis paused):\n%s", n.name, got, strings.Join(said, "\n"))
+			t.Errorf("%s said it fell back %d times, want twice (Redis stopped, Redis paused): %s", n.name, got, strings.Join(said, " | "))
 		}
 		if strings.Contains(n.errs.String(), "panic") {
 			t.Errorf("%s panicked", n.name)
