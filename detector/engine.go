@@ -354,7 +354,6 @@ func (e *Engine) observe(ev *parsers.Event) {
 	x.reset(ev, t)
 	if e.warm != nil {
 		e.warm.advance(ev.Time)
-		defer e.warm.note(x) // a page load warms its address for the events after it
 	}
 	// The gates first: a page load passes those of the rules counting
 	// every request, and none of those counting posts.
@@ -392,6 +391,11 @@ func (e *Engine) observe(ev *parsers.Event) {
 		e.opts.Emit(f.alert)
 	}
 	e.fired = fired[:0]
+	if e.warm != nil {
+		// Last, not deferred (a defer costs every request): a page load
+		// warms its address for the events after it.
+		e.warm.note(x)
+	}
 }
 
 // countOf counts ev in the ShareOf of s, whose gate it passed, if it
