@@ -306,7 +306,9 @@ func (e *Engine) Observe(ev *parsers.Event) {
 		}
 		e.future += uint64(len(e.held)) // a lone jump: back to the clock
 		e.held = e.held[:0]
-	case ev.Time.After(e.Clock().Add(MaxJump)):
+	case ev.Time.UnixNano() > max(e.cur*e.res, e.wmNs)+int64(MaxJump):
+		// The clock (see Clock) in nanoseconds, which ev.Time's range
+		// allows: this runs for every event, and times cost more.
 		e.jumpBase = e.Clock()
 		e.hold(ev)
 		return
@@ -511,8 +513,8 @@ func (e *Engine) Clock() time.Time {
 	if !e.started {
 		return e.watermark
 	}
-	if t := time.Unix(0, e.cur*e.res).UTC(); t.After(e.watermark) {
-		return t
+	if ns := e.cur * e.res; ns > e.wmNs {
+		return time.Unix(0, ns).UTC()
 	}
 	return e.watermark
 }
