@@ -184,6 +184,10 @@ const JumpConfirm = 3
 var (
 	minTime = time.Date(1900, 1, 1, 0, 0, 0, 0, time.UTC)
 	maxTime = time.Date(2200, 1, 1, 0, 0, 0, 0, time.UTC)
+
+	// The same in seconds, for the check of every event: both are whole
+	// seconds, so comparing ev.Time's seconds decides alike.
+	minSec, maxSec = minTime.Unix(), maxTime.Unix()
 )
 
 // NewEngine returns an engine running rules. Rule names must be unique.
@@ -278,7 +282,7 @@ func NewEngine(rules []Rule, opts Options) (*Engine, error) {
 // the log ends. Otherwise ev is not retained.
 func (e *Engine) Observe(ev *parsers.Event) {
 	e.events++
-	if ev.Time.Before(minTime) || !ev.Time.Before(maxTime) {
+	if sec := ev.Time.Unix(); sec < minSec || sec >= maxSec {
 		e.outRange++
 		return
 	}
@@ -355,7 +359,7 @@ func (e *Engine) observe(ev *parsers.Event) {
 	x := &e.ev
 	x.reset(ev, t)
 	if e.warm != nil {
-		e.warm.advance(ev.Time)
+		e.warm.advance(t)
 	}
 	// The gates first: a page load passes those of the rules counting
 	// every request, and none of those counting posts.

@@ -190,12 +190,13 @@ func newWarmSet() *warmSet {
 	return &warmSet{seed: maphash.MakeSeed(), cur: make([]uint64, warmBits/64), old: make([]uint64, warmBits/64)}
 }
 
-// advance swaps generations as event time t passes them.
-func (w *warmSet) advance(t time.Time) {
+// advance swaps generations as event time ns (Unix nanoseconds) passes
+// them.
+func (w *warmSet) advance(ns int64) {
 	if !w.started {
-		w.started, w.first = true, t.UnixNano()
+		w.started, w.first = true, ns
 	}
-	g := floorDiv(t.UnixNano(), int64(coldWindow))
+	g := floorDiv(ns, int64(coldWindow))
 	switch {
 	case g <= w.gen:
 		return
