@@ -50,19 +50,35 @@ func verifiedCrawler(ev *Event) []byte {
 		return nil
 	}
 	a, ok := ev.clientAddr()
-	if !ok || a.Is4() && !crawlerFirstByte[a.As4()[0]] {
+	if !ok {
+		return nil
+	}
+	if a.Is4() {
+		// Only the networks of the address's first byte, in the same
+		// order: an address of Bing's first bytes would otherwise try
+		// every network of the list.
+		for _, n := range crawlerNets4[a.As4()[0]] {
+			if n.net.Contains(a) {
+				return crawlerOf(n.crawler, ev)
+			}
+		}
 		return nil
 	}
 	for i := range crawlers {
-		c := &crawlers[i]
-		for _, p := range c.nets {
+		for _, p := range crawlers[i].nets {
 			if p.Contains(a) {
-				if bytes.Contains(ev.UserAgent, c.token) {
-					return crawlerNames[i]
-				}
-				return nil
+				return crawlerOf(i, ev)
 			}
 		}
+	}
+	return nil
+}
+
+// crawlerOf returns the name of crawler i when ev's user agent names it,
+// nil otherwise: ev's address is in its networks.
+func crawlerOf(i int, ev *Event) []byte {
+	if bytes.Contains(ev.UserAgent, crawlers[i].token) {
+		return crawlerNames[i]
 	}
 	return nil
 }
@@ -88,7 +104,22 @@ func leadingByte(b []byte) (byte, bool) {
 
 // crawlerFirstByte holds the first bytes of the crawlers' IPv4 networks.
 var crawlerFirstByte = func() (set [256]bool) {
-	for _, c := range crawlers {
+	for b, nets := range crawlerNets4 {
+		set[b] = len(nets) > 0
+	}
+	return set
+}()
+
+// crawlerNet is a network of crawlers[crawler].
+type crawlerNet struct {
+	crawler int
+	net     netip.Prefix
+}
+
+// crawlerNets4 holds, per first byte, the crawlers' IPv4 networks of that
+// first byte, in the order of crawlers and their nets.
+var crawlerNets4 = func() (byFirst [256][]crawlerNet) {
+	for i, c := range crawlers {
 		for _, p := range c.nets {
 			if !p.Addr().Is4() {
 				continue
@@ -96,10 +127,11 @@ var crawlerFirstByte = func() (set [256]bool) {
 			if p.Bits() < 8 {
 				panic("crawler network wider than a /8: " + p.String())
 			}
-			set[p.Addr().As4()[0]] = true
+			b := p.Addr().As4()[0]
+			byFirst[b] = append(byFirst[b], crawlerNet{i, p})
 		}
 	}
-	return set
+	return byFirst
 }()
 
 var crawlerNames = func() [][]byte {

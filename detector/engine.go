@@ -184,6 +184,10 @@ const JumpConfirm = 3
 var (
 	minTime = time.Date(1900, 1, 1, 0, 0, 0, 0, time.UTC)
 	maxTime = time.Date(2200, 1, 1, 0, 0, 0, 0, time.UTC)
+
+	// The same in seconds, for the check of every event: both are whole
+	// seconds, so comparing ev.Time's seconds decides alike.
+	minSec, maxSec = minTime.Unix(), maxTime.Unix()
 )
 
 // NewEngine returns an engine running rules. Rule names must be unique.
@@ -278,7 +282,7 @@ func NewEngine(rules []Rule, opts Options) (*Engine, error) {
 // the log ends. Otherwise ev is not retained.
 func (e *Engine) Observe(ev *parsers.Event) {
 	e.events++
-	if ev.Time.Before(minTime) || !ev.Time.Before(maxTime) {
+	if sec := ev.Time.Unix(); sec < minSec || sec >= maxSec {
 		e.outRange++
 		return
 	}
@@ -306,7 +310,9 @@ func (e *Engine) Observe(ev *parsers.Event) {
 		}
 		e.future += uint64(len(e.held)) // a lone jump: back to the clock
 		e.held = e.held[:0]
-	case ev.Time.After(e.Clock().Add(MaxJump)):
+	case ev.Time.UnixNano() > max(e.cur*e.res, e.wmNs)+int64(MaxJump):
+		// The clock (see Clock) in nanoseconds, which ev.Time's range
+		// allows: this runs for every event, and times cost more.
 		e.jumpBase = e.Clock()
 		e.hold(ev)
 		return
@@ -353,8 +359,7 @@ func (e *Engine) observe(ev *parsers.Event) {
 	x := &e.ev
 	x.reset(ev, t)
 	if e.warm != nil {
-		e.warm.advance(ev.Time)
-		defer e.warm.note(x) // a page load warms its address for the events after it
+		e.warm.advance(t)
 	}
 	// The gates first: a page load passes those of the rules counting
 	// every request, and none of those counting posts.
@@ -392,6 +397,11 @@ func (e *Engine) observe(ev *parsers.Event) {
 		e.opts.Emit(f.alert)
 	}
 	e.fired = fired[:0]
+	if e.warm != nil {
+		// Last, not deferred (a defer costs every request): a page load
+		// warms its address for the events after it.
+		e.warm.note(x)
+	}
 }
 
 // countOf counts ev in the ShareOf of s, whose gate it passed, if it
@@ -507,8 +517,8 @@ func (e *Engine) Clock() time.Time {
 	if !e.started {
 		return e.watermark
 	}
-	if t := time.Unix(0, e.cur*e.res).UTC(); t.After(e.watermark) {
-		return t
+	if ns := e.cur * e.res; ns > e.wmNs {
+		return time.Unix(0, ns).UTC()
 	}
 	return e.watermark
 }

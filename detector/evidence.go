@@ -180,6 +180,7 @@ type warmSet struct {
 	seed     maphash.Seed
 	cur, old []uint64
 	gen      int64 // the current generation: event time / coldWindow
+	next     int64 // the next generation's start, Unix nanoseconds: (gen+1) × coldWindow
 	first    int64 // the first event's time, Unix nanoseconds
 	started  bool
 }
@@ -187,18 +188,21 @@ type warmSet struct {
 const warmBits = 1 << 20
 
 func newWarmSet() *warmSet {
-	return &warmSet{seed: maphash.MakeSeed(), cur: make([]uint64, warmBits/64), old: make([]uint64, warmBits/64)}
+	return &warmSet{seed: maphash.MakeSeed(), cur: make([]uint64, warmBits/64), old: make([]uint64, warmBits/64),
+		next: int64(coldWindow)}
 }
 
-// advance swaps generations as event time t passes them.
-func (w *warmSet) advance(t time.Time) {
+// advance swaps generations as event time ns (Unix nanoseconds) passes
+// them.
+func (w *warmSet) advance(ns int64) {
 	if !w.started {
-		w.started, w.first = true, t.UnixNano()
+		w.started, w.first = true, ns
 	}
-	g := floorDiv(t.UnixNano(), int64(coldWindow))
+	if ns < w.next {
+		return // within the generation (or behind it): no division per event
+	}
+	g := floorDiv(ns, int64(coldWindow))
 	switch {
-	case g <= w.gen:
-		return
 	case g == w.gen+1:
 		w.cur, w.old = w.old, w.cur
 		clear(w.cur)
@@ -206,7 +210,7 @@ func (w *warmSet) advance(t time.Time) {
 		clear(w.cur)
 		clear(w.old)
 	}
-	w.gen = g
+	w.gen, w.next = g, (g+1)*int64(coldWindow)
 }
 
 // bits returns the three bit positions of an address.

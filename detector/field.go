@@ -25,7 +25,10 @@ func (f Field) Bytes(ev *parsers.Event) []byte { return f.get(&Event{Event: ev})
 // Number returns the field's numeric value, and whether it has one.
 func (f Field) Number(ev *parsers.Event) (float64, bool) { return f.num(&Event{Event: ev}) }
 
-func (f Field) num(ev *Event) (float64, bool) {
+// num is Number for the engine's events. A pointer receiver: a range
+// condition (status: 500-599) asks for every request, and a copy of the
+// field cost a third of the check.
+func (f *Field) num(ev *Event) (float64, bool) {
 	if f.number != nil {
 		return f.number(ev)
 	}

@@ -146,7 +146,7 @@ func (n *notices) observe(ev *Event) {
 }
 
 func (p *proxyWatch) observe(ev *Event, n *notices) {
-	period := floorDiv(ev.Time.UnixNano(), int64(proxyPeriod))
+	period := floorDiv(ev.ns, int64(proxyPeriod))
 	if period != p.period {
 		if p.verdict(ev.Time, n) {
 			return

@@ -168,8 +168,8 @@ func (s *ruleState) add(b int64, ev *Event) bool {
 		case len(key) > maxKeyBytes:
 			key = key[:maxKeyBytes]
 		}
+		s.key = key // a keyless rule's stays nil: no pointer write per event
 	}
-	s.key = key
 	n := s.w.bucketOf(b)
 	slot, ok := s.w.add(n, key)
 	if !ok {
