@@ -2,13 +2,9 @@ package server
 
 import (
 	"bytes"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/google/go-cmp/cmp"
 
 	"github.com/sentinel-dev/sentinel/fleet"
 )
@@ -35,19 +31,7 @@ func TestWriteStatus_fleet(t *testing.T) {
 	if err := WriteStatus(&b, fleetStatus()); err != nil {
 		t.Fatal(err)
 	}
-	golden := filepath.Join("testdata", "fleet.golden")
-	if *update {
-		if err := os.WriteFile(golden, b.Bytes(), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatalf("read golden (run with -update to create it): %v", err)
-	}
-	if diff := cmp.Diff(string(want), b.String()); diff != "" {
-		t.Errorf("WriteStatus() (-want +got):\n%s", diff)
-	}
+	checkGolden(t, "fleet", b.Bytes())
 	if strings.Contains(b.String(), "\x1b") {
 		t.Errorf("a raw escape reached the terminal")
 	}

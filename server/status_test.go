@@ -93,19 +93,7 @@ func TestWriteStatus(t *testing.T) {
 			if err := WriteStatus(&b, tt.st); err != nil {
 				t.Fatalf("WriteStatus() error = %v", err)
 			}
-			golden := filepath.Join("testdata", tt.name+".golden")
-			if *update {
-				if err := os.WriteFile(golden, b.Bytes(), 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatalf("read golden (run with -update to create it): %v", err)
-			}
-			if diff := cmp.Diff(string(want), b.String()); diff != "" {
-				t.Errorf("WriteStatus() (-want +got):\n%s", diff)
-			}
+			checkGolden(t, tt.name, b.Bytes())
 		})
 	}
 }
@@ -164,4 +152,23 @@ func ExampleWriteStatus() {
 	//
 	// RULE          STATE   VALUE  NOW    AGAINST        SINCE                 TOP KEYS
 	// signup-burst  firing  240/s  252/s  threshold 5/s  2026-11-20T09:12:03Z  203.0.113.7 (4,812)
+}
+
+// checkGolden compares WriteStatus's output with testdata/<name>.golden
+// (rewritten with -update).
+func checkGolden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	golden := filepath.Join("testdata", name+".golden")
+	if *update {
+		if err := os.WriteFile(golden, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatalf("read golden (run with -update to create it): %v", err)
+	}
+	if diff := cmp.Diff(string(want), string(got)); diff != "" {
+		t.Errorf("WriteStatus() (-want +got):\n%s", diff)
+	}
 }
