@@ -220,11 +220,9 @@ func (s *ruleState) setCap(th float64) {
 }
 
 // full reports whether the bucket of engine bucket b has counted its
-// share of the threshold (MinSpan): the rule counts no more events in it.
+// share of the threshold (MinSpan, capBucket above 0): the rule counts no
+// more events in it.
 func (s *ruleState) full(b int64) bool {
-	if s.capBucket == 0 {
-		return false
-	}
 	n := s.w.bucketOf(b)
 	bk := &s.w.ring[s.w.index(n)]
 	return bk.n == n && bk.count >= s.capBucket
