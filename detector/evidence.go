@@ -2,7 +2,6 @@ package detector
 
 import (
 	"fmt"
-	"hash/maphash"
 	"math/bits"
 	"time"
 
@@ -177,7 +176,6 @@ func BlockName(c Cond) string {
 // (or a restart's) first minutes is not evidence of a bot because the
 // page load before it was not read.
 type warmSet struct {
-	seed     maphash.Seed
 	cur, old []uint64
 	gen      int64 // the current generation: event time / coldWindow
 	next     int64 // the next generation's start, Unix nanoseconds: (gen+1) × coldWindow
@@ -188,7 +186,7 @@ type warmSet struct {
 const warmBits = 1 << 20
 
 func newWarmSet() *warmSet {
-	return &warmSet{seed: maphash.MakeSeed(), cur: make([]uint64, warmBits/64), old: make([]uint64, warmBits/64),
+	return &warmSet{cur: make([]uint64, warmBits/64), old: make([]uint64, warmBits/64),
 		next: int64(coldWindow)}
 }
 
@@ -213,9 +211,9 @@ func (w *warmSet) advance(ns int64) {
 	w.gen, w.next = g, (g+1)*int64(coldWindow)
 }
 
-// bits returns the three bit positions of an address.
-func (w *warmSet) bits(addr []byte) [3]uint32 {
-	h := maphash.Bytes(w.seed, addr)
+// bits returns the three bit positions of an address of keyHash h (the
+// event's, computed once for every table keyed on the client).
+func (w *warmSet) bits(h uint64) [3]uint32 {
 	h2 := bits.RotateLeft64(h, 21) | 1
 	return [3]uint32{uint32(h) % warmBits, uint32(h+h2) % warmBits, uint32(h+2*h2) % warmBits}
 }
@@ -225,7 +223,7 @@ func (w *warmSet) note(ev *Event) {
 	if len(ev.ClientIP) == 0 || !(string(ev.Method) == "GET" || string(ev.Method) == "HEAD") {
 		return
 	}
-	for _, b := range w.bits(ev.ClientIP) {
+	for _, b := range w.bits(ev.clientIPHash()) {
 		w.cur[b/64] |= 1 << (b % 64)
 	}
 }
@@ -245,6 +243,6 @@ func (w *warmSet) has(ev *Event) bool {
 		}
 		return true
 	}
-	bs := w.bits(ev.ClientIP)
+	bs := w.bits(ev.clientIPHash())
 	return in(w.cur, bs) || in(w.old, bs)
 }

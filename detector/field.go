@@ -13,6 +13,7 @@ import (
 type Field struct {
 	Name    string
 	get     func(*Event) []byte
+	hash    func(*Event) uint64 // keyHash of get's value, kept per event; nil for most fields
 	number  func(*Event) (float64, bool)
 	numeric bool
 }
@@ -35,14 +36,24 @@ func (f *Field) num(ev *Event) (float64, bool) {
 	return parseNumber(f.get(ev))
 }
 
+// hashOf returns keyHash(v), where v is the field's value in ev or, when
+// longer than maxKeyBytes, its cut: the client's address and network are
+// hashed once per event for every table that keys on them.
+func (f *Field) hashOf(ev *Event, v []byte) uint64 {
+	if f.hash != nil && len(v) < maxKeyBytes {
+		return f.hash(ev)
+	}
+	return keyHash(v)
+}
+
 // Numeric reports whether the field is a number by nature (status, bytes,
 // duration), so that "200-399" means a range rather than text.
 func (f Field) Numeric() bool { return f.numeric }
 
 // builtinFields are the fields every format fills the same way.
 var builtinFields = map[string]Field{
-	"client_ip":  {get: func(e *Event) []byte { return e.ClientIP }},
-	"client_net": {get: (*Event).clientNet},
+	"client_ip":  {get: func(e *Event) []byte { return e.ClientIP }, hash: (*Event).clientIPHash},
+	"client_net": {get: (*Event).clientNet, hash: (*Event).clientNetHash},
 	"host":       {get: func(e *Event) []byte { return e.Host }},
 	"method":     {get: func(e *Event) []byte { return e.Method }},
 	"path":       {get: func(e *Event) []byte { return e.Path }},

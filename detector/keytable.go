@@ -12,7 +12,7 @@ const maxKeyTableCapacity = 1 << 30
 
 // keyCell is one position of a keyTable's open-addressing index.
 type keyCell struct {
-	hash uint32 // low 32 bits of the key's maphash; hash&mask is its home position
+	hash uint32 // low 32 bits of the key's keyHash; hash&mask is its home position
 	slot uint32 // slot number + 1; 0 marks an empty cell
 }
 
@@ -34,13 +34,12 @@ type keyCell struct {
 // every slot's buffer is as long as the keys it is given. A keyTable is not
 // safe for concurrent use.
 type keyTable struct {
-	seed   maphash.Seed
 	limit  int // the most slots the table may hold
 	mask   uint32
 	cells  []keyCell
 	n      int
 	keys   [][]byte // per slot; the buffers of slots ≥ n are kept for reuse
-	hashes []uint32 // per slot, the low 32 bits of maphash.Bytes(seed, key)
+	hashes []uint32 // per slot, the low 32 bits of keyHash(key)
 	counts []uint64
 	errs   []uint64
 }
@@ -54,7 +53,7 @@ func (t *keyTable) init(who string, capacity int) {
 	if capacity < 1 || capacity > maxKeyTableCapacity {
 		panic("detector: " + who + ": capacity out of range")
 	}
-	*t = keyTable{seed: maphash.MakeSeed(), limit: capacity}
+	*t = keyTable{limit: capacity}
 }
 
 func (t *keyTable) capacity() int { return t.limit }
@@ -85,9 +84,16 @@ func (t *keyTable) grow() int {
 }
 
 // hash returns the index hash of key.
-func (t *keyTable) hash(key []byte) uint32 {
-	return uint32(maphash.Bytes(t.seed, key))
-}
+func (t *keyTable) hash(key []byte) uint32 { return uint32(keyHash(key)) }
+
+// keySeed seeds every hash of a key in the process, so that a key's hash,
+// computed once per event ([Event.clientIPHash]), serves every table that
+// keys on it. It is random per process, so that nobody can choose keys
+// that collide; being immutable, it is no state shared between engines.
+var keySeed = maphash.MakeSeed()
+
+// keyHash is the hash of a key in every table of the package.
+func keyHash(key []byte) uint64 { return maphash.Bytes(keySeed, key) }
 
 // lookup returns the slot holding key, or -1.
 func (t *keyTable) lookup(key []byte, h uint32) int {

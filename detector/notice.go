@@ -169,7 +169,7 @@ func (p *proxyWatch) observe(ev *Event, n *notices) {
 		return
 	}
 	p.events++
-	p.top.Add(ip)
+	p.top.addHashed(ip, uint32(ev.clientIPHash()))
 	if p.events == 100 {
 		if top := p.top.Top(1); len(top) > 0 {
 			p.lead = append(p.lead[:0], top[0].Key...)
@@ -194,9 +194,11 @@ func (p *proxyWatch) observe(ev *Event, n *notices) {
 // verdict gives the proxy notice, and reports whether it did, when the
 // stretch so far makes the leading address a proxy.
 func (p *proxyWatch) verdict(at time.Time, n *notices) bool {
+	if p.events < proxyMin/proxySample || len(p.lead) == 0 || len(p.agents) < proxyAgents {
+		return false // before Top, which sorts: most periods end here
+	}
 	top := p.top.Top(1)
-	if len(top) == 0 || p.events < proxyMin/proxySample || float64(top[0].Count) < proxyShare*float64(p.events) ||
-		top[0].Key != string(p.lead) || len(p.agents) < proxyAgents {
+	if len(top) == 0 || float64(top[0].Count) < proxyShare*float64(p.events) || top[0].Key != string(p.lead) {
 		return false
 	}
 	p.done = true

@@ -88,8 +88,13 @@ func (s *SpaceSaving) fit() {
 // key takes its slot with Count = evicted.Count+1 and Err = evicted.Count.
 // Add does not keep key.
 func (s *SpaceSaving) Add(key []byte) (evicted EvictedEntry, didEvict bool) {
+	return s.addHashed(key, s.t.hash(key))
+}
+
+// addHashed is Add with the key's hash, uint32(keyHash(key)), computed by
+// the caller once for every table that keys on it.
+func (s *SpaceSaving) addHashed(key []byte, h uint32) (evicted EvictedEntry, didEvict bool) {
 	t := &s.t
-	h := t.hash(key)
 	if i := t.lookup(key, h); i >= 0 {
 		s.lastAdd = i
 		if !s.settled {
