@@ -46,6 +46,13 @@ func verifiedCrawler(ev *Event) []byte {
 	// parsing the rest (this runs for every request of a rule that leaves
 	// crawlers out). A text that starts so is an IPv4 address with that
 	// first byte, or no address at all: nil either way.
+	// Cheaper still, the text's first two bytes: "13", "17", "20" …, or a
+	// one-digit byte and its dot, are all a crawler's address can start
+	// with when they are a digit from 1 and a digit or a dot.
+	if ip := ev.ClientIP; len(ip) >= 2 && ip[0]-'1' < 9 && (ip[1]-'0' < 10 || ip[1] == '.') &&
+		crawlerLead[ip[0]-'1'][ip[1]-'.'] == 0 {
+		return nil
+	}
 	if b, ok := leadingByte(ev.ClientIP); ok && !crawlerFirstByte[b] {
 		return nil
 	}
@@ -108,6 +115,45 @@ var crawlerFirstByte = func() (set [256]bool) {
 		set[b] = len(nets) > 0
 	}
 	return set
+}()
+
+// crawlerLead holds the first two bytes that the text of an address in a
+// crawler's network may start with, for a first byte '1' … '9' (index
+// [first-'1']) and a second one '.' … '9' (index [second-'.']): an IPv4
+// network's first byte as it is written (leading zeros, which some host
+// name fields keep, start with '0' and are not ruled out), an IPv6
+// network's first group when it has four digits.
+var crawlerLead = func() (lead [9][12]uint8) {
+	add := func(t string) {
+		if len(t) >= 2 && t[0]-'1' < 9 && (t[1]-'0' < 10 || t[1] == '.') {
+			lead[t[0]-'1'][t[1]-'.'] = 1
+		}
+	}
+	for b, nets := range crawlerNets4 {
+		if len(nets) > 0 {
+			add(byteText[b] + ".")
+		}
+	}
+	for _, c := range crawlers {
+		for _, p := range c.nets {
+			if p.Addr().Is4() {
+				continue
+			}
+			if a := p.Addr().As16(); a[0] < 0x10 || p.Bits() < 16 {
+				// A first group under 0x1000 (or not fixed by the
+				// prefix) may be written with fewer digits: no refusal
+				// by the first bytes then.
+				for i := range lead {
+					for j := range lead[i] {
+						lead[i][j] = 1
+					}
+				}
+				continue
+			}
+			add(p.Addr().StringExpanded())
+		}
+	}
+	return lead
 }()
 
 // crawlerNet is a network of crawlers[crawler].

@@ -3,6 +3,7 @@ package detector
 import (
 	"math/rand/v2"
 	"net/netip"
+	"strings"
 	"testing"
 
 	"github.com/sentinel-dev/sentinel/parsers"
@@ -63,5 +64,61 @@ func TestVerifiedCrawler_leadingByte(t *testing.T) {
 	ev := &Event{Event: &parsers.Event{ClientIP: []byte("66.249.66.1"), UserAgent: []byte("Mozilla/5.0 (compatible; Googlebot/2.1)")}}
 	if got := string(verifiedCrawler(ev)); got != "googlebot" {
 		t.Errorf("verifiedCrawler(Googlebot from its network) = %q, want googlebot", got)
+	}
+}
+
+// TestVerifiedCrawler_sameAsParsed checks verifiedCrawler, with its
+// refusals by the text's first bytes, against the parsed address's
+// networks, on random texts and on addresses in and around every
+// crawler network, written every way the address field may hold them.
+func TestVerifiedCrawler_sameAsParsed(t *testing.T) {
+	texts := addrTexts()
+	rng := rand.New(rand.NewPCG(5, 6))
+	for _, c := range crawlers {
+		for _, p := range c.nets {
+			for range 50 {
+				a := p.Addr().As16()
+				for i := p.Bits() / 8; i < 16; i++ {
+					a[i] = byte(rng.IntN(256))
+				}
+				if rng.IntN(4) == 0 { // just outside the network
+					a[rng.IntN(16)] ^= byte(1 + rng.IntN(255))
+				}
+				addr := netip.AddrFrom16(a)
+				if p.Addr().Is4() {
+					addr = netip.AddrFrom4([4]byte(a[12:]))
+					if p.Bits() >= 8 {
+						b := addr.As4()
+						b[0] = p.Addr().As4()[0]
+						if rng.IntN(2) == 0 {
+							for i := 1; i < p.Bits()/8; i++ {
+								b[i] = p.Addr().As4()[i]
+							}
+						}
+						addr = netip.AddrFrom4(b)
+					}
+					texts = append(texts, addr.String(), "0"+addr.String(), "::ffff:"+addr.String())
+				} else {
+					addr = netip.AddrFrom16(a)
+					texts = append(texts, addr.String(), addr.StringExpanded(), strings.ToUpper(addr.String()))
+				}
+			}
+		}
+	}
+	for _, text := range texts {
+		for i, c := range crawlers {
+			ev := &Event{Event: &parsers.Event{ClientIP: []byte(text), UserAgent: []byte("Mozilla/5.0 (compatible; " + string(c.token) + "/2.1)")}}
+			var want string
+			if a, ok := parseAddr([]byte(text)); ok {
+				for _, p := range c.nets {
+					if p.Contains(a) {
+						want = string(crawlerNames[i])
+					}
+				}
+			}
+			if got := string(verifiedCrawler(ev)); got != want {
+				t.Errorf("verifiedCrawler(%q, %s) = %q, want %q", text, c.token, got, want)
+			}
+		}
 	}
 }
