@@ -7,9 +7,9 @@ import (
 
 // sharedCount counts the events of the newest bucket once for rules that
 // count the same events the same way: the same gate and match, no
-// group_by, distinct, evidence, beyond_busiest or min_span, and buckets of
-// the same width (the default baselines over all requests and the
-// site-wide 5xx share). Each of those rules would otherwise add every
+// group_by, distinct, evidence, beyond_busiest or min_span (the default
+// baselines over all requests and the site-wide 5xx share), whatever
+// their windows and bucket widths. Each of those rules would otherwise add every
 // request to its own window and test its live crossing, about 200
 // instructions a rule and an event; here an event costs an increment, and
 // the events are added to each rule's newest bucket at once when anything
@@ -27,13 +27,12 @@ type sharedCount struct {
 	rules []*ruleState // the members, in the engine's order
 	mask  uint64       // their bits in the engine's gate and overlap masks
 	gate  gate         // their gate; rest is their match after it (nil or a shared block)
-	width int64        // their bucket width, in resolution steps
 
-	// armed: the members' newest bucket is that of the engine steps
-	// [lo, hi), and the events of it counted here are pending; an event
+	// armed: the engine steps [lo, hi) are in every member's newest
+	// bucket, and the events of them counted here are pending; an event
 	// that would make pending reach limit goes the members' own way.
 	armed   bool
-	lo, hi  int64
+	lo, hi  int64 // engine steps
 	limit   uint64
 	pending uint64
 	// lastSeen is the time of the newest event pending (lastNs, in Unix
@@ -81,7 +80,7 @@ func sameRest(a, b Cond) bool {
 }
 
 // newSharedCounts groups the sharable rules among the first maxGated
-// (those in the gate masks) by gate, match and bucket width.
+// (those in the gate masks) by gate and match.
 func newSharedCounts(rules []*ruleState) []sharedCount {
 	var out []sharedCount
 	for i, r := range rules[:min(len(rules), maxGated, maxOverlapRules)] {
@@ -91,12 +90,12 @@ func newSharedCounts(rules []*ruleState) []sharedCount {
 		j := 0
 		for ; j < len(out); j++ {
 			g := &out[j]
-			if g.gate.same(r.gate) && sameRest(g.gate.rest, r.gate.rest) && g.width == r.w.width {
+			if g.gate.same(r.gate) && sameRest(g.gate.rest, r.gate.rest) {
 				break
 			}
 		}
 		if j == len(out) {
-			out = append(out, sharedCount{gate: r.gate, width: r.w.width, lastNs: math.MinInt64})
+			out = append(out, sharedCount{gate: r.gate, lastNs: math.MinInt64})
 		}
 		g := &out[j]
 		g.rules = append(g.rules, r)
@@ -110,48 +109,69 @@ func newSharedCounts(rules []*ruleState) []sharedCount {
 
 // add counts ev, in engine step n, which passed the members' match, for
 // every member, and reports whether it did: false leaves ev to each
-// member's own path, with the events counted before added to them.
+// member's own path, with the events counted before added to them. It is
+// kept small enough to inline: the engine calls it for every request.
 func (g *sharedCount) add(n int64, ev *Event) bool {
-	if !g.armed && !g.arm() {
-		return false
-	}
-	if n < g.lo || n >= g.hi || g.pending+1 >= g.limit {
-		g.flush()
-		return false
+	if !g.armed || n < g.lo || n >= g.hi || g.pending+1 >= g.limit {
+		return g.rearm(n, ev)
 	}
 	g.pending++
 	if ev.ns > g.lastNs {
 		g.lastSeen, g.lastNs = ev.Time, ev.ns
 	}
+	if g.ratios != nil {
+		g.addHits(ev)
+	}
+	return true
+}
+
+// rearm is add's way when the count is not armed, or ev may not be
+// counted here: it arms the count if it can, and counts ev if it may.
+func (g *sharedCount) rearm(n int64, ev *Event) bool {
+	if !g.armed {
+		if g.arm() && n >= g.lo && n < g.hi && g.limit > 1 {
+			return g.add(n, ev)
+		}
+		// Each member counts ev: armed again at the next event, from
+		// where that leaves them.
+		g.armed = false
+		return false
+	}
+	g.flush()
+	return false
+}
+
+// addHits counts ev among the pending hits of the ratio members whose Of
+// it passes.
+func (g *sharedCount) addHits(ev *Event) {
 	for i := range g.ratios {
 		if h := &g.ratios[i]; h.of.Match(ev) {
 			h.hits++
 		}
 	}
-	return true
 }
 
-// arm readies the count for the members' newest bucket, and reports
-// whether it can take events: not while a member's newest bucket has
-// fewer than Options.Samples events (they are sampled), while a rule with
-// for: is pending (its live check depends on each event's time), or while
-// the members' newest buckets differ.
+// arm readies the count for the engine steps that fall in every member's
+// newest bucket (the newest step, when they are at the engine's clock),
+// and reports whether it can take events: not while a member's newest
+// bucket has fewer than Options.Samples events (they are sampled), nor
+// while a rule with for: is pending (its live check depends on each
+// event's time). The engine syncs the counts at every step, so the count
+// is armed again at each.
 func (g *sharedCount) arm() bool {
-	last := g.rules[0].w.last
-	g.limit = math.MaxUint64
+	g.lo, g.hi, g.limit = math.MinInt64, math.MaxInt64, math.MaxUint64
 	for _, r := range g.rules {
 		w := &r.w
-		if w.last != last || last == math.MinInt64 || w.ring[w.lastIdx].n != last ||
-			w.ring[w.lastIdx].count < uint64(r.opts.Samples) {
+		if !w.started() || w.ring[w.lastIdx].n != w.last || w.ring[w.lastIdx].count < uint64(r.opts.Samples) {
 			return false
 		}
 		l, ok := r.liveLimit()
 		if !ok {
 			return false
 		}
-		g.limit = min(g.limit, l)
+		g.lo, g.hi, g.limit = max(g.lo, w.last*w.width), min(g.hi, (w.last+1)*w.width), min(g.limit, l)
 	}
-	g.armed, g.lo, g.hi = true, last*g.width, (last+1)*g.width
+	g.armed = true
 	return true
 }
 
