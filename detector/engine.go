@@ -162,6 +162,9 @@ type Engine struct {
 	ruleGates, shareGates gateSet
 	notices               *notices
 	ov                    *overlap // how the active rules' events overlap others'
+	// shared count the events of rules that count the same events the
+	// same way once for all of them (see sharedCount).
+	shared []sharedCount
 }
 
 // maxShared bounds the shared match blocks whose answers an event keeps;
@@ -265,6 +268,7 @@ func NewEngine(rules []Rule, opts Options) (*Engine, error) {
 		gates = append(gates, s.gate)
 	}
 	e.shareGates = newGateSet(gates)
+	e.shared = newSharedCounts(e.rules)
 	return e, nil
 }
 
@@ -374,7 +378,20 @@ func (e *Engine) observe(ev *parsers.Event) {
 	e.notices.observe(x)
 	var mask uint64 // the rules that counted ev, for their overlap
 	e.fired = e.fired[:0]
-	for m := e.ruleGates.pass(x); m != 0; m &= m - 1 {
+	m := e.ruleGates.pass(x)
+	for j := range e.shared {
+		// A shared count takes ev for all its rules at once, or leaves it
+		// to each (see sharedCount.add).
+		if g := &e.shared[j]; m&g.mask != 0 {
+			if g.gate.rest != nil && !g.gate.rest.Match(x) {
+				m &^= g.mask
+			} else if g.add(n, x) {
+				m &^= g.mask
+				mask |= g.mask
+			}
+		}
+	}
+	for ; m != 0; m &= m - 1 {
 		if i := bits.TrailingZeros64(m); e.count(i, n, x) && i < maxOverlapRules {
 			mask |= 1 << i
 		}
@@ -493,6 +510,7 @@ func (e *Engine) Flush() {
 	if !e.started {
 		return
 	}
+	e.sync()
 	// Rules with wide buckets end theirs later; evaluate in time order.
 	order := slices.Clone(e.rules)
 	end := func(r *ruleState) int64 { return (r.w.bucketOf(e.cur) + 1) * r.w.width }
@@ -525,6 +543,7 @@ func (e *Engine) Clock() time.Time {
 
 // Stats returns the engine's counters.
 func (e *Engine) Stats() Stats {
+	e.sync()
 	s := Stats{Events: e.events, Late: e.late, OutOfRange: e.outRange, Future: e.future}
 	for _, r := range e.rules {
 		s.Rules = append(s.Rules, RuleStats{Name: r.rule.Name, Matched: r.matched, Late: r.late, Capped: r.capped, Firings: r.firings})
@@ -551,6 +570,7 @@ func (e *Engine) Firing() []string {
 // rule is idle (empty window, not pending or firing) nothing can change,
 // so a gap in the log costs one step, not one per bucket.
 func (e *Engine) advanceTo(n int64) {
+	e.sync()
 	for b := e.cur + 1; b <= n; b++ {
 		if b < n && e.idle() {
 			// Baselines learn the zeros of the boundaries skipped.

@@ -84,6 +84,7 @@ func (e *Engine) Snapshot() (*Snapshot, error) {
 		// restart does not lose it (its position is saved past it).
 		e.release()
 	}
+	e.sync()
 	snap := &Snapshot{Version: SnapshotVersion, Started: e.started, Cur: e.cur, Watermark: e.watermark,
 		Events: e.events, Late: e.late, OutRange: e.outRange, Future: e.future}
 	for _, r := range e.rules {
@@ -284,6 +285,7 @@ type RuleView struct {
 // status page and for the notifications of open incidents (about once a
 // second), not for every event.
 func (e *Engine) View() []RuleView {
+	e.sync()
 	var out []RuleView
 	for _, r := range e.rules {
 		v := RuleView{Name: r.rule.Name, Severity: r.rule.Severity, State: stateNames[r.state], Unit: r.k.unit(),
