@@ -54,8 +54,13 @@ func NewCounter(capacity int) *Counter {
 // count of 0 to an absent key stores nothing and returns (0, true).
 // Add does not keep key.
 func (c *Counter) Add(key []byte, count, err uint64) (newCount uint64, ok bool) {
+	return c.addHashed(key, c.t.hash(key), count, err)
+}
+
+// addHashed is Add with the key's hash, uint32(keyHash(key)): a window
+// adds a bucket's keys with the hashes their summary keeps.
+func (c *Counter) addHashed(key []byte, h uint32, count, err uint64) (newCount uint64, ok bool) {
 	t := &c.t
-	h := t.hash(key)
 	if s := t.lookup(key, h); s >= 0 {
 		t.counts[s] = addSat(t.counts[s], count)
 		t.errs[s] = addSat(t.errs[s], err)
@@ -81,8 +86,13 @@ func (c *Counter) Add(key []byte, count, err uint64) (newCount uint64, ok bool) 
 // Sub subtracts count and err from key's totals, each saturating at 0, and
 // removes key when its count reaches 0. Sub of an absent key does nothing.
 func (c *Counter) Sub(key []byte, count, err uint64) {
+	c.subHashed(key, c.t.hash(key), count, err)
+}
+
+// subHashed is Sub with the key's hash, as addHashed.
+func (c *Counter) subHashed(key []byte, h uint32, count, err uint64) {
 	t := &c.t
-	s := t.lookup(key, t.hash(key))
+	s := t.lookup(key, h)
 	if s < 0 {
 		return
 	}

@@ -50,7 +50,7 @@ func (k *ratio) add(slot int, ev *Event) {
 		k.hits[slot]++
 		k.sum++
 		if k.keyHits != nil && k.s.key != nil {
-			k.keyHits.add(k.s.w.ring[slot].n, k.s.key)
+			k.keyHits.add(k.s.w.ring[slot].n, k.s.key, ev, k.s.rule.GroupBy)
 		}
 	}
 }

@@ -171,7 +171,7 @@ func (s *ruleState) add(b int64, ev *Event) bool {
 		s.key = key // a keyless rule's stays nil: no pointer write per event
 	}
 	n := s.w.bucketOf(b)
-	slot, ok := s.w.add(n, key)
+	slot, ok := s.w.add(n, key, ev, s.rule.GroupBy)
 	if !ok {
 		return false
 	}

@@ -129,7 +129,12 @@ func (w *window) complete(bk *bucket) {
 	if bk.keys == nil || bk.count == 0 {
 		return
 	}
-	bk.keys.Each(func(key []byte, count, err uint64) { w.keys.Add(key, count, err) })
+	// With the hashes the bucket's summary keeps: every table hashes a
+	// key alike (keySeed).
+	t := &bk.keys.t
+	for s := range t.n {
+		w.keys.addHashed(t.keys[s], t.hashes[s], t.counts[s], t.errs[s])
+	}
 }
 
 // expire empties slot i, taking its counts out of the window.
@@ -140,7 +145,10 @@ func (w *window) expire(i int) {
 		w.total -= bk.count
 		if bk.keys != nil {
 			if bk.merged {
-				bk.keys.Each(func(key []byte, count, err uint64) { w.keys.Sub(key, count, err) })
+				t := &bk.keys.t
+				for s := range t.n {
+					w.keys.subHashed(t.keys[s], t.hashes[s], t.counts[s], t.errs[s])
+				}
 			}
 			bk.keys.Reset()
 		}
@@ -174,7 +182,7 @@ func (w *window) reset(n int64) {
 // event has none: it is counted, but under no key). It returns the slot,
 // and false when n is older than the window: nothing is left to count it
 // into, and the engine counts it late.
-func (w *window) add(n int64, key []byte) (int, bool) {
+func (w *window) add(n int64, key []byte, ev *Event, f *Field) (int, bool) {
 	i := w.index(n)
 	bk := &w.ring[i]
 	if bk.n != n || n < w.last-w.nb {
@@ -191,7 +199,9 @@ func (w *window) add(n int64, key []byte) (int, bool) {
 	if bk.keys == nil {
 		bk.keys = NewSpaceSaving(w.keysPerBucket)
 	}
-	evicted, did := bk.keys.Add(key)
+	// The key's hash from the event, which computes the client's once
+	// for every table keyed on it.
+	evicted, did := bk.keys.addHashed(key, uint32(f.hashOf(ev, key)))
 	if bk.merged {
 		// A late event in a complete bucket: mirror the change in the sum,
 		// eviction included.
