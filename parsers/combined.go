@@ -124,11 +124,12 @@ func (c *Combined) parseUsual(s []byte, ev *Event) bool {
 	if n < i+2 || s[i] != ' ' || s[i+1] != '"' {
 		return false
 	}
-	q := fieldEnd(s, i+1) - 1 // the closing quote
-	if q < 0 || n < q+6 || s[q+5] != ' ' {
+	req, end := field(s, i+1) // a quoted "-" is no request either
+	q := end - 1              // the closing quote
+	if end < 0 || n < q+6 || s[q+5] != ' ' {
 		return false
 	}
-	ev.splitRequest(s[i+2 : q])
+	ev.splitRequest(req)
 	d0, d1, d2 := s[q+2]-'0', s[q+3]-'0', s[q+4]-'0'
 	if d0-1 > 8 || d1 > 9 || d2 > 9 { // 100 to 999
 		return false
@@ -143,8 +144,11 @@ func (c *Combined) parseUsual(s []byte, ev *Event) bool {
 		j++
 	} else {
 		var size int64
-		for j < n && j-i < 18 && s[j]-'0' <= 9 {
-			size = size*10 + int64(s[j]-'0')
+		for _, c := range s[i:min(n, i+18)] { // parseBytes takes at most 18 digits
+			if c-'0' > 9 {
+				break
+			}
+			size = size*10 + int64(c-'0')
 			j++
 		}
 		ev.Bytes = size
@@ -157,59 +161,48 @@ func (c *Combined) parseUsual(s []byte, ev *Event) bool {
 	}
 
 	// "referer" "user agent", either of them possibly Traefik's bare -
-	i = j + 1
-	j = fieldEnd(s, i)
+	ev.Referer, j = field(s, j+1)
 	if j < 0 || j == n {
 		return false
 	}
-	ref := s[i:j]
-	i = j + 1
-	j = fieldEnd(s, i)
+	ev.UserAgent, j = field(s, j+1)
 	if j < 0 {
 		return false
 	}
-	ev.Referer, ev.UserAgent = unquote(ref), unquote(s[i:j])
 	if j < n {
 		ev.parseTrailer(s[j+1:])
 	}
 	return true
 }
 
-// fieldEnd returns the index just past the quoted field or bare "-" that
-// starts s[i:], or -1. It takes as closing quote only the first quote of
-// the field, when it is not escaped and is followed by a space or the end
-// of s; parse's quoted reads the fields of the other lines.
-func fieldEnd(s []byte, i int) int {
+// field reads the quoted field or bare "-" that starts s[i:]. It returns
+// its content, nil for "-" and "\"-\"" as dashNil gives, and the index
+// just past it, or -1 when it is not such a field. It takes as closing
+// quote only the first quote of the field, when that is not escaped and
+// is followed by a space or the end of s; parse's quoted reads the fields
+// of the other lines.
+func field(s []byte, i int) (v []byte, end int) {
 	if i >= len(s) {
-		return -1
+		return nil, -1
 	}
 	if s[i] == '-' {
 		if i+1 < len(s) && s[i+1] != ' ' {
-			return -1
+			return nil, -1
 		}
-		return i + 1
+		return nil, i + 1
 	}
 	if s[i] != '"' {
-		return -1
+		return nil, -1
 	}
 	q := bytes.IndexByte(s[i+1:], '"')
 	if q < 0 {
-		return -1
+		return nil, -1
 	}
 	q += i + 1
 	if s[q-1] == '\\' || q+1 < len(s) && s[q+1] != ' ' {
-		return -1
+		return nil, -1
 	}
-	return q + 1
-}
-
-// unquote returns the content of a field fieldEnd delimited: nil for "-"
-// and "\"-\"", as dashNil gives.
-func unquote(f []byte) []byte {
-	if f[0] == '"' {
-		f = f[1 : len(f)-1]
-	}
-	return dashNil(f)
+	return dashNil(s[i+1 : q]), q + 1
 }
 
 // parse is Parse for any line: the definition of what every line means.
@@ -360,7 +353,11 @@ func (ev *Event) splitRequest(req []byte) {
 		return
 	}
 	ev.Method, ev.Protocol = method, proto
-	ev.SplitTarget(target)
+	if i := bytes.IndexByte(target, '?'); i >= 0 { // SplitTarget, inlined by hand for every line
+		ev.Path, ev.Query = target[:i], target[i+1:]
+	} else {
+		ev.Path = target
+	}
 }
 
 // parseTrailer reads what follows the user agent: nginx main's quoted
