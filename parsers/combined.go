@@ -96,9 +96,9 @@ func (c *Combined) Parse(line []byte, ev *Event) error {
 // did. On any other line it returns false, perhaps having set some fields
 // of ev, and Parse hands the line to parse, the general reader. It is
 // written out by hand, with indices and one search per quoted field,
-// because it runs on every line of a replay, where parse's calls and
-// slicing cost about twice as much; parse stays the definition of what a
-// line means, and TestCombined_parseUsual checks on generated and
+// because it runs on every line of a replay, where parse, with its calls
+// and slicing, cost half as much again; parse stays the definition of what
+// a line means, and TestCombined_parseUsual checks on generated and
 // corrupted lines that both give the same event whenever parseUsual
 // accepts one.
 func (c *Combined) parseUsual(s []byte, ev *Event) bool {
