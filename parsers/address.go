@@ -105,41 +105,49 @@ func foldMapped(b []byte) []byte {
 
 // isIPv4 reports whether b is a dotted-quad IPv4 address as
 // netip.ParseAddr accepts it: four decimal octets of one to three digits,
-// at most 255, without leading zeros. It runs on every access-log line.
+// at most 255, without leading zeros.
 func isIPv4(b []byte) bool {
+	return len(b) > 0 && dottedQuadLen(b) == len(b)
+}
+
+// dottedQuadLen returns the length of the dotted quad (as [isIPv4] takes
+// it) that starts b and is followed by the end of b or by a byte that is
+// neither a digit nor a '.', or 0 if there is none. It runs on the client
+// address of every access-log line: each octet is read digit by digit,
+// which costs less than a loop over bytes with a state.
+func dottedQuadLen(b []byte) int {
 	i := 0
 	for k := 0; k < 4; k++ {
 		if k > 0 {
 			if i >= len(b) || b[i] != '.' {
-				return false
+				return 0
 			}
 			i++
 		}
-		if i >= len(b) {
-			return false
+		if i >= len(b) || b[i]-'0' > 9 {
+			return 0
 		}
-		d0 := b[i] - '0'
-		if d0 > 9 {
-			return false
-		}
-		v := uint(d0)
+		v := uint(b[i] - '0')
 		i++
 		if i < len(b) && b[i]-'0' <= 9 {
-			if d0 == 0 {
-				return false // a leading zero
+			if v == 0 {
+				return 0 // a leading zero
 			}
 			v = v*10 + uint(b[i]-'0')
 			i++
 			if i < len(b) && b[i]-'0' <= 9 {
 				v = v*10 + uint(b[i]-'0')
 				i++
+				if v > 255 {
+					return 0
+				}
 			}
 		}
-		if v > 255 {
-			return false
-		}
 	}
-	return i == len(b)
+	if i < len(b) && (b[i]-'0' <= 9 || b[i] == '.') {
+		return 0
+	}
+	return i
 }
 
 // isIPv6 reports whether b is an IPv6 address as netip.ParseAddr accepts

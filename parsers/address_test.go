@@ -164,3 +164,29 @@ func FuzzIsIPv4(f *testing.F) {
 		}
 	})
 }
+
+// FuzzDottedQuadLen checks dottedQuadLen against net/netip: it finds the
+// dotted quad s at the start of s+after exactly when netip takes s for an
+// IPv4 address and after does not go on with a digit or a '.'.
+func FuzzDottedQuadLen(f *testing.F) {
+	for _, s := range []string{"203.0.113.9", "1.2.3.4", "255.255.255.255", "01.2.3.4", "1.2.3.256", "1.2.3.4.5", "1..2.3", "2001:db8::1", "0.0.0.0"} {
+		f.Add(s, " - - [10/Oct/2024:13:55:36 +0000]")
+		f.Add(s, "")
+		f.Add(s, "7 - -")
+		f.Add(s, ".7 - -")
+		f.Add(s, ":8080")
+	}
+	f.Fuzz(func(t *testing.T, s, after string) {
+		b := s + after
+		got := dottedQuadLen([]byte(b))
+		ends := func(i int) bool { return i == len(b) || !(b[i] >= '0' && b[i] <= '9' || b[i] == '.') }
+		if got > 0 {
+			if a, err := netip.ParseAddr(b[:got]); err != nil || !a.Is4() || !ends(got) {
+				t.Fatalf("dottedQuadLen(%q) = %d: %q is not a dotted quad ending there", b, got, b[:got])
+			}
+		}
+		if a, err := netip.ParseAddr(s); err == nil && a.Is4() && ends(len(s)) && got != len(s) {
+			t.Fatalf("dottedQuadLen(%q) = %d, want %d", b, got, len(s))
+		}
+	})
+}

@@ -3,6 +3,8 @@ package parsers
 import (
 	"errors"
 	"fmt"
+	"math/rand/v2"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -535,8 +537,9 @@ func FuzzVhostCombined(f *testing.F) {
 }
 
 // fuzzCombined seeds f with every testdata log and checks the invariants
-// of Parse. For the vhost parser it also checks that it accepts every
-// line the plain parser accepts, with the same event.
+// of Parse, and that it reads every line as the general parse does. For
+// the vhost parser it also checks that it accepts every line the plain
+// parser accepts, with the same event.
 func fuzzCombined(f *testing.F, newParser func() *Combined) {
 	for _, file := range append(combinedFiles, vhostFile) {
 		for _, l := range readLines(f, file) {
@@ -553,6 +556,7 @@ func fuzzCombined(f *testing.F, newParser func() *Combined) {
 		}
 		err := c.Parse(line, &ev)
 		checkSubslices(t, line, &ev)
+		checkSameAsParse(t, c, newParser(), line)
 		if err != nil {
 			var le *LineError
 			if !errors.Is(err, ErrIgnored) && !errors.As(err, &le) {
@@ -690,4 +694,147 @@ func ExampleCombined() {
 	}
 	fmt.Println(ev.Time, string(ev.ClientIP), string(ev.Method), string(ev.Path), string(ev.Query), ev.Status, ev.Bytes, ev.Referer == nil)
 	// Output: 2000-10-10 20:55:36 +0000 UTC 203.0.113.9 POST /users/register ref=x 302 0 true
+}
+
+// TestCombined_parseUsual checks that Parse, which tries the hand-written
+// parseUsual first, reads every line as the general parse does: the same
+// event or the same error. The lines are built from the parts of the
+// formats Combined reads, traps included (escaped and raw quotes, Traefik's
+// bare -, vhosts, IPv6 and host-name clients, trailers, leading zeros,
+// overlong numbers), then corrupted a byte or two at a time.
+func TestCombined_parseUsual(t *testing.T) {
+	// Each part of a line: the usual values, then traps. A part is one of
+	// its usual values seven times in eight, so that about a quarter of
+	// the lines take parseUsual's way before they are corrupted.
+	parts := []struct{ usual, traps []string }{
+		{[]string{""}, []string{"www.example.com:443 ", "[2001:db8::1]:80 ", "<134>Oct  3 04:10:25 web nginx: "}},
+		{[]string{"192.0.2.1", "203.0.113.255", "0.0.0.0", "255.255.255.255", "10.1.2.3"},
+			[]string{"01.2.3.4", "1.2.3.256", "1.2.3", "1.2.3.4.5", "2001:db8::1", "[2001:db8::1]:443", "::ffff:192.0.2.7",
+				"192.0.2.1:8080", "host.example.com", "-", "a;b"}},
+		{[]string{" - - "}, []string{" - bob ", " alice - ", " -  - ", " - "}},
+		{[]string{"[10/Oct/2000:13:55:36 -0700]", "[03/Sep/2022:04:10:25 +0000]"},
+			[]string{"[31/Feb/2022:04:10:25 +0000]", "[03/Sep/2022:04:10:25]", "[8/Jun/2020:08:04:43 +0000]", "[03/Mai/2022:04:10:25 +0000]"}},
+		{[]string{` "GET /a?b=c HTTP/1.1"`, ` "GET / HTTP/1.1"`, ` "POST /users/register HTTP/2.0"`, ` ""`, ` "GET /x"`},
+			[]string{` "\x16\x03\x01"`, ` "GET /a\"b HTTP/1.1"`, ` "GET /a b c HTTP/1.0"`, ` "CONNECT example.com:443 HTTP/1.1"`,
+				` "-"`, ` "GET /\\" HTTP/1.1"`, ` "GET /a"b HTTP/1.1"`, ` "GET /a" HTTP/1.1"`, ` GET / HTTP/1.1`}},
+		{[]string{" 200", " 404", " 301", " 100", " 999"}, []string{" 099", " 99", " 1000", " -", " 2x0", "  200", ""}},
+		{[]string{" 612", " 0", " -", " 15817", " 999999999999999999"}, []string{" -5", " 9999999999999999999", " 6x2", "", "  12"}},
+		{[]string{` "-" "-"`, ` "https://example.com/" "Mozilla/5.0 (X11; Linux x86_64)"`, ` - "curl/8.1.2"`, ` "-" -`, ` "" ""`, ``},
+			[]string{` "-" "Mozilla \"quoted\" x"`, ` "-" "Mozilla "raw" x"`, ` "-" "a\\"`, ` "-" "`, ` "-"`, ` extra`}},
+		{[]string{"", ` "192.0.2.9, 10.0.0.1"`, ` "-"`, ` 242 "router@docker" "http://172.17.0.3:80" 1ms`},
+			[]string{` - "-" "-" 3ms`, ` x`, ` 12`}},
+		{[]string{""}, []string{" ", "\r", " \r "}},
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	var lines []string
+	for range 20000 {
+		var sb strings.Builder
+		for _, p := range parts {
+			if vs := p.usual; rng.IntN(8) < 7 {
+				sb.WriteString(vs[rng.IntN(len(vs))])
+			} else {
+				vs = p.traps
+				sb.WriteString(vs[rng.IntN(len(vs))])
+			}
+		}
+		lines = append(lines, sb.String())
+	}
+	for _, file := range append(combinedFiles, vhostFile) {
+		for _, l := range readLines(t, file) {
+			lines = append(lines, string(l))
+		}
+	}
+	const junk = ` "-.[]/\0123456789:aZ` + "\r"
+	for _, l := range lines[:len(lines):len(lines)] {
+		for range 3 {
+			c := []byte(l)
+			for range 1 + rng.IntN(2) {
+				if len(c) == 0 {
+					break
+				}
+				i := rng.IntN(len(c))
+				switch rng.IntN(4) {
+				case 0:
+					c = append(c[:i], c[i+1:]...)
+				case 1:
+					c = append(c[:i], append([]byte{junk[rng.IntN(len(junk))]}, c[i:]...)...)
+				case 2:
+					c[i] = junk[rng.IntN(len(junk))]
+				default:
+					c = c[:i]
+				}
+			}
+			lines = append(lines, string(c))
+		}
+	}
+	usual := 0
+	for _, newParser := range []func() *Combined{NewCombined, NewVhostCombined} {
+		c, ref := newParser(), newParser()
+		for _, l := range lines {
+			line := []byte(l)
+			var probe Event
+			if c.parseUsual(line, &probe) {
+				usual++
+			}
+			checkSameAsParse(t, c, ref, line)
+		}
+	}
+	// The generated lines are mostly of the usual shape; if parseUsual took
+	// none of them, Parse would be correct but slow.
+	if usual < len(lines)/10 {
+		t.Errorf("parseUsual accepted %d of %d lines", usual, 2*len(lines))
+	}
+}
+
+// checkSameAsParse checks that c.Parse reads line as ref.parse, the
+// general reader, does: the same error, or the same event.
+func checkSameAsParse(tb testing.TB, c, ref *Combined, line []byte) {
+	tb.Helper()
+	var got, want Event
+	err := c.Parse(line, &got)
+	want.Reset()
+	want.Kind, want.Raw = KindRequest, line
+	wantErr := ref.parse(line, &want)
+	if fmt.Sprint(err) != fmt.Sprint(wantErr) || fmt.Sprintf("%T", err) != fmt.Sprintf("%T", wantErr) {
+		tb.Fatalf("Parse(%q) = %v, parse says %v", line, err, wantErr)
+	}
+	if err != nil {
+		return
+	}
+	if reflect.DeepEqual(want, got) {
+		return
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		tb.Fatalf("Parse(%q) differs from parse (-parse +Parse):\n%s", line, diff)
+	}
+}
+
+// TestEvent_splitRequest checks the method splitRequest finds by scanning
+// its bytes: the text before the first space, when isMethod takes it and a
+// target follows.
+func TestEvent_splitRequest(t *testing.T) {
+	for _, tt := range []struct{ req, method string }{
+		{"GET / HTTP/1.1", "GET"},
+		{"get /x", "get"},
+		{"M-SEARCH * HTTP/1.1", "M-SEARCH"},
+		{"A_B-9 /x?y", "A_B-9"},
+		{strings.Repeat("A", 32) + " /", strings.Repeat("A", 32)},
+		{"GET  / HTTP/1.1", "GET"}, // the target is " /"
+		{strings.Repeat("A", 33) + " /", ""},
+		{strings.Repeat("A", 31) + "é /", ""},
+		{"145.ll|'|'|SGFjS2VkX0Q0OTkwNjI3|'|'|WIN / HTTP/1.1", ""},
+		{"\x16\x03\x01 x", ""},
+		{"GET\t/ HTTP/1.1", ""},
+		{"GET", ""},
+		{"GET ", ""},
+		{" / HTTP/1.1", ""},
+		{" ", ""},
+		{"", ""},
+	} {
+		var ev Event
+		ev.splitRequest(b(tt.req))
+		if string(ev.Method) != tt.method || (ev.Method == nil) != (tt.method == "") {
+			t.Errorf("splitRequest(%q).Method = %q, want %q", tt.req, ev.Method, tt.method)
+		}
+	}
 }
