@@ -92,7 +92,11 @@ func (e *Event) clientNet() []byte {
 	if !e.netDone {
 		e.netDone = true
 		e.net = nil
-		if i := dotted24(e.ClientIP); i > 0 {
+		i := e.ClientNet24() // the parser's word for it, when it gave one
+		if i == 0 {
+			i = dotted24(e.ClientIP)
+		}
+		if i > 0 {
 			// The common case by hand, without parsing the address: a
 			// network rule asks for every request's network.
 			e.net = append(append(e.netText[:0], e.ClientIP[:i]...), ".0/24"...)

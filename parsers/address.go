@@ -116,22 +116,31 @@ func isIPv4(b []byte) bool {
 // address of every access-log line: each octet is read digit by digit,
 // which costs less than a loop over bytes with a state.
 func dottedQuadLen(b []byte) int {
-	i := 0
+	n, _ := dottedQuad(b)
+	return n
+}
+
+// dottedQuad is dottedQuadLen, and also returns the length of the quad's
+// first three octets ("192.0.2" of "192.0.2.1"), the client's /24 that the
+// detector cuts for its network rules ([Event.ClientNet24]).
+func dottedQuad(b []byte) (n, net24 int) {
+	i, last := 0, 0
 	for k := 0; k < 4; k++ {
 		if k > 0 {
 			if i >= len(b) || b[i] != '.' {
-				return 0
+				return 0, 0
 			}
+			last = i
 			i++
 		}
 		if i >= len(b) || b[i]-'0' > 9 {
-			return 0
+			return 0, 0
 		}
 		v := uint(b[i] - '0')
 		i++
 		if i < len(b) && b[i]-'0' <= 9 {
 			if v == 0 {
-				return 0 // a leading zero
+				return 0, 0 // a leading zero
 			}
 			v = v*10 + uint(b[i]-'0')
 			i++
@@ -139,15 +148,15 @@ func dottedQuadLen(b []byte) int {
 				v = v*10 + uint(b[i]-'0')
 				i++
 				if v > 255 {
-					return 0
+					return 0, 0
 				}
 			}
 		}
 	}
 	if i < len(b) && (b[i]-'0' <= 9 || b[i] == '.') {
-		return 0
+		return 0, 0
 	}
-	return i
+	return i, last
 }
 
 // isIPv6 reports whether b is an IPv6 address as netip.ParseAddr accepts

@@ -108,7 +108,7 @@ func (c *Combined) parseUsual(s []byte, ev *Event) bool {
 	}
 
 	// 192.0.2.1 - - [10/Oct/2000:13:55:36 -0700]
-	i := dottedQuadLen(s)
+	i, net24 := dottedQuad(s)
 	if i <= 0 || n < i+6+clfLen+1 || string(s[i:i+6]) != " - - [" || s[i+6+clfLen] != ']' {
 		return false
 	}
@@ -118,6 +118,7 @@ func (c *Combined) parseUsual(s []byte, ev *Event) bool {
 		return false
 	}
 	ev.ClientIP, ev.Time = s[:i], t
+	ev.v4, ev.v4net = ev.ClientIP, net24
 	i += 6 + clfLen + 1
 
 	// "request" status

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"net/netip"
 	"reflect"
 	"strings"
 	"testing"
@@ -72,7 +73,11 @@ func request(method, target, proto string) func(*Event) {
 	}
 }
 
-var ignoreRaw = cmpopts.IgnoreFields(Event{}, "Raw")
+// ignoreHint leaves out what a parser notes for the detector beside the
+// fields (Event.ClientNet24, checked by TestCombined_clientNet24).
+var ignoreHint = cmpopts.IgnoreUnexported(Event{})
+
+var ignoreRaw = cmp.Options{cmpopts.IgnoreFields(Event{}, "Raw"), ignoreHint}
 
 func TestCombined_Parse(t *testing.T) {
 	tests := []struct {
@@ -568,7 +573,7 @@ func fuzzCombined(f *testing.F, newParser func() *Combined) {
 		if c.vhost {
 			var plain Event
 			if NewCombined().Parse(line, &plain) == nil {
-				if diff := cmp.Diff(plain, ev, cmpopts.EquateEmpty()); diff != "" {
+				if diff := cmp.Diff(plain, ev, cmpopts.EquateEmpty(), ignoreHint); diff != "" {
 					t.Fatalf("vhost and plain Parse(%q) differ (-plain +vhost):\n%s", line, diff)
 				}
 			}
@@ -775,6 +780,9 @@ func TestCombined_parseUsual(t *testing.T) {
 			var probe Event
 			if c.parseUsual(line, &probe) {
 				usual++
+				if probe.ClientNet24() == 0 {
+					t.Errorf("parseUsual(%q) gives no ClientNet24", line)
+				}
 			}
 			checkSameAsParse(t, c, ref, line)
 		}
@@ -801,11 +809,33 @@ func checkSameAsParse(tb testing.TB, c, ref *Combined, line []byte) {
 	if err != nil {
 		return
 	}
+	checkClientNet24(tb, line, &got)
 	if reflect.DeepEqual(want, got) {
 		return
 	}
-	if diff := cmp.Diff(want, got); diff != "" {
+	if diff := cmp.Diff(want, got, ignoreHint); diff != "" {
 		tb.Fatalf("Parse(%q) differs from parse (-parse +Parse):\n%s", line, diff)
+	}
+}
+
+// checkClientNet24 checks that what a parser says of ev's client address
+// for the detector holds: the address is a dotted quad as net/netip prints
+// it, cut after its third octet; and that it holds only for the slice it
+// was said of.
+func checkClientNet24(tb testing.TB, line []byte, ev *Event) {
+	tb.Helper()
+	n := ev.ClientNet24()
+	if n == 0 {
+		return
+	}
+	ip := string(ev.ClientIP)
+	if a, err := netip.ParseAddr(ip); err != nil || !a.Is4() || a.String() != ip || n != strings.LastIndexByte(ip, '.') {
+		tb.Fatalf("Parse(%q): ClientNet24 %d of client %q", line, n, ip)
+	}
+	copied := *ev
+	copied.ClientIP = []byte(ip)
+	if copied.ClientNet24() != 0 {
+		tb.Fatalf("Parse(%q): ClientNet24 holds for a copy of the client address", line)
 	}
 }
 

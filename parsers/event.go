@@ -70,6 +70,26 @@ type Event struct {
 	// Raw is the whole line the event came from (for multi-line formats,
 	// the first line of the request).
 	Raw []byte
+
+	// v4 is the ClientIP that a parser found to be a dotted quad as
+	// net/netip prints it, and v4net the length of its first three octets:
+	// see ClientNet24.
+	v4    []byte
+	v4net int
+}
+
+// ClientNet24 returns the length of the first three octets of ClientIP
+// ("203.0.113" of "203.0.113.7") when the parser found ClientIP to be a
+// dotted quad as net/netip prints it, and 0 when it did not say: the
+// detector cuts every request's /24 for its network rules, and reading
+// the address again cost as much as the parser's own check. It holds only
+// for the very slice the parser checked: once ClientIP is set to anything
+// else, or copied, it is 0.
+func (ev *Event) ClientNet24() int {
+	if ev.v4net > 0 && len(ev.v4) == len(ev.ClientIP) && len(ev.v4) > 0 && &ev.v4[0] == &ev.ClientIP[0] {
+		return ev.v4net
+	}
+	return 0
 }
 
 // Reset clears ev for the next line, keeping the capacity of Extra.

@@ -236,7 +236,7 @@ func TestJSON_Decode(t *testing.T) {
 			}
 			got, err := decodeFmt(t, j, tt.line)
 			checkDecodeErr(t, err, tt.err, tt.field)
-			if diff := cmp.Diff(tt.want, got); diff != "" {
+			if diff := cmp.Diff(tt.want, got, ignoreHint); diff != "" {
 				t.Errorf("Decode(%q) mismatch (-want +got):\n%s", tt.line, diff)
 			}
 		})

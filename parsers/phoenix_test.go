@@ -444,7 +444,7 @@ func TestPhoenix_Decode(t *testing.T) {
 			for i := range got {
 				got[i].Raw = ""
 			}
-			if diff := cmp.Diff(tt.want, got); diff != "" {
+			if diff := cmp.Diff(tt.want, got, ignoreHint); diff != "" {
 				t.Errorf("events (-want +got):\n%s", diff)
 			}
 		})

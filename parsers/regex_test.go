@@ -84,7 +84,7 @@ func TestRegex_Decode(t *testing.T) {
 			t.Parallel()
 			got, err := decodeFmt(t, mustRegex(t, tt.opts), tt.line)
 			checkDecodeErr(t, err, tt.err, tt.field)
-			if diff := cmp.Diff(tt.want, got); diff != "" {
+			if diff := cmp.Diff(tt.want, got, ignoreHint); diff != "" {
 				t.Errorf("Decode(%q) mismatch (-want +got):\n%s", tt.line, diff)
 			}
 		})
