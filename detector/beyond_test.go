@@ -2,6 +2,8 @@ package detector
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -153,6 +155,31 @@ func TestMinSpan(t *testing.T) {
 			t.Errorf("without min_span: fired at %v, want with the flood at 1h (the test shows nothing otherwise)", fired)
 		case span > 0 && (len(fired) != 1 || fired[0] < 2*time.Hour || fired[0] > 2*time.Hour+10*time.Minute):
 			t.Errorf("min_span %v: fired at %v (resolved %v), want once, within 10 minutes of the drip at 2h", span, fired, resolved)
+		}
+	}
+}
+
+// TestKeyNormals_keepRepeatable checks that, past maxKeyNormals, the keys
+// a rule keeps do not depend on the map's random order: a flood's
+// addresses have equal normals, and a replay must repeat.
+func TestKeyNormals_keepRepeatable(t *testing.T) {
+	b := &Baseline{Factor: 4, Floor: 5, HalfLife: time.Hour}
+	kept := func() string {
+		n := newKeyNormals(b, time.Second)
+		for i := range maxKeyNormals + 300 {
+			n.m[fmt.Sprintf("198.51.%d.%d", i/256, i%256)] = 1
+		}
+		w := newWindow(60, true, 16, func(int) {})
+		n.learn(&w, 60, false)
+		if len(n.m) != maxKeyNormals {
+			t.Fatalf("%d key normals kept, want %d", len(n.m), maxKeyNormals)
+		}
+		return strings.Join(slices.Sorted(maps.Keys(n.m)), ",")
+	}
+	first := kept()
+	for range 20 {
+		if kept() != first {
+			t.Fatal("the keys kept past maxKeyNormals differ from one run to the next")
 		}
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"maps"
 	"math"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/sentinel-dev/sentinel/alert"
@@ -165,6 +166,15 @@ type keyNormals struct {
 	// in front once the engine's notices know it ("" until then): it is
 	// no client, and is left out.
 	proxy *string
+
+	seen  map[string]bool // learn's, kept from boundary to boundary
+	order []keyMean       // learn's, kept from boundary to boundary
+}
+
+// keyMean is a key and its normal, for learn's choice of the keys to keep.
+type keyMean struct {
+	key  string
+	mean float64
 }
 
 // isProxy reports whether key is the proxy in front.
@@ -239,7 +249,11 @@ func (n *keyNormals) learn(w *window, secs float64, warmup bool) {
 		x = min(max(x, mean/learnSpan), max(mean, n.cfg.Floor)*learnSpan)
 		n.m[key] = mean + alpha*(x-mean)
 	}
-	seen := map[string]bool{}
+	if n.seen == nil {
+		n.seen = map[string]bool{}
+	}
+	seen := n.seen
+	clear(seen)
 	w.keys.EachAtLeast(uint64(math.Ceil(n.cfg.Floor*secs/4)), func(key []byte, g uint64) {
 		k := string(key)
 		seen[k] = true
@@ -258,23 +272,23 @@ func (n *keyNormals) learn(w *window, secs float64, warmup bool) {
 		}
 	}
 	if over := len(n.m) - maxKeyNormals; over > 0 {
-		// Keep the keys that send the most.
-		keys := make([]string, 0, len(n.m))
-		for k := range n.m {
-			keys = append(keys, k)
+		// Keep the keys that send the most; of equal normals (a flood's
+		// addresses, one request each), those of the greater keys: the
+		// map's order is random, and a replay must repeat.
+		n.order = n.order[:0]
+		for k, mean := range n.m {
+			n.order = append(n.order, keyMean{k, mean})
 		}
-		slices.SortFunc(keys, func(a, b string) int {
-			switch {
-			case n.m[a] < n.m[b]:
-				return -1
-			case n.m[a] > n.m[b]:
-				return 1
+		slices.SortFunc(n.order, func(a, b keyMean) int {
+			if c := cmp.Compare(a.mean, b.mean); c != 0 {
+				return c
 			}
-			return 0
+			return strings.Compare(a.key, b.key)
 		})
-		for _, k := range keys[:over] {
-			delete(n.m, k)
+		for _, e := range n.order[:over] {
+			delete(n.m, e.key)
 		}
+		clear(n.order) // no keys kept past their deletion
 	}
 }
 
