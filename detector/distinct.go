@@ -31,7 +31,13 @@ func (d *distinctCount) add(slot int, ev *Event) {
 	if v == nil {
 		return // an event without the field is no value (no "-" client)
 	}
-	d.hll.Insert(d.w.ring[slot].n, slidinghll.Hash(v))
+	h := uint64(0)
+	if d.field.hllHash != nil {
+		h = d.field.hllHash(ev) // the client's, once per event for every such rule
+	} else {
+		h = slidinghll.Hash(v)
+	}
+	d.hll.Insert(d.w.ring[slot].n, h)
 }
 
 // expired is the window's news that slot's bucket left it; the sketch

@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"strconv"
 
+	"github.com/sentinel-dev/sentinel/detector/slidinghll"
 	"github.com/sentinel-dev/sentinel/parsers"
 )
 
@@ -30,6 +31,10 @@ type Event struct {
 	netHash      uint64 // keyHash of the client's network, once netHashed
 	ipHashed     bool
 	netHashed    bool
+	ipDistinct   uint64 // slidinghll.Hash(ClientIP), once ipDistinctOK
+	uaDistinct   uint64 // slidinghll.Hash(UserAgent), once uaDistinctOK
+	ipDistinctOK bool
+	uaDistinctOK bool
 	netText      [64]byte
 	bytesText    [24]byte
 	durationText [32]byte
@@ -38,7 +43,7 @@ type Event struct {
 // reset points e at ev and forgets what was derived from the last event.
 func (e *Event) reset(ev *parsers.Event, ns int64) {
 	e.Event, e.ns, e.net, e.netDone, e.addrDone = ev, ns, nil, false, false
-	e.ipHashed, e.netHashed = false, false
+	e.ipHashed, e.netHashed, e.ipDistinctOK, e.uaDistinctOK = false, false, false, false
 	clear(e.memo)
 }
 
@@ -75,6 +80,25 @@ func (e *Event) clientIPHash() uint64 {
 		e.ipHashed, e.ipHash = true, keyHash(e.ClientIP)
 	}
 	return e.ipHash
+}
+
+// clientIPDistinct returns slidinghll.Hash(ClientIP), computed once per
+// event for every rule that counts distinct clients: a sign-up post of a
+// flood goes into three of them.
+func (e *Event) clientIPDistinct() uint64 {
+	if !e.ipDistinctOK {
+		e.ipDistinctOK, e.ipDistinct = true, slidinghll.Hash(e.ClientIP)
+	}
+	return e.ipDistinct
+}
+
+// agentDistinct is clientIPDistinct for the user agent, which the
+// sign-up rules' evidence counts (clients_per_agent).
+func (e *Event) agentDistinct() uint64 {
+	if !e.uaDistinctOK {
+		e.uaDistinctOK, e.uaDistinct = true, slidinghll.Hash(e.UserAgent)
+	}
+	return e.uaDistinct
 }
 
 // clientNetHash returns keyHash(clientNet()), computed once per event.

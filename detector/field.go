@@ -14,6 +14,7 @@ type Field struct {
 	Name    string
 	get     func(*Event) []byte
 	hash    func(*Event) uint64 // keyHash of get's value, kept per event; nil for most fields
+	hllHash func(*Event) uint64 // slidinghll.Hash of get's value, kept per event; nil for most fields
 	number  func(*Event) (float64, bool)
 	numeric bool
 }
@@ -52,14 +53,15 @@ func (f Field) Numeric() bool { return f.numeric }
 
 // builtinFields are the fields every format fills the same way.
 var builtinFields = map[string]Field{
-	"client_ip":  {get: func(e *Event) []byte { return e.ClientIP }, hash: (*Event).clientIPHash},
+	"client_ip": {get: func(e *Event) []byte { return e.ClientIP }, hash: (*Event).clientIPHash,
+		hllHash: (*Event).clientIPDistinct},
 	"client_net": {get: (*Event).clientNet, hash: (*Event).clientNetHash},
 	"host":       {get: func(e *Event) []byte { return e.Host }},
 	"method":     {get: func(e *Event) []byte { return e.Method }},
 	"path":       {get: func(e *Event) []byte { return e.Path }},
 	"query":      {get: func(e *Event) []byte { return e.Query }},
 	"protocol":   {get: func(e *Event) []byte { return e.Protocol }},
-	"user_agent": {get: func(e *Event) []byte { return e.UserAgent }},
+	"user_agent": {get: func(e *Event) []byte { return e.UserAgent }, hllHash: (*Event).agentDistinct},
 	"referer":    {get: func(e *Event) []byte { return e.Referer }},
 	"request_id": {get: func(e *Event) []byte { return e.RequestID }},
 	"level":      {get: func(e *Event) []byte { return e.Level }},
