@@ -3,6 +3,7 @@ package detector
 import (
 	"fmt"
 	"maps"
+	"math/rand/v2"
 	"slices"
 	"strings"
 	"testing"
@@ -182,4 +183,44 @@ func TestKeyNormals_keepRepeatable(t *testing.T) {
 			t.Fatal("the keys kept past maxKeyNormals differ from one run to the next")
 		}
 	}
+}
+
+// TestSmallest checks the quickselect against a sort, on random normals
+// with many ties (a flood's) and every k.
+func TestSmallest(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	for range 300 {
+		n := 1 + rng.IntN(70)
+		a := make([]keyMean, n)
+		for i := range a {
+			a[i] = keyMean{fmt.Sprintf("k%03d", rng.IntN(1000)*1000+i), float64(rng.IntN(4))}
+		}
+		want := slices.Clone(a)
+		slices.SortFunc(want, func(x, y keyMean) int {
+			if x.less(y) {
+				return -1
+			}
+			return 1
+		})
+		for k := 0; k <= n; k++ {
+			got := slices.Clone(a)
+			smallest(got, k)
+			if !sameKeys(got[:k], want[:k]) {
+				t.Fatalf("smallest(%v, %d) = %v, want %v", a, k, got[:k], want[:k])
+			}
+		}
+	}
+}
+
+func sameKeys(a, b []keyMean) bool {
+	set := map[string]bool{}
+	for _, e := range a {
+		set[e.key] = true
+	}
+	for _, e := range b {
+		if !set[e.key] {
+			return false
+		}
+	}
+	return len(a) == len(b)
 }

@@ -6,7 +6,6 @@ import (
 	"maps"
 	"math"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/sentinel-dev/sentinel/alert"
@@ -177,6 +176,52 @@ type keyMean struct {
 	mean float64
 }
 
+// less orders key normals: the smaller normal first, then the smaller key.
+func (a keyMean) less(b keyMean) bool {
+	if a.mean != b.mean {
+		return a.mean < b.mean
+	}
+	return a.key < b.key
+}
+
+// smallest moves the k smallest of a (by less) to a[:k], in no order: a
+// quickselect, in time linear in len(a) where a sort took n log n. Under
+// a flood from many networks a per-network rule is past maxKeyNormals at
+// every boundary, and sorting them was a tenth of the replay. As less is
+// a total order (keys differ), the k smallest are one set, whatever the
+// pivots.
+func smallest(a []keyMean, k int) {
+	lo, hi := 0, len(a) // the k-th smallest is in a[lo:hi]
+	for hi-lo > 1 {
+		// Hoare's partition around the middle element; the map's random
+		// order makes a bad run of pivots unlikely.
+		p := a[lo+(hi-lo)/2]
+		i, j := lo, hi-1
+		for i <= j {
+			for a[i].less(p) {
+				i++
+			}
+			for p.less(a[j]) {
+				j--
+			}
+			if i <= j {
+				a[i], a[j] = a[j], a[i]
+				i++
+				j--
+			}
+		}
+		// a[lo:j+1] ≤ p ≤ a[i:hi], and a[j+1:i] equal p.
+		switch {
+		case k <= j+1:
+			hi = j + 1
+		case k >= i:
+			lo = i
+		default:
+			return
+		}
+	}
+}
+
 // isProxy reports whether key is the proxy in front.
 func (n *keyNormals) isProxy(key []byte) bool {
 	return n.proxy != nil && *n.proxy != "" && string(key) == *n.proxy
@@ -279,12 +324,7 @@ func (n *keyNormals) learn(w *window, secs float64, warmup bool) {
 		for k, mean := range n.m {
 			n.order = append(n.order, keyMean{k, mean})
 		}
-		slices.SortFunc(n.order, func(a, b keyMean) int {
-			if c := cmp.Compare(a.mean, b.mean); c != 0 {
-				return c
-			}
-			return strings.Compare(a.key, b.key)
-		})
+		smallest(n.order, over)
 		for _, e := range n.order[:over] {
 			delete(n.m, e.key)
 		}
