@@ -336,6 +336,11 @@ func (e *evaluator) due(v view) []time.Time {
 	}
 	now := n.now()
 	var out []time.Time
+	// Every boundary some node has reached is noted as reached now, not
+	// only the oldest one waiting: after a node lagged, the boundaries
+	// since are all due one skew later, not one skew after another (ten
+	// boundaries behind took ten skews to catch up).
+	waiting := false
 	for t := e.evaluated.Add(res); !t.After(maxC) && len(out) < maxRoundBoundaries; t = t.Add(res) {
 		if !minC.Before(t) {
 			out = append(out, t)
@@ -346,8 +351,9 @@ func (e *evaluator) due(v view) []time.Time {
 			e.first[t.UnixNano()] = now
 			first = now
 		}
-		if now.Sub(first) < n.skew {
-			break
+		if waiting || now.Sub(first) < n.skew {
+			waiting = true // in order: none after a boundary still waiting
+			continue
 		}
 		out = append(out, t)
 		n.met.forced.Inc()
