@@ -128,7 +128,11 @@ func runShared(tb testing.TB, seed uint64, own bool) sharedRun {
 // TestSharedCount_sameAsOwn: rules counted by shared counts emit, trace,
 // hand over and keep what they do when each counts every event itself.
 func TestSharedCount_sameAsOwn(t *testing.T) {
-	for seed := range uint64(6) {
+	seeds := uint64(6)
+	if testing.Short() {
+		seeds = 2 // .ci/run's race pass: the full run is go test ./...'s
+	}
+	for seed := range seeds {
 		t.Run(fmt.Sprint(seed), func(t *testing.T) {
 			t.Parallel()
 			want, got := runShared(t, seed, true), runShared(t, seed, false)
