@@ -89,6 +89,22 @@ func (c *Counter) Sub(key []byte, count, err uint64) {
 	c.subHashed(key, c.t.hash(key), count, err)
 }
 
+// addSummary adds each key of s (sign 1) or subtracts it (sign -1), with
+// the hash s keeps for it: every table hashes a key alike (keySeed), so a
+// window's buckets go into its sum and out of it without hashing again.
+func (c *Counter) addSummary(s *SpaceSaving, sign int) {
+	t := &s.t
+	if sign > 0 {
+		for i := range t.n {
+			c.addHashed(t.keys[i], t.hashes[i], t.counts[i], t.errs[i])
+		}
+		return
+	}
+	for i := range t.n {
+		c.subHashed(t.keys[i], t.hashes[i], t.counts[i], t.errs[i])
+	}
+}
+
 // subHashed is Sub with the key's hash, as addHashed.
 func (c *Counter) subHashed(key []byte, h uint32, count, err uint64) {
 	t := &c.t

@@ -44,15 +44,15 @@ func verifiedCrawler(ev *Event) []byte {
 	// The address first: an IPv4 address's first byte rejects nearly every
 	// line before any scan of the user agent, read from the text without
 	// parsing the rest (this runs for every request of a rule that leaves
-	// crawlers out). A text that starts so is an IPv4 address with that
-	// first byte, or no address at all: nil either way.
-	// Cheaper still, the text's first two bytes: "13", "17", "20" …, or a
-	// one-digit byte and its dot, are all a crawler's address can start
-	// with when they are a digit from 1 and a digit or a dot.
+	// crawlers out). Cheaper still comes the text's first two bytes when
+	// they are a digit from 1 and a digit or a dot: "13", "17", "20" … are
+	// all a crawler's address can start with (crawlerLead).
 	if ip := ev.ClientIP; len(ip) >= 2 && ip[0]-'1' < 9 && (ip[1]-'0' < 10 || ip[1] == '.') &&
 		crawlerLead[ip[0]-'1'][ip[1]-'.'] == 0 {
 		return nil
 	}
+	// A text that starts with a byte and a dot is an IPv4 address with
+	// that first byte, or no address at all: nil either way.
 	if b, ok := leadingByte(ev.ClientIP); ok && !crawlerFirstByte[b] {
 		return nil
 	}

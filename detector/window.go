@@ -129,12 +129,7 @@ func (w *window) complete(bk *bucket) {
 	if bk.keys == nil || bk.count == 0 {
 		return
 	}
-	// With the hashes the bucket's summary keeps: every table hashes a
-	// key alike (keySeed).
-	t := &bk.keys.t
-	for s := range t.n {
-		w.keys.addHashed(t.keys[s], t.hashes[s], t.counts[s], t.errs[s])
-	}
+	w.keys.addSummary(bk.keys, 1)
 }
 
 // expire empties slot i, taking its counts out of the window.
@@ -145,10 +140,7 @@ func (w *window) expire(i int) {
 		w.total -= bk.count
 		if bk.keys != nil {
 			if bk.merged {
-				t := &bk.keys.t
-				for s := range t.n {
-					w.keys.subHashed(t.keys[s], t.hashes[s], t.counts[s], t.errs[s])
-				}
+				w.keys.addSummary(bk.keys, -1)
 			}
 			bk.keys.Reset()
 		}
