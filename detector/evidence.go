@@ -2,6 +2,7 @@ package detector
 
 import (
 	"fmt"
+	"math"
 	"math/bits"
 	"time"
 
@@ -52,7 +53,13 @@ type evidence struct {
 	sumC  uint64
 	sumOf uint64
 
-	clients, agents *distinctCount // for ClientsPerAgent
+	// clients and agents count the window's client addresses and user
+	// agents for ClientsPerAgent. clients is the rule's own count when it
+	// counts client addresses over the window (distinct: client_ip, or a
+	// distinct rule's field): one insert per event, not two.
+	clients, agents *distinctCount
+	ownClients      bool  // clients is the evidence's own, not the rule's
+	agentsFrom      int64 // the first bucket the agents' count has seen, after a restore without it
 }
 
 func newEvidence(cfg *Evidence, s *ruleState) *evidence {
@@ -64,8 +71,15 @@ func newEvidence(cfg *Evidence, s *ruleState) *evidence {
 		ev.of = make([]uint64, len(s.w.ring))
 	}
 	if cfg.ClientsPerAgent > 0 {
-		ip, ua := LookupField("client_ip"), LookupField("user_agent")
-		ev.clients, ev.agents = newDistinctCount(&ip, &s.w), newDistinctCount(&ua, &s.w)
+		ua := LookupField("user_agent")
+		ev.agents = newDistinctCount(&ua, &s.w)
+		if d := s.distinct; d != nil && d.field.Name == "client_ip" {
+			ev.clients = d
+		} else {
+			ip := LookupField("client_ip")
+			ev.clients, ev.ownClients = newDistinctCount(&ip, &s.w), true
+		}
+		ev.agentsFrom = math.MinInt64
 	}
 	return ev
 }
@@ -76,8 +90,10 @@ func (e *evidence) add(slot int, ev *Event, warm *warmSet) {
 		e.cold[slot]++
 		e.sumC++
 	}
-	if e.clients != nil {
-		e.clients.add(slot, ev)
+	if e.agents != nil {
+		if e.ownClients {
+			e.clients.add(slot, ev)
+		}
 		e.agents.add(slot, ev)
 	}
 }
@@ -105,14 +121,13 @@ func (e *evidence) expired(slot int) {
 		e.sumOf -= e.of[slot]
 		e.of[slot] = 0
 	}
-	if e.clients != nil {
+	if e.agents != nil {
 		e.clients.expired(slot)
 		e.agents.expired(slot)
 	}
 }
 
-// saveSlot puts slot's counts in its bucket's snapshot; the user agents'
-// sketches are not kept (after a restart that sign looks at new events).
+// saveSlot puts slot's counts in its bucket's snapshot.
 func (e *evidence) saveSlot(slot int, bs *BucketSnapshot) {
 	if e.cold != nil {
 		bs.Cold = e.cold[slot]
@@ -133,6 +148,44 @@ func (e *evidence) loadSlot(slot int, bs *BucketSnapshot) {
 	}
 }
 
+// save puts the evidence's sketches in the rule's snapshot: the user
+// agents', and the client addresses' when they are the evidence's own.
+func (e *evidence) save(rs *RuleSnapshot) error {
+	if e.agents == nil {
+		return nil
+	}
+	var err error
+	if rs.Agents, err = e.agents.save(); err != nil {
+		return err
+	}
+	if e.ownClients {
+		rs.Clients, err = e.clients.save()
+	}
+	return err
+}
+
+// load restores the sketches save kept. A snapshot without them (written
+// before they were kept) restores none: the clients and agents both count
+// new events only. When clients is the rule's own count, restored with the
+// rule, the clients-per-agent sign waits until the window holds only
+// buckets after last, the snapshot's newest: restored addresses against
+// new user agents alone would be a ratio of nothing.
+func (e *evidence) load(rs *RuleSnapshot) error {
+	if e.agents == nil {
+		return nil
+	}
+	if err := e.agents.load(rs.Agents); err != nil {
+		return err
+	}
+	if e.ownClients {
+		return e.clients.load(rs.Clients)
+	}
+	if len(rs.Agents) == 0 && len(rs.Distinct) > 0 && rs.Last != math.MinInt64 {
+		e.agentsFrom = rs.Last + 1
+	}
+	return nil
+}
+
 // signs returns the signs that hold over the window, in words.
 func (e *evidence) signs() []string {
 	var out []string
@@ -144,7 +197,7 @@ func (e *evidence) signs() []string {
 	if e.of != nil && e.sumOf >= minEvidenceEvents && float64(total) >= e.cfg.Share*float64(e.sumOf) {
 		out = append(out, fmt.Sprintf("%s of %s %s", alert.Thousands(total), alert.Thousands(e.sumOf), BlockName(e.cfg.ShareOf)))
 	}
-	if e.clients != nil {
+	if e.agents != nil && e.s.w.last-e.s.w.nb >= e.agentsFrom {
 		c, a := e.clients.estimate(), e.agents.estimate()
 		// No user agent at all is a log that does not carry them (Phoenix's
 		// Logger), not a sign.

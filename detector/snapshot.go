@@ -59,6 +59,11 @@ type RuleSnapshot struct {
 	// Distinct is the window's distinct values (a distinct rule's, or its
 	// DistinctOf): a slidinghll.Window's encoding.
 	Distinct []byte `json:"distinct,omitempty"`
+	// Agents and Clients are the user agents and client addresses of a
+	// rule's clients_per_agent evidence (Clients only when the rule does
+	// not count client addresses itself): slidinghll.Window encodings.
+	Agents  []byte `json:"agents,omitempty"`
+	Clients []byte `json:"clients,omitempty"`
 }
 
 // BucketSnapshot is one bucket of a rule's window.
@@ -189,6 +194,11 @@ func (s *ruleState) snapshot() (RuleSnapshot, error) {
 		}
 		rs.Distinct = b
 	}
+	if s.ev != nil {
+		if err := s.ev.save(&rs); err != nil {
+			return rs, err
+		}
+	}
 	return rs, nil
 }
 
@@ -221,6 +231,11 @@ func (s *ruleState) restore(rs *RuleSnapshot) error {
 	}
 	if s.distinct != nil {
 		if err := s.distinct.load(rs.Distinct); err != nil {
+			return err
+		}
+	}
+	if s.ev != nil {
+		if err := s.ev.load(rs); err != nil {
 			return err
 		}
 	}

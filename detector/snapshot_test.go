@@ -2,7 +2,9 @@ package detector
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/netip"
+	"strings"
 	"testing"
 	"time"
 
@@ -184,4 +186,101 @@ func TestEngine_restoreDistinct(t *testing.T) {
 	if restored, err := old.Restore(&back); err != nil || len(restored) != 1 {
 		t.Fatalf("Restore(version 1) = %v, %v", restored, err)
 	}
+}
+
+// TestEvidence_restore: a clients-per-agent sign survives a restart,
+// whether the rule counts the client addresses itself (its sketch is the
+// sign's) or not; a snapshot that kept no user agents (written before they
+// were kept) gives no sign from a rule's own count of addresses until the
+// window holds only new events, rather than restored addresses against new
+// user agents alone.
+func TestEvidence_restore(t *testing.T) {
+	ip := ipField()
+	uas := []string{"Mozilla/5.0 (Windows)", "Mozilla/5.0 (Macintosh)", "Mozilla/5.0 (iPhone)"}
+	rules := []Rule{
+		{Name: "shared", Type: Rate, Window: 30 * time.Second, Threshold: 15, GroupBy: ip, DistinctOf: ip, Fingerprint: "a",
+			Evidence: &Evidence{ClientsPerAgent: 20}},
+		{Name: "own", Type: Rate, Window: 30 * time.Second, Threshold: 15, Fingerprint: "b",
+			Evidence: &Evidence{ClientsPerAgent: 20}},
+	}
+	// Ten people with their own browsers over 10 s, then a bot's posts
+	// from as many addresses with three user agents, 100 a second: the
+	// rules fire near its 440th.
+	var e parsers.Event
+	feed := func(eng *Engine, from, to int) {
+		for i := from; i < to; i++ {
+			e.Reset()
+			at, ua := time.Duration(i)*time.Second, fmt.Sprintf("Mozilla/5.0 (build %d)", i)
+			if i >= 10 {
+				at, ua = 10*time.Second+time.Duration(i-10)*10*time.Millisecond, uas[i%3]
+			}
+			e.Time, e.ClientIP, e.UserAgent = t0.Add(at), fmt.Appendf(nil, "10.%d.%d.9", i/250, i%250), []byte(ua)
+			eng.Observe(&e)
+		}
+	}
+	firings := func(as []alert.Alert) map[string][]string {
+		out := map[string][]string{}
+		for _, a := range as {
+			if a.State == alert.Firing {
+				out[a.Rule] = a.Evidence
+			}
+		}
+		return out
+	}
+	const n, cut = 900, 210 // mid-burst, before the rules fire
+	var whole []alert.Alert
+	eng, _ := NewEngine(rules, Options{Emit: func(a alert.Alert) { whole = append(whole, a) }})
+	feed(eng, 0, n)
+	eng.Flush()
+	want := firings(whole)
+	for _, r := range rules {
+		if !strings.Contains(strings.Join(want[r.Name], ";"), "3 user agents") {
+			t.Fatalf("the uninterrupted run's %s fired with %q, want 3 user agents", r.Name, want[r.Name])
+		}
+	}
+
+	restart := func(t *testing.T, edit func(*Snapshot)) map[string][]string {
+		t.Helper()
+		var split []alert.Alert
+		emit := func(a alert.Alert) { split = append(split, a) }
+		first, _ := NewEngine(rules, Options{Emit: emit})
+		feed(first, 0, cut)
+		snap, err := first.Snapshot()
+		if err != nil {
+			t.Fatal(err)
+		}
+		edit(snap)
+		data, _ := json.Marshal(snap)
+		var back Snapshot
+		if err := json.Unmarshal(data, &back); err != nil {
+			t.Fatal(err)
+		}
+		second, _ := NewEngine(rules, Options{Emit: emit})
+		if _, err := second.Restore(&back); err != nil {
+			t.Fatal(err)
+		}
+		feed(second, cut, n)
+		second.Flush()
+		return firings(split)
+	}
+	t.Run("kept", func(t *testing.T) {
+		if diff := gocmp.Diff(want, restart(t, func(*Snapshot) {})); diff != "" {
+			t.Errorf("evidence (-whole +split):\n%s", diff)
+		}
+	})
+	t.Run("written before the user agents were kept", func(t *testing.T) {
+		got := restart(t, func(s *Snapshot) {
+			for i := range s.Rules {
+				s.Rules[i].Agents, s.Rules[i].Clients = nil, nil
+			}
+		})
+		if ev, ok := got["shared"]; !ok || strings.Contains(strings.Join(ev, ";"), "user agents") {
+			t.Errorf("shared fired (%v) with %q within a window of the restart, want it to fire without the user agents sign", ok, ev)
+		}
+		// The rule's own count of addresses started empty with its user
+		// agents': the sign is of new events, as before.
+		if ev := got["own"]; !strings.Contains(strings.Join(ev, ";"), "3 user agents") {
+			t.Errorf("own fired with %q, want 3 user agents", ev)
+		}
+	})
 }
