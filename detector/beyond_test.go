@@ -2,7 +2,6 @@ package detector
 
 import (
 	"fmt"
-	"maps"
 	"math/rand/v2"
 	"slices"
 	"strings"
@@ -168,14 +167,18 @@ func TestKeyNormals_keepRepeatable(t *testing.T) {
 	kept := func() string {
 		n := newKeyNormals(b, time.Second)
 		for i := range maxKeyNormals + 300 {
-			n.m[fmt.Sprintf("198.51.%d.%d", i/256, i%256)] = 1
+			n.set(fmt.Sprintf("198.51.%d.%d", i/256, i%256), 1)
 		}
 		w := newWindow(60, true, 16, func(int) {})
 		n.learn(&w, 60, false)
-		if len(n.m) != maxKeyNormals {
-			t.Fatalf("%d key normals kept, want %d", len(n.m), maxKeyNormals)
+		if len(n.keys) != maxKeyNormals || len(n.idx) != maxKeyNormals {
+			t.Fatalf("%d key normals kept (%d indexed), want %d", len(n.keys), len(n.idx), maxKeyNormals)
 		}
-		return strings.Join(slices.Sorted(maps.Keys(n.m)), ",")
+		var keys []string
+		for _, kn := range n.snapshot() {
+			keys = append(keys, kn.Key)
+		}
+		return strings.Join(keys, ",")
 	}
 	first := kept()
 	for range 20 {
@@ -193,7 +196,7 @@ func TestSmallest(t *testing.T) {
 		n := 1 + rng.IntN(70)
 		a := make([]keyMean, n)
 		for i := range a {
-			a[i] = keyMean{fmt.Sprintf("k%03d", rng.IntN(1000)*1000+i), float64(rng.IntN(4))}
+			a[i] = keyMean{key: fmt.Sprintf("k%03d", rng.IntN(1000)*1000+i), mean: float64(rng.IntN(4))}
 		}
 		want := slices.Clone(a)
 		slices.SortFunc(want, func(x, y keyMean) int {
@@ -223,4 +226,52 @@ func sameKeys(a, b []keyMean) bool {
 		}
 	}
 	return len(a) == len(b)
+}
+
+// TestKeyNormals_index: through learning, forgetting (a key gone quiet
+// decays under the floor's thousandth) and the cap, every normal is
+// indexed at its place, no removed key stays indexed, and every quiet key
+// decays at every boundary (none is skipped as removals move keys).
+func TestKeyNormals_index(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	b := &Baseline{Factor: 4, Floor: 5, HalfLife: time.Second}
+	n := newKeyNormals(b, time.Second)
+	fewest := maxKeyNormals
+	for round := range 300 {
+		w := newWindow(60, true, 16, func(int) {})
+		w.keys = NewCounter(2000)
+		// A crowd past the cap, then a few regulars while the crowd's
+		// normals decay and are forgotten, in turn.
+		for i := range 20 {
+			w.keys.Add(fmt.Appendf(nil, "10.9.0.%d", i), uint64(75+rng.IntN(400)), 0)
+		}
+		if round%60 < 10 {
+			net := rng.IntN(8)
+			for range 900 {
+				w.keys.Add(fmt.Appendf(nil, "10.%d.%d.%d", net, rng.IntN(4), rng.IntN(256)), uint64(75+rng.IntN(400)), 0)
+			}
+		}
+		before := map[string]float64{}
+		for _, e := range n.keys {
+			before[e.key] = e.mean
+		}
+		n.learn(&w, 60, round < 5)
+		for _, e := range n.keys {
+			if _, _, inWindow := w.keys.Get([]byte(e.key)); !inWindow && !(e.mean < before[e.key]) {
+				t.Fatalf("round %d: key %q, quiet, went from %v to %v: not folded", round, e.key, before[e.key], e.mean)
+			}
+		}
+		if len(n.keys) > maxKeyNormals || len(n.idx) != len(n.keys) {
+			t.Fatalf("round %d: %d normals, %d indexed (at most %d)", round, len(n.keys), len(n.idx), maxKeyNormals)
+		}
+		for i, e := range n.keys {
+			if j, ok := n.idx[e.key]; !ok || int(j) != i {
+				t.Fatalf("round %d: key %q at %d is indexed at %d (%v)", round, e.key, i, j, ok)
+			}
+		}
+		fewest = min(fewest, len(n.keys))
+	}
+	if fewest > 100 {
+		t.Errorf("at least %d normals in every round: the crowd's were never forgotten", fewest)
+	}
 }

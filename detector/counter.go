@@ -1,6 +1,9 @@
 package detector
 
-import "math/bits"
+import (
+	"hash/maphash"
+	"math/bits"
+)
 
 // Entry is one key of a [Counter] or [SpaceSaving] with its count (in
 // events, or whatever unit the caller adds) and its error bound in the same
@@ -212,6 +215,17 @@ func (c *Counter) swap(i, j int) {
 func (c *Counter) Get(key []byte) (count, err uint64, ok bool) {
 	t := &c.t
 	s := t.lookup(key, t.hash(key))
+	if s < 0 {
+		return 0, 0, false
+	}
+	return t.counts[s], t.errs[s], true
+}
+
+// getString is Get for a key held as a string (a learned normal's),
+// without a copy to bytes.
+func (c *Counter) getString(key string) (count, err uint64, ok bool) {
+	t := &c.t
+	s := t.lookupString(key, uint32(maphash.String(keySeed, key)))
 	if s < 0 {
 		return 0, 0, false
 	}

@@ -111,6 +111,23 @@ func (t *keyTable) lookup(key []byte, h uint32) int {
 	}
 }
 
+// lookupString is lookup for a key held as a string; h is its hash
+// (maphash.String's is maphash.Bytes').
+func (t *keyTable) lookupString(key string, h uint32) int {
+	if t.cells == nil {
+		return -1
+	}
+	for i := h & t.mask; ; i = (i + 1) & t.mask {
+		c := t.cells[i]
+		if c.slot == 0 {
+			return -1
+		}
+		if c.hash == h && string(t.keys[c.slot-1]) == key {
+			return int(c.slot - 1)
+		}
+	}
+}
+
 // insert stores key, which must be absent, with hash h in a new slot and
 // returns the slot; the table must not be full.
 func (t *keyTable) insert(key []byte, h uint32, count, err uint64) int {

@@ -3,9 +3,9 @@ package detector
 import (
 	"cmp"
 	"fmt"
-	"maps"
 	"math"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/sentinel-dev/sentinel/alert"
@@ -153,8 +153,12 @@ type keyNormals struct {
 	cfg   *Baseline
 	alpha float64 // weight of a new value after the warm-up, per boundary
 	ticks float64 // boundaries learned from, for the warm-up's plain average
-	m     map[string]float64
-	warm  bool // in the warm-up, as of the last boundary: keys are held to the warm-up floor
+	// keys are the keys' normals, in no order, and idx each key's index
+	// in keys: learn walks a slice, not a map, and folds a key with one
+	// look-up.
+	keys []keyMean
+	idx  map[string]int32
+	warm bool // in the warm-up, as of the last boundary: keys are held to the warm-up floor
 	// site is the rule's rate over its window, all keys, as of the last
 	// look: KeyShare holds each key to a share of it.
 	site float64
@@ -166,14 +170,16 @@ type keyNormals struct {
 	// no client, and is left out.
 	proxy *string
 
-	seen  map[string]bool // learn's, kept from boundary to boundary
-	order []keyMean       // learn's, kept from boundary to boundary
+	gen   uint64    // learn's calls: a key folded by the current one has it
+	order []keyMean // learn's, kept from boundary to boundary
 }
 
-// keyMean is a key and its normal, for learn's choice of the keys to keep.
+// keyMean is a key and its normal, and the learn call that last folded
+// it.
 type keyMean struct {
 	key  string
 	mean float64
+	gen  uint64
 }
 
 // less orders key normals: the smaller normal first, then the smaller key.
@@ -233,7 +239,29 @@ const maxKeyNormals = 512
 func newKeyNormals(b *Baseline, tick time.Duration) *keyNormals {
 	// Warm from the start: an event before the first boundary is held to
 	// the warm-up's limit too (a proxy's first second is no flood).
-	return &keyNormals{cfg: b, alpha: 1 - math.Exp2(-float64(tick)/float64(b.HalfLife)), m: map[string]float64{}, warm: b.Warmup > 0}
+	return &keyNormals{cfg: b, alpha: 1 - math.Exp2(-float64(tick)/float64(b.HalfLife)), idx: map[string]int32{}, warm: b.Warmup > 0}
+}
+
+// set sets key's normal.
+func (n *keyNormals) set(key string, mean float64) {
+	if i, ok := n.idx[key]; ok {
+		n.keys[i].mean = mean
+		return
+	}
+	n.idx[key] = int32(len(n.keys))
+	n.keys = append(n.keys, keyMean{key: key, mean: mean})
+}
+
+// remove forgets the normal at index i: the last takes its place.
+func (n *keyNormals) remove(i int) {
+	last := len(n.keys) - 1
+	delete(n.idx, n.keys[i].key)
+	if i != last {
+		n.keys[i] = n.keys[last]
+		n.idx[n.keys[i].key] = int32(i)
+	}
+	n.keys[last] = keyMean{} // no key kept past its deletion
+	n.keys = n.keys[:last]
 }
 
 // least is the least rate any key is held to.
@@ -264,8 +292,16 @@ func (n *keyNormals) threshold(key []byte) float64 {
 // ownThreshold is the rate key is held to without its share of the site:
 // the floor (the warm-up's while it learns) and its own normal.
 func (n *keyNormals) ownThreshold(key []byte) float64 {
+	if i, ok := n.idx[string(key)]; ok {
+		return n.own(n.keys[i].mean)
+	}
+	return n.least()
+}
+
+// own is ownThreshold for a key of normal mean.
+func (n *keyNormals) own(mean float64) float64 {
 	th := n.least()
-	if mean, ok := n.m[string(key)]; ok && n.cfg.Factor > 0 {
+	if n.cfg.Factor > 0 {
 		th = max(th, mean*n.cfg.Factor)
 	}
 	return th
@@ -284,49 +320,51 @@ func (n *keyNormals) learn(w *window, secs float64, warmup bool) {
 	// log's first second would otherwise teach itself its limit as its
 	// window fills (the threshold rising with the ramp of a partial
 	// window) and never fire.
-	limit := func(key []byte) float64 { return max(n.ownThreshold(key), n.cfg.KeyShare*n.site) }
+	limit := func(mean float64) float64 { return max(n.own(mean), n.cfg.KeyShare*n.site) }
 	if warmup {
-		limit = func([]byte) float64 { return max(n.least(), n.cfg.KeyShare*n.site) }
+		limit = func(float64) float64 { return max(n.least(), n.cfg.KeyShare*n.site) }
 	}
-	fold := func(key string, rate float64) {
-		mean := n.m[key]
-		x := min(rate, limit([]byte(key)))
+	fold := func(e *keyMean, rate float64) {
+		mean := e.mean
+		x := min(rate, limit(mean))
 		x = min(max(x, mean/learnSpan), max(mean, n.cfg.Floor)*learnSpan)
-		n.m[key] = mean + alpha*(x-mean)
+		e.mean = mean + alpha*(x-mean)
 	}
-	if n.seen == nil {
-		n.seen = map[string]bool{}
-	}
-	seen := n.seen
-	clear(seen)
+	n.gen++
 	w.keys.EachAtLeast(uint64(math.Ceil(n.cfg.Floor*secs/4)), func(key []byte, g uint64) {
-		k := string(key)
-		seen[k] = true
-		fold(k, float64(g)/secs)
+		i, ok := n.idx[string(key)]
+		if !ok {
+			i = int32(len(n.keys))
+			n.keys = append(n.keys, keyMean{key: string(key)})
+			n.idx[n.keys[i].key] = i
+		}
+		e := &n.keys[i]
+		e.gen = n.gen
+		fold(e, float64(g)/secs)
 	})
-	for k, mean := range n.m {
-		if seen[k] {
+	// From the end, so that a removal moves a key already walked.
+	for i := len(n.keys) - 1; i >= 0; i-- {
+		e := &n.keys[i]
+		if e.gen == n.gen {
 			continue
 		}
 		var rate float64
-		if c, e, ok := w.keys.Get([]byte(k)); ok {
-			rate = float64(c-min(e, c)) / secs
+		if c, er, ok := w.keys.getString(e.key); ok {
+			rate = float64(c-min(er, c)) / secs
 		}
-		if fold(k, rate); n.m[k] < mean && n.m[k] < n.cfg.Floor/1000 {
-			delete(n.m, k) // forgotten
+		mean := e.mean
+		if fold(e, rate); e.mean < mean && e.mean < n.cfg.Floor/1000 {
+			n.remove(i) // forgotten
 		}
 	}
-	if over := len(n.m) - maxKeyNormals; over > 0 {
+	if over := len(n.keys) - maxKeyNormals; over > 0 {
 		// Keep the keys that send the most; of equal normals (a flood's
-		// addresses, one request each), those of the greater keys: the
-		// map's order is random, and a replay must repeat.
-		n.order = n.order[:0]
-		for k, mean := range n.m {
-			n.order = append(n.order, keyMean{k, mean})
-		}
+		// addresses, one request each), those of the greater keys: a
+		// replay must repeat, whatever the order of the keys.
+		n.order = append(n.order[:0], n.keys...)
 		smallest(n.order, over)
 		for _, e := range n.order[:over] {
-			delete(n.m, e.key)
+			n.remove(int(n.idx[e.key]))
 		}
 		clear(n.order) // no keys kept past their deletion
 	}
@@ -339,10 +377,11 @@ type KeyNormal struct {
 }
 
 func (n *keyNormals) snapshot() []KeyNormal {
-	out := make([]KeyNormal, 0, len(n.m))
-	for _, k := range slices.Sorted(maps.Keys(n.m)) {
-		out = append(out, KeyNormal{Key: k, Mean: n.m[k]})
+	out := make([]KeyNormal, 0, len(n.keys))
+	for _, e := range n.keys {
+		out = append(out, KeyNormal{Key: e.key, Mean: e.mean})
 	}
+	slices.SortFunc(out, func(a, b KeyNormal) int { return strings.Compare(a.Key, b.Key) })
 	return out
 }
 
@@ -355,7 +394,7 @@ func (n *keyNormals) restore(ticks float64, kn []KeyNormal) error {
 		if !(x.Mean >= 0) || math.IsInf(x.Mean, 0) {
 			return fmt.Errorf("key normal %q: %v", x.Key, x.Mean)
 		}
-		n.m[x.Key] = x.Mean
+		n.set(x.Key, x.Mean)
 	}
 	return nil
 }
