@@ -52,16 +52,37 @@ func (n Not) Match(ev *Event) bool { return !n.Cond.Match(ev) }
 type Equals struct {
 	Field  Field
 	Values []string
-	set    map[string]struct{}
+	// byLen, for a long list, holds the values by length: byLen[n] are
+	// those of n bytes, and a value as long as len(byLen) or longer is
+	// none. A path is compared with the one or two of its length, or
+	// with none (most paths), where a set hashed every path. A list with a
+	// value longer than maxByLen uses set instead.
+	byLen [][]string
+	set   map[string]struct{}
 }
 
-// NewEquals returns an [Equals] condition; long lists use a set.
+// maxByLen is the longest value of a list that Equals keeps by length.
+const maxByLen = 512
+
+// NewEquals returns an [Equals] condition.
 func NewEquals(f Field, values []string) *Equals {
 	c := &Equals{Field: f, Values: values}
 	if len(values) > 6 {
-		c.set = make(map[string]struct{}, len(values))
+		longest := 0
 		for _, v := range values {
-			c.set[v] = struct{}{}
+			longest = max(longest, len(v))
+		}
+		if longest > maxByLen {
+			c.set = make(map[string]struct{}, len(values))
+		} else {
+			c.byLen = make([][]string, longest+1)
+		}
+		for _, v := range values {
+			if c.set != nil {
+				c.set[v] = struct{}{}
+			} else {
+				c.byLen[len(v)] = append(c.byLen[len(v)], v)
+			}
 		}
 	}
 	return c
@@ -70,12 +91,19 @@ func NewEquals(f Field, values []string) *Equals {
 // Match implements [Cond].
 func (c *Equals) Match(ev *Event) bool {
 	v := c.Field.get(ev)
-	if c.set != nil {
+	want := c.Values
+	switch {
+	case c.set != nil:
 		_, ok := c.set[string(v)]
 		return ok
+	case c.byLen != nil:
+		if len(v) >= len(c.byLen) {
+			return false
+		}
+		want = c.byLen[len(v)]
 	}
-	for _, want := range c.Values {
-		if string(v) == want {
+	for _, w := range want {
+		if string(v) == w {
 			return true
 		}
 	}

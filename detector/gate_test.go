@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"regexp"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -146,6 +148,35 @@ func TestEngine_gatesManyRules(t *testing.T) {
 	for i, rs := range eng.Stats().Rules {
 		if rs.Matched != want[i%3] {
 			t.Errorf("rule %s matched %d, want %d", rs.Name, rs.Matched, want[i%3])
+		}
+	}
+}
+
+// TestEquals: a list, short or long (kept by length, or in a set when a
+// value is very long), matches exactly its values, and its empty value an
+// absent field.
+func TestEquals(t *testing.T) {
+	path := LookupField("path")
+	long := "/" + strings.Repeat("x", maxByLen)
+	lists := [][]string{
+		{"/login", "/signup"},
+		{"/users/register", "/users", "/signup", "/sign_up", "/sign-up", "/register", "/registration", "/join", "/a", "/b"},
+		{"", "/x", "/xy", "/xyz", "/wxyz", "/vwxyz", "/uvwxyz", "/tuvwxyz"},
+		{"/users/register", "/users", "/signup", "/sign_up", "/sign-up", "/register", "/registration", long},
+	}
+	probes := []string{"", "/", "/a", "/b", "/c", "/x", "/xy", "/xz", "/users", "/userz", "/users/register", "/users/registe",
+		"/users/register/", "/registration", "/registrations", long, long[:len(long)-1], long + "x", strings.Repeat("/", 600)}
+	for i, list := range lists {
+		c := NewEquals(path, list)
+		for _, p := range probes {
+			want := slices.Contains(list, p)
+			ev := &Event{Event: &parsers.Event{Path: []byte(p)}}
+			if p == "" {
+				ev.Path = nil
+			}
+			if got := c.Match(ev); got != want {
+				t.Errorf("list %d: Match(%.20q) = %v, want %v", i, p, got, want)
+			}
 		}
 	}
 }
