@@ -35,6 +35,7 @@ type Event struct {
 	uaDistinct   uint64 // slidinghll.Hash(UserAgent), once uaDistinctOK
 	ipDistinctOK bool
 	uaDistinctOK bool
+	agents       agentHashes // kept from event to event
 	netText      [64]byte
 	bytesText    [24]byte
 	durationText [32]byte
@@ -96,9 +97,32 @@ func (e *Event) clientIPDistinct() uint64 {
 // sign-up rules' evidence counts (clients_per_agent).
 func (e *Event) agentDistinct() uint64 {
 	if !e.uaDistinctOK {
-		e.uaDistinctOK, e.uaDistinct = true, slidinghll.Hash(e.UserAgent)
+		e.uaDistinctOK, e.uaDistinct = true, e.agents.hash(e.UserAgent)
 	}
 	return e.uaDistinct
+}
+
+// agentHashes remembers the sketch hashes of the last few user agents: a
+// bot's posts rotate among a handful, and a user agent (100 bytes and
+// more) costs more to hash than to compare.
+type agentHashes struct {
+	ua   [4][]byte
+	h    [4]uint64
+	next int // the entry the next miss replaces
+}
+
+// hash returns slidinghll.Hash(ua).
+func (a *agentHashes) hash(ua []byte) uint64 {
+	for i := range a.ua {
+		if len(a.ua[i]) == len(ua) && a.ua[i] != nil && string(a.ua[i]) == string(ua) {
+			return a.h[i]
+		}
+	}
+	h := slidinghll.Hash(ua)
+	i := a.next
+	a.next = (i + 1) % len(a.ua)
+	a.ua[i], a.h[i] = append(a.ua[i][:0], ua...), h
+	return h
 }
 
 // clientNetHash returns keyHash(clientNet()), computed once per event.

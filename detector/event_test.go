@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/sentinel-dev/sentinel/detector/slidinghll"
 	"github.com/sentinel-dev/sentinel/parsers"
 )
 
@@ -119,6 +120,25 @@ func TestVerifiedCrawler_sameAsParsed(t *testing.T) {
 			if got := string(verifiedCrawler(ev)); got != want {
 				t.Errorf("verifiedCrawler(%q, %s) = %q, want %q", text, c.token, got, want)
 			}
+		}
+	}
+}
+
+// TestAgentHashes: the remembered hash of a user agent is its sketch
+// hash, through hits, misses, replacements, an empty agent and agents that
+// differ in their last byte or length only.
+func TestAgentHashes(t *testing.T) {
+	pool := []string{"", "Mozilla/5.0 (Windows)", "Mozilla/5.0 (Windowz)", "Mozilla/5.0 (Windows) ", "curl/8.5.0", "python-requests/2.31",
+		"Go-http-client/1.1", "Mozilla/5.0 (iPhone)", strings.Repeat("x", 300)}
+	rng := rand.New(rand.NewPCG(5, 6))
+	var a agentHashes
+	for i := range 5000 {
+		ua := []byte(pool[rng.IntN(len(pool))])
+		if i%7 == 0 {
+			ua = nil
+		}
+		if got, want := a.hash(ua), slidinghll.Hash(ua); got != want {
+			t.Fatalf("call %d: hash(%q) = %x, want %x", i, ua, got, want)
 		}
 	}
 }
