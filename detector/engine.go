@@ -165,6 +165,9 @@ type Engine struct {
 	// shared count the events of rules that count the same events the
 	// same way once for all of them (see sharedCount).
 	shared []sharedCount
+	// feeds keep the bucket key summaries of rules that count the same
+	// events under the same key once for all of them (see keyFeed).
+	feeds []*keyFeed
 }
 
 // maxShared bounds the shared match blocks whose answers an event keeps;
@@ -269,6 +272,7 @@ func NewEngine(rules []Rule, opts Options) (*Engine, error) {
 	}
 	e.shareGates = newGateSet(gates)
 	e.shared = newSharedCounts(e.rules)
+	e.feeds = newKeyFeeds(e.rules, e.opts.KeysPerBucket)
 	return e, nil
 }
 

@@ -17,7 +17,8 @@ import (
 // is valid until the next event.
 type Event struct {
 	*parsers.Event
-	ns int64 // the event's time in Unix nanoseconds
+	ns  int64  // the event's time in Unix nanoseconds
+	seq uint64 // the engine's events so far, this one included: a key feed's add is once per seq
 
 	memo         []uint8  // the answers of shared match blocks ([Shared]) for this event
 	warm         *warmSet // the engine's addresses that loaded a page lately, for the cold field
@@ -44,6 +45,7 @@ type Event struct {
 // reset points e at ev and forgets what was derived from the last event.
 func (e *Event) reset(ev *parsers.Event, ns int64) {
 	e.Event, e.ns, e.net, e.netDone, e.addrDone = ev, ns, nil, false, false
+	e.seq++
 	e.ipHashed, e.netHashed, e.ipDistinctOK, e.uaDistinctOK = false, false, false, false
 	clear(e.memo)
 }

@@ -130,6 +130,11 @@ func (e *Engine) Restore(snap *Snapshot) ([]string, error) {
 	for i := range snap.Rules {
 		byName[snap.Rules[i].Name] = &snap.Rules[i]
 	}
+	for _, f := range e.feeds {
+		if !f.keepOnRestore(byName) {
+			f.detach()
+		}
+	}
 	var restored []string
 	for i, r := range e.rules {
 		rs := byName[r.rule.Name]

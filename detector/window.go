@@ -61,7 +61,11 @@ type window struct {
 
 	keys          *Counter // Σ of the complete buckets' summaries; nil without group_by
 	keysPerBucket int
-	expired       func(slot int) // the kind's part of a bucket leaving the window
+	// feed, when not nil, holds the buckets' summaries for this window and
+	// others (see keyFeed): a bucket points at the feed's while it holds
+	// events, and lets go of it without emptying it.
+	feed    *keyFeed
+	expired func(slot int) // the kind's part of a bucket leaving the window
 }
 
 // newWindow returns the window of steps resolution steps, which
@@ -142,7 +146,11 @@ func (w *window) expire(i int) {
 			if bk.merged {
 				w.keys.addSummary(bk.keys, -1)
 			}
-			bk.keys.Reset()
+			if w.feed != nil {
+				bk.keys = nil // the feed's, which other windows may still hold
+			} else {
+				bk.keys.Reset()
+			}
 		}
 		bk.count = 0
 	}
@@ -156,12 +164,16 @@ func (w *window) reset(n int64) {
 		bk := &w.ring[i]
 		if bk.count > 0 {
 			w.expired(i)
-			if bk.keys != nil {
+			if bk.keys != nil && w.feed == nil {
 				bk.keys.Reset()
 			}
 		}
+		keys := bk.keys
+		if w.feed != nil {
+			keys = nil
+		}
 		b := n - mod(n-int64(i), int64(len(w.ring))) // the bucket number slot i holds
-		*bk = bucket{n: b, keys: bk.keys, merged: b < n}
+		*bk = bucket{n: b, keys: keys, merged: b < n}
 	}
 	if w.keys != nil {
 		w.keys.Reset()
@@ -188,12 +200,21 @@ func (w *window) add(n int64, key []byte, ev *Event, f *Field) (int, bool) {
 	if len(key) > maxKeyBytes {
 		key = key[:maxKeyBytes] // an attacker's 1 MiB path must not be kept 128 times a bucket
 	}
-	if bk.keys == nil {
-		bk.keys = NewSpaceSaving(w.keysPerBucket)
-	}
 	// The key's hash from the event, which computes the client's once
 	// for every table keyed on it.
-	evicted, did := bk.keys.addHashed(key, uint32(f.hashOf(ev, key)))
+	h := uint32(f.hashOf(ev, key))
+	var (
+		evicted EvictedEntry
+		did     bool
+	)
+	if w.feed != nil {
+		bk.keys, evicted, did = w.feed.add(ev.seq, n, key, h)
+	} else {
+		if bk.keys == nil {
+			bk.keys = NewSpaceSaving(w.keysPerBucket)
+		}
+		evicted, did = bk.keys.addHashed(key, h)
+	}
 	if bk.merged {
 		// A late event in a complete bucket: mirror the change in the sum,
 		// eviction included.
@@ -217,6 +238,16 @@ func (w *window) restoreBucket(n int64, keys []alert.KeyCount, merged bool) {
 	}
 	bk := &w.ring[mod(n, int64(len(w.ring)))]
 	bk.n, bk.merged = n, false
+	if w.feed != nil {
+		// One member restores the feed's bucket for all: their snapshots
+		// agree (keyFeed.keepOnRestore).
+		fb := w.feed.bucket(n)
+		bk.keys = fb.keys
+		if fb.restored {
+			keys = nil
+		}
+		fb.restored = true
+	}
 	if w.keys != nil {
 		for _, k := range keys {
 			if bk.keys == nil {
