@@ -249,11 +249,8 @@ func NewEngine(rules []Rule, opts Options) (*Engine, error) {
 		if r.ev == nil {
 			continue
 		}
-		if r.ev.cfg.Cold > 0 {
-			if e.warm == nil {
-				e.warm = newWarmSet()
-			}
-			r.warm = e.warm
+		if r.ev.cfg.Cold > 0 && e.warm == nil {
+			e.warm = newWarmSet() // the evidence asks the event (Event.isWarm)
 		}
 		if r.ev.cfg.Share > 0 {
 			e.shareOf = append(e.shareOf, shareOf{r, newGate(r.ev.cfg.ShareOf)})

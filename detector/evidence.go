@@ -85,8 +85,8 @@ func newEvidence(cfg *Evidence, s *ruleState) *evidence {
 }
 
 // add counts a matching event into ring slot slot.
-func (e *evidence) add(slot int, ev *Event, warm *warmSet) {
-	if e.cold != nil && !warm.has(ev) {
+func (e *evidence) add(slot int, ev *Event) {
+	if e.cold != nil && !ev.isWarm() {
 		e.cold[slot]++
 		e.sumC++
 	}

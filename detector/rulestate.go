@@ -37,7 +37,6 @@ type ruleState struct {
 	// capped counts the events left out by it.
 	capBucket, capped uint64
 	fleet             *fleetSlots // a fleet rule's distinct values per slot, for its deltas
-	warm              *warmSet    // the engine's addresses that loaded a page lately (Evidence.Cold)
 
 	seen     bool      // the rule has counted an event
 	start    time.Time // the engine's first event: warm-up starts there
@@ -195,7 +194,7 @@ func (s *ruleState) add(b int64, ev *Event) bool {
 		}
 	}
 	if s.ev != nil {
-		s.ev.add(slot, ev, s.warm)
+		s.ev.add(slot, ev)
 	}
 	if s.w.ring[slot].count <= uint64(s.opts.Samples) && ev.Raw != nil {
 		s.sample(ev.Raw)
