@@ -169,7 +169,7 @@ func TestKeyNormals_keepRepeatable(t *testing.T) {
 		for i := range maxKeyNormals + 300 {
 			n.set(fmt.Sprintf("198.51.%d.%d", i/256, i%256), 1)
 		}
-		w := newWindow(60, true, 16, func(int) {})
+		w := newWindow(60, true, true, 16, func(int) {})
 		n.learn(&w, 60, false)
 		if len(n.keys) != maxKeyNormals || len(n.idx) != maxKeyNormals {
 			t.Fatalf("%d key normals kept (%d indexed), want %d", len(n.keys), len(n.idx), maxKeyNormals)
@@ -238,7 +238,7 @@ func TestKeyNormals_index(t *testing.T) {
 	n := newKeyNormals(b, time.Second)
 	fewest := maxKeyNormals
 	for round := range 300 {
-		w := newWindow(60, true, 16, func(int) {})
+		w := newWindow(60, true, true, 16, func(int) {})
 		w.keys = NewCounter(2000)
 		// A crowd past the cap, then a few regulars while the crowd's
 		// normals decay and are forgotten, in turn.

@@ -33,6 +33,9 @@ type Counter struct {
 	t    keyTable
 	heap []heapEntry // a max-heap by guaranteed count
 	at   []int32     // at[slot] is the slot's index in heap
+	// unranked: no heap is kept (newUnrankedCounter), and Busiest and
+	// EachAtLeast walk every key.
+	unranked bool
 }
 
 // heapEntry is a slot in a Counter's heap, with its guaranteed count kept
@@ -48,6 +51,16 @@ type heapEntry struct {
 func NewCounter(capacity int) *Counter {
 	c := &Counter{}
 	c.t.init("NewCounter", capacity)
+	return c
+}
+
+// newUnrankedCounter returns a Counter that keeps no heap: the window sum
+// of a rule that is never asked for its busiest key (any but a per-key
+// rule), whose keys join and leave the sum at every boundary, each a
+// heap update of random reads.
+func newUnrankedCounter(capacity int) *Counter {
+	c := NewCounter(capacity)
+	c.unranked = true
 	return c
 }
 
@@ -67,7 +80,9 @@ func (c *Counter) addHashed(key []byte, h uint32, count, err uint64) (newCount u
 	if s := t.lookup(key, h); s >= 0 {
 		t.counts[s] = addSat(t.counts[s], count)
 		t.errs[s] = addSat(t.errs[s], err)
-		c.fix(s)
+		if !c.unranked {
+			c.fix(s)
+		}
 		return t.counts[s], true
 	}
 	if count == 0 {
@@ -77,6 +92,9 @@ func (c *Counter) addHashed(key []byte, h uint32, count, err uint64) (newCount u
 		return 0, false
 	}
 	s := t.insert(key, h, count, err)
+	if c.unranked {
+		return count, true
+	}
 	if len(c.at) < len(t.keys) {
 		c.at = append(c.at, make([]int32, len(t.keys)-len(c.at))...)
 	}
@@ -117,8 +135,14 @@ func (c *Counter) subHashed(key []byte, h uint32, count, err uint64) {
 	}
 	t.counts[s] = subSat(t.counts[s], count)
 	t.errs[s] = subSat(t.errs[s], err)
-	if t.counts[s] != 0 {
-		c.fix(s)
+	switch {
+	case t.counts[s] != 0:
+		if !c.unranked {
+			c.fix(s)
+		}
+		return
+	case c.unranked:
+		t.remove(s)
 		return
 	}
 	// Out of the heap: the last heap entry takes its place.
@@ -138,6 +162,13 @@ func (c *Counter) subHashed(key []byte, h uint32, count, err uint64) {
 // Busiest returns the highest guaranteed count (count minus error) of any
 // key, 0 when the Counter is empty, in O(1).
 func (c *Counter) Busiest() uint64 {
+	if c.unranked {
+		var best uint64
+		for s := range c.t.n {
+			best = max(best, c.guaranteed(s))
+		}
+		return best
+	}
 	if len(c.heap) == 0 {
 		return 0
 	}
@@ -150,6 +181,14 @@ func (c *Counter) Busiest() uint64 {
 // in [Counter.Len]: the heap's subtrees under least are not visited. The
 // key slice is valid only during the call, and f must not modify c.
 func (c *Counter) EachAtLeast(least uint64, f func(key []byte, guaranteed uint64)) {
+	if c.unranked {
+		for s := range c.t.n {
+			if g := c.guaranteed(s); g >= least {
+				f(c.t.keys[s], g)
+			}
+		}
+		return
+	}
 	var visit func(i int)
 	visit = func(i int) {
 		if i >= len(c.heap) {

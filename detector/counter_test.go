@@ -388,13 +388,20 @@ func TestCounter_Get(t *testing.T) {
 
 // TestCounter_Model runs random Add, Sub and Get calls against a map model,
 // on small tables so that the index wraps around, probe runs collide, and
-// the table is often full.
+// the table is often full; ranked (a heap) and unranked.
 func TestCounter_Model(t *testing.T) {
-	for _, capacity := range []int{1, 2, 5, 8, 33} {
-		t.Run(fmt.Sprint("capacity=", capacity), func(t *testing.T) {
+	for _, tc := range []struct {
+		capacity int
+		unranked bool
+	}{{1, false}, {2, false}, {5, false}, {8, false}, {33, false}, {1, true}, {5, true}, {33, true}} {
+		capacity := tc.capacity
+		t.Run(fmt.Sprint("capacity=", capacity, ",unranked=", tc.unranked), func(t *testing.T) {
 			t.Parallel()
 			r := rand.New(rand.NewPCG(1, uint64(capacity)))
 			c := NewCounter(capacity)
+			if tc.unranked {
+				c = newUnrankedCounter(capacity)
+			}
 			type value struct{ count, err uint64 }
 			model := map[string]value{}
 			keys := 3 * capacity
@@ -463,7 +470,13 @@ func TestCounter_Model(t *testing.T) {
 					}
 				}
 				checkKeyTable(t, &c.t)
-				checkCounterHeap(t, c)
+				if tc.unranked {
+					if len(c.heap) != 0 {
+						t.Fatalf("step %d: an unranked Counter keeps a heap of %d", step, len(c.heap))
+					}
+				} else {
+					checkCounterHeap(t, c)
+				}
 			}
 			var want []Entry
 			for k, v := range model {

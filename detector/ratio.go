@@ -31,7 +31,7 @@ func newRatio(s *ruleState) kind {
 	k := &ratio{s: s, hits: make([]uint64, len(s.w.ring))}
 	if s.rule.PerKey {
 		steps := int64(s.rule.Window / s.opts.Resolution)
-		hw := newWindow(steps, true, s.opts.KeysPerBucket, func(int) {})
+		hw := newWindow(steps, true, true, s.opts.KeysPerBucket, func(int) {})
 		k.keyHits = &hw
 	}
 	return k

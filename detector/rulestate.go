@@ -75,7 +75,7 @@ func newRuleState(r Rule, opts *Options) *ruleState {
 		s.rule.Clear = DefaultClear
 	}
 	steps := int64(r.Window / opts.Resolution)
-	s.w = newWindow(steps, r.GroupBy != nil, opts.KeysPerBucket, s.expired)
+	s.w = newWindow(steps, r.GroupBy != nil, r.PerKey, opts.KeysPerBucket, s.expired)
 	switch {
 	case r.Type == Distinct:
 		s.distinct = newDistinctCount(r.Field, &s.w)

@@ -69,14 +69,18 @@ type window struct {
 }
 
 // newWindow returns the window of steps resolution steps, which
-// bucketWidth can cut, with a key summary when grouped.
-func newWindow(steps int64, grouped bool, keysPerBucket int, expired func(slot int)) window {
+// bucketWidth can cut, with a key summary when grouped, which answers for
+// its busiest keys when ranked (a per-key rule's).
+func newWindow(steps int64, grouped, ranked bool, keysPerBucket int, expired func(slot int)) window {
 	width, _ := bucketWidth(steps) // Validate refused the windows it cannot cut
 	nb := steps / width
 	w := window{ring: make([]bucket, nb+1), width: width, nb: nb, last: math.MinInt64,
 		keysPerBucket: keysPerBucket, expired: expired}
-	if grouped {
+	switch {
+	case grouped && ranked:
 		w.keys = NewCounter(len(w.ring) * keysPerBucket)
+	case grouped:
+		w.keys = newUnrankedCounter(len(w.ring) * keysPerBucket)
 	}
 	return w
 }
