@@ -36,8 +36,8 @@ type Event struct {
 	uaDistinct   uint64 // slidinghll.Hash(UserAgent), once uaDistinctOK
 	ipDistinctOK bool
 	uaDistinctOK bool
-	warmDone     bool // warmIs is known
-	warmIs       bool // the client loaded a page lately (warmSet.has), once warmDone
+	warmDone     bool        // warmIs is known
+	warmIs       bool        // the client loaded a page lately (warmSet.has), once warmDone
 	agents       agentHashes // kept from event to event
 	netText      [64]byte
 	bytesText    [24]byte
