@@ -59,6 +59,7 @@ func run(args []string, stderr io.Writer) int {
 	fs.StringVar(&mf.log, "log", "", "with -matrix: write the log of one cell (ROW@SIZE) instead, for sentinel explain")
 	fs.StringVar(&mf.out, "o", "", "with -log: the file to write (default standard output)")
 	fs.IntVar(&mf.parallel, "parallel", runtime.NumCPU(), "with -matrix: cells replayed at once")
+	fs.Uint64Var(&scenario.Reseed, "seed", 0, "with -matrix: draw every cell's traffic from another seed (0: the pinned draws; the table then differs from docs/rules.md by chance alone)")
 	fs.BoolVar(&scenario.DrainAppLines, "drain-app-lines", scenario.DrainAppLines, "with -matrix: Heroku drains carry the app's lograge and Sidekiq lines too (see internal/scenario/heroku.go)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
