@@ -146,8 +146,18 @@ func (l *learned) learn(v float64, active bool, at, start time.Time) {
 	// would then look like a collapse), and an outage must not lower the
 	// normal of a rise. A value is learned at most learnSpan times the
 	// normal (or the floor, on a quiet site) and at least a learnSpan-th of
-	// it: a lasting new level is still learned, geometrically.
-	x = min(max(x, l.mean/learnSpan), max(l.mean, l.cfg.Floor)*learnSpan)
+	// it: a lasting new level is still learned, geometrically. A rise
+	// rule's normal on a quiet site may climb to learnSpan times its
+	// floor at once. A drop rule's may not climb past its floor faster
+	// than geometrically: on a site too quiet for the rule (its normal
+	// under the floor), half an hour of a marketing blast would otherwise
+	// lift the normal over the floor, and the site's ordinary quiet after
+	// it would look like the log stopping.
+	hi := max(l.mean, l.cfg.Floor) * learnSpan
+	if l.cfg.Down {
+		hi = max(l.mean*learnSpan, l.cfg.Floor)
+	}
+	x = min(max(x, l.mean/learnSpan), hi)
 	if attack {
 		// At the half-life's pace only: the warm-up's plain average would
 		// give each of a long attack's values a weight of 1/n, and a

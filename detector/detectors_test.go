@@ -434,6 +434,28 @@ func TestBaseline_notTaughtByAnAttack(t *testing.T) {
 			t.Errorf("two floods from the start: %v, want the first episode through the first wave, the second from its start", got)
 		}
 	})
+	t.Run("blast on a site under the drop floor", func(t *testing.T) {
+		// A site at 0.2 req/s, too quiet for log-stops (floor 1/s); half an
+		// hour of a marketing blast at 3/s, then the site's ordinary
+		// traffic with a 40-second gap in it (at 0.2/s, an ordinary gap):
+		// the blast must not lift the normal over the floor, or the gap
+		// looks like the log stopping. A lasting new level is still
+		// learned: after six hours at 3/s, the same gap fires.
+		logStops := Rule{Name: "log-stops", Type: Rate, Window: 30 * s, Severity: alert.Critical,
+			Baseline: &Baseline{Down: true, Factor: 20, Floor: 1, Warmup: time.Hour, HalfLife: time.Hour}}
+		quiet := func(from, d time.Duration) []ev { return burst(from, d, int(d/(5*s)), "10.0.0.%d") }
+		for _, blast := range []time.Duration{30 * time.Minute, 6 * time.Hour} {
+			after := 2*time.Hour + blast
+			events := concat(quiet(0, 2*time.Hour), steady(2*time.Hour, blast, 3), quiet(after+40*s, time.Hour))
+			got, _, _ := replay(t, logStops, byTime(events), Options{})
+			switch {
+			case blast < time.Hour && len(got) != 0:
+				t.Errorf("after a %v blast: %v, want nothing", blast, got)
+			case blast > time.Hour && (len(got) == 0 || got[0].At < after || got[0].At > after+40*s):
+				t.Errorf("after %v at 3/s: %v, want the gap at %v to fire", blast, got, after)
+			}
+		}
+	})
 	t.Run("outage then ordinary traffic", func(t *testing.T) {
 		events := concat(steady(0, 2*time.Hour, 10), steady(3*time.Hour, time.Hour, 10))
 		if got, _, _ := replay(t, spike, events, Options{}); len(got) != 0 {
