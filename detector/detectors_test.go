@@ -366,6 +366,22 @@ func TestEngine_ratioHoldsUnderMinEvents(t *testing.T) {
 	if len(got) != 1 || got[0].State != alert.Firing {
 		t.Errorf("transitions %v, want one firing and no resolution while every request fails", got)
 	}
+
+	// A quiet site's deploy: the 502s stop and the few requests after
+	// them, under min_events, all succeed. A share of 0 says the trouble
+	// is over: the rule resolves once the 502s have left the window.
+	got = nil
+	eng, _ = NewEngine([]Rule{r}, Options{Emit: func(a alert.Alert) { got = append(got, transition{a.State, a.Time.Sub(t0), a.Value}) }})
+	for i := range 60 {
+		add(time.Duration(i)*500*time.Millisecond, 502)
+	}
+	for i := range 60 { // 0.2/s, all answered
+		add(30*s+time.Duration(i)*5*s, 200)
+	}
+	eng.Flush()
+	if len(got) != 2 || got[1].State != alert.Resolved || got[1].At > time.Minute+5*s {
+		t.Errorf("transitions %v, want the firing resolved once the 502s left the window (at 1m)", got)
+	}
 }
 
 func TestRule_ValidateWithBaseline(t *testing.T) {

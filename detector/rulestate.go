@@ -327,9 +327,11 @@ func (s *ruleState) evaluate(at time.Time) (alert.Alert, bool) {
 	default: // firing
 		clear := s.clearLevel(th, down)
 		switch {
-		case !ready && s.w.total > 0:
+		case !ready && s.w.total > 0 && (down || v > 0):
 			// Too few events to say the trouble is over (a ratio's
-			// min_events): hold.
+			// min_events): hold. A share of 0 says it though: the few
+			// requests of a quiet site's minute after a deploy all
+			// succeeded, and the 502s have left the window.
 			why = "firing: " + why + ", holding"
 		case ready && crosses(v, clear, down, false):
 			s.note(v, down)
