@@ -275,3 +275,26 @@ func TestKeyNormals_index(t *testing.T) {
 		t.Errorf("at least %d normals in every round: the crowd's were never forgotten", fewest)
 	}
 }
+
+// TestMinSpan_burstOfMinSpan: a burst that spans min_span exactly, in
+// whatever buckets it falls (5 minutes from the middle of a 30-second
+// bucket touch 11), stays under the threshold with a bucket's share to
+// spare, so that the few ordinary events of the hour after it do not
+// complete it: a stuffing wave of 5 minutes is the burst rules'. One that
+// spans a minute more fires.
+func TestMinSpan_burstOfMinSpan(t *testing.T) {
+	s := time.Second
+	r := Rule{Name: "drip", Type: Rate, Window: time.Hour, Threshold: 60.0 / 3600, MinSpan: 5 * time.Minute, Severity: alert.Warning}
+	for _, span := range []time.Duration{5 * time.Minute, 6 * time.Minute} {
+		start := time.Hour + 15*s // mid-bucket
+		wave := rotating(start, span, 2, 300, "203.0.113.%d")
+		ordinary := burst(start+span+10*time.Minute, 40*time.Minute, 4, "192.0.2.%d")
+		got, _, _ := replay(t, r, byTime(concat(wave, ordinary)), Options{})
+		switch {
+		case span == 5*time.Minute && len(got) != 0:
+			t.Errorf("a %v wave and 4 events after it: %v, want nothing", span, got)
+		case span > 5*time.Minute && (len(got) == 0 || got[0].At > start+span):
+			t.Errorf("a %v wave: %v, want it to fire before its end", span, got)
+		}
+	}
+}

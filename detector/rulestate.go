@@ -214,7 +214,11 @@ func (s *ruleState) setCap(th float64) {
 		}
 	}
 	bucket := time.Duration(s.w.width) * s.opts.Resolution
-	c := th * s.rule.Window.Seconds() * bucket.Seconds() / s.rule.MinSpan.Seconds()
+	// A burst spanning MinSpan touches MinSpan/bucket + 1 buckets; counted
+	// at th × bucket / (MinSpan + 2 buckets) each, it stays under the
+	// threshold by a bucket's share, so that a few ordinary events after
+	// it do not complete it.
+	c := th * s.rule.Window.Seconds() * bucket.Seconds() / (s.rule.MinSpan + 2*bucket).Seconds()
 	s.capBucket = max(1, uint64(math.Ceil(c)))
 }
 
