@@ -770,6 +770,58 @@ func TestRatio_perKey(t *testing.T) {
 	}
 }
 
+// TestRatio_perKeyQuietDeploy: on a quiet site a deploy's first 502s may
+// fall on one path while the minute's older requests keep the site's share
+// low. The other paths' requests during those failures failed too: the
+// path's failures are not its own, and path-5xx stays quiet (the site-wide
+// rule's to say). The same path failing while the other paths' requests
+// succeed fires.
+func TestRatio_perKeyQuietDeploy(t *testing.T) {
+	path := LookupField("path")
+	fivexx := &Range{Field: LookupField("status"), Ranges: []NumRange{{500, 599}}}
+	r := Rule{Name: "path-5xx", Type: Ratio, Of: fivexx, Window: time.Minute, Threshold: 0.6, MinEvents: 5, PerKey: true, GroupBy: &path}
+	type req struct {
+		at     int // seconds
+		path   string
+		status int
+	}
+	// Twenty requests in the minute before (two to /), then the deploy's
+	// 502s, a quiet site's (mobile-carrier-nat@0.2, samplegen -seed 1).
+	var before []req
+	for i := range 20 {
+		p := fmt.Sprintf("/assets/%d.css", i)
+		if i == 10 || i == 15 {
+			p = "/"
+		}
+		before = append(before, req{i * 3, p, 200})
+	}
+	for _, tt := range []struct {
+		name   string
+		others int // status of the other paths' requests meanwhile
+		fires  bool
+	}{{"deploy", 502, false}, {"one path down", 200, true}} {
+		reqs := append(slices.Clone(before),
+			req{62, "/api/v1/notifications", tt.others}, req{66, "/", 502}, req{71, "/", 502},
+			req{74, "/docs", tt.others}, req{75, "/", 502}, req{76, "/blog", tt.others},
+			req{80, "/terms", 200}, req{81, "/", 502}, req{85, "/", 502}, req{90, "/pricing", 200})
+		var got []alert.Alert
+		eng, err := NewEngine([]Rule{r}, Options{Emit: func(a alert.Alert) { got = append(got, a) }})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var e parsers.Event
+		for _, q := range reqs {
+			e.Reset()
+			e.Time, e.Path, e.Status = t0.Add(time.Duration(q.at)*time.Second), []byte(q.path), q.status
+			eng.Observe(&e)
+		}
+		eng.Flush()
+		if fired := len(got) > 0; fired != tt.fires {
+			t.Errorf("%s: %d alerts (%+v), want firing %v", tt.name, len(got), got, tt.fires)
+		}
+	}
+}
+
 // TestBaseline_warmupFloor: during the warm-up a rule with a warm-up floor
 // fires at that floor (an attack in the first minutes is not missed),
 // without one it waits; afterwards the learned normal rules.

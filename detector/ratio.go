@@ -14,10 +14,12 @@ import (
 //
 // With PerKey, the share is each group_by key's own (5xx among one path's
 // requests), with MinEvents counted per key, and the rule fires on the
-// worst key whose share is at least twice the site's: one endpoint failing
-// on a site whose overall share of errors stays low (when most of the site
-// fails, every key does, and that is the site-wide rule's to say). The window's key summary counts each key's events; the kind
-// keeps a second ring whose summaries count each key's hits.
+// worst key whose share is at least twice the site's, and twice the other
+// keys' while its failures last: one endpoint failing on a site whose
+// overall share of errors stays low (when most of the site fails, every
+// key does, and that is the site-wide rule's to say). The window's key
+// summary counts each key's events; the kind keeps a second ring whose
+// summaries count each key's hits.
 type ratio struct {
 	basicKind
 	s    *ruleState
@@ -99,7 +101,7 @@ func (k *ratio) worst(least float64) (float64, []alert.KeyCount) {
 			return
 		}
 		share := float64(hits) / float64(total)
-		if share < 2*site || 2*hits < k.sum || !k.recent(key) {
+		if share < 2*site || 2*hits < k.sum || !k.recent(key) || !k.alone(key, share) {
 			return
 		}
 		best = max(best, share)
@@ -129,6 +131,54 @@ func (k *ratio) recent(key []byte) bool {
 		}
 	}
 	return false
+}
+
+// alone reports whether key's failures are its own while they last: over
+// the complete buckets from its first hit in the window on, the other
+// keys' requests fail at most half as often as key's (share). On a quiet
+// site a deploy's first few 502s may all fall on one path while the
+// window's older requests, before the deploy, keep the site's share low:
+// the few requests to other paths meanwhile failed too. A key whose
+// failures no other request shares the time of is alone.
+//
+// The key's own requests and hits come out of the buckets' counts as
+// their summaries give them (its hits at most, its requests at least),
+// so that a sketch's error never makes the rest of the site look worse.
+func (k *ratio) alone(key []byte, share float64) bool {
+	w, hw := &k.s.w, k.keyHits
+	first := w.last
+	for n := w.last - w.nb; n < w.last; n++ {
+		bk := &hw.ring[mod(n, int64(len(hw.ring)))]
+		if bk.n != n || bk.keys == nil || bk.count == 0 {
+			continue
+		}
+		if c, e, ok := bk.keys.Get(key); ok && c > e {
+			first = n
+			break
+		}
+	}
+	var hits, total uint64
+	for n := first; n < w.last; n++ {
+		slot := mod(n, int64(len(w.ring)))
+		bk := &w.ring[slot]
+		if bk.n != n {
+			continue
+		}
+		t, h := bk.count, k.hits[slot]
+		if bk.keys != nil {
+			if c, e, ok := bk.keys.Get(key); ok {
+				t -= min(c-e, t)
+			}
+		}
+		if hb := &hw.ring[slot]; hb.n == n && hb.keys != nil {
+			if c, _, ok := hb.keys.Get(key); ok {
+				h -= min(c, h)
+			}
+		}
+		total += t
+		hits += min(h, t)
+	}
+	return total == 0 || share >= 2*float64(hits)/float64(total)
 }
 
 // ready holds the rule back below MinEvents: three requests at night, two
