@@ -1,6 +1,10 @@
 package replay
 
-import "github.com/sentinel-dev/sentinel/parsers"
+import (
+	"unsafe"
+
+	"github.com/sentinel-dev/sentinel/parsers"
+)
 
 // Batch sizes: large enough that handing a batch from one goroutine to
 // the other costs nothing next to parsing it (a channel send per 512
@@ -45,12 +49,28 @@ func (b *batch) add(ev *parsers.Event) bool {
 	b.n++
 	extra := dst.Extra[:0]
 	*dst = *ev
-	dst.ClientIP, dst.Host, dst.Method = b.copy(ev.ClientIP), b.copy(ev.Host), b.copy(ev.Method)
-	dst.Path, dst.Query, dst.Protocol = b.copy(ev.Path), b.copy(ev.Query), b.copy(ev.Protocol)
-	dst.UserAgent, dst.Referer, dst.RequestID = b.copy(ev.UserAgent), b.copy(ev.Referer), b.copy(ev.RequestID)
-	dst.Level, dst.Message, dst.Raw = b.copy(ev.Level), b.copy(ev.Message), b.copy(ev.Raw)
+	// The line once, and the fields within it as slices of its copy: one
+	// copy of about 200 bytes where a copy per field wrote twice as many
+	// in twelve calls, into memory the other goroutine read last.
+	raw := b.copy(ev.Raw)
+	dst.Raw = raw
+	lo, hi := span(ev.Raw)
+	in := func(v []byte) []byte {
+		if len(v) == 0 {
+			return b.copy(v) // nil stays nil, empty stays empty
+		}
+		if p, q := span(v); p >= lo && q <= hi {
+			off := int(p - lo)
+			return raw[off : off+len(v) : off+len(v)]
+		}
+		return b.copy(v)
+	}
+	dst.ClientIP, dst.Host, dst.Method = in(ev.ClientIP), in(ev.Host), in(ev.Method)
+	dst.Path, dst.Query, dst.Protocol = in(ev.Path), in(ev.Query), in(ev.Protocol)
+	dst.UserAgent, dst.Referer, dst.RequestID = in(ev.UserAgent), in(ev.Referer), in(ev.RequestID)
+	dst.Level, dst.Message = in(ev.Level), in(ev.Message)
 	for _, f := range ev.Extra {
-		extra = append(extra, parsers.Field{Name: f.Name, Value: b.copy(f.Value)})
+		extra = append(extra, parsers.Field{Name: f.Name, Value: in(f.Value)})
 	}
 	dst.Extra = extra
 	return true
@@ -76,7 +96,8 @@ func (b *batch) reset() {
 	b.arena = b.arena[:0]
 }
 
-// eventBytes is the arena space a copy of ev takes.
+// eventBytes bounds the arena space a copy of ev takes: what its fields
+// would take copied one by one (those within the line take none).
 func eventBytes(ev *parsers.Event) int {
 	n := len(ev.ClientIP) + len(ev.Host) + len(ev.Method) + len(ev.Path) + len(ev.Query) + len(ev.Protocol) +
 		len(ev.UserAgent) + len(ev.Referer) + len(ev.RequestID) + len(ev.Level) + len(ev.Message) + len(ev.Raw)
@@ -84,4 +105,15 @@ func eventBytes(ev *parsers.Event) int {
 		n += len(f.Value)
 	}
 	return n
+}
+
+// span returns the addresses of the first byte of v and of the byte past
+// its end (0, 0 for an empty v), to tell whether a field lies within its
+// line. Only compared, never dereferenced: Go's heap does not move.
+func span(v []byte) (uintptr, uintptr) {
+	if len(v) == 0 {
+		return 0, 0
+	}
+	p := uintptr(unsafe.Pointer(unsafe.SliceData(v)))
+	return p, p + uintptr(len(v))
 }

@@ -178,6 +178,23 @@ func TestBatch_add(t *testing.T) {
 	if got.Query == nil || len(got.Query) != 0 || got.Host != nil || got.UserAgent != nil {
 		t.Errorf("Query = %#v, Host = %#v: an empty field must stay empty, an absent one absent", got.Query, got.Host)
 	}
+	// The fields within the line are slices of the line's one copy.
+	if &got.ClientIP[0] != &got.Raw[0] || &got.Path[0] != &got.Raw[12] {
+		t.Error("ClientIP and Path are not slices of the copied line: the line's bytes were copied twice")
+	}
+	// A field the parser made outside the line (an unescaped JSON value)
+	// is copied on its own.
+	scratch := []byte("/b c")
+	ev2 := parsers.Event{ClientIP: line[:7], Path: scratch, Raw: line}
+	copy(line, "1.2.3.4 GET /a?")
+	if !b.add(&ev2) {
+		t.Fatal("add of a second event = false")
+	}
+	copy(scratch, "XXXX")
+	copy(line, "XXXXXXXXXXXXXXX")
+	if got := b.events[1]; string(got.Path) != "/b c" || string(got.ClientIP) != "1.2.3.4" {
+		t.Errorf("copy = %q %q, want the values before their buffers were reused", got.Path, got.ClientIP)
+	}
 
 	long := parsers.Event{Raw: bytes.Repeat([]byte("a"), 2*batchBytes)}
 	if b.add(&long) {
