@@ -470,6 +470,12 @@ func (d *Daemon) Run(ctx context.Context) error {
 	return err
 }
 
+// catchUpWait bounds how long after start the log's clock waits for the
+// tailer to read the files it found to their end (see quiet): once lines
+// flow, each one moves the clock, and a file that cannot be read to its
+// end (a compressed file cut short) must not stop it for good.
+const catchUpWait = 10 * time.Second
+
 // loop owns the engine: it takes lines, and every second advances the
 // engine on the wall clock while the logs are quiet, settles format
 // detection of quiet files, publishes metrics and saves the state.
@@ -477,6 +483,7 @@ func (d *Daemon) loop(ctx context.Context, lines <-chan tailer.Line, tl *tailer.
 	tick := time.NewTicker(time.Second)
 	defer tick.Stop()
 	lastSave := d.now()
+	started := lastSave
 	for {
 		select {
 		case <-ctx.Done():
@@ -494,7 +501,7 @@ func (d *Daemon) loop(ctx context.Context, lines <-chan tailer.Line, tl *tailer.
 		case <-tick.C:
 			now := d.now()
 			d.mu.Lock()
-			d.quiet(now)
+			d.quiet(now, len(lines) > 0 || !tl.CaughtUp() && now.Sub(started) < catchUpWait)
 			d.fleetClock()
 			d.groupDue() // the incidents' clock moves on while the logs are quiet
 			d.warnFuture(now)
@@ -608,8 +615,11 @@ func (d *Daemon) warnFuture(now time.Time) {
 // event, so that rules resolve and absences fire while the logs are
 // silent; the log's own clock is followed, not the machine's, so a log
 // written in another zone or with a skewed clock is not all late. Files
-// quiet for a second settle their format detection.
-func (d *Daemon) quiet(now time.Time) {
+// quiet for a second settle their format detection. behind says that
+// lines are known to be unread: a file found at start not read to its end
+// yet (after a restart, the lines written while the daemon was down), or
+// lines queued for the loop; the clock then waits for them.
+func (d *Daemon) quiet(now time.Time, behind bool) {
 	allQuiet := true // no file had a line in the last second
 	for path, s := range d.streams {
 		if now.Sub(s.lastLine) < time.Second {
@@ -626,6 +636,10 @@ func (d *Daemon) quiet(now time.Time) {
 		}
 	}
 	switch {
+	case behind:
+		// Lines are waiting to be read (a restart's backlog, or a queue
+		// the loop has not taken yet): the log is not quiet, and moving
+		// its clock now would make them late.
 	case d.lastEvent.IsZero() && allQuiet:
 		// A log's first line waits for a second one (it may be dated far
 		// ahead); after a quiet second it is counted.

@@ -330,11 +330,49 @@ func TestDaemon_heldLinesSurviveACrash(t *testing.T) {
 	}
 	d.mu.Lock()
 	d.streams[path].lastLine = time.Time{} // quiet: detection settles
-	d.quiet(time.Now())
+	d.quiet(time.Now(), false)
 	settled := d.positions[tailer.FileID{}].Offset
 	d.mu.Unlock()
 	if want := int64(len(line)+1) * 3; settled != want {
 		t.Errorf("saved position %d once decoded, want %d", settled, want)
+	}
+}
+
+// TestDaemon_quietWaitsForUnreadLines: while lines are known to be unread
+// (a restart's backlog not read to its end, lines queued for the loop),
+// the wall clock does not move the log's clock; once they are read, it
+// moves by all the time passed. A restart whose first tick came before
+// the tailer had read the backlog moved the clock past the backlog's
+// first second, and a flood in it fired a second late, under another
+// idempotency key.
+func TestDaemon_quietWaitsForUnreadLines(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "access.log")
+	d, err := New(Options{Config: config.Default(), Sources: []Source{{Pattern: path, Format: "combined"}}, StateDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	for i, text := range []string{
+		`203.0.113.7 - - [27/Nov/2026:01:19:59 +0000] "GET / HTTP/1.1" 200 1 "-" "x"`,
+		`203.0.113.8 - - [27/Nov/2026:01:19:59 +0000] "GET / HTTP/1.1" 200 1 "-" "x"`,
+	} {
+		d.take(tailerLine(path, []byte(text), int64(len(text)+1)*int64(i+1)))
+	}
+	before := d.eng.Clock()
+	if before.IsZero() {
+		t.Fatal("the lines were not counted")
+	}
+	now := time.Now()
+	d.lastWall = now.Add(-10 * time.Second) // saved 10 s ago, say
+	d.quiet(now, true)
+	if got := d.eng.Clock(); !got.Equal(before) {
+		t.Errorf("clock with lines unread = %s, want %s: it waits for them", got, before)
+	}
+	d.quiet(now, false)
+	if got, want := d.eng.Clock(), before.Add(10*time.Second); got.Before(want) {
+		t.Errorf("clock once read = %s, want %s: the 10 s passed", got, want)
 	}
 }
 

@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/fsnotify/fsnotify"
@@ -44,6 +45,10 @@ type Tailer struct {
 	stats   map[string]*fileStats // by Path; guarded by statsMu
 
 	seq uint64 // the last entry's seq; guarded by mu
+
+	// caughtUp is set once every file found at start has been read to
+	// its end once (see CaughtUp).
+	caughtUp atomic.Bool
 }
 
 // entry is what the tailer knows of one file.
@@ -147,7 +152,20 @@ func (t *Tailer) Run(ctx context.Context, out chan<- Line) error {
 	m := &manager{t: t, ctx: ctx, wg: &wg, out: out, poll: poll, dw: dw, started: time.Now(),
 		sources: make(map[string]*source), dirs: make(map[string]bool), copies: make(map[FileID]copyRef),
 		ignored: make(map[FileID]bool), warned: make(map[string]bool), events: make(chan event)}
+	m.initial = []<-chan struct{}{}
 	m.scan(true)
+	initial := m.initial
+	m.initial = nil
+	wg.Go(func() {
+		for _, c := range initial {
+			select {
+			case <-c:
+			case <-ctx.Done():
+				return
+			}
+		}
+		t.caughtUp.Store(true)
+	})
 	check := time.NewTicker(checkInterval)
 	defer check.Stop()
 	reglob := time.NewTicker(t.reglob)
@@ -197,6 +215,9 @@ type manager struct {
 	poll    bool
 	dw      *fsnotify.Watcher
 	started time.Time
+	// initial collects, during the first scan, when each reader it starts
+	// has read its file to the end once.
+	initial []<-chan struct{}
 	sources map[string]*source // by path
 	dirs    map[string]bool    // watched directories
 	// copies are files whose first bytes are those of a file being read:
@@ -641,6 +662,9 @@ func (m *manager) startReader(e *entry, x *file, md mode, after <-chan struct{},
 		f(r)
 	}
 	ctx := m.ctx
+	if m.initial != nil {
+		m.initial = append(m.initial, r.caughtUp)
+	}
 	m.wg.Go(func() { r.run(ctx) })
 	return r
 }
@@ -1184,6 +1208,13 @@ func (t *Tailer) statsFor(path string) *fileStats {
 	}
 	return s
 }
+
+// CaughtUp reports whether every file found when Run started has been
+// read to its end once: its lines, the backlog of a restart among them,
+// are sent (or Run ended). Until then a reader knows the log holds lines
+// it has not read, and the log's clock must not move on the wall clock
+// (a rule would count the backlog late). False before Run.
+func (t *Tailer) CaughtUp() bool { return t.caughtUp.Load() }
 
 // Stats returns, per path, the lines, bytes, rotations, truncations and
 // skipped long lines so far, and the lag in bytes behind the files' ends,

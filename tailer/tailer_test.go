@@ -609,3 +609,64 @@ func TestTailer_HugeLine(t *testing.T) {
 		t.Errorf("Stats() = %+v, want 1 line too long, %d NUL bytes and 200 lines", st, 20<<20)
 	}
 }
+
+// TestTailer_CaughtUp: CaughtUp holds once every file found at start has
+// been read to its end once — not while its lines still wait to be sent,
+// which is what the daemon's clock waits for after a restart — and at
+// once when no file is found.
+func TestTailer_CaughtUp(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	path := filepath.Join(dir, "access.log")
+	w := newWriter(t, path, "c")
+	w.write(100)
+	run := func(pattern string) (*Tailer, chan Line, func()) {
+		tl, err := New(Options{Patterns: []string{pattern}, Start: FromStart})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if tl.CaughtUp() {
+			t.Error("CaughtUp before Run = true")
+		}
+		out := make(chan Line) // unbuffered: a line is sent when it is taken
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan error, 1)
+		go func() { done <- tl.Run(ctx, out) }()
+		return tl, out, func() { cancel(); <-done }
+	}
+	caughtUp := func(tl *Tailer) bool {
+		for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(time.Millisecond) {
+			if tl.CaughtUp() {
+				return true
+			}
+		}
+		return false
+	}
+
+	tl, out, stop := run(path)
+	defer stop()
+	for range 50 {
+		<-out
+	}
+	time.Sleep(100 * time.Millisecond)
+	if tl.CaughtUp() {
+		t.Error("CaughtUp = true with 50 of the file's lines not sent")
+	}
+	for range 50 {
+		<-out
+	}
+	if !caughtUp(tl) {
+		t.Error("CaughtUp = false after every line was sent")
+	}
+	w.write(1) // a line written later does not undo it
+	<-out
+	if !tl.CaughtUp() {
+		t.Error("CaughtUp = false after a new line")
+	}
+
+	none, _, stopNone := run(filepath.Join(dir, "none-*.log"))
+	defer stopNone()
+	if !caughtUp(none) {
+		t.Error("CaughtUp = false with no file to read")
+	}
+}
