@@ -28,16 +28,16 @@ func residential(r *rand.Rand) netip.Addr {
 func public4(r *rand.Rand) netip.Addr {
 	for {
 		a, b := r.IntN(223)+1, r.IntN(256)
-		if !public(a, b) || crawlerNet(a, b) {
+		if !PublicNet16(a, b) || crawlerNet(a, b) {
 			continue
 		}
 		return netip.AddrFrom4([4]byte{byte(a), byte(b), byte(r.IntN(256)), byte(r.IntN(254) + 1)})
 	}
 }
 
-// public reports whether a.b.0.0/16 is outside the private, shared,
+// PublicNet16 reports whether a.b.0.0/16 is outside the private, shared,
 // loopback, link-local and documentation ranges.
-func public(a, b int) bool {
+func PublicNet16(a, b int) bool {
 	switch {
 	case a == 0, a == 10, a == 127, a >= 224:
 		return false

@@ -23,7 +23,7 @@ const (
 
 // newApp returns a mobile app on a phone at ip.
 func newApp(r *rand.Rand, ip netip.Addr) *browser {
-	return &browser{r: r, ip: ip, ua: pick(r, appUAs), proto: "HTTP/2.0", actor: ActorApp}
+	return &browser{r: r, ip: ip, ua: Pick(r, appUAs), proto: "HTTP/2.0", actor: ActorApp}
 }
 
 // call is one API request from b at t, and, when preflight, the CORS
@@ -195,7 +195,7 @@ func (s *site) orderSession(t time.Time, c *session, length time.Duration, check
 			return time.Time{}
 		}
 		// A burst of work: a search, a few products, maybe the cart.
-		at := do(t, "GET", pick(r, productPages), 200, between(r, 14000, 22000))
+		at := do(t, "GET", Pick(r, productPages), 200, between(r, 14000, 22000))
 		for range between(r, 1, 6) {
 			at = do(at.Add(ms(between(r, 2000, 20000))), "GET", idPath(r, "/api/v1/products/:id"), 200, between(r, 1800, 3000))
 			if r.Float64() < 0.35 {

@@ -26,14 +26,13 @@ func signupFlood(s *site, at time.Time, d time.Duration) Truth {
 		nets[i] = [2]byte{a[0], a[1]}
 	}
 	type bot struct {
-		ip       netip.Addr
-		ua, ref  string
-		weighted bool
+		ip      netip.Addr
+		ua, ref string
 	}
 	bots := make([]bot, 4000)
 	for i := range bots {
 		n := nets[r.IntN(len(nets))]
-		bots[i] = bot{ip: netip.AddrFrom4([4]byte{n[0], n[1], byte(r.IntN(256)), byte(r.IntN(254) + 1)}), ua: pick(r, botUAs), ref: "-"}
+		bots[i] = bot{ip: netip.AddrFrom4([4]byte{n[0], n[1], byte(r.IntN(256)), byte(r.IntN(254) + 1)}), ua: Pick(r, BotUAs), ref: "-"}
 		if r.Float64() < 0.35 {
 			bots[i].ref = siteURL + s.fw.RegisterForm
 		}
@@ -59,9 +58,9 @@ func signupFlood(s *site, at time.Time, d time.Duration) Truth {
 			case u < 0.003:
 				q.Status, q.Bytes = 500, len("Internal Server Error")
 			case u < 0.97:
-				q.Status, q.Bytes, q.AppMsg, q.Job = s.fw.Success, redirectBytes("/dashboard"), "user registered", "WelcomeMailerJob"
+				q.Status, q.Bytes, q.AppMsg, q.Job = s.fw.Success, RedirectBytes("/dashboard"), "user registered", "WelcomeMailerJob"
 			default:
-				q.Status, q.Bytes = s.fw.FormError, registerErrorBytes+between(r, -30, 30)
+				q.Status, q.Bytes = s.fw.FormError, RegisterErrorBytes+between(r, -30, 30)
 			}
 			s.sim.Emit(r, q)
 		}
@@ -91,7 +90,7 @@ func signupDrip(s *site, at time.Time) Truth {
 	i := 0
 	s.sim.Go(at, func(t time.Time) time.Time {
 		s.sim.Emit(r, Request{Start: t, Dur: appDur(r), IP: pool[i%len(pool)], Method: "POST", Path: s.fw.RegisterPost, Status: s.fw.Success,
-			Bytes: redirectBytes("/dashboard"), Referer: "-", UA: pick(r, botUAs), Actor: ActorSignupBot, AppMsg: "user registered", Job: "WelcomeMailerJob"})
+			Bytes: RedirectBytes("/dashboard"), Referer: "-", UA: Pick(r, BotUAs), Actor: ActorSignupBot, AppMsg: "user registered", Job: "WelcomeMailerJob"})
 		i++
 		if t = t.Add(jitter(r, 7*time.Second, 13*time.Second)); t.Before(end) {
 			return t
@@ -115,13 +114,13 @@ func stuffingSpread(s *site, at time.Time) Truth {
 	s.sim.Go(at, func(t time.Time) time.Time {
 		for range between(r, 20, 30) {
 			if left == 0 {
-				cur, left, ua = residential(r), between(r, 1, 2), pick(r, botUAs)
+				cur, left, ua = residential(r), between(r, 1, 2), Pick(r, BotUAs)
 			}
 			left--
 			q := Request{Start: t.Add(time.Duration(r.Int64N(int64(time.Second)))), Dur: appDur(r), IP: cur, Method: "POST", Path: s.fw.LoginPost,
-				Referer: "-", UA: ua, Actor: ActorStuffer, Status: s.fw.FormError, Bytes: loginErrorBytes + between(r, -8, 8)}
+				Referer: "-", UA: ua, Actor: ActorStuffer, Status: s.fw.FormError, Bytes: LoginErrorBytes + between(r, -8, 8)}
 			if r.Float64() < 0.02 {
-				q.Status, q.Bytes = s.fw.Success, redirectBytes("/dashboard")
+				q.Status, q.Bytes = s.fw.Success, RedirectBytes("/dashboard")
 			}
 			s.sim.Emit(r, q)
 		}
@@ -142,7 +141,7 @@ func bruteForce(s *site, at time.Time) Truth {
 	ip := hostingAddr(r)
 	end := at.Add(5 * time.Minute)
 	s.steady(r, Request{IP: ip, Method: "POST", Path: s.fw.LoginPost, Status: s.fw.FormError, Referer: "-", UA: "python-requests/2.32.4", Actor: ActorBrute},
-		at, end, 8, func(q *Request) { q.Bytes = loginErrorBytes + between(r, -8, 8) })
+		at, end, 8, func(q *Request) { q.Bytes = LoginErrorBytes + between(r, -8, 8) })
 	return Truth{Attack: "stuffing-burst", Start: at, End: end, Offender: ip.String(), OffenderKind: OffenderAddress, Deadline: time.Minute}
 }
 
@@ -180,7 +179,7 @@ func rotatingScraper(s *site, at time.Time, v6 bool) Truth {
 		net = hosting6(r)
 	}
 	end := at.Add(10 * time.Minute)
-	s.steady(r, Request{Method: "GET", Status: 200, Referer: "-", UA: botUAs[0], Actor: ActorScraper, Proto: "HTTP/2.0"},
+	s.steady(r, Request{Method: "GET", Status: 200, Referer: "-", UA: BotUAs[0], Actor: ActorScraper, Proto: "HTTP/2.0"},
 		at, end, 20, func(q *Request) {
 			q.IP = inPrefix(r, net)
 			q.Path = idPath(r, "/templates/:id")
@@ -269,7 +268,7 @@ func takeoverWave(s *site, at time.Time) Truth {
 	}
 	var tries []try
 	for range 2000 {
-		t := try{residential(r), pick(r, visitorUAs)}
+		t := try{residential(r), Pick(r, VisitorUAs)}
 		for range between(r, 1, 2) {
 			tries = append(tries, t)
 		}

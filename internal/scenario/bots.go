@@ -84,9 +84,9 @@ var crawlers = []crawler{
 // ua picks one of c's user agents.
 func (c *crawler) ua(r *rand.Rand) string {
 	if c.uaWeights == nil {
-		return pick(r, c.uas)
+		return Pick(r, c.uas)
 	}
-	return c.uas[weighted(r, c.uaWeights)]
+	return c.uas[Weighted(r, c.uaWeights)]
 }
 
 // crawlerRate is c's request rate on a site of size requests a second.
@@ -124,17 +124,17 @@ func (s *site) crawl(c *crawler, from time.Time, rate float64, name string) {
 		case u < 0.015:
 			q.Path, q.Bytes = "/sitemap.xml", 61200
 		case u < 0.07:
-			as := pick(r, []asset{a.css, a.js, a.fonts[0]})
+			as := Pick(r, []asset{a.css, a.js, a.fonts[0]})
 			q.Path, q.Bytes, q.Static = as.path, as.bytes, true
 		case u < 0.09:
-			q.Path = pick(r, []string{"/blog/2024/welcome", "/signup", "/features/old-invoices", "/docs/v1/api"})
+			q.Path = Pick(r, []string{"/blog/2024/welcome", "/signup", "/features/old-invoices", "/docs/v1/api"})
 			if q.Path == "/signup" {
-				q.Status, q.Bytes = 301, redirectBytes(s.fw.RegisterForm)
+				q.Status, q.Bytes = 301, RedirectBytes(s.fw.RegisterForm)
 			} else {
-				q.Status, q.Bytes = 404, notFoundBytes
+				q.Status, q.Bytes = 404, NotFoundBytes
 			}
 		default:
-			q.Path = idPath(r, pick(r, []string{pick(r, marketing), pick(r, blogPosts), pick(r, docsPages), "/templates/:id", "/templates/:id", "/terms", "/privacy", s.fw.RegisterForm, s.fw.LoginForm}))
+			q.Path = idPath(r, Pick(r, []string{Pick(r, marketing), Pick(r, blogPosts), Pick(r, docsPages), "/templates/:id", "/templates/:id", "/terms", "/privacy", s.fw.RegisterForm, s.fw.LoginForm}))
 			q.Bytes = s.cat.page(q.Path).bytes + between(r, -40, 40)
 		}
 		if q.Static {
@@ -163,7 +163,7 @@ func (s *site) crawlBurst(c *crawler, from, to time.Time, rate float64, name str
 		if !t.Before(to) {
 			return time.Time{}
 		}
-		p := idPath(r, pick(r, []string{pick(r, blogPosts), pick(r, docsPages), "/templates/:id", "/templates/:id", "/templates/:id", pick(r, marketing)}))
+		p := idPath(r, Pick(r, []string{Pick(r, blogPosts), Pick(r, docsPages), "/templates/:id", "/templates/:id", "/templates/:id", Pick(r, marketing)}))
 		s.emit(r, Request{Start: t, Dur: appDur(r), IP: ips[r.IntN(n)], Method: "GET", Path: p, UA: c.ua(r),
 			Referer: "-", Status: 200, Bytes: s.cat.page(p).bytes + between(r, -40, 40), Actor: ActorCrawler})
 		return t.Add(gap(r, mean))
@@ -240,7 +240,7 @@ func (s *site) scanners(from time.Time, perHour float64, name string) {
 	r := s.sim.Rand(name)
 	mean := time.Duration(float64(time.Hour) / perHour)
 	s.sim.Go(from.Add(gap(r, mean)), func(t time.Time) time.Time {
-		ip, ua := public4(r), pick(r, scanUAs)
+		ip, ua := public4(r), Pick(r, ScanUAs)
 		n := between(r, 3, 40)
 		span := jitter(r, 5*time.Second, 3*time.Minute)
 		s.emit(r, Request{Start: t, Dur: appDur(r), IP: ip, Method: "GET", Path: "/", UA: ua, Referer: "-", Status: 200,
@@ -250,7 +250,7 @@ func (s *site) scanners(from time.Time, perHour float64, name string) {
 		for i := range min(n, len(paths)) {
 			at := t.Add(time.Duration(int64(span) * int64(i+1) / int64(n+1)))
 			s.emit(r, Request{Start: at, Dur: appDur(r), IP: ip, Method: "GET", Path: paths[i], UA: ua, Referer: "-",
-				Status: 404, Bytes: notFoundBytes, Actor: ActorScanner})
+				Status: 404, Bytes: NotFoundBytes, Actor: ActorScanner})
 		}
 		return t.Add(gap(r, mean))
 	})
@@ -264,7 +264,7 @@ func (s *site) integrations(from time.Time, n int, name string) {
 		r := s.sim.Rand(name + strconv.Itoa(i))
 		ip := public4(r)
 		s.sim.Label1(ip, "an ERP integration")
-		ua := pick(r, uas)
+		ua := Pick(r, uas)
 		every := time.Duration(between(r, 55, 65)) * time.Second
 		s.sim.Go(from.Add(jitter(r, 0, every)), func(t time.Time) time.Time {
 			s.emit(r, Request{Start: t, Dur: appDur(r), IP: ip, Method: "GET", Path: "/api/v1/orders?updated_since=" + strconv.FormatInt(t.Unix()-60, 10),

@@ -46,7 +46,7 @@ func (f *fly) Write(q *Request) {
 			q.End().UTC().Format("2006-01-02T15:04:05Z"), m))
 		return
 	}
-	id := requestID(q.Start, uint32(f.r.IntN(1<<24)), f.counter)
+	id := RequestID(q.Start, uint32(f.r.IntN(1<<24)), f.counter)
 	f.counter++
 	add := func(at time.Time, level, msg string) {
 		t := at.UTC()
@@ -62,7 +62,7 @@ func (f *fly) Write(q *Request) {
 		add(q.End(), "error", "** (DBConnection.ConnectionError) tcp recv (idle): closed")
 		return
 	}
-	add(q.End(), "info", fmt.Sprintf("Sent %d in %s", q.Status, phoenixDuration(q.Dur)))
+	add(q.End(), "info", fmt.Sprintf("Sent %d in %s", q.Status, PhoenixDuration(q.Dur)))
 }
 
 func (f *fly) Close() error {
@@ -75,10 +75,10 @@ func (f *fly) Close() error {
 	return f.err
 }
 
-// requestID makes a Plug.RequestId id: base64url of 64 bits of system time
+// RequestID makes a Plug.RequestId id: base64url of 64 bits of system time
 // in nanoseconds, 24 bits of a process hash and 32 bits of a unique
 // integer, 20 characters.
-func requestID(t time.Time, proc, unique uint32) string {
+func RequestID(t time.Time, proc, unique uint32) string {
 	var raw [15]byte
 	binary.BigEndian.PutUint64(raw[0:8], uint64(t.UnixNano()))
 	raw[8], raw[9], raw[10] = byte(proc>>16), byte(proc>>8), byte(proc)
@@ -86,9 +86,9 @@ func requestID(t time.Time, proc, unique uint32) string {
 	return base64.URLEncoding.EncodeToString(raw[:])
 }
 
-// phoenixDuration formats d as Phoenix.Logger does: whole milliseconds
+// PhoenixDuration formats d as Phoenix.Logger does: whole milliseconds
 // above 1000 µs, else microseconds.
-func phoenixDuration(d time.Duration) string {
+func PhoenixDuration(d time.Duration) string {
 	us := d.Microseconds()
 	if us > 1000 {
 		return strconv.FormatInt(us/1000, 10) + "ms"

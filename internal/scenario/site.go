@@ -181,20 +181,22 @@ var Phoenix = Framework{Name: "phoenix", RegisterForm: "/users/register", Regist
 var Rails = Framework{Name: "rails", RegisterForm: "/users/sign_up", RegisterPost: "/users",
 	LoginForm: "/users/sign_in", LoginPost: "/users/sign_in", Success: 303, FormError: 422, Rails: true}
 
-// Response sizes.
+// Response sizes. These, the user agents and referers below, and the
+// small helpers Pick, Weighted, PublicNet16, RequestID and PhoenixDuration
+// are exported for samplegen, whose samples draw from the same figures.
 const (
-	registerErrorBytes = 6891 // registration form re-rendered with errors
-	loginErrorBytes    = 5342 // log-in form re-rendered with "Invalid email or password"
-	notFoundBytes      = 9    // Phoenix's default "Not Found"
+	RegisterErrorBytes = 6891 // registration form re-rendered with errors
+	LoginErrorBytes    = 5342 // log-in form re-rendered with "Invalid email or password"
+	NotFoundBytes      = 9    // Phoenix's default "Not Found"
 )
 
-// redirectBytes is the body of Phoenix.Controller.redirect/2 to loc.
-func redirectBytes(loc string) int {
+// RedirectBytes is the body of Phoenix.Controller.redirect/2 to loc.
+func RedirectBytes(loc string) int {
 	return len(`<html><body>You are being <a href="`) + len(loc) + len(`">redirected</a>.</body></html>`)
 }
 
 // Browsers of ordinary visitors, with weights, as of late 2026.
-var visitorUAs = []string{
+var VisitorUAs = []string{
 	"Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/155.0.0.0 Safari/537.36",
 	"Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/155.0.0.0 Safari/537.36",
 	"Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/27.1 Safari/605.1.15",
@@ -205,18 +207,18 @@ var visitorUAs = []string{
 	"Mozilla/5.0 (X11; Linux x86_64; rv:157.0) Gecko/20100101 Firefox/157.0",
 	"Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/154.0.0.0 Safari/537.36",
 }
-var visitorUAWeights = []float64{30, 14, 10, 14, 9, 7, 8, 3, 5}
+var VisitorUAWeights = []float64{30, 14, 10, 14, 9, 7, 8, 3, 5}
 
 // iPhoneUA is the index of the iPhone's Safari in visitorUAs: Safari asks
 // for /apple-touch-icon.png, which the site does not have (a 404).
 const iPhoneUA = 3
 
 // Where visitors come from when they land.
-var entryReferers = []string{"-", "https://www.google.com/", "https://duckduckgo.com/", "https://www.bing.com/", "https://news.ycombinator.com/", "https://www.reddit.com/", "https://t.co/"}
-var entryRefererWeights = []float64{38, 42, 6, 5, 2, 4, 3}
+var EntryReferers = []string{"-", "https://www.google.com/", "https://duckduckgo.com/", "https://www.bing.com/", "https://news.ycombinator.com/", "https://www.reddit.com/", "https://t.co/"}
+var EntryRefererWeights = []float64{38, 42, 6, 5, 2, 4, 3}
 
 // Bots that attack forms use a few current desktop browser strings.
-var botUAs = []string{
+var BotUAs = []string{
 	"Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/155.0.0.0 Safari/537.36",
 	"Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/154.0.0.0 Safari/537.36",
 	"Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/155.0.0.0 Safari/537.36",
@@ -244,7 +246,7 @@ var scanPaths = []string{
 	"/.vscode/sftp.json", "/info.php", "/phpinfo.php", "/test.php", "/sftp-config.json", "/.svn/wc.db",
 	"/autodiscover/autodiscover.json?@zdi/Powershell", "/geoserver/web/", "/remote/login", "/webui/",
 }
-var scanUAs = []string{
+var ScanUAs = []string{
 	"Mozilla/5.0 zgrab/0.x",
 	"python-requests/2.32.4",
 	"Go-http-client/1.1",

@@ -42,8 +42,8 @@ type browser struct {
 }
 
 func newBrowser(r *rand.Rand, ip netip.Addr) *browser {
-	i := weighted(r, visitorUAWeights)
-	b := &browser{r: r, ip: ip, ua: visitorUAs[i], iOS: i == iPhoneUA, proto: "HTTP/2.0", actor: ActorVisitor}
+	i := Weighted(r, VisitorUAWeights)
+	b := &browser{r: r, ip: ip, ua: VisitorUAs[i], iOS: i == iPhoneUA, proto: "HTTP/2.0", actor: ActorVisitor}
 	if r.Float64() < 0.08 {
 		b.proto = "HTTP/1.1"
 	}
@@ -102,7 +102,7 @@ func (s *site) assets(t time.Time, b *browser, p *page, pageURL string) {
 		fs[n] = fetch{a.favicon, pageURL} // asked for last, once per visit
 		n++
 		if b.iOS && b.r.Float64() < 0.5 {
-			fs[n] = fetch{asset{"/apple-touch-icon.png", notFoundBytes}, "-"}
+			fs[n] = fetch{asset{"/apple-touch-icon.png", NotFoundBytes}, "-"}
 			n++
 		}
 	}
@@ -173,15 +173,15 @@ var productPages []string
 // link or a bookmark, then a walk along the site's links.
 func (s *site) browse(t time.Time, b *browser) {
 	r := b.r
-	ref := entryReferers[weighted(r, entryRefererWeights)]
+	ref := EntryReferers[Weighted(r, EntryRefererWeights)]
 	var path string
 	switch {
 	case strings.Contains(ref, "google") || strings.Contains(ref, "bing") || strings.Contains(ref, "duckduckgo"):
-		path = pick(r, []string{"/", "/", "/pricing", pick(r, blogPosts), pick(r, blogPosts), pick(r, docsPages), "/templates/:id"})
+		path = Pick(r, []string{"/", "/", "/pricing", Pick(r, blogPosts), Pick(r, blogPosts), Pick(r, docsPages), "/templates/:id"})
 	case ref == "-":
-		path = pick(r, []string{"/", "/", "/", "/pricing", "/docs", "/blog", "/templates"})
+		path = Pick(r, []string{"/", "/", "/", "/pricing", "/docs", "/blog", "/templates"})
 	default:
-		path = pick(r, blogPosts)
+		path = Pick(r, blogPosts)
 	}
 	switch u := r.Float64(); {
 	case u < 0.06:
@@ -192,8 +192,8 @@ func (s *site) browse(t time.Time, b *browser) {
 	case u < 0.09:
 		// An old link (a search result, another site): Phoenix's 404, then
 		// the home page.
-		q := s.emit(r, Request{Start: t, Dur: appDur(r), IP: b.ip, Method: "GET", Path: pick(r, deadLinks), Proto: b.proto,
-			Status: 404, Bytes: notFoundBytes, Referer: ref, UA: b.ua, Actor: b.actor})
+		q := s.emit(r, Request{Start: t, Dur: appDur(r), IP: b.ip, Method: "GET", Path: Pick(r, deadLinks), Proto: b.proto,
+			Status: 404, Bytes: NotFoundBytes, Referer: ref, UA: b.ua, Actor: b.actor})
 		t, path = q.End().Add(ms(between(r, 2000, 8000))), "/"
 	}
 	n := 1 + int(r.ExpFloat64()*1.6)
@@ -217,7 +217,7 @@ func (s *site) browse(t time.Time, b *browser) {
 		if len(p.links) == 0 {
 			return
 		}
-		path = pick(r, p.links)
+		path = Pick(r, p.links)
 		if path == s.fw.RegisterForm || path == s.fw.LoginForm {
 			// Looks at the form and leaves; sign-ups and log-ins are
 			// scheduled on their own, so that their rates are known.
@@ -235,7 +235,7 @@ func (s *site) useApp(t time.Time, b *browser, ref string) time.Time {
 	if r.Float64() < 0.5 {
 		// Signed in and typing the site's name: / redirects to the app.
 		q := s.emit(r, Request{Start: t, Dur: appDur(r), IP: b.ip, Method: "GET", Path: "/", Proto: b.proto,
-			Status: 302, Bytes: redirectBytes("/dashboard"), Referer: ref, UA: b.ua, Actor: b.actor})
+			Status: 302, Bytes: RedirectBytes("/dashboard"), Referer: ref, UA: b.ua, Actor: b.actor})
 		t, ref = q.End().Add(ms(between(r, 20, 90))), "-"
 	}
 	path := "/dashboard"
@@ -251,14 +251,14 @@ func (s *site) useApp(t time.Time, b *browser, ref string) time.Time {
 			t = t.Add(ms(between(r, 20000, 90000)))
 			id := idPath(r, "/invoices/:id")
 			q = s.emit(r, Request{Start: t, Dur: appDur(r), IP: b.ip, Method: "POST", Path: "/invoices", Proto: b.proto,
-				Status: s.fw.Success, Bytes: redirectBytes(id), Referer: siteURL + "/invoices/new", UA: b.ua, Actor: b.actor, Job: "InvoiceMailerJob"})
+				Status: s.fw.Success, Bytes: RedirectBytes(id), Referer: siteURL + "/invoices/new", UA: b.ua, Actor: b.actor, Job: "InvoiceMailerJob"})
 			if q.Status < 400 {
 				t = t.Add(q.Dur + ms(between(r, 30, 120)))
 				s.view(t, b, id, siteURL+"/invoices/new")
 			}
 			path = "/invoices"
 		default:
-			path = pick(r, s.cat.page(path).links)
+			path = Pick(r, s.cat.page(path).links)
 			if path == "/invoices" && r.Float64() < 0.5 {
 				path = idPath(r, "/invoices/:id")
 			}
@@ -280,13 +280,13 @@ func (s *site) submit(t time.Time, b *browser, path string, status, bytes int, m
 func (s *site) login(t time.Time, b *browser, fails int) {
 	r := b.r
 	b.warm = r.Float64() < 0.5 // returning users often have the assets cached
-	s.view(t, b, s.fw.LoginForm, pick(r, []string{"-", "-", siteURL + "/"}))
+	s.view(t, b, s.fw.LoginForm, Pick(r, []string{"-", "-", siteURL + "/"}))
 	for range fails {
 		t = t.Add(ms(between(r, 5000, 20000)))
-		s.submit(t, b, s.fw.LoginPost, s.fw.FormError, loginErrorBytes+between(r, -8, 8), "")
+		s.submit(t, b, s.fw.LoginPost, s.fw.FormError, LoginErrorBytes+between(r, -8, 8), "")
 	}
 	t = t.Add(ms(between(r, 4000, 15000)))
-	if q := s.submit(t, b, s.fw.LoginPost, s.fw.Success, redirectBytes("/dashboard"), ""); q.Status < 400 {
+	if q := s.submit(t, b, s.fw.LoginPost, s.fw.Success, RedirectBytes("/dashboard"), ""); q.Status < 400 {
 		s.useApp(q.End().Add(ms(between(r, 20, 90))), b, siteURL+s.fw.LoginForm)
 	}
 }
@@ -296,15 +296,15 @@ func (s *site) login(t time.Time, b *browser, fails int) {
 // dashboard.
 func (s *site) signup(t time.Time, b *browser, retry bool) {
 	r := b.r
-	s.view(t, b, "/pricing", pick(r, []string{"-", "https://www.google.com/"}))
+	s.view(t, b, "/pricing", Pick(r, []string{"-", "https://www.google.com/"}))
 	t = t.Add(think(r))
 	s.view(t, b, s.fw.RegisterForm, siteURL+"/pricing")
 	if retry {
 		t = t.Add(ms(between(r, 25000, 80000)))
-		s.submit(t, b, s.fw.RegisterPost, s.fw.FormError, registerErrorBytes+between(r, -30, 30), "")
+		s.submit(t, b, s.fw.RegisterPost, s.fw.FormError, RegisterErrorBytes+between(r, -30, 30), "")
 	}
 	t = t.Add(ms(between(r, 20000, 90000)))
-	q := s.submit(t, b, s.fw.RegisterPost, s.fw.Success, redirectBytes("/dashboard"), "user registered")
+	q := s.submit(t, b, s.fw.RegisterPost, s.fw.Success, RedirectBytes("/dashboard"), "user registered")
 	if q.Status < 400 {
 		s.useApp(q.End().Add(ms(between(r, 20, 90))), b, siteURL+s.fw.RegisterForm)
 	}
@@ -346,11 +346,11 @@ func staticDur(r *rand.Rand) time.Duration {
 	return time.Duration(between(r, 300, 4000)) * time.Microsecond
 }
 
-// pick returns a random element of xs.
-func pick[T any](r *rand.Rand, xs []T) T { return xs[r.IntN(len(xs))] }
+// Pick returns a random element of xs.
+func Pick[T any](r *rand.Rand, xs []T) T { return xs[r.IntN(len(xs))] }
 
-// weighted returns an index drawn with the given weights.
-func weighted(r *rand.Rand, w []float64) int {
+// Weighted returns an index drawn with the given weights.
+func Weighted(r *rand.Rand, w []float64) int {
 	var sum float64
 	for _, x := range w {
 		sum += x

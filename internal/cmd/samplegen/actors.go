@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/sentinel-dev/sentinel/internal/scenario"
 )
 
 // visitor is a person with a browser.
@@ -13,7 +15,7 @@ type visitor struct {
 }
 
 func (tr *traffic) newVisitor() *visitor {
-	v := &visitor{ip: tr.ip(), ua: visitorUAs[weighted(tr.r, visitorUAWeights)], proto: "HTTP/2.0"}
+	v := &visitor{ip: tr.ip(), ua: scenario.VisitorUAs[scenario.Weighted(tr.r, scenario.VisitorUAWeights)], proto: "HTTP/2.0"}
 	if tr.chance(0.08) {
 		v.proto = "HTTP/1.1"
 	}
@@ -87,15 +89,15 @@ func (tr *traffic) think() time.Duration {
 // link or a bookmark, then a walk along the site's links.
 func (tr *traffic) browse(t time.Time) {
 	v := tr.newVisitor()
-	ref := entryReferers[weighted(tr.r, entryRefererWeights)]
+	ref := scenario.EntryReferers[scenario.Weighted(tr.r, scenario.EntryRefererWeights)]
 	var path string
 	switch {
 	case strings.Contains(ref, "google") || strings.Contains(ref, "bing") || strings.Contains(ref, "duckduckgo"):
-		path = pick(tr.r, []string{"/", "/", "/pricing", pick(tr.r, blogPosts), pick(tr.r, blogPosts), pick(tr.r, docsPages)})
+		path = scenario.Pick(tr.r, []string{"/", "/", "/pricing", scenario.Pick(tr.r, blogPosts), scenario.Pick(tr.r, blogPosts), scenario.Pick(tr.r, docsPages)})
 	case ref == "-":
-		path = pick(tr.r, []string{"/", "/", "/", "/pricing", "/docs", "/blog"})
+		path = scenario.Pick(tr.r, []string{"/", "/", "/", "/pricing", "/docs", "/blog"})
 	default:
-		path = pick(tr.r, blogPosts)
+		path = scenario.Pick(tr.r, blogPosts)
 	}
 	n := 1 + int(tr.r.ExpFloat64()*1.6)
 	for i := 0; i < n; i++ {
@@ -117,7 +119,7 @@ func (tr *traffic) browse(t time.Time) {
 		if len(p.links) == 0 {
 			return
 		}
-		path = pick(tr.r, p.links)
+		path = scenario.Pick(tr.r, p.links)
 		if path == "/users/register" || path == "/users/log_in" {
 			// Looks at the form and leaves; sign-ups and log-ins are
 			// scheduled explicitly so that scenarios can count them.
@@ -142,14 +144,14 @@ func (tr *traffic) useApp(t time.Time, v *visitor, ref string) time.Time {
 			t = t.Add(ms(tr.between(20000, 90000)))
 			id := fmt.Sprintf("/invoices/%d", tr.between(1000, 4000))
 			q = tr.emit(request{start: t, dur: tr.appDur(), ip: v.ip, method: "POST", path: "/invoices", proto: v.proto,
-				status: 302, bytes: redirectBytes(id), referer: siteURL + "/invoices/new", ua: v.ua, actor: actorVisitor})
+				status: 302, bytes: scenario.RedirectBytes(id), referer: siteURL + "/invoices/new", ua: v.ua, actor: actorVisitor})
 			if q.status == 302 {
 				t = t.Add(q.dur + ms(tr.between(30, 120)))
 				tr.view(t, v, id, siteURL+"/invoices/new")
 			}
 			path = "/invoices"
 		} else {
-			path = pick(tr.r, pageFor(path).links)
+			path = scenario.Pick(tr.r, pageFor(path).links)
 			if path == "/invoices" && tr.chance(0.5) {
 				path = fmt.Sprintf("/invoices/%d", tr.between(1000, 4000))
 			}
@@ -170,13 +172,13 @@ func (tr *traffic) submit(t time.Time, v *visitor, path string, status, bytes in
 func (tr *traffic) login(t time.Time, fails int) {
 	v := tr.newVisitor()
 	v.warm = tr.chance(0.5) // returning users often have the assets cached
-	tr.view(t, v, "/users/log_in", pick(tr.r, []string{"-", "-", siteURL + "/"}))
+	tr.view(t, v, "/users/log_in", scenario.Pick(tr.r, []string{"-", "-", siteURL + "/"}))
 	for range fails {
 		t = t.Add(ms(tr.between(5000, 20000)))
-		tr.submit(t, v, "/users/log_in", 200, loginErrorBytes+tr.between(-8, 8), "")
+		tr.submit(t, v, "/users/log_in", 200, scenario.LoginErrorBytes+tr.between(-8, 8), "")
 	}
 	t = t.Add(ms(tr.between(4000, 15000)))
-	if q := tr.submit(t, v, "/users/log_in", 302, redirectBytes("/dashboard"), ""); q.status == 302 {
+	if q := tr.submit(t, v, "/users/log_in", 302, scenario.RedirectBytes("/dashboard"), ""); q.status == 302 {
 		tr.useApp(q.end().Add(ms(tr.between(20, 90))), v, siteURL+"/users/log_in")
 	}
 }
@@ -185,16 +187,16 @@ func (tr *traffic) login(t time.Time, fails int) {
 // form, now and then a validation error, then a 302 to the dashboard.
 func (tr *traffic) signup(t time.Time, retry bool) {
 	v := tr.newVisitor()
-	ref := pick(tr.r, []string{"-", "https://www.google.com/"})
+	ref := scenario.Pick(tr.r, []string{"-", "https://www.google.com/"})
 	tr.view(t, v, "/pricing", ref)
 	t = t.Add(tr.think())
 	tr.view(t, v, "/users/register", siteURL+"/pricing")
 	if retry {
 		t = t.Add(ms(tr.between(25000, 80000)))
-		tr.submit(t, v, "/users/register", 200, registerErrorBytes+tr.between(-30, 30), "")
+		tr.submit(t, v, "/users/register", 200, scenario.RegisterErrorBytes+tr.between(-30, 30), "")
 	}
 	t = t.Add(ms(tr.between(20000, 90000)))
-	if q := tr.submit(t, v, "/users/register", 302, redirectBytes("/dashboard"), "user registered"); q.status == 302 {
+	if q := tr.submit(t, v, "/users/register", 302, scenario.RedirectBytes("/dashboard"), "user registered"); q.status == 302 {
 		tr.useApp(q.end().Add(ms(tr.between(20, 90))), v, siteURL+"/users/register")
 	}
 }
@@ -221,7 +223,7 @@ type crawler struct {
 func (tr *traffic) crawl(c crawler, from, to time.Time, meanGap, minGap time.Duration) {
 	lastRobots := time.Time{}
 	for t := from.Add(tr.gap(meanGap)); t.Before(to); t = t.Add(minGap + tr.gap(meanGap-minGap)) {
-		q := request{start: t, ip: pick(tr.r, c.ips), method: "GET", ua: c.uas[weighted(tr.r, c.uaWeights)],
+		q := request{start: t, ip: scenario.Pick(tr.r, c.ips), method: "GET", ua: c.uas[scenario.Weighted(tr.r, c.uaWeights)],
 			referer: "-", status: 200, actor: actorCrawler}
 		switch u := tr.r.Float64(); {
 		case t.Sub(lastRobots) > time.Hour:
@@ -230,18 +232,18 @@ func (tr *traffic) crawl(c crawler, from, to time.Time, meanGap, minGap time.Dur
 		case u < 0.015:
 			q.path, q.bytes = "/sitemap.xml", 6120
 		case u < 0.07:
-			a := pick(tr.r, []asset{cssAsset, jsAsset, fontAssets[0]})
+			a := scenario.Pick(tr.r, []asset{cssAsset, jsAsset, fontAssets[0]})
 			q.path, q.bytes, q.static = a.path, a.bytes, true
 		case u < 0.09:
 			// Pages that moved or went away.
-			q.path = pick(tr.r, []string{"/blog/2024/welcome", "/signup", "/features/old-invoices", "/docs/v1/api"})
+			q.path = scenario.Pick(tr.r, []string{"/blog/2024/welcome", "/signup", "/features/old-invoices", "/docs/v1/api"})
 			if q.path == "/signup" {
-				q.status, q.bytes = 301, redirectBytes("/users/register")
+				q.status, q.bytes = 301, scenario.RedirectBytes("/users/register")
 			} else {
-				q.status, q.bytes = 404, notFoundBytes
+				q.status, q.bytes = 404, scenario.NotFoundBytes
 			}
 		default:
-			q.path = pick(tr.r, []string{pick(tr.r, marketing), pick(tr.r, blogPosts), pick(tr.r, blogPosts), pick(tr.r, docsPages), "/terms", "/privacy", "/users/register", "/users/log_in"})
+			q.path = scenario.Pick(tr.r, []string{scenario.Pick(tr.r, marketing), scenario.Pick(tr.r, blogPosts), scenario.Pick(tr.r, blogPosts), scenario.Pick(tr.r, docsPages), "/terms", "/privacy", "/users/register", "/users/log_in"})
 			q.bytes = pageFor(q.path).bytes + tr.between(-40, 40)
 		}
 		if q.static {
@@ -281,7 +283,7 @@ func (tr *traffic) poll(p poller, from, to time.Time, every time.Duration, feedC
 // scan is a vulnerability scanner probing n paths from one address over
 // span, after one look at the home page.
 func (tr *traffic) scan(t time.Time, n int, span time.Duration) string {
-	ip, ua := tr.ip(), pick(tr.r, scanUAs)
+	ip, ua := tr.ip(), scenario.Pick(tr.r, scenario.ScanUAs)
 	tr.emit(request{start: t, dur: tr.appDur(), ip: ip, method: "GET", path: "/", ua: ua, referer: "-", status: 200,
 		bytes: pages["/"].bytes, actor: actorScanner})
 	paths := append([]string(nil), scanPaths...)
@@ -289,7 +291,7 @@ func (tr *traffic) scan(t time.Time, n int, span time.Duration) string {
 	for i := range min(n, len(paths)) {
 		at := t.Add(time.Duration(int64(span) * int64(i+1) / int64(n+1))).Add(ms(tr.between(-400, 400)))
 		tr.emit(request{start: at, dur: tr.appDur(), ip: ip, method: "GET", path: paths[i], ua: ua, referer: "-",
-			status: 404, bytes: notFoundBytes, actor: actorScanner})
+			status: 404, bytes: scenario.NotFoundBytes, actor: actorScanner})
 	}
 	return ip
 }

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"slices"
 	"time"
+
+	"github.com/sentinel-dev/sentinel/internal/scenario"
 )
 
 // flood is a distributed bot attack on one form: many addresses, a few
@@ -45,7 +47,7 @@ func (tr *traffic) flood(f flood) {
 	var bots []bot
 	var slots []int // bot index of each request
 	enlist := func(n int) {
-		b := bot{ip: tr.ipIn(pick(tr.r, nets)), ua: pick(tr.r, botUAs), referer: "-"}
+		b := bot{ip: tr.ipIn(scenario.Pick(tr.r, nets)), ua: scenario.Pick(tr.r, scenario.BotUAs), referer: "-"}
 		if tr.chance(f.refererShare) {
 			b.referer = siteURL + f.path
 		}
@@ -58,7 +60,7 @@ func (tr *traffic) flood(f flood) {
 		enlist(tr.between(f.heavyLo, f.heavyHi))
 	}
 	for len(slots) < total {
-		enlist(min(weighted(tr.r, f.perIP)+1, total-len(slots)))
+		enlist(min(scenario.Weighted(tr.r, f.perIP)+1, total-len(slots)))
 	}
 	tr.r.Shuffle(len(slots), func(i, j int) { slots[i], slots[j] = slots[j], slots[i] })
 

@@ -3,13 +3,13 @@ package main
 import (
 	"bytes"
 	"cmp"
-	"encoding/base64"
-	"encoding/binary"
 	"fmt"
 	"math/rand/v2"
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/sentinel-dev/sentinel/internal/scenario"
 )
 
 // window keeps the requests nginx logged in [from, to) whose start the app
@@ -65,7 +65,7 @@ func phoenixLogger(reqs []request, seed uint64) []byte {
 	var lines []line
 	counter := uint32(18_000 + r.IntN(2000))
 	for _, q := range dyn {
-		id := requestID(q.start, uint32(r.IntN(1<<24)), counter)
+		id := scenario.RequestID(q.start, uint32(r.IntN(1<<24)), counter)
 		counter++
 		meta := fmt.Sprintf("request_id=%s remote_ip=%s ", id, q.ip)
 		path, _, _ := strings.Cut(q.path, "?")
@@ -80,7 +80,7 @@ func phoenixLogger(reqs []request, seed uint64) []byte {
 			add(q.end(), "error", q.crash)
 			continue
 		}
-		add(q.end(), "info", fmt.Sprintf("Sent %d in %s", q.status, phoenixDuration(q.dur)))
+		add(q.end(), "info", fmt.Sprintf("Sent %d in %s", q.status, scenario.PhoenixDuration(q.dur)))
 	}
 	slices.SortFunc(lines, func(a, b line) int {
 		return cmp.Or(a.t.Compare(b.t), cmp.Compare(a.seq, b.seq))
@@ -90,25 +90,4 @@ func phoenixLogger(reqs []request, seed uint64) []byte {
 		b.WriteString(l.text)
 	}
 	return b.Bytes()
-}
-
-// requestID makes a Plug.RequestId id: base64url of 64 bits of system time
-// in nanoseconds, 24 bits of a process hash and 32 bits of a unique
-// integer, 20 characters.
-func requestID(t time.Time, proc, unique uint32) string {
-	var raw [15]byte
-	binary.BigEndian.PutUint64(raw[0:8], uint64(t.UnixNano()))
-	raw[8], raw[9], raw[10] = byte(proc>>16), byte(proc>>8), byte(proc)
-	binary.BigEndian.PutUint32(raw[11:15], unique)
-	return base64.URLEncoding.EncodeToString(raw[:])
-}
-
-// phoenixDuration formats d as Phoenix.Logger does: whole milliseconds
-// above 1000 µs, else microseconds.
-func phoenixDuration(d time.Duration) string {
-	us := d.Microseconds()
-	if us > 1000 {
-		return fmt.Sprintf("%dms", us/1000)
-	}
-	return fmt.Sprintf("%dµs", us)
 }

@@ -6,6 +6,8 @@ import (
 	"math/rand/v2"
 	"strings"
 	"time"
+
+	"github.com/sentinel-dev/sentinel/internal/scenario"
 )
 
 // sample is one generated file.
@@ -62,7 +64,7 @@ func (tr *traffic) readers(from, to time.Time, rate float64) {
 	for _, t := range tr.arrivals(from, to, rate/2, constant(rate/2)) {
 		v := tr.newVisitor()
 		v.warm = true
-		tr.view(t, v, pick(tr.r, blogPosts), entryReferers[weighted(tr.r, entryRefererWeights)])
+		tr.view(t, v, scenario.Pick(tr.r, blogPosts), scenario.EntryReferers[scenario.Weighted(tr.r, scenario.EntryRefererWeights)])
 	}
 }
 
@@ -136,9 +138,9 @@ func signupFlood() result {
 		prefixes: 1400, refererShare: 0.35,
 		outcome: func(tr *traffic) (int, int, string) {
 			if tr.chance(0.97) {
-				return 302, redirectBytes("/dashboard"), "user registered"
+				return 302, scenario.RedirectBytes("/dashboard"), "user registered"
 			}
-			return 200, registerErrorBytes + tr.between(-30, 30), ""
+			return 200, scenario.RegisterErrorBytes + tr.between(-30, 30), ""
 		},
 	})
 
@@ -301,12 +303,12 @@ func credentialStuffing() result {
 		prefixes: 2200, refererShare: 0.2,
 		outcome: func(tr *traffic) (int, int, string) {
 			if tr.chance(0.02) {
-				return 302, redirectBytes("/dashboard"), ""
+				return 302, scenario.RedirectBytes("/dashboard"), ""
 			}
-			return 200, loginErrorBytes + tr.between(-8, 8), ""
+			return 200, scenario.LoginErrorBytes + tr.between(-8, 8), ""
 		},
 	})
-	tr.bruteForce(bruteIP, "python-requests/2.32.4", "/users/log_in", attack.Add(2*time.Minute), 60, 15, 200, loginErrorBytes)
+	tr.bruteForce(bruteIP, "python-requests/2.32.4", "/users/log_in", attack.Add(2*time.Minute), 60, 15, 200, scenario.LoginErrorBytes)
 
 	reqs := window(tr.reqs, from, to)
 	nginx := nginxCombined(reqs)

@@ -115,45 +115,6 @@ func init() {
 	add(&page{"/invoices/:id", 14320, nil, []string{"/invoices", "/dashboard", "/clients"}})
 }
 
-// Response sizes of the forms.
-const (
-	registerErrorBytes = 6891 // registration form re-rendered with errors
-	loginErrorBytes    = 5342 // log-in form re-rendered with "Invalid email or password"
-	notFoundBytes      = 9    // Phoenix's default "Not Found"
-)
-
-// redirectBytes is the body of Phoenix.Controller.redirect/2 to loc.
-func redirectBytes(loc string) int {
-	return len(`<html><body>You are being <a href="`) + len(loc) + len(`">redirected</a>.</body></html>`)
-}
-
-// Browsers of ordinary visitors, with weights, as of late 2026.
-var visitorUAs = []string{
-	"Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/155.0.0.0 Safari/537.36",
-	"Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/155.0.0.0 Safari/537.36",
-	"Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/27.1 Safari/605.1.15",
-	"Mozilla/5.0 (iPhone; CPU iPhone OS 18_7 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/27.1 Mobile/15E148 Safari/604.1",
-	"Mozilla/5.0 (Linux; Android 10; K) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/155.0.0.0 Mobile Safari/537.36",
-	"Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:157.0) Gecko/20100101 Firefox/157.0",
-	"Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/155.0.0.0 Safari/537.36 Edg/155.0.0.0",
-	"Mozilla/5.0 (X11; Linux x86_64; rv:157.0) Gecko/20100101 Firefox/157.0",
-	"Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/154.0.0.0 Safari/537.36",
-}
-var visitorUAWeights = []float64{30, 14, 10, 14, 9, 7, 8, 3, 5}
-
-// Where visitors come from when they land.
-var entryReferers = []string{"-", "https://www.google.com/", "https://duckduckgo.com/", "https://www.bing.com/", "https://news.ycombinator.com/", "https://www.reddit.com/", "https://t.co/"}
-var entryRefererWeights = []float64{38, 42, 6, 5, 2, 4, 3}
-
-// Bots that attack forms use a few current desktop browser strings.
-var botUAs = []string{
-	"Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/155.0.0.0 Safari/537.36",
-	"Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/154.0.0.0 Safari/537.36",
-	"Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/155.0.0.0 Safari/537.36",
-	"Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:157.0) Gecko/20100101 Firefox/157.0",
-	"Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/155.0.0.0 Safari/537.36",
-}
-
 // Crawlers and other well-behaved machines.
 var (
 	googlebot = crawler{
@@ -194,10 +155,4 @@ var scanPaths = []string{
 	"/.vscode/sftp.json", "/info.php", "/phpinfo.php", "/test.php", "/sftp-config.json", "/.svn/wc.db",
 	"/autodiscover/autodiscover.json?@zdi/Powershell", "/geoserver/web/", "/remote/login", "/webui/",
 	"/ecp/Current/exporttool/microsoft.exchange.ediscovery.exporttool.application", "/.well-known/security.txt",
-}
-var scanUAs = []string{
-	"Mozilla/5.0 zgrab/0.x",
-	"python-requests/2.32.4",
-	"Go-http-client/1.1",
-	"Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36",
 }

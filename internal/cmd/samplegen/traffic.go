@@ -5,6 +5,8 @@ import (
 	"math"
 	"math/rand/v2"
 	"time"
+
+	"github.com/sentinel-dev/sentinel/internal/scenario"
 )
 
 // request is one HTTP request of a generated scenario. A scenario is built
@@ -136,7 +138,7 @@ func (tr *traffic) ip() string {
 	for {
 		a := tr.r.IntN(223) + 1
 		b, c, d := tr.r.IntN(256), tr.r.IntN(256), tr.r.IntN(254)+1
-		if !public(a, b) {
+		if !scenario.PublicNet16(a, b) {
 			continue
 		}
 		if s := fmt.Sprintf("%d.%d.%d.%d", a, b, c, d); !tr.used[s] {
@@ -161,45 +163,10 @@ func (tr *traffic) ipIn(prefix string) string {
 func (tr *traffic) prefix16() string {
 	for {
 		a, b := tr.r.IntN(223)+1, tr.r.IntN(256)
-		if public(a, b) {
+		if scenario.PublicNet16(a, b) {
 			return fmt.Sprintf("%d.%d", a, b)
 		}
 	}
-}
-
-// public reports whether a.b.0.0/16 is outside the private, shared,
-// loopback, link-local and documentation ranges.
-func public(a, b int) bool {
-	switch {
-	case a == 0, a == 10, a == 127, a >= 224:
-		return false
-	case a == 100 && b >= 64 && b < 128, a == 169 && b == 254:
-		return false
-	case a == 172 && b >= 16 && b < 32, a == 192 && b == 168, a == 192 && b == 0:
-		return false
-	case a == 198 && (b == 18 || b == 19 || b == 51), a == 203 && b == 0:
-		return false
-	}
-	return true
-}
-
-// pick returns a random element of xs.
-func pick[T any](r *rand.Rand, xs []T) T { return xs[r.IntN(len(xs))] }
-
-// weighted returns an index drawn with the given weights.
-func weighted(r *rand.Rand, w []float64) int {
-	var sum float64
-	for _, x := range w {
-		sum += x
-	}
-	u := r.Float64() * sum
-	for i, x := range w {
-		if u < x {
-			return i
-		}
-		u -= x
-	}
-	return len(w) - 1
 }
 
 // arrivals returns the start times of a Poisson process on [from, to)
