@@ -20,6 +20,7 @@ import (
 
 	"github.com/sentinel-dev/sentinel/alert"
 	"github.com/sentinel-dev/sentinel/alerts"
+	"github.com/sentinel-dev/sentinel/internal/httpserve"
 )
 
 // DefaultTTL is how long a link lives unless settings.public.link_ttl
@@ -151,14 +152,13 @@ type Server struct {
 	nonces  *Nonces
 	audit   *Audit
 	limit   *limiter
-	hsrv    *http.Server
+	srv     httpserve.Server
 	origin  string // scheme://host of the URL, for the Origin check
 	prefix  string // the URL's path, without its trailing slash
 	pending sync.WaitGroup
 
-	mu   sync.Mutex // guards ln and base
-	ln   net.Listener
-	base string // the URL links start with; set when the listener is bound if URL was empty
+	mu   sync.Mutex // guards base (and origin, when set at Listen)
+	base string     // the URL links start with; set when the listener is bound if URL was empty
 }
 
 // New checks opts, makes the key if there is none yet, and opens the used
@@ -194,7 +194,7 @@ func New(opts Options) (*Server, error) {
 		}
 		s.origin, s.prefix = u.Scheme+"://"+u.Host, strings.TrimSuffix(u.EscapedPath(), "/")
 		s.base = s.origin + s.prefix
-	} else if loop, err := loopback(opts.Listen); err != nil || !loop {
+	} else if loop, err := httpserve.IsLoopback(opts.Listen); err != nil || !loop {
 		return nil, fmt.Errorf("links: listen %q: without a url, only a loopback address serves links", opts.Listen)
 	}
 	if _, err := s.keys.Key(); err != nil {
@@ -211,44 +211,26 @@ func New(opts Options) (*Server, error) {
 	if s.audit, err = OpenAudit(filepath.Join(opts.StateDir, AuditFile)); err != nil {
 		return nil, err
 	}
-	s.hsrv = &http.Server{Handler: s.handler(), ReadHeaderTimeout: readHeaderTimeout, ReadTimeout: readTimeout,
+	s.srv.HTTP = &http.Server{Handler: s.handler(), ReadHeaderTimeout: readHeaderTimeout, ReadTimeout: readTimeout,
 		WriteTimeout: writeTimeout, IdleTimeout: idleTimeout, MaxHeaderBytes: maxHeaderBytes,
 		ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelWarn)}
 	return s, nil
 }
 
-// loopback reports whether addr's host is a loopback address or localhost.
-func loopback(addr string) (bool, error) {
-	host, _, err := net.SplitHostPort(addr)
-	if err != nil {
-		return false, err
-	}
-	if strings.EqualFold(host, "localhost") {
-		return true, nil
-	}
-	ip, err := netip.ParseAddr(host)
-	return err == nil && ip.IsLoopback(), nil
-}
-
 // Listen binds the listener and returns its address. Calling it is
 // optional: Run listens if it has not.
 func (s *Server) Listen(ctx context.Context) (net.Addr, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.ln != nil {
-		return s.ln.Addr(), nil
-	}
-	var lc net.ListenConfig
-	ln, err := lc.Listen(ctx, "tcp", s.opts.Listen)
+	a, err := s.srv.Listen(ctx, s.opts.Listen)
 	if err != nil {
 		return nil, fmt.Errorf("public listener: %w", err)
 	}
-	s.ln = ln
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	if s.base == "" {
-		s.origin = "http://" + ln.Addr().String()
+		s.origin = "http://" + a.String()
 		s.base = s.origin
 	}
-	return ln.Addr(), nil
+	return a, nil
 }
 
 // URL returns the address links start with ("" before a listener without
@@ -266,26 +248,8 @@ func (s *Server) Run(ctx context.Context) error {
 	if _, err := s.Listen(ctx); err != nil {
 		return err
 	}
-	s.mu.Lock()
-	ln := s.ln
-	s.mu.Unlock()
-	errc := make(chan error, 1)
-	go func() { errc <- s.hsrv.Serve(ln) }()
-	var err error
-	select {
-	case err = <-errc:
-	case <-ctx.Done():
-		sctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
-		if serr := s.hsrv.Shutdown(sctx); serr != nil {
-			s.hsrv.Close()
-		}
-		cancel()
-		<-errc
-	}
+	err := s.srv.Serve(ctx, s.opts.Listen, shutdownTimeout)
 	s.pending.Wait()
-	if errors.Is(err, http.ErrServerClosed) {
-		err = nil
-	}
 	return err
 }
 

@@ -86,7 +86,7 @@ func serve(s *Server, method, target, ua string, form url.Values, hdr map[string
 		r.Header.Set(k, v)
 	}
 	w := httptest.NewRecorder()
-	s.hsrv.Handler.ServeHTTP(w, r)
+	s.srv.HTTP.Handler.ServeHTTP(w, r)
 	return w.Code, w.Body.String(), w.Header()
 }
 

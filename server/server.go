@@ -18,6 +18,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/sentinel-dev/sentinel/alerts"
+	"github.com/sentinel-dev/sentinel/internal/httpserve"
 )
 
 // DefaultAddr is where the API listens unless told otherwise: loopback
@@ -92,12 +93,9 @@ type Options struct {
 type Server struct {
 	opts    Options
 	log     *slog.Logger
-	hsrv    *http.Server
+	srv     httpserve.Server
 	reload  sync.Mutex // serialises calls to opts.Reload
 	tokenID [sha256.Size]byte
-
-	mu sync.Mutex   // guards ln
-	ln net.Listener // set by Listen
 }
 
 // New returns a Server. It refuses an address it cannot parse, a
@@ -106,7 +104,7 @@ func New(opts Options) (*Server, error) {
 	if opts.Addr == "" {
 		opts.Addr = DefaultAddr
 	}
-	loopback, err := isLoopback(opts.Addr)
+	loopback, err := httpserve.IsLoopback(opts.Addr)
 	if err != nil {
 		return nil, err
 	}
@@ -124,7 +122,7 @@ func New(opts Options) (*Server, error) {
 		s.log = slog.New(slog.DiscardHandler)
 	}
 	s.tokenID = sha256.Sum256([]byte(opts.Token))
-	s.hsrv = &http.Server{
+	s.srv.HTTP = &http.Server{
 		Handler:           s.handler(),
 		ReadHeaderTimeout: readHeaderTimeout,
 		ReadTimeout:       readTimeout,
@@ -136,51 +134,25 @@ func New(opts Options) (*Server, error) {
 	return s, nil
 }
 
-// isLoopback reports whether addr's host is a loopback IP or "localhost".
-// An empty host ("":9911") means every interface, so it is not.
-func isLoopback(addr string) (bool, error) {
-	host, _, err := net.SplitHostPort(addr)
-	if err != nil {
-		return false, fmt.Errorf("listen address %q: %w", addr, err)
-	}
-	if strings.EqualFold(host, "localhost") {
-		return true, nil
-	}
-	ip, err := netip.ParseAddr(host)
-	if err != nil {
-		return false, nil // a host name other than localhost may resolve anywhere
-	}
-	return ip.IsLoopback(), nil
-}
-
 // Listen binds the server's address and returns the bound one, so a
 // caller (a test on "127.0.0.1:0") knows where to connect before
 // [Server.Run] serves. Calling it is optional: Run listens if it has not.
 // Only the first call binds; later ones return the same address.
 func (s *Server) Listen(ctx context.Context) (net.Addr, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.ln != nil {
-		return s.ln.Addr(), nil
-	}
-	var lc net.ListenConfig
-	ln, err := lc.Listen(ctx, "tcp", s.opts.Addr)
+	a, err := s.srv.Listen(ctx, s.opts.Addr)
 	if err != nil {
 		return nil, fmt.Errorf("http api: %w", err) // err names the address
 	}
-	s.ln = ln
-	return ln.Addr(), nil
+	return a, nil
 }
 
 // Addr returns the bound address ("127.0.0.1:41234"), or "" before
 // [Server.Listen] (or Run) has bound it. It is safe for concurrent use.
 func (s *Server) Addr() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.ln == nil {
-		return ""
+	if a := s.srv.Addr(); a != nil {
+		return a.String()
 	}
-	return s.ln.Addr().String()
+	return ""
 }
 
 // Run listens (unless [Server.Listen] already did) and serves until ctx
@@ -191,32 +163,7 @@ func (s *Server) Run(ctx context.Context) error {
 	if _, err := s.Listen(ctx); err != nil {
 		return err
 	}
-	s.mu.Lock()
-	ln := s.ln
-	s.mu.Unlock()
-
-	errc := make(chan error, 1)
-	go func() { errc <- s.hsrv.Serve(ln) }()
-
-	select {
-	case err := <-errc:
-		return fmt.Errorf("serve %s: %w", ln.Addr(), err)
-	case <-ctx.Done():
-	}
-	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), shutdownTimeout)
-	defer cancel()
-	err := s.hsrv.Shutdown(sctx)
-	if err != nil {
-		// Requests still running past the deadline: cut them off.
-		s.hsrv.Close()
-	}
-	if serr := <-errc; !errors.Is(serr, http.ErrServerClosed) {
-		return fmt.Errorf("serve %s: %w", ln.Addr(), serr)
-	}
-	if err != nil && !errors.Is(err, context.DeadlineExceeded) {
-		return fmt.Errorf("shut down %s: %w", ln.Addr(), err)
-	}
-	return nil
+	return s.srv.Serve(ctx, s.opts.Addr, shutdownTimeout)
 }
 
 // handler routes the endpoints behind the token (or Host) check and the
