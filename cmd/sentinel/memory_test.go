@@ -4,18 +4,13 @@ import (
 	"bufio"
 	"bytes"
 	"fmt"
-	"io"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
-
-	"github.com/sentinel-dev/sentinel/internal/testutil"
 )
 
 // soakEnv enables the long tests (.ci/run sets it): they write hundreds
@@ -41,20 +36,7 @@ func TestRun_memoryLongLines(t *testing.T) {
 	tap := filepath.Join(dir, "tap")
 	w := newNumberedLog(t, logPath)
 	addr := freeAddr(t)
-	var stderr testutil.SyncBuffer
-	cmd := exec.Command(exe, "run", "--state-dir", filepath.Join(dir, "state"), "--listen", addr, logPath)
-	cmd.Env = append(os.Environ(), tapEnv+"="+tap)
-	cmd.Stdout, cmd.Stderr = io.Discard, &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer func() {
-		cmd.Process.Signal(syscall.SIGTERM)
-		cmd.Wait()
-		if t.Failed() {
-			t.Logf("daemon logs:\n%s", stderr.String())
-		}
-	}()
+	cmd, _ := startRun(t, exe, append(os.Environ(), tapEnv+"="+tap), "--state-dir", filepath.Join(dir, "state"), "--listen", addr, logPath)
 	metric := func(name string) float64 {
 		resp, err := http.Get("http://" + addr + "/metrics")
 		if err != nil {

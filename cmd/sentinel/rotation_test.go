@@ -341,20 +341,7 @@ func TestRun_notAFile(t *testing.T) {
 		os.Mkdir(logs, 0o755)
 		a := newNumberedLog(t, filepath.Join(logs, "a.log"))
 		tap := filepath.Join(dir, "tap")
-		var stderr testutil.SyncBuffer
-		cmd := exec.Command(exe, "run", "--state-dir", filepath.Join(dir, "state"), "--listen", "", logs)
-		cmd.Env = append(os.Environ(), tapEnv+"="+tap)
-		cmd.Stdout, cmd.Stderr = io.Discard, &stderr
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		defer func() {
-			cmd.Process.Signal(syscall.SIGTERM)
-			cmd.Wait()
-			if t.Failed() {
-				t.Logf("daemon logs:\n%s", stderr.String())
-			}
-		}()
+		_, stderr := startRun(t, exe, append(os.Environ(), tapEnv+"="+tap), "--state-dir", filepath.Join(dir, "state"), "--listen", "", logs)
 		deadline := time.Now().Add(10 * time.Second)
 		for !strings.Contains(stderr.String(), "following the *.log files in it") {
 			if time.Now().After(deadline) {

@@ -155,19 +155,7 @@ func TestRun_sighup(t *testing.T) {
 	}
 	writeCfg("5")
 	addr := freeAddr(t)
-	var logs testutil.SyncBuffer
-	cmd := exec.Command(exe, "run", "-c", cfgPath, "--state-dir", filepath.Join(dir, "state"), "--listen", addr)
-	cmd.Stdout, cmd.Stderr = new(bytes.Buffer), &logs
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer func() {
-		cmd.Process.Signal(syscall.SIGTERM)
-		cmd.Wait()
-		if t.Failed() {
-			t.Logf("daemon logs:\n%s", logs.String())
-		}
-	}()
+	cmd, logs := startRun(t, exe, nil, "-c", cfgPath, "--state-dir", filepath.Join(dir, "state"), "--listen", addr)
 	threshold := func() string {
 		var out bytes.Buffer
 		for range 100 {
@@ -224,6 +212,29 @@ func freeAddr(tb testing.TB) string {
 	return l.Addr().String()
 }
 
+// startRun starts `sentinel run` with args, in env (nil: this process's
+// environment), its output discarded and its log kept. When the test ends
+// the daemon gets SIGTERM and is waited for, and its log is printed if the
+// test failed.
+func startRun(tb testing.TB, exe string, env []string, args ...string) (*exec.Cmd, *testutil.SyncBuffer) {
+	tb.Helper()
+	logs := new(testutil.SyncBuffer)
+	cmd := exec.Command(exe, append([]string{"run"}, args...)...)
+	cmd.Env = env
+	cmd.Stdout, cmd.Stderr = io.Discard, logs
+	if err := cmd.Start(); err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() {
+		cmd.Process.Signal(syscall.SIGTERM)
+		cmd.Wait()
+		if tb.Failed() {
+			tb.Logf("daemon logs:\n%s", logs.String())
+		}
+	})
+	return cmd, logs
+}
+
 // TestRun_zeroConfigWebhook: with no config file, SENTINEL_WEBHOOK_URL
 // alone makes `sentinel run` deliver the flood's alert to a webhook, signed
 // with SENTINEL_WEBHOOK_SECRET; `sentinel test-alert` reaches it too.
@@ -271,20 +282,7 @@ func TestRun_zeroConfigWebhook(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	cmd := exec.Command(exe, "run", "--state-dir", filepath.Join(dir, "state"), "--listen", "", "--from-start", logPath)
-	cmd.Env = env
-	var logs testutil.SyncBuffer
-	cmd.Stdout, cmd.Stderr = io.Discard, &logs
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer func() {
-		cmd.Process.Signal(syscall.SIGTERM)
-		cmd.Wait()
-		if t.Failed() {
-			t.Logf("daemon logs:\n%s", logs.String())
-		}
-	}()
+	startRun(t, exe, env, "--state-dir", filepath.Join(dir, "state"), "--listen", "", "--from-start", logPath)
 	start := time.Now()
 	for i := 0; time.Since(start) < 2*time.Second; i++ {
 		ts := time.Now().UTC().Format("02/Jan/2006:15:04:05 -0700")
@@ -382,20 +380,7 @@ func TestRun_layeredConfig(t *testing.T) {
 	if err := os.WriteFile(logPath, data, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(exe, "run", "-c", cfgPath, "--state-dir", filepath.Join(dir, "state"), "--listen", "", "--from-start", logPath)
-	cmd.Env = env
-	var logs testutil.SyncBuffer
-	cmd.Stdout, cmd.Stderr = io.Discard, &logs
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer func() {
-		cmd.Process.Signal(syscall.SIGTERM)
-		cmd.Wait()
-		if t.Failed() {
-			t.Logf("daemon logs:\n%s", logs.String())
-		}
-	}()
+	_, logs := startRun(t, exe, env, "-c", cfgPath, "--state-dir", filepath.Join(dir, "state"), "--listen", "", "--from-start", logPath)
 	waitLong(t, "the flag back on after the flood", time.Minute, func() bool { return len(flags.Requests()) == 2 && flags.On() })
 	waitLong(t, "the flood's page and its resolution", time.Minute, func() bool { return len(hook.Requests()) == 2 })
 	if r := flags.Requests(); r[0].Body != `{"enabled": false}` || r[1].Body != `{"enabled": true}` {
@@ -427,20 +412,7 @@ func TestRun_silenceList(t *testing.T) {
 		t.Fatal(err)
 	}
 	addr := freeAddr(t)
-	var logs testutil.SyncBuffer
-	cmd := exec.Command(exe, "run", "-c", cfgPath, "--state-dir", filepath.Join(dir, "state"), "--listen", addr, logPath)
-	cmd.Env = append(os.Environ(), "SENTINEL_WEBHOOK_URL="+hook.URL)
-	cmd.Stdout, cmd.Stderr = io.Discard, &logs
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer func() {
-		cmd.Process.Signal(syscall.SIGTERM)
-		cmd.Wait()
-		if t.Failed() {
-			t.Logf("daemon logs:\n%s", logs.String())
-		}
-	}()
+	startRun(t, exe, append(os.Environ(), "SENTINEL_WEBHOOK_URL="+hook.URL), "-c", cfgPath, "--state-dir", filepath.Join(dir, "state"), "--listen", addr, logPath)
 	sentinel := func(args ...string) (string, error) {
 		out, err := exec.Command(exe, append(args, "--addr", addr)...).CombinedOutput()
 		return string(out), err
