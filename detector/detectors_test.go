@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"fmt"
 	"math"
+	"math/rand/v2"
 	"regexp"
 	"slices"
 	"strings"
@@ -935,6 +936,51 @@ func TestRound(t *testing.T) {
 	for v, want := range map[float64]float64{0: 0, 240.12345: 240.123, 1.0004: 1, 0.038123: 0.03812, 3.0 / 3600: 0.0008333, -0.5: -0.5} {
 		if got := round(v); got != want {
 			t.Errorf("round(%v) = %v, want %v", v, got, want)
+		}
+	}
+}
+
+// TestRound_sameAsLog10: round gives what rounding with math.Log10's
+// decade gives, on random values of every size and on the values next to
+// each power of ten, where the two ways could disagree.
+func TestRound_sameAsLog10(t *testing.T) {
+	byLog := func(v float64) float64 {
+		if v == 0 || math.IsInf(v, 0) || math.IsNaN(v) {
+			return v
+		}
+		p := math.Pow10(max(3, 3-int(math.Floor(math.Log10(math.Abs(v))))))
+		return math.Round(v*p) / p
+	}
+	check := func(v float64) {
+		want := byLog(v)
+		if math.Abs(v) < minRounded && v != 0 {
+			want = math.Copysign(0, v) // by the logarithm, NaN: 10^(3-decade) overflows
+		}
+		if got := round(v); got != want && !(math.IsNaN(got) && math.IsNaN(want)) || math.Signbit(got) != math.Signbit(want) {
+			t.Errorf("round(%v) = %v, want %v", v, got, want)
+		}
+	}
+	r := rand.New(rand.NewPCG(7, 7))
+	for range 1_000_000 {
+		check(math.Pow(10, r.Float64()*40-30) * (1 - 2*float64(r.IntN(2))))
+		check(math.Pow(10, r.Float64()*330-322)) // down to the smallest
+	}
+	for k := -323; k <= 10; k++ {
+		p := math.Pow10(k)
+		for _, v := range []float64{p, math.Nextafter(p, 0), math.Nextafter(p, 2*p), p * (1 + 1e-9), p * (1 - 1e-9), p * (1 + 2e-9), p * (1 - 2e-9)} {
+			check(v)
+			check(-v)
+		}
+	}
+	for _, v := range []float64{math.Inf(1), math.Inf(-1), math.NaN(), math.SmallestNonzeroFloat64, -math.SmallestNonzeroFloat64, math.MaxFloat64, 1e-310, minRounded, -minRounded} {
+		check(v)
+	}
+}
+
+func TestFloorLog10Pow2(t *testing.T) {
+	for n := -1100; n <= 1100; n++ {
+		if got, want := floorLog10Pow2(n), int(math.Floor(float64(n)*math.Log10(2))); got != want {
+			t.Errorf("floorLog10Pow2(%d) = %d, want %d", n, got, want)
 		}
 	}
 }

@@ -502,16 +502,60 @@ func (s *ruleState) count() uint64 {
 }
 
 // round keeps three decimals (four significant digits under 1), so that
-// replays print stable values.
+// replays print stable values. A value under 1e-305, which no scale
+// reaches, is 0.
 func round(v float64) float64 {
 	if v == 0 || math.IsInf(v, 0) || math.IsNaN(v) {
 		return v
 	}
 	// Three decimals, or four significant digits under 1, so that a slow
 	// rate (3 an hour: 0.000833/s) keeps its value.
-	p := math.Pow10(max(3, 3-int(math.Floor(math.Log10(math.Abs(v))))))
+	p := 1e3 // at 1 and above, floor(log10 |v|) ≥ 0
+	if a := math.Abs(v); a < 1 {
+		if a < minRounded {
+			return math.Copysign(0, v) // 10^(3-decade) would overflow
+		}
+		p = pow10[pow10Zero+3-decade(a)]
+	}
 	return math.Round(v*p) / p
 }
+
+// minRounded is the least magnitude round scales: 10^(3+305) is the
+// largest power of ten under the largest float64.
+const minRounded = 1e-305
+
+// decade returns floor(log10(a)) for minRounded ≤ a < 1, exactly as
+// computed with math.Log10, from a's binary exponent and a table of the
+// powers of ten: every traced evaluation rounds two or three values, and
+// a logarithm each was a fifth of a text replay where evaluations
+// outnumber lines. Near a power of ten, where Log10's last bit could tip
+// the floor, it asks Log10.
+func decade(a float64) int {
+	// a = 1.f × 2^(b-1023), a normal number: log10(a) lies in
+	// [(b-1023)·log10(2), (b-1022)·log10(2)), so its floor is d or d+1.
+	b := int(math.Float64bits(a)>>52) & 0x7ff
+	d := floorLog10Pow2(b - 1023)
+	if a >= pow10[pow10Zero+d+1] {
+		d++
+	}
+	if lo, hi := pow10[pow10Zero+d], pow10[pow10Zero+d+1]; a < lo*(1+1e-9) || a > hi*(1-1e-9) {
+		return int(math.Floor(math.Log10(a)))
+	}
+	return d
+}
+
+// floorLog10Pow2 is floor(n·log10(2)) for |n| ≤ 1100 (TestFloorLog10Pow2).
+func floorLog10Pow2(n int) int { return n * 78913 >> 18 }
+
+// pow10[pow10Zero+k] is math.Pow10(k), for -306 ≤ k ≤ 308.
+const pow10Zero = 306
+
+var pow10 = func() (t [pow10Zero + 309]float64) {
+	for i := range t {
+		t[i] = math.Pow10(i - pow10Zero)
+	}
+	return t
+}()
 
 // trace reports an evaluation to Options.Trace.
 func (s *ruleState) trace(at time.Time, v, th float64, why string) {

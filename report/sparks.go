@@ -55,9 +55,17 @@ const (
 // not safe for concurrent use.
 type Sparks struct {
 	rules map[string]*spark
+	// order holds the sparks in the order their rules' evaluations came
+	// first, and next the one expected next: an engine evaluates its rules
+	// in one order at every boundary, so a look-up is one comparison of
+	// the same string, not a map's hash.
+	order []*spark
+	next  int
 }
 
 type spark struct {
+	name    string
+	at      int       // its index in Sparks.order
 	first   time.Time // the rule's first evaluation: no lead-up before it
 	recent  []sample  // the lead-up, oldest first, from recent[head]
 	head    int       // recent[:head] are older than DefaultLead
@@ -65,20 +73,14 @@ type spark struct {
 }
 
 type sample struct {
-	t time.Time
-	v float64
+	t  time.Time
+	ns int64 // t in Unix nanoseconds, compared at every evaluation
+	v  float64
 }
 
 // Observe takes one evaluation. It is a [detector.Options.Trace] function.
 func (s *Sparks) Observe(ev detector.Evaluation) {
-	if s.rules == nil {
-		s.rules = map[string]*spark{}
-	}
-	sp := s.rules[ev.Rule]
-	if sp == nil {
-		sp = &spark{first: ev.Time}
-		s.rules[ev.Rule] = sp
-	}
+	sp := s.spark(ev)
 	if sp.episode != nil {
 		sp.episode.Observe(ev)
 		return
@@ -101,17 +103,39 @@ func (s *Sparks) Observe(ev detector.Evaluation) {
 		sp.recent, sp.head = sp.recent[:0], 0
 		return
 	}
-	sp.recent = append(sp.recent, sample{ev.Time, ev.Value})
+	ns := ev.Time.UnixNano()
+	sp.recent = append(sp.recent, sample{ev.Time, ns, ev.Value})
 	// Drop what is older than the lead-up, moving the rest down only once
 	// half the slice is dropped: amortised O(1) per evaluation.
-	cut := ev.Time.Add(-DefaultLead)
-	for sp.head < len(sp.recent) && sp.recent[sp.head].t.Before(cut) {
+	cut := ns - int64(DefaultLead)
+	for sp.head < len(sp.recent) && sp.recent[sp.head].ns < cut {
 		sp.head++
 	}
 	if sp.head > len(sp.recent)/2 {
 		sp.recent = sp.recent[:copy(sp.recent, sp.recent[sp.head:])]
 		sp.head = 0
 	}
+}
+
+// spark returns the rule's spark, made at its first evaluation.
+func (s *Sparks) spark(ev detector.Evaluation) *spark {
+	if s.next < len(s.order) {
+		if sp := s.order[s.next]; sp.name == ev.Rule {
+			s.next = (sp.at + 1) % len(s.order)
+			return sp
+		}
+	}
+	if s.rules == nil {
+		s.rules = map[string]*spark{}
+	}
+	sp := s.rules[ev.Rule]
+	if sp == nil {
+		sp = &spark{name: ev.Rule, at: len(s.order), first: ev.Time}
+		s.rules[ev.Rule] = sp
+		s.order = append(s.order, sp)
+	}
+	s.next = (sp.at + 1) % len(s.order)
+	return sp
 }
 
 // Line returns the sparkline of the episode a resolved alert ends, from

@@ -2,6 +2,7 @@ package report
 
 import (
 	"math"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -69,5 +70,60 @@ func TestSparks(t *testing.T) {
 	}
 	if open := s.Open(); len(open) != 0 {
 		t.Errorf("Open() = %v, want none", open)
+	}
+}
+
+// TestSparks_rulesApart: each rule's sparkline is the one it gets alone,
+// whatever the order the rules' evaluations come in (the look-up expects
+// the engine's order and must not mix rules when it changes), rules
+// starting late included.
+func TestSparks_rulesApart(t *testing.T) {
+	rules := []string{"a", "b", "c", "d"}
+	resolveAt := func(rule string) int { return 500 + 30*int(rule[0]-'a'+1) }
+	feed := func(s *Sparks, rule string, i int) string {
+		k := float64(rule[0] - 'a' + 1)
+		v, st := k+float64(i%7), "inactive"
+		if end := resolveAt(rule); i >= end-100 && i < end {
+			v, st = k*100, "firing"
+		}
+		at := t0.Add(time.Duration(i) * time.Second)
+		s.Observe(detector.Evaluation{Rule: rule, Time: at, Value: v, Unit: "/s", State: st})
+		if i == resolveAt(rule) {
+			return s.Line(alertAt(at, rule, alert.Resolved))
+		}
+		return ""
+	}
+	alone := map[string]string{}
+	for _, r := range rules {
+		var s Sparks
+		for i := range 800 {
+			if r == "d" && i < 100 {
+				continue // a rule that starts late
+			}
+			if l := feed(&s, r, i); l != "" {
+				alone[r] = l
+			}
+		}
+	}
+	var s Sparks
+	got := map[string]string{}
+	for i := range 800 {
+		order := slices.Clone(rules)
+		if i%5 == 0 {
+			slices.Reverse(order) // the order changes now and then
+		}
+		for _, r := range order {
+			if r == "d" && i < 100 {
+				continue
+			}
+			if l := feed(&s, r, i); l != "" {
+				got[r] = l
+			}
+		}
+	}
+	for _, r := range rules {
+		if alone[r] == "" || got[r] != alone[r] {
+			t.Errorf("rule %s: line %q among the others, want %q as alone", r, got[r], alone[r])
+		}
 	}
 }
