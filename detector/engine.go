@@ -49,6 +49,11 @@ type Options struct {
 	// selection at every boundary costs more than the values, which is all
 	// a chart or a sparkline needs.
 	TraceValuesOnly bool
+	// TraceNoBaseline leaves the learned mean and spread out of traced
+	// evaluations (Baseline and Spread are 0): a sparkline reads the
+	// value alone, and rounding them at every boundary was a tenth of a
+	// text replay where evaluations outnumber lines.
+	TraceNoBaseline bool
 	// Notice, when set, receives what the engine learns about the log that
 	// a person should know once (see [Notice]), as it learns it.
 	Notice func(Notice)

@@ -563,7 +563,7 @@ func (s *ruleState) trace(at time.Time, v, th float64, why string) {
 		Rule: s.rule.Name, Time: at, Value: round(v), Threshold: th, Unit: s.k.unit(),
 		Down: s.down(), Count: s.w.total, State: stateNames[s.state], Why: why,
 	}
-	if s.base != nil {
+	if s.base != nil && !s.opts.TraceNoBaseline {
 		ev.Baseline, ev.Spread = round(s.base.mean), round(s.base.spread())
 	}
 	if s.rule.GroupBy != nil && s.w.total > 0 && !s.opts.TraceValuesOnly {

@@ -53,3 +53,52 @@ func TestEngine_traceChangesNothing(t *testing.T) {
 		})
 	}
 }
+
+// TestEngine_traceNoBaseline: with TraceNoBaseline the traced evaluations
+// are those traced without it, field for field, but for the learned mean
+// and spread, left at 0; alerts keep theirs.
+func TestEngine_traceNoBaseline(t *testing.T) {
+	cfg := config.Default()
+	run := func(noBaseline bool) ([]detector.Evaluation, []alert.Alert) {
+		var evs []detector.Evaluation
+		var got []alert.Alert
+		opts := cfg.EngineOptions()
+		opts.Emit = func(a alert.Alert) { got = append(got, a) }
+		opts.Trace = func(e detector.Evaluation) { evs = append(evs, e) }
+		opts.TraceValuesOnly, opts.TraceNoBaseline = true, noBaseline
+		eng, err := detector.NewEngine(cfg.Rules, opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := source.Read("../samples/signup-flood.log", source.Options{}, eng.Observe); err != nil {
+			t.Fatal(err)
+		}
+		eng.Flush()
+		return evs, got
+	}
+	full, fullAlerts := run(false)
+	bare, bareAlerts := run(true)
+	if diff := cmp.Diff(fullAlerts, bareAlerts); diff != "" {
+		t.Errorf("alerts (-with the baseline traced +without):\n%s", diff)
+	}
+	if len(full) != len(bare) {
+		t.Fatalf("%d evaluations without the baseline, want %d", len(bare), len(full))
+	}
+	learned := 0
+	for i := range full {
+		if full[i].Baseline != 0 || full[i].Spread != 0 {
+			learned++
+		}
+		if bare[i].Baseline != 0 || bare[i].Spread != 0 {
+			t.Fatalf("evaluation %d: baseline %v ± %v, want none", i, bare[i].Baseline, bare[i].Spread)
+		}
+		want := full[i]
+		want.Baseline, want.Spread = 0, 0
+		if diff := cmp.Diff(want, bare[i]); diff != "" {
+			t.Fatalf("evaluation %d (-want +got):\n%s", i, diff)
+		}
+	}
+	if learned == 0 {
+		t.Error("no evaluation carried a learned baseline: the test compares nothing")
+	}
+}

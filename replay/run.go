@@ -118,8 +118,11 @@ func Run(ctx context.Context, cfg *config.Config, inputs []Input, opts Options) 
 		traces = append(traces, sparks.Observe)
 	}
 	eopts.TraceValuesOnly = true // no sink here reads the keys
+	// Sparklines read the value alone; the report and the suggestions
+	// read the learned normal too.
+	eopts.TraceNoBaseline = !opts.Report && !opts.Suggest
 	if opts.Trace != nil {
-		eopts.TraceValuesOnly = false
+		eopts.TraceValuesOnly, eopts.TraceNoBaseline = false, false
 		traces = append(traces, opts.Trace)
 	}
 	switch len(traces) {
