@@ -2,6 +2,7 @@ package report
 
 import (
 	"math"
+	"slices"
 	"time"
 
 	"github.com/sentinel-dev/sentinel/alert"
@@ -118,8 +119,7 @@ type Recorder struct {
 
 	start   time.Time
 	width   time.Duration
-	series  map[string]*Series
-	order   []string
+	series  byRule[*Series]
 	alerts  []alert.Alert
 	dropped int
 	last    time.Time
@@ -127,15 +127,13 @@ type Recorder struct {
 
 // Observe takes one evaluation. It is a [detector.Options.Trace] function.
 func (r *Recorder) Observe(ev detector.Evaluation) {
-	if r.series == nil {
-		r.series = map[string]*Series{}
-		r.start, r.width = ev.Time, time.Second
-	}
-	s := r.series[ev.Rule]
-	if s == nil {
+	s, ok := r.series.get(ev.Rule)
+	if !ok {
+		if len(r.series.all()) == 0 {
+			r.start, r.width = ev.Time, time.Second
+		}
 		s = &Series{Rule: ev.Rule, Unit: ev.Unit, Down: ev.Down}
-		r.series[ev.Rule] = s
-		r.order = append(r.order, ev.Rule)
+		r.series.add(ev.Rule, s)
 	}
 	s.Evaluations++
 	if d := ev.Time.Sub(s.prev); !s.prev.IsZero() && d > 0 && (s.Step == 0 || d < s.Step) {
@@ -176,10 +174,7 @@ func (r *Recorder) Alert(a alert.Alert) {
 // Series returns the rules' series in the order they were first
 // evaluated, with the timeline's start and bucket width.
 func (r *Recorder) Series() (start time.Time, width time.Duration, series []*Series) {
-	for _, name := range r.order {
-		series = append(series, r.series[name])
-	}
-	return r.start, r.width, series
+	return r.start, r.width, slices.Clone(r.series.all())
 }
 
 // Alerts returns the alerts kept, in order, and how many more there were.
@@ -216,7 +211,7 @@ func (r *Recorder) index(t time.Time) int {
 // cost of a long replay is coarser charts, never more memory.
 func (r *Recorder) coarsen() {
 	r.width *= 2
-	for _, s := range r.series {
+	for _, s := range r.series.all() {
 		n := (len(s.Points) + 1) / 2
 		for j := range n {
 			p := s.Points[2*j]

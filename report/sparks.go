@@ -54,18 +54,10 @@ const (
 // [Sparks.Line] on each resolved alert, after the engine emits it. It is
 // not safe for concurrent use.
 type Sparks struct {
-	rules map[string]*spark
-	// order holds the sparks in the order their rules' evaluations came
-	// first, and next the one expected next: an engine evaluates its rules
-	// in one order at every boundary, so a look-up is one comparison of
-	// the same string, not a map's hash.
-	order []*spark
-	next  int
+	rules byRule[*spark]
 }
 
 type spark struct {
-	name    string
-	at      int       // its index in Sparks.order
 	first   time.Time // the rule's first evaluation: no lead-up before it
 	recent  []sample  // the lead-up, oldest first, from recent[head]
 	head    int       // recent[:head] are older than DefaultLead
@@ -119,22 +111,11 @@ func (s *Sparks) Observe(ev detector.Evaluation) {
 
 // spark returns the rule's spark, made at its first evaluation.
 func (s *Sparks) spark(ev detector.Evaluation) *spark {
-	if s.next < len(s.order) {
-		if sp := s.order[s.next]; sp.name == ev.Rule {
-			s.next = (sp.at + 1) % len(s.order)
-			return sp
-		}
+	sp, ok := s.rules.get(ev.Rule)
+	if !ok {
+		sp = &spark{first: ev.Time}
+		s.rules.add(ev.Rule, sp)
 	}
-	if s.rules == nil {
-		s.rules = map[string]*spark{}
-	}
-	sp := s.rules[ev.Rule]
-	if sp == nil {
-		sp = &spark{name: ev.Rule, at: len(s.order), first: ev.Time}
-		s.rules[ev.Rule] = sp
-		s.order = append(s.order, sp)
-	}
-	s.next = (sp.at + 1) % len(s.order)
 	return sp
 }
 
@@ -142,7 +123,7 @@ func (s *Sparks) spark(ev detector.Evaluation) *spark {
 // [DefaultLead] before it fired (or the rule's first evaluation) to its
 // end, as one indented line, and forgets the episode; "" when a has none.
 func (s *Sparks) Line(a alert.Alert) string {
-	sp := s.rules[a.Rule]
+	sp, _ := s.rules.get(a.Rule)
 	if sp == nil || sp.episode == nil {
 		return ""
 	}
@@ -155,8 +136,8 @@ func (s *Sparks) Line(a alert.Alert) string {
 // the end of the replay), by rule.
 func (s *Sparks) Open() map[string]string {
 	out := map[string]string{}
-	for name, sp := range s.rules {
-		if sp.episode != nil {
+	for i, sp := range s.rules.all() {
+		if name := s.rules.names[i]; sp.episode != nil {
 			_, _, series := sp.episode.Series()
 			var unit alert.Unit
 			if len(series) > 0 {

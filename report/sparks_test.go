@@ -2,6 +2,7 @@ package report
 
 import (
 	"math"
+	"math/rand/v2"
 	"slices"
 	"strings"
 	"testing"
@@ -125,5 +126,35 @@ func TestSparks_rulesApart(t *testing.T) {
 		if alone[r] == "" || got[r] != alone[r] {
 			t.Errorf("rule %s: line %q among the others, want %q as alone", r, got[r], alone[r])
 		}
+	}
+}
+
+// TestByRule: values are found by name whatever the order of the
+// look-ups, missing names are not, and all lists them in the order they
+// were added.
+func TestByRule(t *testing.T) {
+	var b byRule[int]
+	if v, ok := b.get("x"); ok || v != 0 {
+		t.Errorf("get on an empty byRule = %v, %v", v, ok)
+	}
+	names := []string{"a", "b", "c", "d", "e"}
+	for i, n := range names {
+		b.add(n, i*10)
+	}
+	r := rand.New(rand.NewPCG(1, 2))
+	for range 1000 {
+		i := r.IntN(len(names) + 1)
+		if i == len(names) {
+			if _, ok := b.get("zz"); ok {
+				t.Fatal("get of a name never added = ok")
+			}
+			continue
+		}
+		if v, ok := b.get(names[i]); !ok || v != i*10 {
+			t.Fatalf("get(%q) = %v, %v, want %d", names[i], v, ok, i*10)
+		}
+	}
+	if got := b.all(); !slices.Equal(got, []int{0, 10, 20, 30, 40}) {
+		t.Errorf("all() = %v", got)
 	}
 }
