@@ -14,7 +14,16 @@ type byRule[T any] struct {
 
 // get returns the rule's value and true, or the zero value and false.
 func (b *byRule[T]) get(rule string) (T, bool) {
-	i, ok := b.next, b.next < len(b.names) && b.names[b.next] == rule
+	// The expected rule, or one of the few after it: a rule with wider
+	// buckets is evaluated at some boundaries only, and the engine skips
+	// it at the others.
+	i, ok := 0, false
+	for k := range min(lookAhead, len(b.names)) {
+		if j := (b.next + k) % len(b.names); b.names[j] == rule {
+			i, ok = j, true
+			break
+		}
+	}
 	if !ok {
 		i, ok = b.at[rule]
 	}
@@ -25,6 +34,10 @@ func (b *byRule[T]) get(rule string) (T, bool) {
 	b.next = (i + 1) % len(b.names)
 	return b.vals[i], true
 }
+
+// lookAhead is how many rules from the expected one get compares before
+// it asks the map.
+const lookAhead = 4
 
 // add adds a rule not seen before, with its value.
 func (b *byRule[T]) add(rule string, v T) {

@@ -69,7 +69,8 @@ type Series struct {
 	// a long window is evaluated every few seconds, not every second.
 	Step time.Duration
 
-	prev time.Time // the last evaluation's time
+	prev int64 // the last evaluation's time, in Unix nanoseconds, once seen
+	seen bool
 }
 
 // Filled returns the points with the buckets that had no evaluation
@@ -123,6 +124,9 @@ type Recorder struct {
 	alerts  []alert.Alert
 	dropped int
 	last    time.Time
+	// startNs and lastNs are start and last in Unix nanoseconds: times are
+	// compared at every evaluation.
+	startNs, lastNs int64
 }
 
 // Observe takes one evaluation. It is a [detector.Options.Trace] function.
@@ -130,23 +134,24 @@ func (r *Recorder) Observe(ev detector.Evaluation) {
 	s, ok := r.series.get(ev.Rule)
 	if !ok {
 		if len(r.series.all()) == 0 {
-			r.start, r.width = ev.Time, time.Second
+			r.start, r.startNs, r.width = ev.Time, ev.Time.UnixNano(), time.Second
 		}
 		s = &Series{Rule: ev.Rule, Unit: ev.Unit, Down: ev.Down}
 		r.series.add(ev.Rule, s)
 	}
 	s.Evaluations++
-	if d := ev.Time.Sub(s.prev); !s.prev.IsZero() && d > 0 && (s.Step == 0 || d < s.Step) {
+	ns := ev.Time.UnixNano()
+	if d := sub(ns, s.prev); s.seen && d > 0 && (s.Step == 0 || d < s.Step) {
 		s.Step = d
 	}
-	s.prev = ev.Time
-	if ev.Time.After(r.last) {
-		r.last = ev.Time
+	s.prev, s.seen = ns, true
+	if ns > r.lastNs || r.last.IsZero() {
+		r.last, r.lastNs = ev.Time, ns
 	}
-	i := r.index(ev.Time)
+	i := r.index(ns)
 	for i >= r.columns() {
 		r.coarsen()
-		i = r.index(ev.Time)
+		i = r.index(ns)
 	}
 	for len(s.Points) <= i {
 		s.Points = append(s.Points, Point{Threshold: math.NaN()})
@@ -199,12 +204,25 @@ func (r *Recorder) maxAlerts() int {
 
 // index returns the bucket of t; times before the start (a rule with wide
 // buckets evaluated late at a flush) land in the first.
-func (r *Recorder) index(t time.Time) int {
-	d := t.Sub(r.start)
+func (r *Recorder) index(ns int64) int {
+	d := sub(ns, r.startNs)
 	if d < 0 {
 		return 0
 	}
 	return int(d / r.width)
+}
+
+// sub is a-b in nanoseconds as time.Time.Sub gives it: past the range of
+// a Duration, the largest or the least.
+func sub(a, b int64) time.Duration {
+	d := a - b
+	switch {
+	case a >= b && d < 0:
+		return math.MaxInt64
+	case a < b && d >= 0:
+		return math.MinInt64
+	}
+	return time.Duration(d)
 }
 
 // coarsen doubles the bucket width, merging each pair of buckets: the

@@ -141,3 +141,18 @@ func TestSeries_FilledCoarse(t *testing.T) {
 		}
 	}
 }
+
+func TestSub(t *testing.T) {
+	for _, c := range []struct {
+		a, b int64
+		want time.Duration
+	}{
+		{10, 3, 7}, {3, 10, -7}, {math.MaxInt64, -1, math.MaxInt64}, {math.MinInt64, 1, math.MinInt64},
+		{math.MaxInt64, math.MinInt64, math.MaxInt64}, {math.MinInt64, math.MaxInt64, math.MinInt64},
+	} {
+		ta, tb := time.Unix(0, c.a), time.Unix(0, c.b)
+		if got := sub(c.a, c.b); got != c.want || got != ta.Sub(tb) {
+			t.Errorf("sub(%d, %d) = %v, want %v (time.Time.Sub: %v)", c.a, c.b, got, c.want, ta.Sub(tb))
+		}
+	}
+}
