@@ -64,9 +64,10 @@ type spark struct {
 	episode *Recorder
 }
 
+// sample is one evaluation of the lead-up: its time in Unix nanoseconds
+// (in the evaluation's location, see Observe) and its value.
 type sample struct {
-	t  time.Time
-	ns int64 // t in Unix nanoseconds, compared at every evaluation
+	ns int64
 	v  float64
 }
 
@@ -87,8 +88,8 @@ func (s *Sparks) Observe(ev detector.Evaluation) {
 		}
 		sp.episode.Observe(detector.Evaluation{Rule: ev.Rule, Unit: ev.Unit, Time: from, Threshold: math.Inf(1)})
 		for _, r := range sp.recent[sp.head:] {
-			if !r.t.Before(from) {
-				sp.episode.Observe(detector.Evaluation{Rule: ev.Rule, Unit: ev.Unit, Time: r.t, Value: r.v, Threshold: math.Inf(1)})
+			if t := time.Unix(0, r.ns).In(ev.Time.Location()); !t.Before(from) {
+				sp.episode.Observe(detector.Evaluation{Rule: ev.Rule, Unit: ev.Unit, Time: t, Value: r.v, Threshold: math.Inf(1)})
 			}
 		}
 		sp.episode.Observe(ev)
@@ -96,7 +97,7 @@ func (s *Sparks) Observe(ev detector.Evaluation) {
 		return
 	}
 	ns := ev.Time.UnixNano()
-	sp.recent = append(sp.recent, sample{ev.Time, ns, ev.Value})
+	sp.recent = append(sp.recent, sample{ns, ev.Value})
 	// Drop what is older than the lead-up, moving the rest down only once
 	// half the slice is dropped: amortised O(1) per evaluation.
 	cut := ns - int64(DefaultLead)
