@@ -218,13 +218,21 @@ func TestBatch_add(t *testing.T) {
 	}
 }
 
-// benchFiles are the 1M-line logs of BenchmarkFeed, written once per
-// process, by mode.
-var benchFiles sync.Map // benchlog.Mode → func() (string, error)
+// benchFiles are the 1M-line logs of the benchmarks, written once per
+// process, by mode and rate.
+var benchFiles sync.Map // benchKey → func() (string, error)
 
-func benchFile(b *testing.B, mode benchlog.Mode) string {
+type benchKey struct {
+	mode benchlog.Mode
+	rate int // lines a second
+}
+
+// benchFile is the 1M-line log of mode at 500 lines a second.
+func benchFile(b *testing.B, mode benchlog.Mode) string { return benchFileAt(b, mode, 500) }
+
+func benchFileAt(b *testing.B, mode benchlog.Mode, rate int) string {
 	b.Helper()
-	f, _ := benchFiles.LoadOrStore(mode, sync.OnceValues(func() (string, error) {
+	f, _ := benchFiles.LoadOrStore(benchKey{mode, rate}, sync.OnceValues(func() (string, error) {
 		dir, err := os.MkdirTemp("", "sentinel-bench")
 		if err != nil {
 			return "", err
@@ -235,7 +243,7 @@ func benchFile(b *testing.B, mode benchlog.Mode) string {
 			return "", err
 		}
 		defer f.Close()
-		return p, benchlog.Write(f, 1_000_000, 500, 1, mode)
+		return p, benchlog.Write(f, 1_000_000, rate, 1, mode)
 	}))
 	p, err := f.(func() (string, error))()
 	if err != nil {
