@@ -491,9 +491,7 @@ func (d *Daemon) loop(ctx context.Context, lines <-chan tailer.Line, tl *tailer.
 		case l := <-lines:
 			d.mu.Lock()
 			d.take(l)
-			for range len(lines) { // drain what is already queued under one lock
-				d.take(<-lines)
-			}
+			d.takeQueued(lines)
 			d.fleetClock()
 			out, notes := d.afterBatch()
 			d.mu.Unlock()
@@ -501,7 +499,7 @@ func (d *Daemon) loop(ctx context.Context, lines <-chan tailer.Line, tl *tailer.
 		case <-tick.C:
 			now := d.now()
 			d.mu.Lock()
-			d.quiet(now, len(lines) > 0 || !tl.CaughtUp() && now.Sub(started) < catchUpWait)
+			d.tick(now, lines, !tl.CaughtUp() && now.Sub(started) < catchUpWait)
 			d.fleetClock()
 			d.groupDue() // the incidents' clock moves on while the logs are quiet
 			d.warnFuture(now)
@@ -611,14 +609,33 @@ func (d *Daemon) warnFuture(now time.Time) {
 	f.warned, f.ahead, f.lastWarn = f.total, 0, now
 }
 
+// takeQueued takes the lines already queued, under the lock the caller
+// holds.
+func (d *Daemon) takeQueued(lines <-chan tailer.Line) {
+	for range len(lines) {
+		d.take(<-lines)
+	}
+}
+
+// tick is the loop's second: the lines queued meanwhile are taken first
+// (select picks at random when a line and the tick are both ready), so the
+// wall-clock advance never runs ahead of lines that were waiting, and a
+// stream of lines that do not move the clock (unparsed, or dated behind
+// it) cannot hold it back either. catchingUp: see quiet's behind.
+func (d *Daemon) tick(now time.Time, lines <-chan tailer.Line, catchingUp bool) {
+	d.takeQueued(lines)
+	d.quiet(now, catchingUp)
+}
+
 // quiet advances the engine by the wall time passed since the newest
 // event, so that rules resolve and absences fire while the logs are
 // silent; the log's own clock is followed, not the machine's, so a log
 // written in another zone or with a skewed clock is not all late. Files
 // quiet for a second settle their format detection. behind says that
 // lines are known to be unread: a file found at start not read to its end
-// yet (after a restart, the lines written while the daemon was down), or
-// lines queued for the loop; the clock then waits for them.
+// yet (after a restart, the lines written while the daemon was down); the
+// clock then waits for them. Lines already queued are taken before
+// (takeQueued).
 func (d *Daemon) quiet(now time.Time, behind bool) {
 	allQuiet := true // no file had a line in the last second
 	for path, s := range d.streams {
@@ -637,9 +654,8 @@ func (d *Daemon) quiet(now time.Time, behind bool) {
 	}
 	switch {
 	case behind:
-		// Lines are waiting to be read (a restart's backlog, or a queue
-		// the loop has not taken yet): the log is not quiet, and moving
-		// its clock now would make them late.
+		// Lines are waiting to be read (a restart's backlog): the log is
+		// not quiet, and moving its clock now would make them late.
 	case d.lastEvent.IsZero() && allQuiet:
 		// A log's first line waits for a second one (it may be dated far
 		// ahead); after a quiet second it is counted.

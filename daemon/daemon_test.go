@@ -376,6 +376,50 @@ func TestDaemon_quietWaitsForUnreadLines(t *testing.T) {
 	}
 }
 
+// TestDaemon_tickTakesQueuedLines: a tick takes the lines queued for the
+// loop before the wall clock moves the log's clock, so a line waiting in
+// the queue is not made late; and lines that do not move the clock
+// (unparsed here) do not hold the advance back while they keep coming.
+func TestDaemon_tickTakesQueuedLines(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "access.log")
+	d, err := New(Options{Config: config.Default(), Sources: []Source{{Pattern: path, Format: "combined"}}, StateDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	var end int64
+	line := func(text string) tailer.Line {
+		end += int64(len(text) + 1)
+		return tailerLine(path, []byte(text), end)
+	}
+	d.take(line(`203.0.113.7 - - [27/Nov/2026:01:19:59 +0000] "GET / HTTP/1.1" 200 1 "-" "x"`))
+	d.take(line(`203.0.113.8 - - [27/Nov/2026:01:19:59 +0000] "GET / HTTP/1.1" 200 1 "-" "x"`))
+	before := d.eng.Clock()
+	lines := make(chan tailer.Line, 4)
+	lines <- line(`203.0.113.9 - - [27/Nov/2026:01:20:00 +0000] "GET / HTTP/1.1" 200 1 "-" "x"`)
+	now := time.Now()
+	d.lastWall = now.Add(-10 * time.Second)
+	d.tick(now, lines, false)
+	if len(lines) != 0 {
+		t.Fatalf("%d lines left queued", len(lines))
+	}
+	if got, want := d.eng.Clock(), before.Add(time.Second); !got.Equal(want) {
+		t.Errorf("clock = %s, want %s: the queued line is counted before any advance", got, want)
+	}
+
+	at := d.eng.Clock()
+	for range 3 {
+		lines <- line("not a log line")
+	}
+	d.lastWall = now.Add(-10 * time.Second)
+	d.tick(now, lines, false)
+	if got, want := d.eng.Clock(), at.Add(10*time.Second); got.Before(want) {
+		t.Errorf("clock = %s, want %s: unparsed lines do not hold back the advance", got, want)
+	}
+}
+
 // TestDaemon_reloadClosesFiringRule: a rule changed by a reload while it
 // fires gets a resolved transition, and the unchanged rules' metrics stay.
 func TestDaemon_reloadClosesFiringRule(t *testing.T) {
