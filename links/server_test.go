@@ -3,6 +3,7 @@ package links
 import (
 	"context"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -14,6 +15,7 @@ import (
 	"time"
 
 	"github.com/sentinel-dev/sentinel/alerts"
+	"github.com/sentinel-dev/sentinel/internal/testutil"
 )
 
 // fakeBackend records what the links ask of it.
@@ -327,6 +329,32 @@ func TestNew_url(t *testing.T) {
 	}
 	if fi, err := os.Stat(filepath.Join(s.opts.StateDir, AuditFile)); err != nil || fi.Mode().Perm() != 0o600 {
 		t.Errorf("audit file %v, %v: want 0600", fi, err)
+	}
+}
+
+// TestServer_runShutdownError: a listener whose shutdown fails once the
+// daemon is stopping does not end Run with an error (a SIGTERM exits 0).
+func TestServer_runShutdownError(t *testing.T) {
+	s, err := New(Options{Listen: "127.0.0.1:0", StateDir: t.TempDir(), Backend: &fakeBackend{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.srv.Use(testutil.CloseFails{Listener: ln})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- s.Run(ctx) }()
+	resp, err := http.Get("http://" + ln.Addr().String() + "/healthz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	cancel()
+	if err := <-done; err != nil {
+		t.Errorf("Run = %v, want nil: the shutdown came when asked", err)
 	}
 }
 

@@ -43,6 +43,14 @@ func (s *Server) Listen(ctx context.Context, addr string) (net.Addr, error) {
 	return ln.Addr(), nil
 }
 
+// Use has s serve ln, bound elsewhere (a listener handed over, a test's
+// wrapper), instead of binding one: call it before Listen and Serve.
+func (s *Server) Use(ln net.Listener) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.ln = ln
+}
+
 // Addr returns the bound address, or nil before Listen bound it. It is
 // safe for concurrent use.
 func (s *Server) Addr() net.Addr {
@@ -84,10 +92,23 @@ func (s *Server) Serve(ctx context.Context, addr string, grace time.Duration) er
 		return fmt.Errorf("serve %s: %w", ln.Addr(), serr)
 	}
 	if err != nil && !errors.Is(err, context.DeadlineExceeded) {
-		return fmt.Errorf("shut down %s: %w", ln.Addr(), err)
+		return &ShutdownError{Addr: ln.Addr(), Err: err}
 	}
 	return nil
 }
+
+// ShutdownError is Serve's error when the server stopped serving as asked
+// but its shutdown failed (closing the listener): a caller for which that
+// is no failure of its own, once it is stopping, tells it apart with
+// [errors.As].
+type ShutdownError struct {
+	Addr net.Addr
+	Err  error
+}
+
+func (e *ShutdownError) Error() string { return fmt.Sprintf("shut down %s: %v", e.Addr, e.Err) }
+
+func (e *ShutdownError) Unwrap() error { return e.Err }
 
 // IsLoopback reports whether addr ("host:port") names a loopback address
 // or localhost, which only this machine reaches. An empty host (":9911")

@@ -2,11 +2,15 @@ package httpserve
 
 import (
 	"context"
+	"errors"
 	"io"
+	"net"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/sentinel-dev/sentinel/internal/testutil"
 )
 
 // TestServer: Listen binds once, Serve serves on what it bound, and once
@@ -101,5 +105,29 @@ func TestIsLoopback(t *testing.T) {
 		if got != c.want || (err != nil) != c.err {
 			t.Errorf("IsLoopback(%q) = %v, %v; want %v, error %v", c.addr, got, err, c.want, c.err)
 		}
+	}
+}
+
+// TestServer_shutdownError: when the server stopped as asked but closing
+// its listener failed, Serve says so with a *ShutdownError, which a caller
+// that is stopping anyway tells apart from a failure to serve.
+func TestServer_shutdownError(t *testing.T) {
+	s := &Server{HTTP: &http.Server{Handler: http.NotFoundHandler()}}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Use(testutil.CloseFails{Listener: ln})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- s.Serve(ctx, "", time.Second) }()
+	if resp, err := http.Get("http://" + ln.Addr().String() + "/"); err == nil { // it serves
+		resp.Body.Close()
+	}
+	cancel()
+	err = <-done
+	var se *ShutdownError
+	if !errors.As(err, &se) || se.Addr.String() != ln.Addr().String() || !strings.Contains(err.Error(), "close failed") {
+		t.Errorf("Serve = %v, want a *ShutdownError naming %s and the cause", err, ln.Addr())
 	}
 }
