@@ -945,8 +945,11 @@ func TestRound(t *testing.T) {
 // each power of ten, where the two ways could disagree.
 func TestRound_sameAsLog10(t *testing.T) {
 	byLog := func(v float64) float64 {
-		if v == 0 || math.IsInf(v, 0) || math.IsNaN(v) {
+		if math.IsInf(v, 0) || math.IsNaN(v) {
 			return v
+		}
+		if v == 0 {
+			return 0 // +0, for -0 too: JSON and text never print "-0"
 		}
 		p := math.Pow10(max(3, 3-int(math.Floor(math.Log10(math.Abs(v))))))
 		return math.Round(v*p) / p
@@ -954,7 +957,7 @@ func TestRound_sameAsLog10(t *testing.T) {
 	check := func(v float64) {
 		want := byLog(v)
 		if math.Abs(v) < minRounded && v != 0 {
-			want = math.Copysign(0, v) // by the logarithm, NaN: 10^(3-decade) overflows
+			want = 0 // by the logarithm, NaN: 10^(3-decade) overflows; +0, never "-0"
 		}
 		if got := round(v); got != want && !(math.IsNaN(got) && math.IsNaN(want)) || math.Signbit(got) != math.Signbit(want) {
 			t.Errorf("round(%v) = %v, want %v", v, got, want)
@@ -972,7 +975,7 @@ func TestRound_sameAsLog10(t *testing.T) {
 			check(-v)
 		}
 	}
-	for _, v := range []float64{math.Inf(1), math.Inf(-1), math.NaN(), math.SmallestNonzeroFloat64, -math.SmallestNonzeroFloat64, math.MaxFloat64, 1e-310, minRounded, -minRounded} {
+	for _, v := range []float64{math.Inf(1), math.Inf(-1), math.NaN(), math.SmallestNonzeroFloat64, -math.SmallestNonzeroFloat64, math.MaxFloat64, 1e-310, -1e-310, minRounded, -minRounded, 0, math.Copysign(0, -1)} {
 		check(v)
 	}
 }

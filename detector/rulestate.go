@@ -505,7 +505,7 @@ func (s *ruleState) count() uint64 {
 // replays print stable values. A value under 1e-305, which no scale
 // reaches, is 0.
 func round(v float64) float64 {
-	if v == 0 || math.IsInf(v, 0) || math.IsNaN(v) {
+	if math.IsInf(v, 0) || math.IsNaN(v) {
 		return v
 	}
 	// Three decimals, or four significant digits under 1, so that a slow
@@ -513,7 +513,7 @@ func round(v float64) float64 {
 	p := 1e3 // at 1 and above, floor(log10 |v|) ≥ 0
 	if a := math.Abs(v); a < 1 {
 		if a < minRounded {
-			return math.Copysign(0, v) // 10^(3-decade) would overflow
+			return 0 // 10^(3-decade) would overflow; and no "-0" is printed
 		}
 		p = pow10[pow10Zero+3-decade(a)]
 	}
