@@ -759,6 +759,31 @@ func TestDefault_matchers(t *testing.T) {
 		{"POST", "/api/v1/sessions", "", 201, false, false},
 		{"POST", "/xmlrpc.php", "", 200, false, false}, // left out on purpose: see docs/rules.md
 		{"POST", "/api/v1/checkout", "", 401, false, false},
+		// The common paths' variants: a trailing slash, any case, a
+		// locale, an account section, an absolute-URI target.
+		{"POST", "/register/", "", 302, true, false},
+		{"POST", "/Signup", "", 302, true, false},
+		{"POST", "/en/signup", "", 302, true, false},
+		{"POST", "/de-at/register/", "", 302, true, false},
+		{"POST", "/account/register", "", 302, true, false},
+		{"POST", "/Identity/Account/Register", "", 200, true, false},    // ASP.NET Core Identity
+		{"POST", "/customer/account/createpost/", "", 302, true, false}, // Magento
+		{"POST", "/members/join", "", 302, true, false},
+		{"POST", "http://howto.example.org/join_form", "", 302, true, false},
+		{"POST", "/en/api/v1/users", "", 201, true, false},
+		{"POST", "/users/new", "", 200, false, false},
+		{"POST", "/register/confirm", "", 200, false, false},
+		{"POST", "/posts/create", "", 302, false, false},
+		{"POST", "/login/", "", 200, false, true},
+		{"POST", "/en/login", "", 200, false, true},
+		{"POST", "/Identity/Account/Login", "", 200, false, true},
+		{"POST", "/admin/login/", "", 200, false, true},                // Django admin
+		{"POST", "/customer/account/loginPost/", "", 200, false, true}, // Magento
+		{"POST", "/blog/wp-login.php", "", 200, false, true},           // WordPress in a folder
+		{"POST", "/blog/wp-login.php", "action=lostpassword", 200, false, false},
+		{"POST", "/api/login", "", 200, false, false}, // an API's success, not a form re-rendered
+		{"POST", "/api/login", "", 401, false, true},
+		{"POST", "/login/callback", "", 200, false, false},
 	}
 	for _, tt := range tests {
 		ev := event(tt.method, tt.path, tt.query, tt.status, "203.0.113.9", "Mozilla/5.0")
