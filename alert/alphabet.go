@@ -70,7 +70,7 @@ func FieldAlphabet(field string) Alphabet {
 		return TokenAlphabet
 	case "host":
 		return HostAlphabet
-	case "path":
+	case "path", "route":
 		return PathAlphabet
 	case "query":
 		return QueryAlphabet

@@ -447,6 +447,53 @@ func TestNewEngine_badThresholds(t *testing.T) {
 	}
 }
 
+// TestRoute: the route field writes the segments that name a record as
+// :id, and leaves the application's own words, slugs and versions.
+func TestRoute(t *testing.T) {
+	f := LookupField("route")
+	for path, want := range map[string]string{
+		"/":                        "/",
+		"":                         "",
+		"/pricing":                 "/pricing",
+		"/orders/8812/pay":         "/orders/:id/pay",
+		"/orders/8812":             "/orders/:id",
+		"/orders/8812/":            "/orders/:id/",
+		"/2024/11/launch-week":     "/:id/:id/launch-week",
+		"/api/v1/users/42/posts/7": "/api/v1/users/:id/posts/:id",
+		"/files/3f2504e0-4f89-11d3-9a0c-0305e82c3301/raw": "/files/:id/raw",
+		"/c/5f8d0d55b54764421b7156c3":                     "/c/:id",
+		"/s/a8Kd93LmQz0pXr7Tb":                            "/s/:id",
+		"/blog/launch-week-2024":                          "/blog/launch-week-2024",
+		"/internationalization":                           "/internationalization",
+		"/v2/items":                                       "/v2/items",
+		"/3f2504e0-4f89-11d3-9a0c-0305e82c330g":           "/3f2504e0-4f89-11d3-9a0c-0305e82c330g",
+		"http://example.com/orders/17":                    "http://example.com/orders/:id",
+	} {
+		var e parsers.Event
+		e.Reset()
+		e.Path = []byte(path)
+		if got := string(f.Bytes(&e)); got != want {
+			t.Errorf("route(%q) = %q, want %q", path, got, want)
+		}
+	}
+	// As the engine reads it: once per event, into the event's buffer,
+	// without allocating once the buffer has grown.
+	var pe parsers.Event
+	pe.Reset()
+	pe.Path = []byte("/orders/8812/items/77")
+	var e Event
+	e.reset(&pe, 0)
+	f.get(&e)
+	if n := testing.AllocsPerRun(100, func() { e.reset(&pe, 0); f.get(&e) }); n != 0 {
+		t.Errorf("route allocates %v times", n)
+	}
+	pe2 := pe
+	pe2.Path = []byte("/pricing")
+	if e.reset(&pe2, 0); string(f.get(&e)) != "/pricing" {
+		t.Errorf("route after another event = %q, want /pricing", f.get(&e))
+	}
+}
+
 func TestClientNet(t *testing.T) {
 	f := LookupField("client_net")
 	for ip, want := range map[string]string{

@@ -36,6 +36,9 @@ type Event struct {
 	uaDistinct   uint64 // slidinghll.Hash(UserAgent), once uaDistinctOK
 	ipDistinctOK bool
 	uaDistinctOK bool
+	route        []byte // the path with its identifiers as :id, once routeDone
+	routeDone    bool
+	routeBuf     []byte      // route's buffer, kept from event to event
 	warmDone     bool        // warmIs is known
 	warmIs       bool        // the client loaded a page lately (warmSet.has), once warmDone
 	agents       agentHashes // kept from event to event
@@ -48,7 +51,7 @@ type Event struct {
 func (e *Event) reset(ev *parsers.Event, ns int64) {
 	e.Event, e.ns, e.net, e.netDone, e.addrDone = ev, ns, nil, false, false
 	e.seq++
-	e.ipHashed, e.netHashed, e.ipDistinctOK, e.uaDistinctOK, e.warmDone = false, false, false, false, false
+	e.ipHashed, e.netHashed, e.ipDistinctOK, e.uaDistinctOK, e.warmDone, e.routeDone = false, false, false, false, false, false
 	clear(e.memo)
 }
 
@@ -261,4 +264,80 @@ func (m reMemo) match(re *regexp.Regexp, v []byte) bool {
 	}
 	seen[string(v)] = ok
 	return ok
+}
+
+// routeOf returns the request's route: its path with each segment that is
+// an identifier (see isIdentifier) written ":id", so that one endpoint is
+// one key whatever record it serves ("/orders/8812/pay" and
+// "/orders/8813/pay" are "/orders/:id/pay"). It is path itself when no
+// segment is one, and otherwise built in buf.
+func routeOf(buf, path []byte) []byte {
+	var out []byte // nil until a segment is an identifier
+	seg := 0       // where the current segment starts
+	for i := 0; i <= len(path); i++ {
+		if i < len(path) && path[i] != '/' {
+			continue
+		}
+		switch {
+		case isIdentifier(path[seg:i]):
+			if out == nil {
+				out = append(buf[:0], path[:seg]...)
+			}
+			out = append(out, ":id"...)
+		case out != nil:
+			out = append(out, path[seg:i]...)
+		}
+		if i < len(path) && out != nil {
+			out = append(out, '/')
+		}
+		seg = i + 1
+	}
+	if out == nil {
+		return path
+	}
+	return out
+}
+
+// isIdentifier reports whether a path segment names a record rather than
+// a part of the application: a number ("8812"), a UUID, or a token of 16
+// letters and digits or more with at least one digit (a hash, a Mongo
+// ObjectId, a base62 key). A slug ("launch-week-2024") and a word are not.
+func isIdentifier(s []byte) bool {
+	if len(s) == 0 {
+		return false
+	}
+	if len(s) == 36 && s[8] == '-' && s[13] == '-' && s[18] == '-' && s[23] == '-' {
+		for i, c := range s {
+			if i != 8 && i != 13 && i != 18 && i != 23 && !isHex(c) {
+				return false
+			}
+		}
+		return true
+	}
+	digits := 0
+	for _, c := range s {
+		switch {
+		case c-'0' <= 9:
+			digits++
+		case c|0x20-'a' <= 'z'-'a':
+		default:
+			return false
+		}
+	}
+	return digits == len(s) || digits > 0 && len(s) >= 16
+}
+
+func isHex(c byte) bool { return c-'0' <= 9 || c|0x20-'a' <= 'f'-'a' }
+
+// routeText returns routeOf(Path), computed once per event into the
+// event's own buffer.
+func (e *Event) routeText() []byte {
+	if !e.routeDone {
+		e.routeDone = true
+		e.route = routeOf(e.routeBuf, e.Path)
+		if len(e.route) > 0 && len(e.Path) > 0 && &e.route[0] != &e.Path[0] {
+			e.routeBuf = e.route[:0] // grown: kept for the next event
+		}
+	}
+	return e.route
 }
