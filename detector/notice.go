@@ -210,7 +210,7 @@ func (p *proxyWatch) verdict(at time.Time, n *notices) bool {
 	n.add(Notice{Time: at, Kind: "proxy", Field: "client_ip", Rules: p.rules,
 		Text: fmt.Sprintf("one address, %s, sent %d%% of about %s requests in %s: a proxy or load balancer in front, logging its own address? "+
 			"Rules counting per client (%s) see it as one client, and those that learn each client's normal now leave it out; "+
-			"log the client's address instead (nginx: set_real_ip_from and real_ip_header X-Forwarded-For; Apache: mod_remoteip)",
+			"log the client's address instead (nginx: set_real_ip_from and real_ip_header X-Forwarded-For, or \"$http_x_forwarded_for\" at the end of the line as its main format has; Apache: mod_remoteip)",
 			alert.Sanitize(top[0].Key, 64), top[0].Count*100/p.events, alert.Thousands(p.events*proxySample), over, strings.Join(p.rules, ", "))})
 	return true
 }

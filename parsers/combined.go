@@ -364,6 +364,13 @@ func (ev *Event) splitRequest(req []byte) {
 // parseTrailer reads what follows the user agent: nginx main's quoted
 // X-Forwarded-For, or Traefik's `count "router" "server url" Nms`.
 // Anything else is ignored.
+//
+// When the connection came from a proxy's address (private or loopback:
+// a load balancer in front, see [isProxyAddr]), the client is the one the
+// X-Forwarded-For names (see [forwardedClient]), as with nginx's real_ip
+// trusting the private networks: otherwise every request is the proxy's.
+// A client connecting from a public address is the client, whatever it
+// put in its own header.
 func (ev *Event) parseTrailer(s []byte) {
 	if len(s) == 0 {
 		return
@@ -371,6 +378,14 @@ func (ev *Event) parseTrailer(s []byte) {
 	if s[0] == '"' {
 		if xff, rest, ok := quoted(s); ok && len(rest) == 0 && !isDash(xff) {
 			ev.AddExtra("forwarded_for", xff)
+			if a, ok := ClientAddr(ev.ClientIP); ok && isProxyAddr(a) {
+				if c := forwardedClient(xff); c != nil {
+					ev.ClientIP = c
+					if n, net24 := dottedQuad(c); n == len(c) {
+						ev.v4, ev.v4net = c, net24
+					}
+				}
+			}
 		}
 		return
 	}

@@ -165,6 +165,21 @@ func TestCombined_Parse(t *testing.T) {
 				status(200), size(4523), ua("Firefox/102.0"), extra("forwarded_for", "203.0.113.7, 10.0.0.2")),
 		},
 		{
+			// From a load balancer's private address: the client is the
+			// rightmost public address of the list (the one the balancer
+			// added), not the balancer, nor what the client forged.
+			name: "nginx main behind a private load balancer",
+			line: `10.0.3.7 - - [03/Sep/2022:04:10:11 +0000] "POST /users/register HTTP/1.1" 302 0 "-" "Firefox/102.0" "203.0.113.7, 198.51.100.20"`,
+			want: req("03/Sep/2022:04:10:11 +0000", client("198.51.100.20"), request("POST", "/users/register", "HTTP/1.1"),
+				status(302), size(0), ua("Firefox/102.0"), extra("forwarded_for", "203.0.113.7, 198.51.100.20")),
+		},
+		{
+			name: "nginx main behind two private hops",
+			line: `127.0.0.1 - - [03/Sep/2022:04:10:11 +0000] "GET / HTTP/1.1" 200 5 "-" "curl/8.5.0" "2001:db8:5::9, 10.0.0.2"`,
+			want: req("03/Sep/2022:04:10:11 +0000", client("2001:db8:5::9"), request("GET", "/", "HTTP/1.1"),
+				status(200), size(5), ua("curl/8.5.0"), extra("forwarded_for", "2001:db8:5::9, 10.0.0.2")),
+		},
+		{
 			name: "nginx main dash forwarded for",
 			line: `127.0.0.2 - - [08/Aug/2022:21:18:26 +0000] "GET http://www.sbjudge4.com:80/ip4.php HTTP/1.0" 400 255 "-" "-" "-"`,
 			want: req("08/Aug/2022:21:18:26 +0000", client("127.0.0.2"),

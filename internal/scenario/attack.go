@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"net/netip"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -253,6 +254,21 @@ func checkoutOutage(s *site, at time.Time) Truth {
 		Apply: func(r *rand.Rand, q *Request) { q.Status, q.Bytes = 500, 46 }, // {"errors":{"detail":"Internal Server Error"}}
 	})
 	return Truth{Attack: "checkout-outage", Start: at, End: end, Offender: "/api/v1/checkout", OffenderKind: OffenderPath, Deadline: time.Minute}
+}
+
+// templatesOutage is one endpoint failing whose paths carry a record's
+// id: the template previews (GET /templates/:id, about 3% of the site's
+// requests, each template its own path) answer 500 for five minutes
+// while the rest of the site works. No one path fails five times in a
+// minute, nor the site's share of 5xx reaches a surge's: the endpoint
+// does.
+func templatesOutage(s *site, at time.Time) Truth {
+	end := at.Add(5 * time.Minute)
+	s.sim.AddFault(Fault{From: at, To: end,
+		Match: func(q *Request) bool { return q.Method == "GET" && strings.HasPrefix(q.Path, "/templates/") },
+		Apply: func(r *rand.Rand, q *Request) { q.Status, q.Bytes = 500, 1477 }, // the framework's error page
+	})
+	return Truth{Attack: "templates-outage", Start: at, End: end, Offender: "/templates/:id", OffenderKind: OffenderPath, Deadline: time.Minute}
 }
 
 // takeoverWave is distributed account takeover on the API's log-in: 2

@@ -11,6 +11,7 @@ import (
 type combined struct {
 	w     *bufio.Writer
 	proxy netip.Addr // when valid, logged for every request
+	xff   bool       // nginx's main format: the X-Forwarded-For the proxy sent, last
 	clock clfClock
 	buf   []byte
 	err   error
@@ -21,6 +22,10 @@ func (c *combined) Write(q *Request) {
 		return
 	}
 	c.buf = appendCombined(c.buf[:0], q, q.End(), c.proxy, &c.clock)
+	if c.xff {
+		// The load balancer appends the address it saw: the client's.
+		c.buf = append(q.IP.AppendTo(append(c.buf[:len(c.buf)-1], " \""...)), "\"\n"...)
+	}
 	_, c.err = c.w.Write(c.buf)
 }
 

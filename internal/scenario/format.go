@@ -18,11 +18,12 @@ type Format interface {
 
 // Formats the matrix writes.
 const (
-	FormatCombined = "combined" // nginx's combined log
-	FormatProxy    = "proxy"    // nginx behind a proxy whose address it logs for every client
-	FormatMerged   = "merged"   // several servers' nginx logs shipped into one stream, out of order
-	FormatFly      = "fly"      // Phoenix's default Logger on Fly.io: no client address
-	FormatHeroku   = "heroku"   // a Heroku log drain
+	FormatCombined = "combined"  // nginx's combined log
+	FormatProxy    = "proxy"     // nginx behind a proxy whose address it logs for every client
+	FormatProxyXFF = "proxy-xff" // the same in nginx's main format, which logs the X-Forwarded-For last
+	FormatMerged   = "merged"    // several servers' nginx logs shipped into one stream, out of order
+	FormatFly      = "fly"       // Phoenix's default Logger on Fly.io: no client address
+	FormatHeroku   = "heroku"    // a Heroku log drain
 )
 
 // NewFormat returns the named format writing to w. seed drives what the
@@ -35,6 +36,8 @@ func NewFormat(name string, w io.Writer, seed uint64) (Format, error) {
 		return &combined{w: bw}, nil
 	case FormatProxy:
 		return &combined{w: bw, proxy: proxyAddr}, nil
+	case FormatProxyXFF:
+		return &combined{w: bw, proxy: proxyAddr, xff: true}, nil
 	case FormatMerged:
 		return newMerged(bw, r), nil
 	case FormatFly:

@@ -48,6 +48,7 @@ var Rows = []*Row{
 	{Name: "benign", Doc: "an ordinary day (nginx combined log), with a 20 s deploy", Core: true, Format: FormatCombined},
 	{Name: "benign-no-address", Doc: "the same day as Phoenix's default Logger writes it on Fly.io: no client address", Variant: true, Format: FormatFly},
 	{Name: "benign-proxy", Doc: "the same day behind a load balancer whose address nginx logs for every client", Variant: true, Format: FormatProxy},
+	{Name: "benign-proxy-xff", Doc: "the same day behind the same load balancer, nginx's main format logging the X-Forwarded-For", Variant: true, Format: FormatProxyXFF},
 	{Name: "benign-merged", Doc: "the same day from three servers, merged by a log shipper out of order (batches, clock skew)", Variant: true, Format: FormatMerged},
 	{Name: "marketing-blast", Doc: "a marketing e-mail: thousands of people click through in minutes and one in ten signs up (at most a warning)",
 		Length: 30 * time.Minute, Format: FormatCombined, At: hm(10, 0), Attack: func(s *site, p *Profile, at time.Time) Truth {
@@ -75,6 +76,8 @@ var Rows = []*Row{
 		Variant: true, Length: 2 * time.Minute, Format: FormatFly, At: hm(1, 20), Attack: flood},
 	{Name: "flood-proxy", Doc: "the sign-up flood behind a load balancer whose address nginx logs",
 		Variant: true, Length: 2 * time.Minute, Format: FormatProxy, At: hm(1, 20), Attack: flood},
+	{Name: "flood-proxy-xff", Doc: "the sign-up flood behind the same load balancer, nginx's main format logging the X-Forwarded-For",
+		Variant: true, Length: 2 * time.Minute, Format: FormatProxyXFF, At: hm(1, 20), Attack: flood},
 	{Name: "flood-merged", Doc: "the sign-up flood in three servers' logs merged out of order",
 		Variant: true, Length: 2 * time.Minute, Format: FormatMerged, At: hm(1, 20), Attack: flood},
 	{Name: "api-office-nat", Doc: "issue 19: a B2B ordering API behind a single-page app (CORS preflights, token refreshes), one office NAT at 4.5% of the requests",
@@ -92,6 +95,8 @@ var Rows = []*Row{
 		Kind: API, Length: 25 * time.Minute, Core: true, Format: FormatCombined, At: hm(20, 0), Attack: func(s *site, _ *Profile, at time.Time) Truth { return takeoverWave(s, at) }},
 	{Name: "checkout-outage", Doc: "issue 19: POST /api/v1/checkout (5% of the requests) answers 500 for 5 minutes",
 		Kind: API, Length: 5 * time.Minute, Core: true, Format: FormatCombined, At: hm(12, 0), Attack: func(s *site, _ *Profile, at time.Time) Truth { return checkoutOutage(s, at) }},
+	{Name: "templates-outage", Doc: "GET /templates/:id (the template previews, 3% of the requests, each template its own path) answers 500 for 5 minutes while the rest of the site works",
+		Length: 5 * time.Minute, Core: true, Format: FormatCombined, At: hm(15, 0), Attack: func(s *site, _ *Profile, at time.Time) Truth { return templatesOutage(s, at) }},
 }
 
 // flood is the founding story's flood for two minutes: the detection
