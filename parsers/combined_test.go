@@ -852,6 +852,15 @@ func checkClientNet24(tb testing.TB, line []byte, ev *Event) {
 	if copied.ClientNet24() != 0 {
 		tb.Fatalf("Parse(%q): ClientNet24 holds for a copy of the client address", line)
 	}
+	// Moved to a copy, it holds for the copy; moved to other bytes, not.
+	moved := *ev
+	if moved.MoveClientIP([]byte(ip)); moved.ClientNet24() != n {
+		tb.Fatalf("Parse(%q): ClientNet24 after MoveClientIP = %d, want %d", line, moved.ClientNet24(), n)
+	}
+	other := *ev
+	if other.MoveClientIP([]byte(ip + "9")); other.ClientNet24() != 0 {
+		tb.Fatalf("Parse(%q): ClientNet24 holds for other bytes", line)
+	}
 }
 
 // TestEvent_splitRequest checks the method splitRequest finds by scanning

@@ -92,6 +92,18 @@ func (ev *Event) ClientNet24() int {
 	return 0
 }
 
+// MoveClientIP points ClientIP at b, a copy of its bytes made elsewhere
+// (a replay's batch), and keeps what the parser found about it: the
+// detector's network rules then cut the copy's /24 without reading it
+// again ([Event.ClientNet24]).
+func (ev *Event) MoveClientIP(b []byte) {
+	net := ev.ClientNet24()
+	if net == 0 || len(b) != len(ev.ClientIP) {
+		net = 0 // not a copy: nothing is known of it
+	}
+	ev.ClientIP, ev.v4, ev.v4net = b, b, net
+}
+
 // Reset clears ev for the next line, keeping the capacity of Extra.
 func (ev *Event) Reset() {
 	extra := ev.Extra[:0]

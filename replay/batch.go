@@ -65,7 +65,8 @@ func (b *batch) add(ev *parsers.Event) bool {
 		}
 		return b.copy(v)
 	}
-	dst.ClientIP, dst.Host, dst.Method = in(ev.ClientIP), in(ev.Host), in(ev.Method)
+	dst.MoveClientIP(in(ev.ClientIP)) // with the /24 the parser found
+	dst.Host, dst.Method = in(ev.Host), in(ev.Method)
 	dst.Path, dst.Query, dst.Protocol = in(ev.Path), in(ev.Query), in(ev.Protocol)
 	dst.UserAgent, dst.Referer, dst.RequestID = in(ev.UserAgent), in(ev.Referer), in(ev.RequestID)
 	dst.Level, dst.Message = in(ev.Level), in(ev.Message)

@@ -196,6 +196,18 @@ func TestBatch_add(t *testing.T) {
 		t.Errorf("copy = %q %q, want the values before their buffers were reused", got.Path, got.ClientIP)
 	}
 
+	// What the parser found about the address is kept for the copy.
+	var parsed parsers.Event
+	if err := parsers.NewCombined().Parse([]byte(`203.0.113.7 - - [27/Nov/2026:01:20:00 +0000] "GET / HTTP/1.1" 200 1 "-" "x"`), &parsed); err != nil {
+		t.Fatal(err)
+	}
+	if parsed.ClientNet24() == 0 {
+		t.Fatal("the parser gave no ClientNet24")
+	}
+	if !b.add(&parsed) || b.events[b.n-1].ClientNet24() != len("203.0.113") {
+		t.Errorf("ClientNet24 of the copy = %d, want %d", b.events[b.n-1].ClientNet24(), len("203.0.113"))
+	}
+
 	long := parsers.Event{Raw: bytes.Repeat([]byte("a"), 2*batchBytes)}
 	if b.add(&long) {
 		t.Error("a line longer than the space left went into a non-empty batch")
