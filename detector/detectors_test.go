@@ -821,6 +821,37 @@ func TestRatio_perKeyQuietDeploy(t *testing.T) {
 			t.Errorf("%s: %d alerts (%+v), want firing %v", tt.name, len(got), got, tt.fires)
 		}
 	}
+
+	// The deploy's first 502s in one burst on one path, before any other
+	// request came (api-office-nat@0.2, samplegen -seed 5: four of a
+	// product's preflights and fetches in the deploy's first second):
+	// nothing yet shows the rest of the site working, so the path is not
+	// alone; the next requests fail too.
+	for _, tt := range []struct {
+		name   string
+		others int
+		fires  bool
+	}{{"deploy, first 502s in a burst", 502, false}, {"one path down, in a burst", 200, true}} {
+		reqs := append(slices.Clone(before),
+			req{62, "/", 502}, req{62, "/", 502}, req{62, "/", 502}, req{62, "/", 502},
+			req{66, "/docs", tt.others}, req{70, "/blog", tt.others}, req{74, "/terms", tt.others},
+			req{78, "/", 502}, req{82, "/pricing", tt.others})
+		var got []alert.Alert
+		eng, err := NewEngine([]Rule{r}, Options{Emit: func(a alert.Alert) { got = append(got, a) }})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var e parsers.Event
+		for _, q := range reqs {
+			e.Reset()
+			e.Time, e.Path, e.Status = t0.Add(time.Duration(q.at)*time.Second), []byte(q.path), q.status
+			eng.Observe(&e)
+		}
+		eng.Flush()
+		if fired := len(got) > 0; fired != tt.fires {
+			t.Errorf("%s: %d alerts (%+v), want firing %v", tt.name, len(got), got, tt.fires)
+		}
+	}
 }
 
 // TestBaseline_warmupFloor: during the warm-up a rule with a warm-up floor

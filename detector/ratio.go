@@ -139,7 +139,9 @@ func (k *ratio) recent(key []byte) bool {
 // site a deploy's first few 502s may all fall on one path while the
 // window's older requests, before the deploy, keep the site's share low:
 // the few requests to other paths meanwhile failed too. A key whose
-// failures no other request shares the time of is alone.
+// failures no other request shares the time of is not alone yet: nothing
+// shows the rest of the site working (a deploy's first second may hold
+// only one endpoint's requests), and the next other request settles it.
 //
 // The key's own requests and hits come out of the buckets' counts as
 // their summaries give them (its hits at most, its requests at least),
@@ -178,7 +180,7 @@ func (k *ratio) alone(key []byte, share float64) bool {
 		total += t
 		hits += min(h, t)
 	}
-	return total == 0 || share >= 2*float64(hits)/float64(total)
+	return total > 0 && share >= 2*float64(hits)/float64(total)
 }
 
 // ready holds the rule back below MinEvents: three requests at night, two
