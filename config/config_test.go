@@ -784,6 +784,17 @@ func TestDefault_matchers(t *testing.T) {
 		{"POST", "/api/login", "", 200, false, false}, // an API's success, not a form re-rendered
 		{"POST", "/api/login", "", 401, false, true},
 		{"POST", "/login/callback", "", 200, false, false},
+		// Not sign-ups or form log-ins: posting content, JSON APIs whose
+		// 200 is a log-in that worked, two letters that are no locale.
+		{"POST", "/createPost", "", 302, false, false},
+		{"POST", "/users/createpost", "", 302, false, false},
+		{"POST", "/users/login", "", 200, false, false},
+		{"POST", "/admin/login", "", 200, false, false}, // Strapi's admin API
+		{"POST", "/members/signin", "", 200, false, false},
+		{"POST", "/users/session", "", 200, false, false},
+		{"POST", "/me/sessions", "", 200, false, false},
+		{"POST", "/tv/register", "", 201, false, false},
+		{"POST", "/API/v1/sessions", "", 401, false, true},
 	}
 	for _, tt := range tests {
 		ev := event(tt.method, tt.path, tt.query, tt.status, "203.0.113.9", "Mozilla/5.0")
