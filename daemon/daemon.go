@@ -621,10 +621,13 @@ func (d *Daemon) takeQueued(lines <-chan tailer.Line) {
 // (select picks at random when a line and the tick are both ready), so the
 // wall-clock advance never runs ahead of lines that were waiting, and a
 // stream of lines that do not move the clock (unparsed, or dated behind
-// it) cannot hold it back either. catchingUp: see quiet's behind.
+// it) cannot hold it back either, unless they come faster than the loop
+// takes them. catchingUp: see quiet's behind.
 func (d *Daemon) tick(now time.Time, lines <-chan tailer.Line, catchingUp bool) {
 	d.takeQueued(lines)
-	d.quiet(now, catchingUp)
+	// Lines that came while those were taken: the loop is behind the
+	// log, and takes them next; the clock waits for them.
+	d.quiet(now, catchingUp || len(lines) > 0)
 }
 
 // quiet advances the engine by the wall time passed since the newest
@@ -633,9 +636,8 @@ func (d *Daemon) tick(now time.Time, lines <-chan tailer.Line, catchingUp bool) 
 // written in another zone or with a skewed clock is not all late. Files
 // quiet for a second settle their format detection. behind says that
 // lines are known to be unread: a file found at start not read to its end
-// yet (after a restart, the lines written while the daemon was down); the
-// clock then waits for them. Lines already queued are taken before
-// (takeQueued).
+// yet (after a restart, the lines written while the daemon was down), or
+// lines queued while tick took the queue; the clock then waits for them.
 func (d *Daemon) quiet(now time.Time, behind bool) {
 	allQuiet := true // no file had a line in the last second
 	for path, s := range d.streams {

@@ -418,6 +418,26 @@ func TestDaemon_tickTakesQueuedLines(t *testing.T) {
 	if got, want := d.eng.Clock(), at.Add(10*time.Second); got.Before(want) {
 		t.Errorf("clock = %s, want %s: unparsed lines do not hold back the advance", got, want)
 	}
+
+	// A line that comes while the tick takes the queue (the loop behind
+	// the log) holds the clock until the loop takes it.
+	at = d.eng.Clock()
+	newer := line(`203.0.113.9 - - [` + at.Add(time.Second).Format("02/Jan/2006:15:04:05 -0700") + `] "GET / HTTP/1.1" 200 1 "-" "x"`)
+	d.opts.Tap = func(tailer.Line) {
+		if len(lines) == 0 {
+			lines <- newer
+		}
+		d.opts.Tap = nil
+	}
+	lines <- line("not a log line either")
+	d.lastWall = now.Add(-at.Sub(d.lastEvent) - 4*time.Second) // the advance would reach at + 4 s
+	d.tick(now, lines, false)
+	if len(lines) != 1 {
+		t.Fatalf("%d lines queued, want the one that came meanwhile", len(lines))
+	}
+	if got := d.eng.Clock(); !got.Equal(at) {
+		t.Errorf("clock = %s, want %s: it waits for the line queued meanwhile", got, at)
+	}
 }
 
 // TestDaemon_reloadClosesFiringRule: a rule changed by a reload while it
