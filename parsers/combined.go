@@ -16,7 +16,8 @@ import (
 //
 // that is Apache and nginx common and combined, the nginx "main" format of
 // the official packages (its X-Forwarded-For goes to the extra field
-// "forwarded_for" and is never taken as the client), and Traefik's CLF.
+// "forwarded_for", and gives the client only when the connection came
+// from a proxy's private address: see parseTrailer), and Traefik's CLF.
 // [NewVhostCombined] also takes a leading virtual host, as Apache's
 // vhost_combined ("%v:%p") and the nginx "$host $remote_addr …" forms write it.
 //
@@ -368,9 +369,12 @@ func (ev *Event) splitRequest(req []byte) {
 // When the connection came from a proxy's address (private or loopback:
 // a load balancer in front, see [isProxyAddr]), the client is the one the
 // X-Forwarded-For names (see [forwardedClient]), as with nginx's real_ip
-// trusting the private networks: otherwise every request is the proxy's.
-// A client connecting from a public address is the client, whatever it
-// put in its own header.
+// trusting the private networks, and Rails' remote_ip: otherwise every
+// request is the proxy's. A client connecting from a public address is
+// the client, whatever it put in its own header. This trusts the private
+// hop to append the address it saw, as load balancers do; a hop that
+// does not (a layer-4 balancer with SNAT, a TLS terminator without
+// forwardfor) leaves the header as the client sent it.
 func (ev *Event) parseTrailer(s []byte) {
 	if len(s) == 0 {
 		return

@@ -98,7 +98,7 @@ func (ev *Event) ClientNet24() int {
 // again ([Event.ClientNet24]).
 func (ev *Event) MoveClientIP(b []byte) {
 	net := ev.ClientNet24()
-	if net == 0 || len(b) != len(ev.ClientIP) {
+	if net > 0 && string(b) != string(ev.ClientIP) {
 		net = 0 // not a copy: nothing is known of it
 	}
 	ev.ClientIP, ev.v4, ev.v4net = b, b, net

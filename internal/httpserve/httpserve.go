@@ -44,10 +44,14 @@ func (s *Server) Listen(ctx context.Context, addr string) (net.Addr, error) {
 }
 
 // Use has s serve ln, bound elsewhere (a listener handed over, a test's
-// wrapper), instead of binding one: call it before Listen and Serve.
+// wrapper), instead of binding one. It panics once s has a listener: call
+// it before Listen and Serve.
 func (s *Server) Use(ln net.Listener) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.ln != nil {
+		panic("httpserve: Use after the listener was bound")
+	}
 	s.ln = ln
 }
 

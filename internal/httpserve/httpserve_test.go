@@ -131,3 +131,19 @@ func TestServer_shutdownError(t *testing.T) {
 		t.Errorf("Serve = %v, want a *ShutdownError naming %s and the cause", err, ln.Addr())
 	}
 }
+
+// TestServer_useAfterListen: Use on a server that has its listener
+// panics, rather than leak the bound one.
+func TestServer_useAfterListen(t *testing.T) {
+	s := &Server{HTTP: &http.Server{}}
+	if _, err := s.Listen(context.Background(), "127.0.0.1:0"); err != nil {
+		t.Fatal(err)
+	}
+	defer s.ln.Close()
+	defer func() {
+		if recover() == nil {
+			t.Error("Use after Listen did not panic")
+		}
+	}()
+	s.Use(testutil.CloseFails{})
+}
