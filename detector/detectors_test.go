@@ -854,6 +854,51 @@ func TestRatio_perKeyQuietDeploy(t *testing.T) {
 	}
 }
 
+// TestRatio_perKeyHoldsOnFewRequests: a small site's endpoint, asked in
+// threes 34 s apart (about 5 a minute), fails for 5 minutes while the
+// rest works. The rule fires
+// once and holds between the endpoint's requests, while its newest ones
+// still fail, though a minute holds under min_events of them and the
+// newest third of the window often none; it resolves once the endpoint
+// answers again. Without the hold it fired and resolved again and again.
+func TestRatio_perKeyHoldsOnFewRequests(t *testing.T) {
+	path := LookupField("path")
+	fivexx := &Range{Field: LookupField("status"), Ranges: []NumRange{{500, 599}}}
+	r := Rule{Name: "path-5xx", Type: Ratio, Of: fivexx, Window: time.Minute, Threshold: 0.6, Clear: 0.8, MinEvents: 5, PerKey: true, GroupBy: &path}
+	var got []alert.Alert
+	eng, err := NewEngine([]Rule{r}, Options{Emit: func(a alert.Alert) { got = append(got, a) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var e parsers.Event
+	for s := 0; s < 600; s++ {
+		at := t0.Add(time.Duration(s) * time.Second)
+		if s%2 == 0 {
+			e.Reset()
+			e.Time, e.Path, e.Status = at, []byte(fmt.Sprintf("/page/%d", s%7)), 200
+			eng.Observe(&e)
+		}
+		if m := s % 34; m == 1 || m == 4 || m == 7 {
+			status := 200
+			if s >= 60 && s < 360 {
+				status = 500
+			}
+			e.Reset()
+			e.Time, e.Path, e.Status = at, []byte("/x"), status
+			eng.Observe(&e)
+		}
+	}
+	eng.Flush()
+	var states []string
+	for _, a := range got {
+		states = append(states, fmt.Sprintf("%s@+%s", a.State, a.Time.Sub(t0)))
+	}
+	if len(got) != 2 || got[0].State != alert.Firing || got[1].State != alert.Resolved ||
+		got[1].Time.Before(t0.Add(360*time.Second)) || got[1].Time.After(t0.Add(400*time.Second)) {
+		t.Errorf("transitions %v, want one firing and one resolved soon after +6m0s", states)
+	}
+}
+
 // TestBaseline_warmupFloor: during the warm-up a rule with a warm-up floor
 // fires at that floor (an attack in the first minutes is not missed),
 // without one it waits; afterwards the learned normal rules.

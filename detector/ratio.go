@@ -95,13 +95,22 @@ func (k *ratio) worst(least float64) (float64, []alert.KeyCount) {
 	if k.s.w.total > 0 {
 		site = float64(k.sum) / float64(k.s.w.total)
 	}
+	// MinEvents is for firing: once firing, a key's few requests hold it
+	// while its newest still fail (lastFailed), as the site-wide ratio
+	// holds, so that an endpoint of a small site, asked a few times a
+	// minute, does not resolve and fire again between its requests.
+	minEvents := max(k.s.rule.MinEvents, 1)
+	if k.s.state == stateFiring {
+		minEvents = 1
+	}
 	k.keyHits.keys.EachAtLeast(1, func(key []byte, hits uint64) {
 		total, _, ok := k.s.w.keys.Get(key)
-		if !ok || total < max(k.s.rule.MinEvents, 1) || hits == 0 {
+		if !ok || total < minEvents || hits == 0 {
 			return
 		}
 		share := float64(hits) / float64(total)
-		if share < 2*site || 2*hits < k.sum || !k.recent(key) || !k.alone(key, share) {
+		going := k.recent(key) || minEvents == 1 && k.lastFailed(key)
+		if share < 2*site || 2*hits < k.sum || !going || !k.alone(key, share) {
 			return
 		}
 		best = max(best, share)
@@ -129,6 +138,33 @@ func (k *ratio) recent(key []byte) bool {
 		if c, e, ok := bk.keys.Get(key); ok && c > e {
 			return true
 		}
+	}
+	return false
+}
+
+// lastFailed reports whether key's newest requests in the window, those
+// of the newest complete bucket that has any, all failed: nothing says the
+// endpoint works again. A firing key holds on it between the few requests
+// of a small site, where a hit in the newest third of the window (recent)
+// may not come.
+func (k *ratio) lastFailed(key []byte) bool {
+	w, hw := &k.s.w, k.keyHits
+	for n := w.last - 1; n >= w.last-w.nb; n-- {
+		slot := mod(n, int64(len(w.ring)))
+		bk := &w.ring[slot]
+		if bk.n != n || bk.keys == nil || bk.count == 0 {
+			continue
+		}
+		c, e, ok := bk.keys.Get(key)
+		if !ok || c <= e {
+			continue
+		}
+		hb := &hw.ring[slot]
+		if hb.n != n || hb.keys == nil {
+			return false
+		}
+		h, _, ok := hb.keys.Get(key)
+		return ok && h >= c-e
 	}
 	return false
 }
