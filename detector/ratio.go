@@ -96,9 +96,11 @@ func (k *ratio) worst(least float64) (float64, []alert.KeyCount) {
 		site = float64(k.sum) / float64(k.s.w.total)
 	}
 	// MinEvents is for firing: once firing, a key's few requests hold it
-	// while its newest still fail (lastFailed), as the site-wide ratio
-	// holds, so that an endpoint of a small site, asked a few times a
-	// minute, does not resolve and fire again between its requests.
+	// while its newest still fail (lastFailed) and failed in the newest
+	// two thirds of the window, as the site-wide ratio holds, so that an
+	// endpoint of a small site, asked a few times a minute, does not
+	// resolve and fire again between its requests; and a deploy's last
+	// 502s on a page nobody asks for again resolve 40 s later.
 	minEvents := max(k.s.rule.MinEvents, 1)
 	if k.s.state == stateFiring {
 		minEvents = 1
@@ -109,7 +111,7 @@ func (k *ratio) worst(least float64) (float64, []alert.KeyCount) {
 			return
 		}
 		share := float64(hits) / float64(total)
-		going := k.recent(key) || minEvents == 1 && k.lastFailed(key)
+		going := k.recent(key, 1) || minEvents == 1 && k.recent(key, 2) && k.lastFailed(key)
 		if share < 2*site || 2*hits < k.sum || !going || !k.alone(key, share) {
 			return
 		}
@@ -126,11 +128,11 @@ func (k *ratio) worst(least float64) (float64, []alert.KeyCount) {
 	return best, keys
 }
 
-// recent reports whether key had a hit in the newest third of the
-// window's complete buckets.
-func (k *ratio) recent(key []byte) bool {
+// recent reports whether key had a hit in the newest thirds (of three)
+// of the window's complete buckets.
+func (k *ratio) recent(key []byte, thirds int64) bool {
 	w := k.keyHits
-	for n := w.last - 1; n >= w.last-max(w.nb/3, 1); n-- {
+	for n := w.last - 1; n >= w.last-max(w.nb*thirds/3, 1); n-- {
 		bk := &w.ring[mod(n, int64(len(w.ring)))]
 		if bk.n != n || bk.keys == nil || bk.count == 0 {
 			continue
@@ -145,8 +147,8 @@ func (k *ratio) recent(key []byte) bool {
 // lastFailed reports whether key's newest requests in the window, those
 // of the newest complete bucket that has any, all failed: nothing says the
 // endpoint works again. A firing key holds on it between the few requests
-// of a small site, where a hit in the newest third of the window (recent)
-// may not come.
+// of a small site, where a hit in the newest third of the window may not
+// come.
 func (k *ratio) lastFailed(key []byte) bool {
 	w, hw := &k.s.w, k.keyHits
 	for n := w.last - 1; n >= w.last-w.nb; n-- {
