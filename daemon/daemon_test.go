@@ -338,14 +338,11 @@ func TestDaemon_heldLinesSurviveACrash(t *testing.T) {
 	}
 }
 
-// TestDaemon_quietWaitsForUnreadLines: while lines are known to be unread
-// (a restart's backlog not read to its end, lines queued for the loop),
-// the wall clock does not move the log's clock; once they are read, it
-// moves by all the time passed. A restart whose first tick came before
-// the tailer had read the backlog moved the clock past the backlog's
-// first second, and a flood in it fired a second late, under another
-// idempotency key.
-func TestDaemon_quietWaitsForUnreadLines(t *testing.T) {
+// lockedDaemon returns a daemon on the embedded defaults, following one
+// combined log (the path it returns) in a temporary directory, with its
+// lock held until the test ends: the test plays the loop.
+func lockedDaemon(t *testing.T) (*Daemon, string) {
+	t.Helper()
 	dir := t.TempDir()
 	path := filepath.Join(dir, "access.log")
 	d, err := New(Options{Config: config.Default(), Sources: []Source{{Pattern: path, Format: "combined"}}, StateDir: dir})
@@ -353,7 +350,19 @@ func TestDaemon_quietWaitsForUnreadLines(t *testing.T) {
 		t.Fatal(err)
 	}
 	d.mu.Lock()
-	defer d.mu.Unlock()
+	t.Cleanup(d.mu.Unlock)
+	return d, path
+}
+
+// TestDaemon_quietWaitsForUnreadLines: while lines are known to be unread
+// (a restart's backlog not read to its end),
+// the wall clock does not move the log's clock; once they are read, it
+// moves by all the time passed. A restart whose first tick came before
+// the tailer had read the backlog moved the clock past the backlog's
+// first second, and a flood in it fired a second late, under another
+// idempotency key.
+func TestDaemon_quietWaitsForUnreadLines(t *testing.T) {
+	d, path := lockedDaemon(t)
 	for i, text := range []string{
 		`203.0.113.7 - - [27/Nov/2026:01:19:59 +0000] "GET / HTTP/1.1" 200 1 "-" "x"`,
 		`203.0.113.8 - - [27/Nov/2026:01:19:59 +0000] "GET / HTTP/1.1" 200 1 "-" "x"`,
@@ -381,14 +390,7 @@ func TestDaemon_quietWaitsForUnreadLines(t *testing.T) {
 // the queue is not made late; and lines that do not move the clock
 // (unparsed here) do not hold the advance back while they keep coming.
 func TestDaemon_tickTakesQueuedLines(t *testing.T) {
-	dir := t.TempDir()
-	path := filepath.Join(dir, "access.log")
-	d, err := New(Options{Config: config.Default(), Sources: []Source{{Pattern: path, Format: "combined"}}, StateDir: dir})
-	if err != nil {
-		t.Fatal(err)
-	}
-	d.mu.Lock()
-	defer d.mu.Unlock()
+	d, path := lockedDaemon(t)
 	var end int64
 	line := func(text string) tailer.Line {
 		end += int64(len(text) + 1)

@@ -796,15 +796,8 @@ func TestRatio_perKeyQuietDeploy(t *testing.T) {
 		}
 		before = append(before, req{i * 3, p, 200})
 	}
-	for _, tt := range []struct {
-		name   string
-		others int // status of the other paths' requests meanwhile
-		fires  bool
-	}{{"deploy", 502, false}, {"one path down", 200, true}} {
-		reqs := append(slices.Clone(before),
-			req{62, "/api/v1/notifications", tt.others}, req{66, "/", 502}, req{71, "/", 502},
-			req{74, "/docs", tt.others}, req{75, "/", 502}, req{76, "/blog", tt.others},
-			req{80, "/terms", 200}, req{81, "/", 502}, req{85, "/", 502}, req{90, "/pricing", 200})
+	// fired replays reqs and reports whether the rule fired.
+	fired := func(reqs []req) (bool, []alert.Alert) {
 		var got []alert.Alert
 		eng, err := NewEngine([]Rule{r}, Options{Emit: func(a alert.Alert) { got = append(got, a) }})
 		if err != nil {
@@ -817,7 +810,18 @@ func TestRatio_perKeyQuietDeploy(t *testing.T) {
 			eng.Observe(&e)
 		}
 		eng.Flush()
-		if fired := len(got) > 0; fired != tt.fires {
+		return len(got) > 0, got
+	}
+	for _, tt := range []struct {
+		name   string
+		others int // status of the other paths' requests meanwhile
+		fires  bool
+	}{{"deploy", 502, false}, {"one path down", 200, true}} {
+		reqs := append(slices.Clone(before),
+			req{62, "/api/v1/notifications", tt.others}, req{66, "/", 502}, req{71, "/", 502},
+			req{74, "/docs", tt.others}, req{75, "/", 502}, req{76, "/blog", tt.others},
+			req{80, "/terms", 200}, req{81, "/", 502}, req{85, "/", 502}, req{90, "/pricing", 200})
+		if ok, got := fired(reqs); ok != tt.fires {
 			t.Errorf("%s: %d alerts (%+v), want firing %v", tt.name, len(got), got, tt.fires)
 		}
 	}
@@ -836,19 +840,7 @@ func TestRatio_perKeyQuietDeploy(t *testing.T) {
 			req{62, "/", 502}, req{62, "/", 502}, req{62, "/", 502}, req{62, "/", 502},
 			req{66, "/docs", tt.others}, req{70, "/blog", tt.others}, req{74, "/terms", tt.others},
 			req{78, "/", 502}, req{82, "/pricing", tt.others})
-		var got []alert.Alert
-		eng, err := NewEngine([]Rule{r}, Options{Emit: func(a alert.Alert) { got = append(got, a) }})
-		if err != nil {
-			t.Fatal(err)
-		}
-		var e parsers.Event
-		for _, q := range reqs {
-			e.Reset()
-			e.Time, e.Path, e.Status = t0.Add(time.Duration(q.at)*time.Second), []byte(q.path), q.status
-			eng.Observe(&e)
-		}
-		eng.Flush()
-		if fired := len(got) > 0; fired != tt.fires {
+		if ok, got := fired(reqs); ok != tt.fires {
 			t.Errorf("%s: %d alerts (%+v), want firing %v", tt.name, len(got), got, tt.fires)
 		}
 	}
