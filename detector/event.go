@@ -267,19 +267,33 @@ func (m reMemo) match(re *regexp.Regexp, v []byte) bool {
 }
 
 // routeOf returns the request's route: its path with each segment that is
-// an identifier (see isIdentifier) written ":id", so that one endpoint is
-// one key whatever record it serves ("/orders/8812/pay" and
-// "/orders/8813/pay" are "/orders/:id/pay"). It is path itself when no
-// segment is one, and otherwise built in buf.
+// an identifier written ":id", so that one endpoint is one key whatever
+// record it serves ("/orders/8812/pay" and "/orders/8813/pay" are
+// "/orders/:id/pay"). An identifier is a number ("8812"), a UUID with a
+// digit (all but one in 10^13 have one), or a token of 16 letters and
+// digits or more with at least one digit (a hash, a Mongo ObjectId, a
+// base62 key); a slug ("launch-week-2024") and a word are not. It is path
+// itself when no segment is one, and otherwise built in buf. One pass,
+// each byte classified once: a route is asked for every request.
 func routeOf(buf, path []byte) []byte {
 	var out []byte // nil until a segment is an identifier
 	seg := 0       // where the current segment starts
+	digits, alnum := 0, true
 	for i := 0; i <= len(path); i++ {
-		if i < len(path) && path[i] != '/' {
-			continue
+		if i < len(path) {
+			c := path[i]
+			if c != '/' {
+				if c-'0' <= 9 {
+					digits++
+				} else if c|0x20-'a' > 'z'-'a' {
+					alnum = false
+				}
+				continue
+			}
 		}
+		n := i - seg
 		switch {
-		case isIdentifier(path[seg:i]):
+		case digits > 0 && (alnum && (digits == n || n >= 16) || n == 36 && isUUID(path[seg:i])):
 			if out == nil {
 				out = append(buf[:0], path[:seg]...)
 			}
@@ -290,7 +304,7 @@ func routeOf(buf, path []byte) []byte {
 		if i < len(path) && out != nil {
 			out = append(out, '/')
 		}
-		seg = i + 1
+		seg, digits, alnum = i+1, 0, true
 	}
 	if out == nil {
 		return path
@@ -298,33 +312,19 @@ func routeOf(buf, path []byte) []byte {
 	return out
 }
 
-// isIdentifier reports whether a path segment names a record rather than
-// a part of the application: a number ("8812"), a UUID, or a token of 16
-// letters and digits or more with at least one digit (a hash, a Mongo
-// ObjectId, a base62 key). A slug ("launch-week-2024") and a word are not.
-func isIdentifier(s []byte) bool {
-	if len(s) == 0 {
-		return false
-	}
-	if len(s) == 36 && s[8] == '-' && s[13] == '-' && s[18] == '-' && s[23] == '-' {
-		for i, c := range s {
-			if i != 8 && i != 13 && i != 18 && i != 23 && !isHex(c) {
+// isUUID reports whether s (36 bytes) is a UUID: hex digits in groups of
+// 8, 4, 4, 4 and 12 joined by dashes.
+func isUUID(s []byte) bool {
+	for i, c := range s {
+		if i == 8 || i == 13 || i == 18 || i == 23 {
+			if c != '-' {
 				return false
 			}
-		}
-		return true
-	}
-	digits := 0
-	for _, c := range s {
-		switch {
-		case c-'0' <= 9:
-			digits++
-		case c|0x20-'a' <= 'z'-'a':
-		default:
+		} else if !isHex(c) {
 			return false
 		}
 	}
-	return digits == len(s) || digits > 0 && len(s) >= 16
+	return true
 }
 
 func isHex(c byte) bool { return c-'0' <= 9 || c|0x20-'a' <= 'f'-'a' }
