@@ -250,13 +250,7 @@ func (s *Server) Run(ctx context.Context) error {
 	}
 	err := s.srv.Serve(ctx, s.opts.Listen, shutdownTimeout)
 	s.pending.Wait()
-	if se := (*httpserve.ShutdownError)(nil); errors.As(err, &se) {
-		// Stopped as asked; the listener's close failed. The daemon is
-		// stopping: no reason to end it with an error.
-		s.log.Warn("links listener: shutdown", "err", se)
-		return nil
-	}
-	return err
+	return httpserve.IgnoreShutdown(err, s.log, "links listener")
 }
 
 // Issue signs a link for offer o, sent to the notifier route, valid from

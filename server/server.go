@@ -163,14 +163,7 @@ func (s *Server) Run(ctx context.Context) error {
 	if _, err := s.Listen(ctx); err != nil {
 		return err
 	}
-	err := s.srv.Serve(ctx, s.opts.Addr, shutdownTimeout)
-	if se := (*httpserve.ShutdownError)(nil); errors.As(err, &se) {
-		// Stopped as asked; the listener's close failed. The daemon is
-		// stopping: no reason to end it with an error (as links does).
-		s.log.Warn("API listener: shutdown", "err", se)
-		return nil
-	}
-	return err
+	return httpserve.IgnoreShutdown(s.srv.Serve(ctx, s.opts.Addr, shutdownTimeout), s.log, "API listener")
 }
 
 // handler routes the endpoints behind the token (or Host) check and the

@@ -9,6 +9,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/netip"
@@ -113,6 +114,18 @@ type ShutdownError struct {
 func (e *ShutdownError) Error() string { return fmt.Sprintf("shut down %s: %v", e.Addr, e.Err) }
 
 func (e *ShutdownError) Unwrap() error { return e.Err }
+
+// IgnoreShutdown is Serve's error as a stopping daemon sees it: a
+// *ShutdownError is logged on log as what's and gives nil (the server
+// stopped as asked; a SIGTERM must not end in an error for it), any other
+// error is returned as is.
+func IgnoreShutdown(err error, log *slog.Logger, what string) error {
+	if se := (*ShutdownError)(nil); errors.As(err, &se) {
+		log.Warn(what+": shutdown", "err", se)
+		return nil
+	}
+	return err
+}
 
 // IsLoopback reports whether addr ("host:port") names a loopback address
 // or localhost, which only this machine reaches. An empty host (":9911")
