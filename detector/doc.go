@@ -15,6 +15,10 @@
 //     its own, so that nothing per event allocates and no two engines
 //     share mutable state.
 //   - [Cond] filters events, [Field] reads a value from one.
+//   - A [Preparer] (prepare.go) matches events against an engine's rules
+//     on another goroutine, ahead of it (a two-core replay's reading
+//     goroutine): [Engine.ObservePrepared] then tests only the conditions
+//     that read state (the cold field).
 //   - A rule's state (rulestate.go) is its window, its kind, its
 //     condition and its alert state (inactive, pending, firing).
 //   - The window (window.go) is what every kind shares: a ring of buckets

@@ -165,6 +165,9 @@ type Engine struct {
 	// ruleGates and shareGates are the distinct gates of the rules' match
 	// blocks and of the ShareOf blocks.
 	ruleGates, shareGates gateSet
+	// pureRules and pureShares are the members of those gates whose match
+	// depends on the event alone (see Preparer).
+	pureRules, pureShares uint64
 	notices               *notices
 	ov                    *overlap // how the active rules' events overlap others'
 	// shared count the events of rules that count the same events the
@@ -268,11 +271,13 @@ func NewEngine(rules []Rule, opts Options) (*Engine, error) {
 		gates[i] = r.gate
 	}
 	e.ruleGates = newGateSet(gates)
+	e.pureRules = pureMembers(gates)
 	gates = gates[:0]
 	for _, s := range e.shareOf {
 		gates = append(gates, s.gate)
 	}
 	e.shareGates = newGateSet(gates)
+	e.pureShares = pureMembers(gates)
 	e.shared = newSharedCounts(e.rules)
 	e.feeds = newKeyFeeds(e.rules, e.opts.KeysPerBucket)
 	return e, nil
@@ -290,7 +295,16 @@ func NewEngine(rules []Rule, opts Options) (*Engine, error) {
 // is dated years ahead is not blind either. [Engine.Advance] and
 // [Engine.Flush] count held events once the clock catches up with them or
 // the log ends. Otherwise ev is not retained.
-func (e *Engine) Observe(ev *parsers.Event) {
+func (e *Engine) Observe(ev *parsers.Event) { e.take(ev, nil) }
+
+// ObservePrepared is [Engine.Observe] for an event a [Preparer] of this
+// engine matched into p, on another goroutine: the engine tests only
+// what depends on what it saw before. The alerts are the same.
+func (e *Engine) ObservePrepared(ev *parsers.Event, p *Prepared) { e.take(ev, p) }
+
+// take is Observe, with what a Preparer found for ev when p is not nil
+// (a held event drops it: it is matched again once released).
+func (e *Engine) take(ev *parsers.Event, p *Prepared) {
 	e.events++
 	if sec := ev.Time.Unix(); sec < minSec || sec >= maxSec {
 		e.outRange++
@@ -327,7 +341,7 @@ func (e *Engine) Observe(ev *parsers.Event) {
 		e.hold(ev)
 		return
 	}
-	e.observe(ev)
+	e.observe(ev, p)
 }
 
 // hold keeps a copy of ev until a later event decides on it.
@@ -341,12 +355,13 @@ func (e *Engine) release() {
 	held := e.held
 	e.held = nil
 	for i := range held {
-		e.observe(&held[i])
+		e.observe(&held[i], nil)
 	}
 }
 
-// observe counts ev, whose time is in range and not a pending jump.
-func (e *Engine) observe(ev *parsers.Event) {
+// observe counts ev, whose time is in range and not a pending jump; p,
+// when not nil, is what a Preparer found for it.
+func (e *Engine) observe(ev *parsers.Event, p *Prepared) {
 	t := ev.Time.UnixNano() // in range: 1900 to 2200
 	n := floorDiv(t, e.res)
 	if !e.started {
@@ -372,24 +387,32 @@ func (e *Engine) observe(ev *parsers.Event) {
 		e.warm.advance(t)
 	}
 	// The gates first: a page load passes those of the rules counting
-	// every request, and none of those counting posts.
-	for m := e.shareGates.pass(x); m != 0; m &= m - 1 {
-		e.countOf(&e.shareOf[bits.TrailingZeros64(m)], n, x)
+	// every request, and none of those counting posts. With p, the
+	// members whose match is pure are decided already.
+	var shares, m, decided, decidedShares uint64
+	if p != nil {
+		shares, m, decided, decidedShares = p.shares, p.rules, e.pureRules, e.pureShares
+	} else {
+		shares, m = e.shareGates.pass(x), e.ruleGates.pass(x)
+	}
+	for ; shares != 0; shares &= shares - 1 {
+		i := bits.TrailingZeros64(shares)
+		e.countOf(&e.shareOf[i], n, x, decidedShares&(1<<i) != 0)
 	}
 	for i := maxGated; i < len(e.shareOf); i++ {
 		if s := &e.shareOf[i]; s.gate.pass(x) {
-			e.countOf(s, n, x)
+			e.countOf(s, n, x, false)
 		}
 	}
 	e.notices.observe(x)
 	var mask uint64 // the rules that counted ev, for their overlap
 	e.fired = e.fired[:0]
-	m := e.ruleGates.pass(x)
 	for j := range e.shared {
 		// A shared count takes ev for all its rules at once, or leaves it
-		// to each (see sharedCount.add).
+		// to each (see sharedCount.add). Its members have one match: one
+		// decided is all decided.
 		if g := &e.shared[j]; m&g.mask != 0 {
-			if g.gate.rest != nil && !g.gate.rest.Match(x) {
+			if g.gate.rest != nil && decided&g.mask == 0 && !g.gate.rest.Match(x) {
 				m &^= g.mask
 			} else if g.add(n, x) {
 				m &^= g.mask
@@ -398,12 +421,12 @@ func (e *Engine) observe(ev *parsers.Event) {
 		}
 	}
 	for ; m != 0; m &= m - 1 {
-		if i := bits.TrailingZeros64(m); e.count(i, n, x) && i < maxOverlapRules {
+		if i := bits.TrailingZeros64(m); e.count(i, n, x, decided&(1<<i) != 0) && i < maxOverlapRules {
 			mask |= 1 << i
 		}
 	}
 	for i := maxGated; i < len(e.rules); i++ {
-		if e.rules[i].gate.pass(x) && e.count(i, n, x) && i < maxOverlapRules {
+		if e.rules[i].gate.pass(x) && e.count(i, n, x, false) && i < maxOverlapRules {
 			mask |= 1 << i
 		}
 	}
@@ -428,19 +451,19 @@ func (e *Engine) observe(ev *parsers.Event) {
 }
 
 // countOf counts ev in the ShareOf of s, whose gate it passed, if it
-// matches.
-func (e *Engine) countOf(s *shareOf, n int64, x *Event) {
-	if s.gate.rest == nil || s.gate.rest.Match(x) {
+// matches (matched: a Preparer found it does).
+func (e *Engine) countOf(s *shareOf, n int64, x *Event, matched bool) {
+	if matched || s.gate.rest == nil || s.gate.rest.Match(x) {
 		s.rule.ev.addOf(n)
 	}
 }
 
-// count counts ev in rule i, whose gate it passed, if it matches, and
-// notes in e.fired whether the rule fires on it. It reports whether the
-// rule counted ev.
-func (e *Engine) count(i int, n int64, x *Event) bool {
+// count counts ev in rule i, whose gate it passed, if it matches
+// (matched: a Preparer found it does), and notes in e.fired whether the
+// rule fires on it. It reports whether the rule counted ev.
+func (e *Engine) count(i int, n int64, x *Event, matched bool) bool {
 	r := e.rules[i]
-	if r.gate.rest != nil && !r.gate.rest.Match(x) {
+	if !matched && r.gate.rest != nil && !r.gate.rest.Match(x) {
 		return false
 	}
 	if r.beyond != nil && !r.beyond.keep(x) {

@@ -3,6 +3,7 @@ package replay
 import (
 	"unsafe"
 
+	"github.com/sentinel-dev/sentinel/detector"
 	"github.com/sentinel-dev/sentinel/parsers"
 )
 
@@ -25,12 +26,19 @@ const (
 // fills, the observer's while it empties.
 type batch struct {
 	events []parsers.Event // events[:n] are in use; the rest keep their Extra's capacity
-	n      int
+	// prepared[i] is what the reading goroutine's Preparer found for
+	// events[i], when the observer takes prepared events.
+	prepared []detector.Prepared
+	n        int
 	arena  []byte // the bytes of events[:n]; never grows past its capacity, so no slice of it moves
 }
 
 func newBatch() *batch {
-	return &batch{events: make([]parsers.Event, batchEvents), arena: make([]byte, 0, batchBytes)}
+	return &batch{
+		events:   make([]parsers.Event, batchEvents),
+		prepared: make([]detector.Prepared, batchEvents),
+		arena:    make([]byte, 0, batchBytes),
+	}
 }
 
 // add copies ev into the batch, or returns false when the batch is full

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"runtime"
 
+	"github.com/sentinel-dev/sentinel/detector"
 	"github.com/sentinel-dev/sentinel/parsers"
 	"github.com/sentinel-dev/sentinel/source"
 )
@@ -18,6 +19,16 @@ type Input struct {
 // Observer takes the events of a replay in order: a *detector.Engine.
 type Observer interface {
 	Observe(ev *parsers.Event)
+}
+
+// A preparingObserver lets the reading goroutine match each event against
+// its rules, a batch ahead, so that its own goroutine does only what
+// depends on the events before (a *detector.Engine: see
+// [detector.Preparer]).
+type preparingObserver interface {
+	Observer
+	NewPreparer() *detector.Preparer
+	ObservePrepared(ev *parsers.Event, p *detector.Prepared)
 }
 
 // Stages says where the lines of a replay are read and parsed.
@@ -53,7 +64,8 @@ type FeedOptions struct {
 // With two stages, reading, decompression, line splitting and parsing
 // run on a goroutine of their own, a batch ahead of obs, so that a
 // replay uses two cores; the events obs sees, and their order, are the
-// same as with one. If ctx ends, obs sees no further batch, the next
+// same as with one. An engine's rules are matched there too (see
+// [detector.Preparer]): its alerts are the same. If ctx ends, obs sees no further batch, the next
 // input is not opened (the one being read is read to its end, unseen),
 // and ctx.Err() is returned with the other errors.
 func Feed(ctx context.Context, obs Observer, inputs []Input, opts FeedOptions) ([]*source.Stats, error) {
@@ -101,6 +113,11 @@ func feedStaged(ctx context.Context, obs Observer, inputs []Input, progress *sou
 		free <- newBatch()
 	}
 	done := ctx.Done()
+	po, _ := obs.(preparingObserver)
+	var prep *detector.Preparer
+	if po != nil {
+		prep = po.NewPreparer() // here: the observer's goroutine
+	}
 	var (
 		stats   []*source.Stats
 		readErr error
@@ -132,6 +149,9 @@ func feedStaged(ctx context.Context, obs Observer, inputs []Input, progress *sou
 				}
 				b.add(ev) // an empty batch takes any event
 			}
+			if prep != nil {
+				prep.Prepare(&b.events[b.n-1], &b.prepared[b.n-1]) // the copy, which the engine reads
+			}
 		}
 		stats, readErr = readAll(ctx, inputs, progress, emit)
 		if !stopped && b.n > 0 {
@@ -142,7 +162,13 @@ func feedStaged(ctx context.Context, obs Observer, inputs []Input, progress *sou
 		}
 	}()
 	for b := range full {
-		if ctx.Err() == nil {
+		switch {
+		case ctx.Err() != nil:
+		case po != nil:
+			for i := range b.n {
+				po.ObservePrepared(&b.events[i], &b.prepared[i])
+			}
+		default:
 			for i := range b.n {
 				obs.Observe(&b.events[i])
 			}
