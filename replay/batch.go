@@ -30,7 +30,7 @@ type batch struct {
 	// events[i], when the observer takes prepared events.
 	prepared []detector.Prepared
 	n        int
-	arena  []byte // the bytes of events[:n]; never grows past its capacity, so no slice of it moves
+	arena    []byte // the bytes of events[:n]; never grows past its capacity, so no slice of it moves
 }
 
 func newBatch() *batch {
