@@ -8,17 +8,19 @@ import (
 
 // A Preparer matches events against an engine's rules on a goroutine of
 // its own, ahead of the engine: a replay's reading goroutine runs one on
-// each event it parses (replay.Feed), so that the engine's goroutine, the
-// one a two-core replay waits for, does only the work that depends on
-// what it saw before. Which rules an event's match block passes depends
+// the events it parses while the engine is behind (replay.Feed), so that
+// the engine's goroutine, the one a two-core replay of an attack waits
+// for, does only the work that depends on what it saw before. Which rules an event's match block passes depends
 // on the event alone, except for the cold field (the client's earlier
 // requests): those conditions are left to the engine. The answers are the
 // engine's own, so the alerts are the same with or without a Preparer.
 //
 // A Preparer shares nothing mutable with its engine or with another
-// Preparer: it has its own [Event] buffers and memos.
+// Preparer: it has its own [Event] buffers and memos, allocated by its
+// first Prepare, on its own goroutine, away from the engine's memory.
 type Preparer struct {
-	ev Event
+	ev    *scratch // nil until the first Prepare
+	memoN int      // the engine's number of shared blocks kept per event
 	// The engine's gates, which are not changed once made.
 	ruleGates, shareGates gateSet
 	// rules and shares are the engine's members' rests to test after
@@ -28,6 +30,16 @@ type Preparer struct {
 	rules, shares []Cond
 	// ruleRests and shareRests are the members with a rest here.
 	ruleRests, shareRests uint64
+}
+
+// scratch is a Preparer's event, padded, and allocated on the Preparer's
+// goroutine, so that no cache line of it holds the engine's data: its
+// memo is written for every event, and the engine's, of the same few
+// bytes, is too.
+type scratch struct {
+	_  [64]byte
+	ev Event
+	_  [64]byte
 }
 
 // Prepared is what a [Preparer] found for one event: the members of the
@@ -48,8 +60,7 @@ func (e *Engine) NewPreparer() *Preparer {
 		rules:      make([]Cond, min(len(e.rules), maxGated)),
 		shares:     make([]Cond, min(len(e.shareOf), maxGated)),
 	}
-	p.ev.memo = make([]uint8, len(e.ev.memo))
-	p.ev.re = make(reMemo)
+	p.memoN = len(e.ev.memo)
 	for i := range p.rules {
 		if c := e.rules[i].gate.rest; c != nil && e.pureRules&(1<<i) != 0 {
 			p.rules[i] = c
@@ -68,7 +79,14 @@ func (e *Engine) NewPreparer() *Preparer {
 // Prepare matches ev and writes what it found to out. ev must stay as it
 // is until the engine has observed it with out.
 func (p *Preparer) Prepare(ev *parsers.Event, out *Prepared) {
-	x := &p.ev
+	if p.ev == nil {
+		p.ev = new(scratch)
+		// At least a cache line: the allocator packs smaller objects
+		// together.
+		p.ev.ev.memo = make([]uint8, p.memoN, max(p.memoN, 64))
+		p.ev.ev.re = make(reMemo)
+	}
+	x := &p.ev.ev
 	x.reset(ev, 0)
 	out.rules = keep(p.ruleGates.pass(x), p.ruleRests, p.rules, x)
 	out.shares = keep(p.shareGates.pass(x), p.shareRests, p.shares, x)

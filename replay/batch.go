@@ -27,8 +27,9 @@ const (
 type batch struct {
 	events []parsers.Event // events[:n] are in use; the rest keep their Extra's capacity
 	// prepared[i] is what the reading goroutine's Preparer found for
-	// events[i], when the observer takes prepared events.
+	// events[i], when prepare is set.
 	prepared []detector.Prepared
+	prepare  bool
 	n        int
 	arena    []byte // the bytes of events[:n]; never grows past its capacity, so no slice of it moves
 }

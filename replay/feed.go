@@ -52,7 +52,20 @@ type FeedOptions struct {
 	Progress *source.Progress
 	// Stages picks inline or staged parsing; the output is the same.
 	Stages Stages
+	// prepare says when the reading goroutine prepares a batch's events
+	// (tests ask for always and never; the output is the same).
+	prepare preparing
 }
+
+// preparing says when a staged replay's reading goroutine matches a
+// batch's events for the engine (see [detector.Preparer]).
+type preparing int
+
+const (
+	prepareWhenBehind preparing = iota // when the engine has not taken the last batch yet
+	prepareAlways
+	prepareNever
+)
 
 // Feed reads every input, in order, and passes each event to obs on the
 // caller's goroutine, in the order of the lines; callbacks obs makes
@@ -64,8 +77,12 @@ type FeedOptions struct {
 // With two stages, reading, decompression, line splitting and parsing
 // run on a goroutine of their own, a batch ahead of obs, so that a
 // replay uses two cores; the events obs sees, and their order, are the
-// same as with one. An engine's rules are matched there too (see
-// [detector.Preparer]): its alerts are the same. If ctx ends, obs sees no further batch, the next
+// same as with one. When the engine falls behind (a flood: every post
+// goes through a dozen rules), that goroutine also matches the next
+// batches' events against the engine's rules (see [detector.Preparer]),
+// which the engine then leaves out; its alerts are the same. When the
+// engine keeps up (ordinary traffic), the work stays with the engine, or
+// the reading goroutine would become the one both wait for. If ctx ends, obs sees no further batch, the next
 // input is not opened (the one being read is read to its end, unseen),
 // and ctx.Err() is returned with the other errors.
 func Feed(ctx context.Context, obs Observer, inputs []Input, opts FeedOptions) ([]*source.Stats, error) {
@@ -79,7 +96,7 @@ func Feed(ctx context.Context, obs Observer, inputs []Input, opts FeedOptions) (
 	if stages == OneStage {
 		return readAll(ctx, inputs, opts.Progress, obs.Observe)
 	}
-	return feedStaged(ctx, obs, inputs, opts.Progress)
+	return feedStaged(ctx, obs, inputs, opts.Progress, opts.prepare)
 }
 
 // readAll reads the inputs in turn, passing their events to emit.
@@ -106,7 +123,7 @@ func readAll(ctx context.Context, inputs []Input, progress *source.Progress, emi
 
 // feedStaged runs readAll on a goroutine of its own, which copies the
 // events into batches; the caller's goroutine observes them in order.
-func feedStaged(ctx context.Context, obs Observer, inputs []Input, progress *source.Progress) ([]*source.Stats, error) {
+func feedStaged(ctx context.Context, obs Observer, inputs []Input, progress *source.Progress, when preparing) ([]*source.Stats, error) {
 	full := make(chan *batch, batchesInFlight)
 	free := make(chan *batch, batchesInFlight)
 	for range batchesInFlight {
@@ -115,7 +132,7 @@ func feedStaged(ctx context.Context, obs Observer, inputs []Input, progress *sou
 	done := ctx.Done()
 	po, _ := obs.(preparingObserver)
 	var prep *detector.Preparer
-	if po != nil {
+	if po != nil && when != prepareNever {
 		prep = po.NewPreparer() // here: the observer's goroutine
 	}
 	var (
@@ -125,7 +142,13 @@ func feedStaged(ctx context.Context, obs Observer, inputs []Input, progress *sou
 	go func() { // ends once it closed full; the loop below waits for that
 		defer close(full)
 		b := <-free
+		b.prepare = prep != nil && when == prepareAlways
 		send := func() bool {
+			// The engine is behind when it has not taken the last batch
+			// yet: this goroutine then has time to prepare the next one's
+			// events. When it keeps up, preparing would only make it
+			// wait for this goroutine.
+			behind := len(full) > 0
 			select {
 			case full <- b:
 			case <-done:
@@ -133,6 +156,7 @@ func feedStaged(ctx context.Context, obs Observer, inputs []Input, progress *sou
 			}
 			select {
 			case b = <-free:
+				b.prepare = prep != nil && (behind || when == prepareAlways)
 				return true
 			case <-done:
 				return false
@@ -149,7 +173,7 @@ func feedStaged(ctx context.Context, obs Observer, inputs []Input, progress *sou
 				}
 				b.add(ev) // an empty batch takes any event
 			}
-			if prep != nil {
+			if b.prepare {
 				prep.Prepare(&b.events[b.n-1], &b.prepared[b.n-1]) // the copy, which the engine reads
 			}
 		}
@@ -164,7 +188,7 @@ func feedStaged(ctx context.Context, obs Observer, inputs []Input, progress *sou
 	for b := range full {
 		switch {
 		case ctx.Err() != nil:
-		case po != nil:
+		case b.prepare:
 			for i := range b.n {
 				po.ObservePrepared(&b.events[i], &b.prepared[i])
 			}

@@ -78,10 +78,27 @@ func testInputs(tb testing.TB) []Input {
 	return inputs
 }
 
-// transcript replays inputs with the given stages and returns everything
-// the engine told: each alert as JSON and as text, each evaluation with
-// its keys, each notice, the stats and the error.
-func transcript(tb testing.TB, inputs []Input, stages Stages) (string, []*source.Stats, string) {
+// countingEngine counts the events it observes, prepared or not.
+type countingEngine struct {
+	*detector.Engine
+	plain, prepared int
+}
+
+func (c *countingEngine) Observe(ev *parsers.Event) {
+	c.plain++
+	c.Engine.Observe(ev)
+}
+
+func (c *countingEngine) ObservePrepared(ev *parsers.Event, p *detector.Prepared) {
+	c.prepared++
+	c.Engine.ObservePrepared(ev, p)
+}
+
+// transcript replays inputs with the given feed options and returns
+// everything the engine told: each alert as JSON and as text, each
+// evaluation with its keys, each notice, the stats and the error; and
+// how many events the engine observed as they were, and prepared.
+func transcript(tb testing.TB, inputs []Input, feed FeedOptions) (string, []*source.Stats, string, [2]int) {
 	tb.Helper()
 	cfg, err := config.Parse("flapping.yaml", []byte(flappingRules), func(string) (string, bool) { return "", false })
 	if err != nil {
@@ -100,25 +117,50 @@ func transcript(tb testing.TB, inputs []Input, stages Stages) (string, []*source
 	if err != nil {
 		tb.Fatal(err)
 	}
-	stats, err := Feed(context.Background(), eng, inputs, FeedOptions{Stages: stages})
+	obs := &countingEngine{Engine: eng}
+	stats, err := Feed(context.Background(), obs, inputs, feed)
 	eng.Flush()
 	fmt.Fprintf(&out, "%+v\n", eng.Stats())
-	return out.String(), stats, fmt.Sprint(err)
+	return out.String(), stats, fmt.Sprint(err), [2]int{obs.plain, obs.prepared}
 }
 
 // TestFeed_stagesSameOutput replays the same inputs with parsing inline
-// and on a second goroutine: every alert, evaluation, notice and count
-// must be the same, byte for byte. CI runs it with -race.
+// and on a second goroutine, with the events matched there (prepared) for
+// every batch, none, or those the engine is behind on: every alert,
+// evaluation, notice and count must be the same, byte for byte. CI runs
+// it with -race.
 func TestFeed_stagesSameOutput(t *testing.T) {
 	inputs := testInputs(t)
-	one, oneStats, oneErr := transcript(t, inputs, OneStage)
-	two, twoStats, twoErr := transcript(t, inputs, TwoStages)
+	one, oneStats, oneErr, _ := transcript(t, inputs, FeedOptions{Stages: OneStage})
 	if n := strings.Count(one, `"state":"firing"`); n < 50 {
 		t.Fatalf("%d alerts fired: too few to compare", n)
 	}
 	if !strings.Contains(oneErr, "missing.log") {
 		t.Errorf("error = %s, want the missing file named", oneErr)
 	}
+	for _, c := range []struct {
+		name    string
+		prepare preparing
+	}{{"prepare-when-behind", prepareWhenBehind}, {"prepare-always", prepareAlways}, {"prepare-never", prepareNever}} {
+		t.Run(c.name, func(t *testing.T) {
+			two, twoStats, twoErr, n := transcript(t, inputs, FeedOptions{Stages: TwoStages, prepare: c.prepare})
+			switch {
+			case n[0]+n[1] == 0:
+				t.Errorf("no event observed")
+			case c.prepare == prepareAlways && n[0] > 0:
+				t.Errorf("%d of %d events observed unprepared", n[0], n[0]+n[1])
+			case c.prepare == prepareNever && n[1] > 0:
+				t.Errorf("%d of %d events observed prepared", n[1], n[0]+n[1])
+			}
+			sameTranscript(t, one, two, oneStats, twoStats, oneErr, twoErr)
+		})
+	}
+}
+
+// sameTranscript fails t where the transcripts of one and two stages
+// differ.
+func sameTranscript(t *testing.T, one, two string, oneStats, twoStats []*source.Stats, oneErr, twoErr string) {
+	t.Helper()
 	if one != two {
 		t.Errorf("transcripts differ between one and two stages (%d and %d bytes)", len(one), len(two))
 		ol, tl := strings.Split(one, "\n"), strings.Split(two, "\n")
