@@ -225,12 +225,16 @@ func (tr *traffic) union(from, to time.Time) int {
 	return len(all)
 }
 
-func soakWait(t *testing.T, d time.Duration, what string, cond func() bool) time.Duration {
+func soakWait(t *testing.T, d time.Duration, what string, cond func() bool, why ...func() string) time.Duration {
 	t.Helper()
 	start := time.Now()
 	for !cond() {
 		if time.Since(start) > d {
-			t.Fatalf("waited %s for %s", d, what)
+			var detail string
+			for _, w := range why {
+				detail += "\n" + w()
+			}
+			t.Fatalf("waited %s for %s%s", d, what, detail)
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
@@ -313,19 +317,36 @@ notifiers:
 	go func() { defer close(trafficDone); tr.run(ctx) }()
 	defer func() { stopTraffic(); <-trafficDone }()
 
+	// On a timeout, each node's last answer says what was missing.
+	var startup []string
 	soakWait(t, 30*time.Second, "every node in fleet mode, one evaluating", func() bool {
-		evaluators := 0
+		evaluators, ready := 0, true
+		startup = startup[:0]
 		for _, n := range nodes {
 			st, err := n.status()
-			if err != nil || st.Fleet == nil || st.Fleet.Mode != fleet.ModeFleet || len(st.Sources) == 0 || st.Sources[0].Lines < 10 {
-				return false
+			switch {
+			case err != nil:
+				startup = append(startup, fmt.Sprintf("%s: status: %v", n.name, err))
+			case st.Fleet == nil:
+				startup = append(startup, n.name+": no fleet in its status")
+			default:
+				lines := uint64(0)
+				if len(st.Sources) > 0 {
+					lines = st.Sources[0].Lines
+				}
+				startup = append(startup, fmt.Sprintf("%s: mode %s (%s), evaluating %v, %d lines read",
+					n.name, st.Fleet.Mode, st.Fleet.Reason, st.Fleet.Evaluating, lines))
+				if st.Fleet.Mode == fleet.ModeFleet && lines >= 10 {
+					if st.Fleet.Evaluating {
+						evaluators++
+					}
+					continue
+				}
 			}
-			if st.Fleet.Evaluating {
-				evaluators++
-			}
+			ready = false
 		}
-		return evaluators == 1
-	})
+		return ready && evaluators == 1
+	}, func() string { return strings.Join(startup, "\n") })
 	// A minute of ordinary traffic: the nodes' own baselines have begun
 	// learning (each rule's first window), as on servers that run already.
 	time.Sleep(max(5*time.Second, time.Until(started.Add(time.Minute))))
