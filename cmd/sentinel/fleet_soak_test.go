@@ -317,9 +317,12 @@ notifiers:
 	go func() { defer close(trafficDone); tr.run(ctx) }()
 	defer func() { stopTraffic(); <-trafficDone }()
 
-	// On a timeout, each node's last answer says what was missing.
+	// On a timeout, each node's last answer says what was missing. A
+	// minute: ten processes start on a CI machine that has just run the
+	// race detector (once, at stop 27, 30 s went by with no word from
+	// any node).
 	var startup []string
-	soakWait(t, 30*time.Second, "every node in fleet mode, one evaluating", func() bool {
+	soakWait(t, time.Minute, "every node in fleet mode, one evaluating", func() bool {
 		evaluators, ready := 0, true
 		startup = startup[:0]
 		for _, n := range nodes {
@@ -330,7 +333,7 @@ notifiers:
 			case st.Fleet == nil:
 				startup = append(startup, n.name+": no fleet in its status")
 			default:
-				lines := uint64(0)
+				lines := int64(0)
 				if len(st.Sources) > 0 {
 					lines = st.Sources[0].Lines
 				}
