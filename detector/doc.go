@@ -17,8 +17,10 @@
 //   - [Cond] filters events, [Field] reads a value from one.
 //   - A [Preparer] (prepare.go) matches events against an engine's rules
 //     on another goroutine, ahead of it (a two-core replay's reading
-//     goroutine): [Engine.ObservePrepared] then tests only the conditions
-//     that read state (the cold field).
+//     goroutine): [Engine.ObservePrepared] then skips the match of every
+//     rule and evidence share whose condition depends on the event alone,
+//     among the first 64 of each; it still tests those that read state
+//     (the cold field), whole, and those past the 64th.
 //   - A rule's state (rulestate.go) is its window, its kind, its
 //     condition and its alert state (inactive, pending, firing).
 //   - The window (window.go) is what every kind shares: a ring of buckets

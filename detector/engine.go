@@ -298,8 +298,9 @@ func NewEngine(rules []Rule, opts Options) (*Engine, error) {
 func (e *Engine) Observe(ev *parsers.Event) { e.take(ev, nil) }
 
 // ObservePrepared is [Engine.Observe] for an event a [Preparer] of this
-// engine matched into p, on another goroutine: the engine tests only
-// what depends on what it saw before. The alerts are the same.
+// engine (not another's) matched into p, on another goroutine: the engine
+// skips the matches p decided (see [Prepared]) and tests the others. The
+// alerts are the same.
 func (e *Engine) ObservePrepared(ev *parsers.Event, p *Prepared) { e.take(ev, p) }
 
 // take is Observe, with what a Preparer found for ev when p is not nil

@@ -17,7 +17,9 @@ import (
 // coldRules add to the defaults rules whose match reads the cold field
 // (state: the client's earlier requests), in a shared matcher and under
 // any and not, which a Preparer must leave to the engine, beside rules
-// that match on the event alone.
+// that match on the event alone: keyless rules on one shared block (a
+// shared count whose rest is that block, stateful or not), and an
+// evidence share that reads cold.
 const coldRules = `matchers:
   cold-posts: {method: POST, cold: true}
 rules:
@@ -36,23 +38,51 @@ rules:
   - name: failed-posts
     match: {method: POST, status: 200-299}
     detector: {type: distinct, field: client_ip, window: 10s, threshold: 3}
+  - name: cold-posts-all
+    match: cold-posts
+    detector: {type: rate, window: 10s, threshold: 0.5/s}
+  - name: cold-posts-all-2
+    match: cold-posts
+    detector: {type: rate, window: 30s, threshold: 0.2/s}
+  - name: signups-all
+    match: signup-posts
+    detector: {type: rate, window: 10s, threshold: 0.5/s}
+  - name: cold-share
+    match: {method: POST}
+    critical_when: {share: {of: {method: POST, cold: true}, at_least: 10%}}
+    detector: {type: rate, window: 1m, threshold: 1/s}
 `
 
 // TestPreparer_sameAsEngine replays every sample with the default rules
 // and coldRules twice: events observed as they are, and events a
 // Preparer matched first. Every alert, evaluation, notice and count must
-// be the same.
+// be the same. Then the same with 60 rules before coldRules, which puts
+// them past the 64 that the engine's gate masks (and a Preparer) hold.
 func TestPreparer_sameAsEngine(t *testing.T) {
 	logs, _ := filepath.Glob("../samples/*.log")
 	if len(logs) == 0 {
 		t.Fatal("no samples/*.log")
 	}
+	attacks := []string{"../samples/signup-flood.log", "../samples/credential-stuffing.log", "../samples/5xx-storm.log"}
 	if testing.Short() {
 		// .ci/run's race pass, where one goroutine has nothing to race:
 		// the attacks alone (every sample is go test ./...'s).
-		logs = []string{"../samples/signup-flood.log", "../samples/credential-stuffing.log", "../samples/5xx-storm.log"}
+		logs = attacks
 	}
-	cfg, err := config.Parse("cold.yaml", []byte(coldRules), func(string) (string, bool) { return "", false })
+	t.Run("defaults", func(t *testing.T) { samePrepared(t, coldRules, logs) })
+	var filler strings.Builder
+	for i := range 60 {
+		fmt.Fprintf(&filler, "  - name: filler-%d\n    match: {path: /filler/%d}\n    detector: {type: rate, window: 10s, threshold: 1/s}\n", i, i)
+	}
+	past64 := strings.Replace(coldRules, "rules:\n", "rules:\n"+filler.String(), 1)
+	t.Run("past-64-rules", func(t *testing.T) { samePrepared(t, past64, attacks) })
+}
+
+// samePrepared replays logs with the defaults and the rules of yaml,
+// observed and prepared, and fails t where the two differ or where a
+// rule of coldRules counted nothing.
+func samePrepared(t *testing.T, yaml string, logs []string) {
+	cfg, err := config.Parse("cold.yaml", []byte(yaml), func(string) (string, bool) { return "", false })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -111,7 +141,8 @@ func TestPreparer_sameAsEngine(t *testing.T) {
 		})
 	}
 	// Each kind of match was tried: pure, stateful, and both in one rule.
-	for _, name := range []string{"signup-burst", "login-failure-burst", "signup-drip", "cold-posters", "signup-or-warm-post", "failed-posts"} {
+	for _, name := range []string{"signup-burst", "login-failure-burst", "signup-drip", "cold-posters", "signup-or-warm-post",
+		"failed-posts", "cold-posts-all", "cold-posts-all-2", "signups-all", "cold-share"} {
 		if matched[name] == 0 {
 			t.Errorf("rule %s counted no event in the samples: the comparison proves nothing for it", name)
 		}

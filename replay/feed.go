@@ -24,7 +24,9 @@ type Observer interface {
 // A preparingObserver lets the reading goroutine match each event against
 // its rules, a batch ahead, so that its own goroutine does only what
 // depends on the events before (a *detector.Engine: see
-// [detector.Preparer]).
+// [detector.Preparer]). A prepared event goes to ObservePrepared, not to
+// Observe: a wrapper of an engine that changes Observe must change
+// ObservePrepared too, or hide it.
 type preparingObserver interface {
 	Observer
 	NewPreparer() *detector.Preparer
