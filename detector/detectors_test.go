@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/sentinel-dev/sentinel/alert"
+	"github.com/sentinel-dev/sentinel/internal/testutil"
 	"github.com/sentinel-dev/sentinel/parsers"
 )
 
@@ -1115,6 +1116,7 @@ func TestPerKey_lateEventAfterAdvance(t *testing.T) {
 // requests: with a key share of 10% it is no flood, and a client at 50/s
 // still is.
 func TestPerKey_keyShare(t *testing.T) {
+	testutil.LongOneGoroutine(t)
 	s := time.Second
 	steady := func(from, d time.Duration, perSecond int, addr string) []ev {
 		return burst(from, d, int(d/s)*perSecond, addr)
@@ -1161,6 +1163,7 @@ func TestPerKey_keyShare(t *testing.T) {
 // agent) is still a flood, and so is a program arriving later on an
 // ordinary log, whatever user agents it sends.
 func TestNotices_proxyLeftOut(t *testing.T) {
+	testutil.LongOneGoroutine(t)
 	rule := Rule{Name: "client-flood", Type: Rate, Window: time.Minute, PerKey: true, GroupBy: ipField(), Severity: alert.Warning,
 		Baseline: &Baseline{Factor: 4, Floor: 5, Warmup: 30 * time.Minute, WarmupFloor: 20, KeyShare: 0.1, HalfLife: 24 * time.Hour}}
 	runAt := func(start time.Time, n int, every time.Duration, addr, agent func(i int) string) (notices []Notice, fired []alert.Alert) {

@@ -10,6 +10,7 @@ import (
 	"github.com/sentinel-dev/sentinel/alert"
 	"github.com/sentinel-dev/sentinel/config"
 	"github.com/sentinel-dev/sentinel/detector"
+	"github.com/sentinel-dev/sentinel/internal/testutil"
 	"github.com/sentinel-dev/sentinel/parsers"
 	"github.com/sentinel-dev/sentinel/source"
 )
@@ -63,12 +64,8 @@ func TestPreparer_sameAsEngine(t *testing.T) {
 	if len(logs) == 0 {
 		t.Fatal("no samples/*.log")
 	}
+	testutil.LongOneGoroutine(t) // the staged pipeline's race test is replay's TestFeed_stagesSameOutput
 	attacks := []string{"../samples/signup-flood.log", "../samples/credential-stuffing.log", "../samples/5xx-storm.log"}
-	if testing.Short() {
-		// .ci/run's race pass, where one goroutine has nothing to race:
-		// the attacks alone (every sample is go test ./...'s).
-		logs = attacks
-	}
 	t.Run("defaults", func(t *testing.T) { samePrepared(t, coldRules, logs) })
 	var filler strings.Builder
 	for i := range 60 {

@@ -9,6 +9,7 @@ import (
 	"github.com/sentinel-dev/sentinel/alert"
 	"github.com/sentinel-dev/sentinel/config"
 	"github.com/sentinel-dev/sentinel/detector"
+	"github.com/sentinel-dev/sentinel/internal/testutil"
 	"github.com/sentinel-dev/sentinel/source"
 )
 
@@ -17,6 +18,7 @@ import (
 // report or a sparkline (which trace) must not change what replay prints,
 // peaks included.
 func TestEngine_traceChangesNothing(t *testing.T) {
+	testutil.LongOneGoroutine(t)
 	logs, _ := filepath.Glob("../samples/*.log")
 	if len(logs) == 0 {
 		t.Fatal("no samples/*.log")
