@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -176,6 +177,53 @@ func sameTranscript(t *testing.T, one, two string, oneStats, twoStats []*source.
 	if oneErr != twoErr {
 		t.Errorf("errors differ: %s, %s", oneErr, twoErr)
 	}
+}
+
+// TestFeed_preparesWhenBehind: an engine that falls behind (here, one
+// that pauses now and then) gets most of its events prepared by the
+// reading goroutine, by default. (That they come out the same is
+// TestFeed_stagesSameOutput's.)
+func TestFeed_preparesWhenBehind(t *testing.T) {
+	cfg := config.Default()
+	var log bytes.Buffer
+	if err := benchlog.Write(&log, 20_000, 500, 1, benchlog.Attack); err != nil {
+		t.Fatal(err)
+	}
+	p := filepath.Join(t.TempDir(), "attack.log")
+	if err := os.WriteFile(p, log.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	eng, err := detector.NewEngine(cfg.Rules, cfg.EngineOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	obs := &slowEngine{countingEngine: countingEngine{Engine: eng}}
+	if _, err := Feed(context.Background(), obs, []Input{{Path: p}}, FeedOptions{Stages: TwoStages}); err != nil {
+		t.Fatal(err)
+	}
+	if obs.prepared < 15_000 || obs.plain+obs.prepared != 20_000 {
+		t.Errorf("%d events observed as they were, %d prepared: want most of the 20000 prepared", obs.plain, obs.prepared)
+	}
+}
+
+// slowEngine pauses 2 ms every 200 events, far slower than the reading
+// goroutine.
+type slowEngine struct{ countingEngine }
+
+func (s *slowEngine) pause() {
+	if (s.plain+s.prepared)%200 == 0 {
+		time.Sleep(2 * time.Millisecond)
+	}
+}
+
+func (s *slowEngine) Observe(ev *parsers.Event) {
+	s.pause()
+	s.countingEngine.Observe(ev)
+}
+
+func (s *slowEngine) ObservePrepared(ev *parsers.Event, p *detector.Prepared) {
+	s.pause()
+	s.countingEngine.ObservePrepared(ev, p)
 }
 
 // TestFeed_canceled stops a staged replay whose context ends: Feed
