@@ -451,7 +451,7 @@ func TestNewEngine_badThresholds(t *testing.T) {
 // :id, and leaves the application's own words, slugs and versions.
 func TestRoute(t *testing.T) {
 	f := LookupField("route")
-	for path, want := range map[string]string{
+	fieldCases(t, f, func(e *parsers.Event, v []byte) { e.Path = v }, map[string]string{
 		"/":                        "/",
 		"":                         "",
 		"/pricing":                 "/pricing",
@@ -468,25 +468,14 @@ func TestRoute(t *testing.T) {
 		"/v2/items":                                       "/v2/items",
 		"/3f2504e0-4f89-11d3-9a0c-0305e82c330g":           "/3f2504e0-4f89-11d3-9a0c-0305e82c330g",
 		"http://example.com/orders/17":                    "http://example.com/orders/:id",
-	} {
-		var e parsers.Event
-		e.Reset()
-		e.Path = []byte(path)
-		if got := string(f.Bytes(&e)); got != want {
-			t.Errorf("route(%q) = %q, want %q", path, got, want)
-		}
-	}
+	})
 	// As the engine reads it: once per event, into the event's buffer,
 	// without allocating once the buffer has grown.
 	var pe parsers.Event
 	pe.Reset()
 	pe.Path = []byte("/orders/8812/items/77")
 	var e Event
-	e.reset(&pe, 0)
-	f.get(&e)
-	if n := testing.AllocsPerRun(100, func() { e.reset(&pe, 0); f.get(&e) }); n != 0 {
-		t.Errorf("route allocates %v times", n)
-	}
+	noAllocs(t, f, &e, &pe)
 	pe2 := pe
 	pe2.Path = []byte("/pricing")
 	if e.reset(&pe2, 0); string(f.get(&e)) != "/pricing" {
@@ -496,31 +485,47 @@ func TestRoute(t *testing.T) {
 
 func TestClientNet(t *testing.T) {
 	f := LookupField("client_net")
-	for ip, want := range map[string]string{
+	fieldCases(t, f, func(e *parsers.Event, v []byte) { e.ClientIP = v }, map[string]string{
 		"203.0.113.77": "203.0.113.0/24", "2001:db8:1:2:3:4:5:6": "2001:db8:1:2::/64",
 		"::ffff:198.51.100.9": "198.51.100.0/24", "garbage": "",
-	} {
-		var e parsers.Event
-		e.Reset()
-		e.ClientIP = []byte(ip)
-		if got := string(f.Bytes(&e)); got != want {
-			t.Errorf("client_net(%s) = %q, want %q", ip, got, want)
-		}
-	}
+	})
 	// As the engine reads it: into the event's own buffer, once per event,
 	// without allocating.
 	var pe parsers.Event
 	pe.Reset()
 	pe.ClientIP = []byte("203.0.113.77")
 	var e Event
-	if n := testing.AllocsPerRun(100, func() { e.reset(&pe, 0); f.get(&e) }); n != 0 {
-		t.Errorf("client_net allocates %v times", n)
-	}
+	noAllocs(t, f, &e, &pe)
 	for _, ip := range []string{"fe80::1%eth0", "fe80::1%x }; flush ruleset; add table inet pwned {"} {
 		pe.ClientIP = []byte(ip)
 		if e.reset(&pe, 0); f.get(&e) != nil {
 			t.Errorf("client_net(%q) = %q, want nothing: a zoned address is no client address", ip, f.get(&e))
 		}
+	}
+}
+
+// fieldCases checks what f reads from an event that set fills with each
+// case's input.
+func fieldCases(t *testing.T, f Field, set func(*parsers.Event, []byte), cases map[string]string) {
+	t.Helper()
+	for in, want := range cases {
+		var e parsers.Event
+		e.Reset()
+		set(&e, []byte(in))
+		if got := string(f.Bytes(&e)); got != want {
+			t.Errorf("%s(%q) = %q, want %q", f.Name, in, got, want)
+		}
+	}
+}
+
+// noAllocs fails t when reading f from pe, as the engine does (e reset
+// to it), allocates once e's buffers have grown.
+func noAllocs(t *testing.T, f Field, e *Event, pe *parsers.Event) {
+	t.Helper()
+	e.reset(pe, 0)
+	f.get(e)
+	if n := testing.AllocsPerRun(100, func() { e.reset(pe, 0); f.get(e) }); n != 0 {
+		t.Errorf("%s allocates %v times", f.Name, n)
 	}
 }
 

@@ -10,9 +10,10 @@ import (
 // its own, ahead of the engine: a replay's reading goroutine runs one on
 // the events it parses while the engine is behind (replay.Feed), so that
 // the engine's goroutine, the one a two-core replay of an attack waits
-// for, does only the work that depends on what it saw before. Which rules an event's match block passes depends
-// on the event alone, except for the cold field (the client's earlier
-// requests): those conditions are left to the engine. The answers are the
+// for, does only the work that depends on what it saw before. Which rules
+// an event's match block passes depends on the event alone, except for
+// the cold field (the client's earlier requests): those conditions are
+// left to the engine. The answers are the
 // engine's own, so the alerts are the same with or without a Preparer.
 //
 // A Preparer shares nothing mutable with its engine or with another

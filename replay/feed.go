@@ -84,9 +84,11 @@ const (
 // batches' events against the engine's rules (see [detector.Preparer]),
 // which the engine then leaves out; its alerts are the same. When the
 // engine keeps up (ordinary traffic), the work stays with the engine, or
-// the reading goroutine would become the one both wait for. If ctx ends, obs sees no further batch, the next
-// input is not opened (the one being read is read to its end, unseen),
-// and ctx.Err() is returned with the other errors.
+// the reading goroutine would become the one both wait for.
+//
+// If ctx ends, obs sees no further batch, the next input is not opened
+// (the one being read is read to its end, unseen), and ctx.Err() is
+// returned with the other errors.
 func Feed(ctx context.Context, obs Observer, inputs []Input, opts FeedOptions) ([]*source.Stats, error) {
 	stages := opts.Stages
 	if stages == AutoStages {
@@ -143,8 +145,10 @@ func feedStaged(ctx context.Context, obs Observer, inputs []Input, progress *sou
 	)
 	go func() { // ends once it closed full; the loop below waits for that
 		defer close(full)
+		// prepares says whether the next batch's events are prepared.
+		prepares := func(behind bool) bool { return prep != nil && (behind || when == prepareAlways) }
 		b := <-free
-		b.prepare = prep != nil && when == prepareAlways
+		b.prepare = prepares(false)
 		send := func() bool {
 			// The engine is behind when it has not taken the last batch
 			// yet: this goroutine then has time to prepare the next one's
@@ -158,7 +162,7 @@ func feedStaged(ctx context.Context, obs Observer, inputs []Input, progress *sou
 			}
 			select {
 			case b = <-free:
-				b.prepare = prep != nil && (behind || when == prepareAlways)
+				b.prepare = prepares(behind)
 				return true
 			case <-done:
 				return false
