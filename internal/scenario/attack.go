@@ -13,13 +13,13 @@ import (
 // `at` and returns its ground truth.
 
 // signupFlood is the founding story: a bot posts to the sign-up form about
-// 240 times a second (225–255 in each second) from thousands of addresses
+// 240 times a second (lo to hi in each second: 225–255 in the matrix) from thousands of addresses
 // spread over 1,400 /16s, never loading the form; a few "heavy" addresses
 // send far more than the rest. 97% of the posts create an account, the
 // rest fail validation; under the load the database pool now and then
 // runs dry (500). The story's bot ran for hours and made 150,000 accounts;
 // here it runs for d.
-func signupFlood(s *site, at time.Time, d time.Duration) Truth {
+func signupFlood(s *site, at time.Time, d time.Duration, lo, hi int) Truth {
 	r := s.sim.Rand("attack-signup-flood")
 	nets := make([][2]byte, 1400)
 	for i := range nets {
@@ -40,7 +40,7 @@ func signupFlood(s *site, at time.Time, d time.Duration) Truth {
 	}
 	end := at.Add(d)
 	s.sim.Go(at, func(t time.Time) time.Time {
-		n := between(r, 225, 255)
+		n := between(r, lo, hi)
 		offs := make([]int64, n)
 		for i := range offs {
 			offs[i] = r.Int64N(int64(time.Second))
@@ -102,18 +102,18 @@ func signupDrip(s *site, at time.Time) Truth {
 }
 
 // stuffingSpread is distributed credential stuffing on the log-in form:
-// 20–30 posts a second for 3 minutes from about 3,000 residential
+// lo to hi posts a second (20–30 in the matrix) for 3 minutes from about 3,000 residential
 // addresses, one or two each (Castle's 2.2M-address campaign;
 // traffic-shapes "distributed credential stuffing"), straight to the form;
 // 98% fail, 2% get in.
-func stuffingSpread(s *site, at time.Time) Truth {
+func stuffingSpread(s *site, at time.Time, lo, hi int) Truth {
 	r := s.sim.Rand("attack-stuffing-spread")
 	end := at.Add(3 * time.Minute)
 	var cur netip.Addr
 	left := 0
 	ua := ""
 	s.sim.Go(at, func(t time.Time) time.Time {
-		for range between(r, 20, 30) {
+		for range between(r, lo, hi) {
 			if left == 0 {
 				cur, left, ua = residential(r), between(r, 1, 2), Pick(r, BotUAs)
 			}
@@ -133,43 +133,44 @@ func stuffingSpread(s *site, at time.Time) Truth {
 	return Truth{Attack: "stuffing-spread", Start: at, End: end, Deadline: time.Minute}
 }
 
-// bruteForce is one address trying passwords on the log-in form 8 times a
-// second (480 a minute) for 5 minutes, every attempt failing: the
+// bruteForce is one address trying passwords on the log-in form perSec
+// times a second (8, 480 a minute, in the matrix) for 5 minutes, every attempt failing: the
 // WordPress brute-forcers of the corpus's small nginx host sent 400–537
 // requests a minute each (traffic-shapes "WordPress brute force").
-func bruteForce(s *site, at time.Time) Truth {
+func bruteForce(s *site, at time.Time, perSec int) Truth {
 	r := s.sim.Rand("attack-brute-force")
 	ip := hostingAddr(r)
 	end := at.Add(5 * time.Minute)
 	s.steady(r, Request{IP: ip, Method: "POST", Path: s.fw.LoginPost, Status: s.fw.FormError, Referer: "-", UA: "python-requests/2.32.4", Actor: ActorBrute},
-		at, end, 8, func(q *Request) { q.Bytes = LoginErrorBytes + between(r, -8, 8) })
+		at, end, perSec, func(q *Request) { q.Bytes = LoginErrorBytes + between(r, -8, 8) })
 	return Truth{Attack: "stuffing-burst", Start: at, End: end, Offender: ip.String(), OffenderKind: OffenderAddress, Deadline: time.Minute}
 }
 
 // hostingAddr is a server's address in a hosting provider's space.
 func hostingAddr(r *rand.Rand) netip.Addr { return inPrefix(r, hosting4(r)) }
 
-// hostileClient is one address fetching the template gallery 50 times a
-// second for 3 minutes (the scraper of samples/client-flood.log).
-func hostileClient(s *site, at time.Time) Truth {
+// hostileClient is one address fetching the template gallery perSec times
+// a second for 3 minutes (50 in the matrix: the scraper of
+// samples/client-flood.log).
+func hostileClient(s *site, at time.Time, perSec int) Truth {
 	r := s.sim.Rand("attack-hostile-client")
 	ip := hostingAddr(r)
 	end := at.Add(3 * time.Minute)
 	s.steady(r, Request{IP: ip, Method: "GET", Status: 200, Referer: "-", UA: "python-requests/2.32.3", Actor: ActorScraper},
-		at, end, 50, func(q *Request) {
+		at, end, perSec, func(q *Request) {
 			q.Path = idPath(r, "/templates/:id")
 			q.Bytes = s.cat.pages["/templates/:id"].bytes + between(r, -400, 400)
 		})
 	return Truth{Attack: "hostile-client", Start: at, End: end, Offender: ip.String(), OffenderKind: OffenderAddress, Deadline: time.Minute}
 }
 
-// rotatingScraper fetches the template gallery 20 times a second for 10
-// minutes, every request from a random address of one network: one /24 of
+// rotatingScraper fetches the template gallery perSec times a second (20
+// in the matrix) for 10 minutes, every request from a random address of one network: one /24 of
 // a hosting provider (each of its 254 addresses about 5 requests a minute,
 // under any per-address limit) or one IPv6 /64 (a new address for every
 // request, free for whoever rents the server; traffic-shapes "rotation").
 // It sends a current Chrome's user agent.
-func rotatingScraper(s *site, at time.Time, v6 bool) Truth {
+func rotatingScraper(s *site, at time.Time, v6 bool, perSec int) Truth {
 	name := "attack-scraper-24"
 	if v6 {
 		name = "attack-scraper-64"
@@ -181,7 +182,7 @@ func rotatingScraper(s *site, at time.Time, v6 bool) Truth {
 	}
 	end := at.Add(10 * time.Minute)
 	s.steady(r, Request{Method: "GET", Status: 200, Referer: "-", UA: BotUAs[0], Actor: ActorScraper, Proto: "HTTP/2.0"},
-		at, end, 20, func(q *Request) {
+		at, end, perSec, func(q *Request) {
 			q.IP = inPrefix(r, net)
 			q.Path = idPath(r, "/templates/:id")
 			q.Bytes = s.cat.pages["/templates/:id"].bytes + between(r, -400, 400)

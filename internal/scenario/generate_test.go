@@ -5,9 +5,11 @@ import (
 	"bytes"
 	"cmp"
 	"crypto/sha256"
+	"fmt"
 	"io"
 	"math"
 	"math/rand/v2"
+	"strings"
 	"testing"
 	"time"
 )
@@ -133,7 +135,7 @@ func TestFigures(t *testing.T) {
 	})
 	t.Run("API with an office NAT", func(t *testing.T) {
 		t.Parallel()
-		r, _ := Find("api-office-nat")
+		r, _ := Find(Rows, "api-office-nat")
 		sc := peak(Build(r, 300, Pinned))
 		f, err := sc.Figures()
 		if err != nil {
@@ -145,7 +147,7 @@ func TestFigures(t *testing.T) {
 	})
 	t.Run("carrier NAT", func(t *testing.T) {
 		t.Parallel()
-		r, _ := Find("mobile-carrier-nat")
+		r, _ := Find(Rows, "mobile-carrier-nat")
 		sc := peak(Build(r, 300, Pinned))
 		f, err := sc.Figures()
 		if err != nil {
@@ -162,7 +164,7 @@ func TestFigures(t *testing.T) {
 // TestGenerate_deterministic generates a scenario twice: the same bytes.
 func TestGenerate_deterministic(t *testing.T) {
 	for _, name := range []string{"benign-merged", "flood-no-address", "heroku-signup-flood", "takeover-wave"} {
-		r, err := Find(name)
+		r, err := Find(Rows, name)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -183,7 +185,7 @@ func TestGenerate_deterministic(t *testing.T) {
 // TestGenerate_order checks that a combined log comes out in time order,
 // within the window, one line per request.
 func TestGenerate_order(t *testing.T) {
-	r, _ := Find("signup-flood")
+	r, _ := Find(Rows, "signup-flood")
 	sc := Build(r, 2, Pinned)
 	var buf bytes.Buffer
 	_, f, err := sc.Generate(&buf)
@@ -248,3 +250,35 @@ type countWriter struct{ n int64 }
 func (c *countWriter) Write(p []byte) (int, error) { c.n += int64(len(p)); return len(p), nil }
 
 var _ io.Writer = (*countWriter)(nil)
+
+// TestSweepRows checks that each weaker attack sends at the rate its row
+// names, for as long as the matrix's attack lasts.
+func TestSweepRows(t *testing.T) {
+	seen := map[string]bool{}
+	for _, r := range SweepRows {
+		if seen[r.Name] {
+			t.Errorf("two sweep rows named %s", r.Name)
+		}
+		seen[r.Name] = true
+		var rate int
+		if _, err := fmt.Sscanf(r.Name[strings.LastIndexByte(r.Name, '-')+1:], "%d/s", &rate); err != nil {
+			t.Fatalf("%s: %v", r.Name, err)
+		}
+		sc := Build(r, 0.2, Sweep)
+		truth, f, err := sc.Generate(io.Discard)
+		if err != nil {
+			t.Fatal(err)
+		}
+		hostile := 0
+		for a := ActorSignupBot; a < numActors; a++ {
+			hostile += f.ByActor[a]
+		}
+		got := float64(hostile) / truth.End.Sub(truth.Start).Seconds()
+		if got < 0.97*float64(rate) || got > 1.03*float64(rate) {
+			t.Errorf("%s: %.2f hostile requests a second over %v", r.Name, got, truth.End.Sub(truth.Start))
+		}
+		if truth.End.Sub(truth.Start) != r.Length {
+			t.Errorf("%s: attack lasts %v, row says %v", r.Name, truth.End.Sub(truth.Start), r.Length)
+		}
+	}
+}

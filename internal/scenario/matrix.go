@@ -59,15 +59,15 @@ var Rows = []*Row{
 	{Name: "signup-drip", Doc: "a sign-up every 10 s for 30 minutes, each from a new address of a pool of 500, no page load",
 		Length: 30 * time.Minute, Core: true, Format: FormatCombined, At: hm(9, 30), Attack: func(s *site, _ *Profile, at time.Time) Truth { return signupDrip(s, at) }},
 	{Name: "stuffing-spread", Doc: "credential stuffing: 25 failed log-ins a second from about 3,000 addresses, one or two each, for 3 minutes",
-		Length: 3 * time.Minute, Format: FormatCombined, At: hm(14, 10), Attack: func(s *site, _ *Profile, at time.Time) Truth { return stuffingSpread(s, at) }},
+		Length: 3 * time.Minute, Format: FormatCombined, At: hm(14, 10), Attack: func(s *site, _ *Profile, at time.Time) Truth { return stuffingSpread(s, at, 20, 30) }},
 	{Name: "stuffing-burst", Doc: "brute force: one address, 8 failed log-ins a second for 5 minutes",
-		Length: 5 * time.Minute, Format: FormatCombined, At: hm(10, 30), Attack: func(s *site, _ *Profile, at time.Time) Truth { return bruteForce(s, at) }},
+		Length: 5 * time.Minute, Format: FormatCombined, At: hm(10, 30), Attack: func(s *site, _ *Profile, at time.Time) Truth { return bruteForce(s, at, 8) }},
 	{Name: "hostile-client", Doc: "one address fetching 50 pages a second for 3 minutes",
-		Length: 3 * time.Minute, Format: FormatCombined, At: hm(15, 15), Attack: func(s *site, _ *Profile, at time.Time) Truth { return hostileClient(s, at) }},
+		Length: 3 * time.Minute, Format: FormatCombined, At: hm(15, 15), Attack: func(s *site, _ *Profile, at time.Time) Truth { return hostileClient(s, at, 50) }},
 	{Name: "scraper-24", Doc: "a scraper at 20 pages a second for 10 minutes, each request from a random address of one /24",
-		Length: 10 * time.Minute, Format: FormatCombined, At: hm(11, 0), Attack: func(s *site, _ *Profile, at time.Time) Truth { return rotatingScraper(s, at, false) }},
+		Length: 10 * time.Minute, Format: FormatCombined, At: hm(11, 0), Attack: func(s *site, _ *Profile, at time.Time) Truth { return rotatingScraper(s, at, false, 20) }},
 	{Name: "scraper-64", Doc: "the same scraper rotating through one IPv6 /64: a new address for every request",
-		Length: 10 * time.Minute, Format: FormatCombined, At: hm(16, 0), Attack: func(s *site, _ *Profile, at time.Time) Truth { return rotatingScraper(s, at, true) }},
+		Length: 10 * time.Minute, Format: FormatCombined, At: hm(16, 0), Attack: func(s *site, _ *Profile, at time.Time) Truth { return rotatingScraper(s, at, true, 20) }},
 	{Name: "outage", Doc: "the app down for 4 minutes behind nginx: 502s and 504s",
 		Length: 4 * time.Minute, Format: FormatCombined, At: hm(9, 12), Attack: func(s *site, _ *Profile, at time.Time) Truth { return outage(s, at) }},
 	{Name: "log-stops", Doc: "the log goes silent for 15 minutes, then comes back",
@@ -102,7 +102,9 @@ var Rows = []*Row{
 // flood is the founding story's flood for two minutes: the detection
 // issue's own case ("after a 2-minute flood on a quiet site, traffic-drop
 // fires five minutes later"); the story's bot went on for hours.
-func flood(s *site, _ *Profile, at time.Time) Truth { return signupFlood(s, at, 2*time.Minute) }
+func flood(s *site, _ *Profile, at time.Time) Truth {
+	return signupFlood(s, at, 2*time.Minute, 225, 255)
+}
 
 // ProfileFor is the ordinary profile of a site of the given size and
 // kind. The log-in figures vary between sizes so that together they span
@@ -148,14 +150,28 @@ const (
 	// six hours around the deploy), every attack after at least three
 	// hours of warm-up (scripts/scenario-check).
 	Full
+	// Sweep runs SweepRows, the weaker attacks, on the pinned matrix's
+	// windows and sizes.
+	Sweep
 )
 
 // String names the mode.
 func (m Mode) String() string {
-	if m == Full {
+	switch m {
+	case Full:
 		return "full"
+	case Sweep:
+		return "sweep"
 	}
 	return "pinned"
+}
+
+// Rows returns the rows mode m runs: SweepRows for Sweep, Rows otherwise.
+func (m Mode) Rows() []*Row {
+	if m == Sweep {
+		return SweepRows
+	}
+	return Rows
 }
 
 // Included reports whether mode m runs row r at size.
@@ -248,9 +264,9 @@ func seedFor(k Kind, size float64) uint64 {
 	return s
 }
 
-// Find returns the row named name.
-func Find(name string) (*Row, error) {
-	for _, r := range Rows {
+// Find returns the row named name among rows.
+func Find(rows []*Row, name string) (*Row, error) {
+	for _, r := range rows {
 		if r.Name == name {
 			return r, nil
 		}

@@ -24,6 +24,7 @@
 //	go run ./internal/cmd/samplegen -matrix full -docs docs/rules.md     # scripts/scenario-check
 //	go run ./internal/cmd/samplegen -matrix full -cells signup-drip@300,benign@50
 //	go run ./internal/cmd/samplegen -matrix pinned -log benign@50 -o /tmp/b.log
+//	go run ./internal/cmd/samplegen -matrix sweep -docs docs/rules.md    # the weaker attacks
 //	sentinel explain /tmp/b.log
 package main
 
@@ -51,7 +52,7 @@ func run(args []string, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	out := fs.String("out", "samples", "directory to write the samples and their README.md into")
 	var mf matrixFlags
-	fs.StringVar(&mf.mode, "matrix", "", "run the scenario matrix instead: pinned (what go test pins) or full (whole days, every cell)")
+	fs.StringVar(&mf.mode, "matrix", "", "run the scenario matrix instead: pinned (what go test pins), full (whole days, every cell) or sweep (weaker attacks, docs/rules.md)")
 	fs.StringVar(&mf.sentinel, "sentinel", "", "with -matrix: the sentinel binary to replay with (default: built from ./cmd/sentinel)")
 	fs.StringVar(&mf.docs, "docs", "", "with -matrix: compare the table with this file's generated section (docs/rules.md)")
 	fs.BoolVar(&mf.update, "update", false, "with -matrix -docs: rewrite the section instead of comparing")

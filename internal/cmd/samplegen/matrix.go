@@ -34,14 +34,16 @@ func runMatrix(ctx context.Context, f matrixFlags, stdout, stderr io.Writer) int
 		mode = scenario.Pinned
 	case "full":
 		mode = scenario.Full
+	case "sweep":
+		mode = scenario.Sweep
 	default:
-		fmt.Fprintf(stderr, "samplegen: -matrix must be pinned or full, not %q\n", f.mode)
+		fmt.Fprintf(stderr, "samplegen: -matrix must be pinned, full or sweep, not %q\n", f.mode)
 		return 2
 	}
 	if f.log != "" {
 		return writeCellLog(f, mode, stdout, stderr)
 	}
-	cells, err := selectCells(f.cells)
+	cells, err := selectCells(mode.Rows(), f.cells)
 	if err != nil {
 		fmt.Fprintf(stderr, "samplegen: %v\n", err)
 		return 2
@@ -124,19 +126,19 @@ func runMatrix(ctx context.Context, f matrixFlags, stdout, stderr io.Writer) int
 	return 0
 }
 
-// selectCells returns the cells named in list ("signup-flood@300,benign",
-// a row alone meaning every size, "@0.2" every row at a size), or every
-// cell when list is empty.
-func selectCells(list string) ([]*scenario.Cell, error) {
+// selectCells returns the cells of rows named in list
+// ("signup-flood@300,benign", a row alone meaning every size, "@0.2" every
+// row at a size), or every cell when list is empty.
+func selectCells(all []*scenario.Row, list string) ([]*scenario.Cell, error) {
 	if list == "" {
-		return scenario.Matrix(scenario.Rows, scenario.Sizes), nil
+		return scenario.Matrix(all, scenario.Sizes), nil
 	}
 	var cells []*scenario.Cell
 	for _, item := range strings.Split(list, ",") {
 		name, size, hasSize := strings.Cut(strings.TrimSpace(item), "@")
-		rows := scenario.Rows
+		rows := all
 		if name != "" {
-			r, err := scenario.Find(name)
+			r, err := scenario.Find(all, name)
 			if err != nil {
 				return nil, err
 			}
@@ -176,7 +178,7 @@ func writeCellLog(f matrixFlags, mode scenario.Mode, stdout, stderr io.Writer) i
 		fmt.Fprintf(stderr, "samplegen: -log wants ROW@SIZE, not %q\n", f.log)
 		return 2
 	}
-	r, err := scenario.Find(name)
+	r, err := scenario.Find(mode.Rows(), name)
 	if err == nil {
 		_, err = parseSize(size)
 	}
