@@ -11,6 +11,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 
+	"github.com/sentinel-dev/sentinel/alert"
 	"github.com/sentinel-dev/sentinel/alerts"
 	"github.com/sentinel-dev/sentinel/detector"
 	"github.com/sentinel-dev/sentinel/parsers"
@@ -869,5 +870,94 @@ func TestParse_minSpan(t *testing.T) {
 		if _, err := Parse("x.yaml", []byte(rule(tt.perKey, tt.span)), noEnv); err == nil || !strings.Contains(err.Error(), tt.want) {
 			t.Errorf("per_key %s, min_span %s: error %v, want %q", tt.perKey, tt.span, err, tt.want)
 		}
+	}
+}
+
+// TestDefault_loginFailureClient replays failed log-ins through the
+// default login-failure-client rule: an office NAT whose people mistype
+// and a busy site's many people stay quiet; one address trying a password
+// every few seconds is named within a minute, on a quiet site and a busy
+// one.
+func TestDefault_loginFailureClient(t *testing.T) {
+	c := Default()
+	rules := c.Rules[:0:0]
+	for _, r := range c.Rules {
+		if r.Name == "login-failure-client" {
+			rules = append(rules, r)
+		}
+	}
+	if len(rules) != 1 {
+		t.Fatal("defaults lack login-failure-client")
+	}
+	// A source of failed log-ins: from addresses (taking turns), one every
+	// `every`, between from and to after the start.
+	type source struct {
+		ips      []string
+		every    time.Duration
+		from, to time.Duration
+	}
+	people := func(n int, each time.Duration) source {
+		s := source{every: each / time.Duration(n), to: 2 * time.Hour}
+		for i := range n {
+			s.ips = append(s.ips, fmt.Sprintf("198.18.%d.%d", i/200, i%200+1))
+		}
+		return s
+	}
+	const brute = "203.0.113.66"
+	// The NAT arrives in the morning, after the warm-up, with no normal of
+	// its own yet: the floor and the share hold it.
+	const nat = 40 * time.Minute
+	tests := []struct {
+		name    string
+		sources []source
+		fire    bool // at the brute-forcer, from one hour in
+	}{
+		{"quiet site, an office NAT at 3 a minute", []source{people(60, 10*time.Minute), {ips: []string{"192.0.2.10"}, every: 20 * time.Second, from: nat, to: 2 * time.Hour}}, false},
+		{"quiet site, brute force every 3 s", []source{people(60, 10*time.Minute), {ips: []string{"192.0.2.10"}, every: 20 * time.Second, from: nat, to: 2 * time.Hour},
+			{ips: []string{brute}, every: 3 * time.Second, from: time.Hour, to: 2 * time.Hour}}, true},
+		// 100 failures a minute: the NAT's 6 a minute pass the floor (30
+		// in 5 minutes) but are 6% of the site's failures.
+		{"busy site, an office NAT at 6 a minute", []source{people(400, 4*time.Minute), {ips: []string{"192.0.2.10"}, every: 10 * time.Second, from: nat, to: 2 * time.Hour}}, false},
+		{"busy site, brute force every second", []source{people(400, 4*time.Minute), {ips: []string{"192.0.2.10"}, every: 10 * time.Second, from: nat, to: 2 * time.Hour},
+			{ips: []string{brute}, every: time.Second, from: time.Hour, to: 2 * time.Hour}}, true},
+	}
+	start := time.Date(2026, 11, 25, 8, 0, 0, 0, time.UTC)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var firing []alert.Alert
+			opts := c.EngineOptions()
+			opts.Emit = func(a alert.Alert) {
+				if a.State == alert.Firing {
+					firing = append(firing, a)
+				}
+			}
+			e, err := detector.NewEngine(rules, opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			turn := make([]int, len(tt.sources))
+			for at := time.Duration(0); at < 2*time.Hour; at += 100 * time.Millisecond {
+				for i, s := range tt.sources {
+					if at >= s.from && at < s.to && (at-s.from)%s.every == 0 {
+						ev := event("POST", "/users/log_in", "", 200, s.ips[turn[i]%len(s.ips)], "Mozilla/5.0")
+						ev.Time = start.Add(at)
+						e.Observe(ev)
+						turn[i]++
+					}
+				}
+			}
+			e.Flush()
+			switch {
+			case !tt.fire && len(firing) > 0:
+				t.Errorf("fired at %v on %v", firing[0].Time.Sub(start), firing[0].Keys)
+			case tt.fire && len(firing) == 0:
+				t.Error("did not fire")
+			case tt.fire:
+				a := firing[0]
+				if d := a.Time.Sub(start.Add(time.Hour)); d < 0 || d > time.Minute || len(a.Keys) == 0 || a.Keys[0].Key != brute {
+					t.Errorf("first alert at +%v (from the brute force), top %v; want within a minute, naming %s", d, a.Keys, brute)
+				}
+			}
+		})
 	}
 }
