@@ -213,14 +213,16 @@ func (s *site) steady(r *rand.Rand, q Request, from, to time.Time, perSec int, v
 // what reaches the app is answered 502 at once (connection refused), 4%
 // hang until nginx's 60 s proxy_read_timeout and are logged as 504, and
 // the rest slip through while the app restarts (samples/5xx-storm.log).
-// Assets nginx serves from disk stay up.
-func outage(s *site, at time.Time) Truth {
+// Assets nginx serves from disk stay up. With share under 1, only that
+// share of what reaches the app fails so (one of several app servers
+// down, a pool running dry).
+func outage(s *site, at time.Time, share float64) Truth {
 	end := at.Add(4 * time.Minute)
 	s.sim.AddFault(Fault{From: at, To: end, Match: dynamic, Apply: func(r *rand.Rand, q *Request) {
 		switch u := r.Float64(); {
-		case u < 0.04 && q.Start.Add(time.Minute).Before(end):
+		case u < 0.04*share && q.Start.Add(time.Minute).Before(end):
 			edge(q, 504, time.Minute)
-		case u < 0.98:
+		case u < 0.98*share:
 			edge(q, 502, time.Duration(300+r.IntN(2700))*time.Microsecond)
 		}
 	}})

@@ -255,6 +255,7 @@ var _ io.Writer = (*countWriter)(nil)
 // names, for as long as the matrix's attack lasts.
 func TestSweepRows(t *testing.T) {
 	seen := map[string]bool{}
+	var outages []int // the partial outages' shares, checked below
 	for _, r := range SweepRows {
 		if seen[r.Name] {
 			t.Errorf("two sweep rows named %s", r.Name)
@@ -262,7 +263,12 @@ func TestSweepRows(t *testing.T) {
 		seen[r.Name] = true
 		var rate int
 		if _, err := fmt.Sscanf(r.Name[strings.LastIndexByte(r.Name, '-')+1:], "%d/s", &rate); err != nil {
-			t.Fatalf("%s: %v", r.Name, err)
+			var pct int
+			if _, err := fmt.Sscanf(r.Name, "outage-%d%%", &pct); err != nil {
+				t.Fatalf("%s: %v", r.Name, err)
+			}
+			outages = append(outages, pct)
+			continue
 		}
 		sc := Build(r, 0.2, Sweep)
 		truth, f, err := sc.Generate(io.Discard)
@@ -281,4 +287,28 @@ func TestSweepRows(t *testing.T) {
 			t.Errorf("%s: attack lasts %v, row says %v", r.Name, truth.End.Sub(truth.Start), r.Length)
 		}
 	}
+	// A partial outage fails its share of what reaches the app: the 5xx it
+	// adds to the window against the whole outage's, on the same traffic.
+	whole, _ := Find(Rows, "outage")
+	none := *whole
+	none.Attack = func(s *site, _ *Profile, at time.Time) Truth { return outage(s, at, 0) }
+	base := outage5xx(t, &none, Pinned)
+	all := outage5xx(t, whole, Pinned) - base
+	for _, pct := range outages {
+		r, _ := Find(SweepRows, fmt.Sprintf("outage-%d%%", pct))
+		got := outage5xx(t, r, Sweep) - base
+		if share := float64(got) / float64(all); share < 0.8*float64(pct)/100 || share > 1.2*float64(pct)/100 {
+			t.Errorf("%s: %d 5xx more than an ordinary day, %.0f%% of the whole outage's %d", r.Name, got, 100*share, all)
+		}
+	}
+}
+
+// outage5xx generates row r's cell at 20 req/s and counts its 5xx.
+func outage5xx(t *testing.T, r *Row, m Mode) int {
+	t.Helper()
+	_, f, err := Build(r, 20, m).Generate(io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f.ByClass[5]
 }

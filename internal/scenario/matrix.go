@@ -69,7 +69,7 @@ var Rows = []*Row{
 	{Name: "scraper-64", Doc: "the same scraper rotating through one IPv6 /64: a new address for every request",
 		Length: 10 * time.Minute, Format: FormatCombined, At: hm(16, 0), Attack: func(s *site, _ *Profile, at time.Time) Truth { return rotatingScraper(s, at, true, 20) }},
 	{Name: "outage", Doc: "the app down for 4 minutes behind nginx: 502s and 504s",
-		Length: 4 * time.Minute, Format: FormatCombined, At: hm(9, 12), Attack: func(s *site, _ *Profile, at time.Time) Truth { return outage(s, at) }},
+		Length: 4 * time.Minute, Format: FormatCombined, At: hm(9, 12), Attack: func(s *site, _ *Profile, at time.Time) Truth { return outage(s, at, 1) }},
 	{Name: "log-stops", Doc: "the log goes silent for 15 minutes, then comes back",
 		Length: 15 * time.Minute, Format: FormatCombined, At: hm(13, 0), Attack: func(s *site, _ *Profile, at time.Time) Truth { return logStops(s, at) }},
 	{Name: "flood-no-address", Doc: "the sign-up flood in Phoenix's default Logger on Fly.io (no client address)",

@@ -9,7 +9,8 @@ import (
 // slow an attack the defaults still catch within its deadline on each
 // size of site, and where they stop (docs/rules.md, "Weaker attacks").
 // The attacks are the matrix's own (same shape, duration, time of day
-// and offender); only the rate changes. They run as the pinned matrix
+// and offender); only the rate changes, or the share of requests an
+// outage fails. They run as the pinned matrix
 // does, at every size but 200 req/s (samplegen -matrix sweep).
 var SweepRows = sweepRows()
 
@@ -42,6 +43,11 @@ func sweepRows() []*Row {
 	for _, n := range []int{3, 6, 12} {
 		add("scraper-64", n, 10*time.Minute, hm(16, 0), "a scraper at %d pages a second from one /64",
 			func(s *site, at time.Time) Truth { return rotatingScraper(s, at, true, n) })
+	}
+	for _, pct := range []int{50, 25, 10} {
+		rows = append(rows, &Row{Name: fmt.Sprintf("outage-%d%%", pct), Doc: fmt.Sprintf("the app down for %d%% of what reaches it, for 4 minutes", pct),
+			Core: true, Format: FormatCombined, Length: 4 * time.Minute, At: hm(9, 12),
+			Attack: func(s *site, _ *Profile, at time.Time) Truth { return outage(s, at, float64(pct)/100) }})
 	}
 	return rows
 }
