@@ -889,12 +889,14 @@ func TestDefault_loginFailureClient(t *testing.T) {
 	if len(rules) != 1 {
 		t.Fatal("defaults lack login-failure-client")
 	}
-	// A source of failed log-ins: from addresses (taking turns), one every
-	// `every`, between from and to after the start.
+	// A source of log-ins: from addresses (taking turns), one every
+	// `every` (a multiple of the 100 ms tick), between from and to after
+	// the start, failing (200, the form again) unless ok (302).
 	type source struct {
 		ips      []string
 		every    time.Duration
 		from, to time.Duration
+		ok       bool
 	}
 	people := func(n int, each time.Duration) source {
 		s := source{every: each / time.Duration(n), to: 2 * time.Hour}
@@ -907,18 +909,23 @@ func TestDefault_loginFailureClient(t *testing.T) {
 	// The NAT arrives in the morning, after the warm-up, with no normal of
 	// its own yet: the floor and the share hold it.
 	const nat = 40 * time.Minute
+	// The log-ins that work, from the NAT, more than its failures: the
+	// rule must not count them.
+	success := func(every time.Duration) source {
+		return source{ips: []string{"192.0.2.10"}, every: every, from: nat, to: 2 * time.Hour, ok: true}
+	}
 	tests := []struct {
 		name    string
 		sources []source
 		fire    bool // at the brute-forcer, from one hour in
 	}{
-		{"quiet site, an office NAT at 3 a minute", []source{people(60, 10*time.Minute), {ips: []string{"192.0.2.10"}, every: 20 * time.Second, from: nat, to: 2 * time.Hour}}, false},
-		{"quiet site, brute force every 3 s", []source{people(60, 10*time.Minute), {ips: []string{"192.0.2.10"}, every: 20 * time.Second, from: nat, to: 2 * time.Hour},
+		{"quiet site, an office NAT at 3 a minute", []source{people(60, 10*time.Minute), success(5 * time.Second), {ips: []string{"192.0.2.10"}, every: 20 * time.Second, from: nat, to: 2 * time.Hour}}, false},
+		{"quiet site, brute force every 3 s", []source{people(60, 10*time.Minute), success(5 * time.Second), {ips: []string{"192.0.2.10"}, every: 20 * time.Second, from: nat, to: 2 * time.Hour},
 			{ips: []string{brute}, every: 3 * time.Second, from: time.Hour, to: 2 * time.Hour}}, true},
 		// 100 failures a minute: the NAT's 6 a minute pass the floor (30
 		// in 5 minutes) but are 6% of the site's failures.
-		{"busy site, an office NAT at 6 a minute", []source{people(400, 4*time.Minute), {ips: []string{"192.0.2.10"}, every: 10 * time.Second, from: nat, to: 2 * time.Hour}}, false},
-		{"busy site, brute force every second", []source{people(400, 4*time.Minute), {ips: []string{"192.0.2.10"}, every: 10 * time.Second, from: nat, to: 2 * time.Hour},
+		{"busy site, an office NAT at 6 a minute", []source{people(400, 4*time.Minute), success(2 * time.Second), {ips: []string{"192.0.2.10"}, every: 10 * time.Second, from: nat, to: 2 * time.Hour}}, false},
+		{"busy site, brute force every second", []source{people(400, 4*time.Minute), success(2 * time.Second), {ips: []string{"192.0.2.10"}, every: 10 * time.Second, from: nat, to: 2 * time.Hour},
 			{ips: []string{brute}, every: time.Second, from: time.Hour, to: 2 * time.Hour}}, true},
 	}
 	start := time.Date(2026, 11, 25, 8, 0, 0, 0, time.UTC)
@@ -935,11 +942,20 @@ func TestDefault_loginFailureClient(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			for _, s := range tt.sources {
+				if s.every%(100*time.Millisecond) != 0 {
+					t.Fatalf("every %v: not a multiple of the tick", s.every)
+				}
+			}
 			turn := make([]int, len(tt.sources))
 			for at := time.Duration(0); at < 2*time.Hour; at += 100 * time.Millisecond {
 				for i, s := range tt.sources {
 					if at >= s.from && at < s.to && (at-s.from)%s.every == 0 {
-						ev := event("POST", "/users/log_in", "", 200, s.ips[turn[i]%len(s.ips)], "Mozilla/5.0")
+						status := 200
+						if s.ok {
+							status = 302
+						}
+						ev := event("POST", "/users/log_in", "", status, s.ips[turn[i]%len(s.ips)], "Mozilla/5.0")
 						ev.Time = start.Add(at)
 						e.Observe(ev)
 						turn[i]++
@@ -954,8 +970,13 @@ func TestDefault_loginFailureClient(t *testing.T) {
 				t.Error("did not fire")
 			case tt.fire:
 				a := firing[0]
-				if d := a.Time.Sub(start.Add(time.Hour)); d < 0 || d > time.Minute || len(a.Keys) == 0 || a.Keys[0].Key != brute {
-					t.Errorf("first alert at +%v (from the brute force), top %v; want within a minute, naming %s", d, a.Keys, brute)
+				if d := a.Time.Sub(start.Add(time.Hour)); d < 0 || d > time.Minute {
+					t.Errorf("first alert at +%v from the brute force; want within a minute", d)
+				}
+				for _, a := range firing {
+					if len(a.Keys) == 0 || a.Keys[0].Key != brute {
+						t.Errorf("alert at %v names %v, want %s first", a.Time.Sub(start), a.Keys, brute)
+					}
 				}
 			}
 		})

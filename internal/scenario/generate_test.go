@@ -261,6 +261,15 @@ func TestSweepRows(t *testing.T) {
 			t.Errorf("two sweep rows named %s", r.Name)
 		}
 		seen[r.Name] = true
+		// The matrix's attack, at another rate: the same time of day and
+		// length.
+		base, err := Find(Rows, r.Name[:strings.LastIndexByte(r.Name, '-')])
+		if err != nil {
+			t.Fatalf("%s: %v", r.Name, err)
+		}
+		if r.At != base.At || r.Length != base.Length {
+			t.Errorf("%s at %v for %v, the matrix's %s at %v for %v", r.Name, r.At, r.Length, base.Name, base.At, base.Length)
+		}
 		var rate int
 		if _, err := fmt.Sscanf(r.Name[strings.LastIndexByte(r.Name, '-')+1:], "%d/s", &rate); err != nil {
 			var pct int
@@ -286,6 +295,9 @@ func TestSweepRows(t *testing.T) {
 		if truth.End.Sub(truth.Start) != r.Length {
 			t.Errorf("%s: attack lasts %v, row says %v", r.Name, truth.End.Sub(truth.Start), r.Length)
 		}
+	}
+	if len(outages) != 3 {
+		t.Fatalf("partial outages %v, want three", outages)
 	}
 	// A partial outage fails its share of what reaches the app: the 5xx it
 	// adds to the window against the whole outage's, on the same traffic.
