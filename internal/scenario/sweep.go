@@ -17,38 +17,44 @@ var SweepRows = sweepRows()
 
 func sweepRows() []*Row {
 	var rows []*Row
-	add := func(name string, rate int, length, tod time.Duration, doc string, attack func(s *site, at time.Time) Truth) {
-		rows = append(rows, &Row{Name: fmt.Sprintf("%s-%d/s", name, rate), Doc: fmt.Sprintf(doc, rate), Core: true, Format: FormatCombined,
-			Length: length, At: tod, Attack: func(s *site, _ *Profile, at time.Time) Truth { return attack(s, at) }})
+	// add appends the matrix row base's attack at another rate or share,
+	// named base-suffix, with base's time of day, length and format.
+	add := func(base, suffix, doc string, attack func(s *site, at time.Time) Truth) {
+		b, err := Find(Rows, base)
+		if err != nil {
+			panic(err) // a name in this file
+		}
+		rows = append(rows, &Row{Name: base + "-" + suffix, Doc: doc, Core: true, Format: b.Format, Length: b.Length, At: b.At,
+			Attack: func(s *site, _ *Profile, at time.Time) Truth { return attack(s, at) }})
 	}
+	perSec := func(n int) string { return fmt.Sprintf("%d/s", n) }
 	for _, n := range []int{2, 5, 15, 40} {
-		add("signup-flood", n, 2*time.Minute, hm(1, 20), "the sign-up flood at %d posts a second",
+		add("signup-flood", perSec(n), fmt.Sprintf("the sign-up flood at %d posts a second", n),
 			func(s *site, at time.Time) Truth { return signupFlood(s, at, 2*time.Minute, n, n) })
 	}
 	for _, n := range []int{2, 5, 10} {
-		add("stuffing-spread", n, 3*time.Minute, hm(14, 10), "credential stuffing at %d failed log-ins a second, one or two per address",
+		add("stuffing-spread", perSec(n), fmt.Sprintf("credential stuffing at %d failed log-ins a second, one or two per address", n),
 			func(s *site, at time.Time) Truth { return stuffingSpread(s, at, n, n) })
 	}
 	for _, n := range []int{1, 2, 4} {
-		add("stuffing-burst", n, 5*time.Minute, hm(10, 30), "brute force: one address, %d failed log-ins a second",
+		add("stuffing-burst", perSec(n), fmt.Sprintf("brute force: one address, %d failed log-ins a second", n),
 			func(s *site, at time.Time) Truth { return bruteForce(s, at, n) })
 	}
 	for _, n := range []int{3, 6, 12, 25} {
-		add("hostile-client", n, 3*time.Minute, hm(15, 15), "one address fetching %d pages a second",
+		add("hostile-client", perSec(n), fmt.Sprintf("one address fetching %d pages a second", n),
 			func(s *site, at time.Time) Truth { return hostileClient(s, at, n) })
 	}
 	for _, n := range []int{3, 6, 12} {
-		add("scraper-24", n, 10*time.Minute, hm(11, 0), "a scraper at %d pages a second from one /24",
+		add("scraper-24", perSec(n), fmt.Sprintf("a scraper at %d pages a second from one /24", n),
 			func(s *site, at time.Time) Truth { return rotatingScraper(s, at, false, n) })
 	}
 	for _, n := range []int{3, 6, 12} {
-		add("scraper-64", n, 10*time.Minute, hm(16, 0), "a scraper at %d pages a second from one /64",
+		add("scraper-64", perSec(n), fmt.Sprintf("a scraper at %d pages a second from one /64", n),
 			func(s *site, at time.Time) Truth { return rotatingScraper(s, at, true, n) })
 	}
 	for _, pct := range []int{50, 25, 10} {
-		rows = append(rows, &Row{Name: fmt.Sprintf("outage-%d%%", pct), Doc: fmt.Sprintf("the app down for %d%% of what reaches it, for 4 minutes", pct),
-			Core: true, Format: FormatCombined, Length: 4 * time.Minute, At: hm(9, 12),
-			Attack: func(s *site, _ *Profile, at time.Time) Truth { return outage(s, at, float64(pct)/100) }})
+		add("outage", fmt.Sprintf("%d%%", pct), fmt.Sprintf("the app down for %d%% of what reaches it, for 4 minutes", pct),
+			func(s *site, at time.Time) Truth { return outage(s, at, float64(pct)/100) })
 	}
 	return rows
 }
