@@ -919,7 +919,7 @@ func (d *decoder) baseline(n *yaml.Node, path string, typ detector.Type) *detect
 	b := &detector.Baseline{Warmup: defaultWarmup, HalfLife: defaultHalfLife}
 	factorSet := false
 	if !(n.Kind == yaml.ScalarNode && n.Tag == "!!null") {
-		d.mapping(n, path, []string{"factor", "sigmas", "floor", "warmup", "warmup_floor", "key_share", "half_life", "direction"}, func(key string, k, v *yaml.Node) {
+		d.mapping(n, path, []string{"factor", "sigmas", "floor", "warmup", "warmup_floor", "key_share", "one_agent_is_client", "half_life", "direction"}, func(key string, k, v *yaml.Node) {
 			p := join(path, key)
 			switch key {
 			case "factor":
@@ -948,6 +948,8 @@ func (d *decoder) baseline(n *yaml.Node, path string, typ detector.Type) *detect
 				}
 			case "key_share":
 				b.KeyShare, _ = d.share(v, p)
+			case "one_agent_is_client":
+				b.OneAgentIsClient, _ = d.boolean(v, p)
 			case "half_life":
 				b.HalfLife, _ = d.duration(v, p)
 			case "direction":

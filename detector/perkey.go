@@ -22,14 +22,27 @@ import (
 // past the floor is.
 type perKey struct {
 	basicKind
-	s     *ruleState
-	norms *keyNormals // per-key normals of a baseline rule; nil for a fixed limit
+	s      *ruleState
+	norms  *keyNormals // per-key normals of a baseline rule; nil for a fixed limit
+	agents *agentMarks // the keys' user agents, with OneAgentIsClient; nil without
 }
 
 // perKeyLearned is a per-key rule with a baseline: a [judge].
 type perKeyLearned struct{ *perKey }
 
 func (k *perKey) unit() alert.Unit { return alert.PerSecond }
+
+func (k *perKey) add(slot int, ev *Event) {
+	if k.agents != nil {
+		k.agents.add(slot, k.s.key, ev)
+	}
+}
+
+func (k *perKey) expired(slot int) {
+	if k.agents != nil {
+		k.agents.expired(slot)
+	}
+}
 
 func (k *perKey) value(time.Time) float64 {
 	return float64(k.s.w.busiest()) / k.s.rule.Window.Seconds()
@@ -165,6 +178,10 @@ type keyNormals struct {
 	// recent returns a key's share of the window's newest quarter (see
 	// [window.recentShare]); nil: KeyShare is judged on the window alone.
 	recent func(key []byte) float64
+	// oneAgent reports whether a key's requests all carried one user
+	// agent (see [agentMarks]): KeyShare does not hold it. nil: KeyShare
+	// holds every key.
+	oneAgent func(key []byte) bool
 	// proxy, for a rule per client_ip, points at the address of a proxy
 	// in front once the engine's notices know it ("" until then): it is
 	// no client, and is left out.
@@ -280,10 +297,12 @@ func (n *keyNormals) least() float64 {
 // whole minute of the site, and it would take most of the minute to
 // pass 10% of it (a 50/s scraper on a 300 req/s site: 55 s), while an
 // office NAT at 2 to 4.5% of the requests stays under the share over any
-// quarter of a minute.
+// quarter of a minute. With OneAgentIsClient, neither is a key whose
+// requests all carried one user agent: one program, not a NAT's people.
 func (n *keyNormals) threshold(key []byte) float64 {
 	th := n.ownThreshold(key)
-	if s := n.cfg.KeyShare * n.site; s > th && (n.recent == nil || n.recent(key) < n.cfg.KeyShare) {
+	if s := n.cfg.KeyShare * n.site; s > th && (n.recent == nil || n.recent(key) < n.cfg.KeyShare) &&
+		(n.oneAgent == nil || !n.oneAgent(key)) {
 		th = s
 	}
 	return th

@@ -20,6 +20,10 @@ func newRate(s *ruleState) kind {
 	if b := s.rule.Baseline; b != nil {
 		k.norms = newKeyNormals(b, time.Duration(s.w.width)*s.opts.Resolution)
 		k.norms.recent = s.w.recentShare
+		if b.OneAgentIsClient {
+			k.agents = newAgentMarks(&s.w)
+			k.norms.oneAgent = k.agents.oneAgent
+		}
 		return perKeyLearned{k}
 	}
 	return k

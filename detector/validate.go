@@ -182,6 +182,9 @@ func (b *Baseline) problems(r *Rule) []Problem {
 	case b.KeyShare > 0 && !r.PerKey:
 		bad("key_share", "is for per-key rules: the share of the rule's events one key may carry")
 	}
+	if b.OneAgentIsClient && b.KeyShare == 0 {
+		bad("one_agent_is_client", "spares keys from key_share: set key_share too")
+	}
 	if b.HalfLife < MinHalfLife {
 		bad("half_life", "must be at least %s", MinHalfLife)
 	}

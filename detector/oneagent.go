@@ -1,0 +1,117 @@
+package detector
+
+// agentMarks tells, for a per-key rule with [Baseline.OneAgentIsClient],
+// whether a key's requests over the window all carried one user agent:
+// one program, not the people behind a NAT. On a busy site an office's
+// NAT carries a few per cent of the requests, as a scraper at 25 pages a
+// second does; KeyShare holds both to a share of the site, which the
+// scraper never reaches. The people behind a NAT use several browsers
+// (and apps, whose user agents name their builds); a program sends one
+// string. So the share holds only a key seen with more than one.
+//
+// The marks ride on the window's buckets: beside each slot of a bucket's
+// Space-Saving summary, the key's hash, the user agent its requests
+// carried (a fingerprint), and how many of them were looked at. A request
+// costs a comparison; only a key's third request and later in a bucket
+// are looked at (no key under the floor matters, and most clients send one
+// or two requests a second), and only a key the share would hold back is
+// ever judged, over the ring's buckets.
+type agentMarks struct {
+	w     *window
+	slots [][]agentMark // per ring slot, per summary slot; nil until used
+}
+
+// agentMark is what a bucket's summary slot saw of its key's user agents.
+type agentMark struct {
+	key   uint32 // the key's table hash: a slot taken over by another key starts again
+	n     uint32 // requests looked at
+	agent uint64 // their user agent's fingerprint, when not mixed
+	mixed bool   // more than one, or one without a user agent
+}
+
+// oneAgentMin is how many of a key's requests must have been looked at,
+// all with one user agent, before it counts as one client: a NAT's few
+// requests in a row from one browser are not enough.
+const oneAgentMin = 20
+
+// agentFrom is the least count a key must have in the bucket before its
+// request is looked at.
+const agentFrom = 3
+
+func newAgentMarks(w *window) *agentMarks {
+	return &agentMarks{w: w, slots: make([][]agentMark, len(w.ring))}
+}
+
+// add looks at the user agent of ev, just counted under key in ring slot
+// slot.
+func (a *agentMarks) add(slot int, key []byte, ev *Event) {
+	ss := a.w.ring[slot].keys
+	if key == nil || ss == nil {
+		return
+	}
+	i := ss.lastAdd
+	t := &ss.t
+	if t.counts[i] < agentFrom {
+		return
+	}
+	marks := a.slots[slot]
+	if marks == nil {
+		marks = make([]agentMark, t.capacity())
+		a.slots[slot] = marks
+	}
+	m := &marks[i]
+	if h := t.hashes[i]; m.key != h || m.n == 0 {
+		*m = agentMark{key: h}
+	}
+	ua := ev.UserAgent
+	switch {
+	case m.mixed:
+	case len(ua) == 0 || len(ua) == 1 && ua[0] == '-':
+		m.mixed = true // no user agent: nothing tells a program from people
+	case m.n == 0:
+		m.agent = ev.agentDistinct()
+	case ev.agentDistinct() != m.agent:
+		m.mixed = true
+	}
+	m.n++
+}
+
+// expired forgets ring slot slot's marks, as its bucket leaves.
+func (a *agentMarks) expired(slot int) {
+	clear(a.slots[slot])
+}
+
+// oneAgent reports whether key's requests over the window's buckets, the
+// newest included, carried one user agent, at least oneAgentMin of them
+// looked at.
+func (a *agentMarks) oneAgent(key []byte) bool {
+	w := a.w
+	h := uint32(keyHash(key))
+	var (
+		agent uint64
+		n     uint32
+	)
+	for b := w.last - w.nb + 1; b <= w.last; b++ {
+		slot := int(mod(b, int64(len(w.ring))))
+		bk := &w.ring[slot]
+		marks := a.slots[slot]
+		if bk.n != b || bk.keys == nil || marks == nil {
+			continue
+		}
+		i := bk.keys.t.lookup(key, h)
+		if i < 0 || marks[i].key != h || marks[i].n == 0 {
+			continue
+		}
+		m := &marks[i]
+		switch {
+		case m.mixed:
+			return false
+		case n == 0:
+			agent = m.agent
+		case m.agent != agent:
+			return false
+		}
+		n += m.n
+	}
+	return n >= oneAgentMin
+}
