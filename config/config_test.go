@@ -829,6 +829,27 @@ func TestParse_keyShare(t *testing.T) {
 	}
 }
 
+// TestParse_oneAgentIsClient: one_agent_is_client is a boolean that
+// spares keys from key_share, refused at its line without one.
+func TestParse_oneAgentIsClient(t *testing.T) {
+	rule := func(extra string) string {
+		return "defaults: false\nrules:\n  - name: r\n    group_by: client_ip\n    detector:\n      type: rate\n      per_key: true" +
+			"\n      window: 1m\n      baseline: {factor: 4, floor: 5/s" + extra + "}\n"
+	}
+	c, err := Parse("x.yaml", []byte(rule(", key_share: 10%, one_agent_is_client: true")), noEnv)
+	if err != nil || !c.Rules[0].Baseline.OneAgentIsClient {
+		t.Fatalf("one_agent_is_client: true: %v, %+v", err, c)
+	}
+	for _, tt := range []struct{ extra, want string }{
+		{", one_agent_is_client: true", "x.yaml:9: rules[0].detector.baseline.one_agent_is_client: spares keys from key_share: set key_share too"},
+		{", key_share: 10%, one_agent_is_client: yes please", "x.yaml:9: rules[0].detector.baseline.one_agent_is_client"},
+	} {
+		if _, err := Parse("x.yaml", []byte(rule(tt.extra)), noEnv); err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%s: error %v, want %q", tt.extra, err, tt.want)
+		}
+	}
+}
+
 // TestParse_beyondBusiest: beyond_busiest names a field for a per-key rate
 // rule, refused at its line on another rule or on the group_by field
 // itself.
@@ -878,6 +899,116 @@ func TestParse_minSpan(t *testing.T) {
 // and a busy site's many people stay quiet; one address trying a password
 // every few seconds is named within a minute, on a quiet site and a busy
 // one.
+// TestDefault_clientFloodOneAgent: on a busy site (300 req/s) one program
+// and an office's NAT each send 6% of the requests, under client-flood's
+// key_share of 10%. The program sends one user agent and is named within
+// a minute; the NAT's people use several browsers, and a program that
+// sends no user agent cannot be told from them: both are held to the
+// share. Without one_agent_is_client the program is not seen either.
+func TestDefault_clientFloodOneAgent(t *testing.T) {
+	c := Default()
+	var rule detector.Rule
+	for _, r := range c.Rules {
+		if r.Name == "client-flood" {
+			rule = r
+		}
+	}
+	if rule.Baseline == nil || !rule.Baseline.OneAgentIsClient || rule.Baseline.KeyShare == 0 {
+		t.Fatal("client-flood lacks key_share with one_agent_is_client")
+	}
+	browsers := []string{
+		"Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/155.0.0.0 Safari/537.36",
+		"Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/27.1 Safari/605.1.15",
+		"Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:157.0) Gecko/20100101 Firefox/157.0",
+		"Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/155.0.0.0 Safari/537.36 Edg/155.0.0.0",
+	}
+	const (
+		client = "203.0.113.66"
+		tick   = 100 * time.Millisecond
+		from   = 35 * time.Minute // the program's or the NAT's first request, after the warm-up
+		length = from + 5*time.Minute
+	)
+	// agent returns the user agent of the i-th request of the one client.
+	type agent func(i int) string
+	one := func(int) string { return "python-requests/2.32.3" }
+	office := func(i int) string {
+		if i%5 < 3 { // most of the office on one browser
+			return browsers[0]
+		}
+		return browsers[i%len(browsers)]
+	}
+	none := func(int) string { return "-" }
+	tests := []struct {
+		name  string
+		ua    agent
+		spare bool // one_agent_is_client
+		fire  bool
+	}{
+		{"one program", one, true, true},
+		{"an office NAT", office, true, false},
+		{"a program without a user agent", none, true, false},
+		{"one program, one_agent_is_client off", one, false, false},
+	}
+	start := time.Date(2026, 11, 25, 13, 0, 0, 0, time.UTC)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := rule
+			b := *r.Baseline
+			b.OneAgentIsClient = tt.spare
+			r.Baseline = &b
+			var firing []alert.Alert
+			opts := c.EngineOptions()
+			opts.Emit = func(a alert.Alert) {
+				if a.State == alert.Firing {
+					firing = append(firing, a)
+				}
+			}
+			e, err := detector.NewEngine([]detector.Rule{r}, opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			n := 0
+			for at := time.Duration(0); at < length; at += tick {
+				// The site: 30 requests a tick from 3,000 people, each
+				// with a browser of its own.
+				for range 30 {
+					p := n % 3000
+					ev := event("GET", "/", "", 200, fmt.Sprintf("198.18.%d.%d", p/200, p%200+1), browsers[p%len(browsers)])
+					ev.Time = start.Add(at)
+					e.Observe(ev)
+					n++
+				}
+				// The client: 18 a second (two a tick, but one tick in
+				// ten), 6% of the site's requests.
+				if at >= from && (at/tick)%10 != 0 {
+					for i := range 2 {
+						k := int(at/tick)*2 + i
+						ev := event("GET", fmt.Sprintf("/templates/%d", k), "", 200, client, tt.ua(k))
+						ev.Time = start.Add(at)
+						e.Observe(ev)
+					}
+				}
+			}
+			e.Flush()
+			switch {
+			case !tt.fire && len(firing) > 0:
+				t.Errorf("fired at %v on %v", firing[0].Time.Sub(start), firing[0].Keys)
+			case tt.fire && len(firing) == 0:
+				t.Error("did not fire")
+			case tt.fire:
+				if d := firing[0].Time.Sub(start.Add(from)); d < 0 || d > time.Minute {
+					t.Errorf("first alert at +%v from the program's first request; want within a minute", d)
+				}
+				for _, a := range firing {
+					if len(a.Keys) == 0 || a.Keys[0].Key != client {
+						t.Errorf("alert at %v names %v, want %s first", a.Time.Sub(start), a.Keys, client)
+					}
+				}
+			}
+		})
+	}
+}
+
 func TestDefault_loginFailureClient(t *testing.T) {
 	c := Default()
 	rules := c.Rules[:0:0]
