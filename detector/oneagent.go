@@ -25,7 +25,7 @@ type agentMarks struct {
 type agentMark struct {
 	key   uint32 // the key's table hash: a slot taken over by another key starts again
 	n     uint32 // requests looked at
-	agent uint64 // their user agent's fingerprint, when not mixed
+	agent uint64 // their user agent's keyHash (AES-backed, the cheapest hash here), when not mixed
 	mixed bool   // more than one, or one without a user agent
 }
 
@@ -69,8 +69,8 @@ func (a *agentMarks) add(slot int, key []byte, ev *Event) {
 	case len(ua) == 0 || len(ua) == 1 && ua[0] == '-':
 		m.mixed = true // no user agent: nothing tells a program from people
 	case m.n == 0:
-		m.agent = ev.agentDistinct()
-	case ev.agentDistinct() != m.agent:
+		m.agent = keyHash(ua)
+	case keyHash(ua) != m.agent:
 		m.mixed = true
 	}
 	m.n++
