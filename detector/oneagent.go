@@ -12,10 +12,11 @@ package detector
 // The marks ride on the window's buckets: beside each slot of a bucket's
 // Space-Saving summary, the key's hash, the user agent its requests
 // carried (a fingerprint), and how many of them were looked at. A request
-// costs a comparison; only a key's third request and later in a bucket
-// are looked at (no key under the floor matters, and most clients send one
-// or two requests a second), and only a key the share would hold back is
-// ever judged, over the ring's buckets.
+// costs a comparison; only a key's 3rd, 5th, 9th, 17th… request in a
+// bucket is looked at (no key under the floor matters, most clients send
+// one or two requests a second, and a page view a dozen; see agentFrom),
+// and only a key the share would hold back is ever judged, over the
+// ring's buckets.
 type agentMarks struct {
 	w     *window
 	slots [][]agentMark // per ring slot, per summary slot; nil until used
@@ -35,7 +36,10 @@ type agentMark struct {
 const oneAgentMin = 20
 
 // agentFrom is the least count a key must have in the bucket before its
-// request is looked at.
+// request is looked at; after it, its 5th, 9th, 17th… are (a program at
+// 6 a second shows two a second, at 50 five): a browsing session's page
+// and its dozen assets cost few looks, and a NAT's people still show
+// their browsers within a second or two.
 const agentFrom = 3
 
 func newAgentMarks(w *window) *agentMarks {
@@ -51,7 +55,7 @@ func (a *agentMarks) add(slot int, key []byte, ev *Event) {
 	}
 	i := ss.lastAdd
 	t := &ss.t
-	if t.counts[i] < agentFrom {
+	if c := t.counts[i]; c < agentFrom || c > agentFrom && (c-1)&(c-2) != 0 {
 		return
 	}
 	marks := a.slots[slot]

@@ -38,33 +38,41 @@ func TestAgentMarks(t *testing.T) {
 		}
 	}
 	const curl, chrome = "curl/8.11.1", "Mozilla/5.0 Chrome/155.0.0.0"
+	// each adds times requests in each of buckets from to to: 40 a
+	// bucket are 5 looked at (the 3rd, 5th, 9th, 17th and 33rd).
+	each := func(from, to int64, key, ua string, times int) {
+		t.Helper()
+		for n := from; n <= to; n++ {
+			add(n, key, ua, times)
+		}
+	}
 
-	add(0, "10.0.0.1", curl, 12)
-	check("10.0.0.1", false) // 10 looked at (the first two are not)
-	add(1, "10.0.0.1", curl, 12)
+	each(0, 2, "10.0.0.1", curl, 40)
+	check("10.0.0.1", false) // 15 looked at
+	add(3, "10.0.0.1", curl, 40)
 	check("10.0.0.1", true)
-	add(2, "10.0.0.1", chrome, 5)
+	add(4, "10.0.0.1", chrome, 5)
 	check("10.0.0.1", false)
-	// The window slides past the mixed bucket: one user agent again, in
-	// the ring slot the mixed bucket held.
-	add(13, "10.0.0.1", curl, 30)
+	// The window slides past the mixed bucket: one user agent again, the
+	// first bucket in the ring slot the mixed one held.
+	each(15, 18, "10.0.0.1", curl, 40)
 	check("10.0.0.1", true)
 
 	// No user agent is no sign of one program.
-	add(14, "10.0.0.2", "-", 30)
+	each(19, 22, "10.0.0.2", "-", 40)
 	check("10.0.0.2", false)
-	add(16, "10.0.0.3", "", 30)
+	each(19, 22, "10.0.0.3", "", 40)
 	check("10.0.0.3", false)
 
-	// 10.0.0.4 mixes user agents in bucket 17; 10.0.0.5 evicts it from
+	// 10.0.0.4 mixes user agents in bucket 23; 10.0.0.5 evicts it from
 	// the bucket's two slots and takes its slot: its marks are its own.
-	add(17, "10.0.0.4", curl, 4)
-	add(17, "10.0.0.4", chrome, 4)
-	add(17, "10.0.0.6", chrome, 40)
-	add(17, "10.0.0.5", curl, 30)
-	check("10.0.0.5", true)
-	if _, _, ok := w.ring[w.index(17)].keys.Get([]byte("10.0.0.4")); ok {
+	add(23, "10.0.0.4", curl, 4)
+	add(23, "10.0.0.4", chrome, 4)
+	add(23, "10.0.0.6", chrome, 40)
+	add(23, "10.0.0.5", curl, 200) // from 9 (8 inherited): 5 looked at
+	if _, _, ok := w.ring[w.index(23)].keys.Get([]byte("10.0.0.4")); ok {
 		t.Fatal("10.0.0.4 still in the bucket: the test evicts nothing")
 	}
-	check("10.0.0.6", true)
+	each(24, 26, "10.0.0.5", curl, 40)
+	check("10.0.0.5", true) // 20 with bucket 23's
 }

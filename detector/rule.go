@@ -62,9 +62,10 @@ type Baseline struct {
 	KeyShare float64
 	// OneAgentIsClient, with KeyShare, spares from the share a key whose
 	// requests over the window all carried one user agent (at least 20 of
-	// them looked at): one program, held to the floor and its own normal
-	// alone, where the people behind a NAT use several browsers and apps.
-	// A request without a user agent counts as several.
+	// them looked at, its 3rd, 5th, 9th, 17th… in a bucket): one program,
+	// held to the floor and its own normal alone, where the people behind
+	// a NAT use several browsers and apps. A request without a user agent
+	// counts as several.
 	OneAgentIsClient bool
 	// HalfLife is how fast the baseline forgets: an hour-old value weighs
 	// half as much as a new one when HalfLife is an hour.
