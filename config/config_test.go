@@ -995,21 +995,7 @@ func TestDefault_clientFloodOneAgent(t *testing.T) {
 				}
 			}
 			e.Flush()
-			switch {
-			case !tt.fire && len(firing) > 0:
-				t.Errorf("fired at %v on %v", firing[0].Time.Sub(start), firing[0].Keys)
-			case tt.fire && len(firing) == 0:
-				t.Error("did not fire")
-			case tt.fire:
-				if d := firing[0].Time.Sub(start.Add(from)); d < 0 || d > time.Minute {
-					t.Errorf("first alert at +%v from the program's first request; want within a minute", d)
-				}
-				for _, a := range firing {
-					if len(a.Keys) == 0 || a.Keys[0].Key != client {
-						t.Errorf("alert at %v names %v, want %s first", a.Time.Sub(start), a.Keys, client)
-					}
-				}
-			}
+			checkOffender(t, firing, tt.fire, start, start.Add(from), client)
 		})
 	}
 }
@@ -1099,22 +1085,29 @@ func TestDefault_loginFailureClient(t *testing.T) {
 				}
 			}
 			e.Flush()
-			switch {
-			case !tt.fire && len(firing) > 0:
-				t.Errorf("fired at %v on %v", firing[0].Time.Sub(start), firing[0].Keys)
-			case tt.fire && len(firing) == 0:
-				t.Error("did not fire")
-			case tt.fire:
-				a := firing[0]
-				if d := a.Time.Sub(start.Add(time.Hour)); d < 0 || d > time.Minute {
-					t.Errorf("first alert at +%v from the brute force; want within a minute", d)
-				}
-				for _, a := range firing {
-					if len(a.Keys) == 0 || a.Keys[0].Key != brute {
-						t.Errorf("alert at %v names %v, want %s first", a.Time.Sub(start), a.Keys, brute)
-					}
-				}
-			}
+			checkOffender(t, firing, tt.fire, start, start.Add(time.Hour), brute)
 		})
+	}
+}
+
+// checkOffender fails t when firing holds an alert and fire is false, or,
+// when fire is true, unless its first alert comes within a minute of the
+// attack's start (from) and every alert names offender first.
+func checkOffender(t *testing.T, firing []alert.Alert, fire bool, start, from time.Time, offender string) {
+	t.Helper()
+	switch {
+	case !fire && len(firing) > 0:
+		t.Errorf("fired at %v on %v", firing[0].Time.Sub(start), firing[0].Keys)
+	case fire && len(firing) == 0:
+		t.Error("did not fire")
+	case fire:
+		if d := firing[0].Time.Sub(from); d < 0 || d > time.Minute {
+			t.Errorf("first alert at +%v from the attack's start; want within a minute", d)
+		}
+		for _, a := range firing {
+			if len(a.Keys) == 0 || a.Keys[0].Key != offender {
+				t.Errorf("alert at %v names %v, want %s first", a.Time.Sub(start), a.Keys, offender)
+			}
+		}
 	}
 }
