@@ -894,11 +894,6 @@ func TestParse_minSpan(t *testing.T) {
 	}
 }
 
-// TestDefault_loginFailureClient replays failed log-ins through the
-// default login-failure-client rule: an office NAT whose people mistype
-// and a busy site's many people stay quiet; one address trying a password
-// every few seconds is named within a minute, on a quiet site and a busy
-// one.
 // TestDefault_clientFloodOneAgent: on a busy site (300 req/s) one program
 // and an office's NAT each send 6% of the requests, under client-flood's
 // key_share of 10%. The program sends one user agent and is named within
@@ -1000,6 +995,11 @@ func TestDefault_clientFloodOneAgent(t *testing.T) {
 	}
 }
 
+// TestDefault_loginFailureClient replays failed log-ins through the
+// default login-failure-client rule: an office NAT whose people mistype
+// and a busy site's many people stay quiet; one address trying a password
+// every few seconds is named within a minute, on a quiet site and a busy
+// one.
 func TestDefault_loginFailureClient(t *testing.T) {
 	c := Default()
 	rules := c.Rules[:0:0]

@@ -85,9 +85,12 @@ func (a *agentMarks) expired(slot int) {
 	clear(a.slots[slot])
 }
 
-// oneAgent reports whether key's requests over the window's buckets, the
-// newest included, carried one user agent, at least oneAgentMin of them
-// looked at.
+// oneAgent reports whether key's requests over the ring's buckets (the
+// window's complete ones and the newest) carried one user agent, at least
+// oneAgentMin of them looked at. A bucket that holds the key at a count
+// that should have been looked at, with no mark of the key's, was not
+// seen (restored from a snapshot, or the key took its summary slot over
+// past agentFrom): nothing tells what it carried, and the answer is no.
 func (a *agentMarks) oneAgent(key []byte) bool {
 	w := a.w
 	h := uint32(keyHash(key))
@@ -95,19 +98,25 @@ func (a *agentMarks) oneAgent(key []byte) bool {
 		agent uint64
 		n     uint32
 	)
-	for b := w.last - w.nb + 1; b <= w.last; b++ {
+	for b := w.last - w.nb; b <= w.last; b++ {
 		slot := int(mod(b, int64(len(w.ring))))
 		bk := &w.ring[slot]
-		marks := a.slots[slot]
-		if bk.n != b || bk.keys == nil || marks == nil {
+		if bk.n != b || bk.keys == nil {
 			continue
 		}
 		i := bk.keys.t.lookup(key, h)
-		if i < 0 || marks[i].key != h || marks[i].n == 0 {
+		if i < 0 {
 			continue
 		}
-		m := &marks[i]
+		var m agentMark
+		if marks := a.slots[slot]; marks != nil && marks[i].key == h {
+			m = marks[i]
+		}
 		switch {
+		case m.n == 0 && bk.keys.t.counts[i] >= agentFrom:
+			return false // not seen
+		case m.n == 0:
+			continue // under agentFrom: nothing to see
 		case m.mixed:
 			return false
 		case n == 0:

@@ -8,9 +8,11 @@ import (
 
 // TestAgentMarks follows keys' user agents through a window's buckets: one
 // user agent over at least oneAgentMin requests is one client; a second
-// one, or none, is not; a bucket leaving the window takes its marks; a key
-// that takes over another's slot in a bucket's summary does not inherit
-// its marks.
+// one (in another bucket or the same), or none, is not; a bucket leaving
+// the window takes its marks; a key that takes over another's slot in a
+// bucket's summary does not inherit its marks, and when its requests
+// there were not looked at, or a bucket was restored without marks, the
+// answer is no; the window's oldest complete bucket counts.
 func TestAgentMarks(t *testing.T) {
 	// Two keys a bucket, so that a third evicts one.
 	w := newWindow(10, true, true, 2, nil)
@@ -18,7 +20,9 @@ func TestAgentMarks(t *testing.T) {
 	w.expired = a.expired
 	f := LookupField("client_ip")
 	var x Event
-	add := func(n int64, key, ua string, times int) {
+	// count adds times requests to bucket n; marked: the marks see them
+	// (unmarked: as a snapshot restores a bucket's keys).
+	count := func(n int64, key, ua string, times int, marked bool) {
 		t.Helper()
 		w.open(n)
 		for range times {
@@ -28,8 +32,14 @@ func TestAgentMarks(t *testing.T) {
 			if !ok {
 				t.Fatalf("bucket %d: not counted", n)
 			}
-			a.add(slot, []byte(key), &x)
+			if marked {
+				a.add(slot, []byte(key), &x)
+			}
 		}
+	}
+	add := func(n int64, key, ua string, times int) {
+		t.Helper()
+		count(n, key, ua, times, true)
 	}
 	check := func(key string, want bool) {
 		t.Helper()
@@ -75,4 +85,32 @@ func TestAgentMarks(t *testing.T) {
 	}
 	each(24, 26, "10.0.0.5", curl, 40)
 	check("10.0.0.5", true) // 20 with bucket 23's
+
+	// 10.0.1.3 takes 10.0.1.1's slot at 11 (10 inherited) and sends 4
+	// more, none looked at (the 3rd, 5th, 9th, 17th…): nothing tells what
+	// that bucket carried.
+	each(30, 33, "10.0.1.3", curl, 40)
+	check("10.0.1.3", true)
+	add(34, "10.0.1.1", curl, 10)
+	add(34, "10.0.1.2", chrome, 40)
+	add(34, "10.0.1.3", chrome, 5)
+	check("10.0.1.3", false)
+
+	// A second user agent within a bucket.
+	add(40, "10.0.2.1", curl, 4)
+	add(40, "10.0.2.1", chrome, 40)
+	each(41, 44, "10.0.2.1", curl, 40)
+	check("10.0.2.1", false)
+
+	// Just past a boundary the window's oldest complete bucket counts.
+	add(50, "10.0.3.1", chrome, 40)
+	each(51, 59, "10.0.3.1", curl, 40)
+	w.open(60)
+	check("10.0.3.1", false)
+
+	// A bucket restored from a snapshot has keys and no marks.
+	each(70, 73, "10.0.4.1", curl, 40)
+	check("10.0.4.1", true)
+	count(74, "10.0.4.1", curl, 40, false)
+	check("10.0.4.1", false)
 }

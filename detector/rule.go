@@ -64,8 +64,9 @@ type Baseline struct {
 	// requests over the window all carried one user agent (at least 20 of
 	// them looked at, its 3rd, 5th, 9th, 17th… in a bucket): one program,
 	// held to the floor and its own normal alone, where the people behind
-	// a NAT use several browsers and apps. A request without a user agent
-	// counts as several.
+	// a NAT use several browsers and apps. A request looked at without a
+	// user agent, or a bucket whose requests were not looked at (restored
+	// from a snapshot), makes the answer no.
 	OneAgentIsClient bool
 	// HalfLife is how fast the baseline forgets: an hour-old value weighs
 	// half as much as a new one when HalfLife is an hour.
