@@ -64,8 +64,8 @@ func (a *agentMarks) add(slot int, key []byte, ev *Event) {
 		a.slots[slot] = marks
 	}
 	m := &marks[i]
-	if h := t.hashes[i]; m.key != h || m.n == 0 {
-		*m = agentMark{key: h}
+	if h := t.hashes[i]; m.key != h {
+		*m = agentMark{key: h} // a slot another key held, or never used
 	}
 	ua := ev.UserAgent
 	switch {
