@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"runtime"
 	"strings"
 	"sync"
@@ -174,6 +175,40 @@ func consult(tb testing.TB, path string) {
 		tb.Fatal(err)
 	}
 	f.Close()
+}
+
+// TestReplayer_pipeSameAsFile: a log piped to the replay as it is
+// generated (the whole days of the busiest sites) gives what the same log
+// written to a file first gives, Fly.io's Phoenix log (which needs its
+// date) included.
+func TestReplayer_pipeSameAsFile(t *testing.T) {
+	bin := sentinelBinary(t)
+	for _, name := range []string{"signup-flood", "benign-no-address"} {
+		r, err := Find(Rows, name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got [2]*Result
+		for i, limit := range []int{0, -1} {
+			sc := Build(r, Sizes[0], Pinned)
+			if got[i], err = (&Replayer{Binary: bin, MaxFileLines: limit}).Run(context.Background(), sc); err != nil {
+				t.Fatal(err)
+			}
+		}
+		file, pipe := got[0], got[1]
+		if file.input == "-" || pipe.input != "-" {
+			t.Fatalf("%s: replayed %q and %q, want a file and then standard input", name, file.input, pipe.input)
+		}
+		if file.Summary() == "" || file.Summary() != pipe.Summary() {
+			t.Errorf("%s: summaries %q (file) and %q (pipe), want the same", name, file.Summary(), pipe.Summary())
+		}
+		if !reflect.DeepEqual(file.Alerts, pipe.Alerts) || !reflect.DeepEqual(file.Truth, pipe.Truth) {
+			t.Errorf("%s: the file gave %d alerts, the pipe %d; or their truths differ", name, len(file.Alerts), len(pipe.Alerts))
+		}
+		if name == "signup-flood" && len(file.Alerts) == 0 {
+			t.Errorf("%s: no alert, nothing compared", name)
+		}
+	}
 }
 
 func TestMain(m *testing.M) {
