@@ -324,6 +324,25 @@ func TestBatch_add(t *testing.T) {
 // process, by mode and rate.
 var benchFiles sync.Map // benchKey → func() (string, error)
 
+// benchDirs are the directories of the logs benchFileAt wrote, which
+// TestMain removes.
+var benchDirs struct {
+	sync.Mutex
+	dirs []string
+}
+
+// TestMain runs the tests and benchmarks, then removes the logs the
+// benchmarks wrote (about 200 MB each).
+func TestMain(m *testing.M) {
+	code := m.Run()
+	benchDirs.Lock()
+	for _, d := range benchDirs.dirs {
+		os.RemoveAll(d)
+	}
+	benchDirs.Unlock()
+	os.Exit(code)
+}
+
 type benchKey struct {
 	mode benchlog.Mode
 	rate int // lines a second
@@ -339,6 +358,9 @@ func benchFileAt(b *testing.B, mode benchlog.Mode, rate int) string {
 		if err != nil {
 			return "", err
 		}
+		benchDirs.Lock()
+		benchDirs.dirs = append(benchDirs.dirs, dir)
+		benchDirs.Unlock()
 		p := filepath.Join(dir, "access.log")
 		f, err := os.Create(p)
 		if err != nil {
