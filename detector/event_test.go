@@ -142,3 +142,48 @@ func TestAgentHashes(t *testing.T) {
 		}
 	}
 }
+
+// FuzzFields reads every built-in field of an event made of arbitrary
+// bytes, as the engine does, twice over one reused Event (the engine's
+// way): nothing panics; the kept hashes are those of the values read; a
+// route has no identifier left in it; a network holds its address; and a
+// second event's values are its own, not the first's.
+func FuzzFields(f *testing.F) {
+	f.Add("203.0.113.7", "/orders/8812/pay", "Mozilla/5.0", "GET", 200, "2001:db8::1", "/3f2504e0-4f89-11d3-9a0c-0305e82c3301")
+	f.Add("66.249.66.1", "/", "Googlebot/2.1", "POST", 502, "", "")
+	f.Add("::ffff:198.51.100.9", "http://example.com/orders/17", "-", "", 0, "1.2.3", "/a1/b22/c333")
+	f.Fuzz(func(t *testing.T, ip, path, ua, method string, status int, ip2, path2 string) {
+		var e Event
+		for _, in := range []struct{ ip, path string }{{ip, path}, {ip2, path2}} {
+			var pe parsers.Event
+			pe.Reset()
+			pe.ClientIP, pe.Path, pe.UserAgent, pe.Method, pe.Status = []byte(in.ip), []byte(in.path), []byte(ua), []byte(method), status
+			e.reset(&pe, 0)
+			for _, name := range FieldNames() {
+				fd := LookupField(name)
+				v := fd.get(&e)
+				if fd.hash != nil && len(v) < maxKeyBytes && fd.hash(&e) != keyHash(v) {
+					t.Errorf("%s(%q): kept hash is not the value's", name, v)
+				}
+				if fd.hllHash != nil && v != nil && fd.hllHash(&e) != slidinghll.Hash(v) {
+					t.Errorf("%s(%q): kept sketch hash is not the value's", name, v)
+				}
+				fd.num(&e)
+			}
+			route := LookupField("route").get(&e)
+			if r := routeOf(nil, route); string(r) != string(route) {
+				t.Errorf("route(%q) = %q, which has identifiers left (%q)", in.path, route, r)
+			}
+			if in.path != "" && len(route) == 0 {
+				t.Errorf("route(%q) is empty", in.path)
+			}
+			if n := e.clientNet(); n != nil {
+				p, err := netip.ParsePrefix(string(n))
+				a, ok := e.clientAddr()
+				if err != nil || !ok || !p.Contains(a.Unmap()) {
+					t.Errorf("client_net(%q) = %q (%v), which does not hold the address %v (%v)", in.ip, n, err, a, ok)
+				}
+			}
+		}
+	})
+}
