@@ -9,7 +9,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -320,32 +319,16 @@ func TestBatch_add(t *testing.T) {
 	}
 }
 
-// benchFiles are the 1M-line logs of the benchmarks, written once per
-// process, by mode and rate.
-var benchFiles sync.Map // benchKey → func() (string, error)
-
-// benchDirs are the directories of the logs benchFileAt wrote, which
-// TestMain removes.
-var benchDirs struct {
-	sync.Mutex
-	dirs []string
-}
+// benchLogs are the benchmarks' 1M-line logs, written once per process,
+// by mode and rate, and removed by TestMain.
+var benchLogs benchlog.Files
 
 // TestMain runs the tests and benchmarks, then removes the logs the
 // benchmarks wrote (about 200 MB each).
 func TestMain(m *testing.M) {
 	code := m.Run()
-	benchDirs.Lock()
-	for _, d := range benchDirs.dirs {
-		os.RemoveAll(d)
-	}
-	benchDirs.Unlock()
+	benchLogs.Remove()
 	os.Exit(code)
-}
-
-type benchKey struct {
-	mode benchlog.Mode
-	rate int // lines a second
 }
 
 // benchFile is the 1M-line log of mode at 500 lines a second.
@@ -353,23 +336,7 @@ func benchFile(b *testing.B, mode benchlog.Mode) string { return benchFileAt(b, 
 
 func benchFileAt(b *testing.B, mode benchlog.Mode, rate int) string {
 	b.Helper()
-	f, _ := benchFiles.LoadOrStore(benchKey{mode, rate}, sync.OnceValues(func() (string, error) {
-		dir, err := os.MkdirTemp("", "sentinel-bench")
-		if err != nil {
-			return "", err
-		}
-		benchDirs.Lock()
-		benchDirs.dirs = append(benchDirs.dirs, dir)
-		benchDirs.Unlock()
-		p := filepath.Join(dir, "access.log")
-		f, err := os.Create(p)
-		if err != nil {
-			return "", err
-		}
-		defer f.Close()
-		return p, benchlog.Write(f, 1_000_000, rate, 1, mode)
-	}))
-	p, err := f.(func() (string, error))()
+	p, err := benchLogs.Path(1_000_000, rate, mode)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -4,9 +4,7 @@ import (
 	"bufio"
 	"io"
 	"os"
-	"path/filepath"
 	"runtime"
-	"sync"
 	"testing"
 
 	"github.com/sentinel-dev/sentinel/config"
@@ -18,54 +16,30 @@ import (
 // benchLines is the size of the benchmark log: 1M lines, as in issue #2.
 const benchLines = 1_000_000
 
-// benchFiles are the 1M-line synthetic combined logs, written once per
-// process, by mode.
-var benchFiles = map[benchlog.Mode]*struct {
-	once sync.Once
-	path string
-	err  error
-}{benchlog.Sessions: {}, benchlog.Uniform: {}, benchlog.Flood: {}}
+// benchLogs are the benchmarks' 1M-line synthetic combined logs,
+// written once per process and removed by TestMain.
+var benchLogs benchlog.Files
 
 // TestMain runs the tests and benchmarks, then removes the logs the
-// benchmarks wrote (200 MB each; left behind, every run of the
-// benchmarks added theirs to the temporary directory).
+// benchmarks wrote (200 MB each).
 func TestMain(m *testing.M) {
 	code := m.Run()
-	for _, f := range benchFiles {
-		if f.path != "" {
-			os.RemoveAll(filepath.Dir(f.path))
-		}
-	}
+	benchLogs.Remove()
 	os.Exit(code)
 }
 
 // benchFile returns the path of the log of the given mode.
 func benchFile(b *testing.B, mode benchlog.Mode) string {
 	b.Helper()
-	f := benchFiles[mode]
-	f.once.Do(func() {
-		dir, err := os.MkdirTemp("", "sentinel-bench")
-		if err != nil {
-			f.err = err
-			return
-		}
-		f.path = filepath.Join(dir, "access.log")
-		out, err := os.Create(f.path)
-		if err != nil {
-			f.err = err
-			return
-		}
-		defer out.Close()
-		rate := 500
-		if mode == benchlog.Flood {
-			rate = 2000
-		}
-		f.err = benchlog.Write(out, benchLines, rate, 1, mode)
-	})
-	if f.err != nil {
-		b.Fatal(f.err)
+	rate := 500
+	if mode == benchlog.Flood {
+		rate = 2000
 	}
-	return f.path
+	p, err := benchLogs.Path(benchLines, rate, mode)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return p
 }
 
 func fileSize(b *testing.B, p string) int64 {

@@ -27,7 +27,7 @@ func TestMain(m *testing.M) {
 type cleanupM struct{ m *testing.M }
 
 func (c cleanupM) Run() int {
-	defer removeBenchFiles()
+	defer benchLogs.Remove()
 	return c.m.Run()
 }
 

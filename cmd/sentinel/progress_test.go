@@ -7,7 +7,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -131,42 +130,17 @@ func TestReplay_noProgressWhenPiped(t *testing.T) {
 	}
 }
 
-// bench5M is the 5M-line sessions log of the progress benchmark, written
-// once per process and removed by TestMain.
-var bench5M = struct {
-	once sync.Once
-	dir  string
-	path string
-	err  error
-}{}
-
-func removeBenchFiles() {
-	if bench5M.dir != "" {
-		os.RemoveAll(bench5M.dir)
-	}
-}
+// benchLogs holds the 5M-line sessions log of the progress benchmark,
+// written once per process and removed by TestMain.
+var benchLogs benchlog.Files
 
 func bench5MFile(b *testing.B) string {
 	b.Helper()
-	bench5M.once.Do(func() {
-		dir, err := os.MkdirTemp("", "sentinel-bench")
-		if err != nil {
-			bench5M.err = err
-			return
-		}
-		bench5M.dir, bench5M.path = dir, filepath.Join(dir, "5m.log")
-		f, err := os.Create(bench5M.path)
-		if err != nil {
-			bench5M.err = err
-			return
-		}
-		defer f.Close()
-		bench5M.err = benchlog.Write(f, 5_000_000, 500, 1, benchlog.Sessions)
-	})
-	if bench5M.err != nil {
-		b.Fatal(bench5M.err)
+	p, err := benchLogs.Path(5_000_000, 500, benchlog.Sessions)
+	if err != nil {
+		b.Fatal(err)
 	}
-	return bench5M.path
+	return p
 }
 
 // gapWriter records the longest time between writes (and from its start
