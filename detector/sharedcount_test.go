@@ -130,7 +130,7 @@ func runShared(tb testing.TB, seed uint64, own bool) sharedRun {
 func TestSharedCount_sameAsOwn(t *testing.T) {
 	seeds := uint64(6)
 	if testing.Short() {
-		seeds = 2 // .ci/run's race pass: the full run is go test ./...'s
+		seeds = 1 // .ci/run's race pass: the full run is go test ./...'s
 	}
 	for seed := range seeds {
 		t.Run(fmt.Sprint(seed), func(t *testing.T) {
