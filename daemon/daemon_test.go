@@ -153,6 +153,7 @@ func TestDaemon_endToEnd(t *testing.T) {
 	if testing.Short() {
 		t.Skip("writes in real time for a few seconds")
 	}
+	t.Parallel() // waits on the wall clock: overlapped with the others that do
 	dir := t.TempDir()
 	path := filepath.Join(dir, "access.log")
 	w := newLogWriter(t, path)
@@ -178,6 +179,7 @@ func TestDaemon_restart(t *testing.T) {
 	if testing.Short() {
 		t.Skip("writes in real time for a few seconds")
 	}
+	t.Parallel() // waits on the wall clock: overlapped with the others that do
 	dir := t.TempDir()
 	path := filepath.Join(dir, "access.log")
 	w := newLogWriter(t, path)
@@ -277,6 +279,7 @@ func TestDaemon_quietAfterRestart(t *testing.T) {
 	if testing.Short() {
 		t.Skip("waits on the wall clock")
 	}
+	t.Parallel() // waits on the wall clock: overlapped with the others that do
 	dir := t.TempDir()
 	path := filepath.Join(dir, "access.log")
 	cfg, err := config.Parse("x.yaml", []byte(`
@@ -593,6 +596,7 @@ func TestDaemon_futureLine(t *testing.T) {
 	if testing.Short() {
 		t.Skip("writes in real time for a few seconds")
 	}
+	t.Parallel() // waits on the wall clock: overlapped with the others that do
 	dir := t.TempDir()
 	path := filepath.Join(dir, "access.log")
 	stateDir := filepath.Join(dir, "state")
@@ -643,6 +647,7 @@ func TestDaemon_futureLine(t *testing.T) {
 // followed file from the start (at 0) and counts a rename rotation; a line
 // longer than the limit is counted in lines_skipped{reason="too_long"}.
 func TestDaemon_rotationMetrics(t *testing.T) {
+	t.Parallel() // waits on the wall clock: overlapped with the others that do
 	dir := t.TempDir()
 	path := filepath.Join(dir, "access.log")
 	w := newLogWriter(t, path)

@@ -22,6 +22,7 @@ func TestDaemon_fleet(t *testing.T) {
 	if testing.Short() {
 		t.Skip("writes in real time for a few seconds")
 	}
+	t.Parallel() // waits on the wall clock: overlapped with the others that do
 	r := rtest.StartRedis(t)
 	dir := t.TempDir()
 	path := filepath.Join(dir, "access.log")

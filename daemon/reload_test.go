@@ -15,6 +15,7 @@ import (
 // config, and again from each reload's: a reload that moves the webhook
 // to another URL sends the next notification there, none to the old one.
 func TestDaemon_reloadNotifiers(t *testing.T) {
+	t.Parallel() // waits on the wall clock: overlapped with the others that do
 	before, after := testutil.NewReceiver(t), testutil.NewReceiver(t)
 	dir := t.TempDir()
 	cfgPath, logPath := filepath.Join(dir, "sentinel.yaml"), filepath.Join(dir, "access.log")
@@ -66,6 +67,7 @@ notifiers:
 // be dated far ahead), and is counted after a quiet second when none comes:
 // a log with a single line alerts on it.
 func TestDaemon_singleLine(t *testing.T) {
+	t.Parallel() // waits on the wall clock: overlapped with the others that do
 	hook := testutil.NewReceiver(t)
 	dir := t.TempDir()
 	cfgPath, logPath := filepath.Join(dir, "sentinel.yaml"), filepath.Join(dir, "access.log")

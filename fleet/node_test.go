@@ -191,6 +191,7 @@ func states(as []alert.Alert) string {
 // the evaluator, with the fleet's rate and the distinct addresses of the
 // union; neither node's own engine pages; one resolved.
 func TestNode_oneSiteOnePage(t *testing.T) {
+	t.Parallel() // waits on the wall clock: overlapped with the others that do
 	r := testutil.StartRedis(t)
 	a := startNode(t, "a", nodeConfig{url: r.URL()})
 	b := startNode(t, "b", nodeConfig{url: r.URL()})
@@ -318,6 +319,7 @@ func evaluating(nodes []*testNode) *testNode {
 // the alert state in Redis (adopting the firing for its actions), sends
 // no second firing, and sends the resolved once.
 func TestNode_takeover(t *testing.T) {
+	t.Parallel() // waits on the wall clock: overlapped with the others that do
 	r := testutil.StartRedis(t)
 	const lease = 2 * time.Second
 	nodes := []*testNode{
@@ -382,6 +384,7 @@ func TestNode_takeover(t *testing.T) {
 // backlog stays bounded (the oldest deltas dropped, counted); the nodes
 // return to fleet mode when Redis is back, and again after CLIENT PAUSE.
 func TestNode_fallback(t *testing.T) {
+	t.Parallel() // waits on the wall clock: overlapped with the others that do
 	r := testutil.StartRedis(t)
 	nodes := []*testNode{
 		startNode(t, "a", nodeConfig{url: r.URL(), backlog: 5}),
@@ -447,6 +450,7 @@ func TestNode_fallback(t *testing.T) {
 // steps keep the other node's counts), and it falls back to its local
 // rules, saying why.
 func TestNode_lateDeltas(t *testing.T) {
+	t.Parallel() // waits on the wall clock: overlapped with the others that do
 	r := testutil.StartRedis(t)
 	a := startNode(t, "a", nodeConfig{url: r.URL(), skew: time.Second})
 	b := startNode(t, "b", nodeConfig{url: r.URL(), skew: time.Second})

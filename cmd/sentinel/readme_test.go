@@ -64,6 +64,7 @@ func TestREADME_quickstart(t *testing.T) {
 	if testing.Short() {
 		t.Skip("installs the binary and runs the daemon")
 	}
+	t.Parallel() // waits on the wall clock: overlapped with the others that do
 	section, blocks := quickstart(t)
 	if n := strings.Count(section, "\n"); n >= maxQuickstartLines {
 		t.Errorf("the Quickstart has %d lines, want under %d", n, maxQuickstartLines)

@@ -47,6 +47,7 @@ func TestRun_kill9(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs the daemon for a few seconds")
 	}
+	t.Parallel() // waits on the wall clock: overlapped with the others that do
 	exe := sentinelExe(t)
 	dir := t.TempDir()
 	logPath := filepath.Join(dir, "access.log")
@@ -242,6 +243,7 @@ func TestRun_zeroConfigWebhook(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs the daemon")
 	}
+	t.Parallel() // waits on the wall clock: overlapped with the others that do
 	var mu sync.Mutex
 	var got []string
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
