@@ -971,18 +971,6 @@ func (d *decoder) baseline(n *yaml.Node, path string, typ detector.Type) *detect
 	return b
 }
 
-// keyNode returns the key node of a mapping entry, for errors that point
-// at a key; the mapping itself when the key is absent.
-func keyNode(m *yaml.Node, key string) *yaml.Node {
-	m = deref(m)
-	for i := 0; i+1 < len(m.Content); i += 2 {
-		if m.Content[i].Value == key {
-			return m.Content[i]
-		}
-	}
-	return m
-}
-
 // evidence decodes critical_when: the signs of a bot that make a rule's
 // alert critical.
 func (d *decoder) evidence(n *yaml.Node, path string) *detector.Evidence {

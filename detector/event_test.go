@@ -85,7 +85,7 @@ func TestVerifiedCrawler_sameAsParsed(t *testing.T) {
 				if rng.IntN(4) == 0 { // just outside the network
 					a[rng.IntN(16)] ^= byte(1 + rng.IntN(255))
 				}
-				addr := netip.AddrFrom16(a)
+				var addr netip.Addr
 				if p.Addr().Is4() {
 					addr = netip.AddrFrom4([4]byte(a[12:]))
 					if p.Bits() >= 8 {

@@ -93,15 +93,6 @@ redis.call('SET', KEYS[3], ARGV[3], 'PX', ARGV[4])
 return 1
 `)
 
-// releaseScript gives the lease up (at shutdown), if it is still ARGV[1],
-// so that another node takes over at once instead of after the lease.
-//
-// KEYS: lease.
-var releaseScript = redis.NewScript(`
-if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
-return 0
-`)
-
 // topScript returns the ARGV[1] busiest members of the union of the
 // sorted sets in KEYS (a window's steps), busiest first, with their
 // summed counts: member, count, member, count, …

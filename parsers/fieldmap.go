@@ -470,7 +470,7 @@ func decimal(b []byte, unit time.Duration) (int64, bool) {
 
 // floatDecimal is the slow path of decimal, for exponents.
 func floatDecimal(b []byte, unit time.Duration) (int64, bool) {
-	if bytes.IndexAny(b, "eE") < 0 {
+	if !bytes.ContainsAny(b, "eE") {
 		return 0, false
 	}
 	f, err := strconv.ParseFloat(string(b), 64)

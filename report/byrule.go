@@ -46,7 +46,7 @@ func (b *byRule[T]) add(rule string, v T) {
 	}
 	b.at[rule] = len(b.names)
 	b.names, b.vals = append(b.names, rule), append(b.vals, v)
-	b.next = len(b.names) % len(b.names)
+	b.next = 0 // the rule after the newest, which is the last
 }
 
 // all returns the values in the order their rules were first seen.

@@ -10,10 +10,6 @@ import (
 // name is compared with its live file's.
 var compressedExts = []string{".gz", ".bz2", ".xz", ".zst", ".lz4", ".lzma", ".Z", ".br", ".zip"}
 
-// unreadableExts are compressions the tailer cannot read: files with
-// these suffixes are skipped with a warning.
-var unreadableExts = compressedExts[1:]
-
 // compressedWith returns the compression suffix of name, or "".
 func compressedWith(name string) string {
 	for _, ext := range compressedExts {

@@ -332,12 +332,3 @@ func (x *file) emit(line []byte, fn lineFunc) error {
 	x.off = x.pos
 	return nil
 }
-
-// modTime returns the file's modification time.
-func (x *file) modTime() time.Time {
-	fi, err := x.f.Stat()
-	if err != nil {
-		return time.Time{}
-	}
-	return fi.ModTime()
-}

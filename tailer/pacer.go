@@ -76,14 +76,6 @@ func (pc *pacer) get(path string) *pace {
 	return pc.paths[path]
 }
 
-// finish takes path out of the pacing: its backlog is read (or its reading
-// stopped).
-func (pc *pacer) finish(path string) {
-	if p := pc.get(path); p != nil {
-		p.finished.Store(true)
-	}
-}
-
 // advance records n more bytes of path's backlog read and waits while
 // path is ahead of the backlog furthest behind.
 func (pc *pacer) advance(ctx context.Context, p *pace, n int64) error {

@@ -25,7 +25,6 @@ type heroku struct {
 	w   *bufio.Writer
 	r   *rand.Rand
 	lq  lineQueue
-	buf []byte
 	err error
 }
 
