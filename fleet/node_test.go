@@ -379,6 +379,29 @@ func TestNode_takeover(t *testing.T) {
 	}
 }
 
+// TestNode_stopGivesLeaseUp: an evaluator stopped gracefully (SIGTERM:
+// its context ends) gives its lease up on the way out, so another node
+// takes over within a heartbeat or two, not after the lease; one killed
+// keeps it until it expires (TestNode_takeover).
+func TestNode_stopGivesLeaseUp(t *testing.T) {
+	t.Parallel() // waits on the wall clock: overlapped with the others that do
+	r := testutil.StartRedis(t)
+	const lease = 20 * time.Second // far longer than the takeover allowed below
+	nodes := []*testNode{
+		startNode(t, "a", nodeConfig{url: r.URL(), lease: lease}),
+		startNode(t, "b", nodeConfig{url: r.URL(), lease: lease}),
+	}
+	waitFor(t, 5*time.Second, "a node evaluating", func() bool { return evaluating(nodes) != nil })
+	old := evaluating(nodes)
+	old.stop()
+	stopped := time.Now()
+	nodes = slices.DeleteFunc(nodes, func(tn *testNode) bool { return tn == old })
+	limit := 2*DefaultHeartbeat + 2*time.Second
+	waitFor(t, limit, "the other node to take the lease given up", func() bool { return evaluating(nodes) != nil })
+	t.Logf("%s evaluates %v after %s stopped (lease %v)", nodes[0].name,
+		time.Since(stopped).Round(time.Millisecond), old.name, lease)
+}
+
 // TestNode_fallback: Redis stops mid-incident: every node falls back to
 // its local rules and delivers the firing its engine held back, once; the
 // backlog stays bounded (the oldest deltas dropped, counted); the nodes
