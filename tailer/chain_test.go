@@ -450,3 +450,40 @@ func TestTailer_GlobGzip(t *testing.T) {
 		})
 	}
 }
+
+// TestRotationOf: the names taken for rotations of a live file, as README
+// lists them, and the look-alikes that are other files.
+func TestRotationOf(t *testing.T) {
+	for _, c := range []struct {
+		base, name string
+		want       bool
+	}{
+		{"access.log", "access.log.1", true},
+		{"access.log", "access.log.12", true},
+		{"access.log", "access.log.1.gz", true},
+		{"access.log", "access.log.2.bz2", true}, // a rotation, though one sentinel cannot read
+		{"access.log", "access.log-20260101", true},
+		{"access.log", "access.log-20260101.gz", true},
+		{"access.log", "access.log_2026-01-01", true},
+		{"access.log", "access-20260101.log", true}, // dateext with extension
+		{"access.log", "access-20260101.log.gz", true},
+		{"access.log", "access.log", false},
+		{"access.log", "access.log.gz", false}, // the live file compressed is no rotation of it
+		{"access.log", "access.log.old", false},
+		{"access.log", "access.log.bak1", false},
+		{"access.log", "access.log.", false},
+		{"access.log", "access.log.-", false},
+		{"access.log", "access-error.log", false},
+		{"access.log", "access-error.log.1", false},
+		{"access.log", "access.log2", false},
+		{"access.log", "other.log.1", false},
+		{"access.log", "access.1", false},
+		{"app", "app.1", true},
+		{"app", "app-20260101", true},
+		{"app", "app.log", false},
+	} {
+		if got := rotationOf(c.base, c.name); got != c.want {
+			t.Errorf("rotationOf(%q, %q) = %t, want %t", c.base, c.name, got, c.want)
+		}
+	}
+}
