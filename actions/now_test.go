@@ -74,9 +74,12 @@ func TestManager_runNowRevertNow(t *testing.T) {
 	if _, err := m.RunNow("signups-off", fire("signup-burst", at(2*time.Minute)), "a link"); !errors.Is(err, ErrOn) {
 		t.Errorf("RunNow while on = %v, want ErrOn", err)
 	}
+	// The kill switch holds back runs, not reverts: undoing a remedy is
+	// what a paused operator may still want (README, "Kill switch").
+	m.Pause()
 	c, err = m.RevertNow("signups-off", at(3*time.Minute), "a link") // signup-burst still fires
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("RevertNow paused = %v, want the revert made", err)
 	}
 	if e := wait(c); e.Outcome != delivery.OK || e.Phase != Revert {
 		t.Errorf("revert entry %+v", e)

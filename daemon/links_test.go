@@ -361,6 +361,20 @@ func TestDaemon_linksEndToEnd(t *testing.T) {
 		t.Fatalf("the flag service got %+v from refused links", reqs)
 	}
 
+	// The kill switch: the page says actions are paused and the POST does
+	// nothing, without using the link up.
+	d.act.Pause()
+	if pp := get(t, runLink, phone); pp.status != 409 || !strings.Contains(pp.body, "paused") || pp.csrf() != "" {
+		t.Errorf("GET run link while paused = %d, want 409, paused, no form\n%s", pp.status, pp.body)
+	}
+	if pp := post(t, runLink, phone, form, base); pp.status != 409 || !strings.Contains(pp.body, "paused") {
+		t.Errorf("POST run link while paused = %d, want 409\n%s", pp.status, pp.body)
+	}
+	if reqs := fs.Requests(); len(reqs) != 0 {
+		t.Fatalf("the flag service got %+v while actions were paused", reqs)
+	}
+	d.act.Resume()
+
 	// The form's POST: the signed request, once.
 	done := post(t, runLink, phone, form, base)
 	if done.status != 200 || !strings.Contains(done.body, "Done: signups-off run") {
@@ -452,6 +466,7 @@ func TestDaemon_linksEndToEnd(t *testing.T) {
 		"GET run expired expired at", "POST run expired expired at", "GET run invalid tampered", "POST run invalid tampered",
 		"GET  invalid malformed", "POST  invalid malformed",
 		"GET run invalid another key", "POST run invalid another key", "GET run invalid tampered", "POST run invalid tampered",
+		"GET run refused paused", "POST run refused paused",
 		"POST run ok ", "POST run used used already", "GET run used used already",
 		"GET revert shown ", "POST revert ok ", "POST revert used used already",
 		"GET silence shown ", "POST silence ok ", "POST silence used used already",
