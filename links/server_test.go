@@ -367,3 +367,29 @@ func csrfRE(body string) string {
 	v, _, _ := strings.Cut(rest, `"`)
 	return v
 }
+
+// TestServer_slackAck: the Slack app's interactivity Request URL, under
+// the links' prefix and at the root, answers 200 to a button click's
+// POST and does nothing: no action, no audit line (README, "Links").
+func TestServer_slackAck(t *testing.T) {
+	now := time.Date(2026, 11, 27, 1, 25, 0, 0, time.UTC)
+	dir := t.TempDir()
+	s, b := testServer(t, dir, &now)
+	click := url.Values{"payload": {`{"type":"block_actions","actions":[{"action_id":"run"}]}`}}
+	for _, target := range []string{"/hooks/slack/ack", "/slack/ack"} {
+		if code, _, _ := serve(s, "POST", target, "Slackbot 1.0 (+https://api.slack.com/robots)", click, nil); code != 200 {
+			t.Errorf("POST %s = %d, want 200", target, code)
+		}
+	}
+	if code, _, _ := serve(s, "GET", "/hooks/slack/ack", browser, nil, nil); code == 200 {
+		t.Errorf("GET /hooks/slack/ack = 200, want only a POST acknowledged")
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if len(b.acts) != 0 {
+		t.Errorf("the backend acted: %v", b.acts)
+	}
+	if data, err := os.ReadFile(filepath.Join(dir, AuditFile)); err == nil && len(data) > 0 {
+		t.Errorf("the acknowledgement was audited:\n%s", data)
+	}
+}
