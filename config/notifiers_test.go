@@ -140,3 +140,47 @@ func TestParse_remindEvery(t *testing.T) {
 		}
 	}
 }
+
+// TestAddEnvNotifiers_once: a notifier the config gives where an
+// environment variable already delivers is used once, the config's, with
+// its routing; one whose name the environment's would take keeps it, and
+// the environment's becomes NAME-env (README, "Notifiers").
+func TestAddEnvNotifiers_once(t *testing.T) {
+	text := oneRule + `
+notifiers:
+  - type: webhook
+    url: https://flags.example.com/hook
+    rules: [r]
+  - name: ntfy
+    type: webhook
+    url: https://other.example.com/hook
+`
+	c, err := Parse("x.yaml", []byte(text), noEnv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := map[string]string{
+		"SENTINEL_WEBHOOK_URL": "https://flags.example.com/hook", // the config's first, again
+		"SENTINEL_NTFY_URL":    "https://ntfy.sh/a-long-topic",   // its name taken by the config's second
+	}
+	if err := c.AddEnvNotifiers(func(k string) (string, bool) { v, ok := env[k]; return v, ok }); err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, n := range c.Notifiers {
+		names = append(names, n.Route.Name)
+	}
+	if got := strings.Join(names, ","); got != "ntfy-env,webhook,ntfy" {
+		t.Fatalf("notifiers %s, want ntfy-env,webhook,ntfy: the webhook once, the environment's ntfy renamed", got)
+	}
+	hook := c.Notifiers[1]
+	if r := hook.Route.Rules; len(r) != 1 || r[0] != "r" || !strings.HasPrefix(hook.Route.Origin, "x.yaml:") {
+		t.Errorf("the webhook kept %+v, want the config's entry with its rules", hook.Route)
+	}
+	if !strings.Contains(hook.Shown, "also set by the SENTINEL_WEBHOOK_URL variable: this entry is used") {
+		t.Errorf("the webhook is shown as %q, want the environment's variable named", hook.Shown)
+	}
+	if o := c.Notifiers[0].Route.Origin; o != "environment (SENTINEL_NTFY_URL)" {
+		t.Errorf("ntfy-env's origin %q", o)
+	}
+}
