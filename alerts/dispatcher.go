@@ -118,9 +118,11 @@ func severityRank(s alert.Severity) int {
 // DispatcherOptions configure a [Dispatcher].
 type DispatcherOptions struct {
 	Routes []Route
-	// QueueSize bounds each route's queue; past it the oldest waiting
+	// QueueSize bounds the transitions waiting in each route's queue,
+	// beside the one being delivered; past it the oldest waiting
 	// transition of the same rule is replaced (the latest state wins), or
-	// else the oldest is dropped, and either is counted.
+	// else the oldest waiting one is dropped, and either is counted. The
+	// one being delivered is never dropped: it is delivered.
 	QueueSize int
 	// MaxPerMinute caps the notifications of each route per minute; the
 	// ones over the cap are counted and summed up in one digest at the end
@@ -196,7 +198,10 @@ type queue struct {
 	removed atomic.Bool           // SetRoutes dropped the route: it takes nothing new, delivers what it holds
 	mu      sync.Mutex            // guards the fields below
 	items   []alert.Alert
-	wake    chan struct{}
+	// inFlight: items[0] is being delivered (it stays queued until its
+	// delivery ends, for Pending); a full queue never drops or replaces it.
+	inFlight bool
+	wake     chan struct{}
 
 	minute  time.Time      // start of the current cap minute
 	sent    int            // notifications sent in it
@@ -505,11 +510,18 @@ func (d *Dispatcher) Submit(a alert.Alert) {
 				delete(q.told, key)
 			}
 		}
-		if len(q.items) >= d.opts.QueueSize {
-			i := slices.IndexFunc(q.items, func(x alert.Alert) bool { return sameEpisode(x, v) })
+		// The transitions waiting: the queue less the one in flight, which
+		// goes out as it is (a newer state of its episode follows it).
+		first := 0
+		if q.inFlight {
+			first = 1
+		}
+		if len(q.items)-first >= d.opts.QueueSize {
+			i := slices.IndexFunc(q.items[first:], func(x alert.Alert) bool { return sameEpisode(x, v) })
 			if i < 0 {
 				i = 0
 			}
+			i += first
 			q.items = slices.Delete(q.items, i, i+1)
 			q.dropped++
 			d.opts.Outcome(r.Name, delivery.Dropped)
@@ -680,6 +692,7 @@ func (d *Dispatcher) next(q *queue) (alert.Alert, bool) {
 	if len(q.items) == 0 {
 		return alert.Alert{}, false
 	}
+	q.inFlight = true
 	return q.items[0], true
 }
 
@@ -697,6 +710,7 @@ func (d *Dispatcher) done(q *queue) {
 	if len(q.items) > 0 {
 		q.items = q.items[1:]
 	}
+	q.inFlight = false
 	q.sent++
 }
 

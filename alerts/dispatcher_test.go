@@ -684,3 +684,48 @@ func TestDispatcher_SetRoutes(t *testing.T) {
 		}
 	})
 }
+
+// TestDispatcher_fullQueue: past QueueSize a newer transition of a rule
+// waiting in the queue replaces it (the latest state wins), and otherwise
+// the oldest waiting one goes; either is counted as dropped (README,
+// "Delivery").
+func TestDispatcher_fullQueue(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var o outcomes
+		var mu sync.Mutex
+		var got []string
+		release := make(chan struct{})
+		n := NotifierFunc(func(ctx context.Context, a alert.Alert) error {
+			if a.Rule == "busy" {
+				<-release // the sender is held on the first notification
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			got = append(got, a.Rule+" "+string(a.State))
+			return nil
+		})
+		d := NewDispatcher(DispatcherOptions{Routes: []Route{{Name: "hook", Notifier: n}}, QueueSize: 2, Outcome: o.add})
+		stop := run(d)
+		d.Submit(firingAlert("busy"))
+		synctest.Wait() // taken by the sender, which waits on release
+		resolved := firingAlert("a")
+		resolved.State = alert.Resolved
+		d.Submit(firingAlert("a"))
+		d.Submit(firingAlert("b")) // the queue is full: a firing, b firing
+		d.Submit(resolved)         // replaces a's firing
+		if o.get(delivery.Dropped) != 1 {
+			t.Errorf("dropped %d, want a's firing replaced", o.get(delivery.Dropped))
+		}
+		d.Submit(firingAlert("c")) // no c waiting: the oldest, b, goes
+		close(release)
+		time.Sleep(time.Second)
+		synctest.Wait()
+		stop()
+		want := []string{"busy firing", "a resolved", "c firing"}
+		mu.Lock()
+		defer mu.Unlock()
+		if !slices.Equal(got, want) || o.get(delivery.Dropped) != 2 {
+			t.Errorf("delivered %q, dropped %d; want %q and 2", got, o.get(delivery.Dropped), want)
+		}
+	})
+}
