@@ -487,3 +487,47 @@ func TestRotationOf(t *testing.T) {
 		}
 	}
 }
+
+// TestTailer_lostCheckpoint: a checkpointed file deleted while the
+// tailer was stopped, its unread lines with it, is warned about once and
+// counted (FileStats.Lost), and the file now at the path is followed
+// (README, "Rotation and restarts").
+func TestTailer_lostCheckpoint(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	path := filepath.Join(dir, "access.log")
+	w := newWriter(t, path, "l")
+	opts := Options{Patterns: []string{path}, Start: FromStart, RotateWait: rotateWait}
+	r1 := startRun(t, opts)
+	w.write(300)
+	r1.waitFor("the last line", haveLast("l", w.n))
+	r1.stop()
+	stoppedAt := time.Now()
+	got := r1.got()[:200] // killed: the last 100 lines delivered, not saved
+	// While stopped: rotated, then the rotated file deleted unread
+	// (logrotate with rotate 0), and a new file at the path.
+	if err := os.Rename(path, path+".1"); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Remove(path + ".1"); err != nil {
+		t.Fatal(err)
+	}
+	w.reopen()
+	opts.Checkpoints, opts.Start, opts.Saved = saved(r1, got), FromEnd, stoppedAt
+	r2 := startRun(t, opts)
+	w.write(50)
+	r2.waitFor("the new file's lines", haveLast("l", w.n))
+	if s := r2.waitStats(path, "the lost file counted", func(s FileStats) bool { return s.Lost == 1 }); s.Lost != 1 {
+		t.Errorf("Lost = %d, want 1", s.Lost)
+	}
+	logs := r2.logs.String()
+	for _, want := range []string{"checkpointed file not found", "unread lines could not be recovered"} {
+		if strings.Count(logs, want) != 1 {
+			t.Errorf("the log says %q %d times, want once:\n%s", want, strings.Count(logs, want), logs)
+		}
+	}
+	r2.stop()
+	// Lines 1–200 from the first run, none of the lost 201–300 (they were
+	// in the deleted file), the new file's from its start.
+	checkExactlyOnce(t, numbers(t, append(got, r2.got()...), "l"), w.n, func(n int) bool { return n <= 200 || n > 300 })
+}
