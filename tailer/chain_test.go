@@ -531,3 +531,39 @@ func TestTailer_lostCheckpoint(t *testing.T) {
 	// in the deleted file), the new file's from its start.
 	checkExactlyOnce(t, numbers(t, append(got, r2.got()...), "l"), w.n, func(n int) bool { return n <= 200 || n > 300 })
 }
+
+// TestTailer_lateLinesAfterDrain: a server that keeps writing to the
+// renamed file past the rotation's drain (RotateWait) has its late lines
+// read at the next look at the directory, while the file keeps a rotated
+// name (README, "What can still be missed"), once each, whether the
+// pattern is the path or a glob.
+func TestTailer_lateLinesAfterDrain(t *testing.T) {
+	t.Parallel()
+	for _, pattern := range []string{"access.log", "access.log*"} {
+		t.Run(pattern, func(t *testing.T) {
+			t.Parallel()
+			dir := t.TempDir()
+			path := filepath.Join(dir, "access.log")
+			w := newWriter(t, path, "d")
+			r := startRun(t, Options{Patterns: []string{filepath.Join(dir, pattern)}, Start: FromStart,
+				RotateWait: 200 * time.Millisecond, Reglob: 300 * time.Millisecond})
+			w.write(100)
+			r.waitFor("the first lines", haveLast("d", w.n))
+			if err := os.Rename(path, path+".1"); err != nil {
+				t.Fatal(err)
+			}
+			w.reopen() // the new file
+			w.write(20)
+			r.waitFor("the new file's lines", haveLast("d", w.n))
+			time.Sleep(600 * time.Millisecond) // past the drain
+			late := newWriter(t, path+".1", "d") // the server's handle on the renamed file
+			late.n = w.n
+			late.write(30)
+			w.n = late.n
+			r.waitFor("the late lines", haveLast("d", w.n))
+			time.Sleep(200 * time.Millisecond) // nothing more may come
+			r.stop()
+			checkExactlyOnce(t, numbers(t, r.got(), "d"), w.n, all)
+		})
+	}
+}
