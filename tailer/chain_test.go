@@ -555,7 +555,7 @@ func TestTailer_lateLinesAfterDrain(t *testing.T) {
 			w.reopen() // the new file
 			w.write(20)
 			r.waitFor("the new file's lines", haveLast("d", w.n))
-			time.Sleep(600 * time.Millisecond) // past the drain
+			time.Sleep(600 * time.Millisecond)   // past the drain
 			late := newWriter(t, path+".1", "d") // the server's handle on the renamed file
 			late.n = w.n
 			late.write(30)
