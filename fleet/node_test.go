@@ -379,6 +379,42 @@ func TestNode_takeover(t *testing.T) {
 	}
 }
 
+// TestNode_deadNode: a node that dies (no goodbye) while the others go
+// on holds the fleet's evaluation back no longer than README's 2.35 s:
+// the evaluator stops waiting for its clock.
+func TestNode_deadNode(t *testing.T) {
+	t.Parallel() // waits on the wall clock: overlapped with the others that do
+	r := testutil.StartRedis(t)
+	nodes := []*testNode{
+		startNode(t, "a", nodeConfig{url: r.URL()}),
+		startNode(t, "b", nodeConfig{url: r.URL()}),
+		startNode(t, "c", nodeConfig{url: r.URL()}),
+	}
+	waitFor(t, 5*time.Second, "a node evaluating", func() bool { return evaluating(nodes) != nil })
+	base := time.Now().UTC().Truncate(time.Second).Add(-60 * time.Second)
+	for s := range 3 {
+		flood(t, r, nodes, base.Add(time.Duration(s)*time.Second), 2)
+	}
+	i := slices.IndexFunc(nodes, func(tn *testNode) bool { return tn != evaluating(nodes) })
+	dead := nodes[i]
+	dead.crash()
+	died := time.Now()
+	nodes = slices.Delete(nodes, i, i+1)
+	at := base.Add(3 * time.Second)
+	for _, tn := range nodes {
+		tn.second(at, 2, func(i int) string { return fmt.Sprintf("10.9.%d.%d", at.Second(), i) })
+	}
+	end := at.Add(time.Second)
+	waitFor(t, 10*time.Second, "the fleet to evaluate without the dead node", func() bool {
+		return !evaluatedAt(t, r, "shop").Before(end)
+	})
+	took := time.Since(died)
+	t.Logf("%s died; the fleet evaluated %s %v later", dead.name, end.Format(time.TimeOnly), took.Round(time.Millisecond))
+	if took > 2350*time.Millisecond+DefaultHeartbeat+time.Second {
+		t.Errorf("the fleet waited %v for a dead node, want about 2.35 s at most", took)
+	}
+}
+
 // TestNode_stopGivesLeaseUp: an evaluator stopped gracefully (SIGTERM:
 // its context ends) gives its lease up on the way out, so another node
 // takes over within a heartbeat or two, not after the lease; one killed
