@@ -415,6 +415,35 @@ func TestNode_deadNode(t *testing.T) {
 	}
 }
 
+// TestNode_aheadNode: a node whose log is dated an hour ahead of Redis's
+// clock has its deltas dropped as late, neither holds back nor pulls
+// forward the fleet's evaluation, and runs on its local rules, saying why
+// (README, "What the fleet does").
+func TestNode_aheadNode(t *testing.T) {
+	t.Parallel() // waits on the wall clock: overlapped with the others that do
+	r := testutil.StartRedis(t)
+	a := startNode(t, "a", nodeConfig{url: r.URL()})
+	b := startNode(t, "b", nodeConfig{url: r.URL()})
+	waitFor(t, 5*time.Second, "a node evaluating", func() bool { return evaluating([]*testNode{a, b}) != nil })
+	base := time.Now().UTC().Truncate(time.Second).Add(-60 * time.Second)
+	ahead := base.Add(time.Hour)
+	for s := range 4 {
+		at := base.Add(time.Duration(s) * time.Second)
+		b.second(ahead.Add(time.Duration(s)*time.Second), 3, func(i int) string { return fmt.Sprintf("10.8.%d.%d", s, i) })
+		flood(t, r, []*testNode{a}, at, 2) // waits for the fleet to evaluate at's second: not held back by b
+	}
+	if ev := evaluatedAt(t, r, "shop"); ev.After(base.Add(4 * time.Second)) {
+		t.Errorf("the fleet evaluated up to %v, pulled forward by b's clock (a is at %v)", ev, base.Add(4*time.Second))
+	}
+	waitFor(t, 5*time.Second, "b in local mode, its deltas late", func() bool {
+		st := b.n.Status()
+		return st.Mode == ModeLocal && strings.Contains(st.Reason, "ahead") && st.Late > 0
+	})
+	if st := a.n.Status(); st.Mode != ModeFleet {
+		t.Errorf("a: %s (%s), want fleet mode", st.Mode, st.Reason)
+	}
+}
+
 // TestNode_stopGivesLeaseUp: an evaluator stopped gracefully (SIGTERM:
 // its context ends) gives its lease up on the way out, so another node
 // takes over within a heartbeat or two, not after the lease; one killed
