@@ -549,8 +549,12 @@ func (m *Manager) apply(act *Action, a alert.Alert, g guardrails) {
 	m.applied[act.Name] = append(m.applied[act.Name], a.Time)
 	ep := &Episode{Action: act.Name, Alert: a, Status: StatusApplying, DryRun: act.DryRun || m.opts.DryRun,
 		HasRevert: act.Undo != nil, Applied: a.Time, act: act}
-	for _, r := range act.Rules { // every rule of the action firing now, not only a's
-		if m.firing[r] || r == a.Rule {
+	// Every rule of the action firing now, not only a's; and not a's if it
+	// resolved since: a re-apply after a revert is made with the alert
+	// that fired during the revert, and a rule counted as firing that
+	// never resolves again would keep the remedy on for good.
+	for _, r := range act.Rules {
+		if m.firing[r] {
 			ep.Firing = append(ep.Firing, r)
 		}
 	}

@@ -1,0 +1,110 @@
+package actions
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// heldFlag is a flag service whose reverts ({"enabled": true}) wait until
+// release is closed: a revert is in flight while alerts come.
+type heldFlag struct {
+	srv     *httptest.Server
+	release chan struct{}
+	mu      sync.Mutex
+	bodies  []string
+}
+
+func newHeldFlag(t *testing.T) *heldFlag {
+	h := &heldFlag{release: make(chan struct{})}
+	h.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		h.mu.Lock()
+		h.bodies = append(h.bodies, string(b))
+		h.mu.Unlock()
+		if strings.Contains(string(b), "true") {
+			<-h.release
+		}
+	}))
+	t.Cleanup(h.srv.Close)
+	return h
+}
+
+func (h *heldFlag) requests() []string {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return append([]string(nil), h.bodies...)
+}
+
+// TestManager_reapplyAfterRevert: a rule fires again while the revert is
+// in flight, then resolves, and another rule of the action fires; the
+// revert goes through and the remedy is applied again for the rule that
+// fires. Once that rule resolves too, the remedy is reverted: the
+// re-apply must not count the rule that had resolved as firing (it did,
+// and the remedy stayed on for good, past max_duration).
+func TestManager_reapplyAfterRevert(t *testing.T) {
+	h := newHeldFlag(t)
+	act := flagAction(t, func(a *Action) {
+		a.Do, _ = NewWebhook(WebhookOptions{Method: "PATCH", URL: h.srv.URL, Body: `{"enabled": false}`})
+		a.Undo, _ = NewWebhook(WebhookOptions{Method: "PATCH", URL: h.srv.URL, Body: `{"enabled": true}`})
+		a.RevertAfter, a.Cooldown, a.MaxPerHour, a.MaxPerDay = time.Minute, 0, 0, 0
+	})
+	m := NewManager(Options{Actions: []*Action{act}, MinBackoff: time.Millisecond})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- m.Run(ctx) }()
+	defer func() { cancel(); <-done }()
+	status := func(want string) {
+		t.Helper()
+		deadline := time.Now().Add(10 * time.Second)
+		for {
+			ep, on := m.Episode("signups-off")
+			got := "none"
+			if on {
+				got = ep.Status
+			}
+			if got == want {
+				return
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("episode %s (%+v), want %s; requests %q", got, ep, want, h.requests())
+			}
+			time.Sleep(2 * time.Millisecond)
+		}
+	}
+
+	m.Handle(fire("signup-burst", at(0)))
+	status(StatusOn)
+	m.Handle(resolve("signup-burst", at(time.Minute)))
+	m.Advance(at(2*time.Minute + time.Second)) // past revert_after: the revert, held
+	status(StatusReverting)
+	for deadline := time.Now().Add(10 * time.Second); len(h.requests()) < 2; time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("the revert's request never came: %q", h.requests())
+		}
+	}
+	m.Handle(fire("signup-burst", at(3*time.Minute)))    // wanted again, mid-revert
+	m.Handle(resolve("signup-burst", at(4*time.Minute))) // and over
+	m.Handle(fire("signup-spread", at(5*time.Minute)))   // the other rule
+	close(h.release)                                     // the revert goes through; applied again
+	for deadline := time.Now().Add(10 * time.Second); len(h.requests()) < 3; time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("not applied again after the revert: %q", h.requests())
+		}
+	}
+	status(StatusOn)
+	if ep, _ := m.Episode("signups-off"); len(ep.Firing) != 1 || ep.Firing[0] != "signup-spread" {
+		t.Errorf("re-applied episode fires %v, want [signup-spread] alone", ep.Firing)
+	}
+	m.Handle(resolve("signup-spread", at(6*time.Minute)))
+	m.Advance(at(8 * time.Minute))
+	status("none")
+	if reqs := h.requests(); len(reqs) != 4 || !strings.Contains(reqs[3], "true") {
+		t.Errorf("requests %q, want apply, revert, apply, revert", reqs)
+	}
+}
