@@ -322,6 +322,10 @@ func (m *Manager) reconcile(t time.Time) {
 				now = append(now, r)
 			}
 		}
+		if len(now) > 0 && ep.stop != nil { // a revert restored under way, its rule firing
+			close(ep.stop)
+			ep.stop = nil
+		}
 		if slices.Equal(now, ep.Firing) {
 			continue
 		}
@@ -331,10 +335,6 @@ func (m *Manager) reconcile(t time.Time) {
 		if len(now) == 0 && was > 0 && !t.IsZero() { // a zero t: the first Advance starts the quiet
 			ep.Quiet = t
 			ep.RevertAt = revertAt(ep)
-		}
-		if len(now) > 0 && ep.stop != nil { // a revert restored under way, its rule firing
-			close(ep.stop)
-			ep.stop = nil
 		}
 	}
 }
@@ -379,6 +379,18 @@ func (m *Manager) Restore(s State) {
 		case StatusApplying:
 			m.queue(job{ep: ep, phase: Apply, at: ep.Applied})
 		case StatusReverting:
+			if ep.Reapply != nil && len(ep.Firing) > 0 {
+				// A rule fired again while the revert was under way, and
+				// the revert was cut off by the stop: it may or may not
+				// have reached the service. The remedy is wanted, so it is
+				// applied again (remedies are idempotent), as when a revert
+				// goes through under a firing rule; not reverted again.
+				delete(m.episodes, ep.Action)
+				m.log.Warn("revert cut off by a restart while a rule fired again: applying the remedy again",
+					"action", ep.Action, "rule", ep.Reapply.Rule)
+				m.apply(act, *ep.Reapply, skipGuardrails)
+				continue
+			}
 			ep.stop = make(chan struct{})
 			m.queue(job{ep: ep, phase: Revert, at: ep.RevertAt, stop: ep.stop})
 		}

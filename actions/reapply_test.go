@@ -108,3 +108,45 @@ func TestManager_reapplyAfterRevert(t *testing.T) {
 		t.Errorf("requests %q, want apply, revert, apply, revert", reqs)
 	}
 }
+
+// TestManager_restoreRevertCutOff: the daemon stopped while a revert's
+// request was under way and a rule of the action had fired again (the
+// saved episode is reverting, with that rule firing and the firing to
+// re-apply). After the restart the revert is not made while the rule
+// fires: the remedy is applied again, since the cut-off revert may have
+// reached the service. Before, the revert was made again, with the rule
+// firing.
+func TestManager_restoreRevertCutOff(t *testing.T) {
+	h := newHeldFlag(t)
+	close(h.release)
+	act := flagAction(t, func(a *Action) {
+		a.Do, _ = NewWebhook(WebhookOptions{Method: "PATCH", URL: h.srv.URL, Body: `{"enabled": false}`})
+		a.Undo, _ = NewWebhook(WebhookOptions{Method: "PATCH", URL: h.srv.URL, Body: `{"enabled": true}`})
+	})
+	again := fire("signup-burst", at(13*time.Minute))
+	saved := State{Episodes: []*Episode{{Action: "signups-off", Alert: fire("signup-burst", at(0)), Status: StatusReverting,
+		HasRevert: true, Applied: at(0), Firing: []string{"signup-burst"}, Reapply: &again}}}
+	m := NewManager(Options{Actions: []*Action{act}, MinBackoff: time.Millisecond})
+	m.Restore(saved)
+	m.Reconcile([]string{"signup-burst"}, at(14*time.Minute))
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- m.Run(ctx) }()
+	defer func() { cancel(); <-done }()
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(2 * time.Millisecond) {
+		if ep, _ := m.Episode("signups-off"); ep.Status == StatusOn {
+			break
+		}
+		if time.Now().After(deadline) {
+			ep, on := m.Episode("signups-off")
+			t.Fatalf("episode %v %+v, want on; requests %q", on, ep, h.requests())
+		}
+	}
+	time.Sleep(50 * time.Millisecond) // nothing more may be sent
+	if reqs := h.requests(); len(reqs) != 1 || !strings.Contains(reqs[0], "false") {
+		t.Errorf("requests %q, want the remedy applied again, and no revert while the rule fires", reqs)
+	}
+	if ep, _ := m.Episode("signups-off"); len(ep.Firing) != 1 || !ep.Applied.Equal(again.Time) {
+		t.Errorf("episode %+v, want applied again at %v, signup-burst firing", ep, again.Time)
+	}
+}
