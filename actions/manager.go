@@ -724,6 +724,18 @@ func (m *Manager) run(ctx context.Context, j job) {
 		p.Attempts = max(act.Retries, 0) + 1
 	}
 	err := delivery.Retry(ctx, p, func(attempt int) error {
+		if phase == Revert && attempt > 1 {
+			// A revert retries until it succeeds: a reload that mends it
+			// (a new URL, a token) takes effect at the next attempt.
+			m.mu.Lock()
+			cur := j.ep.act
+			m.mu.Unlock()
+			if cur != act && cur.Undo != nil {
+				act, step = cur, cur.Undo
+				base.Request = step.String()
+				m.log.Info("revert retried with the action's reloaded definition", "action", act.Name, "request", base.Request)
+			}
+		}
 		made, c.Attempt = attempt, attempt
 		var err error
 		sent := time.Now()

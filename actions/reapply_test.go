@@ -150,3 +150,57 @@ func TestManager_restoreRevertCutOff(t *testing.T) {
 		t.Errorf("episode %+v, want applied again at %v, signup-burst firing", ep, again.Time)
 	}
 }
+
+// TestManager_reloadMendsRevert: a revert retrying against a broken
+// endpoint takes the action's reloaded definition at its next attempt
+// (docs/actions.md: "a broken revert can be mended that way"); before, it
+// kept retrying the old one until a restart.
+func TestManager_reloadMendsRevert(t *testing.T) {
+	var mu sync.Mutex
+	broken, mended := 0, 0
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		defer mu.Unlock()
+		switch r.URL.Path {
+		case "/old/undo":
+			broken++
+			http.Error(w, "upstream down", http.StatusServiceUnavailable)
+		case "/new/undo":
+			mended++
+		}
+	}))
+	defer srv.Close()
+	action := func(undo string) *Action {
+		return flagAction(t, func(a *Action) {
+			a.Do, _ = NewWebhook(WebhookOptions{Method: "PATCH", URL: srv.URL + "/do", Body: `{"enabled": false}`})
+			a.Undo, _ = NewWebhook(WebhookOptions{Method: "PATCH", URL: srv.URL + undo, Body: `{"enabled": true}`})
+			a.RevertAfter = time.Minute
+		})
+	}
+	m := NewManager(Options{Actions: []*Action{action("/old/undo")}, MinBackoff: time.Millisecond, MaxBackoff: 20 * time.Millisecond})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- m.Run(ctx) }()
+	defer func() { cancel(); <-done }()
+	waitUntil := func(what string, ok func() bool) {
+		t.Helper()
+		for deadline := time.Now().Add(10 * time.Second); !ok(); time.Sleep(2 * time.Millisecond) {
+			if time.Now().After(deadline) {
+				ep, on := m.Episode("signups-off")
+				t.Fatalf("waited for %s: episode %v %+v", what, on, ep)
+			}
+		}
+	}
+	m.Handle(fire("signup-burst", at(0)))
+	waitUntil("the remedy on", func() bool { ep, _ := m.Episode("signups-off"); return ep.Status == StatusOn })
+	m.Handle(resolve("signup-burst", at(time.Minute)))
+	m.Advance(at(3 * time.Minute))
+	waitUntil("the revert retried", func() bool { mu.Lock(); defer mu.Unlock(); return broken >= 3 })
+	m.SetActions([]*Action{action("/new/undo")}, at(4*time.Minute))
+	waitUntil("the remedy reverted", func() bool { _, on := m.Episode("signups-off"); return !on })
+	mu.Lock()
+	defer mu.Unlock()
+	if mended != 1 {
+		t.Errorf("the mended revert was made %d times, want once", mended)
+	}
+}
