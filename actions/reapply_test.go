@@ -2,6 +2,7 @@ package actions
 
 import (
 	"context"
+	"slices"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -9,6 +10,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/sentinel-dev/sentinel/internal/delivery"
 )
 
 // heldFlag is a flag service whose reverts ({"enabled": true}) wait until
@@ -202,5 +205,52 @@ func TestManager_reloadMendsRevert(t *testing.T) {
 	defer mu.Unlock()
 	if mended != 1 {
 		t.Errorf("the mended revert was made %d times, want once", mended)
+	}
+}
+
+// TestManager_reapplyHonoursPause: a rule fires again while the revert
+// is in flight, and the operator pauses actions before it goes through:
+// the revert stands and the remedy is not applied again (the pause holds
+// back every run; reverts still work).
+func TestManager_reapplyHonoursPause(t *testing.T) {
+	h := newHeldFlag(t)
+	act := flagAction(t, func(a *Action) {
+		a.Do, _ = NewWebhook(WebhookOptions{Method: "PATCH", URL: h.srv.URL, Body: `{"enabled": false}`})
+		a.Undo, _ = NewWebhook(WebhookOptions{Method: "PATCH", URL: h.srv.URL, Body: `{"enabled": true}`})
+		a.RevertAfter = time.Minute
+	})
+	var mu sync.Mutex
+	var outcomes []delivery.Outcome
+	m := NewManager(Options{Actions: []*Action{act}, MinBackoff: time.Millisecond,
+		Outcome: func(_ string, o delivery.Outcome) { mu.Lock(); outcomes = append(outcomes, o); mu.Unlock() }})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- m.Run(ctx) }()
+	defer func() { cancel(); <-done }()
+	until := func(what string, ok func() bool) {
+		t.Helper()
+		for deadline := time.Now().Add(10 * time.Second); !ok(); time.Sleep(2 * time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatalf("waited for %s; requests %q", what, h.requests())
+			}
+		}
+	}
+	m.Handle(fire("signup-burst", at(0)))
+	until("the remedy on", func() bool { ep, _ := m.Episode("signups-off"); return ep.Status == StatusOn })
+	m.Handle(resolve("signup-burst", at(time.Minute)))
+	m.Advance(at(2*time.Minute + time.Second))
+	until("the revert in flight", func() bool { return len(h.requests()) == 2 })
+	m.Handle(fire("signup-burst", at(3*time.Minute)))
+	m.Pause()
+	close(h.release)
+	until("the revert through, nothing on", func() bool { _, on := m.Episode("signups-off"); return !on })
+	time.Sleep(50 * time.Millisecond)
+	if reqs := h.requests(); len(reqs) != 2 {
+		t.Errorf("requests %q, want the apply and the revert only", reqs)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if want := []delivery.Outcome{delivery.OK, delivery.OK, delivery.Skipped}; !slices.Equal(outcomes, want) {
+		t.Errorf("outcomes %v, want %v: the apply, the revert, the re-apply skipped for the pause", outcomes, want)
 	}
 }
