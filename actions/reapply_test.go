@@ -2,10 +2,10 @@ package actions
 
 import (
 	"context"
-	"slices"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
