@@ -3,6 +3,7 @@ package actions
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -314,10 +315,38 @@ func TestManager_reconcile(t *testing.T) {
 	})
 }
 
+// TestManager_reloadKeepsRevert: a reload that removes the action of a
+// remedy on, or takes its revert away, leaves the remedy reverted with
+// the definition it was applied with (docs/actions.md, "Restarts").
+func TestManager_reloadKeepsRevert(t *testing.T) {
+	for _, tt := range []struct {
+		name   string
+		reload func(t *testing.T) []*Action
+	}{
+		{"action removed", func(*testing.T) []*Action { return nil }},
+		{"revert removed", func(t *testing.T) []*Action { return []*Action{flagAction(t, func(a *Action) { a.Undo = nil })} }},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			m, got := newPlanner(flagAction(t, nil))
+			m.Handle(fire("signup-burst", at(0)))
+			m.SetActions(tt.reload(t), at(time.Minute))
+			m.Handle(resolve("signup-burst", at(2*time.Minute)))
+			m.Advance(at(20 * time.Minute))
+			want := []string{"01:20:00 apply planned signup-burst", "01:32:00 revert planned signup-burst"}
+			if p := planned(*got); !slices.Equal(p, want) {
+				t.Fatalf("planned %q, want %q", p, want)
+			}
+			if r := (*got)[1].Request; r != "PATCH https://flags.example.com/api/flags/signups" {
+				t.Errorf("revert request %q, want the definition it was applied with", r)
+			}
+		})
+	}
+}
+
 // TestManager_restartEdges: a restart without the log's clock starts the
 // quiet period at the first time it learns, not at year 1; an action
 // that never had a revert keeps its episode across a restart; a
-// re-apply after a revert honours the pause.
+// re-apply after a revert honours the pause (TestManager_reapplyHonoursPause).
 func TestManager_restartEdges(t *testing.T) {
 	t.Run("no clock", func(t *testing.T) {
 		m1, _ := newPlanner(flagAction(t, nil))
