@@ -217,6 +217,16 @@ func TestManager_Run_revertFailures(t *testing.T) {
 		if st := m.Status(); len(st.Episodes) != 1 || st.Episodes[0].Status != StatusRevertFailed {
 			t.Errorf("status = %+v, want the remedy listed as revert_failed", st.Episodes)
 		}
+		// Tried again once its rules fire and go quiet again
+		// (docs/actions.md); the flag service takes it this time.
+		m.Handle(fire("signup-burst", t0.Add(30*time.Minute)))
+		waitEpisode(t, m, StatusOn)
+		m.Handle(resolve("signup-burst", t0.Add(31*time.Minute)))
+		m.Advance(t0.Add(60 * time.Minute))
+		waitFor(t, "the revert tried again", func() bool { return len(m.Episodes()) == 0 })
+		if !fs.On() {
+			t.Error("flag left off after the second revert")
+		}
 	})
 }
 
