@@ -1,11 +1,14 @@
 package config
 
 import (
+	"context"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/sentinel-dev/sentinel/actions"
+	"github.com/sentinel-dev/sentinel/alert"
+	"github.com/sentinel-dev/sentinel/internal/testutil"
 )
 
 func TestParse_actions(t *testing.T) {
@@ -138,5 +141,47 @@ actions:
 	}
 	if got := c.Actions[1].Do.String(); strings.Contains(got, "SECRET") || !strings.Contains(got, "${TOK}") {
 		t.Errorf("exec shown as %q, want the command as written", got)
+	}
+}
+
+// TestParse_actionRevertRequest: the revert's request as made, not as
+// shown: the webhook's headers (a secret among them) and body reach it,
+// with the revert's own headers added and its method (docs/actions.md:
+// "headers: the webhook's, plus (or replaced by) its own").
+func TestParse_actionRevertRequest(t *testing.T) {
+	rc := testutil.NewReceiver(t)
+	env := map[string]string{"TOK": "tok-SECRET-123", "URL": rc.URL + "/v1/ips"}
+	text := oneRule + `
+actions:
+  - name: block
+    rules: [r]
+    webhook:
+      url: ${URL}
+      headers: {Authorization: "Bearer ${TOK}", X-Team: ops}
+      body: '{"ips": {{json (ips .Keys)}}}'
+    revert:
+      method: DELETE
+      headers: {X-Reason: undo, X-Team: sre}
+`
+	c, err := Parse("x.yaml", []byte(text), func(k string) (string, bool) { v, ok := env[k]; return v, ok })
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := alert.Alert{Rule: "r", State: alert.Firing, Keys: []alert.KeyCount{{Key: "203.0.113.7", Count: 9}}}
+	if _, err := c.Actions[0].Undo.Do(context.Background(), actions.Call{Action: "block", Phase: actions.Revert, Alert: a, Key: "k1", Attempt: 1}); err != nil {
+		t.Fatal(err)
+	}
+	reqs := rc.Requests()
+	if len(reqs) != 1 {
+		t.Fatalf("%d requests, want the revert's", len(reqs))
+	}
+	r := reqs[0]
+	if r.Method != "DELETE" || r.Path != "/v1/ips" || string(r.Body) != `{"ips": ["203.0.113.7"]}` {
+		t.Errorf("revert made as %s %s %q, want DELETE /v1/ips with the webhook's body", r.Method, r.Path, r.Body)
+	}
+	for k, want := range map[string]string{"Authorization": "Bearer tok-SECRET-123", "X-Reason": "undo", "X-Team": "sre"} {
+		if got := r.Header.Get(k); got != want {
+			t.Errorf("header %s = %q, want %q", k, got, want)
+		}
 	}
 }
