@@ -1,7 +1,6 @@
 package actions
 
 import (
-	"context"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -38,6 +37,17 @@ func newHeldFlag(t *testing.T) *heldFlag {
 	return h
 }
 
+// action is the flag flip against h, changed by mod.
+func (h *heldFlag) action(t *testing.T, mod func(*Action)) *Action {
+	return flagAction(t, func(a *Action) {
+		a.Do, _ = NewWebhook(WebhookOptions{Method: "PATCH", URL: h.srv.URL, Body: `{"enabled": false}`})
+		a.Undo, _ = NewWebhook(WebhookOptions{Method: "PATCH", URL: h.srv.URL, Body: `{"enabled": true}`})
+		if mod != nil {
+			mod(a)
+		}
+	})
+}
+
 func (h *heldFlag) requests() []string {
 	h.mu.Lock()
 	defer h.mu.Unlock()
@@ -52,61 +62,27 @@ func (h *heldFlag) requests() []string {
 // and the remedy stayed on for good, past max_duration).
 func TestManager_reapplyAfterRevert(t *testing.T) {
 	h := newHeldFlag(t)
-	act := flagAction(t, func(a *Action) {
-		a.Do, _ = NewWebhook(WebhookOptions{Method: "PATCH", URL: h.srv.URL, Body: `{"enabled": false}`})
-		a.Undo, _ = NewWebhook(WebhookOptions{Method: "PATCH", URL: h.srv.URL, Body: `{"enabled": true}`})
-		a.RevertAfter, a.Cooldown, a.MaxPerHour, a.MaxPerDay = time.Minute, 0, 0, 0
-	})
+	act := h.action(t, func(a *Action) { a.RevertAfter, a.Cooldown, a.MaxPerHour, a.MaxPerDay = time.Minute, 0, 0, 0 })
 	m := NewManager(Options{Actions: []*Action{act}, MinBackoff: time.Millisecond})
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- m.Run(ctx) }()
-	defer func() { cancel(); <-done }()
-	status := func(want string) {
-		t.Helper()
-		deadline := time.Now().Add(10 * time.Second)
-		for {
-			ep, on := m.Episode("signups-off")
-			got := "none"
-			if on {
-				got = ep.Status
-			}
-			if got == want {
-				return
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("episode %s (%+v), want %s; requests %q", got, ep, want, h.requests())
-			}
-			time.Sleep(2 * time.Millisecond)
-		}
-	}
-
+	runManager(t, m)
 	m.Handle(fire("signup-burst", at(0)))
-	status(StatusOn)
+	waitEpisode(t, m, StatusOn)
 	m.Handle(resolve("signup-burst", at(time.Minute)))
 	m.Advance(at(2*time.Minute + time.Second)) // past revert_after: the revert, held
-	status(StatusReverting)
-	for deadline := time.Now().Add(10 * time.Second); len(h.requests()) < 2; time.Sleep(time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatalf("the revert's request never came: %q", h.requests())
-		}
-	}
+	waitEpisode(t, m, StatusReverting)
+	waitFor(t, "the revert's request", func() bool { return len(h.requests()) >= 2 })
 	m.Handle(fire("signup-burst", at(3*time.Minute)))    // wanted again, mid-revert
 	m.Handle(resolve("signup-burst", at(4*time.Minute))) // and over
 	m.Handle(fire("signup-spread", at(5*time.Minute)))   // the other rule
 	close(h.release)                                     // the revert goes through; applied again
-	for deadline := time.Now().Add(10 * time.Second); len(h.requests()) < 3; time.Sleep(time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatalf("not applied again after the revert: %q", h.requests())
-		}
-	}
-	status(StatusOn)
+	waitFor(t, "the remedy applied again after the revert", func() bool { return len(h.requests()) >= 3 })
+	waitEpisode(t, m, StatusOn)
 	if ep, _ := m.Episode("signups-off"); len(ep.Firing) != 1 || ep.Firing[0] != "signup-spread" {
 		t.Errorf("re-applied episode fires %v, want [signup-spread] alone", ep.Firing)
 	}
 	m.Handle(resolve("signup-spread", at(6*time.Minute)))
 	m.Advance(at(8 * time.Minute))
-	status("none")
+	waitFor(t, "the remedy reverted", func() bool { _, on := m.Episode("signups-off"); return !on })
 	if reqs := h.requests(); len(reqs) != 4 || !strings.Contains(reqs[3], "true") {
 		t.Errorf("requests %q, want apply, revert, apply, revert", reqs)
 	}
@@ -122,29 +98,15 @@ func TestManager_reapplyAfterRevert(t *testing.T) {
 func TestManager_restoreRevertCutOff(t *testing.T) {
 	h := newHeldFlag(t)
 	close(h.release)
-	act := flagAction(t, func(a *Action) {
-		a.Do, _ = NewWebhook(WebhookOptions{Method: "PATCH", URL: h.srv.URL, Body: `{"enabled": false}`})
-		a.Undo, _ = NewWebhook(WebhookOptions{Method: "PATCH", URL: h.srv.URL, Body: `{"enabled": true}`})
-	})
+	act := h.action(t, nil)
 	again := fire("signup-burst", at(13*time.Minute))
 	saved := State{Episodes: []*Episode{{Action: "signups-off", Alert: fire("signup-burst", at(0)), Status: StatusReverting,
 		HasRevert: true, Applied: at(0), Firing: []string{"signup-burst"}, Reapply: &again}}}
 	m := NewManager(Options{Actions: []*Action{act}, MinBackoff: time.Millisecond})
 	m.Restore(saved)
 	m.Reconcile([]string{"signup-burst"}, at(14*time.Minute))
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- m.Run(ctx) }()
-	defer func() { cancel(); <-done }()
-	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(2 * time.Millisecond) {
-		if ep, _ := m.Episode("signups-off"); ep.Status == StatusOn {
-			break
-		}
-		if time.Now().After(deadline) {
-			ep, on := m.Episode("signups-off")
-			t.Fatalf("episode %v %+v, want on; requests %q", on, ep, h.requests())
-		}
-	}
+	runManager(t, m)
+	waitEpisode(t, m, StatusOn)
 	time.Sleep(50 * time.Millisecond) // nothing more may be sent
 	if reqs := h.requests(); len(reqs) != 1 || !strings.Contains(reqs[0], "false") {
 		t.Errorf("requests %q, want the remedy applied again, and no revert while the rule fires", reqs)
@@ -181,26 +143,14 @@ func TestManager_reloadMendsRevert(t *testing.T) {
 		})
 	}
 	m := NewManager(Options{Actions: []*Action{action("/old/undo")}, MinBackoff: time.Millisecond, MaxBackoff: 20 * time.Millisecond})
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- m.Run(ctx) }()
-	defer func() { cancel(); <-done }()
-	waitUntil := func(what string, ok func() bool) {
-		t.Helper()
-		for deadline := time.Now().Add(10 * time.Second); !ok(); time.Sleep(2 * time.Millisecond) {
-			if time.Now().After(deadline) {
-				ep, on := m.Episode("signups-off")
-				t.Fatalf("waited for %s: episode %v %+v", what, on, ep)
-			}
-		}
-	}
+	runManager(t, m)
 	m.Handle(fire("signup-burst", at(0)))
-	waitUntil("the remedy on", func() bool { ep, _ := m.Episode("signups-off"); return ep.Status == StatusOn })
+	waitEpisode(t, m, StatusOn)
 	m.Handle(resolve("signup-burst", at(time.Minute)))
 	m.Advance(at(3 * time.Minute))
-	waitUntil("the revert retried", func() bool { mu.Lock(); defer mu.Unlock(); return broken >= 3 })
+	waitFor(t, "the revert retried", func() bool { mu.Lock(); defer mu.Unlock(); return broken >= 3 })
 	m.SetActions([]*Action{action("/new/undo")}, at(4*time.Minute))
-	waitUntil("the remedy reverted", func() bool { _, on := m.Episode("signups-off"); return !on })
+	waitFor(t, "the remedy reverted", func() bool { _, on := m.Episode("signups-off"); return !on })
 	mu.Lock()
 	defer mu.Unlock()
 	if mended != 1 {
@@ -214,36 +164,21 @@ func TestManager_reloadMendsRevert(t *testing.T) {
 // back every run; reverts still work).
 func TestManager_reapplyHonoursPause(t *testing.T) {
 	h := newHeldFlag(t)
-	act := flagAction(t, func(a *Action) {
-		a.Do, _ = NewWebhook(WebhookOptions{Method: "PATCH", URL: h.srv.URL, Body: `{"enabled": false}`})
-		a.Undo, _ = NewWebhook(WebhookOptions{Method: "PATCH", URL: h.srv.URL, Body: `{"enabled": true}`})
-		a.RevertAfter = time.Minute
-	})
+	act := h.action(t, func(a *Action) { a.RevertAfter = time.Minute })
 	var mu sync.Mutex
 	var outcomes []delivery.Outcome
 	m := NewManager(Options{Actions: []*Action{act}, MinBackoff: time.Millisecond,
 		Outcome: func(_ string, o delivery.Outcome) { mu.Lock(); outcomes = append(outcomes, o); mu.Unlock() }})
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- m.Run(ctx) }()
-	defer func() { cancel(); <-done }()
-	until := func(what string, ok func() bool) {
-		t.Helper()
-		for deadline := time.Now().Add(10 * time.Second); !ok(); time.Sleep(2 * time.Millisecond) {
-			if time.Now().After(deadline) {
-				t.Fatalf("waited for %s; requests %q", what, h.requests())
-			}
-		}
-	}
+	runManager(t, m)
 	m.Handle(fire("signup-burst", at(0)))
-	until("the remedy on", func() bool { ep, _ := m.Episode("signups-off"); return ep.Status == StatusOn })
+	waitEpisode(t, m, StatusOn)
 	m.Handle(resolve("signup-burst", at(time.Minute)))
 	m.Advance(at(2*time.Minute + time.Second))
-	until("the revert in flight", func() bool { return len(h.requests()) == 2 })
+	waitFor(t, "the revert in flight", func() bool { return len(h.requests()) == 2 })
 	m.Handle(fire("signup-burst", at(3*time.Minute)))
 	m.Pause()
 	close(h.release)
-	until("the revert through, nothing on", func() bool { _, on := m.Episode("signups-off"); return !on })
+	waitFor(t, "the revert through, nothing on", func() bool { _, on := m.Episode("signups-off"); return !on })
 	time.Sleep(50 * time.Millisecond)
 	if reqs := h.requests(); len(reqs) != 2 {
 		t.Errorf("requests %q, want the apply and the revert only", reqs)
