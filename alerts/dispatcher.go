@@ -729,7 +729,7 @@ func (d *Dispatcher) digest(q *queue) (alert.Alert, bool) {
 	}
 	sort.Strings(parts)
 	if q.dropped > 0 {
-		parts = append(parts, fmt.Sprintf("%d replaced in a full queue", q.dropped))
+		parts = append(parts, fmt.Sprintf("%d dropped from a full queue (replaced by a newer state of their rule, or the oldest waiting)", q.dropped))
 	}
 	q.capped, q.dropped = map[string]int{}, 0
 	return alert.Alert{Rule: "sentinel-digest", Title: "Notifications", State: alert.Firing, Time: d.opts.Now().UTC(), Severity: alert.Warning, Value: float64(total), Unit: " held back", Keys: []alert.KeyCount{},
