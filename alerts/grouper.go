@@ -318,10 +318,13 @@ func latest(a, b time.Time) time.Time {
 // due is when inc's next notification is due; zero for none.
 func (g *Grouper) due(inc *OpenIncident) time.Time {
 	switch {
+	case !inc.firing():
+		// Resolved for the whole wait, told or not: a rule that resolves
+		// just before the first notification and fires again just after
+		// is one incident, one page (a flap is no new page).
+		return inc.ResolvedAt.Add(g.opts.Wait)
 	case inc.Sent == 0:
 		return inc.Since.Add(g.opts.Wait)
-	case !inc.firing():
-		return inc.ResolvedAt.Add(g.opts.Wait)
 	case len(inc.New) > 0:
 		return inc.LastSent.Add(g.opts.Interval)
 	case g.opts.RemindEvery > 0 && !inc.NoReminders:

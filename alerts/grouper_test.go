@@ -257,10 +257,20 @@ func TestGrouper_flap(t *testing.T) {
 
 	g.Add(tr("b", alert.Firing, alert.Critical, 100))
 	g.Add(tr("b", alert.Resolved, alert.Critical, 104))
-	notes := g.Due(t0.Add(110*time.Second), m.measure)
+	check(t, dueAt(g, m, 110, 113)) // not resolved for the wait yet
+	notes := g.Due(t0.Add(114*time.Second), m.measure)
 	if len(notes) != 1 || describe(notes[0]) != "resolved u0 [b]" || notes[0].Incident.Quiet {
 		t.Errorf("blip: %v, want one resolution that pages", notes)
 	}
+
+	// A flap across the end of the wait, before anything was told: one
+	// incident, one page, not a resolution that pages then a new firing.
+	m.rules = []string{"c"}
+	g.Add(tr("c", alert.Firing, alert.Critical, 200))
+	g.Add(tr("c", alert.Resolved, alert.Critical, 209))
+	check(t, dueAt(g, m, 210))
+	g.Add(tr("c", alert.Firing, alert.Critical, 211))
+	check(t, dueAt(g, m, 211, 212, 213, 230, 240), "211: firing u0 [c]")
 }
 
 // TestGrouper_remind: an incident still firing is sent again every
