@@ -729,3 +729,36 @@ func TestDispatcher_fullQueue(t *testing.T) {
 		}
 	})
 }
+
+// TestDispatcher_resolvedAfterRestart: an incident told before a restart
+// has its resolution delivered after it: the restored incidents are
+// adopted as told (Grouper.Restore returns them for Dispatcher.Adopt).
+func TestDispatcher_resolvedAfterRestart(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var r record
+		g := NewGrouper(GroupOptions{})
+		g.Add(tr("a", alert.Firing, alert.Critical, 0))
+		first := g.Due(t0.Add(10*time.Second), nil)
+		d := NewDispatcher(DispatcherOptions{Routes: []Route{{Name: "phone", Notifier: &r}}})
+		stop := run(d)
+		d.Submit(first[0])
+		synctest.Wait()
+		stop()
+		saved := g.Open()
+
+		// The restart: a new grouper and dispatcher from the saved state.
+		g2 := NewGrouper(GroupOptions{})
+		d2 := NewDispatcher(DispatcherOptions{Routes: []Route{{Name: "phone", Notifier: &r}}})
+		for _, told := range g2.Restore(saved) {
+			d2.Adopt(told)
+		}
+		stop2 := run(d2)
+		defer stop2()
+		g2.Add(tr("a", alert.Resolved, alert.Critical, 60))
+		for _, n := range g2.Due(t0.Add(70*time.Second), nil) {
+			d2.Submit(n)
+		}
+		synctest.Wait()
+		check(t, r.notes(), "firing u0 [a]", "resolved u1 [a] quiet")
+	})
+}

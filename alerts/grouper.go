@@ -519,7 +519,12 @@ func (g *Grouper) Open() []OpenIncident {
 }
 
 // Restore follows the incidents saved before a restart, before any Add.
-func (g *Grouper) Restore(open []OpenIncident) {
+//
+// It returns, for each incident told before the restart, its notification
+// as last told, for [Dispatcher.Adopt]: a new dispatcher knows of no
+// incident, and would otherwise drop its updates, reminders and
+// resolution as those of an incident never told.
+func (g *Grouper) Restore(open []OpenIncident) (told []alert.Alert) {
 	for _, inc := range open {
 		if len(inc.Members) == 0 {
 			continue
@@ -527,7 +532,11 @@ func (g *Grouper) Restore(open []OpenIncident) {
 		c := inc
 		c.Members = slices.Clone(inc.Members)
 		g.open = append(g.open, &c)
+		if c.Sent > 0 {
+			told = append(told, g.view(&c, c.LastSent, alert.Firing, 0, false))
+		}
 	}
+	return told
 }
 
 // takeMeasure sets a's measures to v's, taken at now; what a holds from

@@ -386,7 +386,11 @@ func (d *Daemon) Run(ctx context.Context) error {
 			for _, a := range saved.Pending { // undelivered before the stop
 				d.dispatch.Restore(a)
 			}
-			d.group.Restore(saved.Incidents)
+			// The incidents told before the stop: told on every route
+			// again, so that their updates and resolution go out.
+			for _, told := range d.group.Restore(saved.Incidents) {
+				d.dispatch.Adopt(told)
+			}
 		}
 	}
 	d.mu.Unlock()

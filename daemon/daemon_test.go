@@ -2,6 +2,7 @@ package daemon
 
 import (
 	"context"
+	"slices"
 
 	"errors"
 	"fmt"
@@ -283,6 +284,7 @@ func TestDaemon_quietAfterRestart(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "access.log")
 	cfg, err := config.Parse("x.yaml", []byte(`
+settings: {group_wait: 1s}
 rules:
   - name: posts
     match: {method: POST}
@@ -295,7 +297,19 @@ rules:
 	}
 	w := newLogWriter(t, path)
 	var rec recorder
-	opts := Options{Config: cfg, Sources: []Source{{Pattern: path, Format: "combined"}}, StateDir: filepath.Join(dir, "state"), FromStart: true, Emit: rec.emit}
+	var mu sync.Mutex
+	var paged []string // the notifications of posts, as a phone gets them
+	hook := alerts.NotifierFunc(func(_ context.Context, a alert.Alert) error {
+		if a.Rule == "posts" {
+			mu.Lock()
+			paged = append(paged, string(a.State))
+			mu.Unlock()
+		}
+		return nil
+	})
+	pagedState := func(st string) bool { mu.Lock(); defer mu.Unlock(); return slices.Contains(paged, st) }
+	opts := Options{Config: cfg, Sources: []Source{{Pattern: path, Format: "combined"}}, StateDir: filepath.Join(dir, "state"), FromStart: true, Emit: rec.emit,
+		Routes: []alerts.Route{{Name: "hook", Notifier: hook}}}
 	d1, stop1 := start(t, opts)
 	for range 40 {
 		w.line(t, "10.0.0.1", "POST", "/f", 302)
@@ -304,11 +318,14 @@ rules:
 	w.line(t, "10.0.0.1", "GET", "/", 200) // moves the log's clock past the burst's second
 	waitFor(t, "posts firing", func() bool { _, _, n := rec.first("posts", alert.Firing); return n > 0 })
 	waitFor(t, "the lines", func() bool { return d1.Events() == uint64(w.n) })
+	waitFor(t, "the page of posts", func() bool { return pagedState("firing") })
 	stop1()
 	_, stop2 := start(t, opts)
 	defer stop2()
 	waitFor(t, "posts resolving in the silence", func() bool { _, _, n := rec.first("posts", alert.Resolved); return n > 0 })
 	waitFor(t, "the silence noticed", func() bool { _, _, n := rec.first("silence", alert.Firing); return n > 0 })
+	// The incident paged before the restart gets its resolution after it.
+	waitFor(t, "the resolution of posts delivered after the restart", func() bool { return pagedState("resolved") })
 }
 
 // TestDaemon_heldLinesSurviveACrash: lines taken but still held for format
