@@ -494,9 +494,17 @@ func (d *Dispatcher) Submit(a alert.Alert) {
 				inc := *v.Incident
 				inc.Quiet = len(inc.New) == len(inc.Inhibited)
 				v.Incident = &inc
+			case !routeTold && v.State == alert.Firing:
+				// An incident the route was never told of, its first
+				// notification silenced, still firing once the silence
+				// ended (a reminder, an update): this one is its first,
+				// and pages, so the attack is not left untold.
+				inc := *v.Incident
+				inc.Quiet = false
+				v.Incident = &inc
 			case !routeTold:
 				q.mu.Unlock()
-				continue // an update, reminder or resolution of an incident it never heard of
+				continue // a resolution of an incident it never heard of
 			}
 			if v.State == alert.Firing {
 				if !routeTold && len(q.told) >= maxTold {

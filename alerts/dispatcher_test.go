@@ -762,3 +762,32 @@ func TestDispatcher_resolvedAfterRestart(t *testing.T) {
 		check(t, r.notes(), "firing u0 [a]", "resolved u1 [a] quiet")
 	})
 }
+
+// TestDispatcher_silenceEndsWhileFiring: an incident whose first
+// notification was silenced, still firing when the silence ends, is told
+// at its next notification (a reminder here), which pages; its rules
+// come back once the silence is over. Before, the route dropped every
+// later notification as one of an incident it never heard of.
+func TestDispatcher_silenceEndsWhileFiring(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var r record
+		g := NewGrouper(GroupOptions{RemindEvery: time.Hour})
+		m := &meter{rules: []string{"a"}}
+		g.Add(tr("a", alert.Firing, alert.Critical, 0))
+		first := g.Due(t0.Add(10*time.Second), m.measure)
+		d := NewDispatcher(DispatcherOptions{Routes: []Route{{Name: "phone", Notifier: &r}},
+			Silences: map[string]time.Time{"a": time.Now().Add(30 * time.Minute)}})
+		stop := run(d)
+		defer stop()
+		d.Submit(first[0]) // silenced
+		time.Sleep(time.Hour)
+		synctest.Wait()
+		reminder := g.Due(t0.Add(time.Hour+10*time.Second), m.measure)
+		if len(reminder) != 1 || reminder[0].Reminder != 1 {
+			t.Fatalf("grouper: %v, want the reminder", reminder)
+		}
+		d.Submit(reminder[0]) // the silence ended half an hour ago
+		synctest.Wait()
+		check(t, r.notes(), "firing u1 [a] r1")
+	})
+}
