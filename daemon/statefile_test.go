@@ -25,18 +25,6 @@ import (
 // retried, and the daemon goes on alerting meanwhile.
 func TestDaemon_stateFile(t *testing.T) {
 	t.Parallel() // waits on the wall clock: overlapped with the others that do
-	post := func(t *testing.T, dir string) {
-		t.Helper()
-		f, err := os.OpenFile(filepath.Join(dir, "access.log"), os.O_APPEND|os.O_WRONLY, 0)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer f.Close()
-		ts := time.Now().UTC().Format("02/Jan/2006:15:04:05 -0700")
-		if _, err := f.WriteString(`203.0.113.7 - - [` + ts + `] "POST /x HTTP/1.1" 302 1 "-" "x"` + "\n"); err != nil {
-			t.Fatal(err)
-		}
-	}
 	quiet := alerts.NotifierFunc(func(context.Context, alert.Alert) error { return nil })
 	// fired runs a daemon on dir, saving every 100 ms and calling
 	// beforeSave (if not nil) at the start of each save, until the posts
@@ -68,8 +56,9 @@ func TestDaemon_stateFile(t *testing.T) {
 		go func() { done <- d.Run(ctx) }()
 		// A post every 50 ms, until one is read (the daemon follows the
 		// file from its end) and fires the rule.
+		w := newLogWriter(t, filepath.Join(dir, "access.log"))
 		waitFor(t, "the posts rule's firing", func() bool {
-			post(t, dir)
+			w.line(t, "203.0.113.7", "POST", "/x", 302)
 			time.Sleep(30 * time.Millisecond)
 			mu.Lock()
 			defer mu.Unlock()
