@@ -169,6 +169,11 @@ type Incident struct {
 	// resolution. Notifiers send it without a mention and at a low
 	// priority.
 	Quiet bool `json:"quiet,omitempty"`
+	// Page says that this notification, though not the incident's first
+	// (an update or a reminder), is the first this notifier gets of it:
+	// the first was silenced, or it was about rules the notifier does not
+	// take. It pages as a first one does.
+	Page bool `json:"page,omitempty"`
 	// Alerts are the incident's rules, the lead first (firing before
 	// resolved, then the most severe, then the first to fire), each with
 	// its measures at Time; their own Incident is nil. A rule joined by

@@ -178,7 +178,9 @@ type Dispatcher struct {
 	runCtx   context.Context // Run's, while it runs: a route added then starts its sender
 	runWG    *sync.WaitGroup
 
-	silenceMu sync.Mutex           // guards fixed, silences, told and held
+	// silenceMu guards fixed, silences, told and held. A queue's mu is
+	// taken before it, never after.
+	silenceMu sync.Mutex
 	fixed     map[string]time.Time // rule → until, from opts.Silences (the config file)
 	silences  map[string]time.Time // rule → until, set by Silence (the API), saved with the state
 	told      map[string][]string  // incident key → the rules some route was told of (in a firing queued)
@@ -197,7 +199,7 @@ type queue struct {
 	route   atomic.Pointer[Route] // replaced by SetRoutes; its Name never changes
 	removed atomic.Bool           // SetRoutes dropped the route: it takes nothing new, delivers what it holds
 	mu      sync.Mutex            // guards the fields below
-	items   []alert.Alert
+	items   []item
 	// inFlight: items[0] is being delivered (it stays queued until its
 	// delivery ends, for Pending); a full queue never drops or replaces it.
 	inFlight bool
@@ -210,6 +212,18 @@ type queue struct {
 	retry   retryState      // of the delivery under way
 	failed  retryState      // the last delivery that failed for good
 	told    map[string]bool // incident keys this route was told of
+	// held: resolutions silenced whole after they were queued, sent when
+	// a silence of theirs ends (see release).
+	held []item
+}
+
+// item is one notification in a route's queue.
+type item struct {
+	a alert.Alert
+	// first: it tells the route of its incident. A silence that drops it
+	// before it is delivered passes that on to the incident's next
+	// notification, which then pages (see passFirst).
+	first bool
 }
 
 // retryState is a delivery that failed and waits to be tried again.
@@ -377,7 +391,8 @@ func (d *Dispatcher) silencedLocked(rule string, now time.Time) bool {
 }
 
 // release submits the held resolutions none of whose rules told is
-// silenced any more.
+// silenced any more, and queues again those a route held (silenced after
+// they were queued) one of whose rules is not.
 func (d *Dispatcher) release() {
 	now := d.opts.Now()
 	d.silenceMu.Lock()
@@ -392,6 +407,28 @@ func (d *Dispatcher) release() {
 	d.silenceMu.Unlock()
 	for _, a := range out {
 		d.Submit(a)
+	}
+	d.queuesMu.Lock()
+	queues := slices.Clone(d.queues)
+	d.queuesMu.Unlock()
+	for _, q := range queues {
+		q.mu.Lock()
+		n := len(q.items)
+		q.held = slices.DeleteFunc(q.held, func(it item) bool {
+			if _, ok := d.unsilenced(it.a, now); ok {
+				q.items = append(q.items, it)
+				return true
+			}
+			return false
+		})
+		woken := len(q.items) > n
+		q.mu.Unlock()
+		if woken {
+			select {
+			case q.wake <- struct{}{}:
+			default:
+			}
+		}
 	}
 }
 
@@ -419,16 +456,8 @@ func (d *Dispatcher) Silences() map[string]time.Time {
 func (d *Dispatcher) Submit(a alert.Alert) {
 	now := d.opts.Now()
 	d.silenceMu.Lock()
-	var silenced []string
-	for _, m := range members(a) {
-		if d.silencedLocked(m.Rule, now) {
-			silenced = append(silenced, m.Rule)
-		}
-	}
-	key := ""
-	if a.Incident != nil {
-		key = a.Incident.Key
-	}
+	silenced := d.silencedMembersLocked(a, now)
+	key := incidentKey(a)
 	told := d.told[key]
 	// A resolution waits while every rule it was told of is silenced.
 	holdResolution := a.State == alert.Resolved && len(told) > 0 &&
@@ -483,11 +512,11 @@ func (d *Dispatcher) Submit(a alert.Alert) {
 			continue
 		}
 		q.mu.Lock()
+		it := item{a: v}
 		if key != "" {
 			routeTold := q.told[key]
-			first := v.Incident.Update == 0 && v.Reminder == 0
 			switch {
-			case first:
+			case v.Incident.Update == 0 && v.Reminder == 0:
 			case !routeTold && v.State == alert.Firing && v.Reminder == 0 && len(v.Incident.New) > 0:
 				// The first rules of the incident this route wants: its first
 				// notification of it, which pages unless inhibited.
@@ -499,13 +528,12 @@ func (d *Dispatcher) Submit(a alert.Alert) {
 				// notification silenced, still firing once the silence
 				// ended (a reminder, an update): this one is its first,
 				// and pages, so the attack is not left untold.
-				inc := *v.Incident
-				inc.Quiet = false
-				v.Incident = &inc
+				v = pageRoute(v)
 			case !routeTold:
 				q.mu.Unlock()
 				continue // a resolution of an incident it never heard of
 			}
+			it = item{a: v, first: v.State == alert.Firing && !routeTold}
 			if v.State == alert.Firing {
 				if !routeTold && len(q.told) >= maxTold {
 					for k := range q.told {
@@ -520,21 +548,21 @@ func (d *Dispatcher) Submit(a alert.Alert) {
 		}
 		// The transitions waiting: the queue less the one in flight, which
 		// goes out as it is (a newer state of its episode follows it).
-		first := 0
+		head := 0
 		if q.inFlight {
-			first = 1
+			head = 1
 		}
-		if len(q.items)-first >= d.opts.QueueSize {
-			i := slices.IndexFunc(q.items[first:], func(x alert.Alert) bool { return sameEpisode(x, v) })
+		if len(q.items)-head >= d.opts.QueueSize {
+			i := slices.IndexFunc(q.items[head:], func(x item) bool { return sameEpisode(x.a, v) })
 			if i < 0 {
 				i = 0
 			}
-			i += first
+			i += head
 			q.items = slices.Delete(q.items, i, i+1)
 			q.dropped++
 			d.opts.Outcome(r.Name, delivery.Dropped)
 		}
-		q.items = append(q.items, v)
+		q.items = append(q.items, it)
 		q.mu.Unlock()
 		select {
 		case q.wake <- struct{}{}:
@@ -588,7 +616,8 @@ func (d *Dispatcher) Pending() []alert.Alert {
 	defer d.origMu.Unlock()
 	for _, q := range queues {
 		q.mu.Lock()
-		for _, a := range q.items {
+		for _, it := range slices.Concat(q.items, q.held) {
+			a := it.a
 			k := DeliveryKey(a)
 			if !seen[k] {
 				seen[k] = true
@@ -649,6 +678,10 @@ func sameEpisode(a, b alert.Alert) bool {
 	return a.Incident == nil && b.Incident == nil && a.Rule == b.Rule
 }
 
+// errSilenced ends the retries of a notification whose rules were all
+// silenced while it waited.
+var errSilenced = errors.New("silenced")
+
 // releaseEvery is how often the resolutions held by a silence are
 // checked: one goes out at most this long after its silence ends.
 const releaseEvery = 5 * time.Second
@@ -663,7 +696,7 @@ func (d *Dispatcher) send(ctx context.Context, q *queue) {
 			if !ok {
 				break
 			}
-			if !d.deliver(ctx, q, a) {
+			if !d.deliver(ctx, q, a, true) {
 				return // ctx ended: a stays queued
 			}
 			d.done(q)
@@ -677,7 +710,7 @@ func (d *Dispatcher) send(ctx context.Context, q *queue) {
 		case <-q.wake:
 		case <-tick.C:
 			if digest, ok := d.digest(q); ok {
-				d.deliver(ctx, q, digest)
+				d.deliver(ctx, q, digest, false)
 			}
 		}
 	}
@@ -692,16 +725,122 @@ func (d *Dispatcher) next(q *queue) (alert.Alert, bool) {
 	if now.Sub(q.minute) >= time.Minute {
 		q.minute, q.sent = now, 0
 	}
-	for len(q.items) > 0 && q.sent >= d.opts.MaxPerMinute {
-		q.capped[q.items[0].Rule]++
-		q.items = q.items[1:]
-		d.opts.Outcome(q.route.Load().Name, delivery.Capped)
+	for len(q.items) > 0 {
+		// A silence set after the notification was queued holds it back
+		// as one set before.
+		v, ok := d.unsilenced(q.items[0].a, now)
+		if !ok {
+			it := q.items[0]
+			q.items = q.items[1:]
+			d.silencedInQueue(q, it, 0)
+			continue
+		}
+		if q.sent >= d.opts.MaxPerMinute {
+			q.capped[v.Rule]++
+			q.items = q.items[1:]
+			d.opts.Outcome(q.route.Load().Name, delivery.Capped)
+			continue
+		}
+		q.items[0].a = v
+		q.inFlight = true
+		return v, true
 	}
-	if len(q.items) == 0 {
+	return alert.Alert{}, false
+}
+
+// silencedMembersLocked returns the rules of a's members silenced at
+// now; the caller holds silenceMu.
+func (d *Dispatcher) silencedMembersLocked(a alert.Alert, now time.Time) []string {
+	var out []string
+	for _, m := range members(a) {
+		if d.silencedLocked(m.Rule, now) {
+			out = append(out, m.Rule)
+		}
+	}
+	return out
+}
+
+// unsilenced returns a less its members silenced at now, saying so in
+// it, and false when they all are.
+func (d *Dispatcher) unsilenced(a alert.Alert, now time.Time) (alert.Alert, bool) {
+	d.silenceMu.Lock()
+	silenced := d.silencedMembersLocked(a, now)
+	d.silenceMu.Unlock()
+	switch {
+	case len(silenced) == 0:
+		return a, true
+	case len(silenced) == len(members(a)):
 		return alert.Alert{}, false
 	}
-	q.inFlight = true
-	return q.items[0], true
+	v, _ := narrow(a, func(m alert.Alert) bool { return !slices.Contains(silenced, m.Rule) })
+	for _, r := range a.Incident.Silenced {
+		if !slices.Contains(silenced, r) {
+			silenced = append(silenced, r)
+		}
+	}
+	v.Incident.Silenced = silenced // narrow's copy
+	return v, true
+}
+
+// silencedWhole reports whether every rule of a is silenced now.
+func (d *Dispatcher) silencedWhole(a alert.Alert) bool {
+	_, ok := d.unsilenced(a, d.opts.Now())
+	return !ok
+}
+
+// silencedInQueue deals with it, taken off q's queue (or to be, once its
+// delivery ends) because a silence set after it was queued covers all its
+// rules. A resolution waits in q.held for the silence to end; a firing is
+// dropped, and if it was to tell the route of its incident, the
+// incident's next notification after q.items[from:] does. The caller
+// holds q.mu.
+func (d *Dispatcher) silencedInQueue(q *queue, it item, from int) {
+	d.opts.Outcome(q.route.Load().Name, delivery.Silenced)
+	key := incidentKey(it.a)
+	switch {
+	case key == "":
+	case it.a.State == alert.Resolved:
+		q.held = append(q.held, it)
+	case it.first:
+		d.passFirst(q, key, from)
+	}
+}
+
+// passFirst makes the next notification of incident key in
+// q.items[from:] the route's first of it, which pages; a resolution there
+// is dropped instead (the route never heard of the incident), and with
+// none, the incident is forgotten as told, so that its next notification
+// is the first. The caller holds q.mu.
+func (d *Dispatcher) passFirst(q *queue, key string, from int) {
+	for i := from; i < len(q.items); i++ {
+		if incidentKey(q.items[i].a) != key {
+			continue
+		}
+		if q.items[i].a.State == alert.Firing {
+			q.items[i] = item{a: pageRoute(q.items[i].a), first: true}
+		} else {
+			q.items = slices.Delete(q.items, i, i+1)
+		}
+		return
+	}
+	delete(q.told, key)
+}
+
+// pageRoute returns a, a later notification of its incident that is a
+// route's first of it, with a copy of its incident that pages.
+func pageRoute(a alert.Alert) alert.Alert {
+	inc := *a.Incident
+	inc.Quiet, inc.Page = false, true
+	a.Incident = &inc
+	return a
+}
+
+// incidentKey is a's incident's key, "" for a lone alert.
+func incidentKey(a alert.Alert) string {
+	if a.Incident == nil {
+		return ""
+	}
+	return a.Incident.Key
 }
 
 // drained reports whether q holds nothing more to deliver.
@@ -747,8 +886,10 @@ func (d *Dispatcher) digest(q *queue) (alert.Alert, bool) {
 }
 
 // deliver sends one transition, retrying until it is delivered, fails
-// permanently, or ctx ends; it reports false only when ctx ended.
-func (d *Dispatcher) deliver(ctx context.Context, q *queue, a alert.Alert) bool {
+// permanently, or ctx ends; it reports false only when ctx ended. A
+// queued one (the head of q's queue, not the digest) is not tried again
+// once a silence covers all its rules.
+func (d *Dispatcher) deliver(ctx context.Context, q *queue, a alert.Alert, queued bool) bool {
 	r := q.route.Load()
 	defer q.setRetry(retryState{})
 	if d.opts.Links != nil {
@@ -762,8 +903,20 @@ func (d *Dispatcher) deliver(ctx context.Context, q *queue, a alert.Alert) bool 
 			d.log.Warn("notification failed, retrying", "notifier", r.Name, "rule", a.Rule, "attempt", f.Attempt,
 				"wait", f.Wait, "requested", f.Requested, "err", f.Err)
 		},
-	}, func(int) error { return r.Notifier.Notify(ctx, a) })
+	}, func(attempt int) error {
+		if queued && attempt > 1 && d.silencedWhole(a) {
+			return delivery.Permanent(errSilenced)
+		}
+		return r.Notifier.Notify(ctx, a)
+	})
 	switch {
+	case errors.Is(err, errSilenced):
+		// Silenced whole while it waited for a retry: dropped (or, a
+		// resolution, held) as if silenced before it was sent.
+		q.mu.Lock()
+		d.silencedInQueue(q, q.items[0], 1)
+		q.mu.Unlock()
+		d.log.Info("notification held back: its rules were silenced while it waited for a retry", "notifier", r.Name, "rule", a.Rule)
 	case err == nil:
 		d.opts.Outcome(r.Name, delivery.OK)
 		if d.opts.Delivered != nil {

@@ -128,7 +128,7 @@ func NtfyPriority(a alert.Alert) int {
 		return 2
 	case a.State == alert.Resolved && (a.Incident == nil || a.Incident.Update > 0):
 		return 2
-	case a.Reminder > 0:
+	case a.Reminder > 0 && !firstPage(a):
 		return 3
 	}
 	switch a.Severity {

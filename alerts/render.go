@@ -66,10 +66,15 @@ func FormatText(a alert.Alert) string {
 }
 
 // pages reports whether a notification should wake someone: a firing
-// that is no reminder and no quiet update.
+// that is no reminder and no quiet update, or the first a notifier gets
+// of its incident.
 func pages(a alert.Alert) bool {
-	return a.State == alert.Firing && a.Reminder == 0 && (a.Incident == nil || !a.Incident.Quiet)
+	return a.State == alert.Firing && (firstPage(a) || a.Reminder == 0 && (a.Incident == nil || !a.Incident.Quiet))
 }
+
+// firstPage reports whether a is a later notification of its incident
+// that is a notifier's first of it (see alert.Incident.Page).
+func firstPage(a alert.Alert) bool { return a.Incident != nil && a.Incident.Page }
 
 // nowValue is the measure a headline gives a rule: for a rate, its rate
 // now (its newest complete bucket: the window's average lags the first

@@ -212,7 +212,7 @@ func (s *Slack) Notify(ctx context.Context, a alert.Alert) error {
 	switch {
 	case a.State == alert.Resolved:
 		delete(s.threads, key)
-	case ts != "" && a.Reminder == 0 && (a.Incident == nil || a.Incident.Update == 0):
+	case ts != "" && (firstPage(a) || a.Reminder == 0 && (a.Incident == nil || a.Incident.Update == 0)):
 		if len(s.threads) >= maxSlackThreads {
 			for k := range s.threads { // drop one; a lost thread only means a new message
 				delete(s.threads, k)
