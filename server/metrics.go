@@ -236,6 +236,9 @@ func (m *Metrics) AddSource(source string) {
 	for _, r := range []SkipReason{SkipMalformed, SkipTooLong, SkipIgnored} {
 		m.linesSkipped.WithLabelValues(source, string(r))
 	}
+	for _, k := range []RotationKind{RotationRename, RotationTruncate, RotationRecreate} {
+		m.rotations.WithLabelValues(source, string(k))
+	}
 	m.lagSeconds.WithLabelValues(source)
 	m.lagBytes.WithLabelValues(source)
 }

@@ -74,8 +74,11 @@ sentinel_lines_skipped_total{reason="malformed",source="/var/log/nginx/access.lo
 sentinel_lines_skipped_total{reason="too_long",source="/var/log/nginx/access.log"} 1
 # HELP sentinel_rotations_total Rotations of a tailed file, by kind (rename, truncate, recreate).
 # TYPE sentinel_rotations_total counter
+sentinel_rotations_total{kind="recreate",source="/var/log/app.log"} 0
 sentinel_rotations_total{kind="recreate",source="/var/log/nginx/access.log"} 1
+sentinel_rotations_total{kind="rename",source="/var/log/app.log"} 0
 sentinel_rotations_total{kind="rename",source="/var/log/nginx/access.log"} 2
+sentinel_rotations_total{kind="truncate",source="/var/log/app.log"} 0
 sentinel_rotations_total{kind="truncate",source="/var/log/nginx/access.log"} 1
 # HELP sentinel_lag_seconds How far reading a source is behind: 0 when every byte written is read, else the age of the oldest unread line (at most the time since the newest line read was written), in seconds.
 # TYPE sentinel_lag_seconds gauge
