@@ -129,6 +129,11 @@ type DispatcherOptions struct {
 	// of the minute, so a storm of 10,000 transitions buzzes a phone a
 	// bounded number of times.
 	MaxPerMinute int
+	// DrainTimeout is how long Run goes on delivering once its context
+	// ends: the delivery under way and the notifications queued; what is
+	// left then stays in Pending. 0 stops at once, cutting a delivery
+	// off.
+	DrainTimeout time.Duration
 	// MinBackoff and MaxBackoff bound the exponential backoff (with jitter)
 	// between retries of a failed delivery; a receiver's Retry-After wins
 	// when longer, up to delivery.MaxServerWait.
@@ -173,9 +178,10 @@ type Dispatcher struct {
 	opts DispatcherOptions
 	log  *slog.Logger
 
-	queuesMu sync.Mutex      // guards queues, runCtx and runWG
+	queuesMu sync.Mutex      // guards queues, runCtx, runDrain and runWG
 	queues   []*queue        // the routes' queues, in order; those SetRoutes removed last, until empty
 	runCtx   context.Context // Run's, while it runs: a route added then starts its sender
+	runDrain context.Context // the deliveries', which lasts DrainTimeout longer
 	runWG    *sync.WaitGroup
 
 	// silenceMu guards fixed, silences, told and held. A queue's mu is
@@ -316,7 +322,7 @@ func (d *Dispatcher) SetRoutes(routes []Route) {
 		q := newQueue(r)
 		qs = append(qs, q)
 		if d.runCtx != nil {
-			d.start(d.runCtx, d.runWG, q)
+			d.start(d.runCtx, d.runDrain, d.runWG, q)
 		}
 	}
 	for _, q := range d.queues { // in order
@@ -333,8 +339,8 @@ func (d *Dispatcher) SetRoutes(routes []Route) {
 }
 
 // start runs q's sender under wg. The caller holds queuesMu.
-func (d *Dispatcher) start(ctx context.Context, wg *sync.WaitGroup, q *queue) {
-	wg.Go(func() { d.send(ctx, q) })
+func (d *Dispatcher) start(ctx, drain context.Context, wg *sync.WaitGroup, q *queue) {
+	wg.Go(func() { d.send(ctx, drain, q) })
 }
 
 // Silence holds back the notifications of rule until a time; a time not
@@ -637,9 +643,20 @@ func (d *Dispatcher) Pending() []alert.Alert {
 	return out
 }
 
-// Run delivers until ctx ends. Notifications still queued then stay in
+// Run delivers until ctx ends, then for up to DrainTimeout more: the
+// deliveries under way and the notifications queued (a page due as the
+// daemon stops still goes out). Notifications still queued then stay in
 // Pending. Every few seconds it sends the resolutions whose silence ended.
 func (d *Dispatcher) Run(ctx context.Context) error {
+	drain, stopDrain := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopDrain()
+	context.AfterFunc(ctx, func() {
+		if d.opts.DrainTimeout <= 0 {
+			stopDrain()
+			return
+		}
+		time.AfterFunc(d.opts.DrainTimeout, stopDrain)
+	})
 	var wg sync.WaitGroup
 	wg.Add(1)
 	go func() {
@@ -656,14 +673,14 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 		}
 	}()
 	d.queuesMu.Lock()
-	d.runCtx, d.runWG = ctx, &wg
+	d.runCtx, d.runDrain, d.runWG = ctx, drain, &wg
 	for _, q := range d.queues {
-		d.start(ctx, &wg, q)
+		d.start(ctx, drain, &wg, q)
 	}
 	d.queuesMu.Unlock()
 	<-ctx.Done()
 	d.queuesMu.Lock()
-	d.runCtx, d.runWG = nil, nil // no sender starts after this: wg.Wait may begin
+	d.runCtx, d.runDrain, d.runWG = nil, nil, nil // no sender starts after this: wg.Wait may begin
 	d.queuesMu.Unlock()
 	wg.Wait()
 	return nil
@@ -686,27 +703,30 @@ var errSilenced = errors.New("silenced")
 // checked: one goes out at most this long after its silence ends.
 const releaseEvery = 5 * time.Second
 
-// send is one route's sender.
-func (d *Dispatcher) send(ctx context.Context, q *queue) {
+// send is one route's sender. Once ctx ends it delivers what its queue
+// holds under drain, and returns when the queue is empty or drain ends.
+func (d *Dispatcher) send(ctx, drain context.Context, q *queue) {
 	tick := time.NewTicker(time.Minute)
 	defer tick.Stop()
 	for {
-		for {
+		for drain.Err() == nil {
 			a, ok := d.next(q)
 			if !ok {
 				break
 			}
-			if !d.deliver(ctx, q, a, true) {
-				return // ctx ended: a stays queued
+			if !d.deliver(drain, q, a, true) {
+				return // the drain ended: a stays queued
 			}
 			d.done(q)
+		}
+		if ctx.Err() != nil {
+			return // stopped, and drained or out of time
 		}
 		if q.removed.Load() && d.drained(q) {
 			return // SetRoutes dropped its route, and it delivered what it held
 		}
 		select {
-		case <-ctx.Done():
-			return
+		case <-ctx.Done(): // drain what is queued
 		case <-q.wake:
 		case <-tick.C:
 			if digest, ok := d.digest(q); ok {

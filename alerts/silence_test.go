@@ -201,3 +201,40 @@ func TestDispatcher_silencedWhileRetrying(t *testing.T) {
 		}
 	})
 }
+
+// TestDispatcher_drain: once Run's context ends, the delivery under way
+// and the notifications queued go out within DrainTimeout; a notifier
+// that does not answer by then is cut off, and what it did not take
+// stays in Pending.
+func TestDispatcher_drain(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var slow, stuck calls
+		d := NewDispatcher(DispatcherOptions{DrainTimeout: 5 * time.Second, Routes: []Route{
+			{Name: "slow", Notifier: NotifierFunc(func(ctx context.Context, a alert.Alert) error {
+				select {
+				case <-time.After(time.Second):
+					slow.add(a)
+					return nil
+				case <-ctx.Done():
+					return ctx.Err()
+				}
+			})},
+			{Name: "stuck", Notifier: NotifierFunc(func(ctx context.Context, a alert.Alert) error { <-ctx.Done(); stuck.add(a); return ctx.Err() })},
+		}})
+		stop := run(d)
+		d.Submit(firingAlert("a"))
+		d.Submit(firingAlert("b"))
+		synctest.Wait()
+		start := time.Now()
+		stop()
+		if took := time.Since(start); took != 5*time.Second {
+			t.Errorf("Run returned %v after its context ended, want the drain's 5s (the stuck notifier)", took)
+		}
+		if slow.n() != 2 || stuck.n() != 1 {
+			t.Errorf("slow delivered %d, stuck was cut off %d times; want both delivered, and one cut off", slow.n(), stuck.n())
+		}
+		if p := d.Pending(); len(p) != 2 {
+			t.Errorf("Pending() = %d notifications, want the 2 the stuck notifier did not take", len(p))
+		}
+	})
+}

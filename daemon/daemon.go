@@ -207,7 +207,7 @@ func New(opts Options) (*Daemon, error) {
 		for _, s := range cfg.Silences {
 			silences[s.Rule] = s.Until
 		}
-		dopts := alerts.DispatcherOptions{Routes: d.routes, MaxPerMinute: opts.MaxPerMinute, Silences: silences,
+		dopts := alerts.DispatcherOptions{Routes: d.routes, MaxPerMinute: opts.MaxPerMinute, Silences: silences, DrainTimeout: drainTimeout,
 			Site: d.grouping.Site, Labels: d.grouping.Labels, Logger: opts.Logger, Outcome: d.metrics.Notification, Now: opts.Now,
 			Delivered: d.delivered}
 		if d.links != nil {
@@ -436,6 +436,16 @@ func (d *Daemon) Run(ctx context.Context) error {
 		d.log.Warn("no notifier configured: alerts go to stdout only",
 			"hint", "set SENTINEL_NTFY_URL, SENTINEL_SLACK_WEBHOOK_URL or another variable of 'sentinel test-alert --help', or a config's notifiers:")
 	}
+	// The dispatcher outlives the rest: once they stopped, it delivers
+	// the last notifications and drains its queues (drainTimeout).
+	dctx, stopDispatch := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopDispatch()
+	dispatched := make(chan struct{})
+	if d.dispatch != nil {
+		go func() { d.dispatch.Run(dctx); close(dispatched) }()
+	} else {
+		close(dispatched)
+	}
 	g, ctx := errgroup.WithContext(ctx)
 	lines := make(chan tailer.Line, 4096)
 	g.Go(func() error {
@@ -451,9 +461,6 @@ func (d *Daemon) Run(ctx context.Context) error {
 		d.log.Info("public links", "url", d.links.URL(), "listen", d.public.Listen)
 		g.Go(func() error { return d.links.Run(ctx) })
 	}
-	if d.dispatch != nil {
-		g.Go(func() error { return d.dispatch.Run(ctx) })
-	}
 	g.Go(func() error { return d.act.Run(ctx) })
 	d.fleetRun(ctx, g)
 	g.Go(func() error { return d.loop(ctx, lines, tl) })
@@ -462,17 +469,31 @@ func (d *Daemon) Run(ctx context.Context) error {
 	for _, s := range d.streams {
 		s.s.Flush()
 	}
-	if serr := d.save(); serr != nil {
+	if serr := d.save(); serr != nil { // before the drain: a kill -9 meanwhile loses nothing
 		d.log.Error("state not saved at shutdown", "err", serr)
 	}
 	out, notes := d.takePending()
 	d.mu.Unlock()
 	d.send(out, notes)
+	if d.dispatch != nil {
+		stopDispatch()
+		<-dispatched
+		d.mu.Lock()
+		if serr := d.save(); serr != nil { // what the drain delivered is not sent again
+			d.log.Error("state not saved at shutdown", "err", serr)
+		}
+		d.mu.Unlock()
+	}
 	if cerr := d.audit.Close(); cerr != nil {
 		d.log.Error("audit log not closed", "err", cerr)
 	}
 	return err
 }
+
+// drainTimeout bounds how long a stopping daemon goes on delivering its
+// notifications (systemd waits 90 s by default before it kills): what a
+// notifier has not taken by then is saved and sent after the restart.
+const drainTimeout = 5 * time.Second
 
 // catchUpWait bounds how long after start the log's clock waits for the
 // tailer to read the files it found to their end (see quiet): once lines
