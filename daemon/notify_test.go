@@ -154,7 +154,7 @@ var headlineRE = regexp.MustCompile(`^(?:\[critical\] )?web-1: Sign-ups at ([0-9
 
 // TestDaemon_oneIncidentOnePage: the founding flood, read by the live
 // daemon, raises signup-burst on the post that crosses its threshold
-// (01:20:00, "1/s from 30 addresses") and signup-spread and traffic-spike
+// (01:20:00, "3/s from 91 addresses", its warm-up level) and signup-spread and traffic-spike
 // nine seconds later; each receiver gets exactly one firing notification,
 // ten seconds after the first, listing the three rules, whose headline
 // carries the rate and the distinct count of that moment (not of the
