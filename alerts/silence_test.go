@@ -29,6 +29,13 @@ func gatedRoute(r *record) (Route, chan struct{}) {
 	})}, open
 }
 
+// silenceFlood silences the rules of floodNotes' incident until until.
+func silenceFlood(d *Dispatcher, until time.Time) {
+	for _, rule := range []string{"signup-burst", "signup-spread", "traffic-spike"} {
+		d.Silence(rule, until)
+	}
+}
+
 // TestDispatcher_silenceAfterQueued: a silence set while a notification
 // waits in a queue (behind a slow delivery) holds it back as one set
 // before it was submitted. The page, silenced whole, is dropped; its
@@ -46,9 +53,7 @@ func TestDispatcher_silenceAfterQueued(t *testing.T) {
 		d.Submit(firingAlert("busy"))
 		d.Submit(first)
 		synctest.Wait()
-		for _, rule := range []string{"signup-burst", "signup-spread", "traffic-spike"} {
-			d.Silence(rule, time.Now().Add(time.Hour))
-		}
+		silenceFlood(d, time.Now().Add(time.Hour))
 		close(open)
 		synctest.Wait()
 		check(t, r.notes())
@@ -102,9 +107,7 @@ func TestDispatcher_silenceAfterQueuedResolution(t *testing.T) {
 		d.Submit(firingAlert("busy"))
 		d.Submit(res)
 		synctest.Wait()
-		for _, rule := range []string{"signup-burst", "signup-spread", "traffic-spike"} {
-			d.Silence(rule, time.Now().Add(time.Hour))
-		}
+		silenceFlood(d, time.Now().Add(time.Hour))
 		close(open)
 		synctest.Wait()
 		check(t, r.notes(), "firing u0 [signup-burst signup-spread traffic-spike]")

@@ -119,13 +119,7 @@ func TestServer_rates(t *testing.T) {
 	if limited != 5+1+50+10 || invalid != 10+1+100+20 {
 		t.Errorf("counted %d rate_limited and %d invalid, want %d and %d: every request counted", limited, invalid, 5+1+50+10, 10+1+100+20)
 	}
-	n := 0
-	for _, e := range s.audit.Recent() {
-		if e.Outcome == OutcomeRateLimited {
-			n++
-		}
-	}
-	if n != 2 {
+	if n := auditCount(s, OutcomeRateLimited); n != 2 {
 		t.Errorf("%d rate_limited audit entries, want 2: one per burst (the address's, then everyone's)", n)
 	}
 }

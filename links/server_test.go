@@ -256,15 +256,20 @@ func TestServer_refusals(t *testing.T) {
 	if n429 != 20-(perAddrBurst-1) {
 		t.Errorf("%d of 20 requests refused by the rate, want %d", n429, 20-(perAddrBurst-1))
 	}
-	limited := 0
-	for _, e := range s.audit.Recent() {
-		if e.Outcome == OutcomeRateLimited {
-			limited++
-		}
-	}
-	if limited != 1 {
+	if limited := auditCount(s, OutcomeRateLimited); limited != 1 {
 		t.Errorf("%d rate_limited audit entries, want one per burst", limited)
 	}
+}
+
+// auditCount counts the recent audit entries with outcome.
+func auditCount(s *Server, outcome string) int {
+	n := 0
+	for _, e := range s.audit.Recent() {
+		if e.Outcome == outcome {
+			n++
+		}
+	}
+	return n
 }
 
 // TestServer_clientAddr: X-Forwarded-For counts only from a trusted proxy
