@@ -359,6 +359,11 @@ func (n *Node) Run(ctx context.Context) error {
 				timer.Reset(0)
 				continue
 			}
+			// Redis down: this node holds no lease it can count on (the
+			// evaluator stops; its commits are fenced by the lease anyway).
+			n.mu.Lock()
+			n.role = role{}
+			n.mu.Unlock()
 			n.fallBack("redis: " + describe(err))
 			timer.Reset(backoff(failures))
 			continue
@@ -487,10 +492,8 @@ func (n *Node) roundTrip(ctx context.Context, rdb *redis.Client, want bool) erro
 			n.unconf += uint64(len(send))
 			n.met.deltas.WithLabelValues(DeltaUnconfirmed).Add(float64(len(send)))
 		}
-		n.role = role{}
-		n.met.evaluator.Set(0)
 		n.mu.Unlock()
-		return err
+		return err // the role stays: one slow round trip is a hiccup (see Run)
 	}
 	n.met.roundTrips.WithLabelValues("publish", "ok").Inc()
 	n.met.rtt.Observe(rtt.Seconds())
