@@ -440,43 +440,6 @@ func TestNode_backlogSentOnReturn(t *testing.T) {
 	}
 }
 
-// TestNode_laggingNodeCatchesUp: README, "Failure modes": a node whose
-// log lags by more than the skew falls back to its local rules "until it
-// has caught up": once its log is back within the skew of the fleet's
-// evaluation, it returns to fleet mode.
-func TestNode_laggingNodeCatchesUp(t *testing.T) {
-	t.Parallel() // waits on the wall clock: overlapped with the others that do
-	r := testutil.StartRedis(t)
-	a := startNode(t, "a", nodeConfig{url: r.URL(), skew: time.Second})
-	b := startNode(t, "b", nodeConfig{url: r.URL(), skew: time.Second})
-	waitFor(t, 5*time.Second, "both nodes in fleet mode", func() bool {
-		return a.n.Status().Mode == ModeFleet && b.n.Status().Mode == ModeFleet
-	})
-	base := time.Now().UTC().Truncate(time.Second).Add(-60 * time.Second)
-	at := func(s int) time.Time { return base.Add(time.Duration(s) * time.Second) }
-	ip := func(i int) string { return fmt.Sprintf("10.0.0.%d", i) }
-	for s := range 3 {
-		flood(t, r, []*testNode{a, b}, at(s), 2)
-	}
-	for s := 3; s < 10; s++ { // b's log stalls at second 3
-		a.second(at(s), 2, ip)
-	}
-	waitFor(t, 10*time.Second, "b in local mode, lagging", func() bool {
-		st := b.n.Status()
-		return st.Mode == ModeLocal && strings.Contains(st.Reason, "lags")
-	})
-	for s := 3; s < 10; s++ { // b catches up
-		b.second(at(s), 2, ip)
-	}
-	waitFor(t, 5*time.Second, "b back in fleet mode, caught up", func() bool { return b.n.Status().Mode == ModeFleet })
-	if got := promtest.ToFloat64(a.n.met.forced) + promtest.ToFloat64(b.n.met.forced); got < 1 {
-		t.Errorf("sentinel_fleet_boundaries_forced_total %v, want the boundaries evaluated without b counted", got)
-	}
-	if got := promtest.ToFloat64(b.n.met.fallbacks); got != 1 {
-		t.Errorf("b fell back %v times, want once", got)
-	}
-}
-
 // TestNode_pausedRedis: README, "Failure modes": Redis paused (CLIENT
 // PAUSE): two round trips in a row past the timeout count as down, and
 // the node falls back within a second; the first alone does not make it.

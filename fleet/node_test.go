@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	promtest "github.com/prometheus/client_golang/prometheus/testutil"
 	"github.com/sentinel-dev/sentinel/alert"
 	"github.com/sentinel-dev/sentinel/detector"
 	"github.com/sentinel-dev/sentinel/internal/testutil"
@@ -580,6 +581,18 @@ func TestNode_lateDeltas(t *testing.T) {
 	// a stays (or comes back, after the stall at the start while b held the
 	// lease) in fleet mode: b's lag is b's alone.
 	waitFor(t, 5*time.Second, "a in fleet mode", func() bool { return a.n.Status().Mode == ModeFleet })
+	// README: it stays in local mode "until it has caught up": its log back
+	// within the skew of the fleet's evaluation, b returns to fleet mode.
+	for s := 8; s < 12; s++ {
+		b.second(at(s), 10, ip)
+	}
+	waitFor(t, 5*time.Second, "b back in fleet mode, caught up", func() bool { return b.n.Status().Mode == ModeFleet })
+	if got := promtest.ToFloat64(a.n.met.forced) + promtest.ToFloat64(b.n.met.forced); got < 1 {
+		t.Errorf("sentinel_fleet_boundaries_forced_total %v, want the boundaries evaluated without b counted", got)
+	}
+	if got := promtest.ToFloat64(b.n.met.fallbacks); got != 1 {
+		t.Errorf("b fell back %v times, want once", got)
+	}
 }
 
 // TestNode_sites: a site's keys are its own. A node of another site on
