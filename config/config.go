@@ -11,6 +11,7 @@ import (
 	"cmp"
 	_ "embed"
 	"fmt"
+	"io"
 	"math"
 	"os"
 	"slices"
@@ -152,8 +153,16 @@ func Parse(file string, data []byte, lookup func(string) (string, bool)) (*Confi
 func parse(file string, data []byte, lookup func(string) (string, bool), layered bool) (*Config, error) {
 	d := &decoder{file: file, lookup: lookup}
 	var root yaml.Node
-	if err := yaml.Unmarshal(data, &root); err != nil {
-		return nil, Errors{syntaxError(file, err)}
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	if err := dec.Decode(&root); err != nil && err != io.EOF {
+		return nil, Errors{syntaxError(file, data, err)}
+	}
+	var extra yaml.Node
+	if err := dec.Decode(&extra); err != io.EOF {
+		if err != nil {
+			return nil, Errors{syntaxError(file, data, err)}
+		}
+		return nil, Errors{{File: file, Line: extra.Line, Msg: "a second YAML document: a config is one document (remove the ---)"}}
 	}
 	c := &Config{File: file, RuleLines: map[string]int{}, RuleOrigins: map[string]string{}}
 	doc := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map", Line: 1}

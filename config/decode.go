@@ -135,7 +135,7 @@ func (d *decoder) field(n *yaml.Node, path, name string) detector.Field {
 }
 
 // syntaxError turns a YAML syntax error into an *Error with its line.
-func syntaxError(file string, err error) *Error {
+func syntaxError(file string, data []byte, err error) *Error {
 	msg := strings.TrimPrefix(err.Error(), "yaml: ")
 	line := 0
 	if rest, ok := strings.CutPrefix(msg, "line "); ok {
@@ -144,6 +144,25 @@ func syntaxError(file string, err error) *Error {
 				line, msg = n, strings.TrimSpace(rest[i+1:])
 			}
 		}
+	}
+	lines := strings.Split(string(data), "\n")
+	switch {
+	case strings.Contains(msg, "tab character"):
+		for i, l := range lines {
+			if ind := l[:len(l)-len(strings.TrimLeft(l, " \t"))]; strings.Contains(ind, "\t") {
+				return &Error{File: file, Line: i + 1, Msg: "a tab in the indentation: YAML indents with spaces"}
+			}
+		}
+	case strings.HasPrefix(msg, "unknown anchor '"):
+		name := strings.TrimSuffix(strings.TrimPrefix(msg, "unknown anchor '"), "' referenced")
+		for i, l := range lines {
+			if strings.Contains(l, "*"+name) {
+				line = i + 1
+				break
+			}
+		}
+	case strings.HasPrefix(msg, "did not find expected") && line > 0:
+		line++ // yaml.v3 numbers a parser error's context from 0
 	}
 	return &Error{File: file, Line: line, Msg: msg}
 }
@@ -761,6 +780,10 @@ func (d *decoder) rule(n *yaml.Node, path string) (detector.Rule, bool) {
 		case "match":
 			match = d.match(v, p, mentions)
 		case "exclude":
+			if v.Kind == yaml.MappingNode && len(v.Content) == 0 {
+				d.errorf(v, p, "an empty block would leave out every event: give at least one condition")
+				return
+			}
 			if c := d.match(v, p, map[string]bool{}); c != nil {
 				exclude = append(exclude, detector.Not{Cond: c})
 			}
@@ -1146,7 +1169,11 @@ func (d *decoder) matcherNodes(names map[string]bool) []*yaml.Node {
 func (d *decoder) match(n *yaml.Node, path string, mentions map[string]bool) detector.Cond {
 	n = deref(n)
 	if n.Kind == yaml.ScalarNode && n.Tag != "!!null" {
-		return d.matcher(n.Value, n, path, mentions)
+		name, ok := d.scalar(n, path)
+		if !ok {
+			return nil
+		}
+		return d.matcher(name, n, path, mentions)
 	}
 	var all detector.All
 	before := len(d.errs)
@@ -1175,6 +1202,10 @@ func (d *decoder) match(n *yaml.Node, path string, mentions map[string]bool) det
 			}
 			all = append(all, any)
 		case "not":
+			if v.Kind == yaml.MappingNode && len(v.Content) == 0 {
+				d.errorf(v, p, "an empty block would leave out every event: give at least one condition")
+				return
+			}
 			if c := d.match(v, p, mentions); c != nil {
 				all = append(all, detector.Not{Cond: c})
 			}

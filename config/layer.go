@@ -48,12 +48,6 @@ func (d *decoder) layer(doc *yaml.Node) {
 			}
 		}
 	}
-	if !keep {
-		if disableNode != nil {
-			d.errorf(disableNode, keyDisable, "nothing to disable: defaults: false already leaves out every default rule")
-		}
-		return
-	}
 	var defRoot yaml.Node
 	if err := yaml.Unmarshal(defaultYAML, &defRoot); err != nil || len(defRoot.Content) == 0 {
 		panic("embedded defaults are not YAML") // a bug, caught by tests
@@ -61,6 +55,29 @@ func (d *decoder) layer(doc *yaml.Node) {
 	defDoc := defRoot.Content[0]
 	d.defaultNodes = map[*yaml.Node]bool{}
 	markNodes(defDoc, d.defaultNodes)
+	if !keep {
+		if disableNode != nil {
+			d.errorf(disableNode, keyDisable, "nothing to disable: defaults: false already leaves out every default rule")
+		}
+		// The embedded matchers stay: the vocabulary, not the rules.
+		if dm := mappingValue(defDoc, "matchers"); dm != nil {
+			um := mappingValue(doc, "matchers")
+			switch {
+			case um == nil:
+				setMappingValue(doc, "matchers", dm)
+			case um.Kind == yaml.MappingNode:
+				m := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map", Line: um.Line, Column: um.Column}
+				m.Content = append(m.Content, um.Content...)
+				for j := 0; j+1 < len(dm.Content); j += 2 {
+					if mappingValue(um, dm.Content[j].Value) == nil {
+						m.Content = append(m.Content, dm.Content[j], dm.Content[j+1])
+					}
+				}
+				setMappingValue(doc, "matchers", m)
+			}
+		}
+		return
+	}
 
 	// The defaults' rules, by name, in their order.
 	defRules := mappingValue(defDoc, "rules")
