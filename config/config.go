@@ -135,12 +135,25 @@ func Default() *Config {
 // references from the process environment. Its error is an [Errors] when
 // the file is invalid.
 func Load(path string) (*Config, error) {
-	data, err := os.ReadFile(path)
+	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("read config: %w", err)
 	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, MaxFileSize+1))
+	if err != nil {
+		return nil, fmt.Errorf("read config: %w", err)
+	}
+	if len(data) > MaxFileSize {
+		return nil, Errors{{File: path, Msg: fmt.Sprintf("larger than the %d MiB a config may be (is it a log?)", MaxFileSize>>20)}}
+	}
 	return Parse(path, data, os.LookupEnv)
 }
+
+// MaxFileSize bounds a config file: ten thousand rules fit in a few MiB,
+// and a file past it is more likely a log given by mistake, whose parse
+// would take memory for nothing.
+const MaxFileSize = 16 << 20
 
 // Parse validates config text laid over the embedded defaults (see
 // layer.go: its rules add to the defaults' or replace one by name,

@@ -101,15 +101,16 @@ func fingerprint(n *yaml.Node, matchers []*yaml.Node, st Settings) string {
 // maxVisits bounds the nodes walked in one config.
 const maxVisits = 100_000
 
-// maxErrors bounds the problems reported for one file.
-const maxErrors = 100
+// MaxErrors bounds the problems reported for one file; past it, one more
+// says there are more.
+const MaxErrors = 100
 
 func (d *decoder) errorf(n *yaml.Node, field, format string, args ...any) {
 	switch {
-	case len(d.errs) > maxErrors:
+	case len(d.errs) > MaxErrors:
 		return
-	case len(d.errs) == maxErrors:
-		d.errs = append(d.errs, &Error{File: d.file, Msg: fmt.Sprintf("more than %d problems; fix these first", maxErrors)})
+	case len(d.errs) == MaxErrors:
+		d.errs = append(d.errs, &Error{File: d.file, Msg: fmt.Sprintf("more than %d problems; fix these first", MaxErrors)})
 		return
 	}
 	line := 0
@@ -301,6 +302,10 @@ func (d *decoder) expand(n *yaml.Node, path, s string) (string, bool) {
 				return "", false
 			}
 			name := s[i+2 : i+end]
+			if name == "" {
+				d.errorf(n, path, "${} names no environment variable (write $$ for a literal $)")
+				return "", false
+			}
 			v, ok := d.lookup(name)
 			if !ok {
 				d.errorf(n, path, "environment variable %s is not set", name)

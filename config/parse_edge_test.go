@@ -137,3 +137,24 @@ func TestParse_defaultsFalseMatchers(t *testing.T) {
 		t.Errorf("defaults: false, match: signup-posts: %v", err)
 	}
 }
+
+// TestLoad_tooLarge: a config file past MaxFileSize (a log given by
+// mistake) is refused before it is parsed, naming the file.
+func TestLoad_tooLarge(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "access.log")
+	line := "# 203.0.113.9 - - [27/Nov/2026:01:20:00 +0000] \"GET / HTTP/1.1\" 200 512\n"
+	if err := os.WriteFile(path, []byte(strings.Repeat(line, MaxFileSize/len(line)+1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Load(path); err == nil || !strings.HasPrefix(err.Error(), path+": larger than the 16 MiB") {
+		t.Errorf("Load() error = %v, want the file too large", err)
+	}
+}
+
+// TestParse_emptyVariableName: ${} names no variable, and says so.
+func TestParse_emptyVariableName(t *testing.T) {
+	text := "rules:\n  - name: r\n    description: costs ${}\n    detector: {type: rate, window: 1m, threshold: 1}\n"
+	if _, err := Parse("x.yaml", []byte(text), noEnv); err == nil || err.Error() != "x.yaml:3: rules[0].description: ${} names no environment variable (write $$ for a literal $)" {
+		t.Errorf("Parse() error = %v", err)
+	}
+}

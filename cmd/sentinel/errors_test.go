@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -70,5 +71,24 @@ func TestRun_errorLines(t *testing.T) {
 	if code := run([]string{"--version"}, strings.NewReader(""), &stdout, &stderr); code != exitOK ||
 		!regexp.MustCompile(`^sentinel v\S+ \(go`).MatchString(stdout.String()) || stderr.Len() != 0 {
 		t.Errorf("--version = %d, stdout %q, stderr %q; want 0 and the version", code, &stdout, &stderr)
+	}
+}
+
+// TestRun_manyConfigErrors: past the 100 problems listed, the hint says
+// "more than 100", not the count of lines printed.
+func TestRun_manyConfigErrors(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("rules:\n")
+	for i := range 150 {
+		fmt.Fprintf(&b, "  - {name: r%d, detector: {type: rate, window: soon, threshold: 1}}\n", i)
+	}
+	path := filepath.Join(t.TempDir(), "many.yaml")
+	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var stdout, stderr bytes.Buffer
+	if code := run([]string{"check", "-c", path}, strings.NewReader(""), &stdout, &stderr); code != exitUsage ||
+		!strings.HasSuffix(stderr.String(), "sentinel: hint: more than 100 problem(s) in the config; nothing was run\n") {
+		t.Errorf("exit %d, stderr ends %q", code, stderr.String()[max(0, stderr.Len()-120):])
 	}
 }

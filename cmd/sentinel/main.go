@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strconv"
 	"strings"
 
 	"github.com/sentinel-dev/sentinel/config"
@@ -57,7 +58,11 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		for _, e := range cerrs {
 			fmt.Fprintf(stderr, "sentinel: error: %s\n", e)
 		}
-		fmt.Fprintf(stderr, "sentinel: hint: %d problem(s) in the config; nothing was run\n", len(cerrs))
+		n := strconv.Itoa(len(cerrs))
+		if len(cerrs) > config.MaxErrors {
+			n = fmt.Sprintf("more than %d", config.MaxErrors)
+		}
+		fmt.Fprintf(stderr, "sentinel: hint: %s problem(s) in the config; nothing was run\n", n)
 		return exitUsage
 	case errors.As(err, &uerr):
 		code = exitUsage
