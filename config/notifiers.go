@@ -3,6 +3,7 @@ package config
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"slices"
 	"strings"
@@ -95,12 +96,21 @@ func (d *decoder) notifier(n *yaml.Node, path string, names map[string]int) (Not
 	name, typ := set.Values["name"], set.Values["type"]
 	kind, known := alerts.LookupKind(typ)
 	if known {
+		for _, key := range slices.Sorted(maps.Keys(nodes)) {
+			if k := nodes[key]; !contains([]string{"name", "type", "min_severity", "rules", "timeout"}, key) && !contains(kind.Keys, key) &&
+				!(strings.HasSuffix(key, "_file") && contains(kind.Secrets, strings.TrimSuffix(key, "_file"))) {
+				d.errorf(k, join(path, key), "not an option of a %s notifier (its options: %s)", typ, strings.Join(kind.Keys, ", "))
+			}
+		}
 		d.secretFiles(path, kind.Secrets, set.Values, nodes)
 	}
 	if len(d.errs) > before {
 		return Notifier{}, false
 	}
 	switch {
+	case !known && typ != "":
+		d.errorf(nodes["type"], path+".type", "unknown notifier type %q: one of %s", typ, strings.Join(notifierTypes(), ", "))
+		return Notifier{}, false
 	case !known:
 		d.errorf(n, path+".type", "required, one of %s", strings.Join(notifierTypes(), ", "))
 		return Notifier{}, false

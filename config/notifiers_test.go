@@ -79,7 +79,11 @@ silences:
 func TestParse_notifierErrors(t *testing.T) {
 	tests := []struct{ name, text, want string }{
 		{"unknown type", "notifiers:\n  - {type: pager, url: https://x}\n",
+			"x.yaml:5: notifiers[0].type: unknown notifier type \"pager\": one of slack, webhook, ntfy, email"},
+		{"no type", "notifiers:\n  - {name: x, url: https://x}\n",
 			"x.yaml:5: notifiers[0].type: required, one of slack, webhook, ntfy, email"},
+		{"another type's option", "notifiers:\n  - {type: ntfy, url: https://ntfy.sh/abcdefghijklmnop, mention: '@here'}\n",
+			"x.yaml:5: notifiers[0].mention: not an option of a ntfy notifier (its options: url, token)"},
 		{"unknown key", "notifiers:\n  - {type: webhook, url: https://x, secrt: a}\n",
 			"x.yaml:5: notifiers[0].secrt: unknown key"},
 		{"url and url_file", "notifiers:\n  - type: webhook\n    url: https://x\n    url_file: /nonexistent\n",
