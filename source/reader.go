@@ -139,6 +139,19 @@ func Read(path string, opts Options, emit func(*parsers.Event)) (*Stats, error) 
 		br = bufio.NewReaderSize(zr, 64<<10)
 	}
 	head, _ := br.Peek(32 << 10) // a short file gives what it has
+	whole := len(head) < 32<<10
+	if !whole && bytes.IndexByte(head, '\n') < 0 {
+		// A first line longer than the head: look further, as far as a
+		// line may be long.
+		br = bufio.NewReaderSize(br, MaxLineBytes+2)
+		head, _ = br.Peek(MaxLineBytes + 2)
+		whole = len(head) < MaxLineBytes+2
+	}
+	if !whole {
+		if i := bytes.LastIndexByte(head, '\n'); i >= 0 {
+			head = head[:i+1] // the last, partial line is no line
+		}
+	}
 	first := firstLines(head, 50)
 	if len(first) == 0 {
 		// Empty (or blank): nothing to detect, nothing to count.
@@ -252,7 +265,7 @@ func readLines(br *bufio.Reader, st *Stats, f func(n int64, line []byte)) error 
 		st.Bytes += int64(len(chunk))
 		if err == bufio.ErrBufferFull {
 			if !tooLong {
-				if len(long)+len(chunk) > MaxLineBytes {
+				if len(long)+len(chunk) > MaxLineBytes+2 {
 					tooLong, long = true, long[:0]
 				} else {
 					long = append(long, chunk...)
@@ -267,7 +280,14 @@ func readLines(br *bufio.Reader, st *Stats, f func(n int64, line []byte)) error 
 				long = line[:0]
 			}
 			st.Lines++
-			if tooLong || len(line) > MaxLineBytes+2 {
+			body := len(line)
+			if body > 0 && line[body-1] == '\n' {
+				body--
+			}
+			if body > 0 && line[body-1] == '\r' {
+				body--
+			}
+			if tooLong || body > MaxLineBytes {
 				st.TooLong++
 				tooLong = false
 			} else {
