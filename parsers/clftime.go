@@ -78,11 +78,11 @@ func parseCLF(b []byte) (time.Time, bool) {
 	default:
 		return time.Time{}, false
 	}
-	t := time.Date(year, time.Month(month), day, hour, minute, sec, 0, time.UTC)
+	t := time.Date(year, time.Month(month), day, hour, minute, 0, 0, time.UTC)
 	if t.Day() != day { // 31/Feb and the like
 		return time.Time{}, false
 	}
-	return t.Add(-time.Duration(offset) * time.Second), true
+	return t.Add(time.Duration(sec-offset) * time.Second), true
 }
 
 // digits parses an unsigned decimal of at most 9 digits.

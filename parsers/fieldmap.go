@@ -668,10 +668,11 @@ func parseRFC3339(b []byte, loc *time.Location) (time.Time, bool) {
 	if month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || sec > 60 {
 		return time.Time{}, false
 	}
-	t := time.Date(year, time.Month(month), day, hour, minute, sec, nsec, zone)
+	t := time.Date(year, time.Month(month), day, hour, minute, 0, nsec, zone)
 	if t.Day() != day {
 		return time.Time{}, false
 	}
+	t = t.Add(time.Duration(sec) * time.Second) // 60: a leap second, read as the next
 	if zoned {
 		t = t.Add(-time.Duration(offset) * time.Second)
 	}
