@@ -224,7 +224,7 @@ func (r *reader) follow(ctx context.Context) error {
 		case <-modified:
 			r.checkSize(ctx)
 		case <-pollC:
-			r.checkSize(ctx)
+			r.check(ctx) // polled: the first bytes too, before reading past the offset
 		case <-w.truncatedChan():
 			r.check(ctx)
 		case <-check.C:

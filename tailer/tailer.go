@@ -257,6 +257,7 @@ type ghost struct {
 	pos     Checkpoint
 	expires time.Time
 	name    string // the file it was read from
+	counted bool   // its rotation was counted already (a truncation)
 }
 
 // ghostTTL is how long a truncated file's old position waits for a copy
@@ -336,7 +337,7 @@ func (m *manager) scan(initial bool) {
 			if !x.matches(e.start) || (!x.gz && fi.Size() < e.start.Offset) {
 				// Rewritten since the checkpoint: the old content may
 				// survive in a copy (copytruncate while stopped).
-				m.addGhost(e.start, c.name)
+				m.addGhost(e.start, c.name, c.live)
 				delete(t.files, c.id)
 				if c.live {
 					t.log.Info("file truncated or replaced since the checkpoint; reading from the start", "file", c.name, "offset", e.start.Offset)
@@ -437,7 +438,7 @@ func (m *manager) scan(initial bool) {
 			e := m.newEntry(c, x, g.pos.Offset)
 			e.path = g.pos.Path
 			e.start.Path = g.pos.Path
-			if !g.pos.Done {
+			if !g.pos.Done && !g.counted {
 				t.statsFor(e.path).renames.Add(1)
 			}
 			startReader(c, x, e, g.pos.Offset, m.modeFor(c, x))
@@ -634,7 +635,7 @@ func (m *manager) forget(e *entry) {
 	}
 	pos.Done = pos.Done || e.done
 	m.t.log.Debug("file replaced under its inode", "file", e.name, "inode", e.id.Inode, "offset", pos.Offset)
-	m.addGhost(pos, e.name)
+	m.addGhost(pos, e.name, false)
 	delete(m.t.files, e.id)
 }
 
@@ -676,7 +677,7 @@ func (m *manager) handle(ev event) {
 	case moved:
 		m.checkSources()
 	case truncated:
-		m.addGhost(ev.pos, ev.r.x.name)
+		m.addGhost(ev.pos, ev.r.x.name, true)
 		// Its copy, if logrotate made one and it was seen, holds what was
 		// not read yet.
 		t.mu.Lock()
@@ -857,12 +858,13 @@ func (m *manager) warnOnce(name, msg string, args ...any) {
 }
 
 // addGhost remembers where a file was read to before it was truncated
-// or replaced.
-func (m *manager) addGhost(pos Checkpoint, name string) {
+// or replaced; counted says its rotation was counted already (as a
+// truncation), so that its copy found later is not counted again.
+func (m *manager) addGhost(pos Checkpoint, name string, counted bool) {
 	if pos.Offset <= 0 {
 		return
 	}
-	m.ghosts = append(m.ghosts, ghost{pos: pos, expires: time.Now().Add(ghostTTL), name: name})
+	m.ghosts = append(m.ghosts, ghost{pos: pos, expires: time.Now().Add(ghostTTL), name: name, counted: counted})
 }
 
 // takeGhost returns the ghost or checkpoint x continues: a file whose
