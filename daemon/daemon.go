@@ -237,6 +237,11 @@ func New(opts Options) (*Daemon, error) {
 	for _, a := range opts.Config.Actions {
 		d.metrics.AddAction(a.Name)
 	}
+	for _, s := range opts.Sources {
+		if !strings.ContainsAny(s.Pattern, "*?[") {
+			d.metrics.AddSource(s.Pattern) // a glob's files appear with their first line
+		}
+	}
 	return d, nil
 }
 
@@ -405,9 +410,6 @@ func (d *Daemon) Run(ctx context.Context) error {
 	patterns := make([]string, len(d.opts.Sources))
 	for i, s := range d.opts.Sources {
 		patterns[i] = s.Pattern
-		if !strings.ContainsAny(s.Pattern, "*?[") {
-			d.metrics.AddSource(s.Pattern) // a glob's files appear with their first line
-		}
 	}
 	start := tailer.FromEnd
 	if d.opts.FromStart {
