@@ -5,14 +5,11 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
 	"unsafe"
-
-	"github.com/sentinel-dev/sentinel/internal/benchlog"
 )
 
 // openPTY opens a pseudo-terminal: the master, to read what is written,
@@ -45,15 +42,7 @@ func openPTY(tb testing.TB) (master, slave *os.File) {
 // shows a progress bar on stderr … cleared when done; never with
 // `--output json`" (docs/replay.md), on a real pseudo-terminal.
 func TestReplay_progressOnTerminal(t *testing.T) {
-	p := filepath.Join(t.TempDir(), "big.log")
-	f, err := os.Create(p)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := benchlog.Write(f, 30_000, 500, 1, benchlog.Sessions); err != nil { // ~6 MB
-		t.Fatal(err)
-	}
-	f.Close()
+	p := bigSessionsLog(t)
 	if fi, _ := os.Stat(p); fi.Size() < progressMinBytes {
 		t.Fatalf("input of %d bytes, want at least %d", fi.Size(), progressMinBytes)
 	}

@@ -112,9 +112,10 @@ func TestProgressBar_redraws(t *testing.T) {
 	})
 }
 
-// TestReplay_noProgressWhenPiped: replay's stderr in tests is a buffer,
-// so a text replay of a large input prints nothing there.
-func TestReplay_noProgressWhenPiped(t *testing.T) {
+// bigSessionsLog writes ordinary traffic of about 6 MB, past the progress
+// bar's 4 MB, and returns its path.
+func bigSessionsLog(t *testing.T) string {
+	t.Helper()
 	p := filepath.Join(t.TempDir(), "big.log")
 	f, err := os.Create(p)
 	if err != nil {
@@ -124,6 +125,13 @@ func TestReplay_noProgressWhenPiped(t *testing.T) {
 		t.Fatal(err)
 	}
 	f.Close()
+	return p
+}
+
+// TestReplay_noProgressWhenPiped: replay's stderr in tests is a buffer,
+// so a text replay of a large input prints nothing there.
+func TestReplay_noProgressWhenPiped(t *testing.T) {
+	p := bigSessionsLog(t)
 	var stdout, stderr bytes.Buffer
 	if code := run([]string{"replay", "-q", p}, strings.NewReader(""), &stdout, &stderr); code != exitOK || stderr.Len() != 0 {
 		t.Errorf("exit %d, stderr %q; want 0 and nothing", code, stderr.String())
