@@ -564,9 +564,22 @@ func (d *Dispatcher) Submit(a alert.Alert) {
 				i = 0
 			}
 			i += head
+			gone := q.items[i]
 			q.items = slices.Delete(q.items, i, i+1)
 			q.dropped++
 			d.opts.Outcome(r.Name, delivery.Dropped)
+			if gone.first {
+				// The page of an incident: its newer state takes it over
+				// (a resolution goes out as it is: the incident came and
+				// went while the notifier was backed up), or the
+				// incident's next notification does.
+				switch k := incidentKey(gone.a); {
+				case k == incidentKey(it.a) && it.a.State == alert.Firing:
+					it = item{a: pageRoute(it.a), first: true}
+				case k != incidentKey(it.a):
+					d.passFirst(q, k, i)
+				}
+			}
 		}
 		q.items = append(q.items, it)
 		q.mu.Unlock()

@@ -241,3 +241,36 @@ func TestDispatcher_drain(t *testing.T) {
 		}
 	})
 }
+
+// TestDispatcher_fullQueueKeepsThePage: a full queue that drops an
+// incident's page (replaced by its newer state, here a quiet update)
+// passes the page on: the update pages in its stead.
+func TestDispatcher_fullQueueKeepsThePage(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var r record
+		route, open := gatedRoute(&r)
+		d := NewDispatcher(DispatcherOptions{Routes: []Route{route}, QueueSize: 1})
+		stop := run(d)
+		defer stop()
+		g := NewGrouper(GroupOptions{Overlap: overlaps([2]string{"a", "b"})})
+		m := &meter{rules: []string{"a"}}
+		g.Add(tr("a", alert.Firing, alert.Critical, 0))
+		first := g.Due(t0.Add(10*time.Second), m.measure)
+		g.Add(tr("b", alert.Firing, alert.Warning, 20))
+		m.rules = []string{"a", "b"}
+		update := g.Due(t0.Add(80*time.Second), m.measure)
+		if len(first) != 1 || len(update) != 1 || !update[0].Incident.Quiet {
+			t.Fatalf("grouper: %v then %v, want the page and a quiet update", first, update)
+		}
+		d.Submit(firingAlert("busy"))
+		synctest.Wait()
+		d.Submit(first[0])
+		d.Submit(update[0]) // the queue holds one: it replaces the page
+		close(open)
+		synctest.Wait()
+		check(t, r.notes(), "firing u1 [a b] new[b]")
+		if got := r.all[0]; !pages(got) {
+			t.Errorf("the update in the dropped page's stead does not page: %+v", got.Incident)
+		}
+	})
+}
