@@ -663,9 +663,23 @@ func (d *decoder) settings(n *yaml.Node, s *Settings) {
 		case "public":
 			s.Public = d.public(v, path)
 		case "skew":
-			s.Skew, _ = d.duration(v, path)
+			if r, ok := d.duration(v, path); ok {
+				// 0 would be taken as the default; past MaxJump a line
+				// that late is a jump the engine holds back anyway.
+				if r <= 0 || r > detector.MaxJump {
+					d.errorf(v, path, "must be within 0 (exclusive) and 1h")
+				}
+				s.Skew = r
+			}
 		case "top":
-			s.TopN, _ = d.integer(v, path)
+			if k, ok := d.integer(v, path); ok {
+				// 0 would be taken as the default; an alert names at
+				// most what a bucket's summary keeps.
+				if k < 1 || k > detector.DefaultKeysPerBucket {
+					d.errorf(v, path, "must be within 1..%d", detector.DefaultKeysPerBucket)
+				}
+				s.TopN = k
+			}
 		case "remind_every":
 			if r, ok := d.duration(v, path); ok {
 				if r != 0 && r < time.Minute {
