@@ -2,6 +2,7 @@ package scenario
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -27,11 +28,10 @@ func Table(cells []*Cell, m Mode) string {
 		}
 	}
 	var sizes []float64
-	for _, s := range Sizes {
-		if ran[s] {
-			sizes = append(sizes, s)
-		}
+	for s := range ran { // the table's, and any other a caller chose
+		sizes = append(sizes, s)
 	}
+	slices.Sort(sizes)
 	at := map[string]*Cell{}
 	pass, run := 0, 0
 	for _, c := range cells {

@@ -56,7 +56,7 @@ func run(args []string, stderr io.Writer) int {
 	fs.StringVar(&mf.sentinel, "sentinel", "", "with -matrix: the sentinel binary to replay with (default: built from ./cmd/sentinel)")
 	fs.StringVar(&mf.docs, "docs", "", "with -matrix: compare the table with this file's generated section (docs/rules.md)")
 	fs.BoolVar(&mf.update, "update", false, "with -matrix -docs: rewrite the section instead of comparing")
-	fs.StringVar(&mf.cells, "cells", "", "with -matrix: only these cells, e.g. signup-drip@300,benign (a row alone: every size; @50: every row)")
+	fs.StringVar(&mf.cells, "cells", "", "with -matrix: only these cells, e.g. signup-drip@300,benign (a row alone: every size; @50: every row; a size off the table, e.g. @1000, runs too)")
 	fs.StringVar(&mf.log, "log", "", "with -matrix: write the log of one cell (ROW@SIZE) instead, for sentinel explain")
 	fs.StringVar(&mf.out, "o", "", "with -log: the file to write (default standard output)")
 	fs.IntVar(&mf.parallel, "parallel", runtime.NumCPU(), "with -matrix: cells replayed at once")

@@ -6,7 +6,10 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
+
+	"github.com/sentinel-dev/sentinel/internal/scenario"
 )
 
 // samplesDir is the committed samples/ directory, from this package.
@@ -98,5 +101,26 @@ func TestRun_matrixLog(t *testing.T) {
 	}
 	if n := bytes.Count(data, []byte("\n")); n < 1000 || !bytes.Contains(stderr.Bytes(), []byte("attack signup-drip from 2026-11-25T09:30:00Z")) {
 		t.Errorf("wrote %d lines; stderr %q", n, stderr.String())
+	}
+}
+
+// TestSelectCells_offTheTable: a size between or past the table's runs
+// too (a site the table does not pin); nonsense is an error naming it.
+func TestSelectCells_offTheTable(t *testing.T) {
+	cells, err := selectCells(scenario.Rows, "benign@100,log-stops@0.7")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(cells) != 2 || cells[0].Name() != "benign@100" || cells[1].Name() != "log-stops@0.7" {
+		var names []string
+		for _, c := range cells {
+			names = append(names, c.Name())
+		}
+		t.Fatalf("cells = %v, want [benign@100 log-stops@0.7]", names)
+	}
+	for _, bad := range []string{"benign@0", "benign@-2", "benign@x", "benign@5001"} {
+		if _, err := selectCells(scenario.Rows, bad); err == nil || !strings.Contains(err.Error(), "no site size") {
+			t.Errorf("selectCells(%q) = %v, want an error naming the size", bad, err)
+		}
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -76,6 +77,10 @@ func runMatrix(ctx context.Context, f matrixFlags, stdout, stderr io.Writer) int
 		if scenario.Included(c.Row, c.Size, mode) {
 			total++
 		}
+	}
+	if total == 0 {
+		fmt.Fprintf(stderr, "samplegen: none of these cells is in the %s matrix (it runs fewer rows at the bigger sizes); -matrix full runs every cell\n", mode)
+		return 2
 	}
 	err = scenario.Run(ctx, &scenario.Replayer{Binary: bin}, cells, mode, f.parallel, func(c *scenario.Cell) {
 		n++
@@ -157,17 +162,27 @@ func selectCells(all []*scenario.Row, list string) ([]*scenario.Cell, error) {
 	return cells, nil
 }
 
+// maxSize bounds a site size off the table: an hour at 5,000 requests a
+// second is 18 million lines.
+const maxSize = 5000
+
+// parseSize reads a site size: one of the table's, or any other up to
+// maxSize requests a second (a site between or past the table's, which
+// the table does not pin).
 func parseSize(s string) (float64, error) {
 	for _, size := range scenario.Sizes {
 		if scenario.SizeLabel(size) == s {
 			return size, nil
 		}
 	}
+	if v, err := strconv.ParseFloat(s, 64); err == nil && v > 0 && v <= maxSize {
+		return v, nil
+	}
 	var known []string
 	for _, size := range scenario.Sizes {
 		known = append(known, scenario.SizeLabel(size))
 	}
-	return 0, fmt.Errorf("no site size %q (sizes: %s)", s, strings.Join(known, ", "))
+	return 0, fmt.Errorf("no site size %q (the table's: %s; or any other above 0 and up to %d requests a second)", s, strings.Join(known, ", "), maxSize)
 }
 
 // writeCellLog writes the log of one cell, for `sentinel explain`, and
