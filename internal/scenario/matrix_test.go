@@ -219,3 +219,33 @@ func TestMain(m *testing.M) {
 	}
 	os.Exit(code)
 }
+
+// TestMatrix_offTheTable runs ordinary days at sizes between the table's,
+// where a site's normal sits just over a drop rule's floor: its requests
+// come in visits, and half a minute between two visits is ordinary. At a
+// twentieth of the normal `log-stops` paged all three (2 lines in 30 s
+// on a normal of 1.35/s).
+func TestMatrix_offTheTable(t *testing.T) {
+	bin := sentinelBinary(t)
+	var cells []*Cell
+	for _, c := range []struct {
+		row  string
+		size float64
+	}{{"benign", 1}, {"benign-proxy", 1}, {"mobile-carrier-nat", 0.7}} {
+		r, err := Find(Rows, c.row)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cells = append(cells, Matrix([]*Row{r}, []float64{c.size})...)
+	}
+	if err := Run(context.Background(), &Replayer{Binary: bin}, cells, Pinned, runtime.NumCPU(), nil); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range cells {
+		if c.Verdict == nil {
+			t.Errorf("%s did not run", c.Name())
+		} else if !c.Verdict.Pass {
+			t.Errorf("%s: %v", c.Name(), c.Verdict.Reason)
+		}
+	}
+}
