@@ -1111,3 +1111,65 @@ func checkOffender(t *testing.T, firing []alert.Alert, fire bool, start, from ti
 		}
 	}
 }
+
+// TestDefault_loginFailureSpreadBusySite replays a busy site's ordinary
+// failed log-ins from the log's first line through the default
+// login-failure-spread rule: 1,000 requests a second, 2% log-ins, a
+// quarter failing, each from an address of its own (1,500 in 5 minutes).
+// When a distinct count learned nothing before its window had filled, its
+// warm-up floor alone held it meanwhile, and the site's 1,500 passed it 3
+// minutes in. A wave of 100 new addresses a second in the warm-up still
+// fires it.
+func TestDefault_loginFailureSpreadBusySite(t *testing.T) {
+	c := Default()
+	var rules []detector.Rule
+	for _, r := range c.Rules {
+		if r.Name == "login-failure-spread" {
+			rules = append(rules, r)
+		}
+	}
+	if len(rules) != 1 {
+		t.Fatal("defaults lack login-failure-spread")
+	}
+	start := time.Date(2026, 11, 25, 8, 0, 0, 0, time.UTC)
+	for _, tt := range []struct {
+		name string
+		wave bool
+	}{{"ordinary", false}, {"a wave at +20m", true}} {
+		t.Run(tt.name, func(t *testing.T) {
+			var firing []alert.Alert
+			opts := c.EngineOptions()
+			opts.Emit = func(a alert.Alert) {
+				if a.State == alert.Firing {
+					firing = append(firing, a)
+				}
+			}
+			e, err := detector.NewEngine(rules, opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			n := 0
+			post := func(at time.Duration) {
+				ev := event("POST", "/users/log_in", "", 200, fmt.Sprintf("10.%d.%d.%d", n>>16&255, n>>8&255, n&255), "Mozilla/5.0")
+				ev.Time = start.Add(at)
+				e.Observe(ev)
+				n++
+			}
+			for at := time.Duration(0); at < 40*time.Minute; at += 200 * time.Millisecond {
+				post(at) // 5 a second
+				if tt.wave && at >= 20*time.Minute && at < 22*time.Minute {
+					for range 20 {
+						post(at)
+					}
+				}
+			}
+			e.Flush()
+			switch {
+			case !tt.wave && len(firing) > 0:
+				t.Errorf("fired at +%v: %v", firing[0].Time.Sub(start), firing[0].Value)
+			case tt.wave && (len(firing) == 0 || firing[0].Time.Before(start.Add(20*time.Minute)) || firing[0].Time.After(start.Add(22*time.Minute))):
+				t.Errorf("the wave: %v, want firing within its 2 minutes", firing)
+			}
+		})
+	}
+}

@@ -17,6 +17,10 @@ type learned struct {
 	// (Poisson) bounds the spread from below over the window; else a count,
 	// whose noise is its square root.
 	poisson bool
+	// partial: the value over part of the window is learned before the
+	// window has filled (see learnFrom): a rate scaled to the whole window
+	// (the events over the time they took), a distinct count as it is.
+	partial bool
 	// share, when set, makes the value a share of the events it counts
 	// (a ratio), whose noise is binomial.
 	share func() uint64
@@ -27,8 +31,8 @@ type learned struct {
 	alpha    float64 // weight of a new value, from the half-life and the bucket width
 }
 
-func newLearned(b *Baseline, window, tick time.Duration, poisson bool) *learned {
-	return &learned{cfg: b, window: window, poisson: poisson,
+func newLearned(b *Baseline, window, tick time.Duration, poisson, partial bool) *learned {
+	return &learned{cfg: b, window: window, poisson: poisson, partial: poisson || partial,
 		alpha: 1 - math.Exp2(-float64(tick)/float64(b.HalfLife))}
 }
 
@@ -170,12 +174,19 @@ func (l *learned) learn(v float64, active bool, at, start time.Time) {
 
 // learnFrom is how long after the log's first line a baseline starts
 // learning. A rate can be measured over part of its window (the events over
-// the time they took) once a quarter of it has passed; a count or a share
-// over part of a window is only part of one, and waits for the window to
-// fill. Learning early matters for long windows: an hourly rule that waited
-// for its hour would learn for its warm-up only after it, blind meanwhile.
+// the time they took) once a quarter of it has passed. A distinct count
+// over part of its window is learned from then too, as it is: under the
+// window's, so the normal starts low and climbs as the window fills, and
+// the warm-up floor holds the threshold meanwhile. Waiting for the window
+// to fill left the warm-up floor alone until then, and a busy site's
+// ordinary count passes it (1,500 addresses failing to log in over 5
+// minutes at 1,000 requests a second, against 1,000), while a first value
+// learned past the floor is taken for an attack's. A share over part of a
+// window is only part of one, and waits for the window to fill. Learning
+// early matters for long windows too: an hourly rule that waited for its
+// hour would learn for its warm-up only after it, blind meanwhile.
 func (l *learned) learnFrom() time.Duration {
-	if l.poisson {
+	if l.partial {
 		return l.window / 4
 	}
 	return l.window

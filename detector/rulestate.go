@@ -98,7 +98,7 @@ func newRuleState(r Rule, opts *Options) *ruleState {
 	s.judge, _ = s.k.(judge)
 	if b := r.Baseline; b != nil && s.judge == nil {
 		tick := time.Duration(s.w.width) * opts.Resolution
-		s.base = newLearned(b, r.Window, tick, s.k.unit() == alert.PerSecond)
+		s.base = newLearned(b, r.Window, tick, s.k.unit() == alert.PerSecond, s.k.unit() == alert.Distinct)
 		if r.Type == Ratio {
 			s.base.share = func() uint64 { return s.w.total }
 		}

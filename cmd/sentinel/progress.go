@@ -20,6 +20,10 @@ const progressMinBytes = 4 << 20
 // progressEvery is how often the bar is redrawn.
 const progressEvery = 250 * time.Millisecond
 
+// barEvery is progressEvery, but for a test on a real terminal, whose
+// replay may end before a quarter of a second (a var for that alone).
+var barEvery = progressEvery
+
 // progressBar draws one line on a terminal's stderr while a replay reads:
 // a bar, the lines and bytes read, lines/s and the time left. It is hand
 // written rather than schollz/progressbar: it is one line redrawn with
@@ -55,7 +59,7 @@ func newProgressBar(stderr io.Writer, inputs []replay.Input) *progressBar {
 	if total < progressMinBytes {
 		return nil
 	}
-	return startProgressBar(f, total, time.Now, progressEvery)
+	return startProgressBar(f, total, time.Now, barEvery)
 }
 
 // progressTotal is the size of the inputs a bar can measure: regular

@@ -42,6 +42,11 @@ func openPTY(tb testing.TB) (master, slave *os.File) {
 // shows a progress bar on stderr … cleared when done; never with
 // `--output json`" (docs/replay.md), on a real pseudo-terminal.
 func TestReplay_progressOnTerminal(t *testing.T) {
+	// Redrawn every millisecond: the replay of 6 MB may take less than
+	// progressEvery, and the bar is first drawn after one period (it
+	// passed before only while an alert printed above the bar drew it).
+	defer func(d time.Duration) { barEvery = d }(barEvery)
+	barEvery = time.Millisecond
 	p := bigSessionsLog(t)
 	if fi, _ := os.Stat(p); fi.Size() < progressMinBytes {
 		t.Fatalf("input of %d bytes, want at least %d", fi.Size(), progressMinBytes)
