@@ -78,7 +78,8 @@ func TestRun_matrixBadUsage(t *testing.T) {
 	for _, args := range [][]string{
 		{"-matrix", "most"},
 		{"-matrix", "pinned", "-cells", "nope@2"},
-		{"-matrix", "pinned", "-cells", "benign@7"},
+		{"-matrix", "pinned", "-cells", "benign@0"},
+		{"-matrix", "pinned", "-cells", "benign@100"}, // the pinned matrix runs nothing between 50 and 300 req/s
 		{"-matrix", "pinned", "-update"},
 		{"-matrix", "pinned", "-docs", "x.md", "-cells", "benign@2"},
 		{"-matrix", "pinned", "-log", "benign"},
