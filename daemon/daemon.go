@@ -109,6 +109,10 @@ type Daemon struct {
 	started  time.Time
 	fleet    *fleet.Node // nil without settings.fleet (daemon/fleet.go)
 
+	// reloading serialises Reload, called by SIGHUP and POST /reload
+	// alike: the config read last is the one swapped in last.
+	reloading sync.Mutex
+
 	mu      sync.Mutex // guards everything below
 	cfg     *config.Config
 	eng     *detector.Engine
@@ -881,6 +885,8 @@ func (d *Daemon) Reload() error {
 	if d.opts.Load == nil {
 		return errors.New("no config file to reload")
 	}
+	d.reloading.Lock()
+	defer d.reloading.Unlock()
 	cfg, err := d.opts.Load()
 	if err != nil {
 		d.metrics.ConfigReload(err, d.now())

@@ -20,6 +20,8 @@ import (
 	"github.com/sentinel-dev/sentinel/alerts"
 	"github.com/sentinel-dev/sentinel/config"
 	"github.com/sentinel-dev/sentinel/daemon"
+	"github.com/sentinel-dev/sentinel/parsers"
+	"github.com/sentinel-dev/sentinel/replay"
 	"github.com/sentinel-dev/sentinel/server"
 	"github.com/sentinel-dev/sentinel/state"
 )
@@ -142,6 +144,16 @@ func runDaemon(ctx context.Context, stdout, stderr io.Writer, f runFlags, args [
 	if err != nil {
 		return err
 	}
+	// The input flags are checked as replay checks them (README: Commands).
+	if !parsers.Known(f.format) {
+		return usagef("unknown --format %q (known: %s)", f.format, strings.Join(parsers.Names(), ", "))
+	}
+	if fm, _ := parsers.Lookup(f.format); fm.Needs != "" {
+		return usagef("--format %s needs a field mapping or a pattern: name it in a config source (fields:, pattern:) and use -c", f.format)
+	}
+	if f.skew < 0 {
+		return usagef("--skew must not be negative")
+	}
 	cfg, err := loadConfig(f.config, stderr)
 	if err != nil {
 		return err
@@ -164,7 +176,18 @@ func runDaemon(ctx context.Context, stdout, stderr io.Writer, f runFlags, args [
 	}
 	if len(sources) == 0 {
 		for _, s := range cfg.Sources {
-			sources = append(sources, daemon.Source{Pattern: s.Path, Format: s.Format, Parser: s.Options})
+			// The flags override the sources' own, as in replay.
+			o, format := s.Options, s.Format
+			if popts.Location != nil {
+				o.Location = popts.Location
+			}
+			if !popts.Date.IsZero() {
+				o.Date = replay.DayIn(popts.Date, o.Location)
+			}
+			if !parsers.IsAuto(f.format) {
+				format = f.format
+			}
+			sources = append(sources, daemon.Source{Pattern: s.Path, Format: format, Parser: o})
 		}
 	}
 	if len(sources) == 0 {
