@@ -377,6 +377,9 @@ func (s *Slack) mapError(op string, st *httpStatus, err error) error {
 	if err == nil {
 		return nil
 	}
+	if st.code >= 300 && st.code < 400 { // as delivery.Do: a redirect is not followed, and not retried
+		return delivery.Permanent(delivery.RedactedError(fmt.Sprintf("%s: HTTP %d redirect not followed: give the final URL", op, st.code), s.secrets...))
+	}
 	if st.code != 0 && st.code != http.StatusOK {
 		return delivery.StatusError(op, st.code, delivery.ParseRetryAfter(st.retryAfter, time.Now()),
 			alert.Sanitize(strings.TrimSpace(st.body.String()), delivery.MaxQuotedBytes), s.secrets...)
