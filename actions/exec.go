@@ -194,12 +194,16 @@ func sanitizeOutput(s string) string {
 }
 
 // limitedBuffer keeps the first maxOutputBytes written to it and
-// discards the rest, so a chatty program cannot fill the memory.
-type limitedBuffer struct{ bytes.Buffer }
+// discards the rest, so a chatty program cannot fill the memory. The
+// buffer is a field, not embedded: an embedded bytes.Buffer's ReadFrom,
+// which io.Copy (and so os/exec) prefers to Write, would take it all.
+type limitedBuffer struct{ buf bytes.Buffer }
 
 func (b *limitedBuffer) Write(p []byte) (int, error) {
-	if room := maxOutputBytes - b.Len(); room > 0 {
-		b.Buffer.Write(p[:min(len(p), room)])
+	if room := maxOutputBytes - b.buf.Len(); room > 0 {
+		b.buf.Write(p[:min(len(p), room)])
 	}
 	return len(p), nil
 }
+
+func (b *limitedBuffer) String() string { return b.buf.String() }

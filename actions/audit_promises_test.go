@@ -1,0 +1,131 @@
+package actions
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// TestAudit_execOutputCapped: docs/actions.md, "its first 4 KiB of
+// output go to the log and the audit" (and a chatty program cannot fill
+// the memory): 200 lines of 51 bytes must come back as at most 4 KiB.
+func TestAudit_execOutputCapped(t *testing.T) {
+	e, err := NewExec(ExecOptions{Command: []string{script(t, `i=0; while [ $i -lt 200 ]; do echo 'abcdefghijklmnopqrstuvwxyz0123456789abcdefghijklmn'; i=$((i+1)); done`)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := e.Do(context.Background(), Call{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Output) > 4<<10 || !strings.HasPrefix(res.Output, "abcdefghij") {
+		t.Errorf("output is %d bytes, want at most the first 4096", len(res.Output))
+	}
+	// The same through io.Copy, as os/exec feeds it: the buffer must not
+	// grow past the cap.
+	var b limitedBuffer
+	if _, err := io.Copy(&b, strings.NewReader(strings.Repeat("x", 1<<20))); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(b.String()); n != 4<<10 {
+		t.Errorf("io.Copy of 1 MiB kept %d bytes, want 4096", n)
+	}
+}
+
+// TestAudit_execEnvironment: "It runs with PATH and the SENTINEL_*
+// variables only, none of sentinel's own secrets."
+func TestAudit_execEnvironment(t *testing.T) {
+	if _, err := os.Stat("/proc/self/environ"); err != nil {
+		t.Skip("no /proc")
+	}
+	t.Setenv("FLAGS_TOKEN", "tok-SECRET")
+	t.Setenv("HOME", "/home/someone")
+	e, err := NewExec(ExecOptions{Command: []string{script(t, `tr '\0' '\n' < /proc/$$/environ`)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := e.Do(context.Background(), Call{Action: "a", Phase: Revert, Key: "a:r:1:revert", Alert: fire("r", t0)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]bool{}
+	for _, kv := range strings.Split(res.Output, "\n") {
+		name, _, _ := strings.Cut(kv, "=")
+		seen[name] = true
+		if name != "PATH" && !strings.HasPrefix(name, "SENTINEL_") {
+			t.Errorf("the program's environment holds %q", kv)
+		}
+	}
+	for _, name := range []string{"PATH", "SENTINEL_RULE", "SENTINEL_PHASE", "SENTINEL_KEYS", "SENTINEL_IDEMPOTENCY_KEY", "SENTINEL_ALERT_JSON"} {
+		if !seen[name] {
+			t.Errorf("the program's environment lacks %s (got %q)", name, res.Output)
+		}
+	}
+}
+
+// TestAudit_webhookRequest: the request as docs/actions.md describes it:
+// POST unless a method is given, Idempotency-Key as given, and with a
+// secret X-Sentinel-Timestamp and X-Sentinel-Signature:
+// sha256=HEX(HMAC-SHA256(secret, timestamp + "." + body)); no body, no
+// Content-Type.
+func TestAudit_webhookRequest(t *testing.T) {
+	type got struct {
+		method, ctype, key, ts, sig, body string
+	}
+	var mu sync.Mutex
+	var reqs []got
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		mu.Lock()
+		reqs = append(reqs, got{r.Method, r.Header.Get("Content-Type"), r.Header.Get("Idempotency-Key"),
+			r.Header.Get("X-Sentinel-Timestamp"), r.Header.Get("X-Sentinel-Signature"), string(b)})
+		mu.Unlock()
+	}))
+	defer srv.Close()
+	now := time.Unix(1764206400, 0)
+	w, err := NewWebhook(WebhookOptions{URL: srv.URL + "/flag", Body: `{"rule": {{json .Rule}}}`, Secret: "s3cret",
+		Now: func() time.Time { return now }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.Do(context.Background(), Call{Key: "signups-off:r:1:apply", Alert: fire("r", t0)}); err != nil {
+		t.Fatal(err)
+	}
+	bare, _ := NewWebhook(WebhookOptions{Method: "delete", URL: srv.URL + "/flag"})
+	if _, err := bare.Do(context.Background(), Call{Key: "k2"}); err != nil {
+		t.Fatal(err)
+	}
+	mac := hmac.New(sha256.New, []byte("s3cret"))
+	mac.Write([]byte(`1764206400.{"rule": "r"}`))
+	want := []got{
+		{"POST", "application/json", "signups-off:r:1:apply", "1764206400", "sha256=" + hex.EncodeToString(mac.Sum(nil)), `{"rule": "r"}`},
+		{"DELETE", "", "k2", "", "", ""},
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(reqs) != 2 {
+		t.Fatalf("%d requests, want 2", len(reqs))
+	}
+	for i := range want {
+		if reqs[i] != want[i] {
+			t.Errorf("request %d = %+v\nwant        %+v", i, reqs[i], want[i])
+		}
+	}
+}
+
+// TestAudit_defaults: the defaults docs/actions.md and the README give.
+func TestAudit_defaults(t *testing.T) {
+	if DefaultRevertAfter != 10*time.Minute || DefaultCooldown != 5*time.Minute || DefaultMaxPerHour != 4 ||
+		DefaultMaxPerDay != 12 || DefaultRetries != 3 || DefaultTimeout != 10*time.Second || DefaultAuditMaxBytes != 10<<20 {
+		t.Error("a default differs from the docs (revert_after 10m, cooldown 5m, caps 4 and 12, retries 3, timeout 10s, audit 10 MB)")
+	}
+}
