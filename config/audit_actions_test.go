@@ -1,0 +1,75 @@
+package config
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/sentinel-dev/sentinel/actions"
+	"github.com/sentinel-dev/sentinel/alert"
+)
+
+// TestAudit_actionDefaults: README and docs/actions.md, an action that
+// leaves its guardrails out gets revert_after 10m, cooldown 5m, caps 4
+// and 12, retries 3, no max_duration, not a dry run.
+func TestAudit_actionDefaults(t *testing.T) {
+	c, err := Parse("x.yaml", []byte(oneRule+"actions:\n  - {name: a, rules: [r], webhook: {url: https://x.example/f}, revert: {body: x}}\n"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := c.Actions[0]
+	if a.RevertAfter != 10*time.Minute || a.Cooldown != 5*time.Minute || a.MaxPerHour != 4 || a.MaxPerDay != 12 ||
+		a.Retries != 3 || a.MaxDuration != 0 || a.DryRun {
+		t.Errorf("defaults = %+v", a)
+	}
+}
+
+// TestAudit_actionURLFileHidden: "the logs, the audit and the status show
+// the URL without its userinfo and query (without its path too when it
+// comes from url_file)" — for the revert that inherits it too.
+func TestAudit_actionURLFileHidden(t *testing.T) {
+	f := filepath.Join(t.TempDir(), "url")
+	if err := os.WriteFile(f, []byte("https://flags.example.com/hook/T0K3N-PATH\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c, err := Parse("x.yaml", []byte(oneRule+"actions:\n  - {name: a, rules: [r], webhook: {url_file: "+f+"}, revert: {method: DELETE}}\n"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range []actions.Step{c.Actions[0].Do, c.Actions[0].Undo} {
+		if got := s.String(); strings.Contains(got, "T0K3N") || !strings.Contains(got, "flags.example.com") {
+			t.Errorf("shown as %q, want the host without the path", got)
+		}
+	}
+}
+
+// TestAudit_actionTimeout: "timeout: per attempt", the revert's too.
+func TestAudit_actionTimeout(t *testing.T) {
+	release := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+	}))
+	defer srv.Close()
+	defer close(release)
+	env := map[string]string{"URL": srv.URL + "/f"}
+	c, err := Parse("x.yaml", []byte(oneRule+"actions:\n  - {name: a, rules: [r], timeout: 200ms, webhook: {url: '${URL}'}, revert: {method: DELETE}}\n"),
+		func(k string) (string, bool) { v, ok := env[k]; return v, ok })
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range []actions.Step{c.Actions[0].Do, c.Actions[0].Undo} {
+		start := time.Now()
+		_, err := s.Do(context.Background(), actions.Call{Action: "a", Key: "k", Alert: alert.Alert{Rule: "r"}})
+		if d := time.Since(start); err == nil || d > 1500*time.Millisecond {
+			t.Errorf("%s: Do() = %v after %v, want a timeout after 200ms", s, err, d)
+		}
+	}
+}
