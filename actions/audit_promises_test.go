@@ -13,6 +13,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/google/go-cmp/cmp"
 )
 
 // TestAudit_execOutputCapped: docs/actions.md, "its first 4 KiB of
@@ -127,5 +129,23 @@ func TestAudit_defaults(t *testing.T) {
 	if DefaultRevertAfter != 10*time.Minute || DefaultCooldown != 5*time.Minute || DefaultMaxPerHour != 4 ||
 		DefaultMaxPerDay != 12 || DefaultRetries != 3 || DefaultTimeout != 10*time.Second || DefaultAuditMaxBytes != 10<<20 {
 		t.Error("a default differs from the docs (revert_after 10m, cooldown 5m, caps 4 and 12, retries 3, timeout 10s, audit 10 MB)")
+	}
+}
+
+// TestAudit_capsZeroMeanNone: "max_per_hour: 2 # caps (defaults 4 and
+// 12; 0: none)": with both caps and the cooldown 0, every episode applies.
+func TestAudit_capsZeroMeanNone(t *testing.T) {
+	m, got := newPlanner(flagAction(t, func(a *Action) { a.Cooldown, a.MaxPerHour, a.MaxPerDay, a.RevertAfter = 0, 0, 0, time.Minute }))
+	var want []string
+	for i := range 15 {
+		start := time.Duration(i) * 3 * time.Minute
+		m.Handle(fire("signup-burst", at(start)))
+		m.Handle(resolve("signup-burst", at(start+time.Second)))
+		m.Advance(at(start + 2*time.Minute))
+		want = append(want, at(start).Format("15:04:05")+" apply planned signup-burst",
+			at(start+time.Minute+time.Second).Format("15:04:05")+" revert planned signup-burst")
+	}
+	if diff := cmp.Diff(want, planned(*got)); diff != "" {
+		t.Errorf("planned (-want +got):\n%s", diff)
 	}
 }
