@@ -1,11 +1,13 @@
 package actions
 
 import (
+	"bytes"
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -147,5 +149,25 @@ func TestAudit_capsZeroMeanNone(t *testing.T) {
 	}
 	if diff := cmp.Diff(want, planned(*got)); diff != "" {
 		t.Errorf("planned (-want +got):\n%s", diff)
+	}
+}
+
+// TestAudit_restartLostActionOrRevert: docs/actions.md, "A restart whose
+// config lost the action or its revert logs "undo it by hand" and
+// forgets the remedy."
+func TestAudit_restartLostActionOrRevert(t *testing.T) {
+	m1, _ := newPlanner(flagAction(t, nil))
+	m1.Handle(fire("signup-burst", at(0)))
+	saved := m1.State()
+	for name, acts := range map[string][]*Action{
+		"action removed": nil,
+		"revert removed": {flagAction(t, func(a *Action) { a.Undo = nil })},
+	} {
+		var log bytes.Buffer
+		m := NewManager(Options{Actions: acts, Plan: func(Entry) {}, Logger: slog.New(slog.NewTextHandler(&log, nil))})
+		m.Restore(saved)
+		if !strings.Contains(log.String(), "undo it by hand") || len(m.Episodes()) != 0 {
+			t.Errorf("%s: log %q, episodes %+v; want \"undo it by hand\" and the remedy forgotten", name, log.String(), m.Episodes())
+		}
 	}
 }
