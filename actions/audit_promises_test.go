@@ -171,3 +171,50 @@ func TestAudit_restartLostActionOrRevert(t *testing.T) {
 		}
 	}
 }
+
+// syncBuffer is a log sink written from the manager's goroutines.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// TestAudit_execOutputLogged: docs/actions.md, a program's "first 4 KiB
+// of output go to the log and the audit" — so that nft's own complaint
+// is in the log, not only "exit status 1".
+func TestAudit_execOutputLogged(t *testing.T) {
+	for _, tt := range []struct{ body, outcome string }{
+		{"echo 'Error: No such file or directory' >&2; exit 1", "failed"},
+		{"echo 'added 203.0.113.7'", "ok"},
+	} {
+		do, err := NewExec(ExecOptions{Command: []string{script(t, tt.body)}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var log syncBuffer
+		audit := NewAudit("")
+		m := NewManager(Options{Actions: []*Action{{Name: "nft-block", Rules: []string{"signup-burst"}, Do: do, RevertAfter: time.Minute}},
+			Audit: audit, Logger: slog.New(slog.NewTextHandler(&log, nil)), MinBackoff: time.Millisecond})
+		runManager(t, m)
+		m.Handle(fire("signup-burst", t0))
+		waitFor(t, "the attempt audited", func() bool { return len(audit.Recent()) > 0 })
+		want := strings.SplitN(tt.body, "'", 3)[1]
+		if r := audit.Recent()[0]; string(r.Outcome) != tt.outcome || r.Output != want {
+			t.Errorf("%s: audit = %+v, want output %q", tt.outcome, r, want)
+		}
+		if !strings.Contains(log.String(), want) {
+			t.Errorf("%s: the log lacks the program's output %q:\n%s", tt.outcome, want, log.String())
+		}
+	}
+}

@@ -713,10 +713,18 @@ func (m *Manager) run(ctx context.Context, j job) {
 		}
 		return e
 	}
+	// withOutput adds a program's output (its first 4 KiB) to a log
+	// line, as the audit has it.
+	withOutput := func(args ...any) []any {
+		if _, ok := step.(*Exec); ok && res.Output != "" {
+			args = append(args, "output", res.Output)
+		}
+		return args
+	}
 	p := delivery.Policy{MinBackoff: m.opts.MinBackoff, MaxBackoff: m.opts.MaxBackoff, Stop: j.stop,
 		Retrying: func(f delivery.Failure) {
-			m.log.Warn("action failed, retrying", "action", act.Name, "phase", phase, "attempt", f.Attempt, "wait", f.Wait,
-				"requested", f.Requested, "err", f.Err)
+			m.log.Warn("action failed, retrying", withOutput("action", act.Name, "phase", phase, "attempt", f.Attempt, "wait", f.Wait,
+				"requested", f.Requested, "err", f.Err)...)
 			m.record(entry(delivery.Retrying, f.Err))
 			m.setRetry(j.ep, retryState{at: m.opts.Now().Add(f.Wait), requested: f.Requested})
 		}}
@@ -758,7 +766,7 @@ func (m *Manager) run(ctx context.Context, j job) {
 		m.log.Warn("revert given up: a rule fired again, the remedy stays on", "action", act.Name)
 		m.finish(j, e, stopped)
 	case err == nil:
-		m.log.Info("action made", "action", act.Name, "phase", phase, "request", base.Request, "status", res.Status)
+		m.log.Info("action made", withOutput("action", act.Name, "phase", phase, "request", base.Request, "status", res.Status)...)
 		m.finish(j, entry(delivery.OK, nil), succeeded)
 	case ctx.Err() != nil:
 		// Cut off: made again after a restart, under the same key.
@@ -767,7 +775,7 @@ func (m *Manager) run(ctx context.Context, j job) {
 		if phase == Revert {
 			msg = "revert failed, not retried: the remedy is still on, undo it by hand"
 		}
-		m.log.Error(msg, "action", act.Name, "phase", phase, "request", base.Request, "attempt", made, "err", err)
+		m.log.Error(msg, withOutput("action", act.Name, "phase", phase, "request", base.Request, "attempt", made, "err", err)...)
 		m.finish(j, entry(delivery.Failed, err), failed)
 	}
 }
