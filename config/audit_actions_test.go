@@ -12,6 +12,7 @@ import (
 
 	"github.com/sentinel-dev/sentinel/actions"
 	"github.com/sentinel-dev/sentinel/alert"
+	"github.com/sentinel-dev/sentinel/internal/delivery"
 )
 
 // TestAudit_actionDefaults: README and docs/actions.md, an action that
@@ -48,7 +49,8 @@ func TestAudit_actionURLFileHidden(t *testing.T) {
 	}
 }
 
-// TestAudit_actionTimeout: "timeout: per attempt", the revert's too.
+// TestAudit_actionTimeout: "timeout: per attempt", the revert's too, and
+// a timeout is retried (not a permanent failure).
 func TestAudit_actionTimeout(t *testing.T) {
 	release := make(chan struct{})
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -68,8 +70,8 @@ func TestAudit_actionTimeout(t *testing.T) {
 	for _, s := range []actions.Step{c.Actions[0].Do, c.Actions[0].Undo} {
 		start := time.Now()
 		_, err := s.Do(context.Background(), actions.Call{Action: "a", Key: "k", Alert: alert.Alert{Rule: "r"}})
-		if d := time.Since(start); err == nil || d > 1500*time.Millisecond {
-			t.Errorf("%s: Do() = %v after %v, want a timeout after 200ms", s, err, d)
+		if d := time.Since(start); err == nil || delivery.IsPermanent(err) || d > 1500*time.Millisecond {
+			t.Errorf("%s: Do() = %v after %v, want a timeout after 200ms, to be retried", s, err, d)
 		}
 	}
 }
