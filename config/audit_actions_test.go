@@ -13,6 +13,7 @@ import (
 	"github.com/sentinel-dev/sentinel/actions"
 	"github.com/sentinel-dev/sentinel/alert"
 	"github.com/sentinel-dev/sentinel/internal/delivery"
+	"github.com/sentinel-dev/sentinel/internal/testutil"
 )
 
 // TestAudit_actionDefaults: README and docs/actions.md, an action that
@@ -72,6 +73,48 @@ func TestAudit_actionTimeout(t *testing.T) {
 		_, err := s.Do(context.Background(), actions.Call{Action: "a", Key: "k", Alert: alert.Alert{Rule: "r"}})
 		if d := time.Since(start); err == nil || delivery.IsPermanent(err) || d > 1500*time.Millisecond {
 			t.Errorf("%s: Do() = %v after %v, want a timeout after 200ms, to be retried", s, err, d)
+		}
+	}
+}
+
+// TestAudit_actionRevertInheritsSecret: "revert: method, url, body,
+// secret: the webhook's unless given" — the revert is signed with the
+// webhook's secret, its content type kept; a revert's own secret wins.
+func TestAudit_actionRevertInheritsSecret(t *testing.T) {
+	rc := testutil.NewReceiver(t)
+	env := map[string]string{"URL": rc.URL + "/f", "S": "hmac-secret"}
+	text := oneRule + `
+actions:
+  - name: a
+    rules: [r]
+    webhook: {url: '${URL}', secret: '${S}', content_type: text/plain, body: 'off'}
+    revert: {body: 'on'}
+  - name: b
+    rules: [s]
+    webhook: {url: '${URL}', secret: '${S}', body: 'off'}
+    revert: {secret: other-secret}
+`
+	c, err := Parse("x.yaml", []byte(text), func(k string) (string, bool) { v, ok := env[k]; return v, ok })
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range c.Actions {
+		if _, err := a.Undo.Do(context.Background(), actions.Call{Action: a.Name, Phase: actions.Revert, Key: "k", Alert: alert.Alert{Rule: "r"}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	reqs := rc.Requests()
+	if len(reqs) != 2 {
+		t.Fatalf("%d requests, want 2", len(reqs))
+	}
+	for i, want := range []struct{ secret, body, ctype string }{{"hmac-secret", "on", "text/plain"}, {"other-secret", "off", "application/json"}} {
+		r := reqs[i]
+		ts := r.Header.Get(delivery.TimestampHeader)
+		if sig := r.Header.Get(delivery.SignatureHeader); sig == "" || sig != delivery.Sign([]byte(want.secret), ts, r.Body) {
+			t.Errorf("revert %d: signature %q, want one with %s", i, sig, want.secret)
+		}
+		if string(r.Body) != want.body || r.Header.Get("Content-Type") != want.ctype {
+			t.Errorf("revert %d: body %q, type %q; want %q, %q", i, r.Body, r.Header.Get("Content-Type"), want.body, want.ctype)
 		}
 	}
 }
