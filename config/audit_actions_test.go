@@ -118,3 +118,23 @@ actions:
 		}
 	}
 }
+
+// TestAudit_actionExecTimeout: "timeout: per attempt" reaches a program
+// too: it is killed after it, and that is retried.
+func TestAudit_actionExecTimeout(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "slow.sh")
+	if err := os.WriteFile(p, []byte("#!/bin/sh\nsleep 5\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	c, err := Parse("x.yaml", []byte(oneRule+"actions:\n  - {name: a, rules: [r], timeout: 200ms, exec: {command: ['"+p+"']}, revert: {command: ['"+p+"']}}\n"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range []actions.Step{c.Actions[0].Do, c.Actions[0].Undo} {
+		start := time.Now()
+		_, err := s.Do(context.Background(), actions.Call{Action: "a", Key: "k", Alert: alert.Alert{Rule: "r"}})
+		if d := time.Since(start); err == nil || delivery.IsPermanent(err) || d > 1500*time.Millisecond {
+			t.Errorf("%s: Do() = %v after %v, want killed after 200ms, to be retried", s, err, d)
+		}
+	}
+}
