@@ -158,6 +158,9 @@ func (d *decoder) step(r *request, path, kind string, timeout time.Duration, bas
 	}
 	if base != nil {
 		for _, k := range []string{"method", "url", "url_file", "secret", "content_type", "body"} {
+			if k == "url_file" && r.set["url"] {
+				continue // the revert's own URL: not from the file, its path shown
+			}
 			if !r.set[k] {
 				r.v[k] = base.v[k]
 			}

@@ -138,3 +138,20 @@ func TestAudit_actionExecTimeout(t *testing.T) {
 		}
 	}
 }
+
+// TestAudit_actionRevertOwnURLShown: the path is hidden only "when it
+// comes from url_file": a revert giving its own url: shows its path,
+// though the webhook's came from a file.
+func TestAudit_actionRevertOwnURLShown(t *testing.T) {
+	f := filepath.Join(t.TempDir(), "url")
+	if err := os.WriteFile(f, []byte("https://flags.example.com/hook/T0K3N-PATH\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c, err := Parse("x.yaml", []byte(oneRule+"actions:\n  - {name: a, rules: [r], webhook: {url_file: "+f+"}, revert: {url: 'https://flags.example.com/api/on'}}\n"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := c.Actions[0].Undo.String(); got != "POST https://flags.example.com/api/on" {
+		t.Errorf("revert shown as %q, want its own URL with its path", got)
+	}
+}
