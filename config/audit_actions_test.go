@@ -155,3 +155,24 @@ func TestAudit_actionRevertOwnURLShown(t *testing.T) {
 		t.Errorf("revert shown as %q, want its own URL with its path", got)
 	}
 }
+
+// TestAudit_actionURLFileErrorHidesPath: the logs and the audit (the
+// request's error) show a url_file's URL without its path, even for a
+// network error, whose text from net/http names the URL.
+func TestAudit_actionURLFileErrorHidesPath(t *testing.T) {
+	srv := httptest.NewServer(http.NotFoundHandler())
+	addr := srv.URL
+	srv.Close() // connection refused from now on
+	f := filepath.Join(t.TempDir(), "url")
+	if err := os.WriteFile(f, []byte(addr+"/hook/T0K3N-PATH\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c, err := Parse("x.yaml", []byte(oneRule+"actions:\n  - {name: a, rules: [r], timeout: 1s, webhook: {url_file: "+f+"}}\n"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.Actions[0].Do.Do(context.Background(), actions.Call{Action: "a", Key: "k", Alert: alert.Alert{Rule: "r"}})
+	if err == nil || strings.Contains(err.Error(), "T0K3N") {
+		t.Errorf("Do() = %v, want an error without the file's path", err)
+	}
+}
