@@ -6,6 +6,7 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"io"
 	"log/slog"
 	"net/http"
@@ -216,5 +217,59 @@ func TestAudit_execOutputLogged(t *testing.T) {
 		if !strings.Contains(log.String(), want) {
 			t.Errorf("%s: the log lacks the program's output %q:\n%s", tt.outcome, want, log.String())
 		}
+	}
+}
+
+// TestAudit_auditLine: docs/actions.md, "Every attempt — its time, the
+// alert's log time, the phase, the outcome, the HTTP status, the start
+// of the response, the error — is appended as a JSON line".
+func TestAudit_auditLine(t *testing.T) {
+	var mu sync.Mutex
+	status := http.StatusBadRequest
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		defer mu.Unlock()
+		w.WriteHeader(status)
+		io.WriteString(w, "flag answer "+http.StatusText(status))
+		status = http.StatusOK
+	}))
+	defer srv.Close()
+	path := t.TempDir() + "/actions.jsonl"
+	audit := NewAudit(path)
+	defer audit.Close()
+	do, err := NewWebhook(WebhookOptions{URL: srv.URL + "/f"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := NewManager(Options{Actions: []*Action{{Name: "a", Rules: []string{"signup-burst"}, Do: do, RevertAfter: time.Minute}},
+		Audit: audit, MinBackoff: time.Millisecond})
+	runManager(t, m)
+	m.Handle(fire("signup-burst", t0))
+	waitFor(t, "the failure", func() bool { return len(m.Episodes()) == 0 })
+	m.Handle(resolve("signup-burst", t0.Add(time.Second)))
+	m.Handle(fire("signup-burst", t0.Add(time.Hour)))
+	waitFor(t, "the second attempt", func() bool { return len(audit.Recent()) == 2 })
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+	if len(lines) != 2 {
+		t.Fatalf("audit file holds %d lines, want 2:\n%s", len(lines), b)
+	}
+	var got []Entry
+	for _, l := range lines {
+		var e Entry
+		if err := json.Unmarshal([]byte(l), &e); err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, e)
+	}
+	if e := got[0]; e.At.IsZero() || !e.EventTime.Equal(t0) || e.Phase != Apply || e.Outcome != "failed" || e.Status != 400 ||
+		!strings.Contains(e.Error, "flag answer Bad Request") {
+		t.Errorf("failed attempt audited as %+v", e)
+	}
+	if e := got[1]; !e.EventTime.Equal(t0.Add(time.Hour)) || e.Outcome != "ok" || e.Status != 200 || e.Output != "flag answer OK" {
+		t.Errorf("ok attempt audited as %+v", e)
 	}
 }
