@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -271,5 +272,21 @@ func TestAudit_auditLine(t *testing.T) {
 	}
 	if e := got[1]; !e.EventTime.Equal(t0.Add(time.Hour)) || e.Outcome != "ok" || e.Status != 200 || e.Output != "flag answer OK" {
 		t.Errorf("ok attempt audited as %+v", e)
+	}
+}
+
+// TestAudit_templateFields: the fields docs/actions.md lists reach a
+// template: .Action, .Phase, .Key (the idempotency key), .Rule, .Time.
+func TestAudit_templateFields(t *testing.T) {
+	tpl, err := ParseTemplate("t", `{{.Action}} {{.Phase}} {{.Key}} {{.Rule}} {{.Time}} {{.Since}} {{json .Keys}} {{range .Top}}{{.Key}}={{.Count}}{{end}}`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := fire("client-flood", t0)
+	got, err := render(tpl, Call{Action: "block", Phase: Revert, Key: "block:client-flood:1:revert", Alert: a})
+	want := "block revert block:client-flood:1:revert client-flood " + t0.Format(time.RFC3339) + " " + a.Since.UTC().Format(time.RFC3339) +
+		` ["` + a.Keys[0].Key + `"] ` + a.Keys[0].Key + "=" + strconv.FormatUint(a.Keys[0].Count, 10)
+	if err != nil || got != want {
+		t.Errorf("render = %q, %v\nwant     %q", got, err, want)
 	}
 }
