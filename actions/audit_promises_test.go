@@ -19,6 +19,8 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/sentinel-dev/sentinel/internal/testutil"
 )
 
 // TestAudit_execOutputCapped: docs/actions.md, "its first 4 KiB of
@@ -288,5 +290,23 @@ func TestAudit_templateFields(t *testing.T) {
 		` ["` + a.Keys[0].Key + `"] ` + a.Keys[0].Key + "=" + strconv.FormatUint(a.Keys[0].Count, 10)
 	if err != nil || got != want {
 		t.Errorf("render = %q, %v\nwant     %q", got, err, want)
+	}
+}
+
+// TestAudit_refusedRevertLogged: docs/actions.md, "a 4xx on the revert
+// is logged as "the remedy is still on, undo it by hand"".
+func TestAudit_refusedRevertLogged(t *testing.T) {
+	fs := testutil.NewFlagServer(t, "k", 0, 403)
+	var log syncBuffer
+	m := NewManager(Options{Actions: []*Action{liveAction(t, fs.URL, nil)}, MinBackoff: time.Millisecond,
+		Logger: slog.New(slog.NewTextHandler(&log, nil))})
+	runManager(t, m)
+	m.Handle(fire("signup-burst", t0))
+	waitEpisode(t, m, StatusOn)
+	m.Handle(resolve("signup-burst", t0.Add(time.Minute)))
+	m.Advance(t0.Add(20 * time.Minute))
+	waitEpisode(t, m, StatusRevertFailed)
+	if !strings.Contains(log.String(), "the remedy is still on, undo it by hand") || len(fs.Requests()) != 2 {
+		t.Errorf("requests %d, log:\n%s\nwant the revert tried once and the log saying to undo it by hand", len(fs.Requests()), log.String())
 	}
 }
