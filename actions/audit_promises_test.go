@@ -176,24 +176,6 @@ func TestAudit_restartLostActionOrRevert(t *testing.T) {
 	}
 }
 
-// syncBuffer is a log sink written from the manager's goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // TestAudit_execOutputLogged: docs/actions.md, a program's "first 4 KiB
 // of output go to the log and the audit" — so that nft's own complaint
 // is in the log, not only "exit status 1".
@@ -206,7 +188,7 @@ func TestAudit_execOutputLogged(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		var log syncBuffer
+		var log testutil.SyncBuffer
 		audit := NewAudit("")
 		m := NewManager(Options{Actions: []*Action{{Name: "nft-block", Rules: []string{"signup-burst"}, Do: do, RevertAfter: time.Minute}},
 			Audit: audit, Logger: slog.New(slog.NewTextHandler(&log, nil)), MinBackoff: time.Millisecond})
@@ -297,7 +279,7 @@ func TestAudit_templateFields(t *testing.T) {
 // is logged as "the remedy is still on, undo it by hand"".
 func TestAudit_refusedRevertLogged(t *testing.T) {
 	fs := testutil.NewFlagServer(t, "k", 0, 403)
-	var log syncBuffer
+	var log testutil.SyncBuffer
 	m := NewManager(Options{Actions: []*Action{liveAction(t, fs.URL, nil)}, MinBackoff: time.Millisecond,
 		Logger: slog.New(slog.NewTextHandler(&log, nil))})
 	runManager(t, m)
