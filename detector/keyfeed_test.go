@@ -12,6 +12,7 @@ import (
 	gocmp "github.com/google/go-cmp/cmp"
 
 	"github.com/sentinel-dev/sentinel/alert"
+	"github.com/sentinel-dev/sentinel/internal/testutil"
 	"github.com/sentinel-dev/sentinel/parsers"
 )
 
@@ -139,9 +140,7 @@ func runFeeds(tb testing.TB, seed uint64, own bool, restarts map[int]func(*Snaps
 // snapshot whole, without one member, or written while not sharing.
 func TestKeyFeed_sameAsOwn(t *testing.T) {
 	seeds := uint64(4)
-	if testing.Short() {
-		seeds = 1 // .ci/run's race pass: the full run is go test ./...'s
-	}
+	testutil.LongOneGoroutine(t) // whole engines compared; the engine's race test is TestEngine_twoEnginesShareNothing
 	without := func(name string) func(*Snapshot) {
 		return func(s *Snapshot) {
 			s.Rules = slices.DeleteFunc(s.Rules, func(r RuleSnapshot) bool { return r.Name == name })

@@ -10,6 +10,7 @@ import (
 	gocmp "github.com/google/go-cmp/cmp"
 
 	"github.com/sentinel-dev/sentinel/alert"
+	"github.com/sentinel-dev/sentinel/internal/testutil"
 	"github.com/sentinel-dev/sentinel/parsers"
 )
 
@@ -129,9 +130,7 @@ func runShared(tb testing.TB, seed uint64, own bool) sharedRun {
 // hand over and keep what they do when each counts every event itself.
 func TestSharedCount_sameAsOwn(t *testing.T) {
 	seeds := uint64(6)
-	if testing.Short() {
-		seeds = 1 // .ci/run's race pass: the full run is go test ./...'s
-	}
+	testutil.LongOneGoroutine(t) // whole engines compared; the engine's race test is TestEngine_twoEnginesShareNothing
 	for seed := range seeds {
 		t.Run(fmt.Sprint(seed), func(t *testing.T) {
 			t.Parallel()
