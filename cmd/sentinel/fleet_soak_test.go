@@ -241,6 +241,33 @@ func soakWait(t *testing.T, d time.Duration, what string, cond func() bool, why 
 	return time.Since(start)
 }
 
+// fleetState is each node's fleet status in a line: which node was late
+// or behind when the fleet's counts fall short.
+func fleetState(nodes []*soakNode) string {
+	var b strings.Builder
+	for _, n := range nodes {
+		if n.killed {
+			continue
+		}
+		st, err := n.status()
+		switch {
+		case err != nil:
+			fmt.Fprintf(&b, "%s: status: %v\n", n.name, err)
+		case st.Fleet == nil:
+			fmt.Fprintf(&b, "%s: no fleet in its status\n", n.name)
+		default:
+			f := st.Fleet
+			lag := 0.0
+			if len(st.Sources) > 0 {
+				lag = st.Sources[0].LagSeconds
+			}
+			fmt.Fprintf(&b, "%s: mode %s, clock %s, evaluated %s, late %d, dropped %d, backlog %d, read lag %.1fs\n",
+				n.name, f.Mode, f.Clock.Format(time.TimeOnly+".000"), f.Evaluated.Format(time.TimeOnly+".000"), f.Late, f.Dropped, f.Backlog, lag)
+		}
+	}
+	return b.String()
+}
+
 func (n *soakNode) mode() string {
 	st, err := n.status()
 	if err != nil || st.Fleet == nil {
@@ -393,7 +420,7 @@ notifiers:
 	t.Logf("fleet alert at %s: current %.0f/s, value %.2f/s over 30 s, %d events from %d distinct (true union %d)",
 		a.Time.Format(time.TimeOnly), a.Current, a.Value, a.Count, a.Distinct, union)
 	if a.Current < 0.9*floodRate || a.Current > 1.1*floodRate {
-		t.Errorf("rate in the last second %.0f/s, want near %d/s", a.Current, floodRate)
+		t.Errorf("rate in the last second %.0f/s, want near %d/s; the nodes now:\n%s", a.Current, floodRate, fleetState(nodes))
 	}
 	// Redis's HyperLogLog: 0.81% standard error; three of them.
 	if d := math.Abs(float64(a.Distinct) - float64(union)); d > 3*0.0081*float64(union)+2 {
@@ -516,6 +543,19 @@ notifiers:
 				}
 			}
 			return false
+		}, func() string {
+			st, err := n.status()
+			if err != nil {
+				return n.name + ": status: " + err.Error()
+			}
+			var rule string
+			for _, r := range st.Rules {
+				if r.Name == "signup-burst" {
+					rule = fmt.Sprintf("%+v", r)
+				}
+			}
+			return fmt.Sprintf("%s's signup-burst: %s\nits stdout since the second incident: %s\n%s",
+				n.name, rule, tail(n.out.String(), 1500), fleetState(alive))
 		})
 	}
 	time.Sleep(time.Until(down.Add(30 * time.Second)))
