@@ -163,8 +163,14 @@ func (tr *traffic) run(ctx context.Context) {
 		select {
 		case <-ctx.Done():
 			return
-		case now := <-tick.C:
+		case <-tick.C:
 			tr.mu.Lock()
+			// The time of writing, not the tick's: a tick that waited (the
+			// goroutine not scheduled for a while) carries the time it
+			// fired, and lines stamped with it would reach the nodes late,
+			// after their clocks moved on by the wall (a quiet second),
+			// counted late by the fleet and not by the union below.
+			now := time.Now()
 			stamp := now.UTC().Format("02/Jan/2006:15:04:05 -0700")
 			// Browsing: 3 requests a second on each node.
 			for due := int(now.Sub(start).Seconds() * 3 * soakNodes); browse < due; browse++ {
