@@ -698,10 +698,20 @@ func (d *Daemon) quiet(now time.Time, behind bool) {
 		}
 	case !d.lastEvent.IsZero():
 		if idle := now.Sub(d.lastWall); idle > time.Second {
-			d.eng.Advance(d.lastEvent.Add(idle))
+			d.eng.Advance(d.lastEvent.Add(idle - inFlight))
 		}
 	}
 }
+
+// inFlight is how far the log's clock, moved on the wall, stays behind
+// the time passed: lines written in the last moments may not be read yet
+// (the tailer not woken, the machine busy). Without it a busy log whose
+// lines are dated to the second had its clock moved past each second's end
+// by a tick that came just after it, ahead of that second's last lines:
+// counted late, and, in a fleet, left out of the second the evaluator
+// had already counted. A quiet log's rules resolve, and absences fire,
+// that much later.
+const inFlight = 500 * time.Millisecond
 
 // afterBatch saves the state when transitions or notifications are
 // waiting, and returns them to be sent once the lock is released: a crash
