@@ -358,6 +358,16 @@ func TestDaemon_heldLinesSurviveACrash(t *testing.T) {
 	}
 }
 
+// lineSeq returns a function making the successive lines of the file at
+// path, each ending where the one before did plus its own length.
+func lineSeq(path string) func(string) tailer.Line {
+	var end int64
+	return func(text string) tailer.Line {
+		end += int64(len(text) + 1)
+		return tailerLine(path, []byte(text), end)
+	}
+}
+
 // lockedDaemon returns a daemon on the embedded defaults, following one
 // combined log (the path it returns) in a temporary directory, with its
 // lock held until the test ends: the test plays the loop.
@@ -414,11 +424,7 @@ func TestDaemon_quietWaitsForUnreadLines(t *testing.T) {
 // last lines (the fleet soak's flood counted 214 of 234 once).
 func TestDaemon_tickJustAfterASecondWaitsForItsLastLines(t *testing.T) {
 	d, path := lockedDaemon(t)
-	var end int64
-	line := func(text string) tailer.Line {
-		end += int64(len(text) + 1)
-		return tailerLine(path, []byte(text), end)
-	}
+	line := lineSeq(path)
 	const at = "27/Nov/2026:01:19:59 +0000"
 	d.take(line(`203.0.113.7 - - [` + at + `] "GET / HTTP/1.1" 200 1 "-" "x"`))
 	d.take(line(`203.0.113.8 - - [` + at + `] "GET / HTTP/1.1" 200 1 "-" "x"`))
@@ -441,11 +447,7 @@ func TestDaemon_tickJustAfterASecondWaitsForItsLastLines(t *testing.T) {
 // (unparsed here) do not hold the advance back while they keep coming.
 func TestDaemon_tickTakesQueuedLines(t *testing.T) {
 	d, path := lockedDaemon(t)
-	var end int64
-	line := func(text string) tailer.Line {
-		end += int64(len(text) + 1)
-		return tailerLine(path, []byte(text), end)
-	}
+	line := lineSeq(path)
 	d.take(line(`203.0.113.7 - - [27/Nov/2026:01:19:59 +0000] "GET / HTTP/1.1" 200 1 "-" "x"`))
 	d.take(line(`203.0.113.8 - - [27/Nov/2026:01:19:59 +0000] "GET / HTTP/1.1" 200 1 "-" "x"`))
 	before := d.eng.Clock()
