@@ -1,0 +1,73 @@
+package parsers
+
+import (
+	"errors"
+	"testing"
+)
+
+// The tests of this file check promises of the README's "Log formats"
+// section that no other test checked.
+
+// auditDecode decodes lines with a fresh decoder of the named format and
+// returns the views of every event, the flushed ones included, and the
+// errors of the lines that failed.
+func auditDecode(t *testing.T, format string, opts Options, lines ...string) ([]evView, []error) {
+	t.Helper()
+	dec, err := New(format, opts)
+	if err != nil {
+		t.Fatalf("New(%q) error: %v", format, err)
+	}
+	var got []evView
+	var errs []error
+	for _, l := range lines {
+		if err := dec.Decode([]byte(l), func(ev *Event) { got = append(got, viewFmt(t, ev)) }); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	dec.Flush(func(ev *Event) { got = append(got, viewFmt(t, ev)) })
+	return got, errs
+}
+
+// auditDetect runs Detect on lines.
+func auditDetect(lines ...string) (string, error) {
+	b := make([][]byte, len(lines))
+	for i, l := range lines {
+		b[i] = []byte(l)
+	}
+	return Detect(b, Options{Date: goldenDay})
+}
+
+// TestAudit_combinedSyslogPriority: "Lines may sit behind a syslog header
+// (nginx's `access_log syslog:…`, rsyslog, journald; RFC 3164 or 5424)".
+// nginx's access_log syslog: sends RFC 3164 with its priority
+// ("<190>Oct 10 13:55:36 host nginx: …"), which a receiver that keeps the
+// raw message writes as is.
+func TestAudit_combinedSyslogPriority(t *testing.T) {
+	const access = `203.0.113.9 - - [10/Oct/2024:13:55:36 +0000] "POST /users/register HTTP/1.1" 302 0 "-" "Mozilla/5.0"`
+	for _, line := range []string{
+		"<190>Oct 10 13:55:36 web nginx: " + access,
+		"<13>Feb  6 12:14:14 web nginx[2869]: " + access,
+		"<190>1 2024-10-10T13:55:36Z web nginx 2869 - - " + access,
+		"Oct 10 13:55:36 web nginx: " + access,
+	} {
+		got, errs := auditDecode(t, "combined", Options{}, line)
+		if len(errs) != 0 || len(got) != 1 || got[0].ClientIP != "203.0.113.9" || got[0].Method != "POST" || got[0].Status != 302 {
+			t.Errorf("combined: Decode(%q) = %+v, %v; want the POST of 203.0.113.9", line, got, errs)
+		}
+		if name, err := auditDetect(line, line); name != "combined" || err != nil {
+			t.Errorf("Detect(%q) = %q, %v; want combined", line, name, err)
+		}
+	}
+	// What is no syslog header stays a malformed line.
+	for _, line := range []string{
+		"<190>garbage " + access,
+		"<1900>Oct 10 13:55:36 web nginx: " + access,
+		"<190>Oct 10 garbage",
+	} {
+		got, errs := auditDecode(t, "combined", Options{}, line)
+		var le *LineError
+		if len(got) != 0 || len(errs) != 1 || !errors.As(errs[0], &le) {
+			t.Errorf("combined: Decode(%q) = %+v, %v; want a line error", line, got, errs)
+		}
+	}
+}
