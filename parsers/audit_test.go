@@ -71,3 +71,20 @@ func TestAudit_combinedSyslogPriority(t *testing.T) {
 		}
 	}
 }
+
+// TestAudit_slogRequestGroupForwarded: slog_json reads the request fields
+// "flat or in a `request` group", among them "`x_forwarded_for` behind a
+// proxy", and a list is read only when the socket peer is a proxy's.
+func TestAudit_slogRequestGroupForwarded(t *testing.T) {
+	for _, tt := range []struct{ line, want string }{
+		{`{"time":"2024-05-01T20:38:16Z","level":"INFO","msg":"request","request":{"method":"POST","path":"/users","remote_addr":"10.0.3.7:40112","x_forwarded_for":"198.51.100.7, 203.0.113.9"},"status":302}`, "203.0.113.9"},
+		{`{"time":"2024-05-01T20:38:16Z","level":"INFO","msg":"request","request":{"method":"POST","path":"/users","remote_addr":"203.0.113.9:5555","x_forwarded_for":"192.0.2.1"},"status":302}`, "203.0.113.9"},
+		{`{"time":"2024-05-01T20:38:16Z","level":"INFO","msg":"request","method":"POST","path":"/users","remote_addr":"10.0.3.7:40112","x_forwarded_for":"198.51.100.7, 203.0.113.9","status":302}`, "203.0.113.9"},
+		{`{"time":"2024-05-01T20:38:16Z","level":"INFO","msg":"request","request":{"method":"POST","path":"/users","x_forwarded_for":"10.0.0.5, 100.64.0.1"},"status":302}`, "10.0.0.5"},
+	} {
+		got, errs := auditDecode(t, "slog_json", Options{}, tt.line)
+		if len(errs) != 0 || len(got) != 1 || got[0].Kind != "request" || got[0].ClientIP != tt.want {
+			t.Errorf("slog_json: Decode(%q) = %+v, %v; want a request of %s", tt.line, got, errs, tt.want)
+		}
+	}
+}

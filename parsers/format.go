@@ -75,7 +75,7 @@ const (
 		"request.client_ip|request.remote_ip|request.remote_addr|request.ip|req.remoteAddress|req.ip"
 	// forwardedKeys are the spellings of a logged X-Forwarded-For header.
 	forwardedKeys = "x_forwarded_for|forwarded_for|xff|http_x_forwarded_for|X-Forwarded-For|x-forwarded-for|" +
-		"request.headers.X-Forwarded-For|req.headers.x-forwarded-for"
+		"request.x_forwarded_for|request.headers.X-Forwarded-For|req.headers.x-forwarded-for"
 )
 
 // appFields are the request keys Go, Node and Ruby JSON loggers use,
