@@ -2,6 +2,7 @@ package parsers
 
 import (
 	"errors"
+	"strings"
 	"testing"
 )
 
@@ -85,6 +86,64 @@ func TestAudit_slogRequestGroupForwarded(t *testing.T) {
 		got, errs := auditDecode(t, "slog_json", Options{}, tt.line)
 		if len(errs) != 0 || len(got) != 1 || got[0].Kind != "request" || got[0].ClientIP != tt.want {
 			t.Errorf("slog_json: Decode(%q) = %+v, %v; want a request of %s", tt.line, got, errs, tt.want)
+		}
+	}
+}
+
+// TestAudit_detectHerokuDrain: "a Heroku drain is read as `heroku` from
+// its router lines even when most of its lines are the app's own".
+func TestAudit_detectHerokuDrain(t *testing.T) {
+	const router = `2017-01-13T02:37:11.213639+00:00 heroku[router]: at=info method=GET path="/" host=example.herokuapp.com request_id=02d70c8f-ae51-4e60-aa62-e0dcccdc095d fwd="203.0.113.9" dyno=web.1 connect=1ms service=24ms status=200 bytes=2981`
+	app := []string{
+		`2017-01-13T02:37:11.213639+00:00 app[web.1]: method=GET path=/ format=html controller=HomeController action=index status=200 duration=3.2 view=1.1 db=0.4`,
+		`2017-01-13T02:37:11.213639+00:00 app[web.1]: method=POST path=/users format=html controller=UsersController action=create status=302 duration=41.0`,
+		`2017-01-13T02:37:11.213639+00:00 app[web.1]: I, [2017-01-13T02:37:11.213639 #4]  INFO -- : Started GET "/" for 203.0.113.9 at 2017-01-13 02:37:11 +0000`,
+		`2017-01-13T02:37:11.213639+00:00 app[web.1]: {"level":"info","msg":"request","method":"GET","path":"/","status":200}`,
+		`2017-01-13T02:37:12.000000+00:00 heroku[web.1]: source=web.1 dyno=heroku.1 sample#memory_total=21.00MB`,
+	}
+	var lines []string
+	for i := 0; i < 4; i++ {
+		lines = append(lines, app...)
+	}
+	lines = append(lines, router)
+	if name, err := auditDetect(lines...); name != "heroku" || err != nil {
+		t.Errorf("Detect(a drain of %d app lines and one router line) = %q, %v; want heroku", len(lines)-1, name, err)
+	}
+	// The same behind the drain's syslog frame.
+	for i, l := range lines {
+		src, rest, _ := strings.Cut(l[len("2017-01-13T02:37:11.213639+00:00 "):], ": ")
+		app, dyno := "app", "web.1"
+		if strings.HasPrefix(src, "heroku[") {
+			app, dyno = "heroku", strings.TrimSuffix(strings.TrimPrefix(src, "heroku["), "]")
+		}
+		lines[i] = "100 <190>1 2017-01-13T02:37:11.213639+00:00 host " + app + " " + dyno + " - " + rest
+	}
+	if name, err := auditDetect(lines...); name != "heroku" || err != nil {
+		t.Errorf("Detect(a syslog drain of app lines and one router line) = %q, %v; want heroku", name, err)
+	}
+}
+
+// TestAudit_detectGoJSONNotNginx: "a Go JSON log with `remote_addr` but
+// no nginx variable names is never taken for `nginx_json`".
+func TestAudit_detectGoJSONNotNginx(t *testing.T) {
+	for _, tt := range []struct {
+		want  string
+		lines []string
+	}{
+		{"slog_json", []string{
+			`{"time":"2024-05-01T20:38:16Z","level":"INFO","msg":"request","method":"POST","uri":"/users","status":302,"remote_addr":"203.0.113.9:51234"}`,
+			`{"time":"2024-05-01T20:38:17Z","level":"INFO","msg":"request","method":"GET","path":"/","status":200,"remote_addr":"203.0.113.9:51235"}`,
+			`{"time":"2024-05-01T20:38:18Z","level":"INFO","msg":"user registered"}`,
+		}},
+		{"slog_json", []string{ // logrus: its keys sorted, level first
+			`{"level":"info","method":"POST","msg":"request","path":"/users","remote_addr":"203.0.113.9:51234","status":302,"time":"2024-05-01T20:38:16Z"}`,
+		}},
+		{"zap_json", []string{
+			`{"level":"info","ts":1714588696.03,"msg":"request","method":"POST","path":"/users","status":302,"remote_addr":"203.0.113.9:51234"}`,
+		}},
+	} {
+		if name, err := auditDetect(tt.lines...); name != tt.want || err != nil {
+			t.Errorf("Detect(%q) = %q, %v; want %s", tt.lines[0], name, err, tt.want)
 		}
 	}
 }
