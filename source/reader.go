@@ -140,8 +140,9 @@ func Read(path string, opts Options, emit func(*parsers.Event)) (*Stats, error) 
 	}
 	head, _ := br.Peek(32 << 10) // a short file gives what it has
 	whole := len(head) < 32<<10
-	if !whole && bytes.IndexByte(head, '\n') < 0 {
-		// A first line longer than the head: look further, as far as a
+	if !whole && len(firstLines(head[:bytes.LastIndexByte(head, '\n')+1], detectLines)) < detectLines {
+		// Fewer than detectLines whole lines in the head (long lines, or
+		// a first line longer than the head): look further, as far as a
 		// line may be long.
 		br = bufio.NewReaderSize(br, MaxLineBytes+2)
 		head, _ = br.Peek(MaxLineBytes + 2)
@@ -152,7 +153,7 @@ func Read(path string, opts Options, emit func(*parsers.Event)) (*Stats, error) 
 			head = head[:i+1] // the last, partial line is no line
 		}
 	}
-	first := firstLines(head, 50)
+	first := firstLines(head, detectLines)
 	if len(first) == 0 {
 		// Empty (or blank): nothing to detect, nothing to count.
 		err := readLines(br, st, func(int64, []byte) { st.Ignored++ })
