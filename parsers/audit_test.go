@@ -147,3 +147,36 @@ func TestAudit_detectGoJSONNotNginx(t *testing.T) {
 		}
 	}
 }
+
+// TestAudit_addressCommonNames: "In JSON and logfmt the address is found
+// under its common names (`client_ip`, `real_ip`, `remote_ip`,
+// `remote_addr`, `ip`, `source.ip`, `ClientHost`, `srcIp`, Heroku's
+// `fwd`, …); a list (`x_forwarded_for`, `fwd`, an X-Forwarded-For header)
+// gives its rightmost address that is not a proxy's … and is read only
+// when the socket peer (`remote_addr`) is missing or is such a proxy".
+func TestAudit_addressCommonNames(t *testing.T) {
+	for _, key := range []string{"client_ip", "real_ip", "remote_ip", "remote_addr", "ip", "source.ip", "ClientHost", "srcIp", "fwd"} {
+		for _, tt := range []struct{ format, line string }{
+			{"logfmt", `time=2025-03-02T10:15:04Z method=GET path=/ status=200 ` + key + `=203.0.113.9`},
+			{"slog_json", `{"time":"2025-03-02T10:15:04Z","msg":"request","method":"GET","path":"/","status":200,"` + key + `":"203.0.113.9"}`},
+		} {
+			got, errs := auditDecode(t, tt.format, Options{}, tt.line)
+			if len(errs) != 0 || len(got) != 1 || got[0].ClientIP != "203.0.113.9" {
+				t.Errorf("%s: Decode(%q) = %+v, %v; want the client 203.0.113.9", tt.format, tt.line, got, errs)
+			}
+		}
+	}
+	for _, tt := range []struct{ format, line, want string }{
+		{"logfmt", `time=2025-03-02T10:15:04Z method=GET path=/ fwd="198.51.100.7, 203.0.113.9, 10.0.0.2"`, "203.0.113.9"},
+		{"logfmt", `time=2025-03-02T10:15:04Z method=GET path=/ remote_addr=10.0.0.2:5 fwd="198.51.100.7, 203.0.113.9"`, "203.0.113.9"},
+		{"logfmt", `time=2025-03-02T10:15:04Z method=GET path=/ remote_addr=203.0.113.9:5 fwd="198.51.100.7"`, "203.0.113.9"},
+		{"logfmt", `time=2025-03-02T10:15:04Z method=GET path=/ fwd="10.0.0.5, 100.64.0.1"`, "10.0.0.5"},
+		{"slog_json", `{"time":"2025-03-02T10:15:04Z","msg":"request","method":"GET","path":"/","remote_addr":"127.0.0.1:5","fwd":"198.51.100.7, 203.0.113.9"}`, "203.0.113.9"},
+		{"slog_json", `{"time":"2025-03-02T10:15:04Z","msg":"request","method":"GET","path":"/","remote_addr":"203.0.113.9:5","fwd":"198.51.100.7"}`, "203.0.113.9"},
+	} {
+		got, errs := auditDecode(t, tt.format, Options{}, tt.line)
+		if len(errs) != 0 || len(got) != 1 || got[0].ClientIP != tt.want {
+			t.Errorf("%s: Decode(%q) = %+v, %v; want the client %s", tt.format, tt.line, got, errs, tt.want)
+		}
+	}
+}

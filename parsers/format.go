@@ -74,7 +74,7 @@ const (
 		"remote_addr|remoteAddr|remote_address|ip|source.ip|network.client.ip|ClientHost|srcIp|" +
 		"request.client_ip|request.remote_ip|request.remote_addr|request.ip|req.remoteAddress|req.ip"
 	// forwardedKeys are the spellings of a logged X-Forwarded-For header.
-	forwardedKeys = "x_forwarded_for|forwarded_for|xff|http_x_forwarded_for|X-Forwarded-For|x-forwarded-for|" +
+	forwardedKeys = "x_forwarded_for|forwarded_for|xff|fwd|http_x_forwarded_for|X-Forwarded-For|x-forwarded-for|" +
 		"request.x_forwarded_for|request.headers.X-Forwarded-For|req.headers.x-forwarded-for"
 )
 
