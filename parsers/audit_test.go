@@ -180,3 +180,30 @@ func TestAudit_addressCommonNames(t *testing.T) {
 		}
 	}
 }
+
+// TestAudit_detectGoJSONRemoteAddrOnly: the same promise for Go JSON
+// logs that none of the Go presets' signs fits (no msg and time, a
+// "message" or "timestamp" key): they may be no format Detect knows, but
+// never nginx_json, which would read none of their methods and paths.
+// nginx's own lines, a variable of nginx's beside remote_addr, still are.
+func TestAudit_detectGoJSONRemoteAddrOnly(t *testing.T) {
+	for _, l := range []string{
+		`{"remote_addr":"203.0.113.9:51234","method":"POST","path":"/users","status":302}`,
+		`{"time":"2024-05-01T20:38:16Z","level":"info","message":"request","method":"POST","path":"/users","status":302,"remote_addr":"203.0.113.9:51234"}`,
+		`{"timestamp":"2024-05-01T20:38:16Z","level":"info","msg":"request","method":"POST","path":"/users","status":302,"remote_addr":"203.0.113.9:51234"}`,
+		`{"ts":"2024-05-01T20:38:16Z","level":"info","method":"POST","path":"/users","status":302,"remote_addr":"203.0.113.9:51234","host":"example.com"}`,
+	} {
+		if name, _ := auditDetect(l, l, l); name == "nginx_json" {
+			t.Errorf("Detect(%q) = nginx_json; a Go JSON log is never taken for it", l)
+		}
+	}
+	for _, l := range []string{
+		`{"remote_addr": "203.0.113.9", "request": "POST /users HTTP/1.1", "status": "302"}`,
+		`{"remote_addr":"203.0.113.9","request_method":"POST","request_uri":"/users","status":"302"}`,
+		`{"time_iso8601":"2024-04-22T13:39:49+00:00","remote_addr":"203.0.113.9","status":"302","request_time":"0.010"}`,
+	} {
+		if name, err := auditDetect(l, l, l); name != "nginx_json" || err != nil {
+			t.Errorf("Detect(%q) = %q, %v; want nginx_json", l, name, err)
+		}
+	}
+}

@@ -217,7 +217,9 @@ var formats = []Format{
 			},
 			DurationUnit: "s",
 		},
-		detect: detectRule{sign: hasAny(`"remote_addr"`)},
+		// remote_addr alone is no sign: Go and other loggers use the name
+		// too, so a line must also have a variable name of nginx's own.
+		detect: detectRule{sign: func(l []byte) bool { return hasAny(`"remote_addr"`)(l) && nginxVariable(l) }},
 	},
 	{
 		Name: "slog_json",
@@ -363,6 +365,12 @@ var herokuRouter = Options{
 	},
 	DurationUnit: "ms",
 }
+
+// nginxVariable is met by a JSON line with a key that names one of nginx's
+// own variables, the request line as a string, or a time stamp of nginx's.
+var nginxVariable = hasAny(`"time_local"`, `"time_iso8601"`, `"msec"`, `"request":"`, `"request": "`,
+	`"request_method"`, `"request_uri"`, `"body_bytes_sent"`, `"bytes_sent"`, `"request_time"`,
+	`"http_user_agent"`, `"http_referer"`, `"server_protocol"`, `"upstream_response_time"`)
 
 // hasAny returns a sign met by a line that contains any of subs.
 func hasAny(subs ...string) func([]byte) bool {
