@@ -38,3 +38,48 @@ func TestAudit_detectFirst50LongLines(t *testing.T) {
 		t.Errorf("replay summary lacks %q:\n%s", want, stdout.String())
 	}
 }
+
+// replaySummary replays the log text (written to a temporary file) with
+// args before the file's path, and returns the file's path and what
+// replay printed.
+func replaySummary(t *testing.T, text string, args ...string) (string, string) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "access.log")
+	if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var stdout, stderr bytes.Buffer
+	if code := run(append(append([]string{"replay"}, args...), path), strings.NewReader(""), &stdout, &stderr); code != exitOK {
+		t.Fatalf("replay %v: exit %d: %s", args, code, stderr.String())
+	}
+	return path, stdout.String()
+}
+
+// TestAudit_formatFlagNamesIt: "`--format` (or a source's `format:`)
+// names it instead" of detection: a Heroku drain, which detection reads
+// as heroku (its app's lograge lines messages), is read as logfmt when
+// --format says so (those lines then requests).
+func TestAudit_formatFlagNamesIt(t *testing.T) {
+	const drain = `2026-11-27T01:20:00.100000+00:00 app[web.1]: method=POST path=/users format=html controller=UsersController action=create status=302 duration=41.0
+2026-11-27T01:20:00.200000+00:00 heroku[router]: at=info method=POST path="/users" host=shop.example.com request_id=9c0a4f6e fwd="203.0.113.9" dyno=web.1 connect=1ms service=48ms status=302 bytes=312
+`
+	path, out := replaySummary(t, drain)
+	if want := path + ": 2 lines, 2 parsed, 0 skipped (0 malformed, 0 too long), 0 ignored; format heroku (detected)"; !strings.Contains(out, want) {
+		t.Errorf("replay without --format: summary lacks %q:\n%s", want, out)
+	}
+	path, out = replaySummary(t, drain, "--format", "logfmt")
+	if want := path + ": 2 lines, 2 parsed, 0 skipped (0 malformed, 0 too long), 0 ignored; format logfmt (given)"; !strings.Contains(out, want) {
+		t.Errorf("replay --format logfmt: summary lacks %q:\n%s", want, out)
+	}
+}
+
+// TestAudit_replaySyslogPriority: combined lines as nginx's access_log
+// syslog: sends them (RFC 3164 with the priority) are detected and read
+// by replay.
+func TestAudit_replaySyslogPriority(t *testing.T) {
+	const line = `<190>Nov 27 01:20:00 web nginx: 203.0.113.9 - - [27/Nov/2026:01:20:00 +0000] "POST /users HTTP/1.1" 302 0 "-" "Mozilla/5.0"` + "\n"
+	path, out := replaySummary(t, strings.Repeat(line, 3))
+	if want := path + ": 3 lines, 3 parsed, 0 skipped (0 malformed, 0 too long), 0 ignored; format combined (detected)"; !strings.Contains(out, want) {
+		t.Errorf("summary lacks %q:\n%s", want, out)
+	}
+}
