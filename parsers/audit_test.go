@@ -207,3 +207,45 @@ func TestAudit_detectGoJSONRemoteAddrOnly(t *testing.T) {
 		}
 	}
 }
+
+// TestAudit_platformEnvelopes: "Heroku drains and `heroku logs`, Render's
+// log streams (RFC 5424 syslog) and Fly.io's `fly logs` put an envelope
+// around each line of the app; `rails` and `phoenix` read through all of
+// them, `heroku` through Heroku's (any other line is malformed to it),
+// `combined` through syslog headers, `logfmt` takes them for a prefix."
+func TestAudit_platformEnvelopes(t *testing.T) {
+	envelopes := map[string]string{
+		"heroku logs":  "2025-03-02T10:15:04.120331+00:00 app[web.1]: ",
+		"heroku drain": "120 <190>1 2025-03-02T10:15:04.120331+00:00 host app web.1 - ",
+		"render":       "<134>1 2025-03-02T10:15:04.120Z srv-abc web 12 - - ",
+		"fly":          "2025-03-02T10:15:04Z app[3d8d9e1c2f4e18] ams [info] ",
+	}
+	for name, env := range envelopes {
+		heroku := strings.HasPrefix(name, "heroku")
+		got, errs := auditDecode(t, "rails", Options{},
+			env+`I, [2025-03-02T10:15:04.120331 #4]  INFO -- : [5b1e0c7a] Started POST "/users" for 203.0.113.9 at 2025-03-02 10:15:04 +0000`,
+			env+`I, [2025-03-02T10:15:04.160331 #4]  INFO -- : [5b1e0c7a] Completed 302 Found in 41ms`)
+		if len(errs) != 0 || len(got) != 1 || got[0].Kind != "request" || got[0].ClientIP != "203.0.113.9" || got[0].Status != 302 {
+			t.Errorf("rails behind %s: %+v, %v; want the 302 of 203.0.113.9", name, got, errs)
+		}
+		got, errs = auditDecode(t, "phoenix", Options{Date: goldenDay},
+			env+`10:15:04.120 request_id=GAq3k1Zc7oXbdVcAABJh remote_ip=203.0.113.9 [info] POST /users/register`,
+			env+`10:15:04.127 request_id=GAq3k1Zc7oXbdVcAABJh [info] Sent 302 in 7ms`)
+		if len(errs) != 0 || len(got) != 1 || got[0].Kind != "request" || got[0].ClientIP != "203.0.113.9" || got[0].Status != 302 {
+			t.Errorf("phoenix behind %s: %+v, %v; want the 302 of 203.0.113.9", name, got, errs)
+		}
+		got, errs = auditDecode(t, "logfmt", Options{},
+			env+`time=2025-03-02T10:15:04Z level=INFO msg=request method=POST path=/users status=302 remote_addr=203.0.113.9:51234`)
+		if len(errs) != 0 || len(got) != 1 || got[0].Kind != "request" || got[0].ClientIP != "203.0.113.9" || got[0].Status != 302 {
+			t.Errorf("logfmt behind %s: %+v, %v; want the 302 of 203.0.113.9", name, got, errs)
+		}
+		got, errs = auditDecode(t, "heroku", Options{}, env+`user registered`)
+		var le *LineError
+		switch {
+		case heroku && (len(errs) != 0 || len(got) != 1 || got[0].Kind != "message" || got[0].Message != "user registered"):
+			t.Errorf("heroku behind %s: %+v, %v; want the message", name, got, errs)
+		case !heroku && (len(got) != 0 || len(errs) != 1 || !errors.As(errs[0], &le)):
+			t.Errorf("heroku behind %s: %+v, %v; want a malformed line", name, got, errs)
+		}
+	}
+}
