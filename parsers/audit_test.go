@@ -249,3 +249,21 @@ func TestAudit_platformEnvelopes(t *testing.T) {
 		}
 	}
 }
+
+// TestAudit_nginxJSONForwarded: the client of a JSON log is read from an
+// X-Forwarded-For list only when the socket peer (remote_addr) is a
+// proxy's, "so a client cannot choose its own key by sending the
+// header": nginx's escape=json logs with $http_x_forwarded_for, as
+// combined lines with nginx main's trailing "$http_x_forwarded_for".
+func TestAudit_nginxJSONForwarded(t *testing.T) {
+	for _, tt := range []struct{ line, want string }{
+		{`{"time_local":"22/Apr/2024:13:39:49 +0000","remote_addr":"10.0.0.2","request":"POST /login HTTP/1.1","status":"302","http_x_forwarded_for":"198.51.100.1, 203.0.113.9"}`, "203.0.113.9"},
+		{`{"time_local":"22/Apr/2024:13:39:49 +0000","remote_addr":"203.0.113.9","request":"POST /login HTTP/1.1","status":"302","http_x_forwarded_for":"198.51.100.1"}`, "203.0.113.9"},
+		{`{"time_local":"22/Apr/2024:13:39:49 +0000","remote_addr":"203.0.113.9","request":"POST /login HTTP/1.1","status":"302","http_x_forwarded_for":"-"}`, "203.0.113.9"},
+	} {
+		got, errs := auditDecode(t, "nginx_json", Options{}, tt.line)
+		if len(errs) != 0 || len(got) != 1 || got[0].Kind != "request" || got[0].ClientIP != tt.want {
+			t.Errorf("nginx_json: Decode(%q) = %+v, %v; want a request of %s", tt.line, got, errs, tt.want)
+		}
+	}
+}

@@ -193,27 +193,30 @@ var formats = []Format{
 	{
 		Name: "nginx_json",
 		Reads: "nginx `escape=json` logs with the variable names as keys: `time_local`/`time_iso8601`/`msec`, " +
-			"`remote_addr`, `request` (or `request_method` and `request_uri`), `status`, `body_bytes_sent`, " +
-			"`request_time` (s), `http_user_agent`; raw bytes ≥ 0x80 are accepted.",
+			"`remote_addr` (and `http_x_forwarded_for` behind a load balancer), `request` (or `request_method` and " +
+			"`request_uri`), `status`, `body_bytes_sent`, `request_time` (s), `http_user_agent`; raw bytes ≥ 0x80 are accepted.",
 		Example:  `{"time_local":"22/Apr/2024:13:39:49 +0000","remote_addr":"203.0.113.9","request":"POST /login HTTP/1.1","status":"302","body_bytes_sent":"0","request_time":"0.010","http_user_agent":"Mozilla/5.0"}`,
 		presetOf: "json",
 		// Time is $time_local, $time_iso8601 or $msec, whichever the line
 		// has; $request_time is in seconds.
 		preset: Options{
 			Fields: map[string]string{
-				"time":       "time_local|time_iso8601|msec|time|timestamp|@timestamp",
-				"client_ip":  "remote_addr|client_ip",
-				"request":    "request",
-				"method":     "request_method",
-				"target":     "request_uri",
-				"host":       "host|http_host|server_name",
-				"protocol":   "server_protocol",
-				"status":     "status",
-				"bytes":      "body_bytes_sent|bytes_sent",
-				"duration":   "request_time",
-				"referer":    "http_referer|http_referrer",
-				"user_agent": "http_user_agent",
-				"request_id": "request_id",
+				"time":      "time_local|time_iso8601|msec|time|timestamp|@timestamp",
+				"client_ip": "remote_addr|client_ip",
+				// $http_x_forwarded_for, read as in combined lines: only
+				// from a proxy's remote_addr (a load balancer's).
+				"forwarded_for": "http_x_forwarded_for",
+				"request":       "request",
+				"method":        "request_method",
+				"target":        "request_uri",
+				"host":          "host|http_host|server_name",
+				"protocol":      "server_protocol",
+				"status":        "status",
+				"bytes":         "body_bytes_sent|bytes_sent",
+				"duration":      "request_time",
+				"referer":       "http_referer|http_referrer",
+				"user_agent":    "http_user_agent",
+				"request_id":    "request_id",
 			},
 			DurationUnit: "s",
 		},
