@@ -948,6 +948,7 @@ func (m *manager) retryGhosts() {
 func (m *manager) lostCheckpoints() {
 	t := m.t
 	lost := 0
+	recreated := map[string]bool{}
 	for id, e := range t.files {
 		if !e.restored {
 			continue
@@ -955,6 +956,12 @@ func (m *manager) lostCheckpoints() {
 		delete(t.files, id)
 		if e.start.Done {
 			continue // read to its end before: nothing lost
+		}
+		if _, err := os.Stat(e.path); err == nil && !recreated[e.path] {
+			// Another file at its path: deleted and created again while
+			// stopped, a rotation found at the restart (one per path).
+			recreated[e.path] = true
+			t.statsFor(e.path).deletes.Add(1)
 		}
 		lost++
 		t.statsFor(e.path).lost.Add(1)
