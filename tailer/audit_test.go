@@ -104,3 +104,43 @@ func TestAudit_lostCheckpointsWarning(t *testing.T) {
 		t.Errorf("per-file warnings %q, want one for %s and one for %s", perFile, a, b)
 	}
 }
+
+// TestAudit_drainedFileDeletedNoRecreate: a rotated file still being
+// drained at the stop, deleted while stopped, while the file at the path
+// stays the same, is no delete-and-create of the log: no recreate is
+// counted at the restart (its loss is).
+func TestAudit_drainedFileDeletedNoRecreate(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "access.log")
+	w := newWriter(t, path, "k")
+	opts := Options{Patterns: []string{path}, Start: FromStart, RotateWait: time.Minute}
+	r1 := startRun(t, opts)
+	w.write(100)
+	r1.waitFor("the first lines", haveLast("k", w.n))
+	if err := os.Rename(path, path+".1"); err != nil {
+		t.Fatal(err)
+	}
+	w.reopen()
+	w.write(50)
+	r1.waitFor("the new file's lines", haveLast("k", w.n))
+	r1.stop() // the renamed file is still drained (RotateWait)
+	stoppedAt := time.Now()
+	got := r1.got()
+	w.fast = true
+	if err := os.WriteFile(path+".1", []byte("x\n"), 0o644); err != nil { // grown, then deleted
+		t.Fatal(err)
+	}
+	if err := os.Remove(path + ".1"); err != nil {
+		t.Fatal(err)
+	}
+	w.write(20)
+	w.fast = false
+	opts.Checkpoints, opts.Start, opts.Saved = saved(r1, got), FromEnd, stoppedAt
+	r2 := startRun(t, opts)
+	r2.waitFor("the live file's new lines", haveLast("k", w.n))
+	r2.stop()
+	checkExactlyOnce(t, numbers(t, append(got, r2.got()...), "k"), w.n, all)
+	if st := statsOf(t, r2.tl, path); st.Deletes != 0 {
+		t.Errorf("the live file kept, a drained rotated file deleted: %d deletes (recreate), want 0", st.Deletes)
+	}
+}

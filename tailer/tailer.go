@@ -298,6 +298,9 @@ func (m *manager) scan(initial bool) {
 	// source path.
 	pending := map[string][]*file{}
 	seen := map[FileID]bool{}
+	// newLive are the source paths whose file, at start-up, is none the
+	// checkpoints know (nor a copy of one): created while stopped.
+	newLive := map[string]bool{}
 	startReader := func(c *candidate, x *file, e *entry, off int64, md mode) {
 		pending[e.path] = append(pending[e.path], x)
 		if err := x.seek(off); err != nil && !errors.Is(err, errIncomplete) {
@@ -453,6 +456,7 @@ func (m *manager) scan(initial bool) {
 			continue
 		}
 		if c.live {
+			newLive[c.source] = true
 			off := int64(0)
 			if !m.appearedWhileStopped(c) && t.start == FromEnd {
 				off = endOffset(x, fi.Size())
@@ -488,7 +492,7 @@ func (m *manager) scan(initial bool) {
 	}
 
 	if initial {
-		m.lostCheckpoints()
+		m.lostCheckpoints(newLive)
 		// Backlogs of several paths are read side by side (see pacer).
 		m.pacer = &pacer{}
 		for path, files := range chains {
@@ -943,9 +947,11 @@ func (m *manager) retryGhosts() {
 }
 
 // lostCheckpoints warns about checkpointed files found neither by
-// identity nor by their first bytes: their unread lines are lost. The
-// caller holds t.mu.
-func (m *manager) lostCheckpoints() {
+// identity nor by their first bytes: their unread lines are lost. A
+// path whose checkpointed file is lost and whose file now is a new one
+// (newLive) was deleted and created again while stopped: a rotation
+// found at the restart, counted once per path. The caller holds t.mu.
+func (m *manager) lostCheckpoints(newLive map[string]bool) {
 	t := m.t
 	lost := 0
 	recreated := map[string]bool{}
@@ -957,9 +963,7 @@ func (m *manager) lostCheckpoints() {
 		if e.start.Done {
 			continue // read to its end before: nothing lost
 		}
-		if _, err := os.Stat(e.path); err == nil && !recreated[e.path] {
-			// Another file at its path: deleted and created again while
-			// stopped, a rotation found at the restart (one per path).
+		if newLive[e.path] && !recreated[e.path] {
 			recreated[e.path] = true
 			t.statsFor(e.path).deletes.Add(1)
 		}
