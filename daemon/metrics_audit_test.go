@@ -1,0 +1,160 @@
+package daemon
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// auditAddr returns a free 127.0.0.1 address for a daemon's local API.
+func auditAddr(tb testing.TB) string {
+	tb.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+	return addr
+}
+
+// scrapeMetric GETs /metrics from addr and returns the value of the
+// series name{labels} (labels in Prometheus' sorted order, e.g.
+// `kind="rename",source="/x"`), and whether it is there.
+func scrapeMetric(tb testing.TB, addr, series string) (float64, bool) {
+	tb.Helper()
+	resp, err := http.Get("http://" + addr + "/metrics")
+	if err != nil {
+		return 0, false // not listening yet
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		b, _ := io.ReadAll(resp.Body)
+		tb.Fatalf("GET /metrics: %s %s", resp.Status, b)
+	}
+	sc := bufio.NewScanner(resp.Body)
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	for sc.Scan() {
+		name, value, ok := strings.Cut(sc.Text(), " ")
+		if ok && name == series {
+			v, err := strconv.ParseFloat(value, 64)
+			if err != nil {
+				tb.Fatalf("%s: %v", sc.Text(), err)
+			}
+			return v, true
+		}
+	}
+	return 0, false
+}
+
+// waitMetric waits until the series scraped from addr has value want.
+func waitMetric(tb testing.TB, addr, series string, want float64) {
+	tb.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		v, ok := scrapeMetric(tb, addr, series)
+		if ok && v == want {
+			return
+		}
+		if time.Now().After(deadline) {
+			tb.Fatalf("%s = %v (exported: %t), want %v", series, v, ok, want)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// TestAudit_rotationKindsOnMetrics: README, "Rotation: what is read and
+// what can be lost" and "Metrics": sentinel_rotations_total{source,kind}
+// counts the rotations seen, rename, truncate (copytruncate) and
+// recreate (delete and create), "also those found at a restart"; and no
+// line is lost through a rename, a copytruncate with nothing written
+// between the copy and the truncate, or a delete and create after the
+// old file was read: sentinel_lines_read_total{source} counts each line
+// written once. Scraped from a running daemon's /metrics on 127.0.0.1.
+func TestAudit_rotationKindsOnMetrics(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	path := filepath.Join(dir, "access.log")
+	src := fmt.Sprintf("source=%q", path)
+	series := func(kind string) string {
+		return fmt.Sprintf(`sentinel_rotations_total{kind=%q,%s}`, kind, src)
+	}
+	read := "sentinel_lines_read_total{" + src + "}"
+	want := func(addr string, kinds map[string]float64) {
+		t.Helper()
+		for k, v := range kinds {
+			waitMetric(t, addr, series(k), v)
+		}
+	}
+	opts := Options{Sources: []Source{{Pattern: path, Format: "auto"}}, StateDir: dir, FromStart: true}
+
+	w := newLogWriter(t, path)
+	w.normal(t, 60, 0)
+	opts.Listen = auditAddr(t)
+	_, stop := start(t, opts)
+	waitMetric(t, opts.Listen, read, 60)
+	want(opts.Listen, map[string]float64{"rename": 0, "truncate": 0, "recreate": 0})
+	stop()
+
+	// While stopped: deleted and created again, after it was read.
+	if err := os.Remove(path); err != nil {
+		t.Fatal(err)
+	}
+	w2 := newLogWriter(t, path)
+	w2.n = w.n
+	w2.normal(t, 25, 0)
+	opts.Listen = auditAddr(t)
+	_, stop2 := start(t, opts)
+	defer stop2()
+	addr := opts.Listen
+	waitMetric(t, addr, read, 25) // the new file, from its start
+	want(addr, map[string]float64{"rename": 0, "truncate": 0, "recreate": 1})
+
+	// Running: rename and create.
+	if err := os.Rename(path, path+".1"); err != nil {
+		t.Fatal(err)
+	}
+	w2.normal(t, 10, 0) // the server still writes the renamed file
+	w3 := newLogWriter(t, path)
+	w3.n = w2.n
+	w3.normal(t, 20, 0)
+	waitMetric(t, addr, read, 55)
+	want(addr, map[string]float64{"rename": 1, "truncate": 0, "recreate": 1})
+
+	// copytruncate, nothing written between the copy and the truncate.
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path+"-20260101", b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Truncate(path, 0); err != nil {
+		t.Fatal(err)
+	}
+	w3.normal(t, 5, 0)
+	waitMetric(t, addr, read, 60)
+	want(addr, map[string]float64{"rename": 1, "truncate": 1, "recreate": 1})
+
+	// Delete and create, once the old file is read.
+	if err := os.Remove(path); err != nil {
+		t.Fatal(err)
+	}
+	w4 := newLogWriter(t, path)
+	w4.n = w3.n
+	w4.normal(t, 15, 0)
+	waitMetric(t, addr, read, 75)
+	want(addr, map[string]float64{"rename": 1, "truncate": 1, "recreate": 2})
+	time.Sleep(300 * time.Millisecond) // nothing read twice
+	if v, _ := scrapeMetric(t, addr, read); v != 75 {
+		t.Errorf("%s = %v, want 75", read, v)
+	}
+}
