@@ -158,3 +158,62 @@ func TestAudit_rotationKindsOnMetrics(t *testing.T) {
 		t.Errorf("%s = %v, want 75", read, v)
 	}
 }
+
+// scrapeAll returns every sentinel_* series line of addr's /metrics.
+func scrapeAll(tb testing.TB, addr string) []string {
+	tb.Helper()
+	resp, err := http.Get("http://" + addr + "/metrics")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	var out []string
+	for _, l := range strings.Split(string(b), "\n") {
+		if strings.HasPrefix(l, "sentinel_") {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+// TestAudit_globMatchingRotatedFiles: README: "a glob that also matches
+// the rotated files — access.log* with logrotate's .1 naming — never
+// reads a file twice", and sentinel_lines_read_total{source} counts the
+// lines read from a source. A daemon following access.log* through a
+// rename rotation counts each line once, under the live file's source;
+// the rotated name is no source of its own.
+func TestAudit_globMatchingRotatedFiles(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	path := filepath.Join(dir, "access.log")
+	w := newLogWriter(t, path)
+	w.normal(t, 60, 0)
+	addr := auditAddr(t)
+	_, stop := start(t, Options{Sources: []Source{{Pattern: filepath.Join(dir, "access.log*"), Format: "auto"}},
+		StateDir: dir, FromStart: true, Listen: addr})
+	defer stop()
+	read := fmt.Sprintf("sentinel_lines_read_total{source=%q}", path)
+	waitMetric(t, addr, read, 60)
+	if err := os.Rename(path, path+".1"); err != nil {
+		t.Fatal(err)
+	}
+	w.normal(t, 10, 0) // into the renamed file
+	w2 := newLogWriter(t, path)
+	w2.n = w.n
+	w2.normal(t, 20, 0)
+	waitMetric(t, addr, read, 90)
+	waitMetric(t, addr, fmt.Sprintf("sentinel_rotations_total{kind=\"rename\",source=%q}", path), 1)
+	time.Sleep(400 * time.Millisecond) // a re-glob or directory event later: nothing read twice
+	if v, _ := scrapeMetric(t, addr, read); v != 90 {
+		t.Errorf("%s = %v, want 90", read, v)
+	}
+	for _, l := range scrapeAll(t, addr) {
+		if strings.Contains(l, path+".1") {
+			t.Errorf("the rotated file is a source of its own: %s", l)
+		}
+	}
+}
