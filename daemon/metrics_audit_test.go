@@ -217,3 +217,55 @@ func TestAudit_globMatchingRotatedFiles(t *testing.T) {
 		}
 	}
 }
+
+// TestAudit_eventsLateOnMetrics: README, "Metrics":
+// sentinel_events_late_total counts "events older than the allowed skew"
+// (skew, 5 s by default); a line within the skew is not late.
+func TestAudit_eventsLateOnMetrics(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	path := filepath.Join(dir, "access.log")
+	w := newLogWriter(t, path)
+	w.normal(t, 60, 0)
+	addr := auditAddr(t)
+	_, stop := start(t, Options{Sources: []Source{{Pattern: path, Format: "auto"}}, StateDir: dir, FromStart: true, Listen: addr})
+	defer stop()
+	parsed := fmt.Sprintf("sentinel_lines_parsed_total{source=%q}", path)
+	waitMetric(t, addr, parsed, 60)
+	waitMetric(t, addr, "sentinel_events_late_total", 0)
+	w.lineAt(t, time.Now().Add(-2*time.Second), "10.0.0.1", "GET", "/", 200) // within the skew
+	w.lineAt(t, time.Now().Add(-30*time.Second), "10.0.0.1", "GET", "/", 200)
+	w.normal(t, 5, 0)
+	waitMetric(t, addr, parsed, 67)
+	waitMetric(t, addr, "sentinel_events_late_total", 1)
+}
+
+// TestAudit_lagOnMetrics: README, "Metrics": sentinel_lag_bytes is the
+// bytes of the file not read yet, and sentinel_lag_seconds is "0 once
+// every byte written is read". A line being written (no newline yet) is
+// unread bytes; once it ends, both are 0.
+func TestAudit_lagOnMetrics(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	path := filepath.Join(dir, "access.log")
+	w := newLogWriter(t, path)
+	w.normal(t, 60, 0)
+	addr := auditAddr(t)
+	_, stop := start(t, Options{Sources: []Source{{Pattern: path, Format: "auto"}}, StateDir: dir, FromStart: true, Listen: addr})
+	defer stop()
+	src := fmt.Sprintf("{source=%q}", path)
+	waitMetric(t, addr, "sentinel_lines_read_total"+src, 60)
+	waitMetric(t, addr, "sentinel_lag_bytes"+src, 0)
+	waitMetric(t, addr, "sentinel_lag_seconds"+src, 0)
+	partial := `10.0.0.9 - - [` + time.Now().UTC().Format("02/Jan/2006:15:04:05 -0700") + `] "GET /`
+	if _, err := w.f.WriteString(partial); err != nil {
+		t.Fatal(err)
+	}
+	waitMetric(t, addr, "sentinel_lag_bytes"+src, float64(len(partial)))
+	if _, err := w.f.WriteString(" HTTP/1.1\" 200 100 \"-\" \"Mozilla/5.0\"\n"); err != nil {
+		t.Fatal(err)
+	}
+	waitMetric(t, addr, "sentinel_lines_read_total"+src, 61)
+	waitMetric(t, addr, "sentinel_lag_bytes"+src, 0)
+	waitMetric(t, addr, "sentinel_lag_seconds"+src, 0)
+}
