@@ -144,3 +144,55 @@ func TestAudit_drainedFileDeletedNoRecreate(t *testing.T) {
 		t.Errorf("the live file kept, a drained rotated file deleted: %d deletes (recreate), want 0", st.Deletes)
 	}
 }
+
+// TestAudit_drainingRenameNotCountedAgain: README: sentinel_rotations_total
+// counts the rotations seen, "also those found at a restart". A rename
+// seen before the stop, whose renamed file was still being drained when
+// sentinel stopped, is no rotation found at the restart: with nothing
+// rotated while stopped, the restart counts none; with one rename while
+// stopped, it counts one.
+func TestAudit_drainingRenameNotCountedAgain(t *testing.T) {
+	t.Parallel()
+	for _, renamedWhileStopped := range []bool{false, true} {
+		t.Run(map[bool]string{false: "nothing while stopped", true: "one rename while stopped"}[renamedWhileStopped], func(t *testing.T) {
+			t.Parallel()
+			dir := t.TempDir()
+			path := filepath.Join(dir, "access.log")
+			w := newWriter(t, path, "m")
+			opts := Options{Patterns: []string{path}, Start: FromStart, RotateWait: time.Minute}
+			r1 := startRun(t, opts)
+			w.write(100)
+			r1.waitFor("the first lines", haveLast("m", w.n))
+			if err := os.Rename(path, path+"-20260101"); err != nil {
+				t.Fatal(err)
+			}
+			w.reopen()
+			w.write(50)
+			r1.waitFor("the new file's lines", haveLast("m", w.n))
+			r1.waitStats(path, "the rename counted", func(s FileStats) bool { return s.Renames == 1 })
+			r1.stop() // the renamed file is still drained (RotateWait)
+			stoppedAt := time.Now()
+			got := r1.got()
+			want := int64(0)
+			if renamedWhileStopped {
+				if err := os.Rename(path, path+"-20260102"); err != nil {
+					t.Fatal(err)
+				}
+				w.reopen()
+				want = 1
+			}
+			w.fast = true
+			w.write(20)
+			w.fast = false
+			opts.Checkpoints, opts.Start, opts.Saved = saved(r1, got), FromEnd, stoppedAt
+			r2 := startRun(t, opts)
+			r2.waitFor("the last line", haveLast("m", w.n))
+			time.Sleep(100 * time.Millisecond)
+			r2.stop()
+			checkExactlyOnce(t, numbers(t, append(got, r2.got()...), "m"), w.n, all)
+			if st := statsOf(t, r2.tl, path); st.Renames != want {
+				t.Errorf("renames counted at the restart: %d, want %d", st.Renames, want)
+			}
+		})
+	}
+}

@@ -301,6 +301,14 @@ func (m *manager) scan(initial bool) {
 	// newLive are the source paths whose file, at start-up, is none the
 	// checkpoints know (nor a copy of one): created while stopped.
 	newLive := map[string]bool{}
+	// At start-up, foundRotated are the source paths with a checkpointed
+	// file not read to its end found under another name (renamed, or
+	// compressed or copied), and liveFound those whose file is still the
+	// checkpointed one: a path counts one rename found at the restart when
+	// its checkpointed file is found rotated and another file (or none)
+	// is at the path. A file that was already rotated and being drained
+	// at the stop was counted then.
+	foundRotated, liveFound := map[string]bool{}, map[string]bool{}
 	startReader := func(c *candidate, x *file, e *entry, off int64, md mode) {
 		pending[e.path] = append(pending[e.path], x)
 		if err := x.seek(off); err != nil && !errors.Is(err, errIncomplete) {
@@ -357,12 +365,14 @@ func (m *manager) scan(initial bool) {
 				// Found at another source's path: it is that path's file now.
 				e.path, e.start.Path, e.end.Path = c.source, c.source, c.source
 			}
-			if !c.live {
+			if c.live {
+				liveFound[e.path] = true
+			} else {
 				if e.path != c.source && c.source != "" && !e.start.Done {
 					t.log.Debug("checkpointed file found rotated", "file", c.name, "path", e.path)
 				}
 				if !e.start.Done {
-					t.statsFor(e.path).renames.Add(1)
+					foundRotated[e.path] = true
 				}
 			}
 			if !c.live && e.start.Done && (x.gz || fi.Size() <= e.start.Offset) {
@@ -442,7 +452,11 @@ func (m *manager) scan(initial bool) {
 			e.path = g.pos.Path
 			e.start.Path = g.pos.Path
 			if !g.pos.Done && !g.counted {
-				t.statsFor(e.path).renames.Add(1)
+				if initial {
+					foundRotated[e.path] = true
+				} else {
+					t.statsFor(e.path).renames.Add(1)
+				}
 			}
 			startReader(c, x, e, g.pos.Offset, m.modeFor(c, x))
 			continue
@@ -492,6 +506,13 @@ func (m *manager) scan(initial bool) {
 	}
 
 	if initial {
+		for path := range foundRotated {
+			if liveFound[path] {
+				continue
+			}
+			t.statsFor(path).renames.Add(1)
+			newLive[path] = false // a rename, not a delete and create
+		}
 		m.lostCheckpoints(newLive)
 		// Backlogs of several paths are read side by side (see pacer).
 		m.pacer = &pacer{}
