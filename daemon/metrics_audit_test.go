@@ -113,7 +113,12 @@ func TestAudit_rotationKindsOnMetrics(t *testing.T) {
 	w2.normal(t, 25, 0)
 	opts.Listen = auditAddr(t)
 	_, stop2 := start(t, opts)
-	defer stop2()
+	stopped2 := false
+	defer func() {
+		if !stopped2 {
+			stop2()
+		}
+	}()
 	addr := opts.Listen
 	waitMetric(t, addr, read, 25) // the new file, from its start
 	want(addr, map[string]float64{"rename": 0, "truncate": 0, "recreate": 1})
@@ -157,6 +162,17 @@ func TestAudit_rotationKindsOnMetrics(t *testing.T) {
 	if v, _ := scrapeMetric(t, addr, read); v != 75 {
 		t.Errorf("%s = %v, want 75", read, v)
 	}
+
+	// Restarted with the rotated files still drained, nothing rotated
+	// while stopped: no rotation is found at the restart.
+	stop2()
+	stopped2 = true
+	opts.Listen = auditAddr(t)
+	_, stop3 := start(t, opts)
+	defer stop3()
+	w4.normal(t, 5, 0)
+	waitMetric(t, opts.Listen, read, 5)
+	want(opts.Listen, map[string]float64{"rename": 0, "truncate": 0, "recreate": 0})
 }
 
 // scrapeAll returns every sentinel_* series line of addr's /metrics.
