@@ -267,3 +267,27 @@ func TestAudit_nginxJSONForwarded(t *testing.T) {
 		}
 	}
 }
+
+// README, Client addresses: an X-Forwarded-For header gives the client
+// when the socket peer is a proxy's address. Caddy without
+// trusted_proxies logs the load balancer as client_ip and keeps the
+// header among the request's headers (an array); Traefik keeps it as
+// request_X-Forwarded-For when headers are kept, with ClientHost the
+// socket peer.
+func TestAudit_caddyTraefikForwarded(t *testing.T) {
+	for _, tt := range []struct{ format, line, want string }{
+		{"caddy", `{"level":"info","ts":1693840791.75,"logger":"http.log.access","msg":"handled request","request":{"remote_ip":"10.0.0.2","client_ip":"10.0.0.2","method":"POST","uri":"/login","headers":{"X-Forwarded-For":["198.51.100.1, 203.0.113.9"]}},"status":302}`, "203.0.113.9"},
+		{"caddy", `{"level":"info","ts":1693840791.75,"logger":"http.log.access","msg":"handled request","request":{"remote_ip":"10.0.0.2","method":"POST","uri":"/login","headers":{"X-Forwarded-For":["203.0.113.9"]}},"status":302}`, "203.0.113.9"},
+		// trusted_proxies set: client_ip is the client already, and a
+		// header the client sent itself is not read.
+		{"caddy", `{"level":"info","ts":1693840791.75,"logger":"http.log.access","msg":"handled request","request":{"remote_ip":"10.0.0.2","client_ip":"203.0.113.9","method":"POST","uri":"/login","headers":{"X-Forwarded-For":["198.51.100.1, 203.0.113.9"]}},"status":302}`, "203.0.113.9"},
+		{"caddy", `{"level":"info","ts":1693840791.75,"logger":"http.log.access","msg":"handled request","request":{"remote_ip":"203.0.113.9","client_ip":"203.0.113.9","method":"POST","uri":"/login","headers":{"X-Forwarded-For":["198.51.100.1"]}},"status":302}`, "203.0.113.9"},
+		{"traefik_json", `{"ClientHost":"10.0.0.2","DownstreamStatus":302,"RequestMethod":"POST","RequestPath":"/login","StartUTC":"2025-11-28T09:21:55.645779561Z","request_X-Forwarded-For":"198.51.100.1, 203.0.113.9"}`, "203.0.113.9"},
+		{"traefik_json", `{"ClientHost":"203.0.113.9","DownstreamStatus":302,"RequestMethod":"POST","RequestPath":"/login","StartUTC":"2025-11-28T09:21:55.645779561Z","request_X-Forwarded-For":"198.51.100.1"}`, "203.0.113.9"},
+	} {
+		got, errs := auditDecode(t, tt.format, Options{}, tt.line)
+		if len(errs) != 0 || len(got) != 1 || got[0].Kind != "request" || got[0].ClientIP != tt.want {
+			t.Errorf("%s: Decode(%q) = %+v, %v; want a request of %s", tt.format, tt.line, got, errs, tt.want)
+		}
+	}
+}

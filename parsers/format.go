@@ -130,7 +130,8 @@ var formats = []Format{
 	{
 		Name: "caddy",
 		Reads: "Caddy v2's JSON access log: `request.client_ip` (else `remote_ip`), `request.method`, `request.uri`, " +
-			"`status`, `size`, `duration` (s), `request.headers.User-Agent`. Its non-access lines are ignored; " +
+			"`status`, `size`, `duration` (s), `request.headers.User-Agent`; behind a load balancer without `trusted_proxies`, " +
+			"`request.headers.X-Forwarded-For`. Its non-access lines are ignored; " +
 			"`docker compose logs` prefixes are stripped.",
 		Example:  `{"level":"info","ts":1693840791.75,"logger":"http.log.access","msg":"handled request","request":{"client_ip":"203.0.113.9","method":"GET","host":"example.com","uri":"/","headers":{"User-Agent":["curl/8.5.0"]}},"duration":0.0017,"size":512,"status":200}`,
 		presetOf: "json",
@@ -142,19 +143,22 @@ var formats = []Format{
 		// own server logs, which the match drops.
 		preset: Options{
 			Fields: map[string]string{
-				"match":      "logger=http.log.access*",
-				"time":       "ts",
-				"client_ip":  "request.client_ip|request.remote_ip",
-				"method":     "request.method",
-				"target":     "request.uri",
-				"host":       "request.host",
-				"protocol":   "request.proto",
-				"status":     "status",
-				"bytes":      "size",
-				"duration":   "duration",
-				"user_agent": "request.headers.User-Agent",
-				"referer":    "request.headers.Referer",
-				"level":      "level",
+				"match":     "logger=http.log.access*",
+				"time":      "ts",
+				"client_ip": "request.client_ip|request.remote_ip",
+				// Read only from a proxy's client_ip: without
+				// trusted_proxies Caddy logs the load balancer's.
+				"forwarded_for": "request.headers.X-Forwarded-For",
+				"method":        "request.method",
+				"target":        "request.uri",
+				"host":          "request.host",
+				"protocol":      "request.proto",
+				"status":        "status",
+				"bytes":         "size",
+				"duration":      "duration",
+				"user_agent":    "request.headers.User-Agent",
+				"referer":       "request.headers.Referer",
+				"level":         "level",
 			},
 			DurationUnit: "s",
 		},
@@ -163,7 +167,8 @@ var formats = []Format{
 	{
 		Name: "traefik_json",
 		Reads: "Traefik's JSON access log: `ClientHost`, `RequestMethod`, `RequestPath`, `DownstreamStatus`, " +
-			"`Duration` (ns); the user agent only when headers are kept (`request_User-Agent`).",
+			"`Duration` (ns); the user agent and, behind a load balancer, X-Forwarded-For only when headers are kept " +
+			"(`request_User-Agent`, `request_X-Forwarded-For`).",
 		Example:  `{"ClientHost":"203.0.113.9","DownstreamContentSize":512,"DownstreamStatus":200,"Duration":2337877,"RequestHost":"example.com","RequestMethod":"GET","RequestPath":"/","RequestProtocol":"HTTP/2.0","StartUTC":"2025-11-28T09:21:55.645779561Z","level":"info","msg":"","time":"2025-11-28T09:21:55Z"}`,
 		presetOf: "json",
 		// Duration is in nanoseconds. User-Agent and Referer exist only
@@ -171,19 +176,21 @@ var formats = []Format{
 		// ClientHost is the socket peer.
 		preset: Options{
 			Fields: map[string]string{
-				"time":       "StartUTC|time|StartLocal",
-				"client_ip":  "ClientHost",
-				"method":     "RequestMethod",
-				"target":     "RequestPath",
-				"host":       "RequestHost",
-				"protocol":   "RequestProtocol",
-				"status":     "DownstreamStatus|OriginStatus",
-				"bytes":      "DownstreamContentSize",
-				"duration":   "Duration",
-				"user_agent": "request_User-Agent",
-				"referer":    "request_Referer",
-				"request_id": "request_X-Request-Id",
-				"level":      "level",
+				"time":      "StartUTC|time|StartLocal",
+				"client_ip": "ClientHost",
+				// Read only from a proxy's ClientHost (the socket peer).
+				"forwarded_for": "request_X-Forwarded-For",
+				"method":        "RequestMethod",
+				"target":        "RequestPath",
+				"host":          "RequestHost",
+				"protocol":      "RequestProtocol",
+				"status":        "DownstreamStatus|OriginStatus",
+				"bytes":         "DownstreamContentSize",
+				"duration":      "Duration",
+				"user_agent":    "request_User-Agent",
+				"referer":       "request_Referer",
+				"request_id":    "request_X-Request-Id",
+				"level":         "level",
 			},
 			TimeLayout:   layoutRFC3339,
 			DurationUnit: "ns",
