@@ -321,7 +321,7 @@ var formats = []Format{
 	{
 		Name: "rails",
 		Reads: "Rails' default request log: `Started POST \"/users\" for 203.0.113.9 at …` joined with its `Completed 302 Found in 41ms` " +
-			"by the request-id tag, else the process id, else in order; `Processing by` gives the extra fields `controller`, `action`, " +
+			"by the request-id tag, else the process id (among its open requests, the one that started when the Completed line less its duration says), else in order; `Processing by` gives the extra fields `controller`, `action`, " +
 			"`format`; a routing error counts as a 404. With or without Ruby's Logger prefix, also behind Heroku, Render or Fly. " +
 			"Other lines are messages.",
 		Example: `I, [2025-03-02T10:15:04.120331 #4]  INFO -- : [5b1e0c7a-6f0e-4b55-9a8e-2f3c1d9e7a10] Started POST "/users" for 203.0.113.9 at 2025-03-02 10:15:04 +0000`,

@@ -205,6 +205,42 @@ func (t *pendingTable) find(key []byte) int32 {
 	}
 }
 
+// findStarted returns the slot held under key that most likely started
+// the work a line at end reports: the newest one held since no later
+// than end, else the oldest; with a zero end, the oldest. A process id
+// is held more than once when its threads log without tags, or when a
+// request of it ended without its end line (a Rack::Attack block, a
+// crash): the oldest first would give that one the next request's
+// status, and every later request of the process its follower's.
+func (t *pendingTable) findStarted(key []byte, end time.Time) int32 {
+	if end.IsZero() || t.index == nil || t.count == 0 {
+		return t.find(key)
+	}
+	h := maphash.Bytes(t.seed, key)
+	mask := len(t.index) - 1
+	oldest, best := int32(-1), int32(-1)
+	for i := int(h) & mask; ; i = (i + 1) & mask {
+		x := t.index[i]
+		if x < 0 {
+			break
+		}
+		s := &t.slots[x]
+		if s.hash != h || !bytes.Equal(s.get(s.key), key) {
+			continue
+		}
+		if oldest < 0 {
+			oldest = x
+		}
+		if !s.time.After(end) {
+			best = x // entries of a key lie in the order they were added
+		}
+	}
+	if best >= 0 {
+		return best
+	}
+	return oldest
+}
+
 // remove frees slot x.
 func (t *pendingTable) remove(x int32) {
 	s := &t.slots[x]

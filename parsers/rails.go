@@ -28,9 +28,15 @@ import (
 // (Rails' production configuration tags every line with the request id);
 // without tags, of the same process id (Logger::Formatter's "#11103"),
 // and without either, in order. Where keys repeat (threads of one process
-// logging without tags), a Completed line completes the oldest Started
-// line of its key: the count of requests is exact, the pairing of a
-// status with its request a guess.
+// logging without tags, or a request of it that never logged its
+// Completed line), a Completed line completes the newest Started line of
+// its key from no later than the Completed line's time less its duration
+// (the request's start, to the millisecond), else the oldest; a
+// Processing line, likewise, the newest from no later than itself. The
+// count of requests is exact; the pairing of a status with its request
+// is a guess only for requests of one process that started within the
+// same few milliseconds, and a request that never completes is emitted
+// without a status, as below, not given its follower's.
 //
 // A routing error ("ActionController::RoutingError (No route matches …)"),
 // which Rails logs instead of a Completed line, completes its request
@@ -151,7 +157,7 @@ func (r *Rails) Decode(line []byte, emit func(*Event)) error {
 		r.hold(line, key, &rl, method, target, ip, t, emit)
 		return nil
 	case bytes.HasPrefix(msg, []byte("Processing by ")):
-		if x := r.table.find(key); x >= 0 {
+		if x := r.findStarted(key, rl.time, 0); x >= 0 {
 			r.processing(&r.table.slots[x], msg[len("Processing by "):])
 		}
 		r.see(rl.time)
@@ -163,10 +169,10 @@ func (r *Rails) Decode(line []byte, emit func(*Event)) error {
 			return fieldError("status", msg)
 		}
 		r.see(rl.time)
-		return r.complete(key, status, dur, emit)
+		return r.complete(key, rl.time, status, dur, emit)
 	case bytes.HasPrefix(msg, []byte("ActionController::RoutingError ")):
 		r.see(rl.time)
-		if r.complete(key, 404, -1, emit) == nil {
+		if r.complete(key, rl.time, 404, -1, emit) == nil {
 			return nil
 		}
 	}
@@ -252,12 +258,28 @@ func (r *Rails) processing(s *pendingReq, rest []byte) {
 	}
 }
 
-// complete emits the oldest request held under key with status and dur.
-func (r *Rails) complete(key []byte, status int, dur time.Duration, emit func(*Event)) error {
+// railsStartSlack is how much later than its line's time less its
+// duration a request may have started: Rails rounds the duration to the
+// millisecond.
+const railsStartSlack = time.Millisecond
+
+// findStarted returns the request held under key that a line at t, about
+// a request that has run for dur (-1: unknown), is about: see
+// [pendingTable.findStarted]. Without the line's time it is the oldest.
+func (r *Rails) findStarted(key []byte, t time.Time, dur time.Duration) int32 {
 	if key == nil {
 		key = []byte{}
 	}
-	x := r.table.find(key)
+	if !t.IsZero() {
+		t = t.Add(railsStartSlack - max(dur, 0))
+	}
+	return r.table.findStarted(key, t)
+}
+
+// complete emits the request held under key that a line at t, reporting
+// status after dur, completes (see findStarted).
+func (r *Rails) complete(key []byte, t time.Time, status int, dur time.Duration, emit func(*Event)) error {
+	x := r.findStarted(key, t, dur)
 	if x < 0 {
 		return ErrIgnored // its Started line was before the input began
 	}

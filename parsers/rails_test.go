@@ -37,16 +37,47 @@ func TestRails_Decode(t *testing.T) {
 			want: []string{"3 request GET /b 404 192.0.2.2", "4 request GET /a 200 192.0.2.1"},
 		},
 		{
-			name: "same process id, oldest first",
+			name: "same process id, threads: by start time",
 			lines: []string{
 				`I, [2025-03-02T10:15:05.000100 #7]  INFO -- : Started POST "/login" for 192.0.2.10 at 2025-03-02 10:15:05 +0000`,
 				`I, [2025-03-02T10:15:05.000200 #8]  INFO -- : Started POST "/login" for 192.0.2.12 at 2025-03-02 10:15:05 +0000`,
-				`I, [2025-03-02T10:15:05.000900 #7]  INFO -- : Started POST "/login" for 192.0.2.11 at 2025-03-02 10:15:05 +0000`,
+				`I, [2025-03-02T10:15:05.015000 #7]  INFO -- : Started POST "/login" for 192.0.2.11 at 2025-03-02 10:15:05 +0000`,
 				`I, [2025-03-02T10:15:05.020000 #7]  INFO -- : Completed 401 Unauthorized in 19ms`,
 				`I, [2025-03-02T10:15:05.021000 #8]  INFO -- : Completed 200 OK in 20ms`,
-				`I, [2025-03-02T10:15:05.022000 #7]  INFO -- : Completed 401 Unauthorized in 20ms`,
+				`I, [2025-03-02T10:15:05.040000 #7]  INFO -- : Completed 302 Found in 24ms`,
 			},
-			want: []string{"4 request POST /login 401 192.0.2.10", "5 request POST /login 200 192.0.2.12", "6 request POST /login 401 192.0.2.11"},
+			want: []string{"4 request POST /login 401 192.0.2.10", "5 request POST /login 200 192.0.2.12", "6 request POST /login 302 192.0.2.11"},
+		},
+		{
+			// A slow request, then a quick one of another thread that ends
+			// first: each Completed line goes to the request that started
+			// its duration before it.
+			name: "same process id, out of order",
+			lines: []string{
+				`I, [2025-03-02T10:15:05.000100 #7]  INFO -- : Started GET "/report" for 192.0.2.10 at 2025-03-02 10:15:05 +0000`,
+				`I, [2025-03-02T10:15:05.100000 #7]  INFO -- : Started POST "/login" for 192.0.2.11 at 2025-03-02 10:15:05 +0000`,
+				`I, [2025-03-02T10:15:05.100500 #7]  INFO -- : Processing by SessionsController#create as HTML`,
+				`I, [2025-03-02T10:15:05.120000 #7]  INFO -- : Completed 401 Unauthorized in 19ms`,
+				`I, [2025-03-02T10:15:05.900000 #7]  INFO -- : Completed 200 OK in 899ms`,
+			},
+			want: []string{"4 request POST /login 401 192.0.2.11", "5 request GET /report 200 192.0.2.10"},
+		},
+		{
+			// One process, one request at a time (Unicorn, Passenger): a
+			// request blocked before its Completed line (Rack::Attack)
+			// must not take the next request's status, nor that one its
+			// follower's.
+			name: "same process id, a request never completed",
+			lines: []string{
+				`I, [2025-03-02T10:15:05.000100 #7]  INFO -- : Started POST "/users" for 192.0.2.66 at 2025-03-02 10:15:05 +0000`,
+				`I, [2025-03-02T10:15:05.010000 #7]  INFO -- : Started GET "/" for 192.0.2.10 at 2025-03-02 10:15:05 +0000`,
+				`I, [2025-03-02T10:15:05.030000 #7]  INFO -- : Completed 200 OK in 18ms`,
+				`I, [2025-03-02T10:15:05.040000 #7]  INFO -- : Started POST "/login" for 192.0.2.11 at 2025-03-02 10:15:05 +0000`,
+				`I, [2025-03-02T10:15:05.060000 #7]  INFO -- : Completed 401 Unauthorized in 18ms`,
+				`I, [2025-03-02T10:16:06.000000 #7]  INFO -- : Started GET "/" for 192.0.2.12 at 2025-03-02 10:16:06 +0000`,
+			},
+			want: []string{"3 request GET / 200 192.0.2.10", "5 request POST /login 401 192.0.2.11",
+				"6 request POST /users 0 192.0.2.66", "0 request GET / 0 192.0.2.12"},
 		},
 		{
 			name: "no tags, no prefix: in order",
