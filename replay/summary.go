@@ -30,6 +30,10 @@ func (r *Result) writeSummary(w io.Writer, cfg *config.Config) {
 	fmt.Fprintln(w, "\nsummary")
 	for _, st := range stats {
 		lines += st.Lines
+		if st.NotRead != "" {
+			fmt.Fprintf(w, "  %s: not read: %s\n", st.Name, alert.Sanitize(st.NotRead, 200))
+			continue
+		}
 		how := "given"
 		if st.Detected {
 			how = "detected"

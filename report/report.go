@@ -210,6 +210,9 @@ func (rep *Report) view() pageView {
 		if st.Format == "" {
 			format = "not read"
 		}
+		if st.NotRead != "" {
+			format = "not read: " + st.NotRead
+		}
 		sv := sourceView{
 			Name: alert.Sanitize(st.Name, maxLineRunes), Format: format, Lines: n(st.Lines), Parsed: n(st.Parsed),
 			Skipped: fmt.Sprintf("%s (%s malformed, %s too long)", n(st.Skipped()), n(st.Malformed), n(st.TooLong)),

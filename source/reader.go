@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -47,6 +48,10 @@ type Stats struct {
 	// Errors are the first few malformed lines, as *parsers.LineError
 	// with File and Line set.
 	Errors []error
+	// NotRead says why the source was not read at all (it could not be
+	// opened, its format was not recognised), without its name; empty
+	// when it was read.
+	NotRead string
 }
 
 // Skipped is the number of lines that were not accepted.
@@ -106,6 +111,11 @@ func (r *progressReader) Read(b []byte) (int, error) {
 // lines never are.
 func Read(path string, opts Options, emit func(*parsers.Event)) (*Stats, error) {
 	st := &Stats{Name: path}
+	notRead := func(err error) (*Stats, error) {
+		st.Format, st.Detected = "", false
+		st.NotRead = strings.TrimPrefix(err.Error(), path+": ")
+		return st, err
+	}
 	var r io.Reader
 	var modTime time.Time
 	if path == "-" {
@@ -113,12 +123,12 @@ func Read(path string, opts Options, emit func(*parsers.Event)) (*Stats, error) 
 	} else {
 		f, err := os.Open(path)
 		if err != nil {
-			return st, err
+			return notRead(err)
 		}
 		defer f.Close()
 		if fi, err := f.Stat(); err == nil {
 			if fi.IsDir() {
-				return st, fmt.Errorf("%s is a directory", path)
+				return notRead(fmt.Errorf("%s is a directory", path))
 			}
 			modTime = fi.ModTime()
 		}
@@ -133,7 +143,7 @@ func Read(path string, opts Options, emit func(*parsers.Event)) (*Stats, error) 
 	if magic, _ := br.Peek(2); len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
 		zr, err := gzip.NewReader(br)
 		if err != nil {
-			return st, fmt.Errorf("read %s: %w", path, err)
+			return notRead(fmt.Errorf("read %s: %w", path, err))
 		}
 		defer zr.Close()
 		br = bufio.NewReaderSize(zr, 64<<10)
@@ -165,19 +175,19 @@ func Read(path string, opts Options, emit func(*parsers.Event)) (*Stats, error) 
 	if parsers.IsAuto(st.Format) {
 		name, err := parsers.Detect(first, pop)
 		if err != nil {
-			return st, fmt.Errorf("%s: %w (name one with --format)", path, err)
+			return notRead(fmt.Errorf("%s: %w (name one with --format)", path, err))
 		}
 		st.Format, st.Detected = name, true
 	}
 	if parsers.NeedsDate(st.Format) && pop.Date.IsZero() {
 		if modTime.IsZero() {
-			return st, fmt.Errorf("%s: Phoenix lines carry only the time of day: give the day with --date", path)
+			return notRead(fmt.Errorf("%s: Phoenix lines carry only the time of day: give the day with --date", path))
 		}
 		pop.Date = dateFromModTime(modTime, first, pop.Location)
 	}
 	d, err := newDecoding(st, pop, opts.Now, emit)
 	if err != nil {
-		return st, err
+		return notRead(err)
 	}
 	err = readLines(br, st, d.line)
 	d.flush()

@@ -86,16 +86,23 @@ func TestRead_gzip(t *testing.T) {
 
 func TestRead_detectFails(t *testing.T) {
 	p := writeFile(t, "notes.txt", []byte("dear diary\nnothing happened today\n"))
-	_, _, err := collect(t, p, Options{})
+	_, st, err := collect(t, p, Options{})
 	if !errors.Is(err, parsers.ErrUnknownFormat) || !strings.Contains(err.Error(), "--format") {
 		t.Errorf("err = %v, want ErrUnknownFormat with a hint", err)
+	}
+	// The summary says why, not "format auto (given)".
+	if st.Format != "" || st.NotRead != "log format not recognised in the first 2 lines (name one with --format)" {
+		t.Errorf("stats: format %q, not read %q", st.Format, st.NotRead)
 	}
 }
 
 func TestRead_missing(t *testing.T) {
-	_, _, err := collect(t, filepath.Join(t.TempDir(), "none.log"), Options{})
+	_, st, err := collect(t, filepath.Join(t.TempDir(), "none.log"), Options{})
 	if !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("err = %v, want ErrNotExist", err)
+	}
+	if !strings.Contains(st.NotRead, "no such file") {
+		t.Errorf("stats: not read %q", st.NotRead)
 	}
 }
 

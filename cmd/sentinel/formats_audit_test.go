@@ -83,3 +83,33 @@ func TestAudit_replaySyslogPriority(t *testing.T) {
 		t.Errorf("summary lacks %q:\n%s", want, out)
 	}
 }
+
+// A log whose format is not recognised is not read: replay exits 1 with
+// the error, and its summary line says so, where it said "0 lines, 0
+// parsed … format auto (given)"; the other files are read.
+func TestReplay_unrecognisedSummary(t *testing.T) {
+	dir := t.TempDir()
+	junk, good := filepath.Join(dir, "notes.txt"), filepath.Join(dir, "access.log")
+	if err := os.WriteFile(junk, []byte("dear diary\nnothing happened today\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	line := `203.0.113.9 - - [10/Oct/2024:13:55:36 +0000] "GET / HTTP/1.1" 200 512 "-" "curl/8.5.0"` + "\n"
+	if err := os.WriteFile(good, []byte(line+line), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var stdout, stderr bytes.Buffer
+	if code := run([]string{"replay", junk, good}, strings.NewReader(""), &stdout, &stderr); code != exitFailure {
+		t.Fatalf("exit %d, want %d: %s", code, exitFailure, stderr.String())
+	}
+	for _, want := range []string{
+		junk + ": not read: log format not recognised in the first 2 lines (name one with --format)\n",
+		good + ": 2 lines, 2 parsed, 0 skipped (0 malformed, 0 too long), 0 ignored; format combined (detected)",
+	} {
+		if !strings.Contains(stdout.String(), want) {
+			t.Errorf("replay summary lacks %q:\n%s", want, stdout.String())
+		}
+	}
+	if !strings.Contains(stderr.String(), junk+": log format not recognised") {
+		t.Errorf("stderr: %s", stderr.String())
+	}
+}
