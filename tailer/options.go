@@ -51,7 +51,8 @@ type Options struct {
 	// the rotation is seen (DefaultRotateWait if zero).
 	RotateWait time.Duration
 	// Reglob is how often globs are re-expanded (DefaultReglob if zero).
-	// Parent directories are also watched for creates.
+	// Parent directories are also watched for creates; when polling they
+	// are not, and globs are re-expanded every 250 ms at most.
 	Reglob time.Duration
 	// MaxLineBytes is the longest line delivered; longer ones are skipped
 	// and counted (DefaultMaxLineBytes if zero).

@@ -168,7 +168,13 @@ func (t *Tailer) Run(ctx context.Context, out chan<- Line) error {
 	})
 	check := time.NewTicker(checkInterval)
 	defer check.Stop()
-	reglob := time.NewTicker(t.reglob)
+	// Without a directory watch nothing says a new file appeared under a
+	// glob: the globs are expanded again at each look at the sources.
+	every := t.reglob
+	if dw == nil {
+		every = min(every, checkInterval)
+	}
+	reglob := time.NewTicker(every)
 	defer reglob.Stop()
 	for {
 		select {
@@ -181,6 +187,7 @@ func (t *Tailer) Run(ctx context.Context, out chan<- Line) error {
 			m.retryGhosts()
 		case <-reglob.C:
 			m.scan(false)
+			m.checkSources() // opens the new sources' files now, not at the next look
 		case ev, ok := <-dirEvents:
 			if !ok {
 				dirEvents = nil
@@ -192,6 +199,7 @@ func (t *Tailer) Run(ctx context.Context, out chan<- Line) error {
 			case ev.Has(fsnotify.Create):
 				m.checkSources()
 				m.scan(false)
+				m.checkSources()
 			case ev.Has(fsnotify.Rename) || ev.Has(fsnotify.Remove):
 				m.checkSources()
 			}
