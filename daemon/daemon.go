@@ -161,6 +161,9 @@ type stream struct {
 	warned  bool                                // its unrecognised format was logged
 	// lagBytes are its unread bytes, at the last publish.
 	lagBytes int64
+	// newest is the newest event time read from it: its lag is at most
+	// the time since.
+	newest time.Time
 }
 
 // New returns a Daemon, restoring the state saved in opts.StateDir.
@@ -558,8 +561,13 @@ func (d *Daemon) take(l tailer.Line) {
 	s := d.streams[l.Path]
 	if s == nil {
 		src := d.sourceFor(l.Path)
-		s = &stream{s: source.NewStream(l.Path, source.Options{Format: src.Format, Parser: src.Parser, Now: d.now}, d.observe),
-			held: map[tailer.FileID]bool{}, lastPos: map[tailer.FileID]tailer.Checkpoint{}}
+		s = &stream{held: map[tailer.FileID]bool{}, lastPos: map[tailer.FileID]tailer.Checkpoint{}}
+		s.s = source.NewStream(l.Path, source.Options{Format: src.Format, Parser: src.Parser, Now: d.now}, func(ev *parsers.Event) {
+			d.observe(ev)
+			if ev.Time.After(s.newest) {
+				s.newest = ev.Time
+			}
+		})
 		d.streams[l.Path] = s
 	}
 	s.lastLine = d.now()
@@ -1010,10 +1018,14 @@ func (d *Daemon) publish(tl *tailer.Tailer) {
 // time since the newest line read was written (its event time). A quiet
 // log has no lag.
 func (d *Daemon) lag(s *stream, now time.Time) time.Duration {
-	if s.lagBytes <= 0 || d.lastEvent.IsZero() {
+	newest := s.newest
+	if newest.IsZero() {
+		newest = d.lastEvent // nothing read from it yet
+	}
+	if s.lagBytes <= 0 || newest.IsZero() {
 		return 0
 	}
-	return max(now.Sub(d.lastEvent), 0)
+	return max(now.Sub(newest), 0)
 }
 
 // Status returns the daemon's state for the API; safe for concurrent use.

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -284,4 +285,54 @@ func TestAudit_lagOnMetrics(t *testing.T) {
 	waitMetric(t, addr, "sentinel_lines_read_total"+src, 61)
 	waitMetric(t, addr, "sentinel_lag_bytes"+src, 0)
 	waitMetric(t, addr, "sentinel_lag_seconds"+src, 0)
+}
+
+// TestAudit_lagPerSource: sentinel_lag_seconds{source} is "the age of the
+// oldest unread line (at most the time since the newest line read was
+// written)" of that source: a log whose reading lags, its newest line
+// read two minutes old, shows about two minutes even while another log
+// is read as it is written (the newest line of all was its measure).
+func TestAudit_lagPerSource(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	busyPath, slowPath := filepath.Join(dir, "a.log"), filepath.Join(dir, "b.log")
+	busy, slow := newLogWriter(t, busyPath), newLogWriter(t, slowPath)
+	old := time.Now().Add(-2 * time.Minute)
+	for i := range 60 {
+		slow.lineAt(t, old, fmt.Sprintf("10.0.1.%d", i%20), "GET", "/", 200)
+	}
+	busy.normal(t, 60, 0)
+	addr := auditAddr(t)
+	_, stop := start(t, Options{Sources: []Source{{Pattern: busyPath, Format: "auto"}, {Pattern: slowPath, Format: "auto"}},
+		StateDir: dir, FromStart: true, Listen: addr})
+	defer stop()
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		for {
+			select {
+			case <-done:
+				return
+			case <-time.After(100 * time.Millisecond):
+				busy.line(t, "10.0.0.1", "GET", "/", 200)
+			}
+		}
+	})
+	defer func() { close(done); wg.Wait() }()
+	slowSrc := fmt.Sprintf("{source=%q}", slowPath)
+	waitMetric(t, addr, "sentinel_lines_read_total"+slowSrc, 60)
+	partial := `10.0.1.99 - - [` + old.UTC().Format("02/Jan/2006:15:04:05 -0700") + `] "GET /`
+	if _, err := slow.f.WriteString(partial); err != nil {
+		t.Fatal(err)
+	}
+	waitMetric(t, addr, "sentinel_lag_bytes"+slowSrc, float64(len(partial)))
+	time.Sleep(1500 * time.Millisecond) // published at the next tick
+	lag, _ := scrapeMetric(t, addr, "sentinel_lag_seconds"+slowSrc)
+	if lag < 110 || lag > 130 {
+		t.Errorf("sentinel_lag_seconds%s = %v, want about 120 (its newest line read is two minutes old)", slowSrc, lag)
+	}
+	busySrc := fmt.Sprintf("{source=%q}", busyPath)
+	if lag, _ := scrapeMetric(t, addr, "sentinel_lag_seconds"+busySrc); lag > 5 {
+		t.Errorf("sentinel_lag_seconds%s = %v, want about 0 (read as written)", busySrc, lag)
+	}
 }
