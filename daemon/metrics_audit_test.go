@@ -205,14 +205,7 @@ func scrapeAll(tb testing.TB, addr string) []string {
 // the rotated name is no source of its own.
 func TestAudit_globMatchingRotatedFiles(t *testing.T) {
 	t.Parallel()
-	dir := t.TempDir()
-	path := filepath.Join(dir, "access.log")
-	w := newLogWriter(t, path)
-	w.normal(t, 60, 0)
-	addr := auditAddr(t)
-	_, stop := start(t, Options{Sources: []Source{{Pattern: filepath.Join(dir, "access.log*"), Format: "auto"}},
-		StateDir: dir, FromStart: true, Listen: addr})
-	defer stop()
+	path, w, addr := metricsDaemon(t, "access.log*")
 	read := fmt.Sprintf("sentinel_lines_read_total{source=%q}", path)
 	waitMetric(t, addr, read, 60)
 	if err := os.Rename(path, path+".1"); err != nil {
@@ -240,13 +233,7 @@ func TestAudit_globMatchingRotatedFiles(t *testing.T) {
 // (skew, 5 s by default); a line within the skew is not late.
 func TestAudit_eventsLateOnMetrics(t *testing.T) {
 	t.Parallel()
-	dir := t.TempDir()
-	path := filepath.Join(dir, "access.log")
-	w := newLogWriter(t, path)
-	w.normal(t, 60, 0)
-	addr := auditAddr(t)
-	_, stop := start(t, Options{Sources: []Source{{Pattern: path, Format: "auto"}}, StateDir: dir, FromStart: true, Listen: addr})
-	defer stop()
+	path, w, addr := metricsDaemon(t, "")
 	parsed := fmt.Sprintf("sentinel_lines_parsed_total{source=%q}", path)
 	waitMetric(t, addr, parsed, 60)
 	waitMetric(t, addr, "sentinel_events_late_total", 0)
@@ -263,13 +250,7 @@ func TestAudit_eventsLateOnMetrics(t *testing.T) {
 // unread bytes; once it ends, both are 0.
 func TestAudit_lagOnMetrics(t *testing.T) {
 	t.Parallel()
-	dir := t.TempDir()
-	path := filepath.Join(dir, "access.log")
-	w := newLogWriter(t, path)
-	w.normal(t, 60, 0)
-	addr := auditAddr(t)
-	_, stop := start(t, Options{Sources: []Source{{Pattern: path, Format: "auto"}}, StateDir: dir, FromStart: true, Listen: addr})
-	defer stop()
+	path, w, addr := metricsDaemon(t, "")
 	src := fmt.Sprintf("{source=%q}", path)
 	waitMetric(t, addr, "sentinel_lines_read_total"+src, 60)
 	waitMetric(t, addr, "sentinel_lag_bytes"+src, 0)
@@ -335,4 +316,24 @@ func TestAudit_lagPerSource(t *testing.T) {
 	if lag, _ := scrapeMetric(t, addr, "sentinel_lag_seconds"+busySrc); lag > 5 {
 		t.Errorf("sentinel_lag_seconds%s = %v, want about 0 (read as written)", busySrc, lag)
 	}
+}
+
+// metricsDaemon writes 60 ordinary lines to access.log in a new
+// directory and starts a daemon on it from the start, its /metrics on a
+// free loopback address; glob, if set, is the pattern followed instead,
+// relative to the directory. The daemon stops when the test ends.
+func metricsDaemon(t *testing.T, glob string) (path string, w *logWriter, addr string) {
+	t.Helper()
+	dir := t.TempDir()
+	path = filepath.Join(dir, "access.log")
+	w = newLogWriter(t, path)
+	w.normal(t, 60, 0)
+	pattern := path
+	if glob != "" {
+		pattern = filepath.Join(dir, glob)
+	}
+	addr = auditAddr(t)
+	_, stop := start(t, Options{Sources: []Source{{Pattern: pattern, Format: "auto"}}, StateDir: dir, FromStart: true, Listen: addr})
+	t.Cleanup(stop)
+	return path, w, addr
 }
