@@ -25,20 +25,12 @@ func TestAudit_pollCopyTruncateAndRecreate(t *testing.T) {
 		background(t, func() {
 			for i := range 3 {
 				w.write(2000)
-				b, err := os.ReadFile(path)
-				if err != nil {
-					t.Error(err)
-					return
-				}
-				if err := os.WriteFile(fmt.Sprintf("%s.%d", path, i+1), b, 0o644); err != nil {
-					t.Error(err)
-					return
-				}
-				w.write(3)
-				for k := w.n - 2; k <= w.n; k++ {
-					window[k] = true
-				}
-				if err := os.Truncate(path, 0); err != nil {
+				if err := copyTruncate(path, fmt.Sprintf("%s.%d", path, i+1), func() {
+					w.write(3)
+					for k := w.n - 2; k <= w.n; k++ {
+						window[k] = true
+					}
+				}); err != nil {
 					t.Error(err)
 					return
 				}

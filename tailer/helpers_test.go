@@ -351,3 +351,20 @@ func background(tb testing.TB, fn func()) (wait func()) {
 	tb.Cleanup(wait)
 	return wait
 }
+
+// copyTruncate rotates path as logrotate's copytruncate does: copies it
+// to copy, runs between (the server appending between the copy and the
+// truncate; nil for none), then truncates it in place.
+func copyTruncate(path, copy string, between func()) error {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(copy, b, 0o644); err != nil {
+		return err
+	}
+	if between != nil {
+		between()
+	}
+	return os.Truncate(path, 0)
+}

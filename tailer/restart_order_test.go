@@ -1,7 +1,6 @@
 package tailer
 
 import (
-	"os"
 	"path/filepath"
 	"testing"
 	"time"
@@ -76,14 +75,7 @@ func TestTailer_restartReadsOldestFirst(t *testing.T) {
 func TestTailer_copytruncateCountedOnce(t *testing.T) {
 	t.Parallel()
 	copytruncate := func(tb testing.TB, path string) {
-		b, err := os.ReadFile(path)
-		if err != nil {
-			tb.Fatal(err)
-		}
-		if err := os.WriteFile(path+".1", b, 0o644); err != nil {
-			tb.Fatal(err)
-		}
-		if err := os.Truncate(path, 0); err != nil {
+		if err := copyTruncate(path, path+".1", nil); err != nil {
 			tb.Fatal(err)
 		}
 	}

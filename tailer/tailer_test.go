@@ -83,20 +83,12 @@ func TestTailer_CopyTruncate(t *testing.T) {
 			w.write(3000)
 			// logrotate copytruncate: copy, then truncate in place while
 			// the server keeps appending.
-			b, err := os.ReadFile(path)
-			if err != nil {
-				t.Error(err)
-				return
-			}
-			if err := os.WriteFile(fmt.Sprintf("%s.%d", path, i+1), b, 0o644); err != nil {
-				t.Error(err)
-				return
-			}
-			w.write(5)
-			for k := w.n - 4; k <= w.n; k++ {
-				window[k] = true
-			}
-			if err := os.Truncate(path, 0); err != nil {
+			if err := copyTruncate(path, fmt.Sprintf("%s.%d", path, i+1), func() {
+				w.write(5)
+				for k := w.n - 4; k <= w.n; k++ {
+					window[k] = true
+				}
+			}); err != nil {
 				t.Error(err)
 				return
 			}
