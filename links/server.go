@@ -192,7 +192,7 @@ func New(opts Options) (*Server, error) {
 		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
 			return nil, fmt.Errorf("links: url %q: want https://host[/path]", opts.URL)
 		}
-		s.origin, s.prefix = u.Scheme+"://"+u.Host, strings.TrimSuffix(u.EscapedPath(), "/")
+		s.origin, s.prefix = webOrigin(u), strings.TrimSuffix(u.EscapedPath(), "/")
 		s.base = s.origin + s.prefix
 	} else if loop, err := httpserve.IsLoopback(opts.Listen); err != nil || !loop {
 		return nil, fmt.Errorf("links: listen %q: without a url, only a loopback address serves links", opts.Listen)
@@ -227,8 +227,8 @@ func (s *Server) Listen(ctx context.Context) (net.Addr, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.base == "" {
-		s.origin = "http://" + a.String()
-		s.base = s.origin
+		s.origin = webOrigin(&url.URL{Scheme: "http", Host: a.String()})
+		s.base = "http://" + a.String()
 	}
 	return a, nil
 }
@@ -465,7 +465,7 @@ func (s *Server) act(q *request, key []byte) {
 		s.finish(q, OutcomeCSRF, why, http.StatusForbidden, pageView{Title: "Not confirmed", Kind: "refused",
 			Message: "Nothing was done: confirm from the link's own page.", Hint: "Open the link again and tap its button."})
 	}
-	if o := r.Header.Get("Origin"); o != "" && o != "null" && !strings.EqualFold(o, s.originNow()) {
+	if o := r.Header.Get("Origin"); o != "" && o != "null" && !sameOrigin(o, s.originNow()) {
 		bad("origin " + alert.Sanitize(o, 100))
 		return
 	}
@@ -516,6 +516,33 @@ func (s *Server) act(q *request, key []byte) {
 		s.finish(q, OutcomeFailed, res.Reason, http.StatusBadGateway, v)
 		s.announce(t, plan.Button+" from a link failed at "+s.now().UTC().Format("15:04 MST")+" ("+by+"): "+res.Reason)
 	}
+}
+
+// webOrigin is the origin of u as a browser sends it in an Origin
+// header: scheme and host in lower case, and the port only when it is not
+// the scheme's default ("https://sentinel.example.com", never …:443).
+func webOrigin(u *url.URL) string {
+	scheme, host, port := strings.ToLower(u.Scheme), strings.ToLower(u.Hostname()), u.Port()
+	if (scheme == "https" && port == "443") || (scheme == "http" && port == "80") {
+		port = ""
+	}
+	if port != "" {
+		return scheme + "://" + net.JoinHostPort(host, port)
+	}
+	if strings.Contains(host, ":") { // an IPv6 address
+		host = "[" + host + "]"
+	}
+	return scheme + "://" + host
+}
+
+// sameOrigin reports whether the Origin header o names origin, a
+// [webOrigin].
+func sameOrigin(o, origin string) bool {
+	u, err := url.Parse(o)
+	if err != nil || u.Host == "" || u.User != nil || (u.Path != "" && u.Path != "/") || u.RawQuery != "" {
+		return false
+	}
+	return webOrigin(u) == origin
 }
 
 // originNow is the origin the pages are served from.
