@@ -125,10 +125,22 @@ func newKeyText() string {
 }
 
 // RotateKey replaces the key file at path by a new key, atomically (mode
-// 0600); a running daemon uses it from its next link on, and every link
-// signed with the old key is refused from then on.
+// 0600, with the owner of the key it replaces or, when there is none, of
+// its directory: the daemon's user, when root rotates it); a running
+// daemon uses it from its next link on, and every link signed with the
+// old key is refused from then on.
 func RotateKey(path string) error {
-	if err := writeAtomic(path, []byte(newKeyText())); err != nil {
+	owner, err := os.Stat(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		owner, err = os.Stat(filepath.Dir(path))
+		if errors.Is(err, fs.ErrNotExist) {
+			owner, err = nil, nil // made below, by this process
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("rotate links key: %w", err)
+	}
+	if err := writeAtomic(path, []byte(newKeyText()), owner); err != nil {
 		return fmt.Errorf("rotate links key: %w", err)
 	}
 	return nil
@@ -142,9 +154,10 @@ func keyID(key []byte) [keyIDBytes]byte {
 	return id
 }
 
-// writeAtomic writes data to path through a temporary file (mode 0600),
-// synced and renamed, so that a crash leaves the old file or the new one.
-func writeAtomic(path string, data []byte) error {
+// writeAtomic writes data to path through a temporary file (mode 0600,
+// owned as owner when it is not nil), synced and renamed, so that a crash
+// leaves the old file or the new one.
+func writeAtomic(path string, data []byte, owner fs.FileInfo) error {
 	dir := filepath.Dir(path)
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return err
@@ -154,6 +167,12 @@ func writeAtomic(path string, data []byte) error {
 		return err
 	}
 	defer os.Remove(tmp.Name()) // nothing left after a rename
+	if owner != nil {
+		if err := keepOwner(tmp, owner); err != nil {
+			tmp.Close()
+			return err
+		}
+	}
 	if _, err := tmp.Write(data); err != nil {
 		tmp.Close()
 		return err

@@ -144,7 +144,7 @@ func (n *Nonces) save() error {
 	if err != nil {
 		return fmt.Errorf("used links: %w", err)
 	}
-	if err := writeAtomic(n.path, data); err != nil {
+	if err := writeAtomic(n.path, data, nil); err != nil {
 		return fmt.Errorf("save used links: %w", err)
 	}
 	return nil

@@ -1,0 +1,84 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+
+	"github.com/sentinel-dev/sentinel/links"
+)
+
+// serviceUID stands for the user the service runs as (systemd's
+// DynamicUser): not root, owner of the state directory and its files.
+const serviceUID = 65534
+
+// TestAudit_rotateKeyKeepsOwner: README, "A link is a capability":
+// `sentinel links rotate-key` revokes every link sent so far, also in a
+// running daemon — which then signs new links with the new key. Under the
+// Quickstart's systemd unit the daemon is its own user and the admin
+// rotates the key with sudo: the new links.key must stay readable by the
+// daemon (its owner kept, mode 0600), or every link refuses ("Links are
+// out of order") and notifications go out without links.
+func TestAudit_rotateKeyKeepsOwner(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root: rotates, as root, the key of a daemon running as another user")
+	}
+	dir := filepath.Join(t.TempDir(), "state")
+	path := filepath.Join(dir, links.KeyFile)
+	if _, err := links.NewKeyring(path).Key(); err != nil { // the daemon's first link made it
+		t.Fatal(err)
+	}
+	for _, p := range []string{dir, path} {
+		if err := os.Chown(p, serviceUID, serviceUID); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, p := range []string{filepath.Dir(dir), filepath.Dir(filepath.Dir(dir))} { // the service's user may reach its state dir
+		if err := os.Chmod(p, 0o711); err != nil {
+			t.Fatal(err)
+		}
+	}
+	old, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	var stdout, stderr bytes.Buffer
+	if code := run([]string{"links", "rotate-key", "--state-dir", dir}, strings.NewReader(""), &stdout, &stderr); code != exitOK {
+		t.Fatalf("links rotate-key = %d, want 0\nstderr: %s", code, stderr.String())
+	}
+	fi, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := fi.Sys().(*syscall.Stat_t)
+	if st.Uid != serviceUID || st.Gid != serviceUID || fi.Mode().Perm() != 0o600 {
+		t.Errorf("rotated key: owner %d:%d, mode %v; want %d:%d, 0600 (the daemon's)", st.Uid, st.Gid, fi.Mode().Perm(), serviceUID, serviceUID)
+	}
+	if now, _ := os.ReadFile(path); bytes.Equal(now, old) {
+		t.Error("links rotate-key left the key as it was")
+	}
+	readable := func(when string) {
+		t.Helper()
+		// The daemon, as its user, reads the new key.
+		cat := exec.Command("cat", path)
+		cat.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: serviceUID, Gid: serviceUID}}
+		if out, err := cat.CombinedOutput(); err != nil {
+			t.Errorf("%s: the daemon's user cannot read the new key: %v: %s", when, err, out)
+		}
+	}
+	readable("rotated")
+
+	// With the key deleted, a rotation makes one the daemon can read too.
+	if err := os.Remove(path); err != nil {
+		t.Fatal(err)
+	}
+	if code := run([]string{"links", "rotate-key", "--state-dir", dir}, strings.NewReader(""), &stdout, &stderr); code != exitOK {
+		t.Fatalf("links rotate-key without a key = %d, want 0\nstderr: %s", code, stderr.String())
+	}
+	readable("made")
+}
