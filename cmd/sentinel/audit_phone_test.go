@@ -82,3 +82,32 @@ func TestAudit_rotateKeyKeepsOwner(t *testing.T) {
 	}
 	readable("made")
 }
+
+// TestAudit_rotateKeyNoKey: `sentinel links rotate-key` "revokes every link
+// sent so far". Run where no key is (sudo without --state-dir rotates
+// root's ~/.local/state/sentinel, not the service's /var/lib/sentinel), it
+// revoked nothing: it must not say that it did, and must say where to look.
+func TestAudit_rotateKeyNoKey(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "state")
+	var stdout, stderr bytes.Buffer
+	if code := run([]string{"links", "rotate-key", "--state-dir", dir}, strings.NewReader(""), &stdout, &stderr); code != exitOK {
+		t.Fatalf("links rotate-key = %d, want 0\nstderr: %s", code, stderr.String())
+	}
+	if strings.Contains(stdout.String(), "refused") {
+		t.Errorf("stdout = %q, want no claim that links were revoked: there was no key", stdout.String())
+	}
+	if !strings.Contains(stderr.String(), "sentinel: warning: ") || !strings.Contains(stderr.String(), "--state-dir") ||
+		!strings.Contains(stderr.String(), filepath.Join(dir, "links.key")) {
+		t.Errorf("stderr = %q, want a warning that no key was there, naming it and --state-dir", stderr.String())
+	}
+	if _, err := os.Stat(filepath.Join(dir, "links.key")); err != nil {
+		t.Errorf("no key made: %v", err)
+	}
+	// A second rotation replaces a key: it says every link is refused.
+	stdout.Reset()
+	stderr.Reset()
+	if code := run([]string{"links", "rotate-key", "--state-dir", dir}, strings.NewReader(""), &stdout, &stderr); code != exitOK ||
+		!strings.Contains(stdout.String(), "every link sent before now is refused") || stderr.Len() != 0 {
+		t.Errorf("second links rotate-key = %d, stdout %q, stderr %q", code, stdout.String(), stderr.String())
+	}
+}

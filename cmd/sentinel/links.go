@@ -66,8 +66,18 @@ func newLinksRotate() *cobra.Command {
 		Example: `  sentinel links rotate-key --state-dir /var/lib/sentinel`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			path := filepath.Join(stateDirOr(dir), links.KeyFile)
+			_, err := os.Stat(path)
+			had := err == nil
 			if err := links.RotateKey(path); err != nil {
 				return err
+			}
+			if !had {
+				// Nothing was revoked: most likely not the daemon's state
+				// directory (sudo without --state-dir is root's own).
+				fmt.Fprintf(cmd.OutOrStdout(), "%s: new key\n", path)
+				fmt.Fprintf(cmd.ErrOrStderr(), "sentinel: warning: there was no key at %s, so no link was signed with it and none is revoked: "+
+					"name the daemon's state directory with --state-dir (/var/lib/sentinel under systemd)\n", path)
+				return nil
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "%s: new key; every link sent before now is refused\n", path)
 			return nil
