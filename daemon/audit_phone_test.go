@@ -2,14 +2,19 @@ package daemon
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/sentinel-dev/sentinel/actions"
+	"github.com/sentinel-dev/sentinel/alerts"
+	"github.com/sentinel-dev/sentinel/config"
 	"github.com/sentinel-dev/sentinel/internal/delivery"
 	"github.com/sentinel-dev/sentinel/internal/testutil"
+	"github.com/sentinel-dev/sentinel/links"
 )
 
 // TestAudit_linkRunRevertedWhenQuiet: README, "Run ACTION now": it makes
@@ -63,5 +68,76 @@ func TestAudit_linkRunRevertedWhenQuiet(t *testing.T) {
 	}
 	if want := []string{`apply ok by="the link sent to ops-slack"`, `revert ok by=""`}; !slices.Equal(steps, want) {
 		t.Errorf("actions.jsonl = %q, want %q", steps, want)
+	}
+}
+
+// TestAudit_linkTTLAndSilenceFor: README, "Acting from your phone": the
+// config's link_ttl is "how long a link lives" and silence_for "what
+// Silence holds the rules back for". With link_ttl: 2h and silence_for:
+// 30m, the firing message's button reads "Silence 30m", its link expires
+// two hours after it was sent (the page says so), it silences the
+// incident's rules for 30 minutes, and once two hours have passed a
+// link issued with it is refused as expired.
+func TestAudit_linkTTLAndSilenceFor(t *testing.T) {
+	cfg, err := config.Parse("links.yaml", []byte(`
+settings:
+  site: web-1
+  public: {listen: "127.0.0.1:0", allow_http: true, link_ttl: 2h, silence_for: 30m}
+`), os.LookupEnv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	slack := testutil.NewReceiver(t)
+	n, err := alerts.NewSlack(alerts.SlackOptions{WebhookURL: slack.URL + "/services/T0/B0/secret"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	clock := &fakeClock{t: time.Date(2026, 11, 27, 1, 25, 0, 0, time.UTC)}
+	dir := t.TempDir()
+	path := filepath.Join(dir, "access.log")
+	d, stop := start(t, Options{Config: cfg, Sources: []Source{{Pattern: path, Format: "auto"}}, StateDir: filepath.Join(dir, "state"),
+		FromStart: true, Routes: []alerts.Route{{Name: "ops-slack", Notifier: n}}, Now: clock.now})
+	defer stop()
+	waitFor(t, "the public listener", func() bool { return d.LinksURL() != "" })
+	writeUntil(t, sampleLines(t), 0, "27/Nov/2026:01:20:30", path)
+	waitForLong(t, "the firing message", time.Minute, func() bool { return len(messageButtons(t, slack)) > 0 })
+	sent := clock.now()
+	silence := slackButtons(t, slack)["Silence 30m"]
+	if len(silence) != 1 {
+		t.Fatalf("firing message buttons %q, want Silence 30m", messageButtons(t, slack))
+	}
+	// A second link as the daemon issues them, to use once expired.
+	l2, err := d.links.Issue("ops-slack", links.Offer{Verb: links.Silence, Targets: []string{"signup-burst"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	silence = append(silence, l2.URL)
+	for _, l := range silence {
+		tok, _, err := links.ParseToken(strings.TrimPrefix(l, d.LinksURL()+"/l/"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := sent.Add(2 * time.Hour).Truncate(time.Second); !tok.Expires.Equal(want) {
+			t.Errorf("link expires %v, want %v (link_ttl 2h)", tok.Expires, want)
+		}
+	}
+	phone := client{phoneUA, "203.0.113.7"}
+	p := get(t, silence[0], phone)
+	if p.status != 200 || !strings.Contains(p.body, "for 30m?") || !strings.Contains(p.body, "until 2026-11-27 03:25 UTC") {
+		t.Fatalf("GET silence link = %d, want its question for 30m and its expiry at 03:25\n%s", p.status, p.body)
+	}
+	if r := post(t, silence[0], phone, p.csrf(), d.LinksURL()); r.status != 200 {
+		t.Fatalf("POST silence = %d\n%s", r.status, r.body)
+	}
+	var until []string
+	for _, s := range d.Silences() {
+		until = append(until, s.Rule+" "+s.Until.UTC().Format("15:04:05"))
+	}
+	if want := []string{"signup-burst 01:55:00", "signup-spread 01:55:00", "traffic-spike 01:55:00"}; !slices.Equal(until, want) {
+		t.Errorf("silences %q, want %q (silence_for 30m)", until, want)
+	}
+	clock.add(2 * time.Hour)
+	if p := get(t, silence[1], client{phoneUA, "203.0.113.8"}); p.status != 410 || !strings.Contains(p.body, "expired") {
+		t.Errorf("GET a link two hours later = %d, want 410 expired\n%s", p.status, p.body)
 	}
 }
