@@ -141,3 +141,66 @@ settings:
 		t.Errorf("GET a link two hours later = %d, want 410 expired\n%s", p.status, p.body)
 	}
 }
+
+// TestAudit_linkSilenceRemovedRules: README, "A link is a capability": "A
+// link of an action or rule a reload removed opens a page that says so".
+// The firing message's "Silence 1h" names the incident's three rules; a
+// reload that disables them leaves the link a clear refusal (410, no
+// form), and its POST silences nothing; with one of them left, the page
+// says the others are left out, and the POST silences that one only.
+func TestAudit_linkSilenceRemovedRules(t *testing.T) {
+	fs := testutil.NewFlagServer(t, "hmac-key")
+	clock := &fakeClock{t: time.Date(2026, 11, 27, 1, 25, 0, 0, time.UTC)}
+	d, slack, _, path, stop := linksDaemon(t, fs, clock)
+	defer stop()
+	writeUntil(t, sampleLines(t), 0, "27/Nov/2026:01:20:30", path)
+	waitForLong(t, "the firing message", time.Minute, func() bool { return len(slackButtons(t, slack)["Silence 1h"]) > 0 })
+	link := slackButtons(t, slack)["Silence 1h"][0]
+	phone := client{phoneUA, "203.0.113.7"}
+	form := get(t, link, phone).csrf()
+	if form == "" {
+		t.Fatal("the silence link's page has no form before the reload")
+	}
+	reload := func(disable string) {
+		t.Helper()
+		cfg, err := config.Parse("links.yaml", []byte("settings: {site: web-1, public: {listen: \"127.0.0.1:0\", allow_http: true}}\ndisable: ["+disable+"]\n"), os.LookupEnv)
+		if err != nil {
+			t.Fatal(err)
+		}
+		d.mu.Lock()
+		out, notes, err := d.swap(cfg)
+		d.mu.Unlock()
+		if err != nil {
+			t.Fatal(err)
+		}
+		d.send(out, notes)
+	}
+
+	reload("signup-burst, signup-spread, traffic-spike")
+	p := get(t, link, phone)
+	if p.status != 410 || p.csrf() != "" || !strings.Contains(p.body, "no longer in the running config") {
+		t.Errorf("GET after the reload = %d, want 410, no longer in the running config, no form\n%s", p.status, p.body)
+	}
+	if r := post(t, link, phone, form, d.LinksURL()); r.status != 410 {
+		t.Errorf("POST after the reload = %d, want 410", r.status)
+	}
+	if s := d.Silences(); len(s) != 0 {
+		t.Errorf("silences %+v after a refused link, want none", s)
+	}
+
+	reload("signup-spread, traffic-spike")
+	p = get(t, link, phone)
+	if p.status != 200 || p.csrf() == "" || !strings.Contains(p.body, "Rules no longer in the running config are left out.") {
+		t.Errorf("GET with one rule back = %d, want the page, saying the others are left out\n%s", p.status, p.body)
+	}
+	if r := post(t, link, phone, p.csrf(), d.LinksURL()); r.status != 200 {
+		t.Fatalf("POST with one rule back = %d\n%s", r.status, r.body)
+	}
+	var silenced []string
+	for _, s := range d.Silences() {
+		silenced = append(silenced, s.Rule)
+	}
+	if want := []string{"signup-burst"}; !slices.Equal(silenced, want) {
+		t.Errorf("silenced %q, want %q", silenced, want)
+	}
+}
