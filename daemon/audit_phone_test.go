@@ -204,3 +204,36 @@ func TestAudit_linkSilenceRemovedRules(t *testing.T) {
 		t.Errorf("silenced %q, want %q", silenced, want)
 	}
 }
+
+// TestAudit_linkStopRemindersResolution: README, "Stop reminders": "no more
+// reminders of this incident; its updates and resolution still go out".
+// With reminders every minute, the firing message's "Stop reminders" is
+// used; the rest of the flood brings no reminder, and the incident's
+// resolution still reaches the channel.
+func TestAudit_linkStopRemindersResolution(t *testing.T) {
+	fs := testutil.NewFlagServer(t, "hmac-key")
+	clock := &fakeClock{t: time.Date(2026, 11, 27, 1, 25, 0, 0, time.UTC)}
+	d, slack, _, path, stop := linksDaemon(t, fs, clock, time.Minute)
+	defer stop()
+	lines := sampleLines(t)
+	next := writeUntil(t, lines, 0, "27/Nov/2026:01:20:30", path)
+	waitForLong(t, "the firing message", time.Minute, func() bool { return len(slackButtons(t, slack)["Stop reminders"]) > 0 })
+	link := slackButtons(t, slack)["Stop reminders"][0]
+	phone := client{phoneUA, "203.0.113.7"}
+	p := get(t, link, phone)
+	if r := post(t, link, phone, p.csrf(), d.LinksURL()); r.status != 200 {
+		t.Fatalf("POST stop reminders = %d\n%s", r.status, r.body)
+	}
+	before := len(slack.Requests())
+	clock.add(15 * time.Minute) // the wall clock follows the log
+	writeUntil(t, lines, next, "", path)
+	resolved := func() bool {
+		return slices.ContainsFunc(slackTexts(t, slack)[before:], func(s string) bool { return strings.Contains(s, "Resolved after") })
+	}
+	waitForLong(t, "the resolution", time.Minute, resolved)
+	for _, s := range slackTexts(t, slack)[before:] {
+		if strings.Contains(s, "Still firing") {
+			t.Errorf("reminded after Stop reminders: %q", s)
+		}
+	}
+}
