@@ -2,13 +2,18 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
+	"github.com/sentinel-dev/sentinel/internal/testutil"
 	"github.com/sentinel-dev/sentinel/links"
 )
 
@@ -109,5 +114,62 @@ func TestAudit_rotateKeyNoKey(t *testing.T) {
 	if code := run([]string{"links", "rotate-key", "--state-dir", dir}, strings.NewReader(""), &stdout, &stderr); code != exitOK ||
 		!strings.Contains(stdout.String(), "every link sent before now is refused") || stderr.Len() != 0 {
 		t.Errorf("second links rotate-key = %d, stdout %q, stderr %q", code, stdout.String(), stderr.String())
+	}
+}
+
+// TestAudit_quickstartPages: README, Quickstart, "Watch live": "your phone
+// gets one page per incident, ten seconds after it starts, then one when
+// it is over", shown as the two lines the phone gets for the founding
+// flood on a host named web-1. `sentinel run` follows the flood with an
+// ntfy topic on loopback: its titles are those two lines, word for word,
+// and nothing else.
+func TestAudit_quickstartPages(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the daemon")
+	}
+	t.Parallel() // waits on the wall clock: overlapped with the others that do
+	section, _ := quickstart(t)
+	_, watch, ok := strings.Cut(section, "**Watch live.**")
+	if !ok {
+		t.Fatal("the Quickstart has no \"Watch live\" step")
+	}
+	want := regexp.MustCompile(`(?m)^web-1: .*$`).FindAllString(watch, -1)
+	if len(want) != 2 {
+		t.Fatalf("the Quickstart's Watch live shows %q, want the incident's page and its resolution", want)
+	}
+
+	ntfy := testutil.NewReceiver(t)
+	dir := t.TempDir()
+	cfg, logPath := filepath.Join(dir, "sentinel.yaml"), filepath.Join(dir, "access.log")
+	if err := os.WriteFile(cfg, []byte("settings: {site: web-1}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	flood, err := os.ReadFile(filepath.Join("..", "..", "samples", "signup-flood.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(logPath, flood, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	env := append(os.Environ(), "SENTINEL_NTFY_URL="+ntfy.URL+"/pick-a-long-secret-topic")
+	startRun(t, sentinelExe(t), env, "-c", cfg, "--state-dir", filepath.Join(dir, "state"), "--listen", "", "--from-start", logPath)
+	titles := func() []string {
+		var out []string
+		for _, r := range ntfy.Requests() {
+			var m struct{ Title string }
+			json.Unmarshal(r.Body, &m)
+			out = append(out, m.Title)
+		}
+		return out
+	}
+	deadline := time.Now().Add(time.Minute)
+	for !slices.ContainsFunc(titles(), func(s string) bool { return strings.Contains(s, "Resolved after") }) {
+		if time.Now().After(deadline) {
+			t.Fatalf("no resolution paged; titles %q", titles())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if got := titles(); !slices.Equal(got, want) {
+		t.Errorf("pages:\n%s\nwant (README, Quickstart):\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }
