@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -129,6 +130,10 @@ func (d *decoder) publicURL(p *Public, n, urlNode, httpNode *yaml.Node, path str
 	switch {
 	case u.User != nil || u.RawQuery != "" || u.Fragment != "":
 		d.errorf(urlNode, f, "must not hold credentials, a query or a fragment")
+	case strings.ContainsFunc(u.Host, func(r rune) bool { return r >= utf8.RuneSelf }):
+		// A browser's Origin names the host in ASCII: the links' origin
+		// check would refuse every confirmation.
+		d.errorf(urlNode, f, "%q: write the host in its ASCII form (punycode, xn--…), as browsers send it", p.URL)
 	case u.Scheme == "https":
 	case u.Scheme == "http" && !p.AllowHTTP:
 		d.errorf(urlNode, f, "%q is not https: a link is a capability and must not cross a network in clear "+
