@@ -173,3 +173,19 @@ func TestAudit_quickstartPages(t *testing.T) {
 		t.Errorf("pages:\n%s\nwant (README, Quickstart):\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }
+
+// TestAudit_linksLogNoAudit: README, "Audit": every request to a link is a
+// line of links.jsonl in the state directory, shown by `sentinel links
+// log`. Where there is none (sudo without --state-dir reads root's own
+// state directory, not the service's), it must not only say that no link
+// was opened: it names the path and --state-dir.
+func TestAudit_linksLogNoAudit(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "state")
+	var stdout, stderr bytes.Buffer
+	if code := run([]string{"links", "log", "--state-dir", dir}, strings.NewReader(""), &stdout, &stderr); code != exitOK {
+		t.Fatalf("links log = %d, want 0\nstderr: %s", code, stderr.String())
+	}
+	if !strings.Contains(stderr.String(), filepath.Join(dir, "links.jsonl")) || !strings.Contains(stderr.String(), "--state-dir") {
+		t.Errorf("stderr = %q, want the path looked at and a pointer to --state-dir", stderr.String())
+	}
+}

@@ -101,7 +101,8 @@ func newLinksLog() *cobra.Command {
 			path := filepath.Join(stateDirOr(dir), links.AuditFile)
 			f, err := os.Open(path)
 			if errors.Is(err, fs.ErrNotExist) {
-				fmt.Fprintf(cmd.ErrOrStderr(), "sentinel: no links audit at %s: no link was opened yet\n", path)
+				fmt.Fprintf(cmd.ErrOrStderr(), "sentinel: no links audit at %s: no link was opened yet, "+
+					"or the daemon's state directory is another: name it with --state-dir (/var/lib/sentinel under systemd)\n", path)
 				return nil
 			}
 			if err != nil {
