@@ -162,10 +162,41 @@ func syntaxError(file string, data []byte, err error) *Error {
 				break
 			}
 		}
+	case isReaderError(msg):
+		// yaml.v3 names no line for a byte it cannot read: find it.
+		line = unreadableLine(data)
 	case strings.HasPrefix(msg, "did not find expected") && line > 0:
 		line++ // yaml.v3 numbers a parser error's context from 0
+	case line == 0:
+		line = 1 // yaml.v3 names no line 0: its first line
 	}
 	return &Error{File: file, Line: line, Msg: msg}
+}
+
+// isReaderError reports whether msg is one of yaml.v3's errors about the
+// bytes themselves, before any YAML is read: it names no line for them.
+func isReaderError(msg string) bool {
+	return strings.HasPrefix(msg, "control characters are not allowed") || strings.Contains(msg, "UTF-8") ||
+		strings.HasPrefix(msg, "invalid Unicode character")
+}
+
+// unreadableLine returns the line of the first character YAML does not
+// allow (a control character, a byte that is not UTF-8), 0 if none.
+func unreadableLine(data []byte) int {
+	line := 1
+	for i := 0; i < len(data); {
+		r, size := utf8.DecodeRune(data[i:])
+		switch {
+		case r == utf8.RuneError && size <= 1,
+			!(r == '\t' || r == '\n' || r == '\r' || r >= 0x20 && r <= 0x7e || r == 0x85 ||
+				r >= 0xa0 && r <= 0xd7ff || r >= 0xe000 && r <= 0xfffd || r >= 0x10000 && r <= 0x10ffff):
+			return line
+		case r == '\n':
+			line++
+		}
+		i += size
+	}
+	return 0
 }
 
 // visit charges nodes walked against the budget and reports whether the
