@@ -3,6 +3,8 @@ package config
 import (
 	"strings"
 	"testing"
+
+	"github.com/sentinel-dev/sentinel/detector"
 )
 
 // Tests of README "Configuration" promises, each checked against the
@@ -27,6 +29,33 @@ func TestAudit_syntaxErrorLine(t *testing.T) {
 			_, err := Parse("x.yaml", []byte(tt.text), noEnv)
 			if err == nil || !strings.HasPrefix(err.Error(), tt.want) {
 				t.Errorf("Parse() error = %v, want prefix %q", err, tt.want)
+			}
+		})
+	}
+}
+
+// TestAudit_emptyBlockEverywhere: README promised "an empty exclude: {}
+// or not: {} is refused: it would leave out every event". An empty block
+// written as an item of any:, or as a matcher named by exclude: or not:,
+// holds for every event just the same (any: [{}, {path: /x}] holds for all
+// of them): it is refused at its line too.
+func TestAudit_emptyBlockEverywhere(t *testing.T) {
+	const det = "    detector: {type: rate, window: 1m, threshold: 1/s}\n"
+	for _, tt := range []struct{ name, text, want string }{
+		{"exclude any", "rules:\n  - name: r\n    exclude: {any: [{path: /x}, {}]}\n" + det, "x.yaml:3: rules[0].exclude.any[1]:"},
+		{"not any", "rules:\n  - name: r\n    match: {not: {any: [{}]}}\n" + det, "x.yaml:3: rules[0].match.not.any[0]:"},
+		{"match any", "rules:\n  - name: r\n    match:\n      any:\n        - {path: /signup}\n        - {}\n" + det, "x.yaml:6: rules[0].match.any[1]:"},
+		{"exclude an empty matcher", "matchers:\n  staff: {}\nrules:\n  - name: r\n    exclude: staff\n" + det, "x.yaml:2: matchers.staff:"},
+		{"not an empty matcher", "matchers:\n  staff: {}\nrules:\n  - name: r\n    match: {method: POST, not: {matcher: staff}}\n" + det, "x.yaml:2: matchers.staff:"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := Parse("x.yaml", []byte(tt.text), noEnv)
+			if err == nil || !strings.HasPrefix(err.Error(), tt.want) {
+				counts := false
+				if err == nil {
+					counts = detector.Matches(c.Rules[0].Match, event("POST", "/signup", "", 200, "192.0.2.1", "Mozilla/5.0"))
+				}
+				t.Errorf("Parse() error = %v (the rule counts a POST /signup: %v), want prefix %q", err, counts, tt.want)
 			}
 		})
 	}

@@ -1183,7 +1183,10 @@ func (d *decoder) matcher(name string, n *yaml.Node, path string, mentions map[s
 		outer := d.refs
 		d.refs = map[string]bool{}
 		m.mentions = map[string]bool{}
-		if c := d.match(m.node, "matchers."+name, m.mentions); c != nil {
+		if m.node.Kind == yaml.MappingNode && len(m.node.Content) == 0 {
+			// Named by an exclude: or a not:, it would leave out every event.
+			d.errorf(m.node, "matchers."+name, "an empty block holds for every event: give at least one condition")
+		} else if c := d.match(m.node, "matchers."+name, m.mentions); c != nil {
 			m.cond = &detector.Shared{Name: name, ID: m.id, Cond: c}
 		}
 		m.closure = d.refs
@@ -1246,6 +1249,11 @@ func (d *decoder) match(n *yaml.Node, path string, mentions map[string]bool) det
 			}
 			var any detector.Any
 			for i, item := range v.Content {
+				if item := deref(item); item.Kind == yaml.MappingNode && len(item.Content) == 0 {
+					// It would hold for every event, and so would the any:.
+					d.errorf(item, fmt.Sprintf("%s[%d]", p, i), "an empty block holds for every event: give at least one condition")
+					continue
+				}
 				if c := d.match(deref(item), fmt.Sprintf("%s[%d]", p, i), mentions); c != nil {
 					any = append(any, c)
 				}
