@@ -60,3 +60,38 @@ func TestAudit_emptyBlockEverywhere(t *testing.T) {
 		})
 	}
 }
+
+// TestAudit_ignoreCaseOnText: README gives ignore_case: true with the
+// text conditions (prefix, suffix, contains), and they fold case; with
+// equals, in or regex it did nothing, and `method: {equals: post,
+// ignore_case: true}` silently never counted a POST. It is refused there,
+// at its line.
+func TestAudit_ignoreCaseOnText(t *testing.T) {
+	const det = "    detector: {type: rate, window: 1m, threshold: 1/s}\n"
+	text := "rules:\n  - name: r\n    match: {path: {prefix: [/API/, /v2/], ignore_case: true}, user_agent: {contains: Python, ignore_case: true}}\n" + det
+	c, err := Parse("x.yaml", []byte(text), noEnv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !detector.Matches(c.Rules[0].Match, event("GET", "/api/users", "", 200, "192.0.2.1", "python-requests/2.31")) {
+		t.Errorf("prefix: /API/ and contains: Python with ignore_case: true do not match /api/users from python-requests")
+	}
+	for _, tt := range []struct{ name, cond, want string }{
+		{"equals", "{equals: post, ignore_case: true}", "x.yaml:3: rules[0].match.method.ignore_case:"},
+		{"in", "{in: [post, put], ignore_case: true}", "x.yaml:3: rules[0].match.method.ignore_case:"},
+		{"regex", "{regex: '^post$', ignore_case: true}", "x.yaml:3: rules[0].match.method.ignore_case:"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			text := "rules:\n  - name: r\n    match: {method: " + tt.cond + "}\n" + det
+			c, err := Parse("x.yaml", []byte(text), noEnv)
+			if err == nil || !strings.HasPrefix(err.Error(), tt.want) {
+				counts := false
+				if err == nil {
+					counts = detector.Matches(c.Rules[0].Match, event("POST", "/signup", "", 200, "192.0.2.1", "Mozilla/5.0"))
+				}
+				t.Errorf("Parse() error = %v (the rule counts a POST: %v), want prefix %q", err, counts, tt.want)
+			}
+		})
+	}
+}
+

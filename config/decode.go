@@ -1306,11 +1306,18 @@ func (d *decoder) fieldCond(f detector.Field, n *yaml.Node, path string) detecto
 		vals []string
 	}
 	var texts []pending
+	var foldNode *yaml.Node
+	exact := false // equals, in or regex: they compare case
 	d.mapping(n, path, condOps, func(key string, k, v *yaml.Node) {
 		p := join(path, key)
 		switch key {
+		case "equals", "in", "regex":
+			exact = true
+		}
+		switch key {
 		case "ignore_case":
 			fold, _ = d.boolean(v, p)
+			foldNode = v
 		case "present":
 			if want, ok := d.boolean(v, p); ok {
 				all = append(all, &detector.Present{Field: f, Want: want})
@@ -1364,6 +1371,12 @@ func (d *decoder) fieldCond(f detector.Field, n *yaml.Node, path string) detecto
 			}
 		}
 	})
+	if fold && (exact || len(texts) == 0) {
+		// Else it would be taken and do nothing: equals: post would
+		// silently never hold for a POST.
+		d.errorf(foldNode, join(path, "ignore_case"), "applies to prefix, suffix and contains only: equals, in and regex compare case (a regex ignores it with (?i))")
+		return nil
+	}
 	for _, t := range texts {
 		all = append(all, &detector.Text{Field: f, Op: t.op, Values: t.vals, Fold: fold})
 	}
