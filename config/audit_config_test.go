@@ -95,3 +95,16 @@ func TestAudit_ignoreCaseOnText(t *testing.T) {
 	}
 }
 
+// TestAudit_numberIsFinite: "for status, bytes, duration: a number or a
+// range". NaN and Inf parse as floats but are no number a request has:
+// `status: NaN` was accepted and never held. They are refused.
+func TestAudit_numberIsFinite(t *testing.T) {
+	for _, v := range []string{"NaN", "inf", "-Inf", "[404, nan]", "{range: 500-inf}", "{equals: NaN}"} {
+		t.Run(v, func(t *testing.T) {
+			text := "rules:\n  - name: r\n    match: {status: " + v + "}\n    detector: {type: rate, window: 1m, threshold: 1/s}\n"
+			if _, err := Parse("x.yaml", []byte(text), noEnv); err == nil || !strings.HasPrefix(err.Error(), "x.yaml:3: rules[0].match.status") {
+				t.Errorf("status: %s: Parse() error = %v, want one at x.yaml:3", v, err)
+			}
+		})
+	}
+}

@@ -1409,19 +1409,25 @@ func (d *decoder) ranges(f detector.Field, n *yaml.Node, path string, vals []str
 func parseRange(s string) (detector.NumRange, bool) {
 	s = strings.TrimSpace(s)
 	lo, hi, isRange := strings.Cut(s, "-")
-	if !isRange {
+	// A number is finite: NaN and Inf parse as floats, but no request has
+	// them (status: NaN never held).
+	number := func(s string) (float64, bool) {
 		v, err := strconv.ParseFloat(s, 64)
-		return detector.NumRange{Min: v, Max: v}, err == nil
+		return v, err == nil && !math.IsNaN(v) && !math.IsInf(v, 0)
+	}
+	if !isRange {
+		v, ok := number(s)
+		return detector.NumRange{Min: v, Max: v}, ok
 	}
 	r := detector.NumRange{Min: -1e308, Max: 1e308}
-	var err error
+	var ok bool
 	if lo = strings.TrimSpace(lo); lo != "" {
-		if r.Min, err = strconv.ParseFloat(lo, 64); err != nil {
+		if r.Min, ok = number(lo); !ok {
 			return r, false
 		}
 	}
 	if hi = strings.TrimSpace(hi); hi != "" {
-		if r.Max, err = strconv.ParseFloat(hi, 64); err != nil {
+		if r.Max, ok = number(hi); !ok {
 			return r, false
 		}
 	}
