@@ -108,3 +108,27 @@ func TestAudit_numberIsFinite(t *testing.T) {
 		})
 	}
 }
+
+// TestAudit_envRuleNameReplaces: "${NAME} in any value is replaced" and
+// "a rule named as a default one replaces it", a rule's name too: a
+// rule named ${RULE}, with RULE=signup-burst, replaces the default
+// signup-burst. The layering read the name unexpanded and kept the
+// default, and the config failed with "rule "signup-burst" is already
+// defined" at defaults.yaml.
+func TestAudit_envRuleNameReplaces(t *testing.T) {
+	text := "rules:\n  - name: ${RULE}\n    detector: {type: rate, window: 30s, threshold: 5/s}\ndisable: [\"${OFF}\"]\n"
+	env := map[string]string{"RULE": "signup-burst", "OFF": "traffic-drop"}
+	c, err := Parse("x.yaml", []byte(text), func(k string) (string, bool) { v, ok := env[k]; return v, ok })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := c.RuleOrigins["signup-burst"], "x.yaml:2, replacing the default"; got != want {
+		t.Errorf("signup-burst comes from %q, want %q", got, want)
+	}
+	if _, ok := c.RuleOrigins["traffic-drop"]; ok {
+		t.Errorf("traffic-drop is a rule, want it disabled")
+	}
+	if got, want := len(c.Rules), len(Default().Rules)-1; got != want {
+		t.Errorf("%d rules, want %d: the defaults, one replaced, one disabled", got, want)
+	}
+}

@@ -88,7 +88,7 @@ func (d *decoder) layer(doc *yaml.Node) {
 		for i, item := range defRules.Content {
 			item = deref(item)
 			d.defaultIndex[item] = i
-			d.defaultRules[ruleName(item)] = true
+			d.defaultRules[d.ruleName(item)] = true
 			defItems = append(defItems, item)
 		}
 	}
@@ -108,7 +108,7 @@ func (d *decoder) layer(doc *yaml.Node) {
 		merged.Line, merged.Column = userRules.Line, userRules.Column
 		for _, item := range userRules.Content {
 			merged.Content = append(merged.Content, item)
-			named[ruleName(deref(item))] = true
+			named[d.ruleName(deref(item))] = true
 		}
 	} else if userRules != nil && !(userRules.Kind == yaml.ScalarNode && userRules.Tag == "!!null") {
 		return // not a list: decoding reports it
@@ -119,7 +119,7 @@ func (d *decoder) layer(doc *yaml.Node) {
 		}
 	}
 	for _, item := range defItems {
-		if name := ruleName(item); !named[name] && !slices.Contains(disable, name) {
+		if name := d.ruleName(item); !named[name] && !slices.Contains(disable, name) {
 			merged.Content = append(merged.Content, item)
 		}
 	}
@@ -194,10 +194,18 @@ func setMappingValue(m *yaml.Node, key string, v *yaml.Node) {
 	m.Content = append(m.Content, &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: key, Line: v.Line}, v)
 }
 
-// ruleName returns the name: of a rule item, "" without one.
-func ruleName(item *yaml.Node) string {
-	if n := mappingValue(item, "name"); n != nil && n.Kind == yaml.ScalarNode {
-		return n.Value
+// ruleName returns the name: of a rule item, with its ${NAME} references
+// expanded as decoding will (a rule named ${RULE} replaces the default
+// that RULE names), "" without one. A bad reference is reported by the
+// decoding, not here.
+func (d *decoder) ruleName(item *yaml.Node) string {
+	n := mappingValue(item, "name")
+	if n == nil || n.Kind != yaml.ScalarNode {
+		return ""
 	}
-	return ""
+	quiet := &decoder{file: d.file, lookup: d.lookup}
+	if s, ok := quiet.expand(n, "name", n.Value); ok {
+		return s
+	}
+	return n.Value
 }
