@@ -5,8 +5,11 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
+
+	"github.com/sentinel-dev/sentinel/config"
 )
 
 // TestAudit_countApplicationEvents: README "Counting application events":
@@ -61,4 +64,66 @@ func TestAudit_countApplicationEvents(t *testing.T) {
 	if len(fired) != 1 || !regexp.MustCompile(`"time":"2026-11-27T10:0[56]:`).MatchString(fired[0]) {
 		t.Errorf("replay of 3 registrations/s from 10:05 to 10:07: want rule registrations firing once in it; got:\n%s", strings.Join(lines, "\n"))
 	}
+}
+
+// TestAudit_fleetOnOneNode: "A rule with fleet: true is evaluated over
+// every node's logs together when sentinel runs as a fleet …; on a single
+// node it changes nothing." The embedded rules mark most of theirs fleet:
+// true; without it, they replay the samples to the very same alerts.
+func TestAudit_fleetOnOneNode(t *testing.T) {
+	text, n := string(config.DefaultYAML()), 0
+	for _, l := range strings.SplitAfter(text, "\n") {
+		if strings.TrimSpace(l) == "fleet: true" {
+			n++
+		}
+	}
+	if n < 5 {
+		t.Fatalf("%d default rules are fleet: true; the test needs most of them", n)
+	}
+	cfg := filepath.Join(t.TempDir(), "nofleet.yaml")
+	text = "defaults: false\n" + strings.ReplaceAll(text, "\n    fleet: true\n", "\n")
+	if err := os.WriteFile(cfg, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	c, err := config.Load(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range c.Rules {
+		if r.Fleet {
+			t.Fatalf("rule %s is still fleet: true", r.Name)
+		}
+	}
+	if len(c.Rules) != len(config.Default().Rules) {
+		t.Fatalf("%d rules, want the %d default ones", len(c.Rules), len(config.Default().Rules))
+	}
+	for _, sample := range []string{"signup-flood.log", "5xx-storm.log", "credential-stuffing.log"} {
+		t.Run(sample, func(t *testing.T) {
+			p := filepath.Join("..", "..", "samples", sample)
+			with := strings.Join(replayJSON(t, p), "\n")
+			if with == "" {
+				t.Fatal("the sample raised no alert: nothing to compare")
+			}
+			if without := strings.Join(replayJSON(t, "-c", cfg, p), "\n"); without != with {
+				t.Errorf("fleet: true changes the replay on one node (- with it, + without):\n%s", lineDiff(with, without))
+			}
+		})
+	}
+}
+
+// lineDiff lists the lines only in want (-) and only in got (+).
+func lineDiff(want, got string) string {
+	w, g := strings.Split(want, "\n"), strings.Split(got, "\n")
+	var b strings.Builder
+	for _, l := range w {
+		if !slices.Contains(g, l) {
+			b.WriteString("- " + l + "\n")
+		}
+	}
+	for _, l := range g {
+		if !slices.Contains(w, l) {
+			b.WriteString("+ " + l + "\n")
+		}
+	}
+	return b.String()
 }
