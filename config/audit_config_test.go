@@ -132,3 +132,32 @@ func TestAudit_envRuleNameReplaces(t *testing.T) {
 		t.Errorf("%d rules, want %d: the defaults, one replaced, one disabled", got, want)
 	}
 }
+
+// TestAudit_closedFieldValues: kind is "request or message", cold is
+// "true" when the client loaded nothing lately, and crawler is one of
+// googlebot, bingbot, applebot, ahrefsbot (README, Match blocks). An
+// equality on any other value (kind: requests, cold: yes, crawler:
+// Googlebot) was accepted and never held; it is refused at its line,
+// naming the values the field takes.
+func TestAudit_closedFieldValues(t *testing.T) {
+	const det = "    detector: {type: rate, window: 1m, threshold: 1/s}\n"
+	for _, cond := range []string{"kind: request", "kind: [request, message]", "cold: true", "cold: 'false'",
+		"crawler: [googlebot, bingbot, applebot, ahrefsbot]", "crawler: {present: true}", "crawler: {prefix: google}"} {
+		if _, err := Parse("x.yaml", []byte("rules:\n  - name: r\n    match: {"+cond+"}\n"+det), noEnv); err != nil {
+			t.Errorf("match: {%s}: %v", cond, err)
+		}
+	}
+	for _, tt := range []struct{ cond, want string }{
+		{"kind: requests", `x.yaml:3: rules[0].match.kind: "requests" is no value of kind (request, message)`},
+		{"kind: {in: [request, msg]}", `x.yaml:3: rules[0].match.kind.in: "msg" is no value of kind (request, message)`},
+		{"cold: yes", `x.yaml:3: rules[0].match.cold: "yes" is no value of cold (true, false)`},
+		{"crawler: Googlebot", `x.yaml:3: rules[0].match.crawler: "Googlebot" is no value of crawler (googlebot, bingbot, applebot, ahrefsbot)`},
+	} {
+		t.Run(tt.cond, func(t *testing.T) {
+			_, err := Parse("x.yaml", []byte("rules:\n  - name: r\n    match: {"+tt.cond+"}\n"+det), noEnv)
+			if err == nil || err.Error() != tt.want {
+				t.Errorf("Parse() error = %v, want %s", err, tt.want)
+			}
+		})
+	}
+}

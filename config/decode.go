@@ -1296,7 +1296,7 @@ func (d *decoder) fieldCond(f detector.Field, n *yaml.Node, path string) detecto
 		if f.Numeric() {
 			return d.ranges(f, n, path, vals)
 		}
-		return detector.NewEquals(f, vals)
+		return d.equals(f, n, path, vals)
 	}
 	var all detector.All
 	before := len(d.errs)
@@ -1328,8 +1328,8 @@ func (d *decoder) fieldCond(f detector.Field, n *yaml.Node, path string) detecto
 					if c := d.ranges(f, v, p, vals); c != nil {
 						all = append(all, c)
 					}
-				} else {
-					all = append(all, detector.NewEquals(f, vals))
+				} else if c := d.equals(f, v, p, vals); c != nil {
+					all = append(all, c)
 				}
 			}
 		case "prefix", "suffix", "contains":
@@ -1390,6 +1390,21 @@ func (d *decoder) fieldCond(f detector.Field, n *yaml.Node, path string) detecto
 		return all[0]
 	}
 	return all
+}
+
+// equals returns the condition that f is one of vals, refusing a value a
+// field of few values never has (kind: requests, cold: yes): the
+// condition would never hold.
+func (d *decoder) equals(f detector.Field, n *yaml.Node, path string, vals []string) detector.Cond {
+	if known := detector.FieldValues(f.Name); known != nil {
+		for _, v := range vals {
+			if !slices.Contains(known, v) {
+				d.errorf(n, path, "%q is no value of %s (%s)", v, f.Name, strings.Join(known, ", "))
+				return nil
+			}
+		}
+	}
+	return detector.NewEquals(f, vals)
 }
 
 // ranges parses "200", "200-399", "500-" and "-399" into a Range.

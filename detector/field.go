@@ -123,6 +123,25 @@ func FieldNames() []string {
 		"duration", "user_agent", "referer", "request_id", "level", "message", "kind", "crawler", "cold"}
 }
 
+// FieldValues returns every value the built-in field called name can
+// have, for the fields that take few (kind, cold, crawler), and nil for
+// the rest: an equality on another value would never hold.
+func FieldValues(name string) []string {
+	switch name {
+	case "kind":
+		return []string{string(kindText[parsers.KindRequest]), string(kindText[parsers.KindMessage])}
+	case "cold":
+		return []string{string(trueText), string(falseText)}
+	case "crawler":
+		names := make([]string, len(crawlers))
+		for i, c := range crawlers {
+			names[i] = c.name
+		}
+		return names
+	}
+	return nil
+}
+
 // IsBuiltinField reports whether name is one of [FieldNames].
 func IsBuiltinField(name string) bool {
 	_, ok := builtinFields[name]
