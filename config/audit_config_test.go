@@ -161,3 +161,37 @@ func TestAudit_closedFieldValues(t *testing.T) {
 		})
 	}
 }
+
+// TestAudit_clientNetCIDR: client_net is "the client's /24, or /64 for
+// IPv6", and cidr: holds for "addresses in networks". On client_net, cidr:
+// never held (its value, 10.1.2.0/24, is a network, not an address), so
+// `exclude: {client_net: {cidr: 10.0.0.0/8}}` silently left nobody out.
+// A network holds when all of it is inside one of the prefixes.
+func TestAudit_clientNetCIDR(t *testing.T) {
+	for _, tt := range []struct {
+		cidr, ip string
+		want     bool
+	}{
+		{"10.0.0.0/8", "10.1.2.3", true},
+		{"10.1.2.0/24", "10.1.2.3", true},
+		{"10.1.2.0/23", "10.1.3.3", true},
+		{"10.1.2.128/25", "10.1.2.200", false}, // its /24 is not all in the /25
+		{"10.1.2.0/25", "10.1.2.3", false},     // nor in this one, which holds its address
+		{"'2001:db8:1:2::/80'", "2001:db8:1:2::7", false},
+		{"10.0.0.0/8", "192.0.2.1", false},
+		{"'2001:db8::/32'", "2001:db8:1:2::7", true},
+		{"'2001:db8:1:2::/64'", "2001:db8:1:3::7", false},
+		{"10.0.0.0/8", "", false},
+	} {
+		t.Run(tt.cidr+" "+tt.ip, func(t *testing.T) {
+			text := "rules:\n  - name: r\n    match: {client_net: {cidr: " + tt.cidr + "}}\n    detector: {type: rate, window: 1m, threshold: 1/s}\n"
+			c, err := Parse("x.yaml", []byte(text), noEnv)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := detector.Matches(c.Rules[0].Match, event("GET", "/", "", 200, tt.ip, "Mozilla/5.0")); got != tt.want {
+				t.Errorf("client_net: {cidr: %s} holds for a client %s: %v, want %v", tt.cidr, tt.ip, got, tt.want)
+			}
+		})
+	}
+}

@@ -207,7 +207,8 @@ func (c *Range) Match(ev *Event) bool {
 	return false
 }
 
-// CIDR holds when the field is an IP address inside one of the prefixes.
+// CIDR holds when the field is an IP address inside one of the prefixes,
+// or a network (client_net's "203.0.113.0/24") all of which is inside one.
 type CIDR struct {
 	Field    Field
 	Prefixes []netip.Prefix
@@ -215,16 +216,41 @@ type CIDR struct {
 
 // Match implements [Cond].
 func (c *CIDR) Match(ev *Event) bool {
-	a, ok := parseAddr(c.Field.get(ev))
+	v := c.Field.get(ev)
+	a, ok := parseAddr(v)
+	bits := -1 // an address
 	if !ok {
-		return false
+		if a, bits, ok = parseNet(v); !ok {
+			return false
+		}
 	}
 	for _, p := range c.Prefixes {
-		if p.Contains(a) {
+		if p.Contains(a) && (bits < 0 || p.Bits() <= bits) {
 			return true
 		}
 	}
 	return false
+}
+
+// parseNet parses a network written address/bits ("203.0.113.0/24"),
+// without allocating for IPv4: a rule on client_net asks every request.
+func parseNet(b []byte) (netip.Addr, int, bool) {
+	i := bytes.IndexByte(b, '/')
+	if i <= 0 || len(b)-i < 2 || len(b)-i > 4 {
+		return netip.Addr{}, 0, false
+	}
+	a, ok := parseAddr(b[:i])
+	if !ok {
+		return netip.Addr{}, 0, false
+	}
+	bits := 0
+	for _, c := range b[i+1:] {
+		if c < '0' || c > '9' {
+			return netip.Addr{}, 0, false
+		}
+		bits = bits*10 + int(c-'0')
+	}
+	return a, bits, bits <= a.BitLen()
 }
 
 // parseAddr parses an IP address, IPv4 by hand so that the common case
