@@ -1,8 +1,13 @@
 package config
 
 import (
+	"os"
+	"regexp"
+	"slices"
 	"strings"
 	"testing"
+
+	"go.yaml.in/yaml/v3"
 
 	"github.com/sentinel-dev/sentinel/detector"
 )
@@ -193,5 +198,45 @@ func TestAudit_clientNetCIDR(t *testing.T) {
 				t.Errorf("client_net: {cidr: %s} holds for a client %s: %v, want %v", tt.cidr, tt.ip, got, tt.want)
 			}
 		})
+	}
+}
+
+// TestAudit_embeddedMatchersListed: "The embedded matchers (…) can be
+// used in your rules, with defaults: false too": README lists every
+// matcher of defaults.yaml and no other, and a rule of a defaults: false
+// config can name each.
+func TestAudit_embeddedMatchersListed(t *testing.T) {
+	data, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile("(?s)The embedded\\s+matchers \\((.*?)\\) can be used").FindSubmatch(data)
+	if m == nil {
+		t.Fatal("README no longer lists the embedded matchers")
+	}
+	var listed []string
+	for _, x := range regexp.MustCompile("`([^`]+)`").FindAllSubmatch(m[1], -1) {
+		listed = append(listed, string(x[1]))
+	}
+	var root yaml.Node
+	if err := yaml.Unmarshal(DefaultYAML(), &root); err != nil {
+		t.Fatal(err)
+	}
+	var embedded []string
+	if ms := mappingValue(root.Content[0], "matchers"); ms != nil {
+		for i := 0; i+1 < len(ms.Content); i += 2 {
+			embedded = append(embedded, ms.Content[i].Value)
+		}
+	}
+	slices.Sort(listed)
+	slices.Sort(embedded)
+	if !slices.Equal(listed, embedded) {
+		t.Errorf("README lists the embedded matchers %v; defaults.yaml has %v", listed, embedded)
+	}
+	for _, name := range embedded {
+		text := "defaults: false\nrules:\n  - name: r\n    match: {matcher: " + name + "}\n    detector: {type: rate, window: 1m, threshold: 1/s}\n"
+		if _, err := Parse("x.yaml", []byte(text), noEnv); err != nil {
+			t.Errorf("defaults: false, matcher: %s: %v", name, err)
+		}
 	}
 }
