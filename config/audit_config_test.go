@@ -240,3 +240,20 @@ func TestAudit_embeddedMatchersListed(t *testing.T) {
 		}
 	}
 }
+
+// TestAudit_trailingDocumentMarker: "A config is one YAML document (a
+// second, after ---, is refused)". A file that ends with a --- and
+// nothing after it (some generators write one) holds one document: it
+// was refused as "a second YAML document". A second one with content
+// still is.
+func TestAudit_trailingDocumentMarker(t *testing.T) {
+	for _, text := range []string{"settings: {top: 3}\n---\n", "settings: {top: 3}\n---\n# the end\n", "---\nsettings: {top: 3}\n---\n---\n"} {
+		if _, err := Parse("x.yaml", []byte(text), noEnv); err != nil {
+			t.Errorf("Parse(%q) error = %v, want none", text, err)
+		}
+	}
+	text := "settings: {top: 3}\n---\n---\nrules: []\n"
+	if _, err := Parse("x.yaml", []byte(text), noEnv); err == nil || !strings.HasPrefix(err.Error(), "x.yaml:3: a second YAML document") {
+		t.Errorf("Parse(%q) error = %v, want a second document at its --- on x.yaml:3", text, err)
+	}
+}

@@ -170,10 +170,17 @@ func parse(file string, data []byte, lookup func(string) (string, bool), layered
 	if err := dec.Decode(&root); err != nil && err != io.EOF {
 		return nil, Errors{syntaxError(file, data, err)}
 	}
-	var extra yaml.Node
-	if err := dec.Decode(&extra); err != io.EOF {
+	for {
+		var extra yaml.Node
+		err := dec.Decode(&extra)
+		if err == io.EOF {
+			break
+		}
 		if err != nil {
 			return nil, Errors{syntaxError(file, data, err)}
+		}
+		if len(extra.Content) == 0 || extra.Content[0].Kind == yaml.ScalarNode && extra.Content[0].Tag == "!!null" {
+			continue // an empty one: a --- that ends the file holds nothing to lose
 		}
 		return nil, Errors{{File: file, Line: extra.Line, Msg: "a second YAML document: a config is one document (remove the ---)"}}
 	}
