@@ -257,3 +257,16 @@ func TestAudit_trailingDocumentMarker(t *testing.T) {
 		t.Errorf("Parse(%q) error = %v, want a second document at its --- on x.yaml:3", text, err)
 	}
 }
+
+// TestAudit_refToDisabledRule: "A notifier, silence, group or inhibition
+// naming a rule that does not exist is an error at its line". A default
+// rule the file disables is such a rule, and the error says so rather
+// than that no rule has the name (README's own reference config once
+// disabled traffic-drop and then silenced it).
+func TestAudit_refToDisabledRule(t *testing.T) {
+	text := "disable: [traffic-drop]\nsilences:\n  - {rule: traffic-drop, until: 2026-12-01T08:00:00Z}\n"
+	want := `x.yaml:3: silences[0].rule: rule "traffic-drop" is a default rule this file disables (disable:)`
+	if _, err := Parse("x.yaml", []byte(text), noEnv); err == nil || err.Error() != want {
+		t.Errorf("Parse() error = %v, want %s", err, want)
+	}
+}

@@ -541,7 +541,11 @@ func (d *decoder) config(n *yaml.Node, c *Config) {
 		}
 	}
 	for _, r := range d.ruleRefs {
-		if _, ok := c.RuleLines[r.name]; !ok && len(c.Rules) > 0 {
+		switch _, ok := c.RuleLines[r.name]; {
+		case ok || len(c.Rules) == 0:
+		case slices.Contains(d.disabled, r.name):
+			d.errorf(r.n, r.path, "rule %q is a default rule this file disables (disable:)", r.name)
+		default:
 			d.errorf(r.n, r.path, "no rule is named %q", r.name)
 		}
 	}
