@@ -270,3 +270,34 @@ func TestAudit_refToDisabledRule(t *testing.T) {
 		t.Errorf("Parse() error = %v, want %s", err, want)
 	}
 }
+
+// TestAudit_neverLoggedValues: a method written in lower case, or a path
+// with a query string, never matches a log line (methods are logged
+// upper case; the query is its own field): `check` warns at the line,
+// where nothing said so. ignore_case on a text condition is no mistake.
+func TestAudit_neverLoggedValues(t *testing.T) {
+	for _, tt := range []struct{ match, want string }{
+		{`{method: post, path: /login}`, `x.yaml:4: rules[0].match.method: "post": methods are logged as clients send them, in upper case (POST)`},
+		{`{method: [GET, Post]}`, `x.yaml:4: rules[0].match.method: "Post": methods are logged`},
+		{`{path: "/search?q=x"}`, `x.yaml:4: rules[0].match.path: "/search?q=x": a path never holds the query string`},
+		{`{path: {prefix: "/search?"}}`, `x.yaml:4: rules[0].match.path: "/search?": a path never holds the query string`},
+		{`{route: "/orders/:id?x=1"}`, `x.yaml:4: rules[0].match.route: "/orders/:id?x=1": a route never holds the query string`},
+	} {
+		text := "rules:\n  - name: r\n    detector: {type: rate, window: 1m, threshold: 1/s}\n    match: " + tt.match + "\n"
+		c, err := Parse("x.yaml", []byte(text), noEnv)
+		if err != nil {
+			t.Errorf("%s: %v", tt.match, err)
+			continue
+		}
+		if w := c.Warnings.Error(); !strings.Contains(w, tt.want) {
+			t.Errorf("%s: warnings %q, want %q", tt.match, w, tt.want)
+		}
+	}
+	for _, match := range []string{`{method: POST, path: /login}`, `{path: {prefix: /Search, ignore_case: true}}`, `{method: {contains: p, ignore_case: true}}`} {
+		text := "rules:\n  - name: r\n    detector: {type: rate, window: 1m, threshold: 1/s}\n    match: " + match + "\n"
+		c, err := Parse("x.yaml", []byte(text), noEnv)
+		if err != nil || len(c.Warnings) != 0 {
+			t.Errorf("%s: %v, warnings %v; want none", match, err, c.Warnings)
+		}
+	}
+}

@@ -1382,6 +1382,9 @@ func (d *decoder) fieldCond(f detector.Field, n *yaml.Node, path string) detecto
 		return nil
 	}
 	for _, t := range texts {
+		if !fold {
+			d.neverLogged(f, n, path, t.vals)
+		}
 		all = append(all, &detector.Text{Field: f, Op: t.op, Values: t.vals, Fold: fold})
 	}
 	if len(all) == 0 {
@@ -1408,7 +1411,26 @@ func (d *decoder) equals(f detector.Field, n *yaml.Node, path string, vals []str
 			}
 		}
 	}
+	d.neverLogged(f, n, path, vals)
 	return detector.NewEquals(f, vals)
+}
+
+// neverLogged warns about a method or path value that no log line has in
+// that field, so that the condition never holds: a method in lower case
+// (logs carry the request's, upper case for every client but a probe's),
+// a path or route with a query string (the query is its own field).
+func (d *decoder) neverLogged(f detector.Field, n *yaml.Node, path string, vals []string) {
+	for _, v := range vals {
+		switch {
+		case f.Name == "method" && v != strings.ToUpper(v):
+			d.warnf(n, path, "%q: methods are logged as clients send them, in upper case (%s); this matches only a request that sent %q",
+				v, strings.ToUpper(v), v)
+			return
+		case (f.Name == "path" || f.Name == "route") && strings.Contains(v, "?"):
+			d.warnf(n, path, "%q: a %s never holds the query string, which is the field query: this never matches", v, f.Name)
+			return
+		}
+	}
 }
 
 // ranges parses "200", "200-399", "500-" and "-399" into a Range.
