@@ -301,3 +301,25 @@ func TestAudit_neverLoggedValues(t *testing.T) {
 		}
 	}
 }
+
+// TestAudit_keyShareZeroIsOff: README: key_share's "default: off";
+// writing 0 (or 0%) says the same, where it was refused as "a share
+// above 0".
+func TestAudit_keyShareZeroIsOff(t *testing.T) {
+	for _, v := range []string{"0", "0%"} {
+		text := "rules:\n  - name: r\n    detector: {type: rate, per_key: true, window: 1m, baseline: {factor: 4, floor: 5/s, key_share: " + v + "}}\n    group_by: client_ip\n"
+		c, err := Parse("x.yaml", []byte(text), noEnv)
+		if err != nil {
+			t.Errorf("key_share: %s: %v", v, err)
+			continue
+		}
+		i := slices.IndexFunc(c.Rules, func(r detector.Rule) bool { return r.Name == "r" })
+		if i < 0 || c.Rules[i].Baseline == nil || c.Rules[i].Baseline.KeyShare != 0 {
+			t.Errorf("key_share: %s: rule r %+v, want a baseline without a key share", v, c.Rules)
+		}
+	}
+	text := "rules:\n  - name: r\n    detector: {type: rate, per_key: true, window: 1m, baseline: {factor: 4, floor: 5/s, key_share: -5%}}\n    group_by: client_ip\n"
+	if _, err := Parse("x.yaml", []byte(text), noEnv); err == nil {
+		t.Error("key_share: -5% accepted")
+	}
+}

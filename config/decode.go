@@ -1024,6 +1024,9 @@ func (d *decoder) baseline(n *yaml.Node, path string, typ detector.Type) *detect
 					b.WarmupFloor = f
 				}
 			case "key_share":
+				if v.Kind == yaml.ScalarNode && (v.Value == "0" || v.Value == "0%") {
+					break // off, as when it is left out
+				}
 				b.KeyShare, _ = d.share(v, p)
 			case "one_agent_is_client":
 				b.OneAgentIsClient, _ = d.boolean(v, p)
