@@ -28,7 +28,7 @@ type metrics struct {
 	rtt         prometheus.Histogram
 	deltas      *prometheus.CounterVec
 	hashDrops   prometheus.Counter
-	backlog     prometheus.Gauge
+	backlog     prometheus.GaugeFunc
 	nodes       prometheus.Gauge
 	lagging     prometheus.Gauge
 	evaluations prometheus.Counter
@@ -37,7 +37,9 @@ type metrics struct {
 	suppressed  prometheus.Counter
 }
 
-func newMetrics() *metrics {
+// newMetrics returns a node's series; backlog returns the deltas waiting,
+// read when the series are collected.
+func newMetrics(backlog func() float64) *metrics {
 	m := &metrics{
 		mode: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "sentinel_fleet_mode",
@@ -68,10 +70,10 @@ func newMetrics() *metrics {
 			Name: "sentinel_fleet_distinct_values_dropped_total",
 			Help: "Distinct values a bucket had past the 16,384 a delta carries, left out of the fleet's distinct counts.",
 		}),
-		backlog: prometheus.NewGauge(prometheus.GaugeOpts{
+		backlog: prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 			Name: "sentinel_fleet_backlog_deltas",
 			Help: "Deltas waiting to be published (bounded; the oldest are dropped past the bound).",
-		}),
+		}, backlog),
 		nodes: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "sentinel_fleet_nodes",
 			Help: "Nodes of the site Redis heard from in the last minute.",

@@ -160,10 +160,11 @@ func New(opts Options) (*Node, error) {
 		keys: newKeys(set.Site), instance: set.Node + "/" + hex.EncodeToString(suffix[:]),
 		res:  cmpOr(opts.Engine.Resolution, detector.DefaultResolution),
 		skew: cmpOr(opts.Engine.Skew, detector.DefaultSkew),
-		met:  newMetrics(), kick: make(chan struct{}, 1),
+		kick: make(chan struct{}, 1),
 		mode: ModeJoining, held: map[string]alert.Alert{}, announced: map[string]bool{},
 		queue: backlog{maxItems: opts.MaxBacklog, maxBytes: opts.MaxBacklogBytes},
 	}
+	n.met = newMetrics(n.backlogLen)
 	n.since = n.now()
 	routeRedisLog(n.log)
 	if err := n.SetRules(opts.Rules, opts.Engine); err != nil {
@@ -247,6 +248,15 @@ func (n *Node) Delta(d detector.Delta) {
 		n.queue.push(d)
 	}
 	n.mu.Unlock()
+}
+
+// backlogLen is the deltas waiting (sentinel_fleet_backlog_deltas): read
+// when the metrics are collected, so that it counts those a failed round
+// trip put back and those queued while the node backs off.
+func (n *Node) backlogLen() float64 {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return float64(n.queue.len())
 }
 
 // Clock tells the node the engine's clock after it took a batch of lines
@@ -436,7 +446,6 @@ func (n *Node) roundTrip(ctx context.Context, rdb *redis.Client, want bool) erro
 	redisNow := n.redisClock()
 	ahead := !clock.IsZero() && !redisNow.IsZero() && clock.Sub(redisNow) > n.skew
 	lagging := !clock.IsZero() && !evaluated.IsZero() && evaluated.Sub(clock) > n.skew
-	n.met.backlog.Set(float64(n.queue.len()))
 	n.mu.Unlock()
 	if dropped > 0 {
 		n.met.deltas.WithLabelValues(DeltaDropped).Add(float64(dropped))
