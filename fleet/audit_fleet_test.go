@@ -7,8 +7,60 @@ import (
 
 	promtest "github.com/prometheus/client_golang/prometheus/testutil"
 
+	"github.com/sentinel-dev/sentinel/alert"
 	"github.com/sentinel-dev/sentinel/internal/testutil"
 )
+
+// TestAudit_commitUnansweredStillPages: README, "Failure modes" (Redis
+// slow) and "One evaluator": the evaluator notifies once it has written
+// the alert state, and a fleet never misses an incident because Redis
+// failed. Redis stalls past the timeout just as the evaluator commits
+// the boundary at which the fleet fires: the commit lands, its answer
+// comes too late. The evaluator must still send the firing, once, and
+// not take its own firing, found in Redis's state, for an incident
+// another evaluator already told (which it would hand to the actions
+// alone, and which the daemon would then never page).
+func TestAudit_commitUnansweredStillPages(t *testing.T) {
+	t.Parallel() // waits on the wall clock: overlapped with the others that do
+	r := testutil.StartRedis(t)
+	p := startProxy(t, r.Addr)
+	a := startNode(t, "a", nodeConfig{url: p.URL()})
+	waitFor(t, 5*time.Second, "a in fleet mode, evaluating", func() bool {
+		st := a.n.Status()
+		return st.Mode == ModeFleet && st.Evaluating
+	})
+	base := time.Now().UTC().Truncate(time.Second).Add(-60 * time.Second)
+	at := func(s int) time.Time { return base.Add(time.Duration(s) * time.Second) }
+	for s := range 3 { // 40/s for 3 s: 12/s over the window, under the 15
+		flood(t, r, []*testNode{a}, at(s), 40)
+	}
+	if d, _, _ := a.transitions(); len(d) != 0 {
+		t.Fatalf("delivered %s before the flood crossed the threshold", states(d))
+	}
+	// The next commit is that of the boundary where the fleet fires: 160
+	// sign-ups over 10 s.
+	p.freezeOnce(commitScript.Hash(), DefaultTimeout+150*time.Millisecond)
+	flood(t, r, []*testNode{a}, at(3), 40)
+	if got := p.stalls(); got != 1 {
+		t.Fatalf("%d commits held up, want 1", got)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for s := 4; time.Now().Before(deadline); s++ {
+		if d, _, _ := a.transitions(); len(fleetTransitions(d)) > 0 {
+			break
+		}
+		flood(t, r, []*testNode{a}, at(s), 40) // the flood goes on: the fleet still fires
+	}
+	d, _, ad := a.transitions()
+	f := fleetTransitions(d)
+	if len(f) != 1 || f[0].State != alert.Firing || !f[0].Time.Equal(at(4)) {
+		t.Fatalf("the fleet's transitions %s, want its firing at %s, once (the evaluator's adopted: %s)",
+			states(f), at(4).Format(time.TimeOnly), states(ad))
+	}
+	if len(ad) != 0 {
+		t.Errorf("the evaluator adopted %s: its own firing, taken for one already told", states(ad))
+	}
+}
 
 // TestAudit_backlogGaugeWhileRedisDown: README's metrics table:
 // sentinel_fleet_backlog_deltas is the deltas waiting. While Redis is

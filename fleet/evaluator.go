@@ -26,6 +26,9 @@ const maxStateBytes = 8 << 20
 // fleet stopped for a week starts afresh.
 const stateTTL = 7 * 24 * time.Hour
 
+// errFenced is a commit refused: the lease is no longer this node's.
+var errFenced = errors.New("fenced off: the lease is no longer this node's")
+
 // maxRoundBoundaries bounds the boundaries one round evaluates (catching
 // up after an outage takes several rounds).
 const maxRoundBoundaries = 10
@@ -60,6 +63,22 @@ type evaluator struct {
 	// first is when a boundary (Unix ns) was first seen reached by a node
 	// (wall time): past the skew, it is evaluated without the laggards.
 	first map[int64]time.Time
+	// unanswered are the transitions of a commit that got no answer (Redis
+	// slow or gone mid-commit): it may have landed. They outlive a tenure
+	// (see [evaluator.start]).
+	unanswered *unanswered
+}
+
+// unanswered are the transitions of a commit whose outcome is unknown.
+// The next tenure sends them if the state it loads is that commit's: a
+// new evaluator takes a rule firing in the state as an incident already
+// told, so that a commit that landed unanswered would otherwise lose its
+// firing for good. If the commit did not land, the boundaries are
+// evaluated again and the transitions made anew.
+type unanswered struct {
+	token     int64
+	evaluated time.Time
+	out       []alert.Alert
 }
 
 // run evaluates every Poll while the node holds the lease, until ctx
@@ -138,9 +157,18 @@ func (e *evaluator) round(ctx context.Context, rdb *redis.Client) {
 	if err := e.commit(ctx, rdb); err != nil {
 		n.met.roundTrips.WithLabelValues("evaluate", "error").Inc()
 		// Fenced off, or unknown: whoever holds the lease next (this node
-		// again, maybe) starts from what Redis has.
+		// again, maybe) starts from what Redis has. Unknown, the commit may
+		// have landed: the next tenure tells (see [unanswered]).
+		fenced := errors.Is(err, errFenced)
+		if !fenced && len(out) > 0 {
+			e.unanswered = &unanswered{token: e.active.token, evaluated: e.evaluated, out: out}
+		}
 		if ctx.Err() == nil {
-			n.log.Warn("fleet: evaluation not committed: its transitions are not sent", "err", describe(err), "transitions", len(out))
+			msg := "fleet: evaluation not committed: its transitions are not sent"
+			if !fenced {
+				msg = "fleet: evaluation's commit unanswered: its transitions are sent if it landed"
+			}
+			n.log.Warn(msg, "err", describe(err), "transitions", len(out))
 		}
 		e.stop()
 		return
@@ -233,11 +261,21 @@ func (e *evaluator) start(ctx context.Context, rdb *redis.Client, r role, gen in
 			firing[a.Rule] = a
 		}
 	}
+	// A commit of this node's that went unanswered and landed: no other
+	// evaluator committed since, so nobody sent its transitions.
+	var landed []alert.Alert
+	if u := e.unanswered; u != nil && u.token == st.Token && u.evaluated.Equal(st.Evaluated) {
+		landed = u.out
+	}
+	e.unanswered = nil
 	e.active, e.gen, e.rules, e.remote = r, gen, rules, remote
 	e.evaluated, e.firing, e.first = st.Evaluated, firing, map[int64]time.Time{}
 	n.met.evaluator.Set(1)
 	var adopt []alert.Alert
 	for _, name := range slices.Sorted(mapKeys(firing)) {
+		if slices.ContainsFunc(landed, func(a alert.Alert) bool { return a.Rule == name && a.State == alert.Firing }) {
+			continue // sent below, as the incident's first firing
+		}
 		adopt = append(adopt, firing[name])
 	}
 	n.mu.Lock()
@@ -247,6 +285,10 @@ func (e *evaluator) start(ctx context.Context, rdb *redis.Client, r role, gen in
 		"from_token", st.Token, "evaluated", st.Evaluated)
 	if len(adopt) > 0 && n.opts.Adopt != nil {
 		n.opts.Adopt(adopt)
+	}
+	if len(landed) > 0 {
+		n.log.Info("fleet: an unanswered commit had landed: its transitions are sent", "transitions", len(landed))
+		n.opts.Deliver(func() []alert.Alert { return landed })
 	}
 	return nil
 }
@@ -610,7 +652,7 @@ func (e *evaluator) commit(ctx context.Context, rdb *redis.Client) error {
 		return err
 	}
 	if ok != 1 {
-		return errors.New("fenced off: the lease is no longer this node's")
+		return errFenced
 	}
 	n.mu.Lock()
 	if e.evaluated.After(n.evaluated) {

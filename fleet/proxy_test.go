@@ -21,7 +21,10 @@ type proxy struct {
 	off     bool
 	marker  []byte        // armed by stallOnce: the next request holding it is held up
 	hold    time.Duration // for that long
+	freeze  bool          // armed by freezeOnce: every other request waits too
 	stalled int           // requests held up so far
+
+	gate sync.RWMutex // held by a frozen request; the others wait for it
 }
 
 // startProxy starts a proxy to the Redis at target; it stops when the
@@ -71,7 +74,8 @@ func (p *proxy) accept() {
 }
 
 // pipe copies from src to dst; requests (toServer) that hold an armed
-// marker are held up first.
+// marker are held up first, and while a frozen one is held (freezeOnce)
+// every other request waits for it.
 func (p *proxy) pipe(dst, src net.Conn, toServer bool) {
 	defer func() {
 		dst.Close()
@@ -82,21 +86,35 @@ func (p *proxy) pipe(dst, src net.Conn, toServer bool) {
 	for {
 		n, err := src.Read(buf)
 		if n > 0 {
+			var hold time.Duration
+			freeze := false
 			if toServer {
 				seen := append(tail, buf[:n]...)
 				p.mu.Lock()
-				var hold time.Duration
 				if p.marker != nil && bytes.Contains(seen, p.marker) {
-					hold, p.marker = p.hold, nil
+					hold, freeze, p.marker = p.hold, p.freeze, nil
 					p.stalled++
 				}
 				p.mu.Unlock()
-				if hold > 0 {
-					time.Sleep(hold)
-				}
 				tail = append(tail[:0], seen[max(0, len(seen)-64):]...)
 			}
-			if _, werr := dst.Write(buf[:n]); werr != nil {
+			switch {
+			case freeze:
+				p.gate.Lock()
+				time.Sleep(hold)
+			case toServer:
+				time.Sleep(hold)
+				p.gate.RLock()
+			}
+			_, werr := dst.Write(buf[:n])
+			switch {
+			case freeze:
+				time.Sleep(20 * time.Millisecond) // Redis takes this one before the others
+				p.gate.Unlock()
+			case toServer:
+				p.gate.RUnlock()
+			}
+			if werr != nil {
 				return
 			}
 		}
@@ -111,7 +129,17 @@ func (p *proxy) pipe(dst, src net.Conn, toServer bool) {
 func (p *proxy) stallOnce(marker string, hold time.Duration) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.marker, p.hold = []byte(marker), hold
+	p.marker, p.hold, p.freeze = []byte(marker), hold, false
+}
+
+// freezeOnce stalls the whole Redis, as seen through the proxy, when the
+// next request that holds marker comes: for hold, no request reaches
+// it; then that request goes first and the others after it, in the
+// order Redis would have taken them.
+func (p *proxy) freezeOnce(marker string, hold time.Duration) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.marker, p.hold, p.freeze = []byte(marker), hold, true
 }
 
 // stalls returns how many requests were held up.
