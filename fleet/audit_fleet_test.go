@@ -1,6 +1,7 @@
 package fleet
 
 import (
+	"context"
 	"fmt"
 	"testing"
 	"time"
@@ -8,6 +9,7 @@ import (
 	promtest "github.com/prometheus/client_golang/prometheus/testutil"
 
 	"github.com/sentinel-dev/sentinel/alert"
+	"github.com/sentinel-dev/sentinel/detector"
 	"github.com/sentinel-dev/sentinel/internal/testutil"
 )
 
@@ -97,5 +99,56 @@ func TestAudit_backlogGaugeWhileRedisDown(t *testing.T) {
 	})
 	if got := gauge(); got != 0 {
 		t.Errorf("sentinel_fleet_backlog_deltas %v once the backlog was sent, want 0", got)
+	}
+}
+
+// TestAudit_backlogSentBeforeItsClock: README, "One evaluator" (the
+// holder evaluates a boundary once every live node has passed it: its
+// heartbeat carries its log's clock) and "Failure modes" (Redis down: the
+// node returns to fleet mode, sending the backlog). A backlog larger than
+// one round trip carries (2,000 deltas) goes out in several. The first
+// must not tell the node's clock while later ones still hold deltas
+// before it: the evaluator would evaluate those steps without them, and
+// the node would then drop the rest as late, though its log never lagged.
+func TestAudit_backlogSentBeforeItsClock(t *testing.T) {
+	t.Parallel() // waits on the wall clock: overlapped with the others that do
+	r := testutil.StartRedis(t)
+	p := startProxy(t, r.Addr)
+	a := startNode(t, "a", nodeConfig{url: p.URL()})
+	waitFor(t, 5*time.Second, "a in fleet mode, evaluating", func() bool {
+		st := a.n.Status()
+		return st.Mode == ModeFleet && st.Evaluating
+	})
+	base := time.Now().UTC().Truncate(time.Second).Add(-60 * time.Second)
+	at := func(s int) time.Time { return base.Add(time.Duration(s) * time.Second) }
+	for s := range 3 {
+		flood(t, r, []*testNode{a}, at(s), 1)
+	}
+	// What an outage leaves behind: more deltas than a round trip carries,
+	// of steps 3 and 4. The round trip that carries step 4's first is held
+	// up (within the timeout): the evaluator has time to look meanwhile.
+	step4 := newKeys("shop").count(ruleKey(signupRule()), at(4).Unix())
+	p.stallOnce(fmt.Sprintf("incrby\r\n$%d\r\n%s\r\n", len(step4), step4), DefaultTimeout-50*time.Millisecond)
+	delta := func(s int) detector.Delta {
+		return detector.Delta{Rule: "signups", Bucket: at(s).Unix(), Start: at(s), Width: time.Second, Count: 1}
+	}
+	for range maxTripDeltas {
+		a.n.Delta(delta(3))
+	}
+	for range maxTripDeltas + 1 {
+		a.n.Delta(delta(4))
+	}
+	a.n.Clock(at(5))
+	waitFor(t, 5*time.Second, "the backlog sent, the fleet evaluated "+at(5).Format(time.TimeOnly), func() bool {
+		return a.n.Status().Backlog == 0 && !evaluatedAt(t, r, "shop").Before(at(5))
+	})
+	if got := p.stalls(); got != 1 {
+		t.Errorf("%d round trips held up, want 1", got)
+	}
+	if st := a.n.Status(); st.Late != 0 || st.Mode != ModeFleet {
+		t.Errorf("status: %d deltas late, mode %s (%s): want none late, in fleet mode", st.Late, st.Mode, st.Reason)
+	}
+	if got, err := r.Client().Get(context.Background(), step4).Int(); err != nil || got != maxTripDeltas+1 {
+		t.Errorf("step 4: count %d (%v), want the backlog's %d", got, err, maxTripDeltas+1)
 	}
 }

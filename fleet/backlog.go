@@ -1,6 +1,10 @@
 package fleet
 
-import "github.com/sentinel-dev/sentinel/detector"
+import (
+	"time"
+
+	"github.com/sentinel-dev/sentinel/detector"
+)
 
 // Bounds of a node's backlog of deltas not yet published.
 const (
@@ -96,3 +100,17 @@ func (b *backlog) take() []detector.Delta {
 }
 
 func (b *backlog) len() int { return len(b.items) }
+
+// toldClock is the clock a heartbeat tells the fleet when the engine's is
+// clock: the evaluator takes every delta of the buckets before it as in.
+// While deltas wait (a backlog too large for one round trip), the node's
+// log has passed, as far as the fleet can tell, only the start of the
+// oldest of them.
+func (b *backlog) toldClock(clock time.Time) time.Time {
+	for i := range b.items {
+		if s := b.items[i].Start; s.Before(clock) {
+			clock = s
+		}
+	}
+	return clock
+}

@@ -443,6 +443,7 @@ func (n *Node) roundTrip(ctx context.Context, rdb *redis.Client, want bool) erro
 	n.queue.dropped = 0
 	n.dropped += dropped
 	clock, evaluated, rules := n.clock, n.evaluated, n.rules
+	told := n.queue.toldClock(clock)
 	redisNow := n.redisClock()
 	ahead := !clock.IsZero() && !redisNow.IsZero() && clock.Sub(redisNow) > n.skew
 	lagging := !clock.IsZero() && !evaluated.IsZero() && evaluated.Sub(clock) > n.skew
@@ -471,8 +472,8 @@ func (n *Node) roundTrip(ctx context.Context, rdb *redis.Client, want bool) erro
 		n.queueDelta(tctx, pipe, rules[send[i].Rule], &send[i])
 	}
 	var clockMs int64
-	if !clock.IsZero() {
-		clockMs = clock.UnixMilli()
+	if !told.IsZero() {
+		clockMs = told.UnixMilli()
 	}
 	wantArg := "0"
 	if want && !lagging && !ahead {
