@@ -152,3 +152,37 @@ func TestAudit_backlogSentBeforeItsClock(t *testing.T) {
 		t.Errorf("step 4: count %d (%v), want the backlog's %d", got, err, maxTripDeltas+1)
 	}
 }
+
+// TestAudit_laggingOnTheEvaluatorOnly: README's metrics table:
+// sentinel_fleet_nodes_lagging is, on the evaluator, the live nodes
+// behind the boundary it evaluated. Once the node stops evaluating (the
+// lease passed on), it is no longer the evaluator's count: 0, as
+// sentinel_fleet_evaluator is, not the last count of its tenure.
+func TestAudit_laggingOnTheEvaluatorOnly(t *testing.T) {
+	t.Parallel() // waits on the wall clock: overlapped with the others that do
+	r := testutil.StartRedis(t)
+	const skew = time.Second
+	a := startNode(t, "a", nodeConfig{url: r.URL(), skew: skew})
+	waitFor(t, 5*time.Second, "a evaluating", func() bool { return a.n.Status().Evaluating })
+	b := startNode(t, "b", nodeConfig{url: r.URL(), skew: skew})
+	waitFor(t, 5*time.Second, "b in fleet mode", func() bool { return b.n.Status().Mode == ModeFleet })
+	base := time.Now().UTC().Truncate(time.Second).Add(-60 * time.Second)
+	at := func(s int) time.Time { return base.Add(time.Duration(s) * time.Second) }
+	for s := range 3 {
+		flood(t, r, []*testNode{a, b}, at(s), 2)
+	}
+	for s := 3; s < 6; s++ { // b's log stalls at second 3
+		a.second(at(s), 2, func(i int) string { return fmt.Sprintf("10.0.0.%d", i) })
+	}
+	lagging := func() float64 { return promtest.ToFloat64(a.n.met.lagging) }
+	waitFor(t, 5*time.Second, "a, evaluating without b, to count it lagging", func() bool {
+		return !evaluatedAt(t, r, "shop").Before(at(6)) && lagging() == 1
+	})
+	r.Do("SET", newKeys("shop").lease(), "999:hung/0", "PX", "60000") // the lease passes on
+	waitFor(t, 5*time.Second, "a to stop evaluating", func() bool {
+		return !a.n.Status().Evaluating && promtest.ToFloat64(a.n.met.evaluator) == 0
+	})
+	if got := lagging(); got != 0 {
+		t.Errorf("sentinel_fleet_nodes_lagging %v on a node that no longer evaluates, want 0", got)
+	}
+}

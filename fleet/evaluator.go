@@ -198,6 +198,7 @@ func mapKeys(m map[string]alert.Alert) func(func(string) bool) {
 func (e *evaluator) stop() {
 	if e.active.token != 0 {
 		e.n.met.evaluator.Set(0)
+		e.n.met.lagging.Set(0) // the evaluator's count: none here now
 		e.n.mu.Lock()
 		e.n.firing, e.n.measures = nil, nil
 		e.n.mu.Unlock()
