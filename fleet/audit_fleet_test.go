@@ -3,6 +3,8 @@ package fleet
 import (
 	"context"
 	"fmt"
+	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -184,5 +186,58 @@ func TestAudit_laggingOnTheEvaluatorOnly(t *testing.T) {
 	})
 	if got := lagging(); got != 0 {
 		t.Errorf("sentinel_fleet_nodes_lagging %v on a node that no longer evaluates, want 0", got)
+	}
+}
+
+// TestAudit_readmeACL: README, "Security": give each site its own ACL
+// user confined to its keys, with the ACL SETUSER line README shows
+// (+@all -@dangerous). A node of that site works under it: it joins,
+// takes the lease, publishes (INCRBY, PFADD, ZINCRBY), evaluates and
+// pages with the fleet's top offenders and distinct count (MGET, PFCOUNT,
+// the ZUNION of the top script); a node set to another site is refused.
+func TestAudit_readmeACL(t *testing.T) {
+	t.Parallel() // waits on the wall clock: overlapped with the others that do
+	readme, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var acl []string
+	for line := range strings.Lines(string(readme)) {
+		if strings.HasPrefix(line, "ACL SETUSER shop ") {
+			acl = strings.Fields(line)
+		}
+	}
+	if len(acl) == 0 {
+		t.Fatal("README shows no ACL SETUSER line for the site shop")
+	}
+	r := testutil.StartRedis(t)
+	const password = "long-random-password"
+	args := make([]any, len(acl))
+	for i, f := range acl {
+		args[i] = f
+	}
+	r.Do(args...)
+	url := "redis://shop:" + password + "@" + r.Addr
+	a := startNode(t, "a", nodeConfig{url: url})
+	waitFor(t, 5*time.Second, "a in fleet mode, evaluating, under the README's ACL user", func() bool {
+		st := a.n.Status()
+		return st.Mode == ModeFleet && st.Evaluating
+	})
+	base := time.Now().UTC().Truncate(time.Second).Add(-60 * time.Second)
+	for s := range 5 { // 40/s: the fleet fires at the fourth second
+		flood(t, r, []*testNode{a}, base.Add(time.Duration(s)*time.Second), 40)
+	}
+	d, _, _ := a.transitions()
+	f := fleetTransitions(d)
+	if len(f) != 1 || f[0].State != alert.Firing || len(f[0].Keys) == 0 || f[0].Distinct == 0 {
+		t.Fatalf("the fleet's transitions %s (%+v), want its firing with top offenders and a distinct count", states(f), f)
+	}
+	if st := a.n.Status(); st.Mode != ModeFleet || st.Late+st.Unconfirmed+st.Dropped != 0 {
+		t.Errorf("status %+v: want fleet mode, every delta published", st)
+	}
+	other := startNode(t, "b", nodeConfig{url: url, site: "other"})
+	waitFor(t, 5*time.Second, "the node of another site refused", func() bool { return other.n.Status().Mode == ModeLocal })
+	if st := other.n.Status(); !strings.Contains(st.Reason, "NOPERM") {
+		t.Errorf("the node of another site: reason %q, want NOPERM", st.Reason)
 	}
 }
