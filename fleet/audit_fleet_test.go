@@ -241,3 +241,40 @@ func TestAudit_readmeACL(t *testing.T) {
 		t.Errorf("the node of another site: reason %q, want NOPERM", st.Reason)
 	}
 }
+
+// TestAudit_aheadDeltasOfTheFirstRoundTrip: README, "Failure modes": a
+// node whose log is dated ahead of Redis's clock by more than the skew
+// has its ahead deltas dropped (late), not merged into steps that have
+// not happened. That holds for the first round trip too: a node that
+// could not reach Redis when it started, and queued deltas dated a minute
+// ahead meanwhile, must not send them with the round trip that first
+// learns Redis's clock.
+func TestAudit_aheadDeltasOfTheFirstRoundTrip(t *testing.T) {
+	t.Parallel() // waits on the wall clock: overlapped with the others that do
+	r := testutil.StartRedis(t)
+	url := r.URL()
+	r.Kill() // nothing listens there yet
+	a := startNode(t, "a", nodeConfig{url: url})
+	waitFor(t, 5*time.Second, "a in local mode", func() bool { return a.n.Status().Mode == ModeLocal })
+	ahead := time.Now().UTC().Truncate(time.Second).Add(time.Minute)
+	for s := range 3 {
+		at := ahead.Add(time.Duration(s) * time.Second)
+		a.n.Delta(detector.Delta{Rule: "signups", Bucket: at.Unix(), Start: at, Width: time.Second, Count: 5})
+	}
+	a.n.Clock(ahead.Add(3 * time.Second))
+	r.Start()
+	waitFor(t, 10*time.Second, "a to reach Redis and its backlog to go", func() bool {
+		st := a.n.Status()
+		return !st.Evaluated.IsZero() || st.RTTSeconds > 0 && st.Backlog == 0
+	})
+	rk := ruleKey(signupRule())
+	for s := range 3 {
+		key := newKeys("shop").count(rk, ahead.Add(time.Duration(s)*time.Second).Unix())
+		if n, err := r.Client().Exists(context.Background(), key).Result(); err != nil || n != 0 {
+			t.Errorf("%s exists (%v): a delta dated a minute ahead was merged into a step to come", key, err)
+		}
+	}
+	if st := a.n.Status(); st.Late != 3 || st.Mode != ModeLocal || !strings.Contains(st.Reason, "ahead") {
+		t.Errorf("status: %d deltas late, mode %s (%s): want the 3 ahead late, a local for its clock", st.Late, st.Mode, st.Reason)
+	}
+}

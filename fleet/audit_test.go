@@ -360,6 +360,11 @@ func TestNode_publishedKeys(t *testing.T) {
 		d.Hashes = append(d.Hashes, uint64(i+1)*0x9e3779b97f4a7c15)
 		d.Keys = append(d.Keys, alert.KeyCount{Key: fmt.Sprintf("10.0.0.%d", i), Count: uint64(i + 1)})
 	}
+	// The first round trip learns Redis's clock (deltas wait for it), the
+	// second publishes.
+	if err := n.roundTrip(ctx, rdb, false); err != nil {
+		t.Fatal(err)
+	}
 	n.Delta(d)
 	if err := n.roundTrip(ctx, rdb, false); err != nil {
 		t.Fatal(err)

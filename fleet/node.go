@@ -438,13 +438,20 @@ func notSent(err error) bool {
 // when free); without, it gives the lease up.
 func (n *Node) roundTrip(ctx context.Context, rdb *redis.Client, want bool) error {
 	n.mu.Lock()
+	redisNow := n.redisClock()
 	batch := n.queue.take()
+	if redisNow.IsZero() {
+		// Until Redis first answers, its clock and the fleet's evaluation
+		// are unknown: deltas ahead of the one or late for the other could
+		// not be told apart. They wait for the next round trip, at once.
+		n.queue.requeue(batch)
+		batch = nil
+	}
 	dropped := n.queue.dropped
 	n.queue.dropped = 0
 	n.dropped += dropped
 	clock, evaluated, rules := n.clock, n.evaluated, n.rules
 	told := n.queue.toldClock(clock)
-	redisNow := n.redisClock()
 	ahead := !clock.IsZero() && !redisNow.IsZero() && clock.Sub(redisNow) > n.skew
 	lagging := !clock.IsZero() && !evaluated.IsZero() && evaluated.Sub(clock) > n.skew
 	n.mu.Unlock()
