@@ -30,9 +30,15 @@ func writeFleet(b *strings.Builder, f *fleet.Status) {
 	if f.Reason != "" {
 		fmt.Fprintf(b, "  why: %s\n", alert.Sanitize(f.Reason, 300))
 	}
+	// Fallen back, what Redis told is as of the fallback: the evaluator
+	// and the nodes may have changed since.
+	local := f.Mode == fleet.ModeLocal
 	evaluator := orDash(alert.Sanitize(f.Evaluator, maxNameRunes))
 	if f.Evaluating {
 		evaluator += fmt.Sprintf(" (this node, token %d)", f.Token)
+	}
+	if local && f.Evaluator != "" {
+		evaluator += " (as Redis last told, before the fallback)"
 	}
 	fmt.Fprintf(b, "  evaluator %s; redis %s, round trip %s; evaluated up to %s\n", evaluator,
 		alert.Sanitize(f.Redis, maxPathRunes), formatRTT(f.RTTSeconds), formatTime(f.Evaluated))
@@ -49,12 +55,16 @@ func writeFleet(b *strings.Builder, f *fleet.Status) {
 	if len(f.Nodes) == 0 {
 		return
 	}
-	fmt.Fprintf(b, "  %d nodes seen in the last minute:\n", len(f.Nodes))
+	when, ago := "in the last minute", "ago"
+	if local {
+		when, ago = "in the minute before the fallback (as Redis last told)", "before it"
+	}
+	fmt.Fprintf(b, "  %d nodes seen %s:\n", len(f.Nodes), when)
 	tw := tabwriter.NewWriter(b, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "  NODE\tLAST SEEN\tCLOCK")
 	for _, n := range f.Nodes {
-		fmt.Fprintf(tw, "  %s\t%s ago\t%s\n", alert.Sanitize(n.Name, maxNameRunes),
-			formatLag(n.LastSeenSeconds), formatTime(n.Clock))
+		fmt.Fprintf(tw, "  %s\t%s %s\t%s\n", alert.Sanitize(n.Name, maxNameRunes),
+			formatLag(n.LastSeenSeconds), ago, formatTime(n.Clock))
 	}
 	tw.Flush()
 }

@@ -36,3 +36,33 @@ func TestWriteStatus_fleet(t *testing.T) {
 		t.Errorf("a raw escape reached the terminal")
 	}
 }
+
+// TestWriteStatus_fleetStale: fallen back to local rules, the evaluator
+// and the nodes are what Redis told before the fallback, and the status
+// says so; in fleet mode they are today's.
+func TestWriteStatus_fleetStale(t *testing.T) {
+	for _, tt := range []struct {
+		mode      string
+		want, not []string
+	}{
+		{fleet.ModeLocal, []string{"evaluator web-1 (as Redis last told, before the fallback);", "2 nodes seen in the minute before the fallback (as Redis last told):", "0.2s before it"}, []string{" ago"}},
+		{fleet.ModeFleet, []string{"evaluator web-1;", "2 nodes seen in the last minute:", "0.2s ago"}, []string{"before the fallback"}},
+	} {
+		st := fleetStatus()
+		st.Fleet.Mode, st.Fleet.Reason = tt.mode, ""
+		var b bytes.Buffer
+		if err := WriteStatus(&b, st); err != nil {
+			t.Fatal(err)
+		}
+		for _, w := range tt.want {
+			if !strings.Contains(b.String(), w) {
+				t.Errorf("%s: status lacks %q:\n%s", tt.mode, w, b.String())
+			}
+		}
+		for _, w := range tt.not {
+			if strings.Contains(b.String(), w) {
+				t.Errorf("%s: status has %q:\n%s", tt.mode, w, b.String())
+			}
+		}
+	}
+}
