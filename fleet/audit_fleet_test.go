@@ -130,7 +130,7 @@ func TestAudit_backlogSentBeforeItsClock(t *testing.T) {
 	// of steps 3 and 4. The round trip that carries step 4's first is held
 	// up (within the timeout): the evaluator has time to look meanwhile.
 	step4 := newKeys("shop").count(ruleKey(signupRule()), at(4).Unix())
-	p.stallOnce(fmt.Sprintf("incrby\r\n$%d\r\n%s\r\n", len(step4), step4), DefaultTimeout-50*time.Millisecond)
+	p.stallOnce(fmt.Sprintf("incrby\r\n$%d\r\n%s\r\n", len(step4), step4), DefaultTimeout/2)
 	delta := func(s int) detector.Delta {
 		return detector.Delta{Rule: "signups", Bucket: at(s).Unix(), Start: at(s), Width: time.Second, Count: 1}
 	}
