@@ -210,7 +210,7 @@ func TestAudit_embeddedMatchersListed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m := regexp.MustCompile("(?s)The embedded\\s+matchers \\((.*?)\\) can be used").FindSubmatch(data)
+	m := regexp.MustCompile(`(?s)The embedded\s+matchers \((.*?)\) can be used`).FindSubmatch(data)
 	if m == nil {
 		t.Fatal("README no longer lists the embedded matchers")
 	}
