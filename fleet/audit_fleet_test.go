@@ -26,13 +26,7 @@ import (
 // alone, and which the daemon would then never page).
 func TestAudit_commitUnansweredStillPages(t *testing.T) {
 	t.Parallel() // waits on the wall clock: overlapped with the others that do
-	r := testutil.StartRedis(t)
-	p := startProxy(t, r.Addr)
-	a := startNode(t, "a", nodeConfig{url: p.URL()})
-	waitFor(t, 5*time.Second, "a in fleet mode, evaluating", func() bool {
-		st := a.n.Status()
-		return st.Mode == ModeFleet && st.Evaluating
-	})
+	r, p, a := evaluatorBehindProxy(t)
 	base := time.Now().UTC().Truncate(time.Second).Add(-60 * time.Second)
 	at := func(s int) time.Time { return base.Add(time.Duration(s) * time.Second) }
 	for s := range 3 { // 40/s for 3 s: 12/s over the window, under the 15
@@ -114,13 +108,7 @@ func TestAudit_backlogGaugeWhileRedisDown(t *testing.T) {
 // the node would then drop the rest as late, though its log never lagged.
 func TestAudit_backlogSentBeforeItsClock(t *testing.T) {
 	t.Parallel() // waits on the wall clock: overlapped with the others that do
-	r := testutil.StartRedis(t)
-	p := startProxy(t, r.Addr)
-	a := startNode(t, "a", nodeConfig{url: p.URL()})
-	waitFor(t, 5*time.Second, "a in fleet mode, evaluating", func() bool {
-		st := a.n.Status()
-		return st.Mode == ModeFleet && st.Evaluating
-	})
+	r, p, a := evaluatorBehindProxy(t)
 	base := time.Now().UTC().Truncate(time.Second).Add(-60 * time.Second)
 	at := func(s int) time.Time { return base.Add(time.Duration(s) * time.Second) }
 	for s := range 3 {

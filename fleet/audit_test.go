@@ -30,13 +30,7 @@ const heartbeatMarker = "ARGV[7]"
 // actions again as a new evaluator does.
 func TestNode_slowRoundTripIsAHiccup(t *testing.T) {
 	t.Parallel() // waits on the wall clock: overlapped with the others that do
-	r := testutil.StartRedis(t)
-	p := startProxy(t, r.Addr)
-	a := startNode(t, "a", nodeConfig{url: p.URL()})
-	waitFor(t, 5*time.Second, "a in fleet mode, evaluating", func() bool {
-		st := a.n.Status()
-		return st.Mode == ModeFleet && st.Evaluating
-	})
+	r, p, a := evaluatorBehindProxy(t)
 	base := time.Now().UTC().Truncate(time.Second).Add(-60 * time.Second)
 	for s := range 5 { // 40/s for 5 s: 20/s over the window, the fleet fires
 		flood(t, r, []*testNode{a}, base.Add(time.Duration(s)*time.Second), 40)
@@ -558,4 +552,19 @@ func TestRuleKey_definition(t *testing.T) {
 	if ruleKey(r) == ruleKey(other) || ruleKey(r) != ruleKey(signupRule()) {
 		t.Errorf("ruleKey: %s, another definition %s, the same again %s", ruleKey(r), ruleKey(other), ruleKey(signupRule()))
 	}
+}
+
+// evaluatorBehindProxy starts a Redis, a proxy in front of it (to hold
+// round trips up) and node a through the proxy, and waits until a is in
+// fleet mode and evaluates.
+func evaluatorBehindProxy(t *testing.T) (*testutil.Redis, *proxy, *testNode) {
+	t.Helper()
+	r := testutil.StartRedis(t)
+	p := startProxy(t, r.Addr)
+	a := startNode(t, "a", nodeConfig{url: p.URL()})
+	waitFor(t, 5*time.Second, "a in fleet mode, evaluating", func() bool {
+		st := a.n.Status()
+		return st.Mode == ModeFleet && st.Evaluating
+	})
+	return r, p, a
 }
