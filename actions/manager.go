@@ -487,6 +487,39 @@ func (m *Manager) Handle(a alert.Alert) {
 	m.advance(a.Time)
 }
 
+// Release lets go of rules firing here that another daemon follows now
+// (a fleet's evaluator whose lease passed to another node: see package
+// fleet): they no longer count as firing, and an episode left with no rule
+// firing ends without a revert, since the daemon that follows its rules
+// reverts the remedy when they resolve. A rule that fires again later here
+// then applies its remedy anew, instead of finding an episode on. It
+// returns the episodes ended.
+func (m *Manager) Release(rules []string) (ended []string) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for _, r := range rules {
+		delete(m.firing, r)
+	}
+	for _, name := range m.episodeNames() {
+		ep := m.episodes[name]
+		n := len(ep.Firing)
+		ep.Firing = slices.DeleteFunc(ep.Firing, func(r string) bool { return slices.Contains(rules, r) })
+		if len(ep.Firing) == n {
+			continue
+		}
+		m.changes++
+		if len(ep.Firing) > 0 {
+			continue
+		}
+		ep.Reapply = nil // a revert under way finishes; nothing is applied again here
+		if ep.Status == StatusOn || ep.Status == StatusApplying {
+			delete(m.episodes, name) // an apply under way finishes unheeded (see done)
+			ended = append(ended, name)
+		}
+	}
+	return ended
+}
+
 // Advance moves the log's clock to t, starting the reverts that are due.
 func (m *Manager) Advance(t time.Time) {
 	m.mu.Lock()

@@ -377,3 +377,34 @@ func TestManager_restartEdges(t *testing.T) {
 		}
 	})
 }
+
+// TestManager_release: rules another daemon follows now (a fleet's new
+// evaluator) are let go of: an episode that keeps a rule of its own firing
+// goes on, and reverts once that one is quiet; an episode left with none
+// ends without a revert (the other daemon reverts), and the rule firing
+// again here later applies the remedy anew (the guardrails off: they
+// count the applications here, as before).
+func TestManager_release(t *testing.T) {
+	m, got := newPlanner(flagAction(t, func(a *Action) { a.Cooldown, a.MaxPerHour, a.MaxPerDay = 0, 0, 0 }))
+	m.Handle(fire("signup-burst", at(1*time.Second)))
+	m.Handle(fire("signup-spread", at(2*time.Second)))
+	if ended := m.Release([]string{"signup-burst"}); len(ended) != 0 {
+		t.Errorf("Release(signup-burst) ended %v, want nothing: signup-spread still fires", ended)
+	}
+	m.Handle(resolve("signup-spread", at(1*time.Minute)))
+	m.Advance(at(12 * time.Minute))
+	m.Handle(fire("signup-burst", at(20*time.Minute)))
+	if ended := m.Release([]string{"signup-burst", "signup-spread"}); !slices.Equal(ended, []string{"signups-off"}) {
+		t.Errorf("Release() ended %v, want [signups-off]", ended)
+	}
+	m.Advance(at(40 * time.Minute)) // no revert: not this manager's to make
+	if eps := m.State().Episodes; len(eps) != 0 {
+		t.Errorf("episodes after the release: %+v, want none", eps)
+	}
+	m.Handle(fire("signup-burst", at(50*time.Minute)))
+	want := []string{"01:20:01 apply planned signup-burst", "01:31:00 revert planned signup-burst",
+		"01:40:00 apply planned signup-burst", "02:10:00 apply planned signup-burst"}
+	if diff := cmp.Diff(want, planned(*got)); diff != "" {
+		t.Errorf("planned (-want +got):\n%s", diff)
+	}
+}

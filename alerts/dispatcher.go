@@ -613,6 +613,20 @@ func (d *Dispatcher) Adopt(a alert.Alert) {
 	}
 }
 
+// Forget drops what was told of the incident key, closed without a
+// notification ([Grouper.Release]): another daemon follows it now. A
+// notification of it still queued goes out.
+func (d *Dispatcher) Forget(key string) {
+	d.silenceMu.Lock()
+	delete(d.told, key)
+	d.silenceMu.Unlock()
+	for _, q := range d.routeQueues() {
+		q.mu.Lock()
+		delete(q.told, key)
+		q.mu.Unlock()
+	}
+}
+
 // Restore queues a notification saved before a restart: one that was not
 // yet delivered, or a resolution held by a silence.
 func (d *Dispatcher) Restore(a alert.Alert) {

@@ -205,6 +205,50 @@ func (g *Grouper) Adopt(a alert.Alert) (alert.Alert, bool) {
 	return first, true
 }
 
+// Release lets go of rules that fire in open incidents but are now
+// another daemon's to follow (a fleet's evaluator whose lease passed to
+// another node: see package fleet): they leave their incidents without a
+// resolution, which the daemon that follows them now sends. A rule that
+// fires again later here is then a new incident, with its own first page,
+// not a flap of the old one. A member already resolved stays: its
+// resolution is this grouper's to send. It returns how many members left,
+// and the keys of the incidents left with no member, closed without a
+// notification, for [Dispatcher.Forget].
+func (g *Grouper) Release(rules []string) (left int, closed []string) {
+	keep := g.open[:0]
+	for _, inc := range g.open {
+		released := func(m Member) bool { return m.Firing && slices.Contains(rules, m.Alert.Rule) }
+		if !slices.ContainsFunc(inc.Members, released) {
+			keep = append(keep, inc)
+			continue
+		}
+		n := len(inc.Members)
+		inc.Members = slices.DeleteFunc(inc.Members, released)
+		left += n - len(inc.Members)
+		inc.New = slices.DeleteFunc(inc.New, func(r string) bool {
+			return !slices.ContainsFunc(inc.Members, func(m Member) bool { return m.Alert.Rule == r })
+		})
+		if len(inc.Members) == 0 {
+			closed = append(closed, inc.Key)
+			continue
+		}
+		if len(inc.New) == 0 {
+			inc.Escalated = false
+		}
+		if !inc.firing() && inc.ResolvedAt.IsZero() {
+			// What is left resolved before: the incident resolves as of the
+			// last of them.
+			for _, m := range inc.Members {
+				inc.ResolvedAt = latest(inc.ResolvedAt, m.Alert.Time)
+			}
+		}
+		keep = append(keep, inc)
+	}
+	clear(g.open[len(keep):])
+	g.open = keep
+	return left, closed
+}
+
 // openIncident starts an incident with a.
 func (g *Grouper) openIncident(a alert.Alert) *OpenIncident {
 	inc := &OpenIncident{Key: fmt.Sprintf("%s@%d", a.Rule, a.Time.Unix()), Since: a.Time,

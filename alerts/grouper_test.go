@@ -336,3 +336,39 @@ func TestGrouper_adopt(t *testing.T) {
 		t.Errorf("%d incidents open after the resolution", len(g.Open()))
 	}
 }
+
+// TestGrouper_release: a fleet rule another daemon follows now leaves
+// its incidents without a notification (Release). An incident left with
+// no member closes silently; one that keeps a local rule goes on, and
+// resolves as of that rule's resolution once only resolved members are
+// left; a member already resolved is not released (its resolution is
+// this grouper's to send). The released rule firing again is a new
+// incident with its own first page.
+func TestGrouper_release(t *testing.T) {
+	g := NewGrouper(GroupOptions{Overlap: overlaps([2]string{"fleet-rule", "local-rule"})})
+	m := &meter{rules: []string{"fleet-rule", "local-rule", "other"}}
+	g.Add(tr("fleet-rule", alert.Firing, alert.Critical, 0))
+	g.Add(tr("local-rule", alert.Firing, alert.Warning, 2))
+	g.Add(tr("other", alert.Firing, alert.Warning, 3))
+	check(t, dueAt(g, m, 10, 13),
+		"10: firing u0 [fleet-rule local-rule]",
+		"13: firing u0 [other]")
+	g.Add(tr("local-rule", alert.Resolved, alert.Warning, 20))
+	g.Add(tr("other", alert.Resolved, alert.Warning, 21))
+	left, closed := g.Release([]string{"fleet-rule", "other"})
+	if left != 1 || len(closed) != 0 {
+		t.Errorf("Release() = %d, %v; want 1 member left, no incident closed (other resolved, local-rule stays)", left, closed)
+	}
+	check(t, dueAt(g, m, 25, 30, 31),
+		"30: resolved u1 [local-rule] quiet",
+		"31: resolved u1 [other] quiet")
+
+	g.Add(tr("fleet-rule", alert.Firing, alert.Critical, 40))
+	left, closed = g.Release([]string{"fleet-rule"})
+	if left != 1 || len(closed) != 1 || closed[0] != "fleet-rule@1795742440" {
+		t.Errorf("Release() = %d, %v; want its incident closed", left, closed)
+	}
+	check(t, dueAt(g, m, 50, 100))
+	g.Add(tr("fleet-rule", alert.Firing, alert.Critical, 110))
+	check(t, dueAt(g, m, 115, 120), "120: firing u0 [fleet-rule]")
+}

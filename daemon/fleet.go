@@ -26,7 +26,7 @@ func (d *Daemon) newFleet(cfg *config.Config) error {
 		return nil
 	}
 	node, err := fleet.New(fleet.Options{Settings: cfg.Settings.Fleet, Rules: cfg.Rules, Engine: cfg.EngineOptions(),
-		Deliver: d.fleetDeliver, Adopt: d.fleetAdopt, Logger: d.log, Now: d.now})
+		Deliver: d.fleetDeliver, Adopt: d.fleetAdopt, Release: d.fleetRelease, Logger: d.log, Now: d.now})
 	if err != nil {
 		return err
 	}
@@ -86,6 +86,37 @@ func (d *Daemon) fleetAdopt(firing []alert.Alert) {
 			d.dirty = true
 		}
 	}
+}
+
+// fleetRelease lets go of the fleet rules firing here once another node
+// evaluates them (this node's lease passed on, or it restarted while
+// another took over): their incidents close without a notification and
+// their remedies' episodes end without a revert, for the evaluator that
+// adopted them sends their updates and resolution and reverts the
+// remedies. Kept, a later firing of theirs here would be taken as a flap
+// of an incident already told (no page) and find its remedy on (no
+// apply), and a reminder would go out for an incident resolved elsewhere.
+func (d *Daemon) fleetRelease(rules []string) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	left, closed := 0, []string(nil)
+	if d.group != nil {
+		left, closed = d.group.Release(rules)
+		for _, key := range closed {
+			d.dispatch.Forget(key)
+		}
+	}
+	ended := d.act.Release(rules)
+	if left == 0 && len(ended) == 0 {
+		return
+	}
+	d.dirty = true
+	evaluator := ""
+	if st := d.fleetStatus(); st != nil {
+		evaluator = st.Evaluator
+	}
+	d.log.Info("fleet: another node evaluates the fleet rules now: it follows their incidents and remedies, this node lets go of them",
+		"evaluator", evaluator, "incidents_closed", closed, "rules_left", left, "episodes_ended", ended)
 }
 
 // fleetClock tells the fleet node the engine's clock: past a step's end,

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/sentinel-dev/sentinel/alert"
+	"github.com/sentinel-dev/sentinel/alerts"
 	"github.com/sentinel-dev/sentinel/internal/testutil"
 )
 
@@ -42,5 +43,68 @@ func TestDaemon_fleetAdopt(t *testing.T) {
 	}
 	if _, _, n := rec.first("signup-burst", alert.Resolved); n != 1 {
 		t.Errorf("the fleet's resolved written %d times, want once", n)
+	}
+}
+
+// TestDaemon_fleetRelease: a fleet's evaluator whose lease passed to
+// another node lets go of the fleet rules it followed (fleet's
+// Options.Release): their incident closes without a notification and
+// their remedy's episode ends without a revert, both the new evaluator's.
+// When this node evaluates again later and the rule fires anew, that is a
+// new incident, which pages, and the remedy is applied again: kept, the
+// old incident would have taken the firing as a flap (no page) and the
+// old episode as its remedy still on (no apply).
+func TestDaemon_fleetRelease(t *testing.T) {
+	fs := testutil.NewFlagServer(t, "hmac-key")
+	cfg := actionsConfig(t, fs.URL, fs.URL)
+	cfg.Actions = cfg.Actions[:1] // signups-off
+	hook := testutil.NewReceiver(t)
+	n, err := alerts.NewWebhook(alerts.WebhookOptions{URL: hook.URL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	var rec recorder
+	d, stop := start(t, Options{Config: cfg, Sources: []Source{{Pattern: filepath.Join(dir, "access.log"), Format: "combined"}},
+		StateDir: filepath.Join(dir, "state"), Emit: rec.emit, ActionBackoff: 10 * time.Millisecond,
+		Routes: []alerts.Route{{Name: "hook", Notifier: n}}})
+	defer stop()
+	at := time.Date(2026, 11, 27, 1, 20, 0, 0, time.UTC)
+	fire := func(at time.Time) {
+		d.fleetDeliver(func() []alert.Alert {
+			return []alert.Alert{{Rule: "signup-burst", State: alert.Firing, Severity: alert.Warning, Time: at, Since: at, Value: 40, Threshold: 15}}
+		})
+	}
+	incidents := func() []alerts.OpenIncident {
+		d.mu.Lock()
+		defer d.mu.Unlock()
+		return d.group.Open()
+	}
+	fire(at)
+	waitFor(t, "the flag off", func() bool { return !fs.On() })
+	if inc, eps := incidents(), d.Status().Actions.Episodes; len(inc) != 1 || len(eps) != 1 {
+		t.Fatalf("after the fleet's firing: %d incidents, %d episodes; want one of each", len(inc), len(eps))
+	}
+
+	d.fleetRelease([]string{"signup-burst"})
+	if inc, eps := incidents(), d.Status().Actions.Episodes; len(inc) != 0 || len(eps) != 0 {
+		t.Errorf("released: incidents %+v, episodes %+v; want none", inc, eps)
+	}
+
+	// Later, this node evaluates again; the rule fires anew (the other
+	// evaluator resolved it and turned the flag back on meanwhile).
+	again := at.Add(30 * time.Minute)
+	fire(again)
+	waitFor(t, "the remedy applied again", func() bool { return len(fs.Requests()) == 2 })
+	for i, r := range fs.Requests() {
+		if r.Method != "PATCH" || r.Body != `{"enabled": false, "rule": "signup-burst"}` {
+			t.Errorf("flag request %d: %s %s, want the apply (no revert from this node)", i, r.Method, r.Body)
+		}
+	}
+	if inc := incidents(); len(inc) != 1 || !inc[0].Since.Equal(again) || inc[0].Sent != 0 {
+		t.Errorf("incidents after the new firing: %+v; want a new one since %s, not yet told (its first page due)", inc, again)
+	}
+	if reqs := hook.Requests(); len(reqs) != 0 {
+		t.Errorf("the release sent %d notifications, want none", len(reqs))
 	}
 }

@@ -165,7 +165,8 @@ func TestNode_evaluationStalls(t *testing.T) {
 // node takes the lease within the lease time (plus a heartbeat) and
 // carries on from the alert state: no second firing, the resolved once.
 // Reconnected, the old evaluator returns to fleet mode without the lease
-// and sends nothing for the fleet either.
+// and sends nothing for the fleet either; its daemon lets go of the
+// fleet's incident and remedy (Options.Release), which b follows now.
 func TestNode_evaluatorCutOff(t *testing.T) {
 	t.Parallel() // waits on the wall clock: overlapped with the others that do
 	r := testutil.StartRedis(t)
@@ -223,6 +224,16 @@ func TestNode_evaluatorCutOff(t *testing.T) {
 	}
 	if st := a.n.Status(); st.Evaluating || st.Evaluator != "b" {
 		t.Errorf("a reconnected: %+v, want b evaluating", st)
+	}
+	// The fleet's firing a delivered is b's to follow now: a's daemon lets
+	// go of it, once (a later firing on a, as evaluator again, pages anew).
+	waitFor(t, 5*time.Second, "a to release the fleet's rules", func() bool { return len(a.releases()) > 0 })
+	time.Sleep(2 * DefaultHeartbeat)
+	if rel := a.releases(); len(rel) != 1 || !slices.Equal(rel[0], []string{"signups"}) {
+		t.Errorf("a released %v, want [signups] once", rel)
+	}
+	if rel := b.releases(); len(rel) > 1 {
+		t.Errorf("b released %v, want at most once (when it joined, a evaluating)", rel)
 	}
 }
 

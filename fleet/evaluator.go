@@ -180,7 +180,7 @@ func (e *evaluator) round(ctx context.Context, rdb *redis.Client) {
 	n.measures = measures
 	n.mu.Unlock()
 	if len(out) > 0 {
-		n.opts.Deliver(func() []alert.Alert { return out })
+		n.deliver(out)
 	}
 }
 
@@ -285,11 +285,14 @@ func (e *evaluator) start(ctx context.Context, rdb *redis.Client, r role, gen in
 	n.log.Info("fleet: evaluating the fleet rules", "token", r.token, "restored", restored, "firing", n.firingNames(),
 		"from_token", st.Token, "evaluated", st.Evaluated)
 	if len(adopt) > 0 && n.opts.Adopt != nil {
+		n.mu.Lock()
+		n.released = false
+		n.mu.Unlock()
 		n.opts.Adopt(adopt)
 	}
 	if len(landed) > 0 {
 		n.log.Info("fleet: an unanswered commit had landed: its transitions are sent", "transitions", len(landed))
-		n.opts.Deliver(func() []alert.Alert { return landed })
+		n.deliver(landed)
 	}
 	return nil
 }

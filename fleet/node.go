@@ -43,8 +43,17 @@ type Options struct {
 	// rules firing when this node takes over as evaluator, so that a
 	// remedy the previous evaluator applied is reverted here when the rule
 	// resolves.
-	Adopt  func([]alert.Alert)
-	Logger *slog.Logger
+	Adopt func([]alert.Alert)
+	// Release, when set, takes back from the daemon the fleet rules it
+	// follows as firing, once another node holds the lease (this node's
+	// passed on, or this node restarted while another took over): the
+	// evaluator that adopted them sends their updates and resolution and
+	// reverts their remedies. The daemon forgets them without sending or
+	// reverting anything, so that a later firing here pages and acts
+	// anew. Rules whose local firing this node delivered in local mode
+	// are left out: their local resolution closes them.
+	Release func(rules []string)
+	Logger  *slog.Logger
 	// Now is the wall clock (round-trip times, backoff, status); nil
 	// means time.Now.
 	Now func() time.Time
@@ -103,7 +112,12 @@ type Node struct {
 	held      map[string]alert.Alert // fleet mode: the local firing of each fleet rule, held back
 	announced map[string]bool        // fleet rules whose local firing was delivered
 	role      role
-	holder    string    // the node holding the lease
+	holder    string // the node holding the lease
+	holderIn  string // the process holding it: its instance
+	// released says that the daemon let go of the fleet rules (see
+	// Options.Release) since this node last delivered or adopted an
+	// evaluator's transitions.
+	released  bool
 	evaluated time.Time // the newest boundary the fleet evaluated
 	redisNow  time.Time // Redis's clock at the last round trip
 	redisAt   time.Time // our wall time then
@@ -383,6 +397,7 @@ func (n *Node) Run(ctx context.Context) error {
 		}
 		failures = 0
 		n.settle()
+		n.release()
 		n.mu.Lock()
 		more := n.queue.len() > 0
 		n.mu.Unlock()
@@ -530,6 +545,7 @@ func (n *Node) roundTrip(ctx context.Context, rdb *redis.Client, want bool) erro
 	n.redisNow, n.redisAt = hbr.now, at
 	n.evaluated = hbr.evaluated
 	n.holder = nodeOf(hbr.lease)
+	_, n.holderIn, _ = strings.Cut(hbr.lease, ":")
 	n.nodes = hbr.nodes
 	n.met.nodes.Set(float64(len(hbr.nodes)))
 	if hbr.token > 0 {
@@ -751,6 +767,38 @@ func (n *Node) fallBack(reason string) {
 		n.log.Warn("fleet: falling back to the local rules: this node notifies and acts on its own log until fleet mode resumes",
 			"reason", reason, "was", was, "local_firings_delivered", count)
 	}
+}
+
+// release hands the daemon back the fleet rules it follows as firing
+// (Options.Release) once, when this node is in fleet mode and another
+// process holds the lease.
+func (n *Node) release() {
+	n.mu.Lock()
+	if n.released || n.mode != ModeFleet || n.holderIn == "" || n.holderIn == n.instance {
+		n.mu.Unlock()
+		return
+	}
+	n.released = true
+	var rules []string
+	for _, r := range n.order {
+		if !n.announced[r.rule.Name] {
+			rules = append(rules, r.rule.Name)
+		}
+	}
+	holder := n.holder
+	n.mu.Unlock()
+	if n.opts.Release != nil && len(rules) > 0 {
+		n.log.Debug("fleet: another node evaluates the fleet rules: the daemon leaves their incidents and remedies to it", "evaluator", holder)
+		n.opts.Release(rules)
+	}
+}
+
+// deliver hands the daemon an evaluator's transitions.
+func (n *Node) deliver(out []alert.Alert) {
+	n.mu.Lock()
+	n.released = false
+	n.mu.Unlock()
+	n.opts.Deliver(func() []alert.Alert { return out })
 }
 
 // ruleNames lists the fleet rules.

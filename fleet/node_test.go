@@ -33,6 +33,7 @@ type testNode struct {
 	delivered []alert.Alert
 	local     []alert.Alert // the engine's transitions, before the node decided
 	adopted   []alert.Alert
+	released  [][]string // each call of Options.Release
 }
 
 // signupRule is a fleet rule: 15 events a second over 10 s, with the
@@ -77,6 +78,11 @@ func startNode(t *testing.T, name string, c nodeConfig) *testNode {
 			tn.mu.Lock()
 			defer tn.mu.Unlock()
 			tn.adopted = append(tn.adopted, as...)
+		},
+		Release: func(rules []string) {
+			tn.mu.Lock()
+			defer tn.mu.Unlock()
+			tn.released = append(tn.released, rules)
 		},
 		Logger:     slog.New(slog.NewTextHandler(tn.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 		MaxBacklog: c.backlog,
@@ -137,6 +143,13 @@ func (tn *testNode) second(at time.Time, rate int, ip func(i int) string) {
 	}
 	tn.eng.Advance(at.Add(time.Second))
 	tn.n.Clock(tn.eng.Clock())
+}
+
+// releases returns the calls of Options.Release so far.
+func (tn *testNode) releases() [][]string {
+	tn.mu.Lock()
+	defer tn.mu.Unlock()
+	return slices.Clone(tn.released)
 }
 
 func (tn *testNode) transitions() (delivered, local, adopted []alert.Alert) {
