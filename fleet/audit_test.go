@@ -237,6 +237,55 @@ func TestNode_evaluatorCutOff(t *testing.T) {
 	}
 }
 
+// TestNode_quietWhileAway: the evaluator is cut off mid-incident; the
+// node that takes over resolves the incident, then stops (its goodbye
+// frees the lease); the old evaluator, reconnected, takes the lease
+// straight away, never having seen the other hold it. The alert state says
+// the rule is quiet: its daemon lets go of the firing it delivered
+// (Options.Release) when its tenure starts, so that the incident it still
+// held is not taken for the one still going on.
+func TestNode_quietWhileAway(t *testing.T) {
+	t.Parallel() // waits on the wall clock: overlapped with the others that do
+	r := testutil.StartRedis(t)
+	p := startProxy(t, r.Addr)
+	const lease = 2 * time.Second
+	a := startNode(t, "a", nodeConfig{url: p.URL(), lease: lease})
+	waitFor(t, 5*time.Second, "a evaluating", func() bool { return a.n.Status().Evaluating })
+	b := startNode(t, "b", nodeConfig{url: r.URL(), lease: lease})
+	waitFor(t, 5*time.Second, "b in fleet mode", func() bool { return b.n.Status().Mode == ModeFleet })
+	base := time.Now().UTC().Truncate(time.Second).Add(-60 * time.Second)
+	s := 0
+	next := func(nodes []*testNode, rate int) {
+		flood(t, r, nodes, base.Add(time.Duration(s)*time.Second), rate)
+		s++
+	}
+	for range 9 {
+		next([]*testNode{a, b}, 10)
+	}
+	if d, _, _ := a.transitions(); len(d) != 1 || d[0].State != alert.Firing {
+		t.Fatalf("evaluator a delivered %s, want the fleet's firing", states(d))
+	}
+	before := len(a.releases())
+	p.cut()
+	waitFor(t, lease+3*time.Second, "b to take the lease", func() bool { return b.n.Status().Evaluating })
+	for range 12 {
+		next([]*testNode{b}, 0)
+	}
+	if d, _, _ := b.transitions(); len(d) != 1 || d[0].State != alert.Resolved {
+		t.Fatalf("b delivered %s, want the fleet's resolved", states(d))
+	}
+	b.stop()
+	p.mend()
+	waitFor(t, 10*time.Second, "a evaluating again", func() bool { return a.n.Status().Evaluating })
+	waitFor(t, 5*time.Second, "a to release the rule", func() bool { return len(a.releases()) > before })
+	if rel := a.releases()[before:]; len(rel) != 1 || !slices.Equal(rel[0], []string{"signups"}) {
+		t.Errorf("a released %v after its return, want [signups] once", rel)
+	}
+	if d, _, ad := a.transitions(); len(d) != 1 || len(ad) != 0 {
+		t.Errorf("a delivered %s and adopted %v after its return: want nothing more", states(d), ad)
+	}
+}
+
 // TestNode_waitsForEveryLiveNode: README, "One evaluator": the holder
 // evaluates a boundary once every live node has passed it (its heartbeat
 // carries its log's clock), or once the skew has elapsed since the first

@@ -237,6 +237,7 @@ func (e *evaluator) start(ctx context.Context, rdb *redis.Client, r role, gen in
 	var st savedState
 	var restored []string
 	firing := map[string]alert.Alert{}
+	known := false // the state says which fleet rules fire
 	switch {
 	case len(raw) == 0:
 	case len(raw) > maxStateBytes:
@@ -248,12 +249,13 @@ func (e *evaluator) start(ctx context.Context, rdb *redis.Client, r role, gen in
 		for i := range st.Rules {
 			st.Rules[i].Buckets, st.Rules[i].KeyNormals = nil, nil // a Remote has no window
 		}
+		known = true
 		if restored, err = remote.Restore(st.Rules); err != nil {
 			n.log.Warn("fleet: the alert state in redis could not be restored: starting afresh", "err", err)
 			if remote, err = detector.NewRemote(defs, eopts); err != nil {
 				return err
 			}
-			restored, st = nil, savedState{}
+			restored, st, known = nil, savedState{}, false
 		}
 	}
 	now := remote.Firing()
@@ -272,6 +274,28 @@ func (e *evaluator) start(ctx context.Context, rdb *redis.Client, r role, gen in
 	e.active, e.gen, e.rules, e.remote = r, gen, rules, remote
 	e.evaluated, e.firing, e.first = st.Evaluated, firing, map[int64]time.Time{}
 	n.met.evaluator.Set(1)
+	// The fleet rules the state says are quiet are quiet: another
+	// evaluator resolved them while this node was out of the fleet (it never
+	// saw that evaluator hold the lease), and sent their resolution and
+	// reverted their remedies. This node's daemon lets go of them (less
+	// those it delivered in local mode, closed by their local resolution,
+	// and those of a landed commit, sent below). Without a state (a new
+	// fleet, or a Redis that lost its data) nothing is known: nothing is let
+	// go of.
+	var stale []string
+	if known {
+		n.mu.Lock()
+		for _, fr := range rules {
+			name := fr.rule.Name
+			if _, ok := firing[name]; !ok && !n.announced[name] && !slices.ContainsFunc(landed, func(a alert.Alert) bool { return a.Rule == name }) {
+				stale = append(stale, name)
+			}
+		}
+		n.mu.Unlock()
+	}
+	if len(stale) > 0 && n.opts.Release != nil {
+		n.opts.Release(stale)
+	}
 	var adopt []alert.Alert
 	for _, name := range slices.Sorted(mapKeys(firing)) {
 		if slices.ContainsFunc(landed, func(a alert.Alert) bool { return a.Rule == name && a.State == alert.Firing }) {
