@@ -387,7 +387,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 			d.act.Restore(*saved.Actions)
 			// A rule changed since the save restarts quiet: the episode
 			// it held open must not wait for a resolve that never comes.
-			d.act.Reconcile(d.eng.Firing(), d.eng.Clock())
+			d.act.Reconcile(d.fleetFiring(d.eng.Firing(), *saved.Actions), d.eng.Clock())
 		}
 		if d.dispatch != nil {
 			for r, until := range saved.Silences { // set through the API before the stop

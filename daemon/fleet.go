@@ -2,9 +2,11 @@ package daemon
 
 import (
 	"context"
+	"slices"
 
 	"golang.org/x/sync/errgroup"
 
+	"github.com/sentinel-dev/sentinel/actions"
 	"github.com/sentinel-dev/sentinel/alert"
 	"github.com/sentinel-dev/sentinel/config"
 	"github.com/sentinel-dev/sentinel/detector"
@@ -117,6 +119,37 @@ func (d *Daemon) fleetRelease(rules []string) {
 	}
 	d.log.Info("fleet: another node evaluates the fleet rules now: it follows their incidents and remedies, this node lets go of them",
 		"evaluator", evaluator, "incidents_closed", closed, "rules_left", left, "episodes_ended", ended)
+}
+
+// fleetFiring adds, in a fleet, to the rules the restored engine fires
+// the fleet rules an episode was saved with as firing: their firing is the
+// fleet's, not this engine's, which held its own back. Taken as quiet, the
+// remedy would be reverted after revert_after while the fleet still fires;
+// kept, the node settles them once it knows who evaluates: this node
+// adopts them (still firing) or lets go of them (another node evaluates,
+// or the state says they are quiet; see fleetRelease).
+func (d *Daemon) fleetFiring(firing []string, saved actions.State) []string {
+	if d.fleet == nil {
+		return firing
+	}
+	for _, ep := range saved.Episodes {
+		for _, r := range ep.Firing {
+			if d.fleetRule(r) && !slices.Contains(firing, r) {
+				firing = append(firing, r)
+			}
+		}
+	}
+	return firing
+}
+
+// fleetRule reports whether the config's rule name is a fleet rule.
+func (d *Daemon) fleetRule(name string) bool {
+	for _, r := range d.cfg.Rules {
+		if r.Name == name {
+			return r.Fleet
+		}
+	}
+	return false
 }
 
 // fleetClock tells the fleet node the engine's clock: past a step's end,

@@ -1,12 +1,14 @@
 package daemon
 
 import (
+	"context"
 	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/sentinel-dev/sentinel/alert"
 	"github.com/sentinel-dev/sentinel/alerts"
+	"github.com/sentinel-dev/sentinel/fleet"
 	"github.com/sentinel-dev/sentinel/internal/testutil"
 )
 
@@ -106,5 +108,61 @@ func TestDaemon_fleetRelease(t *testing.T) {
 	}
 	if reqs := hook.Requests(); len(reqs) != 0 {
 		t.Errorf("the release sent %d notifications, want none", len(reqs))
+	}
+}
+
+// TestDaemon_fleetRestartLeavesRemedy: the evaluator restarts mid-incident
+// (a deploy) and another node takes the lease meanwhile. The remedy's
+// episode was saved with the fleet rule firing: restored, the rule is not
+// taken as quiet for want of the restored engine firing it (that would
+// revert the remedy after revert_after while the fleet still fires); the
+// node, back in the fleet under the other evaluator, lets go of it, and
+// nothing is reverted here: the new evaluator, which adopted the rule,
+// reverts the remedy when it resolves.
+func TestDaemon_fleetRestartLeavesRemedy(t *testing.T) {
+	if testing.Short() {
+		t.Skip("waits on a real Redis's lease for a few seconds")
+	}
+	t.Parallel() // waits on the wall clock: overlapped with the others that do
+	r := testutil.StartRedis(t)
+	fs := testutil.NewFlagServer(t, "hmac-key")
+	cfg := actionsConfig(t, fs.URL, fs.URL)
+	cfg.Actions = cfg.Actions[:1] // signups-off
+	cfg.Settings.Fleet = fleet.Settings{Redis: r.URL(), Site: "shop", Node: "web-1", Lease: 2 * time.Second, From: "test"}
+	dir := t.TempDir()
+	opts := Options{Config: cfg, Sources: []Source{{Pattern: filepath.Join(dir, "access.log"), Format: "combined"}},
+		StateDir: filepath.Join(dir, "state"), Emit: func(alert.Alert) error { return nil }, ActionBackoff: 10 * time.Millisecond}
+	d, stop := start(t, opts)
+	if !d.fleetRule("signup-burst") {
+		t.Fatal("signup-burst is no fleet rule in the defaults")
+	}
+	waitFor(t, "web-1 evaluating", func() bool { st := d.Status(); return st.Fleet != nil && st.Fleet.Evaluating })
+	at := time.Now().UTC().Add(-time.Minute).Truncate(time.Second)
+	d.fleetDeliver(func() []alert.Alert {
+		return []alert.Alert{{Rule: "signup-burst", State: alert.Firing, Severity: alert.Warning, Time: at, Since: at, Value: 40, Threshold: 15}}
+	})
+	waitFor(t, "the flag off", func() bool { return !fs.On() })
+	stop() // saved; its goodbye frees the lease
+
+	other, err := fleet.New(fleet.Options{Settings: fleet.Settings{Redis: r.URL(), Site: "shop", Node: "web-2", Lease: 2 * time.Second, From: "test"},
+		Rules: cfg.Rules, Engine: cfg.EngineOptions(), Deliver: func(take func() []alert.Alert) { take() }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); _ = other.Run(ctx) }()
+	defer func() { cancel(); <-done }()
+	waitFor(t, "web-2 evaluating", func() bool { return other.Status().Evaluating })
+
+	d, stop = start(t, opts)
+	defer stop()
+	waitFor(t, "web-1 back, web-2 evaluating", func() bool {
+		st := d.Status()
+		return st.Fleet != nil && st.Fleet.Mode == fleet.ModeFleet && st.Fleet.Evaluator == "web-2"
+	})
+	waitFor(t, "the episode let go of", func() bool { return len(d.Status().Actions.Episodes) == 0 })
+	if reqs := fs.Requests(); len(reqs) != 1 {
+		t.Errorf("flag requests %+v, want the apply alone (no revert from web-1)", reqs)
 	}
 }
