@@ -633,10 +633,11 @@ func TestEvidence(t *testing.T) {
 // leaves blind; a proxy in front, logging its own address for every
 // request, is named once with the fix; an ordinary log says nothing.
 func TestNotices(t *testing.T) {
-	ip := ipField()
+	ip, network := ipField(), LookupField("client_net")
 	rules := []Rule{
 		{Name: "client-flood", Type: Rate, Window: time.Minute, Threshold: 5, PerKey: true, GroupBy: ip},
 		{Name: "signup-spread", Type: Distinct, Field: ip, Window: time.Minute, Threshold: 20},
+		{Name: "network-flood", Type: Rate, Window: time.Minute, Threshold: 50, PerKey: true, GroupBy: &network},
 	}
 	agent := func(int) string { return "" }
 	run := func(addr func(i int) string, n int) []Notice {
@@ -664,8 +665,8 @@ func TestNotices(t *testing.T) {
 	}
 	got := run(func(int) string { return "" }, 1000)
 	if len(got) != 1 || got[0].Kind != "missing-field" || got[0].Field != "client_ip" ||
-		!strings.Contains(got[0].Text, "client-flood, signup-spread count nothing per client_ip") {
-		t.Errorf("no addresses: %+v, want one missing-field notice", got)
+		!strings.Contains(got[0].Text, "client-flood, signup-spread, network-flood count nothing per client_ip") {
+		t.Errorf("no addresses: %+v, want one missing-field notice (client_net is the address's network: no second)", got)
 	}
 	behindProxy := func(i int) string {
 		if i%20 == 0 {

@@ -110,7 +110,7 @@ func newNotices(rules []*ruleState, emit func(Notice)) *notices {
 		use(r.rule.BeyondBusiest, r.rule.Name)
 	}
 	if w := byField["client_ip"]; w != nil {
-		n.proxy = &proxyWatch{top: NewSpaceSaving(16), rules: w.rules, period: math.MinInt64}
+		n.proxy = &proxyWatch{top: NewSpaceSaving(16), rules: slices.Clone(w.rules), period: math.MinInt64}
 		// A per-client rule that learns each client's normal leaves the
 		// proxy out once it is known: it is no client.
 		for _, r := range rules {
@@ -118,6 +118,16 @@ func newNotices(rules []*ruleState, emit func(Notice)) *notices {
 				k.norms.proxy = &n.proxyKey
 			}
 		}
+	}
+	if ip, net := byField["client_ip"], byField["client_net"]; ip != nil && net != nil {
+		// The network is the address's: missing together, said once, in
+		// the address's notice, naming the network rules too.
+		for _, r := range net.rules {
+			if !slices.Contains(ip.rules, r) {
+				ip.rules = append(ip.rules, r)
+			}
+		}
+		n.fields = slices.DeleteFunc(n.fields, func(w *fieldWatch) bool { return w == net })
 	}
 	return n
 }
