@@ -162,7 +162,7 @@ var formats = []Format{
 			},
 			DurationUnit: "s",
 		},
-		detect: detectRule{claims: true, sign: hasAny(`"logger":"http.log.access`)},
+		detect: detectRule{claims: true, sign: func(l []byte) bool { return hasString(l, "logger", "http.log.access") }},
 	},
 	{
 		Name: "traefik_json",
@@ -391,6 +391,28 @@ func hasAny(subs ...string) func([]byte) bool {
 			}
 		}
 		return false
+	}
+}
+
+// hasString reports whether a JSON line seems to have the key k with a
+// string value that starts with prefix: it holds "k": "prefix, with or
+// without blanks after the colon (a sign only).
+func hasString(line []byte, k, prefix string) bool {
+	key := `"` + k + `"`
+	for i := 0; ; {
+		j := bytes.Index(line[i:], []byte(key))
+		if j < 0 {
+			return false
+		}
+		i += j + len(key)
+		v := bytes.TrimLeft(line[i:], " \t")
+		if len(v) == 0 || v[0] != ':' {
+			continue
+		}
+		v = bytes.TrimLeft(v[1:], " \t")
+		if len(v) > 0 && v[0] == '"' && bytes.HasPrefix(v[1:], []byte(prefix)) {
+			return true
+		}
 	}
 }
 

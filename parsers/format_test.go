@@ -2,9 +2,12 @@ package parsers
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
+	"io"
 	"os"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"strings"
 	"testing"
@@ -181,4 +184,80 @@ func FuzzFormats(f *testing.F) {
 		}
 		dec.Flush(check)
 	})
+}
+
+// TestFormats_spacedJSON: JSON written with a space after each colon and
+// comma (Python's json.dumps, a log shipper re-encoding, jq's compact
+// output of some versions) is the same log: every JSON format's example,
+// so written, is detected as that format and decodes to the same event.
+func TestFormats_spacedJSON(t *testing.T) {
+	for _, f := range Formats() {
+		if !strings.HasPrefix(f.Example, "{") || f.Name == "json" {
+			continue // "json" is never detected: it needs a mapping
+		}
+		t.Run(f.Name, func(t *testing.T) {
+			spaced := spaceJSON(t, f.Example)
+			want, err := decodeExample(t, f, f.Example)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := decodeExample(t, f, spaced)
+			if err != nil || !reflect.DeepEqual(got, want) {
+				t.Errorf("Decode(%s) = %+v, %v; want %+v", spaced, got, err, want)
+			}
+			name, err := Detect([][]byte{[]byte(spaced), []byte(spaced)}, Options{Date: goldenDay})
+			if name != f.Name || err != nil {
+				t.Errorf("Detect(%s) = %q, %v; want %s", spaced, name, err, f.Name)
+			}
+		})
+	}
+}
+
+// spaceJSON re-encodes a JSON object with ", " and ": " between its
+// tokens, keys in their order.
+func spaceJSON(tb testing.TB, line string) string {
+	tb.Helper()
+	dec := json.NewDecoder(strings.NewReader(line))
+	dec.UseNumber()
+	var b strings.Builder
+	type level struct {
+		object bool
+		n      int // tokens written at this level
+	}
+	var stack []level
+	for {
+		tok, err := dec.Token()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			tb.Fatalf("spaceJSON(%s): %v", line, err)
+		}
+		closing := tok == json.Delim('}') || tok == json.Delim(']')
+		if len(stack) > 0 && !closing {
+			top := &stack[len(stack)-1]
+			switch {
+			case top.object && top.n%2 == 1:
+				b.WriteString(": ")
+			case top.n > 0:
+				b.WriteString(", ")
+			}
+			top.n++
+		}
+		switch tok {
+		case json.Delim('{'), json.Delim('['):
+			b.WriteString(tok.(json.Delim).String())
+			stack = append(stack, level{object: tok == json.Delim('{')})
+		case json.Delim('}'), json.Delim(']'):
+			b.WriteString(tok.(json.Delim).String())
+			stack = stack[:len(stack)-1]
+		default:
+			v, err := json.Marshal(tok)
+			if err != nil {
+				tb.Fatal(err)
+			}
+			b.Write(v)
+		}
+	}
+	return b.String()
 }
