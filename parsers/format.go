@@ -542,7 +542,8 @@ func LogfmtPresets() []string { return presetNames("logfmt") }
 // the caller may change.
 func LogfmtPreset(name string) (Options, bool) { return presetOptions("logfmt", name) }
 
-// Detect names the format of a file from its first lines. A format fits
+// Detect names the format of a file from its first lines, or says, in its
+// error, how to name one. A format fits
 // when it decodes at least half of the lines it does not ignore (blank,
 // continuation and non-access lines neither count for nor against it).
 // Of the formats that fit, a format whose lines carry its own mark (see
@@ -604,7 +605,18 @@ func Detect(lines [][]byte, opts Options) (string, error) {
 		}
 	}
 	if !best.fits {
-		return "", fmt.Errorf("%w in the first %d lines", ErrUnknownFormat, len(lines))
+		objects := 0
+		for _, l := range lines {
+			if l = bytes.TrimLeft(l, " \t"); len(l) > 0 && l[0] == '{' {
+				objects++
+			}
+		}
+		if 2*objects >= len(lines) {
+			// No --format reads JSON of its own shape: a mapping does.
+			return "", fmt.Errorf("%w in the first %d lines: JSON of no known shape (map its fields: a source with format: json and fields:, README \"Log formats\")",
+				ErrUnknownFormat, len(lines))
+		}
+		return "", fmt.Errorf("%w in the first %d lines (name one with --format)", ErrUnknownFormat, len(lines))
 	}
 	return best.name, nil
 }

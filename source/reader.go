@@ -175,7 +175,7 @@ func Read(path string, opts Options, emit func(*parsers.Event)) (*Stats, error) 
 	if parsers.IsAuto(st.Format) {
 		name, err := parsers.Detect(first, pop)
 		if err != nil {
-			return notRead(fmt.Errorf("%s: %w (name one with --format)", path, err))
+			return notRead(fmt.Errorf("%s: %w", path, err))
 		}
 		st.Format, st.Detected = name, true
 	}

@@ -96,6 +96,22 @@ func TestRead_detectFails(t *testing.T) {
 	}
 }
 
+// TestRead_detectFailsOnJSON: JSON lines of no known shape (an ECS log)
+// cannot be read under any --format without a mapping of their fields:
+// the hint says how, not to name a format.
+func TestRead_detectFailsOnJSON(t *testing.T) {
+	line := `{"@timestamp":"2026-12-01T10:00:00.000Z","log.level":"info","message":"request","http":{"request":{"method":"GET"}},"url":{"path":"/x"},"source":{"ip":"203.0.113.9"}}`
+	p := writeFile(t, "ecs.json", []byte(line+"\n"+line+"\n"))
+	_, st, err := collect(t, p, Options{})
+	if !errors.Is(err, parsers.ErrUnknownFormat) {
+		t.Errorf("err = %v, want ErrUnknownFormat", err)
+	}
+	want := `log format not recognised in the first 2 lines: JSON of no known shape (map its fields: a source with format: json and fields:, README "Log formats")`
+	if st.NotRead != want {
+		t.Errorf("stats: not read %q\nwant %q", st.NotRead, want)
+	}
+}
+
 func TestRead_missing(t *testing.T) {
 	_, st, err := collect(t, filepath.Join(t.TempDir(), "none.log"), Options{})
 	if !errors.Is(err, os.ErrNotExist) {

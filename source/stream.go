@@ -64,7 +64,7 @@ func (s *Stream) Settle() {
 		}
 		name, err := parsers.Detect(nonBlank, pop)
 		if err != nil {
-			s.fail(fmt.Errorf("%s: %w (name one with --format)", s.st.Name, err))
+			s.fail(fmt.Errorf("%s: %w", s.st.Name, err))
 			return
 		}
 		s.st.Format, s.st.Detected = name, true
