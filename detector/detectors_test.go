@@ -689,6 +689,66 @@ func TestNotices(t *testing.T) {
 	if len(got) != 0 {
 		t.Errorf("ordinary traffic: %+v, want no notice", got)
 	}
+	// An app's own log (Rails' "Started … for 127.0.0.1") carries no user
+	// agent: a proxy on the machine, or one on a private network, is known
+	// by its address alone.
+	agent = func(int) string { return "" }
+	for _, proxy := range []string{"127.0.0.1", "::1", "10.0.3.7"} {
+		got = run(func(i int) string {
+			if i%20 == 0 {
+				return "198.51.100.7"
+			}
+			return proxy
+		}, int(20*time.Minute/(100*time.Millisecond)))
+		if len(got) != 1 || got[0].Kind != "proxy" || !strings.Contains(got[0].Text, "one address, "+proxy+", sent ") {
+			t.Errorf("%s in front of an app, no user agents: %+v, want one proxy notice", proxy, got)
+		}
+	}
+	// A small site, 0.3 req/s: from its second five minutes every request
+	// is looked at.
+	slow := func(addr func(i int) string, d time.Duration) []Notice {
+		var got []Notice
+		eng, err := NewEngine(rules, Options{Notice: func(x Notice) { got = append(got, x) }})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var e parsers.Event
+		for i := range int(d.Seconds() * 0.3) {
+			e.Reset()
+			e.Time = t0.Add(time.Duration(i) * time.Second * 10 / 3)
+			e.ClientIP = []byte(addr(i))
+			e.UserAgent = []byte(agent(i))
+			eng.Observe(&e)
+		}
+		eng.Flush()
+		return got
+	}
+	agent = func(i int) string { return fmt.Sprintf("Mozilla/5.0 (browser %d)", i%9) }
+	if got = slow(behindProxy, 20*time.Minute); len(got) != 1 || got[0].Kind != "proxy" || !strings.Contains(got[0].Text, "one address, 10.0.0.1, sent 95% of about 90 requests in 5m") {
+		t.Errorf("a proxy in front of a 0.3 req/s site: %+v, want one proxy notice", got)
+	}
+	agent = func(int) string { return "" }
+	if got = slow(func(i int) string { return "fdaa:0:1:a7b:1::2" }, 20*time.Minute); len(got) != 1 || got[0].Kind != "proxy" {
+		t.Errorf("Fly's proxy in front of a 0.3 req/s Phoenix app: %+v, want one proxy notice", got)
+	}
+	agent = func(int) string { return "python-requests/2.32" }
+	if got = slow(behindProxy, 20*time.Minute); len(got) != 0 {
+		t.Errorf("one program sending 95%% of a 0.3 req/s site's requests: %+v, want no notice", got)
+	}
+	agent = func(int) string { return "" }
+	// Without user agents a public address is a program as much as a
+	// proxy: no notice.
+	if got = run(behindProxyPublic, int(20*time.Minute/(100*time.Millisecond))); len(got) != 0 {
+		t.Errorf("one public address sending 95%% of a log without user agents: %+v, want no notice", got)
+	}
+}
+
+// behindProxyPublic is a public address sending 95% of the requests.
+func behindProxyPublic(i int) string {
+	if i%20 == 0 {
+		return "198.51.100.7"
+	}
+	return "203.0.113.50"
 }
 
 // TestCrawler: a crawler is verified by its user agent and its published

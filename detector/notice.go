@@ -55,6 +55,15 @@ const (
 	// before a per-client rule's warm-up limit of 20/s over a minute
 	// (1,200 requests) is passed.
 	proxyEarly = 100
+	// proxyLead is the sampled requests after which the busiest client
+	// is the stretch's lead, whose user agents are counted.
+	proxyLead = 100
+	// A stretch after one of fewer than proxyLead*proxySample requests
+	// (a small site: under 2.7 req/s) looks at every request, and needs
+	// proxySmallMin of them (0.2 req/s), the lead known after
+	// proxySmallLead.
+	proxySmallMin  = 60
+	proxySmallLead = 30
 )
 
 // proxyWatch measures the busiest client's share of requests over each
@@ -64,8 +73,11 @@ type proxyWatch struct {
 	events uint64
 	top    *SpaceSaving
 	seen   uint64   // requests with a client address, for the sampling
+	raw    uint64   // requests with a client address in this period
+	step   uint64   // this period looks at one request in step
 	lead   []byte   // the busiest client after the period's first 100 sampled requests
 	agents []uint64 // hashes of its user agents, up to proxyAgents
+	agent  bool     // one of its requests carried a user agent
 	done   bool
 	rules  []string
 	// first: the period began within proxyPeriod of the log's first
@@ -110,7 +122,7 @@ func newNotices(rules []*ruleState, emit func(Notice)) *notices {
 		use(r.rule.BeyondBusiest, r.rule.Name)
 	}
 	if w := byField["client_ip"]; w != nil {
-		n.proxy = &proxyWatch{top: NewSpaceSaving(16), rules: slices.Clone(w.rules), period: math.MinInt64}
+		n.proxy = &proxyWatch{top: NewSpaceSaving(16), rules: slices.Clone(w.rules), period: math.MinInt64, step: proxySample}
 		// A per-client rule that learns each client's normal leaves the
 		// proxy out once it is known: it is no client.
 		for _, r := range rules {
@@ -167,25 +179,33 @@ func (p *proxyWatch) observe(ev *Event, n *notices) {
 		// Periods are aligned on the clock: the log's first may last a
 		// few seconds, and the one after it is early still.
 		p.first, p.from = ev.Time.Sub(p.start) < proxyPeriod, ev.Time
-		p.period, p.events, p.lead, p.agents = period, 0, p.lead[:0], p.agents[:0]
+		// One request in proxySample is enough to measure a share of 90%
+		// on a busy site; a small one's (after a stretch of it) needs
+		// every request.
+		p.step = proxySample
+		if p.period != math.MinInt64 && p.raw < proxyLead*proxySample {
+			p.step = 1
+		}
+		p.period, p.events, p.raw, p.lead, p.agents, p.agent = period, 0, 0, p.lead[:0], p.agents[:0], false
 		p.top.Reset()
 	}
 	ip := ev.ClientIP
 	if len(ip) == 0 {
 		return
 	}
-	// One request in proxySample is enough to measure a share of 90%.
-	if p.seen++; p.seen%proxySample != 0 {
+	p.raw++
+	if p.seen++; p.seen%p.step != 0 {
 		return
 	}
 	p.events++
 	p.top.addHashed(ip, uint32(ev.clientIPHash()))
-	if p.events == 100 {
+	if p.events == p.leadAt() {
 		if top := p.top.Top(1); len(top) > 0 {
 			p.lead = append(p.lead[:0], top[0].Key...)
 		}
 	}
 	if len(p.lead) > 0 && len(p.agents) < proxyAgents && string(ip) == string(p.lead) {
+		p.agent = p.agent || len(ev.UserAgent) > 0
 		h := maphash.Bytes(proxySeed, ev.UserAgent)
 		if !slices.Contains(p.agents, h) {
 			p.agents = append(p.agents, h)
@@ -204,7 +224,16 @@ func (p *proxyWatch) observe(ev *Event, n *notices) {
 // verdict gives the proxy notice, and reports whether it did, when the
 // stretch so far makes the leading address a proxy.
 func (p *proxyWatch) verdict(at time.Time, n *notices) bool {
-	if p.events < proxyMin/proxySample || len(p.lead) == 0 || len(p.agents) < proxyAgents {
+	// A proxy relays many user agents; in a log without them (an app's
+	// own: Rails' "Started … for 127.0.0.1") one on the machine or on a
+	// private network is known by its address, which no client on the
+	// internet has.
+	relays := len(p.agents) >= proxyAgents || !p.agent && parsers.IsProxyAddr(p.lead)
+	least := uint64(proxyMin / proxySample)
+	if p.step == 1 {
+		least = proxySmallMin
+	}
+	if p.events < least || len(p.lead) == 0 || !relays {
 		return false // before Top, which sorts: most periods end here
 	}
 	top := p.top.Top(1)
@@ -220,9 +249,19 @@ func (p *proxyWatch) verdict(at time.Time, n *notices) bool {
 	n.add(Notice{Time: at, Kind: "proxy", Field: "client_ip", Rules: p.rules,
 		Text: fmt.Sprintf("one address, %s, sent %d%% of about %s requests in %s: a proxy or load balancer in front, logging its own address? "+
 			"Rules counting per client (%s) see it as one client, and those that learn each client's normal now leave it out; "+
-			"log the client's address instead (nginx: set_real_ip_from and real_ip_header X-Forwarded-For, or \"$http_x_forwarded_for\" at the end of the line as its main format has; Apache: mod_remoteip)",
-			alert.Sanitize(top[0].Key, 64), top[0].Count*100/p.events, alert.Thousands(p.events*proxySample), over, strings.Join(p.rules, ", "))})
+			"log the client's address instead (nginx: set_real_ip_from and real_ip_header X-Forwarded-For, or \"$http_x_forwarded_for\" at the end of the line as its main format has; Apache: mod_remoteip; "+
+			"an app behind a proxy, as Rails or Phoenix: have the proxy send X-Forwarded-For, which Rails' remote_ip reads, and log that address)",
+			alert.Sanitize(top[0].Key, 64), top[0].Count*100/p.events, alert.Thousands(p.events*p.step), over, strings.Join(p.rules, ", "))})
 	return true
+}
+
+// leadAt is the sampled request of the period after which its busiest
+// client is the lead.
+func (p *proxyWatch) leadAt() uint64 {
+	if p.step == 1 {
+		return proxySmallLead
+	}
+	return proxyLead
 }
 
 var proxySeed = maphash.MakeSeed()

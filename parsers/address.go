@@ -239,6 +239,10 @@ func isHostName(b []byte) bool {
 	return letter
 }
 
+// IsProxyAddr reports whether the bare address a belongs to the ranges
+// proxies and load balancers talk from (see isProxyAddr).
+func IsProxyAddr(a []byte) bool { return isProxyAddr(a) }
+
 // isProxyAddr reports whether the bare address a belongs to the ranges
 // proxies and load balancers talk from, never a client on the internet:
 // loopback, private (RFC 1918, IPv6 unique local fc00::/7), link-local
