@@ -106,10 +106,13 @@ type Options struct {
 	// query, target, protocol, status, bytes, user_agent, referer,
 	// request_id, duration, level, message, or any other name, kept as an
 	// extra field) to the keys of the format: a dotted path into a JSON
-	// object ("request.headers.User-Agent") or a logfmt key. Two more
+	// object ("request.headers.User-Agent") or a logfmt key. Three more
 	// names shape the event: forwarded_for, an X-Forwarded-For list that
-	// gives the client when client_ip is absent or a proxy's, and
-	// request_if, a key without which a line is a message. A preset
+	// gives the client when client_ip is absent or a proxy's;
+	// request_if, a key without which a line is a message; and start,
+	// the request's start, which with a duration gives the event's time
+	// (the response's end, before time), without one stands in for a
+	// missing time. A preset
 	// (caddy, nginx_json, slog_json, railway_json, …) fills it; entries
 	// given here override the preset's.
 	Fields map[string]string

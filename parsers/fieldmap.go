@@ -22,7 +22,8 @@ type fieldID uint8
 // whole request line first, so that explicit method, path, query and
 // protocol values override the parts split from it.
 const (
-	fieldTime fieldID = iota
+	fieldTime  fieldID = iota
+	fieldStart         // the request's start: see converter.apply
 	fieldRequest
 	fieldClientIP
 	fieldForwarded // an X-Forwarded-For list; see converter.apply
@@ -45,6 +46,7 @@ const (
 
 var fieldIDs = map[string]fieldID{
 	"time":      fieldTime,
+	"start":     fieldStart, // when the request started (Traefik's StartUTC): see converter.apply
 	"request":   fieldRequest,
 	"client_ip": fieldClientIP,
 	// forwarded_for is kept as an extra field, and gives the client when
@@ -198,9 +200,10 @@ type converter struct {
 	loc      *time.Location
 	durUnit  time.Duration // unit of a bare duration number
 	clfClock clfClock
-	fwd      []byte // this line's forwarded_for value
-	gated    bool   // the mapping has a request_if: see setGate
-	proven   bool   // this line has the request_if key
+	fwd      []byte    // this line's forwarded_for value
+	start    time.Time // this line's start value; zero when absent
+	gated    bool      // the mapping has a request_if: see setGate
+	proven   bool      // this line has the request_if key
 }
 
 // setGate tells c whether the mappings it will apply name a request_if.
@@ -253,7 +256,7 @@ func newConverter(opts Options, defaultUnit time.Duration) (converter, error) {
 // and X-Forwarded-For together. A direct client's forged X-Forwarded-For
 // is never read.
 func (c *converter) apply(ev *Event, ms []mapping, value func(i int) []byte) error {
-	c.fwd, c.proven = nil, false
+	c.fwd, c.proven, c.start = nil, false, time.Time{}
 	request := false
 	for i := range ms {
 		switch ms[i].id {
@@ -275,6 +278,21 @@ func (c *converter) apply(ev *Event, ms []mapping, value func(i int) []byte) err
 			}
 		}
 		return fieldError(ms[i].name, v)
+	}
+	// A request's start and its duration give its end, the time an
+	// access log stamps its line with (nginx, Caddy, Heroku's router), to
+	// the start's precision; the line's own time is the end too but may
+	// be coarser (Traefik's, to the second). Without a duration, the
+	// line's time, else the start. The start alone would set a slow
+	// request (a gateway timeout's 60 s) back behind the lines written
+	// meanwhile, and the engine drops what is older than its skew.
+	if !c.start.IsZero() {
+		switch {
+		case ev.Duration >= 0:
+			ev.Time = c.start.Add(ev.Duration)
+		case ev.Time.IsZero():
+			ev.Time = c.start
+		}
 	}
 	if c.fwd != nil && (ev.ClientIP == nil || isProxyAddr(ev.ClientIP)) {
 		if a := forwardedClient(c.fwd); a != nil {
@@ -301,6 +319,12 @@ func (c *converter) set(ev *Event, m *mapping, v []byte) bool {
 			return false
 		}
 		ev.Time = t
+	case fieldStart:
+		t, ok := c.parseTime(v)
+		if !ok {
+			return false
+		}
+		c.start = t
 	case fieldRequest:
 		splitRequest(ev, v)
 	case fieldClientIP:

@@ -167,7 +167,8 @@ var formats = []Format{
 	{
 		Name: "traefik_json",
 		Reads: "Traefik's JSON access log: `ClientHost`, `RequestMethod`, `RequestPath`, `DownstreamStatus`, " +
-			"`Duration` (ns); the user agent and, behind a load balancer, X-Forwarded-For only when headers are kept " +
+			"`Duration` (ns), the time `StartUTC` plus `Duration` (the response's end, as other access logs stamp their lines; " +
+			"`time`, to the second, without a `Duration`); the user agent and, behind a load balancer, X-Forwarded-For only when headers are kept " +
 			"(`request_User-Agent`, `request_X-Forwarded-For`).",
 		Example:  `{"ClientHost":"203.0.113.9","DownstreamContentSize":512,"DownstreamStatus":200,"Duration":2337877,"RequestHost":"example.com","RequestMethod":"GET","RequestPath":"/","RequestProtocol":"HTTP/2.0","StartUTC":"2025-11-28T09:21:55.645779561Z","level":"info","msg":"","time":"2025-11-28T09:21:55Z"}`,
 		presetOf: "json",
@@ -176,7 +177,8 @@ var formats = []Format{
 		// ClientHost is the socket peer.
 		preset: Options{
 			Fields: map[string]string{
-				"time":      "StartUTC|time|StartLocal",
+				"time":      "time",
+				"start":     "StartUTC|StartLocal",
 				"client_ip": "ClientHost",
 				// Read only from a proxy's ClientHost (the socket peer).
 				"forwarded_for": "request_X-Forwarded-For",

@@ -171,8 +171,34 @@ func TestJSON_Decode(t *testing.T) {
 			name:   "traefik/XFF list of proxies only in ClientHost takes the leftmost",
 			preset: "traefik_json",
 			line:   `{"ClientAddr":"172.71.122.85:11029","ClientHost":"192.168.1.100,10.0.0.50","DownstreamContentSize":0,"DownstreamStatus":204,"Duration":2337877,"OriginStatus":0,"RequestHost":"example.com","RequestMethod":"OPTIONS","RequestPath":"/_matrix/client/v3/sync?since=s1","RequestProtocol":"HTTP/2.0","StartUTC":"2025-11-28T09:21:55.645779561Z","level":"info","msg":"","time":"2025-11-28T09:21:55Z"}`,
-			want: []evView{{Kind: "request", Time: "2025-11-28T09:21:55.645779561Z", ClientIP: "192.168.1.100", Host: "example.com", Method: "OPTIONS",
+			want: []evView{{Kind: "request", Time: "2025-11-28T09:21:55.648117438Z", ClientIP: "192.168.1.100", Host: "example.com", Method: "OPTIONS",
 				Path: "/_matrix/client/v3/sync", Query: strp("since=s1"), Protocol: "HTTP/2.0", Status: 204, Bytes: 0, Duration: "2.337877ms", Level: "info"}},
+		},
+		{
+			// StartUTC is the request's start: a gateway timeout's line,
+			// written a minute after it, stamped at its start would be a
+			// minute behind the lines written meanwhile, and dropped as
+			// late (the engine's skew is 5 s). StartUTC plus Duration is
+			// when the response ended, as nginx and Caddy stamp a line.
+			name:   "traefik/a slow request is stamped at its end",
+			preset: "traefik_json",
+			line:   `{"ClientAddr":"203.0.113.9:40112","ClientHost":"203.0.113.9","DownstreamContentSize":0,"DownstreamStatus":504,"Duration":60000412345,"OriginStatus":0,"RequestMethod":"POST","RequestPath":"/users/log_in","StartUTC":"2025-11-28T09:20:55.600000000Z","level":"info","msg":"","time":"2025-11-28T09:21:55Z"}`,
+			want: []evView{{Kind: "request", Time: "2025-11-28T09:21:55.600412345Z", ClientIP: "203.0.113.9", Method: "POST",
+				Path: "/users/log_in", Status: 504, Bytes: 0, Duration: "1m0.000412345s", Level: "info"}},
+		},
+		{
+			name:   "traefik/without Duration the line's time, not the start",
+			preset: "traefik_json",
+			line:   `{"ClientHost":"203.0.113.9","DownstreamStatus":504,"RequestMethod":"GET","RequestPath":"/","StartUTC":"2025-11-28T09:20:55.6Z","time":"2025-11-28T09:21:55Z"}`,
+			want: []evView{{Kind: "request", Time: "2025-11-28T09:21:55Z", ClientIP: "203.0.113.9", Method: "GET",
+				Path: "/", Status: 504, Bytes: -1}},
+		},
+		{
+			name:   "traefik/StartLocal alone",
+			preset: "traefik_json",
+			line:   `{"ClientHost":"203.0.113.9","DownstreamStatus":200,"RequestMethod":"GET","RequestPath":"/","StartLocal":"2025-11-28T10:20:55.6+01:00"}`,
+			want: []evView{{Kind: "request", Time: "2025-11-28T09:20:55.6Z", ClientIP: "203.0.113.9", Method: "GET",
+				Path: "/", Status: 200, Bytes: -1}},
 		},
 		{
 			name:   "traefik/StartUTC missing falls back to time",
