@@ -340,7 +340,7 @@ var formats = []Format{
 	{
 		Name: "logfmt",
 		Reads: "`key=value` lines (Go's slog text handler, go-kit, logrus text, lograge): `time`/`ts`, `level`, `msg`, " +
-			"`method`, `path`, `status`, `duration`, a client address under any common name; lines with a method are requests, " +
+			"`method`, `path`, `status`, `bytes`/`size`, `duration`, `user_agent`, `referer`, a client address under any common name; lines with a method are requests, " +
 			"others application messages.",
 		Example:  `time=2024-05-01T20:38:16.031Z level=INFO msg=request method=POST path=/users/register status=302 remote_addr=203.0.113.9:51234 duration=1.2ms`,
 		presetOf: "logfmt",

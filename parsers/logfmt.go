@@ -58,6 +58,8 @@ var logfmtDefault = map[string]string{
 	"client_ip":     addrKeys,
 	"forwarded_for": forwardedKeys,
 	"user_agent":    "user_agent|ua|userAgent|user-agent",
+	"referer":       "referer|referrer",
+	"bytes":         "bytes|size|bytes_out|response_size|resp_bytes|bytes_sent",
 	"request_id":    "request_id|req_id|requestId|request-id",
 	"duration":      "duration|dur|elapsed|latency|took",
 }
@@ -77,7 +79,8 @@ func NewLogfmtPreset(name string, opts Options) (*Logfmt, error) {
 // the common keys (time|ts|timestamp, level|lvl|severity, msg|message,
 // method, path|uri|url, status|status_code, a client address under any of
 // its common names, an X-Forwarded-For list, user_agent|ua,
-// request_id|req_id, duration|dur|elapsed|latency|took; see logfmtDefault).
+// referer|referrer, bytes|size|…, request_id|req_id,
+// duration|dur|elapsed|latency|took; see logfmtDefault).
 // Bare duration numbers are in milliseconds unless
 // opts.DurationUnit says otherwise. It fails on an invalid mapping, time
 // layout or duration unit, or a mapping that names neither a request nor

@@ -108,6 +108,15 @@ func TestLogfmt_Decode(t *testing.T) {
 				Status: 200, Bytes: -1, UserAgent: `Mozilla/5.0 "x" \ y`, RequestID: "abc", Duration: "58ms", Level: "info"}},
 		},
 		{
+			// log/slog's text handler, as a request middleware logs
+			// through it: the size and the referer are read, as the JSON
+			// presets read them.
+			name: "default/slog text request with its size and referer",
+			line: `time=2026-11-25T15:30:00.000+01:00 level=INFO msg=request method=GET uri="/search?q=a=b" status=200 bytes=5120 remote_addr=[2001:db8::7]:51234 duration=1m0s user_agent="Mozilla/5.0 (X11)" referer=https://www.example.com/`,
+			want: []evView{{Kind: "request", Time: "2026-11-25T14:30:00Z", ClientIP: "2001:db8::7", Method: "GET", Path: "/search", Query: strp("q=a=b"),
+				Status: 200, Bytes: 5120, UserAgent: "Mozilla/5.0 (X11)", Referer: "https://www.example.com/", Duration: "1m0s", Level: "INFO", Message: "request"}},
+		},
+		{
 			name: "default/bare number duration in ms, float epoch, bare key",
 			line: `ts=1714595896.5 method=GET path=/health status=200 dur=0.4 debug client_ip=10.1.2.3`,
 			want: []evView{{Kind: "request", Time: "2024-05-01T20:38:16.5Z", ClientIP: "10.1.2.3", Method: "GET", Path: "/health", Status: 200, Bytes: -1, Duration: "400µs"}},
