@@ -414,6 +414,12 @@ func (ev *Event) parseTrailer(s []byte) {
 		d = d*10 + int64(c-'0')
 	}
 	ev.Duration = time.Duration(d) * time.Millisecond
+	// Traefik stamps the line with the request's start (StartUTC, to the
+	// second); its end, the time nginx stamps a line with, is that plus
+	// the duration. At its start a slow request (a gateway timeout's
+	// 60 s) sat behind the lines written meanwhile, and the engine
+	// dropped it as late.
+	ev.Time = ev.Time.Add(ev.Duration)
 	if !isDash(router) {
 		ev.AddExtra("router", router)
 	}

@@ -53,6 +53,12 @@ func referer(s string) func(*Event) { return func(ev *Event) { ev.Referer = b(s)
 func took(d time.Duration) func(*Event) {
 	return func(ev *Event) { ev.Duration = d }
 }
+
+// tookFromStart is took for a line stamped with the request's start
+// (Traefik's CLF): the event's time is its end.
+func tookFromStart(d time.Duration) func(*Event) {
+	return func(ev *Event) { ev.Duration, ev.Time = d, ev.Time.Add(d) }
+}
 func extra(name, value string) func(*Event) {
 	return func(ev *Event) { ev.AddExtra(name, b(value)) }
 }
@@ -189,26 +195,38 @@ func TestCombined_Parse(t *testing.T) {
 			name: "traefik",
 			line: `172.17.0.1 - - [08/Dec/2021:13:59:39 +0000] "GET /index?toto=tata HTTP/1.1" 200 352 "-" "Nikto" 242 "test@docker" "http://172.17.0.3:80" 1ms`,
 			want: req("08/Dec/2021:13:59:39 +0000", client("172.17.0.1"), request("GET", "/index?toto=tata", "HTTP/1.1"),
-				status(200), size(352), ua("Nikto"), took(time.Millisecond),
+				status(200), size(352), ua("Nikto"), tookFromStart(time.Millisecond),
 				extra("router", "test@docker"), extra("server_url", "http://172.17.0.3:80")),
 		},
 		{
 			name: "traefik bare dash referer",
 			line: `198.51.100.40 - - [28/Feb/2018:17:30:33 +0000] "GET /en/ HTTP/2.0" 200 2814 - "Mozilla/5.0 (iPhone)" 13 "Host-host1-com-0" "http://172.19.0.6:14008" 247ms`,
 			want: req("28/Feb/2018:17:30:33 +0000", client("198.51.100.40"), request("GET", "/en/", "HTTP/2.0"),
-				status(200), size(2814), ua("Mozilla/5.0 (iPhone)"), took(247*time.Millisecond),
+				status(200), size(2814), ua("Mozilla/5.0 (iPhone)"), tookFromStart(247*time.Millisecond),
 				extra("router", "Host-host1-com-0"), extra("server_url", "http://172.19.0.6:14008")),
 		},
 		{
 			name: "traefik dash status and size",
 			line: `::1 - - [15/Apr/2024:13:04:10 +0000] "GET / HTTP/1.1" - - "-" "-" 27 "-" "-" 0ms`,
-			want: req("15/Apr/2024:13:04:10 +0000", client("::1"), request("GET", "/", "HTTP/1.1"), took(0)),
+			want: req("15/Apr/2024:13:04:10 +0000", client("::1"), request("GET", "/", "HTTP/1.1"), tookFromStart(0)),
+		},
+		{
+			// Traefik's CLF stamps the request's start: a gateway
+			// timeout's line, written a minute later, would sit a minute
+			// behind the lines written meanwhile and be dropped as late
+			// (the engine's skew is 5 s). Its end is the start plus the
+			// duration.
+			name: "traefik slow request stamped at its end",
+			line: `203.0.113.9 - - [28/Feb/2018:17:30:35 +0000] "POST /users/log_in HTTP/1.1" 504 15 "-" "curl/8.5.0" 16 "web@docker" "http://10.0.0.2:80" 60003ms`,
+			want: req("28/Feb/2018:17:31:35 +0000", client("203.0.113.9"), request("POST", "/users/log_in", "HTTP/1.1"),
+				status(504), size(15), ua("curl/8.5.0"), took(60003*time.Millisecond), func(ev *Event) { ev.Time = ev.Time.Add(3 * time.Millisecond) },
+				extra("router", "web@docker"), extra("server_url", "http://10.0.0.2:80")),
 		},
 		{
 			name: "traefik raw quotes in user agent",
 			line: `198.51.100.42 - - [28/Feb/2018:17:30:35 +0000] "GET / HTTP/1.1" 200 5 "-" "Mozilla "raw"quotes" 15 "web@docker" "http://10.0.0.2:80" 3ms`,
 			want: req("28/Feb/2018:17:30:35 +0000", client("198.51.100.42"), request("GET", "/", "HTTP/1.1"),
-				status(200), size(5), ua(`Mozilla "raw"quotes`), took(3*time.Millisecond),
+				status(200), size(5), ua(`Mozilla "raw"quotes`), tookFromStart(3*time.Millisecond),
 				extra("router", "web@docker"), extra("server_url", "http://10.0.0.2:80")),
 		},
 		{

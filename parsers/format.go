@@ -107,7 +107,7 @@ var formats = []Format{
 		Name: "combined",
 		Reads: "nginx and Apache `combined` and `common`, nginx's `main` (a trailing `\"$http_x_forwarded_for\"`, " +
 			"kept as the extra field `forwarded_for`; when the connection came from a private or loopback address — a load balancer — " +
-			"the client is its rightmost public address, which that balancer appended), Traefik's CLF (its duration is read). " +
+			"the client is its rightmost public address, which that balancer appended), Traefik's CLF (its duration is read, and added to its time, the request's start, to give the end other access logs stamp). " +
 			"`\\xHH` garbage request lines (TLS and RDP probes on port 80) count as requests without a method. " +
 			"Lines may sit behind a syslog header (nginx's `access_log syslog:…`, rsyslog, journald; RFC 3164 or 5424). " +
 			"The client is an address or a host name; any other client (an IPv6 zone, `a;b`) is a `client_ip` error.",
