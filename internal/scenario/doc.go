@@ -20,7 +20,10 @@
 // [Rows] are the kinds of day; [Sizes] the sites; [Build] makes one cell,
 // [Scenario.Generate] writes its log in its format (nginx combined,
 // behind a proxy, merged out of order, Phoenix's default Logger on Fly.io,
-// a Heroku drain), [Replayer] runs it through a sentinel binary, [Judge]
+// a Heroku drain; and, for the test that the same traffic gives the same
+// alerts in every format, the [ParityFormats]: Caddy, nginx's and
+// Traefik's JSON, Railway, Go's slog, zap and zerolog, logfmt),
+// [Replayer] runs it through a sentinel binary, [Judge]
 // decides, [Table] renders the results for docs/rules.md. Generation is a
 // pure function of the code: every process draws from its own seeded
 // source, so a cell's log is the same bytes on every run, and adding an
