@@ -3,42 +3,27 @@ package scenario
 import (
 	"bytes"
 	"context"
-	"fmt"
-	"regexp"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/sentinel-dev/sentinel/parsers"
 )
 
-// parityCells are the pinned matrix's cells TestFormats_parity replays in
-// every format: an ordinary day (its deploy raises a 5xx alert) and each
-// kind of attack, on the smallest site, where a cell is 10,000 to 40,000
-// lines and the attacks fire all the same (they are absolute). The 72
-// replays take about 6 s of two cores (15 s on a busy machine).
-var parityCells = []string{
-	"benign@0.2",
-	"signup-flood@0.2",
-	"stuffing-spread@0.2",
-	"stuffing-burst@0.2",
-	"hostile-client@0.2",
-	"scraper-24@0.2",
-	"scraper-64@0.2",
-	"outage@0.2",
-}
-
-// parityShortCells are the cells of a -short or race run: a flood of
-// addresses, a rotation through an IPv6 /64 and 5xx, 27 replays. The
-// generator under the race detector is several times slower, and the
-// race pass has its own budget; the run without -short covers the rest.
-var parityShortCells = []string{"signup-flood@0.2", "scraper-64@0.2", "outage@0.2"}
+// parityTestCells are the cells of ParityCells that go test replays in
+// every format (about 12 s of CPU): a flood of addresses (the sign-up
+// rules), one address failing to log in (a client's key), a rotation
+// through an IPv6 /64 (a network's key) and an outage (5xx). samplegen
+// -parity, in .ci/run, replays them all.
+var parityTestCells = []string{"signup-flood@0.2", "stuffing-burst@0.2", "scraper-64@0.2", "outage@0.2"}
 
 // paritySubset returns short for a -short or race run, saying so, else
-// all.
+// all. The generator under the race detector is several times slower,
+// and the race pass has its own budget; the run without -short covers
+// the rest.
 func paritySubset(t *testing.T, all, short []string) []string {
 	if raceEnabled || testing.Short() {
 		t.Logf("-short or race: %d cells of %d (%s)", len(short), len(all), strings.Join(short, ", "))
@@ -48,140 +33,61 @@ func paritySubset(t *testing.T, all, short []string) []string {
 }
 
 // TestFormats_parity: the same traffic gives the same alerts whatever
-// the log format it is written in. Each cell of parityCells is written in
-// combined and in every format of ParityFormats, each log replayed with
-// the embedded defaults and its format detected (no --format), and every
-// alert transition (rule, state, time, severity, value, threshold, keys
-// and their counts) compared with combined's. The formats stamp a request
-// at combined's instant (jsonlog.go), so a difference is the parser's, or
-// a property of the format that the test names.
+// the log format it is written in (see Parity), on parityTestCells.
 func TestFormats_parity(t *testing.T) {
+	for _, c := range parityTestCells {
+		if !slices.Contains(ParityCells, c) {
+			t.Errorf("%s is not one of ParityCells, which samplegen -parity runs", c)
+		}
+	}
 	bin := sentinelBinary(t)
-	cells := paritySubset(t, parityCells, parityShortCells)
+	cells := paritySubset(t, parityTestCells, []string{"signup-flood@0.2", "scraper-64@0.2", "outage@0.2"})
 	start := time.Now()
-	type job struct {
-		cell, format string
-		res          *Result
-		err          error
-	}
-	var jobs []*job
-	for _, cell := range cells {
-		for _, f := range append([]string{FormatCombined}, ParityFormats...) {
-			jobs = append(jobs, &job{cell: cell, format: f})
-		}
-	}
-	work := make(chan *job)
-	var wg sync.WaitGroup
-	for range runtime.NumCPU() {
-		wg.Go(func() {
-			for j := range work {
-				sc, err := parityScenario(j.cell, j.format)
-				if err != nil {
-					j.err = err
-					continue
-				}
-				j.res, j.err = (&Replayer{Binary: bin}).Run(context.Background(), sc)
-			}
-		})
-	}
-	for _, j := range jobs {
-		work <- j
-	}
-	close(work)
-	wg.Wait()
-	t.Logf("%d replays in %v", len(jobs), time.Since(start).Round(time.Millisecond))
-
-	results := map[[2]string]*Result{}
-	for _, j := range jobs {
-		if j.err != nil {
-			t.Fatalf("%s in %s: %v", j.cell, j.format, j.err)
-		}
-		results[[2]string{j.cell, j.format}] = j.res
-	}
-	for _, cell := range cells {
-		want := results[[2]string{cell, FormatCombined}]
-		wantParsed := parsedLines(t, cell, FormatCombined, want)
-		if len(want.Alerts) == 0 {
-			t.Errorf("%s: combined raised no alert: nothing to compare", cell)
-		}
-		for _, f := range ParityFormats {
-			got := results[[2]string{cell, f}]
-			// Every line parsed, as many as combined's, in the format
-			// detected as the one written.
-			if n := parsedLines(t, cell, f, got); n != wantParsed {
-				t.Errorf("%s in %s: %d lines parsed, combined %d", cell, f, n, wantParsed)
-			}
-			if d := diffAlerts(want.Alerts, got.Alerts); d != "" {
-				t.Errorf("%s in %s: the alerts differ from combined's (-combined +%s):\n%s", cell, f, f, d)
-			}
-		}
-	}
-}
-
-// parityScenario builds a cell of the pinned matrix ("row@size") with its
-// log written in format.
-func parityScenario(cell, format string) (*Scenario, error) {
-	name, size, ok := strings.Cut(cell, "@")
-	if !ok {
-		return nil, fmt.Errorf("cell %q: want row@size", cell)
-	}
-	r, err := Find(Rows, name)
+	diffs, err := Parity(context.Background(), &Replayer{Binary: bin}, cells, runtime.NumCPU())
 	if err != nil {
-		return nil, err
+		t.Fatal(err)
 	}
-	var s float64
-	if _, err := fmt.Sscan(size, &s); err != nil {
-		return nil, fmt.Errorf("cell %q: %w", cell, err)
+	t.Logf("%d cells in %d formats in %v", len(cells), 1+len(ParityFormats), time.Since(start).Round(time.Millisecond))
+	for _, d := range diffs {
+		t.Error(d)
 	}
-	row := *r
-	row.Format = format
-	return Build(&row, s, Pinned), nil
 }
 
-var summaryRE = regexp.MustCompile(`^([0-9,]+) lines, ([0-9,]+) parsed, 0 skipped .*; format (\S+) \(detected\)$`)
-
-// parsedLines checks that replay read every line of res's log, in format
-// f detected as itself, and returns how many it parsed.
-func parsedLines(t *testing.T, cell, f string, res *Result) int {
-	t.Helper()
-	m := summaryRE.FindStringSubmatch(res.Summary())
-	if m == nil || m[1] != m[2] || m[3] != f {
-		t.Errorf("%s in %s: replay read %q, want every line parsed, the format detected as %s", cell, f, res.Summary(), f)
-		return -1
+// TestParity_compares: what Parity compares tells the differences it
+// must report from the same alerts, and a log read whole in its format
+// from one that is not.
+func TestParity_compares(t *testing.T) {
+	a := []Alert{{Rule: "signup-burst", State: "firing", Time: day, Severity: "critical", Value: 2, Threshold: 1}}
+	later := slices.Clone(a)
+	later[0].Time = day.Add(time.Second)
+	keyed := slices.Clone(a)
+	keyed[0].Keys = append(keyed[0].Keys, struct {
+		Key   string  `json:"key"`
+		Count float64 `json:"count"`
+	}{"203.0.113.9", 3})
+	if d := diffAlerts(a, slices.Clone(a)); d != "" {
+		t.Errorf("diffAlerts of the same alerts = %q, want none", d)
 	}
-	var n int
-	fmt.Sscan(strings.ReplaceAll(m[2], ",", ""), &n)
-	return n
-}
-
-// alertLine is an alert as the parity test compares it.
-func alertLine(a *Alert) string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "%s %s %s %s value=%g threshold=%g", a.Time.UTC().Format(time.RFC3339Nano), a.Rule, a.State, a.Severity, a.Value, a.Threshold)
-	for _, k := range a.Keys {
-		fmt.Fprintf(&b, " %s=%g", k.Key, k.Count)
+	for name, b := range map[string][]Alert{"a second later": later, "with a key": keyed, "none": nil, "twice": append(slices.Clone(a), a...)} {
+		if diffAlerts(a, b) == "" {
+			t.Errorf("diffAlerts misses an alert %s", name)
+		}
 	}
-	return b.String()
-}
-
-// diffAlerts returns the alerts of want and got that differ, in order, or
-// "" when they are the same.
-func diffAlerts(want, got []Alert) string {
-	var w, g []string
-	for i := range want {
-		w = append(w, alertLine(&want[i]))
+	for _, sum := range []string{
+		"10 lines, 9 parsed, 0 skipped (0 malformed, 0 too long), 1 ignored; format caddy (detected)",
+		"10 lines, 10 parsed, 0 skipped (0 malformed, 0 too long), 0 ignored; format slog_json (detected)",
+		"10 lines, 9 parsed, 1 skipped (1 malformed, 0 too long), 0 ignored; format caddy (detected)",
+		"10 lines, 10 parsed, 0 skipped (0 malformed, 0 too long), 0 ignored; format caddy",
+	} {
+		res := &Result{input: "x.log", Stderr: "  x.log: " + sum}
+		if _, err := parsedLines(FormatCaddy, res); err == nil {
+			t.Errorf("parsedLines(caddy, %q) = nil, want an error", sum)
+		}
 	}
-	for i := range got {
-		g = append(g, alertLine(&got[i]))
+	res := &Result{input: "x.log", Stderr: "  x.log: 1,210 lines, 1,210 parsed, 0 skipped (0 malformed, 0 too long), 0 ignored; format caddy (detected)"}
+	if n, err := parsedLines(FormatCaddy, res); n != 1210 || err != nil {
+		t.Errorf("parsedLines(caddy, …) = %d, %v, want 1210", n, err)
 	}
-	if strings.Join(w, "\n") == strings.Join(g, "\n") {
-		return ""
-	}
-	if d := Diff(strings.Join(w, "\n")+"\n", strings.Join(g, "\n")+"\n"); d != "" {
-		return d
-	}
-	// The same lines in another order, or repeated.
-	return "-" + strings.Join(w, "\n-") + "\n+" + strings.Join(g, "\n+") + "\n"
 }
 
 // parityMissing are the fields a format's lines do not carry, so that

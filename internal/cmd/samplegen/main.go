@@ -52,7 +52,7 @@ func run(args []string, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	out := fs.String("out", "samples", "directory to write the samples and their README.md into")
 	var mf matrixFlags
-	fs.StringVar(&mf.mode, "matrix", "", "run the scenario matrix instead: pinned (what go test pins), full (whole days, every cell) or sweep (weaker attacks, docs/rules.md)")
+	fs.StringVar(&mf.mode, "matrix", "", "run the scenario matrix instead: pinned (what go test pins), full (whole days, every cell), sweep (weaker attacks, docs/rules.md) or parity (a few pinned cells in every JSON and logfmt format, their alerts compared with combined's; .ci/run)")
 	fs.StringVar(&mf.sentinel, "sentinel", "", "with -matrix: the sentinel binary to replay with (default: built from ./cmd/sentinel)")
 	fs.StringVar(&mf.docs, "docs", "", "with -matrix: compare the table with this file's generated section (docs/rules.md)")
 	fs.BoolVar(&mf.update, "update", false, "with -matrix -docs: rewrite the section instead of comparing")

@@ -83,6 +83,11 @@ func TestRun_matrixBadUsage(t *testing.T) {
 		{"-matrix", "pinned", "-update"},
 		{"-matrix", "pinned", "-docs", "x.md", "-cells", "benign@2"},
 		{"-matrix", "pinned", "-log", "benign"},
+		{"-matrix", "parity", "-cells", "nope@0.2"},
+		{"-matrix", "parity", "-cells", "benign"},
+		{"-matrix", "parity", "-cells", "benign@0"},
+		{"-matrix", "parity", "-update"},
+		{"-matrix", "parity", "-log", "benign@0.2"},
 	} {
 		if got := run(args, io.Discard); got != 2 {
 			t.Errorf("run(%q) = %d, want 2", args, got)

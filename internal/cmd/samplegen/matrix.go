@@ -31,6 +31,8 @@ type matrixFlags struct {
 func runMatrix(ctx context.Context, f matrixFlags, stdout, stderr io.Writer) int {
 	var mode scenario.Mode
 	switch f.mode {
+	case "parity":
+		return runParity(ctx, f, stderr)
 	case "pinned":
 		mode = scenario.Pinned
 	case "full":
@@ -38,7 +40,7 @@ func runMatrix(ctx context.Context, f matrixFlags, stdout, stderr io.Writer) int
 	case "sweep":
 		mode = scenario.Sweep
 	default:
-		fmt.Fprintf(stderr, "samplegen: -matrix must be pinned, full or sweep, not %q\n", f.mode)
+		fmt.Fprintf(stderr, "samplegen: -matrix must be pinned, full, sweep or parity, not %q\n", f.mode)
 		return 2
 	}
 	if f.log != "" {
@@ -57,20 +59,12 @@ func runMatrix(ctx context.Context, f matrixFlags, stdout, stderr io.Writer) int
 		fmt.Fprintln(stderr, "samplegen: -docs compares the whole matrix; leave out -cells")
 		return 2
 	}
-	bin := f.sentinel
-	if bin == "" {
-		dir, err := os.MkdirTemp("", "samplegen-sentinel-")
-		if err != nil {
-			fmt.Fprintf(stderr, "samplegen: error: %v\n", err)
-			return 1
-		}
-		defer os.RemoveAll(dir)
-		bin = filepath.Join(dir, "sentinel")
-		if out, err := exec.CommandContext(ctx, "go", "build", "-o", bin, "github.com/sentinel-dev/sentinel/cmd/sentinel").CombinedOutput(); err != nil {
-			fmt.Fprintf(stderr, "samplegen: error: build sentinel: %v\n%s", err, out)
-			return 1
-		}
+	bin, done, err := sentinelBinary(ctx, f)
+	if err != nil {
+		fmt.Fprintf(stderr, "samplegen: error: %v\n", err)
+		return 1
 	}
+	defer done()
 	start := time.Now()
 	n, total := 0, 0
 	for _, c := range cells {
@@ -128,6 +122,73 @@ func runMatrix(ctx context.Context, f matrixFlags, stdout, stderr io.Writer) int
 		return 1
 	}
 	fmt.Fprintf(stderr, "samplegen: the %s scenario matrix matches %s\n", mode, f.docs)
+	return 0
+}
+
+// sentinelBinary returns the sentinel binary of -sentinel, else one built
+// from ./cmd/sentinel into a temporary directory that done removes.
+func sentinelBinary(ctx context.Context, f matrixFlags) (bin string, done func(), err error) {
+	if f.sentinel != "" {
+		return f.sentinel, func() {}, nil
+	}
+	dir, err := os.MkdirTemp("", "samplegen-sentinel-")
+	if err != nil {
+		return "", nil, err
+	}
+	bin = filepath.Join(dir, "sentinel")
+	if out, err := exec.CommandContext(ctx, "go", "build", "-o", bin, "github.com/sentinel-dev/sentinel/cmd/sentinel").CombinedOutput(); err != nil {
+		os.RemoveAll(dir)
+		return "", nil, fmt.Errorf("build sentinel: %v\n%s", err, out)
+	}
+	return bin, func() { os.RemoveAll(dir) }, nil
+}
+
+// runParity replays the parity cells (scenario.ParityCells, or those of
+// -cells, each row@size) in combined and every format of
+// scenario.ParityFormats, and compares each format's alerts with
+// combined's (scenario.Parity). It returns 1 when one differs.
+func runParity(ctx context.Context, f matrixFlags, stderr io.Writer) int {
+	if f.log != "" || f.docs != "" || f.update {
+		fmt.Fprintln(stderr, "samplegen: -matrix parity takes -cells, -sentinel and -parallel only")
+		return 2
+	}
+	cells := scenario.ParityCells
+	if f.cells != "" {
+		cells = strings.Split(f.cells, ",")
+		for _, c := range cells {
+			row, size, ok := strings.Cut(c, "@")
+			if _, err := scenario.Find(scenario.Rows, row); !ok || err != nil {
+				fmt.Fprintf(stderr, "samplegen: -matrix parity: cell %q: want row@size, a row of the matrix\n", c)
+				return 2
+			}
+			if s, err := strconv.ParseFloat(size, 64); err != nil || s <= 0 {
+				fmt.Fprintf(stderr, "samplegen: -matrix parity: cell %q: want row@size, a size above 0\n", c)
+				return 2
+			}
+		}
+	}
+	bin, done, err := sentinelBinary(ctx, f)
+	if err != nil {
+		fmt.Fprintf(stderr, "samplegen: error: %v\n", err)
+		return 1
+	}
+	defer done()
+	start := time.Now()
+	diffs, err := scenario.Parity(ctx, &scenario.Replayer{Binary: bin}, cells, f.parallel)
+	if err != nil {
+		fmt.Fprintf(stderr, "samplegen: error: %v\n", err)
+		return 1
+	}
+	for _, d := range diffs {
+		fmt.Fprintf(stderr, "samplegen: %s\n", strings.TrimRight(d, "\n"))
+	}
+	n := len(cells) * (1 + len(scenario.ParityFormats))
+	if len(diffs) > 0 {
+		fmt.Fprintf(stderr, "samplegen: %d differences in %d replays (%s)\n", len(diffs), n, time.Since(start).Round(time.Second))
+		return 1
+	}
+	fmt.Fprintf(stderr, "samplegen: %s in %s: every format gave combined's alerts (%d replays, %s)\n",
+		strings.Join(cells, ", "), strings.Join(scenario.ParityFormats, ", "), n, time.Since(start).Round(time.Second))
 	return 0
 }
 
