@@ -301,7 +301,9 @@ var formats = []Format{
 		Reads: "Phoenix's default Logger output: `GET /path` and its `Sent 200 in 7ms` joined by `request_id`, also behind " +
 			"Fly.io's `fly logs` prefix or its log shipper's JSON, Heroku's or a syslog drain's envelope. The client is the " +
 			"`client_ip` or `remote_ip` metadata, when the app adds it. A request that raised counts as a 500 at once; one whose " +
-			"`Sent` line never comes is emitted without a status after 60 s. Other lines are messages. The lines carry no date: " +
+			"`Sent` line never comes is emitted without a status after 60 s. A request is stamped at its end (its start plus its duration; " +
+			"else when it raised or was given up on), as nginx stamps its line, so that a slow one is not dropped as late. " +
+			"Other lines are messages. The lines carry no date: " +
 			"`--date`, a source's `date:`, or the file's modification time gives it.",
 		Example: `14:02:11.412 request_id=GAq3k1Zc7oXbdVcAABJh remote_ip=203.0.113.9 [info] POST /users/register`,
 		decoder: func(o Options) (Decoder, error) { return NewPhoenix(o), nil },
@@ -324,7 +326,8 @@ var formats = []Format{
 		Name: "rails",
 		Reads: "Rails' default request log: `Started POST \"/users\" for 203.0.113.9 at …` joined with its `Completed 302 Found in 41ms` " +
 			"by the request-id tag, else the process id (among its open requests, the one that started when the Completed line less its duration says), else in order; `Processing by` gives the extra fields `controller`, `action`, " +
-			"`format`; a routing error counts as a 404. With or without Ruby's Logger prefix, also behind Heroku, Render or Fly. " +
+			"`format`; a routing error counts as a 404. A request is stamped at its end (its start plus its duration), as nginx " +
+			"stamps its line, so that a slow one (a 30 s timeout) is not dropped as late. With or without Ruby's Logger prefix, also behind Heroku, Render or Fly. " +
 			"Other lines are messages.",
 		Example: `I, [2025-03-02T10:15:04.120331 #4]  INFO -- : [5b1e0c7a-6f0e-4b55-9a8e-2f3c1d9e7a10] Started POST "/users" for 203.0.113.9 at 2025-03-02 10:15:04 +0000`,
 		decoder: func(o Options) (Decoder, error) { return NewRails(o), nil },

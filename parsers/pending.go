@@ -86,6 +86,29 @@ func (s *pendingReq) event(ev *Event) {
 	}
 }
 
+// end is the event time of the request held in s, the time an access log
+// stamps its line with (nginx, Caddy, Heroku's router): when it ended, its
+// start plus its duration dur; without one (no end line came: it raised,
+// was given up on, or the input ended), the newest time seen, at most
+// phxPendingTimeout after its start. At its start a slow request (a
+// timeout's 30 s) would sit behind the lines logged meanwhile, and the
+// engine drops what is older than its skew as late: an outage of hanging
+// requests would go unseen.
+func (s *pendingReq) end(dur time.Duration, newest time.Time) time.Time {
+	switch {
+	case s.time.IsZero():
+		return s.time
+	case dur >= 0:
+		return s.time.Add(dur)
+	case newest.After(s.time):
+		if limit := s.time.Add(phxPendingTimeout); newest.After(limit) {
+			return limit
+		}
+		return newest
+	}
+	return s.time
+}
+
 // offsetIn returns where sub starts in parent, if sub is a part of it.
 func offsetIn(parent, sub []byte) (int, bool) {
 	if len(sub) == 0 {

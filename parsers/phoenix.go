@@ -436,6 +436,7 @@ func (p *Phoenix) fill(s *pendingReq, line []byte, pl *phxLine, w *platform, met
 func (p *Phoenix) emitPending(s *pendingReq, status int, dur time.Duration, ip []byte, emit func(*Event)) {
 	ev := &p.ev
 	s.event(ev)
+	ev.Time = s.end(dur, p.clock.newest)
 	if ev.ClientIP == nil {
 		ev.ClientIP = ip
 	}

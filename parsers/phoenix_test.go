@@ -118,7 +118,7 @@ func TestPhoenix_Decode(t *testing.T) {
 				"14:02:11.419 request_id=GAq3k1Zc7oXbdVcAABJh [info] Sent 302 in 7ms",
 			},
 			want: []phoenixRecord{{
-				Line: 2, Kind: "request", Time: "2024-10-14T14:02:11.412Z", Method: "POST",
+				Line: 2, Kind: "request", Time: "2024-10-14T14:02:11.419Z", Method: "POST",
 				Path: "/users/register", Status: phoenixStatus(302), Duration: "7ms",
 				RequestID: "GAq3k1Zc7oXbdVcAABJh", Level: "info",
 			}},
@@ -135,8 +135,8 @@ func TestPhoenix_Decode(t *testing.T) {
 			},
 			want: []phoenixRecord{
 				{Line: 3, Kind: "message", Time: "2024-10-14T10:00:00.003Z", RequestID: "AAAAAAAAAAAAAAAAAAAA", Level: "info", Message: "working on a"},
-				{Line: 4, Kind: "request", Time: "2024-10-14T10:00:00.002Z", Method: "POST", Path: "/b", Status: phoenixStatus(201), Duration: "2ms", RequestID: "BBBBBBBBBBBBBBBBBBBB", Level: "info"},
-				{Line: 5, Kind: "request", Time: "2024-10-14T10:00:00.001Z", Method: "GET", Path: "/a", Status: phoenixStatus(200), Duration: "4ms", RequestID: "AAAAAAAAAAAAAAAAAAAA", Level: "info"},
+				{Line: 4, Kind: "request", Time: "2024-10-14T10:00:00.004Z", Method: "POST", Path: "/b", Status: phoenixStatus(201), Duration: "2ms", RequestID: "BBBBBBBBBBBBBBBBBBBB", Level: "info"},
+				{Line: 5, Kind: "request", Time: "2024-10-14T10:00:00.005Z", Method: "GET", Path: "/a", Status: phoenixStatus(200), Duration: "4ms", RequestID: "AAAAAAAAAAAAAAAAAAAA", Level: "info"},
 			},
 		},
 		{
@@ -157,8 +157,8 @@ func TestPhoenix_Decode(t *testing.T) {
 				"10:00:00.003 [info] POST /c",
 			},
 			want: []phoenixRecord{
-				{Flush: true, Kind: "request", Time: "2024-10-14T10:00:00.001Z", Method: "GET", Path: "/a", Status: phoenixStatus(0), RequestID: "AAAAAAAAAAAAAAAAAAAA", Level: "info"},
-				{Flush: true, Kind: "request", Time: "2024-10-14T10:00:00.002Z", Method: "GET", Path: "/b", Status: phoenixStatus(0), RequestID: "BBBBBBBBBBBBBBBBBBBB", Level: "info"},
+				{Flush: true, Kind: "request", Time: "2024-10-14T10:00:00.003Z", Method: "GET", Path: "/a", Status: phoenixStatus(0), RequestID: "AAAAAAAAAAAAAAAAAAAA", Level: "info"},
+				{Flush: true, Kind: "request", Time: "2024-10-14T10:00:00.003Z", Method: "GET", Path: "/b", Status: phoenixStatus(0), RequestID: "BBBBBBBBBBBBBBBBBBBB", Level: "info"},
 				{Flush: true, Kind: "request", Time: "2024-10-14T10:00:00.003Z", Method: "POST", Path: "/c", Status: phoenixStatus(0), Level: "info"},
 			},
 		},
@@ -175,10 +175,10 @@ func TestPhoenix_Decode(t *testing.T) {
 			},
 			want: []phoenixRecord{
 				{Line: 3, Kind: "message", Time: "2024-10-14T10:01:00Z", Level: "info", Message: "exactly 60 s after /a: it still waits"},
-				{Line: 4, Kind: "request", Time: "2024-10-14T10:00:00Z", Method: "GET", Path: "/a", Status: phoenixStatus(0), RequestID: "AAAAAAAAAAAAAAAAAAAA", Level: "info"},
+				{Line: 4, Kind: "request", Time: "2024-10-14T10:01:00Z", Method: "GET", Path: "/a", Status: phoenixStatus(0), RequestID: "AAAAAAAAAAAAAAAAAAAA", Level: "info"},
 				{Line: 4, Kind: "message", Time: "2024-10-14T10:01:00.001Z", Level: "info", Message: "now /a is too old"},
 				// A Sent line joins its start even when it took longer than 60 s.
-				{Line: 5, Kind: "request", Time: "2024-10-14T10:00:30Z", Method: "GET", Path: "/b", Status: phoenixStatus(200), Duration: "1m0s", RequestID: "BBBBBBBBBBBBBBBBBBBB", Level: "info"},
+				{Line: 5, Kind: "request", Time: "2024-10-14T10:01:30Z", Method: "GET", Path: "/b", Status: phoenixStatus(200), Duration: "1m0s", RequestID: "BBBBBBBBBBBBBBBBBBBB", Level: "info"},
 				{Line: 6, Err: phoenixIgnored},
 			},
 		},
@@ -194,10 +194,10 @@ func TestPhoenix_Decode(t *testing.T) {
 				"10:00:00.005 request_id=CCCCCCCCCCCCCCCCCCCC [info] Sent 200 in 2ms",
 			},
 			want: []phoenixRecord{
-				{Line: 3, Kind: "request", Time: "2024-10-14T10:00:00.001Z", Method: "GET", Path: "/a", Status: phoenixStatus(0), RequestID: "AAAAAAAAAAAAAAAAAAAA", Level: "info"},
+				{Line: 3, Kind: "request", Time: "2024-10-14T10:00:00.003Z", Method: "GET", Path: "/a", Status: phoenixStatus(0), RequestID: "AAAAAAAAAAAAAAAAAAAA", Level: "info"},
 				{Line: 4, Err: phoenixIgnored},
-				{Line: 5, Kind: "request", Time: "2024-10-14T10:00:00.003Z", Method: "GET", Path: "/c", Status: phoenixStatus(200), Duration: "2ms", RequestID: "CCCCCCCCCCCCCCCCCCCC", Level: "info"},
-				{Flush: true, Kind: "request", Time: "2024-10-14T10:00:00.002Z", Method: "GET", Path: "/b", Status: phoenixStatus(0), RequestID: "BBBBBBBBBBBBBBBBBBBB", Level: "info"},
+				{Line: 5, Kind: "request", Time: "2024-10-14T10:00:00.005Z", Method: "GET", Path: "/c", Status: phoenixStatus(200), Duration: "2ms", RequestID: "CCCCCCCCCCCCCCCCCCCC", Level: "info"},
+				{Flush: true, Kind: "request", Time: "2024-10-14T10:00:00.005Z", Method: "GET", Path: "/b", Status: phoenixStatus(0), RequestID: "BBBBBBBBBBBBBBBBBBBB", Level: "info"},
 			},
 		},
 		{
@@ -223,8 +223,8 @@ func TestPhoenix_Decode(t *testing.T) {
 				"10:00:00.003 request_id=AAAAAAAAAAAAAAAAAAAA [info] Sent 302 in 2ms",
 			},
 			want: []phoenixRecord{
-				{Line: 2, Kind: "request", Time: "2024-10-14T10:00:00.001Z", Method: "POST", Path: "/users/register", Status: phoenixStatus(0), RequestID: "AAAAAAAAAAAAAAAAAAAA", Level: "info"},
-				{Line: 3, Kind: "request", Time: "2024-10-14T10:00:00.002Z", Method: "POST", Path: "/users/register", Status: phoenixStatus(302), Duration: "2ms", RequestID: "AAAAAAAAAAAAAAAAAAAA", Level: "info"},
+				{Line: 2, Kind: "request", Time: "2024-10-14T10:00:00.002Z", Method: "POST", Path: "/users/register", Status: phoenixStatus(0), RequestID: "AAAAAAAAAAAAAAAAAAAA", Level: "info"},
+				{Line: 3, Kind: "request", Time: "2024-10-14T10:00:00.004Z", Method: "POST", Path: "/users/register", Status: phoenixStatus(302), Duration: "2ms", RequestID: "AAAAAAAAAAAAAAAAAAAA", Level: "info"},
 			},
 		},
 		{
@@ -239,7 +239,7 @@ func TestPhoenix_Decode(t *testing.T) {
 				"00:59:00.000 [info] more than 12 h back: the next day",
 			},
 			want: []phoenixRecord{
-				{Line: 2, Kind: "request", Time: "2024-10-14T23:59:59.9Z", Method: "GET", Path: "/a", Status: phoenixStatus(200), Duration: "200ms", RequestID: "AAAAAAAAAAAAAAAAAAAA", Level: "info"},
+				{Line: 2, Kind: "request", Time: "2024-10-15T00:00:00.1Z", Method: "GET", Path: "/a", Status: phoenixStatus(200), Duration: "200ms", RequestID: "AAAAAAAAAAAAAAAAAAAA", Level: "info"},
 				{Line: 3, Kind: "message", Time: "2024-10-14T23:59:59.99Z", Level: "info", Message: "a late line from the day before"},
 				{Line: 4, Kind: "message", Time: "2024-10-15T00:00:00.05Z", Level: "info", Message: "a small step back is interleaving"},
 				{Line: 5, Kind: "message", Time: "2024-10-15T13:00:00Z", Level: "info", Message: "afternoon"},
@@ -288,7 +288,7 @@ func TestPhoenix_Decode(t *testing.T) {
 				"2024-10-14T23:31:3 app[6e82541eb56648] syd [info] [info] bad stamp",
 			},
 			want: []phoenixRecord{
-				{Line: 2, Kind: "request", Time: "2024-10-14T23:31:34Z", Method: "POST", Path: "/users/register", Status: phoenixStatus(302), Duration: "7ms", RequestID: "GAq3k1Zc7oXbdVcAABJh", Level: "info", Extra: map[string]string{"fly_region": "syd", "fly_instance": "6e82541eb56648"}},
+				{Line: 2, Kind: "request", Time: "2024-10-14T23:31:34.007Z", Method: "POST", Path: "/users/register", Status: phoenixStatus(302), Duration: "7ms", RequestID: "GAq3k1Zc7oXbdVcAABJh", Level: "info", Extra: map[string]string{"fly_region": "syd", "fly_instance": "6e82541eb56648"}},
 				{Line: 3, Err: phoenixIgnored},
 				{Line: 4, Kind: "message", Time: "2024-10-14T23:31:36.5Z", Level: "error", Message: "could not find a good candidate within 40 attempts at load balancing", Extra: map[string]string{"fly_region": "syd", "fly_instance": "6e82541eb56648"}},
 				{Line: 5, Kind: "message", Time: "2024-10-14T21:31:37Z", Level: "warn", Message: "dev form inside", Extra: map[string]string{"fly_region": "syd", "fly_instance": "6e82541eb56648"}},
@@ -311,7 +311,7 @@ func TestPhoenix_Decode(t *testing.T) {
 			},
 			want: []phoenixRecord{
 				{Line: 2, Kind: "message", Time: "2022-09-27T20:34:38.106Z", RequestID: "F1ssWNn62XasBTYAAAEk", Level: "info", Message: "user \"bot7@example.com\" registered 😀", Extra: map[string]string{"user_id": "7"}},
-				{Line: 3, Kind: "request", Time: "2022-09-27T20:34:38.100512967Z", Method: "POST", Path: "/users/register", Status: phoenixStatus(302), Duration: "640µs", RequestID: "F1ssWNn62XasBTYAAAEk", Level: "info", Extra: map[string]string{"fly_region": "sjc", "fly_instance": "0e286551c30586"}},
+				{Line: 3, Kind: "request", Time: "2022-09-27T20:34:38.101152967Z", Method: "POST", Path: "/users/register", Status: phoenixStatus(302), Duration: "640µs", RequestID: "F1ssWNn62XasBTYAAAEk", Level: "info", Extra: map[string]string{"fly_region": "sjc", "fly_instance": "0e286551c30586"}},
 				{Line: 4, Kind: "message", Time: "2022-09-27T20:34:37.252022967Z", Level: "info", Message: "subprocess exited, litestream shutting down"},
 				{Line: 5, Err: phoenixIgnored},
 				{Line: 6, Err: `timestamp: invalid "\"yesterday\""`},
@@ -359,8 +359,8 @@ func TestPhoenix_Decode(t *testing.T) {
 			},
 			want: []phoenixRecord{
 				{Line: 1, Kind: "message", Time: "2024-10-14T10:00:00Z", ClientIP: "1.2.3.4", RequestID: "AAAAAAAAAAAAAAAAAAAA", Level: "info", Message: "user registered", Extra: map[string]string{"user_id": "42"}},
-				{Line: 3, Kind: "request", Time: "2024-10-14T10:00:00.001Z", ClientIP: "2001:db8::1", Method: "GET", Path: "/users/register", Status: phoenixStatus(200), Duration: "2ms", RequestID: "BBBBBBBBBBBBBBBBBBBB", Level: "info", Extra: map[string]string{"mfa": "MyApp.Accounts.register_user/1"}},
-				{Line: 5, Kind: "request", Time: "2024-10-14T10:00:00.003Z", ClientIP: "10.0.0.2", Method: "GET", Path: "/c", Status: phoenixStatus(200), Duration: "2ms", RequestID: "CCCCCCCCCCCCCCCCCCCC", Level: "info"},
+				{Line: 3, Kind: "request", Time: "2024-10-14T10:00:00.003Z", ClientIP: "2001:db8::1", Method: "GET", Path: "/users/register", Status: phoenixStatus(200), Duration: "2ms", RequestID: "BBBBBBBBBBBBBBBBBBBB", Level: "info", Extra: map[string]string{"mfa": "MyApp.Accounts.register_user/1"}},
+				{Line: 5, Kind: "request", Time: "2024-10-14T10:00:00.005Z", ClientIP: "10.0.0.2", Method: "GET", Path: "/c", Status: phoenixStatus(200), Duration: "2ms", RequestID: "CCCCCCCCCCCCCCCCCCCC", Level: "info"},
 				{Line: 6, Kind: "message", Time: "2024-10-14T10:00:00.005Z", RequestID: "DDDDDDDDDDDDDDDDDDDD", Level: "info", Message: "a value with spaces", Extra: map[string]string{"path": "/a b/c"}},
 				{Line: 7, Kind: "message", Time: "2024-10-14T10:00:00.006Z", Level: "info", Message: "empty request_id"},
 			},

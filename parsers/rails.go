@@ -55,10 +55,12 @@ import (
 // Lines of any other shape are malformed, unless a platform's envelope
 // wraps them.
 //
-// Times: a platform's stamp is the event time; else the "at" stamp of a
-// Started line; else the Logger prefix's time. That one has no zone: it
-// is read in [Options.Location], then moved by the offset the first
-// Started line shows between its prefix and its "at" stamp.
+// Times: a platform's stamp is the request's start; else the "at" stamp
+// of a Started line; else the Logger prefix's time. That one has no zone:
+// it is read in [Options.Location], then moved by the offset the first
+// Started line shows between its prefix and its "at" stamp. The event is
+// stamped at the request's end, its start plus its duration (see
+// pendingReq.end), as nginx stamps its line.
 // A Rails is not safe for concurrent use.
 type Rails struct {
 	// MaxPending caps the requests that wait for their Completed line.
@@ -292,6 +294,7 @@ func (r *Rails) complete(key []byte, t time.Time, status int, dur time.Duration,
 func (r *Rails) emitHeld(x int32, status int, dur time.Duration, emit func(*Event)) {
 	ev := &r.ev
 	r.table.slots[x].event(ev)
+	ev.Time = r.table.slots[x].end(dur, r.clock.newest)
 	ev.Status, ev.Duration = status, dur
 	emit(ev)
 	r.table.remove(x)
