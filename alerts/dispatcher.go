@@ -215,9 +215,12 @@ type queue struct {
 	sent    int            // notifications sent in it
 	capped  map[string]int // rule → transitions over the cap in it
 	dropped int
-	retry   retryState      // of the delivery under way
-	failed  retryState      // the last delivery that failed for good
-	told    map[string]bool // incident keys this route was told of
+	// heldSince is when the first of the transitions the next digest sums
+	// up was held back (capped or dropped): the digest's Since.
+	heldSince time.Time
+	retry     retryState      // of the delivery under way
+	failed    retryState      // the last delivery that failed for good
+	told      map[string]bool // incident keys this route was told of
 	// held: resolutions silenced whole after they were queued, sent when
 	// a silence of theirs ends (see release).
 	held []item
@@ -567,6 +570,7 @@ func (d *Dispatcher) Submit(a alert.Alert) {
 			gone := q.items[i]
 			q.items = slices.Delete(q.items, i, i+1)
 			q.dropped++
+			q.held1(d.opts.Now())
 			d.opts.Outcome(r.Name, delivery.Dropped)
 			if gone.first {
 				// The page of an incident: its newer state takes it over
@@ -784,6 +788,7 @@ func (d *Dispatcher) next(q *queue) (alert.Alert, bool) {
 		}
 		if q.sent >= d.opts.MaxPerMinute {
 			q.capped[v.Rule]++
+			q.held1(now)
 			q.items = q.items[1:]
 			d.opts.Outcome(q.route.Load().Name, delivery.Capped)
 			continue
@@ -908,6 +913,14 @@ func (d *Dispatcher) done(q *queue) {
 	q.sent++
 }
 
+// held1 notes that a transition was held back at now, for the digest's
+// Since; the caller holds q.mu.
+func (q *queue) held1(now time.Time) {
+	if q.heldSince.IsZero() {
+		q.heldSince = now
+	}
+}
+
 // digest sums up the transitions the cap held back in the last minute.
 func (d *Dispatcher) digest(q *queue) (alert.Alert, bool) {
 	q.mu.Lock()
@@ -925,8 +938,13 @@ func (d *Dispatcher) digest(q *queue) (alert.Alert, bool) {
 	if q.dropped > 0 {
 		parts = append(parts, fmt.Sprintf("%d dropped from a full queue (replaced by a newer state of their rule, or the oldest waiting)", q.dropped))
 	}
-	q.capped, q.dropped = map[string]int{}, 0
-	return alert.Alert{Rule: "sentinel-digest", Title: "Notifications", State: alert.Firing, Time: d.opts.Now().UTC(), Severity: alert.Warning, Value: float64(total), Unit: " held back", Keys: []alert.KeyCount{},
+	since := q.heldSince.UTC()
+	q.capped, q.dropped, q.heldSince = map[string]int{}, 0, time.Time{}
+	now := d.opts.Now().UTC()
+	if since.IsZero() || since.After(now) {
+		since = now
+	}
+	return alert.Alert{Rule: "sentinel-digest", Title: "Notifications", State: alert.Firing, Time: now, Since: since, Severity: alert.Warning, Value: float64(total), Unit: " held back", Keys: []alert.KeyCount{},
 		Site: d.opts.Site, Labels: d.opts.Labels,
 		Description: fmt.Sprintf("%d more notifications in the last minute were held back by the cap of %d a minute: %s",
 			total, d.opts.MaxPerMinute, strings.Join(parts, ", "))}, true

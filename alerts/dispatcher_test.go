@@ -628,6 +628,34 @@ func TestDispatcher_digestSite(t *testing.T) {
 	})
 }
 
+// TestAudit_digestSince: docs/json.md gives every alert of the webhook's
+// body a "since" (when the condition started holding); a digest's is when
+// the cap first held a notification back, not the zero time
+// ("0001-01-01T00:00:00Z").
+func TestAudit_digestSince(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var r record
+		d := NewDispatcher(DispatcherOptions{Routes: []Route{{Name: "phone", Notifier: &r}}, MaxPerMinute: 1})
+		stop := run(d)
+		start := time.Now()
+		for i := range 5 {
+			d.Submit(firingAlert(fmt.Sprintf("rule-%d", i)))
+		}
+		time.Sleep(61 * time.Second)
+		synctest.Wait()
+		stop()
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		last := r.all[len(r.all)-1]
+		if last.Rule != "sentinel-digest" {
+			t.Fatalf("last notification %s, want the digest", last.Rule)
+		}
+		if !last.Since.Equal(start) || last.Since.After(last.Time) {
+			t.Errorf("digest since %v, time %v: want since %v, when the cap held the first back", last.Since, last.Time, start)
+		}
+	})
+}
+
 // TestDispatcher_SetRoutes: a reload's routes. A route kept by name
 // delivers its next notification with its new notifier; a new route gets
 // the next; a removed one gets nothing new but delivers what it held
