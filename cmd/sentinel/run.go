@@ -55,15 +55,11 @@ func newRun() *cobra.Command {
 		Long: `run follows log files (paths or globs: /var/log/nginx/*.log) through rotation —
 rename and create, copytruncate, delete and recreate — and raises alerts as the rules
 fire and resolve, on the logs' own time. With no config, the embedded rules for web
-access logs apply to the given paths; with -c, its sources and rules. A directory
-stands for the *.log files in it; a named pipe or other non-regular file is refused.
-A file is one file whatever its name: a glob that also matches its rotated names
-(access.log*, *.log with dateext) never reads it twice; .gz files are read through
-gzip, once.
-}
-
-access logs apply to the given paths; with -c, its sources, and its rules laid
-over the embedded ones (README: Configuration).
+access logs apply to the given paths; with -c, its sources, and its rules laid over
+the embedded ones (README: Configuration). A directory stands for the *.log files in
+it; a named pipe or other non-regular file is refused. A file is one file whatever
+its name: a glob that also matches its rotated names (access.log*, *.log with
+dateext) never reads it twice; .gz files are read through gzip, once.
 
 A file is read from its end the first time it is seen (--from-start: from its beginning).
 sentinel saves where it stopped in each file, and its windows, every few seconds and
