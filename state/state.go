@@ -47,6 +47,30 @@ type State struct {
 	// Actions are the remedies on (to be reverted after a restart), the
 	// recent applications (for cooldowns and caps) and the pause switch.
 	Actions *actions.State `json:"actions,omitempty"`
+	// Windows are the windows of the rules of the alerts in Pending and
+	// Incidents, by rule, written by Save and put back by Load:
+	// alert.Alert does not encode its Window (the JSON output writes it as
+	// window_seconds), and a notification sent after a restart still says
+	// it.
+	Windows map[string]time.Duration `json:"windows,omitempty"`
+}
+
+// eachAlert calls f with every alert of st's notifications and open
+// incidents, those of each notification's incident included.
+func (st *State) eachAlert(f func(a *alert.Alert)) {
+	for i := range st.Pending {
+		f(&st.Pending[i])
+		if inc := st.Pending[i].Incident; inc != nil {
+			for j := range inc.Alerts {
+				f(&inc.Alerts[j])
+			}
+		}
+	}
+	for i := range st.Incidents {
+		for j := range st.Incidents[i].Members {
+			f(&st.Incidents[i].Members[j].Alert)
+		}
+	}
 }
 
 // ErrVersion is returned by Load for a state of another format.
@@ -98,12 +122,26 @@ func Load(dir string) (*State, error) {
 	if st.Version != Version {
 		return nil, fmt.Errorf("%s: %w: %d", p, ErrVersion, st.Version)
 	}
+	st.eachAlert(func(a *alert.Alert) {
+		if a.Window == 0 {
+			a.Window = st.Windows[a.Rule]
+		}
+	})
 	return &st, nil
 }
 
 // Save writes st to dir atomically, creating dir (0700) if needed.
 func Save(dir string, st *State) error {
 	st.Version = Version
+	st.Windows = nil
+	st.eachAlert(func(a *alert.Alert) {
+		if a.Window > 0 {
+			if st.Windows == nil {
+				st.Windows = map[string]time.Duration{}
+			}
+			st.Windows[a.Rule] = a.Window
+		}
+	})
 	data, err := json.Marshal(st)
 	if err != nil {
 		return fmt.Errorf("encode state: %w", err)

@@ -9,6 +9,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/sentinel-dev/sentinel/alert"
+	"github.com/sentinel-dev/sentinel/alerts"
 	"github.com/sentinel-dev/sentinel/detector"
 	"github.com/sentinel-dev/sentinel/tailer"
 )
@@ -67,5 +69,39 @@ func TestSaveLoad(t *testing.T) {
 	os.WriteFile(file, nil, 0o600)
 	if err := CheckWritable(file); err == nil {
 		t.Error("CheckWritable(a file) = nil")
+	}
+}
+
+// TestAudit_pendingKeepsWindow: docs/json.md, "The webhook notifier's
+// body": every alert of a notification carries window_seconds, and
+// docs/architecture.md ("Shutdown") sends a notification not yet delivered
+// again after a restart. Its alerts, and those of the open incidents it is
+// built from, keep their rules' windows across the save: alert.Alert does
+// not encode its Window.
+func TestAudit_pendingKeepsWindow(t *testing.T) {
+	dir := t.TempDir()
+	at := time.Date(2026, 11, 27, 1, 20, 10, 0, time.UTC)
+	burst := alert.Alert{Rule: "signup-burst", State: alert.Firing, Time: at, Window: 30 * time.Second}
+	spread := alert.Alert{Rule: "signup-spread", State: alert.Firing, Time: at, Window: time.Minute}
+	lead := burst
+	lead.Incident = &alert.Incident{Key: "signup-spread@1795742400", State: alert.Firing, Alerts: []alert.Alert{burst, spread}}
+	st := &State{
+		Pending:   []alert.Alert{lead},
+		Incidents: []alerts.OpenIncident{{Key: "signup-spread@1795742400", Members: []alerts.Member{{Alert: spread, Firing: true}}}},
+	}
+	if err := Save(dir, st); err != nil {
+		t.Fatal(err)
+	}
+	got, err := Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := got.Pending[0]
+	if p.Window != 30*time.Second || p.Incident.Alerts[0].Window != 30*time.Second || p.Incident.Alerts[1].Window != time.Minute {
+		t.Errorf("pending windows after a restart: %v, incident %v and %v; want 30s, 30s and 1m",
+			p.Window, p.Incident.Alerts[0].Window, p.Incident.Alerts[1].Window)
+	}
+	if w := got.Incidents[0].Members[0].Alert.Window; w != time.Minute {
+		t.Errorf("open incident's member window after a restart: %v, want 1m", w)
 	}
 }
