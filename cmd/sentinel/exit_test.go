@@ -33,6 +33,7 @@ func TestRun_exitCodes(t *testing.T) {
 		{"bad output", []string{"replay", "-o", "xml", good}, exitUsage},
 		{"bad format", []string{"replay", "--format", "syslog", good}, exitUsage},
 		{"bad date", []string{"replay", "--date", "yesterday", good}, exitUsage},
+		{"skew past an hour", []string{"replay", "--skew", "2h", good}, exitUsage}, // as settings.skew: 2h is refused
 		{"no input", []string{"replay"}, exitUsage},
 		{"invalid config", []string{"check", "-c", bad}, exitUsage},
 		{"invalid config in replay", []string{"replay", "-c", bad, good}, exitUsage},

@@ -16,6 +16,7 @@ import (
 
 	"github.com/sentinel-dev/sentinel/alerts"
 	"github.com/sentinel-dev/sentinel/config"
+	"github.com/sentinel-dev/sentinel/detector"
 	"github.com/sentinel-dev/sentinel/parsers"
 	"github.com/sentinel-dev/sentinel/replay"
 	"github.com/sentinel-dev/sentinel/report"
@@ -99,7 +100,7 @@ func addInputFlags(cmd *cobra.Command, f *replayFlags) {
 		strings.Join(parsers.Names()[1:], ", ")+"; the README's \"Log formats\" says what each reads")
 	fl.StringVar(&f.date, "date", "", "day of logs that carry only the time of day (Phoenix), as 2026-11-27 (default: from the file's modification time)")
 	fl.StringVar(&f.timezone, "timezone", "", "zone of times that carry none, e.g. Europe/Paris (default UTC)")
-	fl.DurationVar(&f.skew, "skew", 0, "how far behind the newest time a line may be and still count (default: the config's settings.skew, 5s)")
+	fl.DurationVar(&f.skew, "skew", 0, "how far behind the newest time a line may be and still count, at most 1h (default: the config's settings.skew, 5s)")
 }
 
 func runReplay(ctx context.Context, stdin io.Reader, stdout, stderr io.Writer, f replayFlags, args []string) error {
@@ -265,8 +266,8 @@ func prepareReplay(f replayFlags, args []string, stderr io.Writer) (*config.Conf
 	if fm, _ := parsers.Lookup(f.format); fm.Needs != "" {
 		return nil, nil, usagef("--format %s needs a field mapping or a pattern: name it in a config source (fields:, pattern:) and use -c", f.format)
 	}
-	if f.skew < 0 {
-		return nil, nil, usagef("--skew must not be negative")
+	if f.skew < 0 || f.skew > detector.MaxJump {
+		return nil, nil, usagef("--skew must be within 0 and 1h, as settings.skew")
 	}
 	cfg, err := loadConfig(f.config, stderr)
 	if err != nil {

@@ -20,6 +20,7 @@ import (
 	"github.com/sentinel-dev/sentinel/alerts"
 	"github.com/sentinel-dev/sentinel/config"
 	"github.com/sentinel-dev/sentinel/daemon"
+	"github.com/sentinel-dev/sentinel/detector"
 	"github.com/sentinel-dev/sentinel/parsers"
 	"github.com/sentinel-dev/sentinel/replay"
 	"github.com/sentinel-dev/sentinel/server"
@@ -147,8 +148,8 @@ func runDaemon(ctx context.Context, stdout, stderr io.Writer, f runFlags, args [
 	if fm, _ := parsers.Lookup(f.format); fm.Needs != "" {
 		return usagef("--format %s needs a field mapping or a pattern: name it in a config source (fields:, pattern:) and use -c", f.format)
 	}
-	if f.skew < 0 {
-		return usagef("--skew must not be negative")
+	if f.skew < 0 || f.skew > detector.MaxJump {
+		return usagef("--skew must be within 0 and 1h, as settings.skew")
 	}
 	cfg, err := loadConfig(f.config, stderr)
 	if err != nil {
