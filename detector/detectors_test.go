@@ -1287,3 +1287,33 @@ func TestNotices_proxyLeftOut(t *testing.T) {
 		t.Errorf("a program arriving at 10m with rotating agents: firings %v (notices %+v), want one on 203.0.113.66 within a minute", fired, notices)
 	}
 }
+
+// TestAudit_perKeyKeysAtTheCrossing: docs/json.md, "JSON output": a
+// firing transition carries the values at the crossing, `value` of a
+// per_key rule is the busiest key's, and a top offender's count is a
+// Space-Saving estimate "at most `error` above the truth" — never below
+// it. A per-key baseline rule fired on an event names its key with the
+// count the value was measured on: the complete buckets and the one being
+// filled, not the complete buckets alone.
+func TestAudit_perKeyKeysAtTheCrossing(t *testing.T) {
+	ip := ipField()
+	r := Rule{Name: "client", Type: Rate, Window: 5 * time.Minute, PerKey: true, GroupBy: ip, Clear: 0.8,
+		Baseline: &Baseline{Factor: 4, Floor: 1, Warmup: 30 * time.Minute, WarmupFloor: 1, HalfLife: 24 * time.Hour}, Fingerprint: "v1"}
+	background := burst(0, 20*time.Minute, 20*60, "10.1.%d.9")
+	// 0.9/s for 5 minutes, under the floor of 1/s, then a burst of 60 in a
+	// second, which takes the window past 300 events mid-bucket.
+	attacker := concat(burst(10*time.Minute, 5*time.Minute, 270, "203.0.113.66"),
+		burst(15*time.Minute, time.Second, 60, "203.0.113.66"))
+	_, full, _ := replay(t, r, byTime(concat(background, attacker)), Options{})
+	if len(full) == 0 || full[0].State != alert.Firing {
+		t.Fatalf("transitions = %v, want the attacker's firing", full)
+	}
+	a := full[0]
+	if len(a.Keys) == 0 || a.Keys[0].Key != "203.0.113.66" {
+		t.Fatalf("fired at %v naming %v, want the attacker first", a.Time, a.Keys)
+	}
+	if measured := a.Value * r.Window.Seconds(); float64(a.Keys[0].Count) < measured-0.5 {
+		t.Errorf("fired at %v with value %v (%v events of the key) naming %s with %d: the key's count is under what the value counted",
+			a.Time.Sub(t0), a.Value, measured, a.Keys[0].Key, a.Keys[0].Count)
+	}
+}

@@ -114,9 +114,14 @@ func (k perKeyLearned) judge(at time.Time) (v, th float64, ready bool, why strin
 
 // fill names the keys over their own thresholds first, the worst first:
 // a busier key held to a higher normal (the office NAT) is no offender.
+// An alert fired on an event counts the keys up to it, the bucket being
+// filled included, as its value did.
 func (k perKeyLearned) fill(a *alert.Alert) {
 	a.PerKey = true
 	w, n := &k.s.w, k.norms
+	if k.s.onEvent {
+		defer w.withNewest()()
+	}
 	secs := k.s.rule.Window.Seconds()
 	type over struct {
 		kc    alert.KeyCount

@@ -318,15 +318,21 @@ func (w *window) liveKeyCount(key []byte) uint64 {
 // the complete buckets and the newest one: what an alert fired on an
 // event names, before the newest bucket completes.
 func (w *window) liveTopKeys(n int) []alert.KeyCount {
+	defer w.withNewest()()
+	return w.topKeys(n)
+}
+
+// withNewest adds the newest bucket's keys, not complete yet, to the
+// window's sum of keys, so that w.keys counts the window up to an event;
+// the function it returns takes them out again, and must be called before
+// the window changes.
+func (w *window) withNewest() (undo func()) {
 	cur := &w.ring[w.lastIdx]
 	if cur.keys == nil || cur.count == 0 || cur.merged {
-		return w.topKeys(n)
+		return func() {}
 	}
-	// The newest bucket's keys join the sum for the selection, and leave it.
 	cur.keys.Each(func(key []byte, count, err uint64) { w.keys.Add(key, count, err) })
-	top := w.topKeys(n)
-	cur.keys.Each(func(key []byte, count, err uint64) { w.keys.Sub(key, count, err) })
-	return top
+	return func() { cur.keys.Each(func(key []byte, count, err uint64) { w.keys.Sub(key, count, err) }) }
 }
 
 // recentShare is key's share of the events in the window's newest quarter
