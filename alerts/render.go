@@ -290,7 +290,13 @@ func memberLine(m alert.Alert, inc *alert.Incident, esc alert.Escaper) string {
 		return fmt.Sprintf("%s resolved at %s after %s, peak %s", head, m.Time.UTC().Format(time.TimeOnly),
 			alert.FormatDuration(m.Time.Sub(m.Since)), alert.FormatValue(m.Peak, m.Unit))
 	}
-	s := fmt.Sprintf("%s firing since %s: %s; %s events", head, m.Since.UTC().Format(time.TimeOnly), measure(m, esc), eventCount(m))
+	since := m.Since.UTC().Format(time.TimeOnly)
+	if m.Threshold == 0 && m.Count == 0 {
+		// No rule's measure (the digest of what the cap held back): its
+		// value alone.
+		return fmt.Sprintf("%s firing since %s: %s", head, since, alert.FormatValue(m.Value, m.Unit))
+	}
+	s := fmt.Sprintf("%s firing since %s: %s; %s events", head, since, measure(m, esc), eventCount(m))
 	if d := distinct(m, esc); d != "" {
 		s += " from " + d
 	}
