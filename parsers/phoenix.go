@@ -42,9 +42,13 @@ const phxMaxNames = 128
 // starts and "Sent 302 in 7ms" (or "Chunked …") when it ends, possibly
 // interleaved with the lines of other requests. The decoder holds each
 // start line, keyed by its request_id metadata, and emits one
-// [KindRequest] event when the matching Sent line arrives: Time, Method,
-// Path, RequestID, ClientIP, Level and Extra come from the start line,
-// Status and Duration from the Sent line. A request whose Sent line never
+// [KindRequest] event when the matching Sent line arrives: Method, Path,
+// RequestID, ClientIP, Level and Extra come from the start line, Status
+// and Duration from the Sent line, and Time is the request's end, the
+// start line's time plus the duration, as nginx stamps its line (a slow
+// request stamped at its start would be dropped as late; without a
+// duration, when it raised or was given up on: see pendingReq.end). A
+// request whose Sent line never
 // comes still counts: it is emitted with Status 0 and Duration -1 when it
 // has waited more than 60 s of event time (measured against the newest
 // line), when [Phoenix.MaxPending] requests are already waiting (oldest

@@ -694,7 +694,7 @@ func ExampleNewPhoenix() {
 	p.Flush(emit)
 	// Output:
 	// 2024-10-14T14:02:11.415Z [info] user registered
-	// 2024-10-14T14:02:11.412Z POST /users/register 302 7ms
+	// 2024-10-14T14:02:11.419Z POST /users/register 302 7ms
 	// 2024-10-14T14:02:12.001Z POST /users/register 0 -1ns
 }
 

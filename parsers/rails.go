@@ -20,8 +20,9 @@ import (
 // platform's envelope (Heroku, Render, Fly; see parsePlatform).
 //
 // The decoder holds each Started line and emits one [KindRequest] event
-// when its Completed line comes: Time, Method, Path, Query and ClientIP
-// from the Started line, Status and Duration from the Completed line,
+// when its Completed line comes: Method, Path, Query and ClientIP from
+// the Started line, Status and Duration from the Completed line, Time
+// their sum (the request's end, see the times below),
 // RequestID from the first tag that looks like a request id, and the
 // extra fields controller, action and format from the Processing line.
 // A Started line is paired with the Completed line of the same tags

@@ -172,7 +172,8 @@ func TestRails_Decode(t *testing.T) {
 func TestRails_times(t *testing.T) {
 	// The Logger prefix has no zone; the Started line's "at" stamp does.
 	// The offset learned from the first Started line moves later prefix
-	// times to UTC.
+	// times to UTC. A request is stamped at its end: its start plus the
+	// Completed line's duration.
 	r := NewRails(Options{})
 	var times []time.Time
 	emit := func(ev *Event) { times = append(times, ev.Time) }
@@ -185,7 +186,7 @@ func TestRails_times(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	want := []time.Time{time.Date(2025, 3, 2, 10, 15, 4, 500000000, time.UTC), time.Date(2025, 3, 2, 10, 15, 5, 100000000, time.UTC)}
+	want := []time.Time{time.Date(2025, 3, 2, 10, 15, 4, 700000000, time.UTC), time.Date(2025, 3, 2, 10, 15, 5, 100000000, time.UTC)}
 	if len(times) != 2 || !times[0].Equal(want[0]) || !times[1].Equal(want[1]) {
 		t.Errorf("times = %v, want %v", times, want)
 	}
