@@ -169,26 +169,9 @@ func TestNode_evaluationStalls(t *testing.T) {
 // fleet's incident and remedy (Options.Release), which b follows now.
 func TestNode_evaluatorCutOff(t *testing.T) {
 	t.Parallel() // waits on the wall clock: overlapped with the others that do
-	r := testutil.StartRedis(t)
-	p := startProxy(t, r.Addr)
 	const lease = 2 * time.Second
-	a := startNode(t, "a", nodeConfig{url: p.URL(), lease: lease})
-	waitFor(t, 5*time.Second, "a evaluating", func() bool { return a.n.Status().Evaluating })
-	b := startNode(t, "b", nodeConfig{url: r.URL(), lease: lease})
-	waitFor(t, 5*time.Second, "b in fleet mode", func() bool { return b.n.Status().Mode == ModeFleet })
-	nodes := []*testNode{a, b}
-	base := time.Now().UTC().Truncate(time.Second).Add(-60 * time.Second)
-	s := 0
-	next := func(rate int) {
-		flood(t, r, nodes, base.Add(time.Duration(s)*time.Second), rate)
-		s++
-	}
-	for range 9 { // 2 × 10/s: the fleet fires, neither node alone does
-		next(10)
-	}
-	if d, _, _ := a.transitions(); len(d) != 1 || d[0].State != alert.Firing || len(d[0].Samples) != 0 {
-		t.Fatalf("evaluator a delivered %s, want the fleet's firing", states(d))
-	}
+	p, a, b, step := firingUnderEvaluator(t, lease)
+	next := func(rate int) { step([]*testNode{a, b}, rate) }
 	p.cut()
 	cut := time.Now()
 	waitFor(t, lease+3*time.Second, "b to take the lease", func() bool { return b.n.Status().Evaluating })
@@ -237,6 +220,34 @@ func TestNode_evaluatorCutOff(t *testing.T) {
 	}
 }
 
+// firingUnderEvaluator starts a fleet of two nodes on one Redis: a, the
+// evaluator, through a proxy that can cut it off, and b. Nine seconds of
+// 10 sign-ups a second on each fire the fleet's rule (neither node alone
+// does), delivered by a. step feeds nodes the next second at rate, and
+// waits for the fleet to evaluate it.
+func firingUnderEvaluator(t *testing.T, lease time.Duration) (p *proxy, a, b *testNode, step func(nodes []*testNode, rate int)) {
+	t.Helper()
+	r := testutil.StartRedis(t)
+	p = startProxy(t, r.Addr)
+	a = startNode(t, "a", nodeConfig{url: p.URL(), lease: lease})
+	waitFor(t, 5*time.Second, "a evaluating", func() bool { return a.n.Status().Evaluating })
+	b = startNode(t, "b", nodeConfig{url: r.URL(), lease: lease})
+	waitFor(t, 5*time.Second, "b in fleet mode", func() bool { return b.n.Status().Mode == ModeFleet })
+	base := time.Now().UTC().Truncate(time.Second).Add(-60 * time.Second)
+	s := 0
+	step = func(nodes []*testNode, rate int) {
+		flood(t, r, nodes, base.Add(time.Duration(s)*time.Second), rate)
+		s++
+	}
+	for range 9 {
+		step([]*testNode{a, b}, 10)
+	}
+	if d, _, _ := a.transitions(); len(d) != 1 || d[0].State != alert.Firing || len(d[0].Samples) != 0 {
+		t.Fatalf("evaluator a delivered %s, want the fleet's firing", states(d))
+	}
+	return p, a, b, step
+}
+
 // TestNode_quietWhileAway: the evaluator is cut off mid-incident; the
 // node that takes over resolves the incident, then stops (its goodbye
 // frees the lease); the old evaluator, reconnected, takes the lease
@@ -246,25 +257,8 @@ func TestNode_evaluatorCutOff(t *testing.T) {
 // held is not taken for the one still going on.
 func TestNode_quietWhileAway(t *testing.T) {
 	t.Parallel() // waits on the wall clock: overlapped with the others that do
-	r := testutil.StartRedis(t)
-	p := startProxy(t, r.Addr)
 	const lease = 2 * time.Second
-	a := startNode(t, "a", nodeConfig{url: p.URL(), lease: lease})
-	waitFor(t, 5*time.Second, "a evaluating", func() bool { return a.n.Status().Evaluating })
-	b := startNode(t, "b", nodeConfig{url: r.URL(), lease: lease})
-	waitFor(t, 5*time.Second, "b in fleet mode", func() bool { return b.n.Status().Mode == ModeFleet })
-	base := time.Now().UTC().Truncate(time.Second).Add(-60 * time.Second)
-	s := 0
-	next := func(nodes []*testNode, rate int) {
-		flood(t, r, nodes, base.Add(time.Duration(s)*time.Second), rate)
-		s++
-	}
-	for range 9 {
-		next([]*testNode{a, b}, 10)
-	}
-	if d, _, _ := a.transitions(); len(d) != 1 || d[0].State != alert.Firing {
-		t.Fatalf("evaluator a delivered %s, want the fleet's firing", states(d))
-	}
+	p, a, b, next := firingUnderEvaluator(t, lease)
 	before := len(a.releases())
 	p.cut()
 	waitFor(t, lease+3*time.Second, "b to take the lease", func() bool { return b.n.Status().Evaluating })
