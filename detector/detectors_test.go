@@ -1317,3 +1317,44 @@ func TestAudit_perKeyKeysAtTheCrossing(t *testing.T) {
 			a.Time.Sub(t0), a.Value, measured, a.Keys[0].Key, a.Keys[0].Count)
 	}
 }
+
+// TestNotices_late: a server that stamps a request's start (Apache's %t)
+// writes a slow request's line after those of the requests that ended
+// meanwhile: a hanging backend's 504s, 30 s slow, come late and are not
+// counted. After a month-like stretch of lines in order (which must not
+// drown them), a minute in which one request in ten hangs says so, once,
+// with the fix; lines in order, or a few late ones, say nothing.
+func TestNotices_late(t *testing.T) {
+	rules := []Rule{{Name: "requests", Type: Rate, Window: time.Minute, Threshold: 1000}}
+	run := func(slowEvery int, slowFrom time.Duration) []Notice {
+		var got []Notice
+		eng, err := NewEngine(rules, Options{Notice: func(x Notice) { got = append(got, x) }})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var e parsers.Event
+		for i := range 200_000 { // 10 a second for 5.5 hours
+			at := time.Duration(i) * 100 * time.Millisecond
+			e.Reset()
+			e.Time = t0.Add(at)
+			if slowEvery > 0 && at >= slowFrom && i%slowEvery == 0 {
+				e.Time = e.Time.Add(-30 * time.Second) // its start: it ended now
+				e.Status = 504
+			}
+			eng.Observe(&e)
+		}
+		eng.Flush()
+		return got
+	}
+	if got := run(0, 0); len(got) != 0 {
+		t.Errorf("lines in order: %+v, want no notice", got)
+	}
+	if got := run(5000, 0); len(got) != 0 {
+		t.Errorf("one request in 5,000 slow: %+v, want no notice", got)
+	}
+	got := run(10, 5*time.Hour)
+	if len(got) != 1 || got[0].Kind != "late" || !strings.Contains(got[0].Text, "raise settings.skew") ||
+		!strings.Contains(got[0].Text, "20 of the ") {
+		t.Errorf("one request in ten slow after 5 hours: %+v, want one late notice", got)
+	}
+}

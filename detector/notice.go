@@ -17,7 +17,7 @@ import (
 // not an alert: nothing is wrong with the site.
 type Notice struct {
 	Time time.Time
-	// Kind is "missing-field" or "proxy".
+	// Kind is "missing-field", "proxy" or "late".
 	Kind string
 	// Field is the field the notice is about ("client_ip").
 	Field string
@@ -87,10 +87,31 @@ type proxyWatch struct {
 	start, from time.Time
 }
 
+// A late notice is given once lateNoticeMin events came late within
+// lateNoticePeriod of event time, at least one in lateNoticeShare of the
+// events since the first of them: a stretch, not the whole log, so that a
+// daemon's month of ordinary lines does not drown a hanging backend's
+// minute of late ones.
+const (
+	lateNoticeMin    = 20
+	lateNoticeShare  = 100
+	lateNoticePeriod = time.Minute
+)
+
+// lateWatch counts the late events of the current stretch.
+type lateWatch struct {
+	from   int64  // the stretch's start, event time in ns
+	events uint64 // the engine's events before it
+	late   uint64 // late events in it
+	begun  bool   // a stretch began
+	done   bool
+}
+
 // notices watches the log for what the engine should say once.
 type notices struct {
-	fields []*fieldWatch
-	proxy  *proxyWatch // nil when no rule keys on client_ip
+	lateWatch lateWatch
+	fields    []*fieldWatch
+	proxy     *proxyWatch // nil when no rule keys on client_ip
 	// proxyKey is the proxy's address once the proxy notice is given:
 	// per-client rules with a learned normal leave it out.
 	proxyKey string
@@ -265,6 +286,32 @@ func (p *proxyWatch) leadAt() uint64 {
 }
 
 var proxySeed = maphash.MakeSeed()
+
+// late counts one late event of e (older than its newest time less the
+// skew), at t; past the share, it says once that the log is out of time
+// order, and what to do. It costs nothing on events in order.
+func (n *notices) late(e *Engine, t int64) {
+	w := &n.lateWatch
+	if w.done {
+		return
+	}
+	if !w.begun || e.wmNs-w.from > int64(lateNoticePeriod) {
+		w.from, w.events, w.late, w.begun = e.wmNs, e.events-1, 0, true
+	}
+	w.late++
+	seen := e.events - w.events
+	if w.late < lateNoticeMin || w.late*lateNoticeShare < seen {
+		return
+	}
+	w.done = true
+	at := time.Unix(0, e.wmNs).UTC()
+	n.add(Notice{Time: at, Kind: "late",
+		Text: fmt.Sprintf("%d of the %d events since %s came more than the skew (%s) behind the newest time and were not counted (late): "+
+			"the log is out of time order — files read out of order (give them oldest first), servers' logs merged with delays, or a server that stamps a request's start "+
+			"(Apache's %%t) so that a slow request, a hanging backend's 5xx, comes late; raise settings.skew "+
+			"(replay: --skew) to the longest delay, up to 1h (Apache: or log %%{end:[%%d/%%b/%%Y:%%H:%%M:%%S %%z]}t for %%t)",
+			w.late, seen, time.Unix(0, w.from).UTC().Format(time.TimeOnly), e.opts.Skew)})
+}
 
 func missingField(w *fieldWatch, at time.Time) Notice {
 	what := fmt.Sprintf("no %s in the first %d requests", w.field.Name, noticeAfter)

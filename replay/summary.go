@@ -10,6 +10,7 @@ import (
 	"github.com/sentinel-dev/sentinel/actions"
 	"github.com/sentinel-dev/sentinel/alert"
 	"github.com/sentinel-dev/sentinel/config"
+	"github.com/sentinel-dev/sentinel/detector"
 	"github.com/sentinel-dev/sentinel/internal/delivery"
 )
 
@@ -67,7 +68,7 @@ func (r *Result) writeSummary(w io.Writer, cfg *config.Config) {
 		}
 		fmt.Fprintf(w, "  future: %s, not counted\n", what)
 	}
-	if es.Late*100 > es.Events {
+	if es.Late*100 > es.Events && !slices.ContainsFunc(eng.Notices(), func(x detector.Notice) bool { return x.Kind == "late" }) {
 		fmt.Fprintf(w, "  hint: %d%% of the events were late, so the rules did not count them: the log is out of time order\n"+
 			"        (several files at once? give them oldest first) — or raise the allowance with --skew 1m\n", es.Late*100/es.Events)
 	}
