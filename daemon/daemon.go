@@ -261,7 +261,14 @@ const AuditFile = "actions.jsonl"
 func (d *Daemon) newEngine(cfg *config.Config) (*detector.Engine, error) {
 	eopts := cfg.EngineOptions()
 	eopts.Notice = func(n detector.Notice) {
-		d.log.Warn("notice", "kind", n.Kind, "field", n.Field, "rules", n.Rules, "text", n.Text)
+		args := []any{"kind", n.Kind}
+		if n.Field != "" {
+			args = append(args, "field", n.Field)
+		}
+		if len(n.Rules) > 0 {
+			args = append(args, "rules", n.Rules)
+		}
+		d.log.Warn("notice", append(args, "text", n.Text)...)
 	}
 	eopts.Emit = d.transition
 	d.fleetEngine(&eopts)
