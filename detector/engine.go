@@ -380,7 +380,7 @@ func (e *Engine) observe(ev *parsers.Event, p *Prepared) {
 		e.watermark, e.wmNs = ev.Time, t
 	} else if t < e.wmNs-int64(e.opts.Skew) {
 		e.late++
-		e.notices.late(e, t)
+		e.notices.late(e)
 		return
 	}
 	x := &e.ev

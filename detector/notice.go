@@ -288,9 +288,9 @@ func (p *proxyWatch) leadAt() uint64 {
 var proxySeed = maphash.MakeSeed()
 
 // late counts one late event of e (older than its newest time less the
-// skew), at t; past the share, it says once that the log is out of time
+// skew); past the share, it says once that the log is out of time
 // order, and what to do. It costs nothing on events in order.
-func (n *notices) late(e *Engine, t int64) {
+func (n *notices) late(e *Engine) {
 	w := &n.lateWatch
 	if w.done {
 		return
