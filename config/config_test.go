@@ -850,6 +850,31 @@ func TestParse_oneAgentIsClient(t *testing.T) {
 	}
 }
 
+// TestParse_warmupShare: warmup_share is a share that holds a site-wide
+// rule's warmup_floor back while its events are an ordinary share of
+// critical_when's share.of, refused at its line without either.
+func TestParse_warmupShare(t *testing.T) {
+	rule := func(evidence, perKey, baseline string) string {
+		return "defaults: false\nrules:\n  - name: r\n    group_by: client_ip\n    match: {method: POST, status: 401}\n" + evidence +
+			"    detector:\n      type: rate\n      per_key: " + perKey + "\n      window: 1m\n      baseline: {factor: 5, floor: 1/s" + baseline + "}\n"
+	}
+	share := "    critical_when: {share: {of: {method: POST}, at_least: 70%}}\n"
+	c, err := Parse("x.yaml", []byte(rule(share, "false", ", warmup_floor: 8/s, warmup_share: 40%")), noEnv)
+	if err != nil || c.Rules[0].Baseline.WarmupShare != 0.4 {
+		t.Fatalf("warmup_share 40%%: %v, %+v", err, c)
+	}
+	for _, tt := range []struct{ evidence, perKey, baseline, want string }{
+		{share, "false", ", warmup_floor: 8/s, warmup_share: 140%", "x.yaml:11: rules[0].detector.baseline.warmup_share"},
+		{share, "false", ", warmup_share: 40%", "x.yaml:11: rules[0].detector.baseline.warmup_share: holds warmup_floor back while the share is ordinary: set warmup_floor too"},
+		{"", "false", ", warmup_floor: 8/s, warmup_share: 40%", "x.yaml:10: rules[0].detector.baseline.warmup_share: is a share of critical_when's share.of events: set critical_when.share too"},
+		{share, "true", ", warmup_floor: 8/s, warmup_share: 40%", "x.yaml:11: rules[0].detector.baseline.warmup_share: is for rules over the whole site, not per key"},
+	} {
+		if _, err := Parse("x.yaml", []byte(rule(tt.evidence, tt.perKey, tt.baseline)), noEnv); err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%q per_key %s %q: error %v, want %q", tt.evidence, tt.perKey, tt.baseline, err, tt.want)
+		}
+	}
+}
+
 // TestParse_beyondBusiest: beyond_busiest names a field for a per-key rate
 // rule, refused at its line on another rule or on the group_by field
 // itself.

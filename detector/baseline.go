@@ -24,6 +24,10 @@ type learned struct {
 	// share, when set, makes the value a share of the events it counts
 	// (a ratio), whose noise is binomial.
 	share func() uint64
+	// ordinary, when set (Baseline.WarmupShare), reports whether the
+	// window's events are a share of their evidence's events that people
+	// make by themselves: the warm-up floor is held back meanwhile.
+	ordinary func() bool
 
 	init     bool
 	n        float64 // values learned
@@ -47,8 +51,9 @@ func newLearned(b *Baseline, window, tick time.Duration, poisson, partial bool) 
 // learned, and learn a drip starting then as its normal.
 func (l *learned) threshold(at, start time.Time) (th float64, ready bool, why string) {
 	b := l.cfg
+	floor := b.WarmupFloor > 0 && !b.Down && (l.ordinary == nil || !l.ordinary())
 	if !l.init {
-		if b.WarmupFloor > 0 && !b.Down {
+		if floor {
 			return max(b.WarmupFloor, b.Floor), true, ""
 		}
 		return math.Inf(1), false, "warm-up: nothing learned yet"
@@ -58,7 +63,7 @@ func (l *learned) threshold(at, start time.Time) (th float64, ready bool, why st
 		return th, false, fmt.Sprintf("baseline %.3g under the floor %.3g: too little traffic to miss", l.mean, b.Floor)
 	}
 	if left := l.warmup() - at.Sub(start); left > 0 {
-		if b.WarmupFloor > 0 && !b.Down {
+		if floor {
 			return max(th, b.WarmupFloor), true, ""
 		}
 		return th, false, "warm-up: " + left.Round(time.Second).String() + " left"

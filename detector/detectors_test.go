@@ -627,6 +627,48 @@ func TestEvidence(t *testing.T) {
 			t.Errorf("98%% failing: %+v, want critical", got)
 		}
 	})
+	t.Run("a busy site's mistyped passwords during the warm-up", func(t *testing.T) {
+		// 40 log-in posts a second, a quarter failing: 10 failures a second,
+		// past the warm-up floor of 8, from people (the failures' share is
+		// ordinary). The rule learns them as the site's normal and stays
+		// quiet; stuffing in the warm-up past five times that normal (60
+		// failures a second more) fires within its minute, and only then.
+		failed := All{post, &Range{Field: LookupField("status"), Ranges: []NumRange{{401, 401}}}}
+		r := Rule{Name: "failures", Type: Rate, Window: time.Minute, Severity: alert.Warning, Match: failed,
+			Evidence: &Evidence{ShareOf: post, Share: 0.7},
+			Baseline: &Baseline{Factor: 5, Floor: 1, Warmup: 30 * time.Minute, WarmupFloor: 8, WarmupShare: 0.4, HalfLife: 6 * time.Hour}}
+		stuffing := 10 * time.Minute
+		mk := func(wave bool) []line {
+			var lines []line
+			for i := range 40 * 40 * 60 {
+				status := 302
+				if i%4 == 0 {
+					status = 401
+				}
+				// From the log's first line (run's, coldWindow before t0):
+				// the failures pass the floor from the start.
+				lines = append(lines, line{time.Duration(i)*25*time.Millisecond - coldWindow, fmt.Sprintf("10.%d.%d.1", i/250%250, i%250), "POST", uas[i%3], status})
+			}
+			for i := range 60 * 120 {
+				if wave {
+					lines = append(lines, line{stuffing + time.Duration(i)*time.Second/60, fmt.Sprintf("198.51.%d.%d", i/250%250, i%250), "POST", uas[0], 401})
+				}
+			}
+			return lines
+		}
+		if got := run(t, r, mk(false)); len(got) != 0 {
+			t.Errorf("ordinary failures: %+v, want nothing", got)
+		}
+		got := run(t, r, mk(true))
+		if len(got) != 2 || got[0].Time.Sub(t0) < stuffing || got[0].Time.Sub(t0) > stuffing+time.Minute ||
+			got[1].State != alert.Resolved || got[1].Time.Sub(t0) < stuffing+2*time.Minute {
+			t.Errorf("stuffing in the warm-up: %+v, want one episode from its start to its end", got)
+		}
+		r.Baseline.WarmupShare = 0
+		if got := run(t, r, mk(false)); len(got) == 0 {
+			t.Errorf("without warmup_share: nothing, want the floor to fire on the ordinary failures (the test's premise)")
+		}
+	})
 }
 
 // TestNotices: a log without client addresses says once which rules it

@@ -186,6 +186,13 @@ func (e *evidence) load(rs *RuleSnapshot) error {
 	return nil
 }
 
+// ordinary reports whether the rule's events over the window are under
+// share of the events passing ShareOf, with enough of those to tell (see
+// [Baseline.WarmupShare]).
+func (e *evidence) ordinary(share float64) bool {
+	return e.sumOf >= minEvidenceEvents && float64(e.s.w.total) < share*float64(e.sumOf)
+}
+
 // signs returns the signs that hold over the window, in words.
 func (e *evidence) signs() []string {
 	var out []string

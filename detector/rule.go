@@ -52,6 +52,16 @@ type Baseline struct {
 	// minutes is not missed while the normal is learned. 0: no firing
 	// during the warm-up.
 	WarmupFloor float64
+	// WarmupShare, with WarmupFloor and an evidence share (critical_when's
+	// share: failed log-ins among log-in posts), holds the warm-up floor
+	// back while the rule's events are under this share (0 to 1) of the
+	// share's events in the window, with at least minEvidenceEvents of
+	// those: people mistyping their passwords (10–25% of log-ins fail), on
+	// a site busy enough that their failures alone pass the floor (1,500
+	// requests a second: 9 a second against 8). Meanwhile the rule learns
+	// as one without a warm-up floor: the value is the site's normal, not
+	// an attack's, and nothing fires until the warm-up ends. 0: not used.
+	WarmupShare float64
 	// KeyShare, for a per-key rule, also holds each key to this share
 	// (0 to 1) of all the rule's events in the window: on a busy site an
 	// office's or a carrier's NAT carries a few per cent of the requests,

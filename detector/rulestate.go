@@ -102,6 +102,9 @@ func newRuleState(r Rule, opts *Options) *ruleState {
 		if r.Type == Ratio {
 			s.base.share = func() uint64 { return s.w.total }
 		}
+		if b.WarmupShare > 0 && s.ev != nil && s.ev.of != nil {
+			s.base.ordinary = func() bool { return s.ev.ordinary(b.WarmupShare) }
+		}
 	}
 	s.samples = make([][]byte, 0, opts.Samples)
 	s.live, _ = s.k.(liveKind)

@@ -177,6 +177,16 @@ func (b *Baseline) problems(r *Rule) []Problem {
 		bad("warmup_floor", "is for rules going up: the level at which the rule may fire while it learns")
 	}
 	switch {
+	case !finite(b.WarmupShare) || b.WarmupShare >= 1:
+		bad("warmup_share", "must be a share from 0 up to, not including, 100%%")
+	case b.WarmupShare > 0 && b.WarmupFloor == 0:
+		bad("warmup_share", "holds warmup_floor back while the share is ordinary: set warmup_floor too")
+	case b.WarmupShare > 0 && (r.Evidence == nil || r.Evidence.Share == 0):
+		bad("warmup_share", "is a share of critical_when's share.of events: set critical_when.share too")
+	case b.WarmupShare > 0 && r.PerKey:
+		bad("warmup_share", "is for rules over the whole site, not per key")
+	}
+	switch {
 	case !finite(b.KeyShare) || b.KeyShare < 0 || b.KeyShare >= 1:
 		bad("key_share", "must be a share from 0 up to, not including, 100%%")
 	case b.KeyShare > 0 && !r.PerKey:

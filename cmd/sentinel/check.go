@@ -271,7 +271,11 @@ func describe(r detector.Rule) string {
 		s = fmt.Sprintf("%s %s %s baseline%s, %s %s, warm-up %s", what, strings.Join(parts, " and "), dir, over, floor,
 			strings.TrimSpace(alert.FormatValue(b.Floor, unit)), alert.FormatDuration(b.Warmup))
 		if b.WarmupFloor > 0 {
-			s += " (fires at " + strings.TrimSpace(alert.FormatValue(max(b.WarmupFloor, b.Floor), unit)) + " meanwhile)"
+			s += " (fires at " + strings.TrimSpace(alert.FormatValue(max(b.WarmupFloor, b.Floor), unit)) + " meanwhile"
+			if b.WarmupShare > 0 && r.Evidence != nil {
+				s += ", unless under " + strings.TrimSpace(alert.FormatValue(b.WarmupShare, alert.Share)) + " of " + detector.BlockName(r.Evidence.ShareOf)
+			}
+			s += ")"
 		}
 	case r.Type == detector.Distinct:
 		s = fmt.Sprintf("distinct %s ≥ %s%s", r.Field.Name, alert.FormatValue(r.Threshold, ""), over)
