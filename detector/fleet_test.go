@@ -126,6 +126,25 @@ func TestFleet_deltasAndRemote(t *testing.T) {
 	}
 }
 
+// TestFleet_remoteWarmupShare: the fleet's evaluator has no evidence of
+// its own (the share of failed log-ins among log-in posts is not shared):
+// a rule with warmup_share keeps its warm-up floor there, and does not
+// trip over the missing share.
+func TestFleet_remoteWarmupShare(t *testing.T) {
+	post := NewEquals(LookupField("method"), []string{"POST"})
+	rule := Rule{Name: "failures", Type: Rate, Window: time.Minute, Match: post, Fleet: true, Fingerprint: "f",
+		Evidence: &Evidence{ShareOf: post, Share: 0.7},
+		Baseline: &Baseline{Factor: 5, Floor: 1, Warmup: 30 * time.Minute, WarmupFloor: 8, WarmupShare: 0.4, HalfLife: time.Hour}}
+	remote, err := NewRemote([]Rule{rule}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, ok, err := remote.Evaluate("failures", t0, Measure{Value: 9, Count: 540})
+	if err != nil || !ok || a.State != alert.Firing {
+		t.Errorf("9/s in the warm-up: %+v, %v, %v; want firing on the floor", a, ok, err)
+	}
+}
+
 // TestFleetSlots: a slot keeps each distinct hash once (0 included), at
 // most MaxDeltaHashes, then counts every event as dropped; take
 // empties it for the next bucket.
