@@ -796,6 +796,8 @@ func TestDefault_matchers(t *testing.T) {
 		{"POST", "/me/sessions", "", 200, false, false},
 		{"POST", "/tv/register", "", 201, false, false},
 		{"POST", "/API/v1/sessions", "", 401, false, true},
+		{"POST", "/login", "", 419, false, true}, // Laravel: posted without the form's token
+		{"POST", "/login", "", 302, false, false},
 	}
 	for _, tt := range tests {
 		ev := event(tt.method, tt.path, tt.query, tt.status, "203.0.113.9", "Mozilla/5.0")
@@ -1133,6 +1135,82 @@ func checkOffender(t *testing.T, firing []alert.Alert, fire bool, start, from ti
 			if len(a.Keys) == 0 || a.Keys[0].Key != offender {
 				t.Errorf("alert at %v names %v, want %s first", a.Time.Sub(start), a.Keys, offender)
 			}
+		}
+	}
+}
+
+// TestDefault_loginSurge: where a failed form log-in redirects back to the
+// form as one that worked does (Laravel, Symfony, Spring: 302 either way),
+// the failure rules cannot tell stuffing from people; the default
+// login-surge counts every log-in post, whatever its answer. A site's
+// people (a page load, then a post, at 0.5 a second) for 45 minutes, then
+// 5 posts a second from new addresses that loaded nothing: it fires within
+// a minute, critical for the cold posts, naming an address; the people
+// alone raise nothing.
+func TestDefault_loginSurge(t *testing.T) {
+	c := Default()
+	var surge detector.Cond
+	for _, r := range c.Rules {
+		if r.Name == "login-surge" {
+			surge = r.Match
+		}
+	}
+	if surge == nil {
+		t.Fatal("defaults lack login-surge")
+	}
+	for _, tt := range []struct {
+		method, path string
+		status       int
+		want         bool
+	}{
+		{"POST", "/login", 302, true}, {"POST", "/login", 200, true}, {"POST", "/users/sign_in", 303, true},
+		{"POST", "/api/v1/sessions", 201, true}, {"GET", "/login", 200, false}, {"POST", "/users", 302, false},
+	} {
+		if got := detector.Matches(surge, event(tt.method, tt.path, "", tt.status, "203.0.113.9", "Mozilla/5.0")); got != tt.want {
+			t.Errorf("%s %s %d: login-surge counts = %v, want %v", tt.method, tt.path, tt.status, got, tt.want)
+		}
+	}
+	start := time.Date(2026, 11, 25, 8, 0, 0, 0, time.UTC)
+	wave := 45 * time.Minute
+	for _, stuffing := range []bool{false, true} {
+		var firing []alert.Alert
+		opts := c.EngineOptions()
+		opts.Emit = func(a alert.Alert) {
+			if a.State == alert.Firing {
+				firing = append(firing, a)
+			}
+		}
+		e, err := detector.NewEngine(c.Rules, opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := 0
+		send := func(at time.Duration, method, path string, status int, addr string) {
+			ev := event(method, path, "", status, addr, "Mozilla/5.0 (X11; Linux x86_64)")
+			ev.Time = start.Add(at)
+			e.Observe(ev)
+		}
+		for at := time.Duration(0); at < time.Hour; at += 100 * time.Millisecond {
+			if at%(2*time.Second) == 0 { // a person: the form, then the post
+				addr := fmt.Sprintf("10.1.%d.%d", n>>8&255, n&255)
+				send(at, "GET", "/login", 200, addr)
+				send(at+50*time.Millisecond, "POST", "/login", 302, addr)
+				n++
+			} else {
+				send(at, "GET", "/dashboard", 200, fmt.Sprintf("10.2.0.%d", int(at/time.Second)%200+1))
+			}
+			if stuffing && at >= wave && at < wave+2*time.Minute && at%(200*time.Millisecond) == 0 {
+				send(at, "POST", "/login", 302, fmt.Sprintf("198.51.%d.%d", n>>8&255, n&255))
+				n++
+			}
+		}
+		e.Flush()
+		switch {
+		case !stuffing && len(firing) > 0:
+			t.Errorf("people alone: %s fired at +%v", firing[0].Rule, firing[0].Time.Sub(start))
+		case stuffing && (len(firing) == 0 || firing[0].Rule != "login-surge" || firing[0].Time.Before(start.Add(wave)) ||
+			firing[0].Time.After(start.Add(wave+time.Minute)) || firing[0].Severity != alert.Critical || len(firing[0].Keys) == 0):
+			t.Errorf("stuffing answered 302: %+v, want login-surge critical within a minute of +%v, naming an address", firing, wave)
 		}
 	}
 }
