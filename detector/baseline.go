@@ -105,7 +105,11 @@ func (l *learned) level() float64 {
 		th = max(th, l.mean+b.Sigmas*sd)
 	}
 	if l.share != nil {
-		th = min(th, 1) // a share past 100% would never fire
+		// At most halfway from the normal to every event: a normal
+		// learned over windows of a few events each (a small site's
+		// log-ins) has a spread that puts mean plus sigmas past 100%, and
+		// no share, however plain (96% of 185 log-ins failing), would fire.
+		th = min(th, max(b.Floor, (1+min(max(l.mean, 0), 1))/2))
 	}
 	return th
 }

@@ -1104,6 +1104,49 @@ func TestRatio_baseline(t *testing.T) {
 	}
 }
 
+// TestRatio_baselineSmallSite: a small site's log-in posts (one a minute
+// or so, a quarter failing) give windows of a handful of posts, whose
+// shares range from 0 to 100%: the learned spread puts the normal plus 5
+// sigmas past 100%. A wave of 0.6 tries a second, 96% failing, must still
+// fire: the threshold is at most halfway from the normal to 100%.
+func TestRatio_baselineSmallSite(t *testing.T) {
+	s := time.Second
+	failed := &Range{Field: LookupField("status"), Ranges: []NumRange{{401, 401}}}
+	r := Rule{Name: "share", Type: Ratio, Of: failed, Window: 5 * time.Minute, MinEvents: 50,
+		Baseline: &Baseline{Sigmas: 5, Floor: 0.3, Warmup: 30 * time.Minute, HalfLife: 6 * time.Hour}}
+	rng := rand.New(rand.NewPCG(7, 13))
+	var got []alert.Alert
+	eng, err := NewEngine([]Rule{r}, Options{Emit: func(a alert.Alert) { got = append(got, a) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var e parsers.Event
+	post := func(at time.Duration, status int) {
+		e.Reset()
+		e.Time, e.ClientIP, e.Status = t0.Add(at), []byte("10.0.0.1"), status
+		eng.Observe(&e)
+	}
+	wave := 2 * time.Hour
+	for at := time.Duration(0); at < wave+10*time.Minute; {
+		status := 302
+		if rng.IntN(4) == 0 {
+			status = 401
+		}
+		post(at, status)
+		at += time.Duration(rng.ExpFloat64() * float64(60*s))
+		for ; at >= wave && at < wave+10*time.Minute && rng.IntN(25) != 0; at += s * 10 / 6 { // 0.6 a second, 96% failing
+			post(at, 401)
+		}
+	}
+	eng.Flush()
+	if len(got) == 0 || got[0].State != alert.Firing || got[0].Time.Sub(t0) < wave || got[0].Time.Sub(t0) > wave+5*time.Minute {
+		t.Fatalf("got %+v, want the wave to fire within its first minutes", got)
+	}
+	if a := got[0]; a.Threshold > (1+a.Baseline)/2+1e-3 {
+		t.Errorf("threshold %v over a normal of %v, want at most halfway to 100%%", a.Threshold, a.Baseline)
+	}
+}
+
 func TestRound(t *testing.T) {
 	for v, want := range map[float64]float64{0: 0, 240.12345: 240.123, 1.0004: 1, 0.038123: 0.03812, 3.0 / 3600: 0.0008333, -0.5: -0.5} {
 		if got := round(v); got != want {
