@@ -808,7 +808,7 @@ func (d *decoder) rule(n *yaml.Node, path string) (detector.Rule, bool) {
 	var detNode *yaml.Node
 	var exclude []detector.Cond
 	mentions := map[string]bool{}
-	d.mapping(n, path, []string{"name", "description", "title", "severity", "critical_when", "match", "exclude", "detector", "group_by", "distinct", "for", "clear", "fleet"}, func(key string, k, v *yaml.Node) {
+	d.mapping(n, path, []string{"name", "description", "title", "severity", "critical_when", "match", "exclude", "detector", "group_by", "distinct", "for", "keep_firing_for", "clear", "fleet"}, func(key string, k, v *yaml.Node) {
 		p := join(path, key)
 		switch key {
 		case "title":
@@ -856,6 +856,8 @@ func (d *decoder) rule(n *yaml.Node, path string) (detector.Rule, bool) {
 			}
 		case "for":
 			r.For, _ = d.duration(v, p)
+		case "keep_firing_for":
+			r.KeepFiringFor, _ = d.duration(v, p)
 		case "fleet":
 			r.Fleet, _ = d.boolean(v, p)
 		case "clear":

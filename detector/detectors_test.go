@@ -1147,6 +1147,31 @@ func TestRatio_baselineSmallSite(t *testing.T) {
 	}
 }
 
+// TestEngine_keepFiringFor: a key that crosses its limit and falls back
+// every minute or so (an office arriving at nine) is one episode with
+// keep_firing_for, resolved once it has stayed clear that long; without
+// it, an episode each time.
+func TestEngine_keepFiringFor(t *testing.T) {
+	s := time.Second
+	var events []ev
+	for c := range 3 { // 30 s at 8/s, then 40 s at 1/s, three times
+		at := time.Duration(c) * 70 * s
+		events = append(events, burst(at, 30*s, 240, "10.0.0.1")...)
+		events = append(events, burst(at+30*s, 40*s, 40, "10.0.0.1")...)
+	}
+	events = append(events, burst(210*s, 5*time.Minute, 300, "10.0.0.1")...) // then 1/s
+	r := rateRule(10*s, 5)
+	got, _, _ := replay(t, r, byTime(events), Options{})
+	if len(got) != 6 {
+		t.Errorf("without keep_firing_for: %v, want three episodes", got)
+	}
+	r.KeepFiringFor = 2 * time.Minute
+	got, _, _ = replay(t, r, byTime(events), Options{})
+	if len(got) != 2 || got[1].State != alert.Resolved || got[1].At < 170*s+2*time.Minute || got[1].At > 170*s+2*time.Minute+15*s {
+		t.Errorf("keep_firing_for 2m: %v, want one episode, resolved 2m after the last burst (2m20s to 2m50s) cleared", got)
+	}
+}
+
 func TestRound(t *testing.T) {
 	for v, want := range map[float64]float64{0: 0, 240.12345: 240.123, 1.0004: 1, 0.038123: 0.03812, 3.0 / 3600: 0.0008333, -0.5: -0.5} {
 		if got := round(v); got != want {

@@ -161,6 +161,12 @@ type Rule struct {
 
 	// For is how long the condition must hold before the rule fires.
 	For time.Duration
+	// KeepFiringFor is how long a firing rule's value must stay clear
+	// (under Threshold*Clear) before it resolves: a busy NAT or an office
+	// arriving at nine crosses and clears a per-client limit every minute
+	// or two, and without it each crossing is a page and a resolution. 0:
+	// it resolves at the first boundary its value is clear.
+	KeepFiringFor time.Duration
 	// Clear is the hysteresis: a firing rule resolves when its value drops
 	// below Threshold*Clear. 0 means [DefaultClear].
 	Clear float64

@@ -48,6 +48,7 @@ type ruleState struct {
 	state        state
 	firedAs      alert.Severity // the severity the episode fired with
 	pendingSince time.Time
+	clearSince   time.Time // while firing: when the value went clear (KeepFiringFor); zero when it is not
 	since        time.Time
 	peak         float64
 	peakSet      bool
@@ -258,7 +259,7 @@ func (s *ruleState) fireOnEvent(at time.Time, v, th float64) alert.Alert {
 	if s.state == stateInactive {
 		s.pendingSince = at
 	}
-	s.state, s.since, s.peak, s.peakSet = stateFiring, s.pendingSince, 0, false
+	s.state, s.since, s.peak, s.peakSet, s.clearSince = stateFiring, s.pendingSince, 0, false, time.Time{}
 	s.firings++
 	s.onEvent = true
 	a := s.alert(alert.Firing, at, v, th)
@@ -324,7 +325,7 @@ func (s *ruleState) evaluate(at time.Time) (alert.Alert, bool) {
 				why = "held since " + s.pendingSince.Format(time.TimeOnly) + ", for: " + s.rule.For.String() + " not reached"
 				break
 			}
-			s.state, s.since, s.peak, s.peakSet = stateFiring, s.pendingSince, 0, false
+			s.state, s.since, s.peak, s.peakSet, s.clearSince = stateFiring, s.pendingSince, 0, false, time.Time{}
 			if k, ok := s.k.(sincer); ok {
 				s.since = k.since(s.pendingSince)
 			}
@@ -342,9 +343,16 @@ func (s *ruleState) evaluate(at time.Time) (alert.Alert, bool) {
 			why = "firing: " + why + ", holding"
 		case ready && crosses(v, clear, down, false):
 			s.note(v, down)
+			s.clearSince = time.Time{}
 			why = "firing"
+		case s.rule.KeepFiringFor > 0 && (s.clearSince.IsZero() || at.Sub(s.clearSince) < s.rule.KeepFiringFor):
+			if s.clearSince.IsZero() {
+				s.clearSince = at
+			}
+			why = "firing: clear since " + s.clearSince.Format(time.TimeOnly) + ", keep_firing_for: " + s.rule.KeepFiringFor.String() + " not reached"
 		default:
 			s.state, st, why = stateInactive, alert.Resolved, "resolved"
+			s.clearSince = time.Time{}
 		}
 	}
 	if s.base != nil {

@@ -121,6 +121,9 @@ func (r *Rule) Problems(res time.Duration) []Problem {
 	if r.For < 0 {
 		bad("for", "must not be negative")
 	}
+	if r.KeepFiringFor < 0 {
+		bad("keep_firing_for", "must not be negative")
+	}
 	if e, _ := lookupKind(r.Type); e.problems != nil {
 		ps = append(ps, e.problems(r)...)
 	}

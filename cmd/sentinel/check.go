@@ -292,6 +292,9 @@ func describe(r detector.Rule) string {
 	if r.For > 0 {
 		s += ", for " + alert.FormatDuration(r.For)
 	}
+	if r.KeepFiringFor > 0 {
+		s += ", firing until clear for " + alert.FormatDuration(r.KeepFiringFor)
+	}
 	if e := r.Evidence; e != nil {
 		var signs []string
 		if e.Cold > 0 {
