@@ -1215,6 +1215,21 @@ func TestDefault_loginSurge(t *testing.T) {
 	}
 }
 
+// TestDefault_keepFiringFor: the per-client and per-network defaults
+// resolve only after 2 minutes clear (an office crossing and clearing its
+// limit every minute is one episode); the site-wide rules at once.
+func TestDefault_keepFiringFor(t *testing.T) {
+	for _, r := range Default().Rules {
+		want := time.Duration(0)
+		if r.PerKey && r.Type == detector.Rate {
+			want = 2 * time.Minute
+		}
+		if r.KeepFiringFor != want {
+			t.Errorf("%s: keep_firing_for %v, want %v", r.Name, r.KeepFiringFor, want)
+		}
+	}
+}
+
 // TestDefault_loginFailureSpreadBusySite replays a busy site's ordinary
 // failed log-ins from the log's first line through the default
 // login-failure-spread rule: 1,000 requests a second, 2% log-ins, a

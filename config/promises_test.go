@@ -319,6 +319,8 @@ func TestParse_badInputs(t *testing.T) {
 			"x.yaml:3: rules[0].description: unclosed ${"},
 		{"negative for", "rules:\n  - name: r\n    for: -1s\n    detector: {type: rate, window: 1m, threshold: 1/s}\n",
 			"x.yaml:3: rules[0].for: must not be negative"},
+		{"negative keep_firing_for", "rules:\n  - name: r\n    keep_firing_for: -1m\n    detector: {type: rate, window: 1m, threshold: 1/s}\n",
+			"x.yaml:3: rules[0].keep_firing_for: must not be negative"},
 		{"clear 0", "rules:\n  - name: r\n    clear: 0\n    detector: {type: rate, window: 1m, threshold: 1/s}\n",
 			"x.yaml:3: rules[0].clear: must be within 0 (exclusive) and 1"},
 		{"a tab inside a line", "rules:\n  - name: r\n    detector: {type: rate, window: 1m,\tthreshold: 1/s}\n  - name: r\n    detector: {type: rate, window: 1m, threshold: 1/s}\n",
