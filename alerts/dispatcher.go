@@ -921,6 +921,10 @@ func (q *queue) held1(now time.Time) {
 	}
 }
 
+// DigestRule is the rule name of the digest of what the cap held back: no
+// rule's measure, so its notification gives its count alone.
+const DigestRule = "sentinel-digest"
+
 // digest sums up the transitions the cap held back in the last minute.
 func (d *Dispatcher) digest(q *queue) (alert.Alert, bool) {
 	q.mu.Lock()
@@ -944,7 +948,7 @@ func (d *Dispatcher) digest(q *queue) (alert.Alert, bool) {
 	if since.IsZero() || since.After(now) {
 		since = now
 	}
-	return alert.Alert{Rule: "sentinel-digest", Title: "Notifications", State: alert.Firing, Time: now, Since: since, Severity: alert.Warning, Value: float64(total), Unit: " held back", Keys: []alert.KeyCount{},
+	return alert.Alert{Rule: DigestRule, Title: "Notifications", State: alert.Firing, Time: now, Since: since, Severity: alert.Warning, Value: float64(total), Unit: " held back", Keys: []alert.KeyCount{},
 		Site: d.opts.Site, Labels: d.opts.Labels,
 		Description: fmt.Sprintf("%d more notifications in the last minute were held back by the cap of %d a minute: %s",
 			total, d.opts.MaxPerMinute, strings.Join(parts, ", "))}, true

@@ -291,9 +291,7 @@ func memberLine(m alert.Alert, inc *alert.Incident, esc alert.Escaper) string {
 			alert.FormatDuration(m.Time.Sub(m.Since)), alert.FormatValue(m.Peak, m.Unit))
 	}
 	since := m.Since.UTC().Format(time.TimeOnly)
-	if m.Threshold == 0 && m.Count == 0 {
-		// No rule's measure (the digest of what the cap held back): its
-		// value alone.
+	if m.Rule == DigestRule {
 		return fmt.Sprintf("%s firing since %s: %s", head, since, alert.FormatValue(m.Value, m.Unit))
 	}
 	s := fmt.Sprintf("%s firing since %s: %s; %s events", head, since, measure(m, esc), eventCount(m))

@@ -285,6 +285,9 @@ func NewRemote(rules []Rule, opts Options) (*Remote, error) {
 		unit := s.k.unit()
 		s.k = &remoteKind{s: s, unit_: unit}
 		s.live, s.judge, s.distinct, s.ev = nil, nil, nil, nil
+		if s.base != nil {
+			s.base.ordinary = nil // it read the evidence: the fleet's shared counts carry no share, so the warm-up floor holds
+		}
 		r.rules[rule.Name] = s
 		r.order = append(r.order, rule.Name)
 	}

@@ -104,7 +104,7 @@ func newRuleState(r Rule, opts *Options) *ruleState {
 			s.base.share = func() uint64 { return s.w.total }
 		}
 		if b.WarmupShare > 0 && s.ev != nil && s.ev.of != nil {
-			s.base.ordinary = func() bool { return s.ev != nil && s.ev.ordinary(b.WarmupShare) } // a fleet evaluator (Remote) has no evidence: the floor holds
+			s.base.ordinary = func() bool { return s.ev.ordinary(b.WarmupShare) }
 		}
 	}
 	s.samples = make([][]byte, 0, opts.Samples)
