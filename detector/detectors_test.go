@@ -627,6 +627,27 @@ func TestEvidence(t *testing.T) {
 			t.Errorf("98%% failing: %+v, want critical", got)
 		}
 	})
+	t.Run("the share's events leave the window where no failure was", func(t *testing.T) {
+		// Ten minutes of log-ins that all work, a post a second, then only
+		// failures: the rule fires 45 s in, with 45 failures among 60
+		// posts in its window (75%). The posts counted in buckets without
+		// a failure must leave the window too, or the share stays diluted
+		// by posts long gone.
+		failed := All{post, &Range{Field: LookupField("status"), Ranges: []NumRange{{401, 401}}}}
+		r := Rule{Name: "failures", Type: Rate, Window: time.Minute, Threshold: 0.75, Severity: alert.Warning, Match: failed,
+			Evidence: &Evidence{ShareOf: post, Share: 0.7}}
+		var lines []line
+		for i := range 600 {
+			lines = append(lines, line{time.Duration(i) * s, fmt.Sprintf("10.0.%d.%d", i/250, i%250), "POST", uas[i%3], 302})
+		}
+		for i := range 180 {
+			lines = append(lines, line{10*time.Minute + time.Duration(i)*s, fmt.Sprintf("198.51.100.%d", i%250), "POST", uas[0], 401})
+		}
+		got := run(t, r, lines)
+		if len(got) == 0 || got[0].Severity != alert.Critical || got[0].Time.Sub(t0) > 11*time.Minute {
+			t.Errorf("got %+v, want critical within the failures' first minute", got)
+		}
+	})
 	t.Run("a busy site's mistyped passwords during the warm-up", func(t *testing.T) {
 		// 40 log-in posts a second, a quarter failing: 10 failures a second,
 		// past the warm-up floor of 8, from people (the failures' share is

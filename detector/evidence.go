@@ -110,6 +110,7 @@ func (e *evidence) addOf(n int64) {
 	}
 	e.of[i]++
 	e.sumOf++
+	w.ring[i].side = true
 }
 
 func (e *evidence) expired(slot int) {
@@ -145,6 +146,7 @@ func (e *evidence) loadSlot(slot int, bs *BucketSnapshot) {
 	if e.of != nil {
 		e.of[slot] = bs.Of
 		e.sumOf += bs.Of
+		e.s.w.ring[slot].side = bs.Of > 0
 	}
 }
 

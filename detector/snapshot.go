@@ -173,7 +173,7 @@ func (s *ruleState) snapshot() (RuleSnapshot, error) {
 	saver, _ := s.k.(slotSaver)
 	for i := range s.w.ring {
 		bk := &s.w.ring[i]
-		if bk.count == 0 || bk.n < s.w.last-s.w.nb {
+		if bk.count == 0 && !bk.side || bk.n < s.w.last-s.w.nb {
 			continue
 		}
 		bs := BucketSnapshot{N: bk.n, Count: bk.count, Merged: bk.merged}

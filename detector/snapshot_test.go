@@ -284,3 +284,56 @@ func TestEvidence_restore(t *testing.T) {
 		}
 	})
 }
+
+// TestEvidence_restoreShare: the posts an evidence share counts in buckets
+// where the rule counted nothing (log-ins that worked, no failure) are
+// kept in a snapshot and restored, and leave the window after the restart
+// as they would have without it.
+func TestEvidence_restoreShare(t *testing.T) {
+	post := NewEquals(LookupField("method"), []string{"POST"})
+	failed := All{post, &Range{Field: LookupField("status"), Ranges: []NumRange{{401, 401}}}}
+	rules := []Rule{{Name: "failures", Type: Rate, Window: time.Minute, Threshold: 100, Match: failed, Fingerprint: "a",
+		Evidence: &Evidence{ShareOf: post, Share: 0.7}}}
+	// A post a second; every fifth second's fails.
+	var e parsers.Event
+	feed := func(eng *Engine, from, to int) {
+		for i := from; i < to; i++ {
+			e.Reset()
+			e.Time, e.ClientIP, e.Method, e.Status = t0.Add(time.Duration(i)*time.Second), []byte("10.0.0.1"), []byte("POST"), 302
+			if i%5 == 0 {
+				e.Status = 401
+			}
+			eng.Observe(&e)
+		}
+	}
+	counts := func(eng *Engine) [2]uint64 {
+		s := eng.rules[0]
+		return [2]uint64{s.w.total, s.ev.sumOf}
+	}
+	whole, _ := NewEngine(rules, Options{})
+	split, _ := NewEngine(rules, Options{})
+	feed(whole, 0, 100)
+	feed(split, 0, 100)
+	snap, err := split.Snapshot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, _ := json.Marshal(snap)
+	var back Snapshot
+	if err := json.Unmarshal(data, &back); err != nil {
+		t.Fatal(err)
+	}
+	restored, _ := NewEngine(rules, Options{})
+	if _, err := restored.Restore(&back); err != nil {
+		t.Fatal(err)
+	}
+	from := 100
+	for _, to := range []int{130, 200, 400} {
+		feed(whole, from, to)
+		feed(restored, from, to)
+		from = to
+		if w, r := counts(whole), counts(restored); w != r || w[1] > 61 {
+			t.Errorf("at %ds: failures and posts in the window %v restored, %v without a restart (at most 61 posts)", to, r, w)
+		}
+	}
+}

@@ -39,6 +39,11 @@ type bucket struct {
 	count  uint64       // matching events
 	keys   *SpaceSaving // group_by keys; nil until the bucket's first key
 	merged bool         // keys are summed into the window's Counter
+	// side: something was counted into the slot beside the rule's own
+	// events (an evidence share's events, which the engine counts for
+	// every event): the slot expires through the kind even when count
+	// is 0.
+	side bool
 }
 
 // window is a rule's sliding window, the part every detector kind shares:
@@ -157,8 +162,10 @@ func (w *window) expire(i int) {
 			}
 		}
 		bk.count = 0
+	} else if bk.side {
+		w.expired(i)
 	}
-	bk.merged = false
+	bk.merged, bk.side = false, false
 }
 
 // reset empties the whole window, after a gap longer than the ring, and
@@ -166,7 +173,7 @@ func (w *window) expire(i int) {
 func (w *window) reset(n int64) {
 	for i := range w.ring {
 		bk := &w.ring[i]
-		if bk.count > 0 {
+		if bk.count > 0 || bk.side {
 			w.expired(i)
 			if bk.keys != nil && w.feed == nil {
 				bk.keys.Reset()
