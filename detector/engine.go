@@ -265,7 +265,7 @@ func NewEngine(rules []Rule, opts Options) (*Engine, error) {
 		}
 	}
 	e.ev.warm = e.warm
-	e.ov = newOverlap(len(e.rules))
+	e.ov = newOverlap(e.rules)
 	gates := make([]gate, len(e.rules))
 	for i, r := range e.rules {
 		gates[i] = r.gate

@@ -21,6 +21,11 @@ type overlap struct {
 	seen   [][]uint64 // seen[i][j]: events rule j matched while i was active
 	both   [][]uint64 // both[i][j]: of those, the ones rule i matched too
 
+	// match: per rule, its match: rules counting the same events by
+	// construction (one shared matcher) overlap fully before any event
+	// has been counted (see share).
+	match []Cond
+
 	// run and runN are the last events not counted in seen and both yet:
 	// runN events matched by the rules in run. Events in a row mostly
 	// match the same rules (page loads), so an event costs a comparison,
@@ -29,11 +34,12 @@ type overlap struct {
 	runN uint64
 }
 
-func newOverlap(rules int) *overlap {
-	n := min(rules, maxOverlapRules)
-	o := &overlap{n: n, seen: make([][]uint64, n), both: make([][]uint64, n)}
+func newOverlap(rules []*ruleState) *overlap {
+	n := min(len(rules), maxOverlapRules)
+	o := &overlap{n: n, seen: make([][]uint64, n), both: make([][]uint64, n), match: make([]Cond, n)}
 	for i := range n {
 		o.seen[i], o.both[i] = make([]uint64, n), make([]uint64, n)
+		o.match[i] = rules[i].rule.Match
 	}
 	return o
 }
@@ -92,7 +98,10 @@ func (o *overlap) flush() {
 
 // share is the overlap of rules i and j while i has been active: the
 // events both matched over the events either matched (0 to 1); 0 when i
-// is not active or nothing was counted.
+// is not active. Before anything was counted it is 1 for two rules whose
+// match is the same shared matcher, else 0: two rules over failed log-ins
+// that fire at the same boundary are one incident, though no event came
+// between their firings.
 func (o *overlap) share(i, j int) float64 {
 	if i >= o.n || j >= o.n || o.active&(1<<i) == 0 {
 		return 0
@@ -101,16 +110,46 @@ func (o *overlap) share(i, j int) float64 {
 	both := o.both[i][j]
 	either := o.seen[i][i] + o.seen[i][j] - both
 	if either == 0 {
+		if sameEvents(o.match[i], o.match[j]) {
+			return 1
+		}
 		return 0
 	}
 	return float64(both) / float64(either)
+}
+
+// sameEvents reports whether two matches hold for the same events by
+// construction: the same shared matcher, with the same kind of event.
+// Other conditions are not compared (false).
+func sameEvents(a, b Cond) bool {
+	switch a := a.(type) {
+	case *Shared:
+		b, ok := b.(*Shared)
+		return ok && a == b
+	case KindIs:
+		b, ok := b.(KindIs)
+		return ok && a == b
+	case All:
+		b, ok := b.(All)
+		if !ok || len(a) != len(b) || len(a) == 0 {
+			return false
+		}
+		for i := range a {
+			if !sameEvents(a[i], b[i]) {
+				return false
+			}
+		}
+		return true
+	}
+	return false
 }
 
 // Overlap returns how much the matching events of rules a and b overlapped
 // since a became pending or firing: the events both matched over the
 // events either matched, from 0 (none in common) to 1 (the same events).
 // It is 0 when a is not pending or firing, when either rule is unknown or
-// past the first 64 rules, or before any event. The daemon groups the
+// past the first 64 rules, or before any event (1 then for two rules
+// matching one shared matcher's events). The daemon groups the
 // rules of one incident by it.
 func (e *Engine) Overlap(a, b string) float64 {
 	i, j := e.ruleIndex(a), e.ruleIndex(b)

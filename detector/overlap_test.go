@@ -60,6 +60,34 @@ func TestEngine_Overlap(t *testing.T) {
 	}
 }
 
+// TestOverlap_oneMatcher: two rules over one shared matcher's events
+// (failed log-ins: their rate and their addresses) that fire at the same
+// boundary overlap fully before any event comes after their firing, so
+// that the daemon makes them one incident; a rule over other events does
+// not, and once events are counted they decide.
+func TestOverlap_oneMatcher(t *testing.T) {
+	path := LookupField("path")
+	failed := &Shared{Name: "failed", Cond: NewEquals(path, []string{"/login"})}
+	requests := KindIs(parsers.KindRequest)
+	states := []*ruleState{{rule: Rule{Match: All{requests, failed}}}, {rule: Rule{Match: All{requests, failed}}},
+		{rule: Rule{Match: All{requests, NewEquals(path, []string{"/login"})}}}}
+	o := newOverlap(states)
+	o.setActive(0, true)
+	o.setActive(1, true)
+	for _, tt := range []struct {
+		i, j int
+		want float64
+	}{{0, 1, 1}, {1, 0, 1}, {0, 2, 0}, {2, 0, 0}} {
+		if got := o.share(tt.i, tt.j); got != tt.want {
+			t.Errorf("before any event: share(%d, %d) = %v, want %v", tt.i, tt.j, got, tt.want)
+		}
+	}
+	o.add(0b001) // an event rule 0 alone matched (a filter of its own would do that)
+	if got := o.share(0, 1); got != 0 {
+		t.Errorf("after an event of rule 0 alone: share(0, 1) = %v, want 0", got)
+	}
+}
+
 // TestEngine_ViewMeasures: the view gives what a notification's headline
 // needs: a rate's rate now besides its window's average, the distinct
 // count, the peak while firing, and why a baseline rule cannot fire yet.
@@ -104,7 +132,11 @@ func itoa(n int) string {
 func TestOverlap_runs(t *testing.T) {
 	rng := rand.New(rand.NewPCG(7, 8))
 	const n = 5
-	o := newOverlap(n)
+	states := make([]*ruleState, n)
+	for i := range states {
+		states[i] = &ruleState{}
+	}
+	o := newOverlap(states)
 	var seen, both [n][n]uint64
 	active := uint64(0)
 	masks := []uint64{0, 0b00011, 0b00011, 0b00011, 0b10110, 0b11111, 0b00100}
