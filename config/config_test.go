@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -877,6 +878,30 @@ func TestParse_warmupShare(t *testing.T) {
 	}
 }
 
+// TestParse_shareFloor: share_floor is a floor in the rule's unit that
+// holds while critical_when's share does; refused at its line without
+// that share or on a per-key rule.
+func TestParse_shareFloor(t *testing.T) {
+	rule := func(evidence, perKey, baseline string) string {
+		return "defaults: false\nrules:\n  - name: r\n    group_by: client_ip\n    match: {method: POST, status: 401}\n" + evidence +
+			"    detector:\n      type: rate\n      per_key: " + perKey + "\n      window: 1m\n      baseline: {factor: 5, floor: 1/s" + baseline + "}\n"
+	}
+	share := "    critical_when: {share: {of: {method: POST}, at_least: 70%}}\n"
+	c, err := Parse("x.yaml", []byte(rule(share, "false", ", share_floor: 18/m")), noEnv)
+	if err != nil || c.Rules[0].Baseline.ShareFloor != 0.3 {
+		t.Fatalf("share_floor 18/m: %v, %+v", err, c)
+	}
+	for _, tt := range []struct{ evidence, perKey, baseline, want string }{
+		{share, "false", ", share_floor: lots", "x.yaml:11: rules[0].detector.baseline"},
+		{"", "false", ", share_floor: 18/m", "x.yaml:10: rules[0].detector.baseline.share_floor: holds while critical_when's share does: set critical_when.share too"},
+		{share, "true", ", share_floor: 18/m", "x.yaml:11: rules[0].detector.baseline.share_floor: is for rules over the whole site, not per key"},
+	} {
+		if _, err := Parse("x.yaml", []byte(rule(tt.evidence, tt.perKey, tt.baseline)), noEnv); err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%q per_key %s %q: error %v, want %q", tt.evidence, tt.perKey, tt.baseline, err, tt.want)
+		}
+	}
+}
+
 // TestParse_beyondBusiest: beyond_busiest names a field for a per-key rate
 // rule, refused at its line on another rule or on the group_by field
 // itself.
@@ -1212,6 +1237,82 @@ func TestDefault_loginSurge(t *testing.T) {
 			firing[0].Time.After(start.Add(wave+time.Minute)) || firing[0].Severity != alert.Critical || len(firing[0].Keys) == 0):
 			t.Errorf("stuffing answered 302: %+v, want login-surge critical within a minute of +%v, naming an address", firing, wave)
 		}
+	}
+}
+
+// TestDefault_slowStuffingSmallSite: a small site (a log-in every 45 s, a
+// quarter failing, a page view every 5 s) stuffed for 10 minutes at a try
+// every 2 s from fresh addresses, one or two tries each, nearly all
+// failing, each loading the form first (no cold posts): the defaults fire
+// within a minute, critical (the failures' share), with the addresses and
+// behind a proxy that hides them; the people alone raise nothing.
+func TestDefault_slowStuffingSmallSite(t *testing.T) {
+	c := Default()
+	start := time.Date(2026, 11, 25, 0, 0, 0, 0, time.UTC)
+	wave := 60 * time.Minute
+	for _, tt := range []struct {
+		name            string
+		stuffing, proxy bool
+	}{{"people", false, false}, {"stuffing", true, false}, {"stuffing behind a proxy", true, true}} {
+		t.Run(tt.name, func(t *testing.T) {
+			var firing []alert.Alert
+			opts := c.EngineOptions()
+			opts.Emit = func(a alert.Alert) {
+				if a.State == alert.Firing {
+					firing = append(firing, a)
+				}
+			}
+			e, err := detector.NewEngine(c.Rules, opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			send := func(at time.Duration, method, path string, status int, addr string) {
+				if tt.proxy {
+					addr = "10.0.0.2"
+				}
+				ev := event(method, path, "", status, addr, "Mozilla/5.0 (X11; Linux x86_64)")
+				ev.Time = start.Add(at)
+				e.Observe(ev)
+			}
+			n, tries := 0, 0
+			for at := time.Duration(0); at < wave+15*time.Minute; at += time.Second {
+				if at%(45*time.Second) == 0 {
+					addr, status := fmt.Sprintf("10.1.%d.%d", n>>8&255, n&255), 302
+					if n%4 == 0 {
+						status = 200 // the form again: a mistyped password
+					}
+					send(at, "GET", "/login", 200, addr)
+					send(at+2*time.Second, "POST", "/login", status, addr)
+					n++
+				} else if at%(5*time.Second) == 0 {
+					send(at, "GET", "/dashboard", 200, fmt.Sprintf("10.2.0.%d", int(at/time.Second)%50+1))
+				}
+				if tt.stuffing && at >= wave && at < wave+10*time.Minute && at%(2*time.Second) == 0 {
+					addr, status := fmt.Sprintf("198.51.%d.%d", (tries*5/7)>>8&255, (tries*5/7)&255), 200
+					if tries%50 == 0 {
+						status = 302
+					}
+					send(at, "GET", "/login", 200, addr)
+					send(at+500*time.Millisecond, "POST", "/login", status, addr)
+					tries++
+				}
+			}
+			e.Flush()
+			if !tt.stuffing {
+				if len(firing) > 0 {
+					t.Errorf("people alone: %s fired at +%v", firing[0].Rule, firing[0].Time.Sub(start))
+				}
+				return
+			}
+			// The site-wide failure rules: one address failing (the proxy's)
+			// is login-failure-client's, which a proxy's notice may hush.
+			i := slices.IndexFunc(firing, func(a alert.Alert) bool {
+				return a.Rule == "login-failure-burst" || a.Rule == "login-failure-spread" || a.Rule == "login-failure-share"
+			})
+			if i < 0 || firing[i].Time.Before(start.Add(wave)) || firing[i].Time.After(start.Add(wave+time.Minute)) || firing[i].Severity != alert.Critical {
+				t.Errorf("slow stuffing: %+v, want a site-wide log-in failure rule critical within a minute of +%v", firing, wave)
+			}
+		})
 	}
 }
 

@@ -998,7 +998,7 @@ func (d *decoder) baseline(n *yaml.Node, path string, typ detector.Type) *detect
 	b := &detector.Baseline{Warmup: defaultWarmup, HalfLife: defaultHalfLife}
 	factorSet := false
 	if !(n.Kind == yaml.ScalarNode && n.Tag == "!!null") {
-		d.mapping(n, path, []string{"factor", "sigmas", "floor", "warmup", "warmup_floor", "warmup_share", "key_share", "one_agent_is_client", "half_life", "direction"}, func(key string, k, v *yaml.Node) {
+		d.mapping(n, path, []string{"factor", "sigmas", "floor", "warmup", "warmup_floor", "warmup_share", "share_floor", "key_share", "one_agent_is_client", "half_life", "direction"}, func(key string, k, v *yaml.Node) {
 			p := join(path, key)
 			switch key {
 			case "factor":
@@ -1027,6 +1027,14 @@ func (d *decoder) baseline(n *yaml.Node, path string, typ detector.Type) *detect
 				}
 			case "warmup_share":
 				b.WarmupShare, _ = d.share(v, p)
+			case "share_floor":
+				if s, ok := d.scalar(v, p); ok {
+					f, err := parseThreshold(s, typ)
+					if err != nil {
+						d.errorf(v, p, "%v", err)
+					}
+					b.ShareFloor = f
+				}
 			case "key_share":
 				if v.Kind == yaml.ScalarNode && (v.Value == "0" || v.Value == "0%") {
 					break // off, as when it is left out

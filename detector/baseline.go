@@ -28,6 +28,10 @@ type learned struct {
 	// window's events are a share of their evidence's events that people
 	// make by themselves: the warm-up floor is held back meanwhile.
 	ordinary func() bool
+	// evidenced, when set (Baseline.ShareFloor), reports whether the
+	// evidence's share holds over the window: the share floor is the floor
+	// meanwhile.
+	evidenced func() bool
 
 	init     bool
 	n        float64 // values learned
@@ -97,7 +101,7 @@ func (l *learned) level() float64 {
 		}
 		return th
 	}
-	th := b.Floor
+	th := l.floor()
 	if b.Factor > 0 {
 		th = max(th, l.mean*b.Factor)
 	}
@@ -112,6 +116,15 @@ func (l *learned) level() float64 {
 		th = min(th, max(b.Floor, (1+min(max(l.mean, 0), 1))/2))
 	}
 	return th
+}
+
+// floor is the least threshold the normal may set: the floor, or the
+// share floor while the evidence holds if it is lower.
+func (l *learned) floor() float64 {
+	if b := l.cfg; b.ShareFloor > 0 && b.ShareFloor < b.Floor && l.evidenced != nil && l.evidenced() {
+		return b.ShareFloor
+	}
+	return l.cfg.Floor
 }
 
 // learn folds a boundary's value into the normal. A value past the

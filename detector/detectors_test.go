@@ -690,6 +690,98 @@ func TestEvidence(t *testing.T) {
 			t.Errorf("without warmup_share: nothing, want the floor to fire on the ordinary failures (the test's premise)")
 		}
 	})
+	t.Run("a small site's slow stuffing: nearly every log-in failing lowers the floor", func(t *testing.T) {
+		// A site of a log-in every 30 s, a quarter failing. At 40 minutes,
+		// stuffing at a try every 2 s from fresh addresses, one or two
+		// tries each, 98% failing: 0.36 new addresses a second reach the
+		// floor of 30 after 84 s; the share floor of 10, once 20 log-in
+		// posts show nearly all failing, within the minute. One address
+		// failing at the same pace, or twelve people failing in a busy
+		// quarter of an hour (a third of the log-ins), do not fire.
+		failed := All{post, &Range{Field: LookupField("status"), Ranges: []NumRange{{401, 401}}}}
+		r := Rule{Name: "spread", Type: Distinct, Field: ipField(), Window: 5 * time.Minute, Severity: alert.Warning, Match: failed,
+			Evidence: &Evidence{ShareOf: post, Share: 0.7},
+			Baseline: &Baseline{Factor: 4, Floor: 30, ShareFloor: 10, Warmup: 30 * time.Minute, HalfLife: 6 * time.Hour}}
+		start := 40 * time.Minute
+		mk := func(attack string) []line {
+			var lines []line
+			for i := range 120 {
+				status := 302
+				if i%4 == 0 {
+					status = 401
+				}
+				lines = append(lines, line{time.Duration(i) * 30 * s, fmt.Sprintf("10.0.%d.%d", i/200, i%200+1), "POST", uas[i%3], status})
+			}
+			switch attack {
+			case "stuffing":
+				for i := range 300 {
+					status := 401
+					if i%50 == 0 {
+						status = 302
+					}
+					// Addresses change every 1.4 tries on average: 60%
+					// one try, 40% two.
+					lines = append(lines, line{start + time.Duration(i)*2*s, fmt.Sprintf("198.51.%d.%d", (i*5/7)/250, (i*5/7)%250), "POST", uas[0], status})
+				}
+			case "one address":
+				for i := range 300 {
+					lines = append(lines, line{start + time.Duration(i)*2*s, "198.51.100.7", "POST", uas[0], 401})
+				}
+			case "busy people":
+				// 36 log-ins in 15 minutes from as many people, a third failing.
+				for i := range 36 {
+					status := 302
+					if i%3 == 0 {
+						status = 401
+					}
+					lines = append(lines, line{start + time.Duration(i)*25*s, fmt.Sprintf("10.1.0.%d", i+1), "POST", uas[i%3], status})
+				}
+			}
+			return lines
+		}
+		got := run(t, r, mk("stuffing"))
+		if len(got) == 0 || got[0].Time.Sub(t0) > start+time.Minute || got[0].Severity != alert.Critical {
+			t.Errorf("slow stuffing: %+v, want critical within its first minute", got)
+		}
+		for _, quiet := range []string{"", "one address", "busy people"} {
+			if got := run(t, r, mk(quiet)); len(got) != 0 {
+				t.Errorf("%q: %+v, want nothing", quiet, got)
+			}
+		}
+		r.Baseline.ShareFloor = 0
+		if got := run(t, r, mk("stuffing")); len(got) == 0 || got[0].Time.Sub(t0) < start+80*s {
+			t.Errorf("without share_floor: %+v, want the floor to hold it past 80 s (the test's premise)", got)
+		}
+	})
+	t.Run("the share floor holds while the episode lasts", func(t *testing.T) {
+		// Stuffing at a try every 2 s for 20 minutes on a small site, and
+		// every two minutes a spell of 20 s in which the bot's tries work
+		// (a list's valid pairs): the failures' share dips under the
+		// evidence's 70% (20 of 30), their rate stays past the share
+		// floor's clear level (0.33/s against 0.24/s). One episode, not
+		// one per dip.
+		failed := All{post, &Range{Field: LookupField("status"), Ranges: []NumRange{{401, 401}}}}
+		r := Rule{Name: "burst", Type: Rate, Window: time.Minute, Severity: alert.Warning, Match: failed,
+			Evidence: &Evidence{ShareOf: post, Share: 0.7},
+			Baseline: &Baseline{Factor: 5, Floor: 1, ShareFloor: 0.3, Warmup: 30 * time.Minute, HalfLife: 6 * time.Hour}}
+		start := 40 * time.Minute
+		var lines []line
+		for i := range 140 { // and 10 minutes after the wave
+			lines = append(lines, line{time.Duration(i) * 30 * s, fmt.Sprintf("10.0.0.%d", i+1), "POST", uas[i%3], 302})
+		}
+		for i := range 600 {
+			at := time.Duration(i) * 2 * s
+			status := 401
+			if at%(2*time.Minute) >= 100*s {
+				status = 302 // 20 s in every 2 minutes: a third of the window's tries work
+			}
+			lines = append(lines, line{start + at, fmt.Sprintf("198.51.%d.%d", i/250, i%250), "POST", uas[0], status})
+		}
+		got := run(t, r, lines)
+		if len(got) != 2 || got[0].Time.Sub(t0) > start+time.Minute || got[1].State != alert.Resolved || got[1].Time.Sub(t0) < start+20*time.Minute {
+			t.Errorf("got %d alerts: %+v, want one episode from the first minute to the end", len(got), got)
+		}
+	})
 }
 
 // TestNotices: a log without client addresses says once which rules it

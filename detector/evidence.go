@@ -195,6 +195,13 @@ func (e *evidence) ordinary(share float64) bool {
 	return e.sumOf >= minEvidenceEvents && float64(e.s.w.total) < share*float64(e.sumOf)
 }
 
+// shareHolds reports whether the share sign holds over the window: the
+// rule's events at least critical_when's share of the share's events, with
+// enough of those to tell.
+func (e *evidence) shareHolds() bool {
+	return e.sumOf >= minEvidenceEvents && float64(e.s.w.total) >= e.cfg.Share*float64(e.sumOf)
+}
+
 // signs returns the signs that hold over the window, in words.
 func (e *evidence) signs() []string {
 	var out []string
@@ -203,7 +210,7 @@ func (e *evidence) signs() []string {
 		out = append(out, fmt.Sprintf("%s of %s from addresses that loaded no page first",
 			alert.Thousands(e.sumC), alert.Thousands(total)))
 	}
-	if e.of != nil && e.sumOf >= minEvidenceEvents && float64(total) >= e.cfg.Share*float64(e.sumOf) {
+	if e.of != nil && e.shareHolds() {
 		out = append(out, fmt.Sprintf("%s of %s %s", alert.Thousands(total), alert.Thousands(e.sumOf), BlockName(e.cfg.ShareOf)))
 	}
 	if e.agents != nil && e.s.w.last-e.s.w.nb >= e.agentsFrom {

@@ -286,7 +286,9 @@ func NewRemote(rules []Rule, opts Options) (*Remote, error) {
 		s.k = &remoteKind{s: s, unit_: unit}
 		s.live, s.judge, s.distinct, s.ev = nil, nil, nil, nil
 		if s.base != nil {
-			s.base.ordinary = nil // it read the evidence: the fleet's shared counts carry no share, so the warm-up floor holds
+			// They read the evidence: the fleet's shared counts carry no
+			// share, so the warm-up floor and the floor hold.
+			s.base.ordinary, s.base.evidenced = nil, nil
 		}
 		r.rules[rule.Name] = s
 		r.order = append(r.order, rule.Name)

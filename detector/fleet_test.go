@@ -128,13 +128,13 @@ func TestFleet_deltasAndRemote(t *testing.T) {
 
 // TestFleet_remoteWarmupShare: the fleet's evaluator has no evidence of
 // its own (the share of failed log-ins among log-in posts is not shared):
-// a rule with warmup_share keeps its warm-up floor there, and does not
-// trip over the missing share.
+// a rule with warmup_share keeps its warm-up floor there, one with
+// share_floor its floor, and neither trips over the missing share.
 func TestFleet_remoteWarmupShare(t *testing.T) {
 	post := NewEquals(LookupField("method"), []string{"POST"})
 	rule := Rule{Name: "failures", Type: Rate, Window: time.Minute, Match: post, Fleet: true, Fingerprint: "f",
 		Evidence: &Evidence{ShareOf: post, Share: 0.7},
-		Baseline: &Baseline{Factor: 5, Floor: 1, Warmup: 30 * time.Minute, WarmupFloor: 8, WarmupShare: 0.4, HalfLife: time.Hour}}
+		Baseline: &Baseline{Factor: 5, Floor: 1, ShareFloor: 0.3, Warmup: 30 * time.Minute, WarmupFloor: 8, WarmupShare: 0.4, HalfLife: time.Hour}}
 	remote, err := NewRemote([]Rule{rule}, Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -142,6 +142,16 @@ func TestFleet_remoteWarmupShare(t *testing.T) {
 	a, ok, err := remote.Evaluate("failures", t0, Measure{Value: 9, Count: 540})
 	if err != nil || !ok || a.State != alert.Firing {
 		t.Errorf("9/s in the warm-up: %+v, %v, %v; want firing on the floor", a, ok, err)
+	}
+	// After the warm-up, with a normal learned, 0.5/s is under the floor of
+	// 1/s: the share floor of 0.3/s needs the share, which the fleet lacks.
+	a, ok, err = remote.Evaluate("failures", t0.Add(40*time.Minute), Measure{Value: 0.1, Count: 6})
+	if err != nil || !ok || a.State != alert.Resolved {
+		t.Errorf("0.1/s after the warm-up: %+v, %v, %v; want resolved", a, ok, err)
+	}
+	a, ok, err = remote.Evaluate("failures", t0.Add(41*time.Minute), Measure{Value: 0.5, Count: 30})
+	if err != nil || ok {
+		t.Errorf("0.5/s after the warm-up: %+v, %v, %v; want nothing (under the floor)", a, ok, err)
 	}
 }
 

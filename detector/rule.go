@@ -62,6 +62,18 @@ type Baseline struct {
 	// as one without a warm-up floor: the value is the site's normal, not
 	// an attack's, and nothing fires until the warm-up ends. 0: not used.
 	WarmupShare float64
+	// ShareFloor, with an evidence share (critical_when's share: failed
+	// log-ins among log-in posts), is the floor in Floor's place once the
+	// warm-up is over, while the evidence holds: the rule's events at least
+	// its at_least share of the share's events in the window, with at least
+	// minEvidenceEvents of those. People fail 10–25% of their log-ins; when
+	// nearly every one fails, from ten different addresses, it is stuffing
+	// however slow, and a small site's floor (30 addresses in 5 minutes)
+	// would only see a slow wave after a minute and a half. The learned
+	// normal times the factor still holds above it. It only lowers: at or
+	// above Floor it does nothing (a floor raised by replay --suggest
+	// leaves it behind). 0: not used.
+	ShareFloor float64
 	// KeyShare, for a per-key rule, also holds each key to this share
 	// (0 to 1) of all the rule's events in the window: on a busy site an
 	// office's or a carrier's NAT carries a few per cent of the requests,

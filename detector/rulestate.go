@@ -49,6 +49,7 @@ type ruleState struct {
 	firedAs      alert.Severity // the severity the episode fired with
 	pendingSince time.Time
 	clearSince   time.Time // while firing: when the value went clear (KeepFiringFor); zero when it is not
+	shareFloored bool      // Baseline.ShareFloor: the evidence held since the rule was last inactive
 	since        time.Time
 	peak         float64
 	peakSet      bool
@@ -105,6 +106,20 @@ func newRuleState(r Rule, opts *Options) *ruleState {
 		}
 		if b.WarmupShare > 0 && s.ev != nil && s.ev.of != nil {
 			s.base.ordinary = func() bool { return s.ev.ordinary(b.WarmupShare) }
+		}
+		if b.ShareFloor > 0 && s.ev != nil && s.ev.of != nil {
+			// Once seen, the share floor holds until the rule is inactive
+			// again: a slow wave near it, whose share of failures dips
+			// under the evidence's for a few seconds, must not resolve
+			// against the floor and fire again.
+			s.base.evidenced = func() bool {
+				if s.ev.shareHolds() {
+					s.shareFloored = true
+				} else if s.state == stateInactive {
+					s.shareFloored = false
+				}
+				return s.shareFloored
+			}
 		}
 	}
 	s.samples = make([][]byte, 0, opts.Samples)

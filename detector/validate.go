@@ -190,6 +190,16 @@ func (b *Baseline) problems(r *Rule) []Problem {
 		bad("warmup_share", "is for rules over the whole site, not per key")
 	}
 	switch {
+	case !finite(b.ShareFloor) || b.ShareFloor < 0:
+		bad("share_floor", "must be a number above 0")
+	case b.ShareFloor > 0 && b.Down:
+		bad("share_floor", "is for rules going up: the floor while nearly every event is the evidence's")
+	case b.ShareFloor > 0 && (r.Evidence == nil || r.Evidence.Share == 0):
+		bad("share_floor", "holds while critical_when's share does: set critical_when.share too")
+	case b.ShareFloor > 0 && r.PerKey:
+		bad("share_floor", "is for rules over the whole site, not per key")
+	}
+	switch {
 	case !finite(b.KeyShare) || b.KeyShare < 0 || b.KeyShare >= 1:
 		bad("key_share", "must be a share from 0 up to, not including, 100%%")
 	case b.KeyShare > 0 && !r.PerKey:

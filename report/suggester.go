@@ -110,8 +110,9 @@ type Suggestion struct {
 	// P50, P99, P999 and Max describe the distribution; the quantiles are
 	// within [HistogramError], Max is exact.
 	P50, P99, P999, Max float64
-	// Setting names what to change ("threshold", "floor", "window",
-	// "factor"), Current is its value now and Quiet the value that would
+	// Setting names what to change ("threshold", "floor", "floor and
+	// share_floor", "window", "factor"), Current is its value now (the
+	// floor's, for both floors) and Quiet the value that would
 	// have produced no alert on this log: past it in the safe direction.
 	// Quiet is NaN when no such value exists; Note says why.
 	Setting        string
@@ -170,6 +171,12 @@ func (s *Suggester) Suggestions() []Suggestion {
 			sg.Setting, sg.Current = "floor", r.Baseline.Floor
 			sg.Quiet = niceAbove(sg.Max)
 			sg.Note = "a floor above every value keeps it quiet whatever it learns"
+			if sf := r.Baseline.ShareFloor; sf > 0 && sf < sg.Quiet {
+				// The share floor is the floor while the evidence holds: it
+				// must rise too (or go).
+				sg.Setting = "floor and share_floor"
+				sg.Note = "share_floor is " + exactValue(sf, sg.Unit) + " now: both above every value keep it quiet whatever it learns"
+			}
 		case r.Type == detector.Ratio && sg.Max >= 1:
 			sg.Note = fmt.Sprintf("the share reached 100%% with at least %d events: raise min_events instead", r.MinEvents)
 		default:

@@ -45,6 +45,8 @@ func apply(r detector.Rule, sg Suggestion) detector.Rule {
 		r.Threshold = sg.Quiet
 	case "floor":
 		r.Baseline.Floor = sg.Quiet
+	case "floor and share_floor":
+		r.Baseline.Floor, r.Baseline.ShareFloor = sg.Quiet, sg.Quiet
 	case "factor":
 		r.Baseline.Factor = sg.Quiet
 	case "window":

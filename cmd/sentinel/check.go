@@ -268,8 +268,13 @@ func describe(r detector.Rule) string {
 		if b.Down {
 			dir, floor = "below", "on a baseline of at least"
 		}
+		floorText := strings.TrimSpace(alert.FormatValue(b.Floor, unit))
+		if b.ShareFloor > 0 && b.ShareFloor < b.Floor && r.Evidence != nil {
+			floorText += " (" + strings.TrimSpace(alert.FormatValue(b.ShareFloor, unit)) + " while " +
+				strings.TrimSpace(alert.FormatValue(r.Evidence.Share, alert.Share)) + " of " + detector.BlockName(r.Evidence.ShareOf) + ")"
+		}
 		s = fmt.Sprintf("%s %s %s baseline%s, %s %s, warm-up %s", what, strings.Join(parts, " and "), dir, over, floor,
-			strings.TrimSpace(alert.FormatValue(b.Floor, unit)), alert.FormatDuration(b.Warmup))
+			floorText, alert.FormatDuration(b.Warmup))
 		if b.WarmupFloor > 0 {
 			s += " (fires at " + strings.TrimSpace(alert.FormatValue(max(b.WarmupFloor, b.Floor), unit)) + " meanwhile"
 			if b.WarmupShare > 0 && r.Evidence != nil {
