@@ -54,6 +54,11 @@ type RuleSnapshot struct {
 	LateEvents   uint64           `json:"late"`
 	Firings      uint64           `json:"firings"`
 	FiredAs      alert.Severity   `json:"fired_as,omitempty"`
+	// ClearSince is when a firing rule's value went clear, for
+	// keep_firing_for; ShareFloored that its share floor holds for the
+	// episode (Baseline.ShareFloor).
+	ClearSince   time.Time `json:"clear_since,omitzero"`
+	ShareFloored bool      `json:"share_floored,omitempty"`
 	// KeyNormals are the learned normals of a per-key baseline's keys.
 	KeyNormals []KeyNormal `json:"key_normals,omitempty"`
 	// Distinct is the window's distinct values (a distinct rule's, or its
@@ -160,6 +165,7 @@ func (s *ruleState) snapshot() (RuleSnapshot, error) {
 		Name: s.rule.Name, Fingerprint: s.rule.Fingerprint, Last: s.w.last, State: stateNames[s.state],
 		PendingSince: s.pendingSince, Since: s.since, Start: s.start, LastSeen: s.lastSeen, Seen: s.seen,
 		Peak: s.peak, PeakSet: s.peakSet, Ticks: s.ticks, Matched: s.matched, LateEvents: s.late, Firings: s.firings, FiredAs: s.firedAs,
+		ClearSince: s.clearSince, ShareFloored: s.shareFloored,
 	}
 	if l := s.base; l != nil {
 		rs.BInit, rs.BN, rs.BMean, rs.BVar = l.init, l.n, l.mean, l.vr
@@ -263,6 +269,9 @@ func (s *ruleState) restore(rs *RuleSnapshot) error {
 		}
 	}
 	s.matched, s.late, s.firings, s.firedAs = rs.Matched, rs.LateEvents, rs.Firings, rs.FiredAs
+	if s.state == stateFiring {
+		s.clearSince, s.shareFloored = rs.ClearSince, rs.ShareFloored
+	}
 	return nil
 }
 

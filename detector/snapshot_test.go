@@ -1,9 +1,11 @@
 package detector
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"net/netip"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -336,4 +338,101 @@ func TestEvidence_restoreShare(t *testing.T) {
 			t.Errorf("at %ds: failures and posts in the window %v restored, %v without a restart (at most 61 posts)", to, r, w)
 		}
 	}
+}
+
+// TestSnapshot_episode: what holds a firing rule's episode together is
+// kept across a restart: keep_firing_for's clock (a rule clear for a
+// minute at the restart resolves when it would have, not two minutes
+// after it), and a share floor seen in the episode (a restart during a dip
+// of the share does not resolve the rule against the floor).
+func TestSnapshot_episode(t *testing.T) {
+	post := NewEquals(LookupField("method"), []string{"POST"})
+	failed := All{post, &Range{Field: LookupField("status"), Ranges: []NumRange{{401, 401}}}}
+	type line struct {
+		at     time.Duration
+		status int
+	}
+	run := func(t *testing.T, rule Rule, lines []line, cut time.Duration) []alert.Alert {
+		t.Helper()
+		var got []alert.Alert
+		opts := Options{Emit: func(a alert.Alert) { got = append(got, a) }}
+		eng, err := NewEngine([]Rule{rule}, opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var e parsers.Event
+		for i, l := range lines {
+			if cut > 0 && l.at >= cut && (i == 0 || lines[i-1].at < cut) {
+				snap, err := eng.Snapshot()
+				if err != nil {
+					t.Fatal(err)
+				}
+				data, _ := json.Marshal(snap)
+				var back Snapshot
+				if err := json.Unmarshal(data, &back); err != nil {
+					t.Fatal(err)
+				}
+				if eng, err = NewEngine([]Rule{rule}, opts); err != nil {
+					t.Fatal(err)
+				}
+				if _, err := eng.Restore(&back); err != nil {
+					t.Fatal(err)
+				}
+			}
+			e.Reset()
+			e.Time, e.ClientIP, e.Method, e.Status = t0.Add(l.at), []byte("198.51.100."+itoa(i%250+1)), []byte("POST"), l.status
+			eng.Observe(&e)
+		}
+		eng.Flush()
+		return got
+	}
+	t.Run("keep_firing_for", func(t *testing.T) {
+		// 30 s at 8 failures a second, then one a second: clear from about
+		// 40 s, resolved 2 minutes later. The restart at 100 s.
+		var lines []line
+		for i := range 240 {
+			lines = append(lines, line{time.Duration(i) * time.Second / 8, 401})
+		}
+		for i := range 300 {
+			lines = append(lines, line{30*time.Second + time.Duration(i)*time.Second, 401})
+		}
+		rule := Rule{Name: "r", Type: Rate, Window: 10 * time.Second, Threshold: 5, Match: failed, KeepFiringFor: 2 * time.Minute, Fingerprint: "a"}
+		whole, split := run(t, rule, lines, 0), run(t, rule, lines, 100*time.Second)
+		if len(whole) != 2 || len(split) != 2 || !whole[1].Time.Equal(split[1].Time) {
+			t.Errorf("restarted at 100 s: %v; without a restart %v: want the same resolution", times(split), times(whole))
+		}
+	})
+	t.Run("share_floor", func(t *testing.T) {
+		// A small site stuffed at a try every 2 s; from 10 minutes into
+		// the wave, half the tries work for 40 s (the share under 70%, the
+		// rate over the share floor's clear level). The restart in the dip.
+		var lines []line
+		for i := range 160 {
+			lines = append(lines, line{time.Duration(i) * 30 * time.Second, 302})
+		}
+		wave := 40 * time.Minute
+		for i := range 600 {
+			at, status := wave+time.Duration(i)*2*time.Second, 401
+			if at >= wave+10*time.Minute && at < wave+10*time.Minute+40*time.Second && i%2 == 0 {
+				status = 302
+			}
+			lines = append(lines, line{at, status})
+		}
+		slices.SortStableFunc(lines, func(a, b line) int { return cmp.Compare(a.at, b.at) })
+		rule := Rule{Name: "r", Type: Rate, Window: time.Minute, Severity: alert.Warning, Match: failed, Fingerprint: "a",
+			Evidence: &Evidence{ShareOf: post, Share: 0.7},
+			Baseline: &Baseline{Factor: 5, Floor: 1, ShareFloor: 0.3, Warmup: 30 * time.Minute, HalfLife: 6 * time.Hour}}
+		whole, split := run(t, rule, lines, 0), run(t, rule, lines, wave+10*time.Minute+30*time.Second)
+		if len(whole) != 2 || len(split) != 2 || !whole[1].Time.Equal(split[1].Time) {
+			t.Errorf("restarted in the dip: %v; without a restart %v: want one episode, the same", times(split), times(whole))
+		}
+	})
+}
+
+func times(as []alert.Alert) []string {
+	var out []string
+	for _, a := range as {
+		out = append(out, string(a.State)+" "+a.Time.Sub(t0).String())
+	}
+	return out
 }
