@@ -902,6 +902,29 @@ func TestParse_shareFloor(t *testing.T) {
 	}
 }
 
+// TestParse_keyOrdinaryShare: key_ordinary_share is a share for a per-key
+// rule with critical_when's share; refused at its line otherwise.
+func TestParse_keyOrdinaryShare(t *testing.T) {
+	rule := func(evidence, perKey, baseline string) string {
+		return "defaults: false\nrules:\n  - name: r\n    group_by: client_ip\n    match: {method: POST, status: 401}\n" + evidence +
+			"    detector:\n      type: rate\n      per_key: " + perKey + "\n      window: 1m\n      baseline: {factor: 5, floor: 1/s" + baseline + "}\n"
+	}
+	share := "    critical_when: {share: {of: {method: POST}, at_least: 70%}}\n"
+	c, err := Parse("x.yaml", []byte(rule(share, "true", ", key_ordinary_share: 40%")), noEnv)
+	if err != nil || c.Rules[0].Baseline.KeyOrdinaryShare != 0.4 {
+		t.Fatalf("key_ordinary_share 40%%: %v, %+v", err, c)
+	}
+	for _, tt := range []struct{ evidence, perKey, baseline, want string }{
+		{share, "true", ", key_ordinary_share: 100%", "x.yaml:11: rules[0].detector.baseline.key_ordinary_share"},
+		{share, "false", ", key_ordinary_share: 40%", "x.yaml:11: rules[0].detector.baseline.key_ordinary_share: is for per-key rules"},
+		{"", "true", ", key_ordinary_share: 40%", "x.yaml:10: rules[0].detector.baseline.key_ordinary_share: is a share of critical_when's share.of events: set critical_when.share too"},
+	} {
+		if _, err := Parse("x.yaml", []byte(rule(tt.evidence, tt.perKey, tt.baseline)), noEnv); err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%q per_key %s %q: error %v, want %q", tt.evidence, tt.perKey, tt.baseline, err, tt.want)
+		}
+	}
+}
+
 // TestParse_beyondBusiest: beyond_busiest names a field for a per-key rate
 // rule, refused at its line on another rule or on the group_by field
 // itself.

@@ -998,7 +998,7 @@ func (d *decoder) baseline(n *yaml.Node, path string, typ detector.Type) *detect
 	b := &detector.Baseline{Warmup: defaultWarmup, HalfLife: defaultHalfLife}
 	factorSet := false
 	if !(n.Kind == yaml.ScalarNode && n.Tag == "!!null") {
-		d.mapping(n, path, []string{"factor", "sigmas", "floor", "warmup", "warmup_floor", "warmup_share", "share_floor", "key_share", "one_agent_is_client", "half_life", "direction"}, func(key string, k, v *yaml.Node) {
+		d.mapping(n, path, []string{"factor", "sigmas", "floor", "warmup", "warmup_floor", "warmup_share", "share_floor", "key_share", "key_ordinary_share", "one_agent_is_client", "half_life", "direction"}, func(key string, k, v *yaml.Node) {
 			p := join(path, key)
 			switch key {
 			case "factor":
@@ -1040,6 +1040,8 @@ func (d *decoder) baseline(n *yaml.Node, path string, typ detector.Type) *detect
 					break // off, as when it is left out
 				}
 				b.KeyShare, _ = d.share(v, p)
+			case "key_ordinary_share":
+				b.KeyOrdinaryShare, _ = d.share(v, p)
 			case "one_agent_is_client":
 				b.OneAgentIsClient, _ = d.boolean(v, p)
 			case "half_life":

@@ -753,6 +753,55 @@ func TestEvidence(t *testing.T) {
 			t.Errorf("without share_floor: %+v, want the floor to hold it past 80 s (the test's premise)", got)
 		}
 	})
+	t.Run("an office logging in at nine through one address", func(t *testing.T) {
+		// A site of a log-in every 30 s from its people, a quarter failing.
+		// At 40 minutes an office arrives: 20 log-in posts a minute from one
+		// address for 15 minutes, a quarter failing (5 a minute, past the
+		// floor of 4). Its failures are an ordinary share of its own
+		// log-ins: no alert. One address failing 10 times a minute, every
+		// try, fires within its first minutes.
+		failed := All{post, &Range{Field: LookupField("status"), Ranges: []NumRange{{401, 401}}}}
+		ip := ipField()
+		r := Rule{Name: "client", Type: Rate, PerKey: true, GroupBy: ip, Window: 5 * time.Minute, Severity: alert.Warning, Match: failed,
+			Evidence: &Evidence{ShareOf: post, Share: 0.7},
+			Baseline: &Baseline{Factor: 4, Floor: 4.0 / 60, Warmup: 30 * time.Minute, WarmupFloor: 4.0 / 60, KeyShare: 0.1, KeyOrdinaryShare: 0.4, HalfLife: 24 * time.Hour}}
+		start := 40 * time.Minute
+		mk := func(who string) []line {
+			var lines []line
+			for i := range 120 {
+				status := 302
+				if i%4 == 0 {
+					status = 401
+				}
+				lines = append(lines, line{time.Duration(i) * 30 * s, fmt.Sprintf("10.0.%d.%d", i/200, i%200+1), "POST", uas[i%3], status})
+			}
+			for i := range 300 {
+				at := start + time.Duration(i)*3*s
+				switch {
+				case who == "office":
+					status := 302
+					if i%4 == 0 {
+						status = 401
+					}
+					lines = append(lines, line{at, "193.17.25.199", "POST", uas[i%3], status})
+				case who == "brute-forcer" && i%2 == 0:
+					lines = append(lines, line{at, "193.17.25.199", "POST", uas[0], 401})
+				}
+			}
+			return lines
+		}
+		if got := run(t, r, mk("office")); len(got) != 0 {
+			t.Errorf("the office: %+v, want nothing", got)
+		}
+		got := run(t, r, mk("brute-forcer"))
+		if len(got) == 0 || got[0].Time.Sub(t0) > start+5*time.Minute || len(got[0].Keys) == 0 || got[0].Keys[0].Key != "193.17.25.199" {
+			t.Errorf("the brute-forcer: %+v, want it fired and named within 5 minutes", got)
+		}
+		r.Baseline.KeyOrdinaryShare = 0
+		if got := run(t, r, mk("office")); len(got) == 0 {
+			t.Errorf("without key_ordinary_share: nothing, want the office to pass the floor (the test's premise)")
+		}
+	})
 	t.Run("the share floor holds while the episode lasts", func(t *testing.T) {
 		// Stuffing at a try every 2 s for 20 minutes on a small site, and
 		// every two minutes a spell of 20 s in which the bot's tries work

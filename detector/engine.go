@@ -456,7 +456,7 @@ func (e *Engine) observe(ev *parsers.Event, p *Prepared) {
 // matches (matched: a Preparer found it does).
 func (e *Engine) countOf(s *shareOf, n int64, x *Event, matched bool) {
 	if matched || s.gate.rest == nil || s.gate.rest.Match(x) {
-		s.rule.ev.addOf(n)
+		s.rule.ev.addOf(n, x)
 	}
 }
 

@@ -50,6 +50,9 @@ type evidence struct {
 	s     *ruleState
 	cold  []uint64 // per slot: events from cold addresses
 	of    []uint64 // per slot: events passing ShareOf (counted by the engine for every event)
+	// ofKeys counts the events passing ShareOf per group_by key, for a
+	// per-key rule's KeyOrdinaryShare; nil without.
+	ofKeys *window
 	sumC  uint64
 	sumOf uint64
 
@@ -69,6 +72,10 @@ func newEvidence(cfg *Evidence, s *ruleState) *evidence {
 	}
 	if cfg.Share > 0 {
 		ev.of = make([]uint64, len(s.w.ring))
+		if b := s.rule.Baseline; b != nil && b.KeyOrdinaryShare > 0 && s.rule.PerKey && s.rule.GroupBy != nil {
+			w := newWindow(int64(s.rule.Window/s.opts.Resolution), true, false, s.opts.KeysPerBucket, func(int) {})
+			ev.ofKeys = &w
+		}
 	}
 	if cfg.ClientsPerAgent > 0 {
 		ua := LookupField("user_agent")
@@ -98,10 +105,10 @@ func (e *evidence) add(slot int, ev *Event) {
 	}
 }
 
-// addOf counts an event that passed ShareOf into bucket n, when the
-// window holds it. The engine calls it for every event, matching the rule
-// or not.
-func (e *evidence) addOf(n int64) {
+// addOf counts ev, which passed ShareOf, into bucket n, when the window
+// holds it. The engine calls it for every event, matching the rule or
+// not.
+func (e *evidence) addOf(n int64, ev *Event) {
 	w := &e.s.w
 	bn := w.bucketOf(n)
 	i := w.index(bn)
@@ -111,6 +118,37 @@ func (e *evidence) addOf(n int64) {
 	e.of[i]++
 	e.sumOf++
 	w.ring[i].side = true
+	if e.ofKeys != nil {
+		key := e.s.rule.GroupBy.get(ev)
+		if len(key) > maxKeyBytes {
+			key = key[:maxKeyBytes]
+		}
+		if len(key) > 0 {
+			e.ofKeys.add(bn, key, ev, e.s.rule.GroupBy)
+		}
+	}
+}
+
+// opened opens bucket n of the per-key count of ShareOf's events with
+// the rule's window.
+func (e *evidence) opened(n int64) {
+	if e.ofKeys != nil {
+		e.ofKeys.open(n)
+	}
+}
+
+// ordinaryKey reports whether key's events over the window's complete
+// buckets are under share of its own ShareOf events, with at least
+// minEvidenceEvents of those (see [Baseline.KeyOrdinaryShare]): its
+// events at most what the window counts for it, its ShareOf events at
+// least, so that a sketch's error never spares a key.
+func (e *evidence) ordinaryKey(key []byte, share float64) bool {
+	of, oferr, ok := e.ofKeys.keys.Get(key)
+	if !ok || of-min(oferr, of) < minEvidenceEvents {
+		return false
+	}
+	mine, _, _ := e.s.w.keys.Get(key)
+	return float64(mine) < share*float64(of-min(oferr, of))
 }
 
 func (e *evidence) expired(slot int) {
@@ -136,6 +174,13 @@ func (e *evidence) saveSlot(slot int, bs *BucketSnapshot) {
 	if e.of != nil {
 		bs.Of = e.of[slot]
 	}
+	if e.ofKeys != nil {
+		if bk := &e.ofKeys.ring[slot]; bk.keys != nil && bk.n == bs.N {
+			bk.keys.Each(func(key []byte, count, err uint64) {
+				bs.OfKeys = append(bs.OfKeys, alert.KeyCount{Key: string(key), Count: count, Error: err})
+			})
+		}
+	}
 }
 
 func (e *evidence) loadSlot(slot int, bs *BucketSnapshot) {
@@ -147,6 +192,9 @@ func (e *evidence) loadSlot(slot int, bs *BucketSnapshot) {
 		e.of[slot] = bs.Of
 		e.sumOf += bs.Of
 		e.s.w.ring[slot].side = bs.Of > 0
+	}
+	if e.ofKeys != nil {
+		e.ofKeys.restoreBucket(bs.N, bs.OfKeys, bs.Merged)
 	}
 }
 

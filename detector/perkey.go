@@ -88,8 +88,13 @@ func (k perKeyLearned) judge(at time.Time) (v, th float64, ready bool, why strin
 	secs := k.s.rule.Window.Seconds()
 	n.site = float64(k.s.w.total) / secs
 	best := -1.0
+	var ordinary uint64 // the busiest key left out as ordinary
 	k.s.w.keys.EachAtLeast(uint64(math.Ceil(n.cfg.Floor*secs)), func(key []byte, g uint64) {
 		if n.isProxy(key) {
+			return
+		}
+		if n.ordinary != nil && n.ordinary(key) {
+			ordinary = max(ordinary, g)
 			return
 		}
 		rate, t := float64(g)/secs, n.threshold(key)
@@ -103,6 +108,9 @@ func (k perKeyLearned) judge(at time.Time) (v, th float64, ready bool, why strin
 			if c, _, ok := k.s.w.keys.Get([]byte(*n.proxy)); ok && c >= k.s.w.busiest() {
 				v = 0 // the busiest is the proxy, left out; the others are under the floor
 			}
+		}
+		if ordinary > 0 && ordinary >= k.s.w.busiest() {
+			v = 0 // the busiest is people's, left out; the others are under the floor
 		}
 	}
 	if n.warm && n.cfg.WarmupFloor == 0 {
@@ -187,6 +195,10 @@ type keyNormals struct {
 	// agent (see [agentMarks]): KeyShare does not hold it. nil: KeyShare
 	// holds every key.
 	oneAgent func(key []byte) bool
+	// ordinary reports whether a key's events are an ordinary share of its
+	// evidence's (see [Baseline.KeyOrdinaryShare]): it is left out. nil:
+	// every key is held.
+	ordinary func(key []byte) bool
 	// proxy, for a rule per client_ip, points at the address of a proxy
 	// in front once the engine's notices know it ("" until then): it is
 	// no client, and is left out.
@@ -305,6 +317,9 @@ func (n *keyNormals) least() float64 {
 // quarter of a minute. With OneAgentIsClient, neither is a key whose
 // requests all carried one user agent: one program, not a NAT's people.
 func (n *keyNormals) threshold(key []byte) float64 {
+	if n.ordinary != nil && n.ordinary(key) {
+		return math.Inf(1)
+	}
 	th := n.ownThreshold(key)
 	if s := n.cfg.KeyShare * n.site; s > th && (n.recent == nil || n.recent(key) < n.cfg.KeyShare) &&
 		(n.oneAgent == nil || !n.oneAgent(key)) {

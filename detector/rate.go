@@ -24,6 +24,9 @@ func newRate(s *ruleState) kind {
 			k.agents = newAgentMarks(&s.w)
 			k.norms.oneAgent = k.agents.oneAgent
 		}
+		if b.KeyOrdinaryShare > 0 && s.ev != nil && s.ev.ofKeys != nil {
+			k.norms.ordinary = func(key []byte) bool { return s.ev.ordinaryKey(key, b.KeyOrdinaryShare) }
+		}
 		return perKeyLearned{k}
 	}
 	return k

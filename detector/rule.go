@@ -74,6 +74,14 @@ type Baseline struct {
 	// above Floor it does nothing (a floor raised by replay --suggest
 	// leaves it behind). 0: not used.
 	ShareFloor float64
+	// KeyOrdinaryShare, for a per-key rule with an evidence share
+	// (critical_when's share: failed log-ins among log-in posts), leaves
+	// out a key whose events are under this share (0 to 1) of its own
+	// share.of events in the window, with at least minEvidenceEvents of
+	// those: an office's people logging in at nine through one address
+	// fail 10–25% of their log-ins, a brute-forcer nearly all of his.
+	// 0: not used.
+	KeyOrdinaryShare float64
 	// KeyShare, for a per-key rule, also holds each key to this share
 	// (0 to 1) of all the rule's events in the window: on a busy site an
 	// office's or a carrier's NAT carries a few per cent of the requests,

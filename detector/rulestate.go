@@ -173,6 +173,9 @@ func (s *ruleState) open(n int64) {
 	if o, ok := s.k.(opener); ok {
 		o.opened(n)
 	}
+	if s.ev != nil {
+		s.ev.opened(n)
+	}
 }
 
 // add counts ev, which passed the filter, into engine bucket b. It

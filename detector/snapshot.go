@@ -84,6 +84,9 @@ type BucketSnapshot struct {
 	Of   uint64 `json:"of,omitempty"`
 	// HitKeys are a per-key ratio's keys of the events that passed Of.
 	HitKeys []alert.KeyCount `json:"hit_keys,omitempty"`
+	// OfKeys are a per-key rule's keys of its evidence's share.of events
+	// (Baseline.KeyOrdinaryShare).
+	OfKeys []alert.KeyCount `json:"of_keys,omitempty"`
 }
 
 // Snapshot returns the engine's state. A first event still waiting for a

@@ -436,3 +436,57 @@ func times(as []alert.Alert) []string {
 	}
 	return out
 }
+
+// TestSnapshot_keyOrdinaryShare: the per-key counts of log-in posts that
+// tell an office's people from a brute-forcer are kept across a restart:
+// restarted in the middle of an office's nine o'clock log-ins, the rule
+// stays as quiet as without the restart.
+func TestSnapshot_keyOrdinaryShare(t *testing.T) {
+	post := NewEquals(LookupField("method"), []string{"POST"})
+	failed := All{post, &Range{Field: LookupField("status"), Ranges: []NumRange{{401, 401}}}}
+	rule := Rule{Name: "client", Type: Rate, PerKey: true, GroupBy: ipField(), Window: 5 * time.Minute, Severity: alert.Warning, Match: failed,
+		Fingerprint: "a", Evidence: &Evidence{ShareOf: post, Share: 0.7},
+		Baseline: &Baseline{Factor: 4, Floor: 4.0 / 60, Warmup: 30 * time.Minute, WarmupFloor: 4.0 / 60, KeyShare: 0.1, KeyOrdinaryShare: 0.4, HalfLife: 24 * time.Hour}}
+	// The office: 20 log-in posts a minute from one address from 40
+	// minutes on, a quarter failing; before it, a post every 30 s.
+	var e parsers.Event
+	feed := func(eng *Engine, from, to time.Duration) {
+		for at := from; at < to; at += time.Second {
+			switch {
+			case at < 40*time.Minute && at%(30*time.Second) == 0:
+				e.Reset()
+				e.Time, e.ClientIP, e.Method, e.Status = t0.Add(at), []byte("10.0.0."+itoa(int(at/time.Minute)+1)), []byte("POST"), 302
+				eng.Observe(&e)
+			case at >= 40*time.Minute && at%(3*time.Second) == 0:
+				e.Reset()
+				e.Time, e.ClientIP, e.Method, e.Status = t0.Add(at), []byte("193.17.25.199"), []byte("POST"), 302
+				if at%(12*time.Second) == 0 {
+					e.Status = 401
+				}
+				eng.Observe(&e)
+			}
+		}
+	}
+	var got []alert.Alert
+	opts := Options{Emit: func(a alert.Alert) { got = append(got, a) }}
+	eng, _ := NewEngine([]Rule{rule}, opts)
+	feed(eng, 0, 48*time.Minute)
+	snap, err := eng.Snapshot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, _ := json.Marshal(snap)
+	var back Snapshot
+	if err := json.Unmarshal(data, &back); err != nil {
+		t.Fatal(err)
+	}
+	eng, _ = NewEngine([]Rule{rule}, opts)
+	if _, err := eng.Restore(&back); err != nil {
+		t.Fatal(err)
+	}
+	feed(eng, 48*time.Minute, 55*time.Minute)
+	eng.Flush()
+	if len(got) != 0 {
+		t.Errorf("restarted in the office's log-ins: %v, want nothing", times(got))
+	}
+}

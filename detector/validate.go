@@ -200,6 +200,14 @@ func (b *Baseline) problems(r *Rule) []Problem {
 		bad("share_floor", "is for rules over the whole site, not per key")
 	}
 	switch {
+	case !finite(b.KeyOrdinaryShare) || b.KeyOrdinaryShare < 0 || b.KeyOrdinaryShare >= 1:
+		bad("key_ordinary_share", "must be a share from 0 up to, not including, 100%%")
+	case b.KeyOrdinaryShare > 0 && !r.PerKey:
+		bad("key_ordinary_share", "is for per-key rules: a key's own share of share.of's events")
+	case b.KeyOrdinaryShare > 0 && (r.Evidence == nil || r.Evidence.Share == 0):
+		bad("key_ordinary_share", "is a share of critical_when's share.of events: set critical_when.share too")
+	}
+	switch {
 	case !finite(b.KeyShare) || b.KeyShare < 0 || b.KeyShare >= 1:
 		bad("key_share", "must be a share from 0 up to, not including, 100%%")
 	case b.KeyShare > 0 && !r.PerKey:

@@ -282,6 +282,9 @@ func describe(r detector.Rule) string {
 			}
 			s += ")"
 		}
+		if b.KeyOrdinaryShare > 0 && r.Evidence != nil {
+			s += ", no key under " + strings.TrimSpace(alert.FormatValue(b.KeyOrdinaryShare, alert.Share)) + " of its " + detector.BlockName(r.Evidence.ShareOf)
+		}
 	case r.Type == detector.Distinct:
 		s = fmt.Sprintf("distinct %s ≥ %s%s", r.Field.Name, alert.FormatValue(r.Threshold, ""), over)
 	default: // rate, and any type that compares its value with a threshold
