@@ -605,6 +605,25 @@ func TestEvidence(t *testing.T) {
 			t.Fatalf("got %+v, want critical for 3 user agents", got)
 		}
 	})
+	t.Run("an app's release: its users send its one user agent", func(t *testing.T) {
+		// 600 people log in again from the app within 30 s, each from an
+		// address of its own, the app's user agents (three builds),
+		// after a request of the app's: not the few user agents of a bot.
+		var lines []line
+		for i := range 600 {
+			ip, at := fmt.Sprintf("10.%d.%d.1", i/250, i%250), time.Duration(i)*50*time.Millisecond
+			ua := []string{"Tallybook/4.12.0 (Android 15; Pixel 8) okhttp/4.12.0", "Tallybook/4 CFNetwork/1568.100.1 Darwin/24.0.0",
+				"Tallybook/4.12.0 (iPhone; iOS 18.1; Scale/3.00)"}[i%3]
+			lines = append(lines, line{at, ip, "GET", ua, 200}, line{at + 2*s, ip, "POST", ua, 200})
+		}
+		r := signups
+		r.Evidence = &Evidence{ClientsPerAgent: 20}
+		r.Threshold = 15
+		got := run(t, r, lines)
+		if len(got) == 0 || got[0].Severity != alert.Warning || len(got[0].Evidence) != 0 {
+			t.Fatalf("got %+v, want a warning without evidence", got)
+		}
+	})
 	t.Run("failed log-ins: their share of log-in posts", func(t *testing.T) {
 		failed := All{post, &Range{Field: LookupField("status"), Ranges: []NumRange{{401, 401}}}}
 		r := Rule{Name: "failures", Type: Rate, Window: time.Minute, Threshold: 1, Severity: alert.Warning, Match: failed,
@@ -831,6 +850,28 @@ func TestEvidence(t *testing.T) {
 			t.Errorf("got %d alerts: %+v, want one episode from the first minute to the end", len(got), got)
 		}
 	})
+}
+
+// TestNativeApp: the user agents of native apps' HTTP stacks, and apps'
+// own naming a phone, are told from browsers' and scripts'.
+func TestNativeApp(t *testing.T) {
+	for ua, want := range map[string]bool{
+		"okhttp/4.12.0": true,
+		"ShopApp/5.13.0 CFNetwork/1568.200.51 Darwin/24.1.0":                 true,
+		"ShopApp/5.13.0 (iPhone; iOS 18.1; Scale/3.00)":                      true,
+		"ShopApp/5.13.0 (Android 14; SM-A546B)":                              true,
+		"Dalvik/2.1.0 (Linux; U; Android 14; Pixel 8 Build/AP2A.240805.005)": true,
+		"Dart/3.5 (dart:io)": true,
+		"Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148":      false,
+		"Mozilla/5.0 (Linux; Android 14; SM-S918B) AppleWebKit/537.36 Chrome/131.0 Mobile Safari/537.36": false,
+		"python-requests/2.31.0": false,
+		"Go-http-client/1.1":     false,
+		"":                       false,
+	} {
+		if got := nativeApp([]byte(ua)); got != want {
+			t.Errorf("nativeApp(%q) = %v, want %v", ua, got, want)
+		}
+	}
 }
 
 // TestNotices: a log without client addresses says once which rules it

@@ -1,6 +1,7 @@
 package detector
 
 import (
+	"bytes"
 	"fmt"
 	"math"
 	"math/bits"
@@ -29,7 +30,9 @@ type Evidence struct {
 	// ClientsPerAgent: critical when the window's events came from at
 	// least this many times as many distinct client addresses as distinct
 	// user agents, with at least minEvidenceClients clients (thousands of
-	// addresses sending a handful of user agents). 0: not used.
+	// addresses sending a handful of user agents), and at most half of the
+	// events from a native app's HTTP stack (see nativeApp): an app's
+	// users all send its one user agent. 0: not used.
 	ClientsPerAgent float64
 }
 
@@ -46,15 +49,17 @@ const coldWindow = 10 * time.Minute
 
 // evidence keeps a rule's signs over its window, per ring slot.
 type evidence struct {
-	cfg   *Evidence
-	s     *ruleState
-	cold  []uint64 // per slot: events from cold addresses
-	of    []uint64 // per slot: events passing ShareOf (counted by the engine for every event)
+	cfg  *Evidence
+	s    *ruleState
+	cold []uint64 // per slot: events from cold addresses
+	app  []uint64 // per slot: events from a native app's HTTP stack, with ClientsPerAgent
+	sumA uint64
+	of   []uint64 // per slot: events passing ShareOf (counted by the engine for every event)
 	// ofKeys counts the events passing ShareOf per group_by key, for a
 	// per-key rule's KeyOrdinaryShare; nil without.
 	ofKeys *window
-	sumC  uint64
-	sumOf uint64
+	sumC   uint64
+	sumOf  uint64
 
 	// clients and agents count the window's client addresses and user
 	// agents for ClientsPerAgent. clients is the rule's own count when it
@@ -87,6 +92,7 @@ func newEvidence(cfg *Evidence, s *ruleState) *evidence {
 			ev.clients, ev.ownClients = newDistinctCount(&ip, &s.w), true
 		}
 		ev.agentsFrom = math.MinInt64
+		ev.app = make([]uint64, len(s.w.ring))
 	}
 	return ev
 }
@@ -102,7 +108,42 @@ func (e *evidence) add(slot int, ev *Event) {
 			e.clients.add(slot, ev)
 		}
 		e.agents.add(slot, ev)
+		if nativeApp(ev.UserAgent) {
+			e.app[slot]++
+			e.sumA++
+		}
 	}
+}
+
+// nativeApps are what a native app's HTTP stack puts in its user agent:
+// Android's OkHttp and default client, Flutter's, Apple's URL loading,
+// Alamofire, Ktor; appDevices what an app's own user agent names its
+// device with when it is no browser's ("ShopApp/5.13 (iPhone; iOS 18.1;
+// Scale/3.00)", "ShopApp/5.13 (Android 14; SM-A546B)"). Every user of an
+// app sends one of a handful, so thousands of addresses with a handful of
+// user agents is an app's release day as well as a bot's.
+var (
+	nativeApps = [][]byte{[]byte("okhttp/"), []byte("Dalvik/"), []byte("Dart/"), []byte("CFNetwork/"), []byte("Alamofire/"), []byte("Ktor client")}
+	appDevices = [][]byte{[]byte("(iPhone"), []byte("(iPad"), []byte("(Android"), []byte("; Android "), []byte("; iOS ")}
+)
+
+// nativeApp reports whether a user agent is a native app's: its HTTP
+// stack's, or one naming a phone that does not start as browsers do.
+func nativeApp(ua []byte) bool {
+	for _, p := range nativeApps {
+		if bytes.Contains(ua, p) {
+			return true
+		}
+	}
+	if bytes.HasPrefix(ua, []byte("Mozilla/")) {
+		return false
+	}
+	for _, p := range appDevices {
+		if bytes.Contains(ua, p) {
+			return true
+		}
+	}
+	return false
 }
 
 // addOf counts ev, which passed ShareOf, into bucket n, when the window
@@ -163,6 +204,8 @@ func (e *evidence) expired(slot int) {
 	if e.agents != nil {
 		e.clients.expired(slot)
 		e.agents.expired(slot)
+		e.sumA -= e.app[slot]
+		e.app[slot] = 0
 	}
 }
 
@@ -173,6 +216,9 @@ func (e *evidence) saveSlot(slot int, bs *BucketSnapshot) {
 	}
 	if e.of != nil {
 		bs.Of = e.of[slot]
+	}
+	if e.app != nil {
+		bs.App = e.app[slot]
 	}
 	if e.ofKeys != nil {
 		if bk := &e.ofKeys.ring[slot]; bk.keys != nil && bk.n == bs.N {
@@ -192,6 +238,10 @@ func (e *evidence) loadSlot(slot int, bs *BucketSnapshot) {
 		e.of[slot] = bs.Of
 		e.sumOf += bs.Of
 		e.s.w.ring[slot].side = bs.Of > 0
+	}
+	if e.app != nil {
+		e.app[slot] = min(bs.App, bs.Count)
+		e.sumA += e.app[slot]
 	}
 	if e.ofKeys != nil {
 		e.ofKeys.restoreBucket(bs.N, bs.OfKeys, bs.Merged)
@@ -265,7 +315,7 @@ func (e *evidence) signs() []string {
 		c, a := e.clients.estimate(), e.agents.estimate()
 		// No user agent at all is a log that does not carry them (Phoenix's
 		// Logger), not a sign.
-		if c >= minEvidenceClients && a > 0 && float64(c) >= e.cfg.ClientsPerAgent*float64(a) {
+		if c >= minEvidenceClients && a > 0 && float64(c) >= e.cfg.ClientsPerAgent*float64(a) && 2*e.sumA <= total {
 			out = append(out, fmt.Sprintf("%s addresses, %s user agents", alert.Thousands(c), alert.Thousands(a)))
 		}
 	}

@@ -82,6 +82,9 @@ type BucketSnapshot struct {
 	// events of the block its share is of.
 	Cold uint64 `json:"cold,omitempty"`
 	Of   uint64 `json:"of,omitempty"`
+	// App is a clients_per_agent evidence's events from a native app's
+	// HTTP stack.
+	App uint64 `json:"app,omitempty"`
 	// HitKeys are a per-key ratio's keys of the events that passed Of.
 	HitKeys []alert.KeyCount `json:"hit_keys,omitempty"`
 	// OfKeys are a per-key rule's keys of its evidence's share.of events
