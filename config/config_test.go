@@ -1339,6 +1339,76 @@ func TestDefault_slowStuffingSmallSite(t *testing.T) {
 	}
 }
 
+// TestDefault_signupSurge: a small site (a page view every 5 s, a person
+// signing up every half hour) dripped on by a bot that loads the form
+// before each sign-up, one every 30 s from fresh addresses: the defaults
+// fire signup-surge within 10 minutes; signup-drip, which counts posts
+// without a page load, cannot. The people alone raise nothing, and a
+// cold flood is the burst rules', not signup-surge's.
+func TestDefault_signupSurge(t *testing.T) {
+	c := Default()
+	start := time.Date(2026, 11, 25, 0, 0, 0, 0, time.UTC)
+	drip := 60 * time.Minute
+	for _, tt := range []struct{ name, attack string }{{"people", ""}, {"a drip that loads the form", "drip"}, {"a cold flood", "flood"}} {
+		t.Run(tt.name, func(t *testing.T) {
+			var firing []alert.Alert
+			opts := c.EngineOptions()
+			opts.Emit = func(a alert.Alert) {
+				if a.State == alert.Firing {
+					firing = append(firing, a)
+				}
+			}
+			e, err := detector.NewEngine(c.Rules, opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			send := func(at time.Duration, method, path string, status int, addr string) {
+				ev := event(method, path, "", status, addr, "Mozilla/5.0 (X11; Linux x86_64)")
+				ev.Time = start.Add(at)
+				e.Observe(ev)
+			}
+			n := 0
+			for at := time.Duration(0); at < drip+40*time.Minute; at += time.Second {
+				if at%(5*time.Second) == 0 {
+					send(at, "GET", "/pricing", 200, fmt.Sprintf("10.2.0.%d", int(at/time.Second)%50+1))
+				}
+				if at%(30*time.Minute) == 10*time.Minute {
+					send(at, "GET", "/users/sign_up", 200, "10.3.0.1")
+					send(at+20*time.Second, "POST", "/users", 302, "10.3.0.1")
+				}
+				switch {
+				case tt.attack == "drip" && at >= drip && at < drip+30*time.Minute && at%(30*time.Second) == 0:
+					addr := fmt.Sprintf("198.51.%d.%d", n>>8&255, n&255)
+					send(at, "GET", "/users/sign_up", 200, addr)
+					send(at+3*time.Second, "POST", "/users", 302, addr)
+					n++
+				case tt.attack == "flood" && at >= drip && at < drip+10*time.Minute:
+					for range 20 {
+						send(at, "POST", "/users", 302, fmt.Sprintf("198.51.%d.%d", n>>8&255, n&255))
+						n++
+					}
+				}
+			}
+			e.Flush()
+			i := slices.IndexFunc(firing, func(a alert.Alert) bool { return a.Rule == "signup-surge" })
+			switch tt.attack {
+			case "":
+				if len(firing) > 0 {
+					t.Errorf("people alone: %s fired at +%v", firing[0].Rule, firing[0].Time.Sub(start))
+				}
+			case "drip":
+				if i < 0 || firing[i].Time.Before(start.Add(drip)) || firing[i].Time.After(start.Add(drip+10*time.Minute)) {
+					t.Errorf("a drip that loads the form: %+v, want signup-surge within 10 minutes of +%v", firing, drip)
+				}
+			case "flood":
+				if i >= 0 || len(firing) == 0 {
+					t.Errorf("a cold flood: %+v, want the burst rules and not signup-surge", firing)
+				}
+			}
+		})
+	}
+}
+
 // TestDefault_keepFiringFor: the per-client and per-network defaults
 // resolve only after 2 minutes clear (an office crossing and clearing its
 // limit every minute is one episode); the site-wide rules at once.
