@@ -128,15 +128,16 @@ var (
 )
 
 // nativeApp reports whether a user agent is a native app's: its HTTP
-// stack's, or one naming a phone that does not start as browsers do.
+// stack's, or one naming a phone, not starting as browsers' do (and a
+// browser's never names an app's stack: the test most events stop at).
 func nativeApp(ua []byte) bool {
+	if bytes.HasPrefix(ua, []byte("Mozilla/")) {
+		return false
+	}
 	for _, p := range nativeApps {
 		if bytes.Contains(ua, p) {
 			return true
 		}
-	}
-	if bytes.HasPrefix(ua, []byte("Mozilla/")) {
-		return false
 	}
 	for _, p := range appDevices {
 		if bytes.Contains(ua, p) {
