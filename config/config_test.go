@@ -853,15 +853,21 @@ func TestParse_oneAgentIsClient(t *testing.T) {
 	}
 }
 
+// evidenceRule is a config of one rate rule over failed log-ins, with the
+// critical_when block evidence, per_key perKey, and baseline's extra
+// settings; evidenceShare is a critical_when with a share.
+func evidenceRule(evidence, perKey, baseline string) string {
+	return "defaults: false\nrules:\n  - name: r\n    group_by: client_ip\n    match: {method: POST, status: 401}\n" + evidence +
+		"    detector:\n      type: rate\n      per_key: " + perKey + "\n      window: 1m\n      baseline: {factor: 5, floor: 1/s" + baseline + "}\n"
+}
+
+const evidenceShare = "    critical_when: {share: {of: {method: POST}, at_least: 70%}}\n"
+
 // TestParse_warmupShare: warmup_share is a share that holds a site-wide
 // rule's warmup_floor back while its events are an ordinary share of
 // critical_when's share.of, refused at its line without either.
 func TestParse_warmupShare(t *testing.T) {
-	rule := func(evidence, perKey, baseline string) string {
-		return "defaults: false\nrules:\n  - name: r\n    group_by: client_ip\n    match: {method: POST, status: 401}\n" + evidence +
-			"    detector:\n      type: rate\n      per_key: " + perKey + "\n      window: 1m\n      baseline: {factor: 5, floor: 1/s" + baseline + "}\n"
-	}
-	share := "    critical_when: {share: {of: {method: POST}, at_least: 70%}}\n"
+	rule, share := evidenceRule, evidenceShare
 	c, err := Parse("x.yaml", []byte(rule(share, "false", ", warmup_floor: 8/s, warmup_share: 40%")), noEnv)
 	if err != nil || c.Rules[0].Baseline.WarmupShare != 0.4 {
 		t.Fatalf("warmup_share 40%%: %v, %+v", err, c)
@@ -882,11 +888,7 @@ func TestParse_warmupShare(t *testing.T) {
 // holds while critical_when's share does; refused at its line without
 // that share or on a per-key rule.
 func TestParse_shareFloor(t *testing.T) {
-	rule := func(evidence, perKey, baseline string) string {
-		return "defaults: false\nrules:\n  - name: r\n    group_by: client_ip\n    match: {method: POST, status: 401}\n" + evidence +
-			"    detector:\n      type: rate\n      per_key: " + perKey + "\n      window: 1m\n      baseline: {factor: 5, floor: 1/s" + baseline + "}\n"
-	}
-	share := "    critical_when: {share: {of: {method: POST}, at_least: 70%}}\n"
+	rule, share := evidenceRule, evidenceShare
 	c, err := Parse("x.yaml", []byte(rule(share, "false", ", share_floor: 18/m")), noEnv)
 	if err != nil || c.Rules[0].Baseline.ShareFloor != 0.3 {
 		t.Fatalf("share_floor 18/m: %v, %+v", err, c)
@@ -905,11 +907,7 @@ func TestParse_shareFloor(t *testing.T) {
 // TestParse_keyOrdinaryShare: key_ordinary_share is a share for a per-key
 // rule with critical_when's share; refused at its line otherwise.
 func TestParse_keyOrdinaryShare(t *testing.T) {
-	rule := func(evidence, perKey, baseline string) string {
-		return "defaults: false\nrules:\n  - name: r\n    group_by: client_ip\n    match: {method: POST, status: 401}\n" + evidence +
-			"    detector:\n      type: rate\n      per_key: " + perKey + "\n      window: 1m\n      baseline: {factor: 5, floor: 1/s" + baseline + "}\n"
-	}
-	share := "    critical_when: {share: {of: {method: POST}, at_least: 70%}}\n"
+	rule, share := evidenceRule, evidenceShare
 	c, err := Parse("x.yaml", []byte(rule(share, "true", ", key_ordinary_share: 40%")), noEnv)
 	if err != nil || c.Rules[0].Baseline.KeyOrdinaryShare != 0.4 {
 		t.Fatalf("key_ordinary_share 40%%: %v, %+v", err, c)

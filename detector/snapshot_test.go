@@ -316,19 +316,7 @@ func TestEvidence_restoreShare(t *testing.T) {
 	split, _ := NewEngine(rules, Options{})
 	feed(whole, 0, 100)
 	feed(split, 0, 100)
-	snap, err := split.Snapshot()
-	if err != nil {
-		t.Fatal(err)
-	}
-	data, _ := json.Marshal(snap)
-	var back Snapshot
-	if err := json.Unmarshal(data, &back); err != nil {
-		t.Fatal(err)
-	}
-	restored, _ := NewEngine(rules, Options{})
-	if _, err := restored.Restore(&back); err != nil {
-		t.Fatal(err)
-	}
+	restored := restarted(t, split, rules, Options{})
 	from := 100
 	for _, to := range []int{130, 200, 400} {
 		feed(whole, from, to)
@@ -363,21 +351,7 @@ func TestSnapshot_episode(t *testing.T) {
 		var e parsers.Event
 		for i, l := range lines {
 			if cut > 0 && l.at >= cut && (i == 0 || lines[i-1].at < cut) {
-				snap, err := eng.Snapshot()
-				if err != nil {
-					t.Fatal(err)
-				}
-				data, _ := json.Marshal(snap)
-				var back Snapshot
-				if err := json.Unmarshal(data, &back); err != nil {
-					t.Fatal(err)
-				}
-				if eng, err = NewEngine([]Rule{rule}, opts); err != nil {
-					t.Fatal(err)
-				}
-				if _, err := eng.Restore(&back); err != nil {
-					t.Fatal(err)
-				}
+				eng = restarted(t, eng, []Rule{rule}, opts)
 			}
 			e.Reset()
 			e.Time, e.ClientIP, e.Method, e.Status = t0.Add(l.at), []byte("198.51.100."+itoa(i%250+1)), []byte("POST"), l.status
@@ -471,6 +445,18 @@ func TestSnapshot_keyOrdinaryShare(t *testing.T) {
 	opts := Options{Emit: func(a alert.Alert) { got = append(got, a) }}
 	eng, _ := NewEngine([]Rule{rule}, opts)
 	feed(eng, 0, 48*time.Minute)
+	eng = restarted(t, eng, []Rule{rule}, opts)
+	feed(eng, 48*time.Minute, 55*time.Minute)
+	eng.Flush()
+	if len(got) != 0 {
+		t.Errorf("restarted in the office's log-ins: %v, want nothing", times(got))
+	}
+}
+
+// restarted returns a new engine of rules with opts, restored from eng's
+// snapshot through its JSON, as a restart does.
+func restarted(t *testing.T, eng *Engine, rules []Rule, opts Options) *Engine {
+	t.Helper()
 	snap, err := eng.Snapshot()
 	if err != nil {
 		t.Fatal(err)
@@ -480,13 +466,12 @@ func TestSnapshot_keyOrdinaryShare(t *testing.T) {
 	if err := json.Unmarshal(data, &back); err != nil {
 		t.Fatal(err)
 	}
-	eng, _ = NewEngine([]Rule{rule}, opts)
-	if _, err := eng.Restore(&back); err != nil {
+	next, err := NewEngine(rules, opts)
+	if err != nil {
 		t.Fatal(err)
 	}
-	feed(eng, 48*time.Minute, 55*time.Minute)
-	eng.Flush()
-	if len(got) != 0 {
-		t.Errorf("restarted in the office's log-ins: %v, want nothing", times(got))
+	if _, err := next.Restore(&back); err != nil {
+		t.Fatal(err)
 	}
+	return next
 }
