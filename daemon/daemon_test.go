@@ -120,6 +120,30 @@ func start(tb testing.TB, opts Options) (d *Daemon, stop func()) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- d.Run(ctx) }()
+	// Run restores the state directory before it tails: a test that hands
+	// the daemon an alert (fleetDeliver) before then saves an incident
+	// that the restore, coming after, opens a second time. In sentinel
+	// the fleet's goroutine starts after the restore.
+	for deadline := time.Now().Add(10 * time.Second); ; {
+		d.mu.Lock()
+		up := d.tl != nil
+		d.mu.Unlock()
+		if up {
+			break
+		}
+		select {
+		case err := <-done: // Run ended before it tailed: stop reports it
+			done <- err
+			deadline = time.Time{}
+		case <-time.After(time.Millisecond):
+		}
+		if deadline.IsZero() {
+			break
+		}
+		if time.Now().After(deadline) {
+			tb.Fatal("the daemon did not start tailing within 10 s")
+		}
+	}
 	return d, func() {
 		cancel()
 		if err := <-done; err != nil {
