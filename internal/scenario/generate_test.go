@@ -163,6 +163,7 @@ func TestFigures(t *testing.T) {
 
 // TestGenerate_deterministic generates a scenario twice: the same bytes.
 func TestGenerate_deterministic(t *testing.T) {
+	skipUnderRace(t)
 	for _, name := range []string{"benign-merged", "flood-no-address", "heroku-signup-flood", "takeover-wave"} {
 		r, err := Find(Rows, name)
 		if err != nil {
@@ -254,6 +255,7 @@ var _ io.Writer = (*countWriter)(nil)
 // TestSweepRows checks that each weaker attack sends at the rate its row
 // names, for as long as the matrix's attack lasts.
 func TestSweepRows(t *testing.T) {
+	skipUnderRace(t)
 	seen := map[string]bool{}
 	var outages []int // the partial outages' shares, checked below
 	for _, r := range SweepRows {
@@ -323,4 +325,14 @@ func outage5xx(t *testing.T, r *Row, m Mode) int {
 		t.Fatal(err)
 	}
 	return f.ByClass[5]
+}
+
+// skipUnderRace skips a test of the generator under the race detector:
+// generating starts no goroutine (TestReplayer_pipeSameAsFile runs it on
+// one beside a replay), and the test ran in the pass without it.
+func skipUnderRace(t *testing.T) {
+	t.Helper()
+	if raceEnabled {
+		t.Skip("single-goroutine generation; run without -race")
+	}
 }
