@@ -305,11 +305,11 @@ func (e *evidence) shareHolds() bool {
 func (e *evidence) signs() []string {
 	var out []string
 	total := e.s.w.total
-	if e.cold != nil && total >= minEvidenceEvents && float64(e.sumC) >= e.cfg.Cold*float64(total) {
+	if e.cfg.Cold > 0 && total >= minEvidenceEvents && float64(e.sumC) >= e.cfg.Cold*float64(total) {
 		out = append(out, fmt.Sprintf("%s of %s from addresses that loaded no page first",
 			alert.Thousands(e.sumC), alert.Thousands(total)))
 	}
-	if e.of != nil && e.shareHolds() {
+	if e.cfg.Share > 0 && e.shareHolds() {
 		out = append(out, fmt.Sprintf("%s of %s %s", alert.Thousands(total), alert.Thousands(e.sumOf), BlockName(e.cfg.ShareOf)))
 	}
 	if e.agents != nil && e.s.w.last-e.s.w.nb >= e.agentsFrom {

@@ -38,6 +38,11 @@ type Delta struct {
 	// Keys are the bucket's busiest group_by keys, at most the engine's
 	// TopN times 4, with their Space-Saving counts.
 	Keys []alert.KeyCount
+	// Cold and Of are the rule's evidence (critical_when) in the bucket:
+	// its events from addresses that loaded no page first on this node,
+	// and the events that passed critical_when's share.of (log-in posts,
+	// counted whether or not the rule counted them). 0 without.
+	Cold, Of uint64
 }
 
 // MaxDeltaHashes bounds the distinct values a delta carries.
@@ -191,6 +196,14 @@ func (s *ruleState) delta(slot int) Delta {
 	if s.fleet != nil {
 		d.Hashes, d.Dropped = s.fleet.take(slot)
 	}
+	if e := s.ev; e != nil {
+		if e.cold != nil {
+			d.Cold = e.cold[slot]
+		}
+		if e.of != nil {
+			d.Of = e.of[slot]
+		}
+	}
 	if bk.keys != nil && bk.count > 0 {
 		for _, e := range bk.keys.Top(4 * s.opts.TopN) {
 			d.Keys = append(d.Keys, alert.KeyCount{Key: e.Key, Count: e.Count, Error: e.Err})
@@ -209,6 +222,10 @@ type Measure struct {
 	Hits     uint64 // events that passed a ratio rule's Of filter
 	Distinct uint64 // distinct values of the rule's distinct field
 	Keys     []alert.KeyCount
+	// Cold and Of are the window's sums of the deltas' Cold and Of: the
+	// evidence's cold and share signs, the share floors and warmup_share
+	// read them.
+	Cold, Of uint64
 	// Current is a rate rule's rate in the newest bucket of the window
 	// alone, in events per second (see alert.Alert.Current).
 	Current float64
@@ -258,7 +275,8 @@ func (k *remoteKind) fill(a *alert.Alert) {
 
 // Remote evaluates rules over windows measured elsewhere: the fleet's
 // shared counters. Each rule has the engine's condition, state (for:,
-// clear, peak), learned baseline and alert, but no window of its own.
+// clear, peak), learned baseline, evidence (the cold and share signs, from
+// the measure's sums) and alert, but no window of its own.
 // A Remote is not safe for concurrent use.
 type Remote struct {
 	opts  Options
@@ -284,11 +302,12 @@ func NewRemote(rules []Rule, opts Options) (*Remote, error) {
 		s := newRuleState(rule, &r.opts)
 		unit := s.k.unit()
 		s.k = &remoteKind{s: s, unit_: unit}
-		s.live, s.judge, s.distinct, s.ev = nil, nil, nil, nil
-		if s.base != nil {
-			// They read the evidence: the fleet's shared counts carry no
-			// share, so the warm-up floor and the floor hold.
-			s.base.ordinary, s.base.evidenced = nil, nil
+		s.live, s.judge, s.distinct = nil, nil, nil
+		if s.ev != nil {
+			// The evidence's sums are the measure's (Evaluate sets them);
+			// it keeps no slots. The fleet shares no user agents: the
+			// clients-per-agent sign is the nodes' own.
+			s.ev = &evidence{cfg: s.ev.cfg, s: s}
 		}
 		r.rules[rule.Name] = s
 		r.order = append(r.order, rule.Name)
@@ -311,6 +330,13 @@ func (r *Remote) Evaluate(rule string, at time.Time, m Measure) (alert.Alert, bo
 		s.start = at
 	}
 	s.k.(*remoteKind).m = m
+	// The shared window's events, as the engine's window would count
+	// them: a ratio's binomial noise and its min_events hold, and the
+	// evidence's shares, read them.
+	s.w.total = m.Count
+	if s.ev != nil {
+		s.ev.sumC, s.ev.sumOf = min(m.Cold, m.Count), m.Of
+	}
 	a, ok := s.evaluate(at)
 	return a, ok, nil
 }

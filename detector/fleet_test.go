@@ -1,7 +1,10 @@
 package detector
 
 import (
+	"cmp"
 	"fmt"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -126,32 +129,202 @@ func TestFleet_deltasAndRemote(t *testing.T) {
 	}
 }
 
-// TestFleet_remoteWarmupShare: the fleet's evaluator has no evidence of
-// its own (the share of failed log-ins among log-in posts is not shared):
-// a rule with warmup_share keeps its warm-up floor there, one with
-// share_floor its floor, and neither trips over the missing share.
+// TestFleet_evidence: two nodes' deltas carry the evidence's counts (the
+// posts from cold addresses, the log-in posts, those of buckets where no
+// log-in failed too), and the fleet's evaluator makes of their sums what
+// one engine over every line makes of its window: the same severity and
+// the same signs.
+func TestFleet_evidence(t *testing.T) {
+	s := time.Second
+	post := NewEquals(LookupField("method"), []string{"POST"})
+	failed := All{post, &Range{Field: LookupField("status"), Ranges: []NumRange{{401, 401}}}}
+	type line struct {
+		at     time.Duration
+		ip     string
+		method string
+		status int
+	}
+	for _, tc := range []struct {
+		name string
+		ev   Evidence
+		// want is the firing's signs (their ends: the counts are the
+		// window's at the fleet's boundary), one engine and fleet alike.
+		want []string
+		warm bool // the failing addresses load a page first
+	}{
+		{"cold stuffing", Evidence{Cold: 0.8, ShareOf: post, Share: 0.7}, []string{
+			" from addresses that loaded no page first", " log-in posts"}, false},
+		{"warm stuffing", Evidence{Cold: 0.8, ShareOf: post, Share: 0.7}, []string{" log-in posts"}, true},
+		{"people", Evidence{Cold: 0.8, ShareOf: post, Share: 0.9}, nil, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ev := tc.ev
+			if s, ok := ev.ShareOf.(*Equals); ok {
+				ev.ShareOf = &Shared{Name: "log-in posts", Cond: s}
+			}
+			rule := Rule{Name: "failures", Type: Rate, Window: time.Minute, Threshold: 0.5, Severity: alert.Warning,
+				Match: failed, Fleet: true, Fingerprint: "f", Evidence: &ev}
+			// Log-ins that work, one every 6 s for three minutes (buckets
+			// where the rule counts nothing), then 36 failures in 30 s,
+			// from 36 addresses, beside them; a page view from each
+			// failing address a minute before, when warm.
+			var lines []line
+			for i := range 30 {
+				lines = append(lines, line{time.Duration(i) * 6 * s, fmt.Sprintf("198.51.100.%d", i), "POST", 302})
+			}
+			for i := range 36 {
+				ip, at := fmt.Sprintf("203.0.113.%d", i), 150*s+time.Duration(i)*s*5/6
+				if tc.warm {
+					lines = append(lines, line{at - time.Minute, ip, "GET", 200})
+				}
+				lines = append(lines, line{at, ip, "POST", 401})
+			}
+			lines = append(lines, line{10 * time.Minute, "192.0.2.9", "GET", 200})
+			slices.SortStableFunc(lines, func(a, b line) int { return cmp.Compare(a.at, b.at) })
+
+			// shared sums the nodes' deltas per bucket.
+			type counts struct{ count, cold, of uint64 }
+			shared := map[int64]*counts{}
+			var whole []alert.Alert
+			newEngine := func(emit func(alert.Alert), delta func(Delta)) *Engine {
+				e, err := NewEngine([]Rule{rule}, Options{Emit: emit, Delta: delta})
+				if err != nil {
+					t.Fatal(err)
+				}
+				return e
+			}
+			one := newEngine(func(a alert.Alert) { whole = append(whole, a) }, nil)
+			var nodes [2]*Engine
+			for i := range nodes {
+				nodes[i] = newEngine(func(alert.Alert) {}, func(d Delta) {
+					c := shared[d.Bucket]
+					if c == nil {
+						c = &counts{}
+						shared[d.Bucket] = c
+					}
+					c.count, c.cold, c.of = c.count+d.Count, c.cold+d.Cold, c.of+d.Of
+				})
+			}
+			remote, err := NewRemote([]Rule{rule}, Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var fleet []alert.Alert
+			next := t0.Unix() + 1
+			var e parsers.Event
+			observe := func(eng *Engine, l line) {
+				e.Reset()
+				e.Time, e.ClientIP, e.Method, e.Status = t0.Add(l.at), []byte(l.ip), []byte(l.method), l.status
+				eng.Observe(&e)
+			}
+			// The engines have read their logs for a while: a post in their
+			// first coldWindow is never cold.
+			for _, eng := range []*Engine{one, nodes[0], nodes[1]} {
+				observe(eng, line{-coldWindow, "192.0.2.1", "GET", 200})
+			}
+			for _, l := range lines {
+				observe(one, l)
+				// An address's requests go to one node (sticky sessions), or
+				// its page view would not warm its post there.
+				h := 0
+				for _, c := range l.ip {
+					h += int(c)
+				}
+				observe(nodes[h%2], l)
+				if l.at == 10*time.Minute {
+					observe(nodes[(h+1)%2], l)
+				}
+				for passed := min(nodes[0].Clock().Unix(), nodes[1].Clock().Unix()); next <= passed; next++ {
+					var m Measure
+					for n := next - 60; n < next; n++ {
+						if c := shared[n]; c != nil {
+							m.Count, m.Cold, m.Of = m.Count+c.count, m.Cold+c.cold, m.Of+c.of
+						}
+					}
+					m.Value = float64(m.Count) / 60
+					if a, ok, err := remote.Evaluate("failures", time.Unix(next, 0).UTC(), m); err != nil {
+						t.Fatal(err)
+					} else if ok {
+						fleet = append(fleet, a)
+					}
+				}
+			}
+			one.Flush()
+			if len(whole) == 0 || len(fleet) == 0 {
+				t.Fatalf("one engine %d transitions, fleet %d: want both firing", len(whole), len(fleet))
+			}
+			// One engine fires on the crossing event, the fleet at the
+			// boundary after: compare the fleet's signs with the engine's
+			// window at that boundary (the whole window, by then).
+			for _, got := range []alert.Alert{whole[0], fleet[0]} {
+				if got.State != alert.Firing {
+					t.Fatalf("first transition %+v, want firing", got)
+				}
+			}
+			wantSev := alert.Warning
+			if len(tc.want) > 0 {
+				wantSev = alert.Critical
+			}
+			if fleet[0].Severity != wantSev || whole[0].Severity != wantSev {
+				t.Errorf("severity: one engine %s, fleet %s; want %s", whole[0].Severity, fleet[0].Severity, wantSev)
+			}
+			for _, got := range []alert.Alert{whole[0], fleet[0]} {
+				if !slices.EqualFunc(got.Evidence, tc.want, strings.HasSuffix) {
+					t.Errorf("signs: one engine %q, fleet %q; want signs ending %q", whole[0].Evidence, fleet[0].Evidence, tc.want)
+					break
+				}
+			}
+			t.Logf("one engine %s %q at %v; fleet %s %q at %v", whole[0].Severity, whole[0].Evidence, whole[0].Time.Sub(t0),
+				fleet[0].Severity, fleet[0].Evidence, fleet[0].Time.Sub(t0))
+		})
+	}
+}
+
+// TestFleet_remoteWarmupShare: the fleet's evaluator reads the share of
+// failed log-ins among log-in posts from the nodes' counts: a rule with
+// warmup_share keeps its warm-up floor while the share is high, and one
+// with share_floor fires on it while the share holds, critical; without
+// log-in posts counted (nodes of a version that did not publish them) the
+// floor holds.
 func TestFleet_remoteWarmupShare(t *testing.T) {
 	post := NewEquals(LookupField("method"), []string{"POST"})
-	rule := Rule{Name: "failures", Type: Rate, Window: time.Minute, Match: post, Fleet: true, Fingerprint: "f",
+	rule := Rule{Name: "failures", Type: Rate, Window: time.Minute, Match: post, Fleet: true, Fingerprint: "f", Severity: alert.Warning,
 		Evidence: &Evidence{ShareOf: post, Share: 0.7},
 		Baseline: &Baseline{Factor: 5, Floor: 1, ShareFloor: 0.3, Warmup: 30 * time.Minute, WarmupFloor: 8, WarmupShare: 0.4, HalfLife: time.Hour}}
-	remote, err := NewRemote([]Rule{rule}, Options{})
-	if err != nil {
-		t.Fatal(err)
+	newRemote := func() *Remote {
+		remote, err := NewRemote([]Rule{rule}, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return remote
 	}
-	a, ok, err := remote.Evaluate("failures", t0, Measure{Value: 9, Count: 540})
-	if err != nil || !ok || a.State != alert.Firing {
-		t.Errorf("9/s in the warm-up: %+v, %v, %v; want firing on the floor", a, ok, err)
+	// In the warm-up, 9/s: past the warm-up floor of 8/s while nearly
+	// every log-in post fails; learned as a launch's normal while under
+	// 40% of them do.
+	a, ok, err := newRemote().Evaluate("failures", t0, Measure{Value: 9, Count: 540, Of: 560})
+	if err != nil || !ok || a.State != alert.Firing || a.Severity != alert.Critical {
+		t.Errorf("9/s in the warm-up, 540 of 560 failing: %+v, %v, %v; want firing critical on the warm-up floor", a, ok, err)
 	}
-	// After the warm-up, with a normal learned, 0.5/s is under the floor of
-	// 1/s: the share floor of 0.3/s needs the share, which the fleet lacks.
-	a, ok, err = remote.Evaluate("failures", t0.Add(40*time.Minute), Measure{Value: 0.1, Count: 6})
-	if err != nil || !ok || a.State != alert.Resolved {
-		t.Errorf("0.1/s after the warm-up: %+v, %v, %v; want resolved", a, ok, err)
+	if a, ok, err := newRemote().Evaluate("failures", t0, Measure{Value: 9, Count: 540, Of: 5400}); err != nil || ok {
+		t.Errorf("9/s in the warm-up, 540 of 5,400 failing: %+v, %v, %v; want nothing (learning)", a, ok, err)
+	}
+	// After the warm-up, a normal of 0.05/s learned: 0.5/s is under the
+	// floor of 1/s; without log-in posts counted (nodes of a version that
+	// did not publish them) nothing fires, with 30 of 32 failing the share
+	// floor of 0.3/s does.
+	remote := newRemote()
+	for i := range 41 {
+		if a, ok, err := remote.Evaluate("failures", t0.Add(time.Duration(i)*time.Minute), Measure{Value: 0.05, Count: 3, Of: 30}); err != nil || ok {
+			t.Fatalf("ordinary minute %d: %+v, %v, %v", i, a, ok, err)
+		}
 	}
 	a, ok, err = remote.Evaluate("failures", t0.Add(41*time.Minute), Measure{Value: 0.5, Count: 30})
 	if err != nil || ok {
-		t.Errorf("0.5/s after the warm-up: %+v, %v, %v; want nothing (under the floor)", a, ok, err)
+		t.Errorf("0.5/s without log-in posts counted: %+v, %v, %v; want nothing (under the floor)", a, ok, err)
+	}
+	a, ok, err = remote.Evaluate("failures", t0.Add(42*time.Minute), Measure{Value: 0.5, Count: 30, Of: 32})
+	if err != nil || !ok || a.State != alert.Firing || a.Severity != alert.Critical || a.Threshold >= 1 {
+		t.Errorf("0.5/s, 30 of 32 log-in posts failing: %+v, %v, %v; want firing critical under the floor (the share floor, or the normal times 5 past it)", a, ok, err)
 	}
 }
 

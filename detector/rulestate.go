@@ -104,10 +104,10 @@ func newRuleState(r Rule, opts *Options) *ruleState {
 		if r.Type == Ratio {
 			s.base.share = func() uint64 { return s.w.total }
 		}
-		if b.WarmupShare > 0 && s.ev != nil && s.ev.of != nil {
+		if b.WarmupShare > 0 && s.ev != nil && r.Evidence.Share > 0 {
 			s.base.ordinary = func() bool { return s.ev.ordinary(b.WarmupShare) }
 		}
-		if b.ShareFloor > 0 && s.ev != nil && s.ev.of != nil {
+		if b.ShareFloor > 0 && s.ev != nil && r.Evidence.Share > 0 {
 			// Once seen, the share floor holds until the rule is inactive
 			// again: a slow wave near it, whose share of failures dips
 			// under the evidence's for a few seconds, must not resolve
@@ -165,7 +165,10 @@ func (s *ruleState) open(n int64) {
 	// skipped over are empty); hand it over before the ring moves, which
 	// may empty it.
 	if last := s.w.last; s.rule.Fleet && s.opts.Delta != nil && last != math.MinInt64 && n > last {
-		if slot := s.w.index(last); s.w.ring[slot].count > 0 {
+		// A bucket where the rule counted nothing but the evidence's
+		// share did (log-ins that all worked) is handed over too: the
+		// fleet's share needs its events.
+		if slot := s.w.index(last); s.w.ring[slot].count > 0 || s.w.ring[slot].side {
 			s.opts.Delta(s.delta(slot))
 		}
 	}

@@ -446,6 +446,7 @@ type job struct {
 	counts   *redis.SliceCmd
 	hits     *redis.SliceCmd
 	distinct *redis.IntCmd
+	cold, of *redis.SliceCmd // the evidence's counts, with critical_when's cold and share
 }
 
 // stepKeys returns the keys of a rule's window ending at boundary t, by
@@ -484,6 +485,14 @@ func (e *evaluator) evaluate(ctx context.Context, rdb *redis.Client, bounds []ti
 			}
 			if r.rule.Type == detector.Distinct {
 				j.distinct = pipe.PFCount(tctx, n.stepKeys(r, t, k.hll)...)
+			}
+			if ev := r.rule.Evidence; ev != nil {
+				if ev.Cold > 0 {
+					j.cold = pipe.MGet(tctx, n.stepKeys(r, t, k.cold)...)
+				}
+				if ev.Share > 0 {
+					j.of = pipe.MGet(tctx, n.stepKeys(r, t, k.of)...)
+				}
 			}
 			jobs = append(jobs, j)
 		}
@@ -607,9 +616,14 @@ func (j *job) measure() (detector.Measure, error) {
 		return m, err
 	}
 	m.Count = counts
-	if j.hits != nil {
-		if m.Hits, _, err = sumCounts(j.hits); err != nil {
-			return m, err
+	for _, c := range [...]struct {
+		cmd *redis.SliceCmd
+		sum *uint64
+	}{{j.hits, &m.Hits}, {j.cold, &m.Cold}, {j.of, &m.Of}} {
+		if c.cmd != nil {
+			if *c.sum, _, err = sumCounts(c.cmd); err != nil {
+				return m, err
+			}
 		}
 	}
 	if j.distinct != nil {

@@ -570,7 +570,8 @@ func (n *Node) redisClock() time.Time {
 }
 
 // queueDelta adds a delta's commands to a pipeline: per step, INCRBY and
-// PEXPIRE of its count (and of a ratio's hits), PFADD of its distinct
+// PEXPIRE of its count (and of a ratio's hits, and of the evidence's
+// cold and share counts), PFADD of its distinct
 // values' hashes (8 bytes each) into the step's HyperLogLog, ZINCRBY of
 // its busiest keys into the step's sorted set, trimmed to maxStepKeys.
 func (n *Node) queueDelta(ctx context.Context, pipe redis.Pipeliner, r *fleetRule, d *detector.Delta) {
@@ -580,10 +581,15 @@ func (n *Node) queueDelta(ctx context.Context, pipe redis.Pipeliner, r *fleetRul
 		pipe.IncrBy(ctx, key, int64(min(d.Count, math.MaxInt64)))
 		pipe.PExpire(ctx, key, ttl)
 	}
-	if d.Hits > 0 {
-		key := k.hits(r.key, d.Bucket)
-		pipe.IncrBy(ctx, key, int64(min(d.Hits, math.MaxInt64)))
-		pipe.PExpire(ctx, key, ttl)
+	for _, c := range [...]struct {
+		n   uint64
+		key func(string, int64) string
+	}{{d.Hits, k.hits}, {d.Cold, k.cold}, {d.Of, k.of}} {
+		if c.n > 0 {
+			key := c.key(r.key, d.Bucket)
+			pipe.IncrBy(ctx, key, int64(min(c.n, math.MaxInt64)))
+			pipe.PExpire(ctx, key, ttl)
+		}
 	}
 	if len(d.Hashes) > 0 {
 		key := k.hll(r.key, d.Bucket)

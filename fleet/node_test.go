@@ -676,3 +676,78 @@ func TestNode_joinUnreachable(t *testing.T) {
 		t.Errorf("reason %q, want the refusal", st.Reason)
 	}
 }
+
+// TestNode_evidence: README, "What is shared": the nodes publish their
+// rules' evidence counts (here the log-in posts, with critical_when's
+// share), those of seconds where no log-in failed too; the fleet's page is
+// critical on the fleet's share, which neither node's alone decides.
+func TestNode_evidence(t *testing.T) {
+	t.Parallel() // waits on the wall clock: overlapped with the others that do
+	r := testutil.StartRedis(t)
+	post := &detector.Shared{Name: "login-posts", Cond: detector.NewEquals(detector.LookupField("method"), []string{"POST"})}
+	failed := detector.All{post, &detector.Range{Field: detector.LookupField("status"), Ranges: []detector.NumRange{{Min: 401, Max: 401}}}}
+	rule := detector.Rule{Name: "failures", Type: detector.Rate, Window: 10 * time.Second, Threshold: 5, Match: failed,
+		Fleet: true, Fingerprint: "e1", Severity: alert.Warning, Evidence: &detector.Evidence{ShareOf: post, Share: 0.7}}
+	nodes := []*testNode{
+		startNode(t, "a", nodeConfig{url: r.URL(), rule: &rule}),
+		startNode(t, "b", nodeConfig{url: r.URL(), rule: &rule}),
+	}
+	waitFor(t, 5*time.Second, "both in fleet mode, one evaluating", func() bool {
+		return nodes[0].n.Status().Mode == ModeFleet && nodes[1].n.Status().Mode == ModeFleet && evaluating(nodes) != nil
+	})
+	// Each second each node gets a log-in that works; from the sixth, 4
+	// failures too (8 a second over the fleet, past 5/s, each node under
+	// it): the fleet crosses 5/s with 56 of 76 log-in posts failing (74%,
+	// past critical_when's 70%), the posts of the first five seconds,
+	// where nothing failed, counted.
+	base := time.Now().UTC().Truncate(time.Second).Add(-60 * time.Second)
+	for s := 0; s < 25; s++ {
+		at := base.Add(time.Duration(s) * time.Second)
+		for k, tn := range nodes {
+			tn.mu.Lock()
+			var ev parsers.Event
+			posts := [][2]int{{302, 0}}
+			if s >= 5 {
+				posts = append(posts, [2]int{401, 2}, [2]int{401, 3}, [2]int{401, 4}, [2]int{401, 5})
+			}
+			for i, p := range posts {
+				ev.Reset()
+				ev.Time = at.Add(time.Duration(i) * time.Second / time.Duration(len(posts)))
+				ev.ClientIP = fmt.Appendf(nil, "10.%d.%d.%d", k, s, p[1])
+				ev.Method, ev.Status = []byte("POST"), p[0]
+				tn.eng.Observe(&ev)
+			}
+			tn.eng.Advance(at.Add(time.Second))
+			tn.n.Clock(tn.eng.Clock())
+			tn.mu.Unlock()
+		}
+		end := at.Add(time.Second)
+		waitFor(t, 10*time.Second, "the fleet to evaluate "+end.Format(time.TimeOnly), func() bool {
+			return !evaluatedAt(t, r, "shop").Before(end)
+		})
+	}
+	var fired []alert.Alert
+	for _, tn := range nodes {
+		d, _, _ := tn.transitions()
+		fired = append(fired, fleetTransitions(d)...)
+	}
+	if len(fired) != 1 || fired[0].State != alert.Firing {
+		t.Fatalf("fleet transitions %s, want one firing", states(fired))
+	}
+	f := fired[0]
+	// The window's log-in posts: 2 a second on the fleet, 10 from the
+	// sixth second; its failures 8 a second from the sixth.
+	secs := int(f.Time.Sub(base) / time.Second)
+	fails, all := 0, 0
+	for s := max(secs-10, 0); s < secs; s++ {
+		all += 2
+		if s >= 5 {
+			fails, all = fails+8, all+8
+		}
+	}
+	want := fmt.Sprintf("%d of %d login-posts", fails, all)
+	if f.Severity != alert.Critical || !slices.Equal(f.Evidence, []string{want}) {
+		t.Errorf("firing at +%ds: %s %q; want critical, %q", secs, f.Severity, f.Evidence, want)
+	}
+	t.Logf("firing at +%ds: %s %q", secs, f.Severity, f.Evidence)
+}
