@@ -359,3 +359,30 @@ func TestFleetSlots(t *testing.T) {
 		}
 	}
 }
+
+// TestFleet_remoteRatioHolds: the fleet's evaluator counts the shared
+// window's events as the engine counts its own: a firing ratio holds under
+// its min_events while its few requests still fail (a quiet site's
+// outage in a fleet), and resolves when none of them does.
+func TestFleet_remoteRatioHolds(t *testing.T) {
+	fivexx := &Range{Field: LookupField("status"), Ranges: []NumRange{{Min: 500, Max: 599}}}
+	rule := Rule{Name: "5xx", Type: Ratio, Window: time.Minute, Threshold: 0.3, MinEvents: 10, Of: fivexx,
+		Fleet: true, Fingerprint: "r", Severity: alert.Critical}
+	remote, err := NewRemote([]Rule{rule}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, c := range []struct {
+		m    Measure
+		want alert.State // "" for no transition
+	}{
+		{Measure{Value: 0.5, Count: 40, Hits: 20}, alert.Firing},
+		{Measure{Value: 0.6, Count: 5, Hits: 3}, ""}, // under min_events, still failing: holds
+		{Measure{Value: 0, Count: 4}, alert.Resolved},
+	} {
+		a, ok, err := remote.Evaluate("5xx", t0.Add(time.Duration(i)*time.Second), c.m)
+		if err != nil || ok != (c.want != "") || ok && a.State != c.want {
+			t.Errorf("evaluation %d (%+v): %v %v, %v; want %q", i, c.m, a.State, ok, err, c.want)
+		}
+	}
+}
