@@ -1069,11 +1069,13 @@ func (d *decoder) baseline(n *yaml.Node, path string, typ detector.Type) *detect
 // alert critical.
 func (d *decoder) evidence(n *yaml.Node, path string) *detector.Evidence {
 	e := &detector.Evidence{}
-	d.mapping(n, path, []string{"cold", "share", "clients_per_agent"}, func(key string, k, v *yaml.Node) {
+	d.mapping(n, path, []string{"cold", "no_pause", "share", "clients_per_agent"}, func(key string, k, v *yaml.Node) {
 		p := join(path, key)
 		switch key {
 		case "cold":
 			e.Cold, _ = d.share(v, p)
+		case "no_pause":
+			e.NoPause, _ = d.share(v, p)
 		case "share":
 			d.mapping(v, p, []string{"of", "at_least"}, func(key string, k, v *yaml.Node) {
 				switch key {

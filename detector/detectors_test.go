@@ -605,6 +605,60 @@ func TestEvidence(t *testing.T) {
 			t.Fatalf("got %+v, want critical for 3 user agents", got)
 		}
 	})
+	t.Run("a bot fetching the form's token posts at once", func(t *testing.T) {
+		// 600 fresh addresses, each loading the form (its CSRF token) and
+		// posting it a second later, with 97 browsers' user agents: warm,
+		// too many user agents for that sign; no person fills a form in
+		// a second.
+		r := signups
+		r.Evidence = &Evidence{Cold: 0.8, NoPause: 0.8, ClientsPerAgent: 20}
+		var lines []line
+		for i := range 600 {
+			ip, at := fmt.Sprintf("198.%d.%d.9", i/250, i%250), time.Duration(i)*50*time.Millisecond
+			ua := fmt.Sprintf("Mozilla/5.0 (build %d)", i%97)
+			lines = append(lines, line{at, ip, "GET", ua, 200}, line{at + s, ip, "POST", ua, 302})
+		}
+		got := run(t, r, lines)
+		if len(got) == 0 || got[0].Severity != alert.Critical || len(got[0].Evidence) != 1 ||
+			!strings.HasSuffix(got[0].Evidence[0], "posted within 3s of their address's first page, or with none") {
+			t.Fatalf("got %+v, want critical, posted without a pause", got)
+		}
+		// Without no_pause: a warning.
+		r.Evidence = &Evidence{Cold: 0.8, ClientsPerAgent: 20}
+		if got := run(t, r, lines); len(got) == 0 || got[0].Severity != alert.Warning {
+			t.Fatalf("without no_pause: %+v, want a warning", got)
+		}
+	})
+	t.Run("people: a pause before posting, however long their visit", func(t *testing.T) {
+		// A marketing mail's 600 people load the landing page, then the
+		// form 10 s later, and post 20 s after that; and 40 regulars who
+		// have browsed for half an hour (a page a minute) load the form a
+		// second before posting: their visits began long before.
+		r := signups
+		r.Evidence = &Evidence{Cold: 0.8, NoPause: 0.8, ClientsPerAgent: 20}
+		var lines []line
+		for i := range 600 {
+			ip, at := fmt.Sprintf("10.%d.%d.1", i/250, i%250), 35*time.Minute+time.Duration(i)*50*time.Millisecond
+			ua := fmt.Sprintf("Mozilla/5.0 (build %d)", i%97)
+			lines = append(lines, line{at, ip, "GET", ua, 200}, line{at + 10*s, ip, "GET", ua, 200}, line{at + 30*s, ip, "POST", ua, 302})
+		}
+		if got := run(t, r, lines); len(got) == 0 || got[0].Severity != alert.Warning || len(got[0].Evidence) != 0 {
+			t.Fatalf("the mail's people: %+v, want a warning without evidence", got)
+		}
+		lines = nil
+		for i := range 40 {
+			ip := fmt.Sprintf("10.9.%d.1", i)
+			for m := range 30 {
+				lines = append(lines, line{time.Duration(m)*time.Minute + time.Duration(i)*s, ip, "GET", "Mozilla/5.0", 200})
+			}
+			at := 30*time.Minute + time.Duration(i)*s
+			lines = append(lines, line{at, ip, "GET", "Mozilla/5.0", 200}, line{at + s, ip, "POST", "Mozilla/5.0", 302})
+		}
+		r.Threshold = 0.7 // 21 posts in 30 s: enough for a share
+		if got := run(t, r, lines); len(got) == 0 || got[0].Severity != alert.Warning || len(got[0].Evidence) != 0 {
+			t.Fatalf("the regulars: %+v, want a warning without evidence", got)
+		}
+	})
 	t.Run("an app's release: its users send its one user agent", func(t *testing.T) {
 		// 600 people log in again from the app within 30 s, each from an
 		// address of its own, the app's user agents (three builds),
@@ -1669,5 +1723,63 @@ func TestNotices_late(t *testing.T) {
 	if len(got) != 1 || got[0].Kind != "late" || !strings.Contains(got[0].Text, "raise settings.skew") ||
 		!strings.Contains(got[0].Text, "20 of the ") {
 		t.Errorf("one request in ten slow after 5 hours: %+v, want one late notice", got)
+	}
+}
+
+// TestVisits: a visit begins at an address's first page after none for
+// coldWindow; under a flood of new addresses filling the table, a bot's
+// post a second after its form is still hasty, and a person's, whose
+// slot another address took, at most rarely.
+func TestVisits(t *testing.T) {
+	v := newVisits()
+	var e Event
+	page := func(ip string, at time.Duration) bool {
+		e.reset(&parsers.Event{ClientIP: []byte(ip)}, t0.Add(at).UnixNano())
+		h := v.hasty(&e)
+		v.note(&e)
+		return h
+	}
+	post := func(ip string, at time.Duration) bool {
+		e.reset(&parsers.Event{ClientIP: []byte(ip)}, t0.Add(at).UnixNano())
+		return v.hasty(&e)
+	}
+	s := time.Second
+	page("192.0.2.1", 0)
+	if !post("192.0.2.1", 3*s) || post("192.0.2.1", 4*s) {
+		t.Errorf("a post 3 s after the first page should be hasty, 4 s after not")
+	}
+	page("192.0.2.1", 9*time.Minute) // the visit goes on
+	if post("192.0.2.1", 9*time.Minute+s) {
+		t.Errorf("a page 9 minutes into a visit restarted it")
+	}
+	page("192.0.2.1", 30*time.Minute) // 21 minutes without a page: a new visit
+	if !post("192.0.2.1", 30*time.Minute+s) {
+		t.Errorf("a page after 21 minutes without one did not start a new visit")
+	}
+	// A flood: 240 new addresses a second for 10 minutes, each loading the
+	// form and posting a second later; beside it 2,000 people who loaded a
+	// page 30 s before the form, the form 2 s before posting.
+	bots, hastyBots, people, hastyPeople := 0, 0, 0, 0
+	for i := range 240 * 600 {
+		at := time.Hour + time.Duration(i)*s/240
+		ip := fmt.Sprintf("10.%d.%d.%d", i>>16&255, i>>8&255, i&255)
+		page(ip, at)
+		if i%72 == 0 {
+			p := fmt.Sprintf("172.16.%d.%d", i/72>>8&255, i/72&255)
+			page(p, at-30*s)
+			page(p, at-2*s)
+			people++
+			if post(p, at) {
+				hastyPeople++
+			}
+		}
+		bots++
+		if post(ip, at+s) {
+			hastyBots++
+		}
+	}
+	t.Logf("under the flood: %d of %d bots hasty, %d of %d people", hastyBots, bots, hastyPeople, people)
+	if hastyBots < bots*99/100 || hastyPeople > people/20 {
+		t.Errorf("under the flood: %d of %d bots hasty, %d of %d people; want 99%% and at most 5%%", hastyBots, bots, hastyPeople, people)
 	}
 }

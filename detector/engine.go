@@ -257,8 +257,11 @@ func NewEngine(rules []Rule, opts Options) (*Engine, error) {
 		if r.ev == nil {
 			continue
 		}
-		if r.ev.cfg.Cold > 0 && e.warm == nil {
+		if (r.ev.cfg.Cold > 0 || r.ev.cfg.NoPause > 0) && e.warm == nil {
 			e.warm = newWarmSet() // the evidence asks the event (Event.isWarm)
+		}
+		if r.ev.cfg.NoPause > 0 && e.warm.visits == nil {
+			e.warm.visits = newVisits()
 		}
 		if r.ev.cfg.Share > 0 {
 			e.shareOf = append(e.shareOf, shareOf{r, newGate(r.ev.cfg.ShareOf)})

@@ -41,6 +41,8 @@ type Event struct {
 	routeBuf     []byte      // route's buffer, kept from event to event
 	warmDone     bool        // warmIs is known
 	warmIs       bool        // the client loaded a page lately (warmSet.has), once warmDone
+	hastyDone    bool        // hastyIs is known
+	hastyIs      bool        // the event came within pauseMin of its visit's first page
 	agents       agentHashes // kept from event to event
 	netText      [64]byte
 	bytesText    [24]byte
@@ -51,7 +53,7 @@ type Event struct {
 func (e *Event) reset(ev *parsers.Event, ns int64) {
 	e.Event, e.ns, e.net, e.netDone, e.addrDone = ev, ns, nil, false, false
 	e.seq++
-	e.ipHashed, e.netHashed, e.ipDistinctOK, e.uaDistinctOK, e.warmDone, e.routeDone = false, false, false, false, false, false
+	e.ipHashed, e.netHashed, e.ipDistinctOK, e.uaDistinctOK, e.warmDone, e.routeDone, e.hastyDone = false, false, false, false, false, false, false
 	clear(e.memo)
 }
 
@@ -86,6 +88,18 @@ func (e *Event) isWarm() bool {
 		e.warmDone, e.warmIs = true, e.warm.has(e)
 	}
 	return e.warmIs
+}
+
+// isHasty reports whether the event, from a warm address, came within
+// pauseMin of its visit's first page (visits.hasty), asked once per event.
+func (e *Event) isHasty() bool {
+	if !e.hastyDone {
+		// In the engine's first coldWindow the visits that began before it
+		// are unknown (as the warm set's pages are): nothing is hasty.
+		e.hastyDone = true
+		e.hastyIs = e.warm.visits != nil && len(e.ClientIP) > 0 && e.ns-e.warm.first >= int64(coldWindow) && e.warm.visits.hasty(e)
+	}
+	return e.hastyIs
 }
 
 var trueText, falseText = []byte("true"), []byte("false")

@@ -27,6 +27,12 @@ type Evidence struct {
 	// always). Share 0: not used.
 	ShareOf Cond
 	Share   float64
+	// NoPause: critical when at least this share of the window's events
+	// came from addresses that loaded no page first or posted within
+	// pauseMin of their visit's first page (a form takes a person longer
+	// to fill; a bot fetching the form's CSRF token posts at once, as
+	// Rails' invisible_captcha's 4-second threshold assumes). 0: not used.
+	NoPause float64
 	// ClientsPerAgent: critical when the window's events came from at
 	// least this many times as many distinct client addresses as distinct
 	// user agents, with at least minEvidenceClients clients (thousands of
@@ -52,6 +58,8 @@ type evidence struct {
 	cfg  *Evidence
 	s    *ruleState
 	cold []uint64 // per slot: events from cold addresses
+	rush []uint64 // per slot: events from cold addresses or posted without a person's pause, with NoPause
+	sumR uint64
 	app  []uint64 // per slot: events from a native app's HTTP stack, with ClientsPerAgent
 	sumA uint64
 	of   []uint64 // per slot: events passing ShareOf (counted by the engine for every event)
@@ -74,6 +82,9 @@ func newEvidence(cfg *Evidence, s *ruleState) *evidence {
 	ev := &evidence{cfg: cfg, s: s}
 	if cfg.Cold > 0 {
 		ev.cold = make([]uint64, len(s.w.ring))
+	}
+	if cfg.NoPause > 0 {
+		ev.rush = make([]uint64, len(s.w.ring))
 	}
 	if cfg.Share > 0 {
 		ev.of = make([]uint64, len(s.w.ring))
@@ -102,6 +113,10 @@ func (e *evidence) add(slot int, ev *Event) {
 	if e.cold != nil && !ev.isWarm() {
 		e.cold[slot]++
 		e.sumC++
+	}
+	if e.rush != nil && (!ev.isWarm() || ev.isHasty()) {
+		e.rush[slot]++
+		e.sumR++
 	}
 	if e.agents != nil {
 		if e.ownClients {
@@ -198,6 +213,10 @@ func (e *evidence) expired(slot int) {
 		e.sumC -= e.cold[slot]
 		e.cold[slot] = 0
 	}
+	if e.rush != nil {
+		e.sumR -= e.rush[slot]
+		e.rush[slot] = 0
+	}
 	if e.of != nil {
 		e.sumOf -= e.of[slot]
 		e.of[slot] = 0
@@ -214,6 +233,9 @@ func (e *evidence) expired(slot int) {
 func (e *evidence) saveSlot(slot int, bs *BucketSnapshot) {
 	if e.cold != nil {
 		bs.Cold = e.cold[slot]
+	}
+	if e.rush != nil {
+		bs.Rush = e.rush[slot]
 	}
 	if e.of != nil {
 		bs.Of = e.of[slot]
@@ -234,6 +256,10 @@ func (e *evidence) loadSlot(slot int, bs *BucketSnapshot) {
 	if e.cold != nil {
 		e.cold[slot] = min(bs.Cold, bs.Count)
 		e.sumC += e.cold[slot]
+	}
+	if e.rush != nil {
+		e.rush[slot] = min(bs.Rush, bs.Count)
+		e.sumR += e.rush[slot]
 	}
 	if e.of != nil {
 		e.of[slot] = bs.Of
@@ -305,9 +331,16 @@ func (e *evidence) shareHolds() bool {
 func (e *evidence) signs() []string {
 	var out []string
 	total := e.s.w.total
-	if e.cfg.Cold > 0 && total >= minEvidenceEvents && float64(e.sumC) >= e.cfg.Cold*float64(total) {
+	cold := e.cfg.Cold > 0 && total >= minEvidenceEvents && float64(e.sumC) >= e.cfg.Cold*float64(total)
+	if cold {
 		out = append(out, fmt.Sprintf("%s of %s from addresses that loaded no page first",
 			alert.Thousands(e.sumC), alert.Thousands(total)))
+	}
+	// The cold posts are among the rushed: said once, when cold says it
+	// all.
+	if e.cfg.NoPause > 0 && !cold && total >= minEvidenceEvents && float64(e.sumR) >= e.cfg.NoPause*float64(total) {
+		out = append(out, fmt.Sprintf("%s of %s posted within %s of their address's first page, or with none",
+			alert.Thousands(e.sumR), alert.Thousands(total), alert.FormatDuration(pauseMin)))
 	}
 	if e.cfg.Share > 0 && e.shareHolds() {
 		out = append(out, fmt.Sprintf("%s of %s %s", alert.Thousands(total), alert.Thousands(e.sumOf), BlockName(e.cfg.ShareOf)))
@@ -332,6 +365,72 @@ func BlockName(c Cond) string {
 	return "events of the block"
 }
 
+// pauseMin is the least time a person takes from a visit's first page to
+// a form's post: a post sooner is a bot's (see [Evidence.NoPause]). Log
+// times are whole seconds: 3 s apart is under 4 s.
+const pauseMin = 3 * time.Second
+
+// visits remembers, per client address, when its visit began: its first
+// GET or HEAD after none for coldWindow. A fixed table of 2^18 slots of 8
+// bytes (2 MiB) indexed by the address's hash, each holding the visit's
+// first second (after the engine's first event, from 1), how long it has
+// lasted since (seconds, at most 65,535) and 16 bits of the hash. A slot
+// another address took over answers nothing for the first one (not hasty)
+// until its next page load, which then starts a visit of its own: under a
+// flood of new addresses, one person in a few dozen may look hasty if a
+// page load comes within pauseMin of the post; a bot's post a second after
+// its form is evicted in that second only.
+type visits struct {
+	slot  []uint64
+	first int64 // the first event's time, Unix nanoseconds
+}
+
+const visitSlots = 1 << 18
+
+func newVisits() *visits { return &visits{slot: make([]uint64, visitSlots), first: math.MinInt64} }
+
+// sec returns ev's time in whole seconds after the first event, from 1.
+func (v *visits) sec(ev *Event) uint32 {
+	if v.first == math.MinInt64 {
+		v.first = ev.ns
+	}
+	return uint32(max((ev.ns-v.first)/int64(time.Second), 0)) + 1
+}
+
+// note records ev, a page or asset load, in its address's visit.
+func (v *visits) note(ev *Event) {
+	h := ev.clientIPHash()
+	i, fp := h%visitSlots, uint64(h>>48)
+	now := v.sec(ev)
+	cur := v.slot[i]
+	start, span := uint32(cur>>32), uint32(cur>>16)&0xffff
+	if cur != 0 && cur&0xffff == fp && now >= start && now-start-span <= uint32(coldWindow/time.Second) {
+		// The same visit goes on: its span grows (at most 65,535 s, the
+		// start moving on past that).
+		if d := now - start; d > 0xffff {
+			start, d = now-0xffff, 0xffff
+			span = d
+		} else if d > span {
+			span = d
+		}
+		v.slot[i] = uint64(start)<<32 | uint64(span)<<16 | fp
+		return
+	}
+	v.slot[i] = uint64(now)<<32 | fp
+}
+
+// hasty reports whether ev, from an address that loaded a page lately,
+// came within pauseMin of its visit's first page.
+func (v *visits) hasty(ev *Event) bool {
+	h := ev.clientIPHash()
+	cur := v.slot[h%visitSlots]
+	if cur == 0 || cur&0xffff != h>>48 {
+		return false
+	}
+	start, now := uint32(cur>>32), v.sec(ev)
+	return now >= start && time.Duration(now-start)*time.Second <= pauseMin
+}
+
 // warmSet remembers the addresses that made a GET or HEAD request lately:
 // two generations of a Bloom filter of 2^20 bits each, swapped every
 // coldWindow of event time, so that memory is fixed (256 KiB) whatever
@@ -345,9 +444,10 @@ func BlockName(c Cond) string {
 // page load before it was not read.
 type warmSet struct {
 	cur, old []uint64
-	gen      int64 // the current generation: event time / coldWindow
-	next     int64 // the next generation's start, Unix nanoseconds: (gen+1) × coldWindow
-	first    int64 // the first event's time, Unix nanoseconds
+	visits   *visits // with a rule's NoPause; nil without
+	gen      int64   // the current generation: event time / coldWindow
+	next     int64   // the next generation's start, Unix nanoseconds: (gen+1) × coldWindow
+	first    int64   // the first event's time, Unix nanoseconds
 	started  bool
 }
 
@@ -393,6 +493,9 @@ func (w *warmSet) note(ev *Event) {
 	}
 	for _, b := range w.bits(ev.clientIPHash()) {
 		w.cur[b/64] |= 1 << (b % 64)
+	}
+	if w.visits != nil {
+		w.visits.note(ev)
 	}
 }
 

@@ -38,11 +38,13 @@ type Delta struct {
 	// Keys are the bucket's busiest group_by keys, at most the engine's
 	// TopN times 4, with their Space-Saving counts.
 	Keys []alert.KeyCount
-	// Cold and Of are the rule's evidence (critical_when) in the bucket:
-	// its events from addresses that loaded no page first on this node,
-	// and the events that passed critical_when's share.of (log-in posts,
-	// counted whether or not the rule counted them). 0 without.
-	Cold, Of uint64
+	// Cold, Rush and Of are the rule's evidence (critical_when) in the
+	// bucket: its events from addresses that loaded no page first on this
+	// node, those and the ones posted within pauseMin of the address's
+	// first page (no_pause), and the events that passed critical_when's
+	// share.of (log-in posts, counted whether or not the rule counted
+	// them). 0 without.
+	Cold, Rush, Of uint64
 }
 
 // MaxDeltaHashes bounds the distinct values a delta carries.
@@ -200,6 +202,9 @@ func (s *ruleState) delta(slot int) Delta {
 		if e.cold != nil {
 			d.Cold = e.cold[slot]
 		}
+		if e.rush != nil {
+			d.Rush = e.rush[slot]
+		}
 		if e.of != nil {
 			d.Of = e.of[slot]
 		}
@@ -222,10 +227,10 @@ type Measure struct {
 	Hits     uint64 // events that passed a ratio rule's Of filter
 	Distinct uint64 // distinct values of the rule's distinct field
 	Keys     []alert.KeyCount
-	// Cold and Of are the window's sums of the deltas' Cold and Of: the
-	// evidence's cold and share signs, the share floors and warmup_share
-	// read them.
-	Cold, Of uint64
+	// Cold, Rush and Of are the window's sums of the deltas': the
+	// evidence's cold, no_pause and share signs, the share floors and
+	// warmup_share read them.
+	Cold, Rush, Of uint64
 	// Current is a rate rule's rate in the newest bucket of the window
 	// alone, in events per second (see alert.Alert.Current).
 	Current float64
@@ -275,7 +280,7 @@ func (k *remoteKind) fill(a *alert.Alert) {
 
 // Remote evaluates rules over windows measured elsewhere: the fleet's
 // shared counters. Each rule has the engine's condition, state (for:,
-// clear, peak), learned baseline, evidence (the cold and share signs, from
+// clear, peak), learned baseline, evidence (the cold, no_pause and share signs, from
 // the measure's sums) and alert, but no window of its own.
 // A Remote is not safe for concurrent use.
 type Remote struct {
@@ -335,7 +340,7 @@ func (r *Remote) Evaluate(rule string, at time.Time, m Measure) (alert.Alert, bo
 	// evidence's shares, read them.
 	s.w.total = m.Count
 	if s.ev != nil {
-		s.ev.sumC, s.ev.sumOf = min(m.Cold, m.Count), m.Of
+		s.ev.sumC, s.ev.sumR, s.ev.sumOf = min(m.Cold, m.Count), min(m.Rush, m.Count), m.Of
 	}
 	a, ok := s.evaluate(at)
 	return a, ok, nil

@@ -150,12 +150,16 @@ func TestFleet_evidence(t *testing.T) {
 		// want is the firing's signs (their ends: the counts are the
 		// window's at the fleet's boundary), one engine and fleet alike.
 		want []string
-		warm bool // the failing addresses load a page first
+		// pause is how long before its post each failing address loads a
+		// page; 0: none.
+		pause time.Duration
 	}{
 		{"cold stuffing", Evidence{Cold: 0.8, ShareOf: post, Share: 0.7}, []string{
-			" from addresses that loaded no page first", " log-in posts"}, false},
-		{"warm stuffing", Evidence{Cold: 0.8, ShareOf: post, Share: 0.7}, []string{" log-in posts"}, true},
-		{"people", Evidence{Cold: 0.8, ShareOf: post, Share: 0.9}, nil, true},
+			" from addresses that loaded no page first", " log-in posts"}, 0},
+		{"warm stuffing", Evidence{Cold: 0.8, ShareOf: post, Share: 0.7}, []string{" log-in posts"}, time.Minute},
+		{"a bot loading the form, posting at once", Evidence{Cold: 0.8, NoPause: 0.8},
+			[]string{" posted within 3s of their address's first page, or with none"}, s},
+		{"people", Evidence{Cold: 0.8, NoPause: 0.8, ShareOf: post, Share: 0.9}, nil, time.Minute},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			ev := tc.ev
@@ -167,15 +171,15 @@ func TestFleet_evidence(t *testing.T) {
 			// Log-ins that work, one every 6 s for three minutes (buckets
 			// where the rule counts nothing), then 36 failures in 30 s,
 			// from 36 addresses, beside them; a page view from each
-			// failing address a minute before, when warm.
+			// failing address pause before.
 			var lines []line
 			for i := range 30 {
 				lines = append(lines, line{time.Duration(i) * 6 * s, fmt.Sprintf("198.51.100.%d", i), "POST", 302})
 			}
 			for i := range 36 {
 				ip, at := fmt.Sprintf("203.0.113.%d", i), 150*s+time.Duration(i)*s*5/6
-				if tc.warm {
-					lines = append(lines, line{at - time.Minute, ip, "GET", 200})
+				if tc.pause > 0 {
+					lines = append(lines, line{at - tc.pause, ip, "GET", 200})
 				}
 				lines = append(lines, line{at, ip, "POST", 401})
 			}
@@ -183,7 +187,7 @@ func TestFleet_evidence(t *testing.T) {
 			slices.SortStableFunc(lines, func(a, b line) int { return cmp.Compare(a.at, b.at) })
 
 			// shared sums the nodes' deltas per bucket.
-			type counts struct{ count, cold, of uint64 }
+			type counts struct{ count, cold, rush, of uint64 }
 			shared := map[int64]*counts{}
 			var whole []alert.Alert
 			newEngine := func(emit func(alert.Alert), delta func(Delta)) *Engine {
@@ -202,7 +206,7 @@ func TestFleet_evidence(t *testing.T) {
 						c = &counts{}
 						shared[d.Bucket] = c
 					}
-					c.count, c.cold, c.of = c.count+d.Count, c.cold+d.Cold, c.of+d.Of
+					c.count, c.cold, c.rush, c.of = c.count+d.Count, c.cold+d.Cold, c.rush+d.Rush, c.of+d.Of
 				})
 			}
 			remote, err := NewRemote([]Rule{rule}, Options{})
@@ -238,7 +242,7 @@ func TestFleet_evidence(t *testing.T) {
 					var m Measure
 					for n := next - 60; n < next; n++ {
 						if c := shared[n]; c != nil {
-							m.Count, m.Cold, m.Of = m.Count+c.count, m.Cold+c.cold, m.Of+c.of
+							m.Count, m.Cold, m.Rush, m.Of = m.Count+c.count, m.Cold+c.cold, m.Rush+c.rush, m.Of+c.of
 						}
 					}
 					m.Value = float64(m.Count) / 60

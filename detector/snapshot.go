@@ -82,6 +82,9 @@ type BucketSnapshot struct {
 	// events of the block its share is of.
 	Cold uint64 `json:"cold,omitempty"`
 	Of   uint64 `json:"of,omitempty"`
+	// Rush is a no_pause evidence's events: cold, or posted without a
+	// person's pause.
+	Rush uint64 `json:"rush,omitempty"`
 	// App is a clients_per_agent evidence's events from a native app's
 	// HTTP stack.
 	App uint64 `json:"app,omitempty"`

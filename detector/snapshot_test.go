@@ -475,3 +475,45 @@ func restarted(t *testing.T, eng *Engine, rules []Rule, opts Options) *Engine {
 	}
 	return next
 }
+
+// TestEvidence_restoreRush: the state file keeps no_pause's count of the
+// posts that came without a person's pause, bucket by bucket.
+func TestEvidence_restoreRush(t *testing.T) {
+	post := NewEquals(LookupField("method"), []string{"POST"})
+	rules := []Rule{{Name: "signups", Type: Rate, Window: time.Minute, Threshold: 100, Match: post, Fingerprint: "a",
+		Evidence: &Evidence{NoPause: 0.8}}}
+	eng, _ := NewEngine(rules, Options{})
+	var e parsers.Event
+	observe := func(at time.Duration, ip, method string) {
+		e.Reset()
+		e.Time, e.ClientIP, e.Method = t0.Add(at), []byte(ip), []byte(method)
+		eng.Observe(&e)
+	}
+	observe(-coldWindow, "192.0.2.1", "GET")
+	// 30 addresses loading the form and posting a second later, 10 after
+	// a pause of 15 s.
+	type req struct {
+		at         time.Duration
+		ip, method string
+	}
+	var reqs []req
+	for i := range 40 {
+		ip, at := fmt.Sprintf("10.0.0.%d", i), time.Duration(i)*time.Second
+		pause := time.Second
+		if i%4 == 3 {
+			pause = 15 * time.Second
+		}
+		reqs = append(reqs, req{at, ip, "GET"}, req{at + pause, ip, "POST"})
+	}
+	slices.SortStableFunc(reqs, func(a, b req) int { return cmp.Compare(a.at, b.at) })
+	for _, r := range reqs {
+		observe(r.at, r.ip, r.method)
+	}
+	if got := eng.rules[0].ev.sumR; got != 30 {
+		t.Fatalf("%d posts without a pause, want 30", got)
+	}
+	restored := restarted(t, eng, rules, Options{})
+	if got, total := restored.rules[0].ev.sumR, restored.rules[0].w.total; got != 30 || total != 40 {
+		t.Errorf("restored: %d of %d posts without a pause, want 30 of 40", got, total)
+	}
+}

@@ -234,6 +234,9 @@ func (e *Evidence) problems() []Problem {
 	if !share(e.Cold) {
 		bad("cold", "must be a share above 0 and at most 1 (0.8 or 80%%)")
 	}
+	if !share(e.NoPause) {
+		bad("no_pause", "must be a share above 0 and at most 1 (0.8 or 80%%)")
+	}
 	switch {
 	case !share(e.Share):
 		bad("share.at_least", "must be a share above 0 and at most 1 (0.8 or 80%%)")
@@ -243,8 +246,8 @@ func (e *Evidence) problems() []Problem {
 	if e.ClientsPerAgent != 0 && !(e.ClientsPerAgent >= 1) {
 		bad("clients_per_agent", "must be at least 1: how many more client addresses than user agents")
 	}
-	if e.Cold == 0 && e.Share == 0 && e.ShareOf == nil && e.ClientsPerAgent == 0 {
-		ps = append(ps, Problem{"critical_when", "needs at least one sign: cold, share or clients_per_agent"})
+	if e.Cold == 0 && e.NoPause == 0 && e.Share == 0 && e.ShareOf == nil && e.ClientsPerAgent == 0 {
+		ps = append(ps, Problem{"critical_when", "needs at least one sign: cold, no_pause, share or clients_per_agent"})
 	}
 	return ps
 }

@@ -441,12 +441,12 @@ func (e *evaluator) due(v view) []time.Time {
 
 // job is one rule's evaluation at one boundary, with its reads.
 type job struct {
-	r        *fleetRule
-	at       time.Time
-	counts   *redis.SliceCmd
-	hits     *redis.SliceCmd
-	distinct *redis.IntCmd
-	cold, of *redis.SliceCmd // the evidence's counts, with critical_when's cold and share
+	r              *fleetRule
+	at             time.Time
+	counts         *redis.SliceCmd
+	hits           *redis.SliceCmd
+	distinct       *redis.IntCmd
+	cold, rush, of *redis.SliceCmd // the evidence's counts, with critical_when's cold, no_pause and share
 }
 
 // stepKeys returns the keys of a rule's window ending at boundary t, by
@@ -489,6 +489,9 @@ func (e *evaluator) evaluate(ctx context.Context, rdb *redis.Client, bounds []ti
 			if ev := r.rule.Evidence; ev != nil {
 				if ev.Cold > 0 {
 					j.cold = pipe.MGet(tctx, n.stepKeys(r, t, k.cold)...)
+				}
+				if ev.NoPause > 0 {
+					j.rush = pipe.MGet(tctx, n.stepKeys(r, t, k.rush)...)
 				}
 				if ev.Share > 0 {
 					j.of = pipe.MGet(tctx, n.stepKeys(r, t, k.of)...)
@@ -619,7 +622,7 @@ func (j *job) measure() (detector.Measure, error) {
 	for _, c := range [...]struct {
 		cmd *redis.SliceCmd
 		sum *uint64
-	}{{j.hits, &m.Hits}, {j.cold, &m.Cold}, {j.of, &m.Of}} {
+	}{{j.hits, &m.Hits}, {j.cold, &m.Cold}, {j.rush, &m.Rush}, {j.of, &m.Of}} {
 		if c.cmd != nil {
 			if *c.sum, _, err = sumCounts(c.cmd); err != nil {
 				return m, err

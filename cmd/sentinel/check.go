@@ -308,6 +308,9 @@ func describe(r detector.Rule) string {
 		if e.Cold > 0 {
 			signs = append(signs, alert.FormatValue(e.Cold, alert.Share)+" cold")
 		}
+		if e.NoPause > 0 {
+			signs = append(signs, alert.FormatValue(e.NoPause, alert.Share)+" without a pause")
+		}
 		if e.Share > 0 {
 			signs = append(signs, alert.FormatValue(e.Share, alert.Share)+" of "+detector.BlockName(e.ShareOf))
 		}
