@@ -1347,7 +1347,8 @@ func TestDefault_signupSurge(t *testing.T) {
 	c := Default()
 	start := time.Date(2026, 11, 25, 0, 0, 0, 0, time.UTC)
 	drip := 60 * time.Minute
-	for _, tt := range []struct{ name, attack string }{{"people", ""}, {"a drip that loads the form", "drip"}, {"a cold flood", "flood"}} {
+	for _, tt := range []struct{ name, attack string }{{"people", ""}, {"a drip that loads the form", "drip"},
+		{"a drip that loads the form and pauses", "patient drip"}, {"a cold flood", "flood"}, {"a flood that loads the form", "warm flood"}} {
 		t.Run(tt.name, func(t *testing.T) {
 			var firing []alert.Alert
 			opts := c.EngineOptions()
@@ -1375,11 +1376,24 @@ func TestDefault_signupSurge(t *testing.T) {
 					send(at+20*time.Second, "POST", "/users", 302, "10.3.0.1")
 				}
 				switch {
-				case tt.attack == "drip" && at >= drip && at < drip+30*time.Minute && at%(30*time.Second) == 0:
+				case strings.HasSuffix(tt.attack, "drip") && at >= drip && at < drip+30*time.Minute && at%(30*time.Second) == 0:
+					// A bot fetching the form's token posts 3 s later; a
+					// patient one waits 20 s, as a person might.
 					addr := fmt.Sprintf("198.51.%d.%d", n>>8&255, n&255)
+					pause := 3 * time.Second
+					if tt.attack == "patient drip" {
+						pause = 20 * time.Second
+					}
 					send(at, "GET", "/users/sign_up", 200, addr)
-					send(at+3*time.Second, "POST", "/users", 302, addr)
+					send(at+pause, "POST", "/users", 302, addr)
 					n++
+				case tt.attack == "warm flood" && at >= drip && at < drip+10*time.Minute:
+					for range 20 {
+						addr := fmt.Sprintf("198.51.%d.%d", n>>8&255, n&255)
+						send(at, "GET", "/users/sign_up", 200, addr)
+						send(at+time.Second, "POST", "/users", 302, addr)
+						n++
+					}
 				case tt.attack == "flood" && at >= drip && at < drip+10*time.Minute:
 					for range 20 {
 						send(at, "POST", "/users", 302, fmt.Sprintf("198.51.%d.%d", n>>8&255, n&255))
@@ -1394,9 +1408,19 @@ func TestDefault_signupSurge(t *testing.T) {
 				if len(firing) > 0 {
 					t.Errorf("people alone: %s fired at +%v", firing[0].Rule, firing[0].Time.Sub(start))
 				}
-			case "drip":
+			case "drip", "patient drip":
 				if i < 0 || firing[i].Time.Before(start.Add(drip)) || firing[i].Time.After(start.Add(drip+10*time.Minute)) {
-					t.Errorf("a drip that loads the form: %+v, want signup-surge within 10 minutes of +%v", firing, drip)
+					t.Fatalf("a drip that loads the form: %+v, want signup-surge within 10 minutes of +%v", firing, drip)
+				}
+				// Posted 3 s after the form: critical (no_pause); 20 s: a
+				// warning, as a marketing mail's people are.
+				if want := map[string]alert.Severity{"drip": alert.Critical, "patient drip": alert.Warning}[tt.attack]; firing[i].Severity != want {
+					t.Errorf("%s: signup-surge %s %q, want %s", tt.attack, firing[i].Severity, firing[i].Evidence, want)
+				}
+			case "warm flood":
+				if len(firing) == 0 || !strings.HasPrefix(firing[0].Rule, "signup-") || firing[0].Severity != alert.Critical ||
+					!slices.ContainsFunc(firing[0].Evidence, func(s string) bool { return strings.Contains(s, "posted within 3s") }) {
+					t.Errorf("a flood that loads the form: %+v, want a sign-up rule critical, posted without a pause", firing)
 				}
 			case "flood":
 				if i >= 0 || len(firing) == 0 {

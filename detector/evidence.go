@@ -47,6 +47,12 @@ type Evidence struct {
 const (
 	minEvidenceEvents  = 20
 	minEvidenceClients = 50
+	// minRushEvents is the fewest for no_pause: a person's post rarely
+	// comes within pauseMin of the visit's first page (the first page is
+	// seldom the form, and a form takes longer), so eight of ten are a
+	// bot's, and a slow drip's ten posts (signup-surge's floor) are
+	// judged when it fires.
+	minRushEvents = 10
 )
 
 // coldWindow is how long a page or asset load keeps its address warm:
@@ -338,7 +344,7 @@ func (e *evidence) signs() []string {
 	}
 	// The cold posts are among the rushed: said once, when cold says it
 	// all.
-	if e.cfg.NoPause > 0 && !cold && total >= minEvidenceEvents && float64(e.sumR) >= e.cfg.NoPause*float64(total) {
+	if e.cfg.NoPause > 0 && !cold && total >= minRushEvents && float64(e.sumR) >= e.cfg.NoPause*float64(total) {
 		out = append(out, fmt.Sprintf("%s of %s posted within %s of their address's first page, or with none",
 			alert.Thousands(e.sumR), alert.Thousands(total), alert.FormatDuration(pauseMin)))
 	}
