@@ -543,20 +543,9 @@ func TestNode_topOffendersAreTheFleets(t *testing.T) {
 				return fmt.Sprintf("10.%d.%d.%d", k, s, i)
 			})
 		}
-		end := at.Add(time.Second)
-		waitFor(t, 10*time.Second, "the fleet to evaluate "+end.Format(time.TimeOnly), func() bool {
-			return !evaluatedAt(t, r, "shop").Before(end)
-		})
+		waitEvaluated(t, r, at.Add(time.Second))
 	}
-	var fired []alert.Alert
-	for _, tn := range nodes {
-		d, _, _ := tn.transitions()
-		fired = append(fired, fleetTransitions(d)...)
-	}
-	if len(fired) != 1 || fired[0].State != alert.Firing {
-		t.Fatalf("fleet transitions %s, want one firing", states(fired))
-	}
-	f := fired[0]
+	f := oneFiring(t, nodes)
 	secs := int(f.Time.Sub(base) / time.Second) // the seconds of the flood in its window
 	if len(f.Keys) == 0 || f.Keys[0].Key != "10.9.9.9" || f.Keys[0].Count != uint64(2*5*secs) {
 		t.Errorf("firing at %s: top keys %v, want 10.9.9.9 first with both nodes' %d", f.Time.Format(time.TimeOnly), f.Keys, 2*5*secs)

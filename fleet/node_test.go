@@ -313,10 +313,29 @@ func flood(t *testing.T, r *testutil.Redis, nodes []*testNode, at time.Time, rat
 	for k, tn := range nodes {
 		tn.second(at, rate, func(i int) string { return fmt.Sprintf("10.%d.%d.%d", k, at.Second(), i%250) })
 	}
-	end := at.Add(time.Second)
+	waitEvaluated(t, r, at.Add(time.Second))
+}
+
+// waitEvaluated waits until the fleet has evaluated the boundary end.
+func waitEvaluated(t *testing.T, r *testutil.Redis, end time.Time) {
+	t.Helper()
 	waitFor(t, 10*time.Second, "the fleet to evaluate "+end.Format(time.TimeOnly), func() bool {
 		return !evaluatedAt(t, r, "shop").Before(end)
 	})
+}
+
+// oneFiring returns the fleet's one transition, which must be a firing.
+func oneFiring(t *testing.T, nodes []*testNode) alert.Alert {
+	t.Helper()
+	var fired []alert.Alert
+	for _, tn := range nodes {
+		d, _, _ := tn.transitions()
+		fired = append(fired, fleetTransitions(d)...)
+	}
+	if len(fired) != 1 || fired[0].State != alert.Firing {
+		t.Fatalf("fleet transitions %s, want one firing", states(fired))
+	}
+	return fired[0]
 }
 
 func evaluating(nodes []*testNode) *testNode {
@@ -721,20 +740,9 @@ func TestNode_evidence(t *testing.T) {
 			tn.n.Clock(tn.eng.Clock())
 			tn.mu.Unlock()
 		}
-		end := at.Add(time.Second)
-		waitFor(t, 10*time.Second, "the fleet to evaluate "+end.Format(time.TimeOnly), func() bool {
-			return !evaluatedAt(t, r, "shop").Before(end)
-		})
+		waitEvaluated(t, r, at.Add(time.Second))
 	}
-	var fired []alert.Alert
-	for _, tn := range nodes {
-		d, _, _ := tn.transitions()
-		fired = append(fired, fleetTransitions(d)...)
-	}
-	if len(fired) != 1 || fired[0].State != alert.Firing {
-		t.Fatalf("fleet transitions %s, want one firing", states(fired))
-	}
-	f := fired[0]
+	f := oneFiring(t, nodes)
 	// The window's log-in posts: 2 a second on the fleet, 10 from the
 	// sixth second; its failures 8 a second from the sixth.
 	secs := int(f.Time.Sub(base) / time.Second)
