@@ -7,6 +7,7 @@ import (
 	"math/bits"
 	"time"
 
+	"github.com/cespare/xxhash/v2"
 	"github.com/sentinel-dev/sentinel/alert"
 )
 
@@ -82,6 +83,13 @@ type evidence struct {
 	clients, agents *distinctCount
 	ownClients      bool  // clients is the evidence's own, not the rule's
 	agentsFrom      int64 // the first bucket the agents' count has seen, after a restore without it
+	// fleetAgents keeps each slot's user agents' hashes for the fleet's
+	// delta, for a fleet rule whose clients are its distinct client_ip;
+	// nil otherwise.
+	fleetAgents *fleetSlots
+	// remote is the measure a fleet's evaluator gives (see [Remote]): the
+	// evidence's sums come from it, and its clients and user agents.
+	remote *Measure
 }
 
 func newEvidence(cfg *Evidence, s *ruleState) *evidence {
@@ -110,6 +118,9 @@ func newEvidence(cfg *Evidence, s *ruleState) *evidence {
 		}
 		ev.agentsFrom = math.MinInt64
 		ev.app = make([]uint64, len(s.w.ring))
+		if s.rule.Fleet && s.opts.Delta != nil && !ev.ownClients {
+			ev.fleetAgents = newFleetSlots(len(s.w.ring))
+		}
 	}
 	return ev
 }
@@ -132,6 +143,13 @@ func (e *evidence) add(slot int, ev *Event) {
 		if nativeApp(ev.UserAgent) {
 			e.app[slot]++
 			e.sumA++
+		}
+		if f := e.fleetAgents; f != nil && len(ev.UserAgent) > 0 {
+			if f.full(slot) {
+				f.dropped[slot]++
+			} else {
+				f.add(slot, xxhash.Sum64(ev.UserAgent))
+			}
 		}
 	}
 }
@@ -351,8 +369,7 @@ func (e *evidence) signs() []string {
 	if e.cfg.Share > 0 && e.shareHolds() {
 		out = append(out, fmt.Sprintf("%s of %s %s", alert.Thousands(total), alert.Thousands(e.sumOf), BlockName(e.cfg.ShareOf)))
 	}
-	if e.agents != nil && e.s.w.last-e.s.w.nb >= e.agentsFrom {
-		c, a := e.clients.estimate(), e.agents.estimate()
+	if c, a, ok := e.clientsAgents(); ok {
 		// No user agent at all is a log that does not carry them (Phoenix's
 		// Logger), not a sign.
 		if c >= minEvidenceClients && a > 0 && float64(c) >= e.cfg.ClientsPerAgent*float64(a) && 2*e.sumA <= total {
@@ -360,6 +377,22 @@ func (e *evidence) signs() []string {
 		}
 	}
 	return out
+}
+
+// clientsAgents returns the window's distinct client addresses and user
+// agents for ClientsPerAgent: the sketches' estimates, or a fleet's
+// measure (its user agents published by nodes that do); false when not
+// known.
+func (e *evidence) clientsAgents() (clients, agents uint64, ok bool) {
+	switch {
+	case e.cfg.ClientsPerAgent == 0:
+		return 0, 0, false
+	case e.remote != nil:
+		return e.remote.Distinct, e.remote.Agents, e.remote.Agents > 0
+	case e.agents != nil && e.s.w.last-e.s.w.nb >= e.agentsFrom:
+		return e.clients.estimate(), e.agents.estimate(), true
+	}
+	return 0, 0, false
 }
 
 // BlockName names a match block: a matcher's name, or "events of the

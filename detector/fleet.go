@@ -45,6 +45,12 @@ type Delta struct {
 	// share.of (log-in posts, counted whether or not the rule counted
 	// them). 0 without.
 	Cold, Rush, Of uint64
+	// Agents are the hashes of the bucket's user agents, at most
+	// MaxDeltaHashes, and App its events from a native app's HTTP stack,
+	// for critical_when's clients_per_agent of a rule whose distinct
+	// field is client_ip.
+	Agents []uint64
+	App    uint64
 }
 
 // MaxDeltaHashes bounds the distinct values a delta carries.
@@ -205,6 +211,10 @@ func (s *ruleState) delta(slot int) Delta {
 		if e.rush != nil {
 			d.Rush = e.rush[slot]
 		}
+		if e.fleetAgents != nil {
+			d.Agents, _ = e.fleetAgents.take(slot)
+			d.App = e.app[slot]
+		}
 		if e.of != nil {
 			d.Of = e.of[slot]
 		}
@@ -231,6 +241,10 @@ type Measure struct {
 	// evidence's cold, no_pause and share signs, the share floors and
 	// warmup_share read them.
 	Cold, Rush, Of uint64
+	// Agents is the window's distinct user agents and App its events from
+	// a native app's HTTP stack, for clients_per_agent (against Distinct,
+	// the window's client addresses).
+	Agents, App uint64
 	// Current is a rate rule's rate in the newest bucket of the window
 	// alone, in events per second (see alert.Alert.Current).
 	Current float64
@@ -280,8 +294,9 @@ func (k *remoteKind) fill(a *alert.Alert) {
 
 // Remote evaluates rules over windows measured elsewhere: the fleet's
 // shared counters. Each rule has the engine's condition, state (for:,
-// clear, peak), learned baseline, evidence (the cold, no_pause and share signs, from
-// the measure's sums) and alert, but no window of its own.
+// clear, peak), learned baseline, evidence (the cold, no_pause, share and
+// clients-per-agent signs, from the measure) and alert, but no window of
+// its own.
 // A Remote is not safe for concurrent use.
 type Remote struct {
 	opts  Options
@@ -310,8 +325,7 @@ func NewRemote(rules []Rule, opts Options) (*Remote, error) {
 		s.live, s.judge, s.distinct = nil, nil, nil
 		if s.ev != nil {
 			// The evidence's sums are the measure's (Evaluate sets them);
-			// it keeps no slots. The fleet shares no user agents: the
-			// clients-per-agent sign is the nodes' own.
+			// it keeps no slots.
 			s.ev = &evidence{cfg: s.ev.cfg, s: s}
 		}
 		r.rules[rule.Name] = s
@@ -340,7 +354,8 @@ func (r *Remote) Evaluate(rule string, at time.Time, m Measure) (alert.Alert, bo
 	// evidence's shares, read them.
 	s.w.total = m.Count
 	if s.ev != nil {
-		s.ev.sumC, s.ev.sumR, s.ev.sumOf = min(m.Cold, m.Count), min(m.Rush, m.Count), m.Of
+		s.ev.sumC, s.ev.sumR, s.ev.sumOf, s.ev.sumA = min(m.Cold, m.Count), min(m.Rush, m.Count), m.Of, min(m.App, m.Count)
+		s.ev.remote = &s.k.(*remoteKind).m
 	}
 	a, ok := s.evaluate(at)
 	return a, ok, nil

@@ -3,6 +3,7 @@ package detector
 import (
 	"cmp"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"testing"
@@ -388,5 +389,101 @@ func TestFleet_remoteRatioHolds(t *testing.T) {
 		if err != nil || ok != (c.want != "") || ok && a.State != c.want {
 			t.Errorf("evaluation %d (%+v): %v %v, %v; want %q", i, c.m, a.State, ok, err, c.want)
 		}
+	}
+}
+
+// TestFleet_clientsPerAgent: the nodes hand over their user agents' hashes
+// and native-app counts with their client addresses'; the fleet's
+// evaluator weighs the union of one against the other's, as one engine
+// does: a bot's few user agents are critical, people's many and an app's
+// one are not.
+func TestFleet_clientsPerAgent(t *testing.T) {
+	s := time.Second
+	ip := ipField()
+	post := NewEquals(LookupField("method"), []string{"POST"})
+	rule := Rule{Name: "signups", Type: Rate, Window: 30 * s, Threshold: 5, Severity: alert.Warning, Match: post,
+		DistinctOf: ip, Fleet: true, Fingerprint: "c", Evidence: &Evidence{ClientsPerAgent: 20}}
+	for _, tc := range []struct {
+		name     string
+		ua       func(i int) string
+		critical bool
+	}{
+		{"a bot's three user agents", func(i int) string { return []string{"Mozilla/5.0 (A)", "Mozilla/5.0 (B)", "Mozilla/5.0 (C)"}[i%3] }, true},
+		{"people's browsers", func(i int) string { return fmt.Sprintf("Mozilla/5.0 (build %d)", i%97) }, false},
+		{"an app's users", func(i int) string { return "Tallybook/4.12.0 (Android 15; Pixel 8) okhttp/4.12.0" }, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			type bucket struct {
+				clients, agents map[uint64]bool
+				app             uint64
+			}
+			shared := map[int64]*bucket{}
+			var nodes [2]*Engine
+			for i := range nodes {
+				var err error
+				nodes[i], err = NewEngine([]Rule{rule}, Options{Delta: func(d Delta) {
+					b := shared[d.Bucket]
+					if b == nil {
+						b = &bucket{clients: map[uint64]bool{}, agents: map[uint64]bool{}}
+						shared[d.Bucket] = b
+					}
+					for _, h := range d.Hashes {
+						b.clients[h] = true
+					}
+					for _, h := range d.Agents {
+						b.agents[h] = true
+					}
+					b.app += d.App
+				}})
+				if err != nil {
+					t.Fatal(err)
+				}
+			}
+			remote, err := NewRemote([]Rule{rule}, Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var fired []alert.Alert
+			var e parsers.Event
+			next := t0.Unix() + 1
+			// 600 addresses posting within 60 s, alternately on each node.
+			for i := range 601 {
+				e.Reset()
+				e.Time, e.ClientIP, e.Method, e.UserAgent = t0.Add(time.Duration(i)*100*time.Millisecond), fmt.Appendf(nil, "10.0.%d.%d", i/250, i%250), []byte("POST"), []byte(tc.ua(i))
+				nodes[i%2].Observe(&e)
+				for passed := min(nodes[0].Clock().Unix(), nodes[1].Clock().Unix()); next <= passed; next++ {
+					var m Measure
+					clients, agents := map[uint64]bool{}, map[uint64]bool{}
+					for n := next - 30; n < next; n++ {
+						if b := shared[n]; b != nil {
+							maps.Copy(clients, b.clients)
+							maps.Copy(agents, b.agents)
+							m.App += b.app
+						}
+					}
+					m.Distinct, m.Agents = uint64(len(clients)), uint64(len(agents))
+					for n := next - 30; n < next; n++ {
+						if b := shared[n]; b != nil {
+							m.Count += uint64(len(b.clients)) // one post per address
+						}
+					}
+					m.Value = float64(m.Count) / 30
+					if a, ok, err := remote.Evaluate("signups", time.Unix(next, 0).UTC(), m); err != nil {
+						t.Fatal(err)
+					} else if ok && a.State == alert.Firing {
+						fired = append(fired, a)
+					}
+				}
+			}
+			if len(fired) == 0 {
+				t.Fatal("the fleet never fired")
+			}
+			// The sign needs 50 addresses: the first firing that has them.
+			if got := fired[0]; (got.Severity == alert.Critical) != tc.critical {
+				t.Errorf("fleet %s %q with %d addresses; want critical %v", got.Severity, got.Evidence, got.Distinct, tc.critical)
+			} else {
+				t.Logf("fleet %s %q", got.Severity, got.Evidence)
+			}
+		})
 	}
 }

@@ -447,6 +447,8 @@ type job struct {
 	hits           *redis.SliceCmd
 	distinct       *redis.IntCmd
 	cold, rush, of *redis.SliceCmd // the evidence's counts, with critical_when's cold, no_pause and share
+	app            *redis.SliceCmd // with clients_per_agent: the events from a native app
+	agents         *redis.IntCmd   // with clients_per_agent: the window's user agents
 }
 
 // stepKeys returns the keys of a rule's window ending at boundary t, by
@@ -495,6 +497,15 @@ func (e *evaluator) evaluate(ctx context.Context, rdb *redis.Client, bounds []ti
 				}
 				if ev.Share > 0 {
 					j.of = pipe.MGet(tctx, n.stepKeys(r, t, k.of)...)
+				}
+				if ev.ClientsPerAgent > 0 && clientsShared(r.rule) {
+					// Against the window's client addresses: the rule's
+					// distinct values.
+					if j.distinct == nil {
+						j.distinct = pipe.PFCount(tctx, n.stepKeys(r, t, k.hll)...)
+					}
+					j.agents = pipe.PFCount(tctx, n.stepKeys(r, t, k.agents)...)
+					j.app = pipe.MGet(tctx, n.stepKeys(r, t, k.app)...)
 				}
 			}
 			jobs = append(jobs, j)
@@ -622,19 +633,24 @@ func (j *job) measure() (detector.Measure, error) {
 	for _, c := range [...]struct {
 		cmd *redis.SliceCmd
 		sum *uint64
-	}{{j.hits, &m.Hits}, {j.cold, &m.Cold}, {j.rush, &m.Rush}, {j.of, &m.Of}} {
+	}{{j.hits, &m.Hits}, {j.cold, &m.Cold}, {j.rush, &m.Rush}, {j.of, &m.Of}, {j.app, &m.App}} {
 		if c.cmd != nil {
 			if *c.sum, _, err = sumCounts(c.cmd); err != nil {
 				return m, err
 			}
 		}
 	}
-	if j.distinct != nil {
-		d, err := j.distinct.Result()
-		if err != nil {
-			return m, err
+	for _, c := range [...]struct {
+		cmd *redis.IntCmd
+		n   *uint64
+	}{{j.distinct, &m.Distinct}, {j.agents, &m.Agents}} {
+		if c.cmd != nil {
+			d, err := c.cmd.Result()
+			if err != nil {
+				return m, err
+			}
+			*c.n = uint64(max(d, 0))
 		}
-		m.Distinct = uint64(max(d, 0))
 	}
 	r := j.r.rule
 	switch r.Type {
@@ -649,6 +665,17 @@ func (j *job) measure() (detector.Measure, error) {
 		m.Current = float64(last) / j.r.width.Seconds()
 	}
 	return m, nil
+}
+
+// clientsShared reports whether a rule's distinct values are its client
+// addresses: what clients_per_agent weighs the user agents against in
+// the fleet (a rule counting other values keeps that sign to its nodes).
+func clientsShared(r detector.Rule) bool {
+	f := r.DistinctOf
+	if r.Type == detector.Distinct {
+		f = r.Field
+	}
+	return f != nil && f.Name == "client_ip"
 }
 
 // sumCounts sums an MGET of step counters (missing ones are 0); last is

@@ -39,14 +39,17 @@ func (k keys) clocks() string { return k.prefix + "clocks" }
 // ratio rule, the HyperLogLog of the distinct field, the top keys (a
 // sorted set trimmed to maxStepKeys), and the evidence's counts (INCRBY):
 // the events from cold addresses, those and the ones posted without a
-// person's pause, the events of critical_when's share.of.
-func (k keys) count(rule string, b int64) string { return k.step("c:", rule, b) }
-func (k keys) hits(rule string, b int64) string  { return k.step("h:", rule, b) }
-func (k keys) hll(rule string, b int64) string   { return k.step("d:", rule, b) }
-func (k keys) top(rule string, b int64) string   { return k.step("k:", rule, b) }
-func (k keys) cold(rule string, b int64) string  { return k.step("w:", rule, b) }
-func (k keys) of(rule string, b int64) string    { return k.step("o:", rule, b) }
-func (k keys) rush(rule string, b int64) string  { return k.step("r:", rule, b) }
+// person's pause, the events of critical_when's share.of, the HyperLogLog
+// of the user agents and the events from a native app (clients_per_agent).
+func (k keys) count(rule string, b int64) string  { return k.step("c:", rule, b) }
+func (k keys) hits(rule string, b int64) string   { return k.step("h:", rule, b) }
+func (k keys) hll(rule string, b int64) string    { return k.step("d:", rule, b) }
+func (k keys) top(rule string, b int64) string    { return k.step("k:", rule, b) }
+func (k keys) cold(rule string, b int64) string   { return k.step("w:", rule, b) }
+func (k keys) of(rule string, b int64) string     { return k.step("o:", rule, b) }
+func (k keys) rush(rule string, b int64) string   { return k.step("r:", rule, b) }
+func (k keys) agents(rule string, b int64) string { return k.step("a:", rule, b) }
+func (k keys) app(rule string, b int64) string    { return k.step("p:", rule, b) }
 
 func (k keys) step(kind, rule string, b int64) string {
 	return k.prefix + kind + rule + ":" + strconv.FormatInt(b, 10)

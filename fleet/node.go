@@ -584,18 +584,24 @@ func (n *Node) queueDelta(ctx context.Context, pipe redis.Pipeliner, r *fleetRul
 	for _, c := range [...]struct {
 		n   uint64
 		key func(string, int64) string
-	}{{d.Hits, k.hits}, {d.Cold, k.cold}, {d.Rush, k.rush}, {d.Of, k.of}} {
+	}{{d.Hits, k.hits}, {d.Cold, k.cold}, {d.Rush, k.rush}, {d.Of, k.of}, {d.App, k.app}} {
 		if c.n > 0 {
 			key := c.key(r.key, d.Bucket)
 			pipe.IncrBy(ctx, key, int64(min(c.n, math.MaxInt64)))
 			pipe.PExpire(ctx, key, ttl)
 		}
 	}
-	if len(d.Hashes) > 0 {
-		key := k.hll(r.key, d.Bucket)
-		vals := make([]hashArg, len(d.Hashes))
-		els := make([]any, len(d.Hashes))
-		for i, h := range d.Hashes {
+	for _, hs := range [...]struct {
+		hashes []uint64
+		key    func(string, int64) string
+	}{{d.Hashes, k.hll}, {d.Agents, k.agents}} {
+		if len(hs.hashes) == 0 {
+			continue
+		}
+		key := hs.key(r.key, d.Bucket)
+		vals := make([]hashArg, len(hs.hashes))
+		els := make([]any, len(hs.hashes))
+		for i, h := range hs.hashes {
 			binary.BigEndian.PutUint64(vals[i][:], h)
 			els[i] = &vals[i] // a pointer: no allocation per element
 		}

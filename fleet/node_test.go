@@ -759,3 +759,47 @@ func TestNode_evidence(t *testing.T) {
 	}
 	t.Logf("firing at +%ds: %s %q", secs, f.Severity, f.Evidence)
 }
+
+// TestNode_clientsPerAgent: the nodes publish their user agents beside
+// their client addresses; the fleet's page is critical for a flood from
+// many addresses behind two user agents, which it counts once across the
+// nodes.
+func TestNode_clientsPerAgent(t *testing.T) {
+	t.Parallel() // waits on the wall clock: overlapped with the others that do
+	r := testutil.StartRedis(t)
+	rule := signupRule()
+	rule.Fingerprint, rule.Evidence = "c1", &detector.Evidence{ClientsPerAgent: 20}
+	nodes := []*testNode{
+		startNode(t, "a", nodeConfig{url: r.URL(), rule: &rule}),
+		startNode(t, "b", nodeConfig{url: r.URL(), rule: &rule}),
+	}
+	waitFor(t, 5*time.Second, "both in fleet mode, one evaluating", func() bool {
+		return nodes[0].n.Status().Mode == ModeFleet && nodes[1].n.Status().Mode == ModeFleet && evaluating(nodes) != nil
+	})
+	// 20 posts a second on each node from addresses of its own, behind the
+	// same two user agents on both: 40/s over the fleet, past 15/s.
+	base := time.Now().UTC().Truncate(time.Second).Add(-60 * time.Second)
+	for s := range 8 {
+		at := base.Add(time.Duration(s) * time.Second)
+		for k, tn := range nodes {
+			tn.mu.Lock()
+			var ev parsers.Event
+			for i := range 20 {
+				ev.Reset()
+				ev.Time = at.Add(time.Duration(i) * time.Second / 20)
+				ev.ClientIP = fmt.Appendf(nil, "10.%d.%d.%d", k, s, i)
+				ev.UserAgent = []byte([]string{"Mozilla/5.0 (X11; Linux x86_64)", "Mozilla/5.0 (Windows NT 10.0)"}[i%2])
+				tn.eng.Observe(&ev)
+			}
+			tn.eng.Advance(at.Add(time.Second))
+			tn.n.Clock(tn.eng.Clock())
+			tn.mu.Unlock()
+		}
+		waitEvaluated(t, r, at.Add(time.Second))
+	}
+	f := oneFiring(t, nodes)
+	if f.Severity != alert.Critical || len(f.Evidence) != 1 || !strings.HasSuffix(f.Evidence[0], " addresses, 2 user agents") {
+		t.Errorf("firing: %s %q; want critical, N addresses and 2 user agents", f.Severity, f.Evidence)
+	}
+	t.Logf("firing: %s %q", f.Severity, f.Evidence)
+}
