@@ -798,6 +798,23 @@ func TestDefault_matchers(t *testing.T) {
 		{"POST", "/tv/register", "", 201, false, false},
 		{"POST", "/API/v1/sessions", "", 401, false, true},
 		{"POST", "/login", "", 419, false, true}, // Laravel: posted without the form's token
+		// Auth libraries' and servers' log-in endpoints (an independent
+		// check's stuffing of the first two went unseen).
+		{"POST", "/api/auth/callback/credentials", "", 401, false, true},                        // NextAuth
+		{"POST", "/realms/shop/protocol/openid-connect/token", "", 401, false, true},            // Keycloak
+		{"POST", "/auth/realms/shop/protocol/openid-connect/token", "", 401, false, true},       // Keycloak before 17
+		{"POST", "/realms/shop/login-actions/authenticate", "session_code=x", 200, false, true}, // its form again
+		{"POST", "/api/auth/local", "", 400, false, true},                                       // Strapi
+		{"POST", "/api/users/login", "", 401, false, true},                                      // Payload
+		{"POST", "/auth/jwt/login", "", 400, false, true},                                       // fastapi-users
+		{"POST", "/api/login_check", "", 401, false, true},                                      // Symfony, LexikJWT
+		{"POST", "/rest/V1/integration/customer/token", "", 401, false, true},                   // Magento REST
+		{"POST", "/_matrix/client/v3/login", "", 403, false, true},                              // Matrix
+		{"POST", "/ghost/api/admin/session/", "", 422, false, true},                             // Ghost
+		{"POST", "/auth/v1/token", "grant_type=password", 400, false, true},                     // Supabase
+		{"POST", "/api/auth/callback/credentials", "", 200, false, false},                       // it worked
+		{"POST", "/api/push/tokens", "", 400, false, false},                                     // not a log-in
+		{"POST", "/api/devices/sessions", "", 401, false, false},
 		{"POST", "/login", "", 302, false, false},
 	}
 	for _, tt := range tests {
