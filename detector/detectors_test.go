@@ -1655,6 +1655,77 @@ func TestNotices_proxyLeftOut(t *testing.T) {
 	}
 }
 
+// TestNotices_cdnLeftOut: a site behind Cloudflare whose log has the
+// edges' addresses (a dozen, sharing the traffic unevenly) gets the proxy
+// notice naming Cloudflare, and a per-client rule leaves the edges out:
+// one edge's busy minute is no flood. On a site not behind it, an address
+// of Cloudflare's (a bot on its Workers) flooding is a flood.
+func TestNotices_cdnLeftOut(t *testing.T) {
+	rule := Rule{Name: "client-flood", Type: Rate, Window: time.Minute, PerKey: true, GroupBy: ipField(), Severity: alert.Warning,
+		Baseline: &Baseline{Factor: 4, Floor: 5, Warmup: 30 * time.Minute, WarmupFloor: 20, KeyShare: 0.1, HalfLife: 24 * time.Hour}}
+	run := func(addr func(i int) string) (notices []Notice, fired []alert.Alert) {
+		eng, err := NewEngine([]Rule{rule}, Options{
+			Notice: func(x Notice) { notices = append(notices, x) },
+			Emit: func(a alert.Alert) {
+				if a.State == alert.Firing {
+					fired = append(fired, a)
+				}
+			}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var e parsers.Event
+		const every = time.Second / 20
+		for i := range int(45 * time.Minute / every) {
+			e.Reset()
+			e.Kind, e.Time = parsers.KindRequest, t0.Add(time.Duration(i)*every)
+			e.ClientIP, e.UserAgent = []byte(addr(i)), fmt.Appendf(nil, "Mozilla/5.0 (browser %d)", i%9)
+			eng.Observe(&e)
+		}
+		eng.Flush()
+		return notices, fired
+	}
+	// Twelve edges; from 40m, half of a minute's requests come through
+	// the first (10/s, six times its share).
+	edges := []string{"162.158.67.129", "172.68.53.71", "172.71.99.241", "104.23.160.12", "141.101.76.5", "108.162.221.9",
+		"173.245.52.3", "2400:cb00:27:1024::a29e:4e21", "2a06:98c0:3600::103", "162.158.253.29", "172.70.135.249", "188.114.111.2"}
+	busy := func(i int) bool { at := time.Duration(i) * time.Second / 20; return at >= 40*time.Minute && at < 41*time.Minute && i%2 == 0 }
+	notices, fired := run(func(i int) string {
+		if busy(i) {
+			return edges[0]
+		}
+		return edges[i%len(edges)]
+	})
+	if len(notices) != 1 || !strings.HasPrefix(notices[0].Text, "Cloudflare's edges sent ") || len(fired) != 0 {
+		t.Errorf("behind Cloudflare: notices %+v, firings %v; want the Cloudflare notice and none", notices, fired)
+	}
+	// The same traffic from a dozen addresses of no CDN: that minute is
+	// the first address's flood (the test's check on itself).
+	others := make([]string, len(edges))
+	for i := range others {
+		others[i] = fmt.Sprintf("198.51.100.%d", i+1)
+	}
+	notices, fired = run(func(i int) string {
+		if busy(i) {
+			return others[0]
+		}
+		return others[i%len(others)]
+	})
+	if len(fired) == 0 {
+		t.Errorf("a dozen ordinary addresses, one busy for a minute: notices %+v, no firing; want one (or this test shows nothing)", notices)
+	}
+	// A site not behind Cloudflare, flooded from one of its addresses.
+	notices, fired = run(func(i int) string {
+		if busy(i) {
+			return "104.23.160.12"
+		}
+		return fmt.Sprintf("10.1.%d.%d", i%7, i%251)
+	})
+	if len(notices) != 0 || len(fired) == 0 || fired[0].Keys[0].Key != "104.23.160.12" {
+		t.Errorf("a Workers bot flooding a site not behind Cloudflare: notices %+v, firings %v; want its flood", notices, fired)
+	}
+}
+
 // TestAudit_perKeyKeysAtTheCrossing: docs/json.md, "JSON output": a
 // firing transition carries the values at the crossing, `value` of a
 // per_key rule is the busiest key's, and a top offender's count is a

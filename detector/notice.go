@@ -78,6 +78,7 @@ type proxyWatch struct {
 	lead   []byte   // the busiest client after the period's first 100 sampled requests
 	agents []uint64 // hashes of its user agents, up to proxyAgents
 	agent  bool     // one of its requests carried a user agent
+	cdn    uint64   // sampled requests from a CDN's edges (cdnNets)
 	done   bool
 	rules  []string
 	// first: the period began within proxyPeriod of the log's first
@@ -112,11 +113,12 @@ type notices struct {
 	lateWatch lateWatch
 	fields    []*fieldWatch
 	proxy     *proxyWatch // nil when no rule keys on client_ip
-	// proxyKey is the proxy's address once the proxy notice is given:
-	// per-client rules with a learned normal leave it out.
-	proxyKey string
-	emit     func(Notice)
-	all      []Notice
+	// front is what stands in front once the proxy notice is given (a
+	// proxy's address, or a CDN's edges): per-client rules with a
+	// learned normal leave it out.
+	front frontKeys
+	emit  func(Notice)
+	all   []Notice
 }
 
 func newNotices(rules []*ruleState, emit func(Notice)) *notices {
@@ -148,7 +150,7 @@ func newNotices(rules []*ruleState, emit func(Notice)) *notices {
 		// proxy out once it is known: it is no client.
 		for _, r := range rules {
 			if k, ok := r.k.(perKeyLearned); ok && r.rule.GroupBy != nil && r.rule.GroupBy.Name == "client_ip" {
-				k.norms.proxy = &n.proxyKey
+				k.norms.front = &n.front
 			}
 		}
 	}
@@ -207,7 +209,7 @@ func (p *proxyWatch) observe(ev *Event, n *notices) {
 		if p.period != math.MinInt64 && p.raw < proxyLead*proxySample {
 			p.step = 1
 		}
-		p.period, p.events, p.raw, p.lead, p.agents, p.agent = period, 0, 0, p.lead[:0], p.agents[:0], false
+		p.period, p.events, p.raw, p.lead, p.agents, p.agent, p.cdn = period, 0, 0, p.lead[:0], p.agents[:0], false, 0
 		p.top.Reset()
 	}
 	ip := ev.ClientIP
@@ -219,6 +221,9 @@ func (p *proxyWatch) observe(ev *Event, n *notices) {
 		return
 	}
 	p.events++
+	if addr, ok := ev.clientAddr(); ok && inCDN(addr) {
+		p.cdn++
+	}
 	p.top.addHashed(ip, uint32(ev.clientIPHash()))
 	if p.events == p.leadAt() {
 		if top := p.top.Top(1); len(top) > 0 {
@@ -254,6 +259,21 @@ func (p *proxyWatch) verdict(at time.Time, n *notices) bool {
 	if p.step == 1 {
 		least = proxySmallMin
 	}
+	if p.events >= least && float64(p.cdn) >= proxyShare*float64(p.events) {
+		// A CDN's edges, a few dozen addresses, carry the traffic.
+		p.done = true
+		n.front.cdn = true
+		over := alert.FormatDuration(proxyPeriod)
+		if p.first {
+			over = alert.FormatDuration(at.Sub(p.from).Round(time.Second))
+		}
+		n.add(Notice{Time: at, Kind: "proxy", Field: "client_ip", Rules: p.rules,
+			Text: fmt.Sprintf("%s's edges sent %d%% of about %s requests in %s: %s in front, and the log has its addresses, not the visitors'? "+
+				"Rules counting per client or per address (%s) see a few dozen clients, and those that learn each client's normal now leave %s's addresses out; "+
+				"log the visitor's address (nginx: set_real_ip_from for each of %s's ranges and real_ip_header CF-Connecting-IP; Apache: mod_remoteip with RemoteIPHeader CF-Connecting-IP)",
+				cdnName, p.cdn*100/p.events, alert.Thousands(p.events*p.step), over, cdnName, strings.Join(p.rules, ", "), cdnName, cdnName)})
+		return true
+	}
 	if p.events < least || len(p.lead) == 0 || !relays {
 		return false // before Top, which sorts: most periods end here
 	}
@@ -262,7 +282,7 @@ func (p *proxyWatch) verdict(at time.Time, n *notices) bool {
 		return false
 	}
 	p.done = true
-	n.proxyKey = top[0].Key
+	n.front.key = top[0].Key
 	over := alert.FormatDuration(proxyPeriod)
 	if p.first {
 		over = alert.FormatDuration(at.Sub(p.from).Round(time.Second))
@@ -328,4 +348,16 @@ func (n *notices) add(x Notice) {
 	if n.emit != nil {
 		n.emit(x)
 	}
+}
+
+// frontKeys is what stands in front of a site, once the proxy notice
+// says so: a proxy's address, or a CDN's edges (cdnNets).
+type frontKeys struct {
+	key string // the proxy's address; "" for none
+	cdn bool   // the CDN's edges
+}
+
+// has reports whether key, a client_ip value, is in front: no client.
+func (f *frontKeys) has(key []byte) bool {
+	return f != nil && (f.key != "" && string(key) == f.key || f.cdn && cdnKey(key))
 }

@@ -89,8 +89,10 @@ func (k perKeyLearned) judge(at time.Time) (v, th float64, ready bool, why strin
 	n.site = float64(k.s.w.total) / secs
 	best := -1.0
 	var ordinary uint64 // the busiest key left out as ordinary
+	var front uint64    // the busiest key left out as in front
 	k.s.w.keys.EachAtLeast(uint64(math.Ceil(n.cfg.Floor*secs)), func(key []byte, g uint64) {
 		if n.isProxy(key) {
+			front = max(front, g)
 			return
 		}
 		if n.ordinary != nil && n.ordinary(key) {
@@ -104,10 +106,8 @@ func (k perKeyLearned) judge(at time.Time) (v, th float64, ready bool, why strin
 	})
 	if best < 0 {
 		v, th = k.value(at), n.least()
-		if n.proxy != nil && *n.proxy != "" {
-			if c, _, ok := k.s.w.keys.Get([]byte(*n.proxy)); ok && c >= k.s.w.busiest() {
-				v = 0 // the busiest is the proxy, left out; the others are under the floor
-			}
+		if front > 0 && front >= k.s.w.busiest() {
+			v = 0 // the busiest is in front (a proxy, a CDN's edge), left out; the others are under the floor
 		}
 		if ordinary > 0 && ordinary >= k.s.w.busiest() {
 			v = 0 // the busiest is people's, left out; the others are under the floor
@@ -199,10 +199,10 @@ type keyNormals struct {
 	// evidence's (see [Baseline.KeyOrdinaryShare]): it is left out. nil:
 	// every key is held.
 	ordinary func(key []byte) bool
-	// proxy, for a rule per client_ip, points at the address of a proxy
-	// in front once the engine's notices know it ("" until then): it is
-	// no client, and is left out.
-	proxy *string
+	// front, for a rule per client_ip, points at what stands in front (a
+	// proxy's address, a CDN's edges) once the engine's notices know it:
+	// no client, left out.
+	front *frontKeys
 
 	gen   uint64    // learn's calls: a key folded by the current one has it
 	order []keyMean // learn's, kept from boundary to boundary
@@ -262,10 +262,8 @@ func smallest(a []keyMean, k int) {
 	}
 }
 
-// isProxy reports whether key is the proxy in front.
-func (n *keyNormals) isProxy(key []byte) bool {
-	return n.proxy != nil && *n.proxy != "" && string(key) == *n.proxy
-}
+// isProxy reports whether key is in front: a proxy, a CDN's edge.
+func (n *keyNormals) isProxy(key []byte) bool { return n.front.has(key) }
 
 // maxKeyNormals bounds the keys whose normal a rule keeps.
 const maxKeyNormals = 512
