@@ -875,6 +875,39 @@ func TestEvidence(t *testing.T) {
 			t.Errorf("without key_ordinary_share: nothing, want the office to pass the floor (the test's premise)")
 		}
 	})
+	t.Run("a distributed attack beside an office: the office's key goes last", func(t *testing.T) {
+		// An office's people log in, 40 posts a minute through one
+		// address, a quarter failing (10 failures a minute: the window's
+		// busiest failing address); at 10 minutes a bot tries from 300
+		// addresses, one try each, every one failing. The site-wide alert
+		// names the bot's addresses first, the office after them.
+		failed := All{post, &Range{Field: LookupField("status"), Ranges: []NumRange{{401, 401}}}}
+		r := Rule{Name: "failures", Type: Rate, GroupBy: ipField(), Window: 5 * time.Minute, Threshold: 0.5, Severity: alert.Warning,
+			Match: failed, Evidence: &Evidence{ShareOf: post, Share: 0.7}}
+		var lines []line
+		for i := range 600 {
+			status := 302
+			if i%4 == 0 {
+				status = 401
+			}
+			lines = append(lines, line{time.Duration(i) * 1500 * time.Millisecond, "193.17.25.199", "POST", uas[i%3], status})
+		}
+		for i := range 300 {
+			lines = append(lines, line{10*time.Minute + time.Duration(i)*200*time.Millisecond, fmt.Sprintf("198.%d.%d.9", i/250, i%250), "POST", uas[i%3], 401})
+		}
+		got := run(t, r, lines)
+		i := slices.IndexFunc(got, func(a alert.Alert) bool { return a.Time.Sub(t0) >= 10*time.Minute })
+		if i < 0 || len(got[i].Keys) < 2 || got[i].Keys[0].Key == "193.17.25.199" || got[i].Keys[len(got[i].Keys)-1].Key != "193.17.25.199" {
+			t.Fatalf("got %+v, want the bot's addresses first and the office last", got)
+		}
+		// Without the log-in posts per key (no share), the office first:
+		// the test's premise.
+		r.Evidence = &Evidence{Cold: 0.8}
+		got = run(t, r, lines)
+		if i := slices.IndexFunc(got, func(a alert.Alert) bool { return a.Time.Sub(t0) >= 10*time.Minute }); i < 0 || len(got[i].Keys) == 0 || got[i].Keys[0].Key != "193.17.25.199" {
+			t.Errorf("without the share: %+v, want the office first (the test's premise)", got)
+		}
+	})
 	t.Run("the share floor holds while the episode lasts", func(t *testing.T) {
 		// Stuffing at a try every 2 s for 20 minutes on a small site, and
 		// every two minutes a spell of 20 s in which the bot's tries work

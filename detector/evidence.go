@@ -102,7 +102,9 @@ func newEvidence(cfg *Evidence, s *ruleState) *evidence {
 	}
 	if cfg.Share > 0 {
 		ev.of = make([]uint64, len(s.w.ring))
-		if b := s.rule.Baseline; b != nil && b.KeyOrdinaryShare > 0 && s.rule.PerKey && s.rule.GroupBy != nil {
+		// Per key: a per-key rule's KeyOrdinaryShare, and a site-wide
+		// rule's top keys, where people's keys go after the others.
+		if b := s.rule.Baseline; s.rule.GroupBy != nil && (!s.rule.PerKey || b != nil && b.KeyOrdinaryShare > 0) {
 			w := newWindow(int64(s.rule.Window/s.opts.Resolution), true, false, s.opts.KeysPerBucket, func(int) {})
 			ev.ofKeys = &w
 		}
@@ -230,6 +232,42 @@ func (e *evidence) ordinaryKey(key []byte, share float64) bool {
 	}
 	mine, _, _ := e.s.w.keys.Get(key)
 	return float64(mine) < share*float64(of-min(oferr, of))
+}
+
+// peopleKeyShare is the share of its own share.of events under which a
+// key's events are people's (their failed log-ins among their log-in
+// posts: people fail 10–25%, a brute-forcer nearly always), as
+// login-failure-client's key_ordinary_share.
+const peopleKeyShare = 0.4
+
+// peopleLast moves the keys whose events are people's (see
+// peopleKeyShare) after the others, in order: an office's mistyped
+// passwords, the busiest key of a distributed attack's window, are not
+// its offender, and an operator blocking the first address must not
+// block the office.
+func (e *evidence) peopleLast(keys []alert.KeyCount) {
+	if e.ofKeys == nil || len(keys) < 2 {
+		return
+	}
+	people := make([]bool, len(keys))
+	n := 0
+	for i, k := range keys {
+		if people[i] = e.ordinaryKey([]byte(k.Key), peopleKeyShare); people[i] {
+			n++
+		}
+	}
+	if n == 0 || n == len(keys) {
+		return
+	}
+	out := make([]alert.KeyCount, 0, len(keys))
+	for pass := range 2 {
+		for i, k := range keys {
+			if people[i] == (pass == 1) {
+				out = append(out, k)
+			}
+		}
+	}
+	copy(keys, out)
 }
 
 func (e *evidence) expired(slot int) {

@@ -500,6 +500,9 @@ func (s *ruleState) alert(st alert.State, at time.Time, v, th float64) alert.Ale
 		} else {
 			a.Keys = s.w.topKeys(s.opts.TopN)
 		}
+		if s.ev != nil && !r.PerKey {
+			s.ev.peopleLast(a.Keys)
+		}
 	}
 	s.k.fill(&a)
 	if s.distinct != nil {
