@@ -103,8 +103,10 @@ func newEvidence(cfg *Evidence, s *ruleState) *evidence {
 	if cfg.Share > 0 {
 		ev.of = make([]uint64, len(s.w.ring))
 		// Per key: a per-key rule's KeyOrdinaryShare, and a site-wide
-		// rule's top keys, where people's keys go after the others.
-		if b := s.rule.Baseline; s.rule.GroupBy != nil && (!s.rule.PerKey || b != nil && b.KeyOrdinaryShare > 0) {
+		// rule's top keys, where people's keys go after the others (over
+		// windows up to peopleWindow: a key table per bucket of an hour's
+		// window costs a replay a tenth where log-in posts are common).
+		if b := s.rule.Baseline; s.rule.GroupBy != nil && (!s.rule.PerKey && s.rule.Window <= peopleWindow || b != nil && b.KeyOrdinaryShare > 0) {
 			w := newWindow(int64(s.rule.Window/s.opts.Resolution), true, false, s.opts.KeysPerBucket, func(int) {})
 			ev.ofKeys = &w
 		}
@@ -239,6 +241,10 @@ func (e *evidence) ordinaryKey(key []byte, share float64) bool {
 // posts: people fail 10–25%, a brute-forcer nearly always), as
 // login-failure-client's key_ordinary_share.
 const peopleKeyShare = 0.4
+
+// peopleWindow is the longest window of a site-wide rule whose top keys
+// put people's last.
+const peopleWindow = 5 * time.Minute
 
 // peopleLast moves the keys whose events are people's (see
 // peopleKeyShare) after the others, in order: an office's mistyped
