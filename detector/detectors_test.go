@@ -1722,7 +1722,10 @@ func TestNotices_cdnLeftOut(t *testing.T) {
 	// the first (10/s, six times its share).
 	edges := []string{"162.158.67.129", "172.68.53.71", "172.71.99.241", "104.23.160.12", "141.101.76.5", "108.162.221.9",
 		"173.245.52.3", "2400:cb00:27:1024::a29e:4e21", "2a06:98c0:3600::103", "162.158.253.29", "172.70.135.249", "188.114.111.2"}
-	busy := func(i int) bool { at := time.Duration(i) * time.Second / 20; return at >= 40*time.Minute && at < 41*time.Minute && i%2 == 0 }
+	busy := func(i int) bool {
+		at := time.Duration(i) * time.Second / 20
+		return at >= 40*time.Minute && at < 41*time.Minute && i%2 == 0
+	}
 	notices, fired := run(func(i int) string {
 		if busy(i) {
 			return edges[0]
