@@ -1694,6 +1694,7 @@ func TestNotices_proxyLeftOut(t *testing.T) {
 // one edge's busy minute is no flood. On a site not behind it, an address
 // of Cloudflare's (a bot on its Workers) flooding is a flood.
 func TestNotices_cdnLeftOut(t *testing.T) {
+	testutil.LongOneGoroutine(t)
 	rule := Rule{Name: "client-flood", Type: Rate, Window: time.Minute, PerKey: true, GroupBy: ipField(), Severity: alert.Warning,
 		Baseline: &Baseline{Factor: 4, Floor: 5, Warmup: 30 * time.Minute, WarmupFloor: 20, KeyShare: 0.1, HalfLife: 24 * time.Hour}}
 	run := func(addr func(i int) string) (notices []Notice, fired []alert.Alert) {
@@ -1866,6 +1867,7 @@ func TestVisits(t *testing.T) {
 	// A flood: 240 new addresses a second for 10 minutes, each loading the
 	// form and posting a second later; beside it 2,000 people who loaded a
 	// page 30 s before the form, the form 2 s before posting.
+	testutil.LongOneGoroutine(t)
 	bots, hastyBots, people, hastyPeople := 0, 0, 0, 0
 	for i := range 240 * 600 {
 		at := time.Hour + time.Duration(i)*s/240

@@ -454,8 +454,9 @@ func BlockName(c Cond) string {
 const pauseMin = 3 * time.Second
 
 // visits remembers, per client address, when its visit began: its first
-// GET or HEAD after none for coldWindow. A fixed table of 2^18 slots of 8
-// bytes (2 MiB) indexed by the address's hash, each holding the visit's
+// GET or HEAD after none for coldWindow. A fixed table of 2^16 slots of 8
+// bytes (512 KiB, made at the first page load) indexed by the address's
+// hash, each holding the visit's
 // first second (after the engine's first event, from 1), how long it has
 // lasted since (seconds, at most 65,535) and 16 bits of the hash. A slot
 // another address took over answers nothing for the first one (not hasty)
@@ -468,9 +469,9 @@ type visits struct {
 	first int64 // the first event's time, Unix nanoseconds
 }
 
-const visitSlots = 1 << 18
+const visitSlots = 1 << 16
 
-func newVisits() *visits { return &visits{slot: make([]uint64, visitSlots), first: math.MinInt64} }
+func newVisits() *visits { return &visits{first: math.MinInt64} }
 
 // sec returns ev's time in whole seconds after the first event, from 1.
 func (v *visits) sec(ev *Event) uint32 {
@@ -482,6 +483,9 @@ func (v *visits) sec(ev *Event) uint32 {
 
 // note records ev, a page or asset load, in its address's visit.
 func (v *visits) note(ev *Event) {
+	if v.slot == nil {
+		v.slot = make([]uint64, visitSlots)
+	}
 	h := ev.clientIPHash()
 	i, fp := h%visitSlots, uint64(h>>48)
 	now := v.sec(ev)
@@ -505,6 +509,9 @@ func (v *visits) note(ev *Event) {
 // hasty reports whether ev, from an address that loaded a page lately,
 // came within pauseMin of its visit's first page.
 func (v *visits) hasty(ev *Event) bool {
+	if v.slot == nil {
+		return false
+	}
 	h := ev.clientIPHash()
 	cur := v.slot[h%visitSlots]
 	if cur == 0 || cur&0xffff != h>>48 {
