@@ -7,6 +7,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/sentinel-dev/sentinel/internal/testutil"
 )
 
 // captionRE reads the numbers of the report's screenshot caption.
@@ -52,6 +54,7 @@ var sparkRE = regexp.MustCompile(`^    \d\d:\d\d:\d\d–\d\d:\d\d:\d\d [▁▂�
 // every resolution of every sample, with the default rules and with the
 // sample config.
 func TestAudit_replaySparklines(t *testing.T) {
+	testutil.LongRacedElsewhere(t, "TestReplay_samples and TestReplay_twoCores (the replay pipeline)")
 	logs, err := filepath.Glob("../../samples/*.log")
 	if err != nil || len(logs) == 0 {
 		t.Fatalf("no samples/*.log: %v", err)

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/sentinel-dev/sentinel/internal/testutil"
 )
 
 // TestDocs_replaySuggest: docs/replay.md shows what `sentinel replay -q
@@ -17,6 +18,7 @@ import (
 // (trailing spaces aside), so that the example a reader tunes from is
 // the embedded rules' own.
 func TestDocs_replaySuggest(t *testing.T) {
+	testutil.LongRacedElsewhere(t, "TestReplay_samples and TestReplay_twoCores (the replay pipeline)")
 	doc, err := os.ReadFile(filepath.Join("..", "..", "docs", "replay.md"))
 	if err != nil {
 		t.Fatal(err)

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/sentinel-dev/sentinel/config"
+	"github.com/sentinel-dev/sentinel/internal/testutil"
 )
 
 // replayReport runs replay --output json --report on args and returns
@@ -54,6 +55,7 @@ func checkPage(tb testing.TB, page string, charts, alertRows int) {
 // is the golden one, byte for byte (a report changes nothing on stdout),
 // and the page has a chart per default rule and a row per transition.
 func TestReplay_report(t *testing.T) {
+	testutil.LongRacedElsewhere(t, "TestReplay_samples and TestReplay_twoCores (the replay pipeline)")
 	logs, _ := filepath.Glob("../../samples/*.log")
 	if len(logs) == 0 {
 		t.Fatal("no samples/*.log")
