@@ -261,12 +261,8 @@ func (p *proxyWatch) verdict(at time.Time, n *notices) bool {
 	}
 	if p.events >= least && float64(p.cdn) >= proxyShare*float64(p.events) {
 		// A CDN's edges, a few dozen addresses, carry the traffic.
-		p.done = true
-		n.front.cdn = true
-		over := alert.FormatDuration(proxyPeriod)
-		if p.first {
-			over = alert.FormatDuration(at.Sub(p.from).Round(time.Second))
-		}
+		p.done, n.front.cdn = true, true
+		over := p.over(at)
 		n.add(Notice{Time: at, Kind: "proxy", Field: "client_ip", Rules: p.rules,
 			Text: fmt.Sprintf("%s's edges sent %d%% of about %s requests in %s: %s in front, and the log has its addresses, not the visitors'? "+
 				"Rules counting per client or per address (%s) see a few dozen clients, and those that learn each client's normal now leave %s's addresses out; "+
@@ -281,12 +277,8 @@ func (p *proxyWatch) verdict(at time.Time, n *notices) bool {
 	if len(top) == 0 || float64(top[0].Count) < proxyShare*float64(p.events) || top[0].Key != string(p.lead) {
 		return false
 	}
-	p.done = true
-	n.front.key = top[0].Key
-	over := alert.FormatDuration(proxyPeriod)
-	if p.first {
-		over = alert.FormatDuration(at.Sub(p.from).Round(time.Second))
-	}
+	p.done, n.front.key = true, top[0].Key
+	over := p.over(at)
 	n.add(Notice{Time: at, Kind: "proxy", Field: "client_ip", Rules: p.rules,
 		Text: fmt.Sprintf("one address, %s, sent %d%% of about %s requests in %s: a proxy or load balancer in front, logging its own address? "+
 			"Rules counting per client (%s) see it as one client, and those that learn each client's normal now leave it out; "+
@@ -294,6 +286,15 @@ func (p *proxyWatch) verdict(at time.Time, n *notices) bool {
 			"an app behind a proxy, as Rails or Phoenix: have the proxy send X-Forwarded-For, which Rails' remote_ip reads, and log that address)",
 			alert.Sanitize(top[0].Key, 64), top[0].Count*100/p.events, alert.Thousands(p.events*p.step), over, strings.Join(p.rules, ", "))})
 	return true
+}
+
+// over says how long the stretch a verdict at at looked at lasted: the
+// period, or the log's first stretch so far.
+func (p *proxyWatch) over(at time.Time) string {
+	if p.first {
+		return alert.FormatDuration(at.Sub(p.from).Round(time.Second))
+	}
+	return alert.FormatDuration(proxyPeriod)
 }
 
 // leadAt is the sampled request of the period after which its busiest

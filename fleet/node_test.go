@@ -131,14 +131,22 @@ func (tn *testNode) crash() {
 // second feeds the node rate events of second at, from addresses
 // ip(i), then moves its clock to the second's end.
 func (tn *testNode) second(at time.Time, rate int, ip func(i int) string) {
+	tn.feed(at, rate, func(i int, ev *parsers.Event) {
+		ev.ClientIP = []byte(ip(i))
+		ev.Raw = []byte("POST /signup from " + ip(i)) // the engine's own alerts carry samples, the fleet's none
+	})
+}
+
+// feed feeds the node n events of second at, spread over it, each filled
+// by fill(i), then moves its clock to the second's end.
+func (tn *testNode) feed(at time.Time, n int, fill func(i int, ev *parsers.Event)) {
 	tn.mu.Lock()
 	defer tn.mu.Unlock()
 	var ev parsers.Event
-	for i := range rate {
+	for i := range n {
 		ev.Reset()
-		ev.Time = at.Add(time.Duration(i) * time.Second / time.Duration(rate))
-		ev.ClientIP = []byte(ip(i))
-		ev.Raw = []byte("POST /signup from " + ip(i)) // the engine's own alerts carry samples, the fleet's none
+		ev.Time = at.Add(time.Duration(i) * time.Second / time.Duration(n))
+		fill(i, &ev)
 		tn.eng.Observe(&ev)
 	}
 	tn.eng.Advance(at.Add(time.Second))
@@ -723,22 +731,14 @@ func TestNode_evidence(t *testing.T) {
 	for s := 0; s < 25; s++ {
 		at := base.Add(time.Duration(s) * time.Second)
 		for k, tn := range nodes {
-			tn.mu.Lock()
-			var ev parsers.Event
 			posts := [][2]int{{302, 0}}
 			if s >= 5 {
 				posts = append(posts, [2]int{401, 2}, [2]int{401, 3}, [2]int{401, 4}, [2]int{401, 5})
 			}
-			for i, p := range posts {
-				ev.Reset()
-				ev.Time = at.Add(time.Duration(i) * time.Second / time.Duration(len(posts)))
-				ev.ClientIP = fmt.Appendf(nil, "10.%d.%d.%d", k, s, p[1])
-				ev.Method, ev.Status = []byte("POST"), p[0]
-				tn.eng.Observe(&ev)
-			}
-			tn.eng.Advance(at.Add(time.Second))
-			tn.n.Clock(tn.eng.Clock())
-			tn.mu.Unlock()
+			tn.feed(at, len(posts), func(i int, ev *parsers.Event) {
+				ev.ClientIP = fmt.Appendf(nil, "10.%d.%d.%d", k, s, posts[i][1])
+				ev.Method, ev.Status = []byte("POST"), posts[i][0]
+			})
 		}
 		waitEvaluated(t, r, at.Add(time.Second))
 	}
@@ -782,18 +782,10 @@ func TestNode_clientsPerAgent(t *testing.T) {
 	for s := range 8 {
 		at := base.Add(time.Duration(s) * time.Second)
 		for k, tn := range nodes {
-			tn.mu.Lock()
-			var ev parsers.Event
-			for i := range 20 {
-				ev.Reset()
-				ev.Time = at.Add(time.Duration(i) * time.Second / 20)
+			tn.feed(at, 20, func(i int, ev *parsers.Event) {
 				ev.ClientIP = fmt.Appendf(nil, "10.%d.%d.%d", k, s, i)
 				ev.UserAgent = []byte([]string{"Mozilla/5.0 (X11; Linux x86_64)", "Mozilla/5.0 (Windows NT 10.0)"}[i%2])
-				tn.eng.Observe(&ev)
-			}
-			tn.eng.Advance(at.Add(time.Second))
-			tn.n.Clock(tn.eng.Clock())
-			tn.mu.Unlock()
+			})
 		}
 		waitEvaluated(t, r, at.Add(time.Second))
 	}
