@@ -88,16 +88,24 @@ func TestOffenders(t *testing.T) {
 		name    string
 		groupBy string
 		count   uint64
+		hits    uint64 // a site-wide share's: its keys count them
 		keys    []alert.KeyCount
 		want    string
 	}{
-		{"distributed", "client_ip", 240, keys(3, 2, 2), "busiest address: 3 of 240 — spread over many addresses: blocking addresses will not help"},
-		{"tie at the top", "client_ip", 20, keys(9, 9, 2), "busiest address: 9 of 20 — spread over many addresses: blocking addresses will not help"},
-		{"one stands out", "client_ip", 240, keys(180, 20), "top client_ip: 203.0.113.1 (180), 203.0.113.2 (20)"},
-		{"paths", "path", 240, keys(3, 2), "busiest path: 3 of 240 — no path stands out"},
+		{"distributed", "client_ip", 240, 0, keys(3, 2, 2), "busiest address: 3 of 240 — spread over many addresses: blocking addresses will not help"},
+		{"tie at the top", "client_ip", 20, 0, keys(9, 9, 2), "busiest address: 9 of 20 — spread over many addresses: blocking addresses will not help"},
+		{"one stands out", "client_ip", 240, 0, keys(180, 20), "top client_ip: 203.0.113.1 (180), 203.0.113.2 (20)"},
+		{"paths", "path", 240, 0, keys(3, 2), "busiest path: 3 of 240 — no path stands out"},
+		// Log-ins failing: 900 posts, 300 failing, one address 90 of them
+		// (30% of the failures, 10% of the posts).
+		{"a share's failures", "client_ip", 900, 300, keys(90, 3), "top client_ip: 203.0.113.1 (90), 203.0.113.2 (3)"},
+		{"a share's spread failures", "client_ip", 900, 300, keys(3, 2), "busiest address: 3 of 300 — spread over many addresses: blocking addresses will not help"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			a := alert.Alert{GroupBy: tt.groupBy, Count: tt.count, Keys: tt.keys}
+			if tt.hits > 0 {
+				a.Unit, a.Hits = alert.Share, tt.hits
+			}
 			if got := offenders(a, alert.Sanitize); got != tt.want {
 				t.Errorf("offenders() = %q, want %q", got, tt.want)
 			}

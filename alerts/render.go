@@ -253,13 +253,17 @@ func Headline(a alert.Alert, esc alert.Escaper) string {
 // "busiest address: 3 of 240 — spread over many addresses: blocking
 // addresses will not help". "" without keys.
 func offenders(a alert.Alert, esc alert.Escaper) string {
-	if len(a.Keys) == 0 || a.Count == 0 {
+	total := a.Count
+	if a.Unit == alert.Share && !a.PerKey {
+		total = a.Hits // a site-wide share's keys count its hits: who fails
+	}
+	if len(a.Keys) == 0 || total == 0 {
 		return ""
 	}
 	top := a.Keys[0]
 	low := top.Count - min(top.Error, top.Count)
 	tie := len(a.Keys) > 1 && low <= a.Keys[1].Count
-	if a.PerKey || !tie && float64(low) >= 0.2*float64(a.Count) {
+	if a.PerKey || !tie && float64(low) >= 0.2*float64(total) {
 		return "top " + esc(orDefault(a.GroupBy, "keys"), maxKeyRunes) + ": " + keyList(a.Keys, esc, maxSummaryKeys)
 	}
 	one, many := "key", "keys"
@@ -272,10 +276,10 @@ func offenders(a alert.Alert, esc alert.Escaper) string {
 	default:
 		one, many = esc(a.GroupBy, maxKeyRunes), "values of "+esc(a.GroupBy, maxKeyRunes)
 	}
-	s := fmt.Sprintf("busiest %s: %s of %s — no %s stands out", one, alert.FormatCount(top), alert.Thousands(a.Count), one)
+	s := fmt.Sprintf("busiest %s: %s of %s — no %s stands out", one, alert.FormatCount(top), alert.Thousands(total), one)
 	if a.GroupBy == "client_ip" || a.GroupBy == "client_net" {
 		s = fmt.Sprintf("busiest %s: %s of %s — spread over many %s: blocking %s will not help", one, alert.FormatCount(top),
-			alert.Thousands(a.Count), many, many)
+			alert.Thousands(total), many, many)
 	}
 	return s
 }

@@ -908,6 +908,43 @@ func TestEvidence(t *testing.T) {
 			t.Errorf("without the share: %+v, want the office first (the test's premise)", got)
 		}
 	})
+	t.Run("a share of failing log-ins beside an office: who fails first, the office last", func(t *testing.T) {
+		// The office of the subtest above, 40 log-in posts a minute, and at
+		// 10 minutes the bot's 300 addresses, one failing try each: the
+		// site-wide share of failures passes 50%. Its alert names the
+		// addresses by their failures (one each), the office's 50 last.
+		failed := &Range{Field: LookupField("status"), Ranges: []NumRange{{401, 401}}}
+		r := Rule{Name: "share", Type: Ratio, GroupBy: ipField(), Window: 5 * time.Minute, Threshold: 0.5, MinEvents: 50,
+			Severity: alert.Warning, Match: post, Of: failed}
+		mk := func(every int) []line {
+			var lines []line
+			for i := range 600 {
+				status := 302
+				if i%every == 0 {
+					status = 401
+				}
+				lines = append(lines, line{time.Duration(i) * 1500 * time.Millisecond, "193.17.25.199", "POST", uas[i%3], status})
+			}
+			for i := range 300 {
+				lines = append(lines, line{10*time.Minute + time.Duration(i)*200*time.Millisecond, fmt.Sprintf("198.%d.%d.9", i/250, i%250), "POST", uas[i%3], 401})
+			}
+			return lines
+		}
+		got := run(t, r, mk(4))
+		if len(got) == 0 || got[0].State != alert.Firing || len(got[0].Keys) < 2 {
+			t.Fatalf("got %+v, want the share firing with keys", got)
+		}
+		a := got[0]
+		if a.Keys[0].Key == "193.17.25.199" || a.Keys[0].Count != 1 || a.Keys[len(a.Keys)-1].Key != "193.17.25.199" || a.Hits == 0 || a.Hits >= a.Count {
+			t.Errorf("keys %+v (hits %d of %d), want the bot's addresses first with one failure each, the office last", a.Keys, a.Hits, a.Count)
+		}
+		// An address failing half its log-ins is no office: first, as the
+		// busiest failing.
+		got = run(t, r, mk(2))
+		if len(got) == 0 || len(got[0].Keys) == 0 || got[0].Keys[0].Key != "193.17.25.199" {
+			t.Errorf("an address failing half its posts: %+v, want it first", got)
+		}
+	})
 	t.Run("the share floor holds while the episode lasts", func(t *testing.T) {
 		// Stuffing at a try every 2 s for 20 minutes on a small site, and
 		// every two minutes a spell of 20 s in which the bot's tries work

@@ -252,13 +252,21 @@ const peopleWindow = 5 * time.Minute
 // its offender, and an operator blocking the first address must not
 // block the office.
 func (e *evidence) peopleLast(keys []alert.KeyCount) {
-	if e.ofKeys == nil || len(keys) < 2 {
+	if e.ofKeys != nil {
+		peopleLast(keys, func(key []byte) bool { return e.ordinaryKey(key, peopleKeyShare) })
+	}
+}
+
+// peopleLast moves the keys for which people is true after the others,
+// each part in its order.
+func peopleLast(keys []alert.KeyCount, people func(key []byte) bool) {
+	if len(keys) < 2 {
 		return
 	}
-	people := make([]bool, len(keys))
+	mark := make([]bool, len(keys))
 	n := 0
 	for i, k := range keys {
-		if people[i] = e.ordinaryKey([]byte(k.Key), peopleKeyShare); people[i] {
+		if mark[i] = people([]byte(k.Key)); mark[i] {
 			n++
 		}
 	}
@@ -268,7 +276,7 @@ func (e *evidence) peopleLast(keys []alert.KeyCount) {
 	out := make([]alert.KeyCount, 0, len(keys))
 	for pass := range 2 {
 		for i, k := range keys {
-			if people[i] == (pass == 1) {
+			if mark[i] == (pass == 1) {
 				out = append(out, k)
 			}
 		}

@@ -35,8 +35,9 @@ type Delta struct {
 	// events after those (their values may or may not be among them).
 	Hashes  []uint64
 	Dropped uint64
-	// Keys are the bucket's busiest group_by keys, at most the engine's
-	// TopN times 4, with their Space-Saving counts.
+	// Keys are the bucket's busiest group_by keys (a ratio rule's: by
+	// their hits), at most the engine's TopN times 4, with their
+	// Space-Saving counts.
 	Keys []alert.KeyCount
 	// Cold, Rush and Of are the rule's evidence (critical_when) in the
 	// bucket: its events from addresses that loaded no page first on this
@@ -198,8 +199,15 @@ func (s *ruleState) delta(slot int) Delta {
 	bk := &s.w.ring[slot]
 	width := time.Duration(s.w.width) * s.opts.Resolution
 	d := Delta{Rule: s.rule.Name, Bucket: bk.n, Start: time.Unix(0, bk.n*int64(width)).UTC(), Width: width, Count: bk.count}
+	keys := bk.keys
 	if k, ok := s.k.(*ratio); ok {
 		d.Hits = k.hits[slot]
+		if hb := k.keyHits; hb != nil {
+			// A ratio's alert names who fails (see ratio.fill).
+			if keys = nil; hb.ring[slot].n == bk.n {
+				keys = hb.ring[slot].keys
+			}
+		}
 	}
 	if s.fleet != nil {
 		d.Hashes, d.Dropped = s.fleet.take(slot)
@@ -219,8 +227,8 @@ func (s *ruleState) delta(slot int) Delta {
 			d.Of = e.of[slot]
 		}
 	}
-	if bk.keys != nil && bk.count > 0 {
-		for _, e := range bk.keys.Top(4 * s.opts.TopN) {
+	if keys != nil && bk.count > 0 {
+		for _, e := range keys.Top(4 * s.opts.TopN) {
 			d.Keys = append(d.Keys, alert.KeyCount{Key: e.Key, Count: e.Count, Error: e.Err})
 		}
 	}

@@ -487,3 +487,39 @@ func TestFleet_clientsPerAgent(t *testing.T) {
 		})
 	}
 }
+
+// TestFleet_ratioKeys: a site-wide ratio's deltas carry the keys with
+// the most hits, with their hits (the fleet's alert names who fails, as
+// the engine's does), not the busiest keys.
+func TestFleet_ratioKeys(t *testing.T) {
+	s := time.Second
+	rule := Rule{Name: "share", Type: Ratio, Window: 10 * s, Threshold: 0.5, MinEvents: 10, GroupBy: ipField(),
+		Of: &Range{Field: LookupField("status"), Ranges: []NumRange{{401, 401}}}, Fleet: true, Fingerprint: "f"}
+	keys := map[string]uint64{}
+	eng, err := NewEngine([]Rule{rule}, Options{Delta: func(d Delta) {
+		for _, k := range d.Keys {
+			keys[k.Key] += k.Count
+		}
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var e parsers.Event
+	for i := range 200 { // 20 s: 10 log-ins a second from an office, a failure a second from the bot
+		e.Reset()
+		e.Time, e.ClientIP, e.Status = t0.Add(time.Duration(i)*s/10), []byte("192.0.2.1"), 302
+		if i%10 == 5 {
+			e.ClientIP, e.Status = []byte(fmt.Sprintf("198.51.100.%d", i/10)), 401
+		}
+		eng.Observe(&e)
+	}
+	eng.Flush()
+	if len(keys) == 0 || keys["192.0.2.1"] != 0 {
+		t.Fatalf("the deltas' keys %v: want the failing addresses' alone", keys)
+	}
+	for k, n := range keys {
+		if n != 1 {
+			t.Errorf("key %s: %d, want its one failure", k, n)
+		}
+	}
+}

@@ -20,18 +20,24 @@ import (
 // key does, and that is the site-wide rule's to say). The window's key
 // summary counts each key's events; the kind keeps a second ring whose
 // summaries count each key's hits.
+//
+// A site-wide ratio with group_by keeps that second ring too, for its
+// alert's keys: the keys with the most hits (who fails, not who posts
+// most), and after them those whose hits are people's (see
+// [peopleKeyShare]): an office's log-ins, the busiest of a distributed
+// attack's window, fail a quarter of the time, a bot's nearly always.
 type ratio struct {
 	basicKind
 	s    *ruleState
 	hits []uint64 // per ring slot: events that passed Of
 	sum  uint64   // Σ hits over the window
 
-	keyHits *window // per key: hits, with PerKey; nil without
+	keyHits *window // per key: hits, with group_by; nil without
 }
 
 func newRatio(s *ruleState) kind {
 	k := &ratio{s: s, hits: make([]uint64, len(s.w.ring))}
-	if s.rule.PerKey {
+	if s.rule.GroupBy != nil {
 		steps := int64(s.rule.Window / s.opts.Resolution)
 		hw := newWindow(steps, true, true, s.opts.KeysPerBucket, func(int) {})
 		k.keyHits = &hw
@@ -63,7 +69,7 @@ func (k *ratio) expired(slot int) {
 }
 
 func (k *ratio) value(time.Time) float64 {
-	if k.keyHits != nil {
+	if k.s.rule.PerKey {
 		share, _ := k.worst(1)
 		return share
 	}
@@ -224,7 +230,7 @@ func (k *ratio) alone(key []byte, share float64) bool {
 // ready holds the rule back below MinEvents: three requests at night, two
 // of them errors, are not a surge.
 func (k *ratio) ready() (bool, string) {
-	if min := k.s.rule.MinEvents; k.keyHits == nil && k.s.w.total < min {
+	if min := k.s.rule.MinEvents; !k.s.rule.PerKey && k.s.w.total < min {
 		return false, fmt.Sprintf("%d events, under min_events %d", k.s.w.total, min)
 	}
 	return true, ""
@@ -232,7 +238,8 @@ func (k *ratio) ready() (bool, string) {
 
 func (k *ratio) fill(a *alert.Alert) {
 	a.Hits = k.sum
-	if k.keyHits != nil {
+	switch {
+	case k.s.rule.PerKey:
 		// The keys over the threshold, worst first, with their hits; then
 		// the busiest others.
 		a.PerKey = true
@@ -241,7 +248,24 @@ func (k *ratio) fill(a *alert.Alert) {
 		if len(a.Keys) == 0 {
 			a.Keys = k.keyHits.topKeys(k.s.opts.TopN)
 		}
+	case k.keyHits != nil:
+		// The keys with the most hits, people's last.
+		a.Keys = k.keyHits.topKeys(k.s.opts.TopN)
+		peopleLast(a.Keys, k.people)
 	}
+}
+
+// people reports whether key's hits are under peopleKeyShare of its
+// events over the window, with at least minEvidenceEvents of those: its
+// hits at most what the summary counts, its events at least, so that a
+// sketch's error never spares a key.
+func (k *ratio) people(key []byte) bool {
+	total, err, ok := k.s.w.keys.Get(key)
+	if !ok || total-min(err, total) < minEvidenceEvents {
+		return false
+	}
+	hits, _, _ := k.keyHits.keys.Get(key)
+	return float64(hits) < peopleKeyShare*float64(total-min(err, total))
 }
 
 func (k *ratio) saveSlot(slot int, bs *BucketSnapshot) error {
