@@ -938,6 +938,27 @@ func TestEvidence(t *testing.T) {
 		if a.Keys[0].Key == "193.17.25.199" || a.Keys[0].Count != 1 || a.Keys[len(a.Keys)-1].Key != "193.17.25.199" || a.Hits == 0 || a.Hits >= a.Count {
 			t.Errorf("keys %+v (hits %d of %d), want the bot's addresses first with one failure each, the office last", a.Keys, a.Hits, a.Count)
 		}
+		// explain's evaluation at the firing names the same keys.
+		var traced []alert.KeyCount
+		eng, err := NewEngine([]Rule{r}, Options{Emit: func(alert.Alert) {}, Trace: func(ev Evaluation) {
+			if ev.Time.Equal(a.Time) {
+				traced = ev.Keys
+			}
+		}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		lines := mk(4)
+		slices.SortStableFunc(lines, func(a, b line) int { return cmp.Compare(a.at, b.at) })
+		var e parsers.Event
+		for _, l := range lines {
+			e.Reset()
+			e.Time, e.ClientIP, e.Method, e.UserAgent, e.Status = t0.Add(l.at), []byte(l.ip), []byte(l.method), []byte(l.ua), l.status
+			eng.Observe(&e)
+		}
+		if len(traced) == 0 || traced[0] != a.Keys[0] {
+			t.Errorf("traced keys at the firing %+v, want the alert's first, %+v", traced, a.Keys[0])
+		}
 		// An address failing half its log-ins is no office: first, as the
 		// busiest failing.
 		got = run(t, r, mk(2))

@@ -36,6 +36,13 @@ type kind interface {
 	fill(a *alert.Alert)
 }
 
+// keyNamer is a kind whose alerts name other keys than the window's
+// busiest (a ratio's: the keys with the most hits), which a traced
+// evaluation shows too (explain's "top:").
+type keyNamer interface {
+	namedKeys(n int) []alert.KeyCount
+}
+
 // kindEntry registers one detector type.
 type kindEntry struct {
 	typ Type

@@ -238,21 +238,25 @@ func (k *ratio) ready() (bool, string) {
 
 func (k *ratio) fill(a *alert.Alert) {
 	a.Hits = k.sum
-	switch {
-	case k.s.rule.PerKey:
-		// The keys over the threshold, worst first, with their hits; then
-		// the busiest others.
-		a.PerKey = true
-		_, bad := k.worst(k.s.rule.Threshold * k.s.rule.Clear)
-		a.Keys = bad[:min(len(bad), k.s.opts.TopN)]
-		if len(a.Keys) == 0 {
-			a.Keys = k.keyHits.topKeys(k.s.opts.TopN)
-		}
-	case k.keyHits != nil:
-		// The keys with the most hits, people's last.
-		a.Keys = k.keyHits.topKeys(k.s.opts.TopN)
-		peopleLast(a.Keys, k.people)
+	if k.keyHits != nil {
+		a.PerKey = k.s.rule.PerKey
+		a.Keys = k.namedKeys(k.s.opts.TopN)
 	}
+}
+
+// namedKeys returns the n keys an alert names: with PerKey, the keys over
+// the threshold, worst first, with their hits, or else the busiest others;
+// site-wide, the keys with the most hits, people's last.
+func (k *ratio) namedKeys(n int) []alert.KeyCount {
+	if k.s.rule.PerKey {
+		if _, bad := k.worst(k.s.rule.Threshold * k.s.rule.Clear); len(bad) > 0 {
+			return bad[:min(len(bad), n)]
+		}
+		return k.keyHits.topKeys(n)
+	}
+	keys := k.keyHits.topKeys(n)
+	peopleLast(keys, k.people)
+	return keys
 }
 
 // people reports whether key's hits are under peopleKeyShare of its

@@ -602,7 +602,11 @@ func (s *ruleState) trace(at time.Time, v, th float64, why string) {
 		ev.Baseline, ev.Spread = round(s.base.mean), round(s.base.spread())
 	}
 	if s.rule.GroupBy != nil && s.w.total > 0 && !s.opts.TraceValuesOnly {
-		ev.Keys = s.w.topKeys(3)
+		if kn, ok := s.k.(keyNamer); ok {
+			ev.Keys = kn.namedKeys(3) // the keys its alert would name
+		} else {
+			ev.Keys = s.w.topKeys(3)
+		}
 	}
 	s.opts.Trace(ev)
 }

@@ -38,8 +38,10 @@ reached, too few events for a ratio).
 
 --at shows the evaluations around one log time: "why didn't it fire at 03:12?".
 
-Top offenders' counts are Space-Saving estimates: "(7–11)" means the true count
-is between 7 and 11. Distinct counts are HyperLogLog estimates, within about 0.8%.`,
+The top offenders are the keys the rule's alert names: for a share (ratio) rule,
+those with the most hits (failed log-ins, 5xx), not the busiest. Their counts
+are Space-Saving estimates: "(7–11)" means the true count is between 7 and 11.
+Distinct counts are HyperLogLog estimates, within about 0.8%.`,
 		Example: `  sentinel explain samples/signup-flood.log
   sentinel explain -r traffic-spike samples/benign-ramp.log
   sentinel explain -r 5xx-surge --at 2026-11-26T09:12:30Z samples/5xx-storm.log`,
