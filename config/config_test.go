@@ -1047,16 +1047,7 @@ func TestDefault_clientFloodOneAgent(t *testing.T) {
 			b.OneAgentIsClient = tt.spare
 			r.Baseline = &b
 			var firing []alert.Alert
-			opts := c.EngineOptions()
-			opts.Emit = func(a alert.Alert) {
-				if a.State == alert.Firing {
-					firing = append(firing, a)
-				}
-			}
-			e, err := detector.NewEngine([]detector.Rule{r}, opts)
-			if err != nil {
-				t.Fatal(err)
-			}
+			e := firingEngine(t, c, []detector.Rule{r}, &firing)
 			n := 0
 			for at := time.Duration(0); at < length; at += tick {
 				// The site: 30 requests a tick from 3,000 people, each
@@ -1144,16 +1135,7 @@ func TestDefault_loginFailureClient(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var firing []alert.Alert
-			opts := c.EngineOptions()
-			opts.Emit = func(a alert.Alert) {
-				if a.State == alert.Firing {
-					firing = append(firing, a)
-				}
-			}
-			e, err := detector.NewEngine(rules, opts)
-			if err != nil {
-				t.Fatal(err)
-			}
+			e := firingEngine(t, c, rules, &firing)
 			for _, s := range tt.sources {
 				if s.every%(100*time.Millisecond) != 0 {
 					t.Fatalf("every %v: not a multiple of the tick", s.every)
@@ -1237,16 +1219,7 @@ func TestDefault_loginSurge(t *testing.T) {
 	wave := 45 * time.Minute
 	for _, stuffing := range []bool{false, true} {
 		var firing []alert.Alert
-		opts := c.EngineOptions()
-		opts.Emit = func(a alert.Alert) {
-			if a.State == alert.Firing {
-				firing = append(firing, a)
-			}
-		}
-		e, err := detector.NewEngine(c.Rules, opts)
-		if err != nil {
-			t.Fatal(err)
-		}
+		e := firingEngine(t, c, c.Rules, &firing)
 		n := 0
 		send := func(at time.Duration, method, path string, status int, addr string) {
 			ev := event(method, path, "", status, addr, "Mozilla/5.0 (X11; Linux x86_64)")
@@ -1294,16 +1267,7 @@ func TestDefault_slowStuffingSmallSite(t *testing.T) {
 	}{{"people", false, false}, {"stuffing", true, false}, {"stuffing behind a proxy", true, true}} {
 		t.Run(tt.name, func(t *testing.T) {
 			var firing []alert.Alert
-			opts := c.EngineOptions()
-			opts.Emit = func(a alert.Alert) {
-				if a.State == alert.Firing {
-					firing = append(firing, a)
-				}
-			}
-			e, err := detector.NewEngine(c.Rules, opts)
-			if err != nil {
-				t.Fatal(err)
-			}
+			e := firingEngine(t, c, c.Rules, &firing)
 			send := func(at time.Duration, method, path string, status int, addr string) {
 				if tt.proxy {
 					addr = "10.0.0.2"
@@ -1368,16 +1332,7 @@ func TestDefault_signupSurge(t *testing.T) {
 		{"a drip that loads the form and pauses", "patient drip"}, {"a cold flood", "flood"}, {"a flood that loads the form", "warm flood"}} {
 		t.Run(tt.name, func(t *testing.T) {
 			var firing []alert.Alert
-			opts := c.EngineOptions()
-			opts.Emit = func(a alert.Alert) {
-				if a.State == alert.Firing {
-					firing = append(firing, a)
-				}
-			}
-			e, err := detector.NewEngine(c.Rules, opts)
-			if err != nil {
-				t.Fatal(err)
-			}
+			e := firingEngine(t, c, c.Rules, &firing)
 			send := func(at time.Duration, method, path string, status int, addr string) {
 				ev := event(method, path, "", status, addr, "Mozilla/5.0 (X11; Linux x86_64)")
 				ev.Time = start.Add(at)
@@ -1489,16 +1444,7 @@ func TestDefault_loginFailureSpreadBusySite(t *testing.T) {
 	}{{"ordinary", false}, {"a wave at +20m", true}} {
 		t.Run(tt.name, func(t *testing.T) {
 			var firing []alert.Alert
-			opts := c.EngineOptions()
-			opts.Emit = func(a alert.Alert) {
-				if a.State == alert.Firing {
-					firing = append(firing, a)
-				}
-			}
-			e, err := detector.NewEngine(rules, opts)
-			if err != nil {
-				t.Fatal(err)
-			}
+			e := firingEngine(t, c, rules, &firing)
 			n := 0
 			post := func(at time.Duration) {
 				ev := event("POST", "/users/log_in", "", 200, fmt.Sprintf("10.%d.%d.%d", n>>16&255, n>>8&255, n&255), "Mozilla/5.0")
@@ -1523,4 +1469,21 @@ func TestDefault_loginFailureSpreadBusySite(t *testing.T) {
 			}
 		})
 	}
+}
+
+// firingEngine returns an engine on rules with c's options, whose firings
+// it appends to firing.
+func firingEngine(t *testing.T, c *Config, rules []detector.Rule, firing *[]alert.Alert) *detector.Engine {
+	t.Helper()
+	opts := c.EngineOptions()
+	opts.Emit = func(a alert.Alert) {
+		if a.State == alert.Firing {
+			*firing = append(*firing, a)
+		}
+	}
+	e, err := detector.NewEngine(rules, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e
 }
