@@ -33,6 +33,8 @@ func snapRules() []Rule {
 			Evidence: &Evidence{Cold: 0.5, ShareOf: &CIDR{Field: *ip, Prefixes: []netip.Prefix{netip.MustParsePrefix("198.51.0.0/16")}}, Share: 0.5}},
 		{Name: "ratio-perkey", Type: Ratio, Window: m, Threshold: 0.5, MinEvents: 5, PerKey: true, GroupBy: &net, Fingerprint: "h",
 			Of: &CIDR{Field: *ip, Prefixes: []netip.Prefix{netip.MustParsePrefix("203.0.113.0/24")}}},
+		{Name: "ratio-site", Type: Ratio, Window: m, Threshold: 0.1, MinEvents: 5, GroupBy: ip, Fingerprint: "i",
+			Of: &CIDR{Field: *ip, Prefixes: []netip.Prefix{netip.MustParsePrefix("192.0.2.0/24")}}},
 	}
 }
 
@@ -55,6 +57,7 @@ func TestEngine_snapshotRestart(t *testing.T) {
 		rampEvents(0, 20*m, 2, 2, "10.0.0.%d"),
 		burst(20*m, 40*time.Second, 1200, "198.51.%d.7"),
 		burst(20*m, 40*time.Second, 200, "203.0.113.9"),
+		burst(20*m, 10*time.Second, 100, "192.0.2.44"), // ratio-site's hits, all before the cut
 		rampEvents(20*m+40*time.Second, 10*m, 2, 2, "10.0.0.%d"),
 	))
 	// burst() formats %d; rampEvents keeps the literal: give each its own client.
@@ -114,13 +117,26 @@ func TestEngine_snapshotRestart(t *testing.T) {
 	for _, a := range whole {
 		rulesSeen[a.Rule+" "+string(a.State)] = true
 	}
-	for _, want := range []string{"rate firing", "rate resolved", "perkey firing", "distinct firing", "baseline firing", "perkey-learned firing", "evidence firing", "ratio-perkey firing"} {
+	for _, want := range []string{"rate firing", "rate resolved", "perkey firing", "distinct firing", "baseline firing", "perkey-learned firing", "evidence firing", "ratio-perkey firing", "ratio-site resolved"} {
 		if !rulesSeen[want] {
 			t.Errorf("the uninterrupted run has no %s: %v", want, short(whole))
 		}
 	}
 	if diff := gocmp.Diff(short(whole), short(split)); diff != "" {
 		t.Errorf("transitions (-whole +split):\n%s", diff)
+	}
+	// A site-wide ratio's keys are its hits' (who fails), kept across the
+	// restart: its resolution, after the cut, names the hits from before.
+	resolvedKeys := func(as []alert.Alert) []alert.KeyCount {
+		for _, a := range as {
+			if a.Rule == "ratio-site" && a.State == alert.Resolved {
+				return a.Keys
+			}
+		}
+		return nil
+	}
+	if k := resolvedKeys(whole); len(k) == 0 || k[0].Key != "192.0.2.44" || !slices.Equal(k, resolvedKeys(split)) {
+		t.Errorf("ratio-site's keys at its resolution: whole %v, split %v; want 192.0.2.44 first in both", k, resolvedKeys(split))
 	}
 }
 
