@@ -1028,6 +1028,8 @@ func TestDefault_clientFloodOneAgent(t *testing.T) {
 		return browsers[i%len(browsers)]
 	}
 	none := func(int) string { return "-" }
+	// A carrier's NAT whose people all run one release of a native app.
+	app := func(int) string { return "ShopApp/5.13.0 (com.example.shop; build:5130; iOS 18.7.2) Alamofire/5.10.2" }
 	tests := []struct {
 		name  string
 		ua    agent
@@ -1036,6 +1038,7 @@ func TestDefault_clientFloodOneAgent(t *testing.T) {
 	}{
 		{"one program", one, true, true},
 		{"an office NAT", office, true, false},
+		{"a carrier NAT of one app's users", app, true, false},
 		{"a program without a user agent", none, true, false},
 		{"one program, one_agent_is_client off", one, false, false},
 	}
@@ -1398,6 +1401,57 @@ func TestDefault_signupSurge(t *testing.T) {
 				if i >= 0 || len(firing) == 0 {
 					t.Errorf("a cold flood: %+v, want the burst rules and not signup-surge", firing)
 				}
+			}
+		})
+	}
+}
+
+// TestDefault_signupDrip: a bot posting a sign-up every 50 s (or 40 s),
+// each from a new address that loaded no page, on a small site whose
+// people load the form first: signup-drip pages it critical within 10
+// minutes (past 10 an hour, its posts judged cold from ten on); the
+// people alone raise nothing.
+func TestDefault_signupDrip(t *testing.T) {
+	c := Default()
+	start := time.Date(2026, 11, 25, 0, 0, 0, 0, time.UTC)
+	drip := 60 * time.Minute
+	for _, tt := range []struct {
+		name  string
+		every time.Duration
+	}{{"people", 0}, {"a post every 50 s", 50 * time.Second}, {"a post every 40 s", 40 * time.Second}} {
+		t.Run(tt.name, func(t *testing.T) {
+			var firing []alert.Alert
+			e := firingEngine(t, c, c.Rules, &firing)
+			send := func(at time.Duration, method, path string, status int, addr string) {
+				ev := event(method, path, "", status, addr, "Mozilla/5.0 (X11; Linux x86_64)")
+				ev.Time = start.Add(at)
+				e.Observe(ev)
+			}
+			n := 0
+			for at := time.Duration(0); at < drip+30*time.Minute; at += time.Second {
+				if at%(5*time.Second) == 0 {
+					send(at, "GET", "/pricing", 200, fmt.Sprintf("10.2.0.%d", int(at/time.Second)%50+1))
+				}
+				if at%(10*time.Minute) == 0 { // people: the form, then the post
+					addr := fmt.Sprintf("10.3.0.%d", int(at/(10*time.Minute))+1)
+					send(at, "GET", "/users/sign_up", 200, addr)
+					send(at+30*time.Second, "POST", "/users", 302, addr)
+				}
+				if tt.every > 0 && at >= drip && (at-drip)%tt.every == 0 {
+					send(at, "POST", "/users", 302, fmt.Sprintf("198.51.%d.%d", n/250, n%250+1))
+					n++
+				}
+			}
+			e.Flush()
+			i := slices.IndexFunc(firing, func(a alert.Alert) bool { return a.Rule == "signup-drip" })
+			if tt.every == 0 {
+				if len(firing) > 0 {
+					t.Errorf("people alone: %s fired at +%v", firing[0].Rule, firing[0].Time.Sub(start))
+				}
+				return
+			}
+			if i < 0 || firing[i].Time.After(start.Add(drip+10*time.Minute)) || firing[i].Severity != alert.Critical {
+				t.Fatalf("%+v, want signup-drip critical within 10 minutes of +%v", firing, drip)
 			}
 		})
 	}

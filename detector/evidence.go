@@ -48,12 +48,14 @@ type Evidence struct {
 const (
 	minEvidenceEvents  = 20
 	minEvidenceClients = 50
-	// minRushEvents is the fewest for no_pause: a person's post rarely
-	// comes within pauseMin of the visit's first page (the first page is
-	// seldom the form, and a form takes longer), so eight of ten are a
-	// bot's, and a slow drip's ten posts (signup-surge's floor) are
+	// minPostEvents is the fewest for cold and no_pause: a person's post
+	// is rarely cold (people load the form first: no cold sign-up in the
+	// whole days of the matrix's ordinary sites) and rarely comes within
+	// pauseMin of the visit's first page (the first page is seldom the
+	// form, and a form takes longer), so eight of ten are a bot's, and a
+	// slow drip's ten posts (signup-drip's and signup-surge's floors) are
 	// judged when it fires.
-	minRushEvents = 10
+	minPostEvents = 10
 )
 
 // coldWindow is how long a page or asset load keeps its address warm:
@@ -407,14 +409,14 @@ func (e *evidence) shareHolds() bool {
 func (e *evidence) signs() []string {
 	var out []string
 	total := e.s.w.total
-	cold := e.cfg.Cold > 0 && total >= minEvidenceEvents && float64(e.sumC) >= e.cfg.Cold*float64(total)
+	cold := e.cfg.Cold > 0 && total >= minPostEvents && float64(e.sumC) >= e.cfg.Cold*float64(total)
 	if cold {
 		out = append(out, fmt.Sprintf("%s of %s from addresses that loaded no page first",
 			alert.Thousands(e.sumC), alert.Thousands(total)))
 	}
 	// The cold posts are among the rushed: said once, when cold says it
 	// all.
-	if e.cfg.NoPause > 0 && !cold && total >= minRushEvents && float64(e.sumR) >= e.cfg.NoPause*float64(total) {
+	if e.cfg.NoPause > 0 && !cold && total >= minPostEvents && float64(e.sumR) >= e.cfg.NoPause*float64(total) {
 		out = append(out, fmt.Sprintf("%s of %s posted within %s of their address's first page, or with none",
 			alert.Thousands(e.sumR), alert.Thousands(total), alert.FormatDuration(pauseMin)))
 	}

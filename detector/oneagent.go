@@ -72,6 +72,10 @@ func (a *agentMarks) add(slot int, key []byte, ev *Event) {
 	case m.mixed:
 	case len(ua) == 0 || len(ua) == 1 && ua[0] == '-':
 		m.mixed = true // no user agent: nothing tells a program from people
+	case m.n == 0 && nativeApp(ua):
+		// A native app's: its users all send its one user agent (a
+		// carrier's NAT after a release), as people, not one program.
+		m.mixed = true
 	case m.n == 0:
 		m.agent = keyHash(ua)
 	case keyHash(ua) != m.agent:
