@@ -959,11 +959,27 @@ func TestEvidence(t *testing.T) {
 		if len(traced) == 0 || traced[0] != a.Keys[0] {
 			t.Errorf("traced keys at the firing %+v, want the alert's first, %+v", traced, a.Keys[0])
 		}
-		// An address failing half its log-ins is no office: first, as the
-		// busiest failing.
-		got = run(t, r, mk(2))
-		if len(got) == 0 || len(got[0].Keys) == 0 || got[0].Keys[0].Key != "193.17.25.199" {
-			t.Errorf("an address failing half its posts: %+v, want it first", got)
+		// Beside the bot, a person who mistyped three times and then
+		// logged in, and a brute-forcer failing every time: the
+		// brute-forcer first (the most failures, none working), the
+		// person after the bot's addresses.
+		lines = mk(4)
+		for i := range 4 {
+			status := 401
+			if i == 3 {
+				status = 302
+			}
+			lines = append(lines, line{10*time.Minute + time.Duration(i)*5*s, "203.0.113.50", "POST", uas[0], status},
+				line{10*time.Minute + time.Duration(i)*5*s, "203.0.113.66", "POST", uas[0], 401})
+		}
+		got = run(t, r, lines)
+		if len(got) == 0 {
+			t.Fatal("nothing fired")
+		}
+		ks := got[0].Keys
+		if len(ks) != 5 || ks[0].Key != "203.0.113.66" || !strings.HasPrefix(ks[1].Key, "198.") || !strings.HasPrefix(ks[2].Key, "198.") ||
+			!slices.Equal([]string{ks[3].Key, ks[4].Key}, []string{"193.17.25.199", "203.0.113.50"}) {
+			t.Errorf("keys %+v, want the brute-forcer, two of the bot's addresses, then the office and the person who logged in", ks)
 		}
 	})
 	t.Run("the share floor holds while the episode lasts", func(t *testing.T) {

@@ -244,18 +244,31 @@ func (e *evidence) ordinaryKey(key []byte, share float64) bool {
 // login-failure-client's key_ordinary_share.
 const peopleKeyShare = 0.4
 
+// peopleKey reports whether a key's failures, at most fails, among its
+// log-in posts, at least posts, are people's: one of its log-ins worked
+// in the window. A person who mistyped logs in at the next try, an
+// office's people fail a quarter of the time; a bot's addresses nearly
+// always fail. The counts are the summaries' bounds, so that a sketch's
+// error never spares a key.
+func peopleKey(fails, posts uint64) bool { return posts > fails }
+
 // peopleWindow is the longest window of a site-wide rule whose top keys
 // put people's last.
 const peopleWindow = 5 * time.Minute
 
-// peopleLast moves the keys whose events are people's (see
-// peopleKeyShare) after the others, in order: an office's mistyped
-// passwords, the busiest key of a distributed attack's window, are not
-// its offender, and an operator blocking the first address must not
-// block the office.
+// peopleLast moves the keys whose events are people's (see peopleKey:
+// the rule's events are failed log-ins, its share.of's log-in posts)
+// after the others, in order: an office's mistyped passwords, the busiest
+// key of a distributed attack's window, and the people who mistyped
+// then logged in, are not its offenders, and an operator blocking the
+// first addresses must not block them.
 func (e *evidence) peopleLast(keys []alert.KeyCount) {
 	if e.ofKeys != nil {
-		peopleLast(keys, func(key []byte) bool { return e.ordinaryKey(key, peopleKeyShare) })
+		peopleLast(keys, func(key []byte) bool {
+			of, oferr, _ := e.ofKeys.keys.Get(key)
+			mine, _, _ := e.s.w.keys.Get(key)
+			return peopleKey(mine, of-min(oferr, of))
+		})
 	}
 }
 

@@ -23,9 +23,10 @@ import (
 //
 // A site-wide ratio with group_by keeps that second ring too, for its
 // alert's keys: the keys with the most hits (who fails, not who posts
-// most), and after them those whose hits are people's (see
-// [peopleKeyShare]): an office's log-ins, the busiest of a distributed
-// attack's window, fail a quarter of the time, a bot's nearly always.
+// most), and after them those whose hits are people's (see peopleKey:
+// one of their log-ins worked): an office's log-ins, the busiest of a
+// distributed attack's window, fail a quarter of the time, a bot's
+// nearly always.
 type ratio struct {
 	basicKind
 	s    *ruleState
@@ -259,17 +260,12 @@ func (k *ratio) namedKeys(n int) []alert.KeyCount {
 	return keys
 }
 
-// people reports whether key's hits are under peopleKeyShare of its
-// events over the window, with at least minEvidenceEvents of those: its
-// hits at most what the summary counts, its events at least, so that a
-// sketch's error never spares a key.
+// people reports whether key's hits are people's (see peopleKey): the
+// rule's events are log-in posts, its hits their failures.
 func (k *ratio) people(key []byte) bool {
-	total, err, ok := k.s.w.keys.Get(key)
-	if !ok || total-min(err, total) < minEvidenceEvents {
-		return false
-	}
+	total, err, _ := k.s.w.keys.Get(key)
 	hits, _, _ := k.keyHits.keys.Get(key)
-	return float64(hits) < peopleKeyShare*float64(total-min(err, total))
+	return peopleKey(hits, total-min(err, total))
 }
 
 func (k *ratio) saveSlot(slot int, bs *BucketSnapshot) error {
