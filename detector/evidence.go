@@ -238,12 +238,6 @@ func (e *evidence) ordinaryKey(key []byte, share float64) bool {
 	return float64(mine) < share*float64(of-min(oferr, of))
 }
 
-// peopleKeyShare is the share of its own share.of events under which a
-// key's events are people's (their failed log-ins among their log-in
-// posts: people fail 10–25%, a brute-forcer nearly always), as
-// login-failure-client's key_ordinary_share.
-const peopleKeyShare = 0.4
-
 // peopleKey reports whether a key's failures, at most fails, among its
 // log-in posts, at least posts, are people's: one of its log-ins worked
 // in the window. A person who mistyped logs in at the next try, an
