@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/sentinel-dev/sentinel/alert"
+	"github.com/sentinel-dev/sentinel/internal/testutil"
 	"github.com/sentinel-dev/sentinel/parsers"
 )
 
@@ -28,6 +29,7 @@ func rotating(from, d time.Duration, perSecond, n int, prefix string) []ev {
 // (one address, a client), and still fires on a scraper rotating through
 // a /24's addresses, and on one rotating through the office's own /24.
 func TestBeyondBusiest_network(t *testing.T) {
+	testutil.LongOneGoroutine(t)
 	s := time.Second
 	steady := func(from, d time.Duration, perSecond int, addr string) []ev {
 		return burst(from, d, int(d/s)*perSecond, addr)

@@ -60,6 +60,7 @@ func TestEngine_traceChangesNothing(t *testing.T) {
 // are those traced without it, field for field, but for the learned mean
 // and spread, left at 0; alerts keep theirs.
 func TestEngine_traceNoBaseline(t *testing.T) {
+	testutil.LongOneGoroutine(t)
 	cfg := config.Default()
 	run := func(noBaseline bool) ([]detector.Evaluation, []alert.Alert) {
 		var evs []detector.Evaluation

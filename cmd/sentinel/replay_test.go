@@ -16,6 +16,8 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/sentinel-dev/sentinel/internal/testutil"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/golden")
@@ -173,6 +175,7 @@ func TestReplay_futureLine(t *testing.T) {
 // TestReplay_quiet: a day of ordinary traffic, and two hours of traffic
 // ramping slowly to 3×, raise nothing.
 func TestReplay_quiet(t *testing.T) {
+	testutil.LongRacedElsewhere(t, "TestReplay_samples (every sample's replay, these two included)")
 	for _, sample := range []string{"quiet-day.log", "benign-ramp.log"} {
 		if lines := replayJSON(t, "../../samples/"+sample); len(lines) != 0 {
 			t.Errorf("alerts on %s:\n%s", sample, strings.Join(lines, "\n"))
