@@ -1336,16 +1336,10 @@ func TestDefault_signupSurge(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			var firing []alert.Alert
 			e := firingEngine(t, c, c.Rules, &firing)
-			send := func(at time.Duration, method, path string, status int, addr string) {
-				ev := event(method, path, "", status, addr, "Mozilla/5.0 (X11; Linux x86_64)")
-				ev.Time = start.Add(at)
-				e.Observe(ev)
-			}
+			send := sender(e, start)
 			n := 0
 			for at := time.Duration(0); at < drip+40*time.Minute; at += time.Second {
-				if at%(5*time.Second) == 0 {
-					send(at, "GET", "/pricing", 200, fmt.Sprintf("10.2.0.%d", int(at/time.Second)%50+1))
-				}
+				browse(send, at)
 				if at%(30*time.Minute) == 10*time.Minute {
 					send(at, "GET", "/users/sign_up", 200, "10.3.0.1")
 					send(at+20*time.Second, "POST", "/users", 302, "10.3.0.1")
@@ -1422,16 +1416,10 @@ func TestDefault_signupDrip(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			var firing []alert.Alert
 			e := firingEngine(t, c, c.Rules, &firing)
-			send := func(at time.Duration, method, path string, status int, addr string) {
-				ev := event(method, path, "", status, addr, "Mozilla/5.0 (X11; Linux x86_64)")
-				ev.Time = start.Add(at)
-				e.Observe(ev)
-			}
+			send := sender(e, start)
 			n := 0
 			for at := time.Duration(0); at < drip+30*time.Minute; at += time.Second {
-				if at%(5*time.Second) == 0 {
-					send(at, "GET", "/pricing", 200, fmt.Sprintf("10.2.0.%d", int(at/time.Second)%50+1))
-				}
+				browse(send, at)
 				if at%(10*time.Minute) == 0 { // people: the form, then the post
 					addr := fmt.Sprintf("10.3.0.%d", int(at/(10*time.Minute))+1)
 					send(at, "GET", "/users/sign_up", 200, addr)
@@ -1540,4 +1528,21 @@ func firingEngine(t *testing.T, c *Config, rules []detector.Rule, firing *[]aler
 		t.Fatal(err)
 	}
 	return e
+}
+
+// sender returns a function that sends e a browser's request at start+at.
+func sender(e *detector.Engine, start time.Time) func(at time.Duration, method, path string, status int, addr string) {
+	return func(at time.Duration, method, path string, status int, addr string) {
+		ev := event(method, path, "", status, addr, "Mozilla/5.0 (X11; Linux x86_64)")
+		ev.Time = start.Add(at)
+		e.Observe(ev)
+	}
+}
+
+// browse sends, at second at, a small site's page view every 5 s from
+// one of 50 people.
+func browse(send func(at time.Duration, method, path string, status int, addr string), at time.Duration) {
+	if at%(5*time.Second) == 0 {
+		send(at, "GET", "/pricing", 200, fmt.Sprintf("10.2.0.%d", int(at/time.Second)%50+1))
+	}
 }
