@@ -59,6 +59,12 @@ type RuleSnapshot struct {
 	// episode (Baseline.ShareFloor).
 	ClearSince   time.Time `json:"clear_since,omitzero"`
 	ShareFloored bool      `json:"share_floored,omitempty"`
+	// LiveThreshold is the level a matching event's live value was
+	// compared with as of the last boundary (a crossing fires on the
+	// event, not at the next boundary); nil when there was none (a
+	// baseline that had learned nothing, or a state file written before
+	// it was kept: the crossing then waits for the next boundary).
+	LiveThreshold *float64 `json:"live_threshold,omitempty"`
 	// KeyNormals are the learned normals of a per-key baseline's keys.
 	KeyNormals []KeyNormal `json:"key_normals,omitempty"`
 	// Distinct is the window's distinct values (a distinct rule's, or its
@@ -182,6 +188,10 @@ func (s *ruleState) snapshot() (RuleSnapshot, error) {
 	if k, ok := s.k.(perKeyLearned); ok {
 		rs.BN, rs.KeyNormals = k.norms.ticks, k.norms.snapshot()
 	}
+	if s.live != nil && !math.IsInf(s.liveTh, 0) && !math.IsNaN(s.liveTh) {
+		th := s.liveTh
+		rs.LiveThreshold = &th
+	}
 	if !s.w.started() {
 		return rs, nil
 	}
@@ -278,6 +288,9 @@ func (s *ruleState) restore(rs *RuleSnapshot) error {
 		}
 	}
 	s.matched, s.late, s.firings, s.firedAs = rs.Matched, rs.LateEvents, rs.Firings, rs.FiredAs
+	if s.live != nil && rs.LiveThreshold != nil {
+		s.liveTh = *rs.LiveThreshold
+	}
 	if s.state == stateFiring {
 		s.clearSince, s.shareFloored = rs.ClearSince, rs.ShareFloored
 	}

@@ -533,3 +533,64 @@ func TestEvidence_restoreRush(t *testing.T) {
 		t.Errorf("restored: %d of %d posts without a pause, want 30 of 40", got, total)
 	}
 }
+
+// TestSnapshot_liveThreshold: a baseline rule restored in the middle of a
+// second fires on the event that crosses its threshold, as the run that
+// never stopped does, not at the next boundary: the threshold a live
+// crossing is held to is kept. A restarted daemon's repeated action
+// carries its episode's start in its idempotency key, so the two runs'
+// must be the same.
+func TestSnapshot_liveThreshold(t *testing.T) {
+	rule := Rule{Name: "burst", Type: Rate, Window: 10 * time.Second, Fingerprint: "l",
+		Baseline: &Baseline{Factor: 3, Floor: 5, Warmup: time.Minute, HalfLife: time.Hour}}
+	var events []ev
+	for i := range 300 { // five minutes at 1/s: learned
+		events = append(events, ev{at: time.Duration(i) * time.Second, ip: "10.0.0.1"})
+	}
+	for i := range 100 { // then 100 in one second
+		events = append(events, ev{at: 300*time.Second + time.Duration(i)*9*time.Millisecond, ip: "198.51.100.7"})
+	}
+	firstFiring := func(as []alert.Alert) alert.Alert {
+		for _, a := range as {
+			if a.State == alert.Firing {
+				return a
+			}
+		}
+		return alert.Alert{}
+	}
+	var whole []alert.Alert
+	eng, err := NewEngine([]Rule{rule}, Options{Emit: func(a alert.Alert) { whole = append(whole, a) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	runEvents(t, eng, events)
+	want := firstFiring(whole)
+	if want.Time.IsZero() || want.Time.Sub(t0) <= 300*time.Second || want.Time.Sub(t0) >= 301*time.Second {
+		t.Fatalf("the whole run fired %+v, want within the burst's second, on an event", want)
+	}
+	cut := 310 // ten of the burst's events, before the crossing
+	var split []alert.Alert
+	emit := func(a alert.Alert) { split = append(split, a) }
+	first, _ := NewEngine([]Rule{rule}, Options{Emit: emit})
+	runEvents(t, first, events[:cut])
+	snap, err := first.Snapshot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := json.Marshal(snap)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var back Snapshot
+	if err := json.Unmarshal(data, &back); err != nil {
+		t.Fatal(err)
+	}
+	second, _ := NewEngine([]Rule{rule}, Options{Emit: emit})
+	if _, err := second.Restore(&back); err != nil {
+		t.Fatal(err)
+	}
+	runEvents(t, second, events[cut:])
+	if got := firstFiring(split); !got.Time.Equal(want.Time) || !got.Since.Equal(want.Since) {
+		t.Errorf("restored mid-second: fired at %v since %v, want %v since %v", got.Time.Sub(t0), got.Since.Sub(t0), want.Time.Sub(t0), want.Since.Sub(t0))
+	}
+}
