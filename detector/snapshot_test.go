@@ -38,6 +38,34 @@ func snapRules() []Rule {
 	}
 }
 
+// restart snapshots first, through JSON as a state file holds it, and
+// returns a new engine on rules restored from it, with the rules it
+// restored.
+func restart(t *testing.T, first *Engine, rules []Rule, opts Options) (*Engine, []string) {
+	t.Helper()
+	snap, err := first.Snapshot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := json.Marshal(snap)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var back Snapshot
+	if err := json.Unmarshal(data, &back); err != nil {
+		t.Fatal(err)
+	}
+	second, err := NewEngine(rules, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	restored, err := second.Restore(&back)
+	if err != nil {
+		t.Fatalf("Restore() = %v, %v", restored, err)
+	}
+	return second, restored
+}
+
 func runEvents(tb testing.TB, eng *Engine, events []ev) {
 	tb.Helper()
 	var e parsers.Event
@@ -82,22 +110,9 @@ func TestEngine_snapshotRestart(t *testing.T) {
 	emit := func(a alert.Alert) { split = append(split, a) }
 	first, _ := NewEngine(snapRules(), Options{Emit: emit})
 	runEvents(t, first, events[:cut])
-	snap, err := first.Snapshot()
-	if err != nil {
-		t.Fatal(err)
-	}
-	data, err := json.Marshal(snap)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var back Snapshot
-	if err := json.Unmarshal(data, &back); err != nil {
-		t.Fatal(err)
-	}
-	second, _ := NewEngine(snapRules(), Options{Emit: emit})
-	restored, err := second.Restore(&back)
-	if err != nil || len(restored) != len(snapRules()) {
-		t.Fatalf("Restore() = %v, %v", restored, err)
+	second, restored := restart(t, first, snapRules(), Options{Emit: emit})
+	if len(restored) != len(snapRules()) {
+		t.Fatalf("Restore() = %v", restored)
 	}
 	runEvents(t, second, events[cut:])
 	second.Flush()
@@ -573,22 +588,7 @@ func TestSnapshot_liveThreshold(t *testing.T) {
 	emit := func(a alert.Alert) { split = append(split, a) }
 	first, _ := NewEngine([]Rule{rule}, Options{Emit: emit})
 	runEvents(t, first, events[:cut])
-	snap, err := first.Snapshot()
-	if err != nil {
-		t.Fatal(err)
-	}
-	data, err := json.Marshal(snap)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var back Snapshot
-	if err := json.Unmarshal(data, &back); err != nil {
-		t.Fatal(err)
-	}
-	second, _ := NewEngine([]Rule{rule}, Options{Emit: emit})
-	if _, err := second.Restore(&back); err != nil {
-		t.Fatal(err)
-	}
+	second, _ := restart(t, first, []Rule{rule}, Options{Emit: emit})
 	runEvents(t, second, events[cut:])
 	if got := firstFiring(split); !got.Time.Equal(want.Time) || !got.Since.Equal(want.Since) {
 		t.Errorf("restored mid-second: fired at %v since %v, want %v since %v", got.Time.Sub(t0), got.Since.Sub(t0), want.Time.Sub(t0), want.Since.Sub(t0))
