@@ -1445,6 +1445,42 @@ func TestDefault_signupDrip(t *testing.T) {
 	}
 }
 
+// TestDefault_pathFormPost: a log-in form whose post answers 500 while its
+// page still loads, on a small site (a log-in every 6 s). The route's
+// requests fail half the time (its page's loads work), under path-5xx's
+// 60%; the endpoint's post fails every time: critical within a minute,
+// naming the post, and nothing before.
+func TestDefault_pathFormPost(t *testing.T) {
+	c := Default()
+	start := time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)
+	broken := 20 * time.Minute
+	var firing []alert.Alert
+	e := firingEngine(t, c, c.Rules, &firing)
+	send := sender(e, start)
+	for at := time.Duration(0); at < broken+10*time.Minute; at += time.Second {
+		browse(send, at)
+		if at%(6*time.Second) == 0 {
+			addr := fmt.Sprintf("10.4.0.%d", int(at/(6*time.Second))%200+1)
+			send(at, "GET", "/users/log_in", 200, addr)
+			status := 302
+			if at >= broken {
+				status = 500
+			}
+			send(at+3*time.Second, "POST", "/users/log_in", status, addr)
+		}
+	}
+	e.Flush()
+	if len(firing) == 0 {
+		t.Fatal("nothing fired")
+	}
+	a := firing[0]
+	if a.Rule != "path-5xx" || a.Time.Before(start.Add(broken)) || a.Time.After(start.Add(broken+time.Minute)) ||
+		a.Severity != alert.Critical || len(a.Keys) == 0 || a.Keys[0].Key != "POST /users/log_in" {
+		t.Errorf("first alert %s %s at +%v keys %v, want path-5xx critical within a minute of +%v naming POST /users/log_in",
+			a.Rule, a.Severity, a.Time.Sub(start), a.Keys, broken)
+	}
+}
+
 // TestDefault_keepFiringFor: the per-client and per-network defaults
 // resolve only after 2 minutes clear (an office crossing and clearing its
 // limit every minute is one episode); the site-wide rules at once.

@@ -1445,7 +1445,7 @@ func (d *decoder) neverLogged(f detector.Field, n *yaml.Node, path string, vals 
 			d.warnf(n, path, "%q: methods are logged as clients send them, in upper case (%s); this matches only a request that sent %q",
 				v, strings.ToUpper(v), v)
 			return
-		case (f.Name == "path" || f.Name == "route") && strings.Contains(v, "?"):
+		case (f.Name == "path" || f.Name == "route" || f.Name == "endpoint") && strings.Contains(v, "?"):
 			d.warnf(n, path, "%q: a %s never holds the query string, which is the field query: this never matches", v, f.Name)
 			return
 		}

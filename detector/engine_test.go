@@ -483,6 +483,37 @@ func TestRoute(t *testing.T) {
 	}
 }
 
+// TestEndpoint: a read's endpoint is its route, a write's its method and
+// route, read without allocating once the event's buffers have grown.
+func TestEndpoint(t *testing.T) {
+	f := LookupField("endpoint")
+	for _, tt := range []struct{ method, path, want string }{
+		{"GET", "/users/log_in", "/users/log_in"},
+		{"HEAD", "/orders/8812", "/orders/:id"},
+		{"", "/pricing", "/pricing"}, // a format without the method
+		{"POST", "/users/log_in", "POST /users/log_in"},
+		{"PATCH", "/api/v1/orders/8812/pay", "PATCH /api/v1/orders/:id/pay"},
+		{"DELETE", "/", "DELETE /"},
+	} {
+		var pe parsers.Event
+		pe.Reset()
+		pe.Method, pe.Path = []byte(tt.method), []byte(tt.path)
+		if got := string(f.Bytes(&pe)); got != tt.want {
+			t.Errorf("endpoint(%s %s) = %q, want %q", tt.method, tt.path, got, tt.want)
+		}
+	}
+	var pe parsers.Event
+	pe.Reset()
+	pe.Method, pe.Path = []byte("POST"), []byte("/orders/8812/pay")
+	var e Event
+	noAllocs(t, f, &e, &pe)
+	pe2 := pe
+	pe2.Method, pe2.Path = []byte("GET"), []byte("/orders/17")
+	if e.reset(&pe2, 0); string(f.get(&e)) != "/orders/:id" {
+		t.Errorf("endpoint after another event = %q, want /orders/:id", f.get(&e))
+	}
+}
+
 func TestClientNet(t *testing.T) {
 	f := LookupField("client_net")
 	fieldCases(t, f, func(e *parsers.Event, v []byte) { e.ClientIP = v }, map[string]string{

@@ -39,6 +39,7 @@ type Event struct {
 	route        []byte // the path with its identifiers as :id, once routeDone
 	routeDone    bool
 	routeBuf     []byte      // route's buffer, kept from event to event
+	endpointBuf  []byte      // endpointText's buffer, kept from event to event
 	warmDone     bool        // warmIs is known
 	warmIs       bool        // the client loaded a page lately (warmSet.has), once warmDone
 	hastyDone    bool        // hastyIs is known
@@ -354,4 +355,19 @@ func (e *Event) routeText() []byte {
 		}
 	}
 	return e.route
+}
+
+// endpointText returns the endpoint: the route for a read (GET, HEAD, or
+// no method), and the method and route for anything else ("POST
+// /users/log_in"). A form's page and its post are one route but two
+// endpoints: when the post fails and the page works, the route's share of
+// failures is about half, the endpoint's all.
+func (e *Event) endpointText() []byte {
+	route := e.routeText()
+	switch string(e.Method) {
+	case "", "GET", "HEAD":
+		return route
+	}
+	e.endpointBuf = append(append(append(e.endpointBuf[:0], e.Method...), ' '), route...)
+	return e.endpointBuf
 }

@@ -60,8 +60,11 @@ var builtinFields = map[string]Field{
 	"method":     {get: func(e *Event) []byte { return e.Method }},
 	"path":       {get: func(e *Event) []byte { return e.Path }},
 	// route is the path with its identifiers as :id ("/orders/:id/pay"):
-	// one key per endpoint.
-	"route":      {get: (*Event).routeText},
+	// one key per route, whatever the record.
+	"route": {get: (*Event).routeText},
+	// endpoint is the route of a read, the method and route of a write
+	// ("POST /users/log_in"): a form's failing post apart from its page.
+	"endpoint":   {get: (*Event).endpointText},
 	"query":      {get: func(e *Event) []byte { return e.Query }},
 	"protocol":   {get: func(e *Event) []byte { return e.Protocol }},
 	"user_agent": {get: func(e *Event) []byte { return e.UserAgent }, hllHash: (*Event).agentDistinct},
@@ -119,7 +122,7 @@ var kindText = [...][]byte{parsers.KindRequest: []byte("request"), parsers.KindM
 
 // FieldNames lists the built-in field names, for help texts and errors.
 func FieldNames() []string {
-	return []string{"client_ip", "client_net", "host", "method", "path", "route", "query", "protocol", "status", "bytes",
+	return []string{"client_ip", "client_net", "host", "method", "path", "route", "endpoint", "query", "protocol", "status", "bytes",
 		"duration", "user_agent", "referer", "request_id", "level", "message", "kind", "crawler", "cold"}
 }
 

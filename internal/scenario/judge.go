@@ -288,7 +288,11 @@ func matchOffender(key, offender, kind string) bool {
 		}
 		return err == nil && got.Bits() <= want.Bits() && got.Bits() >= widest && got.Masked().Contains(want.Addr())
 	case OffenderPath:
+		// An endpoint: the route, after its method for a write.
 		p, _, _ := strings.Cut(key, "?")
+		if m, route, ok := strings.Cut(p, " "); ok && m != "" && strings.Trim(m, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") == "" {
+			p = route
+		}
 		return p == offender
 	}
 	return false
