@@ -1404,7 +1404,7 @@ func (d *decoder) fieldCond(f detector.Field, n *yaml.Node, path string) detecto
 		if !fold {
 			d.neverLogged(f, n, path, t.vals)
 		}
-		all = append(all, &detector.Text{Field: f, Op: t.op, Values: t.vals, Fold: fold})
+		all = append(all, detector.NewText(f, t.op, t.vals, fold))
 	}
 	if len(all) == 0 {
 		if len(d.errs) == before {

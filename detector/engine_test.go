@@ -514,6 +514,31 @@ func TestEndpoint(t *testing.T) {
 	}
 }
 
+// FuzzText: a long list of prefixes or suffixes kept by its edge byte
+// (NewText) holds for the same texts as the list compared in turn.
+func FuzzText(f *testing.F) {
+	f.Add("/assets/app.css", ".css,.js,.png,.jpg,.svg,.woff2,.ico,s", false)
+	f.Add("/", "/api/,/v1/,/auth/,/a,/b,/c,/d,/", true)
+	f.Add("", ".a,.b,.c,.d,.e,.f,.g", false)
+	f.Fuzz(func(t *testing.T, path, list string, prefix bool) {
+		op := Suffix
+		if prefix {
+			op = Prefix
+		}
+		values := strings.Split(list, ",")
+		fd := LookupField("path")
+		indexed, plain := NewText(fd, op, values, false), &Text{Field: fd, Op: op, Values: values}
+		var pe parsers.Event
+		pe.Reset()
+		pe.Path = []byte(path)
+		var e Event
+		e.reset(&pe, 0)
+		if got, want := indexed.Match(&e), plain.Match(&e); got != want {
+			t.Errorf("%v %q of %q: indexed %v, compared in turn %v", op, values, path, got, want)
+		}
+	})
+}
+
 func TestClientNet(t *testing.T) {
 	f := LookupField("client_net")
 	fieldCases(t, f, func(e *parsers.Event, v []byte) { e.ClientIP = v }, map[string]string{

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"net/netip"
 	"regexp"
+	"slices"
 
 	"github.com/sentinel-dev/sentinel/parsers"
 )
@@ -118,6 +119,37 @@ type Text struct {
 	Values []string
 	// Fold compares ASCII case-insensitively.
 	Fold bool
+	// byEdge, for a long list of prefixes or suffixes compared with case
+	// (see [NewText]), holds the values by their first or last byte; nil:
+	// every value is compared.
+	byEdge *[256][]string
+}
+
+// NewText returns a [Text] condition. A list of more than six prefixes
+// or suffixes compared with case is kept by the values' first or last
+// byte, so that a text is compared with the few that start or end as it
+// does: a static file's twenty extensions are asked of every request,
+// most of whose paths end in none of their last bytes.
+func NewText(f Field, op TextOp, values []string, fold bool) *Text {
+	c := &Text{Field: f, Op: op, Values: values, Fold: fold}
+	if op == Contains || fold || len(values) <= 6 || slices.Contains(values, "") {
+		return c
+	}
+	c.byEdge = new([256][]string)
+	for _, v := range values {
+		b := edge(op, v)
+		c.byEdge[b] = append(c.byEdge[b], v)
+	}
+	return c
+}
+
+// edge is the byte of v that a list of op's values is kept by: the first
+// of a prefix, the last of a suffix. v is not empty.
+func edge[T string | []byte](op TextOp, v T) byte {
+	if op == Prefix {
+		return v[0]
+	}
+	return v[len(v)-1]
 }
 
 // TextOp says how a [Text] condition compares.
@@ -136,7 +168,14 @@ func (c *Text) Match(ev *Event) bool {
 	if v == nil {
 		return false
 	}
-	for _, w := range c.Values {
+	values := c.Values
+	if c.byEdge != nil {
+		if len(v) == 0 {
+			return false // no value is empty
+		}
+		values = c.byEdge[edge(c.Op, v)]
+	}
+	for _, w := range values {
 		if c.match(v, w) {
 			return true
 		}
