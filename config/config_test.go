@@ -1481,6 +1481,37 @@ func TestDefault_pathFormPost(t *testing.T) {
 	}
 }
 
+// TestDefault_outageStaticServed: a site whose web server serves each
+// page's three assets from disk, still answered 200 while the app behind
+// it answers 502 for 5 minutes from +30m: a quarter of the requests
+// fail, and the app's requests all do. 5xx-surge fires within a minute;
+// a deploy's 20 s of 502s at +15m (a third of the app's minute) stays
+// quiet.
+func TestDefault_outageStaticServed(t *testing.T) {
+	c := Default()
+	start := time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)
+	deploy, outage := 15*time.Minute, 30*time.Minute
+	var firing []alert.Alert
+	e := firingEngine(t, c, c.Rules, &firing)
+	send := sender(e, start)
+	for at := time.Duration(0); at < outage+10*time.Minute; at += time.Second {
+		status := 200
+		if at >= deploy && at < deploy+20*time.Second || at >= outage && at < outage+5*time.Minute {
+			status = 502
+		}
+		addr := fmt.Sprintf("10.5.%d.%d", at/time.Second/250%250, at/time.Second%250+1)
+		send(at, "GET", fmt.Sprintf("/docs/%d", at/time.Second%40), status, addr)
+		for _, asset := range []string{"/assets/app-4b8a0e21.css", "/assets/app-9f2c1d7e.js", "/images/logo.png"} {
+			send(at+200*time.Millisecond, "GET", asset, 200, addr)
+		}
+	}
+	e.Flush()
+	i := slices.IndexFunc(firing, func(a alert.Alert) bool { return a.Rule == "5xx-surge" })
+	if i < 0 || firing[i].Time.Before(start.Add(outage)) || firing[i].Time.After(start.Add(outage+time.Minute)) {
+		t.Errorf("5xx-surge: %v, want it firing within a minute of +%v, not before", firing, outage)
+	}
+}
+
 // TestDefault_keepFiringFor: the per-client and per-network defaults
 // resolve only after 2 minutes clear (an office crossing and clearing its
 // limit every minute is one episode); the site-wide rules at once.

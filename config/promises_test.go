@@ -229,8 +229,8 @@ func TestParse_matcherReplacesEmbedded(t *testing.T) {
 			t.Errorf("%s kept its fingerprint under a new signup-posts", name)
 		}
 	}
-	if rules["5xx-surge"].Fingerprint != defRules["5xx-surge"].Fingerprint {
-		t.Error("5xx-surge, which uses no matcher, changed its fingerprint")
+	if rules["5xx-sustained"].Fingerprint != defRules["5xx-sustained"].Fingerprint {
+		t.Error("5xx-sustained, which uses no matcher, changed its fingerprint")
 	}
 
 	// README's list of the embedded matchers is the embedded list.
@@ -240,7 +240,7 @@ func TestParse_matcherReplacesEmbedded(t *testing.T) {
 	if err := yaml.Unmarshal(DefaultYAML(), &root); err != nil {
 		t.Fatal(err)
 	}
-	readme := []string{"signup-posts", "login-form-posts", "login-api-posts", "login-posts", "failed-logins", "verified-crawlers"}
+	readme := []string{"signup-posts", "login-form-posts", "login-api-posts", "login-posts", "failed-logins", "static-files", "verified-crawlers"}
 	if len(root.Matchers) != len(readme) {
 		t.Errorf("defaults.yaml has %d matchers, README names %d: %v", len(root.Matchers), len(readme), readme)
 	}
