@@ -1486,7 +1486,8 @@ func TestDefault_pathFormPost(t *testing.T) {
 // it answers 502 for 5 minutes from +30m: a quarter of the requests
 // fail, and the app's requests all do. 5xx-surge fires within a minute;
 // a deploy's 20 s of 502s at +15m (a third of the app's minute) stays
-// quiet.
+// quiet; and path-5xx says nothing (the assets do not show the rest of
+// the app working: every endpoint fails).
 func TestDefault_outageStaticServed(t *testing.T) {
 	c := Default()
 	start := time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)
@@ -1509,6 +1510,9 @@ func TestDefault_outageStaticServed(t *testing.T) {
 	i := slices.IndexFunc(firing, func(a alert.Alert) bool { return a.Rule == "5xx-surge" })
 	if i < 0 || firing[i].Time.Before(start.Add(outage)) || firing[i].Time.After(start.Add(outage+time.Minute)) {
 		t.Errorf("5xx-surge: %v, want it firing within a minute of +%v, not before", firing, outage)
+	}
+	if i := slices.IndexFunc(firing, func(a alert.Alert) bool { return a.Rule == "path-5xx" }); i >= 0 {
+		t.Errorf("path-5xx fired at +%v on %v: every endpoint of the app failed", firing[i].Time.Sub(start), firing[i].Keys)
 	}
 }
 
