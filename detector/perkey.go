@@ -120,8 +120,10 @@ func (k perKeyLearned) judge(at time.Time) (v, th float64, ready bool, why strin
 	return v, th, true, ""
 }
 
-// fill names the keys over their own thresholds first, the worst first:
-// a busier key held to a higher normal (the office NAT) is no offender.
+// fill names the keys over their own thresholds, the worst first, and
+// only those while any is: a busier key held to a higher normal (the
+// office NAT, a carrier's /24) is no offender, and an action acting on
+// the alert's keys must not take it for one.
 // An alert fired on an event counts the keys up to it, the bucket being
 // filled included, as its value did.
 func (k perKeyLearned) fill(a *alert.Alert) {
@@ -152,12 +154,12 @@ func (k perKeyLearned) fill(a *alert.Alert) {
 			keys = append(keys, o.kc)
 		}
 	}
-	for _, kc := range a.Keys {
-		if len(keys) < k.s.opts.TopN && !slices.ContainsFunc(keys, func(x alert.KeyCount) bool { return x.Key == kc.Key }) {
-			keys = append(keys, kc)
-		}
+	if len(keys) > 0 {
+		// The offenders alone: an action's {{range .Keys}} blocks what
+		// the alert names, and a busier key under its own normal (a
+		// carrier's /24, an office NAT) is no offender.
+		a.Keys = keys
 	}
-	a.Keys = keys
 }
 
 // learn folds this boundary's rates into the keys' normals.
