@@ -1312,6 +1312,73 @@ func TestRatio_perKeyQuietDeploy(t *testing.T) {
 			t.Errorf("%s: %d alerts (%+v), want firing %v", tt.name, len(got), got, tt.fires)
 		}
 	}
+
+	// The deploy over: its 502s on two pages, then four on / (the uptime
+	// checks' and a visitor's), and the next requests, to other pages, all
+	// work. They came after /'s failures, not while they lasted: the whole
+	// site recovered and nothing says / failed alone (the fifth
+	// independent check's 0.2 req/s day, benign-day seed 1: path-5xx on /
+	// at 80% of 5, twice the site's 40%, when a blog page answered 200 14 s
+	// after the deploy; 5xx-surge followed).
+	reqs := append(slices.Clone(before),
+		req{70, "/health", 502}, req{70, "/blog/guide-16", 502},
+		req{77, "/", 502}, req{78, "/", 502}, req{79, "/", 502}, req{79, "/", 502},
+		req{93, "/blog", 200}, req{100, "/health", 200}, req{105, "/products/338", 200}, req{108, "/blog/guide-7", 200})
+	if ok, got := fired(reqs); ok {
+		t.Errorf("deploy over, / not asked again: %d alerts (%+v), want none", len(got), got)
+	}
+}
+
+// TestRatio_tailAfterHitsStop: a quiet site's deploy, its 502s over in
+// 20 s; as the minute's requests from before it leave the window and
+// fewer come after, the 502s' share of the minute rises to half 30 s
+// after the last of them. A share that rises once its hits have stopped
+// does not start an alert (the fifth independent check's 0.2 req/s day:
+// 5xx-surge at +60s, 27 s after the deploy's last 502); the same share
+// while the 502s go on fires.
+func TestRatio_tailAfterHitsStop(t *testing.T) {
+	fivexx := &Range{Field: LookupField("status"), Ranges: []NumRange{{500, 599}}}
+	r := Rule{Name: "5xx-surge", Type: Ratio, Of: fivexx, Window: time.Minute, Threshold: 0.5, MinEvents: 6}
+	run := func(failUntil int) []alert.Alert {
+		var got []alert.Alert
+		eng, err := NewEngine([]Rule{r}, Options{Emit: func(a alert.Alert) { got = append(got, a) }})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var e parsers.Event
+		at := func(sec, status int) {
+			e.Reset()
+			e.Time, e.Path, e.Status = t0.Add(time.Duration(sec)*time.Second), []byte("/"), status
+			eng.Observe(&e)
+		}
+		// A request every 4 s for 5 minutes, the deploy's six 502s in
+		// 20 s, then a request every 10 s, failing until failUntil.
+		for sec := 0; sec <= 300; sec += 4 {
+			at(sec, 200)
+		}
+		for _, sec := range []int{302, 305, 309, 312, 316, 319} {
+			at(sec, 502)
+		}
+		for sec := 330; sec <= 600; sec += 10 {
+			st := 200
+			if sec < failUntil {
+				st = 502
+			}
+			at(sec, st)
+		}
+		eng.Flush()
+		return got
+	}
+	if got := run(0); len(got) != 0 {
+		t.Errorf("deploy over: %+v, want nothing (the share reached half 31 s after the last 502)", got)
+	}
+	got := run(400)
+	if len(got) == 0 || got[0].State != alert.Firing {
+		t.Fatalf("502s going on: %+v, want firing", got)
+	}
+	if d := got[0].Time.Sub(t0); d > 340*time.Second {
+		t.Errorf("502s going on: fired at +%v, want by +340s", d)
+	}
 }
 
 // TestRatio_perKeyHoldsOnFewRequests: a small site's endpoint, asked in

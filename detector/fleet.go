@@ -243,6 +243,7 @@ type Measure struct {
 	Value    float64
 	Count    uint64 // events in the window
 	Hits     uint64 // events that passed a ratio rule's Of filter
+	Recent   uint64 // Hits in the newest third of the steps: a share starts firing only while they go on
 	Distinct uint64 // distinct values of the rule's distinct field
 	Keys     []alert.KeyCount
 	// Cold, Rush and Of are the window's sums of the deltas': the
@@ -273,6 +274,9 @@ func (k *remoteKind) value(time.Time) float64 { return k.m.Value }
 func (k *remoteKind) ready() (bool, string) {
 	if min := k.s.rule.MinEvents; k.s.rule.Type == Ratio && k.m.Count < min {
 		return false, fmt.Sprintf("%d events, under min_events %d", k.m.Count, min)
+	}
+	if k.s.rule.Type == Ratio && k.s.state != stateFiring && !k.s.down() && k.m.Hits > 0 && k.m.Recent == 0 {
+		return false, "no hit in the newest third of the window (the hits have stopped)"
 	}
 	return true, ""
 }

@@ -381,7 +381,8 @@ func TestFleet_remoteRatioHolds(t *testing.T) {
 		m    Measure
 		want alert.State // "" for no transition
 	}{
-		{Measure{Value: 0.5, Count: 40, Hits: 20}, alert.Firing},
+		{Measure{Value: 0.5, Count: 40, Hits: 20}, ""}, // the hits have stopped: not firing
+		{Measure{Value: 0.5, Count: 40, Hits: 20, Recent: 2}, alert.Firing},
 		{Measure{Value: 0.6, Count: 5, Hits: 3}, ""}, // under min_events, still failing: holds
 		{Measure{Value: 0, Count: 4}, alert.Resolved},
 	} {

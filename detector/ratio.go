@@ -179,14 +179,18 @@ func (k *ratio) lastFailed(key []byte) bool {
 }
 
 // alone reports whether key's failures are its own while they last: over
-// the complete buckets from its first hit in the window on, the other
-// keys' requests fail at most half as often as key's (share). On a quiet
-// site a deploy's first few 502s may all fall on one path while the
-// window's older requests, before the deploy, keep the site's share low:
-// the few requests to other paths meanwhile failed too. A key whose
-// failures no other request shares the time of is not alone yet: nothing
-// shows the rest of the site working (a deploy's first second may hold
-// only one endpoint's requests), and the next other request settles it.
+// the complete buckets from its first hit in the window to its newest,
+// the other keys' requests fail at most half as often as key's (share).
+// On a quiet site a deploy's first few 502s may all fall on one path
+// while the window's older requests, before the deploy, keep the site's
+// share low: the few requests to other paths meanwhile failed too. A key
+// whose failures no other request shares the time of is not alone yet:
+// nothing shows the rest of the site working (a deploy's first second may
+// hold only one endpoint's requests), and the key's next failure, with
+// the other requests before it, settles it. The other requests after its
+// newest failure say nothing of it: on a site of 0.2 requests a second,
+// a deploy's 502s on / and then a blog page that works once the deploy
+// is over are the whole site recovering, not / failing alone.
 //
 // The key's own requests and hits come out of the buckets' counts as
 // their summaries give them (its hits at most, its requests at least),
@@ -204,8 +208,18 @@ func (k *ratio) alone(key []byte, share float64) bool {
 			break
 		}
 	}
+	last := first
+	for n := first + 1; n < w.last; n++ {
+		bk := &hw.ring[mod(n, int64(len(hw.ring)))]
+		if bk.n != n || bk.keys == nil || bk.count == 0 {
+			continue
+		}
+		if c, e, ok := bk.keys.Get(key); ok && c > e {
+			last = n
+		}
+	}
 	var hits, total uint64
-	for n := first; n < w.last; n++ {
+	for n := first; n <= last && n < w.last; n++ {
 		slot := mod(n, int64(len(w.ring)))
 		bk := &w.ring[slot]
 		if bk.n != n {
@@ -229,12 +243,36 @@ func (k *ratio) alone(key []byte, share float64) bool {
 }
 
 // ready holds the rule back below MinEvents: three requests at night, two
-// of them errors, are not a surge.
+// of them errors, are not a surge. A site-wide share starts firing only
+// while its hits go on, with one in the newest third of the window: a
+// share can also rise after the hits have stopped, as the requests that
+// worked before them leave the window (a quiet site's deploy: its 502s
+// end, and 40 s later they are half of the minute's dozen requests). A
+// firing rule holds as before; a per-key share has its own test (worst).
 func (k *ratio) ready() (bool, string) {
-	if min := k.s.rule.MinEvents; !k.s.rule.PerKey && k.s.w.total < min {
+	if k.s.rule.PerKey {
+		return true, ""
+	}
+	if min := k.s.rule.MinEvents; k.s.w.total < min {
 		return false, fmt.Sprintf("%d events, under min_events %d", k.s.w.total, min)
 	}
+	if k.s.state != stateFiring && !k.s.down() && k.sum > 0 && !k.recentHit() {
+		return false, "no hit in the newest third of the window (the hits have stopped)"
+	}
 	return true, ""
+}
+
+// recentHit reports whether a complete bucket in the newest third of the
+// window holds a hit.
+func (k *ratio) recentHit() bool {
+	w := &k.s.w
+	for n := w.last - 1; n >= w.last-max(w.nb/3, 1); n-- {
+		slot := mod(n, int64(len(w.ring)))
+		if w.ring[slot].n == n && k.hits[slot] > 0 {
+			return true
+		}
+	}
+	return false
 }
 
 func (k *ratio) fill(a *alert.Alert) {

@@ -653,6 +653,12 @@ func (j *job) measure() (detector.Measure, error) {
 		}
 	}
 	r := j.r.rule
+	if j.hits != nil && r.Type == detector.Ratio {
+		vals, _ := j.hits.Result()
+		if m.Recent, err = sumNewest(vals, max(len(vals)/3, 1)); err != nil {
+			return m, err
+		}
+	}
 	switch r.Type {
 	case detector.Distinct:
 		m.Value = float64(m.Distinct)
@@ -676,6 +682,22 @@ func clientsShared(r detector.Rule) bool {
 		f = r.Field
 	}
 	return f != nil && f.Name == "client_ip"
+}
+
+// sumNewest sums the newest n of an MGET's step counters (missing ones
+// are 0).
+func sumNewest(vals []any, n int) (uint64, error) {
+	var sum uint64
+	for _, v := range vals[max(len(vals)-n, 0):] {
+		if s, ok := v.(string); ok {
+			c, err := strconv.ParseUint(s, 10, 64)
+			if err != nil {
+				return 0, fmt.Errorf("step counter: %w", err)
+			}
+			sum += c
+		}
+	}
+	return sum, nil
 }
 
 // sumCounts sums an MGET of step counters (missing ones are 0); last is
