@@ -795,3 +795,61 @@ func TestNode_clientsPerAgent(t *testing.T) {
 	}
 	t.Logf("firing: %s %q", f.Severity, f.Evidence)
 }
+
+// TestNode_ratioWhileHitsGoOn: a fleet's share rule starts firing only
+// while its hits go on, as one engine's does. After a burst of 502s the
+// share rises past the threshold as the requests that worked before it
+// leave the window and fewer come after: no page; 502s going on: one.
+func TestNode_ratioWhileHitsGoOn(t *testing.T) {
+	t.Parallel() // waits on the wall clock: overlapped with the others that do
+	r := testutil.StartRedis(t)
+	fivexx := &detector.Range{Field: detector.LookupField("status"), Ranges: []detector.NumRange{{Min: 500, Max: 599}}}
+	rule := detector.Rule{Name: "5xx", Type: detector.Ratio, Window: 9 * time.Second, Threshold: 0.3, MinEvents: 5, Of: fivexx,
+		Fleet: true, Fingerprint: "q1", Severity: alert.Critical}
+	nodes := []*testNode{
+		startNode(t, "a", nodeConfig{url: r.URL(), rule: &rule}),
+		startNode(t, "b", nodeConfig{url: r.URL(), rule: &rule}),
+	}
+	waitFor(t, 5*time.Second, "both in fleet mode, one evaluating", func() bool {
+		return nodes[0].n.Status().Mode == ModeFleet && nodes[1].n.Status().Mode == ModeFleet && evaluating(nodes) != nil
+	})
+	// Each node: 3 requests a second that work for 10 s, two 502s a
+	// second for 2 s, then one request that works every third second: the
+	// fleet's share is 33% to 57% from the 17th second to the 19th, the
+	// last 502 six seconds (two thirds of the window) behind. From the
+	// 25th second a 502 and a 200 a second on each node: 50%, going on.
+	base := time.Now().UTC().Truncate(time.Second).Add(-60 * time.Second)
+	for s := 0; s < 32; s++ {
+		at := base.Add(time.Duration(s) * time.Second)
+		var statuses []int
+		switch {
+		case s < 10:
+			statuses = []int{200, 200, 200}
+		case s < 12:
+			statuses = []int{502, 502}
+		case s < 25:
+			if s%3 == 0 {
+				statuses = []int{200}
+			}
+		default:
+			statuses = []int{502, 200}
+		}
+		for _, tn := range nodes {
+			tn.feed(at, len(statuses), func(i int, ev *parsers.Event) {
+				ev.Method, ev.Path, ev.Status = []byte("GET"), []byte("/"), statuses[i]
+			})
+		}
+		waitEvaluated(t, r, at.Add(time.Second))
+		if s == 24 {
+			for _, tn := range nodes {
+				if d, _, _ := tn.transitions(); len(fleetTransitions(d)) > 0 {
+					t.Fatalf("after the 502s stopped: %s, want nothing", states(fleetTransitions(d)))
+				}
+			}
+		}
+	}
+	f := oneFiring(t, nodes)
+	if secs := int(f.Time.Sub(base) / time.Second); secs < 25 || secs > 28 {
+		t.Errorf("fired at +%ds (%s), want within 3 s of the 502s' return at +25s", secs, states([]alert.Alert{f}))
+	}
+}
