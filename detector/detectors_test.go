@@ -539,6 +539,28 @@ func TestPerKey_baseline(t *testing.T) {
 	}
 }
 
+// TestPerKey_resolvesUnderBusyKey: an office NAT sending just under the
+// floor (4.5/s against 5/s), held to four times its own normal, does not
+// hold the alert of a flood from another address open once the flood is
+// over: while firing, the keys in the floor's clear band are judged
+// against their own thresholds, as they are for firing (the fifth
+// independent check's 300 req/s site: 20 minutes, its NAT at 4.8/s).
+func TestPerKey_resolvesUnderBusyKey(t *testing.T) {
+	ip := ipField()
+	r := Rule{Name: "client", Type: Rate, Window: time.Minute, PerKey: true, GroupBy: ip, Clear: 0.8,
+		Baseline: &Baseline{Factor: 4, Floor: 5, Warmup: 30 * time.Minute, HalfLife: 24 * time.Hour}, Fingerprint: "v1"}
+	background := burst(0, 2*time.Hour, 2*3600*20, "10.1.%d.9")
+	nat := burst(0, 2*time.Hour, 2*3600*9/2, "198.51.100.7")
+	attacker := burst(90*time.Minute, 5*time.Minute, 300*8, "203.0.113.66")
+	got, _, _ := replay(t, r, byTime(concat(background, nat, attacker)), Options{})
+	if len(got) != 2 || got[0].State != alert.Firing || got[1].State != alert.Resolved {
+		t.Fatalf("transitions = %v, want one episode", got)
+	}
+	if at := got[1].At; at > 97*time.Minute {
+		t.Errorf("resolved at %v, want within the window and a few seconds of the flood's end (1h35m)", at)
+	}
+}
+
 // TestEvidence: volume alone is the rule's severity; signs of a bot make
 // the alert critical and say so.
 func TestEvidence(t *testing.T) {
