@@ -106,6 +106,10 @@ type Alert struct {
 	// Evidence says, in words, which signs of a bot made the alert
 	// critical ("231 of 240 from addresses that loaded no page first").
 	Evidence []string `json:"evidence,omitempty"`
+	// Escalated marks a firing that raises a rule already firing to
+	// critical: its signs of a bot built up after it fired as a warning.
+	// It is the same episode (Since is its start), not a new firing.
+	Escalated bool `json:"escalated,omitempty"`
 	// Peak is the highest value seen while the rule fired.
 	Peak    float64  `json:"peak"`
 	Samples []string `json:"samples,omitempty"`
@@ -179,8 +183,13 @@ type Incident struct {
 	// its measures at Time; their own Incident is nil. A rule joined by
 	// inhibition is Inhibited.
 	Alerts []Alert `json:"alerts"`
-	// New names the rules that joined since the last notification.
+	// New names the rules that joined since the last notification, and
+	// the rules raised to critical since then (also in Raised).
 	New []string `json:"new,omitempty"`
+	// Raised names the rules of the incident raised to critical since the
+	// last notification: firing as warnings, their signs of a bot built
+	// up (see Alert.Escalated).
+	Raised []string `json:"raised,omitempty"`
 	// Inhibited names the rules that joined because a rule of the
 	// incident inhibits them: they never page on their own.
 	Inhibited []string `json:"inhibited,omitempty"`

@@ -92,7 +92,7 @@ func narrow(a alert.Alert, keep func(alert.Alert) bool) (alert.Alert, bool) {
 			return !slices.ContainsFunc(inc.Alerts, func(m alert.Alert) bool { return m.Rule == r })
 		})
 	}
-	inc.New, inc.Inhibited = kept(inc.New), kept(inc.Inhibited)
+	inc.New, inc.Raised, inc.Inhibited = kept(inc.New), kept(inc.Raised), kept(inc.Inhibited)
 	lead := inc.Alerts[0]
 	lead.State, lead.Time, lead.Reminder, lead.Site, lead.Labels = a.State, a.Time, a.Reminder, a.Site, a.Labels
 	lead.Incident = &inc

@@ -530,6 +530,44 @@ func TestDispatcher_incidentRoutes(t *testing.T) {
 	})
 }
 
+// TestDispatcher_raisedPagesPager: a warning raised to critical while it
+// fires is the critical-only route's first notification of its incident,
+// and pages there; the route that had the warning gets an update that
+// pages too; both get the resolution.
+func TestDispatcher_raisedPagesPager(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var all, pager record
+		d := NewDispatcher(DispatcherOptions{Routes: []Route{
+			{Name: "all", Notifier: &all},
+			{Name: "pager", Notifier: &pager, MinSeverity: alert.Critical},
+		}})
+		stop := run(d)
+		g := NewGrouper(GroupOptions{Interval: time.Minute})
+		g.Add(tr("login-failure-burst", alert.Firing, alert.Warning, 0))
+		d.Submit(g.Due(t0.Add(10*time.Second), nil)[0])
+		raised := tr("login-failure-burst", alert.Firing, alert.Critical, 25)
+		raised.Since, raised.Escalated, raised.Evidence = t0, true, []string{"236 of 290 from addresses that loaded no page first"}
+		g.Add(raised)
+		up := g.Due(t0.Add(70*time.Second), nil)
+		g.Add(tr("login-failure-burst", alert.Resolved, alert.Critical, 300))
+		res := g.Due(t0.Add(310*time.Second), nil)
+		if len(up) != 1 || len(res) != 1 {
+			t.Fatalf("grouper: update %v, resolution %v", up, res)
+		}
+		d.Submit(up[0])
+		d.Submit(res[0])
+		synctest.Wait()
+		stop()
+		check(t, all.notes(), "firing u0 [login-failure-burst]", "firing u1 [login-failure-burst] new[login-failure-burst]",
+			"resolved u2 [login-failure-burst] quiet")
+		check(t, pager.notes(), "firing u1 [login-failure-burst] new[login-failure-burst]", "resolved u2 [login-failure-burst] quiet")
+		if n := pager.all[0]; n.Incident.Quiet || !pages(n) || !strings.HasPrefix(Headline(n, alert.Sanitize), "Now critical: ") {
+			t.Errorf("pager's first: quiet %v, pages %v, headline %q; want a page saying it is critical now",
+				n.Incident.Quiet, pages(n), Headline(n, alert.Sanitize))
+		}
+	})
+}
+
 // TestDispatcher_resolvedUnderSilence: a rule silenced while its incident
 // fires is left out of the notifications, which say so; the resolution of
 // an incident told before its rules were all silenced waits for the

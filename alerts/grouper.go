@@ -105,9 +105,11 @@ type OpenIncident struct {
 	// NoReminders says that someone asked for no more reminders of it (a
 	// link's "stop reminders"); its updates and resolution still go out.
 	NoReminders bool `json:"no_reminders,omitempty"`
-	// New are the rules joined since the last notification; Escalated
-	// says one of them is more severe than any told so far.
+	// New are the rules joined or raised to critical since the last
+	// notification (Raised names the latter); Escalated says one of them
+	// is more severe than any told so far.
 	New       []string `json:"new,omitempty"`
+	Raised    []string `json:"raised,omitempty"`
 	Escalated bool     `json:"escalated,omitempty"`
 }
 
@@ -157,6 +159,26 @@ func (g *Grouper) Add(a alert.Alert) {
 		m.noteNow()
 		if !slices.ContainsFunc(inc.Members, func(m Member) bool { return m.Firing }) {
 			inc.ResolvedAt = a.Time
+		}
+		return
+	}
+	if inc != nil && a.Escalated && inc.Members[i].Firing {
+		// Raised to critical while firing: an update, which pages when
+		// the incident told nothing as severe before.
+		told := inc.toldSeverity()
+		m := &inc.Members[i]
+		m.Alert = a
+		m.noteNow()
+		if inc.Sent > 0 {
+			if !slices.Contains(inc.New, a.Rule) {
+				inc.New = append(inc.New, a.Rule)
+			}
+			if !slices.Contains(inc.Raised, a.Rule) {
+				inc.Raised = append(inc.Raised, a.Rule)
+			}
+			if !m.Inhibited && severityRank(a.Severity) > told {
+				inc.Escalated = true
+			}
 		}
 		return
 	}
@@ -225,9 +247,10 @@ func (g *Grouper) Release(rules []string) (left int, closed []string) {
 		n := len(inc.Members)
 		inc.Members = slices.DeleteFunc(inc.Members, released)
 		left += n - len(inc.Members)
-		inc.New = slices.DeleteFunc(inc.New, func(r string) bool {
+		gone := func(r string) bool {
 			return !slices.ContainsFunc(inc.Members, func(m Member) bool { return m.Alert.Rule == r })
-		})
+		}
+		inc.New, inc.Raised = slices.DeleteFunc(inc.New, gone), slices.DeleteFunc(inc.Raised, gone)
 		if len(inc.Members) == 0 {
 			closed = append(closed, inc.Key)
 			continue
@@ -446,7 +469,7 @@ func (g *Grouper) refresh(now time.Time, views []alert.Alert) {
 func (g *Grouper) notification(inc *OpenIncident, t time.Time, st alert.State, reminder int, quiet bool) alert.Alert {
 	lead := g.view(inc, t, st, reminder, quiet)
 	inc.Sent++
-	inc.LastSent, inc.New, inc.Escalated = t, nil, false
+	inc.LastSent, inc.New, inc.Raised, inc.Escalated = t, nil, nil, false
 	for i := range inc.Members {
 		inc.Members[i].Told = true
 	}
@@ -521,7 +544,7 @@ func (g *Grouper) view(inc *OpenIncident, t time.Time, st alert.State, reminder 
 		return cmp.Compare(g.order(a.Alert.Rule), g.order(b.Alert.Rule))
 	})
 	ai := &alert.Incident{Key: inc.Key, State: st, Since: inc.Since, Time: t, Update: inc.Sent, Quiet: quiet,
-		New: slices.Clone(inc.New)}
+		New: slices.Clone(inc.New), Raised: slices.Clone(inc.Raised)}
 	for _, m := range ms {
 		a := m.Alert
 		a.Site, a.Labels = g.opts.Site, g.opts.Labels

@@ -194,6 +194,54 @@ func TestGrouper_interval(t *testing.T) {
 	check(t, dueAt(g, m, 200, 1000)) // nothing new, no reminders configured
 }
 
+// TestGrouper_raised: a warning raised to critical while it fires is an
+// update of its incident that pages (the incident told nothing as severe
+// before), naming it raised; raised within the wait, before anything was
+// told, the first notification says critical and nothing more; raised
+// where a critical was already told, the update is quiet.
+func TestGrouper_raised(t *testing.T) {
+	raise := func(rule string, sec int) alert.Alert {
+		a := tr(rule, alert.Firing, alert.Critical, sec)
+		a.Since, a.Escalated, a.Evidence = t0, true, []string{"2,524 of 3,154 from addresses that loaded no page first"}
+		return a
+	}
+	g := NewGrouper(GroupOptions{Interval: time.Minute})
+	m := &meter{rate: 30, rules: []string{"login-failure-burst"}}
+	g.Add(tr("login-failure-burst", alert.Firing, alert.Warning, 0))
+	check(t, dueAt(g, m, 10), "10: firing u0 [login-failure-burst]")
+	g.Add(raise("login-failure-burst", 25))
+	notes := g.Due(t0.Add(70*time.Second), m.measure)
+	if len(notes) != 1 || describe(notes[0]) != "firing u1 [login-failure-burst] new[login-failure-burst]" ||
+		!slices.Equal(notes[0].Incident.Raised, []string{"login-failure-burst"}) || notes[0].Severity != alert.Critical {
+		t.Fatalf("raised: %v, want an update that pages, the rule raised to critical", notes)
+	}
+	if h := Headline(notes[0], alert.Sanitize); !strings.HasPrefix(h, "Now critical: ") {
+		t.Errorf("headline %q, want it to say the incident is critical now", h)
+	}
+	if s := Summary(notes[0], alert.Sanitize); !strings.Contains(s, "(now critical)") || !strings.Contains(s, "loaded no page first") {
+		t.Errorf("summary %q, want the rule marked now critical, with its evidence", s)
+	}
+	check(t, dueAt(g, m, 200)) // told: nothing more until something changes
+
+	// Raised within the wait: one first notification, critical.
+	g = NewGrouper(GroupOptions{})
+	g.Add(tr("login-failure-burst", alert.Firing, alert.Warning, 0))
+	g.Add(raise("login-failure-burst", 4))
+	notes = g.Due(t0.Add(10*time.Second), m.measure)
+	if len(notes) != 1 || describe(notes[0]) != "firing u0 [login-failure-burst]" || notes[0].Severity != alert.Critical {
+		t.Errorf("raised within the wait: %v, want one first notification, critical", notes)
+	}
+
+	// A critical told already: the raise is a quiet update.
+	g = NewGrouper(GroupOptions{Overlap: overlaps([2]string{"login-failure-burst", "login-failure-spread"}), Interval: time.Minute})
+	m.rules = []string{"login-failure-burst", "login-failure-spread"}
+	g.Add(tr("login-failure-spread", alert.Firing, alert.Critical, 0))
+	g.Add(tr("login-failure-burst", alert.Firing, alert.Warning, 2))
+	check(t, dueAt(g, m, 10), "10: firing u0 [login-failure-spread login-failure-burst]")
+	g.Add(raise("login-failure-burst", 30))
+	check(t, dueAt(g, m, 70), "70: firing u1 [login-failure-spread login-failure-burst] quiet new[login-failure-burst]")
+}
+
 // TestGrouper_inhibition: a warning that fires under a firing critical of
 // its incident joins it quietly; an inhibition pair joins its target to
 // the source's incident whatever their events, never paging.

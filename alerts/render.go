@@ -41,11 +41,18 @@ func FormatText(a alert.Alert) string {
 	t := a.Time.UTC().Format(time.RFC3339)
 	switch a.State {
 	case alert.Firing:
-		fmt.Fprintf(&b, "%s FIRING   %s [%s]: %s (%s events", t, a.Rule, a.Severity, measure(a, esc), alert.Thousands(a.Count))
+		word := "FIRING  "
+		if a.Escalated {
+			word = "RAISED  " // the same episode, now critical
+		}
+		fmt.Fprintf(&b, "%s %s %s [%s]: %s (%s events", t, word, a.Rule, a.Severity, measure(a, esc), alert.Thousands(a.Count))
 		if d := distinct(a, esc); d != "" {
 			b.WriteString(" from " + d)
 		}
 		b.WriteString(")\n")
+		if a.Escalated {
+			fmt.Fprintf(&b, "    raised to critical: firing since %s\n", a.Since.UTC().Format(time.TimeOnly))
+		}
 		if a.Description != "" {
 			fmt.Fprintf(&b, "    %s\n", esc(a.Description, maxDescriptionRunes))
 		}
@@ -186,21 +193,25 @@ func resolvedPhrase(a alert.Alert, esc alert.Escaper) string {
 }
 
 // ruleNames lists a notification's rules after a dash, new ones marked
-// "+": " — signup-burst, signup-spread, +traffic-spike"; "" for a lone
-// rule whose name is already the headline's subject.
+// "+" and those raised to critical "^": " — signup-burst, signup-spread,
+// +traffic-spike"; "" for a lone rule whose name is already the
+// headline's subject.
 func ruleNames(a alert.Alert, esc alert.Escaper) string {
 	ms := members(a)
 	if len(ms) == 1 && ms[0].Title == "" {
 		return ""
 	}
-	var fresh []string
+	var fresh, raised []string
 	if a.Incident != nil && a.Incident.Update > 0 {
-		fresh = a.Incident.New
+		fresh, raised = a.Incident.New, a.Incident.Raised
 	}
 	names := make([]string, len(ms))
 	for i, m := range ms {
 		names[i] = esc(m.Rule, maxKeyRunes)
-		if slices.Contains(fresh, m.Rule) {
+		switch {
+		case slices.Contains(raised, m.Rule):
+			names[i] = "^" + names[i]
+		case slices.Contains(fresh, m.Rule):
 			names[i] = "+" + names[i]
 		}
 	}
@@ -213,6 +224,7 @@ func ruleNames(a alert.Alert, esc alert.Escaper) string {
 //
 //	web-1: Sign-ups at 240/s from 237 addresses (normal 0.1/s) — signup-burst, signup-spread, traffic-spike
 //	web-1: Update: Sign-ups at 230/s from 4,102 addresses — signup-burst, +login-failure-burst
+//	web-1: Now critical: Failed log-ins at 31/s from 1,804 addresses (normal 1.2/s) — ^login-failure-burst
 //	web-1: Still firing after 1h: Sign-ups at 240/s from 237 addresses — signup-burst
 //	web-1: Resolved after 1m40s: Sign-ups peaked at 241/s from 4,835 addresses — signup-burst, signup-spread, traffic-spike
 //
@@ -238,6 +250,8 @@ func Headline(a alert.Alert, esc alert.Escaper) string {
 			since = a.Incident.Since
 		}
 		b.WriteString("Still firing after " + alert.FormatDuration(a.Time.Sub(since)) + ": " + phrase(lead, esc))
+	case a.Incident != nil && a.Incident.Update > 0 && slices.Contains(a.Incident.Raised, lead.Rule):
+		b.WriteString("Now critical: " + phrase(lead, esc))
 	case a.Incident != nil && a.Incident.Update > 0:
 		b.WriteString("Update: " + phrase(lead, esc))
 	default:
@@ -286,7 +300,8 @@ func offenders(a alert.Alert, esc alert.Escaper) string {
 
 // memberLine is one rule of a notification's body: "signup-burst
 // [critical] firing since 01:20:00: 240/s ≥ 1/s over 30s, now 240/s;
-// 7,200 events from 2,340 distinct client_ip", or "signup-burst
+// 7,200 events from 2,340 distinct client_ip; critical: 7,120 of 7,200
+// from addresses that loaded no page first", or "signup-burst
 // [critical] resolved at 01:21:10 after 1m10s, peak 241/s".
 func memberLine(m alert.Alert, inc *alert.Incident, esc alert.Escaper) string {
 	head := fmt.Sprintf("%s [%s]", esc(m.Rule, maxKeyRunes), m.Severity)
@@ -302,9 +317,15 @@ func memberLine(m alert.Alert, inc *alert.Incident, esc alert.Escaper) string {
 	if d := distinct(m, esc); d != "" {
 		s += " from " + d
 	}
-	if inc != nil && slices.Contains(inc.Inhibited, m.Rule) {
+	if len(m.Evidence) > 0 { // what made it critical
+		s += "; critical: " + esc(strings.Join(m.Evidence, "; "), maxDescriptionRunes)
+	}
+	switch {
+	case inc != nil && slices.Contains(inc.Inhibited, m.Rule):
 		s += " (joined quietly: inhibited)"
-	} else if inc != nil && inc.Update > 0 && slices.Contains(inc.New, m.Rule) {
+	case inc != nil && inc.Update > 0 && slices.Contains(inc.Raised, m.Rule):
+		s += " (now critical)"
+	case inc != nil && inc.Update > 0 && slices.Contains(inc.New, m.Rule):
 		s += " (new)"
 	}
 	return s

@@ -752,7 +752,9 @@ func (d *Daemon) takePending() (transitions, notes []alert.Alert) {
 // hold the lock.
 func (d *Daemon) send(out, notes []alert.Alert) {
 	for _, a := range out {
-		d.metrics.Alert(a.Rule, a.State)
+		if !a.Escalated { // the same episode: counted once
+			d.metrics.Alert(a.Rule, a.State)
+		}
 		if err := d.opts.Emit(a); err != nil {
 			d.log.Error("alert not written", "rule", a.Rule, "err", err)
 		}

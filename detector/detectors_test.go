@@ -627,6 +627,33 @@ func TestEvidence(t *testing.T) {
 			t.Fatalf("got %+v, want critical for 3 user agents", got)
 		}
 	})
+	t.Run("a growing crowd is not raised on its user agents", func(t *testing.T) {
+		// People load the page first, 9 browsers' user agents among them,
+		// 4 sign-ups a second: the rule fires on the first dozens as a
+		// warning; 30 s later 120 addresses share the 9 user agents (13
+		// times as many) and a minute later 240 (27 times: past
+		// clients_per_agent's 20), which a crowd reaches as it grows. No
+		// raise; the same posts sent cold are raised once they are 80%
+		// of the window, which cold posts are from the start.
+		var crowd, cold []line
+		for i := range 480 {
+			ip, at := fmt.Sprintf("10.%d.%d.1", i/250, i%250), time.Duration(i)*250*time.Millisecond
+			ua := fmt.Sprintf("Mozilla/5.0 (build %d)", i%9)
+			crowd = append(crowd, line{at, ip, "GET", ua, 200}, line{at + 20*s, ip, "POST", ua, 302})
+			cold = append(cold, line{at + 20*s, ip, "POST", ua, 302})
+		}
+		r := signups
+		r.Threshold, r.Window = 2, time.Minute
+		got := run(t, r, crowd)
+		if len(got) == 0 || got[0].Severity != alert.Warning || slices.ContainsFunc(got, func(a alert.Alert) bool { return a.Escalated }) {
+			t.Fatalf("the crowd: %+v, want a warning, never raised", got)
+		}
+		// Cold from the start: critical when it fires (not a raise).
+		got = run(t, r, cold)
+		if len(got) == 0 || got[0].Severity != alert.Critical || got[0].Escalated {
+			t.Fatalf("cold posts: %+v, want critical at once", got)
+		}
+	})
 	t.Run("a bot fetching the form's token posts at once", func(t *testing.T) {
 		// 600 fresh addresses, each loading the form (its CSRF token) and
 		// posting it a second later, with 97 browsers' user agents: warm,
@@ -775,10 +802,25 @@ func TestEvidence(t *testing.T) {
 		if got := run(t, r, mk(false)); len(got) != 0 {
 			t.Errorf("ordinary failures: %+v, want nothing", got)
 		}
-		got := run(t, r, mk(true))
+		all := run(t, r, mk(true))
+		// It fires as a warning, its failures a third of the minute's
+		// log-in posts, and is raised to critical once they pass 70%.
+		var got, raised []alert.Alert
+		for _, a := range all {
+			if a.Escalated {
+				raised = append(raised, a)
+			} else {
+				got = append(got, a)
+			}
+		}
 		if len(got) != 2 || got[0].Time.Sub(t0) < stuffing || got[0].Time.Sub(t0) > stuffing+time.Minute ||
 			got[1].State != alert.Resolved || got[1].Time.Sub(t0) < stuffing+2*time.Minute {
-			t.Errorf("stuffing in the warm-up: %+v, want one episode from its start to its end", got)
+			t.Fatalf("stuffing in the warm-up: %+v, want one episode from its start to its end", all)
+		}
+		if got[0].Severity != alert.Warning || len(raised) != 1 || raised[0].State != alert.Firing ||
+			raised[0].Severity != alert.Critical || !raised[0].Since.Equal(got[0].Since) || len(raised[0].Evidence) == 0 ||
+			!raised[0].Time.After(got[0].Time) || !raised[0].Time.Before(got[1].Time) || got[1].Severity != alert.Critical {
+			t.Errorf("stuffing in the warm-up: %+v, want a warning raised once to critical with its evidence, resolved as critical", all)
 		}
 		r.Baseline.WarmupShare = 0
 		if got := run(t, r, mk(false)); len(got) == 0 {

@@ -412,8 +412,10 @@ func (e *evidence) shareHolds() bool {
 	return e.sumOf >= minEvidenceEvents && float64(e.s.w.total) >= e.cfg.Share*float64(e.sumOf)
 }
 
-// signs returns the signs that hold over the window, in words.
-func (e *evidence) signs() []string {
+// signs returns the signs that hold over the window, in words; with
+// agents false, the user agents' sign is left out (see
+// ruleState.escalates).
+func (e *evidence) signs(agents bool) []string {
 	var out []string
 	total := e.s.w.total
 	cold := e.cfg.Cold > 0 && total >= minPostEvents && float64(e.sumC) >= e.cfg.Cold*float64(total)
@@ -430,7 +432,7 @@ func (e *evidence) signs() []string {
 	if e.cfg.Share > 0 && e.shareHolds() {
 		out = append(out, fmt.Sprintf("%s of %s %s", alert.Thousands(total), alert.Thousands(e.sumOf), BlockName(e.cfg.ShareOf)))
 	}
-	if c, a, ok := e.clientsAgents(); ok {
+	if c, a, ok := e.clientsAgents(); ok && agents {
 		// No user agent at all is a log that does not carry them (Phoenix's
 		// Logger), not a sign.
 		if c >= minEvidenceClients && a > 0 && float64(c) >= e.cfg.ClientsPerAgent*float64(a) && 2*e.sumA <= total {

@@ -63,7 +63,7 @@ func (x *Explainer) Observe(ev Evaluation) {
 		e.recent = e.recent[len(e.recent)-ctx:]
 	}
 	switch ev.Why {
-	case "fired", "resolved":
+	case "fired", "raised to critical", "resolved":
 		e.Transitions = append(e.Transitions, slices.Clone(e.recent))
 		return
 	}

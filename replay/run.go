@@ -137,7 +137,7 @@ func Run(ctx context.Context, cfg *config.Config, inputs []Input, opts Options) 
 		}
 	}
 	eopts.Emit = func(a alert.Alert) {
-		if a.State == alert.Firing {
+		if a.State == alert.Firing && !a.Escalated {
 			res.Fired[a.Rule]++
 		}
 		acts.Advance(a.Time) // reverts due before this alert print before it

@@ -160,7 +160,7 @@ func (rep *Report) view() pageView {
 		for _, a := range rep.Alerts {
 			if a.Rule == ri.Name {
 				ras = append(ras, a)
-				if a.State == alert.Firing {
+				if a.State == alert.Firing && !a.Escalated {
 					rv.Fired++
 				}
 			}

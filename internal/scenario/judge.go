@@ -41,6 +41,9 @@ const DeployResolve = time.Minute
 //     within the deadline names its offender when it has one;
 //   - a marketing blast raises at most a warning, and nothing before it;
 //   - no alert names "-" (a missing client address) as an offender.
+//
+// A firing raised to critical (Escalated) is its episode's, not another
+// alert: it counts for the severity and the keys named, not as a firing.
 func Judge(t Truth, alerts []Alert) Verdict {
 	var firing []Alert
 	for _, a := range alerts {
@@ -72,6 +75,9 @@ func judgeDay(t Truth, all, firing []Alert) Verdict {
 	var false_ []Alert
 	deployAlert := false
 	for _, a := range firing {
+		if a.Escalated {
+			continue // its firing is counted
+		}
 		if !deployAlert && deployOK(t, a, all) {
 			deployAlert = true
 			continue
@@ -112,7 +118,9 @@ func judgeBlast(t Truth, firing []Alert) Verdict {
 	for _, a := range firing {
 		switch {
 		case a.Time.Before(t.Start):
-			before = append(before, a)
+			if !a.Escalated { // its firing is counted
+				before = append(before, a)
+			}
 		case a.Severity != "" && a.Severity != t.MaxSeverity && a.Severity != "info":
 			critical = append(critical, a)
 		}
@@ -138,6 +146,8 @@ func judgeAttack(t Truth, firing []Alert) Verdict {
 	deadline := from.Add(t.Deadline)
 	for i, a := range firing {
 		switch {
+		case a.Escalated:
+			// Its episode's firing is counted; it may name the offender.
 		case a.Time.Before(t.Start):
 			before = append(before, a)
 		case a.Time.After(t.End.Add(Grace)):

@@ -23,6 +23,8 @@ type Alert struct {
 	Value     float64   `json:"value"`
 	Threshold float64   `json:"threshold"`
 	Severity  string    `json:"severity"`
+	// Escalated: the rule, firing, raised to critical (the same episode).
+	Escalated bool `json:"escalated"`
 	Keys      []struct {
 		Key   string  `json:"key"`
 		Count float64 `json:"count"`

@@ -111,7 +111,7 @@ func check(path string, f file, real bool, w io.Writer) string {
 	}
 	var fired []alert.Alert
 	res, err := replay.Run(context.Background(), cfg, []replay.Input{{Path: path}}, replay.Options{OnAlert: func(a alert.Alert) {
-		if a.State == alert.Firing {
+		if a.State == alert.Firing && !a.Escalated {
 			fired = append(fired, a)
 		}
 	}})
