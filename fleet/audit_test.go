@@ -91,13 +91,7 @@ func TestNode_evaluationStalls(t *testing.T) {
 	t.Parallel() // waits on the wall clock: overlapped with the others that do
 	r := testutil.StartRedis(t)
 	const skew, lease = time.Second, 2 * time.Second // the stall limit: 6 s of the nodes' logs
-	nodes := []*testNode{
-		startNode(t, "a", nodeConfig{url: r.URL(), skew: skew, lease: lease}),
-		startNode(t, "b", nodeConfig{url: r.URL(), skew: skew, lease: lease}),
-	}
-	waitFor(t, 5*time.Second, "both in fleet mode, one evaluating", func() bool {
-		return nodes[0].n.Status().Mode == ModeFleet && nodes[1].n.Status().Mode == ModeFleet && evaluating(nodes) != nil
-	})
+	nodes := fleetOfTwo(t, nodeConfig{url: r.URL(), skew: skew, lease: lease})
 	base := time.Now().UTC().Truncate(time.Second).Add(-60 * time.Second)
 	at := func(s int) time.Time { return base.Add(time.Duration(s) * time.Second) }
 	for s := range 3 {
@@ -525,13 +519,7 @@ func TestNode_pausedRedis(t *testing.T) {
 func TestNode_topOffendersAreTheFleets(t *testing.T) {
 	t.Parallel() // waits on the wall clock: overlapped with the others that do
 	r := testutil.StartRedis(t)
-	nodes := []*testNode{
-		startNode(t, "a", nodeConfig{url: r.URL()}),
-		startNode(t, "b", nodeConfig{url: r.URL()}),
-	}
-	waitFor(t, 5*time.Second, "both in fleet mode, one evaluating", func() bool {
-		return nodes[0].n.Status().Mode == ModeFleet && nodes[1].n.Status().Mode == ModeFleet && evaluating(nodes) != nil
-	})
+	nodes := fleetOfTwo(t, nodeConfig{url: r.URL()})
 	base := time.Now().UTC().Truncate(time.Second).Add(-60 * time.Second)
 	for s := 0; s < 6; s++ {
 		at := base.Add(time.Duration(s) * time.Second)

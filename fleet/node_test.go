@@ -346,6 +346,17 @@ func oneFiring(t *testing.T, nodes []*testNode) alert.Alert {
 	return fired[0]
 }
 
+// fleetOfTwo starts nodes "a" and "b" with c and waits until both are in
+// fleet mode and one evaluates.
+func fleetOfTwo(t *testing.T, c nodeConfig) []*testNode {
+	t.Helper()
+	nodes := []*testNode{startNode(t, "a", c), startNode(t, "b", c)}
+	waitFor(t, 5*time.Second, "both in fleet mode, one evaluating", func() bool {
+		return nodes[0].n.Status().Mode == ModeFleet && nodes[1].n.Status().Mode == ModeFleet && evaluating(nodes) != nil
+	})
+	return nodes
+}
+
 func evaluating(nodes []*testNode) *testNode {
 	for _, tn := range nodes {
 		if tn.n.Status().Evaluating {
@@ -715,13 +726,7 @@ func TestNode_evidence(t *testing.T) {
 	failed := detector.All{post, &detector.Range{Field: detector.LookupField("status"), Ranges: []detector.NumRange{{Min: 401, Max: 401}}}}
 	rule := detector.Rule{Name: "failures", Type: detector.Rate, Window: 10 * time.Second, Threshold: 5, Match: failed,
 		Fleet: true, Fingerprint: "e1", Severity: alert.Warning, Evidence: &detector.Evidence{ShareOf: post, Share: 0.7}}
-	nodes := []*testNode{
-		startNode(t, "a", nodeConfig{url: r.URL(), rule: &rule}),
-		startNode(t, "b", nodeConfig{url: r.URL(), rule: &rule}),
-	}
-	waitFor(t, 5*time.Second, "both in fleet mode, one evaluating", func() bool {
-		return nodes[0].n.Status().Mode == ModeFleet && nodes[1].n.Status().Mode == ModeFleet && evaluating(nodes) != nil
-	})
+	nodes := fleetOfTwo(t, nodeConfig{url: r.URL(), rule: &rule})
 	// Each second each node gets a log-in that works; from the sixth, 4
 	// failures too (8 a second over the fleet, past 5/s, each node under
 	// it): the fleet crosses 5/s with 56 of 76 log-in posts failing (74%,
@@ -769,13 +774,7 @@ func TestNode_clientsPerAgent(t *testing.T) {
 	r := testutil.StartRedis(t)
 	rule := signupRule()
 	rule.Fingerprint, rule.Evidence = "c1", &detector.Evidence{ClientsPerAgent: 20}
-	nodes := []*testNode{
-		startNode(t, "a", nodeConfig{url: r.URL(), rule: &rule}),
-		startNode(t, "b", nodeConfig{url: r.URL(), rule: &rule}),
-	}
-	waitFor(t, 5*time.Second, "both in fleet mode, one evaluating", func() bool {
-		return nodes[0].n.Status().Mode == ModeFleet && nodes[1].n.Status().Mode == ModeFleet && evaluating(nodes) != nil
-	})
+	nodes := fleetOfTwo(t, nodeConfig{url: r.URL(), rule: &rule})
 	// 20 posts a second on each node from addresses of its own, behind the
 	// same two user agents on both: 40/s over the fleet, past 15/s.
 	base := time.Now().UTC().Truncate(time.Second).Add(-60 * time.Second)
@@ -806,13 +805,7 @@ func TestNode_ratioWhileHitsGoOn(t *testing.T) {
 	fivexx := &detector.Range{Field: detector.LookupField("status"), Ranges: []detector.NumRange{{Min: 500, Max: 599}}}
 	rule := detector.Rule{Name: "5xx", Type: detector.Ratio, Window: 9 * time.Second, Threshold: 0.3, MinEvents: 5, Of: fivexx,
 		Fleet: true, Fingerprint: "q1", Severity: alert.Critical}
-	nodes := []*testNode{
-		startNode(t, "a", nodeConfig{url: r.URL(), rule: &rule}),
-		startNode(t, "b", nodeConfig{url: r.URL(), rule: &rule}),
-	}
-	waitFor(t, 5*time.Second, "both in fleet mode, one evaluating", func() bool {
-		return nodes[0].n.Status().Mode == ModeFleet && nodes[1].n.Status().Mode == ModeFleet && evaluating(nodes) != nil
-	})
+	nodes := fleetOfTwo(t, nodeConfig{url: r.URL(), rule: &rule})
 	// Each node: 3 requests a second that work for 10 s, two 502s a
 	// second for 2 s, then one request that works every third second: the
 	// fleet's share is 33% to 57% from the 17th second to the 19th, the
