@@ -197,29 +197,18 @@ func (k *ratio) lastFailed(key []byte) bool {
 // so that a sketch's error never makes the rest of the site look worse.
 func (k *ratio) alone(key []byte, share float64) bool {
 	w, hw := &k.s.w, k.keyHits
-	first := w.last
+	first, last := w.last, w.last-1 // the key's first and newest buckets with a hit
 	for n := w.last - w.nb; n < w.last; n++ {
 		bk := &hw.ring[mod(n, int64(len(hw.ring)))]
 		if bk.n != n || bk.keys == nil || bk.count == 0 {
 			continue
 		}
 		if c, e, ok := bk.keys.Get(key); ok && c > e {
-			first = n
-			break
-		}
-	}
-	last := first
-	for n := first + 1; n < w.last; n++ {
-		bk := &hw.ring[mod(n, int64(len(hw.ring)))]
-		if bk.n != n || bk.keys == nil || bk.count == 0 {
-			continue
-		}
-		if c, e, ok := bk.keys.Get(key); ok && c > e {
-			last = n
+			first, last = min(first, n), n
 		}
 	}
 	var hits, total uint64
-	for n := first; n <= last && n < w.last; n++ {
+	for n := first; n <= last; n++ {
 		slot := mod(n, int64(len(w.ring)))
 		bk := &w.ring[slot]
 		if bk.n != n {
