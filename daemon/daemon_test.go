@@ -775,3 +775,68 @@ func TestDaemon_rotationMetrics(t *testing.T) {
 		}
 	}
 }
+
+// TestDaemon_raisedToCritical: a rule fires as a warning, its failures a
+// small share of the minute's log-in posts; once they are 70% of them it
+// is raised to critical. The route that takes every severity gets the
+// warning, then an update that pages; the critical-only route's first
+// notification is that update, "Now critical: …", naming the evidence.
+func TestDaemon_raisedToCritical(t *testing.T) {
+	dir := t.TempDir()
+	cfg, err := config.Parse("x.yaml", []byte(`defaults: false
+rules:
+  - name: failures
+    severity: warning
+    critical_when: {share: {of: {method: POST}, at_least: 70%}}
+    match: {method: POST, status: 401}
+    detector: {type: rate, window: 1m, threshold: 3/m}
+`), func(string) (string, bool) { return "", false })
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	got := map[string][]alert.Alert{}
+	route := func(name string, min alert.Severity) alerts.Route {
+		return alerts.Route{Name: name, MinSeverity: min, Notifier: alerts.NotifierFunc(func(_ context.Context, a alert.Alert) error {
+			mu.Lock()
+			defer mu.Unlock()
+			got[name] = append(got[name], a)
+			return nil
+		})}
+	}
+	path := filepath.Join(dir, "access.log")
+	w := newLogWriter(t, path)
+	// A minute of log-ins that work, two a second; then one failure a
+	// second for five minutes, beside one log-in that works every 10 s.
+	t0 := time.Now().UTC().Add(-10 * time.Minute).Truncate(time.Minute)
+	for i := range 120 {
+		w.lineAt(t, t0.Add(time.Duration(i)*500*time.Millisecond), fmt.Sprintf("10.0.0.%d", i%40), "POST", "/login", 302)
+	}
+	for s := 60; s < 360; s++ {
+		w.lineAt(t, t0.Add(time.Duration(s)*time.Second), fmt.Sprintf("198.51.%d.%d", s/250, s%250), "POST", "/login", 401)
+		if s%10 == 0 {
+			w.lineAt(t, t0.Add(time.Duration(s)*time.Second), "10.0.0.1", "POST", "/login", 302)
+		}
+	}
+	var rec recorder
+	_, stop := start(t, Options{Config: cfg, StateDir: filepath.Join(dir, "state"), FromStart: true, Emit: rec.emit,
+		Sources: []Source{{Pattern: path, Format: "combined"}}, Routes: []alerts.Route{route("all", ""), route("pager", alert.Critical)}})
+	waitFor(t, "the pager's notification", func() bool { mu.Lock(); defer mu.Unlock(); return len(got["pager"]) > 0 })
+	stop()
+	fired, _, n := rec.first("failures", alert.Firing)
+	if n != 2 || fired.Severity != alert.Warning || fired.Escalated {
+		t.Fatalf("transitions %+v, want a warning firing, then its raise", rec.got)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	all, pager := got["all"], got["pager"]
+	if len(all) < 2 || all[0].Severity != alert.Warning || all[1].Incident == nil || all[1].Incident.Quiet ||
+		!slices.Equal(all[1].Incident.Raised, []string{"failures"}) {
+		t.Errorf("all: %+v, want the warning, then an update that pages, raised", all)
+	}
+	p := pager[0]
+	if h := alerts.Headline(p, alert.Sanitize); p.Severity != alert.Critical || p.Incident == nil || p.Incident.Quiet ||
+		!strings.HasPrefix(h, "Now critical: ") || !strings.Contains(alerts.Summary(p, alert.Sanitize), "critical: ") {
+		t.Errorf("pager's first: %s %q (quiet %v), want critical, paging, naming its evidence", p.Severity, h, p.Incident != nil && p.Incident.Quiet)
+	}
+}
