@@ -477,7 +477,7 @@ func (m *Manager) Handle(a alert.Alert) {
 			ep.RevertAt = revertAt(ep)
 		}
 	}
-	if a.State == alert.Firing {
+	if a.State == alert.Firing && !a.Escalated { // a raise is its episode's, not a new firing
 		for _, act := range m.byRule[a.Rule] {
 			if m.episodes[act.Name] == nil {
 				m.apply(act, a, checkGuardrails)

@@ -179,6 +179,26 @@ func TestManager_pause(t *testing.T) {
 	}
 }
 
+// TestManager_raiseIsNoFiring: a rule raised to critical while it fires
+// (alert.Alert.Escalated) is its episode's, not a new firing: an apply
+// held back by a pause when the episode began is not made at the raise,
+// after the pause was lifted; the next episode applies.
+func TestManager_raiseIsNoFiring(t *testing.T) {
+	m, got := newPlanner(flagAction(t, func(a *Action) { a.Cooldown = 0 }))
+	m.Pause()
+	m.Handle(fire("signup-burst", at(0)))
+	m.Resume()
+	raised := fire("signup-burst", at(7*time.Second))
+	raised.Escalated, raised.Severity = true, alert.Critical
+	m.Handle(raised)
+	m.Handle(resolve("signup-burst", at(time.Minute)))
+	m.Handle(fire("signup-burst", at(10*time.Minute)))
+	want := []string{"01:20:00 apply skipped signup-burst (paused (sentinel actions resume lifts it))", "01:30:00 apply planned signup-burst"}
+	if diff := cmp.Diff(want, planned(*got)); diff != "" {
+		t.Errorf("planned (-want +got):\n%s", diff)
+	}
+}
+
 // TestManager_restart saves the state while a remedy is on, restores it
 // in a new manager (through JSON, as the daemon's state file does) and
 // checks that the revert still comes, at the same log time, and that

@@ -168,6 +168,7 @@ func (g *Grouper) Add(a alert.Alert) {
 		told := inc.toldSeverity()
 		m := &inc.Members[i]
 		m.Alert = a
+		m.Alert.Escalated = false // the incident's notifications say it in Raised
 		m.noteNow()
 		if inc.Sent > 0 {
 			if !slices.Contains(inc.New, a.Rule) {
@@ -217,7 +218,7 @@ func (g *Grouper) Adopt(a alert.Alert) (alert.Alert, bool) {
 	if inc, _ := g.member(a.Rule); inc != nil || a.State != alert.Firing {
 		return alert.Alert{}, false
 	}
-	a.Incident, a.Reminder = nil, 0
+	a.Incident, a.Reminder, a.Escalated = nil, 0, false
 	inc := &OpenIncident{Key: fmt.Sprintf("%s@%d", a.Rule, a.Since.Unix()), Since: a.Since,
 		Members: []Member{{Alert: a, Firing: true, Told: true}}}
 	inc.Members[0].noteNow()

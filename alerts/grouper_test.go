@@ -205,8 +205,9 @@ func TestGrouper_raised(t *testing.T) {
 		a.Since, a.Escalated, a.Evidence = t0, true, []string{"2,524 of 3,154 from addresses that loaded no page first"}
 		return a
 	}
-	g := NewGrouper(GroupOptions{Interval: time.Minute})
-	m := &meter{rate: 30, rules: []string{"login-failure-burst"}}
+	logins := overlaps([2]string{"login-failure-burst", "login-failure-spread"})
+	g := NewGrouper(GroupOptions{Interval: time.Minute, Overlap: logins})
+	m := &meter{rate: 30, rules: []string{"login-failure-burst", "login-failure-spread"}}
 	g.Add(tr("login-failure-burst", alert.Firing, alert.Warning, 0))
 	check(t, dueAt(g, m, 10), "10: firing u0 [login-failure-burst]")
 	g.Add(raise("login-failure-burst", 25))
@@ -221,7 +222,18 @@ func TestGrouper_raised(t *testing.T) {
 	if s := Summary(notes[0], alert.Sanitize); !strings.Contains(s, "(now critical)") || !strings.Contains(s, "loaded no page first") {
 		t.Errorf("summary %q, want the rule marked now critical, with its evidence", s)
 	}
+	// The raise is the transition's; the incident's notifications say it
+	// in Raised, once, and its rules stay the episode's firings.
+	if notes[0].Escalated || notes[0].Incident.Alerts[0].Escalated {
+		t.Errorf("the update's alerts carry escalated: %+v", notes[0].Incident.Alerts)
+	}
 	check(t, dueAt(g, m, 200)) // told: nothing more until something changes
+	g.Add(tr("login-failure-spread", alert.Firing, alert.Warning, 210))
+	later := g.Due(t0.Add(270*time.Second), m.measure)
+	if len(later) != 1 || describe(later[0]) != "firing u2 [login-failure-burst login-failure-spread] quiet new[login-failure-spread]" ||
+		len(later[0].Incident.Raised) != 0 || later[0].Incident.Alerts[0].Escalated {
+		t.Errorf("the next update: %+v, want the raise told no more", later)
+	}
 
 	// Raised within the wait: one first notification, critical.
 	g = NewGrouper(GroupOptions{})

@@ -654,6 +654,26 @@ func TestEvidence(t *testing.T) {
 			t.Fatalf("cold posts: %+v, want critical at once", got)
 		}
 	})
+	t.Run("a per-key rule is not raised on the window's signs", func(t *testing.T) {
+		// An office's people post from one address after loading the
+		// page: its key fires as a warning; then cold posts from 300
+		// other addresses, one each, make the window's posts 80% cold.
+		// They are not the office's: its episode stays a warning.
+		r := Rule{Name: "per-address", Type: Rate, PerKey: true, GroupBy: ipField(), Window: time.Minute, Threshold: 0.05,
+			Severity: alert.Warning, Match: post, Evidence: &Evidence{Cold: 0.8}}
+		var lines []line
+		for i := range 20 {
+			at := time.Duration(i) * 5 * s
+			lines = append(lines, line{at, "10.0.0.1", "GET", uas[0], 200}, line{at + s, "10.0.0.1", "POST", uas[0], 302})
+		}
+		for i := range 300 {
+			lines = append(lines, line{30*s + time.Duration(i)*200*time.Millisecond, fmt.Sprintf("198.51.%d.%d", i/250, i%250), "POST", uas[1], 302})
+		}
+		got := run(t, r, lines)
+		if len(got) == 0 || got[0].Severity != alert.Warning || slices.ContainsFunc(got, func(a alert.Alert) bool { return a.Escalated }) {
+			t.Fatalf("got %+v, want the office's warning, never raised", got)
+		}
+	})
 	t.Run("a bot fetching the form's token posts at once", func(t *testing.T) {
 		// 600 fresh addresses, each loading the form (its CSRF token) and
 		// posting it a second later, with 97 browsers' user agents: warm,

@@ -422,8 +422,13 @@ func (s *ruleState) evaluate(at time.Time) (alert.Alert, bool) {
 // addresses and 9 user agents three minutes in), while a bot rotating
 // addresses behind a few user agents shows it from its first seconds,
 // when the rule fires.
+//
+// A per-key rule is not raised: its signs are the whole window's, not its
+// keys', and an episode of an office NAT's failed log-ins must not turn
+// critical, naming the office, because a bot elsewhere made the window's
+// posts cold.
 func (s *ruleState) escalates() bool {
-	return s.ev != nil && s.firedAs != "" && s.firedAs != alert.Critical && len(s.ev.signs(false)) > 0
+	return s.ev != nil && !s.rule.PerKey && s.firedAs != "" && s.firedAs != alert.Critical && len(s.ev.signs(false)) > 0
 }
 
 // threshold returns the level the value is compared with at a boundary,

@@ -298,7 +298,7 @@ func (e *evaluator) start(ctx context.Context, rdb *redis.Client, r role, gen in
 	}
 	var adopt []alert.Alert
 	for _, name := range slices.Sorted(mapKeys(firing)) {
-		if slices.ContainsFunc(landed, func(a alert.Alert) bool { return a.Rule == name && a.State == alert.Firing }) {
+		if slices.ContainsFunc(landed, func(a alert.Alert) bool { return a.Rule == name && a.State == alert.Firing && !a.Escalated }) {
 			continue // sent below, as the incident's first firing
 		}
 		adopt = append(adopt, firing[name])
@@ -537,6 +537,7 @@ func (e *evaluator) evaluate(ctx context.Context, rdb *redis.Client, bounds []ti
 	}
 	for _, a := range out {
 		if a.State == alert.Firing {
+			a.Escalated = false // what an adoption takes over: the episode's firing, at its severity now
 			e.firing[a.Rule] = a
 		} else {
 			delete(e.firing, a.Rule)

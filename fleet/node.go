@@ -311,6 +311,9 @@ func (n *Node) Local(a alert.Alert) bool {
 	}
 	if n.mode != ModeLocal {
 		if a.State == alert.Firing {
+			if _, ok := n.held[a.Rule]; ok {
+				a.Escalated = false // it stands for the episode's firing, held back, at its severity now
+			}
 			n.held[a.Rule] = a
 			n.met.suppressed.Inc()
 			return false

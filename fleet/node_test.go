@@ -696,16 +696,21 @@ func TestNode_joinUnreachable(t *testing.T) {
 	url := r.URL()
 	r.Kill() // nothing listens there now
 	tn := startNode(t, "a", nodeConfig{url: url})
-	held := alert.Alert{Rule: "signups", State: alert.Firing, Time: time.Now(), Samples: []string{"x"}}
+	held := alert.Alert{Rule: "signups", State: alert.Firing, Severity: alert.Warning, Time: time.Now(), Samples: []string{"x"}}
+	// Raised to critical while held: the held firing is the episode's, at
+	// its severity now, not a raise of a firing never delivered.
+	raised := held
+	raised.Severity, raised.Escalated = alert.Critical, true
 	tn.mu.Lock()
 	deliver := tn.n.Local(held)
+	deliver = tn.n.Local(raised) || deliver
 	tn.mu.Unlock()
 	if deliver && tn.n.Status().Mode != ModeLocal {
 		t.Fatalf("Local() = true while joining")
 	}
 	waitFor(t, 5*time.Second, "local mode", func() bool { return tn.n.Status().Mode == ModeLocal })
-	if d, _, _ := tn.transitions(); !deliver && (len(d) != 1 || d[0].Rule != "signups") {
-		t.Errorf("delivered %s, want the firing held while joining", states(d))
+	if d, _, _ := tn.transitions(); !deliver && (len(d) != 1 || d[0].Rule != "signups" || d[0].Escalated || d[0].Severity != alert.Critical) {
+		t.Errorf("delivered %s (%+v), want the firing held while joining, critical, not a raise", states(d), d)
 	}
 	if !tn.n.Local(alert.Alert{Rule: "signups", State: alert.Resolved}) || !tn.n.Local(alert.Alert{Rule: "other", State: alert.Firing}) {
 		t.Errorf("in local mode, Local() holds a transition back")

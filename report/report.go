@@ -189,7 +189,7 @@ func (rep *Report) view() pageView {
 	})
 	for _, a := range rep.Alerts {
 		av := alertView{
-			Time: a.Time.UTC().Format(time.RFC3339), Rule: a.Rule, State: string(a.State),
+			Time: a.Time.UTC().Format(time.RFC3339), Rule: a.Rule, State: stateWord(a),
 			Value: alert.FormatValue(a.Value, a.Unit), Threshold: alert.FormatValue(a.Threshold, a.Unit),
 		}
 		for _, k := range a.Keys {
@@ -233,6 +233,15 @@ func (rep *Report) view() pageView {
 }
 
 // span prints a replay's length: in days and hours past two days.
+// stateWord is a transition's state as the report shows it: "raised" for
+// a firing rule raised to critical (see alert.Alert.Escalated).
+func stateWord(a alert.Alert) string {
+	if a.Escalated {
+		return "raised"
+	}
+	return string(a.State)
+}
+
 func span(d time.Duration) string {
 	if d < 48*time.Hour {
 		return alert.FormatDuration(d)

@@ -215,11 +215,7 @@ func (c *chart) svg() template.HTML {
 	// Alert markers along the top, action markers along the bottom.
 	for _, a := range c.alerts {
 		x := c.x(a.Time)
-		state := string(a.State)
-		if a.Escalated {
-			state = "raised to critical"
-		}
-		tip := fmt.Sprintf("%s %s at %s: %s (threshold %s)", a.Rule, state, a.Time.UTC().Format(time.RFC3339),
+		tip := fmt.Sprintf("%s %s at %s: %s (threshold %s)", a.Rule, stateWord(a), a.Time.UTC().Format(time.RFC3339),
 			alert.FormatValue(a.Value, a.Unit), alert.FormatValue(a.Threshold, a.Unit))
 		if len(a.Keys) > 0 {
 			tip += "; top " + a.GroupBy + ": " + alert.Sanitize(a.Keys[0].Key, 80)
