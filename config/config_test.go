@@ -1645,3 +1645,77 @@ func browse(send func(at time.Duration, method, path string, status int, addr st
 		send(at, "GET", "/pricing", 200, fmt.Sprintf("10.2.0.%d", int(at/time.Second)%50+1))
 	}
 }
+
+// TestDefault_loginFailureCold: a busy site's people log in through the
+// form (loaded 2 s before the post), a fifth failing: 2 failures a second;
+// its mobile app's users log in without a page, with the app's user
+// agent, a third failing. From +40m a bot posts straight to the form from
+// fresh addresses with a browser's user agent, 1.5 tries a second, under
+// what people fail: login-failure-cold fires within 45 s, critical, where
+// login-failure-burst does not in its first minute. People alone raise
+// nothing; the same bot behind an app's user agent is not this rule's.
+func TestDefault_loginFailureCold(t *testing.T) {
+	c := Default()
+	start := time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)
+	attack := 40 * time.Minute
+	const browser, app = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) Chrome/131.0", "okhttp/4.12.0"
+	for _, tt := range []struct {
+		name string
+		bot  string // the bot's user agent; "" for none
+	}{{"people", ""}, {"a browser's stuffing", browser}, {"an app's stuffing", app}} {
+		t.Run(tt.name, func(t *testing.T) {
+			var firing []alert.Alert
+			e := firingEngine(t, c, c.Rules, &firing)
+			var evs []*parsers.Event
+			add := func(at time.Duration, method, path string, status int, addr, ua string) {
+				ev := event(method, path, "", status, addr, ua)
+				ev.Time = start.Add(at)
+				evs = append(evs, ev)
+			}
+			for i := 0; i < 10*int((attack+5*time.Minute)/time.Second); i++ {
+				at := time.Duration(i) * 100 * time.Millisecond
+				// Consecutive people in different networks, as a site's are.
+				addr, status := fmt.Sprintf("10.%d.%d.%d", i&255, i>>8&255, i>>16&255), 302
+				if i%5 == 0 {
+					status = 200 // the form again: a mistyped password
+				}
+				add(at, "GET", "/users/log_in", 200, addr, browser)
+				add(at+2*time.Second, "POST", "/users/log_in", status, addr, browser)
+				if i%5 == 0 {
+					appStatus := 201
+					if i%15 == 0 {
+						appStatus = 401
+					}
+					add(at, "POST", "/api/v1/sessions", appStatus, fmt.Sprintf("172.56.%d.%d", i&255, i>>8&255), app)
+				}
+				if tt.bot != "" && at >= attack && i%20 < 3 { // 1.5 a second
+					add(at, "POST", "/users/log_in", 200, fmt.Sprintf("198.51.%d.%d", i&255, i>>8&255), tt.bot)
+				}
+			}
+			slices.SortStableFunc(evs, func(a, b *parsers.Event) int { return a.Time.Compare(b.Time) })
+			for _, ev := range evs {
+				e.Observe(ev)
+			}
+			e.Flush()
+			cold := slices.IndexFunc(firing, func(a alert.Alert) bool { return a.Rule == "login-failure-cold" })
+			switch tt.bot {
+			case "":
+				if len(firing) > 0 {
+					t.Errorf("people alone: %s fired at +%v", firing[0].Rule, firing[0].Time.Sub(start))
+				}
+			case app:
+				if cold >= 0 {
+					t.Errorf("an app's stuffing: login-failure-cold fired at +%v, want it left to the other rules", firing[cold].Time.Sub(start))
+				}
+			default:
+				if cold < 0 || firing[cold].Time.Sub(start) > attack+45*time.Second || firing[cold].Severity != alert.Critical {
+					t.Fatalf("a browser's stuffing: %+v, want login-failure-cold critical within 45 s of +%v", firing, attack)
+				}
+				if i := slices.IndexFunc(firing, func(a alert.Alert) bool { return a.Rule == "login-failure-burst" }); i >= 0 && firing[i].Time.Sub(start) < attack+time.Minute {
+					t.Errorf("login-failure-burst fired at +%v: the premise (people fail more than the bot adds) does not hold", firing[i].Time.Sub(start))
+				}
+				t.Logf("login-failure-cold at +%v after the attack's start", firing[cold].Time.Sub(start.Add(attack)))
+			}
+		})
+	}
+}

@@ -485,6 +485,28 @@ func TestRoute(t *testing.T) {
 
 // TestEndpoint: a read's endpoint is its route, a write's its method and
 // route, read without allocating once the event's buffers have grown.
+// TestNativeAppField: native_app is "true" for a native app's HTTP stack
+// or an app's own user agent naming the phone, "false" for a browser's
+// (which names the phone too) and for none.
+func TestNativeAppField(t *testing.T) {
+	f := LookupField("native_app")
+	for ua, want := range map[string]string{
+		"okhttp/4.12.0": "true",
+		"MyShop/3.2.1 CFNetwork/1494.0.7 Darwin/23.4.0":                                                          "true",
+		"MyShop/3.2 (iPhone; iOS 17.5; Scale/3.00)":                                                              "true",
+		"Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148 Safari/604.1": "false",
+		"python-requests/2.32.3":                                                                                 "false",
+		"":                                                                                                       "false",
+	} {
+		var pe parsers.Event
+		pe.Reset()
+		pe.UserAgent = []byte(ua)
+		if got := string(f.Bytes(&pe)); got != want {
+			t.Errorf("native_app(%q) = %q, want %q", ua, got, want)
+		}
+	}
+}
+
 func TestEndpoint(t *testing.T) {
 	f := LookupField("endpoint")
 	for _, tt := range []struct{ method, path, want string }{

@@ -79,6 +79,16 @@ var builtinFields = map[string]Field{
 	// cold is "true" when the client loaded no page or asset lately (a bot
 	// posting to a form without loading it), "false" when it did.
 	"cold": {get: (*Event).cold},
+	// native_app is "true" when the user agent is a native app's HTTP
+	// stack (okhttp, CFNetwork, Dalvik, Dart, Alamofire, an app naming the
+	// phone): its users log in without loading a page. The same test as
+	// clients_per_agent's.
+	"native_app": {get: func(e *Event) []byte {
+		if nativeApp(e.UserAgent) {
+			return trueText
+		}
+		return falseText
+	}},
 	"status": {numeric: true,
 		get: func(e *Event) []byte {
 			if e.Status <= 0 || e.Status >= len(statusText) {
@@ -123,17 +133,17 @@ var kindText = [...][]byte{parsers.KindRequest: []byte("request"), parsers.KindM
 // FieldNames lists the built-in field names, for help texts and errors.
 func FieldNames() []string {
 	return []string{"client_ip", "client_net", "host", "method", "path", "route", "endpoint", "query", "protocol", "status", "bytes",
-		"duration", "user_agent", "referer", "request_id", "level", "message", "kind", "crawler", "cold"}
+		"duration", "user_agent", "referer", "request_id", "level", "message", "kind", "crawler", "cold", "native_app"}
 }
 
 // FieldValues returns every value the built-in field called name can
-// have, for the fields that take few (kind, cold, crawler), and nil for
+// have, for the fields that take few (kind, cold, native_app, crawler), and nil for
 // the rest: an equality on another value would never hold.
 func FieldValues(name string) []string {
 	switch name {
 	case "kind":
 		return []string{string(kindText[parsers.KindRequest]), string(kindText[parsers.KindMessage])}
-	case "cold":
+	case "cold", "native_app":
 		return []string{string(trueText), string(falseText)}
 	case "crawler":
 		names := make([]string, len(crawlers))
