@@ -690,15 +690,26 @@ func clientsShared(r detector.Rule) bool {
 func sumNewest(vals []any, n int) (uint64, error) {
 	var sum uint64
 	for _, v := range vals[max(len(vals)-n, 0):] {
-		if s, ok := v.(string); ok {
-			c, err := strconv.ParseUint(s, 10, 64)
-			if err != nil {
-				return 0, fmt.Errorf("step counter: %w", err)
-			}
-			sum += c
+		c, err := stepCount(v)
+		if err != nil {
+			return 0, err
 		}
+		sum += c
 	}
 	return sum, nil
+}
+
+// stepCount reads one step counter of an MGET: 0 when missing.
+func stepCount(v any) (uint64, error) {
+	s, ok := v.(string)
+	if !ok {
+		return 0, nil
+	}
+	c, err := strconv.ParseUint(s, 10, 64)
+	if err != nil {
+		return 0, fmt.Errorf("step counter: %w", err)
+	}
+	return c, nil
 }
 
 // sumCounts sums an MGET of step counters (missing ones are 0); last is
@@ -709,11 +720,9 @@ func sumCounts(cmd *redis.SliceCmd) (sum, last uint64, err error) {
 		return 0, 0, err
 	}
 	for i, v := range vals {
-		var c uint64
-		if s, ok := v.(string); ok {
-			if c, err = strconv.ParseUint(s, 10, 64); err != nil {
-				return 0, 0, fmt.Errorf("step counter: %w", err)
-			}
+		c, err := stepCount(v)
+		if err != nil {
+			return 0, 0, err
 		}
 		sum += c
 		if i == len(vals)-1 {
