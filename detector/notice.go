@@ -328,7 +328,7 @@ func (n *notices) late(e *Engine) {
 	at := time.Unix(0, e.wmNs).UTC()
 	n.add(Notice{Time: at, Kind: "late",
 		Text: fmt.Sprintf("%d of the %d events since %s came more than the skew (%s) behind the newest time and were not counted (late): "+
-			"the log is out of time order — files read out of order (give them oldest first), servers' logs merged with delays, or a server that stamps a request's start "+
+			"the log is out of time order — several servers' logs one after the other in one file (replay merges files by time: give each its own), servers' logs merged with delays, or a server that stamps a request's start "+
 			"(Apache's %%t) so that a slow request, a hanging backend's 5xx, comes late; raise settings.skew "+
 			"(replay: --skew) to the longest delay, up to 1h (Apache: or log %%{end:[%%d/%%b/%%Y:%%H:%%M:%%S %%z]}t for %%t)",
 			w.late, seen, time.Unix(0, w.from).UTC().Format(time.TimeOnly), e.opts.Skew)})

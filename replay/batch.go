@@ -32,14 +32,20 @@ type batch struct {
 	prepare  bool
 	n        int
 	arena    []byte // the bytes of events[:n]; never grows past its capacity, so no slice of it moves
+	size     int    // the arena's usual capacity
 }
 
+// newBatch returns a batch for a staged replay, with room for what the
+// reading goroutine prepares.
 func newBatch() *batch {
-	return &batch{
-		events:   make([]parsers.Event, batchEvents),
-		prepared: make([]detector.Prepared, batchEvents),
-		arena:    make([]byte, 0, batchBytes),
-	}
+	b := newBatchOf(batchEvents, batchBytes)
+	b.prepared = make([]detector.Prepared, batchEvents)
+	return b
+}
+
+// newBatchOf returns a batch of n events and an arena of size bytes.
+func newBatchOf(n, size int) *batch {
+	return &batch{events: make([]parsers.Event, n), arena: make([]byte, 0, size), size: size}
 }
 
 // add copies ev into the batch, or returns false when the batch is full
@@ -100,8 +106,8 @@ func (b *batch) copy(v []byte) []byte {
 // reset empties the batch for reuse.
 func (b *batch) reset() {
 	b.n = 0
-	if cap(b.arena) > batchBytes {
-		b.arena = make([]byte, 0, batchBytes) // a long line's arena is not kept
+	if cap(b.arena) > b.size {
+		b.arena = make([]byte, 0, b.size) // a long line's arena is not kept
 	}
 	b.arena = b.arena[:0]
 }

@@ -69,10 +69,11 @@ const (
 	prepareNever
 )
 
-// Feed reads every input, in order, and passes each event to obs on the
-// caller's goroutine, in the order of the lines; callbacks obs makes
-// (alerts, traces) therefore run on the caller's goroutine too. It
-// returns one [source.Stats] per input. A file that cannot be read does
+// Feed reads every input and passes each event to obs on the caller's
+// goroutine, in the order of the lines (several inputs merged by time:
+// see [readMerged]); callbacks obs makes (alerts, traces) therefore run
+// on the caller's goroutine too. It returns one [source.Stats] per input
+// read, in the inputs' order. A file that cannot be read does
 // not stop the others; its error is returned with theirs. Feed does not
 // flush obs.
 //
@@ -103,8 +104,12 @@ func Feed(ctx context.Context, obs Observer, inputs []Input, opts FeedOptions) (
 	return feedStaged(ctx, obs, inputs, opts.Progress, opts.prepare)
 }
 
-// readAll reads the inputs in turn, passing their events to emit.
+// readAll reads the inputs, passing their events to emit: one input from
+// start to end, several merged by time (see [readMerged]).
 func readAll(ctx context.Context, inputs []Input, progress *source.Progress, emit func(*parsers.Event)) ([]*source.Stats, error) {
+	if len(inputs) > 1 {
+		return readMerged(ctx, inputs, progress, emit)
+	}
 	var stats []*source.Stats
 	var errs []error
 	for _, in := range inputs {

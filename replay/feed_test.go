@@ -157,12 +157,12 @@ func TestFeed_stagesSameOutput(t *testing.T) {
 	}
 }
 
-// sameTranscript fails t where the transcripts of one and two stages
-// differ.
+// sameTranscript fails t where two transcripts differ (one and two
+// stages, or a whole log and its parts).
 func sameTranscript(t *testing.T, one, two string, oneStats, twoStats []*source.Stats, oneErr, twoErr string) {
 	t.Helper()
 	if one != two {
-		t.Errorf("transcripts differ between one and two stages (%d and %d bytes)", len(one), len(two))
+		t.Errorf("transcripts differ (%d and %d bytes)", len(one), len(two))
 		ol, tl := strings.Split(one, "\n"), strings.Split(two, "\n")
 		for i := range min(len(ol), len(tl)) {
 			if ol[i] != tl[i] {

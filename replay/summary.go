@@ -70,7 +70,7 @@ func (r *Result) writeSummary(w io.Writer, cfg *config.Config) {
 	}
 	if es.Late*100 > es.Events && !slices.ContainsFunc(eng.Notices(), func(x detector.Notice) bool { return x.Kind == "late" }) {
 		fmt.Fprintf(w, "  hint: %d%% of the events were late, so the rules did not count them: the log is out of time order\n"+
-			"        (several files at once? give them oldest first) — or raise the allowance with --skew 1m\n", es.Late*100/es.Events)
+			"        (several servers' logs in one file? give each as a file of its own: replay merges files by time) — or raise the allowance with --skew 1m\n", es.Late*100/es.Events)
 	}
 	firing := eng.Firing()
 	for _, x := range eng.Notices() {

@@ -69,8 +69,8 @@ type Options struct {
 	// when no event before it had a time.
 	Now func() time.Time
 	// Progress, when set, is kept up to date with the bytes and lines read,
-	// for a progress display on another goroutine. Several Reads in turn
-	// may share one: it counts their sum.
+	// for a progress display on another goroutine. Several Reads, in turn
+	// or at once, may share one: it counts their sum.
 	Progress *Progress
 }
 
@@ -92,17 +92,24 @@ func (p *Progress) Lines() int64 { return p.lines.Load() }
 // and publishes the line count of the Stats it reads into: readLines,
 // which counts them, calls Read on the same goroutine.
 type progressReader struct {
-	r    io.Reader
-	p    *Progress
-	st   *Stats
-	base int64 // lines of the sources read before this one
+	r       io.Reader
+	p       *Progress
+	st      *Stats
+	counted int64 // the lines of st already added to p
 }
 
 func (r *progressReader) Read(b []byte) (int, error) {
 	n, err := r.r.Read(b)
 	r.p.bytes.Add(int64(n))
-	r.p.lines.Store(r.base + r.st.Lines)
+	r.publish()
 	return n, err
+}
+
+// publish adds the lines read since the last call to p: several sources
+// read at once (a merged replay) share one Progress.
+func (r *progressReader) publish() {
+	r.p.lines.Add(r.st.Lines - r.counted)
+	r.counted = r.st.Lines
 }
 
 // Read reads the file at path ("-" for standard input) to its end,
@@ -110,6 +117,30 @@ func (r *progressReader) Read(b []byte) (int, error) {
 // the call. A read or open error ends the source and is returned; bad
 // lines never are.
 func Read(path string, opts Options, emit func(*parsers.Event)) (*Stats, error) {
+	return read(path, opts, emit, nil)
+}
+
+// FirstTime returns the time of the first dated event of the file at
+// path, read as [Read] would read it, and false when it has none or
+// cannot be read (the file is then read in full by Read, which reports
+// why). It reads no further than that event: a replay of several files
+// merges them by time (see the replay package) and opens each only once
+// the others have reached its first time.
+func FirstTime(path string, opts Options) (time.Time, bool) {
+	opts.Progress = nil
+	var first time.Time
+	stop := false
+	read(path, opts, func(ev *parsers.Event) {
+		if !stop {
+			first, stop = ev.Time, true
+		}
+	}, &stop)
+	return first, stop
+}
+
+// read is [Read]; it returns once *stop is set (after the line that set
+// it) when stop is not nil.
+func read(path string, opts Options, emit func(*parsers.Event), stop *bool) (*Stats, error) {
 	st := &Stats{Name: path}
 	notRead := func(err error) (*Stats, error) {
 		st.Format, st.Detected = "", false
@@ -135,8 +166,8 @@ func Read(path string, opts Options, emit func(*parsers.Event)) (*Stats, error) 
 		r = f
 	}
 	if p := opts.Progress; p != nil {
-		pr := &progressReader{r: r, p: p, st: st, base: p.lines.Load()}
-		defer func() { p.lines.Store(pr.base + st.Lines) }()
+		pr := &progressReader{r: r, p: p, st: st}
+		defer pr.publish()
 		r = pr
 	}
 	br := bufio.NewReaderSize(r, 64<<10)
@@ -166,7 +197,7 @@ func Read(path string, opts Options, emit func(*parsers.Event)) (*Stats, error) 
 	first := firstLines(head, detectLines)
 	if len(first) == 0 {
 		// Empty (or blank): nothing to detect, nothing to count.
-		err := readLines(br, st, func(int64, []byte) { st.Ignored++ })
+		err := readLines(br, st, func(int64, []byte) { st.Ignored++ }, nil)
 		return st, err
 	}
 
@@ -189,8 +220,10 @@ func Read(path string, opts Options, emit func(*parsers.Event)) (*Stats, error) 
 	if err != nil {
 		return notRead(err)
 	}
-	err = readLines(br, st, d.line)
-	d.flush()
+	err = readLines(br, st, d.line, stop)
+	if stop == nil || !*stop {
+		d.flush()
+	}
 	if err != nil {
 		return st, fmt.Errorf("read %s: %w", path, err)
 	}
@@ -267,8 +300,9 @@ func (d *decoding) flush() { d.dec.Flush(d.countFn) }
 
 // readLines splits r into lines without their line ending and calls f
 // with each and its 1-based number. Lines longer than MaxLineBytes are
-// counted in st.TooLong and skipped whole.
-func readLines(br *bufio.Reader, st *Stats, f func(n int64, line []byte)) error {
+// counted in st.TooLong and skipped whole. It returns after the line that
+// set *stop, when stop is not nil.
+func readLines(br *bufio.Reader, st *Stats, f func(n int64, line []byte), stop *bool) error {
 	var long []byte
 	tooLong := false
 	for {
@@ -309,6 +343,9 @@ func readLines(br *bufio.Reader, st *Stats, f func(n int64, line []byte)) error 
 					line = line[:n-1]
 				}
 				f(st.Lines, line)
+				if stop != nil && *stop {
+					return nil
+				}
 			}
 		}
 		if err == io.EOF {

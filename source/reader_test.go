@@ -217,3 +217,56 @@ func TestRead_progress(t *testing.T) {
 		t.Errorf("Progress = %d bytes, %d lines; want %d bytes, 1003 lines", p.Bytes(), p.Lines(), wantBytes)
 	}
 }
+
+// TestFirstTime reads a file's first dated event, as Read would, and no
+// further: plain and gzip-compressed, after malformed lines, Phoenix with
+// a day given; none for a missing, an empty or an undated file.
+func TestFirstTime(t *testing.T) {
+	second := strings.Replace(combinedLine, "01:20:00", "01:20:07", 1)
+	text := "garbage that is no log line\n" + combinedLine + "\n" + second + "\n"
+	var zb bytes.Buffer
+	zw := gzip.NewWriter(&zb)
+	zw.Write([]byte(strings.Replace(text, "01:20:00", "00:59:59", 1)))
+	zw.Close()
+	phoenix, err := os.ReadFile("../samples/signup-flood-phoenix.log")
+	if err != nil {
+		t.Fatal(err)
+	}
+	day := time.Date(2026, 11, 27, 0, 0, 0, 0, time.UTC)
+	for _, c := range []struct {
+		name string
+		path string
+		opts Options
+		want time.Time
+		ok   bool
+	}{
+		{"plain", writeFile(t, "access.log", []byte(text)), Options{}, time.Date(2026, 11, 27, 1, 20, 0, 0, time.UTC), true},
+		{"gzip", writeFile(t, "access.log.2.gz", zb.Bytes()), Options{}, time.Date(2026, 11, 27, 0, 59, 59, 0, time.UTC), true},
+		{"phoenix", writeFile(t, "phoenix.log", phoenix), Options{Parser: parsers.Options{Date: day}}, firstEventTime(t, "../samples/signup-flood-phoenix.log", Options{Parser: parsers.Options{Date: day}}), true},
+		{"missing", filepath.Join(t.TempDir(), "missing.log"), Options{}, time.Time{}, false},
+		{"empty", writeFile(t, "empty.log", nil), Options{}, time.Time{}, false},
+		{"undated", writeFile(t, "app.log", []byte("GET /a 200\nGET /b 200\n")), Options{Format: "regex", Parser: parsers.Options{Pattern: `^(?P<method>\S+) (?P<path>\S+) (?P<status>\d+)$`}}, time.Time{}, false},
+	} {
+		got, ok := FirstTime(c.path, c.opts)
+		if ok != c.ok || !got.Equal(c.want) {
+			t.Errorf("%s: FirstTime = %v, %v, want %v, %v", c.name, got, ok, c.want, c.ok)
+		}
+	}
+}
+
+// firstEventTime is the time of the first event Read passes on.
+func firstEventTime(tb testing.TB, path string, opts Options) time.Time {
+	tb.Helper()
+	var first time.Time
+	if _, err := Read(path, opts, func(ev *parsers.Event) {
+		if first.IsZero() {
+			first = ev.Time
+		}
+	}); err != nil {
+		tb.Fatal(err)
+	}
+	if first.IsZero() {
+		tb.Fatalf("%s: no event", path)
+	}
+	return first
+}

@@ -44,8 +44,10 @@ func newReplay() *cobra.Command {
 start to end and runs the rules on the log's own time, so it prints the alerts the
 live daemon would have raised, at the same log times.
 
-Files are read in the order given: name rotated files oldest first. With no FILE,
-the config's sources are read. The format is detected from the first lines of each
+Several files are one timeline, merged by their lines' times: a rotated log's
+files in any order (access.log* as a shell names them, newest first), or the logs
+of several servers over the same hours. With no FILE, the config's sources are
+read. The format is detected from the first lines of each
 file unless --format names it. Text output is a timeline then a summary; with
 --output json each alert transition is one JSON object per line on stdout (the
 summary goes to stderr).
