@@ -1321,6 +1321,80 @@ func TestDefault_slowStuffingSmallSite(t *testing.T) {
 	}
 }
 
+// TestDefault_coldStartStuffing: sentinel started during slow credential
+// stuffing, or a minute or two before it (the warm-up: nothing learned,
+// or the people's failures of the minutes before): 3 tries a second from
+// fresh addresses that load the form first, nearly all failing, on a site
+// whose people log in every 1.5 s, 30% of them failing (0.2/s). A site-wide failure rule fires
+// critical within a minute of the attack's start, where the warm-up floor
+// (8/s) held it back and the normal learned the attack's rising rate
+// under it at the warm-up's full weight (the threshold kept ahead of it);
+// and the attack does not become the normal: the people's failures of
+// the 40 minutes after it raise nothing. The people alone raise nothing.
+func TestDefault_coldStartStuffing(t *testing.T) {
+	c := Default()
+	start := time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)
+	for _, tt := range []struct {
+		name     string
+		history  time.Duration // before the attack
+		stuffing bool
+	}{{"people", 0, false}, {"attack at the first line", 0, true}, {"attack after a minute", time.Minute, true}, {"attack after two minutes", 2 * time.Minute, true}} {
+		t.Run(tt.name, func(t *testing.T) {
+			var firing []alert.Alert
+			e := firingEngine(t, c, c.Rules, &firing)
+			send := func(at time.Duration, method, path string, status int, addr string) {
+				ev := event(method, path, "", status, addr, "Mozilla/5.0 (X11; Linux x86_64)")
+				ev.Time = start.Add(at)
+				e.Observe(ev)
+			}
+			attack, end := tt.history, tt.history+10*time.Minute
+			n, tries := 0, 0
+			for at := time.Duration(0); at < end+40*time.Minute; at += 100 * time.Millisecond {
+				switch {
+				case at%(1500*time.Millisecond) == 0:
+					addr, status := fmt.Sprintf("10.1.%d.%d", n>>8&255, n&255), 302
+					if n%10 < 3 {
+						status = 200 // the form again: a mistyped password
+					}
+					send(at, "GET", "/login", 200, addr)
+					send(at+3*time.Second, "POST", "/login", status, addr)
+					n++
+				case at%(500*time.Millisecond) == 0:
+					send(at, "GET", "/dashboard", 200, fmt.Sprintf("10.2.0.%d", int(at/time.Second)%50+1))
+				}
+				if tt.stuffing && at >= attack && at < end && at%(300*time.Millisecond) == 0 {
+					addr, status := fmt.Sprintf("198.51.%d.%d", (tries/2)>>8&255, (tries/2)&255), 200
+					if tries%100 == 0 {
+						status = 302
+					}
+					send(at, "GET", "/login", 200, addr)
+					send(at+200*time.Millisecond, "POST", "/login", status, addr)
+					tries++
+				}
+			}
+			e.Flush()
+			if !tt.stuffing {
+				if len(firing) > 0 {
+					t.Errorf("people alone: %s fired at +%v", firing[0].Rule, firing[0].Time.Sub(start))
+				}
+				return
+			}
+			siteWide := func(a alert.Alert) bool {
+				return a.Rule == "login-failure-burst" || a.Rule == "login-failure-spread" || a.Rule == "login-failure-share"
+			}
+			i := slices.IndexFunc(firing, siteWide)
+			if i < 0 || firing[i].Time.Before(start.Add(attack)) || firing[i].Time.After(start.Add(attack+time.Minute)) || firing[i].Severity != alert.Critical {
+				t.Fatalf("stuffing from +%v: %+v, want a site-wide log-in failure rule critical within a minute", attack, firing)
+			}
+			for _, a := range firing {
+				if a.Time.After(start.Add(end + time.Minute)) {
+					t.Errorf("%s fired at +%v, after the attack (over at +%v): the attack taught the normal", a.Rule, a.Time.Sub(start), end)
+				}
+			}
+		})
+	}
+}
+
 // TestDefault_signupSurge: a small site (a page view every 5 s, a person
 // signing up every half hour) dripped on by a bot that loads the form
 // before each sign-up, one every 30 s from fresh addresses: the defaults
@@ -1562,7 +1636,9 @@ func TestDefault_keepFiringFor(t *testing.T) {
 // TestDefault_loginFailureSpreadBusySite replays a busy site's ordinary
 // failed log-ins from the log's first line through the default
 // login-failure-spread rule: 1,000 requests a second, 2% log-ins, a
-// quarter failing, each from an address of its own (1,500 in 5 minutes).
+// quarter failing, each from an address of its own (1,500 in 5 minutes),
+// the log-ins that worked beside them (a window of log-in posts 70%
+// failing is stuffing's, which the warm-up floor no longer holds back).
 // When a distinct count learned nothing before its window had filled, its
 // warm-up floor alone held it meanwhile, and the site's 1,500 passed it 3
 // minutes in. A wave of 100 new addresses a second in the warm-up still
@@ -1587,17 +1663,20 @@ func TestDefault_loginFailureSpreadBusySite(t *testing.T) {
 			var firing []alert.Alert
 			e := firingEngine(t, c, rules, &firing)
 			n := 0
-			post := func(at time.Duration) {
-				ev := event("POST", "/users/log_in", "", 200, fmt.Sprintf("10.%d.%d.%d", n>>16&255, n>>8&255, n&255), "Mozilla/5.0")
+			post := func(at time.Duration, status int) {
+				ev := event("POST", "/users/log_in", "", status, fmt.Sprintf("10.%d.%d.%d", n>>16&255, n>>8&255, n&255), "Mozilla/5.0")
 				ev.Time = start.Add(at)
 				e.Observe(ev)
 				n++
 			}
 			for at := time.Duration(0); at < 40*time.Minute; at += 200 * time.Millisecond {
-				post(at) // 5 a second
+				post(at, 200) // 5 failures a second
+				for range 3 {
+					post(at, 302) // and the log-ins that worked
+				}
 				if tt.wave && at >= 20*time.Minute && at < 22*time.Minute {
 					for range 20 {
-						post(at)
+						post(at, 200)
 					}
 				}
 			}

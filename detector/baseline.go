@@ -53,12 +53,22 @@ func newLearned(b *Baseline, window, tick time.Duration, poisson, partial bool) 
 // learning starts (see [learned.learnFrom]): a rule whose window is as long
 // as its warm-up (an hourly count) would otherwise end it with one value
 // learned, and learn a drip starting then as its normal.
+//
+// While the evidence's share holds (Baseline.ShareFloor), the warm-up
+// floor is the floor the normal would have (the share floor): nearly
+// every log-in failing is stuffing on any site, whatever its normal, and
+// a sentinel started during an attack would otherwise learn the attack's
+// rate under the warm-up floor as its normal.
 func (l *learned) threshold(at, start time.Time) (th float64, ready bool, why string) {
 	b := l.cfg
 	floor := b.WarmupFloor > 0 && !b.Down && (l.ordinary == nil || !l.ordinary())
+	warmFloor := b.WarmupFloor
+	if floor && l.evidenced != nil && l.evidenced() {
+		warmFloor = l.floor()
+	}
 	if !l.init {
 		if floor {
-			return max(b.WarmupFloor, b.Floor), true, ""
+			return max(warmFloor, l.floor()), true, ""
 		}
 		return math.Inf(1), false, "warm-up: nothing learned yet"
 	}
@@ -68,7 +78,7 @@ func (l *learned) threshold(at, start time.Time) (th float64, ready bool, why st
 	}
 	if left := l.warmup() - at.Sub(start); left > 0 {
 		if floor {
-			return max(th, b.WarmupFloor), true, ""
+			return max(th, warmFloor), true, ""
 		}
 		return th, false, "warm-up: " + left.Round(time.Second).String() + " left"
 	}
@@ -145,14 +155,22 @@ func (l *learned) learn(v float64, active bool, at, start time.Time) {
 		// time they took, not over the whole window.
 		v *= float64(l.window) / float64(elapsed)
 	}
+	// Nor is a value learned as people's while the evidence's share holds
+	// (Baseline.ShareFloor: nearly every log-in post failing): a sentinel
+	// started a minute before slow stuffing would otherwise learn its rate
+	// under the warm-up floor, at the warm-up's full weight, as the normal,
+	// and the threshold would keep ahead of it.
+	evidenced := l.evidenced != nil && l.evidenced()
 	if !l.init {
 		// The first value learned, while an attack is under way (a sentinel
 		// started during one, a new fleet): the normal that the threshold
-		// the rule fired at stands for, not the attack's value.
+		// the rule fired at stands for, not the attack's value — the
+		// warm-up floor's, not the share floor's, which would put a busy
+		// site's people over the threshold once the attack is over.
 		x := v
 		if th, _, _ := l.threshold(at, start); !l.cfg.Down && l.cfg.Factor > 0 && !math.IsInf(th, 0) &&
-			(active || crosses(v, th, false, true)) {
-			x = th / l.cfg.Factor
+			(active || evidenced || crosses(v, th, false, true)) {
+			x = max(th, l.cfg.WarmupFloor) / l.cfg.Factor
 		}
 		l.init, l.mean, l.n = true, x, 1
 		return
@@ -163,7 +181,7 @@ func (l *learned) learn(v float64, active bool, at, start time.Time) {
 	// would otherwise be learned at full weight, and its normal would climb
 	// with it and keep ahead of it.
 	th := l.level()
-	attack := (active || crosses(v, th, l.cfg.Down, true)) && !math.IsInf(th, 0)
+	attack := (active || evidenced || crosses(v, th, l.cfg.Down, true)) && !math.IsInf(th, 0)
 	if attack {
 		x = th // even in warm-up: an attack then must not become the normal
 	}
