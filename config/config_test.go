@@ -1395,6 +1395,48 @@ func TestDefault_coldStartStuffing(t *testing.T) {
 	}
 }
 
+// TestDefault_coldStartFlood: sentinel started with the founding story's
+// flood (sign-up posts from fresh addresses, none loading a page, from
+// the log's first line for 30 minutes) on a site of a page view every 5
+// s, then four hours of that site alone. The flood fires; after it,
+// neither drop rule fires on the site's own traffic. They learned the
+// flood, through their warm-up, as the site's normal (the 3× bound on
+// what they learn has no normal to hold it to yet), and paged "the log
+// went silent" on a healthy site for hours: while a rule that looks up
+// is active, and until their window has left it behind, they do not
+// learn in their warm-up.
+func TestDefault_coldStartFlood(t *testing.T) {
+	c := Default()
+	start := time.Date(2026, 11, 25, 14, 0, 0, 0, time.UTC)
+	var firing []alert.Alert
+	e := firingEngine(t, c, c.Rules, &firing)
+	send := func(at time.Duration, method, path string, status int, addr string) {
+		ev := event(method, path, "", status, addr, "Mozilla/5.0 (X11; Linux x86_64)")
+		ev.Time = start.Add(at)
+		e.Observe(ev)
+	}
+	flood := 30 * time.Minute
+	n := 0
+	for at := time.Duration(0); at < flood+4*time.Hour; at += 20 * time.Millisecond {
+		if at%(5*time.Second) == 0 {
+			send(at, "GET", "/blog", 200, fmt.Sprintf("10.2.0.%d", int(at/time.Second)%50+1))
+		}
+		if at < flood && at%(20*time.Millisecond) == 0 {
+			send(at, "POST", "/users/register", 302, fmt.Sprintf("198.%d.%d.%d", 18+n>>16&1, n>>8&255, n&255))
+			n++
+		}
+	}
+	e.Flush()
+	if i := slices.IndexFunc(firing, func(a alert.Alert) bool { return a.Rule == "signup-burst" }); i < 0 || firing[i].Time.After(start.Add(5*time.Second)) {
+		t.Errorf("the flood: %v, want signup-burst within seconds", firing)
+	}
+	for _, a := range firing {
+		if a.Rule == "log-stops" || a.Rule == "traffic-drop" {
+			t.Errorf("%s fired at +%v (%v against %v): the flood taught it the site's normal", a.Rule, a.Time.Sub(start), a.Value, a.Threshold)
+		}
+	}
+}
+
 // TestDefault_signupSurge: a small site (a page view every 5 s, a person
 // signing up every half hour) dripped on by a bot that loads the form
 // before each sign-up, one every 30 s from fresh addresses: the defaults

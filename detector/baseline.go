@@ -276,3 +276,49 @@ func (l *learned) idle(st state) bool {
 
 // spread is the learned standard deviation.
 func (l *learned) spread() float64 { return math.Sqrt(l.vr) }
+
+// attackClock keeps when a rule that looks up (a flood's, a spike's, a
+// failure rule's) was last active, for the rules that look down: a drop
+// rule in its warm-up does not learn while one is active, nor until its
+// window has left that time behind, since the traffic then is the
+// attack's. Started during a flood (the founding story's 240 sign-ups a
+// second on a site of 0.2 requests a second), a drop rule learned the
+// flood as the site's normal, a plain average through its warm-up that
+// the 3× bound cannot hold yet (there is no normal to bound it by), and
+// the site's own traffic afterwards looked like a collapse: a critical
+// page every hour for a day. Once warm, the bound holds an attack off.
+type attackClock struct {
+	last int64 // Unix ns of the latest boundary (or event) at which one was active; 0: never
+}
+
+// watch points the rules that look down at c.
+func (c *attackClock) watch(rules []*ruleState) {
+	for _, r := range rules {
+		if r.down() {
+			r.attack = c
+		}
+	}
+}
+
+// note records, after r was evaluated at ns (or fired on an event at ns),
+// whether an attack is alerted.
+func (c *attackClock) note(r *ruleState, ns int64) {
+	if r.state != stateInactive && !r.down() {
+		c.last = max(c.last, ns)
+	}
+}
+
+// attackMargin is how much longer than its window a drop rule waits after
+// an attack: the rules that look up are evaluated at their own
+// boundaries, up to a bucket apart.
+const attackMargin = time.Minute
+
+// holds reports whether r, a rule that looks down, is to skip learning at
+// at: in its warm-up (or before it learned anything), while an attack is
+// alerted or its window still holds some of it. A nil c holds nothing.
+func (c *attackClock) holds(r *ruleState, at time.Time) bool {
+	if c == nil || c.last == 0 || at.UnixNano()-c.last >= int64(r.rule.Window+attackMargin) {
+		return false
+	}
+	return !r.base.init || at.Sub(r.start) < r.base.warmup()
+}

@@ -136,7 +136,8 @@ type RuleStats struct {
 // An Engine is not safe for concurrent use; one goroutine owns it.
 type Engine struct {
 	opts      Options
-	res       int64 // bucket width in ns
+	attack    attackClock // when a rule looking up was last active, for the drop rules' warm-up
+	res       int64       // bucket width in ns
 	rules     []*ruleState
 	started   bool
 	cur       int64 // bucket number of the newest event time
@@ -226,6 +227,7 @@ func NewEngine(rules []Rule, opts Options) (*Engine, error) {
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)
 	}
+	e.attack.watch(e.rules)
 	shared, cold := 0, false
 	for _, r := range e.rules {
 		conds := []Cond{r.rule.Match, r.rule.Of}
@@ -441,7 +443,7 @@ func (e *Engine) observe(ev *parsers.Event, p *Prepared) {
 	// post (a flood's 61st address and its 61st cold post) share it, and
 	// the grouper makes them one incident.
 	for _, f := range fired {
-		e.noteActive(f.rule)
+		e.noteActive(f.rule, t)
 	}
 	e.ov.add(mask)
 	for _, f := range fired {
@@ -553,7 +555,7 @@ func (e *Engine) Flush() {
 		b := end(r)
 		r.open(b / r.w.width)
 		a, ok := r.evaluate(time.Unix(0, b*e.res).UTC())
-		e.noteActive(e.ruleIndex(r.rule.Name))
+		e.noteActive(e.ruleIndex(r.rule.Name), b*e.res)
 		if ok {
 			e.opts.Emit(a)
 		}
@@ -620,7 +622,7 @@ func (e *Engine) advanceTo(n int64) {
 				continue
 			}
 			a, ok := r.evaluate(at)
-			e.noteActive(i)
+			e.noteActive(i, b*e.res)
 			if ok {
 				e.opts.Emit(a)
 			}

@@ -311,9 +311,10 @@ func (k *remoteKind) fill(a *alert.Alert) {
 // its own.
 // A Remote is not safe for concurrent use.
 type Remote struct {
-	opts  Options
-	rules map[string]*ruleState
-	order []string
+	opts   Options
+	rules  map[string]*ruleState
+	order  []string
+	attack attackClock // as the engine's: the fleet's drop rules do not learn an attack in their warm-up
 }
 
 // NewRemote returns a Remote for rules, which must be rate, distinct or
@@ -346,6 +347,11 @@ func NewRemote(rules []Rule, opts Options) (*Remote, error) {
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)
 	}
+	states := make([]*ruleState, 0, len(r.order))
+	for _, name := range r.order {
+		states = append(states, r.rules[name])
+	}
+	r.attack.watch(states)
 	return r, nil
 }
 
@@ -370,6 +376,7 @@ func (r *Remote) Evaluate(rule string, at time.Time, m Measure) (alert.Alert, bo
 		s.ev.remote = &s.k.(*remoteKind).m
 	}
 	a, ok := s.evaluate(at)
+	r.attack.note(s, at.UnixNano())
 	return a, ok, nil
 }
 

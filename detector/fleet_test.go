@@ -333,6 +333,44 @@ func TestFleet_remoteWarmupShare(t *testing.T) {
 	}
 }
 
+// TestFleet_remoteDropAfterFlood: the fleet's drop rule, evaluated from
+// the start of a flood that its rise rule alerts (a new fleet started
+// during one), does not learn the flood in its warm-up: once the flood is
+// over the fleet's own 2/s is its normal, and nothing fires. Without the
+// hold the flood's 100/s was the normal, and 2/s fired the drop.
+func TestFleet_remoteDropAfterFlood(t *testing.T) {
+	any := NewEquals(LookupField("method"), []string{"GET", "POST"})
+	posts := Rule{Name: "posts", Type: Rate, Window: 30 * time.Second, Match: any, Fleet: true, Fingerprint: "p", Severity: alert.Warning,
+		Baseline: &Baseline{Factor: 10, Floor: 1, Warmup: 30 * time.Minute, WarmupFloor: 3, HalfLife: 6 * time.Hour}}
+	drop := Rule{Name: "drop", Type: Rate, Window: 5 * time.Minute, Match: any, Fleet: true, Fingerprint: "d", Severity: alert.Critical,
+		Baseline: &Baseline{Down: true, Factor: 10, Floor: 1, Warmup: time.Hour, HalfLife: time.Hour}}
+	remote, err := NewRemote([]Rule{posts, drop}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 4 * 3600 {
+		at := t0.Add(time.Duration(i) * time.Second)
+		v := 2.0
+		if i < 1800 {
+			v = 100 // the flood, the first 30 minutes
+		}
+		if a, ok, err := remote.Evaluate("posts", at, Measure{Value: v, Count: uint64(v * 30)}); err != nil || ok && a.State == alert.Firing && i > 1800 {
+			t.Fatalf("posts at +%ds: %+v, %v", i, a, err)
+		}
+		if i%3 != 0 {
+			continue // the drop rule's 3-second boundaries
+		}
+		// Its 5-minute window still holds the flood for 5 minutes after it.
+		dv := v
+		if i >= 1800 && i < 2100 {
+			dv = 2 + 98*float64(2100-i)/300
+		}
+		if a, ok, err := remote.Evaluate("drop", at, Measure{Value: dv, Count: uint64(dv * 300)}); err != nil || ok {
+			t.Fatalf("drop at +%ds (%.3g/s): %+v, %v, %v: the flood taught the normal", i, dv, a, ok, err)
+		}
+	}
+}
+
 // TestFleetSlots: a slot keeps each distinct hash once (0 included), at
 // most MaxDeltaHashes, then counts every event as dropped; take
 // empties it for the next bucket.

@@ -169,7 +169,11 @@ func (e *Engine) ruleIndex(name string) int {
 	return -1
 }
 
-// noteActive records, after rule i was evaluated, whether it is active.
-func (e *Engine) noteActive(i int) {
-	e.ov.setActive(i, e.rules[i].state != stateInactive)
+// noteActive records, after rule i was evaluated at ns, whether it is
+// active (and, for a rule that looks up, when an attack was last alerted:
+// see [attackClock]).
+func (e *Engine) noteActive(i int, ns int64) {
+	r := e.rules[i]
+	e.ov.setActive(i, r.state != stateInactive)
+	e.attack.note(r, ns)
 }

@@ -50,12 +50,15 @@ type ruleState struct {
 	pendingSince time.Time
 	clearSince   time.Time // while firing: when the value went clear (KeepFiringFor); zero when it is not
 	shareFloored bool      // Baseline.ShareFloor: the evidence held since the rule was last inactive
-	since        time.Time
-	peak         float64
-	peakSet      bool
-	matched      uint64
-	late         uint64 // matching events older than the window
-	firings      uint64
+	// attack, for a rule that looks down, is its engine's: when a rule
+	// looking up was last active (see attackClock); nil for the others.
+	attack  *attackClock
+	since   time.Time
+	peak    float64
+	peakSet bool
+	matched uint64
+	late    uint64 // matching events older than the window
+	firings uint64
 
 	samples    [][]byte // ring of recent matching lines
 	nextSample int
@@ -379,7 +382,7 @@ func (s *ruleState) evaluate(at time.Time) (alert.Alert, bool) {
 			s.clearSince = time.Time{}
 		}
 	}
-	if s.base != nil {
+	if s.base != nil && !s.attack.holds(s, at) {
 		s.base.learn(v, s.state != stateInactive, at, s.start)
 	}
 	if s.judge != nil {

@@ -168,7 +168,7 @@ func (e *Engine) Restore(snap *Snapshot) ([]string, error) {
 		if err := r.restore(rs); err != nil {
 			return restored, fmt.Errorf("rule %s: %w", r.rule.Name, err)
 		}
-		e.noteActive(i) // its overlaps count afresh
+		e.noteActive(i, e.wmNs) // its overlaps count afresh
 		restored = append(restored, r.rule.Name)
 	}
 	return restored, nil
