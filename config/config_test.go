@@ -1404,14 +1404,18 @@ func TestDefault_coldStartStuffing(t *testing.T) {
 // what they learn has no normal to hold it to yet), and paged "the log
 // went silent" on a healthy site for hours: while a rule that looks up
 // is active, and until their window has left it behind, they do not
-// learn in their warm-up.
+// learn in their warm-up. And the flood is critical (cold posts) two
+// minutes in.
 func TestDefault_coldStartFlood(t *testing.T) {
 	c := Default()
 	start := time.Date(2026, 11, 25, 14, 0, 0, 0, time.UTC)
 	var firing []alert.Alert
 	e := firingEngine(t, c, c.Rules, &firing)
+	// No user agent (Phoenix's Logger logs none): the agents' sign
+	// cannot tell.
 	send := func(at time.Duration, method, path string, status int, addr string) {
-		ev := event(method, path, "", status, addr, "Mozilla/5.0 (X11; Linux x86_64)")
+		ev := event(method, path, "", status, addr, "")
+		ev.UserAgent = nil // absent, as a parser leaves it
 		ev.Time = start.Add(at)
 		e.Observe(ev)
 	}
@@ -1429,6 +1433,12 @@ func TestDefault_coldStartFlood(t *testing.T) {
 	e.Flush()
 	if i := slices.IndexFunc(firing, func(a alert.Alert) bool { return a.Rule == "signup-burst" }); i < 0 || firing[i].Time.After(start.Add(5*time.Second)) {
 		t.Errorf("the flood: %v, want signup-burst within seconds", firing)
+	}
+	// Critical once its posts can be told cold: two minutes after the
+	// first line (coldGuard; until then a post may follow a page load made
+	// before the log began), not ten.
+	if i := slices.IndexFunc(firing, func(a alert.Alert) bool { return a.Rule == "signup-burst" && a.Severity == alert.Critical }); i < 0 || firing[i].Time.After(start.Add(2*time.Minute+30*time.Second)) {
+		t.Errorf("the flood: %v, want signup-burst critical by +2m30s", firing)
 	}
 	for _, a := range firing {
 		if a.Rule == "log-stops" || a.Rule == "traffic-drop" {

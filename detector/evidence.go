@@ -62,6 +62,17 @@ const (
 // between coldWindow and twice that (two generations of a filter).
 const coldWindow = 10 * time.Minute
 
+// coldGuard is how long after the first event every address is warm: a
+// post then may follow a page load made before the log (or a restart)
+// began. A person posts a minute or two after the page: a log-in 5 to 30
+// s, a sign-up form 20 s to 2 minutes. Past it, the few people still
+// posting from a page loaded before are far under any cold share (80% of
+// 10 posts or more); a bot posting cold is seen two minutes after a
+// sentinel started during its flood, not ten (the whole coldWindow, until
+// stop 45: the founding story's flood, when sentinel started with it, was
+// a warning for its first ten minutes).
+const coldGuard = 2 * time.Minute
+
 // evidence keeps a rule's signs over its window, per ring slot.
 type evidence struct {
 	cfg  *Evidence
@@ -547,10 +558,10 @@ func (v *visits) hasty(ev *Event) bool {
 // generation) makes a cold address look warm: evidence is missed, never
 // invented.
 //
-// For its first coldWindow of event time it knows nothing of the time
+// For its first coldGuard of event time it knows nothing of the time
 // before its first event, and calls every address warm: a post in a log's
-// (or a restart's) first minutes is not evidence of a bot because the
-// page load before it was not read.
+// (or a restart's) first minutes may follow a page load that was not
+// read.
 type warmSet struct {
 	cur, old []uint64
 	visits   *visits // with a rule's NoPause; nil without
@@ -609,10 +620,10 @@ func (w *warmSet) note(ev *Event) {
 }
 
 // has reports whether ev's client loaded something lately. An event
-// without a client address, or within coldWindow of the first event, is
+// without a client address, or within coldGuard of the first event, is
 // warm: nothing is known against it.
 func (w *warmSet) has(ev *Event) bool {
-	if len(ev.ClientIP) == 0 || ev.ns-w.first < int64(coldWindow) {
+	if len(ev.ClientIP) == 0 || ev.ns-w.first < int64(coldGuard) {
 		return true
 	}
 	in := func(set []uint64, bs [3]uint32) bool {
