@@ -1447,6 +1447,57 @@ func TestDefault_coldStartFlood(t *testing.T) {
 	}
 }
 
+// TestDefault_loginFailureDrip: slow stuffing straight to the form, a try
+// every 10 s from fresh addresses, one or two each, on a site whose people
+// log in every 5 s (30% failing, each after loading the form): hidden in
+// an hour of people's failures when login-failure-drip counted them all
+// (10 × their normal), fired within 10 minutes now that it counts the
+// cold tries, critical. The people alone raise nothing.
+func TestDefault_loginFailureDrip(t *testing.T) {
+	c := Default()
+	start := time.Date(2026, 11, 25, 8, 0, 0, 0, time.UTC)
+	drip := 90 * time.Minute
+	for _, dripping := range []bool{false, true} {
+		var firing []alert.Alert
+		e := firingEngine(t, c, c.Rules, &firing)
+		send := func(at time.Duration, method, path string, status int, addr string) {
+			ev := event(method, path, "", status, addr, "Mozilla/5.0 (X11; Linux x86_64)")
+			ev.Time = start.Add(at)
+			e.Observe(ev)
+		}
+		n, tries := 0, 0
+		for at := time.Duration(0); at < drip+30*time.Minute; at += time.Second {
+			if at%(5*time.Second) == 0 {
+				addr, status := fmt.Sprintf("10.1.%d.%d", n>>8&255, n&255), 302
+				if n%10 < 3 {
+					status = 200 // the form again: a mistyped password
+				}
+				send(at, "GET", "/login", 200, addr)
+				send(at+4*time.Second, "POST", "/login", status, addr)
+				n++
+			}
+			if at%time.Second == 0 {
+				send(at, "GET", "/dashboard", 200, fmt.Sprintf("10.2.0.%d", int(at/time.Second)%50+1))
+			}
+			if dripping && at >= drip && at%(10*time.Second) == 0 {
+				send(at, "POST", "/login", 200, fmt.Sprintf("198.51.%d.%d", (tries/2)>>8&255, (tries/2)&255))
+				tries++
+			}
+		}
+		e.Flush()
+		if !dripping {
+			if len(firing) > 0 {
+				t.Errorf("people alone: %s fired at +%v", firing[0].Rule, firing[0].Time.Sub(start))
+			}
+			continue
+		}
+		i := slices.IndexFunc(firing, func(a alert.Alert) bool { return a.Rule == "login-failure-drip" })
+		if i < 0 || firing[i].Time.Before(start.Add(drip)) || firing[i].Time.After(start.Add(drip+10*time.Minute)) || firing[i].Severity != alert.Critical {
+			t.Errorf("a cold drip from +%v: %+v, want login-failure-drip critical within 10 minutes", drip, firing)
+		}
+	}
+}
+
 // TestDefault_signupSurge: a small site (a page view every 5 s, a person
 // signing up every half hour) dripped on by a bot that loads the form
 // before each sign-up, one every 30 s from fresh addresses: the defaults
