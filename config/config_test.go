@@ -1498,6 +1498,39 @@ func TestDefault_loginFailureDrip(t *testing.T) {
 	}
 }
 
+// TestDefault_internalClients: a nightly job from the host itself or a
+// private address (an export at 10 pages a second, one user agent) is no
+// client to name or block: client-flood and network-flood leave out
+// internal-clients. The same job from a public address fires client-flood.
+func TestDefault_internalClients(t *testing.T) {
+	c := Default()
+	start := time.Date(2026, 11, 25, 0, 0, 0, 0, time.UTC)
+	for _, tt := range []struct {
+		addr string
+		want bool
+	}{{"127.0.0.1", false}, {"::1", false}, {"10.0.3.4", false}, {"192.168.1.20", false}, {"fd00::17", false}, {"203.0.113.9", true}} {
+		var firing []alert.Alert
+		e := firingEngine(t, c, c.Rules, &firing)
+		for at := time.Duration(0); at < 3*time.Hour; at += 100 * time.Millisecond {
+			if at%(2*time.Second) == 0 {
+				ev := event("GET", "/blog", "", 200, fmt.Sprintf("198.51.100.%d", int(at/time.Second)%200+1), "Mozilla/5.0 (X11; Linux x86_64)")
+				ev.Time = start.Add(at)
+				e.Observe(ev)
+			}
+			if at >= 2*time.Hour && at < 2*time.Hour+10*time.Minute {
+				ev := event("GET", fmt.Sprintf("/export/%d", at/(100*time.Millisecond)), "", 200, tt.addr, "Wget/1.21.4")
+				ev.Time = start.Add(at)
+				e.Observe(ev)
+			}
+		}
+		e.Flush()
+		fired := slices.ContainsFunc(firing, func(a alert.Alert) bool { return a.Rule == "client-flood" || a.Rule == "network-flood" })
+		if fired != tt.want {
+			t.Errorf("a job from %s: client-flood or network-flood fired %v, want %v (%v)", tt.addr, fired, tt.want, firing)
+		}
+	}
+}
+
 // TestDefault_signupSurge: a small site (a page view every 5 s, a person
 // signing up every half hour) dripped on by a bot that loads the form
 // before each sign-up, one every 30 s from fresh addresses: the defaults
