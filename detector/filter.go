@@ -255,11 +255,16 @@ type CIDR struct {
 
 // Match implements [Cond].
 func (c *CIDR) Match(ev *Event) bool {
-	v := c.Field.get(ev)
-	a, ok := parseAddr(v)
+	var a netip.Addr
+	var ok bool
+	if c.Field.Name == "client_ip" {
+		a, ok = ev.clientAddr() // parsed once per event (internal-clients asks every request)
+	} else {
+		a, ok = parseAddr(c.Field.get(ev))
+	}
 	bits := -1 // an address
 	if !ok {
-		if a, bits, ok = parseNet(v); !ok {
+		if a, bits, ok = parseNet(c.Field.get(ev)); !ok {
 			return false
 		}
 	}
