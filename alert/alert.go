@@ -56,6 +56,15 @@ type KeyCount struct {
 	Error uint64 `json:"error,omitempty"`
 }
 
+// NetCount is the network (a /24, or an IPv6 /64) most of an alert's
+// counted addresses share: Count of the window's counted events came
+// from Addresses of its addresses.
+type NetCount struct {
+	Net       string `json:"net"`
+	Count     uint64 `json:"count"`
+	Addresses int    `json:"addresses"`
+}
+
 // Alert is one transition of a rule, firing or resolved, at an event time.
 // All text fields that come from the log (Keys, Samples) are
 // attacker-controlled and must be escaped by whoever displays them.
@@ -82,6 +91,11 @@ type Alert struct {
 	// PerKey says that Value is the busiest key's rate, not the total's.
 	PerKey bool       `json:"per_key,omitempty"`
 	Keys   []KeyCount `json:"keys"`
+	// Network, on a firing of a site-wide rule grouped by client_ip, is
+	// the network that sent at least half of the events its keys count,
+	// from at least 3 of its addresses: an attack rotating
+	// through one /24 or /64, whose addresses the keys name one by one.
+	Network *NetCount `json:"network,omitempty"`
 	// Distinct is the estimated number of distinct values of DistinctOf
 	// among the window's matching events, 0 when not tracked.
 	DistinctOf string `json:"distinct_of,omitempty"`

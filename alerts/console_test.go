@@ -37,6 +37,11 @@ func TestFormatText(t *testing.T) {
 	if strings.ContainsAny(got, "\x1b\u202e") {
 		t.Errorf("FormatText() passes raw control characters: %q", got)
 	}
+	n := firing()
+	n.Network = &alert.NetCount{Net: "198.51.100.0/24", Count: 211, Addresses: 118}
+	if got, want := FormatText(n), "    network: 198.51.100.0/24, 211 of the events from 118 of its addresses\n"; !strings.Contains(got, want) {
+		t.Errorf("FormatText(with a network) =\n%s\nwant it to contain %q", got, want)
+	}
 	r := firing()
 	r.State, r.Time, r.Value, r.Peak, r.ResolveAt = alert.Resolved, at.Add(69*time.Second), 0, 241, 0.8
 	if got, want := FormatText(r), "2026-11-27T01:21:10Z RESOLVED signup-burst: 0/s, below 0.8/s; held 1m9s from 01:20:01, peak 241/s\n"; got != want {

@@ -100,9 +100,14 @@ func TestOffenders(t *testing.T) {
 		// (30% of the failures, 10% of the posts).
 		{"a share's failures", "client_ip", 900, 300, keys(90, 3), "top client_ip: 203.0.113.1 (90), 203.0.113.2 (3)"},
 		{"a share's spread failures", "client_ip", 900, 300, keys(3, 2), "busiest address: 3 of 300 — spread over many addresses: blocking addresses will not help"},
+		// One /24's 230 addresses, one or two tries each.
+		{"one network", "client_ip", 240, 0, keys(3, 2, 2), "network 198.51.100.0/24: most of the events (211), from 118 of its addresses — block the network, not the addresses"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			a := alert.Alert{GroupBy: tt.groupBy, Count: tt.count, Keys: tt.keys}
+			if tt.name == "one network" {
+				a.Network = &alert.NetCount{Net: "198.51.100.0/24", Count: 211, Addresses: 118}
+			}
 			if tt.hits > 0 {
 				a.Unit, a.Hits = alert.Share, tt.hits
 			}

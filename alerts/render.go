@@ -62,6 +62,10 @@ func FormatText(a alert.Alert) string {
 		if len(a.Keys) > 0 {
 			fmt.Fprintf(&b, "    top %s: %s\n", esc(a.GroupBy, maxKeyRunes), keyList(a.Keys, esc, len(a.Keys)))
 		}
+		if n := a.Network; n != nil {
+			fmt.Fprintf(&b, "    network: %s, %s of the events from %s of its addresses\n", esc(n.Net, maxKeyRunes),
+				alert.Thousands(n.Count), alert.Thousands(uint64(n.Addresses)))
+		}
 		if s := sample(a, esc); s != "" {
 			fmt.Fprintf(&b, "    sample: %s\n", s)
 		}
@@ -273,6 +277,10 @@ func offenders(a alert.Alert, esc alert.Escaper) string {
 	}
 	if len(a.Keys) == 0 || total == 0 {
 		return ""
+	}
+	if n := a.Network; n != nil {
+		return fmt.Sprintf("network %s: most of the events (%s), from %s of its addresses — block the network, not the addresses",
+			esc(n.Net, maxKeyRunes), alert.Thousands(n.Count), alert.Thousands(uint64(n.Addresses)))
 	}
 	top := a.Keys[0]
 	low := top.Count - min(top.Error, top.Count)

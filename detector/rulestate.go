@@ -531,6 +531,9 @@ func (s *ruleState) alert(st alert.State, at time.Time, v, th float64) alert.Ale
 		if s.ev != nil && !r.PerKey {
 			s.ev.peopleLast(a.Keys)
 		}
+		if st == alert.Firing && !r.PerKey && r.GroupBy.Name == "client_ip" {
+			a.Network = s.w.dominantNet(s.onEvent)
+		}
 	}
 	s.k.fill(&a)
 	if s.distinct != nil {
