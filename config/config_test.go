@@ -1321,11 +1321,14 @@ func TestDefault_slowStuffingSmallSite(t *testing.T) {
 	}
 }
 
-// TestDefault_coldStartStuffing: sentinel started during slow credential
-// stuffing, or a minute or two before it (the warm-up: nothing learned,
-// or the people's failures of the minutes before): 3 tries a second from
-// fresh addresses that load the form first, nearly all failing, on a site
-// whose people log in every 1.5 s, 30% of them failing (0.2/s). A site-wide failure rule fires
+// TestDefault_coldStartStuffing: sentinel started a minute or two before
+// slow credential stuffing (the warm-up: the people's failures of the
+// minutes before learned): 3 tries a second from fresh addresses that load
+// the form first, nearly all failing, on a site whose people log in every
+// 1.5 s, 30% of them failing (0.2/s). Started at the attack's first try,
+// the share alone cannot tell it from a site whose log-in answers 200 on
+// success (a JSON log-in, which the form matcher reads as failing): that
+// site's people stay quiet ("people, a JSON log-in"). A site-wide failure rule fires
 // critical within a minute of the attack's start, where the warm-up floor
 // (8/s) held it back and the normal learned the attack's rising rate
 // under it at the warm-up's full weight (the threshold kept ahead of it);
@@ -1338,7 +1341,9 @@ func TestDefault_coldStartStuffing(t *testing.T) {
 		name     string
 		history  time.Duration // before the attack
 		stuffing bool
-	}{{"people", 0, false}, {"attack at the first line", 0, true}, {"attack after a minute", time.Minute, true}, {"attack after two minutes", 2 * time.Minute, true}} {
+		json     bool // people's log-ins answered 200 on success too
+	}{{"people", 0, false, false}, {"people, a JSON log-in", 0, false, true},
+		{"attack after a minute", time.Minute, true, false}, {"attack after two minutes", 2 * time.Minute, true, false}} {
 		t.Run(tt.name, func(t *testing.T) {
 			var firing []alert.Alert
 			e := firingEngine(t, c, c.Rules, &firing)
@@ -1353,7 +1358,7 @@ func TestDefault_coldStartStuffing(t *testing.T) {
 				switch {
 				case at%(1500*time.Millisecond) == 0:
 					addr, status := fmt.Sprintf("10.1.%d.%d", n>>8&255, n&255), 302
-					if n%10 < 3 {
+					if n%10 < 3 || tt.json {
 						status = 200 // the form again: a mistyped password
 					}
 					send(at, "GET", "/login", 200, addr)

@@ -33,7 +33,11 @@ type learned struct {
 	// meanwhile.
 	evidenced func() bool
 
-	init     bool
+	init bool
+	// people: a value was learned while the rule's events were a share of
+	// their evidence's that people make (Baseline.WarmupShare, with
+	// ShareFloor): the share's sign may be told from them (see threshold).
+	people   bool
 	n        float64 // values learned
 	mean, vr float64
 	alpha    float64 // weight of a new value, from the half-life and the bucket width
@@ -54,16 +58,19 @@ func newLearned(b *Baseline, window, tick time.Duration, poisson, partial bool) 
 // as its warm-up (an hourly count) would otherwise end it with one value
 // learned, and learn a drip starting then as its normal.
 //
-// While the evidence's share holds (Baseline.ShareFloor), the warm-up
-// floor is the floor the normal would have (the share floor): nearly
-// every log-in failing is stuffing on any site, whatever its normal, and
-// a sentinel started during an attack would otherwise learn the attack's
-// rate under the warm-up floor as its normal.
+// While the evidence's share holds (Baseline.ShareFloor), once people's
+// failures were learned without it, the warm-up floor is the floor the
+// normal would have (the share floor): nearly every log-in failing, where
+// people's did not, is stuffing, and a sentinel started minutes before an
+// attack would otherwise hold it to the warm-up floor. A site whose log-in
+// posts "fail" from the first line on (a JSON log-in answering 200 on
+// success, which the form matcher reads as the form re-rendered) keeps
+// the warm-up floor: its share holds for people too.
 func (l *learned) threshold(at, start time.Time) (th float64, ready bool, why string) {
 	b := l.cfg
 	floor := b.WarmupFloor > 0 && !b.Down && (l.ordinary == nil || !l.ordinary())
 	warmFloor := b.WarmupFloor
-	if floor && l.evidenced != nil && l.evidenced() {
+	if floor && l.people && l.evidenced != nil && l.evidenced() {
 		warmFloor = l.floor()
 	}
 	if !l.init {
@@ -156,11 +163,16 @@ func (l *learned) learn(v float64, active bool, at, start time.Time) {
 		v *= float64(l.window) / float64(elapsed)
 	}
 	// Nor is a value learned as people's while the evidence's share holds
-	// (Baseline.ShareFloor: nearly every log-in post failing): a sentinel
-	// started a minute before slow stuffing would otherwise learn its rate
-	// under the warm-up floor, at the warm-up's full weight, as the normal,
-	// and the threshold would keep ahead of it.
-	evidenced := l.evidenced != nil && l.evidenced()
+	// (Baseline.ShareFloor: nearly every log-in post failing) where
+	// people's failures were learned without it: a sentinel started a
+	// minute before slow stuffing would otherwise learn its rate under the
+	// warm-up floor, at the warm-up's full weight, as the normal, and the
+	// threshold would keep ahead of it. Where the share holds from the
+	// start (see threshold), the values are people's.
+	evidenced := l.evidenced != nil && l.evidenced() && l.people
+	if l.evidenced != nil && l.ordinary != nil && l.ordinary() {
+		l.people = true // under warmup_share of 20 or more posts: people's
+	}
 	if !l.init {
 		// The first value learned, while an attack is under way (a sentinel
 		// started during one, a new fleet): the normal that the threshold
@@ -169,7 +181,7 @@ func (l *learned) learn(v float64, active bool, at, start time.Time) {
 		// site's people over the threshold once the attack is over.
 		x := v
 		if th, _, _ := l.threshold(at, start); !l.cfg.Down && l.cfg.Factor > 0 && !math.IsInf(th, 0) &&
-			(active || evidenced || crosses(v, th, false, true)) {
+			(active || crosses(v, th, false, true)) {
 			x = max(th, l.cfg.WarmupFloor) / l.cfg.Factor
 		}
 		l.init, l.mean, l.n = true, x, 1

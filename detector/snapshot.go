@@ -46,6 +46,7 @@ type RuleSnapshot struct {
 	Peak         float64          `json:"peak"`
 	PeakSet      bool             `json:"peak_set"`
 	BInit        bool             `json:"baseline_init"`
+	BPeople      bool             `json:"baseline_people,omitempty"` // Baseline.ShareFloor: people's failures learned (learned.people)
 	BN           float64          `json:"baseline_n"`
 	BMean        float64          `json:"baseline_mean"`
 	BVar         float64          `json:"baseline_var"`
@@ -183,7 +184,7 @@ func (s *ruleState) snapshot() (RuleSnapshot, error) {
 		ClearSince: s.clearSince, ShareFloored: s.shareFloored,
 	}
 	if l := s.base; l != nil {
-		rs.BInit, rs.BN, rs.BMean, rs.BVar = l.init, l.n, l.mean, l.vr
+		rs.BInit, rs.BN, rs.BMean, rs.BVar, rs.BPeople = l.init, l.n, l.mean, l.vr, l.people
 	}
 	if k, ok := s.k.(perKeyLearned); ok {
 		rs.BN, rs.KeyNormals = k.norms.ticks, k.norms.snapshot()
@@ -280,7 +281,7 @@ func (s *ruleState) restore(rs *RuleSnapshot) error {
 	}
 	s.peak, s.peakSet, s.ticks = rs.Peak, rs.PeakSet, rs.Ticks
 	if l := s.base; l != nil {
-		l.init, l.n, l.mean, l.vr = rs.BInit, rs.BN, rs.BMean, rs.BVar
+		l.init, l.n, l.mean, l.vr, l.people = rs.BInit, rs.BN, rs.BMean, rs.BVar, rs.BPeople
 	}
 	if k, ok := s.k.(perKeyLearned); ok {
 		if err := k.norms.restore(rs.BN, rs.KeyNormals); err != nil {
