@@ -781,7 +781,11 @@ func TestDefault_matchers(t *testing.T) {
 		{"POST", "/Identity/Account/Login", "", 200, false, true},
 		{"POST", "/admin/login/", "", 200, false, true},                // Django admin
 		{"POST", "/customer/account/loginPost/", "", 200, false, true}, // Magento
-		{"POST", "/blog/wp-login.php", "", 200, false, true},           // WordPress in a folder
+		{"POST", "/account/login", "", 200, false, true},               // Shopware 6, Shopify
+		{"POST", "/my-account/", "", 200, false, true},                 // WooCommerce
+		{"POST", "/de/my-account/", "", 200, false, true},
+		{"POST", "/my-account/edit-address/", "", 200, false, false},
+		{"POST", "/blog/wp-login.php", "", 200, false, true}, // WordPress in a folder
 		{"POST", "/blog/wp-login.php", "action=lostpassword", 200, false, false},
 		{"POST", "/api/login", "", 200, false, false}, // an API's success, not a form re-rendered
 		{"POST", "/api/login", "", 401, false, true},
