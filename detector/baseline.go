@@ -162,13 +162,16 @@ func (l *learned) learn(v float64, active bool, at, start time.Time) {
 		// time they took, not over the whole window.
 		v *= float64(l.window) / float64(elapsed)
 	}
-	// Nor is a value learned as people's while the evidence's share holds
+	// Nor is a value learned at all while the evidence's share holds
 	// (Baseline.ShareFloor: nearly every log-in post failing) where
-	// people's failures were learned without it: a sentinel started a
-	// minute before slow stuffing would otherwise learn its rate under the
-	// warm-up floor, at the warm-up's full weight, as the normal, and the
-	// threshold would keep ahead of it. Where the share holds from the
-	// start (see threshold), the values are people's.
+	// people's failures were learned without it, unless the rule is active
+	// or the value crosses (then it is learned as the threshold, as any
+	// attack's): a sentinel started a minute before slow stuffing would
+	// otherwise learn its rate under the warm-up floor, at the warm-up's
+	// full weight, as the normal, and the threshold would keep ahead of
+	// it; and stuffing under the threshold for hours would lift the normal
+	// it is judged by. Where the share holds from the start (see
+	// threshold), the values are people's.
 	evidenced := l.evidenced != nil && l.evidenced() && l.people
 	if l.evidenced != nil && l.ordinary != nil && l.ordinary() {
 		l.people = true // under warmup_share of 20 or more posts: people's
@@ -176,13 +179,11 @@ func (l *learned) learn(v float64, active bool, at, start time.Time) {
 	if !l.init {
 		// The first value learned, while an attack is under way (a sentinel
 		// started during one, a new fleet): the normal that the threshold
-		// the rule fired at stands for, not the attack's value — the
-		// warm-up floor's, not the share floor's, which would put a busy
-		// site's people over the threshold once the attack is over.
+		// the rule fired at stands for, not the attack's value.
 		x := v
 		if th, _, _ := l.threshold(at, start); !l.cfg.Down && l.cfg.Factor > 0 && !math.IsInf(th, 0) &&
 			(active || crosses(v, th, false, true)) {
-			x = max(th, l.cfg.WarmupFloor) / l.cfg.Factor
+			x = th / l.cfg.Factor
 		}
 		l.init, l.mean, l.n = true, x, 1
 		return
@@ -193,7 +194,10 @@ func (l *learned) learn(v float64, active bool, at, start time.Time) {
 	// would otherwise be learned at full weight, and its normal would climb
 	// with it and keep ahead of it.
 	th := l.level()
-	attack := (active || evidenced || crosses(v, th, l.cfg.Down, true)) && !math.IsInf(th, 0)
+	attack := (active || crosses(v, th, l.cfg.Down, true)) && !math.IsInf(th, 0)
+	if evidenced && !attack {
+		return
+	}
 	if attack {
 		x = th // even in warm-up: an attack then must not become the normal
 	}
@@ -313,9 +317,12 @@ func (c *attackClock) watch(rules []*ruleState) {
 }
 
 // note records, after r was evaluated at ns (or fired on an event at ns),
-// whether an attack is alerted.
+// whether an attack is alerted: a site-wide rate or distinct count that
+// looks up (a flood's, a spike's) is active. A share (5xx) or a per-key
+// rule (one client, one endpoint) says nothing of the site's volume, and
+// may fire for hours (a monitor probing a broken endpoint).
 func (c *attackClock) note(r *ruleState, ns int64) {
-	if r.state != stateInactive && !r.down() {
+	if r.state != stateInactive && !r.down() && !r.rule.PerKey && (r.rule.Type == Rate || r.rule.Type == Distinct) {
 		c.last = max(c.last, ns)
 	}
 }
@@ -326,11 +333,18 @@ func (c *attackClock) note(r *ruleState, ns int64) {
 const attackMargin = time.Minute
 
 // holds reports whether r, a rule that looks down, is to skip learning at
-// at: in its warm-up (or before it learned anything), while an attack is
-// alerted or its window still holds some of it. A nil c holds nothing.
+// at: in its warm-up (or, having learned nothing, up to attackHoldMax
+// warm-ups from its start, so that one that alerts without end cannot
+// keep a drop rule unready for good), while an attack is alerted or its
+// window still holds some of it. A nil c holds nothing.
 func (c *attackClock) holds(r *ruleState, at time.Time) bool {
 	if c == nil || c.last == 0 || at.UnixNano()-c.last >= int64(r.rule.Window+attackMargin) {
 		return false
 	}
-	return !r.base.init || at.Sub(r.start) < r.base.warmup()
+	elapsed, warmup := at.Sub(r.start), r.base.warmup()
+	return elapsed < warmup || !r.base.init && elapsed < attackHoldMax*warmup
 }
+
+// attackHoldMax bounds, in warm-ups, how long a drop rule that learned
+// nothing waits for the attacks to end.
+const attackHoldMax = 4

@@ -581,7 +581,7 @@ func TestEvidence(t *testing.T) {
 		slices.SortStableFunc(lines, func(a, b line) int { return cmp.Compare(a.at, b.at) })
 		var e parsers.Event
 		// The engine has read the log for a while before: a post in its
-		// first coldWindow is never cold.
+		// first coldGuard is never cold.
 		e.Time, e.ClientIP, e.Method = t0.Add(-coldWindow), []byte("192.0.2.1"), []byte("GET")
 		eng.Observe(&e)
 		for _, l := range lines {
@@ -1550,7 +1550,7 @@ func TestColdField(t *testing.T) {
 		e.Time, e.ClientIP, e.Method = t0.Add(at), []byte(ip), []byte(method)
 		eng.Observe(&e)
 	}
-	// Nothing is cold in the log's first coldWindow: the page loads
+	// Nothing is cold in the log's first coldGuard (waited here a coldWindow): the page loads
 	// before it were not read.
 	for i := range 5 {
 		send(time.Duration(i)*s, fmt.Sprintf("198.51.99.%d", i), "POST")

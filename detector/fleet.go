@@ -418,6 +418,9 @@ func (r *Remote) Restore(snaps []RuleSnapshot) ([]string, error) {
 		if err := s.restore(rs); err != nil {
 			return restored, fmt.Errorf("rule %s: %w", rs.Name, err)
 		}
+		if !s.since.IsZero() {
+			r.attack.note(s, s.since.UnixNano()) // restored active: an attack alerted, as the engine's restore notes
+		}
 		restored = append(restored, rs.Name)
 	}
 	return restored, nil

@@ -223,7 +223,7 @@ func TestFleet_evidence(t *testing.T) {
 				eng.Observe(&e)
 			}
 			// The engines have read their logs for a while: a post in their
-			// first coldWindow is never cold.
+			// first coldGuard is never cold.
 			for _, eng := range []*Engine{one, nodes[0], nodes[1]} {
 				observe(eng, line{-coldWindow, "192.0.2.1", "GET", 200})
 			}
@@ -368,6 +368,93 @@ func TestFleet_remoteDropAfterFlood(t *testing.T) {
 		if a, ok, err := remote.Evaluate("drop", at, Measure{Value: dv, Count: uint64(dv * 300)}); err != nil || ok {
 			t.Fatalf("drop at +%ds (%.3g/s): %+v, %v, %v: the flood taught the normal", i, dv, a, ok, err)
 		}
+	}
+}
+
+// TestFleet_remoteDropNotHeldForGood: an attack alerted without end does
+// not keep a drop rule unready: a share (a monitor probing a broken
+// endpoint keeps a 5xx rule firing) says nothing of the volume and holds
+// nothing, and a rate held active for hours holds a drop rule that
+// learned nothing for four of its warm-ups at most. Either way the log
+// stopping is then seen.
+func TestFleet_remoteDropNotHeldForGood(t *testing.T) {
+	any := NewEquals(LookupField("method"), []string{"GET", "POST"})
+	fivexx := &Range{Field: LookupField("status"), Ranges: []NumRange{{Min: 500, Max: 599}}}
+	share := Rule{Name: "share", Type: Ratio, Window: time.Minute, Match: any, Of: fivexx, Threshold: 0.5, MinEvents: 6, Fleet: true, Fingerprint: "s", Severity: alert.Critical}
+	rate := Rule{Name: "rate", Type: Rate, Window: time.Minute, Match: any, Threshold: 1, Fleet: true, Fingerprint: "r", Severity: alert.Warning}
+	drop := Rule{Name: "drop", Type: Rate, Window: 5 * time.Minute, Match: any, Fleet: true, Fingerprint: "d", Severity: alert.Critical,
+		Baseline: &Baseline{Down: true, Factor: 10, Floor: 1, Warmup: time.Hour, HalfLife: time.Hour}}
+	for _, tt := range []struct {
+		name    string
+		firing  Rule
+		m       Measure
+		stopsAt time.Duration // the log stops: the drop must fire by then plus its window
+	}{
+		{"a share firing without end", share, Measure{Value: 1, Count: 600, Hits: 600, Recent: 200}, 2 * time.Hour},
+		{"a rate firing without end", rate, Measure{Value: 10, Count: 600}, 5 * time.Hour},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			remote, err := NewRemote([]Rule{tt.firing, drop}, Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			fired := false
+			for i := 0; i < int((tt.stopsAt+10*time.Minute)/time.Second) && !fired; i += 3 {
+				at := t0.Add(time.Duration(i) * time.Second)
+				if _, _, err := remote.Evaluate(tt.firing.Name, at, tt.m); err != nil {
+					t.Fatal(err)
+				}
+				v := 10.0
+				if time.Duration(i)*time.Second >= tt.stopsAt {
+					v = 0
+				}
+				a, ok, err := remote.Evaluate("drop", at, Measure{Value: v, Count: uint64(v * 300)})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if ok && a.State == alert.Firing {
+					if time.Duration(i)*time.Second < tt.stopsAt {
+						t.Fatalf("the drop fired at +%ds, before the log stopped", i)
+					}
+					fired = true
+				}
+			}
+			if !fired {
+				t.Errorf("the log stopping at +%v: no drop alert (held for good)", tt.stopsAt)
+			}
+		})
+	}
+}
+
+// TestFleet_remoteStuffingUnderThreshold: hours of slow stuffing under the
+// threshold, nearly every log-in post failing, teach the normal nothing
+// (learned as the threshold they compounded, doubling every hour and a
+// half): a faster wave afterwards still fires at the share floor.
+func TestFleet_remoteStuffingUnderThreshold(t *testing.T) {
+	post := NewEquals(LookupField("method"), []string{"POST"})
+	rule := Rule{Name: "failures", Type: Rate, Window: time.Minute, Match: post, Fleet: true, Fingerprint: "f", Severity: alert.Warning,
+		Evidence: &Evidence{ShareOf: post, Share: 0.7},
+		Baseline: &Baseline{Factor: 5, Floor: 1, ShareFloor: 0.3, Warmup: 30 * time.Minute, WarmupFloor: 8, WarmupShare: 0.4, HalfLife: 6 * time.Hour}}
+	remote, err := NewRemote([]Rule{rule}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := t0
+	for range 41 * 60 { // people's: 0.05/s, 10% of the log-in posts
+		if a, ok, err := remote.Evaluate("failures", at, Measure{Value: 0.05, Count: 3, Of: 30}); err != nil || ok {
+			t.Fatalf("ordinary second: %+v, %v, %v", a, ok, err)
+		}
+		at = at.Add(time.Second)
+	}
+	for range 12 * 3600 { // 12 hours of 0.1/s, 24 of 25 posts failing
+		if a, ok, err := remote.Evaluate("failures", at, Measure{Value: 0.1, Count: 24, Of: 25}); err != nil || ok {
+			t.Fatalf("slow stuffing at %v: %+v, %v, %v", at, a, ok, err)
+		}
+		at = at.Add(time.Second)
+	}
+	a, ok, err := remote.Evaluate("failures", at, Measure{Value: 0.5, Count: 30, Of: 32})
+	if err != nil || !ok || a.State != alert.Firing || a.Threshold > 0.5 {
+		t.Errorf("0.5/s after 12 hours of slow stuffing: %+v, %v, %v; want firing at the share floor (the normal untaught)", a, ok, err)
 	}
 }
 

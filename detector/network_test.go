@@ -1,10 +1,12 @@
 package detector
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
 	"github.com/sentinel-dev/sentinel/alert"
+	"github.com/sentinel-dev/sentinel/parsers"
 )
 
 // TestAlert_network: a firing of a rule grouped by client_ip names the
@@ -47,6 +49,57 @@ func TestAlert_network(t *testing.T) {
 				if a.State == alert.Resolved && a.Network != nil {
 					t.Errorf("a resolution names %+v: only firings do", a.Network)
 				}
+			}
+		})
+	}
+}
+
+// TestAlert_networkOfShare: a share's alert names the network of its hits'
+// keys (who fails), as its keys are: an office /24 whose many log-ins
+// work is not named beside a spread attack's failures; a /24 whose
+// addresses fail is.
+func TestAlert_networkOfShare(t *testing.T) {
+	post := NewEquals(LookupField("method"), []string{"POST"})
+	failed := &Range{Field: LookupField("status"), Ranges: []NumRange{{401, 401}}}
+	r := Rule{Name: "share", Type: Ratio, GroupBy: ipField(), Window: 5 * time.Minute, Threshold: 0.5, MinEvents: 50,
+		Severity: alert.Warning, Match: post, Of: failed}
+	for _, tt := range []struct {
+		name string
+		bot  string // the failing addresses, %d for each try
+		want string
+	}{{"spread failures beside an office", "203.%d.7.9", ""}, {"one /24 failing", "192.0.2.%d", "192.0.2.0/24"}} {
+		t.Run(tt.name, func(t *testing.T) {
+			var got []alert.Alert
+			eng, err := NewEngine([]Rule{r}, Options{Emit: func(a alert.Alert) { got = append(got, a) }})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var e parsers.Event
+			send := func(at time.Duration, ip string, status int) {
+				e.Reset()
+				e.Time, e.ClientIP, e.Method, e.Status = t0.Add(at), []byte(ip), []byte("POST"), status
+				eng.Observe(&e)
+			}
+			for i := range 1500 { // the office's three addresses, 1 post in 20 failing
+				at := time.Duration(i) * 500 * time.Millisecond
+				status := 302
+				if i%20 == 0 {
+					status = 401
+				}
+				send(at, fmt.Sprintf("198.51.100.%d", i%3+1), status)
+				if at >= 5*time.Minute { // the bot's failures, one or two per address, 2 a second
+					send(at, fmt.Sprintf(tt.bot, i%250+1), 401)
+				}
+			}
+			eng.Flush()
+			if len(got) == 0 || got[0].State != alert.Firing {
+				t.Fatalf("alerts %+v, want the share firing", got)
+			}
+			switch n := got[0].Network; {
+			case tt.want == "" && n != nil:
+				t.Errorf("Network = %+v, want none (the office's log-ins work)", n)
+			case tt.want != "" && (n == nil || n.Net != tt.want):
+				t.Errorf("Network = %+v, want %s", n, tt.want)
 			}
 		})
 	}

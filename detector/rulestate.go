@@ -531,11 +531,19 @@ func (s *ruleState) alert(st alert.State, at time.Time, v, th float64) alert.Ale
 		if s.ev != nil && !r.PerKey {
 			s.ev.peopleLast(a.Keys)
 		}
-		if st == alert.Firing && !r.PerKey && r.GroupBy.Name == "client_ip" {
-			a.Network = s.w.dominantNet(s.onEvent)
-		}
 	}
 	s.k.fill(&a)
+	if st == alert.Firing && !r.PerKey && r.GroupBy != nil && r.GroupBy.Name == "client_ip" {
+		// The network its keys' events come from: for a share, its hits'
+		// keys (who fails), as the alert's keys are.
+		w, live := &s.w, s.onEvent
+		if rk, ok := s.k.(*ratio); ok {
+			w, live = rk.keyHits, false
+		}
+		if w != nil {
+			a.Network = w.dominantNet(live)
+		}
+	}
 	if s.distinct != nil {
 		a.DistinctOf = s.distinct.field.Name
 		a.Distinct = s.distinct.estimate()

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"errors"
+	"os"
 	"slices"
 	"sync"
 	"time"
@@ -54,16 +55,29 @@ type mergeInput struct {
 // sees no further event, no further input is opened, and those being
 // read are read to their end, unseen.
 func readMerged(ctx context.Context, inputs []Input, progress *source.Progress, emit func(*parsers.Event)) ([]*source.Stats, error) {
-	pending := make([]*mergeInput, len(inputs))
+	pending := make([]*mergeInput, 0, len(inputs))
+	var twice []*mergeInput // inputs naming a file named before: not read
+	var files []os.FileInfo
+	var fileOf []string
 	for i, in := range inputs {
 		m := &mergeInput{idx: i, in: in}
 		if progress != nil {
 			m.in.Options.Progress = progress
 		}
-		if in.Path != "-" { // standard input cannot be read twice: open it at once
+		// A regular file's first time is read ahead; standard input, a
+		// pipe or a FIFO (<(ssh web1 cat access.log)) cannot be read twice:
+		// opened at once.
+		if fi, err := os.Stat(in.Path); in.Path != "-" && err == nil && fi.Mode().IsRegular() {
+			if j := slices.IndexFunc(files, func(f os.FileInfo) bool { return os.SameFile(f, fi) }); j >= 0 {
+				// access.log* access.log: read once, not merged with itself.
+				m.st = &source.Stats{Name: in.Path, NotRead: "the same file as " + fileOf[j] + ", read once"}
+				twice = append(twice, m)
+				continue
+			}
+			files, fileOf = append(files, fi), append(fileOf, in.Path)
 			m.first, _ = source.FirstTime(in.Path, in.Options)
 		}
-		pending[i] = m
+		pending = append(pending, m)
 	}
 	// By first time; an input with none (unreadable, undated, standard
 	// input) first, so that it is opened at once.
@@ -124,6 +138,7 @@ func readMerged(ctx context.Context, inputs []Input, progress *source.Progress, 
 	}
 	wg.Wait()
 
+	opened = append(opened, twice...)
 	slices.SortFunc(opened, func(a, b *mergeInput) int { return cmp.Compare(a.idx, b.idx) })
 	stats := make([]*source.Stats, 0, len(opened))
 	var errs []error

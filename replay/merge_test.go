@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/sentinel-dev/sentinel/internal/benchlog"
@@ -177,5 +178,54 @@ func TestFeed_mergedCancel(t *testing.T) {
 	}
 	if len(stats) != 2 || stats[0].Lines+stats[1].Lines != int64(len(lines)) {
 		t.Errorf("stats = %+v, want both inputs read to their end", stats)
+	}
+}
+
+// TestFeed_mergedPipe: a FIFO (as <(ssh web1 cat access.log) gives) merged
+// with a file is read once, from its first line: its first time is not
+// read ahead, which would consume what it cannot give again.
+func TestFeed_mergedPipe(t *testing.T) {
+	lines := attackLines(t)
+	half := len(lines) / 2
+	dir := t.TempDir()
+	fifo := filepath.Join(dir, "web2.fifo")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		f, err := os.OpenFile(fifo, os.O_WRONLY, 0)
+		if err != nil {
+			return
+		}
+		defer f.Close()
+		for _, l := range lines[half:] {
+			f.Write(l)
+		}
+	}()
+	file := writeLog(t, dir, "web1.log", lines[:half])
+	n := 0
+	stats, err := Feed(context.Background(), observerFunc(func(*parsers.Event) { n++ }), []Input{{Path: fifo}, {Path: file}}, FeedOptions{Stages: OneStage})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n != len(lines) || len(stats) != 2 || stats[0].Malformed != 0 {
+		t.Errorf("%d events of %d lines, stats %+v: want every line once", n, len(lines), stats)
+	}
+}
+
+// TestFeed_mergedSameFileTwice: a file named twice (access.log*
+// access.log) is read once, the second naming reported, not merged with
+// itself.
+func TestFeed_mergedSameFileTwice(t *testing.T) {
+	lines := attackLines(t)
+	dir := t.TempDir()
+	p := writeLog(t, dir, "access.log", lines)
+	n := 0
+	stats, err := Feed(context.Background(), observerFunc(func(*parsers.Event) { n++ }), []Input{{Path: p}, {Path: filepath.Join(dir, ".", "access.log")}}, FeedOptions{Stages: OneStage})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n != len(lines) || len(stats) != 2 || stats[0].NotRead != "" || !strings.Contains(stats[1].NotRead, "the same file as") {
+		t.Errorf("%d events of %d lines, stats %+v %+v: want the file read once, its second naming not read", n, len(lines), stats[0], stats[1])
 	}
 }
