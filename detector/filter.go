@@ -5,6 +5,7 @@ import (
 	"net/netip"
 	"regexp"
 	"slices"
+	"sync"
 
 	"github.com/sentinel-dev/sentinel/parsers"
 )
@@ -251,10 +252,110 @@ func (c *Range) Match(ev *Event) bool {
 type CIDR struct {
 	Field    Field
 	Prefixes []netip.Prefix
+
+	// firsts is what a value's first octet (IPv4) or first 16 bits (IPv6)
+	// may be for a prefix to hold it, made once from Prefixes: most
+	// addresses are turned away on their first digits, unparsed
+	// (internal-clients asks every request).
+	firstsOnce sync.Once
+	firsts     *cidrFirsts
+}
+
+// mapped4 is the IPv4-mapped IPv6 addresses, ::ffff:a.b.c.d.
+var mapped4 = netip.MustParsePrefix("::ffff:0:0/96")
+
+// cidrFirsts is CIDR's quick refusal: the first octets of the IPv4
+// prefixes (and IPv4-mapped ones), the ranges of first 16 bits of the
+// IPv6 ones.
+type cidrFirsts struct {
+	v4 [256]bool
+	v6 [][2]uint16
+}
+
+func newCIDRFirsts(prefixes []netip.Prefix) *cidrFirsts {
+	f := &cidrFirsts{}
+	for _, p := range prefixes {
+		a := p.Addr()
+		if a.Is4() || a.Is4In6() && p.Bits() >= 96 {
+			bits := p.Bits()
+			if !a.Is4() {
+				bits -= 96
+			}
+			first := a.Unmap().As4()[0]
+			span := 1
+			if bits < 8 {
+				span = 1 << (8 - bits)
+			}
+			for o := int(first) &^ (span - 1); o < int(first)&^(span-1)+span; o++ {
+				f.v4[o] = true
+			}
+			// An IPv4-mapped address (::ffff:a.b.c.d, first hextet 0) is
+			// matched as the IPv4 one.
+			f.v6 = append(f.v6, [2]uint16{0, 0})
+			continue
+		}
+		b := a.As16()
+		lo := uint16(b[0])<<8 | uint16(b[1])
+		hi := lo
+		if bits := p.Bits(); bits < 16 {
+			lo &^= 1<<(16-bits) - 1
+			hi = lo | (1<<(16-bits) - 1)
+		}
+		f.v6 = append(f.v6, [2]uint16{lo, hi})
+		if p.Overlaps(mapped4) {
+			// A prefix that holds IPv4-mapped addresses (::/0,
+			// ::ffff:0:0/96): every IPv4 first octet may match.
+			for o := range f.v4 {
+				f.v4[o] = true
+			}
+		}
+	}
+	return f
+}
+
+// maybe reports whether v, an address or network as text, may lie in one
+// of the prefixes, from its first digits; false is certain. One pass over
+// at most five bytes: it is asked of every request.
+func (f *cidrFirsts) maybe(v []byte) bool {
+	dec, hex, digits := 0, 0, 0
+	for _, c := range v {
+		switch {
+		case c == '.':
+			return digits == 0 || digits > 3 || dec > 255 || f.v4[dec]
+		case c == ':':
+			return digits > 4 || f.v6Holds(uint16(hex))
+		case c >= '0' && c <= '9':
+			dec, hex = dec*10+int(c-'0'), hex<<4|int(c-'0')
+		case c >= 'a' && c <= 'f':
+			dec, hex = 1000, hex<<4|int(c-'a'+10)
+		case c >= 'A' && c <= 'F':
+			dec, hex = 1000, hex<<4|int(c-'A'+10)
+		default:
+			return true // not an address: the full parse refuses it
+		}
+		if digits++; digits > 4 {
+			return true
+		}
+	}
+	return true
+}
+
+// v6Holds reports whether an IPv6 prefix's first 16 bits may be h.
+func (f *cidrFirsts) v6Holds(h uint16) bool {
+	for _, r := range f.v6 {
+		if h >= r[0] && h <= r[1] {
+			return true
+		}
+	}
+	return false
 }
 
 // Match implements [Cond].
 func (c *CIDR) Match(ev *Event) bool {
+	c.firstsOnce.Do(func() { c.firsts = newCIDRFirsts(c.Prefixes) })
+	if !c.firsts.maybe(c.Field.get(ev)) {
+		return false
+	}
 	var a netip.Addr
 	var ok bool
 	if c.Field.Name == "client_ip" {
