@@ -80,14 +80,16 @@ func (l *learned) threshold(at, start time.Time) (th float64, ready bool, why st
 		return math.Inf(1), false, "warm-up: nothing learned yet"
 	}
 	th = l.level()
-	if b.Down && l.mean < b.Floor {
-		return th, false, fmt.Sprintf("baseline %.3g under the floor %.3g: too little traffic to miss", l.mean, b.Floor)
-	}
+	// In the warm-up, that is what keeps it from deciding (a drop rule's
+	// normal under its floor may yet climb past it as it learns).
 	if left := l.warmup() - at.Sub(start); left > 0 {
 		if floor {
 			return max(th, warmFloor), true, ""
 		}
 		return th, false, "warm-up: " + left.Round(time.Second).String() + " left"
+	}
+	if b.Down && l.mean < b.Floor {
+		return th, false, fmt.Sprintf("baseline %.3g under the floor %.3g: too little traffic to miss", l.mean, b.Floor)
 	}
 	return th, true, ""
 }
