@@ -402,10 +402,22 @@ func TestRule_ValidateWithBaseline(t *testing.T) {
 	}
 }
 
+// skipLongInShort skips a test that takes seconds on one goroutine under
+// -short: CI's race pass (-race -short) has nothing to find in it, and
+// ran it whole in the pass before without the race detector (each of
+// these took 1.4 to 2.4 s under it).
+func skipLongInShort(t *testing.T) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("long, on one goroutine: run without -short")
+	}
+}
+
 // TestBaseline_notTaughtByAnAttack: a two-minute flood on a quiet site
 // must not lift the normal of the drop rule (ordinary traffic afterwards
 // is no collapse), nor an outage lower the normal of the rise rule.
 func TestBaseline_notTaughtByAnAttack(t *testing.T) {
+	skipLongInShort(t)
 	s := time.Second
 	spike := Rule{Name: "spike", Type: Rate, Window: time.Minute, Baseline: &Baseline{Factor: 4, Floor: 5, Warmup: 30 * time.Minute, HalfLife: time.Hour}}
 	drop := Rule{Name: "drop", Type: Rate, Window: 5 * time.Minute, Baseline: &Baseline{Down: true, Factor: 10, Floor: 1, Warmup: time.Hour, HalfLife: time.Hour}}
@@ -488,6 +500,7 @@ func TestBaseline_notTaughtByAnAttack(t *testing.T) {
 // address at 8/s after the warm-up fires at the floor, and its alert
 // names it alone; the normals survive a snapshot.
 func TestPerKey_baseline(t *testing.T) {
+	skipLongInShort(t)
 	s := time.Second
 	ip := ipField()
 	r := Rule{Name: "client", Type: Rate, Window: time.Minute, PerKey: true, GroupBy: ip,
@@ -546,6 +559,7 @@ func TestPerKey_baseline(t *testing.T) {
 // against their own thresholds, as they are for firing (the fifth
 // independent check's 300 req/s site: 20 minutes, its NAT at 4.8/s).
 func TestPerKey_resolvesUnderBusyKey(t *testing.T) {
+	skipLongInShort(t)
 	ip := ipField()
 	r := Rule{Name: "client", Type: Rate, Window: time.Minute, PerKey: true, GroupBy: ip, Clear: 0.8,
 		Baseline: &Baseline{Factor: 4, Floor: 5, Warmup: 30 * time.Minute, HalfLife: 24 * time.Hour}, Fingerprint: "v1"}
@@ -564,6 +578,7 @@ func TestPerKey_resolvesUnderBusyKey(t *testing.T) {
 // TestEvidence: volume alone is the rule's severity; signs of a bot make
 // the alert critical and say so.
 func TestEvidence(t *testing.T) {
+	skipLongInShort(t)
 	s := time.Second
 	post := NewEquals(LookupField("method"), []string{"POST"})
 	type line struct {
@@ -1271,6 +1286,7 @@ func TestCrawler(t *testing.T) {
 // errors stays low fires, naming the endpoint; the whole site's ratio does
 // not; a path with too few requests does not count.
 func TestRatio_perKey(t *testing.T) {
+	skipLongInShort(t)
 	path := LookupField("path")
 	fivexx := &Range{Field: LookupField("status"), Ranges: []NumRange{{500, 599}}}
 	perPath := Rule{Name: "path-5xx", Type: Ratio, Of: fivexx, Window: time.Minute, Threshold: 0.5, MinEvents: 20, PerKey: true, GroupBy: &path}
@@ -1699,6 +1715,7 @@ func TestRound(t *testing.T) {
 // decade gives, on random values of every size and on the values next to
 // each power of ten, where the two ways could disagree.
 func TestRound_sameAsLog10(t *testing.T) {
+	skipLongInShort(t)
 	byLog := func(v float64) float64 {
 		if math.IsInf(v, 0) || math.IsNaN(v) {
 			return v

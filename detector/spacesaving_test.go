@@ -363,6 +363,7 @@ func TestSpaceSaving_Top(t *testing.T) {
 // builds its count order when it fills evicts exactly the keys that one
 // keeping the order at every Add evicts, on random streams.
 func TestSpaceSaving_settle(t *testing.T) {
+	skipLongInShort(t)
 	rng := rand.New(rand.NewPCG(5, 6))
 	for _, capacity := range []int{1, 2, 3, 8, 64} {
 		for _, keys := range []int{2, capacity, 2 * capacity, 50 * capacity} {

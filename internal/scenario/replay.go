@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"runtime"
 	"strings"
 	"time"
 )
@@ -55,6 +56,27 @@ type Replayer struct {
 	// the replay as it is generated. 0 means maxFileLines; below 0, every
 	// log is piped.
 	MaxFileLines int
+	// Procs is each replay's GOMAXPROCS; 0 leaves Go's default (every
+	// core, so that a replay parses on a second one). Run and Parity,
+	// which keep every core busy with a replay each, set 1 where it is
+	// 0 (see oneCoreEach).
+	Procs int
+}
+
+// oneCoreEach returns rp, or a copy of it with Procs 1 where parallel
+// replays keep every core busy and rp leaves Procs to Go: a replay on
+// two cores hands its batches from the parsing goroutine to the engine's,
+// which costs CPU that only pays where a core is idle. The pinned matrix
+// at two replays on two cores: 143 s of CPU with two each, 112 s with
+// one (the same alerts: a replay's output is the same on one core or
+// two, cmd/sentinel's TestReplay_twoCores).
+func oneCoreEach(rp *Replayer, parallel int) *Replayer {
+	if rp.Procs != 0 || parallel < runtime.NumCPU() {
+		return rp
+	}
+	one := *rp
+	one.Procs = 1
+	return &one
 }
 
 // Result is what replaying one scenario gave.
@@ -134,6 +156,9 @@ func (rp *Replayer) Run(ctx context.Context, sc *Scenario) (*Result, error) {
 		res.input = "-"
 	}
 	cmd := exec.CommandContext(ctx, rp.Binary, append(args, res.input)...)
+	if rp.Procs > 0 {
+		cmd.Env = append(os.Environ(), fmt.Sprintf("GOMAXPROCS=%d", rp.Procs))
+	}
 	var stdin io.WriteCloser
 	if res.input == "-" {
 		var err error

@@ -32,6 +32,7 @@ func Matrix(rows []*Row, sizes []float64) []*Cell {
 // time, and judges it. done, when set, is called after each cell (from
 // one goroutine at a time). It stops at the first error.
 func Run(ctx context.Context, rp *Replayer, cells []*Cell, m Mode, parallel int, done func(*Cell)) error {
+	rp = oneCoreEach(rp, parallel)
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	work := make(chan *Cell)
