@@ -133,3 +133,75 @@ func span(v []byte) (uintptr, uintptr) {
 	p := uintptr(unsafe.Pointer(unsafe.SliceData(v)))
 	return p, p + uintptr(len(v))
 }
+
+// A filler copies a reading goroutine's events into batches taken from
+// free, and hands each full one on to full, until quit is closed: the
+// producing half of a staged replay (feedStaged) and of each merged
+// input's reader (mergeInput.read). The consumer empties a batch and
+// gives it back to free.
+type filler struct {
+	full    chan<- *batch
+	free    <-chan *batch
+	quit    <-chan struct{}
+	b       *batch
+	stopped bool
+	// taken, when set, is told of each batch taken from free, with
+	// whether the consumer was behind (had not taken the batch before)
+	// when it was.
+	taken func(b *batch, behind bool)
+}
+
+// newFiller takes its first batch from free.
+func newFiller(full chan<- *batch, free <-chan *batch, quit <-chan struct{}, taken func(*batch, bool)) *filler {
+	f := &filler{full: full, free: free, quit: quit, taken: taken, b: <-free}
+	if taken != nil {
+		taken(f.b, false)
+	}
+	return f
+}
+
+// add copies ev into the current batch, sending it and taking the next
+// when it is full, and returns the batch holding the copy (its last
+// event); nil once quit is closed.
+func (f *filler) add(ev *parsers.Event) *batch {
+	if f.stopped {
+		return nil
+	}
+	if !f.b.add(ev) {
+		if f.stopped = !f.send(); f.stopped {
+			return nil
+		}
+		f.b.add(ev) // an empty batch takes any event
+	}
+	return f.b
+}
+
+// send hands the current batch on and takes the next.
+func (f *filler) send() bool {
+	behind := len(f.full) > 0
+	select {
+	case f.full <- f.b:
+	case <-f.quit:
+		return false
+	}
+	select {
+	case f.b = <-f.free:
+	case <-f.quit:
+		return false
+	}
+	if f.taken != nil {
+		f.taken(f.b, behind)
+	}
+	return true
+}
+
+// flush hands on what the current batch holds, at the end of the input.
+func (f *filler) flush() {
+	if f.stopped || f.b.n == 0 {
+		return
+	}
+	select {
+	case f.full <- f.b:
+	case <-f.quit:
+	}
+}

@@ -150,51 +150,19 @@ func feedStaged(ctx context.Context, obs Observer, inputs []Input, progress *sou
 	)
 	go func() { // ends once it closed full; the loop below waits for that
 		defer close(full)
-		// prepares says whether the next batch's events are prepared.
-		prepares := func(behind bool) bool { return prep != nil && (behind || when == prepareAlways) }
-		b := <-free
-		b.prepare = prepares(false)
-		send := func() bool {
-			// The engine is behind when it has not taken the last batch
-			// yet: this goroutine then has time to prepare the next one's
-			// events. When it keeps up, preparing would only make it
-			// wait for this goroutine.
-			behind := len(full) > 0
-			select {
-			case full <- b:
-			case <-done:
-				return false
-			}
-			select {
-			case b = <-free:
-				b.prepare = prepares(behind)
-				return true
-			case <-done:
-				return false
-			}
-		}
-		stopped := false
-		emit := func(ev *parsers.Event) {
-			if stopped {
-				return
-			}
-			if !b.add(ev) {
-				if stopped = !send(); stopped {
-					return
-				}
-				b.add(ev) // an empty batch takes any event
-			}
-			if b.prepare {
+		// The engine is behind when it has not taken the last batch yet:
+		// this goroutine then has time to prepare the next one's events.
+		// When it keeps up, preparing would only make it wait for this
+		// goroutine.
+		f := newFiller(full, free, done, func(b *batch, behind bool) {
+			b.prepare = prep != nil && (behind || when == prepareAlways)
+		})
+		stats, readErr = readAll(ctx, inputs, progress, func(ev *parsers.Event) {
+			if b := f.add(ev); b != nil && b.prepare {
 				prep.Prepare(&b.events[b.n-1], &b.prepared[b.n-1]) // the copy, which the engine reads
 			}
-		}
-		stats, readErr = readAll(ctx, inputs, progress, emit)
-		if !stopped && b.n > 0 {
-			select {
-			case full <- b:
-			case <-done:
-			}
-		}
+		})
+		f.flush()
 	}()
 	for b := range full {
 		switch {

@@ -159,38 +159,9 @@ func readMerged(ctx context.Context, inputs []Input, progress *source.Progress, 
 func (m *mergeInput) read(quit <-chan struct{}, wg *sync.WaitGroup) {
 	defer wg.Done()
 	defer close(m.full)
-	b := <-m.free
-	gone := false
-	send := func() bool {
-		select {
-		case m.full <- b:
-		case <-quit:
-			return false
-		}
-		select {
-		case b = <-m.free:
-			return true
-		case <-quit:
-			return false
-		}
-	}
-	m.st, m.err = source.Read(m.in.Path, m.in.Options, func(ev *parsers.Event) {
-		if gone {
-			return
-		}
-		if !b.add(ev) {
-			if gone = !send(); gone {
-				return
-			}
-			b.add(ev) // an empty batch takes any event
-		}
-	})
-	if !gone && b.n > 0 {
-		select {
-		case m.full <- b:
-		case <-quit:
-		}
-	}
+	f := newFiller(m.full, m.free, quit, nil)
+	m.st, m.err = source.Read(m.in.Path, m.in.Options, func(ev *parsers.Event) { f.add(ev) })
+	f.flush()
 }
 
 // next moves to the input's next batch, handing the last one back, and
