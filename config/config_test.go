@@ -1228,16 +1228,10 @@ func TestDefault_loginSurge(t *testing.T) {
 		var firing []alert.Alert
 		e := firingEngine(t, c, c.Rules, &firing)
 		n := 0
-		send := func(at time.Duration, method, path string, status int, addr string) {
-			ev := event(method, path, "", status, addr, "Mozilla/5.0 (X11; Linux x86_64)")
-			ev.Time = start.Add(at)
-			e.Observe(ev)
-		}
+		send := sender(e, start)
 		for at := time.Duration(0); at < time.Hour; at += 100 * time.Millisecond {
 			if at%(2*time.Second) == 0 { // a person: the form, then the post
-				addr := fmt.Sprintf("10.1.%d.%d", n>>8&255, n&255)
-				send(at, "GET", "/login", 200, addr)
-				send(at+50*time.Millisecond, "POST", "/login", 302, addr)
+				logIn(send, at, 50*time.Millisecond, n, 302)
 				n++
 			} else {
 				send(at, "GET", "/dashboard", 200, fmt.Sprintf("10.2.0.%d", int(at/time.Second)%200+1))
@@ -1275,23 +1269,21 @@ func TestDefault_slowStuffingSmallSite(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			var firing []alert.Alert
 			e := firingEngine(t, c, c.Rules, &firing)
+			direct := sender(e, start)
 			send := func(at time.Duration, method, path string, status int, addr string) {
 				if tt.proxy {
 					addr = "10.0.0.2"
 				}
-				ev := event(method, path, "", status, addr, "Mozilla/5.0 (X11; Linux x86_64)")
-				ev.Time = start.Add(at)
-				e.Observe(ev)
+				direct(at, method, path, status, addr)
 			}
 			n, tries := 0, 0
 			for at := time.Duration(0); at < wave+15*time.Minute; at += time.Second {
 				if at%(45*time.Second) == 0 {
-					addr, status := fmt.Sprintf("10.1.%d.%d", n>>8&255, n&255), 302
+					status := 302
 					if n%4 == 0 {
 						status = 200 // the form again: a mistyped password
 					}
-					send(at, "GET", "/login", 200, addr)
-					send(at+2*time.Second, "POST", "/login", status, addr)
+					logIn(send, at, 2*time.Second, n, status)
 					n++
 				} else if at%(5*time.Second) == 0 {
 					send(at, "GET", "/dashboard", 200, fmt.Sprintf("10.2.0.%d", int(at/time.Second)%50+1))
@@ -1351,22 +1343,17 @@ func TestDefault_coldStartStuffing(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			var firing []alert.Alert
 			e := firingEngine(t, c, c.Rules, &firing)
-			send := func(at time.Duration, method, path string, status int, addr string) {
-				ev := event(method, path, "", status, addr, "Mozilla/5.0 (X11; Linux x86_64)")
-				ev.Time = start.Add(at)
-				e.Observe(ev)
-			}
+			send := sender(e, start)
 			attack, end := tt.history, tt.history+10*time.Minute
 			n, tries := 0, 0
 			for at := time.Duration(0); at < end+40*time.Minute; at += 100 * time.Millisecond {
 				switch {
 				case at%(1500*time.Millisecond) == 0:
-					addr, status := fmt.Sprintf("10.1.%d.%d", n>>8&255, n&255), 302
+					status := 302
 					if n%10 < 3 || tt.json {
 						status = 200 // the form again: a mistyped password
 					}
-					send(at, "GET", "/login", 200, addr)
-					send(at+3*time.Second, "POST", "/login", status, addr)
+					logIn(send, at, 3*time.Second, n, status)
 					n++
 				case at%(500*time.Millisecond) == 0:
 					send(at, "GET", "/dashboard", 200, fmt.Sprintf("10.2.0.%d", int(at/time.Second)%50+1))
@@ -1469,20 +1456,15 @@ func TestDefault_loginFailureDrip(t *testing.T) {
 	for _, dripping := range []bool{false, true} {
 		var firing []alert.Alert
 		e := firingEngine(t, c, c.Rules, &firing)
-		send := func(at time.Duration, method, path string, status int, addr string) {
-			ev := event(method, path, "", status, addr, "Mozilla/5.0 (X11; Linux x86_64)")
-			ev.Time = start.Add(at)
-			e.Observe(ev)
-		}
+		send := sender(e, start)
 		n, tries := 0, 0
 		for at := time.Duration(0); at < drip+30*time.Minute; at += time.Second {
 			if at%(5*time.Second) == 0 {
-				addr, status := fmt.Sprintf("10.1.%d.%d", n>>8&255, n&255), 302
+				status := 302
 				if n%10 < 3 {
 					status = 200 // the form again: a mistyped password
 				}
-				send(at, "GET", "/login", 200, addr)
-				send(at+4*time.Second, "POST", "/login", status, addr)
+				logIn(send, at, 4*time.Second, n, status)
 				n++
 			}
 			if at%time.Second == 0 {
@@ -1855,6 +1837,14 @@ func sender(e *detector.Engine, start time.Time) func(at time.Duration, method, 
 		ev.Time = start.Add(at)
 		e.Observe(ev)
 	}
+}
+
+// logIn sends person n's log-in at at: the form's page from their own
+// address, and its post wait later, answered status.
+func logIn(send func(at time.Duration, method, path string, status int, addr string), at, wait time.Duration, n, status int) {
+	addr := fmt.Sprintf("10.1.%d.%d", n>>8&255, n&255)
+	send(at, "GET", "/login", 200, addr)
+	send(at+wait, "POST", "/login", status, addr)
 }
 
 // browse sends, at second at, a small site's page view every 5 s from
