@@ -95,8 +95,11 @@ func (e *Event) isWarm() bool {
 // pauseMin of its visit's first page (visits.hasty), asked once per event.
 func (e *Event) isHasty() bool {
 	if !e.hastyDone {
-		// In the engine's first coldWindow the visits that began before it
-		// are unknown (as the warm set's pages are): nothing is hasty.
+		// In the engine's first coldWindow nothing is hasty: a visit's
+		// first page is the first after none for coldWindow, which takes
+		// that long to tell (a visit begun before the log would look begun
+		// at its next page). Coldness needs less (coldGuard, 2 minutes: a
+		// person posts within that of the form's page).
 		e.hastyDone = true
 		e.hastyIs = e.warm.visits != nil && len(e.ClientIP) > 0 && e.ns-e.warm.first >= int64(coldWindow) && e.warm.visits.hasty(e)
 	}
