@@ -1930,9 +1930,10 @@ func TestNotices_proxyLeftOut(t *testing.T) {
 	}
 }
 
-// TestNotices_cdnLeftOut: a site behind Cloudflare whose log has the
-// edges' addresses (a dozen, sharing the traffic unevenly) gets the proxy
-// notice naming Cloudflare, and a per-client rule leaves the edges out:
+// TestNotices_cdnLeftOut: a site behind Cloudflare (or Fastly) whose log
+// has the edges' addresses (a dozen, sharing the traffic unevenly) gets
+// the proxy notice naming the CDN, and a per-client rule leaves the edges
+// out:
 // one edge's busy minute is no flood. On a site not behind it, an address
 // of Cloudflare's (a bot on its Workers) flooding is a flood.
 func TestNotices_cdnLeftOut(t *testing.T) {
@@ -1977,6 +1978,28 @@ func TestNotices_cdnLeftOut(t *testing.T) {
 	})
 	if len(notices) != 1 || !strings.HasPrefix(notices[0].Text, "Cloudflare's edges sent ") || len(fired) != 0 {
 		t.Errorf("behind Cloudflare: notices %+v, firings %v; want the Cloudflare notice and none", notices, fired)
+	}
+	// Behind Fastly: its notice, its header; and on that site a Cloudflare
+	// address is no edge of its own (its flood fires).
+	fastly := []string{"151.101.2.133", "151.101.66.10", "199.232.18.4", "146.75.33.7", "167.82.4.19", "23.235.40.9",
+		"185.31.18.2", "157.52.70.14", "2a04:4e42:600::313", "140.248.70.3", "172.111.66.5", "199.27.73.8"}
+	notices, fired = run(func(i int) string {
+		if busy(i) {
+			return fastly[0]
+		}
+		return fastly[i%len(fastly)]
+	})
+	if len(notices) != 1 || !strings.HasPrefix(notices[0].Text, "Fastly's edges sent ") || !strings.Contains(notices[0].Text, "real_ip_header Fastly-Client-IP") || len(fired) != 0 {
+		t.Errorf("behind Fastly: notices %+v, firings %v; want the Fastly notice and none", notices, fired)
+	}
+	notices, fired = run(func(i int) string {
+		if busy(i) {
+			return edges[0]
+		}
+		return fastly[i%len(fastly)]
+	})
+	if len(notices) != 1 || len(fired) == 0 || fired[0].Keys[0].Key != edges[0] {
+		t.Errorf("behind Fastly, a Cloudflare address busy: notices %+v, firings %v; want the Fastly notice and its flood", notices, fired)
 	}
 	// The same traffic from a dozen addresses of no CDN: that minute is
 	// the first address's flood (the test's check on itself).

@@ -72,13 +72,13 @@ type proxyWatch struct {
 	period int64 // current period number
 	events uint64
 	top    *SpaceSaving
-	seen   uint64   // requests with a client address, for the sampling
-	raw    uint64   // requests with a client address in this period
-	step   uint64   // this period looks at one request in step
-	lead   []byte   // the busiest client after the period's first 100 sampled requests
-	agents []uint64 // hashes of its user agents, up to proxyAgents
-	agent  bool     // one of its requests carried a user agent
-	cdn    uint64   // sampled requests from a CDN's edges (cdnNets)
+	seen   uint64            // requests with a client address, for the sampling
+	raw    uint64            // requests with a client address in this period
+	step   uint64            // this period looks at one request in step
+	lead   []byte            // the busiest client after the period's first 100 sampled requests
+	agents []uint64          // hashes of its user agents, up to proxyAgents
+	agent  bool              // one of its requests carried a user agent
+	cdn    [len(cdns)]uint64 // sampled requests from each CDN's edges (cdns)
 	done   bool
 	rules  []string
 	// first: the period began within proxyPeriod of the log's first
@@ -122,7 +122,7 @@ type notices struct {
 }
 
 func newNotices(rules []*ruleState, emit func(Notice)) *notices {
-	n := &notices{emit: emit}
+	n := &notices{emit: emit, front: frontKeys{cdn: -1}}
 	byField := map[string]*fieldWatch{}
 	use := func(f *Field, rule string) {
 		if f == nil || f.Name == "" {
@@ -209,7 +209,7 @@ func (p *proxyWatch) observe(ev *Event, n *notices) {
 		if p.period != math.MinInt64 && p.raw < proxyLead*proxySample {
 			p.step = 1
 		}
-		p.period, p.events, p.raw, p.lead, p.agents, p.agent, p.cdn = period, 0, 0, p.lead[:0], p.agents[:0], false, 0
+		p.period, p.events, p.raw, p.lead, p.agents, p.agent, p.cdn = period, 0, 0, p.lead[:0], p.agents[:0], false, [len(cdns)]uint64{}
 		p.top.Reset()
 	}
 	ip := ev.ClientIP
@@ -221,8 +221,10 @@ func (p *proxyWatch) observe(ev *Event, n *notices) {
 		return
 	}
 	p.events++
-	if addr, ok := ev.clientAddr(); ok && inCDN(addr) {
-		p.cdn++
+	if addr, ok := ev.clientAddr(); ok {
+		if i := cdnOf(addr); i >= 0 {
+			p.cdn[i]++
+		}
 	}
 	p.top.addHashed(ip, uint32(ev.clientIPHash()))
 	if p.events == p.leadAt() {
@@ -247,6 +249,17 @@ func (p *proxyWatch) observe(ev *Event, n *notices) {
 	}
 }
 
+// cdnInFront returns the index in cdns of the CDN whose edges sent
+// proxyShare of the period's sampled requests; -1 for none.
+func (p *proxyWatch) cdnInFront() int {
+	for i, n := range p.cdn {
+		if p.events > 0 && float64(n) >= proxyShare*float64(p.events) {
+			return i
+		}
+	}
+	return -1
+}
+
 // verdict gives the proxy notice, and reports whether it did, when the
 // stretch so far makes the leading address a proxy.
 func (p *proxyWatch) verdict(at time.Time, n *notices) bool {
@@ -259,15 +272,15 @@ func (p *proxyWatch) verdict(at time.Time, n *notices) bool {
 	if p.step == 1 {
 		least = proxySmallMin
 	}
-	if p.events >= least && float64(p.cdn) >= proxyShare*float64(p.events) {
+	if c := p.cdnInFront(); p.events >= least && c >= 0 {
 		// A CDN's edges, a few dozen addresses, carry the traffic.
-		p.done, n.front.cdn = true, true
-		over := p.over(at)
+		p.done, n.front.cdn = true, c
+		over, name, header := p.over(at), cdns[c].name, cdns[c].header
 		n.add(Notice{Time: at, Kind: "proxy", Field: "client_ip", Rules: p.rules,
 			Text: fmt.Sprintf("%s's edges sent %d%% of about %s requests in %s: %s in front, and the log has its addresses, not the visitors'? "+
 				"Rules counting per client or per address (%s) see a few dozen clients, and those that learn each client's normal now leave %s's addresses out; "+
-				"log the visitor's address (nginx: set_real_ip_from for each of %s's ranges and real_ip_header CF-Connecting-IP; Apache: mod_remoteip with RemoteIPHeader CF-Connecting-IP)",
-				cdnName, p.cdn*100/p.events, alert.Thousands(p.events*p.step), over, cdnName, strings.Join(p.rules, ", "), cdnName, cdnName)})
+				"log the visitor's address (nginx: set_real_ip_from for each of %s's ranges and real_ip_header %s; Apache: mod_remoteip with RemoteIPHeader %s)",
+				name, p.cdn[c]*100/p.events, alert.Thousands(p.events*p.step), over, name, strings.Join(p.rules, ", "), name, name, header, header)})
 		return true
 	}
 	if p.events < least || len(p.lead) == 0 || !relays {
@@ -352,13 +365,13 @@ func (n *notices) add(x Notice) {
 }
 
 // frontKeys is what stands in front of a site, once the proxy notice
-// says so: a proxy's address, or a CDN's edges (cdnNets).
+// says so: a proxy's address, or a CDN's edges (cdns).
 type frontKeys struct {
 	key string // the proxy's address; "" for none
-	cdn bool   // the CDN's edges
+	cdn int    // the CDN's index in cdns, whose edges are in front; -1 for none
 }
 
 // has reports whether key, a client_ip value, is in front: no client.
 func (f *frontKeys) has(key []byte) bool {
-	return f != nil && (f.key != "" && string(key) == f.key || f.cdn && cdnKey(key))
+	return f != nil && (f.key != "" && string(key) == f.key || f.cdn >= 0 && cdnKey(key, f.cdn))
 }
