@@ -135,10 +135,15 @@ type RuleStats struct {
 // time, and [Engine.Advance] applies the wall-clock ticks of live mode.
 // An Engine is not safe for concurrent use; one goroutine owns it.
 type Engine struct {
-	opts      Options
-	attack    attackClock // when a rule looking up was last active, for the drop rules' warm-up
-	res       int64       // bucket width in ns
-	rules     []*ruleState
+	opts   Options
+	attack attackClock // when a rule looking up was last active, for the drop rules' warm-up
+	res    int64       // bucket width in ns
+	rules  []*ruleState
+	// order is the rules' evaluation order at a boundary: the config's,
+	// with those that look down last, so that an attack alerted at a
+	// boundary holds a drop rule's learning at that boundary already
+	// (see [attackClock]), wherever the config lists it.
+	order     []int
 	started   bool
 	cur       int64 // bucket number of the newest event time
 	watermark time.Time
@@ -228,6 +233,13 @@ func NewEngine(rules []Rule, opts Options) (*Engine, error) {
 		return nil, errors.Join(errs...)
 	}
 	e.attack.watch(e.rules)
+	for _, down := range []bool{false, true} {
+		for i, r := range e.rules {
+			if r.down() == down {
+				e.order = append(e.order, i)
+			}
+		}
+	}
 	shared, cold := 0, false
 	for _, r := range e.rules {
 		conds := []Cond{r.rule.Match, r.rule.Of}
@@ -548,7 +560,10 @@ func (e *Engine) Flush() {
 	}
 	e.sync()
 	// Rules with wide buckets end theirs later; evaluate in time order.
-	order := slices.Clone(e.rules)
+	order := make([]*ruleState, 0, len(e.rules))
+	for _, i := range e.order {
+		order = append(order, e.rules[i])
+	}
 	end := func(r *ruleState) int64 { return (r.w.bucketOf(e.cur) + 1) * r.w.width }
 	slices.SortStableFunc(order, func(a, b *ruleState) int { return cmp.Compare(end(a), end(b)) })
 	for _, r := range order {
@@ -616,7 +631,8 @@ func (e *Engine) advanceTo(n int64) {
 			b = n
 		}
 		at := time.Unix(0, b*e.res).UTC()
-		for i, r := range e.rules {
+		for _, i := range e.order {
+			r := e.rules[i]
 			if !r.tick(b) {
 				r.open(r.w.bucketOf(b)) // after a jump over an idle gap
 				continue

@@ -1,6 +1,7 @@
 package fleet
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -228,6 +229,7 @@ func (e *evaluator) start(ctx context.Context, rdb *redis.Client, r role, gen in
 	if err != nil {
 		return err
 	}
+	rules = evaluationOrder(rules)
 	tctx, cancel := context.WithTimeout(ctx, 2*n.opts.Timeout)
 	defer cancel()
 	raw, err := rdb.Get(tctx, n.keys.state()).Bytes()
@@ -764,4 +766,20 @@ func (e *evaluator) commit(ctx context.Context, rdb *redis.Client) error {
 	}
 	n.mu.Unlock()
 	return nil
+}
+
+// evaluationOrder returns rules in the order they are evaluated at each
+// boundary: the config's, those that look down (drop rules) last, so
+// that an attack alerted at a boundary holds a drop rule's learning at
+// that boundary already, as in the engine (detector's attackClock).
+func evaluationOrder(rules []*fleetRule) []*fleetRule {
+	down := func(r *fleetRule) int {
+		if b := r.rule.Baseline; b != nil && b.Down {
+			return 1
+		}
+		return 0
+	}
+	out := slices.Clone(rules)
+	slices.SortStableFunc(out, func(a, b *fleetRule) int { return cmp.Compare(down(a), down(b)) })
+	return out
 }
