@@ -1979,7 +1979,8 @@ func TestNotices_cdnLeftOut(t *testing.T) {
 	if len(notices) != 1 || !strings.HasPrefix(notices[0].Text, "Cloudflare's edges sent ") || len(fired) != 0 {
 		t.Errorf("behind Cloudflare: notices %+v, firings %v; want the Cloudflare notice and none", notices, fired)
 	}
-	// Behind Fastly: its notice, its header; and on that site a Cloudflare
+	// Behind Fastly: its notice, with the forwarded address (Fastly passes
+	// a client's own Fastly-Client-IP on); and on that site a Cloudflare
 	// address is no edge of its own (its flood fires).
 	fastly := []string{"151.101.2.133", "151.101.66.10", "199.232.18.4", "146.75.33.7", "167.82.4.19", "23.235.40.9",
 		"185.31.18.2", "157.52.70.14", "2a04:4e42:600::313", "140.248.70.3", "172.111.66.5", "199.27.73.8"}
@@ -1989,7 +1990,7 @@ func TestNotices_cdnLeftOut(t *testing.T) {
 		}
 		return fastly[i%len(fastly)]
 	})
-	if len(notices) != 1 || !strings.HasPrefix(notices[0].Text, "Fastly's edges sent ") || !strings.Contains(notices[0].Text, "real_ip_header Fastly-Client-IP") || len(fired) != 0 {
+	if len(notices) != 1 || !strings.HasPrefix(notices[0].Text, "Fastly's edges sent ") || !strings.Contains(notices[0].Text, "real_ip_header X-Forwarded-For and real_ip_recursive on") || len(fired) != 0 {
 		t.Errorf("behind Fastly: notices %+v, firings %v; want the Fastly notice and none", notices, fired)
 	}
 	notices, fired = run(func(i int) string {

@@ -122,7 +122,7 @@ type notices struct {
 }
 
 func newNotices(rules []*ruleState, emit func(Notice)) *notices {
-	n := &notices{emit: emit, front: frontKeys{cdn: -1}}
+	n := &notices{emit: emit}
 	byField := map[string]*fieldWatch{}
 	use := func(f *Field, rule string) {
 		if f == nil || f.Name == "" {
@@ -274,13 +274,13 @@ func (p *proxyWatch) verdict(at time.Time, n *notices) bool {
 	}
 	if c := p.cdnInFront(); p.events >= least && c >= 0 {
 		// A CDN's edges, a few dozen addresses, carry the traffic.
-		p.done, n.front.cdn = true, c
-		over, name, header := p.over(at), cdns[c].name, cdns[c].header
+		p.done, n.front.cdn = true, &cdns[c]
+		over, name := p.over(at), cdns[c].name
 		n.add(Notice{Time: at, Kind: "proxy", Field: "client_ip", Rules: p.rules,
 			Text: fmt.Sprintf("%s's edges sent %d%% of about %s requests in %s: %s in front, and the log has its addresses, not the visitors'? "+
 				"Rules counting per client or per address (%s) see a few dozen clients, and those that learn each client's normal now leave %s's addresses out; "+
-				"log the visitor's address (nginx: set_real_ip_from for each of %s's ranges and real_ip_header %s; Apache: mod_remoteip with RemoteIPHeader %s)",
-				name, p.cdn[c]*100/p.events, alert.Thousands(p.events*p.step), over, name, strings.Join(p.rules, ", "), name, name, header, header)})
+				"log the visitor's address (%s)",
+				name, p.cdn[c]*100/p.events, alert.Thousands(p.events*p.step), over, name, strings.Join(p.rules, ", "), name, cdns[c].fix)})
 		return true
 	}
 	if p.events < least || len(p.lead) == 0 || !relays {
@@ -368,10 +368,10 @@ func (n *notices) add(x Notice) {
 // says so: a proxy's address, or a CDN's edges (cdns).
 type frontKeys struct {
 	key string // the proxy's address; "" for none
-	cdn int    // the CDN's index in cdns, whose edges are in front; -1 for none
+	cdn *cdn   // the CDN whose edges are in front; nil for none
 }
 
 // has reports whether key, a client_ip value, is in front: no client.
 func (f *frontKeys) has(key []byte) bool {
-	return f != nil && (f.key != "" && string(key) == f.key || f.cdn >= 0 && cdnKey(key, f.cdn))
+	return f != nil && (f.key != "" && string(key) == f.key || f.cdn != nil && f.cdn.has(key))
 }
