@@ -815,3 +815,65 @@ func TestEngine_lateEventPerKey(t *testing.T) {
 		t.Errorf("matched %d, want 21", st.Rules[0].Matched)
 	}
 }
+
+// TestEngine_dropRuleOrder: a drop rule listed before the rule that
+// alerts a flood learns what it learns listed after it. The rise rule
+// turns pending at a boundary; the drop rule, evaluated there first, learned that
+// boundary's value (the flood's first second in its window) before the
+// attack was noted, and its warm-up normal, a plain average, kept it.
+// Rules that look down are evaluated last at each boundary, in the
+// engine as in the fleet's evaluator.
+func TestEngine_dropRuleOrder(t *testing.T) {
+	any := NewEquals(LookupField("method"), []string{"GET", "POST"})
+	// With a for:, the rise rule turns pending at a boundary, never on an
+	// event (which notes the attack before any boundary).
+	posts := Rule{Name: "posts", Type: Rate, Window: 10 * time.Second, Match: any, Severity: alert.Warning, For: 5 * time.Second,
+		Baseline: &Baseline{Factor: 10, Floor: 1, Warmup: 30 * time.Minute, WarmupFloor: 3, HalfLife: 6 * time.Hour}}
+	drop := Rule{Name: "drop", Type: Rate, Window: 10 * time.Second, Match: any, Severity: alert.Critical,
+		Baseline: &Baseline{Down: true, Factor: 10, Floor: 0.1, Warmup: 20 * time.Minute, HalfLife: time.Hour}}
+	const flood, floodEnd = 3 * 60_000, 4 * 60_000 // ms
+	run := func(rules ...Rule) (normal []float64, fired []string) {
+		eng, err := NewEngine(rules, Options{
+			Trace: func(ev Evaluation) {
+				if ev.Rule == "drop" {
+					normal = append(normal, ev.Baseline)
+				}
+			},
+			Emit: func(a alert.Alert) {
+				if a.State == alert.Firing && a.Rule == "drop" {
+					fired = append(fired, a.Time.Sub(t0).String())
+				}
+			}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var e parsers.Event
+		for ms := 0; ms < int((time.Hour).Milliseconds()); ms += 10 {
+			every := 500 // 2/s
+			if ms >= flood && ms < floodEnd {
+				every = 10 // the flood, 100/s for a minute
+			}
+			if ms%every != 0 {
+				continue
+			}
+			e.Reset()
+			e.Kind, e.Time, e.Method = parsers.KindRequest, t0.Add(time.Duration(ms)*time.Millisecond), []byte("POST")
+			eng.Observe(&e)
+		}
+		eng.Flush()
+		return normal, fired
+	}
+	after, firedAfter := run(posts, drop)
+	before, firedBefore := run(drop, posts)
+	if len(firedAfter)+len(firedBefore) > 0 {
+		t.Errorf("the drop rule fired after the flood: listed after %v, before %v", firedAfter, firedBefore)
+	}
+	if !slices.Equal(before, after) {
+		i := 0
+		for i < min(len(before), len(after)) && before[i] == after[i] {
+			i++
+		}
+		t.Errorf("the drop rule's normal differs by its place in the config from its evaluation %d on: listed first %v, last %v",
+			i, before[i:min(i+3, len(before))], after[i:min(i+3, len(after))])
+	}
+}

@@ -162,7 +162,8 @@ func newFiller(full chan<- *batch, free <-chan *batch, quit <-chan struct{}, tak
 
 // add copies ev into the current batch, sending it and taking the next
 // when it is full, and returns the batch holding the copy (its last
-// event); nil once quit is closed.
+// event); nil once a send found quit closed (until the batch fills, add
+// goes on filling it).
 func (f *filler) add(ev *parsers.Event) *batch {
 	if f.stopped {
 		return nil

@@ -101,8 +101,7 @@ func (c *countingEngine) ObservePrepared(ev *parsers.Event, p *detector.Prepared
 // everything the engine told: each alert as JSON and as text, each
 // evaluation with its keys, each notice, the stats and the error; and
 // how many events the engine observed as they were, and prepared. The
-// text of the record's lines from show[0] up to show[1] is kept (see
-// record).
+// text of the record's lines show[0] up to show[1] is kept (see record).
 func transcript(tb testing.TB, inputs []Input, feed FeedOptions, show ...int) (*record, []*source.Stats, string, [2]int) {
 	tb.Helper()
 	cfg, err := config.Parse("flapping.yaml", []byte(flappingRules), func(string) (string, bool) { return "", false })
@@ -110,8 +109,12 @@ func transcript(tb testing.TB, inputs []Input, feed FeedOptions, show ...int) (*
 		tb.Fatal(err)
 	}
 	rec := &record{}
-	if len(show) == 2 {
+	switch len(show) {
+	case 0:
+	case 2:
 		rec.from, rec.to = show[0], show[1]
+	default:
+		tb.Fatalf("transcript: show %v, want from and to", show)
 	}
 	out := &lineWriter{line: rec.add}
 	js, text := alerts.NewConsole(out, alerts.JSON), alerts.NewConsole(out, alerts.Text)
@@ -134,6 +137,9 @@ func transcript(tb testing.TB, inputs []Input, feed FeedOptions, show ...int) (*
 	stats, err := Feed(context.Background(), obs, inputs, feed)
 	eng.Flush()
 	fmt.Fprintf(out, "%+v\n", eng.Stats())
+	if len(out.part) > 0 {
+		tb.Fatalf("transcript: an unended line %q", out.part)
+	}
 	return rec, stats, fmt.Sprint(err), [2]int{obs.plain, obs.prepared}
 }
 
@@ -270,8 +276,12 @@ func sameTranscript(t *testing.T, one, two *record, again func(from, to int) (*r
 		i++
 	}
 	a, b := again(max(0, i-3), i+3)
-	t.Errorf("transcripts differ (%d and %d lines), first at line %d:\n one:\n  %s\n two:\n  %s",
-		len(one.sums), len(two.sums), i+1, strings.Join(a.text, "\n  "), strings.Join(b.text, "\n  "))
+	rerun := ""
+	if slices.Equal(a.sums, b.sums) {
+		rerun = " (run again, they did not differ: the lines below are the same)"
+	}
+	t.Errorf("transcripts differ (%d and %d lines), first at line %d%s:\n one:\n  %s\n two:\n  %s",
+		len(one.sums), len(two.sums), i+1, rerun, strings.Join(a.text, "\n  "), strings.Join(b.text, "\n  "))
 }
 
 // sameOutcome fails t where two replays' stats or errors differ.

@@ -54,7 +54,6 @@ func Parity(ctx context.Context, rp *Replayer, cells []string, parallel int) ([]
 			jobs = append(jobs, &job{cell: cell, format: f})
 		}
 	}
-	rp = oneCoreEach(rp, parallel)
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	work := make(chan *job)

@@ -57,9 +57,9 @@ type Replayer struct {
 	// log is piped.
 	MaxFileLines int
 	// Procs is each replay's GOMAXPROCS; 0 leaves Go's default (every
-	// core, so that a replay parses on a second one). Run and Parity,
-	// which keep every core busy with a replay each, set 1 where it is
-	// 0 (see oneCoreEach).
+	// core, so that a replay parses on a second one). Run, which keeps
+	// every core busy with a replay each, sets 1 where it is 0 (see
+	// oneCoreEach).
 	Procs int
 }
 
@@ -67,9 +67,11 @@ type Replayer struct {
 // replays keep every core busy and rp leaves Procs to Go: a replay on
 // two cores hands its batches from the parsing goroutine to the engine's,
 // which costs CPU that only pays where a core is idle. The pinned matrix
-// at two replays on two cores: 143 s of CPU with two each, 112 s with
+// at two replays on two cores: 143 s of CPU with two each, 110 s with
 // one (the same alerts: a replay's output is the same on one core or
-// two, cmd/sentinel's TestReplay_twoCores).
+// two, cmd/sentinel's TestReplay_twoCores). Parity leaves its replays
+// two cores: it is what runs the JSON and logfmt formats through the
+// staged replay's copies.
 func oneCoreEach(rp *Replayer, parallel int) *Replayer {
 	if rp.Procs != 0 || parallel < runtime.NumCPU() {
 		return rp
