@@ -87,9 +87,10 @@ const (
 // engine keeps up (ordinary traffic), the work stays with the engine, or
 // the reading goroutine would become the one both wait for.
 //
-// If ctx ends, obs sees no further batch, the next input is not opened
-// (the one being read is read to its end, unseen), and ctx.Err() is
-// returned with the other errors.
+// If ctx ends, reading stops: obs sees at most the rest of a batch (two
+// stages) or of cancelCheck events (one), no further input is opened,
+// the stats count the lines read, and ctx.Err() is returned with the
+// other errors.
 func Feed(ctx context.Context, obs Observer, inputs []Input, opts FeedOptions) ([]*source.Stats, error) {
 	stages := opts.Stages
 	if stages == AutoStages {
@@ -99,36 +100,49 @@ func Feed(ctx context.Context, obs Observer, inputs []Input, opts FeedOptions) (
 		}
 	}
 	if stages == OneStage {
-		return readAll(ctx, inputs, opts.Progress, obs.Observe)
+		n := 0
+		return readAll(ctx, inputs, opts.Progress, func(ev *parsers.Event) bool {
+			if n++; n%cancelCheck == 0 && ctx.Err() != nil {
+				return false
+			}
+			obs.Observe(ev)
+			return true
+		})
 	}
 	return feedStaged(ctx, obs, inputs, opts.Progress, opts.prepare)
 }
 
 // readAll reads the inputs, passing their events to emit: one input from
 // start to end, several merged by time (see [readMerged]).
-func readAll(ctx context.Context, inputs []Input, progress *source.Progress, emit func(*parsers.Event)) ([]*source.Stats, error) {
+func readAll(ctx context.Context, inputs []Input, progress *source.Progress, emit func(*parsers.Event) bool) ([]*source.Stats, error) {
 	if len(inputs) > 1 {
 		return readMerged(ctx, inputs, progress, emit)
 	}
 	var stats []*source.Stats
 	var errs []error
 	for _, in := range inputs {
-		if err := ctx.Err(); err != nil {
-			errs = append(errs, err)
+		if ctx.Err() != nil {
 			break
 		}
 		o := in.Options
 		if progress != nil {
 			o.Progress = progress
 		}
-		st, err := source.Read(in.Path, o, emit)
+		st, err := source.ReadWhile(in.Path, o, emit)
 		stats = append(stats, st)
 		if err != nil {
 			errs = append(errs, err)
 		}
 	}
+	if err := ctx.Err(); err != nil {
+		errs = append(errs, err)
+	}
 	return stats, errors.Join(errs...)
 }
+
+// cancelCheck is how many events a one-stage replay observes between two
+// looks at its context.
+const cancelCheck = 1024
 
 // feedStaged runs readAll on a goroutine of its own, which copies the
 // events into batches; the caller's goroutine observes them in order.
@@ -157,10 +171,15 @@ func feedStaged(ctx context.Context, obs Observer, inputs []Input, progress *sou
 		f := newFiller(full, free, done, func(b *batch, behind bool) {
 			b.prepare = prep != nil && (behind || when == prepareAlways)
 		})
-		stats, readErr = readAll(ctx, inputs, progress, func(ev *parsers.Event) {
-			if b := f.add(ev); b != nil && b.prepare {
+		stats, readErr = readAll(ctx, inputs, progress, func(ev *parsers.Event) bool {
+			b := f.add(ev)
+			if b == nil {
+				return false // ctx ended
+			}
+			if b.prepare {
 				prep.Prepare(&b.events[b.n-1], &b.prepared[b.n-1]) // the copy, which the engine reads
 			}
+			return true
 		})
 		f.flush()
 	}()

@@ -51,10 +51,10 @@ type mergeInput struct {
 
 // readMerged reads inputs as one timeline (see above), passing their
 // events to emit in time order on the caller's goroutine. It returns a
-// [source.Stats] per input opened, in the inputs' order. If ctx ends, emit
-// sees no further event, no further input is opened, and those being
-// read are read to their end, unseen.
-func readMerged(ctx context.Context, inputs []Input, progress *source.Progress, emit func(*parsers.Event)) ([]*source.Stats, error) {
+// [source.Stats] per input opened, in the inputs' order. If ctx ends (or
+// emit returns false), emit sees no further event, no further input is
+// opened, and those being read stop within a batch.
+func readMerged(ctx context.Context, inputs []Input, progress *source.Progress, emit func(*parsers.Event) bool) ([]*source.Stats, error) {
 	pending := make([]*mergeInput, 0, len(inputs))
 	var twice []*mergeInput // inputs naming a file named before: not read
 	var files []os.FileInfo
@@ -120,7 +120,9 @@ func readMerged(ctx context.Context, inputs []Input, progress *source.Progress, 
 		if oldest == nil {
 			break
 		}
-		emit(oldest.head())
+		if !emit(oldest.head()) {
+			break
+		}
 		oldest.i++
 		if oldest.i == oldest.cur.n {
 			if ctx.Err() != nil { // checked once a batch
@@ -131,7 +133,7 @@ func readMerged(ctx context.Context, inputs []Input, progress *source.Progress, 
 			}
 		}
 	}
-	close(quit) // the inputs still open are read to their end, unseen
+	close(quit) // the inputs still open stop at their next batch, unseen
 	for _, m := range open {
 		m.cur.reset()
 		m.free <- m.cur
@@ -160,7 +162,7 @@ func (m *mergeInput) read(quit <-chan struct{}, wg *sync.WaitGroup) {
 	defer wg.Done()
 	defer close(m.full)
 	f := newFiller(m.full, m.free, quit, nil)
-	m.st, m.err = source.Read(m.in.Path, m.in.Options, func(ev *parsers.Event) { f.add(ev) })
+	m.st, m.err = source.ReadWhile(m.in.Path, m.in.Options, func(ev *parsers.Event) bool { return f.add(ev) != nil })
 	f.flush()
 }
 

@@ -158,10 +158,10 @@ func TestFeed_mergedProgress(t *testing.T) {
 	}
 }
 
-// TestFeed_mergedCancel: a replay of several overlapping inputs, on one
-// goroutine, stops within a batch of its context's end and returns its
-// error once every reading goroutine has ended (TestFeed_canceled is the
-// staged replay's).
+// TestFeed_mergedCancel: a replay cancelled after 1,000 events, of one
+// input or two merged, in one stage or two, returns context.Canceled,
+// observes at most what was read ahead of the cancel, and stops reading:
+// the inputs were read to their end, unseen, before.
 func TestFeed_mergedCancel(t *testing.T) {
 	lines := attackLines(t)
 	var a, b [][]byte
@@ -173,23 +173,41 @@ func TestFeed_mergedCancel(t *testing.T) {
 		}
 	}
 	dir := t.TempDir()
-	inputs := []Input{{Path: writeLog(t, dir, "a.log", a)}, {Path: writeLog(t, dir, "b.log", b)}}
-	ctx, cancel := context.WithCancel(context.Background())
-	n := 0
-	obs := observerFunc(func(*parsers.Event) {
-		if n++; n == 1000 {
-			cancel()
-		}
-	})
-	stats, err := Feed(ctx, obs, inputs, FeedOptions{Stages: OneStage})
-	if !errors.Is(err, context.Canceled) {
-		t.Errorf("Feed() = %v, want context.Canceled", err)
-	}
-	if n >= 1000+2*mergeEvents {
-		t.Errorf("observed %d events, want fewer than %d (at most the rest of a batch of each input after the cancel)", n, 1000+2*mergeEvents)
-	}
-	if len(stats) != 2 || stats[0].Lines+stats[1].Lines != int64(len(lines)) {
-		t.Errorf("stats = %+v, want both inputs read to their end", stats)
+	whole := []Input{{Path: writeLog(t, dir, "whole.log", lines)}}
+	merged := []Input{{Path: writeLog(t, dir, "a.log", a)}, {Path: writeLog(t, dir, "b.log", b)}}
+	// What a replay reads ahead of its engine: the staged batches, and
+	// each merged input's.
+	const ahead = (batchesInFlight+1)*batchEvents + 2*(mergeInFlight+2)*mergeEvents + cancelCheck
+	for _, tt := range []struct {
+		name   string
+		inputs []Input
+		stages Stages
+	}{{"one input, one stage", whole, OneStage}, {"one input, two stages", whole, TwoStages},
+		{"two inputs, one stage", merged, OneStage}, {"two inputs, two stages", merged, TwoStages}} {
+		t.Run(tt.name, func(t *testing.T) {
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			n := 0
+			obs := observerFunc(func(*parsers.Event) {
+				if n++; n == 1000 {
+					cancel()
+				}
+			})
+			stats, err := Feed(ctx, obs, tt.inputs, FeedOptions{Stages: tt.stages})
+			if !errors.Is(err, context.Canceled) {
+				t.Errorf("Feed() = %v, want context.Canceled", err)
+			}
+			if n >= 1000+ahead {
+				t.Errorf("observed %d events, want fewer than %d (at most what was read ahead of the cancel)", n, 1000+ahead)
+			}
+			var read int64
+			for _, st := range stats {
+				read += st.Lines
+			}
+			if len(stats) != len(tt.inputs) || read >= 1000+ahead {
+				t.Errorf("stats = %+v: %d of %d lines read, want one per input and fewer than %d", stats, read, len(lines), 1000+ahead)
+			}
+		})
 	}
 }
 

@@ -120,6 +120,18 @@ func Read(path string, opts Options, emit func(*parsers.Event)) (*Stats, error) 
 	return read(path, opts, emit, nil)
 }
 
+// ReadWhile is [Read], stopping after the event for which emit returns
+// false (a cancelled replay): the stats then count the lines read so far,
+// and the events a decoder still held are not emitted.
+func ReadWhile(path string, opts Options, emit func(*parsers.Event) bool) (*Stats, error) {
+	stop := false
+	return read(path, opts, func(ev *parsers.Event) {
+		if !stop && !emit(ev) {
+			stop = true
+		}
+	}, &stop)
+}
+
 // FirstTime returns the time of the first dated event of the file at
 // path, read as [Read] would read it, and false when it has none or
 // cannot be read (the file is then read in full by Read, which reports
