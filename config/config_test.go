@@ -1300,17 +1300,12 @@ func TestDefault_slowStuffingSmallSite(t *testing.T) {
 			}
 			e.Flush()
 			if !tt.stuffing {
-				if len(firing) > 0 {
-					t.Errorf("people alone: %s fired at +%v", firing[0].Rule, firing[0].Time.Sub(start))
-				}
+				peopleQuiet(t, firing, start)
 				return
 			}
 			// The site-wide failure rules: one address failing (the proxy's)
 			// is login-failure-client's, which a proxy's notice may hush.
-			i := slices.IndexFunc(firing, func(a alert.Alert) bool {
-				return a.Rule == "login-failure-burst" || a.Rule == "login-failure-spread" || a.Rule == "login-failure-share"
-			})
-			if i < 0 || firing[i].Time.Before(start.Add(wave)) || firing[i].Time.After(start.Add(wave+time.Minute)) || firing[i].Severity != alert.Critical {
+			if !firstCritical(firing, start.Add(wave), time.Minute, "login-failure-burst", "login-failure-spread", "login-failure-share") {
 				t.Errorf("slow stuffing: %+v, want a site-wide log-in failure rule critical within a minute of +%v", firing, wave)
 			}
 		})
@@ -1370,16 +1365,10 @@ func TestDefault_coldStartStuffing(t *testing.T) {
 			}
 			e.Flush()
 			if !tt.stuffing {
-				if len(firing) > 0 {
-					t.Errorf("people alone: %s fired at +%v", firing[0].Rule, firing[0].Time.Sub(start))
-				}
+				peopleQuiet(t, firing, start)
 				return
 			}
-			siteWide := func(a alert.Alert) bool {
-				return a.Rule == "login-failure-burst" || a.Rule == "login-failure-spread" || a.Rule == "login-failure-share"
-			}
-			i := slices.IndexFunc(firing, siteWide)
-			if i < 0 || firing[i].Time.Before(start.Add(attack)) || firing[i].Time.After(start.Add(attack+time.Minute)) || firing[i].Severity != alert.Critical {
+			if !firstCritical(firing, start.Add(attack), time.Minute, "login-failure-burst", "login-failure-spread", "login-failure-share") {
 				t.Fatalf("stuffing from +%v: %+v, want a site-wide log-in failure rule critical within a minute", attack, firing)
 			}
 			for _, a := range firing {
@@ -1477,13 +1466,10 @@ func TestDefault_loginFailureDrip(t *testing.T) {
 		}
 		e.Flush()
 		if !dripping {
-			if len(firing) > 0 {
-				t.Errorf("people alone: %s fired at +%v", firing[0].Rule, firing[0].Time.Sub(start))
-			}
+			peopleQuiet(t, firing, start)
 			continue
 		}
-		i := slices.IndexFunc(firing, func(a alert.Alert) bool { return a.Rule == "login-failure-drip" })
-		if i < 0 || firing[i].Time.Before(start.Add(drip)) || firing[i].Time.After(start.Add(drip+10*time.Minute)) || firing[i].Severity != alert.Critical {
+		if !firstCritical(firing, start.Add(drip), 10*time.Minute, "login-failure-drip") {
 			t.Errorf("a cold drip from +%v: %+v, want login-failure-drip critical within 10 minutes", drip, firing)
 		}
 	}
@@ -1575,9 +1561,7 @@ func TestDefault_signupSurge(t *testing.T) {
 			i := slices.IndexFunc(firing, func(a alert.Alert) bool { return a.Rule == "signup-surge" })
 			switch tt.attack {
 			case "":
-				if len(firing) > 0 {
-					t.Errorf("people alone: %s fired at +%v", firing[0].Rule, firing[0].Time.Sub(start))
-				}
+				peopleQuiet(t, firing, start)
 			case "drip", "patient drip":
 				if i < 0 || firing[i].Time.Before(start.Add(drip)) || firing[i].Time.After(start.Add(drip+10*time.Minute)) {
 					t.Fatalf("a drip that loads the form: %+v, want signup-surge within 10 minutes of +%v", firing, drip)
@@ -1634,9 +1618,7 @@ func TestDefault_signupDrip(t *testing.T) {
 			e.Flush()
 			i := slices.IndexFunc(firing, func(a alert.Alert) bool { return a.Rule == "signup-drip" })
 			if tt.every == 0 {
-				if len(firing) > 0 {
-					t.Errorf("people alone: %s fired at +%v", firing[0].Rule, firing[0].Time.Sub(start))
-				}
+				peopleQuiet(t, firing, start)
 				return
 			}
 			if i < 0 || firing[i].Time.After(start.Add(drip+10*time.Minute)) || firing[i].Severity != alert.Critical {
@@ -1839,6 +1821,21 @@ func sender(e *detector.Engine, start time.Time) func(at time.Duration, method, 
 	}
 }
 
+// peopleQuiet fails t when anything fired on a day of people alone.
+func peopleQuiet(t *testing.T, firing []alert.Alert, start time.Time) {
+	t.Helper()
+	if len(firing) > 0 {
+		t.Errorf("people alone: %s fired at +%v", firing[0].Rule, firing[0].Time.Sub(start))
+	}
+}
+
+// firstCritical reports whether the first firing of one of rules comes
+// from at on, within of it, critical.
+func firstCritical(firing []alert.Alert, at time.Time, within time.Duration, rules ...string) bool {
+	i := slices.IndexFunc(firing, func(a alert.Alert) bool { return slices.Contains(rules, a.Rule) })
+	return i >= 0 && !firing[i].Time.Before(at) && !firing[i].Time.After(at.Add(within)) && firing[i].Severity == alert.Critical
+}
+
 // logIn sends person n's log-in at at: the form's page from their own
 // address, and its post wait later, answered status.
 func logIn(send func(at time.Duration, method, path string, status int, addr string), at, wait time.Duration, n, status int) {
@@ -1909,9 +1906,7 @@ func TestDefault_loginFailureCold(t *testing.T) {
 			cold := slices.IndexFunc(firing, func(a alert.Alert) bool { return a.Rule == "login-failure-cold" })
 			switch tt.bot {
 			case "":
-				if len(firing) > 0 {
-					t.Errorf("people alone: %s fired at +%v", firing[0].Rule, firing[0].Time.Sub(start))
-				}
+				peopleQuiet(t, firing, start)
 			case app:
 				if cold >= 0 {
 					t.Errorf("an app's stuffing: login-failure-cold fired at +%v, want it left to the other rules", firing[cold].Time.Sub(start))
