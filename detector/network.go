@@ -39,7 +39,7 @@ func (w *window) dominantNet(live bool) *alert.NetCount {
 			return
 		}
 		bits := 24
-		if a.Is6() && !a.Is4In6() {
+		if a.Is6() { // parseAddr unmaps ::ffff:a.b.c.d
 			bits = 64
 		}
 		p, err2 := a.Prefix(bits)
