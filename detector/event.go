@@ -40,8 +40,9 @@ type Event struct {
 	routeDone    bool
 	routeBuf     []byte      // route's buffer, kept from event to event
 	endpointBuf  []byte      // endpointText's buffer, kept from event to event
-	warmDone     bool        // warmIs is known
-	warmIs       bool        // the client loaded a page lately (warmSet.has), once warmDone
+	warmDone     bool        // seenIs and guardIs are known
+	seenIs       bool        // the client loaded a page lately, as far as the log shows (warmSet.seen), once warmDone
+	guardIs      bool        // the event is in the warm set's guard (warmSet.guarded), once warmDone
 	hastyDone    bool        // hastyIs is known
 	hastyIs      bool        // the event came within pauseMin of its visit's first page
 	agents       agentHashes // kept from event to event
@@ -85,10 +86,27 @@ func (e *Event) cold() []byte {
 // asks: three random reads of a 256 KiB filter are cache misses, and a
 // flood's post is asked by three rules.
 func (e *Event) isWarm() bool {
+	e.lookWarm()
+	return e.seenIs || e.guardIs
+}
+
+// loadedNone reports whether the event's client loaded no page or asset
+// lately, for the evidence (Evidence.Cold, Evidence.NoPause): as isWarm,
+// but in the guard of a fresh start (warmSet.guarded) it says what the
+// log shows. The evidence counts only once a rule fires on volume that
+// people's posts after pages loaded before the start cannot make (a
+// founding story's 240 posts a second), where a match (login-failure-
+// cold's) would count them one by one.
+func (e *Event) loadedNone() bool {
+	e.lookWarm()
+	return !e.seenIs && !(e.guardIs && e.warm.restored)
+}
+
+// lookWarm asks the warm set about the event once.
+func (e *Event) lookWarm() {
 	if !e.warmDone {
-		e.warmDone, e.warmIs = true, e.warm.has(e)
+		e.warmDone, e.seenIs, e.guardIs = true, e.warm.seen(e), e.warm.guarded(e)
 	}
-	return e.warmIs
 }
 
 // isHasty reports whether the event, from a warm address, came within

@@ -144,11 +144,11 @@ func newEvidence(cfg *Evidence, s *ruleState) *evidence {
 
 // add counts a matching event into ring slot slot.
 func (e *evidence) add(slot int, ev *Event) {
-	if e.cold != nil && !ev.isWarm() {
+	if e.cold != nil && ev.loadedNone() {
 		e.cold[slot]++
 		e.sumC++
 	}
-	if e.rush != nil && (!ev.isWarm() || ev.isHasty()) {
+	if e.rush != nil && (ev.loadedNone() || ev.isHasty()) {
 		e.rush[slot]++
 		e.sumR++
 	}
@@ -561,7 +561,8 @@ func (v *visits) hasty(ev *Event) bool {
 // For its first coldGuard of event time it knows nothing of the time
 // before its first event, and calls every address warm: a post in a log's
 // (or a restart's) first minutes may follow a page load that was not
-// read.
+// read. The evidence alone reads what the log shows then, on a fresh
+// start (Event.loadedNone).
 type warmSet struct {
 	cur, old []uint64
 	visits   *visits // with a rule's NoPause; nil without
@@ -569,6 +570,10 @@ type warmSet struct {
 	next     int64   // the next generation's start, Unix nanoseconds: (gen+1) × coldWindow
 	first    int64   // the first event's time, Unix nanoseconds
 	started  bool
+	// restored: the engine resumed from a snapshot, so that the guard's
+	// posts may follow pages the last run read (people mid-form across a
+	// restart): the evidence keeps the guard then (Event.loadedNone).
+	restored bool
 }
 
 const warmBits = 1 << 20
@@ -623,7 +628,19 @@ func (w *warmSet) note(ev *Event) {
 // without a client address, or within coldGuard of the first event, is
 // warm: nothing is known against it.
 func (w *warmSet) has(ev *Event) bool {
-	if len(ev.ClientIP) == 0 || ev.ns-w.first < int64(coldGuard) {
+	return w.guarded(ev) || w.seen(ev)
+}
+
+// guarded reports whether ev, from a client address, is within coldGuard
+// of the first event.
+func (w *warmSet) guarded(ev *Event) bool {
+	return len(ev.ClientIP) > 0 && ev.ns-w.first < int64(coldGuard)
+}
+
+// seen reports whether ev's client loaded something lately, as far as
+// the events since the first show; true without a client address.
+func (w *warmSet) seen(ev *Event) bool {
+	if len(ev.ClientIP) == 0 {
 		return true
 	}
 	in := func(set []uint64, bs [3]uint32) bool {

@@ -147,6 +147,9 @@ func (e *Engine) Restore(snap *Snapshot) ([]string, error) {
 		e.wmNs = snap.Watermark.UnixNano()
 	}
 	e.events, e.late, e.outRange, e.future = snap.Events, snap.Late, snap.OutRange, snap.Future
+	if e.warm != nil {
+		e.warm.restored = e.started
+	}
 	byName := map[string]*RuleSnapshot{}
 	for i := range snap.Rules {
 		byName[snap.Rules[i].Name] = &snap.Rules[i]
