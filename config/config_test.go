@@ -3,6 +3,8 @@ package config
 import (
 	"errors"
 	"fmt"
+	"math"
+	"math/rand/v2"
 	"os"
 	"slices"
 	"strings"
@@ -905,6 +907,28 @@ func TestParse_warmupShare(t *testing.T) {
 	}
 }
 
+// TestParse_warmupFactor: warmup_factor is a factor over what a
+// site-wide rule going up learned so far, at least its factor; refused at
+// its line otherwise.
+func TestParse_warmupFactor(t *testing.T) {
+	rule := evidenceRule
+	c, err := Parse("x.yaml", []byte(rule("", "false", ", warmup_factor: 8")), noEnv)
+	if err != nil || c.Rules[0].Baseline.WarmupFactor != 8 {
+		t.Fatalf("warmup_factor 8: %v, %+v", err, c)
+	}
+	for _, tt := range []struct{ perKey, baseline, want string }{
+		{"false", ", warmup_factor: lots", "x.yaml:10: rules[0].detector.baseline.warmup_factor"},
+		{"false", ", warmup_factor: -8", "x.yaml:10: rules[0].detector.baseline.warmup_factor: must be a number above 0"},
+		{"false", ", warmup_factor: 3", "x.yaml:10: rules[0].detector.baseline.warmup_factor: must be at least factor"},
+		{"false", ", warmup_factor: 8, direction: down", "x.yaml:10: rules[0].detector.baseline.warmup_factor: is for rules going up"},
+		{"true", ", warmup_factor: 8", "x.yaml:10: rules[0].detector.baseline.warmup_factor: is for rules over the whole site, not per key"},
+	} {
+		if _, err := Parse("x.yaml", []byte(rule("", tt.perKey, tt.baseline)), noEnv); err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("per_key %s %q: error %v, want %q", tt.perKey, tt.baseline, err, tt.want)
+		}
+	}
+}
+
 // TestParse_shareFloor: share_floor is a floor in the rule's unit that
 // holds while critical_when's share does; refused at its line without
 // that share or on a per-key rule.
@@ -1431,6 +1455,64 @@ func TestDefault_coldStartFlood(t *testing.T) {
 			t.Errorf("%s fired at +%v (%v against %v): the flood taught it the site's normal", a.Rule, a.Time.Sub(start), a.Value, a.Threshold)
 		}
 	}
+}
+
+// TestDefault_coldStartL7Flood: a sentinel started two minutes before an
+// L7 flood of ordinary pages (200 a second from 5,000 addresses, ten
+// times a 20 req/s site): traffic-spike fires within the minute, in its
+// warm-up, at warmup_factor times what it learned in those two minutes
+// (until stop 47 it was silent for its 30-minute warm-up). Without the
+// flood, the site's own first half hour (its traffic rising by half, a
+// crawler's minute at 2.5 times) raises nothing.
+func TestDefault_coldStartL7Flood(t *testing.T) {
+	c := Default()
+	start := time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)
+	flood := 2 * time.Minute
+	for _, flooding := range []bool{false, true} {
+		var firing []alert.Alert
+		e := firingEngine(t, c, c.Rules, &firing)
+		send := sender(e, start)
+		rng := rand.New(rand.NewPCG(47, 1))
+		const step = 50 * time.Millisecond
+		for at := time.Duration(0); at < 35*time.Minute; at += step {
+			// People: 20 a second, rising to 30 over the half hour.
+			rate := 20 * (1 + 0.5*at.Seconds()/(35*60))
+			for range poisson(rng, rate*step.Seconds()) {
+				send(at, "GET", "/products", 200, fmt.Sprintf("198.51.%d.%d", rng.IntN(8), rng.IntN(250)+1))
+			}
+			if at >= 10*time.Minute && at < 11*time.Minute && at%(100*time.Millisecond) == 0 {
+				send(at, "GET", "/blog", 200, "66.249.66.1") // a crawler's busy minute: 10 a second more
+			}
+			if at >= 10*time.Minute && at < 11*time.Minute {
+				send(at, "GET", "/docs", 200, fmt.Sprintf("203.0.113.%d", int(at/step)%200+1)) // and 20 more
+			}
+			if flooding && at >= flood && at < flood+5*time.Minute {
+				for k := range 10 { // 200 a second
+					n := int(at/step)*10 + k
+					send(at, "GET", "/", 200, fmt.Sprintf("192.0.%d.%d", n/250%20, n%250+1))
+				}
+			}
+		}
+		e.Flush()
+		if !flooding {
+			peopleQuiet(t, firing, start)
+			continue
+		}
+		i := slices.IndexFunc(firing, func(a alert.Alert) bool { return a.Rule == "traffic-spike" })
+		if i < 0 || firing[i].Time.Before(start.Add(flood)) || firing[i].Time.After(start.Add(flood+time.Minute)) {
+			t.Errorf("the flood at +%v: %v, want traffic-spike within the minute", flood, firing)
+		}
+	}
+}
+
+// poisson draws a Poisson count of mean m (Knuth's; m is small).
+func poisson(rng *rand.Rand, m float64) int {
+	n, p, l := 0, rng.Float64(), math.Exp(-m)
+	for p > l {
+		n++
+		p *= rng.Float64()
+	}
+	return n
 }
 
 // TestDefault_loginFailureDrip: slow stuffing straight to the form, a try

@@ -998,7 +998,7 @@ func (d *decoder) baseline(n *yaml.Node, path string, typ detector.Type) *detect
 	b := &detector.Baseline{Warmup: defaultWarmup, HalfLife: defaultHalfLife}
 	factorSet := false
 	if !(n.Kind == yaml.ScalarNode && n.Tag == "!!null") {
-		d.mapping(n, path, []string{"factor", "sigmas", "floor", "warmup", "warmup_floor", "warmup_share", "share_floor", "key_share", "key_ordinary_share", "one_agent_is_client", "half_life", "direction"}, func(key string, k, v *yaml.Node) {
+		d.mapping(n, path, []string{"factor", "sigmas", "floor", "warmup", "warmup_floor", "warmup_factor", "warmup_share", "share_floor", "key_share", "key_ordinary_share", "one_agent_is_client", "half_life", "direction"}, func(key string, k, v *yaml.Node) {
 			p := join(path, key)
 			switch key {
 			case "factor":
@@ -1025,6 +1025,8 @@ func (d *decoder) baseline(n *yaml.Node, path string, typ detector.Type) *detect
 					}
 					b.WarmupFloor = f
 				}
+			case "warmup_factor":
+				b.WarmupFactor, _ = d.float(v, p)
 			case "warmup_share":
 				b.WarmupShare, _ = d.share(v, p)
 			case "share_floor":

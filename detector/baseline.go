@@ -83,8 +83,14 @@ func (l *learned) threshold(at, start time.Time) (th float64, ready bool, why st
 	// In the warm-up, that is what keeps it from deciding (a drop rule's
 	// normal under its floor may yet climb past it as it learns).
 	if left := l.warmup() - at.Sub(start); left > 0 {
-		if floor {
+		young := b.WarmupFactor > 0 && !b.Down && at.Sub(start) >= l.learnFrom()+l.window
+		switch {
+		case floor && young:
+			return max(th, min(warmFloor, l.mean*b.WarmupFactor)), true, ""
+		case floor:
 			return max(th, warmFloor), true, ""
+		case young:
+			return max(th, l.mean*b.WarmupFactor), true, ""
 		}
 		return th, false, "warm-up: " + left.Round(time.Second).String() + " left"
 	}
@@ -220,7 +226,15 @@ func (l *learned) learn(v float64, active bool, at, start time.Time) {
 		hi = max(l.mean*learnSpan, l.cfg.Floor)
 	}
 	x = min(max(x, l.mean/learnSpan), hi)
-	if attack {
+	// A rule that fires on what it learned so far (WarmupFactor) must not
+	// learn a flood's first seconds at the warm-up's full weight either:
+	// climbing to its level (a few seconds of a 1-minute window), they
+	// would lift the young normal, and the threshold with it, ahead of the
+	// flood. Past twice the normal, a value is learned at the half-life's
+	// pace in the warm-up: a site's own traffic does not double within
+	// its first half hour.
+	rising := l.cfg.WarmupFactor > 0 && elapsed < l.warmup() && x > 2*l.mean
+	if attack || rising {
 		// At the half-life's pace only: the warm-up's plain average would
 		// give each of a long attack's values a weight of 1/n, and a
 		// ten-minute flood in the first half hour would triple the normal.

@@ -52,6 +52,15 @@ type Baseline struct {
 	// minutes is not missed while the normal is learned. 0: no firing
 	// during the warm-up.
 	WarmupFloor float64
+	// WarmupFactor, when set, lets a rising rule fire during its warm-up,
+	// once a whole window's values are learned, at this factor times the
+	// normal learned so far (at least the level the normal sets): a margin
+	// wider than Factor's, since the first minutes' normal is young, that a
+	// site's own traffic does not cross within its first half hour (a
+	// day's ramp is 4 times over 12 hours), where an L7 flood under way a
+	// minute after sentinel started multiplies it. With WarmupFloor too,
+	// the lower of the two. 0: not used.
+	WarmupFactor float64
 	// WarmupShare, with WarmupFloor and an evidence share (critical_when's
 	// share: failed log-ins among log-in posts), holds the warm-up floor
 	// back while the rule's events are under this share (0 to 1) of the

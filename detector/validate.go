@@ -180,6 +180,16 @@ func (b *Baseline) problems(r *Rule) []Problem {
 		bad("warmup_floor", "is for rules going up: the level at which the rule may fire while it learns")
 	}
 	switch {
+	case !finite(b.WarmupFactor) || b.WarmupFactor < 0:
+		bad("warmup_factor", "must be a number above 0")
+	case b.WarmupFactor != 0 && b.Down:
+		bad("warmup_factor", "is for rules going up: the factor over what the rule learned so far at which it may fire while it learns")
+	case b.WarmupFactor != 0 && b.WarmupFactor < b.Factor:
+		bad("warmup_factor", "must be at least factor: the warm-up's normal is younger, its margin wider")
+	case b.WarmupFactor != 0 && r.PerKey:
+		bad("warmup_factor", "is for rules over the whole site, not per key")
+	}
+	switch {
 	case !finite(b.WarmupShare) || b.WarmupShare >= 1:
 		bad("warmup_share", "must be a share from 0 up to, not including, 100%%")
 	case b.WarmupShare > 0 && b.WarmupFloor == 0:

@@ -282,6 +282,9 @@ func describe(r detector.Rule) string {
 			}
 			s += ")"
 		}
+		if b.WarmupFactor > 0 {
+			s += fmt.Sprintf(" (fires at %g× what it learned so far meanwhile, after its first window)", b.WarmupFactor)
+		}
 		if b.KeyOrdinaryShare > 0 && r.Evidence != nil {
 			s += ", no key under " + strings.TrimSpace(alert.FormatValue(b.KeyOrdinaryShare, alert.Share)) + " of its " + detector.BlockName(r.Evidence.ShareOf)
 		}
