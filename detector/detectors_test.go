@@ -1859,6 +1859,48 @@ func TestPerKey_keyShare(t *testing.T) {
 	}
 }
 
+// TestPerKey_keyShareNoNewcomer: an office NAT that has sent 9% of a busy
+// site's requests all along (24/s, and 40/s for a quarter of each minute)
+// passes 10% of the window's newest quarter once a minute: it is no
+// newcomer, and stays held to its share of the site rather than to its
+// own normal (it arrived after the warm-up: the floor). Held to the floor
+// whenever a quarter passed the share, it fired (the sixth independent
+// check's SPA-polling office). A newcomer at 50/s still fires within 20 s.
+func TestPerKey_keyShareNoNewcomer(t *testing.T) {
+	testutil.LongOneGoroutine(t)
+	s := time.Second
+	steady := func(from, d time.Duration, perSecond int, addr string) []ev {
+		return burst(from, d, int(d/s)*perSecond, addr)
+	}
+	var background []ev
+	for i := range 98 { // 294/s from people, 3/s each
+		background = append(background, steady(0, 2*time.Hour, 3, fmt.Sprintf("10.0.%d.9", i))...)
+	}
+	var nat []ev
+	for m := time.Hour; m < 2*time.Hour; m += time.Minute {
+		nat = append(nat, steady(m, 45*s, 24, "198.51.100.7")...)
+		nat = append(nat, steady(m+45*s, 15*s, 40, "198.51.100.7")...)
+	}
+	attacker := steady(90*time.Minute, 3*time.Minute, 50, "203.0.113.66")
+	r := Rule{Name: "client", Type: Rate, Window: time.Minute, PerKey: true, GroupBy: ipField(),
+		Baseline: &Baseline{Factor: 4, Floor: 5, Warmup: 30 * time.Minute, KeyShare: 0.1, HalfLife: 24 * time.Hour}}
+	_, full, _ := replay(t, r, byTime(concat(background, nat, attacker)), Options{})
+	var fired []string
+	for _, a := range full {
+		if a.State != alert.Firing {
+			continue
+		}
+		fired = append(fired, fmt.Sprintf("%s %v", a.Time.Format("15:04:05"), a.Keys))
+		if len(a.Keys) == 0 || a.Keys[0].Key != "203.0.113.66" || a.Time.Before(t0.Add(90*time.Minute)) || a.Time.After(t0.Add(90*time.Minute+20*s)) {
+			t.Errorf("firings %v, want the attacker's alone, within its first 20 s", fired)
+			break
+		}
+	}
+	if len(fired) == 0 {
+		t.Error("no firing, want the attacker's")
+	}
+}
+
 // TestNotices_proxyLeftOut: a proxy in front of a busy site is known
 // within the log's first seconds, before a per-client rule's warm-up
 // limit, and the rule that learns each client's normal leaves it out

@@ -19,7 +19,7 @@ func newRate(s *ruleState) kind {
 	k := &perKey{s: s}
 	if b := s.rule.Baseline; b != nil {
 		k.norms = newKeyNormals(b, time.Duration(s.w.width)*s.opts.Resolution)
-		k.norms.recent = s.w.recentShare
+		k.norms.arriving = s.w.arriving
 		if b.OneAgentIsClient {
 			k.agents = newAgentMarks(&s.w)
 			k.norms.oneAgent = k.agents.oneAgent

@@ -367,6 +367,37 @@ func (w *window) recentShare(key []byte) float64 {
 	return float64(k) / float64(total)
 }
 
+// arriving reports whether key is arriving: its share of the window's
+// newest quarter (recentShare) at least share, and at least twice its
+// share of the buckets before that quarter. An address that started
+// flooding seconds ago is a sliver of a minute of the site and most of
+// its newest quarter; an office's NAT that has sent 9% of the site's
+// requests all along passes 10% of some quarter by chance, and is no
+// newcomer (the sixth independent check's SPA-polling office at 50
+// req/s, held to its own normal there instead of its share, paged
+// client-flood). Both shares are of the buckets' own summaries, whether
+// or not the newest bucket is merged into the window's for the moment.
+func (w *window) arriving(key []byte, share float64) bool {
+	r := w.recentShare(key)
+	if r < share || r == 0 {
+		return false
+	}
+	var k, total uint64
+	for b := w.last - w.nb + 1; b <= w.last-max(w.nb/4, 1); b++ {
+		bk := &w.ring[mod(b, int64(len(w.ring)))]
+		if bk.n != b || bk.count == 0 {
+			continue
+		}
+		total += bk.count
+		if bk.keys != nil {
+			if c, e, ok := bk.keys.Get(key); ok {
+				k += c - min(e, c)
+			}
+		}
+	}
+	return total == 0 || r >= 2*float64(k)/float64(total)
+}
+
 // busiest returns the highest guaranteed count of a key over the complete
 // buckets: Space-Saving's count minus its error bound, so that the
 // sketch's overestimate never makes a rule fire.
