@@ -1457,6 +1457,59 @@ func TestDefault_coldStartFlood(t *testing.T) {
 	}
 }
 
+// TestDefault_coldStartStuffingSmallSite: stuffing straight to the form (3
+// tries a second, one or two per address) on a 2 req/s site whose people
+// log in once a minute, from the log's first line or a minute after it:
+// people's share of the log-in posts was never learned (20 posts take 20
+// minutes), so the warm-up floor (8/s) held until the posts could be told
+// cold, +84s to +161s (the sixth check's rows). Failed log-ins past half
+// of all the requests are stuffing's whatever people's share: critical
+// within the minute. People alone, their log-ins answered 200 on success
+// too (a JSON log-in the form matcher reads as failing), raise nothing.
+func TestDefault_coldStartStuffingSmallSite(t *testing.T) {
+	c := Default()
+	start := time.Date(2026, 11, 25, 13, 0, 0, 0, time.UTC)
+	for _, tt := range []struct {
+		name     string
+		attack   time.Duration
+		stuffing bool
+		json     bool
+	}{{"people", 0, false, false}, {"people, a JSON log-in", 0, false, true},
+		{"from the first line", 0, true, false}, {"a minute in", time.Minute, true, false}} {
+		t.Run(tt.name, func(t *testing.T) {
+			var firing []alert.Alert
+			e := firingEngine(t, c, c.Rules, &firing)
+			send := sender(e, start)
+			n, tries := 0, 0
+			for at := time.Duration(0); at < 40*time.Minute; at += 100 * time.Millisecond {
+				if at%(500*time.Millisecond) == 0 {
+					send(at, "GET", "/pricing", 200, fmt.Sprintf("10.2.0.%d", int(at/time.Second)%50+1))
+				}
+				if at%time.Minute == 0 {
+					status := 302
+					if n%5 == 0 || tt.json {
+						status = 200
+					}
+					logIn(send, at, 5*time.Second, n, status)
+					n++
+				}
+				if tt.stuffing && at >= tt.attack && at < tt.attack+10*time.Minute && at%(300*time.Millisecond) == 0 {
+					send(at, "POST", "/login", 200, fmt.Sprintf("198.51.%d.%d", (tries/2)>>8&255, (tries/2)&255))
+					tries++
+				}
+			}
+			e.Flush()
+			if !tt.stuffing {
+				peopleQuiet(t, firing, start)
+				return
+			}
+			if !firstCritical(firing, start.Add(tt.attack), time.Minute, "login-failure-burst", "login-failure-spread", "login-failure-share", "login-failure-cold") {
+				t.Errorf("stuffing from +%v: %+v, want a log-in failure rule critical within a minute", tt.attack, firing)
+			}
+		})
+	}
+}
+
 // TestDefault_coldStartL7Flood: a sentinel started two minutes before an
 // L7 flood of ordinary pages (200 a second from 5,000 addresses, ten
 // times a 20 req/s site): traffic-spike fires within the minute, in its
@@ -1861,6 +1914,14 @@ func TestDefault_loginFailureSpreadBusySite(t *testing.T) {
 			}
 			for at := time.Duration(0); at < 40*time.Minute; at += 200 * time.Millisecond {
 				post(at) // 5 a second
+				// The site's other requests, a tenth of its 1,000 a second:
+				// a log of nothing but failed log-ins is stuffing's (their
+				// share of all the requests, allCounts).
+				for i := range 20 {
+					ev := event("GET", "/dashboard", "", 200, fmt.Sprintf("10.200.%d.%d", i, int(at/time.Second)%250), "Mozilla/5.0")
+					ev.Time = start.Add(at)
+					e.Observe(ev)
+				}
 				if tt.wave && at >= 20*time.Minute && at < 22*time.Minute {
 					for range 20 {
 						post(at)

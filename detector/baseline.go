@@ -32,6 +32,11 @@ type learned struct {
 	// evidence's share holds over the window: the share floor is the floor
 	// meanwhile.
 	evidenced func() bool
+	// outsized, when set (with ordinary), reports whether the rule's
+	// events over the window are an outsized share of all the requests
+	// (see allCounts): the evidence's share is stuffing's then, whether or
+	// not people's was learned.
+	outsized func() bool
 
 	init bool
 	// people: a value was learned while the rule's events were a share of
@@ -70,7 +75,7 @@ func (l *learned) threshold(at, start time.Time) (th float64, ready bool, why st
 	b := l.cfg
 	floor := b.WarmupFloor > 0 && !b.Down && (l.ordinary == nil || !l.ordinary())
 	warmFloor := b.WarmupFloor
-	if floor && l.people && l.evidenced != nil && l.evidenced() {
+	if floor && l.evidenced != nil && (l.people || l.outsized != nil && l.outsized()) && l.evidenced() {
 		warmFloor = l.floor()
 	}
 	if !l.init {

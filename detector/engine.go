@@ -168,6 +168,10 @@ type Engine struct {
 	// shareOf are the rules with an evidence share, whose ShareOf every
 	// event is matched against.
 	shareOf []shareOf
+	// all counts every event per step, for the rules that ask whether
+	// theirs are an outsized share of all (see allCounts); nil when none
+	// does.
+	all *allCounts
 	// ruleGates and shareGates are the distinct gates of the rules' match
 	// blocks and of the ShareOf blocks.
 	ruleGates, shareGates gateSet
@@ -279,6 +283,20 @@ func NewEngine(rules []Rule, opts Options) (*Engine, error) {
 		}
 		if r.ev.cfg.Share > 0 {
 			e.shareOf = append(e.shareOf, shareOf{r, newGate(r.ev.cfg.ShareOf)})
+		}
+	}
+	var allSteps int64
+	for _, r := range e.rules {
+		if r.base != nil && r.base.ordinary != nil {
+			allSteps = max(allSteps, r.w.nb*r.w.width)
+		}
+	}
+	if allSteps > 0 {
+		e.all = newAllCounts(allSteps)
+		for _, r := range e.rules {
+			if r.base != nil && r.base.ordinary != nil {
+				r.base.outsized = func() bool { return e.all.outsized(r) }
+			}
 		}
 	}
 	e.ev.warm = e.warm
@@ -404,6 +422,9 @@ func (e *Engine) observe(ev *parsers.Event, p *Prepared) {
 	x.reset(ev, t)
 	if e.warm != nil {
 		e.warm.advance(t)
+	}
+	if e.all != nil {
+		e.all.add(n)
 	}
 	// The gates first: a page load passes those of the rules counting
 	// every request, and none of those counting posts. With p, the

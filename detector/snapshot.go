@@ -150,6 +150,9 @@ func (e *Engine) Restore(snap *Snapshot) ([]string, error) {
 	if e.warm != nil {
 		e.warm.restored = e.started
 	}
+	if e.all != nil {
+		e.all.restored = e.started
+	}
 	byName := map[string]*RuleSnapshot{}
 	for i := range snap.Rules {
 		byName[snap.Rules[i].Name] = &snap.Rules[i]

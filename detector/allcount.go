@@ -1,0 +1,79 @@
+package detector
+
+import "math"
+
+// outsizedShare is the share of all the requests at or above which a
+// rule's events are outsized (see [allCounts]): stuffing at 3 tries a
+// second on a 2 req/s site is half to 60% of its requests, at 1 a second a
+// third. People's log-in posts, failing or not, are 1 to 3% of a site's
+// requests, each log-in a page or two and their assets besides. Only a
+// site that is little but its log-in form (the form, the post: no assets,
+// no page after) reaches a third, and there people's posts are under the
+// evidence's share of failures (70%) too, unless its log-in answers 200
+// on success where the form matcher reads a failure (a JSON log-in at a
+// form's path): that site may be paged in its warm-up (docs/rules.md).
+const outsizedShare = 0.3
+
+// allCounts counts every event the engine counts, per resolution step,
+// over the longest window a rule asks it for: a rule with warmup_share
+// asks whether its events are an outsized share of all the requests
+// (Baseline.WarmupShare: in the warm-up, before people's share of the
+// log-in posts was learned, that is stuffing too). A ring of a count per
+// step: one increment per event.
+type allCounts struct {
+	n     []uint32
+	first int64 // the first step counted
+	last  int64 // the newest step counted
+	// restored: the engine resumed from a snapshot, whose rules' windows
+	// hold events from before this count began: a share is told once the
+	// count covers the window.
+	restored bool
+}
+
+func newAllCounts(steps int64) *allCounts {
+	return &allCounts{n: make([]uint32, steps), first: math.MinInt64}
+}
+
+// add counts an event of step n. A step the ring has left behind (a late
+// event past the longest window) is not counted.
+func (c *allCounts) add(n int64) {
+	size := int64(len(c.n))
+	switch {
+	case c.first == math.MinInt64:
+		c.first, c.last = n, n
+	case n > c.last:
+		for s := max(c.last+1, n-size+1); s <= n; s++ {
+			c.n[mod(s, size)] = 0
+		}
+		c.last = n
+	case n <= c.last-size:
+		return
+	}
+	c.n[mod(n, size)]++
+}
+
+// sum returns the events of steps from to to, both included, and whether
+// the count covers them.
+func (c *allCounts) sum(from, to int64) (uint64, bool) {
+	size := int64(len(c.n))
+	if c.first == math.MinInt64 || to-from+1 > size || c.restored && from < c.first {
+		return 0, false
+	}
+	var t uint64
+	for s := max(from, c.last-size+1, c.first); s <= min(to, c.last); s++ {
+		t += uint64(c.n[mod(s, size)])
+	}
+	return t, true
+}
+
+// outsized reports whether rule s's events over its window are at least
+// outsizedShare of all the events over the same steps, with at least
+// minEvidenceEvents of them.
+func (c *allCounts) outsized(s *ruleState) bool {
+	w := &s.w
+	if w.total < minEvidenceEvents {
+		return false
+	}
+	all, ok := c.sum((w.last-w.nb+1)*w.width, (w.last+1)*w.width-1)
+	return ok && float64(w.total) >= outsizedShare*float64(all)
+}
