@@ -918,7 +918,8 @@ func TestParse_warmupFactor(t *testing.T) {
 	}
 	for _, tt := range []struct{ perKey, baseline, want string }{
 		{"false", ", warmup_factor: lots", "x.yaml:10: rules[0].detector.baseline.warmup_factor"},
-		{"false", ", warmup_factor: -8", "x.yaml:10: rules[0].detector.baseline.warmup_factor: must be a number above 0"},
+		{"false", ", warmup_factor: -8", "x.yaml:10: rules[0].detector.baseline.warmup_factor: must be a number above 1"},
+		{"false", ", warmup_factor: 1", "x.yaml:10: rules[0].detector.baseline.warmup_factor: must be a number above 1"},
 		{"false", ", warmup_factor: 3", "x.yaml:10: rules[0].detector.baseline.warmup_factor: must be at least factor"},
 		{"false", ", warmup_factor: 8, direction: down", "x.yaml:10: rules[0].detector.baseline.warmup_factor: is for rules going up"},
 		{"true", ", warmup_factor: 8", "x.yaml:10: rules[0].detector.baseline.warmup_factor: is for rules over the whole site, not per key"},
@@ -926,6 +927,10 @@ func TestParse_warmupFactor(t *testing.T) {
 		if _, err := Parse("x.yaml", []byte(rule("", tt.perKey, tt.baseline)), noEnv); err == nil || !strings.Contains(err.Error(), tt.want) {
 			t.Errorf("per_key %s %q: error %v, want %q", tt.perKey, tt.baseline, err, tt.want)
 		}
+	}
+	ratio := "defaults: false\nrules:\n  - name: r\n    detector:\n      type: ratio\n      of: {status: 500-599}\n      window: 1m\n      baseline: {factor: 2, floor: 5%, warmup_factor: 8}\n"
+	if _, err := Parse("x.yaml", []byte(ratio), noEnv); err == nil || !strings.Contains(err.Error(), "x.yaml:8: rules[0].detector.baseline.warmup_factor: is for rates and distinct counts") {
+		t.Errorf("a ratio's warmup_factor: error %v, want it refused", err)
 	}
 }
 

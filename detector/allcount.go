@@ -48,6 +48,8 @@ func (c *allCounts) add(n int64) {
 		c.last = n
 	case n <= c.last-size:
 		return
+	case n < c.first:
+		c.first = n // late, before the first event, within the skew: the rules count it too
 	}
 	c.n[mod(n, size)]++
 }
@@ -68,12 +70,17 @@ func (c *allCounts) sum(from, to int64) (uint64, bool) {
 
 // outsized reports whether rule s's events over its window are at least
 // outsizedShare of all the events over the same steps, with at least
-// minEvidenceEvents of them.
+// minEvidenceEvents of them: the steps of every bucket its ring holds
+// (windowSteps), which w.total counts.
 func (c *allCounts) outsized(s *ruleState) bool {
 	w := &s.w
 	if w.total < minEvidenceEvents {
 		return false
 	}
-	all, ok := c.sum((w.last-w.nb+1)*w.width, (w.last+1)*w.width-1)
+	all, ok := c.sum((w.last-w.nb)*w.width, (w.last+1)*w.width-1)
 	return ok && float64(w.total) >= outsizedShare*float64(all)
 }
+
+// windowSteps is the steps of the buckets window w's ring holds, whose
+// events w.total counts: its nb buckets and the one being filled.
+func windowSteps(w *window) int64 { return int64(len(w.ring)) * w.width }

@@ -1,6 +1,13 @@
 package detector
 
-import "testing"
+import (
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/sentinel-dev/sentinel/alert"
+	"github.com/sentinel-dev/sentinel/parsers"
+)
 
 // TestAllCounts: the count per step over a ring of the longest window:
 // sums of any span it covers, late events within it counted, steps it has
@@ -45,5 +52,52 @@ func TestAllCounts(t *testing.T) {
 	}
 	if got, ok := r.sum(200, 200); !ok || got != 1 {
 		t.Errorf("restored: sum(200, 200) = %d, %v, want 1, true", got, ok)
+	}
+}
+
+// TestAllCounts_outsizedSameBuckets: the share of all the requests is
+// taken over the buckets the rule's count holds, the oldest included. A
+// second of 1,000 page views and 25 failed log-ins on a 20 req/s site that
+// then goes quiet: the failures are 2% of the window's requests, and the
+// share floor must not take them for stuffing when that second is the
+// window's oldest (a sum one bucket short left its 1,000 views out: 25 of
+// 59, and the rule fired).
+func TestAllCounts_outsizedSameBuckets(t *testing.T) {
+	post := NewEquals(LookupField("method"), []string{"POST"})
+	rule := Rule{Name: "fails", Type: Rate, Window: time.Minute, Severity: alert.Warning, Match: post,
+		Baseline: &Baseline{Factor: 5, Floor: 1, ShareFloor: 0.3, Warmup: 30 * time.Minute, WarmupFloor: 8, WarmupShare: 0.4, HalfLife: 6 * time.Hour},
+		Evidence: &Evidence{ShareOf: post, Share: 0.7}}
+	var fired []alert.Alert
+	eng, err := NewEngine([]Rule{rule}, Options{Emit: func(a alert.Alert) {
+		if a.State == alert.Firing {
+			fired = append(fired, a)
+		}
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var e parsers.Event
+	send := func(at time.Duration, method string, i int) {
+		e.Reset()
+		e.Time, e.Method, e.ClientIP = t0.Add(at), []byte(method), fmt.Appendf(nil, "198.51.%d.%d", i/250%250, i%250)
+		eng.Observe(&e)
+	}
+	for s := range 60 {
+		for i := range 20 {
+			send(time.Duration(s)*time.Second+time.Duration(i)*50*time.Millisecond, "GET", i)
+		}
+	}
+	for i := range 1000 {
+		send(60*time.Second+time.Duration(i)*time.Millisecond, "GET", i)
+	}
+	for i := range 25 {
+		send(60*time.Second+time.Duration(i)*40*time.Millisecond, "POST", 1000+i)
+	}
+	for s := 61; s < 200; s++ {
+		send(time.Duration(s)*time.Second, "GET", s)
+	}
+	eng.Flush()
+	if len(fired) > 0 {
+		t.Errorf("fired at +%v (%v against %v): 25 failures among 1,000 page views taken for stuffing", fired[0].Time.Sub(t0), fired[0].Value, fired[0].Threshold)
 	}
 }

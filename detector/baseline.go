@@ -88,7 +88,10 @@ func (l *learned) threshold(at, start time.Time) (th float64, ready bool, why st
 	// In the warm-up, that is what keeps it from deciding (a drop rule's
 	// normal under its floor may yet climb past it as it learns).
 	if left := l.warmup() - at.Sub(start); left > 0 {
-		young := b.WarmupFactor > 0 && !b.Down && at.Sub(start) >= l.learnFrom()+l.window
+		// Held back with the warm-up floor while the events are people's
+		// (warmup_share).
+		young := b.WarmupFactor > 0 && !b.Down && at.Sub(start) >= l.learnFrom()+l.window &&
+			(l.ordinary == nil || !l.ordinary())
 		switch {
 		case floor && young:
 			return max(th, min(warmFloor, l.mean*b.WarmupFactor)), true, ""
@@ -177,7 +180,9 @@ func (l *learned) learn(v float64, active bool, at, start time.Time) {
 	}
 	// Nor is a value learned at all while the evidence's share holds
 	// (Baseline.ShareFloor: nearly every log-in post failing) where
-	// people's failures were learned without it, unless the rule is active
+	// people's failures were learned without it, or where the rule's
+	// events are an outsized share of all the requests (see threshold),
+	// unless the rule is active
 	// or the value crosses (then it is learned as the threshold, as any
 	// attack's): a sentinel started a minute before slow stuffing would
 	// otherwise learn its rate under the warm-up floor, at the warm-up's
@@ -185,7 +190,7 @@ func (l *learned) learn(v float64, active bool, at, start time.Time) {
 	// it; and stuffing under the threshold for hours would lift the normal
 	// it is judged by. Where the share holds from the start (see
 	// threshold), the values are people's.
-	evidenced := l.evidenced != nil && l.evidenced() && l.people
+	evidenced := l.evidenced != nil && l.evidenced() && (l.people || l.outsized != nil && l.outsized())
 	if l.evidenced != nil && l.ordinary != nil && l.ordinary() {
 		l.people = true // under warmup_share of 20 or more posts: people's
 	}
@@ -236,8 +241,9 @@ func (l *learned) learn(v float64, active bool, at, start time.Time) {
 	// climbing to its level (a few seconds of a 1-minute window), they
 	// would lift the young normal, and the threshold with it, ahead of the
 	// flood. Past twice the normal, a value is learned at the half-life's
-	// pace in the warm-up: a site's own traffic does not double within
-	// its first half hour.
+	// pace in the warm-up: a site's own traffic does not double within its
+	// first half hour. On a site under the floor a crawler's minute does,
+	// and is learned slowly too: the floor holds the threshold there.
 	rising := l.cfg.WarmupFactor > 0 && elapsed < l.warmup() && x > 2*l.mean
 	if attack || rising {
 		// At the half-life's pace only: the warm-up's plain average would

@@ -288,7 +288,7 @@ func NewEngine(rules []Rule, opts Options) (*Engine, error) {
 	var allSteps int64
 	for _, r := range e.rules {
 		if r.base != nil && r.base.ordinary != nil {
-			allSteps = max(allSteps, r.w.nb*r.w.width)
+			allSteps = max(allSteps, windowSteps(&r.w))
 		}
 	}
 	if allSteps > 0 {
