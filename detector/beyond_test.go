@@ -30,10 +30,6 @@ func rotating(from, d time.Duration, perSecond, n int, prefix string) []ev {
 // a /24's addresses, and on one rotating through the office's own /24.
 func TestBeyondBusiest_network(t *testing.T) {
 	testutil.LongOneGoroutine(t)
-	s := time.Second
-	steady := func(from, d time.Duration, perSecond int, addr string) []ev {
-		return burst(from, d, int(d/s)*perSecond, addr)
-	}
 	var background []ev
 	for i := range 20 { // 60/s from people, 3/s each, each in a /24 of its own
 		background = append(background, steady(0, 2*time.Hour, 3, fmt.Sprintf("10.0.%d.9", i))...)

@@ -1814,20 +1814,28 @@ func TestPerKey_lateEventAfterAdvance(t *testing.T) {
 	}
 }
 
+// steady returns perSecond events a second from addr, from from for d.
+func steady(from, d time.Duration, perSecond int, addr string) []ev {
+	return burst(from, d, int(d/time.Second)*perSecond, addr)
+}
+
+// busySite returns two hours of a busy site's people: 294 requests a
+// second, 3 a second from each of 98 addresses.
+func busySite() []ev {
+	var background []ev
+	for i := range 98 {
+		background = append(background, steady(0, 2*time.Hour, 3, fmt.Sprintf("10.0.%d.9", i))...)
+	}
+	return background
+}
+
 // TestPerKey_keyShare: on a busy site (300/s), an office NAT that arrives
 // with no normal of its own sends 6/s, past the 5/s floor but 2% of the
 // requests: with a key share of 10% it is no flood, and a client at 50/s
 // still is.
 func TestPerKey_keyShare(t *testing.T) {
 	testutil.LongOneGoroutine(t)
-	s := time.Second
-	steady := func(from, d time.Duration, perSecond int, addr string) []ev {
-		return burst(from, d, int(d/s)*perSecond, addr)
-	}
-	var background []ev
-	for i := range 98 { // 294/s from people, 3/s each
-		background = append(background, steady(0, 2*time.Hour, 3, fmt.Sprintf("10.0.%d.9", i))...)
-	}
+	background := busySite()
 	nat := steady(time.Hour, time.Hour, 6, "198.51.100.7") // arrives after the warm-up
 	attacker := steady(90*time.Minute, 3*time.Minute, 50, "203.0.113.66")
 	events := byTime(concat(background, nat, attacker))
@@ -1869,13 +1877,7 @@ func TestPerKey_keyShare(t *testing.T) {
 func TestPerKey_keyShareNoNewcomer(t *testing.T) {
 	testutil.LongOneGoroutine(t)
 	s := time.Second
-	steady := func(from, d time.Duration, perSecond int, addr string) []ev {
-		return burst(from, d, int(d/s)*perSecond, addr)
-	}
-	var background []ev
-	for i := range 98 { // 294/s from people, 3/s each
-		background = append(background, steady(0, 2*time.Hour, 3, fmt.Sprintf("10.0.%d.9", i))...)
-	}
+	background := busySite()
 	var nat []ev
 	for m := time.Hour; m < 2*time.Hour; m += time.Minute {
 		nat = append(nat, steady(m, 45*s, 24, "198.51.100.7")...)

@@ -348,19 +348,7 @@ func (w *window) withNewest() (undo func()) {
 // now, over the same span, where the window's counts would weigh a key
 // that arrived seconds ago against a whole window of the site.
 func (w *window) recentShare(key []byte) float64 {
-	var k, total uint64
-	for b := w.last - max(w.nb/4, 1) + 1; b <= w.last; b++ {
-		bk := &w.ring[mod(b, int64(len(w.ring)))]
-		if bk.n != b || bk.count == 0 {
-			continue
-		}
-		total += bk.count
-		if bk.keys != nil {
-			if c, e, ok := bk.keys.Get(key); ok {
-				k += c - min(e, c)
-			}
-		}
-	}
+	k, total := w.keyCount(key, w.last-max(w.nb/4, 1)+1, w.last)
 	if total == 0 {
 		return 0
 	}
@@ -382,8 +370,14 @@ func (w *window) arriving(key []byte, share float64) bool {
 	if r < share || r == 0 {
 		return false
 	}
-	var k, total uint64
-	for b := w.last - w.nb + 1; b <= w.last-max(w.nb/4, 1); b++ {
+	k, total := w.keyCount(key, w.last-w.nb+1, w.last-max(w.nb/4, 1))
+	return total == 0 || r >= 2*float64(k)/float64(total)
+}
+
+// keyCount returns key's guaranteed count and the events of buckets from
+// to to, both included, from each bucket's own summary.
+func (w *window) keyCount(key []byte, from, to int64) (k, total uint64) {
+	for b := from; b <= to; b++ {
 		bk := &w.ring[mod(b, int64(len(w.ring)))]
 		if bk.n != b || bk.count == 0 {
 			continue
@@ -395,7 +389,7 @@ func (w *window) arriving(key []byte, share float64) bool {
 			}
 		}
 	}
-	return total == 0 || r >= 2*float64(k)/float64(total)
+	return k, total
 }
 
 // busiest returns the highest guaranteed count of a key over the complete
