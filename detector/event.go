@@ -82,9 +82,11 @@ func (e *Event) cold() []byte {
 	return trueText
 }
 
-// isWarm returns e.warm.has(e), asked once per event for every rule that
-// asks: three random reads of a 256 KiB filter are cache misses, and a
-// flood's post is asked by three rules.
+// isWarm reports whether the event's client loaded something lately: an
+// event without a client address, or within coldGuard of the first
+// event, is warm (nothing is known against it). Asked once per event for
+// every rule that asks: three random reads of a 256 KiB filter are cache
+// misses, and a flood's post is asked by three rules.
 func (e *Event) isWarm() bool {
 	e.lookWarm()
 	return e.seenIs || e.guardIs

@@ -624,13 +624,6 @@ func (w *warmSet) note(ev *Event) {
 	}
 }
 
-// has reports whether ev's client loaded something lately. An event
-// without a client address, or within coldGuard of the first event, is
-// warm: nothing is known against it.
-func (w *warmSet) has(ev *Event) bool {
-	return w.guarded(ev) || w.seen(ev)
-}
-
 // guarded reports whether ev, from a client address, is within coldGuard
 // of the first event.
 func (w *warmSet) guarded(ev *Event) bool {
