@@ -15,11 +15,11 @@ import "math"
 const outsizedShare = 0.3
 
 // allCounts counts every event the engine counts, per resolution step,
-// over the longest window a rule asks it for: a rule with warmup_share
-// asks whether its events are an outsized share of all the requests
-// (Baseline.WarmupShare: in the warm-up, before people's share of the
-// log-in posts was learned, that is stuffing too). A ring of a count per
-// step: one increment per event.
+// over the longest window a rule asks it for: a rule with warmup_share and
+// share_floor asks whether its events are an outsized share of all the
+// requests (in the warm-up, before people's share of the log-in posts was
+// learned, that is stuffing too). A ring of a count per step: one
+// increment per event.
 type allCounts struct {
 	n     []uint32
 	first int64 // the first step counted

@@ -285,19 +285,17 @@ func NewEngine(rules []Rule, opts Options) (*Engine, error) {
 			e.shareOf = append(e.shareOf, shareOf{r, newGate(r.ev.cfg.ShareOf)})
 		}
 	}
+	// The rules whose warm-up floor waits for people's share
+	// (warmup_share, with share_floor) ask for the share of all requests.
 	var allSteps int64
 	for _, r := range e.rules {
-		if r.base != nil && r.base.ordinary != nil {
+		if r.base != nil && r.base.ordinary != nil && r.base.evidenced != nil {
 			allSteps = max(allSteps, windowSteps(&r.w))
+			r.base.outsized = func() bool { return e.all.outsized(r) }
 		}
 	}
 	if allSteps > 0 {
 		e.all = newAllCounts(allSteps)
-		for _, r := range e.rules {
-			if r.base != nil && r.base.ordinary != nil {
-				r.base.outsized = func() bool { return e.all.outsized(r) }
-			}
-		}
 	}
 	e.ev.warm = e.warm
 	e.ov = newOverlap(e.rules)

@@ -202,7 +202,7 @@ type keyNormals struct {
 	site float64
 	// arriving reports whether a key is arriving (see [window.arriving]):
 	// past a share of the window's newest quarter, and twice its share of
-	// the window. nil: KeyShare is judged on the window alone.
+	// the buckets before it. nil: KeyShare is judged on the window alone.
 	arriving func(key []byte, share float64) bool
 	// oneAgent reports whether a key's requests all carried one user
 	// agent (see [agentMarks]): KeyShare does not hold it. nil: KeyShare
@@ -320,14 +320,14 @@ func (n *keyNormals) least() float64 {
 // threshold is the rate key is held to.
 //
 // KeyShare holds a key to its share of the site's rate over the window,
-// unless the key is arriving: its share of the window's newest quarter
-// already past it, and twice its share of the window (an address that
-// started flooding 10 s ago is a small share of a whole minute of the
-// site, and it would take most of the minute to pass 10% of it: a 50/s
-// scraper on a 300 req/s site, 55 s), while an office NAT at 2 to 4.5% of
-// the requests stays under the share over any quarter of a minute, and
-// one near it all along is no newcomer when it passes it over one. With OneAgentIsClient, neither is a key whose
-// requests all carried one user agent: one program, not a NAT's people.
+// unless the key is arriving (window.arriving): an address that started
+// flooding 10 s ago is a small share of a whole minute of the site, and
+// it would take most of the minute to pass 10% of it (a 50/s scraper on a
+// 300 req/s site: 55 s), while an office NAT at 2 to 4.5% of the requests
+// stays under the share over any quarter of a minute, and one near it all
+// along is no newcomer when one quarter passes it. With OneAgentIsClient,
+// neither is a key whose requests all carried one user agent: one
+// program, not a NAT's people.
 func (n *keyNormals) threshold(key []byte) float64 {
 	if n.ordinary != nil && n.ordinary(key) {
 		return math.Inf(1)

@@ -367,7 +367,7 @@ func (w *window) recentShare(key []byte) float64 {
 // or not the newest bucket is merged into the window's for the moment.
 func (w *window) arriving(key []byte, share float64) bool {
 	r := w.recentShare(key)
-	if r < share || r == 0 {
+	if r < share {
 		return false
 	}
 	k, total := w.keyCount(key, w.last-w.nb+1, w.last-max(w.nb/4, 1))
