@@ -1539,10 +1539,13 @@ func TestDefault_coldStartL7Flood(t *testing.T) {
 				send(at, "GET", "/products", 200, fmt.Sprintf("198.51.%d.%d", rng.IntN(8), rng.IntN(250)+1))
 			}
 			if at >= 10*time.Minute && at < 11*time.Minute && at%(100*time.Millisecond) == 0 {
-				send(at, "GET", "/blog", 200, "66.249.66.1") // a crawler's busy minute: 10 a second more
+				// A crawler's busy minute: 10 a second more.
+				ev := event("GET", "/blog", "", 200, "66.249.66.1", "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)")
+				ev.Time = start.Add(at)
+				e.Observe(ev)
 			}
 			if at >= 10*time.Minute && at < 11*time.Minute {
-				send(at, "GET", "/docs", 200, fmt.Sprintf("203.0.113.%d", int(at/step)%200+1)) // and 20 more
+				send(at, "GET", "/docs", 200, fmt.Sprintf("203.0.%d.%d", int(at/step)%40, int(at/step)%200+1)) // and 20 more, from 40 networks
 			}
 			if flooding && at >= flood && at < flood+5*time.Minute {
 				for k := range 10 { // 200 a second
@@ -1559,6 +1562,53 @@ func TestDefault_coldStartL7Flood(t *testing.T) {
 		i := slices.IndexFunc(firing, func(a alert.Alert) bool { return a.Rule == "traffic-spike" })
 		if i < 0 || firing[i].Time.Before(start.Add(flood)) || firing[i].Time.After(start.Add(flood+time.Minute)) {
 			t.Errorf("the flood at +%v: %v, want traffic-spike within the minute", flood, firing)
+		}
+	}
+}
+
+// TestDefault_newcomerInWarmup: a scraper that starts five minutes after
+// sentinel, under the warm-up's floors (20/s per client, 30/s per
+// network) and past the floor of 5/s, is seen within the minute: from a
+// /24 on a site of 20 requests a second, from one address on a site of 2.
+// Until stop 48 it was held to the warm-up's floor and learned its own
+// rate as its normal: never seen. The sites alone page nothing.
+func TestDefault_newcomerInWarmup(t *testing.T) {
+	c := Default()
+	start := time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)
+	from := 5 * time.Minute
+	for _, tt := range []struct {
+		site    float64
+		rule    string
+		scraper func(n int) string
+		key     string
+	}{
+		{20, "network-flood", func(n int) string { return fmt.Sprintf("185.220.101.%d", n%200+1) }, "185.220.101.0/24"},
+		{2, "client-flood", func(int) string { return "185.220.101.77" }, "185.220.101.77"},
+	} {
+		for _, scraping := range []bool{false, true} {
+			var firing []alert.Alert
+			e := firingEngine(t, c, c.Rules, &firing)
+			send := sender(e, start)
+			rng := rand.New(rand.NewPCG(48, 2))
+			const step = 125 * time.Millisecond // 8 a second
+			for at, n := time.Duration(0), 0; at < 20*time.Minute; at += step {
+				for range poisson(rng, tt.site*step.Seconds()) {
+					send(at, "GET", "/products", 200, fmt.Sprintf("198.51.%d.%d", rng.IntN(8), rng.IntN(250)+1))
+				}
+				if scraping && at >= from && at < from+10*time.Minute {
+					send(at, "GET", fmt.Sprintf("/products/%d", n), 200, tt.scraper(n))
+					n++
+				}
+			}
+			e.Flush()
+			if !scraping {
+				peopleQuiet(t, firing, start)
+				continue
+			}
+			if len(firing) == 0 || firing[0].Rule != tt.rule || firing[0].Time.Before(start.Add(from)) ||
+				firing[0].Time.After(start.Add(from+time.Minute)) || len(firing[0].Keys) == 0 || firing[0].Keys[0].Key != tt.key {
+				t.Errorf("%g req/s, a scraper at 8/s from +%v: %v, want %s first, within the minute, naming %s", tt.site, from, firing, tt.rule, tt.key)
+			}
 		}
 	}
 }

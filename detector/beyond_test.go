@@ -168,7 +168,7 @@ func TestKeyNormals_keepRepeatable(t *testing.T) {
 			n.set(fmt.Sprintf("198.51.%d.%d", i/256, i%256), 1)
 		}
 		w := newWindow(60, true, true, 16, func(int) {})
-		n.learn(&w, 60, false)
+		n.learn(&w, 60)
 		if len(n.keys) != maxKeyNormals || len(n.idx) != maxKeyNormals {
 			t.Fatalf("%d key normals kept (%d indexed), want %d", len(n.keys), len(n.idx), maxKeyNormals)
 		}
@@ -253,7 +253,8 @@ func TestKeyNormals_index(t *testing.T) {
 		for _, e := range n.keys {
 			before[e.key] = e.mean
 		}
-		n.learn(&w, 60, round < 5)
+		n.warm, n.early = round < 5, round < 5
+		n.learn(&w, 60)
 		for _, e := range n.keys {
 			if _, _, inWindow := w.keys.Get([]byte(e.key)); !inWindow && !(e.mean < before[e.key]) {
 				t.Fatalf("round %d: key %q, quiet, went from %v to %v: not folded", round, e.key, before[e.key], e.mean)

@@ -1528,14 +1528,19 @@ func TestRatio_perKeyHoldsOnFewRequests(t *testing.T) {
 
 // TestBaseline_warmupFloor: during the warm-up a rule with a warm-up floor
 // fires at that floor (an attack in the first minutes is not missed),
-// without one it waits; afterwards the learned normal rules.
+// without one it waits; afterwards the learned normal rules. Per key, the
+// warm-up floor holds the keys busy when the log began (their normals
+// unknown); a key first busy minutes later is a newcomer, held to the
+// floor at once.
 func TestBaseline_warmupFloor(t *testing.T) {
 	s := time.Second
 	events := concat(burst(0, 5*time.Minute, 600, "a"), burst(5*time.Minute, 10*s, 400, "b")) // 2/s, then 40/s
+	first := byTime(concat(burst(0, 5*time.Minute, 600, "a"), burst(0, 10*s, 1000, "b")))     // b at 100/s when the log begins
 	for _, tt := range []struct {
 		warmupFloor float64
-		fires       bool
-	}{{0, false}, {10, true}, {50, false}} {
+		fires       bool // the site's rate; a key there at the start
+		newcomer    bool // a key first busy at 5m
+	}{{0, false, false}, {10, true, true}, {50, false, true}} {
 		r := Rule{Name: "b", Type: Rate, Window: 10 * s, Baseline: &Baseline{Factor: 4, Floor: 5, Warmup: time.Hour, HalfLife: time.Hour, WarmupFloor: tt.warmupFloor}}
 		got, _, _ := replay(t, r, events, Options{})
 		if fired := len(got) > 0; fired != tt.fires {
@@ -1543,9 +1548,13 @@ func TestBaseline_warmupFloor(t *testing.T) {
 		}
 		pk := Rule{Name: "k", Type: Rate, Window: 10 * s, PerKey: true, GroupBy: ipField(),
 			Baseline: &Baseline{Factor: 4, Floor: 5, Warmup: time.Hour, HalfLife: time.Hour, WarmupFloor: tt.warmupFloor}}
-		got, _, _ = replay(t, pk, events, Options{})
+		got, _, _ = replay(t, pk, first, Options{})
 		if fired := len(got) > 0; fired != tt.fires {
-			t.Errorf("per key, warmup_floor %v: %v, want firing %v", tt.warmupFloor, got, tt.fires)
+			t.Errorf("per key, warmup_floor %v, the key there at the start: %v, want firing %v", tt.warmupFloor, got, tt.fires)
+		}
+		got, _, _ = replay(t, pk, events, Options{})
+		if fired := len(got) > 0; fired != tt.newcomer {
+			t.Errorf("per key, warmup_floor %v, a newcomer at 5m: %v, want firing %v", tt.warmupFloor, got, tt.newcomer)
 		}
 	}
 }

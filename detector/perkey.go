@@ -90,7 +90,7 @@ func (k *perKey) fill(a *alert.Alert) { a.PerKey = true }
 // against the floor's 4/s).
 func (k perKeyLearned) judge(at time.Time) (v, th float64, ready bool, why string) {
 	n := k.norms
-	n.warm = at.Sub(k.s.start) < n.cfg.Warmup
+	n.at(at.Sub(k.s.start))
 	secs := k.s.rule.Window.Seconds()
 	n.site = float64(k.s.w.total) / secs
 	best := -1.0
@@ -174,7 +174,8 @@ func (k perKeyLearned) fill(a *alert.Alert) {
 
 // learn folds this boundary's rates into the keys' normals.
 func (k perKeyLearned) learn(at time.Time) {
-	k.norms.learn(&k.s.w, k.s.rule.Window.Seconds(), k.norms.warm)
+	k.norms.at(at.Sub(k.s.start))
+	k.norms.learn(&k.s.w, k.s.rule.Window.Seconds())
 }
 
 // keyNormals is what each of the busiest keys of a per-key baseline rule
@@ -187,6 +188,16 @@ func (k perKeyLearned) learn(at time.Time) {
 // floods cannot teach itself its own limit before it fires. A rate past
 // the key's threshold is learned as the threshold, and any value is kept
 // within learnSpan of the normal, as for a rule's own baseline.
+//
+// The warm-up is for the keys that were there when the log began: those
+// busy (a quarter of the floor) in its first coldGuard, an office's NAT or
+// an API's client whose normal the log has not shown yet. A key first busy
+// later is a newcomer, the log's own record says so: it is held and
+// learned as after the warm-up (the floor, its share of the site, the
+// half-life's pace), so that a scraper starting ten minutes after
+// sentinel, under the warm-up's floor, is seen within the minute instead
+// of teaching itself its normal for good (the sixth independent check's
+// cold-start rows: never seen).
 type keyNormals struct {
 	cfg   *Baseline
 	alpha float64 // weight of a new value after the warm-up, per boundary
@@ -194,9 +205,10 @@ type keyNormals struct {
 	// keys are the keys' normals, in no order, and idx each key's index
 	// in keys: learn walks a slice, not a map, and folds a key with one
 	// look-up.
-	keys []keyMean
-	idx  map[string]int32
-	warm bool // in the warm-up, as of the last boundary: keys are held to the warm-up floor
+	keys  []keyMean
+	idx   map[string]int32
+	warm  bool // in the warm-up, as of the last look: the keys there at the start are held to the warm-up floor
+	early bool // within coldGuard of the start, as of the last look: a key busy now was there at the start
 	// site is the rule's rate over its window, all keys, as of the last
 	// look: KeyShare holds each key to a share of it.
 	site float64
@@ -227,6 +239,9 @@ type keyMean struct {
 	key  string
 	mean float64
 	gen  uint64
+	// first: the key was busy in the log's first coldGuard, or restored
+	// (see [keyNormals]): the warm-up holds it.
+	first bool
 }
 
 // less orders key normals: the smaller normal first, then the smaller key.
@@ -284,17 +299,22 @@ const maxKeyNormals = 512
 func newKeyNormals(b *Baseline, tick time.Duration) *keyNormals {
 	// Warm from the start: an event before the first boundary is held to
 	// the warm-up's limit too (a proxy's first second is no flood).
-	return &keyNormals{cfg: b, alpha: 1 - math.Exp2(-float64(tick)/float64(b.HalfLife)), idx: map[string]int32{}, warm: b.Warmup > 0}
+	return &keyNormals{cfg: b, alpha: 1 - math.Exp2(-float64(tick)/float64(b.HalfLife)), idx: map[string]int32{}, warm: b.Warmup > 0, early: true}
 }
 
-// set sets key's normal.
+// at notes how long after the rule's start the current look is.
+func (n *keyNormals) at(since time.Duration) {
+	n.warm, n.early = since < n.cfg.Warmup, since < coldGuard
+}
+
+// set sets key's normal, as one there at the start.
 func (n *keyNormals) set(key string, mean float64) {
 	if i, ok := n.idx[key]; ok {
 		n.keys[i].mean = mean
 		return
 	}
 	n.idx[key] = int32(len(n.keys))
-	n.keys = append(n.keys, keyMean{key: key, mean: mean})
+	n.keys = append(n.keys, keyMean{key: key, mean: mean, first: true})
 }
 
 // remove forgets the normal at index i: the last takes its place.
@@ -309,9 +329,14 @@ func (n *keyNormals) remove(i int) {
 	n.keys = n.keys[:last]
 }
 
-// least is the least rate any key is held to.
-func (n *keyNormals) least() float64 {
-	if n.warm {
+// least is the least rate any key is held to: the warm-up's floor while
+// every key busy is one there at the start.
+func (n *keyNormals) least() float64 { return n.leastOf(n.early) }
+
+// leastOf is the least rate a key is held to, first if it was there at
+// the start.
+func (n *keyNormals) leastOf(first bool) float64 {
+	if n.warm && first {
 		return max(n.cfg.Floor, n.cfg.WarmupFloor)
 	}
 	return n.cfg.Floor
@@ -344,14 +369,14 @@ func (n *keyNormals) threshold(key []byte) float64 {
 // the floor (the warm-up's while it learns) and its own normal.
 func (n *keyNormals) ownThreshold(key []byte) float64 {
 	if i, ok := n.idx[string(key)]; ok {
-		return n.own(n.keys[i].mean)
+		return n.own(&n.keys[i])
 	}
 	return n.least()
 }
 
-// own is ownThreshold for a key of normal mean.
-func (n *keyNormals) own(mean float64) float64 {
-	th := n.least()
+// own is ownThreshold for the key of e.
+func (n *keyNormals) own(e *keyMean) float64 {
+	th, mean := n.leastOf(e.first), e.mean
 	if n.cfg.Factor > 0 {
 		th = max(th, mean*n.cfg.Factor)
 	}
@@ -360,24 +385,21 @@ func (n *keyNormals) own(mean float64) float64 {
 
 // learn folds the current rates of the window's heavy keys (a quarter of
 // the floor or more) and of the keys it knows into their normals.
-func (n *keyNormals) learn(w *window, secs float64, warmup bool) {
+func (n *keyNormals) learn(w *window, secs float64) {
 	n.ticks++
-	alpha := n.alpha
-	if warmup {
-		alpha = max(alpha, 1/n.ticks)
-	}
-	// During the warm-up a key learns at most the warm-up's limit, not
-	// its own factor times what it learned: a program flooding from the
-	// log's first second would otherwise teach itself its limit as its
-	// window fills (the threshold rising with the ramp of a partial
-	// window) and never fire.
-	limit := func(mean float64) float64 { return max(n.own(mean), n.cfg.KeyShare*n.site) }
-	if warmup {
-		limit = func(float64) float64 { return max(n.least(), n.cfg.KeyShare*n.site) }
-	}
+	share := n.cfg.KeyShare * n.site
 	fold := func(e *keyMean, rate float64) {
-		mean := e.mean
-		x := min(rate, limit(mean))
+		mean, alpha := e.mean, n.alpha
+		// During the warm-up a key there at the start learns at most the
+		// warm-up's limit, not its own factor times what it learned: a
+		// program flooding from the log's first second would otherwise
+		// teach itself its limit as its window fills (the threshold
+		// rising with the ramp of a partial window) and never fire.
+		limit := max(n.own(e), share)
+		if n.warm && e.first {
+			alpha, limit = max(alpha, 1/n.ticks), max(n.leastOf(true), share)
+		}
+		x := min(rate, limit)
 		x = min(max(x, mean/learnSpan), max(mean, n.cfg.Floor)*learnSpan)
 		e.mean = mean + alpha*(x-mean)
 	}
@@ -386,7 +408,7 @@ func (n *keyNormals) learn(w *window, secs float64, warmup bool) {
 		i, ok := n.idx[string(key)]
 		if !ok {
 			i = int32(len(n.keys))
-			n.keys = append(n.keys, keyMean{key: string(key)})
+			n.keys = append(n.keys, keyMean{key: string(key), first: n.early})
 			n.idx[n.keys[i].key] = i
 		}
 		e := &n.keys[i]

@@ -128,7 +128,13 @@ func newRuleState(r Rule, opts *Options) *ruleState {
 	s.samples = make([][]byte, 0, opts.Samples)
 	s.live, _ = s.k.(liveKind)
 	s.liveTh = math.Inf(1)
-	if s.base == nil && s.live != nil {
+	if k, ok := s.k.(perKeyLearned); ok {
+		// Until its first boundary, as after one: the warm-up's floor, or
+		// nothing while a warm-up without one waits.
+		if b := r.Baseline; b.Warmup == 0 || b.WarmupFloor > 0 {
+			s.liveTh = k.norms.least()
+		}
+	} else if s.base == nil && s.live != nil {
 		s.liveTh = s.rule.Threshold
 	}
 	return s
