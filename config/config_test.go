@@ -907,21 +907,24 @@ func TestParse_warmupShare(t *testing.T) {
 	}
 }
 
-// TestParse_warmupFactor: warmup_factor is a factor over what a
-// site-wide rule going up learned so far, at least its factor; refused at
-// its line otherwise.
+// TestParse_warmupFactor: warmup_factor is a factor over (or, looking
+// down, under) what a site-wide rule learned so far, at least its factor;
+// refused at its line otherwise.
 func TestParse_warmupFactor(t *testing.T) {
 	rule := evidenceRule
 	c, err := Parse("x.yaml", []byte(rule("", "false", ", warmup_factor: 8")), noEnv)
 	if err != nil || c.Rules[0].Baseline.WarmupFactor != 8 {
 		t.Fatalf("warmup_factor 8: %v, %+v", err, c)
 	}
+	c, err = Parse("x.yaml", []byte(rule("", "false", ", warmup_factor: 8, direction: down")), noEnv)
+	if err != nil || c.Rules[0].Baseline.WarmupFactor != 8 || !c.Rules[0].Baseline.Down {
+		t.Fatalf("warmup_factor 8 looking down: %v, %+v", err, c)
+	}
 	for _, tt := range []struct{ perKey, baseline, want string }{
 		{"false", ", warmup_factor: lots", "x.yaml:10: rules[0].detector.baseline.warmup_factor"},
 		{"false", ", warmup_factor: -8", "x.yaml:10: rules[0].detector.baseline.warmup_factor: must be a number above 1"},
 		{"false", ", warmup_factor: 1", "x.yaml:10: rules[0].detector.baseline.warmup_factor: must be a number above 1"},
 		{"false", ", warmup_factor: 3", "x.yaml:10: rules[0].detector.baseline.warmup_factor: must be at least factor"},
-		{"false", ", warmup_factor: 8, direction: down", "x.yaml:10: rules[0].detector.baseline.warmup_factor: is for rules going up"},
 		{"true", ", warmup_factor: 8", "x.yaml:10: rules[0].detector.baseline.warmup_factor: is for rules over the whole site, not per key"},
 	} {
 		if _, err := Parse("x.yaml", []byte(rule("", tt.perKey, tt.baseline)), noEnv); err == nil || !strings.Contains(err.Error(), tt.want) {
@@ -1564,6 +1567,58 @@ func TestDefault_coldStartL7Flood(t *testing.T) {
 			t.Errorf("the flood at +%v: %v, want traffic-spike within the minute", flood, firing)
 		}
 	}
+}
+
+// TestDefault_coldStartLogStops: the log stopping ten and a half minutes
+// after sentinel started, on a site of 20 requests a second, pages
+// log-stops within the minute (its hour's warm-up waited until stop 48);
+// the same site going on pages nothing, nor does a quiet site (a visit
+// every 20 s) whose first five minutes carry a crawler at 2 a second, in
+// the quiet after it.
+func TestDefault_coldStartLogStops(t *testing.T) {
+	c := Default()
+	start := time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)
+	stop := 10*time.Minute + 30*time.Second
+	for _, stops := range []bool{false, true} {
+		var firing []alert.Alert
+		e := firingEngine(t, c, c.Rules, &firing)
+		send := sender(e, start)
+		rng := rand.New(rand.NewPCG(48, 1))
+		const step = 50 * time.Millisecond
+		for at := time.Duration(0); at < 20*time.Minute; at += step {
+			if stops && at >= stop && at < stop+3*time.Minute {
+				continue
+			}
+			for range poisson(rng, 20*step.Seconds()) {
+				send(at, "GET", "/products", 200, fmt.Sprintf("198.51.%d.%d", rng.IntN(8), rng.IntN(250)+1))
+			}
+		}
+		e.Flush()
+		if !stops {
+			peopleQuiet(t, firing, start)
+			continue
+		}
+		if len(firing) == 0 || !firstCritical(firing[:1], start.Add(stop), time.Minute, "log-stops") {
+			t.Errorf("the log stopping at +%v: %v, want log-stops first, critical, within the minute", stop, firing)
+		}
+	}
+	var firing []alert.Alert
+	e := firingEngine(t, c, c.Rules, &firing)
+	send := sender(e, start)
+	for at := time.Duration(0); at < 90*time.Minute; at += 500 * time.Millisecond {
+		if at < 5*time.Minute {
+			send(at, "GET", fmt.Sprintf("/blog/%d", at/time.Second), 200, "203.0.113.9")
+		}
+		if at%(20*time.Second) == 0 {
+			addr := fmt.Sprintf("198.51.100.%d", at/(20*time.Second)%200+1)
+			send(at, "GET", "/docs", 200, addr)
+			for i := range 3 {
+				send(at+time.Duration(i+1)*100*time.Millisecond, "GET", fmt.Sprintf("/assets/%d.js", i), 200, addr)
+			}
+		}
+	}
+	e.Flush()
+	peopleQuiet(t, firing, start)
 }
 
 // TestDefault_newcomerInWarmup: a scraper that starts five minutes after

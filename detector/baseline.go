@@ -39,6 +39,18 @@ type learned struct {
 	outsized func() bool
 
 	init bool
+	// dipped: a drop rule learned a value under its floor in its
+	// warm-up, and one at the floor or more after it (a lull), or went on
+	// under it for a window (a site quieter than the floor): it does not
+	// decide there on its young normal (WarmupFactor). dipFrom: since
+	// when the values learned are under the floor; zero when they are
+	// not. A fall that goes on is the log stopping: it passes the floor
+	// before the young threshold, up to a window before. dipFired: the
+	// rule was active during the dip (the log stopped and came back: no
+	// lull).
+	dipped   bool
+	dipFired bool
+	dipFrom  time.Time
 	// people: a value was learned while the rule's events were a share of
 	// their evidence's that people make (Baseline.WarmupShare, with
 	// ShareFloor): the share's sign may be told from them (see threshold).
@@ -93,6 +105,9 @@ func (l *learned) threshold(at, start time.Time) (th float64, ready bool, why st
 		young := b.WarmupFactor > 0 && !b.Down && at.Sub(start) >= l.learnFrom()+l.window &&
 			(l.ordinary == nil || !l.ordinary())
 		switch {
+		case b.Down && b.WarmupFactor > 0 && !l.dipped && (l.dipFrom.IsZero() || at.Sub(l.dipFrom) <= l.window) &&
+			l.mean >= b.Floor && at.Sub(start) >= l.learnFrom()+DownYoungWindows*l.window:
+			return min(th, l.mean/b.WarmupFactor), true, ""
 		case floor && young:
 			return max(th, min(warmFloor, l.mean*b.WarmupFactor)), true, ""
 		case floor:
@@ -177,6 +192,17 @@ func (l *learned) learn(v float64, active bool, at, start time.Time) {
 		// A rate over a window not yet full: the events so far over the
 		// time they took, not over the whole window.
 		v *= float64(l.window) / float64(elapsed)
+	}
+	if l.cfg.Down && elapsed < l.warmup() {
+		switch {
+		case v >= l.cfg.Floor:
+			l.dipped = l.dipped || !l.dipFrom.IsZero() && !l.dipFired
+			l.dipFrom, l.dipFired = time.Time{}, false
+		case l.dipFrom.IsZero():
+			l.dipFrom, l.dipFired = at, active
+		default:
+			l.dipFired = l.dipFired || active
+		}
 	}
 	// Nor is a value learned at all while the evidence's share holds
 	// (Baseline.ShareFloor: nearly every log-in post failing) where
@@ -283,6 +309,15 @@ func (l *learned) warmup() time.Duration {
 // learnSpan is the most a learned value may differ from the normal, as a
 // factor (see [learned.learn]).
 const learnSpan = 3.0
+
+// DownYoungWindows is how many of its windows a drop rule with
+// WarmupFactor learns, each at its floor or more, before it decides in
+// its warm-up: for log-stops' 30 s, ten minutes of a site that never
+// went under a request a second, whose normal sentinel need not wait an
+// hour for to tell the log stopping. A site started in a lull, or one
+// whose traffic comes and goes (a crawler's visit on a quiet site),
+// waits for the warm-up's end.
+const DownYoungWindows = 20
 
 // skipped folds n boundaries that the engine skipped while every rule was
 // idle: each would have learned a value of 0.

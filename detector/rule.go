@@ -59,7 +59,11 @@ type Baseline struct {
 	// site's own traffic does not cross within its first half hour (a
 	// day's ramp is 4 times over 12 hours), where an L7 flood under way a
 	// minute after sentinel started multiplies it. With WarmupFloor too,
-	// the lower of the two. 0: not used.
+	// the lower of the two. On a drop rule, it fires under the normal
+	// learned so far divided by this factor, once DownYoungWindows windows
+	// were learned, each at the floor or more (a site busy from the first
+	// line: the log stopping ten minutes after sentinel started). 0: not
+	// used.
 	WarmupFactor float64
 	// WarmupShare, with WarmupFloor and an evidence share (critical_when's
 	// share: failed log-ins among log-in posts), holds the warm-up floor

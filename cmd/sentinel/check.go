@@ -282,7 +282,10 @@ func describe(r detector.Rule) string {
 			}
 			s += ")"
 		}
-		if b.WarmupFactor > 0 {
+		switch {
+		case b.WarmupFactor > 0 && b.Down:
+			s += fmt.Sprintf(" (fires under 1/%g of what it learned so far meanwhile, after %d windows all at the floor or more)", b.WarmupFactor, detector.DownYoungWindows)
+		case b.WarmupFactor > 0:
 			s += fmt.Sprintf(" (fires at %g× what it learned so far meanwhile, after its first window)", b.WarmupFactor)
 		}
 		if b.KeyOrdinaryShare > 0 && r.Evidence != nil {
