@@ -1668,6 +1668,47 @@ func TestDefault_newcomerInWarmup(t *testing.T) {
 	}
 }
 
+// TestDefault_feedPolls: a blog of 2 requests a second whose 400 feed
+// readers poll on the hour, within seconds of each other (self-hosted
+// readers' cron), pages nothing: traffic-spike warned every hour (400
+// polls and the minute's 120 requests against its 8/s).
+func TestDefault_feedPolls(t *testing.T) {
+	c := Default()
+	start := time.Date(2026, 11, 25, 8, 30, 0, 0, time.UTC)
+	var firing []alert.Alert
+	e := firingEngine(t, c, c.Rules, &firing)
+	rng := rand.New(rand.NewPCG(48, 3))
+	type req struct {
+		at     time.Duration
+		path   string
+		status int
+		addr   string
+	}
+	var reqs []req
+	for at := time.Duration(0); at < 4*time.Hour; at += 100 * time.Millisecond {
+		for range poisson(rng, 0.2) {
+			reqs = append(reqs, req{at, fmt.Sprintf("/posts/%d", rng.IntN(300)), 200, fmt.Sprintf("198.51.%d.%d", rng.IntN(8), rng.IntN(250)+1)})
+		}
+	}
+	for h := 30 * time.Minute; h < 4*time.Hour; h += time.Hour {
+		for n := range 400 {
+			status := 304
+			if rng.IntN(2) == 0 {
+				status = 200
+			}
+			at := h + time.Duration(rng.ExpFloat64()*4*float64(time.Second))
+			reqs = append(reqs, req{at, "/feed.xml", status, fmt.Sprintf("203.0.%d.%d", n/200, n%200+1)})
+		}
+	}
+	slices.SortStableFunc(reqs, func(a, b req) int { return int(min(max(a.at-b.at, -1), 1)) })
+	send := sender(e, start)
+	for _, r := range reqs {
+		send(r.at, "GET", r.path, r.status, r.addr)
+	}
+	e.Flush()
+	peopleQuiet(t, firing, start)
+}
+
 // poisson draws a Poisson count of mean m (Knuth's; m is small).
 func poisson(rng *rand.Rand, m float64) int {
 	n, p, l := 0, rng.Float64(), math.Exp(-m)
