@@ -537,28 +537,72 @@ func TestEndpoint(t *testing.T) {
 }
 
 // FuzzText: a long list of prefixes or suffixes kept by its edge byte
-// (NewText) holds for the same texts as the list compared in turn.
+// (NewText) holds for the same texts as the list compared in turn, with
+// case or without (ASCII: lowering both sides changes nothing).
 func FuzzText(f *testing.F) {
-	f.Add("/assets/app.css", ".css,.js,.png,.jpg,.svg,.woff2,.ico,s", false)
-	f.Add("/", "/api/,/v1/,/auth/,/a,/b,/c,/d,/", true)
-	f.Add("", ".a,.b,.c,.d,.e,.f,.g", false)
-	f.Fuzz(func(t *testing.T, path, list string, prefix bool) {
+	f.Add("/assets/app.css", ".css,.js,.png,.jpg,.svg,.woff2,.ico,s", false, false)
+	f.Add("/", "/api/,/v1/,/auth/,/a,/b,/c,/d,/", true, false)
+	f.Add("", ".a,.b,.c,.d,.e,.f,.g", false, false)
+	f.Add("/FEED.XML", ".xml,.rss,.atom,/feed,/feed/,/rss,/rss/,/atom,/atom/,/feed.json", false, true)
+	f.Add("/Feed", ".xml,.rss,.atom,/feed,/feed/,/rss,/rss/,/atom,/atom/,/feed.json", false, true)
+	f.Add("/blog.rs\u212a", ".xml,.rss,.atom,/feed,/feed/,/rss,/rss/,/atom,/atom/,/feed.json,.rsk", false, true)
+	f.Fuzz(func(t *testing.T, path, list string, prefix, fold bool) {
 		op := Suffix
 		if prefix {
 			op = Prefix
 		}
 		values := strings.Split(list, ",")
 		fd := LookupField("path")
-		indexed, plain := NewText(fd, op, values, false), &Text{Field: fd, Op: op, Values: values}
+		indexed, plain := NewText(fd, op, values, fold), &Text{Field: fd, Op: op, Values: values, Fold: fold}
 		var pe parsers.Event
 		pe.Reset()
 		pe.Path = []byte(path)
 		var e Event
 		e.reset(&pe, 0)
-		if got, want := indexed.Match(&e), plain.Match(&e); got != want {
-			t.Errorf("%v %q of %q: indexed %v, compared in turn %v", op, values, path, got, want)
+		got, want := indexed.Match(&e), plain.Match(&e)
+		if got != want {
+			t.Errorf("%v %q of %q, fold %v: indexed %v, compared in turn %v", op, values, path, fold, got, want)
+		}
+		if !fold || !isASCII(path) || !isASCII(list) {
+			return
+		}
+		lower := &Text{Field: fd, Op: op, Values: strings.Split(strings.ToLower(list), ",")}
+		pe.Path = []byte(strings.ToLower(path))
+		if e.reset(&pe, 0); lower.Match(&e) != got {
+			t.Errorf("%v %q of %q without case: %v, lowered %v", op, values, path, got, !got)
 		}
 	})
+}
+
+func isASCII(s string) bool {
+	for i := range len(s) {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
+}
+
+// TestText_foldASCII: ignore_case folds ASCII letters only: a path's
+// Kelvin sign is not a k, nor '@' a '`'.
+func TestText_foldASCII(t *testing.T) {
+	fd := LookupField("path")
+	for _, tt := range []struct {
+		path, suffix string
+		want         bool
+	}{{"/FEED.XML", ".xml", true}, {"/rss.rs\u212a", ".rsk", false}, {"/a@", "/a`", false}, {"/a[", "/a{", false}, {"/Atom", "/atom", true}} {
+		for _, n := range []int{1, 8} { // compared in turn; kept by edge
+			values := append([]string{tt.suffix}, slices.Repeat([]string{".none"}, n-1)...)
+			c := NewText(fd, Suffix, values, true)
+			var pe parsers.Event
+			pe.Reset()
+			pe.Path = []byte(tt.path)
+			var e Event
+			if e.reset(&pe, 0); c.Match(&e) != tt.want {
+				t.Errorf("%q ends in %q, ignoring case, among %d: %v, want %v", tt.path, tt.suffix, n, !tt.want, tt.want)
+			}
+		}
+	}
 }
 
 func TestClientNet(t *testing.T) {
