@@ -39,18 +39,9 @@ type learned struct {
 	outsized func() bool
 
 	init bool
-	// dipped: a drop rule learned a value under its floor in its
-	// warm-up, and one at the floor or more after it (a lull), or went on
-	// under it for a window (a site quieter than the floor): it does not
-	// decide there on its young normal (WarmupFactor). dipFrom: since
-	// when the values learned are under the floor; zero when they are
-	// not. A fall that goes on is the log stopping: it passes the floor
-	// before the young threshold, up to a window before. dipFired: the
-	// rule was active during the dip (the log stopped and came back: no
-	// lull).
-	dipped   bool
-	dipFired bool
-	dipFrom  time.Time
+	// dip is what a drop rule with WarmupFactor learned under its floor
+	// in its warm-up (see YoungDip).
+	dip YoungDip
 	// people: a value was learned while the rule's events were a share of
 	// their evidence's that people make (Baseline.WarmupShare, with
 	// ShareFloor): the share's sign may be told from them (see threshold).
@@ -105,7 +96,7 @@ func (l *learned) threshold(at, start time.Time) (th float64, ready bool, why st
 		young := b.WarmupFactor > 0 && !b.Down && at.Sub(start) >= l.learnFrom()+l.window &&
 			(l.ordinary == nil || !l.ordinary())
 		switch {
-		case b.Down && b.WarmupFactor > 0 && !l.dipped && (l.dipFrom.IsZero() || at.Sub(l.dipFrom) <= l.window) &&
+		case b.Down && b.WarmupFactor > 0 && l.dip.decides(at, l.window) &&
 			l.mean >= b.Floor && at.Sub(start) >= l.learnFrom()+DownYoungWindows*l.window:
 			return min(th, l.mean/b.WarmupFactor), true, ""
 		case floor && young:
@@ -183,7 +174,8 @@ func (l *learned) floor() float64 {
 // Learning starts at learnFrom, and weighs the first values as a plain
 // average, so that the warm-up ends with the mean of what it saw rather
 // than a half-life's lag behind it.
-func (l *learned) learn(v float64, active bool, at, start time.Time) {
+func (l *learned) learn(v float64, st state, at, start time.Time) {
+	active := st != stateInactive
 	elapsed := at.Sub(start)
 	if elapsed < l.learnFrom() {
 		return
@@ -193,16 +185,8 @@ func (l *learned) learn(v float64, active bool, at, start time.Time) {
 		// time they took, not over the whole window.
 		v *= float64(l.window) / float64(elapsed)
 	}
-	if l.cfg.Down && elapsed < l.warmup() {
-		switch {
-		case v >= l.cfg.Floor:
-			l.dipped = l.dipped || !l.dipFrom.IsZero() && !l.dipFired
-			l.dipFrom, l.dipFired = time.Time{}, false
-		case l.dipFrom.IsZero():
-			l.dipFrom, l.dipFired = at, active
-		default:
-			l.dipFired = l.dipFired || active
-		}
+	if l.cfg.Down && l.cfg.WarmupFactor > 0 && elapsed < l.warmup() {
+		l.dip.note(v >= l.cfg.Floor, st, at)
 	}
 	// Nor is a value learned at all while the evidence's share holds
 	// (Baseline.ShareFloor: nearly every log-in post failing) where
@@ -270,7 +254,7 @@ func (l *learned) learn(v float64, active bool, at, start time.Time) {
 	// pace in the warm-up: a site's own traffic does not double within its
 	// first half hour. On a site under the floor a crawler's minute does,
 	// and is learned slowly too: the floor holds the threshold there.
-	rising := l.cfg.WarmupFactor > 0 && elapsed < l.warmup() && x > 2*l.mean
+	rising := l.cfg.WarmupFactor > 0 && !l.cfg.Down && elapsed < l.warmup() && x > 2*l.mean
 	if attack || rising {
 		// At the half-life's pace only: the warm-up's plain average would
 		// give each of a long attack's values a weight of 1/n, and a
@@ -311,13 +295,49 @@ func (l *learned) warmup() time.Duration {
 const learnSpan = 3.0
 
 // DownYoungWindows is how many of its windows a drop rule with
-// WarmupFactor learns, each at its floor or more, before it decides in
-// its warm-up: for log-stops' 30 s, ten minutes of a site that never
-// went under a request a second, whose normal sentinel need not wait an
-// hour for to tell the log stopping. A site started in a lull, or one
-// whose traffic comes and goes (a crawler's visit on a quiet site),
-// waits for the warm-up's end.
+// WarmupFactor waits after it begins learning, every value it learns at
+// its floor or more, before it decides in its warm-up: for log-stops' 30
+// s, ten minutes of a site that never went under a request a second,
+// whose normal sentinel need not wait an hour for to tell the log
+// stopping. A site started in a lull, or one whose traffic comes and goes
+// (a crawler's visit on a quiet site), waits for the warm-up's end.
 const DownYoungWindows = 20
+
+// YoungDip is what a drop rule with WarmupFactor learned under its floor
+// in its warm-up, kept in a state snapshot. A fall that goes on is the
+// log stopping: its values pass the floor before the young threshold, up
+// to a window before, and the rule decides on it while it is pending or
+// firing. One the traffic comes back from before the rule fired is a
+// lull (a site near the floor, a crawler's visit ending on a quiet site):
+// the rule waits for its warm-up's end then.
+type YoungDip struct {
+	From   time.Time `json:"from,omitzero"`    // since when the values learned are under the floor; zero: they are not
+	Active bool      `json:"active,omitempty"` // the rule was pending or firing during this dip
+	Fired  bool      `json:"fired,omitempty"`  // it fired during this dip: the traffic coming back is the log's, not a lull's end
+	Lull   bool      `json:"lull,omitempty"`   // a dip ended before the rule fired: no young decision for the rest of the warm-up
+}
+
+// note records a value learned at at, over the floor or not, the rule
+// being in state st after it.
+func (d *YoungDip) note(over bool, st state, at time.Time) {
+	if over {
+		d.Lull = d.Lull || !d.From.IsZero() && !d.Fired
+		*d = YoungDip{Lull: d.Lull}
+		return
+	}
+	if d.From.IsZero() {
+		d.From = at
+	}
+	d.Active = d.Active || st != stateInactive
+	d.Fired = d.Fired || st == stateFiring
+}
+
+// decides reports whether the rule may decide on its young normal at at:
+// no lull so far, and any dip under way younger than a window or one the
+// rule is pending or firing on.
+func (d *YoungDip) decides(at time.Time, window time.Duration) bool {
+	return !d.Lull && (d.From.IsZero() || d.Active || at.Sub(d.From) <= window)
+}
 
 // skipped folds n boundaries that the engine skipped while every rule was
 // idle: each would have learned a value of 0.

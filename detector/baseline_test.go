@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/sentinel-dev/sentinel/alert"
+	"github.com/sentinel-dev/sentinel/parsers"
 )
 
 // TestLearned_warmupFactorHeldByShare: warmup_factor, as warmup_floor, is
@@ -19,7 +20,7 @@ func TestLearned_warmupFactorHeldByShare(t *testing.T) {
 	for s := 15; s <= 90; s++ {
 		// 2 a second: over a window not yet full, the events so far
 		// over the whole window (learn scales it back).
-		l.learn(2*float64(min(s, 60))/60, false, start.Add(time.Duration(s)*time.Second), start)
+		l.learn(2*float64(min(s, 60))/60, stateInactive, start.Add(time.Duration(s)*time.Second), start)
 	}
 	at := start.Add(90 * time.Second)
 	if th, ready, why := l.threshold(at, start); !ready || th < 15.9 || th > 16.1 {
@@ -37,13 +38,16 @@ func TestLearned_warmupFactorHeldByShare(t *testing.T) {
 }
 
 // TestLearned_warmupFactorDown: a drop rule with warmup_factor decides in
-// its warm-up once 20 of its windows were learned, every value at its
-// floor or more: the log stopping ten minutes after the start fires, twice
-// when it stops twice; not after a lull under the floor, nor on a site
-// under it, which wait for the warm-up's end.
+// its warm-up once 20 of its windows passed since it began learning, every
+// value at its floor or more: the log stopping ten minutes after the start
+// fires, twice when it stops twice, and resolves only when the log is
+// back (the clock advancing through the silence, as a live run's does);
+// not after a lull under the floor (one that went pending included, or one
+// before a restart), nor on a site under the floor, which wait for the
+// warm-up's end.
 func TestLearned_warmupFactorDown(t *testing.T) {
-	s := time.Second
-	r := Rule{Name: "stops", Type: Rate, Window: 30 * s, For: 15 * s, Baseline: &Baseline{Down: true, Factor: 60, Floor: 1,
+	s, m := time.Second, time.Minute
+	r := Rule{Name: "stops", Fingerprint: "s", Type: Rate, Window: 30 * s, For: 15 * s, Baseline: &Baseline{Down: true, Factor: 60, Floor: 1,
 		Warmup: time.Hour, WarmupFactor: 60, HalfLife: time.Hour}}
 	// steady is 2 a second over [from, to), less the gaps.
 	steady := func(from, to time.Duration, gaps ...[2]time.Duration) []ev {
@@ -55,31 +59,60 @@ func TestLearned_warmupFactorDown(t *testing.T) {
 		}
 		return out
 	}
-	m := time.Minute
-	for _, tt := range []struct {
-		name   string
-		events []ev
-		want   []time.Duration // firings, each within a minute after
-	}{
-		{"stops at 11m", steady(0, 20*m, [2]time.Duration{11 * m, 14 * m}), []time.Duration{11 * m}},
-		{"stops at 11m and 16m", steady(0, 25*m, [2]time.Duration{11 * m, 13 * m}, [2]time.Duration{16 * m, 18 * m}), []time.Duration{11 * m, 16 * m}},
-		{"stops at 5m: too young", steady(0, 20*m, [2]time.Duration{5 * m, 7 * m}), nil},
-		{"a lull at 3m under the floor", steady(0, 20*m, [2]time.Duration{3 * m, 3*m + 20*s}, [2]time.Duration{11 * m, 14 * m}), nil},
-		{"a site under the floor", byTime(concat(burst(0, 20*m, 600, "192.0.2.1"), burst(0, 11*m, 600, "192.0.2.2"))), nil},
-	} {
-		got, _, _ := replay(t, r, tt.events, Options{})
-		var fired []time.Duration
-		for _, g := range got {
-			if g.State == alert.Firing {
-				fired = append(fired, g.At)
+	// run replays events, the clock advancing every second, restarted
+	// from a snapshot at cut (0: never).
+	run := func(events []ev, cut time.Duration) (fired, resolved []time.Duration) {
+		emit := func(a alert.Alert) {
+			if a.State == alert.Firing {
+				fired = append(fired, a.Time.Sub(t0))
+			} else {
+				resolved = append(resolved, a.Time.Sub(t0))
 			}
 		}
-		ok := len(fired) == len(tt.want)
+		eng, err := NewEngine([]Rule{r}, Options{Emit: emit})
+		if err != nil {
+			t.Fatal(err)
+		}
+		end := events[len(events)-1].at
+		for sec, i := time.Duration(0), 0; sec <= end; sec += s {
+			if cut > 0 && sec == cut {
+				eng, _ = restart(t, eng, []Rule{r}, Options{Emit: emit})
+			}
+			var e parsers.Event
+			for ; i < len(events) && events[i].at < sec+s; i++ {
+				e.Reset()
+				e.Time, e.ClientIP = t0.Add(events[i].at), []byte(events[i].ip)
+				eng.Observe(&e)
+			}
+			eng.Advance(t0.Add(sec + s))
+		}
+		eng.Flush()
+		return fired, resolved
+	}
+	for _, tt := range []struct {
+		name    string
+		events  []ev
+		restart time.Duration
+		want    []time.Duration // the stops: a firing within a minute after each
+	}{
+		{"stops at 11m", steady(0, 20*m, [2]time.Duration{11 * m, 14 * m}), 0, []time.Duration{11 * m}},
+		{"stops at 11m and 16m", steady(0, 25*m, [2]time.Duration{11 * m, 13 * m}, [2]time.Duration{16 * m, 18 * m}), 0, []time.Duration{11 * m, 16 * m}},
+		{"stops at 11m, restarted at 5m", steady(0, 20*m, [2]time.Duration{11 * m, 14 * m}), 5 * m, []time.Duration{11 * m}},
+		{"stops at 5m: too young", steady(0, 20*m, [2]time.Duration{5 * m, 7 * m}), 0, nil},
+		{"a lull at 3m under the floor", steady(0, 20*m, [2]time.Duration{3 * m, 3*m + 20*s}, [2]time.Duration{11 * m, 14 * m}), 0, nil},
+		{"a lull at 3m, restarted at 5m", steady(0, 20*m, [2]time.Duration{3 * m, 3*m + 20*s}, [2]time.Duration{11 * m, 14 * m}), 5 * m, nil},
+		{"a lull at 11m, pending, then the stop at 13m", steady(0, 20*m, [2]time.Duration{11 * m, 11*m + 35*s}, [2]time.Duration{13 * m, 16 * m}), 0, nil},
+		{"a site under the floor", byTime(concat(burst(0, 20*m, 600, "192.0.2.1"), burst(0, 11*m, 600, "192.0.2.2"))), 0, nil},
+	} {
+		fired, resolved := run(tt.events, tt.restart)
+		ok := len(fired) == len(tt.want) && len(resolved) == len(tt.want)
 		for i := 0; ok && i < len(fired); i++ {
-			ok = fired[i] >= tt.want[i] && fired[i] <= tt.want[i]+m
+			// Fired within a minute of the stop, resolved only once the
+			// log is back (2 or 3 minutes later), within seconds.
+			ok = fired[i] >= tt.want[i] && fired[i] <= tt.want[i]+m && resolved[i] >= tt.want[i]+2*m && resolved[i] <= tt.want[i]+3*m+5*s
 		}
 		if !ok {
-			t.Errorf("%s: fired at %v, want within a minute of each of %v", tt.name, fired, tt.want)
+			t.Errorf("%s: fired at %v, resolved at %v; want within a minute of each of %v, resolved when the log is back", tt.name, fired, resolved, tt.want)
 		}
 	}
 }

@@ -165,7 +165,7 @@ func TestKeyNormals_keepRepeatable(t *testing.T) {
 	kept := func() string {
 		n := newKeyNormals(b, time.Second)
 		for i := range maxKeyNormals + 300 {
-			n.set(fmt.Sprintf("198.51.%d.%d", i/256, i%256), 1)
+			n.set(fmt.Sprintf("198.51.%d.%d", i/256, i%256), 1, true)
 		}
 		w := newWindow(60, true, true, 16, func(int) {})
 		n.learn(&w, 60)

@@ -1559,6 +1559,32 @@ func TestBaseline_warmupFloor(t *testing.T) {
 	}
 }
 
+// TestKeyNormals_newcomerRestored: a newcomer stays one across a restart
+// in the warm-up: a scraper at 8/s from 5m, restarted at 8m, keeps its
+// alert open until it stops at 15m. Restored as a key there at the start,
+// it was held to the warm-up floor again, resolved, and learned its rate
+// as its normal.
+func TestKeyNormals_newcomerRestored(t *testing.T) {
+	m := time.Minute
+	r := Rule{Name: "k", Fingerprint: "k", Type: Rate, Window: m, PerKey: true, GroupBy: ipField(),
+		Baseline: &Baseline{Factor: 4, Floor: 5, Warmup: 30 * m, WarmupFloor: 20, HalfLife: 24 * time.Hour}}
+	events := byTime(concat(burst(0, 20*m, 2400, "198.51.100.%d"), burst(5*m, 10*m, 4800, "203.0.113.7")))
+	var got []transition
+	emit := func(a alert.Alert) { got = append(got, transition{a.State, a.Time.Sub(t0), a.Value}) }
+	first, err := NewEngine([]Rule{r}, Options{Emit: emit})
+	if err != nil {
+		t.Fatal(err)
+	}
+	i := slices.IndexFunc(events, func(e ev) bool { return e.at >= 8*m })
+	runEvents(t, first, events[:i])
+	second, _ := restart(t, first, []Rule{r}, Options{Emit: emit})
+	runEvents(t, second, events[i:])
+	second.Flush()
+	if len(got) != 2 || got[0].State != alert.Firing || got[0].At > 6*m || got[1].At < 15*m {
+		t.Errorf("a scraper from 5m to 15m, restarted at 8m: %v, want firing by 6m and resolved after 15m", got)
+	}
+}
+
 // TestColdField: a rule can count only the posts of addresses that loaded
 // nothing first.
 func TestColdField(t *testing.T) {

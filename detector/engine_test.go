@@ -583,14 +583,14 @@ func isASCII(s string) bool {
 	return true
 }
 
-// TestText_foldASCII: ignore_case folds ASCII letters only: a path's
-// Kelvin sign is not a k, nor '@' a '`'.
+// TestText_foldASCII: ignore_case folds ASCII letters only: a path's É
+// is not an é (bytes.EqualFold's Unicode folding), nor '@' a '`'.
 func TestText_foldASCII(t *testing.T) {
 	fd := LookupField("path")
 	for _, tt := range []struct {
 		path, suffix string
 		want         bool
-	}{{"/FEED.XML", ".xml", true}, {"/rss.rs\u212a", ".rsk", false}, {"/a@", "/a`", false}, {"/a[", "/a{", false}, {"/Atom", "/atom", true}} {
+	}{{"/FEED.XML", ".xml", true}, {"/rss.rs\u212a", ".rsk", false}, {"/a@", "/a`", false}, {"/a[", "/a{", false}, {"/Atom", "/atom", true}, {"/CAFÉ", "é", false}} {
 		for _, n := range []int{1, 8} { // compared in turn; kept by edge
 			values := append([]string{tt.suffix}, slices.Repeat([]string{".none"}, n-1)...)
 			c := NewText(fd, Suffix, values, true)

@@ -123,7 +123,7 @@ func (k perKeyLearned) judge(at time.Time) (v, th float64, ready bool, why strin
 			v = 0 // the busiest is people's, left out; the others are under the floor
 		}
 	}
-	if n.warm && n.cfg.WarmupFloor == 0 {
+	if n.waits() {
 		left := n.cfg.Warmup - at.Sub(k.s.start)
 		return v, th, false, "warm-up: " + left.Round(time.Second).String() + " left"
 	}
@@ -197,7 +197,11 @@ func (k perKeyLearned) learn(at time.Time) {
 // half-life's pace), so that a scraper starting ten minutes after
 // sentinel, under the warm-up's floor, is seen within the minute instead
 // of teaching itself its normal for good (the sixth independent check's
-// cold-start rows: never seen).
+// cold-start rows: never seen). A key there at the start that is
+// forgotten (its normal decayed, or past maxKeyNormals) and comes back is
+// a newcomer too. The flags are those of the last look (a boundary): an
+// event within a bucket after an idle gap is held as of the boundary
+// before it.
 type keyNormals struct {
 	cfg   *Baseline
 	alpha float64 // weight of a new value after the warm-up, per boundary
@@ -239,8 +243,8 @@ type keyMean struct {
 	key  string
 	mean float64
 	gen  uint64
-	// first: the key was busy in the log's first coldGuard, or restored
-	// (see [keyNormals]): the warm-up holds it.
+	// first: the key was busy in the log's first coldGuard (see
+	// [keyNormals]): the warm-up holds it.
 	first bool
 }
 
@@ -302,19 +306,23 @@ func newKeyNormals(b *Baseline, tick time.Duration) *keyNormals {
 	return &keyNormals{cfg: b, alpha: 1 - math.Exp2(-float64(tick)/float64(b.HalfLife)), idx: map[string]int32{}, warm: b.Warmup > 0, early: true}
 }
 
+// waits reports whether the rule waits for its warm-up's end: in it,
+// without a warm-up floor.
+func (n *keyNormals) waits() bool { return n.warm && n.cfg.WarmupFloor == 0 }
+
 // at notes how long after the rule's start the current look is.
 func (n *keyNormals) at(since time.Duration) {
 	n.warm, n.early = since < n.cfg.Warmup, since < coldGuard
 }
 
-// set sets key's normal, as one there at the start.
-func (n *keyNormals) set(key string, mean float64) {
+// set sets key's normal; first: the key was there at the start.
+func (n *keyNormals) set(key string, mean float64, first bool) {
 	if i, ok := n.idx[key]; ok {
-		n.keys[i].mean = mean
+		n.keys[i].mean, n.keys[i].first = mean, first
 		return
 	}
 	n.idx[key] = int32(len(n.keys))
-	n.keys = append(n.keys, keyMean{key: key, mean: mean, first: true})
+	n.keys = append(n.keys, keyMean{key: key, mean: mean, first: first})
 }
 
 // remove forgets the normal at index i: the last takes its place.
@@ -443,16 +451,20 @@ func (n *keyNormals) learn(w *window, secs float64) {
 	}
 }
 
-// KeyNormal is one key's learned normal in a [RuleSnapshot].
+// KeyNormal is one key's learned normal in a [RuleSnapshot]. Newcomer:
+// the key was first busy after the log's first coldGuard (see
+// [keyNormals]); a state written before it was kept restores every key
+// as one there at the start.
 type KeyNormal struct {
-	Key  string  `json:"key"`
-	Mean float64 `json:"mean"`
+	Key      string  `json:"key"`
+	Mean     float64 `json:"mean"`
+	Newcomer bool    `json:"newcomer,omitempty"`
 }
 
 func (n *keyNormals) snapshot() []KeyNormal {
 	out := make([]KeyNormal, 0, len(n.keys))
 	for _, e := range n.keys {
-		out = append(out, KeyNormal{Key: e.key, Mean: e.mean})
+		out = append(out, KeyNormal{Key: e.key, Mean: e.mean, Newcomer: !e.first})
 	}
 	slices.SortFunc(out, func(a, b KeyNormal) int { return strings.Compare(a.Key, b.Key) })
 	return out
@@ -467,7 +479,7 @@ func (n *keyNormals) restore(ticks float64, kn []KeyNormal) error {
 		if !(x.Mean >= 0) || math.IsInf(x.Mean, 0) {
 			return fmt.Errorf("key normal %q: %v", x.Key, x.Mean)
 		}
-		n.set(x.Key, x.Mean)
+		n.set(x.Key, x.Mean, !x.Newcomer)
 	}
 	return nil
 }

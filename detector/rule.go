@@ -52,7 +52,7 @@ type Baseline struct {
 	// minutes is not missed while the normal is learned. 0: no firing
 	// during the warm-up.
 	WarmupFloor float64
-	// WarmupFactor, when set, lets a rising rule fire during its warm-up,
+	// WarmupFactor, when set, lets a rule going up fire during its warm-up,
 	// once a whole window's values are learned, at this factor times the
 	// normal learned so far (at least the level the normal sets): a margin
 	// wider than Factor's, since the first minutes' normal is young, that a
@@ -60,10 +60,10 @@ type Baseline struct {
 	// day's ramp is 4 times over 12 hours), where an L7 flood under way a
 	// minute after sentinel started multiplies it. With WarmupFloor too,
 	// the lower of the two. On a drop rule, it fires under the normal
-	// learned so far divided by this factor, once DownYoungWindows windows
-	// were learned, each at the floor or more (a site busy from the first
-	// line: the log stopping ten minutes after sentinel started). 0: not
-	// used.
+	// learned so far divided by this factor, DownYoungWindows windows after
+	// it began learning, while every value learned was at the floor or
+	// more (see YoungDip; a site busy from the first line: the log stopping
+	// ten minutes after sentinel started). 0: not used.
 	WarmupFactor float64
 	// WarmupShare, with WarmupFloor and an evidence share (critical_when's
 	// share: failed log-ins among log-in posts), holds the warm-up floor

@@ -131,7 +131,7 @@ func newRuleState(r Rule, opts *Options) *ruleState {
 	if k, ok := s.k.(perKeyLearned); ok {
 		// Until its first boundary, as after one: the warm-up's floor, or
 		// nothing while a warm-up without one waits.
-		if b := r.Baseline; b.Warmup == 0 || b.WarmupFloor > 0 {
+		if !k.norms.waits() {
 			s.liveTh = k.norms.least()
 		}
 	} else if s.base == nil && s.live != nil {
@@ -389,7 +389,7 @@ func (s *ruleState) evaluate(at time.Time) (alert.Alert, bool) {
 		}
 	}
 	if s.base != nil && !s.attack.holds(s, at) {
-		s.base.learn(v, s.state != stateInactive, at, s.start)
+		s.base.learn(v, s.state, at, s.start)
 	}
 	if s.judge != nil {
 		s.judge.learn(at)

@@ -47,6 +47,7 @@ type RuleSnapshot struct {
 	PeakSet      bool             `json:"peak_set"`
 	BInit        bool             `json:"baseline_init"`
 	BPeople      bool             `json:"baseline_people,omitempty"` // Baseline.ShareFloor: people's failures learned (learned.people)
+	BDip         YoungDip         `json:"baseline_dip,omitzero"`     // a drop rule's values under its floor in its warm-up (WarmupFactor)
 	BN           float64          `json:"baseline_n"`
 	BMean        float64          `json:"baseline_mean"`
 	BVar         float64          `json:"baseline_var"`
@@ -190,7 +191,7 @@ func (s *ruleState) snapshot() (RuleSnapshot, error) {
 		ClearSince: s.clearSince, ShareFloored: s.shareFloored,
 	}
 	if l := s.base; l != nil {
-		rs.BInit, rs.BN, rs.BMean, rs.BVar, rs.BPeople = l.init, l.n, l.mean, l.vr, l.people
+		rs.BInit, rs.BN, rs.BMean, rs.BVar, rs.BPeople, rs.BDip = l.init, l.n, l.mean, l.vr, l.people, l.dip
 	}
 	if k, ok := s.k.(perKeyLearned); ok {
 		rs.BN, rs.KeyNormals = k.norms.ticks, k.norms.snapshot()
@@ -287,7 +288,7 @@ func (s *ruleState) restore(rs *RuleSnapshot) error {
 	}
 	s.peak, s.peakSet, s.ticks = rs.Peak, rs.PeakSet, rs.Ticks
 	if l := s.base; l != nil {
-		l.init, l.n, l.mean, l.vr, l.people = rs.BInit, rs.BN, rs.BMean, rs.BVar, rs.BPeople
+		l.init, l.n, l.mean, l.vr, l.people, l.dip = rs.BInit, rs.BN, rs.BMean, rs.BVar, rs.BPeople, rs.BDip
 	}
 	if k, ok := s.k.(perKeyLearned); ok {
 		if err := k.norms.restore(rs.BN, rs.KeyNormals); err != nil {

@@ -181,7 +181,7 @@ func (b *Baseline) problems(r *Rule) []Problem {
 	}
 	switch {
 	case !finite(b.WarmupFactor) || b.WarmupFactor < 0 || b.WarmupFactor != 0 && b.WarmupFactor <= 1:
-		bad("warmup_factor", "must be a number above 1: the factor over what the rule learned so far at which it may fire while it learns")
+		bad("warmup_factor", "must be a number above 1: the factor over (going down: under) what the rule learned so far at which it may fire while it learns")
 	case b.WarmupFactor != 0 && b.WarmupFactor < b.Factor:
 		bad("warmup_factor", "must be at least factor: the warm-up's normal is younger, its margin wider")
 	case b.WarmupFactor != 0 && r.Type == Ratio:

@@ -284,7 +284,7 @@ func describe(r detector.Rule) string {
 		}
 		switch {
 		case b.WarmupFactor > 0 && b.Down:
-			s += fmt.Sprintf(" (fires under 1/%g of what it learned so far meanwhile, after %d windows all at the floor or more)", b.WarmupFactor, detector.DownYoungWindows)
+			s += fmt.Sprintf(" (fires under 1/%g of what it learned so far meanwhile, %d windows after it began learning, every value at the floor or more)", b.WarmupFactor, detector.DownYoungWindows)
 		case b.WarmupFactor > 0:
 			s += fmt.Sprintf(" (fires at %g× what it learned so far meanwhile, after its first window)", b.WarmupFactor)
 		}
