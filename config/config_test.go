@@ -1538,9 +1538,7 @@ func TestDefault_coldStartL7Flood(t *testing.T) {
 		for at := time.Duration(0); at < 35*time.Minute; at += step {
 			// People: 20 a second, rising to 30 over the half hour.
 			rate := 20 * (1 + 0.5*at.Seconds()/(35*60))
-			for range poisson(rng, rate*step.Seconds()) {
-				send(at, "GET", "/products", 200, fmt.Sprintf("198.51.%d.%d", rng.IntN(8), rng.IntN(250)+1))
-			}
+			people(send, rng, at, step, rate)
 			if at >= 10*time.Minute && at < 11*time.Minute && at%(100*time.Millisecond) == 0 {
 				// A crawler's busy minute: 10 a second more.
 				ev := event("GET", "/blog", "", 200, "66.249.66.1", "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)")
@@ -1589,9 +1587,7 @@ func TestDefault_coldStartLogStops(t *testing.T) {
 			if stops && at >= stop && at < stop+3*time.Minute {
 				continue
 			}
-			for range poisson(rng, 20*step.Seconds()) {
-				send(at, "GET", "/products", 200, fmt.Sprintf("198.51.%d.%d", rng.IntN(8), rng.IntN(250)+1))
-			}
+			people(send, rng, at, step, 20)
 		}
 		e.Flush()
 		if !stops {
@@ -1647,9 +1643,7 @@ func TestDefault_newcomerInWarmup(t *testing.T) {
 			rng := rand.New(rand.NewPCG(48, 2))
 			const step = 125 * time.Millisecond // 8 a second
 			for at, n := time.Duration(0), 0; at < 20*time.Minute; at += step {
-				for range poisson(rng, tt.site*step.Seconds()) {
-					send(at, "GET", "/products", 200, fmt.Sprintf("198.51.%d.%d", rng.IntN(8), rng.IntN(250)+1))
-				}
+				people(send, rng, at, step, tt.site)
 				if scraping && at >= from && at < from+10*time.Minute {
 					send(at, "GET", fmt.Sprintf("/products/%d", n), 200, tt.scraper(n))
 					n++
@@ -1707,6 +1701,14 @@ func TestDefault_feedPolls(t *testing.T) {
 	}
 	e.Flush()
 	peopleQuiet(t, firing, start)
+}
+
+// people sends a Poisson draw of rate × step page views at at, from 2,000
+// addresses of 198.51.0.0/21.
+func people(send func(at time.Duration, method, path string, status int, addr string), rng *rand.Rand, at, step time.Duration, rate float64) {
+	for range poisson(rng, rate*step.Seconds()) {
+		send(at, "GET", "/products", 200, fmt.Sprintf("198.51.%d.%d", rng.IntN(8), rng.IntN(250)+1))
+	}
 }
 
 // poisson draws a Poisson count of mean m (Knuth's; m is small).
