@@ -327,7 +327,7 @@ var formats = []Format{
 		Reads: "Rails' default request log: `Started POST \"/users\" for 203.0.113.9 at …` joined with its `Completed 302 Found in 41ms` " +
 			"by the request-id tag, else the process id (among its open requests, the one that started when the Completed line less its duration says), else in order; `Processing by` gives the extra fields `controller`, `action`, " +
 			"`format`; a routing error counts as a 404. A request is stamped at its end (its start plus its duration), as nginx " +
-			"stamps its line, so that a slow one (a 30 s timeout) is not dropped as late. With or without Ruby's Logger prefix, also behind Heroku, Render or Fly. " +
+			"stamps its line, so that a slow one (a 30 s timeout) is not dropped as late. With or without Ruby's Logger prefix, also behind Heroku, Render or Fly (`fly logs`, or its log shipper's JSON). " +
 			"Other lines are messages.",
 		Example: `I, [2025-03-02T10:15:04.120331 #4]  INFO -- : [5b1e0c7a-6f0e-4b55-9a8e-2f3c1d9e7a10] Started POST "/users" for 203.0.113.9 at 2025-03-02 10:15:04 +0000`,
 		decoder: func(o Options) (Decoder, error) { return NewRails(o), nil },

@@ -183,7 +183,7 @@ func (p *Phoenix) Decode(line []byte, emit func(*Event)) error {
 	switch {
 	case line[0] == '{':
 		var err error
-		if inner, err = p.envelope(line, &w); err != nil {
+		if inner, err = parseFlyJSON(line, &w, &p.msgBuf, "phoenix"); err != nil {
 			return err
 		}
 	case mayHaveEnvelope(line):
@@ -707,73 +707,6 @@ func phxTrimRight(b []byte) []byte {
 // phxIsStamp reports whether line starts with an RFC 3339 date and "T".
 func phxIsStamp(b []byte) bool {
 	return len(b) > 20 && b[0] >= '0' && b[0] <= '9' && b[4] == '-' && b[7] == '-' && b[10] == 'T'
-}
-
-// envelope takes apart a Fly log shipper record and returns its message,
-// unescaped into p.msgBuf when it has escapes.
-func (p *Phoenix) envelope(line []byte, w *platform) ([]byte, error) {
-	var msgRaw []byte
-	var found, fly bool
-	m := openMembers(line, 0)
-	for {
-		key, _, ok := m.next()
-		if !ok {
-			break
-		}
-		val, ok := m.rawValue()
-		if !ok {
-			break
-		}
-		switch string(key) {
-		case "message":
-			if len(val) < 2 || val[0] != '"' {
-				return nil, fieldError("message", val)
-			}
-			found = true
-			msgRaw = val[1 : len(val)-1]
-		case "timestamp":
-			if len(val) < 2 || val[0] != '"' {
-				return nil, fieldError("timestamp", val)
-			}
-			t, ok := parseRFC3339(val[1:len(val)-1], time.UTC)
-			if !ok {
-				return nil, fieldError("timestamp", val)
-			}
-			w.hasTime, w.time = true, t
-		case "log":
-			phxMembers(val, func(k, v []byte) {
-				if string(k) == "level" {
-					w.level = jsonString(v)
-				}
-			})
-		case "fly":
-			fly = true
-			phxMembers(val, func(k, v []byte) {
-				switch string(k) {
-				case "region":
-					w.region = jsonString(v)
-				case "app":
-					phxMembers(v, func(k, v []byte) {
-						if string(k) == "instance" {
-							w.proc = jsonString(v)
-						}
-					})
-				}
-			})
-		}
-	}
-	// Other JSON logs (ECS, app loggers) have a message too: the
-	// shipper's record is the one with its timestamp or fly object.
-	if m.bad || !found || !w.hasTime && !fly {
-		return nil, malformed("phoenix")
-	}
-	w.ok, w.form = true, formFly
-	if bytes.IndexByte(msgRaw, '\\') < 0 {
-		return msgRaw, nil
-	}
-	// The JSON format's unescaper: lenient, as shippers are.
-	p.msgBuf = appendUnescaped(p.msgBuf[:0], msgRaw)
-	return p.msgBuf, nil
 }
 
 // phxMembers calls f with the raw key and value of each member of the

@@ -227,3 +227,73 @@ func parseStamped(line []byte, p *platform) ([]byte, bool) {
 	}
 	return rest[1:], true
 }
+
+// parseFlyJSON takes apart a Fly log shipper record (JSON: the app's line
+// in "message", the shipper's "timestamp", "fly" and "log") and returns
+// the app's line, unescaped into *buf when it has escapes. format names
+// the decoder in its errors. The Phoenix and Rails decoders read their
+// lines behind it.
+func parseFlyJSON(line []byte, w *platform, buf *[]byte, format string) ([]byte, error) {
+	var msgRaw []byte
+	var found, fly bool
+	m := openMembers(line, 0)
+	for {
+		key, _, ok := m.next()
+		if !ok {
+			break
+		}
+		val, ok := m.rawValue()
+		if !ok {
+			break
+		}
+		switch string(key) {
+		case "message":
+			if len(val) < 2 || val[0] != '"' {
+				return nil, fieldError("message", val)
+			}
+			found = true
+			msgRaw = val[1 : len(val)-1]
+		case "timestamp":
+			if len(val) < 2 || val[0] != '"' {
+				return nil, fieldError("timestamp", val)
+			}
+			t, ok := parseRFC3339(val[1:len(val)-1], time.UTC)
+			if !ok {
+				return nil, fieldError("timestamp", val)
+			}
+			w.hasTime, w.time = true, t
+		case "log":
+			phxMembers(val, func(k, v []byte) {
+				if string(k) == "level" {
+					w.level = jsonString(v)
+				}
+			})
+		case "fly":
+			fly = true
+			phxMembers(val, func(k, v []byte) {
+				switch string(k) {
+				case "region":
+					w.region = jsonString(v)
+				case "app":
+					phxMembers(v, func(k, v []byte) {
+						if string(k) == "instance" {
+							w.proc = jsonString(v)
+						}
+					})
+				}
+			})
+		}
+	}
+	// Other JSON logs (ECS, app loggers) have a message too: the
+	// shipper's record is the one with its timestamp or fly object.
+	if m.bad || !found || !w.hasTime && !fly {
+		return nil, malformed(format)
+	}
+	w.ok, w.form = true, formFly
+	if bytes.IndexByte(msgRaw, '\\') < 0 {
+		return msgRaw, nil
+	}
+	// The JSON format's unescaper: lenient, as shippers are.
+	*buf = appendUnescaped((*buf)[:0], msgRaw)
+	return *buf, nil
+}

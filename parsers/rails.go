@@ -76,6 +76,7 @@ type Rails struct {
 	starts uint64       // Started lines held, for tests: each becomes one request
 	ev     Event
 	stamp  [64]byte
+	msgBuf []byte // the unescaped line of a Fly log shipper record
 }
 
 var _ Decoder = (*Rails)(nil)
@@ -110,7 +111,15 @@ func (r *Rails) Decode(line []byte, emit func(*Event)) error {
 	var rl railsLine
 	var w platform
 	inner := line
-	if mayHaveEnvelope(line) {
+	switch {
+	case line[0] == '{':
+		// Fly's log shipper: the app's line in a JSON record.
+		in, err := parseFlyJSON(line, &w, &r.msgBuf, "rails")
+		if err != nil {
+			return err
+		}
+		inner, rl.time = in, w.time
+	case mayHaveEnvelope(line):
 		if in, ok := parsePlatform(line, &w); ok {
 			if w.router() {
 				return ErrIgnored
