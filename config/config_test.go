@@ -1988,6 +1988,65 @@ func TestDefault_outageStaticServed(t *testing.T) {
 	}
 }
 
+// TestDefault_partialOutage: part of the app failing (one app server of
+// two down: half of the app's requests answered 502 at random; or a
+// quarter) for 5 minutes from +30m, on a 20 req/s site whose pages load
+// three assets each, five draws each: 5xx-partial fires critical within
+// a minute of the start (a quarter: in four draws of five, the fifth
+// within 75 s: a dip under the threshold starts the 40 s again). A
+// deploy's 20 s or 30 s of 502s on every request to the app at +15m
+// leaves it quiet: its first firing is the outage's.
+func TestDefault_partialOutage(t *testing.T) {
+	start := time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)
+	deploy, outage := 15*time.Minute, 30*time.Minute
+	for _, tc := range []struct {
+		name      string
+		share     float64
+		deploy    time.Duration
+		minOnTime int // draws of 5 that must fire within a minute
+	}{
+		{"half failing, 20 s deploy", 0.5, 20 * time.Second, 5},
+		{"a quarter failing, 30 s deploy", 0.25, 30 * time.Second, 4},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			onTime := 0
+			for seed := uint64(1); seed <= 5; seed++ {
+				c := Default()
+				var firing []alert.Alert
+				e := firingEngine(t, c, c.Rules, &firing)
+				send := sender(e, start)
+				r := rand.New(rand.NewPCG(seed, 2))
+				n := 0
+				for at := time.Duration(0); at < outage+10*time.Minute; at += 200 * time.Millisecond {
+					n++
+					status := 200
+					switch {
+					case at >= deploy && at < deploy+tc.deploy:
+						status = 502
+					case at >= outage && at < outage+5*time.Minute && r.Float64() < tc.share:
+						status = 502
+					}
+					addr := fmt.Sprintf("203.0.%d.%d", n%250, n/250%250+1)
+					send(at, "GET", fmt.Sprintf("/docs/%d", n%40), status, addr)
+					for _, asset := range []string{"/assets/app-4b8a0e21.css", "/assets/app-9f2c1d7e.js", "/images/logo.png"} {
+						send(at+50*time.Millisecond, "GET", asset, 200, addr)
+					}
+				}
+				e.Flush()
+				switch {
+				case firstCritical(firing, start.Add(outage), time.Minute, "5xx-partial"):
+					onTime++
+				case !firstCritical(firing, start.Add(outage), 75*time.Second, "5xx-partial"):
+					t.Errorf("draw %d: 5xx-partial: %v, want it firing critical within 75 s of +%v, not before", seed, firing, outage)
+				}
+			}
+			if onTime < tc.minOnTime {
+				t.Errorf("5xx-partial fired within a minute in %d draws of 5, want %d", onTime, tc.minOnTime)
+			}
+		})
+	}
+}
+
 // TestDefault_logStopsLull: a quiet site's requests come in visits, a
 // page and its assets at once (six requests every 5 s, 1.2/s). Two visits
 // 45 s apart (44.5 s without a line, 14.5 s past the 30 s window) page
