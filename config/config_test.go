@@ -1703,65 +1703,6 @@ func TestDefault_feedPolls(t *testing.T) {
 	peopleQuiet(t, firing, start)
 }
 
-// TestDefault_hostJobs: a nightly cache warm-up from the host itself
-// (curl from 127.0.0.1, Wget from 10.0.0.5: 6 pages a second for 5
-// minutes) on a site of 2 requests a second pages nothing: traffic-spike
-// warned every night before host-jobs. The same job from a public address
-// still fires traffic-spike; so does a surge of people to 8 a second
-// behind a proxy that logs its own address (every request from 127.0.0.1,
-// with people's browsers' agents).
-func TestDefault_hostJobs(t *testing.T) {
-	start := time.Date(2026, 11, 25, 1, 0, 0, 0, time.UTC)
-	job := 90 * time.Minute
-	for _, tc := range []struct {
-		name        string
-		proxy       bool // people's requests come from 127.0.0.1 too
-		addr, agent string
-		rate        float64 // the job's (or the surge's) requests a second
-		wantSpike   bool
-	}{
-		{"curl from the host", false, "127.0.0.1", "curl/8.5.0", 6, false},
-		{"Wget from the private network", false, "10.0.0.5", "Wget/1.21.4", 6, false},
-		{"curl from a public address", false, "203.0.113.50", "curl/8.5.0", 6, true},
-		{"people behind a proxy", true, "127.0.0.1", "Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X)", 6, true},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			c := Default()
-			var firing []alert.Alert
-			e := firingEngine(t, c, c.Rules, &firing)
-			rng := rand.New(rand.NewPCG(49, 1))
-			send := func(at time.Duration, path, addr, agent string) {
-				ev := event("GET", path, "", 200, addr, agent)
-				ev.Time = start.Add(at)
-				e.Observe(ev)
-			}
-			step := 100 * time.Millisecond
-			for at := time.Duration(0); at < job+30*time.Minute; at += step {
-				for range poisson(rng, 2*step.Seconds()) {
-					addr := fmt.Sprintf("198.51.%d.%d", rng.IntN(8), rng.IntN(250)+1)
-					if tc.proxy {
-						addr = "127.0.0.1"
-					}
-					send(at, fmt.Sprintf("/posts/%d", rng.IntN(300)), addr, "Mozilla/5.0 (X11; Linux x86_64)")
-				}
-				if at >= job && at < job+5*time.Minute {
-					for range poisson(rng, tc.rate*step.Seconds()) {
-						send(at, fmt.Sprintf("/products/%d", rng.IntN(2000)), tc.addr, tc.agent)
-					}
-				}
-			}
-			e.Flush()
-			spike := slices.IndexFunc(firing, func(a alert.Alert) bool { return a.Rule == "traffic-spike" })
-			switch {
-			case tc.wantSpike && (spike < 0 || firing[spike].Time.Before(start.Add(job)) || firing[spike].Time.After(start.Add(job+time.Minute))):
-				t.Errorf("traffic-spike: %v, want it firing within a minute of +%v", firing, job)
-			case !tc.wantSpike && len(firing) > 0:
-				t.Errorf("the host's job: %s fired at +%v", firing[0].Rule, firing[0].Time.Sub(start))
-			}
-		})
-	}
-}
-
 // people sends a Poisson draw of rate × step page views at at, from 2,000
 // addresses of 198.51.0.0/21.
 func people(send func(at time.Duration, method, path string, status int, addr string), rng *rand.Rand, at, step time.Duration, rate float64) {
