@@ -26,9 +26,9 @@ func ExampleRun() {
 	fmt.Printf("%d lines, format %s, %d fired\n", st.Lines, st.Format, res.Fired["5xx-surge"])
 	// Output:
 	// 09:12:23 5xx-surge firing
-	// 09:12:44 5xx-partial firing
+	// 09:12:41 5xx-partial firing
 	// 09:13:24 5xx-sustained firing
-	// 09:16:28 5xx-partial resolved
+	// 09:16:18 5xx-partial resolved
 	// 09:16:41 5xx-surge resolved
 	// 09:19:57 5xx-sustained resolved
 	// 6473 lines, format combined, 1 fired
