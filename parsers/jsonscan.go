@@ -267,3 +267,20 @@ func hex4(b []byte) (rune, bool) {
 	}
 	return r, true
 }
+
+// eachMember calls f with the raw key and value of each member of the
+// object v, up to the first fault; a v that is no object has none.
+func eachMember(v []byte, f func(key, val []byte)) {
+	m := openMembers(v, 0)
+	for {
+		k, _, ok := m.next()
+		if !ok {
+			return
+		}
+		val, ok := m.rawValue()
+		if !ok {
+			return
+		}
+		f(k, val)
+	}
+}

@@ -708,20 +708,3 @@ func phxTrimRight(b []byte) []byte {
 func phxIsStamp(b []byte) bool {
 	return len(b) > 20 && b[0] >= '0' && b[0] <= '9' && b[4] == '-' && b[7] == '-' && b[10] == 'T'
 }
-
-// phxMembers calls f with the raw key and value of each member of the
-// object v, up to the first fault; a v that is no object has none.
-func phxMembers(v []byte, f func(key, val []byte)) {
-	m := openMembers(v, 0)
-	for {
-		k, _, ok := m.next()
-		if !ok {
-			return
-		}
-		val, ok := m.rawValue()
-		if !ok {
-			return
-		}
-		f(k, val)
-	}
-}

@@ -263,19 +263,19 @@ func parseFlyJSON(line []byte, w *platform, buf *[]byte, format string) ([]byte,
 			}
 			w.hasTime, w.time = true, t
 		case "log":
-			phxMembers(val, func(k, v []byte) {
+			eachMember(val, func(k, v []byte) {
 				if string(k) == "level" {
 					w.level = jsonString(v)
 				}
 			})
 		case "fly":
 			fly = true
-			phxMembers(val, func(k, v []byte) {
+			eachMember(val, func(k, v []byte) {
 				switch string(k) {
 				case "region":
 					w.region = jsonString(v)
 				case "app":
-					phxMembers(v, func(k, v []byte) {
+					eachMember(v, func(k, v []byte) {
 						if string(k) == "instance" {
 							w.proc = jsonString(v)
 						}
