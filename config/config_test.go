@@ -876,6 +876,29 @@ func TestParse_oneAgentIsClient(t *testing.T) {
 	}
 }
 
+// TestParse_followTraffic: follow_traffic is a boolean for a rate or
+// distinct rule going up over the whole site, refused at its line on a
+// drop rule or a per-key rule, or with a word that is no boolean.
+func TestParse_followTraffic(t *testing.T) {
+	rule := func(perKey, extra string) string {
+		return "defaults: false\nrules:\n  - name: r\n    group_by: client_ip\n    detector:\n      type: rate\n      per_key: " + perKey +
+			"\n      window: 1m\n      baseline: {factor: 4, floor: 5/s" + extra + "}\n"
+	}
+	c, err := Parse("x.yaml", []byte(rule("false", ", follow_traffic: true")), noEnv)
+	if err != nil || !c.Rules[0].Baseline.FollowTraffic {
+		t.Fatalf("follow_traffic: true: %v, %+v", err, c)
+	}
+	for _, tt := range []struct{ perKey, extra, want string }{
+		{"false", ", follow_traffic: true, direction: down", "x.yaml:9: rules[0].detector.baseline.follow_traffic: is for rules going up"},
+		{"true", ", follow_traffic: true", "x.yaml:9: rules[0].detector.baseline.follow_traffic: is for rules over the whole site"},
+		{"false", ", follow_traffic: often", "x.yaml:9: rules[0].detector.baseline.follow_traffic"},
+	} {
+		if _, err := Parse("x.yaml", []byte(rule(tt.perKey, tt.extra)), noEnv); err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("per_key %s, %s: error %v, want %q", tt.perKey, tt.extra, err, tt.want)
+		}
+	}
+}
+
 // evidenceRule is a config of one rate rule over failed log-ins, with the
 // critical_when block evidence, per_key perKey, and baseline's extra
 // settings; evidenceShare is a critical_when with a share.

@@ -18,7 +18,8 @@ const outsizedShare = 0.3
 // over the longest window a rule asks it for: a rule with warmup_share and
 // share_floor asks whether its events are an outsized share of all the
 // requests (in the warm-up, before people's share of the log-in posts was
-// learned, that is stuffing too). A ring of a count per step: one
+// learned, that is stuffing too); one that follows the traffic
+// (Baseline.FollowTraffic), how many requests its window holds. A ring of a count per step: one
 // increment per event.
 type allCounts struct {
 	n     []uint32
@@ -79,6 +80,29 @@ func (c *allCounts) outsized(s *ruleState) bool {
 	}
 	all, ok := c.sum((w.last-w.nb)*w.width, (w.last+1)*w.width-1)
 	return ok && float64(w.total) >= outsizedShare*float64(all)
+}
+
+// window returns every event counted over rule s's window (the steps of
+// every bucket its ring holds, as w.total counts the rule's), and whether
+// the count covers them, for a rule that follows the traffic.
+//
+// Resumed from a snapshot, the count begins after the window's first
+// steps: once it covers a quarter of the window, what it counted is
+// scaled to the whole window (a rule that follows the traffic must not
+// forget it for a window after each restart).
+func (c *allCounts) window(s *ruleState) (float64, bool) {
+	w := &s.w
+	from, to := (w.last-w.nb)*w.width, (w.last+1)*w.width-1
+	if c.restored && c.first != math.MinInt64 && from < c.first && c.first <= to {
+		span, covered := to-from+1, to-c.first+1
+		if 4*covered < span {
+			return 0, false
+		}
+		all, ok := c.sum(c.first, to)
+		return float64(all) * float64(span) / float64(covered), ok
+	}
+	all, ok := c.sum(from, to)
+	return float64(all), ok
 }
 
 // windowSteps is the steps of the buckets window w's ring holds, whose

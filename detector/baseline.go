@@ -37,6 +37,15 @@ type learned struct {
 	// (see allCounts): the evidence's share is stuffing's then, whether or
 	// not people's was learned.
 	outsized func() bool
+	// traffic, when set (Baseline.FollowTraffic), returns every event the
+	// engine counted over the rule's window (all the requests), and
+	// whether the count covers the window; tmean is their learned normal,
+	// over tn values; tlast the latest count that covered the window,
+	// which stands for it while the count does not (resumed from a
+	// snapshot: a rule would otherwise forget the traffic for part of a
+	// window after each restart).
+	traffic          func() (float64, bool)
+	tmean, tn, tlast float64
 
 	init bool
 	// dip is what a drop rule with WarmupFactor learned under its floor
@@ -141,11 +150,12 @@ func (l *learned) level() float64 {
 		return th
 	}
 	th := l.floor()
+	scale := l.scale()
 	if b.Factor > 0 {
-		th = max(th, l.mean*b.Factor)
+		th = max(th, l.mean*b.Factor*scale)
 	}
 	if b.Sigmas > 0 {
-		th = max(th, l.mean+b.Sigmas*sd)
+		th = max(th, (l.mean+b.Sigmas*sd)*scale)
 	}
 	if l.share != nil {
 		// At most halfway from the normal to every event: a normal
@@ -155,6 +165,41 @@ func (l *learned) level() float64 {
 		th = min(th, max(b.Floor, (1+min(max(l.mean, 0), 1))/2))
 	}
 	return th
+}
+
+// MaxTrafficScale is the most a rule that follows the traffic
+// (Baseline.FollowTraffic) raises its normal by: a weekday's peak against
+// a normal learned over a weekend and its nights is 2 to 4 times it. A
+// flood of requests past that is an alert of its own, and does not hide a
+// sign-up bot behind it for more.
+const MaxTrafficScale = 4.0
+
+// scale is how many times their learned normal the requests over the
+// window are, for a rule that follows the traffic: at least 1 (fewer
+// requests than normal do not lower the normal: a quiet night's sign-ups
+// are held to the day's), at most MaxTrafficScale; 1 when the rule does
+// not follow the traffic. While the count does not cover the window
+// (resumed from a snapshot, under a quarter of a window later), the latest
+// count that did stands for it.
+func (l *learned) scale() float64 {
+	if l.traffic == nil || l.tn == 0 || !(l.tmean > 0) {
+		return 1
+	}
+	now, ok := l.traffic()
+	if ok {
+		l.tlast = now
+	} else {
+		now = l.tlast
+	}
+	return min(max(now/l.tmean, 1), MaxTrafficScale)
+}
+
+// learnTraffic folds the requests over the window (t) into their normal:
+// every boundary the rule learns at, attack or not (a flood that lifts
+// the normal only lowers the scale). Weighed as the rule's values are.
+func (l *learned) learnTraffic(t float64) {
+	l.tn++
+	l.tmean += max(l.alpha, 1/l.tn) * (t - l.tmean)
 }
 
 // floor is the least threshold the normal may set: the floor, or the
@@ -184,6 +229,14 @@ func (l *learned) learn(v float64, st state, at, start time.Time) {
 		// A rate over a window not yet full: the events so far over the
 		// time they took, not over the whole window.
 		v *= float64(l.window) / float64(elapsed)
+	}
+	if l.traffic != nil {
+		if t, ok := l.traffic(); ok {
+			if elapsed < l.window {
+				t *= float64(l.window) / float64(elapsed)
+			}
+			l.learnTraffic(t)
+		}
 	}
 	if l.cfg.Down && l.cfg.WarmupFactor > 0 && elapsed < l.warmup() {
 		l.dip.note(v >= l.cfg.Floor, st, at)
@@ -347,6 +400,9 @@ func (l *learned) skipped(n int64) {
 	}
 	for range min(n, 100_000) { // past that the mean is as good as 0
 		l.fold(0)
+		if l.tn > 0 {
+			l.learnTraffic(0)
+		}
 	}
 }
 

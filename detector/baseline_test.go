@@ -1,6 +1,7 @@
 package detector
 
 import (
+	"net/netip"
 	"slices"
 	"testing"
 	"time"
@@ -114,5 +115,77 @@ func TestLearned_warmupFactorDown(t *testing.T) {
 		if !ok {
 			t.Errorf("%s: fired at %v, resolved at %v; want within a minute of each of %v, resolved when the log is back", tt.name, fired, resolved, tt.want)
 		}
+	}
+}
+
+// TestBaseline_followTraffic: a rule that follows the traffic
+// (follow_traffic) holds its normal to the site's requests. Sign-ups
+// three times their normal while every request is three times its own (a
+// weekday after a quiet weekend) do not fire it, nor after a restart
+// from a snapshot halfway (its normal of the requests is kept, and the
+// count resumed over part of the window stands for the whole); without
+// follow_traffic the same log fires. Three times the sign-ups on the
+// site's ordinary traffic fire either way, and so do twenty times the
+// sign-ups under twenty times the requests: the normal rises by at most
+// MaxTrafficScale.
+func TestBaseline_followTraffic(t *testing.T) {
+	skipLongInShort(t)
+	s, m := time.Second, time.Minute
+	signups := &CIDR{Field: LookupField("client_ip"), Prefixes: []netip.Prefix{netip.MustParsePrefix("10.1.0.0/16")}}
+	rule := func(follow bool) Rule {
+		return Rule{Name: "signups", Fingerprint: "f", Type: Rate, Window: 10 * m, Match: signups,
+			Baseline: &Baseline{Factor: 2.5, Floor: 0.01, Warmup: 30 * m, HalfLife: 2 * time.Hour, FollowTraffic: follow}}
+	}
+	// site is d of pages requests a second and a sign-up every 10/signups
+	// seconds, from its start.
+	site := func(from, d time.Duration, pages, signups int) []ev {
+		return concat(burst(from, d, int(d/s)*pages, "10.2.0.1"), burst(from, d, int(d/(10*s))*signups, "10.1.0.1"))
+	}
+	base := 2 * time.Hour
+	cases := []struct {
+		name           string
+		pages, signups int
+		follow         bool
+		restart        time.Duration // 0: none
+		fires          bool
+	}{
+		{"a weekday: both three times", 12, 3, true, 0, false},
+		{"a weekday, restarted halfway", 12, 3, true, base + 15*m, false},
+		{"a weekday without follow_traffic", 12, 3, false, 0, true},
+		{"sign-ups alone three times", 4, 3, true, 0, true},
+		{"both twenty times", 80, 20, true, 0, true},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			r := rule(c.follow)
+			events := byTime(concat(site(0, base, 4, 1), site(base, 30*m, c.pages, c.signups)))
+			var fired []time.Duration
+			emit := func(a alert.Alert) {
+				if a.State == alert.Firing {
+					fired = append(fired, a.Time.Sub(t0))
+				}
+			}
+			eng, err := NewEngine([]Rule{r}, Options{Emit: emit})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var e parsers.Event
+			for _, x := range events {
+				if c.restart > 0 && x.at >= c.restart {
+					eng, _ = restart(t, eng, []Rule{r}, Options{Emit: emit})
+					c.restart = 0
+				}
+				e.Reset()
+				e.Time, e.ClientIP, e.Raw = t0.Add(x.at), []byte(x.ip), []byte("line")
+				eng.Observe(&e)
+			}
+			eng.Flush()
+			switch {
+			case c.fires && (len(fired) == 0 || fired[0] < base):
+				t.Errorf("fired %v, want from %v on", fired, base)
+			case !c.fires && len(fired) > 0:
+				t.Errorf("fired %v, want nothing", fired)
+			}
+		})
 	}
 }

@@ -49,8 +49,8 @@ type Options struct {
 	// selection at every boundary costs more than the values, which is all
 	// a chart or a sparkline needs.
 	TraceValuesOnly bool
-	// TraceNoBaseline leaves the learned mean and spread out of traced
-	// evaluations (Baseline and Spread are 0): a sparkline reads the
+	// TraceNoBaseline leaves the learned mean, spread and scale out of traced
+	// evaluations (Baseline, Spread and Scale are 0): a sparkline reads the
 	// value alone, and rounding them at every boundary was a tenth of a
 	// text replay where evaluations outnumber lines.
 	TraceNoBaseline bool
@@ -73,8 +73,12 @@ type Evaluation struct {
 	Down      bool    // fires at or under the threshold
 	Baseline  float64 // the learned mean, for baseline rules
 	Spread    float64 // the learned standard deviation
-	Count     uint64  // matching events in the window
-	State     string  // inactive, pending or firing, after the evaluation
+	// Scale is how many times their normal the requests over the window
+	// were, when it raised the normal (Baseline.FollowTraffic); 0 when it
+	// did not.
+	Scale float64
+	Count uint64 // matching events in the window
+	State string // inactive, pending or firing, after the evaluation
 	// Why explains the outcome: "below the threshold", "warm-up: 12m left",
 	// "held since 01:20:01, for: 30s not reached", "fired", …
 	Why string
@@ -293,9 +297,18 @@ func NewEngine(rules []Rule, opts Options) (*Engine, error) {
 			allSteps = max(allSteps, windowSteps(&r.w))
 			r.base.outsized = func() bool { return e.all.outsized(r) }
 		}
+		if r.base != nil && r.base.cfg.FollowTraffic {
+			allSteps = max(allSteps, windowSteps(&r.w))
+			r.base.traffic = func() (float64, bool) { return e.all.window(r) }
+		}
 	}
 	if allSteps > 0 {
 		e.all = newAllCounts(allSteps)
+		for _, r := range e.rules {
+			if r.base != nil && r.base.cfg.FollowTraffic {
+				r.all = e.all
+			}
+		}
 	}
 	e.ev.warm = e.warm
 	e.ov = newOverlap(e.rules)

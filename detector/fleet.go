@@ -46,6 +46,10 @@ type Delta struct {
 	// share.of (log-in posts, counted whether or not the rule counted
 	// them). 0 without.
 	Cold, Rush, Of uint64
+	// All is every event the node counted in the bucket's steps, whatever
+	// the rule counts (all the requests), for a rule that follows the
+	// traffic (Baseline.FollowTraffic); 0 for another.
+	All uint64
 	// Agents are the hashes of the bucket's user agents, at most
 	// MaxDeltaHashes, and App its events from a native app's HTTP stack,
 	// for critical_when's clients_per_agent of a rule whose distinct
@@ -194,6 +198,16 @@ func (s *hashSet) reset() {
 	s.n, s.zero = 0, false
 }
 
+// allIn returns every event the engine counted in the steps of the rule's
+// bucket n, for a rule that follows the traffic; 0 for another.
+func (s *ruleState) allIn(n int64) uint64 {
+	if s.all == nil {
+		return 0
+	}
+	all, _ := s.all.sum(n*s.w.width, (n+1)*s.w.width-1)
+	return all
+}
+
 // delta builds the delta of ring slot slot's bucket, which just completed.
 func (s *ruleState) delta(slot int) Delta {
 	bk := &s.w.ring[slot]
@@ -212,6 +226,7 @@ func (s *ruleState) delta(slot int) Delta {
 	if s.fleet != nil {
 		d.Hashes, d.Dropped = s.fleet.take(slot)
 	}
+	d.All = s.allIn(bk.n)
 	if e := s.ev; e != nil {
 		if e.cold != nil {
 			d.Cold = e.cold[slot]
@@ -254,6 +269,9 @@ type Measure struct {
 	// a native app's HTTP stack, for clients_per_agent (against Distinct,
 	// the window's client addresses).
 	Agents, App uint64
+	// All is the window's sum of the deltas' All: the fleet's requests,
+	// for a rule that follows the traffic.
+	All uint64
 	// Current is a rate rule's rate in the newest bucket of the window
 	// alone, in events per second (see alert.Alert.Current).
 	Current float64
@@ -334,7 +352,11 @@ func NewRemote(rules []Rule, opts Options) (*Remote, error) {
 		}
 		s := newRuleState(rule, &r.opts)
 		unit := s.k.unit()
-		s.k = &remoteKind{s: s, unit_: unit}
+		rk := &remoteKind{s: s, unit_: unit}
+		s.k = rk
+		if s.base != nil && rule.Baseline.FollowTraffic {
+			s.base.traffic = func() (float64, bool) { return float64(rk.m.All), true }
+		}
 		s.live, s.judge, s.distinct = nil, nil, nil
 		if s.ev != nil {
 			// The evidence's sums are the measure's (Evaluate sets them);

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"fmt"
 	"maps"
+	"net/netip"
 	"slices"
 	"strings"
 	"testing"
@@ -647,5 +648,112 @@ func TestFleet_ratioKeys(t *testing.T) {
 		if n != 1 {
 			t.Errorf("key %s: %d, want its one failure", k, n)
 		}
+	}
+}
+
+// TestFleet_followTraffic: a fleet rule that follows the traffic gets
+// the fleet's requests from the nodes' deltas (every event they counted,
+// in buckets where the rule counted nothing too), and the fleet's
+// evaluator makes of them what one engine over every line makes: a
+// weekday (sign-ups and requests three times their normal) fires
+// nothing; three times the sign-ups on the ordinary traffic fire. Without
+// the requests (nodes of a version that did not publish them) the
+// weekday fires.
+func TestFleet_followTraffic(t *testing.T) {
+	skipLongInShort(t)
+	s, m := time.Second, time.Minute
+	signups := &CIDR{Field: LookupField("client_ip"), Prefixes: []netip.Prefix{netip.MustParsePrefix("10.1.0.0/16")}}
+	rule := Rule{Name: "signups", Fingerprint: "f", Type: Rate, Window: 10 * m, Match: signups, Fleet: true,
+		Baseline: &Baseline{Factor: 2.5, Floor: 0.01, Warmup: 30 * m, HalfLife: 2 * time.Hour, FollowTraffic: true}}
+	site := func(from, d time.Duration, pages, signups int) []ev {
+		return concat(burst(from, d, int(d/s)*pages, "10.2.0.1"), burst(from, d, int(d/(10*s))*signups, "10.1.0.1"))
+	}
+	base := 2 * time.Hour
+	for _, c := range []struct {
+		name           string
+		pages, signups int
+		dropAll        bool // the deltas' All left out
+		fires          bool
+	}{
+		{"a weekday", 12, 3, false, false},
+		{"sign-ups alone", 4, 3, false, true},
+		{"a weekday without the requests", 12, 3, true, true},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			lines := byTime(concat(site(0, base, 4, 1), site(base, 30*m, c.pages, c.signups)))
+			type bucket struct{ count, all uint64 }
+			shared := map[int64]*bucket{}
+			var width time.Duration
+			var nodes [2]*Engine
+			for i := range nodes {
+				var err error
+				nodes[i], err = NewEngine([]Rule{rule}, Options{Delta: func(d Delta) {
+					b := shared[d.Bucket]
+					if b == nil {
+						b = &bucket{}
+						shared[d.Bucket] = b
+					}
+					b.count += d.Count
+					if !c.dropAll {
+						b.all += d.All
+					}
+					width = d.Width
+				}})
+				if err != nil {
+					t.Fatal(err)
+				}
+			}
+			remote, err := NewRemote([]Rule{rule}, Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var fleet []time.Duration
+			next := int64(0)
+			evaluate := func(upTo time.Time) {
+				if width == 0 {
+					return
+				}
+				w := int64(width)
+				nb := int64(rule.Window / width)
+				if next == 0 {
+					next = (upTo.UnixNano()/w + 1) * w
+				}
+				for ; next <= upTo.UnixNano(); next += w {
+					var ms Measure
+					for n := next/w - nb; n < next/w; n++ {
+						if x := shared[n]; x != nil {
+							ms.Count += x.count
+							ms.All += x.all
+						}
+					}
+					ms.Value = float64(ms.Count) / rule.Window.Seconds()
+					a, ok, err := remote.Evaluate(rule.Name, time.Unix(0, next).UTC(), ms)
+					if err != nil {
+						t.Fatal(err)
+					}
+					if ok && a.State == alert.Firing {
+						fleet = append(fleet, a.Time.Sub(t0))
+					}
+				}
+			}
+			var e parsers.Event
+			for i, x := range lines {
+				e.Reset()
+				e.Time, e.ClientIP, e.Raw = t0.Add(x.at), []byte(x.ip), []byte("line")
+				nodes[i%2].Observe(&e)
+				clock := nodes[0].Clock()
+				if o := nodes[1].Clock(); o.Before(clock) {
+					clock = o
+				}
+				evaluate(clock)
+			}
+			whole, _, _ := replay(t, rule, lines, Options{})
+			if c.fires != (len(fleet) > 0) || len(fleet) > 0 && fleet[0] < base {
+				t.Errorf("fleet fired %v, want fires %v from %v", fleet, c.fires, base)
+			}
+			if !c.dropAll && (len(whole) > 0) != c.fires {
+				t.Errorf("one engine over every line: %v, want fires %v", whole, c.fires)
+			}
+		})
 	}
 }

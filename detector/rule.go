@@ -111,6 +111,17 @@ type Baseline struct {
 	// user agent, or a bucket whose requests were not looked at (restored
 	// from a snapshot), makes the answer no.
 	OneAgentIsClient bool
+	// FollowTraffic, on a rule going up over the whole site, moves the
+	// normal with the site's traffic: the rule also learns how many
+	// events of every kind (all the requests) its window holds, and while
+	// they are above their own normal the learned normal rises with them,
+	// by at most MaxTrafficScale. A weekday's sign-ups after a quiet
+	// weekend, a campaign's visitors, a day's peak against a normal
+	// learned over nights: the sign-ups per request are the site's own,
+	// however many requests there are. The floor does not move: a month's
+	// sign-ups in an hour on a quiet site still pass it. False: the normal
+	// is the rule's own alone.
+	FollowTraffic bool
 	// HalfLife is how fast the baseline forgets: an hour-old value weighs
 	// half as much as a new one when HalfLife is an hour.
 	HalfLife time.Duration

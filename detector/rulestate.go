@@ -37,6 +37,9 @@ type ruleState struct {
 	// capped counts the events left out by it.
 	capBucket, capped uint64
 	fleet             *fleetSlots // a fleet rule's distinct values per slot, for its deltas
+	// all is the engine's count of every event, for a rule that follows
+	// the traffic (Baseline.FollowTraffic): a fleet rule's deltas carry it.
+	all *allCounts
 
 	seen     bool      // the rule has counted an event
 	start    time.Time // the engine's first event: warm-up starts there
@@ -177,7 +180,9 @@ func (s *ruleState) open(n int64) {
 		// A bucket where the rule counted nothing but the evidence's
 		// share did (log-ins that all worked) is handed over too: the
 		// fleet's share needs its events.
-		if slot := s.w.index(last); s.w.ring[slot].count > 0 || s.w.ring[slot].side {
+		// So is one where the rule counted nothing while the site's
+		// requests went on, for a rule that follows the traffic.
+		if slot := s.w.index(last); s.w.ring[slot].count > 0 || s.w.ring[slot].side || s.allIn(last) > 0 {
 			s.opts.Delta(s.delta(slot))
 		}
 	}
@@ -645,6 +650,9 @@ func (s *ruleState) trace(at time.Time, v, th float64, why string) {
 	}
 	if s.base != nil && !s.opts.TraceNoBaseline {
 		ev.Baseline, ev.Spread = round(s.base.mean), round(s.base.spread())
+		if sc := s.base.scale(); sc > 1 {
+			ev.Scale = round(sc)
+		}
 	}
 	if s.rule.GroupBy != nil && s.w.total > 0 && !s.opts.TraceValuesOnly {
 		if kn, ok := s.k.(keyNamer); ok {

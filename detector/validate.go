@@ -226,6 +226,14 @@ func (b *Baseline) problems(r *Rule) []Problem {
 	if b.OneAgentIsClient && b.KeyShare == 0 {
 		bad("one_agent_is_client", "spares keys from key_share: set key_share too")
 	}
+	switch {
+	case b.FollowTraffic && b.Down:
+		bad("follow_traffic", "is for rules going up: it raises the normal with the site's traffic")
+	case b.FollowTraffic && r.PerKey:
+		bad("follow_traffic", "is for rules over the whole site, not per key")
+	case b.FollowTraffic && r.Type == Ratio:
+		bad("follow_traffic", "is for rates and distinct counts: a share is already one of the traffic")
+	}
 	if b.HalfLife < MinHalfLife {
 		bad("half_life", "must be at least %s", MinHalfLife)
 	}

@@ -381,7 +381,8 @@ func TestEvaluator_commitFenced(t *testing.T) {
 // TestNode_publishedKeys: README, "Publishing": a step's deltas go out as
 // INCRBY+PEXPIRE of the step's counter, PFADD of the distinct values'
 // hashes into the step's HyperLogLog, and the step's busiest keys into a
-// sorted set trimmed to 64, under sentinel:{SITE}:c|d|k:<rule>:<step>;
+// sorted set trimmed to 64, under sentinel:{SITE}:c|d|k:<rule>:<step>
+// (and every event the node counted, for follow_traffic, under t:);
 // the keys expire two minutes after their rule's window; the values past
 // the 16,384 a delta carries are counted in
 // sentinel_fleet_distinct_values_dropped_total.
@@ -397,7 +398,7 @@ func TestNode_publishedKeys(t *testing.T) {
 	defer rdb.Close()
 	ctx := context.Background()
 	step := time.Now().Add(-30 * time.Second).Unix() // buckets of 1 s
-	d := detector.Delta{Rule: rule.Name, Bucket: step, Start: time.Unix(step, 0).UTC(), Width: time.Second, Count: 5150, Dropped: 7}
+	d := detector.Delta{Rule: rule.Name, Bucket: step, Start: time.Unix(step, 0).UTC(), Width: time.Second, Count: 5150, Dropped: 7, All: 20600}
 	for i := range 100 {
 		d.Hashes = append(d.Hashes, uint64(i+1)*0x9e3779b97f4a7c15)
 		d.Keys = append(d.Keys, alert.KeyCount{Key: fmt.Sprintf("10.0.0.%d", i), Count: uint64(i + 1)})
@@ -419,6 +420,9 @@ func TestNode_publishedKeys(t *testing.T) {
 	if got, err := c.Get(ctx, name("c")).Int(); err != nil || got != 5150 {
 		t.Errorf("%s = %d (%v), want 5150", name("c"), got, err)
 	}
+	if got, err := c.Get(ctx, name("t")).Int(); err != nil || got != 20600 {
+		t.Errorf("%s = %d (%v), want 20600 (every event, for follow_traffic)", name("t"), got, err)
+	}
 	if got := c.PFCount(ctx, name("d")).Val(); got < 98 || got > 102 {
 		t.Errorf("PFCOUNT %s = %d, want about 100", name("d"), got)
 	}
@@ -427,7 +431,7 @@ func TestNode_publishedKeys(t *testing.T) {
 		t.Errorf("%s holds %d keys, from %v: want the busiest 64 (37 to 100)", name("k"), len(top), top[:min(1, len(top))])
 	}
 	lo, hi := rule.Window+2*time.Minute-5*time.Second, rule.Window+2*time.Minute+2*time.Second
-	for _, kind := range []string{"c", "d", "k"} {
+	for _, kind := range []string{"c", "d", "k", "t"} {
 		if ttl := c.PTTL(ctx, name(kind)).Val(); ttl < lo || ttl > hi {
 			t.Errorf("%s expires in %v, want two minutes after the rule's %v window", name(kind), ttl, rule.Window)
 		}

@@ -6,7 +6,8 @@
 // bucket as the bucket completes (detector.Delta), and the node publishes
 // a step's deltas in one pipelined round trip: INCRBY and PEXPIRE of
 // step-keyed counters (the events, a ratio's hits, the evidence's cold,
-// hasty and native-app posts and share.of events), PFADD of the distinct values' hashes into
+// hasty and native-app posts and share.of events, and with follow_traffic
+// every event the node counted), PFADD of the distinct values' hashes into
 // step-keyed HyperLogLogs (a window is the PFCOUNT union of its steps, so
 // Redis does the merge), and ZINCRBY into step-keyed sorted sets of the
 // busiest keys, trimmed. Every key is under sentinel:{SITE}: and expires

@@ -450,6 +450,7 @@ type job struct {
 	distinct       *redis.IntCmd
 	cold, rush, of *redis.SliceCmd // the evidence's counts, with critical_when's cold, no_pause and share
 	app            *redis.SliceCmd // with clients_per_agent: the events from a native app
+	all            *redis.SliceCmd // with follow_traffic: every event the nodes counted
 	agents         *redis.IntCmd   // with clients_per_agent: the window's user agents
 }
 
@@ -489,6 +490,9 @@ func (e *evaluator) evaluate(ctx context.Context, rdb *redis.Client, bounds []ti
 			}
 			if r.rule.Type == detector.Distinct {
 				j.distinct = pipe.PFCount(tctx, n.stepKeys(r, t, k.hll)...)
+			}
+			if b := r.rule.Baseline; b != nil && b.FollowTraffic {
+				j.all = pipe.MGet(tctx, n.stepKeys(r, t, k.all)...)
 			}
 			if ev := r.rule.Evidence; ev != nil {
 				if ev.Cold > 0 {
@@ -636,7 +640,7 @@ func (j *job) measure() (detector.Measure, error) {
 	for _, c := range [...]struct {
 		cmd *redis.SliceCmd
 		sum *uint64
-	}{{j.hits, &m.Hits}, {j.cold, &m.Cold}, {j.rush, &m.Rush}, {j.of, &m.Of}, {j.app, &m.App}} {
+	}{{j.hits, &m.Hits}, {j.cold, &m.Cold}, {j.rush, &m.Rush}, {j.of, &m.Of}, {j.app, &m.App}, {j.all, &m.All}} {
 		if c.cmd != nil {
 			if *c.sum, _, err = sumCounts(c.cmd); err != nil {
 				return m, err

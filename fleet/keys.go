@@ -40,7 +40,9 @@ func (k keys) clocks() string { return k.prefix + "clocks" }
 // sorted set trimmed to maxStepKeys), and the evidence's counts (INCRBY):
 // the events from cold addresses, those and the ones posted without a
 // person's pause, the events of critical_when's share.of, the HyperLogLog
-// of the user agents and the events from a native app (clients_per_agent).
+// of the user agents and the events from a native app (clients_per_agent);
+// and, for a rule that follows the traffic (follow_traffic), every event
+// the nodes counted in the step, whatever the rule counts.
 func (k keys) count(rule string, b int64) string  { return k.step("c:", rule, b) }
 func (k keys) hits(rule string, b int64) string   { return k.step("h:", rule, b) }
 func (k keys) hll(rule string, b int64) string    { return k.step("d:", rule, b) }
@@ -50,6 +52,7 @@ func (k keys) of(rule string, b int64) string     { return k.step("o:", rule, b)
 func (k keys) rush(rule string, b int64) string   { return k.step("r:", rule, b) }
 func (k keys) agents(rule string, b int64) string { return k.step("a:", rule, b) }
 func (k keys) app(rule string, b int64) string    { return k.step("p:", rule, b) }
+func (k keys) all(rule string, b int64) string    { return k.step("t:", rule, b) }
 
 func (k keys) step(kind, rule string, b int64) string {
 	return k.prefix + kind + rule + ":" + strconv.FormatInt(b, 10)

@@ -587,7 +587,7 @@ func (n *Node) queueDelta(ctx context.Context, pipe redis.Pipeliner, r *fleetRul
 	for _, c := range [...]struct {
 		n   uint64
 		key func(string, int64) string
-	}{{d.Hits, k.hits}, {d.Cold, k.cold}, {d.Rush, k.rush}, {d.Of, k.of}, {d.App, k.app}} {
+	}{{d.Hits, k.hits}, {d.Cold, k.cold}, {d.Rush, k.rush}, {d.Of, k.of}, {d.App, k.app}, {d.All, k.all}} {
 		if c.n > 0 {
 			key := c.key(r.key, d.Bucket)
 			pipe.IncrBy(ctx, key, int64(min(c.n, math.MaxInt64)))

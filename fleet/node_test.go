@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math"
+	"net/netip"
 	"slices"
 	"strings"
 	"sync"
@@ -849,5 +850,58 @@ func TestNode_ratioWhileHitsGoOn(t *testing.T) {
 	f := oneFiring(t, nodes)
 	if secs := int(f.Time.Sub(base) / time.Second); secs < 25 || secs > 28 {
 		t.Errorf("fired at +%ds (%s), want within 3 s of the 502s' return at +25s", secs, states([]alert.Alert{f}))
+	}
+}
+
+// TestNode_followTraffic: README, "Publishing": for a rule that follows
+// the traffic (follow_traffic) the nodes publish every event they counted
+// beside the rule's own, and the fleet's normal follows the fleet's
+// requests. Sign-ups and requests four times their normal on both nodes
+// (a weekday after a weekend) page nothing, where without the requests
+// the sign-ups are past 2.5 times their normal; five times the sign-ups
+// on the ordinary requests page once.
+func TestNode_followTraffic(t *testing.T) {
+	for _, c := range []struct {
+		name           string
+		pages, signups int // a second on each node, after 30 s of 20 and 1
+		fires          bool
+	}{
+		{"a weekday", 80, 4, false},
+		{"sign-ups alone", 20, 5, true},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel() // waits on the wall clock: overlapped with the others that do
+			r := testutil.StartRedis(t)
+			signups := &detector.CIDR{Field: detector.LookupField("client_ip"), Prefixes: []netip.Prefix{netip.MustParsePrefix("10.1.0.0/16")}}
+			rule := detector.Rule{Name: "signups", Type: detector.Rate, Window: 10 * time.Second, Match: signups, Fleet: true,
+				Fingerprint: "t1", Severity: alert.Warning,
+				Baseline: &detector.Baseline{Factor: 2.5, Floor: 0.5, HalfLife: time.Minute, FollowTraffic: true}}
+			nodes := fleetOfTwo(t, nodeConfig{url: r.URL(), rule: &rule})
+			base := time.Now().UTC().Truncate(time.Second).Add(-60 * time.Second)
+			for s := range 45 {
+				at := base.Add(time.Duration(s) * time.Second)
+				pages, posts := 20, 1
+				if s >= 30 {
+					pages, posts = c.pages, c.signups
+				}
+				for k, tn := range nodes {
+					tn.feed(at, pages+posts, func(i int, ev *parsers.Event) {
+						ev.ClientIP = fmt.Appendf(nil, "10.2.%d.%d", k, i)
+						if i < posts {
+							ev.ClientIP = fmt.Appendf(nil, "10.1.%d.%d", k, i)
+						}
+					})
+				}
+				waitEvaluated(t, r, at.Add(time.Second))
+			}
+			var fired []alert.Alert
+			for _, tn := range nodes {
+				d, _, _ := tn.transitions()
+				fired = append(fired, fleetTransitions(d)...)
+			}
+			if c.fires != (len(fired) > 0) {
+				t.Errorf("fleet transitions %s, want a firing: %v", states(fired), c.fires)
+			}
+		})
 	}
 }

@@ -156,6 +156,9 @@ func writeEvaluation(w io.Writer, indent string, ev detector.Evaluation) {
 	}
 	if ev.Baseline != 0 || ev.Spread != 0 {
 		fmt.Fprintf(&b, ", baseline %s ± %s", alert.FormatValue(ev.Baseline, ev.Unit), alert.FormatValue(ev.Spread, ev.Unit))
+		if ev.Scale > 1 {
+			fmt.Fprintf(&b, " ×%.3g with the requests", ev.Scale)
+		}
 	}
 	fmt.Fprintf(&b, ", %s events, %s: %s", alert.Thousands(ev.Count), ev.State, ev.Why)
 	fmt.Fprintln(w, b.String())
