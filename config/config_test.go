@@ -899,6 +899,29 @@ func TestParse_followTraffic(t *testing.T) {
 	}
 }
 
+// TestParse_recurring: recurring takes daily, on a rule going up over
+// the whole site; another word, a drop rule or a per-key rule is refused
+// at its line.
+func TestParse_recurring(t *testing.T) {
+	rule := func(perKey, extra string) string {
+		return "defaults: false\nrules:\n  - name: r\n    group_by: client_ip\n    detector:\n      type: rate\n      per_key: " + perKey +
+			"\n      window: 1m\n      baseline: {factor: 4, floor: 5/s" + extra + "}\n"
+	}
+	c, err := Parse("x.yaml", []byte(rule("false", ", recurring: daily")), noEnv)
+	if err != nil || !c.Rules[0].Baseline.RecurringDaily {
+		t.Fatalf("recurring: daily: %v, %+v", err, c)
+	}
+	for _, tt := range []struct{ perKey, extra, want string }{
+		{"false", ", recurring: weekly", "x.yaml:9: rules[0].detector.baseline.recurring: must be daily"},
+		{"false", ", recurring: daily, direction: down", "x.yaml:9: rules[0].detector.baseline.recurring: is for rules going up"},
+		{"true", ", recurring: daily", "x.yaml:9: rules[0].detector.baseline.recurring: is for rules over the whole site"},
+	} {
+		if _, err := Parse("x.yaml", []byte(rule(tt.perKey, tt.extra)), noEnv); err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("per_key %s, %s: error %v, want %q", tt.perKey, tt.extra, err, tt.want)
+		}
+	}
+}
+
 // evidenceRule is a config of one rate rule over failed log-ins, with the
 // critical_when block evidence, per_key perKey, and baseline's extra
 // settings; evidenceShare is a critical_when with a share.

@@ -998,7 +998,7 @@ func (d *decoder) baseline(n *yaml.Node, path string, typ detector.Type) *detect
 	b := &detector.Baseline{Warmup: defaultWarmup, HalfLife: defaultHalfLife}
 	factorSet := false
 	if !(n.Kind == yaml.ScalarNode && n.Tag == "!!null") {
-		d.mapping(n, path, []string{"factor", "sigmas", "floor", "warmup", "warmup_floor", "warmup_factor", "warmup_share", "share_floor", "key_share", "key_ordinary_share", "one_agent_is_client", "follow_traffic", "half_life", "direction"}, func(key string, k, v *yaml.Node) {
+		d.mapping(n, path, []string{"factor", "sigmas", "floor", "warmup", "warmup_floor", "warmup_factor", "warmup_share", "share_floor", "key_share", "key_ordinary_share", "one_agent_is_client", "follow_traffic", "recurring", "half_life", "direction"}, func(key string, k, v *yaml.Node) {
 			p := join(path, key)
 			switch key {
 			case "factor":
@@ -1048,6 +1048,13 @@ func (d *decoder) baseline(n *yaml.Node, path string, typ detector.Type) *detect
 				b.OneAgentIsClient, _ = d.boolean(v, p)
 			case "follow_traffic":
 				b.FollowTraffic, _ = d.boolean(v, p)
+			case "recurring":
+				if s, ok := d.scalar(v, p); ok {
+					if s != "daily" {
+						d.errorf(v, p, "must be daily (a rise that came at this time the day before does not fire)")
+					}
+					b.RecurringDaily = s == "daily"
+				}
 			case "half_life":
 				b.HalfLife, _ = d.duration(v, p)
 			case "direction":

@@ -46,6 +46,9 @@ type learned struct {
 	// window after each restart).
 	traffic          func() (float64, bool)
 	tmean, tn, tlast float64
+	// daily, when set (Baseline.RecurringDaily), keeps each minute's
+	// highest value over the last day.
+	daily *dailyPeaks
 
 	init bool
 	// dip is what a drop rule with WarmupFactor learned under its floor
@@ -61,8 +64,23 @@ type learned struct {
 }
 
 func newLearned(b *Baseline, window, tick time.Duration, poisson, partial bool) *learned {
-	return &learned{cfg: b, window: window, poisson: poisson, partial: poisson || partial,
+	l := &learned{cfg: b, window: window, poisson: poisson, partial: poisson || partial,
 		alpha: 1 - math.Exp2(-float64(tick)/float64(b.HalfLife))}
+	if b.RecurringDaily {
+		l.daily = &dailyPeaks{}
+	}
+	return l
+}
+
+// recurs returns the level a rule that knows what recurs daily
+// (Baseline.RecurringDaily) is held to at at: RecurFactor times the
+// highest value it reached within an hour of that time of day the day
+// before; 0 for another rule, or when it reached nothing then.
+func (l *learned) recurs(at time.Time) float64 {
+	if l.daily == nil {
+		return 0
+	}
+	return RecurFactor * l.daily.yesterday(at)
 }
 
 // threshold returns the level the value is compared with at a boundary,
@@ -220,6 +238,9 @@ func (l *learned) floor() float64 {
 // average, so that the warm-up ends with the mean of what it saw rather
 // than a half-life's lag behind it.
 func (l *learned) learn(v float64, st state, at, start time.Time) {
+	if l.daily != nil {
+		l.daily.note(v, at)
+	}
 	active := st != stateInactive
 	elapsed := at.Sub(start)
 	if elapsed < l.learnFrom() {

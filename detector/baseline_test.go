@@ -189,3 +189,75 @@ func TestBaseline_followTraffic(t *testing.T) {
 		})
 	}
 }
+
+// TestBaseline_recurringDaily: a rule that knows what recurs daily
+// (recurring: daily) fires on a nightly job the first night only, where
+// without it it fires every night; also when restarted from a snapshot
+// between two nights. A rise at the job's hour past RecurFactor times
+// the job's, and one as high at another hour, fire.
+func TestBaseline_recurringDaily(t *testing.T) {
+	skipLongInShort(t)
+	s, m, day := time.Second, time.Minute, 24*time.Hour
+	rule := func(recurring bool) Rule {
+		return Rule{Name: "spike", Fingerprint: "d", Type: Rate, Window: m,
+			Baseline: &Baseline{Factor: 4, Floor: 5, Warmup: 30 * m, HalfLife: time.Hour, RecurringDaily: recurring}}
+	}
+	// Three days of a site at 0.2 req/s, with a job at 6 a second for
+	// five minutes from 03:00 each night (03:20 the third night: its
+	// hour moved with the clocks); extra adds rises at other times.
+	events := func(extra ...[3]time.Duration) []ev {
+		out := burst(0, 3*day, int(3*day/(5*s)), "192.0.2.%d")
+		for _, at := range []time.Duration{3 * time.Hour, day + 3*time.Hour, 2*day + 3*time.Hour + 20*m} {
+			out = append(out, burst(at, 5*m, int(5*m/s)*6, "10.0.0.5")...)
+		}
+		for _, x := range extra {
+			out = append(out, burst(x[0], x[1], int(x[1]/s)*int(x[2]), "198.51.100.7")...)
+		}
+		return byTime(out)
+	}
+	run := func(r Rule, evs []ev, cut time.Duration) (fired []time.Duration) {
+		emit := func(a alert.Alert) {
+			if a.State == alert.Firing {
+				fired = append(fired, a.Time.Sub(t0))
+			}
+		}
+		eng, err := NewEngine([]Rule{r}, Options{Emit: emit})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var e parsers.Event
+		for _, x := range evs {
+			if cut > 0 && x.at >= cut {
+				eng, _ = restart(t, eng, []Rule{r}, Options{Emit: emit})
+				cut = 0
+			}
+			e.Reset()
+			e.Time, e.ClientIP, e.Raw = t0.Add(x.at), []byte(x.ip), []byte("line")
+			eng.Observe(&e)
+		}
+		eng.Flush()
+		return fired
+	}
+	night := func(got []time.Duration, n int) bool {
+		for _, f := range got {
+			if f >= time.Duration(n)*day+3*time.Hour && f < time.Duration(n)*day+4*time.Hour {
+				return true
+			}
+		}
+		return false
+	}
+	if got := run(rule(false), events(), 0); len(got) != 3 {
+		t.Errorf("without recurring: fired %v, want every night", got)
+	}
+	for _, cut := range []time.Duration{0, day + 12*time.Hour} {
+		if got := run(rule(true), events(), cut); len(got) != 1 || !night(got, 0) {
+			t.Errorf("recurring, restarted at %v: fired %v, want the first night only", cut, got)
+		}
+	}
+	// The second night, a rise to 10/s more at 03:02 (the job's 6 and 10:
+	// 16/s, past 1.5 times 6); the third day, 6/s at 15:00.
+	got := run(rule(true), events([3]time.Duration{day + 3*time.Hour + 2*m, 2 * m, 10}, [3]time.Duration{2*day + 15*time.Hour, 5 * m, 6}), 0)
+	if len(got) != 3 || !night(got, 1) || got[2] < 2*day+15*time.Hour || got[2] > 2*day+15*time.Hour+m {
+		t.Errorf("recurring, with a bigger rise at the job's hour and one at 15:00: fired %v, want the first night, the bigger rise and 15:00", got)
+	}
+}

@@ -49,10 +49,11 @@ type Options struct {
 	// selection at every boundary costs more than the values, which is all
 	// a chart or a sparkline needs.
 	TraceValuesOnly bool
-	// TraceNoBaseline leaves the learned mean, spread and scale out of traced
-	// evaluations (Baseline, Spread and Scale are 0): a sparkline reads the
-	// value alone, and rounding them at every boundary was a tenth of a
-	// text replay where evaluations outnumber lines.
+	// TraceNoBaseline leaves the learned mean, spread, scale and recurring
+	// level out of traced evaluations (Baseline, Spread, Scale and Recurs
+	// are 0): a sparkline reads the value alone, and rounding them at
+	// every boundary was a tenth of a text replay where evaluations
+	// outnumber lines.
 	TraceNoBaseline bool
 	// Notice, when set, receives what the engine learns about the log that
 	// a person should know once (see [Notice]), as it learns it.
@@ -77,8 +78,12 @@ type Evaluation struct {
 	// were, when it raised the normal (Baseline.FollowTraffic); 0 when it
 	// did not.
 	Scale float64
-	Count uint64 // matching events in the window
-	State string // inactive, pending or firing, after the evaluation
+	// Recurs is the level the threshold was raised to because the rule
+	// reached two thirds of it at this time of day the day before
+	// (Baseline.RecurringDaily); 0 when it was not.
+	Recurs float64
+	Count  uint64 // matching events in the window
+	State  string // inactive, pending or firing, after the evaluation
 	// Why explains the outcome: "below the threshold", "warm-up: 12m left",
 	// "held since 01:20:01, for: 30s not reached", "fired", …
 	Why string

@@ -122,6 +122,13 @@ type Baseline struct {
 	// sign-ups in an hour on a quiet site still pass it. False: the normal
 	// is the rule's own alone.
 	FollowTraffic bool
+	// RecurringDaily, on a rule going up over the whole site, remembers
+	// the highest value of each minute of the last day: a rise within an
+	// hour of the time of day it came the day before, and at most
+	// RecurFactor times as high, is the site's own (a nightly job on the
+	// host, a daily import) and does not fire; the first day's does. See
+	// dailyPeaks.
+	RecurringDaily bool
 	// HalfLife is how fast the baseline forgets: an hour-old value weighs
 	// half as much as a new one when HalfLife is an hour.
 	HalfLife time.Duration

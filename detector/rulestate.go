@@ -458,7 +458,13 @@ func (s *ruleState) threshold(at time.Time) (th float64, ready bool, why string)
 	if s.base == nil {
 		return s.rule.Threshold, true, ""
 	}
-	return s.base.threshold(at, s.start)
+	th, ready, why = s.base.threshold(at, s.start)
+	if ready {
+		// What came at this time of day the day before, as high, is the
+		// site's own (Baseline.RecurringDaily).
+		th = max(th, s.base.recurs(at))
+	}
+	return th, ready, why
 }
 
 // clearLevel is where a firing rule resolves: below threshold × clear
@@ -652,6 +658,9 @@ func (s *ruleState) trace(at time.Time, v, th float64, why string) {
 		ev.Baseline, ev.Spread = round(s.base.mean), round(s.base.spread())
 		if sc := s.base.scale(); sc > 1 {
 			ev.Scale = round(sc)
+		}
+		if r := s.base.recurs(at); r > 0 && r >= th {
+			ev.Recurs = round(r)
 		}
 	}
 	if s.rule.GroupBy != nil && s.w.total > 0 && !s.opts.TraceValuesOnly {

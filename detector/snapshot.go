@@ -54,14 +54,17 @@ type RuleSnapshot struct {
 	// BTrafficMean and BTrafficN are the requests' normal over the window
 	// of a rule that follows the traffic (Baseline.FollowTraffic),
 	// BTrafficLast the latest count of them.
-	BTrafficMean float64        `json:"baseline_traffic_mean,omitempty"`
-	BTrafficN    float64        `json:"baseline_traffic_n,omitempty"`
-	BTrafficLast float64        `json:"baseline_traffic_last,omitempty"`
-	Ticks        uint64         `json:"ticks"`
-	Matched      uint64         `json:"matched"`
-	LateEvents   uint64         `json:"late"`
-	Firings      uint64         `json:"firings"`
-	FiredAs      alert.Severity `json:"fired_as,omitempty"`
+	BTrafficMean float64 `json:"baseline_traffic_mean,omitempty"`
+	BTrafficN    float64 `json:"baseline_traffic_n,omitempty"`
+	BTrafficLast float64 `json:"baseline_traffic_last,omitempty"`
+	// BDaily is the last day's peaks of a rule that knows what recurs
+	// daily (Baseline.RecurringDaily).
+	BDaily     *DailySnapshot `json:"baseline_daily,omitempty"`
+	Ticks      uint64         `json:"ticks"`
+	Matched    uint64         `json:"matched"`
+	LateEvents uint64         `json:"late"`
+	Firings    uint64         `json:"firings"`
+	FiredAs    alert.Severity `json:"fired_as,omitempty"`
 	// ClearSince is when a firing rule's value went clear, for
 	// keep_firing_for; ShareFloored that its share floor holds for the
 	// episode (Baseline.ShareFloor).
@@ -199,6 +202,9 @@ func (s *ruleState) snapshot() (RuleSnapshot, error) {
 	if l := s.base; l != nil {
 		rs.BInit, rs.BN, rs.BMean, rs.BVar, rs.BPeople, rs.BDip = l.init, l.n, l.mean, l.vr, l.people, l.dip
 		rs.BTrafficMean, rs.BTrafficN, rs.BTrafficLast = l.tmean, l.tn, l.tlast
+		if l.daily != nil {
+			rs.BDaily = l.daily.snapshot()
+		}
 	}
 	if k, ok := s.k.(perKeyLearned); ok {
 		rs.BN, rs.KeyNormals = k.norms.ticks, k.norms.snapshot()
@@ -297,6 +303,9 @@ func (s *ruleState) restore(rs *RuleSnapshot) error {
 	if l := s.base; l != nil {
 		l.init, l.n, l.mean, l.vr, l.people, l.dip = rs.BInit, rs.BN, rs.BMean, rs.BVar, rs.BPeople, rs.BDip
 		l.tmean, l.tn, l.tlast = rs.BTrafficMean, rs.BTrafficN, rs.BTrafficLast
+		if l.daily != nil {
+			l.daily.restore(rs.BDaily)
+		}
 	}
 	if k, ok := s.k.(perKeyLearned); ok {
 		if err := k.norms.restore(rs.BN, rs.KeyNormals); err != nil {

@@ -96,7 +96,7 @@ func TestEngine_traceNoBaseline(t *testing.T) {
 			t.Fatalf("evaluation %d: baseline %v ± %v, want none", i, bare[i].Baseline, bare[i].Spread)
 		}
 		want := full[i]
-		want.Baseline, want.Spread, want.Scale = 0, 0, 0
+		want.Baseline, want.Spread, want.Scale, want.Recurs = 0, 0, 0, 0
 		if diff := cmp.Diff(want, bare[i]); diff != "" {
 			t.Fatalf("evaluation %d (-want +got):\n%s", i, diff)
 		}

@@ -234,6 +234,14 @@ func (b *Baseline) problems(r *Rule) []Problem {
 	case b.FollowTraffic && r.Type == Ratio:
 		bad("follow_traffic", "is for rates and distinct counts: a share is already one of the traffic")
 	}
+	switch {
+	case b.RecurringDaily && b.Down:
+		bad("recurring", "is for rules going up: a rise that came at this time the day before does not fire")
+	case b.RecurringDaily && r.PerKey:
+		bad("recurring", "is for rules over the whole site, not per key")
+	case b.RecurringDaily && r.Type == Ratio:
+		bad("recurring", "is for rates and distinct counts")
+	}
 	if b.HalfLife < MinHalfLife {
 		bad("half_life", "must be at least %s", MinHalfLife)
 	}

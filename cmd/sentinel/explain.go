@@ -159,6 +159,10 @@ func writeEvaluation(w io.Writer, indent string, ev detector.Evaluation) {
 		if ev.Scale > 1 {
 			fmt.Fprintf(&b, " ×%.3g with the requests", ev.Scale)
 		}
+		if ev.Recurs > 0 {
+			fmt.Fprintf(&b, ", raised to %s: %s within an hour of this time yesterday (recurring: daily)",
+				alert.FormatValue(ev.Recurs, ev.Unit), alert.FormatValue(ev.Recurs/detector.RecurFactor, ev.Unit))
+		}
 	}
 	fmt.Fprintf(&b, ", %s events, %s: %s", alert.Thousands(ev.Count), ev.State, ev.Why)
 	fmt.Fprintln(w, b.String())
