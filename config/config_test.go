@@ -1920,6 +1920,139 @@ func TestDefault_signupSurge(t *testing.T) {
 	}
 }
 
+// TestDefault_passwordResetPosts pins what the defaults count as a
+// password-reset post, across the frameworks they name.
+func TestDefault_passwordResetPosts(t *testing.T) {
+	c := Default()
+	i := slices.IndexFunc(c.Rules, func(r detector.Rule) bool { return r.Name == "password-reset-burst" })
+	if i < 0 {
+		t.Fatal("defaults lack password-reset-burst")
+	}
+	reset := c.Rules[i].Match
+	for _, tt := range []struct {
+		method, path, query string
+		want                bool
+	}{
+		{"POST", "/users/password", "", true},           // Devise
+		{"POST", "/passwords", "", true},                // Rails 8
+		{"POST", "/users/reset_password", "", true},     // Phoenix 1.7
+		{"POST", "/password/email", "", true},           // Laravel UI
+		{"POST", "/forgot-password", "", true},          // Laravel Breeze
+		{"POST", "/accounts/password/reset/", "", true}, // allauth
+		{"POST", "/accounts/password_reset/", "", true}, // Django
+		{"POST", "/admin/password_reset/", "", true},    // Django's admin
+		{"POST", "/user/password", "", true},            // Drupal
+		{"POST", "/mail_password", "", true},            // Plone
+		{"POST", "/session/forgot_password", "", true},  // Discourse
+		{"POST", "/Identity/Account/ForgotPassword", "", true},
+		{"POST", "/customer/account/forgotpasswordpost/", "", true}, // Magento
+		{"POST", "/api/v1/auth/forgot-password", "", true},
+		{"POST", "/de/account/forgot_password", "", true},
+		{"POST", "https://shop.example/password/reset", "", true},
+		{"POST", "/wp-login.php", "action=lostpassword", true},
+		{"POST", "/blog/wp-login.php", "action=retrievepassword&x=1", true},
+		{"GET", "/users/password/new", "", false}, // the form, not its post
+		{"GET", "/forgot-password", "", false},
+		{"POST", "/wp-login.php", "", false},
+		{"POST", "/wp-login.php", "action=register", false},
+		{"POST", "/users/sign_in", "", false},
+		{"POST", "/password", "", false},
+		{"POST", "/passwordless/start", "", false},
+		{"POST", "/settings/password", "", false}, // a signed-in change
+		{"POST", "/forgot", "", false},
+	} {
+		ev := event(tt.method, tt.path, tt.query, 302, "203.0.113.9", "Mozilla/5.0")
+		if got := detector.Matches(reset, ev); got != tt.want {
+			t.Errorf("%s %s?%s: password reset = %v, want %v", tt.method, tt.path, tt.query, got, tt.want)
+		}
+	}
+}
+
+// TestDefault_passwordReset: a busy site's people ask for a reset link
+// six times a minute, each loading the form 20 s before posting it:
+// nothing fires over two hours. From +60m a bot posts the form once a
+// second from fresh addresses: straight to it (cold), or loading it 1 s
+// before each post (no pause), critical within a minute; loading it 20 s
+// before, as a person does, a warning. WordPress's lostpassword action is
+// counted alike.
+func TestDefault_passwordReset(t *testing.T) {
+	c := Default()
+	start := time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)
+	attack := 60 * time.Minute
+	for _, tt := range []struct {
+		name, bot string
+		want      alert.Severity // "": nothing fires
+	}{
+		{"people", "", ""},
+		{"a cold spray", "cold", alert.Critical},
+		{"a spray that loads the form", "form", alert.Critical},
+		{"a spray that pauses as people do", "patient", alert.Warning},
+		{"WordPress", "wordpress", alert.Critical},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			// The requests in time order: a post comes 20 s after its form.
+			type req struct {
+				at                  time.Duration
+				method, path, query string
+				addr                string
+			}
+			var reqs []req
+			get := func(at time.Duration, method, path string, _ int, addr string) {
+				reqs = append(reqs, req{at, method, path, "", addr})
+			}
+			n := 0
+			for at := time.Duration(0); at < 2*time.Hour; at += time.Second {
+				browse(get, at)
+				if at%(10*time.Second) == 0 {
+					addr := fmt.Sprintf("10.3.%d.%d", n>>8&255, n&255)
+					get(at, "GET", "/users/password/new", 200, addr)
+					get(at+20*time.Second, "POST", "/users/password", 302, addr)
+					n++
+				}
+				if tt.bot == "" || at < attack || at >= attack+10*time.Minute {
+					continue
+				}
+				addr := fmt.Sprintf("198.51.%d.%d", n>>8&255, n&255)
+				n++
+				switch tt.bot {
+				case "cold":
+					get(at, "POST", "/users/password", 302, addr)
+				case "form", "patient":
+					pause := map[string]time.Duration{"form": time.Second, "patient": 20 * time.Second}[tt.bot]
+					get(at, "GET", "/users/password/new", 200, addr)
+					get(at+pause, "POST", "/users/password", 302, addr)
+				case "wordpress":
+					reqs = append(reqs, req{at, "POST", "/wp-login.php", "action=lostpassword", addr})
+				}
+			}
+			slices.SortStableFunc(reqs, func(a, b req) int { return int(a.at - b.at) })
+			var firing []alert.Alert
+			e := firingEngine(t, c, c.Rules, &firing)
+			for _, r := range reqs {
+				status := 200
+				if r.method == "POST" {
+					status = 302
+				}
+				ev := event(r.method, r.path, r.query, status, r.addr, "Mozilla/5.0 (X11; Linux x86_64)")
+				ev.Time = start.Add(r.at)
+				e.Observe(ev)
+			}
+			e.Flush()
+			if tt.want == "" {
+				peopleQuiet(t, firing, start)
+				return
+			}
+			i := slices.IndexFunc(firing, func(a alert.Alert) bool { return a.Rule == "password-reset-burst" })
+			if i < 0 || firing[i].Time.Before(start.Add(attack)) || firing[i].Time.After(start.Add(attack+time.Minute)) || firing[i].Severity != tt.want {
+				t.Fatalf("%s: %+v, want password-reset-burst %s within a minute of +%v", tt.name, firing, tt.want, attack)
+			}
+			if firing[0].Rule != "password-reset-burst" {
+				t.Errorf("%s: %s fired first, at +%v", tt.name, firing[0].Rule, firing[0].Time.Sub(start))
+			}
+		})
+	}
+}
+
 // TestDefault_signupDrip: a bot posting a sign-up every 50 s (or 40 s),
 // each from a new address that loaded no page, on a small site whose
 // people load the form first: signup-drip pages it critical within 10
