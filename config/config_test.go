@@ -922,6 +922,22 @@ func TestParse_recurring(t *testing.T) {
 	}
 }
 
+// TestParse_followTrafficRecurringShare: neither follow_traffic nor
+// recurring applies to a share, refused at the baseline's line.
+func TestParse_followTrafficRecurringShare(t *testing.T) {
+	text := "defaults: false\nrules:\n  - name: r\n    detector:\n      type: ratio\n      of: {status: 500-599}\n      window: 1m\n" +
+		"      baseline: {factor: 4, floor: 10%, follow_traffic: true, recurring: daily}\n"
+	_, err := Parse("x.yaml", []byte(text), noEnv)
+	for _, want := range []string{
+		"x.yaml:8: rules[0].detector.baseline.follow_traffic: is for rates and distinct counts",
+		"x.yaml:8: rules[0].detector.baseline.recurring: is for rates and distinct counts",
+	} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("error %v, want %q", err, want)
+		}
+	}
+}
+
 // evidenceRule is a config of one rate rule over failed log-ins, with the
 // critical_when block evidence, per_key perKey, and baseline's extra
 // settings; evidenceShare is a critical_when with a share.
@@ -2050,6 +2066,44 @@ func TestDefault_passwordReset(t *testing.T) {
 				t.Errorf("%s: %s fired first, at +%v", tt.name, firing[0].Rule, firing[0].Time.Sub(start))
 			}
 		})
+	}
+}
+
+// TestDefault_signupSurgeQuietSite: on a quiet site (a request every
+// 5 s, a sign-up an hour) signup-surge, run alone, learns the requests
+// its 15 minutes hold as they are: the engine skips the boundaries where
+// every rule's window is empty, and the rule's own window is empty of
+// sign-ups most of the time, but not of requests. Learned as none, the
+// requests' normal was a quarter of theirs and ordinary traffic raised
+// the rule's normal 4 times.
+func TestDefault_signupSurgeQuietSite(t *testing.T) {
+	c := Default()
+	var rules []detector.Rule
+	for _, r := range c.Rules {
+		if r.Name == "signup-surge" {
+			rules = append(rules, r)
+		}
+	}
+	opts := c.EngineOptions()
+	var hi float64
+	opts.Trace = func(ev detector.Evaluation) { hi = max(hi, ev.Scale) }
+	e, err := detector.NewEngine(rules, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Date(2026, 11, 25, 0, 0, 0, 0, time.UTC)
+	for at := time.Duration(0); at < 6*time.Hour; at += 5 * time.Second {
+		ev := event("GET", "/pricing", "", 200, fmt.Sprintf("10.2.0.%d", int(at/time.Second)%50+1), "Mozilla/5.0")
+		ev.Time = start.Add(at)
+		e.Observe(ev)
+		if at%time.Hour == 30*time.Minute {
+			ev := event("POST", "/users", "", 302, "10.2.0.1", "Mozilla/5.0")
+			ev.Time = start.Add(at + time.Second)
+			e.Observe(ev)
+		}
+	}
+	if hi > 1.2 {
+		t.Errorf("ordinary traffic raised signup-surge's normal %.2f times, want about 1", hi)
 	}
 }
 

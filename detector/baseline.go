@@ -43,10 +43,13 @@ type learned struct {
 	// over tn values; tlast the latest count that covered the window,
 	// which stands for it while the count does not (resumed from a
 	// snapshot: a rule would otherwise forget the traffic for part of a
-	// window after each restart).
+	// window after each restart). tcur is the scale of the boundary being
+	// evaluated (see moveScale), tep the scale an episode began with (0:
+	// the rule is inactive).
 	traffic          func() (float64, bool)
 	tmean, tn, tlast float64
-	// daily, when set (Baseline.RecurringDaily), keeps each minute's
+	tcur, tep        float64
+	// daily, when set (Baseline.RecurringDaily), keeps each five minutes'
 	// highest value over the last day.
 	daily *dailyPeaks
 
@@ -192,16 +195,23 @@ func (l *learned) level() float64 {
 // sign-up bot behind it for more.
 const MaxTrafficScale = 4.0
 
-// scale is how many times their learned normal the requests over the
-// window are, for a rule that follows the traffic: at least 1 (fewer
-// requests than normal do not lower the normal: a quiet night's sign-ups
-// are held to the day's), at most MaxTrafficScale; 1 when the rule does
-// not follow the traffic. While the count does not cover the window
-// (resumed from a snapshot, under a quarter of a window later), the latest
-// count that did stands for it.
-func (l *learned) scale() float64 {
-	if l.traffic == nil || l.tn == 0 || !(l.tmean > 0) {
-		return 1
+// scale is the scale of the boundary being evaluated (see moveScale): 1
+// when the rule does not follow the traffic.
+func (l *learned) scale() float64 { return max(l.tcur, 1) }
+
+// moveScale sets, at a boundary before it is evaluated, the scale of a
+// rule that follows the traffic: how many times their learned normal the
+// requests over the window are, at least 1 (fewer requests than normal do
+// not lower the normal: a quiet night's sign-ups are held to the day's),
+// at most MaxTrafficScale. While the rule is pending or firing (active),
+// at most what its episode began with: the site's traffic rising while a
+// bot goes on must not resolve it. While the count does not cover the
+// window (resumed from a snapshot, under a quarter of a window later), the
+// latest count that did stands for it. Only here, once a boundary, so
+// that reading the threshold (a trace, a status page) changes nothing.
+func (l *learned) moveScale(active bool) {
+	if l.traffic == nil {
+		return
 	}
 	now, ok := l.traffic()
 	if ok {
@@ -209,7 +219,13 @@ func (l *learned) scale() float64 {
 	} else {
 		now = l.tlast
 	}
-	return min(max(now/l.tmean, 1), MaxTrafficScale)
+	l.tcur = 1
+	if l.tn > 0 && l.tmean > 0 {
+		l.tcur = min(max(now/l.tmean, 1), MaxTrafficScale)
+	}
+	if active && l.tep > 0 {
+		l.tcur = min(l.tcur, l.tep)
+	}
 }
 
 // learnTraffic folds the requests over the window (t) into their normal:
@@ -242,6 +258,13 @@ func (l *learned) learn(v float64, st state, at, start time.Time) {
 		l.daily.note(v, at)
 	}
 	active := st != stateInactive
+	switch {
+	case l.traffic == nil:
+	case !active:
+		l.tep = 0
+	case l.tep == 0:
+		l.tep = l.scale() // the episode began at this boundary
+	}
 	elapsed := at.Sub(start)
 	if elapsed < l.learnFrom() {
 		return

@@ -127,7 +127,9 @@ func TestLearned_warmupFactorDown(t *testing.T) {
 // follow_traffic the same log fires. Three times the sign-ups on the
 // site's ordinary traffic fire either way, and so do twenty times the
 // sign-ups under twenty times the requests: the normal rises by at most
-// MaxTrafficScale.
+// MaxTrafficScale. A bot's episode is not resolved by the site's traffic
+// rising while it goes on: it resolves when the bot stops. (The quiet
+// site's case is TestDefault_signupSurgeQuietSite's.)
 func TestBaseline_followTraffic(t *testing.T) {
 	skipLongInShort(t)
 	s, m := time.Second, time.Minute
@@ -141,6 +143,32 @@ func TestBaseline_followTraffic(t *testing.T) {
 	site := func(from, d time.Duration, pages, signups int) []ev {
 		return concat(burst(from, d, int(d/s)*pages, "10.2.0.1"), burst(from, d, int(d/(10*s))*signups, "10.1.0.1"))
 	}
+	// run replays events, restarted from a snapshot at cut (0: never).
+	run := func(r Rule, events []ev, cut time.Duration) (fired, resolved []time.Duration) {
+		emit := func(a alert.Alert) {
+			if a.State == alert.Firing {
+				fired = append(fired, a.Time.Sub(t0))
+			} else {
+				resolved = append(resolved, a.Time.Sub(t0))
+			}
+		}
+		eng, err := NewEngine([]Rule{r}, Options{Emit: emit})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var e parsers.Event
+		for _, x := range events {
+			if cut > 0 && x.at >= cut {
+				eng, _ = restart(t, eng, []Rule{r}, Options{Emit: emit})
+				cut = 0
+			}
+			e.Reset()
+			e.Time, e.ClientIP, e.Raw = t0.Add(x.at), []byte(x.ip), []byte("line")
+			eng.Observe(&e)
+		}
+		eng.Flush()
+		return fired, resolved
+	}
 	base := 2 * time.Hour
 	cases := []struct {
 		name           string
@@ -151,35 +179,16 @@ func TestBaseline_followTraffic(t *testing.T) {
 	}{
 		{"a weekday: both three times", 12, 3, true, 0, false},
 		{"a weekday, restarted halfway", 12, 3, true, base + 15*m, false},
+		{"a weekday, restarted a minute in", 12, 3, true, base + m, false},
+		{"a weekday, restarted a minute before", 12, 3, true, base - m, false},
 		{"a weekday without follow_traffic", 12, 3, false, 0, true},
 		{"sign-ups alone three times", 4, 3, true, 0, true},
 		{"both twenty times", 80, 20, true, 0, true},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			r := rule(c.follow)
 			events := byTime(concat(site(0, base, 4, 1), site(base, 30*m, c.pages, c.signups)))
-			var fired []time.Duration
-			emit := func(a alert.Alert) {
-				if a.State == alert.Firing {
-					fired = append(fired, a.Time.Sub(t0))
-				}
-			}
-			eng, err := NewEngine([]Rule{r}, Options{Emit: emit})
-			if err != nil {
-				t.Fatal(err)
-			}
-			var e parsers.Event
-			for _, x := range events {
-				if c.restart > 0 && x.at >= c.restart {
-					eng, _ = restart(t, eng, []Rule{r}, Options{Emit: emit})
-					c.restart = 0
-				}
-				e.Reset()
-				e.Time, e.ClientIP, e.Raw = t0.Add(x.at), []byte(x.ip), []byte("line")
-				eng.Observe(&e)
-			}
-			eng.Flush()
+			fired, _ := run(rule(c.follow), events, c.restart)
 			switch {
 			case c.fires && (len(fired) == 0 || fired[0] < base):
 				t.Errorf("fired %v, want from %v on", fired, base)
@@ -188,30 +197,44 @@ func TestBaseline_followTraffic(t *testing.T) {
 			}
 		})
 	}
+	t.Run("the traffic rising while a bot goes on", func(t *testing.T) {
+		// A bot at four times the sign-ups from +2h for 45 minutes; from
+		// +2h15m people bring four times the requests. Fixed at its
+		// episode's start, the scale does not resolve the bot's episode.
+		events := byTime(concat(site(0, base, 4, 1), site(base, 15*m, 4, 4), site(base+15*m, 30*m, 16, 4), site(base+45*m, 30*m, 16, 1)))
+		fired, resolved := run(rule(true), events, 0)
+		if len(fired) != 1 || fired[0] < base || fired[0] > base+10*m || len(resolved) != 1 || resolved[0] < base+45*m {
+			t.Errorf("fired %v, resolved %v: want one episode from the bot's start to its end (+%v)", fired, resolved, base+45*m)
+		}
+	})
 }
 
 // TestBaseline_recurringDaily: a rule that knows what recurs daily
 // (recurring: daily) fires on a nightly job the first night only, where
 // without it it fires every night; also when restarted from a snapshot
-// between two nights. A rise at the job's hour past RecurFactor times
-// the job's, and one as high at another hour, fire.
+// between two nights, and when the job moves an hour with the clocks.
+// Moved 75 minutes, 1.6 times as fast, or as fast at another hour, it
+// fires; 1.4 times as fast it does not.
 func TestBaseline_recurringDaily(t *testing.T) {
 	skipLongInShort(t)
-	s, m, day := time.Second, time.Minute, 24*time.Hour
+	s, m, h, day := time.Second, time.Minute, time.Hour, 24*time.Hour
 	rule := func(recurring bool) Rule {
 		return Rule{Name: "spike", Fingerprint: "d", Type: Rate, Window: m,
-			Baseline: &Baseline{Factor: 4, Floor: 5, Warmup: 30 * m, HalfLife: time.Hour, RecurringDaily: recurring}}
+			Baseline: &Baseline{Factor: 4, Floor: 5, Warmup: 30 * m, HalfLife: h, RecurringDaily: recurring}}
 	}
-	// Three days of a site at 0.2 req/s, with a job at 6 a second for
-	// five minutes from 03:00 each night (03:20 the third night: its
-	// hour moved with the clocks); extra adds rises at other times.
-	events := func(extra ...[3]time.Duration) []ev {
-		out := burst(0, 3*day, int(3*day/(5*s)), "192.0.2.%d")
-		for _, at := range []time.Duration{3 * time.Hour, day + 3*time.Hour, 2*day + 3*time.Hour + 20*m} {
-			out = append(out, burst(at, 5*m, int(5*m/s)*6, "10.0.0.5")...)
+	type job struct {
+		at   time.Duration
+		rate float64 // a second, for five minutes
+	}
+	// Three days of a site at 0.2 req/s, with a job each night at 6 a
+	// second for five minutes from 03:00, or as jobs say.
+	events := func(jobs ...job) []ev {
+		if jobs == nil {
+			jobs = []job{{3 * h, 6}, {day + 3*h, 6}, {2*day + 3*h, 6}}
 		}
-		for _, x := range extra {
-			out = append(out, burst(x[0], x[1], int(x[1]/s)*int(x[2]), "198.51.100.7")...)
+		out := burst(0, 3*day, int(3*day/(5*s)), "192.0.2.%d")
+		for _, j := range jobs {
+			out = append(out, burst(j.at, 5*m, int(300*j.rate), "10.0.0.5")...)
 		}
 		return byTime(out)
 	}
@@ -238,26 +261,45 @@ func TestBaseline_recurringDaily(t *testing.T) {
 		eng.Flush()
 		return fired
 	}
-	night := func(got []time.Duration, n int) bool {
-		for _, f := range got {
-			if f >= time.Duration(n)*day+3*time.Hour && f < time.Duration(n)*day+4*time.Hour {
-				return true
+	// firedAt reports whether got is one firing at each of at, within a
+	// minute.
+	firedAt := func(got []time.Duration, at ...time.Duration) bool {
+		if len(got) != len(at) {
+			return false
+		}
+		for i := range at {
+			if got[i] < at[i] || got[i] > at[i]+m {
+				return false
 			}
 		}
-		return false
+		return true
 	}
-	if got := run(rule(false), events(), 0); len(got) != 3 {
+	if got := run(rule(false), events(), 0); !firedAt(got, 3*h, day+3*h, 2*day+3*h) {
 		t.Errorf("without recurring: fired %v, want every night", got)
 	}
-	for _, cut := range []time.Duration{0, day + 12*time.Hour} {
-		if got := run(rule(true), events(), cut); len(got) != 1 || !night(got, 0) {
+	for _, cut := range []time.Duration{0, day + 12*h} {
+		if got := run(rule(true), events(), cut); !firedAt(got, 3*h) {
 			t.Errorf("recurring, restarted at %v: fired %v, want the first night only", cut, got)
 		}
 	}
-	// The second night, a rise to 10/s more at 03:02 (the job's 6 and 10:
-	// 16/s, past 1.5 times 6); the third day, 6/s at 15:00.
-	got := run(rule(true), events([3]time.Duration{day + 3*time.Hour + 2*m, 2 * m, 10}, [3]time.Duration{2*day + 15*time.Hour, 5 * m, 6}), 0)
-	if len(got) != 3 || !night(got, 1) || got[2] < 2*day+15*time.Hour || got[2] > 2*day+15*time.Hour+m {
-		t.Errorf("recurring, with a bigger rise at the job's hour and one at 15:00: fired %v, want the first night, the bigger rise and 15:00", got)
+	for _, c := range []struct {
+		name  string
+		night job // the second night's
+		fires bool
+	}{
+		{"an hour later", job{day + 4*h, 6}, false},
+		{"75 minutes later", job{day + 4*h + 15*m, 6}, true},
+		{"1.4 times as fast", job{day + 3*h, 8.4}, false},
+		{"1.6 times as fast", job{day + 3*h, 9.6}, true},
+		{"at 15:00", job{day + 15*h, 6}, true},
+	} {
+		got := run(rule(true), events(job{3 * h, 6}, c.night), 0)
+		want := []time.Duration{3 * h}
+		if c.fires {
+			want = append(want, c.night.at)
+		}
+		if !firedAt(got, want...) {
+			t.Errorf("recurring, the second night's job %s: fired %v, want %v", c.name, got, want)
+		}
 	}
 }

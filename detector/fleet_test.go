@@ -656,8 +656,8 @@ func TestFleet_ratioKeys(t *testing.T) {
 // in buckets where the rule counted nothing too), and the fleet's
 // evaluator makes of them what one engine over every line makes: a
 // weekday (sign-ups and requests three times their normal) fires
-// nothing; three times the sign-ups on the ordinary traffic fire. Without
-// the requests (nodes of a version that did not publish them) the
+// nothing; three times the sign-ups on the ordinary traffic fire. With
+// the deltas' requests left out (what the rule's counts alone say) the
 // weekday fires.
 func TestFleet_followTraffic(t *testing.T) {
 	skipLongInShort(t)

@@ -123,7 +123,7 @@ type Baseline struct {
 	// is the rule's own alone.
 	FollowTraffic bool
 	// RecurringDaily, on a rule going up over the whole site, remembers
-	// the highest value of each minute of the last day: a rise within an
+	// the highest value of each five minutes of the last day: a rise within an
 	// hour of the time of day it came the day before, and at most
 	// RecurFactor times as high, is the site's own (a nightly job on the
 	// host, a daily import) and does not fire; the first day's does. See

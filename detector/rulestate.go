@@ -333,6 +333,9 @@ func (s *ruleState) evaluate(at time.Time) (alert.Alert, bool) {
 	var v, th float64
 	var ready, escalated bool
 	var why string
+	if s.base != nil {
+		s.base.moveScale(s.state != stateInactive)
+	}
 	if s.judge != nil {
 		v, th, ready, why = s.judge.judge(at)
 	} else {
@@ -519,6 +522,10 @@ func (s *ruleState) idle() bool {
 		return false
 	case s.base != nil && s.base.cfg.Down:
 		return s.base.idle(s.state)
+	case s.all != nil && s.all.first != math.MinInt64 && s.all.last >= (s.w.last-s.w.nb)*s.w.width:
+		// Requests are still in the window of a rule that follows the
+		// traffic: a skipped boundary would learn them as none.
+		return false
 	}
 	return s.k.idle(s.state)
 }

@@ -53,10 +53,12 @@ type RuleSnapshot struct {
 	BVar         float64          `json:"baseline_var"`
 	// BTrafficMean and BTrafficN are the requests' normal over the window
 	// of a rule that follows the traffic (Baseline.FollowTraffic),
-	// BTrafficLast the latest count of them.
-	BTrafficMean float64 `json:"baseline_traffic_mean,omitempty"`
-	BTrafficN    float64 `json:"baseline_traffic_n,omitempty"`
-	BTrafficLast float64 `json:"baseline_traffic_last,omitempty"`
+	// BTrafficLast the latest count of them, BTrafficEpisode the scale
+	// its episode began with (0: inactive).
+	BTrafficMean    float64 `json:"baseline_traffic_mean,omitempty"`
+	BTrafficN       float64 `json:"baseline_traffic_n,omitempty"`
+	BTrafficLast    float64 `json:"baseline_traffic_last,omitempty"`
+	BTrafficEpisode float64 `json:"baseline_traffic_episode,omitempty"`
 	// BDaily is the last day's peaks of a rule that knows what recurs
 	// daily (Baseline.RecurringDaily).
 	BDaily     *DailySnapshot `json:"baseline_daily,omitempty"`
@@ -201,7 +203,7 @@ func (s *ruleState) snapshot() (RuleSnapshot, error) {
 	}
 	if l := s.base; l != nil {
 		rs.BInit, rs.BN, rs.BMean, rs.BVar, rs.BPeople, rs.BDip = l.init, l.n, l.mean, l.vr, l.people, l.dip
-		rs.BTrafficMean, rs.BTrafficN, rs.BTrafficLast = l.tmean, l.tn, l.tlast
+		rs.BTrafficMean, rs.BTrafficN, rs.BTrafficLast, rs.BTrafficEpisode = l.tmean, l.tn, l.tlast, l.tep
 		if l.daily != nil {
 			rs.BDaily = l.daily.snapshot()
 		}
@@ -302,7 +304,7 @@ func (s *ruleState) restore(rs *RuleSnapshot) error {
 	s.peak, s.peakSet, s.ticks = rs.Peak, rs.PeakSet, rs.Ticks
 	if l := s.base; l != nil {
 		l.init, l.n, l.mean, l.vr, l.people, l.dip = rs.BInit, rs.BN, rs.BMean, rs.BVar, rs.BPeople, rs.BDip
-		l.tmean, l.tn, l.tlast = rs.BTrafficMean, rs.BTrafficN, rs.BTrafficLast
+		l.tmean, l.tn, l.tlast, l.tep = rs.BTrafficMean, rs.BTrafficN, rs.BTrafficLast, rs.BTrafficEpisode
 		if l.daily != nil {
 			l.daily.restore(rs.BDaily)
 		}
