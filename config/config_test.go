@@ -929,8 +929,8 @@ func TestParse_followTrafficRecurringShare(t *testing.T) {
 		"      baseline: {factor: 4, floor: 10%, follow_traffic: true, recurring: daily}\n"
 	_, err := Parse("x.yaml", []byte(text), noEnv)
 	for _, want := range []string{
-		"x.yaml:8: rules[0].detector.baseline.follow_traffic: is for rates and distinct counts",
-		"x.yaml:8: rules[0].detector.baseline.recurring: is for rates and distinct counts",
+		"x.yaml:8: rules[0].detector.baseline.follow_traffic: is for rates and distinct counts, not a share",
+		"x.yaml:8: rules[0].detector.baseline.recurring: is for rates and distinct counts, not a share",
 	} {
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("error %v, want %q", err, want)

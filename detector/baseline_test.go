@@ -143,32 +143,6 @@ func TestBaseline_followTraffic(t *testing.T) {
 	site := func(from, d time.Duration, pages, signups int) []ev {
 		return concat(burst(from, d, int(d/s)*pages, "10.2.0.1"), burst(from, d, int(d/(10*s))*signups, "10.1.0.1"))
 	}
-	// run replays events, restarted from a snapshot at cut (0: never).
-	run := func(r Rule, events []ev, cut time.Duration) (fired, resolved []time.Duration) {
-		emit := func(a alert.Alert) {
-			if a.State == alert.Firing {
-				fired = append(fired, a.Time.Sub(t0))
-			} else {
-				resolved = append(resolved, a.Time.Sub(t0))
-			}
-		}
-		eng, err := NewEngine([]Rule{r}, Options{Emit: emit})
-		if err != nil {
-			t.Fatal(err)
-		}
-		var e parsers.Event
-		for _, x := range events {
-			if cut > 0 && x.at >= cut {
-				eng, _ = restart(t, eng, []Rule{r}, Options{Emit: emit})
-				cut = 0
-			}
-			e.Reset()
-			e.Time, e.ClientIP, e.Raw = t0.Add(x.at), []byte(x.ip), []byte("line")
-			eng.Observe(&e)
-		}
-		eng.Flush()
-		return fired, resolved
-	}
 	base := 2 * time.Hour
 	cases := []struct {
 		name           string
@@ -188,7 +162,7 @@ func TestBaseline_followTraffic(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			events := byTime(concat(site(0, base, 4, 1), site(base, 30*m, c.pages, c.signups)))
-			fired, _ := run(rule(c.follow), events, c.restart)
+			fired, _ := replayCut(t, rule(c.follow), events, c.restart)
 			switch {
 			case c.fires && (len(fired) == 0 || fired[0] < base):
 				t.Errorf("fired %v, want from %v on", fired, base)
@@ -202,7 +176,7 @@ func TestBaseline_followTraffic(t *testing.T) {
 		// +2h15m people bring four times the requests. Fixed at its
 		// episode's start, the scale does not resolve the bot's episode.
 		events := byTime(concat(site(0, base, 4, 1), site(base, 15*m, 4, 4), site(base+15*m, 30*m, 16, 4), site(base+45*m, 30*m, 16, 1)))
-		fired, resolved := run(rule(true), events, 0)
+		fired, resolved := replayCut(t, rule(true), events, 0)
 		if len(fired) != 1 || fired[0] < base || fired[0] > base+10*m || len(resolved) != 1 || resolved[0] < base+45*m {
 			t.Errorf("fired %v, resolved %v: want one episode from the bot's start to its end (+%v)", fired, resolved, base+45*m)
 		}
@@ -238,27 +212,8 @@ func TestBaseline_recurringDaily(t *testing.T) {
 		}
 		return byTime(out)
 	}
-	run := func(r Rule, evs []ev, cut time.Duration) (fired []time.Duration) {
-		emit := func(a alert.Alert) {
-			if a.State == alert.Firing {
-				fired = append(fired, a.Time.Sub(t0))
-			}
-		}
-		eng, err := NewEngine([]Rule{r}, Options{Emit: emit})
-		if err != nil {
-			t.Fatal(err)
-		}
-		var e parsers.Event
-		for _, x := range evs {
-			if cut > 0 && x.at >= cut {
-				eng, _ = restart(t, eng, []Rule{r}, Options{Emit: emit})
-				cut = 0
-			}
-			e.Reset()
-			e.Time, e.ClientIP, e.Raw = t0.Add(x.at), []byte(x.ip), []byte("line")
-			eng.Observe(&e)
-		}
-		eng.Flush()
+	run := func(r Rule, evs []ev, cut time.Duration) []time.Duration {
+		fired, _ := replayCut(t, r, evs, cut)
 		return fired
 	}
 	// firedAt reports whether got is one firing at each of at, within a
@@ -302,4 +257,34 @@ func TestBaseline_recurringDaily(t *testing.T) {
 			t.Errorf("recurring, the second night's job %s: fired %v, want %v", c.name, got, want)
 		}
 	}
+}
+
+// replayCut replays events through rule r alone, restarting its engine
+// from a state snapshot at the first event at or after cut (0: never),
+// and returns when it fired and when it resolved.
+func replayCut(t *testing.T, r Rule, events []ev, cut time.Duration) (fired, resolved []time.Duration) {
+	t.Helper()
+	emit := func(a alert.Alert) {
+		if a.State == alert.Firing {
+			fired = append(fired, a.Time.Sub(t0))
+		} else {
+			resolved = append(resolved, a.Time.Sub(t0))
+		}
+	}
+	eng, err := NewEngine([]Rule{r}, Options{Emit: emit})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var e parsers.Event
+	for _, x := range events {
+		if cut > 0 && x.at >= cut {
+			eng, _ = restart(t, eng, []Rule{r}, Options{Emit: emit})
+			cut = 0
+		}
+		e.Reset()
+		e.Time, e.ClientIP, e.Raw = t0.Add(x.at), []byte(x.ip), []byte("line")
+		eng.Observe(&e)
+	}
+	eng.Flush()
+	return fired, resolved
 }

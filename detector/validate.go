@@ -226,21 +226,23 @@ func (b *Baseline) problems(r *Rule) []Problem {
 	if b.OneAgentIsClient && b.KeyShare == 0 {
 		bad("one_agent_is_client", "spares keys from key_share: set key_share too")
 	}
-	switch {
-	case b.FollowTraffic && b.Down:
-		bad("follow_traffic", "is for rules going up: it raises the normal with the site's traffic")
-	case b.FollowTraffic && r.PerKey:
-		bad("follow_traffic", "is for rules over the whole site, not per key")
-	case b.FollowTraffic && r.Type == Ratio:
-		bad("follow_traffic", "is for rates and distinct counts: a share is already one of the traffic")
-	}
-	switch {
-	case b.RecurringDaily && b.Down:
-		bad("recurring", "is for rules going up: a rise that came at this time the day before does not fire")
-	case b.RecurringDaily && r.PerKey:
-		bad("recurring", "is for rules over the whole site, not per key")
-	case b.RecurringDaily && r.Type == Ratio:
-		bad("recurring", "is for rates and distinct counts")
+	// The two options that move a site-wide rule's threshold going up.
+	for _, o := range []struct {
+		set         bool
+		field, what string
+	}{
+		{b.FollowTraffic, "follow_traffic", "it raises the normal with the site's traffic"},
+		{b.RecurringDaily, "recurring", "a rise that came at this time the day before does not fire"},
+	} {
+		switch {
+		case !o.set:
+		case b.Down:
+			bad(o.field, "is for rules going up: %s", o.what)
+		case r.PerKey:
+			bad(o.field, "is for rules over the whole site, not per key")
+		case r.Type == Ratio:
+			bad(o.field, "is for rates and distinct counts, not a share")
+		}
 	}
 	if b.HalfLife < MinHalfLife {
 		bad("half_life", "must be at least %s", MinHalfLife)
