@@ -291,6 +291,12 @@ func describe(r detector.Rule) string {
 		if b.KeyOrdinaryShare > 0 && r.Evidence != nil {
 			s += ", no key under " + strings.TrimSpace(alert.FormatValue(b.KeyOrdinaryShare, alert.Share)) + " of its " + detector.BlockName(r.Evidence.ShareOf)
 		}
+		if b.FollowTraffic {
+			s += fmt.Sprintf(", the baseline rising with the requests (up to %g×)", detector.MaxTrafficScale)
+		}
+		if b.RecurringDaily {
+			s += fmt.Sprintf(", not under %g× what it reached within an hour of this time yesterday", detector.RecurFactor)
+		}
 	case r.Type == detector.Distinct:
 		s = fmt.Sprintf("distinct %s ≥ %s%s", r.Field.Name, alert.FormatValue(r.Threshold, ""), over)
 	default: // rate, and any type that compares its value with a threshold

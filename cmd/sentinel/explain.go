@@ -31,10 +31,12 @@ func newExplain() *cobra.Command {
 		Short: "Replay logs and show why each rule fired, or why it did not",
 		Long: `explain replays logs like replay does, watching every evaluation of the rules,
 and tells for each rule why it fired — the window's value against the threshold
-(for a baseline rule, the learned normal and its spread), the evaluations that
-led there, the top offenders — and why it did not: its closest approaches to
-the threshold and what held it back (below the threshold, warm-up, for: not
-reached, too few events for a ratio).
+(for a baseline rule, the learned normal and its spread; with follow_traffic,
+how many times it rose with the requests, "×2.26 with the requests"; with
+recurring: daily, the threshold raised by what came at this time yesterday),
+the evaluations that led there, the top offenders — and why it did not: its
+closest approaches to the threshold and what held it back (below the
+threshold, warm-up, for: not reached, too few events for a ratio).
 
 --at shows the evaluations around one log time: "why didn't it fire at 03:12?".
 
