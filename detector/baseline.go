@@ -45,10 +45,12 @@ type learned struct {
 	// snapshot: a rule would otherwise forget the traffic for part of a
 	// window after each restart). tcur is the scale of the boundary being
 	// evaluated (see moveScale), tep the scale an episode began with (0:
-	// the rule is inactive).
+	// the rule is inactive); tfresh says tlast was counted at this
+	// boundary, for learn.
 	traffic          func() (float64, bool)
 	tmean, tn, tlast float64
 	tcur, tep        float64
+	tfresh           bool
 	// daily, when set (Baseline.RecurringDaily), keeps each five minutes'
 	// highest value over the last day.
 	daily *dailyPeaks
@@ -219,6 +221,7 @@ func (l *learned) moveScale(active bool) {
 	} else {
 		now = l.tlast
 	}
+	l.tfresh = ok
 	l.tcur = 1
 	if l.tn > 0 && l.tmean > 0 {
 		l.tcur = min(max(now/l.tmean, 1), MaxTrafficScale)
@@ -274,13 +277,14 @@ func (l *learned) learn(v float64, st state, at, start time.Time) {
 		// time they took, not over the whole window.
 		v *= float64(l.window) / float64(elapsed)
 	}
-	if l.traffic != nil {
-		if t, ok := l.traffic(); ok {
-			if elapsed < l.window {
-				t *= float64(l.window) / float64(elapsed)
-			}
-			l.learnTraffic(t)
+	if l.tfresh {
+		// The count moveScale read at this boundary, when it covered the
+		// window.
+		t := l.tlast
+		if elapsed < l.window {
+			t *= float64(l.window) / float64(elapsed)
 		}
+		l.learnTraffic(t)
 	}
 	if l.cfg.Down && l.cfg.WarmupFactor > 0 && elapsed < l.warmup() {
 		l.dip.note(v >= l.cfg.Floor, st, at)
