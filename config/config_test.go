@@ -1765,6 +1765,79 @@ func TestDefault_feedPolls(t *testing.T) {
 	peopleQuiet(t, firing, start)
 }
 
+// TestDefault_hostJobs: a nightly cache warm-up from the host itself
+// (6 pages a second for 5 minutes, from 127.0.0.1 or 10.0.0.5, with
+// curl, Wget and python-requests) on a site of 2 requests a second pages
+// nothing: traffic-spike warned every first night before host-jobs. The
+// same job from a public address, or sent as a browser, still fires
+// traffic-spike; so does a surge to 8 a second behind a proxy or load
+// balancer that logs its own private address, whatever it relays:
+// people's browsers (the surge theirs, or a program's through the same
+// address), an API's many clients, or requests without a user agent —
+// where an exclusion of every private address's program requests (stop
+// 49's, reverted) counted nothing.
+func TestDefault_hostJobs(t *testing.T) {
+	start := time.Date(2026, 11, 25, 1, 0, 0, 0, time.UTC)
+	job := 90 * time.Minute
+	browser := []string{"Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36"}
+	apiClients := []string{"okhttp/4.12.0", "ShopApp/5.13 (iPhone; iOS 18.1; Scale/3.00)", "python-requests/2.31.0",
+		"Go-http-client/1.1", "axios/1.6.2", "curl/8.5.0"}
+	for _, tc := range []struct {
+		name      string
+		proxy     string   // people's requests come from this address, when set
+		people    []string // their user agents ("": none)
+		addr      string   // the job's (or the surge's)
+		agents    []string
+		wantSpike bool
+	}{
+		{"curl from the host", "", browser, "127.0.0.1", []string{"curl/8.5.0"}, false},
+		{"three tools from the private network", "", browser, "10.0.0.5",
+			[]string{"curl/8.5.0", "Wget/1.21.4", "python-requests/2.31.0"}, false},
+		{"curl from a public address", "", browser, "203.0.113.50", []string{"curl/8.5.0"}, true},
+		{"a headless browser from the host", "", browser, "127.0.0.1",
+			[]string{"Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) HeadlessChrome/131.0 Safari/537.36"}, true},
+		{"people behind a proxy", "127.0.0.1", browser, "127.0.0.1", browser, true},
+		{"a program through a proxy relaying people", "10.0.0.2", browser, "10.0.0.2", []string{"python-requests/2.31.0"}, true},
+		{"an API's clients behind a load balancer", "10.0.0.2", apiClients, "10.0.0.2", []string{"Go-http-client/1.1"}, true},
+		{"no user agents behind a proxy", "10.0.0.2", []string{""}, "10.0.0.2", []string{""}, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := Default()
+			var firing []alert.Alert
+			e := firingEngine(t, c, c.Rules, &firing)
+			rng := rand.New(rand.NewPCG(51, 1))
+			send := func(at time.Duration, path, addr, agent string) {
+				ev := event("GET", path, "", 200, addr, agent)
+				ev.Time = start.Add(at)
+				e.Observe(ev)
+			}
+			step := 100 * time.Millisecond
+			for at := time.Duration(0); at < job+30*time.Minute; at += step {
+				for range poisson(rng, 2*step.Seconds()) {
+					addr := fmt.Sprintf("198.51.%d.%d", rng.IntN(8), rng.IntN(250)+1)
+					if tc.proxy != "" {
+						addr = tc.proxy
+					}
+					send(at, fmt.Sprintf("/posts/%d", rng.IntN(300)), addr, tc.people[rng.IntN(len(tc.people))])
+				}
+				if at >= job && at < job+5*time.Minute {
+					for range poisson(rng, 6*step.Seconds()) {
+						send(at, fmt.Sprintf("/products/%d", rng.IntN(2000)), tc.addr, tc.agents[rng.IntN(len(tc.agents))])
+					}
+				}
+			}
+			e.Flush()
+			spike := slices.IndexFunc(firing, func(a alert.Alert) bool { return a.Rule == "traffic-spike" })
+			switch {
+			case tc.wantSpike && (spike < 0 || firing[spike].Time.Before(start.Add(job)) || firing[spike].Time.After(start.Add(job+time.Minute))):
+				t.Errorf("traffic-spike: %v, want it firing within a minute of +%v", firing, job)
+			case !tc.wantSpike && len(firing) > 0:
+				t.Errorf("the host's job: %s fired at +%v", firing[0].Rule, firing[0].Time.Sub(start))
+			}
+		})
+	}
+}
+
 // people sends a Poisson draw of rate × step page views at at, from 2,000
 // addresses of 198.51.0.0/21.
 func people(send func(at time.Duration, method, path string, status int, addr string), rng *rand.Rand, at, step time.Duration, rate float64) {

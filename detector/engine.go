@@ -253,7 +253,7 @@ func NewEngine(rules []Rule, opts Options) (*Engine, error) {
 			}
 		}
 	}
-	shared, cold := 0, false
+	shared, reads := 0, map[string]bool{} // reads: the state fields the rules read
 	for _, r := range e.rules {
 		conds := []Cond{r.rule.Match, r.rule.Of}
 		if r.rule.Evidence != nil {
@@ -264,18 +264,23 @@ func NewEngine(rules []Rule, opts Options) (*Engine, error) {
 				if s, ok := c.(*Shared); ok {
 					shared = max(shared, s.ID+1)
 				}
-				if f, ok := fieldOf(c); ok && f.Name == "cold" {
-					cold = true
+				if f, ok := fieldOf(c); ok && f.state {
+					reads[f.Name] = true
 				}
 			})
 		}
 		for _, f := range []*Field{r.rule.GroupBy, r.rule.Field, r.rule.DistinctOf} {
-			cold = cold || f != nil && f.Name == "cold"
+			if f != nil && f.state {
+				reads[f.Name] = true
+			}
 		}
 	}
-	if cold {
+	if reads["cold"] {
 		e.warm = newWarmSet()
 		e.ev.warm = e.warm
+	}
+	if reads["program_client"] {
+		e.ev.programs = newPrograms()
 	}
 	e.ev.memo = make([]uint8, min(shared, maxShared))
 	e.ev.re = make(reMemo)

@@ -20,10 +20,11 @@ type Event struct {
 	ns  int64  // the event's time in Unix nanoseconds
 	seq uint64 // the engine's events so far, this one included: a key feed's add is once per seq
 
-	memo         []uint8  // the answers of shared match blocks ([Shared]) for this event
-	warm         *warmSet // the engine's addresses that loaded a page lately, for the cold field
-	re           reMemo   // the engine's answers of regular expressions by text
-	net          []byte   // the client's network as text, once netDone
+	memo         []uint8   // the answers of shared match blocks ([Shared]) for this event
+	warm         *warmSet  // the engine's addresses that loaded a page lately, for the cold field
+	programs     *programs // the engine's addresses' kinds of user agents, for the program_client field
+	re           reMemo    // the engine's answers of regular expressions by text
+	net          []byte    // the client's network as text, once netDone
 	netDone      bool
 	addr         netip.Addr // the client's address, once addrDone; valid when addrOK
 	addrOK       bool
@@ -45,6 +46,8 @@ type Event struct {
 	guardIs      bool        // the event is in the warm set's guard (warmSet.guarded), once warmDone
 	hastyDone    bool        // hastyIs is known
 	hastyIs      bool        // the event came within pauseMin of its visit's first page
+	programDone  bool        // programIs is known
+	programIs    bool        // the event is a program's (programs.observe), once programDone
 	agents       agentHashes // kept from event to event
 	netText      [64]byte
 	bytesText    [24]byte
@@ -56,6 +59,7 @@ func (e *Event) reset(ev *parsers.Event, ns int64) {
 	e.Event, e.ns, e.net, e.netDone, e.addrDone = ev, ns, nil, false, false
 	e.seq++
 	e.ipHashed, e.netHashed, e.ipDistinctOK, e.uaDistinctOK, e.warmDone, e.routeDone, e.hastyDone = false, false, false, false, false, false, false
+	e.programDone = false
 	clear(e.memo)
 }
 
@@ -124,6 +128,23 @@ func (e *Event) isHasty() bool {
 		e.hastyIs = e.warm.visits != nil && len(e.ClientIP) > 0 && e.ns-e.warm.first >= int64(coldWindow) && e.warm.visits.hasty(e)
 	}
 	return e.hastyIs
+}
+
+// programClient returns "true" when the event is a program's, sent by
+// an address that shows no sign of relaying people (programs.observe),
+// "false" when it is not, and nil when that cannot be told (no client
+// address, or no engine's memory behind the event).
+func (e *Event) programClient() []byte {
+	if e.programs == nil || len(e.ClientIP) == 0 {
+		return nil
+	}
+	if !e.programDone {
+		e.programDone, e.programIs = true, e.programs.observe(e.ClientIP, e.UserAgent)
+	}
+	if e.programIs {
+		return trueText
+	}
+	return falseText
 }
 
 var trueText, falseText = []byte("true"), []byte("false")

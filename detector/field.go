@@ -17,6 +17,9 @@ type Field struct {
 	hllHash func(*Event) uint64 // slidinghll.Hash of get's value, kept per event; nil for most fields
 	number  func(*Event) (float64, bool)
 	numeric bool
+	// state is set for the fields whose value depends on the engine's
+	// earlier events (cold, program_client), not on the event alone.
+	state bool
 }
 
 // Bytes returns the field's value in ev as text; nil when absent. The
@@ -78,7 +81,13 @@ var builtinFields = map[string]Field{
 	"crawler": {get: verifiedCrawler},
 	// cold is "true" when the client loaded no page or asset lately (a bot
 	// posting to a form without loading it), "false" when it did.
-	"cold": {get: (*Event).cold},
+	"cold": {get: (*Event).cold, state: true},
+	// program_client is "true" when the user agent is a program's (no
+	// browser's) and the client's address has sent no browser's and at
+	// most three different ones: a job run from cron, not a proxy relaying
+	// people or an API's many clients. "false" otherwise, and for a
+	// request without a user agent.
+	"program_client": {get: (*Event).programClient, state: true},
 	// native_app is "true" when the user agent is a native app's HTTP
 	// stack (okhttp, CFNetwork, Dalvik, Dart, Alamofire, an app naming the
 	// phone): its users log in without loading a page. The same test as
@@ -133,17 +142,18 @@ var kindText = [...][]byte{parsers.KindRequest: []byte("request"), parsers.KindM
 // FieldNames lists the built-in field names, for help texts and errors.
 func FieldNames() []string {
 	return []string{"client_ip", "client_net", "host", "method", "path", "route", "endpoint", "query", "protocol", "status", "bytes",
-		"duration", "user_agent", "referer", "request_id", "level", "message", "kind", "crawler", "cold", "native_app"}
+		"duration", "user_agent", "referer", "request_id", "level", "message", "kind", "crawler", "cold", "native_app", "program_client"}
 }
 
 // FieldValues returns every value the built-in field called name can
-// have, for the fields that take few (kind, cold, native_app, crawler), and nil for
+// have, for the fields that take few (kind, cold, native_app,
+// program_client, crawler), and nil for
 // the rest: an equality on another value would never hold.
 func FieldValues(name string) []string {
 	switch name {
 	case "kind":
 		return []string{string(kindText[parsers.KindRequest]), string(kindText[parsers.KindMessage])}
-	case "cold", "native_app":
+	case "cold", "native_app", "program_client":
 		return []string{string(trueText), string(falseText)}
 	case "crawler":
 		names := make([]string, len(crawlers))

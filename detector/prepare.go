@@ -117,7 +117,8 @@ func pureMembers(gates []gate) uint64 {
 }
 
 // pure reports whether c's answer depends on nothing but the event: no
-// condition reads the cold field (the client's earlier requests), and c
+// condition reads a field of the engine's state (cold, the client's
+// earlier requests; program_client, its earlier user agents), and c
 // is made of the conditions this package defines (another's may keep
 // state).
 func pure(c Cond) bool {
@@ -126,7 +127,7 @@ func pure(c Cond) bool {
 		switch c.(type) {
 		case All, Any, Not, *Shared, KindIs:
 		case *Equals, *Text, *Regexp, *Range, *CIDR, *Present:
-			if f, _ := fieldOf(c); f.Name == "cold" {
+			if f, _ := fieldOf(c); f.state {
 				ok = false
 			}
 		default:

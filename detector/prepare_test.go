@@ -16,7 +16,8 @@ import (
 )
 
 // coldRules add to the defaults rules whose match reads the cold field
-// (state: the client's earlier requests), in a shared matcher and under
+// (state: the client's earlier requests) or program_client (its earlier
+// user agents), in a shared matcher and under
 // any and not, which a Preparer must leave to the engine, beside rules
 // that match on the event alone: keyless rules on one shared block (a
 // shared count whose rest is that block, stateful or not), and an
@@ -52,6 +53,9 @@ rules:
     match: {method: POST}
     critical_when: {share: {of: {method: POST, cold: true}, at_least: 10%}}
     detector: {type: rate, window: 1m, threshold: 1/s}
+  - name: program-requests
+    match: {program_client: true}
+    detector: {type: rate, window: 10s, threshold: 5/s}
 `
 
 // TestPreparer_sameAsEngine replays every sample with the default rules
@@ -139,7 +143,7 @@ func samePrepared(t *testing.T, yaml string, logs []string) {
 	}
 	// Each kind of match was tried: pure, stateful, and both in one rule.
 	for _, name := range []string{"signup-burst", "login-failure-burst", "signup-drip", "cold-posters", "signup-or-warm-post",
-		"failed-posts", "cold-posts-all", "cold-posts-all-2", "signups-all", "cold-share"} {
+		"failed-posts", "cold-posts-all", "cold-posts-all-2", "signups-all", "cold-share", "program-requests"} {
 		if matched[name] == 0 {
 			t.Errorf("rule %s counted no event in the samples: the comparison proves nothing for it", name)
 		}

@@ -1,0 +1,87 @@
+package detector
+
+import (
+	"bytes"
+	"hash/maphash"
+)
+
+// programs remembers, per client address, what kind of user agents it
+// sent: a browser's, and how many different ones, for the program_client
+// field. A cron job on the host (a cache warmer, a link checker, an
+// export: curl, Wget, python-requests) sends one or two programs' agents
+// from its address; a proxy or a load balancer that logs its own address
+// relays people's browsers, and an API's many clients and their versions.
+//
+// Only the addresses a rule asks about are kept (the defaults ask about
+// the host's and its private networks' only, behind internal-clients), at
+// most programsMax of them: past that the memory is emptied and begins
+// again (an address is then a program's again until it shows otherwise).
+// It is not kept in the state file: after a restart a proxy shows a
+// browser, or its fourth agent, within seconds of ordinary traffic.
+type programs struct {
+	seen map[string]*agentKinds
+}
+
+// agentKinds is what one address sent: whether a browser's user agent,
+// and the hashes of up to programAgents different ones.
+type agentKinds struct {
+	browser bool
+	n       int
+	hashes  [programAgents]uint64
+}
+
+const (
+	// programAgents is the most different user agents a program's
+	// address sends: a job's tool or two (curl for one task, Wget for
+	// another) and a library's version. A fourth is a relay's.
+	programAgents = 3
+	programsMax   = 4096
+)
+
+var programSeed = maphash.MakeSeed()
+
+func newPrograms() *programs { return &programs{seen: make(map[string]*agentKinds)} }
+
+// observe records the event's user agent under its client's address and
+// reports whether the event is a program's: its user agent is present
+// and no browser's, and its address has sent no browser's and at most
+// programAgents different ones. Called at most once per event
+// (Event.programClient).
+func (p *programs) observe(ip, ua []byte) bool {
+	k := p.seen[string(ip)]
+	if k == nil {
+		if len(p.seen) >= programsMax {
+			clear(p.seen)
+		}
+		k = &agentKinds{}
+		p.seen[string(ip)] = k
+	}
+	switch {
+	case len(ua) == 0 || string(ua) == "-":
+		// Nothing told: a format without user agents is no sign of a
+		// program, or every request behind a proxy would be one.
+		return false
+	case browserAgent(ua):
+		k.browser = true
+		return false
+	case k.browser || k.n > programAgents:
+		return false
+	}
+	h := maphash.Bytes(programSeed, ua)
+	for _, x := range k.hashes[:min(k.n, programAgents)] {
+		if x == h {
+			return true
+		}
+	}
+	if k.n < programAgents {
+		k.hashes[k.n] = h
+	}
+	k.n++
+	return k.n <= programAgents
+}
+
+// browserAgent reports whether a user agent is a browser's, as browsers
+// (and the crawlers that pass for them) begin theirs.
+func browserAgent(ua []byte) bool {
+	return bytes.HasPrefix(ua, []byte("Mozilla/")) || bytes.HasPrefix(ua, []byte("Opera/"))
+}
