@@ -18,8 +18,6 @@ import (
 // Options say which sinks a [Run] writes to. The zero value replays
 // silently: the [Result] still counts what fired.
 type Options struct {
-	// Rules replace the config's rules (explain's --rule); nil keeps them.
-	Rules []detector.Rule
 	// Output, when set (alerts.Text or alerts.JSON), prints each alert
 	// transition to Stdout; text output follows each resolved alert with
 	// a sparkline of its rule's value. Would-be actions and notices go
@@ -168,11 +166,7 @@ func Run(ctx context.Context, cfg *config.Config, inputs []Input, opts Options) 
 			})
 		}
 	}
-	rules := cfg.Rules
-	if opts.Rules != nil {
-		rules = opts.Rules
-	}
-	eng, err := detector.NewEngine(rules, eopts)
+	eng, err := detector.NewEngine(cfg.Rules, eopts)
 	if err != nil {
 		return nil, err
 	}

@@ -39,6 +39,9 @@ closest approaches to the threshold and what held it back (below the
 threshold, warm-up, for: not reached, too few events for a ratio).
 
 --at shows the evaluations around one log time: "why didn't it fire at 03:12?".
+With -r every rule still runs, as in a replay, and only the chosen ones are told:
+a rule's story depends on the others (a gap in the log is skipped only while every
+rule is idle; a drop rule does not learn while a flood's rule is active).
 
 The top offenders are the keys the rule's alert names: for a share (ratio) rule,
 those with the most hits (failed log-ins, 5xx), not the busiest. Their counts
@@ -90,7 +93,20 @@ func runExplain(stdout, stderr io.Writer, f explainFlags, args []string) error {
 			rules = append(rules, cfg.Rules[i])
 		}
 	}
-	res, readErr := replay.Run(context.Background(), cfg, inputs, replay.Options{Rules: rules, Trace: x.Observe})
+	// Every rule runs, as in a replay, and the chosen ones are watched:
+	// a rule's story depends on the others (the engine skips a gap only
+	// while all are idle, a drop rule does not learn while one that looks
+	// up is active), and explain must tell the replay's, not that of a
+	// replay of fewer rules.
+	trace := x.Observe
+	if len(f.rules) > 0 {
+		trace = func(ev detector.Evaluation) {
+			if slices.Contains(f.rules, ev.Rule) {
+				x.Observe(ev)
+			}
+		}
+	}
+	res, readErr := replay.Run(context.Background(), cfg, inputs, replay.Options{Trace: trace})
 	if res == nil {
 		return readErr
 	}
