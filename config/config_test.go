@@ -1838,6 +1838,99 @@ func TestDefault_hostJobs(t *testing.T) {
 	}
 }
 
+// TestDefault_crawlerBurst: Googlebot crawling a site of 2 requests a
+// second at 10 pages a second for 15 minutes, from its published
+// networks, pages nothing: traffic-spike warned (the ninth independent
+// check's crawl-burst). The same user agent from an address outside
+// Google's networks is no crawler, and fires within the minute.
+func TestDefault_crawlerBurst(t *testing.T) {
+	start := time.Date(2025, 9, 16, 6, 0, 0, 0, time.UTC)
+	burst := 75 * time.Minute
+	const googlebot = "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)"
+	for _, tc := range []struct {
+		name  string
+		addrs []string
+		want  bool
+	}{
+		{"from Google's networks", []string{"66.249.79.167", "66.249.66.1", "66.249.68.33"}, false},
+		{"from elsewhere", []string{"203.0.113.50", "203.0.113.51", "198.18.7.9"}, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := Default()
+			var firing []alert.Alert
+			e := firingEngine(t, c, c.Rules, &firing)
+			rng := rand.New(rand.NewPCG(51, 2))
+			send := func(at time.Duration, path, addr, agent string) {
+				ev := event("GET", path, "", 200, addr, agent)
+				ev.Time = start.Add(at)
+				e.Observe(ev)
+			}
+			step := 100 * time.Millisecond
+			for at := time.Duration(0); at < burst+30*time.Minute; at += step {
+				for range poisson(rng, 2*step.Seconds()) {
+					send(at, fmt.Sprintf("/posts/%d", rng.IntN(300)), fmt.Sprintf("198.51.%d.%d", rng.IntN(8), rng.IntN(250)+1),
+						"Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36")
+				}
+				if at >= burst && at < burst+15*time.Minute {
+					for range poisson(rng, 10*step.Seconds()) {
+						send(at, fmt.Sprintf("/products/%d", rng.IntN(5000)), tc.addrs[rng.IntN(len(tc.addrs))], googlebot)
+					}
+				}
+			}
+			e.Flush()
+			switch {
+			case tc.want && (len(firing) == 0 || firing[0].Time.Before(start.Add(burst)) || firing[0].Time.After(start.Add(burst+time.Minute))):
+				t.Errorf("fired %v, want an alert within a minute of +%v", firing, burst)
+			case !tc.want && len(firing) > 0:
+				t.Errorf("the crawler: %s fired at +%v", firing[0].Rule, firing[0].Time.Sub(start))
+			}
+		})
+	}
+}
+
+// TestDefault_apiFeedFlood: an app's timeline at /api/v1/feed is no
+// feed poll. A site of 20 requests a second, two thirds of them the app
+// polling it, flooded there at 100 a second from 500 addresses fires
+// traffic-spike within the minute; as feed polls (the ninth independent
+// check's side note) those requests were left out, and the flood with them.
+func TestDefault_apiFeedFlood(t *testing.T) {
+	start := time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)
+	flood := 90 * time.Minute
+	c := Default()
+	var firing []alert.Alert
+	e := firingEngine(t, c, c.Rules, &firing)
+	rng := rand.New(rand.NewPCG(51, 3))
+	send := func(at time.Duration, path, addr, agent string) {
+		ev := event("GET", path, "", 200, addr, agent)
+		ev.Time = start.Add(at)
+		e.Observe(ev)
+	}
+	step := 100 * time.Millisecond
+	for at := time.Duration(0); at < flood+10*time.Minute; at += step {
+		for range poisson(rng, 20*step.Seconds()) {
+			addr := fmt.Sprintf("198.51.%d.%d", rng.IntN(8), rng.IntN(250)+1)
+			if rng.IntN(3) > 0 {
+				send(at, "/api/v1/feed", addr, "ShopApp/5.13 (iPhone; iOS 18.1; Scale/3.00)")
+			} else {
+				send(at, fmt.Sprintf("/products/%d", rng.IntN(300)), addr, "Mozilla/5.0 (X11; Linux x86_64)")
+			}
+		}
+		if at >= flood && at < flood+5*time.Minute {
+			for range poisson(rng, 100*step.Seconds()) {
+				send(at, "/api/v1/feed", fmt.Sprintf("203.0.%d.%d", rng.IntN(2), rng.IntN(250)+1), "okhttp/4.12.0")
+			}
+		}
+	}
+	e.Flush()
+	spike := slices.IndexFunc(firing, func(a alert.Alert) bool { return a.Rule == "traffic-spike" })
+	if spike < 0 || firing[spike].Time.Before(start.Add(flood)) || firing[spike].Time.After(start.Add(flood+time.Minute)) {
+		t.Errorf("traffic-spike: %v, want it firing within a minute of +%v", firing, flood)
+	}
+	if i := slices.IndexFunc(firing, func(a alert.Alert) bool { return a.Time.Before(start.Add(flood)) }); i >= 0 {
+		t.Errorf("before the flood: %s at +%v", firing[i].Rule, firing[i].Time.Sub(start))
+	}
+}
+
 // people sends a Poisson draw of rate × step page views at at, from 2,000
 // addresses of 198.51.0.0/21.
 func people(send func(at time.Duration, method, path string, status int, addr string), rng *rand.Rand, at, step time.Duration, rate float64) {
