@@ -1931,6 +1931,66 @@ func TestDefault_apiFeedFlood(t *testing.T) {
 	}
 }
 
+// TestDefault_scanner: a vulnerability scanner from one address, 8
+// requests a second for two minutes on a site of 100, a new user agent
+// with each request (nikto numbers its tests in it) and nearly every one
+// answered 404, fires client-flood within the minute, naming it: the
+// ninth independent check's nikto and nuclei at 12 to 20 a second on sites
+// of 200 and 300 raised nothing, held to a tenth of the site's requests
+// since their user agents were not one. An office's NAT as busy, its
+// people's pages answered, and a carrier's NAT whose app users get 401s
+// after a release (a native app's), stay quiet.
+func TestDefault_scanner(t *testing.T) {
+	start := time.Date(2026, 11, 25, 14, 0, 0, 0, time.UTC)
+	at0 := 35 * time.Minute
+	browsers := []string{"Mozilla/5.0 (Windows NT 10.0; Win64; x64) Chrome/131.0", "Mozilla/5.0 (Macintosh) Safari/605.1",
+		"Mozilla/5.0 (X11; Linux x86_64) Firefox/133.0", "Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) Mobile/15E148"}
+	for _, tc := range []struct {
+		name   string
+		status int
+		agent  func(i int) string
+		want   bool
+	}{
+		{"nikto", 404, func(i int) string { return fmt.Sprintf("Mozilla/5.00 (Nikto/2.5.0) (Evasions:None) (Test:%06d)", i) }, true},
+		{"an office", 200, func(i int) string { return browsers[i%len(browsers)] }, false},
+		{"an app's release", 401, func(i int) string { return fmt.Sprintf("ShopApp/5.%d (iPhone; iOS 18.1; Scale/3.00)", i%3) }, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := Default()
+			var firing []alert.Alert
+			e := firingEngine(t, c, c.Rules, &firing)
+			rng := rand.New(rand.NewPCG(51, 4))
+			send := func(at time.Duration, path string, status int, addr, agent string) {
+				ev := event("GET", path, "", status, addr, agent)
+				ev.Time = start.Add(at)
+				e.Observe(ev)
+			}
+			step := 100 * time.Millisecond
+			n := 0
+			for at := time.Duration(0); at < at0+2*time.Minute; at += step {
+				for range poisson(rng, 100*step.Seconds()) {
+					send(at, fmt.Sprintf("/posts/%d", rng.IntN(3000)), 200, fmt.Sprintf("198.51.%d.%d", rng.IntN(32), rng.IntN(250)+1),
+						browsers[rng.IntN(len(browsers))])
+				}
+				if at >= at0 {
+					for range poisson(rng, 8*step.Seconds()) {
+						n++
+						send(at, fmt.Sprintf("/cgi-bin/test%d.cgi", n), tc.status, "203.0.113.77", tc.agent(n))
+					}
+				}
+			}
+			e.Flush()
+			i := slices.IndexFunc(firing, func(a alert.Alert) bool { return a.Rule == "client-flood" })
+			switch {
+			case tc.want && (i < 0 || firing[i].Time.After(start.Add(at0+time.Minute)) || len(firing[i].Keys) == 0 || firing[i].Keys[0].Key != "203.0.113.77"):
+				t.Errorf("client-flood: %v, want it naming 203.0.113.77 within a minute of +%v", firing, at0)
+			case !tc.want && len(firing) > 0:
+				t.Errorf("%s: %s fired at +%v", tc.name, firing[0].Rule, firing[0].Time.Sub(start))
+			}
+		})
+	}
+}
+
 // people sends a Poisson draw of rate × step page views at at, from 2,000
 // addresses of 198.51.0.0/21.
 func people(send func(at time.Duration, method, path string, status int, addr string), rng *rand.Rand, at, step time.Duration, rate float64) {

@@ -1,13 +1,17 @@
 package detector
 
 // agentMarks tells, for a per-key rule with [Baseline.OneAgentIsClient],
-// whether a key's requests over the window all carried one user agent:
-// one program, not the people behind a NAT. On a busy site an office's
-// NAT carries a few per cent of the requests, as a scraper at 25 pages a
-// second does; KeyShare holds both to a share of the site, which the
-// scraper never reaches. The people behind a NAT use several browsers
+// whether a key's requests over the window are one program's, not the
+// people's behind a NAT: all carried one user agent, or at least half were
+// refused (4xx: a vulnerability scanner's 404s). On a busy site an
+// office's NAT carries a few per cent of the requests, as a scraper at 25
+// pages a second does; KeyShare holds both to a share of the site, which
+// the scraper never reaches. The people behind a NAT use several browsers
 // (and apps, whose user agents name their builds); a program sends one
-// string. So the share holds only a key seen with more than one.
+// string. A scanner may send a new one with each request (nikto numbers
+// its tests in it, nuclei draws one at random), but most of what it asks
+// for is not there, where people's pages are. So the share holds only a
+// key seen with more than one user agent and mostly answered.
 //
 // The marks ride on the window's buckets: beside each slot of a bucket's
 // Space-Saving summary, the key's hash, the user agent its requests
@@ -24,10 +28,11 @@ type agentMarks struct {
 
 // agentMark is what a bucket's summary slot saw of its key's user agents.
 type agentMark struct {
-	key   uint32 // the key's table hash: a slot taken over by another key starts again
-	n     uint32 // requests looked at
-	agent uint64 // their user agent's keyHash (AES-backed, the cheapest hash here), when not mixed
-	mixed bool   // more than one, or one without a user agent
+	key     uint32 // the key's table hash: a slot taken over by another key starts again
+	n       uint32 // requests looked at
+	refused uint32 // of them, those answered 4xx, but a native app's
+	agent   uint64 // their user agent's keyHash (AES-backed, the cheapest hash here), when not mixed
+	mixed   bool   // more than one, or one without a user agent
 }
 
 // oneAgentMin is how many of a key's requests must have been looked at,
@@ -81,6 +86,11 @@ func (a *agentMarks) add(slot int, key []byte, ev *Event) {
 	case keyHash(ua) != m.agent:
 		m.mixed = true
 	}
+	// A native app's 401s after a release (its users' tokens expired,
+	// through a carrier's NAT) are people's.
+	if ev.Status >= 400 && ev.Status < 500 && !nativeApp(ua) {
+		m.refused++
+	}
 	m.n++
 }
 
@@ -89,18 +99,21 @@ func (a *agentMarks) expired(slot int) {
 	clear(a.slots[slot])
 }
 
-// oneAgent reports whether key's requests over the ring's buckets (the
-// window's complete ones and the newest) carried one user agent, at least
-// oneAgentMin of them looked at. A bucket that holds the key at a count
-// that should have been looked at, with no mark of the key's, was not
-// seen (restored from a snapshot, or the key took its summary slot over
-// past agentFrom): nothing tells what it carried, and the answer is no.
-func (a *agentMarks) oneAgent(key []byte) bool {
+// program reports whether key's requests over the ring's buckets (the
+// window's complete ones and the newest), at least oneAgentMin of them
+// looked at, are one program's: they carried one user agent, or at least
+// half of them were refused (agentMark.refused). A bucket that holds the
+// key at a count that should have been looked at, with no mark of the
+// key's, was not seen (restored from a snapshot, or the key took its
+// summary slot over past agentFrom): nothing tells what it carried, and
+// the answer is no.
+func (a *agentMarks) program(key []byte) bool {
 	w := a.w
 	h := uint32(keyHash(key))
 	var (
-		agent uint64
-		n     uint32
+		agent      uint64
+		n, refused uint32
+		one, seen  = true, false
 	)
 	for b := w.last - w.nb; b <= w.last; b++ {
 		slot := int(mod(b, int64(len(w.ring))))
@@ -122,13 +135,14 @@ func (a *agentMarks) oneAgent(key []byte) bool {
 		case m.n == 0:
 			continue // under agentFrom: nothing to see
 		case m.mixed:
-			return false
-		case n == 0:
-			agent = m.agent
+			one = false
+		case !seen:
+			agent, seen = m.agent, true
 		case m.agent != agent:
-			return false
+			one = false
 		}
 		n += m.n
+		refused += m.refused
 	}
-	return n >= oneAgentMin
+	return n >= oneAgentMin && (one || 2*refused >= n)
 }

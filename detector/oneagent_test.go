@@ -1,6 +1,7 @@
 package detector
 
 import (
+	"fmt"
 	"testing"
 
 	"github.com/sentinel-dev/sentinel/parsers"
@@ -20,13 +21,14 @@ func TestAgentMarks(t *testing.T) {
 	w.expired = a.expired
 	f := LookupField("client_ip")
 	var x Event
+	status := 0 // the requests' status (0: none)
 	// count adds times requests to bucket n; marked: the marks see them
 	// (unmarked: as a snapshot restores a bucket's keys).
 	count := func(n int64, key, ua string, times int, marked bool) {
 		t.Helper()
 		w.open(n)
 		for range times {
-			pe := parsers.Event{ClientIP: []byte(key), UserAgent: []byte(ua)}
+			pe := parsers.Event{ClientIP: []byte(key), UserAgent: []byte(ua), Status: status}
 			x.reset(&pe, 0)
 			slot, ok := w.add(n, []byte(key), &x, &f)
 			if !ok {
@@ -43,8 +45,8 @@ func TestAgentMarks(t *testing.T) {
 	}
 	check := func(key string, want bool) {
 		t.Helper()
-		if got := a.oneAgent([]byte(key)); got != want {
-			t.Errorf("oneAgent(%s) = %v, want %v", key, got, want)
+		if got := a.program([]byte(key)); got != want {
+			t.Errorf("program(%s) = %v, want %v", key, got, want)
 		}
 	}
 	const curl, chrome = "curl/8.11.1", "Mozilla/5.0 Chrome/155.0.0.0"
@@ -113,4 +115,33 @@ func TestAgentMarks(t *testing.T) {
 	check("10.0.4.1", true)
 	count(74, "10.0.4.1", curl, 40, false)
 	check("10.0.4.1", false)
+
+	// A scanner drawing a new user agent for each request, answered 404
+	// (at least half of what was looked at), is one program; the same
+	// requests answered 200, or 401s to a native app's users, are not.
+	scan := func(from, to int64, key string, st int, agent func(i int) string) {
+		t.Helper()
+		status = st
+		defer func() { status = 0 }()
+		for n := from; n <= to; n++ {
+			for i := range 40 {
+				add(n, key, agent(i), 1)
+			}
+		}
+	}
+	nikto := func(i int) string { return fmt.Sprintf("Mozilla/5.00 (Nikto/2.5.0) (Evasions:None) (Test:%06d)", i) }
+	app := func(i int) string { return fmt.Sprintf("ShopApp/5.%d (iPhone; iOS 18.1; Scale/3.00)", i%3) }
+	scan(100, 103, "10.0.5.1", 404, nikto)
+	check("10.0.5.1", true)
+	scan(110, 113, "10.0.5.2", 200, nikto)
+	check("10.0.5.2", false)
+	scan(120, 123, "10.0.5.3", 401, app)
+	check("10.0.5.3", false)
+	// Half refused is enough; under half is people's.
+	scan(130, 131, "10.0.5.4", 404, nikto)
+	scan(132, 133, "10.0.5.4", 200, nikto)
+	check("10.0.5.4", true)
+	scan(140, 140, "10.0.5.5", 404, nikto)
+	scan(141, 143, "10.0.5.5", 200, nikto)
+	check("10.0.5.5", false)
 }

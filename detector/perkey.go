@@ -220,10 +220,10 @@ type keyNormals struct {
 	// past a share of the window's newest quarter, and twice its share of
 	// the buckets before it. nil: KeyShare is judged on the window alone.
 	arriving func(key []byte, share float64) bool
-	// oneAgent reports whether a key's requests all carried one user
-	// agent (see [agentMarks]): KeyShare does not hold it. nil: KeyShare
-	// holds every key.
-	oneAgent func(key []byte) bool
+	// program reports whether a key's requests are one program's (see
+	// [agentMarks]: one user agent, or mostly refused): KeyShare does not
+	// hold it. nil: KeyShare holds every key.
+	program func(key []byte) bool
 	// ordinary reports whether a key's events are an ordinary share of its
 	// evidence's (see [Baseline.KeyOrdinaryShare]): it is left out. nil:
 	// every key is held.
@@ -359,15 +359,15 @@ func (n *keyNormals) leastOf(first bool) float64 {
 // 300 req/s site: 55 s), while an office NAT at 2 to 4.5% of the requests
 // stays under the share over any quarter of a minute, and one near it all
 // along is no newcomer when one quarter passes it. With OneAgentIsClient,
-// neither is a key whose requests all carried one user agent: one
-// program, not a NAT's people.
+// neither is a key whose requests are one program's (one user agent, or
+// mostly refused: a scanner), not a NAT's people.
 func (n *keyNormals) threshold(key []byte) float64 {
 	if n.ordinary != nil && n.ordinary(key) {
 		return math.Inf(1)
 	}
 	th := n.ownThreshold(key)
 	if s := n.cfg.KeyShare * n.site; s > th && (n.arriving == nil || !n.arriving(key, n.cfg.KeyShare)) &&
-		(n.oneAgent == nil || !n.oneAgent(key)) {
+		(n.program == nil || !n.program(key)) {
 		th = s
 	}
 	return th

@@ -22,7 +22,7 @@ func newRate(s *ruleState) kind {
 		k.norms.arriving = s.w.arriving
 		if b.OneAgentIsClient {
 			k.agents = newAgentMarks(&s.w)
-			k.norms.oneAgent = k.agents.oneAgent
+			k.norms.program = k.agents.program
 		}
 		if b.KeyOrdinaryShare > 0 && s.ev != nil && s.ev.ofKeys != nil {
 			k.norms.ordinary = func(key []byte) bool { return s.ev.ordinaryKey(key, b.KeyOrdinaryShare) }

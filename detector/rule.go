@@ -104,12 +104,15 @@ type Baseline struct {
 	// for 10 s is a sliver of a minute of the site). 0: no such limit.
 	KeyShare float64
 	// OneAgentIsClient, with KeyShare, spares from the share a key whose
-	// requests over the window all carried one user agent (at least 20 of
-	// them looked at, its 3rd, 5th, 9th, 17th… in a bucket): one program,
-	// held to the floor and its own normal alone, where the people behind
-	// a NAT use several browsers and apps. A request looked at without a
-	// user agent, or a bucket whose requests were not looked at (restored
-	// from a snapshot), makes the answer no.
+	// requests over the window are one program's (at least 20 of them
+	// looked at, its 3rd, 5th, 9th, 17th… in a bucket): all carried one
+	// user agent, or at least half were answered 4xx (a scanner that draws
+	// a new user agent for each request asks mostly for what is not
+	// there; a native app's refusals are its users'). Held to the floor
+	// and its own normal alone, where the people behind a NAT use several
+	// browsers and apps and get their pages. A request looked at without
+	// a user agent is not one agent, and a bucket whose requests were not
+	// looked at (restored from a snapshot) makes the answer no.
 	OneAgentIsClient bool
 	// FollowTraffic, on a rule going up over the whole site, moves the
 	// normal with the site's traffic: the rule also learns how many
