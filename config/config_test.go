@@ -1991,6 +1991,72 @@ func TestDefault_scanner(t *testing.T) {
 	}
 }
 
+// TestDefault_newsletter: a weekly newsletter's readers signing up, 35
+// different addresses a minute for half an hour where 5 a minute is the
+// site's normal, each after the landing page, while the readers' visits
+// double a 50 req/s site's requests, page nothing: signup-spread warned
+// (the ninth independent check's newsletters at 200 req/s, 29 to 30
+// addresses a minute against 5 times a normal of 5.7 to 5.95). Its normal
+// follows the requests now. The same 35 addresses a minute posting
+// without loading a page, on the site's ordinary traffic, still fire.
+func TestDefault_newsletter(t *testing.T) {
+	start := time.Date(2026, 11, 26, 8, 0, 0, 0, time.UTC)
+	send0 := 90 * time.Minute
+	for _, tc := range []struct {
+		name string
+		bot  bool
+	}{{"readers", false}, {"a bot", true}} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := Default()
+			var firing []alert.Alert
+			e := firingEngine(t, c, c.Rules, &firing)
+			send := sender(e, start)
+			rng := rand.New(rand.NewPCG(51, 5))
+			step := 100 * time.Millisecond
+			type post struct {
+				at   time.Duration
+				addr string
+			}
+			var posts []post // people's, 20 to 60 s after the form's page
+			n := 0
+			for at := time.Duration(0); at < send0+40*time.Minute; at += step {
+				people(send, rng, at, step, 50)
+				in := at >= send0 && at < send0+30*time.Minute
+				if in && !tc.bot {
+					people(send, rng, at, step, 50) // the readers' visits
+				}
+				rate := 5.0 / 60
+				if in {
+					rate = 35.0 / 60
+				}
+				for range poisson(rng, rate*step.Seconds()) {
+					n++
+					addr := fmt.Sprintf("100.%d.%d.%d", 64+n/60000, n/250%240, n%250+1)
+					if in && tc.bot {
+						send(at, "POST", "/users/register", 302, addr)
+						continue
+					}
+					send(at, "GET", "/users/register", 200, addr)
+					posts = append(posts, post{at + time.Duration(20+rng.IntN(40))*time.Second, addr})
+				}
+				slices.SortFunc(posts, func(a, b post) int { return int(min(max(a.at-b.at, -1), 1)) })
+				for len(posts) > 0 && posts[0].at <= at {
+					send(at, "POST", "/users/register", 302, posts[0].addr)
+					posts = posts[1:]
+				}
+			}
+			e.Flush()
+			i := slices.IndexFunc(firing, func(a alert.Alert) bool { return a.Rule == "signup-spread" })
+			switch {
+			case tc.bot && (i < 0 || firing[i].Time.After(start.Add(send0+time.Minute))):
+				t.Errorf("the bot: signup-spread %v, want it within a minute of +%v", firing, send0)
+			case !tc.bot && len(firing) > 0:
+				t.Errorf("the newsletter: %s fired at +%v", firing[0].Rule, firing[0].Time.Sub(start))
+			}
+		})
+	}
+}
+
 // people sends a Poisson draw of rate × step page views at at, from 2,000
 // addresses of 198.51.0.0/21.
 func people(send func(at time.Duration, method, path string, status int, addr string), rng *rand.Rand, at, step time.Duration, rate float64) {
