@@ -1777,8 +1777,6 @@ func TestDefault_feedPolls(t *testing.T) {
 // where an exclusion of every private address's program requests (stop
 // 49's, reverted) counted nothing.
 func TestDefault_hostJobs(t *testing.T) {
-	start := time.Date(2026, 11, 25, 1, 0, 0, 0, time.UTC)
-	job := 90 * time.Minute
 	browser := []string{"Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36"}
 	apiClients := []string{"okhttp/4.12.0", "ShopApp/5.13 (iPhone; iOS 18.1; Scale/3.00)", "python-requests/2.31.0",
 		"Go-http-client/1.1", "axios/1.6.2", "curl/8.5.0"}
@@ -1802,39 +1800,59 @@ func TestDefault_hostJobs(t *testing.T) {
 		{"no user agents behind a proxy", "10.0.0.2", []string{""}, "10.0.0.2", []string{""}, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			c := Default()
-			var firing []alert.Alert
-			e := firingEngine(t, c, c.Rules, &firing)
-			rng := rand.New(rand.NewPCG(51, 1))
-			send := func(at time.Duration, path, addr, agent string) {
-				ev := event("GET", path, "", 200, addr, agent)
-				ev.Time = start.Add(at)
-				e.Observe(ev)
-			}
-			step := 100 * time.Millisecond
-			for at := time.Duration(0); at < job+30*time.Minute; at += step {
-				for range poisson(rng, 2*step.Seconds()) {
-					addr := fmt.Sprintf("198.51.%d.%d", rng.IntN(8), rng.IntN(250)+1)
-					if tc.proxy != "" {
-						addr = tc.proxy
-					}
-					send(at, fmt.Sprintf("/posts/%d", rng.IntN(300)), addr, tc.people[rng.IntN(len(tc.people))])
-				}
-				if at >= job && at < job+5*time.Minute {
-					for range poisson(rng, 6*step.Seconds()) {
-						send(at, fmt.Sprintf("/products/%d", rng.IntN(2000)), tc.addr, tc.agents[rng.IntN(len(tc.agents))])
-					}
-				}
-			}
-			e.Flush()
-			spike := slices.IndexFunc(firing, func(a alert.Alert) bool { return a.Rule == "traffic-spike" })
-			switch {
-			case tc.wantSpike && (spike < 0 || firing[spike].Time.Before(start.Add(job)) || firing[spike].Time.After(start.Add(job+time.Minute))):
-				t.Errorf("traffic-spike: %v, want it firing within a minute of +%v", firing, job)
-			case !tc.wantSpike && len(firing) > 0:
-				t.Errorf("the host's job: %s fired at +%v", firing[0].Rule, firing[0].Time.Sub(start))
-			}
+			burstOnSmallSite(t, smallSiteBurst{proxy: tc.proxy, people: tc.people, addrs: []string{tc.addr}, agents: tc.agents,
+				rate: 6, length: 5 * time.Minute, seed: 1}, tc.wantSpike)
 		})
+	}
+}
+
+// smallSiteBurst is a site of 2 requests a second for 90 minutes, then a
+// burst of rate a second for length from addrs with agents, then 30
+// minutes more.
+type smallSiteBurst struct {
+	proxy         string   // people's requests come from this address, when set
+	people        []string // their user agents; nil: a browser's
+	addrs, agents []string // the burst's
+	rate          float64
+	length        time.Duration
+	seed          uint64
+}
+
+// burstOnSmallSite replays b with the defaults and fails t unless an alert
+// fires within a minute of the burst (wantAlert), or nothing fires at all.
+func burstOnSmallSite(t *testing.T, b smallSiteBurst, wantAlert bool) {
+	t.Helper()
+	start := time.Date(2026, 11, 25, 1, 0, 0, 0, time.UTC)
+	burst := 90 * time.Minute
+	if b.people == nil {
+		b.people = []string{"Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36"}
+	}
+	c := Default()
+	var firing []alert.Alert
+	e := firingEngine(t, c, c.Rules, &firing)
+	rng := rand.New(rand.NewPCG(51, b.seed))
+	send := getAs(e, start)
+	step := 100 * time.Millisecond
+	for at := time.Duration(0); at < burst+30*time.Minute; at += step {
+		for range poisson(rng, 2*step.Seconds()) {
+			addr := fmt.Sprintf("198.51.%d.%d", rng.IntN(8), rng.IntN(250)+1)
+			if b.proxy != "" {
+				addr = b.proxy
+			}
+			send(at, fmt.Sprintf("/posts/%d", rng.IntN(300)), 200, addr, b.people[rng.IntN(len(b.people))])
+		}
+		if at >= burst && at < burst+b.length {
+			for range poisson(rng, b.rate*step.Seconds()) {
+				send(at, fmt.Sprintf("/products/%d", rng.IntN(5000)), 200, b.addrs[rng.IntN(len(b.addrs))], b.agents[rng.IntN(len(b.agents))])
+			}
+		}
+	}
+	e.Flush()
+	switch {
+	case wantAlert && (len(firing) == 0 || firing[0].Time.Before(start.Add(burst)) || firing[0].Time.After(start.Add(burst+time.Minute))):
+		t.Errorf("fired %v, want an alert within a minute of +%v", firing, burst)
+	case !wantAlert && len(firing) > 0:
+		t.Errorf("%s fired at +%v", firing[0].Rule, firing[0].Time.Sub(start))
 	}
 }
 
@@ -1844,48 +1862,15 @@ func TestDefault_hostJobs(t *testing.T) {
 // check's crawl-burst). The same user agent from an address outside
 // Google's networks is no crawler, and fires within the minute.
 func TestDefault_crawlerBurst(t *testing.T) {
-	start := time.Date(2025, 9, 16, 6, 0, 0, 0, time.UTC)
-	burst := 75 * time.Minute
 	const googlebot = "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)"
-	for _, tc := range []struct {
-		name  string
-		addrs []string
-		want  bool
-	}{
-		{"from Google's networks", []string{"66.249.79.167", "66.249.66.1", "66.249.68.33"}, false},
-		{"from elsewhere", []string{"203.0.113.50", "203.0.113.51", "198.18.7.9"}, true},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			c := Default()
-			var firing []alert.Alert
-			e := firingEngine(t, c, c.Rules, &firing)
-			rng := rand.New(rand.NewPCG(51, 2))
-			send := func(at time.Duration, path, addr, agent string) {
-				ev := event("GET", path, "", 200, addr, agent)
-				ev.Time = start.Add(at)
-				e.Observe(ev)
-			}
-			step := 100 * time.Millisecond
-			for at := time.Duration(0); at < burst+30*time.Minute; at += step {
-				for range poisson(rng, 2*step.Seconds()) {
-					send(at, fmt.Sprintf("/posts/%d", rng.IntN(300)), fmt.Sprintf("198.51.%d.%d", rng.IntN(8), rng.IntN(250)+1),
-						"Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36")
-				}
-				if at >= burst && at < burst+15*time.Minute {
-					for range poisson(rng, 10*step.Seconds()) {
-						send(at, fmt.Sprintf("/products/%d", rng.IntN(5000)), tc.addrs[rng.IntN(len(tc.addrs))], googlebot)
-					}
-				}
-			}
-			e.Flush()
-			switch {
-			case tc.want && (len(firing) == 0 || firing[0].Time.Before(start.Add(burst)) || firing[0].Time.After(start.Add(burst+time.Minute))):
-				t.Errorf("fired %v, want an alert within a minute of +%v", firing, burst)
-			case !tc.want && len(firing) > 0:
-				t.Errorf("the crawler: %s fired at +%v", firing[0].Rule, firing[0].Time.Sub(start))
-			}
-		})
-	}
+	t.Run("from Google's networks", func(t *testing.T) {
+		burstOnSmallSite(t, smallSiteBurst{addrs: []string{"66.249.79.167", "66.249.66.1", "66.249.68.33"},
+			agents: []string{googlebot}, rate: 10, length: 15 * time.Minute, seed: 2}, false)
+	})
+	t.Run("from elsewhere", func(t *testing.T) {
+		burstOnSmallSite(t, smallSiteBurst{addrs: []string{"203.0.113.50", "203.0.113.51", "198.18.7.9"},
+			agents: []string{googlebot}, rate: 10, length: 15 * time.Minute, seed: 2}, true)
+	})
 }
 
 // TestDefault_apiFeedFlood: an app's timeline at /api/v1/feed is no
@@ -1900,24 +1885,20 @@ func TestDefault_apiFeedFlood(t *testing.T) {
 	var firing []alert.Alert
 	e := firingEngine(t, c, c.Rules, &firing)
 	rng := rand.New(rand.NewPCG(51, 3))
-	send := func(at time.Duration, path, addr, agent string) {
-		ev := event("GET", path, "", 200, addr, agent)
-		ev.Time = start.Add(at)
-		e.Observe(ev)
-	}
+	send := getAs(e, start)
 	step := 100 * time.Millisecond
 	for at := time.Duration(0); at < flood+10*time.Minute; at += step {
 		for range poisson(rng, 20*step.Seconds()) {
 			addr := fmt.Sprintf("198.51.%d.%d", rng.IntN(8), rng.IntN(250)+1)
 			if rng.IntN(3) > 0 {
-				send(at, "/api/v1/feed", addr, "ShopApp/5.13 (iPhone; iOS 18.1; Scale/3.00)")
+				send(at, "/api/v1/feed", 200, addr, "ShopApp/5.13 (iPhone; iOS 18.1; Scale/3.00)")
 			} else {
-				send(at, fmt.Sprintf("/products/%d", rng.IntN(300)), addr, "Mozilla/5.0 (X11; Linux x86_64)")
+				send(at, fmt.Sprintf("/products/%d", rng.IntN(300)), 200, addr, "Mozilla/5.0 (X11; Linux x86_64)")
 			}
 		}
 		if at >= flood && at < flood+5*time.Minute {
 			for range poisson(rng, 100*step.Seconds()) {
-				send(at, "/api/v1/feed", fmt.Sprintf("203.0.%d.%d", rng.IntN(2), rng.IntN(250)+1), "okhttp/4.12.0")
+				send(at, "/api/v1/feed", 200, fmt.Sprintf("203.0.%d.%d", rng.IntN(2), rng.IntN(250)+1), "okhttp/4.12.0")
 			}
 		}
 	}
@@ -1960,11 +1941,7 @@ func TestDefault_scanner(t *testing.T) {
 			var firing []alert.Alert
 			e := firingEngine(t, c, c.Rules, &firing)
 			rng := rand.New(rand.NewPCG(51, 4))
-			send := func(at time.Duration, path string, status int, addr, agent string) {
-				ev := event("GET", path, "", status, addr, agent)
-				ev.Time = start.Add(at)
-				e.Observe(ev)
-			}
+			send := getAs(e, start)
 			step := 100 * time.Millisecond
 			n := 0
 			for at := time.Duration(0); at < at0+2*time.Minute; at += step {
@@ -2702,6 +2679,16 @@ func firingEngine(t *testing.T, c *Config, rules []detector.Rule, firing *[]aler
 func sender(e *detector.Engine, start time.Time) func(at time.Duration, method, path string, status int, addr string) {
 	return func(at time.Duration, method, path string, status int, addr string) {
 		ev := event(method, path, "", status, addr, "Mozilla/5.0 (X11; Linux x86_64)")
+		ev.Time = start.Add(at)
+		e.Observe(ev)
+	}
+}
+
+// getAs returns a sender of GET requests answered status, from addr with
+// user agent agent, at start plus at.
+func getAs(e *detector.Engine, start time.Time) func(at time.Duration, path string, status int, addr, agent string) {
+	return func(at time.Duration, path string, status int, addr, agent string) {
+		ev := event("GET", path, "", status, addr, agent)
 		ev.Time = start.Add(at)
 		e.Observe(ev)
 	}
