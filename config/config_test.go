@@ -1773,7 +1773,8 @@ func TestDefault_feedPolls(t *testing.T) {
 // traffic-spike; so does a surge to 8 a second behind a proxy or load
 // balancer that logs its own private address, whatever it relays:
 // people's browsers (the surge theirs, or a program's through the same
-// address), an API's many clients, or requests without a user agent —
+// address), an API's many clients, an app's users (its one string), or
+// requests without a user agent —
 // where an exclusion of every private address's program requests (stop
 // 49's, reverted) counted nothing.
 func TestDefault_hostJobs(t *testing.T) {
@@ -1797,6 +1798,7 @@ func TestDefault_hostJobs(t *testing.T) {
 		{"people behind a proxy", "127.0.0.1", browser, "127.0.0.1", browser, true},
 		{"a program through a proxy relaying people", "10.0.0.2", browser, "10.0.0.2", []string{"python-requests/2.31.0"}, true},
 		{"an API's clients behind a load balancer", "10.0.0.2", apiClients, "10.0.0.2", []string{"Go-http-client/1.1"}, true},
+		{"an app's users behind a load balancer", "10.0.0.2", []string{"okhttp/4.12.0"}, "10.0.0.2", []string{"okhttp/4.12.0"}, true},
 		{"no user agents behind a proxy", "10.0.0.2", []string{""}, "10.0.0.2", []string{""}, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

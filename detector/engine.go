@@ -269,7 +269,7 @@ func NewEngine(rules []Rule, opts Options) (*Engine, error) {
 				}
 			})
 		}
-		for _, f := range []*Field{r.rule.GroupBy, r.rule.Field, r.rule.DistinctOf} {
+		for _, f := range []*Field{r.rule.GroupBy, r.rule.Field, r.rule.DistinctOf, r.rule.BeyondBusiest} {
 			if f != nil && f.state {
 				reads[f.Name] = true
 			}

@@ -139,7 +139,7 @@ func (e *Event) programClient() []byte {
 		return nil
 	}
 	if !e.programDone {
-		e.programDone, e.programIs = true, e.programs.observe(e.ClientIP, e.UserAgent)
+		e.programDone, e.programIs = true, e.programs.observe(e.ClientIP, e.UserAgent, e.ns)
 	}
 	if e.programIs {
 		return trueText

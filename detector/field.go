@@ -82,11 +82,12 @@ var builtinFields = map[string]Field{
 	// cold is "true" when the client loaded no page or asset lately (a bot
 	// posting to a form without loading it), "false" when it did.
 	"cold": {get: (*Event).cold, state: true},
-	// program_client is "true" when the user agent is a program's (no
-	// browser's) and the client's address has sent no browser's and at
-	// most three different ones: a job run from cron, not a proxy relaying
-	// people or an API's many clients. "false" otherwise, and for a
-	// request without a user agent.
+	// program_client is "true" when the user agent is a program's (neither
+	// a browser's nor a native app's) and the client's address has sent
+	// neither, and at most three different ones, within the day: a job run
+	// from cron, not a proxy relaying people, an app's users or an API's
+	// many clients. "false" otherwise, and for a request without a user
+	// agent.
 	"program_client": {get: (*Event).programClient, state: true},
 	// native_app is "true" when the user agent is a native app's HTTP
 	// stack (okhttp, CFNetwork, Dalvik, Dart, Alamofire, an app naming the
