@@ -60,36 +60,6 @@ func TestLearned_warmupFactorDown(t *testing.T) {
 		}
 		return out
 	}
-	// run replays events, the clock advancing every second, restarted
-	// from a snapshot at cut (0: never).
-	run := func(events []ev, cut time.Duration) (fired, resolved []time.Duration) {
-		emit := func(a alert.Alert) {
-			if a.State == alert.Firing {
-				fired = append(fired, a.Time.Sub(t0))
-			} else {
-				resolved = append(resolved, a.Time.Sub(t0))
-			}
-		}
-		eng, err := NewEngine([]Rule{r}, Options{Emit: emit})
-		if err != nil {
-			t.Fatal(err)
-		}
-		end := events[len(events)-1].at
-		for sec, i := time.Duration(0), 0; sec <= end; sec += s {
-			if cut > 0 && sec == cut {
-				eng, _ = restart(t, eng, []Rule{r}, Options{Emit: emit})
-			}
-			var e parsers.Event
-			for ; i < len(events) && events[i].at < sec+s; i++ {
-				e.Reset()
-				e.Time, e.ClientIP = t0.Add(events[i].at), []byte(events[i].ip)
-				eng.Observe(&e)
-			}
-			eng.Advance(t0.Add(sec + s))
-		}
-		eng.Flush()
-		return fired, resolved
-	}
 	for _, tt := range []struct {
 		name    string
 		events  []ev
@@ -105,7 +75,7 @@ func TestLearned_warmupFactorDown(t *testing.T) {
 		{"a lull at 11m, pending, then the stop at 13m", steady(0, 20*m, [2]time.Duration{11 * m, 11*m + 35*s}, [2]time.Duration{13 * m, 16 * m}), 0, nil},
 		{"a site under the floor", byTime(concat(burst(0, 20*m, 600, "192.0.2.1"), burst(0, 11*m, 600, "192.0.2.2"))), 0, nil},
 	} {
-		fired, resolved := run(tt.events, tt.restart)
+		fired, resolved := replayCut(t, r, tt.events, tt.restart, s)
 		ok := len(fired) == len(tt.want) && len(resolved) == len(tt.want)
 		for i := 0; ok && i < len(fired); i++ {
 			// Fired within a minute of the stop, resolved only once the
@@ -162,7 +132,7 @@ func TestBaseline_followTraffic(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			events := byTime(concat(site(0, base, 4, 1), site(base, 30*m, c.pages, c.signups)))
-			fired, _ := replayCut(t, rule(c.follow), events, c.restart)
+			fired, _ := replayCut(t, rule(c.follow), events, c.restart, 0)
 			switch {
 			case c.fires && (len(fired) == 0 || fired[0] < base):
 				t.Errorf("fired %v, want from %v on", fired, base)
@@ -176,7 +146,7 @@ func TestBaseline_followTraffic(t *testing.T) {
 		// +2h15m people bring four times the requests. Fixed at its
 		// episode's start, the scale does not resolve the bot's episode.
 		events := byTime(concat(site(0, base, 4, 1), site(base, 15*m, 4, 4), site(base+15*m, 30*m, 16, 4), site(base+45*m, 30*m, 16, 1)))
-		fired, resolved := replayCut(t, rule(true), events, 0)
+		fired, resolved := replayCut(t, rule(true), events, 0, 0)
 		if len(fired) != 1 || fired[0] < base || fired[0] > base+10*m || len(resolved) != 1 || resolved[0] < base+45*m {
 			t.Errorf("fired %v, resolved %v: want one episode from the bot's start to its end (+%v)", fired, resolved, base+45*m)
 		}
@@ -213,7 +183,7 @@ func TestBaseline_recurringDaily(t *testing.T) {
 		return byTime(out)
 	}
 	run := func(r Rule, evs []ev, cut time.Duration) []time.Duration {
-		fired, _ := replayCut(t, r, evs, cut)
+		fired, _ := replayCut(t, r, evs, cut, 0)
 		return fired
 	}
 	// firedAt reports whether got is one firing at each of at, within a
@@ -261,8 +231,10 @@ func TestBaseline_recurringDaily(t *testing.T) {
 
 // replayCut replays events through rule r alone, restarting its engine
 // from a state snapshot at the first event at or after cut (0: never),
-// and returns when it fired and when it resolved.
-func replayCut(t *testing.T, r Rule, events []ev, cut time.Duration) (fired, resolved []time.Duration) {
+// and returns when it fired and when it resolved. With tick, the clock
+// also advances every tick through the events and past the last, as a
+// live run's does through a silence (0: only the events move it).
+func replayCut(t *testing.T, r Rule, events []ev, cut, tick time.Duration) (fired, resolved []time.Duration) {
 	t.Helper()
 	emit := func(a alert.Alert) {
 		if a.State == alert.Firing {
@@ -276,7 +248,11 @@ func replayCut(t *testing.T, r Rule, events []ev, cut time.Duration) (fired, res
 		t.Fatal(err)
 	}
 	var e parsers.Event
+	next := tick // the clock's next tick
 	for _, x := range events {
+		for ; tick > 0 && next <= x.at; next += tick {
+			eng.Advance(t0.Add(next))
+		}
 		if cut > 0 && x.at >= cut {
 			eng, _ = restart(t, eng, []Rule{r}, Options{Emit: emit})
 			cut = 0
@@ -284,6 +260,9 @@ func replayCut(t *testing.T, r Rule, events []ev, cut time.Duration) (fired, res
 		e.Reset()
 		e.Time, e.ClientIP, e.Raw = t0.Add(x.at), []byte(x.ip), []byte("line")
 		eng.Observe(&e)
+	}
+	if tick > 0 && len(events) > 0 {
+		eng.Advance(t0.Add(next))
 	}
 	eng.Flush()
 	return fired, resolved
