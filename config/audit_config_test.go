@@ -148,7 +148,7 @@ func TestAudit_closedFieldValues(t *testing.T) {
 	const det = "    detector: {type: rate, window: 1m, threshold: 1/s}\n"
 	for _, cond := range []string{"kind: request", "kind: [request, message]", "cold: true", "cold: 'false'",
 		"crawler: [googlebot, bingbot, applebot, ahrefsbot]", "crawler: {present: true}", "crawler: {prefix: google}",
-		"program_client: true", "program_client: 'false'"} {
+		"program_client: true", "program_client: 'false'", "no_pause: true"} {
 		if _, err := Parse("x.yaml", []byte("rules:\n  - name: r\n    match: {"+cond+"}\n"+det), noEnv); err != nil {
 			t.Errorf("match: {%s}: %v", cond, err)
 		}
@@ -157,6 +157,7 @@ func TestAudit_closedFieldValues(t *testing.T) {
 		{"kind: requests", `x.yaml:3: rules[0].match.kind: "requests" is no value of kind (request, message)`},
 		{"kind: {in: [request, msg]}", `x.yaml:3: rules[0].match.kind.in: "msg" is no value of kind (request, message)`},
 		{"cold: yes", `x.yaml:3: rules[0].match.cold: "yes" is no value of cold (true, false)`},
+		{"no_pause: 3s", `x.yaml:3: rules[0].match.no_pause: "3s" is no value of no_pause (true, false)`},
 		{"program_client: curl", `x.yaml:3: rules[0].match.program_client: "curl" is no value of program_client (true, false)`},
 		{"crawler: Googlebot", `x.yaml:3: rules[0].match.crawler: "Googlebot" is no value of crawler (googlebot, bingbot, applebot, ahrefsbot)`},
 	} {

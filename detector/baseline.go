@@ -62,7 +62,12 @@ type learned struct {
 	// people: a value was learned while the rule's events were a share of
 	// their evidence's that people make (Baseline.WarmupShare, with
 	// ShareFloor): the share's sign may be told from them (see threshold).
-	people   bool
+	people bool
+	// blind is how long after the log's first line the rule's events
+	// cannot all be told yet (a match on no_pause: nothing is hasty in
+	// the first coldWindow): learning starts after it, so that what comes
+	// then is not taken for a rise from nothing.
+	blind    time.Duration
 	n        float64 // values learned
 	mean, vr float64
 	alpha    float64 // weight of a new value, from the half-life and the bucket width
@@ -272,10 +277,10 @@ func (l *learned) learn(v float64, st state, at, start time.Time) {
 	if elapsed < l.learnFrom() {
 		return
 	}
-	if elapsed < l.window && l.poisson {
+	if seen := elapsed - l.blind; seen < l.window && l.poisson {
 		// A rate over a window not yet full: the events so far over the
 		// time they took, not over the whole window.
-		v *= float64(l.window) / float64(elapsed)
+		v *= float64(l.window) / float64(seen)
 	}
 	if l.tfresh {
 		// The count moveScale read at this boundary, when it covered the
@@ -381,9 +386,9 @@ func (l *learned) learn(v float64, st state, at, start time.Time) {
 // hour would learn for its warm-up only after it, blind meanwhile.
 func (l *learned) learnFrom() time.Duration {
 	if l.partial {
-		return l.window / 4
+		return l.blind + l.window/4
 	}
-	return l.window
+	return l.blind + l.window
 }
 
 // warmup is how long after the log's first line the warm-up ends.

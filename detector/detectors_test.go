@@ -1624,6 +1624,69 @@ func TestColdField(t *testing.T) {
 	}
 }
 
+// TestNoPauseField: no_pause counts the posts of addresses that loaded
+// nothing first and of those that posted within pauseMin of their
+// visit's first page (a tool fetching the form's CSRF token), not a
+// person's who filled the form for longer, nor one whose visit began
+// earlier; in the log's first coldWindow only cold posts count.
+func TestNoPauseField(t *testing.T) {
+	s := time.Second
+	r := Rule{Name: "hasty-posts", Type: Rate, Window: time.Minute, Threshold: 1000,
+		Match: All{NewEquals(LookupField("method"), []string{"POST"}), NewEquals(LookupField("no_pause"), []string{"true"})}}
+	eng, err := NewEngine([]Rule{r}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var e parsers.Event
+	send := func(at time.Duration, ip, method string) {
+		e.Reset()
+		e.Time, e.ClientIP, e.Method = t0.Add(at), []byte(ip), []byte(method)
+		eng.Observe(&e)
+	}
+	matched := func() uint64 { return eng.Stats().Rules[0].Matched }
+	// In the first coldWindow a form loaded a second before its post
+	// counts nothing (a visit's start is not known yet), and the guard
+	// keeps the cold ones out too.
+	for i := range 5 {
+		send(coldGuard+time.Duration(i)*s, fmt.Sprintf("198.51.98.%d", i), "GET")
+		send(coldGuard+time.Duration(i+1)*s, fmt.Sprintf("198.51.98.%d", i), "POST")
+	}
+	if got := matched(); got != 0 {
+		t.Errorf("hasty posts in the log's first minutes: %d, want 0", got)
+	}
+	at := coldWindow + time.Minute
+	for i := range 10 { // people: the form, filled for 4 to 13 s
+		send(at+time.Duration(i)*s, fmt.Sprintf("10.0.0.%d", i), "GET")
+	}
+	for i := range 10 {
+		send(at+13*s+time.Duration(i)*s, fmt.Sprintf("10.0.0.%d", 9-i), "POST")
+	}
+	for i := range 4 { // people on the site for a minute, then the form, posted at once
+		send(at+30*s+time.Duration(i)*s, fmt.Sprintf("10.0.1.%d", i), "GET")
+	}
+	for i := range 4 {
+		ip := fmt.Sprintf("10.0.1.%d", i)
+		send(at+90*s+time.Duration(2*i)*s, ip, "GET")
+		send(at+91*s+time.Duration(2*i)*s, ip, "POST")
+	}
+	if got := matched(); got != 0 {
+		t.Errorf("people's posts counted: %d, want 0", got)
+	}
+	at += 2 * time.Minute
+	for i := range 6 { // a tool: the form, then the post within 0 to 3 s
+		ip := fmt.Sprintf("198.51.100.%d", i)
+		send(at+time.Duration(4*i)*s, ip, "GET")
+		send(at+time.Duration(4*i+i%4)*s, ip, "POST")
+	}
+	for i := range 3 { // and posts without the form
+		send(at+30*s, fmt.Sprintf("198.51.101.%d", i), "POST")
+	}
+	eng.Flush()
+	if got := matched(); got != 9 {
+		t.Errorf("posts without a pause counted: %d, want the tool's 6 and the 3 cold", got)
+	}
+}
+
 // TestRatio_baseline: the failure share of log-in posts learned (25%,
 // people mistyping) and a wave of failing tries on top that lifts it to
 // 40% fires, on a site busy enough for the share to be steady.

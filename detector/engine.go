@@ -266,6 +266,9 @@ func NewEngine(rules []Rule, opts Options) (*Engine, error) {
 				}
 				if f, ok := fieldOf(c); ok && f.state {
 					reads[f.Name] = true
+					if f.Name == "no_pause" && r.base != nil {
+						r.base.blind = coldWindow // see Event.isHasty
+					}
 				}
 			})
 		}
@@ -275,9 +278,12 @@ func NewEngine(rules []Rule, opts Options) (*Engine, error) {
 			}
 		}
 	}
-	if reads["cold"] {
+	if reads["cold"] || reads["no_pause"] {
 		e.warm = newWarmSet()
 		e.ev.warm = e.warm
+	}
+	if reads["no_pause"] {
+		e.warm.visits = newVisits()
 	}
 	if reads["program_client"] {
 		e.ev.programs = newPrograms()

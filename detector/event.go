@@ -86,6 +86,19 @@ func (e *Event) cold() []byte {
 	return trueText
 }
 
+// noPause returns "true" when the client is cold or its post came within
+// pauseMin of its visit's first page (isHasty), "false" when it paused,
+// and nil when that cannot be told (no client address).
+func (e *Event) noPause() []byte {
+	switch {
+	case e.warm == nil || len(e.ClientIP) == 0:
+		return nil
+	case !e.isWarm() || e.isHasty():
+		return trueText
+	}
+	return falseText
+}
+
 // isWarm reports whether the event's client loaded something lately: an
 // event without a client address, or within coldGuard of the first
 // event, is warm (nothing is known against it). Asked once per event for

@@ -82,6 +82,11 @@ var builtinFields = map[string]Field{
 	// cold is "true" when the client loaded no page or asset lately (a bot
 	// posting to a form without loading it), "false" when it did.
 	"cold": {get: (*Event).cold, state: true},
+	// no_pause is "true" when the client loaded no page lately (cold) or
+	// posted within 3 s of its visit's first page: no person's pause
+	// between a form's page and its post (a tool fetching the form for its
+	// CSRF token), "false" when it paused, nil as cold's.
+	"no_pause": {get: (*Event).noPause, state: true},
 	// program_client is "true" when the user agent is a program's (neither
 	// a browser's nor a native app's) and the client's address has sent
 	// neither, and at most three different ones, within the day: a job run
@@ -143,18 +148,18 @@ var kindText = [...][]byte{parsers.KindRequest: []byte("request"), parsers.KindM
 // FieldNames lists the built-in field names, for help texts and errors.
 func FieldNames() []string {
 	return []string{"client_ip", "client_net", "host", "method", "path", "route", "endpoint", "query", "protocol", "status", "bytes",
-		"duration", "user_agent", "referer", "request_id", "level", "message", "kind", "crawler", "cold", "native_app", "program_client"}
+		"duration", "user_agent", "referer", "request_id", "level", "message", "kind", "crawler", "cold", "no_pause", "native_app", "program_client"}
 }
 
 // FieldValues returns every value the built-in field called name can
-// have, for the fields that take few (kind, cold, native_app,
+// have, for the fields that take few (kind, cold, no_pause, native_app,
 // program_client, crawler), and nil for
 // the rest: an equality on another value would never hold.
 func FieldValues(name string) []string {
 	switch name {
 	case "kind":
 		return []string{string(kindText[parsers.KindRequest]), string(kindText[parsers.KindMessage])}
-	case "cold", "native_app", "program_client":
+	case "cold", "no_pause", "native_app", "program_client":
 		return []string{string(trueText), string(falseText)}
 	case "crawler":
 		names := make([]string, len(crawlers))
