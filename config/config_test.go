@@ -822,6 +822,22 @@ func TestDefault_matchers(t *testing.T) {
 		{"POST", "/api/push/tokens", "", 400, false, false},                                     // not a log-in
 		{"POST", "/api/devices/sessions", "", 401, false, false},
 		{"POST", "/login", "", 302, false, false},
+		// Forums', servers' and blogs' own sign-up paths (the tenth
+		// independent check's floods there went unseen), and second-factor
+		// forms, whose wrong code re-renders the form as a wrong password does.
+		{"POST", "/auth", "", 302, true, false},                                                 // Mastodon
+		{"POST", "/u", "", 200, true, false},                                                    // Discourse
+		{"POST", "/u.json", "", 200, true, false},                                               // Discourse
+		{"POST", "/realms/shop/login-actions/registration", "session_code=x", 200, true, false}, // Keycloak
+		{"POST", "/members/api/send-magic-link/", "", 201, true, false},                         // Ghost
+		{"POST", "/auth/sign_in", "", 401, false, true},
+		{"POST", "/users/two_factor", "", 422, false, true},
+		{"POST", "/two-factor-challenge", "", 422, false, true},       // Laravel Fortify
+		{"POST", "/accounts/2fa/authenticate/", "", 200, false, true}, // allauth
+		{"POST", "/otp", "", 401, false, true},
+		{"POST", "/users/two_factor", "", 302, false, false}, // the code was right
+		{"POST", "/auth/other", "", 200, false, false},
+		{"POST", "/users/2fa/setup", "", 200, false, false},
 	}
 	for _, tt := range tests {
 		ev := event(tt.method, tt.path, tt.query, tt.status, "203.0.113.9", "Mozilla/5.0")
@@ -2418,6 +2434,55 @@ func TestDefault_signupDrip(t *testing.T) {
 				t.Fatalf("%+v, want signup-drip critical within 10 minutes of +%v", firing, drip)
 			}
 		})
+	}
+}
+
+// TestDefault_signupDripAtRandom: a drip's posts come at random, not one
+// every so often (exponential gaps, 45 s on average, five draws): two in
+// one 30 s of the window, then none in the next two. signup-drip fires
+// by the 12th post spanning min_span's 5 minutes, critical, whatever the
+// draw: it counts the posts (at 1 per 30 s it counted 49% of them, and
+// fired past 10 minutes on most draws).
+func TestDefault_signupDripAtRandom(t *testing.T) {
+	c := Default()
+	start := time.Date(2026, 11, 25, 0, 0, 0, 0, time.UTC)
+	drip := 60 * time.Minute
+	for seed := range uint64(5) {
+		rng := rand.New(rand.NewPCG(seed, 11))
+		var firing []alert.Alert
+		e := firingEngine(t, c, c.Rules, &firing)
+		send := sender(e, start)
+		var posts []time.Duration
+		for at := drip; at < drip+30*time.Minute; at += time.Duration(rng.ExpFloat64() * float64(45*time.Second)).Round(time.Second) {
+			posts = append(posts, at)
+		}
+		for at, n := time.Duration(0), 0; at < drip+30*time.Minute; at += time.Second {
+			browse(send, at)
+			switch person := fmt.Sprintf("10.3.0.%d", int(at/(10*time.Minute))+1); at % (10 * time.Minute) {
+			case 0: // people: the form, then the post
+				send(at, "GET", "/users/sign_up", 200, person)
+			case 30 * time.Second:
+				send(at, "POST", "/users", 302, person)
+			}
+			for ; n < len(posts) && posts[n] == at; n++ {
+				send(at, "POST", "/users", 302, fmt.Sprintf("198.51.%d.%d", n/250, n%250+1))
+			}
+		}
+		e.Flush()
+		i := slices.IndexFunc(firing, func(a alert.Alert) bool { return a.Rule == "signup-drip" })
+		// Due at the first post that makes 12 (11 counted are past 10 an
+		// hour; one may be left out where three come within 30 s) spanning
+		// min_span from the first (buckets of 30 s, both whole), and the
+		// rule is evaluated every 30 s.
+		due := posts[11]
+		for k := 11; k < len(posts) && posts[k]-posts[0] < 4*time.Minute+30*time.Second; k++ {
+			due = posts[k+1]
+		}
+		if i < 0 || firing[i].Time.Sub(start) > due+30*time.Second || firing[i].Severity != alert.Critical {
+			t.Errorf("draw %d: %+v, want signup-drip critical by +%v", seed, firing, due-drip)
+			continue
+		}
+		t.Logf("draw %d: fired at +%v, due by +%v", seed, firing[i].Time.Sub(start.Add(drip)), due-drip)
 	}
 }
 

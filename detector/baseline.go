@@ -190,7 +190,11 @@ func (l *learned) level() float64 {
 		// learned over windows of a few events each (a small site's
 		// log-ins) has a spread that puts mean plus sigmas past 100%, and
 		// no share, however plain (96% of 185 log-ins failing), would fire.
-		th = min(th, max(b.Floor, (1+min(max(l.mean, 0), 1))/2))
+		// But never within the sigmas of the window's own counting noise:
+		// halfway from a high normal (a forum whose log-in answers 200
+		// either way: 88% "failing") is a few posts' chance away.
+		p := min(max(l.mean, 0), 1)
+		th = min(th, max(b.Floor, (1+p)/2, p+b.Sigmas*noise))
 	}
 	return th
 }

@@ -258,7 +258,28 @@ func (s *ruleState) setCap(th float64) {
 	// threshold by a bucket's share, so that a few ordinary events after
 	// it do not complete it.
 	c := th * s.rule.Window.Seconds() * bucket.Seconds() / (s.rule.MinSpan + 2*bucket).Seconds()
-	s.capBucket = max(1, uint64(math.Ceil(c)))
+	// At least 2: a drip's posts come at random, not one a bucket, and at
+	// 1 a bucket a post every 45 s counted 49% of its buckets (two in one
+	// counted one), and fired past 10 minutes; spans keeps a burst's few
+	// buckets from firing the rule however many each counts.
+	s.capBucket = max(2, uint64(math.Ceil(c)))
+}
+
+// spans reports whether the window's counted events span the rule's
+// MinSpan, from the oldest bucket holding one to the newest, both whole:
+// a burst shorter than that does not fire the rule, whatever it counts.
+// Asked when the value crosses the threshold only (a scan of the ring).
+func (s *ruleState) spans() bool {
+	w := &s.w
+	oldest, newest := int64(math.MaxInt64), int64(math.MinInt64)
+	for i := range w.ring {
+		bk := &w.ring[i]
+		if bk.count == 0 || bk.n < w.last-w.nb || bk.n > w.last {
+			continue
+		}
+		oldest, newest = min(oldest, bk.n), max(newest, bk.n)
+	}
+	return newest >= oldest && time.Duration((newest-oldest+1)*w.width)*s.opts.Resolution >= s.rule.MinSpan
 }
 
 // full reports whether the bucket of engine bucket b has counted its
@@ -287,7 +308,8 @@ func (s *ruleState) crossedOnEvent(at time.Time) (v, th float64, ok bool) {
 		return 0, 0, false
 	}
 	v, th = s.live.live(s.key, s.liveTh)
-	return v, th, crosses(v, th, false, s.rule.Baseline != nil)
+	ok = crosses(v, th, false, s.rule.Baseline != nil)
+	return v, th, ok && (s.rule.MinSpan == 0 || s.spans())
 }
 
 func (s *ruleState) fireOnEvent(at time.Time, v, th float64) alert.Alert {
@@ -355,6 +377,8 @@ func (s *ruleState) evaluate(at time.Time) (alert.Alert, bool) {
 			if down {
 				why = "above the threshold"
 			}
+		case s.rule.MinSpan > 0 && !s.spans():
+			s.state, why = stateInactive, "its events span under min_span ("+s.rule.MinSpan.String()+")"
 		default:
 			if s.state == stateInactive {
 				s.state, s.pendingSince = statePending, at
