@@ -2395,10 +2395,11 @@ func TestDefault_signupSurgeQuietSite(t *testing.T) {
 }
 
 // TestDefault_signupDrip: a bot posting a sign-up every 50 s (or 40 s),
-// each from a new address that loaded no page, on a small site whose
-// people load the form first: signup-drip pages it critical within 10
-// minutes (past 10 an hour, its posts judged cold from ten on); the
-// people alone raise nothing.
+// each from a new address that loaded no page (or that fetched the form
+// a second before, for its CSRF token), on a small site whose people load
+// the form first and fill it for 30 s: signup-drip pages it critical
+// within 10 minutes (past 10 an hour, its posts judged cold or without a
+// pause from ten on); the people alone raise nothing.
 func TestDefault_signupDrip(t *testing.T) {
 	c := Default()
 	start := time.Date(2026, 11, 25, 0, 0, 0, 0, time.UTC)
@@ -2406,7 +2407,9 @@ func TestDefault_signupDrip(t *testing.T) {
 	for _, tt := range []struct {
 		name  string
 		every time.Duration
-	}{{"people", 0}, {"a post every 50 s", 50 * time.Second}, {"a post every 40 s", 40 * time.Second}} {
+		form  bool // the bot loads the form a second before each post
+	}{{"people", 0, false}, {"a post every 50 s", 50 * time.Second, false}, {"a post every 40 s", 40 * time.Second, false},
+		{"a post every 50 s, the form a second before", 50 * time.Second, true}} {
 		t.Run(tt.name, func(t *testing.T) {
 			var firing []alert.Alert
 			e := firingEngine(t, c, c.Rules, &firing)
@@ -2420,7 +2423,11 @@ func TestDefault_signupDrip(t *testing.T) {
 					send(at+30*time.Second, "POST", "/users", 302, addr)
 				}
 				if tt.every > 0 && at >= drip && (at-drip)%tt.every == 0 {
-					send(at, "POST", "/users", 302, fmt.Sprintf("198.51.%d.%d", n/250, n%250+1))
+					bot := fmt.Sprintf("198.51.%d.%d", n/250, n%250+1)
+					if tt.form {
+						send(at-time.Second, "GET", "/users/sign_up", 200, bot)
+					}
+					send(at, "POST", "/users", 302, bot)
 					n++
 				}
 			}
