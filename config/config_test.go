@@ -2271,6 +2271,139 @@ func TestDefault_passwordResetPosts(t *testing.T) {
 	}
 }
 
+// TestDefault_formPosts pins what form-spam counts as a form people fill
+// in by hand: contact and feedback forms, comments, checkouts, payments
+// and donations, their variants, and not their webhooks or other posts.
+func TestDefault_formPosts(t *testing.T) {
+	c := Default()
+	var forms detector.Cond
+	for _, r := range c.Rules {
+		if all, ok := r.Match.(detector.All); ok && r.Name == "form-spam" {
+			for _, cond := range all {
+				if s, ok := cond.(*detector.Shared); ok && s.Name == "form-posts" {
+					forms = s
+				}
+			}
+		}
+	}
+	if forms == nil {
+		t.Fatal("form-spam does not match form-posts")
+	}
+	for _, tt := range []struct {
+		method, path, query string
+		want                bool
+	}{
+		{"POST", "/contact", "", true},
+		{"POST", "/contact-us/", "", true},
+		{"POST", "/de/kontakt", "", false}, // a language's own word: a config's matcher
+		{"POST", "/en/contact", "", true},
+		{"POST", "/feedback", "", true},
+		{"POST", "/wp-comments-post.php", "", true}, // WordPress
+		{"POST", "/blog/wp-comments-post.php", "", true},
+		{"POST", "/posts/12/comments", "", true}, // Rails, nested
+		{"POST", "/api/v1/comments", "", true},
+		{"POST", "/checkout", "", true},
+		{"POST", "/cart/checkout", "", true},
+		{"POST", "/checkout/payment", "", true},
+		{"POST", "/api/payments", "", true},
+		{"POST", "/api/v1/charges", "", true},
+		{"POST", "/orders/A123/pay", "", true},
+		{"POST", "/donate", "", true},
+		{"POST", "/create-payment-intent", "", true},                               // Stripe's sample server
+		{"POST", "/rest/default/V1/guest-carts/abc/payment-information", "", true}, // Magento
+		{"POST", "/", "wc-ajax=checkout", true},                                    // WooCommerce
+		{"GET", "/contact", "", false},
+		{"GET", "/checkout", "", false},
+		{"POST", "/webhooks/stripe", "", false},
+		{"POST", "/payments/webhook", "", false},
+		{"POST", "/api/payments/callback", "", false},
+		{"POST", "/users/sign_in", "", false},
+		{"POST", "/cart/items", "", false},
+		{"POST", "/comments/12/like", "", false},
+	} {
+		ev := event(tt.method, tt.path, tt.query, 302, "203.0.113.9", "Mozilla/5.0")
+		if got := detector.Matches(forms, ev); got != tt.want {
+			t.Errorf("%s %s?%s: form post = %v, want %v", tt.method, tt.path, tt.query, got, tt.want)
+		}
+	}
+}
+
+// TestDefault_formSpam: a shop and blog whose people comment, write in
+// and check out, each a minute or more after their visit's first page (a
+// post every 20 s), a tenth of the payments declined: nothing fires over
+// two hours. From +60m a bot posts at 0.5 a second from fresh addresses:
+// a comment spammer loading the article a second before each post, or a
+// card tester posting straight to the payments API (402 declined), or one
+// address testing cards: form-spam fires within a minute, a warning,
+// naming the one address where there is one.
+func TestDefault_formSpam(t *testing.T) {
+	c := Default()
+	start := time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)
+	attack := 60 * time.Minute
+	for _, tt := range []string{"people", "comment spam", "card testing", "card testing from one address"} {
+		t.Run(tt, func(t *testing.T) {
+			type req struct {
+				at           time.Duration
+				method, path string
+				status       int
+				addr         string
+			}
+			var reqs []req
+			n := 0
+			forms := []string{"/posts/7/comments", "/contact", "/api/payments"}
+			for at := time.Duration(0); at < 2*time.Hour; at += time.Second {
+				if at%(5*time.Second) == 0 {
+					reqs = append(reqs, req{at, "GET", "/pricing", 200, fmt.Sprintf("10.2.0.%d", int(at/time.Second)%50+1)})
+				}
+				if at%(20*time.Second) == 0 {
+					addr := fmt.Sprintf("10.3.%d.%d", n>>8&255, n&255)
+					status := 302
+					if n%10 == 0 {
+						status = 402
+					}
+					reqs = append(reqs, req{at, "GET", "/", 200, addr}, req{at + 70*time.Second, "GET", "/posts/7", 200, addr},
+						req{at + 100*time.Second, "POST", forms[n%3], status, addr})
+					n++
+				}
+				if tt == "people" || at < attack || at >= attack+10*time.Minute || at%(2*time.Second) != 0 {
+					continue
+				}
+				addr := fmt.Sprintf("198.51.%d.%d", n>>8&255, n&255)
+				n++
+				switch tt {
+				case "comment spam":
+					reqs = append(reqs, req{at - time.Second, "GET", "/posts/7", 200, addr}, req{at, "POST", "/posts/7/comments", 302, addr})
+				case "card testing":
+					reqs = append(reqs, req{at, "POST", "/api/payments", 402, addr})
+				default:
+					reqs = append(reqs, req{at, "POST", "/api/payments", 402, "203.0.113.50"})
+				}
+			}
+			slices.SortStableFunc(reqs, func(a, b req) int { return int(a.at - b.at) })
+			var firing []alert.Alert
+			e := firingEngine(t, c, c.Rules, &firing)
+			for _, r := range reqs {
+				ev := event(r.method, r.path, "", r.status, r.addr, "Mozilla/5.0 (X11; Linux x86_64)")
+				ev.Time = start.Add(r.at)
+				e.Observe(ev)
+			}
+			e.Flush()
+			if tt == "people" {
+				peopleQuiet(t, firing, start)
+				return
+			}
+			i := slices.IndexFunc(firing, func(a alert.Alert) bool { return a.Rule == "form-spam" })
+			if i < 0 || firing[i].Time.Before(start.Add(attack)) || firing[i].Time.After(start.Add(attack+time.Minute)) || firing[i].Severity != alert.Warning {
+				t.Fatalf("%s: %+v, want form-spam, a warning, within a minute of +%v", tt, firing, attack)
+			}
+			if tt == "card testing from one address" && (len(firing[i].Keys) == 0 || firing[i].Keys[0].Key != "203.0.113.50") {
+				t.Errorf("%s: keys %v, want 203.0.113.50 first", tt, firing[i].Keys)
+			}
+			t.Logf("%s: form-spam at +%v", tt, firing[i].Time.Sub(start.Add(attack)))
+		})
+	}
+}
+
 // TestDefault_passwordReset: a busy site's people ask for a reset link
 // six times a minute, each loading the form 20 s before posting it:
 // nothing fires over two hours. From +60m a bot posts the form once a
