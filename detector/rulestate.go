@@ -270,6 +270,9 @@ func (s *ruleState) setCap(th float64) {
 // a burst shorter than that does not fire the rule, whatever it counts.
 // Asked when the value crosses the threshold only (a scan of the ring).
 func (s *ruleState) spans() bool {
+	if k, ok := s.k.(*remoteKind); ok {
+		return k.m.Span >= s.rule.MinSpan // the fleet's window, which the ring does not hold
+	}
 	w := &s.w
 	oldest, newest := int64(math.MaxInt64), int64(math.MinInt64)
 	for i := range w.ring {
