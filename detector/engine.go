@@ -266,9 +266,6 @@ func NewEngine(rules []Rule, opts Options) (*Engine, error) {
 				}
 				if f, ok := fieldOf(c); ok && f.state {
 					reads[f.Name] = true
-					if f.Name == "no_pause" && r.base != nil {
-						r.base.blind = coldWindow // see Event.isHasty
-					}
 				}
 			})
 		}

@@ -777,3 +777,33 @@ func TestRemote_minSpan(t *testing.T) {
 		}
 	}
 }
+
+// TestBlindLearning: a baseline rule that reads no_pause learns only once
+// the field can say "true" (after coldWindow), on a node and in the
+// fleet's evaluator alike, a rate from its window's first quarter after
+// it; another from that quarter.
+func TestBlindLearning(t *testing.T) {
+	base := &Baseline{Factor: 5, Floor: 0.1, Warmup: 30 * time.Minute, HalfLife: 6 * time.Hour}
+	hasty := Rule{Name: "hasty", Type: Rate, Window: time.Minute, Baseline: base, Severity: alert.Warning,
+		Match: All{NewEquals(LookupField("method"), []string{"POST"}), NewEquals(LookupField("no_pause"), []string{"true"})}}
+	posts := Rule{Name: "posts", Type: Rate, Window: time.Minute, Baseline: base, Severity: alert.Warning,
+		Match: NewEquals(LookupField("method"), []string{"POST"})}
+	eng, err := NewEngine([]Rule{hasty, posts}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	remote, err := NewRemote([]Rule{hasty, posts}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range []*ruleState{eng.rules[0], remote.rules["hasty"]} {
+		if got := s.base.learnFrom(); got != coldWindow+15*time.Second {
+			t.Errorf("%s learns from %v, want %v", s.rule.Name, got, coldWindow+15*time.Second)
+		}
+	}
+	for _, s := range []*ruleState{eng.rules[1], remote.rules["posts"]} {
+		if got := s.base.learnFrom(); got != 15*time.Second {
+			t.Errorf("%s learns from %v, want 15s", s.rule.Name, got)
+		}
+	}
+}

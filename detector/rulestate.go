@@ -110,6 +110,9 @@ func newRuleState(r Rule, opts *Options) *ruleState {
 		if r.Type == Ratio {
 			s.base.share = func() uint64 { return s.w.total }
 		}
+		if readsNoPause(r) {
+			s.base.blind = coldWindow // nothing is hasty before (see Event.isHasty)
+		}
 		if b.WarmupShare > 0 && s.ev != nil && r.Evidence.Share > 0 {
 			s.base.ordinary = func() bool { return s.ev.ordinary(b.WarmupShare) }
 		}
@@ -263,6 +266,20 @@ func (s *ruleState) setCap(th float64) {
 	// counted one), and fired past 10 minutes; spans keeps a burst's few
 	// buckets from firing the rule however many each counts.
 	s.capBucket = max(2, uint64(math.Ceil(c)))
+}
+
+// readsNoPause reports whether the rule's conditions read the no_pause
+// field, whose "true" the first coldWindow of a log cannot show.
+func readsNoPause(r Rule) bool {
+	reads := false
+	for _, c := range []Cond{r.Match, r.Of} {
+		walk(c, func(c Cond) {
+			if f, ok := fieldOf(c); ok && f.Name == "no_pause" {
+				reads = true
+			}
+		})
+	}
+	return reads
 }
 
 // spans reports whether the window's counted events span the rule's
