@@ -192,7 +192,10 @@ func (l *learned) level() float64 {
 		// no share, however plain (96% of 185 log-ins failing), would fire.
 		// But never within the sigmas of the window's own counting noise:
 		// halfway from a high normal (a forum whose log-in answers 200
-		// either way: 88% "failing") is a few posts' chance away.
+		// either way: 88% "failing") is a few posts' chance away. Over a
+		// normal of 70% or more, that puts 50 posts all failing past 100%:
+		// a share that high says little, and a wave of more posts (the
+		// noise shrinking with them) fires.
 		p := min(max(l.mean, 0), 1)
 		th = min(th, max(b.Floor, (1+p)/2, p+b.Sigmas*noise))
 	}
@@ -281,10 +284,10 @@ func (l *learned) learn(v float64, st state, at, start time.Time) {
 	if elapsed < l.learnFrom() {
 		return
 	}
-	if seen := elapsed - l.blind; seen < l.window && l.poisson {
+	if elapsed < l.window && l.poisson {
 		// A rate over a window not yet full: the events so far over the
 		// time they took, not over the whole window.
-		v *= float64(l.window) / float64(seen)
+		v *= float64(l.window) / float64(elapsed)
 	}
 	if l.tfresh {
 		// The count moveScale read at this boundary, when it covered the

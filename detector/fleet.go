@@ -275,10 +275,6 @@ type Measure struct {
 	// Current is a rate rule's rate in the newest bucket of the window
 	// alone, in events per second (see alert.Alert.Current).
 	Current float64
-	// Span is the stretch from the window's oldest bucket holding an
-	// event to its newest, both whole: a rule with MinSpan fires only
-	// while it is that long.
-	Span time.Duration
 }
 
 // remoteKind is the kind of a rule evaluated by [Remote]: its value is

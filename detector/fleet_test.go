@@ -758,26 +758,6 @@ func TestFleet_followTraffic(t *testing.T) {
 	}
 }
 
-// TestRemote_minSpan: the fleet's evaluator fires a rule with min_span
-// only while the shared window's events span it (Measure.Span): its own
-// ring holds nothing, and read as empty it never fired.
-func TestRemote_minSpan(t *testing.T) {
-	rule := Rule{Name: "drip", Type: Rate, Window: time.Hour, MinSpan: 5 * time.Minute, Threshold: 10.0 / 3600, Severity: alert.Warning}
-	remote, err := NewRemote([]Rule{rule}, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i, span := range []time.Duration{2 * time.Minute, 5 * time.Minute} {
-		a, ok, err := remote.Evaluate("drip", t0.Add(time.Duration(i+1)*30*time.Second), Measure{Count: 20, Value: 20.0 / 3600, Span: span})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if fired := ok && a.State == alert.Firing; fired != (span >= rule.MinSpan) {
-			t.Errorf("20 events spanning %v: fired %v, want %v", span, fired, span >= rule.MinSpan)
-		}
-	}
-}
-
 // TestBlindLearning: a baseline rule that reads no_pause learns only once
 // the field can say "true" (after coldWindow), on a node and in the
 // fleet's evaluator alike, a rate from its window's first quarter after

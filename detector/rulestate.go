@@ -257,15 +257,12 @@ func (s *ruleState) setCap(th float64) {
 	}
 	bucket := time.Duration(s.w.width) * s.opts.Resolution
 	// A burst spanning MinSpan touches MinSpan/bucket + 1 buckets; counted
-	// at th × bucket / (MinSpan + 2 buckets) each, it stays under the
-	// threshold by a bucket's share, so that a few ordinary events after
-	// it do not complete it.
+	// at th × bucket / (MinSpan + 2 buckets) each (and one more in its
+	// first at a share of 1, see full), it stays under the threshold by
+	// about a bucket's share, so that a few ordinary events after it do
+	// not complete it.
 	c := th * s.rule.Window.Seconds() * bucket.Seconds() / (s.rule.MinSpan + 2*bucket).Seconds()
-	// At least 2: a drip's posts come at random, not one a bucket, and at
-	// 1 a bucket a post every 45 s counted 49% of its buckets (two in one
-	// counted one), and fired past 10 minutes; spans keeps a burst's few
-	// buckets from firing the rule however many each counts.
-	s.capBucket = max(2, uint64(math.Ceil(c)))
+	s.capBucket = max(1, uint64(math.Ceil(c)))
 }
 
 // readsNoPause reports whether the rule's conditions read the no_pause
@@ -282,33 +279,25 @@ func readsNoPause(r Rule) bool {
 	return reads
 }
 
-// spans reports whether the window's counted events span the rule's
-// MinSpan, from the oldest bucket holding one to the newest, both whole:
-// a burst shorter than that does not fire the rule, whatever it counts.
-// Asked when the value crosses the threshold only (a scan of the ring).
-func (s *ruleState) spans() bool {
-	if k, ok := s.k.(*remoteKind); ok {
-		return k.m.Span >= s.rule.MinSpan // the fleet's window, which the ring does not hold
-	}
-	w := &s.w
-	oldest, newest := int64(math.MaxInt64), int64(math.MinInt64)
-	for i := range w.ring {
-		bk := &w.ring[i]
-		if bk.count == 0 || bk.n < w.last-w.nb || bk.n > w.last {
-			continue
-		}
-		oldest, newest = min(oldest, bk.n), max(newest, bk.n)
-	}
-	return newest >= oldest && time.Duration((newest-oldest+1)*w.width)*s.opts.Resolution >= s.rule.MinSpan
-}
-
 // full reports whether the bucket of engine bucket b has counted its
 // share of the threshold (MinSpan, capBucket above 0): the rule counts no
-// more events in it.
+// more events in it. At a share of one event (a small threshold: 10 an
+// hour in 30 s buckets), a bucket after one that holds nothing counts a
+// second: a drip's posts come at random, two in one bucket and none in
+// the next (at a post every 45 s, a quarter of them were left out), while
+// a burst gains one event, at its start. A larger share is ten times a
+// drip's at the threshold, and seldom reached.
 func (s *ruleState) full(b int64) bool {
 	n := s.w.bucketOf(b)
 	bk := &s.w.ring[s.w.index(n)]
-	return bk.n == n && bk.count >= s.capBucket
+	if bk.n != n || bk.count < s.capBucket {
+		return false
+	}
+	if bk.count > 1 || s.capBucket > 1 {
+		return true
+	}
+	prev := &s.w.ring[int(mod(n-1, int64(len(s.w.ring))))]
+	return prev.n == n-1 && prev.count > 0
 }
 
 // fireOnEvent fires the rule at an event's time, at, when the event just
@@ -328,8 +317,7 @@ func (s *ruleState) crossedOnEvent(at time.Time) (v, th float64, ok bool) {
 		return 0, 0, false
 	}
 	v, th = s.live.live(s.key, s.liveTh)
-	ok = crosses(v, th, false, s.rule.Baseline != nil)
-	return v, th, ok && (s.rule.MinSpan == 0 || s.spans())
+	return v, th, crosses(v, th, false, s.rule.Baseline != nil)
 }
 
 func (s *ruleState) fireOnEvent(at time.Time, v, th float64) alert.Alert {
@@ -397,8 +385,6 @@ func (s *ruleState) evaluate(at time.Time) (alert.Alert, bool) {
 			if down {
 				why = "above the threshold"
 			}
-		case s.rule.MinSpan > 0 && !s.spans():
-			s.state, why = stateInactive, "its events span under min_span ("+s.rule.MinSpan.String()+")"
 		default:
 			if s.state == stateInactive {
 				s.state, s.pendingSince = statePending, at

@@ -637,11 +637,6 @@ func (j *job) measure() (detector.Measure, error) {
 		return m, err
 	}
 	m.Count = counts
-	if r := j.r.rule; r.MinSpan > 0 {
-		if m.Span, err = spanOf(j.counts, j.r.width); err != nil {
-			return m, err
-		}
-	}
 	for _, c := range [...]struct {
 		cmd *redis.SliceCmd
 		sum *uint64
@@ -741,33 +736,6 @@ func sumCounts(cmd *redis.SliceCmd) (sum, last uint64, err error) {
 		}
 	}
 	return sum, last, nil
-}
-
-// spanOf returns the stretch from the oldest of an MGET's step counters
-// (oldest first) holding an event to the newest, both whole buckets of
-// width; 0 when none holds one.
-func spanOf(cmd *redis.SliceCmd, width time.Duration) (time.Duration, error) {
-	vals, err := cmd.Result()
-	if err != nil {
-		return 0, err
-	}
-	first, last := -1, -1
-	for i, v := range vals {
-		c, err := stepCount(v)
-		if err != nil {
-			return 0, err
-		}
-		if c > 0 {
-			if first < 0 {
-				first = i
-			}
-			last = i
-		}
-	}
-	if first < 0 {
-		return 0, nil
-	}
-	return time.Duration(last-first+1) * width, nil
 }
 
 // commit writes the state and the boundary evaluated, fenced by the lease.

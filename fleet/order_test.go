@@ -1,12 +1,9 @@
 package fleet
 
 import (
-	"context"
 	"slices"
 	"testing"
-	"time"
 
-	"github.com/redis/go-redis/v9"
 	"github.com/sentinel-dev/sentinel/detector"
 )
 
@@ -29,31 +26,5 @@ func TestEvaluationOrder(t *testing.T) {
 	}
 	if in[0].rule.Name != "log-stops" {
 		t.Errorf("evaluationOrder reordered its argument")
-	}
-}
-
-// TestSpanOf: the stretch of a shared window (step counters oldest
-// first, missing ones nil) from its oldest bucket holding an event to its
-// newest, both whole, for min_span.
-func TestSpanOf(t *testing.T) {
-	for _, tt := range []struct {
-		vals []any
-		want time.Duration
-	}{
-		{[]any{nil, "0", nil}, 0},
-		{[]any{nil, "3", nil, nil}, 30 * time.Second},
-		{[]any{"1", nil, "0", "2", nil}, 2 * time.Minute},
-		{[]any{nil, "2", "0", "0", "0", "0", "0", "0", "0", "0", "1"}, 5 * time.Minute},
-	} {
-		cmd := redis.NewSliceCmd(context.Background())
-		cmd.SetVal(tt.vals)
-		if got, err := spanOf(cmd, 30*time.Second); err != nil || got != tt.want {
-			t.Errorf("spanOf(%v) = %v, %v, want %v", tt.vals, got, err, tt.want)
-		}
-	}
-	cmd := redis.NewSliceCmd(context.Background())
-	cmd.SetVal([]any{"x"})
-	if _, err := spanOf(cmd, time.Second); err == nil {
-		t.Error("spanOf of a counter that is no number: no error")
 	}
 }
