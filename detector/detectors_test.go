@@ -1585,22 +1585,29 @@ func TestKeyNormals_newcomerRestored(t *testing.T) {
 	}
 }
 
-// TestColdField: a rule can count only the posts of addresses that loaded
-// nothing first.
-func TestColdField(t *testing.T) {
-	s := time.Second
-	r := Rule{Name: "cold-posts", Type: Rate, Window: time.Minute, Threshold: 1000,
-		Match: All{NewEquals(LookupField("method"), []string{"POST"}), NewEquals(LookupField("cold"), []string{"true"})}}
+// postsWhere returns an engine of one rule counting the posts whose field
+// (cold, no_pause) is "true", and a sender of events at t0 plus at.
+func postsWhere(t *testing.T, field string) (*Engine, func(at time.Duration, ip, method string)) {
+	t.Helper()
+	r := Rule{Name: field + "-posts", Type: Rate, Window: time.Minute, Threshold: 1000,
+		Match: All{NewEquals(LookupField("method"), []string{"POST"}), NewEquals(LookupField(field), []string{"true"})}}
 	eng, err := NewEngine([]Rule{r}, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	var e parsers.Event
-	send := func(at time.Duration, ip, method string) {
+	return eng, func(at time.Duration, ip, method string) {
 		e.Reset()
 		e.Time, e.ClientIP, e.Method = t0.Add(at), []byte(ip), []byte(method)
 		eng.Observe(&e)
 	}
+}
+
+// TestColdField: a rule can count only the posts of addresses that loaded
+// nothing first.
+func TestColdField(t *testing.T) {
+	s := time.Second
+	eng, send := postsWhere(t, "cold")
 	// Nothing is cold in the log's first coldGuard (waited here a coldWindow): the page loads
 	// before it were not read.
 	for i := range 5 {
@@ -1631,18 +1638,7 @@ func TestColdField(t *testing.T) {
 // earlier; in the log's first coldWindow only cold posts count.
 func TestNoPauseField(t *testing.T) {
 	s := time.Second
-	r := Rule{Name: "hasty-posts", Type: Rate, Window: time.Minute, Threshold: 1000,
-		Match: All{NewEquals(LookupField("method"), []string{"POST"}), NewEquals(LookupField("no_pause"), []string{"true"})}}
-	eng, err := NewEngine([]Rule{r}, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var e parsers.Event
-	send := func(at time.Duration, ip, method string) {
-		e.Reset()
-		e.Time, e.ClientIP, e.Method = t0.Add(at), []byte(ip), []byte(method)
-		eng.Observe(&e)
-	}
+	eng, send := postsWhere(t, "no_pause")
 	matched := func() uint64 { return eng.Stats().Rules[0].Matched }
 	// In the first coldWindow a form loaded a second before its post
 	// counts nothing (a visit's start is not known yet), and the guard
