@@ -490,10 +490,11 @@ const pauseMin = 3 * time.Second
 // first second (after the engine's first event, from 1), how long it has
 // lasted since (seconds, at most 65,535) and 16 bits of the hash. A slot
 // another address took over answers nothing for the first one (not hasty)
-// until its next page load, which then starts a visit of its own: under a
-// flood of new addresses, one person in a few dozen may look hasty if a
-// page load comes within pauseMin of the post; a bot's post a second after
-// its form is evicted in that second only.
+// until its next page load, which then starts a visit of its own, begun
+// before it if the address loaded something lately (the warm set says so):
+// under a flood of new addresses a person's visit, or a busy NAT's, goes on
+// that way; a bot's post a second after its form is evicted in that second
+// only.
 type visits struct {
 	slot  []uint64
 	first int64 // the first event's time, Unix nanoseconds
@@ -512,7 +513,7 @@ func (v *visits) sec(ev *Event) uint32 {
 }
 
 // note records ev, a page or asset load, in its address's visit.
-func (v *visits) note(ev *Event) {
+func (v *visits) note(ev *Event, warm func(*Event) bool) {
 	if v.slot == nil {
 		v.slot = make([]uint64, visitSlots)
 	}
@@ -533,8 +534,19 @@ func (v *visits) note(ev *Event) {
 		v.slot[i] = uint64(start)<<32 | uint64(span)<<16 | fp
 		return
 	}
+	if cur != 0 && cur&0xffff != fp && now > pauseSec+1 && warm(ev) {
+		// Another address took the slot over, and this one loaded a page
+		// lately (the warm set, asked before this load): its visit began
+		// before, unknown when, and a post now is not hasty. A busy office
+		// NAT posting its orders every few seconds looked hasty after each
+		// such loss.
+		now -= pauseSec + 1
+	}
 	v.slot[i] = uint64(now)<<32 | fp
 }
+
+// pauseSec is pauseMin in whole seconds.
+const pauseSec = uint32(pauseMin / time.Second)
 
 // hasty reports whether ev, from an address that loaded a page lately,
 // came within pauseMin of its visit's first page.
@@ -616,11 +628,11 @@ func (w *warmSet) note(ev *Event) {
 	if len(ev.ClientIP) == 0 || !(string(ev.Method) == "GET" || string(ev.Method) == "HEAD") {
 		return
 	}
+	if w.visits != nil {
+		w.visits.note(ev, w.seen) // first: seen tells whether it was warm before
+	}
 	for _, b := range w.bits(ev.clientIPHash()) {
 		w.cur[b/64] |= 1 << (b % 64)
-	}
-	if w.visits != nil {
-		w.visits.note(ev)
 	}
 }
 
