@@ -185,15 +185,13 @@ type Rule struct {
 	// at most its share of the threshold (threshold × bucket / (MinSpan +
 	// 2 buckets), rounded up to a whole event: a burst spanning MinSpan
 	// exactly, in whatever buckets it falls, stays under the threshold
-	// with about a bucket's share to spare, so that the ordinary events
-	// after it do not complete it an hour later; the rounding may eat that
-	// margin on a small threshold, 20 an hour in 30 s buckets; at a share
-	// of one event, a bucket after an empty one counts a second, as a
-	// drip's posts come at random, two in one bucket and none in the
-	// next), so that an hourly drip rule counts a slow bot's posts whole
-	// and a minute's flood as a few of them, neither firing with every
-	// flood nor holding the flood's incident open for the hour its window
-	// keeps it. A flood is the burst rules'. 0: no such cap.
+	// with a bucket's share to spare, so that the ordinary events after it
+	// do not complete it an hour later; the rounding may eat that margin
+	// on a small threshold, 20 an hour in 30 s buckets),
+	// so that an hourly drip rule counts a slow bot's posts whole and a
+	// minute's flood as a few of them, neither firing with every flood nor
+	// holding the flood's incident open for the hour its window keeps it.
+	// A flood is the burst rules'. 0: no such cap.
 	MinSpan time.Duration
 	// Baseline, when set, replaces Threshold by a learned normal.
 	Baseline *Baseline

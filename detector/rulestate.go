@@ -257,10 +257,9 @@ func (s *ruleState) setCap(th float64) {
 	}
 	bucket := time.Duration(s.w.width) * s.opts.Resolution
 	// A burst spanning MinSpan touches MinSpan/bucket + 1 buckets; counted
-	// at th × bucket / (MinSpan + 2 buckets) each (and one more in its
-	// first at a share of 1, see full), it stays under the threshold by
-	// about a bucket's share, so that a few ordinary events after it do
-	// not complete it.
+	// at th × bucket / (MinSpan + 2 buckets) each, it stays under the
+	// threshold by a bucket's share, so that a few ordinary events after
+	// it do not complete it.
 	c := th * s.rule.Window.Seconds() * bucket.Seconds() / (s.rule.MinSpan + 2*bucket).Seconds()
 	s.capBucket = max(1, uint64(math.Ceil(c)))
 }
@@ -281,23 +280,11 @@ func readsNoPause(r Rule) bool {
 
 // full reports whether the bucket of engine bucket b has counted its
 // share of the threshold (MinSpan, capBucket above 0): the rule counts no
-// more events in it. At a share of one event (a small threshold: 10 an
-// hour in 30 s buckets), a bucket after one that holds nothing counts a
-// second: a drip's posts come at random, two in one bucket and none in
-// the next (at a post every 45 s, a quarter of them were left out), while
-// a burst gains one event, at its start. A larger share is ten times a
-// drip's at the threshold, and seldom reached.
+// more events in it.
 func (s *ruleState) full(b int64) bool {
 	n := s.w.bucketOf(b)
 	bk := &s.w.ring[s.w.index(n)]
-	if bk.n != n || bk.count < s.capBucket {
-		return false
-	}
-	if bk.count > 1 || s.capBucket > 1 {
-		return true
-	}
-	prev := &s.w.ring[int(mod(n-1, int64(len(s.w.ring))))]
-	return prev.n == n-1 && prev.count > 0
+	return bk.n == n && bk.count >= s.capBucket
 }
 
 // fireOnEvent fires the rule at an event's time, at, when the event just
