@@ -2232,11 +2232,7 @@ func TestDefault_passwordResetPosts(t *testing.T) {
 	if i < 0 {
 		t.Fatal("defaults lack password-reset-burst")
 	}
-	reset := c.Rules[i].Match
-	for _, tt := range []struct {
-		method, path, query string
-		want                bool
-	}{
+	matchesRows(t, "password reset", c.Rules[i].Match, []matchRow{
 		{"POST", "/users/password", "", true},           // Devise
 		{"POST", "/passwords", "", true},                // Rails 8
 		{"POST", "/users/reset_password", "", true},     // Phoenix 1.7
@@ -2264,10 +2260,24 @@ func TestDefault_passwordResetPosts(t *testing.T) {
 		{"POST", "/passwordless/start", "", false},
 		{"POST", "/settings/password", "", false}, // a signed-in change
 		{"POST", "/forgot", "", false},
-	} {
+	})
+}
+
+// matchRow is a request's method, path and query, and whether a matcher
+// should take it.
+type matchRow struct {
+	method, path, query string
+	want                bool
+}
+
+// matchesRows checks cond (what it stands for, in the errors) on each
+// row's request, answered 302.
+func matchesRows(t *testing.T, what string, cond detector.Cond, rows []matchRow) {
+	t.Helper()
+	for _, tt := range rows {
 		ev := event(tt.method, tt.path, tt.query, 302, "203.0.113.9", "Mozilla/5.0")
-		if got := detector.Matches(reset, ev); got != tt.want {
-			t.Errorf("%s %s?%s: password reset = %v, want %v", tt.method, tt.path, tt.query, got, tt.want)
+		if got := detector.Matches(cond, ev); got != tt.want {
+			t.Errorf("%s %s?%s: %s = %v, want %v", tt.method, tt.path, tt.query, what, got, tt.want)
 		}
 	}
 }
@@ -2290,10 +2300,7 @@ func TestDefault_formPosts(t *testing.T) {
 	if forms == nil {
 		t.Fatal("form-spam does not match form-posts")
 	}
-	for _, tt := range []struct {
-		method, path, query string
-		want                bool
-	}{
+	matchesRows(t, "form post", forms, []matchRow{
 		{"POST", "/contact", "", true},
 		{"POST", "/contact-us/", "", true},
 		{"POST", "/de/kontakt", "", false}, // a language's own word: a config's matcher
@@ -2321,12 +2328,7 @@ func TestDefault_formPosts(t *testing.T) {
 		{"POST", "/users/sign_in", "", false},
 		{"POST", "/cart/items", "", false},
 		{"POST", "/comments/12/like", "", false},
-	} {
-		ev := event(tt.method, tt.path, tt.query, 302, "203.0.113.9", "Mozilla/5.0")
-		if got := detector.Matches(forms, ev); got != tt.want {
-			t.Errorf("%s %s?%s: form post = %v, want %v", tt.method, tt.path, tt.query, got, tt.want)
-		}
-	}
+	})
 }
 
 // TestDefault_formSpam: a shop and blog whose people comment, write in
