@@ -567,3 +567,47 @@ func TestTailer_lateLinesAfterDrain(t *testing.T) {
 		})
 	}
 }
+
+// TestTailer_GlobPathGoneDuringRotation: logrotate without create (the
+// server makes the new file when it reopens its log) and with compress:
+// the path is gone for longer than a re-glob while the renamed file is
+// compressed, during its drain or after it. The compressed file is still
+// the file the tailer read at the path, under one of its rotated names:
+// it is continued from where that was read, never read again from its
+// start.
+func TestTailer_GlobPathGoneDuringRotation(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		name       string
+		rotateWait time.Duration
+		gone       time.Duration // from the rename to the compression
+	}{
+		{"compressed during the drain", 5 * time.Second, 300 * time.Millisecond},
+		{"compressed after the drain", 200 * time.Millisecond, 600 * time.Millisecond},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			dir := t.TempDir()
+			path := filepath.Join(dir, "access.log")
+			w := newWriter(t, path, "p")
+			r := startRun(t, Options{Patterns: []string{filepath.Join(dir, "access.log*")}, Start: FromStart,
+				RotateWait: tt.rotateWait, Reglob: 50 * time.Millisecond})
+			w.write(200)
+			r.waitFor("the first lines", haveLast("p", w.n))
+			if err := os.Rename(path, path+".1"); err != nil {
+				t.Fatal(err)
+			}
+			w.write(50) // the server still writes the renamed file
+			r.waitFor("the renamed file's lines", haveLast("p", w.n))
+			time.Sleep(tt.gone) // re-globs while the path is gone
+			gzipFile(t, path+".1")
+			time.Sleep(300 * time.Millisecond) // re-globs see the .gz, the path still gone
+			w.reopen()                         // the server creates the new file
+			w.write(100)
+			r.waitFor("the new file's lines", haveLast("p", w.n))
+			time.Sleep(300 * time.Millisecond) // nothing more may come
+			r.stop()
+			checkExactlyOnce(t, numbers(t, r.got(), "p"), w.n, all)
+		})
+	}
+}

@@ -250,7 +250,7 @@ type source struct {
 	backoff time.Duration
 	retryAt time.Time // after an open failure
 	failing bool
-	glob    bool // found by a glob: dropped when gone and not read
+	glob    bool // found by a glob: dropped when gone, not read, and none of its files known
 	// retired says that a glob's match turned out to be a rotated name of
 	// another source: its file is drained, and no new one is read there.
 	retired bool
@@ -1033,9 +1033,17 @@ func (m *manager) prune() {
 			delete(m.copies, id)
 		}
 	}
+	// A glob's match that is gone is kept while files of its chain are
+	// known: between a rename and the new file's creation (logrotate
+	// without create, or a slow one), its rotated names are its own, not
+	// sources, and their compressed forms continue the files read there.
+	chained := map[string]bool{}
+	for _, e := range m.t.files {
+		chained[e.path] = true
+	}
 	for path, s := range m.sources {
 		if s.glob && s.live == nil {
-			if _, err := os.Stat(path); err != nil || s.retired {
+			if _, err := os.Stat(path); (err != nil && !chained[path]) || s.retired {
 				delete(m.sources, path)
 			}
 		}
