@@ -2580,6 +2580,61 @@ func TestDefault_signupDrip(t *testing.T) {
 	}
 }
 
+// TestDefault_signupDrip_random: bots post at random, not evenly: cold
+// sign-ups at exponential gaps, 45 s on average (80 an hour, the tenth
+// independent check's drips), on twelve draws. Some posts share a 30 s
+// with another and min_span counts one of them; the rule still pages
+// critical within 10 minutes on ten draws or more (11 at a floor of 7 an
+// hour: the 8th post fires it). At a floor of 10 (until stop 53) it did on
+// 7 of these 12: the posts counted reach 8 sooner than 11 (in a
+// simulation, within 10 minutes 90% of the time against 46%).
+func TestDefault_signupDrip_random(t *testing.T) {
+	c := Default()
+	start := time.Date(2026, 11, 25, 0, 0, 0, 0, time.UTC)
+	drip := 60 * time.Minute
+	caught := 0
+	var late []string
+	for seed := range uint64(12) {
+		rng := rand.New(rand.NewPCG(seed, 53))
+		var firing []alert.Alert
+		e := firingEngine(t, c, c.Rules, &firing)
+		send := sender(e, start)
+		next := drip + time.Duration(rng.ExpFloat64()*45*float64(time.Second)).Truncate(time.Second)
+		n := 0
+		for at := time.Duration(0); at < drip+15*time.Minute; at += time.Second {
+			browse(send, at)
+			if at%(10*time.Minute) == 0 { // people: the form, then the post
+				addr := fmt.Sprintf("10.3.0.%d", int(at/(10*time.Minute))+1)
+				send(at, "GET", "/users/sign_up", 200, addr)
+				send(at+30*time.Second, "POST", "/users", 302, addr)
+			}
+			for at == next {
+				send(at, "POST", "/users", 302, fmt.Sprintf("198.51.%d.%d", n/250, n%250+1))
+				n++
+				next += time.Duration(rng.ExpFloat64() * 45 * float64(time.Second)).Truncate(time.Second)
+			}
+		}
+		e.Flush()
+		if firstCritical(firing, start.Add(drip), 10*time.Minute, "signup-drip") {
+			caught++
+			continue
+		}
+		i := slices.IndexFunc(firing, func(a alert.Alert) bool { return a.Rule == "signup-drip" })
+		if i < 0 {
+			late = append(late, fmt.Sprintf("draw %d: never", seed))
+		} else {
+			late = append(late, fmt.Sprintf("draw %d: %s at +%v", seed, firing[i].Severity, firing[i].Time.Sub(start.Add(drip))))
+		}
+		if i := slices.IndexFunc(firing, func(a alert.Alert) bool { return a.Time.Before(start.Add(drip)) }); i >= 0 {
+			t.Errorf("draw %d: %s fired at +%v, before the drip", seed, firing[i].Rule, firing[i].Time.Sub(start))
+		}
+	}
+	if caught < 10 {
+		t.Errorf("signup-drip critical within 10 minutes on %d of 12 draws, want 10 or more; the others: %v", caught, late)
+	}
+	t.Logf("%d of 12 within 10 minutes; the others: %v", caught, late)
+}
+
 // TestDefault_signupDripAfterFlood: a flood of 2.5 minutes (240 cold
 // sign-ups a second) on a small site whose people sign up every 10
 // minutes, with a cold post from an app every half hour: the burst rules'

@@ -53,9 +53,10 @@ const (
 	// whole days of the matrix's ordinary sites) and rarely comes within
 	// pauseMin of the visit's first page (the first page is seldom the
 	// form, and a form takes longer), so eight of ten are a bot's, and a
-	// slow drip's ten posts (signup-drip's and signup-surge's floors) are
-	// judged when it fires.
-	minPostEvents = 10
+	// slow drip's eight posts (past signup-drip's floor of 7) are judged
+	// when it fires: its first alert is critical, not a warning raised a
+	// few posts later.
+	minPostEvents = 8
 )
 
 // coldWindow is how long a page or asset load keeps its address warm:
