@@ -2580,6 +2580,97 @@ func TestDefault_signupDrip(t *testing.T) {
 	}
 }
 
+// TestDefault_clientDenied: one address refused for its credentials
+// again and again (401) is paged within a minute, naming it: a password
+// list against HTTP basic auth at 1.5 tries a second with one user agent,
+// API keys guessed at 5 a second. People are not: a site's 200 app users
+// whose tokens expire every few minutes (401, a refresh, on), a CI host
+// whose git and docker clients ask without credentials first (a 401, then
+// the same with them, 40 a minute), and an office NAT whose 30 people a
+// deploy logged out at once (each browser's tab polling twice before its
+// person logs in again: 60 in the minute, under the floor, whatever its
+// share of the site's 401s).
+func TestDefault_clientDenied(t *testing.T) {
+	c := Default()
+	start := time.Date(2026, 11, 25, 8, 0, 0, 0, time.UTC)
+	attack := 50 * time.Minute
+	const offender = "203.0.113.77"
+	agents := []string{"Mozilla/5.0 (Windows NT 10.0; Win64; x64) Chrome/131.0", "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5) Safari/605.1.15",
+		"Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Firefox/133.0", "Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) Mobile/15E148",
+		"Mozilla/5.0 (Windows NT 10.0; Win64; x64) Edg/131.0", "Mozilla/5.0 (Linux; Android 15) Chrome/131.0 Mobile",
+		"Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5) Chrome/131.0", "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:133.0) Firefox/133.0"}
+	for _, tt := range []struct {
+		name   string
+		extra  func(get func(at time.Duration, path string, status int, addr, agent string), at time.Duration)
+		attack bool
+	}{
+		{"people alone", nil, false},
+		{"basic auth guessed 1.5 times a second", func(get func(time.Duration, string, int, string, string), at time.Duration) {
+			if at >= attack && at%(200*time.Millisecond) == 0 && (at/(200*time.Millisecond))%10 < 3 {
+				get(at, "/admin/", 401, offender, "Mozilla/4.0 (Hydra)")
+			}
+		}, true},
+		{"API keys guessed 5 times a second", func(get func(time.Duration, string, int, string, string), at time.Duration) {
+			if at >= attack && at%(200*time.Millisecond) == 0 {
+				get(at, "/api/v1/projects", 401, offender, "python-requests/2.32.3")
+			}
+		}, true},
+		{"a CI host's git and docker, 40 a minute", func(get func(time.Duration, string, int, string, string), at time.Duration) {
+			if at >= attack && at%(1500*time.Millisecond) == 0 {
+				get(at, "/v2/", 401, "198.51.100.20", "docker/27.3.1 go/go1.22.7 git-commit/41ca978 kernel/6.8.0")
+				get(at+100*time.Millisecond, "/v2/", 200, "198.51.100.20", "docker/27.3.1 go/go1.22.7 git-commit/41ca978 kernel/6.8.0")
+			}
+		}, false},
+		{"an office logged out by a deploy", func(get func(time.Duration, string, int, string, string), at time.Duration) {
+			if at >= attack && at < attack+2*time.Minute && at%time.Second == 0 {
+				get(at, "/api/v1/notifications", 401, "192.0.2.50", agents[int(at/time.Second)%len(agents)])
+			}
+		}, false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			var firing []alert.Alert
+			e := firingEngine(t, c, c.Rules, &firing)
+			get := getAs(e, start)
+			for at := time.Duration(0); at < attack+10*time.Minute; at += 100 * time.Millisecond {
+				if at%(500*time.Millisecond) == 0 { // 2 req/s of pages
+					i := int(at / (500 * time.Millisecond))
+					get(at, "/pricing", 200, fmt.Sprintf("198.18.%d.%d", i%40, i%200+1), agents[i%len(agents)])
+				}
+				if at%(time.Second) == 0 { // 200 app users, each polling every 200 s; a token lasts 10 polls
+					u := int(at/time.Second) % 200
+					addr := fmt.Sprintf("198.19.%d.%d", u/100, u%100+1)
+					status := 200
+					if int(at/(200*time.Second))%10 == u%10 {
+						status = 401
+					}
+					get(at, "/api/v1/me", status, addr, "MyApp/3.2 (iPhone; iOS 18.1) CFNetwork/1568 Darwin/24.1.0")
+					if at >= attack && at < attack+2*time.Minute && u%3 == 0 { // the deploy logs them out too
+						get(at, "/api/v1/me", 401, addr, "MyApp/3.2 (iPhone; iOS 18.1) CFNetwork/1568 Darwin/24.1.0")
+					}
+				}
+				if tt.extra != nil {
+					tt.extra(get, at)
+				}
+			}
+			e.Flush()
+			i := slices.IndexFunc(firing, func(a alert.Alert) bool { return a.Rule == "client-denied" })
+			if !tt.attack {
+				if i >= 0 {
+					t.Errorf("client-denied fired at +%v on %v", firing[i].Time.Sub(start), firing[i].Keys)
+				}
+				return
+			}
+			if i < 0 || firing[i].Time.Sub(start) > attack+time.Minute || len(firing[i].Keys) == 0 || firing[i].Keys[0].Key != offender {
+				t.Fatalf("%+v, want client-denied within a minute of +%v, naming %s", firing, attack, offender)
+			}
+			if j := slices.IndexFunc(firing, func(a alert.Alert) bool { return a.Time.Before(start.Add(attack)) }); j >= 0 {
+				t.Errorf("%s fired at +%v, before the attack", firing[j].Rule, firing[j].Time.Sub(start))
+			}
+			t.Logf("client-denied at +%v", firing[i].Time.Sub(start.Add(attack)))
+		})
+	}
+}
+
 // TestDefault_signupDrip_random: bots post at random, not evenly: cold
 // sign-ups at exponential gaps, 45 s on average (80 an hour, the tenth
 // independent check's drips), on twelve draws. Some posts share a 30 s
