@@ -2671,6 +2671,68 @@ func TestDefault_clientDenied(t *testing.T) {
 	}
 }
 
+// TestDefault_xmlrpcBurst: password guessing through WordPress's
+// xmlrpc.php from a botnet, 300 addresses at 4 calls a second in all, each
+// a call every 75 s, every one answered 200, on a small blog: paged within
+// a minute. The same botnet against a site that blocks xmlrpc.php (405),
+// Jetpack's servers syncing the blog (3 calls a second for two minutes,
+// from Automattic's published network) and pingbacks are not.
+func TestDefault_xmlrpcBurst(t *testing.T) {
+	c := Default()
+	start := time.Date(2026, 11, 25, 8, 0, 0, 0, time.UTC)
+	attack := 45 * time.Minute
+	for _, tt := range []struct {
+		name   string
+		status int
+		from   func(n int) string
+		attack bool
+	}{
+		{"a botnet", 200, func(n int) string { return fmt.Sprintf("51.%d.%d.%d", 68+n%7, n%211, n%300+1) }, true},
+		{"a botnet against a blocked xmlrpc.php", 405, func(n int) string { return fmt.Sprintf("51.%d.%d.%d", 68+n%7, n%211, n%300+1) }, false},
+		{"Jetpack's sync", 200, func(n int) string { return fmt.Sprintf("192.0.%d.%d", 84+n%3, n%200+1) }, false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			var firing []alert.Alert
+			e := firingEngine(t, c, c.Rules, &firing)
+			send := sender(e, start)
+			n := 0
+			for at := time.Duration(0); at < attack+10*time.Minute; at += 250 * time.Millisecond {
+				if at%time.Second == 0 {
+					browse(send, at)
+				}
+				if at%(20*time.Minute) == 0 { // a pingback now and then
+					send(at, "POST", "/xmlrpc.php", 200, "93.184.216.34")
+				}
+				jetpack := tt.attack == false && tt.status == 200
+				switch {
+				case at < attack:
+				case jetpack && at < attack+2*time.Minute && at%(time.Second) < 750*time.Millisecond: // 3 a second
+					send(at, "POST", "/xmlrpc.php", 200, tt.from(n))
+					n++
+				case !jetpack: // 4 a second
+					send(at, "POST", "/xmlrpc.php", tt.status, tt.from(n))
+					n++
+				}
+			}
+			e.Flush()
+			i := slices.IndexFunc(firing, func(a alert.Alert) bool { return a.Rule == "xmlrpc-burst" })
+			if !tt.attack {
+				if i >= 0 {
+					t.Errorf("xmlrpc-burst fired at +%v", firing[i].Time.Sub(start))
+				}
+				return
+			}
+			if i < 0 || firing[i].Time.Sub(start) > attack+time.Minute {
+				t.Fatalf("%+v, want xmlrpc-burst within a minute of +%v", firing, attack)
+			}
+			if j := slices.IndexFunc(firing, func(a alert.Alert) bool { return a.Time.Before(start.Add(attack)) }); j >= 0 {
+				t.Errorf("%s fired at +%v, before the attack", firing[j].Rule, firing[j].Time.Sub(start))
+			}
+			t.Logf("xmlrpc-burst at +%v", firing[i].Time.Sub(start.Add(attack)))
+		})
+	}
+}
+
 // TestDefault_signupDrip_random: bots post at random, not evenly: cold
 // sign-ups at exponential gaps, 45 s on average (80 an hour, the tenth
 // independent check's drips), on twelve draws. Some posts share a 30 s

@@ -352,7 +352,7 @@ func TestRun_layeredConfig(t *testing.T) {
 
 	out := sentinel("check", "-c", cfgPath)
 	for _, want := range []string{
-		"sentinel.yaml: ok: 23 rules (23 default), 0 sources",
+		"sentinel.yaml: ok: 24 rules (24 default), 0 sources",
 		"signup-burst           warning  rate 10× above baseline over 30s, at least 1/s, warm-up 30m (fires at 3/s meanwhile); critical when 80% cold or 80% without a pause or 20 clients per user agent  (defaults)",
 		"notifier webhook       webhook " + hook.URL + "/REDACTED: every alert  (environment (SENTINEL_WEBHOOK_URL))",
 		"action   signups-off   PATCH " + flags.URL + "/api/flags/signups when signup-burst or signup-spread fires",
