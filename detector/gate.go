@@ -8,15 +8,17 @@ import (
 
 // gate is a cheap necessary condition of a [Cond], read from its tree
 // once, that the engine tests inline before the condition itself: the
-// event's kind, and its method. Most events of ordinary traffic are page
-// and asset loads that no sign-up or log-in rule can match, and a test of
-// the method turns each of those rules away in a few instructions instead
-// of interface calls down a tree of conditions. A gate never changes an
+// event's kind, its method, and one status. Most events of ordinary
+// traffic are page and asset loads that no sign-up or log-in rule can
+// match, and a test of the method (or of a status: client-denied's 401)
+// turns each of those rules away in a few instructions instead of
+// interface calls down a tree of conditions. A gate never changes an
 // answer: it only refuses events its condition refuses too.
 type gate struct {
 	kind    parsers.Kind
 	kindSet bool     // kind must hold
 	methods []string // one of them must be the method; nil: any
+	status  int      // the status must be this one; 0: any
 	// rest is what the condition still has to check once the gate passes
 	// (its conjuncts the gate covers left out); nil when nothing.
 	rest Cond
@@ -45,6 +47,10 @@ func newGate(c Cond) gate {
 			if isMethod(x.Field) && g.methods != nil && slices.Equal(x.Values, g.methods) {
 				continue
 			}
+		case *Range:
+			if st, ok := oneStatus(x); ok && st == g.status {
+				continue
+			}
 		}
 		rest = append(rest, x)
 	}
@@ -68,6 +74,10 @@ func gateOf(c Cond) gate {
 		if isMethod(c.Field) {
 			return gate{methods: c.Values}
 		}
+	case *Range:
+		if st, ok := oneStatus(c); ok {
+			return gate{status: st}
+		}
 	case *Shared:
 		return gateOf(c.Cond)
 	case All:
@@ -82,6 +92,9 @@ func gateOf(c Cond) gate {
 			if h.methods != nil && g.methods == nil {
 				g.methods = h.methods
 			}
+			if h.status != 0 && g.status == 0 {
+				g.status = h.status
+			}
 		}
 		return g
 	case Any:
@@ -95,6 +108,9 @@ func gateOf(c Cond) gate {
 			h := gateOf(x)
 			if !h.kindSet || h.kind != g.kind {
 				g.kindSet = false
+			}
+			if h.status != g.status {
+				g.status = 0
 			}
 			if g.methods == nil || h.methods == nil {
 				g.methods = nil
@@ -114,7 +130,7 @@ func gateOf(c Cond) gate {
 // pass reports whether ev passes the gate. The engine calls it for every
 // rule and every event: it is kept small enough to inline.
 func (g *gate) pass(ev *Event) bool {
-	if g.kindSet && ev.Kind != g.kind {
+	if g.kindSet && ev.Kind != g.kind || g.status != 0 && ev.Status != g.status {
 		return false
 	}
 	return g.methods == nil || g.method(ev.Method)
@@ -157,7 +173,7 @@ func newGateSet(members []gate) gateSet {
 		j := slices.IndexFunc(s.gates, g.same)
 		if j < 0 {
 			j = len(s.gates)
-			s.gates = append(s.gates, gate{kind: g.kind, kindSet: g.kindSet, methods: g.methods})
+			s.gates = append(s.gates, gate{kind: g.kind, kindSet: g.kindSet, methods: g.methods, status: g.status})
 			s.masks = append(s.masks, 0)
 		}
 		s.masks[j] |= 1 << i
@@ -167,7 +183,7 @@ func newGateSet(members []gate) gateSet {
 
 // same reports whether g and h test the same (their rests aside).
 func (g gate) same(h gate) bool {
-	return g.kindSet == h.kindSet && (!g.kindSet || g.kind == h.kind) &&
+	return g.kindSet == h.kindSet && (!g.kindSet || g.kind == h.kind) && g.status == h.status &&
 		(g.methods == nil) == (h.methods == nil) && slices.Equal(g.methods, h.methods)
 }
 
@@ -183,3 +199,16 @@ func (s *gateSet) pass(ev *Event) uint64 {
 }
 
 func isMethod(f Field) bool { return f.Name == "method" }
+
+// oneStatus reports the status a condition on the status requires, when
+// it requires exactly one (status: 401).
+func oneStatus(c *Range) (int, bool) {
+	if c.Field.Name != "status" || len(c.Ranges) != 1 {
+		return 0, false
+	}
+	r := c.Ranges[0]
+	if r.Min != r.Max || r.Min < 1 || r.Min != float64(int(r.Min)) {
+		return 0, false
+	}
+	return int(r.Min), true
+}

@@ -17,9 +17,10 @@ import (
 // out is what it tests.
 func TestGate(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
-	method, path := LookupField("method"), LookupField("path")
+	method, path, status := LookupField("method"), LookupField("path"), LookupField("status")
 	methods := []string{"GET", "POST", "HEAD", ""}
 	paths := []string{"/", "/login", "/signup", "/api/v1/login"}
+	statuses := []int{0, 200, 401, 404}
 	pick := func(list []string) []string {
 		var out []string
 		for _, s := range list {
@@ -35,11 +36,17 @@ func TestGate(t *testing.T) {
 	shared := 0
 	var tree func(depth int) Cond
 	tree = func(depth int) Cond {
-		n := rng.IntN(8)
+		n := rng.IntN(9)
 		if depth > 2 {
 			n = rng.IntN(4)
 		}
 		switch n {
+		case 8: // one status (what a gate tests), or a range of them
+			st := float64(statuses[1+rng.IntN(len(statuses)-1)])
+			if rng.IntN(3) == 0 {
+				return &Range{Field: status, Ranges: []NumRange{{Min: 400, Max: 499}}}
+			}
+			return &Range{Field: status, Ranges: []NumRange{{Min: st, Max: st}}}
 		case 0:
 			return KindIs(parsers.Kind(rng.IntN(2)))
 		case 1:
@@ -70,7 +77,7 @@ func TestGate(t *testing.T) {
 		c := tree(0)
 		g := newGate(c)
 		for range 20 {
-			pev := &parsers.Event{Kind: parsers.Kind(rng.IntN(2)), Path: []byte(paths[rng.IntN(len(paths))])}
+			pev := &parsers.Event{Kind: parsers.Kind(rng.IntN(2)), Path: []byte(paths[rng.IntN(len(paths))]), Status: statuses[rng.IntN(len(statuses))]}
 			if m := methods[rng.IntN(len(methods))]; m != "" {
 				pev.Method = []byte(m)
 			}
@@ -78,7 +85,7 @@ func TestGate(t *testing.T) {
 			want := c.Match(ev)
 			clear(ev.memo)
 			if got := g.match(ev); got != want {
-				t.Fatalf("tree %d: gate %+v match(%s %s kind %d) = %v, want %v", i, g, pev.Method, pev.Path, pev.Kind, got, want)
+				t.Fatalf("tree %d: gate %+v match(%s %s %d kind %d) = %v, want %v", i, g, pev.Method, pev.Path, pev.Status, pev.Kind, got, want)
 			}
 			clear(ev.memo)
 			if want && !g.pass(ev) {
@@ -99,6 +106,19 @@ func TestGate_defaults(t *testing.T) {
 	}
 	if g.rest != signup {
 		t.Errorf("rest = %#v, want the shared block alone", g.rest)
+	}
+	// client-denied's: one status, and what is left of the rest.
+	st := &Range{Field: LookupField("status"), Ranges: []NumRange{{Min: 401, Max: 401}}}
+	notLogin := Not{Cond: signup}
+	g = newGate(All{KindIs(parsers.KindRequest), st, notLogin})
+	if g.status != 401 || g.methods != nil {
+		t.Errorf("gate = %+v, want status 401 and any method", g)
+	}
+	if n, ok := g.rest.(Not); !ok || n.Cond != signup {
+		t.Errorf("rest = %#v, want the not alone", g.rest)
+	}
+	if g.pass(&Event{Event: &parsers.Event{Kind: parsers.KindRequest, Status: 404}}) {
+		t.Error("the gate of status 401 passes a 404")
 	}
 	if g := newGate(KindIs(parsers.KindRequest)); g.rest != nil {
 		t.Errorf("rest of a kind alone = %#v, want nil", g.rest)
