@@ -2584,11 +2584,14 @@ func TestDefault_signupDrip(t *testing.T) {
 // again and again (401) is paged within a minute, naming it: a password
 // list against HTTP basic auth at 1.5 tries a second with one user agent,
 // API keys guessed at 5 a second. People are not: a site's 200 app users
-// whose tokens expire every few minutes (401, a refresh, on), a CI host
-// whose git and docker clients ask without credentials first (a 401, then
-// the same with them, 40 a minute), and an office NAT whose 30 people a
-// deploy logged out at once (each browser's tab polling twice before its
-// person logs in again: 60 in the minute, under the floor, whatever its
+// whose tokens expire every few minutes (401, a refresh, on) and 50
+// browser users whose sessions do; a CI host's NAT whose docker clients
+// ask without credentials first (a 401, then the same with them, 90 a
+// minute); 60 calendar users behind one address whose clients ask each
+// calendar without credentials first (a PROPFIND refused, then answered:
+// 85 a minute); and an office NAT whose 30 people a deploy logged out at
+// once (each browser's tab polling twice before its person logs in again:
+// 60 in the minute, at the floor, which the rule must pass, whatever its
 // share of the site's 401s).
 func TestDefault_clientDenied(t *testing.T) {
 	c := Default()
@@ -2615,12 +2618,13 @@ func TestDefault_clientDenied(t *testing.T) {
 				get(at, "/api/v1/projects", 401, offender, "python-requests/2.32.3")
 			}
 		}, true},
-		{"a CI host's git and docker, 40 a minute", func(get func(time.Duration, string, int, string, string), at time.Duration) {
-			if at >= attack && at%(1500*time.Millisecond) == 0 {
+		{"a CI NAT's docker pulls, 90 a minute", func(get func(time.Duration, string, int, string, string), at time.Duration) {
+			if at >= attack && at%(700*time.Millisecond) == 0 {
 				get(at, "/v2/", 401, "198.51.100.20", "docker/27.3.1 go/go1.22.7 git-commit/41ca978 kernel/6.8.0")
 				get(at+100*time.Millisecond, "/v2/", 200, "198.51.100.20", "docker/27.3.1 go/go1.22.7 git-commit/41ca978 kernel/6.8.0")
 			}
 		}, false},
+		{"60 calendar users behind one address, 85 a minute", nil, false},
 		{"an office logged out by a deploy", func(get func(time.Duration, string, int, string, string), at time.Duration) {
 			if at >= attack && at < attack+2*time.Minute && at%time.Second == 0 {
 				get(at, "/api/v1/notifications", 401, "192.0.2.50", agents[int(at/time.Second)%len(agents)])
@@ -2631,7 +2635,25 @@ func TestDefault_clientDenied(t *testing.T) {
 			var firing []alert.Alert
 			e := firingEngine(t, c, c.Rules, &firing)
 			get := getAs(e, start)
+			send := func(at time.Duration, method, path string, status int, addr, agent string) {
+				ev := event(method, path, "", status, addr, agent)
+				ev.Time = start.Add(at)
+				e.Observe(ev)
+			}
+			calendars := strings.HasPrefix(tt.name, "60 calendar")
 			for at := time.Duration(0); at < attack+10*time.Minute; at += 100 * time.Millisecond {
+				if calendars && at >= attack && at%(700*time.Millisecond) == 0 { // 85 calendars a minute, each asked twice
+					send(at, "PROPFIND", fmt.Sprintf("/remote.php/dav/calendars/u%d/personal/", int(at/(700*time.Millisecond))%60), 401, "192.0.2.60", "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Thunderbird/128.5.0")
+					send(at+50*time.Millisecond, "PROPFIND", fmt.Sprintf("/remote.php/dav/calendars/u%d/personal/", int(at/(700*time.Millisecond))%60), 207, "192.0.2.60", "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Thunderbird/128.5.0")
+				}
+				if at%(6*time.Second) == 0 { // 50 browser users, each session ending every 5 minutes: a 401, then the log-in page
+					u := int(at/(6*time.Second)) % 50
+					status := 200
+					if int(at/(300*time.Second))%2 == u%2 && int(at/(6*time.Second))%100 < 50 {
+						status = 401
+					}
+					get(at, "/api/session", status, fmt.Sprintf("198.20.%d.%d", u/100, u%100+1), agents[u%len(agents)])
+				}
 				if at%(500*time.Millisecond) == 0 { // 2 req/s of pages
 					i := int(at / (500 * time.Millisecond))
 					get(at, "/pricing", 200, fmt.Sprintf("198.18.%d.%d", i%40, i%200+1), agents[i%len(agents)])
@@ -2786,6 +2808,33 @@ func TestDefault_signupDrip_random(t *testing.T) {
 		t.Errorf("signup-drip critical within 10 minutes on %d of 12 draws, want 10 or more; the others: %v", caught, late)
 	}
 	t.Logf("%d of 12 within 10 minutes; the others: %v", caught, late)
+}
+
+// TestDefault_signupDripApp: a native app's sign-ups never load a page
+// (they are cold by nature): 30 in an hour through its API, after an hour
+// with none, do not page as a drip. The same posts from a browser's user
+// agent do (critical), so the app's user agent is what leaves them out.
+func TestDefault_signupDripApp(t *testing.T) {
+	c := Default()
+	start := time.Date(2026, 11, 25, 0, 0, 0, 0, time.UTC)
+	for _, agent := range []string{"Tallybook/3.2 (Android 15; Pixel 8; build 412) okhttp/4.12.0", "Mozilla/5.0 (X11; Linux x86_64)"} {
+		var firing []alert.Alert
+		e := firingEngine(t, c, c.Rules, &firing)
+		send := sender(e, start)
+		for at := time.Duration(0); at < 2*time.Hour+10*time.Minute; at += time.Second {
+			browse(send, at)
+			if at >= time.Hour && at < 2*time.Hour && (at-time.Hour)%(2*time.Minute) == 0 {
+				ev := event("POST", "/api/v1/users", "", 201, fmt.Sprintf("172.56.%d.%d", int(at/time.Minute)%200, int(at/time.Second)%250+1), agent)
+				ev.Time = start.Add(at)
+				e.Observe(ev)
+			}
+		}
+		e.Flush()
+		fired := slices.ContainsFunc(firing, func(a alert.Alert) bool { return a.Rule == "signup-drip" })
+		if app := !strings.HasPrefix(agent, "Mozilla/"); fired == app {
+			t.Errorf("%s: signup-drip fired %v, want %v", agent, fired, !app)
+		}
+	}
 }
 
 // TestDefault_signupDripAfterFlood: a flood of 2.5 minutes (240 cold

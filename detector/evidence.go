@@ -68,7 +68,7 @@ const coldWindow = 10 * time.Minute
 // began. A person posts a minute or two after the page: a log-in 5 to 30
 // s, a sign-up form 20 s to 2 minutes. Past it, the few people still
 // posting from a page loaded before are far under any cold share (80% of
-// 10 posts or more); a bot posting cold is seen two minutes after a
+// 8 posts or more); a bot posting cold is seen two minutes after a
 // sentinel started during its flood, not ten (the whole coldWindow, until
 // stop 45: the founding story's flood, when sentinel started with it, was
 // a warning for its first ten minutes).
