@@ -2675,22 +2675,31 @@ func TestDefault_clientDenied(t *testing.T) {
 				}
 			}
 			e.Flush()
-			i := slices.IndexFunc(firing, func(a alert.Alert) bool { return a.Rule == "client-denied" })
-			if !tt.attack {
-				if i >= 0 {
-					t.Errorf("client-denied fired at +%v on %v", firing[i].Time.Sub(start), firing[i].Keys)
-				}
-				return
-			}
-			if i < 0 || firing[i].Time.Sub(start) > attack+time.Minute || len(firing[i].Keys) == 0 || firing[i].Keys[0].Key != offender {
-				t.Fatalf("%+v, want client-denied within a minute of +%v, naming %s", firing, attack, offender)
-			}
-			if j := slices.IndexFunc(firing, func(a alert.Alert) bool { return a.Time.Before(start.Add(attack)) }); j >= 0 {
-				t.Errorf("%s fired at +%v, before the attack", firing[j].Rule, firing[j].Time.Sub(start))
-			}
-			t.Logf("client-denied at +%v", firing[i].Time.Sub(start.Add(attack)))
+			judgeRule(t, firing, "client-denied", start, attack, tt.attack, offender)
 		})
 	}
+}
+
+// judgeRule checks what rule made of a case whose attack (when there is
+// one) began at start+attack: fired within a minute of it, naming
+// offender when one is given, and nothing fired before it; or, without
+// an attack, never fired.
+func judgeRule(t *testing.T, firing []alert.Alert, rule string, start time.Time, attack time.Duration, isAttack bool, offender string) {
+	t.Helper()
+	i := slices.IndexFunc(firing, func(a alert.Alert) bool { return a.Rule == rule })
+	if !isAttack {
+		if i >= 0 {
+			t.Errorf("%s fired at +%v on %v", rule, firing[i].Time.Sub(start), firing[i].Keys)
+		}
+		return
+	}
+	if i < 0 || firing[i].Time.Sub(start) > attack+time.Minute || offender != "" && (len(firing[i].Keys) == 0 || firing[i].Keys[0].Key != offender) {
+		t.Fatalf("%+v, want %s within a minute of +%v, naming %q", firing, rule, attack, offender)
+	}
+	if j := slices.IndexFunc(firing, func(a alert.Alert) bool { return a.Time.Before(start.Add(attack)) }); j >= 0 {
+		t.Errorf("%s fired at +%v, before the attack", firing[j].Rule, firing[j].Time.Sub(start))
+	}
+	t.Logf("%s at +%v", rule, firing[i].Time.Sub(start.Add(attack)))
 }
 
 // TestDefault_xmlrpcBurst: password guessing through WordPress's
@@ -2737,20 +2746,7 @@ func TestDefault_xmlrpcBurst(t *testing.T) {
 				}
 			}
 			e.Flush()
-			i := slices.IndexFunc(firing, func(a alert.Alert) bool { return a.Rule == "xmlrpc-burst" })
-			if !tt.attack {
-				if i >= 0 {
-					t.Errorf("xmlrpc-burst fired at +%v", firing[i].Time.Sub(start))
-				}
-				return
-			}
-			if i < 0 || firing[i].Time.Sub(start) > attack+time.Minute {
-				t.Fatalf("%+v, want xmlrpc-burst within a minute of +%v", firing, attack)
-			}
-			if j := slices.IndexFunc(firing, func(a alert.Alert) bool { return a.Time.Before(start.Add(attack)) }); j >= 0 {
-				t.Errorf("%s fired at +%v, before the attack", firing[j].Rule, firing[j].Time.Sub(start))
-			}
-			t.Logf("xmlrpc-burst at +%v", firing[i].Time.Sub(start.Add(attack)))
+			judgeRule(t, firing, "xmlrpc-burst", start, attack, tt.attack, "")
 		})
 	}
 }
