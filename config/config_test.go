@@ -2589,7 +2589,10 @@ func TestDefault_signupDrip(t *testing.T) {
 // ask without credentials first (a 401, then the same with them, 90 a
 // minute); 60 calendar users behind one address whose clients ask each
 // calendar without credentials first (a PROPFIND refused, then answered:
-// 85 a minute); and an office NAT whose 30 people a deploy logged out at
+// 85 a minute) or Windows Explorer's mapped drive, each file asked so
+// (85 a minute); an office's 85 open tabs whose API calls (each with its
+// page as referer) are refused after a deploy that ends every token (4 a
+// second); and an office NAT whose 30 people a deploy logged out at
 // once (each browser's tab polling twice before its person logs in again:
 // 60 in the minute, at the floor, which the rule must pass, whatever its
 // share of the site's 401s).
@@ -2625,6 +2628,12 @@ func TestDefault_clientDenied(t *testing.T) {
 			}
 		}, false},
 		{"60 calendar users behind one address, 85 a minute", nil, false},
+		{"Explorer's mapped drive, 85 a minute", func(get func(time.Duration, string, int, string, string), at time.Duration) {
+			if at >= attack && at%(700*time.Millisecond) == 0 {
+				get(at, fmt.Sprintf("/remote.php/webdav/photos/%d.jpg", int(at/(700*time.Millisecond))), 401, "192.0.2.70", "Microsoft-WebDAV-MiniRedir/10.0.19045")
+			}
+		}, false},
+		{"a deploy ends every token: an office's tabs, 4 a second", nil, false},
 		{"an office logged out by a deploy", func(get func(time.Duration, string, int, string, string), at time.Duration) {
 			if at >= attack && at < attack+2*time.Minute && at%time.Second == 0 {
 				get(at, "/api/v1/notifications", 401, "192.0.2.50", agents[int(at/time.Second)%len(agents)])
@@ -2641,10 +2650,16 @@ func TestDefault_clientDenied(t *testing.T) {
 				e.Observe(ev)
 			}
 			calendars := strings.HasPrefix(tt.name, "60 calendar")
+			tabs := strings.HasPrefix(tt.name, "a deploy ends")
 			for at := time.Duration(0); at < attack+10*time.Minute; at += 100 * time.Millisecond {
 				if calendars && at >= attack && at%(700*time.Millisecond) == 0 { // 85 calendars a minute, each asked twice
 					send(at, "PROPFIND", fmt.Sprintf("/remote.php/dav/calendars/u%d/personal/", int(at/(700*time.Millisecond))%60), 401, "192.0.2.60", "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Thunderbird/128.5.0")
 					send(at+50*time.Millisecond, "PROPFIND", fmt.Sprintf("/remote.php/dav/calendars/u%d/personal/", int(at/(700*time.Millisecond))%60), 207, "192.0.2.60", "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Thunderbird/128.5.0")
+				}
+				if tabs && at >= attack && at < attack+time.Minute && at%(200*time.Millisecond) == 0 { // the tabs' API calls, each with its page as referer
+					ev := event("GET", "/api/v1/notifications", "", 401, "192.0.2.80", agents[int(at/(200*time.Millisecond))%len(agents)])
+					ev.Referer, ev.Time = []byte("https://app.example.com/dashboard"), start.Add(at)
+					e.Observe(ev)
 				}
 				if at%(6*time.Second) == 0 { // 50 browser users, each session ending every 5 minutes: a 401, then the log-in page
 					u := int(at/(6*time.Second)) % 50
@@ -2707,7 +2722,9 @@ func judgeRule(t *testing.T, firing []alert.Alert, rule string, start time.Time,
 // a call every 75 s, every one answered 200, on a small blog: paged within
 // a minute. The same botnet against a site that blocks xmlrpc.php (405),
 // Jetpack's servers syncing the blog (3 calls a second for two minutes,
-// from Automattic's published network) and pingbacks are not.
+// from Automattic's published network, or through a CDN that logs its
+// edges' addresses), an author uploading a gallery from the WordPress app
+// and pingbacks are not.
 func TestDefault_xmlrpcBurst(t *testing.T) {
 	c := Default()
 	start := time.Date(2026, 11, 25, 8, 0, 0, 0, time.UTC)
@@ -2721,6 +2738,8 @@ func TestDefault_xmlrpcBurst(t *testing.T) {
 		{"a botnet", 200, func(n int) string { return fmt.Sprintf("51.%d.%d.%d", 68+n%7, n%211, n%300+1) }, true},
 		{"a botnet against a blocked xmlrpc.php", 405, func(n int) string { return fmt.Sprintf("51.%d.%d.%d", 68+n%7, n%211, n%300+1) }, false},
 		{"Jetpack's sync", 200, func(n int) string { return fmt.Sprintf("192.0.%d.%d", 84+n%3, n%200+1) }, false},
+		{"Jetpack's sync through a CDN", 200, func(n int) string { return fmt.Sprintf("172.70.%d.%d", 40+n%3, n%200+1) }, false},
+		{"an author's gallery from the WordPress app", 200, func(int) string { return "198.51.100.44" }, false},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			var firing []alert.Alert
@@ -2738,7 +2757,13 @@ func TestDefault_xmlrpcBurst(t *testing.T) {
 				switch {
 				case at < attack:
 				case jetpack && at < attack+2*time.Minute && at%(time.Second) < 750*time.Millisecond: // 3 a second
-					send(at, "POST", "/xmlrpc.php", 200, tt.from(n))
+					agent, query := "Jetpack by WordPress.com", "for=jetpack&token=abc%3A1%3A0&timestamp=1764000000&nonce=x1&body-hash=y&signature=z"
+					if strings.HasPrefix(tt.name, "an author") {
+						agent, query = "wp-iphone/25.3 (iOS 18.1, iPhone16,2) Mobile", ""
+					}
+					ev := event("POST", "/xmlrpc.php", query, 200, tt.from(n), agent)
+					ev.Time = start.Add(at)
+					e.Observe(ev)
 					n++
 				case !jetpack: // 4 a second
 					send(at, "POST", "/xmlrpc.php", tt.status, tt.from(n))
@@ -2807,13 +2832,18 @@ func TestDefault_signupDrip_random(t *testing.T) {
 }
 
 // TestDefault_signupDripApp: a native app's sign-ups never load a page
-// (they are cold by nature): 30 in an hour through its API, after an hour
-// with none, do not page as a drip. The same posts from a browser's user
-// agent do (critical), so the app's user agent is what leaves them out.
+// (they are cold by nature), nor a hybrid app's from its web view (its
+// form is in the app), nor an integration's import (Zapier's): 30 in an
+// hour through the API, after an hour with none, do not page as a drip.
+// The same posts with a desktop browser's or Safari's user agent do, so
+// the user agent is what leaves them out.
 func TestDefault_signupDripApp(t *testing.T) {
 	c := Default()
 	start := time.Date(2026, 11, 25, 0, 0, 0, 0, time.UTC)
-	for _, agent := range []string{"Tallybook/3.2 (Android 15; Pixel 8; build 412) okhttp/4.12.0", "Mozilla/5.0 (X11; Linux x86_64)"} {
+	for _, agent := range []string{"Tallybook/3.2 (Android 15; Pixel 8; build 412) okhttp/4.12.0",
+		"Mozilla/5.0 (Linux; Android 14; SM-S911B Build/UP1A.231005.007; wv) AppleWebKit/537.36 (KHTML, like Gecko) Version/4.0 Chrome/131.0.6778.81 Mobile Safari/537.36",
+		"Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148",
+		"Zapier", "Mozilla/5.0 (X11; Linux x86_64)", "Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.1 Mobile/15E148 Safari/604.1"} {
 		var firing []alert.Alert
 		e := firingEngine(t, c, c.Rules, &firing)
 		send := sender(e, start)
@@ -2827,8 +2857,9 @@ func TestDefault_signupDripApp(t *testing.T) {
 		}
 		e.Flush()
 		fired := slices.ContainsFunc(firing, func(a alert.Alert) bool { return a.Rule == "signup-drip" })
-		if app := !strings.HasPrefix(agent, "Mozilla/"); fired == app {
-			t.Errorf("%s: signup-drip fired %v, want %v", agent, fired, !app)
+		browser := strings.HasSuffix(agent, "Linux x86_64)") || strings.HasSuffix(agent, "Safari/604.1")
+		if fired != browser {
+			t.Errorf("%s: signup-drip fired %v, want %v", agent, fired, browser)
 		}
 	}
 }
