@@ -2644,11 +2644,7 @@ func TestDefault_clientDenied(t *testing.T) {
 			var firing []alert.Alert
 			e := firingEngine(t, c, c.Rules, &firing)
 			get := getAs(e, start)
-			send := func(at time.Duration, method, path string, status int, addr, agent string) {
-				ev := event(method, path, "", status, addr, agent)
-				ev.Time = start.Add(at)
-				e.Observe(ev)
-			}
+			send := requestAs(e, start)
 			calendars := strings.HasPrefix(tt.name, "60 calendar")
 			tabs := strings.HasPrefix(tt.name, "a deploy ends")
 			for at := time.Duration(0); at < attack+10*time.Minute; at += 100 * time.Millisecond {
@@ -2846,13 +2842,11 @@ func TestDefault_signupDripApp(t *testing.T) {
 		"Zapier", "Mozilla/5.0 (X11; Linux x86_64)", "Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.1 Mobile/15E148 Safari/604.1"} {
 		var firing []alert.Alert
 		e := firingEngine(t, c, c.Rules, &firing)
-		send := sender(e, start)
+		send, post := sender(e, start), requestAs(e, start)
 		for at := time.Duration(0); at < 2*time.Hour+10*time.Minute; at += time.Second {
 			browse(send, at)
 			if at >= time.Hour && at < 2*time.Hour && (at-time.Hour)%(2*time.Minute) == 0 {
-				ev := event("POST", "/api/v1/users", "", 201, fmt.Sprintf("172.56.%d.%d", int(at/time.Minute)%200, int(at/time.Second)%250+1), agent)
-				ev.Time = start.Add(at)
-				e.Observe(ev)
+				post(at, "POST", "/api/v1/users", 201, fmt.Sprintf("172.56.%d.%d", int(at/time.Minute)%200, int(at/time.Second)%250+1), agent)
 			}
 		}
 		e.Flush()
@@ -3160,22 +3154,30 @@ func firingEngine(t *testing.T, c *Config, rules []detector.Rule, firing *[]aler
 	return e
 }
 
-// sender returns a function that sends e a browser's request at start+at.
-func sender(e *detector.Engine, start time.Time) func(at time.Duration, method, path string, status int, addr string) {
-	return func(at time.Duration, method, path string, status int, addr string) {
-		ev := event(method, path, "", status, addr, "Mozilla/5.0 (X11; Linux x86_64)")
+// requestAs returns a function that sends e a request answered status,
+// from addr with user agent agent, at start plus at.
+func requestAs(e *detector.Engine, start time.Time) func(at time.Duration, method, path string, status int, addr, agent string) {
+	return func(at time.Duration, method, path string, status int, addr, agent string) {
+		ev := event(method, path, "", status, addr, agent)
 		ev.Time = start.Add(at)
 		e.Observe(ev)
+	}
+}
+
+// sender returns a function that sends e a browser's request at start+at.
+func sender(e *detector.Engine, start time.Time) func(at time.Duration, method, path string, status int, addr string) {
+	send := requestAs(e, start)
+	return func(at time.Duration, method, path string, status int, addr string) {
+		send(at, method, path, status, addr, "Mozilla/5.0 (X11; Linux x86_64)")
 	}
 }
 
 // getAs returns a sender of GET requests answered status, from addr with
 // user agent agent, at start plus at.
 func getAs(e *detector.Engine, start time.Time) func(at time.Duration, path string, status int, addr, agent string) {
+	send := requestAs(e, start)
 	return func(at time.Duration, path string, status int, addr, agent string) {
-		ev := event("GET", path, "", status, addr, agent)
-		ev.Time = start.Add(at)
-		e.Observe(ev)
+		send(at, "GET", path, status, addr, agent)
 	}
 }
 
