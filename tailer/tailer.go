@@ -1037,16 +1037,26 @@ func (m *manager) prune() {
 	// known: between a rename and the new file's creation (logrotate
 	// without create, or a slow one), its rotated names are its own, not
 	// sources, and their compressed forms continue the files read there.
-	chained := map[string]bool{}
-	for _, e := range m.t.files {
-		chained[e.path] = true
-	}
+	var chained map[string]bool // the paths files were read at; made when a match is gone
 	for path, s := range m.sources {
-		if s.glob && s.live == nil {
-			if _, err := os.Stat(path); (err != nil && !chained[path]) || s.retired {
-				delete(m.sources, path)
+		if !s.glob || s.live != nil {
+			continue
+		}
+		if !s.retired {
+			if _, err := os.Stat(path); err == nil {
+				continue
+			}
+			if chained == nil {
+				chained = map[string]bool{}
+				for _, e := range m.t.files {
+					chained[e.path] = true
+				}
+			}
+			if chained[path] {
+				continue
 			}
 		}
+		delete(m.sources, path)
 	}
 }
 
