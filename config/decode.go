@@ -916,7 +916,7 @@ func (d *decoder) detector(n *yaml.Node, path string, r *detector.Rule, mentions
 	}
 	var thNode, blNode *yaml.Node
 	given := map[string]bool{}
-	d.mapping(n, path, []string{"type", "window", "threshold", "per_key", "field", "beyond_busiest", "of", "min_events", "min_span", "baseline"}, func(key string, k, v *yaml.Node) {
+	d.mapping(n, path, []string{"type", "window", "threshold", "per_key", "field", "beyond_busiest", "of", "min_events", "min_span", "burst_rate", "baseline"}, func(key string, k, v *yaml.Node) {
 		p := join(path, key)
 		given[key] = true
 		switch key {
@@ -947,6 +947,14 @@ func (d *decoder) detector(n *yaml.Node, path string, r *detector.Rule, mentions
 			r.Of = d.match(v, p, mentions)
 		case "min_span":
 			r.MinSpan, _ = d.duration(v, p)
+		case "burst_rate":
+			if s, ok := d.scalar(v, p); ok {
+				v2, err := parseThreshold(s, detector.Rate)
+				if err != nil {
+					d.errorf(v, p, "%v", err)
+				}
+				r.BurstRate = v2
+			}
 		case "min_events":
 			if m, ok := d.integer(v, p); ok {
 				r.MinEvents = uint64(m)

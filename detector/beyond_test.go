@@ -297,3 +297,106 @@ func TestMinSpan_burstOfMinSpan(t *testing.T) {
 		}
 	}
 }
+
+// TestMinSpan_burstRate: with BurstRate, a bucket whose events reach the
+// rate counts none of them. A wave of 10 minutes at 2 a second touches 21
+// of an hour's 30 s buckets: counted one a bucket under the cap, it is past
+// a threshold of 7 and fires the rule with the wave (and, in a warm-up,
+// after it), while it is a burst's in every bucket with BurstRate 0.5/s. A
+// drip after the wave fires as it would alone.
+func TestMinSpan_burstRate(t *testing.T) {
+	wave := rotating(time.Hour, 10*time.Minute, 2, 1, "203.0.113.%d")
+	drip := burst(90*time.Minute, 20*time.Minute, 30, "198.51.100.%d") // one every 40 s
+	for _, rate := range []float64{0, 0.5} {
+		for _, withDrip := range []bool{false, true} {
+			r := Rule{Name: "drip", Type: Rate, Window: time.Hour, Threshold: 7.0 / 3600, MinSpan: 5 * time.Minute, BurstRate: rate, Severity: alert.Warning}
+			events := wave
+			if withDrip {
+				events = byTime(concat(wave, drip))
+			}
+			got, _, eng := replay(t, r, events, Options{})
+			var fired []time.Duration
+			for _, tr := range got {
+				if tr.State == alert.Firing {
+					fired = append(fired, tr.At)
+				}
+			}
+			switch {
+			case rate == 0 && (len(fired) == 0 || fired[0] > time.Hour+10*time.Minute):
+				t.Errorf("without burst_rate: fired at %v, want with the wave (the test shows nothing otherwise)", fired)
+			case rate > 0 && !withDrip && len(fired) != 0:
+				t.Errorf("burst_rate %g/s: a wave at 2/s fired at %v, want nothing", rate, fired)
+			case rate > 0 && withDrip && (len(fired) != 1 || fired[0] < 90*time.Minute || fired[0] > 90*time.Minute+6*time.Minute):
+				t.Errorf("burst_rate %g/s: the drip after the wave fired at %v, want once within 6 minutes of it (its 8th post at +4m40s)", rate, fired)
+			}
+			if st := eng.Stats().Rules[0]; rate > 0 && st.Matched > uint64(len(drip))+21 {
+				t.Errorf("burst_rate %g/s: %d events counted, want at most the drip's %d and one a bucket of the wave's", rate, st.Matched, len(drip))
+			}
+		}
+	}
+}
+
+// TestMinSpan_burstRateValue: on random streams of waves and drips, the
+// value at every boundary is the window's buckets counted by hand: none
+// of a bucket whose events reached BurstRate, at most the cap of the
+// others. It checks the bookkeeping of the buckets taken back as they
+// leave the window, and that a fleet's deltas carry the same counts.
+func TestMinSpan_burstRateValue(t *testing.T) {
+	const bucket = 30 * time.Second
+	for seed := range uint64(6) {
+		rng := rand.New(rand.NewPCG(seed, 91))
+		var events []ev
+		for at := time.Duration(0); at < 4*time.Hour; {
+			switch d := time.Duration(1+rng.IntN(10)) * time.Minute; rng.IntN(3) {
+			case 0: // a wave at 0.1 to 3 a second
+				n := int(d.Seconds() * (0.1 + 2.9*rng.Float64()))
+				events = append(events, burst(at, d, n, "203.0.113.%d")...)
+				at += d
+			case 1: // a drip at random, 20 s apart on average
+				for end := at + d; at < end; at += time.Duration(rng.ExpFloat64() * float64(20*time.Second)) {
+					events = append(events, ev{at: at, ip: "198.51.100.7"})
+				}
+			default:
+				at += d
+			}
+		}
+		r := Rule{Name: "drip", Type: Rate, Window: time.Hour, Threshold: 7.0 / 3600, MinSpan: 5 * time.Minute, BurstRate: 0.5, Severity: alert.Warning, Fleet: true}
+		raw := map[int64]int{}
+		for _, e := range events {
+			raw[int64(e.at/bucket)]++
+		}
+		var evals []Evaluation
+		deltas := map[int64]uint64{}
+		replay(t, r, events, Options{Trace: func(e Evaluation) { evals = append(evals, e) },
+			Delta: func(d Delta) { deltas[int64(d.Start.Sub(t0)/bucket)] += d.Count }})
+		for b, c := range raw {
+			want := uint64(0)
+			if c < 15 {
+				want = 1
+			}
+			if deltas[b] != want {
+				t.Fatalf("seed %d: bucket at %v (%d events): delta counts %d, want %d", seed, time.Duration(b)*bucket, c, deltas[b], want)
+			}
+		}
+		checked := 0
+		for i, e := range evals {
+			if e.Time.Sub(t0)%bucket != 0 || i > 0 && evals[i-1].Time.Equal(e.Time) {
+				continue // fired on an event: its bucket counted too
+			}
+			checked++
+			n := int64(e.Time.Sub(t0) / bucket) // the bucket opened: the window is the 120 before it
+			want := 0
+			for b := n - 120; b < n; b++ {
+				if c := raw[b]; c > 0 && c < 15 {
+					want++ // cap 1: 7 an hour over 5 minutes and two buckets
+				}
+			}
+			if e.Value != round(float64(want)/3600) {
+				t.Fatalf("seed %d at %v: value %v, want %v (%d events counted by hand)", seed, e.Time.Sub(t0), e.Value, round(float64(want)/3600), want)
+			}
+		}
+		if checked < 400 {
+			t.Fatalf("seed %d: %d boundaries checked", seed, checked)
+		}
+	}
+}

@@ -34,7 +34,9 @@
 //   - Before an event reaches a rule's window, two options may keep it
 //     out: beyond.go leaves each key's busiest value of a field out of a
 //     per-key rule (network-flood: a network's busiest address), and a
-//     rule's min_span caps what each bucket counts (rulestate.go, full).
+//     rule's min_span caps what each bucket counts (rulestate.go, full),
+//     and its burst_rate leaves out a bucket whose events came that fast
+//     (bursts.go: a burst is not a drip).
 //   - notice.go says once what the log cannot show (a field missing) and
 //     names a proxy in front, which per-client rules then leave out.
 //

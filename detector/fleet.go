@@ -214,6 +214,9 @@ func (s *ruleState) delta(slot int) Delta {
 	width := time.Duration(s.w.width) * s.opts.Resolution
 	d := Delta{Rule: s.rule.Name, Bucket: bk.n, Start: time.Unix(0, bk.n*int64(width)).UTC(), Width: width, Count: bk.count}
 	keys := bk.keys
+	if s.bursts != nil && s.bursts.isBurst(&s.w, slot) {
+		d.Count, keys = 0, nil // a burst's bucket counts nothing in the fleet either
+	}
 	if k, ok := s.k.(*ratio); ok {
 		d.Hits = k.hits[slot]
 		if hb := k.keyHits; hb != nil {

@@ -193,6 +193,16 @@ type Rule struct {
 	// holding the flood's incident open for the hour its window keeps it.
 	// A flood is the burst rules'. 0: no such cap.
 	MinSpan time.Duration
+	// BurstRate, with MinSpan, is the rate (events a second) at which a
+	// bucket is a burst's: once its matching events reach BurstRate over
+	// the bucket, the rule counts none of them, those it had counted
+	// included. A burst is the burst rules' to judge; a drip posts far
+	// slower. The cap alone counts a long burst as a drip of one event a
+	// bucket: a brute force of 5 minutes from one address fills 10 of an
+	// hour's 30-second buckets, as a drip of 10 tries does, and would fire
+	// an hourly drip rule past 10 with the attack, or at the end of its
+	// warm-up after it. 0: every bucket counts up to its cap.
+	BurstRate float64
 	// Baseline, when set, replaces Threshold by a learned normal.
 	Baseline *Baseline
 

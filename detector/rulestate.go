@@ -36,6 +36,7 @@ type ruleState struct {
 	// capBucket is the most events a bucket counts (MinSpan); 0: no cap.
 	// capped counts the events left out by it.
 	capBucket, capped uint64
+	bursts            *bursts     // the buckets left out as bursts' (BurstRate); nil without
 	fleet             *fleetSlots // a fleet rule's distinct values per slot, for its deltas
 	// all is the engine's count of every event, for a rule that follows
 	// the traffic (Baseline.FollowTraffic): a fleet rule's deltas carry it.
@@ -95,6 +96,9 @@ func newRuleState(r Rule, opts *Options) *ruleState {
 	}
 	if r.MinSpan > 0 {
 		s.setCap(math.Inf(1))
+		if r.BurstRate > 0 {
+			s.bursts = newBursts(s)
+		}
 	}
 	if r.BeyondBusiest != nil && r.GroupBy != nil {
 		s.beyond = newBeyondBusiest(*r.GroupBy, *r.BeyondBusiest)
@@ -159,6 +163,9 @@ func (s *ruleState) expired(slot int) {
 		// Values a late event added after the bucket's delta went out must
 		// not ride along with the delta of the bucket that reuses the slot.
 		s.fleet.take(slot)
+	}
+	if s.bursts != nil {
+		s.bursts.expired(&s.w, slot)
 	}
 }
 

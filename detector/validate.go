@@ -99,6 +99,13 @@ func (r *Rule) Problems(res time.Duration) []Problem {
 	case r.Type != Rate || r.PerKey:
 		bad("detector.min_span", "is for rate rules over the whole site, not per key: the shortest stretch the events that fire it must span")
 	}
+	switch {
+	case r.BurstRate == 0:
+	case r.BurstRate < 0 || math.IsNaN(r.BurstRate) || math.IsInf(r.BurstRate, 0):
+		bad("detector.burst_rate", "must be a rate above 0 (e.g. 1/s)")
+	case r.MinSpan == 0:
+		bad("detector.burst_rate", "goes with min_span: a bucket whose events come this fast counts none of them")
+	}
 	switch b := r.BeyondBusiest; {
 	case b == nil:
 	case !r.PerKey || r.Type != Rate:

@@ -308,6 +308,9 @@ func describe(r detector.Rule) string {
 	}
 	if r.MinSpan > 0 {
 		s += ", spread over at least " + alert.FormatDuration(r.MinSpan)
+		if r.BurstRate > 0 {
+			s += ", bursts of " + strings.TrimSpace(alert.FormatValue(r.BurstRate, alert.PerSecond)) + " left out"
+		}
 	}
 	if r.For > 0 {
 		s += ", for " + alert.FormatDuration(r.For)
