@@ -2772,59 +2772,155 @@ func TestDefault_xmlrpcBurst(t *testing.T) {
 	}
 }
 
-// TestDefault_signupDrip_random: bots post at random, not evenly: cold
-// sign-ups at exponential gaps, 45 s on average (80 an hour, the tenth
-// independent check's drips), on twelve draws. Some posts share a 30 s
-// with another and min_span counts one of them; the rule still pages
-// critical within 10 minutes on ten draws or more (11 at a floor of 7 an
-// hour: the 8th post fires it). At a floor of 10 (until stop 53) it did on
-// 7 of these 12: the posts counted reach 8 sooner than 11 (in a
-// simulation, within 10 minutes 90% of the time against 46%).
-func TestDefault_signupDrip_random(t *testing.T) {
+// TestParse_burstRate: burst_rate is a rate that goes with min_span,
+// refused at its line otherwise.
+func TestParse_burstRate(t *testing.T) {
+	rule := func(span, rate string) string {
+		return "defaults: false\nrules:\n  - name: r\n    detector:\n      type: rate\n" + span +
+			"      burst_rate: " + rate + "\n      window: 1h\n      threshold: 7/h\n"
+	}
+	c, err := Parse("x.yaml", []byte(rule("      min_span: 5m\n", "0.5/s")), noEnv)
+	if err != nil || c.Rules[0].BurstRate != 0.5 {
+		t.Fatalf("burst_rate 0.5/s: %v, %+v", err, c)
+	}
+	if c, err := Parse("x.yaml", []byte(rule("      min_span: 5m\n", "60/m")), noEnv); err != nil || c.Rules[0].BurstRate != 1 {
+		t.Fatalf("burst_rate 60/m: %v, %+v", err, c)
+	}
+	for _, tt := range []struct{ span, rate, want string }{
+		{"", "1/s", "x.yaml:6: rules[0].detector.burst_rate: goes with min_span"},
+		{"      min_span: 5m\n", "fast", "x.yaml:7: rules[0].detector.burst_rate: must be a number above 0"},
+		{"      min_span: 5m\n", "-1/s", "x.yaml:7: rules[0].detector.burst_rate: must be a number above 0"},
+	} {
+		if _, err := Parse("x.yaml", []byte(rule(tt.span, tt.rate)), noEnv); err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%q burst_rate %s: error %v, want %q", tt.span, tt.rate, err, tt.want)
+		}
+	}
+}
+
+// TestDefault_drip_random: bots post at random, not evenly: cold sign-ups
+// and failed log-ins at exponential gaps, 45 s on average (80 an hour, the
+// tenth independent check's drips), on twelve draws each. Some posts
+// share a 30 s with another and min_span counts one of them; each drip
+// rule still pages critical within 10 minutes on ten draws or more (11
+// at a floor of 7 an hour: the 8th post fires it). At a floor of 10
+// (signup-drip's until stop 53, login-failure-drip's until stop 54) it
+// did on 7 of these 12 sign-up drips and 7 of the log-in drips: the posts
+// counted reach 8 sooner than 11 (in a simulation, within 10 minutes 90%
+// of the time against 46%).
+func TestDefault_drip_random(t *testing.T) {
 	c := Default()
 	start := time.Date(2026, 11, 25, 0, 0, 0, 0, time.UTC)
-	drip := 60 * time.Minute
-	caught := 0
-	var late []string
-	for seed := range uint64(12) {
-		rng := rand.New(rand.NewPCG(seed, 53))
-		var firing []alert.Alert
-		e := firingEngine(t, c, c.Rules, &firing)
-		send := sender(e, start)
-		next := drip + time.Duration(rng.ExpFloat64()*45*float64(time.Second)).Truncate(time.Second)
-		n := 0
-		for at := time.Duration(0); at < drip+15*time.Minute; at += time.Second {
-			browse(send, at)
-			if at%(10*time.Minute) == 0 { // people: the form, then the post
-				addr := fmt.Sprintf("10.3.0.%d", int(at/(10*time.Minute))+1)
-				send(at, "GET", "/users/sign_up", 200, addr)
-				send(at+30*time.Second, "POST", "/users", 302, addr)
+	for _, tt := range []struct {
+		rule       string
+		drip       time.Duration // after the rule's warm-up
+		form, path string
+		bot        int // the bot's status: a sign-up's redirect, a failed log-in's form again
+	}{
+		{"signup-drip", 60 * time.Minute, "/users/sign_up", "/users", 302},
+		{"login-failure-drip", 70 * time.Minute, "/login", "/login", 200},
+	} {
+		caught := 0
+		var late []string
+		for seed := range uint64(12) {
+			rng := rand.New(rand.NewPCG(seed, 53))
+			var firing []alert.Alert
+			e := firingEngine(t, c, c.Rules, &firing)
+			send := sender(e, start)
+			next := tt.drip + time.Duration(rng.ExpFloat64()*45*float64(time.Second)).Truncate(time.Second)
+			n := 0
+			for at := time.Duration(0); at < tt.drip+15*time.Minute; at += time.Second {
+				browse(send, at)
+				if at%(10*time.Minute) == 0 { // people: the form, then the post
+					addr := fmt.Sprintf("10.3.0.%d", int(at/(10*time.Minute))+1)
+					send(at, "GET", tt.form, 200, addr)
+					send(at+30*time.Second, "POST", tt.path, 302, addr)
+				}
+				for at == next {
+					send(at, "POST", tt.path, tt.bot, fmt.Sprintf("198.51.%d.%d", n/250, n%250+1))
+					n++
+					next += time.Duration(rng.ExpFloat64() * 45 * float64(time.Second)).Truncate(time.Second)
+				}
 			}
-			for at == next {
-				send(at, "POST", "/users", 302, fmt.Sprintf("198.51.%d.%d", n/250, n%250+1))
-				n++
-				next += time.Duration(rng.ExpFloat64() * 45 * float64(time.Second)).Truncate(time.Second)
+			e.Flush()
+			if firstCritical(firing, start.Add(tt.drip), 10*time.Minute, tt.rule) {
+				caught++
+				continue
+			}
+			i := slices.IndexFunc(firing, func(a alert.Alert) bool { return a.Rule == tt.rule })
+			if i < 0 {
+				late = append(late, fmt.Sprintf("draw %d: never", seed))
+			} else {
+				late = append(late, fmt.Sprintf("draw %d: %s at +%v", seed, firing[i].Severity, firing[i].Time.Sub(start.Add(tt.drip))))
+			}
+			if i := slices.IndexFunc(firing, func(a alert.Alert) bool { return a.Time.Before(start.Add(tt.drip)) }); i >= 0 {
+				t.Errorf("%s, draw %d: %s fired at +%v, before the drip", tt.rule, seed, firing[i].Rule, firing[i].Time.Sub(start))
+			}
+		}
+		if caught < 10 {
+			t.Errorf("%s critical within 10 minutes on %d of 12 draws, want 10 or more; the others: %v", tt.rule, caught, late)
+		}
+		t.Logf("%s: %d of 12 within 10 minutes; the others: %v", tt.rule, caught, late)
+	}
+}
+
+// TestDefault_dripsLeaveBursts: a burst is the burst rules', not a
+// drip, however long. A brute force from one address at a try a second
+// for 5 minutes, in login-failure-drip's warm-up and again after it, and
+// a sign-up flood at 2 a second for 4 minutes after signup-drip's: each
+// touches 8 to 11 of the hour's 30 s, past the floor of 7 counted one a
+// 30 s. With burst_rate the drip rules fire on none of them; without it
+// (the test's own check that it shows something) login-failure-drip
+// fires at the end of its warm-up, 10 minutes after the first brute force
+// ended, and both rules fire with the later attacks (once the first has
+// left the hour) and hold for the hour.
+func TestDefault_dripsLeaveBursts(t *testing.T) {
+	c := Default()
+	start := time.Date(2026, 11, 25, 0, 0, 0, 0, time.UTC)
+	for _, keep := range []bool{true, false} {
+		rules := slices.Clone(c.Rules)
+		for i := range rules {
+			if !keep {
+				rules[i].BurstRate = 0
+			}
+		}
+		var firing []alert.Alert
+		e := firingEngine(t, c, rules, &firing)
+		send := sender(e, start)
+		brute := func(from, at time.Duration) bool { return at >= from && at < from+5*time.Minute }
+		for at := time.Duration(0); at < 5*time.Hour; at += 250 * time.Millisecond {
+			if at%time.Second != 0 {
+				if at >= 210*time.Minute && at < 214*time.Minute && at%(500*time.Millisecond) == 0 {
+					send(at, "POST", "/users", 302, fmt.Sprintf("203.0.%d.%d", int(at/time.Second)%4, int(at/(500*time.Millisecond))%250+1))
+				}
+				continue
+			}
+			browse(send, at)
+			if at%(10*time.Minute) == 0 {
+				logIn(send, at, 20*time.Second, int(at/(10*time.Minute)), 302)
+			}
+			switch {
+			case brute(45*time.Minute, at), brute(150*time.Minute, at):
+				send(at, "POST", "/login", 200, "198.51.100.23")
+			case at >= 210*time.Minute && at < 214*time.Minute:
+				send(at, "POST", "/users", 302, fmt.Sprintf("203.0.%d.%d", int(at/time.Second)%4, int(at/(500*time.Millisecond))%250+1))
 			}
 		}
 		e.Flush()
-		if firstCritical(firing, start.Add(drip), 10*time.Minute, "signup-drip") {
-			caught++
-			continue
+		var drips []string
+		for _, a := range firing {
+			if a.Rule == "signup-drip" || a.Rule == "login-failure-drip" {
+				drips = append(drips, fmt.Sprintf("%s at +%v", a.Rule, a.Time.Sub(start)))
+			}
 		}
-		i := slices.IndexFunc(firing, func(a alert.Alert) bool { return a.Rule == "signup-drip" })
-		if i < 0 {
-			late = append(late, fmt.Sprintf("draw %d: never", seed))
-		} else {
-			late = append(late, fmt.Sprintf("draw %d: %s at +%v", seed, firing[i].Severity, firing[i].Time.Sub(start.Add(drip))))
-		}
-		if i := slices.IndexFunc(firing, func(a alert.Alert) bool { return a.Time.Before(start.Add(drip)) }); i >= 0 {
-			t.Errorf("draw %d: %s fired at +%v, before the drip", seed, firing[i].Rule, firing[i].Time.Sub(start))
+		switch {
+		case keep && len(drips) != 0:
+			t.Errorf("bursts fired %v, want no drip rule", drips)
+		case !keep && len(drips) < 3:
+			t.Errorf("without burst_rate: %v, want login-failure-drip at 1h and again at 2h33m, and signup-drip at 3h33m (the test shows nothing otherwise)", drips)
+		case !keep:
+			t.Logf("without burst_rate: %v", drips)
 		}
 	}
-	if caught < 10 {
-		t.Errorf("signup-drip critical within 10 minutes on %d of 12 draws, want 10 or more; the others: %v", caught, late)
-	}
-	t.Logf("%d of 12 within 10 minutes; the others: %v", caught, late)
 }
 
 // TestDefault_signupDripApp: a native app's sign-ups never load a page
