@@ -70,12 +70,9 @@ func (bb *bursts) expired(w *window, i int) {
 
 // outOf returns the events of the window's total, or of its live total
 // (the oldest bucket partly out, see [window.liveTotal]), that burst
-// buckets counted.
+// buckets counted. The rule has bursts.
 func (s *ruleState) outOf(live bool) uint64 {
 	bb := s.bursts
-	if bb == nil {
-		return 0
-	}
 	c := bb.counted
 	if oldest := s.w.last - s.w.nb; live {
 		if i := s.w.index(oldest); s.w.ring[i].n == oldest && bb.isBurst(&s.w, i) {

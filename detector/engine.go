@@ -533,11 +533,7 @@ func (e *Engine) count(i int, n int64, x *Event, matched bool) bool {
 	if r.beyond != nil && !r.beyond.keep(x) {
 		return false
 	}
-	if r.bursts != nil && r.burstOut(n) {
-		r.capped++
-		return false
-	}
-	if r.capBucket > 0 && r.full(n) {
+	if r.capBucket > 0 && (r.bursts != nil && r.burstOut(n) || r.full(n)) {
 		r.capped++
 		return false
 	}

@@ -35,11 +35,19 @@ func newRate(s *ruleState) kind {
 func (k *rate) unit() alert.Unit { return alert.PerSecond }
 
 func (k *rate) value(time.Time) float64 {
-	return float64(k.s.w.total-k.s.outOf(false)) / k.s.rule.Window.Seconds()
+	n := k.s.w.total
+	if k.s.bursts != nil {
+		n -= k.s.outOf(false)
+	}
+	return float64(n) / k.s.rule.Window.Seconds()
 }
 
 func (k *rate) live(_ []byte, level float64) (float64, float64) {
-	return float64(k.s.w.liveTotal()-k.s.outOf(true)) / k.s.rule.Window.Seconds(), level
+	n := k.s.w.liveTotal()
+	if k.s.bursts != nil {
+		n -= k.s.outOf(true)
+	}
+	return float64(n) / k.s.rule.Window.Seconds(), level
 }
 
 // fill sets the rate in the newest complete bucket alone: the window's
