@@ -49,7 +49,7 @@ func (d *decoder) action(n *yaml.Node, path string, names map[string]int) (*acti
 			if list, ok := d.strings(v, p); ok {
 				a.Rules = list
 				for _, r := range list {
-					d.ruleRefs = append(d.ruleRefs, ruleRef{v, p, r})
+					d.ruleRefs = append(d.ruleRefs, ruleRef{v, p, r, false})
 				}
 			}
 		case "webhook", "exec":

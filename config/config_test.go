@@ -2772,27 +2772,29 @@ func TestDefault_xmlrpcBurst(t *testing.T) {
 	}
 }
 
-// TestParse_burstRate: burst_rate is a rate that goes with min_span,
-// refused at its line otherwise.
-func TestParse_burstRate(t *testing.T) {
-	rule := func(span, rate string) string {
-		return "defaults: false\nrules:\n  - name: r\n    detector:\n      type: rate\n" + span +
-			"      burst_rate: " + rate + "\n      window: 1h\n      threshold: 7/h\n"
+// TestParse_yieldTo: yield_to names rules and goes with min_span; a
+// name that is no rule, the rule itself, or yield_to without min_span is
+// refused at its line. A default rule the file disables may be named.
+func TestParse_yieldTo(t *testing.T) {
+	rule := func(span, names string) string {
+		return "disable: [signup-burst]\nrules:\n  - name: r\n    detector:\n      type: rate\n" + span +
+			"      yield_to: " + names + "\n      window: 1h\n      threshold: 7/h\n"
 	}
-	c, err := Parse("x.yaml", []byte(rule("      min_span: 5m\n", "0.5/s")), noEnv)
-	if err != nil || c.Rules[0].BurstRate != 0.5 {
-		t.Fatalf("burst_rate 0.5/s: %v, %+v", err, c)
+	c, err := Parse("x.yaml", []byte(rule("      min_span: 5m\n", "[signup-spread, signup-burst]")), noEnv)
+	if err != nil {
+		t.Fatalf("yield_to [signup-spread, signup-burst]: %v", err)
 	}
-	if c, err := Parse("x.yaml", []byte(rule("      min_span: 5m\n", "60/m")), noEnv); err != nil || c.Rules[0].BurstRate != 1 {
-		t.Fatalf("burst_rate 60/m: %v, %+v", err, c)
+	i := slices.IndexFunc(c.Rules, func(r detector.Rule) bool { return r.Name == "r" })
+	if got := c.Rules[i].YieldTo; !slices.Equal(got, []string{"signup-spread", "signup-burst"}) {
+		t.Fatalf("yield_to: %v", got)
 	}
-	for _, tt := range []struct{ span, rate, want string }{
-		{"", "1/s", "x.yaml:6: rules[0].detector.burst_rate: goes with min_span"},
-		{"      min_span: 5m\n", "fast", "x.yaml:7: rules[0].detector.burst_rate: must be a number above 0"},
-		{"      min_span: 5m\n", "-1/s", "x.yaml:7: rules[0].detector.burst_rate: must be a number above 0"},
+	for _, tt := range []struct{ span, names, want string }{
+		{"", "[signup-spread]", "x.yaml:6: rules[0].detector.yield_to: goes with min_span"},
+		{"      min_span: 5m\n", "[signup-sprea]", "x.yaml:7: rules[0].detector.yield_to: no rule is named \"signup-sprea\""},
+		{"      min_span: 5m\n", "[r]", "x.yaml:7: rules[0].detector.yield_to: names the rule itself"},
 	} {
-		if _, err := Parse("x.yaml", []byte(rule(tt.span, tt.rate)), noEnv); err == nil || !strings.Contains(err.Error(), tt.want) {
-			t.Errorf("%q burst_rate %s: error %v, want %q", tt.span, tt.rate, err, tt.want)
+		if _, err := Parse("x.yaml", []byte(rule(tt.span, tt.names)), noEnv); err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%q yield_to %s: error %v, want %q", tt.span, tt.names, err, tt.want)
 		}
 	}
 }
@@ -2863,13 +2865,14 @@ func TestDefault_drip_random(t *testing.T) {
 	}
 }
 
-// TestDefault_dripsLeaveBursts: a burst is the burst rules', not a
-// drip, however long. A brute force from one address at a try a second
-// for 5 minutes, in login-failure-drip's warm-up and again after it, and
-// a sign-up flood at 2 a second for 4 minutes after signup-drip's: each
-// touches 8 to 11 of the hour's 30 s, past the floor of 7 counted one a
-// 30 s. With burst_rate the drip rules fire on none of them; without it
-// (the test's own check that it shows something) login-failure-drip
+// TestDefault_dripsLeaveBursts: a burst the burst rules page for is
+// theirs, not a drip, however long. A brute force from one address at a
+// try a second for 5 minutes, in login-failure-drip's warm-up and again
+// after it (login-failure-client fires on it), and a sign-up flood at 2 a
+// second for 4 minutes after signup-drip's (signup-burst and -spread):
+// each touches 8 to 11 of the hour's 30 s, past the floor of 7 counted
+// one a 30 s. With yield_to the drip rules fire on none of them; without
+// it (the test's own check that it shows something) login-failure-drip
 // fires at the end of its warm-up, 10 minutes after the first brute force
 // ended, and both rules fire with the later attacks (once the first has
 // left the hour) and hold for the hour.
@@ -2880,7 +2883,7 @@ func TestDefault_dripsLeaveBursts(t *testing.T) {
 		rules := slices.Clone(c.Rules)
 		for i := range rules {
 			if !keep {
-				rules[i].BurstRate = 0
+				rules[i].YieldTo = nil
 			}
 		}
 		var firing []alert.Alert
@@ -2916,10 +2919,42 @@ func TestDefault_dripsLeaveBursts(t *testing.T) {
 		case keep && len(drips) != 0:
 			t.Errorf("bursts fired %v, want no drip rule", drips)
 		case !keep && len(drips) < 3:
-			t.Errorf("without burst_rate: %v, want login-failure-drip at 1h and again at 2h33m, and signup-drip at 3h33m (the test shows nothing otherwise)", drips)
+			t.Errorf("without yield_to: %v, want login-failure-drip at 1h and again at 2h33m, and signup-drip at 3h33m (the test shows nothing otherwise)", drips)
 		case !keep:
-			t.Logf("without burst_rate: %v", drips)
+			t.Logf("without yield_to: %v", drips)
 		}
+	}
+}
+
+// TestDefault_dripsUnderBurstRules: a stream no burst rule fires on is
+// the drip rule's whatever its rate: one cold sign-up a second from 20
+// addresses (30 in each 30 s, 20 addresses a minute: at signup-burst's and
+// signup-spread's floors, which fire past them), far above a drip's 7 an
+// hour, pages signup-drip critical within 5 minutes. (A threshold on the
+// 30 s's own rate, tried first, left it to no rule.)
+func TestDefault_dripsUnderBurstRules(t *testing.T) {
+	c := Default()
+	start := time.Date(2026, 11, 25, 0, 0, 0, 0, time.UTC)
+	from := time.Hour
+	var firing []alert.Alert
+	e := firingEngine(t, c, c.Rules, &firing)
+	send := sender(e, start)
+	for at := time.Duration(0); at < from+20*time.Minute; at += time.Second {
+		browse(send, at)
+		if at%(10*time.Minute) == 0 {
+			logIn(send, at, 20*time.Second, int(at/(10*time.Minute)), 302)
+		}
+		if at >= from {
+			send(at, "POST", "/users", 302, fmt.Sprintf("203.0.113.%d", int(at/time.Second)%20+1))
+		}
+	}
+	e.Flush()
+	if !firstCritical(firing, start.Add(from), 5*time.Minute, "signup-drip") {
+		var got []string
+		for _, a := range firing {
+			got = append(got, fmt.Sprintf("%s (%s) at +%v", a.Rule, a.Severity, a.Time.Sub(start.Add(from))))
+		}
+		t.Errorf("%v, want signup-drip critical within 5 minutes", got)
 	}
 }
 

@@ -543,6 +543,10 @@ func (d *decoder) config(n *yaml.Node, c *Config) {
 	for _, r := range d.ruleRefs {
 		switch _, ok := c.RuleLines[r.name]; {
 		case ok || len(c.Rules) == 0:
+		case r.disabledOK && d.defaultNodes[r.n]:
+			// A default rule's yield_to: the rule it names may be
+			// disabled, or replaced by one that failed to decode.
+		case slices.Contains(d.disabled, r.name) && r.disabledOK:
 		case slices.Contains(d.disabled, r.name):
 			d.errorf(r.n, r.path, "rule %q is a default rule this file disables (disable:)", r.name)
 		default:
@@ -561,6 +565,10 @@ func (d *decoder) config(n *yaml.Node, c *Config) {
 type ruleRef struct {
 	n          *yaml.Node
 	path, name string
+	// disabledOK: a rule this file disables is no error (yield_to: a
+	// rule yields to nothing while the rule it names is off), nor, in
+	// the defaults, one missing.
+	disabledOK bool
 }
 
 // ruleOrigin says where a rule comes from, for check and the startup log:
@@ -598,7 +606,7 @@ func (d *decoder) incidents(n *yaml.Node, inc *Incidents) {
 						continue
 					}
 					inc.Groups[r] = label
-					d.ruleRefs = append(d.ruleRefs, ruleRef{rules, p, r})
+					d.ruleRefs = append(d.ruleRefs, ruleRef{rules, p, r, false})
 				}
 			})
 		case "inhibit":
@@ -607,7 +615,7 @@ func (d *decoder) incidents(n *yaml.Node, inc *Incidents) {
 				d.mapping(item, p, []string{"source", "target"}, func(key string, _, v *yaml.Node) {
 					list, _ := d.strings(v, join(p, key))
 					for _, r := range list {
-						d.ruleRefs = append(d.ruleRefs, ruleRef{v, join(p, key), r})
+						d.ruleRefs = append(d.ruleRefs, ruleRef{v, join(p, key), r, false})
 					}
 					if key == "source" {
 						sources = list
@@ -916,7 +924,7 @@ func (d *decoder) detector(n *yaml.Node, path string, r *detector.Rule, mentions
 	}
 	var thNode, blNode *yaml.Node
 	given := map[string]bool{}
-	d.mapping(n, path, []string{"type", "window", "threshold", "per_key", "field", "beyond_busiest", "of", "min_events", "min_span", "burst_rate", "baseline"}, func(key string, k, v *yaml.Node) {
+	d.mapping(n, path, []string{"type", "window", "threshold", "per_key", "field", "beyond_busiest", "of", "min_events", "min_span", "yield_to", "baseline"}, func(key string, k, v *yaml.Node) {
 		p := join(path, key)
 		given[key] = true
 		switch key {
@@ -947,13 +955,10 @@ func (d *decoder) detector(n *yaml.Node, path string, r *detector.Rule, mentions
 			r.Of = d.match(v, p, mentions)
 		case "min_span":
 			r.MinSpan, _ = d.duration(v, p)
-		case "burst_rate":
-			if s, ok := d.scalar(v, p); ok {
-				v2, err := parseThreshold(s, detector.Rate)
-				if err != nil {
-					d.errorf(v, p, "%v", err)
-				}
-				r.BurstRate = v2
+		case "yield_to":
+			r.YieldTo, _ = d.strings(v, p)
+			for _, name := range r.YieldTo {
+				d.ruleRefs = append(d.ruleRefs, ruleRef{v, p, name, true})
 			}
 		case "min_events":
 			if m, ok := d.integer(v, p); ok {

@@ -76,7 +76,7 @@ func (d *decoder) notifier(n *yaml.Node, path string, names map[string]int) (Not
 			if list, ok := d.strings(val, p); ok {
 				rules = list
 				for _, r := range list {
-					d.ruleRefs = append(d.ruleRefs, ruleRef{val, p, r})
+					d.ruleRefs = append(d.ruleRefs, ruleRef{val, p, r, false})
 				}
 			}
 		case "headers":
@@ -203,7 +203,7 @@ func (d *decoder) silence(n *yaml.Node, path string) (Silence, bool) {
 		case "rule":
 			if r, ok := d.scalar(v, p); ok {
 				s.Rule = r
-				d.ruleRefs = append(d.ruleRefs, ruleRef{v, p, r})
+				d.ruleRefs = append(d.ruleRefs, ruleRef{v, p, r, false})
 			}
 		case "until":
 			if t, ok := d.scalar(v, p); ok {

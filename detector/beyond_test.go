@@ -1,6 +1,7 @@
 package detector
 
 import (
+	"cmp"
 	"fmt"
 	"math/rand/v2"
 	"slices"
@@ -298,85 +299,162 @@ func TestMinSpan_burstOfMinSpan(t *testing.T) {
 	}
 }
 
-// TestMinSpan_burstRate: with BurstRate, a bucket whose events reach the
-// rate counts none of them. A wave of 10 minutes at 2 a second touches 21
-// of an hour's 30 s buckets: counted one a bucket under the cap, it is past
-// a threshold of 7 and fires the rule with the wave (and, in a warm-up,
-// after it), while it is a burst's in every bucket with BurstRate 0.5/s. A
-// drip after the wave fires as it would alone.
-func TestMinSpan_burstRate(t *testing.T) {
+// yielding returns a burst rule ("burst", more than 1 a second over a
+// minute) and an hourly drip rule (more than 7 an hour, min_span 5m) that
+// yields to it when yield is set, both over every event.
+func yielding(yield bool) []Rule {
+	burst := Rule{Name: "burst", Type: Rate, Window: time.Minute, Threshold: 1, Severity: alert.Warning, Fingerprint: "burst"}
+	drip := Rule{Name: "drip", Type: Rate, Window: time.Hour, Threshold: 7.0 / 3600, MinSpan: 5 * time.Minute, Severity: alert.Warning, Fleet: true, Fingerprint: "drip"}
+	if yield {
+		drip.YieldTo = []string{"burst"}
+	}
+	return []Rule{burst, drip}
+}
+
+// replayRules replays events through rules and returns every transition
+// and the engine.
+func replayRules(tb testing.TB, rules []Rule, events []ev, opts Options) ([]alert.Alert, *Engine) {
+	tb.Helper()
+	var got []alert.Alert
+	opts.Emit = func(a alert.Alert) { got = append(got, a) }
+	eng, err := NewEngine(rules, opts)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	runEvents(tb, eng, events)
+	eng.Flush()
+	return got, eng
+}
+
+// firingsOf returns the times rule fired at, from the start of the log.
+func firingsOf(alerts []alert.Alert, rule string) []time.Duration {
+	var out []time.Duration
+	for _, a := range alerts {
+		if a.Rule == rule && a.State == alert.Firing {
+			out = append(out, a.Time.Sub(t0))
+		}
+	}
+	return out
+}
+
+// TestMinSpan_yieldTo: a drip rule that yields to a burst rule counts
+// nothing in a 30 s where the burst rule fires. A wave of 10 minutes at 2
+// a second touches 21 of an hour's 30 s: counted one a 30 s under the
+// cap, it is past 7 and fires the drip rule with the wave (and, in a
+// warm-up, after it); yielding, the drip rule fires on none of it, and on
+// a drip after the wave as it would alone. Bunches the burst rule does not
+// fire on (30 events within a second, once a minute: half its threshold)
+// still fire the drip rule.
+func TestMinSpan_yieldTo(t *testing.T) {
 	wave := rotating(time.Hour, 10*time.Minute, 2, 1, "203.0.113.%d")
 	drip := burst(90*time.Minute, 20*time.Minute, 30, "198.51.100.%d") // one every 40 s
-	for _, rate := range []float64{0, 0.5} {
-		for _, withDrip := range []bool{false, true} {
-			r := Rule{Name: "drip", Type: Rate, Window: time.Hour, Threshold: 7.0 / 3600, MinSpan: 5 * time.Minute, BurstRate: rate, Severity: alert.Warning}
-			events := wave
-			if withDrip {
-				events = byTime(concat(wave, drip))
-			}
-			got, _, eng := replay(t, r, events, Options{})
-			var fired []time.Duration
-			for _, tr := range got {
-				if tr.State == alert.Firing {
-					fired = append(fired, tr.At)
-				}
-			}
-			switch {
-			case rate == 0 && (len(fired) == 0 || fired[0] > time.Hour+10*time.Minute):
-				t.Errorf("without burst_rate: fired at %v, want with the wave (the test shows nothing otherwise)", fired)
-			case rate > 0 && !withDrip && len(fired) != 0:
-				t.Errorf("burst_rate %g/s: a wave at 2/s fired at %v, want nothing", rate, fired)
-			case rate > 0 && withDrip && (len(fired) != 1 || fired[0] < 90*time.Minute || fired[0] > 90*time.Minute+6*time.Minute):
-				t.Errorf("burst_rate %g/s: the drip after the wave fired at %v, want once within 6 minutes of it (its 8th post at +4m40s)", rate, fired)
-			}
-			if st := eng.Stats().Rules[0]; rate > 0 && st.Matched > uint64(len(drip))+21 {
-				t.Errorf("burst_rate %g/s: %d events counted, want at most the drip's %d and one a bucket of the wave's", rate, st.Matched, len(drip))
-			}
+	var bunches []ev
+	for m := range 20 {
+		bunches = append(bunches, burst(time.Hour+time.Duration(m)*time.Minute, time.Second, 30, "192.0.2.%d")...)
+	}
+	for _, tt := range []struct {
+		name   string
+		events []ev
+		yield  bool
+		want   func(drip []time.Duration) bool
+		says   string
+	}{
+		{"wave", wave, false, func(d []time.Duration) bool { return len(d) > 0 && d[0] <= time.Hour+10*time.Minute },
+			"with the wave (the test shows nothing otherwise)"},
+		{"wave", wave, true, func(d []time.Duration) bool { return len(d) == 0 }, "nothing"},
+		{"wave, then a drip", byTime(concat(wave, drip)), true,
+			func(d []time.Duration) bool { return len(d) == 1 && d[0] >= 90*time.Minute && d[0] <= 96*time.Minute },
+			"once, within 6 minutes of the drip (its 8th post at +4m40s)"},
+		{"bunches", bunches, true, func(d []time.Duration) bool { return len(d) == 1 && d[0] <= time.Hour+8*time.Minute },
+			"once, by the 8th bunch"},
+	} {
+		got, _ := replayRules(t, yielding(tt.yield), tt.events, Options{})
+		if d := firingsOf(got, "drip"); !tt.want(d) {
+			t.Errorf("%s, yield_to %v: the drip rule fired at %v, want %s (the burst rule at %v)", tt.name, tt.yield, d, tt.says, firingsOf(got, "burst"))
 		}
 	}
 }
 
-// TestMinSpan_burstRateValue: on random streams of waves and drips, the
-// value at every boundary is the window's buckets counted by hand: none
-// of a bucket whose events reached BurstRate, at most the cap of the
-// others. It checks the bookkeeping of the buckets taken back as they
-// leave the window, and that a fleet's deltas carry the same counts.
-func TestMinSpan_burstRateValue(t *testing.T) {
+// TestMinSpan_yieldToValue: on random streams of waves and drips, the
+// drip rule's value at every boundary is the window's 30 s counted by
+// hand: none of a 30 s holding an event that came while the burst rule
+// fired, at most the cap (1) of the others. It checks the bookkeeping of
+// the 30 s taken back as they leave the window, and that a fleet's deltas
+// carry the same counts, and a restart from a snapshot halfway keeps them.
+func TestMinSpan_yieldToValue(t *testing.T) {
 	const bucket = 30 * time.Second
 	for seed := range uint64(6) {
 		rng := rand.New(rand.NewPCG(seed, 91))
 		var events []ev
+		jitter := func() time.Duration { return time.Duration(1 + rng.IntN(int(time.Second)-2)) } // never on a boundary
 		for at := time.Duration(0); at < 4*time.Hour; {
 			switch d := time.Duration(1+rng.IntN(10)) * time.Minute; rng.IntN(3) {
 			case 0: // a wave at 0.1 to 3 a second
 				n := int(d.Seconds() * (0.1 + 2.9*rng.Float64()))
-				events = append(events, burst(at, d, n, "203.0.113.%d")...)
+				for _, e := range burst(at, d, n, "203.0.113.%d") {
+					e.at = e.at.Truncate(time.Second) + jitter()
+					events = append(events, e)
+				}
 				at += d
 			case 1: // a drip at random, 20 s apart on average
 				for end := at + d; at < end; at += time.Duration(rng.ExpFloat64() * float64(20*time.Second)) {
-					events = append(events, ev{at: at, ip: "198.51.100.7"})
+					events = append(events, ev{at: at.Truncate(time.Second) + jitter(), ip: "198.51.100.7"})
 				}
 			default:
 				at += d
 			}
 		}
-		r := Rule{Name: "drip", Type: Rate, Window: time.Hour, Threshold: 7.0 / 3600, MinSpan: 5 * time.Minute, BurstRate: 0.5, Severity: alert.Warning, Fleet: true}
-		raw := map[int64]int{}
-		for _, e := range events {
-			raw[int64(e.at/bucket)]++
-		}
+		events = byTime(events)
+		rules := yielding(true)
 		var evals []Evaluation
 		deltas := map[int64]uint64{}
-		replay(t, r, events, Options{Trace: func(e Evaluation) { evals = append(evals, e) },
-			Delta: func(d Delta) { deltas[int64(d.Start.Sub(t0)/bucket)] += d.Count }})
-		for b, c := range raw {
-			want := uint64(0)
-			if c < 15 {
-				want = 1
+		opts := Options{Trace: func(e Evaluation) {
+			if e.Rule == "drip" {
+				evals = append(evals, e)
 			}
-			if deltas[b] != want {
-				t.Fatalf("seed %d: bucket at %v (%d events): delta counts %d, want %d", seed, time.Duration(b)*bucket, c, deltas[b], want)
+		}, Delta: func(d Delta) {
+			if d.Rule == "drip" {
+				deltas[int64(d.Start.Sub(t0)/bucket)] += d.Count
 			}
+		}}
+		// The run, cut at 2h and resumed from a snapshot.
+		var got []alert.Alert
+		opts.Emit = func(a alert.Alert) { got = append(got, a) }
+		cut, _ := slices.BinarySearchFunc(events, 2*time.Hour, func(e ev, at time.Duration) int { return cmp.Compare(e.at, at) })
+		first, err := NewEngine(rules, opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		runEvents(t, first, events[:cut])
+		second, _ := restart(t, first, rules, opts)
+		runEvents(t, second, events[cut:])
+		second.Flush()
+
+		// The burst rule's firing spans, and the 30 s holding an event
+		// in one.
+		type span struct{ from, to time.Duration }
+		var spans []span
+		for _, a := range got {
+			switch {
+			case a.Rule != "burst":
+			case a.State == alert.Firing:
+				spans = append(spans, span{a.Time.Sub(t0), 1 << 62})
+			case a.State == alert.Resolved:
+				spans[len(spans)-1].to = a.Time.Sub(t0)
+			}
+		}
+		raw, out := map[int64]int{}, map[int64]bool{}
+		for _, e := range events {
+			b := int64(e.at / bucket)
+			raw[b]++
+			for _, s := range spans {
+				if e.at >= s.from && e.at < s.to {
+					out[b] = true
+				}
+			}
+		}
+		if len(spans) < 3 || len(out) < 10 {
+			t.Fatalf("seed %d: the burst rule fired %d times over %d 30 s: the test shows little", seed, len(spans), len(out))
 		}
 		checked := 0
 		for i, e := range evals {
@@ -387,8 +465,8 @@ func TestMinSpan_burstRateValue(t *testing.T) {
 			n := int64(e.Time.Sub(t0) / bucket) // the bucket opened: the window is the 120 before it
 			want := 0
 			for b := n - 120; b < n; b++ {
-				if c := raw[b]; c > 0 && c < 15 {
-					want++ // cap 1: 7 an hour over 5 minutes and two buckets
+				if raw[b] > 0 && !out[b] {
+					want++
 				}
 			}
 			if e.Value != round(float64(want)/3600) {
@@ -397,6 +475,15 @@ func TestMinSpan_burstRateValue(t *testing.T) {
 		}
 		if checked < 400 {
 			t.Fatalf("seed %d: %d boundaries checked", seed, checked)
+		}
+		for b, c := range raw {
+			want := uint64(1)
+			if out[b] {
+				want = 0
+			}
+			if deltas[b] != want {
+				t.Fatalf("seed %d: the 30 s at %v (%d events): delta counts %d, want %d", seed, time.Duration(b)*bucket, c, deltas[b], want)
+			}
 		}
 	}
 }

@@ -1,38 +1,41 @@
 package detector
 
-import "math"
-
-// bursts leaves a MinSpan rule's burst buckets out of its value: those
-// whose matching events reached the rule's BurstRate (see
-// [Rule.BurstRate]). MinSpan's cap counts a bucket's first events only,
-// so a burst and a drip look alike to it; their rates tell them apart.
-// A bucket found to be a burst takes back what it counted: its events
-// stay in the window (the keys an alert names, the evidence) but out of
-// the value the rule compares and learns.
+// bursts leaves out of a MinSpan rule's value the buckets in which a rule
+// it yields to fired (see [Rule.YieldTo]). MinSpan's cap counts a
+// bucket's first events only, so a long burst and a drip look alike to
+// it; what the burst rules page for is theirs. A bucket found to be a
+// burst's takes back what it counted: its events stay in the window (the
+// keys an alert names, the evidence) but out of the value the rule
+// compares and learns.
 type bursts struct {
-	at     uint64   // events that make a bucket a burst's
-	n      []int64  // the bucket each slot's events are of
-	events []uint64 // matching events of the slot's bucket, counted or not
-	burst  []bool   // the slot's bucket is a burst's
+	to    []*ruleState // the rules yielded to, in the engine
+	n     []int64      // the bucket each slot's flag is of
+	burst []bool       // the slot's bucket is a burst's
 	// counted is the events the window's burst buckets had counted
-	// before they were found to be bursts: out of the rule's value.
+	// before they were found to be bursts': out of the rule's value.
 	counted uint64
 }
 
 func newBursts(s *ruleState) *bursts {
 	slots := len(s.w.ring)
-	bucket := float64(s.w.width) * s.opts.Resolution.Seconds()
-	return &bursts{
-		at:     max(1, uint64(math.Ceil(s.rule.BurstRate*bucket))),
-		n:      make([]int64, slots),
-		events: make([]uint64, slots),
-		burst:  make([]bool, slots),
+	return &bursts{n: make([]int64, slots), burst: make([]bool, slots)}
+}
+
+// yield resolves the rule names of YieldTo among the engine's rules.
+func (bb *bursts) yield(names []string, rules []*ruleState) {
+	for _, r := range rules {
+		for _, name := range names {
+			if r.rule.Name == name {
+				bb.to = append(bb.to, r)
+			}
+		}
 	}
 }
 
-// burstOut notes a matching event in engine bucket b and reports whether the
-// rule leaves it out: its bucket is a burst's, or this event makes it
-// one. An event older than the window is not noted (it is counted late).
+// burstOut reports whether the rule leaves out a matching event in engine
+// bucket b: its bucket is a burst's, or a rule it yields to fires now and
+// makes it one. An event older than the window is not judged (it is
+// counted late).
 func (s *ruleState) burstOut(b int64) bool {
 	bb := s.bursts
 	n := s.w.bucketOf(b)
@@ -41,17 +44,24 @@ func (s *ruleState) burstOut(b int64) bool {
 		return false
 	}
 	if bb.n[i] != n {
-		bb.n[i], bb.events[i], bb.burst[i] = n, 0, false
+		bb.n[i], bb.burst[i] = n, false
 	}
 	if bb.burst[i] {
 		return true
 	}
-	if bb.events[i]++; bb.events[i] < bb.at {
-		return false
+	for _, r := range bb.to {
+		if r.state == stateFiring {
+			bb.mark(&s.w, i)
+			return true
+		}
 	}
-	bb.burst[i] = true
-	bb.counted += s.w.ring[i].count
-	return true
+	return false
+}
+
+// mark makes slot i's bucket a burst's, taking back what it counted.
+func (bb *bursts) mark(w *window, i int) {
+	bb.n[i], bb.burst[i] = w.ring[i].n, true
+	bb.counted += w.ring[i].count
 }
 
 // isBurst reports whether slot i holds a burst's bucket.

@@ -35,7 +35,7 @@
 //     out: beyond.go leaves each key's busiest value of a field out of a
 //     per-key rule (network-flood: a network's busiest address), and a
 //     rule's min_span caps what each bucket counts (rulestate.go, full),
-//     and its burst_rate leaves out a bucket whose events came that fast
+//     and its yield_to leaves out a bucket in which a burst rule fired
 //     (bursts.go: a burst is not a drip).
 //   - notice.go says once what the log cannot show (a field missing) and
 //     names a proxy in front, which per-client rules then leave out.

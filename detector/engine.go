@@ -246,6 +246,11 @@ func NewEngine(rules []Rule, opts Options) (*Engine, error) {
 		return nil, errors.Join(errs...)
 	}
 	e.attack.watch(e.rules)
+	for _, r := range e.rules {
+		if r.bursts != nil {
+			r.bursts.yield(r.rule.YieldTo, e.rules)
+		}
+	}
 	for _, down := range []bool{false, true} {
 		for i, r := range e.rules {
 			if r.down() == down {

@@ -193,16 +193,17 @@ type Rule struct {
 	// holding the flood's incident open for the hour its window keeps it.
 	// A flood is the burst rules'. 0: no such cap.
 	MinSpan time.Duration
-	// BurstRate, with MinSpan, is the rate (events a second) at which a
-	// bucket is a burst's: once its matching events reach BurstRate over
-	// the bucket, the rule counts none of them, those it had counted
-	// included. A burst is the burst rules' to judge; a drip posts far
-	// slower. The cap alone counts a long burst as a drip of one event a
-	// bucket: a brute force of 5 minutes from one address fills 10 of an
-	// hour's 30-second buckets, as a drip of 10 tries does, and would fire
-	// an hourly drip rule past 10 with the attack, or at the end of its
-	// warm-up after it. 0: every bucket counts up to its cap.
-	BurstRate float64
+	// YieldTo, with MinSpan, names the burst rules over the same events: a
+	// bucket in which this rule sees one of them firing counts nothing (the
+	// events it had counted are taken back), since what those rules page
+	// for is theirs. The cap alone counts a long burst as a drip of one
+	// event a bucket: a brute force of 5 minutes from one address fills 10
+	// of an hour's 30-second buckets, as a drip of 10 tries does, and would
+	// fire an hourly drip rule with the attack, or at the end of its
+	// warm-up after it. A burst that no rule named fires on (too slow, too
+	// few addresses, in bunches) is still counted: the drip rule is then
+	// what sees it. Names of rules the engine does not have are skipped.
+	YieldTo []string
 	// Baseline, when set, replaces Threshold by a learned normal.
 	Baseline *Baseline
 

@@ -36,7 +36,7 @@ type ruleState struct {
 	// capBucket is the most events a bucket counts (MinSpan); 0: no cap.
 	// capped counts the events left out by it.
 	capBucket, capped uint64
-	bursts            *bursts     // the buckets left out as bursts' (BurstRate); nil without
+	bursts            *bursts     // the buckets left out as bursts' (YieldTo); nil without
 	fleet             *fleetSlots // a fleet rule's distinct values per slot, for its deltas
 	// all is the engine's count of every event, for a rule that follows
 	// the traffic (Baseline.FollowTraffic): a fleet rule's deltas carry it.
@@ -96,7 +96,7 @@ func newRuleState(r Rule, opts *Options) *ruleState {
 	}
 	if r.MinSpan > 0 {
 		s.setCap(math.Inf(1))
-		if r.BurstRate > 0 {
+		if len(r.YieldTo) > 0 {
 			s.bursts = newBursts(s)
 		}
 	}

@@ -112,6 +112,8 @@ type BucketSnapshot struct {
 	// OfKeys are a per-key rule's keys of its evidence's share.of events
 	// (Baseline.KeyOrdinaryShare).
 	OfKeys []alert.KeyCount `json:"of_keys,omitempty"`
+	// Burst: the bucket is a burst's, out of the rule's value (YieldTo).
+	Burst bool `json:"burst,omitempty"`
 }
 
 // Snapshot returns the engine's state. A first event still waiting for a
@@ -238,6 +240,7 @@ func (s *ruleState) snapshot() (RuleSnapshot, error) {
 		if s.ev != nil {
 			s.ev.saveSlot(i, &bs)
 		}
+		bs.Burst = s.bursts != nil && s.bursts.isBurst(&s.w, i)
 		rs.Buckets = append(rs.Buckets, bs)
 	}
 	if s.distinct != nil {
@@ -277,6 +280,9 @@ func (s *ruleState) restore(rs *RuleSnapshot) error {
 		}
 		if s.ev != nil {
 			s.ev.loadSlot(i, &bs)
+		}
+		if bs.Burst && s.bursts != nil {
+			s.bursts.mark(w, i)
 		}
 		if bs.Merged {
 			w.complete(bk)

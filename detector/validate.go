@@ -100,11 +100,13 @@ func (r *Rule) Problems(res time.Duration) []Problem {
 		bad("detector.min_span", "is for rate rules over the whole site, not per key: the shortest stretch the events that fire it must span")
 	}
 	switch {
-	case r.BurstRate == 0:
-	case r.BurstRate < 0 || math.IsNaN(r.BurstRate) || math.IsInf(r.BurstRate, 0):
-		bad("detector.burst_rate", "must be a rate above 0 (e.g. 1/s)")
+	case len(r.YieldTo) == 0:
 	case r.MinSpan == 0:
-		bad("detector.burst_rate", "goes with min_span: a bucket whose events come this fast counts none of them")
+		bad("detector.yield_to", "goes with min_span: a bucket in which one of these rules fires counts nothing")
+	case slices.Contains(r.YieldTo, r.Name):
+		bad("detector.yield_to", "names the rule itself")
+	case slices.Contains(r.YieldTo, ""):
+		bad("detector.yield_to", "holds an empty name")
 	}
 	switch b := r.BeyondBusiest; {
 	case b == nil:

@@ -308,8 +308,8 @@ func describe(r detector.Rule) string {
 	}
 	if r.MinSpan > 0 {
 		s += ", spread over at least " + alert.FormatDuration(r.MinSpan)
-		if r.BurstRate > 0 {
-			s += ", bursts of " + strings.TrimSpace(alert.FormatValue(r.BurstRate, alert.PerSecond)) + " left out"
+		if len(r.YieldTo) > 0 {
+			s += ", counting nothing while " + strings.Join(r.YieldTo, " or ") + " fires"
 		}
 	}
 	if r.For > 0 {
