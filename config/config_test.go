@@ -2958,6 +2958,68 @@ func TestDefault_dripsUnderBurstRules(t *testing.T) {
 	}
 }
 
+// TestDefault_appReleaseRelogin: an app's release that ends every stored
+// token brings its users back through the log-in at once, each with a
+// log-in post as its first request (an app's pages come with it), 16% of
+// first tries failing, through carriers' networks: a warning at most,
+// never critical. Without the app's user agent counted out of the cold
+// and hasty evidence, "43 of 43 from addresses that loaded no page first"
+// made login-failure-spread critical (a probe's find); the same for a
+// hybrid app's web views, whose first request is its API's too.
+func TestDefault_appReleaseRelogin(t *testing.T) {
+	c := Default()
+	start := time.Date(2026, 11, 25, 8, 0, 0, 0, time.UTC)
+	release := time.Hour
+	for _, agents := range [][]string{
+		{"ParkMate/4121 CFNetwork/1568.200.51 Darwin/24.1.0", "okhttp/4.12.0"},
+		{"Mozilla/5.0 (Linux; Android 14; SM-S911B Build/UP1A.231005.007; wv) AppleWebKit/537.36 (KHTML, like Gecko) Version/4.0 Chrome/131.0.6778.81 Mobile Safari/537.36",
+			"Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148"},
+	} {
+		var firing []alert.Alert
+		e := firingEngine(t, c, c.Rules, &firing)
+		send := sender(e, start)
+		as := requestAs(e, start)
+		rng := rand.New(rand.NewPCG(7, 54))
+		retry, me := map[time.Duration][][2]string{}, map[time.Duration][][2]string{}
+		for at := time.Duration(0); at < release+30*time.Minute; at += time.Second {
+			browse(send, at)
+			if at%(10*time.Minute) == 0 {
+				logIn(send, at, 20*time.Second, int(at/(10*time.Minute)), 302)
+			}
+			if at < release || at >= release+15*time.Minute {
+				continue
+			}
+			for _, u := range retry[at] { // their second try, and it works
+				as(at, "POST", "/api/v1/auth/login", 200, u[0], u[1])
+				me[at+time.Second] = append(me[at+time.Second], u)
+			}
+			for _, u := range me[at] {
+				as(at, "GET", "/api/v1/me", 200, u[0], u[1])
+			}
+			for u := range 2 { // 2 users a second, 1,800 in 15 minutes
+				n := int(at-release)/int(time.Second)*2 + u
+				addr := fmt.Sprintf("172.56.%d.%d", n%7, n/7%250+1)
+				agent := agents[n%2]
+				if rng.IntN(100) < 16 {
+					as(at, "POST", "/api/v1/auth/login", 401, addr, agent)
+					again := at + time.Duration(5+rng.IntN(20))*time.Second
+					retry[again] = append(retry[again], [2]string{addr, agent})
+					continue
+				}
+				as(at, "POST", "/api/v1/auth/login", 200, addr, agent)
+				me[at+time.Second] = append(me[at+time.Second], [2]string{addr, agent})
+			}
+		}
+		e.Flush()
+		for _, a := range firing {
+			t.Logf("%s %s at +%v: %s", a.Rule, a.Severity, a.Time.Sub(start.Add(release)), a.Evidence)
+			if a.Severity == alert.Critical {
+				t.Errorf("%s: %s critical at +%v: %s", agents[0][:8], a.Rule, a.Time.Sub(start.Add(release)), a.Evidence)
+			}
+		}
+	}
+}
+
 // TestDefault_signupDripApp: a native app's sign-ups never load a page
 // (they are cold by nature), nor a hybrid app's from its web view (its
 // form is in the app), nor an integration's import (Zapier's): 30 in an

@@ -1134,6 +1134,29 @@ func TestNativeApp(t *testing.T) {
 	}
 }
 
+// TestAppClient: appClient is nativeApp's apps and hybrid apps' web views
+// (Android's "; wv)", iOS's "Mobile/..." ending the string, where Safari
+// and the other iOS browsers go on), not browsers.
+func TestAppClient(t *testing.T) {
+	for ua, want := range map[string]bool{
+		"okhttp/4.12.0": true,
+		"ShopApp/5.13.0 CFNetwork/1568.200.51 Darwin/24.1.0": true,
+		"Mozilla/5.0 (Linux; Android 14; SM-S911B Build/UP1A.231005.007; wv) AppleWebKit/537.36 (KHTML, like Gecko) Version/4.0 Chrome/131.0.6778.81 Mobile Safari/537.36": true,
+		"Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148":                                                    true,
+		"Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.1 Mobile/15E148 Safari/604.1":                          false,
+		"Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) CriOS/131.0.6778.73 Mobile/15E148 Safari/604.1":                   false,
+		"Mozilla/5.0 (Linux; Android 14; SM-S918B) AppleWebKit/537.36 Chrome/131.0 Mobile Safari/537.36":                                                                   false,
+		"Mozilla/5.0 (X11; Linux x86_64) Mobile/": false,
+		"Mozilla/5.0 (X11; Linux x86_64)":         false,
+		"python-requests/2.31.0":                  false,
+		"":                                        false,
+	} {
+		if got := appClient([]byte(ua)); got != want {
+			t.Errorf("appClient(%q) = %v, want %v", ua, got, want)
+		}
+	}
+}
+
 // TestNotices: a log without client addresses says once which rules it
 // leaves blind; a proxy in front, logging its own address for every
 // request, is named once with the fix; an ordinary log says nothing.

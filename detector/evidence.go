@@ -145,11 +145,13 @@ func newEvidence(cfg *Evidence, s *ruleState) *evidence {
 
 // add counts a matching event into ring slot slot.
 func (e *evidence) add(slot int, ev *Event) {
-	if e.cold != nil && ev.loadedNone() {
+	// An app's users post without a page (its pages come with the
+	// app): no sign of a bot.
+	if e.cold != nil && ev.loadedNone() && !appClient(ev.UserAgent) {
 		e.cold[slot]++
 		e.sumC++
 	}
-	if e.rush != nil && (ev.loadedNone() || ev.isHasty()) {
+	if e.rush != nil && (ev.loadedNone() || ev.isHasty()) && !appClient(ev.UserAgent) {
 		e.rush[slot]++
 		e.sumR++
 	}
@@ -158,7 +160,7 @@ func (e *evidence) add(slot int, ev *Event) {
 			e.clients.add(slot, ev)
 		}
 		e.agents.add(slot, ev)
-		if nativeApp(ev.UserAgent) {
+		if appClient(ev.UserAgent) {
 			e.app[slot]++
 			e.sumA++
 		}
@@ -202,6 +204,29 @@ func nativeApp(ua []byte) bool {
 		}
 	}
 	return false
+}
+
+// appClient reports whether a user agent is an app's: a native app's
+// (nativeApp), or a hybrid app's web view, whose pages come with the app
+// (Capacitor, Cordova): Android's web view says "; wv)", iOS's ends in
+// "Mobile/15E148" where Safari's goes on with "Safari/...".
+func appClient(ua []byte) bool {
+	if !bytes.HasPrefix(ua, []byte("Mozilla/")) {
+		return nativeApp(ua)
+	}
+	if bytes.Contains(ua, []byte("; wv)")) {
+		return true
+	}
+	tok := ua[bytes.LastIndexByte(ua, ' ')+1:]
+	if !bytes.HasPrefix(tok, []byte("Mobile/")) || len(tok) == len("Mobile/") {
+		return false
+	}
+	for _, c := range tok[len("Mobile/"):] {
+		if !('0' <= c && c <= '9' || 'A' <= c && c <= 'Z') {
+			return false
+		}
+	}
+	return true
 }
 
 // addOf counts ev, which passed ShareOf, into bucket n, when the window

@@ -96,10 +96,11 @@ var builtinFields = map[string]Field{
 	"program_client": {get: (*Event).programClient, state: true},
 	// native_app is "true" when the user agent is a native app's HTTP
 	// stack (okhttp, CFNetwork, Dalvik, Dart, Alamofire, an app naming the
-	// phone): its users log in without loading a page. The same test as
-	// clients_per_agent's.
+	// phone) or a hybrid app's web view (Android's "; wv)", iOS's
+	// "Mobile/..." without Safari, whose pages come with the app): its
+	// users log in without loading a page. The same test as the evidence's.
 	"native_app": {get: func(e *Event) []byte {
-		if nativeApp(e.UserAgent) {
+		if appClient(e.UserAgent) {
 			return trueText
 		}
 		return falseText
