@@ -12,9 +12,11 @@ import (
 	_ "embed"
 	"fmt"
 	"io"
+	"maps"
 	"math"
 	"os"
 	"slices"
+	"strings"
 	"time"
 
 	"go.yaml.in/yaml/v3"
@@ -99,8 +101,29 @@ func (c *Config) GroupOptions(site string) alerts.GroupOptions {
 	for i, r := range c.Rules {
 		order[r.Name] = i
 	}
+	groups := maps.Clone(c.Incidents.Groups)
+	for _, r := range c.Rules {
+		label, ok := DefaultGroups[r.Name]
+		origin := c.RuleOrigins[r.Name] // "defaults", or the embedded file's line in Default's config
+		if _, given := groups[r.Name]; ok && !given && (origin == "defaults" || strings.HasPrefix(origin, DefaultFile+":")) {
+			if groups == nil {
+				groups = map[string]string{}
+			}
+			groups[r.Name] = label
+		}
+	}
 	return alerts.GroupOptions{Wait: c.Settings.GroupWait, Interval: c.Settings.GroupInterval, RemindEvery: c.Settings.RemindEvery,
-		Groups: c.Incidents.Groups, Inhibit: c.Incidents.Inhibit, Site: site, Labels: c.Settings.Labels, Order: order}
+		Groups: groups, Inhibit: c.Incidents.Inhibit, Site: site, Labels: c.Settings.Labels, Order: order}
+}
+
+// DefaultGroups are the default rules' group labels (incidents: groups:),
+// for the default rules a config keeps as they are and labels no other
+// way. The server-error rules are one incident whenever they fire
+// together, whatever their events: 5xx-sustained counts every request,
+// the others the app's, and on a site whose log is mostly static files
+// their events overlap under half, so an outage paged twice.
+var DefaultGroups = map[string]string{
+	"5xx-surge": "server-errors", "5xx-partial": "server-errors", "5xx-sustained": "server-errors", "path-5xx": "server-errors",
 }
 
 // Source is one log to read: a path (or glob) and its format.

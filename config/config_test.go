@@ -195,7 +195,8 @@ incidents:
 	}
 	g := c.GroupOptions("host")
 	want := alerts.GroupOptions{Wait: 20 * time.Second, Interval: 5 * time.Minute, RemindEvery: time.Hour, Site: "web-1",
-		Labels: map[string]string{"env": "prod", "region": "eu"}, Groups: map[string]string{"signup-burst": "signups", "signup-spread": "signups"},
+		Labels: map[string]string{"env": "prod", "region": "eu"}, Groups: map[string]string{"signup-burst": "signups", "signup-spread": "signups",
+			"5xx-surge": "server-errors", "5xx-partial": "server-errors", "5xx-sustained": "server-errors", "path-5xx": "server-errors"}, // the defaults' own
 		Inhibit: []alerts.Inhibition{{Source: "5xx-surge", Target: "traffic-drop"}, {Source: "5xx-surge", Target: "traffic-spike"}}}
 	if diff := cmp.Diff(want, g, cmpopts.IgnoreFields(alerts.GroupOptions{}, "Overlap", "Order")); diff != "" {
 		t.Errorf("GroupOptions (-want +got):\n%s", diff)
@@ -3017,6 +3018,52 @@ func TestDefault_appReleaseRelogin(t *testing.T) {
 				t.Errorf("%s: %s critical at +%v: %s", agents[0][:8], a.Rule, a.Time.Sub(start.Add(release)), a.Evidence)
 			}
 		}
+	}
+}
+
+// TestDefault_serverErrorsOneIncident: the default server-error rules are
+// one incident when they fire together (DefaultGroups): 5xx-surge, then
+// 5xx-sustained 38 s later on a site whose log is mostly static files
+// (their events overlap under half, the measure that groups other rules)
+// page once. A config's own label for one of them wins, and a rule it
+// replaces gets none; a login failure burst at the same time is another
+// incident.
+func TestDefault_serverErrorsOneIncident(t *testing.T) {
+	at := time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC)
+	fire := func(g *alerts.Grouper, rule string, after time.Duration) {
+		g.Add(alert.Alert{Rule: rule, State: alert.Firing, Severity: alert.Critical, Time: at.Add(after), Since: at.Add(after)})
+	}
+	rulesOf := func(g *alerts.Grouper) [][]string {
+		var out [][]string
+		for _, inc := range g.Open() {
+			var rules []string
+			for _, m := range inc.Members {
+				rules = append(rules, m.Alert.Rule)
+			}
+			out = append(out, rules)
+		}
+		return out
+	}
+	g := alerts.NewGrouper(Default().GroupOptions("example.org"))
+	fire(g, "5xx-surge", 0)
+	fire(g, "5xx-sustained", 38*time.Second)
+	fire(g, "path-5xx", 40*time.Second)
+	fire(g, "login-failure-burst", 41*time.Second)
+	if got := rulesOf(g); len(got) != 2 || len(got[0]) != 3 || len(got[1]) != 1 {
+		t.Errorf("defaults: incidents %v, want [5xx-surge 5xx-sustained path-5xx] and [login-failure-burst]", got)
+	}
+	c, err := Parse("x.yaml", []byte(`rules:
+  - name: 5xx-sustained
+    detector: {type: ratio, of: {status: 500-599}, window: 5m, threshold: 20%, min_events: 300}
+`), noEnv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g = alerts.NewGrouper(c.GroupOptions("example.org"))
+	fire(g, "5xx-surge", 0)
+	fire(g, "5xx-sustained", 38*time.Second)
+	if got := rulesOf(g); len(got) != 2 {
+		t.Errorf("5xx-sustained replaced: incidents %v, want two (a config's own rule has no default label)", got)
 	}
 }
 

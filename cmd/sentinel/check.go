@@ -82,7 +82,7 @@ when a rule's alerts reach no notifier.`,
 				fmt.Fprintf(out, "  silence  %-13s until %s\n", s.Rule, s.Until.Format(time.RFC3339))
 			}
 			labels := map[string][]string{}
-			for r, l := range cfg.Incidents.Groups {
+			for r, l := range cfg.GroupOptions("").Groups { // the default rules' labels too
 				labels[l] = append(labels[l], r)
 			}
 			for _, l := range slices.Sorted(maps.Keys(labels)) {
