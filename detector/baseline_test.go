@@ -267,3 +267,28 @@ func replayCut(t *testing.T, r Rule, events []ev, cut, tick time.Duration) (fire
 	eng.Flush()
 	return fired, resolved
 }
+
+// TestBaseline_downFiringForHours: a drop rule firing through hours of a
+// quiet night learns the threshold (a tenth of its normal) at every
+// boundary, as any firing rule does, and its normal falls under its floor.
+// It resolves then (too little traffic to miss), and learns the day's
+// traffic again: held instead, it learned nothing more and fired for
+// good, still firing at 38 req/s the next morning (a probe's log).
+func TestBaseline_downFiringForHours(t *testing.T) {
+	r := Rule{Name: "drop", Type: Rate, Window: 5 * time.Minute, Severity: alert.Critical,
+		Baseline: &Baseline{Down: true, Factor: 10, Floor: 1, Warmup: time.Hour, HalfLife: time.Hour}}
+	day := func(from, d time.Duration) []ev { return burst(from, d, int(d/time.Second)*5, "198.51.100.%d") }
+	events := day(0, 2*time.Hour)
+	for k := range 12 { // the evening and night: halving every 30 minutes, to 0.05/s
+		from := 2*time.Hour + time.Duration(k)*30*time.Minute
+		events = append(events, burst(from, 30*time.Minute, max(90, 9000>>(k+1)), "198.51.100.7")...)
+	}
+	events = append(events, day(8*time.Hour, 2*time.Hour)...)
+	got, _, _ := replay(t, r, events, Options{})
+	if len(got) == 0 || got[0].State != alert.Firing || got[0].At < 2*time.Hour || got[0].At > 6*time.Hour {
+		t.Fatalf("transitions %v, want it firing in the night (the test shows nothing otherwise)", got)
+	}
+	if last := got[len(got)-1]; last.State != alert.Resolved || last.At > 9*time.Hour {
+		t.Errorf("transitions %v: want it resolved by the morning (held, it fired for good)", got)
+	}
+}
