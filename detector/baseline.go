@@ -11,7 +11,10 @@ import (
 // value at each of its bucket boundaries. It works over any kind's value
 // (a rate, a distinct count).
 type learned struct {
-	cfg    *Baseline
+	cfg *Baseline
+	// recent, for a drop rule, is its own values of the last minutes
+	// (the gate beside the normal's floor; see threshold).
+	recent *recentValues
 	window time.Duration // the rule's window: values before it has filled are partial
 	// poisson: the value is a rate of events, whose counting noise
 	// (Poisson) bounds the spread from below over the window; else a count,
@@ -78,6 +81,9 @@ func newLearned(b *Baseline, window, tick time.Duration, poisson, partial bool) 
 		alpha: 1 - math.Exp2(-float64(tick)/float64(b.HalfLife))}
 	if b.RecurringDaily {
 		l.daily = &dailyPeaks{}
+	}
+	if b.Down {
+		l.recent = &recentValues{}
 	}
 	return l
 }
@@ -147,6 +153,15 @@ func (l *learned) threshold(at, start time.Time) (th float64, ready bool, why st
 	}
 	if b.Down && l.mean < b.Floor {
 		return th, false, fmt.Sprintf("baseline %.3g under the floor %.3g: too little traffic to miss", l.mean, b.Floor)
+	}
+	// The minutes before the window (which a stop empties) at the floor
+	// too: a normal learned at an hour's half-life lags a steep evening.
+	if r := l.recent; r != nil {
+		lag := l.window.Truncate(time.Minute) + time.Minute
+		if m, ok := r.gate(at, lag); ok && m < b.Floor {
+			return th, false, fmt.Sprintf("the rate %.3g from %v to %v before, under the floor %.3g: too little traffic to miss",
+				m, lag+9*time.Minute, lag, b.Floor)
+		}
 	}
 	return th, true, ""
 }
@@ -273,6 +288,9 @@ func (l *learned) learn(v float64, st state, at, start time.Time) {
 		l.daily.note(v, at)
 	}
 	active := st != stateInactive
+	if l.recent != nil && !active {
+		l.recent.note(v, at)
+	}
 	switch {
 	case l.traffic == nil:
 	case !active:

@@ -268,27 +268,57 @@ func replayCut(t *testing.T, r Rule, events []ev, cut, tick time.Duration) (fire
 	return fired, resolved
 }
 
-// TestBaseline_downFiringForHours: a drop rule firing through hours of a
-// quiet night learns the threshold (a tenth of its normal) at every
-// boundary, as any firing rule does, and its normal falls under its floor.
-// It resolves then (too little traffic to miss), and learns the day's
-// traffic again: held instead, it learned nothing more and fired for
-// good, still firing at 38 req/s the next morning (a probe's log).
+// TestBaseline_downFiringForHours: a drop rule firing for hours (its
+// traffic down to 0.1/s) learns the threshold (a tenth of its normal) at
+// every boundary, as any firing rule does, and its normal falls under its
+// floor. It resolves then (too little traffic to miss), and learns the
+// day's traffic again: held instead, it learned nothing more and fired for
+// good (a probe's log: firing at 38 req/s the next evening).
 func TestBaseline_downFiringForHours(t *testing.T) {
 	r := Rule{Name: "drop", Type: Rate, Window: 5 * time.Minute, Severity: alert.Critical,
 		Baseline: &Baseline{Down: true, Factor: 10, Floor: 1, Warmup: time.Hour, HalfLife: time.Hour}}
 	day := func(from, d time.Duration) []ev { return burst(from, d, int(d/time.Second)*5, "198.51.100.%d") }
-	events := day(0, 2*time.Hour)
-	for k := range 12 { // the evening and night: halving every 30 minutes, to 0.05/s
-		from := 2*time.Hour + time.Duration(k)*30*time.Minute
-		events = append(events, burst(from, 30*time.Minute, max(90, 9000>>(k+1)), "198.51.100.7")...)
-	}
-	events = append(events, day(8*time.Hour, 2*time.Hour)...)
+	// The day, then 6 hours at 0.1/s (a collapse: it fires), then the day.
+	events := concat(day(0, 2*time.Hour), burst(2*time.Hour, 6*time.Hour, int(6*time.Hour/time.Second)/10, "198.51.100.7"),
+		day(8*time.Hour, 2*time.Hour))
 	got, _, _ := replay(t, r, events, Options{})
-	if len(got) == 0 || got[0].State != alert.Firing || got[0].At < 2*time.Hour || got[0].At > 6*time.Hour {
-		t.Fatalf("transitions %v, want it firing in the night (the test shows nothing otherwise)", got)
+	if len(got) == 0 || got[0].State != alert.Firing || got[0].At < 2*time.Hour || got[0].At > 2*time.Hour+10*time.Minute {
+		t.Fatalf("transitions %v, want it firing within minutes of the collapse (the test shows nothing otherwise)", got)
 	}
 	if last := got[len(got)-1]; last.State != alert.Resolved || last.At > 9*time.Hour {
 		t.Errorf("transitions %v: want it resolved by the morning (held, it fired for good)", got)
+	}
+}
+
+// TestBaseline_downRecentGate: a drop rule (log-stops') decides only
+// where the minutes before its window ran at its floor too. After a steep
+// fall from 3 to 0.4 requests a second, in visits of 8 requests with a
+// lull of 50 s every 10 minutes from the 20th, its normal (an hour's
+// half-life) stays over 1/s for two hours, and each lull paged a stopped
+// log (11 times); the last minutes' rate (0.4/s) says there is too little
+// traffic to miss. (In the first 10 minutes after the fall, the minutes
+// before it still count: a lull then is paged.) A site
+// at 1.2/s whose log stops still fires within a minute.
+func TestBaseline_downRecentGate(t *testing.T) {
+	r := Rule{Name: "stops", Type: Rate, Window: 30 * time.Second, For: 15 * time.Second, Severity: alert.Critical,
+		Baseline: &Baseline{Down: true, Factor: 60, Floor: 1, Warmup: time.Hour, WarmupFactor: 60, HalfLife: time.Hour}}
+	visits := func(from, d, every time.Duration, size int, lulls bool) []ev {
+		var out []ev
+		for at := from; at < from+d; at += every {
+			if lulls && at-from > 10*time.Minute && (at-from)%(10*time.Minute) < 50*time.Second {
+				continue // the lull, from the evening's 20th minute
+			}
+			out = append(out, burst(at, time.Second, size, "198.51.100.%d")...)
+		}
+		return out
+	}
+	evening := concat(visits(0, 3*time.Hour, 2*time.Second, 6, false), visits(3*time.Hour, 2*time.Hour, 20*time.Second, 8, true))
+	if got, _, _ := replay(t, r, evening, Options{}); len(got) != 0 {
+		t.Errorf("a steep evening: %v, want nothing", got)
+	}
+	stop := visits(0, 3*time.Hour, 5*time.Second, 6, false) // 1.2/s, then nothing
+	stop = append(stop, ev{at: 3*time.Hour + 5*time.Minute, ip: "198.51.100.1"})
+	if got, _, _ := replay(t, r, stop, Options{}); len(got) == 0 || got[0].State != alert.Firing || got[0].At > 3*time.Hour+time.Minute {
+		t.Errorf("a 1.2/s log stopping at 3h: %v, want it firing within a minute", got)
 	}
 }
