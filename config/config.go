@@ -16,7 +16,6 @@ import (
 	"math"
 	"os"
 	"slices"
-	"strings"
 	"time"
 
 	"go.yaml.in/yaml/v3"
@@ -32,7 +31,9 @@ import (
 type Config struct {
 	// File is the path the config came from ("(defaults)" for the
 	// embedded rules).
-	File     string
+	File string
+	// embedded: the config is the embedded defaults themselves (Default).
+	embedded bool
 	Settings Settings
 	Sources  []Source
 	Rules    []detector.Rule
@@ -104,8 +105,7 @@ func (c *Config) GroupOptions(site string) alerts.GroupOptions {
 	groups := maps.Clone(c.Incidents.Groups)
 	for _, r := range c.Rules {
 		label, ok := DefaultGroups[r.Name]
-		origin := c.RuleOrigins[r.Name] // "defaults", or the embedded file's line in Default's config
-		if _, given := groups[r.Name]; ok && !given && (origin == "defaults" || strings.HasPrefix(origin, DefaultFile+":")) {
+		if _, given := groups[r.Name]; ok && !given && (c.embedded || c.RuleOrigins[r.Name] == "defaults") {
 			if groups == nil {
 				groups = map[string]string{}
 			}
@@ -151,6 +151,7 @@ func Default() *Config {
 	if err != nil {
 		panic(fmt.Sprintf("embedded defaults are invalid: %v", err)) // a bug, caught by tests
 	}
+	c.embedded = true
 	return c
 }
 

@@ -13,8 +13,11 @@ import (
 type learned struct {
 	cfg *Baseline
 	// recent, for a drop rule, is its own values of the last minutes
-	// (the gate beside the normal's floor; see threshold).
+	// (the gate beside the normal's floor; see threshold), which does not
+	// hold while the rule fires (firing, set by the rule before each
+	// threshold).
 	recent *recentValues
+	firing bool
 	window time.Duration // the rule's window: values before it has filled are partial
 	// poisson: the value is a rate of events, whose counting noise
 	// (Poisson) bounds the spread from below over the window; else a count,
@@ -83,7 +86,7 @@ func newLearned(b *Baseline, window, tick time.Duration, poisson, partial bool) 
 		l.daily = &dailyPeaks{}
 	}
 	if b.Down {
-		l.recent = &recentValues{}
+		l.recent = newRecentValues(window)
 	}
 	return l
 }
@@ -155,10 +158,12 @@ func (l *learned) threshold(at, start time.Time) (th float64, ready bool, why st
 		return th, false, fmt.Sprintf("baseline %.3g under the floor %.3g: too little traffic to miss", l.mean, b.Floor)
 	}
 	// The minutes before the window (which a stop empties) at the floor
-	// too: a normal learned at an hour's half-life lags a steep evening.
-	if r := l.recent; r != nil {
+	// too, where the normal lags them (under 60% of it): a normal learned
+	// at an hour's half-life lags a steep evening. Not while the rule
+	// fires: a dead log's minutes would end its alert.
+	if r := l.recent; r != nil && !l.firing {
 		lag := l.window.Truncate(time.Minute) + time.Minute
-		if m, ok := r.gate(at, lag); ok && m < b.Floor {
+		if m, ok := r.gate(at, lag); ok && m < b.Floor && m < recentLag*l.mean {
 			return th, false, fmt.Sprintf("the rate %.3g from %v to %v before, under the floor %.3g: too little traffic to miss",
 				m, lag+9*time.Minute, lag, b.Floor)
 		}

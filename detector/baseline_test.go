@@ -322,3 +322,28 @@ func TestBaseline_downRecentGate(t *testing.T) {
 		t.Errorf("a 1.2/s log stopping at 3h: %v, want it firing within a minute", got)
 	}
 }
+
+// TestBaseline_downRecentGateFiring: the gate does not hold while the
+// rule fires. A 2/s site falling to 0.95/s whose log then stops, the
+// wall clock ticking through the silence (live): the rule fires and
+// stays firing, where the gate, moving on to the emptying minutes, ended
+// the alert of a dead log (a review's find).
+func TestBaseline_downRecentGateFiring(t *testing.T) {
+	r := Rule{Name: "stops", Type: Rate, Window: 30 * time.Second, For: 15 * time.Second, Severity: alert.Critical,
+		Baseline: &Baseline{Down: true, Factor: 60, Floor: 1, Warmup: time.Hour, WarmupFactor: 60, HalfLife: time.Hour}}
+	var got []transition
+	eng, err := NewEngine([]Rule{r}, Options{Emit: func(a alert.Alert) { got = append(got, transition{a.State, a.Time.Sub(t0), a.Value}) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	events := concat(burst(0, 3*time.Hour, int(3*time.Hour/time.Second)*2, "198.51.100.%d"),
+		burst(3*time.Hour, 7*time.Minute, int(7*time.Minute/time.Second)*95/100, "198.51.100.%d"))
+	runEvents(t, eng, events)
+	stop := 3*time.Hour + 7*time.Minute
+	for at := stop; at < stop+15*time.Minute; at += time.Second {
+		eng.Advance(t0.Add(at))
+	}
+	if len(got) != 1 || got[0].State != alert.Firing || got[0].At > stop+time.Minute {
+		t.Errorf("a dead log: %v, want it firing within a minute and firing still 15 minutes on", got)
+	}
+}

@@ -48,10 +48,22 @@ type Event struct {
 	hastyIs      bool        // the event came within pauseMin of its visit's first page
 	programDone  bool        // programIs is known
 	programIs    bool        // the event is a program's (programs.observe), once programDone
+	appDone      bool        // appIs is known
+	appIs        bool        // the user agent is an app's (appClient), once appDone
 	agents       agentHashes // kept from event to event
 	netText      [64]byte
 	bytesText    [24]byte
 	durationText [32]byte
+}
+
+// isApp reports whether the event's user agent is an app's (appClient),
+// tested once per event: the native_app field of several rules and their
+// evidence ask it.
+func (e *Event) isApp() bool {
+	if !e.appDone {
+		e.appIs, e.appDone = appClient(e.UserAgent), true
+	}
+	return e.appIs
 }
 
 // reset points e at ev and forgets what was derived from the last event.
@@ -59,6 +71,7 @@ func (e *Event) reset(ev *parsers.Event, ns int64) {
 	e.Event, e.ns, e.net, e.netDone, e.addrDone = ev, ns, nil, false, false
 	e.seq++
 	e.ipHashed, e.netHashed, e.ipDistinctOK, e.uaDistinctOK, e.warmDone, e.routeDone, e.hastyDone = false, false, false, false, false, false, false
+	e.appDone = false
 	e.programDone = false
 	clear(e.memo)
 }

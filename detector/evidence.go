@@ -147,11 +147,11 @@ func newEvidence(cfg *Evidence, s *ruleState) *evidence {
 func (e *evidence) add(slot int, ev *Event) {
 	// An app's users post without a page (its pages come with the
 	// app): no sign of a bot.
-	if e.cold != nil && ev.loadedNone() && !appClient(ev.UserAgent) {
+	if e.cold != nil && ev.loadedNone() && !ev.isApp() {
 		e.cold[slot]++
 		e.sumC++
 	}
-	if e.rush != nil && (ev.loadedNone() || ev.isHasty()) && !appClient(ev.UserAgent) {
+	if e.rush != nil && (ev.loadedNone() || ev.isHasty()) && !ev.isApp() {
 		e.rush[slot]++
 		e.sumR++
 	}
@@ -160,7 +160,7 @@ func (e *evidence) add(slot int, ev *Event) {
 			e.clients.add(slot, ev)
 		}
 		e.agents.add(slot, ev)
-		if appClient(ev.UserAgent) {
+		if ev.isApp() {
 			e.app[slot]++
 			e.sumA++
 		}
@@ -214,7 +214,9 @@ func appClient(ua []byte) bool {
 	if !bytes.HasPrefix(ua, []byte("Mozilla/")) {
 		return nativeApp(ua)
 	}
-	if bytes.Contains(ua, []byte("; wv)")) {
+	// Android's web view says so at the end of its platform, the first
+	// parenthesis: "(Linux; Android 14; SM-S911B Build/UP1A...; wv)".
+	if i := bytes.IndexByte(ua, ')'); i >= 4 && string(ua[i-4:i]) == "; wv" {
 		return true
 	}
 	tok := ua[bytes.LastIndexByte(ua, ' ')+1:]

@@ -96,11 +96,12 @@ var builtinFields = map[string]Field{
 	"program_client": {get: (*Event).programClient, state: true},
 	// native_app is "true" when the user agent is a native app's HTTP
 	// stack (okhttp, CFNetwork, Dalvik, Dart, Alamofire, an app naming the
-	// phone) or a hybrid app's web view (Android's "; wv)", iOS's
-	// "Mobile/..." without Safari, whose pages come with the app): its
-	// users log in without loading a page. The same test as the evidence's.
+	// phone): its users log in without loading a page. Not a web view's:
+	// Android's in-app browsers (Facebook's, Gmail's) send "; wv)" too, and
+	// their users load pages; the evidence leaves web views out of its cold
+	// and hasty signs (appClient), the drip rules out of their counts.
 	"native_app": {get: func(e *Event) []byte {
-		if appClient(e.UserAgent) {
+		if nativeApp(e.UserAgent) {
 			return trueText
 		}
 		return falseText

@@ -5,9 +5,11 @@ import (
 	"time"
 )
 
-// recentMinutes is how many minutes of a drop rule's own values it keeps
-// for its gate (see [recentValues]).
-const recentMinutes = 16
+// recentLag is how far under its normal the minutes before a drop rule's
+// window must be for the gate to hold (see [learned.threshold]): where
+// they are the normal's own, a site just over the floor, the gate's
+// 9-minute mean is noisier than the normal, and would miss its stops.
+const recentLag = 0.6
 
 // recentValues keeps a drop rule's values of the last minutes, a mean a
 // minute, noted while the rule is inactive. A drop rule decides only where
@@ -20,9 +22,16 @@ type recentValues struct {
 	cur      int64 // the minute being summed, Unix minutes
 	sum      float64
 	n        int
-	means    [recentMinutes]float64
-	minuteOf [recentMinutes]int64 // the minute each slot's mean is of
-	have     [recentMinutes]bool
+	means    []float64
+	minuteOf []int64 // the minute each slot's mean is of
+	have     []bool
+}
+
+// newRecentValues keeps the minutes a rule with this window asks for:
+// the window and one more, then 9, and one being summed.
+func newRecentValues(window time.Duration) *recentValues {
+	n := int(window/time.Minute) + 12
+	return &recentValues{means: make([]float64, n), minuteOf: make([]int64, n), have: make([]bool, n)}
 }
 
 // note adds a boundary's value at at.
@@ -41,7 +50,7 @@ func (r *recentValues) close() {
 	if r.n == 0 {
 		return
 	}
-	i := int(mod(r.cur, recentMinutes))
+	i := int(mod(r.cur, int64(len(r.means))))
 	r.means[i], r.minuteOf[i], r.have[i] = r.sum/float64(r.n), r.cur, true
 }
 
@@ -53,7 +62,7 @@ func (r *recentValues) gate(at time.Time, lag time.Duration) (float64, bool) {
 	to := at.Add(-lag).Unix() / 60
 	sum, n := 0.0, 0
 	for m := to - 9; m < to; m++ {
-		if i := int(mod(m, recentMinutes)); r.have[i] && r.minuteOf[i] == m {
+		if i := int(mod(m, int64(len(r.means)))); r.have[i] && r.minuteOf[i] == m {
 			sum += r.means[i]
 			n++
 		}

@@ -397,16 +397,18 @@ func (s *ruleState) evaluate(at time.Time) (alert.Alert, bool) {
 	default: // firing
 		clear := s.clearLevel(th, down)
 		switch {
-		case !ready && s.w.total > 0 && (down || v > 0) && !(down && s.base != nil && s.base.mean < s.rule.Baseline.Floor):
+		case !ready && s.w.total > 0 && (down || v > 0) &&
+			!(down && s.base != nil && s.base.mean < s.rule.Baseline.Floor && at.Sub(s.since) >= s.rule.Baseline.HalfLife):
 			// Too few events to say the trouble is over (a ratio's
 			// min_events): hold. A share of 0 says it though: the few
 			// requests of a quiet site's minute after a deploy all
 			// succeeded, and the 502s have left the window. A drop
 			// rule whose normal fell under its floor while it fired (a
 			// firing rule learns the threshold, a tenth of the normal,
-			// for hours of a quiet night) resolves: it has too little
-			// traffic to miss, and held, it would learn nothing more
-			// and fire for good, whatever the traffic did.
+			// for hours of a quiet night) resolves, once it has fired
+			// for the half-life: it has too little traffic to miss, and
+			// held, it would learn nothing more and fire for good,
+			// whatever the traffic did.
 			why = "firing: " + why + ", holding"
 		case ready && crosses(v, clear, down, false):
 			s.note(v, down)
@@ -490,6 +492,7 @@ func (s *ruleState) threshold(at time.Time) (th float64, ready bool, why string)
 	if s.base == nil {
 		return s.rule.Threshold, true, ""
 	}
+	s.base.firing = s.state == stateFiring
 	th, ready, why = s.base.threshold(at, s.start)
 	if ready {
 		// What came at this time of day the day before, as high, is the
