@@ -3536,3 +3536,111 @@ func TestDefault_loginFailureCold(t *testing.T) {
 		})
 	}
 }
+
+// TestDefault_slowSite504: a slow site whose app answers 504 to 4% of its
+// requests all day, at random, and whose backend stalls for 8 s every
+// two hours or so (every request then 504), at 7 to 24 app requests a
+// minute: 36 hours raise no server-error alert. The same rules without
+// chance page for it (5xx-surge on 3 of a quiet minute's 6 failing,
+// path-5xx on 3 of an endpoint's 5). An outage fires
+// 5xx-surge critical within a minute, by night and by day, on this site;
+// on a site failing 0.3% of its requests, as soon as without chance.
+func TestDefault_slowSite504(t *testing.T) {
+	c := Default()
+	start := time.Date(2026, 11, 30, 0, 0, 0, 0, time.UTC)
+	serverErrors := []string{"5xx-surge", "5xx-partial", "5xx-sustained", "path-5xx"}
+	withoutChance := slices.Clone(c.Rules)
+	for i := range withoutChance {
+		withoutChance[i].Chance = 0
+	}
+	paths := []string{"/", "/search", "/products/481", "/products/77", "/cart", "/blog/slow-sites"}
+	// run sends the site's traffic for length, its requests failing at
+	// share errRate, stalls included when stalls is set, and all of them
+	// from outage on (if above 0) for 5 minutes; it returns the
+	// server-error alerts fired.
+	run := func(rules []detector.Rule, length time.Duration, errRate float64, stalls bool, outage time.Duration) []alert.Alert {
+		var firing []alert.Alert
+		e := firingEngine(t, c, rules, &firing)
+		send := sender(e, start)
+		rng := rand.New(rand.NewPCG(7, 55))
+		var stallUntil time.Duration
+		for at := time.Duration(0); at < length; at += time.Second {
+			hour := at / time.Hour % 24
+			rate := 0.4 // app requests a second by day, 0.11 by night
+			if hour < 8 || hour >= 22 {
+				rate = 0.11
+			}
+			if stalls && rng.Float64() < 1.0/7200 {
+				stallUntil = at + 8*time.Second
+			}
+			for range poisson(rng, rate) {
+				status := 200
+				if rng.Float64() < errRate || at < stallUntil || outage > 0 && at >= outage && at < outage+5*time.Minute {
+					status = 504
+				}
+				addr := fmt.Sprintf("203.0.113.%d", rng.IntN(200)+1)
+				send(at, "GET", paths[rng.IntN(len(paths))], status, addr)
+				if rng.IntN(3) == 0 {
+					send(at, "GET", "/assets/app.css", 200, addr)
+				}
+			}
+		}
+		e.Flush()
+		var out []alert.Alert
+		for _, a := range firing {
+			if slices.Contains(serverErrors, a.Rule) {
+				out = append(out, a)
+			}
+		}
+		return out
+	}
+	if got := run(c.Rules, 36*time.Hour, 0.04, true, 0); len(got) > 0 {
+		for _, a := range got {
+			t.Logf("%s +%v %v %d/%d %v", a.Rule, a.Time.Sub(start), a.Value, a.Hits, a.Count, a.Keys)
+		}
+		t.Errorf("a slow site's ordinary 504s: %s fired at +%v (%d alerts)", got[0].Rule, got[0].Time.Sub(start), len(got))
+	}
+	if got := run(withoutChance, 36*time.Hour, 0.04, true, 0); !slices.ContainsFunc(got, func(a alert.Alert) bool { return a.Rule == "5xx-surge" }) ||
+		!slices.ContainsFunc(got, func(a alert.Alert) bool { return a.Rule == "path-5xx" }) {
+		t.Errorf("without chance: %d alerts, want 5xx-surge and path-5xx paging the slow site's quiet minutes (the test would prove nothing)", len(got))
+	} else {
+		for _, a := range got {
+			t.Logf("without chance: %s at +%v, %d of %d %v", a.Rule, a.Time.Sub(start), a.Hits, a.Count, a.Keys)
+		}
+	}
+	outages := []struct {
+		at, within time.Duration
+	}{
+		{30*time.Hour + 17*time.Second, time.Minute}, // 06:00 on the second day: 0.11 app requests a second
+		{34*time.Hour + 17*time.Second, time.Minute}, // 10:00: 0.4
+	}
+	for _, o := range outages {
+		first := func(as []alert.Alert) (time.Duration, alert.Severity) {
+			for _, a := range as {
+				if a.Rule == "5xx-surge" && !a.Time.Before(start.Add(o.at)) {
+					return a.Time.Sub(start.Add(o.at)), a.Severity
+				}
+			}
+			return -1, ""
+		}
+		for _, errRate := range []float64{0.04, 0.003} {
+			with := run(c.Rules, o.at+10*time.Minute, errRate, false, o.at)
+			if len(with) > 0 && with[0].Time.Before(start.Add(o.at)) {
+				t.Errorf("%g failing: %s fired at +%v, before the outage", errRate, with[0].Rule, with[0].Time.Sub(start))
+			}
+			after, sev := first(with)
+			if after < 0 || after > o.within || sev != alert.Critical {
+				t.Errorf("%g failing, an outage at +%v: 5xx-surge at +%v (%s), want critical within %v", errRate, o.at, after, sev, o.within)
+			}
+			before, _ := first(run(withoutChance, o.at+10*time.Minute, errRate, false, o.at))
+			t.Logf("%g failing, an outage at +%v: 5xx-surge at +%v, without chance +%v", errRate, o.at, after, before)
+			if errRate < chanceOrdinary && after != before {
+				t.Errorf("%g failing: the outage fired 5xx-surge at +%v, +%v without chance: want it as soon", errRate, after, before)
+			}
+		}
+	}
+}
+
+// chanceOrdinary is a share of 5xx under which the defaults' chance holds
+// nothing back at a small site's 6 requests a minute.
+const chanceOrdinary = 0.005

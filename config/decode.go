@@ -924,7 +924,7 @@ func (d *decoder) detector(n *yaml.Node, path string, r *detector.Rule, mentions
 	}
 	var thNode, blNode *yaml.Node
 	given := map[string]bool{}
-	d.mapping(n, path, []string{"type", "window", "threshold", "per_key", "field", "beyond_busiest", "of", "min_events", "min_span", "yield_to", "baseline"}, func(key string, k, v *yaml.Node) {
+	d.mapping(n, path, []string{"type", "window", "threshold", "per_key", "field", "beyond_busiest", "of", "min_events", "chance", "min_span", "yield_to", "baseline"}, func(key string, k, v *yaml.Node) {
 		p := join(path, key)
 		given[key] = true
 		switch key {
@@ -964,6 +964,8 @@ func (d *decoder) detector(n *yaml.Node, path string, r *detector.Rule, mentions
 			if m, ok := d.integer(v, p); ok {
 				r.MinEvents = uint64(m)
 			}
+		case "chance":
+			r.Chance, _ = d.float(v, p)
 		case "baseline":
 			blNode = v
 		}

@@ -287,6 +287,9 @@ type remoteKind struct {
 	s     *ruleState
 	unit_ alert.Unit
 	m     Measure
+	// normal is a ratio rule's normal share (Rule.Chance), learned from
+	// the measures; nil without Chance.
+	normal *shareNormal
 }
 
 func (k *remoteKind) unit() alert.Unit        { return k.unit_ }
@@ -299,7 +302,18 @@ func (k *remoteKind) ready() (bool, string) {
 	if k.s.rule.Type == Ratio && k.s.state != stateFiring && !k.s.down() && k.m.Hits > 0 && k.m.Recent == 0 {
 		return false, "no hit in the newest third of the window (the hits have stopped)"
 	}
+	if k.normal != nil && k.s.state != stateFiring && k.m.Count > 0 && float64(k.m.Hits)/float64(k.m.Count) >= k.s.rule.Threshold {
+		if likely, why := k.normal.likely(k.m.Hits, k.m.Count, k.s.rule.Threshold, k.s.rule.Chance); likely {
+			return false, why
+		}
+	}
 	return true, ""
+}
+
+func (k *remoteKind) learnShare(st state) {
+	if k.normal != nil {
+		learnShare(k.normal, st, k.m.Hits, k.m.Count, k.s.rule.Threshold)
+	}
 }
 
 func (k *remoteKind) fill(a *alert.Alert) {
@@ -356,6 +370,9 @@ func NewRemote(rules []Rule, opts Options) (*Remote, error) {
 		s := newRuleState(rule, &r.opts)
 		unit := s.k.unit()
 		rk := &remoteKind{s: s, unit_: unit}
+		if r, ok := s.k.(*ratio); ok {
+			rk.normal = r.normal // Chance: the fleet's window, learned as a node's
+		}
 		s.k = rk
 		if s.base != nil && rule.Baseline.FollowTraffic {
 			s.base.traffic = func() (float64, bool) { return float64(rk.m.All), true }

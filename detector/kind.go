@@ -110,6 +110,12 @@ type slotSaver interface {
 	loadSlot(slot int, bs *BucketSnapshot) error
 }
 
+// shareLearner is a kind that learns a normal share at each boundary
+// (a ratio with Chance), once the rule has evaluated it in state st.
+type shareLearner interface {
+	learnShare(st state)
+}
+
 // opener is a kind that keeps a ring of its own, opened with the window's.
 type opener interface {
 	opened(n int64)

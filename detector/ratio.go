@@ -34,6 +34,8 @@ type ratio struct {
 	sum  uint64   // Σ hits over the window
 
 	keyHits *window // per key: hits, with group_by; nil without
+
+	normal *shareNormal // the rule's normal share, with Chance; nil without
 }
 
 func newRatio(s *ruleState) kind {
@@ -42,6 +44,9 @@ func newRatio(s *ruleState) kind {
 		steps := int64(s.rule.Window / s.opts.Resolution)
 		hw := newWindow(steps, true, true, s.opts.KeysPerBucket, func(int) {})
 		k.keyHits = &hw
+	}
+	if s.rule.Chance > 0 {
+		k.normal = newShareNormal(s.rule.Window, time.Duration(s.w.width)*s.opts.Resolution)
 	}
 	return k
 }
@@ -121,6 +126,14 @@ func (k *ratio) worst(least float64) (float64, []alert.KeyCount) {
 		going := k.recent(key, 1) || minEvents == 1 && k.recent(key, 2) && k.lastFailed(key)
 		if share < 2*site || 2*hits < k.sum || !going || !k.alone(key, share) {
 			return
+		}
+		// A key's failures that the site's normal share gives by chance
+		// (Chance) do not start an episode: 3 of an endpoint's 5 requests
+		// in a quiet minute of a site whose 504s are 3% of all.
+		if k.normal != nil && k.s.state != stateFiring && share >= k.s.rule.Threshold {
+			if likely, _ := k.normal.likely(hits, total, k.s.rule.Threshold, k.s.rule.Chance); likely {
+				return
+			}
 		}
 		best = max(best, share)
 		if share >= least {
@@ -248,7 +261,44 @@ func (k *ratio) ready() (bool, string) {
 	if k.s.state != stateFiring && !k.s.down() && k.sum > 0 && !k.recentHit() {
 		return false, "no hit in the newest third of the window (the hits have stopped)"
 	}
+	if k.normal != nil && k.s.state != stateFiring && k.s.w.total > 0 && float64(k.sum)/float64(k.s.w.total) >= k.s.rule.Threshold {
+		if likely, why := k.normal.likely(k.sum, k.s.w.total, k.s.rule.Threshold, k.s.rule.Chance); likely {
+			return false, why
+		}
+	}
 	return true, ""
+}
+
+// learnShare folds the boundary's window into the rule's normal share
+// (Chance), once the rule has evaluated it in state st: only while it is
+// inactive and the site's share is under the threshold, so that an outage,
+// or the minutes the test held back, are not learned as the normal.
+func (k *ratio) learnShare(st state) {
+	if k.normal == nil {
+		return
+	}
+	learnShare(k.normal, st, k.sum, k.s.w.total, k.s.rule.Threshold)
+}
+
+// shareNormal returns the rule's normal share (Rule.Chance), nil without.
+func (s *ruleState) shareNormal() *shareNormal {
+	switch k := s.k.(type) {
+	case *ratio:
+		return k.normal
+	case *remoteKind:
+		return k.normal
+	}
+	return nil
+}
+
+// learnShare folds a window of events, hits of them hits, into normal,
+// for a rule evaluated in state st with threshold th (see ratio.learnShare).
+func learnShare(normal *shareNormal, st state, hits, events uint64, th float64) {
+	if st != stateInactive || events > 0 && float64(hits)/float64(events) >= th {
+		normal.learn(0, 0)
+		return
+	}
+	normal.learn(hits, events)
 }
 
 // recentHit reports whether a complete bucket in the newest third of the

@@ -180,6 +180,13 @@ type Rule struct {
 	// MinEvents is the fewest events in the window for a Ratio rule to
 	// fire: three requests at night, two of them errors, are not a surge.
 	MinEvents uint64
+	// Chance, for a Ratio rule with a threshold (not a baseline), holds
+	// back a window whose hits come by chance at least this often at the
+	// rule's own normal share of hits, learned over a day (see
+	// shareNormal): a slow site's ordinary 504s, 3 of a quiet minute's 6,
+	// are not an outage there, where they are on a site that fails one
+	// request in 300. 0: no such test.
+	Chance float64
 	// MinSpan, for a Rate rule over a long window, is the shortest stretch
 	// of time the events that make it fire must span: each bucket counts
 	// at most its share of the threshold (threshold × bucket / (MinSpan +

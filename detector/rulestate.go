@@ -430,6 +430,9 @@ func (s *ruleState) evaluate(at time.Time) (alert.Alert, bool) {
 	if s.base != nil && !s.attack.holds(s, at) {
 		s.base.learn(v, s.state, at, s.start)
 	}
+	if l, ok := s.k.(shareLearner); ok {
+		l.learnShare(s.state)
+	}
 	if s.judge != nil {
 		s.judge.learn(at)
 	}

@@ -80,6 +80,10 @@ type RuleSnapshot struct {
 	LiveThreshold *float64 `json:"live_threshold,omitempty"`
 	// KeyNormals are the learned normals of a per-key baseline's keys.
 	KeyNormals []KeyNormal `json:"key_normals,omitempty"`
+	// ShareHits and ShareEvents are the decayed sums of a ratio rule's
+	// normal share (Rule.Chance).
+	ShareHits   float64 `json:"share_hits,omitempty"`
+	ShareEvents float64 `json:"share_events,omitempty"`
 	// Distinct is the window's distinct values (a distinct rule's, or its
 	// DistinctOf): a slidinghll.Window's encoding.
 	Distinct []byte `json:"distinct,omitempty"`
@@ -213,6 +217,9 @@ func (s *ruleState) snapshot() (RuleSnapshot, error) {
 	if k, ok := s.k.(perKeyLearned); ok {
 		rs.BN, rs.KeyNormals = k.norms.ticks, k.norms.snapshot()
 	}
+	if n := s.shareNormal(); n != nil {
+		rs.ShareHits, rs.ShareEvents = n.hits, n.events
+	}
 	if s.live != nil && !math.IsInf(s.liveTh, 0) && !math.IsNaN(s.liveTh) {
 		th := s.liveTh
 		rs.LiveThreshold = &th
@@ -319,6 +326,9 @@ func (s *ruleState) restore(rs *RuleSnapshot) error {
 		if err := k.norms.restore(rs.BN, rs.KeyNormals); err != nil {
 			return err
 		}
+	}
+	if n := s.shareNormal(); n != nil && rs.ShareEvents >= 0 && rs.ShareHits >= 0 && rs.ShareHits <= rs.ShareEvents {
+		n.hits, n.events = rs.ShareHits, rs.ShareEvents
 	}
 	s.matched, s.late, s.firings, s.firedAs = rs.Matched, rs.LateEvents, rs.Firings, rs.FiredAs
 	if s.live != nil && rs.LiveThreshold != nil {

@@ -87,6 +87,15 @@ func (r *Rule) Problems(res time.Duration) []Problem {
 		bad("detector.min_events", "belongs to the ratio detector")
 	}
 	switch {
+	case r.Chance == 0:
+	case r.Type != Ratio:
+		bad("detector.chance", "belongs to the ratio detector")
+	case r.Baseline != nil:
+		bad("detector.chance", "is for a ratio with a threshold: a baseline learns its normal share already")
+	case !(r.Chance > 0 && r.Chance < 1):
+		bad("detector.chance", "must be above 0 and under 1 (e.g. 1e-5: once in 100,000 windows)")
+	}
+	switch {
 	case r.PerKey && r.Type != Rate && r.Type != Ratio:
 		bad("detector.per_key", "applies to the rate and ratio detectors only")
 	case r.PerKey && r.GroupBy == nil:

@@ -7,6 +7,7 @@ import (
 	"io"
 	"io/fs"
 	"maps"
+	"math"
 	"os"
 	"slices"
 	"strings"
@@ -305,6 +306,9 @@ func describe(r detector.Rule) string {
 			per = " per " + r.GroupBy.Name + beyond(r)
 		}
 		s = fmt.Sprintf("%s%s ≥ %s%s", r.Type, per, alert.FormatValue(r.Threshold, r.Type.Unit()), over)
+	}
+	if r.Chance > 0 {
+		s += fmt.Sprintf(", as many hits coming by chance under once in %s windows at the rule's normal share (learned over a day)", alert.Thousands(uint64(math.Round(1/r.Chance))))
 	}
 	if r.MinSpan > 0 {
 		s += ", spread over at least " + alert.FormatDuration(r.MinSpan)
