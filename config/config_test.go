@@ -2800,6 +2800,31 @@ func TestParse_yieldTo(t *testing.T) {
 	}
 }
 
+// TestParse_chance: chance is a ratio's with a threshold, a number above
+// 0 and under 1; anything else is refused at its line.
+func TestParse_chance(t *testing.T) {
+	rule := func(detector string) string {
+		return "rules:\n  - name: r\n    detector:\n" + detector
+	}
+	c, err := Parse("x.yaml", []byte(rule("      type: ratio\n      of: {status: 500-599}\n      window: 1m\n      threshold: 50%\n      chance: 1e-5\n")), noEnv)
+	if err != nil {
+		t.Fatalf("chance: 1e-5: %v", err)
+	}
+	if i := slices.IndexFunc(c.Rules, func(r detector.Rule) bool { return r.Name == "r" }); c.Rules[i].Chance != 1e-5 {
+		t.Fatalf("chance: %g, want 1e-5", c.Rules[i].Chance)
+	}
+	for _, tt := range []struct{ detector, want string }{
+		{"      type: ratio\n      of: {status: 500-599}\n      window: 1m\n      threshold: 50%\n      chance: 2\n", "x.yaml:8: rules[0].detector.chance: must be above 0 and under 1"},
+		{"      type: ratio\n      of: {status: 500-599}\n      window: 1m\n      threshold: 50%\n      chance: often\n", "x.yaml:8: rules[0].detector.chance: must be a number"},
+		{"      type: rate\n      window: 1m\n      threshold: 5/s\n      chance: 1e-5\n", "x.yaml:7: rules[0].detector.chance: belongs to the ratio detector"},
+		{"      type: ratio\n      of: {status: 500-599}\n      window: 5m\n      baseline: {sigmas: 5, floor: 30%}\n      chance: 1e-5\n", "x.yaml:8: rules[0].detector.chance: is for a ratio with a threshold"},
+	} {
+		if _, err := Parse("x.yaml", []byte(rule(tt.detector)), noEnv); err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%q: error %v, want %q", tt.detector, err, tt.want)
+		}
+	}
+}
+
 // TestDefault_drip_random: bots post at random, not evenly: cold sign-ups
 // and failed log-ins at exponential gaps, 45 s on average (80 an hour, the
 // tenth independent check's drips), on twelve draws each. Some posts
