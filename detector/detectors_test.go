@@ -2225,6 +2225,79 @@ func TestNotices_cdnLeftOut(t *testing.T) {
 	}
 }
 
+// TestNotices_cdnNetworksLeftOut: behind Cloudflare, with the edges'
+// addresses in the log (25 of them in four /24s and a /64), a per-network
+// rule leaves the edges' networks out once the proxy notice names the CDN:
+// a minute when one /24's edges carry five times their share (a purge's
+// refetches, a point of presence taking another's traffic) is no scraper.
+// The same traffic from networks of no CDN fires (the test's check on
+// itself), and so does a scraper on Cloudflare's Workers rotating through
+// a /24 of its addresses on a site not behind it.
+func TestNotices_cdnNetworksLeftOut(t *testing.T) {
+	testutil.LongOneGoroutine(t)
+	net := LookupField("client_net")
+	rule := Rule{Name: "network-flood", Type: Rate, Window: time.Minute, PerKey: true, GroupBy: &net, BeyondBusiest: ipField(),
+		Severity: alert.Warning,
+		Baseline: &Baseline{Factor: 4, Floor: 5, Warmup: 30 * time.Minute, WarmupFloor: 30, KeyShare: 0.05, HalfLife: 24 * time.Hour}}
+	run := func(addr func(i int) string) (notices []Notice, fired []alert.Alert) {
+		eng, err := NewEngine([]Rule{rule}, Options{
+			Notice: func(x Notice) { notices = append(notices, x) },
+			Emit: func(a alert.Alert) {
+				if a.State == alert.Firing {
+					fired = append(fired, a)
+				}
+			}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var e parsers.Event
+		const every = time.Second / 40
+		for i := range int(45 * time.Minute / every) {
+			a := addr(i)
+			if a == "" {
+				continue
+			}
+			e.Reset()
+			e.Kind, e.Time = parsers.KindRequest, t0.Add(time.Duration(i)*every)
+			e.ClientIP, e.UserAgent = []byte(a), fmt.Appendf(nil, "Mozilla/5.0 (browser %d)", i%9)
+			eng.Observe(&e)
+		}
+		eng.Flush()
+		return notices, fired
+	}
+	// Ordinary: 20 req/s over the 25 edges. From 40m for a minute, every
+	// other request (20/s more) comes through the first /24's six edges.
+	nets := []string{"162.158.67.%d", "172.68.53.%d", "172.71.99.%d", "104.23.160.%d", "2400:cb00:27:1024::%x"}
+	busy := func(i int) bool {
+		at := time.Duration(i) * time.Second / 40
+		return at >= 40*time.Minute && at < 41*time.Minute && i%2 == 0
+	}
+	traffic := func(nets []string) func(i int) string {
+		return func(i int) string {
+			switch {
+			case busy(i):
+				return fmt.Sprintf(nets[0], 10+i/2%6)
+			case i%2 == 0:
+				return "" // the site's 20/s are every other request
+			}
+			j := i / 2
+			return fmt.Sprintf(nets[j%len(nets)], 10+j/len(nets)%5)
+		}
+	}
+	notices, fired := run(traffic(nets))
+	if len(notices) != 1 || !strings.HasPrefix(notices[0].Text, "Cloudflare's edges sent ") || len(fired) != 0 {
+		t.Errorf("behind Cloudflare: notices %+v, firings %v; want the Cloudflare notice and none", notices, fired)
+	}
+	others := []string{"198.51.100.%d", "203.0.113.%d", "192.0.2.%d", "100.64.7.%d", "2001:db8:9:1::%x"}
+	if notices, fired := run(traffic(others)); len(fired) == 0 || fired[0].Keys[0].Key != "198.51.100.0/24" {
+		t.Errorf("the same from networks of no CDN: notices %+v, firings %v; want 198.51.100.0/24's flood (or this test shows nothing)", notices, fired)
+	}
+	workers := traffic([]string{"104.23.160.%d", "203.0.113.%d", "192.0.2.%d", "100.64.7.%d", "2001:db8:9:1::%x"})
+	if notices, fired := run(workers); len(notices) != 0 || len(fired) == 0 || fired[0].Keys[0].Key != "104.23.160.0/24" {
+		t.Errorf("a Workers scraper on a site not behind Cloudflare: notices %+v, firings %v; want 104.23.160.0/24's flood", notices, fired)
+	}
+}
+
 // TestAudit_perKeyKeysAtTheCrossing: docs/json.md, "JSON output": a
 // firing transition carries the values at the crossing, `value` of a
 // per_key rule is the busiest key's, and a top offender's count is a

@@ -147,10 +147,21 @@ func newNotices(rules []*ruleState, emit func(Notice)) *notices {
 	if w := byField["client_ip"]; w != nil {
 		n.proxy = &proxyWatch{top: NewSpaceSaving(16), rules: slices.Clone(w.rules), period: math.MinInt64, step: proxySample}
 		// A per-client rule that learns each client's normal leaves the
-		// proxy out once it is known: it is no client.
+		// proxy out once it is known: it is no client. A per-network one
+		// leaves out the CDN's networks in front (a proxy's address is
+		// its network's busiest, which network-flood leaves out already):
+		// a CDN's edges carry every visitor's requests, and a dozen of
+		// them in one /24 are no scraper rotating its addresses.
 		for _, r := range rules {
-			if k, ok := r.k.(perKeyLearned); ok && r.rule.GroupBy != nil && r.rule.GroupBy.Name == "client_ip" {
+			k, ok := r.k.(perKeyLearned)
+			if !ok || r.rule.GroupBy == nil {
+				continue
+			}
+			switch r.rule.GroupBy.Name {
+			case "client_ip":
 				k.norms.front = &n.front
+			case "client_net":
+				k.norms.front, k.norms.frontNets = &n.front, true
 			}
 		}
 	}
@@ -278,7 +289,7 @@ func (p *proxyWatch) verdict(at time.Time, n *notices) bool {
 		over, name := p.over(at), cdns[c].name
 		n.add(Notice{Time: at, Kind: "proxy", Field: "client_ip", Rules: p.rules,
 			Text: fmt.Sprintf("%s's edges sent %d%% of about %s requests in %s: %s in front, and the log has its addresses, not the visitors'? "+
-				"Rules counting per client or per address (%s) see a few dozen clients, and those that learn each client's normal now leave %s's addresses out; "+
+				"Rules counting per client or per address (%s) see a few dozen clients, and those that learn each client's or network's normal now leave %s's addresses out; "+
 				"log the visitor's address (%s)",
 				name, p.cdn[c]*100/p.events, alert.Thousands(p.events*p.step), over, name, strings.Join(p.rules, ", "), name, cdns[c].fix)})
 		return true
@@ -369,6 +380,17 @@ func (n *notices) add(x Notice) {
 type frontKeys struct {
 	key string // the proxy's address; "" for none
 	cdn *cdn   // the CDN whose edges are in front; nil for none
+}
+
+// hasNet reports whether key, a client_net value (203.0.113.0/24,
+// 2001:db8:1:2::/64), is a network of the CDN in front: every CDN network
+// is wider than a /24 or a /64, so the network's first address says.
+func (f *frontKeys) hasNet(key []byte) bool {
+	if f == nil || f.cdn == nil {
+		return false
+	}
+	i := slices.Index(key, '/')
+	return i > 0 && f.cdn.has(key[:i])
 }
 
 // has reports whether key, a client_ip value, is in front: no client.

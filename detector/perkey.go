@@ -230,8 +230,10 @@ type keyNormals struct {
 	ordinary func(key []byte) bool
 	// front, for a rule per client_ip, points at what stands in front (a
 	// proxy's address, a CDN's edges) once the engine's notices know it:
-	// no client, left out.
-	front *frontKeys
+	// no client, left out. frontNets: the rule is per client_net, and
+	// leaves out the networks of the CDN in front.
+	front     *frontKeys
+	frontNets bool
 
 	gen   uint64    // learn's calls: a key folded by the current one has it
 	order []keyMean // learn's, kept from boundary to boundary
@@ -294,8 +296,14 @@ func smallest(a []keyMean, k int) {
 	}
 }
 
-// isProxy reports whether key is in front: a proxy, a CDN's edge.
-func (n *keyNormals) isProxy(key []byte) bool { return n.front.has(key) }
+// isProxy reports whether key is in front: a proxy, a CDN's edge, or for
+// a rule per network, a network of the CDN's edges.
+func (n *keyNormals) isProxy(key []byte) bool {
+	if n.frontNets {
+		return n.front.hasNet(key)
+	}
+	return n.front.has(key)
+}
 
 // maxKeyNormals bounds the keys whose normal a rule keeps.
 const maxKeyNormals = 512
