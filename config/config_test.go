@@ -1893,6 +1893,27 @@ func TestDefault_crawlerBurst(t *testing.T) {
 	})
 }
 
+// TestDefault_githubWebhooks: a Monday's Dependabot wave, GitHub's
+// webhooks at 8 a second for 10 minutes from 20 addresses of its hook
+// senders' networks, on a site of 2 requests a second, pages nothing (the
+// benign probe of stop 54 had network-flood warn on them). The same agent
+// from addresses outside GitHub's networks is no webhook of GitHub's, and
+// fires within the minute.
+func TestDefault_githubWebhooks(t *testing.T) {
+	const hookshot = "GitHub-Hookshot/8e3d5b1"
+	var github, elsewhere []string
+	for i := range 20 {
+		github = append(github, fmt.Sprintf("140.82.115.%d", 10+i), fmt.Sprintf("192.30.252.%d", 30+i))
+		elsewhere = append(elsewhere, fmt.Sprintf("203.0.113.%d", 10+i), fmt.Sprintf("198.18.252.%d", 30+i))
+	}
+	t.Run("from GitHub's networks", func(t *testing.T) {
+		burstOnSmallSite(t, smallSiteBurst{addrs: github, agents: []string{hookshot}, rate: 8, length: 10 * time.Minute, seed: 3}, false)
+	})
+	t.Run("from elsewhere", func(t *testing.T) {
+		burstOnSmallSite(t, smallSiteBurst{addrs: elsewhere, agents: []string{hookshot}, rate: 8, length: 10 * time.Minute, seed: 3}, true)
+	})
+}
+
 // TestDefault_apiFeedFlood: an app's timeline at /api/v1/feed is no
 // feed poll. A site of 20 requests a second, two thirds of them the app
 // polling it, flooded there at 100 a second from 500 addresses fires
