@@ -2846,6 +2846,30 @@ func TestParse_chance(t *testing.T) {
 	}
 }
 
+// TestParse_lullFactor: lull_factor is a drop rule's, over the whole
+// site, above 1; anything else is refused at its line.
+func TestParse_lullFactor(t *testing.T) {
+	rule := func(baseline string) string {
+		return "rules:\n  - name: r\n    detector:\n      type: baseline\n      window: 30s\n      baseline:\n" + baseline
+	}
+	c, err := Parse("x.yaml", []byte(rule("        direction: down\n        floor: 1/s\n        lull_factor: 2.5\n")), noEnv)
+	if err != nil {
+		t.Fatalf("lull_factor: 2.5: %v", err)
+	}
+	if i := slices.IndexFunc(c.Rules, func(r detector.Rule) bool { return r.Name == "r" }); c.Rules[i].Baseline.LullFactor != 2.5 {
+		t.Fatalf("lull_factor: %g, want 2.5", c.Rules[i].Baseline.LullFactor)
+	}
+	for _, tt := range []struct{ baseline, want string }{
+		{"        direction: down\n        floor: 1/s\n        lull_factor: 1\n", "x.yaml:9: rules[0].detector.baseline.lull_factor: must be a number above 1"},
+		{"        floor: 1/s\n        lull_factor: 2\n", "x.yaml:8: rules[0].detector.baseline.lull_factor: is for rules going down"},
+		{"        direction: down\n        floor: 1/s\n        lull_factor: long\n", "x.yaml:9: rules[0].detector.baseline.lull_factor: must be a number"},
+	} {
+		if _, err := Parse("x.yaml", []byte(rule(tt.baseline)), noEnv); err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%q: error %v, want %q", tt.baseline, err, tt.want)
+		}
+	}
+}
+
 // TestDefault_drip_random: bots post at random, not evenly: cold sign-ups
 // and failed log-ins at exponential gaps, 45 s on average (80 an hour, the
 // tenth independent check's drips), on twelve draws each. Some posts
@@ -3690,3 +3714,67 @@ func TestDefault_slowSite504(t *testing.T) {
 // chanceOrdinary is a share of 5xx under which the defaults' chance holds
 // nothing back at a small site's 6 requests a minute.
 const chanceOrdinary = 0.005
+
+// TestDefault_logStopsLulls: a site whose requests come in visits (a page
+// and 9 assets within 2 s), a visit every 9 s on average by day, falling
+// steeply at 22:00 to one every 20 s; no bots. Its lulls between visits
+// pass 45 s now and then. From 08:00 to 02:00 log-stops pages nothing with
+// lull_factor, where the rule without it pages the lulls (26 times); the
+// log stopping at 21:00:07 still fires, within 3 minutes: its lulls of the
+// minutes before reached 50 s, and it waits for 2.5 times that.
+func TestDefault_logStopsLulls(t *testing.T) {
+	c := Default()
+	i := slices.IndexFunc(c.Rules, func(r detector.Rule) bool { return r.Name == "log-stops" })
+	with := c.Rules[i]
+	if with.Baseline.LullFactor == 0 {
+		t.Fatal("log-stops has no lull_factor")
+	}
+	without := with
+	b := *with.Baseline
+	b.LullFactor = 0
+	without.Baseline = &b
+	start := time.Date(2026, 12, 1, 8, 0, 0, 0, time.UTC)
+	end, stop := 18*time.Hour, 13*time.Hour+7*time.Second
+	run := func(rule detector.Rule, stop time.Duration) []alert.Alert {
+		var firing []alert.Alert
+		e := firingEngine(t, c, []detector.Rule{rule}, &firing)
+		send := sender(e, start)
+		rng := rand.New(rand.NewPCG(12, 7))
+		for at := time.Duration(0); at < stop; at += time.Second {
+			mean := 9.0 // seconds between visits
+			if h := at / time.Hour; h >= 14 {
+				mean = 9 + 11*min(float64(at-14*time.Hour)/float64(20*time.Minute), 1) // 22:00: a steep fall
+			}
+			if rng.Float64() < 1/mean {
+				addr := fmt.Sprintf("198.51.%d.%d", rng.IntN(50), rng.IntN(250)+1)
+				send(at, "GET", fmt.Sprintf("/posts/%d", rng.IntN(400)), 200, addr)
+				for j := range 9 {
+					send(at+time.Duration(j)*200*time.Millisecond, "GET", fmt.Sprintf("/assets/%d.js", j), 200, addr)
+				}
+			}
+		}
+		e.Advance(start.Add(stop + 5*time.Minute))
+		e.Flush()
+		return firing
+	}
+	lulls := func(as []alert.Alert) (out []string) {
+		for _, a := range as {
+			out = append(out, fmt.Sprintf("+%v", a.Time.Sub(start)))
+		}
+		return out
+	}
+	if got := run(without, end); len(got) == 0 {
+		t.Errorf("without lull_factor: no page, want the lulls paged (or the test shows nothing)")
+	} else {
+		t.Logf("without lull_factor: %d pages %v", len(got), lulls(got))
+	}
+	if got := run(with, end); len(got) > 0 {
+		t.Errorf("with lull_factor: %d pages %v, want none", len(got), lulls(got))
+	}
+	got := run(with, stop)
+	if i := slices.IndexFunc(got, func(a alert.Alert) bool { return !a.Time.Before(start.Add(stop)) }); i < 0 || got[i].Time.After(start.Add(stop+3*time.Minute)) {
+		t.Errorf("the log stopping at +%v: %v, want a page within 3 minutes", stop, lulls(got))
+	} else {
+		t.Logf("the stop paged at +%v", got[i].Time.Sub(start.Add(stop)))
+	}
+}

@@ -1013,7 +1013,7 @@ func (d *decoder) baseline(n *yaml.Node, path string, typ detector.Type) *detect
 	b := &detector.Baseline{Warmup: defaultWarmup, HalfLife: defaultHalfLife}
 	factorSet := false
 	if !(n.Kind == yaml.ScalarNode && n.Tag == "!!null") {
-		d.mapping(n, path, []string{"factor", "sigmas", "floor", "warmup", "warmup_floor", "warmup_factor", "warmup_share", "share_floor", "key_share", "key_ordinary_share", "one_agent_is_client", "follow_traffic", "recurring", "half_life", "direction"}, func(key string, k, v *yaml.Node) {
+		d.mapping(n, path, []string{"factor", "sigmas", "floor", "warmup", "warmup_floor", "warmup_factor", "warmup_share", "share_floor", "key_share", "key_ordinary_share", "one_agent_is_client", "follow_traffic", "recurring", "lull_factor", "half_life", "direction"}, func(key string, k, v *yaml.Node) {
 			p := join(path, key)
 			switch key {
 			case "factor":
@@ -1072,6 +1072,8 @@ func (d *decoder) baseline(n *yaml.Node, path string, typ detector.Type) *detect
 				}
 			case "half_life":
 				b.HalfLife, _ = d.duration(v, p)
+			case "lull_factor":
+				b.LullFactor, _ = d.float(v, p)
 			case "direction":
 				if s, ok := d.scalar(v, p); ok {
 					switch s {

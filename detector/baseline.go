@@ -18,6 +18,12 @@ type learned struct {
 	// threshold).
 	recent *recentValues
 	firing bool
+	// lulls, for a drop rule with LullFactor, is its longest lulls of the
+	// last minutes; last and seen its last event's time and whether it saw
+	// one, set by the rule before each threshold.
+	lulls  *lulls
+	last   time.Time
+	seen   bool
 	window time.Duration // the rule's window: values before it has filled are partial
 	// poisson: the value is a rate of events, whose counting noise
 	// (Poisson) bounds the spread from below over the window; else a count,
@@ -87,6 +93,9 @@ func newLearned(b *Baseline, window, tick time.Duration, poisson, partial bool) 
 	}
 	if b.Down {
 		l.recent = newRecentValues(window)
+	}
+	if b.LullFactor > 0 {
+		l.lulls = &lulls{}
 	}
 	return l
 }
@@ -166,6 +175,13 @@ func (l *learned) threshold(at, start time.Time) (th float64, ready bool, why st
 		if m, ok := r.gate(at, lag); ok && m < b.Floor && m < recentLag*l.mean {
 			return th, false, fmt.Sprintf("the rate %.3g from %v to %v before, under the floor %.3g: too little traffic to miss",
 				m, lag+9*time.Minute, lag, b.Floor)
+		}
+	}
+	// A silence the site's own lulls of the last minutes come near is
+	// no stop yet (LullFactor). Not while the rule fires.
+	if l.lulls != nil && !l.firing {
+		if wait, why := l.lulls.wait(at, l.last, l.seen, b.LullFactor); wait {
+			return th, false, why
 		}
 	}
 	return th, true, ""

@@ -65,6 +65,15 @@ type Baseline struct {
 	// more (see YoungDip; a site busy from the first line: the log stopping
 	// ten minutes after sentinel started). 0: not used.
 	WarmupFactor float64
+	// LullFactor, on a drop rule, holds it back until the silence (the
+	// time since its last event) is this many times the longest lull the
+	// rule saw in the 10 minutes before (the longest time between two of
+	// its events that followed each other there, the lulls while it fired
+	// left out), at most MaxLullWait: a silence a site's own quiet minutes
+	// already hold is no stop. A site whose visits come apart as its
+	// evening falls has lulls of 20 or 30 s; a log that stops on a busy
+	// site had lulls of a second or two. 0: not used.
+	LullFactor float64
 	// WarmupShare, with WarmupFloor and an evidence share (critical_when's
 	// share: failed log-ins among log-in posts), holds the warm-up floor
 	// back while the rule's events are under this share (0 to 1) of the

@@ -225,10 +225,15 @@ func (s *ruleState) add(b int64, ev *Event) bool {
 	}
 	s.inNewest = n == s.w.last
 	s.matched++
-	s.seen = true
 	if ev.ns > s.lastSeenNs {
+		if s.seen && s.base != nil && s.base.lulls != nil && s.state != stateFiring {
+			// The lull this event ends (LullFactor): not one while the rule
+			// fires, which is the stop it paged.
+			s.base.lulls.note(ev.ns, ev.ns-s.lastSeenNs)
+		}
 		s.lastSeen, s.lastSeenNs = ev.Time, ev.ns
 	}
+	s.seen = true
 	s.k.add(slot, ev)
 	if s.distinct != nil {
 		s.distinct.add(slot, ev)
@@ -496,6 +501,7 @@ func (s *ruleState) threshold(at time.Time) (th float64, ready bool, why string)
 		return s.rule.Threshold, true, ""
 	}
 	s.base.firing = s.state == stateFiring
+	s.base.last, s.base.seen = s.lastSeen, s.seen
 	th, ready, why = s.base.threshold(at, s.start)
 	if ready {
 		// What came at this time of day the day before, as high, is the

@@ -208,6 +208,14 @@ func (b *Baseline) problems(r *Rule) []Problem {
 		bad("warmup_factor", "is for rules over the whole site, not per key")
 	}
 	switch {
+	case !finite(b.LullFactor) || b.LullFactor < 0 || b.LullFactor != 0 && b.LullFactor <= 1:
+		bad("lull_factor", "must be a number above 1: how many times the longest lull of the 10 minutes before a silence must last")
+	case b.LullFactor != 0 && !b.Down:
+		bad("lull_factor", "is for rules going down (direction: down): a silence must outlast the site's own lulls")
+	case b.LullFactor != 0 && r.PerKey:
+		bad("lull_factor", "is for rules over the whole site, not per key")
+	}
+	switch {
 	case !finite(b.WarmupShare) || b.WarmupShare >= 1:
 		bad("warmup_share", "must be a share from 0 up to, not including, 100%%")
 	case b.WarmupShare > 0 && b.WarmupFloor == 0:

@@ -283,6 +283,9 @@ func describe(r detector.Rule) string {
 			}
 			s += ")"
 		}
+		if b.LullFactor > 0 {
+			s += fmt.Sprintf(", silent %g× the longest lull of the %d minutes before (at most %s)", b.LullFactor, detector.LullMinutes, alert.FormatDuration(detector.MaxLullWait))
+		}
 		switch {
 		case b.WarmupFactor > 0 && b.Down:
 			s += fmt.Sprintf(" (fires under 1/%g of what it learned so far meanwhile, %d windows after it began learning, every value at the floor or more)", b.WarmupFactor, detector.DownYoungWindows)
