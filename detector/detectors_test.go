@@ -2130,6 +2130,36 @@ func TestNotices_proxyLeftOut(t *testing.T) {
 	}
 }
 
+// noticesAndFirings runs rule over 45 minutes of requests, one every
+// every, the i-th from addr(i) (none where it is ""), with one of nine
+// browsers' user agents; it returns the notices and the firings.
+func noticesAndFirings(t *testing.T, rule Rule, every time.Duration, addr func(i int) string) (notices []Notice, fired []alert.Alert) {
+	t.Helper()
+	eng, err := NewEngine([]Rule{rule}, Options{
+		Notice: func(x Notice) { notices = append(notices, x) },
+		Emit: func(a alert.Alert) {
+			if a.State == alert.Firing {
+				fired = append(fired, a)
+			}
+		}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var e parsers.Event
+	for i := range int(45 * time.Minute / every) {
+		a := addr(i)
+		if a == "" {
+			continue
+		}
+		e.Reset()
+		e.Kind, e.Time = parsers.KindRequest, t0.Add(time.Duration(i)*every)
+		e.ClientIP, e.UserAgent = []byte(a), fmt.Appendf(nil, "Mozilla/5.0 (browser %d)", i%9)
+		eng.Observe(&e)
+	}
+	eng.Flush()
+	return notices, fired
+}
+
 // TestNotices_cdnLeftOut: a site behind Cloudflare (or Fastly) whose log
 // has the edges' addresses (a dozen, sharing the traffic unevenly) gets
 // the proxy notice naming the CDN, and a per-client rule leaves the edges
@@ -2140,27 +2170,8 @@ func TestNotices_cdnLeftOut(t *testing.T) {
 	testutil.LongOneGoroutine(t)
 	rule := Rule{Name: "client-flood", Type: Rate, Window: time.Minute, PerKey: true, GroupBy: ipField(), Severity: alert.Warning,
 		Baseline: &Baseline{Factor: 4, Floor: 5, Warmup: 30 * time.Minute, WarmupFloor: 20, KeyShare: 0.1, HalfLife: 24 * time.Hour}}
-	run := func(addr func(i int) string) (notices []Notice, fired []alert.Alert) {
-		eng, err := NewEngine([]Rule{rule}, Options{
-			Notice: func(x Notice) { notices = append(notices, x) },
-			Emit: func(a alert.Alert) {
-				if a.State == alert.Firing {
-					fired = append(fired, a)
-				}
-			}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		var e parsers.Event
-		const every = time.Second / 20
-		for i := range int(45 * time.Minute / every) {
-			e.Reset()
-			e.Kind, e.Time = parsers.KindRequest, t0.Add(time.Duration(i)*every)
-			e.ClientIP, e.UserAgent = []byte(addr(i)), fmt.Appendf(nil, "Mozilla/5.0 (browser %d)", i%9)
-			eng.Observe(&e)
-		}
-		eng.Flush()
-		return notices, fired
+	run := func(addr func(i int) string) ([]Notice, []alert.Alert) {
+		return noticesAndFirings(t, rule, time.Second/20, addr)
 	}
 	// Twelve edges; from 40m, half of a minute's requests come through
 	// the first (10/s, six times its share).
@@ -2243,31 +2254,8 @@ func TestNotices_cdnNetworksLeftOut(t *testing.T) {
 	rule := Rule{Name: "network-flood", Type: Rate, Window: time.Minute, PerKey: true, GroupBy: &net, BeyondBusiest: ipField(),
 		Severity: alert.Warning,
 		Baseline: &Baseline{Factor: 4, Floor: 5, Warmup: 30 * time.Minute, WarmupFloor: 30, KeyShare: 0.05, HalfLife: 24 * time.Hour}}
-	run := func(addr func(i int) string) (notices []Notice, fired []alert.Alert) {
-		eng, err := NewEngine([]Rule{rule}, Options{
-			Notice: func(x Notice) { notices = append(notices, x) },
-			Emit: func(a alert.Alert) {
-				if a.State == alert.Firing {
-					fired = append(fired, a)
-				}
-			}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		var e parsers.Event
-		const every = time.Second / 40
-		for i := range int(45 * time.Minute / every) {
-			a := addr(i)
-			if a == "" {
-				continue
-			}
-			e.Reset()
-			e.Kind, e.Time = parsers.KindRequest, t0.Add(time.Duration(i)*every)
-			e.ClientIP, e.UserAgent = []byte(a), fmt.Appendf(nil, "Mozilla/5.0 (browser %d)", i%9)
-			eng.Observe(&e)
-		}
-		eng.Flush()
-		return notices, fired
+	run := func(addr func(i int) string) ([]Notice, []alert.Alert) {
+		return noticesAndFirings(t, rule, time.Second/40, addr)
 	}
 	// Ordinary: 20 req/s over the 25 edges. From 40m for a minute, every
 	// other request (20/s more) comes through the first /24's six edges.
