@@ -1,7 +1,9 @@
 package detector
 
 import (
+	"cmp"
 	"fmt"
+	"slices"
 	"time"
 )
 
@@ -66,4 +68,35 @@ func (l *lulls) wait(at, last time.Time, seen bool, factor float64) (bool, strin
 			silence.Round(time.Second), factor, LullMinutes, g.Round(time.Second))
 	}
 	return false, ""
+}
+
+// Lull is one minute's longest lull in a snapshot: the Unix minute it
+// ended in, and its length in nanoseconds.
+type Lull struct {
+	Minute  int64 `json:"minute"`
+	Longest int64 `json:"longest_ns"`
+}
+
+// snapshot returns the minutes that hold a lull, oldest first.
+func (l *lulls) snapshot() []Lull {
+	var out []Lull
+	for i := range l.minute {
+		if l.longest[i] > 0 {
+			out = append(out, Lull{l.minute[i], l.longest[i]})
+		}
+	}
+	slices.SortFunc(out, func(a, b Lull) int { return cmp.Compare(a.Minute, b.Minute) })
+	return out
+}
+
+// restore sets the lulls from a snapshot's, the newest minute last; a
+// lull not above 0 is none.
+func (l *lulls) restore(s []Lull) {
+	*l = lulls{}
+	for _, x := range s {
+		if x.Longest <= 0 {
+			continue
+		}
+		l.note(x.Minute*int64(time.Minute), x.Longest)
+	}
 }

@@ -1,6 +1,7 @@
 package detector
 
 import (
+	"slices"
 	"testing"
 	"time"
 )
@@ -39,5 +40,34 @@ func TestLulls(t *testing.T) {
 	note(13, 0, time.Hour)
 	if wait, _ := l.wait(at(13, 0).Add(MaxLullWait), at(13, 0), true, 2.5); wait {
 		t.Errorf("silent for MaxLullWait after an hour's lull: waits, want not")
+	}
+}
+
+// TestLulls_restored: a drop rule with LullFactor keeps its lulls across a
+// restart from a snapshot (through JSON): a site of a request every 20 s
+// for 30 minutes, cut at 25 minutes, waits for 2.5 × 20 s after the
+// restart as without it.
+func TestLulls_restored(t *testing.T) {
+	rule := Rule{Name: "stops", Type: Rate, Window: 30 * time.Second, For: 15 * time.Second, Fingerprint: "l",
+		Baseline: &Baseline{Down: true, Factor: 60, Floor: 0.01, Warmup: 10 * time.Minute, HalfLife: time.Hour, LullFactor: 2.5}}
+	var events []ev
+	for at := time.Duration(0); at < 30*time.Minute; at += 20 * time.Second {
+		events = append(events, ev{at: at, ip: "198.51.100.7"})
+	}
+	cut := slices.IndexFunc(events, func(e ev) bool { return e.at >= 25*time.Minute })
+	first, err := NewEngine([]Rule{rule}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	runEvents(t, first, events[:cut])
+	second, _ := restart(t, first, []Rule{rule}, Options{})
+	runEvents(t, second, events[cut:])
+	for _, eng := range []*Engine{first, second} {
+		if got := eng.rules[0].base.lulls.longestSince(t0.Add(24 * time.Minute)); got != 20*time.Second {
+			t.Errorf("longest lull %v, want 20s", got)
+		}
+	}
+	if got := second.rules[0].base.lulls.snapshot(); len(got) < 10 {
+		t.Errorf("restored lulls %v, want a minute each of the last 10", got)
 	}
 }

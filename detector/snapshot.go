@@ -61,7 +61,10 @@ type RuleSnapshot struct {
 	BTrafficEpisode float64 `json:"baseline_traffic_episode,omitempty"`
 	// BDaily is the last day's peaks of a rule that knows what recurs
 	// daily (Baseline.RecurringDaily).
-	BDaily     *DailySnapshot `json:"baseline_daily,omitempty"`
+	BDaily *DailySnapshot `json:"baseline_daily,omitempty"`
+	// BLulls is a drop rule's longest lulls of its last minutes
+	// (Baseline.LullFactor).
+	BLulls     []Lull         `json:"baseline_lulls,omitempty"`
 	Ticks      uint64         `json:"ticks"`
 	Matched    uint64         `json:"matched"`
 	LateEvents uint64         `json:"late"`
@@ -213,6 +216,9 @@ func (s *ruleState) snapshot() (RuleSnapshot, error) {
 		if l.daily != nil {
 			rs.BDaily = l.daily.snapshot()
 		}
+		if l.lulls != nil {
+			rs.BLulls = l.lulls.snapshot()
+		}
 	}
 	if k, ok := s.k.(perKeyLearned); ok {
 		rs.BN, rs.KeyNormals = k.norms.ticks, k.norms.snapshot()
@@ -320,6 +326,9 @@ func (s *ruleState) restore(rs *RuleSnapshot) error {
 		l.tmean, l.tn, l.tlast, l.tep = rs.BTrafficMean, rs.BTrafficN, rs.BTrafficLast, rs.BTrafficEpisode
 		if l.daily != nil {
 			l.daily.restore(rs.BDaily)
+		}
+		if l.lulls != nil {
+			l.lulls.restore(rs.BLulls)
 		}
 	}
 	if k, ok := s.k.(perKeyLearned); ok {
