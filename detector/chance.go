@@ -50,12 +50,22 @@ func (n *shareNormal) learn(hits, events uint64) {
 	n.events = n.events*n.decay + n.weight*float64(events)
 }
 
-// share returns the normal share, at most half of threshold: a site whose
-// normal reaches the threshold (an API failing a third of its calls all
-// day) is held to a share under it, so that its outages still fire.
+// share returns the normal share, at most a quarter of threshold: a site
+// whose normal comes near the threshold (an API failing a third of its
+// calls all day, a partial outage going on for hours under it) is held to
+// a share far under it, so that its outages still fire: at a quarter of
+// 50%, 6 of 6 failing (min_events) is under once in 100,000.
 func (n *shareNormal) share(threshold float64) float64 {
 	p := (n.hits + chancePrior*chancePriorEvents) / (n.events + chancePriorEvents)
-	return min(p, threshold/2)
+	return min(p, threshold/4)
+}
+
+// skip decays the sums over n boundaries that were not evaluated (the
+// engine skips a quiet site's idle ones): the half-life is of time, not of
+// busy time.
+func (n *shareNormal) skip(b int64) {
+	f := math.Pow(n.decay, float64(b))
+	n.hits, n.events = n.hits*f, n.events*f
 }
 
 // likely reports whether hits of events come by chance at the normal

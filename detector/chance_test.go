@@ -73,8 +73,52 @@ func TestShareNormal(t *testing.T) {
 		t.Errorf("6 of 6 at 2.6%%: held back, want it to fire")
 	}
 	n.learn(9000, 10000)
-	if p := n.share(0.5); p != 0.25 {
-		t.Errorf("a site failing most of the time: share %g, want half the threshold", p)
+	if p := n.share(0.5); p != 0.125 {
+		t.Errorf("a site failing most of the time: share %g, want a quarter of the threshold", p)
+	}
+	if likely, _ := n.likely(6, 6, 0.5, 1e-5); likely {
+		t.Errorf("6 of 6 on a site failing most of the time: held back, want it to fire (min_events' outage)")
+	}
+}
+
+// TestShareNormal_learning: a rule learns a window weighed by its
+// boundary's part of it, only while inactive and under half its
+// threshold; the sums halve over the half-life, evaluated or skipped.
+func TestShareNormal_learning(t *testing.T) {
+	tick := time.Second
+	n := newShareNormal(time.Minute, tick)
+	learnShare(n, stateInactive, 6, 600, 0.5)
+	if math.Abs(n.hits-0.1) > 1e-12 || math.Abs(n.events-10) > 1e-12 {
+		t.Errorf("a window of 6 of 600 at 1 s of 1 min: %g of %g, want 0.1 of 10", n.hits, n.events)
+	}
+	before := *n
+	for _, c := range []struct {
+		st          state
+		hits, count uint64
+		what        string
+	}{
+		{stateFiring, 1, 600, "firing"},
+		{statePending, 1, 600, "pending"},
+		{stateInactive, 150, 600, "at half the threshold"},
+		{stateInactive, 400, 600, "over the threshold"},
+	} {
+		m := before
+		learnShare(&m, c.st, c.hits, c.count, 0.5)
+		if m.events >= before.events || m.hits > before.hits {
+			t.Errorf("%s: learned %g of %g from %g of %g, want only the decay", c.what, m.hits, m.events, before.hits, before.events)
+		}
+	}
+	m := before
+	for range int(chanceHalfLife / tick) {
+		learnShare(&m, stateInactive, 0, 0, 0.5)
+	}
+	if math.Abs(m.events-before.events/2) > 1e-6 {
+		t.Errorf("after the half-life evaluated: %g events, want %g", m.events, before.events/2)
+	}
+	m = before
+	m.skip(int64(chanceHalfLife / tick))
+	if math.Abs(m.events-before.events/2) > 1e-6 || math.Abs(m.hits-before.hits/2) > 1e-9 {
+		t.Errorf("after the half-life skipped: %g of %g, want half of %g of %g", m.hits, m.events, before.hits, before.events)
 	}
 }
 

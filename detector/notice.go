@@ -384,7 +384,7 @@ type frontKeys struct {
 
 // hasNet reports whether key, a client_net value (203.0.113.0/24,
 // 2001:db8:1:2::/64), is a network of the CDN in front: every CDN network
-// is wider than a /24 or a /64, so the network's first address says.
+// is a /24 or a /64 or wider, so the network's first address says.
 func (f *frontKeys) hasNet(key []byte) bool {
 	if f == nil || f.cdn == nil {
 		return false

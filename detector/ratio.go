@@ -271,8 +271,10 @@ func (k *ratio) ready() (bool, string) {
 
 // learnShare folds the boundary's window into the rule's normal share
 // (Chance), once the rule has evaluated it in state st: only while it is
-// inactive and the site's share is under the threshold, so that an outage,
-// or the minutes the test held back, are not learned as the normal.
+// inactive and the site's share is under half the threshold, so that an
+// outage, the minutes the test held back, or, for a rule per key, the
+// site failing as a whole (every key failing alike: 5xx-surge's), are
+// not learned as the normal.
 func (k *ratio) learnShare(st state) {
 	if k.normal == nil {
 		return
@@ -294,7 +296,7 @@ func (s *ruleState) shareNormal() *shareNormal {
 // learnShare folds a window of events, hits of them hits, into normal,
 // for a rule evaluated in state st with threshold th (see ratio.learnShare).
 func learnShare(normal *shareNormal, st state, hits, events uint64, th float64) {
-	if st != stateInactive || events > 0 && float64(hits)/float64(events) >= th {
+	if st != stateInactive || events > 0 && float64(hits)/float64(events) >= th/2 {
 		normal.learn(0, 0)
 		return
 	}

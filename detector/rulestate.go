@@ -553,6 +553,9 @@ func (s *ruleState) skipped(n int64) {
 	if s.base != nil {
 		s.base.skipped(n)
 	}
+	if sn := s.shareNormal(); sn != nil {
+		sn.skip(n)
+	}
 }
 
 // idle reports whether nothing can change at the next boundaries without
