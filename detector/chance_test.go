@@ -82,8 +82,9 @@ func TestShareNormal(t *testing.T) {
 }
 
 // TestShareNormal_learning: a rule learns a window weighed by its
-// boundary's part of it, only while inactive and under half its
-// threshold; the sums halve over the half-life, evaluated or skipped.
+// boundary's part of it, only while inactive and under its gate (the
+// threshold; half of it per key); the sums halve over the half-life,
+// evaluated or skipped.
 func TestShareNormal_learning(t *testing.T) {
 	tick := time.Second
 	n := newShareNormal(time.Minute, tick)
@@ -99,8 +100,8 @@ func TestShareNormal_learning(t *testing.T) {
 	}{
 		{stateFiring, 1, 600, "firing"},
 		{statePending, 1, 600, "pending"},
-		{stateInactive, 150, 600, "at half the threshold"},
-		{stateInactive, 400, 600, "over the threshold"},
+		{stateInactive, 300, 600, "at the gate"},
+		{stateInactive, 400, 600, "over the gate"},
 	} {
 		m := before
 		learnShare(&m, c.st, c.hits, c.count, 0.5)
@@ -233,5 +234,38 @@ func TestRemote_chance(t *testing.T) {
 		if _, fired, _ := r.Evaluate("errors", at.Add(time.Second), Measure{Value: 1, Count: 6, Hits: 6, Recent: 2}); !fired {
 			t.Errorf("6 of 6: not fired, want it to fire")
 		}
+	}
+}
+
+// TestRatio_chancePerKeyGate: a rule per key learns its share only under
+// half its threshold: hours of half the site failing (5xx-surge's, every
+// endpoint alike) leave its normal where it was; the site-wide rule over
+// the same events, under its threshold, learns them (its cap bounds
+// them).
+func TestRatio_chancePerKeyGate(t *testing.T) {
+	path := LookupField("path")
+	perKey := chanceRule(1e-5)
+	perKey.PerKey, perKey.GroupBy, perKey.Threshold, perKey.MinEvents = true, &path, 0.6, 5
+	site := chanceRule(1e-5)
+	site.Name, site.Threshold = "site-errors", 0.6
+	var events []ev
+	for at, i := time.Duration(0), 0; at < 4*time.Hour; at, i = at+time.Second, i+1 {
+		ip := fmt.Sprintf("10.0.0.%d", i%200)
+		if i%2 == 0 {
+			ip = fmt.Sprintf("192.0.2.%d", i%200) // half of the requests fail
+		}
+		events = append(events, ev{at: at, ip: ip})
+	}
+	eng, err := NewEngine([]Rule{perKey, site}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	runEvents(t, eng, events)
+	if p := eng.rules[0].shareNormal().share(1); p != chancePrior {
+		t.Errorf("per key: learned %g from half the site failing, want the prior %g", p, chancePrior)
+	}
+	if n := eng.rules[1].shareNormal(); n.hits < 0.4*n.events {
+		p := n.hits / n.events
+		t.Errorf("site-wide: learned %g from half the site failing under its 60%%, want about a half", p)
 	}
 }

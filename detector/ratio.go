@@ -271,15 +271,23 @@ func (k *ratio) ready() (bool, string) {
 
 // learnShare folds the boundary's window into the rule's normal share
 // (Chance), once the rule has evaluated it in state st: only while it is
-// inactive and the site's share is under half the threshold, so that an
-// outage, the minutes the test held back, or, for a rule per key, the
-// site failing as a whole (every key failing alike: 5xx-surge's), are
-// not learned as the normal.
+// inactive and the site's share is under the threshold, so that an outage
+// and the minutes the test held back are not learned as the normal (a
+// partial outage under it is, and the cap in share bounds it); for a rule
+// per key, under half the threshold, so that the site failing as a whole
+// (every key alike: 5xx-surge's, which this rule leaves alone) is not.
+// The clustered failures of a slow site's stalls reach a quarter to half
+// of a quiet minute: learned, they keep the site-wide rule from paging
+// them (a probe's 140 days: 225 pages, 300 with the per-key gate).
 func (k *ratio) learnShare(st state) {
 	if k.normal == nil {
 		return
 	}
-	learnShare(k.normal, st, k.sum, k.s.w.total, k.s.rule.Threshold)
+	gate := k.s.rule.Threshold
+	if k.s.rule.PerKey {
+		gate /= 2
+	}
+	learnShare(k.normal, st, k.sum, k.s.w.total, gate)
 }
 
 // shareNormal returns the rule's normal share (Rule.Chance), nil without.
@@ -294,9 +302,10 @@ func (s *ruleState) shareNormal() *shareNormal {
 }
 
 // learnShare folds a window of events, hits of them hits, into normal,
-// for a rule evaluated in state st with threshold th (see ratio.learnShare).
-func learnShare(normal *shareNormal, st state, hits, events uint64, th float64) {
-	if st != stateInactive || events > 0 && float64(hits)/float64(events) >= th/2 {
+// for a rule evaluated in state st, when its share is under gate (see
+// ratio.learnShare).
+func learnShare(normal *shareNormal, st state, hits, events uint64, gate float64) {
+	if st != stateInactive || events > 0 && float64(hits)/float64(events) >= gate {
 		normal.learn(0, 0)
 		return
 	}
