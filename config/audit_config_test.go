@@ -159,7 +159,7 @@ func TestAudit_closedFieldValues(t *testing.T) {
 		{"cold: yes", `x.yaml:3: rules[0].match.cold: "yes" is no value of cold (true, false)`},
 		{"no_pause: 3s", `x.yaml:3: rules[0].match.no_pause: "3s" is no value of no_pause (true, false)`},
 		{"program_client: curl", `x.yaml:3: rules[0].match.program_client: "curl" is no value of program_client (true, false)`},
-		{"crawler: Googlebot", `x.yaml:3: rules[0].match.crawler: "Googlebot" is no value of crawler (googlebot, bingbot, applebot, ahrefsbot, github-hookshot)`},
+		{"crawler: Googlebot", `x.yaml:3: rules[0].match.crawler: "Googlebot" is no value of crawler (googlebot, bingbot, applebot, ahrefsbot)`},
 	} {
 		t.Run(tt.cond, func(t *testing.T) {
 			_, err := Parse("x.yaml", []byte("rules:\n  - name: r\n    match: {"+tt.cond+"}\n"+det), noEnv)

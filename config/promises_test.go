@@ -240,7 +240,7 @@ func TestParse_matcherReplacesEmbedded(t *testing.T) {
 	if err := yaml.Unmarshal(DefaultYAML(), &root); err != nil {
 		t.Fatal(err)
 	}
-	readme := []string{"signup-posts", "login-form-posts", "login-api-posts", "login-posts", "failed-logins", "password-reset-posts", "form-posts", "xmlrpc-posts", "jetpack", "challenged-clients", "static-files", "feed-polls", "verified-crawlers", "github-webhooks", "internal-clients", "host-jobs"}
+	readme := []string{"signup-posts", "login-form-posts", "login-api-posts", "login-posts", "failed-logins", "password-reset-posts", "form-posts", "xmlrpc-posts", "jetpack", "challenged-clients", "static-files", "feed-polls", "verified-crawlers", "internal-clients", "host-jobs"}
 	if len(root.Matchers) != len(readme) {
 		t.Errorf("defaults.yaml has %d matchers, README names %d: %v", len(root.Matchers), len(readme), readme)
 	}

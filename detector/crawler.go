@@ -18,12 +18,8 @@ type crawler struct {
 // busiest clients usually are (traffic-shapes: Googlebot was the busiest
 // client of two of the corpus's sites), with the ranges they publish:
 // Google's googlebot.json, Bing's bingbot.json, Apple's Applebot support
-// page, Ahrefs' IP list; and GitHub's webhooks (the "hooks" of its
-// api.github.com/meta), whose senders rotate through a few /24s: a
-// Monday's Dependabot pull requests are a wave of them, which the
-// per-network rule took for a scraper (the benign probe of stop 54). The
-// lists change now and then; a crawler outside them is counted like
-// anybody else, which is the safe side.
+// page, Ahrefs' IP list. The lists change now and then; a crawler outside
+// them is counted like anybody else, which is the safe side.
 var crawlers = []crawler{
 	{"googlebot", []byte("Googlebot"), prefixes("66.249.64.0/19", "2001:4860:4801::/48")},
 	{"bingbot", []byte("bingbot"), prefixes("157.55.39.0/24", "207.46.13.0/24", "40.77.167.0/24", "13.66.139.0/24",
@@ -31,8 +27,6 @@ var crawlers = []crawler{
 		"40.77.139.0/25", "40.77.177.0/24", "40.77.178.0/23", "20.15.133.160/27", "20.74.197.0/28")},
 	{"applebot", []byte("Applebot"), prefixes("17.0.0.0/8")},
 	{"ahrefsbot", []byte("AhrefsBot"), prefixes("54.36.148.0/23")},
-	{"github-hookshot", []byte("GitHub-Hookshot/"), prefixes("192.30.252.0/22", "185.199.108.0/22", "140.82.112.0/20",
-		"143.55.64.0/20", "2a0a:a440::/29", "2606:50c0::/32")},
 }
 
 func prefixes(s ...string) []netip.Prefix {

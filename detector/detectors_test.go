@@ -1289,10 +1289,6 @@ func TestCrawler(t *testing.T) {
 		{"203.0.113.9", "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)", ""},
 		{"157.55.39.200", "Mozilla/5.0 (compatible; bingbot/2.0; +http://www.bing.com/bingbot.htm)", "bingbot"},
 		{"54.36.149.12", "Mozilla/5.0 (compatible; AhrefsBot/7.0; +http://ahrefs.com/robot/)", "ahrefsbot"},
-		{"140.82.115.54", "GitHub-Hookshot/8e3d5b1", "github-hookshot"},
-		{"2606:50c0:8000::10", "GitHub-Hookshot/8e3d5b1", "github-hookshot"},
-		{"140.82.115.54", "Mozilla/5.0 (X11; Linux x86_64)", ""},
-		{"198.51.100.7", "GitHub-Hookshot/8e3d5b1", ""},
 		{"66.249.66.1", "Mozilla/5.0 (Windows NT 10.0)", ""},
 		{"fe80::1%eth0", "Googlebot", ""},
 	} {
