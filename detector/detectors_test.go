@@ -2065,28 +2065,8 @@ func TestNotices_proxyLeftOut(t *testing.T) {
 	testutil.LongOneGoroutine(t)
 	rule := Rule{Name: "client-flood", Type: Rate, Window: time.Minute, PerKey: true, GroupBy: ipField(), Severity: alert.Warning,
 		Baseline: &Baseline{Factor: 4, Floor: 5, Warmup: 30 * time.Minute, WarmupFloor: 20, KeyShare: 0.1, HalfLife: 24 * time.Hour}}
-	runAt := func(start time.Time, n int, every time.Duration, addr, agent func(i int) string) (notices []Notice, fired []alert.Alert) {
-		eng, err := NewEngine([]Rule{rule}, Options{
-			Notice: func(x Notice) { notices = append(notices, x) },
-			Emit: func(a alert.Alert) {
-				if a.State == alert.Firing {
-					fired = append(fired, a)
-				}
-			}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		var e parsers.Event
-		for i := range n {
-			e.Reset()
-			e.Kind = parsers.KindRequest
-			e.Time = start.Add(time.Duration(i) * every)
-			e.ClientIP = []byte(addr(i))
-			e.UserAgent = []byte(agent(i))
-			eng.Observe(&e)
-		}
-		eng.Flush()
-		return notices, fired
+	runAt := func(start time.Time, n int, every time.Duration, addr, agent func(i int) string) ([]Notice, []alert.Alert) {
+		return observeNotices(t, rule, start, n, every, addr, agent)
 	}
 	run := func(n int, every time.Duration, addr, agent func(i int) string) ([]Notice, []alert.Alert) {
 		return runAt(t0, n, every, addr, agent)
@@ -2129,7 +2109,16 @@ func TestNotices_proxyLeftOut(t *testing.T) {
 // noticesAndFirings runs rule over 45 minutes of requests, one every
 // every, the i-th from addr(i) (none where it is ""), with one of nine
 // browsers' user agents; it returns the notices and the firings.
-func noticesAndFirings(t *testing.T, rule Rule, every time.Duration, addr func(i int) string) (notices []Notice, fired []alert.Alert) {
+func noticesAndFirings(t *testing.T, rule Rule, every time.Duration, addr func(i int) string) ([]Notice, []alert.Alert) {
+	t.Helper()
+	browsers := func(i int) string { return fmt.Sprintf("Mozilla/5.0 (browser %d)", i%9) }
+	return observeNotices(t, rule, t0, int(45*time.Minute/every), every, addr, browsers)
+}
+
+// observeNotices runs rule over n requests from start, one every every,
+// the i-th from addr(i) (none where it is "") with user agent agent(i); it
+// returns the notices and the firings.
+func observeNotices(t *testing.T, rule Rule, start time.Time, n int, every time.Duration, addr, agent func(i int) string) (notices []Notice, fired []alert.Alert) {
 	t.Helper()
 	eng, err := NewEngine([]Rule{rule}, Options{
 		Notice: func(x Notice) { notices = append(notices, x) },
@@ -2142,14 +2131,14 @@ func noticesAndFirings(t *testing.T, rule Rule, every time.Duration, addr func(i
 		t.Fatal(err)
 	}
 	var e parsers.Event
-	for i := range int(45 * time.Minute / every) {
+	for i := range n {
 		a := addr(i)
 		if a == "" {
 			continue
 		}
 		e.Reset()
-		e.Kind, e.Time = parsers.KindRequest, t0.Add(time.Duration(i)*every)
-		e.ClientIP, e.UserAgent = []byte(a), fmt.Appendf(nil, "Mozilla/5.0 (browser %d)", i%9)
+		e.Kind, e.Time = parsers.KindRequest, start.Add(time.Duration(i)*every)
+		e.ClientIP, e.UserAgent = []byte(a), []byte(agent(i))
 		eng.Observe(&e)
 	}
 	eng.Flush()
