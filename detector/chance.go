@@ -34,6 +34,9 @@ type shareNormal struct {
 	hits, events float64
 	weight       float64 // a boundary's part of the window
 	decay        float64 // what the sums keep at each boundary
+	// sizes are the decayed counts of the clusters of hits that left the
+	// window, by size (clusterBin); a site-wide rule's only.
+	sizes [clusterBins]float64
 }
 
 func newShareNormal(window, tick time.Duration) *shareNormal {
@@ -48,6 +51,22 @@ func newShareNormal(window, tick time.Duration) *shareNormal {
 func (n *shareNormal) learn(hits, events uint64) {
 	n.hits = n.hits*n.decay + n.weight*float64(hits)
 	n.events = n.events*n.decay + n.weight*float64(events)
+	for i := range n.sizes {
+		n.sizes[i] *= n.decay
+	}
+}
+
+// span returns the size up to which a client's hits count as one (see
+// clusterSet): the largest size whose clusters, or larger ones, came at
+// least clusterCommon times in the decayed sums; 1 when none did.
+func (n *shareNormal) span() uint32 {
+	tail := 0.0
+	for b := clusterBins - 1; b > 0; b-- {
+		if tail += n.sizes[b]; tail >= clusterCommon {
+			return clusterBinSize(b)
+		}
+	}
+	return 1
 }
 
 // share returns the normal share, at most a quarter of threshold: a site
@@ -66,6 +85,9 @@ func (n *shareNormal) share(threshold float64) float64 {
 func (n *shareNormal) skip(b int64) {
 	f := math.Pow(n.decay, float64(b))
 	n.hits, n.events = n.hits*f, n.events*f
+	for i := range n.sizes {
+		n.sizes[i] *= f
+	}
 }
 
 // likely reports whether hits of events come by chance at the normal

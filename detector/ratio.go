@@ -35,7 +35,8 @@ type ratio struct {
 
 	keyHits *window // per key: hits, with group_by; nil without
 
-	normal *shareNormal // the rule's normal share, with Chance; nil without
+	normal   *shareNormal // the rule's normal share, with Chance; nil without
+	clusters *clusterSet  // the window's hits by client, with Chance site-wide; nil without
 }
 
 func newRatio(s *ruleState) kind {
@@ -47,6 +48,9 @@ func newRatio(s *ruleState) kind {
 	}
 	if s.rule.Chance > 0 {
 		k.normal = newShareNormal(s.rule.Window, time.Duration(s.w.width)*s.opts.Resolution)
+		if !s.rule.PerKey {
+			k.clusters = newClusterSet(len(s.w.ring))
+		}
 	}
 	return k
 }
@@ -63,6 +67,9 @@ func (k *ratio) add(slot int, ev *Event) {
 	if k.s.rule.Of.Match(ev) {
 		k.hits[slot]++
 		k.sum++
+		if k.clusters != nil {
+			k.clusters.hit(slot, k.s.w.ring[slot].n, ev)
+		}
 		if k.keyHits != nil && k.s.key != nil {
 			k.keyHits.add(k.s.w.ring[slot].n, k.s.key, ev, k.s.rule.GroupBy)
 		}
@@ -72,6 +79,9 @@ func (k *ratio) add(slot int, ev *Event) {
 func (k *ratio) expired(slot int) {
 	k.sum -= k.hits[slot]
 	k.hits[slot] = 0
+	if k.clusters != nil {
+		k.clusters.expired(slot, k.normal)
+	}
 }
 
 func (k *ratio) value(time.Time) float64 {
@@ -262,7 +272,16 @@ func (k *ratio) ready() (bool, string) {
 		return false, "no hit in the newest third of the window (the hits have stopped)"
 	}
 	if k.normal != nil && k.s.state != stateFiring && k.s.w.total > 0 && float64(k.sum)/float64(k.s.w.total) >= k.s.rule.Threshold {
-		if likely, why := k.normal.likely(k.sum, k.s.w.total, k.s.rule.Threshold, k.s.rule.Chance); likely {
+		hits, events, clients := k.sum, k.s.w.total, uint64(0)
+		span := k.normal.span()
+		if k.clusters != nil && span > 1 {
+			hits, events, clients = k.clusters.effective(span, hits, events)
+		}
+		if likely, why := k.normal.likely(hits, events, k.s.rule.Threshold, k.s.rule.Chance); likely {
+			if hits < k.sum {
+				why = fmt.Sprintf("%d hits from %d clients count as %d, a client's up to %d as one (the site's failures come in clusters): %s",
+					k.sum, clients, hits, span, why)
+			}
 			return false, why
 		}
 	}
@@ -282,6 +301,9 @@ func (k *ratio) ready() (bool, string) {
 func (k *ratio) learnShare(st state) {
 	if k.normal == nil {
 		return
+	}
+	if k.clusters != nil && st != stateInactive {
+		k.clusters.busy = k.s.w.last
 	}
 	gate := k.s.rule.Threshold
 	if k.s.rule.PerKey {
@@ -358,6 +380,9 @@ func (k *ratio) people(key []byte) bool {
 
 func (k *ratio) saveSlot(slot int, bs *BucketSnapshot) error {
 	bs.Hits = k.hits[slot]
+	if k.clusters != nil {
+		bs.HitClients = slices.Clone(k.clusters.slots[slot])
+	}
 	if k.keyHits != nil {
 		if hk := k.keyHits.ring[slot].keys; hk != nil && k.keyHits.ring[slot].n == bs.N {
 			hk.Each(func(key []byte, count, err uint64) {
@@ -371,6 +396,11 @@ func (k *ratio) saveSlot(slot int, bs *BucketSnapshot) error {
 func (k *ratio) loadSlot(slot int, bs *BucketSnapshot) error {
 	k.hits[slot] = bs.Hits
 	k.sum += bs.Hits
+	if k.clusters != nil {
+		for _, h := range bs.HitClients[:min(len(bs.HitClients), int(bs.Hits))] {
+			k.clusters.add(slot, bs.N, h)
+		}
+	}
 	if k.keyHits != nil {
 		k.keyHits.restoreBucket(bs.N, bs.HitKeys, bs.Merged)
 	}

@@ -147,6 +147,9 @@ func (g *sharedCount) addHits(ev *Event) {
 	for i := range g.ratios {
 		if h := &g.ratios[i]; h.of.Match(ev) {
 			h.hits++
+			if c := h.k.clusters; c != nil { // in the newest bucket, as the hits
+				c.hit(h.k.s.w.lastIdx, h.k.s.w.last, ev)
+			}
 		}
 	}
 }

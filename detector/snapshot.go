@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"time"
 
 	"github.com/sentinel-dev/sentinel/alert"
@@ -87,6 +88,9 @@ type RuleSnapshot struct {
 	// normal share (Rule.Chance).
 	ShareHits   float64 `json:"share_hits,omitempty"`
 	ShareEvents float64 `json:"share_events,omitempty"`
+	// ShareClusters are the decayed counts of a site-wide ratio's clusters
+	// of hits by size, 1 to 16, 17 to 32, 33 and more (Rule.Chance).
+	ShareClusters []float64 `json:"share_clusters,omitempty"`
 	// Distinct is the window's distinct values (a distinct rule's, or its
 	// DistinctOf): a slidinghll.Window's encoding.
 	Distinct []byte `json:"distinct,omitempty"`
@@ -116,6 +120,9 @@ type BucketSnapshot struct {
 	App uint64 `json:"app,omitempty"`
 	// HitKeys are a per-key ratio's keys of the events that passed Of.
 	HitKeys []alert.KeyCount `json:"hit_keys,omitempty"`
+	// HitClients are the clients of a site-wide ratio's hits (Rule.Chance):
+	// hashes of their client_ip.
+	HitClients []uint64 `json:"hit_clients,omitempty"`
 	// OfKeys are a per-key rule's keys of its evidence's share.of events
 	// (Baseline.KeyOrdinaryShare).
 	OfKeys []alert.KeyCount `json:"of_keys,omitempty"`
@@ -225,6 +232,9 @@ func (s *ruleState) snapshot() (RuleSnapshot, error) {
 	}
 	if n := s.shareNormal(); n != nil {
 		rs.ShareHits, rs.ShareEvents = n.hits, n.events
+		if slices.ContainsFunc(n.sizes[:], func(v float64) bool { return v > 0 }) {
+			rs.ShareClusters = slices.Clone(n.sizes[:])
+		}
 	}
 	if s.live != nil && !math.IsInf(s.liveTh, 0) && !math.IsNaN(s.liveTh) {
 		th := s.liveTh
@@ -338,6 +348,12 @@ func (s *ruleState) restore(rs *RuleSnapshot) error {
 	}
 	if n := s.shareNormal(); n != nil && rs.ShareEvents >= 0 && rs.ShareHits >= 0 && rs.ShareHits <= rs.ShareEvents {
 		n.hits, n.events = rs.ShareHits, rs.ShareEvents
+	}
+	if n := s.shareNormal(); n != nil && len(rs.ShareClusters) == clusterBins && !slices.ContainsFunc(rs.ShareClusters, func(v float64) bool { return !(v >= 0) }) {
+		copy(n.sizes[:], rs.ShareClusters)
+	}
+	if k, ok := s.k.(*ratio); ok && k.clusters != nil && s.state != stateInactive {
+		k.clusters.busy = s.w.last // the clusters restored are the episode's
 	}
 	s.matched, s.late, s.firings, s.firedAs = rs.Matched, rs.LateEvents, rs.Firings, rs.FiredAs
 	if s.live != nil && rs.LiveThreshold != nil {
