@@ -3757,3 +3757,175 @@ func TestDefault_logStopsLulls(t *testing.T) {
 		t.Logf("the stop paged at +%v", got[i].Time.Sub(start.Add(stop)))
 	}
 }
+
+// visitReq is one request of stalledSite's day.
+type visitReq struct {
+	at     time.Duration
+	path   string
+	status int
+	addr   string
+}
+
+// stalledSite returns length of a small shop's requests in visits, in
+// time order: a visit comes every 40 s by day (08:00 to 22:00) and every
+// 150 s by night, from an address of its own, and loads 2 to 8 pages 5 to
+// 60 s apart, each a page, its stylesheet and three API calls within half
+// a second (about 0.5 app requests a second by day, 0.13 by night). Each
+// app request fails at errRate at random (504). With stalls, the backend
+// stalls for 3 to 10 s about every two hours: what is asked meanwhile
+// fails, and the API calls' two retries, 1 and 2.5 s later, fail with
+// them; a visitor whose page failed reloads it 3 s later. From outage on
+// (if above 0), for 5 minutes, every app request fails; a visitor reloads
+// a failed page twice, 4 s apart, and leaves.
+func stalledSite(seed uint64, length time.Duration, errRate float64, stalls bool, outage time.Duration) []visitReq {
+	rng := rand.New(rand.NewPCG(seed, 56))
+	var stallAt []time.Duration
+	if stalls {
+		for at := time.Duration(0); at < length; at += time.Second {
+			if rng.Float64() < 1.0/7200 {
+				stallAt = append(stallAt, at, at+time.Duration(3+rng.IntN(8))*time.Second)
+			}
+		}
+	}
+	stalled := func(at time.Duration) bool {
+		for i := 0; i < len(stallAt); i += 2 {
+			if at >= stallAt[i] && at < stallAt[i+1] {
+				return true
+			}
+		}
+		return false
+	}
+	down := func(at time.Duration) bool { return outage > 0 && at >= outage && at < outage+5*time.Minute }
+	var out []visitReq
+	addrs := 0
+	for at := time.Duration(0); at < length; at += time.Second {
+		mean := 40.0
+		if h := at / time.Hour % 24; h < 8 || h >= 22 {
+			mean = 150
+		}
+		if rng.Float64() >= 1/mean {
+			continue
+		}
+		addrs++
+		addr := fmt.Sprintf("198.51.%d.%d", addrs/250%250, addrs%250+1)
+		t := at
+		for page := range 2 + rng.IntN(7) {
+			path := fmt.Sprintf("/products/%d", rng.IntN(300))
+			if page == 0 {
+				path = "/"
+			}
+			for try := 0; ; try++ {
+				pageFails := down(t) || stalled(t) || rng.Float64() < errRate
+				status := 200
+				if pageFails {
+					status = 504
+				}
+				out = append(out, visitReq{t, path, status, addr}, visitReq{t + 50*time.Millisecond, "/assets/app.css", 200, addr})
+				for j, api := range []string{"/api/cart", "/api/session", "/api/recommendations"} {
+					c := t + time.Duration(150+100*j)*time.Millisecond
+					switch {
+					case down(c):
+						out = append(out, visitReq{c, api, 504, addr})
+					case stalled(c):
+						out = append(out, visitReq{c, api, 504, addr}, visitReq{c + time.Second, api, 504, addr}, visitReq{c + 2500*time.Millisecond, api, 504, addr})
+					case rng.Float64() < errRate:
+						out = append(out, visitReq{c, api, 504, addr})
+					default:
+						out = append(out, visitReq{c, api, 200, addr})
+					}
+				}
+				if !pageFails || !stalled(t) && !down(t) || down(t) && try == 2 || stalled(t) && try == 1 {
+					break
+				}
+				t += 3 * time.Second
+				if down(t) {
+					t += time.Second
+				}
+			}
+			if down(t) {
+				break // gone after the third try
+			}
+			t += time.Duration(5+rng.IntN(56)) * time.Second
+		}
+	}
+	slices.SortStableFunc(out, func(a, b visitReq) int { return int(a.at - b.at) })
+	return out
+}
+
+// TestDefault_clusteredStalls: stalledSite's shop, its backend stalling
+// every two hours, each stall failing a visitor's page, its API calls and
+// their retries at once (up to a dozen of a quiet minute's requests from
+// one or two addresses), 3% of its requests failing at random besides:
+// three days raise no server-error page once the first day has shown the
+// clusters, where counting each request (the stall's visitors' hits each
+// a failure, as a site whose addresses are all new would) pages them. An
+// outage by night and by day on its third day fires 5xx-surge critical
+// within two minutes; on a site that fails 0.3% at random and never
+// stalls, as soon as it would without chance.
+func TestDefault_clusteredStalls(t *testing.T) {
+	c := Default()
+	start := time.Date(2026, 12, 7, 0, 0, 0, 0, time.UTC)
+	serverErrors := []string{"5xx-surge", "5xx-partial", "5xx-sustained", "path-5xx"}
+	withoutChance := slices.Clone(c.Rules)
+	for i := range withoutChance {
+		withoutChance[i].Chance = 0
+	}
+	// run sends reqs, each from its own address when alone is set (the
+	// clusters hidden), and returns the server-error alerts fired.
+	run := func(rules []detector.Rule, reqs []visitReq, alone bool) []alert.Alert {
+		var firing []alert.Alert
+		e := firingEngine(t, c, rules, &firing)
+		send := sender(e, start)
+		for i, r := range reqs {
+			addr := r.addr
+			if alone && r.status >= 500 {
+				addr = fmt.Sprintf("2001:db8:%x::%x", i>>16, i&0xffff)
+			}
+			send(r.at, "GET", r.path, r.status, addr)
+		}
+		e.Flush()
+		return slices.DeleteFunc(firing, func(a alert.Alert) bool { return !slices.Contains(serverErrors, a.Rule) })
+	}
+	const days = 72 * time.Hour
+	reqs := stalledSite(3, days, 0.03, true, 0)
+	var learned []string
+	for _, a := range run(c.Rules, reqs, false) {
+		if a.Time.Sub(start) < 24*time.Hour {
+			learned = append(learned, fmt.Sprintf("%s +%v", a.Rule, a.Time.Sub(start)))
+			continue
+		}
+		t.Errorf("stalls: %s fired at +%v, %d of %d %v", a.Rule, a.Time.Sub(start), a.Hits, a.Count, a.Keys)
+	}
+	t.Logf("stalls: %d pages in the first day (%v)", len(learned), learned)
+	if got := run(c.Rules, reqs, true); len(got) < 2 {
+		t.Errorf("the stalls' failures each from an address of their own: %d pages, want the stalls paged (or the test shows nothing)", len(got))
+	} else {
+		t.Logf("the stalls' failures from addresses of their own: %d pages, the first %s at +%v", len(got), got[0].Rule, got[0].Time.Sub(start))
+	}
+	first := func(as []alert.Alert, from time.Duration) (time.Duration, alert.Severity) {
+		for _, a := range as {
+			if a.Rule == "5xx-surge" && !a.Time.Before(start.Add(from)) {
+				return a.Time.Sub(start.Add(from)), a.Severity
+			}
+		}
+		return -1, ""
+	}
+	for _, at := range []time.Duration{50*time.Hour + 13*time.Second, 60*time.Hour + 13*time.Second} { // 02:00 and 12:00 on the third day
+		for _, site := range []struct {
+			errRate float64
+			stalls  bool
+		}{{0.03, true}, {0.003, false}} {
+			reqs := stalledSite(3, at+10*time.Minute, site.errRate, site.stalls, at)
+			with := run(c.Rules, reqs, false)
+			after, sev := first(with, at)
+			if after < 0 || after > 2*time.Minute || sev != alert.Critical {
+				t.Errorf("%g failing, stalls %v, an outage at +%v: 5xx-surge at +%v (%s), want critical within 2m", site.errRate, site.stalls, at, after, sev)
+			}
+			before, _ := first(run(withoutChance, reqs, false), at)
+			t.Logf("%g failing, stalls %v, an outage at +%v: 5xx-surge at +%v, without chance +%v", site.errRate, site.stalls, at, after, before)
+			if !site.stalls && after != before {
+				t.Errorf("%g failing: the outage fired 5xx-surge at +%v, +%v without chance: want it as soon", site.errRate, after, before)
+			}
+		}
+	}
+}
