@@ -3929,3 +3929,60 @@ func TestDefault_clusteredStalls(t *testing.T) {
 		}
 	}
 }
+
+// TestDefault_errorProneSite: a site of 1 request a second over 24
+// endpoints, 8% of them failing at random all day (504s), for two days:
+// after its first hour, no server-error page (5xx-sustained's 10% of 5
+// minutes came by chance most hours when its learned share was held to a
+// quarter of its threshold, 2.5%: 85 pages). A partial outage on its
+// second day, 30% of the requests failing for 10 minutes, still pages
+// critical within 5 minutes.
+func TestDefault_errorProneSite(t *testing.T) {
+	c := Default()
+	start := time.Date(2026, 12, 7, 0, 0, 0, 0, time.UTC)
+	serverErrors := []string{"5xx-surge", "5xx-partial", "5xx-sustained", "path-5xx"}
+	var paths []string
+	for i := range 24 {
+		paths = append(paths, fmt.Sprintf("/section%d/page", i))
+	}
+	run := func(outage time.Duration) []alert.Alert {
+		var firing []alert.Alert
+		e := firingEngine(t, c, c.Rules, &firing)
+		send := sender(e, start)
+		rng := rand.New(rand.NewPCG(5, 8))
+		for at := time.Duration(0); at < 48*time.Hour; at += time.Second {
+			for range poisson(rng, 1) {
+				share := 0.08
+				if outage > 0 && at >= outage && at < outage+10*time.Minute {
+					share = 0.3
+				}
+				status := 200
+				if rng.Float64() < share {
+					status = 504
+				}
+				send(at, "GET", paths[rng.IntN(len(paths))], status, fmt.Sprintf("203.0.%d.%d", rng.IntN(4), rng.IntN(250)))
+			}
+		}
+		e.Flush()
+		return slices.DeleteFunc(firing, func(a alert.Alert) bool { return !slices.Contains(serverErrors, a.Rule) })
+	}
+	for _, a := range run(0) {
+		if at := a.Time.Sub(start); at < time.Hour {
+			t.Logf("in the first hour: %s at +%v, %d of %d", a.Rule, at, a.Hits, a.Count)
+		} else {
+			t.Errorf("8%% failing at random: %s at +%v, %d of %d", a.Rule, at, a.Hits, a.Count)
+		}
+	}
+	outage := 40*time.Hour + 7*time.Second
+	var first *alert.Alert
+	for _, a := range run(outage) {
+		if !a.Time.Before(start.Add(outage)) {
+			first = &a
+			break
+		}
+	}
+	if first == nil || first.Time.Sub(start.Add(outage)) > 5*time.Minute || first.Severity != alert.Critical {
+		t.Fatalf("30%% failing for 10 minutes: first page %+v, want critical within 5 minutes", first)
+	}
+	t.Logf("30%% failing for 10 minutes: %s at +%v", first.Rule, first.Time.Sub(start.Add(outage)))
+}

@@ -34,17 +34,51 @@ type shareNormal struct {
 	hits, events float64
 	weight       float64 // a boundary's part of the window
 	decay        float64 // what the sums keep at each boundary
+	cap          float64 // the most the share may be (chanceCap)
 	// sizes are the decayed counts of the clusters of hits that left the
 	// window, by size (clusterBin); a site-wide rule's only.
 	sizes [clusterBins]float64
 }
 
-func newShareNormal(window, tick time.Duration) *shareNormal {
+func newShareNormal(window, tick time.Duration, cap float64) *shareNormal {
 	return &shareNormal{
 		weight: float64(tick) / float64(window),
 		decay:  math.Exp2(-float64(tick) / float64(chanceHalfLife)),
+		cap:    cap,
 	}
 }
+
+// chanceCap returns the most a rule's normal share may be: a site whose
+// normal comes near the threshold (an API failing a third of its calls
+// all day, a partial outage going on for hours under it) is held to a
+// share far under it, so that its outages still fire. That is a quarter
+// of the threshold (at a quarter of 50%, 6 of 6 failing, min_events, is
+// under once in 100,000), or, for a rule whose windows hold events enough
+// to tell more (5xx-sustained's 300 in 5 minutes), the highest share at
+// which min_events events failing at twice the threshold still come a
+// tenth as often as chance, up to four fifths of the threshold: a site
+// whose 504s are 8% of all, held to 2.5%, has 10% of its 5 minutes'
+// requests fail most hours.
+func chanceCap(threshold float64, minEvents uint64, chance float64) float64 {
+	n := max(minEvents, 1)
+	k := min(n, uint64(math.Ceil(2*threshold*float64(n))))
+	passes := func(p float64) bool { return binomialTail(k, n, p) < chance/10 }
+	lo, hi := 0.0, 0.8*threshold
+	if passes(hi) {
+		return hi
+	}
+	for range 40 {
+		if mid := (lo + hi) / 2; passes(mid) {
+			lo = mid
+		} else {
+			hi = mid
+		}
+	}
+	return max(threshold/4, lo)
+}
+
+// ruleCap returns r's chanceCap.
+func ruleCap(r *Rule) float64 { return chanceCap(r.Threshold, r.MinEvents, r.Chance) }
 
 // learn folds a boundary's window of events, hits of them hits, into the
 // sums.
@@ -69,14 +103,10 @@ func (n *shareNormal) span() uint32 {
 	return 1
 }
 
-// share returns the normal share, at most a quarter of threshold: a site
-// whose normal comes near the threshold (an API failing a third of its
-// calls all day, a partial outage going on for hours under it) is held to
-// a share far under it, so that its outages still fire: at a quarter of
-// 50%, 6 of 6 failing (min_events) is under once in 100,000.
-func (n *shareNormal) share(threshold float64) float64 {
+// share returns the normal share, at most its cap (chanceCap).
+func (n *shareNormal) share() float64 {
 	p := (n.hits + chancePrior*chancePriorEvents) / (n.events + chancePriorEvents)
-	return min(p, threshold/4)
+	return min(p, n.cap)
 }
 
 // skip decays the sums over n boundaries that were not evaluated (the
@@ -94,8 +124,8 @@ func (n *shareNormal) skip(b int64) {
 // share at least as often as chance (Rule.Chance), with why saying how
 // often. Called only where a window is at or over its threshold (rare): the
 // tail's sum stops within a few terms there.
-func (n *shareNormal) likely(hits, events uint64, threshold, chance float64) (bool, string) {
-	p := n.share(threshold)
+func (n *shareNormal) likely(hits, events uint64, chance float64) (bool, string) {
+	p := n.share()
 	tail := binomialTail(hits, events, p)
 	if tail < chance {
 		return false, ""

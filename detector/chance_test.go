@@ -55,28 +55,28 @@ func TestBinomialTail(t *testing.T) {
 // learns, is capped at half the threshold, and holds back what it would
 // give by chance.
 func TestShareNormal(t *testing.T) {
-	n := &shareNormal{weight: 1, decay: 1}
-	if p := n.share(0.5); p != chancePrior {
+	n := &shareNormal{weight: 1, decay: 1, cap: chanceCap(0.5, 6, 1e-5)}
+	if p := n.share(); p != chancePrior {
 		t.Errorf("nothing learned: share %g, want the prior %g", p, chancePrior)
 	}
-	if likely, _ := n.likely(3, 6, 0.5, 1e-5); likely {
+	if likely, _ := n.likely(3, 6, 1e-5); likely {
 		t.Errorf("3 of 6 at the prior 0.5%%: held back, want it to fire (an ordinary site's)")
 	}
 	n.learn(30, 1000)
-	if p := n.share(0.5); math.Abs(p-(31.0/1200)) > 1e-12 {
+	if p := n.share(); math.Abs(p-(31.0/1200)) > 1e-12 {
 		t.Errorf("30 of 1000 learned: share %g, want %g", p, 31.0/1200)
 	}
-	if likely, why := n.likely(3, 6, 0.5, 1e-5); !likely || why == "" {
+	if likely, why := n.likely(3, 6, 1e-5); !likely || why == "" {
 		t.Errorf("3 of 6 at 2.6%%: fires, want it held back with a reason")
 	}
-	if likely, _ := n.likely(6, 6, 0.5, 1e-5); likely {
+	if likely, _ := n.likely(6, 6, 1e-5); likely {
 		t.Errorf("6 of 6 at 2.6%%: held back, want it to fire")
 	}
 	n.learn(9000, 10000)
-	if p := n.share(0.5); p != 0.125 {
+	if p := n.share(); p != 0.125 {
 		t.Errorf("a site failing most of the time: share %g, want a quarter of the threshold", p)
 	}
-	if likely, _ := n.likely(6, 6, 0.5, 1e-5); likely {
+	if likely, _ := n.likely(6, 6, 1e-5); likely {
 		t.Errorf("6 of 6 on a site failing most of the time: held back, want it to fire (min_events' outage)")
 	}
 }
@@ -87,7 +87,7 @@ func TestShareNormal(t *testing.T) {
 // evaluated or skipped.
 func TestShareNormal_learning(t *testing.T) {
 	tick := time.Second
-	n := newShareNormal(time.Minute, tick)
+	n := newShareNormal(time.Minute, tick, chanceCap(0.5, 6, 1e-5))
 	learnShare(n, stateInactive, 6, 600, 0.5)
 	if math.Abs(n.hits-0.1) > 1e-12 || math.Abs(n.events-10) > 1e-12 {
 		t.Errorf("a window of 6 of 600 at 1 s of 1 min: %g of %g, want 0.1 of 10", n.hits, n.events)
@@ -228,7 +228,7 @@ func TestRemote_chance(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, r := range []*Remote{remote, again} {
-		if p := r.rules["errors"].shareNormal().share(0.5); p < 0.045 || p > 0.05 {
+		if p := r.rules["errors"].shareNormal().share(); p < 0.045 || p > 0.05 {
 			t.Errorf("learned share %g, want about 5%%", p)
 		}
 		if _, fired, _ := r.Evaluate("errors", at.Add(time.Second), Measure{Value: 1, Count: 6, Hits: 6, Recent: 2}); !fired {
@@ -261,11 +261,40 @@ func TestRatio_chancePerKeyGate(t *testing.T) {
 		t.Fatal(err)
 	}
 	runEvents(t, eng, events)
-	if p := eng.rules[0].shareNormal().share(1); p != chancePrior {
+	if p := eng.rules[0].shareNormal().share(); p != chancePrior {
 		t.Errorf("per key: learned %g from half the site failing, want the prior %g", p, chancePrior)
 	}
 	if n := eng.rules[1].shareNormal(); n.hits < 0.4*n.events {
 		p := n.hits / n.events
 		t.Errorf("site-wide: learned %g from half the site failing under its 60%%, want about a half", p)
+	}
+}
+
+// TestChanceCap: the defaults' caps, a quarter of the threshold where
+// min_events are few (5xx-surge's 6, path-5xx's 5: every one of them
+// failing must still fire), four fifths of it where they tell more
+// (5xx-sustained's 300); and for any rule, min_events failing at twice
+// the threshold come under a tenth of chance at the cap, or the cap is
+// the quarter.
+func TestChanceCap(t *testing.T) {
+	for _, tc := range []struct {
+		threshold float64
+		minEvents uint64
+		want      float64
+	}{
+		{0.5, 6, 0.125}, {0.6, 5, 0.15}, {0.1, 300, 0.08},
+	} {
+		if got := chanceCap(tc.threshold, tc.minEvents, 1e-5); math.Abs(got-tc.want) > 1e-9 {
+			t.Errorf("chanceCap(%g, %d) = %g, want %g", tc.threshold, tc.minEvents, got, tc.want)
+		}
+	}
+	for _, th := range []float64{0.02, 0.1, 0.3, 0.5, 0.9} {
+		for _, n := range []uint64{0, 1, 6, 30, 100, 300, 2000} {
+			c := chanceCap(th, n, 1e-5)
+			k := min(max(n, 1), uint64(math.Ceil(2*th*float64(max(n, 1)))))
+			if c < th/4 || c > 0.8*th+1e-12 || c > th/4 && binomialTail(k, max(n, 1), c) >= 1e-6 {
+				t.Errorf("chanceCap(%g, %d) = %g: %d of %d at it come once in %.0f", th, n, c, k, max(n, 1), 1/binomialTail(k, max(n, 1), c))
+			}
+		}
 	}
 }

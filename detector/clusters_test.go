@@ -15,7 +15,7 @@ import (
 // alone; a cluster leaving the window goes into the normal's sizes at its
 // peak, unless the rule was busy since its first hit.
 func TestClusterSet(t *testing.T) {
-	n := newShareNormal(time.Minute, time.Second)
+	n := newShareNormal(time.Minute, time.Second, chanceCap(0.5, 6, 1e-5))
 	c := newClusterSet(4)
 	for range 9 {
 		c.add(0, 10, 1)

@@ -303,7 +303,7 @@ func (k *remoteKind) ready() (bool, string) {
 		return false, "no hit in the newest third of the window (the hits have stopped)"
 	}
 	if k.normal != nil && k.s.state != stateFiring && k.m.Count > 0 && float64(k.m.Hits)/float64(k.m.Count) >= k.s.rule.Threshold {
-		if likely, why := k.normal.likely(k.m.Hits, k.m.Count, k.s.rule.Threshold, k.s.rule.Chance); likely {
+		if likely, why := k.normal.likely(k.m.Hits, k.m.Count, k.s.rule.Chance); likely {
 			return false, why
 		}
 	}

@@ -47,7 +47,7 @@ func newRatio(s *ruleState) kind {
 		k.keyHits = &hw
 	}
 	if s.rule.Chance > 0 {
-		k.normal = newShareNormal(s.rule.Window, time.Duration(s.w.width)*s.opts.Resolution)
+		k.normal = newShareNormal(s.rule.Window, time.Duration(s.w.width)*s.opts.Resolution, ruleCap(&s.rule))
 		if !s.rule.PerKey {
 			k.clusters = newClusterSet(len(s.w.ring))
 		}
@@ -141,7 +141,7 @@ func (k *ratio) worst(least float64) (float64, []alert.KeyCount) {
 		// (Chance) do not start an episode: 3 of an endpoint's 5 requests
 		// in a quiet minute of a site whose 504s are 3% of all.
 		if k.normal != nil && k.s.state != stateFiring && share >= k.s.rule.Threshold {
-			if likely, _ := k.normal.likely(hits, total, k.s.rule.Threshold, k.s.rule.Chance); likely {
+			if likely, _ := k.normal.likely(hits, total, k.s.rule.Chance); likely {
 				return
 			}
 		}
@@ -277,7 +277,7 @@ func (k *ratio) ready() (bool, string) {
 		if k.clusters != nil && span > 1 {
 			hits, events, clients = k.clusters.effective(span, hits, events)
 		}
-		if likely, why := k.normal.likely(hits, events, k.s.rule.Threshold, k.s.rule.Chance); likely {
+		if likely, why := k.normal.likely(hits, events, k.s.rule.Chance); likely {
 			if hits < k.sum {
 				why = fmt.Sprintf("%d hits from %d clients count as %d, a client's up to %d as one (the site's failures come in clusters): %s",
 					k.sum, clients, hits, span, why)
