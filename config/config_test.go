@@ -3986,3 +3986,64 @@ func TestDefault_errorProneSite(t *testing.T) {
 	}
 	t.Logf("30%% failing for 10 minutes: %s at +%v", first.Rule, first.Time.Sub(start.Add(outage)))
 }
+
+// TestDefault_slowEndpoint: a site of 0.5 to 3 requests a second over 12
+// endpoints failing 1% at random, and a report export, a tenth of the
+// requests, failing 20% (it times out), for two days: no server-error
+// page (path-5xx held each endpoint to the site's share: 19 to 57 pages
+// at 0.5 and 1 req/s). The export down for 10 minutes, or a page that
+// fails 1%, fires path-5xx critical within 4 minutes (the page, asked 4.5
+// times a minute, has its 5 requests in a minute at +3m13s, as before;
+// the export +2m1s, +1m36s held to the site's share).
+func TestDefault_slowEndpoint(t *testing.T) {
+	c := Default()
+	start := time.Date(2026, 12, 7, 0, 0, 0, 0, time.UTC)
+	serverErrors := []string{"5xx-surge", "5xx-partial", "5xx-sustained", "path-5xx"}
+	var paths []string
+	for i := range 12 {
+		paths = append(paths, fmt.Sprintf("/section%d/page", i))
+	}
+	const outageAt = 40*time.Hour + 7*time.Second
+	run := func(rate float64, down string) []alert.Alert {
+		var firing []alert.Alert
+		e := firingEngine(t, c, c.Rules, &firing)
+		send := sender(e, start)
+		rng := rand.New(rand.NewPCG(5, 9))
+		end := 48 * time.Hour
+		if down != "" {
+			end = outageAt + 15*time.Minute
+		}
+		for at := time.Duration(0); at < end; at += time.Second {
+			for range poisson(rng, rate) {
+				path, share := paths[rng.IntN(len(paths))], 0.01
+				if rng.IntN(10) == 0 {
+					path, share = "/reports/export", 0.2
+				}
+				if path == down && at >= outageAt && at < outageAt+10*time.Minute {
+					share = 1
+				}
+				status := 200
+				if rng.Float64() < share {
+					status = 504
+				}
+				send(at, "GET", path, status, fmt.Sprintf("203.0.%d.%d", rng.IntN(4), rng.IntN(250)))
+			}
+		}
+		e.Flush()
+		return slices.DeleteFunc(firing, func(a alert.Alert) bool { return !slices.Contains(serverErrors, a.Rule) })
+	}
+	for _, rate := range []float64{0.5, 1, 3} {
+		for _, a := range run(rate, "") {
+			t.Errorf("%g req/s: %s at +%v, %d of %d %v", rate, a.Rule, a.Time.Sub(start), a.Hits, a.Count, a.Keys)
+		}
+	}
+	for _, down := range []string{"/reports/export", "/section3/page"} {
+		got := run(1, down)
+		i := slices.IndexFunc(got, func(a alert.Alert) bool { return !a.Time.Before(start.Add(outageAt)) })
+		if i < 0 || got[i].Rule != "path-5xx" || got[i].Time.Sub(start.Add(outageAt)) > 4*time.Minute || got[i].Severity != alert.Critical {
+			t.Errorf("%s down: alerts %v, want path-5xx critical within 4 minutes of +%v", down, got, outageAt)
+			continue
+		}
+		t.Logf("%s down: path-5xx at +%v %v", down, got[i].Time.Sub(start.Add(outageAt)), got[i].Keys)
+	}
+}

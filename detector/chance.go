@@ -125,7 +125,11 @@ func (n *shareNormal) skip(b int64) {
 // often. Called only where a window is at or over its threshold (rare): the
 // tail's sum stops within a few terms there.
 func (n *shareNormal) likely(hits, events uint64, chance float64) (bool, string) {
-	p := n.share()
+	return chanceLikely(n.share(), hits, events, chance)
+}
+
+// chanceLikely is likely at the normal share p.
+func chanceLikely(p float64, hits, events uint64, chance float64) (bool, string) {
 	tail := binomialTail(hits, events, p)
 	if tail < chance {
 		return false, ""

@@ -37,6 +37,9 @@ type ratio struct {
 
 	normal   *shareNormal // the rule's normal share, with Chance; nil without
 	clusters *clusterSet  // the window's hits by client, with Chance site-wide; nil without
+	// keyShares are the keys' own normal shares, with Chance per key; nil
+	// without.
+	keyShares *keyShares
 }
 
 func newRatio(s *ruleState) kind {
@@ -50,6 +53,8 @@ func newRatio(s *ruleState) kind {
 		k.normal = newShareNormal(s.rule.Window, time.Duration(s.w.width)*s.opts.Resolution, ruleCap(&s.rule))
 		if !s.rule.PerKey {
 			k.clusters = newClusterSet(len(s.w.ring))
+		} else {
+			k.keyShares = newKeyShares(time.Duration(s.w.width) * s.opts.Resolution)
 		}
 	}
 	return k
@@ -81,6 +86,9 @@ func (k *ratio) expired(slot int) {
 	k.hits[slot] = 0
 	if k.clusters != nil {
 		k.clusters.expired(slot, k.normal)
+	}
+	if k.keyShares != nil {
+		k.learnBucket(slot)
 	}
 }
 
@@ -127,21 +135,34 @@ func (k *ratio) worst(least float64) (float64, []alert.KeyCount) {
 	if k.s.state == stateFiring {
 		minEvents = 1
 	}
+	tests := 0 // keys with MinEvents in the window, once a key needs the test
 	k.keyHits.keys.EachAtLeast(1, func(key []byte, hits uint64) {
 		total, _, ok := k.s.w.keys.Get(key)
 		if !ok || total < minEvents || hits == 0 {
 			return
 		}
 		share := float64(hits) / float64(total)
+		if k.keyShares != nil && share >= k.s.rule.Threshold && total >= max(k.s.rule.MinEvents, 1) {
+			k.keyShares.overKey(key, k.s.w.last)
+		}
 		going := k.recent(key, 1) || minEvents == 1 && k.recent(key, 2) && k.lastFailed(key)
 		if share < 2*site || 2*hits < k.sum || !going || !k.alone(key, share) {
 			return
 		}
-		// A key's failures that the site's normal share gives by chance
-		// (Chance) do not start an episode: 3 of an endpoint's 5 requests
-		// in a quiet minute of a site whose 504s are 3% of all.
+		// A key's failures that its normal share gives by chance (Chance)
+		// do not start an episode: 3 of an endpoint's 5 requests in a
+		// quiet minute of a site whose 504s are 3% of all, or of an
+		// endpoint that fails 15% of its calls all day. Each key with
+		// MinEvents requests in the window is a test: the rule's chance is
+		// shared among them, so that a site of many endpoints does not
+		// page more often than one of a few.
 		if k.normal != nil && k.s.state != stateFiring && share >= k.s.rule.Threshold {
-			if likely, _ := k.normal.likely(hits, total, k.s.rule.Chance); likely {
+			if tests == 0 {
+				k.s.w.keys.EachAtLeast(max(k.s.rule.MinEvents, 1), func([]byte, uint64) { tests++ })
+				tests = max(tests, 1)
+			}
+			p := k.keyShares.share(key, k.normal.share(), k.normal.cap, k.s.w.last)
+			if likely, _ := chanceLikely(p, hits, total, k.s.rule.Chance/float64(tests)); likely {
 				return
 			}
 		}

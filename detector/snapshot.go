@@ -91,6 +91,9 @@ type RuleSnapshot struct {
 	// ShareClusters are the decayed counts of a site-wide ratio's clusters
 	// of hits by size, 1 to 16, 17 to 32, 33 and more (Rule.Chance).
 	ShareClusters []float64 `json:"share_clusters,omitempty"`
+	// KeyShares are a per-key ratio's keys' own normal shares
+	// (Rule.Chance).
+	KeyShares []KeyShare `json:"key_shares,omitempty"`
 	// Distinct is the window's distinct values (a distinct rule's, or its
 	// DistinctOf): a slidinghll.Window's encoding.
 	Distinct []byte `json:"distinct,omitempty"`
@@ -236,6 +239,9 @@ func (s *ruleState) snapshot() (RuleSnapshot, error) {
 			rs.ShareClusters = slices.Clone(n.sizes[:])
 		}
 	}
+	if k, ok := s.k.(*ratio); ok && k.keyShares != nil && len(k.keyShares.m) > 0 {
+		rs.KeyShares = k.keyShares.snapshot()
+	}
 	if s.live != nil && !math.IsInf(s.liveTh, 0) && !math.IsNaN(s.liveTh) {
 		th := s.liveTh
 		rs.LiveThreshold = &th
@@ -354,6 +360,9 @@ func (s *ruleState) restore(rs *RuleSnapshot) error {
 	}
 	if k, ok := s.k.(*ratio); ok && k.clusters != nil && s.state != stateInactive {
 		k.clusters.busy = s.w.last // the clusters restored are the episode's
+	}
+	if k, ok := s.k.(*ratio); ok && k.keyShares != nil {
+		k.keyShares.restore(rs.KeyShares)
 	}
 	s.matched, s.late, s.firings, s.firedAs = rs.Matched, rs.LateEvents, rs.Firings, rs.FiredAs
 	if s.live != nil && rs.LiveThreshold != nil {
