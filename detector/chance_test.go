@@ -3,6 +3,7 @@ package detector
 import (
 	"fmt"
 	"math"
+	"math/rand/v2"
 	"net/netip"
 	"slices"
 	"testing"
@@ -83,12 +84,12 @@ func TestShareNormal(t *testing.T) {
 
 // TestShareNormal_learning: a rule learns a window weighed by its
 // boundary's part of it, only while inactive and under its gate (the
-// threshold; half of it per key); the sums halve over the half-life,
+// threshold; half of it per key) or under min_events; the sums halve over the half-life,
 // evaluated or skipped.
 func TestShareNormal_learning(t *testing.T) {
 	tick := time.Second
 	n := newShareNormal(time.Minute, tick, chanceCap(0.5, 6, 1e-5))
-	learnShare(n, stateInactive, 6, 600, 0.5)
+	learnShare(n, stateInactive, 6, 600, 6, 0.5)
 	if math.Abs(n.hits-0.1) > 1e-12 || math.Abs(n.events-10) > 1e-12 {
 		t.Errorf("a window of 6 of 600 at 1 s of 1 min: %g of %g, want 0.1 of 10", n.hits, n.events)
 	}
@@ -104,17 +105,22 @@ func TestShareNormal_learning(t *testing.T) {
 		{stateInactive, 400, 600, "over the gate"},
 	} {
 		m := before
-		learnShare(&m, c.st, c.hits, c.count, 0.5)
+		learnShare(&m, c.st, c.hits, c.count, 6, 0.5)
 		if m.events >= before.events || m.hits > before.hits {
 			t.Errorf("%s: learned %g of %g from %g of %g, want only the decay", c.what, m.hits, m.events, before.hits, before.events)
 		}
 	}
 	m := before
 	for range int(chanceHalfLife / tick) {
-		learnShare(&m, stateInactive, 0, 0, 0.5)
+		learnShare(&m, stateInactive, 0, 0, 6, 0.5)
 	}
 	if math.Abs(m.events-before.events/2) > 1e-6 {
 		t.Errorf("after the half-life evaluated: %g events, want %g", m.events, before.events/2)
+	}
+	m = before
+	learnShare(&m, stateInactive, 3, 5, 6, 0.5) // under min_events: learned, whatever its share
+	if want := before.hits*m.decay + 3.0/60; math.Abs(m.hits-want) > 1e-12 {
+		t.Errorf("3 of 5, under min_events: %g hits, want %g", m.hits, want)
 	}
 	m = before
 	m.skip(int64(chanceHalfLife / tick))
@@ -296,5 +302,34 @@ func TestChanceCap(t *testing.T) {
 				t.Errorf("chanceCap(%g, %d) = %g: %d of %d at it come once in %.0f", th, n, c, k, max(n, 1), 1/binomialTail(k, max(n, 1), c))
 			}
 		}
+	}
+}
+
+// TestRatio_chanceTinySite: a site of 3 requests a minute (at random
+// times) failing 4% at random learns about 4% in two days: its windows under min_events are
+// learned whatever their share (a failure is a third of the minute or
+// more); left out, they held such a site to under 3%.
+func TestRatio_chanceTinySite(t *testing.T) {
+	rng := rand.New(rand.NewPCG(4, 4))
+	var events []ev
+	hits, n := 0, 0
+	for at := time.Duration(0); at < 48*time.Hour; at += time.Duration(rng.ExpFloat64() * float64(20*time.Second)) {
+		ip := fmt.Sprintf("10.0.0.%d", n%200)
+		if rng.Float64() < 0.04 {
+			ip = fmt.Sprintf("192.0.2.%d", n%200)
+			hits++
+		}
+		n++
+		events = append(events, ev{at: at, ip: ip})
+	}
+	eng, err := NewEngine([]Rule{chanceRule(1e-5)}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	runEvents(t, eng, events)
+	real := float64(hits) / float64(n)
+	t.Logf("learned %.4f of %.4f", eng.rules[0].shareNormal().share(), real)
+	if p := eng.rules[0].shareNormal().share(); p < 0.85*real || p > 1.15*real {
+		t.Errorf("learned %.4f, want about the site's %.4f", p, real)
 	}
 }

@@ -312,7 +312,7 @@ func (k *remoteKind) ready() (bool, string) {
 
 func (k *remoteKind) learnShare(st state) {
 	if k.normal != nil {
-		learnShare(k.normal, st, k.m.Hits, k.m.Count, k.s.rule.Threshold)
+		learnShare(k.normal, st, k.m.Hits, k.m.Count, k.s.rule.MinEvents, k.s.rule.Threshold)
 	}
 }
 

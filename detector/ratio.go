@@ -315,7 +315,11 @@ func (k *ratio) ready() (bool, string) {
 // and the minutes the test held back are not learned as the normal (a
 // partial outage under it is, and the cap in share bounds it); for a rule
 // per key, under half the threshold, so that the site failing as a whole
-// (every key alike: 5xx-surge's, which this rule leaves alone) is not.
+// (every key alike: 5xx-surge's, which this rule leaves alone) is not. A
+// site-wide window under MinEvents, which the rule does not judge, is learned
+// whatever its share: a site of 3 requests a minute failing 4% has a
+// failure in a tenth of its minutes, a third of them or more; left out,
+// they held its share to 2.8% (a probe's site of 0.05 req/s).
 // The clustered failures of a slow site's stalls reach a quarter to half
 // of a quiet minute: learned, they keep the site-wide rule from paging
 // them (a probe's 140 days: 225 pages, 300 with the per-key gate).
@@ -326,11 +330,11 @@ func (k *ratio) learnShare(st state) {
 	if k.clusters != nil && st != stateInactive {
 		k.clusters.busy = k.s.w.last
 	}
-	gate := k.s.rule.Threshold
+	gate, least := k.s.rule.Threshold, k.s.rule.MinEvents
 	if k.s.rule.PerKey {
-		gate /= 2
+		gate, least = gate/2, 0 // MinEvents is each key's
 	}
-	learnShare(k.normal, st, k.sum, k.s.w.total, gate)
+	learnShare(k.normal, st, k.sum, k.s.w.total, least, gate)
 }
 
 // shareNormal returns the rule's normal share (Rule.Chance), nil without.
@@ -347,8 +351,8 @@ func (s *ruleState) shareNormal() *shareNormal {
 // learnShare folds a window of events, hits of them hits, into normal,
 // for a rule evaluated in state st, when its share is under gate (see
 // ratio.learnShare).
-func learnShare(normal *shareNormal, st state, hits, events uint64, gate float64) {
-	if st != stateInactive || events > 0 && float64(hits)/float64(events) >= gate {
+func learnShare(normal *shareNormal, st state, hits, events, minEvents uint64, gate float64) {
+	if st != stateInactive || events >= max(minEvents, 1) && float64(hits)/float64(events) >= gate {
 		normal.learn(0, 0)
 		return
 	}
