@@ -3989,9 +3989,11 @@ func TestDefault_errorProneSite(t *testing.T) {
 
 // TestDefault_slowEndpoint: a site of 0.5 to 3 requests a second over 12
 // endpoints failing 1% at random, and a report export, a tenth of the
-// requests, failing 20% (it times out), for two days: no server-error
-// page (path-5xx held each endpoint to the site's share: 19 to 57 pages
-// at 0.5 and 1 req/s). The export down for 10 minutes, or a page that
+// requests, failing 20% (it times out), for two days: at most two
+// server-error pages over the three sites (path-5xx held each endpoint
+// to the site's share: 85 pages; its own share is capped so that a
+// window of its requests all failing fires, and the export's own 6 of 6
+// come now and then). The export down for 10 minutes, or a page that
 // fails 1%, fires path-5xx critical within 4 minutes (the page, asked 4.5
 // times a minute, has its 5 requests in a minute at +3m13s, as before;
 // the export +2m1s, +1m36s held to the site's share).
@@ -4032,10 +4034,15 @@ func TestDefault_slowEndpoint(t *testing.T) {
 		e.Flush()
 		return slices.DeleteFunc(firing, func(a alert.Alert) bool { return !slices.Contains(serverErrors, a.Rule) })
 	}
+	var pages []string
 	for _, rate := range []float64{0.5, 1, 3} {
 		for _, a := range run(rate, "") {
-			t.Errorf("%g req/s: %s at +%v, %d of %d %v", rate, a.Rule, a.Time.Sub(start), a.Hits, a.Count, a.Keys)
+			pages = append(pages, fmt.Sprintf("%g req/s: %s at +%v, %d of %d %v", rate, a.Rule, a.Time.Sub(start), a.Hits, a.Count, a.Keys))
 		}
+	}
+	t.Logf("%d pages: %v", len(pages), pages)
+	if len(pages) > 2 {
+		t.Errorf("%d server-error pages in the three sites' two days, want at most 2 (the export's own 6 of 6 failing comes about once in 16,000 of its windows): %v", len(pages), pages)
 	}
 	for _, down := range []string{"/reports/export", "/section3/page"} {
 		got := run(1, down)

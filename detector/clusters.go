@@ -80,7 +80,7 @@ func newClusterSet(slots int) *clusterSet {
 // hit counts ev, a hit in slot, of bucket n, in its client's cluster; a
 // hit without a client address counts alone.
 func (c *clusterSet) hit(slot int, n int64, ev *Event) {
-	if len(ev.ClientIP) > 0 && string(ev.ClientIP) != "-" {
+	if len(c.slots[slot]) < clusterSlotCap && len(ev.ClientIP) > 0 && string(ev.ClientIP) != "-" {
 		c.add(slot, n, ev.clientIPDistinct())
 	}
 }

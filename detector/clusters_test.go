@@ -75,6 +75,9 @@ func TestClusterSet(t *testing.T) {
 	if eh, _, _ := c.effective(1, 2*clusterSlotCap, 2*clusterSlotCap); eh != 2*clusterSlotCap || len(c.slots[3]) != clusterSlotCap {
 		t.Errorf("past the bucket's cap: %d hits, %d kept; want every hit counted, %d kept", eh, len(c.slots[3]), clusterSlotCap)
 	}
+	if eh, _, _ := c.effective(64, 2*clusterSlotCap, 2*clusterSlotCap); eh != 1+clusterSlotCap {
+		t.Errorf("past the bucket's cap, span 64: %d hits, want the %d kept as one and the rest one each", eh, clusterSlotCap)
+	}
 }
 
 // TestRatio_chanceClusters: a site of 12 events a minute, one in 40 a hit
@@ -167,6 +170,24 @@ func TestRatio_chanceClusters(t *testing.T) {
 	}
 	runEvents(t, second, clustered[cut:])
 	second.Flush()
+
+	// Cut again seconds after the outage has resolved, its clusters still
+	// in the window: they are not learned after the restart either.
+	cut = slices.IndexFunc(clustered, func(e ev) bool { return e.at >= 8*h+5*time.Minute+58*time.Second })
+	third, err := NewEngine([]Rule{chanceRule(1e-5)}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	runEvents(t, third, clustered[:cut])
+	if third.rules[0].state != stateInactive {
+		t.Fatalf("at the cut: %v, want resolved", third.rules[0].state)
+	}
+	fourth, _ := restart(t, third, []Rule{chanceRule(1e-5)}, Options{})
+	runEvents(t, fourth, clustered[cut:])
+	fourth.Flush()
+	if a, b := eng.rules[0].shareNormal().sizes, fourth.rules[0].shareNormal().sizes; a != b {
+		t.Errorf("resumed after the outage: sizes %v, want %v", b, a)
+	}
 	want, _ := run(clustered)
 	if fw, fs := firings(want), firings(split); !slices.Equal(fs, fw) {
 		t.Errorf("resumed from a snapshot: fired at %v, want %v", fs, fw)

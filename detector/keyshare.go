@@ -1,6 +1,8 @@
 package detector
 
 import (
+	"cmp"
+	"maps"
 	"math"
 	"slices"
 	"strings"
@@ -23,8 +25,10 @@ import (
 const (
 	keySharePrior = chancePriorEvents
 	// maxKeyShares bounds the keys whose shares are kept (a site's
-	// endpoints; an API's ids are routes' :id). A key past it is held to
-	// the site's share.
+	// endpoints; an API's ids are routes' :id). When a new key finds it
+	// full, the quarter of the keys with the fewest requests (decayed) go:
+	// a scanner's thousands of junk paths leave, the site's endpoints
+	// stay.
 	maxKeyShares = 4096
 )
 
@@ -62,13 +66,42 @@ func (t *keyShares) decayed(ks keyShare, n int64) keyShare {
 func (t *keyShares) learn(key []byte, hits, events uint64, n int64) {
 	ks, ok := t.m[string(key)]
 	if !ok && len(t.m) >= maxKeyShares {
-		return
+		t.evict(n)
 	}
-	ks = t.decayed(ks, n)
+	ks = t.decayed(ks, max(n, ks.at))
 	ks.hits += float64(hits)
 	ks.events += float64(events)
-	ks.at = n
 	t.m[string(key)] = ks
+}
+
+// evict drops the quarter of the keys with the fewest requests, decayed
+// to bucket n.
+func (t *keyShares) evict(n int64) {
+	type kv struct {
+		key    string
+		events float64
+	}
+	all := make([]kv, 0, len(t.m))
+	for key, ks := range t.m {
+		all = append(all, kv{key, t.decayed(ks, max(n, ks.at)).events})
+	}
+	slices.SortFunc(all, func(a, b kv) int { return cmp.Or(cmp.Compare(a.events, b.events), strings.Compare(a.key, b.key)) })
+	for _, e := range all[:len(all)/4] {
+		delete(t.m, e.key)
+	}
+}
+
+// keyCap returns the most a key's share may be in a window of n of its
+// requests: the rule's cap, and no more than the share at which n
+// requests all failing come a tenth as often as chance (the rule's,
+// shared among the keys tested), so that an endpoint's window of n
+// requests all failing fires, whatever the endpoint failed before (the
+// caller gives at least MinEvents+1): an export asked 6 times a minute
+// that fails 20% all day, held to path-5xx's cap of 15%, needed 8 of 8
+// failing beside 6 other endpoints, more than its minute ever holds.
+// Such an endpoint's own 6 of 6 failing, once in 16,000 windows, pages.
+func keyCap(cap, chance float64, n uint64) float64 {
+	return min(cap, math.Pow(chance/10, 1/float64(max(n, 1))))
 }
 
 // share returns key's normal share as of bucket n: its own hits over its
@@ -104,8 +137,8 @@ func (k *ratio) learnBucket(slot int) {
 		}
 		var hits uint64
 		if hb.n == bk.n && hb.keys != nil {
-			if c, _, ok := hb.keys.Get(key); ok {
-				hits = min(c, events)
+			if c, e, ok := hb.keys.Get(key); ok {
+				hits = min(c-min(e, c), events) // guaranteed, as the events
 			}
 		}
 		if n, ok := t.over[string(key)]; ok {
@@ -119,11 +152,14 @@ func (k *ratio) learnBucket(slot int) {
 }
 
 // overKey notes that key's window share is at the threshold or over it,
-// over MinEvents requests or more, at the boundary of bucket n.
-func (t *keyShares) overKey(key []byte, n int64) {
-	if _, ok := t.over[string(key)]; ok || len(t.over) < maxKeyShares {
-		t.over[string(key)] = n
+// over MinEvents requests or more, at the boundary of bucket n; marks
+// older than bucket oldest, which no bucket in the window can be learned
+// under, go when the marks are full.
+func (t *keyShares) overKey(key []byte, n, oldest int64) {
+	if _, ok := t.over[string(key)]; !ok && len(t.over) >= maxKeyShares {
+		maps.DeleteFunc(t.over, func(_ string, at int64) bool { return at < oldest })
 	}
+	t.over[string(key)] = n
 }
 
 // KeyShare is one key's learned share in a snapshot: its decayed hits and

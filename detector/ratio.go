@@ -143,7 +143,7 @@ func (k *ratio) worst(least float64) (float64, []alert.KeyCount) {
 		}
 		share := float64(hits) / float64(total)
 		if k.keyShares != nil && share >= k.s.rule.Threshold && total >= max(k.s.rule.MinEvents, 1) {
-			k.keyShares.overKey(key, k.s.w.last)
+			k.keyShares.overKey(key, k.s.w.last, k.s.w.last-k.s.w.nb)
 		}
 		going := k.recent(key, 1) || minEvents == 1 && k.recent(key, 2) && k.lastFailed(key)
 		if share < 2*site || 2*hits < k.sum || !going || !k.alone(key, share) {
@@ -161,8 +161,9 @@ func (k *ratio) worst(least float64) (float64, []alert.KeyCount) {
 				k.s.w.keys.EachAtLeast(max(k.s.rule.MinEvents, 1), func([]byte, uint64) { tests++ })
 				tests = max(tests, 1)
 			}
-			p := k.keyShares.share(key, k.normal.share(), k.normal.cap, k.s.w.last)
-			if likely, _ := chanceLikely(p, hits, total, k.s.rule.Chance/float64(tests)); likely {
+			chance := k.s.rule.Chance / float64(tests)
+			p := k.keyShares.share(key, k.normal.share(), keyCap(k.normal.cap, chance, max(total, k.s.rule.MinEvents+1)), k.s.w.last)
+			if likely, _ := chanceLikely(p, hits, total, chance); likely {
 				return
 			}
 		}
@@ -422,7 +423,7 @@ func (k *ratio) loadSlot(slot int, bs *BucketSnapshot) error {
 	k.hits[slot] = bs.Hits
 	k.sum += bs.Hits
 	if k.clusters != nil {
-		for _, h := range bs.HitClients[:min(len(bs.HitClients), int(bs.Hits))] {
+		for _, h := range bs.HitClients[:min(uint64(len(bs.HitClients)), bs.Hits)] {
 			k.clusters.add(slot, bs.N, h)
 		}
 	}

@@ -91,6 +91,10 @@ type RuleSnapshot struct {
 	// ShareClusters are the decayed counts of a site-wide ratio's clusters
 	// of hits by size, 1 to 16, 17 to 32, 33 and more (Rule.Chance).
 	ShareClusters []float64 `json:"share_clusters,omitempty"`
+	// ClustersBusy is the newest bucket at whose boundary the rule was
+	// not inactive, while the window may hold it: the clusters of its
+	// hits then are not learned.
+	ClustersBusy *int64 `json:"clusters_busy,omitempty"`
 	// KeyShares are a per-key ratio's keys' own normal shares
 	// (Rule.Chance).
 	KeyShares []KeyShare `json:"key_shares,omitempty"`
@@ -239,6 +243,10 @@ func (s *ruleState) snapshot() (RuleSnapshot, error) {
 			rs.ShareClusters = slices.Clone(n.sizes[:])
 		}
 	}
+	if k, ok := s.k.(*ratio); ok && k.clusters != nil && s.w.started() && k.clusters.busy >= s.w.last-s.w.nb {
+		busy := k.clusters.busy
+		rs.ClustersBusy = &busy
+	}
 	if k, ok := s.k.(*ratio); ok && k.keyShares != nil && len(k.keyShares.m) > 0 {
 		rs.KeyShares = k.keyShares.snapshot()
 	}
@@ -358,8 +366,13 @@ func (s *ruleState) restore(rs *RuleSnapshot) error {
 	if n := s.shareNormal(); n != nil && len(rs.ShareClusters) == clusterBins && !slices.ContainsFunc(rs.ShareClusters, func(v float64) bool { return !(v >= 0) }) {
 		copy(n.sizes[:], rs.ShareClusters)
 	}
-	if k, ok := s.k.(*ratio); ok && k.clusters != nil && s.state != stateInactive {
-		k.clusters.busy = s.w.last // the clusters restored are the episode's
+	if k, ok := s.k.(*ratio); ok && k.clusters != nil {
+		switch {
+		case s.state != stateInactive:
+			k.clusters.busy = s.w.last // the clusters restored are the episode's
+		case rs.ClustersBusy != nil:
+			k.clusters.busy = *rs.ClustersBusy
+		}
 	}
 	if k, ok := s.k.(*ratio); ok && k.keyShares != nil {
 		k.keyShares.restore(rs.KeyShares)
