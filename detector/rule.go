@@ -194,7 +194,10 @@ type Rule struct {
 	// rule's own normal share of hits, learned over a day (see
 	// shareNormal): a slow site's ordinary 504s, 3 of a quiet minute's 6,
 	// are not an outage there, where they are on a site that fails one
-	// request in 300. 0: no such test.
+	// request in 300. Site-wide, a client's clustered hits count as one
+	// up to the size the site's clusters reach often (clusterSet); per
+	// key, each key is held to its own share (keyShares) and the chance is
+	// shared among the keys tested. 0: no such test.
 	Chance float64
 	// MinSpan, for a Rate rule over a long window, is the shortest stretch
 	// of time the events that make it fire must span: each bucket counts

@@ -311,7 +311,11 @@ func describe(r detector.Rule) string {
 		s = fmt.Sprintf("%s%s ≥ %s%s", r.Type, per, alert.FormatValue(r.Threshold, r.Type.Unit()), over)
 	}
 	if r.Chance > 0 {
-		s += fmt.Sprintf(", as many hits coming by chance under once in %s windows at the rule's normal share (learned over a day)", alert.Thousands(uint64(math.Round(1/r.Chance))))
+		if r.PerKey {
+			s += fmt.Sprintf(", as many hits coming by chance under once in %s windows at the key's own normal share (learned over a day; the chance shared among the keys with min_events)", alert.Thousands(uint64(math.Round(1/r.Chance))))
+		} else {
+			s += fmt.Sprintf(", as many hits coming by chance under once in %s windows at the rule's normal share (learned over a day; a client's clustered hits counted as one)", alert.Thousands(uint64(math.Round(1/r.Chance))))
+		}
 	}
 	if r.MinSpan > 0 {
 		s += ", spread over at least " + alert.FormatDuration(r.MinSpan)
