@@ -40,8 +40,8 @@ type keyShare struct {
 
 // keyShares are a per-key ratio's keys' normal shares.
 type keyShares struct {
-	m    map[string]keyShare
-	perB float64 // ln 2 over the half-life, per bucket
+	m    map[string]*keyShare // updated in place: no key allocated but a new one's
+	perB float64              // ln 2 over the half-life, per bucket
 	// over are the keys whose window share was at the threshold or over
 	// it, over MinEvents requests or more, with the newest bucket at whose
 	// boundary it was.
@@ -49,7 +49,7 @@ type keyShares struct {
 }
 
 func newKeyShares(bucket time.Duration) *keyShares {
-	return &keyShares{m: make(map[string]keyShare), over: make(map[string]int64),
+	return &keyShares{m: make(map[string]*keyShare), over: make(map[string]int64),
 		perB: math.Ln2 * float64(bucket) / float64(chanceHalfLife)}
 }
 
@@ -64,14 +64,17 @@ func (t *keyShares) decayed(ks keyShare, n int64) keyShare {
 
 // learn adds hits of events of key, in bucket n.
 func (t *keyShares) learn(key []byte, hits, events uint64, n int64) {
-	ks, ok := t.m[string(key)]
-	if !ok && len(t.m) >= maxKeyShares {
-		t.evict(n)
+	ks := t.m[string(key)]
+	if ks == nil {
+		if len(t.m) >= maxKeyShares {
+			t.evict(n)
+		}
+		ks = &keyShare{at: n}
+		t.m[string(key)] = ks
 	}
-	ks = t.decayed(ks, max(n, ks.at))
+	*ks = t.decayed(*ks, max(n, ks.at))
 	ks.hits += float64(hits)
 	ks.events += float64(events)
-	t.m[string(key)] = ks
 }
 
 // evict drops the quarter of the keys with the fewest requests, decayed
@@ -83,7 +86,7 @@ func (t *keyShares) evict(n int64) {
 	}
 	all := make([]kv, 0, len(t.m))
 	for key, ks := range t.m {
-		all = append(all, kv{key, t.decayed(ks, max(n, ks.at)).events})
+		all = append(all, kv{key, t.decayed(*ks, max(n, ks.at)).events})
 	}
 	slices.SortFunc(all, func(a, b kv) int { return cmp.Or(cmp.Compare(a.events, b.events), strings.Compare(a.key, b.key)) })
 	for _, e := range all[:len(all)/4] {
@@ -107,7 +110,10 @@ func keyCap(cap, chance float64, n uint64) float64 {
 // share returns key's normal share as of bucket n: its own hits over its
 // events, drawn toward site by keySharePrior events, at most cap.
 func (t *keyShares) share(key []byte, site, cap float64, n int64) float64 {
-	ks := t.decayed(t.m[string(key)], n)
+	var ks keyShare
+	if p := t.m[string(key)]; p != nil {
+		ks = t.decayed(*p, n)
+	}
 	return min((ks.hits+site*keySharePrior)/(ks.events+keySharePrior), cap)
 }
 
@@ -186,7 +192,7 @@ func (t *keyShares) restore(in []KeyShare) {
 	clear(t.m)
 	for _, ks := range in {
 		if ks.Hits >= 0 && ks.Events >= ks.Hits && len(t.m) < maxKeyShares {
-			t.m[ks.Key] = keyShare{hits: ks.Hits, events: ks.Events, at: ks.At}
+			t.m[ks.Key] = &keyShare{hits: ks.Hits, events: ks.Events, at: ks.At}
 		}
 	}
 }
