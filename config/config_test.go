@@ -3597,11 +3597,7 @@ func TestDefault_loginFailureCold(t *testing.T) {
 func TestDefault_slowSite504(t *testing.T) {
 	c := Default()
 	start := time.Date(2026, 11, 30, 0, 0, 0, 0, time.UTC)
-	serverErrors := []string{"5xx-surge", "5xx-partial", "5xx-sustained", "path-5xx"}
-	withoutChance := slices.Clone(c.Rules)
-	for i := range withoutChance {
-		withoutChance[i].Chance = 0
-	}
+	withoutChance := noChance(c.Rules)
 	paths := []string{"/", "/search", "/products/481", "/products/77", "/cart", "/blog/slow-sites"}
 	// run sends the site's traffic for length, its requests failing at
 	// share errRate, stalls included when stalls is set, and all of them
@@ -3637,7 +3633,7 @@ func TestDefault_slowSite504(t *testing.T) {
 		e.Flush()
 		var out []alert.Alert
 		for _, a := range firing {
-			if slices.Contains(serverErrors, a.Rule) {
+			if slices.Contains(serverErrorRules, a.Rule) {
 				out = append(out, a)
 			}
 		}
@@ -3688,6 +3684,18 @@ func TestDefault_slowSite504(t *testing.T) {
 			}
 		}
 	}
+}
+
+// serverErrorRules are the defaults' rules on the share of 5xx.
+var serverErrorRules = []string{"5xx-surge", "5xx-partial", "5xx-sustained", "path-5xx"}
+
+// noChance returns a copy of rules without chance.
+func noChance(rules []detector.Rule) []detector.Rule {
+	out := slices.Clone(rules)
+	for i := range out {
+		out[i].Chance = 0
+	}
+	return out
 }
 
 // chanceOrdinary is a share of 5xx under which the defaults' chance holds
@@ -3865,11 +3873,7 @@ func stalledSite(seed uint64, length time.Duration, errRate float64, stalls bool
 func TestDefault_clusteredStalls(t *testing.T) {
 	c := Default()
 	start := time.Date(2026, 12, 7, 0, 0, 0, 0, time.UTC)
-	serverErrors := []string{"5xx-surge", "5xx-partial", "5xx-sustained", "path-5xx"}
-	withoutChance := slices.Clone(c.Rules)
-	for i := range withoutChance {
-		withoutChance[i].Chance = 0
-	}
+	withoutChance := noChance(c.Rules)
 	// run sends reqs, each from its own address when alone is set (the
 	// clusters hidden), and returns the server-error alerts fired.
 	run := func(rules []detector.Rule, reqs []visitReq, alone bool) []alert.Alert {
@@ -3884,7 +3888,7 @@ func TestDefault_clusteredStalls(t *testing.T) {
 			send(r.at, "GET", r.path, r.status, addr)
 		}
 		e.Flush()
-		return slices.DeleteFunc(firing, func(a alert.Alert) bool { return !slices.Contains(serverErrors, a.Rule) })
+		return slices.DeleteFunc(firing, func(a alert.Alert) bool { return !slices.Contains(serverErrorRules, a.Rule) })
 	}
 	const days = 72 * time.Hour
 	reqs := stalledSite(3, days, 0.03, true, 0)
@@ -3940,7 +3944,6 @@ func TestDefault_clusteredStalls(t *testing.T) {
 func TestDefault_errorProneSite(t *testing.T) {
 	c := Default()
 	start := time.Date(2026, 12, 7, 0, 0, 0, 0, time.UTC)
-	serverErrors := []string{"5xx-surge", "5xx-partial", "5xx-sustained", "path-5xx"}
 	var paths []string
 	for i := range 24 {
 		paths = append(paths, fmt.Sprintf("/section%d/page", i))
@@ -3964,7 +3967,7 @@ func TestDefault_errorProneSite(t *testing.T) {
 			}
 		}
 		e.Flush()
-		return slices.DeleteFunc(firing, func(a alert.Alert) bool { return !slices.Contains(serverErrors, a.Rule) })
+		return slices.DeleteFunc(firing, func(a alert.Alert) bool { return !slices.Contains(serverErrorRules, a.Rule) })
 	}
 	for _, a := range run(0) {
 		if at := a.Time.Sub(start); at < time.Hour {
@@ -4000,7 +4003,6 @@ func TestDefault_errorProneSite(t *testing.T) {
 func TestDefault_slowEndpoint(t *testing.T) {
 	c := Default()
 	start := time.Date(2026, 12, 7, 0, 0, 0, 0, time.UTC)
-	serverErrors := []string{"5xx-surge", "5xx-partial", "5xx-sustained", "path-5xx"}
 	var paths []string
 	for i := range 12 {
 		paths = append(paths, fmt.Sprintf("/section%d/page", i))
@@ -4032,7 +4034,7 @@ func TestDefault_slowEndpoint(t *testing.T) {
 			}
 		}
 		e.Flush()
-		return slices.DeleteFunc(firing, func(a alert.Alert) bool { return !slices.Contains(serverErrors, a.Rule) })
+		return slices.DeleteFunc(firing, func(a alert.Alert) bool { return !slices.Contains(serverErrorRules, a.Rule) })
 	}
 	var pages []string
 	for _, rate := range []float64{0.5, 1, 3} {

@@ -69,6 +69,21 @@ type pev struct {
 	ip   string
 }
 
+// firingOf returns an engine of rule and the alerts it fires.
+func firingOf(tb testing.TB, rule Rule) (*Engine, *[]alert.Alert) {
+	tb.Helper()
+	var firing []alert.Alert
+	eng, err := NewEngine([]Rule{rule}, Options{Emit: func(a alert.Alert) {
+		if a.State == alert.Firing {
+			firing = append(firing, a)
+		}
+	}})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return eng, &firing
+}
+
 func runPathEvents(tb testing.TB, eng *Engine, events []pev) {
 	tb.Helper()
 	var e parsers.Event
@@ -110,21 +125,13 @@ func TestRatio_chanceKeyShares(t *testing.T) {
 		events = append(events, pev{at, p, ip})
 	}
 	run := func(own bool, events []pev) ([]alert.Alert, *Engine) {
-		var got []alert.Alert
-		eng, err := NewEngine([]Rule{rule}, Options{Emit: func(a alert.Alert) {
-			if a.State == alert.Firing {
-				got = append(got, a)
-			}
-		}})
-		if err != nil {
-			t.Fatal(err)
-		}
+		eng, firing := firingOf(t, rule)
 		if !own {
 			eng.rules[0].k.(*ratio).keyShares.perB = math.Inf(1) // forgets at once: the site's share
 		}
 		runPathEvents(t, eng, events)
 		eng.Flush()
-		return got, eng
+		return *firing, eng
 	}
 	got, eng := run(true, events)
 	// A key is held to the site's share until it has a share of its own:
@@ -225,18 +232,10 @@ func TestRatio_keySharesOutsideEpisodes(t *testing.T) {
 			events = append(events, pev{at, p, ip})
 		}
 	}
-	var got []alert.Alert
-	eng, err := NewEngine([]Rule{rule}, Options{Emit: func(a alert.Alert) {
-		if a.State == alert.Firing {
-			got = append(got, a)
-		}
-	}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	eng, firing := firingOf(t, rule)
 	runPathEvents(t, eng, events)
 	eng.Flush()
-	if len(got) != 1 || got[0].Keys[0].Key != "/a" || got[0].Time.Sub(t0) < 20*m {
+	if got := *firing; len(got) != 1 || got[0].Keys[0].Key != "/a" || got[0].Time.Sub(t0) < 20*m {
 		t.Errorf("fired %v, want /a's outage alone", got)
 	}
 	for key, ks := range eng.rules[0].k.(*ratio).keyShares.m {
