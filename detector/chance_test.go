@@ -277,8 +277,9 @@ func TestRatio_chancePerKeyGate(t *testing.T) {
 }
 
 // TestChanceCap: the defaults' caps, a quarter of the threshold where
-// min_events are few (5xx-surge's 6, path-5xx's 5: every one of them
-// failing must still fire), four fifths of it where they tell more
+// min_events are few (5xx-surge's 6, whose 6 of 6 failing still fire;
+// path-5xx's 5, whose keys keyCap caps further so that a window of a
+// key's requests all failing fires), four fifths of it where they tell more
 // (5xx-sustained's 300); and for any rule, min_events failing at twice
 // the threshold come under a tenth of chance at the cap, or the cap is
 // the quarter.
